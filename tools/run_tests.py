@@ -4,6 +4,7 @@ Stages: build (scons, both variants), host (C unit tests), pytest (tools/), robo
 (robot_tests/ on the simulated board). The last line is 'N passed, N failed'.
 Usage: python tools/run_tests.py [stage ...]
 """
+import glob
 import os
 import re
 import subprocess
@@ -57,8 +58,8 @@ def stage_pytest():
 
 
 def stage_robot():
-    suites = os.path.join(TOP, 'robot_tests')
-    if not any(f.endswith('.robot') for f in os.listdir(suites)):
+    suites = glob.glob(os.path.join(TOP, 'robot_tests', '**', '*.robot'), recursive=True)
+    if not suites:
         return 0, 0
     code, text = run([sys.executable, '-m', 'robot', '--outputdir', 'build/robot',
                       '--consolewidth', '100', 'robot_tests'])
