@@ -1,0 +1,173 @@
+/* Keyword decision over speech segments; see kws_detector.h for the design. */
+#include "apps/kws/kws_detector.h"
+
+#include <string.h>
+
+void kws_detector_default_config(kws_detector_config_t *config)
+{
+    memset(config, 0, sizeof(*config));
+    config->num_classes = 12;
+    config->keyword_mask = 0xFFCu;    /* classes 2..11; 0 = silence, 1 = unknown */
+    config->threshold = 0.55f;
+    config->smooth_count = 3;
+    /* Plosives inside a word ("stop", "up") leave ~100 ms gaps: the hangover must be longer. */
+    config->hangover_ms = 160;
+    config->settle_ms = 120;
+    config->min_speech_ms = 100;
+    config->max_segment_ms = 1400;
+    config->window_ms = 1000;
+}
+
+bool kws_detector_init(kws_detector_t *detector, const kws_detector_config_t *config)
+{
+    memset(detector, 0, sizeof(*detector));
+    if (config->num_classes < 1 || config->num_classes > KWS_DETECTOR_MAX_CLASSES)
+        return false;
+    if (config->smooth_count < 1 || config->smooth_count > KWS_DETECTOR_MAX_SMOOTH)
+        return false;
+    if ((config->keyword_mask >> config->num_classes) != 0 || config->keyword_mask == 0)
+        return false;
+    if (!(config->threshold > 0.0f && config->threshold <= 1.0f))
+        return false;
+    if (config->max_segment_ms <= config->min_speech_ms)
+        return false;
+    detector->config = *config;
+    detector->previous_class = -1;
+    return true;
+}
+
+static void open_segment(kws_detector_t *d, uint32_t start_ms, uint32_t end_ms)
+{
+    d->state = KWS_SEGMENT_ACTIVE;
+    d->overlong = false;
+    d->segment_start_ms = start_ms;
+    d->last_speech_end_ms = end_ms;
+    d->history_count = 0;
+    d->history_next = 0;
+    d->inferences_in_segment = 0;
+    for (int c = 0; c < KWS_DETECTOR_MAX_CLASSES; c++)
+        d->peak[c] = 0.0f;
+}
+
+/* True while the window ending at t still holds the start of the previous detected word. */
+static bool previous_word_in_window(const kws_detector_t *d, uint32_t t)
+{
+    return d->previous_class >= 0 &&
+           (int32_t)(t - (d->previous_start_ms + d->config.window_ms)) < 0;
+}
+
+/* Ends the current segment at now_ms; returns true when it gave a detection. */
+static bool decide(kws_detector_t *d, uint32_t now_ms)
+{
+    const kws_detector_config_t *cfg = &d->config;
+    uint32_t duration = d->last_speech_end_ms - d->segment_start_ms;
+    d->state = KWS_SEGMENT_NONE;
+    d->segments++;
+    if (d->overlong || duration > cfg->max_segment_ms) {
+        d->rejected_long++;
+        return false;
+    }
+    if (duration < cfg->min_speech_ms) {
+        d->rejected_short++;
+        return false;
+    }
+    int best = -1;
+    for (int c = 0; c < cfg->num_classes; c++) {
+        if ((cfg->keyword_mask >> c) & 1u) {
+            if (best < 0 || d->peak[c] > d->peak[best])
+                best = c;
+        }
+    }
+    if (best < 0 || d->inferences_in_segment == 0 || d->peak[best] < cfg->threshold) {
+        d->rejected_low_score++;
+        return false;
+    }
+    d->detection.class_index = best;
+    d->detection.score = d->peak[best];
+    d->detection.start_ms = d->segment_start_ms;
+    d->detection.end_ms = d->last_speech_end_ms;
+    d->detection.decided_ms = now_ms;
+    d->previous_class = best;
+    d->previous_start_ms = d->segment_start_ms;
+    d->has_detection = true;
+    d->detections++;
+    return true;
+}
+
+bool kws_detector_frame(kws_detector_t *d, uint32_t end_ms, uint32_t frame_ms, bool is_speech)
+{
+    const kws_detector_config_t *cfg = &d->config;
+    uint32_t start_ms = end_ms >= frame_ms ? end_ms - frame_ms : 0;
+    bool decided = false;
+
+    if (d->state == KWS_SEGMENT_CLOSING && (is_speech || (int32_t)(end_ms - d->decide_at_ms) >= 0)) {
+        /* Settled, or the next word begins: its audio must not be scored as this word. */
+        decided = decide(d, end_ms);
+    }
+    switch (d->state) {
+    case KWS_SEGMENT_NONE:
+        if (is_speech)
+            open_segment(d, start_ms, end_ms);
+        break;
+    case KWS_SEGMENT_ACTIVE:
+        if (is_speech) {
+            d->last_speech_end_ms = end_ms;
+            if (end_ms - d->segment_start_ms > cfg->max_segment_ms)
+                d->overlong = true;
+        } else if (end_ms - d->last_speech_end_ms >= cfg->hangover_ms) {
+            d->state = KWS_SEGMENT_CLOSING;
+            d->decide_at_ms = d->last_speech_end_ms + cfg->settle_ms;
+            if (previous_word_in_window(d, d->last_speech_end_ms)) {
+                /* its class is masked until it leaves the window: wait for that, plus a
+                 * full smoothing history */
+                uint32_t clear_ms = d->previous_start_ms + cfg->window_ms + cfg->settle_ms;
+                if ((int32_t)(clear_ms - d->decide_at_ms) > 0)
+                    d->decide_at_ms = clear_ms;
+            }
+            if ((int32_t)(end_ms - d->decide_at_ms) >= 0)
+                decided = decide(d, end_ms) || decided;
+        }
+        break;
+    case KWS_SEGMENT_CLOSING:
+        break;
+    }
+    return decided;
+}
+
+void kws_detector_scores(kws_detector_t *d, uint32_t end_ms, const float *probs)
+{
+    if (d->state == KWS_SEGMENT_NONE || d->overlong)
+        return;
+    const int n = d->config.num_classes;
+    memcpy(d->history[d->history_next], probs, (size_t)n * sizeof(float));
+    if (previous_word_in_window(d, end_ms))
+        d->history[d->history_next][d->previous_class] = 0.0f;
+    d->history_next = (d->history_next + 1) % d->config.smooth_count;
+    if (d->history_count < d->config.smooth_count)
+        d->history_count++;
+    d->inferences_in_segment++;
+    if (d->history_count < d->config.smooth_count)
+        return; /* one odd posterior alone is not evidence */
+    for (int c = 0; c < n; c++) {
+        float sum = 0.0f;
+        for (int h = 0; h < d->history_count; h++)
+            sum += d->history[h][c];
+        float mean = sum / (float)d->history_count;
+        if (mean > d->peak[c])
+            d->peak[c] = mean;
+    }
+}
+
+bool kws_detector_wants_inference(const kws_detector_t *d)
+{
+    return (d->state == KWS_SEGMENT_ACTIVE && !d->overlong) || d->state == KWS_SEGMENT_CLOSING;
+}
+
+bool kws_detector_take(kws_detector_t *d, kws_detection_t *out)
+{
+    if (!d->has_detection)
+        return false;
+    *out = d->detection;
+    d->has_detection = false;
+    return true;
+}

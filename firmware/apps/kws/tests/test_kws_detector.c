@@ -1,0 +1,278 @@
+/* Host tests of the keyword decision with synthetic voice activity and posteriors.
+ *
+ * A fake "model" gives class `word` a high posterior while at least `cover` of the word lies
+ * inside the 1 s window ending at the inference time, like a real sliding-window model does
+ * (it keeps recognising a word for up to a second after it ended). */
+#include <string.h>
+
+#include "apps/kws/kws_detector.h"
+#include "testing/h7test.h"
+
+#define FRAME_MS 20
+#define HOP_MS 60
+#define WINDOW_MS 1000
+#define CLASSES 12
+#define SILENCE 0
+#define UNKNOWN 1
+#define YES 2
+#define NO 3
+#define ON 8
+
+typedef struct {
+    uint32_t start_ms, end_ms;
+    int cls;
+    float score;
+} fake_word_t;
+
+typedef struct {
+    kws_detection_t found[32];
+    int count;
+} results_t;
+
+static void fake_posteriors(const fake_word_t *words, int n, uint32_t t, float *probs)
+{
+    for (int c = 0; c < CLASSES; c++)
+        probs[c] = 0.0f;
+    probs[SILENCE] = 1.0f;
+    uint32_t window_start = t > WINDOW_MS ? t - WINDOW_MS : 0;
+    for (int i = 0; i < n; i++) {
+        uint32_t a = words[i].start_ms > window_start ? words[i].start_ms : window_start;
+        uint32_t b = words[i].end_ms < t ? words[i].end_ms : t;
+        float inside = b > a ? (float)(b - a) / (float)(words[i].end_ms - words[i].start_ms) : 0.0f;
+        if (inside >= 0.8f) {
+            for (int c = 0; c < CLASSES; c++)
+                probs[c] = (1.0f - words[i].score) / (CLASSES - 1);
+            probs[words[i].cls] = words[i].score;
+        }
+    }
+}
+
+static bool in_any_word(const fake_word_t *words, int n, uint32_t frame_end)
+{
+    for (int i = 0; i < n; i++) {
+        if (frame_end > words[i].start_ms && frame_end - FRAME_MS < words[i].end_ms)
+            return true;
+    }
+    return false;
+}
+
+/* Runs the detector over total_ms of audio; vad_override (if not NULL) replaces the VAD. */
+static void run(const kws_detector_config_t *cfg, const fake_word_t *words, int n,
+                uint32_t total_ms, results_t *res)
+{
+    kws_detector_t det;
+    memset(res, 0, sizeof(*res));
+    H7_EXPECT(kws_detector_init(&det, cfg));
+    float probs[CLASSES];
+    for (uint32_t t = FRAME_MS; t <= total_ms; t += FRAME_MS) {
+        bool speech = in_any_word(words, n, t);
+        if (kws_detector_frame(&det, t, FRAME_MS, speech)) {
+            H7_EXPECT(kws_detector_take(&det, &res->found[res->count]));
+            if (res->count < 31)
+                res->count++;
+        }
+        if (t % HOP_MS == 0 && kws_detector_wants_inference(&det)) {
+            fake_posteriors(words, n, t, probs);
+            kws_detector_scores(&det, t, probs);
+        }
+    }
+}
+
+static kws_detector_config_t config(void)
+{
+    kws_detector_config_t cfg;
+    kws_detector_default_config(&cfg);
+    return cfg;
+}
+
+H7_TEST(one_word_gives_exactly_one_detection)
+{
+    kws_detector_config_t cfg = config();
+    fake_word_t w[] = {{1000, 1400, ON, 0.9f}};
+    results_t r;
+    run(&cfg, w, 1, 4000, &r);
+    H7_EXPECT_EQ_INT(r.count, 1);
+    H7_EXPECT_EQ_INT(r.found[0].class_index, ON);
+    H7_EXPECT_NEAR(r.found[0].score, 0.9, 1e-4);
+}
+
+H7_TEST(detection_times_follow_the_word)
+{
+    kws_detector_config_t cfg = config();
+    fake_word_t w[] = {{1010, 1450, YES, 0.8f}};
+    results_t r;
+    run(&cfg, w, 1, 3000, &r);
+    H7_EXPECT_EQ_INT(r.count, 1);
+    /* frame resolution: 20 ms */
+    H7_EXPECT_NEAR(r.found[0].start_ms, 1010, FRAME_MS);
+    H7_EXPECT_NEAR(r.found[0].end_ms, 1450, FRAME_MS);
+    /* decided after the hangover and the settle time, within one frame */
+    uint32_t latency = r.found[0].decided_ms - r.found[0].end_ms;
+    H7_EXPECT(latency >= cfg.hangover_ms);
+    H7_EXPECT(latency <= cfg.hangover_ms + cfg.settle_ms + FRAME_MS);
+}
+
+H7_TEST(two_quick_words_give_two_detections)
+{
+    kws_detector_config_t cfg = config();
+    /* 250 ms apart: the second word is inside the same model window as the first */
+    fake_word_t w[] = {{1000, 1350, YES, 0.9f}, {1600, 1950, NO, 0.85f}};
+    results_t r;
+    run(&cfg, w, 2, 4000, &r);
+    H7_EXPECT_EQ_INT(r.count, 2);
+    H7_EXPECT_EQ_INT(r.found[0].class_index, YES);
+    H7_EXPECT_EQ_INT(r.found[1].class_index, NO);
+    H7_EXPECT(r.found[1].start_ms >= r.found[0].end_ms);
+}
+
+H7_TEST(same_word_twice_gives_two_detections)
+{
+    kws_detector_config_t cfg = config();
+    fake_word_t w[] = {{1000, 1300, ON, 0.9f}, {1700, 2000, ON, 0.9f}};
+    results_t r;
+    run(&cfg, w, 2, 4000, &r);
+    H7_EXPECT_EQ_INT(r.count, 2);
+}
+
+H7_TEST(score_below_threshold_gives_nothing)
+{
+    kws_detector_config_t cfg = config();
+    fake_word_t low[] = {{1000, 1400, ON, cfg.threshold - 0.05f}};
+    fake_word_t high[] = {{1000, 1400, ON, cfg.threshold + 0.05f}};
+    results_t r;
+    run(&cfg, low, 1, 3000, &r);
+    H7_EXPECT_EQ_INT(r.count, 0);
+    run(&cfg, high, 1, 3000, &r);
+    H7_EXPECT_EQ_INT(r.count, 1);
+}
+
+H7_TEST(unknown_speech_gives_nothing)
+{
+    kws_detector_config_t cfg = config();
+    fake_word_t w[] = {{1000, 1500, UNKNOWN, 0.95f}, {2500, 2900, SILENCE, 0.95f}};
+    results_t r;
+    run(&cfg, w, 2, 5000, &r);
+    H7_EXPECT_EQ_INT(r.count, 0);
+}
+
+H7_TEST(continuous_noise_gives_nothing)
+{
+    kws_detector_config_t cfg = config();
+    /* 10 s of "speech" from the VAD with a keyword-like posterior: too long for a command */
+    fake_word_t w[] = {{500, 10500, ON, 0.99f}};
+    results_t r;
+    run(&cfg, w, 1, 12000, &r);
+    H7_EXPECT_EQ_INT(r.count, 0);
+}
+
+H7_TEST(clicks_give_nothing)
+{
+    kws_detector_config_t cfg = config();
+    fake_word_t w[] = {{1000, 1040, ON, 0.99f}, {2000, 2020, ON, 0.99f}};
+    results_t r;
+    run(&cfg, w, 2, 4000, &r);
+    H7_EXPECT_EQ_INT(r.count, 0);
+}
+
+H7_TEST(gap_inside_a_word_does_not_split_it)
+{
+    kws_detector_config_t cfg = config();
+    /* "st..op": a 100 ms closure, shorter than the hangover */
+    fake_word_t w[] = {{1000, 1150, ON, 0.9f}, {1250, 1450, ON, 0.9f}};
+    results_t r;
+    run(&cfg, w, 2, 4000, &r);
+    H7_EXPECT_EQ_INT(r.count, 1);
+    H7_EXPECT_NEAR(r.found[0].start_ms, 1000, FRAME_MS);
+    H7_EXPECT_NEAR(r.found[0].end_ms, 1450, FRAME_MS);
+}
+
+H7_TEST(rapid_speech_is_bounded_by_segments)
+{
+    kws_detector_config_t cfg = config();
+    /* 40 words of 120 ms with 180 ms gaps: faster than anyone speaks, faster than the hop
+     * resolves; never more detections than segments, and all of them are keywords */
+    fake_word_t w[40];
+    for (int i = 0; i < 40; i++) {
+        w[i].start_ms = 1000 + (uint32_t)i * 300;
+        w[i].end_ms = w[i].start_ms + 120;
+        w[i].cls = YES + (i % 10);
+        w[i].score = 0.9f;
+    }
+    results_t r;
+    run(&cfg, w, 40, 15000, &r);
+    H7_EXPECT(r.count <= 40);
+    for (int i = 1; i < r.count; i++)
+        H7_EXPECT(r.found[i].start_ms >= r.found[i - 1].end_ms);
+}
+
+H7_TEST(a_single_spike_is_smoothed_away)
+{
+    kws_detector_config_t cfg = config();
+    kws_detector_t det;
+    H7_EXPECT(kws_detector_init(&det, &cfg));
+    float probs[CLASSES] = {0};
+    float spike[CLASSES] = {0};
+    probs[UNKNOWN] = 1.0f;
+    spike[ON] = 1.0f;
+    uint32_t t = 0;
+    int detections = 0;
+    for (t = 20; t <= 3000; t += 20) {
+        bool speech = t > 1000 && t <= 1400;
+        detections += kws_detector_frame(&det, t, 20, speech);
+        if (t % 60 == 0 && kws_detector_wants_inference(&det))
+            kws_detector_scores(&det, t, t == 1200 ? spike : probs);
+    }
+    H7_EXPECT_EQ_INT(detections, 0);
+    H7_EXPECT_EQ_INT(det.rejected_low_score, 1);
+}
+
+H7_TEST(inference_wanted_only_around_speech)
+{
+    kws_detector_config_t cfg = config();
+    kws_detector_t det;
+    H7_EXPECT(kws_detector_init(&det, &cfg));
+    H7_EXPECT(!kws_detector_wants_inference(&det));
+    kws_detector_frame(&det, 20, 20, true);
+    H7_EXPECT(kws_detector_wants_inference(&det));
+    /* after an over-long segment, no more inference until silence */
+    for (uint32_t t = 40; t <= cfg.max_segment_ms + 100; t += 20)
+        kws_detector_frame(&det, t, 20, true);
+    H7_EXPECT(!kws_detector_wants_inference(&det));
+}
+
+H7_TEST(invalid_configs_are_refused)
+{
+    kws_detector_t det;
+    kws_detector_config_t cfg = config();
+    cfg.num_classes = 0;
+    H7_EXPECT(!kws_detector_init(&det, &cfg));
+    cfg = config();
+    cfg.smooth_count = KWS_DETECTOR_MAX_SMOOTH + 1;
+    H7_EXPECT(!kws_detector_init(&det, &cfg));
+    cfg = config();
+    cfg.keyword_mask = 1u << 12;
+    H7_EXPECT(!kws_detector_init(&det, &cfg));
+    cfg = config();
+    cfg.threshold = 0.0f;
+    H7_EXPECT(!kws_detector_init(&det, &cfg));
+    cfg = config();
+    H7_EXPECT(kws_detector_init(&det, &cfg));
+}
+
+int main(void)
+{
+    H7_RUN(one_word_gives_exactly_one_detection);
+    H7_RUN(detection_times_follow_the_word);
+    H7_RUN(two_quick_words_give_two_detections);
+    H7_RUN(same_word_twice_gives_two_detections);
+    H7_RUN(score_below_threshold_gives_nothing);
+    H7_RUN(unknown_speech_gives_nothing);
+    H7_RUN(continuous_noise_gives_nothing);
+    H7_RUN(clicks_give_nothing);
+    H7_RUN(gap_inside_a_word_does_not_split_it);
+    H7_RUN(rapid_speech_is_bounded_by_segments);
+    H7_RUN(a_single_spike_is_smoothed_away);
+    H7_RUN(inference_wanted_only_around_speech);
+    H7_RUN(invalid_configs_are_refused);
+    return h7test_summary();
+}
