@@ -1,0 +1,178 @@
+"""espeak-ng in-process (ctypes on libespeak-ng.so.1) with word timings from its events.
+
+espeak-ng reports WORD and PHONEME events with times. Two quirks are handled (measured):
+the WORD event fires about one phoneme early, so a word starts at its first real
+phoneme; and some word pairs ("on the") come as one WORD event, which is split by the
+phoneme counts of the words spoken alone.
+"""
+import ctypes
+import ctypes.util
+import re
+
+import numpy as np
+from scipy.signal import resample_poly
+
+from .wavio import SAMPLE_RATE
+
+_EVENT_WORD, _EVENT_END, _EVENT_MSG_TERMINATED, _EVENT_PHONEME = 1, 5, 6, 7
+_OUTPUT_SYNCHRONOUS = 2
+_INIT_PHONEME_EVENTS = 0x0001
+_RATE, _VOLUME, _PITCH, _RANGE, _WORDGAP = 1, 2, 3, 4, 7
+_POS_CHARACTER = 1
+_CHARS_UTF8 = 1
+# Phoneme names that are pauses or stress marks, not sounds.
+_SILENT = ('_', '_:', '_!', '_^_', "'", ',', '%', '=', ';', '')
+
+# English voices of espeak-ng (language) and its voice variants (timbre).
+LANGUAGES = ('en-us', 'en', 'en-gb-scotland', 'en-gb-x-rp', 'en-gb-x-gbclan',
+             'en-gb-x-gbcwmd', 'en-029', 'en-us-nyc')
+VARIANTS = ('m1', 'm2', 'm3', 'm4', 'm5', 'm6', 'm7', 'f1', 'f2', 'f3', 'f4', 'f5',
+            'klatt', 'klatt2', 'klatt3', 'croak', 'whisper', 'Andy', 'Annie', 'Denis',
+            'Gene', 'Jacky', 'Lee', 'Mr_serious', 'Tweaky', 'anikaRobot', 'belinda',
+            'boris', 'david', 'iven', 'john', 'kaukovalta', 'max', 'michel', 'norbert',
+            'pablo', 'rob', 'robert', 'steph', 'travis', 'victor', 'zac')
+
+
+class _Event(ctypes.Structure):
+    _fields_ = [('type', ctypes.c_int), ('unique_identifier', ctypes.c_uint),
+                ('text_position', ctypes.c_int), ('length', ctypes.c_int),
+                ('audio_position', ctypes.c_int), ('sample', ctypes.c_int),
+                ('user_data', ctypes.c_void_p), ('id', ctypes.c_char * 8)]
+
+
+_CALLBACK = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.POINTER(ctypes.c_short), ctypes.c_int,
+                             ctypes.POINTER(_Event))
+
+
+class EspeakError(RuntimeError):
+    pass
+
+
+class Espeak:
+    """One in-process espeak-ng (the library is a singleton: make one per process)."""
+
+    def __init__(self):
+        name = ctypes.util.find_library('espeak-ng') or 'libespeak-ng.so.1'
+        try:
+            self._lib = ctypes.CDLL(name)
+        except OSError as err:
+            raise EspeakError(f'cannot load libespeak-ng ({err}); install the Debian '
+                              f'package libespeak-ng1 (tools/setup.sh does)') from None
+        lib = self._lib
+        lib.espeak_Initialize.restype = ctypes.c_int
+        lib.espeak_Initialize.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_char_p, ctypes.c_int]
+        lib.espeak_SetVoiceByName.argtypes = [ctypes.c_char_p]
+        lib.espeak_SetParameter.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_int]
+        lib.espeak_Synth.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_uint, ctypes.c_int,
+                                     ctypes.c_uint, ctypes.c_uint, ctypes.c_void_p, ctypes.c_void_p]
+        rate = lib.espeak_Initialize(_OUTPUT_SYNCHRONOUS, 200, None,
+                                     _INIT_PHONEME_EVENTS | 0x8000)
+        if rate <= 0:
+            raise EspeakError('espeak_Initialize failed (is espeak-ng-data installed?)')
+        self.rate = rate
+        self._chunks, self._events = [], []
+        self._callback = _CALLBACK(self._on_synth)   # keep a reference: C holds the pointer
+        lib.espeak_SetSynthCallback(self._callback)
+        self._phone_counts = {}
+
+    def _on_synth(self, wav, count, events):
+        if count > 0:
+            self._chunks.append(np.ctypeslib.as_array(wav, shape=(count,)).copy())
+        i = 0
+        while events[i].type != 0:
+            e = events[i]
+            if e.type in (_EVENT_WORD, _EVENT_PHONEME, _EVENT_END):
+                self._events.append((e.type, e.audio_position, e.text_position, e.length,
+                                     bytes(e.id).split(b'\0')[0].decode('utf-8', 'replace')))
+            i += 1
+        return 0
+
+    def _synth_raw(self, text, voice, rate, pitch, pitch_range, word_gap):
+        if self._lib.espeak_SetVoiceByName(voice.encode()) != 0:
+            raise EspeakError(f'espeak-ng has no voice {voice!r}')
+        for param, value in ((_RATE, rate), (_PITCH, pitch), (_RANGE, pitch_range),
+                             (_WORDGAP, word_gap), (_VOLUME, 100)):
+            self._lib.espeak_SetParameter(param, int(value), 0)
+        self._chunks, self._events = [], []
+        data = text.encode('utf-8') + b'\0'
+        err = self._lib.espeak_Synth(data, len(data), 0, _POS_CHARACTER, 0, _CHARS_UTF8, None, None)
+        if err != 0:
+            raise EspeakError(f'espeak_Synth failed ({err}) for {text!r}')
+        self._lib.espeak_Synchronize()
+        audio = np.concatenate(self._chunks) if self._chunks else np.zeros(0, np.int16)
+        return audio.astype(np.int16), list(self._events)
+
+    def _phones_alone(self, word, voice):
+        key = (word, voice)
+        if key not in self._phone_counts:
+            _, events = self._synth_raw(word, voice, 175, 50, 50, 0)
+            self._phone_counts[key] = sum(1 for e in events
+                                          if e[0] == _EVENT_PHONEME and e[4] not in _SILENT)
+        return self._phone_counts[key]
+
+    def synthesize(self, text, voice='en-us', rate=175, pitch=50, pitch_range=50, word_gap=0):
+        """Returns (int16 audio at 16 kHz, [(word, start_ms, end_ms), ...]).
+
+        voice is 'language' or 'language+variant'; rate in words/min (80-450); pitch and
+        pitch_range 0-100; word_gap in 10 ms units.
+        """
+        audio, events = self._synth_raw(text, voice, rate, pitch, pitch_range, word_gap)
+        words = _word_times(text, events, lambda w: self._phones_alone(w, voice))
+        return _resample(audio, self.rate), words
+
+
+def _resample(audio, rate):
+    if rate == SAMPLE_RATE:
+        return audio.astype(np.int16)
+    from math import gcd
+    g = gcd(rate, SAMPLE_RATE)
+    y = resample_poly(audio.astype(np.float32), SAMPLE_RATE // g, rate // g)
+    return np.clip(np.round(y), -32768, 32767).astype(np.int16)
+
+
+def _word_times(text, events, phones_alone):
+    """[(word, start_ms, end_ms)] from WORD/PHONEME events, handling the two quirks."""
+    tokens = [(m.start() + 1, m.group(0)) for m in re.finditer(r"[\w']+", text)]
+    phonemes, event_tokens, current, end_ms = [], [], -1, None
+    for kind, ms, pos, length, name in events:
+        if kind == _EVENT_WORD:
+            # text_position counts characters from 1: the token starting there.
+            index = max([i for i, (p, _) in enumerate(tokens) if p <= pos] or [0])
+            event_tokens.append(index)
+            current += 1
+        elif kind == _EVENT_PHONEME:
+            phonemes.append((ms, name, current))
+        elif kind == _EVENT_END:
+            end_ms = ms
+    if not tokens or not event_tokens:
+        return []
+    if end_ms is None:
+        end_ms = phonemes[-1][0] if phonemes else 0
+    groups = {}
+    for i, (ms, name, g) in enumerate(phonemes):
+        if name not in _SILENT and g >= 0:
+            groups.setdefault(g, []).append(i)
+    result = []
+    for g, members in sorted(groups.items()):
+        first = event_tokens[g]
+        later = [t for t in event_tokens[g + 1:] if t > first]
+        last = (later[0] if later else len(tokens)) - 1
+        names = [w for _, w in tokens[first:last + 1]] or [tokens[first][1]]
+        # A phoneme ends where the next phoneme event (sound or pause) begins.
+        ends = [phonemes[i + 1][0] if i + 1 < len(phonemes) else end_ms for i in members]
+        if len(names) == 1:
+            result.append((names[0], phonemes[members[0]][0], ends[-1]))
+            continue
+        # Quirk 2: several words came as one WORD event ("on the"): split the event's
+        # sounds by the phoneme counts of the words spoken alone.
+        counts = [max(1, phones_alone(n)) for n in names]
+        scale = len(members) / float(sum(counts))
+        start = 0
+        for k, (n, c) in enumerate(zip(names, counts)):
+            if start >= len(members):
+                break
+            stop = len(members) if k == len(names) - 1 else \
+                min(len(members), start + max(1, int(round(c * scale))))
+            result.append((n, phonemes[members[start]][0], ends[stop - 1]))
+            start = stop
+    return [(w.lower(), int(s), int(e)) for w, s, e in result]
