@@ -1,0 +1,59 @@
+import json
+
+import pytest
+
+from kwsapp import events, score, truth
+
+TRUTH = [
+    {'word': 'on', 'start_ms': 1000, 'end_ms': 1400},
+    {'word': 'off', 'start_ms': 3000, 'end_ms': 3450},
+    {'word': 'banana', 'start_ms': 5000, 'end_ms': 5500},
+]
+KEYWORDS = {'on', 'off', 'up', 'down'}
+
+
+def det(word, start, end):
+    return {'event': 'kws', 'word': word, 'start_ms': start, 'end_ms': end}
+
+
+def test_each_command_once_within_tolerance_is_ok():
+    r = score.score([det('on', 1050, 1380), det('off', 2850, 3600)], TRUTH, 200, KEYWORDS)
+    assert r['ok'] and r['exactly_once'] == 2 and r['commands'] == 2
+
+
+def test_missed_duplicate_wrong_and_false_alarm_are_reported():
+    r = score.score([det('on', 1000, 1400), det('on', 1100, 1400), det('up', 3000, 3400),
+                     det('down', 8000, 8300), det('off', 5100, 5400)], TRUTH, 200, KEYWORDS)
+    assert not r['ok']
+    assert r['duplicates'] == 1
+    assert [w['word'] for w in r['missed']] == ['off']
+    assert len(r['wrong_word']) == 1 and len(r['false_alarms']) == 1
+    assert len(r['non_keyword_hits']) == 1
+    assert len(score.describe_failures(r)) == 5
+
+
+def test_outside_tolerance_is_not_a_match():
+    r = score.score([det('on', 1000, 1650)], TRUTH[:1], 200, KEYWORDS)
+    assert not r['ok'] and r['wrong_word']
+
+
+def test_console_parsing_keeps_logs_and_skips_broken_lines():
+    text = 'h7voice kws 0.1.0 (x)\n{"event":"boot","app":"kws"}\n{"event":"kws","word":"on"\n' \
+           '{"not_event":1}\n{"event":"kws","word":"on","start_ms":1,"end_ms":2}\n'
+    evs, logs = events.parse_console(text)
+    assert [e['event'] for e in evs] == ['boot', 'kws']
+    assert len(logs) == 3
+    assert events.detections(evs)[0]['word'] == 'on'
+
+
+def test_truth_formats(tmp_path):
+    p = tmp_path / 't.json'
+    p.write_text(json.dumps({'words': [{'word': 'up', 'start': 1.5, 'end': 2.0},
+                                       {'word': 'on', 'start_ms': 100, 'end_ms': 400}]}))
+    words = truth.load_truth(str(p))
+    assert [w['word'] for w in words] == ['on', 'up'] and words[1]['start_ms'] == 1500
+    p.write_text('{"words": [{"word": "up"}]}')
+    with pytest.raises(truth.TruthError, match='start_ms'):
+        truth.load_truth(str(p))
+    with pytest.raises(truth.TruthError, match='not found'):
+        truth.load_truth(str(tmp_path / 'missing.json'))
