@@ -10,8 +10,6 @@ void kws_detector_default_config(kws_detector_config_t *config)
     config->keyword_mask = 0xFFCu;    /* classes 2..11; 0 = silence, 1 = unknown */
     config->threshold = 0.55f;
     config->smooth_count = 3;
-    /* Plosives inside a word ("stop", "up") leave ~100 ms gaps: the hangover must be longer. */
-    config->hangover_ms = 160;
     config->settle_ms = 120;
     config->min_speech_ms = 100;
     config->max_segment_ms = 1400;
@@ -94,44 +92,48 @@ static bool decide(kws_detector_t *d, uint32_t now_ms)
     return true;
 }
 
-bool kws_detector_frame(kws_detector_t *d, uint32_t end_ms, uint32_t frame_ms, bool is_speech)
+bool kws_detector_speech_start(kws_detector_t *d, uint32_t start_ms)
+{
+    bool decided = false;
+    if (d->state == KWS_SEGMENT_CLOSING)
+        decided = decide(d, start_ms);
+    open_segment(d, start_ms, start_ms);
+    return decided;
+}
+
+void kws_detector_speech_end(kws_detector_t *d, uint32_t end_ms)
 {
     const kws_detector_config_t *cfg = &d->config;
-    uint32_t start_ms = end_ms >= frame_ms ? end_ms - frame_ms : 0;
-    bool decided = false;
+    if (d->state != KWS_SEGMENT_ACTIVE)
+        return;
+    d->last_speech_end_ms = end_ms;
+    if (end_ms - d->segment_start_ms > cfg->max_segment_ms)
+        d->overlong = true;
+    if (d->overlong) {
+        decide(d, end_ms); /* rejects it */
+        return;
+    }
+    d->state = KWS_SEGMENT_CLOSING;
+    d->decide_at_ms = end_ms + cfg->settle_ms;
+    if (previous_word_in_window(d, end_ms)) {
+        /* its class is masked until it leaves the window: wait for that, plus a full
+         * smoothing history */
+        uint32_t clear_ms = d->previous_start_ms + cfg->window_ms + cfg->settle_ms;
+        if ((int32_t)(clear_ms - d->decide_at_ms) > 0)
+            d->decide_at_ms = clear_ms;
+    }
+}
 
-    if (d->state == KWS_SEGMENT_CLOSING && (is_speech || (int32_t)(end_ms - d->decide_at_ms) >= 0)) {
-        /* Settled, or the next word begins: its audio must not be scored as this word. */
-        decided = decide(d, end_ms);
+bool kws_detector_tick(kws_detector_t *d, uint32_t now_ms)
+{
+    if (d->state == KWS_SEGMENT_ACTIVE) {
+        if (now_ms - d->segment_start_ms > d->config.max_segment_ms)
+            d->overlong = true;  /* not one command: stop scoring, decide nothing */
+        return false;
     }
-    switch (d->state) {
-    case KWS_SEGMENT_NONE:
-        if (is_speech)
-            open_segment(d, start_ms, end_ms);
-        break;
-    case KWS_SEGMENT_ACTIVE:
-        if (is_speech) {
-            d->last_speech_end_ms = end_ms;
-            if (end_ms - d->segment_start_ms > cfg->max_segment_ms)
-                d->overlong = true;
-        } else if (end_ms - d->last_speech_end_ms >= cfg->hangover_ms) {
-            d->state = KWS_SEGMENT_CLOSING;
-            d->decide_at_ms = d->last_speech_end_ms + cfg->settle_ms;
-            if (previous_word_in_window(d, d->last_speech_end_ms)) {
-                /* its class is masked until it leaves the window: wait for that, plus a
-                 * full smoothing history */
-                uint32_t clear_ms = d->previous_start_ms + cfg->window_ms + cfg->settle_ms;
-                if ((int32_t)(clear_ms - d->decide_at_ms) > 0)
-                    d->decide_at_ms = clear_ms;
-            }
-            if ((int32_t)(end_ms - d->decide_at_ms) >= 0)
-                decided = decide(d, end_ms) || decided;
-        }
-        break;
-    case KWS_SEGMENT_CLOSING:
-        break;
-    }
-    return decided;
+    if (d->state == KWS_SEGMENT_CLOSING && (int32_t)(now_ms - d->decide_at_ms) >= 0)
+        return decide(d, now_ms);
+    return false;
 }
 
 void kws_detector_scores(kws_detector_t *d, uint32_t end_ms, const float *probs)
@@ -160,7 +162,7 @@ void kws_detector_scores(kws_detector_t *d, uint32_t end_ms, const float *probs)
 
 bool kws_detector_wants_inference(const kws_detector_t *d)
 {
-    return (d->state == KWS_SEGMENT_ACTIVE && !d->overlong) || d->state == KWS_SEGMENT_CLOSING;
+    return (d->state == KWS_SEGMENT_ACTIVE || d->state == KWS_SEGMENT_CLOSING) && !d->overlong;
 }
 
 bool kws_detector_take(kws_detector_t *d, kws_detection_t *out)

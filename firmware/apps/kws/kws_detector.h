@@ -1,20 +1,20 @@
-/* Keyword decision: turns a stream of per-frame voice activity and per-inference class
- * posteriors into at most ONE detection per spoken word.
+/* Keyword decision: turns voice-activity segments and per-inference class posteriors into
+ * at most ONE detection per spoken word.
  *
  * Why segments: the model sees a 1 s sliding window, so one word keeps its class high for
- * several consecutive inferences (and a slow thresholding detector fires several times, or
- * fires on the tail of the previous word). The detector therefore follows speech segments
- * from the voice-activity flags of the front end:
+ * several consecutive inferences (and a plain thresholding detector fires several times, or
+ * fires on the tail of the previous word). The detector therefore follows the speech
+ * segments the front end's VAD reports (frontend/vad.h: start and end events with times):
  *
- *   silence ──speech──▶ ACTIVE ──hangover_ms of silence──▶ CLOSING ──settle_ms──▶ decide
+ *   idle ──speech start──▶ ACTIVE ──speech end──▶ CLOSING ──settle_ms after the end──▶ decide
  *
- * Inferences whose window ends inside [segment start, decision] are smoothed (moving
- * average of the last `smooth_count` posteriors) and the peak smoothed score of every
- * keyword class is kept. At the decision the best keyword wins if its peak reaches the
- * threshold: one detection, with the segment's start and end as the word's times. Segments
- * shorter than min_speech_ms (clicks) or longer than max_segment_ms (continuous noise,
- * sentences) give nothing, so no input can make the detector emit more than one event per
- * (min_speech_ms + hangover_ms) — the console cannot be flooded.
+ * Inferences run while a segment is ACTIVE or CLOSING; their posteriors are smoothed
+ * (moving average of the last `smooth_count`) and the peak smoothed score of every keyword
+ * class is kept. At the decision the best keyword wins if its peak reaches the threshold:
+ * one detection, with the segment's start and end as the word's times. Segments shorter
+ * than min_speech_ms (clicks) or longer than max_segment_ms (continuous noise, sentences)
+ * give nothing, so no input can make the detector emit more than one event per segment —
+ * the console cannot be flooded.
  *
  * Quick successions: while the previous detected word is still inside the model window,
  * the model keeps voting for it; for the next segment that class's posteriors count only
@@ -39,14 +39,14 @@ typedef struct {
     uint32_t keyword_mask;      /* bit c set: class c is a command word (not silence/unknown) */
     float threshold;            /* smoothed posterior a keyword must reach, 0..1 */
     int smooth_count;           /* posteriors averaged (1..KWS_DETECTOR_MAX_SMOOTH) */
-    uint32_t hangover_ms;       /* silence that ends a speech segment */
-    uint32_t settle_ms;         /* inferences still scored after the segment's end */
+    uint32_t settle_ms;         /* inferences still scored after the word's end */
     uint32_t min_speech_ms;     /* shorter segments are clicks: ignored */
     uint32_t max_segment_ms;    /* longer segments are not one command: ignored */
     uint32_t window_ms;         /* the model's input window (1000 ms) */
 } kws_detector_config_t;
 
-/* Defaults for a 1 s window model run every 60 ms on 20 ms feature frames. */
+/* Defaults for a 1 s window model run every 60 ms on 20 ms feature frames, after a VAD
+ * with a 160 ms hangover. */
 void kws_detector_default_config(kws_detector_config_t *config);
 
 typedef struct {
@@ -92,10 +92,17 @@ typedef struct {
 /* Returns false (and leaves the detector unusable) when the configuration is invalid. */
 bool kws_detector_init(kws_detector_t *detector, const kws_detector_config_t *config);
 
-/* One feature frame ending at end_ms; is_speech from the voice-activity detector.
- * Returns true when a detection was decided (read it with kws_detector_take). */
-bool kws_detector_frame(kws_detector_t *detector, uint32_t end_ms, uint32_t frame_ms,
-                        bool is_speech);
+/* The VAD's speech start: the word began at start_ms. If the previous segment was still
+ * waiting for its decision it is decided now (returns true: read it with kws_detector_take),
+ * since the new word's audio must not be scored as the old one. */
+bool kws_detector_speech_start(kws_detector_t *detector, uint32_t start_ms);
+
+/* The VAD's speech end: the word ended at end_ms (before the VAD's hangover). */
+void kws_detector_speech_end(kws_detector_t *detector, uint32_t end_ms);
+
+/* Called once per feature frame with the audio time now_ms (end of the frame). Returns true
+ * when a detection was decided (read it with kws_detector_take). */
+bool kws_detector_tick(kws_detector_t *detector, uint32_t now_ms);
 
 /* One inference whose window ends at end_ms; probs[c] in 0..1 for every class. */
 void kws_detector_scores(kws_detector_t *detector, uint32_t end_ms, const float *probs);

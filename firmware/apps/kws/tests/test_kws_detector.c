@@ -9,6 +9,7 @@
 #include "testing/h7test.h"
 
 #define FRAME_MS 20
+#define HANGOVER_FRAMES 8 /* like the front end's VAD configured by the app: 160 ms */
 #define HOP_MS 60
 #define WINDOW_MS 1000
 #define CLASSES 12
@@ -56,21 +57,51 @@ static bool in_any_word(const fake_word_t *words, int n, uint32_t frame_end)
     return false;
 }
 
-/* Runs the detector over total_ms of audio; vad_override (if not NULL) replaces the VAD. */
+/* A VAD like frontend/vad.h: start at the first speech frame, end after HANGOVER_FRAMES
+ * quiet frames, with the end time of the last speech frame. */
+typedef struct {
+    bool in_speech;
+    int quiet;
+    uint32_t last_speech_end;
+} fake_vad_t;
+
+static void take(kws_detector_t *det, results_t *res)
+{
+    H7_EXPECT(kws_detector_take(det, &res->found[res->count]));
+    if (res->count < 31)
+        res->count++;
+}
+
+static void vad_frame(fake_vad_t *vad, kws_detector_t *det, uint32_t t, bool speech,
+                      results_t *res)
+{
+    if (speech) {
+        vad->quiet = 0;
+        vad->last_speech_end = t;
+        if (!vad->in_speech) {
+            vad->in_speech = true;
+            if (kws_detector_speech_start(det, t - FRAME_MS))
+                take(det, res);
+        }
+    } else if (vad->in_speech && ++vad->quiet >= HANGOVER_FRAMES) {
+        vad->in_speech = false;
+        kws_detector_speech_end(det, vad->last_speech_end);
+    }
+}
+
+/* Runs the detector over total_ms of audio. */
 static void run(const kws_detector_config_t *cfg, const fake_word_t *words, int n,
                 uint32_t total_ms, results_t *res)
 {
     kws_detector_t det;
+    fake_vad_t vad = {0};
     memset(res, 0, sizeof(*res));
     H7_EXPECT(kws_detector_init(&det, cfg));
     float probs[CLASSES];
     for (uint32_t t = FRAME_MS; t <= total_ms; t += FRAME_MS) {
-        bool speech = in_any_word(words, n, t);
-        if (kws_detector_frame(&det, t, FRAME_MS, speech)) {
-            H7_EXPECT(kws_detector_take(&det, &res->found[res->count]));
-            if (res->count < 31)
-                res->count++;
-        }
+        vad_frame(&vad, &det, t, in_any_word(words, n, t), res);
+        if (kws_detector_tick(&det, t))
+            take(&det, res);
         if (t % HOP_MS == 0 && kws_detector_wants_inference(&det)) {
             fake_posteriors(words, n, t, probs);
             kws_detector_scores(&det, t, probs);
@@ -108,8 +139,8 @@ H7_TEST(detection_times_follow_the_word)
     H7_EXPECT_NEAR(r.found[0].end_ms, 1450, FRAME_MS);
     /* decided after the hangover and the settle time, within one frame */
     uint32_t latency = r.found[0].decided_ms - r.found[0].end_ms;
-    H7_EXPECT(latency >= cfg.hangover_ms);
-    H7_EXPECT(latency <= cfg.hangover_ms + cfg.settle_ms + FRAME_MS);
+    H7_EXPECT(latency >= cfg.settle_ms);
+    H7_EXPECT(latency <= HANGOVER_FRAMES * FRAME_MS + cfg.settle_ms + FRAME_MS);
 }
 
 H7_TEST(two_quick_words_give_two_detections)
@@ -214,15 +245,16 @@ H7_TEST(a_single_spike_is_smoothed_away)
     float spike[CLASSES] = {0};
     probs[UNKNOWN] = 1.0f;
     spike[ON] = 1.0f;
-    uint32_t t = 0;
-    int detections = 0;
-    for (t = 20; t <= 3000; t += 20) {
-        bool speech = t > 1000 && t <= 1400;
-        detections += kws_detector_frame(&det, t, 20, speech);
+    fake_vad_t vad = {0};
+    results_t res = {0};
+    for (uint32_t t = 20; t <= 3000; t += 20) {
+        vad_frame(&vad, &det, t, t > 1000 && t <= 1400, &res);
+        if (kws_detector_tick(&det, t))
+            take(&det, &res);
         if (t % 60 == 0 && kws_detector_wants_inference(&det))
             kws_detector_scores(&det, t, t == 1200 ? spike : probs);
     }
-    H7_EXPECT_EQ_INT(detections, 0);
+    H7_EXPECT_EQ_INT(res.count, 0);
     H7_EXPECT_EQ_INT(det.rejected_low_score, 1);
 }
 
@@ -232,12 +264,18 @@ H7_TEST(inference_wanted_only_around_speech)
     kws_detector_t det;
     H7_EXPECT(kws_detector_init(&det, &cfg));
     H7_EXPECT(!kws_detector_wants_inference(&det));
-    kws_detector_frame(&det, 20, 20, true);
+    kws_detector_speech_start(&det, 0);
     H7_EXPECT(kws_detector_wants_inference(&det));
-    /* after an over-long segment, no more inference until silence */
-    for (uint32_t t = 40; t <= cfg.max_segment_ms + 100; t += 20)
-        kws_detector_frame(&det, t, 20, true);
+    /* after an over-long segment, no more inference, also not after its end */
+    for (uint32_t t = 20; t <= cfg.max_segment_ms + 100; t += 20)
+        H7_EXPECT(!kws_detector_tick(&det, t));
     H7_EXPECT(!kws_detector_wants_inference(&det));
+    kws_detector_speech_end(&det, cfg.max_segment_ms + 200);
+    H7_EXPECT(!kws_detector_wants_inference(&det));
+    H7_EXPECT_EQ_INT(det.rejected_long, 1);
+    /* a normal word afterwards is scored again */
+    kws_detector_speech_start(&det, 3000);
+    H7_EXPECT(kws_detector_wants_inference(&det));
 }
 
 H7_TEST(invalid_configs_are_refused)
