@@ -1,0 +1,268 @@
+/* Speech front end on CMSIS-DSP (see frontend.h for the pipeline). */
+#include "frontend/frontend.h"
+
+#include <float.h>
+#include <math.h>
+#include <string.h>
+
+#include "arm_math.h"
+
+_Static_assert(sizeof(arm_rfft_fast_instance_f32) <= H7FE_RFFT_STATE_BYTES,
+               "H7FE_RFFT_STATE_BYTES too small for arm_rfft_fast_instance_f32");
+
+static arm_rfft_fast_instance_f32 *rfft_of(h7fe_t *fe)
+{
+    return (arm_rfft_fast_instance_f32 *)(void *)fe->rfft.bytes;
+}
+
+/* HTK mel scale, as tf.signal.linear_to_mel_weight_matrix uses. */
+static double hz_to_mel(double hz)
+{
+    return 1127.0 * log(1.0 + hz / 700.0);
+}
+
+static void build_window(h7fe_t *fe)
+{
+    const h7fe_config_t *c = &fe->config;
+    const double two_pi = 6.283185307179586476925286766559;
+    double a0 = c->window == H7FE_WINDOW_HAMMING ? 0.54 : 0.5;
+    for (uint32_t n = 0; n < c->window_length; n++) {
+        /* Periodic window (denominator = length), like tf.signal.hann_window's default. */
+        fe->window[n] = (float)(a0 - (1.0 - a0) * cos(two_pi * (double)n / (double)c->window_length));
+    }
+}
+
+/* Triangular filters evenly spaced on the mel scale between mel_low_hz and mel_high_hz.
+ * Band b rises from edge b to edge b+1 and falls to edge b+2; the DC bin is excluded. */
+static void build_mel_filterbank(h7fe_t *fe)
+{
+    const h7fe_config_t *c = &fe->config;
+    uint32_t bins = c->fft_length / 2u + 1u;
+    double mel_low = hz_to_mel(c->mel_low_hz);
+    double mel_high = hz_to_mel(c->mel_high_hz);
+    double mel_step = (mel_high - mel_low) / (double)(c->mel_bands + 1u);
+    double bin_hz = (double)c->sample_rate_hz / (double)c->fft_length;
+    uint32_t offset = 0;
+    for (uint32_t b = 0; b < c->mel_bands; b++) {
+        double left = mel_low + mel_step * b;
+        double center = left + mel_step;
+        double right = center + mel_step;
+        uint32_t first = 0, count = 0;
+        for (uint32_t k = 1; k < bins; k++) {
+            double mel = hz_to_mel(bin_hz * k);
+            double rising = (mel - left) / (center - left);
+            double falling = (right - mel) / (right - center);
+            double weight = rising < falling ? rising : falling;
+            if (weight <= 0.0) {
+                if (count > 0) break; /* past the triangle */
+                continue;
+            }
+            if (count == 0) first = k;
+            fe->mel_weights[offset + count] = (float)weight;
+            count++;
+        }
+        fe->band_first_bin[b] = (uint16_t)first;
+        fe->band_bin_count[b] = (uint16_t)count;
+        fe->band_weight_offset[b] = (uint16_t)offset;
+        offset += count;
+    }
+}
+
+/* DCT-II rows scaled like tf.signal.mfccs_from_log_mel_spectrograms:
+ * c[k] = sum_n x[n] * 2 cos(pi k (2n + 1) / (2N)) / sqrt(2N). */
+static void build_dct(h7fe_t *fe)
+{
+    const h7fe_config_t *c = &fe->config;
+    if (c->output != H7FE_OUTPUT_MFCC) return;
+    const double pi = 3.14159265358979323846264338328;
+    uint32_t n_bands = c->mel_bands;
+    double scale = 2.0 / sqrt(2.0 * n_bands);
+    for (uint32_t k = 0; k < c->mfcc_count; k++) {
+        for (uint32_t n = 0; n < n_bands; n++) {
+            fe->dct[k * n_bands + n] =
+                (float)(scale * cos(pi * k * (2.0 * n + 1.0) / (2.0 * n_bands)));
+        }
+    }
+}
+
+int h7fe_init(h7fe_t *fe, const h7fe_config_t *config)
+{
+    if (fe == NULL || config == NULL) return H7FE_ERR_ARGUMENT;
+    if (h7fe_config_check(config, NULL) != 0) return H7FE_ERR_CONFIG;
+    memset(fe, 0, sizeof(*fe));
+    fe->config = *config;
+    fe->feature_count = h7fe_config_feature_count(config);
+    if (arm_rfft_fast_init_f32(rfft_of(fe), (uint16_t)config->fft_length) != ARM_MATH_SUCCESS) {
+        return H7FE_ERR_FFT;
+    }
+    build_window(fe);
+    build_mel_filterbank(fe);
+    build_dct(fe);
+    h7fe_reset(fe);
+    return H7FE_OK;
+}
+
+void h7fe_reset(h7fe_t *fe)
+{
+    fe->history_fill = 0;
+    fe->frames_emitted = 0;
+    fe->gain = fe->config.sample_scale;
+}
+
+void h7fe_set_gain(h7fe_t *fe, float gain)
+{
+    /* A gain that would overflow float math is refused (keeps the output finite). */
+    if (gain > 0.0f && gain <= 1.0f) fe->gain = gain;
+}
+
+uint32_t h7fe_feature_count(const h7fe_t *fe)
+{
+    return fe->feature_count;
+}
+
+const float *h7fe_last_log_mel(const h7fe_t *fe)
+{
+    return fe->log_mel;
+}
+
+float h7fe_logf(float x)
+{
+    /* log(x) = e ln2 + log(m), m in [sqrt(1/2), sqrt(2)); log(m) = 2 atanh(s) with
+     * s = (m - 1) / (m + 1), |s| < 0.172, by its series to s^9 (error < 4e-10). */
+    if (!(x >= FLT_MIN)) x = FLT_MIN;   /* also catches NaN */
+    if (x > FLT_MAX) x = FLT_MAX;
+    union { float f; uint32_t u; } bits = { .f = x };
+    int32_t exponent = (int32_t)((bits.u >> 23) & 0xFFu) - 127;
+    bits.u = (bits.u & 0x007FFFFFu) | 0x3F800000u; /* mantissa in [1, 2) */
+    float m = bits.f;
+    if (m > 1.41421356f) {
+        m *= 0.5f;
+        exponent++;
+    }
+    float s = (m - 1.0f) / (m + 1.0f);
+    float s2 = s * s;
+    float series = 2.0f + s2 * (0.666666667f + s2 * (0.4f + s2 * (0.285714286f + s2 * 0.222222222f)));
+    return (float)exponent * 0.693147181f + s * series;
+}
+
+/* One frame from the window_length samples in history[]. */
+static void compute_frame(h7fe_t *fe, float *out)
+{
+    const h7fe_config_t *c = &fe->config;
+    uint32_t n_fft = c->fft_length;
+    for (uint32_t i = 0; i < c->window_length; i++) {
+        fe->fft_in[i] = ((float)fe->history[i] * fe->gain) * fe->window[i];
+    }
+    for (uint32_t i = c->window_length; i < n_fft; i++) fe->fft_in[i] = 0.0f;
+
+    /* Packed output: [Re0, Re(N/2), Re1, Im1, Re2, Im2, ...]. */
+    arm_rfft_fast_f32(rfft_of(fe), fe->fft_in, fe->fft_out, 0);
+    uint32_t half = n_fft / 2u;
+    if (c->spectrum == H7FE_SPECTRUM_POWER) {
+        fe->spectrum[0] = fe->fft_out[0] * fe->fft_out[0];
+        fe->spectrum[half] = fe->fft_out[1] * fe->fft_out[1];
+        arm_cmplx_mag_squared_f32(fe->fft_out + 2, fe->spectrum + 1, half - 1u);
+    } else {
+        fe->spectrum[0] = fabsf(fe->fft_out[0]);
+        fe->spectrum[half] = fabsf(fe->fft_out[1]);
+        arm_cmplx_mag_f32(fe->fft_out + 2, fe->spectrum + 1, half - 1u);
+    }
+
+    for (uint32_t b = 0; b < c->mel_bands; b++) {
+        float energy = 0.0f;
+        if (fe->band_bin_count[b] > 0) {
+            arm_dot_prod_f32(fe->spectrum + fe->band_first_bin[b],
+                             fe->mel_weights + fe->band_weight_offset[b], fe->band_bin_count[b],
+                             &energy);
+        }
+        fe->log_mel[b] = h7fe_logf(energy + c->log_offset);
+    }
+
+    if (c->output == H7FE_OUTPUT_MFCC) {
+        for (uint32_t k = 0; k < c->mfcc_count; k++) {
+            arm_dot_prod_f32(fe->dct + k * c->mel_bands, fe->log_mel, c->mel_bands, &out[k]);
+        }
+    } else {
+        memcpy(out, fe->log_mel, c->mel_bands * sizeof(float));
+    }
+}
+
+size_t h7fe_frames_for(const h7fe_t *fe, size_t count)
+{
+    const h7fe_config_t *c = &fe->config;
+    size_t total = fe->history_fill + count;
+    if (total < c->window_length) return 0;
+    return 1u + (total - c->window_length) / c->hop_length;
+}
+
+size_t h7fe_push(h7fe_t *fe, const int16_t *samples, size_t count, float *features,
+                 size_t max_frames, size_t *consumed)
+{
+    const h7fe_config_t *c = &fe->config;
+    size_t taken = 0, frames = 0;
+    while (taken < count) {
+        if (fe->history_fill == c->window_length) {
+            if (frames == max_frames) break; /* output full: leave the rest for later */
+            compute_frame(fe, features + frames * fe->feature_count);
+            frames++;
+            fe->frames_emitted++;
+            /* Keep the overlap; the next frame needs only hop_length new samples. */
+            uint32_t keep = c->window_length - c->hop_length;
+            memmove(fe->history, fe->history + c->hop_length, keep * sizeof(int16_t));
+            fe->history_fill = keep;
+        }
+        size_t room = c->window_length - fe->history_fill;
+        size_t n = count - taken < room ? count - taken : room;
+        memcpy(fe->history + fe->history_fill, samples + taken, n * sizeof(int16_t));
+        fe->history_fill += (uint32_t)n;
+        taken += n;
+    }
+    /* A window completed by the last samples is computed now, not on the next call. */
+    if (fe->history_fill == c->window_length && frames < max_frames) {
+        compute_frame(fe, features + frames * fe->feature_count);
+        frames++;
+        fe->frames_emitted++;
+        uint32_t keep = c->window_length - c->hop_length;
+        memmove(fe->history, fe->history + c->hop_length, keep * sizeof(int16_t));
+        fe->history_fill = keep;
+    }
+    if (consumed != NULL) *consumed = taken;
+    return frames;
+}
+
+size_t h7fe_clip_features(h7fe_t *fe, const int16_t *samples, size_t count, float *features,
+                          size_t max_frames)
+{
+    h7fe_reset(fe);
+    if (fe->config.clip_normalization == H7FE_CLIP_NORM_PEAK) {
+        /* MLPerf Tiny KWS divides by the largest (signed) sample value; a clip with no
+         * positive sample keeps sample_scale instead of dividing by zero. */
+        int32_t peak = 0;
+        for (size_t i = 0; i < count; i++) {
+            if (samples[i] > peak) peak = samples[i];
+        }
+        if (peak > 0) h7fe_set_gain(fe, 1.0f / (float)peak);
+    }
+    return h7fe_push(fe, samples, count, features, max_frames, NULL);
+}
+
+int32_t h7fe_quantize_int8(const float *features, size_t count, float scale,
+                           int32_t zero_point, int8_t *out)
+{
+    if (!(scale > 0.0f) || scale > FLT_MAX) return -1;
+    int32_t saturated = 0;
+    for (size_t i = 0; i < count; i++) {
+        float x = features[i];
+        int32_t q = zero_point;
+        if (x >= -FLT_MAX && x <= FLT_MAX) {
+            float scaled = x / scale;
+            if (scaled > 1.0e6f) scaled = 1.0e6f;     /* keeps the int conversion defined */
+            if (scaled < -1.0e6f) scaled = -1.0e6f;
+            q = (int32_t)roundf(scaled) + zero_point;
+        }
+        if (q > 127) { q = 127; saturated++; }
+        if (q < -128) { q = -128; saturated++; }
+        out[i] = (int8_t)q;
+    }
+    return saturated;
+}
