@@ -57,3 +57,19 @@ def test_truth_formats(tmp_path):
         truth.load_truth(str(p))
     with pytest.raises(truth.TruthError, match='not found'):
         truth.load_truth(str(tmp_path / 'missing.json'))
+
+
+def test_report_tables_mark_detections():
+    from kwsapp import report
+    dets = [det('on', 1000, 1400), det('up', 8000, 8300)]
+    dets[0].update(score=0.9, latency_ms=250, action='light on', decided_ms=1650)
+    r = score.score(dets, TRUTH, 200, KEYWORDS)
+    table = report.detection_table(dets, r)
+    assert 'light on' in table[1] and table[1].rstrip().endswith('ok')
+    assert table[2].rstrip().endswith('WRONG')
+    assert 'MISSED' in report.truth_table(r)[1]
+    assert '1/2 commands' in report.score_line(r)
+    lines = report.load_lines({'opp': [{'mhz': 64, 'ms': 1000, 'load': 0.12, 'frames': 50,
+                                        'frame_load_max': 0.2, 'inferences': 0,
+                                        'inference_cycles_max': 0}]})
+    assert '64 MHz' in lines[0] and '12.0 %' in lines[0]

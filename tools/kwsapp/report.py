@@ -1,0 +1,59 @@
+"""Readable report of a keyword-firmware run: the detections next to the ground truth and a
+summary (CPU load per operating point, time per mode, energy, memory)."""
+
+
+def _ms(v):
+    return f'{float(v) / 1000.0:7.2f} s'
+
+
+def detection_table(detections, result=None):
+    """Lines of a table: one row per detection, marked against the ground truth if given."""
+    matched = set()
+    if result is not None:
+        for row in result['rows']:
+            if row['detection'] is not None:
+                matched.add(id(row['detection']))
+    lines = [f"  {'heard at':>9}  {'word':<6} {'score':>5}  {'word span (audio)':<19} "
+             f"{'latency':>7}  {'action':<14} {'check'}"]
+    for d in detections:
+        span = f"{float(d['start_ms']) / 1000:.2f}-{float(d['end_ms']) / 1000:.2f} s"
+        mark = ''
+        if result is not None:
+            mark = 'ok' if id(d) in matched else 'WRONG'
+        lines.append(f"  {_ms(d.get('decided_ms', d['end_ms'])):>9}  {d.get('word', '?'):<6} "
+                     f"{float(d.get('score', 0)):5.2f}  {span:<19} {int(d.get('latency_ms', 0)):5d} ms"
+                     f"  {d.get('action', ''):<14} {mark}")
+    if not detections:
+        lines.append('  (no detections)')
+    return lines
+
+
+def truth_table(result):
+    """Lines: every spoken command and whether it was detected exactly once."""
+    lines = []
+    for row in result['rows']:
+        w = row['truth']
+        state = {0: 'MISSED', 1: 'detected'}.get(row['count'], f"detected {row['count']} times")
+        lines.append(f"  {w['word']:<6} {w['start_ms'] / 1000:6.2f}-{w['end_ms'] / 1000:.2f} s  {state}")
+    return lines
+
+
+def score_line(result):
+    return (f"{result['exactly_once']}/{result['commands']} commands detected exactly once "
+            f"(±200 ms), {len(result['missed'])} missed, {result['duplicates']} duplicates, "
+            f"{len(result['wrong_word'])} wrong words, "
+            f"{len(result['false_alarms']) + len(result['non_keyword_hits'])} false alarms")
+
+
+def load_lines(stats):
+    """CPU load per operating point from the firmware's kws_stats event."""
+    lines = []
+    for opp in stats.get('opp', []):
+        ms = opp.get('ms', 0)
+        lines.append(
+            f"  {opp['mhz']:>3} MHz: {ms / 1000:6.2f} s, load {100 * opp.get('load', 0):5.1f} %, "
+            f"{opp.get('frames', 0)} frames (worst frame {100 * opp.get('frame_load_max', 0):5.1f} % "
+            f"of a hop), {opp.get('inferences', 0)} model runs "
+            f"(worst {opp.get('inference_cycles_max', 0) / 1e6:.2f} M cycles = "
+            f"{opp.get('inference_cycles_max', 0) / (opp['mhz'] * 1e3):.1f} ms)")
+    return lines
