@@ -103,3 +103,8 @@ h7vad_event_t h7vad_process(h7vad_t *vad, const int16_t *frame, size_t count)
     }
     return event;
 }
+
+uint32_t h7vad_event_time_ms(const h7vad_t *vad) { return vad->event_time_ms; }
+int h7vad_in_speech(const h7vad_t *vad) { return vad->in_speech; }
+float h7vad_noise_floor_db(const h7vad_t *vad) { return vad->noise_floor_db; }
+float h7vad_last_energy_db(const h7vad_t *vad) { return vad->last_energy_db; }

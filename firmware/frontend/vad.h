@@ -49,6 +49,14 @@ int h7vad_init(h7vad_t *vad, const h7vad_config_t *config);
 /* Feeds one frame; returns the event it caused (the time is in vad->event_time_ms). */
 h7vad_event_t h7vad_process(h7vad_t *vad, const int16_t *frame, size_t count);
 
+/* Time of the last event returned, in ms from the start of the stream. */
+uint32_t h7vad_event_time_ms(const h7vad_t *vad);
+/* Non-zero while inside speech (after a start, before its end). */
+int h7vad_in_speech(const h7vad_t *vad);
+/* Current noise floor and last frame energy, dBFS. */
+float h7vad_noise_floor_db(const h7vad_t *vad);
+float h7vad_last_energy_db(const h7vad_t *vad);
+
 /* Frame energy in dBFS with the mean removed (a full-scale square wave is 0 dB);
  * silence gives about -200 dB, never -Inf or NaN. */
 float h7vad_frame_energy_db(const int16_t *frame, size_t count);
