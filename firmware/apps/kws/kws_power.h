@@ -42,7 +42,8 @@ typedef struct {
 void kws_power_default_config(kws_power_config_t *config);
 void kws_power_init(kws_power_t *power, const kws_power_config_t *config, uint32_t now_ms);
 
-/* Called once per feature frame. recognition_busy: the detector still needs the model.
+/* Called once per feature frame. is_speech: speech or any sound above the quiet level (the
+ * silence timer restarts). recognition_busy: the detector still needs the model.
  * Returns the mode the board should be in now (STOP means: enter Stop mode now). */
 kws_power_mode_t kws_power_update(kws_power_t *power, uint32_t now_ms, bool is_speech,
                                   bool recognition_busy);

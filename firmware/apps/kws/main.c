@@ -15,17 +15,12 @@
 #include <string.h>
 
 #include "apps/kws/kws_actions.h"
-#include "apps/kws/kws_detector.h"
 #include "apps/kws/kws_model.h"
-#include "apps/kws/kws_pacer.h"
-#include "apps/kws/kws_power.h"
+#include "apps/kws/kws_pipeline.h"
 #include "common/fmt.h"
 #include "engine/h7nn.h"
 #include "frontend/audio_capture.h"
-#include "frontend/frontend.h"
-#include "frontend/vad.h"
 #include "platform/platform.h"
-#include "platform/sections.h"
 
 #define KWS_VERSION "0.1.0"
 #define SAMPLE_RATE_HZ 16000u
@@ -33,8 +28,6 @@
 #define MAX_BACKLOG_MS 200u         /* behind by more: skip model runs, never samples */
 #define STATS_PERIOD_MS 10000u      /* a kws_stats line every 10 s of audio */
 #define VAD_HANGOVER_FRAMES 8u      /* 160 ms: longer than a plosive's closure */
-#define MAX_FRAMES 64u              /* feature window capacity (the model's rows) */
-#define MAX_FEATURES 16u            /* features per frame capacity */
 #define MAX_HOP 512u
 
 /* Operating point of each power mode. The listening point is the lowest one. */
@@ -46,55 +39,35 @@ static h7_opp_t opp_of_mode[KWS_POWER_MODE_COUNT] = {
 
 static h7nn_interpreter nn;
 static uint8_t arena[64 * 1024] __attribute__((aligned(16)));
-static h7fe_t frontend;
-static h7vad_t vad;
-static kws_detector_t detector;
-static kws_power_t power;
-static kws_pacer_t pacer;
+static kws_pipeline_t pipeline;
 static kws_outputs_t outputs;
-
-/* int8 features of the last `frames` frames, a ring: row `window_next` is the oldest. */
-static int8_t window[MAX_FRAMES * MAX_FEATURES];
-static uint32_t window_frames, window_features, window_next, window_filled;
-static float input_scale, output_scale;
-static int32_t input_zero_point, output_zero_point;
+static float output_scale;
+static int32_t output_zero_point;
 static int class_count;
-
-/* audio time bookkeeping */
-static uint32_t hop_samples, frame_ms;
-static uint64_t samples_processed;
-static uint32_t audio_gap_ms;          /* audio not captured (Stop mode) */
 static uint32_t capture_origin_ms;     /* platform time of audio time 0 */
 static uint32_t next_stats_ms = STATS_PERIOD_MS;
 
-/* measurements */
+/* measurements, per operating point */
 typedef struct {
     uint64_t busy_cycles;
     uint32_t elapsed_ms;
     uint32_t frames;
     uint32_t frame_cycles_max;
     uint32_t inferences;
-    uint64_t inference_cycles;
     uint32_t inference_cycles_max;
 } opp_stats_t;
 static opp_stats_t opp_stats[H7_OPP_COUNT];
 static h7_opp_t current_opp;
 static uint32_t opp_since_ms;
-static uint32_t latency_max_ms, latency_sum_ms;
-static uint32_t stop_entries;
-
-static void print(const char *text)
-{
-    h7_console_write(text, strlen(text));
-}
+static uint32_t latency_max_ms, latency_sum_ms, stop_entries;
 
 static void printf_line(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static void printf_line(const char *fmt, ...)
 {
-    char line[400];
+    char line[480];
     va_list ap;
     va_start(ap, fmt);
-    size_t n = h7_vfmt(line, sizeof line - 2, fmt, ap);
+    size_t n = h7_vfmt(line, sizeof line - 1, fmt, ap);
     va_end(ap);
     line[n++] = '\n';
     h7_console_write(line, n);
@@ -121,15 +94,8 @@ static void set_opp(h7_opp_t opp)
     if (opp == current_opp)
         return;
     account_opp();
-    if (h7_clock_set_opp(opp) == 0)
-        current_opp = opp;
-    else
-        current_opp = h7_clock_get_opp();
-}
-
-static uint32_t audio_now_ms(void)
-{
-    return (uint32_t)(samples_processed * 1000u / SAMPLE_RATE_HZ) + audio_gap_ms;
+    h7_clock_set_opp(opp); /* on failure the platform keeps a working point: read it back */
+    current_opp = h7_clock_get_opp();
 }
 
 static void show_outputs(void)
@@ -147,6 +113,7 @@ static void emit_detection(const kws_detection_t *d)
     show_outputs();
     char what[32];
     kws_action_describe(&outputs, action, what, sizeof what);
+    /* audio time t was captured at platform time capture_origin_ms + t */
     uint32_t now = h7_time_ms();
     uint32_t word_end = capture_origin_ms + d->end_ms;
     uint32_t latency = (int32_t)(now - word_end) > 0 ? now - word_end : 0;
@@ -167,73 +134,71 @@ static void emit_stats(const char *reason)
     account_opp();
     h7audio_stats_t a;
     h7audio_get_stats(&a);
-    char opps[360];
+    char opps[420];
     size_t n = 0;
     opps[n++] = '[';
     for (int i = 0; i < H7_OPP_COUNT; i++) {
         const opp_stats_t *s = &opp_stats[i];
         if (s->elapsed_ms == 0 && s->frames == 0)
             continue;
-        uint64_t capacity = (uint64_t)s->elapsed_ms * (h7_clock_opp_hz((h7_opp_t)i) / 1000u);
-        uint32_t load_permille = capacity ? (uint32_t)(s->busy_cycles * 1000u / capacity) : 0;
-        uint32_t hop_cycles = frame_ms * (h7_clock_opp_hz((h7_opp_t)i) / 1000u);
+        uint32_t khz = h7_clock_opp_hz((h7_opp_t)i) / 1000u;
+        uint64_t capacity = (uint64_t)s->elapsed_ms * khz;
+        uint32_t hop_cycles = pipeline.frame_ms * khz;
         n += h7_fmt(opps + n, sizeof opps - n,
-                    "%s{\"mhz\":%u,\"ms\":%u,\"busy_cycles\":%llu,\"load\":%.3f,\"frames\":%u,"
-                    "\"frame_cycles_max\":%u,\"frame_load_max\":%.3f,\"inferences\":%u,"
+                    "%s{\"mhz\":%u,\"ms\":%u,\"busy_cycles\":%llu,\"load\":%.4f,\"frames\":%u,"
+                    "\"frame_cycles_max\":%u,\"frame_load_max\":%.4f,\"inferences\":%u,"
                     "\"inference_cycles_max\":%u}",
-                    n > 1 ? "," : "", (unsigned)(h7_clock_opp_hz((h7_opp_t)i) / 1000000u),
-                    (unsigned)s->elapsed_ms, (unsigned long long)s->busy_cycles,
-                    load_permille / 1000.0, (unsigned)s->frames, (unsigned)s->frame_cycles_max,
+                    n > 1 ? "," : "", (unsigned)(khz / 1000u), (unsigned)s->elapsed_ms,
+                    (unsigned long long)s->busy_cycles,
+                    capacity ? (double)s->busy_cycles / (double)capacity : 0.0,
+                    (unsigned)s->frames, (unsigned)s->frame_cycles_max,
                     hop_cycles ? (double)s->frame_cycles_max / hop_cycles : 0.0,
                     (unsigned)s->inferences, (unsigned)s->inference_cycles_max);
     }
     if (n < sizeof opps - 1)
         opps[n++] = ']';
     opps[n] = 0;
+    const kws_power_t *pw = &pipeline.power;
+    const kws_detector_t *det = &pipeline.detector;
     printf_line("{\"event\":\"kws_stats\",\"reason\":\"%s\",\"audio_ms\":%u,\"time_ms\":%u,"
                 "\"mode_ms\":{\"listen\":%u,\"recognize\":%u,\"stop\":%u},\"stop_entries\":%u,"
-                "\"frames\":%llu,\"inferences\":%u,\"skipped_inferences\":%u,\"detections\":%u,"
+                "\"samples\":%llu,\"inferences\":%u,\"skipped_inferences\":%u,\"detections\":%u,"
                 "\"segments\":%u,\"latency_max_ms\":%u,\"latency_mean_ms\":%u,"
                 "\"dropped_samples\":%u,\"ring_overflows\":%u,\"spi_overruns\":%u,\"dma_errors\":%u,"
                 "\"console_dropped\":%u,\"opp\":%s}",
-                reason, (unsigned)audio_now_ms(), (unsigned)(h7_time_ms() - capture_origin_ms),
-                (unsigned)power.time_in_mode_ms[KWS_POWER_LISTEN],
-                (unsigned)power.time_in_mode_ms[KWS_POWER_RECOGNIZE],
-                (unsigned)power.time_in_mode_ms[KWS_POWER_STOP], (unsigned)stop_entries,
-                (unsigned long long)(samples_processed / hop_samples), (unsigned)pacer.runs,
-                (unsigned)pacer.skipped, (unsigned)detector.detections, (unsigned)detector.segments,
-                (unsigned)latency_max_ms,
-                (unsigned)(detector.detections ? latency_sum_ms / detector.detections : 0),
+                reason, (unsigned)kws_pipeline_now_ms(&pipeline),
+                (unsigned)(h7_time_ms() - capture_origin_ms),
+                (unsigned)pw->time_in_mode_ms[KWS_POWER_LISTEN],
+                (unsigned)pw->time_in_mode_ms[KWS_POWER_RECOGNIZE],
+                (unsigned)pw->time_in_mode_ms[KWS_POWER_STOP], (unsigned)stop_entries,
+                (unsigned long long)pipeline.samples, (unsigned)pipeline.pacer.runs,
+                (unsigned)pipeline.pacer.skipped, (unsigned)det->detections,
+                (unsigned)det->segments, (unsigned)latency_max_ms,
+                (unsigned)(det->detections ? latency_sum_ms / det->detections : 0),
                 (unsigned)a.dropped_samples, (unsigned)a.ring_overflows, (unsigned)a.spi_overruns,
                 (unsigned)a.dma_errors, (unsigned)h7_console_dropped(), opps);
 }
 
-static void run_model(uint32_t now_ms)
+/* The pipeline's model callback: the engine on the chip. */
+static bool run_model(void *user, const int8_t *input, float *probs)
 {
+    (void)user;
     uint32_t start = h7_cycles();
     h7nn_tensor in, out;
     h7nn_input(&nn, 0, &in);
-    /* oldest frame first; the window ring's oldest row is window_next */
-    int8_t *dst = (int8_t *)in.data;
-    uint32_t row_bytes = window_features;
-    for (uint32_t i = 0; i < window_frames; i++) {
-        uint32_t row = (window_next + i) % window_frames;
-        memcpy(dst + i * row_bytes, &window[row * row_bytes], row_bytes);
-    }
+    memcpy(in.data, input, in.bytes); /* the engine may reuse the input buffer: refill each run */
     if (h7nn_invoke(&nn) != H7NN_OK)
-        fail("invoke", h7nn_error(&nn));
+        return false;
     h7nn_output(&nn, 0, &out);
-    float probs[KWS_DETECTOR_MAX_CLASSES];
     const int8_t *q = (const int8_t *)out.data;
     for (int c = 0; c < class_count; c++)
         probs[c] = output_scale * (float)(q[c] - output_zero_point);
-    kws_detector_scores(&detector, now_ms, probs);
     uint32_t cycles = h7_cycles() - start;
     opp_stats_t *s = &opp_stats[current_opp];
     s->inferences++;
-    s->inference_cycles += cycles;
     if (cycles > s->inference_cycles_max)
         s->inference_cycles_max = cycles;
+    return true;
 }
 
 static void enter_stop(void)
@@ -247,64 +212,40 @@ static void enter_stop(void)
     h7_stop_result_t result;
     h7_stop(&result);
     opp_since_ms = h7_time_ms();
-    /* Audio resumes at the platform time of the restart: the gap keeps the audio time
-     * axis on the platform clock (and on the recording's axis in the simulator). */
+    current_opp = h7_clock_get_opp();
     if (h7audio_start(SAMPLE_RATE_HZ) != H7AUDIO_OK)
         fail("audio", "restart after stop failed");
+    /* audio resumes at the platform time of the restart: the audio time axis stays on the
+     * platform clock (and on the recording's axis in the simulator) */
     uint32_t now = h7_time_ms();
-    audio_gap_ms = (now - capture_origin_ms) - (uint32_t)(samples_processed * 1000u / SAMPLE_RATE_HZ);
-    kws_power_woke(&power, audio_now_ms());
-    printf_line("{\"event\":\"kws_wake\",\"audio_ms\":%u,\"stopped_ms\":%u,\"source\":%u,\"entered_stop\":%d}",
-                (unsigned)audio_now_ms(), (unsigned)(now - before), (unsigned)result.wake_source,
-                result.entered_stop);
+    kws_pipeline_resume(&pipeline, now - capture_origin_ms);
+    printf_line("{\"event\":\"kws_wake\",\"audio_ms\":%u,\"stopped_ms\":%u,\"source\":%u,"
+                "\"entered_stop\":%d}",
+                (unsigned)kws_pipeline_now_ms(&pipeline), (unsigned)(now - before),
+                (unsigned)result.wake_source, result.entered_stop);
 }
 
 static void process_hop(const int16_t *samples)
 {
     uint32_t start = h7_cycles();
-    float features[MAX_FEATURES];
-    size_t consumed = 0;
-    size_t made = h7fe_push(&frontend, samples, hop_samples, features, 1, &consumed);
-    samples_processed += hop_samples;
-    if (made == 1) {
-        int8_t *row = &window[window_next * window_features];
-        h7fe_quantize_int8(features, window_features, input_scale, input_zero_point, row);
-        window_next = (window_next + 1) % window_frames;
-        if (window_filled < window_frames)
-            window_filled++;
-    }
-    uint32_t now = audio_now_ms();
-    h7vad_event_t ev = h7vad_process(&vad, samples, hop_samples);
-    if (ev == H7VAD_SPEECH_START) {
-        if (kws_detector_speech_start(&detector, vad.event_time_ms + audio_gap_ms)) {
-            kws_detection_t d;
-            if (kws_detector_take(&detector, &d))
-                emit_detection(&d);
-        }
-    } else if (ev == H7VAD_SPEECH_END) {
-        kws_detector_speech_end(&detector, vad.event_time_ms + audio_gap_ms);
-    }
-    if (kws_detector_tick(&detector, now)) {
+    opp_stats_t *s = &opp_stats[current_opp]; /* the point this hop runs at */
+    uint32_t backlog_ms = (uint32_t)(h7audio_available() * 1000u / SAMPLE_RATE_HZ);
+    if (kws_pipeline_hop(&pipeline, samples, backlog_ms)) {
         kws_detection_t d;
-        if (kws_detector_take(&detector, &d))
+        if (kws_detector_take(&pipeline.detector, &d))
             emit_detection(&d);
     }
-    bool wants = kws_detector_wants_inference(&detector) && window_filled == window_frames;
-    kws_power_mode_t mode = kws_power_update(&power, now, vad.in_speech, wants);
-    if (mode != KWS_POWER_STOP)
-        set_opp(opp_of_mode[mode]);
-    uint32_t backlog_ms = (uint32_t)(h7audio_available() * 1000u / SAMPLE_RATE_HZ);
-    opp_stats_t *s = &opp_stats[current_opp];
-    s->frames++;
-    if (kws_pacer_due(&pacer, now, backlog_ms, wants))
-        run_model(now);
     uint32_t cycles = h7_cycles() - start;
+    s->frames++;
     s->busy_cycles += cycles;
     if (cycles > s->frame_cycles_max)
         s->frame_cycles_max = cycles;
+    kws_power_mode_t mode = pipeline.power.mode;
+    if (mode != KWS_POWER_STOP)
+        set_opp(opp_of_mode[mode]);
 }
 
-static void init_model(void)
+static void init(void)
 {
     if (h7nn_init(&nn, kws_model.data, kws_model.size, kws_model.resolver, arena, sizeof arena) != H7NN_OK)
         fail("model", h7nn_error(&nn));
@@ -315,57 +256,40 @@ static void init_model(void)
     h7nn_output(&nn, 0, &out);
     if (in.type != H7NN_INT8 || out.type != H7NN_INT8)
         fail("model", "input and output must be int8");
-    uint32_t features = h7fe_config_feature_count(kws_model.frontend);
-    uint32_t frames = kws_model.frontend->clip_frames;
-    if (in.bytes != (size_t)features * frames || frames > MAX_FRAMES || features > MAX_FEATURES)
+    const h7fe_config_t *fc = kws_model.frontend;
+    if (fc->sample_rate_hz != SAMPLE_RATE_HZ || fc->hop_length > MAX_HOP)
+        fail("frontend", "needs 16 kHz and a hop of at most 512 samples");
+    if (in.bytes != (size_t)h7fe_config_feature_count(fc) * fc->clip_frames)
         fail("model", "input size does not match the front-end configuration");
     class_count = (int)out.bytes;
     if (class_count != kws_model.label_count || class_count > KWS_DETECTOR_MAX_CLASSES)
         fail("model", "output size does not match the labels");
-    window_frames = frames;
-    window_features = features;
-    input_scale = in.scale;
-    input_zero_point = in.zero_point;
     output_scale = out.scale;
     output_zero_point = out.zero_point;
-}
 
-static void init_pipeline(void)
-{
-    const h7fe_config_t *fc = kws_model.frontend;
-    if (h7fe_init(&frontend, fc) != H7FE_OK)
-        fail("frontend", "configuration refused");
-    hop_samples = fc->hop_length;
-    frame_ms = hop_samples * 1000u / fc->sample_rate_hz;
-    if (fc->sample_rate_hz != SAMPLE_RATE_HZ || hop_samples > MAX_HOP)
-        fail("frontend", "needs 16 kHz and a hop of at most 512 samples");
-    h7vad_config_t vc;
-    h7vad_default_config(&vc, SAMPLE_RATE_HZ);
-    vc.hangover_frames = VAD_HANGOVER_FRAMES;
-    if (h7vad_init(&vad, &vc) != 0)
-        fail("vad", "configuration refused");
-
-    kws_detector_config_t dc;
-    kws_detector_default_config(&dc);
-    dc.num_classes = class_count;
-    dc.keyword_mask = 0;
+    kws_pipeline_config_t pc = {
+        .frontend = fc,
+        .input_scale = in.scale,
+        .input_zero_point = in.zero_point,
+        .class_count = class_count,
+        .model_hop_ms = MODEL_HOP_MS,
+        .max_backlog_ms = MAX_BACKLOG_MS,
+        .vad_hangover_frames = VAD_HANGOVER_FRAMES,
+        .run_model = run_model,
+    };
     for (int c = 0; c < class_count; c++) {
         if (kws_action_for_word(kws_model.labels[c]) != KWS_ACTION_NONE)
-            dc.keyword_mask |= 1u << c;
+            pc.keyword_mask |= 1u << c;
     }
-    dc.window_ms = window_frames * frame_ms;
-    if (!kws_detector_init(&detector, &dc))
-        fail("detector", "no command word among the model's labels");
-    kws_power_config_t pc;
-    kws_power_default_config(&pc);
-    kws_power_init(&power, &pc, 0);
-    kws_pacer_init(&pacer, MODEL_HOP_MS, MAX_BACKLOG_MS);
+    const char *problem = kws_pipeline_init(&pipeline, &pc);
+    if (problem)
+        fail("pipeline", problem);
     kws_outputs_init(&outputs);
     show_outputs();
 }
 
-/* Console commands (one byte): 's' stats now, 'l' pin every mode to the lowest operating
- * point (worst-case load test), 'n' normal operating points. */
+/* Console commands (one byte): 's' stats now, 'l' run recognition at the lowest operating
+ * point too (the worst-case load test), 'n' normal operating points. */
 static void poll_console(void)
 {
     int c;
@@ -382,44 +306,44 @@ static void poll_console(void)
 
 int main(void)
 {
-    h7_platform_init(H7_OPP_64);
+    h7_platform_init(opp_of_mode[KWS_POWER_LISTEN]);
     current_opp = h7_clock_get_opp();
-    printf_line("h7voice kws " KWS_VERSION " (model %s, hop %u ms)", kws_model.name,
+    printf_line("h7voice kws " KWS_VERSION " (model %s, model hop %u ms)", kws_model.name,
                 (unsigned)MODEL_HOP_MS);
-    printf_line("{\"event\":\"boot\",\"app\":\"kws\",\"version\":\"" KWS_VERSION "\",\"model\":\"%s\","
-                "\"reset\":\"%s\"}", kws_model.name, h7_reset_cause());
-    init_model();
-    init_pipeline();
-    printf_line("{\"event\":\"kws_ready\",\"classes\":%d,\"frames\":%u,\"features\":%u,\"hop_ms\":%u,"
-                "\"frame_ms\":%u,\"arena_used\":%u,\"threshold\":%.2f}",
-                class_count, (unsigned)window_frames, (unsigned)window_features,
-                (unsigned)MODEL_HOP_MS, (unsigned)frame_ms, (unsigned)h7nn_arena_used(&nn),
-                (double)detector.config.threshold);
+    printf_line("{\"event\":\"boot\",\"app\":\"kws\",\"version\":\"" KWS_VERSION "\","
+                "\"model\":\"%s\",\"reset\":\"%s\"}", kws_model.name, h7_reset_cause());
+    init();
+    printf_line("{\"event\":\"kws_ready\",\"classes\":%d,\"frames\":%u,\"features\":%u,"
+                "\"hop_ms\":%u,\"frame_ms\":%u,\"arena_used\":%u,\"threshold\":%.2f}",
+                class_count, (unsigned)pipeline.frames, (unsigned)pipeline.features,
+                (unsigned)MODEL_HOP_MS, (unsigned)pipeline.frame_ms,
+                (unsigned)h7nn_arena_used(&nn), (double)pipeline.detector.config.threshold);
     if (h7audio_start(SAMPLE_RATE_HZ) != H7AUDIO_OK)
         fail("audio", "capture did not start");
     capture_origin_ms = h7_time_ms();
     opp_since_ms = capture_origin_ms;
 
     static int16_t hop[MAX_HOP];
+    const uint32_t hop_samples = pipeline.hop_samples;
     for (;;) {
         if (h7audio_failed())
             fail("audio", "DMA transfer error stopped capture");
         if (h7audio_available() >= hop_samples) {
             h7audio_read(hop, hop_samples);
             process_hop(hop);
-            if (audio_now_ms() >= next_stats_ms) {
+            if (kws_pipeline_now_ms(&pipeline) >= next_stats_ms) {
                 emit_stats("period");
-                next_stats_ms += STATS_PERIOD_MS;
+                next_stats_ms = kws_pipeline_now_ms(&pipeline) + STATS_PERIOD_MS;
             }
             continue;
         }
         poll_console();
-        if (power.mode == KWS_POWER_STOP) {
+        if (pipeline.power.mode == KWS_POWER_STOP) {
             enter_stop();
             continue;
         }
-        /* Sleep until the next DMA interrupt. Interrupts are masked around the check so
-         * one arriving in between still ends the WFI (a pending interrupt wakes the core). */
+        /* Sleep until the next DMA interrupt. Interrupts are masked around the check so one
+         * arriving in between still ends the WFI (a pending interrupt wakes the core). */
         uint32_t irq = h7_irq_save();
         if (h7audio_available() < hop_samples)
             h7_sleep();

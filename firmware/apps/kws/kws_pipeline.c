@@ -1,0 +1,115 @@
+/* One hop of the keyword pipeline; see kws_pipeline.h. */
+#include "apps/kws/kws_pipeline.h"
+
+#include <string.h>
+
+const char *kws_pipeline_init(kws_pipeline_t *p, const kws_pipeline_config_t *cfg)
+{
+    memset(p, 0, sizeof(*p));
+    p->config = *cfg;
+    if (cfg->frontend == NULL || cfg->run_model == NULL)
+        return "front end and model are required";
+    if (h7fe_init(&p->frontend, cfg->frontend) != H7FE_OK)
+        return "front-end configuration refused";
+    p->features = h7fe_feature_count(&p->frontend);
+    p->frames = cfg->frontend->clip_frames;
+    p->hop_samples = cfg->frontend->hop_length;
+    p->frame_ms = p->hop_samples * 1000u / cfg->frontend->sample_rate_hz;
+    if (p->frames > KWS_PIPELINE_MAX_FRAMES || p->features > KWS_PIPELINE_MAX_FEATURES)
+        return "model input larger than the feature window";
+    if (p->frame_ms == 0 || cfg->model_hop_ms < p->frame_ms)
+        return "model hop shorter than a feature frame";
+    if (!(cfg->input_scale > 0.0f))
+        return "model input scale must be positive";
+
+    h7vad_config_t vc;
+    h7vad_default_config(&vc, cfg->frontend->sample_rate_hz);
+    if (cfg->vad_hangover_frames)
+        vc.hangover_frames = cfg->vad_hangover_frames;
+    if (h7vad_init(&p->vad, &vc) != 0)
+        return "VAD configuration refused";
+
+    kws_detector_config_t dc;
+    kws_detector_default_config(&dc);
+    dc.num_classes = cfg->class_count;
+    dc.keyword_mask = cfg->keyword_mask;
+    dc.window_ms = p->frames * p->frame_ms;
+    if (!kws_detector_init(&p->detector, &dc))
+        return "detector configuration refused (classes or command words)";
+    kws_power_config_t pc;
+    kws_power_default_config(&pc);
+    kws_power_init(&p->power, &pc, 0);
+    kws_pacer_init(&p->pacer, cfg->model_hop_ms, cfg->max_backlog_ms);
+    return NULL;
+}
+
+uint32_t kws_pipeline_now_ms(const kws_pipeline_t *p)
+{
+    uint32_t rate = p->config.frontend->sample_rate_hz;
+    return (uint32_t)(p->samples * 1000u / rate) + p->gap_ms;
+}
+
+void kws_pipeline_resume(kws_pipeline_t *p, uint32_t resume_ms)
+{
+    uint32_t now = kws_pipeline_now_ms(p);
+    if ((int32_t)(resume_ms - now) > 0)
+        p->gap_ms += resume_ms - now;
+    kws_power_woke(&p->power, kws_pipeline_now_ms(p));
+}
+
+static void run_model(kws_pipeline_t *p, uint32_t now_ms)
+{
+    /* oldest row first: the ring's oldest row is window_next */
+    const uint32_t row = p->features;
+    for (uint32_t i = 0; i < p->frames; i++) {
+        uint32_t r = (p->window_next + i) % p->frames;
+        memcpy(&p->input[i * row], &p->window[r * row], row);
+    }
+    float probs[KWS_DETECTOR_MAX_CLASSES];
+    if (!p->config.run_model(p->config.model_user, p->input, probs)) {
+        p->model_failures++;
+        return;
+    }
+    kws_detector_scores(&p->detector, now_ms, probs);
+    p->ran_model = true;
+}
+
+bool kws_pipeline_hop(kws_pipeline_t *p, const int16_t *samples, uint32_t backlog_ms)
+{
+    float features[KWS_PIPELINE_MAX_FEATURES];
+    bool detected = false;
+    p->ran_model = false;
+    if (h7fe_push(&p->frontend, samples, p->hop_samples, features, 1, NULL) == 1) {
+        h7fe_quantize_int8(features, p->features, p->config.input_scale,
+                           p->config.input_zero_point, &p->window[p->window_next * p->features]);
+        p->window_next = (p->window_next + 1) % p->frames;
+        if (p->window_filled < p->frames)
+            p->window_filled++;
+    }
+    p->samples += p->hop_samples;
+    uint32_t now = kws_pipeline_now_ms(p);
+
+    switch (h7vad_process(&p->vad, samples, p->hop_samples)) {
+    case H7VAD_SPEECH_START:
+        detected = kws_detector_speech_start(&p->detector, p->vad.event_time_ms + p->gap_ms);
+        break;
+    case H7VAD_SPEECH_END:
+        kws_detector_speech_end(&p->detector, p->vad.event_time_ms + p->gap_ms);
+        break;
+    default:
+        break;
+    }
+    if (!detected)
+        detected = kws_detector_tick(&p->detector, now);
+    /* (a detection decided at a speech start is taken before the tick could decide another:
+     * the tick only decides CLOSING segments, and the start just opened a new one) */
+
+    bool wants = kws_detector_wants_inference(&p->detector) && p->window_filled == p->frames;
+    /* Stop needs quiet, not just "no speech": stationary loud noise is not speech to the VAD
+     * but would wake a wake-on-sound microphone at once. */
+    bool sound = p->vad.in_speech != 0 || p->vad.last_energy_db > p->vad.config.min_speech_dbfs;
+    kws_power_update(&p->power, now, sound, wants);
+    if (kws_pacer_due(&p->pacer, now, backlog_ms, wants))
+        run_model(p, now);
+    return detected;
+}

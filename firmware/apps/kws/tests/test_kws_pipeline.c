@@ -1,0 +1,204 @@
+/* Host tests of one-hop pipeline plumbing with the real front end and VAD: synthetic
+ * "words" (harmonic tone bursts in room tone) and a model callback that answers from the
+ * known burst schedule, like a perfect 1 s window classifier would. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "apps/kws/kws_pipeline.h"
+#include "testing/h7test.h"
+
+#define RATE 16000
+#define ON 8
+
+static const h7fe_config_t FE = {
+    .sample_rate_hz = RATE, .window_length = 480, .hop_length = 320, .fft_length = 512,
+    .window = H7FE_WINDOW_HANN, .spectrum = H7FE_SPECTRUM_MAGNITUDE, .mel_bands = 40,
+    .mel_low_hz = 20.0f, .mel_high_hz = 4000.0f, .log_offset = 1e-6f,
+    .output = H7FE_OUTPUT_MFCC, .mfcc_count = 10, .sample_scale = 1.0f / 32768.0f,
+    .clip_normalization = H7FE_CLIP_NORM_NONE, .clip_frames = 49,
+};
+
+typedef struct {
+    uint32_t start_ms[8], end_ms[8];
+    int count;
+    int cls;
+    kws_pipeline_t *pipeline;
+    int calls;
+} schedule_t;
+
+static bool fake_model(void *user, const int8_t *input, float *probs)
+{
+    (void)input;
+    schedule_t *s = (schedule_t *)user;
+    uint32_t t = kws_pipeline_now_ms(s->pipeline);
+    uint32_t window_start = t > 1000 ? t - 1000 : 0;
+    s->calls++;
+    for (int c = 0; c < 12; c++)
+        probs[c] = 0.0f;
+    probs[0] = 1.0f;
+    for (int i = 0; i < s->count; i++) {
+        uint32_t a = s->start_ms[i] > window_start ? s->start_ms[i] : window_start;
+        uint32_t b = s->end_ms[i] < t ? s->end_ms[i] : t;
+        if (b > a && (b - a) * 10 >= (s->end_ms[i] - s->start_ms[i]) * 8) {
+            probs[0] = 0.05f;
+            probs[s->cls] = 0.95f;
+        }
+    }
+    return true;
+}
+
+static uint32_t rng_state = 12345;
+static float noise(void)
+{
+    rng_state = rng_state * 1103515245u + 12345u;
+    return ((float)((rng_state >> 8) & 0xFFFF) / 32768.0f) - 1.0f;
+}
+
+/* Sample i of the test signal: room tone, plus a 200 Hz harmonic burst inside a word, or
+ * loud noise when noisy. */
+static int16_t sample_at(const schedule_t *s, uint64_t i, bool noisy)
+{
+    double t_ms = (double)i * 1000.0 / RATE;
+    float x = 10.0f * noise();
+    if (noisy && t_ms >= 2000.0) /* after 2 s of quiet: the VAD has learnt a low floor */
+        x += 8000.0f * noise();
+    for (int w = 0; w < s->count; w++) {
+        if (t_ms >= s->start_ms[w] && t_ms < s->end_ms[w]) {
+            double ph = 2.0 * 3.14159265358979 * 200.0 * (double)i / RATE;
+            x += (float)(4000.0 * (sin(ph) + 0.5 * sin(2 * ph) + 0.3 * sin(3 * ph)));
+        }
+    }
+    return (int16_t)x;
+}
+
+typedef struct {
+    kws_detection_t found[16];
+    int count;
+    uint32_t recognize_hops;
+    uint32_t stop_at_ms;
+} outcome_t;
+
+static kws_pipeline_t pipeline;
+
+static void setup(schedule_t *s)
+{
+    kws_pipeline_config_t cfg = {
+        .frontend = &FE, .input_scale = 0.1f, .input_zero_point = 0, .class_count = 12,
+        .keyword_mask = 0xFFCu, .model_hop_ms = 60, .max_backlog_ms = 200,
+        .vad_hangover_frames = 8, .run_model = fake_model, .model_user = s,
+    };
+    s->pipeline = &pipeline;
+    s->calls = 0;
+    H7_EXPECT(kws_pipeline_init(&pipeline, &cfg) == NULL);
+}
+
+static void run(schedule_t *s, uint32_t total_ms, bool noisy, uint32_t backlog_ms, outcome_t *o)
+{
+    int16_t hop[320];
+    memset(o, 0, sizeof(*o));
+    uint64_t i = (uint64_t)kws_pipeline_now_ms(&pipeline) * RATE / 1000;
+    while (kws_pipeline_now_ms(&pipeline) < total_ms) {
+        for (int k = 0; k < 320; k++)
+            hop[k] = sample_at(s, i++, noisy);
+        if (kws_pipeline_hop(&pipeline, hop, backlog_ms) && o->count < 16)
+            H7_EXPECT(kws_detector_take(&pipeline.detector, &o->found[o->count++]));
+        if (pipeline.power.mode == KWS_POWER_RECOGNIZE)
+            o->recognize_hops++;
+        if (pipeline.power.mode == KWS_POWER_STOP) {
+            o->stop_at_ms = kws_pipeline_now_ms(&pipeline);
+            return;
+        }
+    }
+}
+
+H7_TEST(three_words_three_detections_on_time)
+{
+    schedule_t s = {.start_ms = {1500, 3000, 4500}, .end_ms = {1900, 3350, 4950}, .count = 3, .cls = ON};
+    setup(&s);
+    outcome_t o;
+    run(&s, 6500, false, 0, &o);
+    H7_EXPECT_EQ_INT(o.count, 3);
+    for (int i = 0; i < o.count && i < 3; i++) {
+        H7_EXPECT_EQ_INT(o.found[i].class_index, ON);
+        H7_EXPECT_NEAR(o.found[i].start_ms, s.start_ms[i], 60);
+        H7_EXPECT_NEAR(o.found[i].end_ms, s.end_ms[i], 60);
+        /* decided at the VAD's end: hangover 160 ms (+ a frame) after the word */
+        H7_EXPECT(o.found[i].decided_ms - o.found[i].end_ms <= 200);
+    }
+    /* the model ran only around the words: at most every 60 ms for word + 200 ms each */
+    H7_EXPECT(s.calls > 3 * 6);
+    H7_EXPECT(s.calls <= 3 * (450 + 260) / 60 + 3);
+    H7_EXPECT(o.recognize_hops > 0 && o.recognize_hops < 3 * 40);
+}
+
+H7_TEST(stop_after_five_seconds_of_silence_and_resume)
+{
+    schedule_t s = {.start_ms = {1500, 12000}, .end_ms = {1900, 12400}, .count = 2, .cls = ON};
+    setup(&s);
+    outcome_t o;
+    run(&s, 20000, false, 0, &o);
+    H7_EXPECT_EQ_INT(o.count, 1);
+    /* the silence timer counts from the last speech: the VAD's end (+ hangover) */
+    H7_EXPECT(o.stop_at_ms >= 1900 + 5000 && o.stop_at_ms <= 1900 + 5000 + 300);
+    /* the board sleeps until 11.9 s; capture resumes there */
+    kws_pipeline_resume(&pipeline, 11900);
+    H7_EXPECT_EQ_INT(pipeline.power.mode, KWS_POWER_LISTEN);
+    H7_EXPECT_EQ_INT(kws_pipeline_now_ms(&pipeline), 11900);
+    run(&s, 14000, false, 0, &o);
+    H7_EXPECT_EQ_INT(o.count, 1);
+    H7_EXPECT_NEAR(o.found[0].start_ms, 12000, 60);
+    H7_EXPECT_NEAR(o.found[0].end_ms, 12400, 60);
+}
+
+H7_TEST(continuous_loud_noise_gives_nothing_and_ends_the_burst)
+{
+    schedule_t s = {.count = 0, .cls = ON};
+    setup(&s);
+    outcome_t o;
+    run(&s, 20000, true, 0, &o);
+    H7_EXPECT_EQ_INT(o.count, 0);
+    /* loud noise is not quiet: no Stop (a wake-on-sound microphone would wake at once) */
+    H7_EXPECT_EQ_INT(pipeline.power.mode, KWS_POWER_LISTEN);
+    H7_EXPECT_EQ_INT(pipeline.power.entries[KWS_POWER_STOP], 0);
+    /* the model ran at most for one over-long segment per VAD segment */
+    H7_EXPECT(pipeline.detector.segments >= 1);
+    H7_EXPECT(s.calls <= (int)(pipeline.detector.segments + 1) * (1400 / 60 + 2));
+}
+
+H7_TEST(behind_schedule_skips_model_runs_not_audio)
+{
+    schedule_t s = {.start_ms = {1500}, .end_ms = {1900}, .count = 1, .cls = ON};
+    setup(&s);
+    outcome_t o;
+    run(&s, 3000, false, 500, &o);
+    H7_EXPECT_EQ_INT(s.calls, 0);
+    H7_EXPECT(pipeline.pacer.skipped > 0);
+    H7_EXPECT_EQ_INT(o.count, 0);
+    H7_EXPECT_EQ_INT(kws_pipeline_now_ms(&pipeline), 3000); /* every hop was processed */
+}
+
+H7_TEST(bad_configuration_is_refused_with_a_reason)
+{
+    kws_pipeline_config_t cfg = {.frontend = &FE, .input_scale = 0.1f, .class_count = 12,
+                                 .keyword_mask = 0xFFCu, .model_hop_ms = 10,
+                                 .run_model = fake_model};
+    const char *why = kws_pipeline_init(&pipeline, &cfg);
+    H7_EXPECT(why != NULL && strstr(why, "hop") != NULL);
+    cfg.model_hop_ms = 60;
+    cfg.keyword_mask = 0;
+    H7_EXPECT(kws_pipeline_init(&pipeline, &cfg) != NULL);
+    cfg.keyword_mask = 0xFFCu;
+    cfg.run_model = NULL;
+    H7_EXPECT(kws_pipeline_init(&pipeline, &cfg) != NULL);
+}
+
+int main(void)
+{
+    H7_RUN(three_words_three_detections_on_time);
+    H7_RUN(stop_after_five_seconds_of_silence_and_resume);
+    H7_RUN(continuous_loud_noise_gives_nothing_and_ends_the_burst);
+    H7_RUN(behind_schedule_skips_model_runs_not_audio);
+    H7_RUN(bad_configuration_is_refused_with_a_reason);
+    return h7test_summary();
+}
