@@ -11,8 +11,7 @@ void h7vad_default_config(h7vad_config_t *config, uint32_t sample_rate_hz)
     config->start_margin_db = 12.0f;
     config->end_margin_db = 6.0f;
     config->min_speech_dbfs = -55.0f;
-    config->floor_rise_db_per_s = 3.0f;
-    config->floor_fall_fraction = 0.3f;
+    config->floor_window_ms = 1500;
     config->start_frames = 3;
     config->hangover_frames = 15;
 }
@@ -21,12 +20,14 @@ int h7vad_init(h7vad_t *vad, const h7vad_config_t *config)
 {
     if (config->sample_rate_hz == 0 || config->start_frames == 0 ||
         !(config->end_margin_db >= 0.0f) || !(config->start_margin_db >= config->end_margin_db) ||
-        !(config->floor_fall_fraction > 0.0f && config->floor_fall_fraction <= 1.0f) ||
-        !(config->floor_rise_db_per_s >= 0.0f)) {
+        config->floor_window_ms < 100u || config->floor_window_ms > 60000u) {
         return -1;
     }
     memset(vad, 0, sizeof(*vad));
     vad->config = *config;
+    vad->block_samples =
+        (uint32_t)((uint64_t)config->floor_window_ms * config->sample_rate_hz / 1000u / H7VAD_FLOOR_BLOCKS);
+    vad->current_block_min_db = 1000.0f;
     return 0;
 }
 
@@ -59,16 +60,20 @@ h7vad_event_t h7vad_process(h7vad_t *vad, const int16_t *frame, size_t count)
     vad->samples_seen += count;
     vad->last_energy_db = energy_db;
 
-    /* Noise floor: falls fast toward quieter frames, climbs at most floor_rise_db_per_s. */
-    if (!vad->floor_valid) {
-        vad->noise_floor_db = energy_db;
-        vad->floor_valid = 1;
-    } else if (energy_db < vad->noise_floor_db) {
-        vad->noise_floor_db += c->floor_fall_fraction * (energy_db - vad->noise_floor_db);
-    } else {
-        float max_rise = c->floor_rise_db_per_s * (float)count / (float)c->sample_rate_hz;
-        float gap = energy_db - vad->noise_floor_db;
-        vad->noise_floor_db += gap < max_rise ? gap : max_rise;
+    /* Noise floor: minimum over the current block and the last H7VAD_FLOOR_BLOCKS blocks. */
+    if (energy_db < vad->current_block_min_db) vad->current_block_min_db = energy_db;
+    float floor_db = vad->current_block_min_db;
+    uint32_t blocks = vad->blocks_done < H7VAD_FLOOR_BLOCKS ? vad->blocks_done : H7VAD_FLOOR_BLOCKS;
+    for (uint32_t i = 0; i < blocks; i++) {
+        if (vad->block_min_db[i] < floor_db) floor_db = vad->block_min_db[i];
+    }
+    vad->noise_floor_db = floor_db;
+    vad->samples_in_block += (uint32_t)count;
+    if (vad->samples_in_block >= vad->block_samples) {
+        vad->block_min_db[vad->blocks_done % H7VAD_FLOOR_BLOCKS] = vad->current_block_min_db;
+        if (vad->blocks_done < 0x7FFFFFFFu) vad->blocks_done++;
+        vad->current_block_min_db = 1000.0f;
+        vad->samples_in_block = 0;
     }
 
     h7vad_event_t event = H7VAD_NONE;

@@ -18,13 +18,14 @@ typedef struct {
     float start_margin_db;       /* energy above the floor that may start speech */
     float end_margin_db;         /* energy above the floor that keeps speech going */
     float min_speech_dbfs;       /* never speech below this absolute level */
-    float floor_rise_db_per_s;   /* how fast the floor may climb (slow) */
-    float floor_fall_fraction;   /* per frame, fraction of the gap the floor falls (fast) */
+    uint32_t floor_window_ms;    /* noise floor = minimum energy over this long */
     uint32_t start_frames;       /* consecutive loud frames before speech starts */
     uint32_t hangover_frames;    /* quiet frames before speech ends */
 } h7vad_config_t;
 
 typedef enum { H7VAD_NONE = 0, H7VAD_SPEECH_START = 1, H7VAD_SPEECH_END = 2 } h7vad_event_t;
+
+#define H7VAD_FLOOR_BLOCKS 6
 
 typedef struct {
     h7vad_config_t config;
@@ -32,11 +33,15 @@ typedef struct {
     uint64_t candidate_start_sample;  /* first loud frame of a possible start */
     uint64_t last_speech_end_sample;  /* end of the last frame above the end threshold */
     float noise_floor_db;
+    float block_min_db[H7VAD_FLOOR_BLOCKS];  /* minima of the last complete blocks */
+    float current_block_min_db;
+    uint32_t block_samples;                  /* samples per block */
+    uint32_t samples_in_block;
+    uint32_t blocks_done;                    /* complete blocks so far (saturates) */
     float last_energy_db;
     uint32_t loud_run;
     uint32_t quiet_run;
     uint8_t in_speech;
-    uint8_t floor_valid;
     uint32_t event_time_ms;           /* time of the last event returned */
 } h7vad_t;
 

@@ -30,7 +30,7 @@ class CVadConfig(ctypes.Structure):
     _fields_ = [
         ('sample_rate_hz', ctypes.c_uint32), ('start_margin_db', ctypes.c_float),
         ('end_margin_db', ctypes.c_float), ('min_speech_dbfs', ctypes.c_float),
-        ('floor_rise_db_per_s', ctypes.c_float), ('floor_fall_fraction', ctypes.c_float),
+        ('floor_window_ms', ctypes.c_uint32),
         ('start_frames', ctypes.c_uint32), ('hangover_frames', ctypes.c_uint32),
     ]
 
