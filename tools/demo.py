@@ -1,23 +1,208 @@
-"""The main job: build the default firmware image and run it on the simulated board.
+"""The main job: build the keyword firmware and run it on the simulated board with the
+bundled recording of spoken commands, then show what the board heard and what it cost.
 
-Until the keyword firmware lands this builds every image and prints the memory reports.
+    python tools/demo.py                     # models/recordings/demo_commands.wav
+    python tools/demo.py --wav my.wav        # any 16 kHz mono recording (truth optional)
+    python tools/demo.py --json out.json     # also write the results as JSON
+
+Steps: scons builds the firmware (the default image `kws` with the default model); the
+simulator (tools/h7sim) runs the real ELF with the WAV in the I2S microphone; the firmware's
+JSON event lines are compared with the recording's ground truth (kwsapp.score); the summary
+takes CPU load from the firmware's own DWT counts, time per mode and energy from the
+simulator, memory from the image's memory report.
 """
-import glob
+import argparse
+import json
 import os
 import subprocess
 import sys
+import tempfile
 
 TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(TOP, 'tools'))
+
+KWS_BUILD = os.path.join(TOP, 'build', 'firmware', 'firmware', 'apps', 'kws')
+DEFAULT_WAV = os.path.join(TOP, 'models', 'recordings', 'demo_commands.wav')
+KEYWORDS = {'yes', 'no', 'up', 'down', 'left', 'right', 'on', 'off', 'stop', 'go'}
 
 
-def main():
-    print('==> building firmware (scons -j2)', flush=True)
-    subprocess.run(['scons', '-j2', '-Q', 'variant=firmware'], cwd=TOP, check=True)
-    reports = sorted(glob.glob(os.path.join(TOP, 'build/firmware/**/*.memory.txt'), recursive=True))
-    for report in reports:
-        with open(report) as f:
-            print(f.read())
-    return 0
+def say(text=''):
+    print(text, flush=True)
+
+
+def build(model):
+    say('==> building the firmware (scons -j2 variant=firmware)')
+    cmd = ['scons', '-j2', '-Q', 'variant=firmware']
+    if model:
+        cmd.append(f'model={model}')
+    proc = subprocess.run(cmd, cwd=TOP, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    if proc.returncode != 0:
+        sys.stdout.write(proc.stdout[-4000:])
+        sys.exit('demo: the firmware build failed (output above)')
+    for line in proc.stdout.splitlines():
+        if line.startswith('kws:') or 'error' in line.lower():
+            say('    ' + line)
+
+
+def memory(elf):
+    """(flash_bytes, ram_bytes, source) of the image."""
+    mjson = os.path.splitext(elf)[0] + '.memory.json'
+    if os.path.exists(mjson):
+        try:
+            with open(mjson) as f:
+                report = json.load(f)
+            flash = ram = 0
+            for region in report.get('regions', []):
+                name = str(region.get('name', '')).upper()
+                used = int(region.get('used_bytes', region.get('used', 0)))
+                if name.startswith('FLASH'):
+                    flash += used
+                else:
+                    ram += used
+            if flash:
+                return flash, ram, os.path.relpath(mjson, TOP)
+        except (OSError, ValueError, TypeError):
+            pass
+    proc = subprocess.run(['arm-none-eabi-size', elf], stdout=subprocess.PIPE, text=True)
+    fields = proc.stdout.splitlines()[-1].split() if proc.returncode == 0 else []
+    if len(fields) >= 3:
+        text, data, bss = (int(x) for x in fields[:3])
+        return text + data, data + bss, 'arm-none-eabi-size'
+    return None, None, 'unknown'
+
+
+def default_recording():
+    """The bundled recording, or (until the model pipeline commits it) one made here."""
+    if os.path.exists(DEFAULT_WAV):
+        return DEFAULT_WAV
+    from kwsapp import scenarios
+    out = os.path.join(TOP, 'build', 'kws_audio', 'commands.wav')
+    say(f'    note: {os.path.relpath(DEFAULT_WAV, TOP)} is not there yet; using a recording '
+        f'made with our TTS tools: {os.path.relpath(out, TOP)}')
+    scenarios.make('commands', out)
+    return out
+
+
+def print_summary(run, result, truth_words, elf):
+    from kwsapp import events as ev, report
+    dets = ev.detections(run['events'])
+    stats = ev.last(run['events'], 'kws_stats') or {}
+    summary = run['summary']
+    say()
+    say('==> what the board heard')
+    for line in report.detection_table(dets, result):
+        say(line)
+    if result is not None:
+        say()
+        say('==> the recording (ground truth)')
+        for line in report.truth_table(result):
+            say(line)
+        say()
+        say('    ' + report.score_line(result))
+    latencies = [int(d.get('latency_ms', 0)) for d in dets]
+    say()
+    say('==> summary')
+    if latencies:
+        say(f'  latency, end of word -> event: mean {sum(latencies) / len(latencies):.0f} ms, '
+            f'max {max(latencies)} ms ({len(latencies)} detections)')
+    say('  CPU load per operating point (firmware, DWT cycles while not sleeping):')
+    for line in report.load_lines(stats):
+        say('  ' + line)
+    modes = stats.get('mode_ms', {})
+    if modes:
+        say(f"  time per firmware mode: listen {modes.get('listen', 0) / 1000:.2f} s, "
+            f"recognize {modes.get('recognize', 0) / 1000:.2f} s, stop {modes.get('stop', 0) / 1000:.2f} s")
+    tpm = summary.get('time_per_mode_s', {})
+    say(f"  time per core mode (simulator): run {tpm.get('run', 0):.3f} s, "
+        f"sleep (WFI) {tpm.get('sleep', 0):.3f} s, stop {tpm.get('stop', 0):.3f} s "
+        f"of {summary.get('virtual_time_s', 0):.2f} s")
+    energy = summary.get('energy', {})
+    listened = summary.get('virtual_time_s', 0) or 1.0
+    if energy.get('joules_costed') and not energy.get('seconds_not_costed'):
+        joules = energy['joules_costed']
+        per_cmd = joules / len(dets) if dets else float('nan')
+        say(f'  energy: {1e3 * joules:.2f} mJ in total, {1e3 * joules / listened:.3f} mJ per '
+            f'second of listening, {1e3 * per_cmd:.2f} mJ per detected command')
+    else:
+        say(f"  energy: not costed for {energy.get('seconds_not_costed', 0):.2f} s: the simulator's "
+            f"energy table has no supply-current figures (tools/h7sim/energy.py; give them with "
+            f"an energy table file)")
+    audio = summary.get('audio', {})
+    say(f"  audio: {audio.get('frames_delivered', 0)} samples delivered, "
+        f"{audio.get('frames_dropped', 0)} dropped by the I2S, "
+        f"{audio.get('half_buffers_late', 0)} DMA half-buffers late; firmware: "
+        f"{stats.get('dropped_samples', '?')} samples dropped, "
+        f"{stats.get('skipped_inferences', '?')} model runs skipped")
+    flash, ram, source = memory(elf)
+    if flash is not None:
+        say(f'  memory: flash {flash / 1024:.1f} KiB of 2048 KiB, RAM {ram / 1024:.1f} KiB '
+            f'of 1024 KiB (from {source})')
+    for w in summary.get('warnings', [])[:5]:
+        say(f'  simulator warning: {w}')
+    if summary.get('faults'):
+        say(f"  FAULT: {summary['faults'][0]}")
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument('--wav', help='16 kHz mono recording (default: the bundled demo recording)')
+    p.add_argument('--truth', help='ground-truth JSON (default: the WAV name with .json, if present)')
+    p.add_argument('--model', help='.tflite model to embed (scons model=...)')
+    p.add_argument('--no-build', action='store_true', help='use the image already built')
+    p.add_argument('--json', help='write detections, score and summary to this JSON file')
+    args = p.parse_args(argv)
+
+    if not args.no_build:
+        build(args.model)
+    elf = os.path.join(KWS_BUILD, 'kws.elf')
+    if not os.path.exists(elf):
+        say('==> the keyword firmware image is not built yet (its parts are still being written);')
+        say('    memory reports of the images that exist:')
+        for root, _, files in os.walk(os.path.join(TOP, 'build', 'firmware')):
+            for name in sorted(files):
+                if name.endswith('.memory.txt'):
+                    with open(os.path.join(root, name)) as f:
+                        say(f.read())
+        return 0
+
+    from kwsapp import score, simrun, truth
+    wav = args.wav or default_recording()
+    truth_path = args.truth or os.path.splitext(wav)[0] + '.json'
+    truth_words = None
+    if os.path.exists(truth_path):
+        try:
+            truth_words = truth.load_truth(truth_path)
+        except truth.TruthError as err:
+            sys.exit(f'demo: {err}')
+    seconds = simrun.wav_seconds(wav) if os.path.exists(wav) else 0
+    say(f'==> running {os.path.relpath(elf, TOP)} on the simulated NUCLEO-H743ZI2 with '
+        f'{os.path.relpath(wav, TOP)} ({seconds:.1f} s'
+        + (f', {len(truth_words)} words' if truth_words else '') + ')')
+    try:
+        run = simrun.run_kws(wav, elf)
+    except simrun.RunError as err:
+        sys.exit(f'demo: {err}')
+    if run.get('wav_note'):
+        say('    ' + run['wav_note'])
+    from kwsapp import events as ev
+    for e in run['events']:
+        if e.get('event') in ('error', 'fault'):
+            say(f'    firmware: {json.dumps(e)}')
+    result = None
+    if truth_words is not None:
+        result = score.score(ev.detections(run['events']), truth_words, 200.0, KEYWORDS)
+    print_summary(run, result, truth_words, elf)
+    if args.json:
+        out = {'wav': wav, 'detections': ev.detections(run['events']),
+               'stats': ev.last(run['events'], 'kws_stats'), 'summary': run['summary'],
+               'score': None if result is None else {
+                   k: result[k] for k in ('commands', 'exactly_once', 'duplicates', 'ok')}}
+        fd, tmp = tempfile.mkstemp(dir=os.path.dirname(os.path.abspath(args.json)) or '.')
+        with os.fdopen(fd, 'w') as f:
+            json.dump(out, f, indent=1, default=str)
+        os.replace(tmp, args.json)
+        say(f'    results written to {args.json}')
+    return 1 if run['summary'].get('faults') else 0
 
 
 if __name__ == '__main__':

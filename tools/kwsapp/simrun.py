@@ -1,0 +1,63 @@
+"""Runs the keyword firmware on the simulated board (tools/h7sim) with a recording and
+collects what it said: console lines, JSON events and the simulator's run summary.
+
+Shared by tools/demo.py and the Robot suites (robot_tests/kws/KwsLibrary.py)."""
+import os
+
+TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+DEFAULT_ELF = os.path.join(TOP, 'build', 'firmware', 'firmware', 'apps', 'kws', 'kws.elf')
+
+
+class RunError(RuntimeError):
+    """The run could not be made (no image, no simulator, unreadable WAV)."""
+
+
+def wav_seconds(path):
+    import wave
+    try:
+        with wave.open(path, 'rb') as w:
+            return w.getnframes() / float(w.getframerate())
+    except (OSError, wave.Error, EOFError) as err:
+        raise RunError(f'{path}: not a readable WAV ({err})') from None
+
+
+def run_kws(wav, elf=DEFAULT_ELF, seconds=None, tail_s=1.0, console_input=None,
+            console_at_s=0.0, wall_limit=None):
+    """Plays `wav` into the simulated microphone and runs the firmware for the recording's
+    length + tail_s (or `seconds`). console_input: text sent to the console at console_at_s.
+    Returns {'lines', 'events', 'summary', 'seconds'}."""
+    if not os.path.exists(elf):
+        raise RunError(f'{elf}: firmware image not built (run: scons -j2 variant=firmware)')
+    try:
+        from h7sim import Board
+        from h7sim.errors import SimError
+        from h7sim.wav import load_wav
+    except ImportError as err:
+        raise RunError(f'the simulator (tools/h7sim) is not available: {err}') from None
+    try:
+        samples, note = load_wav(wav)
+    except SimError as err:
+        raise RunError(str(err)) from None
+    total = seconds if seconds is not None else len(samples) / 16000.0 + tail_s
+    board = Board(elf, wall_limit=wall_limit)
+    try:
+        board.spi2.play(samples)
+        if console_input:
+            if console_at_s > 0:
+                board.run(seconds=console_at_s)
+            board.uart_write(console_input)
+            board.run(seconds=max(0.0, total - console_at_s))
+        else:
+            board.run(seconds=total)
+        if not board.halted:
+            # ask for a final statistics line (the firmware answers 's' on the console)
+            board.uart_write('s')
+            board.run(seconds=0.05)
+        summary = board.summary()
+        lines = list(board.uart_lines)
+    finally:
+        board.close()
+    from .events import parse_console
+    events, _ = parse_console('\n'.join(lines))
+    return {'lines': lines, 'events': events, 'summary': summary, 'seconds': total,
+            'wav_note': note}
