@@ -1,0 +1,151 @@
+/* h7nn: a small int8 TFLite-flatbuffer interpreter for the Cortex-M7 (and the host).
+ *
+ *   static uint8_t arena[H7NN_MODEL_ARENA_BYTES] __attribute__((aligned(16)));
+ *   h7nn_interpreter nn;
+ *   if (h7nn_init(&nn, model_data, model_size, &model_resolver, arena, sizeof arena) != H7NN_OK ||
+ *       h7nn_allocate(&nn) != H7NN_OK) { puts(h7nn_error(&nn)); ... }
+ *   h7nn_tensor in; h7nn_input(&nn, 0, &in);  memcpy(in.data, features, in.bytes);
+ *   h7nn_invoke(&nn);
+ *   h7nn_tensor out; h7nn_output(&nn, 0, &out);
+ *
+ * The model is verified (bounds, offsets, types, shapes, quantization) before anything
+ * reads it; every failure returns a status and leaves a message naming the problem in
+ * h7nn_error(). Memory: activations and scratch are planned statically (by tensor
+ * lifetime) at the start of the caller's arena, per-op constants at its end; nothing is
+ * allocated anywhere else. The op resolver lists the kernels a model needs; the embed tool
+ * (python -m h7nn embed) generates it from the model, so a missing op fails the build.
+ */
+#ifndef H7NN_H
+#define H7NN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define H7NN_MAX_DIMS 6
+#define H7NN_ERROR_BYTES 120
+
+typedef enum {
+    H7NN_OK = 0,
+    H7NN_ERR_ARGUMENT,     /* NULL pointer, bad index, wrong call order */
+    H7NN_ERR_MODEL,        /* corrupt, truncated or inconsistent model */
+    H7NN_ERR_UNSUPPORTED,  /* op, type or option the engine (or this resolver) lacks */
+    H7NN_ERR_ARENA,        /* arena too small: h7nn_arena_needed() says how much */
+    H7NN_ERR_RUNTIME,      /* a kernel failed while running */
+} h7nn_status;
+
+/* TFLite tensor types the engine uses (values of the schema's TensorType). */
+typedef enum {
+    H7NN_FLOAT32 = 0,
+    H7NN_INT32 = 2,
+    H7NN_UINT8 = 3,
+    H7NN_INT64 = 4,
+    H7NN_INT16 = 7,
+    H7NN_INT8 = 9,
+} h7nn_type;
+
+/* A tensor as the application sees it (inputs, outputs, or any tensor for debugging). */
+typedef struct {
+    void *data;            /* NULL for tensors the plan does not keep */
+    size_t bytes;
+    int type;              /* h7nn_type */
+    int rank;
+    int32_t dims[H7NN_MAX_DIMS];
+    float scale;           /* first (or only) quantization scale; 0 if unquantized */
+    int32_t zero_point;
+    const char *name;      /* points into the model; NOT NUL-terminated: use name_length */
+    uint32_t name_length;
+} h7nn_tensor;
+
+struct h7nn_interpreter;
+struct h7nn_node;
+
+/* One op's kernel: prepare checks the op and computes its constants once (allocate),
+ * eval runs it (invoke). Kernels live in kernels/reference and kernels/m7. */
+typedef struct h7nn_kernel {
+    int32_t builtin_code;  /* TFLite BuiltinOperator value */
+    const char *name;
+    h7nn_status (*prepare)(struct h7nn_interpreter *nn, struct h7nn_node *node);
+    h7nn_status (*eval)(struct h7nn_interpreter *nn, const struct h7nn_node *node);
+} h7nn_kernel;
+
+typedef struct {
+    const h7nn_kernel *const *kernels;
+    uint32_t count;
+} h7nn_resolver;
+
+/* Called around every op by h7nn_invoke when set (the profiler reads DWT->CYCCNT there). */
+typedef void (*h7nn_op_hook)(void *user, int op_index, const char *op_name, int begin);
+
+/* Everything below is private to the engine; it is in the header so that the
+ * application can allocate the interpreter statically. */
+typedef struct h7nn_node {
+    const h7nn_kernel *kernel;
+    const int32_t *inputs;     /* tensor indices, into the verified model (-1 = absent) */
+    const int32_t *outputs;
+    uint16_t input_count;
+    uint16_t output_count;
+    uint8_t options_type;      /* builtin_options union type */
+    uint32_t options;          /* builtin_options table's position in the model, or 0 */
+    void *op_data;             /* the kernel's constants, in the arena */
+    void *scratch;             /* planned scratch memory for this op, or NULL */
+    uint32_t scratch_bytes;
+} h7nn_node;
+
+typedef struct h7nn_interpreter {
+    const uint8_t *model;
+    size_t model_size;
+    const h7nn_resolver *resolver;
+    uint8_t *arena;
+    size_t arena_size;
+    /* the verified model's first subgraph: positions of its vectors in the model */
+    uint32_t tensors_vec, buffers_vec, opcodes_vec, operators_vec;
+    const int32_t *inputs;
+    const int32_t *outputs;
+    uint32_t tensor_count, buffer_count, opcode_count, op_count, input_count, output_count;
+    /* allocation state */
+    void **tensor_data;          /* per tensor: its memory, or NULL */
+    h7nn_node *nodes;
+    size_t tail;                 /* persistent allocations grow down from arena_size */
+    size_t planned_bytes;        /* activations + scratch at the start of the arena */
+    size_t persistent_requested; /* bytes asked for, including failed requests */
+    size_t arena_needed;
+    int allocated;
+    h7nn_op_hook hook;
+    void *hook_user;
+    char error[H7NN_ERROR_BYTES];
+} h7nn_interpreter;
+
+/* Verifies the model and binds it to the resolver and arena. The model must stay valid
+ * (in flash, typically) and be 4-byte aligned (16 recommended). */
+h7nn_status h7nn_init(h7nn_interpreter *nn, const void *model, size_t model_size,
+                      const h7nn_resolver *resolver, void *arena, size_t arena_size);
+/* Prepares every op and plans the arena; H7NN_ERR_ARENA leaves h7nn_arena_needed() set. */
+h7nn_status h7nn_allocate(h7nn_interpreter *nn);
+h7nn_status h7nn_invoke(h7nn_interpreter *nn);
+
+int h7nn_input_count(const h7nn_interpreter *nn);
+int h7nn_output_count(const h7nn_interpreter *nn);
+h7nn_status h7nn_input(h7nn_interpreter *nn, int index, h7nn_tensor *out);
+h7nn_status h7nn_output(h7nn_interpreter *nn, int index, h7nn_tensor *out);
+/* Any tensor by its model index (after h7nn_allocate; intermediates may share memory). */
+h7nn_status h7nn_tensor_at(h7nn_interpreter *nn, int tensor_index, h7nn_tensor *out);
+
+int h7nn_op_count(const h7nn_interpreter *nn);
+const char *h7nn_op_name(const h7nn_interpreter *nn, int op_index);
+void h7nn_set_op_hook(h7nn_interpreter *nn, h7nn_op_hook hook, void *user);
+
+size_t h7nn_arena_used(const h7nn_interpreter *nn);    /* after a successful allocate */
+size_t h7nn_arena_needed(const h7nn_interpreter *nn);  /* after H7NN_ERR_ARENA, or used */
+size_t h7nn_scratch_bytes(const h7nn_interpreter *nn, int op_index);
+const char *h7nn_error(const h7nn_interpreter *nn);
+const char *h7nn_status_name(h7nn_status status);
+const char *h7nn_op_code_name(int32_t builtin_code);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* H7NN_H */

@@ -1,0 +1,107 @@
+/* What kernels and the interpreter share: tensor descriptions read from the verified
+ * model, arena allocation, error reporting, op codes. Not part of the public API. */
+#ifndef H7NN_INTERNAL_H
+#define H7NN_INTERNAL_H
+
+#include "engine/h7nn.h"
+#include "engine/h7nn_flatbuffer.h"
+
+/* TFLite BuiltinOperator values (schema v3). */
+enum {
+    H7NN_OP_ADD = 0,
+    H7NN_OP_AVERAGE_POOL_2D = 1,
+    H7NN_OP_CONCATENATION = 2,
+    H7NN_OP_CONV_2D = 3,
+    H7NN_OP_DEPTHWISE_CONV_2D = 4,
+    H7NN_OP_DEQUANTIZE = 6,
+    H7NN_OP_FULLY_CONNECTED = 9,
+    H7NN_OP_LOGISTIC = 14,
+    H7NN_OP_MAX_POOL_2D = 17,
+    H7NN_OP_MUL = 18,
+    H7NN_OP_RELU = 19,
+    H7NN_OP_RELU6 = 21,
+    H7NN_OP_RESHAPE = 22,
+    H7NN_OP_SOFTMAX = 25,
+    H7NN_OP_PAD = 34,
+    H7NN_OP_MEAN = 40,
+    H7NN_OP_QUANTIZE = 114,
+    H7NN_OP_HARD_SWISH = 117,
+};
+
+/* Fused activation (ActivationFunctionType). */
+enum { H7NN_ACT_NONE = 0, H7NN_ACT_RELU = 1, H7NN_ACT_RELU_N1_TO_1 = 2, H7NN_ACT_RELU6 = 3 };
+enum { H7NN_PADDING_SAME = 0, H7NN_PADDING_VALID = 1 };
+
+/* A tensor as the model describes it (read from the verified flatbuffer). */
+typedef struct {
+    int index;
+    int type;
+    int rank;
+    int32_t dims[H7NN_MAX_DIMS];
+    uint32_t elements;
+    uint32_t bytes;
+    float scale;               /* first scale, 0 if none */
+    int32_t zero_point;        /* first zero point */
+    const float *scales;       /* all scales (per-channel), in the model; NULL if none */
+    uint32_t scale_count;
+    int quantized_dimension;
+    int zero_points_all_zero;  /* every per-channel zero point is 0 */
+    const void *const_data;    /* constant data in the model, NULL for activations */
+} h7nn_tinfo;
+
+static inline h7nn_fb h7nn_model_fb(const h7nn_interpreter *nn) {
+    h7nn_fb fb = {nn->model, (uint32_t)nn->model_size};
+    return fb;
+}
+
+h7nn_status h7nn_tensor_info(h7nn_interpreter *nn, int tensor_index, h7nn_tinfo *info);
+/* The k-th input/output of a node; an absent (-1) or missing one is an error naming the op. */
+h7nn_status h7nn_node_input(h7nn_interpreter *nn, const h7nn_node *node, int k, h7nn_tinfo *info);
+h7nn_status h7nn_node_output(h7nn_interpreter *nn, const h7nn_node *node, int k, h7nn_tinfo *info);
+/* Whether input k exists (optional inputs such as a bias are -1 or missing). */
+int h7nn_node_has_input(const h7nn_node *node, int k);
+
+/* Constant memory for a kernel, from the end of the arena (8-byte aligned). NULL when the
+ * arena is too small; the request is still counted so the error can say what is needed. */
+void *h7nn_persistent(h7nn_interpreter *nn, size_t bytes);
+/* Errors: writes "op <i> <NAME>: <message>" (node != NULL) and returns status. The format
+ * knows %s, %d, %u (int/unsigned arguments) only, to keep printf out of the firmware. */
+h7nn_status h7nn_fail(h7nn_interpreter *nn, const h7nn_node *node, h7nn_status status, const char *fmt, ...);
+int h7nn_node_index(const h7nn_interpreter *nn, const h7nn_node *node);
+
+/* builtin_options fields of a node (defaults when absent). */
+static inline int32_t h7nn_opt_i32(const h7nn_interpreter *nn, const h7nn_node *node, unsigned id, int32_t dflt) {
+    h7nn_fb fb = h7nn_model_fb(nn);
+    return node->options ? h7nn_fb_get_i32(&fb, node->options, id, dflt) : dflt;
+}
+static inline int h7nn_opt_u8(const h7nn_interpreter *nn, const h7nn_node *node, unsigned id, int dflt) {
+    h7nn_fb fb = h7nn_model_fb(nn);
+    return node->options ? h7nn_fb_get_u8(&fb, node->options, id, dflt) : dflt;
+}
+static inline float h7nn_opt_f32(const h7nn_interpreter *nn, const h7nn_node *node, unsigned id, float dflt) {
+    h7nn_fb fb = h7nn_model_fb(nn);
+    return node->options ? h7nn_fb_get_f32(&fb, node->options, id, dflt) : dflt;
+}
+
+/* Memory of a node's tensors while invoking. */
+static inline void *h7nn_input_data(const h7nn_interpreter *nn, const h7nn_node *node, int k) {
+    return nn->tensor_data[node->inputs[k]];
+}
+static inline void *h7nn_output_data(const h7nn_interpreter *nn, const h7nn_node *node, int k) {
+    return nn->tensor_data[node->outputs[k]];
+}
+
+size_t h7nn_type_size(int type);
+const char *h7nn_type_name(int type);
+
+/* Checks that a tensor has the given type; the message names the op, tensor and types. */
+h7nn_status h7nn_expect_type(h7nn_interpreter *nn, const h7nn_node *node, const h7nn_tinfo *t, int type);
+/* int8 activation tensor with a single, valid scale and zero point. */
+h7nn_status h7nn_expect_int8_per_tensor(h7nn_interpreter *nn, const h7nn_node *node, const h7nn_tinfo *t);
+/* The fused activation's clamp range on an int8 output (TFLite's CalculateActivationRangeQuantized). */
+h7nn_status h7nn_activation_range(h7nn_interpreter *nn, const h7nn_node *node, int activation,
+                                  const h7nn_tinfo *output, int32_t *act_min, int32_t *act_max);
+/* Output size of a convolution or pool window and its leading padding (TFLite's rules). */
+int h7nn_window_output(int padding, int in, int filter, int stride, int dilation, int *pad);
+
+#endif /* H7NN_INTERNAL_H */

@@ -1,0 +1,808 @@
+/* h7nn interpreter: model verification, allocation (kernel prepare + static memory plan)
+ * and invocation. See h7nn.h for the API. */
+#include <math.h>
+#include <stdarg.h>
+#include <string.h>
+
+#include "engine/h7nn_internal.h"
+
+/* Schema field ids (tflite schema.fbs, v3). */
+enum { MODEL_VERSION = 0, MODEL_OPERATOR_CODES = 1, MODEL_SUBGRAPHS = 2, MODEL_BUFFERS = 4 };
+enum { OPCODE_DEPRECATED_BUILTIN = 0, OPCODE_CUSTOM = 1, OPCODE_BUILTIN = 3 };
+enum { SUBGRAPH_TENSORS = 0, SUBGRAPH_INPUTS = 1, SUBGRAPH_OUTPUTS = 2, SUBGRAPH_OPERATORS = 3 };
+enum { TENSOR_SHAPE = 0, TENSOR_TYPE = 1, TENSOR_BUFFER = 2, TENSOR_NAME = 3, TENSOR_QUANT = 4,
+       TENSOR_IS_VARIABLE = 5, TENSOR_SPARSITY = 6 };
+enum { QUANT_SCALE = 2, QUANT_ZERO_POINT = 3, QUANT_DETAILS_TYPE = 4, QUANT_DIMENSION = 6 };
+enum { OP_OPCODE_INDEX = 0, OP_INPUTS = 1, OP_OUTPUTS = 2, OP_OPTIONS_TYPE = 3, OP_OPTIONS = 4,
+       OP_CUSTOM_OPTIONS = 5 };
+enum { BUFFER_DATA = 0, BUFFER_OFFSET = 1 };
+
+#define ARENA_ALIGN 8u
+#define UNPLACED UINT32_MAX
+
+/* ---------------------------------------------------------------- messages */
+
+static void append(char *buf, size_t *len, const char *s) {
+    while (*s && *len + 1 < H7NN_ERROR_BYTES) buf[(*len)++] = *s++;
+    buf[*len] = '\0';
+}
+
+static void append_int(char *buf, size_t *len, long long v) {
+    char digits[24];
+    int n = 0;
+    unsigned long long u = v < 0 ? (unsigned long long)(-(v + 1)) + 1u : (unsigned long long)v;
+    do {
+        digits[n++] = (char)('0' + u % 10u);
+        u /= 10u;
+    } while (u);
+    if (v < 0) digits[n++] = '-';
+    char out[24];
+    for (int i = 0; i < n; i++) out[i] = digits[n - 1 - i];
+    out[n] = '\0';
+    append(buf, len, out);
+}
+
+static void vformat(char *buf, size_t *len, const char *fmt, va_list ap) {
+    char one[2] = {0, 0};
+    for (const char *p = fmt; *p; p++) {
+        if (*p != '%' || !p[1]) {
+            one[0] = *p;
+            append(buf, len, one);
+            continue;
+        }
+        p++;
+        if (*p == 's') {
+            const char *s = va_arg(ap, const char *);
+            append(buf, len, s ? s : "(null)");
+        } else if (*p == 'd') {
+            append_int(buf, len, va_arg(ap, int));
+        } else if (*p == 'u') {
+            append_int(buf, len, va_arg(ap, unsigned));
+        } else {
+            one[0] = *p;
+            append(buf, len, one);
+        }
+    }
+}
+
+static h7nn_status fail(h7nn_interpreter *nn, h7nn_status status, const char *fmt, ...) {
+    size_t len = 0;
+    va_list ap;
+    nn->error[0] = '\0';
+    va_start(ap, fmt);
+    vformat(nn->error, &len, fmt, ap);
+    va_end(ap);
+    return status;
+}
+
+int h7nn_node_index(const h7nn_interpreter *nn, const h7nn_node *node) {
+    return (int)(node - nn->nodes);
+}
+
+h7nn_status h7nn_fail(h7nn_interpreter *nn, const h7nn_node *node, h7nn_status status, const char *fmt, ...) {
+    size_t len = 0;
+    va_list ap;
+    nn->error[0] = '\0';
+    if (node) {
+        append(nn->error, &len, "op ");
+        append_int(nn->error, &len, h7nn_node_index(nn, node));
+        append(nn->error, &len, " ");
+        append(nn->error, &len, node->kernel ? node->kernel->name : "?");
+        append(nn->error, &len, ": ");
+    }
+    va_start(ap, fmt);
+    vformat(nn->error, &len, fmt, ap);
+    va_end(ap);
+    return status;
+}
+
+const char *h7nn_status_name(h7nn_status status) {
+    switch (status) {
+    case H7NN_OK: return "ok";
+    case H7NN_ERR_ARGUMENT: return "bad argument";
+    case H7NN_ERR_MODEL: return "bad model";
+    case H7NN_ERR_UNSUPPORTED: return "unsupported";
+    case H7NN_ERR_ARENA: return "arena too small";
+    case H7NN_ERR_RUNTIME: return "runtime error";
+    }
+    return "unknown status";
+}
+
+const char *h7nn_op_code_name(int32_t code) {
+    switch (code) {
+    case 0: return "ADD";
+    case 1: return "AVERAGE_POOL_2D";
+    case 2: return "CONCATENATION";
+    case 3: return "CONV_2D";
+    case 4: return "DEPTHWISE_CONV_2D";
+    case 6: return "DEQUANTIZE";
+    case 9: return "FULLY_CONNECTED";
+    case 14: return "LOGISTIC";
+    case 17: return "MAX_POOL_2D";
+    case 18: return "MUL";
+    case 19: return "RELU";
+    case 21: return "RELU6";
+    case 22: return "RESHAPE";
+    case 25: return "SOFTMAX";
+    case 28: return "TANH";
+    case 34: return "PAD";
+    case 40: return "MEAN";
+    case 41: return "SUB";
+    case 114: return "QUANTIZE";
+    case 117: return "HARD_SWISH";
+    }
+    return "BUILTIN";
+}
+
+size_t h7nn_type_size(int type) {
+    switch (type) {
+    case H7NN_FLOAT32: case H7NN_INT32: return 4;
+    case H7NN_INT64: return 8;
+    case H7NN_INT16: return 2;
+    case H7NN_INT8: case H7NN_UINT8: return 1;
+    }
+    return 0;
+}
+
+const char *h7nn_type_name(int type) {
+    switch (type) {
+    case H7NN_FLOAT32: return "float32";
+    case H7NN_INT32: return "int32";
+    case H7NN_INT64: return "int64";
+    case H7NN_INT16: return "int16";
+    case H7NN_INT8: return "int8";
+    case H7NN_UINT8: return "uint8";
+    }
+    return "unsupported type";
+}
+
+/* ---------------------------------------------------------------- verification */
+
+static h7nn_status bad(h7nn_interpreter *nn, const char *what, int index, const char *problem) {
+    if (index >= 0) return fail(nn, H7NN_ERR_MODEL, "model: %s %d: %s", what, index, problem);
+    return fail(nn, H7NN_ERR_MODEL, "model: %s: %s", what, problem);
+}
+
+static int32_t opcode_builtin(const h7nn_fb *fb, uint32_t opcode) {
+    int32_t deprecated = (int8_t)h7nn_fb_get_u8(fb, opcode, OPCODE_DEPRECATED_BUILTIN, 0);
+    int32_t code = h7nn_fb_get_i32(fb, opcode, OPCODE_BUILTIN, 0);
+    /* Newer files keep small codes in both fields; codes above 127 only in the new one. */
+    return code > deprecated ? code : deprecated;
+}
+
+static h7nn_status buffer_data(h7nn_interpreter *nn, uint32_t buffer_index, uint32_t *pos, uint32_t *len) {
+    h7nn_fb fb = h7nn_model_fb(nn);
+    uint32_t buffer;
+    *pos = 0;
+    *len = 0;
+    if (h7nn_fb_vector_table(&fb, nn->buffers_vec, buffer_index, &buffer) != H7NN_FB_OK)
+        return bad(nn, "buffer", (int)buffer_index, "table outside the file");
+    int r = h7nn_fb_get_vector(&fb, buffer, BUFFER_DATA, 1, pos, len);
+    if (r == H7NN_FB_BAD) return bad(nn, "buffer", (int)buffer_index, "data outside the file");
+    uint32_t offset_pos = h7nn_fb_field(&fb, buffer, BUFFER_OFFSET, 8);
+    if (offset_pos && (h7nn_fb_u32(&fb, offset_pos) || h7nn_fb_u32(&fb, offset_pos + 4)))
+        return fail(nn, H7NN_ERR_UNSUPPORTED, "model: buffer %d: data outside the flatbuffer (offset buffers)",
+                    (int)buffer_index);
+    return H7NN_OK;
+}
+
+static h7nn_status tensor_table(h7nn_interpreter *nn, int index, uint32_t *table) {
+    h7nn_fb fb = h7nn_model_fb(nn);
+    if (index < 0 || (uint32_t)index >= nn->tensor_count) return bad(nn, "tensor", index, "index out of range");
+    if (h7nn_fb_vector_table(&fb, nn->tensors_vec, (uint32_t)index, table) != H7NN_FB_OK)
+        return bad(nn, "tensor", index, "table outside the file");
+    return H7NN_OK;
+}
+
+/* Reads (and fully checks) one tensor's description. */
+h7nn_status h7nn_tensor_info(h7nn_interpreter *nn, int index, h7nn_tinfo *t) {
+    h7nn_fb fb = h7nn_model_fb(nn);
+    uint32_t table, shape, rank, quant = 0, pos, len;
+    h7nn_status s = tensor_table(nn, index, &table);
+    if (s != H7NN_OK) return s;
+    memset(t, 0, sizeof *t);
+    t->index = index;
+    t->type = h7nn_fb_get_u8(&fb, table, TENSOR_TYPE, 0);
+    if (h7nn_type_size(t->type) == 0)
+        return fail(nn, H7NN_ERR_UNSUPPORTED, "model: tensor %d: type %d is not supported (int8, uint8, "
+                    "int16, int32, int64, float32 are)", index, t->type);
+    if (h7nn_fb_get_vector(&fb, table, TENSOR_SHAPE, 4, &shape, &rank) == H7NN_FB_BAD)
+        return bad(nn, "tensor", index, "shape outside the file");
+    if (rank > H7NN_MAX_DIMS) return fail(nn, H7NN_ERR_UNSUPPORTED, "model: tensor %d: rank %u > %d", index,
+                                          (unsigned)rank, H7NN_MAX_DIMS);
+    t->rank = (int)rank;
+    uint64_t elements = 1;
+    for (uint32_t i = 0; i < rank; i++) {
+        int32_t d = (int32_t)h7nn_fb_u32(&fb, shape + 4u * i);
+        if (d < 0) return bad(nn, "tensor", index, "negative (dynamic) dimension");
+        t->dims[i] = d;
+        elements *= (uint64_t)d;
+        if (elements > (1u << 28)) return bad(nn, "tensor", index, "too many elements");
+    }
+    t->elements = (uint32_t)elements;
+    t->bytes = (uint32_t)(elements * h7nn_type_size(t->type));
+    if (h7nn_fb_get_u8(&fb, table, TENSOR_IS_VARIABLE, 0))
+        return fail(nn, H7NN_ERR_UNSUPPORTED, "model: tensor %d: variable tensors are not supported", index);
+    if (h7nn_fb_field(&fb, table, TENSOR_SPARSITY, 4))
+        return fail(nn, H7NN_ERR_UNSUPPORTED, "model: tensor %d: sparse tensors are not supported", index);
+    int r = h7nn_fb_get_table(&fb, table, TENSOR_QUANT, &quant);
+    if (r == H7NN_FB_BAD) return bad(nn, "tensor", index, "quantization outside the file");
+    if (quant) {
+        uint32_t scales, nscale, zps, nzp;
+        if (h7nn_fb_get_u8(&fb, quant, QUANT_DETAILS_TYPE, 0))
+            return fail(nn, H7NN_ERR_UNSUPPORTED, "model: tensor %d: custom quantization", index);
+        if (h7nn_fb_get_vector(&fb, quant, QUANT_SCALE, 4, &scales, &nscale) == H7NN_FB_BAD ||
+            h7nn_fb_get_vector(&fb, quant, QUANT_ZERO_POINT, 8, &zps, &nzp) == H7NN_FB_BAD)
+            return bad(nn, "tensor", index, "quantization vectors outside the file");
+        if (nzp != nscale && nzp != 0) return bad(nn, "tensor", index, "scale and zero-point counts differ");
+        int32_t qdim = h7nn_fb_get_i32(&fb, quant, QUANT_DIMENSION, 0);
+        if (nscale > 1) {
+            if (qdim < 0 || qdim >= t->rank || (uint32_t)t->dims[qdim] != nscale)
+                return bad(nn, "tensor", index, "per-channel scales do not match the quantized dimension");
+        }
+        t->quantized_dimension = qdim;
+        t->scale_count = nscale;
+        t->scales = nscale ? (const float *)(const void *)(fb.base + scales) : NULL;
+        t->zero_points_all_zero = 1;
+        for (uint32_t i = 0; i < nscale; i++) {
+            float sc;
+            memcpy(&sc, fb.base + scales + 4u * i, 4);
+            if (!(sc >= 0.0f) || isinf(sc)) return bad(nn, "tensor", index, "scale is negative or not finite");
+            if (i == 0) t->scale = sc;
+        }
+        for (uint32_t i = 0; i < nzp; i++) {
+            uint32_t lo = h7nn_fb_u32(&fb, zps + 8u * i), hi = h7nn_fb_u32(&fb, zps + 8u * i + 4u);
+            int64_t zp = (int64_t)(((uint64_t)hi << 32) | lo);
+            if (zp < INT32_MIN || zp > INT32_MAX) return bad(nn, "tensor", index, "zero point out of range");
+            if (i == 0) t->zero_point = (int32_t)zp;
+            if (zp != 0) t->zero_points_all_zero = 0;
+        }
+    }
+    uint32_t buffer_index = (uint32_t)h7nn_fb_get_i32(&fb, table, TENSOR_BUFFER, 0);
+    if (buffer_index >= nn->buffer_count) return bad(nn, "tensor", index, "buffer index out of range");
+    s = buffer_data(nn, buffer_index, &pos, &len);
+    if (s != H7NN_OK) return s;
+    if (len) {
+        if (len != t->bytes) return bad(nn, "tensor", index, "constant data size does not match its shape");
+        size_t align = h7nn_type_size(t->type) < 4 ? h7nn_type_size(t->type) : 4;
+        if (((uintptr_t)(fb.base + pos)) % align) return bad(nn, "tensor", index, "constant data misaligned");
+        t->const_data = fb.base + pos;
+    }
+    return H7NN_OK;
+}
+
+int h7nn_node_has_input(const h7nn_node *node, int k) {
+    return k < node->input_count && node->inputs[k] >= 0;
+}
+
+h7nn_status h7nn_node_input(h7nn_interpreter *nn, const h7nn_node *node, int k, h7nn_tinfo *info) {
+    if (!h7nn_node_has_input(node, k)) return h7nn_fail(nn, node, H7NN_ERR_MODEL, "input %d is missing", k);
+    return h7nn_tensor_info(nn, node->inputs[k], info);
+}
+
+h7nn_status h7nn_node_output(h7nn_interpreter *nn, const h7nn_node *node, int k, h7nn_tinfo *info) {
+    if (k >= node->output_count || node->outputs[k] < 0)
+        return h7nn_fail(nn, node, H7NN_ERR_MODEL, "output %d is missing", k);
+    return h7nn_tensor_info(nn, node->outputs[k], info);
+}
+
+static h7nn_status index_vector(h7nn_interpreter *nn, uint32_t table, unsigned id, const char *what, int index,
+                                const int32_t **out, uint32_t *count) {
+    h7nn_fb fb = h7nn_model_fb(nn);
+    uint32_t pos;
+    if (h7nn_fb_get_vector(&fb, table, id, 4, &pos, count) == H7NN_FB_BAD)
+        return bad(nn, what, index, "tensor index list outside the file");
+    *out = (const int32_t *)(const void *)(fb.base + pos);
+    for (uint32_t i = 0; i < *count; i++) {
+        int32_t t = (*out)[i];
+        if (t < -1 || t >= (int32_t)nn->tensor_count) return bad(nn, what, index, "tensor index out of range");
+    }
+    if (*count > 0xFFFFu) return bad(nn, what, index, "too many tensors");
+    return H7NN_OK;
+}
+
+static const h7nn_kernel *find_kernel(const h7nn_resolver *resolver, int32_t code) {
+    for (uint32_t i = 0; i < resolver->count; i++)
+        if (resolver->kernels[i] && resolver->kernels[i]->builtin_code == code) return resolver->kernels[i];
+    return NULL;
+}
+
+static int tensor_is_constant(h7nn_interpreter *nn, int index) {
+    h7nn_tinfo t;
+    return h7nn_tensor_info(nn, index, &t) == H7NN_OK && t.const_data != NULL;
+}
+
+static int is_graph_input(const h7nn_interpreter *nn, int32_t t) {
+    for (uint32_t i = 0; i < nn->input_count; i++)
+        if (nn->inputs[i] == t) return 1;
+    return 0;
+}
+
+static int is_graph_output(const h7nn_interpreter *nn, int32_t t) {
+    for (uint32_t i = 0; i < nn->output_count; i++)
+        if (nn->outputs[i] == t) return 1;
+    return 0;
+}
+
+/* Operator i: its table, opcode and io lists, all checked. */
+static h7nn_status read_operator(h7nn_interpreter *nn, uint32_t i, int32_t *code, const int32_t **inputs,
+                                 uint32_t *n_in, const int32_t **outputs, uint32_t *n_out, uint32_t *options,
+                                 int *options_type) {
+    h7nn_fb fb = h7nn_model_fb(nn);
+    uint32_t op, opcode;
+    if (h7nn_fb_vector_table(&fb, nn->operators_vec, i, &op) != H7NN_FB_OK)
+        return bad(nn, "operator", (int)i, "table outside the file");
+    uint32_t opcode_index = (uint32_t)h7nn_fb_get_i32(&fb, op, OP_OPCODE_INDEX, 0);
+    if (opcode_index >= nn->opcode_count) return bad(nn, "operator", (int)i, "opcode index out of range");
+    if (h7nn_fb_vector_table(&fb, nn->opcodes_vec, opcode_index, &opcode) != H7NN_FB_OK)
+        return bad(nn, "operator code", (int)opcode_index, "table outside the file");
+    *code = opcode_builtin(&fb, opcode);
+    h7nn_status s = index_vector(nn, op, OP_INPUTS, "operator", (int)i, inputs, n_in);
+    if (s == H7NN_OK) s = index_vector(nn, op, OP_OUTPUTS, "operator", (int)i, outputs, n_out);
+    if (s != H7NN_OK) return s;
+    *options_type = h7nn_fb_get_u8(&fb, op, OP_OPTIONS_TYPE, 0);
+    if (h7nn_fb_get_table(&fb, op, OP_OPTIONS, options) == H7NN_FB_BAD)
+        return bad(nn, "operator", (int)i, "options outside the file");
+    if (*code == 32 /* CUSTOM */) {
+        uint32_t custom_pos, custom_len;
+        if (h7nn_fb_get_vector(&fb, opcode, OPCODE_CUSTOM, 1, &custom_pos, &custom_len) == H7NN_FB_OK) {
+            char name[40];
+            uint32_t n = custom_len < sizeof name - 1 ? custom_len : (uint32_t)sizeof name - 1;
+            memcpy(name, fb.base + custom_pos, n);
+            name[n] = '\0';
+            return fail(nn, H7NN_ERR_UNSUPPORTED, "model: operator %d: custom op '%s' is not supported", (int)i, name);
+        }
+        return fail(nn, H7NN_ERR_UNSUPPORTED, "model: operator %d: custom ops are not supported", (int)i);
+    }
+    return H7NN_OK;
+}
+
+static h7nn_status read_operator(h7nn_interpreter *nn, uint32_t i, int32_t *code, const int32_t **inputs,
+                                 uint32_t *n_in, const int32_t **outputs, uint32_t *n_out, uint32_t *options,
+                                 int *options_type);
+
+/* The first op before `limit` that writes tensor t, or -1. */
+static int writer_before(h7nn_interpreter *nn, int32_t t, uint32_t limit) {
+    for (uint32_t j = 0; j < limit; j++) {
+        int32_t code;
+        const int32_t *in, *out;
+        uint32_t n_in, n_out, options;
+        int options_type;
+        if (read_operator(nn, j, &code, &in, &n_in, &out, &n_out, &options, &options_type) != H7NN_OK) continue;
+        for (uint32_t m = 0; m < n_out; m++)
+            if (out[m] == t) return (int)j;
+    }
+    return -1;
+}
+
+static h7nn_status verify_model(h7nn_interpreter *nn) {
+    h7nn_fb fb = h7nn_model_fb(nn);
+    uint32_t root, subgraphs, n_subgraphs, subgraph;
+    if (nn->model_size < 16) return bad(nn, "file", -1, "too short to be a .tflite model");
+    if (nn->model_size > 0x7FFFFFF0u) return bad(nn, "file", -1, "larger than 2 GB");
+    if (memcmp(nn->model + 4, "TFL3", 4) != 0) return bad(nn, "file", -1, "no TFL3 identifier (not a .tflite model)");
+    root = h7nn_fb_u32(&fb, 0);
+    if (!h7nn_fb_table_ok(&fb, root)) return bad(nn, "root table", -1, "outside the file");
+    int32_t version = h7nn_fb_get_i32(&fb, root, MODEL_VERSION, 0);
+    if (version != 3) return fail(nn, H7NN_ERR_UNSUPPORTED, "model: schema version %d (3 is supported)", (int)version);
+    if (h7nn_fb_get_vector(&fb, root, MODEL_BUFFERS, 4, &nn->buffers_vec, &nn->buffer_count) != H7NN_FB_OK)
+        return bad(nn, "buffers", -1, "missing or outside the file");
+    if (h7nn_fb_get_vector(&fb, root, MODEL_OPERATOR_CODES, 4, &nn->opcodes_vec, &nn->opcode_count) == H7NN_FB_BAD)
+        return bad(nn, "operator codes", -1, "outside the file");
+    if (h7nn_fb_get_vector(&fb, root, MODEL_SUBGRAPHS, 4, &subgraphs, &n_subgraphs) != H7NN_FB_OK || n_subgraphs == 0)
+        return bad(nn, "subgraphs", -1, "missing or outside the file");
+    if (n_subgraphs > 1)
+        return fail(nn, H7NN_ERR_UNSUPPORTED, "model: %u subgraphs (control flow); one is supported",
+                    (unsigned)n_subgraphs);
+    if (h7nn_fb_vector_table(&fb, subgraphs, 0, &subgraph) != H7NN_FB_OK)
+        return bad(nn, "subgraph", 0, "table outside the file");
+    if (h7nn_fb_get_vector(&fb, subgraph, SUBGRAPH_TENSORS, 4, &nn->tensors_vec, &nn->tensor_count) != H7NN_FB_OK)
+        return bad(nn, "subgraph tensors", -1, "missing or outside the file");
+    if (h7nn_fb_get_vector(&fb, subgraph, SUBGRAPH_OPERATORS, 4, &nn->operators_vec, &nn->op_count) == H7NN_FB_BAD)
+        return bad(nn, "subgraph operators", -1, "outside the file");
+    if (nn->tensor_count > 16384u || nn->op_count > 4096u)
+        return fail(nn, H7NN_ERR_UNSUPPORTED, "model: %u tensors, %u ops (at most 16384 and 4096)",
+                    (unsigned)nn->tensor_count, (unsigned)nn->op_count);
+    h7nn_status s = index_vector(nn, subgraph, SUBGRAPH_INPUTS, "subgraph", 0, &nn->inputs, &nn->input_count);
+    if (s == H7NN_OK) s = index_vector(nn, subgraph, SUBGRAPH_OUTPUTS, "subgraph", 0, &nn->outputs, &nn->output_count);
+    if (s != H7NN_OK) return s;
+    for (uint32_t i = 0; i < nn->input_count; i++)
+        if (nn->inputs[i] < 0) return bad(nn, "subgraph input", (int)i, "absent tensor");
+    for (uint32_t i = 0; i < nn->output_count; i++)
+        if (nn->outputs[i] < 0) return bad(nn, "subgraph output", (int)i, "absent tensor");
+
+    /* every tensor description */
+    for (uint32_t i = 0; i < nn->tensor_count; i++) {
+        h7nn_tinfo t;
+        s = h7nn_tensor_info(nn, (int)i, &t);
+        if (s != H7NN_OK) return s;
+    }
+    /* every operator: opcode known to the resolver, io in range, one writer per tensor,
+     * and every activation written before it is read. The arena (unused until allocate)
+     * holds a producer table when it is large enough; otherwise ops are rescanned. */
+    int16_t *producer = NULL;
+    if (nn->arena && nn->arena_size >= 2u * nn->tensor_count) {
+        producer = (int16_t *)(void *)nn->arena;
+        for (uint32_t t = 0; t < nn->tensor_count; t++) producer[t] = -1;
+    }
+    for (uint32_t i = 0; i < nn->op_count; i++) {
+        int32_t code;
+        const int32_t *in, *out;
+        uint32_t n_in, n_out, options;
+        int options_type;
+        s = read_operator(nn, i, &code, &in, &n_in, &out, &n_out, &options, &options_type);
+        if (s != H7NN_OK) return s;
+        if (!find_kernel(nn->resolver, code))
+            return fail(nn, H7NN_ERR_UNSUPPORTED, "model: operator %d: %s (builtin code %d) is not in the op resolver",
+                        (int)i, h7nn_op_code_name(code), (int)code);
+        for (uint32_t k = 0; k < n_in; k++) {
+            int32_t t = in[k];
+            if (t < 0 || tensor_is_constant(nn, t) || is_graph_input(nn, t)) continue;
+            if (producer ? producer[t] < 0 : writer_before(nn, t, i) < 0)
+                return fail(nn, H7NN_ERR_MODEL, "model: operator %d reads tensor %d before any op writes it",
+                            (int)i, (int)t);
+        }
+        for (uint32_t k = 0; k < n_out; k++) {
+            int32_t t = out[k];
+            if (t < 0) continue;
+            if (tensor_is_constant(nn, t)) return bad(nn, "operator", (int)i, "writes a constant tensor");
+            if (is_graph_input(nn, t)) return bad(nn, "operator", (int)i, "writes a model input");
+            if (producer ? producer[t] >= 0 : writer_before(nn, t, i) >= 0)
+                return bad(nn, "operator", (int)i, "writes a tensor another op wrote");
+            if (producer) producer[t] = (int16_t)i;
+        }
+    }
+    for (uint32_t i = 0; i < nn->output_count; i++) {
+        int32_t t = nn->outputs[i];
+        if (tensor_is_constant(nn, t) || is_graph_input(nn, t)) continue;
+        if (producer ? producer[t] < 0 : writer_before(nn, t, nn->op_count) < 0)
+            return bad(nn, "subgraph output", (int)i, "no op writes it");
+    }
+    return H7NN_OK;
+}
+
+h7nn_status h7nn_init(h7nn_interpreter *nn, const void *model, size_t model_size, const h7nn_resolver *resolver,
+                      void *arena, size_t arena_size) {
+    if (!nn) return H7NN_ERR_ARGUMENT;
+    memset(nn, 0, sizeof *nn);
+    if (!model || !resolver || (!arena && arena_size))
+        return fail(nn, H7NN_ERR_ARGUMENT, "h7nn_init: model, resolver and arena must not be NULL");
+    if ((uintptr_t)model & 3u) return fail(nn, H7NN_ERR_ARGUMENT, "h7nn_init: model data must be 4-byte aligned");
+    nn->model = (const uint8_t *)model;
+    nn->model_size = model_size;
+    nn->resolver = resolver;
+    /* align the arena's start; the bytes skipped count as used */
+    uintptr_t start = ((uintptr_t)arena + ARENA_ALIGN - 1u) & ~(uintptr_t)(ARENA_ALIGN - 1u);
+    size_t skip = arena ? (size_t)(start - (uintptr_t)arena) : 0;
+    nn->arena = arena ? (uint8_t *)start : NULL;
+    nn->arena_size = arena_size > skip ? ((arena_size - skip) & ~(size_t)(ARENA_ALIGN - 1u)) : 0;
+    h7nn_status s = verify_model(nn);
+    if (s != H7NN_OK) {
+        nn->model = NULL;  /* an unverified model is never used */
+        return s;
+    }
+    return H7NN_OK;
+}
+
+/* ---------------------------------------------------------------- allocation */
+
+void *h7nn_persistent(h7nn_interpreter *nn, size_t bytes) {
+    size_t rounded = (bytes + ARENA_ALIGN - 1u) & ~(size_t)(ARENA_ALIGN - 1u);
+    nn->persistent_requested += rounded;
+    if (rounded > nn->tail) return NULL;
+    nn->tail -= rounded;
+    memset(nn->arena + nn->tail, 0, rounded);
+    return nn->arena + nn->tail;
+}
+
+/* Buffers to plan: tensors 0..tensor_count-1 (activations only) then one scratch per op. */
+/* While planning, the free part of the arena caches each buffer's size and lifetime. */
+typedef struct {
+    uint32_t size;
+    int16_t first, last;
+} plan_entry;
+static plan_entry *plan_cache;
+
+static uint32_t plan_size_uncached(const h7nn_interpreter *nn, uint32_t b, int *first, int *last);
+
+static uint32_t plan_size(const h7nn_interpreter *nn, uint32_t b, int *first, int *last) {
+    if (!plan_cache) return plan_size_uncached(nn, b, first, last);
+    *first = plan_cache[b].first;
+    *last = plan_cache[b].last;
+    return plan_cache[b].size;
+}
+
+static uint32_t plan_size_uncached(const h7nn_interpreter *nn, uint32_t b, int *first, int *last) {
+    if (b >= nn->tensor_count) {
+        uint32_t op = b - nn->tensor_count;
+        *first = *last = (int)op;
+        return nn->nodes[op].scratch_bytes;
+    }
+    h7nn_tinfo t;
+    if (h7nn_tensor_info((h7nn_interpreter *)nn, (int)b, &t) != H7NN_OK || t.const_data) return 0;
+    int32_t tb = (int32_t)b;
+    int f = -1, l = -1;
+    if (is_graph_input(nn, tb)) f = 0, l = 0;
+    for (uint32_t i = 0; i < nn->op_count; i++) {
+        const h7nn_node *n = &nn->nodes[i];
+        for (uint32_t k = 0; k < n->output_count; k++)
+            if (n->outputs[k] == tb) {
+                if (f < 0) f = (int)i;
+                if (l < (int)i) l = (int)i;
+            }
+        for (uint32_t k = 0; k < n->input_count; k++)
+            if (n->inputs[k] == tb && l < (int)i) l = (int)i;
+    }
+    if (is_graph_output(nn, tb)) l = (int)nn->op_count;
+    if (f < 0) return 0;  /* never used: no memory */
+    *first = f;
+    *last = l;
+    return t.bytes ? t.bytes : 1u;
+}
+
+static uint32_t planned_offset(const h7nn_interpreter *nn, uint32_t b) {
+    if (b < nn->tensor_count) return (uint32_t)(uintptr_t)nn->tensor_data[b];
+    return (uint32_t)(uintptr_t)nn->nodes[b - nn->tensor_count].scratch;
+}
+
+static void set_planned_offset(h7nn_interpreter *nn, uint32_t b, uint32_t offset) {
+    if (b < nn->tensor_count) nn->tensor_data[b] = (void *)(uintptr_t)offset;
+    else nn->nodes[b - nn->tensor_count].scratch = (void *)(uintptr_t)offset;
+}
+
+/* Greedy by size, largest first: each buffer goes to the lowest offset where it overlaps
+ * no placed buffer alive at the same time (the plan TFLM's greedy planner makes). Offsets
+ * are kept in tensor_data / scratch until the plan is turned into pointers. */
+static size_t plan_memory(h7nn_interpreter *nn) {
+    uint32_t n = nn->tensor_count + nn->op_count;
+    size_t high = 0;
+    plan_cache = NULL;
+    if (nn->tail >= sizeof(plan_entry) * n) {
+        plan_entry *cache = (plan_entry *)(void *)nn->arena;
+        for (uint32_t b = 0; b < n; b++) {
+            int f = 0, l = 0;
+            cache[b].size = plan_size_uncached(nn, b, &f, &l);
+            cache[b].first = (int16_t)f;
+            cache[b].last = (int16_t)l;
+        }
+        plan_cache = cache;
+    }
+    for (uint32_t b = 0; b < n; b++) set_planned_offset(nn, b, UNPLACED);
+    for (;;) {
+        uint32_t best = UINT32_MAX, best_size = 0;
+        int bf = 0, bl = 0;
+        for (uint32_t b = 0; b < n; b++) {
+            int f, l;
+            if (planned_offset(nn, b) != UNPLACED) continue;
+            uint32_t size = plan_size(nn, b, &f, &l);
+            if (size > best_size) best = b, best_size = size, bf = f, bl = l;
+        }
+        if (best == UINT32_MAX) break;
+        uint32_t size = (best_size + ARENA_ALIGN - 1u) & ~(ARENA_ALIGN - 1u);
+        uint32_t candidate = 0;
+        for (int moved = 1; moved;) {
+            moved = 0;
+            for (uint32_t b = 0; b < n; b++) {
+                uint32_t off = planned_offset(nn, b);
+                int f, l;
+                if (off == UNPLACED || off == UNPLACED - 1u) continue;
+                uint32_t s2 = plan_size(nn, b, &f, &l);
+                if (!s2 || l < bf || f > bl) continue;  /* not alive together */
+                s2 = (s2 + ARENA_ALIGN - 1u) & ~(ARENA_ALIGN - 1u);
+                if (candidate < off + s2 && off < candidate + size) {
+                    candidate = off + s2;
+                    moved = 1;
+                }
+            }
+        }
+        set_planned_offset(nn, best, candidate);
+        if (candidate + size > high) high = candidate + size;
+    }
+    plan_cache = NULL;
+    /* buffers that need nothing are marked "no memory" */
+    for (uint32_t b = 0; b < n; b++)
+        if (planned_offset(nn, b) == UNPLACED) set_planned_offset(nn, b, UNPLACED - 1u);
+    return high;
+}
+
+h7nn_status h7nn_allocate(h7nn_interpreter *nn) {
+    if (!nn || !nn->model) return nn ? fail(nn, H7NN_ERR_ARGUMENT, "h7nn_allocate: h7nn_init did not succeed")
+                                     : H7NN_ERR_ARGUMENT;
+    if (nn->allocated) return fail(nn, H7NN_ERR_ARGUMENT, "h7nn_allocate: already allocated");
+    nn->tail = nn->arena_size;
+    nn->persistent_requested = 0;
+    nn->tensor_data = h7nn_persistent(nn, sizeof(void *) * nn->tensor_count);
+    nn->nodes = h7nn_persistent(nn, sizeof(h7nn_node) * nn->op_count);
+    if ((nn->tensor_count && !nn->tensor_data) || (nn->op_count && !nn->nodes)) {
+        nn->arena_needed = nn->persistent_requested;
+        return fail(nn, H7NN_ERR_ARENA, "arena too small: %u bytes given, more than %u needed",
+                    (unsigned)nn->arena_size, (unsigned)nn->arena_needed);
+    }
+    for (uint32_t i = 0; i < nn->tensor_count; i++) {
+        h7nn_tinfo t;
+        h7nn_tensor_info(nn, (int)i, &t);
+        nn->tensor_data[i] = (void *)t.const_data;
+    }
+    for (uint32_t i = 0; i < nn->op_count; i++) {
+        h7nn_node *node = &nn->nodes[i];
+        int32_t code;
+        const int32_t *in, *out;
+        uint32_t n_in, n_out, options;
+        int options_type;
+        read_operator(nn, i, &code, &in, &n_in, &out, &n_out, &options, &options_type);
+        node->kernel = find_kernel(nn->resolver, code);
+        node->inputs = in;
+        node->outputs = out;
+        node->input_count = (uint16_t)n_in;
+        node->output_count = (uint16_t)n_out;
+        node->options = options;
+        node->options_type = (uint8_t)options_type;
+    }
+    for (uint32_t i = 0; i < nn->op_count; i++) {
+        h7nn_node *node = &nn->nodes[i];
+        h7nn_status s = node->kernel->prepare(nn, node);
+        if (s == H7NN_ERR_ARENA) {
+            nn->arena_needed = nn->persistent_requested;
+            return fail(nn, H7NN_ERR_ARENA, "arena too small: %u bytes given, more than %u needed (op constants)",
+                        (unsigned)nn->arena_size, (unsigned)nn->arena_needed);
+        }
+        if (s != H7NN_OK) return s;
+    }
+    /* constant tensors keep their model pointers; activations and scratch are planned */
+    size_t planned = plan_memory(nn);
+    nn->planned_bytes = planned;
+    nn->arena_needed = planned + (nn->arena_size - nn->tail);
+    if (planned > nn->tail) {
+        return fail(nn, H7NN_ERR_ARENA, "arena too small: %u bytes given, %u needed (%u activations + %u constants)",
+                    (unsigned)nn->arena_size, (unsigned)nn->arena_needed, (unsigned)planned,
+                    (unsigned)(nn->arena_size - nn->tail));
+    }
+    for (uint32_t b = 0; b < nn->tensor_count + nn->op_count; b++) {
+        uint32_t off = planned_offset(nn, b);
+        void *p = NULL;
+        if (off != UNPLACED - 1u) p = nn->arena + off;
+        if (b < nn->tensor_count) {
+            h7nn_tinfo t;
+            h7nn_tensor_info(nn, (int)b, &t);
+            nn->tensor_data[b] = t.const_data ? (void *)t.const_data : p;
+        } else {
+            nn->nodes[b - nn->tensor_count].scratch = p;
+        }
+    }
+    nn->allocated = 1;
+    nn->error[0] = '\0';
+    return H7NN_OK;
+}
+
+h7nn_status h7nn_invoke(h7nn_interpreter *nn) {
+    if (!nn || !nn->allocated) return nn ? fail(nn, H7NN_ERR_ARGUMENT, "h7nn_invoke: call h7nn_allocate first")
+                                         : H7NN_ERR_ARGUMENT;
+    for (uint32_t i = 0; i < nn->op_count; i++) {
+        const h7nn_node *node = &nn->nodes[i];
+        if (nn->hook) nn->hook(nn->hook_user, (int)i, node->kernel->name, 1);
+        h7nn_status s = node->kernel->eval(nn, node);
+        if (nn->hook) nn->hook(nn->hook_user, (int)i, node->kernel->name, 0);
+        if (s != H7NN_OK) return s;
+    }
+    return H7NN_OK;
+}
+
+/* ---------------------------------------------------------------- queries */
+
+h7nn_status h7nn_tensor_at(h7nn_interpreter *nn, int index, h7nn_tensor *out) {
+    if (!nn || !out || !nn->model) return H7NN_ERR_ARGUMENT;
+    h7nn_tinfo t;
+    h7nn_status s = h7nn_tensor_info(nn, index, &t);
+    if (s != H7NN_OK) return s;
+    h7nn_fb fb = h7nn_model_fb(nn);
+    uint32_t table, name, name_len;
+    memset(out, 0, sizeof *out);
+    out->data = nn->allocated ? nn->tensor_data[index] : NULL;
+    out->bytes = t.bytes;
+    out->type = t.type;
+    out->rank = t.rank;
+    memcpy(out->dims, t.dims, sizeof out->dims);
+    out->scale = t.scale;
+    out->zero_point = t.zero_point;
+    tensor_table(nn, index, &table);
+    if (h7nn_fb_get_vector(&fb, table, TENSOR_NAME, 1, &name, &name_len) == H7NN_FB_OK) {
+        out->name = (const char *)fb.base + name;
+        out->name_length = name_len;
+    }
+    return H7NN_OK;
+}
+
+int h7nn_input_count(const h7nn_interpreter *nn) { return nn && nn->model ? (int)nn->input_count : 0; }
+int h7nn_output_count(const h7nn_interpreter *nn) { return nn && nn->model ? (int)nn->output_count : 0; }
+
+h7nn_status h7nn_input(h7nn_interpreter *nn, int index, h7nn_tensor *out) {
+    if (!nn || index < 0 || index >= h7nn_input_count(nn)) return H7NN_ERR_ARGUMENT;
+    return h7nn_tensor_at(nn, nn->inputs[index], out);
+}
+
+h7nn_status h7nn_output(h7nn_interpreter *nn, int index, h7nn_tensor *out) {
+    if (!nn || index < 0 || index >= h7nn_output_count(nn)) return H7NN_ERR_ARGUMENT;
+    return h7nn_tensor_at(nn, nn->outputs[index], out);
+}
+
+int h7nn_op_count(const h7nn_interpreter *nn) { return nn && nn->model ? (int)nn->op_count : 0; }
+
+const char *h7nn_op_name(const h7nn_interpreter *nn, int op_index) {
+    if (!nn || !nn->allocated || op_index < 0 || (uint32_t)op_index >= nn->op_count) return "";
+    return nn->nodes[op_index].kernel->name;
+}
+
+void h7nn_set_op_hook(h7nn_interpreter *nn, h7nn_op_hook hook, void *user) {
+    nn->hook = hook;
+    nn->hook_user = user;
+}
+
+size_t h7nn_arena_used(const h7nn_interpreter *nn) {
+    return nn && nn->allocated ? nn->planned_bytes + (nn->arena_size - nn->tail) : 0;
+}
+
+size_t h7nn_arena_needed(const h7nn_interpreter *nn) { return nn ? nn->arena_needed : 0; }
+
+size_t h7nn_scratch_bytes(const h7nn_interpreter *nn, int op_index) {
+    if (!nn || !nn->allocated || op_index < 0 || (uint32_t)op_index >= nn->op_count) return 0;
+    return nn->nodes[op_index].scratch_bytes;
+}
+
+const char *h7nn_error(const h7nn_interpreter *nn) { return nn ? nn->error : "no interpreter"; }
+
+/* ---------------------------------------------------------------- shared kernel checks */
+
+h7nn_status h7nn_expect_type(h7nn_interpreter *nn, const h7nn_node *node, const h7nn_tinfo *t, int type) {
+    if (t->type == type) return H7NN_OK;
+    return h7nn_fail(nn, node, H7NN_ERR_UNSUPPORTED, "tensor %d is %s; this kernel needs %s", t->index,
+                     h7nn_type_name(t->type), h7nn_type_name(type));
+}
+
+h7nn_status h7nn_expect_int8_per_tensor(h7nn_interpreter *nn, const h7nn_node *node, const h7nn_tinfo *t) {
+    h7nn_status s = h7nn_expect_type(nn, node, t, H7NN_INT8);
+    if (s != H7NN_OK) return s;
+    if (t->scale_count != 1 || !(t->scale > 0.0f))
+        return h7nn_fail(nn, node, H7NN_ERR_UNSUPPORTED, "tensor %d needs one positive quantization scale", t->index);
+    if (t->zero_point < -128 || t->zero_point > 127)
+        return h7nn_fail(nn, node, H7NN_ERR_MODEL, "tensor %d: int8 zero point %d out of range", t->index,
+                         (int)t->zero_point);
+    return H7NN_OK;
+}
+
+static int32_t max_i32(int32_t a, int32_t b) { return a > b ? a : b; }
+static int32_t min_i32(int32_t a, int32_t b) { return a < b ? a : b; }
+
+static int32_t quantize_value(const h7nn_tinfo *t, float f) {
+    return t->zero_point + (int32_t)roundf(f / t->scale);
+}
+
+h7nn_status h7nn_activation_range(h7nn_interpreter *nn, const h7nn_node *node, int activation,
+                                  const h7nn_tinfo *output, int32_t *act_min, int32_t *act_max) {
+    int32_t qmin = -128, qmax = 127;
+    switch (activation) {
+    case H7NN_ACT_NONE: *act_min = qmin; *act_max = qmax; break;
+    case H7NN_ACT_RELU:
+        *act_min = max_i32(qmin, quantize_value(output, 0.0f));
+        *act_max = qmax;
+        break;
+    case H7NN_ACT_RELU6:
+        *act_min = max_i32(qmin, quantize_value(output, 0.0f));
+        *act_max = min_i32(qmax, quantize_value(output, 6.0f));
+        break;
+    case H7NN_ACT_RELU_N1_TO_1:
+        *act_min = max_i32(qmin, quantize_value(output, -1.0f));
+        *act_max = min_i32(qmax, quantize_value(output, 1.0f));
+        break;
+    default:
+        return h7nn_fail(nn, node, H7NN_ERR_UNSUPPORTED, "fused activation %d is not supported on int8", activation);
+    }
+    return H7NN_OK;
+}
+
+int h7nn_window_output(int padding, int in, int filter, int stride, int dilation, int *pad) {
+    int effective = (filter - 1) * dilation + 1;
+    int out = padding == H7NN_PADDING_SAME ? (in + stride - 1) / stride : (in - effective + stride) / stride;
+    int total = (out - 1) * stride + effective - in;
+    *pad = total > 0 ? total / 2 : 0;
+    return out;
+}

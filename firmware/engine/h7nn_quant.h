@@ -1,0 +1,50 @@
+/* TFLite's integer quantization arithmetic, bit for bit: quantized multipliers
+ * (QuantizeMultiplier), the doubling high multiply with rounding and the rounding
+ * power-of-two divide (gemmlowp semantics), and MultiplyByQuantizedMultiplier with
+ * TFLite's default double rounding. Every kernel, reference and M7, requantizes with these.
+ */
+#ifndef H7NN_QUANT_H
+#define H7NN_QUANT_H
+
+#include <stdint.h>
+
+/* real_multiplier = quantized * 2^(shift - 31), quantized in [2^30, 2^31). */
+void h7nn_quantize_multiplier(double real_multiplier, int32_t *quantized, int *shift);
+
+/* round(a * b / 2^31) with ties away from zero; saturates the single overflow case. */
+static inline int32_t h7nn_srdhm(int32_t a, int32_t b) {
+    if (a == b && a == INT32_MIN) return INT32_MAX;
+    int64_t ab = (int64_t)a * (int64_t)b;
+    int64_t nudge = ab >= 0 ? (1 << 30) : (1 - (1 << 30));
+    return (int32_t)((ab + nudge) / (INT64_C(1) << 31));
+}
+
+/* x / 2^exponent rounded to nearest, ties away from zero (exponent 0..31). */
+static inline int32_t h7nn_rdbpot(int32_t x, int exponent) {
+    int32_t mask = (int32_t)((UINT32_C(1) << exponent) - 1u);
+    int32_t remainder = x & mask;
+    int32_t threshold = (mask >> 1) + (x < 0 ? 1 : 0);
+    return (x >> exponent) + (remainder > threshold ? 1 : 0);
+}
+
+static inline int32_t h7nn_mbqm(int32_t x, int32_t multiplier, int shift) {
+    int left = shift > 0 ? shift : 0;
+    int right = shift > 0 ? 0 : -shift;
+    /* wrapping multiply, as TFLite's int32 arithmetic does on every target we run on */
+    int32_t shifted = (int32_t)((uint32_t)x << left);
+    return h7nn_rdbpot(h7nn_srdhm(shifted, multiplier), right);
+}
+
+static inline int32_t h7nn_clamp(int32_t x, int32_t lo, int32_t hi) {
+    return x < lo ? lo : (x > hi ? hi : x);
+}
+
+/* Saturating x * 2^exponent for exponent >= 0 (gemmlowp SaturatingRoundingMultiplyByPOT). */
+static inline int32_t h7nn_saturating_shift_left(int32_t x, int exponent) {
+    int32_t threshold = (int32_t)((UINT32_C(1) << (31 - exponent)) - 1u);
+    if (x > threshold) return INT32_MAX;
+    if (x < -threshold) return INT32_MIN;
+    return (int32_t)((uint32_t)x << exponent);
+}
+
+#endif /* H7NN_QUANT_H */

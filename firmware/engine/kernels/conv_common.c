@@ -1,0 +1,115 @@
+/* Constants shared by CONV_2D and DEPTHWISE_CONV_2D (reference and M7 kernels): shapes,
+ * padding, and one quantized multiplier per output channel, computed as TFLite's
+ * PopulateConvolutionQuantizationParams does (input_scale * filter_scale / output_scale in
+ * double precision). */
+#include "engine/h7nn_quant.h"
+#include "engine/kernels/h7nn_kernels.h"
+
+/* Options field ids: Conv2DOptions / DepthwiseConv2DOptions. */
+enum { CONV_PADDING = 0, CONV_STRIDE_W = 1, CONV_STRIDE_H = 2, CONV_ACTIVATION = 3, CONV_DILATION_W = 4,
+       CONV_DILATION_H = 5 };
+enum { DW_PADDING = 0, DW_STRIDE_W = 1, DW_STRIDE_H = 2, DW_DEPTH_MULTIPLIER = 3, DW_ACTIVATION = 4,
+       DW_DILATION_W = 5, DW_DILATION_H = 6 };
+
+h7nn_status h7nn_conv_prepare_common(h7nn_interpreter *nn, h7nn_node *node, int depthwise) {
+    h7nn_tinfo input, filter, bias, output;
+    h7nn_status s = h7nn_node_input(nn, node, 0, &input);
+    if (s == H7NN_OK) s = h7nn_node_input(nn, node, 1, &filter);
+    if (s == H7NN_OK) s = h7nn_node_output(nn, node, 0, &output);
+    if (s == H7NN_OK) s = h7nn_expect_int8_per_tensor(nn, node, &input);
+    if (s == H7NN_OK) s = h7nn_expect_int8_per_tensor(nn, node, &output);
+    if (s == H7NN_OK) s = h7nn_expect_type(nn, node, &filter, H7NN_INT8);
+    if (s != H7NN_OK) return s;
+    if (input.rank != 4 || filter.rank != 4 || output.rank != 4)
+        return h7nn_fail(nn, node, H7NN_ERR_MODEL, "input, filter and output must be 4-D");
+    if (!filter.const_data) return h7nn_fail(nn, node, H7NN_ERR_UNSUPPORTED, "filter must be constant");
+    int padding, stride_w, stride_h, activation, dil_w, dil_h, multiplier = 1;
+    if (depthwise) {
+        padding = h7nn_opt_u8(nn, node, DW_PADDING, 0);
+        stride_w = h7nn_opt_i32(nn, node, DW_STRIDE_W, 0);
+        stride_h = h7nn_opt_i32(nn, node, DW_STRIDE_H, 0);
+        multiplier = h7nn_opt_i32(nn, node, DW_DEPTH_MULTIPLIER, 0);
+        activation = h7nn_opt_u8(nn, node, DW_ACTIVATION, 0);
+        dil_w = h7nn_opt_i32(nn, node, DW_DILATION_W, 1);
+        dil_h = h7nn_opt_i32(nn, node, DW_DILATION_H, 1);
+    } else {
+        padding = h7nn_opt_u8(nn, node, CONV_PADDING, 0);
+        stride_w = h7nn_opt_i32(nn, node, CONV_STRIDE_W, 0);
+        stride_h = h7nn_opt_i32(nn, node, CONV_STRIDE_H, 0);
+        activation = h7nn_opt_u8(nn, node, CONV_ACTIVATION, 0);
+        dil_w = h7nn_opt_i32(nn, node, CONV_DILATION_W, 1);
+        dil_h = h7nn_opt_i32(nn, node, CONV_DILATION_H, 1);
+    }
+    if (stride_w < 1 || stride_h < 1 || dil_w < 1 || dil_h < 1 || stride_w > 1024 || stride_h > 1024 ||
+        dil_w > 1024 || dil_h > 1024 || padding > H7NN_PADDING_VALID)
+        return h7nn_fail(nn, node, H7NN_ERR_MODEL, "bad stride, dilation or padding");
+    int32_t out_c = depthwise ? filter.dims[3] : filter.dims[0];
+    int32_t in_c = input.dims[3];
+    if (depthwise) {
+        if (filter.dims[0] != 1 || multiplier < 1 || out_c != in_c * multiplier)
+            return h7nn_fail(nn, node, H7NN_ERR_MODEL, "filter channels %d != input channels %d x multiplier %d",
+                             (int)out_c, (int)in_c, multiplier);
+    } else if (filter.dims[3] != in_c) {
+        return h7nn_fail(nn, node, H7NN_ERR_UNSUPPORTED, "grouped convolution (filter depth %d, input depth %d)",
+                         (int)filter.dims[3], (int)in_c);
+    }
+    int fh = depthwise ? filter.dims[1] : filter.dims[1], fw = filter.dims[2];
+    int pad_h, pad_w;
+    int oh = h7nn_window_output(padding, input.dims[1], fh, stride_h, dil_h, &pad_h);
+    int ow = h7nn_window_output(padding, input.dims[2], fw, stride_w, dil_w, &pad_w);
+    if (output.dims[0] != input.dims[0] || output.dims[1] != oh || output.dims[2] != ow || output.dims[3] != out_c ||
+        oh < 1 || ow < 1 || fh < 1 || fw < 1)
+        return h7nn_fail(nn, node, H7NN_ERR_MODEL, "output shape does not follow from input, filter and options");
+    if (filter.scale_count != 1 && filter.scale_count != (uint32_t)out_c)
+        return h7nn_fail(nn, node, H7NN_ERR_MODEL, "filter has %u scales for %d output channels",
+                         (unsigned)filter.scale_count, (int)out_c);
+    if (filter.scale_count > 1 && filter.quantized_dimension != (depthwise ? 3 : 0))
+        return h7nn_fail(nn, node, H7NN_ERR_MODEL, "filter quantized along dimension %d",
+                         filter.quantized_dimension);
+    if (!filter.zero_points_all_zero)
+        return h7nn_fail(nn, node, H7NN_ERR_UNSUPPORTED, "filter zero points must be 0 (symmetric int8 weights)");
+    const int32_t *bias_data = NULL;
+    if (h7nn_node_has_input(node, 2)) {
+        s = h7nn_node_input(nn, node, 2, &bias);
+        if (s == H7NN_OK) s = h7nn_expect_type(nn, node, &bias, H7NN_INT32);
+        if (s != H7NN_OK) return s;
+        if (!bias.const_data || bias.elements != (uint32_t)out_c)
+            return h7nn_fail(nn, node, H7NN_ERR_MODEL, "bias must be constant with one value per output channel");
+        bias_data = bias.const_data;
+    }
+    h7nn_conv_data *op = h7nn_persistent(nn, sizeof *op + 8u * (uint32_t)out_c);
+    if (!op) return H7NN_ERR_ARENA;
+    op->batches = input.dims[0];
+    op->in_h = input.dims[1];
+    op->in_w = input.dims[2];
+    op->in_c = in_c;
+    op->out_h = oh;
+    op->out_w = ow;
+    op->out_c = out_c;
+    op->filter_h = fh;
+    op->filter_w = fw;
+    op->stride_h = stride_h;
+    op->stride_w = stride_w;
+    op->dilation_h = dil_h;
+    op->dilation_w = dil_w;
+    op->pad_h = pad_h;
+    op->pad_w = pad_w;
+    op->depth_multiplier = multiplier;
+    op->input_offset = -input.zero_point;
+    op->output_offset = output.zero_point;
+    op->filter = filter.const_data;
+    op->bias = bias_data;
+    op->multiplier = (int32_t *)(op + 1);
+    op->shift = op->multiplier + out_c;
+    s = h7nn_activation_range(nn, node, activation, &output, &op->act_min, &op->act_max);
+    if (s != H7NN_OK) return s;
+    for (int32_t c = 0; c < out_c; c++) {
+        float fscale = filter.scales[filter.scale_count > 1 ? c : 0];
+        double effective = (double)input.scale * (double)fscale / (double)output.scale;
+        int shift;
+        h7nn_quantize_multiplier(effective, &op->multiplier[c], &shift);
+        op->shift[c] = shift;
+    }
+    node->op_data = op;
+    return H7NN_OK;
+}

@@ -1,0 +1,86 @@
+/* CONV_2D, int8, Cortex-M7: the input patch of two output pixels is widened to int16 once
+ * (im2col; a 1x1 stride-1 convolution widens the pixels directly), then the SMLAD matrix
+ * kernel runs every output channel over both. Scratch: 2 x filter size x 2 bytes. */
+#include "engine/h7nn_quant.h"
+#include "engine/kernels/m7/h7nn_m7_common.h"
+
+static h7nn_status prepare(h7nn_interpreter *nn, h7nn_node *node) {
+    h7nn_status s = h7nn_conv_prepare_common(nn, node, 0);
+    if (s != H7NN_OK) return s;
+    const h7nn_conv_data *op = node->op_data;
+    uint32_t k = (uint32_t)(op->filter_h * op->filter_w * op->in_c);
+    node->scratch_bytes = 2u * ((k + 3u) & ~3u) * 2u;
+    return H7NN_OK;
+}
+
+/* The patch under output pixel (oy, ox) as int16 with the input offset; padding is 0 after
+ * the offset, as in the reference kernel (which skips those taps). */
+static void im2col(const h7nn_conv_data *op, const int8_t *input, int oy, int ox, int16_t *col) {
+    int32_t k = op->filter_h * op->filter_w * op->in_c;
+    int8_t patch_tail[4];
+    (void)patch_tail;
+    int y0 = oy * op->stride_h - op->pad_h, x0 = ox * op->stride_w - op->pad_w;
+    int32_t pos = 0;
+    /* Gather into int16 in natural order first when taps are not 4-aligned: simplest is to
+     * go tap by tap and let widen_row interleave each group of 4 across tap boundaries. */
+    if ((op->in_c & 3) == 0) {
+        for (int fy = 0; fy < op->filter_h; fy++) {
+            int iy = y0 + fy * op->dilation_h;
+            for (int fx = 0; fx < op->filter_w; fx++, pos += op->in_c) {
+                int ix = x0 + fx * op->dilation_w;
+                if (iy < 0 || iy >= op->in_h || ix < 0 || ix >= op->in_w) {
+                    for (int32_t i = 0; i < op->in_c; i++) col[pos + i] = 0;
+                } else {
+                    h7nn_m7_widen_row(input + (iy * op->in_w + ix) * op->in_c, op->in_c, op->input_offset, col + pos);
+                }
+            }
+        }
+        return;
+    }
+    static const uint8_t interleave[4] = {0, 2, 1, 3};
+    for (int fy = 0; fy < op->filter_h; fy++) {
+        int iy = y0 + fy * op->dilation_h;
+        for (int fx = 0; fx < op->filter_w; fx++) {
+            int ix = x0 + fx * op->dilation_w;
+            int inside = iy >= 0 && iy < op->in_h && ix >= 0 && ix < op->in_w;
+            const int8_t *src = input + (iy * op->in_w + ix) * op->in_c;
+            for (int32_t i = 0; i < op->in_c; i++, pos++) {
+                int16_t v = inside ? (int16_t)(src[i] + op->input_offset) : 0;
+                col[(pos & ~3) + interleave[pos & 3]] = v;
+            }
+        }
+    }
+    for (; pos < ((k + 3) & ~3); pos++) col[(pos & ~3) + interleave[pos & 3]] = 0;
+}
+
+static h7nn_status eval(h7nn_interpreter *nn, const h7nn_node *node) {
+    const h7nn_conv_data *op = node->op_data;
+    const int8_t *input = h7nn_input_data(nn, node, 0);
+    int8_t *output = h7nn_output_data(nn, node, 0);
+    int32_t k = op->filter_h * op->filter_w * op->in_c;
+    int32_t k_pad = (k + 3) & ~3;
+    int16_t *col0 = node->scratch, *col1 = col0 + k_pad;
+    int pointwise = op->filter_h == 1 && op->filter_w == 1 && op->stride_h == 1 && op->stride_w == 1 &&
+                    op->pad_h == 0 && op->pad_w == 0;
+    int32_t pixels = op->out_h * op->out_w;
+    for (int b = 0; b < op->batches; b++) {
+        const int8_t *in_b = input + b * op->in_h * op->in_w * op->in_c;
+        int8_t *out_b = output + b * pixels * op->out_c;
+        for (int32_t p = 0; p < pixels; p += 2) {
+            int two = p + 1 < pixels;
+            if (pointwise) {
+                h7nn_m7_widen_row(in_b + p * op->in_c, op->in_c, op->input_offset, col0);
+                if (two) h7nn_m7_widen_row(in_b + (p + 1) * op->in_c, op->in_c, op->input_offset, col1);
+            } else {
+                im2col(op, in_b, p / op->out_w, p % op->out_w, col0);
+                if (two) im2col(op, in_b, (p + 1) / op->out_w, (p + 1) % op->out_w, col1);
+            }
+            h7nn_m7_matmul_2col(op->filter, k, op->out_c, col0, two ? col1 : col0, out_b + p * op->out_c,
+                                two ? out_b + (p + 1) * op->out_c : NULL, op->bias, op->multiplier, op->shift,
+                                op->output_offset, op->act_min, op->act_max);
+        }
+    }
+    return H7NN_OK;
+}
+
+const h7nn_kernel h7nn_m7_conv_2d = {H7NN_OP_CONV_2D, "CONV_2D", prepare, eval};

@@ -1,0 +1,52 @@
+/* The Cortex-M7 DSP instructions the optimized kernels use, through ACLE intrinsics on the
+ * chip and as portable C on the host (same results bit for bit), so the M7 kernels are
+ * tested against the reference kernels on the host too. */
+#ifndef H7NN_SIMD_H
+#define H7NN_SIMD_H
+
+#include <stdint.h>
+#include <string.h>
+
+static inline uint32_t h7nn_read_u32(const void *p) {  /* unaligned-safe 4-byte load */
+    uint32_t v;
+    memcpy(&v, p, 4);
+    return v;
+}
+
+#if defined(__ARM_FEATURE_DSP) && __ARM_FEATURE_DSP
+#include <arm_acle.h>
+static inline int32_t h7nn_smlad(uint32_t a, uint32_t b, int32_t acc) { return __smlad(a, b, acc); }
+static inline uint32_t h7nn_sxtb16(uint32_t x) { return __sxtb16(x); }
+static inline uint32_t h7nn_sxtb16_ror8(uint32_t x) { return __sxtb16(__ror(x, 8)); }
+static inline uint32_t h7nn_sadd16(uint32_t a, uint32_t b) { return __sadd16(a, b); }
+#else
+static inline int32_t h7nn_smlad(uint32_t a, uint32_t b, int32_t acc) {
+    int32_t lo = (int16_t)(a & 0xFFFFu) * (int16_t)(b & 0xFFFFu);
+    int32_t hi = (int16_t)(a >> 16) * (int16_t)(b >> 16);
+    return (int32_t)((uint32_t)acc + (uint32_t)lo + (uint32_t)hi);
+}
+static inline uint32_t h7nn_sxtb16(uint32_t x) {
+    uint32_t lo = (uint32_t)(int32_t)(int8_t)(x & 0xFFu) & 0xFFFFu;
+    uint32_t hi = (uint32_t)(int32_t)(int8_t)((x >> 16) & 0xFFu) & 0xFFFFu;
+    return lo | (hi << 16);
+}
+static inline uint32_t h7nn_sxtb16_ror8(uint32_t x) { return h7nn_sxtb16((x >> 8) | (x << 24)); }
+static inline uint32_t h7nn_sadd16(uint32_t a, uint32_t b) {
+    uint32_t lo = (a + b) & 0xFFFFu;
+    uint32_t hi = ((a >> 16) + (b >> 16)) & 0xFFFFu;
+    return lo | (hi << 16);
+}
+#endif
+
+/* Widens 4 int8 values (+ offset) to int16 in the order x0, x2, x1, x3, the order in which
+ * SXTB16 and SXTB16-ROR8 unpack a word of 4 weights, so that SMLAD pairs them directly. */
+static inline void h7nn_widen4_interleaved(const int8_t *src, int16_t offset, int16_t *dst) {
+    uint32_t word = h7nn_read_u32(src);
+    uint32_t off2 = ((uint32_t)(uint16_t)offset << 16) | (uint16_t)offset;
+    uint32_t even = h7nn_sadd16(h7nn_sxtb16(word), off2);
+    uint32_t odd = h7nn_sadd16(h7nn_sxtb16_ror8(word), off2);
+    memcpy(dst, &even, 4);
+    memcpy(dst + 2, &odd, 4);
+}
+
+#endif /* H7NN_SIMD_H */

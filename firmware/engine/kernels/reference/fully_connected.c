@@ -1,0 +1,100 @@
+/* FULLY_CONNECTED, int8: TFLite's reference FullyConnected (per-tensor weights) and its
+ * per-channel variant. The prepare step is shared with the M7 kernel. */
+#include "engine/h7nn_quant.h"
+#include "engine/kernels/h7nn_kernels.h"
+
+enum { FC_ACTIVATION = 0, FC_WEIGHTS_FORMAT = 1 };
+
+h7nn_status h7nn_fully_connected_prepare(h7nn_interpreter *nn, h7nn_node *node) {
+    h7nn_tinfo input, filter, bias, output;
+    h7nn_status s = h7nn_node_input(nn, node, 0, &input);
+    if (s == H7NN_OK) s = h7nn_node_input(nn, node, 1, &filter);
+    if (s == H7NN_OK) s = h7nn_node_output(nn, node, 0, &output);
+    if (s == H7NN_OK) s = h7nn_expect_int8_per_tensor(nn, node, &input);
+    if (s == H7NN_OK) s = h7nn_expect_int8_per_tensor(nn, node, &output);
+    if (s == H7NN_OK) s = h7nn_expect_type(nn, node, &filter, H7NN_INT8);
+    if (s != H7NN_OK) return s;
+    if (h7nn_opt_u8(nn, node, FC_WEIGHTS_FORMAT, 0) != 0)
+        return h7nn_fail(nn, node, H7NN_ERR_UNSUPPORTED, "shuffled weights format");
+    if (!filter.const_data || filter.rank != 2)
+        return h7nn_fail(nn, node, H7NN_ERR_UNSUPPORTED, "weights must be a constant 2-D tensor");
+    int32_t out_depth = filter.dims[0], accum = filter.dims[1];
+    if (accum < 1 || input.elements % (uint32_t)accum != 0)
+        return h7nn_fail(nn, node, H7NN_ERR_MODEL, "input size %u is not a multiple of %d",
+                         (unsigned)input.elements, (int)accum);
+    int32_t batches = (int32_t)(input.elements / (uint32_t)accum);
+    if (output.elements != (uint32_t)(batches * out_depth) || output.rank < 1 ||
+        output.dims[output.rank - 1] != out_depth)
+        return h7nn_fail(nn, node, H7NN_ERR_MODEL, "output shape does not match %d x %d", (int)batches,
+                         (int)out_depth);
+    if (filter.scale_count != 1 && filter.scale_count != (uint32_t)out_depth)
+        return h7nn_fail(nn, node, H7NN_ERR_MODEL, "weights have %u scales for %d outputs",
+                         (unsigned)filter.scale_count, (int)out_depth);
+    if (filter.scale_count > 1 && !filter.zero_points_all_zero)
+        return h7nn_fail(nn, node, H7NN_ERR_UNSUPPORTED, "per-channel weights need zero points of 0");
+    if (filter.zero_point < -128 || filter.zero_point > 127)
+        return h7nn_fail(nn, node, H7NN_ERR_MODEL, "weights zero point out of range");
+    const int32_t *bias_data = NULL;
+    if (h7nn_node_has_input(node, 2)) {
+        s = h7nn_node_input(nn, node, 2, &bias);
+        if (s == H7NN_OK) s = h7nn_expect_type(nn, node, &bias, H7NN_INT32);
+        if (s != H7NN_OK) return s;
+        if (!bias.const_data || bias.elements != (uint32_t)out_depth)
+            return h7nn_fail(nn, node, H7NN_ERR_MODEL, "bias must be constant with one value per output");
+        bias_data = bias.const_data;
+    }
+    int per_channel = filter.scale_count > 1;
+    h7nn_fc_data *op = h7nn_persistent(nn, sizeof *op + (per_channel ? 8u * (uint32_t)out_depth : 0u));
+    if (!op) return H7NN_ERR_ARENA;
+    op->batches = batches;
+    op->accum_depth = accum;
+    op->out_depth = out_depth;
+    op->input_offset = -input.zero_point;
+    op->filter_offset = -filter.zero_point;
+    op->output_offset = output.zero_point;
+    op->filter = filter.const_data;
+    op->bias = bias_data;
+    s = h7nn_activation_range(nn, node, h7nn_opt_u8(nn, node, FC_ACTIVATION, 0), &output, &op->act_min,
+                              &op->act_max);
+    if (s != H7NN_OK) return s;
+    int shift;
+    h7nn_quantize_multiplier((double)input.scale * (double)filter.scale / (double)output.scale, &op->multiplier,
+                             &shift);
+    op->shift = shift;
+    if (per_channel) {
+        op->channel_multiplier = (int32_t *)(op + 1);
+        op->channel_shift = op->channel_multiplier + out_depth;
+        for (int32_t c = 0; c < out_depth; c++) {
+            h7nn_quantize_multiplier((double)input.scale * (double)filter.scales[c] / (double)output.scale,
+                                     &op->channel_multiplier[c], &shift);
+            op->channel_shift[c] = shift;
+        }
+    }
+    node->op_data = op;
+    return H7NN_OK;
+}
+
+h7nn_status h7nn_fully_connected_eval_reference(h7nn_interpreter *nn, const h7nn_node *node) {
+    const h7nn_fc_data *op = node->op_data;
+    const int8_t *input = h7nn_input_data(nn, node, 0);
+    int8_t *output = h7nn_output_data(nn, node, 0);
+    for (int b = 0; b < op->batches; b++) {
+        const int8_t *in = input + b * op->accum_depth;
+        for (int o = 0; o < op->out_depth; o++) {
+            const int8_t *w = op->filter + o * op->accum_depth;
+            int32_t acc = 0;
+            for (int d = 0; d < op->accum_depth; d++) acc += (w[d] + op->filter_offset) * (in[d] + op->input_offset);
+            if (op->bias) acc += op->bias[o];
+            if (op->channel_multiplier)
+                acc = h7nn_mbqm(acc, op->channel_multiplier[o], op->channel_shift[o]);
+            else
+                acc = h7nn_mbqm(acc, op->multiplier, op->shift);
+            acc += op->output_offset;
+            output[b * op->out_depth + o] = (int8_t)h7nn_clamp(acc, op->act_min, op->act_max);
+        }
+    }
+    return H7NN_OK;
+}
+
+const h7nn_kernel h7nn_ref_fully_connected = {H7NN_OP_FULLY_CONNECTED, "FULLY_CONNECTED",
+                                              h7nn_fully_connected_prepare, h7nn_fully_connected_eval_reference};

@@ -1,0 +1,137 @@
+/* SOFTMAX, int8 in and out: TFLite's reference quantized Softmax, which works in gemmlowp
+ * fixed point: exp() of (x - max) on negative values, a sum with 12 integer bits, and a
+ * reciprocal by Newton-Raphson. Every step below mirrors that arithmetic exactly. */
+#include <math.h>
+
+#include "engine/h7nn_quant.h"
+#include "engine/kernels/h7nn_kernels.h"
+
+enum { SOFTMAX_BETA = 0 };
+#define SCALED_DIFF_INTEGER_BITS 5
+#define ACCUMULATION_INTEGER_BITS 12
+
+typedef struct {
+    int32_t outer, depth;
+    int32_t input_multiplier, input_left_shift, diff_min;
+} softmax_data;
+
+static int32_t mul(int32_t a, int32_t b) { return h7nn_srdhm(a, b); }
+
+/* exp(a) for a in [-1/4, 0), Q0.31 in and out. */
+static int32_t exp_on_interval(int32_t a) {
+    const int32_t exp_minus_one_eighth = 1895147668;
+    const int32_t one_third = 715827883;
+    int32_t x = a + (1 << 28);  /* a + 1/8 */
+    int32_t x2 = mul(x, x);
+    int32_t x3 = mul(x2, x);
+    int32_t x4 = mul(x2, x2);
+    int32_t x4_over_4 = h7nn_rdbpot(x4, 2);
+    int32_t poly = h7nn_rdbpot(mul(x4_over_4 + x3, one_third) + x2, 1);
+    return exp_minus_one_eighth + mul(exp_minus_one_eighth, x + poly);
+}
+
+/* exp(a) for a <= 0 with 5 integer bits (Q5.26); result Q0.31. */
+static int32_t exp_on_negative_values(int32_t a) {
+    const int fractional_bits = 31 - SCALED_DIFF_INTEGER_BITS;
+    const int32_t one_quarter = 1 << (fractional_bits - 2);
+    int32_t mask = one_quarter - 1;
+    int32_t a_mod_quarter_minus_quarter = (a & mask) - one_quarter;
+    int32_t result = exp_on_interval(h7nn_saturating_shift_left(a_mod_quarter_minus_quarter, SCALED_DIFF_INTEGER_BITS));
+    int32_t remainder = a_mod_quarter_minus_quarter - a;
+    static const int32_t multipliers[7] = {1672461947, 1302514674, 790015084, 290630308, 39332535, 720401, 242};
+    for (int e = -2; e <= 4; e++)
+        if (remainder & (1 << (fractional_bits + e))) result = mul(result, multipliers[e + 2]);
+    return a == 0 ? INT32_MAX : result;
+}
+
+static int32_t rounding_half_sum(int32_t a, int32_t b) {
+    int64_t sum = (int64_t)a + b;
+    return (int32_t)((sum + (sum >= 0 ? 1 : -1)) / 2);
+}
+
+/* 1 / (1 + a) for a in [0, 1), Q0.31 in and out. */
+static int32_t one_over_one_plus_x(int32_t a) {
+    int32_t half_denominator = rounding_half_sum(a, INT32_MAX);
+    const int32_t c48_over_17 = 1515870810, cneg32_over_17 = -1010580540;  /* Q2.29 */
+    int32_t x = c48_over_17 + mul(half_denominator, cneg32_over_17);
+    for (int i = 0; i < 3; i++) {
+        int32_t half_denominator_times_x = mul(half_denominator, x);
+        int32_t one_minus = (1 << 29) - half_denominator_times_x;
+        x = x + h7nn_saturating_shift_left(mul(x, one_minus), 2);
+    }
+    return h7nn_saturating_shift_left(x, 1);
+}
+
+static int count_leading_zeros(uint32_t x) {
+    int n = 0;
+    if (x == 0) return 32;
+    while (!(x & 0x80000000u)) x <<= 1, n++;
+    return n;
+}
+
+static h7nn_status prepare(h7nn_interpreter *nn, h7nn_node *node) {
+    h7nn_tinfo input, output;
+    h7nn_status s = h7nn_node_input(nn, node, 0, &input);
+    if (s == H7NN_OK) s = h7nn_node_output(nn, node, 0, &output);
+    if (s == H7NN_OK) s = h7nn_expect_int8_per_tensor(nn, node, &input);
+    if (s == H7NN_OK) s = h7nn_expect_int8_per_tensor(nn, node, &output);
+    if (s != H7NN_OK) return s;
+    if (output.zero_point != -128 || output.scale != 1.0f / 256)
+        return h7nn_fail(nn, node, H7NN_ERR_UNSUPPORTED, "int8 output must have scale 1/256 and zero point -128");
+    if (input.rank < 1 || input.elements != output.elements || input.dims[input.rank - 1] < 1)
+        return h7nn_fail(nn, node, H7NN_ERR_MODEL, "input and output shapes differ");
+    softmax_data *op = h7nn_persistent(nn, sizeof *op);
+    if (!op) return H7NN_ERR_ARENA;
+    op->depth = input.dims[input.rank - 1];
+    op->outer = (int32_t)(input.elements / (uint32_t)op->depth);
+    double beta = h7nn_opt_f32(nn, node, SOFTMAX_BETA, 0.0f);
+    double real = beta * input.scale * (double)(1 << (31 - SCALED_DIFF_INTEGER_BITS));
+    if (real > (double)INT32_MAX) real = (double)INT32_MAX;
+    int shift;
+    h7nn_quantize_multiplier(real, &op->input_multiplier, &shift);
+    if (shift < 0 || shift > 30)
+        return h7nn_fail(nn, node, H7NN_ERR_UNSUPPORTED, "beta x input scale too small for int8 softmax");
+    op->input_left_shift = shift;
+    double radius = (double)((1 << SCALED_DIFF_INTEGER_BITS) - 1) *
+                    (double)(INT64_C(1) << (31 - SCALED_DIFF_INTEGER_BITS)) / (double)(INT64_C(1) << shift);
+    op->diff_min = -(int32_t)floor(radius);
+    node->op_data = op;
+    return H7NN_OK;
+}
+
+static h7nn_status eval(h7nn_interpreter *nn, const h7nn_node *node) {
+    const softmax_data *op = node->op_data;
+    const int8_t *input = h7nn_input_data(nn, node, 0);
+    int8_t *output = h7nn_output_data(nn, node, 0);
+    for (int i = 0; i < op->outer; i++, input += op->depth, output += op->depth) {
+        int32_t max = -128;
+        for (int c = 0; c < op->depth; c++)
+            if (input[c] > max) max = input[c];
+        int32_t sum = 0;  /* Q12.19 */
+        for (int c = 0; c < op->depth; c++) {
+            int32_t diff = input[c] - max;
+            if (diff >= op->diff_min) {
+                int32_t scaled = h7nn_srdhm(diff * (1 << op->input_left_shift), op->input_multiplier);
+                sum += h7nn_rdbpot(exp_on_negative_values(scaled), ACCUMULATION_INTEGER_BITS);
+            }
+        }
+        int headroom = count_leading_zeros((uint32_t)sum);
+        int bits_over_unit = ACCUMULATION_INTEGER_BITS - headroom;
+        int32_t shifted_sum_minus_one = (int32_t)(((uint32_t)sum << headroom) - (UINT32_C(1) << 31));
+        int32_t reciprocal = one_over_one_plus_x(shifted_sum_minus_one);
+        for (int c = 0; c < op->depth; c++) {
+            int32_t diff = input[c] - max;
+            if (diff >= op->diff_min) {
+                int32_t scaled = h7nn_srdhm(diff * (1 << op->input_left_shift), op->input_multiplier);
+                int32_t e = exp_on_negative_values(scaled);
+                int32_t out = h7nn_rdbpot(mul(reciprocal, e), bits_over_unit + 31 - 8) - 128;
+                output[c] = (int8_t)h7nn_clamp(out, -128, 127);
+            } else {
+                output[c] = -128;
+            }
+        }
+    }
+    return H7NN_OK;
+}
+
+const h7nn_kernel h7nn_ref_softmax = {H7NN_OP_SOFTMAX, "SOFTMAX", prepare, eval};

@@ -1,0 +1,64 @@
+/* Host unit tests of the engine's arithmetic and its handling of bad models. */
+#include <string.h>
+
+#include "engine/h7nn_all_ops.h"
+#include "engine/h7nn_quant.h"
+#include "engine/kernels/m7/h7nn_simd.h"
+#include "testing/h7test.h"
+
+H7_TEST(quantize_multiplier_matches_tflite) {
+    int32_t q;
+    int shift;
+    h7nn_quantize_multiplier(0.5, &q, &shift);
+    H7_EXPECT_EQ_INT(q, 1 << 30);
+    H7_EXPECT_EQ_INT(shift, 0);
+    h7nn_quantize_multiplier(0.75, &q, &shift);
+    H7_EXPECT_EQ_INT(q, 1610612736);
+    h7nn_quantize_multiplier(1e-12, &q, &shift);  /* below 2^-31: zero */
+    H7_EXPECT_EQ_INT(q, 0);
+    H7_EXPECT_EQ_INT(shift, 0);
+}
+
+H7_TEST(fixed_point_rounding) {
+    H7_EXPECT_EQ_INT(h7nn_rdbpot(5, 1), 3);    /* 2.5 -> 3 */
+    H7_EXPECT_EQ_INT(h7nn_rdbpot(-5, 1), -3);  /* -2.5 -> -3 (away from zero) */
+    H7_EXPECT_EQ_INT(h7nn_srdhm(INT32_MIN, INT32_MIN), INT32_MAX);
+    H7_EXPECT_EQ_INT(h7nn_mbqm(1000, 1 << 30, 0), 500);
+    H7_EXPECT_EQ_INT(h7nn_mbqm(3, 1 << 30, -1), 1);  /* 0.75 -> 1 */
+}
+
+H7_TEST(simd_fallbacks) {
+    H7_EXPECT_EQ_INT(h7nn_sxtb16(0x80FF7F01u), 0xFFFF0001u);
+    H7_EXPECT_EQ_INT(h7nn_smlad(0x0002FFFFu, 0x00030004u, 10), 10 + (-1 * 4) + 2 * 3);
+    int8_t src[4] = {1, -2, 3, -4};
+    int16_t dst[4];
+    h7nn_widen4_interleaved(src, 10, dst);
+    H7_EXPECT_EQ_INT(dst[0], 11);
+    H7_EXPECT_EQ_INT(dst[1], 13);
+    H7_EXPECT_EQ_INT(dst[2], 8);
+    H7_EXPECT_EQ_INT(dst[3], 6);
+}
+
+H7_TEST(rejects_garbage) {
+    static uint32_t words[64];
+    uint8_t arena[256];
+    h7nn_interpreter nn;
+    memset(words, 0xA5, sizeof words);
+    H7_EXPECT_EQ_INT(h7nn_init(&nn, words, sizeof words, h7nn_all_ops_resolver(0), arena, sizeof arena),
+                     H7NN_ERR_MODEL);
+    H7_EXPECT(strstr(h7nn_error(&nn), "TFL3") != NULL);
+    memcpy((uint8_t *)words + 4, "TFL3", 4);
+    H7_EXPECT_EQ_INT(h7nn_init(&nn, words, sizeof words, h7nn_all_ops_resolver(0), arena, sizeof arena),
+                     H7NN_ERR_MODEL);
+    H7_EXPECT(strstr(h7nn_error(&nn), "root table") != NULL);
+    H7_EXPECT_EQ_INT(h7nn_allocate(&nn), H7NN_ERR_ARGUMENT);
+    H7_EXPECT_EQ_INT(h7nn_init(&nn, words, 7, h7nn_all_ops_resolver(0), arena, sizeof arena), H7NN_ERR_MODEL);
+}
+
+int main(void) {
+    H7_RUN(quantize_multiplier_matches_tflite);
+    H7_RUN(fixed_point_rounding);
+    H7_RUN(simd_fallbacks);
+    H7_RUN(rejects_garbage);
+    return h7test_summary();
+}
