@@ -91,10 +91,10 @@ bool kws_pipeline_hop(kws_pipeline_t *p, const int16_t *samples, uint32_t backlo
 
     switch (h7vad_process(&p->vad, samples, p->hop_samples)) {
     case H7VAD_SPEECH_START:
-        detected = kws_detector_speech_start(&p->detector, p->vad.event_time_ms + p->gap_ms);
+        detected = kws_detector_speech_start(&p->detector, h7vad_event_time_ms(&p->vad) + p->gap_ms);
         break;
     case H7VAD_SPEECH_END:
-        kws_detector_speech_end(&p->detector, p->vad.event_time_ms + p->gap_ms);
+        kws_detector_speech_end(&p->detector, h7vad_event_time_ms(&p->vad) + p->gap_ms);
         break;
     default:
         break;
@@ -107,7 +107,7 @@ bool kws_pipeline_hop(kws_pipeline_t *p, const int16_t *samples, uint32_t backlo
     bool wants = kws_detector_wants_inference(&p->detector) && p->window_filled == p->frames;
     /* Stop needs quiet, not just "no speech": stationary loud noise is not speech to the VAD
      * but would wake a wake-on-sound microphone at once. */
-    bool sound = p->vad.in_speech != 0 || p->vad.last_energy_db > p->vad.config.min_speech_dbfs;
+    bool sound = h7vad_in_speech(&p->vad) || h7vad_last_energy_db(&p->vad) > p->vad.config.min_speech_dbfs;
     kws_power_update(&p->power, now, sound, wants);
     if (kws_pacer_due(&p->pacer, now, backlog_ms, wants))
         run_model(p, now);
