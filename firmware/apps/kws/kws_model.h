@@ -1,7 +1,7 @@
-/* The model the keyword firmware runs, as one record: the generated model array, its op
- * resolver and arena size, its labels and the front-end configuration it was trained on.
- * kws_model.c fills it from the files the model builder generates (site_scons/h7_model.py),
- * so main.c does not depend on the generated names.
+/* The model the keyword firmware runs, as one record: the model array, its op resolver,
+ * its labels and the front-end configuration it was trained on. The build generates the
+ * function that returns it (SConscript.firmware), so main.c does not depend on generated
+ * names.
  */
 #ifndef H7_APPS_KWS_MODEL_H
 #define H7_APPS_KWS_MODEL_H
@@ -17,12 +17,11 @@ typedef struct {
     const uint8_t *data;
     size_t size;
     const h7nn_resolver *resolver;
-    size_t arena_bytes;
     const char *const *labels;
     int label_count;
     const h7fe_config_t *frontend;
 } kws_model_t;
 
-extern const kws_model_t kws_model;
+const kws_model_t *kws_model_get(void);
 
 #endif

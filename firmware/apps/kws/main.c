@@ -18,6 +18,7 @@
 #include "apps/kws/kws_model.h"
 #include "apps/kws/kws_pipeline.h"
 #include "common/fmt.h"
+#include "common/json.h"
 #include "engine/h7nn.h"
 #include "frontend/audio_capture.h"
 #include "platform/platform.h"
@@ -37,6 +38,7 @@ static h7_opp_t opp_of_mode[KWS_POWER_MODE_COUNT] = {
     [KWS_POWER_STOP] = H7_OPP_64,
 };
 
+static const kws_model_t *model;
 static h7nn_interpreter nn;
 static uint8_t arena[64 * 1024] __attribute__((aligned(16)));
 static kws_pipeline_t pipeline;
@@ -107,7 +109,7 @@ static void show_outputs(void)
 
 static void emit_detection(const kws_detection_t *d)
 {
-    const char *word = d->class_index < kws_model.label_count ? kws_model.labels[d->class_index] : "?";
+    const char *word = d->class_index < model->label_count ? model->labels[d->class_index] : "?";
     kws_action_t action = kws_action_for_word(word);
     kws_outputs_apply(&outputs, action);
     show_outputs();
@@ -120,13 +122,25 @@ static void emit_detection(const kws_detection_t *d)
     if (latency > latency_max_ms)
         latency_max_ms = latency;
     latency_sum_ms += latency;
-    printf_line("{\"event\":\"kws\",\"word\":\"%s\",\"score\":%.3f,\"start_ms\":%u,\"end_ms\":%u,"
-                "\"decided_ms\":%u,\"latency_ms\":%u,\"action\":\"%s\",\"light\":%d,\"level\":%u,"
-                "\"running\":%d,\"selection\":%u,\"confirm\":\"%s\"}",
-                word, (double)d->score, (unsigned)d->start_ms, (unsigned)d->end_ms,
-                (unsigned)d->decided_ms, (unsigned)latency, what, outputs.light, outputs.level,
-                outputs.running, outputs.selection,
-                outputs.confirm == KWS_CONFIRM_YES ? "yes" : outputs.confirm == KWS_CONFIRM_NO ? "no" : "none");
+    char line[H7_JSON_LINE_MAX + 128];
+    h7_json_t j;
+    h7_json_begin(&j, line, sizeof line, "kws");
+    h7_json_str(&j, "word", word);
+    h7_json_float(&j, "score", d->score, 3);
+    h7_json_uint(&j, "start_ms", d->start_ms);
+    h7_json_uint(&j, "end_ms", d->end_ms);
+    h7_json_uint(&j, "decided_ms", d->decided_ms);
+    h7_json_uint(&j, "latency_ms", latency);
+    h7_json_str(&j, "action", what);
+    h7_json_bool(&j, "light", outputs.light);
+    h7_json_uint(&j, "level", outputs.level);
+    h7_json_bool(&j, "running", outputs.running);
+    h7_json_uint(&j, "selection", outputs.selection);
+    h7_json_str(&j, "confirm", outputs.confirm == KWS_CONFIRM_YES  ? "yes"
+                               : outputs.confirm == KWS_CONFIRM_NO ? "no"
+                                                                   : "none");
+    h7_json_uint(&j, "opp_mhz", h7_clock_opp_hz(current_opp) / 1000000u);
+    h7_json_emit(&j);
 }
 
 static void emit_stats(const char *reason)
@@ -247,7 +261,7 @@ static void process_hop(const int16_t *samples)
 
 static void init(void)
 {
-    if (h7nn_init(&nn, kws_model.data, kws_model.size, kws_model.resolver, arena, sizeof arena) != H7NN_OK)
+    if (h7nn_init(&nn, model->data, model->size, model->resolver, arena, sizeof arena) != H7NN_OK)
         fail("model", h7nn_error(&nn));
     if (h7nn_allocate(&nn) != H7NN_OK)
         fail("arena", h7nn_error(&nn));
@@ -256,13 +270,13 @@ static void init(void)
     h7nn_output(&nn, 0, &out);
     if (in.type != H7NN_INT8 || out.type != H7NN_INT8)
         fail("model", "input and output must be int8");
-    const h7fe_config_t *fc = kws_model.frontend;
+    const h7fe_config_t *fc = model->frontend;
     if (fc->sample_rate_hz != SAMPLE_RATE_HZ || fc->hop_length > MAX_HOP)
         fail("frontend", "needs 16 kHz and a hop of at most 512 samples");
     if (in.bytes != (size_t)h7fe_config_feature_count(fc) * fc->clip_frames)
         fail("model", "input size does not match the front-end configuration");
     class_count = (int)out.bytes;
-    if (class_count != kws_model.label_count || class_count > KWS_DETECTOR_MAX_CLASSES)
+    if (class_count != model->label_count || class_count > KWS_DETECTOR_MAX_CLASSES)
         fail("model", "output size does not match the labels");
     output_scale = out.scale;
     output_zero_point = out.zero_point;
@@ -278,7 +292,7 @@ static void init(void)
         .run_model = run_model,
     };
     for (int c = 0; c < class_count; c++) {
-        if (kws_action_for_word(kws_model.labels[c]) != KWS_ACTION_NONE)
+        if (kws_action_for_word(model->labels[c]) != KWS_ACTION_NONE)
             pc.keyword_mask |= 1u << c;
     }
     const char *problem = kws_pipeline_init(&pipeline, &pc);
@@ -306,12 +320,13 @@ static void poll_console(void)
 
 int main(void)
 {
+    model = kws_model_get();
     h7_platform_init(opp_of_mode[KWS_POWER_LISTEN]);
     current_opp = h7_clock_get_opp();
-    printf_line("h7voice kws " KWS_VERSION " (model %s, model hop %u ms)", kws_model.name,
+    printf_line("h7voice kws " KWS_VERSION " (model %s, model hop %u ms)", model->name,
                 (unsigned)MODEL_HOP_MS);
     printf_line("{\"event\":\"boot\",\"app\":\"kws\",\"version\":\"" KWS_VERSION "\","
-                "\"model\":\"%s\",\"reset\":\"%s\"}", kws_model.name, h7_reset_cause());
+                "\"model\":\"%s\",\"reset\":\"%s\"}", model->name, h7_reset_cause());
     init();
     printf_line("{\"event\":\"kws_ready\",\"classes\":%d,\"frames\":%u,\"features\":%u,"
                 "\"hop_ms\":%u,\"frame_ms\":%u,\"arena_used\":%u,\"threshold\":%.2f}",
