@@ -1,0 +1,309 @@
+/* Commands of platform_demo; each answers with one JSON event line (see README.md). */
+#include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "apps/platform_demo/demo.h"
+#include "common/json.h"
+#include "common/log.h"
+#include "platform/platform.h"
+
+typedef struct {
+    const char *name;
+    const char *usage;
+    void (*run)(int argc, char **argv);
+} command_t;
+
+void demo_error(const char *cmd, const char *message)
+{
+    char buf[H7_JSON_LINE_MAX];
+    h7_json_t j;
+    h7_json_begin(&j, buf, sizeof buf, "error");
+    h7_json_str(&j, "cmd", cmd);
+    h7_json_str(&j, "message", message);
+    h7_json_emit(&j);
+}
+
+static bool parse_uint(const char *s, uint32_t *out)
+{
+    if (s == 0 || *s == '\0')
+        return false;
+    uint64_t v = 0;
+    for (; *s != '\0'; s++) {
+        if (*s < '0' || *s > '9')
+            return false;
+        v = v * 10u + (uint64_t)(*s - '0');
+        if (v > 0xFFFFFFFFu)
+            return false;
+    }
+    *out = (uint32_t)v;
+    return true;
+}
+
+static void clock_fields(h7_json_t *j)
+{
+    h7_clock_info_t info;
+    h7_clock_info_t *p = &info;
+    h7_clock_read_info(p);
+    h7_json_uint(j, "sysclk_hz", p->sysclk_hz);
+    h7_json_uint(j, "hclk_hz", p->hclk_hz);
+    h7_json_uint(j, "pclk1_hz", p->pclk1_hz);
+    h7_json_uint(j, "vos", p->vos);
+    h7_json_uint(j, "flash_ws", p->flash_latency);
+    h7_json_uint(j, "wrhighfreq", p->flash_wrhighfreq);
+    h7_json_str(j, "source", p->source == 3u ? "pll1" : p->source == 0u ? "hsi" : "other");
+}
+
+static void cmd_opp(int argc, char **argv)
+{
+    static const struct { uint32_t mhz; h7_opp_t opp; } points[] = {
+        {480, H7_OPP_480}, {240, H7_OPP_240}, {120, H7_OPP_120}, {64, H7_OPP_64}};
+    uint32_t mhz = 0;
+    if (argc != 2 || !parse_uint(argv[1], &mhz)) {
+        demo_error("opp", "usage: opp 480|240|120|64");
+        return;
+    }
+    for (unsigned i = 0; i < sizeof points / sizeof points[0]; i++) {
+        if (points[i].mhz != mhz)
+            continue;
+        h7_console_flush(); /* not needed for the baud rate (HSI kernel clock); keeps logs tidy */
+        int status = h7_clock_set_opp(points[i].opp);
+        char buf[H7_JSON_LINE_MAX];
+        h7_json_t j;
+        h7_json_begin(&j, buf, sizeof buf, "opp");
+        h7_json_uint(&j, "mhz", h7_clock_opp_hz(h7_clock_get_opp()) / 1000000u);
+        h7_json_int(&j, "status", status);
+        clock_fields(&j);
+        h7_json_emit(&j);
+        return;
+    }
+    demo_error("opp", "unknown operating point; choose 480, 240, 120 or 64");
+}
+
+static void cmd_info(int argc, char **argv)
+{
+    char buf[H7_JSON_LINE_MAX];
+    h7_json_t j;
+    h7_json_begin(&j, buf, sizeof buf, "info");
+    h7_json_uint(&j, "opp", h7_clock_opp_hz(h7_clock_get_opp()) / 1000000u);
+    clock_fields(&j);
+    h7_json_str(&j, "reset_cause", h7_reset_cause());
+    h7_json_uint(&j, "time_ms", h7_time_ms());
+    h7_json_uint(&j, "tx_dropped", h7_console_dropped());
+    h7_json_emit(&j);
+}
+
+static void cmd_sleep(int argc, char **argv)
+{
+    uint32_t ms = 0;
+    if (argc != 2 || !parse_uint(argv[1], &ms) || ms > 60000u) {
+        demo_error("sleep", "usage: sleep <ms> (0..60000)");
+        return;
+    }
+    uint32_t t0 = h7_time_ms();
+    uint32_t c0 = h7_cycles();
+    uint32_t wakes = 0;
+    while ((uint32_t)(h7_time_ms() - t0) < ms) {
+        h7_sleep();
+        wakes++;
+    }
+    char buf[H7_JSON_LINE_MAX];
+    h7_json_t j;
+    h7_json_begin(&j, buf, sizeof buf, "sleep");
+    h7_json_uint(&j, "ms", ms);
+    h7_json_uint(&j, "elapsed_ms", h7_time_ms() - t0);
+    h7_json_uint(&j, "wakeups", wakes);
+    h7_json_uint(&j, "cycles", h7_cycles() - c0);
+    h7_json_emit(&j);
+}
+
+static void cmd_stop(int argc, char **argv)
+{
+    char buf[H7_JSON_LINE_MAX];
+    h7_json_t j;
+    h7_json_begin(&j, buf, sizeof buf, "stop");
+    h7_json_uint(&j, "opp", h7_clock_opp_hz(h7_clock_get_opp()) / 1000000u);
+    h7_json_str(&j, "wake_on", "uart_rx,button");
+    h7_json_emit(&j);
+    h7_stop_result_t r;
+    h7_stop(&r);
+    h7_json_begin(&j, buf, sizeof buf, "wake");
+    h7_json_str(&j, "from", "stop");
+    h7_json_bool(&j, "stopf", r.entered_stop);
+    h7_json_str(&j, "source", (r.wake_source & H7_WAKE_UART) ? "uart"
+                              : (r.wake_source & H7_WAKE_BUTTON) ? "button" : "other");
+    h7_json_uint(&j, "opp", h7_clock_opp_hz(h7_clock_get_opp()) / 1000000u);
+    clock_fields(&j);
+    h7_json_emit(&j);
+}
+
+/* Recurses until the stack runs into the MPU guard. */
+__attribute__((noinline, noipa)) static uint32_t eat_stack(volatile uint32_t depth)
+{
+    volatile uint32_t pad[64];
+    pad[0] = depth;
+    return eat_stack(depth + 1u) + pad[0];
+}
+
+static void cmd_fault(int argc, char **argv)
+{
+    const char *kind = argc == 2 ? argv[1] : "";
+    char buf[H7_JSON_LINE_MAX];
+    h7_json_t j;
+    h7_json_begin(&j, buf, sizeof buf, "fault_provoke");
+    h7_json_str(&j, "kind", kind);
+    if (strcmp(kind, "unmapped") == 0) {
+        h7_json_emit(&j);
+        h7_console_flush();
+        /* just past the end of DTCM (128 KB): reserved space, the bus answers an error */
+        (void)*(volatile uint32_t *)0x20020000u;
+    } else if (strcmp(kind, "udf") == 0) {
+        h7_json_emit(&j);
+        h7_console_flush();
+        __asm volatile("udf #0");
+    } else if (strcmp(kind, "div0") == 0) {
+        h7_json_emit(&j);
+        h7_console_flush();
+        volatile int32_t num = 1, den = 0;
+        volatile int32_t q = num / den; /* SDIV traps: CCR.DIV_0_TRP is set */
+        (void)q;
+    } else if (strcmp(kind, "unaligned") == 0) {
+        h7_json_emit(&j);
+        h7_console_flush();
+        volatile uint32_t words[4] = {1, 2, 3, 4};
+        uint32_t a, b;
+        /* LDRD always needs word alignment, whatever CCR.UNALIGN_TRP says */
+        __asm volatile("ldrd %0, %1, [%2]" : "=r"(a), "=r"(b) : "r"((uintptr_t)words + 1u) : "memory");
+        (void)a;
+        (void)b;
+    } else if (strcmp(kind, "nocp") == 0) {
+        h7_json_emit(&j);
+        h7_console_flush();
+        /* FPU access disabled (CPACR CP10/CP11 = 0), then a floating-point instruction */
+        *(volatile uint32_t *)0xE000ED88u &= ~(0xFu << 20);
+        __asm volatile("dsb\n isb\n vmov.f32 s0, #1.0\n vadd.f32 s0, s0, s0" ::: "s0", "memory");
+    } else if (strcmp(kind, "stack") == 0) {
+        h7_json_emit(&j);
+        h7_console_flush();
+        (void)eat_stack(0);
+    } else {
+        demo_error("fault", "usage: fault unmapped|udf|div0|unaligned|nocp|stack");
+        return;
+    }
+    demo_error("fault", "no fault happened");
+}
+
+static void cmd_wdt(int argc, char **argv)
+{
+    uint32_t ms = 500;
+    if (argc > 2 || (argc == 2 && (!parse_uint(argv[1], &ms) || ms == 0u || ms > 30000u))) {
+        demo_error("wdt", "usage: wdt [timeout_ms 1..30000]");
+        return;
+    }
+    char buf[H7_JSON_LINE_MAX];
+    h7_json_t j;
+    h7_json_begin(&j, buf, sizeof buf, "watchdog");
+    h7_json_uint(&j, "timeout_ms", ms);
+    h7_json_str(&j, "action", "started, not kicking: expect a reset");
+    h7_json_emit(&j);
+    h7_console_flush();
+    h7_watchdog_start(ms);
+    for (;;)
+        h7_sleep(); /* never kicks: the IWDG resets the chip */
+}
+
+static void cmd_led(int argc, char **argv)
+{
+    uint32_t n = 0;
+    bool on;
+    if (argc != 3 || !parse_uint(argv[1], &n) || n > 2u ||
+        !((on = strcmp(argv[2], "on") == 0) || strcmp(argv[2], "off") == 0)) {
+        demo_error("led", "usage: led 0|1|2 on|off  (0 green PB0, 1 yellow PE1, 2 red PB14)");
+        return;
+    }
+    h7_led_set((int)n, on);
+    char buf[H7_JSON_LINE_MAX];
+    h7_json_t j;
+    h7_json_begin(&j, buf, sizeof buf, "led");
+    h7_json_uint(&j, "led", n);
+    h7_json_bool(&j, "on", on);
+    h7_json_emit(&j);
+}
+
+static void cmd_cycles(int argc, char **argv)
+{
+    /* A fixed loop of 1000 iterations: its cycle count shows the core clock's effect on
+     * the DWT counter (on the simulator, 1 instruction = 1 cycle). */
+    uint32_t c0 = h7_cycles();
+    for (volatile uint32_t i = 0; i < 1000u; i++) {
+    }
+    uint32_t loop = h7_cycles() - c0;
+    char buf[H7_JSON_LINE_MAX];
+    h7_json_t j;
+    h7_json_begin(&j, buf, sizeof buf, "cycles");
+    h7_json_uint(&j, "cycles", h7_cycles());
+    h7_json_uint(&j, "loop_cycles", loop);
+    h7_json_uint(&j, "time_ms", h7_time_ms());
+    h7_json_uint(&j, "sysclk_hz", h7_clock_sysclk_hz());
+    h7_json_emit(&j);
+}
+
+static void cmd_reset(int argc, char **argv)
+{
+    h7_log_printf("resetting\r\n");
+    h7_console_flush();
+    h7_system_reset();
+}
+
+static void cmd_help(int argc, char **argv);
+
+static const command_t k_commands[] = {
+    {"help", "help", cmd_help},
+    {"info", "info", cmd_info},
+    {"opp", "opp 480|240|120|64", cmd_opp},
+    {"sleep", "sleep <ms>", cmd_sleep},
+    {"stop", "stop   (wake: any byte on the console, or button B1)", cmd_stop},
+    {"fault", "fault unmapped|udf|div0|unaligned|nocp|stack", cmd_fault},
+    {"wdt", "wdt [timeout_ms]", cmd_wdt},
+    {"led", "led 0|1|2 on|off", cmd_led},
+    {"cycles", "cycles", cmd_cycles},
+    {"reset", "reset", cmd_reset},
+};
+
+void demo_print_help(void)
+{
+    h7_log_printf("commands:");
+    for (unsigned i = 0; i < sizeof k_commands / sizeof k_commands[0]; i++)
+        h7_log_printf(" %s%s", k_commands[i].name,
+                      i + 1u < sizeof k_commands / sizeof k_commands[0] ? "," : "\r\n");
+}
+
+static void cmd_help(int argc, char **argv)
+{
+    for (unsigned i = 0; i < sizeof k_commands / sizeof k_commands[0]; i++)
+        h7_log_printf("  %s\r\n", k_commands[i].usage);
+}
+
+void demo_execute(char *line)
+{
+    char *argv[4];
+    int argc = 0;
+    for (char *p = line; *p != '\0' && argc < 4;) {
+        while (*p == ' ' || *p == '\t')
+            *p++ = '\0';
+        if (*p == '\0')
+            break;
+        argv[argc++] = p;
+        while (*p != '\0' && *p != ' ' && *p != '\t')
+            p++;
+    }
+    if (argc == 0)
+        return;
+    for (unsigned i = 0; i < sizeof k_commands / sizeof k_commands[0]; i++) {
+        if (strcmp(argv[0], k_commands[i].name) == 0) {
+            k_commands[i].run(argc, argv);
+            return;
+        }
+    }
+    demo_error(argv[0], "unknown command (try: help)");
+}

@@ -1,0 +1,163 @@
+/* Host tests of the portable helpers: ring buffer, formatter, logger, JSON lines. */
+#include <stdint.h>
+#include <string.h>
+
+#include "common/fmt.h"
+#include "common/json.h"
+#include "common/log.h"
+#include "common/ring.h"
+#include "testing/h7test.h"
+
+/* ---- ring ---- */
+H7_TEST(ring_rejects_non_power_of_two)
+{
+    uint8_t storage[12];
+    h7_ring_t r;
+    H7_EXPECT(!h7_ring_init(&r, storage, 12));
+    H7_EXPECT_EQ_INT(h7_ring_write(&r, (const uint8_t *)"x", 1), 0);
+    H7_EXPECT_EQ_INT(h7_ring_get(&r), -1);
+}
+
+H7_TEST(ring_fills_to_capacity_and_drains_in_order)
+{
+    uint8_t storage[8];
+    h7_ring_t r;
+    H7_EXPECT(h7_ring_init(&r, storage, 8));
+    H7_EXPECT_EQ_INT(h7_ring_write(&r, (const uint8_t *)"abcdefghij", 10), 8);
+    H7_EXPECT_EQ_INT(h7_ring_free(&r), 0);
+    H7_EXPECT(!h7_ring_put(&r, 'z'));
+    uint8_t out[16];
+    H7_EXPECT_EQ_INT(h7_ring_read(&r, out, 3), 3);
+    H7_EXPECT(memcmp(out, "abc", 3) == 0);
+    H7_EXPECT_EQ_INT(h7_ring_write(&r, (const uint8_t *)"XYZ", 3), 3);
+    H7_EXPECT_EQ_INT(h7_ring_read(&r, out, sizeof out), 8);
+    H7_EXPECT(memcmp(out, "defghXYZ", 8) == 0);
+    H7_EXPECT_EQ_INT(h7_ring_get(&r), -1);
+}
+
+H7_TEST(ring_survives_index_wraparound)
+{
+    uint8_t storage[4];
+    h7_ring_t r;
+    h7_ring_init(&r, storage, 4);
+    r.head = r.tail = UINT32_MAX - 1u; /* indices about to wrap at 2^32 */
+    H7_EXPECT_EQ_INT(h7_ring_write(&r, (const uint8_t *)"1234", 4), 4);
+    H7_EXPECT_EQ_INT(h7_ring_used(&r), 4);
+    uint8_t out[4];
+    H7_EXPECT_EQ_INT(h7_ring_read(&r, out, 4), 4);
+    H7_EXPECT(memcmp(out, "1234", 4) == 0);
+    H7_EXPECT_EQ_INT(h7_ring_used(&r), 0);
+}
+
+/* ---- formatter ---- */
+H7_TEST(fmt_integers_width_and_strings)
+{
+    char b[64];
+    h7_fmt(b, sizeof b, "%d|%5u|%-4s|%08x|%c|%%", -42, 7u, "ab", 0xBEEFu, 'Q');
+    H7_EXPECT(strcmp(b, "-42|    7|ab  |0000beef|Q|%") == 0);
+    h7_fmt(b, sizeof b, "%lld %llu %05d", (long long)INT64_MIN, (unsigned long long)UINT64_MAX, -12);
+    H7_EXPECT(strcmp(b, "-9223372036854775808 18446744073709551615 -0012") == 0);
+}
+
+H7_TEST(fmt_truncates_and_terminates)
+{
+    char b[6];
+    size_t n = h7_fmt(b, sizeof b, "hello world");
+    H7_EXPECT_EQ_INT(n, 5);
+    H7_EXPECT(strcmp(b, "hello") == 0);
+}
+
+H7_TEST(fmt_floats_without_libc_printf)
+{
+    char b[48];
+    h7_fmt(b, sizeof b, "%f %.1f %.0f %.2f", 3.14159, -0.05, 2.5, 1e-9);
+    H7_EXPECT(strcmp(b, "3.142 -0.1 3 0.00") == 0);
+    h7_fmt_double(b, 1.5e20, 2);
+    H7_EXPECT(strcmp(b, "1.50e+20") == 0);
+    h7_fmt_double(b, 0.0 / 0.0, 2);
+    H7_EXPECT(strcmp(b, "nan") == 0);
+}
+
+/* ---- logger and JSON ---- */
+static char captured[1024];
+static size_t captured_len;
+static size_t capture(const char *data, size_t len)
+{
+    if (captured_len + len < sizeof captured) {
+        memcpy(captured + captured_len, data, len);
+        captured_len += len;
+        captured[captured_len] = '\0';
+    }
+    return len;
+}
+static uint32_t fake_ms(void) { return 1234; }
+
+H7_TEST(log_line_has_time_level_tag_and_newline)
+{
+    captured_len = 0;
+    h7_log_set_writer(capture);
+    h7_log_set_clock(fake_ms);
+    h7_log_set_level(H7_LOG_INFO);
+    H7_LOGI("demo", "x=%d", 5);
+    H7_LOGD("demo", "hidden");
+    H7_EXPECT(strcmp(captured, "[  1234] I demo: x=5\n") == 0);
+}
+
+H7_TEST(json_event_fields_and_escaping)
+{
+    char buf[H7_JSON_LINE_MAX];
+    h7_json_t j;
+    h7_json_begin(&j, buf, sizeof buf, "boot");
+    h7_json_str(&j, "app", "a\"b\\c\n");
+    h7_json_int(&j, "neg", -5);
+    h7_json_uint(&j, "hz", 480000000u);
+    h7_json_hex(&j, "cfsr", 0x8200u);
+    h7_json_float(&j, "v", 1.25, 2);
+    h7_json_float(&j, "bad", 1.0 / 0.0, 2);
+    h7_json_bool(&j, "ok", true);
+    size_t n = h7_json_end(&j);
+    const char *want = "{\"event\":\"boot\",\"app\":\"a\\\"b\\\\c\\u000a\",\"neg\":-5,"
+                       "\"hz\":480000000,\"cfsr\":\"0x00008200\",\"v\":1.25,\"bad\":null,"
+                       "\"ok\":true}\n";
+    H7_EXPECT(strcmp(buf, want) == 0);
+    H7_EXPECT_EQ_INT(n, strlen(want));
+}
+
+H7_TEST(json_overflow_stays_valid_and_says_truncated)
+{
+    char buf[64];
+    h7_json_t j;
+    h7_json_begin(&j, buf, sizeof buf, "big");
+    h7_json_str(&j, "a", "0123456789");
+    h7_json_str(&j, "b", "0123456789012345678901234567890123456789");
+    h7_json_uint(&j, "c", 1);
+    h7_json_end(&j);
+    H7_EXPECT(strcmp(buf, "{\"event\":\"big\",\"a\":\"0123456789\",\"c\":1,\"truncated\":true}\n") == 0);
+    H7_EXPECT(strlen(buf) < sizeof buf);
+}
+
+H7_TEST(json_emit_goes_through_the_log_writer)
+{
+    captured_len = 0;
+    h7_log_set_writer(capture);
+    char buf[H7_JSON_LINE_MAX];
+    h7_json_t j;
+    h7_json_begin(&j, buf, sizeof buf, "wake");
+    h7_json_emit(&j);
+    H7_EXPECT(strcmp(captured, "{\"event\":\"wake\"}\n") == 0);
+}
+
+int main(void)
+{
+    H7_RUN(ring_rejects_non_power_of_two);
+    H7_RUN(ring_fills_to_capacity_and_drains_in_order);
+    H7_RUN(ring_survives_index_wraparound);
+    H7_RUN(fmt_integers_width_and_strings);
+    H7_RUN(fmt_truncates_and_terminates);
+    H7_RUN(fmt_floats_without_libc_printf);
+    H7_RUN(log_line_has_time_level_tag_and_newline);
+    H7_RUN(json_event_fields_and_escaping);
+    H7_RUN(json_overflow_stays_valid_and_says_truncated);
+    H7_RUN(json_emit_goes_through_the_log_writer);
+    return h7test_summary();
+}

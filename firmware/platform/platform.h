@@ -1,0 +1,119 @@
+/*
+ * Portable platform API of h7voice: what applications and portable code may call.
+ * The STM32H743 implementation lives in firmware/platform/stm32h743/ (the only code
+ * that touches registers). Nothing here exposes a register.
+ *
+ * Start-up order in an application:  h7_platform_init(H7_OPP_480);  ... then use.
+ */
+#ifndef H7_PLATFORM_PLATFORM_H
+#define H7_PLATFORM_PLATFORM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- Operating points (DVFS) ------------------------------------------------------ */
+typedef enum {
+    H7_OPP_64 = 0, /* HSI 64 MHz direct, PLL off, VOS3: lowest power while running */
+    H7_OPP_120,    /* PLL1 120 MHz, VOS3 */
+    H7_OPP_240,    /* PLL1 240 MHz, VOS2 */
+    H7_OPP_480,    /* PLL1 480 MHz, VOS0 (overdrive): full speed */
+    H7_OPP_COUNT
+} h7_opp_t;
+
+/* The clock state as read back from the clock and power registers. */
+typedef struct {
+    uint32_t sysclk_hz; /* core clock */
+    uint32_t hclk_hz;   /* AXI/AHB clock (flash interface) */
+    uint32_t pclk1_hz;  /* APB1 */
+    uint8_t vos;        /* 0..3 (0 = VOS0 overdrive) */
+    uint8_t flash_latency; /* wait states */
+    uint8_t flash_wrhighfreq;
+    uint8_t source;     /* 0 HSI, 3 PLL1 (RCC_CFGR SWS) */
+} h7_clock_info_t;
+
+/* Brings the chip up: power supply, caches/MPU, clocks at `opp`, SysTick, DWT, console.
+ * Call once, first thing in main(). */
+void h7_platform_init(h7_opp_t opp);
+
+/* Switches the operating point safely (voltage up before frequency, down after; flash
+ * wait states; SysTick reload). Returns 0, or a negative value if an oscillator, PLL or
+ * regulator did not become ready (the previous point is then kept or HSI is used). */
+int h7_clock_set_opp(h7_opp_t opp);
+h7_opp_t h7_clock_get_opp(void);
+uint32_t h7_clock_opp_hz(h7_opp_t opp); /* nominal core clock of a point */
+uint32_t h7_clock_sysclk_hz(void);      /* current core clock (cached, cheap) */
+void h7_clock_read_info(h7_clock_info_t *info); /* decoded from the registers */
+
+/* ---- Time ---------------------------------------------------------------------------- */
+uint32_t h7_time_ms(void);    /* milliseconds since boot (SysTick); wraps after 49 days */
+uint32_t h7_cycles(void);     /* DWT cycle counter (core clock cycles) */
+void h7_delay_ms(uint32_t ms); /* sleeps (WFI) between ticks */
+
+/* ---- Low power ------------------------------------------------------------------------- */
+void h7_sleep(void); /* Sleep mode: one WFI, returns after the next interrupt */
+
+typedef struct {
+    bool entered_stop;    /* PWR_CPUCR.STOPF was set: the chip really went to Stop */
+    uint32_t wake_source; /* H7_WAKE_* bits */
+    uint32_t stop_cycles; /* DWT cycles spent from entry to wake (0 on silicon in Stop) */
+} h7_stop_result_t;
+#define H7_WAKE_UART 0x1u   /* byte on USART3 RX */
+#define H7_WAKE_BUTTON 0x2u /* user button B1 (PC13, EXTI13) */
+#define H7_WAKE_OTHER 0x4u
+/* Stop mode: drops to HSI, enters Stop with the console and the user button armed as
+ * wake-up sources, then restores the operating point that was active. */
+void h7_stop(h7_stop_result_t *result);
+
+/* ---- Watchdog -------------------------------------------------------------------------- */
+void h7_watchdog_start(uint32_t timeout_ms); /* IWDG1; cannot be stopped once started */
+void h7_watchdog_kick(void);
+
+/* ---- Interrupts ------------------------------------------------------------------------ */
+/* Priorities 0 (highest) .. 15. Audio DMA uses H7_PRIO_AUDIO, the console H7_PRIO_CONSOLE. */
+#define H7_PRIO_AUDIO 2u
+#define H7_PRIO_CONSOLE 12u
+#define H7_PRIO_SYSTICK 14u
+void h7_irq_enable(int irq, uint32_t priority);
+void h7_irq_disable(int irq);
+uint32_t h7_irq_save(void);          /* masks interrupts, returns the previous state */
+void h7_irq_restore(uint32_t state);
+
+/* ---- Console (USART3, 115200 8N1, ST-LINK virtual COM port) ---------------------------- */
+/* Queues bytes for interrupt-driven transmission. Never spins in an interrupt handler or
+ * with interrupts masked: if the buffer is full there, bytes are dropped and counted. */
+size_t h7_console_write(const char *data, size_t len);
+void h7_console_flush(void);    /* waits until everything queued has left the wire */
+int h7_console_getc(void);      /* next received byte, or -1 */
+uint32_t h7_console_dropped(void); /* bytes dropped because the TX buffer was full */
+/* Writes directly to the UART, polling; for fault handlers and early boot only. */
+void h7_console_write_polled(const char *data, size_t len);
+
+/* ---- Board ----------------------------------------------------------------------------- */
+#define H7_LED_GREEN 0 /* LD1 PB0 */
+#define H7_LED_YELLOW 1 /* LD2 PE1 */
+#define H7_LED_RED 2   /* LD3 PB14 */
+void h7_led_set(int led, bool on);
+bool h7_button_pressed(void); /* B1, PC13 */
+
+/* Reset cause of this boot, as text: "power-on", "pin", "software", "iwdg", ... */
+const char *h7_reset_cause(void);
+void h7_system_reset(void) __attribute__((noreturn));
+
+/* ---- D-cache maintenance for DMA buffers outside the non-cacheable region ---------- */
+void h7_dcache_clean(const void *addr, size_t len);
+void h7_dcache_invalidate(void *addr, size_t len);
+
+/* ---- Faults ---------------------------------------------------------------------------- */
+/* Fault handlers print CFSR/HFSR/MMFAR/BFAR and the stacked PC/LR as text and as a
+ * {"event":"fault",...} line on the console, then reset the chip. */
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* H7_PLATFORM_PLATFORM_H */

@@ -1,0 +1,115 @@
+/*
+ * Board bring-up of the NUCLEO-H743ZI2 and small services: interrupts, LEDs, the user
+ * button, the reset cause and software reset.
+ */
+#include "common/log.h"
+#include "platform/platform.h"
+#include "platform/stm32h743/h743_internal.h"
+#include "platform/stm32h743/h743_regs.h"
+
+static const char *s_reset_cause = "unknown";
+
+void h7_reset_cause_capture(void)
+{
+    uint32_t rsr = H7_RCC->RSR;
+    if (rsr & H7_RCC_RSR_IWDG1RSTF)
+        s_reset_cause = "iwdg";
+    else if (rsr & H7_RCC_RSR_WWDG1RSTF)
+        s_reset_cause = "wwdg";
+    else if (rsr & H7_RCC_RSR_LPWRRSTF)
+        s_reset_cause = "low-power";
+    else if (rsr & H7_RCC_RSR_SFTRSTF)
+        s_reset_cause = "software";
+    else if (rsr & H7_RCC_RSR_PORRSTF)
+        s_reset_cause = "power-on";
+    else if (rsr & H7_RCC_RSR_BORRSTF)
+        s_reset_cause = "brown-out";
+    else if (rsr & H7_RCC_RSR_PINRSTF)
+        s_reset_cause = "pin";
+    H7_RCC->RSR = H7_RCC_RSR_RMVF; /* clear, so the next boot reports its own cause */
+}
+
+const char *h7_reset_cause(void) { return s_reset_cause; }
+
+void h7_system_reset(void)
+{
+    h7_dsb();
+    H7_SCB->AIRCR = H7_SCB_AIRCR_VECTKEY | (H7_SCB->AIRCR & (7u << H7_SCB_AIRCR_PRIGROUP_Pos)) |
+                    H7_SCB_AIRCR_SYSRESETREQ;
+    h7_dsb();
+    for (;;) {
+    }
+}
+
+void h7_irq_enable(int irq, uint32_t priority)
+{
+    if (irq < 0 || irq >= (int)H7_IRQ_COUNT)
+        return;
+    H7_NVIC->IPR[irq] = (uint8_t)((priority & 0xFu) << (8u - H7_NVIC_PRIO_BITS));
+    H7_NVIC->ISER[(uint32_t)irq >> 5] = 1u << ((uint32_t)irq & 31u);
+}
+
+void h7_irq_disable(int irq)
+{
+    if (irq < 0 || irq >= (int)H7_IRQ_COUNT)
+        return;
+    H7_NVIC->ICER[(uint32_t)irq >> 5] = 1u << ((uint32_t)irq & 31u);
+    h7_dsb();
+    h7_isb();
+}
+
+uint32_t h7_irq_save(void)
+{
+    uint32_t state = h7_get_primask();
+    h7_irq_disable_all();
+    return state;
+}
+
+void h7_irq_restore(uint32_t state) { h7_set_primask(state); }
+
+typedef struct {
+    uint8_t port;
+    uint8_t pin;
+} pin_t;
+static const pin_t k_leds[3] = {{H7_PORT_B, 0}, {H7_PORT_E, 1}, {H7_PORT_B, 14}};
+
+static void leds_init(void)
+{
+    H7_RCC->AHB4ENR |= H7_RCC_AHB4ENR_GPIOEN(H7_PORT_B) | H7_RCC_AHB4ENR_GPIOEN(H7_PORT_C) |
+                       H7_RCC_AHB4ENR_GPIOEN(H7_PORT_E);
+    (void)H7_RCC->AHB4ENR;
+    for (unsigned i = 0; i < 3u; i++) {
+        h7_gpio_t *port = H7_GPIO(k_leds[i].port);
+        uint32_t pin = k_leds[i].pin;
+        port->BSRR = 1u << (pin + 16u); /* off first, then output */
+        port->MODER = (port->MODER & ~(3u << (pin * 2u))) | (H7_GPIO_MODE_OUTPUT << (pin * 2u));
+    }
+    /* B1 on PC13: input (the board has an external pull-down). */
+    H7_GPIOC->MODER &= ~(3u << (13u * 2u));
+}
+
+void h7_led_set(int led, bool on)
+{
+    if (led < 0 || led > 2)
+        return;
+    uint32_t pin = k_leds[led].pin;
+    H7_GPIO(k_leds[led].port)->BSRR = on ? (1u << pin) : (1u << (pin + 16u));
+}
+
+bool h7_button_pressed(void) { return (H7_GPIOC->IDR & (1u << 13)) != 0u; }
+
+void h7_platform_init(h7_opp_t opp)
+{
+    h7_reset_cause_capture();
+    h7_power_init();
+    h7_clock_init_kernels();
+    h7_dwt_init();
+    (void)h7_clock_set_opp(opp); /* also starts SysTick at the new rate */
+    h7_systick_init();
+    h7_console_init();
+    leds_init();
+    h7_log_set_writer(h7_console_write);
+    h7_log_set_clock(h7_time_ms);
+    h7_console_enable_irq();
+    h7_irq_enable_all();
+}

@@ -1,0 +1,161 @@
+"""env.H7Firmware(name, sources, LIBS=[...], STACK_SIZE=None, BUDGETS=None): a firmware image.
+
+Firmware variant only (on the host variant it returns [] and builds nothing). Links the
+application's sources with the board code (firmware/platform/stm32h743, every *.c there)
+and the portable helpers (firmware/common) using the STM32H743 linker script, and writes,
+beside each other in the app's build folder:
+
+    <name>.elf  <name>.bin  <name>.hex  <name>.map
+    <name>.memory.json  <name>.memory.txt     (tools/memreport: flash/RAM per region,
+                                              section and module; stack per function
+                                              and the worst call path)
+
+The readable table is printed after each link. An image over the chip's limits fails the
+build with "image <name>: region <R> overflowed by <N> bytes" and leaves none of the
+outputs behind (all are removed on any failure, so nothing half-built looks complete).
+
+LIBS: library nodes (static libraries built by other parts) and/or plain names (-l).
+STACK_SIZE: main stack bytes in DTCM (default 16 KiB, see h743.ld).
+BUDGETS: {'FLASH': bytes, 'DTCM': bytes, ...} limits tighter than the chip's own.
+
+If name equals the `app=` option (env['H7_OPTS']['app']), the image is also copied to
+build/firmware/h7voice.{elf,bin,hex,map} plus its memory report: the default image.
+"""
+import os
+import re
+import subprocess
+import sys
+
+import SCons.Action
+import SCons.Errors
+
+_OVERFLOW = re.compile(r"region [`'](\w+)' overflowed by (\d+) bytes")
+_SECTION_OVERFLOW = re.compile(r"section [`'](\S+)' will not fit in region [`'](\w+)'")
+
+
+def _memreport():
+    tools = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), 'tools')
+    if tools not in sys.path:
+        sys.path.insert(0, tools)
+    import memreport
+    return memreport
+
+
+def _remove(paths):
+    for path in paths:
+        for p in (path, path + '.tmp'):
+            try:
+                os.remove(p)
+            except FileNotFoundError:
+                pass
+
+
+def _run(cmd):
+    proc = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    return proc.returncode, proc.stdout
+
+
+def _build_image(target, source, env):
+    elf, binf, hexf, mapf, mjson, mtxt = (str(t) for t in target)
+    name = env['H7_IMAGE_NAME']
+    outputs = [elf, binf, hexf, mapf, mjson, mtxt]
+    _remove(outputs)
+    objs = [str(s) for s in source if str(s).endswith('.o')]
+    libs = [str(s) for s in source if str(s).endswith('.a')]
+    cmd = ([env.subst('$LINK')] + env.subst('$LINKFLAGS', target=target, source=source).split()
+           + ['-T', env['H7_LINKER_SCRIPT_PATH'], f'-Wl,-Map={mapf}', '-o', elf + '.tmp']
+           + objs + ['-Wl,--start-group'] + libs
+           + [f'-l{lib}' for lib in env['H7_LINK_NAMES']] + ['-lm', '-lc', '-lgcc', '-lnosys',
+                                                              '-Wl,--end-group'])
+    code, out = _run(cmd)
+    if code != 0:
+        overflows = _OVERFLOW.findall(out)
+        _remove(outputs)
+        if overflows:
+            for region, nbytes in overflows:
+                print(f'error: image {name}: region {region} overflowed by {nbytes} bytes',
+                      file=sys.stderr)
+            for section, region in _SECTION_OVERFLOW.findall(out):
+                print(f'  (section {section} does not fit in {region})', file=sys.stderr)
+            return 1
+        sys.stderr.write(out)
+        print(f'error: image {name}: link failed', file=sys.stderr)
+        return 1
+    if out.strip():
+        sys.stdout.write(out)
+    os.replace(elf + '.tmp', elf)
+    for fmt, dest in (('binary', binf), ('ihex', hexf)):
+        code, out = _run([env.subst('$OBJCOPY'), '-O', fmt, elf, dest + '.tmp'])
+        if code != 0:
+            sys.stderr.write(out)
+            _remove(outputs)
+            print(f'error: image {name}: objcopy -O {fmt} failed', file=sys.stderr)
+            return 1
+        os.replace(dest + '.tmp', dest)
+    memreport = _memreport()
+    try:
+        report = memreport.build_report(
+            map_path=mapf, elf_path=elf, name=name,
+            objdump=env.subst('$OBJDUMP'), budgets=env.get('H7_IMAGE_BUDGETS') or {})
+        memreport.write_outputs(report, json_path=mjson, text_path=mtxt)
+    except memreport.MemReportError as err:
+        _remove(outputs)
+        print(f'error: image {name}: {err}', file=sys.stderr)
+        return 1
+    print(memreport.format_text(report, brief=True))
+    if report['over_budget']:
+        _remove(outputs)
+        for item in report['over_budget']:
+            print(f"error: image {name}: region {item['region']} overflowed by "
+                  f"{item['overflow_bytes']} bytes (used {item['used_bytes']} of "
+                  f"{item['budget_bytes']})", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _copy_default(target, source, env):
+    import shutil
+    for src, dst in zip(source, target):
+        shutil.copyfile(str(src), str(dst) + '.tmp')
+        os.replace(str(dst) + '.tmp', str(dst))
+    return 0
+
+
+def _firmware(env, name, sources, LIBS=None, STACK_SIZE=None, BUDGETS=None, **kwargs):
+    if env['H7_VARIANT'] != 'firmware':
+        return []
+    if 'H7_PLATFORM_OBJS' not in env:
+        raise SCons.Errors.UserError('H7Firmware: firmware/platform was not read before the apps')
+    e = env.Clone(**kwargs)
+    flat_nodes, lib_names = [], []
+    for lib in e.Flatten(LIBS or []):
+        (lib_names if isinstance(lib, str) else flat_nodes).append(lib)
+    app_objs = e.Object(sources)
+    objs = list(app_objs) + list(env['H7_PLATFORM_OBJS']) + list(env.get('H7_COMMON_OBJS', []))
+    if STACK_SIZE:
+        e.Append(LINKFLAGS=[f'-Wl,--defsym=H7_STACK_SIZE={int(STACK_SIZE)}'])
+    e['H7_IMAGE_NAME'] = name
+    e['H7_IMAGE_BUDGETS'] = dict(BUDGETS or {})
+    e['H7_LINK_NAMES'] = lib_names
+    e['H7_LINKER_SCRIPT_PATH'] = env['H7_LINKER_SCRIPT'].abspath
+    if 'OBJDUMP' not in e:
+        e['OBJDUMP'] = 'arm-none-eabi-objdump'
+    outs = [f'{name}{ext}' for ext in ('.elf', '.bin', '.hex', '.map', '.memory.json',
+                                        '.memory.txt')]
+    image = e.Command(outs, objs + flat_nodes,
+                      SCons.Action.Action(_build_image, f'  IMAGE  [firmware] {name}.elf'))
+    e.Depends(image, [env['H7_LINKER_SCRIPT'], e.Value(e['H7_IMAGE_BUDGETS']),
+                      e.Value(lib_names), e.Value(e.subst('$LINKFLAGS'))])
+    e.Depends(image, e.Glob('#tools/memreport/*.py'))
+    if name == env['H7_OPTS']['app']:
+        dests = [f'#build/firmware/h7voice{ext}' for ext in
+                 ('.elf', '.bin', '.hex', '.map', '.memory.json', '.memory.txt')]
+        e.Command(dests, image, SCons.Action.Action(_copy_default,
+                                                    '  COPY   [firmware] build/firmware/h7voice.*'))
+    return image
+
+
+def generate(env):
+    env.AddMethod(_firmware, 'H7Firmware')
+    if env['H7_VARIANT'] == 'firmware':
+        env.SetDefault(OBJDUMP='arm-none-eabi-objdump')

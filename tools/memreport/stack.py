@@ -1,0 +1,122 @@
+"""Stack use: gcc -fstack-usage (.su) figures and the worst call path.
+
+The call graph comes from the ELF's disassembly (arm-none-eabi-objdump -d): every
+`bl`/`blx <symbol>` is a call and a `b`/`b.w <symbol>` to the start of another function
+is a tail call (counted as a call: a safe over-estimate). Calls through registers
+(`blx rN`) cannot be followed; functions making them are flagged `indirect_calls`.
+Recursion makes the depth unbounded and is reported as such.
+"""
+import re
+import subprocess
+from dataclasses import dataclass, field
+
+from memreport.mapfile import MemReportError
+
+_SU_LINE = re.compile(r'^(.*?):(\d+):(\d+):(.+?)\t(\d+)\t(\S+)\s*$')
+_FUNC = re.compile(r'^([0-9a-f]+) <([^>]+)>:\s*$')
+_INSN = re.compile(r'^\s*[0-9a-f]+:\s+(?:[0-9a-f]{4}(?: [0-9a-f]{4})?\s+)?(\S+)\s+(.*)$')
+_TARGET = re.compile(r'^([0-9a-f]+) <([^>+]+)(\+0x[0-9a-f]+)?>')
+
+
+def parse_su_text(text):
+    """Returns {function: (bytes, qualifier)} from the text of a .su file."""
+    out = {}
+    for line in text.splitlines():
+        m = _SU_LINE.match(line)
+        if m:
+            name = m.group(4)
+            size, kind = int(m.group(5)), m.group(6)
+            if name not in out or out[name][0] < size:
+                out[name] = (size, kind)
+    return out
+
+
+@dataclass
+class CallGraph:
+    calls: dict = field(default_factory=dict)      # function -> set of callees
+    indirect: set = field(default_factory=set)     # functions with calls through registers
+
+    @classmethod
+    def from_disassembly(cls, text):
+        graph = cls()
+        current = None
+        for line in text.splitlines():
+            m = _FUNC.match(line)
+            if m:
+                current = m.group(2)
+                graph.calls.setdefault(current, set())
+                continue
+            if current is None:
+                continue
+            m = _INSN.match(line)
+            if not m:
+                continue
+            op, args = m.group(1), m.group(2)
+            base = op.split('.')[0]
+            if base in ('bl', 'blx'):
+                t = _TARGET.match(args)
+                if t and not t.group(3):
+                    graph.calls[current].add(t.group(2))
+                elif base == 'blx':
+                    graph.indirect.add(current)
+            elif base == 'b' or re.fullmatch(r'b(eq|ne|cs|cc|mi|pl|vs|vc|hi|ls|ge|lt|gt|le)', base):
+                t = _TARGET.match(args)
+                if t and not t.group(3) and t.group(2) != current:
+                    graph.calls[current].add(t.group(2))  # tail call
+            elif base == 'bx' and not args.startswith('lr'):
+                graph.indirect.add(current)
+        return graph
+
+    @classmethod
+    def from_elf(cls, elf_path, objdump='arm-none-eabi-objdump'):
+        try:
+            proc = subprocess.run([objdump, '-d', '--no-show-raw-insn', elf_path],
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        except FileNotFoundError:
+            raise MemReportError(f'{objdump} not found (needed for the call graph)')
+        if proc.returncode != 0:
+            raise MemReportError(f'{objdump} failed on {elf_path}: {proc.stderr.strip()}')
+        return cls.from_disassembly(proc.stdout)
+
+
+def worst_paths(graph, frames, roots):
+    """Worst stack depth from each root.
+
+    frames: {function: bytes} (functions without an entry count 0 and are listed as
+    unknown). Returns {root: {'bytes', 'path', 'recursive', 'unknown', 'indirect'}}.
+    """
+    memo = {}
+
+    def visit(fn, active):
+        if fn in memo:
+            return memo[fn]
+        if fn in active:
+            return (0, [fn], True, set(), set())
+        active.add(fn)
+        best = (0, [], False, set(), set())
+        recursive, unknown, indirect = False, set(), set()
+        for callee in sorted(graph.calls.get(fn, ())):
+            sub = visit(callee, active)
+            recursive |= sub[2]
+            unknown |= sub[3]
+            indirect |= sub[4]
+            if sub[0] > best[0] or not best[1]:
+                best = sub
+        active.discard(fn)
+        own = frames.get(fn)
+        if own is None:
+            unknown.add(fn)
+            own = 0
+        if fn in graph.indirect:
+            indirect.add(fn)
+        result = (own + best[0], [fn] + best[1], recursive, unknown, indirect)
+        if not recursive:
+            memo[fn] = result
+        return result
+
+    out = {}
+    for root in roots:
+        total, path, recursive, unknown, indirect = visit(root, set())
+        out[root] = {'bytes': total, 'path': path, 'recursive': recursive,
+                     'unknown': sorted(unknown), 'indirect': sorted(indirect)}
+    return out
