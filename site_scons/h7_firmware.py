@@ -55,62 +55,68 @@ def _run(cmd):
     return proc.returncode, proc.stdout
 
 
-def _build_image(target, source, env):
-    elf, binf, hexf, mapf, mjson, mtxt = (str(t) for t in target)
-    name = env['H7_IMAGE_NAME']
-    outputs = [elf, binf, hexf, mapf, mjson, mtxt]
+def link_image(name, outputs, objs, libs, lib_names, link_cmd, ldscript, objcopy='arm-none-eabi-objcopy',
+               objdump='arm-none-eabi-objdump', budgets=None, log=print):
+    """Links one image and writes all its outputs; returns 0 or 1 (error printed).
+
+    outputs: paths of the .elf, .bin, .hex, .map, .memory.json and .memory.txt.
+    link_cmd: the compiler driver and its link flags (a list). Kept free of SCons so it
+    can be tested on its own. On any failure every output is removed.
+    """
+    elf, binf, hexf, mapf, mjson, mtxt = outputs
     _remove(outputs)
-    objs = [str(s) for s in source if str(s).endswith('.o')]
-    libs = [str(s) for s in source if str(s).endswith('.a')]
-    cmd = ([env.subst('$LINK')] + env.subst('$LINKFLAGS', target=target, source=source).split()
-           + ['-T', env['H7_LINKER_SCRIPT_PATH'], f'-Wl,-Map={mapf}', '-o', elf + '.tmp']
-           + objs + ['-Wl,--start-group'] + libs
-           + [f'-l{lib}' for lib in env['H7_LINK_NAMES']] + ['-lm', '-lc', '-lgcc', '-lnosys',
-                                                              '-Wl,--end-group'])
+
+    def fail(message):
+        _remove(outputs)
+        print(f'error: image {name}: {message}', file=sys.stderr)
+        return 1
+
+    cmd = (list(link_cmd) + ['-T', ldscript, f'-Wl,-Map={mapf}', '-o', elf + '.tmp'] + list(objs)
+           + ['-Wl,--start-group'] + list(libs) + [f'-l{lib}' for lib in lib_names]
+           + ['-lm', '-lc', '-lgcc', '-lnosys', '-Wl,--end-group'])
     code, out = _run(cmd)
     if code != 0:
         overflows = _OVERFLOW.findall(out)
-        _remove(outputs)
         if overflows:
-            for region, nbytes in overflows:
-                print(f'error: image {name}: region {region} overflowed by {nbytes} bytes',
-                      file=sys.stderr)
             for section, region in _SECTION_OVERFLOW.findall(out):
                 print(f'  (section {section} does not fit in {region})', file=sys.stderr)
-            return 1
+            return fail('; '.join(f'region {region} overflowed by {nbytes} bytes'
+                                  for region, nbytes in overflows))
         sys.stderr.write(out)
-        print(f'error: image {name}: link failed', file=sys.stderr)
-        return 1
+        return fail('link failed')
     if out.strip():
         sys.stdout.write(out)
     os.replace(elf + '.tmp', elf)
     for fmt, dest in (('binary', binf), ('ihex', hexf)):
-        code, out = _run([env.subst('$OBJCOPY'), '-O', fmt, elf, dest + '.tmp'])
+        code, out = _run([objcopy, '-O', fmt, elf, dest + '.tmp'])
         if code != 0:
             sys.stderr.write(out)
-            _remove(outputs)
-            print(f'error: image {name}: objcopy -O {fmt} failed', file=sys.stderr)
-            return 1
+            return fail(f'objcopy -O {fmt} failed')
         os.replace(dest + '.tmp', dest)
     memreport = _memreport()
     try:
-        report = memreport.build_report(
-            map_path=mapf, elf_path=elf, name=name,
-            objdump=env.subst('$OBJDUMP'), budgets=env.get('H7_IMAGE_BUDGETS') or {})
-        memreport.write_outputs(report, json_path=mjson, text_path=mtxt)
+        report = memreport.build_report(map_path=mapf, elf_path=elf, name=name, objdump=objdump,
+                                        budgets=budgets or {})
     except memreport.MemReportError as err:
-        _remove(outputs)
-        print(f'error: image {name}: {err}', file=sys.stderr)
-        return 1
-    print(memreport.format_text(report, brief=True))
+        return fail(str(err))
+    log(memreport.format_text(report, brief=True))
     if report['over_budget']:
-        _remove(outputs)
-        for item in report['over_budget']:
-            print(f"error: image {name}: region {item['region']} overflowed by "
-                  f"{item['overflow_bytes']} bytes (used {item['used_bytes']} of "
-                  f"{item['budget_bytes']})", file=sys.stderr)
-        return 1
+        return fail('; '.join(f"region {o['region']} overflowed by {o['overflow_bytes']} bytes "
+                              f"(used {o['used_bytes']} of {o['budget_bytes']})"
+                              for o in report['over_budget']))
+    memreport.write_outputs(report, json_path=mjson, text_path=mtxt)
     return 0
+
+
+def _build_image(target, source, env):
+    return link_image(
+        name=env['H7_IMAGE_NAME'], outputs=[str(t) for t in target],
+        objs=[str(s) for s in source if str(s).endswith('.o')],
+        libs=[str(s) for s in source if str(s).endswith('.a')],
+        lib_names=env['H7_LINK_NAMES'],
+        link_cmd=[env.subst('$LINK')] + env.subst('$LINKFLAGS', target=target, source=source).split(),
+        ldscript=env['H7_LINKER_SCRIPT_PATH'], objcopy=env.subst('$OBJCOPY'),
+        objdump=env.subst('$OBJDUMP'), budgets=env.get('H7_IMAGE_BUDGETS') or {})
 
 
 def _copy_default(target, source, env):

@@ -76,9 +76,8 @@ def build_report(map_path, elf_path=None, name=None, objdump='arm-none-eabi-objd
         for inp in sec.inputs:
             if inp.size == 0:
                 continue
-            mod = modules.setdefault(module_of(inp.source),
-                                     {'module': module_of(inp.source), 'flash': 0, 'ram': 0,
-                                      'by_region': {}})
+            key = '(stack)' if sec.name == '.stack' else module_of(inp.source)
+            mod = modules.setdefault(key, {'module': key, 'flash': 0, 'ram': 0, 'by_region': {}})
             for reg in (vreg, lreg if loaded else None):
                 if not reg:
                     continue
