@@ -161,6 +161,11 @@ def format_text(report, brief=False):
             continue
         lines.append(f"  {r['name']:<8} {r['used']:>9} {r['budget']:>9} {r['free']:>9} "
                      f"{r['percent']:>6.1f}%  {' '.join(r['sections'])}")
+    if not brief:
+        lines.append(f"  {'section':<16} {'address':>10} {'size':>9}  region (load region)")
+        for s in report['sections']:
+            load = f" ({s['load_region']})" if s['load_region'] else ''
+            lines.append(f"  {s['name']:<16} {s['vma']:#010x} {s['size']:>9}  {s['region']}{load}")
     mods = report['modules'][:8] if brief else report['modules']
     lines.append(f"  {'module':<24} {'flash':>9} {'RAM':>9}")
     for m in mods:

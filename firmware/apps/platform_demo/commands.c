@@ -7,6 +7,7 @@
 #include "common/json.h"
 #include "common/log.h"
 #include "platform/platform.h"
+#include "platform/sections.h"
 
 typedef struct {
     const char *name;
@@ -137,11 +138,14 @@ static void cmd_stop(int argc, char **argv)
     h7_json_emit(&j);
 }
 
-/* Recurses until the stack runs into the MPU guard. */
+/* Recurses until the stack runs into the MPU guard (the limit is never reached). */
+static volatile uint32_t s_recursion_limit = 0xFFFFFFFFu;
 __attribute__((noinline, noipa)) static uint32_t eat_stack(volatile uint32_t depth)
 {
     volatile uint32_t pad[64];
     pad[0] = depth;
+    if (depth >= s_recursion_limit)
+        return pad[0];
     return eat_stack(depth + 1u) + pad[0];
 }
 
@@ -182,12 +186,19 @@ static void cmd_fault(int argc, char **argv)
         /* FPU access disabled (CPACR CP10/CP11 = 0), then a floating-point instruction */
         *(volatile uint32_t *)0xE000ED88u &= ~(0xFu << 20);
         __asm volatile("dsb\n isb\n vmov.f32 s0, #1.0\n vadd.f32 s0, s0, s0" ::: "s0", "memory");
+    } else if (strcmp(kind, "null") == 0) {
+        h7_json_emit(&j);
+        h7_console_flush();
+        /* the address goes through a volatile so the compiler cannot see the NULL and
+         * replace the access by a trap of its own */
+        volatile uintptr_t null_address = 0;
+        (void)*(volatile uint32_t *)null_address; /* MPU NULL guard (first 32 B of ITCM) */
     } else if (strcmp(kind, "stack") == 0) {
         h7_json_emit(&j);
         h7_console_flush();
         (void)eat_stack(0);
     } else {
-        demo_error("fault", "usage: fault unmapped|udf|div0|unaligned|nocp|stack");
+        demo_error("fault", "usage: fault unmapped|udf|div0|unaligned|nocp|null|stack");
         return;
     }
     demo_error("fault", "no fault happened");
@@ -230,19 +241,34 @@ static void cmd_led(int argc, char **argv)
     h7_json_emit(&j);
 }
 
-static void cmd_cycles(int argc, char **argv)
+/* The same 1000-iteration loop, once from flash and once copied to ITCM at boot. */
+__attribute__((noinline)) static uint32_t loop_in_flash(void)
 {
-    /* A fixed loop of 1000 iterations: its cycle count shows the core clock's effect on
-     * the DWT counter (on the simulator, 1 instruction = 1 cycle). */
     uint32_t c0 = h7_cycles();
     for (volatile uint32_t i = 0; i < 1000u; i++) {
     }
-    uint32_t loop = h7_cycles() - c0;
+    return h7_cycles() - c0;
+}
+
+H7_ITCM_CODE static uint32_t loop_in_itcm(void)
+{
+    uint32_t c0 = h7_cycles();
+    for (volatile uint32_t i = 0; i < 1000u; i++) {
+    }
+    return h7_cycles() - c0;
+}
+
+static void cmd_cycles(int argc, char **argv)
+{
+    uint32_t loop = loop_in_flash();
+    uint32_t loop_itcm = loop_in_itcm();
     char buf[H7_JSON_LINE_MAX];
     h7_json_t j;
     h7_json_begin(&j, buf, sizeof buf, "cycles");
     h7_json_uint(&j, "cycles", h7_cycles());
     h7_json_uint(&j, "loop_cycles", loop);
+    h7_json_uint(&j, "itcm_loop_cycles", loop_itcm);
+    h7_json_hex(&j, "itcm_loop_addr", (uint32_t)(uintptr_t)loop_in_itcm);
     h7_json_uint(&j, "time_ms", h7_time_ms());
     h7_json_uint(&j, "sysclk_hz", h7_clock_sysclk_hz());
     h7_json_emit(&j);
@@ -263,7 +289,7 @@ static const command_t k_commands[] = {
     {"opp", "opp 480|240|120|64", cmd_opp},
     {"sleep", "sleep <ms>", cmd_sleep},
     {"stop", "stop   (wake: any byte on the console, or button B1)", cmd_stop},
-    {"fault", "fault unmapped|udf|div0|unaligned|nocp|stack", cmd_fault},
+    {"fault", "fault unmapped|udf|div0|unaligned|nocp|null|stack", cmd_fault},
     {"wdt", "wdt [timeout_ms]", cmd_wdt},
     {"led", "led 0|1|2 on|off", cmd_led},
     {"cycles", "cycles", cmd_cycles},

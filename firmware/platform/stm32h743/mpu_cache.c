@@ -5,6 +5,8 @@
  *   0: SRAM1 (128 KB, DMA buffers) normal memory, non-cacheable, shareable, XN
  *   1: 32-byte stack guard below the main stack: no access, so an overflow faults
  *      (MemManage) instead of silently corrupting memory.
+ *   2: 32-byte NULL guard at address 0 (start of ITCM, kept empty by the linker
+ *      script): a NULL pointer dereference faults (MemManage, MMFAR = 0).
  */
 #include "platform/platform.h"
 #include "platform/stm32h743/h743_internal.h"
@@ -12,6 +14,7 @@
 
 extern uint32_t __stack_guard_start[];
 extern uint32_t __dma_region_start[];
+extern uint32_t __null_guard_start[];
 
 static uint32_t size_field(uint32_t bytes)
 {
@@ -33,6 +36,10 @@ void h7_mpu_init(void)
 
     H7_MPU->RNR = 1;
     H7_MPU->RBAR = (uint32_t)(uintptr_t)__stack_guard_start;
+    H7_MPU->RASR = H7_MPU_RASR_XN | (0u << H7_MPU_RASR_AP_Pos) | size_field(32u) | H7_MPU_RASR_ENABLE;
+
+    H7_MPU->RNR = 2;
+    H7_MPU->RBAR = (uint32_t)(uintptr_t)__null_guard_start;
     H7_MPU->RASR = H7_MPU_RASR_XN | (0u << H7_MPU_RASR_AP_Pos) | size_field(32u) | H7_MPU_RASR_ENABLE;
 
     H7_MPU->CTRL = H7_MPU_CTRL_PRIVDEFENA | H7_MPU_CTRL_ENABLE;
