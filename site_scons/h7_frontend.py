@@ -31,8 +31,9 @@ def _build_header(target, source, env):
 
 
 def _header(env, target, source):
-    header = env.Command(target, source, env.Action(_build_header,
-                                                    '  GEN    [$H7_VARIANT] $TARGET'))
+    action = env.Action(_build_header, strfunction=lambda target, source, env:
+                        f"  GEN    [{env['H7_VARIANT']}] {target[0]}")
+    header = env.Command(target, source, action)
     # The generator is part of the recipe: regenerate when it changes.
     env.Depends(header, [os.path.join(_TOOLS, 'h7frontend', 'config.py'), __file__])
     return header
