@@ -7,6 +7,10 @@ from memreport.mapfile import MemReportError, is_allocated, parse_map, region_of
 from memreport.stack import CallGraph, parse_su_text, worst_paths
 
 FLASH_REGIONS = ('FLASH',)
+# The platform's fault handlers switch to a stack of their own (faults.c): they are
+# reported, but not added to the main stack's peak.
+FAULT_HANDLERS = ('HardFault_Handler', 'MemManage_Handler', 'BusFault_Handler',
+                  'UsageFault_Handler', 'Default_Handler')
 # Exception entry pushes 8 words, 26 with the FP context (lazy stacking reserves it).
 EXCEPTION_FRAME_BYTES = 104
 
@@ -127,7 +131,9 @@ def stack_report(mapfile, elf_path, objdump):
     roots = ['Reset_Handler'] + handlers if 'Reset_Handler' in graph.calls else handlers
     paths = worst_paths(graph, frames, roots)
     thread = paths.get('Reset_Handler', {'bytes': 0})
-    isr_paths = {k: v for k, v in paths.items() if k != 'Reset_Handler'}
+    isr_paths = {k: v for k, v in paths.items()
+                 if k != 'Reset_Handler' and k not in FAULT_HANDLERS}
+    fault_paths = {k: v for k, v in paths.items() if k in FAULT_HANDLERS}
     worst_isr = max(isr_paths.values(), key=lambda p: p['bytes'], default=None)
     stack_size = None
     if '__stack_top' in mapfile.symbols and '__stack_limit' in mapfile.symbols:
@@ -144,6 +150,8 @@ def stack_report(mapfile, elf_path, objdump):
         'headroom_bytes': (stack_size - peak) if stack_size is not None else None,
         'functions': [{'function': fn, 'bytes': b, 'kind': kinds[fn]} for fn, b in top],
         'handlers': {k: {'bytes': v['bytes'], 'path': v['path']} for k, v in isr_paths.items()},
+        'fault_handlers': {k: {'bytes': v['bytes'], 'path': v['path']}
+                           for k, v in fault_paths.items()},
         'objects_without_su': sorted(missing_su),
     }
 

@@ -108,10 +108,15 @@ static bool in_handler(void)
     return ipsr != 0u;
 }
 
+/* A stuck transmitter (no TXE) must not hang the caller forever: give up after this. */
+#define STALL_LIMIT_MS 1000u
+
 size_t h7_console_write(const char *data, size_t len)
 {
     const uint8_t *bytes = (const uint8_t *)data;
     size_t done = 0;
+    uint32_t waiting_since = 0;
+    bool waiting = false;
     while (done < len) {
         uint32_t irq = h7_irq_save();
         uint32_t n = h7_ring_write(&s_tx, bytes + done, (uint32_t)(len - done));
@@ -121,12 +126,23 @@ size_t h7_console_write(const char *data, size_t len)
             drain_polled(); /* early boot: no interrupt yet */
         h7_irq_restore(irq);
         done += n;
-        if (done < len && n == 0u) {
-            if (s_irq_driven && (irq != 0u || in_handler())) {
-                s_dropped += (uint32_t)(len - done); /* never spin where the ISR cannot run */
-                break;
-            }
-            /* thread mode: the TXE interrupt is draining; wait for room */
+        if (done == len)
+            break;
+        if (n > 0u) {
+            waiting = false;
+            continue;
+        }
+        /* Ring full. Never spin where the TXE interrupt cannot run to make room. */
+        if (s_irq_driven && (irq != 0u || in_handler())) {
+            s_dropped += (uint32_t)(len - done);
+            break;
+        }
+        if (!waiting) {
+            waiting = true;
+            waiting_since = h7_time_ms();
+        } else if ((uint32_t)(h7_time_ms() - waiting_since) > STALL_LIMIT_MS) {
+            s_dropped += (uint32_t)(len - done);
+            break;
         }
     }
     return done;
@@ -139,8 +155,17 @@ void h7_console_flush(void)
         drain_polled();
         h7_irq_restore(irq);
     } else {
-        uint32_t tries = 0;
-        while (h7_ring_used(&s_tx) != 0u && tries++ < 50u * POLL_TRIES) {
+        /* 4 KB at 115200 baud take 356 ms; progress is what counts */
+        uint32_t last_used = h7_ring_used(&s_tx);
+        uint32_t last_change = h7_time_ms();
+        while (last_used != 0u) {
+            uint32_t used = h7_ring_used(&s_tx);
+            if (used != last_used) {
+                last_used = used;
+                last_change = h7_time_ms();
+            } else if ((uint32_t)(h7_time_ms() - last_change) > STALL_LIMIT_MS) {
+                break;
+            }
         }
     }
     (void)h7_wait_bits(&H7_USART3->ISR, H7_USART_ISR_TC, H7_USART_ISR_TC, POLL_TRIES);
