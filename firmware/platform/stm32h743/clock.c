@@ -6,11 +6,7 @@
  * as the kernel clock of USART3 and, via per_ck, SPI2/I2S2, so the baud rate and the
  * audio bit clock do not move when the core clock does.
  *
- * | point | SYSCLK | source        | VOS | HCLK (AXI) | APBx | flash WS | WRHIGHFREQ |
- * |  480  | 480    | PLL1 N480 P2  |  0  | 240 (/2)   | 120  |    4     |     2      |
- * |  240  | 240    | PLL1 N240 P2  |  2  | 120 (/2)   |  60  |    2     |     1      |
- * |  120  | 120    | PLL1 N240 P4  |  3  |  60 (/2)   |  30  |    1     |     1      |
- * |   64  |  64    | HSI           |  3  |  64 (/1)   |  32  |    1     |     1      |
+ * The operating points are in opp_table.h (checked against RM0433 by a host test).
  * Limits (RM0433 rev V): VOS0 480/240/120 MHz, VOS2 300/150/75, VOS3 200/100/50
  * (core/AXI/APB); wait states from the FLASH table "recommended number of wait states
  * and programming delay" for the AXI clock at each VOS.
@@ -21,31 +17,10 @@
 #include "platform/platform.h"
 #include "platform/stm32h743/h743_internal.h"
 #include "platform/stm32h743/h743_regs.h"
-
-#define HSE_HZ 8000000u
-#define HSI_HZ 64000000u
-#define PLL_REF_DIVM 4u /* 8 MHz / 4 = 2 MHz: PLL1RGE 2-4 MHz, wide VCO */
-
-typedef struct {
-    uint32_t sysclk_hz;
-    uint16_t pll_divn; /* 0: no PLL, run from HSI */
-    uint8_t pll_divp;
-    uint8_t vos;       /* 0..3 */
-    uint8_t hpre;      /* RCC_D1CFGR.HPRE encoding */
-    uint8_t ppre;      /* APB1..4 prescaler encoding */
-    uint8_t latency;
-    uint8_t wrhighfreq;
-} opp_config_t;
-
-static const opp_config_t k_opps[H7_OPP_COUNT] = {
-    [H7_OPP_64] = {64000000u, 0, 0, 3, H7_RCC_HPRE_DIV1, H7_RCC_PPRE_DIV2, 1, 1},
-    [H7_OPP_120] = {120000000u, 240, 4, 3, H7_RCC_HPRE_DIV2, H7_RCC_PPRE_DIV2, 1, 1},
-    [H7_OPP_240] = {240000000u, 240, 2, 2, H7_RCC_HPRE_DIV2, H7_RCC_PPRE_DIV2, 2, 1},
-    [H7_OPP_480] = {480000000u, 480, 2, 0, H7_RCC_HPRE_DIV2, H7_RCC_PPRE_DIV2, 4, 2},
-};
+#include "platform/stm32h743/opp_table.h"
 
 static h7_opp_t s_opp = H7_OPP_64;
-static uint32_t s_sysclk_hz = HSI_HZ; /* reset state: HSI */
+static uint32_t s_sysclk_hz = H7_HSI_HZ; /* reset state: HSI */
 
 /* Current VOS as a number 0..3, from PWR_D3CR and SYSCFG_PWRCR.ODEN. */
 static uint32_t read_vos(void)
@@ -105,7 +80,7 @@ static bool switch_sysclk(uint32_t sw)
     return h7_wait_bits(&H7_RCC->CFGR, H7_RCC_CFGR_SWS, sw << H7_RCC_CFGR_SWS_Pos, H7_WAIT_TRIES);
 }
 
-static void set_prescalers(const opp_config_t *c)
+static void set_prescalers(const h7_opp_config_t *c)
 {
     H7_RCC->D1CFGR = ((uint32_t)c->hpre << H7_RCC_D1CFGR_HPRE_Pos) |
                      ((uint32_t)c->ppre << H7_RCC_D1CFGR_D1PPRE_Pos); /* D1CPRE = /1 */
@@ -114,7 +89,7 @@ static void set_prescalers(const opp_config_t *c)
     H7_RCC->D3CFGR = (uint32_t)c->ppre << H7_RCC_D3CFGR_D3PPRE_Pos;
 }
 
-static bool start_pll1(const opp_config_t *c)
+static bool start_pll1(const h7_opp_config_t *c)
 {
     if (!(H7_RCC->CR & H7_RCC_CR_HSERDY)) {
         H7_RCC->CR |= H7_RCC_CR_HSEBYP; /* ST-LINK MCO drives OSC_IN */
@@ -124,7 +99,7 @@ static bool start_pll1(const opp_config_t *c)
     }
     H7_RCC->PLLCKSELR = (H7_RCC->PLLCKSELR & ~(H7_RCC_PLLCKSELR_PLLSRC | H7_RCC_PLLCKSELR_DIVM1)) |
                         (H7_RCC_PLLSRC_HSE << H7_RCC_PLLCKSELR_PLLSRC_Pos) |
-                        (PLL_REF_DIVM << H7_RCC_PLLCKSELR_DIVM1_Pos);
+                        (H7_PLL_REF_DIVM << H7_RCC_PLLCKSELR_DIVM1_Pos);
     H7_RCC->PLLCFGR = (H7_RCC->PLLCFGR & ~(H7_RCC_PLLCFGR_PLL1FRACEN | H7_RCC_PLLCFGR_PLL1VCOSEL |
                                            H7_RCC_PLLCFGR_PLL1RGE | H7_RCC_PLLCFGR_DIVQ1EN |
                                            H7_RCC_PLLCFGR_DIVR1EN)) |
@@ -159,7 +134,7 @@ int h7_clock_set_opp(h7_opp_t opp)
 {
     if ((unsigned)opp >= (unsigned)H7_OPP_COUNT)
         return -1;
-    const opp_config_t *target = &k_opps[opp];
+    const h7_opp_config_t *target = &h7_opp_table[opp];
     int status = 0;
     uint32_t irq = h7_irq_save();
 
@@ -184,7 +159,7 @@ int h7_clock_set_opp(h7_opp_t opp)
             /* HSE or PLL1 failed: settle on the HSI point so the state stays coherent */
             stop_pll1();
             opp = H7_OPP_64;
-            target = &k_opps[H7_OPP_64];
+            target = &h7_opp_table[H7_OPP_64];
             set_prescalers(target);
             status = -4;
         }
@@ -206,41 +181,33 @@ h7_opp_t h7_clock_get_opp(void) { return s_opp; }
 
 uint32_t h7_clock_opp_hz(h7_opp_t opp)
 {
-    return (unsigned)opp < (unsigned)H7_OPP_COUNT ? k_opps[opp].sysclk_hz : 0u;
+    return (unsigned)opp < (unsigned)H7_OPP_COUNT ? h7_opp_table[opp].sysclk_hz : 0u;
 }
 
 uint32_t h7_clock_sysclk_hz(void) { return s_sysclk_hz; }
 
-static uint32_t ahb_divider(uint32_t hpre)
-{
-    static const uint16_t div[8] = {2, 4, 8, 16, 64, 128, 256, 512};
-    return (hpre & 8u) ? div[hpre & 7u] : 1u;
-}
-
-static uint32_t apb_divider(uint32_t ppre) { return (ppre & 4u) ? (2u << (ppre & 3u)) : 1u; }
-
 void h7_clock_read_info(h7_clock_info_t *info)
 {
     uint32_t sws = (H7_RCC->CFGR & H7_RCC_CFGR_SWS) >> H7_RCC_CFGR_SWS_Pos;
-    uint32_t sysclk = HSI_HZ >> ((H7_RCC->CR & H7_RCC_CR_HSIDIV) >> H7_RCC_CR_HSIDIV_Pos);
+    uint32_t sysclk = H7_HSI_HZ >> ((H7_RCC->CR & H7_RCC_CR_HSIDIV) >> H7_RCC_CR_HSIDIV_Pos);
     if (sws == H7_RCC_CFGR_SW_HSE) {
-        sysclk = HSE_HZ;
+        sysclk = H7_HSE_HZ;
     } else if (sws == H7_RCC_CFGR_SW_PLL1) {
         uint32_t src = (H7_RCC->PLLCKSELR & H7_RCC_PLLCKSELR_PLLSRC) >> H7_RCC_PLLCKSELR_PLLSRC_Pos;
         uint32_t divm = (H7_RCC->PLLCKSELR & H7_RCC_PLLCKSELR_DIVM1) >> H7_RCC_PLLCKSELR_DIVM1_Pos;
         uint32_t divr = H7_RCC->PLL1DIVR;
         uint32_t divn = ((divr & H7_RCC_PLLDIVR_DIVN) >> H7_RCC_PLLDIVR_DIVN_Pos) + 1u;
         uint32_t divp = ((divr & H7_RCC_PLLDIVR_DIVP) >> H7_RCC_PLLDIVR_DIVP_Pos) + 1u;
-        uint32_t ref = src == H7_RCC_PLLSRC_HSE ? HSE_HZ : src == H7_RCC_PLLSRC_CSI ? 4000000u : HSI_HZ;
+        uint32_t ref = src == H7_RCC_PLLSRC_HSE ? H7_HSE_HZ : src == H7_RCC_PLLSRC_CSI ? 4000000u : H7_HSI_HZ;
         sysclk = divm ? (uint32_t)(((uint64_t)ref / divm) * divn / divp) : 0u;
     }
     uint32_t d1 = H7_RCC->D1CFGR;
-    uint32_t core = sysclk / ahb_divider((d1 & H7_RCC_D1CFGR_D1CPRE) >> H7_RCC_D1CFGR_D1CPRE_Pos);
-    uint32_t hclk = core / ahb_divider((d1 & H7_RCC_D1CFGR_HPRE) >> H7_RCC_D1CFGR_HPRE_Pos);
+    uint32_t core = sysclk / h7_ahb_divider((d1 & H7_RCC_D1CFGR_D1CPRE) >> H7_RCC_D1CFGR_D1CPRE_Pos);
+    uint32_t hclk = core / h7_ahb_divider((d1 & H7_RCC_D1CFGR_HPRE) >> H7_RCC_D1CFGR_HPRE_Pos);
     uint32_t d2 = H7_RCC->D2CFGR;
     info->sysclk_hz = core;
     info->hclk_hz = hclk;
-    info->pclk1_hz = hclk / apb_divider((d2 & H7_RCC_D2CFGR_D2PPRE1) >> H7_RCC_D2CFGR_D2PPRE1_Pos);
+    info->pclk1_hz = hclk / h7_apb_divider((d2 & H7_RCC_D2CFGR_D2PPRE1) >> H7_RCC_D2CFGR_D2PPRE1_Pos);
     info->vos = (uint8_t)read_vos();
     info->flash_latency = (uint8_t)read_latency();
     info->flash_wrhighfreq = (uint8_t)((H7_FLASH->ACR & H7_FLASH_ACR_WRHIGHFREQ) >> H7_FLASH_ACR_WRHIGHFREQ_Pos);
