@@ -77,7 +77,7 @@ h7nn_status h7nn_conv_prepare_common(h7nn_interpreter *nn, h7nn_node *node, int 
             return h7nn_fail(nn, node, H7NN_ERR_MODEL, "bias must be constant with one value per output channel");
         bias_data = bias.const_data;
     }
-    h7nn_conv_data *op = h7nn_persistent(nn, sizeof *op + 8u * (uint32_t)out_c);
+    h7nn_conv_data *op = h7nn_persistent(nn, sizeof *op + 5u * (uint32_t)out_c);
     if (!op) return H7NN_ERR_ARENA;
     op->batches = input.dims[0];
     op->in_h = input.dims[1];
@@ -100,7 +100,7 @@ h7nn_status h7nn_conv_prepare_common(h7nn_interpreter *nn, h7nn_node *node, int 
     op->filter = filter.const_data;
     op->bias = bias_data;
     op->multiplier = (int32_t *)(op + 1);
-    op->shift = op->multiplier + out_c;
+    op->shift = (int8_t *)(op->multiplier + out_c);
     s = h7nn_activation_range(nn, node, activation, &output, &op->act_min, &op->act_max);
     if (s != H7NN_OK) return s;
     for (int32_t c = 0; c < out_c; c++) {
@@ -108,7 +108,7 @@ h7nn_status h7nn_conv_prepare_common(h7nn_interpreter *nn, h7nn_node *node, int 
         double effective = (double)input.scale * (double)fscale / (double)output.scale;
         int shift;
         h7nn_quantize_multiplier(effective, &op->multiplier[c], &shift);
-        op->shift[c] = shift;
+        op->shift[c] = (int8_t)shift;
     }
     node->op_data = op;
     return H7NN_OK;

@@ -71,7 +71,8 @@ typedef struct {
     const int8_t *filter;     /* OHWI (conv) or 1HW(I*M) (depthwise), in the model */
     const int32_t *bias;      /* per output channel, or NULL */
     int32_t *multiplier;      /* per output channel */
-    int32_t *shift;
+    int8_t *shift;            /* (int8: constants are 5 bytes per channel) */
+    int32_t fast_requant;     /* M7: the short requantization is exact for this op */
 } h7nn_conv_data;
 
 h7nn_status h7nn_conv_prepare_common(h7nn_interpreter *nn, h7nn_node *node, int depthwise);
@@ -86,7 +87,8 @@ typedef struct {
     const int32_t *bias;
     int32_t multiplier, shift;          /* per tensor ... */
     int32_t *channel_multiplier;        /* ... or per output channel (NULL when per tensor) */
-    int32_t *channel_shift;
+    int8_t *channel_shift;
+    int32_t fast_requant;               /* M7: the short requantization is exact for this op */
 } h7nn_fc_data;
 
 h7nn_status h7nn_fully_connected_prepare(h7nn_interpreter *nn, h7nn_node *node);

@@ -7,9 +7,10 @@
 static h7nn_status prepare(h7nn_interpreter *nn, h7nn_node *node) {
     h7nn_status s = h7nn_conv_prepare_common(nn, node, 0);
     if (s != H7NN_OK) return s;
-    const h7nn_conv_data *op = node->op_data;
+    h7nn_conv_data *op = node->op_data;
     uint32_t k = (uint32_t)(op->filter_h * op->filter_w * op->in_c);
     node->scratch_bytes = 2u * ((k + 3u) & ~3u) * 2u;
+    op->fast_requant = h7nn_m7_requant_is_exact(op->filter, op->out_c, (int32_t)k, 1, (int32_t)k, op->bias, op->shift);
     return H7NN_OK;
 }
 
@@ -77,7 +78,7 @@ static h7nn_status eval(h7nn_interpreter *nn, const h7nn_node *node) {
             }
             h7nn_m7_matmul_2col(op->filter, k, op->out_c, col0, two ? col1 : col0, out_b + p * op->out_c,
                                 two ? out_b + (p + 1) * op->out_c : NULL, op->bias, op->multiplier, op->shift,
-                                op->output_offset, op->act_min, op->act_max);
+                                op->output_offset, op->act_min, op->act_max, op->fast_requant);
         }
     }
     return H7NN_OK;

@@ -11,12 +11,14 @@ static h7nn_status prepare(h7nn_interpreter *nn, h7nn_node *node) {
     node->scratch_bytes = 2u * (((uint32_t)op->accum_depth + 3u) & ~3u);
     if (!op->channel_multiplier) {
         /* the matrix kernel takes per-channel constants: repeat the per-tensor ones */
-        int32_t *m = h7nn_persistent(nn, 8u * (uint32_t)op->out_depth);
+        int32_t *m = h7nn_persistent(nn, 5u * (uint32_t)op->out_depth);
         if (!m) return H7NN_ERR_ARENA;
-        for (int32_t c = 0; c < op->out_depth; c++) m[c] = op->multiplier, m[op->out_depth + c] = op->shift;
         op->channel_multiplier = m;
-        op->channel_shift = m + op->out_depth;
+        op->channel_shift = (int8_t *)(m + op->out_depth);
+        for (int32_t c = 0; c < op->out_depth; c++) m[c] = op->multiplier, op->channel_shift[c] = (int8_t)op->shift;
     }
+    op->fast_requant = h7nn_m7_requant_is_exact(op->filter, op->out_depth, op->accum_depth, 1, op->accum_depth, op->bias,
+                                                op->channel_shift);
     return H7NN_OK;
 }
 
@@ -30,7 +32,7 @@ static h7nn_status eval(h7nn_interpreter *nn, const h7nn_node *node) {
         h7nn_m7_widen_row(input + b * op->accum_depth, op->accum_depth, op->input_offset, col);
         h7nn_m7_matmul_2col(op->filter, op->accum_depth, op->out_depth, col, col, output + b * op->out_depth, NULL,
                             op->bias, op->channel_multiplier, op->channel_shift, op->output_offset, op->act_min,
-                            op->act_max);
+                            op->act_max, op->fast_requant);
     }
     return H7NN_OK;
 }

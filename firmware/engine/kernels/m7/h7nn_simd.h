@@ -17,8 +17,15 @@ static inline uint32_t h7nn_read_u32(const void *p) {  /* unaligned-safe 4-byte 
 #include <arm_acle.h>
 static inline int32_t h7nn_smlad(uint32_t a, uint32_t b, int32_t acc) { return __smlad(a, b, acc); }
 static inline uint32_t h7nn_sxtb16(uint32_t x) { return __sxtb16(x); }
-static inline uint32_t h7nn_sxtb16_ror8(uint32_t x) { return __sxtb16(__ror(x, 8)); }
+/* ACLE has no rotated SXTB16; one instruction does it (GCC 12's arm_acle.h lacks __ror). */
+static inline uint32_t h7nn_sxtb16_ror8(uint32_t x) {
+    uint32_t r;
+    __asm__("sxtb16 %0, %1, ror #8" : "=r"(r) : "r"(x));
+    return r;
+}
 static inline uint32_t h7nn_sadd16(uint32_t a, uint32_t b) { return __sadd16(a, b); }
+static inline int32_t h7nn_smlabb(uint32_t a, uint32_t b, int32_t acc) { return __smlabb((int32_t)a, (int32_t)b, acc); }
+static inline int32_t h7nn_smlatb(uint32_t a, uint32_t b, int32_t acc) { return __smlatb((int32_t)a, (int32_t)b, acc); }
 #else
 static inline int32_t h7nn_smlad(uint32_t a, uint32_t b, int32_t acc) {
     int32_t lo = (int16_t)(a & 0xFFFFu) * (int16_t)(b & 0xFFFFu);
@@ -35,6 +42,12 @@ static inline uint32_t h7nn_sadd16(uint32_t a, uint32_t b) {
     uint32_t lo = (a + b) & 0xFFFFu;
     uint32_t hi = ((a >> 16) + (b >> 16)) & 0xFFFFu;
     return lo | (hi << 16);
+}
+static inline int32_t h7nn_smlabb(uint32_t a, uint32_t b, int32_t acc) {
+    return (int32_t)((uint32_t)acc + (uint32_t)((int16_t)(a & 0xFFFFu) * (int16_t)(b & 0xFFFFu)));
+}
+static inline int32_t h7nn_smlatb(uint32_t a, uint32_t b, int32_t acc) {
+    return (int32_t)((uint32_t)acc + (uint32_t)((int16_t)(a >> 16) * (int16_t)(b & 0xFFFFu)));
 }
 #endif
 

@@ -16,15 +16,15 @@ void h7nn_m7_widen_row(const int8_t *src, int32_t n, int32_t offset, int16_t *ds
 }
 
 static inline int8_t requantize(int32_t acc, int32_t multiplier, int32_t shift, int32_t offset, int32_t lo,
-                                int32_t hi) {
-    acc = h7nn_mbqm(acc, multiplier, (int)shift) + offset;
+                                int32_t hi, int fast) {
+    acc = (fast ? h7nn_m7_requant(acc, multiplier, shift) : h7nn_mbqm(acc, multiplier, (int)shift)) + offset;
     return (int8_t)h7nn_clamp(acc, lo, hi);
 }
 
 void h7nn_m7_matmul_2col(const int8_t *weights, int32_t k, int32_t out_c, const int16_t *col0,
                          const int16_t *col1, int8_t *out0, int8_t *out1, const int32_t *bias,
-                         const int32_t *multiplier, const int32_t *shift, int32_t output_offset,
-                         int32_t act_min, int32_t act_max) {
+                         const int32_t *multiplier, const int8_t *shift, int32_t output_offset,
+                         int32_t act_min, int32_t act_max, int fast) {
     int32_t k4 = k & ~3;
     for (int32_t oc = 0; oc < out_c; oc += 2) {
         int pair = oc + 1 < out_c;
@@ -59,11 +59,26 @@ void h7nn_m7_matmul_2col(const int8_t *weights, int32_t k, int32_t out_c, const 
             a01 += bias[oc];
             if (pair) a10 += bias[oc + 1], a11 += bias[oc + 1];
         }
-        out0[oc] = requantize(a00, multiplier[oc], shift[oc], output_offset, act_min, act_max);
-        if (out1) out1[oc] = requantize(a01, multiplier[oc], shift[oc], output_offset, act_min, act_max);
+        out0[oc] = requantize(a00, multiplier[oc], shift[oc], output_offset, act_min, act_max, fast);
+        if (out1) out1[oc] = requantize(a01, multiplier[oc], shift[oc], output_offset, act_min, act_max, fast);
         if (pair) {
-            out0[oc + 1] = requantize(a10, multiplier[oc + 1], shift[oc + 1], output_offset, act_min, act_max);
-            if (out1) out1[oc + 1] = requantize(a11, multiplier[oc + 1], shift[oc + 1], output_offset, act_min, act_max);
+            out0[oc + 1] = requantize(a10, multiplier[oc + 1], shift[oc + 1], output_offset, act_min, act_max, fast);
+            if (out1) out1[oc + 1] = requantize(a11, multiplier[oc + 1], shift[oc + 1], output_offset, act_min, act_max, fast);
         }
     }
+}
+
+int h7nn_m7_requant_is_exact(const int8_t *weights, int32_t channels, int32_t per_channel, int32_t stride,
+                             int32_t channel_step, const int32_t *bias, const int8_t *shift) {
+    for (int32_t c = 0; c < channels; c++) {
+        int64_t bound = 0;
+        for (int32_t i = 0; i < per_channel; i++) {
+            int32_t w = weights[c * channel_step + i * stride];
+            bound += w < 0 ? -w : w;
+        }
+        bound = bound * 256 + (bias ? (bias[c] < 0 ? -(int64_t)bias[c] : bias[c]) : 0);
+        if (shift[c] > 0) bound <<= shift[c];
+        if (bound >= (INT64_C(1) << 30)) return 0;
+    }
+    return 1;
 }

@@ -44,7 +44,7 @@ h7nn_status h7nn_fully_connected_prepare(h7nn_interpreter *nn, h7nn_node *node) 
         bias_data = bias.const_data;
     }
     int per_channel = filter.scale_count > 1;
-    h7nn_fc_data *op = h7nn_persistent(nn, sizeof *op + (per_channel ? 8u * (uint32_t)out_depth : 0u));
+    h7nn_fc_data *op = h7nn_persistent(nn, sizeof *op + (per_channel ? 5u * (uint32_t)out_depth : 0u));
     if (!op) return H7NN_ERR_ARENA;
     op->batches = batches;
     op->accum_depth = accum;
@@ -63,11 +63,11 @@ h7nn_status h7nn_fully_connected_prepare(h7nn_interpreter *nn, h7nn_node *node) 
     op->shift = shift;
     if (per_channel) {
         op->channel_multiplier = (int32_t *)(op + 1);
-        op->channel_shift = op->channel_multiplier + out_depth;
+        op->channel_shift = (int8_t *)(op->channel_multiplier + out_depth);
         for (int32_t c = 0; c < out_depth; c++) {
             h7nn_quantize_multiplier((double)input.scale * (double)filter.scales[c] / (double)output.scale,
                                      &op->channel_multiplier[c], &shift);
-            op->channel_shift[c] = shift;
+            op->channel_shift[c] = (int8_t)shift;
         }
     }
     node->op_data = op;
