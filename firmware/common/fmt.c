@@ -38,6 +38,29 @@ static size_t copy_str(char *out, const char *s)
     return n;
 }
 
+/* Fixed-point digits of a non-negative finite v below 1e15. */
+static size_t fixed_point(char *out, double v, int decimals)
+{
+    uint64_t scale = 1;
+    for (int i = 0; i < decimals; i++)
+        scale *= 10u;
+    uint64_t scaled = (uint64_t)(v * (double)scale + 0.5);
+    uint64_t whole = scaled / scale;
+    uint64_t frac = scaled % scale;
+    size_t n = h7_fmt_u64(out, whole, 10, 0);
+    if (decimals > 0) {
+        out[n++] = '.';
+        char digits[24];
+        size_t nd = h7_fmt_u64(digits, frac, 10, 0);
+        for (size_t i = nd; i < (size_t)decimals; i++)
+            out[n++] = '0';
+        for (size_t i = 0; i < nd; i++)
+            out[n++] = digits[i];
+    }
+    out[n] = '\0';
+    return n;
+}
+
 size_t h7_fmt_double(char *out, double v, int decimals)
 {
     if (v != v)
@@ -53,36 +76,18 @@ size_t h7_fmt_double(char *out, double v, int decimals)
         decimals = 0;
     if (decimals > 9)
         decimals = 9;
-    if (v >= 1e15) {
-        /* scientific: normalise to [1, 10) without libm */
-        int exp10 = 0;
-        while (v >= 10.0) {
-            v /= 10.0;
-            exp10++;
-        }
-        n += h7_fmt_double(out + n, v, decimals < 1 ? 3 : decimals);
-        out[n++] = 'e';
-        out[n++] = '+';
-        n += h7_fmt_u64(out + n, (uint64_t)exp10, 10, 0);
-        return n;
+    if (v < 1e15)
+        return n + fixed_point(out + n, v, decimals);
+    /* scientific: normalise to [1, 10) without libm */
+    int exp10 = 0;
+    while (v >= 10.0) {
+        v /= 10.0;
+        exp10++;
     }
-    uint64_t scale = 1;
-    for (int i = 0; i < decimals; i++)
-        scale *= 10u;
-    uint64_t scaled = (uint64_t)(v * (double)scale + 0.5);
-    uint64_t whole = scaled / scale;
-    uint64_t frac = scaled % scale;
-    n += h7_fmt_u64(out + n, whole, 10, 0);
-    if (decimals > 0) {
-        out[n++] = '.';
-        char digits[24];
-        size_t nd = h7_fmt_u64(digits, frac, 10, 0);
-        for (size_t i = nd; i < (size_t)decimals; i++)
-            out[n++] = '0';
-        for (size_t i = 0; i < nd; i++)
-            out[n++] = digits[i];
-    }
-    out[n] = '\0';
+    n += fixed_point(out + n, v, decimals < 1 ? 3 : decimals);
+    out[n++] = 'e';
+    out[n++] = '+';
+    n += h7_fmt_u64(out + n, (uint64_t)exp10, 10, 0);
     return n;
 }
 

@@ -191,7 +191,8 @@ def format_text(report, brief=False):
                      + (f" (headroom {st['headroom_bytes']} B)" if size is not None else ''))
         notes = []
         if t.get('recursive'):
-            notes.append('recursion: depth unbounded')
+            notes.append('recursion (depth unbounded) through '
+                         + ', '.join(t.get('recursive_functions', [])[:5]))
         if t.get('indirect'):
             notes.append('indirect calls not followed in ' + ', '.join(t['indirect'][:5]))
         if notes:

@@ -88,13 +88,14 @@ def worst_paths(graph, frames, roots):
     memo = {}
 
     def visit(fn, active):
+        """(bytes, path, recursive functions, unknown frames, indirect callers)"""
         if fn in memo:
             return memo[fn]
         if fn in active:
-            return (0, [fn], True, set(), set())
+            return (0, [fn], {fn}, set(), set())
         active.add(fn)
-        best = (0, [], False, set(), set())
-        recursive, unknown, indirect = False, set(), set()
+        best = (0, [], set(), set(), set())
+        recursive, unknown, indirect = set(), set(), set()
         for callee in sorted(graph.calls.get(fn, ())):
             sub = visit(callee, active)
             recursive |= sub[2]
@@ -117,6 +118,7 @@ def worst_paths(graph, frames, roots):
     out = {}
     for root in roots:
         total, path, recursive, unknown, indirect = visit(root, set())
-        out[root] = {'bytes': total, 'path': path, 'recursive': recursive,
+        out[root] = {'bytes': total, 'path': path, 'recursive': bool(recursive),
+                     'recursive_functions': sorted(recursive),
                      'unknown': sorted(unknown), 'indirect': sorted(indirect)}
     return out

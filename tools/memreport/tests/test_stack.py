@@ -61,4 +61,5 @@ def test_worst_path_and_recursion():
     assert w['Reset_Handler']['indirect'] == ['main']
     assert not w['Reset_Handler']['recursive']
     assert w['USART3_IRQHandler']['recursive']
+    assert w['USART3_IRQHandler']['recursive_functions'] == ['rec']
     assert w['USART3_IRQHandler']['unknown'] == ['USART3_IRQHandler']
