@@ -131,7 +131,7 @@ static void cmd_stop(int argc, char **argv)
     h7_json_begin(&j, buf, sizeof buf, "wake");
     h7_json_str(&j, "from", "stop");
     h7_json_bool(&j, "stopf", r.entered_stop);
-    h7_json_str(&j, "source", (r.wake_source & H7_WAKE_UART) ? "uart"
+    h7_json_str(&j, "wake_source", (r.wake_source & H7_WAKE_UART) ? "uart"
                               : (r.wake_source & H7_WAKE_BUTTON) ? "button" : "other");
     h7_json_uint(&j, "opp", h7_clock_opp_hz(h7_clock_get_opp()) / 1000000u);
     clock_fields(&j);
