@@ -80,6 +80,7 @@ void h7_watchdog_kick(void);
 #define H7_PRIO_SYSTICK 14u
 void h7_irq_enable(int irq, uint32_t priority);
 void h7_irq_disable(int irq);
+void h7_irq_trigger(int irq);        /* sets the interrupt pending by software (NVIC STIR) */
 uint32_t h7_irq_save(void);          /* masks interrupts, returns the previous state */
 void h7_irq_restore(uint32_t state);
 

@@ -193,12 +193,18 @@ static void cmd_fault(int argc, char **argv)
          * replace the access by a trap of its own */
         volatile uintptr_t null_address = 0;
         (void)*(volatile uint32_t *)null_address; /* MPU NULL guard (first 32 B of ITCM) */
+    } else if (strcmp(kind, "irq") == 0) {
+        h7_json_emit(&j);
+        h7_console_flush();
+        /* TIM2 (IRQ 28) has no handler in this image: the default handler reports it */
+        h7_irq_enable(28, 8);
+        h7_irq_trigger(28);
     } else if (strcmp(kind, "stack") == 0) {
         h7_json_emit(&j);
         h7_console_flush();
         (void)eat_stack(0);
     } else {
-        demo_error("fault", "usage: fault unmapped|udf|div0|unaligned|nocp|null|stack");
+        demo_error("fault", "usage: fault unmapped|udf|div0|unaligned|nocp|null|irq|stack");
         return;
     }
     demo_error("fault", "no fault happened");
@@ -289,7 +295,7 @@ static const command_t k_commands[] = {
     {"opp", "opp 480|240|120|64", cmd_opp},
     {"sleep", "sleep <ms>", cmd_sleep},
     {"stop", "stop   (wake: any byte on the console, or button B1)", cmd_stop},
-    {"fault", "fault unmapped|udf|div0|unaligned|nocp|null|stack", cmd_fault},
+    {"fault", "fault unmapped|udf|div0|unaligned|nocp|null|irq|stack", cmd_fault},
     {"wdt", "wdt [timeout_ms]", cmd_wdt},
     {"led", "led 0|1|2 on|off", cmd_led},
     {"cycles", "cycles", cmd_cycles},

@@ -58,6 +58,15 @@ void h7_irq_disable(int irq)
     h7_isb();
 }
 
+void h7_irq_trigger(int irq)
+{
+    if (irq < 0 || irq >= (int)H7_IRQ_COUNT)
+        return;
+    H7_NVIC->STIR = (uint32_t)irq;
+    h7_dsb();
+    h7_isb();
+}
+
 uint32_t h7_irq_save(void)
 {
     uint32_t state = h7_get_primask();

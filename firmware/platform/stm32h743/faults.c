@@ -74,6 +74,7 @@ void h7_fault_report(const uint32_t *frame, uint32_t exc_return, uint32_t except
     uint32_t bfar = H7_SCB->BFAR;
     /* The frame may itself be unreadable (stack overflow): then the stacked values are
      * not trusted; MemManage stacking errors are reported with pc = lr = 0. */
+    const char *cause = exception >= 16u ? "interrupt without a handler" : fault_cause(cfsr, hfsr);
     bool frame_ok = (cfsr & (H7_BIT(3) | H7_BIT(12))) == 0u;
     uint32_t pc = frame_ok ? frame[6] : 0u;
     uint32_t lr = frame_ok ? frame[5] : 0u;
@@ -83,7 +84,7 @@ void h7_fault_report(const uint32_t *frame, uint32_t exc_return, uint32_t except
     size_t n = h7_fmt(line, sizeof line,
                       "\r\n*** FAULT %s (exception %u): %s\r\n"
                       "    CFSR=%08x HFSR=%08x MMFAR=%08x BFAR=%08x\r\n",
-                      fault_name(exception), (unsigned)exception, fault_cause(cfsr, hfsr),
+                      fault_name(exception), (unsigned)exception, cause,
                       (unsigned)cfsr, (unsigned)hfsr, (unsigned)mmfar, (unsigned)bfar);
     h7_console_write_polled(line, n);
     n = h7_fmt(line, sizeof line, "    PC=%08x LR=%08x xPSR=%08x EXC_RETURN=%08x SP=%08x\r\n",
@@ -95,7 +96,10 @@ void h7_fault_report(const uint32_t *frame, uint32_t exc_return, uint32_t except
     h7_json_t j;
     h7_json_begin(&j, buf, sizeof buf, "fault");
     h7_json_str(&j, "kind", fault_name(exception));
-    h7_json_str(&j, "cause", fault_cause(cfsr, hfsr));
+    h7_json_uint(&j, "exception", exception); /* IRQ n is exception 16 + n */
+    if (exception >= 16u)
+        h7_json_uint(&j, "irq", exception - 16u);
+    h7_json_str(&j, "cause", cause);
     h7_json_hex(&j, "cfsr", cfsr);
     h7_json_hex(&j, "hfsr", hfsr);
     h7_json_hex(&j, "mmfar", mmfar);
