@@ -153,6 +153,7 @@ def stack_report(mapfile, elf_path, objdump):
         'fault_handlers': {k: {'bytes': v['bytes'], 'path': v['path']}
                            for k, v in fault_paths.items()},
         'objects_without_su': sorted(missing_su),
+        'indirect_calls_resolved': {k: sorted(v) for k, v in sorted(graph.resolved.items())},
     }
 
 

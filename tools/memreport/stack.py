@@ -16,6 +16,7 @@ _SU_LINE = re.compile(r'^(.*?):(\d+):(\d+):(.+?)\t(\d+)\t(\S+)\s*$')
 _FUNC = re.compile(r'^([0-9a-f]+) <([^>]+)>:\s*$')
 _INSN = re.compile(r'^\s*[0-9a-f]+:\s+(?:[0-9a-f]{4}(?: [0-9a-f]{4})?\s+)?(\S+)\s+(.*)$')
 _TARGET = re.compile(r'^([0-9a-f]+) <([^>+]+)(\+0x[0-9a-f]+)?>')
+_WORD = re.compile(r'^\s*[0-9a-f]+:\s+(?:[0-9a-f]{8}\s+)?\.word\s+0x([0-9a-f]+)')
 
 
 def parse_su_text(text):
@@ -35,6 +36,8 @@ def parse_su_text(text):
 class CallGraph:
     calls: dict = field(default_factory=dict)      # function -> set of callees
     indirect: set = field(default_factory=set)     # functions with calls through registers
+    literals: dict = field(default_factory=dict)   # function -> words of its literal pool
+    resolved: dict = field(default_factory=dict)   # function -> targets found in tables
 
     @classmethod
     def from_disassembly(cls, text):
@@ -47,6 +50,10 @@ class CallGraph:
                 graph.calls.setdefault(current, set())
                 continue
             if current is None:
+                continue
+            w = _WORD.match(line)
+            if w:
+                graph.literals.setdefault(current, set()).add(int(w.group(1), 16))
                 continue
             m = _INSN.match(line)
             if not m:
@@ -67,6 +74,29 @@ class CallGraph:
                 graph.indirect.add(current)
         return graph
 
+    def resolve_tables(self, functions, objects, read_words):
+        """Follows calls through function-pointer tables.
+
+        A function that calls through a register and has the address of a constant
+        table in its literal pool (e.g. a command or operator table) is taken to call
+        every function whose address that table holds. functions: {address: name};
+        objects: [(start, size)] of initialised data objects; read_words(start, size)
+        gives their 32-bit words. Tables only reachable through pointers passed in from
+        elsewhere stay unresolved (and flagged).
+        """
+        for fn in sorted(self.indirect):
+            targets = set()
+            for value in self.literals.get(fn, ()):
+                for start, size in objects:
+                    if start <= value < start + size:
+                        for word in read_words(start, size):
+                            name = functions.get(word & ~1)
+                            if name and word & 1:
+                                targets.add(name)
+            if targets:
+                self.resolved[fn] = targets
+                self.calls.setdefault(fn, set()).update(targets)
+
     @classmethod
     def from_elf(cls, elf_path, objdump='arm-none-eabi-objdump'):
         try:
@@ -76,7 +106,42 @@ class CallGraph:
             raise MemReportError(f'{objdump} not found (needed for the call graph)')
         if proc.returncode != 0:
             raise MemReportError(f'{objdump} failed on {elf_path}: {proc.stderr.strip()}')
-        return cls.from_disassembly(proc.stdout)
+        graph = cls.from_disassembly(proc.stdout)
+        try:
+            _resolve_from_elf(graph, elf_path)
+        except ImportError:
+            pass  # pyelftools missing: indirect calls stay unresolved (and flagged)
+        return graph
+
+
+def _resolve_from_elf(graph, elf_path):
+    from elftools.elf.elffile import ELFFile
+    from elftools.elf.sections import SymbolTableSection
+    with open(elf_path, 'rb') as f:
+        elf = ELFFile(f)
+        symtab = next((s for s in elf.iter_sections() if isinstance(s, SymbolTableSection)), None)
+        if symtab is None:
+            return
+        functions, objects = {}, []
+        data = [(s['sh_addr'], s.data()) for s in elf.iter_sections()
+                if s['sh_type'] == 'SHT_PROGBITS' and s['sh_flags'] & 2 and s['sh_size']
+                and s.name != '.isr_vector']
+        for sym in symtab.iter_symbols():
+            kind = sym['st_info']['type']
+            if kind == 'STT_FUNC':
+                functions[sym['st_value'] & ~1] = sym.name
+            elif kind == 'STT_OBJECT' and sym['st_size'] >= 4:
+                objects.append((sym['st_value'], sym['st_size']))
+
+        def read_words(start, size):
+            for base, blob in data:
+                if base <= start and start + size <= base + len(blob):
+                    off = start - base
+                    return [int.from_bytes(blob[off + i:off + i + 4], 'little')
+                            for i in range(0, size - 3, 4)]
+            return []
+
+        graph.resolve_tables(functions, objects, read_words)
 
 
 def worst_paths(graph, frames, roots):
@@ -108,7 +173,7 @@ def worst_paths(graph, frames, roots):
         if own is None:
             unknown.add(fn)
             own = 0
-        if fn in graph.indirect:
+        if fn in graph.indirect and fn not in graph.resolved:
             indirect.add(fn)
         result = (own + best[0], [fn] + best[1], recursive, unknown, indirect)
         if not recursive:

@@ -63,3 +63,44 @@ def test_worst_path_and_recursion():
     assert w['USART3_IRQHandler']['recursive']
     assert w['USART3_IRQHandler']['recursive_functions'] == ['rec']
     assert w['USART3_IRQHandler']['unknown'] == ['USART3_IRQHandler']
+
+
+TABLE_DISASM = textwrap.dedent("""\
+    08000100 <dispatch>:
+     8000100:	ldr	r3, [pc, #4]	@ (8000108 <dispatch+0x8>)
+     8000102:	ldr	r3, [r3, #0]
+     8000104:	blx	r3
+     8000106:	bx	lr
+     8000108:	.word	0x08004000
+
+    08000200 <cmd_a>:
+     8000200:	bx	lr
+
+    08000300 <cmd_b>:
+     8000300:	bl	8000400 <helper>
+
+    08000400 <helper>:
+     8000400:	bx	lr
+
+    08000500 <via_variable>:
+     8000500:	ldr	r3, [pc, #4]	@ (8000508 <via_variable+0x8>)
+     8000502:	ldr	r3, [r3, #0]
+     8000504:	blx	r3
+     8000508:	.word	0x20000000
+    """)
+
+
+def test_calls_through_a_constant_table_are_followed():
+    g = CallGraph.from_disassembly(TABLE_DISASM)
+    assert g.literals['dispatch'] == {0x08004000}
+    functions = {0x08000200: 'cmd_a', 0x08000300: 'cmd_b', 0x08000400: 'helper'}
+    objects = [(0x08004000, 16)]  # {name, fn} pairs: a string pointer, then a Thumb pointer
+    table = {0x08004000: [0x08009000, 0x08000201, 0x08009010, 0x08000301]}
+    g.resolve_tables(functions, objects, lambda start, size: table.get(start, []))
+    assert g.resolved == {'dispatch': {'cmd_a', 'cmd_b'}}
+    w = worst_paths(g, {'dispatch': 8, 'cmd_a': 16, 'cmd_b': 32, 'helper': 64, 'via_variable': 8},
+                    ['dispatch', 'via_variable'])
+    assert w['dispatch']['path'] == ['dispatch', 'cmd_b', 'helper']
+    assert w['dispatch']['bytes'] == 8 + 32 + 64
+    assert w['dispatch']['indirect'] == []            # resolved: not reported as unfollowed
+    assert w['via_variable']['indirect'] == ['via_variable']
