@@ -1,8 +1,9 @@
 """env.H7Firmware(name, sources, LIBS=[...], STACK_SIZE=None, BUDGETS=None): a firmware image.
 
 Firmware variant only (on the host variant it returns [] and builds nothing). Links the
-application's sources with the board code (firmware/platform/stm32h743, every *.c there)
-and the portable helpers (firmware/common) using the STM32H743 linker script, and writes,
+application's sources with the board code (startup.o, then libh7platform.a: every *.c of
+firmware/platform/stm32h743, each pulled in when used) and the portable helpers
+(libh7common.a) using the STM32H743 linker script, and writes,
 beside each other in the app's build folder:
 
     <name>.elf  <name>.bin  <name>.hex  <name>.map
@@ -137,7 +138,8 @@ def _firmware(env, name, sources, LIBS=None, STACK_SIZE=None, BUDGETS=None, **kw
     for lib in e.Flatten(LIBS or []):
         (lib_names if isinstance(lib, str) else flat_nodes).append(lib)
     app_objs = e.Object(sources)
-    objs = list(app_objs) + list(env['H7_PLATFORM_OBJS']) + list(env.get('H7_COMMON_OBJS', []))
+    objs = list(app_objs) + list(env['H7_PLATFORM_OBJS'])
+    flat_nodes += list(env['H7_PLATFORM_LIB']) + list(env.get('H7_COMMON_LIB', []))
     if STACK_SIZE:
         e.Append(LINKFLAGS=[f'-Wl,--defsym=H7_STACK_SIZE={int(STACK_SIZE)}'])
     e['H7_IMAGE_NAME'] = name
