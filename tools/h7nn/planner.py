@@ -9,8 +9,11 @@ SUPPORTED = {
     'ADD', 'AVERAGE_POOL_2D', 'CONCATENATION', 'CONV_2D', 'DEPTHWISE_CONV_2D', 'DEQUANTIZE', 'FULLY_CONNECTED',
     'HARD_SWISH', 'LOGISTIC', 'MAX_POOL_2D', 'MEAN', 'MUL', 'PAD', 'QUANTIZE', 'RELU', 'RELU6', 'RESHAPE', 'SOFTMAX',
 }
-IMPLEMENTED = {'AVERAGE_POOL_2D', 'CONV_2D', 'DEPTHWISE_CONV_2D', 'FULLY_CONNECTED', 'MAX_POOL_2D', 'RESHAPE',
-               'SOFTMAX'}
+IMPLEMENTED = SUPPORTED
+# bytes of each op's constants (all int32 fields) when they do not depend on the shapes
+FIXED_SIZES = {'AVERAGE_POOL_2D': 14 * 4, 'MAX_POOL_2D': 14 * 4, 'SOFTMAX': 5 * 4, 'RESHAPE': 4, 'ADD': 32 * 4,
+               'MUL': 32 * 4, 'RELU': 7 * 4, 'RELU6': 3 * 4, 'LOGISTIC': 5 * 4, 'HARD_SWISH': 7 * 4,
+               'QUANTIZE': 7 * 4, 'DEQUANTIZE': 3 * 4, 'PAD': 13 * 4, 'MEAN': 14 * 4}
 
 
 def _align(n, a=ALIGN):
@@ -64,12 +67,10 @@ def op_sizes(model, op, kernels, ptr):
             if not per_channel:
                 persistent += _align(5 * out)
         return persistent, scratch
-    if name in ('AVERAGE_POOL_2D', 'MAX_POOL_2D'):
-        return _align(14 * 4), 0
-    if name == 'SOFTMAX':
-        return _align(5 * 4), 0
-    if name == 'RESHAPE':
-        return _align(4), 0
+    if name in FIXED_SIZES:
+        return _align(FIXED_SIZES[name]), 0
+    if name == 'CONCATENATION':
+        return _align(12 + 4 * len(op['inputs'])), 0
     raise ValueError('no size rule for %s' % name)
 
 

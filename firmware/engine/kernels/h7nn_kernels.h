@@ -103,4 +103,22 @@ typedef struct {
 
 h7nn_status h7nn_pool_prepare(h7nn_interpreter *nn, h7nn_node *node);
 
+/* ---- ADD and MUL: broadcasting over up to 6 dimensions (kernels/elementwise_common.c) */
+typedef struct {
+    int32_t rank, count;
+    int32_t dims[H7NN_MAX_DIMS], stride1[H7NN_MAX_DIMS], stride2[H7NN_MAX_DIMS];
+    int32_t in1_offset, in2_offset, out_offset, left_shift;
+    int32_t in1_mult, in1_shift, in2_mult, in2_shift, out_mult, out_shift;
+    int32_t act_min, act_max;
+} h7nn_binary_data;
+
+/* Checks two int8 inputs and an int8 output that broadcast, fills the shape part of op. */
+h7nn_status h7nn_binary_prepare_shapes(h7nn_interpreter *nn, h7nn_node *node, h7nn_binary_data *op,
+                                       h7nn_tinfo *in1, h7nn_tinfo *in2, h7nn_tinfo *out);
+/* Calls fn(op, a, b) -> int8 for every output element, in order. */
+void h7nn_binary_broadcast(const h7nn_binary_data *op, const int8_t *in1, const int8_t *in2, int8_t *out,
+                           int8_t (*fn)(const h7nn_binary_data *op, int32_t a, int32_t b));
+/* Same element count and (optionally) type for a one-input, one-output op. */
+h7nn_status h7nn_unary_prepare(h7nn_interpreter *nn, h7nn_node *node, h7nn_tinfo *in, h7nn_tinfo *out);
+
 #endif /* H7NN_KERNELS_H */

@@ -4,6 +4,7 @@
 #include <math.h>
 
 #include "engine/h7nn_quant.h"
+#include "engine/kernels/h7nn_fixedpoint.h"
 #include "engine/kernels/h7nn_kernels.h"
 
 enum { SOFTMAX_BETA = 0 };
@@ -14,53 +15,6 @@ typedef struct {
     int32_t outer, depth;
     int32_t input_multiplier, input_left_shift, diff_min;
 } softmax_data;
-
-static int32_t mul(int32_t a, int32_t b) { return h7nn_srdhm(a, b); }
-
-/* exp(a) for a in [-1/4, 0), Q0.31 in and out. */
-static int32_t exp_on_interval(int32_t a) {
-    const int32_t exp_minus_one_eighth = 1895147668;
-    const int32_t one_third = 715827883;
-    int32_t x = a + (1 << 28);  /* a + 1/8 */
-    int32_t x2 = mul(x, x);
-    int32_t x3 = mul(x2, x);
-    int32_t x4 = mul(x2, x2);
-    int32_t x4_over_4 = h7nn_rdbpot(x4, 2);
-    int32_t poly = h7nn_rdbpot(mul(x4_over_4 + x3, one_third) + x2, 1);
-    return exp_minus_one_eighth + mul(exp_minus_one_eighth, x + poly);
-}
-
-/* exp(a) for a <= 0 with 5 integer bits (Q5.26); result Q0.31. */
-static int32_t exp_on_negative_values(int32_t a) {
-    const int fractional_bits = 31 - SCALED_DIFF_INTEGER_BITS;
-    const int32_t one_quarter = 1 << (fractional_bits - 2);
-    int32_t mask = one_quarter - 1;
-    int32_t a_mod_quarter_minus_quarter = (a & mask) - one_quarter;
-    int32_t result = exp_on_interval(h7nn_saturating_shift_left(a_mod_quarter_minus_quarter, SCALED_DIFF_INTEGER_BITS));
-    int32_t remainder = a_mod_quarter_minus_quarter - a;
-    static const int32_t multipliers[7] = {1672461947, 1302514674, 790015084, 290630308, 39332535, 720401, 242};
-    for (int e = -2; e <= 4; e++)
-        if (remainder & (1 << (fractional_bits + e))) result = mul(result, multipliers[e + 2]);
-    return a == 0 ? INT32_MAX : result;
-}
-
-static int32_t rounding_half_sum(int32_t a, int32_t b) {
-    int64_t sum = (int64_t)a + b;
-    return (int32_t)((sum + (sum >= 0 ? 1 : -1)) / 2);
-}
-
-/* 1 / (1 + a) for a in [0, 1), Q0.31 in and out. */
-static int32_t one_over_one_plus_x(int32_t a) {
-    int32_t half_denominator = rounding_half_sum(a, INT32_MAX);
-    const int32_t c48_over_17 = 1515870810, cneg32_over_17 = -1010580540;  /* Q2.29 */
-    int32_t x = c48_over_17 + mul(half_denominator, cneg32_over_17);
-    for (int i = 0; i < 3; i++) {
-        int32_t half_denominator_times_x = mul(half_denominator, x);
-        int32_t one_minus = (1 << 29) - half_denominator_times_x;
-        x = x + h7nn_saturating_shift_left(mul(x, one_minus), 2);
-    }
-    return h7nn_saturating_shift_left(x, 1);
-}
 
 static int count_leading_zeros(uint32_t x) {
     int n = 0;
@@ -112,19 +66,21 @@ static h7nn_status eval(h7nn_interpreter *nn, const h7nn_node *node) {
             int32_t diff = input[c] - max;
             if (diff >= op->diff_min) {
                 int32_t scaled = h7nn_srdhm(diff * (1 << op->input_left_shift), op->input_multiplier);
-                sum += h7nn_rdbpot(exp_on_negative_values(scaled), ACCUMULATION_INTEGER_BITS);
+                sum += h7nn_rdbpot(h7nn_fp_exp_on_negative_values(scaled, SCALED_DIFF_INTEGER_BITS), ACCUMULATION_INTEGER_BITS);
             }
         }
         int headroom = count_leading_zeros((uint32_t)sum);
         int bits_over_unit = ACCUMULATION_INTEGER_BITS - headroom;
         int32_t shifted_sum_minus_one = (int32_t)(((uint32_t)sum << headroom) - (UINT32_C(1) << 31));
-        int32_t reciprocal = one_over_one_plus_x(shifted_sum_minus_one);
+        int32_t reciprocal = h7nn_fp_one_over_one_plus_x(shifted_sum_minus_one);
+        int exponent = bits_over_unit + 31 - 8;
+        if (exponent > 31) exponent = 31;  /* only for rows of thousands of equal values */
         for (int c = 0; c < op->depth; c++) {
             int32_t diff = input[c] - max;
             if (diff >= op->diff_min) {
                 int32_t scaled = h7nn_srdhm(diff * (1 << op->input_left_shift), op->input_multiplier);
-                int32_t e = exp_on_negative_values(scaled);
-                int32_t out = h7nn_rdbpot(mul(reciprocal, e), bits_over_unit + 31 - 8) - 128;
+                int32_t e = h7nn_fp_exp_on_negative_values(scaled, SCALED_DIFF_INTEGER_BITS);
+                int32_t out = h7nn_rdbpot(h7nn_srdhm(reciprocal, e), exponent) - 128;
                 output[c] = (int8_t)h7nn_clamp(out, -128, 127);
             } else {
                 output[c] = -128;

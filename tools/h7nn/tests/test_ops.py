@@ -1,0 +1,50 @@
+"""Every op, randomised shapes and parameters (tiny models from TF's converter), host engine
+vs TFLite Micro, bit for bit, with both kernel sets."""
+import numpy as np
+import pytest
+
+from h7nn import opmodels
+from h7nn.engine import EngineError, Interpreter
+from h7nn.reference import Reference
+from h7nn.tflite import Model
+
+INPUTS_PER_MODEL = 200
+
+
+def random_inputs(model, rng):
+    xs = []
+    for i in model.inputs:
+        t = model.tensors[i]
+        shape = tuple(t['shape'])
+        if t['type'] == 0:  # float32 I/O: values around the calibrated range, some beyond
+            xs.append(rng.uniform(-3, 3, size=shape).astype(np.float32))
+        else:
+            xs.append(rng.integers(-128, 128, size=shape, dtype=np.int8))
+    return xs
+
+
+@pytest.mark.parametrize('case', opmodels.case_names())
+def test_op_bit_exact(host_library, case):
+    data = open(opmodels.build(case), 'rb').read()
+    model = Model(data)
+    op = case.rsplit('_', 1)[0]
+    expected = {'conv_2d_1x1': 'CONV_2D', 'quantize_dequantize': 'QUANTIZE'}.get(op, op.upper())
+    assert expected in model.op_names(), '%s: converter produced %s' % (case, model.op_names())
+    ref = Reference(data)
+    engines = [Interpreter(data, optimized=True), Interpreter(data, optimized=False)]
+    rng = np.random.default_rng(len(case))
+    for _ in range(INPUTS_PER_MODEL):
+        xs = random_inputs(model, rng)
+        want = ref.run(*xs)
+        for eng in engines:
+            got = eng.run(*xs)
+            np.testing.assert_array_equal(got, want, err_msg='%s, ops %s' % (case, model.op_names()))
+
+
+@pytest.mark.parametrize('case', opmodels.case_names()[::2])
+def test_build_time_plan_equals_engine(host_library, case):
+    from h7nn.planner import plan
+    data = open(opmodels.build(case), 'rb').read()
+    for kernels in ('m7', 'reference'):
+        eng = Interpreter(data, optimized=kernels == 'm7')
+        assert plan(Model(data), kernels, ptr=8)['arena_bytes'] == eng.arena_used, kernels
