@@ -1,0 +1,645 @@
+"""The simulated STM32H743 board: a Unicorn Cortex-M7, the memory map, the peripherals and
+virtual time.
+
+    board = Board('build/firmware/firmware/apps/platform_demo/platform_demo.elf')
+    board.run(seconds=0.5)              # virtual seconds
+    print(board.uart_lines)             # complete lines from USART3
+    board.uart_write('opp 240\\n')
+    board.run(until=lambda b: b.uart_contains('"event":"opp"'), seconds=1)
+    print(board.instructions, board.time, board.summary())
+
+Virtual time: one instruction is one cycle of the current CPU clock (from the RCC model).
+WFI fast-forwards to the next event (SysTick, a peripheral), Stop mode too (with the
+core clock stopped). Runs are deterministic: the same ELF and inputs give the same
+instruction counts and outputs."""
+import collections
+import ctypes
+import math
+import time as walltime
+
+from unicorn import Uc, UcError, UC_ARCH_ARM, UC_MODE_THUMB, UC_HOOK_MEM_INVALID, \
+    UC_PROT_READ, UC_PROT_WRITE, UC_PROT_EXEC, UC_MEM_READ_UNMAPPED, UC_MEM_WRITE_UNMAPPED, \
+    UC_MEM_FETCH_UNMAPPED, UC_MEM_WRITE_PROT, UC_MEM_FETCH_PROT, UC_MEM_READ_PROT
+from unicorn import unicorn_const as ucc
+from unicorn.arm_const import UC_CPU_ARM_CORTEX_M7, UC_ARM_REG_PC, UC_ARM_REG_SP, \
+    UC_ARM_REG_IPSR, UC_ARM_REG_PRIMASK, UC_ARM_REG_BASEPRI, UC_ARM_REG_CONTROL, \
+    UC_ARM_REG_FAULTMASK, UC_ARM_REG_XPSR, UC_ARM_REG_APSR_NZCV, UC_ARM_REG_LR, \
+    UC_ARM_REG_MSP, UC_ARM_REG_PSP
+
+from . import native
+from .elf import load_elf
+from .errors import SimError
+from .memory_map import REGIONS, KNOWN_PERIPHERALS, region_of
+from .periph.base import GenericPeripheral
+from .periph.dwt import Dwt
+from .periph.nvic import Nvic
+from .periph.scb import Scb
+from .periph.scs import SystemControlSpace
+from .periph.systick import SysTick
+from .periph.rcc import Rcc
+from .periph.pwr import Pwr
+from .periph.flash import FlashInterface
+from .periph.syscfg import Syscfg
+from .periph.gpio import Gpio
+from .periph.usart import Usart
+from .periph.iwdg import Iwdg
+from .periph.exti import Exti
+from .periph.spi_i2s import SpiI2s
+from .periph.dma import Dma
+from .periph.dmamux import Dmamux
+
+BOOT_ADDRESS = 0x08000000
+UART_TAIL = 20
+SLICE_INSTRUCTIONS = 20_000_000  # at most this many instructions per emu_start (wall checks)
+
+# Exception numbers (ARMv7-M) and fault status bits (CFSR).
+HARDFAULT, MEMMANAGE, BUSFAULT, USAGEFAULT = 3, 4, 5, 6
+EXCEPTION_NAMES = {1: 'Reset', 2: 'NMI', 3: 'HardFault', 4: 'MemManage', 5: 'BusFault',
+                   6: 'UsageFault', 11: 'SVCall', 12: 'DebugMonitor', 14: 'PendSV', 15: 'SysTick'}
+FAULT_KINDS = {
+    # kind: (exception, CFSR bits, description)
+    'bus_read': (BUSFAULT, (1 << 9) | (1 << 15), 'precise bus error on a data read'),
+    'bus_write': (BUSFAULT, 1 << 10, 'imprecise bus error on a data write'),
+    'bus_fetch': (BUSFAULT, 1 << 8, 'bus error on an instruction fetch'),
+    'undefined': (USAGEFAULT, 1 << 16, 'undefined instruction'),
+    'invalid_state': (USAGEFAULT, 1 << 17, 'invalid state (branch to an ARM-state address)'),
+    'no_coprocessor': (USAGEFAULT, 1 << 19, 'FP instruction while CPACR disables the FPU'),
+    'stacking': (BUSFAULT, 1 << 12, 'bus error while stacking for an exception'),
+    'debug': (HARDFAULT, 0, 'BKPT without a debugger'),
+}
+MODES = ('run', 'sleep', 'stop')
+
+
+class Board:
+    """One simulated NUCLEO-H743ZI2 running one firmware ELF."""
+
+    def __init__(self, elf_path, echo_uart=False, wall_limit=None, profile=False):
+        self.lib = native.load()
+        native.bind_profile(self.lib)
+        self.elf = load_elf(elf_path)
+        self.elf_path = elf_path
+        self.boot_address = BOOT_ADDRESS
+        self.echo_uart = echo_uart
+        self.wall_limit = wall_limit
+        self.core = native.Core()
+        self.uc = Uc(UC_ARCH_ARM, UC_MODE_THUMB)
+        self.uc.ctl_set_cpu_model(UC_CPU_ARM_CORTEX_M7)
+        self._map_memory()
+        self._install_peripherals()
+        self.uc.hook_add(UC_HOOK_MEM_INVALID, self._on_invalid_access)
+        self._sim = self.lib.h7_attach(self.uc._uch, ctypes.byref(self.core))
+        if not self._sim:
+            raise SimError('h7sim: could not attach the native core to Unicorn')
+        if profile:
+            self.lib.h7_profile_enable(self._sim, 1)
+        self.profiling = profile
+        # Measurements and logs.
+        self.uart_lines = []
+        self.uart_partial = ''
+        self.faults = []
+        self.resets = []
+        self.warnings = []
+        self.events = []  # JSON events parsed from UART lines
+        self.dma_errors = []
+        self._invalid = None
+        self.mode = 'run'
+        self.mode_times = collections.defaultdict(float)  # (mode, hz, vos) -> seconds
+        self.mode_instructions = collections.defaultdict(int)  # (hz, vos) -> instructions
+        self.stopped_reason = None
+        self.halted = None  # set when the simulation cannot go on (lockup, bad return)
+        self.wakeups = collections.Counter()
+        self.pending_reset = None
+        self._booting = True
+        self._load_image()
+        self._time_anchor = 0.0
+        self._clock_anchor = 0
+        self._idle_cycles = 0
+        self._booting = False
+        self._hz = self.rcc.cpu_hz()
+        self._acct_time = 0.0
+        self._acct_instr = 0
+        self.cpu_reset()
+
+    # ---------------------------------------------------------------- memory and peripherals
+    def _map_memory(self):
+        perms = {'r': UC_PROT_READ, 'w': UC_PROT_WRITE, 'x': UC_PROT_EXEC}
+        for region in REGIONS:
+            p = 0
+            for ch in region.perms:
+                p |= perms[ch]
+            self.uc.mem_map(region.base, region.size, p)
+
+    def _install_peripherals(self):
+        self.peripherals = {}
+        self.systick = SysTick(self)
+        self.nvic = Nvic(self)
+        self.scb = Scb(self)
+        self.scs = SystemControlSpace(self, 0xE000E000)
+        self.dwt = Dwt(self, 0xE0001000)
+        self.rcc = Rcc(self, 0x58024400)
+        self.pwr = Pwr(self, 0x58024800)
+        self.flash = FlashInterface(self, 0x52002000)
+        self.syscfg = Syscfg(self, 0x58000400)
+        self.exti = Exti(self, 0x58000000)
+        self.gpio = {}
+        for i, port in enumerate('ABCDEFGHIJK'):
+            self.gpio[port] = Gpio(self, 0x58020000 + 0x400 * i, port)
+        self.usart3 = Usart(self, 0x40004800, 'USART3', irq=39)
+        self.iwdg = Iwdg(self, 0x58004800)
+        self.dma1 = Dma(self, 0x40020000, 'DMA1', irqs=(11, 12, 13, 14, 15, 16, 17, 47))
+        self.dmamux1 = Dmamux(self, 0x40020800)
+        self.spi2 = SpiI2s(self, 0x40003800, 'SPI2', irq=36, dma_request=39)
+        modelled = [self.scs, self.dwt, self.rcc, self.pwr, self.flash, self.syscfg, self.exti,
+                    self.usart3, self.iwdg, self.dma1, self.dmamux1, self.spi2] + list(self.gpio.values())
+        self.modelled = modelled
+        self.generic = [GenericPeripheral(self, base, name) for base, name in KNOWN_PERIPHERALS.items()]
+        # Other PPB blocks (ITM, FPB, TPIU, ETM, ...): accepted, read as zero.
+        self.generic.append(GenericPeripheral(self, 0xE0000000, 'ITM'))
+        self.generic.append(GenericPeripheral(self, 0xE0002000, 'FPB'))
+        for dev in modelled + self.generic:
+            self._mmio(dev)
+        self.timed = [self.usart3, self.iwdg, self.spi2, self.exti]
+
+    def _mmio(self, dev):
+        def read(uc, offset, size, user):
+            return dev.read(offset, size)
+
+        def write(uc, offset, size, value, user):
+            dev.write(offset, size, value)
+
+        self.uc.mmio_map(dev.base, dev.size, read, None, write, None)
+        self.peripherals[dev.base] = dev
+
+    def _load_image(self):
+        for seg in self.elf.segments:
+            region = region_of(seg.address, max(1, len(seg.data)))
+            if region is None:
+                raise SimError(f'{self.elf_path}: segment at 0x{seg.address:08x} ({len(seg.data)} bytes) '
+                               'is outside the STM32H743 memory map')
+            self.uc.mem_write(seg.address, seg.data)
+        if self.elf.segment_at(self.boot_address) is None:
+            raise SimError(f'{self.elf_path}: nothing is loaded at the boot address 0x{self.boot_address:08x} '
+                           '(no vector table in flash)')
+
+    # ---------------------------------------------------------------- reset
+    def cpu_reset(self):
+        """Core reset: NVIC cleared, SP and PC from the vector table at the boot address."""
+        core = self.core
+        for i in range(8):
+            core.pending[i] = core.active[i] = core.enabled[i] = core.level[i] = 0
+        for n in range(256):
+            core.priority[n] = 0
+        core.enabled[0] = 0xffff & ~0x70  # system exceptions; MemManage/Bus/Usage via SHCSR
+        core.any_pending = 0
+        core.fp_check = 1
+        self.scb.reset()
+        self.systick.reset()
+        self.dwt.reset()
+        sp = int.from_bytes(self.uc.mem_read(self.boot_address, 4), 'little')
+        pc = int.from_bytes(self.uc.mem_read(self.boot_address + 4, 4), 'little')
+        if not pc & 1 or region_of(sp - 4) is None or region_of(pc & ~1) is None:
+            raise SimError(f'{self.elf_path}: vector table at 0x{self.boot_address:08x} is not valid '
+                           f'(initial SP 0x{sp:08x}, reset vector 0x{pc:08x})')
+        for reg, value in ((UC_ARM_REG_IPSR, 0), (UC_ARM_REG_PRIMASK, 0), (UC_ARM_REG_BASEPRI, 0),
+                           (UC_ARM_REG_FAULTMASK, 0), (UC_ARM_REG_CONTROL, 0)):
+            self.uc.reg_write(reg, value)
+        self.uc.reg_write(UC_ARM_REG_APSR_NZCV, 0)
+        self.uc.reg_write(UC_ARM_REG_MSP, sp)
+        self.uc.reg_write(UC_ARM_REG_SP, sp)
+        self.uc.reg_write(UC_ARM_REG_LR, 0xffffffff)
+        self.uc.reg_write(UC_ARM_REG_PC, pc)
+        self.mode = 'run'
+
+    def system_reset(self, reason):
+        """Reset of the whole chip (software, watchdog): peripherals to reset values, RAM kept."""
+        self._account()
+        self.resets.append({'reason': reason, 'time': self.time, 'instructions': self.instructions})
+        for dev in self.modelled:
+            if dev not in (self.scs, self.dwt):
+                dev.reset()
+        self.rcc.note_reset(reason)
+        self._on_clock_change()
+        self.cpu_reset()
+
+    def request_reset(self, reason):
+        self.pending_reset = reason
+        self.request_stop()
+
+    # ---------------------------------------------------------------- interrupts
+    def set_pending(self, exception):
+        self.core.pending[exception >> 5] |= 1 << (exception & 31)
+        self.core.any_pending = 1
+
+    def clear_pending(self, exception):
+        self.core.pending[exception >> 5] &= ~(1 << (exception & 31)) & 0xffffffff
+        self.lib.h7_refresh_pending(ctypes.byref(self.core))
+
+    def pending_changed(self):
+        self.lib.h7_refresh_pending(ctypes.byref(self.core))
+
+    def irq_level(self, irq, high):
+        """A peripheral's interrupt line (level-sensitive): high pends IRQ irq."""
+        n = 16 + irq
+        word, bit = n >> 5, 1 << (n & 31)
+        if high:
+            self.core.level[word] |= bit
+            if not self.core.pending[word] & bit:
+                self.core.pending[word] |= bit
+                self.core.any_pending = 1
+        else:
+            self.core.level[word] &= ~bit & 0xffffffff
+
+    def highest_pending(self):
+        best, best_prio = 0, 1 << 10
+        for n in range(1, 256):
+            if self.core.pending[n >> 5] >> (n & 31) & 1:
+                prio = -4 + n if n <= 3 else self.core.priority[n]
+                if prio < best_prio:
+                    best, best_prio = n, prio
+        return best
+
+    def uc_ipsr(self):
+        return self.uc.reg_read(UC_ARM_REG_IPSR) & 0x1ff
+
+    def request_stop(self):
+        """Stops the CPU at the next block so the run loop re-plans (new event times)."""
+        self.core.stop_request = 1
+
+    # ---------------------------------------------------------------- virtual time
+    @property
+    def instructions(self):
+        return self.core.instructions
+
+    def clock(self):
+        """Core clock cycles elapsed (instructions plus cycles spent sleeping)."""
+        return self.core.instructions + self._idle_cycles
+
+    @property
+    def time(self):
+        """Virtual time in seconds."""
+        if self.mode == 'stop':
+            return self._time_anchor
+        return self._time_anchor + (self.clock() - self._clock_anchor) / self._hz
+
+    @property
+    def hz(self):
+        return self._hz
+
+    def clock_at(self, t):
+        """Core clock cycle at which virtual time t is reached (at the current frequency)."""
+        return self._clock_anchor + max(0, math.ceil((t - self._time_anchor) * self._hz - 1e-6))
+
+    def _on_clock_change(self):
+        """Called by RCC/PWR when the CPU clock may have changed."""
+        new_hz = self.rcc.cpu_hz()
+        self._account()
+        if new_hz != self._hz:
+            self._time_anchor = self.time
+            self._clock_anchor = self.clock()
+            self._hz = new_hz
+            self.request_stop()
+        self.flash.check_wait_states()
+        self.pwr.check_frequency()
+
+    def operating_point(self):
+        return (self._hz, self.pwr.vos_name())
+
+    def _account(self):
+        """Adds time since the last call to the current mode and operating point."""
+        now = self.time
+        hz, vos = self.operating_point()
+        self.mode_times[(self.mode, hz, vos)] += now - self._acct_time
+        self.mode_instructions[(hz, vos)] += self.core.instructions - self._acct_instr
+        self._acct_time = now
+        self._acct_instr = self.core.instructions
+
+    def _set_mode(self, mode):
+        if mode != self.mode:
+            self._account()
+            self.mode = mode
+
+    # ---------------------------------------------------------------- running
+    def run(self, seconds=None, until=None, max_instructions=None, wall_limit=None):
+        """Runs for `seconds` of virtual time (or until until(board) is true, checked after
+        each event). Returns the reason: 'time', 'until', 'instructions', 'halted', 'wall',
+        'break'."""
+        wall_limit = wall_limit if wall_limit is not None else self.wall_limit
+        end_time = self.time + seconds if seconds is not None else math.inf
+        end_instr = self.instructions + max_instructions if max_instructions else None
+        wall_start = walltime.monotonic()
+        if end_time == math.inf and until is None and end_instr is None:
+            raise ValueError('run() needs seconds, until or max_instructions')
+        while True:
+            if self.halted:
+                return self._stopped('halted')
+            if until is not None and until(self):
+                return self._stopped('until')
+            if self.time >= end_time:
+                return self._stopped('time')
+            if end_instr is not None and self.instructions >= end_instr:
+                return self._stopped('instructions')
+            if wall_limit is not None and walltime.monotonic() - wall_start > wall_limit:
+                self.warnings.append(f'wall-time limit {wall_limit} s reached at virtual time {self.time:.6f} s')
+                return self._stopped('wall')
+            if self.mode == 'run':
+                reason = self._run_cpu(end_time, end_instr)
+                if reason == 'break':
+                    return self._stopped('break')
+            else:
+                self._idle_step(end_time)
+            self._process_events()
+            if self.pending_reset:
+                reason, self.pending_reset = self.pending_reset, None
+                self.system_reset(reason)
+
+    def _stopped(self, reason):
+        self._account()
+        self.stopped_reason = reason
+        return reason
+
+    def _next_event_time(self, stop_mode=False):
+        times = []
+        for dev in self.timed:
+            if stop_mode and not dev.runs_in_stop:
+                continue
+            t = dev.next_event_time()
+            if t is not None:
+                times.append(t)
+        return min(times) if times else math.inf
+
+    def _run_cpu(self, end_time, end_instr):
+        core = self.core
+        deadline_clock = self.clock_at(min(self._next_event_time(), end_time))
+        tick = self.systick.next_event_clock()
+        if tick is not None:
+            deadline_clock = min(deadline_clock, tick)
+        budget = max(1, deadline_clock - self.clock())
+        budget = min(budget, SLICE_INSTRUCTIONS)
+        if end_instr is not None:
+            budget = min(budget, max(1, end_instr - self.instructions))
+        core.deadline = core.instructions + budget
+        core.stop_reason = native.STOP_NONE
+        core.stop_request = 0
+        pc = self.uc.reg_read(UC_ARM_REG_PC)
+        self._invalid = None
+        try:
+            self.uc.emu_start(pc | 1, 0xffffffff)
+        except UcError as exc:
+            self._on_uc_error(exc)
+            return 'fault'
+        reason, info = core.stop_reason, core.stop_info
+        if reason in (native.STOP_DEADLINE, native.STOP_REQUEST):
+            if info == native.SLEEP_ON_EXIT_INFO:
+                core.stop_info = 0
+                self._enter_sleep(self.uc.reg_read(UC_ARM_REG_PC))
+            return 'ok'
+        if reason == native.STOP_INTR:
+            self._on_interrupt_number(info)
+            return 'fault'
+        if reason == native.STOP_FP_DISABLED:
+            self._raise_fault('no_coprocessor', info)
+            return 'fault'
+        if reason == native.STOP_LOCKUP:
+            self._halt('lockup', f'exception {info} could not be entered (stack unusable)')
+            return 'fault'
+        if reason == native.STOP_BAD_RETURN:
+            self._halt('bad_exception_return', f'exception return 0x{info:08x} with no active exception')
+            return 'fault'
+        if reason == native.STOP_BREAK:
+            return 'break'
+        # Unicorn returned by itself: WFI/WFE.
+        pc = self.uc.reg_read(UC_ARM_REG_PC)
+        if self._is_sleep_instruction(pc):
+            self._enter_sleep(pc)
+            return 'ok'
+        self._halt('unexpected_stop', f'emulation stopped at 0x{pc:08x} for no known reason')
+        return 'fault'
+
+    def _is_sleep_instruction(self, pc):
+        try:
+            prev = int.from_bytes(self.uc.mem_read(pc - 2, 2), 'little')
+            prev32 = int.from_bytes(self.uc.mem_read(pc - 4, 4), 'little')
+        except UcError:
+            return False
+        return prev in (0xBF30, 0xBF20) or prev32 in (0x8003F3AF, 0x8002F3AF)
+
+    def _enter_sleep(self, pc):
+        deep = self.scb.sleepdeep() and self.pwr.stop_allowed()
+        if self.lib.h7_pending_any_enabled(self._sim) > 0:
+            return  # a pending interrupt: WFI does not sleep
+        if deep:
+            self._set_mode('stop')
+            self._time_anchor = self.time_of_clock_now()
+            self._clock_anchor = self.clock()
+            self.rcc.on_stop_entry()
+        else:
+            self._set_mode('sleep')
+
+    def time_of_clock_now(self):
+        return self._time_anchor + (self.clock() - self._clock_anchor) / self._hz
+
+    def _idle_step(self, end_time):
+        """Sleep/Stop: jump to the next event, then wake if an interrupt is pending."""
+        stop = self.mode == 'stop'
+        t_next = min(self._next_event_time(stop_mode=stop), end_time)
+        if not stop:
+            tick = self.systick.next_event_clock()
+            if tick is not None:
+                t_next = min(t_next, self._time_anchor + (tick - self._clock_anchor) / self._hz)
+        if t_next == math.inf:
+            self._halt('sleep_forever', f'core in {self.mode} mode with no wake-up source')
+            return
+        if stop:
+            self._time_anchor = max(self._time_anchor, t_next)
+        else:
+            target = self.clock_at(t_next)
+            if target > self.clock():
+                self._idle_cycles += target - self.clock()
+        self._process_events()
+        if self.lib.h7_pending_any_enabled(self._sim) > 0 or self.pending_reset:
+            self.wakeups[self.mode] += 1
+            if stop:
+                self._account()
+                self.mode = 'run'
+                self._clock_anchor = self.clock()
+                self.rcc.on_stop_exit()
+                self.pwr.on_stop_exit()
+                self._on_clock_change()
+            else:
+                self._set_mode('run')
+
+    def _process_events(self):
+        if self.mode != 'stop':
+            self.systick.on_clock(self.clock())
+        now = self.time
+        for dev in self.timed:
+            if self.mode == 'stop' and not dev.runs_in_stop:
+                continue
+            t = dev.next_event_time()
+            if t is not None and t <= now + 1e-12:
+                dev.on_time(now)
+
+    # ---------------------------------------------------------------- faults
+    def _on_invalid_access(self, uc, access, address, size, value, user):
+        self._invalid = (access, address, size)
+        return False
+
+    def _on_uc_error(self, exc):
+        pc = self.uc.reg_read(UC_ARM_REG_PC)
+        access = self._invalid[0] if self._invalid else None
+        address = self._invalid[1] if self._invalid else None
+        if access in (UC_MEM_FETCH_UNMAPPED, UC_MEM_FETCH_PROT) or exc.errno in (
+                ucc.UC_ERR_FETCH_UNMAPPED, ucc.UC_ERR_FETCH_PROT):
+            # The stacked return address is the address that could not be fetched.
+            self._raise_fault('bus_fetch', address if address is not None else pc, address)
+        elif access in (UC_MEM_READ_UNMAPPED, UC_MEM_READ_PROT):
+            self._raise_fault('bus_read', pc, address)
+        elif access in (UC_MEM_WRITE_UNMAPPED, UC_MEM_WRITE_PROT):
+            self._raise_fault('bus_write', pc, address)
+        elif exc.errno == ucc.UC_ERR_INSN_INVALID:
+            self._raise_fault('undefined', pc)
+        else:
+            self._halt('emulator_error', f'Unicorn stopped at 0x{pc:08x}: {exc}')
+
+    def _on_interrupt_number(self, intno):
+        pc = self.uc.reg_read(UC_ARM_REG_PC)
+        if intno == 1:  # EXCP_UDEF
+            self._raise_fault('undefined', pc)
+        elif intno == 7:  # EXCP_BKPT
+            self._raise_fault('debug', pc)
+        elif intno == 2:  # SVC that cannot be taken now escalates
+            self._raise_fault('undefined', pc, reason='SVC with too low a priority (escalated)')
+        elif intno == 6:  # EXCP_NOCP
+            self._raise_fault('no_coprocessor', pc)
+        elif intno == 18:  # EXCP_INVSTATE
+            self._raise_fault('invalid_state', pc)
+        else:
+            self._halt('emulator_error', f'unhandled CPU exception {intno} at 0x{pc:08x}')
+
+    def _raise_fault(self, kind, pc, address=None, reason=None):
+        """Raises a fault as the chip would: CFSR/HFSR/BFAR, escalation, handler entry."""
+        exception, cfsr_bits, text = FAULT_KINDS[kind]
+        scb, core = self.scb, self.core
+        if exception == HARDFAULT:
+            scb.hfsr |= 1 << 31
+        else:
+            scb.cfsr |= cfsr_bits
+            if kind == 'bus_read' and address is not None:
+                scb.bfar = address
+        exec_prio = self.lib.h7_execution_priority(self._sim)
+        escalated = False
+        if exception != HARDFAULT:
+            prio = core.priority[exception]
+            if not scb.fault_enabled(exception) or prio >= exec_prio:
+                exception, escalated = HARDFAULT, True
+                scb.hfsr |= 1 << 30  # FORCED
+        ipsr = self.uc_ipsr()
+        record = {
+            'kind': kind, 'reason': reason or text, 'pc': pc, 'address': address,
+            'exception': EXCEPTION_NAMES.get(exception, str(exception)), 'escalated': escalated,
+            'cfsr': scb.cfsr, 'hfsr': scb.hfsr, 'time': self.time, 'instructions': self.instructions,
+            'function': self.elf.function_at(pc), 'uart_tail': self.uart_tail(),
+        }
+        self.faults.append(record)
+        if exception == HARDFAULT and exec_prio <= -1:
+            self._halt('lockup', f'{text} at 0x{pc:08x} inside {EXCEPTION_NAMES.get(ipsr, ipsr)}: the core locks up')
+            return
+        if self.lib.h7_enter_exception(self._sim, exception, pc) != 0:
+            self.scb.cfsr |= 1 << 12
+            self._halt('lockup', f'{text} at 0x{pc:08x}; stacking for {record["exception"]} failed '
+                                 f'(SP 0x{self.uc.reg_read(UC_ARM_REG_SP):08x})')
+
+    def config_fault(self, text):
+        """A clock/voltage/flash configuration the chip cannot run: a firmware fault."""
+        if getattr(self, '_booting', False):
+            return
+        self._halt('clock_config', text)
+        self.request_stop()
+
+    def _halt(self, kind, text):
+        if self.halted:
+            return
+        pc = self.uc.reg_read(UC_ARM_REG_PC)
+        self.halted = {'kind': kind, 'reason': text, 'pc': pc, 'function': self.elf.function_at(pc),
+                       'time': self.time, 'instructions': self.instructions,
+                       'uart_tail': self.uart_tail()}
+        if kind != 'sleep_forever':
+            self.faults.append(dict(self.halted, exception='lockup' if kind == 'lockup' else kind))
+
+    # ---------------------------------------------------------------- UART
+    def uart_output(self, byte):
+        """USART3 transmitted a byte: collect lines, echo if asked."""
+        ch = chr(byte)
+        if self.echo_uart:
+            import sys
+            sys.stdout.write(ch)
+            sys.stdout.flush()
+        if ch == '\n':
+            line = self.uart_partial.rstrip('\r')
+            self.uart_partial = ''
+            self.uart_lines.append(line)
+            if line.startswith('{') and '"event"' in line:
+                import json
+                try:
+                    self.events.append(json.loads(line))
+                except ValueError:
+                    self.warnings.append(f'malformed JSON event line: {line[:80]}')
+        else:
+            self.uart_partial += ch
+
+    def uart_write(self, text):
+        """Queues text to USART3 RX (delivered at the baud rate in virtual time)."""
+        self.usart3.inject(text.encode() if isinstance(text, str) else bytes(text))
+
+    def uart_tail(self, n=UART_TAIL):
+        tail = self.uart_lines[-n:]
+        return tail + ([self.uart_partial] if self.uart_partial else [])
+
+    def uart_contains(self, text, start=0):
+        return any(text in line for line in self.uart_lines[start:])
+
+    # ---------------------------------------------------------------- inspection
+    def read_memory(self, address, size):
+        return bytes(self.uc.mem_read(address, size))
+
+    def write_memory(self, address, data):
+        self.uc.mem_write(address, bytes(data))
+
+    def read_u32(self, address):
+        return int.from_bytes(self.read_memory(address, 4), 'little')
+
+    def symbol(self, name):
+        return self.elf.symbol(name)
+
+    def register(self, name):
+        from unicorn import arm_const
+        return self.uc.reg_read(getattr(arm_const, 'UC_ARM_REG_' + name.upper()))
+
+    @property
+    def pc(self):
+        return self.uc.reg_read(UC_ARM_REG_PC)
+
+    def pin(self, port, number):
+        return self.gpio[port.upper()].pin_level(number)
+
+    def profile(self):
+        """Per-function instructions (needs Board(..., profile=True)), highest first."""
+        if not self.profiling:
+            return []
+        n = 1 << 18
+        addrs = (ctypes.c_uint32 * n)()
+        counts = (ctypes.c_uint64 * n)()
+        got = self.lib.h7_profile_read(self._sim, addrs, counts, n)
+        by_function = collections.Counter()
+        for i in range(got):
+            by_function[self.elf.function_at(addrs[i]) or f'0x{addrs[i]:08x}'] += counts[i]
+        return by_function.most_common()
+
+    def summary(self):
+        from .measure import summarize
+        return summarize(self)
+
+    def close(self):
+        if self._sim:
+            self.lib.h7_detach(self._sim)
+            self._sim = None

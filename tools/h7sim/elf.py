@@ -1,0 +1,80 @@
+"""Firmware ELF loading (pyelftools): loadable segments at their load addresses, and
+function symbols for the profile and fault reports."""
+import bisect
+import collections
+import os
+
+from elftools.common.exceptions import ELFError
+from elftools.elf.elffile import ELFFile
+
+from .errors import SimError
+
+Segment = collections.namedtuple('Segment', 'address data')
+
+
+class FirmwareImage:
+    def __init__(self, path, segments, functions, symbols, entry):
+        self.path = path
+        self.segments = segments
+        self.entry = entry
+        self._functions = sorted(functions)  # (start, end, name)
+        self._starts = [f[0] for f in self._functions]
+        self._symbols = symbols
+
+    def segment_at(self, address):
+        for seg in self.segments:
+            if seg.address <= address < seg.address + len(seg.data):
+                return seg
+        return None
+
+    def function_at(self, address):
+        """Name of the function holding address (Thumb bit ignored), or None."""
+        address &= ~1
+        i = bisect.bisect_right(self._starts, address) - 1
+        if i >= 0:
+            start, end, name = self._functions[i]
+            if address < max(end, start + 2):
+                return name
+        return None
+
+    def symbol(self, name):
+        """Address of a symbol (functions without the Thumb bit); KeyError if absent."""
+        return self._symbols[name]
+
+    def has_symbol(self, name):
+        return name in self._symbols
+
+
+def load_elf(path):
+    if not os.path.exists(path):
+        raise SimError(f'firmware ELF not found: {path}')
+    try:
+        with open(path, 'rb') as f:
+            elf = ELFFile(f)
+            if elf.get_machine_arch() != 'ARM' or elf.elfclass != 32:
+                raise SimError(f'{path}: not a 32-bit ARM ELF ({elf.get_machine_arch()}, ELF{elf.elfclass})')
+            segments = []
+            for seg in elf.iter_segments():
+                if seg['p_type'] != 'PT_LOAD' or seg['p_filesz'] == 0:
+                    continue
+                segments.append(Segment(seg['p_paddr'], seg.data()))
+            functions, symbols = [], {}
+            symtab = elf.get_section_by_name('.symtab')
+            if symtab is not None:
+                for sym in symtab.iter_symbols():
+                    kind = sym['st_info']['type']
+                    if not sym.name or kind not in ('STT_FUNC', 'STT_OBJECT', 'STT_NOTYPE'):
+                        continue
+                    value = sym['st_value']
+                    if kind == 'STT_FUNC':
+                        value &= ~1
+                        functions.append((value, value + sym['st_size'], sym.name))
+                    symbols.setdefault(sym.name, value)
+            entry = elf.header['e_entry']
+    except ELFError as exc:
+        raise SimError(f'{path}: not a valid ELF file ({exc})')
+    except (OSError, ValueError, KeyError, AssertionError) as exc:
+        raise SimError(f'{path}: corrupt ELF file ({exc.__class__.__name__}: {exc})')
+    if not segments:
+        raise SimError(f'{path}: ELF has no loadable segments')
+    return FirmwareImage(path, segments, functions, symbols, entry)

@@ -1,0 +1,51 @@
+"""Run summary: instructions, virtual time per mode and operating point, energy, audio,
+faults. One dict, written as JSON by the CLI."""
+from . import energy
+
+
+def summarize(board, energy_table=None):
+    board._account()
+    table = energy.load_table(energy_table) if isinstance(energy_table, (str, type(None))) else energy_table
+    rows, joules, uncosted = energy.estimate(board.mode_times, table)
+    per_mode = {m: 0.0 for m in ('run', 'sleep', 'stop')}
+    per_opp = {}
+    for (mode, hz, vos), seconds in board.mode_times.items():
+        per_mode[mode] += seconds
+        key = f'{hz / 1e6:g}MHz/{vos}'
+        per_opp.setdefault(key, {'run': 0.0, 'sleep': 0.0, 'stop': 0.0, 'instructions': 0})
+        per_opp[key][mode] += seconds
+    for (hz, vos), n in board.mode_instructions.items():
+        key = f'{hz / 1e6:g}MHz/{vos}'
+        per_opp.setdefault(key, {'run': 0.0, 'sleep': 0.0, 'stop': 0.0, 'instructions': 0})
+        per_opp[key]['instructions'] += n
+    spi = board.spi2
+    streams = [s for s in board.dma1.streams if s.late_halves]
+    untouched = sorted({g.name for g in board.generic if g.accesses})
+    return {
+        'elf': board.elf_path,
+        'instructions': board.instructions,
+        'virtual_time_s': board.time,
+        'cpu_hz': board.hz,
+        'operating_point': {'cpu_hz': board.hz, 'vos': board.pwr.vos_name(),
+                            'flash_latency': board.flash.latency()},
+        'time_per_mode_s': per_mode,
+        'per_operating_point': per_opp,
+        'exceptions_taken': board.core.exceptions_taken,
+        'wakeups': dict(board.wakeups),
+        'energy': {'supply_v': energy.SUPPLY_V, 'joules_costed': joules, 'seconds_not_costed': uncosted,
+                   'rows': rows},
+        'audio': {'frames_delivered': int(spi.frames_delivered), 'frames_dropped': int(spi.frames_dropped),
+                  'half_buffers_late': sum(s.late_halves for s in board.dma1.streams),
+                  'late_streams': [s.index for s in streams],
+                  'i2s_frame_rate_hz': spi.frame_rate() if spi.is_i2s_master_rx() else None,
+                  'dma_errors': board.dma_errors},
+        'uart': {'lines': len(board.uart_lines), 'tail': board.uart_tail(),
+                 'rx_dropped': board.usart3.rx_dropped},
+        'events': board.events[-50:],
+        'faults': board.faults,
+        'halted': board.halted,
+        'resets': board.resets,
+        'warnings': board.warnings,
+        'unmodelled_peripherals_touched': untouched,
+        'stopped_because': board.stopped_reason,
+    }

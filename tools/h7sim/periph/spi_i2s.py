@@ -1,0 +1,211 @@
+"""SPI2 in I2S master-receive mode (RM0433 section 50), fed by a microphone on the left
+channel (right channel reads 0).
+
+The I2S frame rate comes from the kernel clock (per_ck/PLL1Q per RCC_D2CCIP1R) and
+I2SCFGR: Fs = f_ker / (32 * (2*I2SDIV + ODD)) for 16-bit channels (64 for 32-bit), e.g.
+64 MHz / (32 * 125) = 16 kHz. Half-words L,R,L,R... are produced in virtual time; with
+CFG1.RXDMAEN they go to the DMA1 stream that DMAMUX1 routes request 39 to, in batches up
+to the next half/full-transfer point. Without a DMA consumer the RX FIFO overflows (OVR)
+and samples are counted as dropped."""
+import numpy as np
+
+from .base import Peripheral, bits
+
+CR1, CR2, CFG1, CFG2, IER, SR, IFCR, TXDR, RXDR, I2SCFGR = 0x00, 0x04, 0x08, 0x0C, 0x10, 0x14, 0x18, 0x20, 0x30, 0x50
+SPE, CSTART, RXDMAEN = 1, 1 << 9, 1 << 14
+RXP, OVR = 1, 1 << 6
+FIFO_HALFWORDS = 8
+
+
+class SpiI2s(Peripheral):
+    runs_in_stop = False
+
+    def __init__(self, board, base, name, irq, dma_request):
+        self.name = name
+        self.irq = irq
+        self.dma_request = dma_request
+        self.audio = np.zeros(0, dtype=np.int16)
+        self.audio_rate = 16000
+        self.frames_delivered = 0
+        self.frames_dropped = 0
+        self.halfwords_from_audio = 0
+        self.rate_warned = False
+        super().__init__(board, base)
+
+    def reset(self):
+        self.regs = {CR1: 0, CFG1: 0x00070007, CFG2: 0, IER: 0, I2SCFGR: 0}
+        self.sr = 0x1002
+        self.running = False
+        self.start_time = 0.0
+        self.produced = 0     # half-words produced since start
+        self.fifo = 0         # half-words waiting in the RX FIFO (no DMA)
+        self.fifo_data = []
+
+    # ------------------------------------------------------------ audio source
+    def play(self, samples, rate=16000):
+        """Audio for the microphone: int16 mono samples at `rate` (queued after what is left)."""
+        self.audio = np.concatenate([self.audio[self.audio_position():], np.asarray(samples, dtype=np.int16)])
+        self.audio_base = self.produced // 2
+        self.audio_rate = rate
+
+    def audio_position(self):
+        return max(0, self.produced // 2 - getattr(self, 'audio_base', 0))
+
+    def _halfwords(self, start, count):
+        """Half-words start..start+count of the L,R stream as bytes (L = microphone, R = 0)."""
+        base = getattr(self, 'audio_base', 0)
+        first_frame = start // 2
+        n_frames = (start + count + 1) // 2 - first_frame + 1
+        idx = np.arange(first_frame, first_frame + n_frames) - base
+        left = np.zeros(n_frames, dtype=np.int16)
+        valid = (idx >= 0) & (idx < len(self.audio))
+        left[valid] = self.audio[idx[valid]]
+        self.halfwords_from_audio = max(self.halfwords_from_audio, int(valid.sum()))
+        frames = np.zeros((n_frames, 2), dtype='<i2')
+        frames[:, 0] = left
+        flat = frames.reshape(-1)
+        offset = start - 2 * first_frame
+        return flat[offset:offset + count]
+
+    # ------------------------------------------------------------ configuration
+    def is_i2s_master_rx(self):
+        cfg = self.regs[I2SCFGR]
+        return bool(cfg & 1) and bits(cfg, 1, 3) == 3
+
+    def frame_rate(self):
+        cfg = self.regs[I2SCFGR]
+        div = bits(cfg, 16, 8)
+        odd = bits(cfg, 24, 1)
+        divider = 2 * div + odd if div >= 2 else 1
+        channel_bits = 32 if cfg & (1 << 10) else 16
+        kernel = self.board.rcc.spi123_kernel_hz()
+        return kernel / (2 * channel_bits * divider) if kernel else 0
+
+    def _consumer(self):
+        if not self.regs[CFG1] & RXDMAEN:
+            return None
+        ch = self.board.dmamux1.channel_for_request(self.dma_request)
+        if ch is None:
+            return None
+        return self.board.dma1.streams[ch]
+
+    def _update_running(self):
+        should = bool(self.regs[CR1] & SPE and self.regs[CR1] & CSTART and self.is_i2s_master_rx())
+        if should and not self.running:
+            self.running = True
+            self.start_time = self.board.time
+            self.produced = 0
+            self.audio_base = 0 if not hasattr(self, 'audio_base') else self.audio_base
+            rate = self.frame_rate()
+            if not self.rate_warned and abs(rate - self.audio_rate) > 1:
+                self.rate_warned = True
+                self.board.warnings.append(f'{self.name}: I2S frame rate {rate:.1f} Hz differs from the audio rate '
+                                           f'{self.audio_rate} Hz (I2SCFGR=0x{self.regs[I2SCFGR]:08x}, kernel '
+                                           f'{self.board.rcc.spi123_kernel_hz() / 1e6:.2f} MHz)')
+        elif not should and self.running:
+            self.sync()
+            self.running = False
+        self.schedule_changed()
+
+    # ------------------------------------------------------------ time
+    def _halfword_rate(self):
+        return 2 * self.frame_rate()
+
+    def _produced_at(self, now):
+        rate = self._halfword_rate()
+        if not rate:
+            return self.produced
+        return max(self.produced, int((now - self.start_time) * rate + 1e-9))
+
+    def sync(self):
+        """Delivers the half-words produced up to now (to DMA, or into the FIFO)."""
+        if not self.running:
+            return
+        target = self._produced_at(self.board.time)
+        count = target - self.produced
+        if count <= 0:
+            return
+        stream = self._consumer()
+        if stream is not None and stream.enabled():
+            size = stream.item_size()
+            per_item = max(1, size // 2)
+            usable = count - count % per_item
+            data = self._halfwords(self.produced, usable).tobytes()
+            accepted = stream.transfer(data) // 2
+            self.frames_delivered += accepted / 2
+            lost = usable - accepted
+            self.produced += usable
+            if lost:
+                self._overrun(lost)
+        else:
+            self.produced += count
+            space = FIFO_HALFWORDS - self.fifo
+            kept = min(space, count)
+            if kept:
+                self.fifo_data.extend(self._halfwords(self.produced - count, kept).tolist())
+                self.fifo += kept
+                self.sr |= RXP
+            if count > kept:
+                self._overrun(count - kept)
+        self._update_irq()
+
+    def _overrun(self, halfwords):
+        self.frames_dropped += halfwords / 2
+        self.sr |= OVR
+
+    def _update_irq(self):
+        ier = self.regs[IER]
+        level = (ier & 0x40 and self.sr & OVR) or (ier & 1 and self.sr & RXP)
+        self.board.irq_level(self.irq, bool(level))
+
+    def next_event_time(self):
+        if not self.running:
+            return None
+        rate = self._halfword_rate()
+        if not rate:
+            return None
+        stream = self._consumer()
+        if stream is not None and stream.enabled():
+            items = stream.items_to_next_flag()
+            if items is None:
+                return None
+            per_item = max(1, stream.item_size() // 2)
+            return self.start_time + (self.produced + items * per_item) / rate
+        if self.sr & OVR and not self.regs[IER] & 0x41:
+            # Overrunning with nobody listening: wake up rarely just to count drops.
+            return self.start_time + (self.produced + rate * 0.1) / rate
+        return self.start_time + (self.produced + 1) / rate
+
+    def on_time(self, now):
+        self.sync()
+
+    # ------------------------------------------------------------ registers
+    def read32(self, offset):
+        self.sync()
+        if offset == SR:
+            return self.sr | ((min(self.fifo, 3)) << 13)
+        if offset == RXDR:
+            if self.fifo_data:
+                value = self.fifo_data.pop(0) & 0xffff
+                self.fifo -= 1
+                if not self.fifo:
+                    self.sr &= ~RXP
+                self._update_irq()
+                return value
+            return 0
+        return self.regs.get(offset, 0)
+
+    def write32(self, offset, value):
+        self.sync()
+        if offset == IFCR:
+            if value & OVR:
+                self.sr &= ~OVR
+            self._update_irq()
+            return
+        if offset in (RXDR, SR):
+            return
+        self.regs[offset] = value
+        if offset == CR1 and not value & SPE:
+            self.regs[CR1] = 0  # clearing SPE also clears CSTART
+        if offset in (CR1, I2SCFGR, CFG1):
+            self._update_running()

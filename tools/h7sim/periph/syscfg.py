@@ -1,0 +1,17 @@
+"""SYSCFG (RM0433 section 12): only PWRCR.ODEN (VOS0 overdrive) is modelled."""
+from .base import Peripheral
+
+PWRCR = 0x2C
+
+
+class Syscfg(Peripheral):
+    name = 'SYSCFG'
+
+    def oden(self):
+        return bool(self.regs.get(PWRCR, 0) & 1)
+
+    def write32(self, offset, value):
+        old = self.oden()
+        self.regs[offset] = value
+        if offset == PWRCR and self.oden() != old:
+            self.board._on_clock_change()

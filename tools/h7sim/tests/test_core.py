@@ -1,0 +1,119 @@
+"""Core of the simulated board on the core_test fixture: boot, UART, SysTick + WFI,
+exceptions, faults, DWT, determinism, bad input."""
+import os
+
+import pytest
+
+from h7sim.board import Board
+from h7sim.errors import SimError
+
+
+def boot(elf):
+    board = Board(elf)
+    board.run(seconds=0.02)
+    return board
+
+
+def command(board, text, seconds=1.0, lines=1):
+    n = len(board.uart_lines)
+    board.uart_write(text + '\n')
+    board.run(seconds=seconds, until=lambda b: len(b.uart_lines) >= n + lines)
+    return board.uart_lines[n:]
+
+
+def test_boot_banner_systick_and_wfi(core_test_elf):
+    board = boot(core_test_elf)
+    assert board.uart_lines[0] == 'h7voice core_test 0.1.0 (h7sim fixture)'
+    assert board.events[0] == {'event': 'boot', 'app': 'core_test', 'version': '0.1.0'}
+    assert board.uart_lines[2] == 'ticks 10'
+    summary = board.summary()
+    # 10 SysTick periods of 1 ms, mostly asleep in WFI.
+    assert summary['time_per_mode_s']['sleep'] > 0.009
+    assert board.core.exceptions_taken >= 10
+
+
+def test_dwt_counts_instructions_and_time_follows_clock(core_test_elf):
+    board = boot(core_test_elf)
+    t0, i0 = board.time, board.instructions
+    lines = command(board, 'compute')
+    assert lines[0].startswith('compute 0x639ffa05 cycles ')
+    cycles = int(lines[0].split()[-1])
+    assert 5_000_000 < cycles < 7_000_000
+    # DWT.CYCCNT counted the loop's instructions; the board counted those and a few more.
+    assert board.instructions - i0 >= cycles
+    # 64 MHz HSI: one instruction is 1/64 us.
+    assert board.time - t0 == pytest.approx((board.instructions - i0) / 64e6, rel=0.05)
+
+
+def test_pendsv_and_sleep(core_test_elf):
+    board = boot(core_test_elf)
+    assert command(board, 'pendsv') == ['pendsv 1']
+    lines = command(board, 'sleep')
+    assert lines[0].startswith('slept ')
+
+
+def test_fpu_disabled_faults_until_cpacr_enables_it(core_test_elf):
+    board = boot(core_test_elf)
+    assert command(board, 'fpuon') == ['fpu enabled']
+    assert command(board, 'fpu') == ['fpu ok']
+    board = boot(core_test_elf)
+    lines = command(board, 'fpu')
+    assert lines[0].startswith('FAULT hardfault cfsr=0x00080000')  # NOCP, escalated
+    assert board.faults[0]['kind'] == 'no_coprocessor'
+    assert board.faults[0]['function'] == 'main'
+
+
+def test_unmapped_read_is_a_precise_bus_fault(core_test_elf):
+    board = boot(core_test_elf)
+    lines = command(board, 'busfault', lines=2)
+    assert lines == ['reading unmapped', 'FAULT hardfault cfsr=0x00008200 hfsr=0x40000000 bfar=0x60000000']
+    fault = board.faults[0]
+    assert fault['kind'] == 'bus_read' and fault['address'] == 0x60000000
+    assert fault['uart_tail'][-1] == 'reading unmapped'
+
+
+def test_udf_is_a_usage_fault_when_enabled(core_test_elf):
+    board = boot(core_test_elf)
+    lines = command(board, 'udf')
+    assert lines == ['FAULT usagefault cfsr=0x00010000']
+    assert board.faults[0]['exception'] == 'UsageFault'
+
+
+def test_deterministic_instruction_counts(core_test_elf):
+    def scenario():
+        board = boot(core_test_elf)
+        command(board, 'compute')
+        command(board, 'sleep')
+        return board.instructions, board.time, list(board.uart_lines)
+    assert scenario() == scenario()
+
+
+def test_spin_forever_stops_at_the_virtual_time_limit(core_test_elf):
+    board = boot(core_test_elf)
+    board.uart_write('spin\n')
+    assert board.run(seconds=0.05) == 'time'
+    assert board.elf.function_at(board.pc) == 'main'
+
+
+def test_bad_elf_inputs(tmp_path):
+    with pytest.raises(SimError, match='not found'):
+        Board(str(tmp_path / 'missing.elf'))
+    junk = tmp_path / 'junk.elf'
+    junk.write_bytes(b'not an elf at all' * 10)
+    with pytest.raises(SimError, match='not a valid ELF'):
+        Board(str(junk))
+    truncated = tmp_path / 'trunc.elf'
+    truncated.write_bytes(b'\x7fELF\x01\x01\x01' + b'\0' * 20)
+    with pytest.raises(SimError):
+        Board(str(truncated))
+
+
+def test_cli_runs_and_writes_json(core_test_elf, tmp_path):
+    from h7sim.cli import main
+    out = tmp_path / 'summary.json'
+    assert main(['run', core_test_elf, '--seconds', '0.02', '--json', str(out), '--quiet']) == 0
+    import json
+    data = json.loads(out.read_text())
+    assert data['uart']['tail'][0].startswith('h7voice core_test')
+    assert data['instructions'] > 1000
+    assert main(['run', os.path.join(str(tmp_path), 'nope.elf')]) == 1
