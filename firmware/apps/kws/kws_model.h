@@ -20,6 +20,8 @@ typedef struct {
     const char *const *labels;
     int label_count;
     const h7fe_config_t *frontend;
+    uint8_t *arena;          /* sized by the build-time plan of the engine */
+    size_t arena_bytes;
 } kws_model_t;
 
 const kws_model_t *kws_model_get(void);

@@ -26,10 +26,23 @@
 #define KWS_VERSION "0.1.0"
 #define SAMPLE_RATE_HZ 16000u
 #define MODEL_HOP_MS 60u            /* N: the model stride (README.md, "Model stride") */
-#define MAX_BACKLOG_MS 200u         /* behind by more: skip model runs, never samples */
+/* The driver's sample ring holds 256 ms (H7AUDIO_RING_SAMPLES). A model run is skipped when
+ * the audio waiting plus the run's expected time would come within 56 ms of filling it, so
+ * the firmware may miss a word, never samples. */
+#define MAX_BACKLOG_MS 200u
 #define STATS_PERIOD_MS 10000u      /* a kws_stats line every 10 s of audio */
 #define VAD_HANGOVER_FRAMES 8u      /* 160 ms: longer than a plosive's closure */
 #define MAX_HOP 512u
+
+/* Stop mode needs a way back when sound returns (README.md, "Waking from Stop"): the
+ * microphone's wake-on-sound output on an EXTI line that h7_stop() arms. Without it in the
+ * platform the firmware does not enter Stop (it would go deaf); it reports the Stop the
+ * power policy decided and keeps listening with WFI at the lowest operating point. */
+#if defined(H7_WAKE_SOUND)
+#define KWS_CAN_STOP 1
+#else
+#define KWS_CAN_STOP 0
+#endif
 
 /* Operating point of each power mode. The listening point is the lowest one. */
 static h7_opp_t opp_of_mode[KWS_POWER_MODE_COUNT] = {
@@ -40,7 +53,6 @@ static h7_opp_t opp_of_mode[KWS_POWER_MODE_COUNT] = {
 
 static const kws_model_t *model;
 static h7nn_interpreter nn;
-static uint8_t arena[64 * 1024] __attribute__((aligned(16)));
 static kws_pipeline_t pipeline;
 static kws_outputs_t outputs;
 static float output_scale;
@@ -62,11 +74,14 @@ static opp_stats_t opp_stats[H7_OPP_COUNT];
 static h7_opp_t current_opp;
 static uint32_t opp_since_ms;
 static uint32_t latency_max_ms, latency_sum_ms, stop_entries;
+static uint32_t model_cycles_max; /* at any operating point: cycles do not depend on it */
+static uint32_t opp_switches, opp_switch_failures, opp_switch_us_max;
+static uint32_t hop_model_cycles; /* model cycles inside the hop being processed */
 
 static void printf_line(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static void printf_line(const char *fmt, ...)
 {
-    char line[480];
+    char line[1024];
     va_list ap;
     va_start(ap, fmt);
     size_t n = h7_vfmt(line, sizeof line - 1, fmt, ap);
@@ -96,8 +111,22 @@ static void set_opp(h7_opp_t opp)
     if (opp == current_opp)
         return;
     account_opp();
-    h7_clock_set_opp(opp); /* on failure the platform keeps a working point: read it back */
+    uint32_t start = h7_cycles();
+    uint32_t mhz_before = h7_clock_sysclk_hz() / 1000000u;
+    int rc = h7_clock_set_opp(opp); /* on failure the platform keeps a working point */
+    /* the cycles counted at the old and the new clock: bound the time by the slower one */
+    uint32_t mhz = h7_clock_sysclk_hz() / 1000000u;
+    uint32_t slow = mhz < mhz_before ? mhz : mhz_before;
+    uint32_t us = (h7_cycles() - start) / (slow ? slow : 1u);
+    if (us > opp_switch_us_max)
+        opp_switch_us_max = us;
+    opp_switches++;
     current_opp = h7_clock_get_opp();
+    if (rc != 0 || current_opp != opp) {
+        opp_switch_failures++;
+        printf_line("{\"event\":\"kws_opp_error\",\"wanted_mhz\":%u,\"mhz\":%u,\"rc\":%d}",
+                    (unsigned)(h7_clock_opp_hz(opp) / 1000000u), (unsigned)mhz, rc);
+    }
 }
 
 static void show_outputs(void)
@@ -148,7 +177,7 @@ static void emit_stats(const char *reason)
     account_opp();
     h7audio_stats_t a;
     h7audio_get_stats(&a);
-    char opps[420];
+    char opps[640];
     size_t n = 0;
     opps[n++] = '[';
     for (int i = 0; i < H7_OPP_COUNT; i++) {
@@ -179,7 +208,8 @@ static void emit_stats(const char *reason)
                 "\"samples\":%llu,\"inferences\":%u,\"skipped_inferences\":%u,\"detections\":%u,"
                 "\"segments\":%u,\"latency_max_ms\":%u,\"latency_mean_ms\":%u,"
                 "\"dropped_samples\":%u,\"ring_overflows\":%u,\"spi_overruns\":%u,\"dma_errors\":%u,"
-                "\"console_dropped\":%u,\"opp\":%s}",
+                "\"console_dropped\":%u,\"opp_switches\":%u,\"opp_switch_failures\":%u,"
+                "\"opp_switch_us_max\":%u,\"opp\":%s}",
                 reason, (unsigned)kws_pipeline_now_ms(&pipeline),
                 (unsigned)(h7_time_ms() - capture_origin_ms),
                 (unsigned)pw->time_in_mode_ms[KWS_POWER_LISTEN],
@@ -190,13 +220,17 @@ static void emit_stats(const char *reason)
                 (unsigned)det->segments, (unsigned)latency_max_ms,
                 (unsigned)(det->detections ? latency_sum_ms / det->detections : 0),
                 (unsigned)a.dropped_samples, (unsigned)a.ring_overflows, (unsigned)a.spi_overruns,
-                (unsigned)a.dma_errors, (unsigned)h7_console_dropped(), opps);
+                (unsigned)a.dma_errors, (unsigned)h7_console_dropped(), (unsigned)opp_switches,
+                (unsigned)opp_switch_failures, (unsigned)opp_switch_us_max, opps);
 }
 
 /* The pipeline's model callback: the engine on the chip. */
 static bool run_model(void *user, const int8_t *input, float *probs)
 {
     (void)user;
+    /* the burst may have begun in this very hop: the model always runs at the
+     * recognition operating point */
+    set_opp(opp_of_mode[KWS_POWER_RECOGNIZE]);
     uint32_t start = h7_cycles();
     h7nn_tensor in, out;
     h7nn_input(&nn, 0, &in);
@@ -208,13 +242,18 @@ static bool run_model(void *user, const int8_t *input, float *probs)
     for (int c = 0; c < class_count; c++)
         probs[c] = output_scale * (float)(q[c] - output_zero_point);
     uint32_t cycles = h7_cycles() - start;
+    if (cycles > model_cycles_max)
+        model_cycles_max = cycles;
+    hop_model_cycles += cycles;
     opp_stats_t *s = &opp_stats[current_opp];
+    s->busy_cycles += cycles;
     s->inferences++;
     if (cycles > s->inference_cycles_max)
         s->inference_cycles_max = cycles;
     return true;
 }
 
+#if KWS_CAN_STOP
 static void enter_stop(void)
 {
     emit_stats("stop");
@@ -238,18 +277,34 @@ static void enter_stop(void)
                 (unsigned)kws_pipeline_now_ms(&pipeline), (unsigned)(now - before),
                 (unsigned)result.wake_source, result.entered_stop);
 }
+#else
+static void enter_stop(void)
+{
+    /* policy says Stop; no wake-on-sound source: stay listening, restart the silence timer */
+    stop_entries++;
+    printf_line("{\"event\":\"kws_stop_skipped\",\"audio_ms\":%u,\"reason\":\"no wake-on-sound "
+                "source in the platform (H7_WAKE_SOUND)\"}",
+                (unsigned)kws_pipeline_now_ms(&pipeline));
+    kws_pipeline_resume(&pipeline, kws_pipeline_now_ms(&pipeline));
+}
+#endif
 
 static void process_hop(const int16_t *samples)
 {
     uint32_t start = h7_cycles();
-    opp_stats_t *s = &opp_stats[current_opp]; /* the point this hop runs at */
-    uint32_t backlog_ms = (uint32_t)(h7audio_available() * 1000u / SAMPLE_RATE_HZ);
+    opp_stats_t *s = &opp_stats[current_opp]; /* the point the front end runs at */
+    hop_model_cycles = 0;
+    /* a model run would happen at the recognition point: predict its time there */
+    uint32_t model_khz = h7_clock_opp_hz(opp_of_mode[KWS_POWER_RECOGNIZE]) / 1000u;
+    uint32_t model_ms = model_cycles_max / model_khz + 1u;
+    uint32_t backlog_ms = (uint32_t)(h7audio_available() * 1000u / SAMPLE_RATE_HZ) + model_ms;
     if (kws_pipeline_hop(&pipeline, samples, backlog_ms)) {
         kws_detection_t d;
         if (kws_detector_take(&pipeline.detector, &d))
             emit_detection(&d);
     }
-    uint32_t cycles = h7_cycles() - start;
+    /* front end + VAD + detector + events; the model's cycles are counted in run_model */
+    uint32_t cycles = h7_cycles() - start - hop_model_cycles;
     s->frames++;
     s->busy_cycles += cycles;
     if (cycles > s->frame_cycles_max)
@@ -261,7 +316,7 @@ static void process_hop(const int16_t *samples)
 
 static void init(void)
 {
-    if (h7nn_init(&nn, model->data, model->size, model->resolver, arena, sizeof arena) != H7NN_OK)
+    if (h7nn_init(&nn, model->data, model->size, model->resolver, model->arena, model->arena_bytes) != H7NN_OK)
         fail("model", h7nn_error(&nn));
     if (h7nn_allocate(&nn) != H7NN_OK)
         fail("arena", h7nn_error(&nn));
@@ -329,10 +384,12 @@ int main(void)
                 "\"model\":\"%s\",\"reset\":\"%s\"}", model->name, h7_reset_cause());
     init();
     printf_line("{\"event\":\"kws_ready\",\"classes\":%d,\"frames\":%u,\"features\":%u,"
-                "\"hop_ms\":%u,\"frame_ms\":%u,\"arena_used\":%u,\"threshold\":%.2f}",
+                "\"hop_ms\":%u,\"frame_ms\":%u,\"arena_used\":%u,\"threshold\":%.2f,"
+                "\"stop_mode\":%s}",
                 class_count, (unsigned)pipeline.frames, (unsigned)pipeline.features,
                 (unsigned)MODEL_HOP_MS, (unsigned)pipeline.frame_ms,
-                (unsigned)h7nn_arena_used(&nn), (double)pipeline.detector.config.threshold);
+                (unsigned)h7nn_arena_used(&nn), (double)pipeline.detector.config.threshold,
+                KWS_CAN_STOP ? "true" : "false");
     if (h7audio_start(SAMPLE_RATE_HZ) != H7AUDIO_OK)
         fail("audio", "capture did not start");
     capture_origin_ms = h7_time_ms();
@@ -357,11 +414,9 @@ int main(void)
             enter_stop();
             continue;
         }
-        /* Sleep until the next DMA interrupt. Interrupts are masked around the check so one
-         * arriving in between still ends the WFI (a pending interrupt wakes the core). */
-        uint32_t irq = h7_irq_save();
-        if (h7audio_available() < hop_samples)
-            h7_sleep();
-        h7_irq_restore(irq);
+        /* Sleep until the next interrupt (DMA half buffer every 10 ms, SysTick every 1 ms).
+         * A DMA interrupt arriving between the check above and the WFI costs at most one
+         * SysTick period of delay, never samples (they wait in the ring). */
+        h7_sleep();
     }
 }
