@@ -12,7 +12,7 @@ step() { printf '\033[1m==> %s\033[0m\n' "$*"; }
 
 APT_PACKAGES=(gcc-arm-none-eabi libnewlib-arm-none-eabi python3-venv python3-dev
               espeak-ng libespeak-ng-dev flite sox gdb-multiarch
-              festival festvox-kdlpc16k festvox-us-slt-hts)
+              festival festvox-kdlpc16k festvox-us-slt-hts clang libclang-rt-14-dev)
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

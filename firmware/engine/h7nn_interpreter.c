@@ -215,6 +215,7 @@ h7nn_status h7nn_tensor_info(h7nn_interpreter *nn, int index, h7nn_tinfo *t) {
     for (uint32_t i = 0; i < rank; i++) {
         int32_t d = (int32_t)h7nn_fb_u32(&fb, shape + 4u * i);
         if (d < 0) return bad(nn, "tensor", index, "negative (dynamic) dimension");
+        if (d > 65535) return fail(nn, H7NN_ERR_UNSUPPORTED, "model: tensor %d: dimension %d > 65535", index, (int)d);
         t->dims[i] = d;
         elements *= (uint64_t)d;
         if (elements > (1u << 28)) return bad(nn, "tensor", index, "too many elements");
@@ -400,8 +401,8 @@ static h7nn_status verify_model(h7nn_interpreter *nn) {
         return bad(nn, "subgraph tensors", -1, "missing or outside the file");
     if (h7nn_fb_get_vector(&fb, subgraph, SUBGRAPH_OPERATORS, 4, &nn->operators_vec, &nn->op_count) == H7NN_FB_BAD)
         return bad(nn, "subgraph operators", -1, "outside the file");
-    if (nn->tensor_count > 16384u || nn->op_count > 4096u)
-        return fail(nn, H7NN_ERR_UNSUPPORTED, "model: %u tensors, %u ops (at most 16384 and 4096)",
+    if (nn->tensor_count > 4096u || nn->op_count > 1024u)
+        return fail(nn, H7NN_ERR_UNSUPPORTED, "model: %u tensors, %u ops (at most 4096 and 1024)",
                     (unsigned)nn->tensor_count, (unsigned)nn->op_count);
     h7nn_status s = index_vector(nn, subgraph, SUBGRAPH_INPUTS, "subgraph", 0, &nn->inputs, &nn->input_count);
     if (s == H7NN_OK) s = index_vector(nn, subgraph, SUBGRAPH_OUTPUTS, "subgraph", 0, &nn->outputs, &nn->output_count);

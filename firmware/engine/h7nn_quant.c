@@ -21,6 +21,10 @@ void h7nn_quantize_multiplier(double real_multiplier, int32_t *quantized, int *s
         exponent = 0;
         q_fixed = 0;
     }
+    if (exponent > 30) {  /* absurd scale ratios (> 2^30): saturate, as TFLite's single-rounding build does */
+        exponent = 30;
+        q_fixed = INT32_MAX;
+    }
     *quantized = (int32_t)q_fixed;
     *shift = exponent;
 }

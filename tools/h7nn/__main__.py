@@ -89,7 +89,6 @@ def main(argv=None):
     s.add_argument('model', nargs='?', default=None,
                    help='.tflite model (default: ../shared/models/mlperf_tiny_kws_ref_model.tflite)')
     s.add_argument('-o', '--output', default='build/bench/h7nn_bench', help='output path without extension')
-    s.add_argument('--kernels', choices=['m7', 'reference'], default='m7')
     s.set_defaults(fn=cmd_bench)
     args = p.parse_args(argv)
     try:

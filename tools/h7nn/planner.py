@@ -53,8 +53,8 @@ def op_sizes(model, op, kernels, ptr):
             pad_w = max(0, (out_shape[2] - 1) * stride_w + (f[2] - 1) * dil_w + 1 - in_shape[2]) // 2
             if (f[1], f[2], stride_h, stride_w, dil_h, dil_w, mult) == (3, 3, 1, 1, 1, 1, 1) and pad_h <= 1 \
                     and pad_w <= 1:
-                plane_w = ((out_shape[2] + 3) & ~1) + 2
-                scratch = (out_shape[1] + 2) * plane_w * 2
+                long_len, short_len = max(out_shape[1], out_shape[2]), min(out_shape[1], out_shape[2])
+                scratch = (short_len + 2) * (((long_len + 3) & ~1) + 2) * 2
         return persistent, scratch
     if name == 'FULLY_CONNECTED':
         f = t[op['inputs'][1]]

@@ -60,6 +60,8 @@ h7nn_status h7nn_conv_prepare_common(h7nn_interpreter *nn, h7nn_node *node, int 
     if (output.dims[0] != input.dims[0] || output.dims[1] != oh || output.dims[2] != ow || output.dims[3] != out_c ||
         oh < 1 || ow < 1 || fh < 1 || fw < 1)
         return h7nn_fail(nn, node, H7NN_ERR_MODEL, "output shape does not follow from input, filter and options");
+    if ((int64_t)fh * fw * (depthwise ? 1 : in_c) > 32768)
+        return h7nn_fail(nn, node, H7NN_ERR_UNSUPPORTED, "more than 32768 products per output (int32 accumulator)");
     if (filter.scale_count != 1 && filter.scale_count != (uint32_t)out_c)
         return h7nn_fail(nn, node, H7NN_ERR_MODEL, "filter has %u scales for %d output channels",
                          (unsigned)filter.scale_count, (int)out_c);

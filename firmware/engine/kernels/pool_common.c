@@ -18,6 +18,7 @@ h7nn_status h7nn_pool_prepare(h7nn_interpreter *nn, h7nn_node *node) {
     if (sw < 1 || sh < 1 || fw < 1 || fh < 1 || sw > 4096 || sh > 4096 || fw > 4096 || fh > 4096 ||
         padding > H7NN_PADDING_VALID)
         return h7nn_fail(nn, node, H7NN_ERR_MODEL, "bad filter, stride or padding");
+    if ((int64_t)fw * fh > 65536) return h7nn_fail(nn, node, H7NN_ERR_UNSUPPORTED, "pooling window over 65536");
     int pad_h, pad_w;
     int oh = h7nn_window_output(padding, input.dims[1], fh, sh, 1, &pad_h);
     int ow = h7nn_window_output(padding, input.dims[2], fw, sw, 1, &pad_w);

@@ -25,6 +25,13 @@ static inline uint32_t h7nn_sxtb16_ror8(uint32_t x) {
 }
 static inline uint32_t h7nn_sadd16(uint32_t a, uint32_t b) { return __sadd16(a, b); }
 static inline int32_t h7nn_smlabb(uint32_t a, uint32_t b, int32_t acc) { return __smlabb((int32_t)a, (int32_t)b, acc); }
+static inline int32_t h7nn_ssat8(int32_t x) { return __ssat(x, 8); }
+/* (a * b + 2^31) >> 32: the rounded high word (ACLE has no SMMULR intrinsic). */
+static inline int32_t h7nn_smmulr(int32_t a, int32_t b) {
+    int32_t r;
+    __asm__("smmulr %0, %1, %2" : "=r"(r) : "r"(a), "r"(b));
+    return r;
+}
 static inline int32_t h7nn_smlatb(uint32_t a, uint32_t b, int32_t acc) { return __smlatb((int32_t)a, (int32_t)b, acc); }
 #else
 static inline int32_t h7nn_smlad(uint32_t a, uint32_t b, int32_t acc) {
@@ -43,6 +50,10 @@ static inline uint32_t h7nn_sadd16(uint32_t a, uint32_t b) {
     uint32_t hi = ((a >> 16) + (b >> 16)) & 0xFFFFu;
     return lo | (hi << 16);
 }
+static inline int32_t h7nn_ssat8(int32_t x) { return x < -128 ? -128 : (x > 127 ? 127 : x); }
+static inline int32_t h7nn_smmulr(int32_t a, int32_t b) {
+    return (int32_t)(((int64_t)a * b + (INT64_C(1) << 31)) >> 32);
+}
 static inline int32_t h7nn_smlabb(uint32_t a, uint32_t b, int32_t acc) {
     return (int32_t)((uint32_t)acc + (uint32_t)((int16_t)(a & 0xFFFFu) * (int16_t)(b & 0xFFFFu)));
 }
@@ -58,6 +69,18 @@ static inline void h7nn_widen4_interleaved(const int8_t *src, int16_t offset, in
     uint32_t off2 = ((uint32_t)(uint16_t)offset << 16) | (uint16_t)offset;
     uint32_t even = h7nn_sadd16(h7nn_sxtb16(word), off2);
     uint32_t odd = h7nn_sadd16(h7nn_sxtb16_ror8(word), off2);
+    memcpy(dst, &even, 4);
+    memcpy(dst + 2, &odd, 4);
+}
+
+/* The same, doubled: 2 * (x + offset), for kernels that requantize with SMMULR. */
+static inline void h7nn_widen4_interleaved_x2(const int8_t *src, int16_t offset, int16_t *dst) {
+    uint32_t word = h7nn_read_u32(src);
+    uint32_t off2 = ((uint32_t)(uint16_t)offset << 16) | (uint16_t)offset;
+    uint32_t even = h7nn_sadd16(h7nn_sxtb16(word), off2);
+    uint32_t odd = h7nn_sadd16(h7nn_sxtb16_ror8(word), off2);
+    even = h7nn_sadd16(even, even);
+    odd = h7nn_sadd16(odd, odd);
     memcpy(dst, &even, 4);
     memcpy(dst + 2, &odd, 4);
 }

@@ -28,7 +28,7 @@ h7nn_status h7nn_conv_2d_eval_reference(h7nn_interpreter *nn, const h7nn_node *n
                             for (int ic = 0; ic < op->in_c; ic++) acc += w[ic] * (in[ic] + op->input_offset);
                         }
                     }
-                    if (op->bias) acc += op->bias[oc];
+                    if (op->bias) acc = (int32_t)((uint32_t)acc + (uint32_t)op->bias[oc]);  /* wraps like TFLite on any CPU */
                     acc = h7nn_mbqm(acc, op->multiplier[oc], op->shift[oc]) + op->output_offset;
                     *output++ = (int8_t)h7nn_clamp(acc, op->act_min, op->act_max);
                 }

@@ -22,6 +22,8 @@ h7nn_status h7nn_fully_connected_prepare(h7nn_interpreter *nn, h7nn_node *node) 
     if (accum < 1 || input.elements % (uint32_t)accum != 0)
         return h7nn_fail(nn, node, H7NN_ERR_MODEL, "input size %u is not a multiple of %d",
                          (unsigned)input.elements, (int)accum);
+    if (accum > 32768)
+        return h7nn_fail(nn, node, H7NN_ERR_UNSUPPORTED, "more than 32768 products per output (int32 accumulator)");
     int32_t batches = (int32_t)(input.elements / (uint32_t)accum);
     if (output.elements != (uint32_t)(batches * out_depth) || output.rank < 1 ||
         output.dims[output.rank - 1] != out_depth)
@@ -84,7 +86,7 @@ h7nn_status h7nn_fully_connected_eval_reference(h7nn_interpreter *nn, const h7nn
             const int8_t *w = op->filter + o * op->accum_depth;
             int32_t acc = 0;
             for (int d = 0; d < op->accum_depth; d++) acc += (w[d] + op->filter_offset) * (in[d] + op->input_offset);
-            if (op->bias) acc += op->bias[o];
+            if (op->bias) acc = (int32_t)((uint32_t)acc + (uint32_t)op->bias[o]);
             if (op->channel_multiplier)
                 acc = h7nn_mbqm(acc, op->channel_multiplier[o], op->channel_shift[o]);
             else

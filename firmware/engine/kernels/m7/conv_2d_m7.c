@@ -10,7 +10,7 @@ static h7nn_status prepare(h7nn_interpreter *nn, h7nn_node *node) {
     h7nn_conv_data *op = node->op_data;
     uint32_t k = (uint32_t)(op->filter_h * op->filter_w * op->in_c);
     node->scratch_bytes = 2u * ((k + 3u) & ~3u) * 2u;
-    op->fast_requant = h7nn_m7_requant_is_exact(op->filter, op->out_c, (int32_t)k, 1, (int32_t)k, op->bias, op->shift);
+    op->fast_requant = h7nn_m7_requant_mode(op->filter, op->out_c, (int32_t)k, 1, (int32_t)k, op->bias, op->shift);
     return H7NN_OK;
 }
 
@@ -32,13 +32,15 @@ static void im2col(const h7nn_conv_data *op, const int8_t *input, int oy, int ox
                 if (iy < 0 || iy >= op->in_h || ix < 0 || ix >= op->in_w) {
                     for (int32_t i = 0; i < op->in_c; i++) col[pos + i] = 0;
                 } else {
-                    h7nn_m7_widen_row(input + (iy * op->in_w + ix) * op->in_c, op->in_c, op->input_offset, col + pos);
+                    h7nn_m7_widen_row(input + (iy * op->in_w + ix) * op->in_c, op->in_c, op->input_offset, col + pos,
+                                      op->fast_requant);
                 }
             }
         }
         return;
     }
     static const uint8_t interleave[4] = {0, 2, 1, 3};
+    const int scale = op->fast_requant ? 2 : 1;  /* doubled columns for the SMMULR requantization */
     for (int fy = 0; fy < op->filter_h; fy++) {
         int iy = y0 + fy * op->dilation_h;
         for (int fx = 0; fx < op->filter_w; fx++) {
@@ -46,7 +48,7 @@ static void im2col(const h7nn_conv_data *op, const int8_t *input, int oy, int ox
             int inside = iy >= 0 && iy < op->in_h && ix >= 0 && ix < op->in_w;
             const int8_t *src = input + (iy * op->in_w + ix) * op->in_c;
             for (int32_t i = 0; i < op->in_c; i++, pos++) {
-                int16_t v = inside ? (int16_t)(src[i] + op->input_offset) : 0;
+                int16_t v = inside ? (int16_t)((src[i] + op->input_offset) * scale) : 0;
                 col[(pos & ~3) + interleave[pos & 3]] = v;
             }
         }
@@ -64,21 +66,23 @@ static h7nn_status eval(h7nn_interpreter *nn, const h7nn_node *node) {
     int pointwise = op->filter_h == 1 && op->filter_w == 1 && op->stride_h == 1 && op->stride_w == 1 &&
                     op->pad_h == 0 && op->pad_w == 0;
     int32_t pixels = op->out_h * op->out_w;
+    const h7nn_m7_requant_params rq = {op->bias, op->multiplier, op->shift, op->output_offset, op->act_min,
+                                       op->act_max, op->fast_requant};
     for (int b = 0; b < op->batches; b++) {
         const int8_t *in_b = input + b * op->in_h * op->in_w * op->in_c;
         int8_t *out_b = output + b * pixels * op->out_c;
         for (int32_t p = 0; p < pixels; p += 2) {
             int two = p + 1 < pixels;
             if (pointwise) {
-                h7nn_m7_widen_row(in_b + p * op->in_c, op->in_c, op->input_offset, col0);
-                if (two) h7nn_m7_widen_row(in_b + (p + 1) * op->in_c, op->in_c, op->input_offset, col1);
+                h7nn_m7_widen_row(in_b + p * op->in_c, op->in_c, op->input_offset, col0, op->fast_requant);
+                if (two) h7nn_m7_widen_row(in_b + (p + 1) * op->in_c, op->in_c, op->input_offset, col1,
+                                                  op->fast_requant);
             } else {
                 im2col(op, in_b, p / op->out_w, p % op->out_w, col0);
                 if (two) im2col(op, in_b, (p + 1) / op->out_w, (p + 1) % op->out_w, col1);
             }
             h7nn_m7_matmul_2col(op->filter, k, op->out_c, col0, two ? col1 : col0, out_b + p * op->out_c,
-                                two ? out_b + (p + 1) * op->out_c : NULL, op->bias, op->multiplier, op->shift,
-                                op->output_offset, op->act_min, op->act_max, op->fast_requant);
+                                two ? out_b + (p + 1) * op->out_c : NULL, &rq);
         }
     }
     return H7NN_OK;

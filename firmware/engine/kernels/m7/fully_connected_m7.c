@@ -17,8 +17,8 @@ static h7nn_status prepare(h7nn_interpreter *nn, h7nn_node *node) {
         op->channel_shift = (int8_t *)(m + op->out_depth);
         for (int32_t c = 0; c < op->out_depth; c++) m[c] = op->multiplier, op->channel_shift[c] = (int8_t)op->shift;
     }
-    op->fast_requant = h7nn_m7_requant_is_exact(op->filter, op->out_depth, op->accum_depth, 1, op->accum_depth, op->bias,
-                                                op->channel_shift);
+    op->fast_requant = h7nn_m7_requant_mode(op->filter, op->out_depth, op->accum_depth, 1, op->accum_depth, op->bias,
+                                            op->channel_shift);
     return H7NN_OK;
 }
 
@@ -28,11 +28,12 @@ static h7nn_status eval(h7nn_interpreter *nn, const h7nn_node *node) {
     const int8_t *input = h7nn_input_data(nn, node, 0);
     int8_t *output = h7nn_output_data(nn, node, 0);
     int16_t *col = node->scratch;
+    const h7nn_m7_requant_params rq = {op->bias, op->channel_multiplier, op->channel_shift, op->output_offset,
+                                       op->act_min, op->act_max, op->fast_requant};
     for (int b = 0; b < op->batches; b++) {
-        h7nn_m7_widen_row(input + b * op->accum_depth, op->accum_depth, op->input_offset, col);
+        h7nn_m7_widen_row(input + b * op->accum_depth, op->accum_depth, op->input_offset, col, op->fast_requant);
         h7nn_m7_matmul_2col(op->filter, op->accum_depth, op->out_depth, col, col, output + b * op->out_depth, NULL,
-                            op->bias, op->channel_multiplier, op->channel_shift, op->output_offset, op->act_min,
-                            op->act_max, op->fast_requant);
+                            &rq);
     }
     return H7NN_OK;
 }

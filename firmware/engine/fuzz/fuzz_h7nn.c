@@ -1,0 +1,60 @@
+/* libFuzzer target over model bytes and input tensors (host build, ASan + UBSan).
+ *
+ * Input: [4-byte little-endian model length L][L model bytes][input bytes...]. The model
+ * goes through h7nn_init / h7nn_allocate with the M7 or reference kernels or a small arena
+ * (bits 24-25 of L); when it is accepted, every
+ * input tensor is filled from the remaining bytes (cycled) and the model is invoked. Any
+ * crash, hang, leak or sanitizer report is a bug; error statuses are the expected outcome
+ * for hostile models, and each must come with a message.
+ *
+ *   build/host/firmware/engine/fuzz_h7nn -max_total_time=20 CORPUS_DIR
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/h7nn_all_ops.h"
+
+#define ARENA_BYTES (256 * 1024)
+
+static uint8_t arena[ARENA_BYTES] __attribute__((aligned(16)));
+
+static void run(const uint8_t *model, size_t model_size, const uint8_t *in, size_t in_size, int optimized,
+                size_t arena_size) {
+    h7nn_interpreter nn;
+    h7nn_status s = h7nn_init(&nn, model, model_size, h7nn_all_ops_resolver(optimized), arena, arena_size);
+    if (s == H7NN_OK) s = h7nn_allocate(&nn);
+    if (s != H7NN_OK) {
+        if (h7nn_error(&nn)[0] == '\0') abort();  /* every error names its problem */
+        if (s == H7NN_ERR_ARENA && h7nn_arena_needed(&nn) <= arena_size && nn.model) abort();
+        return;
+    }
+    for (int i = 0; i < h7nn_input_count(&nn); i++) {
+        h7nn_tensor t;
+        if (h7nn_input(&nn, i, &t) != H7NN_OK || !t.data) continue;
+        uint8_t *p = t.data;
+        for (size_t k = 0; k < t.bytes; k++) p[k] = in_size ? in[k % in_size] : (uint8_t)k;
+    }
+    if (h7nn_invoke(&nn) != H7NN_OK && h7nn_error(&nn)[0] == '\0') abort();
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+    if (size < 4) return 0;
+    uint32_t len = (uint32_t)data[0] | (uint32_t)data[1] << 8 | (uint32_t)data[2] << 16;
+    size_t model_size = size - 4 < len ? size - 4 : len;
+    /* an exact-size heap copy (malloc aligns to at least 8): ASan sees any read past its end */
+    uint8_t *model = malloc(model_size ? model_size : 1);
+    if (!model) return 0;
+    memcpy(model, data + 4, model_size);
+    const uint8_t *in = data + 4 + model_size;
+    size_t in_size = size - 4 - model_size;
+    /* the length's top byte picks the variant: M7 kernels (most often), reference kernels,
+     * or a small arena for the "arena too small" paths */
+    switch (data[3] & 3u) {
+    case 2: run(model, model_size, in, in_size, 0, ARENA_BYTES); break;
+    case 3: run(model, model_size, in, in_size, 1, 2048 + (size & 4095u)); break;
+    default: run(model, model_size, in, in_size, 1, ARENA_BYTES); break;
+    }
+    free(model);
+    return 0;
+}

@@ -1,0 +1,154 @@
+/* The int8 x int16 matrix kernel under the M7 CONV_2D (1x1 and im2col) and
+ * FULLY_CONNECTED: two output channels by two columns per pass, eight SMLADs per four
+ * weights of each channel, then TFLite's requantization per output. */
+#include "engine/h7nn_quant.h"
+#include "engine/kernels/m7/h7nn_m7_common.h"
+#include "engine/kernels/m7/h7nn_simd.h"
+
+static const uint8_t interleave[4] = {0, 2, 1, 3};
+
+void h7nn_m7_widen_row(const int8_t *src, int32_t n, int32_t offset, int16_t *dst, int doubled) {
+    int32_t i = 0;
+    if (doubled)
+        for (; i + 4 <= n; i += 4) h7nn_widen4_interleaved_x2(src + i, (int16_t)offset, dst + i);
+    else
+        for (; i + 4 <= n; i += 4) h7nn_widen4_interleaved(src + i, (int16_t)offset, dst + i);
+    if (i < n) {
+        for (int j = 0; j < 4; j++)
+            dst[i + interleave[j]] = (int16_t)(i + j < n ? (src[i + j] + offset) * (doubled ? 2 : 1) : 0);
+    }
+}
+
+int h7nn_m7_requant_is_exact(const int8_t *weights, int32_t channels, int32_t per_channel, int32_t stride,
+                             int32_t channel_step, const int32_t *bias, const int8_t *shift) {
+    for (int32_t c = 0; c < channels; c++) {
+        int64_t bound = 0;
+        for (int32_t i = 0; i < per_channel; i++) {
+            int32_t w = weights[c * channel_step + i * stride];
+            bound += w < 0 ? -w : w;
+        }
+        bound = bound * 256 + (bias ? (bias[c] < 0 ? -(int64_t)bias[c] : bias[c]) : 0);
+        if (shift[c] > 0) bound <<= shift[c];
+        if (bound >= (INT64_C(1) << 30)) return 0;
+    }
+    return 1;
+}
+
+int h7nn_m7_requant_mode(const int8_t *weights, int32_t channels, int32_t per_channel, int32_t stride,
+                         int32_t channel_step, const int32_t *bias, const int8_t *shift) {
+    for (int32_t c = 0; c < channels; c++)
+        if (shift[c] > -1 || shift[c] < -22) return 0;
+    return h7nn_m7_requant_is_exact(weights, channels, per_channel, stride, channel_step, bias, shift);
+}
+
+/* Accumulators of channels oc, oc+1 over columns 0 and 1. */
+typedef struct {
+    int32_t a00, a01, a10, a11;
+} acc4;
+
+static inline acc4 dot_2x2(const int8_t *w0, const int8_t *w1, const int16_t *c0, const int16_t *c1, int32_t k) {
+    acc4 a = {0, 0, 0, 0};
+    int32_t k4 = k & ~3;
+    for (int32_t i = 0; i < k4; i += 4) {
+        uint32_t wa = h7nn_read_u32(w0 + i), wb = h7nn_read_u32(w1 + i);
+        uint32_t x_even = h7nn_read_u32(c0 + i), x_odd = h7nn_read_u32(c0 + i + 2);
+        uint32_t y_even = h7nn_read_u32(c1 + i), y_odd = h7nn_read_u32(c1 + i + 2);
+        uint32_t wa_even = h7nn_sxtb16(wa), wa_odd = h7nn_sxtb16_ror8(wa);
+        a.a00 = h7nn_smlad(wa_even, x_even, a.a00);
+        a.a00 = h7nn_smlad(wa_odd, x_odd, a.a00);
+        a.a01 = h7nn_smlad(wa_even, y_even, a.a01);
+        a.a01 = h7nn_smlad(wa_odd, y_odd, a.a01);
+        uint32_t wb_even = h7nn_sxtb16(wb), wb_odd = h7nn_sxtb16_ror8(wb);
+        a.a10 = h7nn_smlad(wb_even, x_even, a.a10);
+        a.a10 = h7nn_smlad(wb_odd, x_odd, a.a10);
+        a.a11 = h7nn_smlad(wb_even, y_even, a.a11);
+        a.a11 = h7nn_smlad(wb_odd, y_odd, a.a11);
+    }
+    for (int32_t i = k4; i < k; i++) {
+        int j = k4 + interleave[i - k4];
+        a.a00 += w0[i] * c0[j];
+        a.a01 += w0[i] * c1[j];
+        a.a10 += w1[i] * c0[j];
+        a.a11 += w1[i] * c1[j];
+    }
+    return a;
+}
+
+static inline int32_t add_wrapping(int32_t a, int32_t b) { return (int32_t)((uint32_t)a + (uint32_t)b); }
+
+/* Exact TFLite requantization (any shift, any accumulator). */
+static void matmul_exact(const int8_t *weights, int32_t k, int32_t out_c, const int16_t *col0, const int16_t *col1,
+                         int8_t *out0, int8_t *out1, const h7nn_m7_requant_params *rq) {
+    for (int32_t oc = 0; oc < out_c; oc += 2) {
+        int pair = oc + 1 < out_c;
+        const int8_t *w0 = weights + oc * k;
+        acc4 a = dot_2x2(w0, pair ? w0 + k : w0, col0, col1, k);
+        if (rq->fast) {  /* doubled columns: the accumulators are even, halve them exactly */
+            a.a00 >>= 1;
+            a.a01 >>= 1;
+            a.a10 >>= 1;
+            a.a11 >>= 1;
+        }
+        int32_t b0 = rq->bias ? rq->bias[oc] : 0, b1 = rq->bias && pair ? rq->bias[oc + 1] : 0;
+        int32_t v;
+        v = h7nn_mbqm(add_wrapping(a.a00, b0), rq->multiplier[oc], rq->shift[oc]) + rq->offset;
+        out0[oc] = (int8_t)h7nn_clamp(v, rq->act_min, rq->act_max);
+        if (out1) {
+            v = h7nn_mbqm(add_wrapping(a.a01, b0), rq->multiplier[oc], rq->shift[oc]) + rq->offset;
+            out1[oc] = (int8_t)h7nn_clamp(v, rq->act_min, rq->act_max);
+        }
+        if (pair) {
+            v = h7nn_mbqm(add_wrapping(a.a10, b1), rq->multiplier[oc + 1], rq->shift[oc + 1]) + rq->offset;
+            out0[oc + 1] = (int8_t)h7nn_clamp(v, rq->act_min, rq->act_max);
+            if (out1) {
+                v = h7nn_mbqm(add_wrapping(a.a11, b1), rq->multiplier[oc + 1], rq->shift[oc + 1]) + rq->offset;
+                out1[oc + 1] = (int8_t)h7nn_clamp(v, rq->act_min, rq->act_max);
+            }
+        }
+    }
+}
+
+void h7nn_m7_matmul_2col(const int8_t *weights, int32_t k, int32_t out_c, const int16_t *col0,
+                         const int16_t *col1, int8_t *out0, int8_t *out1, const h7nn_m7_requant_params *rq) {
+    if (!rq->fast || !out1 || (out_c & 1)) {
+        matmul_exact(weights, k, out_c, col0, col1, out0, out1, rq);
+        return;
+    }
+    /* the common case, kept lean: even channel count, two columns, right shifts only, and
+     * accumulators bounded so that the short requantization is exact (h7nn_m7_requant_mode);
+     * the columns hold doubled values, so the accumulators are 2 * acc (SMMULR form) */
+    const int32_t *bias = rq->bias, *mult = rq->multiplier;
+    const int8_t *shift = rq->shift;
+    const int32_t offset = rq->offset, lo = rq->act_min, hi = rq->act_max;
+    const int full_range = lo == -128 && hi == 127;
+    const int8_t *w = weights;
+    for (int32_t oc = 0; oc < out_c; oc += 2, w += 2 * k) {
+        acc4 a = dot_2x2(w, w + k, col0, col1, k);
+        if (bias) {
+            a.a00 += 2 * bias[oc];
+            a.a01 += 2 * bias[oc];
+            a.a10 += 2 * bias[oc + 1];
+            a.a11 += 2 * bias[oc + 1];
+        }
+        int32_t r0 = -shift[oc], r1 = -shift[oc + 1], m0 = mult[oc], m1 = mult[oc + 1];
+        int32_t c0 = h7nn_m7_round_offset(r0, offset), c1 = h7nn_m7_round_offset(r1, offset);
+        int32_t v00 = h7nn_m7_requant_x2(a.a00, m0, c0, r0);
+        int32_t v01 = h7nn_m7_requant_x2(a.a01, m0, c0, r0);
+        int32_t v10 = h7nn_m7_requant_x2(a.a10, m1, c1, r1);
+        int32_t v11 = h7nn_m7_requant_x2(a.a11, m1, c1, r1);
+        v00 = h7nn_ssat8(v00);
+        v01 = h7nn_ssat8(v01);
+        v10 = h7nn_ssat8(v10);
+        v11 = h7nn_ssat8(v11);
+        if (!full_range) {
+            v00 = h7nn_clamp(v00, lo, hi);
+            v01 = h7nn_clamp(v01, lo, hi);
+            v10 = h7nn_clamp(v10, lo, hi);
+            v11 = h7nn_clamp(v11, lo, hi);
+        }
+        out0[oc] = (int8_t)v00;
+        out0[oc + 1] = (int8_t)v10;
+        out1[oc] = (int8_t)v01;
+        out1[oc + 1] = (int8_t)v11;
+    }
+}

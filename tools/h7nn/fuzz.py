@@ -1,0 +1,71 @@
+"""Fuzzing the engine: seed corpus and a runner for build/host/firmware/engine/fuzz_h7nn
+(libFuzzer, ASan + UBSan; firmware/engine/fuzz/fuzz_h7nn.c).
+
+  python -m h7nn.fuzz --seconds 20            short run (CI)
+  python -m h7nn.fuzz --runs 1000000          a million executions
+"""
+import argparse
+import glob
+import os
+import re
+import struct
+import subprocess
+import sys
+
+TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+BINARY = os.path.join(TOP, 'build', 'host', 'firmware', 'engine', 'fuzz_h7nn')
+WORK = os.path.join(TOP, 'build', 'h7nn_fuzz')
+KWS = os.path.join(os.path.dirname(TOP), 'shared', 'models', 'mlperf_tiny_kws_ref_model.tflite')
+
+
+def seed_corpus(folder):
+    """Fuzzer inputs from real models: [length][model][input bytes]."""
+    from h7nn import opmodels
+    os.makedirs(folder, exist_ok=True)
+    models = [opmodels.build(c) for c in opmodels.case_names()[::4]]
+    if os.path.exists(KWS):
+        models.append(KWS)
+    for path in models:
+        data = open(path, 'rb').read()
+        seed = struct.pack('<I', len(data)) + data + bytes(range(0, 256, 7))
+        with open(os.path.join(folder, os.path.basename(path) + '.seed'), 'wb') as f:
+            f.write(seed)
+    return folder
+
+
+def run(seconds=None, runs=None, jobs=1):
+    if not os.path.exists(BINARY):
+        raise FileNotFoundError('%s is missing: install clang (tools/setup.sh) and run  scons variant=host' % BINARY)
+    seeds = seed_corpus(os.path.join(WORK, 'seeds'))
+    corpus = os.path.join(WORK, 'corpus')
+    os.makedirs(corpus, exist_ok=True)
+    cmd = [BINARY, '-timeout=10', '-rss_limit_mb=2048', '-max_len=65536', '-print_final_stats=1',
+           '-artifact_prefix=%s/' % WORK]
+    if seconds:
+        cmd.append('-max_total_time=%d' % seconds)
+    if runs:
+        cmd.append('-runs=%d' % runs)
+    cmd += [corpus, seeds]
+    env = dict(os.environ, ASAN_OPTIONS='detect_leaks=1:abort_on_error=1',
+               UBSAN_OPTIONS='halt_on_error=1:print_stacktrace=1')
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=env)
+    out = proc.stdout + proc.stderr
+    m = re.search(r'stat::number_of_executed_units:\s*(\d+)', out)
+    return proc.returncode, int(m.group(1)) if m else 0, out
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(prog='python -m h7nn.fuzz', description=__doc__.splitlines()[0])
+    p.add_argument('--seconds', type=int, default=None)
+    p.add_argument('--runs', type=int, default=None)
+    args = p.parse_args(argv)
+    if not args.seconds and not args.runs:
+        args.seconds = 20
+    code, execs, out = run(args.seconds, args.runs)
+    print(out[-3000:] if code else out[-600:])
+    print('fuzz_h7nn: %d executions, exit status %d' % (execs, code))
+    return code
+
+
+if __name__ == '__main__':
+    sys.exit(main())
