@@ -24,7 +24,8 @@ def _floats(bits):
 
 def run(samples, seconds=None, commands=(), rate=16000):
     """Plays samples into the board's microphone and runs until they are consumed (plus
-    0.1 s). commands: [(at_seconds, text)] typed on the console at those virtual times.
+    0.1 s). commands: [(at_seconds, text or function(board))]: text is typed on the console
+    at that virtual time, a function is called with the Board (fault injection).
     Returns a dict: features float32 [frames, n], frame_cycles, vad_cycles, vad_events,
     bench (last fe_bench), audio_stats (last), lines, summary."""
     if not os.path.exists(ELF):
@@ -35,9 +36,12 @@ def run(samples, seconds=None, commands=(), rate=16000):
         board.spi2.play(np.asarray(samples, np.int16), rate)
         total = seconds if seconds is not None else len(samples) / rate + 0.1
         done = 0.0
-        for at, text in sorted(commands):
+        for at, action in sorted(commands, key=lambda c: c[0]):
             board.run(seconds=max(0.0, at - done))
-            board.uart_write(text + '\n')
+            if callable(action):
+                action(board)
+            else:
+                board.uart_write(action + '\n')
             done = at
         board.run(seconds=max(0.0, total - done))
         events = [json.loads(line) for line in board.uart_lines if line.startswith('{')]

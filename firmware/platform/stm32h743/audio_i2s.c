@@ -142,9 +142,13 @@ void DMA1_Stream0_IRQHandler(void)
     uint32_t flags = (H7_DMA1->LISR >> shift) & H7_DMA_FLAG_ALL;
     H7_DMA1->LIFCR = flags << shift;
     if (flags & (H7_DMA_FLAG_TEIF | H7_DMA_FLAG_DMEIF)) {
-        /* The hardware has disabled the stream: capture stops, the app reports it. */
+        /* The hardware has disabled the stream. Stop the I2S too: with nobody reading RXDR
+         * every new sample would be an overrun interrupt. The app sees h7audio_failed(). */
         stats.dma_errors++;
         capture_failed = 1;
+        H7_SPI2->IER = 0;
+        H7_SPI2->CR1 = 0;
+        running = 0;
         return;
     }
     if (flags & H7_DMA_FLAG_FEIF) stats.fifo_errors++;
