@@ -145,8 +145,27 @@ def long_run(t):
     return '60 s with twenty commands'
 
 
+def hostile(t):
+    """60 s of everything that must give no detection: room tone, continuous loud noise,
+    sentences and single words that are not commands, speech far faster than the model's
+    hop, and a long silence (Stop)."""
+    t.pause(2.0)
+    t.noise(10.0, level_dbfs=-10.0)
+    t.pause(2.0)
+    for text in ('the weather is nice today', 'please call me back later',
+                 'seven happy birds flew over the house'):
+        t.say(text)
+        t.pause(1.0)
+    for word in ('bird', 'house', 'water', 'music'):
+        t.say(word)
+        t.pause(1.0)
+    t.say('seven happy birds flew over the house and the cat sat by the window', rate=380)
+    t.pause(max(0.0, 60.0 - t.length / RATE))
+    return 'noise, non-command speech, rapid speech, silence (60 s)'
+
+
 SCENARIOS = {f.__name__: f for f in (commands, quick_commands, silence, loud_noise,
-                                      non_keywords, sleep_wake, rapid, long_run)}
+                                      non_keywords, sleep_wake, rapid, long_run, hostile)}
 
 
 def make(name, wav_path, seed=7):

@@ -256,6 +256,7 @@ static bool run_model(void *user, const int8_t *input, float *probs)
 #if KWS_CAN_STOP
 static void enter_stop(void)
 {
+    printf_line("{\"event\":\"kws_stop\",\"audio_ms\":%u}", (unsigned)kws_pipeline_now_ms(&pipeline));
     emit_stats("stop");
     h7_console_flush();
     h7audio_stop();
@@ -355,6 +356,18 @@ static void init(void)
         fail("pipeline", problem);
     kws_outputs_init(&outputs);
     show_outputs();
+
+    /* One run on silent features at boot: proves the model runs and measures its cost, so
+     * the pacer can predict a run's time before the first word (and skip runs that would
+     * overflow the sample ring at a slow operating point). */
+    static int8_t silent[KWS_PIPELINE_MAX_FRAMES * KWS_PIPELINE_MAX_FEATURES];
+    memset(silent, (int8_t)in.zero_point, sizeof silent);
+    float probs[KWS_DETECTOR_MAX_CLASSES];
+    if (!run_model(NULL, silent, probs))
+        fail("model", h7nn_error(&nn));
+    set_opp(opp_of_mode[KWS_POWER_LISTEN]);
+    memset(opp_stats, 0, sizeof opp_stats);
+    opp_switches = 0;
 }
 
 /* Console commands (one byte): 's' stats now, 'l' run recognition at the lowest operating
@@ -385,11 +398,11 @@ int main(void)
     init();
     printf_line("{\"event\":\"kws_ready\",\"classes\":%d,\"frames\":%u,\"features\":%u,"
                 "\"hop_ms\":%u,\"frame_ms\":%u,\"arena_used\":%u,\"threshold\":%.2f,"
-                "\"stop_mode\":%s}",
+                "\"stop_mode\":%s,\"model_cycles\":%u}",
                 class_count, (unsigned)pipeline.frames, (unsigned)pipeline.features,
                 (unsigned)MODEL_HOP_MS, (unsigned)pipeline.frame_ms,
                 (unsigned)h7nn_arena_used(&nn), (double)pipeline.detector.config.threshold,
-                KWS_CAN_STOP ? "true" : "false");
+                KWS_CAN_STOP ? "true" : "false", (unsigned)model_cycles_max);
     if (h7audio_start(SAMPLE_RATE_HZ) != H7AUDIO_OK)
         fail("audio", "capture did not start");
     capture_origin_ms = h7_time_ms();
