@@ -35,6 +35,10 @@ static inline int32_t h7nn_mbqm(int32_t x, int32_t multiplier, int shift) {
     return h7nn_rdbpot(h7nn_srdhm(shifted, multiplier), right);
 }
 
+/* a + b with two's-complement wrap-around: what TFLite's int32 adds do on every CPU we
+ * target, without the undefined behaviour hostile scales would otherwise reach. */
+static inline int32_t h7nn_add_wrap(int32_t a, int32_t b) { return (int32_t)((uint32_t)a + (uint32_t)b); }
+
 static inline int32_t h7nn_clamp(int32_t x, int32_t lo, int32_t hi) {
     return x < lo ? lo : (x > hi ? hi : x);
 }

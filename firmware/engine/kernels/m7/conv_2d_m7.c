@@ -9,7 +9,7 @@ static h7nn_status prepare(h7nn_interpreter *nn, h7nn_node *node) {
     if (s != H7NN_OK) return s;
     h7nn_conv_data *op = node->op_data;
     uint32_t k = (uint32_t)(op->filter_h * op->filter_w * op->in_c);
-    node->scratch_bytes = 2u * ((k + 3u) & ~3u) * 2u;
+    node->scratch_bytes = 6u * ((k + 3u) & ~3u) * 2u;  /* three columns + their interleaved copy */
     op->fast_requant = h7nn_m7_requant_mode(op->filter, op->out_c, (int32_t)k, 1, (int32_t)k, op->bias, op->shift);
     return H7NN_OK;
 }
@@ -18,12 +18,9 @@ static h7nn_status prepare(h7nn_interpreter *nn, h7nn_node *node) {
  * the offset, as in the reference kernel (which skips those taps). */
 static void im2col(const h7nn_conv_data *op, const int8_t *input, int oy, int ox, int16_t *col) {
     int32_t k = op->filter_h * op->filter_w * op->in_c;
-    int8_t patch_tail[4];
-    (void)patch_tail;
     int y0 = oy * op->stride_h - op->pad_h, x0 = ox * op->stride_w - op->pad_w;
     int32_t pos = 0;
-    /* Gather into int16 in natural order first when taps are not 4-aligned: simplest is to
-     * go tap by tap and let widen_row interleave each group of 4 across tap boundaries. */
+    /* depth a multiple of 4: every tap is whole groups of 4, widened with SIMD */
     if ((op->in_c & 3) == 0) {
         for (int fy = 0; fy < op->filter_h; fy++) {
             int iy = y0 + fy * op->dilation_h;
@@ -39,8 +36,29 @@ static void im2col(const h7nn_conv_data *op, const int8_t *input, int oy, int ox
         }
         return;
     }
-    static const uint8_t interleave[4] = {0, 2, 1, 3};
     const int scale = op->fast_requant ? 2 : 1;  /* doubled columns for the SMMULR requantization */
+    if (op->in_c == 1) {
+        /* single-channel input (spectrograms, grayscale): gather the patch row by row in
+         * natural order, then interleave each group of 4 in place */
+        int16_t *dst = col;
+        for (int fy = 0; fy < op->filter_h; fy++) {
+            int iy = y0 + fy * op->dilation_h;
+            int row_inside = iy >= 0 && iy < op->in_h;
+            const int8_t *row = row_inside ? input + iy * op->in_w : input;
+            for (int fx = 0; fx < op->filter_w; fx++) {
+                int ix = x0 + fx * op->dilation_w;
+                *dst++ = row_inside && ix >= 0 && ix < op->in_w ? (int16_t)((row[ix] + op->input_offset) * scale) : 0;
+            }
+        }
+        for (int32_t i = k; i < ((k + 3) & ~3); i++) col[i] = 0;
+        for (int32_t i = 0; i < k; i += 4) {
+            int16_t t = col[i + 1];
+            col[i + 1] = col[i + 2];
+            col[i + 2] = t;
+        }
+        return;
+    }
+    static const uint8_t interleave[4] = {0, 2, 1, 3};
     for (int fy = 0; fy < op->filter_h; fy++) {
         int iy = y0 + fy * op->dilation_h;
         for (int fx = 0; fx < op->filter_w; fx++) {
@@ -68,10 +86,29 @@ static h7nn_status eval(h7nn_interpreter *nn, const h7nn_node *node) {
     int32_t pixels = op->out_h * op->out_w;
     const h7nn_m7_requant_params rq = {op->bias, op->multiplier, op->shift, op->output_offset, op->act_min,
                                        op->act_max, op->fast_requant};
+    int16_t *col2 = col1 + k_pad, *tri = col2 + k_pad;
+    int three = op->fast_requant && (k & 3) == 0 && (op->out_c & 1) == 0;
     for (int b = 0; b < op->batches; b++) {
         const int8_t *in_b = input + b * op->in_h * op->in_w * op->in_c;
         int8_t *out_b = output + b * pixels * op->out_c;
-        for (int32_t p = 0; p < pixels; p += 2) {
+        int32_t p = 0;
+        if (three) {
+            for (; p + 3 <= pixels; p += 3) {
+                if (pointwise) {
+                    h7nn_m7_widen_row(in_b + p * op->in_c, op->in_c, op->input_offset, col0, 1);
+                    h7nn_m7_widen_row(in_b + (p + 1) * op->in_c, op->in_c, op->input_offset, col1, 1);
+                    h7nn_m7_widen_row(in_b + (p + 2) * op->in_c, op->in_c, op->input_offset, col2, 1);
+                } else {
+                    im2col(op, in_b, p / op->out_w, p % op->out_w, col0);
+                    im2col(op, in_b, (p + 1) / op->out_w, (p + 1) % op->out_w, col1);
+                    im2col(op, in_b, (p + 2) / op->out_w, (p + 2) % op->out_w, col2);
+                }
+                h7nn_m7_interleave_3col(col0, col1, col2, k, tri);
+                int8_t *o = out_b + p * op->out_c;
+                h7nn_m7_matmul_3col(op->filter, k, op->out_c, tri, o, o + op->out_c, o + 2 * op->out_c, &rq);
+            }
+        }
+        for (; p < pixels; p += 2) {
             int two = p + 1 < pixels;
             if (pointwise) {
                 h7nn_m7_widen_row(in_b + p * op->in_c, op->in_c, op->input_offset, col0, op->fast_requant);

@@ -144,7 +144,7 @@ static void channel_plane(const h7nn_conv_data *op, const plane_layout *l, const
                 acc = h7nn_smlad(h7nn_read_u32(r), w01[j], acc);
                 acc = h7nn_smlabb(h7nn_read_u32(r + 2), w2[j], acc);
             }
-            int32_t v = h7nn_mbqm(acc, mult, shift) + op->output_offset;
+            int32_t v = h7nn_add_wrap(h7nn_mbqm(acc, mult, shift), op->output_offset);
             output[line * l->step_short + pos * l->step_long + c] = (int8_t)h7nn_clamp(v, op->act_min, op->act_max);
         }
     }

@@ -21,6 +21,14 @@ typedef struct {
 void h7nn_m7_matmul_2col(const int8_t *weights, int32_t k, int32_t out_c, const int16_t *col0,
                          const int16_t *col1, int8_t *out0, int8_t *out1, const h7nn_m7_requant_params *rq);
 
+/* Three columns at once (rq->fast only, k a multiple of 4, out_c even): `tri` holds the
+ * three doubled columns interleaved by groups of 4 values (h7nn_m7_interleave_3col), so one
+ * pointer with constant offsets reaches all of them; two channels x three columns keep six
+ * accumulators, four unpacked weight words and the pointers in registers. */
+void h7nn_m7_matmul_3col(const int8_t *weights, int32_t k, int32_t out_c, const int16_t *tri, int8_t *out0,
+                         int8_t *out1, int8_t *out2, const h7nn_m7_requant_params *rq);
+void h7nn_m7_interleave_3col(const int16_t *c0, const int16_t *c1, const int16_t *c2, int32_t k, int16_t *tri);
+
 /* One row of int8 values, widened with an offset, in SMLAD order (n rounded up to 4 with
  * zeros); doubled = 1 stores 2 * (x + offset) for the SMMULR requantization. */
 void h7nn_m7_widen_row(const int8_t *src, int32_t n, int32_t offset, int16_t *dst, int doubled);

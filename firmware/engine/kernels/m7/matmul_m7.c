@@ -91,17 +91,17 @@ static void matmul_exact(const int8_t *weights, int32_t k, int32_t out_c, const 
         }
         int32_t b0 = rq->bias ? rq->bias[oc] : 0, b1 = rq->bias && pair ? rq->bias[oc + 1] : 0;
         int32_t v;
-        v = h7nn_mbqm(add_wrapping(a.a00, b0), rq->multiplier[oc], rq->shift[oc]) + rq->offset;
+        v = h7nn_add_wrap(h7nn_mbqm(add_wrapping(a.a00, b0), rq->multiplier[oc], rq->shift[oc]), rq->offset);
         out0[oc] = (int8_t)h7nn_clamp(v, rq->act_min, rq->act_max);
         if (out1) {
-            v = h7nn_mbqm(add_wrapping(a.a01, b0), rq->multiplier[oc], rq->shift[oc]) + rq->offset;
+            v = h7nn_add_wrap(h7nn_mbqm(add_wrapping(a.a01, b0), rq->multiplier[oc], rq->shift[oc]), rq->offset);
             out1[oc] = (int8_t)h7nn_clamp(v, rq->act_min, rq->act_max);
         }
         if (pair) {
-            v = h7nn_mbqm(add_wrapping(a.a10, b1), rq->multiplier[oc + 1], rq->shift[oc + 1]) + rq->offset;
+            v = h7nn_add_wrap(h7nn_mbqm(add_wrapping(a.a10, b1), rq->multiplier[oc + 1], rq->shift[oc + 1]), rq->offset);
             out0[oc + 1] = (int8_t)h7nn_clamp(v, rq->act_min, rq->act_max);
             if (out1) {
-                v = h7nn_mbqm(add_wrapping(a.a11, b1), rq->multiplier[oc + 1], rq->shift[oc + 1]) + rq->offset;
+                v = h7nn_add_wrap(h7nn_mbqm(add_wrapping(a.a11, b1), rq->multiplier[oc + 1], rq->shift[oc + 1]), rq->offset);
                 out1[oc + 1] = (int8_t)h7nn_clamp(v, rq->act_min, rq->act_max);
             }
         }
@@ -150,5 +150,76 @@ void h7nn_m7_matmul_2col(const int8_t *weights, int32_t k, int32_t out_c, const 
         out0[oc + 1] = (int8_t)v10;
         out1[oc] = (int8_t)v01;
         out1[oc + 1] = (int8_t)v11;
+    }
+}
+
+void h7nn_m7_interleave_3col(const int16_t *c0, const int16_t *c1, const int16_t *c2, int32_t k, int16_t *tri) {
+    uint32_t *dst = (uint32_t *)(void *)tri;
+    for (int32_t i = 0; i < k; i += 4, dst += 6) {
+        dst[0] = h7nn_read_u32(c0 + i);
+        dst[1] = h7nn_read_u32(c0 + i + 2);
+        dst[2] = h7nn_read_u32(c1 + i);
+        dst[3] = h7nn_read_u32(c1 + i + 2);
+        dst[4] = h7nn_read_u32(c2 + i);
+        dst[5] = h7nn_read_u32(c2 + i + 2);
+    }
+}
+
+void h7nn_m7_matmul_3col(const int8_t *weights, int32_t k, int32_t out_c, const int16_t *tri, int8_t *out0,
+                         int8_t *out1, int8_t *out2, const h7nn_m7_requant_params *rq) {
+    const int32_t *bias = rq->bias, *mult = rq->multiplier;
+    const int8_t *shift = rq->shift;
+    const int32_t offset = rq->offset, lo = rq->act_min, hi = rq->act_max;
+    const int full_range = lo == -128 && hi == 127;
+    const int8_t *w = weights;
+    for (int32_t oc = 0; oc < out_c; oc += 2, w += 2 * k) {
+        int32_t a0 = 0, a1 = 0, a2 = 0, b0 = 0, b1 = 0, b2 = 0;
+        const uint32_t *c = (const uint32_t *)(const void *)tri;
+        const int8_t *wa_p = w, *end = w + k;
+        for (; wa_p < end; wa_p += 4, c += 6) {
+            uint32_t wa = h7nn_read_u32(wa_p), wb = h7nn_read_u32(wa_p + k);
+            uint32_t wa_even = h7nn_sxtb16(wa), wa_odd = h7nn_sxtb16_ror8(wa);
+            uint32_t wb_even = h7nn_sxtb16(wb), wb_odd = h7nn_sxtb16_ror8(wb);
+            uint32_t x = c[0];
+            a0 = h7nn_smlad(wa_even, x, a0);
+            b0 = h7nn_smlad(wb_even, x, b0);
+            x = c[1];
+            a0 = h7nn_smlad(wa_odd, x, a0);
+            b0 = h7nn_smlad(wb_odd, x, b0);
+            x = c[2];
+            a1 = h7nn_smlad(wa_even, x, a1);
+            b1 = h7nn_smlad(wb_even, x, b1);
+            x = c[3];
+            a1 = h7nn_smlad(wa_odd, x, a1);
+            b1 = h7nn_smlad(wb_odd, x, b1);
+            x = c[4];
+            a2 = h7nn_smlad(wa_even, x, a2);
+            b2 = h7nn_smlad(wb_even, x, b2);
+            x = c[5];
+            a2 = h7nn_smlad(wa_odd, x, a2);
+            b2 = h7nn_smlad(wb_odd, x, b2);
+        }
+        if (bias) {
+            int32_t ba = 2 * bias[oc], bb = 2 * bias[oc + 1];
+            a0 += ba, a1 += ba, a2 += ba;
+            b0 += bb, b1 += bb, b2 += bb;
+        }
+        int32_t ra = -shift[oc], rb = -shift[oc + 1], ma = mult[oc], mb = mult[oc + 1];
+        int32_t ca = h7nn_m7_round_offset(ra, offset), cb = h7nn_m7_round_offset(rb, offset);
+        if (full_range) {
+            out0[oc] = (int8_t)h7nn_ssat8(h7nn_m7_requant_x2(a0, ma, ca, ra));
+            out1[oc] = (int8_t)h7nn_ssat8(h7nn_m7_requant_x2(a1, ma, ca, ra));
+            out2[oc] = (int8_t)h7nn_ssat8(h7nn_m7_requant_x2(a2, ma, ca, ra));
+            out0[oc + 1] = (int8_t)h7nn_ssat8(h7nn_m7_requant_x2(b0, mb, cb, rb));
+            out1[oc + 1] = (int8_t)h7nn_ssat8(h7nn_m7_requant_x2(b1, mb, cb, rb));
+            out2[oc + 1] = (int8_t)h7nn_ssat8(h7nn_m7_requant_x2(b2, mb, cb, rb));
+        } else {
+            out0[oc] = (int8_t)h7nn_clamp(h7nn_ssat8(h7nn_m7_requant_x2(a0, ma, ca, ra)), lo, hi);
+            out1[oc] = (int8_t)h7nn_clamp(h7nn_ssat8(h7nn_m7_requant_x2(a1, ma, ca, ra)), lo, hi);
+            out2[oc] = (int8_t)h7nn_clamp(h7nn_ssat8(h7nn_m7_requant_x2(a2, ma, ca, ra)), lo, hi);
+            out0[oc + 1] = (int8_t)h7nn_clamp(h7nn_ssat8(h7nn_m7_requant_x2(b0, mb, cb, rb)), lo, hi);
+            out1[oc + 1] = (int8_t)h7nn_clamp(h7nn_ssat8(h7nn_m7_requant_x2(b1, mb, cb, rb)), lo, hi);
+            out2[oc + 1] = (int8_t)h7nn_clamp(h7nn_ssat8(h7nn_m7_requant_x2(b2, mb, cb, rb)), lo, hi);
+        }
     }
 }

@@ -33,7 +33,7 @@ static int8_t add_one(const h7nn_binary_data *op, int32_t a, int32_t b) {
     int32_t y = (b + op->in2_offset) * (1 << op->left_shift);
     x = h7nn_mbqm(x, op->in1_mult, op->in1_shift);
     y = h7nn_mbqm(y, op->in2_mult, op->in2_shift);
-    int32_t sum = h7nn_mbqm(x + y, op->out_mult, op->out_shift) + op->out_offset;
+    int32_t sum = h7nn_add_wrap(h7nn_mbqm(x + y, op->out_mult, op->out_shift), op->out_offset);
     return (int8_t)h7nn_clamp(sum, op->act_min, op->act_max);
 }
 

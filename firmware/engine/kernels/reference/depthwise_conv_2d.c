@@ -31,7 +31,7 @@ h7nn_status h7nn_depthwise_conv_2d_eval_reference(h7nn_interpreter *nn, const h7
                             }
                         }
                         if (op->bias) acc = (int32_t)((uint32_t)acc + (uint32_t)op->bias[oc]);  /* wraps like TFLite on any CPU */
-                        acc = h7nn_mbqm(acc, op->multiplier[oc], op->shift[oc]) + op->output_offset;
+                        acc = h7nn_add_wrap(h7nn_mbqm(acc, op->multiplier[oc], op->shift[oc]), op->output_offset);
                         output[((b * op->out_h + oy) * op->out_w + ox) * op->out_c + oc] =
                             (int8_t)h7nn_clamp(acc, op->act_min, op->act_max);
                     }

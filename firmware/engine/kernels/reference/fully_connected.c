@@ -22,8 +22,8 @@ h7nn_status h7nn_fully_connected_prepare(h7nn_interpreter *nn, h7nn_node *node) 
     if (accum < 1 || input.elements % (uint32_t)accum != 0)
         return h7nn_fail(nn, node, H7NN_ERR_MODEL, "input size %u is not a multiple of %d",
                          (unsigned)input.elements, (int)accum);
-    if (accum > 32768)
-        return h7nn_fail(nn, node, H7NN_ERR_UNSUPPORTED, "more than 32768 products per output (int32 accumulator)");
+    if (accum > 16384)  /* 16384 x 255 x 255 < 2^31: the int32 accumulator cannot overflow */
+        return h7nn_fail(nn, node, H7NN_ERR_UNSUPPORTED, "more than 16384 products per output (int32 accumulator)");
     int32_t batches = (int32_t)(input.elements / (uint32_t)accum);
     if (output.elements != (uint32_t)(batches * out_depth) || output.rank < 1 ||
         output.dims[output.rank - 1] != out_depth)
@@ -91,7 +91,7 @@ h7nn_status h7nn_fully_connected_eval_reference(h7nn_interpreter *nn, const h7nn
                 acc = h7nn_mbqm(acc, op->channel_multiplier[o], op->channel_shift[o]);
             else
                 acc = h7nn_mbqm(acc, op->multiplier, op->shift);
-            acc += op->output_offset;
+            acc = h7nn_add_wrap(acc, op->output_offset);
             output[b * op->out_depth + o] = (int8_t)h7nn_clamp(acc, op->act_min, op->act_max);
         }
     }

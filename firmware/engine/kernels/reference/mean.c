@@ -39,6 +39,7 @@ static h7nn_status prepare(h7nn_interpreter *nn, h7nn_node *node) {
     }
     if (outputs != out.elements) return h7nn_fail(nn, node, H7NN_ERR_MODEL, "output size does not match the axes");
     if (op->count <= 0) return h7nn_fail(nn, node, H7NN_ERR_MODEL, "empty reduction");
+    if (op->count > (1 << 23)) return h7nn_fail(nn, node, H7NN_ERR_UNSUPPORTED, "more than 2^23 values per mean");
     op->same_quantization = in.scale == out.scale && in.zero_point == out.zero_point;
     op->input_zero_point = in.zero_point;
     op->output_zero_point = out.zero_point;
@@ -77,8 +78,7 @@ static h7nn_status eval(h7nn_interpreter *nn, const h7nn_node *node) {
                     if (op->same_quantization) {
                         v = sum / op->count;
                     } else {
-                        v = h7nn_mbqm(sum - op->input_zero_point * op->count, op->multiplier, op->shift) +
-                            op->output_zero_point;
+                        v = h7nn_add_wrap(h7nn_mbqm(sum - op->input_zero_point * op->count, op->multiplier, op->shift), op->output_zero_point);
                     }
                     *out++ = (int8_t)h7nn_clamp(v, -128, 127);
                 }

@@ -23,7 +23,7 @@ static h7nn_status prepare(h7nn_interpreter *nn, h7nn_node *node) {
 
 static int8_t mul_one(const h7nn_binary_data *op, int32_t a, int32_t b) {
     int32_t product = (a + op->in1_offset) * (b + op->in2_offset);
-    int32_t x = h7nn_mbqm(product, op->out_mult, op->out_shift) + op->out_offset;
+    int32_t x = h7nn_add_wrap(h7nn_mbqm(product, op->out_mult, op->out_shift), op->out_offset);
     return (int8_t)h7nn_clamp(x, op->act_min, op->act_max);
 }
 

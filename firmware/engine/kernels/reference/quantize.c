@@ -49,7 +49,7 @@ static h7nn_status eval(h7nn_interpreter *nn, const h7nn_node *node) {
     } else {
         const int8_t *in = h7nn_input_data(nn, node, 0);
         for (int32_t i = 0; i < op->count; i++) {
-            int32_t v = h7nn_mbqm(in[i] - op->input_zero_point, op->multiplier, op->shift) + op->zero_point;
+            int32_t v = h7nn_add_wrap(h7nn_mbqm(in[i] - op->input_zero_point, op->multiplier, op->shift), op->zero_point);
             out[i] = (int8_t)h7nn_clamp(v, -128, 127);
         }
     }

@@ -35,7 +35,7 @@ static h7nn_status eval(h7nn_interpreter *nn, const h7nn_node *node) {
     const int8_t *in = h7nn_input_data(nn, node, 0);
     int8_t *out = h7nn_output_data(nn, node, 0);
     for (int32_t i = 0; i < op->count; i++) {
-        int32_t x = op->output_zero_point + h7nn_mbqm(in[i] - op->input_zero_point, op->multiplier, op->shift);
+        int32_t x = h7nn_add_wrap(op->output_zero_point, h7nn_mbqm(in[i] - op->input_zero_point, op->multiplier, op->shift));
         out[i] = (int8_t)h7nn_clamp(x, op->act_min, op->act_max);
     }
     return H7NN_OK;
