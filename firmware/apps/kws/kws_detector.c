@@ -47,11 +47,17 @@ static void open_segment(kws_detector_t *d, uint32_t start_ms, uint32_t end_ms)
         d->peak[c] = 0.0f;
 }
 
-/* True while the window ending at t still holds the start of the previous detected word. */
+/* Until when the previous detected word dominates the model's window: while at least half
+ * of it is still inside the window ending at t. */
+static uint32_t previous_word_clear_ms(const kws_detector_t *d)
+{
+    return d->previous_start_ms + d->config.window_ms +
+           (d->previous_end_ms - d->previous_start_ms) / 2u;
+}
+
 static bool previous_word_in_window(const kws_detector_t *d, uint32_t t)
 {
-    return d->previous_class >= 0 &&
-           (int32_t)(t - (d->previous_start_ms + d->config.window_ms)) < 0;
+    return d->previous_class >= 0 && (int32_t)(t - previous_word_clear_ms(d)) < 0;
 }
 
 /* Ends the current segment at now_ms; returns true when it gave a detection. */
@@ -87,6 +93,7 @@ static bool decide(kws_detector_t *d, uint32_t now_ms)
     d->detection.decided_ms = now_ms;
     d->previous_class = best;
     d->previous_start_ms = d->segment_start_ms;
+    d->previous_end_ms = d->last_speech_end_ms;
     d->has_detection = true;
     d->detections++;
     return true;
@@ -118,7 +125,7 @@ void kws_detector_speech_end(kws_detector_t *d, uint32_t end_ms)
     if (previous_word_in_window(d, end_ms)) {
         /* its class is masked until it leaves the window: wait for that, plus a full
          * smoothing history */
-        uint32_t clear_ms = d->previous_start_ms + cfg->window_ms + cfg->settle_ms;
+        uint32_t clear_ms = previous_word_clear_ms(d) + cfg->settle_ms;
         if ((int32_t)(clear_ms - d->decide_at_ms) > 0)
             d->decide_at_ms = clear_ms;
     }
@@ -141,9 +148,19 @@ void kws_detector_scores(kws_detector_t *d, uint32_t end_ms, const float *probs)
     if (d->state == KWS_SEGMENT_NONE || d->overlong)
         return;
     const int n = d->config.num_classes;
-    memcpy(d->history[d->history_next], probs, (size_t)n * sizeof(float));
-    if (previous_word_in_window(d, end_ms))
-        d->history[d->history_next][d->previous_class] = 0.0f;
+    float *row = d->history[d->history_next];
+    memcpy(row, probs, (size_t)n * sizeof(float));
+    if (previous_word_in_window(d, end_ms)) {
+        /* The window holds two words; a model trained on one word per window votes mostly
+         * for the one it heard longest. Score the others as if the previous word were ruled
+         * out: drop its probability and renormalize the rest (gain at most 4, so the
+         * leftovers of a near-certain vote are not blown up into a detection). */
+        float rest = 1.0f - row[d->previous_class];
+        float gain = 1.0f / (rest > 0.25f ? rest : 0.25f);
+        row[d->previous_class] = 0.0f;
+        for (int c = 0; c < n; c++)
+            row[c] *= gain;
+    }
     d->history_next = (d->history_next + 1) % d->config.smooth_count;
     if (d->history_count < d->config.smooth_count)
         d->history_count++;

@@ -16,10 +16,11 @@
  * give nothing, so no input can make the detector emit more than one event per segment —
  * the console cannot be flooded.
  *
- * Quick successions: while the previous detected word is still inside the model window,
- * the model keeps voting for it; for the next segment that class's posteriors count only
- * once the previous word's start has left the window (and the decision waits for that,
- * so "on ... on" 0.5 s apart gives two detections and "yes no" does not give "yes" twice).
+ * Quick successions: while at least half of the previous detected word is still inside the
+ * model window, the model keeps voting for it; for the next segment that class is ruled out
+ * (its probability dropped, the others renormalized) until then, and the decision waits
+ * for it to clear, so "on ... on" 0.5 s apart gives two detections and "yes no" does not
+ * give "yes" twice.
  *
  * All times are milliseconds of audio (sample index / 16 at 16 kHz) from the start of the
  * capture; the board glue converts them to latencies with the platform clock.
@@ -78,6 +79,7 @@ typedef struct {
     int inferences_in_segment;
     int previous_class;         /* class of the last detection, -1 before any */
     uint32_t previous_start_ms;
+    uint32_t previous_end_ms;
     /* the latest decision, until taken */
     bool has_detection;
     kws_detection_t detection;

@@ -278,6 +278,44 @@ H7_TEST(inference_wanted_only_around_speech)
     H7_EXPECT(kws_detector_wants_inference(&det));
 }
 
+/* A model that hears two words in one window votes mostly for the earlier one. */
+H7_TEST(quick_second_word_wins_once_the_first_is_ruled_out)
+{
+    kws_detector_config_t cfg = config();
+    kws_detector_t det;
+    H7_EXPECT(kws_detector_init(&det, &cfg));
+    fake_vad_t vad = {0};
+    results_t res = {0};
+    float probs[CLASSES];
+    for (uint32_t t = 20; t <= 4000; t += 20) {
+        bool speech = (t > 1000 && t <= 1400) || (t > 1800 && t <= 2200);
+        vad_frame(&vad, &det, t, speech, &res);
+        if (kws_detector_tick(&det, t))
+            take(&det, &res);
+        if (t % 60 == 0 && kws_detector_wants_inference(&det)) {
+            for (int c = 0; c < CLASSES; c++)
+                probs[c] = 0.0f;
+            if (t >= 1300 && t < 2000 + 200) {
+                probs[YES] = 0.9f; /* only the first word, or the first one dominating */
+                probs[SILENCE] = 0.1f;
+            }
+            if (t >= 2100 && t < 2400) {
+                probs[YES] = 0.6f; /* both in the window */
+                probs[NO] = 0.35f;
+                probs[SILENCE] = 0.05f;
+            }
+            if (t >= 2400) {
+                probs[NO] = 0.9f;
+                probs[SILENCE] = 0.1f;
+            }
+            kws_detector_scores(&det, t, probs);
+        }
+    }
+    H7_EXPECT_EQ_INT(res.count, 2);
+    H7_EXPECT_EQ_INT(res.found[0].class_index, YES);
+    H7_EXPECT_EQ_INT(res.found[1].class_index, NO);
+}
+
 H7_TEST(invalid_configs_are_refused)
 {
     kws_detector_t det;
@@ -311,6 +349,7 @@ int main(void)
     H7_RUN(rapid_speech_is_bounded_by_segments);
     H7_RUN(a_single_spike_is_smoothed_away);
     H7_RUN(inference_wanted_only_around_speech);
+    H7_RUN(quick_second_word_wins_once_the_first_is_ruled_out);
     H7_RUN(invalid_configs_are_refused);
     return h7test_summary();
 }
