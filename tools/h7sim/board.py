@@ -50,7 +50,8 @@ from .periph.dmamux import Dmamux
 
 BOOT_ADDRESS = 0x08000000
 UART_TAIL = 20
-SLICE_INSTRUCTIONS = 20_000_000  # at most this many instructions per emu_start (wall checks)
+SLICE_INSTRUCTIONS = 20_000_000
+TIME_EPSILON = 1e-12  # seconds; far below one cycle at 480 MHz (2.1 ns)  # at most this many instructions per emu_start (wall checks)
 
 # Exception numbers (ARMv7-M) and fault status bits (CFSR).
 HARDFAULT, MEMMANAGE, BUSFAULT, USAGEFAULT = 3, 4, 5, 6
@@ -334,7 +335,7 @@ class Board:
                 return self._stopped('halted')
             if until is not None and until(self):
                 return self._stopped('until')
-            if self.time >= end_time:
+            if self.time >= end_time - TIME_EPSILON:
                 return self._stopped('time')
             if end_instr is not None and self.instructions >= end_instr:
                 return self._stopped('instructions')
@@ -441,6 +442,9 @@ class Board:
     def _idle_step(self, end_time):
         """Sleep/Stop: jump to the next event, then wake if an interrupt is pending."""
         stop = self.mode == 'stop'
+        if self.lib.h7_pending_any_enabled(self._sim) > 0:
+            self._wake()
+            return
         t_next = min(self._next_event_time(stop_mode=stop), end_time)
         if not stop:
             tick = self.systick.next_event_clock()
@@ -457,16 +461,19 @@ class Board:
                 self._idle_cycles += target - self.clock()
         self._process_events()
         if self.lib.h7_pending_any_enabled(self._sim) > 0 or self.pending_reset:
-            self.wakeups[self.mode] += 1
-            if stop:
-                self._account()
-                self.mode = 'run'
-                self._clock_anchor = self.clock()
-                self.rcc.on_stop_exit()
-                self.pwr.on_stop_exit()
-                self._on_clock_change()
-            else:
-                self._set_mode('run')
+            self._wake()
+
+    def _wake(self):
+        self.wakeups[self.mode] += 1
+        if self.mode == 'stop':
+            self._account()
+            self.mode = 'run'
+            self._clock_anchor = self.clock()
+            self.rcc.on_stop_exit()
+            self.pwr.on_stop_exit()
+            self._on_clock_change()
+        else:
+            self._set_mode('run')
 
     def _process_events(self):
         if self.mode != 'stop':
@@ -621,6 +628,22 @@ class Board:
 
     def pin(self, port, number):
         return self.gpio[port.upper()].pin_level(number)
+
+    def set_pin_input(self, port, number, level):
+        """Drives an input pin; an edge raises its EXTI line (if SYSCFG_EXTICR selects the port)."""
+        gpio = self.gpio[port.upper()]
+        old = gpio.inputs >> number & 1
+        gpio.set_input(number, level)
+        new = 1 if level else 0
+        if old != new and self.syscfg.exti_port(number) == port.upper():
+            self.exti.edge(number, rising=bool(new))
+
+    def press_button(self):
+        """User button B1 (PC13, active high on the NUCLEO board): press and keep pressed."""
+        self.set_pin_input('C', 13, 1)
+
+    def release_button(self):
+        self.set_pin_input('C', 13, 0)
 
     def profile(self):
         """Per-function instructions (needs Board(..., profile=True)), highest first."""

@@ -38,6 +38,7 @@ class Iwdg(Peripheral):
 
     def on_time(self, now):
         self.resets += 1
+        self.running = False  # the reset that follows restarts the chip without it
         self.board.warnings.append(f'IWDG1: watchdog expired at {now:.6f} s (timeout {self.timeout() * 1e3:.1f} ms)')
         self.board.request_reset('iwdg')
 

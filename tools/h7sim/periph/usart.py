@@ -15,7 +15,10 @@ PRESCALERS = (1, 2, 4, 6, 8, 10, 12, 16, 32, 64, 128, 256)
 
 
 class Usart(Peripheral):
-    runs_in_stop = False
+    @property
+    def runs_in_stop(self):
+        """With CR1.UESM the USART can receive (and wake the chip) in Stop mode."""
+        return bool(self.regs[CR1] & 2)
 
     def __init__(self, board, base, name, irq):
         self.name = name

@@ -1,0 +1,40 @@
+*** Settings ***
+Documentation     Sleep (WFI) and Stop: entry, wake-up sources, time per mode.
+Resource          resources/platform.resource
+Suite Setup       Boot Platform Demo
+Suite Teardown    Stop Board
+
+*** Test Cases ***
+Sleep Waits In WFI
+    ${before}=    Time In Mode    sleep
+    ${answer}=    Command Should Answer    sleep 50    sleep
+    Should Be True    ${answer}[elapsed_ms] >= 50
+    ${after}=    Time In Mode    sleep
+    Should Be True    ${after} - ${before} >= 0.045    the core slept ${after - ${before}} s
+    Run For    0.001
+    Core Should Be Sleeping
+
+Stop Mode Wakes On A UART Byte
+    Command Should Answer    opp 240    opp
+    Command Should Answer    stop    stop
+    Run For    0.2
+    Core Should Be In Stop Mode
+    Clock Should Be    64
+    Write Line To Uart    ${EMPTY}
+    ${wake}=    Wait For Event    wake    timeout=0.1
+    Should Be Equal    ${wake}[wake_source]    uart
+    Should Be True    ${wake}[stopf]
+    Should Be Equal As Integers    ${wake}[sysclk_hz]    240000000
+    Clock Should Be    240
+    ${stopped}=    Time In Mode    stop
+    Should Be True    ${stopped} >= 0.19
+
+Stop Mode Wakes On The User Button
+    Command Should Answer    stop    stop
+    Run For    0.05
+    Core Should Be In Stop Mode
+    Press Button
+    ${wake}=    Wait For Event    wake    timeout=0.1
+    Release Button
+    Should Be Equal    ${wake}[wake_source]    button
+    No Fault Should Have Happened

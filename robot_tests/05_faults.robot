@@ -1,0 +1,24 @@
+*** Settings ***
+Documentation     Faults are raised as the chip raises them; the firmware's handler reports them
+...               (text + JSON event) and resets.
+Resource          resources/platform.resource
+Suite Setup       Boot Platform Demo
+Suite Teardown    Stop Board
+Test Template     Fault Should Be Reported
+
+*** Test Cases ***           KIND        REPORTED      SIM EXCEPTION    SIM KIND          CFSR
+Unmapped Read                unmapped    busfault      BusFault         bus_read          0x00008200
+Undefined Instruction        udf         usagefault    UsageFault       undefined         0x00010000
+FPU Disabled                 nocp        usagefault    UsageFault       no_coprocessor    0x00080000
+
+*** Keywords ***
+Fault Should Be Reported
+    [Arguments]    ${kind}    ${reported}    ${exception}    ${sim_kind}    ${cfsr}
+    Command Should Answer    fault ${kind}    fault_provoke
+    ${report}=    Wait For Event    fault    timeout=0.1
+    Should Be Equal    ${report}[kind]    ${reported}
+    Should Be Equal    ${report}[cfsr]    ${cfsr}
+    Fault Should Have Been Raised    ${exception}    ${sim_kind}
+    ${boot}=    Wait For Event    boot    timeout=0.5
+    Should Be Equal    ${boot}[reset_cause]    software
+    Board Should Have Reset    software
