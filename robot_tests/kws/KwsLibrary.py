@@ -1,0 +1,157 @@
+"""Robot keywords for the keyword firmware on the simulated board: make a test recording,
+run the real `kws` image with it, and judge the console events (kwsapp, shared with the
+demo). One run per recording is cached for the suite, so several checks can read it."""
+import json
+import os
+import sys
+
+TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.join(TOP, 'tools'))
+
+from kwsapp import events as ev  # noqa: E402
+from kwsapp import scenarios, score, simrun, truth  # noqa: E402
+
+KEYWORDS = {'yes', 'no', 'up', 'down', 'left', 'right', 'on', 'off', 'stop', 'go'}
+AUDIO_DIR = os.path.join(TOP, 'build', 'kws_audio')
+
+
+class KwsLibrary:
+    ROBOT_LIBRARY_SCOPE = 'SUITE'
+
+    def __init__(self):
+        self.run = None
+        self.wav = None
+
+    # ------------------------------------------------------------------ set-up
+    def kws_image_should_be_built(self):
+        if os.path.exists(simrun.DEFAULT_ELF):
+            return
+        default = os.path.join(TOP, 'models', 'kws_default.tflite')
+        shared = os.path.join(os.path.dirname(TOP), 'shared', 'models', 'mlperf_tiny_kws_ref_model.tflite')
+        if not os.path.exists(default) and not os.path.exists(shared):
+            from robot.api import SkipExecution
+            raise SkipExecution('no keyword model to build the kws image with: '
+                                'models/kws_default.tflite is not there and ../shared is absent')
+        raise AssertionError(f'{simrun.DEFAULT_ELF} is missing: build with scons -j2')
+
+    def make_recording(self, name):
+        """Writes test recording `name` (kwsapp.scenarios) and returns its WAV path."""
+        wav = os.path.join(AUDIO_DIR, f'{name}.wav')
+        scenarios.make(name, wav)
+        return wav
+
+    def demo_recording(self):
+        """The bundled recording if the model pipeline has committed it, else a TTS one."""
+        wav = os.path.join(TOP, 'models', 'recordings', 'demo_commands.wav')
+        return wav if os.path.exists(wav) else self.make_recording('commands')
+
+    def run_kws_with(self, wav, seconds=None, console_input=None, console_at_s=0.0):
+        """Runs the firmware on the simulated board with `wav` in the microphone."""
+        self.wav = wav
+        self.run = simrun.run_kws(wav, seconds=float(seconds) if seconds else None,
+                                  console_input=console_input or None,
+                                  console_at_s=float(console_at_s))
+        dets = ev.detections(self.run['events'])
+        print(f"*INFO* {len(dets)} detections: " +
+              ', '.join(f"{d['word']}@{d['start_ms']}-{d['end_ms']}" for d in dets))
+        faults = self.run['summary'].get('faults') or [e for e in self.run['events']
+                                                       if e.get('event') in ('fault', 'error')]
+        if faults:
+            raise AssertionError(f'the firmware failed: {faults[0]}')
+        return len(dets)
+
+    # ------------------------------------------------------------------ checks
+    def _stats(self):
+        stats = ev.last(self.run['events'], 'kws_stats')
+        if stats is None:
+            raise AssertionError('the firmware printed no kws_stats line')
+        return stats
+
+    def each_command_should_be_detected_exactly_once(self, tolerance_ms=200):
+        truth_path = os.path.splitext(self.wav)[0] + '.json'
+        words = truth.load_truth(truth_path)
+        result = score.score(ev.detections(self.run['events']), words, float(tolerance_ms), KEYWORDS)
+        problems = score.describe_failures(result)
+        if problems or result['commands'] == 0:
+            raise AssertionError(score.__name__ and '; '.join(problems or ['no commands in the truth']))
+
+    def detections_should_be(self, count):
+        dets = ev.detections(self.run['events'])
+        if len(dets) != int(count):
+            raise AssertionError(f'{len(dets)} detections, expected {count}: '
+                                 + json.dumps([d.get('word') for d in dets]))
+
+    def no_samples_should_be_lost(self):
+        stats = self._stats()
+        audio = self.run['summary']['audio']
+        problems = []
+        for key in ('dropped_samples', 'ring_overflows', 'spi_overruns', 'dma_errors'):
+            if stats.get(key):
+                problems.append(f'firmware {key} = {stats[key]}')
+        if audio.get('frames_dropped'):
+            problems.append(f"simulated I2S dropped {audio['frames_dropped']} frames")
+        if audio.get('half_buffers_late'):
+            problems.append(f"{audio['half_buffers_late']} DMA half-buffers were late (overrun)")
+        # every sample delivered was processed, up to the last (partial) hop and the ring
+        delivered = int(audio.get('frames_delivered', 0))
+        processed = int(stats.get('samples', 0))
+        if delivered - processed > 4096 + 320:
+            problems.append(f'{delivered} samples delivered but only {processed} processed')
+        if problems:
+            raise AssertionError('; '.join(problems))
+
+    def audio_processed_should_cover_seconds(self, seconds):
+        processed = int(self._stats().get('samples', 0)) / 16000.0
+        if processed < float(seconds) - 0.5:
+            raise AssertionError(f'only {processed:.2f} s of audio processed, expected {seconds} s')
+
+    def console_lines_should_be_at_most(self, count):
+        n = len(self.run['lines'])
+        if n > int(count):
+            raise AssertionError(f'{n} console lines (at most {count} allowed): '
+                                 + ' | '.join(self.run['lines'][-5:]))
+
+    def stop_should_have_been_decided_after_silence(self, silence_ms=5000):
+        """The power policy went to Stop (entered it, or without a wake-on-sound source
+        decided it and said so) no earlier than `silence_ms` after the last word before."""
+        stops = [e for e in self.run['events'] if e.get('event') in ('kws_stop', 'kws_stop_skipped')]
+        if not stops:
+            raise AssertionError('the power policy never went to Stop after the silence')
+        at = int(stops[0].get('audio_ms', 0))
+        before = [int(d['end_ms']) for d in ev.detections(self.run['events']) if int(d['end_ms']) < at]
+        last_word_end = max(before, default=0)
+        if at < last_word_end + int(silence_ms):
+            raise AssertionError(f'Stop at {at} ms, less than {silence_ms} ms after the word '
+                                 f'ending at {last_word_end} ms')
+        if at > last_word_end + int(silence_ms) + 600:
+            raise AssertionError(f'Stop only at {at} ms, {at - last_word_end} ms after the word '
+                                 f'ending at {last_word_end} ms')
+
+    def firmware_should_have_woken_on_sound(self):
+        wakes = self.events_named('kws_wake')
+        if not wakes:
+            raise AssertionError('the firmware entered Stop and never woke up')
+
+    def firmware_model(self):
+        boot = ev.last(self.run['events'], 'boot') or {}
+        return boot.get('model', '')
+
+    def firmware_can_enter_stop(self):
+        ready = ev.last(self.run['events'], 'kws_ready') or {}
+        return bool(ready.get('stop_mode'))
+
+    def opp_load_should_keep_up(self, mhz):
+        """At `mhz` the worst frame (front end + VAD + decision) fits in a hop."""
+        for opp in self._stats().get('opp', []):
+            if int(opp['mhz']) == int(mhz):
+                if float(opp['frame_load_max']) >= 1.0:
+                    raise AssertionError(f'worst frame at {mhz} MHz takes '
+                                         f"{100 * float(opp['frame_load_max']):.0f}% of a hop")
+                return float(opp['load'])
+        raise AssertionError(f'no statistics for {mhz} MHz')
+
+    def stats_value(self, key):
+        return self._stats().get(key)
+
+    def events_named(self, name):
+        return ev.of_kind(self.run['events'], name)
