@@ -110,6 +110,7 @@ class Board:
         self.halted = None  # set when the simulation cannot go on (lockup, bad return)
         self.wakeups = collections.Counter()
         self.pending_reset = None
+        self.external_stop = False
         self._booting = True
         self._load_image()
         self._time_anchor = 0.0
@@ -408,6 +409,9 @@ class Board:
             return 'fault'
         if reason == native.STOP_BREAK:
             return 'break'
+        if self.external_stop:  # a hook outside the native core stopped the CPU (GDB breakpoint)
+            self.external_stop = False
+            return 'ok'
         # Unicorn returned by itself: WFI/WFE.
         pc = self.uc.reg_read(UC_ARM_REG_PC)
         if self._is_sleep_instruction(pc):
