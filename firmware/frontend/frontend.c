@@ -145,6 +145,34 @@ float h7fe_logf(float x)
     return (float)exponent * 0.693147181f + s * series;
 }
 
+/* log(mel * scale + offset), then the DCT (MFCC) or a copy (log-mel). */
+static void features_from_mel(h7fe_t *fe, const float *mel, float scale, float *out)
+{
+    const h7fe_config_t *c = &fe->config;
+    for (uint32_t b = 0; b < c->mel_bands; b++) {
+        fe->log_mel[b] = h7fe_logf(mel[b] * scale + c->log_offset);
+    }
+    if (c->output == H7FE_OUTPUT_MFCC) {
+        for (uint32_t k = 0; k < c->mfcc_count; k++) {
+            arm_dot_prod_f32(fe->dct + k * c->mel_bands, fe->log_mel, c->mel_bands, &out[k]);
+        }
+    } else {
+        memcpy(out, fe->log_mel, c->mel_bands * sizeof(float));
+    }
+}
+
+void h7fe_features_from_mel(h7fe_t *fe, const float *mel, float gain_ratio, float *out)
+{
+    if (!(gain_ratio > 0.0f) || gain_ratio > 1.0e9f) gain_ratio = 1.0f; /* keeps it finite */
+    float scale = fe->config.spectrum == H7FE_SPECTRUM_POWER ? gain_ratio * gain_ratio : gain_ratio;
+    features_from_mel(fe, mel, scale, out);
+}
+
+const float *h7fe_last_mel(const h7fe_t *fe)
+{
+    return fe->mel;
+}
+
 /* One frame from the window_length samples in history[]. */
 static void compute_frame(h7fe_t *fe, float *out)
 {
@@ -175,16 +203,9 @@ static void compute_frame(h7fe_t *fe, float *out)
                              fe->mel_weights + fe->band_weight_offset[b], fe->band_bin_count[b],
                              &energy);
         }
-        fe->log_mel[b] = h7fe_logf(energy + c->log_offset);
+        fe->mel[b] = energy;
     }
-
-    if (c->output == H7FE_OUTPUT_MFCC) {
-        for (uint32_t k = 0; k < c->mfcc_count; k++) {
-            arm_dot_prod_f32(fe->dct + k * c->mel_bands, fe->log_mel, c->mel_bands, &out[k]);
-        }
-    } else {
-        memcpy(out, fe->log_mel, c->mel_bands * sizeof(float));
-    }
+    features_from_mel(fe, fe->mel, 1.0f, out);
 }
 
 size_t h7fe_frames_for(const h7fe_t *fe, size_t count)

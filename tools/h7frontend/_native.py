@@ -63,6 +63,8 @@ def lib():
         'h7fe_push': (size, [p, i16, size, f32, size, ctypes.POINTER(size)]),
         'h7fe_clip_features': (size, [p, i16, size, f32, size]),
         'h7fe_last_log_mel': (f32, [p]),
+        'h7fe_last_mel': (f32, [p]),
+        'h7fe_features_from_mel': (None, [p, f32, ctypes.c_float, f32]),
         'h7fe_quantize_int8': (ctypes.c_int32, [f32, size, ctypes.c_float, ctypes.c_int32, i8]),
         'h7fe_logf': (ctypes.c_float, [ctypes.c_float]),
         'h7vad_default_config': (None, [ctypes.POINTER(CVadConfig), ctypes.c_uint32]),

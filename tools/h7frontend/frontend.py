@@ -112,6 +112,32 @@ class Stream:
         ptr = self._lib.h7fe_last_log_mel(self._state)
         return np.ctypeslib.as_array(ptr, shape=(self.config.values['mel_bands'],)).copy()
 
+    def last_mel(self):
+        """Linear mel energies of the last frame (mel_bands values)."""
+        ptr = self._lib.h7fe_last_mel(self._state)
+        return np.ctypeslib.as_array(ptr, shape=(self.config.values['mel_bands'],)).copy()
+
+    def push_mel(self, samples):
+        """Like push(), but returns each new frame's linear mel energies [k, mel_bands]
+        (what firmware keeps to apply a clip's peak normalization later)."""
+        a = _samples(samples)
+        hop = self.config.values['hop_length']
+        rows = []
+        for start in range(0, len(a), hop):
+            if len(self.push(a[start:start + hop])):
+                rows.append(self.last_mel())
+        return np.array(rows, np.float32).reshape(-1, self.config.values['mel_bands'])
+
+    def features_from_mel(self, mel, gain_ratio=1.0):
+        """Features of frames from their linear mel energies, as if their audio had been
+        scaled by gain_ratio more (h7fe_features_from_mel): [k, mel_bands] -> [k, features]."""
+        m = np.ascontiguousarray(mel, dtype=np.float32).reshape(-1, self.config.values['mel_bands'])
+        out = np.zeros((len(m), self.feature_count), np.float32)
+        for i in range(len(m)):
+            self._lib.h7fe_features_from_mel(self._state, m[i].ctypes.data_as(_F32P), float(gain_ratio),
+                                             out[i].ctypes.data_as(_F32P))
+        return out
+
     def reset(self):
         self._lib.h7fe_reset(self._state)
         self.frames_emitted = 0

@@ -90,3 +90,19 @@ def test_quantize_matches_numpy_rounding_rule():
     want = np.clip(np.sign(x / 0.2) * np.floor(np.abs(x / np.float32(0.2)) + 0.5) - 10, -128, 127)
     assert q.tolist() == want.astype(int).tolist()
     assert saturated == 3
+
+
+def test_peak_normalization_applied_to_streamed_frames():
+    """Firmware streams frames at sample_scale and cannot know a clip's peak in advance;
+    keeping each frame's mel energies and applying h7fe_features_from_mel with
+    (1 / peak) / sample_scale afterwards gives mlperf_kws's clip features."""
+    for x in (SIGNALS['speech_like'], SIGNALS['quiet_speech'], SIGNALS['chirp']):
+        stream = fe.Stream('mlperf_kws')
+        mel = stream.push_mel(x)
+        ratio = (1.0 / float(x.max())) / stream.config.values['sample_scale']
+        got = stream.features_from_mel(mel, ratio)
+        want = fe.features(x, 'mlperf_kws')
+        assert got.shape == want.shape == (49, 10)
+        assert np.abs(got - want).max() <= MFCC_TOLERANCE   # 6e-6 on speech, 0.009 on the chirp
+        step_diff = np.abs(fe.quantize(got, 0.5847029, 83).astype(int) - fe.quantize(want, 0.5847029, 83))
+        assert step_diff.max() <= 1 and (step_diff > 0).mean() < 0.01
