@@ -105,7 +105,10 @@ def print_summary(run, result, truth_words, elf):
     if latencies:
         say(f'  latency, end of word -> event: mean {sum(latencies) / len(latencies):.0f} ms, '
             f'max {max(latencies)} ms ({len(latencies)} detections)')
-    say('  CPU load per operating point (firmware, DWT cycles while not sleeping):')
+    say('  CPU load per operating point (simulator: time running / time at that point):')
+    for line in report.sim_load_lines(summary):
+        say('  ' + line)
+    say('  per operating point, firmware counters (DWT cycles of the front end and the model):')
     for line in report.load_lines(stats):
         say('  ' + line)
     modes = stats.get('mode_ms', {})

@@ -147,8 +147,19 @@ class KwsLibrary:
                 if float(opp['frame_load_max']) >= 1.0:
                     raise AssertionError(f'worst frame at {mhz} MHz takes '
                                          f"{100 * float(opp['frame_load_max']):.0f}% of a hop")
-                return float(opp['load'])
+                return float(opp['frame_load_max'])
         raise AssertionError(f'no statistics for {mhz} MHz')
+
+    def simulated_load_at(self, mhz):
+        """Fraction of the time at `mhz` the core was running (not in WFI), from the simulator."""
+        from kwsapp import report
+        loads = report.sim_load(self.run['summary'])
+        if int(mhz) not in loads:
+            raise AssertionError(f'the board never ran at {mhz} MHz')
+        run, sleep, _, _ = loads[int(mhz)]
+        load = run / (run + sleep) if run + sleep else 0.0
+        print(f'*INFO* load at {mhz} MHz: {100 * load:.1f} %')
+        return load
 
     def stats_value(self, key):
         return self._stats().get(key)

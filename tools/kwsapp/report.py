@@ -46,14 +46,39 @@ def score_line(result):
 
 
 def load_lines(stats):
-    """CPU load per operating point from the firmware's kws_stats event."""
+    """Per operating point from the firmware's kws_stats event: cycles of the front end per
+    frame and of the model per run."""
     lines = []
     for opp in stats.get('opp', []):
-        ms = opp.get('ms', 0)
-        lines.append(
-            f"  {opp['mhz']:>3} MHz: {ms / 1000:6.2f} s, load {100 * opp.get('load', 0):5.1f} %, "
-            f"{opp.get('frames', 0)} frames (worst frame {100 * opp.get('frame_load_max', 0):5.1f} % "
-            f"of a hop), {opp.get('inferences', 0)} model runs "
-            f"(worst {opp.get('inference_cycles_max', 0) / 1e6:.2f} M cycles = "
-            f"{opp.get('inference_cycles_max', 0) / (opp['mhz'] * 1e3):.1f} ms)")
+        mhz = opp['mhz']
+        runs = opp.get('inferences', 0)
+        worst = opp.get('inference_cycles_max', 0)
+        line = (f"  {mhz:>3} MHz: {opp.get('busy_cycles', 0) / 1e6:8.1f} M cycles busy, "
+                f"{opp.get('frames', 0)} frames (worst frame {opp.get('frame_cycles_max', 0) / 1e3:.1f} k cycles"
+                f" = {100 * opp.get('frame_load_max', 0):.1f} % of a hop)")
+        if runs:
+            line += f", {runs} model runs (worst {worst / 1e6:.2f} M cycles = {worst / (mhz * 1e3):.1f} ms)"
+        lines.append(line)
+    return lines
+
+
+def sim_load(summary):
+    """{mhz: (run_s, sleep_s, stop_s, instructions)} from the simulator's summary, the
+    voltage-scale variants of one frequency added up (they only exist during switches)."""
+    out = {}
+    for key, v in summary.get('per_operating_point', {}).items():
+        mhz = int(round(float(key.split('MHz')[0])))
+        run, sleep, stop, n = out.get(mhz, (0.0, 0.0, 0.0, 0))
+        out[mhz] = (run + v.get('run', 0.0), sleep + v.get('sleep', 0.0), stop + v.get('stop', 0.0),
+                    n + int(v.get('instructions', 0)))
+    return out
+
+
+def sim_load_lines(summary):
+    lines = []
+    for mhz, (run, sleep, stop, n) in sorted(sim_load(summary).items()):
+        total = run + sleep
+        load = run / total if total else 0.0
+        lines.append(f"  {mhz:>3} MHz: {total:7.3f} s at this point, running {run:6.3f} s = "
+                     f"load {100 * load:5.1f} %, {n / 1e6:8.1f} M instructions")
     return lines

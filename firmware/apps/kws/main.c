@@ -33,6 +33,7 @@
 #define STATS_PERIOD_MS 10000u      /* a kws_stats line every 10 s of audio */
 #define VAD_HANGOVER_FRAMES 8u      /* 160 ms: longer than a plosive's closure */
 #define MAX_HOP 512u
+#define DMA_HALF_MS 10u             /* audio_i2s.h: 160 frames per half buffer */
 
 /* Stop mode needs a way back when sound returns (README.md, "Waking from Stop"): the
  * microphone's wake-on-sound output on an EXTI line that h7_stop() arms. Without it in the
@@ -44,7 +45,9 @@
 #define KWS_CAN_STOP 0
 #endif
 
-/* Operating point of each power mode. The listening point is the lowest one. */
+/* Operating point of each power mode. The listening point is the lowest one; the
+ * recognition point is used for the model runs of a burst (race to idle: the core drops
+ * back to the listening point as soon as a run is over). */
 static h7_opp_t opp_of_mode[KWS_POWER_MODE_COUNT] = {
     [KWS_POWER_LISTEN] = H7_OPP_64,
     [KWS_POWER_RECOGNIZE] = H7_OPP_480,
@@ -64,7 +67,6 @@ static uint32_t next_stats_ms = STATS_PERIOD_MS;
 /* measurements, per operating point */
 typedef struct {
     uint64_t busy_cycles;
-    uint32_t elapsed_ms;
     uint32_t frames;
     uint32_t frame_cycles_max;
     uint32_t inferences;
@@ -72,7 +74,6 @@ typedef struct {
 } opp_stats_t;
 static opp_stats_t opp_stats[H7_OPP_COUNT];
 static h7_opp_t current_opp;
-static uint32_t opp_since_ms;
 static uint32_t latency_max_ms, latency_sum_ms, stop_entries;
 static uint32_t model_cycles_max; /* at any operating point: cycles do not depend on it */
 static uint32_t opp_switches, opp_switch_failures, opp_switch_us_max;
@@ -99,18 +100,10 @@ static void fail(const char *what, const char *detail)
         h7_sleep();
 }
 
-static void account_opp(void)
-{
-    uint32_t now = h7_time_ms();
-    opp_stats[current_opp].elapsed_ms += now - opp_since_ms;
-    opp_since_ms = now;
-}
-
 static void set_opp(h7_opp_t opp)
 {
     if (opp == current_opp)
         return;
-    account_opp();
     uint32_t start = h7_cycles();
     uint32_t mhz_before = h7_clock_sysclk_hz() / 1000000u;
     int rc = h7_clock_set_opp(opp); /* on failure the platform keeps a working point */
@@ -144,10 +137,11 @@ static void emit_detection(const kws_detection_t *d)
     show_outputs();
     char what[32];
     kws_action_describe(&outputs, action, what, sizeof what);
-    /* audio time t was captured at platform time capture_origin_ms + t */
-    uint32_t now = h7_time_ms();
-    uint32_t word_end = capture_origin_ms + d->end_ms;
-    uint32_t latency = (int32_t)(now - word_end) > 0 ? now - word_end : 0;
+    /* End of word -> event on the audio clock (exact sample counts, independent of the
+     * SysTick time base): the samples up to decided_ms are processed, the ones captured
+     * since wait in the ring, and at most one DMA half buffer (10 ms) is still in flight. */
+    uint32_t backlog_ms = (uint32_t)(h7audio_available() * 1000u / SAMPLE_RATE_HZ);
+    uint32_t latency = d->decided_ms - d->end_ms + backlog_ms + DMA_HALF_MS;
     if (latency > latency_max_ms)
         latency_max_ms = latency;
     latency_sum_ms += latency;
@@ -174,7 +168,6 @@ static void emit_detection(const kws_detection_t *d)
 
 static void emit_stats(const char *reason)
 {
-    account_opp();
     h7audio_stats_t a;
     h7audio_get_stats(&a);
     char opps[640];
@@ -182,18 +175,17 @@ static void emit_stats(const char *reason)
     opps[n++] = '[';
     for (int i = 0; i < H7_OPP_COUNT; i++) {
         const opp_stats_t *s = &opp_stats[i];
-        if (s->elapsed_ms == 0 && s->frames == 0)
+        if (s->busy_cycles == 0)
             continue;
         uint32_t khz = h7_clock_opp_hz((h7_opp_t)i) / 1000u;
-        uint64_t capacity = (uint64_t)s->elapsed_ms * khz;
         uint32_t hop_cycles = pipeline.frame_ms * khz;
+        /* no time per point here: the SysTick time base loses the partial millisecond at
+         * every switch (two per model run), so the simulator's mode times are used instead */
         n += h7_fmt(opps + n, sizeof opps - n,
-                    "%s{\"mhz\":%u,\"ms\":%u,\"busy_cycles\":%llu,\"load\":%.4f,\"frames\":%u,"
+                    "%s{\"mhz\":%u,\"busy_cycles\":%llu,\"frames\":%u,"
                     "\"frame_cycles_max\":%u,\"frame_load_max\":%.4f,\"inferences\":%u,"
                     "\"inference_cycles_max\":%u}",
-                    n > 1 ? "," : "", (unsigned)(khz / 1000u), (unsigned)s->elapsed_ms,
-                    (unsigned long long)s->busy_cycles,
-                    capacity ? (double)s->busy_cycles / (double)capacity : 0.0,
+                    n > 1 ? "," : "", (unsigned)(khz / 1000u), (unsigned long long)s->busy_cycles,
                     (unsigned)s->frames, (unsigned)s->frame_cycles_max,
                     hop_cycles ? (double)s->frame_cycles_max / hop_cycles : 0.0,
                     (unsigned)s->inferences, (unsigned)s->inference_cycles_max);
@@ -260,12 +252,10 @@ static void enter_stop(void)
     emit_stats("stop");
     h7_console_flush();
     h7audio_stop();
-    account_opp();
     stop_entries++;
     uint32_t before = h7_time_ms();
     h7_stop_result_t result;
     h7_stop(&result);
-    opp_since_ms = h7_time_ms();
     current_opp = h7_clock_get_opp();
     if (h7audio_start(SAMPLE_RATE_HZ) != H7AUDIO_OK)
         fail("audio", "restart after stop failed");
@@ -310,9 +300,9 @@ static void process_hop(const int16_t *samples)
     s->busy_cycles += cycles;
     if (cycles > s->frame_cycles_max)
         s->frame_cycles_max = cycles;
-    kws_power_mode_t mode = pipeline.power.mode;
-    if (mode != KWS_POWER_STOP)
-        set_opp(opp_of_mode[mode]);
+    /* Between model runs the core sleeps at the listening point even inside a burst:
+     * sleeping at 480 MHz (VOS0) would cost far more than the two switches per run. */
+    set_opp(opp_of_mode[KWS_POWER_LISTEN]);
 }
 
 static void init(void)
@@ -406,7 +396,6 @@ int main(void)
     if (h7audio_start(SAMPLE_RATE_HZ) != H7AUDIO_OK)
         fail("audio", "capture did not start");
     capture_origin_ms = h7_time_ms();
-    opp_since_ms = capture_origin_ms;
 
     static int16_t hop[MAX_HOP];
     const uint32_t hop_samples = pipeline.hop_samples;

@@ -69,7 +69,22 @@ def test_report_tables_mark_detections():
     assert table[2].rstrip().endswith('WRONG')
     assert 'MISSED' in report.truth_table(r)[1]
     assert '1/2 commands' in report.score_line(r)
-    lines = report.load_lines({'opp': [{'mhz': 64, 'ms': 1000, 'load': 0.12, 'frames': 50,
-                                        'frame_load_max': 0.2, 'inferences': 0,
-                                        'inference_cycles_max': 0}]})
-    assert '64 MHz' in lines[0] and '12.0 %' in lines[0]
+    lines = report.load_lines({'opp': [{'mhz': 64, 'busy_cycles': 2e6, 'frames': 50,
+                                        'frame_cycles_max': 48000, 'frame_load_max': 0.0375,
+                                        'inferences': 0, 'inference_cycles_max': 0},
+                                       {'mhz': 480, 'busy_cycles': 5e6, 'frames': 0,
+                                        'inferences': 1, 'inference_cycles_max': 4.8e6}]})
+    assert '64 MHz' in lines[0] and '3.8 % of a hop' in lines[0] and 'model' not in lines[0]
+    assert '10.0 ms' in lines[1]
+
+
+def test_sim_load_adds_voltage_variants_of_one_frequency():
+    from kwsapp import report
+    summary = {'per_operating_point': {
+        '64MHz/VOS3': {'run': 1.0, 'sleep': 9.0, 'stop': 0.0, 'instructions': 64},
+        '64MHz/VOS1': {'run': 0.5, 'sleep': 0.0, 'stop': 0.0, 'instructions': 32},
+        '480MHz/VOS0': {'run': 2.0, 'sleep': 0.0, 'stop': 0.0, 'instructions': 960}}}
+    loads = report.sim_load(summary)
+    assert loads[64] == (1.5, 9.0, 0.0, 96) and loads[480][0] == 2.0
+    lines = report.sim_load_lines(summary)
+    assert 'load  14.3 %' in lines[0] and 'load 100.0 %' in lines[1]
