@@ -4,7 +4,11 @@ Utterances are synthesized with espeak-ng (resampled to 16 kHz by sox) and place
 positions between stretches of silence or noise, so the ground truth is exact: an utterance
 is speech from its first to its last sample within 40 dB of its peak level (10 ms energy).
 Scenarios: clean speech in digital silence, speech in low noise, speech in white noise at
-10 dB SNR, noise only, silence only. Used by tests/test_vad_speech.py and the benchmark.
+10 dB SNR, noise only, silence only; and 'recorded': real recordings (the pocketsphinx sdist's
+test data, fetched by tools/setup.sh into the cache; never committed) between stretches of
+noise at the recordings' own background level, truth = first to last 10 ms frame within
+25 dB of the recording's peak (their own background is only ~35 dB down).
+Used by tests/test_vad_speech.py and the benchmark.
 """
 import os
 import shutil
@@ -21,8 +25,22 @@ FRAME = 320
 UTTERANCES = ('turn on the kitchen light', 'what time is it', 'stop the music please')
 
 
+CACHE = os.environ.get('H7_CACHE', os.path.join(os.path.expanduser('~'), '.cache', 'h7voice'))
+RECORDINGS = os.path.join(CACHE, 'pocketsphinx-5.1.1', 'test', 'data')
+
+
 class SynthesisUnavailable(RuntimeError):
     pass
+
+
+def recordings():
+    """Real 16 kHz speech recordings from the cache: goforward.raw and cards/00[1-5].wav."""
+    path = os.path.join(RECORDINGS, 'goforward.raw')
+    if not os.path.exists(path):
+        raise SynthesisUnavailable(f'{RECORDINGS} is missing; run: bash tools/setup.sh')
+    clips = [np.fromfile(path, '<i2').astype(np.int16)]
+    clips += [read_wav(os.path.join(RECORDINGS, 'cards', f'00{i}.wav')) for i in range(1, 6)]
+    return clips
 
 
 def synthesize(text, voice='en-us', speed=150):
@@ -36,12 +54,12 @@ def synthesize(text, voice='en-us', speed=150):
         return read_wav(out)
 
 
-def active_span(samples):
-    """(first, last) sample of the part within 40 dB of the 10 ms peak energy."""
+def active_span(samples, within_db=40.0):
+    """(first, last) sample of the part within within_db of the 10 ms peak energy."""
     hop = RATE // 100
     frames = samples[:len(samples) // hop * hop].astype(np.float64).reshape(-1, hop)
-    energy = (frames ** 2).mean(axis=1)
-    active = np.nonzero(energy > energy.max() * 1e-4)[0]
+    energy = ((frames - frames.mean(axis=1, keepdims=True)) ** 2).mean(axis=1)
+    active = np.nonzero(energy > energy.max() * 10 ** (-within_db / 10))[0]
     return active[0] * hop, (active[-1] + 1) * hop
 
 
@@ -50,6 +68,16 @@ def scenario(kind, seed=0):
     rng = np.random.default_rng(seed)
     gap = np.zeros(int(1.5 * RATE))
     parts, truth, position = [gap], [], len(gap)
+    if kind == 'recorded':
+        for clip in recordings():
+            first, last = active_span(clip.astype(np.float64), within_db=25.0)
+            truth.append(((position + first) * 1000 // RATE, (position + last) * 1000 // RATE))
+            parts += [clip.astype(np.float64), np.zeros(int(1.5 * RATE))]
+            position += len(clip) + len(parts[-1])
+        x = np.concatenate(parts)
+        # fill the gaps with noise at the recordings' background level (about -60 dBFS)
+        x = x + rng.standard_normal(len(x)) * 32768 * 10 ** (-62 / 20) * (x == 0)
+        return np.clip(np.round(x), -32768, 32767).astype(np.int16), truth
     if kind not in ('noise_only', 'silence_only', 'noise_step'):
         for i, text in enumerate(UTTERANCES):
             speech = synthesize(text).astype(np.float64)
@@ -77,7 +105,7 @@ def scenario(kind, seed=0):
 
 
 SCENARIOS = ('clean', 'low_noise', 'noisy_10db', 'dc_offset', 'noise_only', 'noise_step',
-             'silence_only')
+             'silence_only', 'recorded')
 
 
 def evaluate(kind, seed=0, **vad_settings):
