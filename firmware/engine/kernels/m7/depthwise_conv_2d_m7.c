@@ -95,10 +95,33 @@ static void channel_plane_fast(const h7nn_conv_data *op, const plane_layout *l, 
     const int32_t bias = op->bias ? 2 * op->bias[c] : 0, mult = op->multiplier[c], right = -op->shift[c];
     const int32_t round_offset = h7nn_m7_round_offset(right, op->output_offset);
     const int32_t ll = l->line_len, step = l->step_long;
-    const int32_t pairs = l->long_len >> 1;
+    const int32_t quads = l->long_len >> 2, pairs = (l->long_len & 3) >> 1;
     for (int line = 0; line < l->short_len; line++) {
         const int16_t *r = plane + line * ll;
         int8_t *out = output + line * l->step_short + c;
+        /* four outputs per pass: per line of the filter, words at p..p+4 hold every tap pair
+         * ([p|p+1] .. [p+4|p+5]) the four outputs need */
+        for (int i = 0; i < quads; i++, r += 4, out += 4 * step) {
+            int32_t acc0 = bias, acc1 = bias, acc2 = bias, acc3 = bias;
+            const int16_t *q = r;
+            uint32_t x0, x1, x2, x3, x4;
+#define H7NN_DW_LINE(W01, W2)                                                                       \
+            x0 = h7nn_read_u32(q), x1 = h7nn_read_u32(q + 1), x2 = h7nn_read_u32(q + 2);          \
+            x3 = h7nn_read_u32(q + 3), x4 = h7nn_read_u32(q + 4);                                 \
+            acc0 = h7nn_smlabb(x2, W2, h7nn_smlad(x0, W01, acc0));                                \
+            acc1 = h7nn_smlatb(x2, W2, h7nn_smlad(x1, W01, acc1));                                \
+            acc2 = h7nn_smlabb(x4, W2, h7nn_smlad(x2, W01, acc2));                                \
+            acc3 = h7nn_smlatb(x4, W2, h7nn_smlad(x3, W01, acc3));                                \
+            q += ll;
+            H7NN_DW_LINE(w01_0, w2_0)
+            H7NN_DW_LINE(w01_1, w2_1)
+            H7NN_DW_LINE(w01_2, w2_2)
+#undef H7NN_DW_LINE
+            out[0] = (int8_t)h7nn_ssat8(h7nn_m7_requant_x2(acc0, mult, round_offset, right));
+            out[step] = (int8_t)h7nn_ssat8(h7nn_m7_requant_x2(acc1, mult, round_offset, right));
+            out[2 * step] = (int8_t)h7nn_ssat8(h7nn_m7_requant_x2(acc2, mult, round_offset, right));
+            out[3 * step] = (int8_t)h7nn_ssat8(h7nn_m7_requant_x2(acc3, mult, round_offset, right));
+        }
         for (int i = 0; i < pairs; i++, r += 2, out += 2 * step) {
             int32_t acc0 = h7nn_smlad(h7nn_read_u32(r), w01_0, bias);
             int32_t acc1 = h7nn_smlad(h7nn_read_u32(r + 1), w01_0, bias);
