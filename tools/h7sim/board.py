@@ -66,6 +66,9 @@ FAULT_KINDS = {
     'invalid_state': (USAGEFAULT, 1 << 17, 'invalid state (branch to an ARM-state address)'),
     'no_coprocessor': (USAGEFAULT, 1 << 19, 'FP instruction while CPACR disables the FPU'),
     'stacking': (BUSFAULT, 1 << 12, 'bus error while stacking for an exception'),
+    'divide_by_zero': (USAGEFAULT, 1 << 25, 'integer divide by zero (CCR.DIV_0_TRP)'),
+    'unaligned': (USAGEFAULT, 1 << 24, 'unaligned LDRD/STRD'),
+    'mpu_data': (MEMMANAGE, (1 << 1) | (1 << 7), 'data access to an MPU no-access region'),
     'debug': (HARDFAULT, 0, 'BKPT without a debugger'),
 }
 MODES = ('run', 'sleep', 'stop')
@@ -93,6 +96,12 @@ class Board:
             raise SimError('h7sim: could not attach the native core to Unicorn')
         if profile:
             self.lib.h7_profile_enable(self._sim, 1)
+        trapped = self.elf.trapped_instructions
+        if trapped:
+            addrs = (ctypes.c_uint32 * len(trapped))(*trapped)
+            self.lib.h7_add_instruction_traps(self._sim, addrs, len(trapped))
+        self._guards = []
+        self._mpu_dirty = True
         self.profiling = profile
         # Measurements and logs.
         self.uart_lines = []
@@ -222,6 +231,22 @@ class Board:
         self.rcc.note_reset(reason)
         self._on_clock_change()
         self.cpu_reset()
+
+    def mpu_changed(self):
+        self._mpu_dirty = True
+        self.request_stop()
+
+    def _apply_mpu(self):
+        """Installs data hooks on the MPU's no-access regions (outside emulation)."""
+        self._mpu_dirty = False
+        ranges = self.scb.mpu_no_access_regions()[:8]
+        if ranges == self._guards or not hasattr(self, '_sim') or not self._sim:
+            return
+        for i in range(8):
+            start, end = ranges[i] if i < len(ranges) else (1, 0)
+            self.lib.h7_set_guard(self._sim, i, start, end)
+        self._guards = ranges
+        self.uc.ctl_flush_tb()
 
     def request_reset(self, reason):
         self.pending_reset = reason
@@ -379,8 +404,12 @@ class Board:
         budget = min(budget, SLICE_INSTRUCTIONS)
         if end_instr is not None:
             budget = min(budget, max(1, end_instr - self.instructions))
+        if self._mpu_dirty:
+            self._apply_mpu()
         core.deadline = core.instructions + budget
         core.stop_reason = native.STOP_NONE
+        core.trap_kind = 0
+        stacking_errors = core.stacking_errors
         core.stop_request = 0
         pc = self.uc.reg_read(UC_ARM_REG_PC)
         self._invalid = None
@@ -390,6 +419,11 @@ class Board:
             self._on_uc_error(exc)
             return 'fault'
         reason, info = core.stop_reason, core.stop_info
+        if core.stacking_errors != stacking_errors:
+            self._stacking_error()
+        if reason == native.STOP_TRAP:
+            self._on_trap()
+            return 'fault'
         if reason in (native.STOP_DEADLINE, native.STOP_REQUEST):
             if info == native.SLEEP_ON_EXIT_INFO:
                 core.stop_info = 0
@@ -512,6 +546,28 @@ class Board:
         else:
             self._halt('emulator_error', f'Unicorn stopped at 0x{pc:08x}: {exc}')
 
+    def _on_trap(self):
+        core = self.core
+        kind, pc, address = core.trap_kind, core.trap_pc, core.trap_address
+        core.trap_kind = 0
+        self.uc.reg_write(UC_ARM_REG_PC, pc | 1)
+        if kind == native.TRAP_DIV0:
+            self._raise_fault('divide_by_zero', pc)
+        elif kind == native.TRAP_UNALIGNED:
+            self._raise_fault('unaligned', pc, address)
+        else:
+            self._raise_fault('mpu_data', pc, address)
+
+    def _stacking_error(self):
+        """An exception entry could not write its frame: STKERR, or MSTKERR in an MPU guard."""
+        sp = self.uc.reg_read(UC_ARM_REG_SP)
+        in_guard = any(start <= sp + k <= end for start, end in self._guards for k in (0, 31))
+        self.scb.cfsr |= (1 << 4) if in_guard else (1 << 12)
+        self.faults.append({'kind': 'stacking', 'exception': 'MemManage' if in_guard else 'BusFault',
+                            'reason': f'exception frame could not be stacked at SP 0x{sp:08x} (stack overflow?)',
+                            'pc': self.pc, 'address': sp, 'time': self.time, 'instructions': self.instructions,
+                            'function': self.elf.function_at(self.pc), 'uart_tail': self.uart_tail()})
+
     def _on_interrupt_number(self, intno):
         pc = self.uc.reg_read(UC_ARM_REG_PC)
         if intno == 1:  # EXCP_UDEF
@@ -537,6 +593,8 @@ class Board:
             scb.cfsr |= cfsr_bits
             if kind == 'bus_read' and address is not None:
                 scb.bfar = address
+            if kind == 'mpu_data':
+                scb.mmfar = address
         exec_prio = self.lib.h7_execution_priority(self._sim)
         escalated = False
         if exception != HARDFAULT:
@@ -555,7 +613,11 @@ class Board:
         if exception == HARDFAULT and exec_prio <= -1:
             self._halt('lockup', f'{text} at 0x{pc:08x} inside {EXCEPTION_NAMES.get(ipsr, ipsr)}: the core locks up')
             return
-        if self.lib.h7_enter_exception(self._sim, exception, pc) != 0:
+        before = core.stacking_errors
+        entered = self.lib.h7_enter_exception(self._sim, exception, pc)
+        if entered > 0 and core.stacking_errors != before:
+            self._stacking_error()
+        if entered < 0:
             self.scb.cfsr |= 1 << 12
             self._halt('lockup', f'{text} at 0x{pc:08x}; stacking for {record["exception"]} failed '
                                  f'(SP 0x{self.uc.reg_read(UC_ARM_REG_SP):08x})')

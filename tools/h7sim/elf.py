@@ -12,14 +12,43 @@ from .errors import SimError
 Segment = collections.namedtuple('Segment', 'address data')
 
 
+def _is_trapped(hw1, hw2):
+    """SDIV/UDIV, or LDRD/STRD (immediate/literal): instructions the native core checks."""
+    if (hw1 & 0xffd0) == 0xfb90 and (hw2 & 0x00f0) == 0x00f0:
+        return True
+    return (hw1 & 0xfe40) == 0xe840 and bool(hw1 & 0x0120)
+
+
+def scan_trapped_instructions(functions, sections):
+    """Addresses of divide and LDRD/STRD instructions, by decoding each function linearly."""
+    found = []
+    for start, end, _name in functions:
+        for base, data in sections:
+            if base <= start < base + len(data):
+                offset, stop = start - base, min(end, base + len(data)) - base
+                while offset + 2 <= stop:
+                    hw1 = int.from_bytes(data[offset:offset + 2], 'little')
+                    if (hw1 >> 11) >= 0x1d:
+                        if offset + 4 <= stop:
+                            hw2 = int.from_bytes(data[offset + 2:offset + 4], 'little')
+                            if _is_trapped(hw1, hw2):
+                                found.append(base + offset)
+                        offset += 4
+                    else:
+                        offset += 2
+                break
+    return sorted(set(found))
+
+
 class FirmwareImage:
-    def __init__(self, path, segments, functions, symbols, entry):
+    def __init__(self, path, segments, functions, symbols, entry, trapped=()):
         self.path = path
         self.segments = segments
         self.entry = entry
         self._functions = sorted(functions)  # (start, end, name)
         self._starts = [f[0] for f in self._functions]
         self._symbols = symbols
+        self.trapped_instructions = list(trapped)
 
     def segment_at(self, address):
         for seg in self.segments:
@@ -71,10 +100,13 @@ def load_elf(path):
                         functions.append((value, value + sym['st_size'], sym.name))
                     symbols.setdefault(sym.name, value)
             entry = elf.header['e_entry']
+            code_sections = [(sec['sh_addr'], sec.data()) for sec in elf.iter_sections()
+                             if sec['sh_flags'] & 0x4 and sec['sh_type'] == 'SHT_PROGBITS']
+            trapped = scan_trapped_instructions(functions, code_sections)
     except ELFError as exc:
         raise SimError(f'{path}: not a valid ELF file ({exc})')
     except (OSError, ValueError, KeyError, AssertionError) as exc:
         raise SimError(f'{path}: corrupt ELF file ({exc.__class__.__name__}: {exc})')
     if not segments:
         raise SimError(f'{path}: ELF has no loadable segments')
-    return FirmwareImage(path, segments, functions, symbols, entry)
+    return FirmwareImage(path, segments, functions, symbols, entry, trapped)

@@ -11,7 +11,8 @@ TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))
 LIB_NAME = 'libh7core.so'
 
 STOP_NONE, STOP_DEADLINE, STOP_REQUEST, STOP_INTR, STOP_FP_DISABLED, STOP_LOCKUP, \
-    STOP_BAD_RETURN, STOP_BREAK = range(8)
+    STOP_BAD_RETURN, STOP_BREAK, STOP_TRAP = range(9)
+TRAP_DIV0, TRAP_UNALIGNED, TRAP_MPU_READ, TRAP_MPU_WRITE = 1, 2, 3, 4
 SLEEP_ON_EXIT_INFO = 0x51ee9
 
 
@@ -42,6 +43,11 @@ class Core(ctypes.Structure):
         ('break_skip', ctypes.c_uint32),
         ('fp_skip', ctypes.c_uint32),
         ('level', ctypes.c_uint32 * 8),
+        ('div0_trap', ctypes.c_uint32),
+        ('trap_kind', ctypes.c_uint32),
+        ('trap_pc', ctypes.c_uint32),
+        ('trap_address', ctypes.c_uint32),
+        ('stacking_errors', ctypes.c_uint32),
     ]
 
 
@@ -86,6 +92,10 @@ def load():
 
 
 def bind_profile(lib):
+    lib.h7_add_instruction_traps.argtypes = [ctypes.c_void_p, ctypes.POINTER(ctypes.c_uint32), ctypes.c_int]
+    lib.h7_add_instruction_traps.restype = ctypes.c_int
+    lib.h7_set_guard.argtypes = [ctypes.c_void_p, ctypes.c_int, ctypes.c_uint32, ctypes.c_uint32]
+    lib.h7_set_guard.restype = ctypes.c_int
     lib.h7_profile_enable.argtypes = [ctypes.c_void_p, ctypes.c_int]
     lib.h7_profile_enable.restype = ctypes.c_int
     lib.h7_profile_read.argtypes = [ctypes.c_void_p, ctypes.POINTER(ctypes.c_uint32),

@@ -28,7 +28,10 @@ enum h7_stop {
     H7_STOP_LOCKUP = 5,     /* fault while in HardFault/NMI: the core would lock up */
     H7_STOP_BAD_RETURN = 6, /* exception return that does not match the stacked state */
     H7_STOP_BREAK = 7,      /* reached a breakpoint address (GDB stub) */
+    H7_STOP_TRAP = 8,       /* a trap (see trap_kind, trap_pc, trap_address) */
 };
+
+#define H7_MAX_GUARDS 8
 
 struct h7_core {
     uint64_t instructions;     /* instructions executed so far */
@@ -55,6 +58,19 @@ struct h7_core {
     uint32_t break_skip;       /* address at which one breakpoint hit is skipped (resume) */
     uint32_t fp_skip;          /* block address for which the FP check is skipped once */
     uint32_t level[8];         /* interrupt lines held high by peripherals (level-sensitive) */
+    uint32_t div0_trap;        /* CCR.DIV_0_TRP */
+    uint32_t trap_kind;        /* enum h7_trap of the last trap (0: none pending) */
+    uint32_t trap_pc;          /* instruction that trapped */
+    uint32_t trap_address;     /* data address (unaligned, MPU) */
+    uint32_t stacking_errors;  /* exception entries whose frame could not be written */
+};
+
+enum h7_trap {
+    H7_TRAP_NONE = 0,
+    H7_TRAP_DIV0 = 1,       /* SDIV/UDIV by zero with CCR.DIV_0_TRP */
+    H7_TRAP_UNALIGNED = 2,  /* LDRD/STRD not word aligned (always faults on Armv7-M) */
+    H7_TRAP_MPU_READ = 3,   /* read of an MPU no-access region */
+    H7_TRAP_MPU_WRITE = 4,  /* write of an MPU no-access region */
 };
 
 struct block_entry {
@@ -75,6 +91,8 @@ struct h7_sim {
     uint64_t *prof_count;
     uint32_t prof_size;
     uint32_t prof_used;
+    uc_hook guards[H7_MAX_GUARDS];
+    int guard_used[H7_MAX_GUARDS];
 };
 
 #define H7_PROF_SIZE (1u << 18)
@@ -247,7 +265,7 @@ int h7_enter_exception(struct h7_sim *sim, unsigned n, uint32_t return_pc) {
     uint32_t align = (sp >> 2) & 1;  /* CCR.STKALIGN = 1: 8-byte aligned frames */
     sp = (sp - words * 4) & ~(align << 2);
     if (align) frame[7] |= 1u << 9;
-    if (uc_mem_write(uc, sp, frame, words * 4) != UC_ERR_OK) return -1;
+    int stacking_failed = uc_mem_write(uc, sp, frame, words * 4) != UC_ERR_OK;
     uint32_t vector = 0;
     if (uc_mem_read(uc, c->vtor + 4 * n, &vector, 4) != UC_ERR_OK) return -2;
     uint32_t exc_return;
@@ -263,6 +281,12 @@ int h7_enter_exception(struct h7_sim *sim, unsigned n, uint32_t return_pc) {
     refresh_any_pending(c);
     c->exceptions_taken++;
     c->last_exception = n;
+    if (stacking_failed) {
+        /* The chip still takes the exception with SP moved (STKERR/MSTKERR); the frame is
+         * lost. */
+        c->stacking_errors++;
+        return 1;
+    }
     return 0;
 }
 
@@ -270,7 +294,7 @@ static int take_pending_if_any(struct h7_sim *sim, uint32_t pc) {
     struct h7_core *c = sim->core;
     int n = pick_exception(c, execution_priority(sim, 0));
     if (n <= 0) return 0;
-    if (h7_enter_exception(sim, (unsigned)n, pc) != 0) {
+    if (h7_enter_exception(sim, (unsigned)n, pc) < 0) {
         c->stop_reason = H7_STOP_LOCKUP;
         c->stop_info = (uint32_t)n;
         uc_emu_stop(sim->uc);
@@ -417,6 +441,73 @@ static void intr_hook(uc_engine *uc, uint32_t intno, void *user) {
     c->stop_reason = H7_STOP_INTR;
     c->stop_info = intno;
     uc_emu_stop(uc);
+}
+
+static const int core_regs[16] = {
+    UC_ARM_REG_R0, UC_ARM_REG_R1, UC_ARM_REG_R2, UC_ARM_REG_R3, UC_ARM_REG_R4, UC_ARM_REG_R5,
+    UC_ARM_REG_R6, UC_ARM_REG_R7, UC_ARM_REG_R8, UC_ARM_REG_R9, UC_ARM_REG_R10, UC_ARM_REG_R11,
+    UC_ARM_REG_R12, UC_ARM_REG_SP, UC_ARM_REG_LR, UC_ARM_REG_PC};
+
+static void trap(struct h7_sim *sim, uint32_t kind, uint32_t pc, uint32_t address) {
+    struct h7_core *c = sim->core;
+    if (c->trap_kind) return;  /* the first trap of a block wins */
+    c->trap_kind = kind;
+    c->trap_pc = pc;
+    c->trap_address = address;
+    c->stop_reason = H7_STOP_TRAP;
+    uc_emu_stop(sim->uc);
+}
+
+/* Code hook on the divide and LDRD/STRD instructions of the image (found by Python in the
+ * ELF's functions): checks the divisor or the address before the instruction runs. */
+static void trap_code_hook(uc_engine *uc, uint64_t address, uint32_t size, void *user) {
+    struct h7_sim *sim = user;
+    uint16_t hw[2];
+    if (size != 4 || uc_mem_read(uc, address, hw, 4) != UC_ERR_OK) return;
+    if ((hw[0] & 0xffd0) == 0xfb90 && (hw[1] & 0x00f0) == 0x00f0) {  /* SDIV / UDIV */
+        if (sim->core->div0_trap && reg_read(uc, core_regs[hw[1] & 0xf]) == 0)
+            trap(sim, H7_TRAP_DIV0, (uint32_t)address, 0);
+        return;
+    }
+    if ((hw[0] & 0xfe40) == 0xe840 && (hw[0] & 0x0120)) {  /* LDRD/STRD (immediate, literal) */
+        unsigned rn = hw[0] & 0xf;
+        uint32_t base = rn == 15 ? (((uint32_t)address + 4) & ~3u) : reg_read(uc, core_regs[rn]);
+        uint32_t imm = (uint32_t)(hw[1] & 0xff) << 2;
+        uint32_t ea = (hw[0] & 0x100) ? ((hw[0] & 0x80) ? base + imm : base - imm) : base;
+        if (ea & 3) trap(sim, H7_TRAP_UNALIGNED, (uint32_t)address, ea);
+    }
+}
+
+/* Hooks the instructions at addrs (divides, LDRD/STRD) for the traps above. */
+int h7_add_instruction_traps(struct h7_sim *sim, const uint32_t *addrs, int n) {
+    for (int i = 0; i < n; i++) {
+        uc_hook h;
+        if (uc_hook_add(sim->uc, &h, UC_HOOK_CODE, (void *)trap_code_hook, sim, addrs[i], addrs[i]) != UC_ERR_OK)
+            return -1;
+    }
+    return 0;
+}
+
+static void guard_hook(uc_engine *uc, uc_mem_type type, uint64_t address, int size, int64_t value,
+                       void *user) {
+    struct h7_sim *sim = user;
+    trap(sim, type == UC_MEM_WRITE ? H7_TRAP_MPU_WRITE : H7_TRAP_MPU_READ,
+         reg_read(uc, UC_ARM_REG_PC), (uint32_t)address);
+}
+
+/* MPU no-access region `index` covers [start, end] (inclusive); start > end removes it. */
+int h7_set_guard(struct h7_sim *sim, int index, uint32_t start, uint32_t end) {
+    if (index < 0 || index >= H7_MAX_GUARDS) return -1;
+    if (sim->guard_used[index]) {
+        uc_hook_del(sim->uc, sim->guards[index]);
+        sim->guard_used[index] = 0;
+    }
+    if (start > end) return 0;
+    if (uc_hook_add(sim->uc, &sim->guards[index], UC_HOOK_MEM_READ | UC_HOOK_MEM_WRITE,
+                    (void *)guard_hook, sim, (uint64_t)start, (uint64_t)end) != UC_ERR_OK)
+        return -1;
+    sim->guard_used[index] = 1;
+    return 0;
 }
 
 struct h7_sim *h7_attach(uc_engine *uc, struct h7_core *core) {

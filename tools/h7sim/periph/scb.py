@@ -38,6 +38,31 @@ class Scb:
         core.prigroup = 0
         core.fp_enabled = 0
         core.sleep_on_exit = 0
+        core.div0_trap = 0
+        self.board.mpu_changed()
+
+    def mpu_no_access_regions(self):
+        """(start, end) of enabled MPU regions with AP=000 (no access, privileged included),
+        when the MPU is on. Sub-region disable bits are honoured."""
+        if not self.mpu['ctrl'] & 1:
+            return []
+        ranges = []
+        for region in range(16):
+            rasr = self.mpu_regions.get((region, 0xA0), 0)
+            rbar = self.mpu_regions.get((region, 0x9C), 0)
+            if not rasr & 1 or (rasr >> 24) & 7 != 0:
+                continue
+            size = 2 << ((rasr >> 1) & 0x1f)
+            base = rbar & ~(size - 1) & 0xffffffe0
+            srd = (rasr >> 8) & 0xff
+            if size >= 256 and srd:
+                sub = size // 8
+                for k in range(8):
+                    if not srd >> k & 1:
+                        ranges.append((base + k * sub, base + (k + 1) * sub - 1))
+            else:
+                ranges.append((base, base + size - 1))
+        return ranges
 
     def trace_enabled(self):
         return bool(self.demcr & (1 << 24))
@@ -122,6 +147,7 @@ class Scb:
             core.sleep_on_exit = 1 if value & SLEEPONEXIT else 0
         elif offset == 0x14:
             self.ccr = value
+            core.div0_trap = 1 if value & (1 << 4) else 0
         elif offset == 0x24:
             self.shcsr = value & (MEMFAULTENA | BUSFAULTENA | USGFAULTENA)
         elif offset == 0x28:
@@ -140,6 +166,7 @@ class Scb:
             core.fp_enabled = 1 if (cp10 and cp11) else 0
         elif offset == 0x94:
             self.mpu['ctrl'] = value & 7
+            self.board.mpu_changed()
         elif offset == 0x98:
             self.mpu['rnr'] = value & 0xf
         elif offset in (0x9C, 0xA0):
@@ -148,6 +175,7 @@ class Scb:
                 region = value & 0xf
                 self.mpu['rnr'] = region
             self.mpu_regions[(region, offset)] = value
+            self.board.mpu_changed()
         elif offset == 0xFC:
             self.demcr = value
         elif offset == 0x234:

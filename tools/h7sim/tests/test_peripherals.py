@@ -1,0 +1,129 @@
+"""Peripheral models on h7sim's audio_test image and unit level: I2S + DMA capture, DMA
+transfer errors, late halves, WAV input, energy table, GPIO/EXTI, RCC arithmetic."""
+import json
+import wave
+
+import numpy as np
+import pytest
+
+from h7sim.board import Board
+from h7sim.energy import estimate, load_table
+from h7sim.errors import SimError
+from h7sim.wav import load_wav
+
+
+def tone(seconds, rate=16000):
+    t = np.arange(int(rate * seconds))
+    return (np.sin(2 * np.pi * 440 * t / rate) * 12000 + (t % 97)).astype(np.int16)
+
+
+def write_wav(path, samples, rate=16000, channels=1, width=2):
+    with wave.open(str(path), 'wb') as w:
+        w.setnchannels(channels)
+        w.setsampwidth(width)
+        w.setframerate(rate)
+        w.writeframes(samples.tobytes())
+
+
+def command(board, text, seconds=0.5):
+    n = len(board.uart_lines)
+    board.uart_write(text + '\n')
+    board.run(seconds=seconds, until=lambda b: len(b.uart_lines) > n)
+    return json.loads(board.uart_lines[-1])
+
+
+def test_audio_reaches_memory_intact_at_16khz(audio_test_elf):
+    board = Board(audio_test_elf)
+    samples = tone(1.2)
+    board.spi2.play(samples)
+    board.run(seconds=1.0)
+    status = command(board, 'status')
+    assert status['captured'] == 16000 and status['halves'] == 100 and status['dma_errors'] == 0
+    captured = np.frombuffer(board.read_memory(0x24000000, 32000), dtype='<i2')
+    assert np.array_equal(captured, samples[:16000])
+    audio = board.summary()['audio']
+    assert audio['i2s_frame_rate_hz'] == 16000.0
+    assert audio['frames_dropped'] == 0 and audio['half_buffers_late'] == 0
+    # The right channel of the DMA buffer reads 0 (microphone on the left).
+    raw = np.frombuffer(board.read_memory(0x30000000, 4 * 320), dtype='<i2')
+    assert not raw[1::2].any() and raw[0::2].any()
+
+
+def test_dma_into_dtcm_is_a_transfer_error(audio_test_elf):
+    board = Board(audio_test_elf)
+    board.spi2.play(tone(1))
+    board.run(seconds=0.05)
+    command(board, 'dtcm')
+    board.run(seconds=0.05)
+    assert command(board, 'status')['dma_errors'] == 1
+    summary = board.summary()
+    assert summary['audio']['dma_errors'][0]['region'] == 'dtcm'
+    assert summary['audio']['frames_dropped'] > 0
+    assert not board.dma1.streams[0].enabled()
+
+
+def test_slow_handler_is_counted_late(audio_test_elf):
+    board = Board(audio_test_elf)
+    board.spi2.play(tone(1))
+    command(board, 'slow')
+    board.run(seconds=0.3)
+    assert board.summary()['audio']['half_buffers_late'] > 0
+
+
+def test_wav_conversion_and_refusal(tmp_path):
+    good = tmp_path / 'good.wav'
+    write_wav(good, tone(0.1))
+    samples, note = load_wav(str(good))
+    assert note is None and len(samples) == 1600
+    stereo = tmp_path / 'stereo44.wav'
+    x = tone(0.1, 44100)
+    write_wav(stereo, np.stack([x, -x], axis=1).reshape(-1), rate=44100, channels=2)
+    samples, note = load_wav(str(stereo))
+    assert 'left channel' in note and '44100 Hz -> 16000 Hz' in note
+    assert abs(len(samples) - 1600) <= 1
+    with pytest.raises(SimError, match='needs conversion'):
+        load_wav(str(stereo), strict=True)
+    junk = tmp_path / 'junk.wav'
+    junk.write_bytes(b'RIFF....not a wav')
+    with pytest.raises(SimError, match='not a readable WAV'):
+        load_wav(str(junk))
+    with pytest.raises(SimError, match='not found'):
+        load_wav(str(tmp_path / 'missing.wav'))
+
+
+def test_energy_table_says_what_it_cannot_cost(tmp_path):
+    table = load_table()
+    assert all(entry['mA'] is None and 'DS12110' in entry['source'] for entry in table.values())
+    times = {('run', 480e6, 'VOS0'): 1.0, ('sleep', 64e6, 'VOS3'): 2.0}
+    rows, joules, uncosted = estimate(times, table)
+    assert joules == 0 and uncosted == 3.0
+    custom = tmp_path / 't.json'
+    custom.write_text(json.dumps({'run/480/VOS0': {'mA': 100.0, 'source': 'test figure'}}))
+    rows, joules, uncosted = estimate(times, load_table(str(custom)))
+    assert joules == pytest.approx(0.1 * 3.3) and uncosted == 2.0
+    bad = tmp_path / 'bad.json'
+    bad.write_text(json.dumps({'run/480/VOS0': {'mA': 1.0}}))
+    with pytest.raises(SimError, match='source'):
+        load_table(str(bad))
+
+
+def test_rcc_pll_arithmetic_and_flash_check(core_test_elf):
+    board = Board(core_test_elf)
+    rcc = board.rcc
+    assert board.hz == 64_000_000
+    # HSE 8 MHz / M 4 * N 480 / P 2 = 480 MHz, as platform clock.c programs it.
+    rcc.regs[0x28] = (4 << 4) | 2
+    rcc.regs[0x30] = (479) | (1 << 9) | (1 << 16) | (1 << 24)
+    assert rcc.pll1_hz('p') == 480e6
+    assert board.flash.required_latency(240e6, 'VOS0') == 4
+    assert board.flash.required_latency(120e6, 'VOS2') == 2
+    assert board.flash.required_latency(240e6, 'VOS1') is None
+
+
+def test_profile_names_the_hot_function(core_test_elf):
+    board = Board(core_test_elf, profile=True)
+    board.run(seconds=0.02)
+    board.uart_write('compute\n')
+    board.run(seconds=0.5, until=lambda b: any(line.startswith('compute') for line in b.uart_lines))
+    top = board.profile()[0]
+    assert top[0] == 'compute' and top[1] > 5_000_000
