@@ -119,17 +119,8 @@ def print_summary(run, result, truth_words, elf):
     say(f"  time per core mode (simulator): run {tpm.get('run', 0):.3f} s, "
         f"sleep (WFI) {tpm.get('sleep', 0):.3f} s, stop {tpm.get('stop', 0):.3f} s "
         f"of {summary.get('virtual_time_s', 0):.2f} s")
-    energy = summary.get('energy', {})
-    listened = summary.get('virtual_time_s', 0) or 1.0
-    if energy.get('joules_costed') and not energy.get('seconds_not_costed'):
-        joules = energy['joules_costed']
-        per_cmd = joules / len(dets) if dets else float('nan')
-        say(f'  energy: {1e3 * joules:.2f} mJ in total, {1e3 * joules / listened:.3f} mJ per '
-            f'second of listening, {1e3 * per_cmd:.2f} mJ per detected command')
-    else:
-        say(f"  energy: not costed for {energy.get('seconds_not_costed', 0):.2f} s: the simulator's "
-            f"energy table has no supply-current figures (tools/h7sim/energy.py; give them with "
-            f"an energy table file)")
+    for line in report.energy_lines(summary, len(dets), summary.get('virtual_time_s', 0) or 1.0):
+        say(line)
     audio = summary.get('audio', {})
     say(f"  audio: {audio.get('frames_delivered', 0)} samples delivered, "
         f"{audio.get('frames_dropped', 0)} dropped by the I2S, "
@@ -153,6 +144,8 @@ def main(argv=None):
     p.add_argument('--model', help='.tflite model to embed (scons model=...)')
     p.add_argument('--no-build', action='store_true', help='use the image already built')
     p.add_argument('--json', help='write detections, score and summary to this JSON file')
+    p.add_argument('--energy-table', help='supply currents per mode and operating point (JSON, '
+                   'see tools/h7sim/energy.py) for the energy figures')
     args = p.parse_args(argv)
 
     if not args.no_build:
@@ -182,7 +175,7 @@ def main(argv=None):
         f'{os.path.relpath(wav, TOP)} ({seconds:.1f} s'
         + (f', {len(truth_words)} words' if truth_words else '') + ')')
     try:
-        run = simrun.run_kws(wav, elf)
+        run = simrun.run_kws(wav, elf, energy_table=args.energy_table)
     except simrun.RunError as err:
         sys.exit(f'demo: {err}')
     if run.get('wav_note'):

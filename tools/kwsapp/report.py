@@ -82,3 +82,30 @@ def sim_load_lines(summary):
         lines.append(f"  {mhz:>3} MHz: {total:7.3f} s at this point, running {run:6.3f} s = "
                      f"load {100 * load:5.1f} %, {n / 1e6:8.1f} M instructions")
     return lines
+
+
+def energy_lines(summary, detections, listened_s):
+    """Energy per second of listening and per detected command from the simulator's energy
+    estimate (its table of supply currents per mode and operating point). A command's share
+    is the energy spent at the recognition point (the model runs) divided by the commands."""
+    energy = summary.get('energy', {})
+    rows = energy.get('rows', [])
+    if not rows:
+        return ['  energy: the simulator reported no energy estimate']
+    if energy.get('seconds_not_costed'):
+        missing = sorted({r['table_key'] for r in rows if r.get('joules') is None})
+        return [f"  energy: {energy['seconds_not_costed']:.2f} s not costed: the energy table has no "
+                f"supply current for {', '.join(missing)} (tools/h7sim/energy.py; pass a table with "
+                f"--energy-table)"]
+    total = float(energy.get('joules_costed', 0.0))
+    top = max(float(r['cpu_mhz']) for r in rows)
+    burst = sum(float(r['joules']) for r in rows if float(r['cpu_mhz']) == top and r['mode'] != 'stop')
+    lines = [f'  energy: {1e3 * total:.2f} mJ in {listened_s:.2f} s = {1e3 * total / listened_s:.3f} mJ '
+             f'per second of listening ({1e3 * total / listened_s:.2f} mW average)']
+    if detections:
+        lines.append(f'  energy per detected command (model runs at {top:g} MHz / commands): '
+                     f'{1e3 * burst / detections:.3f} mJ')
+    for r in rows:
+        lines.append(f"    {r['mode']:<5} {r['cpu_mhz']:>5g} MHz {r['vos']:<5} {r['seconds']:8.3f} s x "
+                     f"{r['mA']:g} mA -> {1e3 * r['joules']:.3f} mJ ({r['source']})")
+    return lines

@@ -22,9 +22,10 @@ def wav_seconds(path):
 
 
 def run_kws(wav, elf=DEFAULT_ELF, seconds=None, tail_s=1.0, console_input=None,
-            console_at_s=0.0, wall_limit=None):
+            console_at_s=0.0, wall_limit=None, energy_table=None):
     """Plays `wav` into the simulated microphone and runs the firmware for the recording's
     length + tail_s (or `seconds`). console_input: text sent to the console at console_at_s.
+    energy_table: a supply-current table file for the simulator's energy estimate.
     Returns {'lines', 'events', 'summary', 'seconds'}."""
     if not os.path.exists(elf):
         raise RunError(f'{elf}: firmware image not built (run: scons -j2 variant=firmware)')
@@ -53,7 +54,11 @@ def run_kws(wav, elf=DEFAULT_ELF, seconds=None, tail_s=1.0, console_input=None,
             # ask for a final statistics line (the firmware answers 's' on the console)
             board.uart_write('s')
             board.run(seconds=0.05)
-        summary = board.summary()
+        from h7sim.measure import summarize
+        try:
+            summary = summarize(board, energy_table)
+        except SimError as err:
+            raise RunError(str(err)) from None
         lines = list(board.uart_lines)
     finally:
         board.close()

@@ -88,3 +88,18 @@ def test_sim_load_adds_voltage_variants_of_one_frequency():
     assert loads[64] == (1.5, 9.0, 0.0, 96) and loads[480][0] == 2.0
     lines = report.sim_load_lines(summary)
     assert 'load  14.3 %' in lines[0] and 'load 100.0 %' in lines[1]
+
+
+def test_energy_lines_cost_per_second_and_per_command():
+    from kwsapp import report
+    rows = [{'mode': 'sleep', 'cpu_mhz': 64, 'vos': 'VOS3', 'seconds': 9.0, 'table_key': 'sleep/64/VOS3',
+             'mA': 10.0, 'source': 'test', 'joules': 0.297},
+            {'mode': 'run', 'cpu_mhz': 480, 'vos': 'VOS0', 'seconds': 1.0, 'table_key': 'run/480/VOS0',
+             'mA': 100.0, 'source': 'test', 'joules': 0.33}]
+    summary = {'energy': {'rows': rows, 'joules_costed': 0.627, 'seconds_not_costed': 0.0}}
+    lines = report.energy_lines(summary, 3, 10.0)
+    assert '627.00 mJ' in lines[0] and '62.700 mJ per second' in lines[0]
+    assert '110.000 mJ' in lines[1]
+    rows[1]['joules'] = None
+    summary['energy']['seconds_not_costed'] = 1.0
+    assert 'run/480/VOS0' in report.energy_lines(summary, 3, 10.0)[0]
