@@ -15,20 +15,66 @@ static arm_rfft_fast_instance_f32 *rfft_of(h7fe_t *fe)
     return (arm_rfft_fast_instance_f32 *)(void *)fe->rfft.bytes;
 }
 
+/* Table set-up uses these double-precision functions instead of libm's cos/log: plain
+ * IEEE arithmetic (no FMA under -std=c11), so the chip's tables are bit-identical to the
+ * host's by construction, not by luck of two libm implementations; and no libm in flash. */
+static const double TABLE_PI = 3.14159265358979323846264338328;
+
+/* cos(x) for any finite x: reduce to [-pi, pi], then the Taylor series (16 terms, error
+ * below 1e-15 there). */
+static double table_cos(double x)
+{
+    double turns = x / (2.0 * TABLE_PI);
+    double k = (double)(int64_t)(turns + (turns >= 0.0 ? 0.5 : -0.5));
+    double r = x - k * (2.0 * TABLE_PI);
+    double r2 = r * r, term = 1.0, sum = 1.0;
+    for (int n = 1; n <= 16; n++) {
+        term *= -r2 / (double)((2 * n - 1) * (2 * n));
+        sum += term;
+    }
+    return sum;
+}
+
+/* ln(x) for x > 0: x = m 2^e with m in [sqrt(1/2), sqrt(2)), ln m = 2 atanh((m-1)/(m+1)). */
+static double table_log(double x)
+{
+    union { double d; uint64_t u; } bits = { .d = x };
+    int64_t e = (int64_t)((bits.u >> 52) & 0x7FFu) - 1023;
+    bits.u = (bits.u & 0x000FFFFFFFFFFFFFull) | 0x3FF0000000000000ull;
+    double m = bits.d;
+    if (m > 1.4142135623730951) {
+        m *= 0.5;
+        e++;
+    }
+    double s = (m - 1.0) / (m + 1.0), s2 = s * s, term = s, sum = 0.0;
+    for (int n = 1; n <= 41; n += 2) {
+        sum += term / (double)n;
+        term *= s2;
+    }
+    return (double)e * 0.69314718055994530942 + 2.0 * sum;
+}
+
+/* sqrt(x) for x >= 1 by Newton's method (IEEE arithmetic only). */
+static double table_sqrt(double x)
+{
+    double r = x;
+    for (int i = 0; i < 60; i++) r = 0.5 * (r + x / r);
+    return r;
+}
+
 /* HTK mel scale, as tf.signal.linear_to_mel_weight_matrix uses. */
 static double hz_to_mel(double hz)
 {
-    return 1127.0 * log(1.0 + hz / 700.0);
+    return 1127.0 * table_log(1.0 + hz / 700.0);
 }
 
 static void build_window(h7fe_t *fe)
 {
     const h7fe_config_t *c = &fe->config;
-    const double two_pi = 6.283185307179586476925286766559;
     double a0 = c->window == H7FE_WINDOW_HAMMING ? 0.54 : 0.5;
     for (uint32_t n = 0; n < c->window_length; n++) {
         /* Periodic window (denominator = length), like tf.signal.hann_window's default. */
-        fe->window[n] = (float)(a0 - (1.0 - a0) * cos(two_pi * (double)n / (double)c->window_length));
+        fe->window[n] = (float)(a0 - (1.0 - a0) * table_cos(2.0 * TABLE_PI * (double)n / (double)c->window_length));
     }
 }
 
@@ -74,13 +120,12 @@ static void build_dct(h7fe_t *fe)
 {
     const h7fe_config_t *c = &fe->config;
     if (c->output != H7FE_OUTPUT_MFCC) return;
-    const double pi = 3.14159265358979323846264338328;
     uint32_t n_bands = c->mel_bands;
-    double scale = 2.0 / sqrt(2.0 * n_bands);
+    double scale = 2.0 / table_sqrt(2.0 * n_bands);
     for (uint32_t k = 0; k < c->mfcc_count; k++) {
         for (uint32_t n = 0; n < n_bands; n++) {
             fe->dct[k * n_bands + n] =
-                (float)(scale * cos(pi * k * (2.0 * n + 1.0) / (2.0 * n_bands)));
+                (float)(scale * table_cos(TABLE_PI * k * (2.0 * n + 1.0) / (2.0 * n_bands)));
         }
     }
 }
