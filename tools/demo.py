@@ -144,6 +144,8 @@ def main(argv=None):
     p.add_argument('--model', help='.tflite model to embed (scons model=...)')
     p.add_argument('--no-build', action='store_true', help='use the image already built')
     p.add_argument('--json', help='write detections, score and summary to this JSON file')
+    p.add_argument('--lowest-opp', action='store_true',
+                   help='run recognition at 64 MHz too (the worst case; console command l)')
     p.add_argument('--energy-table', help='supply currents per mode and operating point (JSON, '
                    'see tools/h7sim/energy.py) for the energy figures')
     args = p.parse_args(argv)
@@ -175,7 +177,8 @@ def main(argv=None):
         f'{os.path.relpath(wav, TOP)} ({seconds:.1f} s'
         + (f', {len(truth_words)} words' if truth_words else '') + ')')
     try:
-        run = simrun.run_kws(wav, elf, energy_table=args.energy_table)
+        run = simrun.run_kws(wav, elf, energy_table=args.energy_table,
+                             console_input='l' if args.lowest_opp else None)
     except simrun.RunError as err:
         sys.exit(f'demo: {err}')
     if run.get('wav_note'):
