@@ -88,6 +88,12 @@ def print_summary(run, result, truth_words, elf):
     dets = ev.detections(run['events'])
     stats = ev.last(run['events'], 'kws_stats') or {}
     summary = run['summary']
+    boot = ev.last(run['events'], 'boot') or {}
+    ready = ev.last(run['events'], 'kws_ready') or {}
+    say(f"    firmware: {boot.get('app', '?')} {boot.get('version', '?')}, model {boot.get('model', '?')} "
+        f"({ready.get('classes', '?')} classes, {ready.get('frames', '?')}x{ready.get('features', '?')} "
+        f"features, arena {ready.get('arena_used', '?')} B), model every {ready.get('hop_ms', '?')} ms, "
+        f"threshold {ready.get('threshold', '?')}")
     say()
     say('==> what the board heard')
     for line in report.detection_table(dets, result):
