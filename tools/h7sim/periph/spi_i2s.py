@@ -1,5 +1,7 @@
 """SPI2 in I2S master-receive mode (RM0433 section 50), fed by a microphone on the left
-channel (right channel reads 0).
+channel (right channel reads 0). The audio given to play() starts when the I2S starts
+capturing (or at once if it already runs) and goes on across chip resets; after its end
+the microphone delivers silence.
 
 The I2S frame rate comes from the kernel clock (per_ck/PLL1Q per RCC_D2CCIP1R) and
 I2SCFGR: Fs = f_ker / (32 * (2*I2SDIV + ODD)) for 16-bit channels (64 for 32-bit), e.g.
@@ -33,6 +35,11 @@ class SpiI2s(Peripheral):
         super().__init__(board, base)
 
     def reset(self):
+        if hasattr(self, 'produced'):
+            # A chip reset does not rewind the microphone: the next capture goes on from
+            # the first sample not yet delivered.
+            self.audio = self.audio[self.audio_position():]
+            self.audio_base = 0
         self.regs = {CR1: 0, CFG1: 0x00070007, CFG2: 0, IER: 0, I2SCFGR: 0}
         self.sr = 0x1002
         self.running = False

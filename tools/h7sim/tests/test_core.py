@@ -52,6 +52,14 @@ def test_pendsv_and_sleep(core_test_elf):
     assert lines[0].startswith('slept ')
 
 
+def test_basepri_masks_and_tail_chaining(core_test_elf):
+    board = boot(core_test_elf)
+    assert command(board, 'prio') == ['prio 0 1']
+    taken = board.core.exceptions_taken
+    assert command(board, 'tailchain') == ['order 12']  # SysTick, then PendSV chained after it
+    assert board.core.exceptions_taken > taken
+
+
 def test_fpu_disabled_faults_until_cpacr_enables_it(core_test_elf):
     board = boot(core_test_elf)
     assert command(board, 'fpuon') == ['fpu enabled']
