@@ -58,6 +58,9 @@ class KwsLibrary:
                                                        if e.get('event') in ('fault', 'error')]
         if faults:
             raise AssertionError(f'the firmware failed: {faults[0]}')
+        stats = ev.last(self.run['events'], 'kws_stats') or {}
+        if stats.get('model_failures'):
+            raise AssertionError(f"{stats['model_failures']} model runs failed")
         return len(dets)
 
     # ------------------------------------------------------------------ checks

@@ -197,7 +197,7 @@ static void emit_stats(const char *reason)
     const kws_detector_t *det = &pipeline.detector;
     printf_line("{\"event\":\"kws_stats\",\"reason\":\"%s\",\"audio_ms\":%u,\"time_ms\":%u,"
                 "\"mode_ms\":{\"listen\":%u,\"recognize\":%u,\"stop\":%u},\"stop_entries\":%u,"
-                "\"samples\":%llu,\"inferences\":%u,\"skipped_inferences\":%u,\"detections\":%u,"
+                "\"samples\":%llu,\"inferences\":%u,\"skipped_inferences\":%u,\"model_failures\":%u,\"detections\":%u,"
                 "\"segments\":%u,\"latency_max_ms\":%u,\"latency_mean_ms\":%u,"
                 "\"dropped_samples\":%u,\"ring_overflows\":%u,\"spi_overruns\":%u,\"dma_errors\":%u,"
                 "\"console_dropped\":%u,\"opp_switches\":%u,\"opp_switch_failures\":%u,"
@@ -208,7 +208,8 @@ static void emit_stats(const char *reason)
                 (unsigned)pw->time_in_mode_ms[KWS_POWER_RECOGNIZE],
                 (unsigned)pw->time_in_mode_ms[KWS_POWER_STOP], (unsigned)stop_entries,
                 (unsigned long long)pipeline.samples, (unsigned)pipeline.pacer.runs,
-                (unsigned)pipeline.pacer.skipped, (unsigned)det->detections,
+                (unsigned)pipeline.pacer.skipped, (unsigned)pipeline.model_failures,
+                (unsigned)det->detections,
                 (unsigned)det->segments, (unsigned)latency_max_ms,
                 (unsigned)(det->detections ? latency_sum_ms / det->detections : 0),
                 (unsigned)a.dropped_samples, (unsigned)a.ring_overflows, (unsigned)a.spi_overruns,
