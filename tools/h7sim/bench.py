@@ -14,6 +14,20 @@ from .cli import write_json
 from .fixtures import build_fixture, TOP
 
 KWS_ELF = os.path.join(TOP, 'build', 'firmware', 'firmware', 'apps', 'kws', 'kws.elf')
+NN_BENCH_ELF = os.path.join(TOP, 'build', 'firmware', 'firmware', 'apps', 'nn_bench', 'nn_bench.elf')
+
+
+def bench_mips_boot(elf, event, seconds=10, mpu_guards=True):
+    """MIPS from reset until the first JSON event named `event` (e.g. nn_bench's check)."""
+    board = Board(elf, mpu_guards=mpu_guards)
+    start = time.monotonic()
+    board.run(seconds=seconds, until=lambda b: any(e.get('event') == event for e in b.events))
+    wall = time.monotonic() - start
+    result = {'image': os.path.relpath(elf, TOP), 'until_event': event, 'instructions': board.instructions,
+              'wall_s': wall, 'mips': board.instructions / wall / 1e6, 'mpu_guards': mpu_guards,
+              'mode_times': board.summary()['time_per_mode_s']}
+    board.close()
+    return result
 
 
 def tone(seconds):
@@ -66,6 +80,9 @@ def run_benchmarks(args):
         'identical_instructions': first['instructions'] == second['instructions'],
         'identical_uart': first['uart_lines'] == second['uart_lines'],
     }
+    if os.path.exists(NN_BENCH_ELF):
+        results['mips_nn_bench'] = bench_mips_boot(NN_BENCH_ELF, 'nn_check')
+        results['mips_nn_bench_no_guards'] = bench_mips_boot(NN_BENCH_ELF, 'nn_check', mpu_guards=False)
     if os.path.exists(KWS_ELF):
         kws = audio_scenario(KWS_ELF)
         results['kws_10s'] = {k: v for k, v in kws.items() if k != 'uart_lines'}
@@ -74,6 +91,9 @@ def run_benchmarks(args):
             ('10 s audio scenario wall time, s (goal <= 10)', f"{results['audio_10s']['wall_s']:.2f}"),
             ('two runs, identical instruction counts', str(results['determinism']['identical_instructions'])),
             ('two runs, identical UART output', str(results['determinism']['identical_uart']))]
+    if 'mips_nn_bench' in results:
+        rows.append(('effective MIPS, nn_bench boot + check (int8 kernels)', f"{results['mips_nn_bench']['mips']:.0f}"))
+        rows.append(('  the same with --no-mpu-guards', f"{results['mips_nn_bench_no_guards']['mips']:.0f}"))
     if 'kws_10s' in results:
         rows.append(('kws image, 10 s of audio, wall time s', f"{results['kws_10s']['wall_s']:.2f}"))
     table = '\n'.join(f'{name:<50} {value:>10}' for name, value in rows)

@@ -77,7 +77,7 @@ MODES = ('run', 'sleep', 'stop')
 class Board:
     """One simulated NUCLEO-H743ZI2 running one firmware ELF."""
 
-    def __init__(self, elf_path, echo_uart=False, wall_limit=None, profile=False):
+    def __init__(self, elf_path, echo_uart=False, wall_limit=None, profile=False, mpu_guards=True):
         self.lib = native.load()
         native.bind_profile(self.lib)
         self.elf = load_elf(elf_path)
@@ -102,6 +102,10 @@ class Board:
             self.lib.h7_add_instruction_traps(self._sim, addrs, len(trapped))
         self._guards = []
         self._mpu_dirty = True
+        # MPU no-access regions are enforced with Unicorn memory hooks, which make every
+        # load/store slower (about 2x on int8 kernels); mpu_guards=False trades that check
+        # for speed (instruction counts are the same either way).
+        self.mpu_guards = mpu_guards
         self.profiling = profile
         # Measurements and logs.
         self.uart_lines = []
@@ -239,7 +243,7 @@ class Board:
     def _apply_mpu(self):
         """Installs data hooks on the MPU's no-access regions (outside emulation)."""
         self._mpu_dirty = False
-        ranges = self.scb.mpu_no_access_regions()[:8]
+        ranges = self.scb.mpu_no_access_regions()[:8] if self.mpu_guards else []
         if ranges == self._guards or not hasattr(self, '_sim') or not self._sim:
             return
         for i in range(8):

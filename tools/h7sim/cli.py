@@ -37,7 +37,8 @@ def format_fault(fault):
 def cmd_run(args):
     from .board import Board
     from .wav import load_wav
-    board = Board(args.elf, echo_uart=not args.quiet, wall_limit=args.wall_limit, profile=args.profile)
+    board = Board(args.elf, echo_uart=not args.quiet, wall_limit=args.wall_limit, profile=args.profile,
+                  mpu_guards=not args.no_mpu_guards)
     if args.wav:
         samples, note = load_wav(args.wav, strict=args.strict_wav)
         if note:
@@ -116,6 +117,8 @@ def build_parser():
     run.add_argument('--wall-limit', type=float, default=600.0, help='wall-clock limit in seconds (default 600)')
     run.add_argument('--energy-table', help='JSON supply-current table (DS12110 figures with sources)')
     run.add_argument('--quiet', action='store_true', help='do not echo the UART')
+    run.add_argument('--no-mpu-guards', action='store_true',
+                     help='do not enforce MPU no-access regions (about 2x faster on memory-bound code)')
     run.set_defaults(func=cmd_run)
     bench = sub.add_parser('bench', help='benchmarks: MIPS, 10 s audio wall time, determinism (JSON)')
     bench.add_argument('--json', default='build/h7sim/bench.json', help='output JSON (default build/h7sim/bench.json)')

@@ -48,6 +48,8 @@ class Core(ctypes.Structure):
         ('trap_pc', ctypes.c_uint32),
         ('trap_address', ctypes.c_uint32),
         ('stacking_errors', ctypes.c_uint32),
+        ('masked_blocks', ctypes.c_uint64),
+        ('decodes', ctypes.c_uint64),
     ]
 
 

@@ -63,6 +63,8 @@ struct h7_core {
     uint32_t trap_pc;          /* instruction that trapped */
     uint32_t trap_address;     /* data address (unaligned, MPU) */
     uint32_t stacking_errors;  /* exception entries whose frame could not be written */
+    uint64_t masked_blocks;    /* blocks run with an interrupt pending but PRIMASK set */
+    uint64_t decodes;          /* block decodings (cache misses) */
 };
 
 enum h7_trap {
@@ -128,6 +130,7 @@ static struct block_entry *lookup_block(struct h7_sim *sim, uint32_t address, ui
     if (e->address == address && e->size == size && e->count != 0) return e;
     uint8_t buf[4096];
     uint32_t n = size < sizeof buf ? size : sizeof buf;
+    sim->core->decodes++;
     e->address = address;
     e->size = size;
     e->count = 0;
@@ -332,8 +335,13 @@ static void block_hook(uc_engine *uc, uint64_t address, uint32_t size, void *use
         return;
     }
     if (c->any_pending) {
-        int taken = take_pending_if_any(sim, (uint32_t)address);
-        if (taken != 0) return;  /* PC changed: this block does not run */
+        /* Fast path: with PRIMASK set only NMI could be taken (faults are raised by Python). */
+        if (!(c->pending[0] & (1u << 2)) && (reg_read(uc, UC_ARM_REG_PRIMASK) & 1)) {
+            c->masked_blocks++;
+        } else {
+            int taken = take_pending_if_any(sim, (uint32_t)address);
+            if (taken != 0) return;  /* PC changed: this block does not run */
+        }
     }
     struct block_entry *e = lookup_block(sim, (uint32_t)address, size);
     if (e->fp_offset >= 0 && c->fp_check && !c->fp_enabled) {
