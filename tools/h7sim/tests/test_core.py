@@ -125,3 +125,48 @@ def test_cli_runs_and_writes_json(core_test_elf, tmp_path):
     assert data['uart']['tail'][0].startswith('h7voice core_test')
     assert data['instructions'] > 1000
     assert main(['run', os.path.join(str(tmp_path), 'nope.elf')]) == 1
+
+
+def test_too_few_flash_wait_states_is_a_firmware_fault(core_test_elf):
+    board = boot(core_test_elf)
+    rcc, flash = board.rcc, board.flash
+    # What a buggy clock setup would write: VOS0, PLL1 = 480 MHz, HPRE /2, LATENCY left at 1.
+    board.pwr.write32(0x18, 3 << 14)
+    board.syscfg.write32(0x2C, 1)
+    flash.write32(0x00, 0x11)
+    rcc.write32(0x18, 0x08)                                   # HPRE /2 -> hclk 240 MHz
+    rcc.write32(0x28, (4 << 4) | 2)                           # HSE / 4
+    rcc.write32(0x30, 479 | (1 << 9) | (1 << 16) | (1 << 24))  # x480 / 2
+    rcc.write32(0x00, rcc.regs[0x00] | (1 << 16) | (1 << 18) | (1 << 24))
+    assert board.halted is None
+    rcc.write32(0x10, 3)                                      # SW = PLL1
+    assert board.hz == 480_000_000
+    assert board.halted['kind'] == 'clock_config'
+    assert 'LATENCY=1' in board.halted['reason'] and 'needs >= 4' in board.halted['reason']
+    assert board.run(seconds=0.01) == 'halted'
+
+
+def test_cpu_clock_above_the_vos_limit_is_a_firmware_fault(core_test_elf):
+    board = boot(core_test_elf)
+    rcc = board.rcc
+    board.flash.write32(0x00, 0x24)                           # LATENCY 4 (enough at VOS0)
+    rcc.write32(0x18, 0x08)
+    rcc.write32(0x28, (4 << 4) | 2)
+    rcc.write32(0x30, 479 | (1 << 9) | (1 << 16) | (1 << 24))
+    rcc.write32(0x00, rcc.regs[0x00] | (1 << 16) | (1 << 18) | (1 << 24))
+    rcc.write32(0x10, 3)                                      # 480 MHz while still at VOS3
+    assert board.halted['kind'] == 'clock_config'
+    assert 'VOS3' in board.halted['reason']
+
+
+def test_cli_reports_a_fault_with_pc_and_uart_tail(core_test_elf, tmp_path, capsys):
+    from h7sim.cli import main
+    out = tmp_path / 'fault.json'
+    status = main(['run', core_test_elf, '--seconds', '0.05', '--input', 'busfault\\n', '--quiet',
+                   '--json', str(out)])
+    assert status == 2
+    err = capsys.readouterr().err
+    assert 'FAULT HardFault: precise bus error on a data read at PC 0x' in err and 'in main' in err
+    assert '| reading unmapped' in err
+    import json
+    assert json.loads(out.read_text())['faults'][0]['address'] == 0x60000000
