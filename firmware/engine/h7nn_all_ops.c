@@ -9,7 +9,8 @@
 
 #define H7NN_MORE_OPS                                                                                 \
     &h7nn_ref_add, &h7nn_ref_mul, &h7nn_ref_relu, &h7nn_ref_relu6, &h7nn_ref_logistic, &h7nn_ref_hard_swish, \
-        &h7nn_ref_quantize, &h7nn_ref_dequantize, &h7nn_ref_pad, &h7nn_ref_concatenation, &h7nn_ref_mean
+        &h7nn_ref_quantize, &h7nn_ref_dequantize, &h7nn_ref_pad, &h7nn_ref_concatenation, &h7nn_ref_mean, \
+        &h7nn_ref_shape, &h7nn_ref_strided_slice, &h7nn_ref_pack
 
 static const h7nn_kernel *const reference_kernels[] = {
     ALL_OPS(h7nn_ref_conv_2d, h7nn_ref_depthwise_conv_2d, h7nn_ref_fully_connected)};

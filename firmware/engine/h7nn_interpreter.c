@@ -128,6 +128,9 @@ const char *h7nn_op_code_name(int32_t code) {
     case 34: return "PAD";
     case 40: return "MEAN";
     case 41: return "SUB";
+    case 45: return "STRIDED_SLICE";
+    case 77: return "SHAPE";
+    case 83: return "PACK";
     case 114: return "QUANTIZE";
     case 117: return "HARD_SWISH";
     }

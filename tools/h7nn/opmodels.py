@@ -107,6 +107,11 @@ def _cases(seed):
         keep = rr.random() < 0.5
         return k.Model(x, k.layers.GlobalAveragePooling2D(keepdims=keep)(x))
 
+    def dynamic_reshape(k, rr):  # dynamic batch: SHAPE, STRIDED_SLICE, PACK feed RESHAPE
+        n = rr.randint(2, 30)
+        x = k.Input((n,))
+        return k.Model(x, k.layers.ReLU()(k.layers.Reshape((n, 1))(x)))
+
     def float_io(k, rr):  # QUANTIZE at the input, DEQUANTIZE at the output
         x = k.Input((rr.randint(3, 20),))
         return k.Model(x, k.layers.Dense(rr.randint(2, 8))(x))
@@ -117,7 +122,7 @@ def _cases(seed):
         'max_pool_2d': (max_pool, False), 'add': (add, False), 'mul': (mul, False), 'relu': (relu, False),
         'relu6': (relu6, False), 'logistic': (logistic, False), 'hard_swish': (hard_swish, False),
         'softmax': (softmax, False), 'pad': (pad, False), 'concatenation': (concatenation, False),
-        'mean': (mean, False), 'quantize_dequantize': (float_io, True),
+        'mean': (mean, False), 'quantize_dequantize': (float_io, True), 'shape': (dynamic_reshape, False),
     }
 
 

@@ -8,12 +8,14 @@ ALIGN = 8
 SUPPORTED = {
     'ADD', 'AVERAGE_POOL_2D', 'CONCATENATION', 'CONV_2D', 'DEPTHWISE_CONV_2D', 'DEQUANTIZE', 'FULLY_CONNECTED',
     'HARD_SWISH', 'LOGISTIC', 'MAX_POOL_2D', 'MEAN', 'MUL', 'PAD', 'QUANTIZE', 'RELU', 'RELU6', 'RESHAPE', 'SOFTMAX',
+    'SHAPE', 'STRIDED_SLICE', 'PACK',
 }
 IMPLEMENTED = SUPPORTED
 # bytes of each op's constants (all int32 fields) when they do not depend on the shapes
 FIXED_SIZES = {'AVERAGE_POOL_2D': 14 * 4, 'MAX_POOL_2D': 14 * 4, 'SOFTMAX': 5 * 4, 'RESHAPE': 4, 'ADD': 32 * 4,
                'MUL': 32 * 4, 'RELU': 7 * 4, 'RELU6': 3 * 4, 'LOGISTIC': 5 * 4, 'HARD_SWISH': 7 * 4,
-               'QUANTIZE': 7 * 4, 'DEQUANTIZE': 3 * 4, 'PAD': 13 * 4, 'MEAN': 14 * 4}
+               'QUANTIZE': 7 * 4, 'DEQUANTIZE': 3 * 4, 'PAD': 13 * 4, 'MEAN': 14 * 4,
+               'SHAPE': 7 * 4, 'STRIDED_SLICE': 17 * 4, 'PACK': 3 * 4}
 
 
 def _align(n, a=ALIGN):

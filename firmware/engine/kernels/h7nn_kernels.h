@@ -30,6 +30,9 @@ extern const h7nn_kernel h7nn_ref_dequantize;
 extern const h7nn_kernel h7nn_ref_pad;
 extern const h7nn_kernel h7nn_ref_concatenation;
 extern const h7nn_kernel h7nn_ref_mean;
+extern const h7nn_kernel h7nn_ref_shape;
+extern const h7nn_kernel h7nn_ref_strided_slice;
+extern const h7nn_kernel h7nn_ref_pack;
 
 /* ---- Cortex-M7 kernels (SIMD through ACLE intrinsics; portable fallbacks on the host) */
 extern const h7nn_kernel h7nn_m7_conv_2d;
@@ -60,6 +63,9 @@ extern const h7nn_kernel h7nn_m7_fully_connected;
 #define h7nn_kernel_pad h7nn_ref_pad
 #define h7nn_kernel_concatenation h7nn_ref_concatenation
 #define h7nn_kernel_mean h7nn_ref_mean
+#define h7nn_kernel_shape h7nn_ref_shape
+#define h7nn_kernel_strided_slice h7nn_ref_strided_slice
+#define h7nn_kernel_pack h7nn_ref_pack
 
 /* ---- CONV_2D and DEPTHWISE_CONV_2D share their constants (kernels/conv_common.c) */
 typedef struct {
