@@ -16,7 +16,8 @@ def _is_trapped(hw1, hw2):
     """SDIV/UDIV, or LDRD/STRD (immediate/literal): instructions the native core checks."""
     if (hw1 & 0xffd0) == 0xfb90 and (hw2 & 0x00f0) == 0x00f0:
         return True
-    return (hw1 & 0xfe40) == 0xe840 and bool(hw1 & 0x0120)
+    # LDRD/STRD based on SP or PC are always word aligned (SP[1:0] = 0, imm8 x 4): not hooked.
+    return (hw1 & 0xfe40) == 0xe840 and bool(hw1 & 0x0120) and (hw1 & 0xf) not in (13, 15)
 
 
 def scan_trapped_instructions(functions, sections):
