@@ -10,17 +10,26 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bench_model.h"
 #include "engine/h7nn.h"
+
+/* The build names the embedded model (SConscript): header and symbol prefix. */
+#ifndef BENCH_MODEL_HEADER
+#define BENCH_MODEL_HEADER "bench_model.h"
+#define BENCH_MODEL_DATA h7nn_bench_model_data
+#define BENCH_MODEL_RESOLVER h7nn_bench_resolver
+#define BENCH_ARENA_BYTES H7NN_BENCH_ARENA_BYTES
+#define BENCH_OP_COUNT H7NN_BENCH_OP_COUNT
+#endif
+#include BENCH_MODEL_HEADER
 #include "platform/platform.h"
 
 #define VERSION "0.1.0"
 
 /* Exactly the arena the build-time plan asked for: allocate fails loudly if the plan is wrong. */
-static uint8_t arena[H7NN_BENCH_ARENA_BYTES] __attribute__((aligned(16)));
+static uint8_t arena[BENCH_ARENA_BYTES] __attribute__((aligned(16)));
 static h7nn_interpreter nn;
 
-static uint32_t op_start, op_counts[H7NN_BENCH_OP_COUNT], hook_overhead;
+static uint32_t op_start, op_counts[BENCH_OP_COUNT], hook_overhead;
 
 static void print_line(const char *text) {
     h7_console_write(text, strlen(text));
@@ -33,7 +42,7 @@ static void on_op(void *user, int index, const char *name, int begin) {
     (void)name;
     uint32_t now = h7_cycles();
     if (begin) op_start = now;
-    else if (index < H7NN_BENCH_OP_COUNT) op_counts[index] = now - op_start - hook_overhead;
+    else if (index < BENCH_OP_COUNT) op_counts[index] = now - op_start - hook_overhead;
 }
 
 static uint32_t xorshift32(uint32_t *state) {
@@ -131,7 +140,7 @@ int main(void) {
     );
     print_line("{\"event\":\"boot\",\"app\":\"nn_bench\",\"version\":\"" VERSION "\"}");
     uint32_t t0 = h7_cycles();
-    h7nn_status s = h7nn_init(&nn, h7nn_bench_model_data, sizeof h7nn_bench_model_data, &h7nn_bench_resolver, arena,
+    h7nn_status s = h7nn_init(&nn, BENCH_MODEL_DATA, sizeof BENCH_MODEL_DATA, &BENCH_MODEL_RESOLVER, arena,
                               sizeof arena);
     if (s == H7NN_OK) s = h7nn_allocate(&nn);
     uint32_t setup = h7_cycles() - t0;
@@ -143,8 +152,8 @@ int main(void) {
     snprintf(line, sizeof line,
              "{\"event\":\"nn_model\",\"model_bytes\":%u,\"ops\":%d,\"arena_used\":%lu,\"arena_planned\":%u,"
              "\"setup_instructions\":%lu,\"kernels\":\"%s\"}",
-             (unsigned)sizeof h7nn_bench_model_data, h7nn_op_count(&nn), (unsigned long)h7nn_arena_used(&nn),
-             (unsigned)H7NN_BENCH_ARENA_BYTES, (unsigned long)setup,
+             (unsigned)sizeof BENCH_MODEL_DATA, h7nn_op_count(&nn), (unsigned long)h7nn_arena_used(&nn),
+             (unsigned)BENCH_ARENA_BYTES, (unsigned long)setup,
 #ifdef H7NN_REFERENCE_KERNELS
              "reference"
 #else

@@ -1,5 +1,6 @@
 """The engine in the firmware on the simulated board: the build-time arena plan holds, and
 outputs equal TFLite Micro's on the host, input for input (FNV-1a over all outputs)."""
+import glob
 import os
 
 import pytest
@@ -37,3 +38,23 @@ def test_random_inputs_bit_exact(bench, kws_bytes):
     result = bench.check(77, BOARD_INPUTS)
     assert result['event'] == 'nn_check'
     assert result['fnv1a'] == board.expected_hash(kws_bytes, 77, BOARD_INPUTS)
+
+
+SHIPPED = sorted(glob.glob(os.path.join(os.path.dirname(board.IMAGE), 'nn_bench_*.elf')))
+
+
+@pytest.mark.skipif(not SHIPPED, reason='no nn_bench_<model> images (models/*.tflite) built')
+@pytest.mark.parametrize('image', SHIPPED, ids=[os.path.basename(p) for p in SHIPPED])
+def test_shipped_model_on_board(image):
+    stem = os.path.basename(image)[len('nn_bench_'):-len('.elf')]
+    model_path = os.path.join(board.TOP, 'models', stem + '.tflite')
+    if not os.path.exists(model_path):
+        pytest.skip('%s no longer in models/' % stem)
+    data = open(model_path, 'rb').read()
+    bench = board.BenchBoard(image)
+    info = bench.events('nn_model')[0]
+    assert info['arena_used'] == info['arena_planned']
+    first = bench.events('nn_check')[0]
+    assert first['fnv1a'] == board.expected_hash(data, first['seed'], first['count'])
+    result = bench.check(5, BOARD_INPUTS // 2)
+    assert result['fnv1a'] == board.expected_hash(data, 5, BOARD_INPUTS // 2)
