@@ -73,6 +73,12 @@ def cmd_run(args):
         a = summary['audio']
         print(f"h7sim: audio frames delivered {a['frames_delivered']}, dropped {a['frames_dropped']}, "
               f"half-buffers late {a['half_buffers_late']}", file=sys.stderr)
+    e = summary['energy']
+    if e['seconds_not_costed'] > 0:
+        print(f"h7sim: energy: {e['joules_costed']:.6f} J costed; {e['seconds_not_costed']:.4f} s not costed "
+              f"(no DS12110 figure in the table; give one with --energy-table)", file=sys.stderr)
+    else:
+        print(f"h7sim: energy: {e['joules_costed']:.6f} J at {e['supply_v']} V", file=sys.stderr)
     for w in summary['warnings']:
         print(f'h7sim: warning: {w}', file=sys.stderr)
     for fault in summary['faults']:
