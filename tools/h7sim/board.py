@@ -655,6 +655,7 @@ class Board:
             line = self.uart_partial.rstrip('\r')
             self.uart_partial = ''
             self.uart_lines.append(line)
+            self.request_stop()  # lets run(until=...) see the line at once
             if line.startswith('{') and '"event"' in line:
                 import json
                 try:
