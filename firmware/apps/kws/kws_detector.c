@@ -84,6 +84,13 @@ static bool decide(kws_detector_t *d, uint32_t now_ms)
     }
     if (best < 0 || d->inferences_in_segment == 0 || d->peak[best] < cfg->threshold) {
         d->rejected_low_score++;
+        if (best >= 0 && d->peak[best] >= 0.5f * cfg->threshold) {
+            /* probably that word, said unclearly: the next segment must not inherit it from
+             * the model window either */
+            d->previous_class = best;
+            d->previous_start_ms = d->segment_start_ms;
+            d->previous_end_ms = d->last_speech_end_ms;
+        }
         return false;
     }
     d->detection.class_index = best;
