@@ -65,7 +65,8 @@ def test_dma_into_dtcm_is_a_transfer_error(audio_test_elf):
 def test_slow_handler_is_counted_late(audio_test_elf):
     board = Board(audio_test_elf)
     board.spi2.play(tone(1))
-    command(board, 'slow')
+    board.run(seconds=0.005)
+    assert command(board, 'slow') == {'event': 'slow'}
     board.run(seconds=0.3)
     assert board.summary()['audio']['half_buffers_late'] > 0
 
