@@ -316,6 +316,44 @@ H7_TEST(quick_second_word_wins_once_the_first_is_ruled_out)
     H7_EXPECT_EQ_INT(res.found[1].class_index, NO);
 }
 
+/* An unclear first word (below the threshold) must not be detected in the next word's
+ * segment just because it is still in the model window. */
+H7_TEST(unclear_word_is_not_inherited_by_the_next)
+{
+    kws_detector_config_t cfg = config();
+    kws_detector_t det;
+    H7_EXPECT(kws_detector_init(&det, &cfg));
+    fake_vad_t vad = {0};
+    results_t res = {0};
+    float probs[CLASSES];
+    for (uint32_t t = 20; t <= 4000; t += 20) {
+        bool speech = (t > 1000 && t <= 1400) || (t > 1800 && t <= 2200);
+        vad_frame(&vad, &det, t, speech, &res);
+        if (kws_detector_tick(&det, t))
+            take(&det, &res);
+        if (t % 60 == 0 && kws_detector_wants_inference(&det)) {
+            for (int c = 0; c < CLASSES; c++)
+                probs[c] = 0.0f;
+            probs[SILENCE] = 0.6f;
+            probs[ON] = 0.4f;              /* first word: unclear */
+            if (t >= 1900 && t < 2150) {
+                probs[SILENCE] = 0.02f;    /* the window now holds all of the first word */
+                probs[ON] = 0.95f;
+                probs[YES] = 0.03f;
+            }
+            if (t >= 2150) {               /* half of it has left the window */
+                probs[ON] = 0.1f;
+                probs[YES] = 0.9f;
+                probs[SILENCE] = 0.0f;
+            }
+            kws_detector_scores(&det, t, probs);
+        }
+    }
+    H7_EXPECT_EQ_INT(det.rejected_low_score, 1);
+    H7_EXPECT_EQ_INT(res.count, 1);
+    H7_EXPECT_EQ_INT(res.found[0].class_index, YES);
+}
+
 H7_TEST(invalid_configs_are_refused)
 {
     kws_detector_t det;
@@ -350,6 +388,7 @@ int main(void)
     H7_RUN(a_single_spike_is_smoothed_away);
     H7_RUN(inference_wanted_only_around_speech);
     H7_RUN(quick_second_word_wins_once_the_first_is_ruled_out);
+    H7_RUN(unclear_word_is_not_inherited_by_the_next);
     H7_RUN(invalid_configs_are_refused);
     return h7test_summary();
 }
