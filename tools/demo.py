@@ -178,7 +178,13 @@ def main(argv=None):
             truth_words = truth.load_truth(truth_path)
         except truth.TruthError as err:
             sys.exit(f'demo: {err}')
-    seconds = simrun.wav_seconds(wav) if os.path.exists(wav) else 0
+    if not os.path.exists(wav):
+        sys.exit(f'demo: {wav}: no such recording')
+    try:
+        seconds = simrun.wav_seconds(wav)
+    except simrun.RunError as err:
+        sys.exit(f'demo: {err} (the microphone takes WAV files; convert with: '
+                 f'sox in.ext -r 16000 -c 1 -b 16 out.wav)')
     say(f'==> running {os.path.relpath(elf, TOP)} on the simulated NUCLEO-H743ZI2 with '
         f'{os.path.relpath(wav, TOP)} ({seconds:.1f} s'
         + (f', {len(truth_words)} words' if truth_words else '') + ')')
