@@ -61,7 +61,9 @@ typedef struct {
 const char *kws_pipeline_init(kws_pipeline_t *p, const kws_pipeline_config_t *config);
 
 /* One hop (config.frontend->hop_length samples). backlog_ms: audio captured but not yet
- * processed. Returns true when a detection is ready (kws_detector_take(&p->detector, ...)).
+ * processed, plus the time a model run would take (the board glue predicts it), compared
+ * with config.max_backlog_ms to skip a run. Returns true when a detection is ready
+ * (kws_detector_take(&p->detector, ...)).
  * The power mode to apply is p->power.mode afterwards. */
 bool kws_pipeline_hop(kws_pipeline_t *p, const int16_t *samples, uint32_t backlog_ms);
 
