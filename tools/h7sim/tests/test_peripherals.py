@@ -1,5 +1,6 @@
 """Peripheral models on h7sim's audio_test image and unit level: I2S + DMA capture, DMA
-transfer errors, late halves, WAV input, energy table, GPIO/EXTI, RCC arithmetic."""
+transfer errors, late halves, WAV input, GPIO/EXTI, RCC arithmetic (the energy table has
+test_energy.py)."""
 import json
 import wave
 
@@ -7,7 +8,6 @@ import numpy as np
 import pytest
 
 from h7sim.board import Board
-from h7sim.energy import estimate, load_table
 from h7sim.errors import SimError
 from h7sim.wav import load_wav
 
@@ -90,22 +90,6 @@ def test_wav_conversion_and_refusal(tmp_path):
         load_wav(str(junk))
     with pytest.raises(SimError, match='not found'):
         load_wav(str(tmp_path / 'missing.wav'))
-
-
-def test_energy_table_says_what_it_cannot_cost(tmp_path):
-    table = load_table()
-    assert all(entry['mA'] is None and 'DS12110' in entry['source'] for entry in table.values())
-    times = {('run', 480e6, 'VOS0'): 1.0, ('sleep', 64e6, 'VOS3'): 2.0}
-    rows, joules, uncosted = estimate(times, table)
-    assert joules == 0 and uncosted == 3.0
-    custom = tmp_path / 't.json'
-    custom.write_text(json.dumps({'run/480/VOS0': {'mA': 100.0, 'source': 'test figure'}}))
-    rows, joules, uncosted = estimate(times, load_table(str(custom)))
-    assert joules == pytest.approx(0.1 * 3.3) and uncosted == 2.0
-    bad = tmp_path / 'bad.json'
-    bad.write_text(json.dumps({'run/480/VOS0': {'mA': 1.0}}))
-    with pytest.raises(SimError, match='source'):
-        load_table(str(bad))
 
 
 def test_rcc_pll_arithmetic_and_flash_check(core_test_elf):
