@@ -20,7 +20,7 @@ from . import augment as A
 from .vocab import KEYWORDS, LABELS, PHRASES, SILENCE, UNKNOWN, UNKNOWN_WORDS
 from .wavio import SAMPLE_RATE, atomic_write_bytes
 
-VERSION = 3
+VERSION = 5
 WINDOW = SAMPLE_RATE  # 1 s
 HELD_OUT_ESPEAK_VARIANTS = ('f3', 'm7', 'Annie', 'steph', 'klatt3', 'rob', 'travis', 'belinda')
 TRAIN_FLITE = ('kal', 'kal16', 'awb', 'rms')
@@ -44,7 +44,7 @@ def plan(split, per_word, seed):
     rng = np.random.default_rng([seed, hash(split) % (2 ** 31) if False else
                                  int(hashlib.sha1(split.encode()).hexdigest()[:8], 16)])
     items = []
-    n_unknown = 2 * per_word
+    n_unknown = 3 * per_word
 
     def texts():
         for w in KEYWORDS:
@@ -65,13 +65,20 @@ def plan(split, per_word, seed):
         for text, label in texts():
             if rng.random() < (0.35 if not held else 0.4):
                 voice = flite_voices[rng.integers(len(flite_voices))]
-                params = {'stretch': float(rng.uniform(0.75, 1.4)),
-                          'f0': float(rng.choice([0, rng.uniform(80, 220)]))}
+                # shift: voice made higher (formants and pitch x shift, duration kept) by
+                # synthesizing slower and resampling faster: flite's training voices are
+                # all male, this gives them female/child-like vocal tracts.
+                shift = 1.0 if held or rng.random() < 0.45 else float(rng.uniform(1.08, 1.38))
+                params = {'stretch': float(rng.uniform(0.75, 1.4)) * shift,
+                          'f0': float(rng.choice([0, rng.uniform(80, 220)])) / shift,
+                          'shift': shift}
                 items.append(('flite', voice, text, params, label))
             else:
                 voice = espeak_voices[rng.integers(len(espeak_voices))]
-                params = {'rate': int(rng.integers(110, 260)), 'pitch': int(rng.integers(15, 85)),
-                          'pitch_range': int(rng.integers(10, 90))}
+                shift = 1.0 if held or rng.random() < 0.7 else float(rng.uniform(0.85, 1.3))
+                params = {'rate': int(rng.integers(110, 260) / shift),
+                          'pitch': int(rng.integers(15, 85)),
+                          'pitch_range': int(rng.integers(10, 90)), 'shift': shift}
                 items.append(('espeak', voice, text, params, label))
     elif split == 'test_engine':
         for text, label in texts():
@@ -82,27 +89,57 @@ def plan(split, per_word, seed):
     return items
 
 
+def _espeak_all(jobs):
+    """espeak-ng's output depends on what it synthesized before (its wave generator keeps
+    state between utterances), so a split's espeak-ng clips are made by a fresh process
+    whose history is only that split: the same audio for the same seed, whatever ran
+    before in the calling process."""
+    import subprocess
+    import sys
+    import tempfile
+    tools = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    with tempfile.TemporaryDirectory(prefix='h7espeak-') as tmp:
+        with open(os.path.join(tmp, 'jobs.json'), 'w') as f:
+            json.dump(jobs, f)
+        env = dict(os.environ, PYTHONPATH=tools + os.pathsep + os.environ.get('PYTHONPATH', ''))
+        run = subprocess.run([sys.executable, '-m', 'h7data.espeak', os.path.join(tmp, 'jobs.json'),
+                              os.path.join(tmp, 'out.npz')], env=env, capture_output=True, text=True)
+        if run.returncode != 0:
+            raise RuntimeError(f'espeak-ng worker failed: {run.stderr.strip()[-600:]}')
+        with np.load(os.path.join(tmp, 'out.npz'), allow_pickle=False) as z:
+            lengths, audio = z['lengths'], z['audio']
+            words = json.loads(str(z['words']))
+    clips, pos = [], 0
+    for n, w in zip(lengths, words):
+        clips.append((audio[pos:pos + n], [tuple(x) for x in w]))
+        pos += n
+    return clips
+
+
 def synthesize(items, desc='synthesizing'):
     """Runs the engines: [(int16 audio, words)] in the order of items."""
     out = [None] * len(items)
-    espeak = flite = None
+    esp_idx = [i for i, it in enumerate(items) if it[0] == 'espeak']
+    if esp_idx:
+        print(f'{desc}: {len(esp_idx)} clips from espeak-ng (in a fresh process)', flush=True)
+        results = _espeak_all([(items[i][2], items[i][1], items[i][3]) for i in esp_idx])
+        for i, r in zip(esp_idx, results):
+            out[i] = r
+    flite = None
+    fl_idx = [i for i, it in enumerate(items) if it[0] == 'flite']
+    for i in tqdm(fl_idx, desc=f'{desc} (flite)', unit='clip', mininterval=2,
+                  disable=len(fl_idx) < 200):
+        engine, voice, text, p, _ = items[i]
+        if flite is None:
+            from .engines import Flite
+            flite = Flite()
+        out[i] = flite.synthesize(text, voice, p['stretch'], p['f0'])
     fest_idx = [i for i, it in enumerate(items) if it[0] == 'festival']
-    for i, (engine, voice, text, p, _) in enumerate(tqdm(items, desc=desc, unit='clip',
-                                                         mininterval=2)):
-        if engine == 'espeak':
-            if espeak is None:
-                from .espeak import Espeak
-                espeak = Espeak()
-            out[i] = espeak.synthesize(text, voice, p['rate'], p['pitch'], p['pitch_range'])
-        elif engine == 'flite':
-            if flite is None:
-                from .engines import Flite
-                flite = Flite()
-            out[i] = flite.synthesize(text, voice, p['stretch'], p['f0'])
     if fest_idx:
         from .engines import Festival
         fest = Festival()
-        for start in tqdm(range(0, len(fest_idx), 100), desc='festival batches', mininterval=2):
+        for start in tqdm(range(0, len(fest_idx), 100), desc=f'{desc} (festival)',
+                          mininterval=2, disable=len(fest_idx) < 200):
             chunk = fest_idx[start:start + 100]
             res = fest.synthesize_many([(items[i][2], items[i][1], items[i][3]['stretch'])
                                         for i in chunk])
@@ -111,16 +148,19 @@ def synthesize(items, desc='synthesizing'):
     return out
 
 
-def _augment_speech(x, words, rng, heavy, babble_pool):
+def _augment_speech(x, words, rng, heavy, babble_pool, shift=1.0):
     x = x.astype(np.float32) / 32768.0
     x = x / (np.abs(x).max() + 1e-9) * 0.5
+    if shift != 1.0:     # the clip was synthesized `shift` times slower: speed it up
+        x = A.speed(x, shift)
+        words = [(w, s / shift, e / shift) for w, s, e in words]
     if heavy:
         f = rng.uniform(0.85, 1.15)
         if rng.random() < 0.7:
             x = A.speed(x, f)
             words = [(w, s / f, e / f) for w, s, e in words]
-        if rng.random() < 0.6:
-            x = A.formant_warp(x, rng.uniform(0.85, 1.15))
+        if rng.random() < 0.7:
+            x = A.formant_warp(x, rng.uniform(0.8, 1.25))
         if rng.random() < 0.35:
             x = A.reverb(x, rng)
     target = None
@@ -170,7 +210,7 @@ def build(split, per_word=60, copies=1, seed=0, heavy=None, progress=True):
                 w = [words[choice]]
             else:
                 w = words
-            xs.append(_augment_speech(audio, w, rng, heavy, babble_pool))
+            xs.append(_augment_speech(audio, w, rng, heavy, babble_pool, params.get('shift', 1.0)))
             ys.append(LABELS.index(label))
             meta.append({'engine': engine, 'voice': voice, 'text': text})
     n_silence = per_word * copies

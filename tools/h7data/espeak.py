@@ -176,3 +176,25 @@ def _word_times(text, events, phones_alone):
             result.append((n, phonemes[members[start]][0], ends[stop - 1]))
             start = stop
     return [(w.lower(), int(s), int(e)) for w, s, e in result]
+
+
+def _worker(jobs_path, out_path):
+    """python -m h7data.espeak JOBS.json OUT.npz: synthesizes [(text, voice, params)]."""
+    import json
+    import io
+    from .wavio import atomic_write_bytes
+    with open(jobs_path) as f:
+        jobs = json.load(f)
+    espeak = Espeak()
+    clips = [espeak.synthesize(text, voice, p['rate'], p['pitch'], p['pitch_range'])
+             for text, voice, p in jobs]
+    buf = io.BytesIO()
+    np.savez(buf, lengths=np.array([len(a) for a, _ in clips], np.int64),
+             audio=np.concatenate([a for a, _ in clips]) if clips else np.zeros(0, np.int16),
+             words=json.dumps([w for _, w in clips]))
+    atomic_write_bytes(out_path, buf.getvalue())
+
+
+if __name__ == '__main__':
+    import sys
+    _worker(sys.argv[1], sys.argv[2])

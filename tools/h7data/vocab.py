@@ -4,13 +4,14 @@ SILENCE, UNKNOWN = 'silence', 'unknown'
 LABELS = (SILENCE, UNKNOWN) + KEYWORDS
 
 # Words that are not keywords: the other Speech Commands v2 words plus words that sound
-# like keywords (the hard negatives a user will say).
+# like keywords (hard negatives). Homophones of keywords (know, write) are left out:
+# they cannot be told apart from the keyword by sound.
 UNKNOWN_WORDS = (
     'bed', 'bird', 'cat', 'dog', 'eight', 'five', 'four', 'happy', 'house', 'marvin',
     'nine', 'one', 'seven', 'sheila', 'six', 'three', 'tree', 'two', 'wow', 'zero',
     'backward', 'forward', 'follow', 'learn', 'visual',
-    'yet', 'yellow', 'yesterday', 'know', 'now', 'note', 'nose', 'cup', 'upper', 'town',
-    'dawn', 'done', 'lift', 'light', 'write', 'ride', 'bright', 'own', 'only',
+    'yet', 'yellow', 'yesterday', 'now', 'note', 'nose', 'cup', 'upper', 'town',
+    'dawn', 'done', 'lift', 'light', 'ride', 'bright', 'own', 'only',
     'often', 'of', 'top', 'shop', 'step', 'store', 'goat', 'ago', 'gold', 'good', 'game',
     'hello', 'water', 'table', 'music', 'window', 'open', 'close', 'start', 'play',
     'pause', 'next', 'back', 'volume', 'morning', 'kitchen', 'maybe', 'never', 'little',
@@ -22,7 +23,7 @@ PHRASES = (
     'the kitchen light is bright', 'seven happy birds flew over the house',
     'the cat sat by the window', 'my coffee is getting cold', 'play some music please',
     'the train station is near the garden', 'she reads the paper every morning',
-    'turn the volume a little higher', 'we never know what comes next',
+    'turn the volume a little higher', 'we never see what comes next',
     'the dog follows me to the shop', 'open the window and listen', 'a tree in the garden',
     'five four three two one zero', 'maybe we should learn to wait', 'hello there my friend',
     'the number is nine eight seven', 'water the plants in the morning')

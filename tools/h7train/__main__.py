@@ -1,0 +1,52 @@
+"""h7train command line.
+
+(run with tools/ on PYTHONPATH: PYTHONPATH=tools python -m h7train ...)
+
+    python -m h7train all --seed 1                  train every stage, write models/
+    python -m h7train all --preset smoke --out DIR  a few minutes, tiny data (CI)
+    python -m h7train evaluate models/kws_default.tflite
+"""
+import argparse
+import json
+import os
+import sys
+
+TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+def main(argv=None):
+    p = argparse.ArgumentParser(prog='python -m h7train', description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = p.add_subparsers(dest='command', required=True)
+    a = sub.add_parser('all', help='data -> train -> prune -> distill -> QAT -> int8 -> evaluate')
+    a.add_argument('--seed', type=int, default=1)
+    a.add_argument('--preset', choices=['full', 'smoke'], default='full')
+    a.add_argument('--out', default=os.path.join(TOP, 'models'), help='output folder (default models/)')
+    a.add_argument('--work', help='scratch folder (default build/h7train/<preset>-<seed>)')
+    e = sub.add_parser('evaluate', help='evaluate an int8 .tflite (its .json must be beside it)')
+    e.add_argument('model')
+    e.add_argument('--seed', type=int, default=1)
+    e.add_argument('--per-word', type=int, default=100, help='test clips per keyword')
+    e.add_argument('--fa-minutes', type=float, default=10, help='minutes of keyword-free audio')
+    e.add_argument('--demo', default=os.path.join(TOP, 'models', 'recordings', 'demo_commands.wav'))
+    e.add_argument('--json', help='write the report here')
+    args = p.parse_args(argv)
+    from h7data.wavio import AudioError
+    from .export import ModelFileError
+    try:
+        if args.command == 'all':
+            from .pipeline import run_all
+            run_all(seed=args.seed, preset=args.preset, out_dir=args.out,
+                    work_dir=args.work or os.path.join(TOP, 'build', 'h7train', f'{args.preset}-{args.seed}'))
+        else:
+            from .evaluate import evaluate
+            from h7data.wavio import atomic_write_text
+            rep = evaluate(args.model, seed=args.seed, per_word=args.per_word,
+                           fa_minutes=args.fa_minutes, demo_wav=args.demo)
+            if args.json:
+                atomic_write_text(args.json, json.dumps(rep, indent=1) + '\n')
+    except (ModelFileError, AudioError, ValueError, RuntimeError, OSError) as err:
+        sys.exit(f'error: {err}')
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,48 @@
+"""int8 export, the TFLM cross-check, arena measurement and bad model files."""
+import json
+
+import numpy as np
+import pytest
+
+from h7train import models as M
+from h7train.export import (Int8Model, ModelFileError, load_metadata, measure_arena,
+                            to_int8_tflite)
+
+
+@pytest.fixture(scope='module')
+def tflite_bytes():
+    model = M.ds_cnn(width=8, blocks=2)
+    cal = np.random.default_rng(0).standard_normal((16, 49, 10)).astype(np.float32) * 4
+    return to_int8_tflite(model, cal)
+
+
+def test_int8_model_runs_and_matches_tflm(tflite_bytes):
+    net = Int8Model(tflite_bytes)
+    assert net.input_shape == (1, 49, 10) and net.output_shape == (1, 12)
+    assert net.output_scale == pytest.approx(1 / 256) and net.output_zero_point == -128
+    x = np.random.default_rng(2).standard_normal((6, 49, 10)).astype(np.float32) * 4
+    p = net.predict(x)
+    assert np.allclose(p.sum(axis=1), 1.0, atol=0.05)
+    top1, lsb, _ = net.tflm_agreement(x)
+    assert top1 == 1.0 and lsb <= 1
+    assert 1000 < measure_arena(tflite_bytes) < 64 * 1024
+
+
+def test_corrupt_and_missing_models_are_clear_errors(tmp_path, tflite_bytes):
+    with pytest.raises(ModelFileError, match='cannot read'):
+        Int8Model(str(tmp_path / 'none.tflite'))
+    bad = tmp_path / 'bad.tflite'
+    bad.write_bytes(b'\0' * 100)
+    with pytest.raises(ModelFileError, match='not a TFLite model'):
+        Int8Model(str(bad))
+    cut = tmp_path / 'cut.tflite'
+    cut.write_bytes(tflite_bytes[:len(tflite_bytes) // 3])
+    with pytest.raises(ModelFileError):
+        Int8Model(str(cut))
+    meta = tmp_path / 'm.json'
+    meta.write_text('{"format": "h7voice-model/1"}')
+    with pytest.raises(ModelFileError, match='lacks "labels"'):
+        load_metadata(str(meta))
+    meta.write_text('{nope')
+    with pytest.raises(ModelFileError, match='not valid JSON'):
+        load_metadata(str(meta))
