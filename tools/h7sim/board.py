@@ -47,6 +47,8 @@ from .periph.exti import Exti
 from .periph.spi_i2s import SpiI2s
 from .periph.dma import Dma
 from .periph.dmamux import Dmamux
+from .periph.microphone import Microphone
+from .periph.lptim import Lptim
 
 BOOT_ADDRESS = 0x08000000
 UART_TAIL = 20
@@ -163,17 +165,23 @@ class Board:
         self.iwdg = Iwdg(self, 0x58004800)
         self.dma1 = Dma(self, 0x40020000, 'DMA1', irqs=(11, 12, 13, 14, 15, 16, 17, 47))
         self.dmamux1 = Dmamux(self, 0x40020800)
+        self.lptim1 = Lptim(self, 0x40002400)
+        # The I2S MEMS microphone (SPI2) with its wake-on-sound output on PF15.
+        self.microphone = Microphone(self)
         self.spi2 = SpiI2s(self, 0x40003800, 'SPI2', irq=36, dma_request=39)
         modelled = [self.scs, self.dwt, self.rcc, self.pwr, self.flash, self.syscfg, self.exti,
-                    self.usart3, self.iwdg, self.dma1, self.dmamux1, self.spi2] + list(self.gpio.values())
+                    self.usart3, self.iwdg, self.dma1, self.dmamux1, self.spi2,
+                    self.lptim1] + list(self.gpio.values())
         self.modelled = modelled
-        self.generic = [GenericPeripheral(self, base, name) for base, name in KNOWN_PERIPHERALS.items()]
+        modelled_bases = {dev.base for dev in modelled}
+        self.generic = [GenericPeripheral(self, base, name) for base, name in KNOWN_PERIPHERALS.items()
+                        if base not in modelled_bases]
         # Other PPB blocks (ITM, FPB, TPIU, ETM, ...): accepted, read as zero.
         self.generic.append(GenericPeripheral(self, 0xE0000000, 'ITM'))
         self.generic.append(GenericPeripheral(self, 0xE0002000, 'FPB'))
         for dev in modelled + self.generic:
             self._mmio(dev)
-        self.timed = [self.usart3, self.iwdg, self.spi2, self.exti]
+        self.timed = [self.usart3, self.iwdg, self.spi2, self.exti, self.microphone]
 
     def _mmio(self, dev):
         def read(uc, offset, size, user):

@@ -38,7 +38,14 @@ def summarize(board, energy_table=None):
                   'half_buffers_late': sum(s.late_halves for s in board.dma1.streams),
                   'late_streams': [s.index for s in streams],
                   'i2s_frame_rate_hz': spi.frame_rate() if spi.is_i2s_master_rx() else None,
-                  'dma_errors': board.dma_errors},
+                  'dma_errors': board.dma_errors,
+                  # [start s, stop s or null, first microphone sample] per I2S capture
+                  'captures': [list(c) for c in spi.captures],
+                  'mic_wake_rising_s': list(board.microphone.rising_edges),
+                  'mic_wake_threshold_dbfs': board.microphone.threshold_dbfs},
+        # levels of the GPIO pins configured as outputs at the end of the run, e.g. 'B0': 1
+        'output_pins': {f'{port}{pin}': g.pin_level(pin) for port, g in board.gpio.items()
+                        for pin in range(16) if g.mode(pin) == 1},
         'uart': {'lines': len(board.uart_lines), 'tail': board.uart_tail(),
                  'rx_dropped': board.usart3.rx_dropped},
         'events': board.events[-50:],

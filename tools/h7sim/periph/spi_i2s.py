@@ -1,7 +1,8 @@
-"""SPI2 in I2S master-receive mode (RM0433 section 50), fed by a microphone on the left
-channel (right channel reads 0). The audio given to play() starts when the I2S starts
-capturing (or at once if it already runs) and goes on across chip resets; after its end
-the microphone delivers silence.
+"""SPI2 in I2S master-receive mode (RM0433 section 50), fed by the board's microphone
+(periph/microphone.py) on the left channel (right channel reads 0). The microphone is a
+continuous signal in virtual time: a capture that starts (or restarts, after Stop or after
+the firmware disables SPI2) begins with the sound of that moment; what passed while I2S
+was off is not captured.
 
 The I2S frame rate comes from the kernel clock (per_ck/PLL1Q per RCC_D2CCIP1R) and
 I2SCFGR: Fs = f_ker / (32 * (2*I2SDIV + ODD)) for 16-bit channels (64 for 32-bit), e.g.
@@ -26,53 +27,51 @@ class SpiI2s(Peripheral):
         self.name = name
         self.irq = irq
         self.dma_request = dma_request
-        self.audio = np.zeros(0, dtype=np.int16)
-        self.audio_rate = 16000
+        self.mic = board.microphone
         self.frames_delivered = 0
+        self.captures = []    # [start time, stop time or None, first microphone sample]
         self.frames_dropped = 0
-        self.halfwords_from_audio = 0
         self.rate_warned = False
         super().__init__(board, base)
 
     def reset(self):
-        if hasattr(self, 'produced'):
-            # A chip reset does not rewind the microphone: the next capture goes on from
-            # the first sample not yet delivered.
-            self.audio = self.audio[self.audio_position():]
-            self.audio_base = 0
+        if getattr(self, 'running', False):
+            self._note_stop()
         self.regs = {CR1: 0, CFG1: 0x00070007, CFG2: 0, IER: 0, I2SCFGR: 0}
         self.sr = 0x1002
         self.running = False
         self.start_time = 0.0
         self.produced = 0     # half-words produced since start
+        self.first_sample = 0  # microphone sample index of the capture's first frame
         self.fifo = 0         # half-words waiting in the RX FIFO (no DMA)
         self.fifo_data = []
 
     # ------------------------------------------------------------ audio source
+    @property
+    def audio_rate(self):
+        return self.mic.rate
+
     def play(self, samples, rate=16000):
-        """Audio for the microphone: int16 mono samples at `rate` (queued after what is left)."""
-        self.audio = np.concatenate([self.audio[self.audio_position():], np.asarray(samples, dtype=np.int16)])
-        self.audio_base = self.produced // 2
-        self.audio_rate = rate
+        """Audio for the microphone (int16 mono at `rate`); see Microphone.play."""
+        self.mic.play(samples, rate)
 
     def audio_position(self):
-        return max(0, self.produced // 2 - getattr(self, 'audio_base', 0))
+        """Samples of the played audio already heard (captured or not)."""
+        return len(self.mic.audio) - self.mic.audio_left()
 
     def _halfwords(self, start, count):
         """Half-words start..start+count of the L,R stream as bytes (L = microphone, R = 0)."""
-        base = getattr(self, 'audio_base', 0)
         first_frame = start // 2
         n_frames = (start + count + 1) // 2 - first_frame + 1
-        idx = np.arange(first_frame, first_frame + n_frames) - base
-        left = np.zeros(n_frames, dtype=np.int16)
-        valid = (idx >= 0) & (idx < len(self.audio))
-        left[valid] = self.audio[idx[valid]]
-        self.halfwords_from_audio = max(self.halfwords_from_audio, int(valid.sum()))
         frames = np.zeros((n_frames, 2), dtype='<i2')
-        frames[:, 0] = left
+        frames[:, 0] = self.mic.samples(self.first_sample + first_frame, n_frames)
         flat = frames.reshape(-1)
         offset = start - 2 * first_frame
         return flat[offset:offset + count]
+
+    def _note_stop(self):
+        if self.captures and self.captures[-1][1] is None:
+            self.captures[-1][1] = self.board.time
 
     # ------------------------------------------------------------ configuration
     def is_i2s_master_rx(self):
@@ -102,7 +101,9 @@ class SpiI2s(Peripheral):
             self.running = True
             self.start_time = self.board.time
             self.produced = 0
-            self.audio_base = 0 if not hasattr(self, 'audio_base') else self.audio_base
+            self.mic.anchor(self.start_time)
+            self.first_sample = self.mic.index_at(self.start_time)
+            self.captures.append([self.start_time, None, self.first_sample])
             rate = self.frame_rate()
             if not self.rate_warned and abs(rate - self.audio_rate) > 1:
                 self.rate_warned = True
@@ -112,6 +113,7 @@ class SpiI2s(Peripheral):
         elif not should and self.running:
             self.sync()
             self.running = False
+            self._note_stop()
         self.schedule_changed()
 
     # ------------------------------------------------------------ time

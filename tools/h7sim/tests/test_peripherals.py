@@ -112,3 +112,52 @@ def test_profile_names_the_hot_function(core_test_elf):
     board.run(seconds=0.5, until=lambda b: any(line.startswith('compute') for line in b.uart_lines))
     top = board.profile()[0]
     assert top[0] == 'compute' and top[1] > 5_000_000
+
+
+def test_i2s_restart_captures_the_sound_of_the_restart_time(audio_test_elf):
+    """The microphone is a continuous signal: what passes while I2S is off is not captured,
+    and a restart does not replay the recording from its start."""
+    board = Board(audio_test_elf)
+    ramp = (np.arange(32000) % 30000).astype(np.int16)  # every sample tells its index
+    board.spi2.play(ramp)
+    board.run(seconds=0.3)
+    assert command(board, 'i2s_off') == {'event': 'i2s_off'}
+    before = command(board, 'status')['captured']
+    board.run(seconds=0.5)
+    assert command(board, 'status')['captured'] == before   # nothing captured while off
+    assert command(board, 'i2s_on') == {'event': 'i2s_on'}
+    board.run(seconds=0.3)
+    after = command(board, 'status')['captured']
+    captured = np.frombuffer(board.read_memory(0x24000000, 2 * after), dtype='<i2')
+    assert np.array_equal(captured[:before], ramp[:before])
+    (start0, stop0, first0), (start1, stop1, first1) = board.spi2.captures
+    assert first0 == 0 and stop0 is not None and stop1 is None
+    # the restart begins with the sample heard at its virtual time, ~0.5 s past the last one
+    assert first1 == int((start1 - start0) * 16000 + 1e-6)
+    assert first1 - before > 0.5 * 16000
+    assert np.array_equal(captured[before:], ramp[first1:first1 + after - before])
+
+
+def test_microphone_wake_pin_follows_the_sound_level(core_test_elf):
+    """AAD output on PF15: high for every 10 ms window above -45 dBFS RMS, edges at the end
+    of the deciding window, an EXTI line 15 rising edge when routed there."""
+    from h7sim.periph.microphone import AAD_THRESHOLD_DBFS, activity_windows
+    board = Board(core_test_elf)
+    rng = np.random.default_rng(1)
+    quiet = rng.normal(0, 32768 * 10 ** (-70 / 20), 16000)            # -70 dBFS room tone
+    loud = np.sin(2 * np.pi * 300 * np.arange(4000) / 16000) * 3000  # about -21 dBFS
+    audio = np.concatenate([quiet, loud, quiet]).astype(np.int16)
+    assert activity_windows(audio).sum() == 25 and AAD_THRESHOLD_DBFS == -45.0
+    board.microphone.play(audio)
+    board.microphone.anchor(board.time)   # as if a capture had started now
+    t0 = board.microphone.t0
+    board.syscfg.regs[0x14] = 5 << 12     # EXTICR4: line 15 <- port F
+    board.exti.regs[0x00] = 1 << 15       # rising edge
+    board.run(seconds=0.9)
+    assert board.pin('F', 15) == 0
+    board.run(seconds=0.2)                # the sound starts at 1.0 s
+    assert board.pin('F', 15) == 1
+    assert board.microphone.rising_edges == [pytest.approx(t0 + 1.01, abs=1e-4)]
+    assert board.exti.regs[0x88] >> 15 & 1
+    board.run(seconds=0.5)
+    assert board.pin('F', 15) == 0 and len(board.microphone.rising_edges) == 1

@@ -1,0 +1,64 @@
+"""LPTIM1 (RM0433 section 42) as a free-running counter: what the platform uses to measure
+time in Stop mode (SysTick stops with the core clock; LPTIM1 on LSI keeps counting).
+
+Modelled: CR.ENABLE + CNTSTRT (continuous mode), CFGR.PRESC (/1../128), ARR, CNT (read
+in virtual time, wrapping at ARR), the kernel clock LSI 32 kHz (RCC_D2CCIP2R.LPTIM1SEL =
+100, LSION). ISR/ICR/IER/CMP are stored; no interrupts, no external inputs."""
+import math
+
+from .base import Peripheral, bits
+
+ISR, ICR, IER, CFGR, CR, CMP, ARR, CNT = 0x00, 0x04, 0x08, 0x0C, 0x10, 0x14, 0x18, 0x1C
+ENABLE, CNTSTRT = 1, 4
+LSI_HZ = 32_000
+
+
+class Lptim(Peripheral):
+    name = 'LPTIM1'
+    runs_in_stop = True
+
+    def reset(self):
+        self.regs = {ISR: 0, IER: 0, CFGR: 0, CR: 0, CMP: 0, ARR: 1}
+        self.start_time = None
+
+    def kernel_hz(self):
+        rcc = self.board.rcc
+        sel = bits(rcc.regs.get(0x54, 0), 28, 3)
+        if sel == 4 and rcc.lsi_on():
+            return LSI_HZ
+        return 0  # other kernel clocks are not modelled
+
+    def counter_hz(self):
+        return self.kernel_hz() / (1 << bits(self.regs[CFGR], 9, 3))
+
+    def count(self):
+        if self.start_time is None or not self.counter_hz():
+            return 0
+        ticks = math.floor((self.board.time - self.start_time) * self.counter_hz() + 1e-9)
+        return ticks % (self.regs[ARR] + 1)
+
+    def next_event_time(self):
+        return None
+
+    def on_time(self, now):
+        pass
+
+    def read32(self, offset):
+        if offset == CNT:
+            return self.count()
+        return self.regs.get(offset, 0)
+
+    def write32(self, offset, value):
+        if offset == ICR:
+            self.regs[ISR] &= ~value
+            return
+        if offset == CNT:
+            return
+        if offset == CR:
+            if not value & ENABLE:
+                self.start_time = None
+            elif value & CNTSTRT and self.start_time is None:
+                self.start_time = self.board.time
+            self.regs[CR] = value & ENABLE
+            return
+        self.regs[offset] = value & (0xffff if offset in (ARR, CMP) else 0xffffffff)
