@@ -50,12 +50,20 @@ uint32_t h7_clock_sysclk_hz(void);      /* current core clock (cached, cheap) */
 void h7_clock_read_info(h7_clock_info_t *info); /* decoded from the registers */
 
 /* ---- Time ---------------------------------------------------------------------------- */
-uint32_t h7_time_ms(void);    /* milliseconds since boot (SysTick); wraps after 49 days */
+/* Milliseconds since boot (SysTick); wraps after 49 days. Exact across operating-point
+ * switches (the partial millisecond is carried, see stm32h743/timebase.c); the time in
+ * Stop mode (no SysTick there) is measured by a low-power timer and added, to 1 ms. */
+uint32_t h7_time_ms(void);
 uint32_t h7_cycles(void);     /* DWT cycle counter (core clock cycles) */
 void h7_delay_ms(uint32_t ms); /* sleeps (WFI) between ticks */
 
 /* ---- Low power ------------------------------------------------------------------------- */
 void h7_sleep(void); /* Sleep mode: one WFI, returns after the next interrupt */
+
+/* The board has a wake-on-sound source: h7_stop() also wakes when the microphone's
+ * acoustic-activity output (H7_PIN_MIC_WAKE) rises, so an application may stop while it
+ * waits for sound (I2S and DMA do not run in Stop). */
+#define H7_WAKE_SOUND 1
 
 typedef struct {
     bool entered_stop;    /* PWR_CPUCR.STOPF was set: the chip really went to Stop */
@@ -65,8 +73,11 @@ typedef struct {
 #define H7_WAKE_UART 0x1u   /* byte on USART3 RX */
 #define H7_WAKE_BUTTON 0x2u /* user button B1 (PC13, EXTI13) */
 #define H7_WAKE_OTHER 0x4u
-/* Stop mode: drops to HSI, enters Stop with the console and the user button armed as
- * wake-up sources, then restores the operating point that was active. */
+#define H7_WAKE_SOUND_PIN 0x8u /* microphone acoustic activity (H7_PIN_MIC_WAKE rising) */
+/* Stop mode: drops to HSI, enters Stop with the console, the user button and the
+ * microphone's wake-on-sound output armed as wake-up sources, then restores the operating
+ * point that was active. If the microphone already signals sound, it returns at once
+ * (entered_stop false, wake_source H7_WAKE_SOUND_PIN): there is no edge to wait for. */
 void h7_stop(h7_stop_result_t *result);
 
 /* ---- Watchdog -------------------------------------------------------------------------- */
@@ -100,6 +111,28 @@ void h7_console_write_polled(const char *data, size_t len);
 #define H7_LED_RED 2   /* LD3 PB14 */
 void h7_led_set(int led, bool on);
 bool h7_button_pressed(void); /* B1, PC13 */
+
+/* ---- GPIO ------------------------------------------------------------------------------ */
+/* A pin: port letter and number, e.g. H7_PIN('E', 13). */
+typedef uint8_t h7_pin_t;
+#define H7_PIN(port, number) ((h7_pin_t)((((port) - 'A') << 4) | ((number) & 15)))
+/* Free pins of the Arduino header (Zio CN7/CN10) of the NUCLEO-H743ZI2. */
+#define H7_PIN_D3 H7_PIN('E', 13)
+#define H7_PIN_D4 H7_PIN('F', 14)
+#define H7_PIN_D5 H7_PIN('E', 11)
+#define H7_PIN_D6 H7_PIN('E', 9)
+#define H7_PIN_D7 H7_PIN('F', 13)
+#define H7_PIN_D8 H7_PIN('F', 12)
+/* The microphone's acoustic-activity (wake-on-sound) output: Arduino D2 = PF15, EXTI
+ * line 15, input with pull-down; armed by h7_stop(). */
+#define H7_PIN_MIC_WAKE H7_PIN('F', 15)
+/* Makes `pin` a push-pull output, driven low. Returns 0, or -1 for a pin the board uses
+ * itself (console, I2S, microphone wake, LEDs, button, SWD, HSE) or does not have. */
+int h7_gpio_output(h7_pin_t pin);
+void h7_gpio_write(h7_pin_t pin, bool high);
+bool h7_gpio_read(h7_pin_t pin); /* the pin's level (an output reads what it drives) */
+/* Bit i of value to pins[i], for i < count (a small parallel bus, e.g. a level 0..7). */
+void h7_gpio_write_bits(const h7_pin_t *pins, unsigned count, uint32_t value);
 
 /* Reset cause of this boot, as text: "power-on", "pin", "software", "iwdg", ... */
 const char *h7_reset_cause(void);

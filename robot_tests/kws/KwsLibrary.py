@@ -130,10 +130,58 @@ class KwsLibrary:
             raise AssertionError(f'Stop only at {at} ms, {at - last_word_end} ms after the word '
                                  f'ending at {last_word_end} ms')
 
-    def firmware_should_have_woken_on_sound(self):
+    def audio_time_should_cover_seconds(self, seconds):
+        """The firmware's audio clock (processed audio plus the gaps spent in Stop) reached
+        `seconds`: nothing was skipped or counted twice across Stop."""
+        audio_ms = int(self._stats().get('audio_ms', 0))
+        if audio_ms < 1000 * float(seconds) - 500:
+            raise AssertionError(f'audio clock at {audio_ms} ms, expected {seconds} s')
+
+    def firmware_should_have_woken_on_sound(self, max_lost_ms=30):
+        """Every Stop ended with the microphone's wake-on-sound pin (source "sound", the
+        chip really in Stop), capture restarted on the recording's time axis, and at most
+        `max_lost_ms` of the word that woke the board were not captured. Returns the audio
+        lost at each wake-up (ms)."""
         wakes = self.events_named('kws_wake')
-        if not wakes:
+        stops = self.events_named('kws_stop')
+        if not stops:
+            raise AssertionError('the firmware never entered Stop')
+        if len(wakes) < len(stops) - 1 or not wakes:
             raise AssertionError('the firmware entered Stop and never woke up')
+        captures = self.run['summary']['audio']['captures']
+        origin = captures[0][0]
+        words = truth.load_truth(os.path.splitext(self.wav)[0] + '.json')
+        lost = []
+        for i, wake in enumerate(wakes):
+            if wake.get('source') != 'sound' or wake.get('entered_stop') is not True:
+                raise AssertionError(f'wake-up {i + 1} was not a Stop ended by sound: {wake}')
+            restart_ms = 1000.0 * (captures[i + 1][0] - origin)   # on the recording's axis
+            if abs(int(wake['audio_ms']) - restart_ms) > 2:
+                raise AssertionError(f"audio clock {wake['audio_ms']} ms at wake-up {i + 1}, "
+                                     f'capture restarted at {restart_ms:.1f} ms of the recording')
+            stop_ms = int(stops[i]['audio_ms'])
+            word = next((w for w in words if w['start_ms'] > stop_ms), None)
+            if word is None:
+                raise AssertionError(f'wake-up {i + 1} at {restart_ms:.1f} ms with no word after the Stop')
+            gap = restart_ms - float(word['start_ms'])
+            if not 0 <= gap <= float(max_lost_ms):
+                raise AssertionError(f"capture restarted {gap:.1f} ms after the start of '{word['word']}' "
+                                     f'(allowed 0..{max_lost_ms} ms)')
+            lost.append(round(gap, 1))
+        print(f'*INFO* audio lost at wake-up (capture restart - word start): {lost} ms; '
+              f"wake pin rising at {self.run['summary']['audio']['mic_wake_rising_s']} s")
+        return lost
+
+    def pins_should_show_level_and_selection(self):
+        """Level (PE13 PF14 PE11, bit 0 first) and selection (PE9 PF13) pins hold the
+        values of the last detection's event."""
+        last = ev.detections(self.run['events'])[-1]
+        pins = self.run['summary']['output_pins']
+        level = pins['E13'] | pins['F14'] << 1 | pins['E11'] << 2
+        selection = pins['E9'] | pins['F13'] << 1
+        if (level, selection) != (int(last['level']), int(last['selection'])):
+            raise AssertionError(f'pins show level {level} selection {selection}, the last event says '
+                                 f"level {last['level']} selection {last['selection']}")
 
     def firmware_model(self):
         boot = ev.last(self.run['events'], 'boot') or {}
@@ -163,6 +211,10 @@ class KwsLibrary:
         load = run / (run + sleep) if run + sleep else 0.0
         print(f'*INFO* load at {mhz} MHz: {100 * load:.1f} %')
         return load
+
+    def simulated_time_in_stop(self):
+        """Seconds the simulated core spent in Stop mode."""
+        return float(self.run['summary']['time_per_mode_s'].get('stop', 0.0))
 
     def stats_value(self, key):
         return self._stats().get(key)

@@ -5,7 +5,8 @@
  *   go / stop    run state on / off        left / right selection -1 / +1 (0..KWS_SELECTION_MAX)
  *   yes / no     confirmation yes / no
  *
- * Portable C11: no board code; the pin assignment is in board glue (kws_board.c).
+ * Portable C11: no board code; the pin assignment is in the board glue (main.c, README.md
+ * "Actions").
  */
 #ifndef H7_APPS_KWS_ACTIONS_H
 #define H7_APPS_KWS_ACTIONS_H

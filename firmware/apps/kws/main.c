@@ -122,11 +122,28 @@ static void set_opp(h7_opp_t opp)
     }
 }
 
+/* Level (0..7) and selection (0..3) as binary on free Arduino-header pins, bit 0 first
+ * (README.md, "Actions"). */
+static const h7_pin_t level_pins[3] = {H7_PIN_D3, H7_PIN_D4, H7_PIN_D5};
+static const h7_pin_t selection_pins[2] = {H7_PIN_D6, H7_PIN_D7};
+
+static void outputs_init(void)
+{
+    for (unsigned i = 0; i < 3u; i++)
+        if (h7_gpio_output(level_pins[i]) != 0)
+            fail("gpio", "level pin refused by the platform");
+    for (unsigned i = 0; i < 2u; i++)
+        if (h7_gpio_output(selection_pins[i]) != 0)
+            fail("gpio", "selection pin refused by the platform");
+}
+
 static void show_outputs(void)
 {
     h7_led_set(H7_LED_GREEN, outputs.light);
     h7_led_set(H7_LED_YELLOW, outputs.running);
     h7_led_set(H7_LED_RED, outputs.confirm == KWS_CONFIRM_NO);
+    h7_gpio_write_bits(level_pins, 3u, outputs.level);
+    h7_gpio_write_bits(selection_pins, 2u, outputs.selection);
 }
 
 static void emit_detection(const kws_detection_t *d)
@@ -166,10 +183,23 @@ static void emit_detection(const kws_detection_t *d)
     h7_json_emit(&j);
 }
 
+/* The driver's counters start again with each capture (h7audio_start): the ones of the
+ * captures before the last Stop are kept here, so the statistics cover the whole run. */
+static h7audio_stats_t audio_before;
+
+static void audio_stats(h7audio_stats_t *a)
+{
+    h7audio_get_stats(a);
+    a->dropped_samples += audio_before.dropped_samples;
+    a->ring_overflows += audio_before.ring_overflows;
+    a->spi_overruns += audio_before.spi_overruns;
+    a->dma_errors += audio_before.dma_errors;
+}
+
 static void emit_stats(const char *reason)
 {
     h7audio_stats_t a;
-    h7audio_get_stats(&a);
+    audio_stats(&a);
     char opps[640];
     size_t n = 0;
     opps[n++] = '[';
@@ -249,25 +279,42 @@ static bool run_model(void *user, const int8_t *input, float *probs)
 #if KWS_CAN_STOP
 static void enter_stop(void)
 {
-    printf_line("{\"event\":\"kws_stop\",\"audio_ms\":%u}", (unsigned)kws_pipeline_now_ms(&pipeline));
+    /* the samples still in the ring are older than the Stop: the pipeline has them all
+     * (the main loop only stops when less than a hop is waiting); the rest is dropped */
+    uint32_t time_before = h7_time_ms();
+    printf_line("{\"event\":\"kws_stop\",\"audio_ms\":%u,\"time_ms\":%u}",
+                (unsigned)kws_pipeline_now_ms(&pipeline), (unsigned)(time_before - capture_origin_ms));
     emit_stats("stop");
     h7_console_flush();
     h7audio_stop();
+    h7audio_stats_t a;
+    h7audio_get_stats(&a);
+    audio_before.dropped_samples += a.dropped_samples;
+    audio_before.ring_overflows += a.ring_overflows;
+    audio_before.spi_overruns += a.spi_overruns;
+    audio_before.dma_errors += a.dma_errors;
     stop_entries++;
     uint32_t before = h7_time_ms();
     h7_stop_result_t result;
     h7_stop(&result);
+    /* capture first: every microsecond here is sound of the word that woke us, lost */
+    int rc = h7audio_start(SAMPLE_RATE_HZ);
+    uint32_t now = h7_time_ms();
     current_opp = h7_clock_get_opp();
-    if (h7audio_start(SAMPLE_RATE_HZ) != H7AUDIO_OK)
+    if (rc != H7AUDIO_OK)
         fail("audio", "restart after stop failed");
     /* audio resumes at the platform time of the restart: the audio time axis stays on the
      * platform clock (and on the recording's axis in the simulator) */
-    uint32_t now = h7_time_ms();
     kws_pipeline_resume(&pipeline, now - capture_origin_ms);
-    printf_line("{\"event\":\"kws_wake\",\"audio_ms\":%u,\"stopped_ms\":%u,\"source\":%u,"
-                "\"entered_stop\":%d}",
-                (unsigned)kws_pipeline_now_ms(&pipeline), (unsigned)(now - before),
-                (unsigned)result.wake_source, result.entered_stop);
+    printf_line("{\"event\":\"kws_wake\",\"audio_ms\":%u,\"time_ms\":%u,\"stopped_ms\":%u,"
+                "\"source\":\"%s\",\"entered_stop\":%s}",
+                (unsigned)kws_pipeline_now_ms(&pipeline), (unsigned)(now - capture_origin_ms),
+                (unsigned)(now - before),
+                (result.wake_source & H7_WAKE_SOUND_PIN) ? "sound"
+                : (result.wake_source & H7_WAKE_UART)    ? "uart"
+                : (result.wake_source & H7_WAKE_BUTTON)  ? "button"
+                                                         : "other",
+                result.entered_stop ? "true" : "false");
 }
 #else
 static void enter_stop(void)
@@ -346,6 +393,7 @@ static void init(void)
     if (problem)
         fail("pipeline", problem);
     kws_outputs_init(&outputs);
+    outputs_init();
     show_outputs();
 
     /* One run on silent features at boot: proves the model runs and measures its cost, so

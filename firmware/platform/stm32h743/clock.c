@@ -147,8 +147,11 @@ int h7_clock_set_opp(h7_opp_t opp)
     if (target->latency > latency_now)
         (void)set_latency(target->latency, target->wrhighfreq);
 
-    /* Run from HSI while PLL1 is re-programmed (PLL1 must be off to change it). */
+    /* Run from HSI while PLL1 is re-programmed (PLL1 must be off to change it). SysTick
+     * is re-timed around each clock change so the time base keeps the partial ms. */
+    h7_systick_reconfigure(H7_HSI_HZ);
     if (!switch_sysclk(H7_RCC_CFGR_SW_HSI)) {
+        h7_systick_reconfigure(s_sysclk_hz);
         status = -3;
         goto out;
     }

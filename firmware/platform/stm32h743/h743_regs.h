@@ -261,6 +261,9 @@ H7_OFFSET_CHECK(h7_rcc_t, APB4LPENR, 0x11C);
 #define H7_RCC_USARTSEL_HSI 3u
 #define H7_RCC_D2CCIP2R_USART16SEL_Pos 3u
 #define H7_RCC_D2CCIP2R_USART16SEL (7u << 3)
+#define H7_RCC_D2CCIP2R_LPTIM1SEL_Pos 28u /* 0 pclk1, 1 pll2_p, 2 pll3_r, 3 lse, 4 lsi, 5 per_ck */
+#define H7_RCC_D2CCIP2R_LPTIM1SEL (7u << 28)
+#define H7_RCC_LPTIM1SEL_LSI 4u
 
 /* RCC_CSR */
 #define H7_RCC_CSR_LSION H7_BIT(0)
@@ -286,6 +289,7 @@ H7_OFFSET_CHECK(h7_rcc_t, APB4LPENR, 0x11C);
 #define H7_RCC_AHB2ENR_SRAM2EN H7_BIT(30)
 #define H7_RCC_AHB2ENR_SRAM3EN H7_BIT(31)
 #define H7_RCC_AHB4ENR_GPIOEN(port) H7_BIT(port) /* port 0 = A .. 10 = K */
+#define H7_RCC_APB1LENR_LPTIM1EN H7_BIT(9)
 #define H7_RCC_APB1LENR_SPI2EN H7_BIT(14)
 #define H7_RCC_APB1LENR_SPI3EN H7_BIT(15)
 #define H7_RCC_APB1LENR_USART2EN H7_BIT(17)
@@ -741,6 +745,25 @@ H7_OFFSET_CHECK(h7_exti_t, CPUPR3, 0xA8);
 #define H7_EXTI_LINE_SPI2_WKUP 37u
 
 /* ------------------------------------------------------------------------------------
+ * LPTIM1 (RM0433 section 42.7): low-power timer, counts in Stop on LSI/LSE.
+ * ---------------------------------------------------------------------------------- */
+typedef struct {
+    volatile uint32_t ISR;  /* 0x00 */
+    volatile uint32_t ICR;  /* 0x04 */
+    volatile uint32_t IER;  /* 0x08 */
+    volatile uint32_t CFGR; /* 0x0C PRESC bits 9-11: /2^n */
+    volatile uint32_t CR;   /* 0x10 ENABLE, SNGSTRT, CNTSTRT */
+    volatile uint32_t CMP;  /* 0x14 */
+    volatile uint32_t ARR;  /* 0x18 */
+    volatile uint32_t CNT;  /* 0x1C asynchronous: read until two reads agree */
+} h7_lptim_t;
+H7_OFFSET_CHECK(h7_lptim_t, CNT, 0x1C);
+#define H7_LPTIM1 ((h7_lptim_t *)0x40002400u)
+#define H7_LPTIM_CFGR_PRESC_Pos 9u
+#define H7_LPTIM_CR_ENABLE H7_BIT(0)
+#define H7_LPTIM_CR_CNTSTRT H7_BIT(2)
+
+/* ------------------------------------------------------------------------------------
  * IWDG1 (RM0433 section 45.4), clocked by LSI (32 kHz).
  * ---------------------------------------------------------------------------------- */
 typedef struct {
@@ -826,6 +849,7 @@ H7_OFFSET_CHECK(h7_scb_t, CFSR, 0x28);
 H7_OFFSET_CHECK(h7_scb_t, CPACR, 0x88);
 #define H7_SCB ((h7_scb_t *)0xE000ED00u)
 #define H7_SCB_ICSR_PENDSTSET H7_BIT(26)
+#define H7_SCB_ICSR_PENDSTCLR H7_BIT(25)
 #define H7_SCB_ICSR_VECTACTIVE (0x1FFu)
 #define H7_SCB_AIRCR_VECTKEY (0x05FAu << 16)
 #define H7_SCB_AIRCR_SYSRESETREQ H7_BIT(2)

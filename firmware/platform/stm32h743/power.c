@@ -6,14 +6,19 @@
  * arm the wake-up sources, enter Stop with interrupts masked (WFI still wakes on a
  * pending interrupt), restore the previous operating point, and only then unmask, so
  * no handler ever runs with half-restored clocks.
- * Wake-up sources: USART3 (a byte on RX: UESM, EXTI line 28 direct event) and the user
- * button B1 (PC13, EXTI line 13 rising edge).
+ * Wake-up sources: USART3 (a byte on RX: UESM, EXTI line 28 direct event), the user
+ * button B1 (PC13, EXTI line 13 rising edge) and the microphone's acoustic-activity
+ * output (PF15, EXTI line 15 rising edge): on the chip I2S and DMA stop in Stop, so the
+ * microphone itself has to say that sound came back (a MEMS microphone with a
+ * wake-on-sound pin, e.g. Vesper VM3011 DOUT). The mic line is unmasked only in Stop.
  */
 #include "platform/platform.h"
 #include "platform/stm32h743/h743_internal.h"
 #include "platform/stm32h743/h743_regs.h"
 
 #define BUTTON_EXTI_LINE 13u
+#define MIC_WAKE_PORT H7_PORT_F
+#define MIC_WAKE_LINE 15u /* PF15: the pin number is the EXTI line */
 
 void h7_power_init(void)
 {
@@ -37,13 +42,76 @@ static void arm_button_wakeup(void)
     h7_irq_enable(H7_IRQ_EXTI15_10, H7_PRIO_CONSOLE);
 }
 
-static volatile uint32_t s_button_wakes;
+static void arm_mic_wakeup(void)
+{
+    H7_RCC->AHB4ENR |= H7_RCC_AHB4ENR_GPIOEN(MIC_WAKE_PORT);
+    (void)H7_RCC->AHB4ENR;
+    h7_gpio_t *port = H7_GPIO(MIC_WAKE_PORT);
+    /* input, pull-down: a board without the microphone's wake wire stays quiet */
+    port->MODER &= ~(3u << (MIC_WAKE_LINE * 2u));
+    port->PUPDR = (port->PUPDR & ~(3u << (MIC_WAKE_LINE * 2u))) | (2u << (MIC_WAKE_LINE * 2u));
+    /* EXTICR4 holds lines 12-15, 4 bits each */
+    H7_SYSCFG->EXTICR[3] = (H7_SYSCFG->EXTICR[3] & ~(0xFu << 12)) | ((uint32_t)MIC_WAKE_PORT << 12);
+    H7_EXTI->RTSR1 |= H7_BIT(MIC_WAKE_LINE);
+    H7_EXTI->CPUPR1 = H7_BIT(MIC_WAKE_LINE);
+    H7_EXTI->CPUIMR1 |= H7_BIT(MIC_WAKE_LINE);
+}
+
+static void disarm_mic_wakeup(void)
+{
+    H7_EXTI->CPUIMR1 &= ~H7_BIT(MIC_WAKE_LINE);
+    H7_EXTI->CPUPR1 = H7_BIT(MIC_WAKE_LINE);
+}
+
+static bool mic_signals_sound(void)
+{
+    return (H7_GPIO(MIC_WAKE_PORT)->IDR >> MIC_WAKE_LINE) & 1u;
+}
+
+/* Time in Stop: SysTick stops with the core clock; LPTIM1 on LSI (32 kHz / 32 = 1 kHz,
+ * 16 bits) keeps counting, so a Stop of up to 65.5 s is measured to 1 ms. (LSI is the
+ * simulator's and the chip's always-present clock; its tolerance on silicon is a few %:
+ * the board's 32.768 kHz LSE crystal would be the accurate choice.) */
+#define STOP_TIMER_HZ 1000u
+
+static void stop_timer_start(void)
+{
+    if (H7_LPTIM1->CR & H7_LPTIM_CR_ENABLE)
+        return;
+    H7_RCC->CSR |= H7_RCC_CSR_LSION;
+    (void)h7_wait_bits(&H7_RCC->CSR, H7_RCC_CSR_LSIRDY, H7_RCC_CSR_LSIRDY, H7_WAIT_TRIES);
+    H7_RCC->D2CCIP2R = (H7_RCC->D2CCIP2R & ~H7_RCC_D2CCIP2R_LPTIM1SEL) |
+                       (H7_RCC_LPTIM1SEL_LSI << H7_RCC_D2CCIP2R_LPTIM1SEL_Pos);
+    H7_RCC->APB1LENR |= H7_RCC_APB1LENR_LPTIM1EN;
+    (void)H7_RCC->APB1LENR;
+    H7_LPTIM1->CFGR = 5u << H7_LPTIM_CFGR_PRESC_Pos; /* /32 (before ENABLE) */
+    H7_LPTIM1->CR = H7_LPTIM_CR_ENABLE;
+    H7_LPTIM1->ARR = 0xFFFFu; /* after ENABLE */
+    H7_LPTIM1->CR = H7_LPTIM_CR_ENABLE | H7_LPTIM_CR_CNTSTRT;
+}
+
+static uint32_t stop_timer_read(void)
+{
+    uint32_t a, b = H7_LPTIM1->CNT;
+    do { /* the counter runs on its own clock */
+        a = b;
+        b = H7_LPTIM1->CNT;
+    } while (a != b);
+    return a & 0xFFFFu;
+}
+
+static volatile uint32_t s_button_wakes, s_mic_wakes;
 
 void EXTI15_10_IRQHandler(void)
 {
-    if (H7_EXTI->CPUPR1 & H7_BIT(BUTTON_EXTI_LINE)) {
+    uint32_t pending = H7_EXTI->CPUPR1;
+    if (pending & H7_BIT(BUTTON_EXTI_LINE)) {
         H7_EXTI->CPUPR1 = H7_BIT(BUTTON_EXTI_LINE); /* write 1 to clear */
         s_button_wakes++;
+    }
+    if (pending & H7_BIT(MIC_WAKE_LINE)) {
+        H7_EXTI->CPUPR1 = H7_BIT(MIC_WAKE_LINE);
+        s_mic_wakes++;
     }
 }
 
@@ -55,7 +123,19 @@ void h7_stop(h7_stop_result_t *result)
     uint32_t irq = h7_irq_save();
     (void)h7_clock_set_opp(H7_OPP_64);
     arm_button_wakeup();
+    arm_mic_wakeup();
     uint32_t button_before = s_button_wakes;
+    uint32_t mic_before = s_mic_wakes;
+    if (mic_signals_sound()) {
+        /* sound already: no rising edge would come; do not go deaf */
+        disarm_mic_wakeup();
+        (void)h7_clock_set_opp(resume);
+        h7_irq_restore(irq);
+        result->entered_stop = false;
+        result->stop_cycles = 0;
+        result->wake_source = H7_WAKE_SOUND_PIN;
+        return;
+    }
     /* USART3 wakes the chip on a received byte (RXNE), its EXTI line unmasked. */
     H7_USART3->CR1 &= ~H7_USART_CR1_UE;
     H7_USART3->CR3 = (H7_USART3->CR3 & ~H7_USART_CR3_WUS) | (3u << H7_USART_CR3_WUS_Pos);
@@ -68,12 +148,17 @@ void h7_stop(h7_stop_result_t *result)
     H7_PWR->CR1 = (H7_PWR->CR1 & ~H7_PWR_CR1_SVOS) | (3u << H7_PWR_CR1_SVOS_Pos) | H7_PWR_CR1_LPDS;
     H7_RCC->CFGR &= ~(H7_RCC_CFGR_STOPWUCK | H7_RCC_CFGR_STOPKERWUCK); /* wake on HSI */
 
+    stop_timer_start();
+    h7_systick_suspend(); /* a pending tick would keep the core out of Stop */
+    uint32_t ticks0 = stop_timer_read();
     uint32_t t0 = h7_cycles();
     H7_SCB->SCR |= H7_SCB_SCR_SLEEPDEEP;
     h7_dsb();
     h7_wfi();
     H7_SCB->SCR &= ~H7_SCB_SCR_SLEEPDEEP;
     uint32_t t1 = h7_cycles();
+    uint32_t stopped_ms = (stop_timer_read() - ticks0) & 0xFFFFu;
+    h7_systick_resume(h7_clock_sysclk_hz(), stopped_ms * (1000u / STOP_TIMER_HZ));
 
     result->entered_stop = (H7_PWR->CPUCR & H7_PWR_CPUCR_STOPF) != 0u;
     H7_PWR->CPUCR |= H7_PWR_CPUCR_CSSF;
@@ -83,6 +168,9 @@ void h7_stop(h7_stop_result_t *result)
         result->wake_source |= H7_WAKE_UART;
     if (H7_EXTI->CPUPR1 & H7_BIT(BUTTON_EXTI_LINE))
         result->wake_source |= H7_WAKE_BUTTON;
+    if (H7_EXTI->CPUPR1 & H7_BIT(MIC_WAKE_LINE))
+        result->wake_source |= H7_WAKE_SOUND_PIN;
+    disarm_mic_wakeup();
     H7_USART3->ICR = H7_USART_ICR_WUCF;
     H7_USART3->CR1 &= ~H7_USART_CR1_UESM;
 
@@ -91,6 +179,8 @@ void h7_stop(h7_stop_result_t *result)
     h7_irq_restore(irq);
     if (s_button_wakes != button_before)
         result->wake_source |= H7_WAKE_BUTTON;
+    if (s_mic_wakes != mic_before)
+        result->wake_source |= H7_WAKE_SOUND_PIN;
     if (result->wake_source == 0u)
         result->wake_source = H7_WAKE_OTHER;
 }
