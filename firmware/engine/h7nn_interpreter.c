@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "engine/h7nn_internal.h"
+#include "engine/h7nn_quant.h"
 
 /* Schema field ids (tflite schema.fbs, v3). */
 enum { MODEL_VERSION = 0, MODEL_OPERATOR_CODES = 1, MODEL_SUBGRAPHS = 2, MODEL_BUFFERS = 4 };
@@ -777,7 +778,7 @@ static int32_t max_i32(int32_t a, int32_t b) { return a > b ? a : b; }
 static int32_t min_i32(int32_t a, int32_t b) { return a < b ? a : b; }
 
 static int32_t quantize_value(const h7nn_tinfo *t, float f) {
-    return t->zero_point + (int32_t)roundf(f / t->scale);
+    return t->zero_point + h7nn_round_to_int(f / t->scale);
 }
 
 h7nn_status h7nn_activation_range(h7nn_interpreter *nn, const h7nn_node *node, int activation,

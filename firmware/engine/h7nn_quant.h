@@ -6,6 +6,7 @@
 #ifndef H7NN_QUANT_H
 #define H7NN_QUANT_H
 
+#include <math.h>
 #include <stdint.h>
 
 /* real_multiplier = quantized * 2^(shift - 31), quantized in [2^30, 2^31). */
@@ -38,6 +39,15 @@ static inline int32_t h7nn_mbqm(int32_t x, int32_t multiplier, int shift) {
 /* a + b with two's-complement wrap-around: what TFLite's int32 adds do on every CPU we
  * target, without the undefined behaviour hostile scales would otherwise reach. */
 static inline int32_t h7nn_add_wrap(int32_t a, int32_t b) { return (int32_t)((uint32_t)a + (uint32_t)b); }
+
+/* roundf(x) as an int32, saturated (hostile scales make x huge; the converted value is then
+ * clamped to the int8 range anyway, as in TFLite, but the conversion must stay defined). */
+static inline int32_t h7nn_round_to_int(float x) {
+    if (x != x) return 0;
+    if (x > 1e9f) return 1000000000;
+    if (x < -1e9f) return -1000000000;
+    return (int32_t)roundf(x);
+}
 
 static inline int32_t h7nn_clamp(int32_t x, int32_t lo, int32_t hi) {
     return x < lo ? lo : (x > hi ? hi : x);

@@ -23,7 +23,7 @@ static h7nn_status prepare(h7nn_interpreter *nn, h7nn_node *node) {
     int shift;
     h7nn_quantize_multiplier((double)in.scale / (double)out.scale, &op->multiplier, &shift);
     op->shift = shift;
-    int32_t zero = out.zero_point + (int32_t)roundf(0.0f / out.scale);
+    int32_t zero = out.zero_point + h7nn_round_to_int(0.0f / out.scale);
     op->act_min = zero > -128 ? zero : -128;
     op->act_max = 127;
     node->op_data = op;

@@ -19,7 +19,7 @@ static h7nn_status prepare(h7nn_interpreter *nn, h7nn_node *node) {
     if (!op) return H7NN_ERR_ARENA;
     op->count = (int32_t)in.elements;
     op->zero = in.zero_point;
-    op->six = h7nn_clamp((int32_t)roundf(6.0f / in.scale) + in.zero_point, -128, 127);
+    op->six = h7nn_clamp(h7nn_round_to_int(6.0f / in.scale) + in.zero_point, -128, 127);
     node->op_data = op;
     return H7NN_OK;
 }
