@@ -27,3 +27,14 @@ LED Pins Follow Commands
     Pin Should Be    PB0    0
     Command Should Answer    led 2 on    led
     Pin Should Be    PB14    1
+
+Header Pins Follow The GPIO API And Board Pins Are Refused
+    ${answer}=    Command Should Answer    pin E13 1    pin
+    Should Be Equal As Integers    ${answer}[level]    1
+    Pin Should Be    PE13    1
+    Command Should Answer    pin E13 0    pin
+    Pin Should Be    PE13    0
+    ${error}=    Command Should Answer    pin F15 1    error
+    Should Contain    ${error}[message]    used by the board
+    ${error}=    Command Should Answer    pin D8 1    error
+    Should Contain    ${error}[message]    used by the board

@@ -12,6 +12,20 @@ Test Template     Operating Point Should Be Reached
 64 MHz HSI At VOS3    64     3      1
 Back To 480 At VOS0   480    0      4
 
+Time Base Stays Exact Across 4000 Switches
+    [Documentation]    4000 operating-point switches at random points of a millisecond: the
+    ...    firmware's h7_time_ms() and the board's virtual time agree to 2 ms (each switch
+    ...    used to lose the partial millisecond: about half a second here).
+    [Template]    NONE
+    ${before}=    Virtual Time
+    ${answer}=    Command Should Answer    dvfs 4000    dvfs    timeout=10
+    ${after}=    Virtual Time
+    Should Be Equal As Integers    ${answer}[failures]    0
+    # the command line takes 0.95 ms to arrive at 115200 baud before the firmware starts
+    ${drift}=    Evaluate    1000 * (${after} - ${before}) - 0.95 - ${answer}[elapsed_ms]
+    Should Be True    abs(${drift}) <= 2    firmware ${answer}[elapsed_ms] ms, board ${after - ${before}} s
+    Should Be True    ${answer}[elapsed_ms] > 200
+
 *** Keywords ***
 Operating Point Should Be Reached
     [Arguments]    ${mhz}    ${vos}    ${ws}

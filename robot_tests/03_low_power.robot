@@ -28,6 +28,9 @@ Stop Mode Wakes On A UART Byte
     Clock Should Be    240
     ${stopped}=    Time In Mode    stop
     Should Be True    ${stopped} >= 0.19
+    # SysTick stops in Stop; LPTIM1 measured the Stop and the time base carries it
+    Should Be True    abs(${wake}[stopped_ms] - 1000 * ${stopped}) <= 2
+    ...    firmware says ${wake}[stopped_ms] ms in Stop, the board ${stopped} s
 
 Stop Mode Wakes On The User Button
     Command Should Answer    stop    stop
@@ -37,4 +40,22 @@ Stop Mode Wakes On The User Button
     ${wake}=    Wait For Event    wake    timeout=0.1
     Release Button
     Should Be Equal    ${wake}[wake_source]    button
+    No Fault Should Have Happened
+
+Stop Mode Wakes On Sound At The Microphone
+    [Documentation]    The microphone's wake-on-sound output (PF15, EXTI line 15) rises
+    ...    10 ms after the sound starts (one 10 ms window above -45 dBFS) and wakes the chip.
+    Command Should Answer    stop    stop
+    Run For    0.05
+    Core Should Be In Stop Mode
+    Pin Should Be    PF15    0
+    ${before}=    Virtual Time
+    ${tone}=    Write Test Tone    ${OUTPUT_DIR}/wake_tone.wav    seconds=0.5
+    Play Audio    ${tone}    now=${True}
+    ${wake}=    Wait For Event    wake    timeout=0.1
+    ${after}=    Virtual Time
+    Should Be Equal    ${wake}[wake_source]    sound
+    Should Be True    ${wake}[stopf]
+    Pin Should Be    PF15    1
+    Should Be True    0.009 <= ${after} - ${before} <= 0.012    woke ${after - ${before}} s after the sound began
     No Fault Should Have Happened

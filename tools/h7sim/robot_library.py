@@ -256,12 +256,17 @@ class robot_library:
             and not address.isdigit() else int(str(address), 0)
         return b.read_u32(addr)
 
-    def play_audio(self, wav):
-        """Feeds a WAV to the I2S microphone (16 kHz mono 16-bit; others are converted)."""
+    def play_audio(self, wav, now=False):
+        """Feeds a WAV to the microphone (16 kHz mono 16-bit; others are converted). It
+        starts with the first I2S capture, or at once with now=True (a firmware that only
+        waits for the microphone's wake-on-sound pin, without capturing)."""
         samples, note = load_wav(self._resolve(wav))
         if note:
             print(f'*WARN* {note}')
-        self._board().spi2.play(samples)
+        b = self._board()
+        b.microphone.play(samples)
+        if str(now).lower() in ('true', '1', 'yes'):
+            b.microphone.anchor(b.time)
 
     def write_test_tone(self, path, seconds=1.0, frequency=440):
         """Writes a 16 kHz mono 16-bit WAV with a tone plus a ramp (every sample distinct

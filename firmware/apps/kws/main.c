@@ -209,8 +209,8 @@ static void emit_stats(const char *reason)
             continue;
         uint32_t khz = h7_clock_opp_hz((h7_opp_t)i) / 1000u;
         uint32_t hop_cycles = pipeline.frame_ms * khz;
-        /* no time per point here: the SysTick time base loses the partial millisecond at
-         * every switch (two per model run), so the simulator's mode times are used instead */
+        /* no time per point here (cycles per point are exact; the simulator reports the
+         * time per point and mode) */
         n += h7_fmt(opps + n, sizeof opps - n,
                     "%s{\"mhz\":%u,\"busy_cycles\":%llu,\"frames\":%u,"
                     "\"frame_cycles_max\":%u,\"frame_load_max\":%.4f,\"inferences\":%u,"

@@ -124,17 +124,78 @@ static void cmd_stop(int argc, char **argv)
     h7_json_t j;
     h7_json_begin(&j, buf, sizeof buf, "stop");
     h7_json_uint(&j, "opp", h7_clock_opp_hz(h7_clock_get_opp()) / 1000000u);
-    h7_json_str(&j, "wake_on", "uart_rx,button");
+    h7_json_str(&j, "wake_on", "uart_rx,button,sound");
+    uint32_t t0 = h7_time_ms();
+    h7_json_uint(&j, "time_ms", t0);
     h7_json_emit(&j);
     h7_stop_result_t r;
     h7_stop(&r);
+    uint32_t t1 = h7_time_ms();
     h7_json_begin(&j, buf, sizeof buf, "wake");
     h7_json_str(&j, "from", "stop");
     h7_json_bool(&j, "stopf", r.entered_stop);
-    h7_json_str(&j, "wake_source", (r.wake_source & H7_WAKE_UART) ? "uart"
-                              : (r.wake_source & H7_WAKE_BUTTON) ? "button" : "other");
+    h7_json_str(&j, "wake_source", (r.wake_source & H7_WAKE_UART)        ? "uart"
+                                   : (r.wake_source & H7_WAKE_BUTTON)    ? "button"
+                                   : (r.wake_source & H7_WAKE_SOUND_PIN) ? "sound"
+                                                                         : "other");
+    h7_json_uint(&j, "time_ms", t1);
+    h7_json_uint(&j, "stopped_ms", t1 - t0);
     h7_json_uint(&j, "opp", h7_clock_opp_hz(h7_clock_get_opp()) / 1000000u);
     clock_fields(&j);
+    h7_json_emit(&j);
+}
+
+/* Many operating-point switches with busy work of varying length in between (so every
+ * switch falls at a different point of a millisecond): the time base must not drift. */
+static void cmd_dvfs(int argc, char **argv)
+{
+    static const h7_opp_t cycle[] = {H7_OPP_480, H7_OPP_64, H7_OPP_240, H7_OPP_120};
+    uint32_t n = 0;
+    if (argc != 2 || !parse_uint(argv[1], &n) || n > 100000u) {
+        demo_error("dvfs", "usage: dvfs <switches> (0..100000)");
+        return;
+    }
+    h7_opp_t resume = h7_clock_get_opp();
+    uint32_t t0 = h7_time_ms();
+    uint32_t failures = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        if (h7_clock_set_opp(cycle[i & 3u]) != 0)
+            failures++;
+        for (volatile uint32_t k = (i * 7919u) % 3000u; k > 0u; k--) {
+        }
+    }
+    (void)h7_clock_set_opp(resume);
+    char buf[H7_JSON_LINE_MAX];
+    h7_json_t j;
+    h7_json_begin(&j, buf, sizeof buf, "dvfs");
+    h7_json_uint(&j, "switches", n + 1u);
+    h7_json_uint(&j, "failures", failures);
+    h7_json_uint(&j, "elapsed_ms", h7_time_ms() - t0);
+    h7_json_emit(&j);
+}
+
+/* Drives a free header pin through the platform GPIO API (board pins are refused). */
+static void cmd_pin(int argc, char **argv)
+{
+    uint32_t number = 0;
+    const char *name = argc == 3 ? argv[1] : "";
+    bool high = argc == 3 && strcmp(argv[2], "1") == 0;
+    if (argc != 3 || name[0] < 'A' || name[0] > 'K' || !parse_uint(name + 1, &number) ||
+        number > 15u || (!high && strcmp(argv[2], "0") != 0)) {
+        demo_error("pin", "usage: pin <port><number> 0|1, e.g. pin E13 1");
+        return;
+    }
+    h7_pin_t pin = H7_PIN(name[0], number);
+    if (h7_gpio_output(pin) != 0) {
+        demo_error("pin", "pin used by the board (console, I2S, mic wake, LEDs, button, SWD, HSE)");
+        return;
+    }
+    h7_gpio_write(pin, high);
+    char buf[H7_JSON_LINE_MAX];
+    h7_json_t j;
+    h7_json_begin(&j, buf, sizeof buf, "pin");
+    h7_json_str(&j, "pin", name);
+    h7_json_uint(&j, "level", h7_gpio_read(pin) ? 1u : 0u);
     h7_json_emit(&j);
 }
 
@@ -294,7 +355,9 @@ static const command_t k_commands[] = {
     {"info", "info", cmd_info},
     {"opp", "opp 480|240|120|64", cmd_opp},
     {"sleep", "sleep <ms>", cmd_sleep},
-    {"stop", "stop   (wake: any byte on the console, or button B1)", cmd_stop},
+    {"stop", "stop   (wake: any byte on the console, button B1, or sound at the microphone)", cmd_stop},
+    {"dvfs", "dvfs <switches>", cmd_dvfs},
+    {"pin", "pin <port><number> 0|1", cmd_pin},
     {"fault", "fault unmapped|udf|div0|unaligned|nocp|null|irq|stack", cmd_fault},
     {"wdt", "wdt [timeout_ms]", cmd_wdt},
     {"led", "led 0|1|2 on|off", cmd_led},
