@@ -762,6 +762,8 @@ H7_OFFSET_CHECK(h7_lptim_t, CNT, 0x1C);
 #define H7_LPTIM_CFGR_PRESC_Pos 9u
 #define H7_LPTIM_CR_ENABLE H7_BIT(0)
 #define H7_LPTIM_CR_CNTSTRT H7_BIT(2)
+#define H7_LPTIM_ISR_ARROK H7_BIT(4)
+#define H7_LPTIM_ICR_ARROKCF H7_BIT(4)
 
 /* ------------------------------------------------------------------------------------
  * IWDG1 (RM0433 section 45.4), clocked by LSI (32 kHz).

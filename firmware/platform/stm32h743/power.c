@@ -11,6 +11,7 @@
  * output (PF15, EXTI line 15 rising edge): on the chip I2S and DMA stop in Stop, so the
  * microphone itself has to say that sound came back (a MEMS microphone with a
  * wake-on-sound pin, e.g. Vesper VM3011 DOUT). The mic line is unmasked only in Stop.
+ * SysTick stops in Stop: LPTIM1 (on LSI) measures the Stop for the time base.
  */
 #include "platform/platform.h"
 #include "platform/stm32h743/h743_internal.h"
@@ -86,7 +87,9 @@ static void stop_timer_start(void)
     (void)H7_RCC->APB1LENR;
     H7_LPTIM1->CFGR = 5u << H7_LPTIM_CFGR_PRESC_Pos; /* /32 (before ENABLE) */
     H7_LPTIM1->CR = H7_LPTIM_CR_ENABLE;
-    H7_LPTIM1->ARR = 0xFFFFu; /* after ENABLE */
+    H7_LPTIM1->ARR = 0xFFFFu; /* after ENABLE; done when ARROK says it reached LPTIM's clock */
+    (void)h7_wait_bits(&H7_LPTIM1->ISR, H7_LPTIM_ISR_ARROK, H7_LPTIM_ISR_ARROK, H7_WAIT_TRIES);
+    H7_LPTIM1->ICR = H7_LPTIM_ICR_ARROKCF;
     H7_LPTIM1->CR = H7_LPTIM_CR_ENABLE | H7_LPTIM_CR_CNTSTRT;
 }
 

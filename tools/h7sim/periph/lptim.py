@@ -2,7 +2,7 @@
 time in Stop mode (SysTick stops with the core clock; LPTIM1 on LSI keeps counting).
 
 Modelled: CR.ENABLE + CNTSTRT (continuous mode), CFGR.PRESC (/1../128), ARR, CNT (read
-in virtual time, wrapping at ARR), the kernel clock LSI 32 kHz (RCC_D2CCIP2R.LPTIM1SEL =
+in virtual time, wrapping at ARR), ISR.ARROK/CMPOK after an ARR/CMP write, the kernel clock LSI 32 kHz (RCC_D2CCIP2R.LPTIM1SEL =
 100, LSION). ISR/ICR/IER/CMP are stored; no interrupts, no external inputs."""
 import math
 
@@ -10,6 +10,7 @@ from .base import Peripheral, bits
 
 ISR, ICR, IER, CFGR, CR, CMP, ARR, CNT = 0x00, 0x04, 0x08, 0x0C, 0x10, 0x14, 0x18, 0x1C
 ENABLE, CNTSTRT = 1, 4
+CMPOK, ARROK = 1 << 3, 1 << 4
 LSI_HZ = 32_000
 
 
@@ -62,3 +63,7 @@ class Lptim(Peripheral):
             self.regs[CR] = value & ENABLE
             return
         self.regs[offset] = value & (0xffff if offset in (ARR, CMP) else 0xffffffff)
+        if offset == ARR:
+            self.regs[ISR] |= ARROK  # the write reached the counter's clock domain
+        elif offset == CMP:
+            self.regs[ISR] |= CMPOK

@@ -161,3 +161,20 @@ def test_microphone_wake_pin_follows_the_sound_level(core_test_elf):
     assert board.exti.regs[0x88] >> 15 & 1
     board.run(seconds=0.5)
     assert board.pin('F', 15) == 0 and len(board.microphone.rising_edges) == 1
+
+
+def test_lptim1_counts_lsi_in_virtual_time(core_test_elf):
+    """LPTIM1 on LSI / 32 = 1 kHz: the count the platform uses to time Stop mode."""
+    board = Board(core_test_elf)
+    board.rcc.write32(0x74, 1)                        # RCC_CSR.LSION
+    board.rcc.write32(0x54, 4 << 28)                  # D2CCIP2R.LPTIM1SEL = LSI
+    lptim = board.lptim1
+    lptim.write32(0x0C, 5 << 9)                       # PRESC /32
+    lptim.write32(0x10, 1)                            # ENABLE
+    lptim.write32(0x18, 0xFFFF)                       # ARR
+    assert lptim.read32(0x00) & (1 << 4)              # ARROK
+    lptim.write32(0x10, 1 | 4)                        # CNTSTRT
+    board.run(seconds=0.25)
+    assert abs(lptim.read32(0x1C) - 250) <= 1
+    lptim.write32(0x10, 0)
+    assert lptim.read32(0x1C) == 0
