@@ -46,7 +46,7 @@ h7nn_status h7nn_conv_prepare_common(h7nn_interpreter *nn, h7nn_node *node, int 
     int32_t out_c = depthwise ? filter.dims[3] : filter.dims[0];
     int32_t in_c = input.dims[3];
     if (depthwise) {
-        if (filter.dims[0] != 1 || multiplier < 1 || out_c != in_c * multiplier)
+        if (filter.dims[0] != 1 || multiplier < 1 || (int64_t)out_c != (int64_t)in_c * multiplier)
             return h7nn_fail(nn, node, H7NN_ERR_MODEL, "filter channels %d != input channels %d x multiplier %d",
                              (int)out_c, (int)in_c, multiplier);
     } else if (filter.dims[3] != in_c) {
