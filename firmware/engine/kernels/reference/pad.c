@@ -32,7 +32,7 @@ static h7nn_status prepare(h7nn_interpreter *nn, h7nn_node *node) {
         op->before[d] = k >= 0 ? p[2 * k] : 0;
         int32_t after = k >= 0 ? p[2 * k + 1] : 0;
         op->out_dims[d] = k >= 0 ? out.dims[k] : 1;
-        if (op->before[d] < 0 || after < 0 || op->in_dims[d] + op->before[d] + after != op->out_dims[d])
+        if (op->before[d] < 0 || after < 0 || (int64_t)op->in_dims[d] + op->before[d] + after != op->out_dims[d])
             return h7nn_fail(nn, node, H7NN_ERR_MODEL, "paddings do not match the output shape");
     }
     op->pad_value = out.zero_point;

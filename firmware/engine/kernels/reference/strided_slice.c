@@ -42,7 +42,7 @@ static h7nn_status prepare(h7nn_interpreter *nn, h7nn_node *node) {
     op->elem = (int32_t)h7nn_type_size(in.type);
     const int32_t *b = begin.const_data, *e = end.const_data, *st = strides.const_data;
     int lead = 4 - in.rank;
-    uint32_t count = 1;
+    uint64_t count = 1;
     for (int d = 0; d < 4; d++) {
         int k = d - lead;
         if (k < 0) {
@@ -61,7 +61,7 @@ static h7nn_status prepare(h7nn_interpreter *nn, h7nn_node *node) {
             return h7nn_fail(nn, node, H7NN_ERR_MODEL, "shrunk index outside dimension %d", k);
         op->dims[d] = dim, op->start[d] = start, op->stop[d] = stop, op->stride[d] = stride;
         int32_t n = stride > 0 ? (stop - start + stride - 1) / stride : (start - stop - stride - 1) / -stride;
-        count *= (uint32_t)(n > 0 ? n : 0);
+        count *= (uint64_t)(n > 0 ? n : 0);
     }
     if (count != out.elements) return h7nn_fail(nn, node, H7NN_ERR_MODEL, "output size does not match the slice");
     node->op_data = op;
