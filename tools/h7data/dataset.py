@@ -229,18 +229,18 @@ def build(split, per_word=60, copies=1, seed=0, heavy=None, progress=True):
 
 
 def noisy(x, snr_db, seed, speech_pool):
-    """The windows x (int16) with noise added at snr_db (mixed colored, hum, babble)."""
+    """The windows x (int16) with noise added at snr_db (colored, hum or babble, a third
+    each). Windows without speech ("silence") get colored noise or hum at -40 dBFS, never
+    babble: babble is speech, which would make them "unknown"."""
     rng = np.random.default_rng([seed, int(snr_db * 10) + 1000])
     out = np.empty_like(x)
     for i, w in enumerate(x):
         f = w.astype(np.float32) / 32768.0
-        kind = rng.choice(['colored', 'hum', 'babble'])
+        speech = np.abs(f).max() > 0.02
+        kind = rng.choice(['colored', 'hum', 'babble'] if speech else ['colored', 'hum'])
         noise = (A.colored_noise(rng, WINDOW) if kind == 'colored' else
                  A.hum(rng, WINDOW) if kind == 'hum' else A.babble(rng, WINDOW, speech_pool))
-        if np.abs(f).max() > 1e-3:
-            y = A.add_noise(f, noise, snr_db)
-        else:
-            y = f + noise * 0.01
+        y = A.add_noise(f, noise, snr_db) if speech else f + noise * 0.01
         y = y / max(1.0, np.abs(y).max() / 0.95)
         out[i] = np.clip(np.round(y * 32767), -32768, 32767)
     return out

@@ -72,3 +72,25 @@ def negative_audio(minutes, seed, engines=('festival', 'flite'), snr_db=25.0):
     order = rng.permutation(len(clips))
     y, words = concatenate([clips[i] for i in order], rng, pause_ms=(200, 900))
     return add_room_and_noise(y[:target], rng, snr_db), [w for w in words if w[2] * 16 <= target]
+
+
+def keyword_audio(count, seed, snr_db=25.0):
+    """`count` keywords from voices held out of training (festival ked / slt HTS, flite
+    slt), each alone between pauses, with reverb and noise. Returns (int16 audio, words)."""
+    from .vocab import KEYWORDS
+    rng = np.random.default_rng([seed, 5151])
+    requests = {'festival': [], 'flite': []}
+    for i in range(count):
+        word = KEYWORDS[i % len(KEYWORDS)]
+        if rng.random() < 0.6:
+            requests['festival'].append((word, ('ked', 'slt_hts')[int(rng.integers(2))],
+                                         float(rng.uniform(0.85, 1.2))))
+        else:
+            requests['flite'].append((word, 'slt', float(rng.uniform(0.85, 1.2))))
+    clips = []
+    for engine, reqs in requests.items():
+        if reqs:
+            clips += _engine_clip(reqs, engine)
+    order = rng.permutation(len(clips))
+    y, words = concatenate([clips[i] for i in order], rng, pause_ms=(900, 1500))
+    return add_room_and_noise(y, rng, snr_db), words

@@ -22,6 +22,9 @@ def main(argv=None):
     a.add_argument('--preset', choices=['full', 'smoke'], default='full')
     a.add_argument('--out', default=os.path.join(TOP, 'models'), help='output folder (default models/)')
     a.add_argument('--work', help='scratch folder (default build/h7train/<preset>-<seed>)')
+    r = sub.add_parser('report', help='re-evaluate the shipped models of a folder and rewrite '
+                                      'its report.md/.json and plots (keeps the stage table)')
+    r.add_argument('--out', default=os.path.join(TOP, 'models'))
     e = sub.add_parser('evaluate', help='evaluate an int8 .tflite (its .json must be beside it)')
     e.add_argument('model')
     e.add_argument('--seed', type=int, default=1)
@@ -37,6 +40,16 @@ def main(argv=None):
             from .pipeline import run_all
             run_all(seed=args.seed, preset=args.preset, out_dir=args.out,
                     work_dir=args.work or os.path.join(TOP, 'build', 'h7train', f'{args.preset}-{args.seed}'))
+        elif args.command == 'report':
+            from .export import ModelFileError as _E
+            from .pipeline import write_reports
+            path = os.path.join(args.out, 'report.json')
+            try:
+                with open(path) as f:
+                    full = json.load(f)
+            except (OSError, json.JSONDecodeError) as err:
+                raise _E(f'{path}: cannot read the previous report ({err})') from None
+            write_reports(full, args.out)
         else:
             from .evaluate import evaluate
             from h7data.wavio import atomic_write_text

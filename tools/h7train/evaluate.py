@@ -53,6 +53,21 @@ def accuracy_report(probs, y, labels):
             'confusion': conf.tolist()}
 
 
+def by_voice(probs, y, meta):
+    """Accuracy per engine:voice (espeak-ng voices grouped by variant)."""
+    ok = np.argmax(probs, axis=1) == y
+    groups = {}
+    for m, good in zip(meta, ok):
+        if m['engine'] == 'none':
+            key = 'silence (noise)'
+        elif m['engine'] == 'espeak':
+            key = 'espeak-ng +' + m['voice'].split('+')[-1]
+        else:
+            key = f"{m['engine']} {m['voice']}"
+        groups.setdefault(key, []).append(good)
+    return {k: {'n': len(v), 'accuracy': float(np.mean(v))} for k, v in sorted(groups.items())}
+
+
 def real_recordings(model, detector=D.DEFAULT):
     """Real speech from the pocketsphinx sdist: 'go forward ten meters' (the keyword 'go'),
     read speech with word alignments (librivox: no keywords, so every aligned word window
@@ -118,18 +133,45 @@ def real_recordings(model, detector=D.DEFAULT):
     return out
 
 
-def false_alarms_per_hour(model, minutes, seed, detector=D.DEFAULT):
-    from h7data.longaudio import negative_audio
-    audio, words = negative_audio(minutes, seed)
+THRESHOLDS = (0.5, 0.6, 0.7, 0.8, 0.9, 0.95)
+
+
+def _detect_all(model, audio, detector, thresholds):
     times, probs = D.posteriors(model, audio, model.config, detector['stride_frames'])
-    ev = D.detect(times, probs, model.labels, **{k: detector[k] for k in
-                                                 ('stride_frames', 'smooth', 'threshold', 'refractory_ms')})
+    return {t: D.detect(times, probs, model.labels, detector['stride_frames'], detector['smooth'],
+                        t, detector['refractory_ms']) for t in thresholds}
+
+
+def false_alarms_per_hour(model, minutes, seed, detector=D.DEFAULT, keywords=200):
+    """Streaming detection at several thresholds: false alarms per hour on keyword-free
+    speech, and the share of isolated keywords found, both from voices held out of
+    training (festival ked / slt HTS, flite slt), with reverb and 25 dB pink noise."""
+    from h7data.longaudio import keyword_audio, negative_audio
+    audio, _ = negative_audio(minutes, seed)
     hours = len(audio) / 16000 / 3600
-    return {'audio_minutes': round(len(audio) / 16000 / 60, 2), 'false_alarms': len(ev),
-            'false_alarms_per_hour': round(len(ev) / hours, 1),
-            'by_keyword': {k: sum(1 for e in ev if e[0] == k) for k in KEYWORDS if any(e[0] == k for e in ev)},
+    negatives = _detect_all(model, audio, detector, THRESHOLDS)
+    kw_audio, kw_words = keyword_audio(keywords, seed) if keywords else (None, [])
+    positives = _detect_all(model, kw_audio, detector, THRESHOLDS) if keywords else {}
+    sweep = []
+    for t in THRESHOLDS:
+        row = {'threshold': t, 'false_alarms': len(negatives[t]),
+               'false_alarms_per_hour': round(len(negatives[t]) / hours, 1)}
+        if keywords:
+            hits, misses, fas = D.match(positives[t], kw_words, model.labels)
+            row.update({'keyword_hit_rate': len(hits) / max(1, len(hits) + len(misses)),
+                        'wrong_or_extra_detections': len(fas)})
+        sweep.append(row)
+    chosen = next(r for r in sweep if r['threshold'] == detector['threshold'])
+    return {'audio_minutes': round(len(audio) / 16000 / 60, 2), 'false_alarms': chosen['false_alarms'],
+            'false_alarms_per_hour': chosen['false_alarms_per_hour'],
+            'keyword_hit_rate': chosen.get('keyword_hit_rate'),
+            'keywords': len([w for w in kw_words if w[0] in KEYWORDS]),
+            'by_keyword': {k: sum(1 for e in negatives[detector['threshold']] if e[0] == k)
+                           for k in KEYWORDS if any(e[0] == k for e in negatives[detector['threshold']])},
+            'threshold_sweep': sweep,
             'audio': 'keyword-free phrases and words from festival (ked, slt HTS) and flite slt '
-                     '(held out of training), pauses, reverb RT60 0.3 s, pink noise 25 dB SNR',
+                     '(held out of training), pauses, reverb RT60 0.3 s, pink noise 25 dB SNR; '
+                     'keywords: the same voices, one word between pauses',
             'detector': detector}
 
 
@@ -149,7 +191,7 @@ def demo_check(model, wav, detector=D.DEFAULT):
 
 
 def evaluate(tflite_path, seed=1, per_word=100, fa_minutes=20, snr_subset=1200,
-             demo_wav=None, progress=True, tflm_check=200):
+             demo_wav=None, progress=True, tflm_check=200, fa_keywords=200):
     """Runs every evaluation on one int8 model; returns the report dict."""
     from h7data.dataset import build, noisy
     from .features import cached
@@ -165,7 +207,9 @@ def evaluate(tflite_path, seed=1, per_word=100, fa_minutes=20, snr_subset=1200,
         d = build(split, per_word=per_word, copies=1, seed=seed)
         feats = cached(f'{split}-{per_word}-{seed}', d['x'], model.frontend)
         sets[split] = (d, feats)
-        report[split] = accuracy_report(model.predict(feats), d['y'], model.labels)
+        probs = model.predict(feats)
+        report[split] = accuracy_report(probs, d['y'], model.labels)
+        report[split]['by_voice'] = by_voice(probs, d['y'], d['meta'])
         say(f'{split}: int8 accuracy {100 * report[split]["accuracy"]:.2f}% (n={len(d["y"])})')
     check = sets['test_voices'][1]
     check = check[np.linspace(0, len(check) - 1, min(tflm_check, len(check))).astype(int)]
@@ -192,9 +236,12 @@ def evaluate(tflite_path, seed=1, per_word=100, fa_minutes=20, snr_subset=1200,
         say(f'real recordings: {rr["keywords_found"]}/{rr["keywords_expected"]} keywords, '
             f'{rr["false_alarms"]} false alarms in {rr["seconds"]} s')
     if fa_minutes:
-        report['false_alarms'] = false_alarms_per_hour(model, fa_minutes, seed)
-        say(f'false alarms: {report["false_alarms"]["false_alarms_per_hour"]}/h on '
-            f'{report["false_alarms"]["audio_minutes"]} min')
+        report['false_alarms'] = false_alarms_per_hour(model, fa_minutes, seed, keywords=fa_keywords)
+        fa = report['false_alarms']
+        for r in fa['threshold_sweep']:
+            say(f'threshold {r["threshold"]}: {r["false_alarms_per_hour"]} false alarms/h '
+                f'({fa["audio_minutes"]} min), keywords found '
+                f'{100 * r.get("keyword_hit_rate", 0):.1f}% of {fa["keywords"]}')
     if demo_wav and os.path.exists(demo_wav):
         report['demo'] = demo_check(model, demo_wav)
         say(f'demo recording: {len(report["demo"]["hits"])}/{report["demo"]["keywords"]} keywords, '

@@ -34,6 +34,10 @@ def test_smoke_pipeline(tmp_path, monkeypatch):
         assert set(rep['snr']) == {'0', '5', '10', '20', '30'}
         assert rep['tflm_check']['top1_agreement'] == 1.0
         assert 'false_alarms_per_hour' in rep['false_alarms']
+        sweep = rep['false_alarms']['threshold_sweep']
+        assert [r['threshold'] for r in sweep] == [0.5, 0.6, 0.7, 0.8, 0.9, 0.95]
+        assert all(0 <= r['keyword_hit_rate'] <= 1 for r in sweep)
+        assert 'by_voice' in rep['test_engine']
         assert (out / f'{name}_confusion_voices.png').stat().st_size > 1000
     assert json.loads((out / 'report.json').read_text())['seed'] == 5
     assert '| stage |' in (out / 'report.md').read_text()
