@@ -1,5 +1,6 @@
 """Readable report of a keyword-firmware run: the detections next to the ground truth and a
 summary (CPU load per operating point, time per mode, energy, memory)."""
+import re
 
 
 def _ms(v):
@@ -98,14 +99,25 @@ def energy_lines(summary, detections, listened_s):
                 f"supply current for {', '.join(missing)} (tools/h7sim/energy.py; pass a table with "
                 f"--energy-table)"]
     total = float(energy.get('joules_costed', 0.0))
+    total_low = sum(float(r['joules'] if r.get('joules_low') is None else r['joules_low']) for r in rows)
     top = max(float(r['cpu_mhz']) for r in rows)
     burst = sum(float(r['joules']) for r in rows if float(r['cpu_mhz']) == top and r['mode'] != 'stop')
-    lines = [f'  energy: {1e3 * total:.2f} mJ in {listened_s:.2f} s = {1e3 * total / listened_s:.3f} mJ '
-             f'per second of listening ({1e3 * total / listened_s:.2f} mW average)']
+    per_s = 1e3 * total / listened_s
+    lines = [f'  energy: {1e3 * total:.2f} mJ in {listened_s:.2f} s = {per_s:.3f} mJ per second of '
+             f'listening ({per_s:.2f} mW average)']
+    if total_low < total:
+        # Some rows are upper bounds: DS12110 prints no Sleep row below 200 MHz at VOS3.
+        lines.append(f'    the datasheet bounds it between {1e3 * total_low / listened_s:.2f} and '
+                     f'{per_s:.2f} mW (rows marked "upper bound")')
     if detections:
         lines.append(f'  energy per detected command (model runs at {top:g} MHz / commands): '
                      f'{1e3 * burst / detections:.3f} mJ')
     for r in rows:
+        table = re.search(r'Table \d+', r['source'])
+        basis = (r.get('basis') or '').replace('_', ' ')
         lines.append(f"    {r['mode']:<5} {r['cpu_mhz']:>5g} MHz {r['vos']:<5} {r['seconds']:8.3f} s x "
-                     f"{r['mA']:g} mA -> {1e3 * r['joules']:.3f} mJ ({r['source']})")
+                     f"{r['mA']:7.3f} mA -> {1e3 * r['joules']:9.3f} mJ  "
+                     f"[{table.group(0) if table else 'given'}{', ' + basis if basis else ''}]")
+    lines.append('    typical supply currents of DS12110 Rev 10 (core, peripherals off); each row is cited '
+                 'in tools/h7sim/energy.py')
     return lines
