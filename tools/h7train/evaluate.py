@@ -24,10 +24,14 @@ class Model:
 
     def __init__(self, tflite_path):
         import h7frontend
-        meta_path = os.path.splitext(tflite_path)[0] + '.json'
-        self.meta = load_metadata(meta_path)
         self.net = Int8Model(tflite_path)
+        self.meta = load_metadata(os.path.splitext(tflite_path)[0] + '.json')
         self.labels = list(self.meta['labels'])
+        from h7data.vocab import check_labels
+        check_labels(self.labels)
+        if self.net.output_shape[-1] != len(self.labels):
+            raise ValueError(f'{tflite_path}: {self.net.output_shape[-1]} outputs but '
+                             f'{len(self.labels)} labels in its metadata')
         fe = dict(self.meta['frontend'])
         self.config = h7frontend.load_config(h7frontend.FrontendConfig(fe))
         self.frontend = h7frontend.Frontend(self.config)
@@ -87,6 +91,9 @@ def real_recordings(model, detector=D.DEFAULT):
         recs.append(('librivox/' + os.path.basename(wav), read_wav(wav, allow_clipped=True), []))
     detections, seconds = [], 0.0
     for name, audio, expected in recs:
+        # The device listens continuously: give each recording 1 s of quiet before and
+        # 0.5 s after, as a stream would have (these files start right at the speech).
+        audio = np.concatenate([np.zeros(16000, np.int16), audio, np.zeros(8000, np.int16)])
         times, probs = D.posteriors(model, audio, model.config, detector['stride_frames'])
         ev = D.detect(times, probs, model.labels, **{k: detector[k] for k in
                                                      ('stride_frames', 'smooth', 'threshold', 'refractory_ms')})

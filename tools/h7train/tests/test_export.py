@@ -46,3 +46,15 @@ def test_corrupt_and_missing_models_are_clear_errors(tmp_path, tflite_bytes):
     meta.write_text('{nope')
     with pytest.raises(ModelFileError, match='not valid JSON'):
         load_metadata(str(meta))
+
+
+def test_metadata_labels_outside_vocabulary(tmp_path, tflite_bytes):
+    from h7train.evaluate import Model
+    (tmp_path / 'm.tflite').write_bytes(tflite_bytes)
+    import h7frontend
+    meta = {'format': 'h7voice-model/1', 'labels': ['silence', 'unknown', 'banana'] + ['yes'] * 9,
+            'frontend': h7frontend.load_config('kws_stream').to_metadata(),
+            'input': {}, 'output': {}}
+    (tmp_path / 'm.json').write_text(json.dumps(meta))
+    with pytest.raises(ValueError, match='outside the vocabulary: banana'):
+        Model(str(tmp_path / 'm.tflite'))
