@@ -1,6 +1,7 @@
 /* CONV_2D, int8, Cortex-M7: the input patch of two output pixels is widened to int16 once
  * (im2col; a 1x1 stride-1 convolution widens the pixels directly), then the SMLAD matrix
- * kernel runs every output channel over both. Scratch: 2 x filter size x 2 bytes. */
+ * kernel runs every output channel over both; a 1x1 convolution takes six pixels at once
+ * when the depth allows (h7nn_m7_matmul_6col). Scratch: 6 x filter size x 2 bytes. */
 #include "engine/h7nn_quant.h"
 #include "engine/kernels/m7/h7nn_m7_common.h"
 
@@ -20,8 +21,8 @@ static h7nn_status prepare(h7nn_interpreter *nn, h7nn_node *node) {
     if (s != H7NN_OK) return s;
     h7nn_conv_data *op = node->op_data;
     uint32_t k = (uint32_t)(op->filter_h * op->filter_w * op->in_c);
-    /* im2col: three columns + their interleaved copy; 1x1: the interleaved columns only */
-    node->scratch_bytes = (is_pointwise(op) ? 3u : 6u) * ((k + 3u) & ~3u) * 2u;
+    /* im2col: three columns + their interleaved copy; 1x1: six interleaved columns */
+    node->scratch_bytes = 6u * ((k + 3u) & ~3u) * 2u;
     op->fast_requant = h7nn_m7_requant_mode(op->filter, op->out_c, (int32_t)k, 1, (int32_t)k, op->bias, op->shift);
     return H7NN_OK;
 }
@@ -99,12 +100,23 @@ static h7nn_status eval(h7nn_interpreter *nn, const h7nn_node *node) {
                                        op->act_max, op->fast_requant};
     int16_t *col2 = col1 + k_pad, *tri = pointwise ? col0 : col2 + k_pad;
     int three = op->fast_requant && (k & 3) == 0 && (op->out_c & 1) == 0;
+    int six = pointwise && op->fast_requant && (k & 15) == 0;
     for (int b = 0; b < op->batches; b++) {
         const int8_t *in_b = input + b * op->in_h * op->in_w * op->in_c;
         int8_t *out_b = output + b * pixels * op->out_c;
         int32_t p = 0;
-        if (three) {
-            for (; p + 3 <= pixels; p += 3) {
+        /* the last group overlaps the one before (same outputs written twice, the input
+         * tensor is not the output), so no pixel is left to a slower path */
+        if (six && pixels >= 6) {
+            for (; p < pixels; p += 6) {
+                if (p + 6 > pixels) p = pixels - 6;
+                for (int j = 0; j < 6; j++) h7nn_m7_widen_into_hex(in_b + (p + j) * k, k, op->input_offset, col0, j);
+                h7nn_m7_matmul_6col(op->filter, k, op->out_c, col0, out_b + p * op->out_c, op->out_c, &rq);
+            }
+        }
+        if (three && pixels >= 3) {
+            for (; p < pixels; p += 3) {
+                if (p + 3 > pixels) p = pixels - 3;
                 if (pointwise) {
                     for (int j = 0; j < 3; j++) widen_into_tri(in_b + (p + j) * op->in_c, k, op->input_offset, tri, j);
                 } else {

@@ -24,6 +24,13 @@ static inline uint32_t h7nn_sxtb16_ror8(uint32_t x) {
     return r;
 }
 static inline uint32_t h7nn_sadd16(uint32_t a, uint32_t b) { return __sadd16(a, b); }
+/* a + SXTB16(x) per 16-bit lane, and the same with x rotated by 8 (one instruction each) */
+static inline uint32_t h7nn_sxtab16(uint32_t a, uint32_t x) { return __sxtab16(a, x); }
+static inline uint32_t h7nn_sxtab16_ror8(uint32_t a, uint32_t x) {
+    uint32_t r;
+    __asm__("sxtab16 %0, %1, %2, ror #8" : "=r"(r) : "r"(a), "r"(x));
+    return r;
+}
 static inline int32_t h7nn_smlabb(uint32_t a, uint32_t b, int32_t acc) { return __smlabb((int32_t)a, (int32_t)b, acc); }
 static inline int32_t h7nn_ssat8(int32_t x) { return __ssat(x, 8); }
 /* (a * b + 2^31) >> 32: the rounded high word (ACLE has no SMMULR intrinsic). */
@@ -51,6 +58,8 @@ static inline uint32_t h7nn_sadd16(uint32_t a, uint32_t b) {
     return lo | (hi << 16);
 }
 static inline int32_t h7nn_ssat8(int32_t x) { return x < -128 ? -128 : (x > 127 ? 127 : x); }
+static inline uint32_t h7nn_sxtab16(uint32_t a, uint32_t x) { return h7nn_sadd16(a, h7nn_sxtb16(x)); }
+static inline uint32_t h7nn_sxtab16_ror8(uint32_t a, uint32_t x) { return h7nn_sadd16(a, h7nn_sxtb16_ror8(x)); }
 static inline int32_t h7nn_smmulr(int32_t a, int32_t b) {
     return (int32_t)(((int64_t)a * b + (INT64_C(1) << 31)) >> 32);
 }

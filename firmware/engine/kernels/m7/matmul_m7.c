@@ -77,7 +77,7 @@ static inline acc4 dot_2x2(const int8_t *w0, const int8_t *w1, const int16_t *c0
 static inline int32_t add_wrapping(int32_t a, int32_t b) { return (int32_t)((uint32_t)a + (uint32_t)b); }
 
 /* Exact TFLite requantization (any shift, any accumulator). */
-static void matmul_exact(const int8_t *weights, int32_t k, int32_t out_c, const int16_t *col0, const int16_t *col1,
+__attribute__((cold)) static void matmul_exact(const int8_t *weights, int32_t k, int32_t out_c, const int16_t *col0, const int16_t *col1,
                          int8_t *out0, int8_t *out1, const h7nn_m7_requant_params *rq) {
     for (int32_t oc = 0; oc < out_c; oc += 2) {
         int pair = oc + 1 < out_c;
@@ -110,47 +110,9 @@ static void matmul_exact(const int8_t *weights, int32_t k, int32_t out_c, const 
 
 void h7nn_m7_matmul_2col(const int8_t *weights, int32_t k, int32_t out_c, const int16_t *col0,
                          const int16_t *col1, int8_t *out0, int8_t *out1, const h7nn_m7_requant_params *rq) {
-    if (!rq->fast || !out1 || (out_c & 1)) {
-        matmul_exact(weights, k, out_c, col0, col1, out0, out1, rq);
-        return;
-    }
-    /* the common case, kept lean: even channel count, two columns, right shifts only, and
-     * accumulators bounded so that the short requantization is exact (h7nn_m7_requant_mode);
-     * the columns hold doubled values, so the accumulators are 2 * acc (SMMULR form) */
-    const int32_t *bias = rq->bias, *mult = rq->multiplier;
-    const int8_t *shift = rq->shift;
-    const int32_t offset = rq->offset, lo = rq->act_min, hi = rq->act_max;
-    const int full_range = lo == -128 && hi == 127;
-    const int8_t *w = weights;
-    for (int32_t oc = 0; oc < out_c; oc += 2, w += 2 * k) {
-        acc4 a = dot_2x2(w, w + k, col0, col1, k);
-        if (bias) {
-            a.a00 += 2 * bias[oc];
-            a.a01 += 2 * bias[oc];
-            a.a10 += 2 * bias[oc + 1];
-            a.a11 += 2 * bias[oc + 1];
-        }
-        int32_t r0 = -shift[oc], r1 = -shift[oc + 1], m0 = mult[oc], m1 = mult[oc + 1];
-        int32_t c0 = h7nn_m7_round_offset(r0, offset), c1 = h7nn_m7_round_offset(r1, offset);
-        int32_t v00 = h7nn_m7_requant_x2(a.a00, m0, c0, r0);
-        int32_t v01 = h7nn_m7_requant_x2(a.a01, m0, c0, r0);
-        int32_t v10 = h7nn_m7_requant_x2(a.a10, m1, c1, r1);
-        int32_t v11 = h7nn_m7_requant_x2(a.a11, m1, c1, r1);
-        v00 = h7nn_ssat8(v00);
-        v01 = h7nn_ssat8(v01);
-        v10 = h7nn_ssat8(v10);
-        v11 = h7nn_ssat8(v11);
-        if (!full_range) {
-            v00 = h7nn_clamp(v00, lo, hi);
-            v01 = h7nn_clamp(v01, lo, hi);
-            v10 = h7nn_clamp(v10, lo, hi);
-            v11 = h7nn_clamp(v11, lo, hi);
-        }
-        out0[oc] = (int8_t)v00;
-        out0[oc + 1] = (int8_t)v10;
-        out1[oc] = (int8_t)v01;
-        out1[oc + 1] = (int8_t)v11;
-    }
+    /* the hot shapes run through the 3- and 6-column kernels; this one covers the rest
+     * (fully connected rows, a last pixel or two, odd depths, any requantization) */
+    matmul_exact(weights, k, out_c, col0, col1, out0, out1, rq);
 }
 
 void h7nn_m7_interleave_3col(const int16_t *c0, const int16_t *c1, const int16_t *c2, int32_t k, int16_t *tri) {
@@ -220,6 +182,129 @@ void h7nn_m7_matmul_3col(const int8_t *weights, int32_t k, int32_t out_c, const 
             out0[oc + 1] = (int8_t)h7nn_clamp(h7nn_ssat8(h7nn_m7_requant_x2(b0, mb, cb, rb)), lo, hi);
             out1[oc + 1] = (int8_t)h7nn_clamp(h7nn_ssat8(h7nn_m7_requant_x2(b1, mb, cb, rb)), lo, hi);
             out2[oc + 1] = (int8_t)h7nn_clamp(h7nn_ssat8(h7nn_m7_requant_x2(b2, mb, cb, rb)), lo, hi);
+        }
+    }
+}
+
+void h7nn_m7_widen_into_hex(const int8_t *src, int32_t n, int32_t offset, int16_t *hex, int j) {
+    /* 2 * (x + offset) = SXTAB16(SXTAB16(2 * offset, x), x): two instructions per pair */
+    uint32_t off2 = (uint16_t)(2 * offset) * 0x00010001u;
+    uint32_t *dst = (uint32_t *)(void *)hex + 2 * j;
+    for (int32_t i = 0; i < n; i += 4, dst += 12) {
+        uint32_t word = h7nn_read_u32(src + i);
+        dst[0] = h7nn_sxtab16(h7nn_sxtab16(off2, word), word);
+        dst[1] = h7nn_sxtab16_ror8(h7nn_sxtab16_ror8(off2, word), word);
+    }
+}
+
+/* acc[0..5] = acc[0] + the dot products of k int8 weights with the six columns of `hex`
+ * (k a multiple of 16). */
+void h7nn_m7_dot_1x6(const int8_t *weights, const uint32_t *hex, int32_t k, int32_t *acc);
+
+#if defined(__ARM_FEATURE_DSP) && __ARM_FEATURE_DSP
+/* Hand-scheduled because every register counts: six accumulators (r2-r7), the unpacked
+ * weights (r8, r9), four column words loaded by one LDM (r10-r12, lr), the two pointers
+ * (r0, r1); the loop end waits on the stack. Per 4 weights: LDR, 2 SXTB16, 3 LDM, 12 SMLAD.
+ * A top-level asm block (not a naked function) so the compiler assumes the standard
+ * calling convention at every call. */
+__asm__(
+    "  .pushsection .text.h7nn_m7_dot_1x6,\"ax\",%progbits\n"
+    "  .syntax unified\n"
+    "  .thumb\n"
+    "  .p2align 2\n"
+    "  .global h7nn_m7_dot_1x6\n"
+    "  .type h7nn_m7_dot_1x6, %function\n"
+    "  .thumb_func\n"
+    "h7nn_m7_dot_1x6:\n"
+    "  push {r4-r11, lr}\n"
+    "  add r2, r2, r2, lsl #1\n"          /* 3k */
+    "  add r2, r1, r2, lsl #2\n"          /* end of the columns: 12k bytes */
+    "  push {r2, r3}\n"
+    "  ldr r2, [r3]\n"
+    "  mov r3, r2\n"
+    "  mov r4, r2\n"
+    "  mov r5, r2\n"
+    "  mov r6, r2\n"
+    "  mov r7, r2\n"
+    "1:\n"
+    "  .rept 4\n"
+    "  ldr r9, [r0], #4\n"
+    "  sxtb16 r8, r9\n"
+    "  sxtb16 r9, r9, ror #8\n"
+    "  ldmia r1!, {r10, r11, r12, lr}\n"
+    "  smlad r2, r8, r10, r2\n"
+    "  smlad r2, r9, r11, r2\n"
+    "  smlad r3, r8, r12, r3\n"
+    "  smlad r3, r9, lr, r3\n"
+    "  ldmia r1!, {r10, r11, r12, lr}\n"
+    "  smlad r4, r8, r10, r4\n"
+    "  smlad r4, r9, r11, r4\n"
+    "  smlad r5, r8, r12, r5\n"
+    "  smlad r5, r9, lr, r5\n"
+    "  ldmia r1!, {r10, r11, r12, lr}\n"
+    "  smlad r6, r8, r10, r6\n"
+    "  smlad r6, r9, r11, r6\n"
+    "  smlad r7, r8, r12, r7\n"
+    "  smlad r7, r9, lr, r7\n"
+    "  .endr\n"
+    "  ldr r8, [sp]\n"
+    "  cmp r1, r8\n"
+    "  bne 1b\n"
+    "  ldr r8, [sp, #4]\n"
+    "  stmia r8, {r2-r7}\n"
+    "  add sp, #8\n"
+    "  pop {r4-r11, pc}\n"
+    "  .size h7nn_m7_dot_1x6, .-h7nn_m7_dot_1x6\n"
+    "  .popsection\n");
+#else
+void h7nn_m7_dot_1x6(const int8_t *weights, const uint32_t *hex, int32_t k, int32_t *acc) {
+    int32_t a[6];
+    for (int j = 0; j < 6; j++) a[j] = acc[0];
+    for (int32_t i = 0; i < k; i += 4, hex += 12) {
+        uint32_t w = h7nn_read_u32(weights + i), we = h7nn_sxtb16(w), wo = h7nn_sxtb16_ror8(w);
+        for (int j = 0; j < 6; j++) a[j] = h7nn_smlad(wo, hex[2 * j + 1], h7nn_smlad(we, hex[2 * j], a[j]));
+    }
+    for (int j = 0; j < 6; j++) acc[j] = a[j];
+}
+#endif
+
+void h7nn_m7_matmul_6col(const int8_t *weights, int32_t k, int32_t out_c, const int16_t *hex, int8_t *out0,
+                         int32_t out_stride, const h7nn_m7_requant_params *rq) {
+    const int32_t *bias = rq->bias, *mult = rq->multiplier;
+    const int8_t *shift = rq->shift;
+    const int32_t offset = rq->offset, lo = rq->act_min, hi = rq->act_max;
+    const uint32_t *cols = (const uint32_t *)(const void *)hex;
+    const int full_range = lo == -128 && hi == 127;
+    int32_t acc[6];
+    for (int32_t oc = 0; oc < out_c; oc++, weights += k) {
+        acc[0] = bias ? 2 * bias[oc] : 0;
+        h7nn_m7_dot_1x6(weights, cols, k, acc);
+        int32_t r = -shift[oc], m = mult[oc], c = h7nn_m7_round_offset(r, offset);
+        int8_t *o = out0 + oc;
+        if (full_range) {  /* unrolled: the six results come straight from the registers */
+            int32_t v0 = h7nn_ssat8(h7nn_m7_requant_x2(acc[0], m, c, r));
+            int32_t v1 = h7nn_ssat8(h7nn_m7_requant_x2(acc[1], m, c, r));
+            int32_t v2 = h7nn_ssat8(h7nn_m7_requant_x2(acc[2], m, c, r));
+            o[0] = (int8_t)v0;
+            o += out_stride;
+            o[0] = (int8_t)v1;
+            o += out_stride;
+            o[0] = (int8_t)v2;
+            o += out_stride;
+            v0 = h7nn_ssat8(h7nn_m7_requant_x2(acc[3], m, c, r));
+            v1 = h7nn_ssat8(h7nn_m7_requant_x2(acc[4], m, c, r));
+            v2 = h7nn_ssat8(h7nn_m7_requant_x2(acc[5], m, c, r));
+            o[0] = (int8_t)v0;
+            o += out_stride;
+            o[0] = (int8_t)v1;
+            o += out_stride;
+            o[0] = (int8_t)v2;
+            continue;
+        }
+        for (int j = 0; j < 6; j++, o += out_stride) {
+            int32_t v = h7nn_ssat8(h7nn_m7_requant_x2(acc[j], m, c, r));
+            v = v < lo ? lo : v;
+            o[0] = (int8_t)(v > hi ? hi : v);
         }
     }
 }
