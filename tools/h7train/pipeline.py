@@ -15,7 +15,7 @@ from h7data.vocab import LABELS
 PRESETS = {
     # clean clips per keyword (unknown gets 2x), augmented copies, epochs, sizes
     'full': dict(per_word=500, copies=2, val_per_word=150, test_per_word=300, val_limit=1500,
-                 width=int(os.environ.get('H7_WIDTH', 64)), epochs=int(os.environ.get('H7_EPOCHS', 24)), tiny_epochs=24, finetune_epochs=5, qat_epochs=3,
+                 width=96, epochs=30, tiny_epochs=24, finetune_epochs=5, qat_epochs=3,
                  prune_keep=0.75,
                  sparsity=0.5, calibration=400, fa_minutes=20, snr_subset=1200, batch=64),
     'smoke': dict(per_word=6, copies=1, val_per_word=4, test_per_word=4, val_limit=100, width=16,
@@ -214,8 +214,9 @@ def markdown(full, table):
              f'Made by `python -m h7train all --seed {full["seed"]}'
              + ('' if full['preset'] == 'full' else f' --preset {full["preset"]}')
              + f'` in {full["seconds"] / 60:.0f} min on 2 CPU cores. '
-             'All int8 figures: the .tflite run by TFLM kernels (tflite_micro host runtime) '
-             'on features from the C front end (h7frontend, config kws_stream).', '',
+             'All int8 figures: the .tflite run by TFLite\'s built-in int8 kernels (checked '
+             'against TFLM\'s own kernels, the tflite_micro host runtime: agreement below) on '
+             'features from the C front end (h7frontend, config kws_stream).', '',
              '## Stages', '', table, '',
              f'Default model (`kws_default`): stage "{full["default_stage"]}".', '',
              '![training curves](training_curves.png)', '']
@@ -257,6 +258,11 @@ def markdown(full, table):
             d = r['demo']
             lines.append(f'- demo recording: {len(d["hits"])}/{d["keywords"]} keywords, '
                          f'{len(d["false_alarms"])} false alarms')
+        if 'tflm_check' in r:
+            t = r['tflm_check']
+            lines.append(f'- TFLM kernels vs TFLite kernels on {t["windows"]} windows: top-1 '
+                         f'agreement {100 * t["top1_agreement"]:.2f}%, largest output difference '
+                         f'{t["max_output_lsb_difference"]} LSB')
         lines += ['', '| class | held-out voices % | held-out engine % |', '|---|---:|---:|']
         for lab in labels:
             a = r['test_voices']['per_class'].get(lab, {}).get('accuracy')
