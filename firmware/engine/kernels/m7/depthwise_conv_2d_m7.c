@@ -54,20 +54,25 @@ static h7nn_status prepare(h7nn_interpreter *nn, h7nn_node *node) {
     return H7NN_OK;
 }
 
+/* Channel c of the input into the plane's interior; the border keeps what eval filled in.
+ * The loops run along the plane's lines (contiguous int16), two values per pass. */
 static void widen_channel(const h7nn_conv_data *op, const plane_layout *l, const int8_t *input, int c,
-                          int16_t *plane) {
-    const int8_t *in = input + c;
-    const int32_t step = op->in_c, offset = op->input_offset, ll = l->line_len;
-    if (l->transposed) {
-        for (int y = 0; y < op->in_h; y++) {
-            int16_t *dst = plane + op->pad_w * ll + y + op->pad_h;
-            for (int x = 0; x < op->in_w; x++, in += step, dst += ll) *dst = (int16_t)(*in + offset);
+                          int32_t offset, int16_t *plane) {
+    const int32_t ll = l->line_len;
+    /* along a line: input step and count; between lines: input step */
+    const int32_t along = l->transposed ? op->in_w * op->in_c : op->in_c;
+    const int32_t across = l->transposed ? op->in_c : op->in_w * op->in_c;
+    const int32_t n = l->transposed ? op->in_h : op->in_w, lines = l->transposed ? op->in_w : op->in_h;
+    const int32_t pad_along = l->transposed ? op->pad_h : op->pad_w, pad_across = l->transposed ? op->pad_w : op->pad_h;
+    for (int32_t line = 0; line < lines; line++) {
+        const int8_t *in = input + c + line * across;
+        int16_t *dst = plane + (line + pad_across) * ll + pad_along;
+        int32_t i = 0;
+        for (; i + 2 <= n; i += 2, in += 2 * along) {
+            dst[i] = (int16_t)(in[0] + offset);
+            dst[i + 1] = (int16_t)(in[along] + offset);
         }
-    } else {
-        for (int y = 0; y < op->in_h; y++) {
-            int16_t *dst = plane + (y + op->pad_h) * ll + op->pad_w;
-            for (int x = 0; x < op->in_w; x++, in += step) dst[x] = (int16_t)(*in + offset);
-        }
+        if (i < n) dst[i] = (int16_t)(in[0] + offset);
     }
 }
 
@@ -85,69 +90,141 @@ static void channel_weights(const h7nn_conv_data *op, const plane_layout *l, int
 }
 
 /* The fast form: right shifts only, bounded accumulators (h7nn_m7_requant_mode), full int8
- * activation range; the channel's constants stay in registers. Two outputs per pass share
- * their loads: words at p, p+1 and p+2 of each line give [x0|x1], [x1|x2], [x2|x3]. */
+ * activation range. The plane holds the raw input (its border the input zero point) and
+ * the input offset is folded into the accumulator's start, sum (x + off) w = sum x w +
+ * off sum w. Four outputs per pass read three aligned words per filter line, [x0|x1],
+ * [x2|x3], [x4|x5]: outputs 0 and 2 pair taps 0,1 with SMLAD and take tap 2 alone
+ * (SMLABB), outputs 1 and 3 take tap 0 alone (SMLATT) and pair taps 1,2 - eight multiply
+ * instructions and one LDM per filter line.
+ *
+ * The per-channel constants, in the order h7nn_m7_dw3x3_quads loads them: */
+enum { DW_W = 0, DW_MULT = 9, DW_ROUND, DW_RIGHT, DW_STEP, DW_START, DW_LINE_BYTES, DW_WORDS };
+
+/* `quads` x 4 outputs along one line of the plane starting at q (word aligned), written
+ * every ctx[DW_STEP] bytes from out. */
+void h7nn_m7_dw3x3_quads(const uint32_t *q, int8_t *out, const uint32_t *ctx, int32_t quads);
+
+#if defined(__ARM_FEATURE_DSP) && __ARM_FEATURE_DSP
+/* r0 plane, r1 out, r2 constants, r3 line bytes, r4-r7 accumulators, r8-r10 the three
+ * words of a filter line (LDM), r11/r12/lr its weights [w0|w1], [w1|w2], [w2|w0] (LDM);
+ * the pass count waits on the stack. */
+#define H7NN_DW_MAC8                    \
+    "  smlad r4, r8, r11, r4\n"         \
+    "  smlabb r4, r9, lr, r4\n"         \
+    "  smlatt r5, r8, lr, r5\n"         \
+    "  smlad r5, r9, r12, r5\n"         \
+    "  smlad r6, r9, r11, r6\n"         \
+    "  smlabb r6, r10, lr, r6\n"        \
+    "  smlatt r7, r9, lr, r7\n"         \
+    "  smlad r7, r10, r12, r7\n"
+#define H7NN_DW_OUT(ACC)                \
+    "  smmulr r8, " ACC ", r9\n"        \
+    "  add lr, r8, r10\n"               \
+    "  add lr, lr, r8, asr #31\n"       \
+    "  asr lr, lr, r11\n"               \
+    "  ssat lr, #8, lr\n"               \
+    "  strb lr, [r1]\n"                 \
+    "  add r1, r1, r12\n"
+__asm__(
+    "  .pushsection .text.h7nn_m7_dw3x3_quads,\"ax\",%progbits\n"
+    "  .syntax unified\n"
+    "  .thumb\n"
+    "  .p2align 2\n"
+    "  .global h7nn_m7_dw3x3_quads\n"
+    "  .type h7nn_m7_dw3x3_quads, %function\n"
+    "  .thumb_func\n"
+    "h7nn_m7_dw3x3_quads:\n"
+    "  push {r4-r11, lr}\n"
+    "  push {r3}\n"
+    "  ldr r3, [r2, #56]\n"             /* DW_LINE_BYTES */
+    "1:\n"
+    "  ldr r4, [r2, #52]\n"             /* DW_START */
+    "  mov r5, r4\n"
+    "  mov r6, r4\n"
+    "  mov r7, r4\n"
+    "  ldmia r0, {r8, r9, r10}\n"
+    "  ldmia r2!, {r11, r12, lr}\n"
+    H7NN_DW_MAC8
+    "  add r0, r0, r3\n"
+    "  ldmia r0, {r8, r9, r10}\n"
+    "  ldmia r2!, {r11, r12, lr}\n"
+    H7NN_DW_MAC8
+    "  add r0, r0, r3\n"
+    "  ldmia r0, {r8, r9, r10}\n"
+    "  ldmia r2!, {r11, r12, lr}\n"
+    H7NN_DW_MAC8
+    "  sub r0, r0, r3, lsl #1\n"
+    "  add r0, r0, #8\n"
+    "  ldmia r2, {r9, r10, r11, r12}\n"  /* DW_MULT, DW_ROUND, DW_RIGHT, DW_STEP */
+    "  sub r2, r2, #36\n"
+    H7NN_DW_OUT("r4")
+    H7NN_DW_OUT("r5")
+    H7NN_DW_OUT("r6")
+    H7NN_DW_OUT("r7")
+    "  ldr r8, [sp]\n"
+    "  subs r8, r8, #1\n"
+    "  str r8, [sp]\n"
+    "  bne 1b\n"
+    "  add sp, sp, #4\n"
+    "  pop {r4-r11, pc}\n"
+    "  .size h7nn_m7_dw3x3_quads, .-h7nn_m7_dw3x3_quads\n"
+    "  .popsection\n");
+#else
+void h7nn_m7_dw3x3_quads(const uint32_t *q, int8_t *out, const uint32_t *ctx, int32_t quads) {
+    const int32_t mult = (int32_t)ctx[DW_MULT], round_offset = (int32_t)ctx[DW_ROUND], right = (int32_t)ctx[DW_RIGHT];
+    const int32_t step = (int32_t)ctx[DW_STEP], words = (int32_t)ctx[DW_LINE_BYTES] / 4;
+    for (; quads > 0; quads--, q += 2) {
+        int32_t a0 = (int32_t)ctx[DW_START], a1 = a0, a2 = a0, a3 = a0;
+        const uint32_t *p = q;
+        for (int j = 0; j < 3; j++, p += words) {
+            uint32_t x01 = p[0], x23 = p[1], x45 = p[2];
+            uint32_t w01 = ctx[DW_W + 3 * j], w12 = ctx[DW_W + 3 * j + 1], wx = ctx[DW_W + 3 * j + 2];
+            a0 = h7nn_smlabb(x23, wx, h7nn_smlad(x01, w01, a0));
+            a1 = h7nn_smlad(x23, w12, h7nn_smlatt(x01, wx, a1));
+            a2 = h7nn_smlabb(x45, wx, h7nn_smlad(x23, w01, a2));
+            a3 = h7nn_smlad(x45, w12, h7nn_smlatt(x23, wx, a3));
+        }
+        int32_t acc[4] = {a0, a1, a2, a3};
+        for (int k = 0; k < 4; k++, out += step)
+            out[0] = (int8_t)h7nn_ssat8(h7nn_m7_requant_x2(acc[k], mult, round_offset, right));
+    }
+}
+#endif
+
 static void channel_plane_fast(const h7nn_conv_data *op, const plane_layout *l, const int16_t *plane, int c,
                                int8_t *output) {
-    uint32_t w01[3], w2[3];
+    uint32_t w01[3], w2[3], ctx[DW_WORDS];
     channel_weights(op, l, c, 2, w01, w2);  /* doubled: accumulators are 2 * acc (SMMULR form) */
-    const uint32_t w01_0 = w01[0], w01_1 = w01[1], w01_2 = w01[2], w2_0 = w2[0], w2_1 = w2[1], w2_2 = w2[2];
-    const int32_t bias = op->bias ? 2 * op->bias[c] : 0, mult = op->multiplier[c], right = -op->shift[c];
+    int32_t sum = 0;
+    for (int j = 0; j < 3; j++) {
+        uint32_t v0 = w01[j] & 0xFFFFu, v1 = w01[j] >> 16, v2 = w2[j];
+        ctx[DW_W + 3 * j] = w01[j];
+        ctx[DW_W + 3 * j + 1] = v1 | (v2 << 16);
+        ctx[DW_W + 3 * j + 2] = v2 | (v0 << 16);
+        sum += (int16_t)v0 + (int16_t)v1 + (int16_t)v2;
+    }
+    const int32_t start = (op->bias ? 2 * op->bias[c] : 0) + op->input_offset * sum;
+    const int32_t mult = op->multiplier[c], right = -op->shift[c];
     const int32_t round_offset = h7nn_m7_round_offset(right, op->output_offset);
-    const int32_t ll = l->line_len, step = l->step_long;
-    const int32_t quads = l->long_len >> 2, pairs = (l->long_len & 3) >> 1;
+    const int32_t ll = l->line_len, step = l->step_long, quads = l->long_len >> 2;
+    ctx[DW_MULT] = (uint32_t)mult;
+    ctx[DW_ROUND] = (uint32_t)round_offset;
+    ctx[DW_RIGHT] = (uint32_t)right;
+    ctx[DW_STEP] = (uint32_t)step;
+    ctx[DW_START] = (uint32_t)start;
+    ctx[DW_LINE_BYTES] = (uint32_t)ll * 2u;
     for (int line = 0; line < l->short_len; line++) {
         const int16_t *r = plane + line * ll;
         int8_t *out = output + line * l->step_short + c;
-        /* four outputs per pass: per line of the filter, words at p..p+4 hold every tap pair
-         * ([p|p+1] .. [p+4|p+5]) the four outputs need */
-        for (int i = 0; i < quads; i++, r += 4, out += 4 * step) {
-            int32_t acc0 = bias, acc1 = bias, acc2 = bias, acc3 = bias;
-            const int16_t *q = r;
-            uint32_t x0, x1, x2, x3, x4;
-#define H7NN_DW_LINE(W01, W2)                                                                       \
-            x0 = h7nn_read_u32(q), x1 = h7nn_read_u32(q + 1), x2 = h7nn_read_u32(q + 2);          \
-            x3 = h7nn_read_u32(q + 3), x4 = h7nn_read_u32(q + 4);                                 \
-            acc0 = h7nn_smlabb(x2, W2, h7nn_smlad(x0, W01, acc0));                                \
-            acc1 = h7nn_smlatb(x2, W2, h7nn_smlad(x1, W01, acc1));                                \
-            acc2 = h7nn_smlabb(x4, W2, h7nn_smlad(x2, W01, acc2));                                \
-            acc3 = h7nn_smlatb(x4, W2, h7nn_smlad(x3, W01, acc3));                                \
-            q += ll;
-            H7NN_DW_LINE(w01_0, w2_0)
-            H7NN_DW_LINE(w01_1, w2_1)
-            H7NN_DW_LINE(w01_2, w2_2)
-#undef H7NN_DW_LINE
-            out[0] = (int8_t)h7nn_ssat8(h7nn_m7_requant_x2(acc0, mult, round_offset, right));
-            out[step] = (int8_t)h7nn_ssat8(h7nn_m7_requant_x2(acc1, mult, round_offset, right));
-            out[2 * step] = (int8_t)h7nn_ssat8(h7nn_m7_requant_x2(acc2, mult, round_offset, right));
-            out[3 * step] = (int8_t)h7nn_ssat8(h7nn_m7_requant_x2(acc3, mult, round_offset, right));
-        }
-        for (int i = 0; i < pairs; i++, r += 2, out += 2 * step) {
-            int32_t acc0 = h7nn_smlad(h7nn_read_u32(r), w01_0, bias);
-            int32_t acc1 = h7nn_smlad(h7nn_read_u32(r + 1), w01_0, bias);
-            uint32_t b = h7nn_read_u32(r + 2);
-            acc0 = h7nn_smlabb(b, w2_0, acc0);
-            acc1 = h7nn_smlatb(b, w2_0, acc1);
-            acc0 = h7nn_smlad(h7nn_read_u32(r + ll), w01_1, acc0);
-            acc1 = h7nn_smlad(h7nn_read_u32(r + ll + 1), w01_1, acc1);
-            b = h7nn_read_u32(r + ll + 2);
-            acc0 = h7nn_smlabb(b, w2_1, acc0);
-            acc1 = h7nn_smlatb(b, w2_1, acc1);
-            acc0 = h7nn_smlad(h7nn_read_u32(r + 2 * ll), w01_2, acc0);
-            acc1 = h7nn_smlad(h7nn_read_u32(r + 2 * ll + 1), w01_2, acc1);
-            b = h7nn_read_u32(r + 2 * ll + 2);
-            acc0 = h7nn_smlabb(b, w2_2, acc0);
-            acc1 = h7nn_smlatb(b, w2_2, acc1);
-            out[0] = (int8_t)h7nn_ssat8(h7nn_m7_requant_x2(acc0, mult, round_offset, right));
-            out[step] = (int8_t)h7nn_ssat8(h7nn_m7_requant_x2(acc1, mult, round_offset, right));
-        }
-        if (l->long_len & 1) {
-            int32_t acc = h7nn_smlad(h7nn_read_u32(r), w01_0, bias);
-            acc = h7nn_smlabb(h7nn_read_u32(r + 2), w2_0, acc);
-            acc = h7nn_smlad(h7nn_read_u32(r + ll), w01_1, acc);
-            acc = h7nn_smlabb(h7nn_read_u32(r + ll + 2), w2_1, acc);
-            acc = h7nn_smlad(h7nn_read_u32(r + 2 * ll), w01_2, acc);
-            acc = h7nn_smlabb(h7nn_read_u32(r + 2 * ll + 2), w2_2, acc);
+        if (quads > 0) h7nn_m7_dw3x3_quads((const uint32_t *)(const void *)r, out, ctx, quads);
+        out += 4 * quads * step;
+        for (int pos = quads * 4; pos < l->long_len; pos++, out += step) {
+            int32_t acc = start;
+            const int16_t *p = r + pos;
+            for (int j = 0; j < 3; j++, p += ll) {
+                acc = h7nn_smlad(h7nn_read_u32(p), w01[j], acc);
+                acc = h7nn_smlabb(h7nn_read_u32(p + 2), w2[j], acc);
+            }
             out[0] = (int8_t)h7nn_ssat8(h7nn_m7_requant_x2(acc, mult, round_offset, right));
         }
     }
@@ -180,12 +257,16 @@ static h7nn_status eval(h7nn_interpreter *nn, const h7nn_node *node) {
     int8_t *output = h7nn_output_data(nn, node, 0);
     int16_t *plane = node->scratch;
     plane_layout l = layout_of(op);
-    memset(plane, 0, node->scratch_bytes);
+    /* the border (zero padding): the input zero point when the offset is folded (fast
+     * form, raw values), else 0 after the offset */
+    const int16_t border = (int16_t)(op->fast_requant ? -op->input_offset : 0);
+    const int32_t offset = op->fast_requant ? 0 : op->input_offset;
+    for (uint32_t i = 0; i < node->scratch_bytes / 2; i++) plane[i] = border;
     for (int b = 0; b < op->batches; b++) {
         const int8_t *in_b = input + b * op->in_h * op->in_w * op->in_c;
         int8_t *out_b = output + b * op->out_h * op->out_w * op->out_c;
         for (int c = 0; c < op->in_c; c++) {
-            widen_channel(op, &l, in_b, c, plane);
+            widen_channel(op, &l, in_b, c, offset, plane);
             if (op->fast_requant) channel_plane_fast(op, &l, plane, c, out_b);
             else channel_plane(op, &l, plane, c, out_b);
         }

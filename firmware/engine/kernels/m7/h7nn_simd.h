@@ -40,6 +40,7 @@ static inline int32_t h7nn_smmulr(int32_t a, int32_t b) {
     return r;
 }
 static inline int32_t h7nn_smlatb(uint32_t a, uint32_t b, int32_t acc) { return __smlatb((int32_t)a, (int32_t)b, acc); }
+static inline int32_t h7nn_smlatt(uint32_t a, uint32_t b, int32_t acc) { return __smlatt((int32_t)a, (int32_t)b, acc); }
 #else
 static inline int32_t h7nn_smlad(uint32_t a, uint32_t b, int32_t acc) {
     int32_t lo = (int16_t)(a & 0xFFFFu) * (int16_t)(b & 0xFFFFu);
@@ -68,6 +69,9 @@ static inline int32_t h7nn_smlabb(uint32_t a, uint32_t b, int32_t acc) {
 }
 static inline int32_t h7nn_smlatb(uint32_t a, uint32_t b, int32_t acc) {
     return (int32_t)((uint32_t)acc + (uint32_t)((int16_t)(a >> 16) * (int16_t)(b & 0xFFFFu)));
+}
+static inline int32_t h7nn_smlatt(uint32_t a, uint32_t b, int32_t acc) {
+    return (int32_t)((uint32_t)acc + (uint32_t)((int16_t)(a >> 16) * (int16_t)(b >> 16)));
 }
 #endif
 
