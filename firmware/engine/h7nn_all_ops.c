@@ -3,8 +3,8 @@
 #include "engine/h7nn_all_ops.h"
 #include "engine/kernels/h7nn_kernels.h"
 
-#define ALL_OPS(conv, dw, fc)                                                                        \
-    &conv, &dw, &fc, &h7nn_ref_average_pool_2d, &h7nn_ref_max_pool_2d, &h7nn_ref_softmax, &h7nn_ref_reshape, \
+#define ALL_OPS(conv, dw, fc, avg_pool)                                                              \
+    &conv, &dw, &fc, &avg_pool, &h7nn_ref_max_pool_2d, &h7nn_ref_softmax, &h7nn_ref_reshape, \
     H7NN_MORE_OPS
 
 #define H7NN_MORE_OPS                                                                                 \
@@ -13,9 +13,9 @@
         &h7nn_ref_shape, &h7nn_ref_strided_slice, &h7nn_ref_pack
 
 static const h7nn_kernel *const reference_kernels[] = {
-    ALL_OPS(h7nn_ref_conv_2d, h7nn_ref_depthwise_conv_2d, h7nn_ref_fully_connected)};
+    ALL_OPS(h7nn_ref_conv_2d, h7nn_ref_depthwise_conv_2d, h7nn_ref_fully_connected, h7nn_ref_average_pool_2d)};
 static const h7nn_kernel *const optimized_kernels[] = {
-    ALL_OPS(h7nn_m7_conv_2d, h7nn_m7_depthwise_conv_2d, h7nn_m7_fully_connected)};
+    ALL_OPS(h7nn_m7_conv_2d, h7nn_m7_depthwise_conv_2d, h7nn_m7_fully_connected, h7nn_m7_average_pool_2d)};
 
 static const h7nn_resolver reference_resolver = {reference_kernels,
                                                  sizeof reference_kernels / sizeof reference_kernels[0]};

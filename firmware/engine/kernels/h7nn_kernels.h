@@ -38,17 +38,19 @@ extern const h7nn_kernel h7nn_ref_pack;
 extern const h7nn_kernel h7nn_m7_conv_2d;
 extern const h7nn_kernel h7nn_m7_depthwise_conv_2d;
 extern const h7nn_kernel h7nn_m7_fully_connected;
+extern const h7nn_kernel h7nn_m7_average_pool_2d;
 
 #ifdef H7NN_REFERENCE_KERNELS
 #define h7nn_kernel_conv_2d h7nn_ref_conv_2d
 #define h7nn_kernel_depthwise_conv_2d h7nn_ref_depthwise_conv_2d
 #define h7nn_kernel_fully_connected h7nn_ref_fully_connected
+#define h7nn_kernel_average_pool_2d h7nn_ref_average_pool_2d
 #else
 #define h7nn_kernel_conv_2d h7nn_m7_conv_2d
 #define h7nn_kernel_depthwise_conv_2d h7nn_m7_depthwise_conv_2d
 #define h7nn_kernel_fully_connected h7nn_m7_fully_connected
+#define h7nn_kernel_average_pool_2d h7nn_m7_average_pool_2d
 #endif
-#define h7nn_kernel_average_pool_2d h7nn_ref_average_pool_2d
 #define h7nn_kernel_max_pool_2d h7nn_ref_max_pool_2d
 #define h7nn_kernel_softmax h7nn_ref_softmax
 #define h7nn_kernel_reshape h7nn_ref_reshape

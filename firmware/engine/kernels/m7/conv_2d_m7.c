@@ -27,6 +27,9 @@ static h7nn_status prepare(h7nn_interpreter *nn, h7nn_node *node) {
     return H7NN_OK;
 }
 
+static void im2col_any_depth(const h7nn_conv_data *op, const int8_t *input, int y0, int x0, int scale,
+                             int16_t *col);
+
 /* The patch under output pixel (oy, ox) as int16 with the input offset; padding is 0 after
  * the offset, as in the reference kernel (which skips those taps). */
 static void im2col(const h7nn_conv_data *op, const int8_t *input, int oy, int ox, int16_t *col) {
@@ -71,7 +74,14 @@ static void im2col(const h7nn_conv_data *op, const int8_t *input, int oy, int ox
         }
         return;
     }
+    im2col_any_depth(op, input, y0, x0, scale, col);
+}
+
+/* Any other depth, value by value (cold: trained models have depths of 1 or 4n). */
+__attribute__((cold)) static void im2col_any_depth(const h7nn_conv_data *op, const int8_t *input, int y0, int x0,
+                                                   int scale, int16_t *col) {
     static const uint8_t interleave[4] = {0, 2, 1, 3};
+    int32_t k = op->filter_h * op->filter_w * op->in_c, pos = 0;
     for (int fy = 0; fy < op->filter_h; fy++) {
         int iy = y0 + fy * op->dilation_h;
         for (int fx = 0; fx < op->filter_w; fx++) {

@@ -231,7 +231,7 @@ static void channel_plane_fast(const h7nn_conv_data *op, const plane_layout *l, 
 }
 
 /* Any requantization and activation range (exact TFLite arithmetic). */
-static void channel_plane(const h7nn_conv_data *op, const plane_layout *l, const int16_t *plane, int c,
+__attribute__((cold)) static void channel_plane(const h7nn_conv_data *op, const plane_layout *l, const int16_t *plane, int c,
                           int8_t *output) {
     uint32_t w01[3], w2[3];
     channel_weights(op, l, c, 1, w01, w2);
