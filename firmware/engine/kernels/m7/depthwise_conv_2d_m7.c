@@ -54,10 +54,11 @@ static h7nn_status prepare(h7nn_interpreter *nn, h7nn_node *node) {
     return H7NN_OK;
 }
 
-/* Channel c of the input into the plane's interior; the border keeps what eval filled in.
- * The loops run along the plane's lines (contiguous int16), two values per pass. */
+/* Channel c of the input, raw, into the plane's interior (the border keeps the input zero
+ * point that eval filled in). The loops run along the plane's lines, four values per pass
+ * stored as two words. */
 static void widen_channel(const h7nn_conv_data *op, const plane_layout *l, const int8_t *input, int c,
-                          int32_t offset, int16_t *plane) {
+                          int16_t *plane) {
     const int32_t ll = l->line_len;
     /* along a line: input step and count; between lines: input step */
     const int32_t along = l->transposed ? op->in_w * op->in_c : op->in_c;
@@ -68,11 +69,13 @@ static void widen_channel(const h7nn_conv_data *op, const plane_layout *l, const
         const int8_t *in = input + c + line * across;
         int16_t *dst = plane + (line + pad_across) * ll + pad_along;
         int32_t i = 0;
-        for (; i + 2 <= n; i += 2, in += 2 * along) {
-            dst[i] = (int16_t)(in[0] + offset);
-            dst[i + 1] = (int16_t)(in[along] + offset);
+        for (; i + 4 <= n; i += 4, in += 4 * along) {
+            uint32_t lo = h7nn_pack16((uint32_t)in[0], (uint32_t)in[along]);
+            uint32_t hi = h7nn_pack16((uint32_t)in[2 * along], (uint32_t)in[3 * along]);
+            memcpy(dst + i, &lo, 4);
+            memcpy(dst + i + 2, &hi, 4);
         }
-        if (i < n) dst[i] = (int16_t)(in[0] + offset);
+        for (; i < n; i++, in += along) dst[i] = in[0];
     }
 }
 
@@ -213,18 +216,20 @@ static void channel_plane_fast(const h7nn_conv_data *op, const plane_layout *l, 
     ctx[DW_STEP] = (uint32_t)step;
     ctx[DW_START] = (uint32_t)start;
     ctx[DW_LINE_BYTES] = (uint32_t)ll * 2u;
+    const uint32_t w01_0 = w01[0], w01_1 = w01[1], w01_2 = w01[2], w2_0 = w2[0], w2_1 = w2[1], w2_2 = w2[2];
     for (int line = 0; line < l->short_len; line++) {
         const int16_t *r = plane + line * ll;
         int8_t *out = output + line * l->step_short + c;
         if (quads > 0) h7nn_m7_dw3x3_quads((const uint32_t *)(const void *)r, out, ctx, quads);
         out += 4 * quads * step;
         for (int pos = quads * 4; pos < l->long_len; pos++, out += step) {
-            int32_t acc = start;
             const int16_t *p = r + pos;
-            for (int j = 0; j < 3; j++, p += ll) {
-                acc = h7nn_smlad(h7nn_read_u32(p), w01[j], acc);
-                acc = h7nn_smlabb(h7nn_read_u32(p + 2), w2[j], acc);
-            }
+            int32_t acc = h7nn_smlad(h7nn_read_u32(p), w01_0, start);
+            acc = h7nn_smlabb(h7nn_read_u32(p + 2), w2_0, acc);
+            acc = h7nn_smlad(h7nn_read_u32(p + ll), w01_1, acc);
+            acc = h7nn_smlabb(h7nn_read_u32(p + ll + 2), w2_1, acc);
+            acc = h7nn_smlad(h7nn_read_u32(p + 2 * ll), w01_2, acc);
+            acc = h7nn_smlabb(h7nn_read_u32(p + 2 * ll + 2), w2_2, acc);
             out[0] = (int8_t)h7nn_ssat8(h7nn_m7_requant_x2(acc, mult, round_offset, right));
         }
     }
@@ -235,7 +240,11 @@ __attribute__((cold)) static void channel_plane(const h7nn_conv_data *op, const 
                           int8_t *output) {
     uint32_t w01[3], w2[3];
     channel_weights(op, l, c, 1, w01, w2);
-    int32_t bias = op->bias ? op->bias[c] : 0, mult = op->multiplier[c], shift = op->shift[c];
+    int32_t sum = 0;
+    for (int j = 0; j < 3; j++) sum += (int16_t)(w01[j] & 0xFFFFu) + (int16_t)(w01[j] >> 16) + (int16_t)w2[j];
+    /* the input offset folded in (wrapping like the reference's int32 sum) */
+    int32_t bias = (int32_t)((uint32_t)(op->bias ? op->bias[c] : 0) + (uint32_t)(op->input_offset * sum));
+    int32_t mult = op->multiplier[c], shift = op->shift[c];
     for (int line = 0; line < l->short_len; line++) {
         for (int pos = 0; pos < l->long_len; pos++) {
             int32_t acc = bias;
@@ -257,16 +266,15 @@ static h7nn_status eval(h7nn_interpreter *nn, const h7nn_node *node) {
     int8_t *output = h7nn_output_data(nn, node, 0);
     int16_t *plane = node->scratch;
     plane_layout l = layout_of(op);
-    /* the border (zero padding): the input zero point when the offset is folded (fast
-     * form, raw values), else 0 after the offset */
-    const int16_t border = (int16_t)(op->fast_requant ? -op->input_offset : 0);
-    const int32_t offset = op->fast_requant ? 0 : op->input_offset;
+    /* the plane holds raw values and the offset is folded into each channel's start, so the
+     * border (zero padding, 0 after the offset) is the input zero point */
+    const int16_t border = (int16_t)-op->input_offset;
     for (uint32_t i = 0; i < node->scratch_bytes / 2; i++) plane[i] = border;
     for (int b = 0; b < op->batches; b++) {
         const int8_t *in_b = input + b * op->in_h * op->in_w * op->in_c;
         int8_t *out_b = output + b * op->out_h * op->out_w * op->out_c;
         for (int c = 0; c < op->in_c; c++) {
-            widen_channel(op, &l, in_b, c, offset, plane);
+            widen_channel(op, &l, in_b, c, plane);
             if (op->fast_requant) channel_plane_fast(op, &l, plane, c, out_b);
             else channel_plane(op, &l, plane, c, out_b);
         }

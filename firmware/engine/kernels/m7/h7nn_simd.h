@@ -41,6 +41,12 @@ static inline int32_t h7nn_smmulr(int32_t a, int32_t b) {
 }
 static inline int32_t h7nn_smlatb(uint32_t a, uint32_t b, int32_t acc) { return __smlatb((int32_t)a, (int32_t)b, acc); }
 static inline int32_t h7nn_smlatt(uint32_t a, uint32_t b, int32_t acc) { return __smlatt((int32_t)a, (int32_t)b, acc); }
+/* [lo (bottom half) | hi (bottom half, shifted up)]: one PKHBT */
+static inline uint32_t h7nn_pack16(uint32_t lo, uint32_t hi) {
+    uint32_t r;
+    __asm__("pkhbt %0, %1, %2, lsl #16" : "=r"(r) : "r"(lo), "r"(hi));
+    return r;
+}
 #else
 static inline int32_t h7nn_smlad(uint32_t a, uint32_t b, int32_t acc) {
     int32_t lo = (int16_t)(a & 0xFFFFu) * (int16_t)(b & 0xFFFFu);
@@ -73,6 +79,7 @@ static inline int32_t h7nn_smlatb(uint32_t a, uint32_t b, int32_t acc) {
 static inline int32_t h7nn_smlatt(uint32_t a, uint32_t b, int32_t acc) {
     return (int32_t)((uint32_t)acc + (uint32_t)((int16_t)(a >> 16) * (int16_t)(b >> 16)));
 }
+static inline uint32_t h7nn_pack16(uint32_t lo, uint32_t hi) { return (lo & 0xFFFFu) | (hi << 16); }
 #endif
 
 /* Widens 4 int8 values (+ offset) to int16 in the order x0, x2, x1, x3, the order in which

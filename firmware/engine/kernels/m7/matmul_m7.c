@@ -127,6 +127,10 @@ void h7nn_m7_interleave_3col(const int16_t *c0, const int16_t *c1, const int16_t
     }
 }
 
+__attribute__((cold)) static void clamp_bytes(int8_t *out, int32_t n, int32_t lo, int32_t hi) {
+    for (int32_t i = 0; i < n; i++) out[i] = (int8_t)h7nn_clamp(out[i], lo, hi);
+}
+
 void h7nn_m7_matmul_3col(const int8_t *weights, int32_t k, int32_t out_c, const int16_t *tri, int8_t *out0,
                          int8_t *out1, int8_t *out2, const h7nn_m7_requant_params *rq) {
     const int32_t *bias = rq->bias, *mult = rq->multiplier;
@@ -168,21 +172,17 @@ void h7nn_m7_matmul_3col(const int8_t *weights, int32_t k, int32_t out_c, const 
         }
         int32_t ra = -shift[oc], rb = -shift[oc + 1], ma = mult[oc], mb = mult[oc + 1];
         int32_t ca = h7nn_m7_round_offset(ra, offset), cb = h7nn_m7_round_offset(rb, offset);
-        if (full_range) {
-            out0[oc] = (int8_t)h7nn_ssat8(h7nn_m7_requant_x2(a0, ma, ca, ra));
-            out1[oc] = (int8_t)h7nn_ssat8(h7nn_m7_requant_x2(a1, ma, ca, ra));
-            out2[oc] = (int8_t)h7nn_ssat8(h7nn_m7_requant_x2(a2, ma, ca, ra));
-            out0[oc + 1] = (int8_t)h7nn_ssat8(h7nn_m7_requant_x2(b0, mb, cb, rb));
-            out1[oc + 1] = (int8_t)h7nn_ssat8(h7nn_m7_requant_x2(b1, mb, cb, rb));
-            out2[oc + 1] = (int8_t)h7nn_ssat8(h7nn_m7_requant_x2(b2, mb, cb, rb));
-        } else {
-            out0[oc] = (int8_t)h7nn_clamp(h7nn_ssat8(h7nn_m7_requant_x2(a0, ma, ca, ra)), lo, hi);
-            out1[oc] = (int8_t)h7nn_clamp(h7nn_ssat8(h7nn_m7_requant_x2(a1, ma, ca, ra)), lo, hi);
-            out2[oc] = (int8_t)h7nn_clamp(h7nn_ssat8(h7nn_m7_requant_x2(a2, ma, ca, ra)), lo, hi);
-            out0[oc + 1] = (int8_t)h7nn_clamp(h7nn_ssat8(h7nn_m7_requant_x2(b0, mb, cb, rb)), lo, hi);
-            out1[oc + 1] = (int8_t)h7nn_clamp(h7nn_ssat8(h7nn_m7_requant_x2(b1, mb, cb, rb)), lo, hi);
-            out2[oc + 1] = (int8_t)h7nn_clamp(h7nn_ssat8(h7nn_m7_requant_x2(b2, mb, cb, rb)), lo, hi);
-        }
+        out0[oc] = (int8_t)h7nn_ssat8(h7nn_m7_requant_x2(a0, ma, ca, ra));
+        out1[oc] = (int8_t)h7nn_ssat8(h7nn_m7_requant_x2(a1, ma, ca, ra));
+        out2[oc] = (int8_t)h7nn_ssat8(h7nn_m7_requant_x2(a2, ma, ca, ra));
+        out0[oc + 1] = (int8_t)h7nn_ssat8(h7nn_m7_requant_x2(b0, mb, cb, rb));
+        out1[oc + 1] = (int8_t)h7nn_ssat8(h7nn_m7_requant_x2(b1, mb, cb, rb));
+        out2[oc + 1] = (int8_t)h7nn_ssat8(h7nn_m7_requant_x2(b2, mb, cb, rb));
+    }
+    if (!full_range) {  /* a narrower activation range: clamp what was written */
+        clamp_bytes(out0, out_c, lo, hi);
+        clamp_bytes(out1, out_c, lo, hi);
+        clamp_bytes(out2, out_c, lo, hi);
     }
 }
 
@@ -281,30 +281,25 @@ void h7nn_m7_matmul_6col(const int8_t *weights, int32_t k, int32_t out_c, const 
         h7nn_m7_dot_1x6(weights, cols, k, acc);
         int32_t r = -shift[oc], m = mult[oc], c = h7nn_m7_round_offset(r, offset);
         int8_t *o = out0 + oc;
-        if (full_range) {  /* unrolled: the six results come straight from the registers */
-            int32_t v0 = h7nn_ssat8(h7nn_m7_requant_x2(acc[0], m, c, r));
-            int32_t v1 = h7nn_ssat8(h7nn_m7_requant_x2(acc[1], m, c, r));
-            int32_t v2 = h7nn_ssat8(h7nn_m7_requant_x2(acc[2], m, c, r));
-            o[0] = (int8_t)v0;
-            o += out_stride;
-            o[0] = (int8_t)v1;
-            o += out_stride;
-            o[0] = (int8_t)v2;
-            o += out_stride;
-            v0 = h7nn_ssat8(h7nn_m7_requant_x2(acc[3], m, c, r));
-            v1 = h7nn_ssat8(h7nn_m7_requant_x2(acc[4], m, c, r));
-            v2 = h7nn_ssat8(h7nn_m7_requant_x2(acc[5], m, c, r));
-            o[0] = (int8_t)v0;
-            o += out_stride;
-            o[0] = (int8_t)v1;
-            o += out_stride;
-            o[0] = (int8_t)v2;
-            continue;
-        }
-        for (int j = 0; j < 6; j++, o += out_stride) {
-            int32_t v = h7nn_ssat8(h7nn_m7_requant_x2(acc[j], m, c, r));
-            v = v < lo ? lo : v;
-            o[0] = (int8_t)(v > hi ? hi : v);
-        }
+        /* unrolled: the six results come straight from the registers */
+        int32_t v0 = h7nn_ssat8(h7nn_m7_requant_x2(acc[0], m, c, r));
+        int32_t v1 = h7nn_ssat8(h7nn_m7_requant_x2(acc[1], m, c, r));
+        int32_t v2 = h7nn_ssat8(h7nn_m7_requant_x2(acc[2], m, c, r));
+        o[0] = (int8_t)v0;
+        o += out_stride;
+        o[0] = (int8_t)v1;
+        o += out_stride;
+        o[0] = (int8_t)v2;
+        o += out_stride;
+        v0 = h7nn_ssat8(h7nn_m7_requant_x2(acc[3], m, c, r));
+        v1 = h7nn_ssat8(h7nn_m7_requant_x2(acc[4], m, c, r));
+        v2 = h7nn_ssat8(h7nn_m7_requant_x2(acc[5], m, c, r));
+        o[0] = (int8_t)v0;
+        o += out_stride;
+        o[0] = (int8_t)v1;
+        o += out_stride;
+        o[0] = (int8_t)v2;
     }
+    if (!full_range)  /* a narrower activation range: clamp what was written */
+        for (int j = 0; j < 6; j++) clamp_bytes(out0 + j * out_stride, out_c, lo, hi);
 }
