@@ -44,7 +44,9 @@ def op_sizes(model, op, kernels, ptr):
         scratch = 0
         if kernels == 'm7' and name == 'CONV_2D':
             k = f[1] * f[2] * f[3]
-            scratch = 6 * _align(k, 4) * 2
+            o = op['options']
+            pointwise = f[1] == 1 and f[2] == 1 and o.scalar(1, 'i') == 1 and o.scalar(2, 'i') == 1
+            scratch = (6 if pointwise else 7) * _align(k, 4) * 2
         if kernels == 'm7' and name == 'DEPTHWISE_CONV_2D':
             o = op['options']
             stride_w, stride_h = o.scalar(1, 'i'), o.scalar(2, 'i')

@@ -1,7 +1,7 @@
 /* CONV_2D, int8, Cortex-M7: the input patch of two output pixels is widened to int16 once
  * (im2col; a 1x1 stride-1 convolution widens the pixels directly), then the SMLAD matrix
- * kernel runs every output channel over both; a 1x1 convolution takes six pixels at once
- * when the depth allows (h7nn_m7_matmul_6col). Scratch: 6 x filter size x 2 bytes. */
+ * kernel runs every output channel over both; six pixels at once when the filter size allows
+ * (h7nn_m7_matmul_6col). Scratch: 6 (1x1) or 7 (im2col) x filter size x 2 bytes. */
 #include "engine/h7nn_quant.h"
 #include "engine/kernels/m7/h7nn_m7_common.h"
 
@@ -21,8 +21,9 @@ static h7nn_status prepare(h7nn_interpreter *nn, h7nn_node *node) {
     if (s != H7NN_OK) return s;
     h7nn_conv_data *op = node->op_data;
     uint32_t k = (uint32_t)(op->filter_h * op->filter_w * op->in_c);
-    /* im2col: three columns + their interleaved copy; 1x1: six interleaved columns */
-    node->scratch_bytes = 6u * ((k + 3u) & ~3u) * 2u;
+    /* six interleaved columns (or three columns + their interleaved copy); im2col also
+     * needs one patch beside them */
+    node->scratch_bytes = (is_pointwise(op) ? 6u : 7u) * ((k + 3u) & ~3u) * 2u;
     op->fast_requant = h7nn_m7_requant_mode(op->filter, op->out_c, (int32_t)k, 1, (int32_t)k, op->bias, op->shift);
     return H7NN_OK;
 }
@@ -57,20 +58,31 @@ static void im2col(const h7nn_conv_data *op, const int8_t *input, int oy, int ox
         /* single-channel input (spectrograms, grayscale): gather the patch row by row in
          * natural order, then interleave each group of 4 in place */
         int16_t *dst = col;
-        for (int fy = 0; fy < op->filter_h; fy++) {
+        const int32_t fw = op->filter_w, dw = op->dilation_w, offset = op->input_offset;
+        const int cols_inside = x0 >= 0 && x0 + (fw - 1) * dw < op->in_w;
+        for (int fy = 0; fy < op->filter_h; fy++, dst += fw) {
             int iy = y0 + fy * op->dilation_h;
-            int row_inside = iy >= 0 && iy < op->in_h;
-            const int8_t *row = row_inside ? input + iy * op->in_w : input;
-            for (int fx = 0; fx < op->filter_w; fx++) {
-                int ix = x0 + fx * op->dilation_w;
-                *dst++ = row_inside && ix >= 0 && ix < op->in_w ? (int16_t)((row[ix] + op->input_offset) * scale) : 0;
+            if (iy < 0 || iy >= op->in_h) {
+                for (int fx = 0; fx < fw; fx++) dst[fx] = 0;
+                continue;
+            }
+            const int8_t *row = input + iy * op->in_w;
+            if (cols_inside) {  /* the whole filter row lies inside the image */
+                const int8_t *src = row + x0;
+                for (int fx = 0; fx < fw; fx++, src += dw) dst[fx] = (int16_t)((*src + offset) * scale);
+            } else {
+                for (int fx = 0; fx < fw; fx++) {
+                    int ix = x0 + fx * dw;
+                    dst[fx] = ix >= 0 && ix < op->in_w ? (int16_t)((row[ix] + offset) * scale) : 0;
+                }
             }
         }
         for (int32_t i = k; i < ((k + 3) & ~3); i++) col[i] = 0;
-        for (int32_t i = 0; i < k; i += 4) {
-            int16_t t = col[i + 1];
-            col[i + 1] = col[i + 2];
-            col[i + 2] = t;
+        uint32_t *words = (uint32_t *)(void *)col;  /* [a|b][c|d] -> [a|c][b|d] */
+        for (int32_t i = 0; i < k; i += 4, words += 2) {
+            uint32_t ab = words[0], cd = words[1];
+            words[0] = h7nn_pack16(ab, cd);
+            words[1] = h7nn_pack16(ab >> 16, cd >> 16);
         }
         return;
     }
@@ -110,7 +122,7 @@ static h7nn_status eval(h7nn_interpreter *nn, const h7nn_node *node) {
                                        op->act_max, op->fast_requant};
     int16_t *col2 = col1 + k_pad, *tri = pointwise ? col0 : col2 + k_pad;
     int three = op->fast_requant && (k & 3) == 0 && (op->out_c & 1) == 0;
-    int six = pointwise && op->fast_requant && (k & 15) == 0;
+    int six = op->fast_requant && (k & 7) == 0;
     for (int b = 0; b < op->batches; b++) {
         const int8_t *in_b = input + b * op->in_h * op->in_w * op->in_c;
         int8_t *out_b = output + b * pixels * op->out_c;
@@ -120,7 +132,14 @@ static h7nn_status eval(h7nn_interpreter *nn, const h7nn_node *node) {
         if (six && pixels >= 6) {
             for (; p < pixels; p += 6) {
                 if (p + 6 > pixels) p = pixels - 6;
-                for (int j = 0; j < 6; j++) h7nn_m7_widen_into_hex(in_b + (p + j) * k, k, op->input_offset, col0, j);
+                for (int j = 0; j < 6; j++) {
+                    if (pointwise) {
+                        h7nn_m7_widen_into_hex(in_b + (p + j) * k, k, op->input_offset, col0, j);
+                    } else {
+                        im2col(op, in_b, (p + j) / op->out_w, (p + j) % op->out_w, col0 + 6 * k_pad);
+                        h7nn_m7_copy_into_hex(col0 + 6 * k_pad, k, col0, j);
+                    }
+                }
                 h7nn_m7_matmul_6col(op->filter, k, op->out_c, col0, out_b + p * op->out_c, op->out_c, &rq);
             }
         }

@@ -29,9 +29,9 @@ void h7nn_m7_matmul_3col(const int8_t *weights, int32_t k, int32_t out_c, const 
                          int8_t *out1, int8_t *out2, const h7nn_m7_requant_params *rq);
 void h7nn_m7_interleave_3col(const int16_t *c0, const int16_t *c1, const int16_t *c2, int32_t k, int16_t *tri);
 
-/* Six columns at once for a 1x1 convolution (rq->fast only, k a multiple of 16, out_c
- * even or odd): `hex` holds six doubled columns interleaved by groups of 4 values
- * (h7nn_m7_widen_into_hex), 48 bytes per group. One output channel per pass: its 4 weights
+/* Six columns at once (rq->fast only, k a multiple of 8, any out_c): `hex` holds six doubled
+ * columns interleaved by groups of 4 values (h7nn_m7_widen_into_hex for 1x1 convolutions,
+ * h7nn_m7_copy_into_hex for im2col patches), 48 bytes per group. One output channel per pass: its 4 weights
  * are unpacked once and meet the six columns in 12 SMLADs, the columns arrive by LDM four
  * words at a time (on the M7, one hand-scheduled loop, h7nn_m7_dot_1x6). out0 is the first
  * pixel's output row, the others follow every out_stride bytes. */
@@ -40,6 +40,8 @@ void h7nn_m7_matmul_6col(const int8_t *weights, int32_t k, int32_t out_c, const 
 /* Pixel j (0..5) of the six-column layout: n int8 values (a multiple of 4), doubled, with
  * the input offset. */
 void h7nn_m7_widen_into_hex(const int8_t *src, int32_t n, int32_t offset, int16_t *hex, int j);
+/* An interleaved column of k values (k a multiple of 4) into column j of the layout. */
+void h7nn_m7_copy_into_hex(const int16_t *col, int32_t k, int16_t *hex, int j);
 
 /* One row of int8 values, widened with an offset, in SMLAD order (n rounded up to 4 with
  * zeros); doubled = 1 stores 2 * (x + offset) for the SMMULR requantization. */

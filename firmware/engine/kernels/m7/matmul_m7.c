@@ -186,6 +186,15 @@ void h7nn_m7_matmul_3col(const int8_t *weights, int32_t k, int32_t out_c, const 
     }
 }
 
+void h7nn_m7_copy_into_hex(const int16_t *col, int32_t k, int16_t *hex, int j) {
+    uint32_t *dst = (uint32_t *)(void *)hex + 2 * j;
+    const uint32_t *src = (const uint32_t *)(const void *)col;
+    for (int32_t i = 0; i < k; i += 4, dst += 12, src += 2) {
+        dst[0] = src[0];
+        dst[1] = src[1];
+    }
+}
+
 void h7nn_m7_widen_into_hex(const int8_t *src, int32_t n, int32_t offset, int16_t *hex, int j) {
     /* 2 * (x + offset) = SXTAB16(SXTAB16(2 * offset, x), x): two instructions per pair */
     uint32_t off2 = (uint16_t)(2 * offset) * 0x00010001u;
@@ -198,7 +207,7 @@ void h7nn_m7_widen_into_hex(const int8_t *src, int32_t n, int32_t offset, int16_
 }
 
 /* acc[0..5] = acc[0] + the dot products of k int8 weights with the six columns of `hex`
- * (k a multiple of 16). */
+ * (k a multiple of 8). */
 void h7nn_m7_dot_1x6(const int8_t *weights, const uint32_t *hex, int32_t k, int32_t *acc);
 
 #if defined(__ARM_FEATURE_DSP) && __ARM_FEATURE_DSP
@@ -217,6 +226,7 @@ __asm__(
     "  .thumb_func\n"
     "h7nn_m7_dot_1x6:\n"
     "  push {r4-r11, lr}\n"
+    "  tst r2, #8\n"                     /* the flags wait (no flag-setting op until the branch) */
     "  add r2, r2, r2, lsl #1\n"          /* 3k */
     "  add r2, r1, r2, lsl #2\n"          /* end of the columns: 12k bytes */
     "  push {r2, r3}\n"
@@ -226,8 +236,30 @@ __asm__(
     "  mov r5, r2\n"
     "  mov r6, r2\n"
     "  mov r7, r2\n"
+    "  bne 2f\n"                         /* k % 16 == 8: start half way through */
     "1:\n"
-    "  .rept 4\n"
+    "  .rept 2\n"
+    "  ldr r9, [r0], #4\n"
+    "  sxtb16 r8, r9\n"
+    "  sxtb16 r9, r9, ror #8\n"
+    "  ldmia r1!, {r10, r11, r12, lr}\n"
+    "  smlad r2, r8, r10, r2\n"
+    "  smlad r2, r9, r11, r2\n"
+    "  smlad r3, r8, r12, r3\n"
+    "  smlad r3, r9, lr, r3\n"
+    "  ldmia r1!, {r10, r11, r12, lr}\n"
+    "  smlad r4, r8, r10, r4\n"
+    "  smlad r4, r9, r11, r4\n"
+    "  smlad r5, r8, r12, r5\n"
+    "  smlad r5, r9, lr, r5\n"
+    "  ldmia r1!, {r10, r11, r12, lr}\n"
+    "  smlad r6, r8, r10, r6\n"
+    "  smlad r6, r9, r11, r6\n"
+    "  smlad r7, r8, r12, r7\n"
+    "  smlad r7, r9, lr, r7\n"
+    "  .endr\n"
+    "2:\n"
+    "  .rept 2\n"
     "  ldr r9, [r0], #4\n"
     "  sxtb16 r8, r9\n"
     "  sxtb16 r9, r9, ror #8\n"
