@@ -7,6 +7,8 @@ import sys
 if __package__ in (None, ''):  # run as a script (python tools/h7nn/__main__.py)
     sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
+from h7nn.engine import TOP  # noqa: E402  (the repository: outputs go to its build/)
+
 
 def cmd_inspect(args):
     from h7nn import planner
@@ -88,7 +90,8 @@ def main(argv=None):
     s = sub.add_parser('bench', help='instructions per op on the simulated board (JSON + table)')
     s.add_argument('model', nargs='?', default=None,
                    help='.tflite model (default: ../shared/models/mlperf_tiny_kws_ref_model.tflite)')
-    s.add_argument('-o', '--output', default='build/bench/h7nn_bench', help='output path without extension')
+    s.add_argument('-o', '--output', default=os.path.join(TOP, 'build', 'bench', 'h7nn_bench'),
+                   help='output path without extension (default: build/bench/h7nn_bench in the repository)')
     s.set_defaults(fn=cmd_bench)
     args = p.parse_args(argv)
     try:

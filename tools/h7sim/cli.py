@@ -13,6 +13,7 @@ import tempfile
 import time
 
 from .errors import SimError
+from .native import TOP
 
 
 def write_json(path, data):
@@ -127,7 +128,8 @@ def build_parser():
                      help='do not enforce MPU no-access regions (about 2x faster on memory-bound code)')
     run.set_defaults(func=cmd_run)
     bench = sub.add_parser('bench', help='benchmarks: MIPS, 10 s audio wall time, determinism (JSON)')
-    bench.add_argument('--json', default='build/h7sim/bench.json', help='output JSON (default build/h7sim/bench.json)')
+    bench.add_argument('--json', default=os.path.join(TOP, 'build', 'h7sim', 'bench.json'),
+                       help='output JSON (default: build/h7sim/bench.json in the repository)')
     bench.add_argument('--elf', help='compute-bound image (default: built from tests/fixtures)')
     bench.add_argument('--audio-elf', help='image that captures audio (default: platform_demo if built)')
     bench.set_defaults(func=cmd_bench)
