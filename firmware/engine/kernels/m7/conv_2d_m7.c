@@ -10,19 +10,12 @@ static int is_pointwise(const h7nn_conv_data *op) {
            op->pad_w == 0;
 }
 
-/* A pixel's channels, doubled, straight into column j of the three-column layout. */
-static void widen_into_tri(const int8_t *src, int32_t n, int32_t offset, int16_t *tri, int j) {
-    int16_t *dst = tri + 4 * j;
-    for (int32_t i = 0; i < n; i += 4, dst += 12) h7nn_widen4_interleaved_x2(src + i, (int16_t)offset, dst);
-}
-
 static h7nn_status prepare(h7nn_interpreter *nn, h7nn_node *node) {
     h7nn_status s = h7nn_conv_prepare_common(nn, node, 0);
     if (s != H7NN_OK) return s;
     h7nn_conv_data *op = node->op_data;
     uint32_t k = (uint32_t)(op->filter_h * op->filter_w * op->in_c);
-    /* six interleaved columns (or three columns + their interleaved copy); im2col also
-     * needs one patch beside them */
+    /* six interleaved columns; im2col also needs one patch beside them */
     node->scratch_bytes = (is_pointwise(op) ? 6u : 7u) * ((k + 3u) & ~3u) * 2u;
     op->fast_requant = h7nn_m7_requant_mode(op->filter, op->out_c, (int32_t)k, 1, (int32_t)k, op->bias, op->shift);
     return H7NN_OK;
@@ -120,9 +113,7 @@ static h7nn_status eval(h7nn_interpreter *nn, const h7nn_node *node) {
     int32_t pixels = op->out_h * op->out_w;
     const h7nn_m7_requant_params rq = {op->bias, op->multiplier, op->shift, op->output_offset, op->act_min,
                                        op->act_max, op->fast_requant};
-    int16_t *col2 = col1 + k_pad, *tri = pointwise ? col0 : col2 + k_pad;
-    int three = op->fast_requant && (k & 3) == 0 && (op->out_c & 1) == 0;
-    int six = op->fast_requant && (k & 7) == 0;
+    int six = op->fast_requant && (k & 3) == 0;
     for (int b = 0; b < op->batches; b++) {
         const int8_t *in_b = input + b * op->in_h * op->in_w * op->in_c;
         int8_t *out_b = output + b * pixels * op->out_c;
@@ -141,21 +132,6 @@ static h7nn_status eval(h7nn_interpreter *nn, const h7nn_node *node) {
                     }
                 }
                 h7nn_m7_matmul_6col(op->filter, k, op->out_c, col0, out_b + p * op->out_c, op->out_c, &rq);
-            }
-        }
-        if (three && pixels >= 3) {
-            for (; p < pixels; p += 3) {
-                if (p + 3 > pixels) p = pixels - 3;
-                if (pointwise) {
-                    for (int j = 0; j < 3; j++) widen_into_tri(in_b + (p + j) * op->in_c, k, op->input_offset, tri, j);
-                } else {
-                    im2col(op, in_b, p / op->out_w, p % op->out_w, col0);
-                    im2col(op, in_b, (p + 1) / op->out_w, (p + 1) % op->out_w, col1);
-                    im2col(op, in_b, (p + 2) / op->out_w, (p + 2) % op->out_w, col2);
-                    h7nn_m7_interleave_3col(col0, col1, col2, k, tri);
-                }
-                int8_t *o = out_b + p * op->out_c;
-                h7nn_m7_matmul_3col(op->filter, k, op->out_c, tri, o, o + op->out_c, o + 2 * op->out_c, &rq);
             }
         }
         for (; p < pixels; p += 2) {

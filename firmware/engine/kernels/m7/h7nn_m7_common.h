@@ -21,15 +21,7 @@ typedef struct {
 void h7nn_m7_matmul_2col(const int8_t *weights, int32_t k, int32_t out_c, const int16_t *col0,
                          const int16_t *col1, int8_t *out0, int8_t *out1, const h7nn_m7_requant_params *rq);
 
-/* Three columns at once (rq->fast only, k a multiple of 4, out_c even): `tri` holds the
- * three doubled columns interleaved by groups of 4 values (h7nn_m7_interleave_3col), so one
- * pointer with constant offsets reaches all of them; two channels x three columns keep six
- * accumulators, four unpacked weight words and the pointers in registers. */
-void h7nn_m7_matmul_3col(const int8_t *weights, int32_t k, int32_t out_c, const int16_t *tri, int8_t *out0,
-                         int8_t *out1, int8_t *out2, const h7nn_m7_requant_params *rq);
-void h7nn_m7_interleave_3col(const int16_t *c0, const int16_t *c1, const int16_t *c2, int32_t k, int16_t *tri);
-
-/* Six columns at once (rq->fast only, k a multiple of 8, any out_c): `hex` holds six doubled
+/* Six columns at once (rq->fast only, k a multiple of 4, any out_c): `hex` holds six doubled
  * columns interleaved by groups of 4 values (h7nn_m7_widen_into_hex for 1x1 convolutions,
  * h7nn_m7_copy_into_hex for im2col patches), 48 bytes per group. One output channel per pass: its 4 weights
  * are unpacked once and meet the six columns in 12 SMLADs, the columns arrive by LDM four

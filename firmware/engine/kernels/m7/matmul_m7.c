@@ -115,75 +115,8 @@ void h7nn_m7_matmul_2col(const int8_t *weights, int32_t k, int32_t out_c, const 
     matmul_exact(weights, k, out_c, col0, col1, out0, out1, rq);
 }
 
-void h7nn_m7_interleave_3col(const int16_t *c0, const int16_t *c1, const int16_t *c2, int32_t k, int16_t *tri) {
-    uint32_t *dst = (uint32_t *)(void *)tri;
-    for (int32_t i = 0; i < k; i += 4, dst += 6) {
-        dst[0] = h7nn_read_u32(c0 + i);
-        dst[1] = h7nn_read_u32(c0 + i + 2);
-        dst[2] = h7nn_read_u32(c1 + i);
-        dst[3] = h7nn_read_u32(c1 + i + 2);
-        dst[4] = h7nn_read_u32(c2 + i);
-        dst[5] = h7nn_read_u32(c2 + i + 2);
-    }
-}
-
 __attribute__((cold)) static void clamp_bytes(int8_t *out, int32_t n, int32_t lo, int32_t hi) {
     for (int32_t i = 0; i < n; i++) out[i] = (int8_t)h7nn_clamp(out[i], lo, hi);
-}
-
-void h7nn_m7_matmul_3col(const int8_t *weights, int32_t k, int32_t out_c, const int16_t *tri, int8_t *out0,
-                         int8_t *out1, int8_t *out2, const h7nn_m7_requant_params *rq) {
-    const int32_t *bias = rq->bias, *mult = rq->multiplier;
-    const int8_t *shift = rq->shift;
-    const int32_t offset = rq->offset, lo = rq->act_min, hi = rq->act_max;
-    const int full_range = lo == -128 && hi == 127;
-    const int8_t *w = weights;
-    for (int32_t oc = 0; oc < out_c; oc += 2, w += 2 * k) {
-        int32_t a0 = 0, a1 = 0, a2 = 0, b0 = 0, b1 = 0, b2 = 0;
-        const uint32_t *c = (const uint32_t *)(const void *)tri;
-        const int8_t *wa_p = w, *end = w + k;
-        for (; wa_p < end; wa_p += 4, c += 6) {
-            uint32_t wa = h7nn_read_u32(wa_p), wb = h7nn_read_u32(wa_p + k);
-            uint32_t wa_even = h7nn_sxtb16(wa), wa_odd = h7nn_sxtb16_ror8(wa);
-            uint32_t wb_even = h7nn_sxtb16(wb), wb_odd = h7nn_sxtb16_ror8(wb);
-            uint32_t x = c[0];
-            a0 = h7nn_smlad(wa_even, x, a0);
-            b0 = h7nn_smlad(wb_even, x, b0);
-            x = c[1];
-            a0 = h7nn_smlad(wa_odd, x, a0);
-            b0 = h7nn_smlad(wb_odd, x, b0);
-            x = c[2];
-            a1 = h7nn_smlad(wa_even, x, a1);
-            b1 = h7nn_smlad(wb_even, x, b1);
-            x = c[3];
-            a1 = h7nn_smlad(wa_odd, x, a1);
-            b1 = h7nn_smlad(wb_odd, x, b1);
-            x = c[4];
-            a2 = h7nn_smlad(wa_even, x, a2);
-            b2 = h7nn_smlad(wb_even, x, b2);
-            x = c[5];
-            a2 = h7nn_smlad(wa_odd, x, a2);
-            b2 = h7nn_smlad(wb_odd, x, b2);
-        }
-        if (bias) {
-            int32_t ba = 2 * bias[oc], bb = 2 * bias[oc + 1];
-            a0 += ba, a1 += ba, a2 += ba;
-            b0 += bb, b1 += bb, b2 += bb;
-        }
-        int32_t ra = -shift[oc], rb = -shift[oc + 1], ma = mult[oc], mb = mult[oc + 1];
-        int32_t ca = h7nn_m7_round_offset(ra, offset), cb = h7nn_m7_round_offset(rb, offset);
-        out0[oc] = (int8_t)h7nn_ssat8(h7nn_m7_requant_x2(a0, ma, ca, ra));
-        out1[oc] = (int8_t)h7nn_ssat8(h7nn_m7_requant_x2(a1, ma, ca, ra));
-        out2[oc] = (int8_t)h7nn_ssat8(h7nn_m7_requant_x2(a2, ma, ca, ra));
-        out0[oc + 1] = (int8_t)h7nn_ssat8(h7nn_m7_requant_x2(b0, mb, cb, rb));
-        out1[oc + 1] = (int8_t)h7nn_ssat8(h7nn_m7_requant_x2(b1, mb, cb, rb));
-        out2[oc + 1] = (int8_t)h7nn_ssat8(h7nn_m7_requant_x2(b2, mb, cb, rb));
-    }
-    if (!full_range) {  /* a narrower activation range: clamp what was written */
-        clamp_bytes(out0, out_c, lo, hi);
-        clamp_bytes(out1, out_c, lo, hi);
-        clamp_bytes(out2, out_c, lo, hi);
-    }
 }
 
 void h7nn_m7_copy_into_hex(const int16_t *col, int32_t k, int16_t *hex, int j) {
@@ -207,7 +140,7 @@ void h7nn_m7_widen_into_hex(const int8_t *src, int32_t n, int32_t offset, int16_
 }
 
 /* acc[0..5] = acc[0] + the dot products of k int8 weights with the six columns of `hex`
- * (k a multiple of 8). */
+ * (k a multiple of 4, at least 4). */
 void h7nn_m7_dot_1x6(const int8_t *weights, const uint32_t *hex, int32_t k, int32_t *acc);
 
 #if defined(__ARM_FEATURE_DSP) && __ARM_FEATURE_DSP
@@ -216,6 +149,26 @@ void h7nn_m7_dot_1x6(const int8_t *weights, const uint32_t *hex, int32_t k, int3
  * (r0, r1); the loop end waits on the stack. Per 4 weights: LDR, 2 SXTB16, 3 LDM, 12 SMLAD.
  * A top-level asm block (not a naked function) so the compiler assumes the standard
  * calling convention at every call. */
+/* one step: 4 weights of the channel against the six columns */
+#define H7NN_DOT_STEP                           \
+    "  ldr r9, [r0], #4\n"                      \
+    "  sxtb16 r8, r9\n"                         \
+    "  sxtb16 r9, r9, ror #8\n"                 \
+    "  ldmia r1!, {r10, r11, r12, lr}\n"        \
+    "  smlad r2, r8, r10, r2\n"                 \
+    "  smlad r2, r9, r11, r2\n"                 \
+    "  smlad r3, r8, r12, r3\n"                 \
+    "  smlad r3, r9, lr, r3\n"                  \
+    "  ldmia r1!, {r10, r11, r12, lr}\n"        \
+    "  smlad r4, r8, r10, r4\n"                 \
+    "  smlad r4, r9, r11, r4\n"                 \
+    "  smlad r5, r8, r12, r5\n"                 \
+    "  smlad r5, r9, lr, r5\n"                  \
+    "  ldmia r1!, {r10, r11, r12, lr}\n"        \
+    "  smlad r6, r8, r10, r6\n"                 \
+    "  smlad r6, r9, r11, r6\n"                 \
+    "  smlad r7, r8, r12, r7\n"                 \
+    "  smlad r7, r9, lr, r7\n"
 __asm__(
     "  .pushsection .text.h7nn_m7_dot_1x6,\"ax\",%progbits\n"
     "  .syntax unified\n"
@@ -226,7 +179,9 @@ __asm__(
     "  .thumb_func\n"
     "h7nn_m7_dot_1x6:\n"
     "  push {r4-r11, lr}\n"
-    "  tst r2, #8\n"                     /* the flags wait (no flag-setting op until the branch) */
+    /* the loop runs 4 steps (16 weights) per pass; k % 16 picks the step to enter at:
+     * C = bit 3, N = bit 2 of k (no flag-setting instruction until the branches) */
+    "  lsls r8, r2, #29\n"
     "  add r2, r2, r2, lsl #1\n"          /* 3k */
     "  add r2, r1, r2, lsl #2\n"          /* end of the columns: 12k bytes */
     "  push {r2, r3}\n"
@@ -236,49 +191,16 @@ __asm__(
     "  mov r5, r2\n"
     "  mov r6, r2\n"
     "  mov r7, r2\n"
-    "  bne 2f\n"                         /* k % 16 == 8: start half way through */
+    "  bcs 5f\n"                          /* k % 16 == 8 or 12 */
+    "  bmi 4f\n"                          /* k % 16 == 4; 0 falls through */
     "1:\n"
-    "  .rept 2\n"
-    "  ldr r9, [r0], #4\n"
-    "  sxtb16 r8, r9\n"
-    "  sxtb16 r9, r9, ror #8\n"
-    "  ldmia r1!, {r10, r11, r12, lr}\n"
-    "  smlad r2, r8, r10, r2\n"
-    "  smlad r2, r9, r11, r2\n"
-    "  smlad r3, r8, r12, r3\n"
-    "  smlad r3, r9, lr, r3\n"
-    "  ldmia r1!, {r10, r11, r12, lr}\n"
-    "  smlad r4, r8, r10, r4\n"
-    "  smlad r4, r9, r11, r4\n"
-    "  smlad r5, r8, r12, r5\n"
-    "  smlad r5, r9, lr, r5\n"
-    "  ldmia r1!, {r10, r11, r12, lr}\n"
-    "  smlad r6, r8, r10, r6\n"
-    "  smlad r6, r9, r11, r6\n"
-    "  smlad r7, r8, r12, r7\n"
-    "  smlad r7, r9, lr, r7\n"
-    "  .endr\n"
+    H7NN_DOT_STEP
     "2:\n"
-    "  .rept 2\n"
-    "  ldr r9, [r0], #4\n"
-    "  sxtb16 r8, r9\n"
-    "  sxtb16 r9, r9, ror #8\n"
-    "  ldmia r1!, {r10, r11, r12, lr}\n"
-    "  smlad r2, r8, r10, r2\n"
-    "  smlad r2, r9, r11, r2\n"
-    "  smlad r3, r8, r12, r3\n"
-    "  smlad r3, r9, lr, r3\n"
-    "  ldmia r1!, {r10, r11, r12, lr}\n"
-    "  smlad r4, r8, r10, r4\n"
-    "  smlad r4, r9, r11, r4\n"
-    "  smlad r5, r8, r12, r5\n"
-    "  smlad r5, r9, lr, r5\n"
-    "  ldmia r1!, {r10, r11, r12, lr}\n"
-    "  smlad r6, r8, r10, r6\n"
-    "  smlad r6, r9, r11, r6\n"
-    "  smlad r7, r8, r12, r7\n"
-    "  smlad r7, r9, lr, r7\n"
-    "  .endr\n"
+    H7NN_DOT_STEP
+    "3:\n"
+    H7NN_DOT_STEP
+    "4:\n"
+    H7NN_DOT_STEP
     "  ldr r8, [sp]\n"
     "  cmp r1, r8\n"
     "  bne 1b\n"
@@ -286,6 +208,9 @@ __asm__(
     "  stmia r8, {r2-r7}\n"
     "  add sp, #8\n"
     "  pop {r4-r11, pc}\n"
+    "5:\n"
+    "  bmi 2b\n"                          /* k % 16 == 12 */
+    "  b 3b\n"                            /* k % 16 == 8 */
     "  .size h7nn_m7_dot_1x6, .-h7nn_m7_dot_1x6\n"
     "  .popsection\n");
 #else
