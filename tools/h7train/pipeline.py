@@ -42,6 +42,9 @@ def run_all(seed=1, preset='full', out_dir='models', work_dir=None, progress=Tru
     from h7data.wavio import atomic_write_text
     p = PRESETS[preset]
     T.limit_threads()
+    # Same seed, same models: seeded initializers/dropout and deterministic TF kernels.
+    T.keras.utils.set_random_seed(seed)
+    T.tf.config.experimental.enable_op_determinism()
     started = time.time()
     work_dir = work_dir or os.path.join('build', 'h7train', f'{preset}-{seed}')
     os.makedirs(work_dir, exist_ok=True)

@@ -51,3 +51,17 @@ def test_spec_augment_masks_time_and_frequency():
     changed = y != x
     assert changed.any() and not changed[:, :, 0].all()
     assert (changed.all(axis=2).any(axis=1)).sum() > 8    # whole frames masked in most clips
+
+
+def test_training_is_reproducible_from_a_seed():
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((96, 49, 10)).astype(np.float32)
+    y = rng.integers(0, 12, 96)
+    weights = []
+    for _ in range(2):
+        T.keras.utils.set_random_seed(11)
+        T.tf.config.experimental.enable_op_determinism()
+        model = M.ds_cnn(width=8, blocks=2)
+        T.fit(model, (x, y), (x[:32], y[:32]), epochs=1, batch=32, seed=11, progress=False)
+        weights.append(model.get_weights())
+    assert all(np.array_equal(a, b) for a, b in zip(*weights))
