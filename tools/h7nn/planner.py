@@ -47,6 +47,13 @@ def op_sizes(model, op, kernels, ptr):
             o = op['options']
             pointwise = f[1] == 1 and f[2] == 1 and o.scalar(1, 'i') == 1 and o.scalar(2, 'i') == 1
             scratch = (6 if pointwise else 7) * _align(k, 4) * 2
+            out_shape = t[op['outputs'][0]]['shape']
+            dil_w, dil_h = o.scalar(4, 'i', 1), o.scalar(5, 'i', 1)
+            if not pointwise and f[3] == 1 and f[2] % 4 == 0 and (dil_h, dil_w) == (1, 1):
+                # padded input plane of single-channel layers (conv_2d_m7.c plane_bytes)
+                plane = ((out_shape[1] - 1) * o.scalar(2, 'i') + f[1]) * ((out_shape[2] - 1) * o.scalar(1, 'i') + f[2]) * 2
+                if plane <= 4096:
+                    scratch += _align(plane, 4)
         if kernels == 'm7' and name == 'DEPTHWISE_CONV_2D':
             o = op['options']
             stride_w, stride_h = o.scalar(1, 'i'), o.scalar(2, 'i')

@@ -1,13 +1,50 @@
 /* CONV_2D, int8, Cortex-M7: the input patch of two output pixels is widened to int16 once
  * (im2col; a 1x1 stride-1 convolution widens the pixels directly), then the SMLAD matrix
  * kernel runs every output channel over both; six pixels at once when the filter size allows
- * (h7nn_m7_matmul_6col). Scratch: 6 (1x1) or 7 (im2col) x filter size x 2 bytes. */
+ * (h7nn_m7_matmul_6col). Scratch: 6 (1x1) or 7 (im2col) x filter size x 2 bytes, plus
+ * a padded plane of the input for single-channel layers (plane_bytes). */
 #include "engine/h7nn_quant.h"
 #include "engine/kernels/m7/h7nn_m7_common.h"
 
 static int is_pointwise(const h7nn_conv_data *op) {
     return op->filter_h == 1 && op->filter_w == 1 && op->stride_h == 1 && op->stride_w == 1 && op->pad_h == 0 &&
            op->pad_w == 0;
+}
+
+/* Single-channel input, filter rows of whole groups of 4, no dilation (spectrogram front
+ * layers): the input is widened once per inference into a zero-padded int16 plane that
+ * covers every window (doubled, with the offset), and each filter row of a patch is then two
+ * word loads and two PKHs into the six-column layout. Bytes of that plane, or 0 when the
+ * shape does not fit (or the plane would take over H7NN_CONV_PLANE_MAX bytes of scratch). */
+#define H7NN_CONV_PLANE_MAX 4096
+static int32_t plane_bytes(const h7nn_conv_data *op) {
+    if (op->in_c != 1 || (op->filter_w & 3) != 0 || op->dilation_h != 1 || op->dilation_w != 1) return 0;
+    int64_t ph = (int64_t)(op->out_h - 1) * op->stride_h + op->filter_h;
+    int64_t pw = (int64_t)(op->out_w - 1) * op->stride_w + op->filter_w;
+    return ph * pw * 2 <= H7NN_CONV_PLANE_MAX ? (int32_t)(ph * pw * 2) : 0;
+}
+
+static void fill_plane(const h7nn_conv_data *op, const int8_t *input, int16_t *plane) {
+    const int32_t ph = (op->out_h - 1) * op->stride_h + op->filter_h, pw = (op->out_w - 1) * op->stride_w + op->filter_w;
+    for (int32_t i = 0; i < ph * pw; i++) plane[i] = 0;
+    for (int32_t y = 0; y < op->in_h && y + op->pad_h < ph; y++) {
+        int16_t *dst = plane + (y + op->pad_h) * pw + op->pad_w;
+        const int8_t *src = input + y * op->in_w;
+        for (int32_t x = 0; x < op->in_w && x + op->pad_w < pw; x++) dst[x] = (int16_t)(2 * (src[x] + op->input_offset));
+    }
+}
+
+static void plane_into_hex(const h7nn_conv_data *op, const int16_t *plane, int oy, int ox, int16_t *hex, int j) {
+    const int32_t pw = (op->out_w - 1) * op->stride_w + op->filter_w, fw = op->filter_w;
+    const int16_t *src = plane + oy * op->stride_h * pw + ox * op->stride_w;
+    uint32_t *dst = (uint32_t *)(void *)hex + 2 * j;
+    for (int fy = 0; fy < op->filter_h; fy++, src += pw) {
+        for (int32_t g = 0; g < fw; g += 4, dst += 12) {
+            uint32_t a = h7nn_read_u32(src + g), b = h7nn_read_u32(src + g + 2);  /* [x0|x1], [x2|x3] */
+            dst[0] = h7nn_pack16(a, b);
+            dst[1] = h7nn_pack16_top(a, b);
+        }
+    }
 }
 
 static h7nn_status prepare(h7nn_interpreter *nn, h7nn_node *node) {
@@ -17,6 +54,7 @@ static h7nn_status prepare(h7nn_interpreter *nn, h7nn_node *node) {
     uint32_t k = (uint32_t)(op->filter_h * op->filter_w * op->in_c);
     /* six interleaved columns; im2col also needs one patch beside them */
     node->scratch_bytes = (is_pointwise(op) ? 6u : 7u) * ((k + 3u) & ~3u) * 2u;
+    if (!is_pointwise(op)) node->scratch_bytes += ((uint32_t)plane_bytes(op) + 3u) & ~3u;
     op->fast_requant = h7nn_m7_requant_mode(op->filter, op->out_c, (int32_t)k, 1, (int32_t)k, op->bias, op->shift);
     return H7NN_OK;
 }
@@ -27,7 +65,6 @@ static void im2col_any_depth(const h7nn_conv_data *op, const int8_t *input, int 
 /* The patch under output pixel (oy, ox) as int16 with the input offset; padding is 0 after
  * the offset, as in the reference kernel (which skips those taps). */
 static void im2col(const h7nn_conv_data *op, const int8_t *input, int oy, int ox, int16_t *col) {
-    int32_t k = op->filter_h * op->filter_w * op->in_c;
     int y0 = oy * op->stride_h - op->pad_h, x0 = ox * op->stride_w - op->pad_w;
     int32_t pos = 0;
     /* depth a multiple of 4: every tap is whole groups of 4, widened with SIMD */
@@ -47,42 +84,11 @@ static void im2col(const h7nn_conv_data *op, const int8_t *input, int oy, int ox
         return;
     }
     const int scale = op->fast_requant ? 2 : 1;  /* doubled columns for the SMMULR requantization */
-    if (op->in_c == 1) {
-        /* single-channel input (spectrograms, grayscale): gather the patch row by row in
-         * natural order, then interleave each group of 4 in place */
-        int16_t *dst = col;
-        const int32_t fw = op->filter_w, dw = op->dilation_w, offset = op->input_offset;
-        const int cols_inside = x0 >= 0 && x0 + (fw - 1) * dw < op->in_w;
-        for (int fy = 0; fy < op->filter_h; fy++, dst += fw) {
-            int iy = y0 + fy * op->dilation_h;
-            if (iy < 0 || iy >= op->in_h) {
-                for (int fx = 0; fx < fw; fx++) dst[fx] = 0;
-                continue;
-            }
-            const int8_t *row = input + iy * op->in_w;
-            if (cols_inside) {  /* the whole filter row lies inside the image */
-                const int8_t *src = row + x0;
-                for (int fx = 0; fx < fw; fx++, src += dw) dst[fx] = (int16_t)((*src + offset) * scale);
-            } else {
-                for (int fx = 0; fx < fw; fx++) {
-                    int ix = x0 + fx * dw;
-                    dst[fx] = ix >= 0 && ix < op->in_w ? (int16_t)((row[ix] + offset) * scale) : 0;
-                }
-            }
-        }
-        for (int32_t i = k; i < ((k + 3) & ~3); i++) col[i] = 0;
-        uint32_t *words = (uint32_t *)(void *)col;  /* [a|b][c|d] -> [a|c][b|d] */
-        for (int32_t i = 0; i < k; i += 4, words += 2) {
-            uint32_t ab = words[0], cd = words[1];
-            words[0] = h7nn_pack16(ab, cd);
-            words[1] = h7nn_pack16(ab >> 16, cd >> 16);
-        }
-        return;
-    }
     im2col_any_depth(op, input, y0, x0, scale, col);
 }
 
-/* Any other depth, value by value (cold: trained models have depths of 1 or 4n). */
+/* Any other depth, value by value (cold: trained models have depths of 4n, and single-channel
+ * front layers take the plane). */
 __attribute__((cold)) static void im2col_any_depth(const h7nn_conv_data *op, const int8_t *input, int y0, int x0,
                                                    int scale, int16_t *col) {
     static const uint8_t interleave[4] = {0, 2, 1, 3};
@@ -120,12 +126,16 @@ static h7nn_status eval(h7nn_interpreter *nn, const h7nn_node *node) {
         int32_t p = 0;
         /* the last group overlaps the one before (same outputs written twice, the input
          * tensor is not the output), so no pixel is left to a slower path */
+        int16_t *plane = !pointwise && plane_bytes(op) ? col0 + 7 * k_pad : NULL;
+        if (six && pixels >= 6 && plane) fill_plane(op, in_b, plane);
         if (six && pixels >= 6) {
             for (; p < pixels; p += 6) {
                 if (p + 6 > pixels) p = pixels - 6;
                 for (int j = 0; j < 6; j++) {
                     if (pointwise) {
                         h7nn_m7_widen_into_hex(in_b + (p + j) * k, k, op->input_offset, col0, j);
+                    } else if (plane) {
+                        plane_into_hex(op, plane, (p + j) / op->out_w, (p + j) % op->out_w, col0, j);
                     } else {
                         im2col(op, in_b, (p + j) / op->out_w, (p + j) % op->out_w, col0 + 6 * k_pad);
                         h7nn_m7_copy_into_hex(col0 + 6 * k_pad, k, col0, j);

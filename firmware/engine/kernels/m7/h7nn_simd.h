@@ -41,6 +41,12 @@ static inline int32_t h7nn_smmulr(int32_t a, int32_t b) {
 }
 static inline int32_t h7nn_smlatb(uint32_t a, uint32_t b, int32_t acc) { return __smlatb((int32_t)a, (int32_t)b, acc); }
 static inline int32_t h7nn_smlatt(uint32_t a, uint32_t b, int32_t acc) { return __smlatt((int32_t)a, (int32_t)b, acc); }
+/* [a (top half) | b (top half)] -> [a >> 16 | b's top]: one PKHTB */
+static inline uint32_t h7nn_pack16_top(uint32_t a, uint32_t b) {
+    uint32_t r;
+    __asm__("pkhtb %0, %1, %2, asr #16" : "=r"(r) : "r"(b), "r"(a));
+    return r;
+}
 /* [lo (bottom half) | hi (bottom half, shifted up)]: one PKHBT */
 static inline uint32_t h7nn_pack16(uint32_t lo, uint32_t hi) {
     uint32_t r;
@@ -80,6 +86,7 @@ static inline int32_t h7nn_smlatt(uint32_t a, uint32_t b, int32_t acc) {
     return (int32_t)((uint32_t)acc + (uint32_t)((int16_t)(a >> 16) * (int16_t)(b >> 16)));
 }
 static inline uint32_t h7nn_pack16(uint32_t lo, uint32_t hi) { return (lo & 0xFFFFu) | (hi << 16); }
+static inline uint32_t h7nn_pack16_top(uint32_t a, uint32_t b) { return (a >> 16) | (b & 0xFFFF0000u); }
 #endif
 
 /* Widens 4 int8 values (+ offset) to int16 in the order x0, x2, x1, x3, the order in which
