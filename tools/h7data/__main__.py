@@ -33,7 +33,7 @@ def cmd_build(args):
 
 def cmd_demo(args):
     from .demo import make_demo
-    info = make_demo(args.out, seed=args.seed)
+    info = make_demo(args.out, seed=args.seed, engine=args.engine)
     print(f'wrote {args.out} ({info["duration_s"]:.1f} s, {len(info["words"])} words) '
           f'and its ground truth {info["json"]}')
 
@@ -65,6 +65,9 @@ def main(argv=None):
     d = sub.add_parser('demo', help='make the demo recording + ground truth JSON')
     d.add_argument('--out', default='models/recordings/demo_commands.wav')
     d.add_argument('--seed', type=int, default=1)
+    d.add_argument('--engine', choices=['espeak', 'festival'], default='espeak',
+                   help='espeak-ng voices held out of training (default) or festival, the '
+                        'engine held out of training')
     d.set_defaults(func=cmd_demo)
     c = sub.add_parser('speech-commands', help='load Google Speech Commands v2 (folder layout)')
     c.add_argument('root')

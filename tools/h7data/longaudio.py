@@ -16,9 +16,9 @@ def _engine_clip(requests, engine):
         from .engines import Flite
         f = Flite()
         return [f.synthesize(t, v, s) for t, v, s in requests]
-    from .espeak import Espeak
-    e = Espeak()
-    return [e.synthesize(t, v, int(175 / s)) for t, v, s in requests]
+    from .dataset import _espeak_all      # a fresh worker process: deterministic audio
+    return _espeak_all([(t, v, {'rate': int(175 / s), 'pitch': 50, 'pitch_range': 50})
+                        for t, v, s in requests])
 
 
 def concatenate(clips, rng, pause_ms=(400, 1200), lead_ms=500, level_db=(-12, -3)):
