@@ -178,3 +178,148 @@ def build(case):
 if __name__ == '__main__':
     for c in case_names():
         print(build(c), flush=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# Kernel-check models: single-op CONV_2D / DEPTHWISE_CONV_2D models with hand-picked shapes
+# that drive the M7 kernels' firmware-only assembly loops (h7nn_m7_dot_1x6 at every k % 16,
+# pixel counts around the six-column grouping; h7nn_m7_dw3x3_quads at row lengths 1..9, both
+# plane orientations) and the paths beside them. The firmware image firmware/apps/kernel_check
+# embeds every file of KERNEL_CHECK_DIR (tools/h7nn/tests/test_board_kernels.py).
+KERNEL_CHECK_DIR = os.path.join(TOP, 'build', 'h7nn_kernel_check')
+KERNEL_CHECK_VERSION = 1  # bump when a spec changes: files of other versions are removed
+
+
+def _pw(h, w, k, oc, act):
+    """1x1 CONV_2D, stride 1, on an h x w x k input."""
+    return ('conv', (h, w, k), oc, (1, 1), (1, 1), 'valid', act)
+
+
+def _cv(h, w, c, oc, kernel, stride, padding, act):
+    return ('conv', (h, w, c), oc, kernel, stride, padding, act)
+
+
+def _dw(h, w, c, stride, padding, act, multiplier=1):
+    return ('depthwise', (h, w, c), multiplier, (3, 3), stride, padding, act)
+
+
+KERNEL_CHECK_SPECS = {
+    # 1x1, six-column loop: k % 16 = 4, 8, 12, 0 and odd pixel counts (n % 6 != 0)
+    'pw_k4_px35': _pw(5, 7, 4, 8, None),
+    'pw_k8_px6_relu': _pw(2, 3, 8, 5, 'relu'),
+    'pw_k12_px7_relu6': _pw(1, 7, 12, 3, 'relu6'),
+    'pw_k16_px15': _pw(3, 5, 16, 16, None),
+    'pw_k20_px16_relu': _pw(4, 4, 20, 7, 'relu'),
+    'pw_k24_px9_oc1': _pw(3, 3, 24, 1, None),
+    'pw_k28_px14_relu6': _pw(2, 7, 28, 9, 'relu6'),
+    'pw_k36_px25': _pw(5, 5, 36, 12, None),
+    'pw_k44_px11': _pw(1, 11, 44, 6, None),
+    'pw_k72_px12_relu': _pw(3, 4, 72, 10, 'relu'),
+    # 1x1 with fewer than 6 pixels (two-column path), odd depth, stride 2 (im2col)
+    'pw_k12_px4': _pw(2, 2, 12, 8, None),
+    'pw_k8_px1_relu': _pw(1, 1, 8, 4, 'relu'),
+    'pw_k20_px5': _pw(1, 5, 20, 3, None),
+    'pw_k6_px12': _pw(3, 4, 6, 5, None),
+    'c1x1_d8_s2': _cv(7, 7, 8, 8, (1, 1), (2, 2), 'valid', None),
+    # im2col: small depths, strides, padding
+    'c3x3_d1_s1_same_relu': _cv(8, 6, 1, 8, (3, 3), (1, 1), 'same', 'relu'),
+    'c3x3_d2_s2_same': _cv(9, 7, 2, 5, (3, 3), (2, 2), 'same', None),
+    'c3x3_d3_s1_valid_relu6': _cv(7, 8, 3, 8, (3, 3), (1, 1), 'valid', 'relu6'),
+    'c3x3_d4_s1_same': _cv(6, 6, 4, 7, (3, 3), (1, 1), 'same', None),
+    'c3x3_d4_s2_valid_relu': _cv(9, 8, 4, 6, (3, 3), (2, 2), 'valid', 'relu'),
+    'c3x3_d8_s2_same': _cv(7, 9, 8, 5, (3, 3), (2, 2), 'same', None),
+    'c3x3_d8_s1_valid_relu6': _cv(5, 6, 8, 16, (3, 3), (1, 1), 'valid', 'relu6'),
+    'c3x3_d12_s1_same': _cv(5, 5, 12, 4, (3, 3), (1, 1), 'same', None),
+    'c10x4_d1_s2_same_relu': _cv(20, 10, 1, 8, (10, 4), (2, 2), 'same', 'relu'),
+    'c10x4_d1_s1_valid': _cv(14, 9, 1, 5, (10, 4), (1, 1), 'valid', None),
+    'c10x4_d2_s1_same': _cv(12, 6, 2, 6, (10, 4), (1, 1), 'same', None),
+    'c10x4_d3_s21_same_relu6': _cv(12, 8, 3, 4, (10, 4), (2, 1), 'same', 'relu6'),
+    'c10x4_d4_s2_valid': _cv(14, 8, 4, 8, (10, 4), (2, 2), 'valid', None),
+    'c10x4_d8_s12_same': _cv(12, 6, 8, 4, (10, 4), (1, 2), 'same', None),
+    'c10x4_d1_big_plane': _cv(64, 40, 1, 4, (10, 4), (1, 1), 'same', None),
+    'c3x4_d1_s1_same': _cv(10, 10, 1, 6, (3, 4), (1, 1), 'same', None),
+    'c5x4_d1_s2_valid_relu': _cv(15, 9, 1, 7, (5, 4), (2, 2), 'valid', 'relu'),
+    'c2x2_d1_s1_same': _cv(7, 7, 1, 5, (2, 2), (1, 1), 'same', None),
+    'c1x4_d1_s1_valid': _cv(6, 9, 1, 3, (1, 4), (1, 1), 'valid', None),
+    # depthwise 3x3 stride 1, multiplier 1: row lengths (the plane's long axis) 1..9
+    'dw_row1_c3_valid': _dw(3, 3, 3, 1, 'valid', None),
+    'dw_row2_c5_same': _dw(2, 2, 5, 1, 'same', None),
+    'dw_row3_c7_valid': _dw(4, 5, 7, 1, 'valid', None),
+    'dw_row4_c1_same': _dw(4, 4, 1, 1, 'same', None),
+    'dw_row5_c6_same': _dw(3, 5, 6, 1, 'same', None),
+    'dw_row6_c3_valid': _dw(5, 8, 3, 1, 'valid', None),
+    'dw_row7_c5_same': _dw(7, 7, 5, 1, 'same', None),
+    'dw_row8_c13_same': _dw(2, 8, 13, 1, 'same', None),
+    'dw_row9_c7_valid': _dw(6, 11, 7, 1, 'valid', None),
+    # ... along image columns (out_h > out_w: the plane is transposed)
+    'dw_col5_c3_same': _dw(5, 1, 3, 1, 'same', None),
+    'dw_col6_c2_same': _dw(6, 5, 2, 1, 'same', None),
+    'dw_col8_c6_valid': _dw(10, 4, 6, 1, 'valid', None),
+    'dw_col9_c5_same': _dw(9, 3, 5, 1, 'same', None),
+    # depthwise beside the quad loop: fused ReLU (exact path), stride 2 and multiplier 2
+    'dw_row6_c5_same_relu': _dw(6, 6, 5, 1, 'same', 'relu'),
+    'dw_s2_c5_same': _dw(9, 7, 5, 2, 'same', None),
+    'dw_s2_c3_valid_relu6': _dw(8, 9, 3, 2, 'valid', 'relu6'),
+    'dw_m2_c3_same': _dw(6, 6, 3, 1, 'same', None, multiplier=2),
+}
+
+
+def kernel_check_path(name):
+    return os.path.join(KERNEL_CHECK_DIR, 'v%d_%s.tflite' % (KERNEL_CHECK_VERSION, name))
+
+
+def _convert_int8(model, seed):
+    """Full-int8 post-training quantization by TF's converter (int8 input and output)."""
+    import numpy as np
+    import tensorflow as tf
+    rng = np.random.default_rng(seed)
+    shape = (1,) + tuple(model.inputs[0].shape[1:])
+
+    def representative():
+        for _ in range(64):
+            yield [rng.uniform(-2, 2, size=shape).astype(np.float32)]
+
+    conv = tf.lite.TFLiteConverter.from_keras_model(model)
+    conv.optimizations = [tf.lite.Optimize.DEFAULT]
+    conv.representative_dataset = representative
+    conv.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
+    conv.inference_input_type = tf.int8
+    conv.inference_output_type = tf.int8
+    return conv.convert()
+
+
+def build_kernel_check(name):
+    """Converts one kernel-check model (if not cached) and returns its path."""
+    path = kernel_check_path(name)
+    if os.path.exists(path):
+        return path
+    os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '3')
+    import keras
+    kind, shape, n, kernel, stride, padding, act = KERNEL_CHECK_SPECS[name]
+    seed = sum(map(ord, name)) * 31
+    keras.utils.set_random_seed(seed)
+    x = keras.Input(shape)
+    if kind == 'conv':
+        y = keras.layers.Conv2D(n, kernel, strides=stride, padding=padding, activation=act,
+                                bias_initializer='random_normal')(x)
+    else:
+        y = keras.layers.DepthwiseConv2D(kernel, strides=stride, depth_multiplier=n, padding=padding,
+                                         activation=act, bias_initializer='random_normal')(x)
+    data = _convert_int8(keras.Model(x, y), seed)
+    os.makedirs(KERNEL_CHECK_DIR, exist_ok=True)
+    tmp = path + '.tmp'
+    with open(tmp, 'wb') as f:
+        f.write(data)
+    os.replace(tmp, path)
+    return path
+
+
+def build_kernel_check_all():
+    """Every kernel-check model, in the firmware's order (sorted file names); files of other
+    versions or of specs no longer listed are removed, so the image embeds exactly these."""
+    wanted = {os.path.basename(kernel_check_path(n)) for n in KERNEL_CHECK_SPECS}
+    if os.path.isdir(KERNEL_CHECK_DIR):
+        for f in os.listdir(KERNEL_CHECK_DIR):
+            if f.endswith('.tflite') and f not in wanted:
+                os.remove(os.path.join(KERNEL_CHECK_DIR, f))
+    return sorted((build_kernel_check(n) for n in KERNEL_CHECK_SPECS), key=os.path.basename)

@@ -1,0 +1,167 @@
+"""The M7 kernels' assembly loops on the simulated board, bit for bit against TFLite Micro.
+
+The host build runs portable C in place of the hand-scheduled Thumb-2 loops
+(h7nn_m7_dot_1x6 under CONV_2D, h7nn_m7_dw3x3_quads under DEPTHWISE_CONV_2D), so only the
+firmware runs them. The kernel_check image (firmware/apps/kernel_check) embeds single-op
+models whose shapes drive those loops beyond the KWS model's (h7nn.opmodels
+KERNEL_CHECK_SPECS: 1x1 convolutions at every k % 16, pixel counts around the six-column
+grouping, im2col at depths 1..12 with strides and padding, depthwise rows of 1..9 along
+both plane orientations); each model runs INPUTS xorshift32 inputs on the board and every
+output's FNV-1a hash must equal TFLite Micro's. Code hooks on the two loops' entry points
+record that each model really ran them (with the depth / pass count the shape implies),
+so a change of dispatch cannot turn this into a test of the C paths.
+"""
+import os
+import shutil
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from h7nn import board as nn_board
+from h7nn import opmodels
+
+INPUTS = int(os.environ.get('H7NN_KERNEL_INPUTS', '20'))
+SEED = 1234
+IMAGE = os.path.join(nn_board.TOP, 'build', 'firmware', 'firmware', 'apps', 'kernel_check', 'kernel_check.elf')
+NAMES = sorted(opmodels.KERNEL_CHECK_SPECS)
+
+
+class KernelCheckBoard:
+    """The kernel_check image on the simulated board, with entry hooks on the asm loops."""
+
+    def __init__(self, image):
+        from unicorn import UC_HOOK_CODE
+        from unicorn.arm_const import UC_ARM_REG_R2, UC_ARM_REG_R3
+        from h7sim.board import Board
+        self.board = Board(image)
+        self.current = None
+        self.checked = set()
+        self.dot_k = {}      # model index -> set of k seen by h7nn_m7_dot_1x6
+        self.dw_quads = {}   # model index -> set of pass counts seen by h7nn_m7_dw3x3_quads
+        uc = self.board.uc
+
+        def on_dot(uc_, address, size, user):
+            self.dot_k.setdefault(self.current, set()).add(uc_.reg_read(UC_ARM_REG_R2))
+
+        def on_dw(uc_, address, size, user):
+            self.dw_quads.setdefault(self.current, set()).add(uc_.reg_read(UC_ARM_REG_R3))
+
+        for name, hook in (('h7nn_m7_dot_1x6', on_dot), ('h7nn_m7_dw3x3_quads', on_dw)):
+            address = self.board.symbol(name) & ~1
+            uc.hook_add(UC_HOOK_CODE, hook, begin=address, end=address)
+        ready = self._wait(lambda e: e.get('event') in ('kc_ready', 'kc_error'), seconds=2)
+        assert ready['event'] == 'kc_ready', ready
+        self.index = {e['name']: e['index'] for e in self.board.events if e.get('event') == 'kc_model'}
+
+    def _wait(self, pred, seconds):
+        start = len(self.board.events)
+        self.board.run(seconds=seconds, until=lambda b: any(pred(e) for e in b.events[start:]))
+        found = [e for e in self.board.events[start:] if pred(e)]
+        if not found:
+            faults = [{k: v for k, v in f.items() if k != 'uart_tail'} for f in self.board.faults]
+            raise RuntimeError('kernel_check: no answer; faults %s; console tail:\n%s'
+                               % (faults, '\n'.join(self.board.uart_tail()[-5:])))
+        return found[-1]
+
+    def command(self, text, done, seconds=5):
+        self.board.uart_write(text + '\n')
+        return self._wait(lambda e: e.get('event') in (done, 'kc_error'), seconds)
+
+    def check(self, index, seed, count):
+        self.current = index
+        self.checked.add(index)
+        return self.command('check %d %d %d' % (index, seed, count), 'kc_check')
+
+    def dump(self, index, seed, which):
+        start = len(self.board.events)
+        end = self.command('dump %d %d %d' % (index, seed, which), 'kc_dump_end')
+        assert end['event'] == 'kc_dump_end', end
+        parts = [e for e in self.board.events[start:] if e.get('event') == 'kc_dump' and e['model'] == index]
+        data = bytes.fromhex(''.join(p['bytes'] for p in sorted(parts, key=lambda p: p['offset'])))
+        return np.frombuffer(data, dtype=np.int8)
+
+
+@pytest.fixture(scope='module')
+def kc():
+    if not shutil.which('arm-none-eabi-gcc'):
+        pytest.skip('arm-none-eabi-gcc is not installed: no firmware image')
+    opmodels.build_kernel_check_all()
+    # the image embeds whatever build/h7nn_kernel_check holds: (re)build it now
+    subprocess.run([sys.executable, '-m', 'SCons', '-Q', 'variant=firmware', os.path.relpath(IMAGE, nn_board.TOP)],
+                   cwd=nn_board.TOP, check=True, stdout=subprocess.DEVNULL)
+    return KernelCheckBoard(IMAGE)
+
+
+def test_image_embeds_every_model(kc):
+    assert sorted(kc.index) == NAMES
+
+
+def _expected_asm(spec, model):
+    """What the shape should run: ('dot', k) for the six-column loop, ('dw', quads) for the
+    depthwise quad loop, or None (a C path)."""
+    kind, shape, n, kernel, stride, padding, act = spec
+    out = model.tensors[model.outputs[0]]
+    oh, ow = out['shape'][1], out['shape'][2]
+    if kind == 'conv':
+        k = kernel[0] * kernel[1] * shape[2]
+        return ('dot', k) if k % 4 == 0 and oh * ow >= 6 else None
+    # the quad loop needs the full int8 output range: a fused ReLU whose calibrated output
+    # range starts at 0 (zero point -128) clamps nothing, so it runs there too
+    zp, scale = out['zero_points'][0], out['scales'][0]
+    lo = -128 if act is None else max(-128, zp)
+    hi = min(127, zp + int(round(6.0 / scale))) if act == 'relu6' else 127
+    if stride in (1, (1, 1)) and n == 1 and (lo, hi) == (-128, 127) and max(oh, ow) >= 4:
+        return ('dw', max(oh, ow) // 4)
+    return None
+
+
+def _first_difference(got, want, shape):
+    i = int(np.flatnonzero(got.reshape(-1) != want.reshape(-1))[0])
+    where = np.unravel_index(i, tuple(shape))
+    return 'output %d at %s: board %d, TFLM %d (%d of %d values differ)' % (
+        i, tuple(int(v) for v in where), got.reshape(-1)[i], want.reshape(-1)[i],
+        int(np.sum(got.reshape(-1) != want.reshape(-1))), got.size)
+
+
+@pytest.mark.parametrize('name', NAMES)
+def test_bit_exact_on_board(kc, name):
+    from h7nn.reference import Reference
+    from h7nn.tflite import Model
+    data = open(opmodels.kernel_check_path(name), 'rb').read()
+    model = Model(data)
+    index = kc.index[name]
+    result = kc.check(index, SEED, INPUTS)
+    assert result['event'] == 'kc_check', result
+    assert result['arena_used'] == result['arena_planned'], 'build-time arena plan differs from the engine'
+    t_in = model.tensors[model.inputs[0]]
+    t_out = model.tensors[model.outputs[0]]
+    xs = nn_board.xorshift_inputs(SEED, INPUTS, int(np.prod(t_in['shape'])))
+    ref = Reference(data)
+    wants = [ref.run(x.reshape(t_in['shape'])) for x in xs]
+    got_hashes = result['hashes'].split()
+    for n, want in enumerate(wants):
+        if got_hashes[n] != nn_board.fnv1a([want]):
+            got = kc.dump(index, SEED, n)
+            pytest.fail('%s %s: input %d (seed %d): %s' % (name, opmodels.KERNEL_CHECK_SPECS[name], n, SEED,
+                                                            _first_difference(got, want, t_out['shape'])))
+    # the shape ran the loop it was chosen for
+    expect = _expected_asm(opmodels.KERNEL_CHECK_SPECS[name], model)
+    if expect is None:
+        assert index not in kc.dot_k and index not in kc.dw_quads
+    elif expect[0] == 'dot':
+        assert kc.dot_k.get(index) == {expect[1]}, 'six-column loop not run with k=%d (fast requantization off?)' % expect[1]
+    else:
+        assert kc.dw_quads.get(index) == {expect[1]}, 'depthwise quad loop not run with %d passes' % expect[1]
+
+
+def test_coverage_of_the_loop_entries(kc):
+    """Across the models: the six-column loop entered at every step k % 16 picks, the
+    depthwise quad loop with 1 and 2 passes per line."""
+    for index in set(kc.index.values()) - kc.checked:  # when run on its own
+        kc.check(index, SEED, 1)
+    ks = set().union(*kc.dot_k.values()) if kc.dot_k else set()
+    assert {k % 16 for k in ks} == {0, 4, 8, 12}, sorted(ks)
+    quads = set().union(*kc.dw_quads.values()) if kc.dw_quads else set()
+    assert {1, 2} <= quads, sorted(quads)
