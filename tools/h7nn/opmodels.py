@@ -187,7 +187,7 @@ if __name__ == '__main__':
 # plane orientations) and the paths beside them. The firmware image firmware/apps/kernel_check
 # embeds every file of KERNEL_CHECK_DIR (tools/h7nn/tests/test_board_kernels.py).
 KERNEL_CHECK_DIR = os.path.join(TOP, 'build', 'h7nn_kernel_check')
-KERNEL_CHECK_VERSION = 1  # bump when a spec changes: files of other versions are removed
+KERNEL_CHECK_VERSION = 6  # bump when a spec changes: files of other versions are removed
 
 
 def _pw(h, w, k, oc, act):
@@ -201,6 +201,17 @@ def _cv(h, w, c, oc, kernel, stride, padding, act):
 
 def _dw(h, w, c, stride, padding, act, multiplier=1):
     return ('depthwise', (h, w, c), multiplier, (3, 3), stride, padding, act)
+
+
+def _requantized(spec, out_zero_point=None, out_scale_factor=None, first_bias=None, in_scale_factor=None):
+    """The converted model with its output's zero point set or its scale multiplied (a
+    fused ReLU/ReLU6 then clamps to a narrower range than int8's; a larger input scale makes
+    the same int8 inputs reach past ReLU6's 6.0), or the first output
+    channel's bias set (2^30: accumulators too large for the kernels' short requantization,
+    so the whole op takes the exact TFLite arithmetic). TFLite Micro computes the same
+    model, so the check stays bit-exactness against it."""
+    return spec + ({'out_zero_point': out_zero_point, 'out_scale_factor': out_scale_factor,
+                    'first_bias': first_bias, 'in_scale_factor': in_scale_factor},)
 
 
 KERNEL_CHECK_SPECS = {
@@ -261,6 +272,14 @@ KERNEL_CHECK_SPECS = {
     'dw_s2_c5_same': _dw(9, 7, 5, 2, 'same', None),
     'dw_s2_c3_valid_relu6': _dw(8, 9, 3, 2, 'valid', 'relu6'),
     'dw_m2_c3_same': _dw(6, 6, 3, 1, 'same', None, multiplier=2),
+    # narrower activation ranges (clamps after the six-column loop; depthwise exact path) and
+    # large requantization multipliers (exact TFLite arithmetic instead of SMMULR)
+    'pw_k16_px13_relu_zp': _requantized(_pw(1, 13, 16, 8, 'relu'), out_zero_point=-70),
+    'c3x3_d4_s1_same_relu6_narrow': _requantized(_cv(6, 6, 4, 6, (3, 3), (1, 1), 'same', 'relu6'),
+                                               in_scale_factor=4.0, out_scale_factor=3.0),
+    'pw_k24_px8_bigbias': _requantized(_pw(2, 4, 24, 5, None), first_bias=1 << 30),
+    'dw_row7_c5_same_relu_zp': _requantized(_dw(7, 7, 5, 1, 'same', 'relu'), out_zero_point=-50),
+    'dw_row5_c6_same_bigbias': _requantized(_dw(3, 5, 6, 1, 'same', None), first_bias=1 << 30),
 }
 
 
@@ -295,7 +314,8 @@ def build_kernel_check(name):
         return path
     os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '3')
     import keras
-    kind, shape, n, kernel, stride, padding, act = KERNEL_CHECK_SPECS[name]
+    kind, shape, n, kernel, stride, padding, act = KERNEL_CHECK_SPECS[name][:7]
+    tweak = KERNEL_CHECK_SPECS[name][7] if len(KERNEL_CHECK_SPECS[name]) > 7 else None
     seed = sum(map(ord, name)) * 31
     keras.utils.set_random_seed(seed)
     x = keras.Input(shape)
@@ -306,12 +326,41 @@ def build_kernel_check(name):
         y = keras.layers.DepthwiseConv2D(kernel, strides=stride, depth_multiplier=n, padding=padding,
                                          activation=act, bias_initializer='random_normal')(x)
     data = _convert_int8(keras.Model(x, y), seed)
+    if tweak:
+        data = _set_output_quantization(data, tweak['out_zero_point'], tweak['out_scale_factor'],
+                                        tweak['first_bias'], tweak['in_scale_factor'])
     os.makedirs(KERNEL_CHECK_DIR, exist_ok=True)
     tmp = path + '.tmp'
     with open(tmp, 'wb') as f:
         f.write(data)
     os.replace(tmp, path)
     return path
+
+
+def _set_output_quantization(data, zero_point, scale_factor, first_bias=None, in_scale_factor=None):
+    """The model with its (single) output tensor's zero point and/or scale changed, the
+    first value of its op's bias (int32) set, and/or its input's scale multiplied."""
+    import flatbuffers
+    from tensorflow.lite.python import schema_py_generated as schema
+    model = schema.ModelT.InitFromObj(schema.Model.GetRootAsModel(bytearray(data), 0))
+    graph = model.subgraphs[0]
+    q = graph.tensors[graph.outputs[0]].quantization
+    if zero_point is not None:
+        q.zeroPoint = [zero_point]
+    if scale_factor is not None:
+        q.scale = [float(v) * scale_factor for v in q.scale]
+    if in_scale_factor is not None:
+        q_in = graph.tensors[graph.inputs[0]].quantization
+        q_in.scale = [float(v) * in_scale_factor for v in q_in.scale]
+    if first_bias is not None:
+        import numpy as np
+        buf = model.buffers[graph.tensors[graph.operators[0].inputs[2]].buffer]
+        bias = np.frombuffer(bytes(bytearray(buf.data)), dtype=np.int32).copy()
+        bias[0] = first_bias
+        buf.data = np.frombuffer(bias.tobytes(), dtype=np.uint8)
+    builder = flatbuffers.Builder(len(data) + 1024)
+    builder.Finish(model.Pack(builder), file_identifier=b'TFL3')
+    return bytes(builder.Output())
 
 
 def build_kernel_check_all():
