@@ -187,7 +187,7 @@ if __name__ == '__main__':
 # plane orientations) and the paths beside them. The firmware image firmware/apps/kernel_check
 # embeds every file of KERNEL_CHECK_DIR (tools/h7nn/tests/test_board_kernels.py).
 KERNEL_CHECK_DIR = os.path.join(TOP, 'build', 'h7nn_kernel_check')
-KERNEL_CHECK_VERSION = 6  # bump when a spec changes: files of other versions are removed
+KERNEL_CHECK_VERSION = 7  # bump when a spec changes: files of other versions are removed
 
 
 def _pw(h, w, k, oc, act):
@@ -212,6 +212,11 @@ def _requantized(spec, out_zero_point=None, out_scale_factor=None, first_bias=No
     model, so the check stays bit-exactness against it."""
     return spec + ({'out_zero_point': out_zero_point, 'out_scale_factor': out_scale_factor,
                     'first_bias': first_bias, 'in_scale_factor': in_scale_factor},)
+
+
+def _batched(spec, batch):
+    """The same op on `batch` images at once (the kernels loop over the batch outside)."""
+    return spec + ({'batch': batch},)
 
 
 KERNEL_CHECK_SPECS = {
@@ -279,6 +284,11 @@ KERNEL_CHECK_SPECS = {
                                                in_scale_factor=4.0, out_scale_factor=3.0),
     'pw_k24_px8_bigbias': _requantized(_pw(2, 4, 24, 5, None), first_bias=1 << 30),
     'dw_row7_c5_same_relu_zp': _requantized(_dw(7, 7, 5, 1, 'same', 'relu'), out_zero_point=-50),
+    # batches of 2 (the planes and six-column groups restart per image)
+    'pw_k20_px10_b2': _batched(_pw(2, 5, 20, 6, None), 2),
+    'c10x4_d1_s2_same_b2': _batched(_cv(16, 8, 1, 4, (10, 4), (2, 2), 'same', None), 2),
+    'c3x3_d3_s1_same_b2': _batched(_cv(5, 6, 3, 4, (3, 3), (1, 1), 'same', None), 2),
+    'dw_row6_c3_same_b2': _batched(_dw(5, 6, 3, 1, 'same', None), 2),
     'dw_row5_c6_same_bigbias': _requantized(_dw(3, 5, 6, 1, 'same', None), first_bias=1 << 30),
 }
 
@@ -318,7 +328,7 @@ def build_kernel_check(name):
     tweak = KERNEL_CHECK_SPECS[name][7] if len(KERNEL_CHECK_SPECS[name]) > 7 else None
     seed = sum(map(ord, name)) * 31
     keras.utils.set_random_seed(seed)
-    x = keras.Input(shape)
+    x = keras.Input(shape, batch_size=tweak.get('batch') if tweak else None)
     if kind == 'conv':
         y = keras.layers.Conv2D(n, kernel, strides=stride, padding=padding, activation=act,
                                 bias_initializer='random_normal')(x)
@@ -326,9 +336,10 @@ def build_kernel_check(name):
         y = keras.layers.DepthwiseConv2D(kernel, strides=stride, depth_multiplier=n, padding=padding,
                                          activation=act, bias_initializer='random_normal')(x)
     data = _convert_int8(keras.Model(x, y), seed)
-    if tweak:
-        data = _set_output_quantization(data, tweak['out_zero_point'], tweak['out_scale_factor'],
-                                        tweak['first_bias'], tweak['in_scale_factor'])
+    if tweak and any(tweak.get(key) is not None for key in ('out_zero_point', 'out_scale_factor', 'first_bias',
+                                                             'in_scale_factor')):
+        data = _set_output_quantization(data, tweak.get('out_zero_point'), tweak.get('out_scale_factor'),
+                                        tweak.get('first_bias'), tweak.get('in_scale_factor'))
     os.makedirs(KERNEL_CHECK_DIR, exist_ok=True)
     tmp = path + '.tmp'
     with open(tmp, 'wb') as f:
