@@ -8,6 +8,12 @@
  *                            model INDEX; one FNV-1a hash of the outputs per input
  *   dump INDEX SEED N        the outputs of input N (0-based) of that sequence, in hex
  *                            (kc_dump lines of up to 64 bytes), to locate a difference
+ *
+ * Before every inference the planned part of the arena (activations and scratch) is filled
+ * with a byte that changes per input, so a kernel that reads scratch or output memory it did
+ * not write first gives outputs that differ from TFLite Micro's; the unused gap between the
+ * plan and the persistent allocations at the arena's end is filled with a guard byte and
+ * checked after the inference (a write outside the plan is an error naming its offset).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,6 +47,37 @@ static uint32_t xorshift32(uint32_t *state) {
     x ^= x >> 17;
     x ^= x << 5;
     return *state = x;
+}
+
+#define GUARD_BYTE 0xC3u
+
+/* Poison the plan, guard the gap (then the input is filled). */
+static void prepare_arena(uint32_t n) {
+    memset(nn.arena, (int)(uint8_t)(0x5Au + 37u * n), nn.planned_bytes);
+    memset(nn.arena + nn.planned_bytes, GUARD_BYTE, nn.tail - nn.planned_bytes);
+}
+
+/* Offset of the first changed guard byte, or -1. */
+static long guard_broken(void) {
+    for (size_t i = nn.planned_bytes; i < nn.tail; i++)
+        if (nn.arena[i] != GUARD_BYTE) return (long)i;
+    return -1;
+}
+
+static int invoke_checked(int index) {
+    char message[96];
+    if (h7nn_invoke(&nn) != H7NN_OK) {
+        print_error(index, h7nn_error(&nn));
+        return 0;
+    }
+    long at = guard_broken();
+    if (at >= 0) {
+        snprintf(message, sizeof message, "arena byte %ld (outside the plan of %lu bytes) was written", at,
+                 (unsigned long)nn.planned_bytes);
+        print_error(index, message);
+        return 0;
+    }
+    return 1;
 }
 
 static void fill_input(h7nn_tensor *in, uint32_t *state) {
@@ -82,11 +119,9 @@ static void check(int index, uint32_t seed, uint32_t count) {
                        "\"arena_planned\":%lu,\"hashes\":\"", index, (unsigned long)seed,
                        (unsigned long)h7nn_arena_used(&nn), (unsigned long)kc_models[index].arena_planned);
     for (uint32_t n = 0; n < count; n++) {
+        prepare_arena(n);
         fill_input(&in, &state);
-        if (h7nn_invoke(&nn) != H7NN_OK) {
-            print_error(index, h7nn_error(&nn));
-            return;
-        }
+        if (!invoke_checked(index)) return;
         uint32_t hash = 2166136261u;
         const uint8_t *o = out.data;
         for (size_t i = 0; i < out.bytes; i++) hash = (hash ^ o[i]) * 16777619u;
@@ -103,11 +138,9 @@ static void dump(int index, uint32_t seed, uint32_t which) {
     uint32_t state = seed ? seed : 1u;
     h7nn_input(&nn, 0, &in);
     h7nn_output(&nn, 0, &out);
+    prepare_arena(which);
     for (uint32_t n = 0; n <= which; n++) fill_input(&in, &state);
-    if (h7nn_invoke(&nn) != H7NN_OK) {
-        print_error(index, h7nn_error(&nn));
-        return;
-    }
+    if (!invoke_checked(index)) return;
     const uint8_t *o = out.data;
     for (size_t at = 0; at < out.bytes; at += 64) {
         int pos = snprintf(line, sizeof line, "{\"event\":\"kc_dump\",\"model\":%d,\"offset\":%lu,\"bytes\":\"", index,
