@@ -231,6 +231,8 @@ KERNEL_CHECK_SPECS = {
     'pw_k36_px25': _pw(5, 5, 36, 12, None),
     'pw_k44_px11': _pw(1, 11, 44, 6, None),
     'pw_k72_px12_relu': _pw(3, 4, 72, 10, 'relu'),
+    'pw_k64_px7': _pw(1, 7, 64, 5, None),
+    'pw_k32_px6_oc33': _pw(2, 3, 32, 33, 'relu6'),
     # 1x1 with fewer than 6 pixels (two-column path), odd depth, stride 2 (im2col)
     'pw_k12_px4': _pw(2, 2, 12, 8, None),
     'pw_k8_px1_relu': _pw(1, 1, 8, 4, 'relu'),
@@ -257,6 +259,8 @@ KERNEL_CHECK_SPECS = {
     'c5x4_d1_s2_valid_relu': _cv(15, 9, 1, 7, (5, 4), (2, 2), 'valid', 'relu'),
     'c2x2_d1_s1_same': _cv(7, 7, 1, 5, (2, 2), (1, 1), 'same', None),
     'c1x4_d1_s1_valid': _cv(6, 9, 1, 3, (1, 4), (1, 1), 'valid', None),
+    'c3x8_d1_s1_same': _cv(9, 12, 1, 5, (3, 8), (1, 1), 'same', None),
+    'c2x2_d3_s1_valid': _cv(6, 7, 3, 6, (2, 2), (1, 1), 'valid', None),
     # depthwise 3x3 stride 1, multiplier 1: row lengths (the plane's long axis) 1..9
     'dw_row1_c3_valid': _dw(3, 3, 3, 1, 'valid', None),
     'dw_row2_c5_same': _dw(2, 2, 5, 1, 'same', None),
@@ -272,6 +276,10 @@ KERNEL_CHECK_SPECS = {
     'dw_col6_c2_same': _dw(6, 5, 2, 1, 'same', None),
     'dw_col8_c6_valid': _dw(10, 4, 6, 1, 'valid', None),
     'dw_col9_c5_same': _dw(9, 3, 5, 1, 'same', None),
+    'dw_col2_c3_same': _dw(2, 1, 3, 1, 'same', None),
+    'dw_col3_c5_valid': _dw(5, 4, 5, 1, 'valid', None),
+    'dw_col4_c7_same': _dw(4, 1, 7, 1, 'same', None),
+    'dw_col7_c9_same': _dw(7, 3, 9, 1, 'same', None),
     # depthwise beside the quad loop: fused ReLU (exact path), stride 2 and multiplier 2
     'dw_row6_c5_same_relu': _dw(6, 6, 5, 1, 'same', 'relu'),
     'dw_s2_c5_same': _dw(9, 7, 5, 2, 'same', None),
