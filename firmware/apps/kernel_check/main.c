@@ -105,7 +105,7 @@ static int load(int index) {
 }
 
 static void check(int index, uint32_t seed, uint32_t count) {
-    char line[80 + 9 * MAX_COUNT];
+    char line[160 + 9 * MAX_COUNT];
     if (count > MAX_COUNT) {
         print_error(index, "count over 32");
         return;

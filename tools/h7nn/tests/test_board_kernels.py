@@ -25,6 +25,7 @@ from h7nn import opmodels
 
 INPUTS = int(os.environ.get('H7NN_KERNEL_INPUTS', '20'))
 SEED = 1234
+CHUNK = 32  # inputs per `check` command (MAX_COUNT in firmware/apps/kernel_check/main.c)
 IMAGE = os.path.join(nn_board.TOP, 'build', 'firmware', 'firmware', 'apps', 'kernel_check', 'kernel_check.elf')
 NAMES = sorted(opmodels.KERNEL_CHECK_SPECS)
 
@@ -155,20 +156,22 @@ def test_bit_exact_on_board(kc, name):
     data = open(opmodels.kernel_check_path(name), 'rb').read()
     model = Model(data)
     index = kc.index[name]
-    result = kc.check(index, SEED, INPUTS)
-    assert result['event'] == 'kc_check', result
-    assert result['arena_used'] == result['arena_planned'], 'build-time arena plan differs from the engine'
     t_in = model.tensors[model.inputs[0]]
     t_out = model.tensors[model.outputs[0]]
-    xs = nn_board.xorshift_inputs(SEED, INPUTS, int(np.prod(t_in['shape'])))
     ref = Reference(data)
-    wants = [ref.run(x.reshape(t_in['shape'])) for x in xs]
-    got_hashes = result['hashes'].split()
-    for n, want in enumerate(wants):
-        if got_hashes[n] != nn_board.fnv1a([want]):
-            got = kc.dump(index, SEED, n)
-            pytest.fail('%s %s: input %d (seed %d): %s' % (name, opmodels.KERNEL_CHECK_SPECS[name], n, SEED,
-                                                            _first_difference(got, want, t_out['shape'])))
+    # runs of at most CHUNK inputs (the firmware's limit per command), seeds SEED, SEED + 1, ...
+    for seed, count in ((SEED + i, min(CHUNK, INPUTS - i * CHUNK)) for i in range((INPUTS + CHUNK - 1) // CHUNK)):
+        result = kc.check(index, seed, count)
+        assert result['event'] == 'kc_check', result
+        assert result['arena_used'] == result['arena_planned'], 'build-time arena plan differs from the engine'
+        xs = nn_board.xorshift_inputs(seed, count, int(np.prod(t_in['shape'])))
+        got_hashes = result['hashes'].split()
+        for n, x in enumerate(xs):
+            want = ref.run(x.reshape(t_in['shape']))
+            if got_hashes[n] != nn_board.fnv1a([want]):
+                got = kc.dump(index, seed, n)
+                pytest.fail('%s %s: input %d (seed %d): %s' % (name, opmodels.KERNEL_CHECK_SPECS[name], n, seed,
+                                                                _first_difference(got, want, t_out['shape'])))
     # the shape ran the loop it was chosen for
     expect = _expected_asm(opmodels.KERNEL_CHECK_SPECS[name], model)
     if expect is None:
