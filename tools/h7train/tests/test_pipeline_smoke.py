@@ -32,7 +32,9 @@ def test_smoke_pipeline(tmp_path, monkeypatch):
         assert meta['training']['seed'] == 5
         rep = full['evaluation'][name]
         assert set(rep['snr']) == {'0', '5', '10', '20', '30'}
-        assert rep['tflm_check']['top1_agreement'] == 1.0
+        # (an untrained smoke model has near-equal outputs, so top-1 can flip on 1 LSB:
+        # the output difference is what must stay tiny)
+        assert rep['tflm_check']['max_output_lsb_difference'] <= 2
         assert 'false_alarms_per_hour' in rep['false_alarms']
         sweep = rep['false_alarms']['threshold_sweep']
         assert [r['threshold'] for r in sweep] == [0.5, 0.6, 0.7, 0.8, 0.9, 0.95]
