@@ -1,46 +1,38 @@
-"""WAV reading and writing for h7voice: 16 kHz mono 16-bit PCM, checked, written atomically.
+"""WAV reading and writing for the data tools: 16 kHz mono 16-bit PCM, checked, written atomically.
 
-Every tool reads audio through read_wav() so that a wrong sample rate, stereo, a
-non-PCM file, an empty or a clipped recording is reported the same clear way.
+The format itself is read and written by the front end's one WAV module (h7frontend.wav);
+this adds what the data tools also refuse (empty or clipped recordings), float-to-int16
+conversion, and atomic writes of other files.
 """
 import os
 import tempfile
-import wave
 
 import numpy as np
+
+from h7frontend import wav as frontend_wav
+from h7frontend.wav import WavFormatError
 
 SAMPLE_RATE = 16000
 
 
-class AudioError(ValueError):
+class AudioError(WavFormatError):
     """A WAV file that h7voice cannot use as it is (the message says why and what to do)."""
 
 
-def read_wav(path, expect_rate=SAMPLE_RATE, allow_clipped=False, clip_fraction=0.01):
+def read_wav(path, allow_clipped=False, clip_fraction=0.01):
     """Returns int16 samples of a 16 kHz mono 16-bit WAV; raises AudioError otherwise.
 
-    A recording counts as clipped when more than clip_fraction of its samples sit at
-    full scale: features of clipped speech are distorted, so callers must opt in.
+    The format is checked by the front end's reader (h7frontend.wav); on top of it, an
+    empty recording is refused, and one counts as clipped when more than clip_fraction of
+    its samples sit at full scale: features of clipped speech are distorted, so callers
+    must opt in.
     """
     try:
-        with wave.open(str(path), 'rb') as w:
-            channels, width, rate, frames = (w.getnchannels(), w.getsampwidth(),
-                                             w.getframerate(), w.getnframes())
-            data = w.readframes(frames)
-    except FileNotFoundError:
-        raise AudioError(f'{path}: no such file') from None
-    except (wave.Error, EOFError) as err:
-        raise AudioError(f'{path}: not a PCM WAV file ({err})') from None
-    if width != 2:
-        raise AudioError(f'{path}: {8 * width}-bit samples; need 16-bit PCM '
-                         f'(convert with: sox in.wav -b 16 out.wav)')
-    if channels != 1:
-        raise AudioError(f'{path}: {channels} channels; need mono '
-                         f'(convert with: sox in.wav -c 1 out.wav)')
-    if expect_rate and rate != expect_rate:
-        raise AudioError(f'{path}: sample rate {rate} Hz; need {expect_rate} Hz '
-                         f'(convert with: sox in.wav -r {expect_rate} out.wav)')
-    samples = np.frombuffer(data, dtype='<i2').astype(np.int16)
+        samples = frontend_wav.read_wav(path, SAMPLE_RATE)
+    except AudioError:
+        raise
+    except WavFormatError as err:
+        raise AudioError(str(err)) from None
     if samples.size == 0:
         raise AudioError(f'{path}: empty (no samples)')
     if not allow_clipped:
@@ -52,24 +44,12 @@ def read_wav(path, expect_rate=SAMPLE_RATE, allow_clipped=False, clip_fraction=0
 
 
 def write_wav(path, samples, rate=SAMPLE_RATE):
-    """Writes mono 16-bit PCM via a temporary file and a rename (never half-written)."""
+    """Writes mono 16-bit PCM (float audio is saturated to int16), never half-written."""
     samples = np.asarray(samples)
     if samples.dtype != np.int16:
         samples = to_int16(samples)
-    directory = os.path.dirname(os.path.abspath(path))
-    os.makedirs(directory, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix='.tmp-', suffix='.wav', dir=directory)
-    os.close(fd)
-    try:
-        with wave.open(tmp, 'wb') as w:
-            w.setnchannels(1)
-            w.setsampwidth(2)
-            w.setframerate(rate)
-            w.writeframes(samples.astype('<i2').tobytes())
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    frontend_wav.write_wav(str(path), samples, rate)
 
 
 def to_int16(x):

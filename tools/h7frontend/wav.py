@@ -24,7 +24,7 @@ def read_wav(path, sample_rate_hz=16000):
                              f'sox in.file -r {sample_rate_hz} -c 1 -b 16 out.wav') from None
     problems = []
     if rate != sample_rate_hz:
-        problems.append(f'{rate} Hz (need {sample_rate_hz})')
+        problems.append(f'sample rate {rate} Hz (need {sample_rate_hz})')
     if channels != 1:
         problems.append(f'{channels} channels (need mono)')
     if width != 2:

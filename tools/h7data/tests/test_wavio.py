@@ -25,7 +25,7 @@ def test_round_trip_and_no_temp_left(tmp_path):
 
 @pytest.mark.parametrize('kwargs,message', [
     (dict(rate=44100), 'sample rate 44100 Hz'),
-    (dict(channels=2), '2 channels; need mono'),
+    (dict(channels=2), '2 channels \\(need mono\\)'),
     (dict(width=1), '8-bit samples'),
 ])
 def test_wrong_format_is_named(tmp_path, kwargs, message):
