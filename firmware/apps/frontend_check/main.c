@@ -19,6 +19,7 @@
 
 #include "common/fmt.h"
 #include "common/json.h"
+#include "common/line.h"
 #include "common/log.h"
 #include "fe_config.h"
 #include "frontend/audio_capture.h"
@@ -128,17 +129,12 @@ static void handle_command(const char *line)
 
 static void poll_console(void)
 {
-    static char line[32];
-    static size_t len;
+    static char buf[32];
+    static h7_line_t line = {.buf = buf, .size = sizeof buf};
     int c;
     while ((c = h7_console_getc()) >= 0) {
-        if (c == '\r' || c == '\n') {
-            line[len] = '\0';
-            if (len) handle_command(line);
-            len = 0;
-        } else if (len + 1u < sizeof line) {
-            line[len++] = (char)c;
-        }
+        if (h7_line_feed(&line, c) == H7_LINE_READY)
+            handle_command(buf);
     }
 }
 

@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "apps/kernel_check/kc_models.h"
+#include "common/line.h"
 #include "engine/h7nn.h"
 #include "platform/platform.h"
 
@@ -157,24 +158,21 @@ static void dump(int index, uint32_t seed, uint32_t which) {
 
 static void read_commands(void) {
     char cmd[64];
-    size_t len = 0;
+    h7_line_t line;
+    h7_line_init(&line, cmd, sizeof cmd);
     for (;;) {
         int c = h7_console_getc();
         if (c < 0) {
             h7_sleep();
             continue;
         }
-        if (c != '\n' && c != '\r') {
-            if (len + 1 < sizeof cmd) cmd[len++] = (char)c;
+        if (h7_line_feed(&line, c) != H7_LINE_READY)
             continue;
-        }
-        cmd[len] = '\0';
-        len = 0;
         int index;
         unsigned long seed, count;
         if (sscanf(cmd, "check %d %lu %lu", &index, &seed, &count) == 3) check(index, (uint32_t)seed, (uint32_t)count);
         else if (sscanf(cmd, "dump %d %lu %lu", &index, &seed, &count) == 3) dump(index, (uint32_t)seed, (uint32_t)count);
-        else if (cmd[0]) print_error(-1, "unknown command");
+        else print_error(-1, "unknown command");
     }
 }
 

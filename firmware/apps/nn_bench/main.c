@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/line.h"
 #include "engine/h7nn.h"
 
 /* The build names the embedded model (SConscript): header and symbol prefix. */
@@ -109,22 +110,19 @@ static void profile(void) {
 
 static void read_commands(void) {
     char cmd[64];
-    size_t len = 0;
+    h7_line_t line;
+    h7_line_init(&line, cmd, sizeof cmd);
     for (;;) {
         int c = h7_console_getc();
         if (c < 0) {
             h7_sleep();
             continue;
         }
-        if (c != '\n' && c != '\r') {
-            if (len + 1 < sizeof cmd) cmd[len++] = (char)c;
+        if (h7_line_feed(&line, c) != H7_LINE_READY)
             continue;
-        }
-        cmd[len] = '\0';
-        len = 0;
         unsigned long seed, count;
         if (sscanf(cmd, "check %lu %lu", &seed, &count) == 2) check((uint32_t)seed, (uint32_t)count);
-        else if (cmd[0]) print_line("{\"event\":\"nn_error\",\"message\":\"unknown command\"}");
+        else print_line("{\"event\":\"nn_error\",\"message\":\"unknown command\"}");
     }
 }
 

@@ -5,6 +5,7 @@
  */
 #include "apps/platform_demo/demo.h"
 #include "common/json.h"
+#include "common/line.h"
 #include "common/log.h"
 #include "platform/platform.h"
 
@@ -32,30 +33,19 @@ int main(void)
     boot_banner();
     demo_print_help();
 
-    char line[DEMO_LINE_MAX];
-    size_t len = 0;
-    bool overlong = false;
+    char buf[DEMO_LINE_MAX];
+    h7_line_t line;
+    h7_line_init(&line, buf, sizeof buf);
     for (;;) {
         int c = h7_console_getc();
         if (c < 0) {
             h7_sleep(); /* WFI until the UART or SysTick interrupts */
             continue;
         }
-        if (c == '\r' || c == '\n') {
-            line[len] = '\0';
-            if (overlong)
-                demo_error("", "line too long");
-            else if (len > 0)
-                demo_execute(line);
-            len = 0;
-            overlong = false;
-        } else if (c == 0x08 || c == 0x7F) {
-            if (len > 0)
-                len--;
-        } else if (len + 1u < sizeof line) {
-            line[len++] = (char)c;
-        } else {
-            overlong = true;
-        }
+        int result = h7_line_feed(&line, c);
+        if (result == H7_LINE_READY)
+            demo_execute(buf);
+        else if (result == H7_LINE_TOO_LONG)
+            demo_error("", "line too long");
     }
 }

@@ -4,6 +4,7 @@
 
 #include "common/fmt.h"
 #include "common/json.h"
+#include "common/line.h"
 #include "common/log.h"
 #include "common/ring.h"
 #include "testing/h7test.h"
@@ -147,9 +148,44 @@ H7_TEST(json_emit_goes_through_the_log_writer)
     H7_EXPECT(strcmp(captured, "{\"event\":\"wake\"}\n") == 0);
 }
 
+static int feed_text(h7_line_t *line, const char *text)
+{
+    int last = H7_LINE_PENDING;
+    for (; *text; text++)
+        last = h7_line_feed(line, (unsigned char)*text);
+    return last;
+}
+
+H7_TEST(line_ends_on_cr_or_lf_and_ignores_empty_lines)
+{
+    char buf[16];
+    h7_line_t line;
+    h7_line_init(&line, buf, sizeof buf);
+    H7_EXPECT_EQ_INT(feed_text(&line, "opp 240"), H7_LINE_PENDING);
+    H7_EXPECT_EQ_INT(h7_line_feed(&line, '\r'), H7_LINE_READY);
+    H7_EXPECT(strcmp(buf, "opp 240") == 0);
+    H7_EXPECT_EQ_INT(h7_line_feed(&line, '\n'), H7_LINE_PENDING); /* the LF of CRLF */
+    H7_EXPECT_EQ_INT(feed_text(&line, "info\n"), H7_LINE_READY);
+    H7_EXPECT(strcmp(buf, "info") == 0);
+}
+
+H7_TEST(line_backspace_and_overlong_lines)
+{
+    char buf[8];
+    h7_line_t line;
+    h7_line_init(&line, buf, sizeof buf);
+    H7_EXPECT_EQ_INT(feed_text(&line, "ledx\b 1\n"), H7_LINE_READY);
+    H7_EXPECT(strcmp(buf, "led 1") == 0);
+    H7_EXPECT_EQ_INT(feed_text(&line, "0123456789\n"), H7_LINE_TOO_LONG);
+    H7_EXPECT_EQ_INT(feed_text(&line, "ok\n"), H7_LINE_READY); /* the next line is whole */
+    H7_EXPECT(strcmp(buf, "ok") == 0);
+}
+
 int main(void)
 {
     H7_RUN(ring_rejects_non_power_of_two);
+    H7_RUN(line_ends_on_cr_or_lf_and_ignores_empty_lines);
+    H7_RUN(line_backspace_and_overlong_lines);
     H7_RUN(ring_fills_to_capacity_and_drains_in_order);
     H7_RUN(ring_survives_index_wraparound);
     H7_RUN(fmt_integers_width_and_strings);
