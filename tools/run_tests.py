@@ -38,8 +38,9 @@ def stage_build():
 
 def stage_host():
     code, text = run(['scons', '-j2', '-Q', 'variant=host', 'host-tests'])
-    passed = sum(int(m.group(1)) for m in re.finditer(r'^(\d+) passed, (\d+) failed$', text, re.M))
-    failed = sum(int(m.group(2)) for m in re.finditer(r'^(\d+) passed, (\d+) failed$', text, re.M))
+    counts = re.findall(r'^(\d+) passed, (\d+) failed$', text, re.M)  # one line per program
+    passed = sum(int(p) for p, _ in counts)
+    failed = sum(int(f) for _, f in counts)
     if code != 0 and failed == 0:
         failed = 1  # a test program that crashed or failed to build
     return passed, failed
