@@ -26,12 +26,14 @@ fi
 
 venv="$top/.venv"
 stamp="$venv/.requirements.sha256"
-want=$(sha256sum "$top/tools/requirements.txt" | cut -d' ' -f1)
-if [ ! -x "$venv/bin/python" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
-    step "Python packages into .venv (pinned in tools/requirements.txt)"
+want=$(cat "$top/tools/requirements.txt" "$top/pyproject.toml" | sha256sum | cut -d' ' -f1)
+if [ ! -x "$venv/bin/python" ] || [ ! -x "$venv/bin/h7voice" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+    step "Python packages into .venv (pinned in tools/requirements.txt) and h7voice (editable)"
     [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
     "$venv/bin/pip" install -q --upgrade pip wheel setuptools
     "$venv/bin/pip" install -q --pre -r "$top/tools/requirements.txt"
+    # the project itself, editable: .venv/bin/h7voice runs the tools of this checkout
+    "$venv/bin/pip" install -q --no-deps --no-build-isolation -e "$top"
     echo "$want" > "$stamp"
 fi
 

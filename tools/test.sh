@@ -5,7 +5,4 @@
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 bash "$top/tools/setup.sh"
-# shellcheck disable=SC1091
-. "$top/.venv/bin/activate"
-cd "$top"
-exec python tools/run_tests.py "$@"
+exec "$top/.venv/bin/h7voice" test "$@"

@@ -1,11 +1,12 @@
 """The main job: build the keyword firmware and run it on the simulated board with the
 bundled recording of spoken commands, then show what the board heard and what it cost.
 
-    python tools/demo.py                     # models/recordings/demo_commands.wav
-    python tools/demo.py --wav my.wav        # any 16 kHz mono recording (truth optional)
-    python tools/demo.py --json out.json     # also write the results as JSON
+    h7voice demo                             # models/recordings/demo_commands.wav
+    h7voice demo --wav my.wav                # any 16 kHz mono recording (truth optional)
+    h7voice demo --json out.json             # also write the results as JSON
 
-Steps: scons builds the firmware (the default image `kws` with the default model); the
+Steps: scons builds the firmware (the default image `kws` with the default model) and the
+host library of the simulator core; the
 simulator (tools/h7sim) runs the real ELF with the WAV in the I2S microphone; the firmware's
 JSON event lines are compared with the recording's ground truth (kwsapp.score); the summary
 takes CPU load from the firmware's own DWT counts, time per mode and energy from the
@@ -18,11 +19,10 @@ import subprocess
 import sys
 import tempfile
 
-TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, os.path.join(TOP, 'tools'))
+from h7voice import cli, paths
 
-KWS_BUILD = os.path.join(TOP, 'build', 'firmware', 'firmware', 'apps', 'kws')
-DEFAULT_WAV = os.path.join(TOP, 'models', 'recordings', 'demo_commands.wav')
+TOP = paths.TOP
+DEFAULT_WAV = os.path.join(paths.MODELS, 'recordings', 'demo_commands.wav')
 KEYWORDS = {'yes', 'no', 'up', 'down', 'left', 'right', 'on', 'off', 'stop', 'go'}
 
 
@@ -31,15 +31,17 @@ def say(text=''):
 
 
 def build(model):
-    say('==> building the firmware (scons -j2 variant=firmware)')
-    cmd = ['scons', '-j2', '-Q', 'variant=firmware']
+    """The firmware image and the simulator's host library (build/host/tools/h7sim): the
+    demo needs both, so a fresh clone runs to the end."""
+    say('==> building the firmware and the simulator core (scons -j2 variant=all)')
+    args = ['variant=all']
     if model:
-        cmd.append(f'model={model}')
-    proc = subprocess.run(cmd, cwd=TOP, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    if proc.returncode != 0:
-        sys.stdout.write(proc.stdout[-4000:])
-        sys.exit('demo: the firmware build failed (output above)')
-    for line in proc.stdout.splitlines():
+        args.append(f'model={model}')
+    code, output = cli.build(args, quiet=True)
+    if code != 0:
+        sys.stdout.write(output[-4000:])
+        sys.exit('demo: the build failed (output above)')
+    for line in output.splitlines():
         if line.startswith('kws:') or 'error' in line.lower():
             say('    ' + line)
 
@@ -69,18 +71,6 @@ def memory(elf):
         text, data, bss = (int(x) for x in fields[:3])
         return text + data, data + bss, 'arm-none-eabi-size'
     return None, None, 'unknown'
-
-
-def default_recording():
-    """The bundled recording, or (until the model pipeline commits it) one made here."""
-    if os.path.exists(DEFAULT_WAV):
-        return DEFAULT_WAV
-    from kwsapp import scenarios
-    out = os.path.join(TOP, 'build', 'kws_audio', 'commands.wav')
-    say(f'    note: {os.path.relpath(DEFAULT_WAV, TOP)} is not there yet; using a recording '
-        f'made with our TTS tools: {os.path.relpath(out, TOP)}')
-    scenarios.make('commands', out)
-    return out
 
 
 def print_summary(run, result, truth_words, elf):
@@ -144,7 +134,7 @@ def print_summary(run, result, truth_words, elf):
 
 
 def main(argv=None):
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = argparse.ArgumentParser(prog='h7voice demo', description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument('--wav', help='16 kHz mono recording (default: the bundled demo recording)')
     p.add_argument('--truth', help='ground-truth JSON (default: the WAV name with .json, if present)')
     p.add_argument('--model', help='.tflite model to embed (scons model=...)')
@@ -155,22 +145,17 @@ def main(argv=None):
     p.add_argument('--energy-table', help='supply currents per mode and operating point (JSON, '
                    'see tools/h7sim/energy.py) for the energy figures')
     args = p.parse_args(argv)
+    if args.json and not os.path.isdir(os.path.dirname(os.path.abspath(args.json))):
+        sys.exit(f'demo: --json {args.json}: the folder does not exist (checked before the run)')
 
     if not args.no_build:
         build(args.model)
-    elf = os.path.join(KWS_BUILD, 'kws.elf')
+    elf = paths.app_image('kws')
     if not os.path.exists(elf):
-        say('==> the keyword firmware image is not built yet (its parts are still being written);')
-        say('    memory reports of the images that exist:')
-        for root, _, files in os.walk(os.path.join(TOP, 'build', 'firmware')):
-            for name in sorted(files):
-                if name.endswith('.memory.txt'):
-                    with open(os.path.join(root, name)) as f:
-                        say(f.read())
-        return 0
+        sys.exit(f'demo: {paths.rel(elf)} was not built; run: h7voice build firmware')
 
     from kwsapp import score, simrun, truth
-    wav = args.wav or default_recording()
+    wav = args.wav or DEFAULT_WAV
     truth_path = args.truth or os.path.splitext(wav)[0] + '.json'
     truth_words = None
     if os.path.exists(truth_path):

@@ -1,0 +1,5 @@
+import sys
+
+from h7voice.cli import main
+
+sys.exit(main())
