@@ -1,17 +1,21 @@
 """Runs every test stage of h7voice and adds up the results.
 
-Stages: build (scons, both variants), host (C unit tests), pytest (tools/), robot
-(robot_tests/ on the simulated board). The last line is 'N passed, N failed'.
-Usage: python tools/run_tests.py [stage ...]
+Stages: build (scons, both variants), host (C unit tests), pytest (tools/, firmware/),
+robot (robot_tests/ on the simulated board). Each stage reports passed / failed / skipped;
+a skip is a failure (every part the tests need is in the tree or installed by
+tools/setup.sh; a missing one must fail naming the fix, never skip). The last line is
+'N passed, N failed, N skipped'.
+Usage: h7voice test [stage ...]   (or: python tools/run_tests.py [stage ...])
 """
-import glob
 import os
 import re
 import subprocess
 import sys
 import time
 
-TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from h7voice.paths import TOP  # noqa: E402
+
 STAGES = ('build', 'host', 'pytest', 'robot')
 
 
@@ -31,44 +35,43 @@ def count(pattern, text):
     return sum(int(m) for m in re.findall(pattern, text))
 
 
+SCONS = [sys.executable, '-m', 'SCons', '-j2', '-Q']  # no activated venv needed
+
+
 def stage_build():
-    code, _ = run(['scons', '-j2', '-Q'])
-    return (1, 0) if code == 0 else (0, 1)
+    code, _ = run(SCONS)
+    return (1, 0, 0) if code == 0 else (0, 1, 0)
 
 
 def stage_host():
-    code, text = run(['scons', '-j2', '-Q', 'variant=host', 'host-tests'])
+    code, text = run(SCONS + ['variant=host', 'host-tests'])
     counts = re.findall(r'^(\d+) passed, (\d+) failed$', text, re.M)  # one line per program
     passed = sum(int(p) for p, _ in counts)
     failed = sum(int(f) for _, f in counts)
     if code != 0 and failed == 0:
         failed = 1  # a test program that crashed or failed to build
-    return passed, failed
+    return passed, failed, 0
 
 
 def stage_pytest():
-    code, text = run([sys.executable, '-m', 'pytest', '-q', '-p', 'no:cacheprovider'])
-    if code == 5:  # no tests collected
-        return 0, 0
+    code, text = run([sys.executable, '-m', 'pytest', '-q', '-rs', '-p', 'no:cacheprovider'])
     tail = text.strip().splitlines()[-1] if text.strip() else ''
     passed = count(r'(\d+) passed', tail)
     failed = count(r'(\d+) failed', tail) + count(r'(\d+) errors?', tail)
+    skipped = count(r'(\d+) skipped', tail)
     if code != 0 and failed == 0:
-        failed = 1
-    return passed, failed
+        failed = 1  # nothing collected (exit 5), an internal error, an interrupted run
+    return passed, failed, skipped
 
 
 def stage_robot():
-    suites = glob.glob(os.path.join(TOP, 'robot_tests', '**', '*.robot'), recursive=True)
-    if not suites:
-        return 0, 0
     code, text = run([sys.executable, '-m', 'robot', '--outputdir', 'build/robot',
                       '--consolewidth', '100', 'robot_tests'])
-    m = re.findall(r'^(\d+) tests?, (\d+) passed, (\d+) failed', text, re.M)
-    passed, failed = (int(m[-1][1]), int(m[-1][2])) if m else (0, 0)
+    m = re.findall(r'^(\d+) tests?, (\d+) passed, (\d+) failed(?:, (\d+) skipped)?', text, re.M)
+    passed, failed, skipped = (int(m[-1][1]), int(m[-1][2]), int(m[-1][3] or 0)) if m else (0, 0, 0)
     if code != 0 and failed == 0:
         failed = 1
-    return passed, failed
+    return passed, failed, skipped
 
 
 def main(argv):
@@ -80,15 +83,17 @@ def main(argv):
     for name in chosen:
         print(f'\n\033[1m==> test stage: {name}\033[0m', flush=True)
         start = time.monotonic()
-        passed, failed = globals()[f'stage_{name}']()
-        results.append((name, passed, failed, time.monotonic() - start))
+        passed, failed, skipped = globals()[f'stage_{name}']()
+        results.append((name, passed, failed, skipped, time.monotonic() - start))
     print('\n\033[1m==> summary\033[0m')
-    for name, passed, failed, seconds in results:
-        print(f'  {name:<8} {passed:5d} passed {failed:5d} failed  {seconds:7.1f} s')
-    total_passed = sum(r[1] for r in results)
-    total_failed = sum(r[2] for r in results)
-    print(f'{total_passed} passed, {total_failed} failed')
-    return 1 if total_failed else 0
+    for name, passed, failed, skipped, seconds in results:
+        print(f'  {name:<8} {passed:5d} passed {failed:5d} failed {skipped:5d} skipped  {seconds:7.1f} s')
+    total_passed, total_failed, total_skipped = (sum(r[i] for r in results) for i in (1, 2, 3))
+    if total_skipped:
+        print(f'  {total_skipped} test(s) skipped: every part is in the tree or installed by '
+              f'tools/setup.sh, so a skip is a failure (reasons above)')
+    print(f'{total_passed} passed, {total_failed} failed, {total_skipped} skipped')
+    return 1 if total_failed or total_skipped else 0
 
 
 if __name__ == '__main__':
