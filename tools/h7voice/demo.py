@@ -26,6 +26,12 @@ DEFAULT_WAV = os.path.join(paths.MODELS, 'recordings', 'demo_commands.wav')
 KEYWORDS = {'yes', 'no', 'up', 'down', 'left', 'right', 'on', 'off', 'stop', 'go'}
 
 
+def fail(message):
+    """Bad input or a missing part: one line on stderr, exit status 2."""
+    print(f'demo: {message}', file=sys.stderr)
+    raise SystemExit(2)
+
+
 def say(text=''):
     print(text, flush=True)
 
@@ -40,7 +46,7 @@ def build(model):
     code, output = cli.build(args, quiet=True)
     if code != 0:
         sys.stdout.write(output[-4000:])
-        sys.exit('demo: the build failed (output above)')
+        fail('the build failed (output above)')
     for line in output.splitlines():
         if line.startswith('kws:') or 'error' in line.lower():
             say('    ' + line)
@@ -146,13 +152,13 @@ def main(argv=None):
                    'see tools/h7sim/energy.py) for the energy figures')
     args = p.parse_args(argv)
     if args.json and not os.path.isdir(os.path.dirname(os.path.abspath(args.json))):
-        sys.exit(f'demo: --json {args.json}: the folder does not exist (checked before the run)')
+        fail(f'--json {args.json}: the folder does not exist (checked before the run)')
 
     if not args.no_build:
         build(args.model)
     elf = paths.app_image('kws')
     if not os.path.exists(elf):
-        sys.exit(f'demo: {paths.rel(elf)} was not built; run: h7voice build firmware')
+        fail(f'{paths.rel(elf)} was not built; run: h7voice build firmware')
 
     from kwsapp import score, simrun, truth
     wav = args.wav or DEFAULT_WAV
@@ -162,14 +168,12 @@ def main(argv=None):
         try:
             truth_words = truth.load_truth(truth_path)
         except truth.TruthError as err:
-            sys.exit(f'demo: {err}')
-    if not os.path.exists(wav):
-        sys.exit(f'demo: {wav}: no such recording')
-    try:
-        seconds = simrun.wav_seconds(wav)
-    except simrun.RunError as err:
-        sys.exit(f'demo: {err} (the microphone takes WAV files; convert with: '
-                 f'sox in.ext -r 16000 -c 1 -b 16 out.wav)')
+            fail(f'{err}')
+    from h7frontend.wav import WavFormatError, load as load_wav
+    try:  # checked before the run: the shortest command word takes about 0.3 s
+        seconds = load_wav(wav, min_seconds=0.5).seconds
+    except WavFormatError as err:
+        fail(f'{err}')
     say(f'==> running {os.path.relpath(elf, TOP)} on the simulated NUCLEO-H743ZI2 with '
         f'{os.path.relpath(wav, TOP)} ({seconds:.1f} s'
         + (f', {len(truth_words)} words' if truth_words else '') + ')')
@@ -177,7 +181,7 @@ def main(argv=None):
         run = simrun.run_kws(wav, elf, energy_table=args.energy_table,
                              console_input='l' if args.lowest_opp else None)
     except simrun.RunError as err:
-        sys.exit(f'demo: {err}')
+        fail(f'{err}')
     if run.get('wav_note'):
         say('    ' + run['wav_note'])
     from kwsapp import events as ev

@@ -48,11 +48,11 @@ def test_bad_trees_are_clear_errors(tmp_path):
     _tree(tmp_path / 'sc')
     import wave
     with wave.open(str(tmp_path / 'sc' / 'yes' / 'ffffffff_nohash_0.wav'), 'wb') as w:
-        w.setnchannels(2)
+        w.setnchannels(1)
         w.setsampwidth(2)
         w.setframerate(16000)
-        w.writeframes(b'\0\0' * 32000)
-    with pytest.raises(AudioError, match='2 channels'):
+        w.writeframes(b'')
+    with pytest.raises(AudioError, match='no audio'):
         load_speech_commands(str(tmp_path / 'sc'), 'training')
     with pytest.raises(ValueError, match='subset'):
         load_speech_commands(str(tmp_path / 'sc'), 'train')
