@@ -1,14 +1,13 @@
-"""ctypes binding of the host build of the C front end (build/host/.../libh7frontend.so)."""
+"""ctypes binding of the host build of the C front end (build/host/.../libh7frontend.so),
+loaded through the project's one loader (h7voice.native)."""
 import ctypes
 import os
 
-from .config import TOP
+from h7voice import native, paths
 
-LIBRARY_PATH = os.path.join(TOP, 'build', 'host', 'firmware', 'frontend', 'libh7frontend.so')
-
-
-class LibraryMissing(RuntimeError):
-    pass
+LIBRARY = 'firmware/frontend/libh7frontend.so'
+LIBRARY_PATH = os.path.join(paths.HOST_BUILD, LIBRARY)
+LibraryMissing = paths.MissingPart  # a library not built: one line naming the build command
 
 
 class CConfig(ctypes.Structure):
@@ -43,10 +42,6 @@ def lib():
     global _lib
     if _lib is not None:
         return _lib
-    if not os.path.exists(LIBRARY_PATH):
-        raise LibraryMissing(f'the front-end library {LIBRARY_PATH} is not built; '
-                             f'run: scons variant=host   (in {TOP})')
-    so = ctypes.CDLL(LIBRARY_PATH)
     p, i16, f32, i8 = (ctypes.c_void_p, ctypes.POINTER(ctypes.c_int16),
                        ctypes.POINTER(ctypes.c_float), ctypes.POINTER(ctypes.c_int8))
     size = ctypes.c_size_t
@@ -76,9 +71,7 @@ def lib():
         'h7vad_noise_floor_db': (ctypes.c_float, [p]),
         'h7vad_last_energy_db': (ctypes.c_float, [p]),
     }
-    for name, (restype, argtypes) in signatures.items():
-        fn = getattr(so, name)
-        fn.restype, fn.argtypes = restype, argtypes
+    so = native.load(LIBRARY, signatures)
     if so.h7fe_config_size() != ctypes.sizeof(CConfig):
         raise RuntimeError('h7fe_config_t layout differs from the Python mirror; rebuild '
                            '(scons variant=host) and update tools/h7frontend/_native.py')

@@ -9,8 +9,9 @@ this module checks only what JSON can get wrong (missing keys, types, names).
 import json
 import os
 
-TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-CONFIG_DIR = os.path.join(TOP, 'firmware', 'frontend', 'configs')
+from h7voice.paths import FIRMWARE, TOP  # noqa: F401 (TOP: re-exported for the front-end tools)
+
+CONFIG_DIR = os.path.join(FIRMWARE, 'frontend', 'configs')
 
 # JSON key -> (kind, allowed names for enums). Order = h7fe_config_t field order.
 ENUMS = {

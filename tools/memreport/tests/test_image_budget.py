@@ -2,19 +2,16 @@
 naming the region and the overflow in bytes, and leaves no output behind."""
 import importlib.util
 import os
-import shutil
 import subprocess
 
-import pytest
 
-TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
-LDSCRIPT = os.path.join(TOP, 'firmware', 'platform', 'stm32h743', 'h743.ld')
+from h7voice.paths import FIRMWARE, TOP  # noqa: F401
+
+LDSCRIPT = os.path.join(FIRMWARE, 'platform', 'stm32h743', 'h743.ld')
 CPU = ['-mcpu=cortex-m7', '-mthumb', '-mfpu=fpv5-d16', '-mfloat-abi=hard']
 LINK = ['arm-none-eabi-gcc'] + CPU + ['-Wl,--gc-sections', '--specs=nano.specs',
                                       '--specs=nosys.specs', '-nostartfiles']
 
-pytestmark = pytest.mark.skipif(shutil.which('arm-none-eabi-gcc') is None,
-                                reason='arm-none-eabi-gcc not installed')
 
 SOURCE = """
 #include <stdint.h>
