@@ -1,7 +1,7 @@
 """The one WAV reader of every h7voice tool (front end, data tools, simulator, demo).
 
 Accepts RIFF/WAVE with PCM 8/16/24/32-bit, IEEE float 32/64-bit and WAVE_FORMAT_EXTENSIBLE
-wrapping either; returns int16 mono at the rate asked for. Conversions (channel mixing,
+wrapping either, and FLAC (the real speech in ../shared/data; decoded by soundfile); returns int16 mono at the rate asked for. Conversions (channel mixing,
 sample width, resampling) are allowed unless strict=True and are announced in one line
 (`Audio.note`, printed by the tools). Files that cannot be trusted are refused with one
 line that says why and what to do: not a WAV, an unknown encoding, no audio, shorter than
@@ -122,6 +122,18 @@ def _decode(path, data, rate_wanted):
     return x, rate, channels, f'{bits}-bit {name}'
 
 
+def _decode_flac(path):
+    import soundfile
+    try:
+        info = soundfile.info(path)
+        x = soundfile.read(path, dtype='float64', always_2d=True)[0]
+    except (RuntimeError, soundfile.LibsndfileError) as e:
+        raise WavFormatError(f'{path}: not a readable FLAC file ({e})') from None
+    bits = {'PCM_16': 16, 'PCM_24': 24, 'PCM_S8': 8}.get(info.subtype, 0)
+    # FLAC decodes to k / 2^(bits-1): 16-bit FLAC is exact like 16-bit PCM
+    return x, info.samplerate, info.channels, f'{bits}-bit FLAC' if bits != 16 else '16-bit PCM'
+
+
 def load(path, rate=16000, strict=False, min_seconds=None):
     """Reads any supported WAV as int16 mono at `rate` (an Audio). strict=True refuses a
     file that would need conversion instead of converting it."""
@@ -135,7 +147,10 @@ def load(path, rate=16000, strict=False, min_seconds=None):
         raise WavFormatError(f'{path}: is a folder, not a WAV file') from None
     except OSError as e:
         raise WavFormatError(f'{path}: cannot read ({e.strerror})') from None
-    x, source_rate, channels, source_format = _decode(path, data, rate)
+    if data[:4] == b'fLaC':
+        x, source_rate, channels, source_format = _decode_flac(path)
+    else:
+        x, source_rate, channels, source_format = _decode(path, data, rate)
     if len(x) == 0:
         raise WavFormatError(f'{path}: no audio (0 samples)')
     notes = []

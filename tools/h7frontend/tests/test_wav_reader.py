@@ -101,3 +101,14 @@ def test_nan_float_samples_are_refused(tmp_path):
     path.write_bytes(_header(len(data), bits=32, tag=3) + data)
     with pytest.raises(WavFormatError, match='NaN'):
         load(path)
+
+
+def test_flac_as_the_shared_real_speech_is_stored(speech, tmp_path):
+    samples, path = speech
+    flac = tmp_path / 'ref.flac'
+    subprocess.run([SOX, str(path), str(flac)], check=True)
+    audio = load(flac)
+    assert audio.note is None and np.array_equal(audio.samples, samples)
+    (tmp_path / 'bad.flac').write_bytes(b'fLaC' + bytes(40))
+    with pytest.raises(WavFormatError, match='not a readable FLAC'):
+        load(tmp_path / 'bad.flac')
