@@ -54,7 +54,7 @@ def _worker(python, args, timeout):
     return json.loads(lines[-1]), None
 
 
-def fetch(cache, timeout, vidx_list=None):
+def fetch(cache, timeout, vidx_list=None, index_timeout=INDEX_TIMEOUT_S):
     python = sys.executable
     if not _library_present():
         _say('cmsis-pack-manager is not installed; run: bash tools/setup.sh')
@@ -63,9 +63,9 @@ def fetch(cache, timeout, vidx_list=None):
     os.makedirs(target, exist_ok=True)
     start = time.monotonic()
     extra = ['--vidx-list', vidx_list] if vidx_list else []
-    index, problem = _worker(python, ['index', target] + extra, INDEX_TIMEOUT_S)
+    index, problem = _worker(python, ['index', target] + extra, index_timeout)
     if index is None or not index.get('devices'):
-        why = (f'no answer in {INDEX_TIMEOUT_S} s' if problem == 'timeout'
+        why = (f'no end in {index_timeout:g} s; a slow link may need --index-timeout 120' if problem == 'timeout'
                else problem if problem else 'no pack descriptions came back')
         _say(f'the CMSIS pack index cannot be reached ({why}); {FALLBACK}')
         return 1
@@ -105,6 +105,8 @@ def main(argv=None):
     sub = parser.add_subparsers(dest='command', required=True)
     f = sub.add_parser('fetch', help='download the pack index, STM32H7xx_DFP and CMSIS (needs the internet)')
     f.add_argument('--timeout', type=float, default=900.0, help='seconds for the pack downloads (default 900)')
+    f.add_argument('--index-timeout', type=float, default=INDEX_TIMEOUT_S,
+                   help=f'seconds for the pack index (default {INDEX_TIMEOUT_S})')
     f.add_argument('--vidx-list', help='a file listing pack-index URLs instead of the library default')
     c = sub.add_parser('check', help='run the register tests against the fetched device header')
     c.add_argument('pytest_args', nargs='*', help='extra pytest arguments')
@@ -114,7 +116,7 @@ def main(argv=None):
         return 2 if e.code else 0
     try:
         if args.command == 'fetch':
-            return fetch(args.cache, args.timeout, args.vidx_list)
+            return fetch(args.cache, args.timeout, args.vidx_list, args.index_timeout)
         return check(args.cache, args.pytest_args)
     except (OSError, paths.MissingPart) as e:
         _say(str(e).splitlines()[0])
