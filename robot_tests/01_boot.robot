@@ -34,7 +34,7 @@ Header Pins Follow The GPIO API And Board Pins Are Refused
     Pin Should Be    PE13    1
     Command Should Answer    pin E13 0    pin
     Pin Should Be    PE13    0
-    ${error}=    Command Should Answer    pin F15 1    error
+    ${error}=    Command Should Answer    pin G14 1    error
     Should Contain    ${error}[message]    used by the board
     ${error}=    Command Should Answer    pin D8 1    error
     Should Contain    ${error}[message]    used by the board

@@ -43,12 +43,12 @@ Stop Mode Wakes On The User Button
     No Fault Should Have Happened
 
 Stop Mode Wakes On Sound At The Microphone
-    [Documentation]    The microphone's wake-on-sound output (PF15, EXTI line 15) rises
+    [Documentation]    The microphone's wake-on-sound output (PG14 = Arduino D2, EXTI line 14; board_pins.def) rises
     ...    10 ms after the sound starts (one 10 ms window above -45 dBFS) and wakes the chip.
     Command Should Answer    stop    stop
     Run For    0.05
     Core Should Be In Stop Mode
-    Pin Should Be    PF15    0
+    Pin Should Be    PG14    0
     ${before}=    Virtual Time
     ${tone}=    Write Test Tone    ${OUTPUT_DIR}/wake_tone.wav    seconds=0.5
     Play Audio    ${tone}    now=${True}
@@ -56,6 +56,6 @@ Stop Mode Wakes On Sound At The Microphone
     ${after}=    Virtual Time
     Should Be Equal    ${wake}[wake_source]    sound
     Should Be True    ${wake}[stopf]
-    Pin Should Be    PF15    1
+    Pin Should Be    PG14    1
     Should Be True    0.009 <= ${after} - ${before} <= 0.012    woke ${after - ${before}} s after the sound began
     No Fault Should Have Happened

@@ -116,16 +116,19 @@ bool h7_button_pressed(void); /* B1, PC13 */
 /* A pin: port letter and number, e.g. H7_PIN('E', 13). */
 typedef uint8_t h7_pin_t;
 #define H7_PIN(port, number) ((h7_pin_t)((((port) - 'A') << 4) | ((number) & 15)))
-/* Free pins of the Arduino header (Zio CN7/CN10) of the NUCLEO-H743ZI2. */
-#define H7_PIN_D3 H7_PIN('E', 13)
-#define H7_PIN_D4 H7_PIN('F', 14)
-#define H7_PIN_D5 H7_PIN('E', 11)
-#define H7_PIN_D6 H7_PIN('E', 9)
-#define H7_PIN_D7 H7_PIN('F', 13)
-#define H7_PIN_D8 H7_PIN('F', 12)
-/* The microphone's acoustic-activity (wake-on-sound) output: Arduino D2 = PF15, EXTI
- * line 15, input with pull-down; armed by h7_stop(). */
-#define H7_PIN_MIC_WAKE H7_PIN('F', 15)
+/* Board pins, from the one pin table firmware/platform/stm32h743/board_pins.def (UM2407):
+ * H7_PIN_<name> for every row, e.g. H7_PIN_LED_GREEN (PB0), H7_PIN_USART3_TX (PD8),
+ * H7_PIN_I2S2_CK (PB10). The free Arduino-header pins: H7_PIN_D3 PE13, H7_PIN_D4 PE14,
+ * H7_PIN_D5 PE11, H7_PIN_D6 PE9, H7_PIN_D7 PG12, H7_PIN_D8 PF3. H7_PIN_MIC_WAKE: the
+ * microphone's acoustic-activity (wake-on-sound) output on Arduino D2 = PG14, EXTI line 14,
+ * input with pull-down; armed by h7_stop(). */
+enum {
+#define H7_BOARD_PIN(name, port, number, arduino, use, what) H7_PIN_##name = H7_PIN(port, number),
+#include "platform/stm32h743/board_pins.def"
+#undef H7_BOARD_PIN
+};
+#define H7_PIN_PORT(pin) ((uint32_t)(pin) >> 4)    /* 0 = A .. 10 = K */
+#define H7_PIN_NUMBER(pin) ((uint32_t)(pin) & 15u) /* also its EXTI line */
 /* Makes `pin` a push-pull output, driven low. Returns 0, or -1 for a pin the board uses
  * itself (console, I2S, microphone wake, LEDs, button, SWD, HSE) or does not have. */
 int h7_gpio_output(h7_pin_t pin);

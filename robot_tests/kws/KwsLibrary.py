@@ -8,6 +8,7 @@ import sys
 TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.join(TOP, 'tools'))
 
+from h7voice import board_pins  # noqa: E402
 from kwsapp import events as ev  # noqa: E402
 from kwsapp import scenarios, score, simrun, truth  # noqa: E402
 
@@ -173,12 +174,13 @@ class KwsLibrary:
         return lost
 
     def pins_should_show_level_and_selection(self):
-        """Level (PE13 PF14 PE11, bit 0 first) and selection (PE9 PF13) pins hold the
-        values of the last detection's event."""
+        """Level (D3 D4 D5, bit 0 first) and selection (D6 D7) pins hold the values of the
+        last detection's event (pins from firmware/platform/stm32h743/board_pins.def)."""
         last = ev.detections(self.run['events'])[-1]
-        pins = self.run['summary']['output_pins']
-        level = pins['E13'] | pins['F14'] << 1 | pins['E11'] << 2
-        selection = pins['E9'] | pins['F13'] << 1
+        out = self.run['summary']['output_pins']
+        pins = {name: out['%s%d' % board_pins.pin(name)] for name in ('D3', 'D4', 'D5', 'D6', 'D7')}
+        level = pins['D3'] | pins['D4'] << 1 | pins['D5'] << 2
+        selection = pins['D6'] | pins['D7'] << 1
         if (level, selection) != (int(last['level']), int(last['selection'])):
             raise AssertionError(f'pins show level {level} selection {selection}, the last event says '
                                  f"level {last['level']} selection {last['selection']}")

@@ -26,6 +26,8 @@ from unicorn.arm_const import UC_CPU_ARM_CORTEX_M7, UC_ARM_REG_PC, UC_ARM_REG_SP
     UC_ARM_REG_FAULTMASK, UC_ARM_REG_XPSR, UC_ARM_REG_APSR_NZCV, UC_ARM_REG_LR, \
     UC_ARM_REG_MSP, UC_ARM_REG_PSP
 
+from h7voice import board_pins
+
 from . import native
 from .elf import load_elf
 from .errors import SimError
@@ -166,7 +168,7 @@ class Board:
         self.dma1 = Dma(self, 0x40020000, 'DMA1', irqs=(11, 12, 13, 14, 15, 16, 17, 47))
         self.dmamux1 = Dmamux(self, 0x40020800)
         self.lptim1 = Lptim(self, 0x40002400)
-        # The I2S MEMS microphone (SPI2) with its wake-on-sound output on PF15.
+        # The I2S MEMS microphone (SPI2) with its wake-on-sound output (board_pins.def MIC_WAKE).
         self.microphone = Microphone(self)
         self.spi2 = SpiI2s(self, 0x40003800, 'SPI2', irq=36, dma_request=39)
         modelled = [self.scs, self.dwt, self.rcc, self.pwr, self.flash, self.syscfg, self.exti,
@@ -719,10 +721,10 @@ class Board:
 
     def press_button(self):
         """User button B1 (PC13, active high on the NUCLEO board): press and keep pressed."""
-        self.set_pin_input('C', 13, 1)
+        self.set_pin_input(*board_pins.pin('BUTTON'), 1)
 
     def release_button(self):
-        self.set_pin_input('C', 13, 0)
+        self.set_pin_input(*board_pins.pin('BUTTON'), 0)
 
     def profile(self):
         """Per-function instructions (needs Board(..., profile=True)), highest first."""

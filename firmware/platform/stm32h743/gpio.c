@@ -11,14 +11,15 @@
 #define NUMBER_OF(pin) ((uint32_t)(pin) & 15u)
 #define PORT_COUNT 11u /* A..K */
 
+/* The BOARD rows of the pin table: console, I2S, microphone wake, LEDs, B1, SWD, HSE. */
 static const h7_pin_t k_reserved[] = {
-    H7_PIN('D', 8),  H7_PIN('D', 9),                    /* USART3 console */
-    H7_PIN('B', 10), H7_PIN('B', 12), H7_PIN('C', 2),   /* I2S2 CK, WS, SDI */
-    H7_PIN_MIC_WAKE,                                    /* microphone wake-on-sound */
-    H7_PIN('B', 0),  H7_PIN('E', 1),  H7_PIN('B', 14),  /* LD1..LD3 */
-    H7_PIN('C', 13),                                    /* B1 */
-    H7_PIN('A', 13), H7_PIN('A', 14),                   /* SWD */
-    H7_PIN('H', 0),  H7_PIN('H', 1),                    /* HSE (ST-LINK MCO) */
+#define H7_BOARD_PIN_BOARD(name) H7_PIN_##name,
+#define H7_BOARD_PIN_FREE(name)
+#define H7_BOARD_PIN(name, port, number, arduino, use, what) H7_BOARD_PIN_##use(name)
+#include "platform/stm32h743/board_pins.def"
+#undef H7_BOARD_PIN
+#undef H7_BOARD_PIN_BOARD
+#undef H7_BOARD_PIN_FREE
 };
 
 static bool usable(h7_pin_t pin)

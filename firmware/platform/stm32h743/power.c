@@ -8,7 +8,7 @@
  * no handler ever runs with half-restored clocks.
  * Wake-up sources: USART3 (a byte on RX: UESM, EXTI line 28 direct event), the user
  * button B1 (PC13, EXTI line 13 rising edge) and the microphone's acoustic-activity
- * output (PF15, EXTI line 15 rising edge): on the chip I2S and DMA stop in Stop, so the
+ * output (H7_PIN_MIC_WAKE, board_pins.def, rising edge): on the chip I2S and DMA stop in Stop, so the
  * microphone itself has to say that sound came back (a MEMS microphone with a
  * wake-on-sound pin, e.g. Vesper VM3011 DOUT). The mic line is unmasked only in Stop.
  * SysTick stops in Stop: LPTIM1 (on LSI) measures the Stop for the time base.
@@ -18,8 +18,10 @@
 #include "platform/stm32h743/h743_regs.h"
 
 #define BUTTON_EXTI_LINE 13u
-#define MIC_WAKE_PORT H7_PORT_F
-#define MIC_WAKE_LINE 15u /* PF15: the pin number is the EXTI line */
+#define MIC_WAKE_PORT H7_PIN_PORT(H7_PIN_MIC_WAKE)
+#define MIC_WAKE_LINE H7_PIN_NUMBER(H7_PIN_MIC_WAKE) /* the pin number is the EXTI line */
+_Static_assert(H7_PIN_NUMBER(H7_PIN_MIC_WAKE) >= 10u && H7_PIN_NUMBER(H7_PIN_MIC_WAKE) != BUTTON_EXTI_LINE,
+               "the microphone's wake line must share EXTI15_10 with B1 and not be B1's line");
 
 void h7_power_init(void)
 {
@@ -51,8 +53,10 @@ static void arm_mic_wakeup(void)
     /* input, pull-down: a board without the microphone's wake wire stays quiet */
     port->MODER &= ~(3u << (MIC_WAKE_LINE * 2u));
     port->PUPDR = (port->PUPDR & ~(3u << (MIC_WAKE_LINE * 2u))) | (2u << (MIC_WAKE_LINE * 2u));
-    /* EXTICR4 holds lines 12-15, 4 bits each */
-    H7_SYSCFG->EXTICR[3] = (H7_SYSCFG->EXTICR[3] & ~(0xFu << 12)) | ((uint32_t)MIC_WAKE_PORT << 12);
+    /* EXTICRn holds lines 4(n-1)..4n-1, 4 bits each */
+    uint32_t shift = 4u * (MIC_WAKE_LINE % 4u);
+    H7_SYSCFG->EXTICR[MIC_WAKE_LINE / 4u] =
+        (H7_SYSCFG->EXTICR[MIC_WAKE_LINE / 4u] & ~(0xFu << shift)) | (MIC_WAKE_PORT << shift);
     H7_EXTI->RTSR1 |= H7_BIT(MIC_WAKE_LINE);
     H7_EXTI->CPUPR1 = H7_BIT(MIC_WAKE_LINE);
     H7_EXTI->CPUIMR1 |= H7_BIT(MIC_WAKE_LINE);

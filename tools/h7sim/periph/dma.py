@@ -8,6 +8,9 @@ disables the stream, as the chip's bus matrix does."""
 from .base import Peripheral, bits
 from ..memory_map import region_of
 
+LISR, HISR, LIFCR, HIFCR = 0x00, 0x04, 0x08, 0x0C
+STREAM0, STREAM_STRIDE = 0x10, 0x18  # stream n's registers at STREAM0 + n * STREAM_STRIDE
+SxCR, SxNDTR, SxPAR, SxM0AR, SxM1AR, SxFCR = 0x00, 0x04, 0x08, 0x0C, 0x10, 0x14
 FLAG_SHIFT = (0, 6, 16, 22)
 FEIF, DMEIF, TEIF, HTIF, TCIF = 1, 4, 8, 16, 32
 EN, DMEIE, TEIE, HTIE, TCIE, CIRC, DBM, CT = 1, 2, 4, 8, 16, 1 << 8, 1 << 18, 1 << 19
@@ -116,34 +119,35 @@ class Dma(Peripheral):
 
     def read32(self, offset):
         self.board.spi2.sync()
-        if offset in (0x00, 0x04):
+        if offset in (LISR, HISR):
             value = 0
             for k in range(4):
                 value |= self.streams[4 * (offset // 4) + k].flags << FLAG_SHIFT[k]
             return value
-        if offset < 0x10:
+        if offset < STREAM0:
             return 0
-        s, reg = divmod(offset - 0x10, 0x18)
+        s, reg = divmod(offset - STREAM0, STREAM_STRIDE)
         if s >= 8:
             return 0
         st = self.streams[s]
-        return {0x0: st.cr, 0x4: st.ndtr, 0x8: st.par, 0xC: st.m0ar, 0x10: st.m1ar, 0x14: st.fcr}.get(reg, 0)
+        return {SxCR: st.cr, SxNDTR: st.ndtr, SxPAR: st.par, SxM0AR: st.m0ar, SxM1AR: st.m1ar,
+                SxFCR: st.fcr}.get(reg, 0)
 
     def write32(self, offset, value):
         self.board.spi2.sync()
-        if offset in (0x08, 0x0C):  # LIFCR / HIFCR: write 1 to clear
+        if offset in (LIFCR, HIFCR):  # write 1 to clear
             for k in range(4):
-                st = self.streams[4 * ((offset - 8) // 4) + k]
+                st = self.streams[4 * ((offset - LIFCR) // 4) + k]
                 st.flags &= ~((value >> FLAG_SHIFT[k]) & 0x3d)
                 st.update_irq()
             return
-        if offset < 0x10:
+        if offset < STREAM0:
             return
-        s, reg = divmod(offset - 0x10, 0x18)
+        s, reg = divmod(offset - STREAM0, STREAM_STRIDE)
         if s >= 8:
             return
         st = self.streams[s]
-        if reg == 0x0:
+        if reg == SxCR:
             was = st.cr & EN
             if st.enabled():
                 # While enabled only EN (and CT in double-buffer mode) may change.
@@ -158,13 +162,13 @@ class Dma(Peripheral):
             self.board.spi2.schedule_changed()
         elif st.enabled():
             return  # registers are locked while the stream is enabled
-        elif reg == 0x4:
+        elif reg == SxNDTR:
             st.ndtr = value & 0xffff
-        elif reg == 0x8:
+        elif reg == SxPAR:
             st.par = value
-        elif reg == 0xC:
+        elif reg == SxM0AR:
             st.m0ar = value
-        elif reg == 0x10:
+        elif reg == SxM1AR:
             st.m1ar = value
-        elif reg == 0x14:
+        elif reg == SxFCR:
             st.fcr = value

@@ -13,16 +13,18 @@ the microphone measures the RMS level of its own signal over consecutive 10 ms w
 (160 samples) and drives its output high for every window whose level exceeds
 AAD_THRESHOLD_DBFS (-45 dBFS, full scale = 32768), low otherwise; the level changes at the
 end of the window that decided it (the microphone needs the window to measure). The pin
-(PF15 on this board, see firmware/platform/README.md) raises its EXTI line on a rising
+(MIC_WAKE in firmware/platform/stm32h743/board_pins.def) raises its EXTI line on a rising
 edge and wakes the core from Stop. The envelope is computed once per play() with numpy;
 the edges are timed events of the run loop (no per-sample work while running)."""
 import math
 
 import numpy as np
 
+from h7voice import board_pins
+
 AAD_WINDOW = 160              # samples at 16 kHz = 10 ms
 AAD_THRESHOLD_DBFS = -45.0    # RMS over a window, 0 dBFS = full-scale int16
-MIC_WAKE_PORT, MIC_WAKE_PIN = 'F', 15
+MIC_WAKE_PORT, MIC_WAKE_PIN = board_pins.pin('MIC_WAKE')  # firmware/platform/stm32h743/board_pins.def
 
 
 def activity_windows(samples, threshold_dbfs=AAD_THRESHOLD_DBFS, window=AAD_WINDOW):

@@ -9,6 +9,7 @@ import pytest
 
 from h7sim.board import Board
 from h7sim.errors import SimError
+from h7sim.periph.microphone import MIC_WAKE_PORT, MIC_WAKE_PIN
 from h7sim.wav import load_wav
 
 
@@ -139,8 +140,8 @@ def test_i2s_restart_captures_the_sound_of_the_restart_time(audio_test_elf):
 
 
 def test_microphone_wake_pin_follows_the_sound_level(core_test_elf):
-    """AAD output on PF15: high for every 10 ms window above -45 dBFS RMS, edges at the end
-    of the deciding window, an EXTI line 15 rising edge when routed there."""
+    """AAD output on the wake pin (board_pins.def MIC_WAKE): high for every 10 ms window above -45 dBFS RMS, edges at the end
+    of the deciding window, a rising edge on its EXTI line when routed there."""
     from h7sim.periph.microphone import AAD_THRESHOLD_DBFS, activity_windows
     board = Board(core_test_elf)
     rng = np.random.default_rng(1)
@@ -151,16 +152,17 @@ def test_microphone_wake_pin_follows_the_sound_level(core_test_elf):
     board.microphone.play(audio)
     board.microphone.anchor(board.time)   # as if a capture had started now
     t0 = board.microphone.t0
-    board.syscfg.regs[0x14] = 5 << 12     # EXTICR4: line 15 <- port F
-    board.exti.regs[0x00] = 1 << 15       # rising edge
+    line = MIC_WAKE_PIN                   # EXTICRn: line <- the wake pin's port
+    board.syscfg.regs[0x08 + 4 * (line // 4)] = (ord(MIC_WAKE_PORT) - ord('A')) << 4 * (line % 4)
+    board.exti.regs[0x00] = 1 << line     # rising edge
     board.run(seconds=0.9)
-    assert board.pin('F', 15) == 0
+    assert board.pin(MIC_WAKE_PORT, MIC_WAKE_PIN) == 0
     board.run(seconds=0.2)                # the sound starts at 1.0 s
-    assert board.pin('F', 15) == 1
+    assert board.pin(MIC_WAKE_PORT, MIC_WAKE_PIN) == 1
     assert board.microphone.rising_edges == [pytest.approx(t0 + 1.01, abs=1e-4)]
-    assert board.exti.regs[0x88] >> 15 & 1
+    assert board.exti.regs[0x88] >> line & 1
     board.run(seconds=0.5)
-    assert board.pin('F', 15) == 0 and len(board.microphone.rising_edges) == 1
+    assert board.pin(MIC_WAKE_PORT, MIC_WAKE_PIN) == 0 and len(board.microphone.rising_edges) == 1
 
 
 def test_lptim1_counts_lsi_in_virtual_time(core_test_elf):
