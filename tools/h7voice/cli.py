@@ -8,6 +8,7 @@
     h7voice frontend features WAV                       the C front end from Python
     h7voice data ...   h7voice train ...   h7voice evaluate MODEL
     h7voice memreport IMAGE.map                         flash/RAM/stack report
+    h7voice packs fetch|check                           ST's device pack (online) as register oracle
     h7voice test [stage ...]                            all tests (build, host, pytest, robot)
 
 `h7voice COMMAND --help` shows each command's own options. Bad input is one line on
@@ -71,6 +72,7 @@ COMMANDS = {
     'train': (_module_main('h7train.__main__'), 'training, compression, int8 export, report'),
     'evaluate': (_module_main('h7train.__main__', ['evaluate']), 'evaluate an int8 keyword model'),
     'memreport': (_module_main('memreport.__main__'), 'flash/RAM/stack report of an image'),
+    'packs': (_module_main('h7packs.cli'), 'CMSIS packs: fetch (online), check registers against them'),
     'test': (cmd_test, 'all tests: build, host C tests, pytest, Robot suites'),
 }
 
