@@ -65,7 +65,8 @@ def main(argv=None):
                 atomic_write_text(args.json, json.dumps(rep, indent=1) + '\n')
     except (ModelFileError, AudioError, DetectorError, TruthError, ValueError, RuntimeError,
             OSError) as err:
-        sys.exit(f'error: {err}')
+        print(f'error: {err}', file=sys.stderr)
+        sys.exit(2)
 
 
 if __name__ == '__main__':
