@@ -22,7 +22,7 @@ import numpy as np
 from h7data.vocab import KEYWORDS, LABELS, UNKNOWN
 from h7voice import paths
 
-from .export import Int8Model, ModelFileError, load_metadata
+from .export import ModelFileError, check_tflite, load_metadata
 
 SNRS = (0, 5, 10, 20, 30)
 POCKETSPHINX_DATA = os.path.join(paths.CACHE, 'pocketsphinx-5.1.1', 'test', 'data')
@@ -33,36 +33,53 @@ CLASSIFY_CODE = ('C front end (h7frontend) + our engine (h7nn), host builds of t
 
 class Model:
     """An int8 model with its metadata (labels, front-end config), run by our engine's host
-    build on features from the C front end, as the board runs it."""
+    build on features from the C front end, as the board runs it (no TensorFlow)."""
 
     def __init__(self, tflite_path):
         import h7frontend
         from h7nn.engine import EngineError, Interpreter
         self.path = tflite_path
-        self.net = Int8Model(tflite_path)
+        try:
+            with open(tflite_path, 'rb') as f:
+                data = f.read()
+        except OSError as err:
+            raise ModelFileError(f'{tflite_path}: cannot read ({err.strerror})') from None
+        check_tflite(data, tflite_path)
+        self.data = data
         self.meta = load_metadata(os.path.splitext(tflite_path)[0] + '.json')
         self.labels = list(self.meta['labels'])
         from h7data.vocab import check_labels
         check_labels(self.labels)
-        if self.net.output_shape[-1] != len(self.labels):
-            raise ValueError(f'{tflite_path}: {self.net.output_shape[-1]} outputs but '
+        try:
+            self.engine = Interpreter(data)
+        except EngineError as err:
+            raise ModelFileError(f'{tflite_path}: our engine refuses it ({err})') from None
+        inp, out = self.engine.input_details(), self.engine.output_details()
+        if inp['dtype'] != np.int8 or out['dtype'] != np.int8:
+            raise ModelFileError(f'{tflite_path}: input and output must be int8')
+        self.input_shape, self.output_shape = tuple(inp['shape']), tuple(out['shape'])
+        self.input_scale, self.input_zero_point = float(inp['scale']), int(inp['zero_point'])
+        self.output_scale, self.output_zero_point = float(out['scale']), int(out['zero_point'])
+        if self.output_shape[-1] != len(self.labels):
+            raise ValueError(f'{tflite_path}: {self.output_shape[-1]} outputs but '
                              f'{len(self.labels)} labels in its metadata')
         fe = dict(self.meta['frontend'])
         self.config = h7frontend.load_config(h7frontend.FrontendConfig(fe))
         self.frontend = h7frontend.Frontend(self.config)
-        if list(self.net.input_shape[1:]) != list(self.config.input_shape):
-            raise ValueError(f'{tflite_path}: input shape {self.net.input_shape} does not match '
+        if list(self.input_shape[1:]) != list(self.config.input_shape):
+            raise ValueError(f'{tflite_path}: input shape {self.input_shape} does not match '
                              f'the front-end config {self.config.input_shape}')
-        try:
-            self.engine = Interpreter(self.net.data)
-        except (EngineError, FileNotFoundError) as err:
-            raise ModelFileError(f'{tflite_path}: our engine refuses it ({err})') from None
         self._stream = None
+
+    def quantize(self, features):
+        import h7frontend
+        return h7frontend.quantize(np.asarray(features, np.float32), self.input_scale,
+                                   self.input_zero_point)
 
     def predict_int8(self, features):
         """float32 features [n, frames, coeffs] -> int8 outputs [n, classes] (our engine)."""
-        q = self.net.quantize(features)
-        out = np.empty((len(q), self.net.output_shape[-1]), np.int8)
+        q = self.quantize(features)
+        out = np.empty((len(q), self.output_shape[-1]), np.int8)
         for i in range(len(q)):
             out[i] = self.engine.run(q[i]).reshape(-1)
         return out
@@ -70,7 +87,7 @@ class Model:
     def predict(self, features):
         """Dequantized probabilities [n, classes], as main.c dequantizes them."""
         q = self.predict_int8(features).astype(np.float32)
-        return (q - self.net.output_zero_point) * self.net.output_scale
+        return (q - self.output_zero_point) * self.output_scale
 
     @property
     def stream(self):
@@ -87,13 +104,13 @@ def tflm_agreement(model, features):
     differ)."""
     from tflite_micro.python.tflite_micro import runtime
     try:
-        interp = runtime.Interpreter.from_bytes(model.net.data, arena_size=512 * 1024)
+        interp = runtime.Interpreter.from_bytes(model.data, arena_size=512 * 1024)
     except Exception as err:  # noqa: BLE001 - any reason TFLM refuses the model
         raise ModelFileError(f'{model.path}: TFLM cannot load the model ({err})') from None
-    q = model.net.quantize(features)
-    ref = np.empty((len(q), model.net.output_shape[-1]), np.int8)
+    q = model.quantize(features)
+    ref = np.empty((len(q), model.output_shape[-1]), np.int8)
     for i in range(len(q)):
-        interp.set_input(q[i].reshape(model.net.input_shape), 0)
+        interp.set_input(q[i].reshape(model.input_shape), 0)
         interp.invoke()
         ref[i] = interp.get_output(0).reshape(-1)
     ours = model.predict_int8(features)
@@ -220,19 +237,31 @@ def thresholds():
     return tuple(sorted(set(BASE_THRESHOLDS) | {settings()['threshold']}))
 
 
+_LONG_AUDIO = {}
+
+
+def _long_audio(kind, amount, seed):
+    """negative_audio / keyword_audio, made once per process (both models hear the same)."""
+    from h7data import longaudio
+    key = (kind, amount, seed)
+    if key not in _LONG_AUDIO:
+        make = longaudio.negative_audio if kind == 'negative' else longaudio.keyword_audio
+        _LONG_AUDIO[key] = make(amount, seed)
+    return _LONG_AUDIO[key]
+
+
 def false_alarms_per_hour(model, minutes, seed, keywords=200):
     """Streaming detection through the firmware's pipeline (host build) at several
     thresholds: false alarms per hour on keyword-free speech, and the share of isolated
     keywords found exactly once (kwsapp.score, +-200 ms), both from voices held out of
     training (festival ked / slt HTS, flite slt), with reverb and 25 dB pink noise."""
-    from h7data.longaudio import keyword_audio, negative_audio
     from kwsapp.detector import settings
     firmware_threshold = settings()['threshold']
-    audio, _ = negative_audio(minutes, seed)
+    audio, _ = _long_audio('negative', minutes, seed)
     hours = len(audio) / 16000 / 3600
     sweep_at = thresholds()
     negatives = {t: model.stream.run(audio, t)[0] for t in sweep_at}
-    kw_audio, kw_words = keyword_audio(keywords, seed) if keywords else (None, [])
+    kw_audio, kw_words = _long_audio('keyword', keywords, seed) if keywords else (None, [])
     positives = {t: model.stream.run(kw_audio, t)[0] for t in sweep_at} if keywords else {}
     sweep = []
     for t in sweep_at:
