@@ -241,12 +241,28 @@ _LONG_AUDIO = {}
 
 
 def _long_audio(kind, amount, seed):
-    """negative_audio / keyword_audio, made once per process (both models hear the same)."""
+    """negative_audio / keyword_audio (minutes of TTS, deterministic for a seed), kept in the
+    data cache so both models and later reports hear the same audio without re-synthesis."""
     from h7data import longaudio
+    from h7data.dataset import cache_dir
+    from h7data.wavio import atomic_write_bytes
     key = (kind, amount, seed)
-    if key not in _LONG_AUDIO:
+    if key in _LONG_AUDIO:
+        return _LONG_AUDIO[key]
+    path = os.path.join(cache_dir(), f'longaudio-{kind}-{amount}-{seed}.npz')
+    if os.path.exists(path):
+        with np.load(path) as z:
+            audio = z['audio']
+            words = [(str(w), int(a), int(b)) for w, a, b in json.loads(str(z['words']))]
+    else:
         make = longaudio.negative_audio if kind == 'negative' else longaudio.keyword_audio
-        _LONG_AUDIO[key] = make(amount, seed)
+        audio, words = make(amount, seed)
+        import io
+        buf = io.BytesIO()
+        np.savez(buf, audio=audio, words=json.dumps([list(w) for w in words]))
+        os.makedirs(cache_dir(), exist_ok=True)
+        atomic_write_bytes(path, buf.getvalue())
+    _LONG_AUDIO[key] = (audio, words)
     return _LONG_AUDIO[key]
 
 

@@ -188,6 +188,18 @@ def write_reports(full, out_dir, names=('kws_default', 'kws_tiny'), started=None
     def say(msg):
         if progress:
             print(f'[{time.time() - started:6.0f} s] {msg}', flush=True)
+    # the board first: it fails fast (no toolchain, simulator not built) before the long part
+    boards = {}
+    if board:
+        # the default model last, so the build is left with the default image
+        for name in sorted(names, key=lambda n: n == names[0]):
+            say(f'demo recording on the simulated board with {name} (h7voice demo)')
+            os.makedirs(paths.BENCH, exist_ok=True)
+            d = board_demo(os.path.join(out_dir, f'{name}.tflite'), demo_wav,
+                           os.path.join(paths.BENCH, f'demo_{name}.json'))
+            boards[name] = d
+            say(f'  board: {d["exactly_once"]}/{d["commands"]} commands, missed {d["missed"]}, '
+                f'wrong words {d["wrong_words"]}, {d["false_alarms"]} false alarms')
     histories = full['histories']
     reports = {}
     for name in names:
@@ -197,21 +209,13 @@ def write_reports(full, out_dir, names=('kws_default', 'kws_tiny'), started=None
                        snr_subset=p['snr_subset'], demo_wav=demo_wav, progress=progress,
                        tflm_check=p.get('tflm_check', 300), fa_keywords=p.get('fa_keywords', 200))
         reports[name] = rep
+        if name in boards:
+            rep['demo_board'] = boards[name]
         plot_confusion(rep['test_voices']['confusion'], LABELS,
                        f'{name} int8, held-out voices', os.path.join(out_dir, f'{name}_confusion_voices.png'))
         plot_confusion(rep['test_engine']['confusion'], LABELS,
                        f'{name} int8, held-out engine (festival)',
                        os.path.join(out_dir, f'{name}_confusion_engine.png'))
-    if board:
-        # the default model last, so the build is left with the default image
-        for name in sorted(names, key=lambda n: n == names[0]):
-            say(f'demo recording on the simulated board with {name} (h7voice demo)')
-            os.makedirs(paths.BENCH, exist_ok=True)
-            d = board_demo(os.path.join(out_dir, f'{name}.tflite'), demo_wav,
-                           os.path.join(paths.BENCH, f'demo_{name}.json'))
-            reports[name]['demo_board'] = d
-            say(f'  board: {d["exactly_once"]}/{d["commands"]} commands, missed {d["missed"]}, '
-                f'wrong words {d["wrong_words"]}, {d["false_alarms"]} false alarms')
     plot_curves(histories, os.path.join(out_dir, 'training_curves.png'))
     plot_snr(reports, os.path.join(out_dir, 'snr.png'))
     full['evaluation'] = reports

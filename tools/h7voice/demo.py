@@ -74,7 +74,8 @@ def memory(elf):
 
 
 def print_summary(run, result, truth_words, elf):
-    from h7voice import events as ev, report
+    from h7voice import events as ev
+    from kwsapp import report
     dets = ev.detections(run['events'])
     stats = ev.last(run['events'], 'kws_stats') or {}
     summary = run['summary']
