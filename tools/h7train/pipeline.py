@@ -227,6 +227,18 @@ def write_reports(full, out_dir, names=('kws_default', 'kws_tiny'), started=None
     return full
 
 
+def same_detections(board, host):
+    """'identical detections' or what differs (word, times; scores to the 3 decimals both
+    print)."""
+    keys = ('word', 'start_ms', 'end_ms', 'decided_ms')
+    if len(board) == len(host) and all(
+            all(b[k] == h[k] for k in keys) and abs(b['score'] - h['score']) <= 0.0015
+            for b, h in zip(board, host)):
+        return f'identical detections ({len(board)}: word, score, start, end, decision time)'
+    return (f'DIFFERENT: board {[(d["word"], d["start_ms"]) for d in board]}, host '
+            f'{[(d["word"], d["start_ms"]) for d in host]}')
+
+
 def _demo_line(d, where):
     return (f'- demo recording ({d["recording"]}), {where}: **{d["exactly_once"]}/{d["commands"]} '
             f'commands** detected exactly once (±200 ms), missed: {", ".join(d["missed"]) or "none"}, '
@@ -302,6 +314,9 @@ def markdown(full, table):
             lines.append(_demo_line(r['demo_board'], 'on the board'))
         if 'demo_host' in r:
             lines.append(_demo_line(r['demo_host'], 'host build'))
+        if 'demo_board' in r and 'demo_host' in r:
+            lines.append('- demo recording, board vs host build: ' + same_detections(
+                r['demo_board']['detections'], r['demo_host']['detections']))
         if 'tflm_check' in r:
             t = r['tflm_check']
             lines.append(f'- our engine vs TFLM kernels on {t["windows"]} windows: top-1 '
