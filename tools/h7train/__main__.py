@@ -22,6 +22,9 @@ def main(argv=None):
     a.add_argument('--preset', choices=['full', 'smoke'], default='full')
     a.add_argument('--out', default=MODELS, help='output folder (default models/)')
     a.add_argument('--work', help='scratch folder (default build/h7train/<preset>-<seed>)')
+    a.add_argument('--no-board', action='store_true',
+                   help='leave out the demo run on the simulated board (it rebuilds the '
+                        'firmware image with each new model)')
     r = sub.add_parser('report', help='re-evaluate the shipped models of a folder and rewrite '
                                       'its report.md/.json and plots (keeps the stage table)')
     r.add_argument('--out', default=MODELS)
@@ -45,7 +48,8 @@ def main(argv=None):
         if args.command == 'all':
             from .pipeline import run_all
             run_all(seed=args.seed, preset=args.preset, out_dir=args.out,
-                    work_dir=args.work or os.path.join(TOP, 'build', 'h7train', f'{args.preset}-{args.seed}'))
+                    work_dir=args.work or os.path.join(TOP, 'build', 'h7train', f'{args.preset}-{args.seed}'),
+                    board=not args.no_board)
         elif args.command == 'report':
             from .export import ModelFileError as _E
             from .pipeline import write_reports
