@@ -309,7 +309,8 @@ def markdown(full, table):
                              f'{100 * ws["classified_unknown"]:.1f}% unknown, '
                              f'{100 * ws["classified_silence"]:.1f}% silence, '
                              f'{100 * ws["classified_keyword"]:.1f}% a keyword '
-                             f'({", ".join(ws["keyword_confusions"][:8])})')
+                             f'({", ".join(ws["keyword_confusions"][:8])}) — '
+                             f'{ws.get("code", "C front end + TFLite kernels")}')
         if 'demo_board' in r:
             lines.append(_demo_line(r['demo_board'], 'on the board'))
         if 'demo_host' in r:
