@@ -7,6 +7,7 @@
     h7voice nn inspect|embed|check MODEL                the int8 engine's model tools
     h7voice frontend features WAV                       the C front end from Python
     h7voice data ...   h7voice train ...   h7voice evaluate MODEL
+    h7voice classify --model M.tflite [--json] WAV|FOLDER...   one JSON line per file, as the board
     h7voice memreport IMAGE.map                         flash/RAM/stack report
     h7voice packs fetch|check                           ST's device pack (online) as register oracle
     h7voice test [stage ...]                            all tests (build, host, pytest, robot)
@@ -71,6 +72,7 @@ COMMANDS = {
     'data': (_module_main('h7data.__main__'), 'speech synthesis, augmentation, datasets'),
     'train': (_module_main('h7train.__main__'), 'training, compression, int8 export, report'),
     'evaluate': (_module_main('h7train.__main__', ['evaluate']), 'evaluate an int8 keyword model'),
+    'classify': (_module_main('kwsapp.classify'), 'classify WAV files with a keyword model (JSON lines)'),
     'memreport': (_module_main('memreport.__main__'), 'flash/RAM/stack report of an image'),
     'packs': (_module_main('h7packs.cli'), 'CMSIS packs: fetch (online), check registers against them'),
     'test': (cmd_test, 'all tests: build, host C tests, pytest, Robot suites'),
