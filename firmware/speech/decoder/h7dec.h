@@ -91,7 +91,8 @@ size_t h7dec_ctc_workspace_size(const h7dec_ctc_config *cfg);
 h7dec_status h7dec_ctc_init(h7dec_ctc **out, const h7dec_ctc_config *cfg, void *ws, size_t ws_size);
 h7dec_status h7dec_ctc_step(h7dec_ctc *c, const int32_t *scores);
 /* The best prefix so far: up to max phones (and the frame each was first emitted) into
- * phones/frames (either may be NULL); returns its length, or -1 if longer than max. */
+ * phones/frames (either may be NULL); returns its length, or -1 if longer than max.
+ * score: its log-probability summed over all its alignments (score units). */
 int h7dec_ctc_best(const h7dec_ctc *c, uint8_t *phones, int32_t *frames, int max, int32_t *score);
 
 /* ---- search graphs ---- */
@@ -152,7 +153,8 @@ typedef enum { H7DEC_RECOGNIZE = 0, H7DEC_SPOT = 1, H7DEC_ALIGN = 2 } h7dec_mode
 typedef struct {
     uint8_t mode;             /* h7dec_mode */
     uint8_t ctc;              /* 1: blank may follow every phone (CTC models); 0: frame posteriors */
-    uint16_t max_links;       /* boundary records; 0: 4 x (nodes) + 64, at most 65534 */
+    uint16_t max_links;       /* boundary records; 0: 2 x (LINK nodes, or all emitting nodes
+                               * when aligning) + 64 (+256 aligning); at most 65534 */
     uint16_t out_capacity;    /* ALIGN: committed segments waiting for h7dec_pop (0: 64) */
     uint16_t spot_hold;       /* SPOT: frames the ratio must stay below threshold (or past
                                * its peak) before the event is reported (0: 10) */

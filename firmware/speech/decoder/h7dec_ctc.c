@@ -71,6 +71,7 @@ struct h7dec_ctc {
     uint32_t nbeam, ncand, free_count;
     uint16_t free_head;
     int32_t frame;
+    int32_t norm_total;   /* sum of the per-frame re-basings: the true log-probability */
 };
 
 static size_t align8(size_t x) { return (x + 7u) & ~(size_t)7u; }
@@ -200,6 +201,7 @@ h7dec_status h7dec_ctc_step(h7dec_ctc *c, const int32_t *e)
     c->nbeam = keep;
     if (c->free_count < keep) collect(c);
     int32_t norm = logadd(c->beam[0].pb, c->beam[0].pnb);
+    c->norm_total += norm;
     for (uint32_t i = 0; i < keep; i++) {
         cand_t *k = &c->beam[i];
         if (k->fresh) {
@@ -223,7 +225,7 @@ h7dec_status h7dec_ctc_step(h7dec_ctc *c, const int32_t *e)
 int h7dec_ctc_best(const h7dec_ctc *c, uint8_t *phones, int32_t *frames, int max, int32_t *score)
 {
     if (!c || !c->nbeam) return -1;
-    if (score) *score = logadd(c->beam[0].pb, c->beam[0].pnb);
+    if (score) *score = logadd(c->beam[0].pb, c->beam[0].pnb) + c->norm_total;
     int n = 0;
     for (uint16_t k = c->beam[0].node; k != H7DEC_NONE; k = c->trie[k].parent) n++;
     if (n > max) return -1;

@@ -37,7 +37,7 @@ struct h7dec {
     link_t *links;
     uint16_t *lcount;
     h7dec_segment *out;
-    uint32_t nact, ntouch, free_count, links_used;
+    uint32_t nact, ntouch, free_count, links_used, link_nodes;
     uint16_t free_head, out_head, out_count;
     int32_t fill[H7DEC_PHONE_COUNT], fbest;
     uint32_t norm_total;
@@ -55,16 +55,27 @@ struct h7dec {
 
 static size_t align8(size_t x) { return (x + 7u) & ~(size_t)7u; }
 
+/* the most links one frame can create: one per LINK node entered (every emitting node
+ * when aligning), plus the spotting start */
+static uint32_t link_nodes(const h7dec_graph *g, const h7dec_config *c)
+{
+    uint32_t k = 1;
+    for (uint32_t i = 0; i < g->node_count; i++)
+        if ((g->nodes[i].flags & H7DEC_NODE_LINK) || (c->mode == H7DEC_ALIGN && g->nodes[i].phone != H7DEC_NULL_PHONE))
+            k++;
+    return k;
+}
+
 static uint32_t links_for(const h7dec_graph *g, const h7dec_config *c)
 {
-    uint32_t l = c->max_links ? c->max_links : 4u * g->node_count + 64u;
+    uint32_t l = c->max_links ? c->max_links : 2u * link_nodes(g, c) + (c->mode == H7DEC_ALIGN ? 256u : 64u);
     return l > 0xFFFEu ? 0xFFFEu : l;
 }
 
 static int config_ok(const h7dec_graph *g, const h7dec_config *c)
 {
     return g && c && g->nodes && c->mode <= H7DEC_ALIGN && c->ctc <= 1 && c->beam > 0 && c->filler_penalty <= 0 &&
-           c->max_links != 0xFFFFu && links_for(g, c) >= g->node_count + 2u;
+           c->max_links != 0xFFFFu && links_for(g, c) >= link_nodes(g, c) + 1u;
 }
 
 static uint32_t out_for(const h7dec_config *c)
@@ -76,7 +87,8 @@ size_t h7dec_workspace_size(const h7dec_graph *g, const h7dec_config *cfg)
 {
     if (!config_ok(g, cfg)) return 0;
     size_t n = g->node_count, l = links_for(g, cfg);
-    return align8(sizeof(h7dec)) + align8(3 * n * sizeof(int32_t)) + align8(5 * n * sizeof(uint16_t)) +
+    size_t sub = cfg->ctc ? 1 : 0;   /* the blank-after-phone token exists for CTC models only */
+    return align8(sizeof(h7dec)) + align8((2 + sub) * n * sizeof(int32_t)) + align8((4 + sub) * n * sizeof(uint16_t)) +
            align8(n) + align8(l * sizeof(link_t)) + align8(l * sizeof(uint16_t)) +
            align8(out_for(cfg) * sizeof(h7dec_segment));
 }
@@ -103,8 +115,12 @@ h7dec_status h7dec_reset(h7dec *d)
 {
     if (!d) return H7DEC_ERR_ARG;
     for (uint32_t i = 0; i < d->n; i++) {
-        d->sp[i] = d->sb[i] = d->es[i] = NEG;
-        d->lp[i] = d->lb[i] = d->el[i] = H7DEC_NONE;
+        d->sp[i] = d->es[i] = NEG;
+        d->lp[i] = d->el[i] = H7DEC_NONE;
+        if (d->cfg.ctc) {
+            d->sb[i] = NEG;
+            d->lb[i] = H7DEC_NONE;
+        }
         d->flag[i] = 0;
     }
     free_all_links(d);
@@ -142,16 +158,18 @@ h7dec_status h7dec_init(h7dec **out, const h7dec_graph *g, const h7dec_config *c
     uint32_t n = g->node_count;
     d->n = n;
     d->nlinks = links_for(g, cfg);
+    uint32_t sub = cfg->ctc ? 1u : 0u;
     d->sp = (int32_t *)p;
-    d->sb = d->sp + n;
-    d->es = d->sb + n;
-    p += align8(3 * n * sizeof(int32_t));
+    d->es = d->sp + n;
+    d->sb = sub ? d->es + n : NULL;
+    p += align8((2 + sub) * n * sizeof(int32_t));
     d->lp = (uint16_t *)p;
-    d->lb = d->lp + n;
-    d->el = d->lb + n;
+    d->el = d->lp + n;
     d->act = d->el + n;
     d->touch = d->act + n;
-    p += align8(5 * n * sizeof(uint16_t));
+    d->lb = sub ? d->touch + n : NULL;
+    p += align8((4 + sub) * n * sizeof(uint16_t));
+    d->link_nodes = link_nodes(g, cfg);
     d->flag = p;
     p += align8(n);
     d->links = (link_t *)p;
@@ -199,7 +217,7 @@ static void collect(h7dec *d)
     for (uint32_t i = 0; i < d->nact; i++) {
         uint16_t n = d->act[i];
         if (d->sp[n] > DEAD) mark_chain(d, d->lp[n]);
-        if (d->sb[n] > DEAD) mark_chain(d, d->lb[n]);
+        if (d->cfg.ctc && d->sb[n] > DEAD) mark_chain(d, d->lb[n]);
     }
     d->free_head = H7DEC_NONE;
     d->free_count = 0;
@@ -215,7 +233,7 @@ static void collect(h7dec *d)
 
 static int32_t tok_score(const h7dec *d, uint16_t n, uint16_t *link)
 {
-    if (d->sb[n] > d->sp[n]) {
+    if (d->cfg.ctc && d->sb[n] > d->sp[n]) {
         *link = d->lb[n];
         return d->sb[n];
     }
@@ -245,7 +263,7 @@ static void commit(h7dec *d, int forced)
     memset(d->lcount, 0, d->nlinks * sizeof(uint16_t));
     for (uint32_t i = 0; i < d->nact; i++) {
         uint16_t n = d->act[i];
-        for (int s = 0; s < 2; s++) {
+        for (int s = 0; s <= d->cfg.ctc; s++) {
             if ((s ? d->sb[n] : d->sp[n]) <= DEAD) continue;
             ntok++;
             for (uint16_t l = s ? d->lb[n] : d->lp[n]; l != H7DEC_NONE; l = d->links[l].prev)
@@ -270,7 +288,7 @@ static void commit(h7dec *d, int forced)
     if (forced) {   /* tokens that do not descend from c are dropped */
         for (uint32_t i = 0; i < d->nact; i++) {
             uint16_t n = d->act[i];
-            for (int s = 0; s < 2; s++) {
+            for (int s = 0; s <= d->cfg.ctc; s++) {
                 int32_t *sc = s ? &d->sb[n] : &d->sp[n];
                 if (*sc <= DEAD) continue;
                 uint16_t l = s ? d->lb[n] : d->lp[n];
@@ -361,10 +379,10 @@ h7dec_status h7dec_step(h7dec *d, const int32_t *e)
     const int32_t t = d->frame;
 
     /* enough links for this frame: at most one per node entered */
-    if (d->free_count < d->n + 1) {
+    if (d->free_count < d->link_nodes) {
         collect(d);
-        if (d->free_count < d->n + 1 && align) commit(d, 1);
-        if (d->free_count < d->n + 1) return d->error = H7DEC_ERR_FULL;
+        if (d->free_count < d->link_nodes && align) commit(d, 1);
+        if (d->free_count < d->link_nodes) return d->error = H7DEC_ERR_FULL;
     }
 
     /* filler: a free phone loop (penalty per phone change) */
@@ -430,7 +448,7 @@ h7dec_status h7dec_step(h7dec *d, const int32_t *e)
         d->sp[n] = np > DEAD ? np + e[nd->phone] : NEG;
         d->lp[n] = npl;
         if (d->sp[n] > best) best = d->sp[n];
-        if (d->sb[n] > best) best = d->sb[n];
+        if (ctc && d->sb[n] > best) best = d->sb[n];
     }
     d->ntouch = 0;
 
@@ -453,13 +471,19 @@ h7dec_status h7dec_step(h7dec *d, const int32_t *e)
     for (uint32_t i = 0; i < nc; i++) {
         uint16_t n = d->act[i];
         if (d->sp[n] < thr) d->sp[n] = NEG;
-        if (d->sb[n] < thr) d->sb[n] = NEG;
-        if (d->sp[n] <= DEAD && d->sb[n] <= DEAD) {
+        int alive = d->sp[n] > DEAD;
+        if (ctc) {
+            if (d->sb[n] < thr) d->sb[n] = NEG;
+            if (d->sb[n] > DEAD) {
+                d->sb[n] -= norm;
+                alive = 1;
+            }
+        }
+        if (!alive) {
             d->flag[n] = 0;
             continue;
         }
         if (d->sp[n] > DEAD) d->sp[n] -= norm;
-        if (d->sb[n] > DEAD) d->sb[n] -= norm;
         d->flag[n] = F_ACTIVE;
         d->act[w++] = n;
         uint16_t l;
