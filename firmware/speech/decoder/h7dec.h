@@ -153,8 +153,9 @@ typedef enum { H7DEC_RECOGNIZE = 0, H7DEC_SPOT = 1, H7DEC_ALIGN = 2 } h7dec_mode
 typedef struct {
     uint8_t mode;             /* h7dec_mode */
     uint8_t ctc;              /* 1: blank may follow every phone (CTC models); 0: frame posteriors */
-    uint16_t max_links;       /* boundary records; 0: 2 x (LINK nodes, or all emitting nodes
-                               * when aligning) + 64 (+256 aligning); at most 65534 */
+    uint16_t max_links;       /* boundary records (12 + 2 bytes each); 0: nodes + 64, or when
+                               * aligning 2 x emitting nodes + 256; at most 65534. Live tokens
+                               * hold one each: fewer work when the beam keeps fewer alive */
     uint16_t out_capacity;    /* ALIGN: committed segments waiting for h7dec_pop (0: 64) */
     uint16_t spot_hold;       /* SPOT: frames the ratio must stay below threshold (or past
                                * its peak) before the event is reported (0: 10) */

@@ -38,6 +38,7 @@ struct h7dec {
     uint16_t *lcount;
     h7dec_segment *out;
     uint32_t nact, ntouch, free_count, links_used, link_nodes;
+    uint32_t scan;                         /* entries of act[] holding tokens (mid-frame too) */
     uint16_t free_head, out_head, out_count;
     int32_t fill[H7DEC_PHONE_COUNT], fbest;
     uint32_t norm_total;
@@ -68,14 +69,18 @@ static uint32_t link_nodes(const h7dec_graph *g, const h7dec_config *c)
 
 static uint32_t links_for(const h7dec_graph *g, const h7dec_config *c)
 {
-    uint32_t l = c->max_links ? c->max_links : 2u * link_nodes(g, c) + (c->mode == H7DEC_ALIGN ? 256u : 64u);
+    /* default: one per node (every live token holds one) + a frame's new ones; aligning, a
+     * frame's worth twice over + room for the shared history between commits */
+    uint32_t l = c->max_links ? c->max_links
+                              : (c->mode == H7DEC_ALIGN ? 2u * link_nodes(g, c) + 256u : g->node_count + 64u);
     return l > 0xFFFEu ? 0xFFFEu : l;
 }
 
 static int config_ok(const h7dec_graph *g, const h7dec_config *c)
 {
     return g && c && g->nodes && c->mode <= H7DEC_ALIGN && c->ctc <= 1 && c->beam > 0 && c->filler_penalty <= 0 &&
-           c->max_links != 0xFFFFu && links_for(g, c) >= link_nodes(g, c) + 1u;
+           c->max_links != 0xFFFFu &&
+           links_for(g, c) >= (c->mode == H7DEC_ALIGN ? link_nodes(g, c) + 1u : 16u);
 }
 
 static uint32_t out_for(const h7dec_config *c)
@@ -97,7 +102,7 @@ void h7dec_config_default(h7dec_config *cfg, h7dec_mode mode)
 {
     memset(cfg, 0, sizeof *cfg);
     cfg->mode = (uint8_t)mode;
-    cfg->beam = 20 * H7DEC_SCORE_ONE;
+    cfg->beam = 12 * H7DEC_SCORE_ONE;
     cfg->filler_penalty = -2 * H7DEC_SCORE_ONE;
     cfg->spot_threshold = 5 * H7DEC_SCORE_ONE;
     cfg->spot_hold = 10;
@@ -126,7 +131,7 @@ h7dec_status h7dec_reset(h7dec *d)
     free_all_links(d);
     for (int p = 0; p < H7DEC_PHONE_COUNT; p++) d->fill[p] = NEG;
     d->fbest = 0;
-    d->nact = d->ntouch = 0;
+    d->nact = d->ntouch = d->scan = 0;
     d->norm_total = 0;
     d->frame = 0;
     d->final_score = d->best_score = NEG;
@@ -183,9 +188,12 @@ h7dec_status h7dec_init(h7dec **out, const h7dec_graph *g, const h7dec_config *c
 }
 
 /* ---- links ---- */
+static void collect(h7dec *d, uint16_t keep);
+
 static uint16_t new_link(h7dec *d, uint16_t node, int32_t frame, int32_t score, uint16_t prev)
 {
-    if (d->free_head == H7DEC_NONE) {   /* h7dec_step reserves enough before each frame */
+    if (d->free_head == H7DEC_NONE) collect(d, prev);   /* reclaim on demand */
+    if (d->free_head == H7DEC_NONE) {
         d->error = H7DEC_ERR_FULL;
         return prev;
     }
@@ -211,14 +219,20 @@ static void mark_chain(h7dec *d, uint16_t l)
 }
 
 /* mark-and-sweep: every link no live token (or pending event) reaches goes back to the pool */
-static void collect(h7dec *d)
+static void collect(h7dec *d, uint16_t keep)
 {
     memset(d->lcount, 0, d->nlinks * sizeof(uint16_t));
-    for (uint32_t i = 0; i < d->nact; i++) {
+    mark_chain(d, keep);
+    for (uint32_t i = 0; i < d->scan; i++) {
         uint16_t n = d->act[i];
         if (d->sp[n] > DEAD) mark_chain(d, d->lp[n]);
         if (d->cfg.ctc && d->sb[n] > DEAD) mark_chain(d, d->lb[n]);
     }
+    /* mid-frame: the pending entries of emitting and null nodes */
+    for (uint32_t i = 0; i < d->ntouch; i++)
+        if (d->flag[d->touch[i]] & F_TOUCHED) mark_chain(d, d->el[d->touch[i]]);
+    for (uint32_t k = 0; k < d->g->null_count; k++)
+        if (d->flag[d->g->nulls[k]] & F_TOUCHED) mark_chain(d, d->el[d->g->nulls[k]]);
     d->free_head = H7DEC_NONE;
     d->free_count = 0;
     for (uint32_t i = d->nlinks; i-- > 0;) {
@@ -311,7 +325,7 @@ static void commit(h7dec *d, int forced)
     d->out_count = (uint16_t)(d->out_count + k);
     d->links[c].prev = H7DEC_NONE;
     d->stats.commits++;
-    collect(d);
+    collect(d, H7DEC_NONE);
 }
 
 /* ---- one frame ---- */
@@ -379,9 +393,13 @@ h7dec_status h7dec_step(h7dec *d, const int32_t *e)
     const int32_t t = d->frame;
 
     /* enough links for this frame: at most one per node entered */
-    if (d->free_count < d->link_nodes) {
-        collect(d);
-        if (d->free_count < d->link_nodes && align) commit(d, 1);
+    /* ALIGN reserves a frame's worth of links before it starts, so that a pool too small
+     * for the live history can be relieved by a forced commit (only possible between
+     * frames); the other modes reclaim on demand */
+    d->scan = d->nact;
+    if (align && d->free_count < d->link_nodes) {
+        collect(d, H7DEC_NONE);
+        if (d->free_count < d->link_nodes) commit(d, 1);
         if (d->free_count < d->link_nodes) return d->error = H7DEC_ERR_FULL;
     }
 
@@ -425,6 +443,7 @@ h7dec_status h7dec_step(h7dec *d, const int32_t *e)
     uint32_t nc = d->nact;
     for (uint32_t i = 0; i < d->ntouch; i++)
         if (!(d->flag[d->touch[i]] & F_ACTIVE)) d->act[nc++] = d->touch[i];
+    d->scan = nc;
     for (uint32_t i = 0; i < nc; i++) {
         uint16_t n = d->act[i];
         const h7dec_node *nd = &nodes[n];
@@ -496,6 +515,7 @@ h7dec_status h7dec_step(h7dec *d, const int32_t *e)
         }
     }
     d->nact = w;
+    d->scan = w;
     if ((int32_t)w > d->stats.active_max) d->stats.active_max = (int32_t)w;
     d->frame = t + 1;
     d->stats.frames = d->frame;
