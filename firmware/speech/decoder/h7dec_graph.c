@@ -3,7 +3,6 @@
  * the decoder may follow it, so a corrupt graph is an error code, never a bad access. */
 #include "speech/decoder/h7dec.h"
 
-#include <math.h>
 #include <string.h>
 
 static const char *const phone_names[] = {
@@ -47,7 +46,8 @@ static int32_t to_score(float nats)
     float x = nats * (float)H7DEC_SCORE_ONE;
     if (!(x > (float)H7DEC_SCORE_MIN)) return H7DEC_SCORE_MIN;   /* also NaN */
     if (x > (float)-H7DEC_SCORE_MIN) return -H7DEC_SCORE_MIN;
-    return (int32_t)lrintf(x);
+    /* round half away from zero by hand: the same on every libm, and no libm call */
+    return x >= 0.0f ? (int32_t)(x + 0.5f) : -(int32_t)(0.5f - x);
 }
 
 void h7dec_scores_f32(const float *logp, int n, int32_t *scores)
@@ -115,12 +115,17 @@ static uint32_t rd32(const uint8_t *p)
     return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
+/* CRC-32 (IEEE, reflected) a nibble at a time: a 64-byte table, ~4x faster than bitwise */
 static uint32_t crc32(const uint8_t *p, size_t n)
 {
+    static const uint32_t table[16] = {
+        0x00000000u, 0x1DB71064u, 0x3B6E20C8u, 0x26D930ACu, 0x76DC4190u, 0x6B6B51F4u, 0x4DB26158u, 0x5005713Cu,
+        0xEDB88320u, 0xF00F9344u, 0xD6D6A3E8u, 0xCB61B38Cu, 0x9B64C2B0u, 0x86D3D2D4u, 0xA00AE278u, 0xBDBDF21Cu};
     uint32_t c = 0xFFFFFFFFu;
     for (size_t i = 0; i < n; i++) {
         c ^= p[i];
-        for (int k = 0; k < 8; k++) c = (c >> 1) ^ (0xEDB88320u & (0u - (c & 1u)));
+        c = (c >> 4) ^ table[c & 15u];
+        c = (c >> 4) ^ table[c & 15u];
     }
     return ~c;
 }

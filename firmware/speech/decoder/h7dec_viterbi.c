@@ -245,16 +245,6 @@ static void collect(h7dec *d, uint16_t keep)
     d->links_used = d->nlinks - d->free_count;
 }
 
-static int32_t tok_score(const h7dec *d, uint16_t n, uint16_t *link)
-{
-    if (d->cfg.ctc && d->sb[n] > d->sp[n]) {
-        *link = d->lb[n];
-        return d->sb[n];
-    }
-    *link = d->lp[n];
-    return d->sp[n];
-}
-
 static void fill_segment(const h7dec *d, h7dec_segment *s, uint16_t l, int32_t end, uint32_t end_abs)
 {
     const link_t *k = &d->links[l];
@@ -342,10 +332,30 @@ static inline void relax(h7dec *d, uint16_t m, int32_t s, uint16_t l)
     }
 }
 
-static void spread(h7dec *d, const h7dec_node *nd, int32_t s, uint16_t l)
+/* a token leaves along every arc of its node into the targets' entry slots */
+static inline void spread(h7dec *d, const h7dec_node *nd, int32_t s, uint16_t l)
 {
-    const h7dec_arc *a = d->g->arcs + nd->first_arc;
-    for (uint32_t k = 0; k < nd->arc_count; k++) relax(d, a[k].target, s + a[k].weight, l);
+    const h7dec_arc *a = d->g->arcs + nd->first_arc, *end = a + nd->arc_count;
+    const h7dec_node *nodes = d->g->nodes;
+    uint8_t *flag = d->flag;
+    int32_t *es = d->es;
+    uint16_t *el = d->el, *touch = d->touch;
+    uint32_t nt = d->ntouch;
+    for (; a < end; a++) {
+        uint32_t m = a->target;
+        int32_t v = s + a->weight;
+        uint8_t f = flag[m];
+        if (!(f & F_TOUCHED)) {
+            flag[m] = (uint8_t)(f | F_TOUCHED);
+            if (nodes[m].phone != H7DEC_NULL_PHONE) touch[nt++] = (uint16_t)m;
+            es[m] = v;
+            el[m] = l;
+        } else if (v > es[m]) {
+            es[m] = v;
+            el[m] = l;
+        }
+    }
+    d->ntouch = nt;
 }
 
 static void spot_update(h7dec *d, int32_t t)
@@ -419,55 +429,67 @@ h7dec_status h7dec_step(h7dec *d, const int32_t *e)
         if (v > fnew) fnew = v;
     }
 
+    /* the hot loops work on local copies of the arrays (no reloads through d) */
+    int32_t *const sp = d->sp, *const sb = d->sb, *const es = d->es;
+    uint16_t *const lp = d->lp, *const lb = d->lb, *const el = d->el, *const act = d->act;
+    uint8_t *const flag = d->flag;
+
     /* entries: the start node (once, or every frame from the filler when spotting) ... */
     if (spot || t == 0) relax(d, 0, spot ? prev_f : 0, H7DEC_NONE);
     /* ... and every token leaving its node */
     for (uint32_t i = 0; i < d->nact; i++) {
-        uint16_t n = d->act[i], l;
-        int32_t s = tok_score(d, n, &l);
-        spread(d, &nodes[n], s, l);
+        uint16_t n = act[i], l = lp[n];
+        int32_t sc = sp[n];
+        if (ctc && sb[n] > sc) {
+            sc = sb[n];
+            l = lb[n];
+        }
+        spread(d, &nodes[n], sc, l);
     }
     for (uint32_t k = 0; k < g->null_count; k++) {
         uint16_t z = g->nulls[k];
-        if (!(d->flag[z] & F_TOUCHED)) continue;
-        d->flag[z] &= (uint8_t)~F_TOUCHED;
-        int32_t s = d->es[z];
-        uint16_t l = d->el[z];
-        d->es[z] = NEG;
-        if ((nodes[z].flags & H7DEC_NODE_LINK) || (spot && z == 0)) l = new_link(d, z, t, s, l);
-        spread(d, &nodes[z], s, l);
+        if (!(flag[z] & F_TOUCHED)) continue;
+        flag[z] &= (uint8_t)~F_TOUCHED;
+        int32_t sc = es[z];
+        uint16_t l = el[z];
+        es[z] = NEG;
+        if ((nodes[z].flags & H7DEC_NODE_LINK) || (spot && z == 0)) l = new_link(d, z, t, sc, l);
+        spread(d, &nodes[z], sc, l);
     }
 
     /* every candidate node: stay or enter, then this frame's score */
     int32_t best = NEG;
     uint32_t nc = d->nact;
     for (uint32_t i = 0; i < d->ntouch; i++)
-        if (!(d->flag[d->touch[i]] & F_ACTIVE)) d->act[nc++] = d->touch[i];
+        if (!(flag[d->touch[i]] & F_ACTIVE)) act[nc++] = d->touch[i];
     d->scan = nc;
+    const int32_t eb = e[H7DEC_PHONE_BLANK];
     for (uint32_t i = 0; i < nc; i++) {
-        uint16_t n = d->act[i];
-        const h7dec_node *nd = &nodes[n];
-        int32_t osp = d->sp[n], np = osp;
-        uint16_t npl = d->lp[n];
+        uint16_t n = act[i];
+        int32_t np = sp[n];
+        uint16_t npl = lp[n];
         if (ctc) {
-            int32_t nb = d->sb[n];
-            uint16_t nbl = d->lb[n];
-            if (osp > nb) { nb = osp; nbl = npl; }
-            d->sb[n] = nb > DEAD ? nb + e[H7DEC_PHONE_BLANK] : NEG;
-            d->lb[n] = nbl;
+            int32_t nb = sb[n];
+            uint16_t nbl = lb[n];
+            if (np > nb) { nb = np; nbl = npl; }
+            nb = nb > DEAD ? nb + eb : NEG;
+            sb[n] = nb;
+            lb[n] = nbl;
+            if (nb > best) best = nb;
         }
-        if (d->flag[n] & F_TOUCHED) {
-            if (d->es[n] > np) {
-                np = d->es[n];
-                npl = ((nd->flags & H7DEC_NODE_LINK) || align) ? new_link(d, n, t, np, d->el[n]) : d->el[n];
+        uint8_t f = flag[n];
+        if (f & F_TOUCHED) {
+            if (es[n] > np) {
+                np = es[n];
+                npl = ((nodes[n].flags & H7DEC_NODE_LINK) || align) ? new_link(d, n, t, np, el[n]) : el[n];
             }
-            d->es[n] = NEG;
-            d->flag[n] = (uint8_t)(d->flag[n] & ~F_TOUCHED);
+            es[n] = NEG;
+            flag[n] = (uint8_t)(f & ~F_TOUCHED);
         }
-        d->sp[n] = np > DEAD ? np + e[nd->phone] : NEG;
-        d->lp[n] = npl;
-        if (d->sp[n] > best) best = d->sp[n];
-        if (ctc && d->sb[n] > best) best = d->sb[n];
+        np = np > DEAD ? np + e[nodes[n].phone] : NEG;
+        sp[n] = np;
+        lp[n] = npl;
+        if (np > best) best = np;
     }
     d->ntouch = 0;
 
@@ -483,37 +505,47 @@ h7dec_status h7dec_step(h7dec *d, const int32_t *e)
     if (d->fbest < FLOOR) d->fbest = FLOOR;
 
     /* beam pruning, finals, best */
-    int32_t thr = best - d->cfg.beam;
+    const int32_t thr = best - d->cfg.beam;
     uint32_t w = 0;
-    d->final_score = d->best_score = NEG;
-    d->final_node = d->final_link = d->best_node = d->best_link = H7DEC_NONE;
+    int32_t best_s = NEG, final_s = NEG;
+    uint16_t best_n = H7DEC_NONE, best_l = H7DEC_NONE, final_n = H7DEC_NONE, final_l = H7DEC_NONE;
     for (uint32_t i = 0; i < nc; i++) {
-        uint16_t n = d->act[i];
-        if (d->sp[n] < thr) d->sp[n] = NEG;
-        int alive = d->sp[n] > DEAD;
-        if (ctc) {
-            if (d->sb[n] < thr) d->sb[n] = NEG;
-            if (d->sb[n] > DEAD) {
-                d->sb[n] -= norm;
-                alive = 1;
-            }
+        uint16_t n = act[i];
+        int32_t vp = sp[n];
+        int32_t sc = NEG;
+        uint16_t l = H7DEC_NONE;
+        if (vp >= thr && vp > DEAD) {
+            sc = vp -= norm;
+            l = lp[n];
+        } else {
+            vp = NEG;
         }
-        if (!alive) {
-            d->flag[n] = 0;
+        sp[n] = vp;
+        if (ctc) {
+            int32_t vb = sb[n];
+            if (vb >= thr && vb > DEAD) {
+                vb -= norm;
+                if (vb > sc) { sc = vb; l = lb[n]; }
+            } else {
+                vb = NEG;
+            }
+            sb[n] = vb;
+        }
+        if (sc <= DEAD) {
+            flag[n] = 0;
             continue;
         }
-        if (d->sp[n] > DEAD) d->sp[n] -= norm;
-        d->flag[n] = F_ACTIVE;
-        d->act[w++] = n;
-        uint16_t l;
-        int32_t s = tok_score(d, n, &l);
-        if (s > d->best_score) { d->best_score = s; d->best_node = n; d->best_link = l; }
-        if ((nodes[n].flags & H7DEC_NODE_FINAL) && s > d->final_score) {
-            d->final_score = s;
-            d->final_node = n;
-            d->final_link = l;
-        }
+        flag[n] = F_ACTIVE;
+        act[w++] = n;
+        if (sc > best_s) { best_s = sc; best_n = n; best_l = l; }
+        if ((nodes[n].flags & H7DEC_NODE_FINAL) && sc > final_s) { final_s = sc; final_n = n; final_l = l; }
     }
+    d->best_score = best_s;
+    d->best_node = best_n;
+    d->best_link = best_l;
+    d->final_score = final_s;
+    d->final_node = final_n;
+    d->final_link = final_l;
     d->nact = w;
     d->scan = w;
     if ((int32_t)w > d->stats.active_max) d->stats.active_max = (int32_t)w;

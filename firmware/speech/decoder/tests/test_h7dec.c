@@ -163,12 +163,14 @@ H7_TEST(phone_set_is_the_def_file)
 
 H7_TEST(scores_round_and_clamp)
 {
-    float lp[3] = {-1.0f, 0.5f / 256, -1e9f};
-    int32_t s[3];
-    h7dec_scores_f32(lp, 3, s);
+    float lp[5] = {-1.0f, 0.5f / 256, -1e9f, -1.5f / 256, 0.49f / 256};
+    int32_t s[5];
+    h7dec_scores_f32(lp, 5, s);
     H7_EXPECT_EQ_INT(s[0], -256);
-    H7_EXPECT_EQ_INT(s[1], 0);   /* 0.5 rounds to even */
+    H7_EXPECT_EQ_INT(s[1], 1);   /* halves round away from zero */
     H7_EXPECT_EQ_INT(s[2], H7DEC_SCORE_MIN);
+    H7_EXPECT_EQ_INT(s[3], -2);
+    H7_EXPECT_EQ_INT(s[4], 0);
     int8_t q[3] = {-128, 10, 127};
     h7dec_scores_i8(q, 3, 1.0f / 16, 127, s);
     H7_EXPECT_EQ_INT(s[0], -255 * 16);
