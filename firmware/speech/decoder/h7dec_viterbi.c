@@ -19,7 +19,9 @@
 #define EVENT_QUEUE 8
 #define COMMIT_EVERY 8             /* frames between partial-traceback attempts (ALIGN) */
 
-enum { F_ACTIVE = 1, F_TOUCHED = 2, F_KILL = 4 };
+/* per-node flags: ACTIVE/TOUCHED change every frame; FINAL/NULL mirror the graph (kept
+ * here so the hot loops read one byte per node) */
+enum { F_ACTIVE = 1, F_TOUCHED = 2, F_FINAL = 4, F_NULL = 8 };
 
 typedef struct {
     uint32_t abs;      /* path score at entry + all normalizations so far (mod 2^32) */
@@ -39,6 +41,9 @@ struct h7dec {
     h7dec_segment *out;
     uint32_t nact, ntouch, free_count, links_used, link_nodes;
     uint32_t scan;                         /* entries of act[] holding tokens (mid-frame too) */
+    /* pruning is applied lazily, at the start of the next frame (fused with the pass that
+     * spreads tokens): tokens below pthr are dropped, the others re-based by pnorm */
+    int32_t pthr, pnorm;
     uint16_t free_head, out_head, out_count;
     int32_t fill[H7DEC_PHONE_COUNT], fbest;
     uint32_t norm_total;
@@ -126,12 +131,15 @@ h7dec_status h7dec_reset(h7dec *d)
             d->sb[i] = NEG;
             d->lb[i] = H7DEC_NONE;
         }
-        d->flag[i] = 0;
+        d->flag[i] = (uint8_t)((d->g->nodes[i].phone == H7DEC_NULL_PHONE ? F_NULL : 0) |
+                               ((d->g->nodes[i].flags & H7DEC_NODE_FINAL) ? F_FINAL : 0));
     }
     free_all_links(d);
     for (int p = 0; p < H7DEC_PHONE_COUNT; p++) d->fill[p] = NEG;
     d->fbest = 0;
     d->nact = d->ntouch = d->scan = 0;
+    d->pthr = NEG;
+    d->pnorm = 0;
     d->norm_total = 0;
     d->frame = 0;
     d->final_score = d->best_score = NEG;
@@ -210,6 +218,9 @@ static uint16_t new_link(h7dec *d, uint16_t node, int32_t frame, int32_t score, 
     return l;
 }
 
+/* a token that survives the pending pruning */
+static inline int alive(const h7dec *d, int32_t v) { return v > DEAD && v >= d->pthr; }
+
 static void mark_chain(h7dec *d, uint16_t l)
 {
     while (l != H7DEC_NONE && !d->lcount[l]) {
@@ -225,8 +236,8 @@ static void collect(h7dec *d, uint16_t keep)
     mark_chain(d, keep);
     for (uint32_t i = 0; i < d->scan; i++) {
         uint16_t n = d->act[i];
-        if (d->sp[n] > DEAD) mark_chain(d, d->lp[n]);
-        if (d->cfg.ctc && d->sb[n] > DEAD) mark_chain(d, d->lb[n]);
+        if (alive(d, d->sp[n])) mark_chain(d, d->lp[n]);
+        if (d->cfg.ctc && alive(d, d->sb[n])) mark_chain(d, d->lb[n]);
     }
     /* mid-frame: the pending entries of emitting and null nodes */
     for (uint32_t i = 0; i < d->ntouch; i++)
@@ -268,7 +279,7 @@ static void commit(h7dec *d, int forced)
     for (uint32_t i = 0; i < d->nact; i++) {
         uint16_t n = d->act[i];
         for (int s = 0; s <= d->cfg.ctc; s++) {
-            if ((s ? d->sb[n] : d->sp[n]) <= DEAD) continue;
+            if (!alive(d, s ? d->sb[n] : d->sp[n])) continue;
             ntok++;
             for (uint16_t l = s ? d->lb[n] : d->lp[n]; l != H7DEC_NONE; l = d->links[l].prev)
                 if (d->lcount[l] < 0xFFFFu) d->lcount[l]++;
@@ -294,7 +305,7 @@ static void commit(h7dec *d, int forced)
             uint16_t n = d->act[i];
             for (int s = 0; s <= d->cfg.ctc; s++) {
                 int32_t *sc = s ? &d->sb[n] : &d->sp[n];
-                if (*sc <= DEAD) continue;
+                if (!alive(d, *sc)) continue;
                 uint16_t l = s ? d->lb[n] : d->lp[n];
                 while (l != H7DEC_NONE && l != c) l = d->links[l].prev;
                 if (l == H7DEC_NONE) *sc = NEG;
@@ -323,7 +334,7 @@ static inline void relax(h7dec *d, uint16_t m, int32_t s, uint16_t l)
 {
     if (!(d->flag[m] & F_TOUCHED)) {
         d->flag[m] |= F_TOUCHED;
-        if (d->g->nodes[m].phone != H7DEC_NULL_PHONE) d->touch[d->ntouch++] = m;
+        if (!(d->flag[m] & F_NULL)) d->touch[d->ntouch++] = m;
         d->es[m] = s;
         d->el[m] = l;
     } else if (s > d->es[m]) {
@@ -336,7 +347,6 @@ static inline void relax(h7dec *d, uint16_t m, int32_t s, uint16_t l)
 static inline void spread(h7dec *d, const h7dec_node *nd, int32_t s, uint16_t l)
 {
     const h7dec_arc *a = d->g->arcs + nd->first_arc, *end = a + nd->arc_count;
-    const h7dec_node *nodes = d->g->nodes;
     uint8_t *flag = d->flag;
     int32_t *es = d->es;
     uint16_t *el = d->el, *touch = d->touch;
@@ -347,7 +357,7 @@ static inline void spread(h7dec *d, const h7dec_node *nd, int32_t s, uint16_t l)
         uint8_t f = flag[m];
         if (!(f & F_TOUCHED)) {
             flag[m] = (uint8_t)(f | F_TOUCHED);
-            if (nodes[m].phone != H7DEC_NULL_PHONE) touch[nt++] = (uint16_t)m;
+            if (!(f & F_NULL)) touch[nt++] = (uint16_t)m;
             es[m] = v;
             el[m] = l;
         } else if (v > es[m]) {
@@ -436,16 +446,35 @@ h7dec_status h7dec_step(h7dec *d, const int32_t *e)
 
     /* entries: the start node (once, or every frame from the filler when spotting) ... */
     if (spot || t == 0) relax(d, 0, spot ? prev_f : 0, H7DEC_NONE);
-    /* ... and every token leaving its node */
+    /* ... and every token leaving its node, once last frame's pruning is applied */
+    const int32_t pthr = d->pthr, pnorm = d->pnorm;
+    uint32_t w = 0;
     for (uint32_t i = 0; i < d->nact; i++) {
         uint16_t n = act[i], l = lp[n];
-        int32_t sc = sp[n];
-        if (ctc && sb[n] > sc) {
-            sc = sb[n];
-            l = lb[n];
+        int32_t vp = sp[n];
+        vp = (vp > DEAD && vp >= pthr) ? vp - pnorm : NEG;
+        sp[n] = vp;
+        int32_t sc = vp;
+        if (ctc) {
+            int32_t vb = sb[n];
+            vb = (vb > DEAD && vb >= pthr) ? vb - pnorm : NEG;
+            sb[n] = vb;
+            if (vb > sc) {
+                sc = vb;
+                l = lb[n];
+            }
         }
+        if (sc <= DEAD) {
+            flag[n] = (uint8_t)(flag[n] & ~F_ACTIVE);
+            continue;
+        }
+        act[w++] = n;
         spread(d, &nodes[n], sc, l);
     }
+    d->nact = d->scan = w;
+    d->pthr = NEG;
+    d->pnorm = 0;
+    if ((int32_t)w > d->stats.active_max) d->stats.active_max = (int32_t)w;
     for (uint32_t k = 0; k < g->null_count; k++) {
         uint16_t z = g->nulls[k];
         if (!(flag[z] & F_TOUCHED)) continue;
@@ -458,7 +487,8 @@ h7dec_status h7dec_step(h7dec *d, const int32_t *e)
     }
 
     /* every candidate node: stay or enter, then this frame's score */
-    int32_t best = NEG;
+    int32_t best = NEG, final_s = NEG;
+    uint16_t best_n = H7DEC_NONE, best_l = H7DEC_NONE, final_n = H7DEC_NONE, final_l = H7DEC_NONE;
     uint32_t nc = d->nact;
     for (uint32_t i = 0; i < d->ntouch; i++)
         if (!(flag[d->touch[i]] & F_ACTIVE)) act[nc++] = d->touch[i];
@@ -466,17 +496,8 @@ h7dec_status h7dec_step(h7dec *d, const int32_t *e)
     const int32_t eb = e[H7DEC_PHONE_BLANK];
     for (uint32_t i = 0; i < nc; i++) {
         uint16_t n = act[i];
-        int32_t np = sp[n];
-        uint16_t npl = lp[n];
-        if (ctc) {
-            int32_t nb = sb[n];
-            uint16_t nbl = lb[n];
-            if (np > nb) { nb = np; nbl = npl; }
-            nb = nb > DEAD ? nb + eb : NEG;
-            sb[n] = nb;
-            lb[n] = nbl;
-            if (nb > best) best = nb;
-        }
+        int32_t np = sp[n], sc;
+        uint16_t npl = lp[n], l;
         uint8_t f = flag[n];
         if (f & F_TOUCHED) {
             if (es[n] > np) {
@@ -484,16 +505,30 @@ h7dec_status h7dec_step(h7dec *d, const int32_t *e)
                 npl = ((nodes[n].flags & H7DEC_NODE_LINK) || align) ? new_link(d, n, t, np, el[n]) : el[n];
             }
             es[n] = NEG;
-            flag[n] = (uint8_t)(f & ~F_TOUCHED);
+        }
+        flag[n] = (uint8_t)((f & ~F_TOUCHED) | F_ACTIVE);
+        if (ctc) {   /* the blank after the phone: from the old phone or blank token */
+            int32_t nb = sb[n], op = sp[n];
+            uint16_t nbl = lb[n];
+            if (op > nb) { nb = op; nbl = lp[n]; }
+            nb = nb > DEAD ? nb + eb : NEG;
+            sb[n] = nb;
+            lb[n] = nbl;
         }
         np = np > DEAD ? np + e[nodes[n].phone] : NEG;
         sp[n] = np;
         lp[n] = npl;
-        if (np > best) best = np;
+        sc = np;
+        l = npl;
+        if (ctc && sb[n] > sc) { sc = sb[n]; l = lb[n]; }
+        if (sc > best) { best = sc; best_n = n; best_l = l; }
+        if ((f & F_FINAL) && sc > final_s) { final_s = sc; final_n = n; final_l = l; }
     }
+    d->nact = d->scan = nc;
     d->ntouch = 0;
 
-    /* re-base on the frame's best (graph or filler) */
+    /* re-base on the frame's best (graph or filler); the tokens themselves are re-based and
+     * pruned lazily at the start of the next frame (pthr, pnorm) */
     int32_t norm = best > fnew ? best : fnew;
     d->norm_total += (uint32_t)norm;
     for (int p = 0; p < H7DEC_PHONE_COUNT; p++) {
@@ -503,52 +538,16 @@ h7dec_status h7dec_step(h7dec *d, const int32_t *e)
     }
     d->fbest = fnew - norm;
     if (d->fbest < FLOOR) d->fbest = FLOOR;
-
-    /* beam pruning, finals, best */
-    const int32_t thr = best - d->cfg.beam;
-    uint32_t w = 0;
-    int32_t best_s = NEG, final_s = NEG;
-    uint16_t best_n = H7DEC_NONE, best_l = H7DEC_NONE, final_n = H7DEC_NONE, final_l = H7DEC_NONE;
-    for (uint32_t i = 0; i < nc; i++) {
-        uint16_t n = act[i];
-        int32_t vp = sp[n];
-        int32_t sc = NEG;
-        uint16_t l = H7DEC_NONE;
-        if (vp >= thr && vp > DEAD) {
-            sc = vp -= norm;
-            l = lp[n];
-        } else {
-            vp = NEG;
-        }
-        sp[n] = vp;
-        if (ctc) {
-            int32_t vb = sb[n];
-            if (vb >= thr && vb > DEAD) {
-                vb -= norm;
-                if (vb > sc) { sc = vb; l = lb[n]; }
-            } else {
-                vb = NEG;
-            }
-            sb[n] = vb;
-        }
-        if (sc <= DEAD) {
-            flag[n] = 0;
-            continue;
-        }
-        flag[n] = F_ACTIVE;
-        act[w++] = n;
-        if (sc > best_s) { best_s = sc; best_n = n; best_l = l; }
-        if ((nodes[n].flags & H7DEC_NODE_FINAL) && sc > final_s) { final_s = sc; final_n = n; final_l = l; }
-    }
-    d->best_score = best_s;
-    d->best_node = best_n;
-    d->best_link = best_l;
-    d->final_score = final_s;
-    d->final_node = final_n;
-    d->final_link = final_l;
-    d->nact = w;
-    d->scan = w;
-    if ((int32_t)w > d->stats.active_max) d->stats.active_max = (int32_t)w;
+    const int32_t thr = best > DEAD ? best - d->cfg.beam : DEAD;
+    d->pthr = thr;
+    d->pnorm = norm;
+    d->best_score = best > DEAD ? best - norm : NEG;
+    d->best_node = best > DEAD ? best_n : H7DEC_NONE;
+    d->best_link = best > DEAD ? best_l : H7DEC_NONE;
+    int fin = final_s > DEAD && final_s >= thr;
+    d->final_score = fin ? final_s - norm : NEG;
+    d->final_node = fin ? final_n : H7DEC_NONE;
+    d->final_link = fin ? final_l : H7DEC_NONE;
     d->frame = t + 1;
     d->stats.frames = d->frame;
     d->stats.filler_score = d->fbest;
