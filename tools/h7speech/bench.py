@@ -113,14 +113,16 @@ def board_run():
 
 
 def stack_bytes():
-    """Worst stack of h7dec_step's call tree, from the image's memory report."""
+    """Stack of the decoder's deepest call path (h7dec_step and below) in the image's
+    memory report (frames from -fstack-usage)."""
     path = paths.app_image('decoder_bench', '.memory.json')
     with open(path) as f:
-        report = json.load(f)
-    for fn in report.get('stack', {}).get('functions', []):
-        if fn.get('name') == 'h7dec_step':
-            return fn.get('worst_bytes')
-    return None
+        stack = json.load(f)['stack']
+    frames = {fn['function']: fn['bytes'] for fn in stack['functions']}
+    worst = stack['worst_thread_path']['path']
+    if 'h7dec_step' not in worst:
+        return frames.get('h7dec_step')
+    return sum(frames.get(fn, 0) for fn in worst[worst.index('h7dec_step'):])
 
 
 def run(json_path=None):

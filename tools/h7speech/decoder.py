@@ -34,7 +34,8 @@ class Config(ctypes.Structure):
     _fields_ = [('mode', ctypes.c_uint8), ('ctc', ctypes.c_uint8), ('max_links', ctypes.c_uint16),
                 ('out_capacity', ctypes.c_uint16), ('spot_hold', ctypes.c_uint16),
                 ('beam', ctypes.c_int32), ('filler_penalty', ctypes.c_int32),
-                ('spot_threshold', ctypes.c_int32)]
+                ('spot_threshold', ctypes.c_int32), ('max_active', ctypes.c_uint16),
+                ('reserved', ctypes.c_uint16)]
 
 
 class Segment(ctypes.Structure):

@@ -153,15 +153,19 @@ typedef enum { H7DEC_RECOGNIZE = 0, H7DEC_SPOT = 1, H7DEC_ALIGN = 2 } h7dec_mode
 typedef struct {
     uint8_t mode;             /* h7dec_mode */
     uint8_t ctc;              /* 1: blank may follow every phone (CTC models); 0: frame posteriors */
-    uint16_t max_links;       /* boundary records (12 + 2 bytes each); 0: nodes + 64, or when
-                               * aligning 2 x emitting nodes + 256; at most 65534. Live tokens
-                               * hold one each: fewer work when the beam keeps fewer alive */
+    uint16_t max_links;       /* boundary records (12 + 2 bytes each); 0: min(nodes, 2 x
+                               * max_active) + LINK nodes + 64, or when aligning 2 x
+                               * emitting nodes + 256; at most 65534. Live tokens hold one
+                               * each; the pool is reclaimed on demand, "full" if too small */
     uint16_t out_capacity;    /* ALIGN: committed segments waiting for h7dec_pop (0: 64) */
     uint16_t spot_hold;       /* SPOT: frames the ratio must stay below threshold (or past
                                * its peak) before the event is reported (0: 10) */
     int32_t beam;             /* prune tokens this far below the frame's best (score units) */
     int32_t filler_penalty;   /* added per phone change in the filler loop (<= 0) */
     int32_t spot_threshold;   /* SPOT: report when phrase - filler >= this (score units) */
+    uint16_t max_active;      /* histogram pruning: at most this many tokens survive a frame
+                               * (0: the beam alone); bounds time and the link pool */
+    uint16_t reserved;
 } h7dec_config;
 
 void h7dec_config_default(h7dec_config *cfg, h7dec_mode mode);

@@ -74,10 +74,13 @@ static uint32_t link_nodes(const h7dec_graph *g, const h7dec_config *c)
 
 static uint32_t links_for(const h7dec_graph *g, const h7dec_config *c)
 {
-    /* default: one per node (every live token holds one) + a frame's new ones; aligning, a
-     * frame's worth twice over + room for the shared history between commits */
+    /* default: one per live token (every node, or twice the cap on active tokens: the
+     * survivors plus the entered) + new word entries; aligning, a frame's worth twice over
+     * + room for the shared history between commits */
+    uint32_t tokens = c->max_active && c->max_active < g->node_count ? 2u * c->max_active : g->node_count;
     uint32_t l = c->max_links ? c->max_links
-                              : (c->mode == H7DEC_ALIGN ? 2u * link_nodes(g, c) + 256u : g->node_count + 64u);
+                              : (c->mode == H7DEC_ALIGN ? 2u * link_nodes(g, c) + 256u
+                                                        : tokens + link_nodes(g, c) + 64u);
     return l > 0xFFFEu ? 0xFFFEu : l;
 }
 
@@ -111,6 +114,7 @@ void h7dec_config_default(h7dec_config *cfg, h7dec_mode mode)
     cfg->filler_penalty = -2 * H7DEC_SCORE_ONE;
     cfg->spot_threshold = 5 * H7DEC_SCORE_ONE;
     cfg->spot_hold = 10;
+    cfg->max_active = 300;
 }
 
 static void free_all_links(h7dec *d)
@@ -538,7 +542,30 @@ h7dec_status h7dec_step(h7dec *d, const int32_t *e)
     }
     d->fbest = fnew - norm;
     if (d->fbest < FLOOR) d->fbest = FLOOR;
-    const int32_t thr = best > DEAD ? best - d->cfg.beam : DEAD;
+    int32_t thr = best > DEAD ? best - d->cfg.beam : DEAD;
+    if (d->cfg.max_active && nc > d->cfg.max_active && best > DEAD) {
+        /* histogram pruning: raise the threshold until at most max_active tokens stay
+         * (32 bins across the beam; the best bin always stays) */
+        uint32_t hist[32] = {0};
+        const int32_t width = d->cfg.beam / 32 + 1;
+        for (uint32_t i = 0; i < nc; i++) {
+            uint16_t n = act[i];
+            int32_t sc = sp[n];
+            if (ctc && sb[n] > sc) sc = sb[n];
+            if (sc >= thr) {
+                uint32_t b = (uint32_t)((best - sc) / width);
+                hist[b < 32 ? b : 31]++;
+            }
+        }
+        uint32_t kept = hist[0];
+        for (uint32_t b = 1; b < 32; b++) {
+            if (kept + hist[b] > d->cfg.max_active) {
+                thr = best - (int32_t)b * width + 1;
+                break;
+            }
+            kept += hist[b];
+        }
+    }
     d->pthr = thr;
     d->pnorm = norm;
     d->best_score = best > DEAD ? best - norm : NEG;

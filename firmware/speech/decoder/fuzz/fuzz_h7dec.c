@@ -39,6 +39,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     cfg.ctc = (data[3] >> 2) & 1;
     if (data[3] & 8) cfg.max_links = (uint16_t)(g.node_count + 2 + (data[3] >> 4));
     if (data[3] & 8) cfg.out_capacity = 2;
+    cfg.max_active = (data[3] & 16) ? (uint16_t)(1 + (size & 7u)) : 0;   /* histogram pruning, tiny caps */
     size_t need = h7dec_workspace_size(&g, &cfg);
     h7dec *d;
     if (need && need <= sizeof ws && h7dec_init(&d, &g, &cfg, ws, need) == H7DEC_OK) {

@@ -655,6 +655,39 @@ H7_TEST(workspace_depends_on_the_graph_not_the_audio)
     H7_EXPECT(ok);
 }
 
+H7_TEST(histogram_pruning_caps_active_tokens)
+{
+    /* a 3-word graph decoded with a cap of 4 tokens: the cap holds every frame, and the
+     * spoken word (whose tokens score best) still wins */
+    uint8_t *buf = (uint8_t *)graph_words;
+    size_t n = words_graph(buf);
+    h7dec_graph g;
+    h7dec_graph_load(&g, buf, n, NULL, 0);
+    h7dec_config cfg;
+    h7dec_config_default(&cfg, H7DEC_RECOGNIZE);
+    cfg.max_active = 4;
+    h7dec *d = decoder(&g, H7DEC_RECOGNIZE, &cfg);
+    H7_EXPECT(d != NULL);
+    if (!d) return;
+    int spec[] = {P_SIL, 4, P_B, 3, P_IY, 5, P_SIL, 4};
+    int nf = frames_of(spec, 8, frames);
+    for (int t = 0; t < nf; t++) H7_EXPECT_EQ_INT(h7dec_step(d, frames[t]), H7DEC_OK);
+    h7dec_stats st;
+    h7dec_get_stats(d, &st);
+    H7_EXPECT(st.active_max <= 4);
+    h7dec_result r;
+    h7dec_segment segs[4];
+    int k = h7dec_best(d, &r, segs, 4);
+    H7_EXPECT(r.reached_final && k == 3);
+    H7_EXPECT_EQ_INT(segs[1].word, 1);
+    /* without the cap, more tokens stay alive on the same input */
+    cfg.max_active = 0;
+    d = decoder(&g, H7DEC_RECOGNIZE, &cfg);
+    for (int t = 0; t < nf; t++) h7dec_step(d, frames[t]);
+    h7dec_get_stats(d, &st);
+    H7_EXPECT(st.active_max > 4);
+}
+
 int main(void)
 {
     H7_RUN(phone_set_is_the_def_file);
@@ -673,5 +706,6 @@ int main(void)
     H7_RUN(long_alignment_runs_in_fixed_memory);
     H7_RUN(ctc_mode_absorbs_blanks);
     H7_RUN(workspace_depends_on_the_graph_not_the_audio);
+    H7_RUN(histogram_pruning_caps_active_tokens);
     return h7test_summary();
 }
