@@ -36,7 +36,8 @@ def _say(text):
 def cmd_check(args):
     ir = load(args.context)
     st = stats(ir)
-    distinct = st['distinct_phrases'] if st['distinct_phrases'] is not None else f">{st['distinct_cap']:,}"
+    distinct = (f"{st['distinct_phrases']:,}" if st['distinct_phrases'] is not None
+                else f"more than {st['distinct_cap']:,}")
     _say(f"{args.context}: {st['intents']} intents, {st['expressions']} expressions, "
          f"{st['slot_types']} slot types ({st['slot_values']} values), {st['paths']:,} paths "
          f"({distinct} distinct phrases), {st['vocabulary']} words, phrases of {st['shortest_words']} to "

@@ -9,16 +9,22 @@
       setBrightness:
         - {pins: [D3, D4, D5], slot: level, map: {low: 1, medium: 4, high: 7}}
                                                         # a slot's value, binary on pins (LSB first)
-      stop:
-        - {event: stopped}                              # a word for the JSON event only
+      turnOn:
+        - {pin: LED_GREEN, level: high, when: {location: ~}}   # ~: the slot was not said
+      setTemperature:
+        - {event: "set to {temperature}"}                # text for the JSON event; {slot}
+                                                         # is the captured value
 
 Pins are the names of the board's pin table (firmware/platform/stm32h743/board_pins.def):
 the three user LEDs and the FREE Arduino-header pins. `map` turns slot values into
 numbers; without it a slot whose values are digits ($pv.TwoDigitInteger) gives its number.
+A step with `when` runs only if every slot named has that value (~: was not said).
 An intent missing from the table does nothing but its event; an intent the context does not
 have, a pin not in the table, a slot the intent never captures, or a value the slot does not
 have is an error naming the line.
 """
+import re
+
 import yaml
 
 from h7voice import board_pins
@@ -36,13 +42,16 @@ def allowed_pins():
 
 
 def _captures(ir, intent_name):
-    """{slot name: slot type} an intent's expressions can capture."""
+    """{slot name: [slot types]} an intent's expressions can capture (one name may be a
+    different type in different expressions)."""
     out = {}
 
     def walk(seq):
         for el in seq:
             if el['type'] == 'slot':
-                out[el['name']] = el['slot_type']
+                kinds = out.setdefault(el['name'], [])
+                if el['slot_type'] not in kinds:
+                    kinds.append(el['slot_type'])
             elif el['type'] in ('choice', 'optional'):
                 for o in el['options']:
                     walk(o)
@@ -97,9 +106,16 @@ def _pin(src, node, pins):
     return name
 
 
-def _slot_value(src, node, slot_name, slot_type, slots):
+def _values(slot_types, slots):
+    out = []
+    for kind in slot_types:
+        out.extend(v['value'] for v in slots[kind]['values'] if v['value'] not in out)
+    return out
+
+
+def _slot_value(src, node, slot_name, slot_types, slots):
     value = _text(src, node, f"a value of slot '{slot_name}'")
-    values = [v['value'] for v in slots[slot_type]['values']]
+    values = _values(slot_types, slots)
     if value not in values:
         shown = ', '.join(values[:12]) + (', ...' if len(values) > 12 else '')
         raise src.error(f"'{value}' is not a value of slot '{slot_name}' ({shown})", node)
@@ -123,7 +139,15 @@ def _step(src, step, node, intent, captures, slots, pins):
         extra = set(step) - {'event', 'when'}
         if extra:
             raise src.error(f"an event step takes no '{sorted(extra)[0]}'", step[sorted(extra)[0]][0])
-        out = {'event': _text(src, step['event'][1], 'an event')}
+        text = _text(src, step['event'][1], 'an event')
+        for m in re.finditer(r'\{([^{}]*)\}', text):
+            if m.group(1) not in captures:
+                have = ', '.join(sorted(captures)) or 'none'
+                raise src.error(f"'{{{m.group(1)}}}' in the event: intent '{intent}' has no such slot "
+                                f"(its slots: {have})", step['event'][1])
+        if re.sub(r'\{[^{}]*\}', '', text).count('{') or re.sub(r'\{[^{}]*\}', '', text).count('}'):
+            raise src.error("a '{' or '}' in the event without its pair", step['event'][1])
+        out = {'event': text}
     elif kind == 'pin':
         extra = set(step) - {'pin', 'level', 'when'}
         if extra:
@@ -145,7 +169,7 @@ def _step(src, step, node, intent, captures, slots, pins):
         if 'slot' not in step:
             raise src.error('a pins step needs the slot whose value it shows', node)
         slot = _captured(src, step['slot'][1], intent, captures)
-        values = [v['value'] for v in slots[captures[slot]]['values']]
+        values = _values(captures[slot], slots)
         if 'map' in step:
             mapping = {}
             for value, key_node, num_node in _mapping(src, step['map'][1], 'the map'):
@@ -170,7 +194,10 @@ def _step(src, step, node, intent, captures, slots, pins):
         when = {}
         for slot_name, key_node, value_node in _mapping(src, step['when'][1], "'when'"):
             slot = _captured(src, key_node, intent, captures)
-            when[slot] = _slot_value(src, value_node, slot, captures[slot], slots)
+            if isinstance(value_node, yaml.ScalarNode) and value_node.tag.endswith(':null'):
+                when[slot] = None  # the slot was not said
+            else:
+                when[slot] = _slot_value(src, value_node, slot, captures[slot], slots)
         out['when'] = when
     return out
 
