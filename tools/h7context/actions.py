@@ -29,7 +29,7 @@ import yaml
 
 from h7voice import board_pins
 
-from .parser import ContextError, _mapping, _Source, _text
+from .parser import ContextError, _mapping, _Source, _text, compose
 
 LEVELS = ('high', 'low', 'toggle')
 LED_PINS = ('LED_GREEN', 'LED_YELLOW', 'LED_RED')
@@ -68,12 +68,7 @@ def parse(text, ir, path='<actions>'):
     Steps come out normalised: {'pin', 'level', 'when'} / {'pins', 'slot', 'map'} /
     {'event'}; ContextError naming the line for anything wrong."""
     src = _Source(text, path)
-    try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.MarkedYAMLError as err:
-        mark = err.problem_mark or err.context_mark
-        raise ContextError(f'malformed YAML: {err.problem or err.context}', path,
-                           mark.line + 1 if mark else None, mark.column + 1 if mark else None)
+    root = compose(text, path)
     if root is None:
         raise ContextError('the file is empty (expected "actions:")', path, 1)
     top = {k: (kn, vn) for k, kn, vn in _mapping(src, root, 'the actions file', ('actions', 'context'))}

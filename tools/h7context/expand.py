@@ -9,42 +9,35 @@ import itertools
 from .ir import vocabulary
 
 
-def _options(el, slots):
-    """The alternatives of one element, each a sequence (a slot: one per value)."""
+def _element_paths(el, slots):
+    """Every way to say one element: [(words tuple, captures tuple)]. Elements are small
+    (a word, a slot's values, the flat phrases of a choice), so this list is too."""
     t = el['type']
     if t == 'word':
-        return None
+        return [((el['word'],), ())]
     if t == 'slot':
-        return None
-    opts = list(el['options'])
-    if t == 'optional':
-        opts = [[]] + opts
-    return opts
+        return [(tuple(v['words']), ((el['name'], v['value']),))
+                for v in slots[el['slot_type']]['values']]
+    out = [((), ())] if t == 'optional' else []
+    for option in el['options']:
+        out.extend(_walk(option, slots))
+    return out
 
 
 def _walk(seq, slots):
-    """Yields (words tuple, captures tuple) for every path through seq, in order."""
-    if not seq:
-        yield (), ()
-        return
-    head, rest = seq[0], seq[1:]
-    t = head['type']
-    if t == 'word':
-        heads = [((head['word'],), ())]
-    elif t == 'slot':
-        heads = [(tuple(v['words']), ((head['name'], v['value']),))
-                 for v in slots[head['slot_type']]['values']]
-    else:
-        heads = None
-    if heads is not None:
-        for hw, hc in heads:
-            for rw, rc in _walk(rest, slots):
-                yield hw + rw, hc + rc
-        return
-    for opt in _options(head, slots):
-        for ow, oc in _walk(opt, slots):
-            for rw, rc in _walk(rest, slots):
-                yield ow + rw, oc + rc
+    """Yields (words tuple, captures tuple) for every path through seq, in order (the
+    product runs in C: one tuple join per phrase)."""
+    chain = itertools.chain.from_iterable
+    for combo in itertools.product(*[_element_paths(el, slots) for el in seq]):
+        yield tuple(chain(c[0] for c in combo)), tuple(chain(c[1] for c in combo))
+
+
+def _paths(ir):
+    """(intent name, words tuple, captures tuple) of every path, duplicates included."""
+    for intent in ir['intents']:
+        for e in intent['expressions']:
+            for words, caps in _walk(e['sequence'], ir['slots']):
+                yield intent['name'], words, caps
 
 
 def phrases(ir, limit=None):
@@ -52,18 +45,13 @@ def phrases(ir, limit=None):
     intent by intent, expression by expression; at most `limit` (None: all). Paths that say
     the same words with the same meaning are given once."""
     seen = set()
-    count = 0
-    for intent in ir['intents']:
-        for e in intent['expressions']:
-            for words, caps in _walk(e['sequence'], ir['slots']):
-                key = (intent['name'], words, caps)
-                if key in seen:
-                    continue
-                seen.add(key)
-                yield {'intent': intent['name'], 'words': list(words), 'slots': dict(caps)}
-                count += 1
-                if limit is not None and count >= limit:
-                    return
+    for key in _paths(ir):
+        if key in seen:
+            continue
+        seen.add(key)
+        yield {'intent': key[0], 'words': list(key[1]), 'slots': dict(key[2])}
+        if limit is not None and len(seen) >= limit:
+            return
 
 
 def _count(seq, slots):
@@ -104,8 +92,8 @@ def stats(ir, distinct_cap=100_000):
             if b > hi:
                 hi, longest = b, (intent['name'], e['line'])
     distinct = set()
-    for ph in itertools.islice(phrases(ir), distinct_cap + 1):
-        distinct.add(tuple(ph['words']))
+    for _, words, _ in _paths(ir):
+        distinct.add(words)
         if len(distinct) > distinct_cap:
             distinct = None
             break
@@ -120,16 +108,15 @@ def stats(ir, distinct_cap=100_000):
 
 
 def ambiguities(ir, limit=200_000, report=10):
-    """Phrases (word sequences) that two intents both say, from the first `limit` phrases:
+    """Phrases (word sequences) that two intents both say, from the first `limit` paths:
     [(words, intent a, intent b)], at most `report`. The decoder cannot tell such intents
     apart; the check warns about them."""
     first, out = {}, []
-    for ph in phrases(ir, limit):
-        key = tuple(ph['words'])
-        owner = first.setdefault(key, ph['intent'])
-        if owner != ph['intent']:
-            out.append((list(key), owner, ph['intent']))
-            first[key] = ph['intent']
+    for intent, words, _ in itertools.islice(_paths(ir), limit):
+        owner = first.setdefault(words, intent)
+        if owner != intent:
+            out.append((list(words), owner, intent))
+            first[words] = intent
             if len(out) >= report:
                 break
     return out

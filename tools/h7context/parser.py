@@ -382,11 +382,11 @@ def _check_slot_names(src, node, seq):
 
 # ---- the document -----------------------------------------------------------------------
 
-def parse(text, path='<context>'):
-    """Context YAML text -> grammar IR (ir.py). ContextError for anything wrong."""
-    src = _Source(text, path)
+def compose(text, path):
+    """The YAML node tree (None for an empty document); ContextError with the line for
+    anything PyYAML refuses."""
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        return yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as err:
         mark = err.problem_mark or err.context_mark
         problem = err.problem or err.context or 'not YAML'
@@ -395,8 +395,19 @@ def parse(text, path='<context>'):
         if mark is not None:
             raise ContextError(f'malformed YAML: {problem}', path, mark.line + 1, mark.column + 1)
         raise ContextError(f'malformed YAML: {problem}', path)
+    except yaml.reader.ReaderError as err:
+        before = text[:err.position]
+        line, column = before.count('\n') + 1, len(before) - (before.rfind('\n') + 1) + 1
+        raise ContextError(f'malformed YAML: character #x{err.character:04x} is not allowed in YAML',
+                           path, line, column)
     except yaml.YAMLError as err:
-        raise ContextError(f'malformed YAML: {str(err).splitlines()[0]}', path)
+        raise ContextError(f"malformed YAML: {str(err).splitlines()[0]}", path)
+
+
+def parse(text, path='<context>'):
+    """Context YAML text -> grammar IR (ir.py). ContextError for anything wrong."""
+    src = _Source(text, path)
+    root = compose(text, path)
     if root is None:
         raise ContextError('the file is empty (expected "context:" with "expressions:")', path, 1)
     top = _mapping(src, root, 'the file', TOP_KEYS)
@@ -410,6 +421,9 @@ def parse(text, path='<context>'):
 
     if 'slots' in sections:
         for kind, key_node, value_node in _mapping(src, sections['slots'][1], "'slots'"):
+            if kind.startswith('pv.'):
+                raise src.error(f"slot type '{kind}': the 'pv.' names are Rhino's built-in slots "
+                                f"(used as $pv.Type:name, never defined)", key_node)
             _name(src, kind, key_node, 'slot type')
             ctx.slots[kind] = _slot_type(src, kind, key_node, value_node)
     if 'macros' in sections:
@@ -448,8 +462,6 @@ def parse(text, path='<context>'):
 
 
 def _slot_type(src, kind, key_node, value_node):
-    if kind.startswith('pv.') or '.' in kind:
-        raise src.error(f"slot type '{kind}': the 'pv.' names are Rhino's built-in slots", key_node)
     values, seen = [], {}
     for vn in _list(src, value_node, f"slot type '{kind}'", f"slot type '{kind}' has no values"):
         written = ' '.join(_text(src, vn, f"a value of slot type '{kind}'").split())
