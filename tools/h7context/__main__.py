@@ -82,9 +82,12 @@ def cmd_compile(args):
              f"expressions, {len(vocabulary(ir))} words ({os.path.getsize(out):,} bytes)")
         return 0
     from . import graph
-    blob, info = graph.compile_ir(ir)
+    blob, info = graph.compile_ir(ir, log=lambda text: print(text, file=sys.stderr))
     _write(out, blob)
-    _say(f"{out}: search graph {len(blob):,} bytes ({info})")
+    _say(f"{out}: search graph {len(blob):,} bytes ({info['nodes']:,} nodes, {info['arcs']:,} arcs, "
+         f"{info['labels']} labels)")
+    if info['guessed']:
+        _say(f"words not in the dictionary, pronounced by letter-to-sound rules: {', '.join(info['guessed'])}")
     return 0
 
 
