@@ -14,6 +14,8 @@ What this module decides:
     ("twenty|thirty|... (one|two|...)"), so Rhino's 100 two-digit numbers are 37 words,
     not 190, each time a context refers to them.
 """
+import json
+
 from .parser import ContextError
 
 INTENT_TAG = 'intent:'
@@ -68,6 +70,44 @@ def _words_only(seq):
     return all(el['type'] == 'word' for el in seq)
 
 
+def _key(el):
+    return json.dumps(el, sort_keys=True)
+
+
+def _alternatives(G, seqs, ir, silence):
+    """Any one of several element sequences (an intent's expressions, a choice's options),
+    with common first elements shared and then common last elements: expressions that all
+    begin with "(@polite)" say it once."""
+    seqs = list({tuple(_key(e) for e in s): s for s in seqs}.values())
+    if len(seqs) == 1:
+        return _sequence(G, seqs[0], ir, silence)
+    for at in (0, -1):
+        groups = {}
+        for s in seqs:
+            groups.setdefault(_key(s[at]), []).append(s)
+        if len(groups) == len(seqs):
+            continue  # nothing shared at this end
+        alts = []
+        for members in groups.values():
+            edge = members[0][at]
+            rests = [m[1:] if at == 0 else m[:-1] for m in members]
+            if len(members) == 1:
+                alts.append(_sequence(G, members[0], ir, silence))
+                continue
+            nonempty = [r for r in rests if r]
+            if not nonempty:
+                alts.append(_sequence(G, [edge], ir, silence))
+                continue
+            tail = _alternatives(G, nonempty, ir, silence)
+            if len(nonempty) < len(rests):
+                tail = G.Opt(tail)
+            pair = [_sequence(G, [edge], ir, silence), tail]
+            alts.append(_join(G, pair if at == 0 else pair[::-1], silence))
+        return alts[0] if len(alts) == 1 else G.Alt(alts)
+    lowered = [_sequence(G, s, ir, silence) for s in seqs]
+    return G.Alt(lowered)
+
+
 def _sequence(G, seq, ir, silence):
     items = []
     for el in seq:
@@ -83,8 +123,7 @@ def _sequence(G, seq, ir, silence):
             if all(_words_only(o) for o in options):
                 body = factor(G, [[w['word'] for w in o] for o in options], silence)
             else:
-                lowered = [_sequence(G, o, ir, silence) for o in options]
-                body = lowered[0] if len(lowered) == 1 else G.Alt(lowered)
+                body = _alternatives(G, options, ir, silence)
             items.append(G.Opt(body) if t == 'optional' else body)
     return _join(G, items, silence)
 
@@ -97,8 +136,7 @@ def to_graph(ir, silence=True):
     G = _h7speech()
     intents = []
     for intent in ir['intents']:
-        exprs = [_sequence(G, e['sequence'], ir, silence) for e in intent['expressions']]
-        body = exprs[0] if len(exprs) == 1 else G.Alt(exprs)
+        body = _alternatives(G, [e['sequence'] for e in intent['expressions']], ir, silence)
         intents.append(G.Tag(INTENT_TAG + intent['name'], body))
     return intents[0] if len(intents) == 1 else G.Alt(intents)
 

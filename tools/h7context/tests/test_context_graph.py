@@ -59,6 +59,15 @@ def test_factor_keeps_the_language_and_shares_words():
     assert words_in(e) == 6  # [turn, switch] [on, off] | go (now)
 
 
+def test_expressions_share_their_ends():
+    ir = h7context.parse('context:\n  expressions:\n    on:\n'
+                         '      - (@polite) turn on\n      - (@polite) switch on\n      - (@polite) lights on\n'
+                         '  macros:\n    polite: [please, could you]\n', 'c.yml')
+    e = graph.to_graph(ir)
+    assert language(e) == {tuple(p['words']) for p in h7context.phrases(ir)}
+    assert words_in(e) == 3 + 4  # (please | could you) [turn | switch | lights] on
+
+
 @pytest.mark.parametrize('name', ['lights', 'thermostat', 'media', 'home'])
 def test_to_graph_says_what_the_context_says(name):
     ir = load(name)
