@@ -27,6 +27,11 @@ _NAME = re.compile(r'[A-Za-z][A-Za-z0-9_]*\Z')
 _SLOT_REF = re.compile(r'\$([A-Za-z][A-Za-z0-9_]*(?:\.[A-Za-z][A-Za-z0-9_]*)?)(?::([A-Za-z][A-Za-z0-9_]*))?')
 _MACRO_REF = re.compile(r'@([A-Za-z][A-Za-z0-9_]*)')
 _STRUCT = '[](),'
+# Bounds on what one bracket or macro can expand to (the enumerator lists each bracket's
+# phrases; macros inside macros multiply): far above any real context, far below a crash.
+MAX_BRACKET_PHRASES = 10_000
+MAX_EXPRESSION_ELEMENTS = 20_000
+MAX_MACRO_DEPTH = 16
 
 
 class ContextError(ValueError):
@@ -213,6 +218,7 @@ class _Context:
         self.used_macros = set()
         self._macro_cache = {}
         self._expanding = []
+        self._sizes = {}       # id(options list) -> (paths, elements): macros are shared lists
 
     def word_elements(self, node, token, offset):
         try:
@@ -246,6 +252,8 @@ class _Context:
         if name in self._expanding:
             chain = ' -> '.join('@' + m for m in self._expanding + [name])
             raise self.src.error(f'macro refers to itself: {chain}', node, offset)
+        if len(self._expanding) >= MAX_MACRO_DEPTH:
+            raise self.src.error(f'macros nested more than {MAX_MACRO_DEPTH} deep (at @{name})', node, offset)
         self.used_macros.add(name)
         if name not in self._macro_cache:
             self._expanding.append(name)
@@ -256,6 +264,7 @@ class _Context:
                     text = _text(self.src, vn, f"a phrase of macro '{name}'")
                     seq = self.phrase(vn, _tokens(self.src, vn, text), f"macro '{name}'")
                     options.append(seq)
+                self.bounded(node, [{'type': 'choice', 'options': options}], offset, f"macro '@{name}'")
                 self._macro_cache[name] = options
             finally:
                 self._expanding.pop()
@@ -300,6 +309,9 @@ class _Context:
             i += 1
         if not seq:
             raise self.src.error('empty expression', node)
+        if _size(seq, self.slots, self._sizes)[1] > MAX_EXPRESSION_ELEMENTS:
+            raise self.src.error(f'the expression expands to more than {MAX_EXPRESSION_ELEMENTS:,} words, '
+                                 f'slots and brackets: macros inside macros?', node)
         if _min_words(seq, self.slots) == 0:
             raise self.src.error('the expression can match nothing at all (every part is optional); '
                                  'an expression needs at least one word that must be said', node)
@@ -339,7 +351,41 @@ class _Context:
                 options.extend(self.macro_options(node, alt[0][1], alt[0][2]))
             else:
                 options.append(self.phrase(node, alt, f'a {what}'))
-        return j, {'type': 'choice' if kind == '[' else 'optional', 'options': options}
+        element = {'type': 'choice' if kind == '[' else 'optional', 'options': options}
+        self.bounded(node, [element], offset, f'this {what}')
+        return j, element
+
+    def bounded(self, node, seq, offset, what):
+        """Refuses a bracket or macro that can be said in too many ways or expands to too
+        many elements (macros inside macros); (paths, elements) otherwise."""
+        paths, elements = _size(seq, self.slots, self._sizes)
+        if paths > MAX_BRACKET_PHRASES:
+            raise self.src.error(f'{what} can be said in {paths:,} ways (at most {MAX_BRACKET_PHRASES:,} '
+                                 f'in one bracket or macro): use a slot, or split the expression', node, offset)
+        if elements > MAX_EXPRESSION_ELEMENTS:
+            raise self.src.error(f'{what} expands to {elements:,} words, slots and brackets (at most '
+                                 f'{MAX_EXPRESSION_ELEMENTS:,}): macros inside macros?', node, offset)
+        return paths, elements
+
+
+def _size(seq, slots, memo):
+    """(paths, elements) of a sequence, memoised on the options lists (a macro's list is one
+    object wherever it is used, so nested macros cost their size once)."""
+    paths, elements = 1, 0
+    for el in seq:
+        t = el['type']
+        elements += 1
+        if t == 'slot':
+            paths *= len(slots[el['slot_type']]['values'])
+        elif t in ('choice', 'optional'):
+            key = id(el['options'])
+            if key not in memo:
+                sizes = [_size(o, slots, memo) for o in el['options']]
+                memo[key] = (sum(p for p, _ in sizes), sum(e for _, e in sizes), el['options'])
+            p, e, _ = memo[key]
+            paths *= p + (t == 'optional')
+            elements += e
+    return paths, elements
 
 
 def _min_words(seq, slots):
@@ -402,6 +448,8 @@ def compose(text, path):
                            path, line, column)
     except yaml.YAMLError as err:
         raise ContextError(f"malformed YAML: {str(err).splitlines()[0]}", path)
+    except RecursionError:
+        raise ContextError('malformed YAML: nested too deeply', path)
 
 
 def parse(text, path='<context>'):

@@ -514,3 +514,23 @@ def test_ambiguity_is_found():
               - "[turn, flip] the light (on)"
         ''')
     assert ambiguities(ir) == [(['turn', 'the', 'light', 'on'], 'on', 'toggle')]
+
+
+def test_limits_against_blow_up():
+    """Hostile files end in one line, not in memory exhaustion or a RecursionError."""
+    e = error('context: ' + '[' * 600 + ']' * 600 + '\n')
+    assert 'nested too deeply' in e.message
+    e = error('context:\n  expressions:\n    a:\n      - "@m1"\n  macros:\n'
+              '    m1: ["@m2 @m2 @m2 @m2 @m2 @m2"]\n    m2: ["@m3 @m3 @m3 @m3 @m3"]\n'
+              '    m3: [a, b, c, d, e, f, g, h, i, j]\n')
+    assert (e.line, e.column) == (6, 11) and "macro '@m2' can be said in 100,000 ways" in e.message
+    doubling = ''.join(f'    m{i}: ["@m{i + 1} @m{i + 1}"]\n' for i in range(15)) + '    m15: [x]\n'
+    e = error('context:\n  expressions:\n    a:\n      - "go @m0"\n  macros:\n' + doubling)
+    assert 'expands to' in e.message
+    chain = ''.join(f'    m{i}: ["@m{i + 1}"]\n' for i in range(20)) + '    m20: [x]\n'
+    e = error('context:\n  expressions:\n    a:\n      - "go @m0"\n  macros:\n' + chain)
+    assert 'nested more than 16 deep' in e.message
+    values = ', '.join(f'w{a}{b}' for a in 'abcdefghij' for b in 'abcdefghij')
+    e = error('context:\n  expressions:\n    a:\n      - "go [$s:a $s:b $s:c, x]"\n'
+              f'  slots:\n    s: [{values}]\n')
+    assert (e.line, e.column) == (4, 13) and '1,000,001 ways' in e.message
