@@ -129,3 +129,30 @@ def test_compile_command_writes_the_graph(capsys, tmp_path):
     text = capsys.readouterr().out
     assert f'{out}: search graph {out.stat().st_size:,} bytes' in text
     decoder.LoadedGraph(out.read_bytes())
+
+
+def test_mutated_contexts_compile_or_refuse():
+    """Mutations of an example through the whole path: a ContextError or a graph the C
+    loader accepts (words the dictionary lacks get a stand-in pronunciation here)."""
+    import random
+
+    from h7context import ContextError
+    from h7context.fuzz import mutate
+
+    def lexicon(word):
+        return g2p.dictionary().get(word) or [['AH']]
+
+    with open(os.path.join(EXAMPLES, 'lights.yml'), encoding='utf-8') as f:
+        original = f.read()
+    rng = random.Random('h7context-graph-fuzz')
+    compiled = 0
+    for _ in range(40):
+        try:
+            ir = h7context.parse(mutate(original, rng), 'm.yml')
+            data, _ = graph.compile_ir(ir, lexicon=lexicon)
+        except ContextError as err:
+            assert '\n' not in str(err)
+            continue
+        decoder.LoadedGraph(data)
+        compiled += 1
+    assert compiled >= 5
