@@ -4,6 +4,9 @@ check CONTEXT.yml [--actions A.yml]   validate the context (and its actions tabl
                                       CONTEXT.actions.yml when it is there); print its size
 expand CONTEXT.yml [--limit N] [--json]
                                       list the phrases it accepts, with intent and slots
+expand CONTEXT.yml --sample N [--seed S] [--json]
+                                      N phrases drawn uniformly over all it accepts (test
+                                      utterances)
 compile CONTEXT.yml -o OUT.json       the grammar IR as JSON (what the graph compiler takes)
 compile CONTEXT.yml -o OUT.bin        the decoder's binary search graph (needs tools/h7speech)
 
@@ -15,7 +18,7 @@ import os
 import sys
 
 from . import actions as actions_mod
-from .expand import ambiguities, phrases, stats
+from .expand import ambiguities, phrases, sample, stats
 from .ir import vocabulary
 from .parser import ContextError, load
 
@@ -61,9 +64,13 @@ def cmd_expand(args):
     if args.limit is not None and args.limit < 1:
         raise _Usage('--limit must be at least 1')
     ir = load(args.context)
-    n = 0
-    for p in phrases(ir, args.limit):
-        n += 1
+    if args.sample is not None:
+        if args.sample < 1 or args.limit is not None:
+            raise _Usage('--sample takes a count of at least 1, and not --limit')
+        listed = sample(ir, args.sample, args.seed)
+    else:
+        listed = phrases(ir, args.limit)
+    for p in listed:
         if args.json:
             print(json.dumps(p))
         else:
@@ -113,6 +120,8 @@ def main(argv=None):
     p = sub.add_parser('expand', help='list the phrases a context accepts')
     p.add_argument('context')
     p.add_argument('--limit', type=int, default=None, help='at most N phrases')
+    p.add_argument('--sample', type=int, default=None, help='N phrases drawn at random over all paths')
+    p.add_argument('--seed', type=int, default=0, help='seed of --sample')
     p.add_argument('--json', action='store_true', help='one JSON object per line')
     p.set_defaults(run=cmd_expand)
     p = sub.add_parser('compile', help='grammar IR (.json) or search graph (.bin)')

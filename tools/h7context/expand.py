@@ -77,6 +77,42 @@ def _count(seq, slots):
     return paths, lo, hi
 
 
+def sample(ir, n, seed=0):
+    """n phrases drawn uniformly over the paths of the grammar (with replacement), each
+    {'intent', 'words', 'slots'}: test utterances that cover every intent in proportion to
+    what it can say, the same for the same seed."""
+    import random
+    rng = random.Random(seed)
+    slots = ir['slots']
+    expressions = [(intent['name'], e['sequence']) for intent in ir['intents'] for e in intent['expressions']]
+    weights = [_count(seq, slots)[0] for _, seq in expressions]
+
+    def draw(seq, words, caps):
+        for el in seq:
+            t = el['type']
+            if t == 'word':
+                words.append(el['word'])
+            elif t == 'slot':
+                v = rng.choice(slots[el['slot_type']]['values'])
+                words.extend(v['words'])
+                caps[el['name']] = v['value']
+            else:
+                options = list(el['options'])
+                w = [_count(o, slots)[0] for o in options]
+                if t == 'optional':
+                    options.append([])
+                    w.append(1)
+                draw(rng.choices(options, weights=w)[0], words, caps)
+
+    out = []
+    for _ in range(n):
+        name, seq = rng.choices(expressions, weights=weights)[0]
+        words, caps = [], {}
+        draw(seq, words, caps)
+        out.append({'intent': name, 'words': words, 'slots': caps})
+    return out
+
+
 def stats(ir, distinct_cap=100_000):
     """Size of the grammar: intents, expressions, paths (exact, by counting), distinct
     phrases (by enumeration up to distinct_cap; None past it), vocabulary, phrase lengths."""

@@ -85,3 +85,11 @@ def test_bad_context_through_the_command_line(tmp_path):
                                         f"part of a spoken word (allowed: letters, apostrophes, hyphens, "
                                         f"digits, % and °)"]
 
+
+
+def test_expand_sample(capsys):
+    code, out, _ = run(capsys, 'expand', LIGHTS, '--sample', '5', '--seed', '2', '--json')
+    lines = [json.loads(line) for line in out.splitlines()]
+    assert code == 0 and len(lines) == 5 and all({'intent', 'words', 'slots'} == set(p) for p in lines)
+    code, _, err = run(capsys, 'expand', LIGHTS, '--sample', '0')
+    assert code == 2 and '--sample' in err

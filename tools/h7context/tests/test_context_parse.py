@@ -534,3 +534,17 @@ def test_limits_against_blow_up():
     e = error('context:\n  expressions:\n    a:\n      - "go [$s:a $s:b $s:c, x]"\n'
               f'  slots:\n    s: [{values}]\n')
     assert (e.line, e.column) == (4, 13) and '1,000,001 ways' in e.message
+
+
+def test_sample_draws_accepted_phrases():
+    ir = h7context.load(example('lights'))
+    every = {(p['intent'], tuple(p['words'])): p['slots'] for p in phrases(ir)}
+    drawn = h7context.sample(ir, 400, seed=5)
+    assert drawn == h7context.sample(ir, 400, seed=5) != h7context.sample(ir, 400, seed=6)
+    for p in drawn:
+        assert every[(p['intent'], tuple(p['words']))] == p['slots']
+    assert {p['intent'] for p in drawn} == {i['name'] for i in ir['intents']}
+    # uniform over paths: an intent's share follows its number of paths
+    share = sum(p['intent'] == 'changeColor' for p in drawn) / len(drawn)
+    paths = sum(1 for key in every if key[0] == 'changeColor') / len(every)
+    assert abs(share - paths) < 0.1
