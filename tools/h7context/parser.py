@@ -515,16 +515,17 @@ def _slot_type(src, kind, key_node, value_node):
         written = ' '.join(_text(src, vn, f"a value of slot type '{kind}'").split())
         if not written:
             raise src.error(f"empty value in slot type '{kind}'", vn)
-        for i, c in enumerate(written):
+        raw = vn.value
+        for i, c in enumerate(raw):
             if c in '[]()$@,':
                 raise src.error(f"slot values are plain phrases: '{c}' is not allowed in "
-                                f"'{written}' (slot type '{kind}')", vn, None)
+                                f"'{written}' (slot type '{kind}')", vn, i)
         spoken = []
-        for m in re.finditer(r'\S+', written):
+        for m in re.finditer(r'\S+', raw):
             try:
                 spoken.extend(normalize.words(m.group(0)))
             except normalize.NormalizeError as err:
-                raise src.error(str(err), vn)
+                raise src.error(str(err), vn, m.start())
         key = ' '.join(spoken)
         if key in seen:
             first_line, first_written = seen[key]

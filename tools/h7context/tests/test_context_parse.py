@@ -431,7 +431,14 @@ ERRORS = [
             a: [$c:x]
           slots:
             c: ['[red]']
-        ''', 5, 9, 'plain phrases'),
+        ''', 5, 10, 'plain phrases'),
+    ('slot value token position', '''
+        context:
+          expressions:
+            a: [$c:x]
+          slots:
+            c: ["dark  blue?"]
+        ''', 5, 16, "'?'"),
     ('slot value punctuation', '''
         context:
           expressions:
