@@ -9,8 +9,20 @@ import pytest
 import h7context
 from h7context import graph
 from h7context.__main__ import main
-from h7speech import decoder, g2p, phones
-from h7speech import graph as G
+
+try:
+    from h7speech import decoder, g2p, phones
+    from h7speech import graph as G
+    MISSING = None
+except ImportError as err:  # fail each test loudly (not a skip), and let the others run
+    MISSING = err
+
+
+@pytest.fixture(autouse=True)
+def _decoder_library():
+    if MISSING is not None:
+        pytest.fail(f'these tests need the decoder library (tools/h7speech, wt-decoder, issue 13) '
+                    f'in the checkout: {MISSING}')
 
 EXAMPLES = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), 'examples')
 
