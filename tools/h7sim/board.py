@@ -498,7 +498,6 @@ class Board:
 
     def inject_hardfault(self):
         self._raise_fault('injected', self.pc)
-        self.scb.hfsr |= 1 << 30  # FORCED: what an escalated fault shows
         self.faults[-1]['injected'] = True
 
     def divert_thread(self, stub):
@@ -727,7 +726,8 @@ class Board:
         exception, cfsr_bits, text = FAULT_KINDS[kind]
         scb, core = self.scb, self.core
         if exception == HARDFAULT:
-            scb.hfsr |= 1 << 31
+            # BKPT: DEBUGEVT; an injected HardFault shows FORCED, as an escalated fault does
+            scb.hfsr |= 1 << 30 if kind == 'injected' else 1 << 31
         else:
             scb.cfsr |= cfsr_bits
             if kind == 'bus_read' and address is not None:
