@@ -331,6 +331,10 @@ class FaultPlan:
     def waiting(self):
         return any(f.state == 'waiting' for f in self.faults)
 
+    def diverted(self):
+        """Thread mode is sent to the `b .` stub (an active stall or hang)."""
+        return any(f.state == 'active' and f.kind in ('stall', 'hang') for f in self.faults)
+
     def _finish(self, f, now, by_reset=False):
         b = self.board
         if f.kind == 'irq-hold':
