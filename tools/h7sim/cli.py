@@ -61,7 +61,7 @@ def positive_seconds(text):
     except ValueError:
         raise argparse.ArgumentTypeError(f'not a number: {text!r}') from None
     if not math.isfinite(value) or value <= 0:
-        raise argparse.ArgumentTypeError(f'must be a finite number of seconds > 0, not {text!r}')
+        raise argparse.ArgumentTypeError(f'must be a finite number > 0, not {text!r}')
     return value
 
 
@@ -235,6 +235,8 @@ def build_parser():
     soak.add_argument('--json', default=DEFAULT_JSON, help='report (default build/bench/soak.json)')
     soak.add_argument('--wall-limit', type=positive_seconds, help='wall-clock limit (default 10 x virtual)')
     soak.add_argument('--quiet', action='store_true', help='no progress lines')
+    soak.add_argument('--no-faults', action='store_true',
+                      help='inject nothing (e.g. --seconds 600: the long-recording benchmark)')
     soak.set_defaults(func=cmd_soak)
     return parser
 
