@@ -43,7 +43,16 @@ TERMINAL = ('hang', 'dma-error', 'flash-flip')
 DEMO_WAV = os.path.join(paths.MODELS, 'recordings', 'demo_commands.wav')
 DEFAULT_ELF = os.path.join(paths.FIRMWARE_BUILD, 'h7voice.elf')
 DEFAULT_JSON = os.path.join(paths.BENCH, 'soak.json')
-LOSS_KEYS = ('lost_samples', 'dropped_samples')   # firmware stats keys that count lost samples
+# The firmware's kws_stats keys. Capture loss (before the firmware has the samples: what the
+# simulator's ground truth counts): lost_overwritten + lost_restart. Loss inside the
+# firmware (its ring full), which the simulator cannot see: lost_ring_full, or
+# dropped_samples in images older than those counters.
+CAPTURE_LOSS_KEYS = ('lost_overwritten', 'lost_restart')
+RING_LOSS_KEYS = ('lost_ring_full',)
+OLD_RING_LOSS_KEY = 'dropped_samples'
+STATS_KEYS = ('samples', 'captured', 'waiting', 'lost_overwritten', 'lost_ring_full', 'lost_restart',
+              'discarded', 'late_interrupts', 'capture_restarts', 'dropped_samples', 'ring_overflows',
+              'spi_overruns', 'dma_errors', 'detections', 'inferences', 'model_failures')
 
 
 def make_audio(seconds, rng, speech, speech_keywords):
@@ -106,10 +115,8 @@ def firmware_counts(board):
             current = event
     if current is not None:
         boots.append(current)
-    keys = ('samples', 'dropped_samples', 'lost_samples', 'ring_overflows', 'spi_overruns', 'dma_errors',
-            'detections', 'inferences', 'model_failures')
     out = {}
-    for key in keys:
+    for key in STATS_KEYS:
         values = [b[key] for b in boots if key in b]
         out[key] = sum(values) if values else None
     out['stats_boots'] = len(boots)
@@ -173,7 +180,10 @@ def run_soak(seconds, seed=1, elf=DEFAULT_ELF, wall_limit=None, progress=None, k
         captured_s = sum((stop if stop is not None else board.time) - begin for begin, stop, _ in board.spi2.captures)
         truth = summary['audio']['ground_truth']
         fw = firmware_counts(board)
-        fw_lost = sum(fw[k] or 0 for k in LOSS_KEYS) if any(fw[k] is not None for k in LOSS_KEYS) else None
+        fw_lost = sum(fw[k] or 0 for k in CAPTURE_LOSS_KEYS) \
+            if any(fw[k] is not None for k in CAPTURE_LOSS_KEYS) else None
+        fw_ring = sum(fw[k] or 0 for k in RING_LOSS_KEYS) if any(fw[k] is not None for k in RING_LOSS_KEYS) \
+            else fw.get(OLD_RING_LOSS_KEY)
         delivered = truth['samples_written'] - truth['samples_overwritten']
         report = {
             'elf': paths.rel(elf), 'seed': seed, 'virtual_seconds_requested': seconds,
@@ -191,10 +201,14 @@ def run_soak(seconds, seed=1, elf=DEFAULT_ELF, wall_limit=None, progress=None, k
             'samples': {'produced': truth['samples_produced'], 'written': truth['samples_written'],
                         'delivered': delivered, 'overwritten': truth['samples_overwritten'],
                         'dropped': truth['samples_dropped'], 'lost': truth['samples_lost'],
-                        'firmware_counted_samples': fw['samples'],
+                        'firmware_counted_samples': fw['captured'] if fw['captured'] is not None else fw['samples'],
+                        # capture loss the firmware counted (None: it has no such counter)
                         'firmware_counted_lost': fw_lost,
-                        # lost samples the firmware did not count (negative: it counted more)
-                        'uncounted_lost': truth['samples_lost'] - fw_lost if fw_lost is not None else None},
+                        # lost samples the firmware did not count (negative: it counted more).
+                        # Its counts are those of its last kws_stats before each reset.
+                        'uncounted_lost': truth['samples_lost'] - fw_lost if fw_lost is not None else None,
+                        # samples the firmware had and dropped itself (ring full): not in 'lost'
+                        'firmware_ring_dropped': fw_ring},
             'firmware': fw,
             'detections': sum(1 for e in board.events if e.get('event') == 'kws'),
             'resets': [{'reason': r['reason'], 'time_s': r['time']} for r in board.resets],
