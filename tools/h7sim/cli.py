@@ -235,6 +235,8 @@ def build_parser():
     soak.add_argument('--json', default=DEFAULT_JSON, help='report (default build/bench/soak.json)')
     soak.add_argument('--wall-limit', type=positive_seconds, help='wall-clock limit (default 10 x virtual)')
     soak.add_argument('--quiet', action='store_true', help='no progress lines')
+    soak.add_argument('--fault-every', type=positive_seconds, default=240.0,
+                      help='mean virtual seconds between injected faults (default 240)')
     soak.add_argument('--no-faults', action='store_true',
                       help='inject nothing (e.g. --seconds 600: the long-recording benchmark)')
     soak.set_defaults(func=cmd_soak)

@@ -78,14 +78,14 @@ def make_audio(seconds, rng, speech, speech_keywords):
     return np.concatenate(chunks), pieces, keywords
 
 
-def draw_faults(seconds, rng, kinds=None):
+def draw_faults(seconds, rng, kinds=None, every_s=SOAK_FAULT_EVERY_S):
     """(kind, at_s, params) at seeded random times. Default: about one fault per
     SOAK_FAULT_EVERY_S, the recoverable kinds in turn (seeded order) over the first
     1 - TERMINAL_SHARE of the run, then each terminal kind once in the last share. With
     `kinds`, those kinds at random times over the run (after the first seconds)."""
     start = min(2.0, seconds / 4)
     if kinds is None:
-        count = max(1, int(round(seconds / SOAK_FAULT_EVERY_S)) - len(TERMINAL))
+        count = max(1, int(round(seconds / every_s)) - len(TERMINAL))
         order = [RECOVERABLE[i] for i in rng.permutation(len(RECOVERABLE))]
         terminal_from = seconds * (1 - TERMINAL_SHARE)
         chosen = [(order[i % len(order)], float(rng.uniform(start, terminal_from))) for i in range(count)]
@@ -137,7 +137,8 @@ def fault_report(board):
     return out
 
 
-def run_soak(seconds, seed=1, elf=DEFAULT_ELF, wall_limit=None, progress=None, kinds=None):
+def run_soak(seconds, seed=1, elf=DEFAULT_ELF, wall_limit=None, progress=None, kinds=None,
+             fault_every_s=SOAK_FAULT_EVERY_S):
     """Runs the soak; returns the report (a dict). kinds: the fault kinds to inject (default:
     the hour's plan, see draw_faults)."""
     from .board import Board, default_wall_limit
@@ -150,7 +151,7 @@ def run_soak(seconds, seed=1, elf=DEFAULT_ELF, wall_limit=None, progress=None, k
         speech_keywords = sum(1 for w in json.load(f)['words'] if w.get('keyword'))
     rng = np.random.default_rng(seed)
     audio, pieces, keywords = make_audio(seconds, rng, speech, speech_keywords)
-    plan = draw_faults(seconds, rng, kinds)
+    plan = draw_faults(seconds, rng, kinds, fault_every_s)
     board = Board(elf, wall_limit=None)
     board.spi2.play(audio)
     for kind, at, params in plan:
@@ -186,7 +187,7 @@ def run_soak(seconds, seed=1, elf=DEFAULT_ELF, wall_limit=None, progress=None, k
             else fw.get(OLD_RING_LOSS_KEY)
         delivered = truth['samples_written'] - truth['samples_overwritten']
         report = {
-            'elf': paths.rel(elf), 'seed': seed, 'virtual_seconds_requested': seconds,
+            'elf': paths.rel(elf), 'seed': seed, 'fault_every_s': fault_every_s, 'virtual_seconds_requested': seconds,
             'virtual_seconds_reached': board.time, 'stopped_because': reason,
             'wall_time_s': wall, 'cpu_time_s': time.process_time() - cpu_start, 'wall_limit_s': wall_limit, 'instructions': board.instructions,
             'where_stopped': board.wall_stop if reason == 'wall' else (board.where() if reason != 'time' else None),
@@ -235,7 +236,8 @@ def cmd_soak(args):
     seconds = args.seconds if args.seconds is not None else args.hours * 3600.0
     check_output_path(args.json)
     report = run_soak(seconds, seed=args.seed, elf=args.elf, wall_limit=args.wall_limit,
-                      progress=None if args.quiet else progress_line, kinds=[] if args.no_faults else None)
+                      progress=None if args.quiet else progress_line, kinds=[] if args.no_faults else None,
+                      fault_every_s=args.fault_every)
     write_json(args.json, report)
     s = report['samples']
     print(f"h7sim soak: {report['virtual_seconds_reached']:.1f} of {seconds:g} virtual s in "
