@@ -236,3 +236,16 @@ def test_cli_refuses_bad_values_and_reports_injections(core_test_elf, tmp_path, 
                  '--json', str(out)]) == EXIT_OK
     data = json.loads(out.read_text())
     assert data['injected'][0]['kind'] == 'reset' and data['resets'][0]['reason'] == 'pin'
+
+
+def test_cli_wall_limit_says_where_virtual_time_stopped(core_test_elf, tmp_path, capsys):
+    from h7sim.cli import main, EXIT_INCOMPLETE
+    out = tmp_path / 'spin.json'
+    status = main(['run', core_test_elf, '--seconds', '100', '--input', 'spin\\n', '--wall-limit', '0.5',
+                   '--quiet', '--json', str(out)])
+    assert status == EXIT_INCOMPLETE
+    lines = [line for line in capsys.readouterr().err.splitlines() if 'virtual time stopped at' in line]
+    assert len(lines) == 1 and 'wall-clock limit 0.5 s' in lines[0] and ' in main ' in lines[0]
+    data = json.loads(out.read_text())
+    assert data['stopped_because'] == 'wall' and data['wall_stop']['function'] == 'main'
+    assert 0 < data['wall_stop']['time_s'] < 100
