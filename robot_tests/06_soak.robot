@@ -22,8 +22,7 @@ Short Soak Recovers From Every Fault And Accounts For Every Sample
         Should Be True    ${fault}[outcome][recovered]    no recovery after ${fault}[kind]: ${fault}
     END
     ${s}=    Set Variable    ${r}[samples]
-    Should Be True    ${s}[lost] == ${s}[overwritten] + ${s}[dropped]
-    Should Be True    ${s}[delivered] == ${s}[written] - ${s}[overwritten]
-    Should Be True    ${s}[lost] > 0    the 4 faults should cost some audio
+    # audio is lost only in the windows of the injected faults, never on its own
+    Should Be Equal As Integers    ${s}[lost_outside_fault_windows]    0
     Should Be True    ${r}[detections] > 0
     Log    firmware counted ${s}[firmware_counted_lost] of ${s}[lost] lost samples; ${r}[detections] detections of ${r}[audio][keywords_played] keywords played    console=True

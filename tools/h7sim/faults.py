@@ -165,6 +165,9 @@ class FaultPlan:
             self.stream(params.get('stream'))  # checked now, resolved when it fires
         if kind == 'flash-flip':
             params['address'], params['bit'] = self.flip_target(params.get('address'), params.get('bit'))
+        if kind in ('stall', 'hang') and self.board.elf.segment_at(HANG_STUB) is not None:
+            raise SimError(f'{kind} needs the last word of ITCM (0x{HANG_STUB:08x}) for its `b .`, '
+                           'and this image occupies it')
         fault = Fault(kind, float(at_s), params)
         self.faults.append(fault)
         self.board.request_stop()

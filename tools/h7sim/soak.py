@@ -125,6 +125,18 @@ def firmware_counts(board):
     return out
 
 
+def lost_outside_faults(board):
+    """Samples lost outside every injected fault's window (applied .. end + LOSS_WINDOW_S):
+    loss the faults do not explain."""
+    from .faults import LOSS_WINDOW_S
+    windows = []
+    for f in board.fault_plan.faults:
+        if f.applied_s is not None:
+            end = f.end_s if f.end_s is not None else (board.time if f.state == 'active' else f.applied_s)
+            windows.append((f.applied_s - 1e-12, end + LOSS_WINDOW_S))
+    return sum(n for t, n, _ in board.spi2.loss_log if not any(a <= t <= b for a, b in windows))
+
+
 def fault_report(board):
     """Each injected fault: its record, plus whether the firmware spoke after it."""
     out = []
@@ -202,6 +214,7 @@ def run_soak(seconds, seed=1, elf=DEFAULT_ELF, wall_limit=None, progress=None, k
             'samples': {'produced': truth['samples_produced'], 'written': truth['samples_written'],
                         'delivered': delivered, 'overwritten': truth['samples_overwritten'],
                         'dropped': truth['samples_dropped'], 'lost': truth['samples_lost'],
+                        'lost_outside_fault_windows': lost_outside_faults(board),
                         'firmware_counted_samples': fw['captured'] if fw['captured'] is not None else fw['samples'],
                         # capture loss the firmware counted (None: it has no such counter)
                         'firmware_counted_lost': fw_lost,
