@@ -245,9 +245,10 @@ class FaultPlan:
                 self._finish(f, now)
 
     def reset(self):
-        """A chip reset ends stalls and holds (the core restarts), not scheduled faults."""
+        """A chip reset ends the stalls, hangs and holds in effect (the core restarts); faults
+        scheduled or waiting for the core (e.g. asleep in Stop) still come."""
         for f in self.faults:
-            if f.state in ('active', 'waiting') and f.kind in ('stall', 'hang', 'core-hold', 'irq-hold'):
+            if f.state == 'active' and f.kind in ('stall', 'hang', 'core-hold', 'irq-hold'):
                 self._finish(f, self.board.time, by_reset=True)
 
     # -------------------------------------------------------------- effects

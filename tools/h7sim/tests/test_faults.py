@@ -249,3 +249,17 @@ def test_cli_wall_limit_says_where_virtual_time_stopped(core_test_elf, tmp_path,
     data = json.loads(out.read_text())
     assert data['stopped_because'] == 'wall' and data['wall_stop']['function'] == 'main'
     assert 0 < data['wall_stop']['time_s'] < 100
+
+
+def test_a_fault_waiting_for_the_core_survives_a_reset(core_test_elf):
+    """A stall due while the core cannot take it still comes after a reset in between."""
+    board = Board(core_test_elf)
+    board.run(seconds=0.02)
+    board.mode = 'stop'            # as if the firmware were in Stop: the stall must wait
+    board._time_anchor = board.time
+    board.inject('stall', board.time + 0.001, ms=5)
+    board.inject('reset', board.time + 0.002)
+    board.run(seconds=0.01)
+    record = board.summary()['injected'][0]
+    assert record['applied_s'] is not None and record['applied_s'] >= board.resets[0]['time']
+    assert record['state'] == 'done' and 'main loop stalled' in record['effect']
