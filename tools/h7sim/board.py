@@ -386,8 +386,9 @@ class Board:
     # ---------------------------------------------------------------- running
     def run(self, seconds=None, until=None, max_instructions=None, wall_limit=None):
         """Runs for `seconds` of virtual time (or until until(board) is true, checked after
-        each event). Returns the reason: 'time', 'until', 'instructions', 'halted', 'wall',
-        'break'."""
+        each event). Returns the reason: 'time', 'until', 'instructions', 'halted', 'wall'
+        (wall-clock limit: default max(60 s, 10 x seconds); board.wall_stop says where),
+        'stuck' (virtual time stopped advancing: a simulator bug) or 'break'."""
         if seconds is not None and not (isinstance(seconds, (int, float)) and math.isfinite(seconds)
                                         and seconds >= 0):
             raise SimError(f'run(): seconds must be a finite number >= 0, not {seconds!r}')
