@@ -193,8 +193,9 @@ def run_soak(seconds, seed=1, elf=DEFAULT_ELF, wall_limit=None, progress=None, k
         captured_s = sum((stop if stop is not None else board.time) - begin for begin, stop, _ in board.spi2.captures)
         truth = summary['audio']['ground_truth']
         fw = firmware_counts(board)
-        fw_lost = sum(fw[k] or 0 for k in CAPTURE_LOSS_KEYS) \
-            if any(fw[k] is not None for k in CAPTURE_LOSS_KEYS) else None
+        # a firmware without capture-loss counters counted none of that loss
+        has_counter = any(fw[k] is not None for k in CAPTURE_LOSS_KEYS)
+        fw_lost = sum(fw[k] or 0 for k in CAPTURE_LOSS_KEYS)
         fw_ring = sum(fw[k] or 0 for k in RING_LOSS_KEYS) if any(fw[k] is not None for k in RING_LOSS_KEYS) \
             else fw.get(OLD_RING_LOSS_KEY)
         delivered = truth['samples_written'] - truth['samples_overwritten']
@@ -216,11 +217,11 @@ def run_soak(seconds, seed=1, elf=DEFAULT_ELF, wall_limit=None, progress=None, k
                         'dropped': truth['samples_dropped'], 'lost': truth['samples_lost'],
                         'lost_outside_fault_windows': lost_outside_faults(board),
                         'firmware_counted_samples': fw['captured'] if fw['captured'] is not None else fw['samples'],
-                        # capture loss the firmware counted (None: it has no such counter)
                         'firmware_counted_lost': fw_lost,
+                        'firmware_has_capture_loss_counters': has_counter,
                         # lost samples the firmware did not count (negative: it counted more).
                         # Its counts are those of its last kws_stats before each reset.
-                        'uncounted_lost': truth['samples_lost'] - fw_lost if fw_lost is not None else None,
+                        'uncounted_lost': truth['samples_lost'] - fw_lost,
                         # samples the firmware had and dropped itself (ring full): not in 'lost'
                         'firmware_ring_dropped': fw_ring},
             'firmware': fw,

@@ -263,3 +263,17 @@ def test_a_fault_waiting_for_the_core_survives_a_reset(core_test_elf):
     record = board.summary()['injected'][0]
     assert record['applied_s'] is not None and record['applied_s'] >= board.resets[0]['time']
     assert record['state'] == 'done' and 'main loop stalled' in record['effect']
+
+
+def test_soak_plan_is_seeded_and_meets_every_kind():
+    from h7sim.soak import draw_faults, make_audio, RECOVERABLE, TERMINAL, TERMINAL_SHARE
+    plan = draw_faults(3600, np.random.default_rng(1))
+    assert plan == draw_faults(3600, np.random.default_rng(1))
+    kinds = [k for k, _, _ in plan]
+    assert set(kinds) == set(RECOVERABLE) | set(TERMINAL) and len(plan) == 15
+    assert all(at >= 3600 * (1 - TERMINAL_SHARE) for k, at, _ in plan if k in TERMINAL)
+    assert all(at < 3600 * (1 - TERMINAL_SHARE) for k, at, _ in plan if k in RECOVERABLE)
+    speech = np.full(16000, 1000, dtype=np.int16)
+    audio, pieces, keywords = make_audio(120, np.random.default_rng(2), speech, 3)
+    assert len(audio) == 120 * 16000 and {p['kind'] for p in pieces} <= {'speech', 'silence', 'noise'}
+    assert keywords == 3 * sum(p['kind'] == 'speech' and p['seconds'] == 1.0 for p in pieces)
