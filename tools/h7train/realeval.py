@@ -101,6 +101,40 @@ def evaluate_model(model, x, y, snrs=SNRS_DB):
     return res
 
 
+def threshold_sweep(model, x, y, thresholds=(0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.95),
+                    hop=960, smooth=3, pad=8000, seed=9):
+    """A proxy of the firmware detector's decision (kws_detector.c: peak over a word of
+    the moving average of `smooth` posteriors, one look every 60 ms, best keyword >=
+    threshold) on each held-out clip placed in 0.5 s of -60 dBFS real room tone either
+    side. Not the C detector itself (no VAD segmentation): a guide for its threshold."""
+    rng = np.random.default_rng(seed)
+    room = R.noise('eval', ('running_tap',))['running_tap']
+    kwmask = np.arange(len(LABELS)) >= 2
+    peaks = np.empty((len(x), len(LABELS)), np.float32)
+    starts = list(range(0, len(x[0]) + 2 * pad - R.WINDOW + 1, hop))
+    for i, clip in enumerate(x):
+        s = int(rng.integers(0, len(room) - len(clip) - 2 * pad))
+        tone = room[s:s + len(clip) + 2 * pad]
+        tone = tone / (np.sqrt(np.mean(tone ** 2)) + 1e-9) * 10 ** (-60 / 20) * 32767
+        sig = tone.copy()
+        sig[pad:pad + len(clip)] += clip
+        sig = np.clip(np.round(sig), -32768, 32767).astype(np.int16)
+        p = model.probabilities(np.stack([sig[a:a + R.WINDOW] for a in starts]))
+        sm = np.stack([p[max(0, k - smooth + 1):k + 1].mean(0) for k in range(len(p))])
+        peaks[i] = sm.max(0)
+    best = np.where(kwmask[None, :], peaks, -1).argmax(1)
+    score = peaks[np.arange(len(x)), best]
+    kw = y >= 2
+    rows = []
+    for t in thresholds:
+        fired = score >= t
+        rows.append({'threshold': t,
+                     'keywords_found': float(np.mean(fired[kw] & (best[kw] == y[kw]))),
+                     'wrong_keyword': float(np.mean(fired[kw] & (best[kw] != y[kw]))),
+                     'non_keyword_fired': float(np.mean(fired[~kw]))})
+    return rows
+
+
 def float_accuracy(keras_path, x, y):
     """The float Keras model (before int8 export) on the same clips (kws_stream features)."""
     from .train import keras
@@ -109,7 +143,7 @@ def float_accuracy(keras_path, x, y):
     return scores(logits.argmax(1), y)
 
 
-def evaluate_real(model_path, peer=True, float_model=None, snrs=SNRS_DB):
+def evaluate_real(model_path, peer=True, float_model=None, snrs=SNRS_DB, sweep=False):
     """Our int8 model (and the MLPerf peer) on the held-out fold; a dict (JSON-ready)."""
     x, y, spk = _eval_clips()
     ours = EngineModel(model_path)
@@ -121,6 +155,8 @@ def evaluate_real(model_path, peer=True, float_model=None, snrs=SNRS_DB):
            'runtime': 'C front end (h7frontend) + h7nn host engine (firmware C code)',
            'model': {'path': paths.rel(os.path.abspath(model_path)), 'config': ours.config,
                      'arena_used_bytes': ours.arena_used, **evaluate_model(ours, x, y, snrs)}}
+    if sweep:
+        out['model']['detector_proxy'] = threshold_sweep(ours, x, y)
     if float_model:
         out['model']['float'] = {k: v for k, v in float_accuracy(float_model, x, y).items()
                                  if k != 'confusion'}
@@ -157,6 +193,16 @@ def markdown(results, command):
                      lambda c: pct(c['float']['accuracy']) if 'float' in c else '—'))
     for title, fn in rows:
         lines.append(f'| {title} | ' + ' | '.join(fn(c) for _, c in cols) + ' |')
+    for name, r in results.items():
+        if 'detector_proxy' in r['model']:
+            lines += ['', f'Detector threshold guide for {name} (`threshold_sweep`: each held-out '
+                      'clip in 0.5 s of -60 dBFS room tone either side, a look every 60 ms, '
+                      '3 looks averaged, peak over the clip; a proxy of kws_detector.c without '
+                      'its VAD segmentation):', '',
+                      '| threshold | keywords found % | wrong keyword % | non-keyword clips fired % |',
+                      '|---:|---:|---:|---:|']
+            lines += [f'| {t["threshold"]} | {pct(t["keywords_found"])} | {pct(t["wrong_keyword"])} '
+                      f'| {pct(t["non_keyword_fired"])} |' for t in r['model']['detector_proxy']]
     return '\n'.join(lines) + '\n'
 
 
@@ -166,6 +212,7 @@ def main(argv=None):
     ap.add_argument('--float', dest='floats', action='append', default=[],
                     help='the float .keras of a model (same order), for int8 vs float')
     ap.add_argument('--out', help='write OUT.json and OUT.md (e.g. models/real_speech)')
+    ap.add_argument('--sweep', action='store_true', help='add the detector threshold guide')
     args = ap.parse_args(argv)
     from h7nn.engine import EngineError
     from .export import ModelFileError
@@ -174,7 +221,7 @@ def main(argv=None):
     try:
         for i, path in enumerate(args.models):
             fl = args.floats[i] if i < len(args.floats) else None
-            results[os.path.splitext(os.path.basename(path))[0]] = evaluate_real(path, float_model=fl)
+            results[os.path.splitext(os.path.basename(path))[0]] = evaluate_real(path, float_model=fl, sweep=args.sweep)
     except (paths.MissingPart, ModelFileError, EngineError, OSError) as err:
         print(f'error: {err}', file=sys.stderr)
         return 2
