@@ -56,3 +56,18 @@ def test_missing_shared_is_one_line(monkeypatch, tmp_path, capsys):
     assert R.main(['split']) == 2
     err = capsys.readouterr().err
     assert err.count('\n') == 1 and err.startswith('error: ../shared is not beside')
+
+
+def test_demo_recording_is_deterministic_held_out_and_spaced(tmp_path):
+    from h7data.vocab import KEYWORDS
+    a = R.make_demo(str(tmp_path / 'a.wav'))
+    R.make_demo(str(tmp_path / 'b.wav'))
+    assert (tmp_path / 'a.wav').read_bytes() == (tmp_path / 'b.wav').read_bytes()
+    data = R.speech_commands()
+    train, _ = R.split(data)
+    assert len(a['speakers']) >= 10
+    assert not set(a['speakers']) & set(data['speaker'][train].tolist())
+    words = a['words']
+    assert {w['word'] for w in words if w['keyword']} == set(KEYWORDS)
+    assert any(not w['keyword'] for w in words)
+    assert all(b['start_ms'] - e['end_ms'] >= 600 for e, b in zip(words, words[1:]))
