@@ -1,0 +1,243 @@
+"""Keyword models for real people: real clips + distillation from a real-trained teacher.
+
+    python -m h7train.realtrain --epochs 24 --out build/realkws      # then realeval
+
+Training data (speaker-disjoint from the evaluation fold, see realdata.split):
+- real speech_commands_dev clips of the training folds, each as a clean copy (time shift)
+  and `copies` augmented ones (real background noise, training part only, at 0-20 dB SNR
+  for 80%; gain -15..+6 dB; shift +-100 ms);
+- negatives: 1 s crops of mycroft and LibriSpeech real speech, clean and noisy;
+- silence: windows of training-part background noise at -55..-15 dBFS;
+- the synthetic h7data training set (espeak-ng / flite, already augmented).
+Targets: the hard label and the MLPerf teacher's probabilities on the same audio through
+the mlperf_kws config (loss = (1 - a) CE + a T^2 KL, per-sample a), SpecAugment on the
+student's kws_stream features. Then int8 PTQ with training windows as calibration
+(export.to_int8_tflite) and the metadata of export.metadata.
+"""
+import argparse
+import hashlib
+import json
+import os
+import sys
+import time
+
+import numpy as np
+
+from h7data.vocab import LABELS, SILENCE, UNKNOWN
+from h7voice import paths
+
+from . import realdata as R
+
+VERSION = 1
+KD_T = 2.0
+ALPHA = {'real': 0.5, 'negative': 0.6, 'silence': 0.3, 'synthetic': 0.3}
+
+
+def augment(clip, rng, noise_pool, p_noise=0.8, snr=(0.0, 20.0), gain_db=(-15.0, 6.0),
+            shift=1600):
+    x = np.zeros_like(clip)
+    s = int(rng.integers(-shift, shift + 1))
+    if s >= 0:
+        x[s:] = clip[:len(clip) - s]
+    else:
+        x[:s] = clip[-s:]
+    if rng.random() < p_noise:
+        x = R.mix(x, noise_pool, float(rng.uniform(*snr)), rng)
+    g = 10 ** (rng.uniform(*gain_db) / 20)
+    f = x.astype(np.float32) * g
+    f = f / max(1.0, np.abs(f).max() / 32000)
+    return np.round(f).astype(np.int16)
+
+
+def transfer_set(seed=1, copies=5, synth_per_word=120, progress=True):
+    """The training windows with targets: dict(x int16, y, kind, teacher [n, 12] in our
+    label order, student features [n, 49, 10] from kws_stream). Cached."""
+    key = [VERSION, seed, copies, synth_per_word, R.FOLDS, R.EVAL_FOLD, R.SPLIT_SALT]
+    from h7data.dataset import cache_dir
+    path = os.path.join(cache_dir(), 'real',
+                        'transfer-' + hashlib.sha1(json.dumps(key).encode()).hexdigest()[:12] + '.npz')
+    if os.path.exists(path):
+        with np.load(path, allow_pickle=False) as z:
+            return {k: z[k] for k in z.files}
+    t0 = time.time()
+
+    def say(msg):
+        if progress:
+            print(f'[{time.time() - t0:5.0f} s] {msg}', flush=True)
+    rng = np.random.default_rng([seed, 14])
+    data = R.speech_commands()
+    train_idx, _ = R.split(data)
+    pool = R.noise('train')
+    xs, ys, kinds = [], [], []
+    for i in train_idx:
+        clip, y = data['x'][i], int(data['y'][i])
+        sil = y == LABELS.index(SILENCE)
+        xs.append(augment(clip, rng, pool, p_noise=0.0, gain_db=(0, 0)))
+        for _ in range(copies):
+            xs.append(augment(clip, rng, pool, p_noise=0.0 if sil else 0.8))
+        ys += [y] * (copies + 1)
+        kinds += ['real'] * (copies + 1)
+    say(f'real: {len(xs)} windows from {len(train_idx)} clips of the training folds')
+    neg = R.negatives()
+    for clip in neg['x']:
+        xs.append(clip)
+        xs.append(augment(clip, rng, pool, p_noise=0.7))
+        ys += [-1, -1]            # silence or unknown: decided by the teacher below
+        kinds += ['negative', 'negative']
+    names = sorted(pool)
+    for _ in range(max(400, len(train_idx) // 4)):
+        n = pool[names[int(rng.integers(len(names)))]]
+        s = int(rng.integers(0, len(n) - R.WINDOW))
+        f = n[s:s + R.WINDOW] / (np.sqrt(np.mean(n[s:s + R.WINDOW] ** 2)) + 1e-9)
+        f = f * 10 ** (rng.uniform(-55, -15) / 20)
+        xs.append(np.round(np.clip(f, -0.98, 0.98) * 32767).astype(np.int16))
+        ys.append(LABELS.index(SILENCE))
+        kinds.append('silence')
+    say(f'+ negatives and silence: {len(xs)} windows')
+    if synth_per_word:
+        from h7data.dataset import build
+        syn = build('train', per_word=synth_per_word, copies=1, seed=seed, progress=progress)
+        xs += list(syn['x'])
+        ys += [int(v) for v in syn['y']]
+        kinds += ['synthetic'] * len(syn['y'])
+        say(f'+ synthetic: {len(xs)} windows')
+    x = np.stack(xs).astype(np.int16)
+    y = np.asarray(ys, np.int32)
+    teacher = R.Teacher().probabilities(x).astype(np.float32)
+    say('teacher probabilities done')
+    neg_sel = y < 0
+    sil, unk = LABELS.index(SILENCE), LABELS.index(UNKNOWN)
+    y[neg_sel] = np.where(teacher[neg_sel, sil] > teacher[neg_sel, unk], sil, unk)
+    feats = R.features(x, 'kws_stream')
+    say('student features done')
+    out = {'x': x, 'y': y, 'kind': np.array(kinds), 'teacher': teacher, 'features': feats}
+    R._save_npz(path, out)
+    return out
+
+
+def fit_distill(model, x, y, teacher, alpha, epochs, batch=64, lr=3e-3, seed=1,
+                progress=True, label='real'):
+    """Trains in place on (x, hard y) with per-sample distillation weight alpha toward the
+    teacher's probabilities (temperature KD_T); SpecAugment as train.fit. Keeps the last
+    epoch's weights (no selection on held-out data)."""
+    from .train import keras, limit_threads, spec_augment_batch, tf
+    limit_threads()
+    rng = np.random.default_rng(seed)
+    tf.random.set_seed(seed)
+    steps = int(np.ceil(len(x) / batch))
+    opt = keras.optimizers.Adam(keras.optimizers.schedules.CosineDecay(
+        lr, decay_steps=epochs * steps, alpha=0.02))
+    soft = teacher ** (1 / KD_T)
+    soft = (soft + 1e-6) / (soft + 1e-6).sum(1, keepdims=True)
+
+    @tf.function
+    def step(xb, yb, tb, ab):
+        with tf.GradientTape() as tape:
+            logits = model(xb, training=True)
+            ce = tf.nn.sparse_softmax_cross_entropy_with_logits(yb, logits)
+            s_log = tf.nn.log_softmax(logits / KD_T)
+            kd = tf.reduce_sum(tb * (tf.math.log(tb) - s_log), axis=1)
+            loss = tf.reduce_mean((1 - ab) * ce + ab * KD_T ** 2 * kd)
+        grads = tape.gradient(loss, model.trainable_variables)
+        opt.apply_gradients(zip(grads, model.trainable_variables))
+        acc = tf.reduce_mean(tf.cast(tf.equal(tf.argmax(logits, 1, output_type=tf.int32), yb),
+                                     tf.float32))
+        return loss, acc
+
+    history = []
+    for epoch in range(epochs):
+        t0 = time.time()
+        order = rng.permutation(len(x))
+        losses, accs = [], []
+        for s in range(steps):
+            idx = order[s * batch:(s + 1) * batch]
+            xb = spec_augment_batch(x[idx], rng)
+            loss, acc = step(tf.constant(xb), tf.constant(y[idx]), tf.constant(soft[idx]),
+                             tf.constant(alpha[idx]))
+            losses.append(float(loss))
+            accs.append(float(acc))
+        history.append({'epoch': epoch + 1, 'loss': float(np.mean(losses)),
+                        'train_acc': float(np.mean(accs)), 'seconds': round(time.time() - t0, 1)})
+        if progress:
+            print(f'{label} epoch {epoch + 1}/{epochs}: loss {np.mean(losses):.3f} '
+                  f'train acc {np.mean(accs):.3f} ({time.time() - t0:.0f} s)', flush=True)
+    return history
+
+
+def train_and_export(out_dir, name='kws_default', arch='default', width=96, epochs=24,
+                     seed=1, copies=5, synth_per_word=120, progress=True, command=''):
+    from . import models as M
+    from .export import metadata, save_model, to_int8_tflite
+    from .features import load_frontend
+    from .train import keras, tf
+    t0 = time.time()
+    keras.utils.set_random_seed(seed)
+    tf.config.experimental.enable_op_determinism()
+    ts = transfer_set(seed, copies, synth_per_word, progress)
+    x, y, kind = ts['features'], ts['y'], ts['kind']
+    alpha = np.array([ALPHA[k] for k in kind], np.float32)
+    model = (M.tiny(x.shape[1:], len(LABELS)) if arch == 'tiny'
+             else M.ds_cnn(x.shape[1:], len(LABELS), width=width))
+    history = fit_distill(model, x, y, ts['teacher'], alpha, epochs, seed=seed,
+                          progress=progress, label=name)
+    cal = x[np.random.default_rng(seed + 1).permutation(len(x))[:400]]
+    data = to_int8_tflite(model, cal)
+    counts = {k: int(np.sum(kind == k)) for k in ALPHA}
+    training = {'seed': seed, 'preset': 'realkws', 'command': command,
+                'data': {'windows': counts, 'real_training_folds':
+                         [f for f in range(R.FOLDS) if f != R.EVAL_FOLD],
+                         'held_out': f'speech_commands_dev fold {R.EVAL_FOLD} of {R.FOLDS} '
+                                     f'(speaker hash, salt {R.SPLIT_SALT!r}); demo speakers '
+                                     'come from it',
+                         'teacher': 'MLPerf Tiny KWS DS-CNN (mlperf_kws features), soft '
+                                    f'labels only, T={KD_T}, alpha {ALPHA}',
+                         'augmentation': 'real background noise (training 80% of each file) '
+                                         'at 0-20 dB SNR, gain -15..+6 dB, shift +-100 ms, '
+                                         'SpecAugment'},
+                'epochs': epochs, 'history': history,
+                'train_seconds': round(time.time() - t0)}
+    prev = os.path.join(paths.MODELS, f'{name}.json')
+    extra = {}
+    if os.path.exists(prev):
+        with open(prev) as f:
+            old = json.load(f)
+        if 'detector' in old:
+            extra['detector'] = old['detector']
+    meta = metadata(name, data, model, LABELS, load_frontend('kws_stream').config,
+                    dict(training, stage=f'realkws {arch} + KD, PTQ int8'), extra=extra)
+    os.makedirs(out_dir, exist_ok=True)
+    save_model(out_dir, name, data, meta)
+    model.save(os.path.join(out_dir, f'{name}.keras'))
+    return meta
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(prog='python -m h7train.realtrain')
+    ap.add_argument('--out', default=os.path.join('build', 'realkws'))
+    ap.add_argument('--name', default='kws_default')
+    ap.add_argument('--arch', choices=('default', 'tiny'), default='default')
+    ap.add_argument('--width', type=int, default=96)
+    ap.add_argument('--epochs', type=int, default=24)
+    ap.add_argument('--seed', type=int, default=1)
+    ap.add_argument('--copies', type=int, default=5)
+    ap.add_argument('--synth-per-word', type=int, default=120)
+    ap.add_argument('--data-only', action='store_true', help='build the cached transfer set')
+    args = ap.parse_args(argv)
+    command = 'python -m h7train.realtrain ' + ' '.join(argv if argv is not None else sys.argv[1:])
+    try:
+        if args.data_only:
+            ts = transfer_set(args.seed, args.copies, args.synth_per_word)
+            print({k: int(np.sum(ts['kind'] == k)) for k in ALPHA})
+            return 0
+        meta = train_and_export(args.out, args.name, args.arch, args.width, args.epochs,
+                                args.seed, args.copies, args.synth_per_word, command=command)
+    except paths.MissingPart as err:
+        print(f'error: {err}', file=sys.stderr)
+        return 2
+    print(f'wrote {args.out}/{args.name}.tflite ({meta["model"]["bytes"]} bytes, arena '
+          f'{meta["arena"]["tflm_arena_bytes"]} B, {meta["model"]["macs"]} MACs)')
+    return 0
+
+
+if __name__ == '__main__':
+    raise SystemExit(main())
