@@ -164,9 +164,9 @@ def run_all(seed=1, preset='full', out_dir='models', work_dir=None, progress=Tru
         say(f'wrote {out_dir}/{name}.tflite ({len(data)} bytes) + .json')
 
     demo_wav = os.path.join(out_dir, 'recordings', 'demo_commands.wav')
-    if demo:
-        from h7data.demo import make_demo
-        make_demo(demo_wav, seed=seed)
+    if demo:  # the real-speech demo: speech_commands_dev speakers held out of training
+        from .realdata import make_demo
+        make_demo(demo_wav)
     full = {'seed': seed, 'preset': preset, 'stage_table': rows, 'default_stage': default_stage,
             'histories': histories}
     return write_reports(full, out_dir, (name_default, name_tiny), started, progress, board)

@@ -196,15 +196,9 @@ def train_and_export(out_dir, name='kws_default', arch='default', width=96, epoc
                                          'SpecAugment'},
                 'epochs': epochs, 'history': history,
                 'train_seconds': round(time.time() - t0)}
-    prev = os.path.join(paths.MODELS, f'{name}.json')
-    extra = {}
-    if os.path.exists(prev):
-        with open(prev) as f:
-            old = json.load(f)
-        if 'detector' in old:
-            extra['detector'] = old['detector']
+    # the detector's settings are the firmware's (C), never copied into the model metadata
     meta = metadata(name, data, model, LABELS, load_frontend('kws_stream').config,
-                    dict(training, stage=f'realkws {arch} + KD, PTQ int8'), extra=extra)
+                    dict(training, stage=f'realkws {arch} + KD, PTQ int8'))
     os.makedirs(out_dir, exist_ok=True)
     save_model(out_dir, name, data, meta)
     model.save(os.path.join(out_dir, f'{name}.keras'))
