@@ -40,6 +40,8 @@ platform time since capture start.
   nn_bench (firmware/apps/nn_bench/main.c): nn_model, nn_check, nn_op, nn_invoke, nn_error
   kernel_check (firmware/apps/kernel_check/main.c): kc_ready, kc_model, kc_check, kc_dump,
     kc_dump_end, kc_error
+  decoder_bench (firmware/apps/decoder_bench/main.c): decoder_bench (status, nodes,
+    cycles_load, cycles_steps, result digest, workspace bytes), decoder_error (message)
 
 The list comes from the writers: `grep -rn 'h7_json_begin\\|\\\\"event\\\\"' firmware`
 (tests/test_events.py checks every name written there is listed here).
@@ -54,6 +56,7 @@ NAMES = frozenset('''
     fe_frame fe_bench vad audio_stats audio_error
     nn_model nn_check nn_op nn_invoke nn_error
     kc_ready kc_model kc_check kc_dump kc_dump_end kc_error
+    decoder_bench decoder_error
 '''.split())
 
 
