@@ -46,7 +46,8 @@ h7nn_status h7nn_fully_connected_prepare(h7nn_interpreter *nn, h7nn_node *node) 
         bias_data = bias.const_data;
     }
     int per_channel = filter.scale_count > 1;
-    h7nn_fc_data *op = h7nn_persistent(nn, sizeof *op + (per_channel ? 5u * (uint32_t)out_depth : 0u));
+    h7nn_fc_data *op = h7nn_persistent_struct(nn, H7NN_FC_DATA_BYTES, H7NN_FC_DATA_POINTERS,
+                                               per_channel ? 5u * (uint32_t)out_depth : 0u);
     if (!op) return H7NN_ERR_ARENA;
     op->batches = batches;
     op->accum_depth = accum;
@@ -64,7 +65,7 @@ h7nn_status h7nn_fully_connected_prepare(h7nn_interpreter *nn, h7nn_node *node) 
                              &shift);
     op->shift = shift;
     if (per_channel) {
-        op->channel_multiplier = (int32_t *)(op + 1);
+        op->channel_multiplier = (int32_t *)(void *)((uint8_t *)op + H7NN_FC_DATA_BYTES);
         op->channel_shift = (int8_t *)(op->channel_multiplier + out_depth);
         for (int32_t c = 0; c < out_depth; c++) {
             h7nn_quantize_multiplier((double)input.scale * (double)filter.scales[c] / (double)output.scale,
@@ -98,5 +99,5 @@ h7nn_status h7nn_fully_connected_eval_reference(h7nn_interpreter *nn, const h7nn
     return H7NN_OK;
 }
 
-const h7nn_kernel h7nn_ref_fully_connected = {H7NN_OP_FULLY_CONNECTED, "FULLY_CONNECTED",
+const h7nn_kernel h7nn_ref_fully_connected = {H7NN_KERNEL_ID(FULLY_CONNECTED),
                                               h7nn_fully_connected_prepare, h7nn_fully_connected_eval_reference};
