@@ -47,10 +47,15 @@ def host_engine(env):
     # variant=firmware: the host variant is not configured in this invocation; build the
     # engine library for the host here (the same sources the host variant compiles).
     henv = Environment(ENV={'PATH': os.environ['PATH']}, tools=['default'])
-    henv.Append(CPPPATH=['#firmware'], CFLAGS=['-std=c11'], LIBS=['m'],
-                CCFLAGS=['-Wall', '-Wextra', '-Wno-unused-parameter', '-g', '-O2', '-fPIC',
-                         '-ffunction-sections', '-fdata-sections'],
-                CPPDEFINES=['NDEBUG', 'H7_TARGET_HOST'])
+    # the host variant's flags, in its order (SConstruct base_env + host_env), so that a
+    # later `scons variant=host` finds these objects up to date
+    henv.Append(CPPPATH=['#firmware'], CFLAGS=['-std=c11'],
+                CCFLAGS=['-Wall', '-Wextra', '-Wno-unused-parameter', '-g', '-ffunction-sections',
+                         '-fdata-sections', '-O2', '-fPIC'],
+                CPPDEFINES=['NDEBUG'])
+    if env['H7_OPTS'].get('kernels') == 'reference':
+        henv.Append(CPPDEFINES=['H7NN_REFERENCE_KERNELS'])
+    henv.Append(CPPDEFINES=['H7_TARGET_HOST'], LIBS=['m'])
     if env['H7_OPTS'].get('verbose', '0') == '0':
         henv['SHCCCOMSTR'] = '  CC     [host] $TARGET'
         henv['SHLINKCOMSTR'] = '  SHLINK [host] $TARGET'

@@ -12,10 +12,12 @@ import struct
 import subprocess
 import sys
 
-TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-BINARY = os.path.join(TOP, 'build', 'host', 'firmware', 'engine', 'fuzz_h7nn')
-WORK = os.path.join(TOP, 'build', 'h7nn_fuzz')
-KWS = os.path.join(os.path.dirname(TOP), 'shared', 'models', 'mlperf_tiny_kws_ref_model.tflite')
+from h7voice import paths
+
+TOP = paths.TOP
+BINARY = os.path.join(paths.HOST_BUILD, 'firmware', 'engine', 'fuzz_h7nn')
+WORK = os.path.join(paths.BUILD, 'h7nn_fuzz')
+KWS = os.path.join(paths.SHARED, 'models', 'mlperf_tiny_kws_ref_model.tflite')
 
 
 def seed_corpus(folder):
@@ -25,6 +27,7 @@ def seed_corpus(folder):
     models = [opmodels.build(c) for c in opmodels.case_names()[::4]]
     if os.path.exists(KWS):
         models.append(KWS)
+    models.append(os.path.join(paths.MODELS, 'kws_default.tflite'))
     for path in models:
         data = open(path, 'rb').read()
         seed = struct.pack('<I', len(data)) + data + bytes(range(0, 256, 7))
@@ -54,6 +57,12 @@ def run(seconds=None, runs=None, jobs=1):
     return proc.returncode, int(m.group(1)) if m else 0, out
 
 
+def coverage(out):
+    """libFuzzer's last coverage line: (edges covered, features, corpus units)."""
+    found = re.findall(r'cov: (\d+) ft: (\d+) corp: (\d+)', out)
+    return tuple(int(x) for x in found[-1]) if found else (0, 0, 0)
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(prog='python -m h7nn.fuzz', description=__doc__.splitlines()[0])
     p.add_argument('--seconds', type=int, default=None)
@@ -63,7 +72,9 @@ def main(argv=None):
         args.seconds = 20
     code, execs, out = run(args.seconds, args.runs)
     print(out[-3000:] if code else out[-600:])
-    print('fuzz_h7nn: %d executions, exit status %d' % (execs, code))
+    cov, ft, corp = coverage(out)
+    print('fuzz_h7nn: %d executions, exit status %d (0: no crash), coverage %d edges, %d features, corpus %d'
+          % (execs, code, cov, ft, corp))
     return code
 
 
