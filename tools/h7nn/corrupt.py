@@ -304,9 +304,13 @@ def generate(out=OUT, per_kind=PER_KIND):
             if need and not walk.fields.get(need):
                 continue
             for n in range(per_kind):
-                rng = random.Random('%s/%s/%d' % (name, kind, n))
-                buf = bytearray(data)
-                mutate(buf, walk, rng)
+                # a draw may write the value already there: draw again (deterministically)
+                for attempt in range(50):
+                    rng = random.Random('%s/%s/%d' % (name, kind, n) + ('/%d' % attempt if attempt else ''))
+                    buf = bytearray(data)
+                    mutate(buf, walk, rng)
+                    if buf != data:
+                        break
                 target = os.path.join(folder, '%s_%03d.tflite' % (kind, n))
                 with open(target, 'wb') as f:
                     f.write(bytes(buf))
