@@ -68,6 +68,7 @@ struct h7nn_node;
 typedef struct h7nn_kernel {
     int32_t builtin_code;  /* TFLite BuiltinOperator value */
     const char *name;
+    int32_t options_type;  /* the BuiltinOptions union type the op takes (0: none) */
     h7nn_status (*prepare)(struct h7nn_interpreter *nn, struct h7nn_node *node);
     h7nn_status (*eval)(struct h7nn_interpreter *nn, const struct h7nn_node *node);
 } h7nn_kernel;

@@ -12,8 +12,14 @@ enum {
 #include "engine/h7nn_ops.def"
     H7NN_OP_CUSTOM = 32,
 };
-/* A kernel's code and name, from the op list: {H7NN_KERNEL_ID(CONV_2D), prepare, eval}. */
-#define H7NN_KERNEL_ID(NAME) H7NN_OP_##NAME, #NAME
+/* The BuiltinOptions type each op takes (op list). */
+enum {
+#define H7NN_OP(code, NAME, ident, kernels, options) H7NN_OPTIONS_##NAME = options,
+#include "engine/h7nn_ops.def"
+};
+/* A kernel's code, name and options type, from the op list:
+ * {H7NN_KERNEL_ID(CONV_2D), prepare, eval}. */
+#define H7NN_KERNEL_ID(NAME) H7NN_OP_##NAME, #NAME, H7NN_OPTIONS_##NAME
 
 /* Fused activation (ActivationFunctionType). */
 enum { H7NN_ACT_NONE = 0, H7NN_ACT_RELU = 1, H7NN_ACT_RELU_N1_TO_1 = 2, H7NN_ACT_RELU6 = 3 };

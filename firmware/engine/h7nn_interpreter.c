@@ -112,13 +112,19 @@ const char *h7nn_status_name(h7nn_status status) {
 /* Names from the op list; the firmware keeps only the names of the ops it has kernels for
  * (the build refuses a model with any other op before it reaches the board). */
 const char *h7nn_op_code_name(int32_t code) {
-    switch (code) {
-#define H7NN_OP(code, NAME, ident, kernels, options) case code: return #NAME;
+    /* a short table searched in order: smaller than a switch over codes 0..117 */
+    static const struct {
+        int16_t code;
+        const char *name;
+    } names[] = {
+#define H7NN_OP(code, NAME, ident, kernels, options) {code, #NAME},
 #ifndef H7_TARGET_FIRMWARE
-#define H7NN_SCHEMA_OP(code, NAME) case code: return #NAME;
+#define H7NN_SCHEMA_OP(code, NAME) {code, #NAME},
 #endif
 #include "engine/h7nn_ops.def"
-    }
+    };
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (names[i].code == code) return names[i].name;
     return "BUILTIN";
 }
 
@@ -351,15 +357,6 @@ static h7nn_status read_operator(h7nn_interpreter *nn, uint32_t i, int32_t *code
                                  uint32_t *n_in, const int32_t **outputs, uint32_t *n_out, uint32_t *options,
                                  int *options_type);
 
-/* The BuiltinOptions type an op takes (op list). */
-static int options_type_of(int32_t code) {
-    switch (code) {
-#define H7NN_OP(code, NAME, ident, kernels, options) case code: return options;
-#include "engine/h7nn_ops.def"
-    }
-    return -1;
-}
-
 /* The first op before `limit` that writes tensor t, or -1. */
 static int writer_before(h7nn_interpreter *nn, int32_t t, uint32_t limit) {
     for (uint32_t j = 0; j < limit; j++) {
@@ -431,12 +428,13 @@ static h7nn_status verify_model(h7nn_interpreter *nn) {
         int options_type;
         s = read_operator(nn, i, &code, &in, &n_in, &out, &n_out, &options, &options_type);
         if (s != H7NN_OK) return s;
-        if (!find_kernel(nn->resolver, code))
+        const h7nn_kernel *kernel = find_kernel(nn->resolver, code);
+        if (!kernel)
             return fail(nn, H7NN_ERR_UNSUPPORTED, "model: operator %d: %s (builtin code %d) is not in the op resolver",
                         (int)i, h7nn_op_code_name(code), (int)code);
-        if (options_type != 0 && options_type != options_type_of(code))
+        if (options_type != 0 && options_type != kernel->options_type)
             return fail(nn, H7NN_ERR_MODEL, "model: operator %d: %s has builtin options of type %d (it takes type %d)",
-                        (int)i, h7nn_op_code_name(code), options_type, options_type_of(code));
+                        (int)i, kernel->name, options_type, (int)kernel->options_type);
         for (uint32_t k = 0; k < n_in; k++) {
             int32_t t = in[k];
             if (t < 0 || tensor_is_constant(nn, t) || is_graph_input(nn, t)) continue;

@@ -413,6 +413,7 @@ def summarize(results):
     if results and 'check' in results[0]:
         s['refused_by_check'] = sum(r['check'] == 2 for r in results)
         s['check_differs_from_tflm'] = sum(r['check'] == 1 for r in results)
+        s['differs_from_tflm_files'] = [r['file'] for r in results if r['check'] == 1][:50]
     s['problems'] = [r for r in results if r['tracebacks'] or r['disagree']][:20]
     return s
 

@@ -109,6 +109,9 @@ h7nn_status h7nn_conv_prepare_common(h7nn_interpreter *nn, h7nn_node *node, int 
     for (int32_t c = 0; c < out_c; c++) {
         float fscale = filter.scales[filter.scale_count > 1 ? c : 0];
         double effective = (double)input.scale * (double)fscale / (double)output.scale;
+        /* TFLite shifts left by more than 31 there (undefined): no defined result to match */
+        if (!(effective < H7NN_MAX_REQUANT_SCALE))
+            return h7nn_fail(nn, node, H7NN_ERR_MODEL, "channel %d: requantization scale of 2^30 or more", (int)c);
         int shift;
         h7nn_quantize_multiplier(effective, &op->multiplier[c], &shift);
         op->shift[c] = (int8_t)shift;

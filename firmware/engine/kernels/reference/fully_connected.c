@@ -61,6 +61,9 @@ h7nn_status h7nn_fully_connected_prepare(h7nn_interpreter *nn, h7nn_node *node) 
                               &op->act_max);
     if (s != H7NN_OK) return s;
     int shift;
+    for (uint32_t c = 0; c < filter.scale_count; c++)  /* see conv_common.c */
+        if (!((double)input.scale * (double)filter.scales[c] / (double)output.scale < H7NN_MAX_REQUANT_SCALE))
+            return h7nn_fail(nn, node, H7NN_ERR_MODEL, "requantization scale of 2^30 or more");
     h7nn_quantize_multiplier((double)input.scale * (double)filter.scale / (double)output.scale, &op->multiplier,
                              &shift);
     op->shift = shift;
