@@ -1,6 +1,5 @@
 """h7nn command line: inspect, embed, check, bench. Run `python -m h7nn --help`."""
 import argparse
-import json
 import os
 import sys
 

@@ -79,3 +79,22 @@ def test_cli_reports_bad_file_without_traceback(tmp_path):
     assert proc.returncode == 2
     assert 'not a .tflite model' in proc.stderr and 'Traceback' not in proc.stderr
     assert proc.stderr.count('\n') == 1
+
+
+def test_scons_embed_step_refuses_what_the_board_refuses(host_library, tmp_path):
+    """env.H7Model's action (what `scons model=X` runs): a model the engine refuses is a build
+    error carrying the engine's message, not a built image."""
+    import SCons.Errors
+    from h7voice import paths
+    sys.path.insert(0, os.path.join(paths.TOP, 'site_scons'))
+    import h7_model
+    bad = tmp_path / 'huge.tflite'
+    data = bytearray(open(os.path.join(paths.MODELS, 'kws_default.tflite'), 'rb').read())
+    from h7nn.corrupt import Walk
+    pos, _ = Walk(bytes(data)).fields['dim'][0]
+    data[pos:pos + 4] = (0x7FFFFFFF).to_bytes(4, 'little')   # a dimension of 2^31-1
+    bad.write_bytes(bytes(data))
+    with pytest.raises(SCons.Errors.BuildError) as e:
+        h7_model._embed_action([str(tmp_path / 'x_model.c')], [str(bad)], {'H7NN_MODEL_NAME': 'x'})
+    assert 'the engine refuses it' in e.value.errstr and 'dimension 2147483647' in e.value.errstr
+    assert not (tmp_path / 'x_model.c').exists()
