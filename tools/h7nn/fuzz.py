@@ -60,10 +60,14 @@ def run(seconds=None, runs=None, jobs=1):
                UBSAN_OPTIONS='halt_on_error=1:print_stacktrace=1')
     proc = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=WORK)
     out = proc.stdout + proc.stderr
-    for log in sorted(glob.glob(os.path.join(WORK, 'fuzz-*.log'))):
-        with open(log, errors='replace') as f:
-            out += f.read()
-    execs = sum(int(x) for x in re.findall(r'stat::number_of_executed_units:\s*(\d+)', out))
+    stats = out
+    if jobs > 1:  # each job's log holds its final stats (the parent's output repeats them)
+        stats = ''
+        for log in sorted(glob.glob(os.path.join(WORK, 'fuzz-*.log'))):
+            with open(log, errors='replace') as f:
+                stats += f.read()
+        out = stats + out
+    execs = sum(int(x) for x in re.findall(r'stat::number_of_executed_units:\s*(\d+)', stats))
     return proc.returncode, execs, out
 
 
