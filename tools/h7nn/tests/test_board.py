@@ -77,3 +77,20 @@ def test_shipped_model_on_board(image):
     assert first['fnv1a'] == board.expected_hash(data, first['seed'], first['count'])
     result = bench.check(5, BOARD_INPUTS // 2)
     assert result['fnv1a'] == board.expected_hash(data, 5, BOARD_INPUTS // 2)
+
+
+def test_flash_bit_flip_in_the_model_is_caught_at_boot(kws_bytes):
+    """One bit of the model's weights flipped in flash: the boot CRC-32 check stops the image
+    with an error event instead of running a corrupt model (the verifier alone accepts it)."""
+    if not os.path.exists(board.IMAGE):
+        pytest.skip('nn_bench image not built (needs the firmware toolchain and ../shared)')
+    from h7sim.board import Board
+    b = Board(board.IMAGE)
+    model = b.symbol('h7nn_bench_model_data')
+    spot = model + len(kws_bytes) // 2       # inside the weights
+    byte = b.uc.mem_read(spot, 1)[0]
+    b.uc.mem_write(spot, bytes([byte ^ 0x08]))
+    b.run(seconds=1, until=lambda bb: any(e.get('event') in ('nn_error', 'nn_check') for e in bb.events))
+    errors = [e for e in b.events if e.get('event') == 'nn_error']
+    assert errors and 'CRC-32 mismatch' in errors[0]['message'], b.events
+    assert not [e for e in b.events if e.get('event') in ('nn_model', 'nn_check')]
