@@ -68,6 +68,7 @@ struct h7nn_node;
 typedef struct h7nn_kernel {
     int32_t builtin_code;  /* TFLite BuiltinOperator value */
     const char *name;
+    int32_t options_type;  /* the BuiltinOptions union type the op takes (0: none) */
     h7nn_status (*prepare)(struct h7nn_interpreter *nn, struct h7nn_node *node);
     h7nn_status (*eval)(struct h7nn_interpreter *nn, const struct h7nn_node *node);
 } h7nn_kernel;
@@ -112,6 +113,7 @@ typedef struct h7nn_interpreter {
     size_t tail;                 /* persistent allocations grow down from arena_size */
     size_t planned_bytes;        /* activations + scratch at the start of the arena */
     size_t persistent_requested; /* bytes asked for, including failed requests */
+    uint32_t persistent_pointers; /* pointers inside the op constants (see h7nn_arena_layout) */
     size_t arena_needed;
     int allocated;
     h7nn_op_hook hook;
@@ -141,7 +143,34 @@ void h7nn_set_op_hook(h7nn_interpreter *nn, h7nn_op_hook hook, void *user);
 size_t h7nn_arena_used(const h7nn_interpreter *nn);    /* after a successful allocate */
 size_t h7nn_arena_needed(const h7nn_interpreter *nn);  /* after H7NN_ERR_ARENA, or used */
 size_t h7nn_scratch_bytes(const h7nn_interpreter *nn, int op_index);
+
+/* The arena a plan needs, split into what does not depend on the target and what does
+ * (pointer sizes), so that the plan the host library makes gives the firmware's arena:
+ * the build's embed step runs this engine on the host and writes
+ * H7NN_ARENA_BYTES(layout...), which the firmware compiler evaluates with its own sizes
+ * (and h7nn_arena_used() on the board equals it). */
+typedef struct {
+    uint32_t activations;   /* activations + scratch (the lifetime plan) */
+    uint32_t constants;     /* op constants, without the pointers inside them */
+    uint32_t pointers;      /* pointers inside the op constants */
+    uint32_t tensors;       /* entries of the tensor pointer table */
+    uint32_t ops;           /* entries of the node table */
+} h7nn_arena_layout;
+#define H7NN_ALIGN8(n) (((size_t)(n) + 7u) & ~(size_t)7u)
+#define H7NN_ARENA_BYTES(activations, constants, pointers, tensors, ops)                                  \
+    ((size_t)(activations) + (size_t)(constants) + (size_t)(pointers) * sizeof(void *) +                \
+     H7NN_ALIGN8((size_t)(tensors) * sizeof(void *)) + H7NN_ALIGN8((size_t)(ops) * sizeof(h7nn_node)))
+/* After a successful h7nn_allocate; H7NN_ARENA_BYTES(*layout) == h7nn_arena_used(). */
+h7nn_status h7nn_arena_layout_of(const h7nn_interpreter *nn, h7nn_arena_layout *layout);
+/* H7NN_ARENA_BYTES of a layout with this build's sizes (tools check the invariant above). */
+size_t h7nn_arena_layout_bytes(const h7nn_arena_layout *layout);
 const char *h7nn_error(const h7nn_interpreter *nn);
+
+/* Integrity of the model in flash: CRC-32 (as zlib.crc32) of the model bytes against the
+ * value the embed step stored (H7NN_<NAME>_MODEL_CRC32). H7NN_ERR_MODEL on a mismatch: the
+ * application reports it and stays in a safe state instead of running a corrupt model. */
+uint32_t h7nn_crc32(const void *data, size_t size);
+h7nn_status h7nn_model_verify_crc(const void *model, size_t size, uint32_t expected);
 const char *h7nn_status_name(h7nn_status status);
 const char *h7nn_op_code_name(int32_t builtin_code);
 

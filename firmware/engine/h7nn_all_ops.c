@@ -1,21 +1,19 @@
-/* Resolvers holding every kernel the engine has: the host library (Python tools, tests,
- * fuzzing) uses them; firmware uses the resolver generated from its model instead. */
+/* Resolvers holding every kernel of the op list (h7nn_ops.def): the host library (Python
+ * tools, tests, fuzzing) uses them; firmware uses the resolver generated from its model. */
 #include "engine/h7nn_all_ops.h"
 #include "engine/kernels/h7nn_kernels.h"
 
-#define ALL_OPS(conv, dw, fc, avg_pool)                                                              \
-    &conv, &dw, &fc, &avg_pool, &h7nn_ref_max_pool_2d, &h7nn_ref_softmax, &h7nn_ref_reshape, \
-    H7NN_MORE_OPS
-
-#define H7NN_MORE_OPS                                                                                 \
-    &h7nn_ref_add, &h7nn_ref_mul, &h7nn_ref_relu, &h7nn_ref_relu6, &h7nn_ref_logistic, &h7nn_ref_hard_swish, \
-        &h7nn_ref_quantize, &h7nn_ref_dequantize, &h7nn_ref_pad, &h7nn_ref_concatenation, &h7nn_ref_mean, \
-        &h7nn_ref_shape, &h7nn_ref_strided_slice, &h7nn_ref_pack
-
 static const h7nn_kernel *const reference_kernels[] = {
-    ALL_OPS(h7nn_ref_conv_2d, h7nn_ref_depthwise_conv_2d, h7nn_ref_fully_connected, h7nn_ref_average_pool_2d)};
+#define H7NN_OP(code, NAME, ident, kernels, options) &h7nn_ref_##ident,
+#include "engine/h7nn_ops.def"
+};
+
+#define OPTIMIZED_REF(ident) &h7nn_ref_##ident
+#define OPTIMIZED_M7(ident) &h7nn_m7_##ident
 static const h7nn_kernel *const optimized_kernels[] = {
-    ALL_OPS(h7nn_m7_conv_2d, h7nn_m7_depthwise_conv_2d, h7nn_m7_fully_connected, h7nn_m7_average_pool_2d)};
+#define H7NN_OP(code, NAME, ident, kernels, options) OPTIMIZED_##kernels(ident),
+#include "engine/h7nn_ops.def"
+};
 
 static const h7nn_resolver reference_resolver = {reference_kernels,
                                                  sizeof reference_kernels / sizeof reference_kernels[0]};

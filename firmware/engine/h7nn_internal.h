@@ -6,30 +6,20 @@
 #include "engine/h7nn.h"
 #include "engine/h7nn_flatbuffer.h"
 
-/* TFLite BuiltinOperator values (schema v3). */
+/* TFLite BuiltinOperator values of the ops the engine runs (h7nn_ops.def). */
 enum {
-    H7NN_OP_ADD = 0,
-    H7NN_OP_AVERAGE_POOL_2D = 1,
-    H7NN_OP_CONCATENATION = 2,
-    H7NN_OP_CONV_2D = 3,
-    H7NN_OP_DEPTHWISE_CONV_2D = 4,
-    H7NN_OP_DEQUANTIZE = 6,
-    H7NN_OP_FULLY_CONNECTED = 9,
-    H7NN_OP_LOGISTIC = 14,
-    H7NN_OP_MAX_POOL_2D = 17,
-    H7NN_OP_MUL = 18,
-    H7NN_OP_RELU = 19,
-    H7NN_OP_RELU6 = 21,
-    H7NN_OP_RESHAPE = 22,
-    H7NN_OP_SOFTMAX = 25,
-    H7NN_OP_PAD = 34,
-    H7NN_OP_MEAN = 40,
-    H7NN_OP_STRIDED_SLICE = 45,
-    H7NN_OP_SHAPE = 77,
-    H7NN_OP_PACK = 83,
-    H7NN_OP_QUANTIZE = 114,
-    H7NN_OP_HARD_SWISH = 117,
+#define H7NN_OP(code, NAME, ident, kernels, options) H7NN_OP_##NAME = code,
+#include "engine/h7nn_ops.def"
+    H7NN_OP_CUSTOM = 32,
 };
+/* The BuiltinOptions type each op takes (op list). */
+enum {
+#define H7NN_OP(code, NAME, ident, kernels, options) H7NN_OPTIONS_##NAME = options,
+#include "engine/h7nn_ops.def"
+};
+/* A kernel's code, name and options type, from the op list:
+ * {H7NN_KERNEL_ID(CONV_2D), prepare, eval}. */
+#define H7NN_KERNEL_ID(NAME) H7NN_OP_##NAME, #NAME, H7NN_OPTIONS_##NAME
 
 /* Fused activation (ActivationFunctionType). */
 enum { H7NN_ACT_NONE = 0, H7NN_ACT_RELU = 1, H7NN_ACT_RELU_N1_TO_1 = 2, H7NN_ACT_RELU6 = 3 };
@@ -67,6 +57,12 @@ int h7nn_node_has_input(const h7nn_node *node, int k);
 /* Constant memory for a kernel, from the end of the arena (8-byte aligned). NULL when the
  * arena is too small; the request is still counted so the error can say what is needed. */
 void *h7nn_persistent(h7nn_interpreter *nn, size_t bytes);
+/* The same for a constants struct of `struct_bytes` (without tail padding) holding an even
+ * number of `pointers`, followed by `extra` bytes. Its pointer-free part must be the same on
+ * every target (a _Static_assert beside the struct), so that the host's plan gives the
+ * firmware's arena: with an even pointer count, the 8-byte rounding is the same on 32- and
+ * 64-bit targets (h7nn_arena_layout). */
+void *h7nn_persistent_struct(h7nn_interpreter *nn, size_t struct_bytes, unsigned pointers, size_t extra);
 /* Errors: writes "op <i> <NAME>: <message>" (node != NULL) and returns status. The format
  * knows %s, %d, %u (int/unsigned arguments) only, to keep printf out of the firmware. */
 h7nn_status h7nn_fail(h7nn_interpreter *nn, const h7nn_node *node, h7nn_status status, const char *fmt, ...);

@@ -109,32 +109,22 @@ const char *h7nn_status_name(h7nn_status status) {
     return "unknown status";
 }
 
+/* Names from the op list; the firmware keeps only the names of the ops it has kernels for
+ * (the build refuses a model with any other op before it reaches the board). */
 const char *h7nn_op_code_name(int32_t code) {
-    switch (code) {
-    case 0: return "ADD";
-    case 1: return "AVERAGE_POOL_2D";
-    case 2: return "CONCATENATION";
-    case 3: return "CONV_2D";
-    case 4: return "DEPTHWISE_CONV_2D";
-    case 6: return "DEQUANTIZE";
-    case 9: return "FULLY_CONNECTED";
-    case 14: return "LOGISTIC";
-    case 17: return "MAX_POOL_2D";
-    case 18: return "MUL";
-    case 19: return "RELU";
-    case 21: return "RELU6";
-    case 22: return "RESHAPE";
-    case 25: return "SOFTMAX";
-    case 28: return "TANH";
-    case 34: return "PAD";
-    case 40: return "MEAN";
-    case 41: return "SUB";
-    case 45: return "STRIDED_SLICE";
-    case 77: return "SHAPE";
-    case 83: return "PACK";
-    case 114: return "QUANTIZE";
-    case 117: return "HARD_SWISH";
-    }
+    /* a short table searched in order: smaller than a switch over codes 0..117 */
+    static const struct {
+        int16_t code;
+        const char *name;
+    } names[] = {
+#define H7NN_OP(code, NAME, ident, kernels, options) {code, #NAME},
+#ifndef H7_TARGET_FIRMWARE
+#define H7NN_SCHEMA_OP(code, NAME) {code, #NAME},
+#endif
+#include "engine/h7nn_ops.def"
+    };
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (names[i].code == code) return names[i].name;
     return "BUILTIN";
 }
 
@@ -348,7 +338,8 @@ static h7nn_status read_operator(h7nn_interpreter *nn, uint32_t i, int32_t *code
     *options_type = h7nn_fb_get_u8(&fb, op, OP_OPTIONS_TYPE, 0);
     if (h7nn_fb_get_table(&fb, op, OP_OPTIONS, options) == H7NN_FB_BAD)
         return bad(nn, "operator", (int)i, "options outside the file");
-    if (*code == 32 /* CUSTOM */) {
+    if (*options_type == 0) *options = 0;  /* union type NONE: no options, whatever the table says */
+    if (*code == H7NN_OP_CUSTOM) {
         uint32_t custom_pos, custom_len;
         if (h7nn_fb_get_vector(&fb, opcode, OPCODE_CUSTOM, 1, &custom_pos, &custom_len) == H7NN_FB_OK) {
             char name[40];
@@ -437,9 +428,13 @@ static h7nn_status verify_model(h7nn_interpreter *nn) {
         int options_type;
         s = read_operator(nn, i, &code, &in, &n_in, &out, &n_out, &options, &options_type);
         if (s != H7NN_OK) return s;
-        if (!find_kernel(nn->resolver, code))
+        const h7nn_kernel *kernel = find_kernel(nn->resolver, code);
+        if (!kernel)
             return fail(nn, H7NN_ERR_UNSUPPORTED, "model: operator %d: %s (builtin code %d) is not in the op resolver",
                         (int)i, h7nn_op_code_name(code), (int)code);
+        if (options_type != 0 && options_type != kernel->options_type)
+            return fail(nn, H7NN_ERR_MODEL, "model: operator %d: %s has builtin options of type %d (it takes type %d)",
+                        (int)i, kernel->name, options_type, (int)kernel->options_type);
         for (uint32_t k = 0; k < n_in; k++) {
             int32_t t = in[k];
             if (t < 0 || tensor_is_constant(nn, t) || is_graph_input(nn, t)) continue;
@@ -498,6 +493,11 @@ void *h7nn_persistent(h7nn_interpreter *nn, size_t bytes) {
     nn->tail -= rounded;
     memset(nn->arena + nn->tail, 0, rounded);
     return nn->arena + nn->tail;
+}
+
+void *h7nn_persistent_struct(h7nn_interpreter *nn, size_t struct_bytes, unsigned pointers, size_t extra) {
+    nn->persistent_pointers += pointers;
+    return h7nn_persistent(nn, struct_bytes + extra);
 }
 
 /* Buffers to plan: tensors 0..tensor_count-1 (activations only) then one scratch per op. */
@@ -616,6 +616,7 @@ h7nn_status h7nn_allocate(h7nn_interpreter *nn) {
     if (nn->allocated) return fail(nn, H7NN_ERR_ARGUMENT, "h7nn_allocate: already allocated");
     nn->tail = nn->arena_size;
     nn->persistent_requested = 0;
+    nn->persistent_pointers = 0;
     nn->tensor_data = h7nn_persistent(nn, sizeof(void *) * nn->tensor_count);
     nn->nodes = h7nn_persistent(nn, sizeof(h7nn_node) * nn->op_count);
     if ((nn->tensor_count && !nn->tensor_data) || (nn->op_count && !nn->nodes)) {
@@ -744,6 +745,22 @@ void h7nn_set_op_hook(h7nn_interpreter *nn, h7nn_op_hook hook, void *user) {
 
 size_t h7nn_arena_used(const h7nn_interpreter *nn) {
     return nn && nn->allocated ? nn->planned_bytes + (nn->arena_size - nn->tail) : 0;
+}
+
+h7nn_status h7nn_arena_layout_of(const h7nn_interpreter *nn, h7nn_arena_layout *layout) {
+    if (!nn || !layout || !nn->allocated) return H7NN_ERR_ARGUMENT;
+    size_t tables = H7NN_ARENA_BYTES(0, 0, 0, nn->tensor_count, nn->op_count);
+    size_t pointers = (size_t)nn->persistent_pointers * sizeof(void *);
+    layout->activations = (uint32_t)nn->planned_bytes;
+    layout->constants = (uint32_t)(nn->arena_size - nn->tail - tables - pointers);
+    layout->pointers = nn->persistent_pointers;
+    layout->tensors = nn->tensor_count;
+    layout->ops = nn->op_count;
+    return H7NN_OK;
+}
+
+size_t h7nn_arena_layout_bytes(const h7nn_arena_layout *l) {
+    return l ? H7NN_ARENA_BYTES(l->activations, l->constants, l->pointers, l->tensors, l->ops) : 0;
 }
 
 size_t h7nn_arena_needed(const h7nn_interpreter *nn) { return nn ? nn->arena_needed : 0; }

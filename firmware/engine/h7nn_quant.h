@@ -9,6 +9,9 @@
 #include <math.h>
 #include <stdint.h>
 
+/* Requantization scales from here up make TFLite shift left by 31 or more (undefined
+ * behaviour, no result to be bit-exact with): the kernels refuse them. */
+#define H7NN_MAX_REQUANT_SCALE 1073741824.0
 /* real_multiplier = quantized * 2^(shift - 31), quantized in [2^30, 2^31). */
 void h7nn_quantize_multiplier(double real_multiplier, int32_t *quantized, int *shift);
 

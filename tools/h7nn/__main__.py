@@ -1,35 +1,47 @@
 """h7nn command line: inspect, embed, check, bench. Run `python -m h7nn --help`."""
 import argparse
-import json
 import os
 import sys
 
 if __package__ in (None, ''):  # run as a script (python tools/h7nn/__main__.py)
     sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from h7nn.engine import TOP  # noqa: E402  (the repository: outputs go to its build/)
+from h7voice.paths import TOP  # noqa: E402  (the repository: outputs go to its build/)
+
+
+def _accepted(path):
+    """The engine's verdict first (what the board would refuse stops every tool here)."""
+    from h7nn.embed import read_model, verify
+    data = read_model(path)
+    return data, verify(path, data)
 
 
 def cmd_inspect(args):
-    from h7nn import planner
-    from h7nn.tflite import Model, TYPE_NAMES
-    m = Model.load(args.model)
-    print('%s: %d ops, %d tensors, %d bytes' % (args.model, len(m.ops), len(m.tensors), len(m.data)))
-    for i, op in enumerate(m.ops):
-        outs = m.tensors[op['outputs'][0]] if op['outputs'] else None
-        print('  %3d %-20s -> %s' % (i, op['name'], outs['shape'] if outs else ''))
-    for k in ('m7', 'reference'):
-        p = planner.plan(m, k, 4)
-        print('arena (%s kernels, firmware): %d bytes = %d activations+scratch + %d constants'
-              % (k, p['arena_bytes'], p['activations'], p['persistent']))
-    for i in m.inputs:
-        t = m.tensors[i]
-        print('input  %s %s %s scale %s zero point %s' % (t['name'], t['shape'], TYPE_NAMES.get(t['type']),
-                                                         t['scales'][:1], t['zero_points'][:1]))
-    try:
-        planner.check_supported(m, args.model)
-    except ValueError as e:
-        print('note:', e)
+    from h7nn import engine
+    from h7nn.tflite import TYPE_NAMES
+    data, accepted = _accepted(args.model)
+    nn = accepted['m7']
+    names = nn.ops()
+    print('%s: %d ops, %d bytes, crc32 %08x; the engine accepts it (M7 and reference kernels)'
+          % (args.model, len(names), len(data), engine.crc32(data)))
+    plans = {k: engine.plan(v) for k, v in accepted.items()}
+    for i, name in enumerate(names):
+        print('  %3d %-20s scratch %6d B (M7) %6d B (reference)'
+              % (i, name, plans['m7']['ops'][i]['scratch'], plans['reference']['ops'][i]['scratch']))
+    for k, p in plans.items():
+        lay = p['layout']
+        print('arena (%s kernels): %d bytes on this host = %d activations+scratch + %d op constants + %d pointers'
+              ' + tables for %d tensors and %d ops (the firmware: H7NN_ARENA_BYTES(%d, %d, %d, %d, %d))'
+              % (k, p['arena_used'], lay['activations'], lay['constants'], lay['pointers'], lay['tensors'],
+                 lay['ops'], lay['activations'], lay['constants'], lay['pointers'], lay['tensors'], lay['ops']))
+    for i in range(nn._lib.h7nn_input_count(nn._nn)):
+        d = nn.input_details(i)
+        print('input  %d: %s %s scale %.9g zero point %d' % (i, d['shape'], TYPE_NAMES.get(d['type'], '?'),
+                                                            d['scale'], d['zero_point']))
+    for i in range(nn._lib.h7nn_output_count(nn._nn)):
+        d = nn.output_details(i)
+        print('output %d: %s %s scale %.9g zero point %d' % (i, d['shape'], TYPE_NAMES.get(d['type'], '?'),
+                                                            d['scale'], d['zero_point']))
     return 0
 
 
@@ -37,23 +49,27 @@ def cmd_embed(args):
     from h7nn.embed import embed
     info = embed(args.model, args.output, args.name)
     if not args.quiet:
-        print('h7nn embed: %s -> %s/%s_model.{c,h}: %d bytes, ops %s, arena %d bytes'
-              % (args.model, args.output, args.name, info['model_bytes'], ', '.join(info['ops']),
-                 info['arena_bytes']))
+        print('h7nn embed: %s -> %s/%s_model.{c,h}: %d bytes (crc32 %08x), ops %s, arena %d bytes on this host'
+              % (args.model, args.output, args.name, info['model_bytes'], info['crc32'], ', '.join(info['ops']),
+                 info['arena_bytes_host']))
     return 0
 
 
 def cmd_check(args):
     """Bit-exactness of the host engine against TFLM on random inputs."""
     import numpy as np
-    from h7nn.engine import Interpreter
-    from h7nn.reference import Reference
-    data = open(args.model, 'rb').read()
+    from h7nn.reference import Reference, probe
+    data, accepted = _accepted(args.model)
+    # the engine accepts it; the TFLM runtime (the oracle) may not, and aborts on some files
+    why = probe(data)
+    if why:
+        raise ValueError('%s: the TFLM reference runtime cannot run it, nothing to compare with: %s'
+                         % (args.model, why))
     ref = Reference(data)
     rng = np.random.default_rng(args.seed)
     result = {}
     for kernels in ('reference', 'm7'):
-        eng = Interpreter(data, optimized=kernels == 'm7')
+        eng = accepted[kernels]
         d = eng.input_details()
         bad = 0
         for _ in range(args.count):
@@ -63,6 +79,18 @@ def cmd_check(args):
         result[kernels] = {'inputs': args.count, 'mismatches': bad}
         print('%s kernels: %d random inputs, %d outputs differ from TFLM' % (kernels, args.count, bad))
     return 0 if all(r['mismatches'] == 0 for r in result.values()) else 1
+
+
+def cmd_ops(args):
+    from h7nn import oplist
+    print(oplist.table())
+    print('(from %s)' % os.path.relpath(oplist.DEF_FILE, TOP))
+    return 0
+
+
+def cmd_fuzz_corpus(args):
+    from h7nn import corrupt
+    return corrupt.main_fuzz_corpus(args)
 
 
 def cmd_bench(args):
@@ -87,6 +115,13 @@ def main(argv=None):
     s.add_argument('-n', '--count', type=int, default=1000)
     s.add_argument('--seed', type=int, default=0)
     s.set_defaults(fn=cmd_check)
+    s = sub.add_parser('ops', help="the engine's op list (firmware/engine/h7nn_ops.def)")
+    s.set_defaults(fn=cmd_ops)
+    s = sub.add_parser('fuzz-corpus', help='every model tool and the engine over the corrupt-model corpus')
+    s.add_argument('--count', type=int, default=None, help='only the first COUNT files (default: all)')
+    s.add_argument('--regenerate', action='store_true', help='write the corpus again first')
+    s.add_argument('-o', '--output', default=os.path.join(TOP, 'build', 'bench', 'h7nn_fuzz_corpus.json'))
+    s.set_defaults(fn=cmd_fuzz_corpus)
     s = sub.add_parser('bench', help='instructions per op on the simulated board (JSON + table)')
     s.add_argument('model', nargs='?', default=None,
                    help='.tflite model (default: ../shared/models/mlperf_tiny_kws_ref_model.tflite)')
@@ -98,8 +133,10 @@ def main(argv=None):
         return args.fn(args)
     except Exception as e:  # user mistakes (bad paths, models) as one clear line
         from h7nn.embed import EmbedError
+        from h7nn.engine import EngineError
         from h7nn.tflite import ModelError
-        if isinstance(e, (EmbedError, ModelError, FileNotFoundError, ValueError)):
+        from h7voice.paths import MissingPart
+        if isinstance(e, (EmbedError, EngineError, ModelError, MissingPart, OSError, ValueError)):
             print('h7nn %s: error: %s' % (args.command, e), file=sys.stderr)
             return 2
         raise

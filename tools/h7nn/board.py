@@ -4,9 +4,11 @@ import os
 
 import numpy as np
 
-TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-IMAGE = os.path.join(TOP, 'build', 'firmware', 'firmware', 'apps', 'nn_bench', 'nn_bench.elf')
-KWS = os.path.join(os.path.dirname(TOP), 'shared', 'models', 'mlperf_tiny_kws_ref_model.tflite')
+from h7voice import paths
+
+TOP = paths.TOP
+IMAGE = paths.app_image('nn_bench')
+KWS = os.path.join(paths.SHARED, 'models', 'mlperf_tiny_kws_ref_model.tflite')
 
 
 def xorshift_inputs(seed, count, size):

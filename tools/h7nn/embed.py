@@ -1,20 +1,30 @@
-"""`python -m h7nn embed MODEL.tflite -o DIR --name NAME`: the model as C for the firmware.
+"""`python -m h7nn embed MODEL.tflite -o DIR --name NAME`: the model as C for the firmware,
+one record generated once, here, for every app that embeds a model.
 
 Writes DIR/NAME_model.c and DIR/NAME_model.h:
-  - the model bytes, 16-byte aligned, in flash (const);
-  - the op resolver with exactly the kernels the model uses (h7nn_kernel_<op>, which the
-    kernels= build option maps to M7 or reference kernels); an op the engine lacks stops
-    here with an error naming it;
-  - the arena size the engine will use, from the build-time planner (planner.py);
-  - from models/NAME.json beside the model, when present: labels and the input scale and
-    zero point (checked against the model's own).
+  - the model bytes, 16-byte aligned, in flash (const), and their CRC-32 (checked at boot:
+    h7nn_model_verify_crc);
+  - the op resolver with exactly the kernels the model uses (from the engine's op list,
+    firmware/engine/h7nn_ops.def; kernels= picks M7 or reference builds);
+  - the arena size: the plan of the engine itself (the host build of the same C code,
+    h7nn_arena_layout), written as H7NN_ARENA_BYTES(...) so that the firmware compiler
+    evaluates it with the target's pointer and struct sizes;
+  - from the model's metadata JSON (NAME.json beside the model, else models/<stem>.json):
+    labels, the front-end configuration's name, and the input scale and zero point (checked
+    against the model's own).
+
+Before anything is written the host engine verifies the model exactly as the board's
+h7nn_init/h7nn_allocate will (both kernel builds): what the board would refuse stops here,
+with the engine's message.
 """
-import hashlib
 import json
 import os
 
-from h7nn import planner
-from h7nn.tflite import Model, TYPE_NAMES
+from h7nn import engine, oplist
+from h7nn.tflite import TYPE_NAMES
+from h7voice import paths
+
+BOARD_RAM = 1 << 20   # the STM32H743's SRAM in all (AXI 512 KB + SRAM1-4 + DTCM): no arena can be larger
 
 
 class EmbedError(Exception):
@@ -35,58 +45,109 @@ def _write(path, text):
     os.replace(tmp, path)
 
 
+def metadata_path(model_path):
+    """The model's metadata JSON: beside the model, else models/<stem>.json (for models kept
+    outside the repository, such as ../shared's), else None."""
+    beside = os.path.splitext(model_path)[0] + '.json'
+    if os.path.exists(beside):
+        return beside
+    repo = os.path.join(paths.MODELS, os.path.splitext(os.path.basename(model_path))[0] + '.json')
+    return repo if os.path.exists(repo) else None
+
+
 def metadata_for(model_path):
-    meta_path = os.path.splitext(model_path)[0] + '.json'
-    if not os.path.exists(meta_path):
+    """(path, dict) of the model's metadata, (None, None) without one."""
+    meta_path = metadata_path(model_path)
+    if meta_path is None:
         return None, None
     try:
         with open(meta_path) as f:
-            return meta_path, json.load(f)
+            meta = json.load(f)
     except (OSError, ValueError) as e:
         raise EmbedError('%s: not valid JSON (%s)' % (meta_path, e)) from None
+    if not isinstance(meta, dict):
+        raise EmbedError('%s: not a JSON object' % meta_path)
+    return meta_path, meta
+
+
+def record_of(model_path):
+    """labels and front-end name from the model's metadata (the app's record)."""
+    meta_path, meta = metadata_for(model_path)
+    meta = meta or {}
+    labels = meta.get('labels') or []
+    frontend = meta.get('frontend') or meta.get('frontend_config') or ''
+    if isinstance(frontend, dict):
+        frontend = frontend.get('name', '')
+    if not isinstance(labels, list) or not isinstance(frontend, str):
+        raise EmbedError('%s: "labels" must be a list and "frontend" a name or an object with "name"' % meta_path)
+    return meta_path, [str(x) for x in labels], frontend
+
+
+def read_model(model_path):
+    try:
+        with open(model_path, 'rb') as f:
+            return f.read()
+    except OSError as e:
+        raise EmbedError('cannot read %s: %s' % (model_path, e.strerror)) from None
+
+
+def verify(model_path, data=None):
+    """The engine's verdict on the model (both kernel builds), as the board gives it:
+    {'m7': Interpreter, 'reference': Interpreter}, or EmbedError with the engine's message."""
+    data = read_model(model_path) if data is None else data
+    try:
+        return engine.verify(data)
+    except engine.EngineError as e:
+        raise EmbedError('%s: the engine refuses it (%s): %s' % (model_path, e.args[0].split(':')[0], e.message)) \
+            from None
 
 
 def embed(model_path, out_dir, name='model'):
     ident = _c_ident(name)
     upper = ident.upper()
-    try:
-        with open(model_path, 'rb') as f:
-            data = f.read()
-    except OSError as e:
-        raise EmbedError('cannot read %s: %s' % (model_path, e.strerror)) from None
-    try:
-        model = Model(data)
-    except Exception as e:
-        raise EmbedError('%s: %s' % (model_path, e)) from None
-    try:
-        planner.check_supported(model, model_path)
-    except ValueError as e:
-        raise EmbedError(str(e)) from None
-    plans = {(k, p): planner.plan(model, k, p)['arena_bytes'] for k in ('m7', 'reference') for p in (4, 8)}
-    inp = model.tensors[model.inputs[0]]
-    out = model.tensors[model.outputs[0]]
-    in_scale = inp['scales'][0] if inp['scales'] else 0.0
-    in_zp = inp['zero_points'][0] if inp['zero_points'] else 0
-    meta_path, meta = metadata_for(model_path)
-    labels = []
+    data = read_model(model_path)
+    accepted = verify(model_path, data)
+    plans = {k: engine.plan(nn) for k, nn in accepted.items()}
+    for k, p in plans.items():
+        if p['arena_used'] > BOARD_RAM:
+            raise EmbedError('%s: needs %d bytes of arena (%s kernels); the STM32H743 has %d bytes of RAM'
+                             % (model_path, p['arena_used'], k, BOARD_RAM))
+    # everything below comes from the engine that accepted the model (no second reader)
+    nn = accepted['m7']
+    op_names = nn.ops()
+    inp = nn.input_details(0)
+    out = nn.output_details(0)
+    in_scale, in_zp = float(inp['scale']), int(inp['zero_point'])
+    meta_path, labels, frontend = record_of(model_path)
+    _, meta = metadata_for(model_path)
     if meta:
-        labels = [str(x) for x in meta.get('labels', [])]
         mi = meta.get('input') or {}
-        if 'scale' in mi and abs(float(mi['scale']) - in_scale) > 1e-6 * max(1.0, abs(in_scale)):
-            raise EmbedError('%s: input scale %r differs from the model\'s %r' % (meta_path, mi['scale'], in_scale))
-        if 'zero_point' in mi and int(mi['zero_point']) != in_zp:
-            raise EmbedError('%s: input zero point %r differs from the model\'s %r'
-                             % (meta_path, mi['zero_point'], in_zp))
+        if not isinstance(mi, dict):
+            raise EmbedError('%s: "input" must be an object' % meta_path)
+        try:
+            if 'scale' in mi and abs(float(mi['scale']) - in_scale) > 1e-6 * max(1.0, abs(in_scale)):
+                raise EmbedError('%s: input scale %r differs from the model\'s %r' % (meta_path, mi['scale'], in_scale))
+            if 'zero_point' in mi and int(mi['zero_point']) != in_zp:
+                raise EmbedError('%s: input zero point %r differs from the model\'s %r'
+                                 % (meta_path, mi['zero_point'], in_zp))
+        except (TypeError, ValueError):
+            raise EmbedError('%s: input scale/zero point are not numbers' % meta_path) from None
         n_out = 1
         for d in out['shape']:
             n_out *= d
         if labels and len(labels) != n_out:
             raise EmbedError('%s: %d labels for %d model outputs' % (meta_path, len(labels), n_out))
-    ops = sorted({op['name'] for op in model.ops})
-    sha = hashlib.sha256(data).hexdigest()
+    ops = sorted(set(op_names))
+    crc = engine.crc32(data)
     src = os.path.basename(model_path)
+    stem = os.path.splitext(src)[0]
+
+    def arena(k):
+        lay = plans[k]['layout']
+        return 'H7NN_ARENA_BYTES(%du, %du, %du, %du, %du)' % (
+            lay['activations'], lay['constants'], lay['pointers'], lay['tensors'], lay['ops'])
     header = [
-        '/* Generated by `python -m h7nn embed` from %s (sha256 %s...): do not edit. */' % (src, sha[:16]),
+        '/* Generated by `python -m h7nn embed` from %s (crc32 %08x): do not edit. */' % (src, crc),
         '#ifndef H7NN_%s_MODEL_H' % upper,
         '#define H7NN_%s_MODEL_H' % upper,
         '',
@@ -95,27 +156,25 @@ def embed(model_path, out_dir, name='model'):
         '',
         '#include "engine/h7nn.h"',
         '',
+        '#define H7NN_%s_NAME %s' % (upper, json.dumps(stem)),
         '#define H7NN_%s_MODEL_BYTES %du' % (upper, len(data)),
-        '/* Arena bytes h7nn_allocate() will use (the build-time plan; h7nn_arena_used() agrees). */',
-        '#if UINTPTR_MAX > 0xFFFFFFFFu',
+        '/* CRC-32 of the model bytes: h7nn_model_verify_crc() checks the flash copy at boot. */',
+        '#define H7NN_%s_MODEL_CRC32 0x%08xu' % (upper, crc),
+        '/* Arena bytes h7nn_allocate() will use: the engine\'s own plan (its host build ran at',
+        ' * embed time), with this target\'s pointer and struct sizes; h7nn_arena_used() agrees. */',
         '#ifdef H7NN_REFERENCE_KERNELS',
-        '#define H7NN_%s_ARENA_BYTES %du' % (upper, plans[('reference', 8)]),
+        '#define H7NN_%s_ARENA_BYTES %s' % (upper, arena('reference')),
         '#else',
-        '#define H7NN_%s_ARENA_BYTES %du' % (upper, plans[('m7', 8)]),
+        '#define H7NN_%s_ARENA_BYTES %s' % (upper, arena('m7')),
         '#endif',
-        '#else',
-        '#ifdef H7NN_REFERENCE_KERNELS',
-        '#define H7NN_%s_ARENA_BYTES %du' % (upper, plans[('reference', 4)]),
-        '#else',
-        '#define H7NN_%s_ARENA_BYTES %du' % (upper, plans[('m7', 4)]),
-        '#endif',
-        '#endif',
-        '#define H7NN_%s_OP_COUNT %d' % (upper, len(model.ops)),
+        '#define H7NN_%s_OP_COUNT %d' % (upper, len(op_names)),
         '/* ops: %s */' % ', '.join(ops),
         '#define H7NN_%s_INPUT_TYPE "%s"' % (upper, TYPE_NAMES.get(inp['type'], '?')),
         '#define H7NN_%s_INPUT_SCALE %.9gf' % (upper, in_scale),
         '#define H7NN_%s_INPUT_ZERO_POINT %d' % (upper, in_zp),
         '#define H7NN_%s_LABEL_COUNT %d' % (upper, len(labels)),
+        '/* the front-end configuration the model was trained on (firmware/frontend/configs/<name>.json) */',
+        '#define H7NN_%s_FRONTEND %s' % (upper, json.dumps(frontend)),
         '',
         'extern const uint8_t h7nn_%s_model_data[H7NN_%s_MODEL_BYTES];' % (ident, upper),
         'extern const h7nn_resolver h7nn_%s_resolver;' % ident,
@@ -125,10 +184,10 @@ def embed(model_path, out_dir, name='model'):
         '',
     ]
     rows = ['    ' + ', '.join('0x%02x' % b for b in data[i:i + 16]) + ',' for i in range(0, len(data), 16)]
-    kernels = ['    &h7nn_kernel_%s,' % op.lower() for op in ops]
-    label_items = ', '.join(json.dumps(l) for l in labels) if labels else '""'
+    kernels = ['    %s,' % oplist.kernel_expr(op) for op in ops]
+    label_items = ', '.join(json.dumps(lb) for lb in labels) if labels else '""'
     source = [
-        '/* Generated by `python -m h7nn embed` from %s (sha256 %s...): do not edit. */' % (src, sha[:16]),
+        '/* Generated by `python -m h7nn embed` from %s (crc32 %08x): do not edit. */' % (src, crc),
         '#include "%s_model.h"' % ident,
         '#include "engine/kernels/h7nn_kernels.h"',
         '',
@@ -146,8 +205,12 @@ def embed(model_path, out_dir, name='model'):
         'const char *const h7nn_%s_labels[%d] = {%s};' % (ident, max(1, len(labels)), label_items),
         '',
     ]
-    os.makedirs(out_dir, exist_ok=True)
-    _write(os.path.join(out_dir, '%s_model.h' % ident), '\n'.join(header))
-    _write(os.path.join(out_dir, '%s_model.c' % ident), '\n'.join(source))
-    return {'ops': ops, 'arena_bytes': plans[('m7', 4)], 'arena_bytes_reference': plans[('reference', 4)],
+    try:
+        os.makedirs(out_dir, exist_ok=True)
+        _write(os.path.join(out_dir, '%s_model.h' % ident), '\n'.join(header))
+        _write(os.path.join(out_dir, '%s_model.c' % ident), '\n'.join(source))
+    except OSError as e:
+        raise EmbedError('cannot write into %s: %s' % (out_dir, e.strerror)) from None
+    return {'ops': ops, 'arena_bytes_host': plans['m7']['arena_used'], 'layout': plans['m7']['layout'],
+            'layout_reference': plans['reference']['layout'], 'crc32': crc, 'frontend': frontend,
             'model_bytes': len(data), 'labels': labels}

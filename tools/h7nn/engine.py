@@ -1,14 +1,19 @@
 """The h7nn engine's host build (build/host/firmware/engine/libh7nn.so) through ctypes:
-the same C code the firmware runs, compiled natively."""
+the same C code the firmware runs, compiled natively. It is the model verifier and the
+arena planner of record for every tool: verify() refuses what the board would refuse, with
+the engine's own message; plan() is the engine's plan (and the firmware's arena, through
+h7nn_arena_layout)."""
 import ctypes
-import os
 
 import numpy as np
 
-TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-LIBRARY = os.path.join(TOP, 'build', 'host', 'firmware', 'engine', 'libh7nn.so')
+from h7voice import native, paths
+
+TOP = paths.TOP
+LIBRARY_REL = 'firmware/engine/libh7nn.so'
 STATUS = ['ok', 'bad argument', 'bad model', 'unsupported', 'arena too small', 'runtime error']
 DTYPES = {0: np.float32, 2: np.int32, 3: np.uint8, 4: np.int64, 7: np.int16, 9: np.int8}
+H7NN_ERR_ARENA = 4
 
 
 class EngineError(Exception):
@@ -24,37 +29,52 @@ class _Tensor(ctypes.Structure):
                 ('zero_point', ctypes.c_int32), ('name', ctypes.c_void_p), ('name_length', ctypes.c_uint32)]
 
 
+class _Layout(ctypes.Structure):
+    _fields_ = [(f, ctypes.c_uint32) for f in ('activations', 'constants', 'pointers', 'tensors', 'ops')]
+
+
+_P, _I, _S = ctypes.c_void_p, ctypes.c_int, ctypes.c_size_t
+_SIGNATURES = {
+    'h7nn_all_ops_resolver': (_P, [_I]),
+    'h7nn_interpreter_size': (_S, []),
+    'h7nn_tensor_size': (_S, []),
+    'h7nn_init': (_I, [_P, _P, _S, _P, _P, _S]),
+    'h7nn_allocate': (_I, [_P]),
+    'h7nn_invoke': (_I, [_P]),
+    'h7nn_input': (_I, [_P, _I, ctypes.POINTER(_Tensor)]),
+    'h7nn_output': (_I, [_P, _I, ctypes.POINTER(_Tensor)]),
+    'h7nn_tensor_at': (_I, [_P, _I, ctypes.POINTER(_Tensor)]),
+    'h7nn_input_count': (_I, [_P]),
+    'h7nn_output_count': (_I, [_P]),
+    'h7nn_error': (ctypes.c_char_p, [_P]),
+    'h7nn_arena_used': (_S, [_P]),
+    'h7nn_arena_needed': (_S, [_P]),
+    'h7nn_arena_layout_of': (_I, [_P, ctypes.POINTER(_Layout)]),
+    'h7nn_arena_layout_bytes': (_S, [ctypes.POINTER(_Layout)]),
+    'h7nn_scratch_bytes': (_S, [_P, _I]),
+    'h7nn_op_count': (_I, [_P]),
+    'h7nn_op_name': (ctypes.c_char_p, [_P, _I]),
+    'h7nn_crc32': (ctypes.c_uint32, [_P, _S]),
+}
 _lib = None
 
 
 def library():
+    """libh7nn.so of the host build; paths.MissingPart (one line naming the build) if absent."""
     global _lib
     if _lib is None:
-        if not os.path.exists(LIBRARY):
-            raise FileNotFoundError('%s is missing: build it with  scons variant=host' % LIBRARY)
-        lib = ctypes.CDLL(LIBRARY)
-        lib.h7nn_all_ops_resolver.restype = ctypes.c_void_p
-        lib.h7nn_interpreter_size.restype = ctypes.c_size_t
-        lib.h7nn_tensor_size.restype = ctypes.c_size_t
-        lib.h7nn_init.argtypes = [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_size_t, ctypes.c_void_p,
-                                  ctypes.c_void_p, ctypes.c_size_t]
-        for name in ('h7nn_allocate', 'h7nn_invoke'):
-            getattr(lib, name).argtypes = [ctypes.c_void_p]
-        lib.h7nn_input.argtypes = lib.h7nn_output.argtypes = lib.h7nn_tensor_at.argtypes = [
-            ctypes.c_void_p, ctypes.c_int, ctypes.POINTER(_Tensor)]
-        lib.h7nn_error.restype = ctypes.c_char_p
-        lib.h7nn_error.argtypes = [ctypes.c_void_p]
-        for name in ('h7nn_arena_used', 'h7nn_arena_needed'):
-            getattr(lib, name).restype = ctypes.c_size_t
-            getattr(lib, name).argtypes = [ctypes.c_void_p]
-        lib.h7nn_scratch_bytes.restype = ctypes.c_size_t
-        lib.h7nn_scratch_bytes.argtypes = [ctypes.c_void_p, ctypes.c_int]
-        lib.h7nn_op_count.argtypes = [ctypes.c_void_p]
-        lib.h7nn_op_name.restype = ctypes.c_char_p
-        lib.h7nn_op_name.argtypes = [ctypes.c_void_p, ctypes.c_int]
-        assert lib.h7nn_tensor_size() == ctypes.sizeof(_Tensor), 'h7nn_tensor layout changed'
+        lib = native.load(LIBRARY_REL, _SIGNATURES)
+        if lib.h7nn_tensor_size() != ctypes.sizeof(_Tensor):
+            raise paths.MissingPart('%s is stale (h7nn_tensor layout differs): rebuild it with  scons variant=host'
+                                    % LIBRARY_REL)
         _lib = lib
     return _lib
+
+
+def crc32(data):
+    """The engine's CRC-32 of the model bytes (what the board checks at boot)."""
+    buf = ctypes.create_string_buffer(bytes(data), len(data) or 1)
+    return library().h7nn_crc32(buf, len(data))
 
 
 class Interpreter:
@@ -68,6 +88,7 @@ class Interpreter:
         self._model_buf = ctypes.create_string_buffer(len(data) + 16)
         model_addr = (ctypes.addressof(self._model_buf) + 15) & ~15
         ctypes.memmove(model_addr, data, len(data))
+        self.arena_size = arena_size
         self._arena = ctypes.create_string_buffer(arena_size + 16)
         arena_addr = (ctypes.addressof(self._arena) + 15) & ~15
         self._nn = ctypes.create_string_buffer(lib.h7nn_interpreter_size())
@@ -92,6 +113,15 @@ class Interpreter:
     def arena_needed(self):
         return self._lib.h7nn_arena_needed(self._nn)
 
+    def arena_layout(self):
+        """The plan's parts (h7nn_arena_layout): the firmware's arena is H7NN_ARENA_BYTES(...) of them."""
+        layout = _Layout()
+        self._check(self._lib.h7nn_arena_layout_of(self._nn, ctypes.byref(layout)))
+        # the split must add up, or the firmware's arena from it would be wrong
+        if self._lib.h7nn_arena_layout_bytes(ctypes.byref(layout)) != self.arena_used:
+            raise EngineError(5, 'arena layout does not add up to h7nn_arena_used (engine accounting bug)')
+        return {f: getattr(layout, f) for f, _ in _Layout._fields_}
+
     def ops(self):
         return [self._lib.h7nn_op_name(self._nn, i).decode() for i in range(self._lib.h7nn_op_count(self._nn))]
 
@@ -111,12 +141,12 @@ class Interpreter:
 
     def input_details(self, index=0):
         t = self._tensor(self._lib.h7nn_input, index)
-        return {'shape': tuple(t.dims[:t.rank]), 'dtype': DTYPES[t.type], 'scale': t.scale,
+        return {'shape': tuple(t.dims[:t.rank]), 'dtype': DTYPES[t.type], 'type': t.type, 'scale': t.scale,
                 'zero_point': t.zero_point}
 
     def output_details(self, index=0):
         t = self._tensor(self._lib.h7nn_output, index)
-        return {'shape': tuple(t.dims[:t.rank]), 'dtype': DTYPES[t.type], 'scale': t.scale,
+        return {'shape': tuple(t.dims[:t.rank]), 'dtype': DTYPES[t.type], 'type': t.type, 'scale': t.scale,
                 'zero_point': t.zero_point}
 
     def set_input(self, value, index=0):
@@ -140,3 +170,37 @@ class Interpreter:
         n = self._lib.h7nn_output_count(self._nn)
         outs = [self.get_output(i) for i in range(n)]
         return outs[0] if n == 1 else outs
+
+
+MAX_ARENA = 16 << 20   # host tools plan up to this; the board has 1 MiB of SRAM in all
+
+
+def load(data, optimized=True):
+    """The model accepted by the engine as the board would run it (h7nn_init + h7nn_allocate,
+    with an arena as large as the plan needs); EngineError with the engine's message if the
+    engine refuses it."""
+    arena = 256 * 1024
+    while True:
+        nn = Interpreter(data, optimized=optimized, arena_size=arena, allocate=False)
+        try:
+            nn.allocate()
+            return nn
+        except EngineError as e:
+            if e.status != H7NN_ERR_ARENA or arena >= MAX_ARENA:
+                raise
+            arena = min(MAX_ARENA, max(2 * arena, (nn.arena_needed + 4095) & ~4095))
+
+
+def verify(data):
+    """Both kernel builds of the engine accept the model (what `scons model=`, inspect, embed,
+    check and bench require first); EngineError with the engine's one-line message otherwise.
+    Returns the accepted Interpreters {'m7': ..., 'reference': ...}."""
+    return {'m7': load(data, True), 'reference': load(data, False)}
+
+
+def plan(nn):
+    """The engine's arena plan of an accepted model (an Interpreter): host bytes, the layout
+    (the firmware's arena is H7NN_ARENA_BYTES of it, evaluated by the firmware compiler), and
+    each op's name and scratch bytes."""
+    return {'arena_used': nn.arena_used, 'layout': nn.arena_layout(),
+            'ops': [{'op': name, 'scratch': nn.scratch_bytes(i)} for i, name in enumerate(nn.ops())]}

@@ -4,6 +4,45 @@ import os
 import numpy as np
 
 
+def probe(model_bytes):
+    """Whether the TFLM runtime loads and runs the model, found in a child process (TFLM
+    aborts the process on some hostile models): None, or one line saying why not."""
+    import signal
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # child: load, run zeros, report through the pipe
+        code = 0
+        try:
+            os.dup2(write_end, 1)
+            os.dup2(write_end, 2)
+            ref = Reference(model_bytes)
+            from h7nn.tflite import Model
+            for i in range(len(Model(model_bytes).inputs)):
+                d = ref.input_details(i)
+                ref._interp.set_input(np.zeros(d['shape'], dtype=d['dtype']), i)
+            ref._interp.invoke()
+        except BaseException as e:  # noqa: BLE001 - reported to the parent as one line
+            os.write(write_end, ('\n%s' % e).encode(errors='replace'))
+            code = 3
+        os._exit(code)
+    os.close(write_end)
+    chunks = []
+    while True:
+        chunk = os.read(read_end, 65536)
+        if not chunk:
+            break
+        chunks.append(chunk)
+    os.close(read_end)
+    _, status = os.waitpid(pid, 0)
+    lines = [ln.strip() for ln in b''.join(chunks).decode(errors='replace').splitlines() if ln.strip()]
+    if os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0:
+        return None
+    why = lines[0] if lines else 'no message'
+    if os.WIFSIGNALED(status):
+        return 'it crashed (%s): %s' % (signal.Signals(os.WTERMSIG(status)).name, why)
+    return why
+
+
 class Reference:
     def __init__(self, model_bytes):
         os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '3')

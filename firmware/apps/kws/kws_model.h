@@ -16,6 +16,7 @@ typedef struct {
     const char *name;
     const uint8_t *data;
     size_t size;
+    uint32_t crc32;          /* of data[0..size): h7nn_model_verify_crc at boot */
     const h7nn_resolver *resolver;
     const char *const *labels;
     int label_count;

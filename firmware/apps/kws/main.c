@@ -354,6 +354,8 @@ static void process_hop(const int16_t *samples)
 
 static void init(void)
 {
+    if (h7nn_model_verify_crc(model->data, model->size, model->crc32) != H7NN_OK)
+        fail("model", "CRC-32 of the model in flash does not match the build's: reflash the image");
     if (h7nn_init(&nn, model->data, model->size, model->resolver, model->arena, model->arena_bytes) != H7NN_OK)
         fail("model", h7nn_error(&nn));
     if (h7nn_allocate(&nn) != H7NN_OK)

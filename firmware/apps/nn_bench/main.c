@@ -20,6 +20,8 @@
 #define BENCH_MODEL_RESOLVER h7nn_bench_resolver
 #define BENCH_ARENA_BYTES H7NN_BENCH_ARENA_BYTES
 #define BENCH_OP_COUNT H7NN_BENCH_OP_COUNT
+#define BENCH_MODEL_NAME H7NN_BENCH_NAME
+#define BENCH_MODEL_CRC32 H7NN_BENCH_MODEL_CRC32
 #endif
 #include BENCH_MODEL_HEADER
 #include "platform/platform.h"
@@ -127,7 +129,7 @@ static void read_commands(void) {
 }
 
 int main(void) {
-    char line[200];
+    char line[320];
     h7_platform_init(H7_OPP_480);
     print_line("h7voice nn_bench " VERSION " (h7nn engine, "
 #ifdef H7NN_REFERENCE_KERNELS
@@ -137,6 +139,15 @@ int main(void) {
 #endif
     );
     print_line("{\"event\":\"boot\",\"app\":\"nn_bench\",\"version\":\"" VERSION "\"}");
+    /* the model the image embeds, named for the report (python -m h7nn bench labels its
+     * figures with it), and its integrity in flash */
+    snprintf(line, sizeof line, "{\"event\":\"nn_embedded\",\"name\":\"%s\",\"crc32\":\"%08lx\"}",
+             BENCH_MODEL_NAME, (unsigned long)BENCH_MODEL_CRC32);
+    print_line(line);
+    if (h7nn_model_verify_crc(BENCH_MODEL_DATA, sizeof BENCH_MODEL_DATA, BENCH_MODEL_CRC32) != H7NN_OK) {
+        print_line("{\"event\":\"nn_error\",\"message\":\"model CRC-32 mismatch: the model in flash is corrupt\"}");
+        read_commands();
+    }
     uint32_t t0 = h7_cycles();
     h7nn_status s = h7nn_init(&nn, BENCH_MODEL_DATA, sizeof BENCH_MODEL_DATA, &BENCH_MODEL_RESOLVER, arena,
                               sizeof arena);

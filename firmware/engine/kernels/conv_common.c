@@ -79,7 +79,8 @@ h7nn_status h7nn_conv_prepare_common(h7nn_interpreter *nn, h7nn_node *node, int 
             return h7nn_fail(nn, node, H7NN_ERR_MODEL, "bias must be constant with one value per output channel");
         bias_data = bias.const_data;
     }
-    h7nn_conv_data *op = h7nn_persistent(nn, sizeof *op + 5u * (uint32_t)out_c);
+    h7nn_conv_data *op =
+        h7nn_persistent_struct(nn, H7NN_CONV_DATA_BYTES, H7NN_CONV_DATA_POINTERS, 5u * (uint32_t)out_c);
     if (!op) return H7NN_ERR_ARENA;
     op->batches = input.dims[0];
     op->in_h = input.dims[1];
@@ -101,13 +102,16 @@ h7nn_status h7nn_conv_prepare_common(h7nn_interpreter *nn, h7nn_node *node, int 
     op->output_offset = output.zero_point;
     op->filter = filter.const_data;
     op->bias = bias_data;
-    op->multiplier = (int32_t *)(op + 1);
+    op->multiplier = (int32_t *)(void *)((uint8_t *)op + H7NN_CONV_DATA_BYTES);
     op->shift = (int8_t *)(op->multiplier + out_c);
     s = h7nn_activation_range(nn, node, activation, &output, &op->act_min, &op->act_max);
     if (s != H7NN_OK) return s;
     for (int32_t c = 0; c < out_c; c++) {
         float fscale = filter.scales[filter.scale_count > 1 ? c : 0];
         double effective = (double)input.scale * (double)fscale / (double)output.scale;
+        /* TFLite shifts left by more than 31 there (undefined): no defined result to match */
+        if (!(effective < H7NN_MAX_REQUANT_SCALE))
+            return h7nn_fail(nn, node, H7NN_ERR_MODEL, "channel %d: requantization scale of 2^30 or more", (int)c);
         int shift;
         h7nn_quantize_multiplier(effective, &op->multiplier[c], &shift);
         op->shift[c] = (int8_t)shift;

@@ -9,65 +9,27 @@
 #ifndef H7NN_KERNELS_H
 #define H7NN_KERNELS_H
 
+#include <stddef.h>
+
 #include "engine/h7nn_internal.h"
 
-/* ---- reference kernels (every op) */
-extern const h7nn_kernel h7nn_ref_conv_2d;
-extern const h7nn_kernel h7nn_ref_depthwise_conv_2d;
-extern const h7nn_kernel h7nn_ref_fully_connected;
-extern const h7nn_kernel h7nn_ref_average_pool_2d;
-extern const h7nn_kernel h7nn_ref_max_pool_2d;
-extern const h7nn_kernel h7nn_ref_softmax;
-extern const h7nn_kernel h7nn_ref_reshape;
-extern const h7nn_kernel h7nn_ref_add;
-extern const h7nn_kernel h7nn_ref_mul;
-extern const h7nn_kernel h7nn_ref_relu;
-extern const h7nn_kernel h7nn_ref_relu6;
-extern const h7nn_kernel h7nn_ref_logistic;
-extern const h7nn_kernel h7nn_ref_hard_swish;
-extern const h7nn_kernel h7nn_ref_quantize;
-extern const h7nn_kernel h7nn_ref_dequantize;
-extern const h7nn_kernel h7nn_ref_pad;
-extern const h7nn_kernel h7nn_ref_concatenation;
-extern const h7nn_kernel h7nn_ref_mean;
-extern const h7nn_kernel h7nn_ref_shape;
-extern const h7nn_kernel h7nn_ref_strided_slice;
-extern const h7nn_kernel h7nn_ref_pack;
+/* ---- the kernels of the op list (h7nn_ops.def): h7nn_ref_<op> for every op (portable C,
+ * the oracle), h7nn_m7_<op> for the ops marked M7 (SIMD through ACLE intrinsics; portable
+ * fallbacks on the host). */
+#define H7NN_DECLARE_REF(ident)
+#define H7NN_DECLARE_M7(ident) extern const h7nn_kernel h7nn_m7_##ident;
+#define H7NN_OP(code, NAME, ident, kernels, options) extern const h7nn_kernel h7nn_ref_##ident; H7NN_DECLARE_##kernels(ident)
+#include "engine/h7nn_ops.def"
+#undef H7NN_DECLARE_REF
+#undef H7NN_DECLARE_M7
 
-/* ---- Cortex-M7 kernels (SIMD through ACLE intrinsics; portable fallbacks on the host) */
-extern const h7nn_kernel h7nn_m7_conv_2d;
-extern const h7nn_kernel h7nn_m7_depthwise_conv_2d;
-extern const h7nn_kernel h7nn_m7_fully_connected;
-extern const h7nn_kernel h7nn_m7_average_pool_2d;
-
+/* The build's kernel for an op marked M7 (the generated resolvers name it): the M7 kernel,
+ * or the reference kernel with kernels=reference (H7NN_REFERENCE_KERNELS). */
 #ifdef H7NN_REFERENCE_KERNELS
-#define h7nn_kernel_conv_2d h7nn_ref_conv_2d
-#define h7nn_kernel_depthwise_conv_2d h7nn_ref_depthwise_conv_2d
-#define h7nn_kernel_fully_connected h7nn_ref_fully_connected
-#define h7nn_kernel_average_pool_2d h7nn_ref_average_pool_2d
+#define H7NN_KERNEL_M7(ident) h7nn_ref_##ident
 #else
-#define h7nn_kernel_conv_2d h7nn_m7_conv_2d
-#define h7nn_kernel_depthwise_conv_2d h7nn_m7_depthwise_conv_2d
-#define h7nn_kernel_fully_connected h7nn_m7_fully_connected
-#define h7nn_kernel_average_pool_2d h7nn_m7_average_pool_2d
+#define H7NN_KERNEL_M7(ident) h7nn_m7_##ident
 #endif
-#define h7nn_kernel_max_pool_2d h7nn_ref_max_pool_2d
-#define h7nn_kernel_softmax h7nn_ref_softmax
-#define h7nn_kernel_reshape h7nn_ref_reshape
-#define h7nn_kernel_add h7nn_ref_add
-#define h7nn_kernel_mul h7nn_ref_mul
-#define h7nn_kernel_relu h7nn_ref_relu
-#define h7nn_kernel_relu6 h7nn_ref_relu6
-#define h7nn_kernel_logistic h7nn_ref_logistic
-#define h7nn_kernel_hard_swish h7nn_ref_hard_swish
-#define h7nn_kernel_quantize h7nn_ref_quantize
-#define h7nn_kernel_dequantize h7nn_ref_dequantize
-#define h7nn_kernel_pad h7nn_ref_pad
-#define h7nn_kernel_concatenation h7nn_ref_concatenation
-#define h7nn_kernel_mean h7nn_ref_mean
-#define h7nn_kernel_shape h7nn_ref_shape
-#define h7nn_kernel_strided_slice h7nn_ref_strided_slice
-#define h7nn_kernel_pack h7nn_ref_pack
 
 /* ---- CONV_2D and DEPTHWISE_CONV_2D share their constants (kernels/conv_common.c) */
 typedef struct {
@@ -82,6 +44,13 @@ typedef struct {
     int8_t *shift;            /* (int8: constants are 5 bytes per channel) */
     int32_t fast_requant;     /* M7: the short requantization is exact for this op */
 } h7nn_conv_data;
+/* Its bytes without tail padding (the per-channel constants follow there) and its pointers:
+ * 84 bytes + 4 pointers on every target, so the host's plan gives the firmware's arena
+ * (h7nn_persistent_struct). */
+#define H7NN_CONV_DATA_BYTES (offsetof(h7nn_conv_data, fast_requant) + sizeof(int32_t))
+#define H7NN_CONV_DATA_POINTERS 4u
+_Static_assert(H7NN_CONV_DATA_BYTES - H7NN_CONV_DATA_POINTERS * sizeof(void *) == 84u,
+               "h7nn_conv_data: 84 bytes of int32 fields + 4 pointers");
 
 h7nn_status h7nn_conv_prepare_common(h7nn_interpreter *nn, h7nn_node *node, int depthwise);
 h7nn_status h7nn_conv_2d_eval_reference(h7nn_interpreter *nn, const h7nn_node *node);
@@ -98,6 +67,10 @@ typedef struct {
     int8_t *channel_shift;
     int32_t fast_requant;               /* M7: the short requantization is exact for this op */
 } h7nn_fc_data;
+#define H7NN_FC_DATA_BYTES (offsetof(h7nn_fc_data, fast_requant) + sizeof(int32_t))
+#define H7NN_FC_DATA_POINTERS 4u
+_Static_assert(H7NN_FC_DATA_BYTES - H7NN_FC_DATA_POINTERS * sizeof(void *) == 44u,
+               "h7nn_fc_data: 44 bytes of int32 fields + 4 pointers");
 
 h7nn_status h7nn_fully_connected_prepare(h7nn_interpreter *nn, h7nn_node *node);
 h7nn_status h7nn_fully_connected_eval_reference(h7nn_interpreter *nn, const h7nn_node *node);

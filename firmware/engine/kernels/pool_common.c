@@ -12,6 +12,10 @@ h7nn_status h7nn_pool_prepare(h7nn_interpreter *nn, h7nn_node *node) {
     if (s == H7NN_OK) s = h7nn_expect_int8_per_tensor(nn, node, &output);
     if (s != H7NN_OK) return s;
     if (input.rank != 4 || output.rank != 4) return h7nn_fail(nn, node, H7NN_ERR_MODEL, "input and output must be 4-D");
+    /* TFLite's pooling keeps the quantization (its prepare refuses a difference too) */
+    float scale_diff = input.scale - output.scale;
+    if (scale_diff > 1.0e-6f || scale_diff < -1.0e-6f || input.zero_point != output.zero_point)
+        return h7nn_fail(nn, node, H7NN_ERR_MODEL, "input and output quantization differ");
     int padding = h7nn_opt_u8(nn, node, POOL_PADDING, 0);
     int sw = h7nn_opt_i32(nn, node, POOL_STRIDE_W, 0), sh = h7nn_opt_i32(nn, node, POOL_STRIDE_H, 0);
     int fw = h7nn_opt_i32(nn, node, POOL_FILTER_W, 0), fh = h7nn_opt_i32(nn, node, POOL_FILTER_H, 0);

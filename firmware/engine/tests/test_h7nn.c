@@ -55,10 +55,21 @@ H7_TEST(rejects_garbage) {
     H7_EXPECT_EQ_INT(h7nn_init(&nn, words, 7, h7nn_all_ops_resolver(0), arena, sizeof arena), H7NN_ERR_MODEL);
 }
 
+H7_TEST(model_crc) {
+    /* the CRC-32 check value (zlib.crc32(b"123456789")); one flipped bit is a mismatch */
+    uint8_t text[] = "123456789";
+    H7_EXPECT_EQ_INT((long long)h7nn_crc32(text, 9), 0xCBF43926LL);
+    H7_EXPECT_EQ_INT(h7nn_model_verify_crc(text, 9, 0xCBF43926u), H7NN_OK);
+    text[4] ^= 0x10;
+    H7_EXPECT_EQ_INT(h7nn_model_verify_crc(text, 9, 0xCBF43926u), H7NN_ERR_MODEL);
+    H7_EXPECT_EQ_INT(h7nn_model_verify_crc(NULL, 9, 0), H7NN_ERR_ARGUMENT);
+}
+
 int main(void) {
     H7_RUN(quantize_multiplier_matches_tflite);
     H7_RUN(fixed_point_rounding);
     H7_RUN(simd_fallbacks);
     H7_RUN(rejects_garbage);
+    H7_RUN(model_crc);
     return h7test_summary();
 }

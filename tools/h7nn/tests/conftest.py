@@ -4,15 +4,18 @@ import sys
 
 import pytest
 
-TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
-KWS_MODEL = os.path.join(os.path.dirname(TOP), 'shared', 'models', 'mlperf_tiny_kws_ref_model.tflite')
+from h7voice import paths
+
+TOP = paths.TOP
+KWS_MODEL = os.path.join(paths.SHARED, 'models', 'mlperf_tiny_kws_ref_model.tflite')
 
 
 @pytest.fixture(scope='session')
 def host_library():
     """The engine's host build (scons builds it; build it here when run alone)."""
     from h7nn import engine
-    if not os.path.exists(engine.LIBRARY):
+    from h7voice import paths
+    if not os.path.exists(os.path.join(paths.HOST_BUILD, engine.LIBRARY_REL)):
         subprocess.run([sys.executable, '-m', 'SCons', '-Q', 'variant=host', 'build/host/firmware/engine'],
                        cwd=TOP, check=True)
     return engine.library()

@@ -2,6 +2,7 @@
 outputs equal TFLite Micro's on the host, input for input (FNV-1a over all outputs)."""
 import glob
 import os
+import zlib
 
 import pytest
 
@@ -20,6 +21,24 @@ def bench(kws_bytes):
 def test_arena_plan_holds_on_board(bench):
     model = bench.events('nn_model')[0]
     assert model['arena_used'] == model['arena_planned'] <= 22820
+
+
+def test_image_names_the_model_it_embeds(bench, kws_bytes):
+    # bench labels its report with this (the CRC-32 the embed step stored, checked at boot)
+    embedded = bench.events('nn_embedded')[0]
+    assert embedded == {'event': 'nn_embedded', 'name': 'mlperf_tiny_kws_ref_model',
+                        'crc32': '%08x' % zlib.crc32(kws_bytes)}
+    assert not bench.events('nn_error')
+
+
+def test_report_of_another_model_has_no_tflm_anchor():
+    from h7nn import bench as nn_bench
+    r = {'model': 'other.tflite', 'model_crc32': '01234567', 'kernels': 'm7', 'macs': 0, 'instructions': 10,
+         'per_mac': None, 'arena_bytes': 8, 'arena_planned': 8, 'setup_instructions': 1, 'code_bytes': 1,
+         'code_bytes_per_module': {}, 'tflm_cmsis_nn': None, 'vs_tflm_cmsis_nn': None,
+         'ops': [{'index': 0, 'op': 'CONV_2D', 'instructions': 10, 'macs': 0, 'per_mac': None}]}
+    text = nn_bench.table(r)
+    assert 'other.tflite (crc32 01234567' in text and 'TFLM' not in text
 
 
 def test_profile_covers_every_op(bench):
@@ -58,3 +77,20 @@ def test_shipped_model_on_board(image):
     assert first['fnv1a'] == board.expected_hash(data, first['seed'], first['count'])
     result = bench.check(5, BOARD_INPUTS // 2)
     assert result['fnv1a'] == board.expected_hash(data, 5, BOARD_INPUTS // 2)
+
+
+def test_flash_bit_flip_in_the_model_is_caught_at_boot(kws_bytes):
+    """One bit of the model's weights flipped in flash: the boot CRC-32 check stops the image
+    with an error event instead of running a corrupt model (the verifier alone accepts it)."""
+    if not os.path.exists(board.IMAGE):
+        pytest.skip('nn_bench image not built (needs the firmware toolchain and ../shared)')
+    from h7sim.board import Board
+    b = Board(board.IMAGE)
+    model = b.symbol('h7nn_bench_model_data')
+    spot = model + len(kws_bytes) // 2       # inside the weights
+    byte = b.uc.mem_read(spot, 1)[0]
+    b.uc.mem_write(spot, bytes([byte ^ 0x08]))
+    b.run(seconds=1, until=lambda bb: any(e.get('event') in ('nn_error', 'nn_check') for e in bb.events))
+    errors = [e for e in b.events if e.get('event') == 'nn_error']
+    assert errors and 'CRC-32 mismatch' in errors[0]['message'], b.events
+    assert not [e for e in b.events if e.get('event') in ('nn_model', 'nn_check')]

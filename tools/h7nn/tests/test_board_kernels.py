@@ -90,9 +90,10 @@ def kc():
     if not shutil.which('arm-none-eabi-gcc'):
         pytest.skip('arm-none-eabi-gcc is not installed: no firmware image')
     opmodels.build_kernel_check_all()
-    # the image embeds whatever build/h7nn_kernel_check holds: (re)build it now
+    # the test builds the image from the models it made (the default build never reads them)
+    env = dict(os.environ, H7NN_KERNEL_CHECK_MODELS=opmodels.KERNEL_CHECK_DIR)
     subprocess.run([sys.executable, '-m', 'SCons', '-Q', 'variant=firmware', os.path.relpath(IMAGE, nn_board.TOP)],
-                   cwd=nn_board.TOP, check=True, stdout=subprocess.DEVNULL)
+                   cwd=nn_board.TOP, check=True, stdout=subprocess.DEVNULL, env=env)
     return KernelCheckBoard(IMAGE)
 
 

@@ -161,4 +161,4 @@ static h7nn_status eval(h7nn_interpreter *nn, const h7nn_node *node) {
     return H7NN_OK;
 }
 
-const h7nn_kernel h7nn_m7_conv_2d = {H7NN_OP_CONV_2D, "CONV_2D", prepare, eval};
+const h7nn_kernel h7nn_m7_conv_2d = {H7NN_KERNEL_ID(CONV_2D), prepare, eval};

@@ -282,4 +282,4 @@ static h7nn_status eval(h7nn_interpreter *nn, const h7nn_node *node) {
     return H7NN_OK;
 }
 
-const h7nn_kernel h7nn_m7_depthwise_conv_2d = {H7NN_OP_DEPTHWISE_CONV_2D, "DEPTHWISE_CONV_2D", prepare, eval};
+const h7nn_kernel h7nn_m7_depthwise_conv_2d = {H7NN_KERNEL_ID(DEPTHWISE_CONV_2D), prepare, eval};

@@ -38,4 +38,4 @@ static h7nn_status eval(h7nn_interpreter *nn, const h7nn_node *node) {
     return H7NN_OK;
 }
 
-const h7nn_kernel h7nn_m7_fully_connected = {H7NN_OP_FULLY_CONNECTED, "FULLY_CONNECTED", prepare, eval};
+const h7nn_kernel h7nn_m7_fully_connected = {H7NN_KERNEL_ID(FULLY_CONNECTED), prepare, eval};

@@ -61,4 +61,4 @@ static h7nn_status eval(h7nn_interpreter *nn, const h7nn_node *node) {
     return H7NN_OK;
 }
 
-const h7nn_kernel h7nn_ref_concatenation = {H7NN_OP_CONCATENATION, "CONCATENATION", prepare, eval};
+const h7nn_kernel h7nn_ref_concatenation = {H7NN_KERNEL_ID(CONCATENATION), prepare, eval};

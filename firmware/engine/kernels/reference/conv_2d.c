@@ -38,4 +38,4 @@ h7nn_status h7nn_conv_2d_eval_reference(h7nn_interpreter *nn, const h7nn_node *n
     return H7NN_OK;
 }
 
-const h7nn_kernel h7nn_ref_conv_2d = {H7NN_OP_CONV_2D, "CONV_2D", prepare, h7nn_conv_2d_eval_reference};
+const h7nn_kernel h7nn_ref_conv_2d = {H7NN_KERNEL_ID(CONV_2D), prepare, h7nn_conv_2d_eval_reference};

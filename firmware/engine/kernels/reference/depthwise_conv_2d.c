@@ -42,5 +42,5 @@ h7nn_status h7nn_depthwise_conv_2d_eval_reference(h7nn_interpreter *nn, const h7
     return H7NN_OK;
 }
 
-const h7nn_kernel h7nn_ref_depthwise_conv_2d = {H7NN_OP_DEPTHWISE_CONV_2D, "DEPTHWISE_CONV_2D", prepare,
+const h7nn_kernel h7nn_ref_depthwise_conv_2d = {H7NN_KERNEL_ID(DEPTHWISE_CONV_2D), prepare,
                                                 h7nn_depthwise_conv_2d_eval_reference};

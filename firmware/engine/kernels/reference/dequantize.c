@@ -29,4 +29,4 @@ static h7nn_status eval(h7nn_interpreter *nn, const h7nn_node *node) {
     return H7NN_OK;
 }
 
-const h7nn_kernel h7nn_ref_dequantize = {H7NN_OP_DEQUANTIZE, "DEQUANTIZE", prepare, eval};
+const h7nn_kernel h7nn_ref_dequantize = {H7NN_KERNEL_ID(DEQUANTIZE), prepare, eval};

@@ -46,7 +46,8 @@ h7nn_status h7nn_fully_connected_prepare(h7nn_interpreter *nn, h7nn_node *node) 
         bias_data = bias.const_data;
     }
     int per_channel = filter.scale_count > 1;
-    h7nn_fc_data *op = h7nn_persistent(nn, sizeof *op + (per_channel ? 5u * (uint32_t)out_depth : 0u));
+    h7nn_fc_data *op = h7nn_persistent_struct(nn, H7NN_FC_DATA_BYTES, H7NN_FC_DATA_POINTERS,
+                                               per_channel ? 5u * (uint32_t)out_depth : 0u);
     if (!op) return H7NN_ERR_ARENA;
     op->batches = batches;
     op->accum_depth = accum;
@@ -60,11 +61,14 @@ h7nn_status h7nn_fully_connected_prepare(h7nn_interpreter *nn, h7nn_node *node) 
                               &op->act_max);
     if (s != H7NN_OK) return s;
     int shift;
+    for (uint32_t c = 0; c < filter.scale_count; c++)  /* see conv_common.c */
+        if (!((double)input.scale * (double)filter.scales[c] / (double)output.scale < H7NN_MAX_REQUANT_SCALE))
+            return h7nn_fail(nn, node, H7NN_ERR_MODEL, "requantization scale of 2^30 or more");
     h7nn_quantize_multiplier((double)input.scale * (double)filter.scale / (double)output.scale, &op->multiplier,
                              &shift);
     op->shift = shift;
     if (per_channel) {
-        op->channel_multiplier = (int32_t *)(op + 1);
+        op->channel_multiplier = (int32_t *)(void *)((uint8_t *)op + H7NN_FC_DATA_BYTES);
         op->channel_shift = (int8_t *)(op->channel_multiplier + out_depth);
         for (int32_t c = 0; c < out_depth; c++) {
             h7nn_quantize_multiplier((double)input.scale * (double)filter.scales[c] / (double)output.scale,
@@ -98,5 +102,5 @@ h7nn_status h7nn_fully_connected_eval_reference(h7nn_interpreter *nn, const h7nn
     return H7NN_OK;
 }
 
-const h7nn_kernel h7nn_ref_fully_connected = {H7NN_OP_FULLY_CONNECTED, "FULLY_CONNECTED",
+const h7nn_kernel h7nn_ref_fully_connected = {H7NN_KERNEL_ID(FULLY_CONNECTED),
                                               h7nn_fully_connected_prepare, h7nn_fully_connected_eval_reference};

@@ -85,4 +85,4 @@ static h7nn_status eval(h7nn_interpreter *nn, const h7nn_node *node) {
     return H7NN_OK;
 }
 
-const h7nn_kernel h7nn_ref_hard_swish = {H7NN_OP_HARD_SWISH, "HARD_SWISH", prepare, eval};
+const h7nn_kernel h7nn_ref_hard_swish = {H7NN_KERNEL_ID(HARD_SWISH), prepare, eval};

@@ -61,4 +61,4 @@ static h7nn_status eval(h7nn_interpreter *nn, const h7nn_node *node) {
     return H7NN_OK;
 }
 
-const h7nn_kernel h7nn_ref_logistic = {H7NN_OP_LOGISTIC, "LOGISTIC", prepare, eval};
+const h7nn_kernel h7nn_ref_logistic = {H7NN_KERNEL_ID(LOGISTIC), prepare, eval};

@@ -31,4 +31,4 @@ static h7nn_status eval(h7nn_interpreter *nn, const h7nn_node *node) {
     return H7NN_OK;
 }
 
-const h7nn_kernel h7nn_ref_max_pool_2d = {H7NN_OP_MAX_POOL_2D, "MAX_POOL_2D", h7nn_pool_prepare, eval};
+const h7nn_kernel h7nn_ref_max_pool_2d = {H7NN_KERNEL_ID(MAX_POOL_2D), h7nn_pool_prepare, eval};

@@ -85,4 +85,4 @@ static h7nn_status eval(h7nn_interpreter *nn, const h7nn_node *node) {
     return H7NN_OK;
 }
 
-const h7nn_kernel h7nn_ref_mean = {H7NN_OP_MEAN, "MEAN", prepare, eval};
+const h7nn_kernel h7nn_ref_mean = {H7NN_KERNEL_ID(MEAN), prepare, eval};

@@ -50,4 +50,4 @@ static h7nn_status eval(h7nn_interpreter *nn, const h7nn_node *node) {
     return H7NN_OK;
 }
 
-const h7nn_kernel h7nn_ref_pack = {H7NN_OP_PACK, "PACK", prepare, eval};
+const h7nn_kernel h7nn_ref_pack = {H7NN_KERNEL_ID(PACK), prepare, eval};

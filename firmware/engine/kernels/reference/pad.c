@@ -57,4 +57,4 @@ static h7nn_status eval(h7nn_interpreter *nn, const h7nn_node *node) {
     return H7NN_OK;
 }
 
-const h7nn_kernel h7nn_ref_pad = {H7NN_OP_PAD, "PAD", prepare, eval};
+const h7nn_kernel h7nn_ref_pad = {H7NN_KERNEL_ID(PAD), prepare, eval};

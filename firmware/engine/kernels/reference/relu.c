@@ -41,4 +41,4 @@ static h7nn_status eval(h7nn_interpreter *nn, const h7nn_node *node) {
     return H7NN_OK;
 }
 
-const h7nn_kernel h7nn_ref_relu = {H7NN_OP_RELU, "RELU", prepare, eval};
+const h7nn_kernel h7nn_ref_relu = {H7NN_KERNEL_ID(RELU), prepare, eval};

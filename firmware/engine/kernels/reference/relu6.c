@@ -35,4 +35,4 @@ static h7nn_status eval(h7nn_interpreter *nn, const h7nn_node *node) {
     return H7NN_OK;
 }
 
-const h7nn_kernel h7nn_ref_relu6 = {H7NN_OP_RELU6, "RELU6", prepare, eval};
+const h7nn_kernel h7nn_ref_relu6 = {H7NN_KERNEL_ID(RELU6), prepare, eval};

@@ -28,4 +28,4 @@ static h7nn_status eval(h7nn_interpreter *nn, const h7nn_node *node) {
     return H7NN_OK;
 }
 
-const h7nn_kernel h7nn_ref_shape = {H7NN_OP_SHAPE, "SHAPE", prepare, eval};
+const h7nn_kernel h7nn_ref_shape = {H7NN_KERNEL_ID(SHAPE), prepare, eval};

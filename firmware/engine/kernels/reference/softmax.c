@@ -90,4 +90,4 @@ static h7nn_status eval(h7nn_interpreter *nn, const h7nn_node *node) {
     return H7NN_OK;
 }
 
-const h7nn_kernel h7nn_ref_softmax = {H7NN_OP_SOFTMAX, "SOFTMAX", prepare, eval};
+const h7nn_kernel h7nn_ref_softmax = {H7NN_KERNEL_ID(SOFTMAX), prepare, eval};

@@ -85,4 +85,4 @@ static h7nn_status eval(h7nn_interpreter *nn, const h7nn_node *node) {
     return H7NN_OK;
 }
 
-const h7nn_kernel h7nn_ref_strided_slice = {H7NN_OP_STRIDED_SLICE, "STRIDED_SLICE", prepare, eval};
+const h7nn_kernel h7nn_ref_strided_slice = {H7NN_KERNEL_ID(STRIDED_SLICE), prepare, eval};
