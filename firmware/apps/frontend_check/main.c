@@ -22,9 +22,9 @@
 #include "common/line.h"
 #include "common/log.h"
 #include "fe_config.h"
-#include "frontend/audio_capture.h"
 #include "frontend/frontend.h"
 #include "frontend/vad.h"
+#include "platform/audio.h"
 #include "platform/platform.h"
 #include "platform/sections.h"
 

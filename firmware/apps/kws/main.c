@@ -20,7 +20,7 @@
 #include "common/fmt.h"
 #include "common/json.h"
 #include "engine/h7nn.h"
-#include "frontend/audio_capture.h"
+#include "platform/audio.h"
 #include "platform/platform.h"
 
 #define KWS_VERSION "0.1.0"

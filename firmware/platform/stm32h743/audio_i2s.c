@@ -3,7 +3,7 @@
 
 #include <string.h>
 
-#include "frontend/sample_ring.h"
+#include "common/ring.h"
 #include "platform/platform.h"
 #include "platform/sections.h"
 #include "platform/stm32h743/h743_regs.h"
@@ -14,7 +14,7 @@ _Static_assert(H7AUDIO_DMA_STREAM == 0u, "the interrupt handler below is DMA1_St
 /* DMA1 cannot reach DTCM: the buffer lives in SRAM1 (non-cacheable by the MPU). */
 static int16_t dma_buffer[DMA_HALFWORDS] H7_DMA_BSS;
 static int16_t ring_storage[H7AUDIO_RING_SAMPLES];
-static h7ring_t ring;
+static h7_ring_t ring;
 static volatile h7audio_stats_t stats;
 static volatile int capture_failed;
 static int running;
@@ -52,7 +52,7 @@ int h7audio_start(uint32_t sample_rate_hz)
     if (running) return H7AUDIO_ERR_STATE;
     if (i2s_divider(sample_rate_hz, &i2sdiv, &odd) != 0) return H7AUDIO_ERR_RATE;
 
-    h7ring_init(&ring, ring_storage, H7AUDIO_RING_SAMPLES);
+    h7_ring_init16(&ring, ring_storage, H7AUDIO_RING_SAMPLES);
     memset((void *)&stats, 0, sizeof(stats));
     capture_failed = 0;
 
@@ -114,12 +114,12 @@ void h7audio_stop(void)
 
 size_t h7audio_read(int16_t *out, size_t count)
 {
-    return h7ring_read(&ring, out, count);
+    return h7_ring_read16(&ring, out, (uint32_t)count);
 }
 
 size_t h7audio_available(void)
 {
-    return h7ring_available(&ring);
+    return h7_ring_used(&ring);
 }
 
 void h7audio_get_stats(h7audio_stats_t *out)
@@ -127,13 +127,21 @@ void h7audio_get_stats(h7audio_stats_t *out)
     uint32_t irq = h7_irq_save();
     memcpy(out, (const void *)&stats, sizeof(*out));
     h7_irq_restore(irq);
-    out->ring_overflows = atomic_load(&ring.overflow_events);
-    out->dropped_samples = atomic_load(&ring.dropped_samples);
 }
 
 int h7audio_failed(void)
 {
     return capture_failed;
+}
+
+/* One half buffer's left samples into the ring; what does not fit is counted. */
+static void ring_put(const int16_t *half)
+{
+    uint32_t n = h7_ring_write16(&ring, half, H7AUDIO_HALF_FRAMES, 2u);
+    if (n < H7AUDIO_HALF_FRAMES) {
+        stats.ring_overflows++;
+        stats.dropped_samples += H7AUDIO_HALF_FRAMES - n;
+    }
 }
 
 void DMA1_Stream0_IRQHandler(void)
@@ -154,11 +162,11 @@ void DMA1_Stream0_IRQHandler(void)
     if (flags & H7_DMA_FLAG_FEIF) stats.fifo_errors++;
     if (flags & H7_DMA_FLAG_HTIF) {
         stats.half_transfers++;
-        h7ring_write(&ring, dma_buffer, H7AUDIO_HALF_FRAMES, 2u);
+        ring_put(dma_buffer);
     }
     if (flags & H7_DMA_FLAG_TCIF) {
         stats.full_transfers++;
-        h7ring_write(&ring, dma_buffer + 2u * H7AUDIO_HALF_FRAMES, H7AUDIO_HALF_FRAMES, 2u);
+        ring_put(dma_buffer + 2u * H7AUDIO_HALF_FRAMES);
     }
 }
 

@@ -1,4 +1,4 @@
-/* STM32H743 I2S microphone capture (implements firmware/frontend/audio_capture.h).
+/* STM32H743 I2S microphone capture (implements firmware/platform/audio.h).
  *
  * SPI2 as I2S2 master receive, Philips standard, 16-bit data in 16-bit channels, stereo
  * frames with the microphone on the left channel. Pins (AF5): PB10 I2S2_CK, PB12 I2S2_WS,
@@ -14,7 +14,7 @@
 #ifndef H7_PLATFORM_STM32H743_AUDIO_I2S_H
 #define H7_PLATFORM_STM32H743_AUDIO_I2S_H
 
-#include "frontend/audio_capture.h"
+#include "platform/audio.h"
 
 #define H7AUDIO_DMA_STREAM 0u
 /* Stereo frames per DMA half buffer: 160 = 10 ms at 16 kHz, one interrupt per 10 ms. */

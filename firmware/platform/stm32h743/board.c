@@ -1,6 +1,6 @@
 /*
- * Board bring-up of the NUCLEO-H743ZI2 and small services: interrupts, LEDs, the user
- * button, the reset cause and software reset.
+ * Board bring-up of the NUCLEO-H743ZI2 and small services: LEDs, the user button, the
+ * reset cause and software reset. (Interrupt helpers: irq.c, below every other file.)
  */
 #include "common/log.h"
 #include "platform/platform.h"
@@ -41,41 +41,6 @@ void h7_system_reset(void)
     }
 }
 
-void h7_irq_enable(int irq, uint32_t priority)
-{
-    if (irq < 0 || irq >= (int)H7_IRQ_COUNT)
-        return;
-    H7_NVIC->IPR[irq] = (uint8_t)((priority & 0xFu) << (8u - H7_NVIC_PRIO_BITS));
-    H7_NVIC->ISER[(uint32_t)irq >> 5] = 1u << ((uint32_t)irq & 31u);
-}
-
-void h7_irq_disable(int irq)
-{
-    if (irq < 0 || irq >= (int)H7_IRQ_COUNT)
-        return;
-    H7_NVIC->ICER[(uint32_t)irq >> 5] = 1u << ((uint32_t)irq & 31u);
-    h7_dsb();
-    h7_isb();
-}
-
-void h7_irq_trigger(int irq)
-{
-    if (irq < 0 || irq >= (int)H7_IRQ_COUNT)
-        return;
-    H7_NVIC->STIR = (uint32_t)irq;
-    h7_dsb();
-    h7_isb();
-}
-
-uint32_t h7_irq_save(void)
-{
-    uint32_t state = h7_get_primask();
-    h7_irq_disable_all();
-    return state;
-}
-
-void h7_irq_restore(uint32_t state) { h7_set_primask(state); }
-
 typedef struct {
     uint8_t port;
     uint8_t pin;
@@ -114,7 +79,7 @@ void h7_platform_init(h7_opp_t opp)
     h7_clock_init_kernels();
     h7_dwt_init();
     (void)h7_clock_set_opp(opp); /* also starts SysTick at the new rate */
-    h7_systick_init();
+    h7_systick_init(h7_clock_sysclk_hz());
     h7_console_init();
     leds_init();
     h7_log_set_writer(h7_console_write);

@@ -152,7 +152,7 @@ void h7_stop(h7_stop_result_t *result)
     H7_RCC->CFGR &= ~(H7_RCC_CFGR_STOPWUCK | H7_RCC_CFGR_STOPKERWUCK); /* wake on HSI */
 
     stop_timer_start();
-    h7_systick_suspend(); /* a pending tick would keep the core out of Stop */
+    h7_systick_suspend(h7_clock_sysclk_hz()); /* a pending tick would keep the core out of Stop */
     uint32_t ticks0 = stop_timer_read();
     uint32_t t0 = h7_cycles();
     H7_SCB->SCR |= H7_SCB_SCR_SLEEPDEEP;

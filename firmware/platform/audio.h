@@ -1,11 +1,12 @@
-/* Portable audio capture API: what the application calls to get microphone samples.
+/* Portable audio capture API of the platform: what the application calls to get
+ * microphone samples.
  *
  * On the chip it is implemented by firmware/platform/stm32h743/audio_i2s.c (SPI2/I2S2
  * master receive, DMA1 circular double buffer, left channel into a sample ring).
  * Overruns and DMA errors are counted, never silent: read them with h7audio_get_stats().
  */
-#ifndef H7_FRONTEND_AUDIO_CAPTURE_H
-#define H7_FRONTEND_AUDIO_CAPTURE_H
+#ifndef H7_PLATFORM_AUDIO_H
+#define H7_PLATFORM_AUDIO_H
 
 #include <stddef.h>
 #include <stdint.h>
