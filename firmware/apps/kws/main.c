@@ -1,13 +1,13 @@
 /* Keyword firmware: microphone to action (the default image; see README.md).
  *
- *   DMA half/full interrupt ──▶ sample ring ──▶ main loop, one 20 ms hop at a time:
- *     front end (MFCC frame) ─▶ int8 feature window (49 frames)
- *     VAD (speech start/end) ─▶ detector segments
- *     power policy ─▶ operating point (64 MHz listening, 480 MHz while a word is heard)
- *     pacer ─▶ model every 60 ms over the window ─▶ detector ─▶ action + JSON event
+ *   DMA half/full interrupt ──▶ sample ring ──▶ main loop, one 20 ms hop at a time
+ *     ──▶ kws_pipeline_hop (front end ─▶ window ─▶ VAD ─▶ model ─▶ detector ─▶ decision,
+ *         and the operating point for each step) ──▶ action + JSON event
  *   nothing to do ─▶ WFI until the next DMA interrupt; 5 s without speech ─▶ Stop mode.
  *
- * Board glue only: the decisions are in the portable kws_*.c files (host-tested).
+ * Wiring only: the engine as the pipeline's model, the operating point of each power mode,
+ * capture, events and measurements. The decisions are in the portable kws_*.c files
+ * (host-tested).
  */
 #include <stdarg.h>
 #include <stdbool.h>
@@ -247,19 +247,15 @@ static void emit_stats(const char *reason)
                 (unsigned)opp_switch_failures, (unsigned)opp_switch_us_max, opps);
 }
 
-/* The pipeline's model callback: the engine on the chip. */
-static bool run_model(void *user, const int8_t *input, float *probs)
+/* The pipeline's model callback: the engine on the chip, on the input tensor the pipeline
+ * has just filled (config.model_input). */
+static bool run_model(void *user, float *probs)
 {
     (void)user;
-    /* the burst may have begun in this very hop: the model always runs at the
-     * recognition operating point */
-    set_opp(opp_of_mode[KWS_POWER_RECOGNIZE]);
     uint32_t start = h7_cycles();
-    h7nn_tensor in, out;
-    h7nn_input(&nn, 0, &in);
-    memcpy(in.data, input, in.bytes); /* the engine may reuse the input buffer: refill each run */
     if (h7nn_invoke(&nn) != H7NN_OK)
         return false;
+    h7nn_tensor out;
     h7nn_output(&nn, 0, &out);
     const int8_t *q = (const int8_t *)out.data;
     for (int c = 0; c < class_count; c++)
@@ -274,6 +270,16 @@ static bool run_model(void *user, const int8_t *input, float *probs)
     if (cycles > s->inference_cycles_max)
         s->inference_cycles_max = cycles;
     return true;
+}
+
+/* The pipeline's operating-point callback: the pipeline decides when, this maps the mode
+ * to the board's point. The switch itself is not counted as front-end work. */
+static void set_point(void *user, kws_power_mode_t mode)
+{
+    (void)user;
+    uint32_t start = h7_cycles();
+    set_opp(opp_of_mode[mode]);
+    hop_model_cycles += h7_cycles() - start;
 }
 
 #if KWS_CAN_STOP
@@ -337,20 +343,15 @@ static void process_hop(const int16_t *samples)
     uint32_t model_khz = h7_clock_opp_hz(opp_of_mode[KWS_POWER_RECOGNIZE]) / 1000u;
     uint32_t model_ms = model_cycles_max / model_khz + 1u;
     uint32_t backlog_ms = (uint32_t)(h7audio_available() * 1000u / SAMPLE_RATE_HZ) + model_ms;
-    if (kws_pipeline_hop(&pipeline, samples, backlog_ms)) {
-        kws_detection_t d;
-        if (kws_detector_take(&pipeline.detector, &d))
-            emit_detection(&d);
-    }
-    /* front end + VAD + detector + events; the model's cycles are counted in run_model */
+    kws_detection_t d;
+    if (kws_pipeline_hop(&pipeline, samples, backlog_ms, &d))
+        emit_detection(&d);
+    /* front end + VAD + detector + events; the model's cycles and the switches are not in it */
     uint32_t cycles = h7_cycles() - start - hop_model_cycles;
     s->frames++;
     s->busy_cycles += cycles;
     if (cycles > s->frame_cycles_max)
         s->frame_cycles_max = cycles;
-    /* Between model runs the core sleeps at the listening point even inside a burst:
-     * sleeping at 480 MHz (VOS0) would cost far more than the two switches per run. */
-    set_opp(opp_of_mode[KWS_POWER_LISTEN]);
 }
 
 static void init(void)
@@ -383,7 +384,9 @@ static void init(void)
         .model_hop_ms = MODEL_HOP_MS,
         .max_backlog_ms = MAX_BACKLOG_MS,
         .vad_hangover_frames = VAD_HANGOVER_FRAMES,
+        .model_input = (int8_t *)in.data,
         .run_model = run_model,
+        .set_point = set_point,
     };
     for (int c = 0; c < class_count; c++) {
         if (kws_action_for_word(model->labels[c]) != KWS_ACTION_NONE)
@@ -399,12 +402,8 @@ static void init(void)
     /* One run on silent features at boot: proves the model runs and measures its cost, so
      * the pacer can predict a run's time before the first word (and skip runs that would
      * overflow the sample ring at a slow operating point). */
-    static int8_t silent[KWS_PIPELINE_MAX_FRAMES * KWS_PIPELINE_MAX_FEATURES];
-    memset(silent, (int8_t)in.zero_point, sizeof silent);
-    float probs[KWS_DETECTOR_MAX_CLASSES];
-    if (!run_model(NULL, silent, probs))
+    if (!kws_pipeline_warm_up(&pipeline))
         fail("model", h7nn_error(&nn));
-    set_opp(opp_of_mode[KWS_POWER_LISTEN]);
     memset(opp_stats, 0, sizeof opp_stats);
     opp_switches = 0;
 }
