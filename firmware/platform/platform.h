@@ -54,6 +54,13 @@ void h7_clock_read_info(h7_clock_info_t *info); /* decoded from the registers */
  * switches (the partial millisecond is carried, see stm32h743/timebase.c); the time in
  * Stop mode (no SysTick there) is measured by a low-power timer and added, to 1 ms. */
 uint32_t h7_time_ms(void);
+/* The same clock in microseconds (wraps after 71 minutes: use differences). */
+uint32_t h7_time_us(void);
+/* A second millisecond clock that needs no interrupt: LPTIM1 on LSI, running from
+ * h7_platform_init, also in Stop. 16 bits (differences modulo 65536 ms). SysTick time
+ * stops while interrupts are held off; this one does not (LSI tolerance: a few % on
+ * silicon). */
+uint32_t h7_time_lp_ms(void);
 uint32_t h7_cycles(void);     /* DWT cycle counter (core clock cycles) */
 void h7_delay_ms(uint32_t ms); /* sleeps (WFI) between ticks */
 

@@ -183,23 +183,10 @@ static void emit_detection(const kws_detection_t *d)
     h7_json_emit(&j);
 }
 
-/* The driver's counters start again with each capture (h7audio_start): the ones of the
- * captures before the last Stop are kept here, so the statistics cover the whole run. */
-static h7audio_stats_t audio_before;
-
-static void audio_stats(h7audio_stats_t *a)
-{
-    h7audio_get_stats(a);
-    a->dropped_samples += audio_before.dropped_samples;
-    a->ring_overflows += audio_before.ring_overflows;
-    a->spi_overruns += audio_before.spi_overruns;
-    a->dma_errors += audio_before.dma_errors;
-}
-
 static void emit_stats(const char *reason)
 {
     h7audio_stats_t a;
-    audio_stats(&a);
+    h7audio_get_stats(&a);
     char opps[640];
     size_t n = 0;
     opps[n++] = '[';
@@ -230,6 +217,8 @@ static void emit_stats(const char *reason)
                 "\"samples\":%llu,\"inferences\":%u,\"skipped_inferences\":%u,\"model_failures\":%u,\"detections\":%u,"
                 "\"segments\":%u,\"latency_max_ms\":%u,\"latency_mean_ms\":%u,"
                 "\"dropped_samples\":%u,\"ring_overflows\":%u,\"spi_overruns\":%u,\"dma_errors\":%u,"
+                "\"captured\":%u,\"waiting\":%u,\"lost_overwritten\":%u,\"lost_ring_full\":%u,"
+                "\"lost_restart\":%u,\"discarded\":%u,\"late_interrupts\":%u,\"capture_restarts\":%u,"
                 "\"console_dropped\":%u,\"opp_switches\":%u,\"opp_switch_failures\":%u,"
                 "\"opp_switch_us_max\":%u,\"opp\":%s}",
                 reason, (unsigned)kws_pipeline_now_ms(&pipeline),
@@ -243,7 +232,10 @@ static void emit_stats(const char *reason)
                 (unsigned)det->segments, (unsigned)latency_max_ms,
                 (unsigned)(det->detections ? latency_sum_ms / det->detections : 0),
                 (unsigned)a.dropped_samples, (unsigned)a.ring_overflows, (unsigned)a.spi_overruns,
-                (unsigned)a.dma_errors, (unsigned)h7_console_dropped(), (unsigned)opp_switches,
+                (unsigned)a.dma_errors, (unsigned)a.captured, (unsigned)h7audio_available(),
+                (unsigned)a.lost_overwritten, (unsigned)a.lost_ring_full, (unsigned)a.lost_restart,
+                (unsigned)a.discarded, (unsigned)a.late_interrupts, (unsigned)a.restarts,
+                (unsigned)h7_console_dropped(), (unsigned)opp_switches,
                 (unsigned)opp_switch_failures, (unsigned)opp_switch_us_max, opps);
 }
 
@@ -286,19 +278,15 @@ static void set_point(void *user, kws_power_mode_t mode)
 static void enter_stop(void)
 {
     /* the samples still in the ring are older than the Stop: the pipeline has them all
-     * (the main loop only stops when less than a hop is waiting); the rest is dropped */
+     * (the main loop only stops when less than a hop is waiting); the rest is discarded
+     * (counted when capture restarts). Capture stops first, so these statistics are
+     * final for the capture: every sample captured is processed, waiting or counted. */
     uint32_t time_before = h7_time_ms();
+    h7audio_stop();
     printf_line("{\"event\":\"kws_stop\",\"audio_ms\":%u,\"time_ms\":%u}",
                 (unsigned)kws_pipeline_now_ms(&pipeline), (unsigned)(time_before - capture_origin_ms));
     emit_stats("stop");
     h7_console_flush();
-    h7audio_stop();
-    h7audio_stats_t a;
-    h7audio_get_stats(&a);
-    audio_before.dropped_samples += a.dropped_samples;
-    audio_before.ring_overflows += a.ring_overflows;
-    audio_before.spi_overruns += a.spi_overruns;
-    audio_before.dma_errors += a.dma_errors;
     stop_entries++;
     uint32_t before = h7_time_ms();
     h7_stop_result_t result;
@@ -449,7 +437,7 @@ int main(void)
     const uint32_t hop_samples = pipeline.hop_samples;
     for (;;) {
         if (h7audio_failed())
-            fail("audio", "DMA transfer error stopped capture");
+            fail("audio", "DMA errors kept coming after each capture restart");
         if (h7audio_available() >= hop_samples) {
             h7audio_read(hop, hop_samples);
             process_hop(hop);

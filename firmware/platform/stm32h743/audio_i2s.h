@@ -7,9 +7,9 @@
  *
  * DMA1 stream H7AUDIO_DMA_STREAM, request spi2_rx_dma (39) through DMAMUX1, half-words,
  * circular over one buffer of two halves in SRAM1 (.dma_bss, mapped non-cacheable by the
- * MPU, so the CPU never reads stale cache lines and no cache maintenance is needed). The
- * half-transfer interrupt copies the first half's left samples into the sample ring, the
- * transfer-complete interrupt the second half's.
+ * MPU, so the CPU never reads stale cache lines and no cache maintenance is needed). Each
+ * half-transfer / transfer-complete interrupt takes the left samples the DMA wrote since
+ * the last look into the sample ring, counting any it finds overwritten (audio_i2s.c).
  */
 #ifndef H7_PLATFORM_STM32H743_AUDIO_I2S_H
 #define H7_PLATFORM_STM32H743_AUDIO_I2S_H
@@ -21,6 +21,10 @@
 #define H7AUDIO_HALF_FRAMES 160u
 /* Mono samples the ring holds between the interrupt and the main loop (256 ms). */
 #define H7AUDIO_RING_SAMPLES 4096u
+
+/* DMA errors in a row (each right after a restart, no good half buffer between) before
+ * capture gives up (h7audio_failed). */
+#define H7AUDIO_MAX_RESTARTS 8u
 
 /* The I2S kernel clock the divider is computed from (per_ck = HSI). */
 #define H7AUDIO_KERNEL_HZ 64000000u

@@ -80,6 +80,7 @@ void h7_platform_init(h7_opp_t opp)
     h7_dwt_init();
     (void)h7_clock_set_opp(opp); /* also starts SysTick at the new rate */
     h7_systick_init(h7_clock_sysclk_hz());
+    h7_lp_timer_init();
     h7_console_init();
     leds_init();
     h7_log_set_writer(h7_console_write);

@@ -29,6 +29,14 @@ void h7_power_init(void)
     (void)h7_wait_bits(&H7_PWR->CSR1, H7_PWR_CSR1_ACTVOSRDY, H7_PWR_CSR1_ACTVOSRDY, H7_WAIT_TRIES);
 }
 
+static void stop_timer_start(void);
+static uint32_t stop_timer_read(void);
+
+/* LPTIM1 runs from boot: it times Stop and is the interrupt-free clock (h7_time_lp_ms). */
+void h7_lp_timer_init(void) { stop_timer_start(); }
+
+uint32_t h7_time_lp_ms(void) { return stop_timer_read(); }
+
 void h7_sleep(void) { h7_wfi(); }
 
 static void arm_button_wakeup(void)

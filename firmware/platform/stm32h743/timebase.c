@@ -93,7 +93,8 @@ void h7_dwt_init(void)
     H7_DWT->CTRL |= H7_DWT_CTRL_CYCCNTENA;
 }
 
-uint32_t h7_time_ms(void)
+/* Milliseconds and the units (1/960 MHz) of the current millisecond, read consistently. */
+static uint32_t time_now(uint32_t *units_out)
 {
     uint32_t irq = h7_irq_save();
     bool pending_before = (H7_SCB->ICSR & H7_SCB_ICSR_PENDSTSET) != 0u;
@@ -107,7 +108,22 @@ uint32_t h7_time_ms(void)
     if ((H7_SYSTICK->CTRL & H7_SYSTICK_CTRL_ENABLE) && val != 0u && val <= load)
         units += (load - val + 1u) * s_units_per_cycle;
     h7_irq_restore(irq);
-    return ms + units / UNITS_PER_MS;
+    ms += units / UNITS_PER_MS;
+    *units_out = units % UNITS_PER_MS;
+    return ms;
+}
+
+uint32_t h7_time_ms(void)
+{
+    uint32_t units;
+    return time_now(&units);
+}
+
+uint32_t h7_time_us(void)
+{
+    uint32_t units;
+    uint32_t ms = time_now(&units);
+    return ms * 1000u + units / (UNITS_PER_MS / 1000u);
 }
 
 uint32_t h7_cycles(void) { return H7_DWT->CYCCNT; }
