@@ -30,7 +30,8 @@ from . import native
 from .elf import load_elf
 from .errors import SimError
 from .memory_map import REGIONS, KNOWN_PERIPHERALS, region_of
-from .periph.base import GenericPeripheral
+from .faults import FaultPlan
+from .periph.base import GenericPeripheral, TIME_EPSILON
 from .periph.dwt import Dwt
 from .periph.nvic import Nvic
 from .periph.scb import Scb
@@ -52,8 +53,19 @@ from .periph.lptim import Lptim
 
 BOOT_ADDRESS = 0x08000000
 UART_TAIL = 20
-SLICE_INSTRUCTIONS = 20_000_000
-TIME_EPSILON = 1e-12  # seconds; far below one cycle at 480 MHz (2.1 ns)  # at most this many instructions per emu_start (wall checks)
+SLICE_INSTRUCTIONS = 20_000_000  # at most this many instructions per emu_start (wall checks)
+POLL_INSTRUCTIONS = 2_000        # slice while a fault waits for the core to leave a handler
+# No-progress watchdog: the run loop stops ('stuck') when virtual time and the instruction
+# count have not moved for this many loop iterations (a model that keeps an event due
+# without consuming it) or this many wall-clock seconds.
+NO_PROGRESS_ITERATIONS = 20_000
+NO_PROGRESS_WALL_S = 30.0
+HANG_INSTRUCTION = b'\xfe\xe7'  # Thumb `b .`
+
+
+def default_wall_limit(seconds):
+    """Wall-clock limit of a run of `seconds` virtual seconds: max(60 s, 10x virtual)."""
+    return max(60.0, 10.0 * seconds) if seconds is not None and math.isfinite(seconds) else None
 
 # Exception numbers (ARMv7-M) and fault status bits (CFSR).
 HARDFAULT, MEMMANAGE, BUSFAULT, USAGEFAULT = 3, 4, 5, 6
@@ -72,6 +84,7 @@ FAULT_KINDS = {
     'unaligned': (USAGEFAULT, 1 << 24, 'unaligned LDRD/STRD'),
     'mpu_data': (MEMMANAGE, (1 << 1) | (1 << 7), 'data access to an MPU no-access region'),
     'debug': (HARDFAULT, 0, 'BKPT without a debugger'),
+    'injected': (HARDFAULT, 0, 'HardFault injected by the simulator (fault injection)'),
 }
 MODES = ('run', 'sleep', 'stop')
 
@@ -126,6 +139,8 @@ class Board:
         self.wakeups = collections.Counter()
         self.pending_reset = None
         self.external_stop = False
+        self.wall_stop = None
+        self.time_nudges = 0  # idle steps that had to pass a cycle for an unconsumed event
         self._booting = True
         self._load_image()
         self._time_anchor = 0.0
@@ -181,7 +196,8 @@ class Board:
         self.generic.append(GenericPeripheral(self, 0xE0002000, 'FPB'))
         for dev in modelled + self.generic:
             self._mmio(dev)
-        self.timed = [self.usart3, self.iwdg, self.spi2, self.exti, self.microphone]
+        self.fault_plan = FaultPlan(self)
+        self.timed = [self.usart3, self.iwdg, self.spi2, self.exti, self.microphone, self.fault_plan]
 
     def _mmio(self, dev):
         def read(uc, offset, size, user):
@@ -240,6 +256,15 @@ class Board:
         for dev in self.modelled:
             if dev not in (self.scs, self.dwt):
                 dev.reset()
+        self.fault_plan.reset()
+        if reason == 'power_on':
+            # Power off and on: RAM loses its content (read back as 0 here); flash keeps its
+            # own (a flipped bit stays flipped); the backup SRAM is kept (VBAT).
+            for region in REGIONS:
+                if region.name not in ('flash', 'backup_sram'):
+                    self.uc.mem_write(region.base, bytes(region.size))
+            self.uc.ctl_flush_tb()
+            self.rcc.reset_flags = 0
         self.rcc.note_reset(reason)
         self._on_clock_change()
         self.cpu_reset()
@@ -362,13 +387,31 @@ class Board:
         """Runs for `seconds` of virtual time (or until until(board) is true, checked after
         each event). Returns the reason: 'time', 'until', 'instructions', 'halted', 'wall',
         'break'."""
+        if seconds is not None and not (isinstance(seconds, (int, float)) and math.isfinite(seconds)
+                                        and seconds >= 0):
+            raise SimError(f'run(): seconds must be a finite number >= 0, not {seconds!r}')
         wall_limit = wall_limit if wall_limit is not None else self.wall_limit
+        if wall_limit is None:
+            wall_limit = default_wall_limit(seconds)
         end_time = self.time + seconds if seconds is not None else math.inf
         end_instr = self.instructions + max_instructions if max_instructions else None
         wall_start = walltime.monotonic()
         if end_time == math.inf and until is None and end_instr is None:
             raise ValueError('run() needs seconds, until or max_instructions')
+        progress = (self.time, self.instructions)
+        still, still_since = 0, wall_start
         while True:
+            now_progress = (self.time, self.instructions)
+            if now_progress != progress:
+                progress, still, still_since = now_progress, 0, None
+            else:
+                still += 1
+                if still_since is None:
+                    still_since = walltime.monotonic()
+                if still >= NO_PROGRESS_ITERATIONS or (
+                        still % 256 == 0 and walltime.monotonic() - still_since > NO_PROGRESS_WALL_S):
+                    self._halt('no_progress', self._no_progress_text(still))
+                    return self._stopped('stuck')
             if self.halted:
                 return self._stopped('halted')
             if until is not None and until(self):
@@ -378,9 +421,14 @@ class Board:
             if end_instr is not None and self.instructions >= end_instr:
                 return self._stopped('instructions')
             if wall_limit is not None and walltime.monotonic() - wall_start > wall_limit:
-                self.warnings.append(f'wall-time limit {wall_limit} s reached at virtual time {self.time:.6f} s')
+                self.warnings.append(f'wall-time limit {wall_limit:g} s reached at virtual time {self.time:.6f} s')
+                self.wall_stop = self.where()
                 return self._stopped('wall')
-            if self.mode == 'run':
+            if self.fault_plan.waiting() and self.mode != 'stop':
+                self.fault_plan.poll()
+            if self.fault_plan.held_until is not None and self.mode != 'stop':
+                self._held_step(end_time)
+            elif self.mode == 'run':
                 reason = self._run_cpu(end_time, end_instr)
                 if reason == 'break':
                     return self._stopped('break')
@@ -395,6 +443,79 @@ class Board:
         self._account()
         self.stopped_reason = reason
         return reason
+
+    def where(self):
+        """Where the board is now: virtual time, PC, function, mode, last UART line."""
+        pc = self.pc
+        tail = self.uart_tail(1)
+        return {'time_s': self.time, 'pc': pc, 'function': self.elf.function_at(pc), 'mode': self.mode,
+                'instructions': self.instructions, 'last_uart_line': tail[-1] if tail else None}
+
+    def _no_progress_text(self, iterations):
+        due = []
+        for dev in self.timed:
+            t = dev.next_event_time()
+            if t is not None:
+                due.append((t, getattr(dev, 'name', type(dev).__name__)))
+        nxt = min(due) if due else (None, None)
+        nxt_text = f'next event {nxt[1]} at {nxt[0]!r} s' if nxt[0] is not None else 'no event scheduled'
+        return (f'virtual time stuck at {self.time!r} s in {self.mode} mode for {iterations} loop iterations '
+                f'({nxt_text}): a simulator bug, please report it')
+
+    def _held_step(self, end_time):
+        """core-hold fault: the core clock runs but no instruction executes and no exception
+        is taken; time goes to the next event (or the end of the hold)."""
+        held = self.fault_plan.held_until
+        t_next = min(self._next_event_time(), end_time, held)
+        tick = self.systick.next_event_clock()
+        target = self.clock_at(t_next)
+        if tick is not None:
+            target = min(target, tick)
+        self._idle_cycles += max(1, target - self.clock())
+
+    # ---------------------------------------------------------------- fault injection
+    def inject(self, kind, at_s, **params):
+        """Schedules a fault at virtual time at_s (see faults.py for the kinds). Returns the
+        Fault; its record (effect, outcome) is in summary()['injected']."""
+        return self.fault_plan.add(kind, at_s, params)
+
+    def inject_spec(self, spec):
+        """inject() from the command-line grammar, e.g. 'irq-hold:DMA1_Stream0:60ms@2.5s'."""
+        from .faults import parse_spec
+        try:
+            kind, at_s, params = parse_spec(spec)
+        except ValueError as exc:
+            raise SimError(str(exc)) from None
+        return self.fault_plan.add(kind, at_s, params)
+
+    def flash_region_of(self, address):
+        region = region_of(address)
+        return region if region is not None and region.name == 'flash' else None
+
+    def wake_for_fault(self):
+        """A fault needs the core running: leave Sleep (the PC stays after the WFI)."""
+        self._set_mode('run')
+
+    def inject_hardfault(self):
+        self._raise_fault('injected', self.pc)
+        self.scb.hfsr |= 1 << 30  # FORCED: what an escalated fault shows
+        self.faults[-1]['injected'] = True
+
+    def divert_thread(self, stub):
+        """Sends thread mode to a `b .` at `stub` (stall/hang faults); handlers still run."""
+        if self.elf.segment_at(stub) is not None:
+            raise SimError(f'the image occupies 0x{stub:08x}, where the hang stub goes')
+        if self.read_memory(stub, 2) != HANG_INSTRUCTION:
+            self.write_memory(stub, HANG_INSTRUCTION)
+            self.uc.ctl_flush_tb()
+        self.uc.reg_write(UC_ARM_REG_PC, stub | 1)
+
+    def resume_thread(self, pc):
+        self.uc.reg_write(UC_ARM_REG_PC, pc | 1)
+
+    def audio_loss_between(self, t0, t1):
+        """Microphone frames lost (overwritten before read, or dropped) in [t0, t1]."""
+        return sum(n for t, n, _ in self.spi2.loss_log if t0 - 1e-12 <= t <= t1)
 
     def _next_event_time(self, stop_mode=False):
         times = []
@@ -413,7 +534,7 @@ class Board:
         if tick is not None:
             deadline_clock = min(deadline_clock, tick)
         budget = max(1, deadline_clock - self.clock())
-        budget = min(budget, SLICE_INSTRUCTIONS)
+        budget = min(budget, SLICE_INSTRUCTIONS if not self.fault_plan.waiting() else POLL_INSTRUCTIONS)
         if end_instr is not None:
             budget = min(budget, max(1, end_instr - self.instructions))
         if self._mpu_dirty:
@@ -512,6 +633,12 @@ class Board:
         self._process_events()
         if self.lib.h7_pending_any_enabled(self._sim) > 0 or self.pending_reset:
             self._wake()
+        elif not stop and self._next_event_time() <= self.time + TIME_EPSILON:
+            # An event still due after processing: a model did not consume it. One cycle
+            # passes so that time cannot freeze (it did: SPI2's rounding at ~155 s, see
+            # spi_i2s.py); the no-progress watchdog in run() reports anything worse.
+            self._idle_cycles += 1
+            self.time_nudges += 1
 
     def _wake(self):
         self.wakeups[self.mode] += 1
@@ -533,7 +660,7 @@ class Board:
             if self.mode == 'stop' and not dev.runs_in_stop:
                 continue
             t = dev.next_event_time()
-            if t is not None and t <= now + 1e-12:
+            if t is not None and t <= now + TIME_EPSILON:
                 dev.on_time(now)
 
     # ---------------------------------------------------------------- faults

@@ -71,6 +71,10 @@ class FirmwareImage:
         """Address of a symbol (functions without the Thumb bit); KeyError if absent."""
         return self._symbols[name]
 
+    def symbol_size(self, name):
+        """st_size of an ELF symbol (0 when unknown)."""
+        return getattr(self, 'sizes', {}).get(name, 0)
+
     def has_symbol(self, name):
         return name in self._symbols
 
@@ -88,7 +92,7 @@ def load_elf(path):
                 if seg['p_type'] != 'PT_LOAD' or seg['p_filesz'] == 0:
                     continue
                 segments.append(Segment(seg['p_paddr'], seg.data()))
-            functions, symbols = [], {}
+            functions, symbols, sizes = [], {}, {}
             symtab = elf.get_section_by_name('.symtab')
             if symtab is not None:
                 for sym in symtab.iter_symbols():
@@ -100,6 +104,7 @@ def load_elf(path):
                         value &= ~1
                         functions.append((value, value + sym['st_size'], sym.name))
                     symbols.setdefault(sym.name, value)
+                    sizes.setdefault(sym.name, sym['st_size'])
             entry = elf.header['e_entry']
             code_sections = [(sec['sh_addr'], sec.data()) for sec in elf.iter_sections()
                              if sec['sh_flags'] & 0x4 and sec['sh_type'] == 'SHT_PROGBITS']
@@ -110,4 +115,6 @@ def load_elf(path):
         raise SimError(f'{path}: corrupt ELF file ({exc.__class__.__name__}: {exc})')
     if not segments:
         raise SimError(f'{path}: ELF has no loadable segments')
-    return FirmwareImage(path, segments, functions, symbols, entry, trapped)
+    image = FirmwareImage(path, segments, functions, symbols, entry, trapped)
+    image.sizes = sizes
+    return image

@@ -42,7 +42,17 @@ def summarize(board, energy_table=None):
                   # [start s, stop s or null, first microphone sample] per I2S capture
                   'captures': [list(c) for c in spi.captures],
                   'mic_wake_rising_s': list(board.microphone.rising_edges),
-                  'mic_wake_threshold_dbfs': board.microphone.threshold_dbfs},
+                  'mic_wake_threshold_dbfs': board.microphone.threshold_dbfs,
+                  # Ground truth in microphone samples: produced by the I2S while it ran,
+                  # written to memory by DMA, lost = overwritten in the DMA buffer before the
+                  # firmware took that half (acknowledged its HT/TC flag) + dropped at SPI2.
+                  'ground_truth': {'samples_produced': spi.samples_produced,
+                                   'samples_written': spi.samples_written,
+                                   'samples_overwritten': spi.samples_overwritten,
+                                   'samples_dropped': spi.samples_dropped,
+                                   'samples_lost': spi.samples_overwritten + spi.samples_dropped,
+                                   'loss_events': [{'time_s': t, 'samples': n, 'cause': c}
+                                                   for t, n, c in spi.loss_log[-200:]]}},
         # levels of the GPIO pins configured as outputs at the end of the run, e.g. 'B0': 1
         'output_pins': {f'{port}{pin}': g.pin_level(pin) for port, g in board.gpio.items()
                         for pin in range(16) if g.mode(pin) == 1},
@@ -50,6 +60,11 @@ def summarize(board, energy_table=None):
                  'rx_dropped': board.usart3.rx_dropped},
         'events': board.events[-50:],
         'faults': board.faults,
+        # fault injection: kind, time, parameters, effect, outcome (see faults.py)
+        'injected': board.fault_plan.summary(),
+        'reset_flags_rsr': board.rcc.reset_flags,
+        # where the run stopped when it hit the wall-clock limit (time, PC, function, UART)
+        'wall_stop': board.wall_stop,
         'halted': board.halted,
         'resets': board.resets,
         'warnings': board.warnings,

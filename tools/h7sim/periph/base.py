@@ -1,5 +1,10 @@
 """Base class of memory-mapped peripherals and the generic register file for the rest."""
 
+# An event at time t is due when t <= now + TIME_EPSILON (seconds; far below one cycle at
+# 480 MHz, 2.1 ns). Models that count things up to `now` must use the same rule, with the
+# same expression for their event times, or an event can be due and never consumed.
+TIME_EPSILON = 1e-12
+
 
 class Peripheral:
     """A block of registers at `base` (size a multiple of 1 KiB, Unicorn's page size).

@@ -4,7 +4,13 @@ modes, half/full-transfer interrupts and transfer errors.
 Peripheral-to-memory transfers are pushed in batches by the requesting peripheral model
 (SPI2/I2S) with transfer(): one memory write per batch, never one Python call per
 sample. A memory address DMA1 cannot reach (DTCM, ITCM, flash, unmapped) raises TEIF and
-disables the stream, as the chip's bus matrix does."""
+disables the stream, as the chip's bus matrix does.
+
+Audio-loss ground truth: the firmware takes half buffer 0 when it acknowledges HTIF and
+half buffer 1 when it acknowledges TCIF (it reads the flags, clears them, copies the half).
+Items the stream writes into a half whose flag is still set overwrite items the firmware
+has not taken yet: those are counted as overwritten (`overwrites`: byte ranges of each
+transfer() call, for the requesting peripheral to turn into lost samples)."""
 from .base import Peripheral, bits
 from ..memory_map import region_of
 
@@ -28,6 +34,9 @@ class Stream:
         self.fcr = 0x21
         self.flags = 0
         self.late_halves = 0  # half buffers overwritten before the firmware cleared the flag
+        self.overwritten_items = 0
+        self.overwrites = []  # (byte offset, bytes) of the last transfer() that overwrote unread items
+        self.enable_times = getattr(self, 'enable_times', [])  # kept across resets (a history)
 
     def item_size(self):
         return 1 << bits(self.cr, 13, 2)  # MSIZE
@@ -55,6 +64,7 @@ class Stream:
         size = self.item_size()
         done = 0
         board = self.dma.board
+        self.overwrites = []
         while done < len(data) and self.enabled():
             if self.ndtr == 0:
                 self.cr &= ~EN
@@ -77,6 +87,10 @@ class Stream:
                 self.cr &= ~EN
                 self._flag(TEIF)
                 break
+            pending = HTIF if position < half else TCIF
+            if half and self.flags & pending and not self.cr & DBM:
+                self.overwritten_items += count
+                self.overwrites.append((done, nbytes))
             board.uc.mem_write(address, bytes(data[done:done + nbytes]))
             done += nbytes
             self.ndtr -= count
@@ -92,6 +106,14 @@ class Stream:
                 else:
                     self.cr &= ~EN
         return done
+
+    def inject_transfer_error(self, region):
+        """A transfer error as the bus reports it: TEIF set, the stream disabled."""
+        board = self.dma.board
+        board.dma_errors.append({'stream': f'{self.dma.name} stream {self.index}',
+                                 'address': self.memory_address(), 'time': board.time, 'region': region})
+        self.cr &= ~EN
+        self._flag(TEIF)
 
     def items_to_next_flag(self):
         """Items until the next half/full-transfer point (for event scheduling)."""
@@ -152,6 +174,7 @@ class Dma(Peripheral):
                 st.cr = value
             if st.cr & EN and not was:
                 st.ndtr_start = st.ndtr
+                st.enable_times.append(self.board.time)
                 if st.ndtr == 0:
                     st.cr &= ~EN
             st.update_irq()

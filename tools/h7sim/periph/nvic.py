@@ -44,7 +44,11 @@ class Nvic:
         if index >= 8:
             return 0
         if group == 0 or group == 1:
-            return self._word(self.core.enabled, index)
+            value = self._word(self.core.enabled, index)
+            for n, enabled in self.board.fault_plan.irq_holds.items():
+                if (n - 16) // 32 == index and enabled:
+                    value |= 1 << ((n - 16) % 32)  # the firmware sees its own enable bit
+            return value
         if group == 2 or group == 3:
             return self._word(self.core.pending, index)
         return 0
@@ -55,15 +59,27 @@ class Nvic:
             return
         if group == 0:
             self._apply(self.core.enabled, index, value, True)
+            self._keep_holds(index, value, True)
             self.board.pending_changed()
         elif group == 1:
             self._apply(self.core.enabled, index, value, False)
+            self._keep_holds(index, value, False)
         elif group == 2:
             self._apply(self.core.pending, index, value, True)
             self.board.pending_changed()
         elif group == 3:
             self._apply(self.core.pending, index, value, False)
             self.board.pending_changed()
+
+    def _keep_holds(self, index, value, enable):
+        """An IRQ held off by fault injection stays masked; the enable bit the firmware
+        writes meanwhile is kept aside and applied when the hold ends."""
+        holds = self.board.fault_plan.irq_holds
+        for n in holds:
+            irq = n - 16
+            if irq // 32 == index and value >> (irq % 32) & 1:
+                holds[n] = enable
+            self.core.enabled[n >> 5] &= ~(1 << (n & 31)) & 0xffffffff
 
     def read_priority(self, offset, size):
         """IPR bytes, offset from 0xE000E400; 4 implemented bits (upper nibble)."""

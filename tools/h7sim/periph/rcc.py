@@ -19,10 +19,15 @@ HSION, HSIRDY, HSIDIVF, CSION, CSIRDY, HSI48ON, HSI48RDY = 1, 4, 32, 1 << 7, 1 <
 D1CKRDY, D2CKRDY = 1 << 14, 1 << 15
 HSEON, HSERDY, HSEBYP = 1 << 16, 1 << 17, 1 << 18
 PLL1ON, PLL1RDY = 1 << 24, 1 << 25
-# RSR reset flags
-RSR_FLAGS = {'power_on': (1 << 23) | (1 << 21) | (1 << 22) | (1 << 19) | (1 << 20) | (1 << 17),
-             'software': (1 << 24) | (1 << 22) | (1 << 17), 'iwdg': (1 << 26) | (1 << 22) | (1 << 17),
-             'lockup': (1 << 22) | (1 << 17)}
+# RCC_RSR reset flags per reset source (RM0433 "Reset source identification" table; bit
+# positions as in ST's stm32h743xx.h). Every system reset drives NRST, hence PINRSTF.
+CPURSTF, D1RSTF, D2RSTF, BORRSTF, PINRSTF, PORRSTF, SFTRSTF, IWDG1RSTF = \
+    1 << 17, 1 << 19, 1 << 20, 1 << 21, 1 << 22, 1 << 23, 1 << 24, 1 << 26
+RSR_FLAGS = {'power_on': PORRSTF | BORRSTF | PINRSTF | D1RSTF | D2RSTF | CPURSTF,
+             'brownout': BORRSTF | PINRSTF | CPURSTF,
+             'pin': PINRSTF | CPURSTF,
+             'software': SFTRSTF | PINRSTF | CPURSTF, 'iwdg': IWDG1RSTF | PINRSTF | CPURSTF,
+             'lockup': PINRSTF | CPURSTF}
 # D1CPRE / HPRE divider codes (0xxx: /1)
 AHB_DIVIDERS = {8: 2, 9: 4, 10: 8, 11: 16, 12: 64, 13: 128, 14: 256, 15: 512}
 # Enable registers (RCC_xxxENR and their RCC_C1_ aliases) and the bits the models check.

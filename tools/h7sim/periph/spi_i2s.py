@@ -12,7 +12,7 @@ to the next half/full-transfer point. Without a DMA consumer the RX FIFO overflo
 and samples are counted as dropped."""
 import numpy as np
 
-from .base import Peripheral, bits
+from .base import Peripheral, TIME_EPSILON, bits
 
 CR1, CR2, CFG1, CFG2, IER, SR, IFCR, TXDR, RXDR, I2SCFGR = 0x00, 0x04, 0x08, 0x0C, 0x10, 0x14, 0x18, 0x20, 0x30, 0x50
 SPE, CSTART, RXDMAEN = 1, 1 << 9, 1 << 14
@@ -31,6 +31,14 @@ class SpiI2s(Peripheral):
         self.frames_delivered = 0
         self.captures = []    # [start time, stop time or None, first microphone sample]
         self.frames_dropped = 0
+        # Ground truth in microphone samples (left half-words), exact: produced by the I2S,
+        # written to memory by DMA, overwritten there before the firmware took them,
+        # dropped at SPI2 (no DMA, FIFO full); loss_log: (time, samples lost, cause).
+        self.samples_produced = 0
+        self.samples_written = 0
+        self.samples_overwritten = 0
+        self.samples_dropped = 0
+        self.loss_log = []
         self.rate_warned = False
         super().__init__(board, base)
 
@@ -68,6 +76,22 @@ class SpiI2s(Peripheral):
         flat = frames.reshape(-1)
         offset = start - 2 * first_frame
         return flat[offset:offset + count]
+
+    @staticmethod
+    def _left(a, b):
+        """Left-channel (microphone) samples among half-words a..b-1 of a capture."""
+        return (b + 1) // 2 - (a + 1) // 2
+
+    def _lose(self, samples, cause):
+        if samples:
+            if cause == 'overwritten':
+                self.samples_overwritten += samples
+            else:
+                self.samples_dropped += samples
+            if self.loss_log and self.loss_log[-1][2] == cause and self.loss_log[-1][0] == self.board.time:
+                self.loss_log[-1] = (self.board.time, self.loss_log[-1][1] + samples, cause)
+            else:
+                self.loss_log.append((self.board.time, samples, cause))
 
     def _note_stop(self):
         if self.captures and self.captures[-1][1] is None:
@@ -120,11 +144,25 @@ class SpiI2s(Peripheral):
     def _halfword_rate(self):
         return 2 * self.frame_rate()
 
+    def _time_of(self, halfwords, rate):
+        """Virtual time at which `halfwords` half-words have been produced. next_event_time
+        and _produced_at both use this one expression."""
+        return self.start_time + halfwords / rate
+
     def _produced_at(self, now):
+        """Half-words produced by `now`: every n whose time is due (t <= now + TIME_EPSILON,
+        the run loop's rule). Flooring (now - start) * rate instead lost one half-word
+        whenever start + n/rate - start rounded below n/rate: the DMA stopped one item
+        short of its half-transfer point, the event stayed due, and a core sleeping in WFI
+        waited for it forever (the 10-minute recording froze at ~155 s, the first start
+        time where one ulp of the clock exceeded the old 1e-9 half-word margin)."""
         rate = self._halfword_rate()
         if not rate:
             return self.produced
-        return max(self.produced, int((now - self.start_time) * rate + 1e-9))
+        n = max(self.produced, int((now - self.start_time) * rate))
+        while self._time_of(n + 1, rate) <= now + TIME_EPSILON:
+            n += 1
+        return n
 
     def sync(self):
         """Delivers the half-words produced up to now (to DMA, or into the FIFO)."""
@@ -142,19 +180,30 @@ class SpiI2s(Peripheral):
             data = self._halfwords(self.produced, usable).tobytes()
             accepted = stream.transfer(data) // 2
             self.frames_delivered += accepted / 2
+            first = self.produced
+            self.samples_produced += self._left(first, first + usable)
+            self.samples_written += self._left(first, first + accepted)
+            for offset, nbytes in stream.overwrites:
+                a = first + offset // 2
+                self._lose(self._left(a, a + nbytes // 2), 'overwritten')
             lost = usable - accepted
             self.produced += usable
             if lost:
+                self._lose(self._left(first + accepted, first + usable), 'dropped')
                 self._overrun(lost)
         else:
+            first = self.produced
             self.produced += count
+            self.samples_produced += self._left(first, first + count)
             space = FIFO_HALFWORDS - self.fifo
             kept = min(space, count)
             if kept:
                 self.fifo_data.extend(self._halfwords(self.produced - count, kept).tolist())
                 self.fifo += kept
                 self.sr |= RXP
+                self.samples_written += self._left(first, first + kept)
             if count > kept:
+                self._lose(self._left(first + kept, first + count), 'dropped')
                 self._overrun(count - kept)
         self._update_irq()
 
@@ -179,11 +228,11 @@ class SpiI2s(Peripheral):
             if items is None:
                 return None
             per_item = max(1, stream.item_size() // 2)
-            return self.start_time + (self.produced + items * per_item) / rate
+            return self._time_of(self.produced + items * per_item, rate)
         if self.sr & OVR and not self.regs[IER] & 0x41:
             # Overrunning with nobody listening: wake up rarely just to count drops.
-            return self.start_time + (self.produced + rate * 0.1) / rate
-        return self.start_time + (self.produced + 1) / rate
+            return self._time_of(self.produced + int(rate * 0.1), rate)
+        return self._time_of(self.produced + 1, rate)
 
     def on_time(self, now):
         self.sync()

@@ -124,7 +124,8 @@ def test_cli_runs_and_writes_json(core_test_elf, tmp_path):
     data = json.loads(out.read_text())
     assert data['uart']['tail'][0].startswith('h7voice core_test')
     assert data['instructions'] > 1000
-    assert main(['run', os.path.join(str(tmp_path), 'nope.elf')]) == 1
+    from h7sim.cli import EXIT_USAGE
+    assert main(['run', os.path.join(str(tmp_path), 'nope.elf')]) == EXIT_USAGE
 
 
 def test_too_few_flash_wait_states_is_a_firmware_fault(core_test_elf):
@@ -164,7 +165,8 @@ def test_cli_reports_a_fault_with_pc_and_uart_tail(core_test_elf, tmp_path, caps
     out = tmp_path / 'fault.json'
     status = main(['run', core_test_elf, '--seconds', '0.05', '--input', 'busfault\\n', '--quiet',
                    '--json', str(out)])
-    assert status == 2
+    from h7sim.cli import EXIT_FAULT
+    assert status == EXIT_FAULT
     err = capsys.readouterr().err
     assert 'FAULT HardFault: precise bus error on a data read at PC 0x' in err and 'in main' in err
     assert '| reading unmapped' in err
