@@ -81,11 +81,15 @@ typedef struct {
 #define H7_WAKE_BUTTON 0x2u /* user button B1 (PC13, EXTI13) */
 #define H7_WAKE_OTHER 0x4u
 #define H7_WAKE_SOUND_PIN 0x8u /* microphone acoustic activity (H7_PIN_MIC_WAKE rising) */
+#define H7_WAKE_TIMER 0x10u    /* the max_ms of h7_stop_within ran out (LPTIM1) */
 /* Stop mode: drops to HSI, enters Stop with the console, the user button and the
  * microphone's wake-on-sound output armed as wake-up sources, then restores the operating
  * point that was active. If the microphone already signals sound, it returns at once
  * (entered_stop false, wake_source H7_WAKE_SOUND_PIN): there is no edge to wait for. */
 void h7_stop(h7_stop_result_t *result);
+/* The same, but wakes after at most max_ms (1..65535; 0 = no limit) on LPTIM1: e.g. to
+ * refresh the watchdog, which keeps counting in Stop. */
+void h7_stop_within(h7_stop_result_t *result, uint32_t max_ms);
 
 /* ---- Watchdog -------------------------------------------------------------------------- */
 void h7_watchdog_start(uint32_t timeout_ms); /* IWDG1; cannot be stopped once started */
@@ -143,6 +147,20 @@ void h7_gpio_write_bits(const h7_pin_t *pins, unsigned count, uint32_t value);
 
 /* Reset cause of this boot, as text: "power-on", "pin", "software", "iwdg", ... */
 const char *h7_reset_cause(void);
+
+/* What survives resets (RAM the start-up code leaves alone, checked by a magic number
+ * and a CRC; a power cycle or a corrupt record starts it again, valid_at_boot false). */
+typedef struct {
+    uint32_t boots;              /* boots counted in this record, this one included */
+    uint32_t iwdg, software, pin, brown_out, power_on, other; /* boots per reset cause */
+    char last_note[24];          /* h7_reset_note() before the reset ("" if none) */
+} h7_reset_record_t;
+/* The record as of this boot (updated by h7_platform_init); valid_at_boot false when it
+ * was started afresh (power cycle, corrupt). */
+const h7_reset_record_t *h7_reset_record(bool *valid_at_boot);
+/* Why the board is about to reset (a fault, an unrecoverable error before the watchdog
+ * ends it): reported by the next boot as last_note. */
+void h7_reset_note(const char *why);
 void h7_system_reset(void) __attribute__((noreturn));
 
 /* ---- D-cache maintenance for DMA buffers outside the non-cacheable region ---------- */

@@ -34,6 +34,16 @@
 #define VAD_HANGOVER_FRAMES 8u      /* 160 ms: longer than a plosive's closure */
 #define MAX_HOP 512u
 #define DMA_HALF_MS 10u             /* audio_i2s.h: 160 frames per half buffer */
+/* The independent watchdog, refreshed only when a hop has been processed (the pipeline
+ * made progress). The longest legitimate gap between two hops: a model run at 64 MHz
+ * (console 'l', ~106 ms) plus a 4 KB console flush before Stop (~360 ms at 115200 baud):
+ * 2 s is well above it and still ends a hang quickly. In Stop the IWDG keeps counting
+ * (RM0433: unless the FLASH option bit IWDG1_FZ_STOP is cleared, which this firmware does
+ * not touch), so the Stop runs under the longest timeout (32.8 s) and wakes on LPTIM1 before it
+ * (enter_stop). */
+#define WATCHDOG_MS 2000u
+#define WATCHDOG_STOP_MS 32768u     /* the IWDG's longest: LSI / 256, 4096 counts */
+#define STOP_WAKE_MS 30000u         /* LPTIM1 wakes the Stop to refresh it */
 
 /* Stop mode needs a way back when sound returns (README.md, "Waking from Stop"): the
  * microphone's wake-on-sound output on an EXTI line that h7_stop() arms. Without it in the
@@ -91,10 +101,13 @@ static void printf_line(const char *fmt, ...)
     h7_console_write(line, n);
 }
 
+/* An error the firmware cannot recover from: said once, noted for the next boot, and the
+ * watchdog (no longer refreshed) resets the board. */
 static void fail(const char *what, const char *detail)
 {
     printf_line("{\"event\":\"error\",\"app\":\"kws\",\"what\":\"%s\",\"detail\":\"%s\"}", what, detail);
     h7_console_flush();
+    h7_reset_note(what);
     h7_led_set(H7_LED_RED, true);
     for (;;)
         h7_sleep();
@@ -212,6 +225,7 @@ static void emit_stats(const char *reason)
     opps[n] = 0;
     const kws_power_t *pw = &pipeline.power;
     const kws_detector_t *det = &pipeline.detector;
+    const h7_reset_record_t *rr = h7_reset_record(NULL);
     printf_line("{\"event\":\"kws_stats\",\"reason\":\"%s\",\"audio_ms\":%u,\"time_ms\":%u,"
                 "\"mode_ms\":{\"listen\":%u,\"recognize\":%u,\"stop\":%u},\"stop_entries\":%u,"
                 "\"samples\":%llu,\"inferences\":%u,\"skipped_inferences\":%u,\"model_failures\":%u,\"detections\":%u,"
@@ -219,6 +233,7 @@ static void emit_stats(const char *reason)
                 "\"dropped_samples\":%u,\"ring_overflows\":%u,\"spi_overruns\":%u,\"dma_errors\":%u,"
                 "\"captured\":%u,\"waiting\":%u,\"lost_overwritten\":%u,\"lost_ring_full\":%u,"
                 "\"lost_restart\":%u,\"discarded\":%u,\"late_interrupts\":%u,\"capture_restarts\":%u,"
+                "\"boots\":%u,\"watchdog_resets\":%u,\"reset\":\"%s\","
                 "\"console_dropped\":%u,\"opp_switches\":%u,\"opp_switch_failures\":%u,"
                 "\"opp_switch_us_max\":%u,\"opp\":%s}",
                 reason, (unsigned)kws_pipeline_now_ms(&pipeline),
@@ -235,6 +250,7 @@ static void emit_stats(const char *reason)
                 (unsigned)a.dma_errors, (unsigned)a.captured, (unsigned)h7audio_available(),
                 (unsigned)a.lost_overwritten, (unsigned)a.lost_ring_full, (unsigned)a.lost_restart,
                 (unsigned)a.discarded, (unsigned)a.late_interrupts, (unsigned)a.restarts,
+                (unsigned)rr->boots, (unsigned)rr->iwdg, h7_reset_cause(),
                 (unsigned)h7_console_dropped(), (unsigned)opp_switches,
                 (unsigned)opp_switch_failures, (unsigned)opp_switch_us_max, opps);
 }
@@ -290,7 +306,13 @@ static void enter_stop(void)
     stop_entries++;
     uint32_t before = h7_time_ms();
     h7_stop_result_t result;
-    h7_stop(&result);
+    h7_watchdog_start(WATCHDOG_STOP_MS); /* the longest timeout while stopped */
+    do {
+        h7_watchdog_kick();
+        h7_stop_within(&result, STOP_WAKE_MS);
+        /* woken only to refresh the watchdog: back to Stop */
+    } while (result.wake_source == H7_WAKE_TIMER && result.entered_stop);
+    h7_watchdog_start(WATCHDOG_MS);
     /* capture first: every microsecond here is sound of the word that woke us, lost */
     int rc = h7audio_start(SAMPLE_RATE_HZ);
     uint32_t now = h7_time_ms();
@@ -419,8 +441,17 @@ int main(void)
     current_opp = h7_clock_get_opp();
     printf_line("h7voice kws " KWS_VERSION " (model %s, model hop %u ms)", model->name,
                 (unsigned)MODEL_HOP_MS);
+    bool record_valid;
+    const h7_reset_record_t *rr = h7_reset_record(&record_valid);
     printf_line("{\"event\":\"boot\",\"app\":\"kws\",\"version\":\"" KWS_VERSION "\","
-                "\"model\":\"%s\",\"reset\":\"%s\"}", model->name, h7_reset_cause());
+                "\"model\":\"%s\",\"reset\":\"%s\",\"last_note\":\"%s\",\"boots\":%u,"
+                "\"resets\":{\"iwdg\":%u,\"software\":%u,\"pin\":%u,\"brown_out\":%u,"
+                "\"power_on\":%u,\"other\":%u},\"record\":\"%s\"}",
+                model->name, h7_reset_cause(), rr->last_note, (unsigned)rr->boots,
+                (unsigned)rr->iwdg, (unsigned)rr->software, (unsigned)rr->pin,
+                (unsigned)rr->brown_out, (unsigned)rr->power_on, (unsigned)rr->other,
+                record_valid ? "kept" : "new");
+    h7_watchdog_start(WATCHDOG_MS);
     init();
     printf_line("{\"event\":\"kws_ready\",\"classes\":%d,\"frames\":%u,\"features\":%u,"
                 "\"hop_ms\":%u,\"frame_ms\":%u,\"arena_used\":%u,\"threshold\":%.2f,"
@@ -441,6 +472,7 @@ int main(void)
         if (h7audio_available() >= hop_samples) {
             h7audio_read(hop, hop_samples);
             process_hop(hop);
+            h7_watchdog_kick(); /* progress: one more hop through the pipeline */
             if (kws_pipeline_now_ms(&pipeline) >= next_stats_ms) {
                 emit_stats("period");
                 next_stats_ms = kws_pipeline_now_ms(&pipeline) + STATS_PERIOD_MS;
