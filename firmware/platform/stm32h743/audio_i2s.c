@@ -7,9 +7,10 @@
  * by. The position makes the count exact; the clock only has to be right to half a buffer
  * (10 ms), so it resolves any number of wraps. The clock is the SysTick time in
  * microseconds, or the interrupt-free LPTIM1 milliseconds when SysTick was held off too
- * (interrupts masked). Of the new frames only the last FRAMES (less the one the DMA is
- * writing) are still intact in the buffer: older ones were overwritten (counted), the
- * intact ones go into the ring oldest first (what does not fit is counted). A DMA error
+ * (interrupts masked). Of the new frames only the last FRAMES are still in the buffer:
+ * older ones were overwritten (counted), the rest go into the ring oldest first (the
+ * oldest is the next the DMA overwrites, 62.5 us later at the earliest; what does not
+ * fit into the ring is counted). A DMA error
  * takes in what was written, restarts the stream and the I2S at once, and counts the
  * microphone time until the restart. */
 #include "platform/stm32h743/audio_i2s.h"
@@ -38,7 +39,7 @@ static uint32_t rate_hz;
 static uint32_t last_pos, last_us, last_lp_ms;
 static uint32_t taken;      /* frames taken in (copied or counted lost): stats.captured after a look */
 static uint32_t origin;     /* stats.captured when this capture began: slot = (frame - origin) % FRAMES */
-static uint32_t behind;     /* frames the microphone made since the last look that the DMA did not write */
+static uint32_t behind;     /* frames the microphone made that the stopped DMA did not write */
 static uint32_t errors_in_a_row;
 
 static h7_dma_stream_t *stream(void)
@@ -58,36 +59,52 @@ static void count_lost(uint32_t *cause, uint32_t frames)
 }
 
 /* Interrupts masked or in the DMA interrupt: counts what the DMA wrote since the last look
- * and takes in the intact part (see the top of the file). */
-static void take_in(void)
+ * and takes in the intact part (see the top of the file). flags: the stream's flags the
+ * interrupt found (and cleared), for a stream an error has stopped. */
+static void take_in(uint32_t flags)
 {
     uint32_t ndtr = stream()->NDTR;
+    bool stopped = (stream()->CR & H7_DMA_SxCR_EN) == 0u; /* an error stopped it */
+    flags |= (H7_DMA1->LISR >> H7_DMA_FLAG_SHIFT(H7AUDIO_DMA_STREAM)) & H7_DMA_FLAG_ALL;
     uint32_t now_us = h7_time_us();
     uint32_t lp_ms = h7_time_lp_ms();
     uint32_t written = ndtr < DMA_HALFWORDS ? DMA_HALFWORDS - ndtr : 0u; /* half-words */
-    uint32_t pos = written / 2u;
+    /* a frame whose left half-word (the microphone) is written counts: its sample is there */
+    uint32_t pos = ((written + 1u) / 2u) % FRAMES;
     uint32_t elapsed_us = now_us - last_us;
     uint32_t lp_elapsed_ms = (lp_ms - last_lp_ms) & 0xFFFFu;
     if (lp_elapsed_ms > elapsed_us / 1000u + 2u)
         elapsed_us = lp_elapsed_ms * 1000u; /* SysTick was held off as well */
     uint32_t expected = frames_in(elapsed_us);
     uint32_t d = (pos + FRAMES - last_pos) % FRAMES;
-    if (expected > d + FRAMES / 2u)
+    if (stopped) {
+        /* The stream stopped on an error: the time since the last look says nothing about
+         * wraps. A wrap crosses both the half and the end of the buffer; without both
+         * flags, or when the short way already crosses both, there was none. */
+        uint32_t end = last_pos + d;
+        bool short_ht = (last_pos < FRAMES / 2u && end >= FRAMES / 2u) || end >= FRAMES + FRAMES / 2u;
+        bool short_tc = end >= FRAMES;
+        bool both = (flags & (H7_DMA_FLAG_HTIF | H7_DMA_FLAG_TCIF)) ==
+                    (H7_DMA_FLAG_HTIF | H7_DMA_FLAG_TCIF);
+        if (both && !(short_ht && short_tc))
+            d += FRAMES;
+    } else if (expected > d + FRAMES / 2u) {
         d += (expected - d + FRAMES / 2u) / FRAMES * FRAMES;
-    behind = expected > d ? expected - d : 0u;
+    }
+    if (stopped && expected > d)
+        behind += expected - d; /* made by the microphone, not written: counted at the restart */
     last_pos = pos;
     last_us = now_us;
     last_lp_ms = lp_ms;
     stats.captured += d;
 
-    /* the slot being written (its left half-word already new) is not intact either */
-    uint32_t intact = FRAMES - (written & 1u);
+    /* the buffer holds the last FRAMES samples; older new ones were overwritten */
     uint32_t fresh = stats.captured - taken;
-    if (fresh > intact) {
-        count_lost(&stats.lost_overwritten, fresh - intact);
+    if (fresh > FRAMES) {
+        count_lost(&stats.lost_overwritten, fresh - FRAMES);
         stats.late_interrupts++;
-        taken += fresh - intact;
-        fresh = intact;
+        taken += fresh - FRAMES;
+        fresh = FRAMES;
     }
     uint32_t slot = (taken - origin) % FRAMES;
     uint32_t full = 0;
@@ -131,14 +148,15 @@ static void dma_start(void)
     last_us = h7_time_us();
     last_lp_ms = h7_time_lp_ms();
     origin = taken = stats.captured;
+    behind = 0;
 }
 
 /* In the DMA interrupt after a transfer or direct-mode error (the hardware has disabled
  * the stream): take in what was written, restart at once, count the microphone time the
  * restart missed. Errors that keep coming right after each restart: give up. */
-static void restart_after_error(void)
+static void restart_after_error(uint32_t flags)
 {
-    take_in();
+    take_in(flags);
     uint32_t missed = behind;      /* since the DMA stopped, up to now */
     uint32_t before_us = last_us;
     if (++errors_in_a_row > H7AUDIO_MAX_RESTARTS) {
@@ -223,7 +241,7 @@ void h7audio_stop(void)
 {
     if (!running) return;
     uint32_t irq = h7_irq_save();
-    take_in(); /* what the DMA wrote stays readable */
+    take_in(0u); /* what the DMA wrote stays readable */
     H7_SPI2->CR1 = 0;
     stream()->CR &= ~H7_DMA_SxCR_EN;
     h7_irq_disable(H7_IRQ_DMA1_STREAM(H7AUDIO_DMA_STREAM));
@@ -246,7 +264,7 @@ void h7audio_get_stats(h7audio_stats_t *out)
 {
     uint32_t irq = h7_irq_save();
     if (running)
-        take_in(); /* the counters as of now, not of the last interrupt */
+        take_in(0u); /* the counters as of now, not of the last interrupt */
     memcpy(out, &stats, sizeof(*out));
     h7_irq_restore(irq);
 }
@@ -268,11 +286,11 @@ void DMA1_Stream0_IRQHandler(void)
     if (flags & H7_DMA_FLAG_TCIF) stats.full_transfers++;
     if (flags & (H7_DMA_FLAG_TEIF | H7_DMA_FLAG_DMEIF)) {
         stats.dma_errors++;
-        restart_after_error();
+        restart_after_error(flags);
         return;
     }
     if (flags & (H7_DMA_FLAG_HTIF | H7_DMA_FLAG_TCIF)) {
-        take_in();
+        take_in(0u);
         errors_in_a_row = 0;
     }
 }
