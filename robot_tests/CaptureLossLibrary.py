@@ -167,3 +167,61 @@ class CaptureLossLibrary:
     def board_should_not_have_reset(self):
         if self.board.resets:
             raise AssertionError(f'the board reset: {self.board.resets}')
+
+    # ------------------------------------------------------------------ recovery
+    def run_kws_with_resets(self, *specs):
+        """Boots the kws image with the ramp (sound all along), injects the faults (hang,
+        hardfault, brownout, power-cycle, ...), runs 1 s past the last one. Returns the
+        boot events."""
+        from h7sim import Board
+        from h7sim.faults import parse_spec
+        elf = paths.app_image('kws')
+        board = self.board = Board(elf)
+        faults = [parse_spec(s) for s in specs]
+        last = max(at for _, at, _ in faults)
+        board.spi2.play((np.arange(int(16000 * (last + 1.5))) % 32768).astype(np.int16))
+        self.records = [board.inject(kind, at, **p) for kind, at, p in faults]
+        board.run(seconds=last + 1.0)
+        self.boots = [e for e in board.events if e.get('event') == 'boot']
+        print(f'*INFO* resets {board.resets}; boots {self.boots}')
+        return self.boots
+
+    def boot_should_report(self, index, reset, boots, record='kept', note=''):
+        """Boot event `index` (0 = power-on) says the reset cause, the boot count, whether
+        the reset record was kept, and the note of the reset before (a prefix)."""
+        index = int(index)
+        if index >= len(self.boots):
+            raise AssertionError(f'only {len(self.boots)} boots: {self.boots}')
+        b = self.boots[index]
+        problems = []
+        if b.get('reset') != reset:
+            problems.append(f"reset {b.get('reset')!r}, expected {reset!r}")
+        if int(b.get('boots', -1)) != int(boots):
+            problems.append(f"boots {b.get('boots')}, expected {boots}")
+        if b.get('record') != record:
+            problems.append(f"record {b.get('record')!r}, expected {record!r}")
+        if not str(b.get('last_note', '')).startswith(note):
+            problems.append(f"last_note {b.get('last_note')!r}, expected it to start with {note!r}")
+        if problems:
+            raise AssertionError(f'boot {index}: ' + '; '.join(problems) + f' ({b})')
+        return b
+
+    def reset_should_follow_fault(self, index, reason, within_s):
+        """The simulator reset the board for `reason` within `within_s` of fault `index`."""
+        r = self.records[int(index)]
+        resets = [x for x in self.board.resets if x['time'] >= r.applied_s - 1e-9]
+        if not resets or resets[0]['reason'] != reason or resets[0]['time'] - r.applied_s > float(within_s):
+            raise AssertionError(f'fault {r.kind} at {r.applied_s}: expected a {reason} reset within '
+                                 f'{within_s} s, resets after it: {resets}')
+        return resets[0]['time'] - r.applied_s
+
+    def capture_should_run_after_the_last_boot(self):
+        """After the last boot the firmware processes audio again (a kws_stats with samples)."""
+        board = self.board
+        n = len(board.events)
+        board.uart_write('s')
+        board.run(seconds=0.05, until=lambda b: any(e.get('event') == 'kws_stats' for e in b.events[n:]))
+        stats = [e for e in board.events[n:] if e.get('event') == 'kws_stats']
+        if not stats or int(stats[-1]['samples']) <= 0:
+            raise AssertionError(f'no audio processed after the last boot: {stats}')
+        return stats[-1]

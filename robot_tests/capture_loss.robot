@@ -1,11 +1,16 @@
 *** Settings ***
-Documentation     Every lost audio sample is counted, whatever the cause: the keyword image on
+Documentation     Every lost audio sample is counted, whatever the cause, and every fault ends
+...               in a counted recovery. Loss: the keyword image on
 ...               the simulated board with faults injected (DMA interrupt held off, the whole
 ...               core held with interrupts masked, the main loop stalled, a DMA transfer
 ...               error), the firmware's kws_stats against the simulator's ground truth
 ...               (its log of samples overwritten in the DMA buffer; the sample ring's own
 ...               memory while the microphone plays a ramp; the samples the DMA wrote when
 ...               capture stops for Stop mode). One run, the faults spaced in time.
+...               Recovery (a second run): a hung main loop ends in a watchdog reset, a
+...               HardFault and a brown-out reset the board; each next boot says why, the
+...               reset record (.noinit RAM, magic + CRC) keeps counting across them, a power
+...               cycle starts it afresh, and capture runs again after every reset.
 Library           CaptureLossLibrary.py
 Suite Setup       Run Kws With Faults    ${HOLD_60}    ${HOLD_300}    ${CORE_HOLD}    ${DMA_ERROR}
 ...               ${STALL}    ${ERROR_HELD}
@@ -64,3 +69,18 @@ DMA Error While Its Interrupt Is Held Off: The Time Until The Restart Counted
 
 Stop Mode: Every Sample The DMA Wrote Is Processed, Waiting Or Counted
     Every Captured Sample Should Be Accounted For
+
+A Hang, A HardFault And A Brown-Out Each End In A Reset The Next Boot Reports
+    Run Kws With Resets    hang@1.5s    hardfault@4.6s    brownout@5.9s    power-cycle@7.2s
+    # the main loop stuck in `b .`: no hop is processed, the watchdog (2 s) is not refreshed
+    ${after}=    Reset Should Follow Fault    0    iwdg    2.1
+    Should Be True    ${after} > 1.9
+    Boot Should Report    0    power-on    1    record=new
+    Boot Should Report    1    iwdg    2
+    Reset Should Follow Fault    1    software    0.01
+    Boot Should Report    2    software    3    note=hardfault@
+    Reset Should Follow Fault    2    brownout    0.01
+    Boot Should Report    3    brown-out    4
+    # power off: RAM lost, the record starts again
+    Boot Should Report    4    power-on    1    record=new
+    Capture Should Run After The Last Boot

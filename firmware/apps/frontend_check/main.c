@@ -200,7 +200,7 @@ int main(void)
             char buf[H7_JSON_LINE_MAX];
             h7_json_t j;
             h7_json_begin(&j, buf, sizeof buf, "audio_error");
-            h7_json_str(&j, "reason", "DMA transfer error stopped capture");
+            h7_json_str(&j, "reason", "DMA errors kept coming after each capture restart");
             h7_json_uint(&j, "dma_errors", a.dma_errors);
             h7_json_emit(&j);
         }
