@@ -103,6 +103,7 @@ void h7_watchdog_kick(void);
 void h7_irq_enable(int irq, uint32_t priority);
 void h7_irq_disable(int irq);
 void h7_irq_trigger(int irq);        /* sets the interrupt pending by software (NVIC STIR) */
+void h7_irq_clear_pending(int irq);  /* a latched request of a source already cleared */
 uint32_t h7_irq_save(void);          /* masks interrupts, returns the previous state */
 void h7_irq_restore(uint32_t state);
 

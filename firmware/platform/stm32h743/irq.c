@@ -23,6 +23,13 @@ void h7_irq_disable(int irq)
     h7_isb();
 }
 
+void h7_irq_clear_pending(int irq)
+{
+    if (irq < 0 || irq >= (int)H7_IRQ_COUNT)
+        return;
+    H7_NVIC->ICPR[(uint32_t)irq >> 5] = 1u << ((uint32_t)irq & 31u);
+}
+
 void h7_irq_trigger(int irq)
 {
     if (irq < 0 || irq >= (int)H7_IRQ_COUNT)

@@ -142,6 +142,7 @@ static void arm_timer_wakeup(uint32_t max_ms)
     (void)h7_wait_bits(&H7_LPTIM1->ISR, LPTIM_ISR_CMPOK, LPTIM_ISR_CMPOK, H7_WAIT_TRIES);
     H7_LPTIM1->ICR = LPTIM_ICR_CMPOKCF;
     H7_EXTI->CPUIMR2 |= H7_BIT(LPTIM1_EXTI_LINE - 32u);
+    h7_irq_clear_pending(H7_IRQ_LPTIM1); /* a match while it was disarmed */
     h7_irq_enable(H7_IRQ_LPTIM1, H7_PRIO_CONSOLE);
 }
 
@@ -149,6 +150,8 @@ static void disarm_timer_wakeup(void)
 {
     H7_EXTI->CPUIMR2 &= ~H7_BIT(LPTIM1_EXTI_LINE - 32u);
     h7_irq_disable(H7_IRQ_LPTIM1);
+    H7_LPTIM1->ICR = LPTIM_ICR_CMPMCF;
+    h7_irq_clear_pending(H7_IRQ_LPTIM1);
 }
 
 void EXTI15_10_IRQHandler(void)
