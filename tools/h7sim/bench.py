@@ -11,6 +11,7 @@ import numpy as np
 
 from .board import Board
 from .cli import write_json
+from .errors import SimError
 from .fixtures import build_fixture, TOP
 
 KWS_ELF = os.path.join(TOP, 'build', 'firmware', 'firmware', 'apps', 'kws', 'kws.elf')
@@ -68,6 +69,11 @@ def audio_scenario(elf, seconds=10.0):
 
 
 def run_benchmarks(args):
+    from .cli import check_output_path
+    check_output_path(args.json)  # before minutes of benchmarks
+    for path in (args.elf, args.audio_elf):
+        if path and not os.path.exists(path):
+            raise SimError(f'firmware ELF not found: {path}')
     core = args.elf or build_fixture('core_test')
     audio = args.audio_elf or build_fixture('audio_test')
     results = {'mips': bench_mips(core)}

@@ -30,7 +30,7 @@ from . import native
 from .elf import load_elf
 from .errors import SimError
 from .memory_map import REGIONS, KNOWN_PERIPHERALS, region_of
-from .faults import FaultPlan
+from .faults import FaultPlan, HANG_STUB
 from .periph.base import GenericPeripheral, TIME_EPSILON
 from .periph.dwt import Dwt
 from .periph.nvic import Nvic
@@ -129,6 +129,7 @@ class Board:
         self.resets = []
         self.warnings = []
         self.events = []  # JSON events parsed from UART lines
+        self.event_times = []  # virtual time of each of self.events
         self.dma_errors = []
         self._invalid = None
         self.mode = 'run'
@@ -428,6 +429,8 @@ class Board:
                 self.fault_plan.poll()
             if self.fault_plan.held_until is not None and self.mode != 'stop':
                 self._held_step(end_time)
+            elif self.mode == 'run' and self._spinning_in_stub():
+                self._held_step(end_time, spin=True)
             elif self.mode == 'run':
                 reason = self._run_cpu(end_time, end_instr)
                 if reason == 'break':
@@ -462,10 +465,18 @@ class Board:
         return (f'virtual time stuck at {self.time!r} s in {self.mode} mode for {iterations} loop iterations '
                 f'({nxt_text}): a simulator bug, please report it')
 
-    def _held_step(self, end_time):
+    def _spinning_in_stub(self):
+        """Thread mode sits in the stall/hang stub's `b .` with no interrupt to take."""
+        return (self.fault_plan.diverted() and (self.pc & ~1) == HANG_STUB and self.uc_ipsr() == 0
+                and self.lib.h7_pending_any_enabled(self._sim) <= 0)
+
+    def _held_step(self, end_time, spin=False):
         """core-hold fault: the core clock runs but no instruction executes and no exception
-        is taken; time goes to the next event (or the end of the hold)."""
-        held = self.fault_plan.held_until
+        is taken; time goes to the next event (or the end of the hold). spin: the same for
+        thread mode spinning in the stall/hang stub (`b .` changes nothing but time; its
+        cycles pass at the core clock without being executed one by one, so a hang at
+        480 MHz costs no wall time; interrupts are taken as soon as one is pending)."""
+        held = self.fault_plan.held_until if not spin else math.inf
         t_next = min(self._next_event_time(), end_time, held)
         tick = self.systick.next_event_clock()
         target = self.clock_at(t_next)
@@ -498,7 +509,6 @@ class Board:
 
     def inject_hardfault(self):
         self._raise_fault('injected', self.pc)
-        self.scb.hfsr |= 1 << 30  # FORCED: what an escalated fault shows
         self.faults[-1]['injected'] = True
 
     def divert_thread(self, stub):
@@ -534,7 +544,9 @@ class Board:
         if tick is not None:
             deadline_clock = min(deadline_clock, tick)
         budget = max(1, deadline_clock - self.clock())
-        budget = min(budget, SLICE_INSTRUCTIONS if not self.fault_plan.waiting() else POLL_INSTRUCTIONS)
+        if self.fault_plan.waiting() or self.fault_plan.diverted():
+            budget = min(budget, POLL_INSTRUCTIONS)  # back to the loop soon (fault bookkeeping)
+        budget = min(budget, SLICE_INSTRUCTIONS)
         if end_instr is not None:
             budget = min(budget, max(1, end_instr - self.instructions))
         if self._mpu_dirty:
@@ -727,7 +739,8 @@ class Board:
         exception, cfsr_bits, text = FAULT_KINDS[kind]
         scb, core = self.scb, self.core
         if exception == HARDFAULT:
-            scb.hfsr |= 1 << 31
+            # BKPT: DEBUGEVT; an injected HardFault shows FORCED, as an escalated fault does
+            scb.hfsr |= 1 << 30 if kind == 'injected' else 1 << 31
         else:
             scb.cfsr |= cfsr_bits
             if kind == 'bus_read' and address is not None:
@@ -795,6 +808,7 @@ class Board:
                 import json
                 try:
                     self.events.append(json.loads(line))
+                    self.event_times.append(self.time)
                 except ValueError:
                     self.warnings.append(f'malformed JSON event line: {line[:80]}')
         else:

@@ -61,7 +61,7 @@ def positive_seconds(text):
     except ValueError:
         raise argparse.ArgumentTypeError(f'not a number: {text!r}') from None
     if not math.isfinite(value) or value <= 0:
-        raise argparse.ArgumentTypeError(f'must be a finite number of seconds > 0, not {text!r}')
+        raise argparse.ArgumentTypeError(f'must be a finite number > 0, not {text!r}')
     return value
 
 
@@ -125,13 +125,14 @@ def cmd_run(args):
         from .gdbstub import serve
         serve(board, args.gdb, seconds=args.seconds)
     else:
-        start = time.monotonic()
+        start, cpu_start = time.monotonic(), time.process_time()
         board.run(seconds=args.seconds)
-        wall = time.monotonic() - start
+        wall, cpu = time.monotonic() - start, time.process_time() - cpu_start
     summary = board.summary() if args.energy_table is None else \
         __import__('h7sim.measure', fromlist=['summarize']).summarize(board, args.energy_table)
     if args.gdb is None:
         summary['wall_time_s'] = wall
+        summary['cpu_time_s'] = cpu  # the host may be shared: wall time includes waiting
         summary['mips'] = board.instructions / wall / 1e6 if wall > 0 else None
     if args.profile:
         summary['profile'] = [{'function': f, 'instructions': n} for f, n in board.profile()[:args.profile_top]]
@@ -224,6 +225,21 @@ def build_parser():
     bench.add_argument('--elf', help='compute-bound image (default: built from tests/fixtures)')
     bench.add_argument('--audio-elf', help='image that captures audio (default: platform_demo if built)')
     bench.set_defaults(func=cmd_bench)
+    from .soak import cmd_soak, DEFAULT_ELF, DEFAULT_JSON
+    soak = sub.add_parser('soak', help='keyword image for a virtual hour: speech, silence, noise, injected '
+                                       'faults; samples delivered/lost/counted, detections, resets (JSON)')
+    soak.add_argument('--hours', type=positive_seconds, default=1.0, help='virtual hours (default 1)')
+    soak.add_argument('--seconds', type=positive_seconds, help='virtual seconds instead of --hours')
+    soak.add_argument('--seed', type=nonnegative_int, default=1, help='seed of the audio and fault plan')
+    soak.add_argument('--elf', default=DEFAULT_ELF, help='keyword image (default build/firmware/h7voice.elf)')
+    soak.add_argument('--json', default=DEFAULT_JSON, help='report (default build/bench/soak.json)')
+    soak.add_argument('--wall-limit', type=positive_seconds, help='wall-clock limit (default 10 x virtual)')
+    soak.add_argument('--quiet', action='store_true', help='no progress lines')
+    soak.add_argument('--fault-every', type=positive_seconds, default=240.0,
+                      help='mean virtual seconds between injected faults (default 240)')
+    soak.add_argument('--no-faults', action='store_true',
+                      help='inject nothing (e.g. --seconds 600: the long-recording benchmark)')
+    soak.set_defaults(func=cmd_soak)
     return parser
 
 

@@ -165,6 +165,9 @@ class FaultPlan:
             self.stream(params.get('stream'))  # checked now, resolved when it fires
         if kind == 'flash-flip':
             params['address'], params['bit'] = self.flip_target(params.get('address'), params.get('bit'))
+        if kind in ('stall', 'hang') and self.board.elf.segment_at(HANG_STUB) is not None:
+            raise SimError(f'{kind} needs the last word of ITCM (0x{HANG_STUB:08x}) for its `b .`, '
+                           'and this image occupies it')
         fault = Fault(kind, float(at_s), params)
         self.faults.append(fault)
         self.board.request_stop()
@@ -330,6 +333,10 @@ class FaultPlan:
 
     def waiting(self):
         return any(f.state == 'waiting' for f in self.faults)
+
+    def diverted(self):
+        """Thread mode is sent to the `b .` stub (an active stall or hang)."""
+        return any(f.state == 'active' and f.kind in ('stall', 'hang') for f in self.faults)
 
     def _finish(self, f, now, by_reset=False):
         b = self.board

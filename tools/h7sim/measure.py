@@ -65,6 +65,8 @@ def summarize(board, energy_table=None):
         'reset_flags_rsr': board.rcc.reset_flags,
         # where the run stopped when it hit the wall-clock limit (time, PC, function, UART)
         'wall_stop': board.wall_stop,
+        # idle steps where a due event was not consumed and one cycle had to pass (0 expected)
+        'time_nudges': board.time_nudges,
         'halted': board.halted,
         'resets': board.resets,
         'warnings': board.warnings,

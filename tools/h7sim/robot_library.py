@@ -94,6 +94,8 @@ class robot_library:
         reason = b.run(seconds=float(seconds))
         if reason == 'wall':
             self._fail(f'wall-clock limit reached while running {seconds} virtual seconds')
+        if reason == 'stuck':
+            self._fail(f'virtual time stopped advancing while running {seconds} virtual seconds')
         if reason == 'halted' and b.halted['kind'] != 'sleep_forever':
             self._fail('the simulation halted')
 
@@ -104,6 +106,8 @@ class robot_library:
             return
         if reason == 'wall':
             self._fail(f'{what}: wall-clock limit reached (the firmware may spin)')
+        if reason == 'stuck':
+            self._fail(f'{what}: virtual time stopped advancing (a simulator bug)')
         if reason == 'halted' and b.halted['kind'] != 'sleep_forever':
             self._fail(f'{what}: the simulation halted')
         self._fail(f'{what}: not seen within {timeout} virtual seconds')
@@ -298,6 +302,65 @@ class robot_library:
 
     def audio_summary(self):
         return self._board().summary()['audio']
+
+    # ------------------------------------------------------------ fault injection
+    def inject_fault(self, spec):
+        """Schedules a fault in the command-line grammar (tools/h7sim/README.md), e.g.
+        `irq-hold:DMA1_Stream0:60ms@2.5s`, `dma-error@3s`, `hang@5s`; the time is virtual
+        seconds from power-on. Returns the fault's index in Injected Faults."""
+        b = self._board()
+        try:
+            b.inject_spec(spec)
+        except SimError as exc:
+            raise AssertionError(str(exc))
+        return len(b.fault_plan.faults) - 1
+
+    def inject_fault_in(self, delay, spec_without_time):
+        """The same, `delay` virtual seconds from now: `Inject Fault In  0.5  stall:200ms`."""
+        return self.inject_fault(f'{spec_without_time}@{self._board().time + float(delay)!r}')
+
+    def injected_faults(self):
+        """The records of the injected faults: kind, at_s, applied_s, end_s, effect, outcome."""
+        return self._board().fault_plan.summary()
+
+    def fault_should_have_fired(self, index):
+        record = self.injected_faults()[int(index)]
+        if record['applied_s'] is None:
+            self._fail(f"injected fault {index} ({record['kind']} at {record['at_s']} s) never took effect")
+        return record
+
+    def audio_ground_truth(self):
+        """The simulator's count of microphone samples: produced, written, overwritten
+        (before the firmware took them), dropped, lost."""
+        return self._board().summary()['audio']['ground_truth']
+
+    def lost_samples_should_be(self, count):
+        got = self.audio_ground_truth()['samples_lost']
+        if got != int(count):
+            self._fail(f'{got} microphone samples lost, expected {count}')
+
+    def firmware_loss_count_should_match_ground_truth(self, counted):
+        """The firmware's count of lost samples (from its own stats event) equals what the
+        simulator knows was lost."""
+        truth = self.audio_ground_truth()['samples_lost']
+        if int(counted) != truth:
+            self._fail(f'the firmware counted {counted} lost samples; {truth} were lost')
+
+    def reset_cause_flags(self):
+        """RCC_RSR as the firmware would read it now (RM0433 bit positions)."""
+        return self._board().rcc.reset_flags
+
+    def run_soak(self, seconds, seed=1, elf=None, kinds=None):
+        """The soak (h7sim/soak.py) for `seconds` virtual seconds with the keyword image;
+        kinds: fault kinds separated by commas (default: the soak's own plan). Returns the
+        report (a dictionary, as in build/bench/soak.json)."""
+        from h7sim.soak import run_soak, DEFAULT_ELF
+        try:
+            return run_soak(float(seconds), seed=int(seed), elf=self._resolve(elf) if elf else DEFAULT_ELF,
+                            wall_limit=max(self.wall_limit, 20 * float(seconds)),
+                            kinds=[k.strip() for k in kinds.split(',')] if kinds else None)
+        except SimError as exc:
+            raise AssertionError(str(exc))
 
     def summary(self):
         return self._board().summary()
