@@ -3,10 +3,14 @@
 #include "common/fmt.h"
 #include "common/log.h"
 
-/* Room always kept free for ,"truncated":true}\n and the NUL. */
+/* Room always kept free for ,"truncated":true}\n and the NUL, plus one closing bracket
+ * per open nested value. */
 #define CLOSING_RESERVE 21u
 
-static bool fits(const h7_json_t *j, size_t n) { return j->len + n + CLOSING_RESERVE <= j->cap; }
+static bool fits(const h7_json_t *j, size_t n)
+{
+    return j->len + n + CLOSING_RESERVE + j->depth <= j->cap;
+}
 
 static void raw(h7_json_t *j, const char *s, size_t n)
 {
@@ -42,17 +46,46 @@ static void escaped(h7_json_t *j, const char *s)
     }
 }
 
-/* Adds ,"key": followed by `value` (already JSON text) if the whole field fits. */
+/* Bytes of the separator and "key": before a value at the current level. */
+static size_t prefix_len(const h7_json_t *j, const char *key)
+{
+    bool comma = j->depth == 0 || ((j->has_items >> (j->depth - 1u)) & 1u);
+    bool named = j->depth == 0 || !((j->is_array >> (j->depth - 1u)) & 1u);
+    return (comma ? 1u : 0u) + (named ? 3u + escaped_len(key ? key : "") : 0u);
+}
+
+/* Writes the separator and "key": if `need` more bytes of value fit; false (truncated)
+ * when they do not or when inside a nested value that was left out. */
+static bool start_value(h7_json_t *j, const char *key, size_t need)
+{
+    if (j->cap == 0 || j->skipped) {
+        j->truncated = true;
+        return false;
+    }
+    size_t pre = prefix_len(j, key);
+    if (!fits(j, pre + need)) {
+        j->truncated = true;
+        return false;
+    }
+    bool comma = j->depth == 0 || ((j->has_items >> (j->depth - 1u)) & 1u);
+    bool named = j->depth == 0 || !((j->is_array >> (j->depth - 1u)) & 1u);
+    if (comma)
+        raw(j, ",", 1);
+    if (named) {
+        raw(j, "\"", 1);
+        escaped(j, key ? key : "");
+        raw(j, "\":", 2);
+    }
+    if (j->depth > 0)
+        j->has_items |= (uint8_t)(1u << (j->depth - 1u));
+    return true;
+}
+
+/* Adds [,]["key":] followed by `value` (already JSON text) if the whole field fits. */
 static void field(h7_json_t *j, const char *key, const char *value, size_t value_len, bool quote)
 {
-    size_t need = 4u + escaped_len(key) + value_len + (quote ? 2u : 0u);
-    if (j->cap == 0 || !fits(j, need)) {
-        j->truncated = true;
+    if (!start_value(j, key, value_len + (quote ? 2u : 0u)))
         return;
-    }
-    raw(j, ",\"", 2);
-    escaped(j, key);
-    raw(j, "\":", 2);
     if (quote)
         raw(j, "\"", 1);
     raw(j, value, value_len);
@@ -66,6 +99,7 @@ void h7_json_begin(h7_json_t *j, char *buf, size_t cap, const char *event)
     j->cap = cap;
     j->len = 0;
     j->truncated = false;
+    j->depth = j->skipped = j->is_array = j->has_items = 0;
     if (cap < 16u + CLOSING_RESERVE) {
         j->truncated = true;
         j->cap = 0;
@@ -83,14 +117,9 @@ void h7_json_begin(h7_json_t *j, char *buf, size_t cap, const char *event)
 
 void h7_json_str(h7_json_t *j, const char *key, const char *value)
 {
-    size_t need = 6u + escaped_len(key) + escaped_len(value);
-    if (j->cap == 0 || !fits(j, need)) {
-        j->truncated = true;
+    if (!start_value(j, key, 2u + escaped_len(value)))
         return;
-    }
-    raw(j, ",\"", 2);
-    escaped(j, key);
-    raw(j, "\":\"", 3);
+    raw(j, "\"", 1);
     escaped(j, value);
     raw(j, "\"", 1);
 }
@@ -138,10 +167,43 @@ void h7_json_bool(h7_json_t *j, const char *key, bool value)
     field(j, key, value ? "true" : "false", value ? 4u : 5u, false);
 }
 
+static void open_nested(h7_json_t *j, const char *key, bool array)
+{
+    /* room for the opening and its closing bracket (reserved by fits from now on) */
+    if (j->depth + j->skipped >= H7_JSON_MAX_DEPTH || !start_value(j, key, 2u)) {
+        j->truncated = true;
+        j->skipped++;
+        return;
+    }
+    raw(j, array ? "[" : "{", 1);
+    uint8_t bit = (uint8_t)(1u << j->depth);
+    j->is_array = (uint8_t)(array ? (j->is_array | bit) : (j->is_array & ~bit));
+    j->has_items = (uint8_t)(j->has_items & ~bit);
+    j->depth++;
+}
+
+void h7_json_object(h7_json_t *j, const char *key) { open_nested(j, key, false); }
+
+void h7_json_array(h7_json_t *j, const char *key) { open_nested(j, key, true); }
+
+void h7_json_close(h7_json_t *j)
+{
+    if (j->skipped) {
+        j->skipped--;
+        return;
+    }
+    if (j->depth == 0)
+        return;
+    j->depth--;
+    raw(j, ((j->is_array >> j->depth) & 1u) ? "]" : "}", 1);
+}
+
 size_t h7_json_end(h7_json_t *j)
 {
     if (j->cap == 0) /* buffer too small for any valid object: write nothing */
         return 0;
+    while (j->skipped || j->depth)
+        h7_json_close(j);
     if (j->truncated)
         raw(j, ",\"truncated\":true", 17);
     raw(j, "}\n", 2);

@@ -5,14 +5,16 @@ import json
 import os
 import sys
 
-TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-sys.path.insert(0, os.path.join(TOP, 'tools'))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(
+    os.path.abspath(__file__)))), 'tools'))  # robot runs this file outside the tools' path
 
-from kwsapp import events as ev  # noqa: E402
+from h7voice import events as ev  # noqa: E402
+from h7voice import paths  # noqa: E402
 from kwsapp import scenarios, score, simrun, truth  # noqa: E402
 
+
 KEYWORDS = {'yes', 'no', 'up', 'down', 'left', 'right', 'on', 'off', 'stop', 'go'}
-AUDIO_DIR = os.path.join(TOP, 'build', 'kws_audio')
+AUDIO_DIR = os.path.join(paths.BUILD, 'kws_audio')
 
 
 class KwsLibrary:
@@ -26,13 +28,8 @@ class KwsLibrary:
     def kws_image_should_be_built(self):
         if os.path.exists(simrun.DEFAULT_ELF):
             return
-        default = os.path.join(TOP, 'models', 'kws_default.tflite')
-        shared = os.path.join(os.path.dirname(TOP), 'shared', 'models', 'mlperf_tiny_kws_ref_model.tflite')
-        if not os.path.exists(default) and not os.path.exists(shared):
-            from robot.api import SkipExecution
-            raise SkipExecution('no keyword model to build the kws image with: '
-                                'models/kws_default.tflite is not there and ../shared is absent')
-        raise AssertionError(f'{simrun.DEFAULT_ELF} is missing: build with scons -j2')
+        raise AssertionError(f'{paths.rel(simrun.DEFAULT_ELF)} is missing: build it with '
+                             f'h7voice build firmware')
 
     def make_recording(self, name):
         """Writes test recording `name` (kwsapp.scenarios) and returns its WAV path."""
@@ -41,9 +38,12 @@ class KwsLibrary:
         return wav
 
     def demo_recording(self):
-        """The bundled recording if the model pipeline has committed it, else a TTS one."""
-        wav = os.path.join(TOP, 'models', 'recordings', 'demo_commands.wav')
-        return wav if os.path.exists(wav) else self.make_recording('commands')
+        """The bundled demo recording (models/recordings), the one `h7voice demo` plays."""
+        wav = os.path.join(paths.MODELS, 'recordings', 'demo_commands.wav')
+        if not os.path.exists(wav):
+            raise AssertionError(f'{paths.rel(wav)} is missing: it is part of the repository '
+                                 f'(python -m h7data demo makes it)')
+        return wav
 
     def run_kws_with(self, wav, seconds=None, console_input=None, console_at_s=0.0):
         """Runs the firmware on the simulated board with `wav` in the microphone."""
@@ -77,6 +77,25 @@ class KwsLibrary:
         problems = score.describe_failures(result)
         if problems or result['commands'] == 0:
             raise AssertionError(score.__name__ and '; '.join(problems or ['no commands in the truth']))
+
+    def detections_should_equal_the_host_build_of_the_firmware_c(self):
+        """The board's "kws" events equal what the host build of the firmware's pipeline
+        (kwsapp.detector, libh7kws.so: the code every evaluation uses) decides for the same
+        recording with the model the image was built with."""
+        from h7data.wavio import read_wav
+        from kwsapp.detector import KwsStream
+        model = self.firmware_model()
+        stream = KwsStream(os.path.join(paths.MODELS, f'{model}.tflite'))
+        host, _ = stream.run(read_wav(self.wav))
+        keys = ('word', 'start_ms', 'end_ms', 'decided_ms')
+        board = ev.detections(self.run['events'])
+        same = len(board) == len(host) and all(
+            all(b[k] == h[k] for k in keys) and abs(float(b['score']) - h['score']) <= 0.0015
+            for b, h in zip(board, host))  # (scores printed with 3 decimals by each side)
+        if not same:
+            raise AssertionError(f'board {[{k: d[k] for k in keys + ("score",)} for d in board]} '
+                                 f'but host build {host}')
+        print(f'*INFO* board and host build agree on {len(board)} detections')
 
     def detections_should_be(self, count):
         dets = ev.detections(self.run['events'])

@@ -7,6 +7,8 @@ import struct
 
 import numpy as np
 
+from h7voice.events import parse_console
+
 from .config import TOP
 
 ELF = os.path.join(TOP, 'build', 'firmware', 'firmware', 'apps', 'frontend_check',
@@ -44,7 +46,7 @@ def run(samples, seconds=None, commands=(), rate=16000):
                 board.uart_write(action + '\n')
             done = at
         board.run(seconds=max(0.0, total - done))
-        events = [json.loads(line) for line in board.uart_lines if line.startswith('{')]
+        events = parse_console(board.uart_lines)[0]
         frames = [e for e in events if e.get('event') == 'fe_frame']
         return {
             'features': np.array([_floats(f['bits']) for f in frames], np.float32),

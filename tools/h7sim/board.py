@@ -805,12 +805,13 @@ class Board:
             self.uart_lines.append(line)
             self.request_stop()  # lets run(until=...) see the line at once
             if line.startswith('{') and '"event"' in line:
-                import json
-                try:
-                    self.events.append(json.loads(line))
-                    self.event_times.append(self.time)
-                except ValueError:
+                from h7voice.events import parse_line
+                event = parse_line(line)
+                if event is None:
                     self.warnings.append(f'malformed JSON event line: {line[:80]}')
+                else:
+                    self.events.append(event)
+                    self.event_times.append(self.time)
         else:
             self.uart_partial += ch
 

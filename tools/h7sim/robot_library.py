@@ -9,7 +9,6 @@ Import from a suite with a path relative to the suite file:
 Timeouts are VIRTUAL seconds of the simulated board; every wait also has a wall-clock
 limit (wall_limit, default 60 s), so a firmware that spins or locks up fails the test
 with a report (PC, function, reason, last UART lines) instead of hanging the run."""
-import json
 import os
 import re
 import sys
@@ -22,6 +21,7 @@ from h7sim.board import Board  # noqa: E402
 from h7sim.errors import SimError  # noqa: E402
 from h7sim.fixtures import build_fixture  # noqa: E402
 from h7sim.wav import load_wav  # noqa: E402
+from h7voice.events import parse_line  # noqa: E402
 
 TOP = os.path.dirname(_TOOLS)
 
@@ -146,14 +146,8 @@ class robot_library:
 
         def match(board):
             for i in range(self.uart_mark, len(board.uart_lines)):
-                line = board.uart_lines[i]
-                if not line.startswith('{'):
-                    continue
-                try:
-                    event = json.loads(line)
-                except ValueError:
-                    continue
-                if event.get('event') != name:
+                event = parse_line(board.uart_lines[i])
+                if event is None or event.get('event') != name:
                     continue
                 if all(str(event.get(k)).lower() == str(v).lower() for k, v in fields.items()):
                     found['i'], found['event'] = i, event

@@ -1,46 +1,122 @@
 """The evaluation command: accuracy per class on held-out voices and on the held-out
-engine, across SNRs, on real recordings, and false alarms per hour on long keyword-free
-audio. Every figure comes from the int8 .tflite (TFLite's built-in int8 kernels, checked
-against TFLM's own kernels on a subset: agreement reported) on features from the C front
-end (h7frontend)."""
+engine, across SNRs, on real recordings, and streaming detection (false alarms per hour,
+keywords found) on long audio.
+
+Where every figure comes from (the report says it next to each):
+- classification figures: features from the C front end's host build (h7frontend), the int8
+  model run by OUR engine's host build (tools/h7nn/engine.py, libh7nn.so: the kernels the
+  firmware links), checked against TFLM's own kernels on a subset (agreement reported);
+- detection figures (streaming, real recordings, demo recording on the host): the firmware's
+  keyword pipeline and decision C built for the host (tools/kwsapp/detector.py over
+  libh7kws.so), with the firmware's settings read from C;
+- the demo recording on the board: tools/h7voice/demo.py running the firmware image on the
+  simulated board (see board_demo)."""
 import glob
 import json
 import os
+import subprocess
+import sys
 
 import numpy as np
 
 from h7data.vocab import KEYWORDS, LABELS, UNKNOWN
+from h7voice import paths
 
-from . import detect as D
-from .export import Int8Model, load_metadata
+from .export import ModelFileError, check_tflite, load_metadata
 
 SNRS = (0, 5, 10, 20, 30)
-POCKETSPHINX_DATA = os.path.join(os.path.expanduser('~'), '.cache', 'h7voice',
-                                 'pocketsphinx-5.1.1', 'test', 'data')
+POCKETSPHINX_DATA = os.path.join(paths.CACHE, 'pocketsphinx-5.1.1', 'test', 'data')
+TOLERANCE_MS = 200.0   # kwsapp.score: the demo's and the Robot suites' criterion
+CLASSIFY_CODE = ('C front end (h7frontend) + our engine (h7nn), host builds of the firmware '
+                 'C')
 
 
 class Model:
-    """An int8 model with its metadata (labels, front-end config)."""
+    """An int8 model with its metadata (labels, front-end config), run by our engine's host
+    build on features from the C front end, as the board runs it (no TensorFlow)."""
 
     def __init__(self, tflite_path):
         import h7frontend
-        self.net = Int8Model(tflite_path)
+        from h7nn.engine import EngineError, Interpreter
+        self.path = tflite_path
+        try:
+            with open(tflite_path, 'rb') as f:
+                data = f.read()
+        except OSError as err:
+            raise ModelFileError(f'{tflite_path}: cannot read ({err.strerror})') from None
+        check_tflite(data, tflite_path)
+        self.data = data
         self.meta = load_metadata(os.path.splitext(tflite_path)[0] + '.json')
         self.labels = list(self.meta['labels'])
         from h7data.vocab import check_labels
         check_labels(self.labels)
-        if self.net.output_shape[-1] != len(self.labels):
-            raise ValueError(f'{tflite_path}: {self.net.output_shape[-1]} outputs but '
+        try:
+            self.engine = Interpreter(data)
+        except EngineError as err:
+            raise ModelFileError(f'{tflite_path}: our engine refuses it ({err})') from None
+        inp, out = self.engine.input_details(), self.engine.output_details()
+        if inp['dtype'] != np.int8 or out['dtype'] != np.int8:
+            raise ModelFileError(f'{tflite_path}: input and output must be int8')
+        self.input_shape, self.output_shape = tuple(inp['shape']), tuple(out['shape'])
+        self.input_scale, self.input_zero_point = float(inp['scale']), int(inp['zero_point'])
+        self.output_scale, self.output_zero_point = float(out['scale']), int(out['zero_point'])
+        if self.output_shape[-1] != len(self.labels):
+            raise ValueError(f'{tflite_path}: {self.output_shape[-1]} outputs but '
                              f'{len(self.labels)} labels in its metadata')
         fe = dict(self.meta['frontend'])
         self.config = h7frontend.load_config(h7frontend.FrontendConfig(fe))
         self.frontend = h7frontend.Frontend(self.config)
-        if list(self.net.input_shape[1:]) != list(self.config.input_shape):
-            raise ValueError(f'{tflite_path}: input shape {self.net.input_shape} does not match '
+        if list(self.input_shape[1:]) != list(self.config.input_shape):
+            raise ValueError(f'{tflite_path}: input shape {self.input_shape} does not match '
                              f'the front-end config {self.config.input_shape}')
+        self._stream = None
+
+    def quantize(self, features):
+        import h7frontend
+        return h7frontend.quantize(np.asarray(features, np.float32), self.input_scale,
+                                   self.input_zero_point)
+
+    def predict_int8(self, features):
+        """float32 features [n, frames, coeffs] -> int8 outputs [n, classes] (our engine)."""
+        q = self.quantize(features)
+        out = np.empty((len(q), self.output_shape[-1]), np.int8)
+        for i in range(len(q)):
+            out[i] = self.engine.run(q[i]).reshape(-1)
+        return out
 
     def predict(self, features):
-        return self.net.predict(features)
+        """Dequantized probabilities [n, classes], as main.c dequantizes them."""
+        q = self.predict_int8(features).astype(np.float32)
+        return (q - self.output_zero_point) * self.output_scale
+
+    @property
+    def stream(self):
+        """The firmware's keyword pipeline (host build) with this model."""
+        if self._stream is None:
+            from kwsapp.detector import KwsStream
+            self._stream = KwsStream(self.path)
+        return self._stream
+
+
+def tflm_agreement(model, features):
+    """Our engine against TFLM's own kernels (the tflite_micro host runtime) on the same
+    int8 inputs: (top-1 agreement, largest output difference in LSB, share of outputs that
+    differ)."""
+    from tflite_micro.python.tflite_micro import runtime
+    try:
+        interp = runtime.Interpreter.from_bytes(model.data, arena_size=512 * 1024)
+    except Exception as err:  # noqa: BLE001 - any reason TFLM refuses the model
+        raise ModelFileError(f'{model.path}: TFLM cannot load the model ({err})') from None
+    q = model.quantize(features)
+    ref = np.empty((len(q), model.output_shape[-1]), np.int8)
+    for i in range(len(q)):
+        interp.set_input(q[i].reshape(model.input_shape), 0)
+        interp.invoke()
+        ref[i] = interp.get_output(0).reshape(-1)
+    ours = model.predict_int8(features)
+    diff = np.abs(ref.astype(int) - ours.astype(int))
+    return (float(np.mean(np.argmax(ref, 1) == np.argmax(ours, 1))), int(diff.max()),
+            float(np.mean(diff > 0)))
 
 
 def accuracy_report(probs, y, labels):
@@ -72,13 +148,21 @@ def by_voice(probs, y, meta):
     return {k: {'n': len(v), 'accuracy': float(np.mean(v))} for k, v in sorted(groups.items())}
 
 
-def real_recordings(model, detector=D.DEFAULT):
+def _score(detections, truth_words):
+    """kwsapp.score (the demo's criterion) against [(word, start_ms, end_ms)]."""
+    from kwsapp.score import score
+    truth = [{'word': w, 'start_ms': float(a), 'end_ms': float(b)} for w, a, b in truth_words]
+    return score(detections, truth, TOLERANCE_MS, set(KEYWORDS))
+
+
+def real_recordings(model):
     """Real speech from the pocketsphinx sdist: 'go forward ten meters' (the keyword 'go'),
     read speech with word alignments (librivox: no keywords, so every aligned word window
-    must come out as 'unknown', and no detection may fire), card names ('ten of clubs')."""
+    must come out as 'unknown', and no detection may fire), card names ('ten of clubs').
+    Detections: the firmware's pipeline (host build), the firmware's threshold."""
     from h7data.wavio import read_wav
     if not os.path.isdir(POCKETSPHINX_DATA):
-        return {'skipped': f'{POCKETSPHINX_DATA} missing (tools/setup.sh fetches it)'}
+        raise paths.MissingPart(f'{POCKETSPHINX_DATA} is missing; run: bash tools/setup.sh')
     out = {'source': 'pocketsphinx 5.1.1 sdist test/data (real recordings, 16 kHz)'}
     recs = []
     raw = os.path.join(POCKETSPHINX_DATA, 'goforward.raw')
@@ -94,17 +178,15 @@ def real_recordings(model, detector=D.DEFAULT):
         # The device listens continuously: give each recording 1 s of quiet before and
         # 0.5 s after, as a stream would have (these files start right at the speech).
         audio = np.concatenate([np.zeros(16000, np.int16), audio, np.zeros(8000, np.int16)])
-        times, probs = D.posteriors(model, audio, model.config, detector['stride_frames'])
-        ev = D.detect(times, probs, model.labels, **{k: detector[k] for k in
-                                                     ('stride_frames', 'smooth', 'threshold', 'refractory_ms')})
+        ev, _ = model.stream.run(audio)
         seconds += len(audio) / 16000
-        found = [e[0] for e in ev]
+        found = [e['word'] for e in ev]
         detections.append({'recording': name, 'expected_keywords': expected,
-                           'detected': [{'keyword': l, 'time_ms': round(t), 'score': round(s, 3)}
-                                        for l, t, s in ev],
+                           'detected': ev,
                            'hits': sorted(set(found) & set(expected)),
-                           'false_alarms': [l for l in found if l not in expected]})
+                           'false_alarms': [w for w in found if w not in expected]})
     out['streaming'] = detections
+    out['code'] = _detector_code()
     out['seconds'] = round(seconds, 1)
     out['keywords_expected'] = sum(len(d['expected_keywords']) for d in detections)
     out['keywords_found'] = sum(len(d['hits']) for d in detections)
@@ -136,65 +218,144 @@ def real_recordings(model, detector=D.DEFAULT):
             'classified_silence': float(np.mean([l == 'silence' for l in labels])),
             'classified_keyword': float(np.mean([l in KEYWORDS for l in labels])),
             'keyword_confusions': sorted({f'{w}->{l}' for (w, _), l in zip(windows, labels)
-                                          if l in KEYWORDS})}
+                                          if l in KEYWORDS}),
+            'code': CLASSIFY_CODE}
     return out
 
 
-THRESHOLDS = (0.5, 0.6, 0.7, 0.8, 0.9, 0.95)
+BASE_THRESHOLDS = (0.5, 0.6, 0.7, 0.8, 0.9, 0.95)
 
 
-def _detect_all(model, audio, detector, thresholds):
-    times, probs = D.posteriors(model, audio, model.config, detector['stride_frames'])
-    return {t: D.detect(times, probs, model.labels, detector['stride_frames'], detector['smooth'],
-                        t, detector['refractory_ms']) for t in thresholds}
+def _detector_code():
+    from kwsapp.detector import describe
+    return describe()
 
 
-def false_alarms_per_hour(model, minutes, seed, detector=D.DEFAULT, keywords=200):
-    """Streaming detection at several thresholds: false alarms per hour on keyword-free
-    speech, and the share of isolated keywords found, both from voices held out of
+def thresholds():
+    """The sweep: fixed points plus the firmware's own threshold (read from C)."""
+    from kwsapp.detector import settings
+    return tuple(sorted(set(BASE_THRESHOLDS) | {settings()['threshold']}))
+
+
+_LONG_AUDIO = {}
+
+
+def _long_audio(kind, amount, seed):
+    """negative_audio / keyword_audio (minutes of TTS, deterministic for a seed), kept in the
+    data cache so both models and later reports hear the same audio without re-synthesis."""
+    from h7data import longaudio
+    from h7data.dataset import cache_dir
+    from h7data.wavio import atomic_write_bytes
+    key = (kind, amount, seed)
+    if key in _LONG_AUDIO:
+        return _LONG_AUDIO[key]
+    path = os.path.join(cache_dir(), f'longaudio-{kind}-{amount}-{seed}.npz')
+    if os.path.exists(path):
+        with np.load(path) as z:
+            audio = z['audio']
+            words = [(str(w), int(a), int(b)) for w, a, b in json.loads(str(z['words']))]
+    else:
+        make = longaudio.negative_audio if kind == 'negative' else longaudio.keyword_audio
+        audio, words = make(amount, seed)
+        import io
+        buf = io.BytesIO()
+        np.savez(buf, audio=audio, words=json.dumps([list(w) for w in words]))
+        os.makedirs(cache_dir(), exist_ok=True)
+        atomic_write_bytes(path, buf.getvalue())
+    _LONG_AUDIO[key] = (audio, words)
+    return _LONG_AUDIO[key]
+
+
+def false_alarms_per_hour(model, minutes, seed, keywords=200):
+    """Streaming detection through the firmware's pipeline (host build) at several
+    thresholds: false alarms per hour on keyword-free speech, and the share of isolated
+    keywords found exactly once (kwsapp.score, +-200 ms), both from voices held out of
     training (festival ked / slt HTS, flite slt), with reverb and 25 dB pink noise."""
-    from h7data.longaudio import keyword_audio, negative_audio
-    audio, _ = negative_audio(minutes, seed)
+    from kwsapp.detector import settings
+    firmware_threshold = settings()['threshold']
+    audio, _ = _long_audio('negative', minutes, seed)
     hours = len(audio) / 16000 / 3600
-    negatives = _detect_all(model, audio, detector, THRESHOLDS)
-    kw_audio, kw_words = keyword_audio(keywords, seed) if keywords else (None, [])
-    positives = _detect_all(model, kw_audio, detector, THRESHOLDS) if keywords else {}
+    sweep_at = thresholds()
+    negatives = {t: model.stream.run(audio, t)[0] for t in sweep_at}
+    kw_audio, kw_words = _long_audio('keyword', keywords, seed) if keywords else (None, [])
+    positives = {t: model.stream.run(kw_audio, t)[0] for t in sweep_at} if keywords else {}
     sweep = []
-    for t in THRESHOLDS:
+    for t in sweep_at:
         row = {'threshold': t, 'false_alarms': len(negatives[t]),
                'false_alarms_per_hour': round(len(negatives[t]) / hours, 1)}
         if keywords:
-            hits, misses, fas = D.match(positives[t], kw_words, model.labels)
-            row.update({'keyword_hit_rate': len(hits) / max(1, len(hits) + len(misses)),
-                        'wrong_or_extra_detections': len(fas)})
+            r = _score(positives[t], kw_words)
+            row.update({'keyword_hit_rate': r['exactly_once'] / max(1, r['commands']),
+                        'keywords_missed': len(r['missed']),
+                        'wrong_words': len(r['wrong_word']),
+                        'false_alarms_between_keywords': len(r['false_alarms'])
+                        + len(r['non_keyword_hits']),
+                        'duplicates': r['duplicates']})
         sweep.append(row)
-    chosen = next(r for r in sweep if r['threshold'] == detector['threshold'])
+    chosen = next(r for r in sweep if r['threshold'] == firmware_threshold)
+    fired = negatives[firmware_threshold]
     return {'audio_minutes': round(len(audio) / 16000 / 60, 2), 'false_alarms': chosen['false_alarms'],
             'false_alarms_per_hour': chosen['false_alarms_per_hour'],
             'keyword_hit_rate': chosen.get('keyword_hit_rate'),
             'keywords': len([w for w in kw_words if w[0] in KEYWORDS]),
-            'by_keyword': {k: sum(1 for e in negatives[detector['threshold']] if e[0] == k)
-                           for k in KEYWORDS if any(e[0] == k for e in negatives[detector['threshold']])},
+            'by_keyword': {k: sum(1 for e in fired if e['word'] == k)
+                           for k in KEYWORDS if any(e['word'] == k for e in fired)},
             'threshold_sweep': sweep,
             'audio': 'keyword-free phrases and words from festival (ked, slt HTS) and flite slt '
                      '(held out of training), pauses, reverb RT60 0.3 s, pink noise 25 dB SNR; '
                      'keywords: the same voices, one word between pauses',
-            'detector': detector}
+            'firmware_settings': settings(), 'code': _detector_code()}
 
 
-def demo_check(model, wav, detector=D.DEFAULT):
+def demo_check(model, wav):
+    """The demo recording through the firmware's pipeline (host build), scored as the demo
+    scores the board (kwsapp.score)."""
     from h7data.wavio import read_wav
-    with open(os.path.splitext(wav)[0] + '.json') as f:
-        truth = [(w['word'], w['start_ms'], w['end_ms']) for w in json.load(f)['words']]
-    audio = read_wav(wav)
-    times, probs = D.posteriors(model, audio, model.config, detector['stride_frames'])
-    ev = D.detect(times, probs, model.labels, **{k: detector[k] for k in
-                                                 ('stride_frames', 'smooth', 'threshold', 'refractory_ms')})
-    hits, misses, fas = D.match(ev, truth, model.labels)
-    return {'recording': os.path.basename(wav), 'keywords': len(hits) + len(misses),
-            'hits': hits, 'misses': misses,
-            'false_alarms': [{'keyword': l, 'time_ms': round(t)} for l, t, _ in fas],
-            'detections': [{'keyword': l, 'time_ms': round(t), 'score': round(s, 3)} for l, t, s in ev]}
+    from kwsapp.truth import load_truth
+    truth = load_truth(os.path.splitext(wav)[0] + '.json')
+    dets, stats = model.stream.run(read_wav(wav))
+    return demo_summary(dets, truth, os.path.basename(wav), _detector_code(), stats)
+
+
+def demo_summary(detections, truth, recording, code, stats=None):
+    """One scoring of a demo run (board or host): kwsapp.score over the "kws" events."""
+    from kwsapp.score import score
+    r = score(detections, truth, TOLERANCE_MS, set(KEYWORDS))
+    return {'recording': recording, 'code': code, 'commands': r['commands'],
+            'exactly_once': r['exactly_once'], 'missed': [w['word'] for w in r['missed']],
+            'wrong_words': [d['word'] for d in r['wrong_word']],
+            'false_alarms': len(r['false_alarms']) + len(r['non_keyword_hits']),
+            'duplicates': r['duplicates'],
+            'detections': [{k: d[k] for k in ('word', 'score', 'start_ms', 'end_ms', 'decided_ms')
+                            if k in d} for d in detections],
+            **({'stats': stats} if stats else {})}
+
+
+def board_demo(tflite_path, wav, json_out):
+    """Runs the main job on the simulated board with this model (h7voice demo: builds the
+    image with model=, runs it with the recording, writes --json) and scores its "kws"
+    events the way the demo does. The figure is what the board printed."""
+    from kwsapp.truth import load_truth
+    cmd = [sys.executable, '-m', 'h7voice.demo', '--wav', wav, '--json', json_out,
+           '--model', paths.rel(os.path.abspath(tflite_path))]
+    env = dict(os.environ, PYTHONPATH=paths.TOOLS + os.pathsep + os.environ.get('PYTHONPATH', ''))
+    proc = subprocess.run(cmd, cwd=paths.TOP, env=env, stdout=subprocess.PIPE,
+                          stderr=subprocess.STDOUT, text=True)
+    if proc.returncode != 0 or not os.path.exists(json_out):
+        tail = proc.stdout.strip().splitlines()[-1:] or ['no output']
+        raise RuntimeError(f'the board run of {paths.rel(tflite_path)} failed ({tail[0]}); '
+                           f'run: h7voice demo --model {paths.rel(tflite_path)}')
+    with open(json_out) as f:
+        run = json.load(f)
+    truth = load_truth(os.path.splitext(wav)[0] + '.json')
+    out = demo_summary(run['detections'], truth, os.path.basename(wav),
+                       'board run: h7voice demo --model ' + paths.rel(tflite_path)
+                       + ' (the firmware image on the simulated NUCLEO-H743ZI2)')
+    out['score_printed_by_demo'] = run.get('score')
+    if run.get('score') and run['score']['exactly_once'] != out['exactly_once']:
+        raise RuntimeError(f'{json_out}: the demo printed {run["score"]} but rescoring its '
+                           f'events gives {out["exactly_once"]}: kwsapp.score changed underneath')
+    return out
 
 
 def evaluate(tflite_path, seed=1, per_word=100, fa_minutes=20, snr_subset=1200,
@@ -203,7 +364,8 @@ def evaluate(tflite_path, seed=1, per_word=100, fa_minutes=20, snr_subset=1200,
     from h7data.dataset import build, noisy
     from .features import cached
     model = Model(tflite_path)
-    report = {'model': os.path.basename(tflite_path), 'seed': seed, 'per_word': per_word}
+    report = {'model': os.path.basename(tflite_path), 'seed': seed, 'per_word': per_word,
+              'code': {'classification': CLASSIFY_CODE, 'detection': _detector_code()}}
 
     def say(msg):
         if progress:
@@ -220,11 +382,12 @@ def evaluate(tflite_path, seed=1, per_word=100, fa_minutes=20, snr_subset=1200,
         say(f'{split}: int8 accuracy {100 * report[split]["accuracy"]:.2f}% (n={len(d["y"])})')
     check = sets['test_voices'][1]
     check = check[np.linspace(0, len(check) - 1, min(tflm_check, len(check))).astype(int)]
-    top1, lsb, frac = model.net.tflm_agreement(check)
+    top1, lsb, frac = tflm_agreement(model, check)
     report['tflm_check'] = {'windows': int(len(check)),
                             'top1_agreement': top1, 'max_output_lsb_difference': lsb,
-                            'outputs_differing': frac}
-    say(f'TFLM kernels vs TFLite kernels on {report["tflm_check"]["windows"]} windows: '
+                            'outputs_differing': frac,
+                            'code': 'our engine (libh7nn.so) vs TFLM kernels (tflite_micro)'}
+    say(f'our engine vs TFLM kernels on {report["tflm_check"]["windows"]} windows: '
         f'top-1 agreement {100 * top1:.2f}%, max output difference {lsb} LSB')
     d, _ = sets['test_voices']
     rng = np.random.default_rng(seed)
@@ -249,8 +412,9 @@ def evaluate(tflite_path, seed=1, per_word=100, fa_minutes=20, snr_subset=1200,
             say(f'threshold {r["threshold"]}: {r["false_alarms_per_hour"]} false alarms/h '
                 f'({fa["audio_minutes"]} min), keywords found '
                 f'{100 * r.get("keyword_hit_rate", 0):.1f}% of {fa["keywords"]}')
-    if demo_wav and os.path.exists(demo_wav):
-        report['demo'] = demo_check(model, demo_wav)
-        say(f'demo recording: {len(report["demo"]["hits"])}/{report["demo"]["keywords"]} keywords, '
-            f'{len(report["demo"]["false_alarms"])} false alarms')
+    if demo_wav:
+        report['demo_host'] = d = demo_check(model, demo_wav)
+        say(f'demo recording (host build of the firmware C): {d["exactly_once"]}/{d["commands"]} '
+            f'commands, missed {d["missed"]}, wrong words {d["wrong_words"]}, '
+            f'{d["false_alarms"]} false alarms')
     return report

@@ -14,7 +14,13 @@ import numpy as np
 
 from h7data.wavio import atomic_write_bytes, atomic_write_text
 
-from .train import tf, keras, limit_threads
+
+
+def _tf():
+    """TensorFlow and Keras, imported when a function needs them (seconds): evaluation and
+    the metadata checks run without them."""
+    from .train import keras, limit_threads, tf
+    return tf, keras, limit_threads
 
 FORMAT = 'h7voice-model/1'
 
@@ -25,6 +31,7 @@ class ModelFileError(ValueError):
 
 def with_softmax(model):
     """The deployed graph ends in a softmax, so the int8 output is a probability."""
+    _, keras, _ = _tf()
     outputs = keras.layers.Softmax(name='probabilities')(model.output)
     return keras.Model(model.input, outputs, name=model.name)
 
@@ -34,6 +41,7 @@ def to_int8_tflite(model, calibration, add_softmax=True):
 
     calibration: float32 features [n, frames, coeffs]; a few hundred windows of every
     class set the activation ranges (post-training quantization)."""
+    tf, _, limit_threads = _tf()
     limit_threads()
     deployed = with_softmax(model) if add_softmax else model
     calibration = np.asarray(calibration, np.float32)
@@ -74,6 +82,7 @@ class Int8Model:
         with warnings.catch_warnings():
             warnings.simplefilter('ignore')
             try:
+                tf, _, _ = _tf()
                 self._interp = tf.lite.Interpreter(
                     model_content=self.data,
                     experimental_op_resolver_type=tf.lite.experimental.OpResolverType.BUILTIN_WITHOUT_DEFAULT_DELEGATES)

@@ -33,7 +33,7 @@ def _load(split, per_word, copies, seed, frontend):
 
 
 def run_all(seed=1, preset='full', out_dir='models', work_dir=None, progress=True,
-            name_default='kws_default', name_tiny='kws_tiny', demo=True):
+            name_default='kws_default', name_tiny='kws_tiny', demo=True, board=True):
     from . import models as M, prune as P, train as T
     from .evaluate import accuracy_report, evaluate
     from .export import Int8Model, metadata, save_model, to_int8_tflite
@@ -154,13 +154,12 @@ def run_all(seed=1, preset='full', out_dir='models', work_dir=None, progress=Tru
                                          'colored noise / hum / babble / non-speech at 0-30 dB '
                                          'SNR, gain -24..0 dB, shift +-150 ms, SpecAugment'},
                 'frontend_config': DEFAULT_CONFIG, 'stages': rows}
-    from .detect import DEFAULT as detector
     results = {}
     for name, model, stage in ((name_default, default_model, default_stage),
                                (name_tiny, tiny, rows[-1]['stage'])):
         data = int8[stage]
         meta = metadata(name, data, model, LABELS, frontend.config,
-                        dict(training, stage=stage), extra={'detector': detector})
+                        dict(training, stage=stage))
         save_model(out_dir, name, data, meta)
         say(f'wrote {out_dir}/{name}.tflite ({len(data)} bytes) + .json')
 
@@ -170,14 +169,17 @@ def run_all(seed=1, preset='full', out_dir='models', work_dir=None, progress=Tru
         make_demo(demo_wav, seed=seed)
     full = {'seed': seed, 'preset': preset, 'stage_table': rows, 'default_stage': default_stage,
             'histories': histories}
-    return write_reports(full, out_dir, (name_default, name_tiny), started, progress)
+    return write_reports(full, out_dir, (name_default, name_tiny), started, progress, board)
 
 
-def write_reports(full, out_dir, names=('kws_default', 'kws_tiny'), started=None, progress=True):
-    """Evaluates the shipped int8 models and writes report.md/.json and the plots."""
-    from .evaluate import evaluate
+def write_reports(full, out_dir, names=('kws_default', 'kws_tiny'), started=None, progress=True,
+                  board=True):
+    """Evaluates the shipped int8 models, runs the demo recording on the simulated board
+    with each (board=True), and writes report.md/.json and the plots."""
+    from .evaluate import board_demo, evaluate
     from .report import plot_confusion, plot_curves, plot_snr, stage_table
     from h7data.wavio import atomic_write_text
+    from h7voice import paths
     started = started or time.time()
     p = PRESETS[full['preset']]
     seed = full['seed']
@@ -186,6 +188,18 @@ def write_reports(full, out_dir, names=('kws_default', 'kws_tiny'), started=None
     def say(msg):
         if progress:
             print(f'[{time.time() - started:6.0f} s] {msg}', flush=True)
+    # the board first: it fails fast (no toolchain, simulator not built) before the long part
+    boards = {}
+    if board:
+        # the default model last, so the build is left with the default image
+        for name in sorted(names, key=lambda n: n == names[0]):
+            say(f'demo recording on the simulated board with {name} (h7voice demo)')
+            os.makedirs(paths.BENCH, exist_ok=True)
+            d = board_demo(os.path.join(out_dir, f'{name}.tflite'), demo_wav,
+                           os.path.join(paths.BENCH, f'demo_{name}.json'))
+            boards[name] = d
+            say(f'  board: {d["exactly_once"]}/{d["commands"]} commands, missed {d["missed"]}, '
+                f'wrong words {d["wrong_words"]}, {d["false_alarms"]} false alarms')
     histories = full['histories']
     reports = {}
     for name in names:
@@ -195,6 +209,8 @@ def write_reports(full, out_dir, names=('kws_default', 'kws_tiny'), started=None
                        snr_subset=p['snr_subset'], demo_wav=demo_wav, progress=progress,
                        tflm_check=p.get('tflm_check', 300), fa_keywords=p.get('fa_keywords', 200))
         reports[name] = rep
+        if name in boards:
+            rep['demo_board'] = boards[name]
         plot_confusion(rep['test_voices']['confusion'], LABELS,
                        f'{name} int8, held-out voices', os.path.join(out_dir, f'{name}_confusion_voices.png'))
         plot_confusion(rep['test_engine']['confusion'], LABELS,
@@ -211,15 +227,45 @@ def write_reports(full, out_dir, names=('kws_default', 'kws_tiny'), started=None
     return full
 
 
+def same_detections(board, host):
+    """'identical detections' or what differs (word, times; scores to the 3 decimals both
+    print)."""
+    keys = ('word', 'start_ms', 'end_ms', 'decided_ms')
+    if len(board) == len(host) and all(
+            all(b[k] == h[k] for k in keys) and abs(b['score'] - h['score']) <= 0.0015
+            for b, h in zip(board, host)):
+        return f'identical detections ({len(board)}: word, score, start, end, decision time)'
+    return (f'DIFFERENT: board {[(d["word"], d["start_ms"]) for d in board]}, host '
+            f'{[(d["word"], d["start_ms"]) for d in host]}')
+
+
+def _demo_line(d, where):
+    return (f'- demo recording ({d["recording"]}), {where}: **{d["exactly_once"]}/{d["commands"]} '
+            f'commands** detected exactly once (±200 ms), missed: {", ".join(d["missed"]) or "none"}, '
+            f'wrong words: {", ".join(d["wrong_words"]) or "none"}, {d["false_alarms"]} false alarms '
+            f'— {d["code"]}')
+
+
 def markdown(full, table):
     from h7data.vocab import LABELS as labels
     lines = [f'# h7voice keyword-spotting models: training and evaluation report', '',
-             f'Made by `python -m h7train all --seed {full["seed"]}'
+             f'Models made by `python -m h7train all --seed {full["seed"]}'
              + ('' if full['preset'] == 'full' else f' --preset {full["preset"]}')
-             + f'` in {full["seconds"] / 60:.0f} min on 2 CPU cores. '
-             'All int8 figures: the .tflite run by TFLite\'s built-in int8 kernels (checked '
-             'against TFLM\'s own kernels, the tflite_micro host runtime: agreement below) on '
-             'features from the C front end (h7frontend, config kws_stream).', '',
+             + f'` in {full["seconds"] / 60:.0f} min on 2 CPU cores; figures below re-made by '
+             '`h7voice train report` (`python -m h7train report`).', '',
+             'Which code made each figure:', '',
+             '- **stage table**: made during training: the .tflite run by TFLite\'s built-in '
+             'int8 kernels on features from the C front end (h7frontend);',
+             '- **classification** (accuracy, per class, by voice, SNR, word windows): features '
+             'from the C front end\'s host build, the int8 model run by our engine\'s host build '
+             '(libh7nn.so, the kernels the firmware links), checked against TFLM\'s kernels '
+             '(agreement below);',
+             '- **detection** (streaming, false alarms, real recordings, demo on the host): the '
+             'firmware\'s keyword pipeline and decision C built for the host (libh7kws.so: '
+             'front end, VAD, kws_detector, pacer, power policy, engine; tools/kwsapp/detector.py) '
+             'with the firmware\'s own settings read from C;',
+             '- **demo on the board**: `h7voice demo` running the firmware image on the simulated '
+             'NUCLEO-H743ZI2, its "kws" events scored by kwsapp.score.', '',
              '## Stages', '', table, '',
              f'Default model (`kws_default`): stage "{full["default_stage"]}".', '',
              '![training curves](training_curves.png)', '']
@@ -235,35 +281,46 @@ def markdown(full, table):
                       f'{k} {100 * v["accuracy"]:.1f}%' for k, v in r['test_engine'].get('by_voice', {}).items()),
                   '- held-out voices with noise (colored / hum / babble): ' +
                   ', '.join(f'{s} dB {100 * a:.1f}%' for s, a in
-                            sorted(r['snr'].items(), key=lambda kv: float(kv[0])))]
+                            sorted(r['snr'].items(), key=lambda kv: float(kv[0]))),
+                  f'  (classification figures: {r["code"]["classification"]})']
         fa = r.get('false_alarms')
         if fa:
-            lines.append(f'- streaming detection (a look every 100 ms, 3 looks averaged, 1 s '
-                         f'refractory) on {fa["audio_minutes"]} min of keyword-free speech and '
-                         f'{fa.get("keywords", 0)} isolated keywords, held-out voices, reverb + '
-                         f'25 dB noise: ' + '; '.join(
-                             f'threshold {x["threshold"]}: {x["false_alarms_per_hour"]} FA/h, '
+            s = fa['firmware_settings']
+            lines.append(f'- streaming detection on {fa["audio_minutes"]} min of keyword-free '
+                         f'speech and {fa.get("keywords", 0)} isolated keywords (held-out voices, '
+                         f'reverb + 25 dB noise), the firmware\'s pipeline (model every '
+                         f'{s["model_hop_ms"]} ms during speech, {s["smooth_count"]} posteriors '
+                         f'averaged, one decision per VAD segment): at the firmware\'s threshold '
+                         f'{s["threshold"]:g}: **{fa["false_alarms_per_hour"]} false alarms/h, '
+                         f'{100 * (fa.get("keyword_hit_rate") or 0):.0f}% of keywords found** '
+                         f'exactly once (±200 ms); sweep: ' + '; '.join(
+                             f'{x["threshold"]:g}: {x["false_alarms_per_hour"]} FA/h, '
                              f'{100 * x.get("keyword_hit_rate", 0):.0f}% found'
-                             for x in fa.get('threshold_sweep', [])))
+                             for x in fa.get('threshold_sweep', []))
+                         + f' — {fa["code"]}')
         rr = r.get('real_recordings', {})
         if 'streaming' in rr:
             lines.append(f'- real recordings (pocketsphinx test data, {rr["seconds"]} s): '
                          f'{rr["keywords_found"]}/{rr["keywords_expected"]} keywords found, '
-                         f'{rr["false_alarms"]} false alarms')
+                         f'{rr["false_alarms"]} false alarms — {rr["code"]}')
             ws = rr.get('read_speech_word_windows')
             if ws:
                 lines.append(f'- real read speech, {ws["n"]} word windows (no keywords): '
                              f'{100 * ws["classified_unknown"]:.1f}% unknown, '
                              f'{100 * ws["classified_silence"]:.1f}% silence, '
                              f'{100 * ws["classified_keyword"]:.1f}% a keyword '
-                             f'({", ".join(ws["keyword_confusions"][:8])})')
-        if 'demo' in r:
-            d = r['demo']
-            lines.append(f'- demo recording: {len(d["hits"])}/{d["keywords"]} keywords, '
-                         f'{len(d["false_alarms"])} false alarms')
+                             f'({", ".join(ws["keyword_confusions"][:8])}) — '
+                             f'{ws.get("code", "C front end + TFLite kernels")}')
+        if 'demo_board' in r:
+            lines.append(_demo_line(r['demo_board'], 'on the board'))
+        if 'demo_host' in r:
+            lines.append(_demo_line(r['demo_host'], 'host build'))
+        if 'demo_board' in r and 'demo_host' in r:
+            lines.append('- demo recording, board vs host build: ' + same_detections(
+                r['demo_board']['detections'], r['demo_host']['detections']))
         if 'tflm_check' in r:
             t = r['tflm_check']
-            lines.append(f'- TFLM kernels vs TFLite kernels on {t["windows"]} windows: top-1 '
+            lines.append(f'- our engine vs TFLM kernels on {t["windows"]} windows: top-1 '
                          f'agreement {100 * t["top1_agreement"]:.2f}%, largest output difference '
                          f'{t["max_output_lsb_difference"]} LSB')
         lines += ['', '| class | held-out voices % | held-out engine % |', '|---|---:|---:|']

@@ -137,7 +137,10 @@ def fit(model, train, val, epochs=10, batch=64, lr=3e-3, seed=0, teacher=None,
     for v, m in mask_list:
         v.assign(v * m)
 
-    @tf.function
+    # One trace per fit: without a signature the last, shorter batch of every epoch traces
+    # the whole step (model, tape, optimizer) a second time, which is most of a short run.
+    @tf.function(input_signature=[tf.TensorSpec((None,) + tuple(xtr.shape[1:]), tf.float32),
+                                  tf.TensorSpec((None,), tf.as_dtype(np.asarray(ytr).dtype))])
     def step(x, y):
         for k, s, dw in zip(kernels, shadows, depthwise):
             s.assign(k)
@@ -173,7 +176,7 @@ def fit(model, train, val, epochs=10, batch=64, lr=3e-3, seed=0, teacher=None,
             xb = xtr[idx]
             if spec_augment:
                 xb = spec_augment_batch(xb, rng)
-            loss, acc = step(tf.constant(xb), tf.constant(ytr[idx]))
+            loss, acc = step(tf.constant(xb, tf.float32), tf.constant(ytr[idx]))
             losses.append(float(loss))
             accs.append(float(acc))
         if qat:   # evaluate what the int8 model will compute

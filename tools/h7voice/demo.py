@@ -74,7 +74,8 @@ def memory(elf):
 
 
 def print_summary(run, result, truth_words, elf):
-    from kwsapp import events as ev, report
+    from h7voice import events as ev
+    from kwsapp import report
     dets = ev.detections(run['events'])
     stats = ev.last(run['events'], 'kws_stats') or {}
     summary = run['summary']
@@ -180,7 +181,7 @@ def main(argv=None):
         sys.exit(f'demo: {err}')
     if run.get('wav_note'):
         say('    ' + run['wav_note'])
-    from kwsapp import events as ev
+    from h7voice import events as ev
     for e in run['events']:
         if e.get('event') in ('error', 'fault'):
             say(f'    firmware: {json.dumps(e)}')

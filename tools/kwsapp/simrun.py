@@ -4,8 +4,9 @@ collects what it said: console lines, JSON events and the simulator's run summar
 Shared by tools/demo.py and the Robot suites (robot_tests/kws/KwsLibrary.py)."""
 import os
 
-TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-DEFAULT_ELF = os.path.join(TOP, 'build', 'firmware', 'firmware', 'apps', 'kws', 'kws.elf')
+from h7voice import paths
+
+DEFAULT_ELF = paths.app_image('kws')
 
 
 class RunError(RuntimeError):
@@ -28,7 +29,7 @@ def run_kws(wav, elf=DEFAULT_ELF, seconds=None, tail_s=1.0, console_input=None,
     energy_table: a supply-current table file for the simulator's energy estimate.
     Returns {'lines', 'events', 'summary', 'seconds'}."""
     if not os.path.exists(elf):
-        raise RunError(f'{elf}: firmware image not built (run: scons -j2 variant=firmware)')
+        raise RunError(f'{paths.rel(elf)}: firmware image not built (run: h7voice build firmware)')
     try:
         from h7sim import Board
         from h7sim.errors import SimError
@@ -62,7 +63,7 @@ def run_kws(wav, elf=DEFAULT_ELF, seconds=None, tail_s=1.0, console_input=None,
         lines = list(board.uart_lines)
     finally:
         board.close()
-    from .events import parse_console
+    from h7voice.events import parse_console
     events, _ = parse_console('\n'.join(lines))
     return {'lines': lines, 'events': events, 'summary': summary, 'seconds': total,
             'wav_note': note}

@@ -18,7 +18,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "apps/kws/kws_detector.h"
+#include "speech/kws_detector.h"
 #include "apps/kws/kws_pacer.h"
 #include "apps/kws/kws_power.h"
 #include "frontend/frontend.h"

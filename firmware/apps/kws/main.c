@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "apps/kws/kws_actions.h"
+#include "apps/kws/kws_config.h"
 #include "apps/kws/kws_model.h"
 #include "apps/kws/kws_pipeline.h"
 #include "common/fmt.h"
@@ -24,14 +25,12 @@
 #include "platform/platform.h"
 
 #define KWS_VERSION "0.1.0"
-#define SAMPLE_RATE_HZ 16000u
-#define MODEL_HOP_MS 60u            /* N: the model stride (README.md, "Model stride") */
-/* The driver's sample ring holds 256 ms (H7AUDIO_RING_SAMPLES). A model run is skipped when
- * the audio waiting plus the run's expected time would come within 56 ms of filling it, so
- * the firmware may miss a word, never samples. */
-#define MAX_BACKLOG_MS 200u
+/* sample rate, model stride, backlog limit, VAD hangover: shared with the host build */
+#define SAMPLE_RATE_HZ KWS_SAMPLE_RATE_HZ
+#define MODEL_HOP_MS KWS_MODEL_HOP_MS
+#define MAX_BACKLOG_MS KWS_MAX_BACKLOG_MS
+#define VAD_HANGOVER_FRAMES KWS_VAD_HANGOVER_FRAMES
 #define STATS_PERIOD_MS 10000u      /* a kws_stats line every 10 s of audio */
-#define VAD_HANGOVER_FRAMES 8u      /* 160 ms: longer than a plosive's closure */
 #define MAX_HOP 512u
 #define DMA_HALF_MS 10u             /* audio_i2s.h: 160 frames per half buffer */
 /* The independent watchdog, refreshed only when a hop has been processed (the pipeline

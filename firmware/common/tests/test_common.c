@@ -205,6 +205,55 @@ H7_TEST(json_overflow_stays_valid_and_says_truncated)
     H7_EXPECT(strlen(buf) < sizeof buf);
 }
 
+H7_TEST(json_nested_objects_and_arrays)
+{
+    char buf[H7_JSON_LINE_MAX];
+    h7_json_t j;
+    h7_json_begin(&j, buf, sizeof buf, "kws_stats");
+    h7_json_object(&j, "mode_ms");
+    h7_json_uint(&j, "listen", 5);
+    h7_json_uint(&j, "stop", 0);
+    h7_json_close(&j);
+    h7_json_array(&j, "opp");
+    for (unsigned mhz = 64; mhz <= 480; mhz += 416) {
+        h7_json_object(&j, NULL);
+        h7_json_uint(&j, "mhz", mhz);
+        h7_json_float(&j, "load", 0.5, 2);
+        h7_json_close(&j);
+    }
+    h7_json_close(&j);
+    h7_json_array(&j, "empty");
+    h7_json_close(&j);
+    h7_json_array(&j, "n");
+    h7_json_int(&j, NULL, -1);
+    h7_json_str(&j, NULL, "x");
+    h7_json_uint(&j, "ok", 1); /* still open at the end: closed by h7_json_end */
+    h7_json_end(&j);
+    const char *want = "{\"event\":\"kws_stats\",\"mode_ms\":{\"listen\":5,\"stop\":0},"
+                       "\"opp\":[{\"mhz\":64,\"load\":0.50},{\"mhz\":480,\"load\":0.50}],"
+                       "\"empty\":[],\"n\":[-1,\"x\",1]}\n";
+    H7_EXPECT(strcmp(buf, want) == 0);
+}
+
+H7_TEST(json_nested_overflow_stays_valid)
+{
+    char buf[72];
+    h7_json_t j;
+    h7_json_begin(&j, buf, sizeof buf, "big");
+    h7_json_array(&j, "a");
+    for (int i = 0; i < 40; i++)
+        h7_json_uint(&j, NULL, 1234567u);
+    h7_json_object(&j, NULL);   /* does not fit: left out with everything inside */
+    h7_json_uint(&j, "x", 1);
+    h7_json_close(&j);
+    h7_json_end(&j);
+    H7_EXPECT(strlen(buf) < sizeof buf);
+    H7_EXPECT(strstr(buf, "],\"truncated\":true}\n") != NULL);
+    const char *head = "{\"event\":\"big\",\"a\":[1234567,";
+    H7_EXPECT(strncmp(buf, head, strlen(head)) == 0);
+    H7_EXPECT(strstr(buf, "\"x\"") == NULL);
+}
+
 H7_TEST(json_emit_goes_through_the_log_writer)
 {
     captured_len = 0;
@@ -267,6 +316,8 @@ int main(void)
     H7_RUN(log_line_has_time_level_tag_and_newline);
     H7_RUN(json_event_fields_and_escaping);
     H7_RUN(json_overflow_stays_valid_and_says_truncated);
+    H7_RUN(json_nested_objects_and_arrays);
+    H7_RUN(json_nested_overflow_stays_valid);
     H7_RUN(json_emit_goes_through_the_log_writer);
     return h7test_summary();
 }

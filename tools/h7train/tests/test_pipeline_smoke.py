@@ -16,7 +16,7 @@ def test_smoke_pipeline(tmp_path, monkeypatch):
     from h7train.pipeline import run_all
     out = tmp_path / 'models'
     full = run_all(seed=5, preset='smoke', out_dir=str(out), work_dir=str(tmp_path / 'work'),
-                   progress=False)
+                   progress=False, board=False)
     stages = [r['stage'] for r in full['stage_table']]
     assert len(stages) == 6 and stages[0].startswith('1 train')
     pruned, unpruned = full['stage_table'][3], full['stage_table'][0]
@@ -37,8 +37,12 @@ def test_smoke_pipeline(tmp_path, monkeypatch):
         assert rep['tflm_check']['max_output_lsb_difference'] <= 2
         assert 'false_alarms_per_hour' in rep['false_alarms']
         sweep = rep['false_alarms']['threshold_sweep']
-        assert [r['threshold'] for r in sweep] == [0.5, 0.6, 0.7, 0.8, 0.9, 0.95]
+        from kwsapp.detector import settings
+        assert settings()['threshold'] in [r['threshold'] for r in sweep]
         assert all(0 <= r['keyword_hit_rate'] <= 1 for r in sweep)
+        # detection figures come from the firmware's C (host build), and say so
+        assert 'libh7kws.so' in rep['false_alarms']['code']
+        assert rep['demo_host']['commands'] >= 8
         assert 'by_voice' in rep['test_engine']
         assert (out / f'{name}_confusion_voices.png').stat().st_size > 1000
     assert json.loads((out / 'report.json').read_text())['seed'] == 5

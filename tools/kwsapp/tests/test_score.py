@@ -2,7 +2,8 @@ import json
 
 import pytest
 
-from kwsapp import events, score, truth
+from h7voice import events
+from kwsapp import score, truth
 
 TRUTH = [
     {'word': 'on', 'start_ms': 1000, 'end_ms': 1400},

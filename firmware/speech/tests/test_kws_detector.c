@@ -5,7 +5,7 @@
  * (it keeps recognising a word for up to a second after it ended). */
 #include <string.h>
 
-#include "apps/kws/kws_detector.h"
+#include "speech/kws_detector.h"
 #include "testing/h7test.h"
 
 #define FRAME_MS 20

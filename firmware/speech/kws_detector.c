@@ -1,5 +1,5 @@
 /* Keyword decision over speech segments; see kws_detector.h for the design. */
-#include "apps/kws/kws_detector.h"
+#include "speech/kws_detector.h"
 
 #include <string.h>
 

@@ -26,8 +26,8 @@
  * capture; the board glue converts them to latencies with the platform clock.
  * Portable C11: no board code, no allocation; built for the chip and for host tests.
  */
-#ifndef H7_APPS_KWS_DETECTOR_H
-#define H7_APPS_KWS_DETECTOR_H
+#ifndef H7_SPEECH_KWS_DETECTOR_H
+#define H7_SPEECH_KWS_DETECTOR_H
 
 #include <stdbool.h>
 #include <stdint.h>

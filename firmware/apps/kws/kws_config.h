@@ -1,0 +1,18 @@
+/* The keyword firmware's settings, in one place: main.c runs the board with them and the
+ * host build of the pipeline (kws_host_api.c: tools/kwsapp/detector.py, every evaluation)
+ * runs the same hops with them, so a published figure is what the firmware does.
+ * The detector's own settings (threshold, smoothing, segment limits) are in
+ * speech/kws_detector.c (kws_detector_default_config).
+ */
+#ifndef H7_APPS_KWS_CONFIG_H
+#define H7_APPS_KWS_CONFIG_H
+
+#define KWS_SAMPLE_RATE_HZ 16000u
+#define KWS_MODEL_HOP_MS 60u            /* N: the model stride (README.md, "Model stride") */
+/* The driver's sample ring holds 256 ms (H7AUDIO_RING_SAMPLES). A model run is skipped when
+ * the audio waiting plus the run's expected time would come within 56 ms of filling it, so
+ * the firmware may miss a word, never samples. */
+#define KWS_MAX_BACKLOG_MS 200u
+#define KWS_VAD_HANGOVER_FRAMES 8u      /* 160 ms: longer than a plosive's closure */
+
+#endif

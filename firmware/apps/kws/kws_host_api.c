@@ -1,0 +1,297 @@
+/* Host build only (build/host/firmware/apps/kws/libh7kws.so): the keyword firmware's hop
+ * loop over a whole recording, for the Python tools (tools/kwsapp/detector.py) and so for
+ * every evaluation and report figure.
+ *
+ * Same code as the board: kws_pipeline (front end, feature window, VAD, detector, power
+ * policy, pacer), the engine (the optimized kernels the firmware links; bit-exact with the
+ * reference ones), the settings of kws_config.h, the keyword classes chosen by
+ * kws_action_for_word as main.c does, and the outputs dequantized as main.c does.
+ * What the host cannot have, and how it stands in:
+ *   - backlog: the main loop is never behind here (backlog 0), as on the board at the
+ *     default operating points (its kws_stats report skipped runs; 0 in the demo);
+ *   - Stop mode: when the power policy asks for Stop the host keeps listening, like the
+ *     firmware built without a wake-on-sound source (kws_stop_skipped); the entries are
+ *     counted. On the board the first milliseconds of the word that wakes it are lost.
+ * Model outputs are cached per hop for the same audio, so a threshold sweep runs the
+ * model once (the window of a hop does not depend on the detector).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "apps/kws/kws_actions.h"
+#include "apps/kws/kws_config.h"
+#include "apps/kws/kws_pipeline.h"
+#include "engine/h7nn.h"
+#include "engine/h7nn_all_ops.h"
+
+#define HOST_ARENA_BYTES (512u * 1024u)
+
+typedef struct {
+    uint32_t sample_rate_hz;
+    uint32_t model_hop_ms;
+    uint32_t max_backlog_ms;
+    uint32_t vad_hangover_frames;
+    float threshold;
+    int32_t smooth_count;
+    uint32_t settle_ms;
+    uint32_t min_speech_ms;
+    uint32_t max_segment_ms;
+    uint32_t stop_after_silence_ms;
+} kws_host_settings_t;
+
+typedef struct {
+    uint32_t hops;
+    uint32_t inferences;        /* model runs the pipeline asked for */
+    uint32_t model_evaluations; /* of those, run by the engine (the rest from the cache) */
+    uint32_t skipped_inferences;
+    uint32_t model_failures;
+    uint32_t segments;
+    uint32_t rejected_short;
+    uint32_t rejected_long;
+    uint32_t rejected_low_score;
+    uint32_t detections;
+    uint32_t stop_requests;
+    uint32_t listen_ms;
+    uint32_t recognize_ms;
+} kws_host_stats_t;
+
+typedef struct {
+    h7nn_interpreter nn;
+    uint8_t *model;
+    uint8_t *arena;
+    h7fe_config_t frontend;
+    kws_pipeline_config_t config;
+    kws_pipeline_t pipeline;
+    float output_scale;
+    int32_t output_zero_point;
+    int class_count;
+    /* posterior cache: per hop of the audio last run */
+    float *cache;
+    uint8_t *cached;
+    size_t cache_hops;
+    uint64_t audio_hash;
+    size_t audio_count;
+    uint32_t hop_index;
+    uint32_t evaluations;
+    char error[160];
+} kws_host_t;
+
+void kws_host_settings(kws_host_settings_t *s)
+{
+    kws_detector_config_t dc;
+    kws_power_config_t pc;
+    kws_detector_default_config(&dc);
+    kws_power_default_config(&pc);
+    s->sample_rate_hz = KWS_SAMPLE_RATE_HZ;
+    s->model_hop_ms = KWS_MODEL_HOP_MS;
+    s->max_backlog_ms = KWS_MAX_BACKLOG_MS;
+    s->vad_hangover_frames = KWS_VAD_HANGOVER_FRAMES;
+    s->threshold = dc.threshold;
+    s->smooth_count = dc.smooth_count;
+    s->settle_ms = dc.settle_ms;
+    s->min_speech_ms = dc.min_speech_ms;
+    s->max_segment_ms = dc.max_segment_ms;
+    s->stop_after_silence_ms = pc.stop_after_silence_ms;
+}
+
+size_t kws_host_detection_size(void) { return sizeof(kws_detection_t); }
+size_t kws_host_frontend_config_size(void) { return sizeof(h7fe_config_t); }
+
+/* The pipeline has just written the window into the engine's input tensor. */
+static bool run_model(void *user, float *probs)
+{
+    kws_host_t *h = (kws_host_t *)user;
+    uint32_t hop = h->hop_index;
+    float *row = hop < h->cache_hops ? &h->cache[(size_t)hop * (size_t)h->class_count] : NULL;
+    if (row && h->cached[hop]) {
+        memcpy(probs, row, (size_t)h->class_count * sizeof(float));
+        return true;
+    }
+    h7nn_tensor out;
+    if (h7nn_invoke(&h->nn) != H7NN_OK)
+        return false;
+    h->evaluations++;
+    h7nn_output(&h->nn, 0, &out);
+    const int8_t *q = (const int8_t *)out.data;
+    for (int c = 0; c < h->class_count; c++)
+        probs[c] = h->output_scale * (float)(q[c] - h->output_zero_point);
+    if (row) {
+        memcpy(row, probs, (size_t)h->class_count * sizeof(float));
+        h->cached[hop] = 1;
+    }
+    return true;
+}
+
+const char *kws_host_error(const kws_host_t *h) { return h->error; }
+
+void kws_host_close(kws_host_t *h)
+{
+    if (!h)
+        return;
+    free(h->model);
+    free(h->arena);
+    free(h->cache);
+    free(h->cached);
+    free(h);
+}
+
+/* Returns NULL and writes a message to error[error_len] when the model, labels or front-end
+ * configuration are refused (the same checks as main.c's init). */
+kws_host_t *kws_host_open(const uint8_t *model, size_t model_bytes, const h7fe_config_t *frontend,
+                          const char *const *labels, int label_count, char *error, size_t error_len)
+{
+    kws_host_t *h = calloc(1, sizeof(*h));
+    const char *problem = NULL;
+    if (!h)
+        return NULL;
+    h->model = aligned_alloc(16, (model_bytes + 15u) & ~(size_t)15u);
+    h->arena = aligned_alloc(16, HOST_ARENA_BYTES);
+    if (!h->model || !h->arena) {
+        problem = "out of memory";
+        goto fail;
+    }
+    memcpy(h->model, model, model_bytes);
+    if (h7nn_init(&h->nn, h->model, model_bytes, h7nn_all_ops_resolver(1), h->arena,
+                  HOST_ARENA_BYTES) != H7NN_OK ||
+        h7nn_allocate(&h->nn) != H7NN_OK) {
+        problem = h7nn_error(&h->nn);
+        goto fail;
+    }
+    h7nn_tensor in, out;
+    h7nn_input(&h->nn, 0, &in);
+    h7nn_output(&h->nn, 0, &out);
+    h->frontend = *frontend;
+    if (in.type != H7NN_INT8 || out.type != H7NN_INT8) {
+        problem = "model input and output must be int8";
+        goto fail;
+    }
+    if (frontend->sample_rate_hz != KWS_SAMPLE_RATE_HZ) {
+        problem = "the front end must run at the firmware's 16 kHz";
+        goto fail;
+    }
+    if (in.bytes != (size_t)h7fe_config_feature_count(frontend) * frontend->clip_frames) {
+        problem = "model input size does not match the front-end configuration";
+        goto fail;
+    }
+    h->class_count = (int)out.bytes;
+    if (h->class_count != label_count || h->class_count > KWS_DETECTOR_MAX_CLASSES) {
+        problem = "model output size does not match the labels";
+        goto fail;
+    }
+    h->output_scale = out.scale;
+    h->output_zero_point = out.zero_point;
+    kws_pipeline_config_t pc = {
+        .frontend = &h->frontend,
+        .input_scale = in.scale,
+        .input_zero_point = in.zero_point,
+        .class_count = h->class_count,
+        .model_hop_ms = KWS_MODEL_HOP_MS,
+        .max_backlog_ms = KWS_MAX_BACKLOG_MS,
+        .vad_hangover_frames = KWS_VAD_HANGOVER_FRAMES,
+        .model_input = (int8_t *)in.data,
+        .run_model = run_model,
+        .user = h, /* no operating points on the host: set_point stays NULL */
+    };
+    for (int c = 0; c < label_count; c++) {
+        if (kws_action_for_word(labels[c]) != KWS_ACTION_NONE)
+            pc.keyword_mask |= 1u << c;
+    }
+    h->config = pc;
+    problem = kws_pipeline_init(&h->pipeline, &h->config);
+    if (problem)
+        goto fail;
+    return h;
+fail:
+    if (error && error_len) {
+        strncpy(error, problem ? problem : "?", error_len - 1);
+        error[error_len - 1] = 0;
+    }
+    kws_host_close(h);
+    return NULL;
+}
+
+static uint64_t fnv1a(const int16_t *samples, size_t count)
+{
+    uint64_t x = 1469598103934665603ull;
+    const uint8_t *b = (const uint8_t *)samples;
+    for (size_t i = 0; i < count * sizeof(int16_t); i++)
+        x = (x ^ b[i]) * 1099511628211ull;
+    return x;
+}
+
+/* Runs the firmware's pipeline from a fresh start over `count` samples (whole hops; a
+ * partial last hop is not processed, as on the board). threshold <= 0: the firmware's.
+ * Writes up to max_out detections and returns how many there were, or -1 with
+ * kws_host_error() set. */
+int kws_host_run(kws_host_t *h, const int16_t *samples, size_t count, float threshold,
+                 kws_detection_t *out, int max_out, kws_host_stats_t *stats)
+{
+    const char *problem = kws_pipeline_init(&h->pipeline, &h->config);
+    if (problem) {
+        strncpy(h->error, problem, sizeof h->error - 1);
+        return -1;
+    }
+    if (threshold > 0.0f) {
+        if (threshold > 1.0f) {
+            strncpy(h->error, "threshold must be in (0, 1]", sizeof h->error - 1);
+            return -1;
+        }
+        h->pipeline.detector.config.threshold = threshold;
+    }
+    const uint32_t hop = h->pipeline.hop_samples;
+    const size_t hops = count / hop;
+    uint64_t hash = fnv1a(samples, count);
+    if (hash != h->audio_hash || count != h->audio_count || hops != h->cache_hops) {
+        free(h->cache);
+        free(h->cached);
+        h->cache = calloc(hops ? hops : 1, (size_t)h->class_count * sizeof(float));
+        h->cached = calloc(hops ? hops : 1, 1);
+        if (!h->cache || !h->cached) {
+            h->cache_hops = 0;
+            strncpy(h->error, "out of memory for the posterior cache", sizeof h->error - 1);
+            return -1;
+        }
+        h->cache_hops = hops;
+        h->audio_hash = hash;
+        h->audio_count = count;
+    }
+    h->evaluations = 0;
+    int found = 0;
+    uint32_t stops = 0;
+    for (size_t i = 0; i < hops; i++) {
+        h->hop_index = (uint32_t)i;
+        kws_detection_t d;
+        if (kws_pipeline_hop(&h->pipeline, &samples[i * hop], 0, &d)) {
+            if (found < max_out)
+                out[found] = d;
+            found++;
+        }
+        if (h->pipeline.power.mode == KWS_POWER_STOP) {
+            /* main.c without a wake-on-sound source: keep listening, restart the timer */
+            stops++;
+            kws_pipeline_resume(&h->pipeline, kws_pipeline_now_ms(&h->pipeline));
+        }
+    }
+    if (stats) {
+        const kws_detector_t *d = &h->pipeline.detector;
+        memset(stats, 0, sizeof(*stats));
+        stats->hops = (uint32_t)hops;
+        stats->inferences = h->pipeline.pacer.runs;
+        stats->model_evaluations = h->evaluations;
+        stats->skipped_inferences = h->pipeline.pacer.skipped;
+        stats->model_failures = h->pipeline.model_failures;
+        stats->segments = d->segments;
+        stats->rejected_short = d->rejected_short;
+        stats->rejected_long = d->rejected_long;
+        stats->rejected_low_score = d->rejected_low_score;
+        stats->detections = d->detections;
+        stats->stop_requests = stops;
+        stats->listen_ms = (uint32_t)h->pipeline.power.time_in_mode_ms[KWS_POWER_LISTEN];
+        stats->recognize_ms = (uint32_t)h->pipeline.power.time_in_mode_ms[KWS_POWER_RECOGNIZE];
+    }
+    if (h->pipeline.model_failures) {
+        strncpy(h->error, h7nn_error(&h->nn), sizeof h->error - 1);
+        return -1;
+    }
+    return found;
+}

@@ -1,0 +1,99 @@
+"""The one reader of the firmware's console events.
+
+The contract (the C writer is firmware/common/json.[ch], h7_json_*): an event is one line
+holding one JSON object that starts with {"event":"<name>" and ends at the newline. Every
+other line is a human log line. A line that starts like an event but does not parse (a
+line cut by a reset, a full console buffer) is kept as a log line and never breaks a report;
+when the writer's buffer runs out the object stays valid and carries "truncated": true.
+
+Used by the demo (tools/h7voice/demo.py through kwsapp), the simulated board
+(tools/h7sim), the Robot libraries, kwsapp (reports, scoring) and the tests.
+
+Events (name: who writes it — fields). Times are ms; "audio_ms" is audio time, "time_ms"
+platform time since capture start.
+
+  every image
+    boot              all apps — app, version, model (kws), reset
+    fault             platform/stm32h743/faults.c (HardFault etc.) — kind, pc, lr, cfsr, ...
+    error             kws, platform_demo — what, detail (kws: the app stops, red LED)
+  kws (firmware/apps/kws/main.c)
+    kws_ready         classes, frames, features, hop_ms, frame_ms, arena_used, threshold,
+                      stop_mode, model_cycles
+    kws               a detection — word, score, start_ms, end_ms, decided_ms, latency_ms,
+                      action, light, level, running, selection, confirm, opp_mhz
+    kws_stats         reason (period|stop|request), audio_ms, time_ms, mode_ms{listen,
+                      recognize, stop}, stop_entries, samples, inferences,
+                      skipped_inferences, model_failures, detections, segments,
+                      latency_max_ms, latency_mean_ms, dropped_samples, ring_overflows,
+                      spi_overruns, dma_errors, console_dropped, opp_switches,
+                      opp_switch_failures, opp_switch_us_max, opp[{mhz, busy_cycles, frames,
+                      frame_cycles_max, frame_load_max, inferences, inference_cycles_max}]
+    kws_stop          audio_ms, time_ms (entering Stop)
+    kws_wake          audio_ms, time_ms, stopped_ms, source, entered_stop
+    kws_stop_skipped  audio_ms, reason (no wake-on-sound source)
+    kws_opp           recognize_mhz (console commands l / n)
+    kws_opp_error     wanted_mhz, mhz, rc
+  platform_demo (firmware/apps/platform_demo/commands.c): opp, info, sleep, stop, wake,
+    dvfs, pin, fault_provoke, watchdog, led, cycles, error
+  frontend_check (firmware/apps/frontend_check/main.c): fe_frame, fe_bench, vad,
+    audio_stats, audio_error
+  nn_bench (firmware/apps/nn_bench/main.c): nn_model, nn_check, nn_op, nn_invoke, nn_error
+  kernel_check (firmware/apps/kernel_check/main.c): kc_ready, kc_model, kc_check, kc_dump,
+    kc_dump_end, kc_error
+
+The list comes from the writers: `grep -rn 'h7_json_begin\\|\\\\"event\\\\"' firmware`
+(tests/test_events.py checks every name written there is listed here).
+"""
+import json
+
+# every event name a firmware writer emits (checked against the firmware by the tests)
+NAMES = frozenset('''
+    boot fault error
+    kws_ready kws kws_stats kws_stop kws_wake kws_stop_skipped kws_opp kws_opp_error
+    opp info sleep stop wake dvfs pin fault_provoke watchdog led cycles
+    fe_frame fe_bench vad audio_stats audio_error
+    nn_model nn_check nn_op nn_invoke nn_error
+    kc_ready kc_model kc_check kc_dump kc_dump_end kc_error
+'''.split())
+
+
+def parse_line(line):
+    """The event of one console line (a dict with "event"), or None for a log line or a
+    line that does not parse."""
+    text = line.strip()
+    if not text.startswith('{') or '"event"' not in text:
+        return None
+    try:
+        obj = json.loads(text)
+    except ValueError:
+        return None
+    if isinstance(obj, dict) and isinstance(obj.get('event'), str):
+        return obj
+    return None
+
+
+def parse_console(text):
+    """Splits console text (str, or an iterable of lines) into (events, log_lines)."""
+    events, logs = [], []
+    lines = text.splitlines() if isinstance(text, str) else text
+    for raw in lines:
+        event = parse_line(raw)
+        if event is not None:
+            events.append(event)
+        elif raw.strip():
+            logs.append(raw)
+    return events, logs
+
+
+def of_kind(events, kind):
+    return [e for e in events if e.get('event') == kind]
+
+
+def detections(events):
+    """The keyword detections ("kws" events) in order."""
+    return of_kind(events, 'kws')
+
+
+def last(events, kind):
+    found = of_kind(events, kind)
+    return found[-1] if found else None

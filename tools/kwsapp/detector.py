@@ -1,0 +1,178 @@
+"""The keyword firmware's decision on the host: the C of firmware/apps/kws (pipeline, power
+policy, pacer) and firmware/speech (kws_detector), with the model run by the engine's host
+build, over whole recordings (build/host/firmware/apps/kws/libh7kws.so, kws_host_api.c).
+
+Every evaluation and report figure about detections comes from here, with the firmware's
+own settings (kws_config.h, kws_detector_default_config): this module keeps no copy of
+them; `settings()` reads them from the C side.
+
+    from kwsapp.detector import KwsStream, settings
+    stream = KwsStream('models/kws_default.tflite')
+    detections, stats = stream.run(samples)        # int16, 16 kHz
+    # detections: dicts like the firmware's "kws" events: word, score, start_ms, end_ms,
+    # decided_ms (audio times, ms)
+
+What differs from a board run (kws_host_api.c says why): the host is never behind (no
+skipped model runs), and where the power policy asks for Stop mode it keeps listening
+(stats['stop_requests'] counts them).
+"""
+import ctypes
+import json
+import os
+
+import numpy as np
+
+from h7voice import native, paths
+
+LIBRARY = 'firmware/apps/kws/libh7kws.so'
+MAX_DETECTIONS = 4096
+
+
+class DetectorError(ValueError):
+    """The model, its metadata or the audio cannot be run (one line, names the file)."""
+
+
+class _Settings(ctypes.Structure):
+    _fields_ = [('sample_rate_hz', ctypes.c_uint32), ('model_hop_ms', ctypes.c_uint32),
+                ('max_backlog_ms', ctypes.c_uint32), ('vad_hangover_frames', ctypes.c_uint32),
+                ('threshold', ctypes.c_float), ('smooth_count', ctypes.c_int32),
+                ('settle_ms', ctypes.c_uint32), ('min_speech_ms', ctypes.c_uint32),
+                ('max_segment_ms', ctypes.c_uint32), ('stop_after_silence_ms', ctypes.c_uint32)]
+
+
+class _Detection(ctypes.Structure):
+    """Mirror of kws_detection_t (size checked against C)."""
+    _fields_ = [('class_index', ctypes.c_int), ('score', ctypes.c_float),
+                ('start_ms', ctypes.c_uint32), ('end_ms', ctypes.c_uint32),
+                ('decided_ms', ctypes.c_uint32)]
+
+
+_STATS = ('hops', 'inferences', 'model_evaluations', 'skipped_inferences', 'model_failures',
+          'segments', 'rejected_short', 'rejected_long', 'rejected_low_score', 'detections',
+          'stop_requests', 'listen_ms', 'recognize_ms')
+
+
+class _Stats(ctypes.Structure):
+    _fields_ = [(name, ctypes.c_uint32) for name in _STATS]
+
+
+def _lib():
+    from h7frontend._native import CConfig
+    p = ctypes.c_void_p
+    lib = native.load(LIBRARY, {
+        'kws_host_settings': (None, [ctypes.POINTER(_Settings)]),
+        'kws_host_detection_size': (ctypes.c_size_t, []),
+        'kws_host_frontend_config_size': (ctypes.c_size_t, []),
+        'kws_host_open': (p, [ctypes.c_char_p, ctypes.c_size_t, ctypes.POINTER(CConfig),
+                              ctypes.POINTER(ctypes.c_char_p), ctypes.c_int, ctypes.c_char_p,
+                              ctypes.c_size_t]),
+        'kws_host_close': (None, [p]),
+        'kws_host_error': (ctypes.c_char_p, [p]),
+        'kws_host_run': (ctypes.c_int, [p, ctypes.POINTER(ctypes.c_int16), ctypes.c_size_t,
+                                        ctypes.c_float, ctypes.POINTER(_Detection), ctypes.c_int,
+                                        ctypes.POINTER(_Stats)]),
+    })
+    if lib.kws_host_detection_size() != ctypes.sizeof(_Detection):
+        raise RuntimeError('kws_detection_t differs from tools/kwsapp/detector.py; rebuild '
+                           '(h7voice build host) and update the mirror')
+    if lib.kws_host_frontend_config_size() != ctypes.sizeof(CConfig):
+        raise RuntimeError('h7fe_config_t differs from tools/h7frontend/_native.py')
+    return lib
+
+
+def settings():
+    """The firmware's keyword settings as C has them: sample_rate_hz, model_hop_ms,
+    max_backlog_ms, vad_hangover_frames, threshold, smooth_count, settle_ms, min_speech_ms,
+    max_segment_ms, stop_after_silence_ms."""
+    s = _Settings()
+    _lib().kws_host_settings(ctypes.byref(s))
+    out = {name: getattr(s, name) for name, _ in _Settings._fields_}
+    out['threshold'] = round(float(s.threshold), 6)
+    return out
+
+
+def model_metadata(tflite_path):
+    """(model bytes, labels, front-end config name) as the firmware build takes them
+    (firmware/apps/kws/SConscript.firmware: labels and frontend.name of models/<name>.json)."""
+    meta_path = os.path.splitext(tflite_path)[0] + '.json'
+    try:
+        with open(tflite_path, 'rb') as f:
+            data = f.read()
+    except OSError as err:
+        raise DetectorError(f'{tflite_path}: cannot read the model ({err.strerror})') from None
+    try:
+        with open(meta_path) as f:
+            meta = json.load(f)
+        labels = [str(label) for label in meta['labels']]
+        frontend = meta['frontend']
+        frontend = frontend['name'] if isinstance(frontend, dict) else str(frontend)
+    except OSError as err:
+        raise DetectorError(f'{meta_path}: the model metadata is missing ({err.strerror})') from None
+    except (ValueError, KeyError, TypeError) as err:
+        raise DetectorError(f'{meta_path}: not model metadata with "labels" and "frontend" '
+                            f'({err})') from None
+    return data, labels, frontend
+
+
+class KwsStream:
+    """One model in the firmware's keyword pipeline (host build)."""
+
+    def __init__(self, tflite_path):
+        import h7frontend
+        from h7frontend.frontend import _c_config
+        data, self.labels, frontend = model_metadata(tflite_path)
+        self.model = os.path.basename(tflite_path)
+        try:
+            self.frontend_config = h7frontend.load_config(frontend)
+        except (h7frontend.ConfigError, OSError) as err:
+            raise DetectorError(f'{tflite_path}: front-end config {frontend!r}: {err}') from None
+        self._lib = _lib()
+        self._c_config = _c_config(self.frontend_config)
+        names = (ctypes.c_char_p * len(self.labels))(*[l.encode() for l in self.labels])
+        error = ctypes.create_string_buffer(200)
+        self._h = self._lib.kws_host_open(data, len(data), ctypes.byref(self._c_config), names,
+                                          len(self.labels), error, len(error))
+        if not self._h:
+            raise DetectorError(f'{tflite_path}: refused as the firmware would refuse it: '
+                                f'{error.value.decode() or "out of memory"}')
+        self._out = (_Detection * MAX_DETECTIONS)()
+
+    def close(self):
+        if getattr(self, '_h', None):
+            self._lib.kws_host_close(self._h)
+            self._h = None
+
+    def __del__(self):
+        self.close()
+
+    def run(self, samples, threshold=None):
+        """Runs the pipeline from a fresh start over the recording (int16, 16 kHz).
+        threshold: None = the firmware's. Returns (detections, stats)."""
+        a = np.asarray(samples)
+        if a.dtype != np.int16 or a.ndim != 1:
+            raise DetectorError(f'audio must be 1-D int16 at 16 kHz (got {a.dtype} {a.shape})')
+        a = np.ascontiguousarray(a)
+        stats = _Stats()
+        n = self._lib.kws_host_run(self._h, a.ctypes.data_as(ctypes.POINTER(ctypes.c_int16)),
+                                   len(a), float(threshold or 0.0), self._out, MAX_DETECTIONS,
+                                   ctypes.byref(stats))
+        if n < 0:
+            raise DetectorError(f'{self.model}: {self._lib.kws_host_error(self._h).decode()}')
+        if n > MAX_DETECTIONS:
+            raise DetectorError(f'{self.model}: {n} detections, more than {MAX_DETECTIONS}: '
+                                f'split the audio')
+        dets = []
+        for d in self._out[:n]:
+            dets.append({'word': self.labels[d.class_index], 'score': round(float(d.score), 3),
+                         'start_ms': int(d.start_ms), 'end_ms': int(d.end_ms),
+                         'decided_ms': int(d.decided_ms)})
+        return dets, {name: int(getattr(stats, name)) for name in _STATS}
+
+
+def describe():
+    """One line naming the code and settings the figures come from (for reports)."""
+    s = settings()
+    return (f'host build of the firmware C (kws_pipeline + kws_detector + engine, '
+            f'{paths.rel(paths.host_library(LIBRARY))}): model every {s["model_hop_ms"]} ms '
+            f'while a speech segment is open, {s["smooth_count"]} posteriors averaged, '
+            f'threshold {s["threshold"]:g}')
