@@ -54,6 +54,13 @@ void h7_clock_read_info(h7_clock_info_t *info); /* decoded from the registers */
  * switches (the partial millisecond is carried, see stm32h743/timebase.c); the time in
  * Stop mode (no SysTick there) is measured by a low-power timer and added, to 1 ms. */
 uint32_t h7_time_ms(void);
+/* The same clock in microseconds (wraps after 71 minutes: use differences). */
+uint32_t h7_time_us(void);
+/* A second millisecond clock that needs no interrupt: LPTIM1 on LSI, running from
+ * h7_platform_init, also in Stop. 16 bits (differences modulo 65536 ms). SysTick time
+ * stops while interrupts are held off; this one does not (LSI tolerance: a few % on
+ * silicon). */
+uint32_t h7_time_lp_ms(void);
 uint32_t h7_cycles(void);     /* DWT cycle counter (core clock cycles) */
 void h7_delay_ms(uint32_t ms); /* sleeps (WFI) between ticks */
 
@@ -74,11 +81,15 @@ typedef struct {
 #define H7_WAKE_BUTTON 0x2u /* user button B1 (PC13, EXTI13) */
 #define H7_WAKE_OTHER 0x4u
 #define H7_WAKE_SOUND_PIN 0x8u /* microphone acoustic activity (H7_PIN_MIC_WAKE rising) */
+#define H7_WAKE_TIMER 0x10u    /* the max_ms of h7_stop_within ran out (LPTIM1) */
 /* Stop mode: drops to HSI, enters Stop with the console, the user button and the
  * microphone's wake-on-sound output armed as wake-up sources, then restores the operating
  * point that was active. If the microphone already signals sound, it returns at once
  * (entered_stop false, wake_source H7_WAKE_SOUND_PIN): there is no edge to wait for. */
 void h7_stop(h7_stop_result_t *result);
+/* The same, but wakes after at most max_ms (1..65535; 0 = no limit) on LPTIM1: e.g. to
+ * refresh the watchdog, which keeps counting in Stop. */
+void h7_stop_within(h7_stop_result_t *result, uint32_t max_ms);
 
 /* ---- Watchdog -------------------------------------------------------------------------- */
 void h7_watchdog_start(uint32_t timeout_ms); /* IWDG1; cannot be stopped once started */
@@ -92,6 +103,7 @@ void h7_watchdog_kick(void);
 void h7_irq_enable(int irq, uint32_t priority);
 void h7_irq_disable(int irq);
 void h7_irq_trigger(int irq);        /* sets the interrupt pending by software (NVIC STIR) */
+void h7_irq_clear_pending(int irq);  /* a latched request of a source already cleared */
 uint32_t h7_irq_save(void);          /* masks interrupts, returns the previous state */
 void h7_irq_restore(uint32_t state);
 
@@ -139,6 +151,20 @@ void h7_gpio_write_bits(const h7_pin_t *pins, unsigned count, uint32_t value);
 
 /* Reset cause of this boot, as text: "power-on", "pin", "software", "iwdg", ... */
 const char *h7_reset_cause(void);
+
+/* What survives resets (RAM the start-up code leaves alone, checked by a magic number
+ * and a CRC; a power cycle or a corrupt record starts it again, valid_at_boot false). */
+typedef struct {
+    uint32_t boots;              /* boots counted in this record, this one included */
+    uint32_t iwdg, software, pin, brown_out, power_on, other; /* boots per reset cause */
+    char last_note[24];          /* h7_reset_note() before the reset ("" if none) */
+} h7_reset_record_t;
+/* The record as of this boot (updated by h7_platform_init); valid_at_boot false when it
+ * was started afresh (power cycle, corrupt). */
+const h7_reset_record_t *h7_reset_record(bool *valid_at_boot);
+/* Why the board is about to reset (a fault, an unrecoverable error before the watchdog
+ * ends it): reported by the next boot as last_note. */
+void h7_reset_note(const char *why);
 void h7_system_reset(void) __attribute__((noreturn));
 
 /* ---- D-cache maintenance for DMA buffers outside the non-cacheable region ---------- */

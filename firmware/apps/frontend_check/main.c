@@ -22,9 +22,9 @@
 #include "common/line.h"
 #include "common/log.h"
 #include "fe_config.h"
-#include "frontend/audio_capture.h"
 #include "frontend/frontend.h"
 #include "frontend/vad.h"
+#include "platform/audio.h"
 #include "platform/platform.h"
 #include "platform/sections.h"
 
@@ -200,7 +200,7 @@ int main(void)
             char buf[H7_JSON_LINE_MAX];
             h7_json_t j;
             h7_json_begin(&j, buf, sizeof buf, "audio_error");
-            h7_json_str(&j, "reason", "DMA transfer error stopped capture");
+            h7_json_str(&j, "reason", "DMA errors kept coming after each capture restart");
             h7_json_uint(&j, "dma_errors", a.dma_errors);
             h7_json_emit(&j);
         }

@@ -97,7 +97,8 @@ void kws_host_settings(kws_host_settings_t *s)
 size_t kws_host_detection_size(void) { return sizeof(kws_detection_t); }
 size_t kws_host_frontend_config_size(void) { return sizeof(h7fe_config_t); }
 
-static bool run_model(void *user, const int8_t *input, float *probs)
+/* The pipeline has just written the window into the engine's input tensor. */
+static bool run_model(void *user, float *probs)
 {
     kws_host_t *h = (kws_host_t *)user;
     uint32_t hop = h->hop_index;
@@ -106,9 +107,7 @@ static bool run_model(void *user, const int8_t *input, float *probs)
         memcpy(probs, row, (size_t)h->class_count * sizeof(float));
         return true;
     }
-    h7nn_tensor in, out;
-    h7nn_input(&h->nn, 0, &in);
-    memcpy(in.data, input, in.bytes);
+    h7nn_tensor out;
     if (h7nn_invoke(&h->nn) != H7NN_OK)
         return false;
     h->evaluations++;
@@ -189,8 +188,9 @@ kws_host_t *kws_host_open(const uint8_t *model, size_t model_bytes, const h7fe_c
         .model_hop_ms = KWS_MODEL_HOP_MS,
         .max_backlog_ms = KWS_MAX_BACKLOG_MS,
         .vad_hangover_frames = KWS_VAD_HANGOVER_FRAMES,
+        .model_input = (int8_t *)in.data,
         .run_model = run_model,
-        .model_user = h,
+        .user = h, /* no operating points on the host: set_point stays NULL */
     };
     for (int c = 0; c < label_count; c++) {
         if (kws_action_for_word(labels[c]) != KWS_ACTION_NONE)
@@ -260,13 +260,11 @@ int kws_host_run(kws_host_t *h, const int16_t *samples, size_t count, float thre
     uint32_t stops = 0;
     for (size_t i = 0; i < hops; i++) {
         h->hop_index = (uint32_t)i;
-        if (kws_pipeline_hop(&h->pipeline, &samples[i * hop], 0)) {
-            kws_detection_t d;
-            if (kws_detector_take(&h->pipeline.detector, &d)) {
-                if (found < max_out)
-                    out[found] = d;
-                found++;
-            }
+        kws_detection_t d;
+        if (kws_pipeline_hop(&h->pipeline, &samples[i * hop], 0, &d)) {
+            if (found < max_out)
+                out[found] = d;
+            found++;
         }
         if (h->pipeline.power.mode == KWS_POWER_STOP) {
             /* main.c without a wake-on-sound source: keep listening, restart the timer */

@@ -7,8 +7,8 @@ const char *kws_pipeline_init(kws_pipeline_t *p, const kws_pipeline_config_t *cf
 {
     memset(p, 0, sizeof(*p));
     p->config = *cfg;
-    if (cfg->frontend == NULL || cfg->run_model == NULL)
-        return "front end and model are required";
+    if (cfg->frontend == NULL || cfg->run_model == NULL || cfg->model_input == NULL)
+        return "front end, model and model input are required";
     if (h7fe_init(&p->frontend, cfg->frontend) != H7FE_OK)
         return "front-end configuration refused";
     p->features = h7fe_feature_count(&p->frontend);
@@ -57,16 +57,30 @@ void kws_pipeline_resume(kws_pipeline_t *p, uint32_t resume_ms)
     kws_power_woke(&p->power, kws_pipeline_now_ms(p));
 }
 
-static void run_model(kws_pipeline_t *p, uint32_t now_ms)
+static void set_point(kws_pipeline_t *p, kws_power_mode_t mode)
 {
-    /* oldest row first: the ring's oldest row is window_next */
+    if (p->config.set_point)
+        p->config.set_point(p->config.user, mode);
+}
+
+/* The model always runs at the recognition point (the burst may have begun in this very
+ * hop); the engine may reuse its input buffer, so the window is copied in before each
+ * run: the one copy, ring row order to oldest-first. */
+static bool invoke(kws_pipeline_t *p, float *probs)
+{
     const uint32_t row = p->features;
     for (uint32_t i = 0; i < p->frames; i++) {
         uint32_t r = (p->window_next + i) % p->frames;
-        memcpy(&p->input[i * row], &p->window[r * row], row);
+        memcpy(&p->config.model_input[i * row], &p->window[r * row], row);
     }
+    set_point(p, KWS_POWER_RECOGNIZE);
+    return p->config.run_model(p->config.user, probs);
+}
+
+static void run_model(kws_pipeline_t *p, uint32_t now_ms)
+{
     float probs[KWS_DETECTOR_MAX_CLASSES];
-    if (!p->config.run_model(p->config.model_user, p->input, probs)) {
+    if (!invoke(p, probs)) {
         p->model_failures++;
         return;
     }
@@ -74,7 +88,17 @@ static void run_model(kws_pipeline_t *p, uint32_t now_ms)
     p->ran_model = true;
 }
 
-bool kws_pipeline_hop(kws_pipeline_t *p, const int16_t *samples, uint32_t backlog_ms)
+bool kws_pipeline_warm_up(kws_pipeline_t *p)
+{
+    memset(p->window, (int8_t)p->config.input_zero_point, sizeof p->window);
+    float probs[KWS_DETECTOR_MAX_CLASSES];
+    bool ok = invoke(p, probs);
+    set_point(p, KWS_POWER_LISTEN);
+    return ok;
+}
+
+bool kws_pipeline_hop(kws_pipeline_t *p, const int16_t *samples, uint32_t backlog_ms,
+                      kws_detection_t *detection)
 {
     float features[KWS_PIPELINE_MAX_FEATURES];
     bool detected = false;
@@ -111,5 +135,8 @@ bool kws_pipeline_hop(kws_pipeline_t *p, const int16_t *samples, uint32_t backlo
     kws_power_update(&p->power, now, sound, wants);
     if (kws_pacer_due(&p->pacer, now, backlog_ms, wants))
         run_model(p, now);
-    return detected;
+    /* Between model runs the core waits at the listening point even inside a burst:
+     * sleeping at 480 MHz (VOS0) would cost far more than the two switches per run. */
+    set_point(p, KWS_POWER_LISTEN);
+    return detected && kws_detector_take(&p->detector, detection);
 }

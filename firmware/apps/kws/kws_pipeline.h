@@ -1,12 +1,16 @@
-/* The keyword pipeline for one hop of audio, independent of the board:
+/* The keyword pipeline owns the whole hop, independent of the board:
  *
- *   samples ─▶ front end frame ─▶ int8 feature window (the model's input rows)
+ *   samples ─▶ front end frame ─▶ int8 feature window (ring of the model's input rows)
  *           ─▶ VAD ─▶ detector segments ─▶ power policy (desired mode)
- *           ─▶ pacer ─▶ model (a callback) ─▶ detector scores ─▶ detection
+ *           ─▶ pacer ─▶ window copied once, oldest row first, into the model's input
+ *           ─▶ model (a callback) ─▶ detector scores ─▶ decision (the detection it returns)
  *
- * The board glue (main.c) feeds it captured audio and applies what it decides (operating
- * point, Stop, actions, events); host tests feed it WAV audio and a model of their choice.
- * Portable C11.
+ * The operating point is decided here, in one place: the model runs at the RECOGNIZE
+ * point, everything else at the LISTEN point (race to idle); the board glue only maps a
+ * mode to its operating point (config.set_point). Stop is the power policy's mode
+ * (p->power.mode == KWS_POWER_STOP after a hop): the glue enters it. The board glue
+ * (main.c) feeds captured audio and shows what comes out (actions, events); host tests
+ * feed WAV audio and a model of their choice. Portable C11.
  */
 #ifndef H7_APPS_KWS_PIPELINE_H
 #define H7_APPS_KWS_PIPELINE_H
@@ -23,9 +27,12 @@
 #define KWS_PIPELINE_MAX_FRAMES 64
 #define KWS_PIPELINE_MAX_FEATURES 16
 
-/* Runs the model on `input` (frames x features int8, oldest frame first) and writes the
- * class probabilities (0..1). Returns false if the model failed. */
-typedef bool (*kws_model_fn)(void *user, const int8_t *input, float *probs);
+/* Runs the model on config.model_input (frames x features int8, oldest frame first, just
+ * written by the pipeline) and writes the class probabilities (0..1). Returns false if
+ * the model failed. */
+typedef bool (*kws_model_fn)(void *user, float *probs);
+/* Puts the board at the operating point of `mode` (LISTEN or RECOGNIZE); may be NULL. */
+typedef void (*kws_point_fn)(void *user, kws_power_mode_t mode);
 
 typedef struct {
     const h7fe_config_t *frontend;     /* the features the model was trained on */
@@ -36,8 +43,10 @@ typedef struct {
     uint32_t model_hop_ms;             /* N */
     uint32_t max_backlog_ms;           /* behind by more: skip the model run */
     uint32_t vad_hangover_frames;
+    int8_t *model_input;               /* the model's input tensor (frames x features) */
     kws_model_fn run_model;
-    void *model_user;
+    kws_point_fn set_point;
+    void *user;                        /* passed to run_model and set_point */
 } kws_pipeline_config_t;
 
 typedef struct {
@@ -49,7 +58,6 @@ typedef struct {
     kws_pacer_t pacer;
     uint32_t frames, features, hop_samples, frame_ms;
     int8_t window[KWS_PIPELINE_MAX_FRAMES * KWS_PIPELINE_MAX_FEATURES];
-    int8_t input[KWS_PIPELINE_MAX_FRAMES * KWS_PIPELINE_MAX_FEATURES];
     uint32_t window_next, window_filled;
     uint64_t samples;                  /* processed */
     uint32_t gap_ms;                   /* audio not captured (Stop) */
@@ -62,10 +70,16 @@ const char *kws_pipeline_init(kws_pipeline_t *p, const kws_pipeline_config_t *co
 
 /* One hop (config.frontend->hop_length samples). backlog_ms: audio captured but not yet
  * processed, plus the time a model run would take (the board glue predicts it), compared
- * with config.max_backlog_ms to skip a run. Returns true when a detection is ready
- * (kws_detector_take(&p->detector, ...)).
- * The power mode to apply is p->power.mode afterwards. */
-bool kws_pipeline_hop(kws_pipeline_t *p, const int16_t *samples, uint32_t backlog_ms);
+ * with config.max_backlog_ms to skip a run. Returns true when a word was decided (written
+ * to *detection). Afterwards the board is at the LISTEN point; p->power.mode says whether
+ * the policy wants Stop. */
+bool kws_pipeline_hop(kws_pipeline_t *p, const int16_t *samples, uint32_t backlog_ms,
+                      kws_detection_t *detection);
+
+/* One model run on silent features (the input zero point), at the RECOGNIZE point, then
+ * back to LISTEN: proves the model runs and lets the glue measure its cost before the
+ * first word. Not counted as an inference of the pacer. Returns false if the model failed. */
+bool kws_pipeline_warm_up(kws_pipeline_t *p);
 
 /* Audio time (ms) at the end of the samples processed so far. */
 uint32_t kws_pipeline_now_ms(const kws_pipeline_t *p);

@@ -1,13 +1,13 @@
 /* Keyword firmware: microphone to action (the default image; see README.md).
  *
- *   DMA half/full interrupt ──▶ sample ring ──▶ main loop, one 20 ms hop at a time:
- *     front end (MFCC frame) ─▶ int8 feature window (49 frames)
- *     VAD (speech start/end) ─▶ detector segments
- *     power policy ─▶ operating point (64 MHz listening, 480 MHz while a word is heard)
- *     pacer ─▶ model every 60 ms over the window ─▶ detector ─▶ action + JSON event
+ *   DMA half/full interrupt ──▶ sample ring ──▶ main loop, one 20 ms hop at a time
+ *     ──▶ kws_pipeline_hop (front end ─▶ window ─▶ VAD ─▶ model ─▶ detector ─▶ decision,
+ *         and the operating point for each step) ──▶ action + JSON event
  *   nothing to do ─▶ WFI until the next DMA interrupt; 5 s without speech ─▶ Stop mode.
  *
- * Board glue only: the decisions are in the portable kws_*.c files (host-tested).
+ * Wiring only: the engine as the pipeline's model, the operating point of each power mode,
+ * capture, events and measurements. The decisions are in the portable kws_*.c files
+ * (host-tested).
  */
 #include <stdarg.h>
 #include <stdbool.h>
@@ -21,7 +21,7 @@
 #include "common/fmt.h"
 #include "common/json.h"
 #include "engine/h7nn.h"
-#include "frontend/audio_capture.h"
+#include "platform/audio.h"
 #include "platform/platform.h"
 
 #define KWS_VERSION "0.1.0"
@@ -33,6 +33,16 @@
 #define STATS_PERIOD_MS 10000u      /* a kws_stats line every 10 s of audio */
 #define MAX_HOP 512u
 #define DMA_HALF_MS 10u             /* audio_i2s.h: 160 frames per half buffer */
+/* The independent watchdog, refreshed only when a hop has been processed (the pipeline
+ * made progress). The longest legitimate gap between two hops: a model run at 64 MHz
+ * (console 'l', ~106 ms) plus a 4 KB console flush before Stop (~360 ms at 115200 baud):
+ * 2 s is well above it and still ends a hang quickly. In Stop the IWDG keeps counting
+ * (RM0433: unless the FLASH option bit IWDG1_FZ_STOP is cleared, which this firmware does
+ * not touch), so the Stop runs under the longest timeout (32.8 s) and wakes on LPTIM1 before it
+ * (enter_stop). */
+#define WATCHDOG_MS 2000u
+#define WATCHDOG_STOP_MS 32768u     /* the IWDG's longest: LSI / 256, 4096 counts */
+#define STOP_WAKE_MS 30000u         /* LPTIM1 wakes the Stop to refresh it */
 
 /* Stop mode needs a way back when sound returns (README.md, "Waking from Stop"): the
  * microphone's wake-on-sound output on an EXTI line that h7_stop() arms. Without it in the
@@ -90,10 +100,13 @@ static void printf_line(const char *fmt, ...)
     h7_console_write(line, n);
 }
 
+/* An error the firmware cannot recover from: said once, noted for the next boot, and the
+ * watchdog (no longer refreshed) resets the board. */
 static void fail(const char *what, const char *detail)
 {
     printf_line("{\"event\":\"error\",\"app\":\"kws\",\"what\":\"%s\",\"detail\":\"%s\"}", what, detail);
     h7_console_flush();
+    h7_reset_note(what);
     h7_led_set(H7_LED_RED, true);
     for (;;)
         h7_sleep();
@@ -182,23 +195,10 @@ static void emit_detection(const kws_detection_t *d)
     h7_json_emit(&j);
 }
 
-/* The driver's counters start again with each capture (h7audio_start): the ones of the
- * captures before the last Stop are kept here, so the statistics cover the whole run. */
-static h7audio_stats_t audio_before;
-
-static void audio_stats(h7audio_stats_t *a)
-{
-    h7audio_get_stats(a);
-    a->dropped_samples += audio_before.dropped_samples;
-    a->ring_overflows += audio_before.ring_overflows;
-    a->spi_overruns += audio_before.spi_overruns;
-    a->dma_errors += audio_before.dma_errors;
-}
-
 static void emit_stats(const char *reason)
 {
     h7audio_stats_t a;
-    audio_stats(&a);
+    h7audio_get_stats(&a);
     char opps[640];
     size_t n = 0;
     opps[n++] = '[';
@@ -224,11 +224,15 @@ static void emit_stats(const char *reason)
     opps[n] = 0;
     const kws_power_t *pw = &pipeline.power;
     const kws_detector_t *det = &pipeline.detector;
+    const h7_reset_record_t *rr = h7_reset_record(NULL);
     printf_line("{\"event\":\"kws_stats\",\"reason\":\"%s\",\"audio_ms\":%u,\"time_ms\":%u,"
                 "\"mode_ms\":{\"listen\":%u,\"recognize\":%u,\"stop\":%u},\"stop_entries\":%u,"
                 "\"samples\":%llu,\"inferences\":%u,\"skipped_inferences\":%u,\"model_failures\":%u,\"detections\":%u,"
                 "\"segments\":%u,\"latency_max_ms\":%u,\"latency_mean_ms\":%u,"
                 "\"dropped_samples\":%u,\"ring_overflows\":%u,\"spi_overruns\":%u,\"dma_errors\":%u,"
+                "\"captured\":%u,\"waiting\":%u,\"lost_overwritten\":%u,\"lost_ring_full\":%u,"
+                "\"lost_restart\":%u,\"discarded\":%u,\"late_interrupts\":%u,\"capture_restarts\":%u,"
+                "\"boots\":%u,\"watchdog_resets\":%u,\"reset\":\"%s\","
                 "\"console_dropped\":%u,\"opp_switches\":%u,\"opp_switch_failures\":%u,"
                 "\"opp_switch_us_max\":%u,\"opp\":%s}",
                 reason, (unsigned)kws_pipeline_now_ms(&pipeline),
@@ -242,23 +246,23 @@ static void emit_stats(const char *reason)
                 (unsigned)det->segments, (unsigned)latency_max_ms,
                 (unsigned)(det->detections ? latency_sum_ms / det->detections : 0),
                 (unsigned)a.dropped_samples, (unsigned)a.ring_overflows, (unsigned)a.spi_overruns,
-                (unsigned)a.dma_errors, (unsigned)h7_console_dropped(), (unsigned)opp_switches,
+                (unsigned)a.dma_errors, (unsigned)a.captured, (unsigned)h7audio_available(),
+                (unsigned)a.lost_overwritten, (unsigned)a.lost_ring_full, (unsigned)a.lost_restart,
+                (unsigned)a.discarded, (unsigned)a.late_interrupts, (unsigned)a.restarts,
+                (unsigned)rr->boots, (unsigned)rr->iwdg, h7_reset_cause(),
+                (unsigned)h7_console_dropped(), (unsigned)opp_switches,
                 (unsigned)opp_switch_failures, (unsigned)opp_switch_us_max, opps);
 }
 
-/* The pipeline's model callback: the engine on the chip. */
-static bool run_model(void *user, const int8_t *input, float *probs)
+/* The pipeline's model callback: the engine on the chip, on the input tensor the pipeline
+ * has just filled (config.model_input). */
+static bool run_model(void *user, float *probs)
 {
     (void)user;
-    /* the burst may have begun in this very hop: the model always runs at the
-     * recognition operating point */
-    set_opp(opp_of_mode[KWS_POWER_RECOGNIZE]);
     uint32_t start = h7_cycles();
-    h7nn_tensor in, out;
-    h7nn_input(&nn, 0, &in);
-    memcpy(in.data, input, in.bytes); /* the engine may reuse the input buffer: refill each run */
     if (h7nn_invoke(&nn) != H7NN_OK)
         return false;
+    h7nn_tensor out;
     h7nn_output(&nn, 0, &out);
     const int8_t *q = (const int8_t *)out.data;
     for (int c = 0; c < class_count; c++)
@@ -275,27 +279,39 @@ static bool run_model(void *user, const int8_t *input, float *probs)
     return true;
 }
 
+/* The pipeline's operating-point callback: the pipeline decides when, this maps the mode
+ * to the board's point. The switch itself is not counted as front-end work. */
+static void set_point(void *user, kws_power_mode_t mode)
+{
+    (void)user;
+    uint32_t start = h7_cycles();
+    set_opp(opp_of_mode[mode]);
+    hop_model_cycles += h7_cycles() - start;
+}
+
 #if KWS_CAN_STOP
 static void enter_stop(void)
 {
     /* the samples still in the ring are older than the Stop: the pipeline has them all
-     * (the main loop only stops when less than a hop is waiting); the rest is dropped */
+     * (the main loop only stops when less than a hop is waiting); the rest is discarded
+     * (counted when capture restarts). Capture stops first, so these statistics are
+     * final for the capture: every sample captured is processed, waiting or counted. */
     uint32_t time_before = h7_time_ms();
+    h7audio_stop();
     printf_line("{\"event\":\"kws_stop\",\"audio_ms\":%u,\"time_ms\":%u}",
                 (unsigned)kws_pipeline_now_ms(&pipeline), (unsigned)(time_before - capture_origin_ms));
     emit_stats("stop");
     h7_console_flush();
-    h7audio_stop();
-    h7audio_stats_t a;
-    h7audio_get_stats(&a);
-    audio_before.dropped_samples += a.dropped_samples;
-    audio_before.ring_overflows += a.ring_overflows;
-    audio_before.spi_overruns += a.spi_overruns;
-    audio_before.dma_errors += a.dma_errors;
     stop_entries++;
     uint32_t before = h7_time_ms();
     h7_stop_result_t result;
-    h7_stop(&result);
+    h7_watchdog_start(WATCHDOG_STOP_MS); /* the longest timeout while stopped */
+    do {
+        h7_watchdog_kick();
+        h7_stop_within(&result, STOP_WAKE_MS);
+        /* woken only to refresh the watchdog: back to Stop */
+    } while (result.wake_source == H7_WAKE_TIMER && result.entered_stop);
+    h7_watchdog_start(WATCHDOG_MS);
     /* capture first: every microsecond here is sound of the word that woke us, lost */
     int rc = h7audio_start(SAMPLE_RATE_HZ);
     uint32_t now = h7_time_ms();
@@ -336,20 +352,15 @@ static void process_hop(const int16_t *samples)
     uint32_t model_khz = h7_clock_opp_hz(opp_of_mode[KWS_POWER_RECOGNIZE]) / 1000u;
     uint32_t model_ms = model_cycles_max / model_khz + 1u;
     uint32_t backlog_ms = (uint32_t)(h7audio_available() * 1000u / SAMPLE_RATE_HZ) + model_ms;
-    if (kws_pipeline_hop(&pipeline, samples, backlog_ms)) {
-        kws_detection_t d;
-        if (kws_detector_take(&pipeline.detector, &d))
-            emit_detection(&d);
-    }
-    /* front end + VAD + detector + events; the model's cycles are counted in run_model */
+    kws_detection_t d;
+    if (kws_pipeline_hop(&pipeline, samples, backlog_ms, &d))
+        emit_detection(&d);
+    /* front end + VAD + detector + events; the model's cycles and the switches are not in it */
     uint32_t cycles = h7_cycles() - start - hop_model_cycles;
     s->frames++;
     s->busy_cycles += cycles;
     if (cycles > s->frame_cycles_max)
         s->frame_cycles_max = cycles;
-    /* Between model runs the core sleeps at the listening point even inside a burst:
-     * sleeping at 480 MHz (VOS0) would cost far more than the two switches per run. */
-    set_opp(opp_of_mode[KWS_POWER_LISTEN]);
 }
 
 static void init(void)
@@ -384,7 +395,9 @@ static void init(void)
         .model_hop_ms = MODEL_HOP_MS,
         .max_backlog_ms = MAX_BACKLOG_MS,
         .vad_hangover_frames = VAD_HANGOVER_FRAMES,
+        .model_input = (int8_t *)in.data,
         .run_model = run_model,
+        .set_point = set_point,
     };
     for (int c = 0; c < class_count; c++) {
         if (kws_action_for_word(model->labels[c]) != KWS_ACTION_NONE)
@@ -400,12 +413,8 @@ static void init(void)
     /* One run on silent features at boot: proves the model runs and measures its cost, so
      * the pacer can predict a run's time before the first word (and skip runs that would
      * overflow the sample ring at a slow operating point). */
-    static int8_t silent[KWS_PIPELINE_MAX_FRAMES * KWS_PIPELINE_MAX_FEATURES];
-    memset(silent, (int8_t)in.zero_point, sizeof silent);
-    float probs[KWS_DETECTOR_MAX_CLASSES];
-    if (!run_model(NULL, silent, probs))
+    if (!kws_pipeline_warm_up(&pipeline))
         fail("model", h7nn_error(&nn));
-    set_opp(opp_of_mode[KWS_POWER_LISTEN]);
     memset(opp_stats, 0, sizeof opp_stats);
     opp_switches = 0;
 }
@@ -433,8 +442,17 @@ int main(void)
     current_opp = h7_clock_get_opp();
     printf_line("h7voice kws " KWS_VERSION " (model %s, model hop %u ms)", model->name,
                 (unsigned)MODEL_HOP_MS);
+    bool record_valid;
+    const h7_reset_record_t *rr = h7_reset_record(&record_valid);
     printf_line("{\"event\":\"boot\",\"app\":\"kws\",\"version\":\"" KWS_VERSION "\","
-                "\"model\":\"%s\",\"reset\":\"%s\"}", model->name, h7_reset_cause());
+                "\"model\":\"%s\",\"reset\":\"%s\",\"last_note\":\"%s\",\"boots\":%u,"
+                "\"resets\":{\"iwdg\":%u,\"software\":%u,\"pin\":%u,\"brown_out\":%u,"
+                "\"power_on\":%u,\"other\":%u},\"record\":\"%s\"}",
+                model->name, h7_reset_cause(), rr->last_note, (unsigned)rr->boots,
+                (unsigned)rr->iwdg, (unsigned)rr->software, (unsigned)rr->pin,
+                (unsigned)rr->brown_out, (unsigned)rr->power_on, (unsigned)rr->other,
+                record_valid ? "kept" : "new");
+    h7_watchdog_start(WATCHDOG_MS);
     init();
     printf_line("{\"event\":\"kws_ready\",\"classes\":%d,\"frames\":%u,\"features\":%u,"
                 "\"hop_ms\":%u,\"frame_ms\":%u,\"arena_used\":%u,\"threshold\":%.2f,"
@@ -451,10 +469,11 @@ int main(void)
     const uint32_t hop_samples = pipeline.hop_samples;
     for (;;) {
         if (h7audio_failed())
-            fail("audio", "DMA transfer error stopped capture");
+            fail("audio", "DMA errors kept coming after each capture restart");
         if (h7audio_available() >= hop_samples) {
             h7audio_read(hop, hop_samples);
             process_hop(hop);
+            h7_watchdog_kick(); /* progress: one more hop through the pipeline */
             if (kws_pipeline_now_ms(&pipeline) >= next_stats_ms) {
                 emit_stats("period");
                 next_stats_ms = kws_pipeline_now_ms(&pipeline) + STATS_PERIOD_MS;

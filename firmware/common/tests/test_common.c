@@ -50,6 +50,74 @@ H7_TEST(ring_survives_index_wraparound)
     H7_EXPECT_EQ_INT(h7_ring_used(&r), 0);
 }
 
+/* the int16 sample ring (audio DMA interrupt -> main loop) */
+H7_TEST(ring16_rejects_a_capacity_that_is_not_a_power_of_two)
+{
+    int16_t storage[8];
+    h7_ring_t r;
+    H7_EXPECT(!h7_ring_init16(&r, storage, 6));
+    H7_EXPECT(h7_ring_init16(&r, storage, 8));
+}
+
+H7_TEST(ring16_keeps_order_across_wraparound)
+{
+    int16_t storage[8];
+    h7_ring_t r;
+    h7_ring_init16(&r, storage, 8);
+    int16_t in[5], out[8];
+    int16_t next = 0, expect = 0;
+    for (int round = 0; round < 20; round++) {
+        for (int i = 0; i < 5; i++)
+            in[i] = next++;
+        H7_EXPECT_EQ_INT(h7_ring_write16(&r, in, 5, 1), 5);
+        H7_EXPECT_EQ_INT(h7_ring_used(&r), 5);
+        H7_EXPECT_EQ_INT(h7_ring_read16(&r, out, 8), 5);
+        for (int i = 0; i < 5; i++)
+            H7_EXPECT_EQ_INT(out[i], expect++);
+    }
+}
+
+H7_TEST(ring16_full_keeps_old_data_and_says_how_many_fitted)
+{
+    int16_t storage[8];
+    h7_ring_t r;
+    h7_ring_init16(&r, storage, 8);
+    int16_t in[6] = {1, 2, 3, 4, 5, 6}, out[8];
+    H7_EXPECT_EQ_INT(h7_ring_write16(&r, in, 6, 1), 6);
+    H7_EXPECT_EQ_INT(h7_ring_write16(&r, in, 6, 1), 2); /* only 2 fit: the caller counts 4 */
+    H7_EXPECT_EQ_INT(h7_ring_free(&r), 0);
+    H7_EXPECT_EQ_INT(h7_ring_read16(&r, out, 8), 8);
+    H7_EXPECT_EQ_INT(out[5], 6); /* old data intact, the newest dropped */
+    H7_EXPECT_EQ_INT(out[7], 2);
+}
+
+H7_TEST(ring16_stride_two_keeps_the_left_channel)
+{
+    int16_t storage[8];
+    h7_ring_t r;
+    h7_ring_init16(&r, storage, 8);
+    int16_t stereo[8] = {10, 0, 11, 0, 12, 0, 13, 0}, out[4];
+    H7_EXPECT_EQ_INT(h7_ring_write16(&r, stereo, 4, 2), 4);
+    H7_EXPECT_EQ_INT(h7_ring_read16(&r, out, 4), 4);
+    H7_EXPECT_EQ_INT(out[0], 10);
+    H7_EXPECT_EQ_INT(out[3], 13);
+}
+
+H7_TEST(ring_discard_empties_and_counts)
+{
+    int16_t storage[8];
+    h7_ring_t r;
+    h7_ring_init16(&r, storage, 8);
+    int16_t in[5] = {1, 2, 3, 4, 5}, out[2];
+    h7_ring_write16(&r, in, 5, 1);
+    H7_EXPECT_EQ_INT(h7_ring_read16(&r, out, 2), 2);
+    H7_EXPECT_EQ_INT(h7_ring_discard(&r), 3);
+    H7_EXPECT_EQ_INT(h7_ring_used(&r), 0);
+    H7_EXPECT_EQ_INT(h7_ring_write16(&r, in, 5, 1), 5);
+    H7_EXPECT_EQ_INT(h7_ring_read16(&r, out, 1), 1);
+    H7_EXPECT_EQ_INT(out[0], 1);
+}
+
 /* ---- formatter ---- */
 H7_TEST(fmt_integers_width_and_strings)
 {
@@ -237,6 +305,11 @@ int main(void)
     H7_RUN(line_backspace_and_overlong_lines);
     H7_RUN(ring_fills_to_capacity_and_drains_in_order);
     H7_RUN(ring_survives_index_wraparound);
+    H7_RUN(ring16_rejects_a_capacity_that_is_not_a_power_of_two);
+    H7_RUN(ring16_keeps_order_across_wraparound);
+    H7_RUN(ring16_full_keeps_old_data_and_says_how_many_fitted);
+    H7_RUN(ring16_stride_two_keeps_the_left_channel);
+    H7_RUN(ring_discard_empties_and_counts);
     H7_RUN(fmt_integers_width_and_strings);
     H7_RUN(fmt_truncates_and_terminates);
     H7_RUN(fmt_floats_without_libc_printf);

@@ -1,13 +1,91 @@
 /*
- * Board bring-up of the NUCLEO-H743ZI2 and small services: interrupts, LEDs, the user
- * button, the reset cause and software reset.
+ * Board bring-up of the NUCLEO-H743ZI2 and small services: LEDs, the user button, the
+ * reset cause and software reset. (Interrupt helpers: irq.c, below every other file.)
  */
+#include <string.h>
+
 #include "common/log.h"
 #include "platform/platform.h"
+#include "platform/sections.h"
 #include "platform/stm32h743/h743_internal.h"
 #include "platform/stm32h743/h743_regs.h"
 
 static const char *s_reset_cause = "unknown";
+
+/* The reset record in RAM that start-up does not clear: magic + record + CRC-32. */
+#define RECORD_MAGIC 0x48375253u /* "H7RS" */
+typedef struct {
+    uint32_t magic;
+    h7_reset_record_t record;
+    uint32_t crc;
+} stored_record_t;
+static stored_record_t s_stored H7_NOINIT;
+static bool s_record_valid;
+
+static uint32_t crc32(const void *data, size_t len)
+{
+    const uint8_t *p = data;
+    uint32_t crc = 0xFFFFFFFFu;
+    while (len--) {
+        crc ^= *p++;
+        for (int k = 0; k < 8; k++)
+            crc = (crc >> 1) ^ (0xEDB88320u & (0u - (crc & 1u)));
+    }
+    return ~crc;
+}
+
+static void record_seal(void)
+{
+    s_stored.magic = RECORD_MAGIC;
+    s_stored.crc = crc32(&s_stored.record, sizeof s_stored.record);
+}
+
+/* Called once per boot, after the cause is known: counts this boot. The note of the boot
+ * before stays readable for this boot and is cleared for the next. */
+static void record_boot(void)
+{
+    s_record_valid = s_stored.magic == RECORD_MAGIC &&
+                     s_stored.crc == crc32(&s_stored.record, sizeof s_stored.record);
+    if (!s_record_valid)
+        memset(&s_stored.record, 0, sizeof s_stored.record);
+    h7_reset_record_t *r = &s_stored.record;
+    r->last_note[sizeof r->last_note - 1] = 0;
+    r->boots++;
+    if (strcmp(s_reset_cause, "iwdg") == 0)
+        r->iwdg++;
+    else if (strcmp(s_reset_cause, "software") == 0)
+        r->software++;
+    else if (strcmp(s_reset_cause, "pin") == 0)
+        r->pin++;
+    else if (strcmp(s_reset_cause, "brown-out") == 0)
+        r->brown_out++;
+    else if (strcmp(s_reset_cause, "power-on") == 0)
+        r->power_on++;
+    else
+        r->other++;
+    record_seal();
+}
+
+static h7_reset_record_t s_at_boot;
+
+const h7_reset_record_t *h7_reset_record(bool *valid_at_boot)
+{
+    if (valid_at_boot)
+        *valid_at_boot = s_record_valid;
+    return &s_at_boot;
+}
+
+void h7_reset_note(const char *why)
+{
+    h7_reset_record_t *r = &s_stored.record;
+    size_t n = 0;
+    while (why && why[n] && n < sizeof r->last_note - 1) {
+        r->last_note[n] = why[n];
+        n++;
+    }
+    r->last_note[n] = 0;
+    record_seal();
+}
 
 void h7_reset_cause_capture(void)
 {
@@ -40,41 +118,6 @@ void h7_system_reset(void)
     for (;;) {
     }
 }
-
-void h7_irq_enable(int irq, uint32_t priority)
-{
-    if (irq < 0 || irq >= (int)H7_IRQ_COUNT)
-        return;
-    H7_NVIC->IPR[irq] = (uint8_t)((priority & 0xFu) << (8u - H7_NVIC_PRIO_BITS));
-    H7_NVIC->ISER[(uint32_t)irq >> 5] = 1u << ((uint32_t)irq & 31u);
-}
-
-void h7_irq_disable(int irq)
-{
-    if (irq < 0 || irq >= (int)H7_IRQ_COUNT)
-        return;
-    H7_NVIC->ICER[(uint32_t)irq >> 5] = 1u << ((uint32_t)irq & 31u);
-    h7_dsb();
-    h7_isb();
-}
-
-void h7_irq_trigger(int irq)
-{
-    if (irq < 0 || irq >= (int)H7_IRQ_COUNT)
-        return;
-    H7_NVIC->STIR = (uint32_t)irq;
-    h7_dsb();
-    h7_isb();
-}
-
-uint32_t h7_irq_save(void)
-{
-    uint32_t state = h7_get_primask();
-    h7_irq_disable_all();
-    return state;
-}
-
-void h7_irq_restore(uint32_t state) { h7_set_primask(state); }
 
 typedef struct {
     uint8_t port;
@@ -110,11 +153,15 @@ bool h7_button_pressed(void) { return (H7_GPIOC->IDR & (1u << 13)) != 0u; }
 void h7_platform_init(h7_opp_t opp)
 {
     h7_reset_cause_capture();
+    record_boot();
+    s_at_boot = s_stored.record; /* with the note of the boot before */
+    h7_reset_note("");
     h7_power_init();
     h7_clock_init_kernels();
     h7_dwt_init();
     (void)h7_clock_set_opp(opp); /* also starts SysTick at the new rate */
-    h7_systick_init();
+    h7_systick_init(h7_clock_sysclk_hz());
+    h7_lp_timer_init();
     h7_console_init();
     leds_init();
     h7_log_set_writer(h7_console_write);

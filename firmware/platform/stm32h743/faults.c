@@ -109,5 +109,8 @@ void h7_fault_report(const uint32_t *frame, uint32_t exc_return, uint32_t except
     n = h7_json_end(&j);
     h7_console_write_polled(buf, n);
     h7_console_write_polled("resetting\r\n", 11);
+    char note[24];
+    h7_fmt(note, sizeof note, "%s@%08x", fault_name(exception), (unsigned)pc);
+    h7_reset_note(note); /* the next boot says which fault reset the board */
     h7_system_reset();
 }

@@ -11,10 +11,11 @@ void h7_mpu_init(void);
 void h7_cache_enable(void);
 void h7_fault_handlers_enable(void);
 void h7_power_init(void);
+void h7_lp_timer_init(void); /* LPTIM1 on LSI, 1 kHz (power.c) */
 void h7_clock_init_kernels(void);
-void h7_systick_init(void);
+void h7_systick_init(uint32_t sysclk_hz);
 void h7_systick_reconfigure(uint32_t sysclk_hz);
-void h7_systick_suspend(void);
+void h7_systick_suspend(uint32_t sysclk_hz);
 /* Restarts SysTick at sysclk_hz after a suspension (Stop) that lasted slept_ms. */
 void h7_systick_resume(uint32_t sysclk_hz, uint32_t slept_ms);
 void h7_dwt_init(void);

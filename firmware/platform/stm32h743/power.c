@@ -17,6 +17,15 @@
 #include "platform/stm32h743/h743_internal.h"
 #include "platform/stm32h743/h743_regs.h"
 
+/* LPTIM1 compare match and its EXTI wake-up line (RM0433 LPTIM registers and the EXTI
+ * event input mapping: line 47 = lptim1_wkup, a direct line). Not in h743_regs.h yet. */
+#define LPTIM_ISR_CMPM H7_BIT(0)
+#define LPTIM_ISR_CMPOK H7_BIT(3)
+#define LPTIM_ICR_CMPMCF H7_BIT(0)
+#define LPTIM_ICR_CMPOKCF H7_BIT(3)
+#define LPTIM_IER_CMPMIE H7_BIT(0)
+#define LPTIM1_EXTI_LINE 47u
+
 #define BUTTON_EXTI_LINE 13u
 #define MIC_WAKE_PORT H7_PIN_PORT(H7_PIN_MIC_WAKE)
 #define MIC_WAKE_LINE H7_PIN_NUMBER(H7_PIN_MIC_WAKE) /* the pin number is the EXTI line */
@@ -30,6 +39,14 @@ void h7_power_init(void)
         H7_PWR->CR3 = (H7_PWR->CR3 & ~(H7_PWR_CR3_SCUEN | H7_PWR_CR3_BYPASS)) | H7_PWR_CR3_LDOEN;
     (void)h7_wait_bits(&H7_PWR->CSR1, H7_PWR_CSR1_ACTVOSRDY, H7_PWR_CSR1_ACTVOSRDY, H7_WAIT_TRIES);
 }
+
+static void stop_timer_start(void);
+static uint32_t stop_timer_read(void);
+
+/* LPTIM1 runs from boot: it times Stop and is the interrupt-free clock (h7_time_lp_ms). */
+void h7_lp_timer_init(void) { stop_timer_start(); }
+
+uint32_t h7_time_lp_ms(void) { return stop_timer_read(); }
 
 void h7_sleep(void) { h7_wfi(); }
 
@@ -90,6 +107,9 @@ static void stop_timer_start(void)
     H7_RCC->APB1LENR |= H7_RCC_APB1LENR_LPTIM1EN;
     (void)H7_RCC->APB1LENR;
     H7_LPTIM1->CFGR = 5u << H7_LPTIM_CFGR_PRESC_Pos; /* /32 (before ENABLE) */
+    /* IER may only change while LPTIM1 is disabled: the compare interrupt is enabled once,
+     * here; it reaches the core only in Stop (EXTI line and NVIC unmasked by h7_stop_within) */
+    H7_LPTIM1->IER = LPTIM_IER_CMPMIE;
     H7_LPTIM1->CR = H7_LPTIM_CR_ENABLE;
     H7_LPTIM1->ARR = 0xFFFFu; /* after ENABLE; done when ARROK says it reached LPTIM's clock */
     (void)h7_wait_bits(&H7_LPTIM1->ISR, H7_LPTIM_ISR_ARROK, H7_LPTIM_ISR_ARROK, H7_WAIT_TRIES);
@@ -107,7 +127,36 @@ static uint32_t stop_timer_read(void)
     return a & 0xFFFFu;
 }
 
-static volatile uint32_t s_button_wakes, s_mic_wakes;
+static volatile uint32_t s_button_wakes, s_mic_wakes, s_timer_wakes;
+
+void LPTIM1_IRQHandler(void)
+{
+    if (H7_LPTIM1->ISR & LPTIM_ISR_CMPM) {
+        H7_LPTIM1->ICR = LPTIM_ICR_CMPMCF;
+        s_timer_wakes++;
+    }
+}
+
+/* Wake from Stop within max_ms: LPTIM1 (free-running, 1 kHz, 16 bits) compares at now +
+ * max_ms and wakes the core through EXTI line 47. */
+static void arm_timer_wakeup(uint32_t max_ms)
+{
+    H7_LPTIM1->ICR = LPTIM_ICR_CMPMCF | LPTIM_ICR_CMPOKCF;
+    H7_LPTIM1->CMP = (stop_timer_read() + max_ms) & 0xFFFFu;
+    (void)h7_wait_bits(&H7_LPTIM1->ISR, LPTIM_ISR_CMPOK, LPTIM_ISR_CMPOK, H7_WAIT_TRIES);
+    H7_LPTIM1->ICR = LPTIM_ICR_CMPOKCF;
+    H7_EXTI->CPUIMR2 |= H7_BIT(LPTIM1_EXTI_LINE - 32u);
+    h7_irq_clear_pending(H7_IRQ_LPTIM1); /* a match while it was disarmed */
+    h7_irq_enable(H7_IRQ_LPTIM1, H7_PRIO_CONSOLE);
+}
+
+static void disarm_timer_wakeup(void)
+{
+    H7_EXTI->CPUIMR2 &= ~H7_BIT(LPTIM1_EXTI_LINE - 32u);
+    h7_irq_disable(H7_IRQ_LPTIM1);
+    H7_LPTIM1->ICR = LPTIM_ICR_CMPMCF;
+    h7_irq_clear_pending(H7_IRQ_LPTIM1);
+}
 
 void EXTI15_10_IRQHandler(void)
 {
@@ -122,7 +171,9 @@ void EXTI15_10_IRQHandler(void)
     }
 }
 
-void h7_stop(h7_stop_result_t *result)
+void h7_stop(h7_stop_result_t *result) { h7_stop_within(result, 0u); }
+
+void h7_stop_within(h7_stop_result_t *result, uint32_t max_ms)
 {
     h7_opp_t resume = h7_clock_get_opp();
     h7_console_flush(); /* the UART must be idle: a byte in flight would be cut */
@@ -133,6 +184,7 @@ void h7_stop(h7_stop_result_t *result)
     arm_mic_wakeup();
     uint32_t button_before = s_button_wakes;
     uint32_t mic_before = s_mic_wakes;
+    uint32_t timer_before = s_timer_wakes;
     if (mic_signals_sound()) {
         /* sound already: no rising edge would come; do not go deaf */
         disarm_mic_wakeup();
@@ -156,7 +208,9 @@ void h7_stop(h7_stop_result_t *result)
     H7_RCC->CFGR &= ~(H7_RCC_CFGR_STOPWUCK | H7_RCC_CFGR_STOPKERWUCK); /* wake on HSI */
 
     stop_timer_start();
-    h7_systick_suspend(); /* a pending tick would keep the core out of Stop */
+    if (max_ms > 0u)
+        arm_timer_wakeup(max_ms > 0xFFFFu ? 0xFFFFu : max_ms);
+    h7_systick_suspend(h7_clock_sysclk_hz()); /* a pending tick would keep the core out of Stop */
     uint32_t ticks0 = stop_timer_read();
     uint32_t t0 = h7_cycles();
     H7_SCB->SCR |= H7_SCB_SCR_SLEEPDEEP;
@@ -177,7 +231,11 @@ void h7_stop(h7_stop_result_t *result)
         result->wake_source |= H7_WAKE_BUTTON;
     if (H7_EXTI->CPUPR1 & H7_BIT(MIC_WAKE_LINE))
         result->wake_source |= H7_WAKE_SOUND_PIN;
+    if (max_ms > 0u && (H7_LPTIM1->ISR & LPTIM_ISR_CMPM))
+        result->wake_source |= H7_WAKE_TIMER;
     disarm_mic_wakeup();
+    if (max_ms > 0u)
+        disarm_timer_wakeup();
     H7_USART3->ICR = H7_USART_ICR_WUCF;
     H7_USART3->CR1 &= ~H7_USART_CR1_UESM;
 
@@ -188,6 +246,9 @@ void h7_stop(h7_stop_result_t *result)
         result->wake_source |= H7_WAKE_BUTTON;
     if (s_mic_wakes != mic_before)
         result->wake_source |= H7_WAKE_SOUND_PIN;
+    if (s_timer_wakes != timer_before)
+        result->wake_source |= H7_WAKE_TIMER;
+    H7_LPTIM1->ICR = LPTIM_ICR_CMPMCF;
     if (result->wake_source == 0u)
         result->wake_source = H7_WAKE_OTHER;
 }

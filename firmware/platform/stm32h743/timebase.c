@@ -14,6 +14,8 @@
  * What is left: the few cycles between stopping and restarting SysTick at a switch
  * (a handful of instructions, tens of ns). In Stop mode SysTick stops with the core
  * clock: power.c measures the Stop with LPTIM1 (1 ms steps) and adds it on wake-up.
+ * The callers pass the core clock in: this file calls only irq.c (no call back up into
+ * clock.c, which calls h7_systick_reconfigure at every switch).
  */
 #include "platform/platform.h"
 #include "platform/stm32h743/h743_internal.h"
@@ -59,11 +61,11 @@ void h7_systick_reconfigure(uint32_t sysclk_hz)
     H7_SYSTICK->CTRL = H7_SYSTICK_CTRL_CLKSOURCE | H7_SYSTICK_CTRL_TICKINT | H7_SYSTICK_CTRL_ENABLE;
 }
 
-void h7_systick_suspend(void)
+void h7_systick_suspend(uint32_t sysclk_hz)
 {
     /* Interrupts masked (Stop entry). A pending tick would keep WFI from entering Stop:
      * count it here and clear it, with the cycles since the last one. */
-    h7_systick_reconfigure(h7_clock_sysclk_hz()); /* carries the partial ms */
+    h7_systick_reconfigure(sysclk_hz); /* carries the partial ms */
     H7_SYSTICK->CTRL = 0;
     if (H7_SCB->ICSR & H7_SCB_ICSR_PENDSTSET) {
         H7_SCB->ICSR = H7_SCB_ICSR_PENDSTCLR;
@@ -77,10 +79,10 @@ void h7_systick_resume(uint32_t sysclk_hz, uint32_t slept_ms)
     h7_systick_reconfigure(sysclk_hz); /* the counter is stopped: nothing to carry */
 }
 
-void h7_systick_init(void)
+void h7_systick_init(uint32_t sysclk_hz)
 {
     H7_SCB->SHPR[H7_EXC_SYSTICK - 4u] = (uint8_t)(H7_PRIO_SYSTICK << (8u - H7_NVIC_PRIO_BITS));
-    h7_systick_reconfigure(h7_clock_sysclk_hz());
+    h7_systick_reconfigure(sysclk_hz);
 }
 
 void h7_dwt_init(void)
@@ -91,7 +93,8 @@ void h7_dwt_init(void)
     H7_DWT->CTRL |= H7_DWT_CTRL_CYCCNTENA;
 }
 
-uint32_t h7_time_ms(void)
+/* Milliseconds and the units (1/960 MHz) of the current millisecond, read consistently. */
+static uint32_t time_now(uint32_t *units_out)
 {
     uint32_t irq = h7_irq_save();
     bool pending_before = (H7_SCB->ICSR & H7_SCB_ICSR_PENDSTSET) != 0u;
@@ -105,7 +108,22 @@ uint32_t h7_time_ms(void)
     if ((H7_SYSTICK->CTRL & H7_SYSTICK_CTRL_ENABLE) && val != 0u && val <= load)
         units += (load - val + 1u) * s_units_per_cycle;
     h7_irq_restore(irq);
-    return ms + units / UNITS_PER_MS;
+    ms += units / UNITS_PER_MS;
+    *units_out = units % UNITS_PER_MS;
+    return ms;
+}
+
+uint32_t h7_time_ms(void)
+{
+    uint32_t units;
+    return time_now(&units);
+}
+
+uint32_t h7_time_us(void)
+{
+    uint32_t units;
+    uint32_t ms = time_now(&units);
+    return ms * 1000u + units / (UNITS_PER_MS / 1000u);
 }
 
 uint32_t h7_cycles(void) { return H7_DWT->CYCCNT; }

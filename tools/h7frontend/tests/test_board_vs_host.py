@@ -74,19 +74,18 @@ def test_a_stalled_reader_overflows_the_ring_and_it_is_counted():
     assert len(result['features']) > 60   # frames continue after the stall
 
 
-def test_a_dma_transfer_error_stops_capture_and_is_reported():
+def test_a_dma_transfer_error_restarts_capture_and_is_counted():
     """The DMA stream's memory address is corrupted to DTCM (which DMA1 cannot reach): the
-    simulator raises a transfer error as the bus matrix does. The driver counts it, stops
-    the I2S (no overrun-interrupt storm), and the app reports it; it then asks for stats."""
+    simulator raises a transfer error as the bus matrix does. The driver counts it and
+    restarts the stream (its address set again) and the I2S at once: frames go on, nothing
+    is reported as a failure (that is only for errors that come back after each restart)."""
     def corrupt_dma_address(board):
         board.dma1.streams[0].m0ar = 0x20000000
 
     audio = signals.white_noise(1.0, rms=1000)
     result = board_check.run(audio, seconds=1.0,
                              commands=[(0.5, corrupt_dma_address), (0.8, 'stats')])
-    assert len(result['audio_errors']) == 1
-    assert result['audio_errors'][0]['dma_errors'] == 1
+    assert result['audio_errors'] == []
     assert result['audio_stats']['dma_errors'] == 1
     assert result['summary']['audio']['dma_errors'][0]['region'] == 'dtcm'
-    frames_at_error = len(result['features'])
-    assert 20 <= frames_at_error <= 26   # frames stop at 0.5 s: capture really stopped
+    assert len(result['features']) > 35   # frames continue after the error at 0.5 s

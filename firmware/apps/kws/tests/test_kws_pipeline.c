@@ -25,12 +25,29 @@ typedef struct {
     int cls;
     kws_pipeline_t *pipeline;
     int calls;
+    kws_power_mode_t point;   /* the operating point the pipeline last asked for */
+    int runs_off_point;       /* model runs not at the recognition point */
+    int order_errors;         /* model inputs that were not the window, oldest row first */
 } schedule_t;
 
-static bool fake_model(void *user, const int8_t *input, float *probs)
+static int8_t model_input[KWS_PIPELINE_MAX_FRAMES * KWS_PIPELINE_MAX_FEATURES];
+
+static void fake_point(void *user, kws_power_mode_t mode)
 {
-    (void)input;
+    ((schedule_t *)user)->point = mode;
+}
+
+static bool fake_model(void *user, float *probs)
+{
     schedule_t *s = (schedule_t *)user;
+    if (s->point != KWS_POWER_RECOGNIZE)
+        s->runs_off_point++;
+    const kws_pipeline_t *p = s->pipeline;
+    for (uint32_t i = 0; i < p->frames; i++) {
+        uint32_t r = (p->window_next + i) % p->frames; /* the oldest row is window_next */
+        if (memcmp(&model_input[i * p->features], &p->window[r * p->features], p->features) != 0)
+            s->order_errors++;
+    }
     uint32_t t = kws_pipeline_now_ms(s->pipeline);
     uint32_t window_start = t > 1000 ? t - 1000 : 0;
     s->calls++;
@@ -86,10 +103,12 @@ static void setup(schedule_t *s)
     kws_pipeline_config_t cfg = {
         .frontend = &FE, .input_scale = 0.1f, .input_zero_point = 0, .class_count = 12,
         .keyword_mask = 0xFFCu, .model_hop_ms = 60, .max_backlog_ms = 200,
-        .vad_hangover_frames = 8, .run_model = fake_model, .model_user = s,
+        .vad_hangover_frames = 8, .model_input = model_input, .run_model = fake_model,
+        .set_point = fake_point, .user = s,
     };
     s->pipeline = &pipeline;
     s->calls = 0;
+    s->runs_off_point = 0;
     H7_EXPECT(kws_pipeline_init(&pipeline, &cfg) == NULL);
 }
 
@@ -101,8 +120,13 @@ static void run(schedule_t *s, uint32_t total_ms, bool noisy, uint32_t backlog_m
     while (kws_pipeline_now_ms(&pipeline) < total_ms) {
         for (int k = 0; k < 320; k++)
             hop[k] = sample_at(s, i++, noisy);
-        if (kws_pipeline_hop(&pipeline, hop, backlog_ms) && o->count < 16)
-            H7_EXPECT(kws_detector_take(&pipeline.detector, &o->found[o->count++]));
+        kws_detection_t d;
+        if (kws_pipeline_hop(&pipeline, hop, backlog_ms, &d) && o->count < 16)
+            o->found[o->count++] = d;
+        /* DVFS in one place: every hop ends at the listening point, every model run was
+         * at the recognition point */
+        H7_EXPECT_EQ_INT(s->point, KWS_POWER_LISTEN);
+        H7_EXPECT_EQ_INT(s->runs_off_point, 0);
         if (pipeline.power.mode == KWS_POWER_RECOGNIZE)
             o->recognize_hops++;
         if (pipeline.power.mode == KWS_POWER_STOP) {
@@ -182,7 +206,7 @@ H7_TEST(bad_configuration_is_refused_with_a_reason)
 {
     kws_pipeline_config_t cfg = {.frontend = &FE, .input_scale = 0.1f, .class_count = 12,
                                  .keyword_mask = 0xFFCu, .model_hop_ms = 10,
-                                 .run_model = fake_model};
+                                 .model_input = model_input, .run_model = fake_model};
     const char *why = kws_pipeline_init(&pipeline, &cfg);
     H7_EXPECT(why != NULL && strstr(why, "hop") != NULL);
     cfg.model_hop_ms = 60;
@@ -191,6 +215,30 @@ H7_TEST(bad_configuration_is_refused_with_a_reason)
     cfg.keyword_mask = 0xFFCu;
     cfg.run_model = NULL;
     H7_EXPECT(kws_pipeline_init(&pipeline, &cfg) != NULL);
+    cfg.run_model = fake_model;
+    cfg.model_input = NULL;
+    H7_EXPECT(kws_pipeline_init(&pipeline, &cfg) != NULL);
+}
+
+/* The window reaches the model's input once per run, oldest row first, whatever the
+ * ring position; the warm-up run sees the input zero point everywhere. */
+H7_TEST(model_input_is_the_window_oldest_row_first)
+{
+    schedule_t s = {.count = 0, .cls = 2};
+    setup(&s);
+    memset(model_input, 0x55, sizeof model_input);
+    H7_EXPECT(kws_pipeline_warm_up(&pipeline));
+    H7_EXPECT_EQ_INT(s.calls, 1);
+    H7_EXPECT_EQ_INT(s.point, KWS_POWER_LISTEN);
+    H7_EXPECT_EQ_INT(model_input[0], 0);
+    H7_EXPECT_EQ_INT(model_input[pipeline.frames * pipeline.features - 1], 0);
+    /* through real hops: fake_model compares every input with the window ring */
+    outcome_t o;
+    schedule_t w = {.start_ms = {1500}, .end_ms = {1900}, .count = 1, .cls = 2};
+    setup(&w);
+    run(&w, 3000, false, 0, &o);
+    H7_EXPECT(w.calls > 0);
+    H7_EXPECT_EQ_INT(w.order_errors, 0);
 }
 
 int main(void)
@@ -200,5 +248,6 @@ int main(void)
     H7_RUN(continuous_loud_noise_gives_nothing_and_ends_the_burst);
     H7_RUN(behind_schedule_skips_model_runs_not_audio);
     H7_RUN(bad_configuration_is_refused_with_a_reason);
+    H7_RUN(model_input_is_the_window_oldest_row_first);
     return h7test_summary();
 }
