@@ -200,7 +200,7 @@ class Board:
         for dev in modelled + self.generic:
             self._mmio(dev)
         self.fault_plan = FaultPlan(self)
-        self.timed = [self.usart3, self.iwdg, self.spi2, self.exti, self.microphone, self.fault_plan]
+        self.timed = [self.usart3, self.iwdg, self.spi2, self.exti, self.microphone, self.fault_plan, self.lptim1]
 
     def _mmio(self, dev):
         def read(uc, offset, size, user):

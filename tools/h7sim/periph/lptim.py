@@ -38,11 +38,27 @@ class Lptim(Peripheral):
         ticks = math.floor((self.board.time - self.start_time) * self.counter_hz() + 1e-9)
         return ticks % (self.regs[ARR] + 1)
 
+    def _ticks(self):
+        return math.floor((self.board.time - self.start_time) * self.counter_hz() + 1e-9)
+
+    def _next_match(self):
+        if self.start_time is None or not self.counter_hz() or not self.regs[IER] & 1:
+            return None
+        period = self.regs[ARR] + 1
+        after = getattr(self, 'matched_tick', -1)
+        ahead = (self.regs[CMP] - after) % period or period
+        return self.start_time + (after + ahead) / self.counter_hz()
+
     def next_event_time(self):
-        return None
+        return self._next_match()
 
     def on_time(self, now):
-        pass
+        self.matched_tick = self._ticks()
+        self.regs[ISR] |= 1  # CMPM
+        self._irq()
+
+    def _irq(self):
+        self.board.irq_level(93, bool(self.regs[ISR] & 1 and self.regs[IER] & 1))
 
     def read32(self, offset):
         if offset == CNT:
@@ -52,6 +68,7 @@ class Lptim(Peripheral):
     def write32(self, offset, value):
         if offset == ICR:
             self.regs[ISR] &= ~value
+            self._irq()
             return
         if offset == CNT:
             return
@@ -67,3 +84,5 @@ class Lptim(Peripheral):
             self.regs[ISR] |= ARROK  # the write reached the counter's clock domain
         elif offset == CMP:
             self.regs[ISR] |= CMPOK
+            if self.start_time is not None and self.counter_hz():
+                self.matched_tick = self._ticks()
