@@ -13,8 +13,7 @@ BOARD_INPUTS = int(os.environ.get('H7NN_BOARD_INPUTS', '40'))
 
 @pytest.fixture(scope='module')
 def bench(kws_bytes):
-    if not os.path.exists(board.IMAGE):
-        pytest.skip('nn_bench image not built (needs the firmware toolchain and ../shared)')
+    assert os.path.exists(board.IMAGE), 'nn_bench image not built: run h7voice build firmware'
     return board.BenchBoard()
 
 
@@ -62,13 +61,19 @@ def test_random_inputs_bit_exact(bench, kws_bytes):
 SHIPPED = sorted(glob.glob(os.path.join(os.path.dirname(board.IMAGE), 'nn_bench_*.elf')))
 
 
-@pytest.mark.skipif(not SHIPPED, reason='no nn_bench_<model> images (models/*.tflite) built')
+def test_every_shipped_model_has_a_bench_image():
+    """An empty list would turn the test below into a silent skip."""
+    shipped = sorted(glob.glob(os.path.join(board.TOP, 'models', '*.tflite')))
+    built = [os.path.basename(p)[len('nn_bench_'):-len('.elf')] for p in SHIPPED]
+    assert shipped and [os.path.basename(p)[:-len('.tflite')] for p in shipped] == built, \
+        'nn_bench_<model> images missing: run h7voice build firmware'
+
+
 @pytest.mark.parametrize('image', SHIPPED, ids=[os.path.basename(p) for p in SHIPPED])
 def test_shipped_model_on_board(image):
     stem = os.path.basename(image)[len('nn_bench_'):-len('.elf')]
     model_path = os.path.join(board.TOP, 'models', stem + '.tflite')
-    if not os.path.exists(model_path):
-        pytest.skip('%s no longer in models/' % stem)
+    assert os.path.exists(model_path), f'{image} is stale: {stem} is no longer in models/ (h7voice build)'
     data = open(model_path, 'rb').read()
     bench = board.BenchBoard(image)
     info = bench.events('nn_model')[0]
@@ -82,8 +87,7 @@ def test_shipped_model_on_board(image):
 def test_flash_bit_flip_in_the_model_is_caught_at_boot(kws_bytes):
     """One bit of the model's weights flipped in flash: the boot CRC-32 check stops the image
     with an error event instead of running a corrupt model (the verifier alone accepts it)."""
-    if not os.path.exists(board.IMAGE):
-        pytest.skip('nn_bench image not built (needs the firmware toolchain and ../shared)')
+    assert os.path.exists(board.IMAGE), 'nn_bench image not built: run h7voice build firmware'
     from h7sim.board import Board
     b = Board(board.IMAGE)
     model = b.symbol('h7nn_bench_model_data')

@@ -132,8 +132,6 @@ def test_energy_table_file_overrides_and_bad_files_are_clear(tmp_path):
             energy.load_table(str(good))
 
 
-@pytest.mark.skipif(not os.path.exists(DEMO_ELF),
-                    reason='platform_demo.elf not built (scons -j2 variant=firmware): the board run is skipped')
 def test_the_board_reports_only_keys_the_table_costs():
     """Runs the real platform_demo image through every operating point, Sleep and Stop: every
     (mode, clock, VOS) the board accounts time to, DVFS transitions included, has a figure,
