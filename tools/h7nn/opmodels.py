@@ -5,8 +5,9 @@ build/h7nn_ops/<case>.tflite; `python -m h7nn.opmodels` (re)builds them all."""
 import os
 import random
 
-TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-CACHE = os.path.join(TOP, 'build', 'h7nn_ops')
+from h7voice.paths import BUILD, TOP  # noqa: F401 (TOP: used by the kernel-check tests)
+
+CACHE = os.path.join(BUILD, 'h7nn_ops')
 VERSION = 5   # bump when a case changes: old files are ignored
 VARIANTS = 4  # random variants per op
 
@@ -186,7 +187,7 @@ if __name__ == '__main__':
 # pixel counts around the six-column grouping; h7nn_m7_dw3x3_quads at row lengths 1..9, both
 # plane orientations) and the paths beside them. The firmware image firmware/apps/kernel_check
 # embeds every file of KERNEL_CHECK_DIR (tools/h7nn/tests/test_board_kernels.py).
-KERNEL_CHECK_DIR = os.path.join(TOP, 'build', 'h7nn_kernel_check')
+KERNEL_CHECK_DIR = os.path.join(BUILD, 'h7nn_kernel_check')
 KERNEL_CHECK_VERSION = 7  # bump when a spec changes: files of other versions are removed
 
 

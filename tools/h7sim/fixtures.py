@@ -6,10 +6,11 @@ import subprocess
 
 from .errors import SimError
 
+from h7voice.paths import BUILD
+
 HERE = os.path.dirname(os.path.abspath(__file__))
-TOP = os.path.dirname(os.path.dirname(HERE))
 FIXTURES = os.path.join(HERE, 'tests', 'fixtures')
-OUT = os.path.join(TOP, 'build', 'h7sim', 'fixtures')
+OUT = os.path.join(BUILD, 'h7sim', 'fixtures')
 CFLAGS = ['-mcpu=cortex-m7', '-mthumb', '-mfpu=fpv5-d16', '-mfloat-abi=hard', '-O2', '-g',
           '-ffreestanding', '-nostdlib', '-nostartfiles', '-Wall', '-Wextra']
 

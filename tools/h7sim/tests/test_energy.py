@@ -10,9 +10,10 @@ import pytest
 from h7sim import energy
 from h7sim.errors import SimError
 
-TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
-PLATFORM = os.path.join(TOP, 'firmware', 'platform', 'stm32h743')
-DEMO_ELF = os.path.join(TOP, 'build', 'firmware', 'firmware', 'apps', 'platform_demo', 'platform_demo.elf')
+from h7voice import paths
+
+PLATFORM = os.path.join(paths.FIRMWARE, 'platform', 'stm32h743')
+DEMO_ELF = paths.app_image('platform_demo')
 
 
 def firmware_operating_points():
