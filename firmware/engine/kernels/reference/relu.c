@@ -11,12 +11,9 @@ typedef struct {
 
 static h7nn_status prepare(h7nn_interpreter *nn, h7nn_node *node) {
     h7nn_tinfo in, out;
-    h7nn_status s = h7nn_unary_prepare(nn, node, &in, &out);
-    if (s == H7NN_OK) s = h7nn_expect_int8_per_tensor(nn, node, &in);
-    if (s == H7NN_OK) s = h7nn_expect_int8_per_tensor(nn, node, &out);
+    relu_data *op;
+    h7nn_status s = h7nn_unary_int8_prepare(nn, node, &in, &out, &op);
     if (s != H7NN_OK) return s;
-    relu_data *op = h7nn_persistent(nn, sizeof *op);
-    if (!op) return H7NN_ERR_ARENA;
     op->count = (int32_t)in.elements;
     op->input_zero_point = in.zero_point;
     op->output_zero_point = out.zero_point;
@@ -26,19 +23,16 @@ static h7nn_status prepare(h7nn_interpreter *nn, h7nn_node *node) {
     int32_t zero = out.zero_point + h7nn_round_to_int(0.0f / out.scale);
     op->act_min = zero > -128 ? zero : -128;
     op->act_max = 127;
-    node->op_data = op;
     return H7NN_OK;
 }
 
-static h7nn_status eval(h7nn_interpreter *nn, const h7nn_node *node) {
-    const relu_data *op = node->op_data;
-    const int8_t *in = h7nn_input_data(nn, node, 0);
-    int8_t *out = h7nn_output_data(nn, node, 0);
+static void loop(const relu_data *op, const int8_t *in, int8_t *out) {
     for (int32_t i = 0; i < op->count; i++) {
         int32_t x = h7nn_add_wrap(op->output_zero_point, h7nn_mbqm(in[i] - op->input_zero_point, op->multiplier, op->shift));
         out[i] = (int8_t)h7nn_clamp(x, op->act_min, op->act_max);
     }
-    return H7NN_OK;
 }
+
+H7NN_EVAL_LOOP(loop)
 
 const h7nn_kernel h7nn_ref_relu = {H7NN_KERNEL_ID(RELU), prepare, eval};
