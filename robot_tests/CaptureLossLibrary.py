@@ -73,8 +73,7 @@ class CaptureLossLibrary:
                                       for e in b.events[n:]))
         # the simulator counts samples left in SPI2's RX FIFO when the DMA stopped as
         # written, but they never reach memory (the FIFO is flushed when the I2S restarts)
-        fifo = list(board.spi2.fifo_data)
-        self.fifo_stranded = (len(fifo) + 1) // 2
+        self.fifo_stranded = board.spi2.stranded_samples()
         self.written_at_stop = board.spi2.samples_written - self.fifo_stranded
         self.stop_stats = next((e for e in board.events[n:] if e.get('event') == 'kws_stats'
                                 and e.get('reason') == 'stop'), None)

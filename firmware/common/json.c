@@ -167,6 +167,12 @@ void h7_json_bool(h7_json_t *j, const char *key, bool value)
     field(j, key, value ? "true" : "false", value ? 4u : 5u, false);
 }
 
+void h7_json_uints(h7_json_t *j, const h7_json_uint_field_t *fields, size_t count)
+{
+    for (size_t i = 0; i < count; i++)
+        h7_json_uint(j, fields[i].key, fields[i].value);
+}
+
 static void open_nested(h7_json_t *j, const char *key, bool array)
 {
     /* room for the opening and its closing bracket (reserved by fits from now on) */

@@ -47,6 +47,13 @@ void h7_json_uint(h7_json_t *j, const char *key, uint64_t value);
 void h7_json_hex(h7_json_t *j, const char *key, uint32_t value); /* "0x0000abcd" string */
 void h7_json_float(h7_json_t *j, const char *key, double value, int decimals); /* NaN/inf: null */
 void h7_json_bool(h7_json_t *j, const char *key, bool value);
+/* A run of unsigned fields from a table, for counters reported together (stats events):
+ * one call and one table instead of one call per field. */
+typedef struct {
+    const char *key;
+    uint64_t value;
+} h7_json_uint_field_t;
+void h7_json_uints(h7_json_t *j, const h7_json_uint_field_t *fields, size_t count);
 void h7_json_object(h7_json_t *j, const char *key); /* opens "key":{ (key NULL in arrays) */
 void h7_json_array(h7_json_t *j, const char *key);  /* opens "key":[ */
 void h7_json_close(h7_json_t *j);                   /* closes the innermost one */

@@ -10,9 +10,8 @@ import ctypes.util
 import re
 
 import numpy as np
-from scipy.signal import resample_poly
 
-from .wavio import SAMPLE_RATE
+from .engines import _resample  # one resampler for every synthesis engine
 
 _EVENT_WORD, _EVENT_END, _EVENT_MSG_TERMINATED, _EVENT_PHONEME = 1, 5, 6, 7
 _OUTPUT_SYNCHRONOUS = 2
@@ -119,15 +118,6 @@ class Espeak:
         audio, events = self._synth_raw(text, voice, rate, pitch, pitch_range, word_gap)
         words = _word_times(text, events, lambda w: self._phones_alone(w, voice))
         return _resample(audio, self.rate), words
-
-
-def _resample(audio, rate):
-    if rate == SAMPLE_RATE:
-        return audio.astype(np.int16)
-    from math import gcd
-    g = gcd(rate, SAMPLE_RATE)
-    y = resample_poly(audio.astype(np.float32), SAMPLE_RATE // g, rate // g)
-    return np.clip(np.round(y), -32768, 32767).astype(np.int16)
 
 
 def _word_times(text, events, phones_alone):

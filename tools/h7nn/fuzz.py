@@ -5,14 +5,11 @@
   python -m h7nn.fuzz --runs 1000000 [--jobs 2] a million executions
 """
 import argparse
-import glob
 import os
-import re
 import struct
-import subprocess
 import sys
 
-from h7voice import paths
+from h7voice import libfuzzer, paths
 
 TOP = paths.TOP
 BINARY = os.path.join(paths.HOST_BUILD, 'firmware', 'engine', 'fuzz_h7nn')
@@ -37,44 +34,10 @@ def seed_corpus(folder):
 
 
 def run(seconds=None, runs=None, jobs=1):
-    """libFuzzer over the shared corpus; with jobs > 1, that many processes each doing
-    runs // jobs executions (logs in build/h7nn_fuzz/fuzz-N.log). Returns (exit status,
+    """libFuzzer over the shared corpus (h7voice.libfuzzer.run). Returns (exit status,
     executions, output)."""
-    if not os.path.exists(BINARY):
-        raise FileNotFoundError('%s is missing: install clang (tools/setup.sh) and run  scons variant=host' % BINARY)
     seeds = seed_corpus(os.path.join(WORK, 'seeds'))
-    corpus = os.path.join(WORK, 'corpus')
-    os.makedirs(corpus, exist_ok=True)
-    cmd = [BINARY, '-timeout=10', '-rss_limit_mb=2048', '-max_len=65536', '-print_final_stats=1',
-           '-artifact_prefix=%s/' % WORK]
-    if seconds:
-        cmd.append('-max_total_time=%d' % seconds)
-    if runs:
-        cmd.append('-runs=%d' % (runs // jobs if jobs > 1 else runs))
-    if jobs > 1:
-        cmd += ['-jobs=%d' % jobs, '-workers=%d' % jobs]
-        for old in glob.glob(os.path.join(WORK, 'fuzz-*.log')):
-            os.remove(old)
-    cmd += [corpus, seeds]
-    env = dict(os.environ, ASAN_OPTIONS='detect_leaks=1:abort_on_error=1',
-               UBSAN_OPTIONS='halt_on_error=1:print_stacktrace=1')
-    proc = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=WORK)
-    out = proc.stdout + proc.stderr
-    stats = out
-    if jobs > 1:  # each job's log holds its final stats (the parent's output repeats them)
-        stats = ''
-        for log in sorted(glob.glob(os.path.join(WORK, 'fuzz-*.log'))):
-            with open(log, errors='replace') as f:
-                stats += f.read()
-        out = stats + out
-    execs = sum(int(x) for x in re.findall(r'stat::number_of_executed_units:\s*(\d+)', stats))
-    return proc.returncode, execs, out
-
-
-def coverage(out):
-    """libFuzzer's last coverage line: (edges covered, features, corpus units)."""
-    found = re.findall(r'cov: (\d+) ft: (\d+) corp: (\d+)', out)
-    return tuple(int(x) for x in found[-1]) if found else (0, 0, 0)
+    return libfuzzer.run(BINARY, WORK, seeds, max_len=65536, seconds=seconds, runs=runs, jobs=jobs)
 
 
 def main(argv=None):
@@ -87,7 +50,7 @@ def main(argv=None):
         args.seconds = 20
     code, execs, out = run(args.seconds, args.runs, args.jobs)
     print(out[-3000:] if code else out[-600:])
-    cov, ft, corp = coverage(out)
+    cov, ft, corp = libfuzzer.coverage(out)
     print('fuzz_h7nn: %d executions, exit status %d (0: no crash), coverage %d edges, %d features, corpus %d'
           % (execs, code, cov, ft, corp))
     return code

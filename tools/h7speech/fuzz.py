@@ -6,11 +6,9 @@ firmware/speech/decoder/fuzz/fuzz_h7dec.c).
   python -m h7speech fuzz --runs 1000000       a million executions
 """
 import os
-import re
 import struct
-import subprocess
 
-from h7voice import paths
+from h7voice import libfuzzer, paths
 
 from . import graph
 
@@ -46,24 +44,6 @@ def seed_corpus(folder):
 
 
 def run(seconds=None, runs=None):
-    if not os.path.exists(BINARY):
-        raise paths.MissingPart('%s is missing: install clang (tools/setup.sh) and run  scons variant=host'
-                                % paths.rel(BINARY))
+    """libFuzzer over the seed graphs (h7voice.libfuzzer.run): (exit status, executions, output)."""
     seeds = seed_corpus(os.path.join(WORK, 'seeds'))
-    corpus = os.path.join(WORK, 'corpus')
-    os.makedirs(corpus, exist_ok=True)
-    cmd = [BINARY, '-timeout=10', '-rss_limit_mb=2048', '-max_len=8192', '-print_final_stats=1',
-           '-artifact_prefix=%s/' % WORK]
-    if seconds:
-        cmd.append('-max_total_time=%d' % seconds)
-    if runs:
-        cmd.append('-runs=%d' % runs)
-    if not seconds and not runs:
-        cmd.append('-max_total_time=20')
-    cmd += [corpus, seeds]
-    env = dict(os.environ, ASAN_OPTIONS='detect_leaks=1:abort_on_error=1',
-               UBSAN_OPTIONS='halt_on_error=1:print_stacktrace=1')
-    proc = subprocess.run(cmd, capture_output=True, text=True, env=env)
-    out = proc.stdout + proc.stderr
-    m = re.search(r'stat::number_of_executed_units:\s*(\d+)', out)
-    return proc.returncode, int(m.group(1)) if m else 0, out
+    return libfuzzer.run(BINARY, WORK, seeds, max_len=8192, seconds=seconds, runs=runs)

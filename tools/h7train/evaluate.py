@@ -22,7 +22,7 @@ import numpy as np
 from h7data.vocab import KEYWORDS, LABELS, UNKNOWN
 from h7voice import paths
 
-from .export import ModelFileError, check_tflite, load_metadata
+from .export import Int8Io, ModelFileError, check_tflite, load_metadata
 
 SNRS = (0, 5, 10, 20, 30)
 POCKETSPHINX_DATA = os.path.join(paths.CACHE, 'pocketsphinx-5.1.1', 'test', 'data')
@@ -31,7 +31,7 @@ CLASSIFY_CODE = ('C front end (h7frontend) + our engine (h7nn), host builds of t
                  'C')
 
 
-class Model:
+class Model(Int8Io):
     """An int8 model with its metadata (labels, front-end config), run by our engine's host
     build on features from the C front end, as the board runs it (no TensorFlow)."""
 
@@ -71,11 +71,6 @@ class Model:
                              f'the front-end config {self.config.input_shape}')
         self._stream = None
 
-    def quantize(self, features):
-        import h7frontend
-        return h7frontend.quantize(np.asarray(features, np.float32), self.input_scale,
-                                   self.input_zero_point)
-
     def predict_int8(self, features):
         """float32 features [n, frames, coeffs] -> int8 outputs [n, classes] (our engine)."""
         q = self.quantize(features)
@@ -84,10 +79,6 @@ class Model:
             out[i] = self.engine.run(q[i]).reshape(-1)
         return out
 
-    def predict(self, features):
-        """Dequantized probabilities [n, classes], as main.c dequantizes them."""
-        q = self.predict_int8(features).astype(np.float32)
-        return (q - self.output_zero_point) * self.output_scale
 
     @property
     def stream(self):
@@ -96,27 +87,6 @@ class Model:
             from kwsapp.detector import KwsStream
             self._stream = KwsStream(self.path)
         return self._stream
-
-
-def tflm_agreement(model, features):
-    """Our engine against TFLM's own kernels (the tflite_micro host runtime) on the same
-    int8 inputs: (top-1 agreement, largest output difference in LSB, share of outputs that
-    differ)."""
-    from tflite_micro.python.tflite_micro import runtime
-    try:
-        interp = runtime.Interpreter.from_bytes(model.data, arena_size=512 * 1024)
-    except Exception as err:  # noqa: BLE001 - any reason TFLM refuses the model
-        raise ModelFileError(f'{model.path}: TFLM cannot load the model ({err})') from None
-    q = model.quantize(features)
-    ref = np.empty((len(q), model.output_shape[-1]), np.int8)
-    for i in range(len(q)):
-        interp.set_input(q[i].reshape(model.input_shape), 0)
-        interp.invoke()
-        ref[i] = interp.get_output(0).reshape(-1)
-    ours = model.predict_int8(features)
-    diff = np.abs(ref.astype(int) - ours.astype(int))
-    return (float(np.mean(np.argmax(ref, 1) == np.argmax(ours, 1))), int(diff.max()),
-            float(np.mean(diff > 0)))
 
 
 def accuracy_report(probs, y, labels):
@@ -382,7 +352,7 @@ def evaluate(tflite_path, seed=1, per_word=100, fa_minutes=20, snr_subset=1200,
         say(f'{split}: int8 accuracy {100 * report[split]["accuracy"]:.2f}% (n={len(d["y"])})')
     check = sets['test_voices'][1]
     check = check[np.linspace(0, len(check) - 1, min(tflm_check, len(check))).astype(int)]
-    top1, lsb, frac = tflm_agreement(model, check)
+    top1, lsb, frac = model.tflm_agreement(check)
     report['tflm_check'] = {'windows': int(len(check)),
                             'top1_agreement': top1, 'max_output_lsb_difference': lsb,
                             'outputs_differing': frac,

@@ -59,7 +59,43 @@ def to_int8_tflite(model, calibration, add_softmax=True):
     return converter.convert()
 
 
-class Int8Model:
+class Int8Io:
+    """What every int8 model of ours shares, whichever engine runs it (Int8Model: TFLite's
+    kernels; evaluate.Model: our engine): the input quantization, dequantized outputs and the
+    agreement with TFLM. A subclass sets data, path, input/output shape, scale and zero
+    point, and predict_int8()."""
+
+    def quantize(self, features):
+        import h7frontend
+        return h7frontend.quantize(np.asarray(features, np.float32), self.input_scale,
+                                   self.input_zero_point)
+
+    def predict(self, features):
+        """Dequantized probabilities [n, classes]."""
+        q = self.predict_int8(features).astype(np.float32)
+        return (q - self.output_zero_point) * self.output_scale
+
+    def tflm_agreement(self, features):
+        """Runs features through TFLM's kernels; returns (top-1 agreement, largest output
+        difference in LSB, fraction of outputs that differ)."""
+        from tflite_micro.python.tflite_micro import runtime
+        try:
+            interp = runtime.Interpreter.from_bytes(self.data, arena_size=512 * 1024)
+        except Exception as err:
+            raise ModelFileError(f'{self.path}: TFLM cannot load the model ({err})') from None
+        q = self.quantize(features)
+        ref = np.empty((len(q), self.output_shape[-1]), np.int8)
+        for i in range(len(q)):
+            interp.set_input(q[i].reshape(self.input_shape), 0)
+            interp.invoke()
+            ref[i] = interp.get_output(0).reshape(-1)
+        ours = self.predict_int8(features)
+        diff = np.abs(ref.astype(int) - ours.astype(int))
+        return (float(np.mean(np.argmax(ref, 1) == np.argmax(ours, 1))), int(diff.max()),
+                float(np.mean(diff > 0)))
+
+
+class Int8Model(Int8Io):
     """An int8 .tflite model. Bulk predictions use TFLite's built-in int8 kernels without
     delegates (0.2 ms per look; XNNPACK is not used because it rounds differently);
     tflm_agreement() runs the same inputs through TFLM's own kernels (the tflite_micro
@@ -100,11 +136,6 @@ class Int8Model:
         self.output_shape = tuple(int(d) for d in out['shape'])
         self.output_scale, self.output_zero_point = float(out['quantization'][0]), int(out['quantization'][1])
 
-    def quantize(self, features):
-        import h7frontend
-        return h7frontend.quantize(np.asarray(features, np.float32), self.input_scale,
-                                   self.input_zero_point)
-
     def predict_int8(self, features):
         """features float32 [n, frames, coeffs] -> int8 outputs [n, classes]."""
         q = self.quantize(features)
@@ -114,30 +145,6 @@ class Int8Model:
             self._interp.invoke()
             out[i] = self._interp.get_tensor(self._out).reshape(-1)
         return out
-
-    def predict(self, features):
-        """Dequantized probabilities [n, classes]."""
-        q = self.predict_int8(features).astype(np.float32)
-        return (q - self.output_zero_point) * self.output_scale
-
-    def tflm_agreement(self, features):
-        """Runs features through TFLM's kernels; returns (top-1 agreement, largest output
-        difference in LSB, fraction of outputs that differ)."""
-        from tflite_micro.python.tflite_micro import runtime
-        try:
-            interp = runtime.Interpreter.from_bytes(self.data, arena_size=512 * 1024)
-        except Exception as err:
-            raise ModelFileError(f'{self.path}: TFLM cannot load the model ({err})') from None
-        q = self.quantize(features)
-        ref = np.empty((len(q), self.output_shape[-1]), np.int8)
-        for i in range(len(q)):
-            interp.set_input(q[i].reshape(self.input_shape), 0)
-            interp.invoke()
-            ref[i] = interp.get_output(0).reshape(-1)
-        ours = self.predict_int8(features)
-        diff = np.abs(ref.astype(int) - ours.astype(int))
-        return (float(np.mean(np.argmax(ref, 1) == np.argmax(ours, 1))), int(diff.max()),
-                float(np.mean(diff > 0)))
 
 
 def check_tflite(data, where='<bytes>'):

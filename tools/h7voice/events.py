@@ -37,13 +37,14 @@ platform time since capture start.
     dvfs, pin, fault_provoke, watchdog, led, cycles, error
   frontend_check (firmware/apps/frontend_check/main.c): fe_frame, fe_bench, vad,
     audio_stats, audio_error
-  nn_bench (firmware/apps/nn_bench/main.c): nn_model, nn_check, nn_op, nn_invoke, nn_error
+  nn_bench (firmware/apps/nn_bench/main.c): nn_embedded (the model's name and CRC-32),
+    nn_model, nn_check, nn_op, nn_invoke, nn_error
   kernel_check (firmware/apps/kernel_check/main.c): kc_ready, kc_model, kc_check, kc_dump,
     kc_dump_end, kc_error
   decoder_bench (firmware/apps/decoder_bench/main.c): decoder_bench (status, nodes,
     cycles_load, cycles_steps, result digest, workspace bytes), decoder_error (message)
 
-The list comes from the writers: `grep -rn 'h7_json_begin\\|\\\\"event\\\\"' firmware`
+The list comes from the one writer, firmware/common/json.h: `grep -rn h7_json_begin firmware`
 (tests/test_events.py checks every name written there is listed here).
 """
 import json
@@ -54,7 +55,7 @@ NAMES = frozenset('''
     kws_ready kws kws_stats kws_stop kws_wake kws_stop_skipped kws_opp kws_opp_error
     opp info sleep stop wake dvfs pin fault_provoke watchdog led cycles
     fe_frame fe_bench vad audio_stats audio_error
-    nn_model nn_check nn_op nn_invoke nn_error
+    nn_embedded nn_model nn_check nn_op nn_invoke nn_error
     kc_ready kc_model kc_check kc_dump kc_dump_end kc_error
     decoder_bench decoder_error
 '''.split())

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "common/json.h"
 #include "platform/platform.h"
 #include "speech/decoder/h7dec.h"
 
@@ -30,6 +31,16 @@ static void print_line(const char *text)
     h7_console_flush();
 }
 
+static void emit_error(const char *message)
+{
+    char line[H7_JSON_LINE_MAX];
+    h7_json_t j;
+    h7_json_begin(&j, line, sizeof line, "decoder_error");
+    h7_json_str(&j, "message", message);
+    h7_json_emit(&j);
+    h7_console_flush();
+}
+
 static uint32_t fnv(uint32_t h, int32_t v)
 {
     for (int i = 0; i < 4; i++) h = (h ^ (((uint32_t)v >> (8 * i)) & 0xFFu)) * 16777619u;
@@ -43,18 +54,21 @@ static void idle(void)
 
 int main(void)
 {
-    char line[320];
+    char line[H7_JSON_LINE_MAX];
+    h7_json_t j;
     h7_platform_init(H7_OPP_480);
     print_line("h7voice decoder_bench " VERSION);
-    print_line("{\"event\":\"boot\",\"app\":\"decoder_bench\",\"version\":\"" VERSION "\"}");
+    h7_json_begin(&j, line, sizeof line, "boot");
+    h7_json_str(&j, "app", "decoder_bench");
+    h7_json_str(&j, "version", VERSION);
+    h7_json_emit(&j);
     h7dec_graph g;
     char msg[160];
     uint32_t t0 = h7_cycles();
     h7dec_status s = h7dec_graph_load(&g, bench_graph, bench_graph_bytes, msg, sizeof msg);
     uint32_t load = h7_cycles() - t0;
     if (s != H7DEC_OK) {
-        snprintf(line, sizeof line, "{\"event\":\"decoder_error\",\"message\":\"%s\"}", msg);
-        print_line(line);
+        emit_error(msg);
         idle();
     }
     h7dec_config cfg;
@@ -62,9 +76,9 @@ int main(void)
     size_t need = h7dec_workspace_size(&g, &cfg);
     h7dec *d;
     if (need > sizeof workspace || h7dec_init(&d, &g, &cfg, workspace, need) != H7DEC_OK) {
-        snprintf(line, sizeof line, "{\"event\":\"decoder_error\",\"message\":\"workspace %lu bytes, have %lu\"}",
-                 (unsigned long)need, (unsigned long)sizeof workspace);
-        print_line(line);
+        snprintf(msg, sizeof msg, "workspace %lu bytes, have %lu", (unsigned long)need,
+                 (unsigned long)sizeof workspace);
+        emit_error(msg);
         idle();
     }
     int32_t scores[H7DEC_PHONE_COUNT];
@@ -92,13 +106,20 @@ int main(void)
     }
     h7dec_stats st;
     h7dec_get_stats(d, &st);
-    snprintf(line, sizeof line,
-             "{\"event\":\"decoder_bench\",\"status\":%d,\"nodes\":%lu,\"cycles_load\":%lu,\"cycles_steps\":%lu,"
-             "\"cycles_max_frame\":%lu,\"workspace_bytes\":%lu,\"active_max\":%ld,\"segments\":%d,"
-             "\"digest\":\"%08lx\"}",
-             (int)s, (unsigned long)g.node_count, (unsigned long)load, (unsigned long)total, (unsigned long)worst,
-             (unsigned long)need, (long)st.active_max, n, (unsigned long)h);
-    print_line(line);
+    char digest[9];
+    snprintf(digest, sizeof digest, "%08lx", (unsigned long)h);
+    h7_json_begin(&j, line, sizeof line, "decoder_bench");
+    h7_json_int(&j, "status", (int)s);
+    h7_json_uint(&j, "nodes", g.node_count);
+    h7_json_uint(&j, "cycles_load", load);
+    h7_json_uint(&j, "cycles_steps", total);
+    h7_json_uint(&j, "cycles_max_frame", worst);
+    h7_json_uint(&j, "workspace_bytes", need);
+    h7_json_int(&j, "active_max", st.active_max);
+    h7_json_int(&j, "segments", n);
+    h7_json_str(&j, "digest", digest);
+    h7_json_emit(&j);
+    h7_console_flush();
     idle();
     return 0;
 }

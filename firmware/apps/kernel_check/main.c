@@ -20,7 +20,7 @@
 #include <string.h>
 
 #include "apps/kernel_check/kc_models.h"
-#include "common/line.h"
+#include "apps/nn_bench/nn_console.h"
 #include "engine/h7nn.h"
 #include "platform/platform.h"
 
@@ -30,24 +30,13 @@
 static h7nn_interpreter nn;
 static int loaded = -1;
 
-static void print_line(const char *text) {
-    h7_console_write(text, strlen(text));
-    h7_console_write("\n", 1);
-    h7_console_flush();
-}
-
 static void print_error(int index, const char *message) {
-    char line[240];
-    snprintf(line, sizeof line, "{\"event\":\"kc_error\",\"model\":%d,\"message\":\"%s\"}", index, message);
-    print_line(line);
-}
-
-static uint32_t xorshift32(uint32_t *state) {
-    uint32_t x = *state;
-    x ^= x << 13;
-    x ^= x >> 17;
-    x ^= x << 5;
-    return *state = x;
+    char line[H7_JSON_LINE_MAX];
+    h7_json_t j;
+    h7_json_begin(&j, line, sizeof line, "kc_error");
+    h7_json_int(&j, "model", index);
+    h7_json_str(&j, "message", message);
+    nn_emit(&j);
 }
 
 #define GUARD_BYTE 0xC3u
@@ -81,11 +70,6 @@ static int invoke_checked(int index) {
     return 1;
 }
 
-static void fill_input(h7nn_tensor *in, uint32_t *state) {
-    int8_t *p = in->data;
-    for (size_t i = 0; i < in->bytes; i++) p[i] = (int8_t)(xorshift32(state) >> 24);
-}
-
 /* Model `index` in the interpreter (kept loaded between commands). */
 static int load(int index) {
     if (index < 0 || index >= kc_model_count) {
@@ -106,7 +90,9 @@ static int load(int index) {
 }
 
 static void check(int index, uint32_t seed, uint32_t count) {
-    char line[160 + 9 * MAX_COUNT];
+    char line[H7_JSON_LINE_MAX + 9 * MAX_COUNT], hashes[9 * MAX_COUNT + 1];
+    size_t pos = 0;
+    h7_json_t j;
     if (count > MAX_COUNT) {
         print_error(index, "count over 32");
         return;
@@ -116,84 +102,76 @@ static void check(int index, uint32_t seed, uint32_t count) {
     uint32_t state = seed ? seed : 1u;
     h7nn_input(&nn, 0, &in);
     h7nn_output(&nn, 0, &out);
-    int pos = snprintf(line, sizeof line, "{\"event\":\"kc_check\",\"model\":%d,\"seed\":%lu,\"arena_used\":%lu,"
-                       "\"arena_planned\":%lu,\"hashes\":\"", index, (unsigned long)seed,
-                       (unsigned long)h7nn_arena_used(&nn), (unsigned long)kc_models[index].arena_planned);
+    hashes[0] = 0;
     for (uint32_t n = 0; n < count; n++) {
         prepare_arena(n);
-        fill_input(&in, &state);
+        nn_fill_input(&in, &state);
         if (!invoke_checked(index)) return;
         uint32_t hash = 2166136261u;
-        const uint8_t *o = out.data;
-        for (size_t i = 0; i < out.bytes; i++) hash = (hash ^ o[i]) * 16777619u;
-        pos += snprintf(line + pos, sizeof line - (size_t)pos, "%s%08lx", n ? " " : "", (unsigned long)hash);
+        hash = nn_fnv1a(hash, &out);
+        pos += (size_t)snprintf(hashes + pos, sizeof hashes - pos, "%s%08lx", n ? " " : "", (unsigned long)hash);
     }
-    snprintf(line + pos, sizeof line - (size_t)pos, "\"}");
-    print_line(line);
+    h7_json_begin(&j, line, sizeof line, "kc_check");
+    h7_json_int(&j, "model", index);
+    h7_json_uint(&j, "seed", seed);
+    h7_json_uint(&j, "arena_used", h7nn_arena_used(&nn));
+    h7_json_uint(&j, "arena_planned", kc_models[index].arena_planned);
+    h7_json_str(&j, "hashes", hashes);
+    nn_emit(&j);
 }
 
 static void dump(int index, uint32_t seed, uint32_t which) {
-    char line[200];
+    char line[H7_JSON_LINE_MAX], bytes[2 * 64 + 1];
+    h7_json_t j;
     if (!load(index)) return;
     h7nn_tensor in, out;
     uint32_t state = seed ? seed : 1u;
     h7nn_input(&nn, 0, &in);
     h7nn_output(&nn, 0, &out);
     prepare_arena(which);
-    for (uint32_t n = 0; n <= which; n++) fill_input(&in, &state);
+    for (uint32_t n = 0; n <= which; n++) nn_fill_input(&in, &state);
     if (!invoke_checked(index)) return;
     const uint8_t *o = out.data;
     for (size_t at = 0; at < out.bytes; at += 64) {
-        int pos = snprintf(line, sizeof line, "{\"event\":\"kc_dump\",\"model\":%d,\"offset\":%lu,\"bytes\":\"", index,
-                           (unsigned long)at);
+        size_t pos = 0;
+        bytes[0] = 0;
         for (size_t i = at; i < out.bytes && i < at + 64; i++)
-            pos += snprintf(line + pos, sizeof line - (size_t)pos, "%02x", o[i]);
-        snprintf(line + pos, sizeof line - (size_t)pos, "\"}");
-        print_line(line);
+            pos += (size_t)snprintf(bytes + pos, sizeof bytes - pos, "%02x", o[i]);
+        h7_json_begin(&j, line, sizeof line, "kc_dump");
+        h7_json_int(&j, "model", index);
+        h7_json_uint(&j, "offset", at);
+        h7_json_str(&j, "bytes", bytes);
+        nn_emit(&j);
     }
-    snprintf(line, sizeof line, "{\"event\":\"kc_dump_end\",\"model\":%d,\"bytes\":%lu}", index,
-             (unsigned long)out.bytes);
-    print_line(line);
+    h7_json_begin(&j, line, sizeof line, "kc_dump_end");
+    h7_json_int(&j, "model", index);
+    h7_json_uint(&j, "bytes", out.bytes);
+    nn_emit(&j);
 }
 
-static void read_commands(void) {
-    char cmd[64];
-    h7_line_t line;
-    h7_line_init(&line, cmd, sizeof cmd);
-    for (;;) {
-        int c = h7_console_getc();
-        if (c < 0) {
-            h7_sleep();
-            continue;
-        }
-        if (h7_line_feed(&line, c) != H7_LINE_READY)
-            continue;
-        int index;
-        unsigned long seed, count;
-        if (sscanf(cmd, "check %d %lu %lu", &index, &seed, &count) == 3) check(index, (uint32_t)seed, (uint32_t)count);
-        else if (sscanf(cmd, "dump %d %lu %lu", &index, &seed, &count) == 3) dump(index, (uint32_t)seed, (uint32_t)count);
-        else print_error(-1, "unknown command");
-    }
+static void handle_command(const char *cmd) {
+    int index;
+    unsigned long seed, count;
+    if (sscanf(cmd, "check %d %lu %lu", &index, &seed, &count) == 3) check(index, (uint32_t)seed, (uint32_t)count);
+    else if (sscanf(cmd, "dump %d %lu %lu", &index, &seed, &count) == 3) dump(index, (uint32_t)seed, (uint32_t)count);
+    else print_error(-1, "unknown command");
 }
 
 int main(void) {
-    char line[160];
+    char line[H7_JSON_LINE_MAX];
+    h7_json_t j;
     h7_platform_init(H7_OPP_480);
-    print_line("h7voice kernel_check " VERSION " (h7nn engine, "
-#ifdef H7NN_REFERENCE_KERNELS
-               "reference kernels)"
-#else
-               "m7 kernels)"
-#endif
-    );
-    print_line("{\"event\":\"boot\",\"app\":\"kernel_check\",\"version\":\"" VERSION "\"}");
+    nn_boot("kernel_check", VERSION);
     for (int i = 0; i < kc_model_count; i++) {
-        snprintf(line, sizeof line, "{\"event\":\"kc_model\",\"index\":%d,\"name\":\"%s\"}", i, kc_models[i].name);
-        print_line(line);
+        h7_json_begin(&j, line, sizeof line, "kc_model");
+        h7_json_int(&j, "index", i);
+        h7_json_str(&j, "name", kc_models[i].name);
+        nn_emit(&j);
     }
-    snprintf(line, sizeof line, "{\"event\":\"kc_ready\",\"models\":%d,\"arena_bytes\":%lu}", kc_model_count,
-             (unsigned long)kc_arena_bytes);
-    print_line(line);
-    read_commands();
+    h7_json_begin(&j, line, sizeof line, "kc_ready");
+    h7_json_int(&j, "models", kc_model_count);
+    h7_json_uint(&j, "arena_bytes", kc_arena_bytes);
+    nn_emit(&j);
+    nn_read_commands(handle_command);
     return 0;
 }

@@ -104,7 +104,13 @@ static void printf_line(const char *fmt, ...)
  * watchdog (no longer refreshed) resets the board. */
 static void fail(const char *what, const char *detail)
 {
-    printf_line("{\"event\":\"error\",\"app\":\"kws\",\"what\":\"%s\",\"detail\":\"%s\"}", what, detail);
+    char line[H7_JSON_LINE_MAX];
+    h7_json_t j;
+    h7_json_begin(&j, line, sizeof line, "error");
+    h7_json_str(&j, "app", "kws");
+    h7_json_str(&j, "what", what);
+    h7_json_str(&j, "detail", detail);
+    h7_json_emit(&j);
     h7_console_flush();
     h7_reset_note(what);
     h7_led_set(H7_LED_RED, true);
@@ -129,8 +135,13 @@ static void set_opp(h7_opp_t opp)
     current_opp = h7_clock_get_opp();
     if (rc != 0 || current_opp != opp) {
         opp_switch_failures++;
-        printf_line("{\"event\":\"kws_opp_error\",\"wanted_mhz\":%u,\"mhz\":%u,\"rc\":%d}",
-                    (unsigned)(h7_clock_opp_hz(opp) / 1000000u), (unsigned)mhz, rc);
+        char line[H7_JSON_LINE_MAX];
+        h7_json_t j;
+        h7_json_begin(&j, line, sizeof line, "kws_opp_error");
+        h7_json_uint(&j, "wanted_mhz", h7_clock_opp_hz(opp) / 1000000u);
+        h7_json_uint(&j, "mhz", mhz);
+        h7_json_int(&j, "rc", rc);
+        h7_json_emit(&j);
     }
 }
 
@@ -199,9 +210,55 @@ static void emit_stats(const char *reason)
 {
     h7audio_stats_t a;
     h7audio_get_stats(&a);
-    char opps[640];
-    size_t n = 0;
-    opps[n++] = '[';
+    const kws_power_t *pw = &pipeline.power;
+    const kws_detector_t *det = &pipeline.detector;
+    const h7_reset_record_t *rr = h7_reset_record(NULL);
+    char line[1536];
+    h7_json_t j;
+    h7_json_begin(&j, line, sizeof line, "kws_stats");
+    h7_json_str(&j, "reason", reason);
+    h7_json_uint(&j, "audio_ms", kws_pipeline_now_ms(&pipeline));
+    h7_json_uint(&j, "time_ms", h7_time_ms() - capture_origin_ms);
+    h7_json_object(&j, "mode_ms");
+    h7_json_uint(&j, "listen", pw->time_in_mode_ms[KWS_POWER_LISTEN]);
+    h7_json_uint(&j, "recognize", pw->time_in_mode_ms[KWS_POWER_RECOGNIZE]);
+    h7_json_uint(&j, "stop", pw->time_in_mode_ms[KWS_POWER_STOP]);
+    h7_json_close(&j);
+    const h7_json_uint_field_t counters[] = {
+        {"stop_entries", stop_entries},
+        {"samples", pipeline.samples},
+        {"inferences", pipeline.pacer.runs},
+        {"skipped_inferences", pipeline.pacer.skipped},
+        {"model_failures", pipeline.model_failures},
+        {"detections", det->detections},
+        {"segments", det->segments},
+        {"latency_max_ms", latency_max_ms},
+        {"latency_mean_ms", det->detections ? latency_sum_ms / det->detections : 0},
+        {"dropped_samples", a.dropped_samples},
+        {"ring_overflows", a.ring_overflows},
+        {"spi_overruns", a.spi_overruns},
+        {"dma_errors", a.dma_errors},
+        {"captured", a.captured},
+        {"waiting", h7audio_available()},
+        {"lost_overwritten", a.lost_overwritten},
+        {"lost_ring_full", a.lost_ring_full},
+        {"lost_restart", a.lost_restart},
+        {"discarded", a.discarded},
+        {"late_interrupts", a.late_interrupts},
+        {"capture_restarts", a.restarts},
+        {"boots", rr->boots},
+        {"watchdog_resets", rr->iwdg},
+    };
+    h7_json_uints(&j, counters, sizeof counters / sizeof counters[0]);
+    h7_json_str(&j, "reset", h7_reset_cause());
+    const h7_json_uint_field_t opp_counters[] = {
+        {"console_dropped", h7_console_dropped()},
+        {"opp_switches", opp_switches},
+        {"opp_switch_failures", opp_switch_failures},
+        {"opp_switch_us_max", opp_switch_us_max},
+    };
+    h7_json_uints(&j, opp_counters, sizeof opp_counters / sizeof opp_counters[0]);
+    h7_json_array(&j, "opp");
     for (int i = 0; i < H7_OPP_COUNT; i++) {
         const opp_stats_t *s = &opp_stats[i];
         if (s->busy_cycles == 0)
@@ -210,48 +267,18 @@ static void emit_stats(const char *reason)
         uint32_t hop_cycles = pipeline.frame_ms * khz;
         /* no time per point here (cycles per point are exact; the simulator reports the
          * time per point and mode) */
-        n += h7_fmt(opps + n, sizeof opps - n,
-                    "%s{\"mhz\":%u,\"busy_cycles\":%llu,\"frames\":%u,"
-                    "\"frame_cycles_max\":%u,\"frame_load_max\":%.4f,\"inferences\":%u,"
-                    "\"inference_cycles_max\":%u}",
-                    n > 1 ? "," : "", (unsigned)(khz / 1000u), (unsigned long long)s->busy_cycles,
-                    (unsigned)s->frames, (unsigned)s->frame_cycles_max,
-                    hop_cycles ? (double)s->frame_cycles_max / hop_cycles : 0.0,
-                    (unsigned)s->inferences, (unsigned)s->inference_cycles_max);
+        h7_json_object(&j, NULL);
+        h7_json_uint(&j, "mhz", khz / 1000u);
+        h7_json_uint(&j, "busy_cycles", s->busy_cycles);
+        h7_json_uint(&j, "frames", s->frames);
+        h7_json_uint(&j, "frame_cycles_max", s->frame_cycles_max);
+        h7_json_float(&j, "frame_load_max", hop_cycles ? (double)s->frame_cycles_max / hop_cycles : 0.0, 4);
+        h7_json_uint(&j, "inferences", s->inferences);
+        h7_json_uint(&j, "inference_cycles_max", s->inference_cycles_max);
+        h7_json_close(&j);
     }
-    if (n < sizeof opps - 1)
-        opps[n++] = ']';
-    opps[n] = 0;
-    const kws_power_t *pw = &pipeline.power;
-    const kws_detector_t *det = &pipeline.detector;
-    const h7_reset_record_t *rr = h7_reset_record(NULL);
-    printf_line("{\"event\":\"kws_stats\",\"reason\":\"%s\",\"audio_ms\":%u,\"time_ms\":%u,"
-                "\"mode_ms\":{\"listen\":%u,\"recognize\":%u,\"stop\":%u},\"stop_entries\":%u,"
-                "\"samples\":%llu,\"inferences\":%u,\"skipped_inferences\":%u,\"model_failures\":%u,\"detections\":%u,"
-                "\"segments\":%u,\"latency_max_ms\":%u,\"latency_mean_ms\":%u,"
-                "\"dropped_samples\":%u,\"ring_overflows\":%u,\"spi_overruns\":%u,\"dma_errors\":%u,"
-                "\"captured\":%u,\"waiting\":%u,\"lost_overwritten\":%u,\"lost_ring_full\":%u,"
-                "\"lost_restart\":%u,\"discarded\":%u,\"late_interrupts\":%u,\"capture_restarts\":%u,"
-                "\"boots\":%u,\"watchdog_resets\":%u,\"reset\":\"%s\","
-                "\"console_dropped\":%u,\"opp_switches\":%u,\"opp_switch_failures\":%u,"
-                "\"opp_switch_us_max\":%u,\"opp\":%s}",
-                reason, (unsigned)kws_pipeline_now_ms(&pipeline),
-                (unsigned)(h7_time_ms() - capture_origin_ms),
-                (unsigned)pw->time_in_mode_ms[KWS_POWER_LISTEN],
-                (unsigned)pw->time_in_mode_ms[KWS_POWER_RECOGNIZE],
-                (unsigned)pw->time_in_mode_ms[KWS_POWER_STOP], (unsigned)stop_entries,
-                (unsigned long long)pipeline.samples, (unsigned)pipeline.pacer.runs,
-                (unsigned)pipeline.pacer.skipped, (unsigned)pipeline.model_failures,
-                (unsigned)det->detections,
-                (unsigned)det->segments, (unsigned)latency_max_ms,
-                (unsigned)(det->detections ? latency_sum_ms / det->detections : 0),
-                (unsigned)a.dropped_samples, (unsigned)a.ring_overflows, (unsigned)a.spi_overruns,
-                (unsigned)a.dma_errors, (unsigned)a.captured, (unsigned)h7audio_available(),
-                (unsigned)a.lost_overwritten, (unsigned)a.lost_ring_full, (unsigned)a.lost_restart,
-                (unsigned)a.discarded, (unsigned)a.late_interrupts, (unsigned)a.restarts,
-                (unsigned)rr->boots, (unsigned)rr->iwdg, h7_reset_cause(),
-                (unsigned)h7_console_dropped(), (unsigned)opp_switches,
-                (unsigned)opp_switch_failures, (unsigned)opp_switch_us_max, opps);
+    h7_json_close(&j);
+    h7_json_emit(&j);
 }
 
 /* The pipeline's model callback: the engine on the chip, on the input tensor the pipeline
@@ -298,8 +325,12 @@ static void enter_stop(void)
      * final for the capture: every sample captured is processed, waiting or counted. */
     uint32_t time_before = h7_time_ms();
     h7audio_stop();
-    printf_line("{\"event\":\"kws_stop\",\"audio_ms\":%u,\"time_ms\":%u}",
-                (unsigned)kws_pipeline_now_ms(&pipeline), (unsigned)(time_before - capture_origin_ms));
+    char line[H7_JSON_LINE_MAX];
+    h7_json_t j;
+    h7_json_begin(&j, line, sizeof line, "kws_stop");
+    h7_json_uint(&j, "audio_ms", kws_pipeline_now_ms(&pipeline));
+    h7_json_uint(&j, "time_ms", time_before - capture_origin_ms);
+    h7_json_emit(&j);
     emit_stats("stop");
     h7_console_flush();
     stop_entries++;
@@ -321,24 +352,28 @@ static void enter_stop(void)
     /* audio resumes at the platform time of the restart: the audio time axis stays on the
      * platform clock (and on the recording's axis in the simulator) */
     kws_pipeline_resume(&pipeline, now - capture_origin_ms);
-    printf_line("{\"event\":\"kws_wake\",\"audio_ms\":%u,\"time_ms\":%u,\"stopped_ms\":%u,"
-                "\"source\":\"%s\",\"entered_stop\":%s}",
-                (unsigned)kws_pipeline_now_ms(&pipeline), (unsigned)(now - capture_origin_ms),
-                (unsigned)(now - before),
-                (result.wake_source & H7_WAKE_SOUND_PIN) ? "sound"
-                : (result.wake_source & H7_WAKE_UART)    ? "uart"
-                : (result.wake_source & H7_WAKE_BUTTON)  ? "button"
-                                                         : "other",
-                result.entered_stop ? "true" : "false");
+    h7_json_begin(&j, line, sizeof line, "kws_wake");
+    h7_json_uint(&j, "audio_ms", kws_pipeline_now_ms(&pipeline));
+    h7_json_uint(&j, "time_ms", now - capture_origin_ms);
+    h7_json_uint(&j, "stopped_ms", now - before);
+    h7_json_str(&j, "source", (result.wake_source & H7_WAKE_SOUND_PIN) ? "sound"
+                              : (result.wake_source & H7_WAKE_UART)    ? "uart"
+                              : (result.wake_source & H7_WAKE_BUTTON)  ? "button"
+                                                                       : "other");
+    h7_json_bool(&j, "entered_stop", result.entered_stop);
+    h7_json_emit(&j);
 }
 #else
 static void enter_stop(void)
 {
     /* policy says Stop; no wake-on-sound source: stay listening, restart the silence timer */
     stop_entries++;
-    printf_line("{\"event\":\"kws_stop_skipped\",\"audio_ms\":%u,\"reason\":\"no wake-on-sound "
-                "source in the platform (H7_WAKE_SOUND)\"}",
-                (unsigned)kws_pipeline_now_ms(&pipeline));
+    char line[H7_JSON_LINE_MAX];
+    h7_json_t j;
+    h7_json_begin(&j, line, sizeof line, "kws_stop_skipped");
+    h7_json_uint(&j, "audio_ms", kws_pipeline_now_ms(&pipeline));
+    h7_json_str(&j, "reason", "no wake-on-sound source in the platform (H7_WAKE_SOUND)");
+    h7_json_emit(&j);
     kws_pipeline_resume(&pipeline, kws_pipeline_now_ms(&pipeline));
 }
 #endif
@@ -429,8 +464,11 @@ static void poll_console(void)
             emit_stats("request");
         } else if (c == 'l' || c == 'n') {
             opp_of_mode[KWS_POWER_RECOGNIZE] = c == 'l' ? H7_OPP_64 : H7_OPP_480;
-            printf_line("{\"event\":\"kws_opp\",\"recognize_mhz\":%u}",
-                        (unsigned)(h7_clock_opp_hz(opp_of_mode[KWS_POWER_RECOGNIZE]) / 1000000u));
+            char line[H7_JSON_LINE_MAX];
+            h7_json_t j;
+            h7_json_begin(&j, line, sizeof line, "kws_opp");
+            h7_json_uint(&j, "recognize_mhz", h7_clock_opp_hz(opp_of_mode[KWS_POWER_RECOGNIZE]) / 1000000u);
+            h7_json_emit(&j);
         }
     }
 }
@@ -444,23 +482,38 @@ int main(void)
                 (unsigned)MODEL_HOP_MS);
     bool record_valid;
     const h7_reset_record_t *rr = h7_reset_record(&record_valid);
-    printf_line("{\"event\":\"boot\",\"app\":\"kws\",\"version\":\"" KWS_VERSION "\","
-                "\"model\":\"%s\",\"reset\":\"%s\",\"last_note\":\"%s\",\"boots\":%u,"
-                "\"resets\":{\"iwdg\":%u,\"software\":%u,\"pin\":%u,\"brown_out\":%u,"
-                "\"power_on\":%u,\"other\":%u},\"record\":\"%s\"}",
-                model->name, h7_reset_cause(), rr->last_note, (unsigned)rr->boots,
-                (unsigned)rr->iwdg, (unsigned)rr->software, (unsigned)rr->pin,
-                (unsigned)rr->brown_out, (unsigned)rr->power_on, (unsigned)rr->other,
-                record_valid ? "kept" : "new");
+    char line[H7_JSON_LINE_MAX + 128];
+    h7_json_t j;
+    h7_json_begin(&j, line, sizeof line, "boot");
+    h7_json_str(&j, "app", "kws");
+    h7_json_str(&j, "version", KWS_VERSION);
+    h7_json_str(&j, "model", model->name);
+    h7_json_str(&j, "reset", h7_reset_cause());
+    h7_json_str(&j, "last_note", rr->last_note);
+    h7_json_uint(&j, "boots", rr->boots);
+    h7_json_object(&j, "resets");
+    h7_json_uint(&j, "iwdg", rr->iwdg);
+    h7_json_uint(&j, "software", rr->software);
+    h7_json_uint(&j, "pin", rr->pin);
+    h7_json_uint(&j, "brown_out", rr->brown_out);
+    h7_json_uint(&j, "power_on", rr->power_on);
+    h7_json_uint(&j, "other", rr->other);
+    h7_json_close(&j);
+    h7_json_str(&j, "record", record_valid ? "kept" : "new");
+    h7_json_emit(&j);
     h7_watchdog_start(WATCHDOG_MS);
     init();
-    printf_line("{\"event\":\"kws_ready\",\"classes\":%d,\"frames\":%u,\"features\":%u,"
-                "\"hop_ms\":%u,\"frame_ms\":%u,\"arena_used\":%u,\"threshold\":%.2f,"
-                "\"stop_mode\":%s,\"model_cycles\":%u}",
-                class_count, (unsigned)pipeline.frames, (unsigned)pipeline.features,
-                (unsigned)MODEL_HOP_MS, (unsigned)pipeline.frame_ms,
-                (unsigned)h7nn_arena_used(&nn), (double)pipeline.detector.config.threshold,
-                KWS_CAN_STOP ? "true" : "false", (unsigned)model_cycles_max);
+    h7_json_begin(&j, line, sizeof line, "kws_ready");
+    h7_json_int(&j, "classes", class_count);
+    h7_json_uint(&j, "frames", pipeline.frames);
+    h7_json_uint(&j, "features", pipeline.features);
+    h7_json_uint(&j, "hop_ms", MODEL_HOP_MS);
+    h7_json_uint(&j, "frame_ms", pipeline.frame_ms);
+    h7_json_uint(&j, "arena_used", h7nn_arena_used(&nn));
+    h7_json_float(&j, "threshold", pipeline.detector.config.threshold, 2);
+    h7_json_bool(&j, "stop_mode", KWS_CAN_STOP);
+    h7_json_uint(&j, "model_cycles", model_cycles_max);
+    h7_json_emit(&j);
     if (h7audio_start(SAMPLE_RATE_HZ) != H7AUDIO_OK)
         fail("audio", "capture did not start");
     capture_origin_ms = h7_time_ms();

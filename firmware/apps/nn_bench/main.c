@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/line.h"
+#include "apps/nn_bench/nn_console.h"
 #include "engine/h7nn.h"
 
 /* The build names the embedded model (SConscript): header and symbol prefix. */
@@ -34,10 +34,18 @@ static h7nn_interpreter nn;
 
 static uint32_t op_start, op_counts[BENCH_OP_COUNT], hook_overhead;
 
-static void print_line(const char *text) {
-    h7_console_write(text, strlen(text));
-    h7_console_write("\n", 1);
-    h7_console_flush();
+static void emit_error(const char *message) {
+    char line[H7_JSON_LINE_MAX];
+    h7_json_t j;
+    h7_json_begin(&j, line, sizeof line, "nn_error");
+    h7_json_str(&j, "message", message);
+    nn_emit(&j);
+}
+
+/* A 32-bit value as 8 hex digits (hashes and CRCs, as the host prints them). */
+static const char *hex8(char out[9], uint32_t v) {
+    snprintf(out, 9, "%08lx", (unsigned long)v);
+    return out;
 }
 
 static void on_op(void *user, int index, const char *name, int begin) {
@@ -48,105 +56,79 @@ static void on_op(void *user, int index, const char *name, int begin) {
     else if (index < BENCH_OP_COUNT) op_counts[index] = now - op_start - hook_overhead;
 }
 
-static uint32_t xorshift32(uint32_t *state) {
-    uint32_t x = *state;
-    x ^= x << 13;
-    x ^= x >> 17;
-    x ^= x << 5;
-    return *state = x;
-}
-
-/* Input i of a run: bytes are the top 8 bits of successive xorshift32 values. */
-static void fill_input(h7nn_tensor *in, uint32_t *state) {
-    int8_t *p = in->data;
-    for (size_t i = 0; i < in->bytes; i++) p[i] = (int8_t)(xorshift32(state) >> 24);
-}
-
 static void check(uint32_t seed, uint32_t count) {
-    char line[160];
+    char line[H7_JSON_LINE_MAX], hex[9];
+    h7_json_t j;
     h7nn_tensor in, out;
     uint32_t state = seed ? seed : 1u, hash = 2166136261u;
     h7nn_input(&nn, 0, &in);
     h7nn_output(&nn, 0, &out);
     for (uint32_t n = 0; n < count; n++) {
-        fill_input(&in, &state);
+        nn_fill_input(&in, &state);
         if (h7nn_invoke(&nn) != H7NN_OK) {
-            snprintf(line, sizeof line, "{\"event\":\"nn_error\",\"message\":\"%s\"}", h7nn_error(&nn));
-            print_line(line);
+            emit_error(h7nn_error(&nn));
             return;
         }
-        const uint8_t *o = out.data;
-        for (size_t i = 0; i < out.bytes; i++) hash = (hash ^ o[i]) * 16777619u;
+        hash = nn_fnv1a(hash, &out);
     }
-    snprintf(line, sizeof line, "{\"event\":\"nn_check\",\"seed\":%lu,\"count\":%lu,\"fnv1a\":\"%08lx\"}",
-             (unsigned long)seed, (unsigned long)count, (unsigned long)hash);
-    print_line(line);
+    h7_json_begin(&j, line, sizeof line, "nn_check");
+    h7_json_uint(&j, "seed", seed);
+    h7_json_uint(&j, "count", count);
+    h7_json_str(&j, "fnv1a", hex8(hex, hash));
+    nn_emit(&j);
 }
 
 static void profile(void) {
-    char line[200];
+    char line[H7_JSON_LINE_MAX];
+    h7_json_t j;
     h7nn_tensor in;
     uint32_t state = 1u;
     uint32_t a = h7_cycles(), b = h7_cycles();
     hook_overhead = b - a;
     h7nn_input(&nn, 0, &in);
-    fill_input(&in, &state);
+    nn_fill_input(&in, &state);
     /* the whole Invoke() first, without the per-op hook */
     uint32_t t0 = h7_cycles();
     h7nn_invoke(&nn);
     uint32_t total = h7_cycles() - t0 - hook_overhead;
-    fill_input(&in, &state);
+    nn_fill_input(&in, &state);
     h7nn_set_op_hook(&nn, on_op, NULL);
     h7nn_invoke(&nn);
     h7nn_set_op_hook(&nn, NULL, NULL);
     for (int i = 0; i < h7nn_op_count(&nn); i++) {
-        snprintf(line, sizeof line,
-                 "{\"event\":\"nn_op\",\"index\":%d,\"op\":\"%s\",\"instructions\":%lu,\"scratch_bytes\":%lu}", i,
-                 h7nn_op_name(&nn, i), (unsigned long)op_counts[i], (unsigned long)h7nn_scratch_bytes(&nn, i));
-        print_line(line);
+        h7_json_begin(&j, line, sizeof line, "nn_op");
+        h7_json_int(&j, "index", i);
+        h7_json_str(&j, "op", h7nn_op_name(&nn, i));
+        h7_json_uint(&j, "instructions", op_counts[i]);
+        h7_json_uint(&j, "scratch_bytes", h7nn_scratch_bytes(&nn, i));
+        nn_emit(&j);
     }
-    snprintf(line, sizeof line, "{\"event\":\"nn_invoke\",\"instructions\":%lu,\"ops\":%d}", (unsigned long)total,
-             h7nn_op_count(&nn));
-    print_line(line);
+    h7_json_begin(&j, line, sizeof line, "nn_invoke");
+    h7_json_uint(&j, "instructions", total);
+    h7_json_int(&j, "ops", h7nn_op_count(&nn));
+    nn_emit(&j);
 }
 
-static void read_commands(void) {
-    char cmd[64];
-    h7_line_t line;
-    h7_line_init(&line, cmd, sizeof cmd);
-    for (;;) {
-        int c = h7_console_getc();
-        if (c < 0) {
-            h7_sleep();
-            continue;
-        }
-        if (h7_line_feed(&line, c) != H7_LINE_READY)
-            continue;
-        unsigned long seed, count;
-        if (sscanf(cmd, "check %lu %lu", &seed, &count) == 2) check((uint32_t)seed, (uint32_t)count);
-        else print_line("{\"event\":\"nn_error\",\"message\":\"unknown command\"}");
-    }
+static void handle_command(const char *cmd) {
+    unsigned long seed, count;
+    if (sscanf(cmd, "check %lu %lu", &seed, &count) == 2) check((uint32_t)seed, (uint32_t)count);
+    else emit_error("unknown command");
 }
 
 int main(void) {
-    char line[320];
+    char line[H7_JSON_LINE_MAX], hex[9];
+    h7_json_t j;
     h7_platform_init(H7_OPP_480);
-    print_line("h7voice nn_bench " VERSION " (h7nn engine, "
-#ifdef H7NN_REFERENCE_KERNELS
-               "reference kernels)"
-#else
-               "m7 kernels)"
-#endif
-    );
-    print_line("{\"event\":\"boot\",\"app\":\"nn_bench\",\"version\":\"" VERSION "\"}");
+    nn_boot("nn_bench", VERSION);
     /* the model the image embeds, named for the report (python -m h7nn bench labels its
      * figures with it), and its integrity in flash */
-    snprintf(line, sizeof line, "{\"event\":\"nn_embedded\",\"name\":\"%s\",\"crc32\":\"%08lx\"}",
-             BENCH_MODEL_NAME, (unsigned long)BENCH_MODEL_CRC32);
-    print_line(line);
+    h7_json_begin(&j, line, sizeof line, "nn_embedded");
+    h7_json_str(&j, "name", BENCH_MODEL_NAME);
+    h7_json_str(&j, "crc32", hex8(hex, BENCH_MODEL_CRC32));
+    nn_emit(&j);
     if (h7nn_model_verify_crc(BENCH_MODEL_DATA, sizeof BENCH_MODEL_DATA, BENCH_MODEL_CRC32) != H7NN_OK) {
-        print_line("{\"event\":\"nn_error\",\"message\":\"model CRC-32 mismatch: the model in flash is corrupt\"}");
-        read_commands();
+        emit_error("model CRC-32 mismatch: the model in flash is corrupt");
+        nn_read_commands(handle_command);
     }
     uint32_t t0 = h7_cycles();
     h7nn_status s = h7nn_init(&nn, BENCH_MODEL_DATA, sizeof BENCH_MODEL_DATA, &BENCH_MODEL_RESOLVER, arena,
@@ -154,24 +136,19 @@ int main(void) {
     if (s == H7NN_OK) s = h7nn_allocate(&nn);
     uint32_t setup = h7_cycles() - t0;
     if (s != H7NN_OK) {
-        snprintf(line, sizeof line, "{\"event\":\"nn_error\",\"message\":\"%s\"}", h7nn_error(&nn));
-        print_line(line);
-        read_commands();
+        emit_error(h7nn_error(&nn));
+        nn_read_commands(handle_command);
     }
-    snprintf(line, sizeof line,
-             "{\"event\":\"nn_model\",\"model_bytes\":%u,\"ops\":%d,\"arena_used\":%lu,\"arena_planned\":%u,"
-             "\"setup_instructions\":%lu,\"kernels\":\"%s\"}",
-             (unsigned)sizeof BENCH_MODEL_DATA, h7nn_op_count(&nn), (unsigned long)h7nn_arena_used(&nn),
-             (unsigned)BENCH_ARENA_BYTES, (unsigned long)setup,
-#ifdef H7NN_REFERENCE_KERNELS
-             "reference"
-#else
-             "m7"
-#endif
-    );
-    print_line(line);
+    h7_json_begin(&j, line, sizeof line, "nn_model");
+    h7_json_uint(&j, "model_bytes", sizeof BENCH_MODEL_DATA);
+    h7_json_int(&j, "ops", h7nn_op_count(&nn));
+    h7_json_uint(&j, "arena_used", h7nn_arena_used(&nn));
+    h7_json_uint(&j, "arena_planned", BENCH_ARENA_BYTES);
+    h7_json_uint(&j, "setup_instructions", setup);
+    h7_json_str(&j, "kernels", NN_KERNELS);
+    nn_emit(&j);
     profile();
     check(1, 10);
-    read_commands();
+    nn_read_commands(handle_command);
     return 0;
 }

@@ -254,6 +254,17 @@ H7_TEST(json_nested_overflow_stays_valid)
     H7_EXPECT(strstr(buf, "\"x\"") == NULL);
 }
 
+H7_TEST(json_uints_writes_a_table_of_counters_in_order)
+{
+    char buf[H7_JSON_LINE_MAX];
+    h7_json_t j;
+    const h7_json_uint_field_t counters[] = {{"a", 1}, {"big", 5000000000ull}, {"z", 0}};
+    h7_json_begin(&j, buf, sizeof buf, "stats");
+    h7_json_uints(&j, counters, 3);
+    h7_json_end(&j);
+    H7_EXPECT(strcmp(buf, "{\"event\":\"stats\",\"a\":1,\"big\":5000000000,\"z\":0}\n") == 0);
+}
+
 H7_TEST(json_emit_goes_through_the_log_writer)
 {
     captured_len = 0;
@@ -318,6 +329,7 @@ int main(void)
     H7_RUN(json_overflow_stays_valid_and_says_truncated);
     H7_RUN(json_nested_objects_and_arrays);
     H7_RUN(json_nested_overflow_stays_valid);
+    H7_RUN(json_uints_writes_a_table_of_counters_in_order);
     H7_RUN(json_emit_goes_through_the_log_writer);
     return h7test_summary();
 }

@@ -5,41 +5,25 @@
 #include "engine/h7nn_quant.h"
 #include "engine/kernels/h7nn_kernels.h"
 
-/* Options field ids: Conv2DOptions / DepthwiseConv2DOptions. */
-enum { CONV_PADDING = 0, CONV_STRIDE_W = 1, CONV_STRIDE_H = 2, CONV_ACTIVATION = 3, CONV_DILATION_W = 4,
-       CONV_DILATION_H = 5 };
-enum { DW_PADDING = 0, DW_STRIDE_W = 1, DW_STRIDE_H = 2, DW_DEPTH_MULTIPLIER = 3, DW_ACTIVATION = 4,
-       DW_DILATION_W = 5, DW_DILATION_H = 6 };
+/* Options field ids of Conv2DOptions [0] and DepthwiseConv2DOptions [1] (the depthwise one
+ * has depth_multiplier as field 3, which shifts activation and dilation by one). */
+enum { PADDING, STRIDE_W, STRIDE_H, ACTIVATION, DILATION_W, DILATION_H, OPTION_COUNT };
+static const uint8_t option_id[2][OPTION_COUNT] = {{0, 1, 2, 3, 4, 5}, {0, 1, 2, 4, 5, 6}};
+enum { DW_DEPTH_MULTIPLIER = 3 };
 
 h7nn_status h7nn_conv_prepare_common(h7nn_interpreter *nn, h7nn_node *node, int depthwise) {
-    h7nn_tinfo input, filter, bias, output;
-    h7nn_status s = h7nn_node_input(nn, node, 0, &input);
-    if (s == H7NN_OK) s = h7nn_node_input(nn, node, 1, &filter);
-    if (s == H7NN_OK) s = h7nn_node_output(nn, node, 0, &output);
-    if (s == H7NN_OK) s = h7nn_expect_int8_per_tensor(nn, node, &input);
-    if (s == H7NN_OK) s = h7nn_expect_int8_per_tensor(nn, node, &output);
-    if (s == H7NN_OK) s = h7nn_expect_type(nn, node, &filter, H7NN_INT8);
+    h7nn_tinfo input, filter, output;
+    h7nn_status s = h7nn_int8_io_prepare(nn, node, &input, &filter, H7NN_INT8, &output);
     if (s != H7NN_OK) return s;
     if (input.rank != 4 || filter.rank != 4 || output.rank != 4)
         return h7nn_fail(nn, node, H7NN_ERR_MODEL, "input, filter and output must be 4-D");
     if (!filter.const_data) return h7nn_fail(nn, node, H7NN_ERR_UNSUPPORTED, "filter must be constant");
-    int padding, stride_w, stride_h, activation, dil_w, dil_h, multiplier = 1;
-    if (depthwise) {
-        padding = h7nn_opt_u8(nn, node, DW_PADDING, 0);
-        stride_w = h7nn_opt_i32(nn, node, DW_STRIDE_W, 0);
-        stride_h = h7nn_opt_i32(nn, node, DW_STRIDE_H, 0);
-        multiplier = h7nn_opt_i32(nn, node, DW_DEPTH_MULTIPLIER, 0);
-        activation = h7nn_opt_u8(nn, node, DW_ACTIVATION, 0);
-        dil_w = h7nn_opt_i32(nn, node, DW_DILATION_W, 1);
-        dil_h = h7nn_opt_i32(nn, node, DW_DILATION_H, 1);
-    } else {
-        padding = h7nn_opt_u8(nn, node, CONV_PADDING, 0);
-        stride_w = h7nn_opt_i32(nn, node, CONV_STRIDE_W, 0);
-        stride_h = h7nn_opt_i32(nn, node, CONV_STRIDE_H, 0);
-        activation = h7nn_opt_u8(nn, node, CONV_ACTIVATION, 0);
-        dil_w = h7nn_opt_i32(nn, node, CONV_DILATION_W, 1);
-        dil_h = h7nn_opt_i32(nn, node, CONV_DILATION_H, 1);
-    }
+    const uint8_t *id = option_id[depthwise != 0];
+    int padding = h7nn_opt_u8(nn, node, id[PADDING], 0);
+    int stride_w = h7nn_opt_i32(nn, node, id[STRIDE_W], 0), stride_h = h7nn_opt_i32(nn, node, id[STRIDE_H], 0);
+    int activation = h7nn_opt_u8(nn, node, id[ACTIVATION], 0);
+    int dil_w = h7nn_opt_i32(nn, node, id[DILATION_W], 1), dil_h = h7nn_opt_i32(nn, node, id[DILATION_H], 1);
+    int multiplier = depthwise ? h7nn_opt_i32(nn, node, DW_DEPTH_MULTIPLIER, 0) : 1;
     if (stride_w < 1 || stride_h < 1 || dil_w < 1 || dil_h < 1 || stride_w > 1024 || stride_h > 1024 ||
         dil_w > 1024 || dil_h > 1024 || padding > H7NN_PADDING_VALID)
         return h7nn_fail(nn, node, H7NN_ERR_MODEL, "bad stride, dilation or padding");
@@ -70,15 +54,9 @@ h7nn_status h7nn_conv_prepare_common(h7nn_interpreter *nn, h7nn_node *node, int 
                          filter.quantized_dimension);
     if (!filter.zero_points_all_zero)
         return h7nn_fail(nn, node, H7NN_ERR_UNSUPPORTED, "filter zero points must be 0 (symmetric int8 weights)");
-    const int32_t *bias_data = NULL;
-    if (h7nn_node_has_input(node, 2)) {
-        s = h7nn_node_input(nn, node, 2, &bias);
-        if (s == H7NN_OK) s = h7nn_expect_type(nn, node, &bias, H7NN_INT32);
-        if (s != H7NN_OK) return s;
-        if (!bias.const_data || bias.elements != (uint32_t)out_c)
-            return h7nn_fail(nn, node, H7NN_ERR_MODEL, "bias must be constant with one value per output channel");
-        bias_data = bias.const_data;
-    }
+    const int32_t *bias_data;
+    s = h7nn_const_bias(nn, node, out_c, &bias_data);
+    if (s != H7NN_OK) return s;
     h7nn_conv_data *op =
         h7nn_persistent_struct(nn, H7NN_CONV_DATA_BYTES, H7NN_CONV_DATA_POINTERS, 5u * (uint32_t)out_c);
     if (!op) return H7NN_ERR_ARENA;

@@ -1,9 +1,13 @@
-/* Shapes of element-wise ops: TFLite's broadcasting rules (dimensions aligned at the right,
- * a dimension of 1 repeats) for ADD and MUL; equal sizes for one-input ops. */
+/* ADD and MUL: TFLite's broadcasting rules (dimensions aligned at the right, a dimension of
+ * 1 repeats), the zero-point offsets and the fused activation they share. */
 #include "engine/kernels/h7nn_kernels.h"
 
-h7nn_status h7nn_binary_prepare_shapes(h7nn_interpreter *nn, h7nn_node *node, h7nn_binary_data *op,
-                                       h7nn_tinfo *in1, h7nn_tinfo *in2, h7nn_tinfo *out) {
+enum { BINARY_ACTIVATION = 0 };  /* AddOptions / MulOptions: the fused activation is field 0 of both */
+
+h7nn_status h7nn_binary_prepare(h7nn_interpreter *nn, h7nn_node *node, h7nn_binary_data **op_out,
+                                h7nn_tinfo *in1, h7nn_tinfo *in2, h7nn_tinfo *out) {
+    h7nn_binary_data *op = *op_out = h7nn_op_data(nn, node, sizeof *op);
+    if (!op) return H7NN_ERR_ARENA;
     h7nn_status s = h7nn_node_input(nn, node, 0, in1);
     if (s == H7NN_OK) s = h7nn_node_input(nn, node, 1, in2);
     if (s == H7NN_OK) s = h7nn_node_output(nn, node, 0, out);
@@ -29,7 +33,11 @@ h7nn_status h7nn_binary_prepare_shapes(h7nn_interpreter *nn, h7nn_node *node, h7
         count *= o;
     }
     op->count = count;
-    return H7NN_OK;
+    op->in1_offset = -in1->zero_point;
+    op->in2_offset = -in2->zero_point;
+    op->out_offset = out->zero_point;
+    return h7nn_activation_range(nn, node, h7nn_opt_u8(nn, node, BINARY_ACTIVATION, 0), out, &op->act_min,
+                                 &op->act_max);
 }
 
 void h7nn_binary_broadcast(const h7nn_binary_data *op, const int8_t *in1, const int8_t *in2, int8_t *out,
@@ -54,14 +62,4 @@ void h7nn_binary_broadcast(const h7nn_binary_data *op, const int8_t *in1, const 
             index[d] = 0;
         }
     }
-}
-
-h7nn_status h7nn_unary_prepare(h7nn_interpreter *nn, h7nn_node *node, h7nn_tinfo *in, h7nn_tinfo *out) {
-    h7nn_status s = h7nn_node_input(nn, node, 0, in);
-    if (s == H7NN_OK) s = h7nn_node_output(nn, node, 0, out);
-    if (s != H7NN_OK) return s;
-    if (in->elements != out->elements)
-        return h7nn_fail(nn, node, H7NN_ERR_MODEL, "input has %u elements, output %u", (unsigned)in->elements,
-                         (unsigned)out->elements);
-    return H7NN_OK;
 }

@@ -31,6 +31,15 @@
 #define H7NN_KERNEL_M7(ident) h7nn_m7_##ident
 #endif
 
+/* The eval of a kernel whose work is one pass over its op data, first input and first output:
+ * the kernel writes `static void loop(const T *op, const in_t *in, out_t *out)`, this macro
+ * the kernel entry point around it. */
+#define H7NN_EVAL_LOOP(loop)                                                               \
+    static h7nn_status eval(h7nn_interpreter *nn, const h7nn_node *node) {                  \
+        loop(node->op_data, h7nn_input_data(nn, node, 0), h7nn_output_data(nn, node, 0));   \
+        return H7NN_OK;                                                                    \
+    }
+
 /* ---- CONV_2D and DEPTHWISE_CONV_2D share their constants (kernels/conv_common.c) */
 typedef struct {
     int32_t batches, in_h, in_w, in_c, out_h, out_w, out_c;
@@ -93,13 +102,54 @@ typedef struct {
     int32_t act_min, act_max;
 } h7nn_binary_data;
 
-/* Checks two int8 inputs and an int8 output that broadcast, fills the shape part of op. */
-h7nn_status h7nn_binary_prepare_shapes(h7nn_interpreter *nn, h7nn_node *node, h7nn_binary_data *op,
-                                       h7nn_tinfo *in1, h7nn_tinfo *in2, h7nn_tinfo *out);
+/* Allocates op (node->op_data), checks two int8 inputs and an int8 output that broadcast,
+ * fills the shape, zero-point offsets and fused activation range of op. */
+h7nn_status h7nn_binary_prepare(h7nn_interpreter *nn, h7nn_node *node, h7nn_binary_data **op,
+                                h7nn_tinfo *in1, h7nn_tinfo *in2, h7nn_tinfo *out);
 /* Calls fn(op, a, b) -> int8 for every output element, in order. */
 void h7nn_binary_broadcast(const h7nn_binary_data *op, const int8_t *in1, const int8_t *in2, int8_t *out,
                            int8_t (*fn)(const h7nn_binary_data *op, int32_t a, int32_t b));
-/* Same element count and (optionally) type for a one-input, one-output op. */
+/* The eval of ADD and MUL: h7nn_binary_broadcast of the node's tensors with the op's fn. */
+#define H7NN_BINARY_EVAL(fn)                                                                              \
+    static h7nn_status eval(h7nn_interpreter *nn, const h7nn_node *node) {                                 \
+        h7nn_binary_broadcast(node->op_data, h7nn_input_data(nn, node, 0), h7nn_input_data(nn, node, 1), \
+                              h7nn_output_data(nn, node, 0), fn);                                        \
+        return H7NN_OK;                                                                                   \
+    }
+
+/* ---- the prepare steps most kernels share (kernels/prepare_common.c) */
+/* Op data of `bytes` from the arena (h7nn_persistent), set as node->op_data; NULL when the
+ * arena is too small (return H7NN_ERR_ARENA). */
+void *h7nn_op_data(h7nn_interpreter *nn, h7nn_node *node, size_t bytes);
+/* Same element count for a one-input, one-output op. */
 h7nn_status h7nn_unary_prepare(h7nn_interpreter *nn, h7nn_node *node, h7nn_tinfo *in, h7nn_tinfo *out);
+/* Types to check in the helpers below besides h7nn_type (h7nn_expect_type): int8 with one
+ * scale and zero point (h7nn_expect_int8_per_tensor), or none (the kernel checks the tensor). */
+#define H7NN_INT8_PER_TENSOR (-2)
+#define H7NN_ANY_TYPE (-1)
+/* h7nn_unary_prepare, the input's and the output's types, then op_bytes of op data
+ * (h7nn_op_data) in *op. */
+h7nn_status h7nn_unary_typed_prepare(h7nn_interpreter *nn, h7nn_node *node, h7nn_tinfo *in, int in_type,
+                                     h7nn_tinfo *out, int out_type, size_t op_bytes, void **op);
+#define h7nn_unary_int8_prepare(nn, node, in, out, op) \
+    h7nn_unary_typed_prepare(nn, node, in, H7NN_INT8_PER_TENSOR, out, H7NN_INT8_PER_TENSOR, sizeof **(op), (void **)(op))
+/* Input 0 and output 0, int8 with one scale each, and (when second is not NULL) input 1 of
+ * second_type: the opening of the int8 ops with a constant second input (weights, axes,
+ * paddings) or none. */
+h7nn_status h7nn_int8_io_prepare(h7nn_interpreter *nn, h7nn_node *node, h7nn_tinfo *in, h7nn_tinfo *second,
+                                 int second_type, h7nn_tinfo *out);
+/* The optional bias (input 2) of CONV_2D, DEPTHWISE_CONV_2D and FULLY_CONNECTED: constant
+ * int32, `count` values (one per output channel); *bias_data is NULL when absent. */
+h7nn_status h7nn_const_bias(h7nn_interpreter *nn, h7nn_node *node, int32_t count, const int32_t **bias_data);
+
+/* The part [*start, *end) of a pooling window that lies inside the input along one axis
+ * (TFLite's pools clip the window at the borders), for output position o; returns the
+ * window's first input position (negative in the leading padding). */
+static inline int h7nn_window_clip(int o, int stride, int pad, int in, int filter, int *start, int *end) {
+    int first = o * stride - pad;
+    *start = first < 0 ? -first : 0;
+    *end = in - first < filter ? in - first : filter;
+    return first;
+}
 
 #endif /* H7NN_KERNELS_H */

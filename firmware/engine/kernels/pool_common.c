@@ -6,10 +6,7 @@ enum { POOL_PADDING = 0, POOL_STRIDE_W = 1, POOL_STRIDE_H = 2, POOL_FILTER_W = 3
 
 h7nn_status h7nn_pool_prepare(h7nn_interpreter *nn, h7nn_node *node) {
     h7nn_tinfo input, output;
-    h7nn_status s = h7nn_node_input(nn, node, 0, &input);
-    if (s == H7NN_OK) s = h7nn_node_output(nn, node, 0, &output);
-    if (s == H7NN_OK) s = h7nn_expect_int8_per_tensor(nn, node, &input);
-    if (s == H7NN_OK) s = h7nn_expect_int8_per_tensor(nn, node, &output);
+    h7nn_status s = h7nn_int8_io_prepare(nn, node, &input, NULL, 0, &output);
     if (s != H7NN_OK) return s;
     if (input.rank != 4 || output.rank != 4) return h7nn_fail(nn, node, H7NN_ERR_MODEL, "input and output must be 4-D");
     /* TFLite's pooling keeps the quantization (its prepare refuses a difference too) */
@@ -29,7 +26,7 @@ h7nn_status h7nn_pool_prepare(h7nn_interpreter *nn, h7nn_node *node) {
     if (oh < 1 || ow < 1 || output.dims[0] != input.dims[0] || output.dims[1] != oh || output.dims[2] != ow ||
         output.dims[3] != input.dims[3])
         return h7nn_fail(nn, node, H7NN_ERR_MODEL, "output shape does not follow from input and options");
-    h7nn_pool_data *op = h7nn_persistent(nn, sizeof *op);
+    h7nn_pool_data *op = h7nn_op_data(nn, node, sizeof *op);
     if (!op) return H7NN_ERR_ARENA;
     op->batches = input.dims[0];
     op->in_h = input.dims[1];
@@ -45,6 +42,5 @@ h7nn_status h7nn_pool_prepare(h7nn_interpreter *nn, h7nn_node *node) {
     op->pad_w = pad_w;
     s = h7nn_activation_range(nn, node, h7nn_opt_u8(nn, node, POOL_ACTIVATION, 0), &output, &op->act_min,
                               &op->act_max);
-    node->op_data = op;
     return s;
 }

@@ -53,6 +53,7 @@ class SpiI2s(Peripheral):
         self.first_sample = 0  # microphone sample index of the capture's first frame
         self.fifo = 0         # half-words waiting in the RX FIFO (no DMA)
         self.fifo_data = []
+        self.fifo_index = []  # capture half-word index of each fifo_data entry (L even, R odd)
 
     # ------------------------------------------------------------ audio source
     @property
@@ -81,6 +82,13 @@ class SpiI2s(Peripheral):
     def _left(a, b):
         """Left-channel (microphone) samples among half-words a..b-1 of a capture."""
         return (b + 1) // 2 - (a + 1) // 2
+
+    def stranded_samples(self):
+        """Microphone (left) samples in the RX FIFO, never moved to memory: counted as written
+        but lost. Which half-words are left samples depends on where each came from in the
+        L,R stream (the FIFO may keep half-words from an earlier stop), not on how many
+        there are."""
+        return sum(1 for i in self.fifo_index if i % 2 == 0)
 
     def _lose(self, samples, cause):
         if samples:
@@ -198,6 +206,7 @@ class SpiI2s(Peripheral):
             space = FIFO_HALFWORDS - self.fifo
             kept = min(space, count)
             if kept:
+                self.fifo_index.extend(range(first, first + kept))
                 self.fifo_data.extend(self._halfwords(self.produced - count, kept).tolist())
                 self.fifo += kept
                 self.sr |= RXP
@@ -245,6 +254,7 @@ class SpiI2s(Peripheral):
         if offset == RXDR:
             if self.fifo_data:
                 value = self.fifo_data.pop(0) & 0xffff
+                self.fifo_index.pop(0)
                 self.fifo -= 1
                 if not self.fifo:
                     self.sr &= ~RXP

@@ -9,13 +9,9 @@ static h7nn_status eval(h7nn_interpreter *nn, const h7nn_node *node) {
     int8_t *output = h7nn_output_data(nn, node, 0);
     for (int b = 0; b < op->batches; b++) {
         for (int oy = 0; oy < op->out_h; oy++) {
-            int y0 = oy * op->stride_h - op->pad_h;
-            int fy_start = y0 < 0 ? -y0 : 0;
-            int fy_end = op->in_h - y0 < op->filter_h ? op->in_h - y0 : op->filter_h;
+            int fy_start, fy_end, y0 = h7nn_window_clip(oy, op->stride_h, op->pad_h, op->in_h, op->filter_h, &fy_start, &fy_end);
             for (int ox = 0; ox < op->out_w; ox++) {
-                int x0 = ox * op->stride_w - op->pad_w;
-                int fx_start = x0 < 0 ? -x0 : 0;
-                int fx_end = op->in_w - x0 < op->filter_w ? op->in_w - x0 : op->filter_w;
+                int fx_start, fx_end, x0 = h7nn_window_clip(ox, op->stride_w, op->pad_w, op->in_w, op->filter_w, &fx_start, &fx_end);
                 int count = (fy_end - fy_start) * (fx_end - fx_start);
                 for (int c = 0; c < op->channels; c++) {
                     int32_t acc = 0;

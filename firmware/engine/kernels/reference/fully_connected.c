@@ -6,13 +6,8 @@
 enum { FC_ACTIVATION = 0, FC_WEIGHTS_FORMAT = 1 };
 
 h7nn_status h7nn_fully_connected_prepare(h7nn_interpreter *nn, h7nn_node *node) {
-    h7nn_tinfo input, filter, bias, output;
-    h7nn_status s = h7nn_node_input(nn, node, 0, &input);
-    if (s == H7NN_OK) s = h7nn_node_input(nn, node, 1, &filter);
-    if (s == H7NN_OK) s = h7nn_node_output(nn, node, 0, &output);
-    if (s == H7NN_OK) s = h7nn_expect_int8_per_tensor(nn, node, &input);
-    if (s == H7NN_OK) s = h7nn_expect_int8_per_tensor(nn, node, &output);
-    if (s == H7NN_OK) s = h7nn_expect_type(nn, node, &filter, H7NN_INT8);
+    h7nn_tinfo input, filter, output;
+    h7nn_status s = h7nn_int8_io_prepare(nn, node, &input, &filter, H7NN_INT8, &output);
     if (s != H7NN_OK) return s;
     if (h7nn_opt_u8(nn, node, FC_WEIGHTS_FORMAT, 0) != 0)
         return h7nn_fail(nn, node, H7NN_ERR_UNSUPPORTED, "shuffled weights format");
@@ -36,15 +31,9 @@ h7nn_status h7nn_fully_connected_prepare(h7nn_interpreter *nn, h7nn_node *node) 
         return h7nn_fail(nn, node, H7NN_ERR_UNSUPPORTED, "per-channel weights need zero points of 0");
     if (filter.zero_point < -128 || filter.zero_point > 127)
         return h7nn_fail(nn, node, H7NN_ERR_MODEL, "weights zero point out of range");
-    const int32_t *bias_data = NULL;
-    if (h7nn_node_has_input(node, 2)) {
-        s = h7nn_node_input(nn, node, 2, &bias);
-        if (s == H7NN_OK) s = h7nn_expect_type(nn, node, &bias, H7NN_INT32);
-        if (s != H7NN_OK) return s;
-        if (!bias.const_data || bias.elements != (uint32_t)out_depth)
-            return h7nn_fail(nn, node, H7NN_ERR_MODEL, "bias must be constant with one value per output");
-        bias_data = bias.const_data;
-    }
+    const int32_t *bias_data;
+    s = h7nn_const_bias(nn, node, out_depth, &bias_data);
+    if (s != H7NN_OK) return s;
     int per_channel = filter.scale_count > 1;
     h7nn_fc_data *op = h7nn_persistent_struct(nn, H7NN_FC_DATA_BYTES, H7NN_FC_DATA_POINTERS,
                                                per_channel ? 5u * (uint32_t)out_depth : 0u);

@@ -39,12 +39,9 @@ static int16_t rdbpot16(int16_t x, int exponent) {
 
 static h7nn_status prepare(h7nn_interpreter *nn, h7nn_node *node) {
     h7nn_tinfo in, out;
-    h7nn_status s = h7nn_unary_prepare(nn, node, &in, &out);
-    if (s == H7NN_OK) s = h7nn_expect_int8_per_tensor(nn, node, &in);
-    if (s == H7NN_OK) s = h7nn_expect_int8_per_tensor(nn, node, &out);
+    hard_swish_data *op;
+    h7nn_status s = h7nn_unary_int8_prepare(nn, node, &in, &out, &op);
     if (s != H7NN_OK) return s;
-    hard_swish_data *op = h7nn_persistent(nn, sizeof *op);
-    if (!op) return H7NN_ERR_ARENA;
     op->count = (int32_t)in.elements;
     op->input_zero_point = in.zero_point;
     op->output_zero_point = out.zero_point;
@@ -60,14 +57,10 @@ static h7nn_status prepare(h7nn_interpreter *nn, h7nn_node *node) {
     op->reluish_multiplier = downscale_multiplier(m);
     op->reluish_exponent = e;
     if (e > 15 || e < -15) return h7nn_fail(nn, node, H7NN_ERR_UNSUPPORTED, "input scale out of range");
-    node->op_data = op;
     return H7NN_OK;
 }
 
-static h7nn_status eval(h7nn_interpreter *nn, const h7nn_node *node) {
-    const hard_swish_data *op = node->op_data;
-    const int8_t *in = h7nn_input_data(nn, node, 0);
-    int8_t *out = h7nn_output_data(nn, node, 0);
+static void loop(const hard_swish_data *op, const int8_t *in, int8_t *out) {
     for (int32_t i = 0; i < op->count; i++) {
         int16_t value = (int16_t)(in[i] - op->input_zero_point);
         int16_t hires = (int16_t)(value * (1 << 7));
@@ -82,7 +75,8 @@ static h7nn_status eval(h7nn_interpreter *nn, const h7nn_node *node) {
         int32_t y = rdbpot16(preshift, -op->output_exponent) + op->output_zero_point;
         out[i] = (int8_t)h7nn_clamp(y, -128, 127);
     }
-    return H7NN_OK;
 }
+
+H7NN_EVAL_LOOP(loop)
 
 const h7nn_kernel h7nn_ref_hard_swish = {H7NN_KERNEL_ID(HARD_SWISH), prepare, eval};

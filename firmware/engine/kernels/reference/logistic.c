@@ -14,14 +14,11 @@ typedef struct {
 
 static h7nn_status prepare(h7nn_interpreter *nn, h7nn_node *node) {
     h7nn_tinfo in, out;
-    h7nn_status s = h7nn_unary_prepare(nn, node, &in, &out);
-    if (s == H7NN_OK) s = h7nn_expect_int8_per_tensor(nn, node, &in);
-    if (s == H7NN_OK) s = h7nn_expect_int8_per_tensor(nn, node, &out);
+    logistic_data *op;
+    h7nn_status s = h7nn_unary_int8_prepare(nn, node, &in, &out, &op);
     if (s != H7NN_OK) return s;
     if (out.zero_point != -128 || out.scale != 1.0f / 256)
         return h7nn_fail(nn, node, H7NN_ERR_UNSUPPORTED, "int8 output must have scale 1/256 and zero point -128");
-    logistic_data *op = h7nn_persistent(nn, sizeof *op);
-    if (!op) return H7NN_ERR_ARENA;
     op->count = (int32_t)in.elements;
     op->input_zero_point = in.zero_point;
     double real = (double)in.scale * (double)(1 << (31 - INPUT_INTEGER_BITS));
@@ -35,14 +32,10 @@ static h7nn_status prepare(h7nn_interpreter *nn, h7nn_node *node) {
     double radius = (double)((1 << INPUT_INTEGER_BITS) - 1) * (double)(INT64_C(1) << (31 - INPUT_INTEGER_BITS)) /
                     ldexp(1.0, exponent);
     op->input_range_radius = radius > INT32_MAX ? INT32_MAX : (int32_t)floor(radius);
-    node->op_data = op;
     return H7NN_OK;
 }
 
-static h7nn_status eval(h7nn_interpreter *nn, const h7nn_node *node) {
-    const logistic_data *op = node->op_data;
-    const int8_t *in = h7nn_input_data(nn, node, 0);
-    int8_t *out = h7nn_output_data(nn, node, 0);
+static void loop(const logistic_data *op, const int8_t *in, int8_t *out) {
     for (int32_t i = 0; i < op->count; i++) {
         int32_t x = in[i] - op->input_zero_point;
         if (x <= -op->input_range_radius) {
@@ -58,7 +51,8 @@ static h7nn_status eval(h7nn_interpreter *nn, const h7nn_node *node) {
             out[i] = (int8_t)h7nn_clamp(y, -128, 127);
         }
     }
-    return H7NN_OK;
 }
+
+H7NN_EVAL_LOOP(loop)
 
 const h7nn_kernel h7nn_ref_logistic = {H7NN_KERNEL_ID(LOGISTIC), prepare, eval};

@@ -2,19 +2,12 @@
 #include "engine/h7nn_quant.h"
 #include "engine/kernels/h7nn_kernels.h"
 
-static h7nn_status eval(h7nn_interpreter *nn, const h7nn_node *node) {
-    const h7nn_pool_data *op = node->op_data;
-    const int8_t *input = h7nn_input_data(nn, node, 0);
-    int8_t *output = h7nn_output_data(nn, node, 0);
+static void loop(const h7nn_pool_data *op, const int8_t *input, int8_t *output) {
     for (int b = 0; b < op->batches; b++) {
         for (int oy = 0; oy < op->out_h; oy++) {
-            int y0 = oy * op->stride_h - op->pad_h;
-            int fy_start = y0 < 0 ? -y0 : 0;
-            int fy_end = op->in_h - y0 < op->filter_h ? op->in_h - y0 : op->filter_h;
+            int fy_start, fy_end, y0 = h7nn_window_clip(oy, op->stride_h, op->pad_h, op->in_h, op->filter_h, &fy_start, &fy_end);
             for (int ox = 0; ox < op->out_w; ox++) {
-                int x0 = ox * op->stride_w - op->pad_w;
-                int fx_start = x0 < 0 ? -x0 : 0;
-                int fx_end = op->in_w - x0 < op->filter_w ? op->in_w - x0 : op->filter_w;
+                int fx_start, fx_end, x0 = h7nn_window_clip(ox, op->stride_w, op->pad_w, op->in_w, op->filter_w, &fx_start, &fx_end);
                 for (int c = 0; c < op->channels; c++) {
                     int32_t max = -128;
                     for (int fy = fy_start; fy < fy_end; fy++)
@@ -28,7 +21,8 @@ static h7nn_status eval(h7nn_interpreter *nn, const h7nn_node *node) {
             }
         }
     }
-    return H7NN_OK;
 }
+
+H7NN_EVAL_LOOP(loop)
 
 const h7nn_kernel h7nn_ref_max_pool_2d = {H7NN_KERNEL_ID(MAX_POOL_2D), h7nn_pool_prepare, eval};

@@ -13,15 +13,10 @@ typedef struct {
 
 static h7nn_status prepare(h7nn_interpreter *nn, h7nn_node *node) {
     h7nn_tinfo in, axes, out;
-    h7nn_status s = h7nn_node_input(nn, node, 0, &in);
-    if (s == H7NN_OK) s = h7nn_node_input(nn, node, 1, &axes);
-    if (s == H7NN_OK) s = h7nn_node_output(nn, node, 0, &out);
-    if (s == H7NN_OK) s = h7nn_expect_int8_per_tensor(nn, node, &in);
-    if (s == H7NN_OK) s = h7nn_expect_int8_per_tensor(nn, node, &out);
-    if (s == H7NN_OK) s = h7nn_expect_type(nn, node, &axes, H7NN_INT32);
+    h7nn_status s = h7nn_int8_io_prepare(nn, node, &in, &axes, H7NN_INT32, &out);
     if (s != H7NN_OK) return s;
     if (in.rank > 4 || !axes.const_data) return h7nn_fail(nn, node, H7NN_ERR_UNSUPPORTED, "needs rank <= 4 and constant axes");
-    mean_data *op = h7nn_persistent(nn, sizeof *op);
+    mean_data *op = h7nn_op_data(nn, node, sizeof *op);
     if (!op) return H7NN_ERR_ARENA;
     int lead = 4 - in.rank;
     for (int d = 0; d < 4; d++) op->dims[d] = d >= lead ? in.dims[d - lead] : 1;
@@ -53,14 +48,10 @@ static h7nn_status prepare(h7nn_interpreter *nn, h7nn_node *node) {
     if (bits > 31 + shift) bits = 31 + shift;
     op->multiplier = (int32_t)(((int64_t)multiplier << bits) / op->count);
     op->shift = shift - bits;
-    node->op_data = op;
     return H7NN_OK;
 }
 
-static h7nn_status eval(h7nn_interpreter *nn, const h7nn_node *node) {
-    const mean_data *op = node->op_data;
-    const int8_t *in = h7nn_input_data(nn, node, 0);
-    int8_t *out = h7nn_output_data(nn, node, 0);
+static void loop(const mean_data *op, const int8_t *in, int8_t *out) {
     const int32_t *d = op->dims;
     int32_t n[4];  /* loop extent per dim: outputs iterate kept dims, the inner loop reduced ones */
     for (int i = 0; i < 4; i++) n[i] = op->reduce[i] ? 1 : d[i];
@@ -82,7 +73,8 @@ static h7nn_status eval(h7nn_interpreter *nn, const h7nn_node *node) {
                     }
                     *out++ = (int8_t)h7nn_clamp(v, -128, 127);
                 }
-    return H7NN_OK;
 }
+
+H7NN_EVAL_LOOP(loop)
 
 const h7nn_kernel h7nn_ref_mean = {H7NN_KERNEL_ID(MEAN), prepare, eval};

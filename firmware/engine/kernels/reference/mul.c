@@ -2,23 +2,15 @@
 #include "engine/h7nn_quant.h"
 #include "engine/kernels/h7nn_kernels.h"
 
-enum { MUL_ACTIVATION = 0 };
-
 static h7nn_status prepare(h7nn_interpreter *nn, h7nn_node *node) {
     h7nn_tinfo in1, in2, out;
-    h7nn_binary_data *op = h7nn_persistent(nn, sizeof *op);
-    if (!op) return H7NN_ERR_ARENA;
-    h7nn_status s = h7nn_binary_prepare_shapes(nn, node, op, &in1, &in2, &out);
+    h7nn_binary_data *op;
+    h7nn_status s = h7nn_binary_prepare(nn, node, &op, &in1, &in2, &out);
     if (s != H7NN_OK) return s;
-    op->in1_offset = -in1.zero_point;
-    op->in2_offset = -in2.zero_point;
-    op->out_offset = out.zero_point;
     int shift;
     h7nn_quantize_multiplier((double)in1.scale * (double)in2.scale / (double)out.scale, &op->out_mult, &shift);
     op->out_shift = shift;
-    node->op_data = op;
-    return h7nn_activation_range(nn, node, h7nn_opt_u8(nn, node, MUL_ACTIVATION, 0), &out, &op->act_min,
-                                 &op->act_max);
+    return H7NN_OK;
 }
 
 static int8_t mul_one(const h7nn_binary_data *op, int32_t a, int32_t b) {
@@ -27,10 +19,6 @@ static int8_t mul_one(const h7nn_binary_data *op, int32_t a, int32_t b) {
     return (int8_t)h7nn_clamp(x, op->act_min, op->act_max);
 }
 
-static h7nn_status eval(h7nn_interpreter *nn, const h7nn_node *node) {
-    h7nn_binary_broadcast(node->op_data, h7nn_input_data(nn, node, 0), h7nn_input_data(nn, node, 1),
-                          h7nn_output_data(nn, node, 0), mul_one);
-    return H7NN_OK;
-}
+H7NN_BINARY_EVAL(mul_one)
 
 const h7nn_kernel h7nn_ref_mul = {H7NN_KERNEL_ID(MUL), prepare, eval};

@@ -11,18 +11,13 @@ typedef struct {
 
 static h7nn_status prepare(h7nn_interpreter *nn, h7nn_node *node) {
     h7nn_tinfo in, paddings, out;
-    h7nn_status s = h7nn_node_input(nn, node, 0, &in);
-    if (s == H7NN_OK) s = h7nn_node_input(nn, node, 1, &paddings);
-    if (s == H7NN_OK) s = h7nn_node_output(nn, node, 0, &out);
-    if (s == H7NN_OK) s = h7nn_expect_int8_per_tensor(nn, node, &in);
-    if (s == H7NN_OK) s = h7nn_expect_int8_per_tensor(nn, node, &out);
-    if (s == H7NN_OK) s = h7nn_expect_type(nn, node, &paddings, H7NN_INT32);
+    h7nn_status s = h7nn_int8_io_prepare(nn, node, &in, &paddings, H7NN_INT32, &out);
     if (s != H7NN_OK) return s;
     if (in.rank > 4 || out.rank != in.rank || !paddings.const_data || paddings.elements != 2u * (uint32_t)in.rank)
         return h7nn_fail(nn, node, H7NN_ERR_UNSUPPORTED, "needs constant paddings of a tensor of rank <= 4");
     if (in.scale != out.scale || in.zero_point != out.zero_point)
         return h7nn_fail(nn, node, H7NN_ERR_MODEL, "input and output quantization differ");
-    pad_data *op = h7nn_persistent(nn, sizeof *op);
+    pad_data *op = h7nn_op_data(nn, node, sizeof *op);
     if (!op) return H7NN_ERR_ARENA;
     const int32_t *p = paddings.const_data;
     int lead = 4 - in.rank;
@@ -36,14 +31,10 @@ static h7nn_status prepare(h7nn_interpreter *nn, h7nn_node *node) {
             return h7nn_fail(nn, node, H7NN_ERR_MODEL, "paddings do not match the output shape");
     }
     op->pad_value = out.zero_point;
-    node->op_data = op;
     return H7NN_OK;
 }
 
-static h7nn_status eval(h7nn_interpreter *nn, const h7nn_node *node) {
-    const pad_data *op = node->op_data;
-    const int8_t *in = h7nn_input_data(nn, node, 0);
-    int8_t *out = h7nn_output_data(nn, node, 0);
+static void loop(const pad_data *op, const int8_t *in, int8_t *out) {
     const int32_t *od = op->out_dims;
     memset(out, op->pad_value, (size_t)od[0] * od[1] * od[2] * od[3]);
     for (int a = 0; a < op->in_dims[0]; a++)
@@ -54,7 +45,8 @@ static h7nn_status eval(h7nn_interpreter *nn, const h7nn_node *node) {
                 memcpy(dst, in, (size_t)op->in_dims[3]);
                 in += op->in_dims[3];
             }
-    return H7NN_OK;
 }
+
+H7NN_EVAL_LOOP(loop)
 
 const h7nn_kernel h7nn_ref_pad = {H7NN_KERNEL_ID(PAD), prepare, eval};

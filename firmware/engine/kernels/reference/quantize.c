@@ -13,11 +13,9 @@ typedef struct {
 
 static h7nn_status prepare(h7nn_interpreter *nn, h7nn_node *node) {
     h7nn_tinfo in, out;
-    h7nn_status s = h7nn_unary_prepare(nn, node, &in, &out);
-    if (s == H7NN_OK) s = h7nn_expect_int8_per_tensor(nn, node, &out);
+    quantize_data *op;  /* from float32 or int8: the input's type is checked below */
+    h7nn_status s = h7nn_unary_typed_prepare(nn, node, &in, H7NN_ANY_TYPE, &out, H7NN_INT8_PER_TENSOR, sizeof *op, (void **)&op);
     if (s != H7NN_OK) return s;
-    quantize_data *op = h7nn_persistent(nn, sizeof *op);
-    if (!op) return H7NN_ERR_ARENA;
     op->count = (int32_t)in.elements;
     op->scale = out.scale;
     op->zero_point = out.zero_point;
@@ -31,15 +29,12 @@ static h7nn_status prepare(h7nn_interpreter *nn, h7nn_node *node) {
         h7nn_quantize_multiplier((double)in.scale / (double)out.scale, &op->multiplier, &shift);
         op->shift = shift;
     }
-    node->op_data = op;
     return H7NN_OK;
 }
 
-static h7nn_status eval(h7nn_interpreter *nn, const h7nn_node *node) {
-    const quantize_data *op = node->op_data;
-    int8_t *out = h7nn_output_data(nn, node, 0);
+static void loop(const quantize_data *op, const void *input, int8_t *out) {
     if (op->from_float) {
-        const float *in = h7nn_input_data(nn, node, 0);
+        const float *in = input;
         for (int32_t i = 0; i < op->count; i++) {
             float q = roundf(in[i] / op->scale);
             /* NaN and huge values: clamp before converting (the conversion itself would be undefined) */
@@ -47,13 +42,14 @@ static h7nn_status eval(h7nn_interpreter *nn, const h7nn_node *node) {
             out[i] = (int8_t)h7nn_clamp(v + op->zero_point, -128, 127);
         }
     } else {
-        const int8_t *in = h7nn_input_data(nn, node, 0);
+        const int8_t *in = input;
         for (int32_t i = 0; i < op->count; i++) {
             int32_t v = h7nn_add_wrap(h7nn_mbqm(in[i] - op->input_zero_point, op->multiplier, op->shift), op->zero_point);
             out[i] = (int8_t)h7nn_clamp(v, -128, 127);
         }
     }
-    return H7NN_OK;
 }
+
+H7NN_EVAL_LOOP(loop)
 
 const h7nn_kernel h7nn_ref_quantize = {H7NN_KERNEL_ID(QUANTIZE), prepare, eval};

@@ -25,16 +25,13 @@ static int count_leading_zeros(uint32_t x) {
 
 static h7nn_status prepare(h7nn_interpreter *nn, h7nn_node *node) {
     h7nn_tinfo input, output;
-    h7nn_status s = h7nn_node_input(nn, node, 0, &input);
-    if (s == H7NN_OK) s = h7nn_node_output(nn, node, 0, &output);
-    if (s == H7NN_OK) s = h7nn_expect_int8_per_tensor(nn, node, &input);
-    if (s == H7NN_OK) s = h7nn_expect_int8_per_tensor(nn, node, &output);
+    h7nn_status s = h7nn_int8_io_prepare(nn, node, &input, NULL, 0, &output);
     if (s != H7NN_OK) return s;
     if (output.zero_point != -128 || output.scale != 1.0f / 256)
         return h7nn_fail(nn, node, H7NN_ERR_UNSUPPORTED, "int8 output must have scale 1/256 and zero point -128");
     if (input.rank < 1 || input.elements != output.elements || input.dims[input.rank - 1] < 1)
         return h7nn_fail(nn, node, H7NN_ERR_MODEL, "input and output shapes differ");
-    softmax_data *op = h7nn_persistent(nn, sizeof *op);
+    softmax_data *op = h7nn_op_data(nn, node, sizeof *op);
     if (!op) return H7NN_ERR_ARENA;
     op->depth = input.dims[input.rank - 1];
     op->outer = (int32_t)(input.elements / (uint32_t)op->depth);
@@ -49,14 +46,10 @@ static h7nn_status prepare(h7nn_interpreter *nn, h7nn_node *node) {
     double radius = (double)((1 << SCALED_DIFF_INTEGER_BITS) - 1) *
                     (double)(INT64_C(1) << (31 - SCALED_DIFF_INTEGER_BITS)) / (double)(INT64_C(1) << shift);
     op->diff_min = -(int32_t)floor(radius);
-    node->op_data = op;
     return H7NN_OK;
 }
 
-static h7nn_status eval(h7nn_interpreter *nn, const h7nn_node *node) {
-    const softmax_data *op = node->op_data;
-    const int8_t *input = h7nn_input_data(nn, node, 0);
-    int8_t *output = h7nn_output_data(nn, node, 0);
+static void loop(const softmax_data *op, const int8_t *input, int8_t *output) {
     for (int i = 0; i < op->outer; i++, input += op->depth, output += op->depth) {
         int32_t max = -128;
         for (int c = 0; c < op->depth; c++)
@@ -87,7 +80,8 @@ static h7nn_status eval(h7nn_interpreter *nn, const h7nn_node *node) {
             }
         }
     }
-    return H7NN_OK;
 }
+
+H7NN_EVAL_LOOP(loop)
 
 const h7nn_kernel h7nn_ref_softmax = {H7NN_KERNEL_ID(SOFTMAX), prepare, eval};
