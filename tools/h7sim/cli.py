@@ -18,7 +18,7 @@ import time
 EXIT_OK, EXIT_FAULT, EXIT_USAGE, EXIT_INCOMPLETE = 0, 1, 2, 3
 
 from .errors import SimError
-from .native import TOP
+from h7voice.paths import TOP
 
 
 def write_json(path, data):

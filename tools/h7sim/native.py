@@ -7,7 +7,8 @@ import os
 
 from .errors import SimError
 
-TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from h7voice import native, paths
+
 LIB_NAME = 'libh7core.so'
 
 STOP_NONE, STOP_DEADLINE, STOP_REQUEST, STOP_INTR, STOP_FP_DISABLED, STOP_LOCKUP, \
@@ -57,7 +58,7 @@ _lib = None
 
 
 def library_path():
-    folder = os.environ.get('H7SIM_NATIVE') or os.path.join(TOP, 'build', 'host', 'tools', 'h7sim')
+    folder = os.environ.get('H7SIM_NATIVE') or os.path.join(paths.HOST_BUILD, 'tools', 'h7sim')
     return os.path.join(folder, LIB_NAME)
 
 
@@ -68,25 +69,19 @@ def load():
         return _lib
     import unicorn  # noqa: F401  (loads libunicorn.so.2 first, so ours binds to the same copy)
     path = library_path()
-    if not os.path.exists(path):
-        raise SimError(f'h7sim native helper not found: {path}\n'
-                       '  build it: scons -Q variant=host   (or: bash tools/setup.sh && bash tools/test.sh build)')
+    p, i = ctypes.c_void_p, ctypes.c_int
+    signatures = {'h7_attach': (p, [p, ctypes.POINTER(Core)]), 'h7_detach': (None, [p]),
+                  'h7_flush_blocks': (None, [p]),
+                  'h7_enter_exception': (i, [p, ctypes.c_uint, ctypes.c_uint32]),
+                  'h7_refresh_pending': (None, [ctypes.POINTER(Core)]), 'h7_struct_size': (i, [])}
+    signatures.update({name: (i, [p]) for name in ('h7_take_pending', 'h7_execution_priority',
+                                                    'h7_pending_takeable', 'h7_pending_any_enabled')})
     try:
-        lib = ctypes.CDLL(path)
+        lib = native.load(path, signatures)
+    except paths.MissingPart as err:
+        raise SimError(f'h7sim native helper: {err}') from None
     except OSError as exc:
-        raise SimError(f'h7sim native helper {path} does not load ({exc}); rebuild: scons -Q variant=host')
-    lib.h7_attach.restype = ctypes.c_void_p
-    lib.h7_attach.argtypes = [ctypes.c_void_p, ctypes.POINTER(Core)]
-    lib.h7_detach.argtypes = [ctypes.c_void_p]
-    lib.h7_flush_blocks.argtypes = [ctypes.c_void_p]
-    for name in ('h7_take_pending', 'h7_execution_priority', 'h7_pending_takeable',
-                 'h7_pending_any_enabled'):
-        getattr(lib, name).argtypes = [ctypes.c_void_p]
-        getattr(lib, name).restype = ctypes.c_int
-    lib.h7_enter_exception.argtypes = [ctypes.c_void_p, ctypes.c_uint, ctypes.c_uint32]
-    lib.h7_enter_exception.restype = ctypes.c_int
-    lib.h7_refresh_pending.argtypes = [ctypes.POINTER(Core)]
-    lib.h7_struct_size.restype = ctypes.c_int
+        raise SimError(f'h7sim native helper {path} does not load ({exc}); rebuild: h7voice build host')
     if lib.h7_struct_size() != ctypes.sizeof(Core):
         raise SimError(f'h7sim native helper {path} is stale (struct size differs); rebuild: scons -Q variant=host')
     _lib = lib

@@ -31,10 +31,11 @@ def app_image(app, suffix='.elf'):
 
 def host_library(relpath):
     """A shared library of the host build, relative to build/host (e.g.
-    'firmware/engine/libh7nn.so'); MissingPart naming the build command if absent."""
-    path = os.path.join(HOST_BUILD, relpath)
+    'firmware/engine/libh7nn.so', or an absolute path); MissingPart naming the build command
+    if absent."""
+    path = os.path.join(HOST_BUILD, relpath)  # an absolute relpath stays as it is
     if not os.path.exists(path):
-        raise MissingPart(f'{os.path.relpath(path, TOP)} is not built; '
+        raise MissingPart(f'{rel(path)} is not built; '
                           f'run: h7voice build host   (or: scons -j2 variant=host, in {TOP})')
     return path
 
