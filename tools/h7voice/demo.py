@@ -125,11 +125,14 @@ def print_summary(run, result, truth_words, elf):
     for line in report.energy_lines(summary, len(dets), summary.get('virtual_time_s', 0) or 1.0):
         say(line)
     audio = summary.get('audio', {})
-    say(f"  audio: {audio.get('frames_delivered', 0)} samples delivered, "
-        f"{audio.get('frames_dropped', 0)} dropped by the I2S, "
-        f"{audio.get('half_buffers_late', 0)} DMA half-buffers late; firmware: "
-        f"{stats.get('dropped_samples', '?')} samples dropped, "
-        f"{stats.get('skipped_inferences', '?')} model runs skipped")
+    truth = audio.get('ground_truth', {})
+    say(f"  audio (simulator): {truth.get('samples_produced', audio.get('frames_delivered', 0))} "
+        f"samples from the microphone, {truth.get('samples_written', 0)} written by the DMA, "
+        f"{truth.get('samples_lost', 0)} lost")
+    say(f"  audio (firmware): {stats.get('captured', '?')} captured, "
+        f"{stats.get('dropped_samples', '?')} lost (overwritten {stats.get('lost_overwritten', '?')}, "
+        f"ring full {stats.get('lost_ring_full', '?')}, capture restart "
+        f"{stats.get('lost_restart', '?')}), {stats.get('skipped_inferences', '?')} model runs skipped")
     flash, ram, source = memory(elf)
     if flash is not None:
         say(f'  memory: flash {flash / 1024:.1f} KiB of 2048 KiB, RAM {ram / 1024:.1f} KiB '
