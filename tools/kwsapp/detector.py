@@ -17,7 +17,6 @@ skipped model runs), and where the power policy asks for Stop mode it keeps list
 (stats['stop_requests'] counts them).
 """
 import ctypes
-import json
 import os
 
 import numpy as np
@@ -92,25 +91,19 @@ def settings():
 
 
 def model_metadata(tflite_path):
-    """(model bytes, labels, front-end config name) as the firmware build takes them
-    (firmware/apps/kws/SConscript.firmware: labels and frontend.name of models/<name>.json)."""
-    meta_path = os.path.splitext(tflite_path)[0] + '.json'
+    """(model bytes, labels, front-end config name) as the firmware build takes them: through
+    the embed step's one reader of the model record (h7nn.embed.record_of)."""
+    from h7nn.embed import EmbedError, read_model, record_of
     try:
-        with open(tflite_path, 'rb') as f:
-            data = f.read()
-    except OSError as err:
-        raise DetectorError(f'{tflite_path}: cannot read the model ({err.strerror})') from None
-    try:
-        with open(meta_path) as f:
-            meta = json.load(f)
-        labels = [str(label) for label in meta['labels']]
-        frontend = meta['frontend']
-        frontend = frontend['name'] if isinstance(frontend, dict) else str(frontend)
-    except OSError as err:
-        raise DetectorError(f'{meta_path}: the model metadata is missing ({err.strerror})') from None
-    except (ValueError, KeyError, TypeError) as err:
-        raise DetectorError(f'{meta_path}: not model metadata with "labels" and "frontend" '
-                            f'({err})') from None
+        data = read_model(tflite_path)
+        meta_path, labels, frontend = record_of(tflite_path)
+    except EmbedError as err:
+        raise DetectorError(str(err)) from None
+    if meta_path is None:
+        raise DetectorError(f'{os.path.splitext(tflite_path)[0]}.json: the model metadata is '
+                            f'missing (its "labels" and "frontend")')
+    if not labels or not frontend:
+        raise DetectorError(f'{meta_path}: not model metadata with "labels" and "frontend"')
     return data, labels, frontend
 
 
