@@ -267,6 +267,12 @@ def markdown(full, table):
             body = f.read().splitlines()
         lines += ['## Real speech: speakers never trained on', ''] + [
             ('###' + l[1:] if l.startswith('# ') else l) for l in body[1:]] + ['']
+    stream_md = os.path.join(paths.MODELS, 'real_stream.md')
+    if os.path.exists(stream_md):  # streaming on real speech: h7voice eval-stream
+        with open(stream_md) as f:
+            body = f.read().splitlines()
+        lines += ['## Streaming on real speech: false alarms per hour', ''] + [
+            ('###' + l[1:] if l.startswith('# ') else l) for l in body[1:]] + ['']
     lines += ['## Synthetic voices, streaming, the board', '',
              'Which code made each figure:', '',
              '- **stage table**: made during training: the .tflite run by TFLite\'s built-in '
