@@ -213,7 +213,7 @@ def det_plot(results, png):
 
 def markdown(results, streams, command):
     lines = ['# Streaming keyword detection on real speech', '',
-             f'Made by `{command}`. ' + __doc__.split('\n\n', 2)[1].replace('\n', ' '), '']
+             f'Made by `{command}`.', '', __doc__.split('\n\n', 2)[2].strip(), '']
     for name, (s, truth) in streams.items():
         lines.append(f'- stream **{name}**: {len(s) / SR / 60:.1f} min, '
                      f'{sum(t["label"] in KEYWORDS for t in truth)} keyword clips, '
