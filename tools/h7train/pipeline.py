@@ -272,7 +272,7 @@ def markdown(full, table):
         with open(stream_md) as f:
             body = f.read().splitlines()
         lines += ['## Streaming on real speech: false alarms per hour', ''] + [
-            ('###' + l[1:] if l.startswith('# ') else l) for l in body[1:]] + ['']
+            ('#' + l if l.startswith('## ') else l) for l in body[1:]] + ['']
     lines += ['## Synthetic voices, streaming, the board', '',
              'Which code made each figure:', '',
              '- **stage table**: made during training: the .tflite run by TFLite\'s built-in '
