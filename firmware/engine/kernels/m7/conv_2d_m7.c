@@ -55,7 +55,9 @@ static h7nn_status prepare(h7nn_interpreter *nn, h7nn_node *node) {
     /* six interleaved columns; im2col also needs one patch beside them */
     node->scratch_bytes = (is_pointwise(op) ? 6u : 7u) * ((k + 3u) & ~3u) * 2u;
     if (!is_pointwise(op)) node->scratch_bytes += ((uint32_t)plane_bytes(op) + 3u) & ~3u;
-    op->fast_requant = h7nn_m7_requant_mode(op->filter, op->out_c, (int32_t)k, 1, (int32_t)k, op->bias, op->shift);
+    op->fast_requant = h7nn_m7_requant_kind(h7nn_m7_requant_mode(op->filter, op->out_c, (int32_t)k, 1, (int32_t)k,
+                                                                   op->shift),
+                                             op->multiplier, op->shift, op->bias, op->out_c);
     return H7NN_OK;
 }
 

@@ -17,7 +17,7 @@ static h7nn_status prepare(h7nn_interpreter *nn, h7nn_node *node) {
         op->channel_shift = (int8_t *)(m + op->out_depth);
         for (int32_t c = 0; c < op->out_depth; c++) m[c] = op->multiplier, op->channel_shift[c] = (int8_t)op->shift;
     }
-    op->fast_requant = h7nn_m7_requant_mode(op->filter, op->out_depth, op->accum_depth, 1, op->accum_depth, op->bias,
+    op->fast_requant = h7nn_m7_requant_mode(op->filter, op->out_depth, op->accum_depth, 1, op->accum_depth,
                                             op->channel_shift);
     return H7NN_OK;
 }
