@@ -49,6 +49,7 @@ static plane_layout layout_of(const h7nn_conv_data *op) {
  * Kx1 filters), so filter taps t, t+1 of a line are adjacent: one word load + SMLAD per
  * pair, the weight word shared by two outputs side by side. */
 #define H7NN_DW_ANY_WORDS 32  /* weight words of one channel (lines x pairs) held on the stack */
+#define DW_CHUNK 16           /* outputs summed before they are requantized */
 typedef struct {
     int transposed;                  /* lines run along the image's columns (axis a = height) */
     int32_t ka, kb, sa, sb, na, nb;  /* filter extent, stride, output extent along a and b */
@@ -347,33 +348,71 @@ static void any_channel(const h7nn_conv_data *op, const any_layout *l, const int
     const int short_form = op->fast_requant == 1 || (op->fast_requant == 2 && h7nn_m7_short_channel(mult, shift, bias));
     const int32_t right = -shift, round_offset = short_form ? h7nn_m7_round_offset(right, op->output_offset) : 0;
     const int32_t step_a = (l->transposed ? op->out_w : 1) * op->out_c, step_b = (l->transposed ? 1 : op->out_w) * op->out_c;
-    const int32_t ll = l->line_len, pairs = l->pairs, odd = l->ka & 1;
+    const int32_t ll = l->line_len, pairs = l->pairs, odd = l->ka & 1, sa = l->sa;
+    const int32_t lo = op->act_min, hi = op->act_max, out_offset = op->output_offset;
+    int32_t acc[DW_CHUNK];
     for (int32_t ob = 0; ob < l->nb; ob++) {
         const int16_t *line0 = plane + ob * l->sb * ll;
         int8_t *out = output + ob * step_b + c;
-        for (int32_t oa = 0; oa < l->na; oa += 2) {
-            const int two = oa + 1 < l->na;
-            const int16_t *p0 = line0 + oa * l->sa, *p1 = two ? p0 + l->sa : p0;
-            int32_t acc0 = start, acc1 = start;
-            const uint32_t *wj = w;
-            for (int32_t jb = 0; jb < l->kb; jb++, p0 += ll, p1 += ll, wj += pairs) {
-                int32_t t = 0;
-                for (; t < pairs - odd; t++) {
-                    acc0 = h7nn_smlad(h7nn_read_u32(p0 + 2 * t), wj[t], acc0);
-                    acc1 = h7nn_smlad(h7nn_read_u32(p1 + 2 * t), wj[t], acc1);
+        for (int32_t oa0 = 0; oa0 < l->na; oa0 += DW_CHUNK) {
+            const int32_t n = l->na - oa0 < DW_CHUNK ? l->na - oa0 : DW_CHUNK;
+            const int16_t *p = line0 + oa0 * sa;
+            /* the sums of the chunk first, then its requantization, each loop with its own
+             * constants in registers */
+            if (l->ka == 3 && l->kb == 3) {  /* MobileNet's 3x3 at stride 2: unrolled */
+                const uint32_t w0 = w[0], w1 = w[1], w2 = w[2], w3 = w[3], w4 = w[4], w5 = w[5];
+                for (int32_t i = 0; i < n; i++, p += sa) {
+                    int32_t a0 = h7nn_smlad(h7nn_read_u32(p), w0, start);
+                    a0 = h7nn_smlabb(h7nn_read_u32(p + 2), w1, a0);
+                    a0 = h7nn_smlad(h7nn_read_u32(p + ll), w2, a0);
+                    a0 = h7nn_smlabb(h7nn_read_u32(p + ll + 2), w3, a0);
+                    a0 = h7nn_smlad(h7nn_read_u32(p + 2 * ll), w4, a0);
+                    acc[i] = h7nn_smlabb(h7nn_read_u32(p + 2 * ll + 2), w5, a0);
                 }
-                if (odd) {
-                    acc0 = h7nn_smlabb(h7nn_read_u32(p0 + 2 * t), wj[t], acc0);
-                    acc1 = h7nn_smlabb(h7nn_read_u32(p1 + 2 * t), wj[t], acc1);
+            } else {
+                int32_t i = 0;
+                for (; i + 2 <= n; i += 2, p += 2 * sa) {  /* two outputs share each weight word */
+                    const int16_t *p0 = p, *p1 = p + sa;
+                    int32_t a0 = start, a1 = start;
+                    const uint32_t *wj = w;
+                    for (int32_t jb = 0; jb < l->kb; jb++, p0 += ll, p1 += ll) {
+                        int32_t t = 0;
+                        for (; t < pairs - odd; t++, wj++) {
+                            a0 = h7nn_smlad(h7nn_read_u32(p0 + 2 * t), wj[0], a0);
+                            a1 = h7nn_smlad(h7nn_read_u32(p1 + 2 * t), wj[0], a1);
+                        }
+                        if (odd) {
+                            a0 = h7nn_smlabb(h7nn_read_u32(p0 + 2 * t), wj[0], a0);
+                            a1 = h7nn_smlabb(h7nn_read_u32(p1 + 2 * t), wj[0], a1);
+                            wj++;
+                        }
+                    }
+                    acc[i] = a0, acc[i + 1] = a1;
+                }
+                if (i < n) {
+                    const int16_t *p0 = p;
+                    int32_t a0 = start;
+                    const uint32_t *wj = w;
+                    for (int32_t jb = 0; jb < l->kb; jb++, p0 += ll) {
+                        int32_t t = 0;
+                        for (; t < pairs - odd; t++, wj++) a0 = h7nn_smlad(h7nn_read_u32(p0 + 2 * t), wj[0], a0);
+                        if (odd) a0 = h7nn_smlabb(h7nn_read_u32(p0 + 2 * t), *wj++, a0);
+                    }
+                    acc[i] = a0;
                 }
             }
-            int32_t acc[2] = {acc0, acc1};
-            for (int k = 0; k < 1 + two; k++) {
-                int32_t v;
-                if (short_form) v = h7nn_ssat8(h7nn_m7_requant_x2(acc[k], mult, round_offset, right));
-                else v = h7nn_add_wrap(h7nn_mbqm(doubled ? h7nn_m7_exact_acc(acc[k], bias) : acc[k], mult, shift),
-                                       op->output_offset);
-                out[(oa + k) * step_a] = (int8_t)h7nn_clamp(v, op->act_min, op->act_max);
+            int8_t *o = out + oa0 * step_a;
+            if (short_form) {
+                for (int32_t i = 0; i < n; i++, o += step_a) {
+                    int32_t v = h7nn_ssat8(h7nn_m7_requant_x2(acc[i], mult, round_offset, right));
+                    o[0] = (int8_t)(v < lo ? lo : v > hi ? hi : v);
+                }
+            } else {
+                for (int32_t i = 0; i < n; i++, o += step_a) {
+                    int32_t v = h7nn_add_wrap(h7nn_mbqm(doubled ? h7nn_m7_exact_acc(acc[i], bias) : acc[i], mult, shift),
+                                              out_offset);
+                    o[0] = (int8_t)h7nn_clamp(v, lo, hi);
+                }
             }
         }
     }
