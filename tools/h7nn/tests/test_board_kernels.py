@@ -133,13 +133,15 @@ def _expected_asm(spec, model):
     fast, short = _fast_requant(model, kind == 'depthwise')
     if kind == 'conv':
         k = kernel[0] * kernel[1] * shape[2]
-        return ('dot', k) if fast and k % 4 == 0 and oh * ow >= 6 else None
+        pointwise = tuple(kernel) == (1, 1) and stride in (1, (1, 1))
+        # any depth: im2col pads the columns, prepare the weight rows, to whole groups of 4
+        return ('dot', (k + 3) // 4 * 4) if fast and (k % 4 == 0 or not pointwise) and oh * ow >= 6 else None
     # the quad loop also needs the full int8 output range: a fused ReLU whose calibrated
     # output range starts at 0 (zero point -128) clamps nothing, so it runs there too
     zp, scale = out['zero_points'][0], out['scales'][0]
     lo = -128 if act is None else max(-128, zp)
     hi = min(127, zp + int(round(6.0 / scale))) if act == 'relu6' else 127
-    if fast and short and stride in (1, (1, 1)) and n == 1 and (lo, hi) == (-128, 127) and max(oh, ow) >= 4:
+    if fast and short and tuple(kernel) == (3, 3) and stride in (1, (1, 1)) and n == 1 and (lo, hi) == (-128, 127) and max(oh, ow) >= 4:
         return ('dw', max(oh, ow) // 4)
     return None
 
