@@ -98,36 +98,44 @@ static inline int8_t requant_one(const h7nn_fc_data *op, int32_t oc, int32_t acc
 
 /* Outputs of one input row: `col` the widened row (k8 = depth rounded down to 8 values in
  * SMLAD order; the rest in the order h7nn_m7_widen_row leaves it). */
-static void rows(const h7nn_fc_data *op, const int16_t *col, int8_t *out) {
-    const int32_t k = op->accum_depth, k8 = k & ~7, out_c = op->out_depth;
+#define FC_CHUNK 16  /* accumulators summed before they are requantized (on the stack) */
+
+/* Accumulators of neurons oc .. oc + n - 1 (started at 2 * bias). */
+static void sums(const h7nn_fc_data *op, const int16_t *col, int32_t oc, int32_t n, int32_t *acc) {
+    static const uint8_t il[4] = {0, 2, 1, 3};  /* the widened tail is interleaved by groups of 4 */
+    const int32_t k = op->accum_depth, k8 = k & ~7;
     const uint32_t *x = (const uint32_t *)(const void *)col;
-    int32_t oc = 0;
-    for (; oc + 2 <= out_c; oc += 2) {
-        const int8_t *w0 = op->filter + oc * k, *w1 = w0 + k;
-        int32_t acc[2] = {op->bias ? (int32_t)((uint32_t)op->bias[oc] << 1) : 0,
-                          op->bias ? (int32_t)((uint32_t)op->bias[oc + 1] << 1) : 0};
-        if (k8) h7nn_m7_dot_2x8(w0, w1, x, k8, acc);
-        int32_t a0 = acc[0], a1 = acc[1];
-        w0 += k8, w1 += k8;
-        for (int32_t i = k8; i < k; i++, w0++, w1++) {  /* the widened tail is interleaved by groups of 4 */
-            static const uint8_t il[4] = {0, 2, 1, 3};
-            int32_t xv = col[(i & ~3) + il[i & 3]];
-            a0 += w0[0] * xv, a1 += w1[0] * xv;
+    for (int32_t i = 0; i < n; i += 2) {
+        const int two = i + 1 < n;
+        const int8_t *w0 = op->filter + (oc + i) * k, *w1 = two ? w0 + k : w0;
+        acc[i] = op->bias ? (int32_t)((uint32_t)op->bias[oc + i] << 1) : 0;
+        acc[i + 1] = op->bias && two ? (int32_t)((uint32_t)op->bias[oc + i + 1] << 1) : 0;
+        if (k8) h7nn_m7_dot_2x8(w0, w1, x, k8, acc + i);
+        for (int32_t j = k8; j < k; j++) {
+            int32_t xv = col[(j & ~3) + il[j & 3]];
+            acc[i] += w0[j] * xv;
+            acc[i + 1] += w1[j] * xv;
         }
-        out[oc] = requant_one(op, oc, a0);
-        out[oc + 1] = requant_one(op, oc + 1, a1);
     }
-    for (; oc < out_c; oc++) {
-        const int8_t *w0 = op->filter + oc * k;
-        int32_t a0 = op->bias ? (int32_t)((uint32_t)op->bias[oc] << 1) : 0;
-        const uint32_t *xp = x;
-        for (int32_t i = 0; i < k8; i += 8, xp += 4)
-            a0 = dot4(h7nn_read_u32(w0 + i + 4), xp[2], xp[3], dot4(h7nn_read_u32(w0 + i), xp[0], xp[1], a0));
-        for (int32_t i = k8; i < k; i++) {
-            static const uint8_t il[4] = {0, 2, 1, 3};
-            a0 += w0[i] * col[(i & ~3) + il[i & 3]];
+}
+
+static void rows(const h7nn_fc_data *op, const int16_t *col, int8_t *out) {
+    int32_t acc[FC_CHUNK + 1];  /* + 1: an odd last neuron's unused partner */
+    const int32_t offset = op->output_offset, lo = op->act_min, hi = op->act_max;
+    for (int32_t oc = 0; oc < op->out_depth; oc += FC_CHUNK) {
+        const int32_t n = op->out_depth - oc < FC_CHUNK ? op->out_depth - oc : FC_CHUNK;
+        sums(op, col, oc, n, acc);
+        const int32_t *m = op->channel_multiplier + oc;
+        const int8_t *sh = op->channel_shift + oc;
+        if (op->fast_requant == 1) {  /* every neuron in the short form */
+            for (int32_t i = 0; i < n; i++) {
+                int32_t r = -sh[i];
+                int32_t v = h7nn_ssat8(h7nn_m7_requant_x2(acc[i], m[i], h7nn_m7_round_offset(r, offset), r));
+                out[oc + i] = (int8_t)(v < lo ? lo : v > hi ? hi : v);
+            }
+        } else {
+            for (int32_t i = 0; i < n; i++) out[oc + i] = requant_one(op, oc + i, acc[i]);
         }
-        out[oc] = requant_one(op, oc, a0);
     }
 }
 
