@@ -24,7 +24,17 @@ int h7nn_m7_requant_mode(const int8_t *weights, int32_t channels, int32_t per_ch
     (void)shift;
     for (int32_t c = 0; c < channels; c++) {
         int64_t bound = 0;
-        for (int32_t i = 0; i < per_channel; i++) {
+        int32_t i = 0;
+        if (stride == 1) {
+            /* contiguous rows (CONV_2D, FULLY_CONNECTED): |w| of four weights per USADA8,
+             * |w| = |(w + 128) - 128| on the bytes with the sign bit flipped; this runs over
+             * every weight at start-up */
+            const int8_t *row = weights + c * channel_step;
+            uint32_t sum = 0;
+            for (; i + 4 <= per_channel; i += 4) sum = h7nn_usada8(h7nn_read_u32(row + i) ^ 0x80808080u, 0x80808080u, sum);
+            bound = sum;
+        }
+        for (; i < per_channel; i++) {
             int32_t w = weights[c * channel_step + i * stride];
             bound += w < 0 ? -w : w;
         }
