@@ -134,6 +134,26 @@ static void im2col_any_depth(const h7nn_conv_data *op, const int8_t *input, int 
     }
 }
 
+/* The patch of output pixel (oy, ox) straight into column j of the six-column layout (depth
+ * a multiple of 4: each tap is whole groups, widened and doubled by SXTAB16; padding taps
+ * are zero groups). */
+static void im2col_hex(const h7nn_conv_data *op, const int8_t *input, int oy, int ox, int16_t *hex, int j) {
+    const int y0 = oy * op->stride_h - op->pad_h, x0 = ox * op->stride_w - op->pad_w, groups = op->in_c >> 2;
+    int16_t *dst = hex;  /* group g of the patch starts 24 int16 (12 words) after group g - 1 */
+    for (int fy = 0; fy < op->filter_h; fy++) {
+        int iy = y0 + fy * op->dilation_h;
+        for (int fx = 0; fx < op->filter_w; fx++, dst += 24 * groups) {
+            int ix = x0 + fx * op->dilation_w;
+            if (iy < 0 || iy >= op->in_h || ix < 0 || ix >= op->in_w) {
+                uint32_t *z = (uint32_t *)(void *)dst + 2 * j;
+                for (int g = 0; g < groups; g++, z += 12) z[0] = z[1] = 0;
+            } else {
+                h7nn_m7_widen_into_hex(input + (iy * op->in_w + ix) * op->in_c, op->in_c, op->input_offset, dst, j);
+            }
+        }
+    }
+}
+
 static h7nn_status eval(h7nn_interpreter *nn, const h7nn_node *node) {
     const h7nn_conv_data *op = node->op_data;
     const int8_t *input = h7nn_input_data(nn, node, 0);
@@ -163,6 +183,8 @@ static h7nn_status eval(h7nn_interpreter *nn, const h7nn_node *node) {
                         h7nn_m7_widen_into_hex(in_b + (p + j) * k, k, op->input_offset, col0, j);
                     } else if (plane) {
                         plane_into_hex(op, plane, (p + j) / op->out_w, (p + j) % op->out_w, col0, j);
+                    } else if ((op->in_c & 3) == 0) {
+                        im2col_hex(op, in_b, (p + j) / op->out_w, (p + j) % op->out_w, col0, j);
                     } else {
                         im2col(op, in_b, (p + j) / op->out_w, (p + j) % op->out_w, col0 + 6 * k_pad);
                         h7nn_m7_copy_into_hex(col0 + 6 * k_pad, k, col0, j);
