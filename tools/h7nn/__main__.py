@@ -124,7 +124,9 @@ def main(argv=None):
     s.set_defaults(fn=cmd_fuzz_corpus)
     s = sub.add_parser('bench', help='instructions per op on the simulated board (JSON + table)')
     s.add_argument('model', nargs='?', default=None,
-                   help='.tflite model (default: ../shared/models/mlperf_tiny_kws_ref_model.tflite)')
+                   help='.tflite model (default: every MLPerf Tiny model in ../shared/models, KWS last)')
+    s.add_argument('--inputs', type=int, default=10,
+                   help='pseudo-random inputs checked bit for bit against tflite_micro (default: 10, the boot check)')
     s.add_argument('-o', '--output', default=os.path.join(TOP, 'build', 'bench', 'h7nn_bench'),
                    help='output path without extension (default: build/bench/h7nn_bench in the repository)')
     s.set_defaults(fn=cmd_bench)

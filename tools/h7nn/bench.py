@@ -1,11 +1,14 @@
 """`python -m h7nn bench [MODEL]`: the engine on the simulated board, next to TFLM + CMSIS-NN.
 
-Builds the nn_bench image for MODEL (default: the MLPerf Tiny KWS reference model from
-../shared; scons with H7NN_BENCH_MODEL), runs it, checks that the image embeds exactly that
-file (the CRC-32 the board reports), reads its per-op DWT instruction counts, arena and
-setup figures, adds MACs per op (from that model), code bytes per engine module (from the
-link map) and, for the KWS model, the TFLM + CMSIS-NN anchor measured on it
-(../shared/FACTS.md), and writes OUTPUT.json and OUTPUT.txt labelled with the model run.
+For MODEL (default: every MLPerf Tiny reference model in ../shared/models, the KWS model
+last): builds the nn_bench image for it (scons with H7NN_BENCH_MODEL), runs it, checks that
+the image embeds exactly that file (the CRC-32 the board reports), reads its per-op DWT
+instruction counts, arena and setup figures, adds MACs per op (from that model), code bytes
+per engine module (from the link map), checks the board's outputs bit for bit against the
+tflite_micro runtime on the host (FNV-1a over the outputs of the same pseudo-random inputs)
+and, where measured, the TFLM + CMSIS-NN anchor of that very file (../shared/models/README.md).
+Writes OUTPUT.json (top-level keys: the KWS model, or MODEL; "models": one entry per file
+name) and OUTPUT.txt.
 """
 import json
 import os
@@ -18,13 +21,20 @@ import zlib
 from h7nn import board
 from h7nn.tflite import Model
 
-# TFLM commit 90b983c2 + CMSIS-NN 4ab83cc3 on mlperf_tiny_kws_ref_model, Cortex-M7 (FACTS.md);
-# only that file (the same bytes) is compared with it
+# TFLM commit 90b983c2 + CMSIS-NN 4ab83cc3, Cortex-M7, measured in the simulator
+# (../shared/models/README.md); keyed by the CRC-32 of the file, so only those very bytes are
+# compared with it
 TFLM_CMSIS_NN = {
     'instructions': 7643665, 'arena_bytes': 22820, 'code_bytes': 45176,
     'per_mac': {'CONV_2D_first': 3.55, 'CONV_2D_1x1': 2.05, 'DEPTHWISE_CONV_2D': 7.80, 'FULLY_CONNECTED': 3.20},
     'per_op': {'AVERAGE_POOL_2D': 51000, 'SOFTMAX': 3000, 'DEPTHWISE_CONV_2D': 561000},
 }
+ANCHORS = {
+    '33a66a7c': TFLM_CMSIS_NN,  # mlperf_tiny_kws_ref_model.tflite
+    'e5c1679f': {'instructions': 2188174, 'arena_bytes': 16596},  # mlperf_tiny_str_ww_ref_model.tflite
+}
+# issue 18's aim for every model
+TARGET_PER_MAC = 1.3
 
 
 def macs(model, op):
@@ -71,7 +81,7 @@ def build_image(model_path, image=board.IMAGE):
         raise ValueError('building nn_bench for %s failed: %s' % (model_path, lines[-1] if lines else proc.returncode))
 
 
-def run_bench(image=board.IMAGE, model_path=board.KWS):
+def run_bench(image=board.IMAGE, model_path=board.KWS, inputs=10):
     with open(model_path, 'rb') as f:
         data = f.read()
     model = Model(data)
@@ -95,20 +105,46 @@ def run_bench(image=board.IMAGE, model_path=board.KWS):
     map_path = os.path.splitext(image)[0] + '.map'
     code = code_bytes(map_path) if os.path.exists(map_path) else {}
     total_macs = sum(o['macs'] for o in ops)
-    kws = os.path.exists(board.KWS) and open(board.KWS, 'rb').read() == data
+    anchor = ANCHORS.get(crc)
     return {
         'model': os.path.basename(model_path), 'model_crc32': crc, 'kernels': info.get('kernels'), 'macs': total_macs,
         'instructions': total, 'per_mac': round(total / total_macs, 3) if total_macs else None,
         'arena_bytes': info['arena_used'], 'arena_planned': info['arena_planned'],
         'setup_instructions': info['setup_instructions'], 'code_bytes': sum(code.values()),
         'code_bytes_per_module': dict(sorted(code.items(), key=lambda kv: -kv[1])),
-        'ops': ops, 'tflm_cmsis_nn': TFLM_CMSIS_NN if kws else None,
-        'vs_tflm_cmsis_nn': round(total / TFLM_CMSIS_NN['instructions'], 3) if kws else None,
+        'ops': ops, 'tflm_cmsis_nn': anchor,
+        'vs_tflm_cmsis_nn': round(total / anchor['instructions'], 3) if anchor else None,
+        'bit_exact': bit_exact(bb, data, inputs, seconds_each=max(0.05, 4.0 * total / 480e6)),
     }
+
+
+def bit_exact(bb, data, inputs, seconds_each=0.05):
+    """The board's outputs against the tflite_micro runtime's on the same inputs: the boot
+    check (seed 1, 10 inputs), or INPUTS inputs in runs of 10 from seeds 77, 78, ... when
+    another count is asked (one FNV-1a per run; each run within the simulator's wall limit)."""
+    if inputs == 10:
+        runs = [bb.events('nn_check')[0]]
+    else:
+        runs = []
+        for i in range(0, inputs, 10):
+            try:
+                got = bb.check(77 + i // 10, min(10, inputs - i), seconds_each)
+            except RuntimeError as e:  # no answer in time: one line, not a traceback
+                raise ValueError(str(e).splitlines()[0] + ' (check of %d inputs)' % min(10, inputs - i)) from None
+            if got.get('event') != 'nn_check':
+                raise ValueError('nn_bench on the board: %s' % got.get('message'))
+            runs.append(got)
+    board_hashes = [r['fnv1a'] for r in runs]
+    tflm_hashes = [board.expected_hash(data, r['seed'], r['count']) for r in runs]
+    return {'ok': board_hashes == tflm_hashes, 'inputs': sum(r['count'] for r in runs),
+            'seeds': [r['seed'] for r in runs], 'board_fnv1a': ' '.join(board_hashes),
+            'tflm_fnv1a': ' '.join(tflm_hashes)}
 
 
 def table(r):
     a = r['tflm_cmsis_nn']
+    if a and 'per_mac' not in a:  # only the whole-model figures are known
+        a = dict(a, per_mac={}, per_op={}, code_bytes=None)
     lines = ['h7nn on %s (crc32 %s, %s kernels), simulated STM32H743 (1 instruction = 1 cycle)'
              % (r['model'], r['model_crc32'], r['kernels']),
              '', '%-3s %-18s %12s %10s %9s %12s' % ('#', 'op', 'instructions', 'MACs', 'instr/MAC',
@@ -118,10 +154,10 @@ def table(r):
         anchor = ''
         if not a:
             pass
-        elif o['op'] == 'CONV_2D':
+        elif o['op'] == 'CONV_2D' and a['per_mac']:
             anchor = '%.2f/MAC' % a['per_mac']['CONV_2D_first' if first_conv else 'CONV_2D_1x1']
             first_conv = False
-        elif o['op'] in ('DEPTHWISE_CONV_2D', 'FULLY_CONNECTED'):
+        elif o['op'] in ('DEPTHWISE_CONV_2D', 'FULLY_CONNECTED') and o['op'] in a['per_mac']:
             anchor = '%.2f/MAC' % a['per_mac'][o['op']]
         elif o['op'] in a['per_op']:
             anchor = '~%d' % a['per_op'][o['op']]
@@ -133,13 +169,19 @@ def table(r):
                   % (r['instructions'], per_mac, a['instructions'], r['vs_tflm_cmsis_nn'], r['macs'] // 2),
                   'arena: %d bytes used, %d planned at build time  (TFLM+CMSIS-NN %d)'
                   % (r['arena_bytes'], r['arena_planned'], a['arena_bytes']),
-                  'engine + kernels code: %d bytes of flash  (TFLM+CMSIS-NN int8 registrations %d)'
-                  % (r['code_bytes'], a['code_bytes'])]
+                  'engine + kernels code: %d bytes of flash%s'
+                  % (r['code_bytes'], '  (TFLM+CMSIS-NN int8 registrations %d)' % a['code_bytes']
+                     if a['code_bytes'] else '')]
     else:
         lines += ['', 'Invoke: %d instructions, %s (SMLAD bound %d)' % (r['instructions'], per_mac, r['macs'] // 2),
                   'arena: %d bytes used, %d planned at build time' % (r['arena_bytes'], r['arena_planned']),
                   'engine + kernels code: %d bytes of flash' % r['code_bytes']]
-    lines += ['setup (init + allocate): %d instructions' % r['setup_instructions'], '', 'code bytes per module:']
+    lines += ['setup (init + allocate): %d instructions' % r['setup_instructions']]
+    if 'bit_exact' in r:
+        b = r['bit_exact']
+        lines.append('bit-exact with the tflite_micro runtime: %s (%d inputs, board FNV-1a %s, TFLM %s)'
+                     % ('yes' if b['ok'] else 'NO', b['inputs'], b['board_fnv1a'], b['tflm_fnv1a']))
+    lines += ['', 'code bytes per module:']
     lines += ['  %-28s %6d' % kv for kv in r['code_bytes_per_module'].items()]
     return '\n'.join(lines) + '\n'
 
@@ -153,18 +195,57 @@ def _write(path, text):
     os.replace(tmp, path)
 
 
+def mlperf_models():
+    """The MLPerf Tiny reference models in ../shared/models, the KWS model last (so that the
+    nn_bench image left behind is the default one the tests use)."""
+    import glob
+    folder = os.path.dirname(board.KWS)
+    found = sorted(glob.glob(os.path.join(folder, 'mlperf_tiny_*.tflite')))
+    if board.KWS not in found:
+        raise ValueError('%s not found (../shared: set H7_SHARED)' % board.KWS)
+    found.remove(board.KWS)
+    return found + [board.KWS]
+
+
+def summary(results):
+    """One line per model: the figures the issue's targets are stated in."""
+    lines = ['%-38s %12s %9s %8s %8s %9s %10s' % ('model', 'instructions', 'instr/MAC', 'arena', 'code',
+                                                   'bit-exact', 'vs TFLM')]
+    for name, r in results.items():
+        lines.append('%-38s %12d %9s %8d %8d %9s %10s' % (
+            name, r['instructions'], '%.2f' % r['per_mac'] if r['per_mac'] else '-', r['arena_bytes'],
+            r['code_bytes'], 'yes' if r['bit_exact']['ok'] else 'NO',
+            '%.3fx' % r['vs_tflm_cmsis_nn'] if r['vs_tflm_cmsis_nn'] else '-'))
+    return '\n'.join(lines) + '\n'
+
+
 def main(args):
-    model = args.model or board.KWS
-    if not os.path.exists(model):
-        raise ValueError('%s not found%s' % (model, '' if args.model else ' (../shared: set H7_SHARED)'))
+    if args.model and not os.path.exists(args.model):
+        raise ValueError('%s not found' % args.model)
+    models = [args.model] if args.model else mlperf_models()
+    inputs = getattr(args, 'inputs', 10)
+    if inputs < 1:
+        raise ValueError('--inputs must be at least 1')
     # the engine's verdict first: a model the board would refuse stops here with its message
     from h7nn.embed import verify
-    verify(model)
-    build_image(model)
-    r = run_bench(board.IMAGE, model)
-    text = table(r)
-    _write(args.output + '.json', json.dumps(r, indent=2) + '\n')
+    results, texts = {}, []
+    for model in models:
+        verify(model)
+        build_image(model)
+        r = run_bench(board.IMAGE, model, inputs)
+        results[os.path.basename(model)] = r
+        texts.append(table(r))
+        print(texts[-1])
+    top = dict(results[os.path.basename(models[-1])])
+    top['models'] = {name: {k: v for k, v in r.items() if k != 'code_bytes_per_module'}
+                     for name, r in results.items()}
+    text = summary(results) + '\n' + '\n'.join(texts)
+    _write(args.output + '.json', json.dumps(top, indent=2) + '\n')
     _write(args.output + '.txt', text)
-    print(text)
+    print(summary(results))
     print('wrote %s.json and %s.txt' % (args.output, args.output))
+    bad = [name for name, r in results.items() if not r['bit_exact']['ok']]
+    if bad:
+        print('h7nn bench: the board differs from the tflite_micro runtime on %s' % ', '.join(bad), file=sys.stderr)
+        return 1
     return 0

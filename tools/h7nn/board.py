@@ -63,7 +63,9 @@ class BenchBoard:
     def events(self, name):
         return [e for e in self.board.events if e.get('event') == name]
 
-    def check(self, seed, count):
+    def check(self, seed, count, seconds_each=0.05):
+        """COUNT inputs from SEED on the board; seconds_each: simulated seconds one inference
+        may take (large models: their instructions at 480 MHz, with room)."""
         self.board.uart_write('check %d %d\n' % (seed, count))
         return self._wait(lambda e: e.get('event') in ('nn_check', 'nn_error') and e.get('seed', seed) == seed,
-                          seconds=1 + count * 0.05)
+                          seconds=1 + count * seconds_each)

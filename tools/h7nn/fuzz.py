@@ -21,7 +21,11 @@ def seed_corpus(folder):
     """Fuzzer inputs from real models: [length][model][input bytes]."""
     from h7nn import opmodels
     os.makedirs(folder, exist_ok=True)
-    models = [opmodels.build(c) for c in opmodels.case_names()[::4]]
+    # every single-op model and every kernel-check shape: each kernel path (M7 and reference)
+    # starts from a model that reaches it
+    models = [opmodels.build(c) for c in opmodels.case_names()]
+    opmodels.build_kernel_check_all()
+    models += [opmodels.kernel_check_path(name) for name in sorted(opmodels.KERNEL_CHECK_SPECS)]
     if os.path.exists(KWS):
         models.append(KWS)
     models.append(os.path.join(paths.MODELS, 'kws_default.tflite'))

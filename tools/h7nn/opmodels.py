@@ -299,6 +299,13 @@ KERNEL_CHECK_SPECS = {
     'c3x3_d3_s1_same_b2': _batched(_cv(5, 6, 3, 4, (3, 3), (1, 1), 'same', None), 2),
     'dw_row6_c3_same_b2': _batched(_dw(5, 6, 3, 1, 'same', None), 2),
     'dw_row5_c6_same_bigbias': _requantized(_dw(3, 5, 6, 1, 'same', None), first_bias=1 << 30),
+    # the depthwise path for any filter and stride (eval_any): 1-D Kx1 filters along the
+    # time axis (streaming models; odd and even K), a 1xK filter at stride 2, 3x3 at stride 2
+    # with a channel on the exact path
+    'dw_k5x1_c6_valid': ('depthwise', (12, 1, 6), 1, (5, 1), 1, 'valid', None),
+    'dw_k10x1_c4_valid_relu': ('depthwise', (21, 1, 4), 1, (10, 1), 1, 'valid', 'relu'),
+    'dw_k1x4_c3_s2_same': ('depthwise', (5, 9, 3), 1, (1, 4), 2, 'same', None),
+    'dw_s2_c4_same_bigbias': _requantized(_dw(8, 8, 4, 2, 'same', None), first_bias=1 << 30),
 }
 
 

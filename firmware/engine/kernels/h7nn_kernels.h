@@ -109,6 +109,9 @@ h7nn_status h7nn_binary_prepare(h7nn_interpreter *nn, h7nn_node *node, h7nn_bina
 /* Calls fn(op, a, b) -> int8 for every output element, in order. */
 void h7nn_binary_broadcast(const h7nn_binary_data *op, const int8_t *in1, const int8_t *in2, int8_t *out,
                            int8_t (*fn)(const h7nn_binary_data *op, int32_t a, int32_t b));
+/* ADD's prepare (its rescaling constants) and reference eval, which the M7 kernel reuses. */
+h7nn_status h7nn_add_prepare(h7nn_interpreter *nn, h7nn_node *node);
+h7nn_status h7nn_add_eval_reference(h7nn_interpreter *nn, const h7nn_node *node);
 /* The eval of ADD and MUL: h7nn_binary_broadcast of the node's tensors with the op's fn. */
 #define H7NN_BINARY_EVAL(fn)                                                                              \
     static h7nn_status eval(h7nn_interpreter *nn, const h7nn_node *node) {                                 \

@@ -98,3 +98,18 @@ def test_flash_bit_flip_in_the_model_is_caught_at_boot(kws_bytes):
     errors = [e for e in b.events if e.get('event') == 'nn_error']
     assert errors and 'CRC-32 mismatch' in errors[0]['message'], b.events
     assert not [e for e in b.events if e.get('event') in ('nn_model', 'nn_check')]
+
+
+def test_bench_runs_every_mlperf_model_kws_last():
+    # the default bench covers all five reference models; KWS last leaves the default image behind
+    from h7nn import bench as nn_bench
+    names = [os.path.basename(p) for p in nn_bench.mlperf_models()]
+    assert len(names) == 5 and names[-1] == 'mlperf_tiny_kws_ref_model.tflite'
+    assert set(nn_bench.ANCHORS) == {'33a66a7c', 'e5c1679f'}
+
+
+def test_summary_flags_a_model_that_is_not_bit_exact():
+    from h7nn import bench as nn_bench
+    r = {'instructions': 10, 'per_mac': 1.0, 'arena_bytes': 8, 'code_bytes': 1, 'vs_tflm_cmsis_nn': None,
+         'bit_exact': {'ok': False}}
+    assert nn_bench.summary({'m.tflite': r}).splitlines()[1].split()[-2] == 'NO'

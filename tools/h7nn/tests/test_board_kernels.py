@@ -99,9 +99,10 @@ def test_image_embeds_every_model(kc):
 
 
 def _fast_requant(model, depthwise):
-    """The engine's h7nn_m7_requant_mode() for the model's one op, from the file: every
-    channel's shift (TFLite's QuantizeMultiplier of in_scale * w_scale / out_scale) in
-    -22..-1 and |acc| < 2^30 for any input (sum |w| * 256 + |bias|)."""
+    """The engine's h7nn_m7_requant_mode() for the model's one op, from the file (sum |w| * 256
+    < 2^29 for every channel: doubled accumulators), and whether any channel takes the short
+    form (h7nn_m7_short_channel: a zero multiplier, or TFLite's QuantizeMultiplier shift of
+    in_scale * w_scale / out_scale in -22..-1 and |bias| < 2^29)."""
     op = model.ops[0]
     t_in, t_w, t_out = (model.tensors[i] for i in (op['inputs'][0], op['inputs'][1], op['outputs'][0]))
     w = np.frombuffer(t_w['data'], dtype=np.int8).reshape(t_w['shape']).astype(np.int64)
@@ -109,14 +110,18 @@ def _fast_requant(model, depthwise):
     bias = np.zeros(len(w), np.int64)
     if len(op['inputs']) > 2 and op['inputs'][2] >= 0:
         bias = np.frombuffer(model.tensors[op['inputs'][2]]['data'], dtype=np.int32).astype(np.int64)
+    short = False
     for c in range(len(w)):
         w_scale = t_w['scales'][c if len(t_w['scales']) > 1 else 0]
         mantissa, shift = math.frexp(float(t_in['scales'][0]) * float(w_scale) / float(t_out['scales'][0]))
         if math.floor(mantissa * 2.0 ** 31 + 0.5) == 2 ** 31:
             shift += 1
-        if not -22 <= shift <= -1 or np.abs(w[c]).sum() * 256 + abs(int(bias[c])) >= 1 << 30:
-            return False
-    return True
+        if np.abs(w[c]).sum() * 256 >= 1 << 29:  # the data part of the doubled sum must fit
+            return False, False
+        if shift < -31:  # QuantizeMultiplier's zero multiplier: the offset, whatever the sum
+            short = True
+        short = short or (-22 <= shift <= -1 and abs(int(bias[c])) < 1 << 29)
+    return True, short
 
 
 def _expected_asm(spec, model):
@@ -125,16 +130,18 @@ def _expected_asm(spec, model):
     kind, shape, n, kernel, stride, padding, act = spec[:7]
     out = model.tensors[model.outputs[0]]
     oh, ow = out['shape'][1], out['shape'][2]
-    fast = _fast_requant(model, kind == 'depthwise')
+    fast, short = _fast_requant(model, kind == 'depthwise')
     if kind == 'conv':
         k = kernel[0] * kernel[1] * shape[2]
-        return ('dot', k) if fast and k % 4 == 0 and oh * ow >= 6 else None
+        pointwise = tuple(kernel) == (1, 1) and stride in (1, (1, 1))
+        # any depth: im2col pads the columns, prepare the weight rows, to whole groups of 4
+        return ('dot', (k + 3) // 4 * 4) if fast and (k % 4 == 0 or not pointwise) and oh * ow >= 6 else None
     # the quad loop also needs the full int8 output range: a fused ReLU whose calibrated
     # output range starts at 0 (zero point -128) clamps nothing, so it runs there too
     zp, scale = out['zero_points'][0], out['scales'][0]
     lo = -128 if act is None else max(-128, zp)
     hi = min(127, zp + int(round(6.0 / scale))) if act == 'relu6' else 127
-    if fast and stride in (1, (1, 1)) and n == 1 and (lo, hi) == (-128, 127) and max(oh, ow) >= 4:
+    if fast and short and tuple(kernel) == (3, 3) and stride in (1, (1, 1)) and n == 1 and (lo, hi) == (-128, 127) and max(oh, ow) >= 4:
         return ('dw', max(oh, ow) // 4)
     return None
 

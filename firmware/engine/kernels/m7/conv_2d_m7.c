@@ -47,6 +47,12 @@ static void plane_into_hex(const h7nn_conv_data *op, const int16_t *plane, int o
     }
 }
 
+/* The six-column loop runs the op: doubled accumulators, six pixels or more, and a 1x1
+ * convolution's pixels widen in whole groups of 4 (im2col pads any depth). */
+static int six_columns(const h7nn_conv_data *op) {
+    return op->fast_requant && op->out_h * op->out_w >= 6 && (!is_pointwise(op) || (op->in_c & 3) == 0);
+}
+
 static h7nn_status prepare(h7nn_interpreter *nn, h7nn_node *node) {
     h7nn_status s = h7nn_conv_prepare_common(nn, node, 0);
     if (s != H7NN_OK) return s;
@@ -55,7 +61,19 @@ static h7nn_status prepare(h7nn_interpreter *nn, h7nn_node *node) {
     /* six interleaved columns; im2col also needs one patch beside them */
     node->scratch_bytes = (is_pointwise(op) ? 6u : 7u) * ((k + 3u) & ~3u) * 2u;
     if (!is_pointwise(op)) node->scratch_bytes += ((uint32_t)plane_bytes(op) + 3u) & ~3u;
-    op->fast_requant = h7nn_m7_requant_mode(op->filter, op->out_c, (int32_t)k, 1, (int32_t)k, op->bias, op->shift);
+    op->fast_requant = h7nn_m7_requant_kind(h7nn_m7_requant_mode(op->filter, op->out_c, (int32_t)k, 1, (int32_t)k,
+                                                                   op->shift),
+                                             op->multiplier, op->shift, op->bias, op->out_c);
+    if (six_columns(op) && (k & 3u) != 0) {
+        /* depths like 27 (3x3 over RGB): the weight rows padded with zeros to whole groups of
+         * 4 (the im2col columns are zero there), so the six-column loop runs them too */
+        uint32_t k_pad = (k + 3u) & ~3u;
+        int8_t *padded = h7nn_persistent(nn, (uint32_t)op->out_c * k_pad);
+        if (!padded) return H7NN_ERR_ARENA;
+        for (int32_t oc = 0; oc < op->out_c; oc++)
+            for (uint32_t i = 0; i < k_pad; i++) padded[oc * k_pad + i] = i < k ? op->filter[oc * k + i] : 0;
+        op->filter = padded;
+    }
     return H7NN_OK;
 }
 
@@ -87,25 +105,53 @@ static void im2col(const h7nn_conv_data *op, const int8_t *input, int oy, int ox
     im2col_any_depth(op, input, y0, x0, scale, col);
 }
 
-/* Any other depth, value by value (cold: trained models have depths of 4n, and single-channel
- * front layers take the plane). */
-__attribute__((cold)) static void im2col_any_depth(const h7nn_conv_data *op, const int8_t *input, int y0, int x0,
-                                                   int scale, int16_t *col) {
-    static const uint8_t interleave[4] = {0, 2, 1, 3};
-    int32_t k = op->filter_h * op->filter_w * op->in_c, pos = 0;
+/* Any other depth (3 for RGB front layers): the patch tap by tap into a linear int16 row,
+ * zero-padded to whole groups of 4, then each group put in SMLAD order in place
+ * ([x0|x1][x2|x3] -> [x0|x2][x1|x3], two PKHs). */
+static void im2col_any_depth(const h7nn_conv_data *op, const int8_t *input, int y0, int x0, int scale,
+                             int16_t *col) {
+    const int32_t k = op->filter_h * op->filter_w * op->in_c, k_pad = (k + 3) & ~3, c = op->in_c;
+    const int32_t off = op->input_offset;
+    int16_t *dst = col;
     for (int fy = 0; fy < op->filter_h; fy++) {
         int iy = y0 + fy * op->dilation_h;
-        for (int fx = 0; fx < op->filter_w; fx++) {
+        for (int fx = 0; fx < op->filter_w; fx++, dst += c) {
             int ix = x0 + fx * op->dilation_w;
-            int inside = iy >= 0 && iy < op->in_h && ix >= 0 && ix < op->in_w;
-            const int8_t *src = input + (iy * op->in_w + ix) * op->in_c;
-            for (int32_t i = 0; i < op->in_c; i++, pos++) {
-                int16_t v = inside ? (int16_t)((src[i] + op->input_offset) * scale) : 0;
-                col[(pos & ~3) + interleave[pos & 3]] = v;
+            if (iy < 0 || iy >= op->in_h || ix < 0 || ix >= op->in_w) {
+                for (int32_t i = 0; i < c; i++) dst[i] = 0;
+            } else {
+                const int8_t *src = input + (iy * op->in_w + ix) * c;
+                for (int32_t i = 0; i < c; i++) dst[i] = (int16_t)((src[i] + off) * scale);
             }
         }
     }
-    for (; pos < ((k + 3) & ~3); pos++) col[(pos & ~3) + interleave[pos & 3]] = 0;
+    for (int32_t i = k; i < k_pad; i++) col[i] = 0;
+    uint32_t *w = (uint32_t *)(void *)col;
+    for (int32_t g = 0; g < k_pad / 2; g += 2) {
+        uint32_t lo = w[g], hi = w[g + 1];
+        w[g] = h7nn_pack16(lo, hi);
+        w[g + 1] = h7nn_pack16_top(lo, hi);
+    }
+}
+
+/* The patch of output pixel (oy, ox) straight into column j of the six-column layout (depth
+ * a multiple of 4: each tap is whole groups, widened and doubled by SXTAB16; padding taps
+ * are zero groups). */
+static void im2col_hex(const h7nn_conv_data *op, const int8_t *input, int oy, int ox, int16_t *hex, int j) {
+    const int y0 = oy * op->stride_h - op->pad_h, x0 = ox * op->stride_w - op->pad_w, groups = op->in_c >> 2;
+    int16_t *dst = hex;  /* group g of the patch starts 24 int16 (12 words) after group g - 1 */
+    for (int fy = 0; fy < op->filter_h; fy++) {
+        int iy = y0 + fy * op->dilation_h;
+        for (int fx = 0; fx < op->filter_w; fx++, dst += 24 * groups) {
+            int ix = x0 + fx * op->dilation_w;
+            if (iy < 0 || iy >= op->in_h || ix < 0 || ix >= op->in_w) {
+                uint32_t *z = (uint32_t *)(void *)dst + 2 * j;
+                for (int g = 0; g < groups; g++, z += 12) z[0] = z[1] = 0;
+            } else {
+                h7nn_m7_widen_into_hex(input + (iy * op->in_w + ix) * op->in_c, op->in_c, op->input_offset, dst, j);
+            }
+        }
+    }
 }
 
 static h7nn_status eval(h7nn_interpreter *nn, const h7nn_node *node) {
@@ -119,7 +165,8 @@ static h7nn_status eval(h7nn_interpreter *nn, const h7nn_node *node) {
     int32_t pixels = op->out_h * op->out_w;
     const h7nn_m7_requant_params rq = {op->bias, op->multiplier, op->shift, op->output_offset, op->act_min,
                                        op->act_max, op->fast_requant};
-    int six = op->fast_requant && (k & 3) == 0;
+    int six = six_columns(op);  /* rows padded to k_pad at prepare when k % 4 != 0 */
+    const int32_t k_w = six ? k_pad : k;         /* the weight rows' length */
     for (int b = 0; b < op->batches; b++) {
         const int8_t *in_b = input + b * op->in_h * op->in_w * op->in_c;
         int8_t *out_b = output + b * pixels * op->out_c;
@@ -136,12 +183,14 @@ static h7nn_status eval(h7nn_interpreter *nn, const h7nn_node *node) {
                         h7nn_m7_widen_into_hex(in_b + (p + j) * k, k, op->input_offset, col0, j);
                     } else if (plane) {
                         plane_into_hex(op, plane, (p + j) / op->out_w, (p + j) % op->out_w, col0, j);
+                    } else if ((op->in_c & 3) == 0) {
+                        im2col_hex(op, in_b, (p + j) / op->out_w, (p + j) % op->out_w, col0, j);
                     } else {
                         im2col(op, in_b, (p + j) / op->out_w, (p + j) % op->out_w, col0 + 6 * k_pad);
                         h7nn_m7_copy_into_hex(col0 + 6 * k_pad, k, col0, j);
                     }
                 }
-                h7nn_m7_matmul_6col(op->filter, k, op->out_c, col0, out_b + p * op->out_c, op->out_c, &rq);
+                h7nn_m7_matmul_6col(op->filter, k_w, op->out_c, col0, out_b + p * op->out_c, op->out_c, &rq);
             }
         }
         for (; p < pixels; p += 2) {
@@ -154,7 +203,7 @@ static h7nn_status eval(h7nn_interpreter *nn, const h7nn_node *node) {
                 im2col(op, in_b, p / op->out_w, p % op->out_w, col0);
                 if (two) im2col(op, in_b, (p + 1) / op->out_w, (p + 1) % op->out_w, col1);
             }
-            h7nn_m7_matmul_2col(op->filter, k, op->out_c, col0, two ? col1 : col0, out_b + p * op->out_c,
+            h7nn_m7_matmul_2col(op->filter, k_w, op->out_c, col0, two ? col1 : col0, out_b + p * op->out_c,
                                 two ? out_b + (p + 1) * op->out_c : NULL, &rq);
         }
     }

@@ -1,5 +1,7 @@
 /* DEPTHWISE_CONV_2D, int8, Cortex-M7: 3x3, stride 1, depth multiplier 1 (the shape of
- * every DS-CNN and MobileNet block); other shapes run the reference kernel.
+ * every DS-CNN and MobileNet block) in hand-scheduled assembly; any other filter size and
+ * stride with dilation 1 and multiplier 1 (1-D streaming models' Kx1 filters, MobileNet's
+ * stride-2 blocks) in C on the same plane layout (eval_any); the rest runs the reference.
  *
  * CMSIS-NN spends ~7.8 instructions per MAC here because the channels of one pixel are
  * independent accumulators, so SMLAD's pair of products never lands in one sum. This kernel
@@ -41,15 +43,58 @@ static plane_layout layout_of(const h7nn_conv_data *op) {
     return l;
 }
 
+/* ---- Any other filter size and stride (dilation 1, multiplier 1): the same idea, in C.
+ * One channel at a time, the padded input plane (raw int16, border = zero point) is laid
+ * with its lines along the filter's longer axis ("a"; e.g. the time axis of a 1-D model's
+ * Kx1 filters), so filter taps t, t+1 of a line are adjacent: one word load + SMLAD per
+ * pair, the weight word shared by two outputs side by side. */
+#define H7NN_DW_ANY_WORDS 32  /* weight words of one channel (lines x pairs) held on the stack */
+#define DW_CHUNK 16           /* outputs summed before they are requantized */
+typedef struct {
+    int transposed;                  /* lines run along the image's columns (axis a = height) */
+    int32_t ka, kb, sa, sb, na, nb;  /* filter extent, stride, output extent along a and b */
+    int32_t pa, pb, line_len;        /* plane extents (padded input actually read), line stride */
+    int32_t pairs;                   /* weight words per filter line: ceil(ka / 2) */
+} any_layout;
+
+static any_layout any_layout_of(const h7nn_conv_data *op) {
+    any_layout l;
+    l.transposed = op->filter_h > op->filter_w || (op->filter_h == op->filter_w && op->out_h > op->out_w);
+    l.ka = l.transposed ? op->filter_h : op->filter_w;
+    l.kb = l.transposed ? op->filter_w : op->filter_h;
+    l.sa = l.transposed ? op->stride_h : op->stride_w;
+    l.sb = l.transposed ? op->stride_w : op->stride_h;
+    l.na = l.transposed ? op->out_h : op->out_w;
+    l.nb = l.transposed ? op->out_w : op->out_h;
+    l.pa = (l.na - 1) * l.sa + l.ka;
+    l.pb = (l.nb - 1) * l.sb + l.kb;
+    l.line_len = ((l.pa + 1) & ~1) + 2;  /* the word load of an odd last tap stays inside */
+    l.pairs = (l.ka + 1) / 2;
+    return l;
+}
+
+static int any_shape(const h7nn_conv_data *op) {
+    if (op->dilation_h != 1 || op->dilation_w != 1 || op->depth_multiplier != 1) return 0;
+    any_layout l = any_layout_of(op);
+    return (int64_t)l.kb * l.pairs <= H7NN_DW_ANY_WORDS && (int64_t)l.pb * l.line_len * 2 <= INT32_MAX / 4;
+}
+
 static h7nn_status prepare(h7nn_interpreter *nn, h7nn_node *node) {
     h7nn_status s = h7nn_conv_prepare_common(nn, node, 1);
     if (s != H7NN_OK) return s;
     h7nn_conv_data *op = node->op_data;
-    if (fast_shape(op)) {
+    if (!fast_shape(op) && any_shape(op)) {
+        any_layout l = any_layout_of(op);
+        node->scratch_bytes = (uint32_t)(l.pb * l.line_len) * 2u;
+        int doubled = h7nn_m7_requant_mode(op->filter, op->out_c, op->filter_h * op->filter_w, op->out_c, 1,
+                                           op->shift);
+        op->fast_requant = h7nn_m7_requant_kind(doubled, op->multiplier, op->shift, op->bias, op->out_c);
+    } else if (fast_shape(op)) {
         plane_layout l = layout_of(op);
         node->scratch_bytes = (uint32_t)((l.short_len + 2) * l.line_len) * 2u;
-        op->fast_requant = h7nn_m7_requant_mode(op->filter, op->out_c, 9, op->out_c, 1, op->bias, op->shift) &&
-                           op->act_min == -128 && op->act_max == 127;
+        int doubled = h7nn_m7_requant_mode(op->filter, op->out_c, 9, op->out_c, 1, op->shift) &&
+                      op->act_min == -128 && op->act_max == 127;
+        op->fast_requant = h7nn_m7_requant_kind(doubled, op->multiplier, op->shift, op->bias, op->out_c);
     }
     return H7NN_OK;
 }
@@ -206,7 +251,7 @@ static void channel_plane_fast(const h7nn_conv_data *op, const plane_layout *l, 
         ctx[DW_W + 3 * j + 2] = v2 | (v0 << 16);
         sum += (int16_t)v0 + (int16_t)v1 + (int16_t)v2;
     }
-    const int32_t start = (op->bias ? 2 * op->bias[c] : 0) + op->input_offset * sum;
+    const int32_t start = (int32_t)((op->bias ? (uint32_t)op->bias[c] << 1 : 0u) + (uint32_t)(op->input_offset * sum));
     const int32_t mult = op->multiplier[c], right = -op->shift[c];
     const int32_t round_offset = h7nn_m7_round_offset(right, op->output_offset);
     const int32_t ll = l->line_len, step = l->step_long, quads = l->long_len >> 2;
@@ -259,9 +304,163 @@ __attribute__((cold)) static void channel_plane(const h7nn_conv_data *op, const 
     }
 }
 
+/* Channel c of the input into the plane (raw values; pad and cropped parts keep the border). */
+__attribute__((noinline)) static void any_widen_channel(const h7nn_conv_data *op, const any_layout *l, const int8_t *input, int c,
+                              int16_t *plane) {
+    const int32_t in_a = l->transposed ? op->in_h : op->in_w, in_b = l->transposed ? op->in_w : op->in_h;
+    const int32_t step_a = (l->transposed ? op->in_w : 1) * op->in_c, step_b = (l->transposed ? 1 : op->in_w) * op->in_c;
+    const int32_t pad_a = l->transposed ? op->pad_h : op->pad_w, pad_b = l->transposed ? op->pad_w : op->pad_h;
+    const int32_t n = (pad_a + in_a < l->pa ? pad_a + in_a : l->pa) - pad_a;
+    for (int32_t j = 0; j < l->pb; j++) {
+        int32_t ib = j - pad_b;
+        if (ib < 0 || ib >= in_b) continue;
+        const int8_t *in = input + c + ib * step_b;
+        int16_t *dst = plane + j * l->line_len + pad_a;
+        int32_t i = 0;
+        for (; i + 2 <= n; i += 2, in += 2 * step_a) {  /* two values, one store */
+            uint32_t pair = h7nn_pack16((uint32_t)(int32_t)in[0], (uint32_t)(int32_t)in[step_a]);
+            memcpy(dst + i, &pair, 4);
+        }
+        if (i < n) dst[i] = in[0];
+    }
+}
+
+/* The sums of n outputs along a line, one filter line of `pairs` weight words (an odd
+ * filter's last word has a zero top half: its partner value counts 0), two outputs per
+ * pass sharing each weight word. (This, any_channel and any_widen_channel stay out of line:
+ * inlined into eval they measured 3% slower, from register pressure.) */
+static __attribute__((noinline)) void line_sums(const int16_t *p, int32_t sa, const uint32_t *w,
+                                                            const int32_t pairs, int32_t start, int32_t n,
+                                                            int32_t *acc) {
+    int32_t i = 0;
+    for (; i + 2 <= n; i += 2, p += 2 * sa) {
+        int32_t a0 = start, a1 = start;
+        for (int32_t t = 0; t < pairs; t++) {
+            a0 = h7nn_smlad(h7nn_read_u32(p + 2 * t), w[t], a0);
+            a1 = h7nn_smlad(h7nn_read_u32(p + sa + 2 * t), w[t], a1);
+        }
+        acc[i] = a0, acc[i + 1] = a1;
+    }
+    if (i < n) {
+        int32_t a0 = start;
+        for (int32_t t = 0; t < pairs; t++) a0 = h7nn_smlad(h7nn_read_u32(p + 2 * t), w[t], a0);
+        acc[i] = a0;
+    }
+}
+
+/* Any number of filter lines (ll apart in the plane). */
+static void lines_sums(const int16_t *p, int32_t sa, int32_t ll, const uint32_t *w, int32_t pairs, int32_t kb,
+                       int32_t start, int32_t n, int32_t *acc) {
+    int32_t i = 0;
+    for (; i + 2 <= n; i += 2, p += 2 * sa) {
+        const int16_t *p0 = p, *p1 = p + sa;
+        int32_t a0 = start, a1 = start;
+        const uint32_t *wj = w;
+        for (int32_t jb = 0; jb < kb; jb++, p0 += ll, p1 += ll, wj += pairs) {
+            for (int32_t t = 0; t < pairs; t++) {
+                a0 = h7nn_smlad(h7nn_read_u32(p0 + 2 * t), wj[t], a0);
+                a1 = h7nn_smlad(h7nn_read_u32(p1 + 2 * t), wj[t], a1);
+            }
+        }
+        acc[i] = a0, acc[i + 1] = a1;
+    }
+    if (i < n) {
+        int32_t a0 = start;
+        const uint32_t *wj = w;
+        for (int32_t jb = 0; jb < kb; jb++, p += ll, wj += pairs)
+            for (int32_t t = 0; t < pairs; t++) a0 = h7nn_smlad(h7nn_read_u32(p + 2 * t), wj[t], a0);
+        acc[i] = a0;
+    }
+}
+
+__attribute__((noinline)) static void any_channel(const h7nn_conv_data *op, const any_layout *l, const int16_t *plane, int c, int8_t *output) {
+    const int doubled = op->fast_requant != 0, scale = doubled ? 2 : 1;
+    uint32_t w[H7NN_DW_ANY_WORDS];
+    int32_t sum = 0;
+    /* tap (jb, ta) of the channel sits at filter[c + jb * line_step + ta * tap_step] */
+    const int32_t tap_step = (l->transposed ? op->filter_w : 1) * op->out_c;
+    const int32_t line_step = (l->transposed ? 1 : op->filter_w) * op->out_c;
+    uint32_t *wp = w;
+    for (int32_t jb = 0; jb < l->kb; jb++) {
+        const int8_t *f = op->filter + c + jb * line_step;
+        for (int32_t ta = 0; ta < l->ka; ta += 2, f += 2 * tap_step) {
+            int32_t lo = f[0] * scale, hi = ta + 1 < l->ka ? f[tap_step] * scale : 0;
+            sum += lo + hi;
+            *wp++ = (uint16_t)(int16_t)lo | ((uint32_t)(uint16_t)(int16_t)hi << 16);
+        }
+    }
+    /* the input offset folded into the start (wrapping like the reference's int32 sums) */
+    const int32_t bias = op->bias ? op->bias[c] : 0;
+    const int32_t start = (int32_t)((uint32_t)bias * (uint32_t)scale + (uint32_t)(op->input_offset * sum));
+    const int32_t mult = op->multiplier[c], shift = op->shift[c];
+    const int short_form = op->fast_requant == 1 || (op->fast_requant == 2 && h7nn_m7_short_channel(mult, shift, bias));
+    const int32_t right = -shift, round_offset = short_form ? h7nn_m7_round_offset(right, op->output_offset) : 0;
+    const int32_t step_a = (l->transposed ? op->out_w : 1) * op->out_c, step_b = (l->transposed ? 1 : op->out_w) * op->out_c;
+    const int32_t ll = l->line_len, pairs = l->pairs, sa = l->sa;
+    const int32_t lo = op->act_min, hi = op->act_max, out_offset = op->output_offset;
+    int32_t acc[DW_CHUNK];
+    for (int32_t ob = 0; ob < l->nb; ob++) {
+        const int16_t *line0 = plane + ob * l->sb * ll;
+        int8_t *out = output + ob * step_b + c;
+        for (int32_t oa0 = 0; oa0 < l->na; oa0 += DW_CHUNK) {
+            const int32_t n = l->na - oa0 < DW_CHUNK ? l->na - oa0 : DW_CHUNK;
+            const int16_t *p = line0 + oa0 * sa;
+            /* the sums of the chunk first, then its requantization, each loop with its own
+             * constants in registers */
+            if (l->ka == 3 && l->kb == 3) {  /* MobileNet's 3x3 at stride 2: unrolled */
+                const uint32_t w0 = w[0], w1 = w[1], w2 = w[2], w3 = w[3], w4 = w[4], w5 = w[5];
+                for (int32_t i = 0; i < n; i++, p += sa) {
+                    int32_t a0 = h7nn_smlad(h7nn_read_u32(p), w0, start);
+                    a0 = h7nn_smlabb(h7nn_read_u32(p + 2), w1, a0);
+                    a0 = h7nn_smlad(h7nn_read_u32(p + ll), w2, a0);
+                    a0 = h7nn_smlabb(h7nn_read_u32(p + ll + 2), w3, a0);
+                    a0 = h7nn_smlad(h7nn_read_u32(p + 2 * ll), w4, a0);
+                    acc[i] = h7nn_smlabb(h7nn_read_u32(p + 2 * ll + 2), w5, a0);
+                }
+            } else if (l->kb == 1) {  /* one filter line (1-D models) */
+                line_sums(p, sa, w, pairs, start, n, acc);
+            } else {
+                lines_sums(p, sa, ll, w, pairs, l->kb, start, n, acc);
+            }
+            int8_t *o = out + oa0 * step_a;
+            if (short_form) {
+                for (int32_t i = 0; i < n; i++, o += step_a) {
+                    int32_t v = h7nn_ssat8(h7nn_m7_requant_x2(acc[i], mult, round_offset, right));
+                    o[0] = (int8_t)(v < lo ? lo : v > hi ? hi : v);
+                }
+            } else {
+                for (int32_t i = 0; i < n; i++, o += step_a) {
+                    int32_t v = h7nn_add_wrap(h7nn_mbqm(doubled ? h7nn_m7_exact_acc(acc[i], bias) : acc[i], mult, shift),
+                                              out_offset);
+                    o[0] = (int8_t)h7nn_clamp(v, lo, hi);
+                }
+            }
+        }
+    }
+}
+
+static void eval_any(const h7nn_conv_data *op, const int8_t *input, int8_t *output, int16_t *plane,
+                     uint32_t plane_bytes) {
+    any_layout l = any_layout_of(op);
+    const int16_t border = (int16_t)-op->input_offset;
+    for (uint32_t i = 0; i < plane_bytes / 2; i++) plane[i] = border;
+    for (int b = 0; b < op->batches; b++) {
+        const int8_t *in_b = input + b * op->in_h * op->in_w * op->in_c;
+        int8_t *out_b = output + b * op->out_h * op->out_w * op->out_c;
+        for (int c = 0; c < op->in_c; c++) {
+            any_widen_channel(op, &l, in_b, c, plane);  /* the same cells every channel: the border stays */
+            any_channel(op, &l, plane, c, out_b);
+        }
+    }
+}
+
 static h7nn_status eval(h7nn_interpreter *nn, const h7nn_node *node) {
     const h7nn_conv_data *op = node->op_data;
-    if (!fast_shape(op)) return h7nn_depthwise_conv_2d_eval_reference(nn, node);
+    if (!fast_shape(op)) {
+        if (!any_shape(op)) return h7nn_depthwise_conv_2d_eval_reference(nn, node);
+        eval_any(op, h7nn_input_data(nn, node, 0), h7nn_output_data(nn, node, 0), node->scratch, node->scratch_bytes);
+        return H7NN_OK;
+    }
     const int8_t *input = h7nn_input_data(nn, node, 0);
     int8_t *output = h7nn_output_data(nn, node, 0);
     int16_t *plane = node->scratch;
@@ -275,7 +474,9 @@ static h7nn_status eval(h7nn_interpreter *nn, const h7nn_node *node) {
         int8_t *out_b = output + b * op->out_h * op->out_w * op->out_c;
         for (int c = 0; c < op->in_c; c++) {
             widen_channel(op, &l, in_b, c, plane);
-            if (op->fast_requant) channel_plane_fast(op, &l, plane, c, out_b);
+            if (op->fast_requant == 1 ||
+                (op->fast_requant == 2 && h7nn_m7_short_channel(op->multiplier[c], op->shift[c], op->bias ? op->bias[c] : 0)))
+                channel_plane_fast(op, &l, plane, c, out_b);
             else channel_plane(op, &l, plane, c, out_b);
         }
     }

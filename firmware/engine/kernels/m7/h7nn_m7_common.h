@@ -11,7 +11,7 @@ typedef struct {
     const int32_t *multiplier;  /* per output channel */
     const int8_t *shift;
     int32_t offset, act_min, act_max;
-    int32_t fast;               /* h7nn_m7_requant_mode(): 1 = short exact form, 0 = h7nn_mbqm */
+    int32_t fast;               /* h7nn_m7_requant_kind(): 0 plain, 1 doubled and all short, 2 doubled */
 } h7nn_m7_requant_params;
 
 /* Out[p][oc] for two columns (int16, interleaved by h7nn_widen4_interleaved, k_pad values)
@@ -39,27 +39,12 @@ void h7nn_m7_copy_into_hex(const int16_t *col, int32_t k, int16_t *hex, int j);
  * zeros); doubled = 1 stores 2 * (x + offset) for the SMMULR requantization. */
 void h7nn_m7_widen_row(const int8_t *src, int32_t n, int32_t offset, int16_t *dst, int doubled);
 
-/* TFLite's requantization (h7nn_mbqm) in fewer instructions, exact whenever
- * |acc << left_shift| < 2^30, which h7nn_m7_requant_is_exact() checks for a whole op at
- * prepare time from its weights and biases:
- *  - the rounding doubling high multiply is floor((acc * m + 2^30) / 2^31) (one SMLAL);
+/* TFLite's requantization (h7nn_mbqm) in fewer instructions, exact for |acc| < 2^30 and a
+ * right shift r of 1..22:
+ *  - the rounding doubling high multiply is floor((acc * m + 2^30) / 2^31);
  *  - rounding x / 2^r half away from zero is (x + 2^(r-1) - (x < 0)) >> r, which cannot
- *    overflow for |x| < 2^30. */
-static inline int32_t h7nn_m7_requant(int32_t acc, int32_t multiplier, int32_t shift) {
-    int32_t left = shift > 0 ? shift : 0, right = shift > 0 ? 0 : -shift;
-    int64_t p = (int64_t)(int32_t)((uint32_t)acc << left) * multiplier + (INT64_C(1) << 30);
-    int32_t x = (int32_t)(p >> 31);
-    if (right > 0) x = (x + (1 << (right - 1)) + (x >> 31)) >> right;
-    return x;
-}
-
-/* The short form when every channel only shifts right (shift <= -1), as trained models do:
- * x = floor((acc * m + 2^30) / 2^31); (x + 2^(r-1) - (x < 0)) >> r. */
-static inline int32_t h7nn_m7_requant_right(int32_t acc, int32_t multiplier, int32_t right) {
-    int32_t x = (int32_t)(((int64_t)acc * multiplier + (INT64_C(1) << 30)) >> 31);
-    return (x + ((1 << right) >> 1) + (x >> 31)) >> right;
-}
-
+ *    overflow for |x| < 2^30.
+ */
 /* The shortest form, on a doubled accumulator acc2 = 2 * acc (the kernels double their
  * inputs or weights, exactly): floor((acc * m + 2^30) / 2^31) is SMMULR(acc2, m), and the
  * output offset rides in the rounding constant: round_offset = 2^(r-1) + offset * 2^r. */
@@ -72,14 +57,35 @@ static inline int32_t h7nn_m7_round_offset(int32_t right, int32_t offset) {
     return (int32_t)((1u << right) >> 1) + (int32_t)((uint32_t)offset << right);
 }
 
-/* 1 when h7nn_m7_requant_right / _x2 are exact for the op (every shift in -22..-1 and the
- * accumulator bound of h7nn_m7_requant_is_exact holds), else 0. */
+/* 1 when the kernels may keep doubled accumulators for the op: the data part of every
+ * channel's accumulator, sum w (x + offset), stays under 2^29 (sum |w| * 256), so its double
+ * fits int32 whatever the bias; else 0. The doubled start 2 * bias may wrap (TFLite's dead
+ * channels carry biases of 2^30): h7nn_m7_short_channel says which channels take the short
+ * form, the others recover the exact sum (h7nn_m7_exact_acc). */
 int h7nn_m7_requant_mode(const int8_t *weights, int32_t channels, int32_t per_channel, int32_t stride,
-                         int32_t channel_step, const int32_t *bias, const int8_t *shift);
+                         int32_t channel_step, const int8_t *shift);
 
-/* Whether h7nn_m7_requant equals h7nn_mbqm for every accumulator an op can produce:
- * |acc| <= sum|w| * 256 + |bias| per output channel (weights of `per_channel` values each). */
-int h7nn_m7_requant_is_exact(const int8_t *weights, int32_t channels, int32_t per_channel, int32_t stride,
-                             int32_t channel_step, const int32_t *bias, const int8_t *shift);
+/* h7nn_m7_requant_x2 with right = -shift is exact for this channel: a zero multiplier
+ * (TFLite's QuantizeMultiplier for scale ratios under 2^-31: every output is the offset,
+ * which right = 0 gives, whatever the accumulator), or a right shift of 1..22 (the rounding
+ * constant fits int32) with |bias| < 2^29 (so |2 acc| < 2^31). Trained models have channels
+ * outside (MobileNet's dead channels: shifts down to -31, biases of 2^30); those take the
+ * exact TFLite arithmetic on h7nn_m7_exact_acc. */
+static inline int h7nn_m7_short_channel(int32_t multiplier, int shift, int32_t bias) {
+    if (multiplier == 0) return shift >= -22 && shift <= 0;
+    return shift >= -22 && shift <= -1 && bias > -(1 << 29) && bias < (1 << 29);
+}
+
+/* The op's requantization mode: 0 (plain accumulators, h7nn_mbqm), 1 (doubled, every
+ * channel short), 2 (doubled, some channels exact): the kernels check channels only in mode 2. */
+int h7nn_m7_requant_kind(int doubled, const int32_t *multiplier, const int8_t *shift, const int32_t *bias,
+                         int32_t channels);
+
+/* The exact accumulator (TFLite's wrapping int32 sum) from a doubled one that started at
+ * 2 * bias (wrapping): the data part 2 * sum is exact (h7nn_m7_requant_mode), halve it. */
+static inline int32_t h7nn_m7_exact_acc(int32_t acc2, int32_t bias) {
+    int32_t data2 = (int32_t)((uint32_t)acc2 - ((uint32_t)bias << 1));
+    return (int32_t)((uint32_t)bias + (uint32_t)(data2 >> 1));
+}
 
 #endif

@@ -16,6 +16,7 @@ static inline uint32_t h7nn_read_u32(const void *p) {  /* unaligned-safe 4-byte 
 #if defined(__ARM_FEATURE_DSP) && __ARM_FEATURE_DSP
 #include <arm_acle.h>
 static inline int32_t h7nn_smlad(uint32_t a, uint32_t b, int32_t acc) { return __smlad(a, b, acc); }
+static inline uint32_t h7nn_usada8(uint32_t a, uint32_t b, uint32_t acc) { return __usada8(a, b, acc); }
 static inline uint32_t h7nn_sxtb16(uint32_t x) { return __sxtb16(x); }
 /* ACLE has no rotated SXTB16; one instruction does it (GCC 12's arm_acle.h lacks __ror). */
 static inline uint32_t h7nn_sxtb16_ror8(uint32_t x) {
@@ -54,6 +55,13 @@ static inline uint32_t h7nn_pack16(uint32_t lo, uint32_t hi) {
     return r;
 }
 #else
+static inline uint32_t h7nn_usada8(uint32_t a, uint32_t b, uint32_t acc) {
+    for (int i = 0; i < 32; i += 8) {
+        int32_t d = (int32_t)((a >> i) & 0xFFu) - (int32_t)((b >> i) & 0xFFu);
+        acc += (uint32_t)(d < 0 ? -d : d);
+    }
+    return acc;
+}
 static inline int32_t h7nn_smlad(uint32_t a, uint32_t b, int32_t acc) {
     int32_t lo = (int16_t)(a & 0xFFFFu) * (int16_t)(b & 0xFFFFu);
     int32_t hi = (int16_t)(a >> 16) * (int16_t)(b >> 16);

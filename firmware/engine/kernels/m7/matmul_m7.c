@@ -19,26 +19,46 @@ void h7nn_m7_widen_row(const int8_t *src, int32_t n, int32_t offset, int16_t *ds
     }
 }
 
-int h7nn_m7_requant_is_exact(const int8_t *weights, int32_t channels, int32_t per_channel, int32_t stride,
-                             int32_t channel_step, const int32_t *bias, const int8_t *shift) {
+int h7nn_m7_requant_mode(const int8_t *weights, int32_t channels, int32_t per_channel, int32_t stride,
+                         int32_t channel_step, const int8_t *shift) {
+    (void)shift;
     for (int32_t c = 0; c < channels; c++) {
         int64_t bound = 0;
-        for (int32_t i = 0; i < per_channel; i++) {
+        int32_t i = 0;
+        if (stride == 1) {
+            /* contiguous rows (CONV_2D, FULLY_CONNECTED): |w| of four weights per USADA8,
+             * |w| = |(w + 128) - 128| on the bytes with the sign bit flipped; this runs over
+             * every weight at start-up */
+            const int8_t *row = weights + c * channel_step;
+            uint32_t sum = 0;
+            for (; i + 4 <= per_channel; i += 4) sum = h7nn_usada8(h7nn_read_u32(row + i) ^ 0x80808080u, 0x80808080u, sum);
+            bound = sum;
+        }
+        for (; i < per_channel; i++) {
             int32_t w = weights[c * channel_step + i * stride];
             bound += w < 0 ? -w : w;
         }
-        bound = bound * 256 + (bias ? (bias[c] < 0 ? -(int64_t)bias[c] : bias[c]) : 0);
-        if (shift[c] > 0) bound <<= shift[c];
-        if (bound >= (INT64_C(1) << 30)) return 0;
+        if (bound * 256 >= (INT64_C(1) << 29)) return 0;
     }
     return 1;
 }
 
-int h7nn_m7_requant_mode(const int8_t *weights, int32_t channels, int32_t per_channel, int32_t stride,
-                         int32_t channel_step, const int32_t *bias, const int8_t *shift) {
+int h7nn_m7_requant_kind(int doubled, const int32_t *multiplier, const int8_t *shift, const int32_t *bias,
+                         int32_t channels) {
+    if (!doubled) return 0;
     for (int32_t c = 0; c < channels; c++)
-        if (shift[c] > -1 || shift[c] < -22) return 0;
-    return h7nn_m7_requant_is_exact(weights, channels, per_channel, stride, channel_step, bias, shift);
+        if (!h7nn_m7_short_channel(multiplier[c], shift[c], bias ? bias[c] : 0)) return 2;
+    return 1;
+}
+
+/* The six doubled accumulators of a channel outside the short form (h7nn_m7_short_channel):
+ * TFLite's arithmetic on the exact sums. */
+__attribute__((cold)) static void requant6_exact(const int32_t *acc, int32_t m, int shift, int32_t bias,
+                                                 const h7nn_m7_requant_params *rq, int8_t *o, int32_t out_stride) {
+    for (int j = 0; j < 6; j++, o += out_stride) {
+        int32_t v = h7nn_add_wrap(h7nn_mbqm(h7nn_m7_exact_acc(acc[j], bias), m, shift), rq->offset);
+        o[0] = (int8_t)h7nn_clamp(v, rq->act_min, rq->act_max);
+    }
 }
 
 /* Accumulators of channels oc, oc+1 over columns 0 and 1. */
@@ -225,19 +245,25 @@ void h7nn_m7_dot_1x6(const int8_t *weights, const uint32_t *hex, int32_t k, int3
 }
 #endif
 
-void h7nn_m7_matmul_6col(const int8_t *weights, int32_t k, int32_t out_c, const int16_t *hex, int8_t *out0,
-                         int32_t out_stride, const h7nn_m7_requant_params *rq) {
+/* The loop over output channels; `mixed` (mode 2) tests each channel for the exact path, a
+ * constant so that mode 1's loop carries no test (both are instantiated below). */
+static inline __attribute__((always_inline)) void matmul_6col(const int8_t *weights, int32_t k, int32_t out_c,
+                                                              const uint32_t *cols, int8_t *out0, int32_t out_stride,
+                                                              const h7nn_m7_requant_params *rq, const int mixed) {
     const int32_t *bias = rq->bias, *mult = rq->multiplier;
     const int8_t *shift = rq->shift;
-    const int32_t offset = rq->offset, lo = rq->act_min, hi = rq->act_max;
-    const uint32_t *cols = (const uint32_t *)(const void *)hex;
-    const int full_range = lo == -128 && hi == 127;
+    const int32_t offset = rq->offset;
     int32_t acc[6];
     for (int32_t oc = 0; oc < out_c; oc++, weights += k) {
-        acc[0] = bias ? 2 * bias[oc] : 0;
+        acc[0] = bias ? (int32_t)((uint32_t)bias[oc] << 1) : 0;  /* may wrap: see h7nn_m7_exact_acc */
         h7nn_m7_dot_1x6(weights, cols, k, acc);
-        int32_t r = -shift[oc], m = mult[oc], c = h7nn_m7_round_offset(r, offset);
+        int32_t r = -shift[oc], m = mult[oc];
         int8_t *o = out0 + oc;
+        if (mixed && !h7nn_m7_short_channel(m, shift[oc], bias ? bias[oc] : 0)) {
+            requant6_exact(acc, m, shift[oc], bias ? bias[oc] : 0, rq, o, out_stride);
+            continue;
+        }
+        int32_t c = h7nn_m7_round_offset(r, offset);
         /* unrolled: the six results come straight from the registers */
         int32_t v0 = h7nn_ssat8(h7nn_m7_requant_x2(acc[0], m, c, r));
         int32_t v1 = h7nn_ssat8(h7nn_m7_requant_x2(acc[1], m, c, r));
@@ -257,6 +283,19 @@ void h7nn_m7_matmul_6col(const int8_t *weights, int32_t k, int32_t out_c, const 
         o += out_stride;
         o[0] = (int8_t)v2;
     }
-    if (!full_range)  /* a narrower activation range: clamp what was written */
-        for (int j = 0; j < 6; j++) clamp_bytes(out0 + j * out_stride, out_c, lo, hi);
+}
+
+__attribute__((cold, noinline)) static void matmul_6col_mixed(const int8_t *weights, int32_t k, int32_t out_c,
+                                                             const uint32_t *cols, int8_t *out0, int32_t out_stride,
+                                                             const h7nn_m7_requant_params *rq) {
+    matmul_6col(weights, k, out_c, cols, out0, out_stride, rq, 1);
+}
+
+void h7nn_m7_matmul_6col(const int8_t *weights, int32_t k, int32_t out_c, const int16_t *hex, int8_t *out0,
+                         int32_t out_stride, const h7nn_m7_requant_params *rq) {
+    const uint32_t *cols = (const uint32_t *)(const void *)hex;
+    if (rq->fast == 2) matmul_6col_mixed(weights, k, out_c, cols, out0, out_stride, rq);
+    else matmul_6col(weights, k, out_c, cols, out0, out_stride, rq, 0);
+    if (rq->act_min != -128 || rq->act_max != 127)  /* a narrower activation range: clamp what was written */
+        for (int j = 0; j < 6; j++) clamp_bytes(out0 + j * out_stride, out_c, rq->act_min, rq->act_max);
 }

@@ -3,7 +3,7 @@
 #include "engine/h7nn_quant.h"
 #include "engine/kernels/h7nn_kernels.h"
 
-static h7nn_status prepare(h7nn_interpreter *nn, h7nn_node *node) {
+h7nn_status h7nn_add_prepare(h7nn_interpreter *nn, h7nn_node *node) {
     h7nn_tinfo in1, in2, out;
     h7nn_binary_data *op;
     h7nn_status s = h7nn_binary_prepare(nn, node, &op, &in1, &in2, &out);
@@ -29,6 +29,10 @@ static int8_t add_one(const h7nn_binary_data *op, int32_t a, int32_t b) {
     return (int8_t)h7nn_clamp(sum, op->act_min, op->act_max);
 }
 
-H7NN_BINARY_EVAL(add_one)
+h7nn_status h7nn_add_eval_reference(h7nn_interpreter *nn, const h7nn_node *node) {
+    h7nn_binary_broadcast(node->op_data, h7nn_input_data(nn, node, 0), h7nn_input_data(nn, node, 1),
+                          h7nn_output_data(nn, node, 0), add_one);
+    return H7NN_OK;
+}
 
-const h7nn_kernel h7nn_ref_add = {H7NN_KERNEL_ID(ADD), prepare, eval};
+const h7nn_kernel h7nn_ref_add = {H7NN_KERNEL_ID(ADD), h7nn_add_prepare, h7nn_add_eval_reference};
