@@ -153,6 +153,7 @@ class Board:
         self._hz = self.rcc.cpu_hz()
         self._acct_time = 0.0
         self._acct_instr = 0
+        self._acct_vos = None  # the VOS of the interval being accounted (None: read it now)
         self.cpu_reset()
 
     # ---------------------------------------------------------------- memory and peripherals
@@ -374,7 +375,14 @@ class Board:
     def _account(self):
         """Adds time since the last call to the current mode and operating point."""
         now = self.time
+        # The clock is still the interval's (the board re-times after accounting), but the
+        # VOS register may just have been written: the interval ran at the VOS noted at its
+        # start, not the new one (else a VOS raise charged the listening time before it to
+        # the higher level).
         hz, vos = self.operating_point()
+        if self._acct_vos is not None:
+            vos = self._acct_vos
+        self._acct_vos = self.pwr.vos_name()
         self.mode_times[(self.mode, hz, vos)] += now - self._acct_time
         self.mode_instructions[(hz, vos)] += self.core.instructions - self._acct_instr
         self._acct_time = now

@@ -14,5 +14,8 @@
  * the firmware may miss a word, never samples. */
 #define KWS_MAX_BACKLOG_MS 200u
 #define KWS_VAD_HANGOVER_FRAMES 8u      /* 160 ms: longer than a plosive's closure */
+/* Model runs still scored after the word's end before the decision (the detector's
+ * settle_ms); the decision comes at the VAD's speech end (hangover) or this, the later. */
+#define KWS_SETTLE_MS 120u
 
 #endif

@@ -1,6 +1,8 @@
 /* One hop of the keyword pipeline; see kws_pipeline.h. */
 #include "apps/kws/kws_pipeline.h"
 
+#include "apps/kws/kws_config.h"
+
 #include <string.h>
 
 const char *kws_pipeline_init(kws_pipeline_t *p, const kws_pipeline_config_t *cfg)
@@ -34,6 +36,7 @@ const char *kws_pipeline_init(kws_pipeline_t *p, const kws_pipeline_config_t *cf
     dc.num_classes = cfg->class_count;
     dc.keyword_mask = cfg->keyword_mask;
     dc.window_ms = p->frames * p->frame_ms;
+    dc.settle_ms = KWS_SETTLE_MS;
     if (!kws_detector_init(&p->detector, &dc))
         return "detector configuration refused (classes or command words)";
     kws_power_config_t pc;

@@ -58,7 +58,7 @@
  * recognition point is used for the model runs of a burst (race to idle: the core drops
  * back to the listening point as soon as a run is over). */
 static h7_opp_t opp_of_mode[KWS_POWER_MODE_COUNT] = {
-    [KWS_POWER_LISTEN] = H7_OPP_64,
+    [KWS_POWER_LISTEN] = H7_OPP_16,
     [KWS_POWER_RECOGNIZE] = H7_OPP_480,
     [KWS_POWER_STOP] = H7_OPP_64,
 };
