@@ -32,6 +32,11 @@ from . import native
 from .elf import load_elf
 from .errors import SimError
 from .memory_map import REGIONS, KNOWN_PERIPHERALS, region_of
+
+# Seconds per bin of the power timeline every new Board keeps (time per mode and operating
+# point in each bin; the summary's 'power_trace'), or None for none. Set by tools that draw
+# it (h7voice demo --timeline) before they make the board.
+POWER_TRACE_BIN_S = None
 from .faults import FaultPlan, HANG_STUB
 from .periph.base import GenericPeripheral, TIME_EPSILON
 from .periph.dwt import Dwt
@@ -154,6 +159,8 @@ class Board:
         self._acct_time = 0.0
         self._acct_instr = 0
         self._acct_vos = None  # the VOS of the interval being accounted (None: read it now)
+        self.power_trace_bin_s = POWER_TRACE_BIN_S
+        self.power_trace = collections.defaultdict(lambda: collections.defaultdict(float))
         self.cpu_reset()
 
     # ---------------------------------------------------------------- memory and peripherals
@@ -384,9 +391,23 @@ class Board:
             vos = self._acct_vos
         self._acct_vos = self.pwr.vos_name()
         self.mode_times[(self.mode, hz, vos)] += now - self._acct_time
+        if self.power_trace_bin_s:
+            self._trace(self._acct_time, now, (self.mode, hz, vos))
         self.mode_instructions[(hz, vos)] += self.core.instructions - self._acct_instr
         self._acct_time = now
         self._acct_instr = self.core.instructions
+
+    def _trace(self, t0, t1, key):
+        """Spreads the interval [t0, t1) over the timeline's bins."""
+        b = self.power_trace_bin_s
+        while t1 > t0:
+            i = int(t0 / b)
+            end = min(t1, (i + 1) * b)
+            if end <= t0:  # rounding at a bin edge
+                end = min(t1, t0 + b * 1e-9)
+                i += 1
+            self.power_trace[i][key] += end - t0
+            t0 = end
 
     def _set_mode(self, mode):
         if mode != self.mode:

@@ -209,6 +209,48 @@ def energy_table(wav, elf, truth_words, out_json=None):
     return 0
 
 
+def timeline_png(summary, png, table_path=None):
+    """Power over time (the simulator's 10 ms bins), each bin coloured by the mode and
+    operating point that drew most of its energy."""
+    import matplotlib
+    matplotlib.use('Agg')
+    import matplotlib.pyplot as plt
+    from h7sim import energy
+    trace = summary.get('power_trace')
+    if not trace:
+        fail('the simulator kept no power timeline')
+    table = energy.load_table(table_path)
+    b = trace['bin_s']
+    xs, ys, labels = [], [], []
+    for i, keys in trace['bins']:
+        mj, best, best_e = 0.0, None, -1.0
+        for mode, hz, vos, sec in keys:
+            entry = table.get(energy.key_for(mode, hz, vos), {})
+            e = (entry.get('mA') or 0.0) * energy.SUPPLY_V * sec
+            mj += e
+            if e > best_e:
+                best, best_e = f'{mode} {round(hz / 1e6)} MHz {vos}' if mode != 'stop' else 'stop', e
+        xs.append(i * b)
+        ys.append(mj / b)  # mA x V = mW
+        labels.append(best)
+    kinds = sorted(set(labels), key=lambda k: (k.split()[0], -int(k.split()[1]) if k != 'stop' else 0))
+    colours = plt.get_cmap('tab10')
+    fig, ax = plt.subplots(figsize=(14, 4))
+    for n, kind in enumerate(kinds):
+        sel = [j for j, k in enumerate(labels) if k == kind]
+        ax.bar([xs[j] for j in sel], [ys[j] for j in sel], width=b, align='edge', color=colours(n % 10),
+               label=f'{kind} (dominant in {len(sel) * b:.1f} s)')
+    ax.set_xlabel('time (s)')
+    ax.set_ylabel(f'core supply power, mW ({1e3 * b:g} ms bins)')
+    ax.set_title('h7voice kws on the simulated board: power by mode and operating point '
+                 '(DS12110 typical currents, tools/h7sim/energy.py)')
+    ax.legend(loc='upper right', fontsize=8)
+    fig.tight_layout()
+    fig.savefig(png, dpi=110)
+    plt.close(fig)
+    say(f'    power timeline written to {png}')
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(prog='h7voice demo', description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument('--wav', help='16 kHz mono recording (default: the bundled demo recording)')
@@ -223,7 +265,11 @@ def main(argv=None):
                    'MHz) and with the governor, and print the energy table (with --json: written '
                    'there); with a file: supply currents per mode and operating point (JSON, see '
                    'tools/h7sim/energy.py) for the energy figures')
+    p.add_argument('--timeline', metavar='PNG', help='also draw power over time, coloured by mode and '
+                   'operating point, into this PNG')
     args = p.parse_args(argv)
+    if args.timeline and not os.path.isdir(os.path.dirname(os.path.abspath(args.timeline))):
+        fail(f'--timeline {args.timeline}: the folder does not exist (checked before the run)')
     if args.json and not os.path.isdir(os.path.dirname(os.path.abspath(args.json))):
         fail(f'--json {args.json}: the folder does not exist (checked before the run)')
 
@@ -252,6 +298,9 @@ def main(argv=None):
     say(f'==> running {os.path.relpath(elf, TOP)} on the simulated NUCLEO-H743ZI2 with '
         f'{os.path.relpath(wav, TOP)} ({seconds:.1f} s'
         + (f', {len(truth_words)} words' if truth_words else '') + ')')
+    if args.timeline:
+        from h7sim import board as simboard
+        simboard.POWER_TRACE_BIN_S = 0.01
     try:
         run = simrun.run_kws(wav, elf, energy_table=args.energy_table,
                              console_input='l' if args.lowest_opp else None)
@@ -267,6 +316,8 @@ def main(argv=None):
     if truth_words is not None:
         result = score.score(ev.detections(run['events']), truth_words, 200.0, KEYWORDS)
     print_summary(run, result, truth_words, elf)
+    if args.timeline:
+        timeline_png(run['summary'], args.timeline, args.energy_table)
     if args.json:
         out = {'wav': wav, 'detections': ev.detections(run['events']),
                'stats': ev.last(run['events'], 'kws_stats'), 'summary': run['summary'],

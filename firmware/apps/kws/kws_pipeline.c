@@ -41,6 +41,7 @@ const char *kws_pipeline_init(kws_pipeline_t *p, const kws_pipeline_config_t *cf
         return "detector configuration refused (classes or command words)";
     kws_power_config_t pc;
     kws_power_default_config(&pc);
+    pc.stop_after_silence_ms = KWS_STOP_AFTER_SILENCE_MS;
     kws_power_init(&p->power, &pc, 0);
     kws_pacer_init(&p->pacer, cfg->model_hop_ms, cfg->max_backlog_ms);
     return NULL;
@@ -157,6 +158,7 @@ bool kws_pipeline_hop(kws_pipeline_t *p, const int16_t *samples, uint32_t backlo
         wants = false;
     const uint32_t first = KWS_RUN_AFTER_QUIET_FRAMES > 0u ? KWS_RUN_AFTER_QUIET_FRAMES : 1u;
     const uint32_t last = first + KWS_DENSE_RUNS - 1u; /* the dense runs: quiet frames first..last */
+    /* (the run one frame after the last dense run stays: without it 84.3 % instead of 85.0 %) */
     p->pacer.hop_ms = active && quiet >= first && quiet <= last ? p->frame_ms : p->config.model_hop_ms;
     /* Stop needs quiet, not just "no speech": stationary loud noise is not speech to the VAD
      * but would wake a wake-on-sound microphone at once. */

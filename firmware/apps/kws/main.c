@@ -68,11 +68,13 @@ static h7_opp_t opp_of_mode[KWS_POWER_MODE_COUNT] = {
 /* The recognition point the governor chose at boot (console 'n' returns to it). */
 static h7_opp_t governed_opp = H7_OPP_480;
 static uint32_t governor_nj[H7_OPP_COUNT];
-/* A run must fit three quarters of a frame (15 ms): the runs of the word's end come one
- * per 20 ms frame (KWS_DENSE_RUNS) and the front end's frame (worst ~4.3 ms at 16 MHz)
- * shares it; a slower run would let audio pile up in the ring and delay the decision by it.
- * Latency wins over the cheaper slow point here (README.md, "Governor"). */
-#define GOVERNOR_BUDGET_US (pipeline.frame_ms * 1000u * 3u / 4u)
+/* The time a run may take. With the early decision (KWS_EARLY_DECISION) the runs of the
+ * word's end come one per 20 ms frame right before the decision: a run must fit three
+ * quarters of a frame (the front end's frame, worst ~4.3 ms at 16 MHz, shares it), else the
+ * audio piling up in the ring delays the decision. Without it the decision waits for the
+ * VAD's hangover, which drains that backlog: half the model hop (README.md, "Governor"). */
+#define GOVERNOR_BUDGET_US \
+    (KWS_EARLY_DECISION ? pipeline.frame_ms * 1000u * 3u / 4u : MODEL_HOP_MS * 1000u / 2u)
 /* the points the model may run at (16 MHz is the waiting point, far too slow for a run) */
 static const h7_opp_t recognition_points[] = {H7_OPP_480, H7_OPP_240, H7_OPP_120, H7_OPP_64};
 #define RECOGNITION_POINTS (sizeof recognition_points / sizeof recognition_points[0])

@@ -159,6 +159,10 @@ def test_the_board_reports_only_keys_the_table_costs():
         assert not board.faults
         board._account()
         seen = {key: s for key, s in board.mode_times.items() if s > 0}
+        # time is charged to the VOS it ran at: parsing 'opp 480' at 16 MHz is VOS3 time;
+        # VOS1 at 16 MHz lasts only the few instructions between the VOS and ODEN writes
+        assert board.mode_times[('run', 16e6, 'VOS3')] > 0
+        assert board.mode_times.get(('run', 16e6, 'VOS1'), 0.0) < 2e-6
     finally:
         board.close()
     rows, joules, uncosted = energy.estimate(seen, energy.load_table())
