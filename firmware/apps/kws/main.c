@@ -341,6 +341,9 @@ static void enter_stop(void)
      * final for the capture: every sample captured is processed, waiting or counted. */
     uint32_t time_before = h7_time_ms();
     h7audio_stop();
+    /* the Stop bookkeeping (stats line, console flush: ~90 ms) at the HSI point h7_stop()
+     * uses anyway, not at the 16 MHz waiting point */
+    set_opp(H7_OPP_64);
     char line[H7_JSON_LINE_MAX];
     h7_json_t j;
     h7_json_begin(&j, line, sizeof line, "kws_stop");

@@ -151,8 +151,11 @@ int h7_clock_set_opp(h7_opp_t opp)
     /* Leaving the divided HSI point: undivide the core first (HSI 64 MHz, /1 everywhere
      * but APB /2: within VOS3, and the wait states were raised above for any target). */
     if (h7_opp_table[s_opp].d1cpre != H7_RCC_D1CPRE_DIV1) {
+        const h7_opp_config_t *hsi = &h7_opp_table[H7_OPP_64];
+        if (read_latency() < hsi->latency) /* e.g. 16 -> 16: the target needs none */
+            (void)set_latency(hsi->latency, hsi->wrhighfreq);
+        set_prescalers(hsi);
         h7_systick_reconfigure(H7_HSI_HZ);
-        set_prescalers(&h7_opp_table[H7_OPP_64]);
     }
     /* Run from HSI while PLL1 is re-programmed (PLL1 must be off to change it). SysTick
      * is re-timed around each clock change so the time base keeps the partial ms. */
