@@ -18,9 +18,8 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(
 
 from h7voice import events as ev  # noqa: E402
 from h7voice import paths  # noqa: E402
-from kwsapp import score, simrun  # noqa: E402
+from kwsapp import simrun  # noqa: E402
 
-KEYWORDS = {'yes', 'no', 'up', 'down', 'left', 'right', 'on', 'off', 'stop', 'go'}
 DEMO = os.path.join(paths.MODELS, 'recordings', 'demo_commands')
 RATE = 16000
 
@@ -99,19 +98,6 @@ class StopWakeLibrary:
         if len(stops) < int(n):
             raise AssertionError(f'{len(stops)} Stops, expected at least {n}')
 
-    def commands_per_block(self):
-        """[(found exactly once, commands)] per block, scored as the demo scores."""
-        dets = ev.detections(self.run['events'])
-        out = []
-        for b in sorted({w['block'] for w in self.truth}):
-            words = [w for w in self.truth if w['block'] == b]
-            lo, hi = words[0]['start_ms'] - 500, words[-1]['end_ms'] + 1000
-            mine = [d for d in dets if lo <= d['start_ms'] <= hi]
-            r = score.score(mine, words, 200.0, KEYWORDS)
-            out.append((r['exactly_once'], r['commands']))
-        print(f'*INFO* per block (found, commands): {out}')
-        return out
-
     def first_command_of_each_block_should_be_heard(self):
         dets = ev.detections(self.run['events'])
         missed = []
@@ -122,14 +108,6 @@ class StopWakeLibrary:
                 missed.append(f"block {b}: {first['word']} at {first['start_ms']} ms")
         if missed:
             raise AssertionError('first command not heard after the Stop: ' + '; '.join(missed))
-
-    def blocks_after_stop_should_score_as_the_first(self):
-        per = self.commands_per_block()
-        first = per[0][0] / per[0][1]
-        worse = [(i, f, n) for i, (f, n) in enumerate(per[1:], 1) if f / n < first]
-        if worse:
-            raise AssertionError(f'blocks after a Stop found fewer commands than the first '
-                                 f'({per[0][0]}/{per[0][1]}): {worse}')
 
     def detections_should_equal_a_run_that_never_stops(self):
         """The host build of the firmware C on the same recording: it keeps listening where
