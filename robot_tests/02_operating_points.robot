@@ -10,6 +10,8 @@ Test Template     Operating Point Should Be Reached
 240 MHz At VOS2       240    2      2
 120 MHz At VOS3       120    3      1
 64 MHz HSI At VOS3    64     3      1
+16 MHz HSI Over D1CPRE At VOS3    16    3    0
+16 MHz Again          16     3      0
 Back To 480 At VOS0   480    0      4
 
 Time Base Stays Exact Across 4000 Switches

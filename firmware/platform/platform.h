@@ -22,6 +22,8 @@ typedef enum {
     H7_OPP_120,    /* PLL1 120 MHz, VOS3 */
     H7_OPP_240,    /* PLL1 240 MHz, VOS2 */
     H7_OPP_480,    /* PLL1 480 MHz, VOS0 (overdrive): full speed */
+    H7_OPP_16,     /* HSI 64 MHz / D1CPRE 4 = 16 MHz core and bus, VOS3: waiting between DMA
+                    * half buffers (per_ck and the USART3 kernel stay on HSI 64 MHz) */
     H7_OPP_COUNT
 } h7_opp_t;
 

@@ -32,6 +32,11 @@ from . import native
 from .elf import load_elf
 from .errors import SimError
 from .memory_map import REGIONS, KNOWN_PERIPHERALS, region_of
+
+# Seconds per bin of the power timeline every new Board keeps (time per mode and operating
+# point in each bin; the summary's 'power_trace'), or None for none. Set by tools that draw
+# it (h7voice demo --timeline) before they make the board.
+POWER_TRACE_BIN_S = None
 from .faults import FaultPlan, HANG_STUB
 from .periph.base import GenericPeripheral, TIME_EPSILON
 from .periph.dwt import Dwt
@@ -153,6 +158,9 @@ class Board:
         self._hz = self.rcc.cpu_hz()
         self._acct_time = 0.0
         self._acct_instr = 0
+        self._acct_vos = None  # the VOS of the interval being accounted (None: read it now)
+        self.power_trace_bin_s = POWER_TRACE_BIN_S
+        self.power_trace = collections.defaultdict(lambda: collections.defaultdict(float))
         self.cpu_reset()
 
     # ---------------------------------------------------------------- memory and peripherals
@@ -374,11 +382,32 @@ class Board:
     def _account(self):
         """Adds time since the last call to the current mode and operating point."""
         now = self.time
+        # The clock is still the interval's (the board re-times after accounting), but the
+        # VOS register may just have been written: the interval ran at the VOS noted at its
+        # start, not the new one (else a VOS raise charged the listening time before it to
+        # the higher level).
         hz, vos = self.operating_point()
+        if self._acct_vos is not None:
+            vos = self._acct_vos
+        self._acct_vos = self.pwr.vos_name()
         self.mode_times[(self.mode, hz, vos)] += now - self._acct_time
+        if self.power_trace_bin_s:
+            self._trace(self._acct_time, now, (self.mode, hz, vos))
         self.mode_instructions[(hz, vos)] += self.core.instructions - self._acct_instr
         self._acct_time = now
         self._acct_instr = self.core.instructions
+
+    def _trace(self, t0, t1, key):
+        """Spreads the interval [t0, t1) over the timeline's bins."""
+        b = self.power_trace_bin_s
+        while t1 > t0:
+            i = int(t0 / b)
+            end = min(t1, (i + 1) * b)
+            if end <= t0:  # rounding at a bin edge
+                end = min(t1, t0 + b * 1e-9)
+                i += 1
+            self.power_trace[i][key] += end - t0
+            t0 = end
 
     def _set_mode(self, mode):
         if mode != self.mode:

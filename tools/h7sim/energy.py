@@ -88,7 +88,7 @@ STOP_ROWS = {'SVOS5': 1.27, 'SVOS4': 2.25, 'SVOS3': 3.07}
 # VOS0 480 MHz). A point at a higher VOS than its own is a DVFS transition: the firmware
 # raises VOS before it changes the clock and lowers it after, and runs from HSI (64 MHz)
 # while PLL1 is re-programmed.
-FIRMWARE_POINTS = ((480, 'VOS0'), (240, 'VOS2'), (120, 'VOS3'), (64, 'VOS3'))
+FIRMWARE_POINTS = ((480, 'VOS0'), (240, 'VOS2'), (120, 'VOS3'), (64, 'VOS3'), (16, 'VOS3'))
 VOS_MAX_MHZ = {'VOS0': 480, 'VOS1': 400, 'VOS2': 300, 'VOS3': 200}
 
 
@@ -129,6 +129,24 @@ def _entry(table_text, rows, mhz, vos):
     return entry
 
 
+def _sleep_entry(mhz, vos):
+    """Sleep from Table 134; where that is only an upper bound (no Sleep row at or below
+    mhz), the Run figure of Table 129 at the same clock and VOS bounds it too when lower:
+    Sleep is Run with the CPU clock gated (every Sleep row of Table 134 is below the Run row
+    of Table 129 at the same clock and VOS), so Sleep <= Run. The lower bound stays the
+    Sleep row scaled by frequency."""
+    entry = _entry(SLEEP_TABLE, SLEEP_ROWS[vos], mhz, vos)
+    if entry['basis'] != 'upper_bound':
+        return entry
+    run = figure_from_rows(RUN_ITCM_ROWS[vos], mhz, vos)
+    if run['mA'] is None or run['mA'] >= entry['mA']:
+        return entry
+    return {'mA': run['mA'], 'basis': 'upper_bound', 'mA_low': entry['mA_low'],
+            'source': f"{DATASHEET}, {RUN_TABLE}; {run['how']}: Sleep <= Run at the same clock and VOS "
+                      f"(every Sleep row of Table 134 is below the Run row of Table 129 at the same clock and "
+                      f"VOS), a tighter upper bound than {entry['source'].split('; ', 1)[1]}"}
+
+
 def _default_table():
     table = {}
     for vos, max_mhz in VOS_MAX_MHZ.items():
@@ -136,7 +154,7 @@ def _default_table():
             if mhz > max_mhz or f'run/{mhz}/{vos}' in table:
                 continue
             table[f'run/{mhz}/{vos}'] = _entry(RUN_TABLE, RUN_ITCM_ROWS[vos], mhz, vos)
-            table[f'sleep/{mhz}/{vos}'] = _entry(SLEEP_TABLE, SLEEP_ROWS[vos], mhz, vos)
+            table[f'sleep/{mhz}/{vos}'] = _sleep_entry(mhz, vos)
     for svos, ma in STOP_ROWS.items():
         table[f'stop/*/{svos}'] = {'mA': float(ma), 'basis': 'row',
                                    'source': f'{DATASHEET}, {STOP_TABLE}; row {svos} = {_fmt(ma)}'}

@@ -18,6 +18,11 @@ def summarize(board, energy_table=None):
         key = f'{hz / 1e6:g}MHz/{vos}'
         per_opp.setdefault(key, {'run': 0.0, 'sleep': 0.0, 'stop': 0.0, 'instructions': 0})
         per_opp[key]['instructions'] += n
+    trace = None
+    if board.power_trace_bin_s:
+        trace = {'bin_s': board.power_trace_bin_s,
+                 'bins': [[i, [[m, hz, vos, sec] for (m, hz, vos), sec in sorted(keys.items())]]
+                          for i, keys in sorted(board.power_trace.items())]}
     spi = board.spi2
     streams = [s for s in board.dma1.streams if s.late_halves]
     untouched = sorted({g.name for g in board.generic if g.accesses})
@@ -34,6 +39,7 @@ def summarize(board, energy_table=None):
         'wakeups': dict(board.wakeups),
         'energy': {'supply_v': energy.SUPPLY_V, 'joules_costed': joules, 'seconds_not_costed': uncosted,
                    'rows': rows},
+        'power_trace': trace,
         'audio': {'frames_delivered': int(spi.frames_delivered), 'frames_dropped': int(spi.frames_dropped),
                   'half_buffers_late': sum(s.late_halves for s in board.dma1.streams),
                   'late_streams': [s.index for s in streams],

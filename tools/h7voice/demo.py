@@ -143,6 +143,114 @@ def print_summary(run, result, truth_words, elf):
         say(f"  FAULT: {summary['faults'][0]}")
 
 
+TABLE = '\0table'   # --energy-table given without a file: the per-operating-point table
+# recognition point -> the console byte that fixes it (firmware/apps/kws/main.c poll_console)
+POINTS = ((480, '4'), (240, '2'), (120, '1'), (64, 'l'))
+
+
+def figures(run, truth_words):
+    """The demo's headline numbers of one run (the same as its summary prints)."""
+    from h7voice import events as ev
+    from kwsapp import score
+    dets = ev.detections(run['events'])
+    stats = ev.last(run['events'], 'kws_stats') or {}
+    summary = run['summary']
+    energy = summary.get('energy', {})
+    rows = energy.get('rows', [])
+    seconds = summary.get('virtual_time_s', 0) or 1.0
+    total = float(energy.get('joules_costed', 0.0))
+    top = max((float(r['cpu_mhz']) for r in rows if r['mode'] != 'stop'), default=0.0)
+    burst = sum(float(r['joules']) for r in rows if float(r['cpu_mhz']) == top and r['mode'] != 'stop')
+    lat = [int(d.get('latency_ms', 0)) for d in dets]
+    out = {'listening_mW': round(1e3 * total / seconds, 3),
+           'mJ_per_command': round(1e3 * burst / len(dets), 3) if dets else None,
+           'model_mhz': top, 'latency_mean_ms': round(sum(lat) / len(lat), 1) if lat else None,
+           'detections': len(dets), 'model_runs': stats.get('inferences'),
+           'skipped_runs': stats.get('skipped_inferences'), 'samples_lost':
+               summary.get('audio', {}).get('ground_truth', {}).get('samples_lost')}
+    if truth_words is not None:
+        result = score.score(dets, truth_words, 200.0, KEYWORDS)
+        out['commands'] = f"{result['exactly_once']}/{result['commands']}"
+        out['false_alarms'] = len(result.get('false_alarms', []))
+    return out
+
+
+def energy_table(wav, elf, truth_words, out_json=None):
+    """The recording once per recognition point (the console fixes it) and once with the
+    governor's choice: listening power, energy per command, latency, accuracy, losses."""
+    from kwsapp import simrun
+    from h7voice import events as ev
+    table = []
+    for mhz, key in POINTS + ((None, None),):
+        label = f'{mhz} MHz' if mhz else 'governor'
+        say(f'==> {label}: running the recording')
+        try:
+            run = simrun.run_kws(wav, elf, console_input=key)
+        except simrun.RunError as err:
+            fail(f'{err}')
+        row = {'point': label, **figures(run, truth_words)}
+        if mhz is None:
+            ready = ev.last(run['events'], 'kws_ready') or {}
+            row['governor'] = {k: v for k, v in ready.items() if k.startswith('run_nj') or k == 'recognize_mhz'}
+        table.append(row)
+    say()
+    say('  recognition point | listening mW | mJ per command | latency ms | commands | false alarms | '
+        'model runs | skipped | samples lost')
+    for r in table:
+        say(f"  {r['point']:>17} | {r['listening_mW']:12.2f} | {r['mJ_per_command'] or 0:14.2f} | "
+            f"{r['latency_mean_ms'] or 0:10.0f} | {r.get('commands', '-'):>8} | {r.get('false_alarms', '-'):>12} | "
+            f"{r['model_runs']:>10} | {r['skipped_runs']:>7} | {r['samples_lost']}")
+    say('  (listening: the whole recording, waiting at 16 MHz; one command: the energy at the '
+        'recognition point / commands detected)')
+    if out_json:
+        with open(out_json, 'w') as f:
+            json.dump({'wav': wav, 'rows': table}, f, indent=1)
+        say(f'    table written to {out_json}')
+    return 0
+
+
+def timeline_png(summary, png, table_path=None):
+    """Power over time (the simulator's 10 ms bins), each bin coloured by the mode and
+    operating point that drew most of its energy."""
+    import matplotlib
+    matplotlib.use('Agg')
+    import matplotlib.pyplot as plt
+    from h7sim import energy
+    trace = summary.get('power_trace')
+    if not trace:
+        fail('the simulator kept no power timeline')
+    table = energy.load_table(table_path)
+    b = trace['bin_s']
+    xs, ys, labels = [], [], []
+    for i, keys in trace['bins']:
+        mj, best, best_e = 0.0, None, -1.0
+        for mode, hz, vos, sec in keys:
+            entry = table.get(energy.key_for(mode, hz, vos), {})
+            e = (entry.get('mA') or 0.0) * energy.SUPPLY_V * sec
+            mj += e
+            if e > best_e:
+                best, best_e = f'{mode} {round(hz / 1e6)} MHz {vos}' if mode != 'stop' else 'stop', e
+        xs.append(i * b)
+        ys.append(mj / b)  # mA x V = mW
+        labels.append(best)
+    kinds = sorted(set(labels), key=lambda k: (k.split()[0], -int(k.split()[1]) if k != 'stop' else 0))
+    colours = plt.get_cmap('tab10')
+    fig, ax = plt.subplots(figsize=(14, 4))
+    for n, kind in enumerate(kinds):
+        sel = [j for j, k in enumerate(labels) if k == kind]
+        ax.bar([xs[j] for j in sel], [ys[j] for j in sel], width=b, align='edge', color=colours(n % 10),
+               label=f'{kind} (dominant in {len(sel) * b:.1f} s)')
+    ax.set_xlabel('time (s)')
+    ax.set_ylabel(f'core supply power, mW ({1e3 * b:g} ms bins)')
+    ax.set_title('h7voice kws on the simulated board: power by mode and operating point '
+                 '(DS12110 typical currents, tools/h7sim/energy.py)')
+    ax.legend(loc='upper right', fontsize=8)
+    fig.tight_layout()
+    fig.savefig(png, dpi=110)
+    plt.close(fig)
+    say(f'    power timeline written to {png}')
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(prog='h7voice demo', description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument('--wav', help='16 kHz mono recording (default: the bundled demo recording)')
@@ -152,9 +260,16 @@ def main(argv=None):
     p.add_argument('--json', help='write detections, score and summary to this JSON file')
     p.add_argument('--lowest-opp', action='store_true',
                    help='run recognition at 64 MHz too (the worst case; console command l)')
-    p.add_argument('--energy-table', help='supply currents per mode and operating point (JSON, '
-                   'see tools/h7sim/energy.py) for the energy figures')
+    p.add_argument('--energy-table', nargs='?', const=TABLE, metavar='CURRENTS.json',
+                   help='without a file: run the recording at each recognition point (480/240/120/64 '
+                   'MHz) and with the governor, and print the energy table (with --json: written '
+                   'there); with a file: supply currents per mode and operating point (JSON, see '
+                   'tools/h7sim/energy.py) for the energy figures')
+    p.add_argument('--timeline', metavar='PNG', help='also draw power over time, coloured by mode and '
+                   'operating point, into this PNG')
     args = p.parse_args(argv)
+    if args.timeline and not os.path.isdir(os.path.dirname(os.path.abspath(args.timeline))):
+        fail(f'--timeline {args.timeline}: the folder does not exist (checked before the run)')
     if args.json and not os.path.isdir(os.path.dirname(os.path.abspath(args.json))):
         fail(f'--json {args.json}: the folder does not exist (checked before the run)')
 
@@ -178,9 +293,14 @@ def main(argv=None):
         seconds = load_wav(wav, min_seconds=0.5).seconds
     except WavFormatError as err:
         fail(f'{err}')
+    if args.energy_table == TABLE:
+        return energy_table(wav, elf, truth_words, args.json)
     say(f'==> running {os.path.relpath(elf, TOP)} on the simulated NUCLEO-H743ZI2 with '
         f'{os.path.relpath(wav, TOP)} ({seconds:.1f} s'
         + (f', {len(truth_words)} words' if truth_words else '') + ')')
+    if args.timeline:
+        from h7sim import board as simboard
+        simboard.POWER_TRACE_BIN_S = 0.01
     try:
         run = simrun.run_kws(wav, elf, energy_table=args.energy_table,
                              console_input='l' if args.lowest_opp else None)
@@ -196,6 +316,8 @@ def main(argv=None):
     if truth_words is not None:
         result = score.score(ev.detections(run['events']), truth_words, 200.0, KEYWORDS)
     print_summary(run, result, truth_words, elf)
+    if args.timeline:
+        timeline_png(run['summary'], args.timeline, args.energy_table)
     if args.json:
         out = {'wav': wav, 'detections': ev.detections(run['events']),
                'stats': ev.last(run['events'], 'kws_stats'), 'summary': run['summary'],

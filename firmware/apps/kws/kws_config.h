@@ -14,5 +14,25 @@
  * the firmware may miss a word, never samples. */
 #define KWS_MAX_BACKLOG_MS 200u
 #define KWS_VAD_HANGOVER_FRAMES 8u      /* 160 ms: longer than a plosive's closure */
+/* Silence (no VAD speech, every frame below its -55 dBFS floor) before the power policy
+ * asks for Stop; the microphone's wake-on-sound pin brings it back (README.md). */
+#define KWS_STOP_AFTER_SILENCE_MS 5000u
+/* Model runs still scored after the word's end before the decision (the detector's
+ * settle_ms); the decision comes at the VAD's speech end (hangover) or this, the later. */
+#define KWS_SETTLE_MS 120u
+/* The model runs only once the word may be ending: the VAD has seen at least this many
+ * quiet frames inside the segment (its hangover), or the segment is closing. 0: every
+ * model hop of the segment (README.md, "Fewer model runs"). */
+#define KWS_RUN_AFTER_QUIET_FRAMES 1u
+/* The first quiet frames of the hangover get a run each (20 ms apart) instead of one per
+ * model hop: the windows that hold the whole word. */
+#define KWS_DENSE_RUNS 3u
+/* Decide at the end of the dense runs when the smoothed score already reaches the
+ * threshold, instead of at the end of the VAD's hangover (1: on). */
+#define KWS_EARLY_DECISION 0u
+/* ... but only when every quiet frame so far is within this of the noise floor: the closure
+ * of a final plosive ("up", "right") is quiet but above it, and its release would come
+ * after an early decision (the word's end would be reported too early). */
+#define KWS_EARLY_QUIET_DB 3.0f
 
 #endif

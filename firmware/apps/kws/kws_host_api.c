@@ -88,10 +88,10 @@ void kws_host_settings(kws_host_settings_t *s)
     s->vad_hangover_frames = KWS_VAD_HANGOVER_FRAMES;
     s->threshold = dc.threshold;
     s->smooth_count = dc.smooth_count;
-    s->settle_ms = dc.settle_ms;
+    s->settle_ms = KWS_SETTLE_MS; /* the pipeline's, over the detector's default */
     s->min_speech_ms = dc.min_speech_ms;
     s->max_segment_ms = dc.max_segment_ms;
-    s->stop_after_silence_ms = pc.stop_after_silence_ms;
+    s->stop_after_silence_ms = KWS_STOP_AFTER_SILENCE_MS; /* the pipeline's */
 }
 
 size_t kws_host_detection_size(void) { return sizeof(kws_detection_t); }

@@ -1,6 +1,8 @@
 /* One hop of the keyword pipeline; see kws_pipeline.h. */
 #include "apps/kws/kws_pipeline.h"
 
+#include "apps/kws/kws_config.h"
+
 #include <string.h>
 
 const char *kws_pipeline_init(kws_pipeline_t *p, const kws_pipeline_config_t *cfg)
@@ -34,10 +36,12 @@ const char *kws_pipeline_init(kws_pipeline_t *p, const kws_pipeline_config_t *cf
     dc.num_classes = cfg->class_count;
     dc.keyword_mask = cfg->keyword_mask;
     dc.window_ms = p->frames * p->frame_ms;
+    dc.settle_ms = KWS_SETTLE_MS;
     if (!kws_detector_init(&p->detector, &dc))
         return "detector configuration refused (classes or command words)";
     kws_power_config_t pc;
     kws_power_default_config(&pc);
+    pc.stop_after_silence_ms = KWS_STOP_AFTER_SILENCE_MS;
     kws_power_init(&p->power, &pc, 0);
     kws_pacer_init(&p->pacer, cfg->model_hop_ms, cfg->max_backlog_ms);
     return NULL;
@@ -88,6 +92,18 @@ static void run_model(kws_pipeline_t *p, uint32_t now_ms)
     p->ran_model = true;
 }
 
+/* A full smoothing history whose best command word reaches the threshold. */
+static bool confident(const kws_pipeline_t *p)
+{
+    const kws_detector_t *d = &p->detector;
+    if (d->history_count < d->config.smooth_count)
+        return false;
+    for (int c = 0; c < d->config.num_classes; c++)
+        if (((d->config.keyword_mask >> c) & 1u) && d->peak[c] >= d->config.threshold)
+            return true;
+    return false;
+}
+
 bool kws_pipeline_warm_up(kws_pipeline_t *p)
 {
     memset(p->window, (int8_t)p->config.input_zero_point, sizeof p->window);
@@ -129,12 +145,41 @@ bool kws_pipeline_hop(kws_pipeline_t *p, const int16_t *samples, uint32_t backlo
      * the tick only decides CLOSING segments, and the start just opened a new one) */
 
     bool wants = kws_detector_wants_inference(&p->detector) && p->window_filled == p->frames;
+    /* Fewer runs: while the word is still being spoken its windows hold only part of it;
+     * the windows that decide are those after its end (the VAD's hangover), so the model
+     * waits for the first quiet frame (a pause inside a word costs a run or two). */
+    const bool active = p->detector.state == KWS_SEGMENT_ACTIVE;
+    const uint32_t quiet = p->vad.quiet_run;
+    /* the loudest frame of the current quiet run, above the noise floor */
+    float above_floor = h7vad_last_energy_db(&p->vad) - h7vad_noise_floor_db(&p->vad);
+    if (quiet <= 1u || above_floor > p->quiet_peak_db)
+        p->quiet_peak_db = above_floor;
+    if (wants && KWS_RUN_AFTER_QUIET_FRAMES > 0u && active && quiet < KWS_RUN_AFTER_QUIET_FRAMES)
+        wants = false;
+    const uint32_t first = KWS_RUN_AFTER_QUIET_FRAMES > 0u ? KWS_RUN_AFTER_QUIET_FRAMES : 1u;
+    const uint32_t last = first + KWS_DENSE_RUNS - 1u; /* the dense runs: quiet frames first..last */
+    /* (the run one frame after the last dense run stays: without it 84.3 % instead of 85.0 %) */
+    p->pacer.hop_ms = active && quiet >= first && quiet <= last ? p->frame_ms : p->config.model_hop_ms;
     /* Stop needs quiet, not just "no speech": stationary loud noise is not speech to the VAD
      * but would wake a wake-on-sound microphone at once. */
     bool sound = h7vad_in_speech(&p->vad) || h7vad_last_energy_db(&p->vad) > p->vad.config.min_speech_dbfs;
     kws_power_update(&p->power, now, sound, wants);
     if (kws_pacer_due(&p->pacer, now, backlog_ms, wants))
         run_model(p, now);
+    if (KWS_EARLY_DECISION && !detected && active && p->ran_model && quiet >= last &&
+        p->quiet_peak_db <= KWS_EARLY_QUIET_DB && confident(p)) {
+        /* The word is over as far as the model can tell: decide now, with the last speech
+         * frame as its end, instead of after the rest of the hangover. A masked previous
+         * word still holds the decision back (the detector's own rule). */
+        uint32_t rate = p->config.frontend->sample_rate_hz;
+        uint32_t end_ms = (uint32_t)(p->vad.last_speech_end_sample * 1000u / rate) + p->gap_ms;
+        uint32_t settle = p->detector.config.settle_ms;
+        p->detector.config.settle_ms = 0;
+        kws_detector_speech_end(&p->detector, end_ms);
+        p->detector.config.settle_ms = settle;
+        detected = kws_detector_tick(&p->detector, now);
+        p->early_decisions += detected;
+    }
     /* Between model runs the core waits at the listening point even inside a burst:
      * sleeping at 480 MHz (VOS0) would cost far more than the two switches per run. */
     set_point(p, KWS_POWER_LISTEN);

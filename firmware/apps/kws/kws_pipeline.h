@@ -62,6 +62,8 @@ typedef struct {
     uint64_t samples;                  /* processed */
     uint32_t gap_ms;                   /* audio not captured (Stop) */
     uint32_t model_failures;
+    uint32_t early_decisions;          /* decided before the end of the VAD's hangover */
+    float quiet_peak_db;               /* loudest frame of the VAD's quiet run, above its floor */
     bool ran_model;                    /* the last hop ran the model */
 } kws_pipeline_t;
 

@@ -16,6 +16,8 @@
 
 #include "apps/kws/kws_actions.h"
 #include "apps/kws/kws_config.h"
+#include "apps/kws/kws_energy.h"
+#include "apps/kws/kws_governor.h"
 #include "apps/kws/kws_model.h"
 #include "apps/kws/kws_pipeline.h"
 #include "common/fmt.h"
@@ -58,10 +60,24 @@
  * recognition point is used for the model runs of a burst (race to idle: the core drops
  * back to the listening point as soon as a run is over). */
 static h7_opp_t opp_of_mode[KWS_POWER_MODE_COUNT] = {
-    [KWS_POWER_LISTEN] = H7_OPP_64,
-    [KWS_POWER_RECOGNIZE] = H7_OPP_480,
+    [KWS_POWER_LISTEN] = H7_OPP_16,
+    [KWS_POWER_RECOGNIZE] = H7_OPP_64, /* the boot run's; then the governor's choice (init) */
     [KWS_POWER_STOP] = H7_OPP_64,
 };
+
+/* The recognition point the governor chose at boot (console 'n' returns to it). */
+static h7_opp_t governed_opp = H7_OPP_480;
+static uint32_t governor_nj[H7_OPP_COUNT];
+/* The time a run may take. With the early decision (KWS_EARLY_DECISION) the runs of the
+ * word's end come one per 20 ms frame right before the decision: a run must fit three
+ * quarters of a frame (the front end's frame, worst ~4.3 ms at 16 MHz, shares it), else the
+ * audio piling up in the ring delays the decision. Without it the decision waits for the
+ * VAD's hangover, which drains that backlog: half the model hop (README.md, "Governor"). */
+#define GOVERNOR_BUDGET_US \
+    (KWS_EARLY_DECISION ? pipeline.frame_ms * 1000u * 3u / 4u : MODEL_HOP_MS * 1000u / 2u)
+/* the points the model may run at (16 MHz is the waiting point, far too slow for a run) */
+static const h7_opp_t recognition_points[] = {H7_OPP_480, H7_OPP_240, H7_OPP_120, H7_OPP_64};
+#define RECOGNITION_POINTS (sizeof recognition_points / sizeof recognition_points[0])
 
 static const kws_model_t *model;
 static h7nn_interpreter nn;
@@ -325,6 +341,9 @@ static void enter_stop(void)
      * final for the capture: every sample captured is processed, waiting or counted. */
     uint32_t time_before = h7_time_ms();
     h7audio_stop();
+    /* the Stop bookkeeping (stats line, console flush: ~90 ms) at the HSI point h7_stop()
+     * uses anyway, not at the 16 MHz waiting point */
+    set_opp(H7_OPP_64);
     char line[H7_JSON_LINE_MAX];
     h7_json_t j;
     h7_json_begin(&j, line, sizeof line, "kws_stop");
@@ -452,6 +471,20 @@ static void init(void)
         fail("model", h7nn_error(&nn));
     memset(opp_stats, 0, sizeof opp_stats);
     opp_switches = 0;
+
+    /* Governor: the boot run's cycles at each point, costed with the datasheet currents. */
+    kws_point_cost_t costs[RECOGNITION_POINTS];
+    uint32_t nj[RECOGNITION_POINTS];
+    for (unsigned i = 0; i < RECOGNITION_POINTS; i++) {
+        costs[i].hz = h7_clock_opp_hz(recognition_points[i]);
+        costs[i].run_ua = kws_energy_run_ua[recognition_points[i]];
+    }
+    int pick = kws_governor_pick(costs, (int)RECOGNITION_POINTS, model_cycles_max, GOVERNOR_BUDGET_US,
+                                 KWS_ENERGY_WAIT_UA, KWS_ENERGY_VDD_MV, nj);
+    for (unsigned i = 0; i < RECOGNITION_POINTS; i++)
+        governor_nj[recognition_points[i]] = nj[i];
+    governed_opp = recognition_points[pick];
+    opp_of_mode[KWS_POWER_RECOGNIZE] = governed_opp;
 }
 
 /* Console commands (one byte): 's' stats now, 'l' run recognition at the lowest operating
@@ -462,8 +495,17 @@ static void poll_console(void)
     while ((c = h7_console_getc()) >= 0) {
         if (c == 's') {
             emit_stats("request");
-        } else if (c == 'l' || c == 'n') {
-            opp_of_mode[KWS_POWER_RECOGNIZE] = c == 'l' ? H7_OPP_64 : H7_OPP_480;
+        } else if (c == 'l' || c == 'n' || c == '4' || c == '2' || c == '1') {
+            /* l: the worst case (64 MHz); n: the governor's point; 4/2/1: 480/240/120 MHz
+             * fixed (h7voice demo --energy-table) */
+            opp_of_mode[KWS_POWER_RECOGNIZE] = c == 'l'   ? H7_OPP_64
+                                               : c == '4' ? H7_OPP_480
+                                               : c == '2' ? H7_OPP_240
+                                               : c == '1' ? H7_OPP_120
+                                                          : governed_opp;
+            /* 'l' is the lowest point that can run the model, for everything (the worst-case
+             * load test); the others wait at the 16 MHz point */
+            opp_of_mode[KWS_POWER_LISTEN] = c == 'l' ? H7_OPP_64 : H7_OPP_16;
             char line[H7_JSON_LINE_MAX];
             h7_json_t j;
             h7_json_begin(&j, line, sizeof line, "kws_opp");
@@ -513,6 +555,14 @@ int main(void)
     h7_json_float(&j, "threshold", pipeline.detector.config.threshold, 2);
     h7_json_bool(&j, "stop_mode", KWS_CAN_STOP);
     h7_json_uint(&j, "model_cycles", model_cycles_max);
+    h7_json_uint(&j, "recognize_mhz", h7_clock_opp_hz(governed_opp) / 1000000u);
+    const h7_json_uint_field_t run_nj[] = {
+        {"run_nj_480", governor_nj[H7_OPP_480]},
+        {"run_nj_240", governor_nj[H7_OPP_240]},
+        {"run_nj_120", governor_nj[H7_OPP_120]},
+        {"run_nj_64", governor_nj[H7_OPP_64]},
+    };
+    h7_json_uints(&j, run_nj, sizeof run_nj / sizeof run_nj[0]);
     h7_json_emit(&j);
     if (h7audio_start(SAMPLE_RATE_HZ) != H7AUDIO_OK)
         fail("audio", "capture did not start");

@@ -58,10 +58,10 @@ static void clock_fields(h7_json_t *j)
 static void cmd_opp(int argc, char **argv)
 {
     static const struct { uint32_t mhz; h7_opp_t opp; } points[] = {
-        {480, H7_OPP_480}, {240, H7_OPP_240}, {120, H7_OPP_120}, {64, H7_OPP_64}};
+        {480, H7_OPP_480}, {240, H7_OPP_240}, {120, H7_OPP_120}, {64, H7_OPP_64}, {16, H7_OPP_16}};
     uint32_t mhz = 0;
     if (argc != 2 || !parse_uint(argv[1], &mhz)) {
-        demo_error("opp", "usage: opp 480|240|120|64");
+        demo_error("opp", "usage: opp 480|240|120|64|16");
         return;
     }
     for (unsigned i = 0; i < sizeof points / sizeof points[0]; i++) {
@@ -78,7 +78,7 @@ static void cmd_opp(int argc, char **argv)
         h7_json_emit(&j);
         return;
     }
-    demo_error("opp", "unknown operating point; choose 480, 240, 120 or 64");
+    demo_error("opp", "unknown operating point; choose 480, 240, 120, 64 or 16");
 }
 
 static void cmd_info(int argc, char **argv)
@@ -353,7 +353,7 @@ static void cmd_help(int argc, char **argv);
 static const command_t k_commands[] = {
     {"help", "help", cmd_help},
     {"info", "info", cmd_info},
-    {"opp", "opp 480|240|120|64", cmd_opp},
+    {"opp", "opp 480|240|120|64|16", cmd_opp},
     {"sleep", "sleep <ms>", cmd_sleep},
     {"stop", "stop   (wake: any byte on the console, button B1, or sound at the microphone)", cmd_stop},
     {"dvfs", "dvfs <switches>", cmd_dvfs},

@@ -20,6 +20,7 @@
 #include "common/ring.h"
 #include "platform/platform.h"
 #include "platform/sections.h"
+#include "platform/stm32h743/h743_internal.h"
 #include "platform/stm32h743/h743_regs.h"
 
 #define FRAMES (2u * H7AUDIO_HALF_FRAMES)     /* stereo frames in the DMA buffer */
@@ -241,9 +242,14 @@ void h7audio_stop(void)
 {
     if (!running) return;
     uint32_t irq = h7_irq_save();
+    /* The stream first, then its count: a sample the DMA writes between a count and the
+     * stop would be in memory but not counted (at the 16 MHz waiting point this window is
+     * four times longer). RM0433: EN reads 0 once the stream has really stopped. What is
+     * left in SPI2's FIFO was never written (the simulator counts it as stranded). */
+    stream()->CR &= ~H7_DMA_SxCR_EN;
+    (void)h7_wait_bits(&stream()->CR, H7_DMA_SxCR_EN, 0u, H7_WAIT_TRIES);
     take_in(0u); /* what the DMA wrote stays readable */
     H7_SPI2->CR1 = 0;
-    stream()->CR &= ~H7_DMA_SxCR_EN;
     h7_irq_disable(H7_IRQ_DMA1_STREAM(H7AUDIO_DMA_STREAM));
     h7_irq_disable(H7_IRQ_SPI2);
     running = 0;

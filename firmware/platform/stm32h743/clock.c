@@ -82,8 +82,9 @@ static bool switch_sysclk(uint32_t sw)
 
 static void set_prescalers(const h7_opp_config_t *c)
 {
-    H7_RCC->D1CFGR = ((uint32_t)c->hpre << H7_RCC_D1CFGR_HPRE_Pos) |
-                     ((uint32_t)c->ppre << H7_RCC_D1CFGR_D1PPRE_Pos); /* D1CPRE = /1 */
+    H7_RCC->D1CFGR = ((uint32_t)c->d1cpre << H7_RCC_D1CFGR_D1CPRE_Pos) |
+                     ((uint32_t)c->hpre << H7_RCC_D1CFGR_HPRE_Pos) |
+                     ((uint32_t)c->ppre << H7_RCC_D1CFGR_D1PPRE_Pos);
     H7_RCC->D2CFGR = ((uint32_t)c->ppre << H7_RCC_D2CFGR_D2PPRE1_Pos) |
                      ((uint32_t)c->ppre << H7_RCC_D2CFGR_D2PPRE2_Pos);
     H7_RCC->D3CFGR = (uint32_t)c->ppre << H7_RCC_D3CFGR_D3PPRE_Pos;
@@ -147,6 +148,15 @@ int h7_clock_set_opp(h7_opp_t opp)
     if (target->latency > latency_now)
         (void)set_latency(target->latency, target->wrhighfreq);
 
+    /* Leaving the divided HSI point: undivide the core first (HSI 64 MHz, /1 everywhere
+     * but APB /2: within VOS3, and the wait states were raised above for any target). */
+    if (h7_opp_table[s_opp].d1cpre != H7_RCC_D1CPRE_DIV1) {
+        const h7_opp_config_t *hsi = &h7_opp_table[H7_OPP_64];
+        if (read_latency() < hsi->latency) /* e.g. 16 -> 16: the target needs none */
+            (void)set_latency(hsi->latency, hsi->wrhighfreq);
+        set_prescalers(hsi);
+        h7_systick_reconfigure(H7_HSI_HZ);
+    }
     /* Run from HSI while PLL1 is re-programmed (PLL1 must be off to change it). SysTick
      * is re-timed around each clock change so the time base keeps the partial ms. */
     h7_systick_reconfigure(H7_HSI_HZ);
@@ -155,6 +165,8 @@ int h7_clock_set_opp(h7_opp_t opp)
         status = -3;
         goto out;
     }
+    if (target->d1cpre != H7_RCC_D1CPRE_DIV1)
+        h7_systick_reconfigure(target->sysclk_hz); /* the core slows down right here */
     set_prescalers(target);
     stop_pll1();
     if (target->pll_divn != 0u) {

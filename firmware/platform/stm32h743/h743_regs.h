@@ -190,6 +190,8 @@ H7_OFFSET_CHECK(h7_rcc_t, APB4LPENR, 0x11C);
 #define H7_RCC_HPRE_DIV1 0x0u
 #define H7_RCC_HPRE_DIV2 0x8u
 #define H7_RCC_HPRE_DIV4 0x9u
+#define H7_RCC_D1CPRE_DIV1 0x0u /* same encoding as HPRE */
+#define H7_RCC_D1CPRE_DIV4 0x9u
 #define H7_RCC_PPRE_DIV1 0x0u
 #define H7_RCC_PPRE_DIV2 0x4u
 #define H7_RCC_PPRE_DIV4 0x5u

@@ -79,6 +79,9 @@ def test_every_figure_cites_the_datasheet_table():
     # Table 134 stops at 200 MHz for VOS3
     ('sleep/120/VOS3', 16.5, 'upper_bound'),
     ('sleep/64/VOS3', 16.5, 'upper_bound'),
+    # the 16 MHz waiting point: Sleep <= Run at 16 MHz VOS3, bounded by Table 129's 25 MHz row
+    ('run/16/VOS3', 12.0, 'upper_bound'),
+    ('sleep/16/VOS3', 12.0, 'upper_bound'),
     # DVFS transition: 64 MHz on HSI while VOS0 is still set; the lowest VOS0 row is 400 MHz
     ('run/64/VOS0', 125.0, 'upper_bound'),
 ])
@@ -146,7 +149,7 @@ def test_the_board_reports_only_keys_the_table_costs():
             board.run(seconds=seconds)
 
         board.run(seconds=0.05)
-        for mhz in (480, 240, 120, 64, 480):
+        for mhz in (480, 240, 120, 64, 16, 480):
             command(f'opp {mhz}', 0.01)
             command('sleep 5', 0.02)
         command('opp 240', 0.01)
@@ -156,6 +159,10 @@ def test_the_board_reports_only_keys_the_table_costs():
         assert not board.faults
         board._account()
         seen = {key: s for key, s in board.mode_times.items() if s > 0}
+        # time is charged to the VOS it ran at: parsing 'opp 480' at 16 MHz is VOS3 time;
+        # VOS1 at 16 MHz lasts only the few instructions between the VOS and ODEN writes
+        assert board.mode_times[('run', 16e6, 'VOS3')] > 0
+        assert board.mode_times.get(('run', 16e6, 'VOS1'), 0.0) < 2e-6
     finally:
         board.close()
     rows, joules, uncosted = energy.estimate(seen, energy.load_table())

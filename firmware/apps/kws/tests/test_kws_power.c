@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "apps/kws/kws_actions.h"
+#include "apps/kws/kws_governor.h"
 #include "apps/kws/kws_pacer.h"
 #include "apps/kws/kws_power.h"
 #include "testing/h7test.h"
@@ -125,6 +126,24 @@ H7_TEST(pacer_skips_runs_when_behind)
     H7_EXPECT(p.skipped >= 6);
 }
 
+/* The governor with the datasheet currents of the firmware's points (h7sim/energy.py) and
+ * the default model's 6.81 M cycles: 240 MHz is the cheapest point that fits 30 ms. */
+H7_TEST(governor_picks_the_cheapest_point_that_fits)
+{
+    const kws_point_cost_t points[] = {
+        {480000000u, 148000u}, {240000000u, 61714u}, {120000000u, 29571u}, {64000000u, 16905u}};
+    uint32_t nj[4];
+    H7_EXPECT_EQ_INT(kws_governor_pick(points, 4, 6810000u, 30000u, 12000u, 3300u, nj), 1);
+    /* 14.19 ms x (148 - 12) mA x 3.3 V = 6.37 mJ at 480; 28.38 ms x 49.7 mA x 3.3 V = 4.65 mJ */
+    H7_EXPECT(nj[0] > 6300000u && nj[0] < 6450000u);
+    H7_EXPECT(nj[1] > 4600000u && nj[1] < 4700000u);
+    H7_EXPECT(nj[2] < nj[1] && nj[3] < nj[2]); /* slower is cheaper, but does not fit */
+    H7_EXPECT_EQ_INT(kws_governor_pick(points, 4, 6810000u, 20000u, 12000u, 3300u, NULL), 0);
+    H7_EXPECT_EQ_INT(kws_governor_pick(points, 4, 6810000u, 1000u, 12000u, 3300u, NULL), 0); /* none fits: fastest */
+    H7_EXPECT_EQ_INT(kws_governor_pick(points, 4, 600000u, 30000u, 12000u, 3300u, NULL), 3);
+    H7_EXPECT_EQ_INT(kws_governor_run_us(6810000u, 480000000u), 14188);
+}
+
 int main(void)
 {
     H7_RUN(burst_follows_the_detector);
@@ -134,5 +153,6 @@ int main(void)
     H7_RUN(words_map_to_actions);
     H7_RUN(pacer_runs_every_hop_while_wanted);
     H7_RUN(pacer_skips_runs_when_behind);
+    H7_RUN(governor_picks_the_cheapest_point_that_fits);
     return h7test_summary();
 }

@@ -38,9 +38,10 @@ H7_TEST(each_point_runs_at_its_nominal_frequency_from_a_legal_pll)
     for (int i = 0; i < H7_OPP_COUNT; i++) {
         const h7_opp_config_t *c = &h7_opp_table[i];
         if (c->pll_divn == 0) {
-            H7_EXPECT_EQ_INT(c->sysclk_hz, H7_HSI_HZ);
+            H7_EXPECT_EQ_INT(c->sysclk_hz, H7_HSI_HZ / h7_ahb_divider(c->d1cpre));
             continue;
         }
+        H7_EXPECT_EQ_INT(c->d1cpre, H7_RCC_D1CPRE_DIV1);
         uint32_t ref = H7_HSE_HZ / H7_PLL_REF_DIVM;
         H7_EXPECT(ref >= 2000000u && ref <= 4000000u); /* PLL1RGE = 2-4 MHz */
         uint64_t vco = (uint64_t)ref * c->pll_divn;
@@ -84,6 +85,7 @@ H7_TEST(points_are_ordered_and_distinct)
     H7_EXPECT_EQ_INT(h7_opp_table[H7_OPP_240].sysclk_hz, 240000000u);
     H7_EXPECT_EQ_INT(h7_opp_table[H7_OPP_120].sysclk_hz, 120000000u);
     H7_EXPECT_EQ_INT(h7_opp_table[H7_OPP_64].sysclk_hz, 64000000u);
+    H7_EXPECT_EQ_INT(h7_opp_table[H7_OPP_16].sysclk_hz, 16000000u);
     H7_EXPECT_EQ_INT(h7_opp_table[H7_OPP_480].vos, 0);
 }
 
