@@ -1,0 +1,145 @@
+"""Speech -> intent and speech -> wake events, through the decoder library's host build.
+
+Every number comes from C: the phone scores from the host build of the board's front end +
+int8 engine (h7phones.acoustic.PhoneModel), the search from libh7dec (h7speech.decoder).
+What this module decides, and the firmware image mirrors (firmware/apps/commands):
+  - intent: RECOGNIZE over the context's graph; the utterance is not understood (intent
+    null) when no final node is reached or when the path's score against the free phone
+    loop (the filler), per frame, is below `reject` nats: out-of-context speech is
+    explained better by the filler than by any path of the context;
+  - wake: SPOT over the phrase's graph; an event is a peak of the likelihood ratio
+    (phrase path - filler) above a threshold; Porcupine's sensitivity S in [0, 1] maps
+    linearly and decreasingly onto that threshold (higher S: lower threshold, more found,
+    more false alarms).
+Thresholds live in calibration.json (one place; the firmware build reads it too).
+"""
+import json
+import os
+
+from h7voice import paths
+
+CALIBRATION = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'calibration.json')
+
+
+class IntentError(Exception):
+    """Bad input for the intent/wake tools (one line)."""
+
+
+def calibration():
+    """The decision thresholds (see calibration.json's "why")."""
+    with open(CALIBRATION, encoding='utf-8') as f:
+        return json.load(f)
+
+
+def wake_threshold(sensitivity, cal=None):
+    """Sensitivity S in [0, 1] -> spotting threshold in nats (linear, decreasing in S;
+    S = 0.5 is the calibrated operating point)."""
+    if not isinstance(sensitivity, (int, float)) or not 0.0 <= sensitivity <= 1.0:
+        raise IntentError(f'sensitivity must be a number in [0, 1], got {sensitivity!r}')
+    w = (cal or calibration())['wake']
+    return w['threshold_at_half'] + w['span'] * (0.5 - sensitivity) * 2.0
+
+
+def phone_model(tflite=None):
+    """The phone model's C scorer (issue 13's h7phones.acoustic); a missing piece is one line."""
+    try:
+        from h7phones.acoustic import PhoneModel
+    except ImportError as err:
+        raise paths.MissingPart(f'the phone model scorer tools/h7phones/acoustic.py is not here ({err}); '
+                                f'it comes with issue 13 (merge wt-phonesapp)')
+    return PhoneModel(tflite) if tflite else PhoneModel()
+
+
+def _decoder():
+    from h7speech import decoder
+    return decoder
+
+
+class Intents:
+    """A context compiled once; decode(logp) for each utterance."""
+
+    def __init__(self, context, model=None, reject=None, beam=None):
+        from h7context import graph, parser
+        self.ir = parser.load(context) if isinstance(context, str) else context
+        self.blob, self.info = graph.compile_ir(self.ir)
+        dec = _decoder()
+        self.graph = dec.LoadedGraph(self.blob)
+        self.model = model
+        cal = calibration()['intent']
+        self.reject = cal['reject'] if reject is None else reject
+        self.options = dict(cal.get('decoder', {}))
+        if beam is not None:
+            self.options['beam'] = beam
+
+    def decode(self, logp, ctc=False):
+        """(frames x 41) log-probs -> {"intent", "slots", "score"} (score: nats per frame
+        of the best path over the filler; null intent when rejected)."""
+        from h7context import graph
+        dec = _decoder()
+        d = dec.Decoder(self.graph, dec.RECOGNIZE, ctc=int(bool(ctc)), **self.options)
+        d.step(dec.scores(logp))
+        res, segs = d.best()
+        score = round(res['confidence'], 3)
+        if not res['reached_final'] or res['confidence'] < self.reject:
+            return {'intent': None, 'slots': {}, 'score': score}
+        meaning = graph.interpret(segs, self.ir)
+        if meaning['intent'] is None:
+            return {'intent': None, 'slots': {}, 'score': score}
+        return {'intent': meaning['intent'], 'slots': meaning['slots'], 'score': score}
+
+    def __call__(self, samples):
+        m = self.model or phone_model()
+        self.model = m
+        return self.decode(m.scores(samples), ctc=m.ctc)
+
+
+def wake_graph(phrase):
+    """The phrase's search graph: its words (every dictionary pronunciation, rules for the
+    rest), optional silence between them."""
+    from h7context.normalize import NormalizeError, phrase as spoken
+    from h7speech import g2p, graph as G
+    try:
+        words = spoken(phrase)
+    except NormalizeError as err:
+        raise IntentError(f'wake phrase: {err}')
+    if not words:
+        raise IntentError(f'wake phrase {phrase!r} has no words')
+    try:
+        return G.compile_graph(G.phrase(' '.join(words)), g2p.lexicon(), silence=False)
+    except (G.GraphError, g2p.G2PError) as err:
+        raise IntentError(f'wake phrase {phrase!r}: {err}')
+
+
+class Wake:
+    """A wake phrase spotted in a stream of phone scores."""
+
+    def __init__(self, phrase, sensitivity=0.5, model=None):
+        cal = calibration()
+        self.phrase = phrase
+        self.threshold = wake_threshold(sensitivity, cal)
+        self.options = dict(cal['wake'].get('decoder', {}))
+        self.blob = wake_graph(phrase)
+        self.graph = _decoder().LoadedGraph(self.blob)
+        self.model = model
+
+    def spot(self, logp, frame_s, delay_frames=0, ctc=False):
+        """[{"time_s", "score"}]: time_s is the end of the frame at which the decoder
+        reports the event (the device fires then; delay_frames: the model's lookahead)."""
+        dec = _decoder()
+        d = dec.Decoder(self.graph, dec.SPOT, ctc=int(bool(ctc)), spot_threshold=self.threshold,
+                        **self.options)
+        s = dec.scores(logp)
+        out = []
+        for t in range(s.shape[0]):
+            for ev in d.step(s[t:t + 1]):
+                out.append({'time_s': round((t + 1 + delay_frames) * frame_s, 3),
+                            'score': round(ev['score'], 2)})
+        for ev in d.flush():
+            out.append({'time_s': round((s.shape[0] + delay_frames) * frame_s, 3),
+                        'score': round(ev['score'], 2)})
+        return out
+
+    def __call__(self, samples):
+        m = self.model or phone_model()
+        self.model = m
+        return self.spot(m.scores(samples), m.frame_s, m.lookahead_frames, ctc=m.ctc)
