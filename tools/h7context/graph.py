@@ -141,10 +141,16 @@ def to_graph(ir, silence=True):
     return intents[0] if len(intents) == 1 else G.Alt(intents)
 
 
-def compile_ir(ir, lexicon=None, log=None, silence=True):
+FLASH_BUDGET = 32 * 1024   # issue 16: a 50-expression context in <= 32 KB of flash
+
+
+def compile_ir(ir, lexicon=None, log=None, silence=True, optimise=True, flash_budget=FLASH_BUDGET):
     """(graph bytes, info) for a grammar IR: G2P for every word (h7speech.g2p unless a
-    lexicon is given), compiled, then loaded by the C library to validate it. info holds
-    the graph's counts and the words pronounced by letter-to-sound rules."""
+    lexicon is given), compiled, made small (graphopt: shared prefixes and suffixes, exact;
+    if that is still over flash_budget bytes, also one copy of each slot type's values,
+    whose extra paths interpret() refuses; optimise=False keeps the plain lowering), then loaded
+    by the C library to validate it. info holds the graph's counts and the words
+    pronounced by letter-to-sound rules."""
     G = _h7speech()
     from h7speech import g2p
     from h7speech import decoder
@@ -157,33 +163,81 @@ def compile_ir(ir, lexicon=None, log=None, silence=True):
             return prons
     try:
         data = G.compile_graph(to_graph(ir, silence), lexicon, silence=silence)
+        if optimise:
+            from .graphopt import optimise as shrink
+            exact = shrink(data, share_slots=False, intent_at_end=True)
+            data = exact if len(exact) <= flash_budget else shrink(data, share_slots=True, intent_at_end=True)
         decoder.LoadedGraph(data)
     except (G.GraphError, g2p.G2PError, decoder.DecoderError) as err:
         raise ContextError(f'graph: {err}', ir.get('source'))
     info = G.info(data)
+    info['shared_slots'] = bool(optimise) and len(exact) > flash_budget
     info['guessed'] = sorted(set(guessed))
     return data, info
 
 
+def _ends(seq, tokens, at):
+    """Token positions after matching the element sequence from each position in `at`."""
+    for el in seq:
+        t = el['type']
+        if t == 'word':
+            at = {j + 1 for j in at if j < len(tokens) and tokens[j] == el['word']}
+        elif t == 'slot':
+            at = {j + 1 for j in at if j < len(tokens) and tokens[j] == ('slot', el['name'], el['slot_type'])}
+        else:
+            nxt = set(at) if t == 'optional' else set()
+            for option in el['options']:
+                nxt |= _ends(option, tokens, at)
+            at = nxt
+        if not at:
+            break
+    return at
+
+
+def says(ir, intent, tokens):
+    """Whether an expression of `intent` says `tokens` (words, and ('slot', name, type) for
+    each slot value)."""
+    for i in ir['intents']:
+        if i['name'] == intent:
+            return any(len(tokens) in _ends(e['sequence'], tokens, {0}) for e in i['expressions'])
+    return False
+
+
 def interpret(segments, ir):
     """Segments of a decoded path (h7speech.decoder.Decoder.best) -> {'intent': name or
-    None, 'slots': {name: canonical value}, 'words': [...]}."""
+    None, 'slots': {name: canonical value}, 'words': [...]}. A path that no expression of
+    its intent says (possible in a graph whose slot values are shared, graphopt) or a slot
+    that holds no value of its type gives intent None; a path without an intent tag (it
+    ended before the tag) gets the intent whose expression says it."""
     values = {kind: {' '.join(v['words']): v['value'] for v in slot['values']}
               for kind, slot in ir['slots'].items()}
-    intent, words, slots, open_slots = None, [], {}, []
+    intent, words, slots, open_slots, tokens, valid = None, [], {}, [], [], True
     for s in segments:
         label = s.get('word')
         if label is None:
             continue
         if s.get('phone') is not None:
             words.append(label)
+            if not open_slots:
+                tokens.append(label)
         elif label.startswith(INTENT_TAG):
             intent = label[len(INTENT_TAG):]
         elif label.startswith(SLOT_TAG):
             open_slots.append((label[len(SLOT_TAG):], len(words)))
-        elif label.startswith('/' + SLOT_TAG) and open_slots:
+        elif label.startswith('/' + SLOT_TAG[:-1]) and open_slots:
             ref, at = open_slots.pop()
             name, _, kind = ref.partition(':')
             said = ' '.join(words[at:])
+            valid = valid and said in values.get(kind, {})
             slots[name] = values.get(kind, {}).get(said, said)
+            tokens.append(('slot', name, kind))
+    if open_slots or not valid or not tokens:
+        intent = None
+    elif intent is None or not says(ir, intent, tokens):
+        # the path ended before its intent's tag (graphopt puts it at the end of the
+        # expression), or two intents' tags tied behind shared slot values: the words
+        # decide (a phrase no expression says is not understood)
+        intent = next((i['name'] for i in ir['intents'] if says(ir, i['name'], tokens)), None)
+    if intent is None:
+        slots = {}
     return {'intent': intent, 'slots': slots, 'words': words}
