@@ -55,15 +55,28 @@ def _decoder():
     return decoder
 
 
+COMMANDS_LIB = 'firmware/apps/commands/libh7commands.so'
+
+
+def _commands():
+    """The commands image's decision code, host build (firmware/apps/commands)."""
+    import ctypes as c
+    from h7voice import native
+    return native.load(COMMANDS_LIB, {
+        'cmd_host_decode': (c.c_int, [c.c_char_p, c.c_size_t, c.c_char_p, c.c_size_t, c.c_void_p, c.c_int,
+                                      c.c_int, c.c_int32, c.c_int32, c.c_uint16, c.c_int32, c.c_char_p,
+                                      c.c_size_t, c.c_char_p, c.c_size_t]),
+    })
+
+
 class Intents:
     """A context compiled once; decode(logp) for each utterance."""
 
     def __init__(self, context, model=None, reject=None, beam=None):
-        from h7context import graph, parser
+        from h7context import graph, parser, table
         self.ir = parser.load(context) if isinstance(context, str) else context
         self.blob, self.info = graph.compile_ir(self.ir)
-        dec = _decoder()
-        self.graph = dec.LoadedGraph(self.blob)
+        self.table = table.build(self.ir, self.blob)
         self.model = model
         cal = calibration()['intent']
         self.reject = cal['reject'] if reject is None else reject
@@ -73,19 +86,26 @@ class Intents:
 
     def decode(self, logp, ctc=False):
         """(frames x 41) log-probs -> {"intent", "slots", "score"} (score: nats per frame
-        of the best path over the filler; null intent when rejected)."""
-        from h7context import graph
+        of the best path over the filler; null intent when rejected), decided by the
+        commands image's C (cmd_decide: h7dec RECOGNIZE, the filler/confidence rejection,
+        the context table's reading of the path)."""
+        import ctypes
+        import numpy as np
         dec = _decoder()
-        d = dec.Decoder(self.graph, dec.RECOGNIZE, ctc=int(bool(ctc)), **self.options)
-        d.step(dec.scores(logp))
-        res, segs = d.best()
-        score = round(res['confidence'], 3)
-        if not res['reached_final'] or res['confidence'] < self.reject:
-            return {'intent': None, 'slots': {}, 'score': score}
-        meaning = graph.interpret(segs, self.ir)
-        if meaning['intent'] is None:
-            return {'intent': None, 'slots': {}, 'score': score}
-        return {'intent': meaning['intent'], 'slots': meaning['slots'], 'score': score}
+        s = np.ascontiguousarray(dec.scores(logp), dtype=np.int32)
+        one = dec.SCORE_ONE
+        out, msg = ctypes.create_string_buffer(1024), ctypes.create_string_buffer(256)
+        r = _commands().cmd_host_decode(self.blob, len(self.blob), self.table, len(self.table),
+                                        s.ctypes.data, s.shape[0], int(bool(ctc)),
+                                        int(round(self.options.get('beam', 12.0) * one)),
+                                        int(round(self.options.get('filler_penalty', -2.0) * one)),
+                                        int(self.options.get('max_active', 300)),
+                                        max(-(1 << 30), int(round(self.reject * one))), out, 1024, msg, 256)
+        if r == -2:
+            raise IntentError(msg.value.decode(errors='replace'))
+        event = json.loads(out.value.decode())
+        event.pop('event', None)
+        return event
 
     def __call__(self, samples):
         m = self.model or phone_model()
