@@ -10,8 +10,9 @@ h7dec recognizer), build/host/firmware/apps/phones/libh7phones.so, through h7voi
                                               # "phone" events (CTC greedy or the phone loop)
 
 Frame t covers samples [t * hop, t * hop + window) of the front end (phones_mel40: 20 ms hop,
-30 ms window); scores() flushes the model's look-ahead with silence so every frame of the
-audio is scored. Nothing here re-implements any of it: every number comes from the C.
+30 ms window); scores() repeats the last frame for the model's look-ahead (the edge padding it
+was trained with: h7phones.train._with_context) so every frame of the audio is scored.
+Nothing here re-implements any of it: every number comes from the C.
 
 The model record (models/phones.json, or the JSON beside the model) is read here, once, for
 the firmware build (SConscript.firmware) and the host: model_record().
@@ -75,11 +76,11 @@ def model_record(tflite_path):
     if not isinstance(ctc, bool):
         raise RecordError(f'{paths.rel(path)}: "ctc" must be true or false (got {ctc!r})')
     out['ctc'] = ctc
-    kind = meta.get('output', meta.get('output_kind'))
+    kind = meta.get('output_kind', meta.get('output'))
     if isinstance(kind, dict):
         kind = kind.get('kind')
     if kind not in OUTPUT_KINDS:
-        raise RecordError(f'{paths.rel(path)}: "output" must be one of {", ".join(OUTPUT_KINDS)} (got {kind!r})')
+        raise RecordError(f'{paths.rel(path)}: "output_kind" must be one of {", ".join(OUTPUT_KINDS)} (got {kind!r})')
     out['output'] = kind
     name = meta.get('phoneset', phones.NAME)
     if not isinstance(name, str) or not name:
@@ -250,14 +251,14 @@ class PhoneModel:
     def run(self, samples, flush=True):
         """(raw int8 outputs, log-probabilities float32, decoder scores int32), each (frames, 41)."""
         a = _int16(samples)
-        flush_hops = self.lookahead_frames if flush else 0
-        n = self.frames_for(len(a)) + (flush_hops if flush else 0)
+        flush_frames = self.lookahead_frames if flush else 0
+        n = self.frames_for(len(a))
         n = max(n, 1)
         raw = np.zeros((n, 41), np.int8)
         logp = np.zeros((n, 41), np.float32)
         sc = np.zeros((n, 41), np.int32)
         P = ctypes.POINTER
-        got = self._lib.phones_host_scores(self._h, a.ctypes.data_as(P(ctypes.c_int16)), len(a), flush_hops,
+        got = self._lib.phones_host_scores(self._h, a.ctypes.data_as(P(ctypes.c_int16)), len(a), flush_frames,
                                            raw.ctypes.data_as(P(ctypes.c_int8)),
                                            logp.ctypes.data_as(P(ctypes.c_float)),
                                            sc.ctypes.data_as(P(ctypes.c_int32)), n)

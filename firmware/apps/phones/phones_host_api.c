@@ -5,8 +5,9 @@
  * Same code as the board: phones_pipeline (front end, feature window, model input, output
  * conversion), the engine (the kernels the firmware links; bit-exact with the reference
  * ones), phones_recognizer (h7dec), the checks of main.c's init. What the host does that the
- * board does not need: at the end of a recording it can push `lookahead_frames` hops of
- * silence so the last frames are scored too (on the board the audio just goes on).
+ * board does not need: at the end of a recording it can repeat the last frame
+ * `lookahead_frames` times (phones_pipeline_repeat_last, the edge padding the model was
+ * trained with) so the last frames are scored too (on the board the audio just goes on).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -202,10 +203,10 @@ void phones_host_info(const phones_host_t *h, phones_host_info_t *info)
 }
 
 /* Runs the pipeline (and, with decode, the recognizer) from a fresh start over the whole
- * hops of `count` samples, then `flush_hops` hops of silence. Per scored frame it writes
+ * hops of `count` samples, then repeats the last frame `flush_frames` times. Per scored frame it writes
  * the model's int8 outputs, the log-probabilities and the decoder scores (each may be NULL)
  * up to max_frames frames. Returns the number of frames scored, or -1 (phones_host_error). */
-static long run(phones_host_t *h, const int16_t *samples, size_t count, uint32_t flush_hops, int decode,
+static long run(phones_host_t *h, const int16_t *samples, size_t count, uint32_t flush_frames, int decode,
                 int8_t *raw, float *logp, int32_t *scores, size_t max_frames)
 {
     const char *bad = phones_pipeline_init(&h->pipeline, &h->config);
@@ -215,17 +216,11 @@ static long run(phones_host_t *h, const int16_t *samples, size_t count, uint32_t
     }
     phones_recognizer_reset(&h->rec);
     const uint32_t hop = h->pipeline.hop_samples;
-    int16_t zeros[1024];
-    if (hop > 1024u) {
-        set_error(h->error, sizeof h->error, "hop longer than 1024 samples", NULL);
-        return -1;
-    }
-    memset(zeros, 0, sizeof zeros);
-    size_t hops = count / hop + flush_hops;
+    size_t hops = count / hop;
     long scored = 0;
-    for (size_t i = 0; i < hops; i++) {
-        const int16_t *x = i < count / hop ? &samples[i * hop] : zeros;
-        int r = phones_pipeline_hop(&h->pipeline, x);
+    for (size_t i = 0; i < hops + flush_frames; i++) {
+        int r = i < hops ? phones_pipeline_hop(&h->pipeline, &samples[i * hop])
+                         : phones_pipeline_repeat_last(&h->pipeline);
         if (r < 0) {
             set_error(h->error, sizeof h->error, "model failed: ", h7nn_error(&h->nn));
             return -1;
@@ -250,23 +245,23 @@ static long run(phones_host_t *h, const int16_t *samples, size_t count, uint32_t
     return scored;
 }
 
-long phones_host_scores(phones_host_t *h, const int16_t *samples, size_t count, uint32_t flush_hops,
+long phones_host_scores(phones_host_t *h, const int16_t *samples, size_t count, uint32_t flush_frames,
                         int8_t *raw, float *logp, int32_t *scores, size_t max_frames)
 {
-    return run(h, samples, count, flush_hops, 0, raw, logp, scores, max_frames);
+    return run(h, samples, count, flush_frames, 0, raw, logp, scores, max_frames);
 }
 
 /* The recognizer as the board runs it: segments of the whole run (the board's "phone"
  * events, then the rest at the end of the utterance: its 'f' command). Returns the number
  * of segments (written up to max_out), or -1. frames/digest: the utterance's frame count
  * and the FNV-1a of its scores (the board's phones_utterance event). */
-int phones_host_recognize(phones_host_t *h, const int16_t *samples, size_t count, uint32_t flush_hops,
+int phones_host_recognize(phones_host_t *h, const int16_t *samples, size_t count, uint32_t flush_frames,
                           phones_segment_t *out, int max_out, int32_t *frames, uint32_t *digest)
 {
     h->out = out;
     h->out_max = max_out;
     h->out_count = 0;
-    long n = run(h, samples, count, flush_hops, 1, NULL, NULL, NULL, 0);
+    long n = run(h, samples, count, flush_frames, 1, NULL, NULL, NULL, 0);
     if (n < 0)
         return -1;
     if (phones_recognizer_finish(&h->rec) != H7DEC_OK) {

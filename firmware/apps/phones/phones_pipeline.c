@@ -30,14 +30,6 @@ const char *phones_pipeline_init(phones_pipeline_t *p, const phones_pipeline_con
         return "model input and output scales must be positive";
     if (cfg->output_kind > PHONES_OUTPUT_SOFTMAX)
         return "unknown model output kind";
-    /* digital silence: every band at the log floor */
-    float silence[PHONES_MAX_FEATURES];
-    float floor_value = h7fe_logf(cfg->frontend->log_offset);
-    for (uint32_t f = 0; f < p->features; f++)
-        silence[f] = floor_value;
-    for (uint32_t r = 0; r < cfg->window_frames; r++)
-        h7fe_quantize_int8(silence, p->features, cfg->input_scale, cfg->input_zero_point,
-                           &p->window[r * p->features]);
     return NULL;
 }
 
@@ -60,22 +52,26 @@ void phones_outputs_to_logp(const phones_pipeline_config_t *c, const int8_t *q, 
     }
 }
 
-int phones_pipeline_hop(phones_pipeline_t *p, const int16_t *samples)
+/* Appends one quantized row to the window ring. The first row of a stream fills every row
+ * (edge padding, as in training). */
+static void push_row(phones_pipeline_t *p, const int8_t *row)
 {
     const phones_pipeline_config_t *c = &p->config;
-    float feat[PHONES_MAX_FEATURES];
-    size_t n = h7fe_push(&p->frontend, samples, p->hop_samples, feat, 1, NULL);
-    p->samples += p->hop_samples;
-    if (n == 0)
-        return 0; /* the first window is not full yet */
-    int32_t clamped = h7fe_quantize_int8(feat, p->features, c->input_scale, c->input_zero_point,
-                                         &p->window[p->window_next * p->features]);
-    if (clamped > 0)
-        p->clamped += (uint32_t)clamped;
-    p->window_next = (p->window_next + 1u) % c->window_frames;
+    size_t n = p->features;
+    if (p->frames == 0) {
+        for (uint32_t r = 0; r < c->window_frames; r++)
+            memcpy(&p->window[r * n], row, n);
+        p->window_next = 0; /* every row is the same: the ring may start anywhere */
+    } else {
+        memcpy(&p->window[p->window_next * n], row, n);
+        p->window_next = (p->window_next + 1u) % c->window_frames;
+    }
     p->frames++;
-    if (p->frames <= c->lookahead_frames)
-        return 0;
+}
+
+static int run_window(phones_pipeline_t *p)
+{
+    const phones_pipeline_config_t *c = &p->config;
     /* oldest row first: the ring from window_next on, then its start */
     size_t row = p->features;
     size_t tail = (size_t)(c->window_frames - p->window_next) * row;
@@ -89,6 +85,38 @@ int phones_pipeline_hop(phones_pipeline_t *p, const int16_t *samples)
     memcpy(p->raw, q, H7DEC_PHONE_COUNT);
     phones_outputs_to_logp(c, p->raw, p->logp);
     h7dec_scores_f32(p->logp, H7DEC_PHONE_COUNT, p->scores);
-    p->frame = (int32_t)(p->frames - 1u - c->lookahead_frames);
+    p->frame = p->scored_frames++;
     return 1;
+}
+
+int phones_pipeline_hop(phones_pipeline_t *p, const int16_t *samples)
+{
+    const phones_pipeline_config_t *c = &p->config;
+    float feat[PHONES_MAX_FEATURES];
+    int8_t row[PHONES_MAX_FEATURES];
+    size_t n = h7fe_push(&p->frontend, samples, p->hop_samples, feat, 1, NULL);
+    p->samples += p->hop_samples;
+    if (n == 0)
+        return 0; /* the first window is not full yet */
+    int32_t clamped = h7fe_quantize_int8(feat, p->features, c->input_scale, c->input_zero_point, row);
+    if (clamped > 0)
+        p->clamped += (uint32_t)clamped;
+    push_row(p, row);
+    if (p->frames <= c->lookahead_frames)
+        return 0;
+    return run_window(p);
+}
+
+int phones_pipeline_repeat_last(phones_pipeline_t *p)
+{
+    if (p->frames == 0)
+        return 0;
+    const phones_pipeline_config_t *c = &p->config;
+    uint32_t newest = (p->window_next + c->window_frames - 1u) % c->window_frames;
+    int8_t row[PHONES_MAX_FEATURES];
+    memcpy(row, &p->window[newest * p->features], p->features);
+    push_row(p, row);
+    if (p->frames <= c->lookahead_frames)
+        return 0;
+    return run_window(p);
 }

@@ -6,11 +6,12 @@
  *           ─▶ log-probabilities (float) ─▶ decoder scores (h7dec_scores_f32, integer)
  *
  * The model's outputs at hop n score frame n - lookahead_frames (the model has seen that
- * many frames of the future): the first `lookahead_frames` hops give no scored frame, and
- * at the end of a recording `lookahead_frames` hops of silence flush the last frames
- * (phones_host_api.c does so; on the board the audio simply goes on).
- * Before the first frame the window holds the front end's digital-silence row (every band
- * log(log_offset), quantized), as if the audio had been preceded by silence.
+ * many frames of the future): the first `lookahead_frames` hops give no scored frame. The
+ * edges are padded as the model was trained (h7phones.train._with_context): the first
+ * frame fills the whole window when it arrives (the past before the audio repeats it), and
+ * at the end of an utterance phones_pipeline_repeat_last() feeds the last frame again, once
+ * per look-ahead frame, so the last frames are scored too (the host library does so; on the
+ * board the audio simply goes on).
  *
  * The same code runs on the chip (main.c) and on the host (phones_host_api.c, the library
  * tools/h7phones/acoustic.py loads), so every score a tool sees is the firmware's.
@@ -54,7 +55,8 @@ typedef struct {
     uint32_t features, hop_samples, frame_ms;
     int8_t window[PHONES_MAX_WINDOW_FRAMES * PHONES_MAX_FEATURES]; /* ring of rows */
     uint32_t window_next;              /* the row the next frame goes to (= the oldest) */
-    uint32_t frames;                   /* front-end frames computed */
+    uint32_t frames;                   /* rows pushed (front-end frames, then repeats) */
+    int32_t scored_frames;             /* frames scored so far */
     uint64_t samples;                  /* processed */
     uint32_t model_failures;
     uint32_t clamped;                  /* feature values saturated by the input quantization */
@@ -71,6 +73,10 @@ const char *phones_pipeline_init(phones_pipeline_t *p, const phones_pipeline_con
 /* One hop (hop_samples samples). Returns 1 when a frame was scored (p->frame, p->raw,
  * p->logp, p->scores), 0 when none yet (look-ahead), -1 when the model failed. */
 int phones_pipeline_hop(phones_pipeline_t *p, const int16_t *samples);
+
+/* End of an utterance: one more model run with the newest frame repeated (call it
+ * lookahead_frames times). Returns as phones_pipeline_hop; 0 if no frame was computed yet. */
+int phones_pipeline_repeat_last(phones_pipeline_t *p);
 
 /* Audio time (ms) at the end of the samples processed so far. */
 uint32_t phones_pipeline_now_ms(const phones_pipeline_t *p);
