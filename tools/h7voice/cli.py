@@ -14,6 +14,7 @@
     h7voice context check|expand|compile CONTEXT.yml    commands as text (Rhino's YAML)
     h7voice intent --context C.yml --json WAV|FOLDER   speech -> {"intent", "slots", "score"}
     h7voice wake --phrase "hey computer" --json WAV     wake-phrase events
+    h7voice phones recognize WAV | eval [--json J] | train   the phone model and recognizer
     h7voice memreport IMAGE.map                         flash/RAM/stack report
     h7voice packs fetch|check                           ST's device pack (online) as register oracle
     h7voice test [stage ...]                            all tests (build, host, pytest, robot)
@@ -83,6 +84,7 @@ COMMANDS = {
     'classify': (_module_main('kwsapp.classify'), 'classify WAV files with a keyword model (JSON lines)'),
     'speech': (_module_main('h7speech.__main__'), 'decoder: search graphs, G2P, decoder fuzz'),
     'graph': (_module_main('h7speech.__main__', ['graph']), 'compile a search graph (words, grammar, transcript)'),
+    'phones': (_module_main('h7phones.__main__'), 'phone model: recognize, eval (PER vs PocketSphinx, board), train'),
     'context': (_module_main('h7context.__main__'), 'voice-command contexts (Rhino YAML): check, expand, compile'),
     'intent': (_module_main('h7intent.__main__', ['intent']), 'speech -> intent + slots of a context (C decoder)'),
     'wake': (_module_main('h7intent.__main__', ['wake']), 'spot a wake phrase written as text'),
