@@ -66,7 +66,36 @@ def _commands():
         'cmd_host_decode': (c.c_int, [c.c_char_p, c.c_size_t, c.c_char_p, c.c_size_t, c.c_void_p, c.c_int,
                                       c.c_int, c.c_int32, c.c_int32, c.c_uint16, c.c_int32, c.c_char_p,
                                       c.c_size_t, c.c_char_p, c.c_size_t]),
+        'cmd_host_listen': (c.c_int, [c.c_char_p, c.c_size_t, c.c_char_p, c.c_size_t, c.c_char_p, c.c_size_t,
+                                      c.c_void_p, c.c_void_p, c.c_int, c.c_int, c.c_int32, c.c_int32, c.c_uint16,
+                                      c.c_int32, c.c_int32, c.c_uint32, c.c_uint32, c.c_uint32, c.c_char_p,
+                                      c.c_size_t, c.c_char_p, c.c_size_t]),
     })
+
+
+def listen(intents, logp, vad, wake=None, ctc=False, max_frames=300, wait_frames=150, tail_frames=5):
+    """The commands image's utterance logic (commands_listen.c, host build) over a
+    recording's log-probs, with the VAD's state per frame (bit 0 start, 1 end, 2 in speech):
+    the "wake" and "intent" events the board would print (dicts, with their frame)."""
+    import ctypes
+    import numpy as np
+    dec = _decoder()
+    s = np.ascontiguousarray(dec.scores(logp), dtype=np.int32)
+    v = np.ascontiguousarray(vad, dtype=np.uint8)
+    one = dec.SCORE_ONE
+    wg = wake.blob if wake else b''
+    out, msg = ctypes.create_string_buffer(1 << 16), ctypes.create_string_buffer(256)
+    opts = intents.options
+    n = _commands().cmd_host_listen(intents.blob, len(intents.blob), intents.table, len(intents.table), wg, len(wg),
+                                    s.ctypes.data, v.ctypes.data, s.shape[0], int(bool(ctc)),
+                                    int(round(opts.get('beam', 12.0) * one)),
+                                    int(round(opts.get('filler_penalty', -2.0) * one)), int(opts.get('max_active', 300)),
+                                    max(-(1 << 30), int(round(intents.reject * one))),
+                                    int(round((wake.threshold if wake else 0.0) * one)), max_frames, wait_frames,
+                                    tail_frames, out, len(out), msg, 256)
+    if n < 0:
+        raise IntentError(msg.value.decode(errors='replace'))
+    return [json.loads(line) for line in out.value.decode().splitlines() if line]
 
 
 class Intents:

@@ -77,3 +77,39 @@ def test_bad_input_is_one_line(argv, message):
     out = subprocess.run([sys.executable, '-m', 'h7intent'] + argv, capture_output=True, text=True,
                          cwd=paths.TOP, env={'PYTHONPATH': paths.TOOLS, 'PATH': '/usr/bin:/bin'})
     assert out.returncode == 2 and message in out.stderr and len(out.stderr.strip().splitlines()) == 1, out.stderr
+
+
+def vad_of(x, start_after=3, hangover=8):
+    """VAD flags per frame from posteriors made by posteriors(): speech = not SIL."""
+    speech = x.argmax(1) != P.SIL
+    flags, run, quiet, inside = np.zeros(len(x), np.uint8), 0, 0, False
+    for t, sp in enumerate(speech):
+        run = run + 1 if sp else 0
+        quiet = 0 if sp else quiet + 1
+        if not inside and run >= start_after:
+            inside, flags[t] = True, flags[t] | 1
+        elif inside and quiet >= hangover:
+            inside, flags[t] = False, flags[t] | 2
+        flags[t] |= 4 if inside else 0
+    return flags
+
+
+def test_board_logic_wake_then_command(lights):
+    """commands_listen.c on the host: the wake phrase fires, the command after it is decoded."""
+    from h7intent.engine import listen
+    rng = np.random.default_rng(4)
+    x = np.concatenate([posteriors('hey computer'.split(), rng, sil=20),
+                        posteriors('turn on the kitchen lights'.split(), rng, sil=20)])
+    events = listen(lights, x, vad_of(x), wake=Wake('hey computer'))
+    assert [e['event'] for e in events] == ['wake', 'intent']
+    assert (events[1]['intent'], events[1]['slots']) == ('turnOn', {'location': 'kitchen'})
+
+
+def test_board_logic_push_to_talk(lights):
+    from h7intent.engine import listen
+    rng = np.random.default_rng(5)
+    x = np.concatenate([posteriors('the quick brown fox jumps'.split(), rng, sil=20),
+                        posteriors('set the brightness to level three'.split(), rng, sil=20)])
+    events = listen(lights, x, vad_of(x))
+    assert [(e['event'], e['intent']) for e in events] == [('intent', None), ('intent', 'setBrightness')]
+    assert events[1]['slots'] == {'level': '3'}
