@@ -42,7 +42,7 @@ CONTEXTS = ('lights', 'thermostat', 'media', 'home')
 EXAMPLES = os.path.join(paths.TOOLS, 'h7context', 'examples')
 WAKE_PHRASE = 'hey computer'
 NOISES = ('doing_the_dishes.flac', 'dude_miaowing.flac', 'exercise_bike.flac', 'running_tap.flac')
-CALIBRATION_VOICES = (('flite', 'kal16'), ('flite', 'awb'), ('espeak', 'en-us'), ('espeak', 'en-gb'))
+CALIBRATION_VOICES = (('flite', 'kal16'), ('flite', 'awb'), ('espeak', 'en-us+m3'), ('espeak', 'en-us+f2'))  # trained on
 WORDS = ('yes', 'no', 'up', 'down', 'left', 'right', 'on', 'off', 'stop', 'go')
 WORDS_CONTEXT = 'context:\n  expressions:\n' + ''.join(f'    {w}Word:\n      - "{w}"\n' for w in WORDS)
 TARGETS = {'intent_clean': 0.95, 'intent_6db': 0.85, 'out_of_context_accepted': 0.02,
@@ -229,17 +229,29 @@ def sentence_files(split):
     return out
 
 
-def reject_jobs(split):
+def _spread(items, limit):
+    """At most `limit` of items, evenly spread (every corpus keeps its share)."""
+    if limit is None or len(items) <= limit:
+        return items
+    return [items[int(i * len(items) / limit)] for i in range(limit)]
+
+
+def reject_jobs(split, limit=None):
+    files = [(c, f) for c, f in sentence_files(split) if c != 'ljspeech_aligned']
     return [{'kind': 'reject', 'corpus': c, 'file': f, 'contexts': list(CONTEXTS), 'seed': i}
-            for i, (c, f) in enumerate(sentence_files(split)) if c != 'ljspeech_aligned']
+            for i, (c, f) in enumerate(_spread(files, limit))]
 
 
-def stream_jobs(loops, split, chunk_s=60.0, snr_db=10.0, seed=0):
-    """The real continuous speech of speaker split `split` ('train' or 'eval'),
-    concatenated with short gaps, looped `loops` times, each loop with another stretch of
-    real noise at snr_db, cut into chunks."""
+def stream_jobs(loops, split, chunk_s=60.0, snr_db=10.0, seed=0, minutes=None):
+    """The real continuous speech of speaker split `split` ('train' or 'eval'; at most
+    `minutes` of it, evenly spread over the files), concatenated with short gaps, looped
+    `loops` times, each loop with another stretch of real noise at snr_db, cut into chunks."""
     rng = np.random.default_rng(seed)
     clips = [read(f) for _, f in sentence_files(split)]
+    if minutes is not None:
+        total = sum(len(c) for c in clips) / 16000 / 60
+        if total > minutes:
+            clips = _spread(clips, max(1, int(len(clips) * minutes / total)))
     jobs = []
     for loop in range(loops):
         order = rng.permutation(len(clips))
@@ -350,6 +362,9 @@ def main(argv=None):
     ap.add_argument('--per-voice', type=int, default=10, help='phrases per context and voice (10)')
     ap.add_argument('--words', type=int, default=12, help='real clips per word (12)')
     ap.add_argument('--loops', type=int, default=1, help='passes over the real continuous speech (1)')
+    ap.add_argument('--stream-minutes', type=float, default=None,
+                    help='at most this much of each split of the continuous speech (default: all)')
+    ap.add_argument('--sentences', type=int, default=None, help='at most this many out-of-context sentences')
     ap.add_argument('--jobs', type=int, default=2)
     ap.add_argument('--model', default=None)
     ap.add_argument('--seed', type=int, default=1)
@@ -369,12 +384,14 @@ def bench(a):
     t0 = time.time()
     voices = held_out_voices()
     jobs = (intent_jobs(voices, a.per_voice, a.seed) + wake_tts_jobs(voices, a.per_voice, a.seed)
-            + real_word_jobs('eval', a.words) + reject_jobs('eval') + mycroft_wake_jobs()
-            + stream_jobs(a.loops, 'train', seed=a.seed) + stream_jobs(a.loops, 'eval', seed=a.seed))
+            + real_word_jobs('eval', a.words) + reject_jobs('eval', a.sentences) + mycroft_wake_jobs()
+            + stream_jobs(a.loops, 'train', seed=a.seed, minutes=a.stream_minutes)
+            + stream_jobs(a.loops, 'eval', seed=a.seed, minutes=a.stream_minutes))
     print(f'{len(jobs)} measurements ...', file=sys.stderr)
     done = run(jobs, a.model, a.jobs)
     s = summarise(done, None)
     report = {'what': 'issue 16: intents and wake phrase from text, C decoder on the C phone scores',
+              'command': 'python -m h7intent.bench ' + ' '.join(sys.argv[1:]),
               'model': model_info(a.model), 'calibration': calibration(),
               'held_out_voices': [f'{e} {v}' for e, v in voices], 'per_voice': a.per_voice,
               'targets': check_targets(s), 'results': s, 'seconds': round(time.time() - t0, 1)}

@@ -26,7 +26,8 @@ def calibrate(a):
     voices = list(bench.CALIBRATION_VOICES)
     jobs = (bench.intent_jobs(voices, max(4, a.per_voice // 2), a.seed + 17)
             + bench.wake_tts_jobs(voices, max(4, a.per_voice // 2), a.seed + 17)
-            + bench.reject_jobs('train') + bench.stream_jobs(1, 'train', seed=a.seed + 17))
+            + bench.reject_jobs('train', a.sentences)
+            + bench.stream_jobs(1, 'train', seed=a.seed + 17, minutes=a.stream_minutes))
     done = bench.run(jobs, a.model, a.jobs, raw=True)
     sent = [j for j in done if j['kind'] == 'reject']
     oc = np.sort([v for j in sent for c, v in j['scores'].items() if j['accepted'][c]])
