@@ -192,3 +192,37 @@ class Wake:
         m = self.model or phone_model()
         self.model = m
         return self.spot(m.scores(samples), m.frame_s, m.lookahead_frames, ctc=m.ctc)
+
+
+def board_settings():
+    """CMD_* of firmware/apps/commands/commands_listen.h (the image's settings, one place)."""
+    import re
+    text = open(os.path.join(paths.FIRMWARE, 'apps', 'commands', 'commands_listen.h')).read()
+    return {k: int(v) for k, v in re.findall(r'#define (CMD_\w+) (\d+)u', text)}
+
+
+def board_replica(intents, model, samples, wake=None):
+    """What the commands image prints for `samples` (then silence), replayed on the host
+    with the image's own C: the phone scores of its pipeline without a look-ahead flush
+    (h7phones.acoustic run(flush=False)), the C VAD hop by hop (h7frontend.vad) with the
+    image's settings, and commands_listen.c (cmd_host_listen). Events carry their frame."""
+    import numpy as np
+    from h7frontend.vad import Vad
+    cfg = board_settings()
+    samples = np.asarray(samples, dtype=np.int16)
+    _raw, logp, _sc = model.run(samples, flush=False)
+    vad = Vad(16000, hangover_frames=cfg['CMD_VAD_HANGOVER_FRAMES'])
+    hop, lookahead = model.hop_samples, model.lookahead_frames
+    flags, pending, scored = [], 0, 0
+    for h in range(len(samples) // hop):
+        event, _ = vad.process(samples[h * hop:(h + 1) * hop])
+        pending |= 1 if event == 'speech_start' else 2 if event == 'speech_end' else 0
+        now = max(0, model.frames_for((h + 1) * hop) - lookahead)
+        while scored < min(now, len(logp)):
+            flags.append(pending | (4 if vad.in_speech else 0))
+            pending, scored = 0, scored + 1
+    frame_ms = int(round(model.frame_s * 1000))
+    return listen(intents, logp[:len(flags)], flags, wake=wake, ctc=model.ctc,
+                  max_frames=cfg['CMD_MAX_COMMAND_MS'] // frame_ms,
+                  wait_frames=cfg['CMD_WAIT_AFTER_WAKE_MS'] // frame_ms,
+                  tail_frames=lookahead + cfg['CMD_TAIL_EXTRA_FRAMES'])

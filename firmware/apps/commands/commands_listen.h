@@ -21,6 +21,12 @@
 #include "speech/decoder/h7dec.h"
 
 #define CMD_PREROLL_FRAMES 32u     /* 640 ms of scores kept before a start */
+/* The image's settings (main.c; tools/h7intent/engine.py reads them from here to replay
+ * the board on the host): */
+#define CMD_MAX_COMMAND_MS 6000u
+#define CMD_WAIT_AFTER_WAKE_MS 3000u
+#define CMD_VAD_HANGOVER_FRAMES 8u    /* 160 ms of quiet ends a command (the 300 ms latency budget) */
+#define CMD_TAIL_EXTRA_FRAMES 1u      /* decoded after the VAD's end: the model's look-ahead + this */
 #define CMD_MAX_SEGMENTS 160
 
 typedef struct {

@@ -35,9 +35,6 @@
 #define COMMANDS_VERSION "0.1.0"
 #define MAX_HOP 512u
 #define WATCHDOG_MS 2000u
-#define MAX_COMMAND_MS 6000u
-#define WAIT_AFTER_WAKE_MS 3000u
-#define VAD_HANGOVER_FRAMES 8u      /* 160 ms of quiet ends a command (the 300 ms latency budget) */
 
 static const phones_model_t *model;
 static h7nn_interpreter nn;
@@ -246,15 +243,15 @@ static void init(void)
         fail("frontend", "hop longer than 512 samples");
     h7vad_config_t vc;
     h7vad_default_config(&vc, PHONES_SAMPLE_RATE_HZ);
-    vc.hangover_frames = VAD_HANGOVER_FRAMES;
+    vc.hangover_frames = CMD_VAD_HANGOVER_FRAMES;
     if (h7vad_init(&vad, &vc) != 0)
         fail("vad", "configuration refused");
     cmd_listen_config_t lc = {
         .wake_mode = (uint8_t)(cmd_wake_graph_bytes != 0),
         .reject = cmd_settings.reject,
-        .max_frames = MAX_COMMAND_MS / pipeline.frame_ms,
-        .wait_frames = WAIT_AFTER_WAKE_MS / pipeline.frame_ms,
-        .tail_frames = model->lookahead_frames + 1u,
+        .max_frames = CMD_MAX_COMMAND_MS / pipeline.frame_ms,
+        .wait_frames = CMD_WAIT_AFTER_WAKE_MS / pipeline.frame_ms,
+        .tail_frames = model->lookahead_frames + CMD_TAIL_EXTRA_FRAMES,
     };
     problem = cmd_listen_init(&listener, &lc, intent_dec, wake_dec, &table, &graph);
     if (problem)
