@@ -154,14 +154,17 @@ def _job(job):
         events = w.spot(logp, m.frame_s, m.lookahead_frames, ctc=m.ctc)
         job['events'] = events
         job['ratios'] = _best_ratio(w, logp, m.ctc)
+        for p in job.get('penalties', ()):
+            job.setdefault('ratios_by_penalty', {})[p] = _best_ratio(w, logp, m.ctc, filler_penalty=p)
     return job
 
 
-def _best_ratio(wake, logp, ctc):
-    """The highest likelihood ratio the spotter saw anywhere (for threshold sweeps): the
-    spotter at a threshold far below any ratio reports every peak."""
+def _best_ratio(wake, logp, ctc, **override):
+    """The highest likelihood ratios the spotter saw (for threshold sweeps): the spotter at a
+    threshold far below any ratio reports every peak."""
     from h7speech import decoder
-    d = decoder.Decoder(wake.graph, decoder.SPOT, ctc=int(bool(ctc)), spot_threshold=-1000.0, **wake.options)
+    opts = dict(wake.options, **override)
+    d = decoder.Decoder(wake.graph, decoder.SPOT, ctc=int(bool(ctc)), spot_threshold=-1000.0, **opts)
     s = decoder.scores(logp)
     peaks = [e['score'] for e in d.step(s)] + [e['score'] for e in d.flush()]
     return sorted(peaks, reverse=True)[:20]
@@ -346,6 +349,26 @@ def check_targets(s):
     return met
 
 
+def graph_sizes():
+    """Per example context: the plain lowering, the shipped (graphopt) graph, the context
+    table, decoder RAM (h7dec_workspace_size) and their sum against the issue's 64 KB."""
+    from h7context import graph, load, table
+    from h7speech import decoder
+    from .engine import calibration
+    opts = calibration()['intent']['decoder']
+    out = {}
+    for c in CONTEXTS:
+        ir = load(os.path.join(EXAMPLES, c + '.yml'))
+        plain, _ = graph.compile_ir(ir, optimise=False)
+        blob, info = graph.compile_ir(ir)
+        ws = decoder.Decoder(blob, decoder.RECOGNIZE, **opts).workspace_bytes
+        out[c] = {'expressions': sum(len(i['expressions']) for i in ir['intents']),
+                  'graph_bytes_before': len(plain), 'graph_bytes': len(blob), 'shared_slots': info['shared_slots'],
+                  'table_bytes': len(table.build(ir, blob)), 'decoder_ram_bytes': ws,
+                  'graph_plus_decoder_ram_bytes': len(blob) + ws}
+    return out
+
+
 def model_info(model_path):
     import hashlib
     from h7phones import acoustic
@@ -394,7 +417,8 @@ def bench(a):
               'command': 'python -m h7intent.bench ' + ' '.join(sys.argv[1:]),
               'model': model_info(a.model), 'calibration': calibration(),
               'held_out_voices': [f'{e} {v}' for e, v in voices], 'per_voice': a.per_voice,
-              'targets': check_targets(s), 'results': s, 'seconds': round(time.time() - t0, 1)}
+              'targets': check_targets(s), 'results': s, 'graphs': graph_sizes(),
+              'seconds': round(time.time() - t0, 1)}
     os.makedirs(os.path.dirname(os.path.abspath(a.json)), exist_ok=True)
     with open(a.json, 'w') as f:
         json.dump(report, f, indent=1)
