@@ -3,7 +3,7 @@
 intent --context CONTEXT.yml [--json] AUDIO.wav|FOLDER...
     {"intent": name or null, "slots": {name: value}, "score": nats/frame over the filler}
     per file (a folder: one JSON line per audio file, with "file")
-intent --bench [--json OUT]          the intent/wake benchmark (python -m h7intent.bench)
+intent --bench [REPORT.json]         the intent/wake benchmark (python -m h7intent.bench)
 wake --phrase "hey computer" [--sensitivity S] [--json] AUDIO.wav...
     [{"time_s": when it fired, "score": likelihood ratio over the filler, nats}]
 
@@ -61,14 +61,16 @@ def cmd_intent(argv):
     p = _Parser(prog='h7voice intent', description='speech -> intent and slots (C decoder)')
     p.add_argument('audio', nargs='*', help='WAV/FLAC files or folders')
     p.add_argument('--context', help='Rhino YAML context')
-    p.add_argument('--json', nargs='?', const='-', default=None,
-                   help='JSON output (always JSON lines; with --bench: the report file)')
-    p.add_argument('--bench', action='store_true', help='run the benchmark (build/bench/intent.json)')
+    p.add_argument('--json', action='store_true', help='JSON output (the default form: one JSON line per file)')
+    p.add_argument('--bench', action='store_true',
+                   help='run the benchmark instead: h7voice intent --bench [REPORT.json] (build/bench/intent.json)')
     p.add_argument('--model', help='phone model .tflite (default: models/phones.tflite)')
     a = p.parse_args(argv)
     if a.bench:
         from . import bench
-        return bench.main(['--json', a.json] if a.json not in (None, '-') else [])
+        if len(a.audio) > 1:
+            raise _Usage('--bench takes at most one argument: the report file')
+        return bench.main(['--json', a.audio[0]] if a.audio else [])
     if not a.context or not a.audio:
         raise _Usage('give --context CONTEXT.yml and at least one AUDIO.wav or folder')
     from .engine import Intents, phone_model

@@ -70,6 +70,7 @@ def test_sensitivity_maps_monotonically():
 @pytest.mark.parametrize('argv, message', [
     (['intent', '--context', 'nope.yml', 'x.wav'], 'nope.yml'),
     (['intent', 'x.wav'], '--context'),
+    (['intent', '--context', LIGHTS, '--json', 'nope.wav'], 'nope.wav: no such file'),
     (['wake', '--phrase', 'hey computer', '--sensitivity', '2', 'nope.wav'], 'sensitivity'),
     (['wake', '--phrase', 'mp3 player', 'nope.wav'], 'mixes letters and digits'),
 ])
