@@ -176,68 +176,37 @@ def compile_ir(ir, lexicon=None, log=None, silence=True, optimise=True, flash_bu
     return data, info
 
 
-def _ends(seq, tokens, at):
-    """Token positions after matching the element sequence from each position in `at`."""
-    for el in seq:
-        t = el['type']
-        if t == 'word':
-            at = {j + 1 for j in at if j < len(tokens) and tokens[j] == el['word']}
-        elif t == 'slot':
-            at = {j + 1 for j in at if j < len(tokens) and tokens[j] == ('slot', el['name'], el['slot_type'])}
-        else:
-            nxt = set(at) if t == 'optional' else set()
-            for option in el['options']:
-                nxt |= _ends(option, tokens, at)
-            at = nxt
-        if not at:
-            break
-    return at
+def interpret(segments, ir, data):
+    """Segments of a decoded path (h7speech.decoder.Decoder.best) over graph `data` compiled
+    from `ir` -> {'intent': name or None, 'slots': {name: canonical value}, 'words': [...]},
+    read by the commands image's C (cmd_interpret over the context table, table.py): a path
+    no expression says (possible in a graph whose slot values are shared, graphopt) or a slot
+    holding no value of its type is not understood (intent None); the intent is the one
+    whose expression says the words."""
+    import ctypes
 
+    from h7speech import decoder, phones
 
-def says(ir, intent, tokens):
-    """Whether an expression of `intent` says `tokens` (words, and ('slot', name, type) for
-    each slot value)."""
-    for i in ir['intents']:
-        if i['name'] == intent:
-            return any(len(tokens) in _ends(e['sequence'], tokens, {0}) for e in i['expressions'])
-    return False
-
-
-def interpret(segments, ir):
-    """Segments of a decoded path (h7speech.decoder.Decoder.best) -> {'intent': name or
-    None, 'slots': {name: canonical value}, 'words': [...]}. A path that no expression of
-    its intent says (possible in a graph whose slot values are shared, graphopt) or a slot
-    that holds no value of its type gives intent None; a path without an intent tag (it
-    ended before the tag) gets the intent whose expression says it."""
-    values = {kind: {' '.join(v['words']): v['value'] for v in slot['values']}
-              for kind, slot in ir['slots'].items()}
-    intent, words, slots, open_slots, tokens, valid = None, [], {}, [], [], True
-    for s in segments:
+    from . import table
+    from .graphopt import parse
+    labels = {lab: i for i, lab in enumerate(parse(data)[2])}
+    segs = (decoder.Segment * max(1, len(segments)))()
+    words = []
+    for k, s in enumerate(segments):
+        tag = s.get('phone') is None
         label = s.get('word')
-        if label is None:
-            continue
-        if s.get('phone') is not None:
+        index = decoder.NONE if label is None else labels.get((label, 1 if tag else 0))
+        if index is None:
+            raise ContextError(f'internal: {label!r} is not a label of the graph')
+        segs[k].word = index
+        segs[k].phone = 0xFF if tag else phones.INDEX[s['phone']]
+        segs[k].start, segs[k].end = s.get('start', 0), s.get('end', 0)
+        if not tag and label is not None:
             words.append(label)
-            if not open_slots:
-                tokens.append(label)
-        elif label.startswith(INTENT_TAG):
-            intent = label[len(INTENT_TAG):]
-        elif label.startswith(SLOT_TAG):
-            open_slots.append((label[len(SLOT_TAG):], len(words)))
-        elif label.startswith('/' + SLOT_TAG[:-1]) and open_slots:
-            ref, at = open_slots.pop()
-            name, _, kind = ref.partition(':')
-            said = ' '.join(words[at:])
-            valid = valid and said in values.get(kind, {})
-            slots[name] = values.get(kind, {}).get(said, said)
-            tokens.append(('slot', name, kind))
-    if open_slots or not valid or not tokens:
-        intent = None
-    elif intent is None or not says(ir, intent, tokens):
-        # the path ended before its intent's tag (graphopt puts it at the end of the
-        # expression), or two intents' tags tied behind shared slot values: the words
-        # decide (a phrase no expression says is not understood)
-        intent = next((i['name'] for i in ir['intents'] if says(ir, i['name'], tokens)), None)
-    if intent is None:
-        slots = {}
-    return {'intent': intent, 'slots': slots, 'words': words}
+    tab = table.build(ir, data)
+    out, msg = ctypes.create_string_buffer(1024), ctypes.create_string_buffer(256)
+    if table.commands_library().cmd_host_interpret(data, len(data), tab, len(tab), segs, len(segments), out, 1024,
+                                                   msg, 256) == -2:
+        raise ContextError(f'internal: {msg.value.decode()}')
+    event = json.loads(out.value.decode())
+    return {'intent': event['intent'], 'slots': event['slots'], 'words': words}

@@ -171,3 +171,26 @@ def build(ir, graph_bytes):
     head = MAGIC + struct.pack('<HHIIHHHHII', VERSION, HEADER, total, fnv1a(graph_bytes), len(recs),
                                len(intents), len(types), len(values), len(trans), len(strings))
     return head + b'\0' * (HEADER - len(head)) + body
+
+
+COMMANDS_LIB = 'firmware/apps/commands/libh7commands.so'
+
+
+def commands_library():
+    """The commands image's C (firmware/apps/commands, host build): the one reader of this
+    table (cmd_interpret) and the decision (cmd_decide)."""
+    import ctypes as c
+
+    from h7speech.decoder import Segment
+    from h7voice import native
+    return native.load(COMMANDS_LIB, {
+        'cmd_host_decode': (c.c_int, [c.c_char_p, c.c_size_t, c.c_char_p, c.c_size_t, c.c_void_p, c.c_int,
+                                      c.c_int, c.c_int32, c.c_int32, c.c_uint16, c.c_int32, c.c_char_p,
+                                      c.c_size_t, c.c_char_p, c.c_size_t]),
+        'cmd_host_listen': (c.c_int, [c.c_char_p, c.c_size_t, c.c_char_p, c.c_size_t, c.c_char_p, c.c_size_t,
+                                      c.c_void_p, c.c_void_p, c.c_int, c.c_int, c.c_int32, c.c_int32, c.c_uint16,
+                                      c.c_int32, c.c_int32, c.c_uint32, c.c_uint32, c.c_uint32, c.c_char_p,
+                                      c.c_size_t, c.c_char_p, c.c_size_t]),
+        'cmd_host_interpret': (c.c_int, [c.c_char_p, c.c_size_t, c.c_char_p, c.c_size_t, c.POINTER(Segment),
+                                         c.c_int, c.c_char_p, c.c_size_t, c.c_char_p, c.c_size_t]),
+    })

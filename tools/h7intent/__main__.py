@@ -74,9 +74,10 @@ def cmd_intent(argv):
     if not a.context or not a.audio:
         raise _Usage('give --context CONTEXT.yml and at least one AUDIO.wav or folder')
     from .engine import Intents, phone_model
-    engine = Intents(a.context)
+    from h7context.parser import load
+    ir = load(a.context)              # context errors first, then the audio, then the slow part
     files = audio_files(a.audio)
-    engine.model = phone_model(a.model)
+    engine = Intents(ir, phone_model(a.model))
     many = len(files) > 1 or any(in_folder for _, in_folder in files)
     for path, _ in files:
         out = engine(_read(path))

@@ -55,22 +55,10 @@ def _decoder():
     return decoder
 
 
-COMMANDS_LIB = 'firmware/apps/commands/libh7commands.so'
-
-
 def _commands():
     """The commands image's decision code, host build (firmware/apps/commands)."""
-    import ctypes as c
-    from h7voice import native
-    return native.load(COMMANDS_LIB, {
-        'cmd_host_decode': (c.c_int, [c.c_char_p, c.c_size_t, c.c_char_p, c.c_size_t, c.c_void_p, c.c_int,
-                                      c.c_int, c.c_int32, c.c_int32, c.c_uint16, c.c_int32, c.c_char_p,
-                                      c.c_size_t, c.c_char_p, c.c_size_t]),
-        'cmd_host_listen': (c.c_int, [c.c_char_p, c.c_size_t, c.c_char_p, c.c_size_t, c.c_char_p, c.c_size_t,
-                                      c.c_void_p, c.c_void_p, c.c_int, c.c_int, c.c_int32, c.c_int32, c.c_uint16,
-                                      c.c_int32, c.c_int32, c.c_uint32, c.c_uint32, c.c_uint32, c.c_char_p,
-                                      c.c_size_t, c.c_char_p, c.c_size_t]),
-    })
+    from h7context.table import commands_library
+    return commands_library()
 
 
 def listen(intents, logp, vad, wake=None, ctc=False, max_frames=300, wait_frames=150, tail_frames=5):

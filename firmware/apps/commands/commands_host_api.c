@@ -140,3 +140,28 @@ done:
     free(wws);
     return count;
 }
+
+/* A decoded path's segments (h7dec_best's) read by cmd_interpret: json gets
+ * {"event":"intent","intent":...,"slots":{...},"score":0}. Returns the intent index, -1, or
+ * -2 (msg says why). */
+int cmd_host_interpret(const uint8_t *graph, size_t graph_size, const uint8_t *table, size_t table_size,
+                       const h7dec_segment *segs, int n, char *json, size_t json_cap, char *msg, size_t msg_cap)
+{
+    h7dec_graph g;
+    cmd_table_t t;
+    if (h7dec_graph_load(&g, graph, graph_size, msg, msg_cap) != H7DEC_OK)
+        return -2;
+    const char *problem = cmd_table_load(&t, table, table_size, &g, graph, graph_size);
+    if (problem) {
+        h7_fmt(msg, msg_cap, "%s", problem);
+        return -2;
+    }
+    cmd_meaning_t m;
+    memset(&m, 0, sizeof m);
+    int intent = cmd_interpret(&t, &g, segs, n, &m);
+    h7_json_t j;
+    h7_json_begin(&j, json, json_cap, "intent");
+    cmd_meaning_json(&j, &m);
+    h7_json_end(&j);
+    return intent;
+}

@@ -145,7 +145,7 @@ int cmd_interpret(const cmd_table_t *t, const h7dec_graph *g, const h7dec_segmen
             if (open_label != 0xFFFFu) { ok = 0; break; }
             open_label = segs[i].word;
             said_len = 0;
-        } else if (len == 5 && starts(label, len, "/slot")) {
+        } else if (starts(label, len, "/slot") && (len == 5 || label[5] == ':')) {  /* graphopt's, or Tag's */
             if (open_label == 0xFFFFu) { ok = 0; break; }
             uint32_t ol;
             const char *ref = h7dec_graph_word(g, open_label, &ol);   /* slot:<name>:<type> */
