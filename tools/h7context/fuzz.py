@@ -79,7 +79,7 @@ def main(argv=None):
             import ctypes
             out, msg = ctypes.create_string_buffer(512), ctypes.create_string_buffer(256)
             if _commands().cmd_host_decode(blob, len(blob), tab, len(tab), frames.ctypes.data, 8, 0, 3072,
-                                           -512, 300, -256, out, 512, msg, 256) == -2:
+                                           -512, 300, 0, -256, out, 512, msg, 256) == -2:
                 raise IntentError(msg.value.decode())
 
         def lexicon(word):

@@ -185,11 +185,11 @@ def commands_library():
     from h7voice import native
     return native.load(COMMANDS_LIB, {
         'cmd_host_decode': (c.c_int, [c.c_char_p, c.c_size_t, c.c_char_p, c.c_size_t, c.c_void_p, c.c_int,
-                                      c.c_int, c.c_int32, c.c_int32, c.c_uint16, c.c_int32, c.c_char_p,
+                                      c.c_int, c.c_int32, c.c_int32, c.c_uint16, c.c_uint16, c.c_int32, c.c_char_p,
                                       c.c_size_t, c.c_char_p, c.c_size_t]),
         'cmd_host_listen': (c.c_int, [c.c_char_p, c.c_size_t, c.c_char_p, c.c_size_t, c.c_char_p, c.c_size_t,
                                       c.c_void_p, c.c_void_p, c.c_int, c.c_int, c.c_int32, c.c_int32, c.c_uint16,
-                                      c.c_int32, c.c_int32, c.c_uint32, c.c_uint32, c.c_uint32, c.c_char_p,
+                                      c.c_uint16, c.c_int32, c.c_int32, c.c_uint32, c.c_uint32, c.c_uint32, c.c_char_p,
                                       c.c_size_t, c.c_char_p, c.c_size_t]),
         'cmd_host_interpret': (c.c_int, [c.c_char_p, c.c_size_t, c.c_char_p, c.c_size_t, c.POINTER(Segment),
                                          c.c_int, c.c_char_p, c.c_size_t, c.c_char_p, c.c_size_t]),

@@ -78,7 +78,7 @@ def listen(intents, logp, vad, wake=None, ctc=False, max_frames=300, wait_frames
                                     s.ctypes.data, v.ctypes.data, s.shape[0], int(bool(ctc)),
                                     int(round(opts.get('beam', 12.0) * one)),
                                     int(round(opts.get('filler_penalty', -2.0) * one)), int(opts.get('max_active', 300)),
-                                    max(-(1 << 30), int(round(intents.reject * one))),
+                                    int(opts.get('max_links', 0)), max(-(1 << 30), int(round(intents.reject * one))),
                                     int(round((wake.threshold if wake else 0.0) * one)), max_frames, wait_frames,
                                     tail_frames, out, len(out), msg, 256)
     if n < 0:
@@ -116,7 +116,7 @@ class Intents:
                                         s.ctypes.data, s.shape[0], int(bool(ctc)),
                                         int(round(self.options.get('beam', 12.0) * one)),
                                         int(round(self.options.get('filler_penalty', -2.0) * one)),
-                                        int(self.options.get('max_active', 300)),
+                                        int(self.options.get('max_active', 300)), int(self.options.get('max_links', 0)),
                                         max(-(1 << 30), int(round(self.reject * one))), out, 1024, msg, 256)
         if r == -2:
             raise IntentError(msg.value.decode(errors='replace'))

@@ -17,6 +17,7 @@ typedef struct {
     uint32_t sensitivity_milli;
     int32_t beam, filler_penalty;
     uint16_t max_active;
+    uint16_t max_links;          /* the intent decoder's link pool (0: the library's default) */
 } cmd_settings_t;
 
 extern const cmd_settings_t cmd_settings;

@@ -15,7 +15,8 @@ size_t cmd_host_meaning_size(void) { return sizeof(cmd_meaning_t); }
  * event line {"event":"intent","intent":...,"slots":{...},"score":...}. */
 int cmd_host_decode(const uint8_t *graph, size_t graph_size, const uint8_t *table, size_t table_size,
                     const int32_t *scores, int frames, int ctc, int32_t beam, int32_t filler_penalty,
-                    uint16_t max_active, int32_t reject, char *json, size_t json_cap, char *msg, size_t msg_cap)
+                    uint16_t max_active, uint16_t max_links, int32_t reject, char *json, size_t json_cap, char *msg,
+                    size_t msg_cap)
 {
     h7dec_graph g;
     cmd_table_t t;
@@ -32,6 +33,7 @@ int cmd_host_decode(const uint8_t *graph, size_t graph_size, const uint8_t *tabl
     c.beam = beam;
     c.filler_penalty = filler_penalty;
     c.max_active = max_active;
+    c.max_links = max_links;
     size_t n = h7dec_workspace_size(&g, &c);
     void *ws = n ? aligned_alloc(8, (n + 7) & ~(size_t)7) : NULL;
     h7dec *d = NULL;
@@ -65,7 +67,8 @@ int cmd_host_decode(const uint8_t *graph, size_t graph_size, const uint8_t *tabl
  * events, or -1 (msg says why). */
 int cmd_host_listen(const uint8_t *graph, size_t graph_size, const uint8_t *table, size_t table_size,
                     const uint8_t *wake_graph, size_t wake_size, const int32_t *scores, const uint8_t *vad,
-                    int frames, int ctc, int32_t beam, int32_t filler_penalty, uint16_t max_active, int32_t reject,
+                    int frames, int ctc, int32_t beam, int32_t filler_penalty, uint16_t max_active, uint16_t max_links,
+                    int32_t reject,
                     int32_t wake_threshold, uint32_t max_frames, uint32_t wait_frames, uint32_t tail_frames,
                     char *out, size_t out_cap, char *msg, size_t msg_cap)
 {
@@ -87,6 +90,7 @@ int cmd_host_listen(const uint8_t *graph, size_t graph_size, const uint8_t *tabl
     c.filler_penalty = filler_penalty;
     c.max_active = max_active;
     cw = c;
+    c.max_links = max_links;   /* the wake decoder keeps the default pool */
     cw.mode = H7DEC_SPOT;
     cw.spot_threshold = wake_threshold;
     size_t n = h7dec_workspace_size(&g, &c), nw = wake_size ? h7dec_workspace_size(&wg, &cw) : 0;

@@ -187,6 +187,8 @@ static h7dec *decoder(const h7dec_graph *g, h7dec_mode mode, int32_t threshold, 
     c.max_active = cmd_settings.max_active;
     if (mode == H7DEC_SPOT)
         c.spot_threshold = threshold;
+    else
+        c.max_links = cmd_settings.max_links;
     if (h7dec_workspace_size(g, &c) > bytes)
         fail("decoder", "workspace smaller than the graph needs: rebuild (python -m h7intent.embed sizes it)");
     h7dec *d = NULL;

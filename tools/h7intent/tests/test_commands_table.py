@@ -17,7 +17,7 @@ def decide(blob, tab):
     frames = np.full((6, 41), -8 * 256, np.int32)
     out, msg = ctypes.create_string_buffer(512), ctypes.create_string_buffer(256)
     r = _commands().cmd_host_decode(blob, len(blob), tab, len(tab), frames.ctypes.data, 6, 0, 3072, -512,
-                                    300, -256, out, 512, msg, 256)
+                                    300, 0, -256, out, 512, msg, 256)
     return r, msg.value.decode()
 
 
