@@ -88,11 +88,12 @@ def cmd_compile(args):
         _say(f"{out}: grammar IR v{ir['version']}, {st['intents']} intents, {st['expressions']} "
              f"expressions, {len(vocabulary(ir))} words ({os.path.getsize(out):,} bytes)")
         return 0
-    from . import graph
+    from . import graph, table
     blob, info = graph.compile_ir(ir, log=lambda text: print(text, file=sys.stderr))
     _write(out, blob)
     _say(f"{out}: search graph {len(blob):,} bytes ({info['nodes']:,} nodes, {info['arcs']:,} arcs, "
-         f"{info['labels']} labels)")
+         f"{info['labels']} labels{', slot values shared' if info['shared_slots'] else ''}); "
+         f"context table {len(table.build(ir, blob)):,} bytes (embedded beside it by the commands image)")
     if info['guessed']:
         _say(f"words not in the dictionary, pronounced by letter-to-sound rules: {', '.join(info['guessed'])}")
     return 0

@@ -65,7 +65,22 @@ def main(argv=None):
     if args.graph:
         from h7speech import decoder, g2p
 
+        import numpy as np
+
+        from h7intent.engine import IntentError, _commands
+
         from . import graph
+        from . import table as context_table
+
+        frames = np.full((8, 41), -8 * 256, np.int32)
+
+        def decide(blob, tab):
+            """The table through the C reader the image runs (cmd_table_load + a decision)."""
+            import ctypes
+            out, msg = ctypes.create_string_buffer(512), ctypes.create_string_buffer(256)
+            if _commands().cmd_host_decode(blob, len(blob), tab, len(tab), frames.ctypes.data, 8, 0, 3072,
+                                           -512, 300, 0, -256, out, 512, msg, 256) == -2:
+                raise IntentError(msg.value.decode())
 
         def lexicon(word):
             return g2p.dictionary().get(word) or [['AH']]
@@ -83,7 +98,9 @@ def main(argv=None):
                     list(phrases(ir, 50))
                     stats(ir, distinct_cap=2000)
                     if args.graph:
-                        decoder.LoadedGraph(graph.compile_ir(ir, lexicon=lexicon)[0])
+                        blob = graph.compile_ir(ir, lexicon=lexicon)[0]
+                        decoder.LoadedGraph(blob)
+                        decide(blob, context_table.build(ir, blob))
                     counts['accepted'] += 1
                 except ContextError:
                     counts['refused'] += 1

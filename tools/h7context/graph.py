@@ -141,10 +141,16 @@ def to_graph(ir, silence=True):
     return intents[0] if len(intents) == 1 else G.Alt(intents)
 
 
-def compile_ir(ir, lexicon=None, log=None, silence=True):
+FLASH_BUDGET = 32 * 1024   # issue 16: a 50-expression context in <= 32 KB of flash
+
+
+def compile_ir(ir, lexicon=None, log=None, silence=True, optimise=True, flash_budget=FLASH_BUDGET):
     """(graph bytes, info) for a grammar IR: G2P for every word (h7speech.g2p unless a
-    lexicon is given), compiled, then loaded by the C library to validate it. info holds
-    the graph's counts and the words pronounced by letter-to-sound rules."""
+    lexicon is given), compiled, made small (graphopt: shared prefixes and suffixes, exact;
+    if that is still over flash_budget bytes, also one copy of each slot type's values,
+    whose extra paths interpret() refuses; optimise=False keeps the plain lowering), then loaded
+    by the C library to validate it. info holds the graph's counts and the words
+    pronounced by letter-to-sound rules."""
     G = _h7speech()
     from h7speech import g2p
     from h7speech import decoder
@@ -157,33 +163,50 @@ def compile_ir(ir, lexicon=None, log=None, silence=True):
             return prons
     try:
         data = G.compile_graph(to_graph(ir, silence), lexicon, silence=silence)
+        if optimise:
+            from .graphopt import optimise as shrink
+            exact = shrink(data, share_slots=False, intent_at_end=True)
+            data = exact if len(exact) <= flash_budget else shrink(data, share_slots=True, intent_at_end=True)
         decoder.LoadedGraph(data)
     except (G.GraphError, g2p.G2PError, decoder.DecoderError) as err:
         raise ContextError(f'graph: {err}', ir.get('source'))
     info = G.info(data)
+    info['shared_slots'] = bool(optimise) and len(exact) > flash_budget
     info['guessed'] = sorted(set(guessed))
     return data, info
 
 
-def interpret(segments, ir):
-    """Segments of a decoded path (h7speech.decoder.Decoder.best) -> {'intent': name or
-    None, 'slots': {name: canonical value}, 'words': [...]}."""
-    values = {kind: {' '.join(v['words']): v['value'] for v in slot['values']}
-              for kind, slot in ir['slots'].items()}
-    intent, words, slots, open_slots = None, [], {}, []
-    for s in segments:
+def interpret(segments, ir, data):
+    """Segments of a decoded path (h7speech.decoder.Decoder.best) over graph `data` compiled
+    from `ir` -> {'intent': name or None, 'slots': {name: canonical value}, 'words': [...]},
+    read by the commands image's C (cmd_interpret over the context table, table.py): a path
+    no expression says (possible in a graph whose slot values are shared, graphopt) or a slot
+    holding no value of its type is not understood (intent None); the intent is the one
+    whose expression says the words."""
+    import ctypes
+
+    from h7speech import decoder, phones
+
+    from . import table
+    from .graphopt import parse
+    labels = {lab: i for i, lab in enumerate(parse(data)[2])}
+    segs = (decoder.Segment * max(1, len(segments)))()
+    words = []
+    for k, s in enumerate(segments):
+        tag = s.get('phone') is None
         label = s.get('word')
-        if label is None:
-            continue
-        if s.get('phone') is not None:
+        index = decoder.NONE if label is None else labels.get((label, 1 if tag else 0))
+        if index is None:
+            raise ContextError(f'internal: {label!r} is not a label of the graph')
+        segs[k].word = index
+        segs[k].phone = 0xFF if tag else phones.INDEX[s['phone']]
+        segs[k].start, segs[k].end = s.get('start', 0), s.get('end', 0)
+        if not tag and label is not None:
             words.append(label)
-        elif label.startswith(INTENT_TAG):
-            intent = label[len(INTENT_TAG):]
-        elif label.startswith(SLOT_TAG):
-            open_slots.append((label[len(SLOT_TAG):], len(words)))
-        elif label.startswith('/' + SLOT_TAG) and open_slots:
-            ref, at = open_slots.pop()
-            name, _, kind = ref.partition(':')
-            said = ' '.join(words[at:])
-            slots[name] = values.get(kind, {}).get(said, said)
-    return {'intent': intent, 'slots': slots, 'words': words}
+    tab = table.build(ir, data)
+    out, msg = ctypes.create_string_buffer(1024), ctypes.create_string_buffer(256)
+    if table.commands_library().cmd_host_interpret(data, len(data), tab, len(tab), segs, len(segments), out, 1024,
+                                                   msg, 256) == -2:
+        raise ContextError(f'internal: {msg.value.decode()}')
+    event = json.loads(out.value.decode())
+    return {'intent': event['intent'], 'slots': event['slots'], 'words': words}

@@ -13,6 +13,9 @@
     h7voice graph --words ... | --grammar F | --align TEXT -o G.bin   a decoder search graph
     h7voice speech g2p WORD...                          phones of any English word
     h7voice context check|expand|compile CONTEXT.yml    commands as text (Rhino's YAML)
+    h7voice intent --context C.yml --json WAV|FOLDER   speech -> {"intent", "slots", "score"}
+    h7voice wake --phrase "hey computer" --json WAV     wake-phrase events
+    h7voice phones recognize WAV | eval [--json J] | train   the phone model and recognizer
     h7voice memreport IMAGE.map                         flash/RAM/stack report
     h7voice packs fetch|check                           ST's device pack (online) as register oracle
     h7voice test [stage ...]                            all tests (build, host, pytest, robot)
@@ -83,7 +86,10 @@ COMMANDS = {
     'classify': (_module_main('kwsapp.classify'), 'classify WAV files with a keyword model (JSON lines)'),
     'speech': (_module_main('h7speech.__main__'), 'decoder: search graphs, G2P, decoder fuzz'),
     'graph': (_module_main('h7speech.__main__', ['graph']), 'compile a search graph (words, grammar, transcript)'),
+    'phones': (_module_main('h7phones.__main__'), 'phone model: recognize, eval (PER vs PocketSphinx, board), train'),
     'context': (_module_main('h7context.__main__'), 'voice-command contexts (Rhino YAML): check, expand, compile'),
+    'intent': (_module_main('h7intent.__main__', ['intent']), 'speech -> intent + slots of a context (C decoder)'),
+    'wake': (_module_main('h7intent.__main__', ['wake']), 'spot a wake phrase written as text'),
     'memreport': (_module_main('memreport.__main__'), 'flash/RAM/stack report of an image'),
     'packs': (_module_main('h7packs.cli'), 'CMSIS packs: fetch (online), check registers against them'),
     'test': (cmd_test, 'all tests: build, host C tests, pytest, Robot suites'),

@@ -41,6 +41,14 @@ platform time since capture start.
     nn_model, nn_check, nn_op, nn_invoke, nn_error
   kernel_check (firmware/apps/kernel_check/main.c): kc_ready, kc_model, kc_check, kc_dump,
     kc_dump_end, kc_error
+  phones (firmware/apps/phones/main.c; error also with what=graph when the graph is refused)
+    phones_ready      window_frames, features, lookahead_frames, outputs, decoder
+                      (ctc_greedy|phone_loop), frame_ms, arena_bytes, weights_bytes, graph_nodes
+    phone             a recognized phone segment — phone, start, end (frames), start_ms,
+                      end_ms, score (1/256 nat)
+    phones_utterance  console 'f': frames, hops, segments, digest (FNV-1a of every score), status
+    phones_stats      reason, audio_ms, mhz, hops, scored, {hop,frontend,model,decode}_cycles_
+                      {mean,max}, arena_bytes, weights_bytes, model_failures, captured, lost_*
   decoder_bench (firmware/apps/decoder_bench/main.c): decoder_bench (status, nodes,
     cycles_load, cycles_steps, result digest, workspace bytes), decoder_error (message)
 
@@ -58,6 +66,7 @@ NAMES = frozenset('''
     nn_embedded nn_model nn_check nn_op nn_invoke nn_error
     kc_ready kc_model kc_check kc_dump kc_dump_end kc_error
     decoder_bench decoder_error
+    phones_ready phone phones_utterance phones_stats
 '''.split())
 
 

@@ -124,7 +124,7 @@ def test_decoded_paths_read_back(name, text, intent, slots):
     d.step(decoder.scores(spoken(text.split(), dictionary_only)))
     result, segments = d.best()
     assert result['reached_final']
-    assert graph.interpret(segments, ir) == {'intent': intent, 'slots': slots, 'words': text.split()}
+    assert graph.interpret(segments, ir, data) == {'intent': intent, 'slots': slots, 'words': text.split()}
 
 
 def test_compile_reports_labels_and_size():

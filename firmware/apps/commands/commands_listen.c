@@ -1,0 +1,137 @@
+#include "apps/commands/commands_listen.h"
+
+#include <string.h>
+
+const char *cmd_listen_init(cmd_listener_t *l, const cmd_listen_config_t *c, h7dec *intent, h7dec *wake,
+                            const cmd_table_t *table, const h7dec_graph *graph)
+{
+    memset(l, 0, sizeof *l);
+    if (!intent || !table || !graph)
+        return "the intent decoder, context table and graph are needed";
+    if (c->wake_mode && !wake)
+        return "wake mode needs the wake phrase's decoder";
+    if (c->max_frames == 0)
+        return "max_frames must be positive";
+    l->config = *c;
+    l->intent = intent;
+    l->wake = wake;
+    l->table = table;
+    l->graph = graph;
+    for (uint32_t i = 0; i < CMD_PREROLL_FRAMES; i++)
+        l->ring_frame[i] = -1;
+    return NULL;
+}
+
+static int feed(cmd_listener_t *l, const int32_t *scores)
+{
+    l->count++;
+    return (int)h7dec_step(l->intent, scores);
+}
+
+/* starts a command with the ring's frames from `from` on (the current frame is in the ring) */
+static int begin(cmd_listener_t *l, int32_t from)
+{
+    h7dec_status s = h7dec_reset(l->intent);
+    if (s != H7DEC_OK)
+        return -(int)s;
+    l->state = CMD_LISTENING;
+    l->count = 0;
+    l->start_frame = -1;
+    for (int32_t f = l->frame - (int32_t)CMD_PREROLL_FRAMES + 1; f <= l->frame; f++) {
+        if (f < 0 || f < from)
+            continue;
+        uint32_t k = (uint32_t)f % CMD_PREROLL_FRAMES;
+        if (l->ring_frame[k] != f)
+            continue;
+        if (l->start_frame < 0)
+            l->start_frame = f;
+        s = (h7dec_status)feed(l, l->ring[k]);
+        if (s != H7DEC_OK)
+            return -(int)s;
+    }
+    l->commands++;
+    return CMD_EV_LISTEN;
+}
+
+static int finish(cmd_listener_t *l)
+{
+    l->end_frame = l->frame + 1;
+    cmd_decide(l->intent, l->table, l->graph, l->config.reject, l->segments, CMD_MAX_SEGMENTS, &l->meaning);
+    if (l->meaning.intent >= 0)
+        l->understood++;
+    l->state = CMD_IDLE;
+    if (l->wake) {
+        h7dec_status s = h7dec_reset(l->wake);   /* the command is not a wake phrase */
+        if (s != H7DEC_OK)
+            return -(int)s;
+    }
+    return CMD_EV_INTENT;
+}
+
+static int frame(cmd_listener_t *l, const int32_t *scores, int vad_start, int vad_end, int in_speech)
+{
+    uint32_t k = (uint32_t)l->frame % CMD_PREROLL_FRAMES;
+    memcpy(l->ring[k], scores, sizeof l->ring[k]);
+    l->ring_frame[k] = l->frame;
+    int ev = CMD_EV_NONE;
+    h7dec_status s;
+    switch (l->state) {
+    case CMD_IDLE:
+        if (l->config.wake_mode) {
+            if ((s = h7dec_step(l->wake, scores)) != H7DEC_OK)
+                return -(int)s;
+            if (h7dec_event_pop(l->wake, &l->wake_event)) {
+                l->wakes++;
+                l->countdown = l->config.wait_frames;
+                l->state = CMD_WAITING;
+                ev = CMD_EV_WAKE;
+                if (in_speech) {             /* the command follows the phrase without a pause */
+                    int r = begin(l, l->wake_event.end);
+                    if (r < 0)
+                        return r;
+                }
+            }
+        } else if (vad_start) {
+            return begin(l, l->frame - (int32_t)CMD_PREROLL_FRAMES + 1);
+        }
+        break;
+    case CMD_WAITING:
+        if (vad_start || in_speech)
+            return begin(l, l->wake_event.end);
+        if (l->countdown == 0 || --l->countdown == 0) {
+            l->start_frame = l->end_frame = l->frame;
+            memset(&l->meaning, 0, sizeof l->meaning);
+            l->meaning.intent = -1;
+            l->commands++;
+            l->state = CMD_IDLE;
+            return CMD_EV_INTENT;            /* nothing was said after the wake phrase */
+        }
+        break;
+    case CMD_LISTENING:
+        if ((s = (h7dec_status)feed(l, scores)) != H7DEC_OK)
+            return -(int)s;
+        if (vad_end || !in_speech) {
+            l->state = CMD_ENDING;
+            l->countdown = l->config.tail_frames;
+            if (l->countdown == 0)
+                return finish(l);
+        } else if (l->count >= l->config.max_frames) {
+            return finish(l);
+        }
+        break;
+    case CMD_ENDING:
+        if ((s = (h7dec_status)feed(l, scores)) != H7DEC_OK)
+            return -(int)s;
+        if (--l->countdown == 0 || l->count >= l->config.max_frames)
+            return finish(l);
+        break;
+    }
+    return ev;
+}
+
+int cmd_listen_frame(cmd_listener_t *l, const int32_t *scores, int vad_start, int vad_end, int in_speech)
+{
+    int r = frame(l, scores, vad_start, vad_end, in_speech);
+    l->frame++;
+    return r;
+}

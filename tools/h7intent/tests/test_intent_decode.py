@@ -1,0 +1,116 @@
+"""The intent and wake decisions on the C decoder, fed phone posteriors made from the
+phrase's own pronunciations (what a perfect phone model would give, plus noise): checks
+this package's lowering, interpretation and rejection without the trained model. The
+model's own accuracy is the benchmark's job (python -m h7intent.bench)."""
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from h7context.expand import sample
+from h7context.parser import load
+from h7intent.engine import IntentError, Intents, Wake, wake_threshold
+from h7speech import g2p, phones as P
+from h7voice import paths
+
+LIGHTS = paths.TOP + '/tools/h7context/examples/lights.yml'
+
+
+def posteriors(words, rng, hold=5, sil=10, boost=6.0):
+    seq = ['SIL'] * sil
+    for w in words:
+        for ph in g2p.pronounce(w)[0][0]:
+            seq += [ph] * hold
+    seq += ['SIL'] * sil
+    x = rng.normal(0, 1, (len(seq), P.COUNT))
+    for t, ph in enumerate(seq):
+        x[t, P.INDEX[ph]] += boost
+    return (x - np.log(np.exp(x).sum(1, keepdims=True))).astype(np.float32)
+
+
+@pytest.fixture(scope='module')
+def lights():
+    return Intents(LIGHTS)
+
+
+def test_sampled_phrases_decode_to_their_intent_and_slots(lights):
+    rng = np.random.default_rng(1)
+    for p in sample(load(LIGHTS), 12, seed=3):
+        got = lights.decode(posteriors(p['words'], rng))
+        assert (got['intent'], got['slots']) == (p['intent'], p['slots']), p['words']
+
+
+def test_out_of_context_speech_is_rejected(lights):
+    rng = np.random.default_rng(2)
+    for text in ('the quick brown fox jumps over the lazy dog', 'what time is it in tokyo'):
+        got = lights.decode(posteriors(text.split(), rng))
+        assert got['intent'] is None and got['score'] < lights.reject
+
+
+def test_wake_fires_once_where_the_phrase_is():
+    rng = np.random.default_rng(3)
+    before = posteriors('hello there'.split(), rng)
+    x = np.concatenate([before, posteriors('hey computer'.split(), rng),
+                        posteriors('what is the weather'.split(), rng)])
+    events = Wake('hey computer').spot(x, 0.02)
+    assert len(events) == 1
+    assert len(before) * 0.02 < events[0]['time_s'] < len(before) * 0.02 + 2.0
+    assert Wake('hey computer').spot(posteriors('what is the weather today'.split(), rng), 0.02) == []
+
+
+def test_sensitivity_maps_monotonically():
+    t = [wake_threshold(s) for s in (0.0, 0.25, 0.5, 0.75, 1.0)]
+    assert all(a > b for a, b in zip(t, t[1:]))
+    with pytest.raises(IntentError):
+        wake_threshold(1.5)
+
+
+@pytest.mark.parametrize('argv, message', [
+    (['intent', '--context', 'nope.yml', 'x.wav'], 'nope.yml'),
+    (['intent', 'x.wav'], '--context'),
+    (['intent', '--context', LIGHTS, '--json', 'nope.wav'], 'nope.wav: no such file'),
+    (['wake', '--phrase', 'hey computer', '--sensitivity', '2', 'nope.wav'], 'sensitivity'),
+    (['wake', '--phrase', 'mp3 player', 'nope.wav'], 'mixes letters and digits'),
+])
+def test_bad_input_is_one_line(argv, message):
+    out = subprocess.run([sys.executable, '-m', 'h7intent'] + argv, capture_output=True, text=True,
+                         cwd=paths.TOP, env={'PYTHONPATH': paths.TOOLS, 'PATH': '/usr/bin:/bin'})
+    assert out.returncode == 2 and message in out.stderr and len(out.stderr.strip().splitlines()) == 1, out.stderr
+
+
+def vad_of(x, start_after=3, hangover=8):
+    """VAD flags per frame from posteriors made by posteriors(): speech = not SIL."""
+    speech = x.argmax(1) != P.SIL
+    flags, run, quiet, inside = np.zeros(len(x), np.uint8), 0, 0, False
+    for t, sp in enumerate(speech):
+        run = run + 1 if sp else 0
+        quiet = 0 if sp else quiet + 1
+        if not inside and run >= start_after:
+            inside, flags[t] = True, flags[t] | 1
+        elif inside and quiet >= hangover:
+            inside, flags[t] = False, flags[t] | 2
+        flags[t] |= 4 if inside else 0
+    return flags
+
+
+def test_board_logic_wake_then_command(lights):
+    """commands_listen.c on the host: the wake phrase fires, the command after it is decoded."""
+    from h7intent.engine import listen
+    rng = np.random.default_rng(4)
+    x = np.concatenate([posteriors('hey computer'.split(), rng, sil=20),
+                        posteriors('turn on the kitchen lights'.split(), rng, sil=20)])
+    events = listen(lights, x, vad_of(x), wake=Wake('hey computer'))
+    assert [e['event'] for e in events] == ['wake', 'intent']
+    assert (events[1]['intent'], events[1]['slots']) == ('turnOn', {'location': 'kitchen'})
+
+
+def test_board_logic_push_to_talk(lights):
+    from h7intent.engine import listen
+    rng = np.random.default_rng(5)
+    x = np.concatenate([posteriors('the quick brown fox jumps'.split(), rng, sil=20),
+                        posteriors('set the brightness to level three'.split(), rng, sil=20)])
+    events = listen(lights, x, vad_of(x))
+    assert [(e['event'], e['intent']) for e in events] == [('intent', None), ('intent', 'setBrightness')]
+    assert events[1]['slots'] == {'level': '3'}
