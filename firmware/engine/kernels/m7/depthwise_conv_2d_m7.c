@@ -155,7 +155,18 @@ void h7nn_m7_dw3x3_quads(const uint32_t *q, int8_t *out, const uint32_t *ctx, in
 #if defined(__ARM_FEATURE_DSP) && __ARM_FEATURE_DSP
 /* r0 plane, r1 out, r2 constants, r3 line bytes, r4-r7 accumulators, r8-r10 the three
  * words of a filter line (LDM), r11/r12/lr its weights [w0|w1], [w1|w2], [w2|w0] (LDM);
- * the pass count waits on the stack. */
+ * the end of the output run waits on the stack. The first filter line starts every
+ * accumulator from the channel's start (in r4 until r4's own first product, which comes
+ * last), so no moves. */
+#define H7NN_DW_MAC8_FIRST              \
+    "  smlatt r5, r8, lr, r4\n"         \
+    "  smlad r6, r9, r11, r4\n"         \
+    "  smlatt r7, r9, lr, r4\n"         \
+    "  smlad r4, r8, r11, r4\n"         \
+    "  smlabb r4, r9, lr, r4\n"         \
+    "  smlad r5, r9, r12, r5\n"         \
+    "  smlabb r6, r10, lr, r6\n"        \
+    "  smlad r7, r10, r12, r7\n"
 #define H7NN_DW_MAC8                    \
     "  smlad r4, r8, r11, r4\n"         \
     "  smlabb r4, r9, lr, r4\n"         \
@@ -165,14 +176,22 @@ void h7nn_m7_dw3x3_quads(const uint32_t *q, int8_t *out, const uint32_t *ctx, in
     "  smlabb r6, r10, lr, r6\n"        \
     "  smlatt r7, r9, lr, r7\n"         \
     "  smlad r7, r10, r12, r7\n"
-#define H7NN_DW_OUT(ACC)                \
-    "  smmulr r8, " ACC ", r9\n"        \
-    "  add lr, r8, r10\n"               \
-    "  add lr, lr, r8, asr #31\n"       \
+/* SMMLAR adds the rounding constant to SMMULR's result in the same instruction; the sign
+ * of that product is the accumulator's (multiplier > 2^30, checked by the caller), so the
+ * round-half-away correction reads ACC. Two outputs share one pointer step (register
+ * offset for the second). */
+#define H7NN_DW_OUT2(A0, A1)            \
+    "  smmlar r8, " A0 ", r9, r10\n"    \
+    "  add r8, r8, " A0 ", asr #31\n"   \
+    "  smmlar lr, " A1 ", r9, r10\n"    \
+    "  add lr, lr, " A1 ", asr #31\n"   \
+    "  asr r8, r8, r11\n"               \
     "  asr lr, lr, r11\n"               \
+    "  ssat r8, #8, r8\n"               \
     "  ssat lr, #8, lr\n"               \
-    "  strb lr, [r1]\n"                 \
-    "  add r1, r1, r12\n"
+    "  strb r8, [r1]\n"                 \
+    "  strb lr, [r1, r12]\n"            \
+    "  add r1, r1, r12, lsl #1\n"
 __asm__(
     "  .pushsection .text.h7nn_m7_dw3x3_quads,\"ax\",%progbits\n"
     "  .syntax unified\n"
@@ -183,16 +202,16 @@ __asm__(
     "  .thumb_func\n"
     "h7nn_m7_dw3x3_quads:\n"
     "  push {r4-r11, lr}\n"
+    "  ldr r4, [r2, #48]\n"             /* DW_STEP */
+    "  mul r3, r3, r4\n"
+    "  add r3, r1, r3, lsl #2\n"        /* end = out + quads * 4 * step */
     "  push {r3}\n"
     "  ldr r3, [r2, #56]\n"             /* DW_LINE_BYTES */
     "1:\n"
     "  ldr r4, [r2, #52]\n"             /* DW_START */
-    "  mov r5, r4\n"
-    "  mov r6, r4\n"
-    "  mov r7, r4\n"
     "  ldmia r0, {r8, r9, r10}\n"
     "  ldmia r2!, {r11, r12, lr}\n"
-    H7NN_DW_MAC8
+    H7NN_DW_MAC8_FIRST
     "  add r0, r0, r3\n"
     "  ldmia r0, {r8, r9, r10}\n"
     "  ldmia r2!, {r11, r12, lr}\n"
@@ -205,13 +224,10 @@ __asm__(
     "  add r0, r0, #8\n"
     "  ldmia r2, {r9, r10, r11, r12}\n"  /* DW_MULT, DW_ROUND, DW_RIGHT, DW_STEP */
     "  sub r2, r2, #36\n"
-    H7NN_DW_OUT("r4")
-    H7NN_DW_OUT("r5")
-    H7NN_DW_OUT("r6")
-    H7NN_DW_OUT("r7")
+    H7NN_DW_OUT2("r4", "r5")
+    H7NN_DW_OUT2("r6", "r7")
     "  ldr r8, [sp]\n"
-    "  subs r8, r8, #1\n"
-    "  str r8, [sp]\n"
+    "  cmp r1, r8\n"
     "  bne 1b\n"
     "  add sp, sp, #4\n"
     "  pop {r4-r11, pc}\n"
@@ -254,7 +270,10 @@ static void channel_plane_fast(const h7nn_conv_data *op, const plane_layout *l, 
     const int32_t start = (int32_t)((op->bias ? (uint32_t)op->bias[c] << 1 : 0u) + (uint32_t)(op->input_offset * sum));
     const int32_t mult = op->multiplier[c], right = -op->shift[c];
     const int32_t round_offset = h7nn_m7_round_offset(right, op->output_offset);
-    const int32_t ll = l->line_len, step = l->step_long, quads = l->long_len >> 2;
+    /* the assembly takes the rounding correction's sign from the accumulator: exact for
+     * multipliers above 2^30 (QuantizeMultiplier's range, less its power-of-two and zero
+     * cases, which take the C loop below) */
+    const int32_t ll = l->line_len, step = l->step_long, quads = mult > (1 << 30) ? l->long_len >> 2 : 0;
     ctx[DW_MULT] = (uint32_t)mult;
     ctx[DW_ROUND] = (uint32_t)round_offset;
     ctx[DW_RIGHT] = (uint32_t)right;
