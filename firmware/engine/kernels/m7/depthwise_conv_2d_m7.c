@@ -102,7 +102,8 @@ static h7nn_status prepare(h7nn_interpreter *nn, h7nn_node *node) {
         op->fast_requant = h7nn_m7_requant_kind(doubled, op->multiplier, op->shift, op->bias, op->out_c);
     } else if (fast_shape(op)) {
         plane_layout l = layout_of(op);
-        node->scratch_bytes = (uint32_t)((l.paired ? 2 * l.short_len + 3 : l.short_len + 2) * l.line_len) * 2u;
+        /* + 4: the tail quad's loads past the last line (h7nn_m7_dw3x3_plane) */
+        node->scratch_bytes = (uint32_t)((l.paired ? 2 * l.short_len + 3 : l.short_len + 2) * l.line_len) * 2u + 4u;
         int doubled = h7nn_m7_requant_mode(op->filter, op->out_c, 9, op->out_c, 1, op->shift) &&
                       op->act_min == -128 && op->act_max == 127;
         op->fast_requant = h7nn_m7_requant_kind(doubled, op->multiplier, op->shift, op->bias, op->out_c);
@@ -182,12 +183,16 @@ static void channel_weights(const h7nn_conv_data *op, const plane_layout *l, int
  * (SMLABB), outputs 1 and 3 take tap 0 alone (SMLATT) and pair taps 1,2 - eight multiply
  * instructions and one LDM per filter line.
  *
- * The per-channel constants, in the order h7nn_m7_dw3x3_quads loads them: */
-enum { DW_W = 0, DW_MULT = 9, DW_ROUND, DW_RIGHT, DW_STEP, DW_START, DW_LINE_BYTES, DW_WORDS };
+ * The per-channel constants, in the order h7nn_m7_dw3x3_plane loads them: */
+enum { DW_W = 0, DW_MULT = 9, DW_ROUND, DW_RIGHT, DW_STEP, DW_START, DW_LINE_BYTES, DW_QUAD_BYTES, DW_TAIL, DW_STEP_SHORT,
+       DW_WORDS };
 
-/* `quads` x 4 outputs along one line of the plane starting at q (word aligned), written
- * every ctx[DW_STEP] bytes from out. */
-void h7nn_m7_dw3x3_quads(const uint32_t *q, int8_t *out, const uint32_t *ctx, int32_t quads);
+/* Every output of one channel: `lines` lines of the plane from q (word aligned), each
+ * ctx[DW_LINE_BYTES] apart, written every ctx[DW_STEP] bytes from out, lines
+ * ctx[DW_STEP_SHORT] bytes apart. Per line: quads of 4 outputs (ctx[DW_QUAD_BYTES] = quads
+ * x 4 x step), then a last quad of which ctx[DW_TAIL] (0..3) outputs are stored; its loads
+ * reach 2 int16 past the line (the scratch has 4 bytes of slack after the last line). */
+void h7nn_m7_dw3x3_plane(const uint32_t *q, int8_t *out, const uint32_t *ctx, int32_t lines);
 
 #if defined(__ARM_FEATURE_DSP) && __ARM_FEATURE_DSP
 /* r0 plane, r1 out, r2 constants, r3 line bytes, r4-r7 accumulators, r8-r10 the three
@@ -229,65 +234,110 @@ void h7nn_m7_dw3x3_quads(const uint32_t *q, int8_t *out, const uint32_t *ctx, in
     "  strb r8, [r1]\n"                 \
     "  strb lr, [r1, r12]\n"            \
     "  add r1, r1, r12, lsl #1\n"
+#define H7NN_DW_QUAD                     \
+    "  ldr r4, [r2, #52]\n"             /* DW_START */ \
+    "  ldmia r0, {r8, r9, r10}\n"       \
+    "  ldmia r2!, {r11, r12, lr}\n"     \
+    H7NN_DW_MAC8_FIRST                  \
+    "  add r0, r0, r3\n"                \
+    "  ldmia r0, {r8, r9, r10}\n"       \
+    "  ldmia r2!, {r11, r12, lr}\n"     \
+    H7NN_DW_MAC8                        \
+    "  add r0, r0, r3\n"                \
+    "  ldmia r0, {r8, r9, r10}\n"       \
+    "  ldmia r2!, {r11, r12, lr}\n"     \
+    H7NN_DW_MAC8                        \
+    "  sub r0, r0, r3, lsl #1\n"        \
+    "  add r0, r0, #8\n"                \
+    "  ldmia r2, {r9, r10, r11, r12}\n" /* DW_MULT, DW_ROUND, DW_RIGHT, DW_STEP */ \
+    "  sub r2, r2, #36\n"
+#define H7NN_DW_OUT1(A, OFS)            \
+    "  smmlar r8, " A ", r9, r10\n"     \
+    "  add r8, r8, " A ", asr #31\n"    \
+    "  asr r8, r8, r11\n"               \
+    "  ssat r8, #8, r8\n"               \
+    "  strb r8, [r1" OFS "]\n"
+/* Stack: [sp] end of the line's quads, [sp, #4] lines left, [sp, #8] the line's plane
+ * start, [sp, #12] its first output. */
 __asm__(
-    "  .pushsection .text.h7nn_m7_dw3x3_quads,\"ax\",%progbits\n"
+    "  .pushsection .text.h7nn_m7_dw3x3_plane,\"ax\",%progbits\n"
     "  .syntax unified\n"
     "  .thumb\n"
     "  .p2align 2\n"
-    "  .global h7nn_m7_dw3x3_quads\n"
-    "  .type h7nn_m7_dw3x3_quads, %function\n"
+    "  .global h7nn_m7_dw3x3_plane\n"
+    "  .type h7nn_m7_dw3x3_plane, %function\n"
     "  .thumb_func\n"
-    "h7nn_m7_dw3x3_quads:\n"
+    "h7nn_m7_dw3x3_plane:\n"
     "  push {r4-r11, lr}\n"
-    "  ldr r4, [r2, #48]\n"             /* DW_STEP */
-    "  mul r3, r3, r4\n"
-    "  add r3, r1, r3, lsl #2\n"        /* end = out + quads * 4 * step */
-    "  push {r3}\n"
+    "  sub sp, sp, #16\n"
+    "  str r3, [sp, #4]\n"
     "  ldr r3, [r2, #56]\n"             /* DW_LINE_BYTES */
+    "2:\n"
+    "  ldr r4, [r2, #60]\n"             /* DW_QUAD_BYTES */
+    "  strd r0, r1, [sp, #8]\n"
+    "  add r4, r4, r1\n"
+    "  str r4, [sp]\n"
+    "  cmp r1, r4\n"
+    "  beq 3f\n"
     "1:\n"
-    "  ldr r4, [r2, #52]\n"             /* DW_START */
-    "  ldmia r0, {r8, r9, r10}\n"
-    "  ldmia r2!, {r11, r12, lr}\n"
-    H7NN_DW_MAC8_FIRST
-    "  add r0, r0, r3\n"
-    "  ldmia r0, {r8, r9, r10}\n"
-    "  ldmia r2!, {r11, r12, lr}\n"
-    H7NN_DW_MAC8
-    "  add r0, r0, r3\n"
-    "  ldmia r0, {r8, r9, r10}\n"
-    "  ldmia r2!, {r11, r12, lr}\n"
-    H7NN_DW_MAC8
-    "  sub r0, r0, r3, lsl #1\n"
-    "  add r0, r0, #8\n"
-    "  ldmia r2, {r9, r10, r11, r12}\n"  /* DW_MULT, DW_ROUND, DW_RIGHT, DW_STEP */
-    "  sub r2, r2, #36\n"
+    H7NN_DW_QUAD
     H7NN_DW_OUT2("r4", "r5")
     H7NN_DW_OUT2("r6", "r7")
     "  ldr r8, [sp]\n"
     "  cmp r1, r8\n"
     "  bne 1b\n"
-    "  add sp, sp, #4\n"
+    "3:\n"
+    "  ldr r8, [r2, #64]\n"             /* DW_TAIL */
+    "  cmp r8, #0\n"
+    "  beq 4f\n"
+    H7NN_DW_QUAD
+    H7NN_DW_OUT1("r4", "")
+    "  ldr lr, [r2, #64]\n"
+    "  cmp lr, #2\n"
+    "  blt 4f\n"
+    H7NN_DW_OUT1("r5", ", r12")
+    "  ldr lr, [r2, #64]\n"
+    "  cmp lr, #2\n"
+    "  beq 4f\n"
+    "  add r1, r1, r12, lsl #1\n"
+    H7NN_DW_OUT1("r6", "")
+    "4:\n"
+    "  ldrd r0, r1, [sp, #8]\n"
+    "  ldr r8, [r2, #68]\n"             /* DW_STEP_SHORT */
+    "  add r0, r0, r3\n"
+    "  add r1, r1, r8\n"
+    "  ldr r8, [sp, #4]\n"
+    "  subs r8, r8, #1\n"
+    "  str r8, [sp, #4]\n"
+    "  bne 2b\n"
+    "  add sp, sp, #16\n"
     "  pop {r4-r11, pc}\n"
-    "  .size h7nn_m7_dw3x3_quads, .-h7nn_m7_dw3x3_quads\n"
+    "  .size h7nn_m7_dw3x3_plane, .-h7nn_m7_dw3x3_plane\n"
     "  .popsection\n");
 #else
-void h7nn_m7_dw3x3_quads(const uint32_t *q, int8_t *out, const uint32_t *ctx, int32_t quads) {
+void h7nn_m7_dw3x3_plane(const uint32_t *q, int8_t *out, const uint32_t *ctx, int32_t lines) {
     const int32_t mult = (int32_t)ctx[DW_MULT], round_offset = (int32_t)ctx[DW_ROUND], right = (int32_t)ctx[DW_RIGHT];
     const int32_t step = (int32_t)ctx[DW_STEP], words = (int32_t)ctx[DW_LINE_BYTES] / 4;
-    for (; quads > 0; quads--, q += 2) {
-        int32_t a0 = (int32_t)ctx[DW_START], a1 = a0, a2 = a0, a3 = a0;
-        const uint32_t *p = q;
-        for (int j = 0; j < 3; j++, p += words) {
-            uint32_t x01 = p[0], x23 = p[1], x45 = p[2];
-            uint32_t w01 = ctx[DW_W + 3 * j], w12 = ctx[DW_W + 3 * j + 1], wx = ctx[DW_W + 3 * j + 2];
-            a0 = h7nn_smlabb(x23, wx, h7nn_smlad(x01, w01, a0));
-            a1 = h7nn_smlad(x23, w12, h7nn_smlatt(x01, wx, a1));
-            a2 = h7nn_smlabb(x45, wx, h7nn_smlad(x23, w01, a2));
-            a3 = h7nn_smlad(x45, w12, h7nn_smlatt(x23, wx, a3));
+    const int32_t quads = (int32_t)(ctx[DW_QUAD_BYTES] / (4u * ctx[DW_STEP])), tail = (int32_t)ctx[DW_TAIL];
+    for (; lines > 0; lines--, q += words, out += ctx[DW_STEP_SHORT]) {
+        int8_t *o = out;
+        for (int32_t k = 0; k < quads + (tail > 0); k++) {
+            /* the same sums as the assembly; the tail's unused ones are not computed here,
+             * so the host build (sanitizers) reads only the line */
+            const int32_t n = k < quads ? 4 : tail;
+            int32_t acc[4];
+            for (int32_t i = 0; i < n; i++) {
+                const int16_t *p = (const int16_t *)(const void *)(q + 2 * k) + i;
+                int32_t a = (int32_t)ctx[DW_START];
+                for (int j = 0; j < 3; j++, p += 2 * words) {  /* [w0|w1] on taps 0, 1; [w2|w0]'s bottom on tap 2 */
+                    a = h7nn_smlad(h7nn_read_u32(p), ctx[DW_W + 3 * j], a);
+                    a = h7nn_smlabb((uint32_t)(uint16_t)p[2], ctx[DW_W + 3 * j + 2], a);
+                }
+                acc[i] = a;
+            }
+            for (int32_t i = 0; i < n; i++, o += step)
+                o[0] = (int8_t)h7nn_ssat8(h7nn_m7_requant_x2(acc[i], mult, round_offset, right));
         }
-        int32_t acc[4] = {a0, a1, a2, a3};
-        for (int k = 0; k < 4; k++, out += step)
-            out[0] = (int8_t)h7nn_ssat8(h7nn_m7_requant_x2(acc[k], mult, round_offset, right));
     }
 }
 #endif
@@ -310,20 +360,25 @@ static void channel_plane_fast(const h7nn_conv_data *op, const plane_layout *l, 
     /* the assembly takes the rounding correction's sign from the accumulator: exact for
      * multipliers above 2^30 (QuantizeMultiplier's range, less its power-of-two and zero
      * cases, which take the C loop below) */
-    const int32_t ll = l->line_len, step = l->step_long, quads = mult > (1 << 30) ? l->long_len >> 2 : 0;
-    ctx[DW_MULT] = (uint32_t)mult;
-    ctx[DW_ROUND] = (uint32_t)round_offset;
-    ctx[DW_RIGHT] = (uint32_t)right;
-    ctx[DW_STEP] = (uint32_t)step;
-    ctx[DW_START] = (uint32_t)start;
-    ctx[DW_LINE_BYTES] = (uint32_t)ll * 2u;
+    const int32_t ll = l->line_len, step = l->step_long;
+    if (mult > (1 << 30)) {
+        ctx[DW_MULT] = (uint32_t)mult;
+        ctx[DW_ROUND] = (uint32_t)round_offset;
+        ctx[DW_RIGHT] = (uint32_t)right;
+        ctx[DW_STEP] = (uint32_t)step;
+        ctx[DW_START] = (uint32_t)start;
+        ctx[DW_LINE_BYTES] = (uint32_t)ll * 2u;
+        ctx[DW_QUAD_BYTES] = (uint32_t)(l->long_len >> 2) * 4u * (uint32_t)step;
+        ctx[DW_TAIL] = (uint32_t)(l->long_len & 3);
+        ctx[DW_STEP_SHORT] = (uint32_t)l->step_short;
+        h7nn_m7_dw3x3_plane((const uint32_t *)(const void *)plane, output + c, ctx, l->short_len);
+        return;
+    }
     const uint32_t w01_0 = w01[0], w01_1 = w01[1], w01_2 = w01[2], w2_0 = w2[0], w2_1 = w2[1], w2_2 = w2[2];
     for (int line = 0; line < l->short_len; line++) {
         const int16_t *r = plane + line * ll;
         int8_t *out = output + line * l->step_short + c;
-        if (quads > 0) h7nn_m7_dw3x3_quads((const uint32_t *)(const void *)r, out, ctx, quads);
-        out += 4 * quads * step;
-        for (int pos = quads * 4; pos < l->long_len; pos++, out += step) {
+        for (int pos = 0; pos < l->long_len; pos++, out += step) {
             const int16_t *p = r + pos;
             int32_t acc = h7nn_smlad(h7nn_read_u32(p), w01_0, start);
             acc = h7nn_smlabb(h7nn_read_u32(p + 2), w2_0, acc);
