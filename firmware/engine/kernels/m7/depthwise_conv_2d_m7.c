@@ -257,6 +257,12 @@ void h7nn_m7_dw3x3_plane(const uint32_t *q, int8_t *out, const uint32_t *ctx, in
     "  asr r8, r8, r11\n"               \
     "  ssat r8, #8, r8\n"               \
     "  strb r8, [r1" OFS "]\n"
+#define H7NN_DW_TAP3(MOVE)              \
+    MOVE                                \
+    "  ldmia r0, {r8, r9}\n"            \
+    "  ldmia r2!, {r11, r12, lr}\n"     \
+    "  smlad r4, r8, r11, r4\n"         \
+    "  smlabb r4, r9, lr, r4\n"
 /* Stack: [sp] end of the line's quads, [sp, #4] lines left, [sp, #8] the line's plane
  * start, [sp, #12] its first output. */
 __asm__(
@@ -288,8 +294,19 @@ __asm__(
     "  bne 1b\n"
     "3:\n"
     "  ldr r8, [r2, #64]\n"             /* DW_TAIL */
-    "  cmp r8, #0\n"
-    "  beq 4f\n"
+    "  cmp r8, #1\n"
+    "  blt 4f\n"
+    "  bgt 5f\n"
+    /* one output (KWS's 25-long lines): its own two words per filter line */
+    "  ldr r4, [r2, #52]\n"             /* DW_START */
+    H7NN_DW_TAP3("")
+    H7NN_DW_TAP3("  add r0, r0, r3\n")
+    H7NN_DW_TAP3("  add r0, r0, r3\n")
+    "  ldmia r2, {r9, r10, r11, r12}\n"
+    "  sub r2, r2, #36\n"
+    H7NN_DW_OUT1("r4", "")
+    "  b 4f\n"
+    "5:\n"
     H7NN_DW_QUAD
     H7NN_DW_OUT1("r4", "")
     "  ldr lr, [r2, #64]\n"
