@@ -149,6 +149,19 @@ static void widen_pair(const h7nn_conv_data *op, const plane_layout *l, const in
         const int8_t *in = input + c + line * across;
         int16_t *dst = plane + (line + 1) * ll + pad_along;
         int32_t i = 0;
+        for (; i + 4 <= n; i += 4, in += 4 * along) {  /* four pixels per pass */
+            uint16_t a, b, e, f;
+            memcpy(&a, in, 2);
+            memcpy(&b, in + along, 2);
+            memcpy(&e, in + 2 * along, 2);
+            memcpy(&f, in + 3 * along, 2);
+            uint32_t ab = (uint32_t)a | ((uint32_t)b << 16), ef = (uint32_t)e | ((uint32_t)f << 16);
+            uint32_t lo = h7nn_sxtb16(ab), hi = h7nn_sxtb16_ror8(ab), lo2 = h7nn_sxtb16(ef), hi2 = h7nn_sxtb16_ror8(ef);
+            memcpy(dst + i, &lo, 4);
+            memcpy(dst + other + i, &hi, 4);
+            memcpy(dst + i + 2, &lo2, 4);
+            memcpy(dst + other + i + 2, &hi2, 4);
+        }
         for (; i + 2 <= n; i += 2, in += 2 * along) {
             uint16_t a, b;
             memcpy(&a, in, 2);
@@ -239,15 +252,14 @@ void h7nn_m7_dw3x3_plane(const uint32_t *q, int8_t *out, const uint32_t *ctx, in
     "  ldmia r0, {r8, r9, r10}\n"       \
     "  ldmia r2!, {r11, r12, lr}\n"     \
     H7NN_DW_MAC8_FIRST                  \
-    "  add r0, r0, r3\n"                \
-    "  ldmia r0, {r8, r9, r10}\n"       \
+    "  add r8, r0, r3\n"                \
+    "  ldmia r8, {r8, r9, r10}\n"       /* base in the list, no writeback: allowed */ \
     "  ldmia r2!, {r11, r12, lr}\n"     \
     H7NN_DW_MAC8                        \
-    "  add r0, r0, r3\n"                \
-    "  ldmia r0, {r8, r9, r10}\n"       \
+    "  add r8, r0, r3, lsl #1\n"        \
+    "  ldmia r8, {r8, r9, r10}\n"       \
     "  ldmia r2!, {r11, r12, lr}\n"     \
     H7NN_DW_MAC8                        \
-    "  sub r0, r0, r3, lsl #1\n"        \
     "  add r0, r0, #8\n"                \
     "  ldmia r2, {r9, r10, r11, r12}\n" /* DW_MULT, DW_ROUND, DW_RIGHT, DW_STEP */ \
     "  sub r2, r2, #36\n"
