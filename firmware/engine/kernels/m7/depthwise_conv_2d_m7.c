@@ -373,15 +373,18 @@ void h7nn_m7_dw3x3_plane(const uint32_t *q, int8_t *out, const uint32_t *ctx, in
 
 static void channel_plane_fast(const h7nn_conv_data *op, const plane_layout *l, const int16_t *plane, int c,
                                int8_t *output) {
-    uint32_t w01[3], w2[3], ctx[DW_WORDS];
-    channel_weights(op, l, c, 2, w01, w2);  /* doubled: accumulators are 2 * acc (SMMULR form) */
+    uint32_t ctx[DW_WORDS];
+    /* per filter line j: taps 0, 1, 2 along the plane's lines, doubled (accumulators are
+     * 2 * acc, the SMMULR form), as [w0|w1], [w1|w2], [w2|w0] */
+    const int32_t oc = op->out_c, along = l->transposed ? 3 * oc : oc, across = l->transposed ? oc : 3 * oc;
+    const int8_t *f = op->filter + c;
     int32_t sum = 0;
-    for (int j = 0; j < 3; j++) {
-        uint32_t v0 = w01[j] & 0xFFFFu, v1 = w01[j] >> 16, v2 = w2[j];
-        ctx[DW_W + 3 * j] = w01[j];
-        ctx[DW_W + 3 * j + 1] = v1 | (v2 << 16);
-        ctx[DW_W + 3 * j + 2] = v2 | (v0 << 16);
-        sum += (int16_t)v0 + (int16_t)v1 + (int16_t)v2;
+    for (int j = 0; j < 3; j++, f += across) {
+        const int32_t w0 = f[0] * 2, w1 = f[along] * 2, w2 = f[2 * along] * 2;
+        ctx[DW_W + 3 * j] = h7nn_pack16((uint32_t)w0, (uint32_t)w1);
+        ctx[DW_W + 3 * j + 1] = h7nn_pack16((uint32_t)w1, (uint32_t)w2);
+        ctx[DW_W + 3 * j + 2] = h7nn_pack16((uint32_t)w2, (uint32_t)w0);
+        sum += w0 + w1 + w2;
     }
     const int32_t start = (int32_t)((op->bias ? (uint32_t)op->bias[c] << 1 : 0u) + (uint32_t)(op->input_offset * sum));
     const int32_t mult = op->multiplier[c], right = -op->shift[c];
@@ -403,7 +406,8 @@ static void channel_plane_fast(const h7nn_conv_data *op, const plane_layout *l, 
         h7nn_m7_dw3x3_plane((const uint32_t *)(const void *)plane, output + c, ctx, l->short_len);
         return;
     }
-    const uint32_t w01_0 = w01[0], w01_1 = w01[1], w01_2 = w01[2], w2_0 = w2[0], w2_1 = w2[1], w2_2 = w2[2];
+    /* [w0|w1] and [w2|w0] (SMLABB reads w2) per filter line */
+    const uint32_t w01_0 = ctx[0], w01_1 = ctx[3], w01_2 = ctx[6], w2_0 = ctx[2], w2_1 = ctx[5], w2_2 = ctx[8];
     for (int line = 0; line < l->short_len; line++) {
         const int16_t *r = plane + line * ll;
         int8_t *out = output + line * l->step_short + c;
