@@ -145,11 +145,13 @@ static void widen_pair(const h7nn_conv_data *op, const plane_layout *l, const in
     const int32_t across = l->transposed ? op->in_c : op->in_w * op->in_c;
     const int32_t n = l->transposed ? op->in_h : op->in_w, lines = l->transposed ? op->in_w : op->in_h;
     const int32_t pad_along = l->transposed ? op->pad_h : op->pad_w;
-    for (int32_t line = 0; line < lines; line++) {
-        const int8_t *in = input + c + line * across;
-        int16_t *dst = plane + (line + 1) * ll + pad_along;
-        int32_t i = 0;
-        for (; i + 4 <= n; i += 4, in += 4 * along) {  /* four pixels per pass */
+    const int32_t quads = n >> 2, rest = n & 3;
+    const int8_t *in_line = input + c;
+    int16_t *dst_line = plane + ll + pad_along;
+    for (int32_t line = 0; line < lines; line++, in_line += across, dst_line += ll) {
+        const int8_t *in = in_line;
+        int16_t *dst = dst_line;
+        for (int32_t k = quads; k > 0; k--, in += 4 * along, dst += 4) {  /* four pixels per pass */
             uint16_t a, b, e, f;
             memcpy(&a, in, 2);
             memcpy(&b, in + along, 2);
@@ -157,21 +159,12 @@ static void widen_pair(const h7nn_conv_data *op, const plane_layout *l, const in
             memcpy(&f, in + 3 * along, 2);
             uint32_t ab = (uint32_t)a | ((uint32_t)b << 16), ef = (uint32_t)e | ((uint32_t)f << 16);
             uint32_t lo = h7nn_sxtb16(ab), hi = h7nn_sxtb16_ror8(ab), lo2 = h7nn_sxtb16(ef), hi2 = h7nn_sxtb16_ror8(ef);
-            memcpy(dst + i, &lo, 4);
-            memcpy(dst + other + i, &hi, 4);
-            memcpy(dst + i + 2, &lo2, 4);
-            memcpy(dst + other + i + 2, &hi2, 4);
+            memcpy(dst, &lo, 4);
+            memcpy(dst + other, &hi, 4);
+            memcpy(dst + 2, &lo2, 4);
+            memcpy(dst + other + 2, &hi2, 4);
         }
-        for (; i + 2 <= n; i += 2, in += 2 * along) {
-            uint16_t a, b;
-            memcpy(&a, in, 2);
-            memcpy(&b, in + along, 2);
-            uint32_t ab = (uint32_t)a | ((uint32_t)b << 16);
-            uint32_t lo = h7nn_sxtb16(ab), hi = h7nn_sxtb16_ror8(ab);
-            memcpy(dst + i, &lo, 4);
-            memcpy(dst + other + i, &hi, 4);
-        }
-        if (i < n) dst[i] = in[0], dst[other + i] = in[1];
+        for (int32_t k = rest; k > 0; k--, in += along, dst++) dst[0] = in[0], dst[other] = in[1];
     }
 }
 
@@ -612,7 +605,11 @@ static h7nn_status eval(h7nn_interpreter *nn, const h7nn_node *node) {
     /* the plane holds raw values and the offset is folded into each channel's start, so the
      * border (zero padding, 0 after the offset) is the input zero point */
     const int16_t border = (int16_t)-op->input_offset;
-    for (uint32_t i = 0; i < node->scratch_bytes / 2; i++) plane[i] = border;
+    {  /* two values per store (the scratch is word aligned, its size a multiple of 4) */
+        const uint32_t both = h7nn_pack16((uint32_t)(uint16_t)border, (uint32_t)(uint16_t)border);
+        uint32_t *w = node->scratch;
+        for (uint32_t i = node->scratch_bytes / 4; i > 0; i--) *w++ = both;
+    }
     for (int b = 0; b < op->batches; b++) {
         const int8_t *in_b = input + b * op->in_h * op->in_w * op->in_c;
         int8_t *out_b = output + b * op->out_h * op->out_w * op->out_c;
