@@ -191,7 +191,7 @@ static void channel_weights(const h7nn_conv_data *op, const plane_layout *l, int
  *
  * The per-channel constants, in the order h7nn_m7_dw3x3_plane loads them: */
 enum { DW_W = 0, DW_MULT = 9, DW_ROUND, DW_RIGHT, DW_STEP, DW_START, DW_LINE_BYTES, DW_QUAD_BYTES, DW_TAIL, DW_STEP_SHORT,
-       DW_WORDS };
+       DW_ODD, DW_WORDS };
 
 /* Every output of one channel: `lines` lines of the plane from q (word aligned), each
  * ctx[DW_LINE_BYTES] apart, written every ctx[DW_STEP] bytes from out, lines
@@ -290,7 +290,14 @@ __asm__(
     "  str r4, [sp]\n"
     "  cmp r1, r4\n"
     "  beq 3f\n"
-    "1:\n"
+    "  ldr r8, [r2, #72]\n"             /* DW_ODD: an odd quad count enters at the second copy */
+    "  cmp r8, #0\n"
+    "  bne 6f\n"
+    "1:\n"                              /* two quads per pass */
+    H7NN_DW_QUAD
+    H7NN_DW_OUT2("r4", "r5")
+    H7NN_DW_OUT2("r6", "r7")
+    "6:\n"
     H7NN_DW_QUAD
     H7NN_DW_OUT2("r4", "r5")
     H7NN_DW_OUT2("r6", "r7")
@@ -396,6 +403,7 @@ static void channel_plane_fast(const h7nn_conv_data *op, const plane_layout *l, 
         ctx[DW_QUAD_BYTES] = (uint32_t)(l->long_len >> 2) * 4u * (uint32_t)step;
         ctx[DW_TAIL] = (uint32_t)(l->long_len & 3);
         ctx[DW_STEP_SHORT] = (uint32_t)l->step_short;
+        ctx[DW_ODD] = (uint32_t)((l->long_len >> 2) & 1);
         h7nn_m7_dw3x3_plane((const uint32_t *)(const void *)plane, output + c, ctx, l->short_len);
         return;
     }
