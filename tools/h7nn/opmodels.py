@@ -184,7 +184,7 @@ if __name__ == '__main__':
 # ---------------------------------------------------------------------------------------------
 # Kernel-check models: single-op CONV_2D / DEPTHWISE_CONV_2D models with hand-picked shapes
 # that drive the M7 kernels' firmware-only assembly loops (h7nn_m7_dot_1x6 at every k % 16,
-# pixel counts around the six-column grouping; h7nn_m7_dw3x3_quads at row lengths 1..9, both
+# pixel counts around the six-column grouping; h7nn_m7_dw3x3_plane at row lengths 1..9, both
 # plane orientations) and the paths beside them. The firmware image firmware/apps/kernel_check
 # embeds every file of KERNEL_CHECK_DIR (tools/h7nn/tests/test_board_kernels.py).
 KERNEL_CHECK_DIR = os.path.join(BUILD, 'h7nn_kernel_check')

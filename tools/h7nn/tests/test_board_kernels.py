@@ -1,14 +1,14 @@
 """The M7 kernels' assembly loops on the simulated board, bit for bit against TFLite Micro.
 
 The host build runs portable C in place of the hand-scheduled Thumb-2 loops
-(h7nn_m7_dot_1x6 under CONV_2D, h7nn_m7_dw3x3_quads under DEPTHWISE_CONV_2D), so only the
+(h7nn_m7_dot_1x6 under CONV_2D, h7nn_m7_dw3x3_plane under DEPTHWISE_CONV_2D), so only the
 firmware runs them. The kernel_check image (firmware/apps/kernel_check) embeds single-op
 models whose shapes drive those loops beyond the KWS model's (h7nn.opmodels
 KERNEL_CHECK_SPECS: 1x1 convolutions at every k % 16, pixel counts around the six-column
 grouping, im2col at depths 1..12 with strides and padding, depthwise rows of 1..9 along
 both plane orientations); each model runs INPUTS xorshift32 inputs on the board and every
 output's FNV-1a hash must equal TFLite Micro's. Code hooks on the two loops' entry points
-record that each model really ran them (with the depth / pass count the shape implies),
+record that each model really ran them (with the depth / quads and tail the shape implies),
 so a change of dispatch cannot turn this into a test of the C paths.
 """
 import math
@@ -34,22 +34,25 @@ class KernelCheckBoard:
 
     def __init__(self, image):
         from unicorn import UC_HOOK_CODE
-        from unicorn.arm_const import UC_ARM_REG_R2, UC_ARM_REG_R3
+        from unicorn.arm_const import UC_ARM_REG_R2
         from h7sim.board import Board
         self.board = Board(image)
         self.current = None
         self.checked = set()
         self.dot_k = {}      # model index -> set of k seen by h7nn_m7_dot_1x6
-        self.dw_quads = {}   # model index -> set of pass counts seen by h7nn_m7_dw3x3_quads
+        self.dw_quads = {}   # model index -> set of (quads, tail) per line seen by h7nn_m7_dw3x3_plane
         uc = self.board.uc
 
         def on_dot(uc_, address, size, user):
             self.dot_k.setdefault(self.current, set()).add(uc_.reg_read(UC_ARM_REG_R2))
 
         def on_dw(uc_, address, size, user):
-            self.dw_quads.setdefault(self.current, set()).add(uc_.reg_read(UC_ARM_REG_R3))
+            # the channel's constants (r2): DW_STEP, ..., DW_QUAD_BYTES = quads x 4 x step, DW_TAIL
+            words = np.frombuffer(bytes(uc_.mem_read(uc_.reg_read(UC_ARM_REG_R2) + 48, 20)), dtype='<u4')
+            step, quad_bytes, tail = int(words[0]), int(words[3]), int(words[4])
+            self.dw_quads.setdefault(self.current, set()).add((quad_bytes // (4 * step), tail))
 
-        for name, hook in (('h7nn_m7_dot_1x6', on_dot), ('h7nn_m7_dw3x3_quads', on_dw)):
+        for name, hook in (('h7nn_m7_dot_1x6', on_dot), ('h7nn_m7_dw3x3_plane', on_dw)):
             address = self.board.symbol(name) & ~1
             uc.hook_add(UC_HOOK_CODE, hook, begin=address, end=address)
         ready = self._wait(lambda e: e.get('event') in ('kc_ready', 'kc_error'), seconds=2)
@@ -125,8 +128,8 @@ def _fast_requant(model, depthwise):
 
 
 def _expected_asm(spec, model):
-    """What the shape should run: ('dot', k) for the six-column loop, ('dw', quads) for the
-    depthwise quad loop, or None (a C path)."""
+    """What the shape should run: ('dot', k) for the six-column loop, ('dw', (quads, tail))
+    for the depthwise plane loop, or None (a C path)."""
     kind, shape, n, kernel, stride, padding, act = spec[:7]
     out = model.tensors[model.outputs[0]]
     oh, ow = out['shape'][1], out['shape'][2]
@@ -141,8 +144,8 @@ def _expected_asm(spec, model):
     zp, scale = out['zero_points'][0], out['scales'][0]
     lo = -128 if act is None else max(-128, zp)
     hi = min(127, zp + int(round(6.0 / scale))) if act == 'relu6' else 127
-    if fast and short and tuple(kernel) == (3, 3) and stride in (1, (1, 1)) and n == 1 and (lo, hi) == (-128, 127) and max(oh, ow) >= 4:
-        return ('dw', max(oh, ow) // 4)
+    if fast and short and tuple(kernel) == (3, 3) and stride in (1, (1, 1)) and n == 1 and (lo, hi) == (-128, 127):
+        return ('dw', (max(oh, ow) // 4, max(oh, ow) % 4))
     return None
 
 
@@ -184,15 +187,15 @@ def test_bit_exact_on_board(kc, name):
     elif expect[0] == 'dot':
         assert kc.dot_k.get(index) == {expect[1]}, 'six-column loop not run with k=%d (fast requantization off?)' % expect[1]
     else:
-        assert kc.dw_quads.get(index) == {expect[1]}, 'depthwise quad loop not run with %d passes' % expect[1]
+        assert kc.dw_quads.get(index) == {expect[1]}, 'depthwise plane loop not run with (quads, tail) %s' % (expect[1],)
 
 
 def test_coverage_of_the_loop_entries(kc):
     """Across the models: the six-column loop entered at every step k % 16 picks, the
-    depthwise quad loop with 1 and 2 passes per line."""
+    depthwise plane loop with 0, 1 and 2 quads per line and every tail (0..3 outputs)."""
     for index in set(kc.index.values()) - kc.checked:  # when run on its own
         kc.check(index, SEED, 1)
     ks = set().union(*kc.dot_k.values()) if kc.dot_k else set()
     assert {k % 16 for k in ks} == {0, 4, 8, 12}, sorted(ks)
     quads = set().union(*kc.dw_quads.values()) if kc.dw_quads else set()
-    assert {1, 2} <= quads, sorted(quads)
+    assert {0, 1, 2} <= {q for q, _ in quads} and {t for _, t in quads} == {0, 1, 2, 3}, sorted(quads)

@@ -24,12 +24,20 @@ static int fast_shape(const h7nn_conv_data *op) {
 
 /* The padded plane is stored along the output's longer axis ("lines"), so that the inner
  * loop runs long and two neighbouring taps along that axis are adjacent int16 values:
- * lines = short extent + 2, each line_len = long extent + 2 rounded up to even, plus 2 (the
- * word loads at pos + 2 of the last pair stay inside). */
+ * lines = short extent + 2, each line_len = long extent + 3 rounded up to even (the last
+ * output's word load at pos + 2 reads index long + 2).
+ *
+ * With 'same' padding across the lines (the border lines hold only the zero point) and two
+ * or more channels, the scratch holds two planes, channels c and c + 1, the second starting
+ * on the first's bottom border line (shared): one halfword load brings a pixel of both
+ * channels, so widening costs half the loads (KWS: 13 lines instead of 2 x 7, no larger
+ * than the 1x1 convolutions' scratch). */
 typedef struct {
     int transposed;            /* lines are image columns (out_h > out_w) */
     int32_t long_len, short_len, line_len;
     int32_t step_long, step_short;  /* output byte steps along each axis */
+    int paired;                /* two planes, the second pair_offset int16 after the first */
+    int32_t pair_offset;
 } plane_layout;
 
 static plane_layout layout_of(const h7nn_conv_data *op) {
@@ -37,9 +45,12 @@ static plane_layout layout_of(const h7nn_conv_data *op) {
     l.transposed = op->out_h > op->out_w;
     l.long_len = l.transposed ? op->out_h : op->out_w;
     l.short_len = l.transposed ? op->out_w : op->out_h;
-    l.line_len = ((l.long_len + 2 + 1) & ~1) + 2;
+    l.line_len = (l.long_len + 4) & ~1;
     l.step_long = l.transposed ? op->out_w * op->out_c : op->out_c;
     l.step_short = l.transposed ? op->out_c : op->out_w * op->out_c;
+    const int32_t in_lines = l.transposed ? op->in_w : op->in_h, pad_across = l.transposed ? op->pad_w : op->pad_h;
+    l.paired = op->in_c >= 2 && pad_across == 1 && in_lines == l.short_len;
+    l.pair_offset = (l.short_len + 1) * l.line_len;
     return l;
 }
 
@@ -91,7 +102,8 @@ static h7nn_status prepare(h7nn_interpreter *nn, h7nn_node *node) {
         op->fast_requant = h7nn_m7_requant_kind(doubled, op->multiplier, op->shift, op->bias, op->out_c);
     } else if (fast_shape(op)) {
         plane_layout l = layout_of(op);
-        node->scratch_bytes = (uint32_t)((l.short_len + 2) * l.line_len) * 2u;
+        /* + 4: the tail quad's loads past the last line (h7nn_m7_dw3x3_plane) */
+        node->scratch_bytes = (uint32_t)((l.paired ? 2 * l.short_len + 3 : l.short_len + 2) * l.line_len) * 2u + 4u;
         int doubled = h7nn_m7_requant_mode(op->filter, op->out_c, 9, op->out_c, 1, op->shift) &&
                       op->act_min == -128 && op->act_max == 127;
         op->fast_requant = h7nn_m7_requant_kind(doubled, op->multiplier, op->shift, op->bias, op->out_c);
@@ -124,6 +136,38 @@ static void widen_channel(const h7nn_conv_data *op, const plane_layout *l, const
     }
 }
 
+/* Channels c and c + 1 into the two planes (l->paired): per pixel one halfword load of
+ * both channels; two pixels [a_c a_c1 b_c b_c1] split by SXTB16 into (a_c, b_c) and
+ * (a_c1, b_c1), one word store per plane. */
+static void widen_pair(const h7nn_conv_data *op, const plane_layout *l, const int8_t *input, int c, int16_t *plane) {
+    const int32_t ll = l->line_len, other = l->pair_offset;
+    const int32_t along = l->transposed ? op->in_w * op->in_c : op->in_c;
+    const int32_t across = l->transposed ? op->in_c : op->in_w * op->in_c;
+    const int32_t n = l->transposed ? op->in_h : op->in_w, lines = l->transposed ? op->in_w : op->in_h;
+    const int32_t pad_along = l->transposed ? op->pad_h : op->pad_w;
+    const int32_t quads = n >> 2, rest = n & 3;
+    const int8_t *in_line = input + c;
+    int16_t *dst_line = plane + ll + pad_along;
+    for (int32_t line = 0; line < lines; line++, in_line += across, dst_line += ll) {
+        const int8_t *in = in_line;
+        int16_t *dst = dst_line;
+        for (int32_t k = quads; k > 0; k--, in += 4 * along, dst += 4) {  /* four pixels per pass */
+            uint16_t a, b, e, f;
+            memcpy(&a, in, 2);
+            memcpy(&b, in + along, 2);
+            memcpy(&e, in + 2 * along, 2);
+            memcpy(&f, in + 3 * along, 2);
+            uint32_t ab = (uint32_t)a | ((uint32_t)b << 16), ef = (uint32_t)e | ((uint32_t)f << 16);
+            uint32_t lo = h7nn_sxtb16(ab), hi = h7nn_sxtb16_ror8(ab), lo2 = h7nn_sxtb16(ef), hi2 = h7nn_sxtb16_ror8(ef);
+            memcpy(dst, &lo, 4);
+            memcpy(dst + other, &hi, 4);
+            memcpy(dst + 2, &lo2, 4);
+            memcpy(dst + other + 2, &hi2, 4);
+        }
+        for (int32_t k = rest; k > 0; k--, in += along, dst++) dst[0] = in[0], dst[other] = in[1];
+    }
+}
+
 /* Weights of one channel in plane order: for line offset j, taps 0 and 1 along the line
  * packed for SMLAD, tap 2 alone. */
 static void channel_weights(const h7nn_conv_data *op, const plane_layout *l, int c, int scale, uint32_t w01[3],
@@ -145,17 +189,32 @@ static void channel_weights(const h7nn_conv_data *op, const plane_layout *l, int
  * (SMLABB), outputs 1 and 3 take tap 0 alone (SMLATT) and pair taps 1,2 - eight multiply
  * instructions and one LDM per filter line.
  *
- * The per-channel constants, in the order h7nn_m7_dw3x3_quads loads them: */
-enum { DW_W = 0, DW_MULT = 9, DW_ROUND, DW_RIGHT, DW_STEP, DW_START, DW_LINE_BYTES, DW_WORDS };
+ * The per-channel constants, in the order h7nn_m7_dw3x3_plane loads them: */
+enum { DW_W = 0, DW_MULT = 9, DW_ROUND, DW_RIGHT, DW_STEP, DW_START, DW_LINE_BYTES, DW_QUAD_BYTES, DW_TAIL, DW_STEP_SHORT,
+       DW_ODD, DW_WORDS };
 
-/* `quads` x 4 outputs along one line of the plane starting at q (word aligned), written
- * every ctx[DW_STEP] bytes from out. */
-void h7nn_m7_dw3x3_quads(const uint32_t *q, int8_t *out, const uint32_t *ctx, int32_t quads);
+/* Every output of one channel: `lines` lines of the plane from q (word aligned), each
+ * ctx[DW_LINE_BYTES] apart, written every ctx[DW_STEP] bytes from out, lines
+ * ctx[DW_STEP_SHORT] bytes apart. Per line: quads of 4 outputs (ctx[DW_QUAD_BYTES] = quads
+ * x 4 x step), then a last quad of which ctx[DW_TAIL] (0..3) outputs are stored; its loads
+ * reach 2 int16 past the line (the scratch has 4 bytes of slack after the last line). */
+void h7nn_m7_dw3x3_plane(const uint32_t *q, int8_t *out, const uint32_t *ctx, int32_t lines);
 
 #if defined(__ARM_FEATURE_DSP) && __ARM_FEATURE_DSP
 /* r0 plane, r1 out, r2 constants, r3 line bytes, r4-r7 accumulators, r8-r10 the three
  * words of a filter line (LDM), r11/r12/lr its weights [w0|w1], [w1|w2], [w2|w0] (LDM);
- * the pass count waits on the stack. */
+ * the end of the output run waits on the stack. The first filter line starts every
+ * accumulator from the channel's start (in r4 until r4's own first product, which comes
+ * last), so no moves. */
+#define H7NN_DW_MAC8_FIRST              \
+    "  smlatt r5, r8, lr, r4\n"         \
+    "  smlad r6, r9, r11, r4\n"         \
+    "  smlatt r7, r9, lr, r4\n"         \
+    "  smlad r4, r8, r11, r4\n"         \
+    "  smlabb r4, r9, lr, r4\n"         \
+    "  smlad r5, r9, r12, r5\n"         \
+    "  smlabb r6, r10, lr, r6\n"        \
+    "  smlad r7, r10, r12, r7\n"
 #define H7NN_DW_MAC8                    \
     "  smlad r4, r8, r11, r4\n"         \
     "  smlabb r4, r9, lr, r4\n"         \
@@ -165,109 +224,195 @@ void h7nn_m7_dw3x3_quads(const uint32_t *q, int8_t *out, const uint32_t *ctx, in
     "  smlabb r6, r10, lr, r6\n"        \
     "  smlatt r7, r9, lr, r7\n"         \
     "  smlad r7, r10, r12, r7\n"
-#define H7NN_DW_OUT(ACC)                \
-    "  smmulr r8, " ACC ", r9\n"        \
-    "  add lr, r8, r10\n"               \
-    "  add lr, lr, r8, asr #31\n"       \
+/* SMMLAR adds the rounding constant to SMMULR's result in the same instruction; the sign
+ * of that product is the accumulator's (multiplier > 2^30, checked by the caller), so the
+ * round-half-away correction reads ACC. Two outputs share one pointer step (register
+ * offset for the second). */
+#define H7NN_DW_OUT2(A0, A1)            \
+    "  smmlar r8, " A0 ", r9, r10\n"    \
+    "  add r8, r8, " A0 ", asr #31\n"   \
+    "  smmlar lr, " A1 ", r9, r10\n"    \
+    "  add lr, lr, " A1 ", asr #31\n"   \
+    "  asr r8, r8, r11\n"               \
     "  asr lr, lr, r11\n"               \
+    "  ssat r8, #8, r8\n"               \
     "  ssat lr, #8, lr\n"               \
-    "  strb lr, [r1]\n"                 \
-    "  add r1, r1, r12\n"
+    "  strb r8, [r1]\n"                 \
+    "  strb lr, [r1, r12]\n"            \
+    "  add r1, r1, r12, lsl #1\n"
+#define H7NN_DW_QUAD                     \
+    "  ldr r4, [r2, #52]\n"             /* DW_START */ \
+    "  ldmia r0, {r8, r9, r10}\n"       \
+    "  ldmia r2!, {r11, r12, lr}\n"     \
+    H7NN_DW_MAC8_FIRST                  \
+    "  add r8, r0, r3\n"                \
+    "  ldmia r8, {r8, r9, r10}\n"       /* base in the list, no writeback: allowed */ \
+    "  ldmia r2!, {r11, r12, lr}\n"     \
+    H7NN_DW_MAC8                        \
+    "  add r8, r0, r3, lsl #1\n"        \
+    "  ldmia r8, {r8, r9, r10}\n"       \
+    "  ldmia r2!, {r11, r12, lr}\n"     \
+    H7NN_DW_MAC8                        \
+    "  add r0, r0, #8\n"                \
+    "  ldmia r2, {r9, r10, r11, r12}\n" /* DW_MULT, DW_ROUND, DW_RIGHT, DW_STEP */ \
+    "  sub r2, r2, #36\n"
+#define H7NN_DW_OUT1(A, OFS)            \
+    "  smmlar r8, " A ", r9, r10\n"     \
+    "  add r8, r8, " A ", asr #31\n"    \
+    "  asr r8, r8, r11\n"               \
+    "  ssat r8, #8, r8\n"               \
+    "  strb r8, [r1" OFS "]\n"
+#define H7NN_DW_TAP3(MOVE)              \
+    MOVE                                \
+    "  ldmia r0, {r8, r9}\n"            \
+    "  ldmia r2!, {r11, r12, lr}\n"     \
+    "  smlad r4, r8, r11, r4\n"         \
+    "  smlabb r4, r9, lr, r4\n"
+/* Stack: [sp] end of the line's quads, [sp, #4] lines left, [sp, #8] the line's plane
+ * start, [sp, #12] its first output. */
 __asm__(
-    "  .pushsection .text.h7nn_m7_dw3x3_quads,\"ax\",%progbits\n"
+    "  .pushsection .text.h7nn_m7_dw3x3_plane,\"ax\",%progbits\n"
     "  .syntax unified\n"
     "  .thumb\n"
     "  .p2align 2\n"
-    "  .global h7nn_m7_dw3x3_quads\n"
-    "  .type h7nn_m7_dw3x3_quads, %function\n"
+    "  .global h7nn_m7_dw3x3_plane\n"
+    "  .type h7nn_m7_dw3x3_plane, %function\n"
     "  .thumb_func\n"
-    "h7nn_m7_dw3x3_quads:\n"
+    "h7nn_m7_dw3x3_plane:\n"
     "  push {r4-r11, lr}\n"
-    "  push {r3}\n"
+    "  sub sp, sp, #16\n"
+    "  str r3, [sp, #4]\n"
     "  ldr r3, [r2, #56]\n"             /* DW_LINE_BYTES */
-    "1:\n"
-    "  ldr r4, [r2, #52]\n"             /* DW_START */
-    "  mov r5, r4\n"
-    "  mov r6, r4\n"
-    "  mov r7, r4\n"
-    "  ldmia r0, {r8, r9, r10}\n"
-    "  ldmia r2!, {r11, r12, lr}\n"
-    H7NN_DW_MAC8
-    "  add r0, r0, r3\n"
-    "  ldmia r0, {r8, r9, r10}\n"
-    "  ldmia r2!, {r11, r12, lr}\n"
-    H7NN_DW_MAC8
-    "  add r0, r0, r3\n"
-    "  ldmia r0, {r8, r9, r10}\n"
-    "  ldmia r2!, {r11, r12, lr}\n"
-    H7NN_DW_MAC8
-    "  sub r0, r0, r3, lsl #1\n"
-    "  add r0, r0, #8\n"
-    "  ldmia r2, {r9, r10, r11, r12}\n"  /* DW_MULT, DW_ROUND, DW_RIGHT, DW_STEP */
-    "  sub r2, r2, #36\n"
-    H7NN_DW_OUT("r4")
-    H7NN_DW_OUT("r5")
-    H7NN_DW_OUT("r6")
-    H7NN_DW_OUT("r7")
+    "2:\n"
+    "  ldr r4, [r2, #60]\n"             /* DW_QUAD_BYTES */
+    "  strd r0, r1, [sp, #8]\n"
+    "  add r4, r4, r1\n"
+    "  str r4, [sp]\n"
+    "  cmp r1, r4\n"
+    "  beq 3f\n"
+    "  ldr r8, [r2, #72]\n"             /* DW_ODD: an odd quad count enters at the second copy */
+    "  cmp r8, #0\n"
+    "  bne 6f\n"
+    "1:\n"                              /* two quads per pass */
+    H7NN_DW_QUAD
+    H7NN_DW_OUT2("r4", "r5")
+    H7NN_DW_OUT2("r6", "r7")
+    "6:\n"
+    H7NN_DW_QUAD
+    H7NN_DW_OUT2("r4", "r5")
+    H7NN_DW_OUT2("r6", "r7")
     "  ldr r8, [sp]\n"
-    "  subs r8, r8, #1\n"
-    "  str r8, [sp]\n"
+    "  cmp r1, r8\n"
     "  bne 1b\n"
-    "  add sp, sp, #4\n"
+    "3:\n"
+    "  ldr r8, [r2, #64]\n"             /* DW_TAIL */
+    "  cmp r8, #1\n"
+    "  blt 4f\n"
+    "  bgt 5f\n"
+    /* one output (KWS's 25-long lines): its own two words per filter line */
+    "  ldr r4, [r2, #52]\n"             /* DW_START */
+    H7NN_DW_TAP3("")
+    H7NN_DW_TAP3("  add r0, r0, r3\n")
+    H7NN_DW_TAP3("  add r0, r0, r3\n")
+    "  ldmia r2, {r9, r10, r11, r12}\n"
+    "  sub r2, r2, #36\n"
+    H7NN_DW_OUT1("r4", "")
+    "  b 4f\n"
+    "5:\n"
+    H7NN_DW_QUAD
+    H7NN_DW_OUT1("r4", "")
+    "  ldr lr, [r2, #64]\n"
+    "  cmp lr, #2\n"
+    "  blt 4f\n"
+    H7NN_DW_OUT1("r5", ", r12")
+    "  ldr lr, [r2, #64]\n"
+    "  cmp lr, #2\n"
+    "  beq 4f\n"
+    "  add r1, r1, r12, lsl #1\n"
+    H7NN_DW_OUT1("r6", "")
+    "4:\n"
+    "  ldrd r0, r1, [sp, #8]\n"
+    "  ldr r8, [r2, #68]\n"             /* DW_STEP_SHORT */
+    "  add r0, r0, r3\n"
+    "  add r1, r1, r8\n"
+    "  ldr r8, [sp, #4]\n"
+    "  subs r8, r8, #1\n"
+    "  str r8, [sp, #4]\n"
+    "  bne 2b\n"
+    "  add sp, sp, #16\n"
     "  pop {r4-r11, pc}\n"
-    "  .size h7nn_m7_dw3x3_quads, .-h7nn_m7_dw3x3_quads\n"
+    "  .size h7nn_m7_dw3x3_plane, .-h7nn_m7_dw3x3_plane\n"
     "  .popsection\n");
 #else
-void h7nn_m7_dw3x3_quads(const uint32_t *q, int8_t *out, const uint32_t *ctx, int32_t quads) {
+void h7nn_m7_dw3x3_plane(const uint32_t *q, int8_t *out, const uint32_t *ctx, int32_t lines) {
     const int32_t mult = (int32_t)ctx[DW_MULT], round_offset = (int32_t)ctx[DW_ROUND], right = (int32_t)ctx[DW_RIGHT];
     const int32_t step = (int32_t)ctx[DW_STEP], words = (int32_t)ctx[DW_LINE_BYTES] / 4;
-    for (; quads > 0; quads--, q += 2) {
-        int32_t a0 = (int32_t)ctx[DW_START], a1 = a0, a2 = a0, a3 = a0;
-        const uint32_t *p = q;
-        for (int j = 0; j < 3; j++, p += words) {
-            uint32_t x01 = p[0], x23 = p[1], x45 = p[2];
-            uint32_t w01 = ctx[DW_W + 3 * j], w12 = ctx[DW_W + 3 * j + 1], wx = ctx[DW_W + 3 * j + 2];
-            a0 = h7nn_smlabb(x23, wx, h7nn_smlad(x01, w01, a0));
-            a1 = h7nn_smlad(x23, w12, h7nn_smlatt(x01, wx, a1));
-            a2 = h7nn_smlabb(x45, wx, h7nn_smlad(x23, w01, a2));
-            a3 = h7nn_smlad(x45, w12, h7nn_smlatt(x23, wx, a3));
+    const int32_t quads = (int32_t)(ctx[DW_QUAD_BYTES] / (4u * ctx[DW_STEP])), tail = (int32_t)ctx[DW_TAIL];
+    for (; lines > 0; lines--, q += words, out += ctx[DW_STEP_SHORT]) {
+        int8_t *o = out;
+        for (int32_t k = 0; k < quads + (tail > 0); k++) {
+            /* the same sums as the assembly; the tail's unused ones are not computed here,
+             * so the host build (sanitizers) reads only the line */
+            const int32_t n = k < quads ? 4 : tail;
+            int32_t acc[4];
+            for (int32_t i = 0; i < n; i++) {
+                const int16_t *p = (const int16_t *)(const void *)(q + 2 * k) + i;
+                int32_t a = (int32_t)ctx[DW_START];
+                for (int j = 0; j < 3; j++, p += 2 * words) {  /* [w0|w1] on taps 0, 1; [w2|w0]'s bottom on tap 2 */
+                    a = h7nn_smlad(h7nn_read_u32(p), ctx[DW_W + 3 * j], a);
+                    a = h7nn_smlabb((uint32_t)(uint16_t)p[2], ctx[DW_W + 3 * j + 2], a);
+                }
+                acc[i] = a;
+            }
+            for (int32_t i = 0; i < n; i++, o += step)
+                o[0] = (int8_t)h7nn_ssat8(h7nn_m7_requant_x2(acc[i], mult, round_offset, right));
         }
-        int32_t acc[4] = {a0, a1, a2, a3};
-        for (int k = 0; k < 4; k++, out += step)
-            out[0] = (int8_t)h7nn_ssat8(h7nn_m7_requant_x2(acc[k], mult, round_offset, right));
     }
 }
 #endif
 
 static void channel_plane_fast(const h7nn_conv_data *op, const plane_layout *l, const int16_t *plane, int c,
                                int8_t *output) {
-    uint32_t w01[3], w2[3], ctx[DW_WORDS];
-    channel_weights(op, l, c, 2, w01, w2);  /* doubled: accumulators are 2 * acc (SMMULR form) */
+    uint32_t ctx[DW_WORDS];
+    /* per filter line j: taps 0, 1, 2 along the plane's lines, doubled (accumulators are
+     * 2 * acc, the SMMULR form), as [w0|w1], [w1|w2], [w2|w0] */
+    const int32_t oc = op->out_c, along = l->transposed ? 3 * oc : oc, across = l->transposed ? oc : 3 * oc;
+    const int8_t *f = op->filter + c;
     int32_t sum = 0;
-    for (int j = 0; j < 3; j++) {
-        uint32_t v0 = w01[j] & 0xFFFFu, v1 = w01[j] >> 16, v2 = w2[j];
-        ctx[DW_W + 3 * j] = w01[j];
-        ctx[DW_W + 3 * j + 1] = v1 | (v2 << 16);
-        ctx[DW_W + 3 * j + 2] = v2 | (v0 << 16);
-        sum += (int16_t)v0 + (int16_t)v1 + (int16_t)v2;
+    for (int j = 0; j < 3; j++, f += across) {
+        const int32_t w0 = f[0] * 2, w1 = f[along] * 2, w2 = f[2 * along] * 2;
+        ctx[DW_W + 3 * j] = h7nn_pack16((uint32_t)w0, (uint32_t)w1);
+        ctx[DW_W + 3 * j + 1] = h7nn_pack16((uint32_t)w1, (uint32_t)w2);
+        ctx[DW_W + 3 * j + 2] = h7nn_pack16((uint32_t)w2, (uint32_t)w0);
+        sum += w0 + w1 + w2;
     }
     const int32_t start = (int32_t)((op->bias ? (uint32_t)op->bias[c] << 1 : 0u) + (uint32_t)(op->input_offset * sum));
     const int32_t mult = op->multiplier[c], right = -op->shift[c];
     const int32_t round_offset = h7nn_m7_round_offset(right, op->output_offset);
-    const int32_t ll = l->line_len, step = l->step_long, quads = l->long_len >> 2;
-    ctx[DW_MULT] = (uint32_t)mult;
-    ctx[DW_ROUND] = (uint32_t)round_offset;
-    ctx[DW_RIGHT] = (uint32_t)right;
-    ctx[DW_STEP] = (uint32_t)step;
-    ctx[DW_START] = (uint32_t)start;
-    ctx[DW_LINE_BYTES] = (uint32_t)ll * 2u;
-    const uint32_t w01_0 = w01[0], w01_1 = w01[1], w01_2 = w01[2], w2_0 = w2[0], w2_1 = w2[1], w2_2 = w2[2];
+    /* the assembly takes the rounding correction's sign from the accumulator: exact for
+     * multipliers above 2^30 (QuantizeMultiplier's range, less its power-of-two and zero
+     * cases, which take the C loop below) */
+    const int32_t ll = l->line_len, step = l->step_long;
+    if (mult > (1 << 30)) {
+        ctx[DW_MULT] = (uint32_t)mult;
+        ctx[DW_ROUND] = (uint32_t)round_offset;
+        ctx[DW_RIGHT] = (uint32_t)right;
+        ctx[DW_STEP] = (uint32_t)step;
+        ctx[DW_START] = (uint32_t)start;
+        ctx[DW_LINE_BYTES] = (uint32_t)ll * 2u;
+        ctx[DW_QUAD_BYTES] = (uint32_t)(l->long_len >> 2) * 4u * (uint32_t)step;
+        ctx[DW_TAIL] = (uint32_t)(l->long_len & 3);
+        ctx[DW_STEP_SHORT] = (uint32_t)l->step_short;
+        ctx[DW_ODD] = (uint32_t)((l->long_len >> 2) & 1);
+        h7nn_m7_dw3x3_plane((const uint32_t *)(const void *)plane, output + c, ctx, l->short_len);
+        return;
+    }
+    /* [w0|w1] and [w2|w0] (SMLABB reads w2) per filter line */
+    const uint32_t w01_0 = ctx[0], w01_1 = ctx[3], w01_2 = ctx[6], w2_0 = ctx[2], w2_1 = ctx[5], w2_2 = ctx[8];
     for (int line = 0; line < l->short_len; line++) {
         const int16_t *r = plane + line * ll;
         int8_t *out = output + line * l->step_short + c;
-        if (quads > 0) h7nn_m7_dw3x3_quads((const uint32_t *)(const void *)r, out, ctx, quads);
-        out += 4 * quads * step;
-        for (int pos = quads * 4; pos < l->long_len; pos++, out += step) {
+        for (int pos = 0; pos < l->long_len; pos++, out += step) {
             const int16_t *p = r + pos;
             int32_t acc = h7nn_smlad(h7nn_read_u32(p), w01_0, start);
             acc = h7nn_smlabb(h7nn_read_u32(p + 2), w2_0, acc);
@@ -468,16 +613,23 @@ static h7nn_status eval(h7nn_interpreter *nn, const h7nn_node *node) {
     /* the plane holds raw values and the offset is folded into each channel's start, so the
      * border (zero padding, 0 after the offset) is the input zero point */
     const int16_t border = (int16_t)-op->input_offset;
-    for (uint32_t i = 0; i < node->scratch_bytes / 2; i++) plane[i] = border;
+    {  /* two values per store (the scratch is word aligned, its size a multiple of 4) */
+        const uint32_t both = h7nn_pack16((uint32_t)(uint16_t)border, (uint32_t)(uint16_t)border);
+        uint32_t *w = node->scratch;
+        for (uint32_t i = node->scratch_bytes / 4; i > 0; i--) *w++ = both;
+    }
     for (int b = 0; b < op->batches; b++) {
         const int8_t *in_b = input + b * op->in_h * op->in_w * op->in_c;
         int8_t *out_b = output + b * op->out_h * op->out_w * op->out_c;
         for (int c = 0; c < op->in_c; c++) {
-            widen_channel(op, &l, in_b, c, plane);
+            const int16_t *p = plane;
+            if (!l.paired || ((c & 1) == 0 && c == op->in_c - 1)) widen_channel(op, &l, in_b, c, plane);  /* an odd last one alone */
+            else if ((c & 1) == 0) widen_pair(op, &l, in_b, c, plane);
+            else p = plane + l.pair_offset;
             if (op->fast_requant == 1 ||
                 (op->fast_requant == 2 && h7nn_m7_short_channel(op->multiplier[c], op->shift[c], op->bias ? op->bias[c] : 0)))
-                channel_plane_fast(op, &l, plane, c, out_b);
-            else channel_plane(op, &l, plane, c, out_b);
+                channel_plane_fast(op, &l, p, c, out_b);
+            else channel_plane(op, &l, p, c, out_b);
         }
     }
     return H7NN_OK;
