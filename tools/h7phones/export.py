@@ -105,42 +105,60 @@ def evaluate(data, log=None, corpora=('speech_commands_dev', 'librispeech_sample
     for corpus in corpora:
         d = L.corpus_labels(corpus)
         items = {it['file']: it for it in dataset.real_items(corpus)}
-        tot = ok = sp = sp_ok = 0
-        edits = ref_len = clips = 0
+        acc = {corpus: _Tally()}
+        if corpus == 'ljspeech_aligned' and hasattr(L, 'mfa_labels'):
+            acc['ljspeech_aligned_mfa'] = _Tally()   # reference independent of PocketSphinx
         t0 = time.time()
         for i, rel in enumerate(d['files']):
             it = items[os.path.join(paths.SHARED, str(rel))]
             lab = L.clip_labels(d, i)
-            if it['split'] != 'eval' or (lab < 0).all():
+            if it['split'] != 'eval':
                 continue
             if corpus == 'librispeech_samples' and d['score'][i] < L.PSEUDO_MIN_SCORE:
                 continue
-            f = frontend.features(dataset.read_audio(it['file']), CONFIG)
-            n = min(len(f), len(lab))
-            pred = m.frame_scores(f[:n]).argmax(-1)
-            lab = lab[:n]
-            sel = lab >= 0
-            tot += int(sel.sum())
-            ok += int((pred[sel] == lab[sel]).sum())
-            s = sel & (lab != P.SIL)
-            sp += int(s.sum())
-            sp_ok += int((pred[s] == lab[s]).sum())
-            ref = _collapse(lab)
-            edits += _edits(_collapse(pred), ref)
-            ref_len += len(ref)
-            clips += 1
-        res[corpus] = {'clips': clips, 'frames': tot,
-                       'frame_accuracy': round(ok / max(tot, 1), 4),
-                       'speech_frame_accuracy': round(sp_ok / max(sp, 1), 4),
-                       'per_greedy': round(edits / max(ref_len, 1), 4),
-                       'seconds': round(time.time() - t0, 1)}
-        if log:
-            log(f'held-out {corpus}: {res[corpus]}')
-    allf = sum(r['frames'] for r in res.values())
-    res['all'] = {'frames': allf,
-                  'frame_accuracy': round(sum(r['frame_accuracy'] * r['frames'] for r in res.values())
-                                          / max(allf, 1), 4)}
+            x = dataset.read_audio(it['file'])
+            f = frontend.features(x, CONFIG)
+            pred = m.frame_scores(f).argmax(-1)
+            if not (lab < 0).all():
+                acc[corpus].add(pred, lab)
+            if 'ljspeech_aligned_mfa' in acc:
+                acc['ljspeech_aligned_mfa'].add(pred, L.mfa_labels(it['file'], len(x)))
+        for name, tally in acc.items():
+            res[name] = {**tally.result(), 'seconds': round(time.time() - t0, 1)}
+            if log:
+                log(f'held-out {name}: {res[name]}')
+    pocket = {k: v for k, v in res.items() if not k.endswith('_mfa')}
+    allf = sum(r['frames'] for r in pocket.values())
+    res['all'] = {'frames': allf, 'reference': 'PocketSphinx alignments, every corpus above '
+                                               'except *_mfa',
+                  'frame_accuracy': round(sum(r['frame_accuracy'] * r['frames']
+                                              for r in pocket.values()) / max(allf, 1), 4)}
     return res
+
+
+class _Tally:
+    def __init__(self):
+        self.tot = self.ok = self.sp = self.sp_ok = self.edits = self.ref_len = self.clips = 0
+
+    def add(self, pred, lab):
+        n = min(len(pred), len(lab))
+        pred, lab = pred[:n], lab[:n]
+        sel = lab >= 0
+        self.tot += int(sel.sum())
+        self.ok += int((pred[sel] == lab[sel]).sum())
+        s = sel & (lab != P.SIL)
+        self.sp += int(s.sum())
+        self.sp_ok += int((pred[s] == lab[s]).sum())
+        ref = _collapse(lab)
+        self.edits += _edits(_collapse(pred), ref)
+        self.ref_len += len(ref)
+        self.clips += 1
+
+    def result(self):
+        return {'clips': self.clips, 'frames': self.tot,
+                'frame_accuracy': round(self.ok / max(self.tot, 1), 4),
+                'speech_frame_accuracy': round(self.sp_ok / max(self.sp, 1), 4),
+                'per_greedy': round(self.edits / max(self.ref_len, 1), 4)}
 
 
 def export(model, train, out_dir, name, record, log=None, corpora=None):

@@ -26,7 +26,13 @@ from h7voice import paths
 
 from . import dataset
 
-VERSION = 3          # bump when the labelling changes (invalidates the cache)
+# Bump when the labelling changes (invalidates the cache): ALIGN_VERSION for transcribed
+# corpora (forced alignment), PSEUDO_VERSION for the LM pseudo-labels (librispeech).
+ALIGN_VERSION = 5
+PSEUDO_VERSION = 3
+VERSION = (ALIGN_VERSION, PSEUDO_VERSION)
+WORD_SPLIT_SCORE = -15.0   # marks word-level (phones split evenly) targets in the cache
+WIDE_BEAMS = {'beam': 1e-80, 'pbeam': 1e-80, 'wbeam': 1e-60}   # retry of a failed alignment
 HOP = 320            # samples per frame of phones_mel40
 WINDOW = 480
 PSEUDO_MIN_SCORE = -14.0   # mean PocketSphinx alignment score per 10 ms frame (see report)
@@ -68,6 +74,18 @@ class Aligner:
         self.dec = ps.Decoder(loglevel='ERROR')
         self.lm_search = self.dec.current_search()
         self._added = set()
+        self._wide = None
+
+    def wide(self):
+        """The same aligner with wide beams (long utterances fall off the default beams)."""
+        if self._wide is None:
+            self._wide = Aligner.__new__(Aligner)
+            self._wide._ps = self._ps
+            self._wide.dec = self._ps.Decoder(loglevel='ERROR', **WIDE_BEAMS)
+            self._wide.lm_search = self._wide.dec.current_search()
+            self._wide._added = set()
+            self._wide._wide = self._wide
+        return self._wide
 
     def _ensure_words(self, words):
         from h7speech import g2p
@@ -100,9 +118,9 @@ class Aligner:
             ph.append((p.name, p.start, p.duration))
         return lab, total / max(n, 1), ph
 
-    def align(self, samples, text):
+    def align(self, samples, text, retry=True):
         """(labels per hop int8, score per 10 ms frame) of a transcript, or None when
-        PocketSphinx cannot align it."""
+        PocketSphinx cannot align it (also not with WIDE_BEAMS)."""
         from h7speech import g2p
         words = g2p.normalise(text) if text else []
         if not words:
@@ -112,14 +130,51 @@ class Aligner:
         try:
             self.dec.set_align_text(' '.join(words))
             self._decode(raw)
-            r = self._phone_frames(raw)
+            segs = [(s.word, s.start_frame, s.end_frame) for s in self.dec.seg()]
+            try:
+                r = self._phone_frames(raw)
+            except RuntimeError:
+                r = None
+            if r is None or self._incomplete(r[2], words):
+                # the state-level pass fails on some long clips while the word pass is
+                # complete: split each word's frames evenly among its dictionary phones
+                r = self._from_words(segs, words)
         except RuntimeError:
             return None
         finally:
             self.dec.activate_search(self.lm_search)
-        if r is None:
+        if r is None or self._incomplete(r[2], words):
+            if retry and self.wide() is not self:
+                return self.wide().align(samples, text, retry=False)
             return None
         return to_hops(r[0], len(samples)), r[1]
+
+    def _from_words(self, segs, words):
+        """(labels per 10 ms, score, phones) from the word segmentation, or None when the
+        word pass itself is incomplete."""
+        spoken = [w for w, _, _ in segs if not w.startswith('<') and not w.startswith('[')]
+        if len(spoken) != len(words) or not segs:
+            return None
+        n = max(e for _, _, e in segs) + 1
+        lab = np.full(n, P.SIL, np.int8)
+        phones = []
+        for w, a, b in segs:
+            pron = self.dec.lookup_word(w)
+            if w.startswith('<') or w.startswith('[') or not pron:
+                continue
+            ph = pron.split()
+            cuts = np.linspace(a, b + 1, len(ph) + 1).round().astype(int)
+            for p, c0, c1 in zip(ph, cuts[:-1], cuts[1:]):
+                lab[c0:c1] = map_phone(p)
+                phones.append((p, int(c0), int(c1 - c0)))
+        return lab, WORD_SPLIT_SCORE, phones
+
+    @staticmethod
+    def _incomplete(phones, words):
+        """A failed search still returns a partial path (PocketSphinx logs 'Final result
+        does not match the grammar'): fewer speech phones than the words need."""
+        speech = [p for p, _, _ in phones if map_phone(p) != P.SIL]
+        return len(speech) < len(words)
 
     def recognise(self, samples):
         """(hypothesis text, labels per hop, score per frame): n-gram LM decoding, then the
@@ -143,9 +198,10 @@ class Aligner:
 
 
 def _cache_file(corpus, items):
-    key = json.dumps([VERSION, corpus, [os.path.relpath(it['file'], paths.SHARED) for it in items]])
+    version = PSEUDO_VERSION if corpus == 'librispeech_samples' else ALIGN_VERSION
+    key = json.dumps([version, corpus, [os.path.relpath(it['file'], paths.SHARED) for it in items]])
     digest = hashlib.sha1(key.encode()).hexdigest()[:12]
-    return os.path.join(paths.CACHE, 'h7phones', f'labels-v{VERSION}', f'{corpus}-{digest}.npz')
+    return os.path.join(paths.CACHE, 'h7phones', f'labels-v{version}', f'{corpus}-{digest}.npz')
 
 
 def _label_one(args):
@@ -231,3 +287,28 @@ def main(argv=None):
 
 if __name__ == '__main__':
     sys.exit(main())
+
+
+def mfa_labels(corpus_file, n_samples):
+    """Per-hop targets of a ljspeech_aligned clip from its Montreal-Forced-Aligner phone
+    tier (an aligner independent of PocketSphinx: the second reference of the held-out
+    measurement). '' / sil / sp -> SIL, spn -> IGNORE."""
+    import re
+    utt = os.path.splitext(os.path.basename(corpus_file))[0]
+    path = dataset.data_path('ljspeech_aligned', 'textgrid', utt + '.TextGrid')
+    text = open(path, encoding='utf-8').read()
+    tier = text.split('name = "phones"', 1)[1]
+    ivs = re.findall(r'xmin = ([\d.]+)\s+xmax = ([\d.]+)\s+text = "([^"]*)"', tier)
+    n = frames_for(n_samples)
+    centre = (np.arange(n) * HOP + WINDOW / 2) / 16000.0
+    out = np.full(n, P.SIL, np.int8)
+    for a, b, name in ivs:
+        name = name.strip().upper()
+        sel = (centre >= float(a)) & (centre < float(b))
+        if name in ('', 'SIL', 'SP'):
+            out[sel] = P.SIL
+        elif name == 'SPN':
+            out[sel] = IGNORE
+        else:
+            out[sel] = map_phone(name)
+    return out

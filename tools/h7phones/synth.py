@@ -250,7 +250,7 @@ def _make(job):
 def corpus(count, seed=1, workers=1, log=None):
     """count synthetic clips (before dropping poor alignments): dict(audio int16 concat,
     a_off [n+1], labels int8 concat, l_off [n+1], text, engine, voice, score). Cached."""
-    key = json.dumps([VERSION, L.VERSION, count, seed, FLITE_VOICES, FESTIVAL_VOICES,
+    key = json.dumps([VERSION, L.ALIGN_VERSION, count, seed, FLITE_VOICES, FESTIVAL_VOICES,
                       ESPEAK_LANGS, ENGINE_SHARE])
     path = os.path.join(paths.CACHE, 'h7phones', 'synth',
                         f'synth-{count}-{seed}-{hashlib.sha1(key.encode()).hexdigest()[:10]}.npz')
