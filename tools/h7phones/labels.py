@@ -130,7 +130,7 @@ class Aligner:
         try:
             self.dec.set_align_text(' '.join(words))
             self._decode(raw)
-            segs = [(s.word, s.start_frame, s.end_frame) for s in self.dec.seg()]
+            segs = [(s.word, s.start_frame, s.end_frame) for s in (self.dec.seg() or [])]
             try:
                 r = self._phone_frames(raw)
             except RuntimeError:
