@@ -280,6 +280,11 @@ def main(argv=None):
     ap.add_argument('--corpora', type=lambda s: tuple(s.split(',')), default=EVAL_CORPORA,
                     help='held-out corpora (comma-separated)')
     a = ap.parse_args(argv)
+    bad = [c for c in a.corpora if c not in EVAL_CORPORA]
+    if bad:
+        print(f'h7phones.export: no held-out set {", ".join(bad)}; sets: {", ".join(EVAL_CORPORA)}',
+              file=sys.stderr)
+        return 2
     if not os.path.exists(a.model):
         print(f'h7phones.export: {a.model} not found; run: python -m h7phones.train', file=sys.stderr)
         return 2

@@ -354,6 +354,15 @@ def main(argv=None):
     ap.add_argument('--name', default='phones')
     ap.add_argument('--seed', type=int, default=SEED)
     args = ap.parse_args(argv)
+    bad = [c for c in args.corpora if c not in REAL_CORPORA]
+    if bad:
+        print(f'h7phones.train: cannot train on {", ".join(bad)}; corpora: '
+              f'{", ".join(REAL_CORPORA)} (ljspeech_aligned is evaluation only)', file=sys.stderr)
+        return 2
+    if args.minutes <= 0 or args.synth < 0 or args.real_copies < 0:
+        print('h7phones.train: --minutes must be > 0, --synth and --real-copies >= 0',
+              file=sys.stderr)
+        return 2
     try:
         return _main(args, argv)
     except paths.MissingPart as e:
