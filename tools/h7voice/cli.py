@@ -84,6 +84,8 @@ COMMANDS = {
     'context': (_module_main('h7context.__main__'), 'voice-command contexts (Rhino YAML): check, expand, compile'),
     'memreport': (_module_main('memreport.__main__'), 'flash/RAM/stack report of an image'),
     'packs': (_module_main('h7packs.cli'), 'CMSIS packs: fetch (online), check registers against them'),
+    'align': (_module_main('h7align.__main__', ['align']), 'forced alignment: word/phone times of a transcript (--bench)'),
+    'pronounce': (_module_main('h7align.__main__', ['pronounce']), 'pronunciation feedback per word and phone'),
     'test': (cmd_test, 'all tests: build, host C tests, pytest, Robot suites'),
 }
 
