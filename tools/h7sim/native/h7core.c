@@ -277,6 +277,10 @@ int h7_enter_exception(struct h7_sim *sim, unsigned n, uint32_t return_pc) {
     if (words == 26) exc_return &= ~0x10u;
     reg_write(uc, UC_ARM_REG_SP, sp);
     reg_write(uc, UC_ARM_REG_LR, exc_return);
+    /* ITSTATE is stacked (frame[7]) and cleared for the handler (ARMv7-M exception entry);
+     * Unicorn keeps it otherwise: a handler entered inside an IT block ran its first
+     * instructions conditionally. */
+    reg_write(uc, UC_ARM_REG_XPSR, xpsr & ~0x0600fc00u);
     set_ipsr(uc, n, xpsr & 0xf8000000u);
     reg_write(uc, UC_ARM_REG_PC, vector | 1u);
     clear_bit(c->pending, n);

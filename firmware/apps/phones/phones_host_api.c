@@ -1,0 +1,281 @@
+/* Host build only (build/host/firmware/apps/phones/libh7phones.so): the phone recognizer's
+ * hop loop over a whole recording, for the Python tools (tools/h7phones/acoustic.py) and so
+ * for every evaluation figure.
+ *
+ * Same code as the board: phones_pipeline (front end, feature window, model input, output
+ * conversion), the engine (the kernels the firmware links; bit-exact with the reference
+ * ones), phones_recognizer (h7dec), the checks of main.c's init. What the host does that the
+ * board does not need: at the end of a recording it can push `lookahead_frames` hops of
+ * silence so the last frames are scored too (on the board the audio just goes on).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "apps/phones/phones_config.h"
+#include "apps/phones/phones_pipeline.h"
+#include "apps/phones/phones_recognizer.h"
+#include "engine/h7nn.h"
+#include "engine/h7nn_all_ops.h"
+
+#define HOST_ARENA_BYTES (1024u * 1024u)
+
+typedef struct {
+    uint32_t window_frames, features, lookahead_frames, outputs, ctc, output_kind;
+    uint32_t hop_samples, frame_ms, arena_used, model_bytes, decoder_workspace_bytes;
+    uint32_t graph_nodes;
+    float input_scale;
+    int32_t input_zero_point;
+    float output_scale;
+    int32_t output_zero_point;
+} phones_host_info_t;
+
+typedef struct {
+    h7nn_interpreter nn;
+    uint8_t *model, *arena, *graph, *workspace;
+    size_t model_bytes, graph_bytes, workspace_bytes;
+    h7fe_config_t frontend;
+    phones_pipeline_config_t config;
+    phones_pipeline_t pipeline;
+    phones_recognizer_t rec;
+    int ctc;
+    char phoneset[64];
+    uint32_t phoneset_hash;
+    /* where segments go during phones_host_recognize */
+    phones_segment_t *out;
+    int out_max, out_count;
+    char error[320];
+} phones_host_t;
+
+size_t phones_host_frontend_config_size(void) { return sizeof(h7fe_config_t); }
+size_t phones_host_segment_size(void) { return sizeof(phones_segment_t); }
+size_t phones_host_info_size(void) { return sizeof(phones_host_info_t); }
+const char *phones_host_error(const phones_host_t *h) { return h->error; }
+
+static const int8_t *run_model(void *user)
+{
+    phones_host_t *h = (phones_host_t *)user;
+    if (h7nn_invoke(&h->nn) != H7NN_OK)
+        return NULL;
+    h7nn_tensor out;
+    h7nn_output(&h->nn, 0, &out);
+    return (const int8_t *)out.data;
+}
+
+static void collect(void *user, const phones_segment_t *s)
+{
+    phones_host_t *h = (phones_host_t *)user;
+    if (h->out_count < h->out_max)
+        h->out[h->out_count] = *s;
+    h->out_count++;
+}
+
+void phones_host_close(phones_host_t *h)
+{
+    if (!h)
+        return;
+    free(h->model);
+    free(h->arena);
+    free(h->graph);
+    free(h->workspace);
+    free(h);
+}
+
+static void set_error(char *dst, size_t n, const char *a, const char *b)
+{
+    if (!dst || !n)
+        return;
+    dst[0] = 0;
+    strncat(dst, a, n - 1);
+    if (b)
+        strncat(dst, b, n - 1 - strlen(dst));
+}
+
+/* The checks of main.c's init, in the same order. Returns NULL and writes one line to
+ * error[error_len] when the model, its record, the front end or the graph are refused.
+ * model_phoneset/model_hash: the phone set the model's outputs are in (the model record's,
+ * else phones.def's). */
+phones_host_t *phones_host_open(const uint8_t *model, size_t model_bytes, const h7fe_config_t *frontend,
+                                uint32_t window_frames, uint32_t lookahead_frames, int ctc, uint32_t output_kind,
+                                const uint8_t *graph, size_t graph_bytes, const char *model_phoneset,
+                                uint32_t model_hash, char *error, size_t error_len)
+{
+    phones_host_t *h = calloc(1, sizeof(*h));
+    char problem[320] = "";
+    if (!h)
+        return NULL;
+    h->model = aligned_alloc(16, (model_bytes + 15u) & ~(size_t)15u);
+    h->arena = aligned_alloc(16, HOST_ARENA_BYTES);
+    h->graph = aligned_alloc(8, (graph_bytes + 7u) & ~(size_t)7u);
+    if (!h->model || !h->arena || !h->graph) {
+        set_error(problem, sizeof problem, "out of memory", NULL);
+        goto fail;
+    }
+    memcpy(h->model, model, model_bytes);
+    memcpy(h->graph, graph, graph_bytes);
+    h->model_bytes = model_bytes;
+    h->graph_bytes = graph_bytes;
+    if (h7nn_init(&h->nn, h->model, model_bytes, h7nn_all_ops_resolver(1), h->arena, HOST_ARENA_BYTES) != H7NN_OK ||
+        h7nn_allocate(&h->nn) != H7NN_OK) {
+        set_error(problem, sizeof problem, "model refused by the engine: ", h7nn_error(&h->nn));
+        goto fail;
+    }
+    h7nn_tensor in, out;
+    h7nn_input(&h->nn, 0, &in);
+    h7nn_output(&h->nn, 0, &out);
+    if (in.type != H7NN_INT8 || out.type != H7NN_INT8) {
+        set_error(problem, sizeof problem, "model input and output must be int8", NULL);
+        goto fail;
+    }
+    h->frontend = *frontend;
+    uint32_t features = frontend->output == H7FE_OUTPUT_MFCC ? frontend->mfcc_count : frontend->mel_bands;
+    if (features == 0 || in.bytes != (size_t)window_frames * features) {
+        set_error(problem, sizeof problem,
+                  "model input is not the record's window_frames x the front end's features", NULL);
+        goto fail;
+    }
+    /* the graph against the model first: the refusal names both phone sets */
+    h->ctc = ctc ? 1 : 0;
+    strncpy(h->phoneset, model_phoneset ? model_phoneset : "", sizeof h->phoneset - 1);
+    h->phoneset_hash = model_hash;
+    h->workspace_bytes = phones_recognizer_workspace_size(h->graph, graph_bytes, h->ctc);
+    if (h->workspace_bytes) {
+        h->workspace = aligned_alloc(8, (h->workspace_bytes + 7u) & ~(size_t)7u);
+        if (!h->workspace) {
+            set_error(problem, sizeof problem, "out of memory", NULL);
+            goto fail;
+        }
+    }
+    char msg[240];
+    if (phones_recognizer_init(&h->rec, h->ctc, h->graph, graph_bytes, h->phoneset, h->phoneset_hash,
+                               (int)out.bytes, h->workspace, h->workspace_bytes, collect, h, msg,
+                               sizeof msg) != H7DEC_OK) {
+        set_error(problem, sizeof problem, "graph refused for this model: ", msg);
+        goto fail;
+    }
+    phones_pipeline_config_t pc = {
+        .frontend = &h->frontend,
+        .window_frames = window_frames,
+        .lookahead_frames = lookahead_frames,
+        .input_scale = in.scale,
+        .input_zero_point = in.zero_point,
+        .model_input = (int8_t *)in.data,
+        .input_bytes = (uint32_t)in.bytes,
+        .outputs = (uint32_t)out.bytes,
+        .output_scale = out.scale,
+        .output_zero_point = out.zero_point,
+        .output_kind = output_kind,
+        .run_model = run_model,
+        .user = h,
+    };
+    h->config = pc;
+    const char *bad = phones_pipeline_init(&h->pipeline, &h->config);
+    if (bad) {
+        set_error(problem, sizeof problem, bad, NULL);
+        goto fail;
+    }
+    return h;
+fail:
+    set_error(error, error_len, problem, NULL);
+    phones_host_close(h);
+    return NULL;
+}
+
+void phones_host_info(const phones_host_t *h, phones_host_info_t *info)
+{
+    memset(info, 0, sizeof(*info));
+    info->window_frames = h->config.window_frames;
+    info->features = h->pipeline.features;
+    info->lookahead_frames = h->config.lookahead_frames;
+    info->outputs = h->config.outputs;
+    info->ctc = (uint32_t)h->ctc;
+    info->output_kind = h->config.output_kind;
+    info->hop_samples = h->pipeline.hop_samples;
+    info->frame_ms = h->pipeline.frame_ms;
+    info->arena_used = (uint32_t)h7nn_arena_used(&h->nn);
+    info->model_bytes = (uint32_t)h->model_bytes;
+    info->decoder_workspace_bytes = (uint32_t)h->workspace_bytes;
+    info->graph_nodes = h->rec.graph.node_count;
+    info->input_scale = h->config.input_scale;
+    info->input_zero_point = h->config.input_zero_point;
+    info->output_scale = h->config.output_scale;
+    info->output_zero_point = h->config.output_zero_point;
+}
+
+/* Runs the pipeline (and, with decode, the recognizer) from a fresh start over the whole
+ * hops of `count` samples, then `flush_hops` hops of silence. Per scored frame it writes
+ * the model's int8 outputs, the log-probabilities and the decoder scores (each may be NULL)
+ * up to max_frames frames. Returns the number of frames scored, or -1 (phones_host_error). */
+static long run(phones_host_t *h, const int16_t *samples, size_t count, uint32_t flush_hops, int decode,
+                int8_t *raw, float *logp, int32_t *scores, size_t max_frames)
+{
+    const char *bad = phones_pipeline_init(&h->pipeline, &h->config);
+    if (bad) {
+        set_error(h->error, sizeof h->error, bad, NULL);
+        return -1;
+    }
+    phones_recognizer_reset(&h->rec);
+    const uint32_t hop = h->pipeline.hop_samples;
+    int16_t zeros[1024];
+    if (hop > 1024u) {
+        set_error(h->error, sizeof h->error, "hop longer than 1024 samples", NULL);
+        return -1;
+    }
+    memset(zeros, 0, sizeof zeros);
+    size_t hops = count / hop + flush_hops;
+    long scored = 0;
+    for (size_t i = 0; i < hops; i++) {
+        const int16_t *x = i < count / hop ? &samples[i * hop] : zeros;
+        int r = phones_pipeline_hop(&h->pipeline, x);
+        if (r < 0) {
+            set_error(h->error, sizeof h->error, "model failed: ", h7nn_error(&h->nn));
+            return -1;
+        }
+        if (r == 0)
+            continue;
+        size_t t = (size_t)scored;
+        if (t < max_frames) {
+            if (raw)
+                memcpy(&raw[t * H7DEC_PHONE_COUNT], h->pipeline.raw, H7DEC_PHONE_COUNT);
+            if (logp)
+                memcpy(&logp[t * H7DEC_PHONE_COUNT], h->pipeline.logp, sizeof h->pipeline.logp);
+            if (scores)
+                memcpy(&scores[t * H7DEC_PHONE_COUNT], h->pipeline.scores, sizeof h->pipeline.scores);
+        }
+        scored++;
+        if (decode && phones_recognizer_step(&h->rec, h->pipeline.scores) != H7DEC_OK) {
+            set_error(h->error, sizeof h->error, "decoder step failed", NULL);
+            return -1;
+        }
+    }
+    return scored;
+}
+
+long phones_host_scores(phones_host_t *h, const int16_t *samples, size_t count, uint32_t flush_hops,
+                        int8_t *raw, float *logp, int32_t *scores, size_t max_frames)
+{
+    return run(h, samples, count, flush_hops, 0, raw, logp, scores, max_frames);
+}
+
+/* The recognizer as the board runs it: segments of the whole run (the board's "phone"
+ * events, then the rest at the end of the utterance: its 'f' command). Returns the number
+ * of segments (written up to max_out), or -1. frames/digest: the utterance's frame count
+ * and the FNV-1a of its scores (the board's phones_utterance event). */
+int phones_host_recognize(phones_host_t *h, const int16_t *samples, size_t count, uint32_t flush_hops,
+                          phones_segment_t *out, int max_out, int32_t *frames, uint32_t *digest)
+{
+    h->out = out;
+    h->out_max = max_out;
+    h->out_count = 0;
+    long n = run(h, samples, count, flush_hops, 1, NULL, NULL, NULL, 0);
+    if (n < 0)
+        return -1;
+    if (phones_recognizer_finish(&h->rec) != H7DEC_OK) {
+        set_error(h->error, sizeof h->error, "decoder could not finish the utterance", NULL);
+        return -1;
+    }
+    if (frames)
+        *frames = h->rec.frames;
+    if (digest)
+        *digest = h->rec.digest;
+    return h->out_count;
+}
