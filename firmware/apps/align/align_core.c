@@ -234,21 +234,44 @@ static int feed(align_t *a)
     return ALIGN_OK;
 }
 
-int align_begin(align_t *a, const char *text, size_t len, align_word_fn on_word, align_phone_fn on_phone, void *ctx)
+void align_reset(align_t *a, align_word_fn on_word, align_phone_fn on_phone, void *ctx)
 {
-    memset(a, 0, offsetof(align_t, nodes));
     a->on_word = on_word;
     a->on_phone = on_phone;
     a->ctx = ctx;
+    a->nwords = a->text_used = 0;
     a->frames = a->anchor = a->fed = 0;
     a->npending = a->words_done = 0;
     a->windows = a->workspace_max = a->nodes_max = a->forced_commits = 0;
-    a->failed = 0;
+    a->started = a->failed = 0;
     a->msg[0] = 0;
-    int n = align_text_normalise(text, len, a->text, sizeof a->text, a->word_off, ALIGN_MAX_WORDS, a->msg, sizeof a->msg);
-    if (n < 0) return fail(a, ALIGN_ERR_TEXT, NULL);
-    a->nwords = (uint32_t)n;
-    a->text_used = a->word_off[n - 1] + (uint32_t)strlen(a->text + a->word_off[n - 1]) + 1;
+}
+
+int align_add_text(align_t *a, const char *text, size_t len)
+{
+    if (a->started) return fail(a, ALIGN_ERR_STATE, "the alignment has started: text comes before it");
+    if (a->failed) return a->failed;
+    int n = align_text_normalise(text, len, a->text + a->text_used, sizeof a->text - a->text_used,
+                                 a->word_off + a->nwords, ALIGN_MAX_WORDS - (int)a->nwords, a->msg, sizeof a->msg);
+    if (n < 0) {
+        if (!strncmp(a->msg, "the transcript has no words", 27) || !strncmp(a->msg, "the transcript is empty", 23))
+            return ALIGN_OK;   /* a line without words adds nothing */
+        if (!strncmp(a->msg, "the transcript is too long", 26))
+            snprintf(a->msg, sizeof a->msg, "the transcript is too long for the board: at most %d words, %u bytes of words",
+                     ALIGN_MAX_WORDS, (unsigned)sizeof a->text);
+        return fail(a, ALIGN_ERR_TEXT, NULL);
+    }
+    for (int k = 0; k < n; k++) a->word_off[a->nwords + (uint32_t)k] = (uint16_t)(a->word_off[a->nwords + (uint32_t)k] + a->text_used);
+    a->nwords += (uint32_t)n;
+    a->text_used = a->word_off[a->nwords - 1] + (uint32_t)strlen(a->text + a->word_off[a->nwords - 1]) + 1;
+    return ALIGN_OK;
+}
+
+int align_start(align_t *a)
+{
+    if (a->failed) return a->failed;
+    if (a->started) return fail(a, ALIGN_ERR_STATE, "the alignment has already started");
+    if (!a->nwords) return fail(a, ALIGN_ERR_TEXT, "the transcript is empty: give the words that were spoken");
     /* every word must be pronounceable before any audio is spent on it */
     for (uint32_t k = 0; k < a->nwords; k++) {
         int used;

@@ -102,9 +102,13 @@ int align_lex_pronounce(const char *word, uint8_t *out, size_t out_size, int *us
 /* flash bytes of the lexicon tables */
 uint32_t align_lex_bytes(void);
 
-/* Starts an alignment of text; 0 or an ALIGN_ERR_* with a->msg. */
-int align_begin(align_t *a, const char *text, size_t len, align_word_fn on_word, align_phone_fn on_phone,
-                void *ctx);
+/* A new alignment: forgets the transcript and the audio. */
+void align_reset(align_t *a, align_word_fn on_word, align_phone_fn on_phone, void *ctx);
+/* Appends transcript text (a line: words never span two calls); 0 or ALIGN_ERR_TEXT. */
+int align_add_text(align_t *a, const char *text, size_t len);
+/* The transcript is complete: checks it and opens the first window; 0 or an ALIGN_ERR_*
+ * with a->msg. */
+int align_start(align_t *a);
 /* One frame of phone scores (h7dec units, phones.def order). */
 int align_frame(align_t *a, const int32_t *scores);
 /* End of audio: the rest of the words; an error if the transcript was not reached. */

@@ -30,7 +30,9 @@ int align_host_run(const char *text, size_t len, const int32_t *scores, int fram
                    int max_phones, char *msg, size_t msg_size, uint32_t *stats)
 {
     collect_t c = {phones, max_phones, 0};
-    int st = align_begin(&A, text, len, NULL, on_phone, &c);
+    align_reset(&A, NULL, on_phone, &c);
+    int st = align_add_text(&A, text, len);
+    if (!st) st = align_start(&A);
     for (int t = 0; !st && t < frames; t++) st = align_frame(&A, scores + (size_t)t * H7DEC_PHONE_COUNT);
     if (!st) st = align_end(&A);
     else A.started = 0;
