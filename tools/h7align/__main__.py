@@ -1,7 +1,8 @@
 """h7voice align | pronounce | record (issue 15).
 
     h7voice align AUDIO.wav TEXT [--format json|textgrid|csv] [-o OUT] [--plot PNG] [--board]
-    h7voice align --bench [--json build/bench/align.json]
+    h7voice align --bench [--json build/bench/align.json]          accuracy vs MFA, PocketSphinx beside
+    h7voice align --bench --board [--json build/bench/align_board.json]   time/RAM on the board
     h7voice pronounce --text TEXT USER.wav [--reference REF.wav]
 
 TEXT is a .txt file or the text itself. Bad input is one line on stderr, exit status 2,
@@ -70,11 +71,16 @@ def cmd_align(argv):
     from . import align as A
     from . import formats
     try:
+        if a.bench and a.board:
+            from . import boardbench
+            boardbench.run(a.json or os.path.join(paths.BENCH, 'align_board.json'))
+            return 0
         if a.bench:
             from . import bench
-            bench.bench(a.json or os.path.join(paths.BENCH, 'align.json'), model=a.model)
+            bench.bench(a.json or os.path.join(paths.BENCH, 'align.json'),
+                        model=A.phone_model(a.model) if a.model else None)
             return 0
-        if not a.audio or not a.text:
+        if a.audio is None or a.text is None:
             return _fail('h7voice align: give AUDIO and TEXT (or --bench)')
         text = read_text(a.text)
         A.words_of(text)                 # text errors before any audio work

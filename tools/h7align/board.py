@@ -1,0 +1,100 @@
+"""h7voice align --board: the align image on the simulated board (tools/h7sim).
+
+The recording goes to the I2S microphone (queued, so its first sample is the first one the
+board captures), the transcript over the console (USART3 RX) in lines of at most 230
+characters split at spaces (a word never spans two lines, which the board's normaliser
+needs), then `end N` (the recording's length in samples) and `go`. The board prints one
+word line per word; the result has the host's JSON shape (seconds = ms / 1000), so
+`h7voice align` and `h7voice align --board` give the same file.
+"""
+import json
+
+from h7voice import paths
+
+from .align import AlignError
+
+LINE = 230
+
+
+def text_lines(text):
+    """The transcript as console lines: split at whitespace, at most LINE characters."""
+    out, cur = [], ''
+    for word in text.split():
+        if len(word) > LINE:
+            raise AlignError('a word of %d characters does not fit a console line (%d)' % (len(word), LINE))
+        if cur and len(cur) + 1 + len(word) > LINE:
+            out.append(cur)
+            cur = word
+        else:
+            cur = (cur + ' ' + word) if cur else word
+    if cur:
+        out.append(cur)
+    return out
+
+
+def run(samples, text, phones=True, elf=None, extra_seconds=30.0):
+    """Runs the image; returns (events, board summary dict)."""
+    import os
+
+    from h7sim import Board
+    elf = elf or paths.app_image('align')
+    if not os.path.exists(elf):
+        raise paths.MissingPart('%s is not built; run: h7voice build firmware   (it needs models/phones.tflite)'
+                                % paths.rel(elf))
+    board = Board(elf)
+    try:
+        board.run(seconds=2.0, until=lambda b: b.uart_contains('"event":"align_ready"')
+                  or b.uart_contains('"event":"align_error"'))
+        if not board.uart_contains('"event":"align_ready"'):
+            raise AlignError('the align image did not start: %s' % (board.uart_tail(3),))
+        if len(samples):
+            board.spi2.play(samples)
+        for line in text_lines(text.replace('\r', ' ').replace('\n', ' ')):
+            board.uart_write('text ' + line + '\n')
+        if phones:
+            board.uart_write('phones on\n')
+        board.uart_write('end %d\n' % max(1, len(samples)))
+        board.uart_write('go\n')
+        seconds = len(samples) / 16000.0 + extra_seconds
+        n0 = len(board.uart_lines)
+
+        def over(b):
+            return any('"event":"align_done"' in x or '"event":"align_error"' in x for x in b.uart_lines[n0:])
+        why = board.run(seconds=seconds, until=over)
+        events = []
+        for raw in board.uart_lines:
+            raw = raw.strip()
+            if raw.startswith('{'):
+                try:
+                    events.append(json.loads(raw))
+                except ValueError:
+                    pass
+        if why != 'until':
+            raise AlignError('the board did not finish (%s): %s' % (why, board.uart_tail(2)))
+        return events, {'time_s': board.time, 'instructions': board.instructions}
+    finally:
+        board.close()
+
+
+def result_of(events):
+    """Board events -> the host's result shape; AlignError with the board's message."""
+    err = next((e for e in events if e.get('event') == 'align_error'), None)
+    if err:
+        raise AlignError('board: %s' % err.get('message'))
+    words = [e for e in events if e.get('event') == 'word']
+    phones = [e for e in events if e.get('event') == 'phone']
+    W = [{'word': e['word'], 'start_s': e['start_ms'] / 1000.0, 'end_s': e['end_ms'] / 1000.0, 'score': e['score']}
+         for e in words]
+    names = {e['index']: e['word'] for e in words}
+    P = [{'phone': e['phone'], 'word': names.get(e['word']) if e['word'] >= 0 else None,
+          'start_s': e['start_ms'] / 1000.0, 'end_s': e['end_ms'] / 1000.0, 'score': e['score']} for e in phones]
+    return {'words': W, 'phones': P}
+
+
+def align(samples, text, phones=True, elf=None):
+    events, _ = run(samples, text, phones, elf)
+    return result_of(events)
+
+
+def done_event(events):
+    return next((e for e in events if e.get('event') == 'align_done'), None)

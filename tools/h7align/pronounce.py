@@ -1,0 +1,112 @@
+"""h7voice pronounce --text TEXT USER.wav [--reference REF.wav]: pronunciation feedback.
+
+The user's recording is aligned to the text (the board's aligner, host build); then per word:
+  - duration against the reference recording's (aligned the same way), or, without one,
+    against the expected duration: the word's phone count at the speaker's typical rate
+    (TYPICAL_PHONE_S, 80 ms a phone, a read-speech average; an assumption, not a model
+    output) -- so a uniformly fast or slow speaker is caught without a reference too;
+  - goodness of pronunciation (GOP) per phone: the mean over the phone's frames of
+    log P(expected phone) - max over phones of log P (nats, 0 = the model's best choice; -2.3
+    = another phone is 10 times likelier), from the phone model's posteriors;
+  - a verdict: good / too fast / too slow / check this sound (the worst phone named).
+"""
+import argparse
+import json
+import os
+import sys
+
+import numpy as np
+
+from . import align as A
+
+TYPICAL_PHONE_S = 0.080
+FAST, SLOW = 0.6, 1.6            # duration ratio limits (user / expected)
+GOP_BAD = -2.3                    # another phone at least 10x likelier than the expected one
+
+
+def phone_gop(logp, start, end, phone):
+    """Mean over frames [start, end) of logp[phone] - max(logp) (nats)."""
+    from h7speech import phones as P
+    seg = logp[start:end]
+    if not len(seg):
+        return 0.0
+    k = P.INDEX[phone]
+    return float(np.mean(seg[:, k] - seg.max(axis=1)))
+
+
+def frames_of(t_s, timing):
+    return int(round((t_s * timing.rate - (timing.window - timing.hop) / 2) / timing.hop))
+
+
+def analyse(aligner, samples, text, ref=None):
+    """{'words': [{word, start_s, end_s, duration_s, expected_s, ratio, gop, worst_phone,
+    phones: [{phone, gop}], verdict}], 'rate_ratio'}"""
+    logp = aligner.logprobs(samples)
+    res = aligner.align(samples, text, logp=logp)
+    ref_words = ref['words'] if ref else None
+    out = []
+    phones = [p for p in res['phones'] if p['word'] is not None]
+    pi = 0
+    for k, w in enumerate(res['words']):
+        ph = []
+        while pi < len(phones) and phones[pi]['start_s'] < w['end_s'] - 1e-9:
+            p = phones[pi]
+            a, b = frames_of(p['start_s'], aligner.timing), frames_of(p['end_s'], aligner.timing)
+            ph.append({'phone': p['phone'], 'gop': round(phone_gop(logp, a, b, p['phone']), 2)})
+            pi += 1
+        dur = w['end_s'] - w['start_s']
+        if ref_words:
+            exp = ref_words[k]['end_s'] - ref_words[k]['start_s']
+        else:
+            exp = TYPICAL_PHONE_S * max(1, len(ph))
+        ratio = dur / exp if exp > 0 else 1.0
+        worst = min(ph, key=lambda x: x['gop']) if ph else None
+        if ratio < FAST:
+            verdict = 'too fast'
+        elif ratio > SLOW:
+            verdict = 'too slow'
+        elif worst and worst['gop'] < GOP_BAD:
+            verdict = 'check this sound: %s' % worst['phone']
+        else:
+            verdict = 'good'
+        out.append({'word': w['word'], 'start_s': w['start_s'], 'end_s': w['end_s'], 'duration_s': round(dur, 3),
+                    'expected_s': round(exp, 3), 'ratio': round(ratio, 2),
+                    'gop': round(float(np.mean([x['gop'] for x in ph])), 2) if ph else 0.0,
+                    'worst_phone': worst['phone'] if worst else None, 'phones': ph, 'verdict': verdict})
+    total = sum(x['duration_s'] for x in out)
+    total_exp = sum(x['expected_s'] for x in out)
+    return {'reference': 'recording' if ref else 'typical rate (%.0f ms a phone)' % (TYPICAL_PHONE_S * 1000),
+            'rate_ratio': round(total / total_exp, 2) if total_exp else None, 'words': out}
+
+
+def main(argv):
+    from h7frontend import wav
+
+    from .__main__ import _fail, _Parser, read_text, write_atomic
+    ap = _Parser(prog='h7voice pronounce', description='pronunciation feedback per word and phone')
+    ap.add_argument('--text', required=True, help='what was meant to be said (.txt file or the text)')
+    ap.add_argument('user', help='the learner\'s recording (WAV/FLAC)')
+    ap.add_argument('--reference', help='a reference recording of the same text')
+    ap.add_argument('--json', help='write the JSON here (default: stdout)')
+    a = ap.parse_args(argv)
+    try:
+        text = read_text(a.text)
+        A.words_of(text)
+        user = wav.load(a.user)
+        aligner = A.Aligner()
+        ref = None
+        if a.reference:
+            r = wav.load(a.reference)
+            ref = aligner.align(r.samples, text)
+        rep = analyse(aligner, user.samples, text, ref)
+    except (A.AlignError, wav.WavFormatError) as e:
+        return _fail('h7voice pronounce: %s' % e)
+    data = json.dumps(rep, indent=1) + '\n'
+    if a.json:
+        write_atomic(a.json, data)
+    else:
+        for w in rep['words']:
+            print('%-16s %6.2f-%6.2f s  %4.2fx  GOP %5.2f  %s' % (w['word'], w['start_s'], w['end_s'], w['ratio'],
+                                                                w['gop'], w['verdict']))
+        print('speaking rate vs %s: %sx' % (rep['reference'], rep['rate_ratio']))
+    return 0
