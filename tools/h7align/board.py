@@ -7,8 +7,7 @@ needs), then `end N` (the recording's length in samples) and `go`. The board pri
 word line per word; the result has the host's JSON shape (seconds = ms / 1000), so
 `h7voice align` and `h7voice align --board` give the same file.
 """
-import json
-
+from h7voice import events as ev
 from h7voice import paths
 
 from .align import AlignError
@@ -61,14 +60,7 @@ def run(samples, text, phones=True, elf=None, extra_seconds=30.0):
         def over(b):
             return any('"event":"align_done"' in x or '"event":"align_error"' in x for x in b.uart_lines[n0:])
         why = board.run(seconds=seconds, until=over)
-        events = []
-        for raw in board.uart_lines:
-            raw = raw.strip()
-            if raw.startswith('{'):
-                try:
-                    events.append(json.loads(raw))
-                except ValueError:
-                    pass
+        events, _ = ev.parse_console(board.uart_lines)
         if why != 'until':
             raise AlignError('the board did not finish (%s): %s' % (why, board.uart_tail(2)))
         return events, {'time_s': board.time, 'instructions': board.instructions}
@@ -78,11 +70,11 @@ def run(samples, text, phones=True, elf=None, extra_seconds=30.0):
 
 def result_of(events):
     """Board events -> the host's result shape; AlignError with the board's message."""
-    err = next((e for e in events if e.get('event') == 'align_error'), None)
+    err = ev.last(events, 'align_error')
     if err:
         raise AlignError('board: %s' % err.get('message'))
-    words = [e for e in events if e.get('event') == 'word']
-    phones = [e for e in events if e.get('event') == 'phone']
+    words = ev.of_kind(events, 'word')
+    phones = ev.of_kind(events, 'phone')
     W = [{'word': e['word'], 'start_s': e['start_ms'] / 1000.0, 'end_s': e['end_ms'] / 1000.0, 'score': e['score']}
          for e in words]
     names = {e['index']: e['word'] for e in words}
@@ -97,4 +89,4 @@ def align(samples, text, phones=True, elf=None):
 
 
 def done_event(events):
-    return next((e for e in events if e.get('event') == 'align_done'), None)
+    return ev.last(events, 'align_done')
