@@ -4,6 +4,7 @@
     h7voice align --bench [--json build/bench/align.json]          accuracy vs MFA, PocketSphinx beside
     h7voice align --bench --board [--json build/bench/align_board.json]   time/RAM on the board
     h7voice pronounce --text TEXT USER.wav [--reference REF.wav]
+    h7voice record AUDIO.wav [--find PHRASE ...] [--json LOG]
 
 TEXT is a .txt file or the text itself. Bad input is one line on stderr, exit status 2,
 and nothing written.
@@ -113,7 +114,12 @@ def cmd_pronounce(argv):
     return pronounce.main(argv)
 
 
-COMMANDS = {'align': cmd_align, 'pronounce': cmd_pronounce}
+def cmd_record(argv):
+    from . import record
+    return record.main(argv)
+
+
+COMMANDS = {'align': cmd_align, 'pronounce': cmd_pronounce, 'record': cmd_record}
 
 
 def main(argv=None):
