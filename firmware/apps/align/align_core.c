@@ -140,13 +140,20 @@ static int build_window(align_t *a)
     return ALIGN_OK;
 }
 
+/* words [first, first + W) in a graph; a window too big for the fixed buffers (long words,
+ * many pronunciations) is retried with half the words */
 static int open_window(align_t *a, uint32_t first)
 {
-    a->wi = first;
-    a->wj = first + ALIGN_WINDOW_WORDS < a->nwords ? first + ALIGN_WINDOW_WORDS : a->nwords;
-    a->wkeep = a->wj == a->nwords ? a->nwords : first + ALIGN_WINDOW_WORDS / 2;
-    a->npending = 0;
-    return build_window(a);
+    for (uint32_t w = ALIGN_WINDOW_WORDS; w >= 2; w /= 2) {
+        a->wi = first;
+        a->wj = first + w < a->nwords ? first + w : a->nwords;
+        a->wkeep = a->wj == a->nwords ? a->nwords : first + w / 2;
+        a->npending = 0;
+        a->failed = 0;
+        int st = build_window(a);
+        if (st != ALIGN_ERR_LIMIT) return st;
+    }
+    return a->failed;
 }
 
 /* ---- output ---- */
@@ -214,7 +221,7 @@ static int feed(align_t *a)
     h7dec_segment s;
     int32_t scores[H7DEC_PHONE_COUNT];
     while (a->fed < a->frames) {
-        const int16_t *r = a->ring[a->fed % ALIGN_RING_FRAMES];
+        const int16_t *r = a->u.ring[a->fed % ALIGN_RING_FRAMES];
         for (int p = 0; p < H7DEC_PHONE_COUNT; p++) scores[p] = r[p];
         if (h7dec_step(a->dec, scores) != H7DEC_OK) return fail(a, ALIGN_ERR_DECODER, "decoder step failed");
         a->fed++;
@@ -289,7 +296,7 @@ int align_frame(align_t *a, const int32_t *scores)
 {
     if (!a->started) return ALIGN_ERR_STATE;
     if (a->failed) return a->failed;
-    int16_t *r = a->ring[a->frames % ALIGN_RING_FRAMES];
+    int16_t *r = a->u.ring[a->frames % ALIGN_RING_FRAMES];
     for (int p = 0; p < H7DEC_PHONE_COUNT; p++) {
         int32_t v = scores[p];
         r[p] = (int16_t)(v < -32768 ? -32768 : v > 32767 ? 32767 : v);
@@ -314,7 +321,7 @@ int align_end(align_t *a)
         return fail(a, ALIGN_ERR_AUDIO, NULL);
     }
     /* the last window: the committed part, then the best complete path */
-    static h7dec_segment rest[ALIGN_PENDING];
+    h7dec_segment *rest = a->u.rest;   /* the ring is not needed any more */
     h7dec_result res;
     int n = h7dec_best(a->dec, &res, rest, ALIGN_PENDING);
     if (n < 0 || n > ALIGN_PENDING) return fail(a, ALIGN_ERR_LIMIT, "too many phones at the end of the audio");

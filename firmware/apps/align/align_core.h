@@ -24,12 +24,12 @@
 #define ALIGN_MAX_WORDS 1200
 #define ALIGN_WORD_MAX 48         /* letters in one word */
 #define ALIGN_WINDOW_WORDS 24
-#define ALIGN_MAX_NODES 640
-#define ALIGN_MAX_ARCS 2048
-#define ALIGN_PHONES_MAX 4096     /* phones of one window's pronunciations */
-#define ALIGN_RING_FRAMES 320     /* frames kept since the anchor (6.4 s) */
-#define ALIGN_PENDING 320         /* committed segments of the current window */
-#define ALIGN_WORKSPACE 40960
+#define ALIGN_MAX_NODES 448
+#define ALIGN_MAX_ARCS 1024
+#define ALIGN_PHONES_MAX 2048     /* phones of one window's pronunciations */
+#define ALIGN_RING_FRAMES 256     /* frames kept since the anchor (5.1 s) */
+#define ALIGN_PENDING 256         /* committed segments of the current window */
+#define ALIGN_WORKSPACE 28672     /* h7dec_workspace_size of ALIGN_MAX_NODES nodes: 26.1 KB */
 #define ALIGN_BEAM_NATS 40
 #define ALIGN_MAX_ACTIVE 600
 
@@ -74,7 +74,10 @@ typedef struct {
     h7dec *dec;
     uint8_t workspace[ALIGN_WORKSPACE] __attribute__((aligned(8)));
     /* frames since the anchor (1/256 nat, clamped to int16) */
-    int16_t ring[ALIGN_RING_FRAMES][H7DEC_PHONE_COUNT];
+    union {
+        int16_t ring[ALIGN_RING_FRAMES][H7DEC_PHONE_COUNT];
+        h7dec_segment rest[ALIGN_PENDING];   /* align_end only: the final best path */
+    } u;
     int32_t frames;           /* frames received */
     int32_t anchor;           /* first frame of the current window */
     int32_t fed;              /* next frame for the decoder */
