@@ -31,8 +31,9 @@ def text_lines(text):
     return out
 
 
-def run(samples, text, phones=True, elf=None, extra_seconds=30.0):
-    """Runs the image; returns (events, board summary dict)."""
+def run(samples, text, phones=True, elf=None, extra_seconds=30.0, opp=None):
+    """Runs the image (at operating point `opp` MHz, default 480); returns (events,
+    {time_s, instructions, joules: energy from `go` to the end (the simulator's model)})."""
     import os
 
     from h7sim import Board
@@ -52,6 +53,9 @@ def run(samples, text, phones=True, elf=None, extra_seconds=30.0):
             board.uart_write('text ' + line + '\n')
         if phones:
             board.uart_write('phones on\n')
+        if opp:
+            board.uart_write('opp %d\n' % int(opp))
+        e0, t0 = board.summary()['energy']['joules_costed'], board.time
         board.uart_write('end %d\n' % max(1, len(samples)))
         board.uart_write('go\n')
         seconds = len(samples) / 16000.0 + extra_seconds
@@ -63,7 +67,8 @@ def run(samples, text, phones=True, elf=None, extra_seconds=30.0):
         events, _ = ev.parse_console(board.uart_lines)
         if why != 'until':
             raise AlignError('the board did not finish (%s): %s' % (why, board.uart_tail(2)))
-        return events, {'time_s': board.time, 'instructions': board.instructions}
+        return events, {'time_s': board.time - t0, 'instructions': board.instructions,
+                        'joules': board.summary()['energy']['joules_costed'] - e0}
     finally:
         board.close()
 

@@ -84,7 +84,8 @@ def run(json_path=None, lengths=LENGTHS, log=print):
                         'stack_peak_bytes': done['stack_peak_bytes'],
                         'peak_ram_bytes': ram_static + done['stack_peak_bytes'],
                         'windows': done['windows'], 'forced_commits': done['forced_commits'],
-                        'decoder_workspace_max': done['decoder_workspace_max'], 'mhz': mhz})
+                        'decoder_workspace_max': done['decoder_workspace_max'], 'mhz': mhz,
+                        'lost_samples': done['lost_samples']})
         row['accuracy'] = bench.summary(errs, len(ref))
         if L <= 30:   # host = board (the same C): checked on the short rows
             row['host_equals_board'] = host.align(x, text)['words'] == res['words']
@@ -94,8 +95,23 @@ def run(json_path=None, lengths=LENGTHS, log=print):
             % (L, row.get('after_audio_s', -1), TARGET_S.get(L, 0), row.get('peak_ram_bytes', -1), ram_static,
                row.get('stack_peak_bytes', -1), row['accuracy'].get('mae_ms', -1),
                row['accuracy'].get('within_50ms_pct', -1)))
+    energy = []
+    x, text, ref = concat(all_clips, 10)
+    for mhz in (480, 240, 120, 64):
+        events, summ = B.run(x, text, phones=False, opp=mhz)
+        done = B.done_event(events)
+        row = {'mhz': mhz, 'audio_s': round(len(x) / 16000, 2), 'energy_mj': round(summ['joules'] * 1000, 2),
+               'completed': done is not None,
+               'after_audio_s': round(done['cycles_after_audio'] / (mhz * 1e6), 3) if done else None,
+               'lost_samples': done['lost_samples'] if done else None}
+        energy.append(row)
+        log('energy, 10 s at %d MHz: %.2f mJ, after audio %s s%s' % (mhz, row['energy_mj'], row['after_audio_s'],
+                                                                   '' if done else ' (did not complete)'))
+    done_rows = [r for r in energy if r['completed']]
+    cheapest = min(done_rows, key=lambda r: r['energy_mj'])['mhz'] if done_rows else None
     out = {'what': 'align image on the simulated board at 480 MHz, real speech (ljspeech_aligned concatenated)',
-           'static_ram_bytes': ram_static, 'flash_bytes': flash, 'target_ram_bytes': TARGET_RAM, 'rows': rows}
+           'static_ram_bytes': ram_static, 'flash_bytes': flash, 'target_ram_bytes': TARGET_RAM, 'rows': rows,
+           'energy_10s': energy, 'cheapest_mhz': cheapest}
     from . import core
     out['lexicon_flash_bytes'] = core.lexicon_bytes()
     if json_path:

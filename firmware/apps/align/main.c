@@ -2,7 +2,8 @@
  *
  *   console lines: "text WORDS..." (repeatable: the transcript, in plain ASCII),
  *                  "phones on|off" (per-phone lines too), "end N" (the recording is N
- *                  samples long; may come at any time), "go" (start: capture begins)
+ *                  samples long; may come at any time), "opp 480|240|120|64" (operating
+ *                  point), "go" (start: capture begins)
  *   DMA ─▶ sample ring ─▶ one 20 ms hop at a time: phones_pipeline_hop (the phone
  *     recognizer's own hop: front end ─▶ model ─▶ 41 scores) ─▶ align_frame (h7dec ALIGN
  *     over transcript windows) ─▶ one {"event":"word",...} line per word as it becomes final
@@ -180,7 +181,9 @@ static void finish(void)
         error_event(st == ALIGN_ERR_AUDIO ? "audio" : "align", aligner.msg);
         return;
     }
-    char buf[H7_JSON_LINE_MAX];
+    h7audio_stats_t as;
+    h7audio_get_stats(&as);
+    char buf[2 * H7_JSON_LINE_MAX];
     h7_json_t j;
     h7_json_begin(&j, buf, sizeof buf, "align_done");
     const h7_json_uint_field_t f[] = {
@@ -196,6 +199,7 @@ static void finish(void)
         {"forced_commits", aligner.forced_commits},
         {"arena_bytes", (uint32_t)h7nn_arena_used(&nn)},
         {"aligner_bytes", (uint32_t)sizeof aligner},
+        {"lost_samples", as.lost_overwritten + as.lost_ring_full + as.dropped_samples},
     };
     h7_json_uints(&j, f, sizeof f / sizeof f[0]);
     h7_json_emit(&j);
@@ -220,6 +224,11 @@ static void command(const char *cmd)
         while (*p >= '0' && *p <= '9' && n < 100000000u) n = n * 10u + (uint32_t)(*p++ - '0');
         if (*p || !n) { error_event("end", "end wants the recording's length in samples (end N, N > 0)"); return; }
         end_samples = n;
+    } else if (!strncmp(cmd, "opp ", 4)) {   /* the operating point for the energy table */
+        const char *m = cmd + 4;
+        h7_opp_t o = !strcmp(m, "480") ? H7_OPP_480 : !strcmp(m, "240") ? H7_OPP_240
+                   : !strcmp(m, "120") ? H7_OPP_120 : !strcmp(m, "64") ? H7_OPP_64 : H7_OPP_COUNT;
+        if (o == H7_OPP_COUNT || h7_clock_set_opp(o) != 0) error_event("opp", "opp wants 480, 240, 120 or 64");
     } else if (!strcmp(cmd, "go")) {
         if (started) { error_event("go", "already aligning"); return; }
         if (align_start(&aligner)) {
@@ -235,7 +244,7 @@ static void command(const char *cmd)
         h7_json_uint(&j, "words", aligner.nwords);
         h7_json_emit(&j);
     } else {
-        error_event("command", "unknown command (text WORDS | phones on|off | end N | go)");
+        error_event("command", "unknown command (text WORDS | phones on|off | end N | opp MHZ | go)");
     }
 }
 
