@@ -199,7 +199,7 @@ static void finish(void)
         {"forced_commits", aligner.forced_commits},
         {"arena_bytes", (uint32_t)h7nn_arena_used(&nn)},
         {"aligner_bytes", (uint32_t)sizeof aligner},
-        {"lost_samples", as.lost_overwritten + as.lost_ring_full + as.dropped_samples},
+        {"lost_samples", as.dropped_samples},
     };
     h7_json_uints(&j, f, sizeof f / sizeof f[0]);
     h7_json_emit(&j);
