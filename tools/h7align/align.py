@@ -17,8 +17,6 @@ boundary between frames t - 1 and t lies half-way between their centres, at
 t * hop + (window - hop) / 2 samples. The phone model's rows are already the frames they
 describe (the model's lookahead is taken out by PhoneModel; see frame_offset()).
 """
-import os
-
 import numpy as np
 
 from h7speech import decoder as D
@@ -114,16 +112,13 @@ def phone_model(tflite=None):
 
 
 def timing_of(model):
-    """Frame times of the model's front end (hop and window from its config)."""
-    hop = getattr(model, 'hop_length', None)
-    win = getattr(model, 'window_length', None)
-    if hop is None or win is None:
-        import json
-        from h7voice import paths
-        with open(os.path.join(paths.FIRMWARE, 'frontend', 'configs', 'phones_mel40.json')) as f:
-            c = json.load(f)
-        hop, win = c['hop_length'], c['window_length']
-    return Timing(hop, win)
+    """Frame times of the model's front end (hop and window of the C front end the model
+    runs); the board's align_frame_ms (20 t + 5 ms) assumes phones_mel40, checked here."""
+    t = Timing(model.hop_samples, model.window_samples)
+    if (t.hop, t.window) != (320, 480):
+        raise AlignError('the phone model uses a %d-sample hop and a %d-sample window; the aligner '
+                         '(align_frame_ms) is built for 320 and 480 (phones_mel40)' % (t.hop, t.window))
+    return t
 
 
 class Aligner:
