@@ -74,7 +74,7 @@ def cmd_align(argv):
     try:
         if a.bench and a.board:
             from . import boardbench
-            boardbench.run(a.json or os.path.join(paths.BENCH, 'align_board.json'))
+            boardbench.run(a.json or os.path.join(paths.BENCH, 'align_board.json'), model=a.model)
             return 0
         if a.bench:
             from . import bench

@@ -31,7 +31,7 @@ def text_lines(text):
     return out
 
 
-def run(samples, text, phones=True, elf=None, extra_seconds=30.0, opp=None):
+def run(samples, text, phones=True, elf=None, extra_seconds=30.0, opp=None, mpu_guards=True):
     """Runs the image (at operating point `opp` MHz, default 480); returns (events,
     {time_s, instructions, joules: energy from `go` to the end (the simulator's model)})."""
     import os
@@ -41,7 +41,7 @@ def run(samples, text, phones=True, elf=None, extra_seconds=30.0, opp=None):
     if not os.path.exists(elf):
         raise paths.MissingPart('%s is not built; run: h7voice build firmware   (it needs models/phones.tflite)'
                                 % paths.rel(elf))
-    board = Board(elf)
+    board = Board(elf, mpu_guards=mpu_guards)
     try:
         board.run(seconds=2.0, until=lambda b: b.uart_contains('"event":"align_ready"')
                   or b.uart_contains('"event":"align_error"'))

@@ -63,16 +63,17 @@ def static_ram():
     return m['totals']['ram_bytes'] - stack, m['totals']['flash_bytes']
 
 
-def run(json_path=None, lengths=LENGTHS, log=print):
+def run(json_path=None, lengths=LENGTHS, log=print, model=None):
+    """(The simulator runs without MPU guard hooks here: 2x faster, same instruction counts.)"""
     from . import align as A
     all_clips = clips()
     ram_static, flash = static_ram()
     rows = []
-    host = A.Aligner()
+    host = A.Aligner(A.phone_model(model) if model else None)
     for L in lengths:
         x, text, ref = concat(all_clips, L)
         t = time.time()
-        events, summ = B.run(x, text, phones=False)
+        events, summ = B.run(x, text, phones=False, mpu_guards=False)
         wall = time.time() - t
         done = B.done_event(events)
         res = B.result_of(events)
@@ -98,7 +99,7 @@ def run(json_path=None, lengths=LENGTHS, log=print):
     energy = []
     x, text, ref = concat(all_clips, 10)
     for mhz in (480, 240, 120, 64):
-        events, summ = B.run(x, text, phones=False, opp=mhz)
+        events, summ = B.run(x, text, phones=False, opp=mhz, mpu_guards=False)
         done = B.done_event(events)
         row = {'mhz': mhz, 'audio_s': round(len(x) / 16000, 2), 'energy_mj': round(summ['joules'] * 1000, 2),
                'completed': done is not None,

@@ -285,6 +285,7 @@ int main(void)
                 all_in = true;   /* the recording's last sample is in RAM: the clock of "after audio" starts */
                 all_in_cycles = h7_cycles();
             }
+            bool worked = false;
             while (!audio_over && h7audio_available() >= hs) {
                 h7audio_read(hop, hs);
                 if (end_samples && consumed + hs > end_samples) {   /* a partial last hop: dropped, as on the host */
@@ -301,10 +302,11 @@ int main(void)
                     h7audio_stop();
                     break;
                 }
+                worked = true;
                 if (end_samples && consumed + hs > end_samples) audio_over = true;
             }
             if (audio_over && !finished) finish();
-            if (!finished) continue;
+            if (worked) continue;   /* more may have come in meanwhile; else sleep until the next DMA half */
         }
         h7_sleep();
     }
