@@ -1,10 +1,12 @@
 """h7voice pronounce --text TEXT USER.wav [--reference REF.wav]: pronunciation feedback.
 
 The user's recording is aligned to the text (the board's aligner, host build); then per word:
-  - duration against the reference recording's (aligned the same way), or, without one,
-    against the expected duration: the word's phone count at the speaker's typical rate
-    (TYPICAL_PHONE_S, 80 ms a phone, a read-speech average; an assumption, not a model
-    output) -- so a uniformly fast or slow speaker is caught without a reference too;
+  - duration against the reference recording's (aligned the same way); without one, against
+    the word's phone count at the speaker's own rate in this recording (so a rushed or
+    dragged word stands out), and the whole recording's rate against a plain read-speech
+    band (RATE_BAND: 7 to 17 phones a second, an assumption stated here, not a model
+    output): outside it every word gets the overall verdict, so a uniformly stretched or
+    compressed recording is caught without a reference too;
   - goodness of pronunciation (GOP) per phone: the mean over the phone's frames of
     log P(expected phone) - max over phones of log P (nats, 0 = the model's best choice; -2.3
     = another phone is 10 times likelier), from the phone model's posteriors;
@@ -19,9 +21,10 @@ import numpy as np
 
 from . import align as A
 
-TYPICAL_PHONE_S = 0.080
-FAST, SLOW = 0.6, 1.6            # duration ratio limits (user / expected)
-GOP_BAD = -2.3                    # another phone at least 10x likelier than the expected one
+RATE_BAND = (1 / 17.0, 1 / 7.0)  # seconds a phone: faster or slower than read speech
+FAST, SLOW = 0.6, 1.6            # duration ratio limits (user / reference)
+FAST_OWN, SLOW_OWN = 0.5, 2.0    # against the speaker's own rate (words vary more than takes)
+GOP_BAD = -1.0                   # word mean: the typical phone has another ~3x likelier
 
 
 def phone_gop(logp, start, end, phone):
@@ -47,36 +50,43 @@ def analyse(aligner, samples, text, ref=None):
     out = []
     phones = [p for p in res['phones'] if p['word'] is not None]
     pi = 0
-    for k, w in enumerate(res['words']):
+    for w in res['words']:
         ph = []
         while pi < len(phones) and phones[pi]['start_s'] < w['end_s'] - 1e-9:
             p = phones[pi]
             a, b = frames_of(p['start_s'], aligner.timing), frames_of(p['end_s'], aligner.timing)
             ph.append({'phone': p['phone'], 'gop': round(phone_gop(logp, a, b, p['phone']), 2)})
             pi += 1
+        out.append((w, ph))
+    total = sum(w['end_s'] - w['start_s'] for w, _ in out)
+    own = total / max(1, sum(len(ph) for _, ph in out))      # seconds a phone, this speaker
+    overall = 'too fast' if own < RATE_BAND[0] else 'too slow' if own > RATE_BAND[1] else None
+    words = []
+    for k, (w, ph) in enumerate(out):
         dur = w['end_s'] - w['start_s']
         if ref_words:
-            exp = ref_words[k]['end_s'] - ref_words[k]['start_s']
+            exp, lo, hi = ref_words[k]['end_s'] - ref_words[k]['start_s'], FAST, SLOW
         else:
-            exp = TYPICAL_PHONE_S * max(1, len(ph))
+            exp, lo, hi = own * max(1, len(ph)), FAST_OWN, SLOW_OWN
         ratio = dur / exp if exp > 0 else 1.0
+        gop = float(np.mean([x['gop'] for x in ph])) if ph else 0.0
         worst = min(ph, key=lambda x: x['gop']) if ph else None
-        if ratio < FAST:
+        if not ref_words and overall:
+            verdict = overall
+        elif ratio < lo:
             verdict = 'too fast'
-        elif ratio > SLOW:
+        elif ratio > hi:
             verdict = 'too slow'
-        elif worst and worst['gop'] < GOP_BAD:
+        elif gop < GOP_BAD:
             verdict = 'check this sound: %s' % worst['phone']
         else:
             verdict = 'good'
-        out.append({'word': w['word'], 'start_s': w['start_s'], 'end_s': w['end_s'], 'duration_s': round(dur, 3),
-                    'expected_s': round(exp, 3), 'ratio': round(ratio, 2),
-                    'gop': round(float(np.mean([x['gop'] for x in ph])), 2) if ph else 0.0,
-                    'worst_phone': worst['phone'] if worst else None, 'phones': ph, 'verdict': verdict})
-    total = sum(x['duration_s'] for x in out)
-    total_exp = sum(x['expected_s'] for x in out)
-    return {'reference': 'recording' if ref else 'typical rate (%.0f ms a phone)' % (TYPICAL_PHONE_S * 1000),
-            'rate_ratio': round(total / total_exp, 2) if total_exp else None, 'words': out}
+        words.append({'word': w['word'], 'start_s': w['start_s'], 'end_s': w['end_s'], 'duration_s': round(dur, 3),
+                      'expected_s': round(exp, 3), 'ratio': round(ratio, 2), 'gop': round(gop, 2),
+                      'worst_phone': worst['phone'] if worst else None, 'phones': ph, 'verdict': verdict})
+    return {'reference': 'recording' if ref else "the speaker's own rate",
+            'phones_per_second': round(1 / own, 1) if own else None, 'overall': overall or 'within read-speech rate',
+            'words': words}
 
 
 def main(argv):
@@ -108,5 +118,6 @@ def main(argv):
         for w in rep['words']:
             print('%-16s %6.2f-%6.2f s  %4.2fx  GOP %5.2f  %s' % (w['word'], w['start_s'], w['end_s'], w['ratio'],
                                                                 w['gop'], w['verdict']))
-        print('speaking rate vs %s: %sx' % (rep['reference'], rep['rate_ratio']))
+        print('%s phones a second: %s (durations against %s)' % (rep['phones_per_second'], rep['overall'],
+                                                               rep['reference']))
     return 0
