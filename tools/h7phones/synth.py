@@ -1,0 +1,315 @@
+"""Synthetic speech with frame phone targets for the phone model.
+
+Engines: espeak-ng in-process (h7data.espeak; 8 English accents x its voice variants),
+flite (kal, kal16, awb) and festival (ked). Held out of all phone-model training (issue 16
+benchmarks): flite slt and rms, espeak-ng en-us+f3 and en-us+m7 -- the variants f3 and m7
+are left out for every accent, to be safe (same timbre). festival's slt_hts is slt: out too.
+
+Texts: sentences of 1-8 words drawn from the CMU dictionary words that PocketSphinx's
+en-us n-gram LM knows best (the LM's unigram log-probability ranks them), number words,
+the keyword vocabulary and short command-like phrases.
+
+Frame targets, per engine (measured, see below):
+- flite and festival: PocketSphinx forced alignment of the audio against its own text
+  (labels.Aligner), the same aligner and CMU pronunciations as the real-speech targets, so
+  both follow one convention (the one the decoder's graphs use via h7speech.g2p); the
+  alignment score per frame drops clips where the engine said something else than the
+  dictionary (SYNTH_MIN_SCORE). PocketSphinx recognises these voices well.
+- espeak-ng: its own phoneme events (name + start time in ms, exact: the synthesizer
+  places them), mapped to ARPAbet by ESPEAK_TO_ARPABET. PocketSphinx cannot align espeak's
+  formant voices: "the kitchen light is bright" in en-us and en-us+m1 failed to align or
+  came out as "the right" / "yeah i i" (wider beams did not help), so its alignment of
+  espeak audio would be wrong labels. The events also carry what espeak actually said
+  (its own lexicon), which is the right target for the audio.
+"""
+import hashlib
+import json
+import os
+import sys
+
+import numpy as np
+
+from h7voice import paths
+
+from . import dataset
+from . import labels as L
+
+VERSION = 2
+SYNTH_MIN_SCORE = -18.0   # mean PocketSphinx alignment score per 10 ms frame
+ESPEAK_LANGS = ('en-us', 'en', 'en-gb-scotland', 'en-gb-x-rp', 'en-gb-x-gbclan',
+                'en-gb-x-gbcwmd', 'en-029', 'en-us-nyc')
+
+
+def espeak_voices():
+    from h7data.espeak import VARIANTS
+    held = {v.split('+')[1] for v in dataset.HELD_OUT_VOICES['espeak']}
+    return [f'{lang}+{v}' for lang in ESPEAK_LANGS for v in VARIANTS if v not in held] + \
+        list(ESPEAK_LANGS)
+
+
+FLITE_VOICES = ('kal', 'kal16', 'awb')
+FESTIVAL_VOICES = ('ked',)
+ENGINE_SHARE = (('espeak', 0.6), ('flite', 0.28), ('festival', 0.12))
+
+
+def _check_not_held_out(engine, voice):
+    held = dataset.HELD_OUT_VOICES.get(engine, ())
+    if voice in held or (engine == 'espeak' and voice.split('+')[-1] in
+                         {v.split('+')[1] for v in held}) or voice in ('slt_hts',):
+        raise ValueError(f'{engine} voice {voice} is held out of phone-model training')
+
+
+_VOCAB = None
+
+
+def vocabulary(size=12000):
+    """(words, weights): the `size` plain dictionary words the en-us LM finds most likely."""
+    global _VOCAB
+    if _VOCAB is not None:
+        return _VOCAB
+    path = os.path.join(paths.CACHE, 'h7phones', f'vocab-{size}.json')
+    if os.path.exists(path):
+        with open(path) as f:
+            words, logp = json.load(f)
+    else:
+        import pocketsphinx as ps
+        from h7speech import g2p
+        dec = ps.Decoder(loglevel='ERROR')
+        lm = dec.get_lm(dec.current_search())
+        scored = []
+        for w in g2p.dictionary():
+            if w.isalpha() and w.islower() and 1 <= len(w) <= 14:
+                p = lm.prob([w])
+                if p > -400000:
+                    scored.append((p, w))
+        scored.sort(reverse=True)
+        words = [w for _, w in scored[:size]]
+        logp = [p for p, _ in scored[:size]]
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, 'w') as f:
+            json.dump([words, logp], f)
+    logp = np.asarray(logp, np.float64)
+    # flatten Zipf: weight ~ p^0.35 so rare phones (ZH, OY, TH) get heard often enough
+    w = np.exp(0.35 * (logp - logp.max()) / 40000.0 * np.log(10))
+    _VOCAB = (words, w / w.sum())
+    return _VOCAB
+
+
+def _number_phrase(rng):
+    from h7speech import g2p
+    n = int(rng.choice([rng.integers(0, 20), rng.integers(20, 100), rng.integers(100, 10000)]))
+    return ' '.join(g2p.normalise(str(n)))
+
+
+def sentence(rng):
+    """One text to synthesize."""
+    from h7data.vocab import KEYWORDS, PHRASES, UNKNOWN_WORDS
+    r = rng.random()
+    if r < 0.08:
+        return str(rng.choice(KEYWORDS + UNKNOWN_WORDS))
+    if r < 0.14:
+        return str(rng.choice(PHRASES))
+    if r < 0.24:
+        return _number_phrase(rng)
+    words, weights = vocabulary()
+    n = int(rng.integers(1, 9))
+    return ' '.join(words[i] for i in rng.choice(len(words), n, p=weights))
+
+
+def _plan(count, seed):
+    rng = np.random.default_rng(seed)
+    ev = espeak_voices()
+    plan = []
+    for i in range(count):
+        text = sentence(rng)
+        engine = rng.choice([e for e, _ in ENGINE_SHARE], p=[s for _, s in ENGINE_SHARE])
+        if engine == 'espeak':
+            voice = str(rng.choice(ev))
+            params = {'rate': int(rng.integers(120, 230)), 'pitch': int(rng.integers(20, 80)),
+                      'pitch_range': int(rng.integers(20, 90))}
+        elif engine == 'flite':
+            voice = str(rng.choice(FLITE_VOICES))
+            params = {'stretch': float(rng.uniform(0.8, 1.3)),
+                      'f0': float(rng.choice([0, rng.uniform(80, 220)]))}
+        else:
+            voice = str(rng.choice(FESTIVAL_VOICES))
+            params = {'stretch': float(rng.uniform(0.8, 1.3))}
+        _check_not_held_out(str(engine), voice)
+        plan.append((text, str(engine), voice, params))
+    return plan
+
+
+_ENGINES = {}
+
+
+def _engine(name):
+    if name not in _ENGINES:
+        if name == 'espeak':
+            from h7data.espeak import Espeak
+            _ENGINES[name] = Espeak()
+        elif name == 'flite':
+            from h7data.engines import Flite
+            _ENGINES[name] = Flite()
+        else:
+            from h7data.engines import Festival
+            _ENGINES[name] = Festival()
+    return _ENGINES[name]
+
+
+def synthesize(text, engine, voice, params):
+    if engine == 'espeak':
+        audio, _ = _engine('espeak').synthesize(text, voice, params['rate'], params['pitch'],
+                                               params['pitch_range'])
+    elif engine == 'flite':
+        audio, _ = _engine('flite').synthesize(text, voice, params['stretch'], params['f0'])
+    else:
+        audio, _ = _engine('festival').synthesize_many([(text, voice, params['stretch'])])[0]
+    return audio
+
+
+# espeak-ng English phoneme mnemonics -> ARPAbet (one or two phones; a two-phone entry
+# splits the phoneme's duration in half). Pauses -> SIL. Anything else -> IGNORE (counted).
+ESPEAK_TO_ARPABET = {
+    'p': 'P', 'b': 'B', 't': 'T', 'd': 'D', 'k': 'K', 'g': 'G', 'f': 'F', 'v': 'V',
+    'T': 'TH', 'D': 'DH', 's': 'S', 'z': 'Z', 'S': 'SH', 'Z': 'ZH', 'h': 'HH', 'm': 'M',
+    'n': 'N', 'N': 'NG', 'l': 'L', 'r': 'R', 'r-': 'R', 'w': 'W', 'w#': 'W', 'j': 'Y',
+    'tS': 'CH', 'dZ': 'JH', 't#': 'T', 't[': 'T', 't2': 'T', '?': 'T', 'd#': 'D',
+    'I': 'IH', 'I2': 'IH', 'I#': 'IH', 'i': 'IY', 'i:': 'IY', 'E': 'EH', 'e': 'EH',
+    'a': 'AE', 'aa': 'AE', 'a#': 'AH', '@': 'AH', '@2': 'AH', '@5': 'AH', '@-': 'AH',
+    'V': 'AH', '0': 'AA', 'A:': 'AA', 'O:': 'AO', 'O': 'AO', 'O2': 'AO', 'U': 'UH',
+    'u:': 'UW', '3': 'ER', '3:': 'ER', 'VR': 'ER', 'eI': 'EY', 'aI': 'AY', 'aI2': 'AY',
+    'oU': 'OW', 'aU': 'AW', 'OI': 'OY',
+    '@L': 'AH L', 'n-': 'AH N', 'A@': 'AA R', 'O@': 'AO R', 'o@': 'AO R', 'e@': 'EH R',
+    'i@3': 'IH R', 'i@': 'IY AH', 'IR': 'IH R', 'U@': 'UH R', 'aI@': 'AY ER', 'aI3': 'AY ER',
+}
+_PAUSES = ('_', '_:', '_!', '_^_')
+_MODIFIERS = ("'", ',', '%', '=', ';', '')   # stress/length marks: not sounds of their own
+
+
+def espeak_frame_labels(events, n_samples, rate=16000):
+    """Per-hop labels from espeak phoneme events [(type, ms, pos, len, name)]: a phoneme
+    lasts until the next phoneme/pause event; unknown names give IGNORE frames."""
+    from h7data.espeak import _EVENT_END, _EVENT_PHONEME
+    from h7speech import phones as P
+    marks = [(ms, name) for kind, ms, _, _, name in events
+             if kind == _EVENT_PHONEME and name not in _MODIFIERS]
+    end = max([ms for kind, ms, *_ in events if kind == _EVENT_END] or
+              [marks[-1][0] if marks else 0])
+    ms10 = np.full(int(np.ceil(n_samples / rate * 100)) + 1, P.SIL, np.int8)   # 10 ms grid
+    unknown = 0
+    for i, (ms, name) in enumerate(marks):
+        stop = marks[i + 1][0] if i + 1 < len(marks) else end
+        if name in _PAUSES:
+            continue
+        arpa = ESPEAK_TO_ARPABET.get(name)
+        a, b = int(round(ms / 10)), int(round(stop / 10))
+        if arpa is None:
+            ms10[a:b] = L.IGNORE
+            unknown += 1
+            continue
+        parts = arpa.split()
+        cuts = np.linspace(a, b, len(parts) + 1).round().astype(int)
+        for p, c0, c1 in zip(parts, cuts[:-1], cuts[1:]):
+            ms10[c0:c1] = P.INDEX[p]
+    # hop i is centred at 20 i + 15 ms: the 10 ms cell [20 i + 10, 20 i + 20)
+    n = L.frames_for(n_samples)
+    idx = np.minimum(2 * np.arange(n) + 1, len(ms10) - 1)
+    return ms10[idx], unknown
+
+
+_ALIGNER = None
+PAD = 3200   # 200 ms of digital silence each side: the aligner needs a pause to anchor to
+
+
+def _make(job):
+    global _ALIGNER
+    text, engine, voice, params = job
+    if _ALIGNER is None:
+        _ALIGNER = L.Aligner()
+    pad = np.zeros(PAD, np.int16)
+    if engine == 'espeak':
+        from h7data.engines import _resample
+        e = _engine('espeak')
+        raw, events = e._synth_raw(text, voice, params['rate'], params['pitch'],
+                                   params['pitch_range'], 0)
+        audio = np.concatenate([pad, _resample(raw, e.rate), pad])
+        shifted = [(k, ms + PAD * 1000 // 16000, p, n, name) for k, ms, p, n, name in events]
+        lab, unknown = espeak_frame_labels(shifted, len(audio))
+        return audio, lab, 0.0, f'{unknown} unknown phonemes' if unknown else ''
+    try:
+        audio = synthesize(text, engine, voice, params)
+    except Exception as err:   # an engine refusing one text drops that clip, loudly counted
+        return None, None, -1e9, f'{engine}: {err}'
+    audio = np.concatenate([pad, audio, pad])
+    r = _ALIGNER.align(audio, text)
+    if r is None:
+        return audio, None, -1e9, 'alignment failed'
+    return audio, r[0], r[1], ''
+
+
+def corpus(count, seed=1, workers=1, log=None):
+    """count synthetic clips (before dropping poor alignments): dict(audio int16 concat,
+    a_off [n+1], labels int8 concat, l_off [n+1], text, engine, voice, score). Cached."""
+    key = json.dumps([VERSION, L.ALIGN_VERSION, count, seed, FLITE_VOICES, FESTIVAL_VOICES,
+                      ESPEAK_LANGS, ENGINE_SHARE])
+    path = os.path.join(paths.CACHE, 'h7phones', 'synth',
+                        f'synth-{count}-{seed}-{hashlib.sha1(key.encode()).hexdigest()[:10]}.npz')
+    if os.path.exists(path):
+        with np.load(path, allow_pickle=False) as z:
+            return {k: z[k] for k in z.files}
+    vocabulary()   # before forking
+    plan = _plan(count, seed)
+    if workers > 1:
+        import multiprocessing as mp
+        with mp.get_context('fork').Pool(workers) as pool:
+            results = []
+            for i, r in enumerate(pool.imap(_make, plan, chunksize=8)):
+                results.append(r)
+                if log and i % 200 == 0:
+                    log(f'synth: {i}/{count}')
+    else:
+        results = []
+        for i, job in enumerate(plan):
+            results.append(_make(job))
+            if log and i % 200 == 0:
+                log(f'synth: {i}/{count}')
+    keep = [i for i, r in enumerate(results) if r[1] is not None and r[2] >= SYNTH_MIN_SCORE]
+    failed = sum(1 for r in results if r[1] is None)
+    if log:
+        log(f'synth: {len(keep)} kept of {count} ({failed} failed, '
+            f'{count - failed - len(keep)} below score {SYNTH_MIN_SCORE})')
+    aud = [results[i][0] for i in keep]
+    lab = [results[i][1] for i in keep]
+    out = {'audio': np.concatenate(aud) if aud else np.zeros(0, np.int16),
+           'a_off': np.concatenate([[0], np.cumsum([len(a) for a in aud])]).astype(np.int64),
+           'labels': np.concatenate(lab) if lab else np.zeros(0, np.int8),
+           'l_off': np.concatenate([[0], np.cumsum([len(x) for x in lab])]).astype(np.int64),
+           'text': np.array([plan[i][0] for i in keep]),
+           'engine': np.array([plan[i][1] for i in keep]),
+           'voice': np.array([plan[i][2] for i in keep]),
+           'score': np.array([results[i][2] for i in keep], np.float32),
+           'planned': np.array(count), 'failed': np.array(failed)}
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    tmp = path + '.tmp.npz'
+    np.savez(tmp, **out)
+    os.replace(tmp, path)
+    return out
+
+
+def main(argv=None):
+    """python -m h7phones.synth [--count N] [--seed S] [--workers W]: builds the cache."""
+    import argparse
+    ap = argparse.ArgumentParser(prog='h7phones.synth')
+    ap.add_argument('--count', type=int, default=1000)
+    ap.add_argument('--seed', type=int, default=1)
+    ap.add_argument('--workers', type=int, default=1)
+    a = ap.parse_args(argv)
+    d = corpus(a.count, a.seed, a.workers, log=lambda m: print(m, file=sys.stderr, flush=True))
+    mins = len(d['audio']) / 16000 / 60
+    by = {e: int((d['engine'] == e).sum()) for e in np.unique(d['engine'])}
+    print(f'{len(d["text"])} clips, {mins:.1f} min, by engine {by}')
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())

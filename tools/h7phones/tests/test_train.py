@@ -1,0 +1,42 @@
+"""The shipped phone model: the engine accepts it with the contract's shapes, and its record
+says what the consumers read (front end, window, lookahead, ctc, output kind, phone set)."""
+import json
+import os
+
+import numpy as np
+
+from h7phones import train
+from h7speech import phones as P
+from h7voice import paths
+
+MODEL = os.path.join(paths.MODELS, 'phones.tflite')
+
+
+def test_shipped_model_loads_in_our_engine_with_the_contract_shapes():
+    from h7nn import engine
+    with open(MODEL, 'rb') as f:
+        data = f.read()
+    nets = engine.verify(data)               # both kernel sets, as the board checks
+    nn = nets['m7']
+    meta = json.load(open(os.path.join(paths.MODELS, 'phones.json')))
+    W = meta['window_frames']
+    assert W <= 32 and 2 <= meta['lookahead_frames'] <= 4
+    assert nn.input_details()['shape'] == (1, W, 40, 1)
+    assert nn.output_details()['shape'] == (1, P.COUNT)
+    assert meta['frontend_config'] == 'phones_mel40' and meta['ctc'] is False
+    assert meta['output_kind'] in ('log_softmax', 'softmax')
+    assert meta['phone_set']['hash'] == P.HASH and meta['phone_set']['name'] == P.NAME
+    assert nn.arena_used <= 96 * 1024 and len(data) <= 320 * 1024
+    assert meta['input']['scale'] == nn.input_details()['scale']
+    # both kernel sets give the same scores on a window (the board runs the M7 ones)
+    x = np.random.default_rng(0).integers(-128, 128, (1, W, 40, 1)).astype(np.int8)
+    assert np.array_equal(nets['m7'].run(x), nets['reference'].run(x))
+
+
+def test_model_windows_see_context_without_crossing_clips():
+    feats = np.arange(5 * 40, dtype=np.float32).reshape(5, 40)
+    f, lab = train._with_context(feats, np.arange(1, 6, dtype=np.int8))
+    assert len(f) == 5 + train.PAST + train.LOOKAHEAD
+    first = train.PAST                        # the window of frame 0 ends LOOKAHEAD later
+    assert lab[first] == 1 and (lab[:first] == -1).all() and (lab[-train.LOOKAHEAD:] == -1).all()
+    assert np.array_equal(f[0], feats[0]) and np.array_equal(f[-1], feats[-1])

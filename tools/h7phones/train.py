@@ -1,0 +1,405 @@
+"""Training of the streaming phone model (models/phones.tflite + models/phones.json).
+
+    PYTHONPATH=tools python -m h7phones.train [--minutes 30] [--synth 3000] [--out models]
+
+Data (labels.py, synth.py): real clips of the 'train' split (dataset.split_of) with
+PocketSphinx frame targets (forced alignment of transcripts; LM pseudo-labels for
+LibriSpeech, poor fits dropped), synthetic speech (espeak-ng, flite, festival; held-out
+voices never used), real background noise as SIL. Every clip is augmented in the waveform
+(real background noise at 0-30 dB SNR, simulated rooms, level -30..+6 dB) and turned into
+features by the C front end (h7frontend, phones_mel40): the numbers the chip computes.
+
+Model: the last WINDOW frames -> 41 scores for frame (newest - LOOKAHEAD): frequency bands as
+channels, time convolutions (a strided conv, then depthwise-separable blocks), a dense
+output. Loss: frame cross-entropy on the alignment targets plus a self-normalisation term
+(SELF_NORM * logsumexp^2), so the int8 outputs are log-probabilities without a log-softmax
+op (the engine has none); the decoder only compares paths within a frame, so a small
+per-frame offset changes nothing there.
+"""
+import argparse
+import json
+import os
+import sys
+import time
+
+import numpy as np
+
+from h7speech import phones as P
+from h7voice import paths
+
+from . import dataset
+from . import labels as L
+
+CONFIG = 'phones_mel40'
+WINDOW = 32          # frames the model sees (= the config's clip_frames)
+LOOKAHEAD = 3        # the output is for frame newest - LOOKAHEAD
+PAST = WINDOW - 1 - LOOKAHEAD
+SELF_NORM = 0.05
+SEED = 1
+NOISE_TRAIN = 0.8    # first 80% of every noise file for training (as h7train.realdata)
+
+
+def log(msg):
+    print(f'[{time.strftime("%H:%M:%S")}] {msg}', file=sys.stderr, flush=True)
+
+
+# ---------------------------------------------------------------- audio + augmentation
+class NoisePool:
+    def __init__(self, part='train'):
+        self.clips = []
+        for it in dataset.noise_items():
+            x = dataset.read_audio(it['file']).astype(np.float32) / 32768
+            cut = int(len(x) * NOISE_TRAIN)
+            self.clips.append(x[:cut] if part == 'train' else x[cut:])
+
+    def take(self, rng, n):
+        x = self.clips[rng.integers(len(self.clips))]
+        if len(x) <= n:
+            x = np.tile(x, n // max(len(x), 1) + 1)
+        s = rng.integers(0, len(x) - n + 1)
+        return x[s:s + n]
+
+
+def augment(x, rng, noise, strength=1.0):
+    """int16 clip -> int16 clip: room (35%), real noise at 0-30 dB SNR (80%), level
+    -30..+6 dB re. the clip's peak at -3 dBFS."""
+    from h7data import augment as A
+    y = x.astype(np.float32) / 32768
+    if rng.random() < 0.35 * strength:
+        y = A.reverb(y, rng)
+    if rng.random() < 0.8 * strength:
+        y = A.add_noise(y, noise.take(rng, len(y)), rng.uniform(0, 30))
+    else:   # a quiet floor: real microphones never give digital zeros
+        y = y + noise.take(rng, len(y)) * 10 ** (rng.uniform(-75, -55) / 20)
+    peak = np.abs(y).max() + 1e-9
+    y = y / peak * 10 ** ((rng.uniform(-30, 6) - 3) / 20)
+    return np.clip(np.round(y * 32768), -32768, 32767).astype(np.int16)
+
+
+def features(x):
+    from h7frontend import frontend
+    return frontend.features(x, CONFIG)
+
+
+def _with_context(feats, labs):
+    """Pads a clip's features by edge repetition (PAST frames before, LOOKAHEAD after) so
+    that every labelled frame has a full window; labels of the pads are IGNORE."""
+    f = np.concatenate([np.repeat(feats[:1], PAST, 0), feats,
+                        np.repeat(feats[-1:], LOOKAHEAD, 0)])
+    lab = np.concatenate([np.full(PAST, L.IGNORE, np.int8), labs,
+                          np.full(LOOKAHEAD, L.IGNORE, np.int8)])
+    return f, lab
+
+
+# ---------------------------------------------------------------- data assembly
+REAL_CORPORA = ('speech_commands_dev', 'mycroft_precise_community', 'transcribed_misc',
+                'librispeech_samples')
+
+
+def real_train_clips(split='train', corpora=REAL_CORPORA):
+    """[(path, int8 labels per hop, corpus)] of the real transcribed/pseudo-labelled clips
+    of a split with usable targets."""
+    out = []
+    for corpus in corpora:
+        if split == 'train' and corpus == 'ljspeech_aligned':
+            continue   # never trained on (issue 15's reference)
+        d = L.corpus_labels(corpus)
+        for i, rel in enumerate(d['files']):
+            lab = L.clip_labels(d, i)
+            if (lab < 0).all():
+                continue
+            if corpus == 'librispeech_samples' and d['score'][i] < L.PSEUDO_MIN_SCORE:
+                continue
+            path = os.path.join(paths.SHARED, str(rel))
+            out.append((path, lab, corpus, i))
+    items = {it['file']: it for it in dataset.real_items()}
+    res = []
+    for path, lab, corpus, i in out:
+        it = items[path]
+        if it['split'] != split:
+            continue
+        res.append((path, lab, corpus))
+    return res
+
+
+def build_set(clips, rng, noise, copies, clean, log_every=500):
+    """Features + labels (with context pads) of clips [(audio, labels, tag)]: `clean` clean
+    copy (0/1) and `copies` augmented ones each. Returns feats float16 [F, 40], labels int8 [F]."""
+    fs, ls = [], []
+    for k, (x, lab, _) in enumerate(clips):
+        versions = ([x] if clean else []) + [augment(x, rng, noise) for _ in range(copies)]
+        for v in versions:
+            f = features(v)
+            n = min(len(f), len(lab))
+            ff, ll = _with_context(f[:n], lab[:n])
+            fs.append(ff.astype(np.float16))
+            ls.append(ll)
+        if log_every and k % log_every == 0:
+            log(f'  features {k}/{len(clips)}')
+    return np.concatenate(fs), np.concatenate(ls)
+
+
+def noise_clips(rng, noise, count, seconds=2.0):
+    n = int(seconds * 16000)
+    out = []
+    for _ in range(count):
+        y = noise.take(rng, n) * 10 ** (rng.uniform(-50, -5) / 20)
+        x = np.clip(np.round(y * 32768), -32768, 32767).astype(np.int16)
+        out.append((x, np.full(L.frames_for(n), P.SIL, np.int8), 'noise'))
+    return out
+
+
+# ---------------------------------------------------------------- model
+def build_model(channels=(96, 128, 128, 128), batch_size=None):
+    """batch_size=1 for export: static shapes give plain RESHAPEs (no SHAPE/PACK ops)."""
+    import keras
+    from keras import layers
+    inp = keras.Input((WINDOW, 40, 1), batch_size=batch_size, name='mel')
+    x = layers.Reshape((WINDOW, 1, 40))(inp)     # bands as channels: time convolutions
+    x = layers.Conv2D(channels[0], (5, 1), strides=(2, 1), padding='valid', use_bias=True,
+                      name='conv0')(x)
+    x = layers.BatchNormalization(momentum=0.95)(x)
+    x = layers.ReLU()(x)
+    for i, c in enumerate(channels[1:]):
+        stride = 2 if i == 1 else 1
+        x = layers.DepthwiseConv2D((3, 1), strides=(stride, 1), padding='same', use_bias=False)(x)
+        x = layers.BatchNormalization(momentum=0.95)(x)
+        x = layers.ReLU()(x)
+        x = layers.Conv2D(c, 1, use_bias=False)(x)
+        x = layers.BatchNormalization(momentum=0.95)(x)
+        x = layers.ReLU()(x)
+    x = layers.Flatten()(x)
+    x = layers.Dropout(0.1)(x)
+    out = layers.Dense(P.COUNT, name='logits')(x)
+    return keras.Model(inp, out)
+
+
+def macs_of(model):
+    """Multiply-accumulates of one inference (conv/depthwise/dense layers)."""
+    from keras import layers
+    total = 0
+    for layer in model.layers:
+        if isinstance(layer, layers.DepthwiseConv2D):
+            o = layer.output.shape
+            total += int(np.prod(o[1:])) * int(np.prod(layer.kernel_size))
+        elif isinstance(layer, layers.Conv2D):
+            o = layer.output.shape
+            total += int(np.prod(o[1:])) * int(np.prod(layer.kernel_size)) * layer.input.shape[-1]
+        elif isinstance(layer, layers.Dense):
+            total += layer.input.shape[-1] * layer.units
+    return total
+
+
+def fold_normalisation(model, mean, std):
+    """Moves the per-band input normalisation (x - mean) / std into conv0 (valid padding:
+    exact), so the exported model takes raw front-end features."""
+    conv = model.get_layer('conv0')
+    w, b = conv.get_weights()            # w [5, 1, 40, C]
+    w2 = w / std[None, None, :, None]
+    b2 = b - np.einsum('kjco,c->o', w, mean / std)
+    conv.set_weights([w2.astype(np.float32), b2.astype(np.float32)])
+
+
+class Windows:
+    """Batches of windows gathered from the padded feature stream."""
+
+    def __init__(self, feats, labs, batch, rng, sil_keep=0.35, mean=None, std=None):
+        self.feats = feats
+        self.labs = labs
+        self.batch = batch
+        self.rng = rng
+        self.mean = mean.astype(np.float32)
+        self.std = std.astype(np.float32)
+        targets = np.flatnonzero(labs >= 0)
+        sil = labs[targets] == P.SIL
+        self.speech = targets[~sil]
+        self.sil = targets[sil]
+        self.sil_keep = sil_keep
+        self.offsets = np.arange(-PAST, LOOKAHEAD + 1)
+        self.epoch()
+
+    def epoch(self):
+        k = int(len(self.sil) * self.sil_keep)
+        idx = np.concatenate([self.speech, self.rng.choice(self.sil, k, replace=False)])
+        self.rng.shuffle(idx)
+        self.order = idx
+        return len(idx) // self.batch
+
+    def get(self, i, specaug=True):
+        t = self.order[i * self.batch:(i + 1) * self.batch]
+        x = self.feats[t[:, None] + self.offsets[None, :]].astype(np.float32)
+        x = (x - self.mean) / self.std
+        if specaug:
+            b = len(t)
+            f0 = self.rng.integers(0, 40, b)
+            fw = self.rng.integers(0, 6, b)
+            band = np.arange(40)[None, :]
+            m = (band >= f0[:, None]) & (band < (f0 + fw)[:, None])
+            x = np.where(m[:, None, :], 0.0, x)
+        return x[..., None], self.labs[t].astype(np.int32)
+
+
+def train_model(train, val, minutes, batch=256, lr=3e-3, seed=SEED, channels=(96, 128, 128, 128)):
+    import tensorflow as tf
+    import keras
+    keras.utils.set_random_seed(seed)
+    rng = np.random.default_rng(seed)
+    feats, labs = train
+    sel = labs >= 0
+    mean = feats[sel].astype(np.float32).mean(0)
+    std = feats[sel].astype(np.float32).std(0) + 1e-3
+    model = build_model(channels)
+    w = Windows(feats, labs, batch, rng, mean=mean, std=std)
+    steps_per_epoch = w.epoch()
+    opt = keras.optimizers.Adam(lr)
+    model.compile()   # builds; the loop below is our own (time-bounded)
+
+    @tf.function(reduce_retracing=True)
+    def step(x, y):
+        with tf.GradientTape() as tape:
+            logits = model(x, training=True)
+            ce = tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(y, logits))
+            lse = tf.reduce_logsumexp(logits, axis=-1)
+            loss = ce + SELF_NORM * tf.reduce_mean(tf.square(lse))
+        grads = tape.gradient(loss, model.trainable_variables)
+        opt.apply_gradients(zip(grads, model.trainable_variables))
+        acc = tf.reduce_mean(tf.cast(tf.equal(tf.argmax(logits, -1, output_type=tf.int32), y),
+                                     tf.float32))
+        return ce, acc, tf.reduce_mean(tf.abs(lse))
+
+    deadline = time.time() + minutes * 60
+    history, epoch, total_steps = [], 0, 0
+    # cosine decay over the time budget: the learning rate follows the elapsed fraction
+    t0 = time.time()
+    while time.time() < deadline:
+        epoch += 1
+        steps = w.epoch()
+        ce_s = acc_s = lse_s = 0.0
+        done = 0
+        for i in range(steps):
+            frac = min(1.0, (time.time() - t0) / (minutes * 60))
+            opt.learning_rate.assign(lr * (0.02 + 0.98 * 0.5 * (1 + np.cos(np.pi * frac))))
+            x, y = w.get(i)
+            ce, acc, lse = step(tf.constant(x), tf.constant(y))
+            ce_s += float(ce); acc_s += float(acc); lse_s += float(lse)
+            done += 1
+            total_steps += 1
+            if time.time() >= deadline:
+                break
+        va = evaluate_keras(model, val, mean, std) if val is not None else None
+        history.append({'epoch': epoch, 'steps': done, 'ce': round(ce_s / done, 4),
+                        'train_acc': round(acc_s / done, 4), 'mean_abs_lse': round(lse_s / done, 3),
+                        'val_acc_float': va, 'seconds': round(time.time() - t0, 1)})
+        log(f'epoch {epoch}: {history[-1]}')
+    fold_normalisation(model, mean, std)
+    fixed = build_model(channels, batch_size=1)
+    fixed.set_weights(model.get_weights())
+    return fixed, history, {'steps': total_steps, 'batch': batch, 'lr': lr,
+                            'minutes': round((time.time() - t0) / 60, 1)}
+
+
+def evaluate_keras(model, val, mean, std, limit=40000):
+    """Float frame accuracy on validation windows (normalised input)."""
+    feats, labs = val
+    t = np.flatnonzero(labs >= 0)[:limit]
+    offs = np.arange(-PAST, LOOKAHEAD + 1)
+    correct = 0
+    for s in range(0, len(t), 2048):
+        tt = t[s:s + 2048]
+        x = (feats[tt[:, None] + offs[None, :]].astype(np.float32) - mean) / std
+        p = model.predict(x[..., None], verbose=0, batch_size=2048).argmax(-1)
+        correct += int((p == labs[tt]).sum())
+    return round(correct / max(len(t), 1), 4)
+
+
+# ---------------------------------------------------------------- main
+def gather(args, rng, noise):
+    real = real_train_clips('train', args.corpora)
+    log(f'real train clips: {len(real)}')
+    real_audio = [(dataset.read_audio(p), lab, c) for p, lab, c in real]
+    from . import synth
+    syn = synth.corpus(args.synth, seed=args.synth_seed, workers=args.workers, log=log)
+    syn_clips = []
+    for i in range(len(syn['text'])):
+        a = syn['audio'][syn['a_off'][i]:syn['a_off'][i + 1]]
+        lab = syn['labels'][syn['l_off'][i]:syn['l_off'][i + 1]]
+        syn_clips.append((a, lab, 'synthetic/' + str(syn['engine'][i])))
+    nclips = noise_clips(rng, noise, args.noise_clips)
+    summary = {'real': {}, 'synthetic': {}, 'noise': {}}
+    for x, _, c in real_audio:
+        s = summary['real'].setdefault(c, [0, 0.0])
+        s[0] += 1
+        s[1] += len(x) / 16000 / 60
+    for x, _, c in syn_clips:
+        s = summary['synthetic'].setdefault(c.split('/')[1], [0, 0.0])
+        s[0] += 1
+        s[1] += len(x) / 16000 / 60
+    summary['noise'] = {'clips_2s': len(nclips), 'minutes': round(len(nclips) * 2 / 60, 2)}
+    for k in ('real', 'synthetic'):
+        summary[k] = {c: {'clips': v[0], 'minutes': round(v[1], 2)} for c, v in summary[k].items()}
+    return real_audio, syn_clips, nclips, summary
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(prog='h7phones.train', description=__doc__.split('\n')[0])
+    ap.add_argument('--minutes', type=float, default=30.0, help='training time budget')
+    ap.add_argument('--synth', type=int, default=3000, help='synthetic clips to generate')
+    ap.add_argument('--synth-seed', type=int, default=1)
+    ap.add_argument('--noise-clips', type=int, default=300)
+    ap.add_argument('--real-copies', type=int, default=2, help='augmented copies per real clip')
+    ap.add_argument('--workers', type=int, default=1)
+    ap.add_argument('--corpora', type=lambda s: tuple(s.split(',')), default=REAL_CORPORA,
+                    help='real corpora to train on (comma-separated)')
+    ap.add_argument('--out', default=paths.MODELS, help='folder for phones.tflite/.json')
+    ap.add_argument('--name', default='phones')
+    ap.add_argument('--seed', type=int, default=SEED)
+    args = ap.parse_args(argv)
+    try:
+        return _main(args, argv)
+    except paths.MissingPart as e:
+        print(f'h7phones.train: {e}', file=sys.stderr)
+        return 2
+
+
+def _main(args, argv):
+    t_start = time.time()
+    rng = np.random.default_rng(args.seed)
+    noise = NoisePool('train')
+    real_audio, syn_clips, nclips, summary = gather(args, rng, noise)
+    log('features (C front end) ...')
+    tr_real = build_set(real_audio, rng, noise, copies=args.real_copies, clean=1)
+    tr_syn = build_set(syn_clips, rng, noise, copies=1, clean=0)
+    tr_noise = build_set(nclips, rng, noise, copies=0, clean=1, log_every=0)
+    feats = np.concatenate([tr_real[0], tr_syn[0], tr_noise[0]])
+    labs = np.concatenate([tr_real[1], tr_syn[1], tr_noise[1]])
+    log(f'train frames: {int((labs >= 0).sum())} labelled ({feats.nbytes / 1e6:.0f} MB)')
+    val_clips = [(dataset.read_audio(p), lab, c)
+                 for p, lab, c in real_train_clips('eval', args.corpora)][::3]
+    val = build_set(val_clips, rng, noise, copies=0, clean=1, log_every=0)
+    t_feat = time.time() - t_start
+    model, history, tinfo = train_model((feats, labs), val, args.minutes, seed=args.seed)
+    from . import export
+    record = {
+        'training': {
+            'command': 'PYTHONPATH=tools python -m h7phones.train ' + ' '.join(argv or sys.argv[1:]),
+            'seed': args.seed, 'history': history, **tinfo,
+            'data_prep_minutes': round(t_feat / 60, 1),
+            'data': {**summary, 'train_frames_labelled': int((labs >= 0).sum()),
+                     'real_augmented_copies': args.real_copies,
+                     'augmentation': 'real background noise (first 80% of each file) at 0-30 dB SNR '
+                                     '(80%), simulated room (35%), level -30..+6 dB, SpecAugment '
+                                     '(one band mask <= 5 bands)',
+                     'labels': 'real: PocketSphinx 5.1.1 en-us forced alignment of transcripts; '
+                               'librispeech: PocketSphinx LM decoding + alignment, clips with '
+                               f'score/frame < {L.PSEUDO_MIN_SCORE} dropped; synthetic: espeak-ng '
+                               'phoneme events (mapped), flite/festival PocketSphinx alignment'},
+        }}
+    export.export(model, (feats, labs), args.out, args.name, record, log=log,
+                  corpora=tuple(c for c in args.corpora if c != 'mycroft_precise_community')
+                  + ('ljspeech_aligned',))
+    log(f'total {(time.time() - t_start) / 60:.1f} min')
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
