@@ -30,7 +30,7 @@ def _case(seed, n_words=40):
         if k and rng.random() < 0.3:
             put('SIL', int(rng.integers(2, 12)))
         start = len(frames)
-        for ph in g2p.pronounce(w)[0][0]:
+        for ph in core.pronounce(w)[0]:
             put(ph, int(rng.integers(2, 9)))
         truth.append((k, start, len(frames)))
     put('SIL', 6)
