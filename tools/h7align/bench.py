@@ -29,6 +29,12 @@ from . import psbaseline
 TARGETS = {'mae_ms': 20.0, 'within_50ms_pct': 92.0}
 
 
+def _sha1(path):
+    import hashlib
+    with open(path, 'rb') as f:
+        return hashlib.sha1(f.read()).hexdigest()[:12]
+
+
 def _tsv(path):
     with open(path, encoding='utf-8') as f:
         return list(csv.DictReader(f, delimiter='\t'))
@@ -113,7 +119,8 @@ def bench(json_path=None, log=print, model=None):
     out = {'what': 'word-boundary error of forced alignment on real speech: ours (phone model C scores '
                    '+ h7dec ALIGN, host build of the board code) vs PocketSphinx 5.1.1 set_align_text',
            'targets': TARGETS,
-           'model': getattr(aligner.model, 'tflite_path', None),
+           'model': {'path': paths.rel(aligner.model.path), 'bytes': os.path.getsize(aligner.model.path),
+                     'sha1': _sha1(aligner.model.path)},
            'timing': {'hop': aligner.timing.hop, 'window': aligner.timing.window,
                       'boundary_offset_ms': 1000 * aligner.timing.boundary_s(0)}}
     log('== ljspeech_aligned (reference: Montreal Forced Aligner)')

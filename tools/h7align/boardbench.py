@@ -111,6 +111,8 @@ def run(json_path=None, lengths=LENGTHS, log=print, model=None):
     done_rows = [r for r in energy if r['completed']]
     cheapest = min(done_rows, key=lambda r: r['energy_mj'])['mhz'] if done_rows else None
     out = {'what': 'align image on the simulated board at 480 MHz, real speech (ljspeech_aligned concatenated)',
+           'image': paths.rel(paths.app_image('align')), 'model': {'path': paths.rel(host.model.path),
+                                                                 'sha1': bench._sha1(host.model.path)},
            'static_ram_bytes': ram_static, 'flash_bytes': flash, 'target_ram_bytes': TARGET_RAM, 'rows': rows,
            'energy_10s': energy, 'cheapest_mhz': cheapest}
     from . import core
