@@ -54,7 +54,7 @@ def run(samples, text, phones=True, elf=None, extra_seconds=30.0, opp=None, mpu_
         if phones:
             board.uart_write('phones on\n')
         if opp:
-            board.uart_write('opp %d\n' % int(opp))
+            board.uart_write('opp %s\n' % opp)
         e0, t0 = board.summary()['energy']['joules_costed'], board.time
         board.uart_write('end %d\n' % max(1, len(samples)))
         board.uart_write('go\n')

@@ -3,7 +3,8 @@
  *   console lines: "text WORDS..." (repeatable: the transcript, in plain ASCII),
  *                  "phones on|off" (per-phone lines too), "end N" (the recording is N
  *                  samples long; may come at any time), "opp 480|240|120|64" (operating
- *                  point), "go" (start: capture begins)
+ *                  point) or "opp auto" (the governor: after 50 hops at 480 MHz, the point
+ *                  with the least supply current that keeps up), "go" (start: capture begins)
  *   DMA ─▶ sample ring ─▶ one 20 ms hop at a time: phones_pipeline_hop (the phone
  *     recognizer's own hop: front end ─▶ model ─▶ 41 scores) ─▶ align_frame (h7dec ALIGN
  *     over transcript windows) ─▶ one {"event":"word",...} line per word as it becomes final
@@ -16,6 +17,7 @@
 #include <string.h>
 
 #include "apps/align/align_core.h"
+#include "apps/align/align_energy_table.h"
 #include "apps/phones/phones_model.h"
 #include "apps/phones/phones_pipeline.h"
 #include "common/fmt.h"
@@ -42,6 +44,12 @@ static uint64_t consumed;               /* samples given to the pipeline */
 static uint32_t words_out, hops, all_in_cycles;
 static bool all_in;
 static bool audio_over;
+/* governor ("opp auto"): cycles per hop measured at 480 MHz over the first GOV_HOPS hops */
+#define GOV_HOPS 50u
+#define GOV_MAX_BUSY 0.8f
+static bool gov_auto, gov_done;
+static uint32_t gov_hops;
+static uint64_t gov_cycles;
 extern uint32_t __stack_limit[];
 
 static void error_event(const char *what, const char *detail)
@@ -163,6 +171,40 @@ static uint32_t stack_peak(void)
     return (uint32_t)((uintptr_t)__stack_top - (uintptr_t)p);
 }
 
+/* The cheapest operating point that keeps up: per point, the share of each 20 ms hop the
+ * measured work takes at that clock (busy) and the mean supply current busy x run + (1 -
+ * busy) x sleep (DS12110 figures of the simulator's energy model, align_energy_table.h);
+ * a point where the work would take more than GOV_MAX_BUSY of the hop is not a candidate. */
+static void governor_decide(void)
+{
+    float mean = (float)gov_cycles / (float)gov_hops;
+    int best = -1;
+    float best_ma = 0.0f;
+    char buf[2 * H7_JSON_LINE_MAX];
+    h7_json_t j;
+    h7_json_begin(&j, buf, sizeof buf, "governor");
+    h7_json_uint(&j, "cycles_per_hop", (uint32_t)mean);
+    h7_json_array(&j, "points");
+    for (int k = 0; k < (int)(sizeof ALIGN_OPP_CURRENT / sizeof ALIGN_OPP_CURRENT[0]); k++) {
+        float busy = mean / ((float)ALIGN_OPP_CURRENT[k].mhz * 1e6f * 0.020f);
+        float ma = busy * ALIGN_OPP_CURRENT[k].run_ma + (1.0f - busy) * ALIGN_OPP_CURRENT[k].sleep_ma;
+        bool ok = busy <= GOV_MAX_BUSY;
+        h7_json_object(&j, NULL);
+        h7_json_uint(&j, "mhz", ALIGN_OPP_CURRENT[k].mhz);
+        h7_json_float(&j, "busy", busy, 3);
+        h7_json_float(&j, "mA", ok ? ma : -1.0f, 2);
+        h7_json_close(&j);
+        if (ok && (best < 0 || ma < best_ma)) { best = k; best_ma = ma; }
+    }
+    h7_json_close(&j);
+    unsigned mhz = best >= 0 ? ALIGN_OPP_CURRENT[best].mhz : 480u;
+    h7_opp_t o = mhz == 480 ? H7_OPP_480 : mhz == 240 ? H7_OPP_240 : mhz == 120 ? H7_OPP_120 : H7_OPP_64;
+    if (h7_clock_set_opp(o) != 0) mhz = h7_clock_sysclk_hz() / 1000000u;
+    h7_json_uint(&j, "chosen_mhz", mhz);
+    h7_json_emit(&j);
+    gov_done = true;
+}
+
 static void finish(void)
 {
     static const int16_t zeros[MAX_HOP];
@@ -224,6 +266,8 @@ static void command(const char *cmd)
         while (*p >= '0' && *p <= '9' && n < 100000000u) n = n * 10u + (uint32_t)(*p++ - '0');
         if (*p || !n) { error_event("end", "end wants the recording's length in samples (end N, N > 0)"); return; }
         end_samples = n;
+    } else if (!strcmp(cmd, "opp auto")) {   /* the governor picks after the first second */
+        gov_auto = true;
     } else if (!strncmp(cmd, "opp ", 4)) {   /* the operating point for the energy table */
         const char *m = cmd + 4;
         h7_opp_t o = !strcmp(m, "480") ? H7_OPP_480 : !strcmp(m, "240") ? H7_OPP_240
@@ -244,7 +288,7 @@ static void command(const char *cmd)
         h7_json_uint(&j, "words", aligner.nwords);
         h7_json_emit(&j);
     } else {
-        error_event("command", "unknown command (text WORDS | phones on|off | end N | opp MHZ | go)");
+        error_event("command", "unknown command (text WORDS | phones on|off | end N | opp MHZ|auto | go)");
     }
 }
 
@@ -294,9 +338,15 @@ int main(void)
                 }
                 consumed += hs;
                 hops++;
+                uint32_t c0 = h7_cycles();
                 int r = phones_pipeline_hop(&pipeline, hop);
                 if (r < 0) fatal("model", h7nn_error(&nn));
-                if (r == 1 && align_frame(&aligner, pipeline.scores)) {
+                int ar = r == 1 ? align_frame(&aligner, pipeline.scores) : ALIGN_OK;
+                if (gov_auto && !gov_done && r == 1) {
+                    gov_cycles += h7_cycles() - c0;
+                    if (++gov_hops == GOV_HOPS) governor_decide();
+                }
+                if (ar) {
                     error_event("align", aligner.msg);
                     finished = true;
                     h7audio_stop();
