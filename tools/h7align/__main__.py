@@ -65,6 +65,8 @@ def cmd_align(argv):
     ap.add_argument('--window-words', type=int, default=None, help='transcript window (graph) in words')
     ap.add_argument('--bench', action='store_true', help='the accuracy benchmark on real speech')
     ap.add_argument('--json', help='--bench: where the JSON goes (build/bench/align.json)')
+    ap.add_argument('--lengths', default='10,30,60,300', help='--bench --board: seconds of speech per row')
+    ap.add_argument('--no-energy', action='store_true', help='--bench --board: skip the energy rows')
     a = ap.parse_args(argv)
     from h7frontend import wav
     from h7speech.decoder import DecoderError
@@ -74,7 +76,12 @@ def cmd_align(argv):
     try:
         if a.bench and a.board:
             from . import boardbench
-            boardbench.run(a.json or os.path.join(paths.BENCH, 'align_board.json'), model=a.model)
+            try:
+                lengths = tuple(int(x) for x in a.lengths.split(',') if x)
+            except ValueError:
+                return _fail('h7voice align: --lengths wants seconds separated by commas (10,30,60,300)')
+            boardbench.run(a.json or os.path.join(paths.BENCH, 'align_board.json'), model=a.model,
+                           lengths=lengths, energy=not a.no_energy)
             return 0
         if a.bench:
             from . import bench

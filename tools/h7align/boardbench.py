@@ -64,7 +64,7 @@ def static_ram():
     return m['totals']['ram_bytes'] - stack, m['totals']['flash_bytes']
 
 
-def run(json_path=None, lengths=LENGTHS, log=print, model=None):
+def run(json_path=None, lengths=LENGTHS, log=print, model=None, energy=True):
     """(The simulator runs without MPU guard hooks here: 2x faster, same instruction counts.)"""
     from . import align as A
     all_clips = clips()
@@ -97,9 +97,9 @@ def run(json_path=None, lengths=LENGTHS, log=print, model=None):
             % (L, row.get('after_audio_s', -1), TARGET_S.get(L, 0), row.get('peak_ram_bytes', -1), ram_static,
                row.get('stack_peak_bytes', -1), row['accuracy'].get('mae_ms', -1),
                row['accuracy'].get('within_50ms_pct', -1)))
-    energy = []
+    energy_rows = []
     x, text, ref = concat(all_clips, 10)
-    for mhz in (480, 240, 120, 64, 'auto'):
+    for mhz in ((480, 240, 120, 64, 'auto') if energy else ()):
         events, summ = B.run(x, text, phones=False, opp=mhz, mpu_guards=False)
         done = B.done_event(events)
         gov = ev.last(events, 'governor')
@@ -108,16 +108,16 @@ def run(json_path=None, lengths=LENGTHS, log=print, model=None):
                'completed': done is not None,
                'after_audio_s': round(done['cycles_after_audio'] / (done['mhz'] * 1e6), 3) if done else None,
                'lost_samples': done['lost_samples'] if done else None}
-        energy.append(row)
+        energy_rows.append(row)
         log('energy, 10 s at opp %s: %.2f mJ, after audio %s s, lost samples %s%s'
             % (mhz, row['energy_mj'], row['after_audio_s'], row['lost_samples'], '' if done else ' (did not complete)'))
-    done_rows = [r for r in energy if r['completed'] and r['opp'] != 'auto' and not r['lost_samples']]
+    done_rows = [r for r in energy_rows if r['completed'] and r['opp'] != 'auto' and not r['lost_samples']]
     cheapest = min(done_rows, key=lambda r: r['energy_mj'])['mhz'] if done_rows else None
     out = {'what': 'align image on the simulated board at 480 MHz, real speech (ljspeech_aligned concatenated)',
            'image': paths.rel(paths.app_image('align')), 'model': {'path': paths.rel(host.model.path),
                                                                  'sha1': bench._sha1(host.model.path)},
            'static_ram_bytes': ram_static, 'flash_bytes': flash, 'target_ram_bytes': TARGET_RAM, 'rows': rows,
-           'energy_10s': energy, 'cheapest_fixed_mhz': cheapest,
+           'energy_10s': energy_rows, 'cheapest_fixed_mhz': cheapest,
            'energy_note': 'joules of the whole run from `go` to align_done (the board streams: it is awake, '
                           'capturing, for the whole 10 s), from the simulator\'s DS12110 model'}
     from . import core
