@@ -55,7 +55,7 @@ def run(samples, text, phones=True, elf=None, extra_seconds=30.0, opp=None, mpu_
             board.uart_write('phones on\n')
         if opp:
             board.uart_write('opp %s\n' % opp)
-        e0, t0 = board.summary()['energy']['joules_costed'], board.time
+        e0, t0 = board.summary()['energy'], board.time
         board.uart_write('end %d\n' % max(1, len(samples)))
         board.uart_write('go\n')
         seconds = len(samples) / 16000.0 + extra_seconds
@@ -67,10 +67,17 @@ def run(samples, text, phones=True, elf=None, extra_seconds=30.0, opp=None, mpu_
         events, _ = ev.parse_console(board.uart_lines)
         if why != 'until':
             raise AlignError('the board did not finish (%s): %s' % (why, board.uart_tail(2)))
+        e1 = board.summary()['energy']
         return events, {'time_s': board.time - t0, 'instructions': board.instructions,
-                        'joules': board.summary()['energy']['joules_costed'] - e0}
+                        'joules': e1['joules_costed'] - e0['joules_costed'],
+                        'run_joules': _run_joules(e1) - _run_joules(e0)}
     finally:
         board.close()
+
+
+def _run_joules(energy):
+    """Joules spent in Run mode (computing), from the simulator's per-mode rows."""
+    return sum(r['joules'] or 0.0 for r in energy['rows'] if r['mode'] == 'run')
 
 
 def result_of(events):
