@@ -21,5 +21,5 @@ Non-ASCII Text Is Refused With One Error Event
     Board Should Report Error    non-ASCII
 
 Text Longer Than The Audio Is Refused With One Error Event
-    Align Silence On The Board    many more words than half a second of audio could ever hold in it    0.5
+    Align Silence On The Board    many more words than a fifth of a second of audio could ever hold    0.2
     Board Should Report Error    audio ended    words_allowed=True
