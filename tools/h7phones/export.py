@@ -75,11 +75,19 @@ class EngineModel:
         return out
 
 
-def _collapse(seq):
-    out = []
+def _collapse(seq, min_run=1):
+    """Phone sequence of per-frame labels: runs of >= min_run frames, repeats merged, SIL
+    and IGNORE dropped."""
+    runs = []
     for s in seq:
-        if s != P.SIL and s >= 0 and (not out or out[-1] != s):
-            out.append(int(s))
+        if runs and runs[-1][0] == s:
+            runs[-1][1] += 1
+        else:
+            runs.append([int(s), 1])
+    out = []
+    for s, n in runs:
+        if n >= min_run and s != P.SIL and s >= 0 and (not out or out[-1] != s):
+            out.append(s)
     return out
 
 
@@ -93,10 +101,14 @@ def _edits(a, b):
     return prev[-1]
 
 
-def evaluate(data, log=None, corpora=('speech_commands_dev', 'librispeech_samples',
-                                      'transcribed_misc', 'ljspeech_aligned')):
+EVAL_CORPORA = ('speech_commands_dev', 'librispeech_samples', 'transcribed_misc',
+                'ljspeech_aligned')
+
+
+def evaluate(data, log=None, corpora=EVAL_CORPORA):
     """Frame accuracy (all labelled frames, and speech frames only) and a quick PER (argmax
-    per frame, repeats and SIL collapsed, vs the collapsed alignment) on the held-out REAL
+    per frame, runs shorter than 2 frames dropped, repeats and SIL collapsed, vs the
+    collapsed reference; no decoder, no language model) on the held-out REAL
     clips (split 'eval'), per corpus; C front end + host engine."""
     from h7frontend import frontend
     from .train import CONFIG
@@ -150,7 +162,7 @@ class _Tally:
         self.sp += int(s.sum())
         self.sp_ok += int((pred[s] == lab[s]).sum())
         ref = _collapse(lab)
-        self.edits += _edits(_collapse(pred), ref)
+        self.edits += _edits(_collapse(pred, min_run=2), ref)   # 1-frame blips dropped
         self.ref_len += len(ref)
         self.clips += 1
 
@@ -222,10 +234,42 @@ def export(model, train, out_dir, name, record, log=None, corpora=None):
     with open(os.path.join(out_dir, name + '.json'), 'w') as f:
         json.dump(meta, f, indent=2)
         f.write('\n')
+    with open(os.path.join(out_dir, name + '.md'), 'w') as f:
+        f.write(model_card(meta))
     if log:
         log(f'wrote {tfl} ({len(data)} B, arena {nn.arena_used} B, {meta["model"]["macs"]} MACs); '
             f'held-out frame accuracy {held["all"]["frame_accuracy"]}')
     return meta
+
+
+def model_card(meta):
+    """A short human-readable summary of the record (models/<name>.md)."""
+    held = meta['held_out']['results']
+    lines = [f"# {meta['name']}: streaming phone model (issue 13)", '',
+             f"int8, input [1, {meta['window_frames']}, 40, 1] of {meta['frontend_config']} "
+             f"(20 ms hop), output 41 {meta['output_kind']} scores for frame newest - "
+             f"{meta['lookahead_frames']} (phones.def order; ctc: {meta['ctc']}).", '',
+             f"- {meta['model']['macs']:,} MACs per hop, {meta['model']['bytes']:,} B file "
+             f"({meta['model']['parameters']:,} parameters), engine arena "
+             f"{meta['arena']['engine_arena_bytes']:,} B", '',
+             '## Held-out real speakers (C front end + host engine)', '',
+             '| corpus | clips | frames | frame acc. | speech-frame acc. | greedy PER |',
+             '|---|---:|---:|---:|---:|---:|']
+    for k, r in held.items():
+        if k == 'all':
+            continue
+        lines.append(f"| {k} | {r['clips']} | {r['frames']} | {r['frame_accuracy']:.3f} | "
+                     f"{r['speech_frame_accuracy']:.3f} | {r['per_greedy']:.3f} |")
+    lines += ['', f"All PocketSphinx-referenced frames: {held['all']['frame_accuracy']:.3f}. "
+              'References: PocketSphinx 5.1.1 alignments (librispeech: of its own LM '
+              'hypothesis); ljspeech_aligned_mfa: Montreal Forced Aligner phones. Greedy PER: '
+              'frame argmax, 1-frame runs dropped, no decoder or LM (the decoder-based PER is '
+              "`h7voice phones eval`).", '', '## Training data', '',
+              '```', json.dumps(meta['training']['data'], indent=1), '```', '',
+              f"Held-out rule: {meta['held_out']['rule']}", '',
+              f"Command: `{meta['training']['command']}` "
+              f"({meta['training']['minutes']} min of training, {meta['training']['steps']} steps)", '']
+    return '\n'.join(lines)
 
 
 def main(argv=None):
@@ -233,12 +277,19 @@ def main(argv=None):
     ap = argparse.ArgumentParser(prog='h7phones.export')
     ap.add_argument('command', choices=['evaluate'])
     ap.add_argument('model', nargs='?', default=os.path.join(paths.MODELS, 'phones.tflite'))
+    ap.add_argument('--corpora', type=lambda s: tuple(s.split(',')), default=EVAL_CORPORA,
+                    help='held-out corpora (comma-separated)')
     a = ap.parse_args(argv)
+    bad = [c for c in a.corpora if c not in EVAL_CORPORA]
+    if bad:
+        print(f'h7phones.export: no held-out set {", ".join(bad)}; sets: {", ".join(EVAL_CORPORA)}',
+              file=sys.stderr)
+        return 2
     if not os.path.exists(a.model):
         print(f'h7phones.export: {a.model} not found; run: python -m h7phones.train', file=sys.stderr)
         return 2
     with open(a.model, 'rb') as f:
-        res = evaluate(f.read(), log=lambda m: print(m, file=sys.stderr))
+        res = evaluate(f.read(), log=lambda m: print(m, file=sys.stderr), corpora=a.corpora)
     print(json.dumps(res, indent=1))
     return 0
 

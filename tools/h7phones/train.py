@@ -354,6 +354,15 @@ def main(argv=None):
     ap.add_argument('--name', default='phones')
     ap.add_argument('--seed', type=int, default=SEED)
     args = ap.parse_args(argv)
+    bad = [c for c in args.corpora if c not in REAL_CORPORA]
+    if bad:
+        print(f'h7phones.train: cannot train on {", ".join(bad)}; corpora: '
+              f'{", ".join(REAL_CORPORA)} (ljspeech_aligned is evaluation only)', file=sys.stderr)
+        return 2
+    if args.minutes <= 0 or args.synth < 0 or args.real_copies < 0:
+        print('h7phones.train: --minutes must be > 0, --synth and --real-copies >= 0',
+              file=sys.stderr)
+        return 2
     try:
         return _main(args, argv)
     except paths.MissingPart as e:
@@ -367,7 +376,12 @@ def _main(args, argv):
     noise = NoisePool('train')
     real_audio, syn_clips, nclips, summary = gather(args, rng, noise)
     log('features (C front end) ...')
-    tr_real = build_set(real_audio, rng, noise, copies=args.real_copies, clean=1)
+    # mycroft is ~900 clips of a few wake phrases by 4 people: one augmented copy is enough
+    wake = [c for c in real_audio if c[2] == 'mycroft_precise_community']
+    rest = [c for c in real_audio if c[2] != 'mycroft_precise_community']
+    tr_rest = build_set(rest, rng, noise, copies=args.real_copies, clean=1)
+    tr_wake = build_set(wake, rng, noise, copies=1, clean=0)
+    tr_real = (np.concatenate([tr_rest[0], tr_wake[0]]), np.concatenate([tr_rest[1], tr_wake[1]]))
     tr_syn = build_set(syn_clips, rng, noise, copies=1, clean=0)
     tr_noise = build_set(nclips, rng, noise, copies=0, clean=1, log_every=0)
     feats = np.concatenate([tr_real[0], tr_syn[0], tr_noise[0]])
@@ -385,7 +399,8 @@ def _main(args, argv):
             'seed': args.seed, 'history': history, **tinfo,
             'data_prep_minutes': round(t_feat / 60, 1),
             'data': {**summary, 'train_frames_labelled': int((labs >= 0).sum()),
-                     'real_augmented_copies': args.real_copies,
+                     'real_versions_per_clip': f'1 clean + {args.real_copies} augmented '
+                                               '(mycroft_precise_community: 1 augmented)',
                      'augmentation': 'real background noise (first 80% of each file) at 0-30 dB SNR '
                                      '(80%), simulated room (35%), level -30..+6 dB, SpecAugment '
                                      '(one band mask <= 5 bands)',

@@ -40,3 +40,12 @@ def test_model_windows_see_context_without_crossing_clips():
     first = train.PAST                        # the window of frame 0 ends LOOKAHEAD later
     assert lab[first] == 1 and (lab[:first] == -1).all() and (lab[-train.LOOKAHEAD:] == -1).all()
     assert np.array_equal(f[0], feats[0]) and np.array_equal(f[-1], feats[-1])
+
+
+def test_bad_arguments_give_one_line_and_exit_2(capsys):
+    assert train.main(['--corpora', 'ljspeech_aligned']) == 2
+    assert train.main(['--minutes', '0']) == 2
+    from h7phones import export
+    assert export.main(['evaluate', '--corpora', 'timit']) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 3 and 'evaluation only' in err[0]
