@@ -3,7 +3,8 @@
 The user's recording is aligned to the text (the board's aligner, host build); then per word:
   - duration against the reference recording's (aligned the same way); without one, against
     the word's phone count at the speaker's own rate in this recording (so a rushed or
-    dragged word stands out), and the whole recording's rate against a plain read-speech
+    dragged word stands out), and the whole recording's speaking rate (phones over the span
+    the C voice activity detector calls speech) against a plain read-speech
     band (RATE_BAND: 7 to 17 phones a second, an assumption stated here, not a model
     output): outside it every word gets the overall verdict, so a uniformly stretched or
     compressed recording is caught without a reference too;
@@ -41,7 +42,7 @@ def frames_of(t_s, timing):
     return int(round((t_s * timing.rate - (timing.window - timing.hop) / 2) / timing.hop))
 
 
-def analyse(aligner, samples, text, ref=None):
+def analyse(aligner, samples, text, ref=None, ref_samples=None):
     """{'words': [{word, start_s, end_s, duration_s, expected_s, ratio, gop, worst_phone,
     phones: [{phone, gop}], verdict}], 'rate_ratio'}"""
     logp = aligner.logprobs(samples)
@@ -58,9 +59,20 @@ def analyse(aligner, samples, text, ref=None):
             ph.append({'phone': p['phone'], 'gop': round(phone_gop(logp, a, b, p['phone']), 2)})
             pi += 1
         out.append((w, ph))
-    total = sum(w['end_s'] - w['start_s'] for w, _ in out)
-    own = total / max(1, sum(len(ph) for _, ph in out))      # seconds a phone, this speaker
-    overall = 'too fast' if own < RATE_BAND[0] else 'too slow' if own > RATE_BAND[1] else None
+    nph = max(1, sum(len(ph) for _, ph in out))
+    own = sum(w['end_s'] - w['start_s'] for w, _ in out) / nph   # seconds a phone inside words
+    # the speaking rate (pauses included) is what a listener hears as fast or slow; its span
+    # comes from the C voice activity detector (energy), not from the phone model, so audio
+    # the model misreads (a stretched, lower-pitched take) is still timed right
+    from .record import segments
+    segs = segments(samples)
+    span = ((segs[-1][1] - segs[0][0]) if segs else (out[-1][0]['end_s'] - out[0][0]['start_s'])) / nph
+    overall = 'too fast' if span < RATE_BAND[0] else 'too slow' if span > RATE_BAND[1] else None
+    if ref_samples is not None:   # against the reference take's speaking rate instead
+        rs = segments(ref_samples)
+        if rs:
+            r = span * nph / (rs[-1][1] - rs[0][0])
+            overall = 'too fast' if r < FAST else 'too slow' if r > SLOW else None
     words = []
     for k, (w, ph) in enumerate(out):
         dur = w['end_s'] - w['start_s']
@@ -71,7 +83,7 @@ def analyse(aligner, samples, text, ref=None):
         ratio = dur / exp if exp > 0 else 1.0
         gop = float(np.mean([x['gop'] for x in ph])) if ph else 0.0
         worst = min(ph, key=lambda x: x['gop']) if ph else None
-        if not ref_words and overall:
+        if overall:
             verdict = overall
         elif ratio < lo:
             verdict = 'too fast'
@@ -85,7 +97,7 @@ def analyse(aligner, samples, text, ref=None):
                       'expected_s': round(exp, 3), 'ratio': round(ratio, 2), 'gop': round(gop, 2),
                       'worst_phone': worst['phone'] if worst else None, 'phones': ph, 'verdict': verdict})
     return {'reference': 'recording' if ref else "the speaker's own rate",
-            'phones_per_second': round(1 / own, 1) if own else None, 'overall': overall or 'within read-speech rate',
+            'phones_per_second': round(1 / span, 1) if span else None, 'overall': overall or 'within read-speech rate',
             'words': words}
 
 
@@ -108,7 +120,7 @@ def main(argv):
         if a.reference:
             r = wav.load(a.reference)
             ref = aligner.align(r.samples, text)
-        rep = analyse(aligner, user.samples, text, ref)
+        rep = analyse(aligner, user.samples, text, ref, r.samples if a.reference else None)
     except (A.AlignError, wav.WavFormatError) as e:
         return _fail('h7voice pronounce: %s' % e)
     data = json.dumps(rep, indent=1) + '\n'

@@ -65,7 +65,7 @@ def find(scores, segs, phrase, timing, threshold=None):
     return hits
 
 
-def log(samples, phrases=(), aligner=None):
+def log(samples, phrases=(), aligner=None, threshold=None):
     aligner = aligner or A.Aligner()
     segs = segments(samples)
     logp = aligner.logprobs(samples)
@@ -77,7 +77,7 @@ def log(samples, phrases=(), aligner=None):
            'segments': [{'start_s': round(a, 3), 'end_s': round(b, 3)} for a, b in segs],
            'stored_frames': int(speech.sum()), 'stored_bytes_int8': int(speech.sum()) * 41, 'found': []}
     for p in phrases:
-        out['found'] += find(scores, segs, p, aligner.timing)
+        out['found'] += find(scores, segs, p, aligner.timing, threshold)
     return out
 
 
@@ -89,12 +89,14 @@ def main(argv):
     ap.add_argument('audio', help='the recording (WAV/FLAC)')
     ap.add_argument('--find', action='append', default=[], help='a word or phrase to find (repeatable)')
     ap.add_argument('--json', help='write the log here (default: stdout)')
+    ap.add_argument('--threshold', type=float, help='nats the phrase must beat the free phone loop by '
+                    "(default: the decoder's, 5)")
     a = ap.parse_args(argv)
     try:
         for p in a.find:
             phrase_graph(p)
         x = wav.load(a.audio)
-        out = log(x.samples, a.find)
+        out = log(x.samples, a.find, threshold=a.threshold)
     except (A.AlignError, wav.WavFormatError) as e:
         return _fail('h7voice record: %s' % e)
     data = json.dumps(out, indent=1) + '\n'
