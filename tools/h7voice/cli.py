@@ -92,6 +92,9 @@ COMMANDS = {
     'wake': (_module_main('h7intent.__main__', ['wake']), 'spot a wake phrase written as text'),
     'memreport': (_module_main('memreport.__main__'), 'flash/RAM/stack report of an image'),
     'packs': (_module_main('h7packs.cli'), 'CMSIS packs: fetch (online), check registers against them'),
+    'align': (_module_main('h7align.__main__', ['align']), 'forced alignment: word/phone times of a transcript (--bench)'),
+    'pronounce': (_module_main('h7align.__main__', ['pronounce']), 'pronunciation feedback per word and phone'),
+    'record': (_module_main('h7align.__main__', ['record']), 'meeting recorder: speech segments, phrase search'),
     'test': (cmd_test, 'all tests: build, host C tests, pytest, Robot suites'),
 }
 

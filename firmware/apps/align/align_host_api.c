@@ -1,0 +1,59 @@
+/* The aligner core for the host tools (tools/h7align/core.py through h7voice.native): the
+ * same C the align image runs, over a whole recording's scores. */
+#include <string.h>
+
+#include "align_core.h"
+
+static align_t A;   /* ~100 KB: one alignment at a time, like the board */
+
+typedef struct {
+    align_phone_t *out;
+    int max, n;
+} collect_t;
+
+static void on_phone(void *ctx, const align_phone_t *p)
+{
+    collect_t *c = ctx;
+    if (c->n < c->max) c->out[c->n] = *p;
+    c->n++;
+}
+
+int align_host_words(const char *text, size_t len, char *out, size_t out_size, uint16_t *offsets, int max_words,
+                     char *msg, size_t msg_size)
+{
+    return align_text_normalise(text, len, out, out_size, offsets, max_words, msg, msg_size);
+}
+
+/* phones: every phone segment in order (pauses: word -1); returns their count or -1 with msg.
+ * stats: windows, workspace_max, nodes_max, forced_commits, sizeof(align_t). */
+int align_host_run(const char *text, size_t len, const int32_t *scores, int frames, align_phone_t *phones,
+                   int max_phones, char *msg, size_t msg_size, uint32_t *stats)
+{
+    collect_t c = {phones, max_phones, 0};
+    align_reset(&A, NULL, on_phone, &c);
+    int st = align_add_text(&A, text, len);
+    if (!st) st = align_start(&A);
+    for (int t = 0; !st && t < frames; t++) st = align_frame(&A, scores + (size_t)t * H7DEC_PHONE_COUNT);
+    if (!st) st = align_end(&A);
+    else A.started = 0;
+    if (stats) {
+        stats[0] = A.windows;
+        stats[1] = A.workspace_max;
+        stats[2] = A.nodes_max;
+        stats[3] = A.forced_commits;
+        stats[4] = (uint32_t)sizeof(align_t);
+    }
+    if (st) {
+        strncpy(msg, A.msg, msg_size - 1);
+        msg[msg_size - 1] = 0;
+        return -1;
+    }
+    return c.n > max_phones ? -1 : c.n;
+}
+
+int align_host_pronounce(const char *word, uint8_t *out, size_t out_size, int *used)
+{
+    return align_lex_pronounce(word, out, out_size, used);
+}
+
+uint32_t align_host_lexicon_bytes(void) { return align_lex_bytes(); }

@@ -1,0 +1,363 @@
+/* align: forced alignment on the board (issue 15; README.md).
+ *
+ *   console lines: "text WORDS..." (repeatable: the transcript, in plain ASCII),
+ *                  "phones on|off" (per-phone lines too), "end N" (the recording is N
+ *                  samples long; may come at any time), "opp 480|240|120|64" (operating
+ *                  point) or "opp auto" (the governor: after 50 hops at 480 MHz, the point
+ *                  with the least supply current that keeps up), "go" (start: capture begins)
+ *   DMA ─▶ sample ring ─▶ one 20 ms hop at a time: phones_pipeline_hop (the phone
+ *     recognizer's own hop: front end ─▶ model ─▶ 41 scores) ─▶ align_frame (h7dec ALIGN
+ *     over transcript windows) ─▶ one {"event":"word",...} line per word as it becomes final
+ *   after sample N: the model's look-ahead is flushed with silence, align_end, and one
+ *     align_done line (frames, words, cycles after the last sample, peak stack, windows).
+ * Errors (bad text, audio shorter than the text, ...) are one {"event":"align_error"} line.
+ */
+#include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "apps/align/align_core.h"
+#include "apps/align/align_energy_table.h"
+#include "apps/phones/phones_model.h"
+#include "apps/phones/phones_pipeline.h"
+#include "common/fmt.h"
+#include "common/json.h"
+#include "common/line.h"
+#include "engine/h7nn.h"
+#include "platform/audio.h"
+#include "platform/platform.h"
+#include "platform/sections.h"
+
+#define ALIGN_VERSION "0.1.0"
+#define MAX_HOP 512u
+#define STACK_PAINT 0xA5A5A5A5u
+
+static const phones_model_t *model;
+static h7nn_interpreter nn;
+static phones_pipeline_t pipeline;
+static align_t aligner H7_AXI_BSS;
+static char line_buf[240];
+static h7_line_t line;
+static bool per_phone, started, finished;
+static uint32_t end_samples;            /* 0: not known yet */
+static uint64_t consumed;               /* samples given to the pipeline */
+static uint32_t words_out, hops, all_in_cycles;
+static bool all_in;
+static bool audio_over;
+/* governor ("opp auto"): cycles per hop measured at 480 MHz over the first GOV_HOPS hops */
+#define GOV_HOPS 50u
+#define GOV_MAX_BUSY 0.8f
+static bool gov_auto, gov_done;
+static uint32_t gov_hops;
+static uint64_t gov_cycles;
+extern uint32_t __stack_limit[];
+
+static void error_event(const char *what, const char *detail)
+{
+    char buf[400];
+    h7_json_t j;
+    h7_json_begin(&j, buf, sizeof buf, "align_error");
+    h7_json_str(&j, "what", what);
+    h7_json_str(&j, "message", detail);
+    h7_json_emit(&j);
+    h7_console_flush();
+}
+
+static void fatal(const char *what, const char *detail)
+{
+    error_event(what, detail);
+    h7_led_set(H7_LED_RED, true);
+    for (;;)
+        h7_sleep();
+}
+
+/* ms with 3 decimals in integers: the host prints the same digits */
+static void put_score(h7_json_t *j, const char *key, int32_t units, int32_t frames)
+{
+    if (frames < 1) frames = 1;
+    int64_t milli = (int64_t)units * 1000;
+    int64_t den = (int64_t)frames * H7DEC_SCORE_ONE;
+    int64_t q = ((milli < 0 ? -milli : milli) + den / 2) / den;
+    h7_json_float(j, key, (double)(milli < 0 ? -q : q) / 1000.0, 3);
+}
+
+static void on_word(void *ctx, const align_word_t *w)
+{
+    (void)ctx;
+    char buf[H7_JSON_LINE_MAX];
+    h7_json_t j;
+    h7_json_begin(&j, buf, sizeof buf, "word");
+    h7_json_uint(&j, "index", w->index);
+    h7_json_str(&j, "word", w->text);
+    h7_json_int(&j, "start_ms", align_frame_ms(w->start));
+    h7_json_int(&j, "end_ms", align_frame_ms(w->end));
+    put_score(&j, "score", w->score, w->end - w->start);
+    h7_json_emit(&j);
+    words_out++;
+}
+
+static void on_phone(void *ctx, const align_phone_t *p)
+{
+    (void)ctx;
+    if (!per_phone) return;
+    char buf[H7_JSON_LINE_MAX];
+    h7_json_t j;
+    h7_json_begin(&j, buf, sizeof buf, "phone");
+    h7_json_str(&j, "phone", h7dec_phone_name(p->phone));
+    h7_json_int(&j, "word", p->word);
+    h7_json_int(&j, "start_ms", align_frame_ms(p->start));
+    h7_json_int(&j, "end_ms", align_frame_ms(p->end));
+    put_score(&j, "score", p->score, p->end - p->start);
+    h7_json_emit(&j);
+}
+
+static const int8_t *run_model(void *user)
+{
+    (void)user;
+    if (h7nn_invoke(&nn) != H7NN_OK) return NULL;
+    h7nn_tensor out;
+    h7nn_output(&nn, 0, &out);
+    return (const int8_t *)out.data;
+}
+
+static void init_model(void)
+{
+    if (h7nn_model_verify_crc(model->data, model->size, model->crc32) != H7NN_OK)
+        fatal("model", "CRC-32 of the model in flash does not match the build's: reflash the image");
+    if (h7nn_init(&nn, model->data, model->size, model->resolver, model->arena, model->arena_bytes) != H7NN_OK)
+        fatal("model", h7nn_error(&nn));
+    if (h7nn_allocate(&nn) != H7NN_OK) fatal("arena", h7nn_error(&nn));
+    h7nn_tensor in, out;
+    h7nn_input(&nn, 0, &in);
+    h7nn_output(&nn, 0, &out);
+    if (in.type != H7NN_INT8 || out.type != H7NN_INT8) fatal("model", "input and output must be int8");
+    if (strcmp(model->phoneset, h7dec_phoneset_name()) || model->phoneset_hash != h7dec_phoneset_hash() ||
+        out.bytes != H7DEC_PHONE_COUNT)
+        fatal("model", "the model's phone set is not the decoder's (phones.def)");
+    phones_pipeline_config_t pc = {
+        .frontend = model->frontend,
+        .window_frames = model->window_frames,
+        .lookahead_frames = model->lookahead_frames,
+        .input_scale = in.scale,
+        .input_zero_point = in.zero_point,
+        .model_input = (int8_t *)in.data,
+        .input_bytes = (uint32_t)in.bytes,
+        .outputs = (uint32_t)out.bytes,
+        .output_scale = out.scale,
+        .output_zero_point = out.zero_point,
+        .output_kind = model->output_kind,
+        .run_model = run_model,
+    };
+    const char *problem = phones_pipeline_init(&pipeline, &pc);
+    if (problem) fatal("pipeline", problem);
+    if (pipeline.hop_samples > MAX_HOP) fatal("frontend", "hop longer than 512 samples");
+    if (pipeline.hop_samples != 320 || model->frontend->window_length != 480)
+        fatal("frontend", "align_frame_ms assumes a 20 ms hop and a 30 ms window (phones_mel40)");
+}
+
+/* the stack below the current frame is painted once; the deepest unpainted word is the peak */
+static void paint_stack(void)
+{
+    volatile uint32_t *p = __stack_limit;
+    uint32_t here = (uint32_t)(uintptr_t)&p;
+    while ((uint32_t)(uintptr_t)p < here - 256u) *p++ = STACK_PAINT;
+}
+
+static uint32_t stack_peak(void)
+{
+    extern uint32_t __stack_top[];
+    const uint32_t *p = __stack_limit;
+    while (p < __stack_top && *p == STACK_PAINT) p++;
+    return (uint32_t)((uintptr_t)__stack_top - (uintptr_t)p);
+}
+
+/* The cheapest operating point that keeps up: per point, the share of each 20 ms hop the
+ * measured work takes at that clock (busy) and the mean supply current busy x run + (1 -
+ * busy) x sleep (DS12110 figures of the simulator's energy model, align_energy_table.h);
+ * a point where the work would take more than GOV_MAX_BUSY of the hop is not a candidate. */
+static void governor_decide(void)
+{
+    float mean = (float)gov_cycles / (float)gov_hops;
+    int best = -1;
+    float best_ma = 0.0f;
+    char buf[2 * H7_JSON_LINE_MAX];
+    h7_json_t j;
+    h7_json_begin(&j, buf, sizeof buf, "governor");
+    h7_json_uint(&j, "cycles_per_hop", (uint32_t)mean);
+    h7_json_array(&j, "points");
+    for (int k = 0; k < (int)(sizeof ALIGN_OPP_CURRENT / sizeof ALIGN_OPP_CURRENT[0]); k++) {
+        float busy = mean / ((float)ALIGN_OPP_CURRENT[k].mhz * 1e6f * 0.020f);
+        float ma = busy * ALIGN_OPP_CURRENT[k].run_ma + (1.0f - busy) * ALIGN_OPP_CURRENT[k].sleep_ma;
+        bool ok = busy <= GOV_MAX_BUSY;
+        h7_json_object(&j, NULL);
+        h7_json_uint(&j, "mhz", ALIGN_OPP_CURRENT[k].mhz);
+        h7_json_float(&j, "busy", busy, 3);
+        h7_json_float(&j, "mA", ok ? ma : -1.0f, 2);
+        h7_json_close(&j);
+        if (ok && (best < 0 || ma < best_ma)) { best = k; best_ma = ma; }
+    }
+    h7_json_close(&j);
+    unsigned mhz = best >= 0 ? ALIGN_OPP_CURRENT[best].mhz : 480u;
+    h7_opp_t o = mhz == 480 ? H7_OPP_480 : mhz == 240 ? H7_OPP_240 : mhz == 120 ? H7_OPP_120 : H7_OPP_64;
+    if (h7_clock_set_opp(o) != 0) mhz = h7_clock_sysclk_hz() / 1000000u;
+    h7_json_uint(&j, "chosen_mhz", mhz);
+    h7_json_emit(&j);
+    gov_done = true;
+}
+
+static void finish(void)
+{
+    static const int16_t zeros[MAX_HOP];
+    uint32_t c0 = all_in ? all_in_cycles : h7_cycles();
+    int st = ALIGN_OK;
+    for (uint32_t k = 0; k < model->lookahead_frames && !st; k++) {   /* the host flushes the same way */
+        int r = phones_pipeline_hop(&pipeline, zeros);
+        if (r < 0) fatal("model", h7nn_error(&nn));
+        if (r == 1) st = align_frame(&aligner, pipeline.scores);
+    }
+    if (!st) st = align_end(&aligner);
+    uint32_t cycles = h7_cycles() - c0;
+    h7audio_stop();
+    finished = true;
+    if (st) {
+        error_event(st == ALIGN_ERR_AUDIO ? "audio" : "align", aligner.msg);
+        return;
+    }
+    h7audio_stats_t as;
+    h7audio_get_stats(&as);
+    char buf[2 * H7_JSON_LINE_MAX];
+    h7_json_t j;
+    h7_json_begin(&j, buf, sizeof buf, "align_done");
+    const h7_json_uint_field_t f[] = {
+        {"words", words_out},
+        {"frames", (uint32_t)aligner.frames},
+        {"audio_ms", (uint32_t)(consumed / 16u)},
+        {"cycles_after_audio", cycles},
+        {"mhz", h7_clock_sysclk_hz() / 1000000u},
+        {"stack_peak_bytes", stack_peak()},
+        {"windows", aligner.windows},
+        {"decoder_workspace_max", aligner.workspace_max},
+        {"graph_nodes_max", aligner.nodes_max},
+        {"forced_commits", aligner.forced_commits},
+        {"arena_bytes", (uint32_t)h7nn_arena_used(&nn)},
+        {"aligner_bytes", (uint32_t)sizeof aligner},
+        {"lost_samples", as.dropped_samples},
+    };
+    h7_json_uints(&j, f, sizeof f / sizeof f[0]);
+    h7_json_emit(&j);
+    h7_console_flush();
+}
+
+static void command(const char *cmd)
+{
+    if (!strncmp(cmd, "text ", 5) || !strcmp(cmd, "text")) {
+        if (started) { error_event("text", "the alignment has started: send the text before go"); return; }
+        if (align_add_text(&aligner, cmd + 4, strlen(cmd + 4))) {
+            error_event("text", aligner.msg);
+            align_reset(&aligner, on_word, on_phone, NULL);
+        }
+    } else if (!strcmp(cmd, "phones on")) {
+        per_phone = true;
+    } else if (!strcmp(cmd, "phones off")) {
+        per_phone = false;
+    } else if (!strncmp(cmd, "end ", 4)) {
+        uint32_t n = 0;
+        const char *p = cmd + 4;
+        while (*p >= '0' && *p <= '9' && n < 100000000u) n = n * 10u + (uint32_t)(*p++ - '0');
+        if (*p || !n) { error_event("end", "end wants the recording's length in samples (end N, N > 0)"); return; }
+        end_samples = n;
+    } else if (!strcmp(cmd, "opp auto")) {   /* the governor picks after the first second */
+        gov_auto = true;
+    } else if (!strncmp(cmd, "opp ", 4)) {   /* the operating point for the energy table */
+        const char *m = cmd + 4;
+        h7_opp_t o = !strcmp(m, "480") ? H7_OPP_480 : !strcmp(m, "240") ? H7_OPP_240
+                   : !strcmp(m, "120") ? H7_OPP_120 : !strcmp(m, "64") ? H7_OPP_64 : H7_OPP_COUNT;
+        if (o == H7_OPP_COUNT || h7_clock_set_opp(o) != 0) error_event("opp", "opp wants 480, 240, 120 or 64");
+    } else if (!strcmp(cmd, "go")) {
+        if (started) { error_event("go", "already aligning"); return; }
+        if (align_start(&aligner)) {
+            error_event("text", aligner.msg);
+            align_reset(&aligner, on_word, on_phone, NULL);
+            return;
+        }
+        if (h7audio_start(16000u) != H7AUDIO_OK) fatal("audio", "capture did not start");
+        started = true;
+        char buf[H7_JSON_LINE_MAX];
+        h7_json_t j;
+        h7_json_begin(&j, buf, sizeof buf, "align_started");
+        h7_json_uint(&j, "words", aligner.nwords);
+        h7_json_emit(&j);
+    } else {
+        error_event("command", "unknown command (text WORDS | phones on|off | end N | opp MHZ|auto | go)");
+    }
+}
+
+int main(void)
+{
+    model = phones_model_get();
+    h7_platform_init(H7_OPP_480);
+    paint_stack();
+    char buf[H7_JSON_LINE_MAX];
+    h7_json_t j;
+    h7_json_begin(&j, buf, sizeof buf, "boot");
+    h7_json_str(&j, "app", "align");
+    h7_json_str(&j, "version", ALIGN_VERSION);
+    h7_json_str(&j, "model", model->name);
+    h7_json_emit(&j);
+    init_model();
+    align_reset(&aligner, on_word, on_phone, NULL);
+    h7_line_init(&line, line_buf, sizeof line_buf);
+    h7_json_begin(&j, buf, sizeof buf, "align_ready");
+    h7_json_uint(&j, "lexicon_bytes", align_lex_bytes());
+    h7_json_uint(&j, "max_words", ALIGN_MAX_WORDS);
+    h7_json_uint(&j, "line_max", sizeof line_buf - 1);
+    h7_json_uint(&j, "lookahead_frames", model->lookahead_frames);
+    h7_json_emit(&j);
+
+    static int16_t hop[MAX_HOP];
+    for (;;) {
+        int c;
+        while ((c = h7_console_getc()) >= 0) {
+            int r = h7_line_feed(&line, c);
+            if (r == H7_LINE_READY) command(line_buf);
+            else if (r == H7_LINE_TOO_LONG) error_event("command", "line too long: send the text in lines of at most 239 characters");
+        }
+        if (started && !finished) {
+            const uint32_t hs = pipeline.hop_samples;
+            if (h7audio_failed()) fatal("audio", "DMA errors kept coming after each capture restart");
+            if (end_samples && !all_in && consumed + h7audio_available() >= end_samples) {
+                all_in = true;   /* the recording's last sample is in RAM: the clock of "after audio" starts */
+                all_in_cycles = h7_cycles();
+            }
+            bool worked = false;
+            while (!audio_over && h7audio_available() >= hs) {
+                h7audio_read(hop, hs);
+                if (end_samples && consumed + hs > end_samples) {   /* a partial last hop: dropped, as on the host */
+                    audio_over = true;
+                    break;
+                }
+                consumed += hs;
+                hops++;
+                uint32_t c0 = h7_cycles();
+                int r = phones_pipeline_hop(&pipeline, hop);
+                if (r < 0) fatal("model", h7nn_error(&nn));
+                int ar = r == 1 ? align_frame(&aligner, pipeline.scores) : ALIGN_OK;
+                if (gov_auto && !gov_done && r == 1) {
+                    gov_cycles += h7_cycles() - c0;
+                    if (++gov_hops == GOV_HOPS) governor_decide();
+                }
+                if (ar) {
+                    error_event("align", aligner.msg);
+                    finished = true;
+                    h7audio_stop();
+                    break;
+                }
+                worked = true;
+                if (end_samples && consumed + hs > end_samples) audio_over = true;
+            }
+            if (audio_over && !finished) finish();
+            if (worked) continue;   /* more may have come in meanwhile; else sleep until the next DMA half */
+        }
+        h7_sleep();
+    }
+}

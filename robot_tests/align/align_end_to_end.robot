@@ -1,0 +1,25 @@
+*** Settings ***
+Documentation     The align image on the simulated NUCLEO-H743ZI2: a REAL recording through
+...               the I2S microphone, its transcript over the console, one word line per word,
+...               the same words and times as the host build of the same C; bad input is one
+...               console error event.
+Library           AlignLibrary.py
+Suite Setup       Align Image Should Be Built
+
+*** Test Cases ***
+A Real Sentence Aligns On The Board As On The Host
+    [Documentation]    ljspeech LJ001-0002 (its first 1.3 s: "in being comparatively", a speaker
+    ...    the phone model never trained on), against its Montreal Forced Aligner boundaries.
+    Use Ljspeech Clip    LJ001-0002    seconds=1.3
+    Align On The Board
+    Words Should Equal The Host Build
+    Word Boundaries Should Be Within    100
+
+Non-ASCII Text Is Refused With One Error Event
+    Use Ljspeech Clip    LJ001-0002    seconds=1.3
+    Align On The Board    text=in being caf\xe9 modern
+    Board Should Report Error    non-ASCII
+
+Text Longer Than The Audio Is Refused With One Error Event
+    Align Silence On The Board    many more words than a fifth of a second of audio could ever hold    0.2
+    Board Should Report Error    audio ended    words_allowed=True

@@ -1,0 +1,91 @@
+"""The aligner core of the align image (firmware/apps/align: text normalisation, on-chip
+lexicon + letter-to-sound, window graphs, streaming h7dec ALIGN) through its host build
+build/host/firmware/apps/align/libh7align.so: the host gives the board's answer."""
+import ctypes
+
+import numpy as np
+
+from h7speech import phones as P
+from h7voice import native
+
+LIB = 'firmware/apps/align/libh7align.so'
+TEXT_MAX, MAX_WORDS = 8192, 1200
+
+
+class PhoneSeg(ctypes.Structure):
+    _fields_ = [('word', ctypes.c_int32), ('phone', ctypes.c_uint8), ('start', ctypes.c_int32),
+                ('end', ctypes.c_int32), ('score', ctypes.c_int32)]
+
+
+_c = ctypes
+SIGNATURES = {
+    'align_host_words': (_c.c_int, [_c.c_char_p, _c.c_size_t, _c.c_char_p, _c.c_size_t, _c.POINTER(_c.c_uint16),
+                                    _c.c_int, _c.c_char_p, _c.c_size_t]),
+    'align_host_run': (_c.c_int, [_c.c_char_p, _c.c_size_t, _c.POINTER(_c.c_int32), _c.c_int, _c.POINTER(PhoneSeg),
+                                  _c.c_int, _c.c_char_p, _c.c_size_t, _c.POINTER(_c.c_uint32)]),
+    'align_host_pronounce': (_c.c_int, [_c.c_char_p, _c.POINTER(_c.c_uint8), _c.c_size_t, _c.POINTER(_c.c_int)]),
+    'align_host_lexicon_bytes': (_c.c_uint32, []),
+}
+
+
+class CoreError(ValueError):
+    """The core refused the input (its one-line message)."""
+
+
+def lib():
+    return native.load(LIB, SIGNATURES)
+
+
+def _bytes(text):
+    return text.encode('utf-8', errors='surrogateescape') if isinstance(text, str) else bytes(text)
+
+
+def words(text):
+    """The board's normalised words of text (CoreError on bad text)."""
+    b = _bytes(text)
+    out = ctypes.create_string_buffer(TEXT_MAX)
+    offs = (ctypes.c_uint16 * MAX_WORDS)()
+    msg = ctypes.create_string_buffer(200)
+    n = lib().align_host_words(b, len(b), out, TEXT_MAX, offs, MAX_WORDS, msg, 200)
+    if n < 0:
+        raise CoreError(msg.value.decode())
+    raw = out.raw
+    return [raw[offs[k]:raw.index(b'\0', offs[k])].decode() for k in range(n)]
+
+
+def pronounce(word):
+    """The board's pronunciations of one normalised word ([[phone, ...], ...])."""
+    buf = (ctypes.c_uint8 * 512)()
+    used = ctypes.c_int()
+    n = lib().align_host_pronounce(word.encode(), buf, 512, ctypes.byref(used))
+    if n < 0:
+        raise CoreError('word %r cannot be pronounced' % word)
+    out, k = [], 0
+    for _ in range(n):
+        m = buf[k]
+        out.append([P.PHONES[buf[k + 1 + i]] for i in range(m)])
+        k += 1 + m
+    return out
+
+
+def lexicon_bytes():
+    return lib().align_host_lexicon_bytes()
+
+
+def run(text, scores):
+    """Aligns text to frames x 41 int32 scores (h7dec units): (phone segments, stats)."""
+    s = np.ascontiguousarray(scores, dtype=np.int32)
+    if s.ndim != 2 or s.shape[1] != P.COUNT:
+        raise CoreError('scores must be frames x %d' % P.COUNT)
+    b = _bytes(text)
+    cap = 4 * len(s) + 64
+    segs = (PhoneSeg * cap)()
+    msg = ctypes.create_string_buffer(200)
+    st = (ctypes.c_uint32 * 5)()
+    n = lib().align_host_run(b, len(b), s.ctypes.data_as(ctypes.POINTER(ctypes.c_int32)), len(s), segs, cap,
+                             msg, 200, st)
+    stats = dict(zip(['windows', 'workspace_max', 'nodes_max', 'forced_commits', 'core_bytes'], list(st)))
+    if n < 0:
+        raise CoreError(msg.value.decode() or 'alignment failed')
+    return [{'word': segs[i].word, 'phone': P.PHONES[segs[i].phone], 'start': segs[i].start, 'end': segs[i].end,
+             'score': segs[i].score} for i in range(n)], stats

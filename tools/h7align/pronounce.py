@@ -1,0 +1,135 @@
+"""h7voice pronounce --text TEXT USER.wav [--reference REF.wav]: pronunciation feedback.
+
+The user's recording is aligned to the text (the board's aligner, host build); then per word:
+  - duration against the reference recording's (aligned the same way); without one, against
+    the word's phone count at the speaker's own rate in this recording (so a rushed or
+    dragged word stands out), and the whole recording's speaking rate (phones over the span
+    the C voice activity detector calls speech) against a plain read-speech
+    band (RATE_BAND: 7 to 17 phones a second, an assumption stated here, not a model
+    output): outside it every word gets the overall verdict, so a uniformly stretched or
+    compressed recording is caught without a reference too;
+  - goodness of pronunciation (GOP) per phone: the mean over the phone's frames of
+    log P(expected phone) - max over phones of log P (nats, 0 = the model's best choice; -2.3
+    = another phone is 10 times likelier), from the phone model's posteriors;
+  - a verdict: good / too fast / too slow / check this sound (the worst phone named).
+"""
+import argparse
+import json
+import os
+import sys
+
+import numpy as np
+
+from . import align as A
+
+RATE_BAND = (1 / 17.0, 1 / 7.0)  # seconds a phone: faster or slower than read speech
+FAST, SLOW = 0.6, 1.6            # duration ratio limits (user / reference)
+FAST_OWN, SLOW_OWN = 0.5, 2.0    # against the speaker's own rate (words vary more than takes)
+GOP_BAD = -1.0                   # word mean: the typical phone has another ~3x likelier
+
+
+def phone_gop(logp, start, end, phone):
+    """Mean over frames [start, end) of logp[phone] - max(logp) (nats)."""
+    from h7speech import phones as P
+    seg = logp[start:end]
+    if not len(seg):
+        return 0.0
+    k = P.INDEX[phone]
+    return float(np.mean(seg[:, k] - seg.max(axis=1)))
+
+
+def frames_of(t_s, timing):
+    return int(round((t_s * timing.rate - (timing.window - timing.hop) / 2) / timing.hop))
+
+
+def analyse(aligner, samples, text, ref=None, ref_samples=None):
+    """{'words': [{word, start_s, end_s, duration_s, expected_s, ratio, gop, worst_phone,
+    phones: [{phone, gop}], verdict}], 'rate_ratio'}"""
+    logp = aligner.logprobs(samples)
+    res = aligner.align(samples, text, logp=logp)
+    ref_words = ref['words'] if ref else None
+    out = []
+    phones = [p for p in res['phones'] if p['word'] is not None]
+    pi = 0
+    for w in res['words']:
+        ph = []
+        while pi < len(phones) and phones[pi]['start_s'] < w['end_s'] - 1e-9:
+            p = phones[pi]
+            a, b = frames_of(p['start_s'], aligner.timing), frames_of(p['end_s'], aligner.timing)
+            ph.append({'phone': p['phone'], 'gop': round(phone_gop(logp, a, b, p['phone']), 2)})
+            pi += 1
+        out.append((w, ph))
+    nph = max(1, sum(len(ph) for _, ph in out))
+    own = sum(w['end_s'] - w['start_s'] for w, _ in out) / nph   # seconds a phone inside words
+    # the speaking rate (pauses included) is what a listener hears as fast or slow; its span
+    # comes from the C voice activity detector (energy), not from the phone model, so audio
+    # the model misreads (a stretched, lower-pitched take) is still timed right
+    from .record import segments
+    segs = segments(samples)
+    span = ((segs[-1][1] - segs[0][0]) if segs else (out[-1][0]['end_s'] - out[0][0]['start_s'])) / nph
+    overall = 'too fast' if span < RATE_BAND[0] else 'too slow' if span > RATE_BAND[1] else None
+    if ref_samples is not None:   # against the reference take's speaking rate instead
+        rs = segments(ref_samples)
+        if rs:
+            r = span * nph / (rs[-1][1] - rs[0][0])
+            overall = 'too fast' if r < FAST else 'too slow' if r > SLOW else None
+    words = []
+    for k, (w, ph) in enumerate(out):
+        dur = w['end_s'] - w['start_s']
+        if ref_words:
+            exp, lo, hi = ref_words[k]['end_s'] - ref_words[k]['start_s'], FAST, SLOW
+        else:
+            exp, lo, hi = own * max(1, len(ph)), FAST_OWN, SLOW_OWN
+        ratio = dur / exp if exp > 0 else 1.0
+        gop = float(np.mean([x['gop'] for x in ph])) if ph else 0.0
+        worst = min(ph, key=lambda x: x['gop']) if ph else None
+        if overall:
+            verdict = overall
+        elif ratio < lo:
+            verdict = 'too fast'
+        elif ratio > hi:
+            verdict = 'too slow'
+        elif gop < GOP_BAD:
+            verdict = 'check this sound: %s' % worst['phone']
+        else:
+            verdict = 'good'
+        words.append({'word': w['word'], 'start_s': w['start_s'], 'end_s': w['end_s'], 'duration_s': round(dur, 3),
+                      'expected_s': round(exp, 3), 'ratio': round(ratio, 2), 'gop': round(gop, 2),
+                      'worst_phone': worst['phone'] if worst else None, 'phones': ph, 'verdict': verdict})
+    return {'reference': 'recording' if ref else "the speaker's own rate",
+            'phones_per_second': round(1 / span, 1) if span else None, 'overall': overall or 'within read-speech rate',
+            'words': words}
+
+
+def main(argv):
+    from h7frontend import wav
+
+    from .__main__ import _fail, _Parser, read_text, write_atomic
+    ap = _Parser(prog='h7voice pronounce', description='pronunciation feedback per word and phone')
+    ap.add_argument('--text', required=True, help='what was meant to be said (.txt file or the text)')
+    ap.add_argument('user', help='the learner\'s recording (WAV/FLAC)')
+    ap.add_argument('--reference', help='a reference recording of the same text')
+    ap.add_argument('--json', help='write the JSON here (default: stdout)')
+    a = ap.parse_args(argv)
+    try:
+        text = read_text(a.text)
+        A.words_of(text)
+        user = wav.load(a.user)
+        aligner = A.Aligner()
+        ref = None
+        if a.reference:
+            r = wav.load(a.reference)
+            ref = aligner.align(r.samples, text)
+        rep = analyse(aligner, user.samples, text, ref, r.samples if a.reference else None)
+    except (A.AlignError, wav.WavFormatError) as e:
+        return _fail('h7voice pronounce: %s' % e)
+    data = json.dumps(rep, indent=1) + '\n'
+    if a.json:
+        write_atomic(a.json, data)
+    else:
+        for w in rep['words']:
+            print('%-16s %6.2f-%6.2f s  %4.2fx  GOP %5.2f  %s' % (w['word'], w['start_s'], w['end_s'], w['ratio'],
+                                                                w['gop'], w['verdict']))
+        print('%s phones a second: %s (durations against %s)' % (rep['phones_per_second'], rep['overall'],
+                                                               rep['reference']))
+    return 0

@@ -1,0 +1,107 @@
+"""h7voice record AUDIO.wav [--find PHRASE ...] [--json LOG]: the meeting-recorder mode on
+the host build of the board's C code.
+
+  - speech segments with start/end times from the C voice activity detector
+    (firmware/frontend/vad.c, 20 ms frames);
+  - the phone model's scores of every speech frame are kept (int32 decoder scores; on the
+    chip they would be the model's int8 outputs, 41 bytes a frame = 2 KB a second of speech);
+  - phrase search: each phrase becomes a search graph (its words' pronunciations from the
+    board's lexicon, optional pauses between words) run by the C decoder in SPOT mode over
+    the stored scores of each segment: every occurrence with its times and score (the
+    likelihood ratio of the phrase against a free phone loop, nats).
+"""
+import json
+
+import numpy as np
+
+from h7frontend.vad import Vad
+from h7speech import decoder as D
+from h7speech import graph as G
+
+from . import align as A
+from . import core
+
+
+def segments(samples, rate=16000):
+    """[(start_s, end_s)] of speech (the C VAD)."""
+    ev = Vad(rate).run(samples, frame_length=320)
+    out, start = [], None
+    for name, ms in ev:
+        if name == 'speech_start':
+            start = ms / 1000.0
+        elif name == 'speech_end' and start is not None:
+            out.append((start, ms / 1000.0))
+            start = None
+    if start is not None:
+        out.append((start, len(samples) / rate))
+    return out
+
+
+def phrase_graph(text):
+    words = A.words_of(text)
+    expr = G.Seq([x for k, w in enumerate(words) for x in ([G.Opt(G.Sil())] if k else []) + [G.Word(w)]]) \
+        if len(words) > 1 else G.Word(words[0])
+    try:
+        return G.compile_graph(expr, lexicon=core.pronounce, silence=False), words
+    except (G.GraphError, core.CoreError) as e:
+        raise A.AlignError('phrase %r: %s' % (text, e)) from None
+
+
+def find(scores, segs, phrase, timing, threshold=None):
+    """Occurrences of phrase in the stored scores of the segments."""
+    data, words = phrase_graph(phrase)
+    hits = []
+    for a_s, b_s in segs:
+        a = max(0, int(a_s * 50) - 5)            # 20 ms frames, 100 ms of margin
+        b = min(len(scores), int(b_s * 50) + 5)
+        if b - a < 3:
+            continue
+        kw = {} if threshold is None else {'spot_threshold': threshold}
+        dec = D.Decoder(data, D.SPOT, **kw)
+        evs = dec.step(scores[a:b]) + dec.flush()
+        for e in evs:
+            hits.append({'phrase': ' '.join(words), 'start_s': round(timing.boundary_s(a + e['start']), 3),
+                         'end_s': round(timing.boundary_s(a + e['end']), 3), 'score': round(e['score'], 2)})
+    return hits
+
+
+def log(samples, phrases=(), aligner=None, threshold=None):
+    aligner = aligner or A.Aligner()
+    segs = segments(samples)
+    logp = aligner.logprobs(samples)
+    scores = D.scores(logp)
+    speech = np.zeros(len(scores), bool)
+    for a, b in segs:
+        speech[int(a * 50):int(b * 50) + 1] = True
+    out = {'duration_s': round(len(samples) / 16000, 3),
+           'segments': [{'start_s': round(a, 3), 'end_s': round(b, 3)} for a, b in segs],
+           'stored_frames': int(speech.sum()), 'stored_bytes_int8': int(speech.sum()) * 41, 'found': []}
+    for p in phrases:
+        out['found'] += find(scores, segs, p, aligner.timing, threshold)
+    return out
+
+
+def main(argv):
+    from h7frontend import wav
+
+    from .__main__ import _fail, _Parser, write_atomic
+    ap = _Parser(prog='h7voice record', description='meeting recorder: speech segments and phrase search')
+    ap.add_argument('audio', help='the recording (WAV/FLAC)')
+    ap.add_argument('--find', action='append', default=[], help='a word or phrase to find (repeatable)')
+    ap.add_argument('--json', help='write the log here (default: stdout)')
+    ap.add_argument('--threshold', type=float, help='nats the phrase must beat the free phone loop by '
+                    "(default: the decoder's, 5)")
+    a = ap.parse_args(argv)
+    try:
+        for p in a.find:
+            phrase_graph(p)
+        x = wav.load(a.audio)
+        out = log(x.samples, a.find, threshold=a.threshold)
+    except (A.AlignError, wav.WavFormatError) as e:
+        return _fail('h7voice record: %s' % e)
+    data = json.dumps(out, indent=1) + '\n'
+    if a.json:
+        write_atomic(a.json, data)
+    else:
+        print(data, end='')
+    return 0

@@ -1,0 +1,88 @@
+"""The align image's C core (host build) on posteriors with a known answer: it must give
+back the boundaries the posteriors were made from, across several transcript windows
+(anchors, bounded memory); its words and pronunciations are the host G2P's."""
+import json
+import os
+
+import numpy as np
+import pytest
+
+from h7align import align as A
+from h7align import core
+from h7speech import decoder as D
+from h7speech import g2p
+from h7speech import phones as P
+from h7voice import paths
+
+WORDS = ('the quick brown fox jumps over a lazy dog while seven old men sing '
+         'printing in the only sense with which we are concerned').split()
+
+
+def _case(seed, n_words=40):
+    rng = np.random.default_rng(seed)
+    words = [WORDS[k] for k in rng.integers(0, len(WORDS), n_words)]
+    frames, truth = [], []   # truth: (word index, start frame, end frame)
+
+    def put(phone, n):
+        frames.extend([P.INDEX[phone]] * n)
+    put('SIL', int(rng.integers(3, 10)))
+    for k, w in enumerate(words):
+        if k and rng.random() < 0.3:
+            put('SIL', int(rng.integers(2, 12)))
+        start = len(frames)
+        for ph in core.pronounce(w)[0]:
+            put(ph, int(rng.integers(2, 9)))
+        truth.append((k, start, len(frames)))
+    put('SIL', 6)
+    logp = np.full((len(frames), P.COUNT), -6.0, dtype=np.float32)
+    logp += rng.normal(0, 0.5, logp.shape).astype(np.float32)
+    logp[np.arange(len(frames)), frames] = -0.05
+    return words, D.scores(logp), truth
+
+
+def _words(segs, n):
+    got = {}
+    for s in segs:
+        if s['word'] >= 0:
+            a, b = got.get(s['word'], (s['start'], s['end']))
+            got[s['word']] = (min(a, s['start']), max(b, s['end']))
+    return [(k,) + got[k] for k in range(n)]
+
+
+def test_windows_recover_the_boundaries():
+    for seed in (1, 2):
+        words, s, truth = _case(seed)
+        stats = {}
+        segs = A.align_scores(' '.join(words), s, stats=stats)
+        assert _words(segs, len(words)) == truth
+        assert stats['windows'] >= 3 and stats['forced_commits'] == 0
+        assert segs[0]['start'] == 0 and segs[-1]['end'] == len(s)     # the segments tile the audio
+        assert all(a['end'] == b['start'] for a, b in zip(segs, segs[1:]))
+
+
+def test_board_words_and_pronunciations_are_the_host_g2p():
+    text = ("It's 2 o'clock & the 21st of May, 1990s mp3 3.5 1905 1,000 AT&T 100% c++ 2nd 11th "
+            "well-known don't 'quoted' a/b x_y Printing, in the only sense")
+    assert core.words(text) == g2p.normalise(text)
+    for w in ['the', 'read', 'woodcutters', 'blorptastic', 'zzyzx', "don't", 'comparatively']:
+        assert core.pronounce(w) == g2p.pronounce(w)[0][:8], w
+
+
+def test_times_follow_the_frame_centres():
+    with open(os.path.join(paths.FIRMWARE, 'frontend', 'configs', 'phones_mel40.json')) as f:
+        c = json.load(f)
+    t = A.Timing(hop=c['hop_length'], window=c['window_length'])
+    # the board's align_frame_ms(t) = 20 t + 5 is this for the phone model's front end
+    assert t.boundary_s(0) == 0.005 and abs(t.boundary_s(10) - 0.205) < 1e-9
+
+
+def test_bad_input_is_one_clear_error():
+    for text, part in [('', 'empty'), ('  ,;  ', 'no words'), ('caf\u00e9 au lait', 'non-ASCII'),
+                       ('word ' * 1300, 'too long')]:
+        with pytest.raises(A.AlignError, match=part):
+            A.words_of(text)
+    words, s, _ = _case(3, n_words=8)
+    with pytest.raises(A.AlignError, match='audio ended'):
+        A.align_scores(' '.join(words * 10), s)
+    with pytest.raises(A.AlignError, match='empty'):
+        A.align_scores('hello', s[:0])

@@ -1,0 +1,52 @@
+"""h7voice align's input checks and output formats (no phone model needed): bad input is
+one line and exit 2 with nothing written; the TextGrid reads back in Praat's long format."""
+import os
+
+from h7align import __main__ as M
+from h7align import formats
+
+RESULT = {'words': [{'word': 'in', 'start_s': 0.005, 'end_s': 0.145, 'score': -0.4},
+                    {'word': 'being', 'start_s': 0.145, 'end_s': 0.405, 'score': -0.2}],
+          'phones': [{'phone': 'SIL', 'word': None, 'start_s': 0.0, 'end_s': 0.005, 'score': 0.0},
+                     {'phone': 'IH', 'word': 'in', 'start_s': 0.005, 'end_s': 0.085, 'score': -0.3},
+                     {'phone': 'N', 'word': 'in', 'start_s': 0.085, 'end_s': 0.145, 'score': -0.5},
+                     {'phone': 'B', 'word': 'being', 'start_s': 0.145, 'end_s': 0.405, 'score': -0.2}]}
+
+
+def _run(args, capsys):
+    code = M.main(['align'] + args)
+    err = capsys.readouterr().err.strip().splitlines()
+    return code, err
+
+
+def test_bad_input_is_one_line_and_nothing_is_written(tmp_path, capsys):
+    out = str(tmp_path / 'out.json')
+    notwav = tmp_path / 'x.wav'
+    notwav.write_text('not audio')
+    silent = tmp_path / 'empty.wav'
+    import wave
+    with wave.open(str(silent), 'wb') as w:
+        w.setnchannels(1), w.setsampwidth(2), w.setframerate(16000)
+    cases = [([str(notwav), 'hello', '-o', out], 'x.wav'),
+             ([str(silent), 'hello', '-o', out], 'no audio'),
+             ([str(notwav), '', '-o', out], 'empty'),
+             ([str(notwav), 'caf\u00e9', '-o', out], 'non-ASCII'),
+             ([str(tmp_path / 'missing.wav'), 'hello', '-o', out], 'no such file'),
+             ([str(notwav), str(tmp_path / 'missing.txt'), '-o', out], 'cannot read')]
+    for args, part in cases:
+        code, err = _run(args, capsys)
+        assert code == 2 and len(err) == 1 and part in err[0], (args, err)
+        assert not os.path.exists(out) and not os.path.exists(out + '.tmp')
+
+
+def test_textgrid_tiers_tile_the_audio_and_read_back():
+    tg = formats.to_textgrid(RESULT, 0.6)
+    assert formats.read_textgrid_tier(tg, 'words') == [(0.005, 0.145, 'in'), (0.145, 0.405, 'being')]
+    assert [t for _, _, t in formats.read_textgrid_tier(tg, 'phones')] == ['IH', 'N', 'B']
+    assert 'xmax = 0.6' in tg and 'intervals: size = 4' in tg   # gap, in, being, tail
+
+
+def test_csv_has_words_then_phones():
+    rows = formats.to_csv(RESULT).splitlines()
+    assert rows[0] == 'tier,label,start_s,end_s,score'
+    assert rows[1] == 'word,in,0.005,0.145,-0.400' and rows[3].startswith('phone,SIL,')
