@@ -83,14 +83,16 @@ def analyse(aligner, samples, text, ref=None, ref_samples=None):
         ratio = dur / exp if exp > 0 else 1.0
         gop = float(np.mean([x['gop'] for x in ph])) if ph else 0.0
         worst = min(ph, key=lambda x: x['gop']) if ph else None
+        # a wrong sound comes before the word's own timing: phones that are not there also
+        # get squeezed or stretched, so their duration says little about the speaker's pace
         if overall:
             verdict = overall
+        elif gop < GOP_BAD:
+            verdict = 'check this sound: %s' % worst['phone']
         elif ratio < lo:
             verdict = 'too fast'
         elif ratio > hi:
             verdict = 'too slow'
-        elif gop < GOP_BAD:
-            verdict = 'check this sound: %s' % worst['phone']
         else:
             verdict = 'good'
         words.append({'word': w['word'], 'start_s': w['start_s'], 'end_s': w['end_s'], 'duration_s': round(dur, 3),

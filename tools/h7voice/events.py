@@ -49,6 +49,22 @@ platform time since capture start.
     phones_utterance  console 'f': frames, hops, segments, digest (FNV-1a of every score), status
     phones_stats      reason, audio_ms, mhz, hops, scored, {hop,frontend,model,decode}_cycles_
                       {mean,max}, arena_bytes, weights_bytes, model_failures, captured, lost_*
+  align (firmware/apps/align/main.c)
+    align_ready       lexicon_bytes, max_words, line_max, lookahead_frames
+    align_started     words (the transcript was accepted; audio may start)
+    word              an aligned word — index, word, start_ms, end_ms, score (and phones
+                      when 'phones on')
+    governor          cycles_per_hop, points[{mhz, ...}], chosen_mhz ('opp auto')
+    align_done        words, audio_ms, cycles after the end of audio, peak RAM, lost samples
+    align_error       what, message (empty audio/text, text too long, non-ASCII, model)
+  commands (firmware/apps/commands/main.c)
+    commands_ready    context, mode (wake|push_to_talk), wake_phrase, graph_bytes,
+                      table_bytes, wake_graph_bytes, decoder_bytes, frame_ms
+    wake              the wake phrase spotted — phrase, time_ms, start_ms, end_ms, score
+    intent            intent (null when not understood), slots{}, score, start_ms,
+                      time_ms, latency_ms
+    action            text (the action the intent maps to, from the table beside the context)
+    commands_stats    reason, hops, utterances, cycles, lost samples
   decoder_bench (firmware/apps/decoder_bench/main.c): decoder_bench (status, nodes,
     cycles_load, cycles_steps, result digest, workspace bytes), decoder_error (message)
 
@@ -67,6 +83,8 @@ NAMES = frozenset('''
     kc_ready kc_model kc_check kc_dump kc_dump_end kc_error
     decoder_bench decoder_error
     phones_ready phone phones_utterance phones_stats
+    align_ready align_started word governor align_done align_error
+    commands_ready wake intent action commands_stats
 '''.split())
 
 

@@ -8,7 +8,7 @@
  *   DMA ─▶ sample ring ─▶ one 20 ms hop at a time: phones_pipeline_hop (the phone
  *     recognizer's own hop: front end ─▶ model ─▶ 41 scores) ─▶ align_frame (h7dec ALIGN
  *     over transcript windows) ─▶ one {"event":"word",...} line per word as it becomes final
- *   after sample N: the model's look-ahead is flushed with silence, align_end, and one
+ *   after sample N: the model's look-ahead is flushed (newest frame repeated), align_end, and one
  *     align_done line (frames, words, cycles after the last sample, peak stack, windows).
  * Errors (bad text, audio shorter than the text, ...) are one {"event":"align_error"} line.
  */
@@ -207,11 +207,12 @@ static void governor_decide(void)
 
 static void finish(void)
 {
-    static const int16_t zeros[MAX_HOP];
     uint32_t c0 = all_in ? all_in_cycles : h7_cycles();
     int st = ALIGN_OK;
-    for (uint32_t k = 0; k < model->lookahead_frames && !st; k++) {   /* the host flushes the same way */
-        int r = phones_pipeline_hop(&pipeline, zeros);
+    /* the look-ahead is flushed as the model was trained and as the host library does it:
+     * the newest frame repeated (phones_pipeline_repeat_last), not silence */
+    for (uint32_t k = 0; k < model->lookahead_frames && !st; k++) {
+        int r = phones_pipeline_repeat_last(&pipeline);
         if (r < 0) fatal("model", h7nn_error(&nn));
         if (r == 1) st = align_frame(&aligner, pipeline.scores);
     }
