@@ -92,13 +92,8 @@ def _collapse(seq, min_run=1):
 
 
 def _edits(a, b):
-    prev = list(range(len(b) + 1))
-    for i, x in enumerate(a, 1):
-        cur = [i]
-        for j, y in enumerate(b, 1):
-            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (x != y)))
-        prev = cur
-    return prev[-1]
+    from h7speech.g2p import _edit_distance   # the project's one Levenshtein
+    return _edit_distance(a, b)
 
 
 EVAL_CORPORA = ('speech_commands_dev', 'librispeech_samples', 'transcribed_misc',
