@@ -30,7 +30,11 @@
 #define ALIGN_RING_FRAMES 256     /* frames kept since the anchor (5.1 s) */
 #define ALIGN_PENDING 256         /* committed segments of the current window */
 #define ALIGN_WORKSPACE 28672     /* h7dec_workspace_size of ALIGN_MAX_NODES nodes: 26.1 KB */
-#define ALIGN_BEAM_NATS 40
+/* The beam must let the right path trail the best one by about a word's worth of mismatch
+ * (some 20 frames at 3-4 nats a frame) without being pruned: at 40 nats a weaker phone model
+ * lost the right path, a rushed one won, and every later window inherited the lag (its next
+ * anchor was the rushed word's end). Time stays bounded by ALIGN_MAX_ACTIVE. */
+#define ALIGN_BEAM_NATS 80
 #define ALIGN_MAX_ACTIVE 600
 
 enum {
