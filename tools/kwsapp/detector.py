@@ -166,6 +166,7 @@ def describe():
     """One line naming the code and settings the figures come from (for reports)."""
     s = settings()
     return (f'host build of the firmware C (kws_pipeline + kws_detector + engine, '
-            f'{paths.rel(paths.host_library(LIBRARY))}): model every {s["model_hop_ms"]} ms '
-            f'while a speech segment is open, {s["smooth_count"]} posteriors averaged, '
+            f'{paths.rel(paths.host_library(LIBRARY))}): model from the word\'s end (the VAD\'s '
+            f'hangover; firmware/apps/kws/kws_config.h), then every {s["model_hop_ms"]} ms until the '
+            f'decision, {s["smooth_count"]} posteriors averaged, '
             f'threshold {s["threshold"]:g}')
