@@ -168,6 +168,10 @@ const h7_reset_record_t *h7_reset_record(bool *valid_at_boot);
  * ends it): reported by the next boot as last_note. */
 void h7_reset_note(const char *why);
 void h7_system_reset(void) __attribute__((noreturn));
+/* An app's unrecoverable error: one {"event":"error","app","what","detail"} line, the
+ * console flushed, the reason noted for the next boot, the red LED on, then sleep until the
+ * watchdog (no longer refreshed) resets the board. */
+void h7_app_fail(const char *app, const char *what, const char *detail) __attribute__((noreturn));
 
 /* ---- D-cache maintenance for DMA buffers outside the non-cacheable region ---------- */
 void h7_dcache_clean(const void *addr, size_t len);

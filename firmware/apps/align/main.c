@@ -138,16 +138,10 @@ static void init_model(void)
         .frontend = model->frontend,
         .window_frames = model->window_frames,
         .lookahead_frames = model->lookahead_frames,
-        .input_scale = in.scale,
-        .input_zero_point = in.zero_point,
-        .model_input = (int8_t *)in.data,
-        .input_bytes = (uint32_t)in.bytes,
-        .outputs = (uint32_t)out.bytes,
-        .output_scale = out.scale,
-        .output_zero_point = out.zero_point,
         .output_kind = model->output_kind,
         .run_model = run_model,
     };
+    phones_pipeline_config_tensors(&pc, &in, &out);
     const char *problem = phones_pipeline_init(&pipeline, &pc);
     if (problem) fatal("pipeline", problem);
     if (pipeline.hop_samples > MAX_HOP) fatal("frontend", "hop longer than 512 samples");

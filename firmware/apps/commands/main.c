@@ -46,20 +46,9 @@ static cmd_listener_t listener;
 static h7dec *intent_dec, *wake_dec;
 static uint32_t vad_end_ms, hops, max_decide_cycles;
 
-static void fail(const char *what, const char *detail)
+static __attribute__((noreturn)) void fail(const char *what, const char *detail)
 {
-    char line[512];
-    h7_json_t j;
-    h7_json_begin(&j, line, sizeof line, "error");
-    h7_json_str(&j, "app", "commands");
-    h7_json_str(&j, "what", what);
-    h7_json_str(&j, "detail", detail);
-    h7_json_emit(&j);
-    h7_console_flush();
-    h7_reset_note(what);
-    h7_led_set(H7_LED_RED, true);
-    for (;;)
-        h7_sleep();
+    h7_app_fail("commands", what, detail);
 }
 
 static const int8_t *run_model(void *user)
@@ -228,16 +217,10 @@ static void init(void)
         .frontend = model->frontend,
         .window_frames = model->window_frames,
         .lookahead_frames = model->lookahead_frames,
-        .input_scale = in.scale,
-        .input_zero_point = in.zero_point,
-        .model_input = (int8_t *)in.data,
-        .input_bytes = (uint32_t)in.bytes,
-        .outputs = (uint32_t)out.bytes,
-        .output_scale = out.scale,
-        .output_zero_point = out.zero_point,
         .output_kind = model->output_kind,
         .run_model = run_model,
     };
+    phones_pipeline_config_tensors(&pc, &in, &out);
     problem = phones_pipeline_init(&pipeline, &pc);
     if (problem)
         fail("pipeline", problem);

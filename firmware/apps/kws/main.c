@@ -118,20 +118,9 @@ static void printf_line(const char *fmt, ...)
 
 /* An error the firmware cannot recover from: said once, noted for the next boot, and the
  * watchdog (no longer refreshed) resets the board. */
-static void fail(const char *what, const char *detail)
+static __attribute__((noreturn)) void fail(const char *what, const char *detail)
 {
-    char line[H7_JSON_LINE_MAX];
-    h7_json_t j;
-    h7_json_begin(&j, line, sizeof line, "error");
-    h7_json_str(&j, "app", "kws");
-    h7_json_str(&j, "what", what);
-    h7_json_str(&j, "detail", detail);
-    h7_json_emit(&j);
-    h7_console_flush();
-    h7_reset_note(what);
-    h7_led_set(H7_LED_RED, true);
-    for (;;)
-        h7_sleep();
+    h7_app_fail("kws", what, detail);
 }
 
 static void set_opp(h7_opp_t opp)

@@ -157,17 +157,11 @@ phones_host_t *phones_host_open(const uint8_t *model, size_t model_bytes, const 
         .frontend = &h->frontend,
         .window_frames = window_frames,
         .lookahead_frames = lookahead_frames,
-        .input_scale = in.scale,
-        .input_zero_point = in.zero_point,
-        .model_input = (int8_t *)in.data,
-        .input_bytes = (uint32_t)in.bytes,
-        .outputs = (uint32_t)out.bytes,
-        .output_scale = out.scale,
-        .output_zero_point = out.zero_point,
         .output_kind = output_kind,
         .run_model = run_model,
         .user = h,
     };
+    phones_pipeline_config_tensors(&pc, &in, &out);
     h->config = pc;
     const char *bad = phones_pipeline_init(&h->pipeline, &h->config);
     if (bad) {

@@ -3,6 +3,18 @@
 
 #include <string.h>
 
+void phones_pipeline_config_tensors(phones_pipeline_config_t *c, const h7nn_tensor *in,
+                                    const h7nn_tensor *out)
+{
+    c->input_scale = in->scale;
+    c->input_zero_point = in->zero_point;
+    c->model_input = (int8_t *)in->data;
+    c->input_bytes = (uint32_t)in->bytes;
+    c->outputs = (uint32_t)out->bytes;
+    c->output_scale = out->scale;
+    c->output_zero_point = out->zero_point;
+}
+
 const char *phones_pipeline_init(phones_pipeline_t *p, const phones_pipeline_config_t *cfg)
 {
     memset(p, 0, sizeof(*p));

@@ -24,6 +24,7 @@
 #include <stdint.h>
 
 #include "apps/phones/phones_config.h"
+#include "engine/h7nn.h"
 #include "frontend/frontend.h"
 #include "speech/decoder/h7dec.h"
 
@@ -66,6 +67,11 @@ typedef struct {
     float logp[H7DEC_PHONE_COUNT];     /* log-probabilities (nats) */
     int32_t scores[H7DEC_PHONE_COUNT]; /* the decoder's integer scores */
 } phones_pipeline_t;
+
+/* The config's model fields from the engine's input and output tensors (quantization,
+ * input buffer and size, output count): the part every caller fills the same way. */
+void phones_pipeline_config_tensors(phones_pipeline_config_t *c, const h7nn_tensor *in,
+                                    const h7nn_tensor *out);
 
 /* Returns NULL on success, or a message naming what is wrong with the configuration. */
 const char *phones_pipeline_init(phones_pipeline_t *p, const phones_pipeline_config_t *config);

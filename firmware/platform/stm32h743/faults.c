@@ -114,3 +114,19 @@ void h7_fault_report(const uint32_t *frame, uint32_t exc_return, uint32_t except
     h7_reset_note(note); /* the next boot says which fault reset the board */
     h7_system_reset();
 }
+
+void h7_app_fail(const char *app, const char *what, const char *detail)
+{
+    char line[2 * H7_JSON_LINE_MAX];   /* room for a decoder's refusal message */
+    h7_json_t j;
+    h7_json_begin(&j, line, sizeof line, "error");
+    h7_json_str(&j, "app", app);
+    h7_json_str(&j, "what", what);
+    h7_json_str(&j, "detail", detail);
+    h7_json_emit(&j);
+    h7_console_flush();
+    h7_reset_note(what);
+    h7_led_set(H7_LED_RED, true);
+    for (;;)
+        h7_sleep();
+}
