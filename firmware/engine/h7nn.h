@@ -170,6 +170,9 @@ const char *h7nn_error(const h7nn_interpreter *nn);
  * value the embed step stored (H7NN_<NAME>_MODEL_CRC32). H7NN_ERR_MODEL on a mismatch: the
  * application reports it and stays in a safe state instead of running a corrupt model. */
 uint32_t h7nn_crc32(const void *data, size_t size);
+/* The same continued over a model read in chunks: crc = h7nn_crc32_update(crc, chunk, n), from 0
+ * (as zlib.crc32(chunk, crc)). */
+uint32_t h7nn_crc32_update(uint32_t crc, const void *data, size_t size);
 h7nn_status h7nn_model_verify_crc(const void *model, size_t size, uint32_t expected);
 const char *h7nn_status_name(h7nn_status status);
 const char *h7nn_op_code_name(int32_t builtin_code);

@@ -8,9 +8,9 @@ static const uint32_t nibble[16] = {
     0xEDB88320u, 0xF00F9344u, 0xD6D6A3E8u, 0xCB61B38Cu, 0x9B64C2B0u, 0x86D3D2D4u, 0xA00AE278u, 0xBDBDF21Cu,
 };
 
-uint32_t h7nn_crc32(const void *data, size_t size) {
+uint32_t h7nn_crc32_update(uint32_t crc, const void *data, size_t size) {
     const uint8_t *p = (const uint8_t *)data;
-    uint32_t crc = 0xFFFFFFFFu;
+    crc ^= 0xFFFFFFFFu;
     for (size_t i = 0; i < size; i++) {
         crc ^= p[i];
         crc = (crc >> 4) ^ nibble[crc & 15u];
@@ -18,6 +18,8 @@ uint32_t h7nn_crc32(const void *data, size_t size) {
     }
     return crc ^ 0xFFFFFFFFu;
 }
+
+uint32_t h7nn_crc32(const void *data, size_t size) { return h7nn_crc32_update(0, data, size); }
 
 h7nn_status h7nn_model_verify_crc(const void *model, size_t size, uint32_t expected) {
     if (!model) return H7NN_ERR_ARGUMENT;

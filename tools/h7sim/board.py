@@ -57,6 +57,8 @@ from .periph.dma import Dma
 from .periph.dmamux import Dmamux
 from .periph.microphone import Microphone
 from .periph.lptim import Lptim
+from .periph.qspi import Quadspi
+from .periph.mdma import Mdma
 
 BOOT_ADDRESS = 0x08000000
 UART_TAIL = 20
@@ -154,6 +156,7 @@ class Board:
         self._time_anchor = 0.0
         self._clock_anchor = 0
         self._idle_cycles = 0
+        self._stalled = 0
         self._booting = False
         self._hz = self.rcc.cpu_hz()
         self._acct_time = 0.0
@@ -195,9 +198,11 @@ class Board:
         # The I2S MEMS microphone (SPI2) with its wake-on-sound output (board_pins.def MIC_WAKE).
         self.microphone = Microphone(self)
         self.spi2 = SpiI2s(self, 0x40003800, 'SPI2', irq=36, dma_request=39)
+        self.qspi = Quadspi(self, 0x52005000)  # and its flash's window at 0x90000000
+        self.mdma = Mdma(self, 0x52000000)
         modelled = [self.scs, self.dwt, self.rcc, self.pwr, self.flash, self.syscfg, self.exti,
                     self.usart3, self.iwdg, self.dma1, self.dmamux1, self.spi2,
-                    self.lptim1] + list(self.gpio.values())
+                    self.lptim1, self.qspi, self.mdma] + list(self.gpio.values())
         self.modelled = modelled
         modelled_bases = {dev.base for dev in modelled}
         self.generic = [GenericPeripheral(self, base, name) for base, name in KNOWN_PERIPHERALS.items()
@@ -208,7 +213,9 @@ class Board:
         for dev in modelled + self.generic:
             self._mmio(dev)
         self.fault_plan = FaultPlan(self)
-        self.timed = [self.usart3, self.iwdg, self.spi2, self.exti, self.microphone, self.fault_plan, self.lptim1]
+        self.timed = [self.usart3, self.iwdg, self.spi2, self.exti, self.microphone, self.fault_plan, self.lptim1,
+                      self.mdma]
+        self.qspi.map_window(self.uc)
 
     def _mmio(self, dev):
         def read(uc, offset, size, user):
@@ -223,6 +230,9 @@ class Board:
     def _load_image(self):
         for seg in self.elf.segments:
             region = region_of(seg.address, max(1, len(seg.data)))
+            if region is None and self.qspi.in_window(seg.address):
+                self.qspi.load(seg.address, seg.data)  # the external flash's content
+                continue
             if region is None:
                 raise SimError(f'{self.elf_path}: segment at 0x{seg.address:08x} ({len(seg.data)} bytes) '
                                'is outside the STM32H743 memory map')
@@ -805,6 +815,20 @@ class Board:
             self.scb.cfsr |= 1 << 12
             self._halt('lockup', f'{text} at 0x{pc:08x}; stacking for {record["exception"]} failed '
                                  f'(SP 0x{self.uc.reg_read(UC_ARM_REG_SP):08x})')
+
+    def stall(self, cycles):
+        """The core waits `cycles` without executing (a slow bus: QSPI reads). A long
+        wait stops the slice so that events stay on time."""
+        self._idle_cycles += cycles
+        self._stalled += cycles
+        if self._stalled > 20_000:
+            self._stalled = 0
+            self.request_stop()
+
+    def halt_unmodelled(self, text):
+        """A peripheral set-up the models do not cover: the run stops, saying which."""
+        self._halt('unmodelled', text)
+        self.request_stop()
 
     def config_fault(self, text):
         """A clock/voltage/flash configuration the chip cannot run: a firmware fault."""
