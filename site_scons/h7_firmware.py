@@ -89,7 +89,8 @@ def link_image(name, outputs, objs, libs, lib_names, link_cmd, ldscript, objcopy
         sys.stdout.write(out)
     os.replace(elf + '.tmp', elf)
     for fmt, dest in (('binary', binf), ('ihex', hexf)):
-        code, out = _run([objcopy, '-O', fmt, elf, dest + '.tmp'])
+        # .bin: the internal flash only (the QSPI flash's .qspi section is in the .elf/.hex)
+        code, out = _run([objcopy, '-O', fmt] + (['-R', '.qspi'] if fmt == 'binary' else []) + [elf, dest + '.tmp'])
         if code != 0:
             sys.stderr.write(out)
             return fail(f'objcopy -O {fmt} failed')

@@ -114,9 +114,13 @@ static void patch(h7_ws *ws, int s, int b, int to_buffer) {
     }
 }
 
+/* A copy failed: its message is kept (h7_ws_error) and counted; the copier is reset. The
+ * caller retries once; a second failure turns the streamer off (kernels read in place). */
 static void fail(h7_ws *ws, const char *fallback) {
     const char *why = ws->port.error ? ws->port.error(ws->port.user) : NULL;
     ws->error = why ? why : fallback;
+    ws->errors++;
+    if (ws->port.reset) ws->port.reset(ws->port.user);
     ws->held[0] = ws->held[1] = -1;
     ws->in_flight = -1;
 }
@@ -148,24 +152,34 @@ static int finish_copy(h7_ws *ws) {
     return 0;
 }
 
+/* Op s's weights into buffer b, waited for: one retry after a failed copy. */
+static int fetch_now(h7_ws *ws, int s, int b) {
+    for (int attempt = 0; attempt < 2; attempt++) {
+        if (finish_copy(ws) == 0 && start_copy(ws, s, b) == 0 && finish_copy(ws) == 0) return 0;
+    }
+    ws->off = 1;
+    return -1;
+}
+
 static void before_op(h7_ws *ws, int i) {
-    if (ws->mode == H7_WS_IN_PLACE || ws->error || i >= H7_WS_MAX_OPS || ws->step_of_op[i] < 0) return;
+    if (ws->mode == H7_WS_IN_PLACE || ws->off || i >= H7_WS_MAX_OPS || ws->step_of_op[i] < 0) return;
     int s = ws->step_of_op[i], b;
     if (ws->mode == H7_WS_SYNC) {
         b = 0;
-        if (start_copy(ws, s, b) != 0 || finish_copy(ws) != 0) return;
+        if (fetch_now(ws, s, b) != 0) return;
     } else {
         b = ws->held[0] == s ? 0 : ws->held[1] == s ? 1 : -1;
-        if (b < 0) { /* first inference (or after a mode change): fetch it now */
-            if (finish_copy(ws) != 0) return;
-            b = 0;
-            if (start_copy(ws, s, b) != 0) return;
+        if (b >= 0 && ws->in_flight == b) {
+            ws->waits++;
+            if (finish_copy(ws) != 0) b = -1; /* the prefetch failed: fetch it again now */
         }
-        ws->waits += ws->in_flight == b;
-        if (finish_copy(ws) != 0) return;
+        if (b < 0) { /* first inference, a mode change or a failed prefetch */
+            b = 0;
+            if (fetch_now(ws, s, b) != 0) return;
+        }
         /* the next op's weights (after the last op: the first op's, for the next inference)
          * into the other buffer while this op computes */
-        if (start_copy(ws, (s + 1) % ws->steps, b ^ 1) != 0) return;
+        start_copy(ws, (s + 1) % ws->steps, b ^ 1);
     }
     patch(ws, s, b, 1);
     ws->patched_step = s;
@@ -231,6 +245,7 @@ h7nn_status h7_ws_set_mode(h7_ws *ws, h7_ws_mode mode) {
         ws->error = "weights stream: unknown mode";
         return H7NN_ERR_ARGUMENT;
     }
+    ws->off = 0; /* a mode set by hand tries the copier again */
     ws->mode = mode;
     return H7NN_OK;
 }

@@ -11,8 +11,10 @@
  *
  * Streamed ops: CONV_2D, DEPTHWISE_CONV_2D and FULLY_CONNECTED (their constants hold the
  * filter and bias pointers); other ops with external constants read them in place.
- * A copy error or timeout turns the streamer off for good (outputs stay right, read in
- * place) and leaves one message in h7_ws_error(); nothing waits without a bound.
+ * A failed copy (error or timeout) is retried once at once; a second failure turns the
+ * streamer off until the next h7_ws_set_mode (outputs stay right: the kernels read in
+ * place). Each failure is counted (errors) and its message kept (h7_ws_error); nothing
+ * waits without a bound.
  * Portable C: the copier is the caller's (board: MDMA, host tests: memcpy).
  */
 #ifndef H7_ENGINE_WEIGHTS_STREAM_H
@@ -36,12 +38,13 @@ typedef enum {
 /* The copier. copy() queues dst <- src (n bytes) and returns 0, or -1 when it cannot;
  * wait() returns when every queued copy is done (0) or failed/timed out (-1); error()
  * says why (one line); done() (optional) is called with each buffer before the kernels
- * read it (D-cache invalidation). */
+ * read it (D-cache invalidation); reset() (optional) clears a failure. */
 typedef struct {
     int (*copy)(void *user, void *dst, const void *src, size_t n);
     int (*wait)(void *user);
     const char *(*error)(void *user);
     void (*done)(void *user, void *buf, size_t n);
+    void (*reset)(void *user); /* optional: clears the copier's error after a failure */
     void *user;
     uintptr_t external_lo, external_hi; /* the external memory's addresses [lo, hi) */
 } h7_ws_port;
@@ -76,8 +79,10 @@ typedef struct {
     void *user_hook_user;
     uint32_t in_place_ops;   /* ops that read external constants in place */
     uint32_t bytes_copied;
-    uint32_t waits;          /* times an op had to wait for its copy */
-    const char *error;
+    uint32_t waits;          /* ops whose prefetch was still queued or running when they began */
+    uint32_t errors;         /* failed copies */
+    int off;                 /* 1 after a failed retry: kernels read in place */
+    const char *error;       /* the last failure's message (or a set-up error), NULL if none */
 } h7_ws;
 
 /* After h7nn_allocate: plans the steps, checks they fit the buffers, installs the hook
@@ -91,7 +96,7 @@ size_t h7_ws_buffer_bytes(h7nn_interpreter *nn, uintptr_t external_lo, uintptr_t
 /* Waits for a copy still running (before the buffers are reused or the mode changes). */
 void h7_ws_finish(h7_ws *ws);
 h7nn_status h7_ws_set_mode(h7_ws *ws, h7_ws_mode mode);
-/* NULL while streaming works; one line after a copy failed (the streamer is then off). */
+/* The last failure (one line), NULL if none; ws->off says whether streaming stopped. */
 const char *h7_ws_error(const h7_ws *ws);
 
 #endif

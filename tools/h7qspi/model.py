@@ -10,13 +10,13 @@ times (4 x 4 pixels), so computing a layer takes longer than reading it from a q
 flash at 120 MHz and a prefetch can hide the flash. Its layers are small enough for two
 SRAM buffers (2 x 230 KB in AXI SRAM).
 
-    PYTHONPATH=tools python -m h7qspi.model [OUT.tflite]   (default models/qspi_wide.tflite)"""
+    PYTHONPATH=tools python -m h7qspi.model [OUT.tflite]   (default firmware/apps/qspi_bench/qspi_wide.tflite)"""
 import os
 import sys
 
 from h7voice.paths import TOP
 
-DEFAULT = os.path.join(TOP, 'models', 'qspi_wide.tflite')
+DEFAULT = os.path.join(TOP, 'firmware', 'apps', 'qspi_bench', 'qspi_wide.tflite')
 SEED = 18
 SHAPE = (4, 4, 16)
 WIDTH, LAYERS, CLASSES = 160, 10, 12

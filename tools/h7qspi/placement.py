@@ -40,6 +40,14 @@ def decide(model_bytes, image_flash_used, internal=INTERNAL_FLASH_BYTES, qspi=QS
                          f'beside the {image_flash_used}-byte image) nor the QSPI flash ({qspi} bytes)')
 
 
+def check_capacity(model_bytes, tflite='model'):
+    """Before anything is built: a model larger than both flashes can fit nowhere."""
+    if model_bytes > QSPI_FLASH_BYTES and model_bytes > INTERNAL_FLASH_BYTES:
+        raise PlacementError(f'{tflite}: {model_bytes} bytes fit neither the internal flash '
+                             f'({INTERNAL_FLASH_BYTES} bytes, less the image) nor the QSPI flash '
+                             f'({QSPI_FLASH_BYTES} bytes, W25Q64JV)')
+
+
 def section_name(name):
     return f'.rodata.h7nn_{name}_model_data'
 

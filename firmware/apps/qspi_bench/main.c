@@ -36,7 +36,7 @@ static uint8_t ws_buffer[2][WS_BUFFER_BYTES] H7_AXI_BSS __attribute__((aligned(3
 static h7nn_interpreter nn;
 static h7_ws ws;
 static int model_ok;
-static const char *reported_error;
+static uint32_t reported_errors;
 
 static const char *mode_names[] = {"inplace", "sync", "prefetch"};
 
@@ -71,6 +71,10 @@ static void port_done(void *user, void *buf, size_t n) {
     (void)user;
     h7_dcache_invalidate(buf, n);
 }
+static void port_reset(void *user) {
+    (void)user;
+    h7_mdma_clear_error();
+}
 
 /* CRC-32 of the model: read through the MDMA in buffer-sized chunks when it lies in the
  * QSPI flash (sequential bursts instead of a flash command per CPU read). */
@@ -93,12 +97,19 @@ static int model_crc_ok(void) {
     return crc == H7NN_BIG_MODEL_CRC32;
 }
 
+/* One event per batch of failed copies: the last message, how many, whether the
+ * streamer still streams (a retry worked) or the kernels now read in place. */
 static void report_stream_error(void) {
-    const char *e = h7_ws_error(&ws);
-    if (e && e != reported_error) {
-        emit_error("weights_stream", e);
-        reported_error = e;
-    }
+    if (ws.errors == reported_errors) return;
+    char line[H7_JSON_LINE_MAX];
+    h7_json_t j;
+    h7_json_begin(&j, line, sizeof line, "qspi_error");
+    h7_json_str(&j, "where", "weights_stream");
+    h7_json_str(&j, "message", h7_ws_error(&ws));
+    h7_json_uint(&j, "failed_copies", ws.errors - reported_errors);
+    h7_json_bool(&j, "streaming", !ws.off);
+    nn_emit(&j);
+    reported_errors = ws.errors;
 }
 
 static void run(uint32_t seed, uint32_t count) {
@@ -141,7 +152,7 @@ static void run(uint32_t seed, uint32_t count) {
     h7_json_uint(&j, "instructions", cycles);
     h7_json_uint(&j, "bytes_copied", ws.bytes_copied - copied0);
     h7_json_uint(&j, "waits", ws.waits - waits0);
-    h7_json_bool(&j, "streaming", h7_ws_error(&ws) == NULL);
+    h7_json_bool(&j, "streaming", ws.mode != H7_WS_IN_PLACE && !ws.off);
     nn_emit(&j);
 }
 
@@ -157,7 +168,7 @@ static void handle_command(const char *cmd) {
         if (m < 0 || !model_ok) {
             emit_error("mode", m < 0 ? "unknown mode (inplace, sync, prefetch)" : "no model");
         } else if (h7_ws_set_mode(&ws, (h7_ws_mode)m) != H7NN_OK) {
-            report_stream_error();
+            emit_error("mode", h7_ws_error(&ws));
         } else {
             char line[H7_JSON_LINE_MAX];
             h7_json_t j;
@@ -201,7 +212,7 @@ int main(void) {
         emit_error("model", h7nn_error(&nn));
         nn_read_commands(handle_command);
     }
-    const h7_ws_port port = {port_copy, port_wait, port_error, port_done, NULL, H7_QSPI_WINDOW,
+    const h7_ws_port port = {port_copy, port_wait, port_error, port_done, port_reset, NULL, H7_QSPI_WINDOW,
                              H7_QSPI_WINDOW + H7_QSPI_FLASH_BYTES};
     if (h7_ws_init(&ws, &nn, &port, H7_WS_PREFETCH, ws_buffer[0], ws_buffer[1], WS_BUFFER_BYTES, NULL, NULL) !=
         H7NN_OK) {
