@@ -90,6 +90,7 @@ COMMANDS = {
     'context': (_module_main('h7context.__main__'), 'voice-command contexts (Rhino YAML): check, expand, compile'),
     'intent': (_module_main('h7intent.__main__', ['intent']), 'speech -> intent + slots of a context (C decoder)'),
     'wake': (_module_main('h7intent.__main__', ['wake']), 'spot a wake phrase written as text'),
+    'qspi': (_module_main('h7qspi.__main__'), 'weights in QSPI flash: bench (prefetch vs none vs internal), model'),
     'memreport': (_module_main('memreport.__main__'), 'flash/RAM/stack report of an image'),
     'packs': (_module_main('h7packs.cli'), 'CMSIS packs: fetch (online), check registers against them'),
     'align': (_module_main('h7align.__main__', ['align']), 'forced alignment: word/phone times of a transcript (--bench)'),

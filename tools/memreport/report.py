@@ -6,7 +6,7 @@ import re
 from memreport.mapfile import MemReportError, is_allocated, parse_map, region_of
 from memreport.stack import CallGraph, parse_su_text, worst_paths
 
-FLASH_REGIONS = ('FLASH',)
+FLASH_REGIONS = ('FLASH', 'QSPI')  # QSPI: the external flash of images with a .qspi section (qspi_bench)
 # The platform's fault handlers switch to a stack of their own (faults.c): they are
 # reported, but not added to the main stack's peak.
 FAULT_HANDLERS = ('HardFault_Handler', 'MemManage_Handler', 'BusFault_Handler',
