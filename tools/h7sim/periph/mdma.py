@@ -1,12 +1,14 @@
-"""MDMA (RM0433 section 16): 16 channels, software-requested block and repeated-block
-transfers memory to memory, in the background of the CPU.
+"""MDMA (RM0433 section 16): 16 channels, software-requested buffer, block and
+repeated-block transfers memory to memory, in the background of the CPU.
 
-A software request (CTCR.SWRM = 1, CCR.SWRQ written with CCR.EN set) starts the transfer
-unit TRGM names: one block (TRGM = 01), all BRC + 1 blocks with the CBRUR address updates
-between them (10), or the whole channel (11, with CLAR = 0: no linked list). The data moves
-at the end of the transfer time (one memory write of the whole unit, never per beat); the
-flags BTIF, BRTIF, TCIF and CTCIF (channel done: EN cleared) are set then, GISR0 and the
-MDMA interrupt (IRQ 122) follow the enabled flags.
+A channel transfer is BRC + 1 blocks of BNDT bytes (CBRUR updates the addresses between
+blocks). A software request (CTCR.SWRM = 1, CCR.SWRQ written with CCR.EN set) moves the
+unit TRGM names: one buffer of TLEN + 1 bytes (TRGM = 00), the rest of the current block
+(01), or every block left (10; 11 too, with CLAR = 0: no linked list). The data moves at
+the end of the unit's transfer time (one memory write per contiguous run, never per beat);
+TCIF is set then, BTIF when a block ends, BRTIF and CTCIF when the channel transfer ends
+(EN cleared by the hardware); GISR0 and the MDMA interrupt (IRQ 122) follow the enabled
+flags.
 
 Time: reading the QSPI window takes the QUADSPI model's time (periph/qspi.py: a command,
 then 2 clocks per byte on four lines, sequential within the unit); reading or writing
@@ -48,8 +50,9 @@ class Channel:
     def reset(self):
         self.regs = {}
         self.end_time = None       # the running transfer completes then
-        self.unit = None           # (source, destination, block bytes, blocks, src step, dst step, error)
+        self.unit = None           # (pieces, bytes, block bytes, channel bytes, error) of the running request
         self.reads_qspi = False
+        self.pos = 0               # bytes of the channel transfer done (since EN was set)
 
 
 class Mdma(Peripheral):
@@ -157,6 +160,8 @@ class Mdma(Peripheral):
         if reg == CCR:
             old = ch.regs.get(CCR, 0)
             ch.regs[CCR] = value & ~SWRQ
+            if value & EN and not old & EN:
+                ch.pos = 0  # a new channel transfer
             if old & EN and not value & EN and ch.end_time is not None:
                 ch.end_time, ch.unit = None, None  # disabled mid-transfer: suspended and dropped
                 self.schedule_changed()
@@ -180,8 +185,6 @@ class Mdma(Peripheral):
         if not ctcr >> 30 & 1:
             problems.append('CTCR.SWRM = 0 (hardware request: not modelled)')
         trgm = bits(ctcr, 28, 2)
-        if trgm == 0:
-            problems.append('TRGM = 00 (one buffer per request: not modelled)')
         if trgm == 3 and ch.regs.get(CLAR, 0):
             problems.append('CLAR != 0 (linked list: not modelled)')
         if bits(ctcr, 0, 2) != 2 or bits(ctcr, 2, 2) != 2:
@@ -200,52 +203,74 @@ class Mdma(Peripheral):
             return None
         return trgm, bndt, beat
 
+    def _pieces(self, ch, bndt, nbytes):
+        """The contiguous (source, destination, bytes) runs of the next nbytes of the
+        channel transfer, from its position (blocks after the first start at the addresses
+        the CBRUR update values give)."""
+        bndtr, brur = ch.regs.get(CBNDTR, 0), ch.regs.get(CBRUR, 0)
+        suv, duv = bits(brur, 0, 16), bits(brur, 16, 16)
+        src_step = bndt + (-suv if bndtr >> 18 & 1 else suv)
+        dst_step = bndt + (-duv if bndtr >> 19 & 1 else duv)
+        src, dst = ch.regs.get(CSAR, 0), ch.regs.get(CDAR, 0)
+        pos, end, out = ch.pos, ch.pos + nbytes, []
+        while pos < end:
+            k, off = divmod(pos, bndt)
+            n = min(end - pos, bndt - off)
+            out.append((src + k * src_step + off, dst + k * dst_step + off, n))
+            pos += n
+        return out
+
     def _start(self, ch):
         setup = self._check_setup(ch)
         if setup is None:
             return
         trgm, bndt, beat = setup
-        bndtr = ch.regs.get(CBNDTR, 0)
-        blocks = 1 if trgm == 1 else bits(bndtr, 20, 12) + 1
-        brur = ch.regs.get(CBRUR, 0)
-        suv, duv = bits(brur, 0, 16), bits(brur, 16, 16)
-        src_step = bndt + (-suv if bndtr >> 18 & 1 else suv)
-        dst_step = bndt + (-duv if bndtr >> 19 & 1 else duv)
-        src, dst = ch.regs.get(CSAR, 0), ch.regs.get(CDAR, 0)
+        ctcr, bndtr = ch.regs.get(CTCR, 0), ch.regs.get(CBNDTR, 0)
+        total = bndt * (bits(bndtr, 20, 12) + 1)
+        if ch.pos >= total:
+            ch.pos = 0
+        # what one request moves: a buffer (TLEN + 1 bytes, within the block), the rest of
+        # the block, or every block left
+        if trgm == 0:
+            nbytes = min(bits(ctcr, 18, 7) + 1, bndt - ch.pos % bndt)
+        elif trgm == 1:
+            nbytes = bndt - ch.pos % bndt
+        else:
+            nbytes = total - ch.pos
+        pieces = self._pieces(ch, bndt, nbytes)
         ctbr = ch.regs.get(CTBR, 0)
         error = None
         if self.inject_next_error:
             self.inject_next_error = False
-            error = (src, False, 'injected bus error')
-        for k in range(blocks):
+            error = (pieces[0][0], False, 'injected bus error')
+        for s, d, n in pieces:
             if error:
                 break
-            s, d = src + k * src_step, dst + k * dst_step
-            why = self._reach(s, bndt, ctbr >> 16 & 1, read=True)
+            why = self._reach(s, n, ctbr >> 16 & 1, read=True)
             if why:
                 error = (s, False, why)
                 break
-            why = self._reach(d, bndt, ctbr >> 17 & 1, read=False)
+            why = self._reach(d, n, ctbr >> 17 & 1, read=False)
             if why:
                 error = (d, True, why)
-        total = bndt * blocks
         qspi = self.board.qspi
+        src = pieces[0][0]
         ch.reads_qspi = qspi_model.WINDOW_BASE <= src < qspi_model.WINDOW_BASE + qspi_model.WINDOW_SIZE
         now = max(self.board.time, qspi.busy_until if ch.reads_qspi else 0.0)
         if error:
             seconds = self._memory_seconds(beat, beat)
         elif ch.reads_qspi and not qspi_model.AS_INTERNAL_FLASH:
-            clocks = sum(qspi.read_clocks(src + k * src_step, bndt) for k in range(blocks))
+            clocks = sum(qspi.read_clocks(s, n) for s, _, n in pieces)
             seconds = clocks / qspi.clock_hz()
             qspi.busy_until = now + seconds
         else:
-            seconds = self._memory_seconds(total, beat)
-        ch.unit = (src, dst, bndt, blocks, src_step, dst_step, error)
+            seconds = self._memory_seconds(nbytes, beat)
+        ch.unit = (pieces, nbytes, bndt, total, error)
         ch.end_time = now + seconds
         if ch.reads_qspi:
             self.qspi_until = max(self.qspi_until, ch.end_time)
-        self.transfers.append({'start_s': now, 'end_s': ch.end_time, 'source': src, 'destination': dst,
-                               'bytes': total, 'error': error[2] if error else None})
+        self.transfers.append({'start_s': now, 'end_s': ch.end_time, 'source': src, 'destination': pieces[0][1],
+                               'bytes': nbytes, 'error': error[2] if error else None})
         self.schedule_changed()
 
     def _reach(self, address, nbytes, tcm_bus, read):
@@ -269,22 +294,26 @@ class Mdma(Peripheral):
         return None
 
     def _complete(self, ch):
-        src, dst, bndt, blocks, src_step, dst_step, error = ch.unit
+        pieces, nbytes, bndt, total, error = ch.unit
         ch.end_time, ch.unit = None, None
         board = self.board
         if error:
             address, write_side, _ = error
             ch.regs[CESR] = (address & 0x7F) | (CESR_TED if write_side else 0)
             ch.regs[CISR] = ch.regs.get(CISR, 0) | TEIF
+            ch.regs[CCR] = ch.regs.get(CCR, 0) & ~EN
         else:
             qspi = board.qspi
-            for k in range(blocks):
-                s, d = src + k * src_step, dst + k * dst_step
+            for s, d, n in pieces:
                 if qspi_model.WINDOW_BASE <= s < qspi_model.WINDOW_BASE + qspi_model.WINDOW_SIZE:
-                    data = qspi.fetch(s, bndt)
+                    data = qspi.fetch(s, n)
                 else:
-                    data = board.read_memory(s, bndt)
+                    data = board.read_memory(s, n)
                 board.write_memory(d, data)
-            ch.regs[CISR] = ch.regs.get(CISR, 0) | TCIF | BTIF | BRTIF | CTCIF
-        ch.regs[CCR] = ch.regs.get(CCR, 0) & ~EN
+            ch.pos += nbytes
+            flags = TCIF | (BTIF if ch.pos % bndt == 0 else 0)
+            if ch.pos >= total:  # the channel transfer is done: the channel disables itself
+                flags |= BRTIF | CTCIF
+                ch.regs[CCR] = ch.regs.get(CCR, 0) & ~EN
+            ch.regs[CISR] = ch.regs.get(CISR, 0) | flags
         self._flags_irq()

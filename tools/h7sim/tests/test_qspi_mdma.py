@@ -74,9 +74,9 @@ def _channel(b, n, reg, value):
     b.mdma.write(m.CHANNEL0 + n * m.CHANNEL_STRIDE + reg, 4, value)
 
 
-def _copy(b, src, dst, block, blocks=1, ctbr=0, n=0):
-    # software request, repeated block, word beats incrementing, 128-byte buffers
-    _channel(b, n, m.CTCR, (1 << 30) | (2 << 28) | (127 << 18) | (2 << 10) | (2 << 8) | (2 << 6) | (2 << 4) | 10)
+def _copy(b, src, dst, block, blocks=1, ctbr=0, n=0, trgm=2):
+    # software request, repeated block (or trgm), word beats incrementing, 128-byte buffers
+    _channel(b, n, m.CTCR, (1 << 30) | (trgm << 28) | (127 << 18) | (2 << 10) | (2 << 8) | (2 << 6) | (2 << 4) | 10)
     _channel(b, n, m.CBNDTR, ((blocks - 1) << 20) | block)
     _channel(b, n, m.CSAR, src)
     _channel(b, n, m.CDAR, dst)
@@ -103,6 +103,15 @@ def test_mdma_copies_from_qspi_in_the_flash_time(board):
     assert board.core.pending[(16 + m.IRQ) >> 5] >> ((16 + m.IRQ) & 31) & 1   # MDMA IRQ pending
 
 
+    # buffer transfers: one request moves TLEN + 1 = 128 bytes; the channel stays enabled
+    _channel(board, 0, m.CIFCR, 0x1F)
+    _copy(board, AXI, AXI + 8192, 256, trgm=0)
+    board.run(seconds=1e-4)
+    assert board.read_memory(AXI + 8192, 256) == bytes(range(128)) + bytes(128)
+    assert _isr(board) & (m.TCIF | m.CTCIF) == m.TCIF
+    _channel(board, 0, m.CCR, m.EN | m.TEIE | m.CTCIE | m.SWRQ)
+    board.run(seconds=1e-4)
+    assert board.read_memory(AXI + 8192, 256) == bytes(range(256)) and _isr(board) & m.CTCIF
     # transfer errors: TEIF, no data, no CTCIF, the run goes on
     for how in ('inject', 'dtcm', 'not_mapped'):
         _channel(board, 0, m.CIFCR, 0x1F)
