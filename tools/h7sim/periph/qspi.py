@@ -40,7 +40,7 @@ JEDEC_ID = bytes((0xEF, 0x40, 0x17))    # Winbond, W25Q64JV-IQ/JQ
 MAX_HZ = 133_000_000                    # fR, all instructions but 03h
 QUAD_READ = 0xEB                        # Fast Read Quad I/O
 STATUS1, STATUS2, READ_ID = 0x05, 0x35, 0x9F
-STATUS2_QE = 0x02                       # Quad Enable (factory set on the -IQ parts)
+STATUS2_QE = 0x02                       # Quad Enable: 1 in the model (writing SR2 is not modelled)
 LINES = {0: 0, 1: 1, 2: 2, 3: 4}        # IMODE/ADMODE/ABMODE/DMODE encodings
 AS_INTERNAL_FLASH = False
 
@@ -53,7 +53,6 @@ class Quadspi(Peripheral):
         self.present = True        # False: no flash answers (board without the chip)
         self.reads = 0             # CPU reads of the window
         self.stall_cycles = 0      # core cycles those reads stalled
-        self.pending_stall = 0     # stall not yet charged to the board clock
         self.busy_until = 0.0      # the bus is the MDMA's until then (periph/mdma.py)
         super().__init__(board, base)
 
@@ -162,6 +161,9 @@ class Quadspi(Peripheral):
         the clocks change (every CPU read of the window uses it)."""
         size = 1 << (bits(self.regs.get(DCR, 0), 16, 5) + 1)
         problem = self.window_error(WINDOW_BASE, 1)
+        if not problem and not 0 < self.clock_hz() <= MAX_HZ:  # e.g. hclk raised after set-up
+            problem = (f'clock {self.clock_hz() / 1e6:.1f} MHz: not in (0, {MAX_HZ / 1e6:.0f}] MHz, '
+                       'the W25Q64JV\'s range')
         return problem or (min(size, FLASH_BYTES), self.board.hz / self.clock_hz(), self.data_clocks(1),
                            self.command_clocks())
 
