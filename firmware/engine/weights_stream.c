@@ -251,3 +251,13 @@ h7nn_status h7_ws_set_mode(h7_ws *ws, h7_ws_mode mode) {
 }
 
 const char *h7_ws_error(const h7_ws *ws) { return ws->error; }
+
+size_t h7_ws_size(void) { return sizeof(h7_ws); }
+
+void h7_ws_counters(const h7_ws *ws, uint32_t out[5]) {
+    out[0] = ws->bytes_copied;
+    out[1] = ws->waits;
+    out[2] = ws->errors;
+    out[3] = (uint32_t)ws->off;
+    out[4] = (uint32_t)ws->steps;
+}

@@ -99,4 +99,9 @@ h7nn_status h7_ws_set_mode(h7_ws *ws, h7_ws_mode mode);
 /* The last failure (one line), NULL if none; ws->off says whether streaming stopped. */
 const char *h7_ws_error(const h7_ws *ws);
 
+/* For the host tools (ctypes): the struct's size, and bytes_copied, waits, errors, off,
+ * steps in out[0..4]. */
+size_t h7_ws_size(void);
+void h7_ws_counters(const h7_ws *ws, uint32_t out[5]);
+
 #endif
