@@ -79,7 +79,7 @@ typedef struct {
     void *user_hook_user;
     uint32_t in_place_ops;   /* ops that read external constants in place */
     uint32_t bytes_copied;
-    uint32_t waits;          /* ops whose prefetch was still queued or running when they began */
+    uint32_t waits;          /* ops that used a prefetched copy (waited for its end, done or not) */
     uint32_t errors;         /* failed copies */
     int off;                 /* 1 after a failed retry: kernels read in place */
     const char *error;       /* the last failure's message (or a set-up error), NULL if none */
