@@ -5,7 +5,7 @@ random weights and a seeded representative dataset).
     input [1, 4, 4, 16] -> CONV_2D 3x3 16->160 (ReLU) -> 10 x CONV_2D 3x3 160->160 (ReLU)
     -> AVERAGE_POOL_2D 4x4 -> FULLY_CONNECTED 160->12
 
-2.33 MB of weights (each 160->160 layer 230,400 B), 37.6 M MACs: every weight is used 16
+2.33 MB of weights (each 160->160 layer 230,400 B), 37.2 M MACs: every weight is used 16
 times (4 x 4 pixels), so computing a layer takes longer than reading it from a quad-SPI
 flash at 120 MHz and a prefetch can hide the flash. Its layers are small enough for two
 SRAM buffers (2 x 230 KB in AXI SRAM).
