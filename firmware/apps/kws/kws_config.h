@@ -34,5 +34,11 @@
  * of a final plosive ("up", "right") is quiet but above it, and its release would come
  * after an early decision (the word's end would be reported too early). */
 #define KWS_EARLY_QUIET_DB 3.0f
+/* The cascade (README.md, "Cascade"): the small gate model (models/kws_tiny.tflite) runs
+ * first at the GATE point; the model runs only from the hop the gate's best command word
+ * reaches KWS_GATE_THRESHOLD in the segment. The threshold is chosen on real speech by
+ * `h7voice cascade` (the highest one that loses <= 0.5 points of keywords found). */
+#define KWS_CASCADE 1u
+#define KWS_GATE_THRESHOLD 0.05f
 
 #endif
