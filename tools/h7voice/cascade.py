@@ -24,6 +24,7 @@ import numpy as np
 
 from h7voice import native, paths
 
+# the gate model the keyword image embeds (firmware/apps/kws/SConscript.firmware reads it here)
 DEFAULT_GATE = os.path.join(paths.MODELS, 'kws_tiny.tflite')
 DEFAULT_MODEL = os.path.join(paths.MODELS, 'kws_default.tflite')
 THRESHOLDS = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7)
@@ -54,6 +55,27 @@ def firmware_settings():
     return bool(on.value), round(float(thr.value), 6)
 
 
+def apply_firmware_cascade(stream):
+    """Puts the firmware's cascade (kws_config.h: KWS_CASCADE, KWS_GATE_THRESHOLD, the gate
+    model the image embeds) in front of a kwsapp.detector.KwsStream, so the host build
+    decides as the board does. A model whose input or classes differ from the gate's runs
+    alone, as main.c runs it (kws_ready "cascade": false). Returns the gate threshold, or
+    None when there is no gate."""
+    on, threshold = firmware_settings()
+    if not on:
+        return None
+    with open(DEFAULT_GATE, 'rb') as f:
+        gate = f.read()
+    lib = _lib()
+    rc = lib.kws_host_set_gate(stream._h, gate, len(gate), threshold)
+    if rc == -2:
+        return None
+    if rc != 0:
+        from kwsapp.detector import DetectorError
+        raise DetectorError(f'{paths.rel(DEFAULT_GATE)}: {lib.kws_host_error(stream._h).decode()}')
+    return threshold
+
+
 class CascadeStream:
     """The firmware's pipeline with the full model and (optionally) the gate, host build."""
 
@@ -68,7 +90,7 @@ class CascadeStream:
     def set_gate(self, threshold):
         """threshold None: the full model alone."""
         lib = _lib()
-        if lib.kws_host_set_gate(self.stream._h, self.gate, len(self.gate), float(threshold or 0.0)) != 0:
+        if lib.kws_host_set_gate(self.stream._h, self.gate, len(self.gate), float(threshold or 0.0)) < 0:
             raise self.error(f'{paths.rel(self.gate_path)}: {lib.kws_host_error(self.stream._h).decode()}')
 
     def run(self, samples):

@@ -258,8 +258,9 @@ fail:
 
 /* The cascade (kws_pipeline.h): `gate` (a model with the same input and classes as the
  * main one, e.g. models/kws_tiny.tflite) runs first and lets the main model run from the
- * hop its best command word reaches `threshold`. threshold <= 0 removes the gate. Returns 0,
- * or -1 with kws_host_error() set (then no gate). */
+ * hop its best command word reaches `threshold`. threshold <= 0 removes the gate. Returns 0;
+ * -2 when the gate's input or classes differ from the main model's (main.c then runs
+ * without the cascade); -1 for another failure; both with kws_host_error() set (no gate). */
 int kws_host_set_gate(kws_host_t *h, const uint8_t *gate, size_t gate_bytes, float threshold)
 {
     drop_gate(h);
@@ -268,6 +269,7 @@ int kws_host_set_gate(kws_host_t *h, const uint8_t *gate, size_t gate_bytes, flo
     if (threshold <= 0.0f)
         return 0;
     const char *problem = NULL;
+    int rc = -1;
     h->gate_model = aligned_alloc(16, (gate_bytes + 15u) & ~(size_t)15u);
     h->gate_arena = aligned_alloc(16, HOST_ARENA_BYTES);
     if (!h->gate_model || !h->gate_arena) {
@@ -288,10 +290,12 @@ int kws_host_set_gate(kws_host_t *h, const uint8_t *gate, size_t gate_bytes, flo
     if (in.type != H7NN_INT8 || out.type != H7NN_INT8 || in.bytes != main_in.bytes ||
         in.scale != main_in.scale || in.zero_point != main_in.zero_point) {
         problem = "the gate model must take the main model's int8 input (same shape and quantization)";
+        rc = -2;
         goto fail;
     }
     if ((int)out.bytes != h->class_count) {
         problem = "the gate model must have the main model's classes";
+        rc = -2;
         goto fail;
     }
     h->gate_scale = out.scale;
@@ -306,7 +310,7 @@ int kws_host_set_gate(kws_host_t *h, const uint8_t *gate, size_t gate_bytes, flo
 fail:
     strncpy(h->error, problem ? problem : "?", sizeof h->error - 1);
     drop_gate(h);
-    return -1;
+    return rc;
 }
 
 /* The firmware's cascade settings (kws_config.h). */

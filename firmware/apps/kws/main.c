@@ -87,6 +87,7 @@ static h7nn_interpreter nn;
 static const kws_model_t *gate;
 static h7nn_interpreter gate_nn;
 static int8_t *gate_input;
+static bool gate_fits; /* the gate takes the model's input and gives its classes */
 static float gate_scale;
 static int32_t gate_zero_point;
 static uint32_t gate_cycles_max;
@@ -491,14 +492,15 @@ static void init(void)
     h7nn_tensor gin, gout;
     h7nn_input(&gate_nn, 0, &gin);
     h7nn_output(&gate_nn, 0, &gout);
-    if (gin.type != H7NN_INT8 || gout.type != H7NN_INT8 || gin.bytes != in.bytes || gin.scale != in.scale ||
-        gin.zero_point != in.zero_point || (int)gout.bytes != class_count)
-        fail("gate", "the gate model must take the model's int8 input and give its classes");
+    /* a model built with other features (model=...) has no gate: the cascade is off and
+     * kws_ready says so (the host build, tools/h7voice/cascade.py, follows the same rule) */
+    gate_fits = gin.type == H7NN_INT8 && gout.type == H7NN_INT8 && gin.bytes == in.bytes &&
+                gin.scale == in.scale && gin.zero_point == in.zero_point && (int)gout.bytes == class_count;
     gate_scale = gout.scale;
     gate_zero_point = gout.zero_point;
     gate_input = (int8_t *)gin.data;
     pc.gate_threshold = KWS_GATE_THRESHOLD;
-    if (KWS_CASCADE) {
+    if (KWS_CASCADE && gate_fits) {
         pc.run_gate = run_gate;
         pc.gate_input = gate_input;
     }
@@ -540,7 +542,7 @@ static void poll_console(void)
     while ((c = h7_console_getc()) >= 0) {
         if (c == 's') {
             emit_stats("request");
-        } else if (c == 'c' || c == 'C') {
+        } else if (c == 'c' || (c == 'C' && gate_fits)) {
             /* c: the model alone (no cascade); C: the cascade (h7voice demo --energy-table) */
             pipeline.config.run_gate = c == 'C' ? run_gate : NULL;
             pipeline.config.gate_input = c == 'C' ? gate_input : NULL;
@@ -605,6 +607,9 @@ int main(void)
     h7_json_bool(&j, "stop_mode", KWS_CAN_STOP);
     h7_json_uint(&j, "model_cycles", model_cycles_max);
     h7_json_uint(&j, "recognize_mhz", h7_clock_opp_hz(governed_opp) / 1000000u);
+    h7_json_bool(&j, "cascade", pipeline.config.run_gate != NULL);
+    h7_json_str(&j, "gate", gate->name);
+    h7_json_float(&j, "gate_threshold", KWS_GATE_THRESHOLD, 2);
     const h7_json_uint_field_t run_nj[] = {
         {"run_nj_480", governor_nj[H7_OPP_480]},
         {"run_nj_240", governor_nj[H7_OPP_240]},
