@@ -241,6 +241,8 @@ kws_host_t *kws_host_open(const uint8_t *model, size_t model_bytes, const h7fe_c
     for (int c = 0; c < label_count; c++) {
         if (kws_action_for_word(labels[c]) != KWS_ACTION_NONE)
             pc.keyword_mask |= 1u << c;
+        if (kws_word_ends_in_stop(labels[c]))
+            pc.stop_end_mask |= 1u << c;
     }
     h->config = pc;
     problem = kws_pipeline_init(&h->pipeline, &h->config);

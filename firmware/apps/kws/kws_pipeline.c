@@ -178,16 +178,18 @@ static void run_model(kws_pipeline_t *p, uint32_t now_ms, uint32_t backlog_ms)
     p->ran_model = true;
 }
 
-/* A full smoothing history whose best command word reaches the threshold. */
-static bool confident(const kws_pipeline_t *p)
+/* The best command word of a full smoothing history when it reaches the threshold, else -1. */
+static int confident(const kws_pipeline_t *p)
 {
     const kws_detector_t *d = &p->detector;
     if (d->history_count < d->config.smooth_count)
-        return false;
+        return -1;
+    int best = -1;
     for (int c = 0; c < d->config.num_classes; c++)
-        if (((d->config.keyword_mask >> c) & 1u) && d->peak[c] >= d->config.threshold)
-            return true;
-    return false;
+        if (((d->config.keyword_mask >> c) & 1u) && d->peak[c] >= d->config.threshold &&
+            (best < 0 || d->peak[c] > d->peak[best]))
+            best = c;
+    return best;
 }
 
 bool kws_pipeline_warm_up(kws_pipeline_t *p)
@@ -253,8 +255,17 @@ bool kws_pipeline_hop(kws_pipeline_t *p, const int16_t *samples, uint32_t backlo
     kws_power_update(&p->power, now, sound, wants);
     if (kws_pacer_due(&p->pacer, now, backlog_ms, wants))
         run_model(p, now, backlog_ms);
-    if (KWS_EARLY_DECISION && !detected && active && p->ran_model && quiet >= last &&
-        p->quiet_peak_db <= KWS_EARLY_QUIET_DB && confident(p)) {
+    /* Early decision: the word is confidently one command after the dense runs; a word that
+     * ends in a stop consonant waits KWS_EARLY_STOP_QUIET_FRAMES quiet frames (its closure
+     * is quiet, the release comes after it). */
+    int early_class = KWS_EARLY_DECISION && !detected && active && quiet >= last &&
+                              p->quiet_peak_db <= KWS_EARLY_QUIET_DB ? confident(p) : -1;
+    if (early_class >= 0) {
+        bool stop_end = (p->config.stop_end_mask >> early_class) & 1u;
+        if (stop_end ? quiet < KWS_EARLY_STOP_QUIET_FRAMES : !p->ran_model)
+            early_class = -1;
+    }
+    if (early_class >= 0) {
         /* The word is over as far as the model can tell: decide now, with the last speech
          * frame as its end, instead of after the rest of the hangover. A masked previous
          * word still holds the decision back (the detector's own rule). */

@@ -45,6 +45,7 @@ typedef struct {
     int32_t input_zero_point;
     int class_count;
     uint32_t keyword_mask;             /* classes that are commands */
+    uint32_t stop_end_mask;            /* commands ending in a stop consonant (kws_word_ends_in_stop) */
     uint32_t model_hop_ms;             /* N */
     uint32_t max_backlog_ms;           /* behind by more: skip the model run */
     uint32_t vad_hangover_frames;

@@ -481,6 +481,8 @@ static void init(void)
     for (int c = 0; c < class_count; c++) {
         if (kws_action_for_word(model->labels[c]) != KWS_ACTION_NONE)
             pc.keyword_mask |= 1u << c;
+        if (kws_word_ends_in_stop(model->labels[c]))
+            pc.stop_end_mask |= 1u << c;
     }
     /* the cascade's gate: same input (shape and quantization) and classes as the model */
     gate = kws_gate_get();

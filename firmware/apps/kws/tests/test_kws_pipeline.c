@@ -336,6 +336,30 @@ H7_TEST(cascade_segment_the_gate_never_opens_gives_nothing)
     H7_EXPECT_EQ_INT(pipeline.gate_runs, (uint32_t)gate_calls);
 }
 
+/* Early decision: a word confidently recognized after the dense runs is decided then, not
+ * at the end of the VAD's hangover; a word ending in a stop consonant waits for its
+ * release (KWS_EARLY_STOP_QUIET_FRAMES quiet frames). */
+H7_TEST(stop_consonant_words_wait_for_their_release)
+{
+    schedule_t s = {.start_ms = {1500}, .end_ms = {1900}, .count = 1, .cls = ON};
+    setup(&s);
+    pipeline.config.stop_end_mask = 1u << ON; /* as if "on" ended in /p/ */
+    outcome_t o;
+    run(&s, 3000, false, 0, &o);
+    H7_EXPECT_EQ_INT(o.count, 1);
+    uint32_t waited = o.found[0].decided_ms - o.found[0].end_ms;
+    if (KWS_EARLY_DECISION) {
+        H7_EXPECT(waited >= KWS_EARLY_STOP_QUIET_FRAMES * 20u);
+        H7_EXPECT(waited < KWS_VAD_HANGOVER_FRAMES * 20u);
+    }
+    /* the same word without the mark: decided right after the dense runs */
+    setup(&s);
+    run(&s, 3000, false, 0, &o);
+    H7_EXPECT_EQ_INT(o.count, 1);
+    if (KWS_EARLY_DECISION)
+        H7_EXPECT(o.found[0].decided_ms - o.found[0].end_ms < KWS_EARLY_STOP_QUIET_FRAMES * 20u);
+}
+
 int main(void)
 {
     H7_RUN(three_words_three_detections_on_time);
@@ -346,5 +370,6 @@ int main(void)
     H7_RUN(model_input_is_the_window_oldest_row_first);
     H7_RUN(cascade_catches_up_on_the_windows_the_gate_saw_first);
     H7_RUN(cascade_segment_the_gate_never_opens_gives_nothing);
+    H7_RUN(stop_consonant_words_wait_for_their_release);
     return h7test_summary();
 }
