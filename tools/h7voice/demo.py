@@ -114,6 +114,11 @@ def print_summary(run, result, truth_words, elf):
     say('  per operating point, firmware counters (DWT cycles of the front end and the model):')
     for line in report.load_lines(stats):
         say('  ' + line)
+    if ready.get('cascade') is not None:
+        say(f"  cascade: {'on' if ready.get('cascade') else 'off'} (gate {ready.get('gate', '?')}, threshold "
+            f"{ready.get('gate_threshold', '?')}): {stats.get('gate_runs', '?')} gate runs, "
+            f"{stats.get('model_runs', '?')} full-model runs, {stats.get('gate_opened', '?')} of "
+            f"{stats.get('segments', '?')} segments opened; recognition at {ready.get('recognize_mhz', '?')} MHz")
     modes = stats.get('mode_ms', {})
     if modes:
         say(f"  time per firmware mode: listen {modes.get('listen', 0) / 1000:.2f} s, "
@@ -271,6 +276,8 @@ def main(argv=None):
                    'MHz) and with the governor, and print the energy table (with --json: written '
                    'there); with a file: supply currents per mode and operating point (JSON, see '
                    'tools/h7sim/energy.py) for the energy figures')
+    p.add_argument('--recognize-mhz', type=int, choices=[480, 240, 120],
+                   help='fix the model runs\' operating point instead of the governor\'s (console 4/2/1)')
     p.add_argument('--no-cascade', action='store_true',
                    help='run the full model alone, without the cascade\'s gate (console command c)')
     p.add_argument('--wall-limit', type=float, metavar='S',
@@ -315,7 +322,8 @@ def main(argv=None):
         from h7sim import board as simboard
         simboard.POWER_TRACE_BIN_S = 0.01
     try:
-        keys = ('l' if args.lowest_opp else '') + ('c' if args.no_cascade else '')
+        keys = (('l' if args.lowest_opp else '') + ('c' if args.no_cascade else '')
+                + {480: '4', 240: '2', 120: '1'}.get(args.recognize_mhz, ''))
         run = simrun.run_kws(wav, elf, energy_table=args.energy_table, console_input=keys or None,
                              wall_limit=args.wall_limit)
     except simrun.RunError as err:
