@@ -217,6 +217,11 @@ def main(argv=None):
                                                       indent=1) + '\n')
     atomic_write_text(args.out + '.md', md)
     print(md)
+    out_dir = os.path.dirname(os.path.abspath(args.out))
+    if os.path.exists(os.path.join(out_dir, 'report.json')):
+        from .pipeline import refresh_report
+        refresh_report(out_dir)   # report.md/.json carry the table (no re-evaluation)
+        print(f'updated {paths.rel(out_dir)}/report.md and report.json')
     return 0
 
 

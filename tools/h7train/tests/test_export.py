@@ -83,4 +83,4 @@ def test_shipped_tiny_model_fits_its_8_kb_weight_budget():
         c = constant_bytes(f.read())
     assert c['constant_tensor_bytes'] <= 8 * 1024
     meta = load_metadata(os.path.join(paths.MODELS, 'kws_tiny.json'))
-    assert meta['model'].get('constant_tensor_bytes', c['constant_tensor_bytes']) == c['constant_tensor_bytes']
+    assert meta['model']['constant_tensor_bytes'] == c['constant_tensor_bytes']
