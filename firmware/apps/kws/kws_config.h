@@ -42,6 +42,6 @@
  * reaches KWS_GATE_THRESHOLD in the segment. The threshold is chosen on real speech by
  * `h7voice cascade` (the highest one that loses <= 0.5 points of keywords found). */
 #define KWS_CASCADE 1u
-#define KWS_GATE_THRESHOLD 0.01f
+#define KWS_GATE_THRESHOLD 0.05f
 
 #endif

@@ -63,8 +63,9 @@ static h7_opp_t opp_of_mode[KWS_POWER_MODE_COUNT] = {
     [KWS_POWER_LISTEN] = H7_OPP_16,
     [KWS_POWER_RECOGNIZE] = H7_OPP_64, /* the boot run's; then the governor's choice (init) */
     [KWS_POWER_STOP] = H7_OPP_64,
-    /* the cascade's gate model: the lowest point that runs it well inside a 20 ms frame
-     * (README.md, "Cascade") */
+    /* the cascade's gate model: the recognition point (init, console): with the early
+     * decision its run shares the 20 ms frame with the model's, and a slower point would
+     * leave a backlog that every event's latency carries (README.md, "Cascade") */
     [KWS_POWER_GATE] = H7_OPP_64,
 };
 
@@ -534,6 +535,7 @@ static void init(void)
         governor_nj[recognition_points[i]] = nj[i];
     governed_opp = recognition_points[pick];
     opp_of_mode[KWS_POWER_RECOGNIZE] = governed_opp;
+    opp_of_mode[KWS_POWER_GATE] = governed_opp;
 }
 
 /* Console commands (one byte): 's' stats now, 'l' run recognition at the lowest operating
@@ -556,6 +558,7 @@ static void poll_console(void)
                                                : c == '2' ? H7_OPP_240
                                                : c == '1' ? H7_OPP_120
                                                           : governed_opp;
+            opp_of_mode[KWS_POWER_GATE] = opp_of_mode[KWS_POWER_RECOGNIZE];
             /* 'l' is the lowest point that can run the model, for everything (the worst-case
              * load test); the others wait at the 16 MHz point */
             opp_of_mode[KWS_POWER_LISTEN] = c == 'l' ? H7_OPP_64 : H7_OPP_16;
