@@ -115,7 +115,7 @@ def print_summary(run, result, truth_words, elf):
     for line in report.load_lines(stats):
         say('  ' + line)
     if ready.get('cascade') is not None:
-        say(f"  cascade: {'on' if ready.get('cascade') else 'off'} (gate {ready.get('gate', '?')}, threshold "
+        say(f"  cascade at boot: {'on' if ready.get('cascade') else 'off'} (gate {ready.get('gate', '?')}, threshold "
             f"{ready.get('gate_threshold', '?')}): {stats.get('gate_runs', '?')} gate runs, "
             f"{stats.get('model_runs', '?')} full-model runs, {stats.get('gate_opened', '?')} of "
             f"{stats.get('segments', '?')} segments opened; recognition at {ready.get('recognize_mhz', '?')} MHz")
