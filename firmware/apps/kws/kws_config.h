@@ -37,6 +37,9 @@
 /* ... and a word ending in a stop consonant (up, stop, left, right) only after this many
  * quiet frames: its closure is quiet, its release comes after it. */
 #define KWS_EARLY_STOP_QUIET_FRAMES 6u
+/* ... unless the release has been heard: a run of at most this many speech frames after a
+ * quiet gap inside the word, then quiet again (its end is known then). */
+#define KWS_RELEASE_MAX_FRAMES 3u
 /* The cascade (README.md, "Cascade"): the small gate model (models/kws_tiny.tflite) runs
  * first at the GATE point; the model runs only from the hop the gate's best command word
  * reaches KWS_GATE_THRESHOLD in the segment. The threshold is chosen on real speech by

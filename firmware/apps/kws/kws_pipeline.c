@@ -255,6 +255,21 @@ bool kws_pipeline_hop(kws_pipeline_t *p, const int16_t *samples, uint32_t backlo
     kws_power_update(&p->power, now, sound, wants);
     if (kws_pacer_due(&p->pacer, now, backlog_ms, wants))
         run_model(p, now, backlog_ms);
+    /* A release: after a quiet gap inside the segment, at most KWS_RELEASE_MAX_FRAMES speech
+     * frames, then quiet again. A vowel after a closure inside the word ("stop") is longer. */
+    if (!active) {
+        p->prev_quiet = p->loud_frames = p->gap_before_run = 0;
+        p->released = false;
+    } else if (quiet == 0) {
+        if (p->prev_quiet > 0) {
+            p->gap_before_run = p->prev_quiet;
+            p->loud_frames = 0;
+        }
+        p->loud_frames++;
+    } else if (quiet == 1) {
+        p->released = p->gap_before_run > 0 && p->loud_frames <= KWS_RELEASE_MAX_FRAMES;
+    }
+    p->prev_quiet = active ? quiet : 0;
     /* Early decision: the word is confidently one command after the dense runs; a word that
      * ends in a stop consonant waits KWS_EARLY_STOP_QUIET_FRAMES quiet frames (its closure
      * is quiet, the release comes after it). */
@@ -262,7 +277,8 @@ bool kws_pipeline_hop(kws_pipeline_t *p, const int16_t *samples, uint32_t backlo
                               p->quiet_peak_db <= KWS_EARLY_QUIET_DB ? confident(p) : -1;
     if (early_class >= 0) {
         bool stop_end = (p->config.stop_end_mask >> early_class) & 1u;
-        if (stop_end ? quiet < KWS_EARLY_STOP_QUIET_FRAMES : !p->ran_model)
+        /* (once its release has been heard, its end is known: the dense runs decide) */
+        if (stop_end && !p->released ? quiet < KWS_EARLY_STOP_QUIET_FRAMES : !p->ran_model)
             early_class = -1;
     }
     if (early_class >= 0) {

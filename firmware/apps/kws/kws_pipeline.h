@@ -83,6 +83,9 @@ typedef struct {
     uint32_t model_failures;
     uint32_t early_decisions;          /* decided before the end of the VAD's hangover */
     float quiet_peak_db;               /* loudest frame of the VAD's quiet run, above its floor */
+    /* a stop consonant's release: a short run of speech frames after a quiet gap */
+    uint32_t prev_quiet, loud_frames, gap_before_run;
+    bool released;                     /* the current quiet run follows a release */
     bool ran_model;                    /* the last hop ran the model */
     /* the cascade */
     bool gate_open;                    /* the gate fired in the current segment */

@@ -352,6 +352,16 @@ H7_TEST(stop_consonant_words_wait_for_their_release)
         H7_EXPECT(waited >= KWS_EARLY_STOP_QUIET_FRAMES * 20u);
         H7_EXPECT(waited < KWS_VAD_HANGOVER_FRAMES * 20u);
     }
+    /* a closure (80 ms) and a short release (40 ms): the word ends at the release, and once
+     * the release is heard the dense runs after it decide */
+    schedule_t r = {.start_ms = {1500, 1980}, .end_ms = {1900, 2020}, .count = 2, .cls = ON};
+    setup(&r);
+    pipeline.config.stop_end_mask = 1u << ON;
+    run(&r, 3000, false, 0, &o);
+    H7_EXPECT_EQ_INT(o.count, 1);
+    H7_EXPECT_NEAR(o.found[0].end_ms, 2020, 30);
+    if (KWS_EARLY_DECISION)
+        H7_EXPECT(o.found[0].decided_ms - o.found[0].end_ms < KWS_EARLY_STOP_QUIET_FRAMES * 20u);
     /* the same word without the mark: decided right after the dense runs */
     setup(&s);
     run(&s, 3000, false, 0, &o);
