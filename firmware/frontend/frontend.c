@@ -54,6 +54,17 @@ static double table_log(double x)
     return (double)e * 0.69314718055994530942 + 2.0 * sum;
 }
 
+/* exp(x) for small |x| (< 1) by its Taylor series (IEEE arithmetic only). */
+static double table_exp(double x)
+{
+    double term = 1.0, sum = 1.0;
+    for (int n = 1; n <= 20; n++) {
+        term *= x / (double)n;
+        sum += term;
+    }
+    return sum;
+}
+
 /* sqrt(x) for x >= 1 by Newton's method (IEEE arithmetic only). */
 static double table_sqrt(double x)
 {
@@ -143,6 +154,12 @@ int h7fe_init(h7fe_t *fe, const h7fe_config_t *config)
     build_window(fe);
     build_mel_filterbank(fe);
     build_dct(fe);
+    /* Noise floor rise per frame: H7FE_NS_RISE_DB_PER_S over one hop, as an energy factor
+     * (magnitude: dB/20, power: dB/10), computed with the table functions (chip = host). */
+    double hop_s = (double)config->hop_length / (double)config->sample_rate_hz;
+    double db = (double)H7FE_NS_RISE_DB_PER_S * hop_s;
+    double per_db = config->spectrum == H7FE_SPECTRUM_POWER ? 10.0 : 20.0;
+    fe->ns_rise = (float)table_exp(db / per_db * 2.302585092994046);
     h7fe_reset(fe);
     return H7FE_OK;
 }
@@ -152,6 +169,7 @@ void h7fe_reset(h7fe_t *fe)
     fe->history_fill = 0;
     fe->frames_emitted = 0;
     fe->gain = fe->config.sample_scale;
+    fe->ns_frames = 0;
 }
 
 void h7fe_set_gain(h7fe_t *fe, float gain)
@@ -218,6 +236,33 @@ const float *h7fe_last_mel(const h7fe_t *fe)
     return fe->mel;
 }
 
+/* The noise-suppression stage (frontend.h): track each band's floor, apply the gain to
+ * fe->mel in place (so h7fe_last_mel and the features agree). */
+static void suppress_noise(h7fe_t *fe)
+{
+    uint32_t bands = fe->config.mel_bands;
+    for (uint32_t b = 0; b < bands; b++) {
+        float e = fe->mel[b];
+        float f = fe->ns_floor[b];
+        if (fe->ns_frames == 0u || !(f > 0.0f)) {
+            f = e;                       /* first frame, or a floor stuck at digital zero */
+        } else if (e < f) {
+            f += H7FE_NS_FALL * (e - f);
+        } else {
+            float up = f * fe->ns_rise;
+            f = up < e ? up : e;
+        }
+        fe->ns_floor[b] = f;
+        float g = 1.0f;
+        if (e > 0.0f) {
+            g = 1.0f - H7FE_NS_OVER * (f / e);
+            if (g < H7FE_NS_GAIN_MIN) g = H7FE_NS_GAIN_MIN;
+        }
+        fe->mel[b] = e * g;
+    }
+    fe->ns_frames++;
+}
+
 /* One frame from the window_length samples in history[]. */
 static void compute_frame(h7fe_t *fe, float *out)
 {
@@ -250,6 +295,7 @@ static void compute_frame(h7fe_t *fe, float *out)
         }
         fe->mel[b] = energy;
     }
+    if (c->noise_suppression == H7FE_NS_SPECTRAL) suppress_noise(fe);
     features_from_mel(fe, fe->mel, 1.0f, out);
 }
 

@@ -10,6 +10,15 @@
  * triangular mel filterbank (HTK mel scale, DC bin excluded) -> log(mel + log_offset) ->
  * DCT-II scaled by 2/sqrt(2 * bands) (tf.signal.mfccs_from_log_mel_spectrograms) -> first
  * mfcc_count coefficients. Output is always finite for any int16 input.
+ *
+ * Optional noise suppression (config.noise_suppression = spectral), on the mel energies
+ * before the log: per band, a noise floor that falls toward the energy quickly (a quarter of
+ * the gap per frame) and rises at most H7FE_NS_RISE_DB_PER_S (so a word does not lift it),
+ * started from the stream's first frame; then the gain max(H7FE_NS_GAIN_MIN, 1 -
+ * H7FE_NS_OVER * floor / energy) (spectral subtraction; the over-subtraction makes up for a
+ * floor that follows the noise's lower envelope). Stationary noise goes to -20 dB,
+ * speech well above it keeps its level. Same C on the chip and the host; the state restarts
+ * with h7fe_reset (so a 1 s training clip sees what a fresh stream sees).
  */
 #ifndef H7_FRONTEND_FRONTEND_H
 #define H7_FRONTEND_FRONTEND_H
@@ -54,7 +63,15 @@ typedef struct {
     float mel[H7FE_MAX_MEL_BANDS];      /* linear mel energies of the last frame */
     float log_mel[H7FE_MAX_MEL_BANDS];
     float dct[H7FE_MAX_MFCC * H7FE_MAX_MEL_BANDS];
+    float ns_floor[H7FE_MAX_MEL_BANDS]; /* noise suppression: noise floor per band */
+    uint32_t ns_frames;                 /* frames seen by the tracker since the reset */
+    float ns_rise;                      /* the floor's largest rise per frame (factor) */
 } h7fe_t;
+
+#define H7FE_NS_RISE_DB_PER_S 3.0f
+#define H7FE_NS_FALL 0.25f
+#define H7FE_NS_OVER 2.0f
+#define H7FE_NS_GAIN_MIN 0.1f
 
 /* Builds the tables for config and resets the stream. Returns H7FE_OK or an error. */
 int h7fe_init(h7fe_t *fe, const h7fe_config_t *config);

@@ -41,6 +41,10 @@ typedef enum { H7FE_OUTPUT_MFCC = 0, H7FE_OUTPUT_LOG_MEL = 1 } h7fe_output_t;
 /* PEAK divides a whole clip by its largest sample value (the MLPerf Tiny KWS training
  * pipeline does this); only the clip API can do it, streaming always uses sample_scale. */
 typedef enum { H7FE_CLIP_NORM_NONE = 0, H7FE_CLIP_NORM_PEAK = 1 } h7fe_clip_norm_t;
+/* SPECTRAL: a per-band noise-floor tracker and a spectral-subtraction gain on the mel
+ * energies before the log (see frontend.h). NONE leaves every output bit-identical to the
+ * front end without the stage. */
+typedef enum { H7FE_NS_NONE = 0, H7FE_NS_SPECTRAL = 1 } h7fe_noise_suppression_t;
 
 /* All fields are 32-bit so the Python binding mirrors the layout without padding rules. */
 typedef struct {
@@ -59,6 +63,7 @@ typedef struct {
     float sample_scale;          /* int16 sample -> float multiplier (1/32768: [-1, 1)) */
     uint32_t clip_normalization; /* h7fe_clip_norm_t, clip API only */
     uint32_t clip_frames;        /* frames per model input, e.g. 49 for 1 s */
+    uint32_t noise_suppression;  /* h7fe_noise_suppression_t (last: older initializers give 0) */
 } h7fe_config_t;
 
 /* The rules every configuration must satisfy. RULE(condition, message); F(field) reads a
@@ -92,7 +97,8 @@ typedef struct {
     RULE(F(sample_scale) > 0.0f && F(sample_scale) <= 1.0f,                                 \
          "sample_scale must be in (0, 1]")                                                  \
     RULE(F(clip_normalization) <= 1u, "clip_normalization must be none or peak")            \
-    RULE(F(clip_frames) >= 1u && F(clip_frames) <= 1000u, "clip_frames must be in 1..1000")
+    RULE(F(clip_frames) >= 1u && F(clip_frames) <= 1000u, "clip_frames must be in 1..1000")   \
+    RULE(F(noise_suppression) <= 1u, "noise_suppression must be none or spectral")
 
 /* Returns 0 if config is usable, else the 1-based number of the first broken rule, with
  * its text in *message (message may be NULL). */

@@ -20,7 +20,7 @@ class CConfig(ctypes.Structure):
         ('mel_high_hz', ctypes.c_float), ('log_offset', ctypes.c_float),
         ('output', ctypes.c_uint32), ('mfcc_count', ctypes.c_uint32),
         ('sample_scale', ctypes.c_float), ('clip_normalization', ctypes.c_uint32),
-        ('clip_frames', ctypes.c_uint32),
+        ('clip_frames', ctypes.c_uint32), ('noise_suppression', ctypes.c_uint32),
     ]
 
 

@@ -19,15 +19,20 @@ ENUMS = {
     'spectrum': ('magnitude', 'power'),
     'output': ('mfcc', 'log_mel'),
     'clip_normalization': ('none', 'peak'),
+    'noise_suppression': ('none', 'spectral'),
 }
 FIELDS = (
     ('sample_rate_hz', 'uint'), ('window_length', 'uint'), ('hop_length', 'uint'),
     ('fft_length', 'uint'), ('window', 'enum'), ('spectrum', 'enum'), ('mel_bands', 'uint'),
     ('mel_low_hz', 'float'), ('mel_high_hz', 'float'), ('log_offset', 'float'),
     ('output', 'enum'), ('mfcc_count', 'uint'), ('sample_scale', 'float'),
-    ('clip_normalization', 'enum'), ('clip_frames', 'uint'),
+    ('clip_normalization', 'enum'), ('clip_frames', 'uint'), ('noise_suppression', 'enum'),
 )
 OPTIONAL = ('name', 'description')
+# Fields a configuration may leave out, and their value then. A default field at its
+# default is also left out of to_metadata(), so the records (and feature caches) of the
+# configurations written before the field existed stay as they were.
+DEFAULTS = {'noise_suppression': 'none'}
 
 
 class ConfigError(ValueError):
@@ -62,7 +67,8 @@ class FrontendConfig:
 
     def to_metadata(self):
         """The dict a model records so its features can be reproduced."""
-        meta = {key: self.values[key] for key, _ in FIELDS}
+        meta = {key: self.values.get(key, DEFAULTS.get(key)) for key, _ in FIELDS
+                if key not in DEFAULTS or self.values.get(key, DEFAULTS[key]) != DEFAULTS[key]}
         meta['name'] = self.name
         return meta
 
@@ -77,9 +83,9 @@ def _to_c_values(values, where):
                           f'valid keys: {", ".join(k for k, _ in FIELDS)}')
     c_values = {}
     for key, kind in FIELDS:
-        if key not in values:
+        if key not in values and key not in DEFAULTS:
             raise ConfigError(f'{where}: missing key "{key}"')
-        value = values[key]
+        value = values.get(key, DEFAULTS.get(key))
         if kind == 'enum':
             if value not in ENUMS[key]:
                 raise ConfigError(f'{where}: "{key}" is {value!r}; choose one of: '

@@ -15,6 +15,7 @@ instruction counts and outputs."""
 import collections
 import ctypes
 import math
+import os
 import time as walltime
 
 from unicorn import Uc, UcError, UC_ARCH_ARM, UC_MODE_THUMB, UC_HOOK_MEM_INVALID, \
@@ -72,9 +73,23 @@ NO_PROGRESS_WALL_S = 30.0
 HANG_INSTRUCTION = b'\xfe\xe7'  # Thumb `b .`
 
 
+def wall_factor():
+    """Wall-clock seconds allowed per virtual second: 10, or H7SIM_WALL_FACTOR (a machine
+    shared with other work runs the simulator several times slower)."""
+    text = os.environ.get('H7SIM_WALL_FACTOR', '10')
+    try:
+        factor = float(text)
+    except ValueError:
+        factor = -1.0
+    if not factor > 0:
+        raise SimError(f'H7SIM_WALL_FACTOR={text!r}: expected a positive number of wall seconds per virtual second')
+    return factor
+
+
 def default_wall_limit(seconds):
-    """Wall-clock limit of a run of `seconds` virtual seconds: max(60 s, 10x virtual)."""
-    return max(60.0, 10.0 * seconds) if seconds is not None and math.isfinite(seconds) else None
+    """Wall-clock limit of a run of `seconds` virtual seconds: max(60 s, 10x virtual), the
+    factor from H7SIM_WALL_FACTOR when set."""
+    return max(60.0, wall_factor() * seconds) if seconds is not None and math.isfinite(seconds) else None
 
 # Exception numbers (ARMv7-M) and fault status bits (CFSR).
 HARDFAULT, MEMMANAGE, BUSFAULT, USAGEFAULT = 3, 4, 5, 6

@@ -188,6 +188,19 @@ def measure_arena(data, low=1024, high=512 * 1024):
     return high
 
 
+def constant_bytes(tflite_bytes):
+    """Bytes of the model's constant tensors as stored in the .tflite (int8 kernels, int32
+    biases, the few int32 shape constants): the weights a board keeps in flash. The
+    per-channel quantization parameters (float32 scale + int64 zero point per channel) and
+    the flatbuffer's names/structure are counted apart (quantization_bytes, file size)."""
+    from h7nn.tflite import Model
+    m = Model(tflite_bytes)
+    const = [t for t in m.tensors if t['constant']]
+    return {'constant_tensor_bytes': sum(len(t['data']) for t in const),
+            'quantization_bytes': sum(4 * len(t['scales']) + 8 * len(t['zero_points'])
+                                      for t in m.tensors)}
+
+
 def metadata(name, tflite_bytes, model, labels, frontend_config, training, extra=None):
     from .models import macs, parameters, weight_bytes_int8
     m = Int8Model(tflite_bytes)
@@ -208,7 +221,8 @@ def metadata(name, tflite_bytes, model, labels, frontend_config, training, extra
                   'measured_with': 'tflite_micro host runtime (TFLM reference kernels)'},
         'model': {'bytes': len(tflite_bytes), 'sha256': hashlib.sha256(tflite_bytes).hexdigest(),
                   'parameters': parameters(model), 'int8_weight_bytes': weight_bytes_int8(model),
-                  'macs': macs(model), 'architecture': model.name},
+                  'macs': macs(model), 'architecture': model.name,
+                  **constant_bytes(tflite_bytes)},
         'training': training,
     }
     if extra:

@@ -172,6 +172,36 @@ def run_all(seed=1, preset='full', out_dir='models', work_dir=None, progress=Tru
     return write_reports(full, out_dir, (name_default, name_tiny), started, progress, board)
 
 
+# The real-speech results each have their own command and file (models/<stem>.json/.md);
+# report.json carries them under these keys and report.md shows them in this order.
+REAL_SECTIONS = (('real_speech', 'real_speech', 'Real speech: speakers never trained on'),
+                 ('real_kfold', 'real_speech_kfold', 'Real speech: speaker-disjoint 5-fold cross-validation'),
+                 ('real_noise_suppression', 'real_speech_ns', 'Real noisy speech: the noise-suppression stage'),
+                 ('real_stream', 'real_stream', 'Streaming on real speech: false alarms per hour'))
+
+
+def refresh_report(out_dir, full=None):
+    """Rewrites report.json/.md from the evaluation already in report.json (full=None) and
+    the current real-speech result files, without re-evaluating anything: the real-speech
+    commands (realeval, realkfold, realstream) call it after writing their files."""
+    from h7data.wavio import atomic_write_text
+    from .report import stage_table
+    if full is None:
+        with open(os.path.join(out_dir, 'report.json')) as f:
+            full = json.load(f)
+    for key, stem, _ in REAL_SECTIONS:
+        path = os.path.join(out_dir, stem + '.json')
+        if os.path.exists(path):
+            with open(path) as f:
+                full[key] = json.load(f)
+        else:
+            full.pop(key, None)
+    atomic_write_text(os.path.join(out_dir, 'report.json'), json.dumps(full, indent=1) + '\n')
+    atomic_write_text(os.path.join(out_dir, 'report.md'),
+                      markdown(full, stage_table(full['stage_table']), out_dir))
+    return full
+
+
 def write_reports(full, out_dir, names=('kws_default', 'kws_tiny'), started=None, progress=True,
                   board=True):
     """Evaluates the shipped int8 models, runs the demo recording on the simulated board
@@ -220,9 +250,7 @@ def write_reports(full, out_dir, names=('kws_default', 'kws_tiny'), started=None
     plot_snr(reports, os.path.join(out_dir, 'snr.png'))
     full['evaluation'] = reports
     full.setdefault('seconds', round(time.time() - started))
-    table = stage_table(full['stage_table'])
-    atomic_write_text(os.path.join(out_dir, 'report.json'), json.dumps(full, indent=1) + '\n')
-    atomic_write_text(os.path.join(out_dir, 'report.md'), markdown(full, table))
+    refresh_report(out_dir, full)
     say('done')
     return full
 
@@ -246,7 +274,7 @@ def _demo_line(d, where):
             f'— {d["code"]}')
 
 
-def markdown(full, table):
+def markdown(full, table, out_dir=None):
     from h7data.vocab import LABELS as labels
     from h7voice import paths
     lines = ['# h7voice keyword-spotting models: evaluation report', '']
@@ -261,18 +289,13 @@ def markdown(full, table):
               'distillation from the real-trained MLPerf Tiny model, see below). Every figure '
               'below is re-made by `h7voice train report` (`python -m h7train report`) and '
               '`h7voice eval-real` (the real-speech section).', '']
-    real_md = os.path.join(paths.MODELS, 'real_speech.md')
-    if os.path.exists(real_md):  # real speech leads: it decides
-        with open(real_md) as f:
-            body = f.read().splitlines()
-        lines += ['## Real speech: speakers never trained on', ''] + [
-            ('###' + l[1:] if l.startswith('# ') else l) for l in body[1:]] + ['']
-    stream_md = os.path.join(paths.MODELS, 'real_stream.md')
-    if os.path.exists(stream_md):  # streaming on real speech: h7voice eval-stream
-        with open(stream_md) as f:
-            body = f.read().splitlines()
-        lines += ['## Streaming on real speech: false alarms per hour', ''] + [
-            ('#' + l if l.startswith('## ') else l) for l in body[1:]] + ['']
+    for _, stem, title in REAL_SECTIONS:  # real speech leads: it decides
+        md = os.path.join(out_dir or paths.MODELS, stem + '.md')
+        if os.path.exists(md):
+            with open(md) as f:
+                body = f.read().splitlines()
+            lines += [f'## {title}', ''] + [
+                ('#' + l if l.startswith('## ') else l) for l in body[1:]] + ['']
     lines += ['## Synthetic voices, streaming, the board', '',
              'Which code made each figure:', '',
              '- **stage table**: made during training: the .tflite run by TFLite\'s built-in '

@@ -133,6 +133,17 @@ def noise(part='train', names=None):
     return out
 
 
+def mycroft_noise(min_s=1.0):
+    """{name: float32 samples}: mycroft's real background recordings (rooms, fans, street),
+    never used in any evaluation: extra noise for training only."""
+    out = {}
+    for r in read_manifest('mycroft_precise_community'):
+        if r['kind'] == 'background_noise' and float(r['duration_s']) >= min_s + 0.1:
+            x = read_audio(data_path('mycroft_precise_community', r['file'])).astype(np.float32)
+            out['mycroft_' + os.path.splitext(os.path.basename(r['file']))[0]] = x / 32768
+    return out
+
+
 def mix(clip, noise_pool, snr_db, rng):
     """clip int16 + a random stretch of a random noise at snr_db (clip RMS vs noise RMS)."""
     name = sorted(noise_pool)[int(rng.integers(len(noise_pool)))]
@@ -158,13 +169,14 @@ def _crops(x, hop=WINDOW, min_rms=0.003):
     return out
 
 
-def negatives():
+def negatives(hop=WINDOW):
     """1 s crops of real speech that is not a Speech Commands clip: dict(x, source).
     mycroft wake-word and not-wake-word clips (one centred crop each), LibriSpeech (a crop
-    every second). They are "unknown" (or "silence" when the teacher hears none)."""
+    every hop samples). They are "unknown" (or "silence" when the teacher hears none)."""
     rows = read_manifest('mycroft_precise_community')
     lib = read_manifest('librispeech_samples')
-    path = _cache_path('negatives', [len(rows), len(lib), 2])
+    key = [len(rows), len(lib), 2] + ([hop] if hop != WINDOW else [])
+    path = _cache_path('negatives', key)
     if os.path.exists(path):
         with np.load(path, allow_pickle=False) as z:
             return {k: z[k] for k in z.files}
@@ -176,7 +188,7 @@ def negatives():
         xs.append(fit_window(x))
         src.append('mycroft:' + r['kind'])
     for r in lib:
-        for c in _crops(read_audio(data_path('librispeech_samples', r['file']))):
+        for c in _crops(read_audio(data_path('librispeech_samples', r['file'])), hop=hop):
             xs.append(c)
             src.append('librispeech:' + r['speaker'])
     out = {'x': np.stack(xs).astype(np.int16), 'source': np.array(src)}

@@ -245,6 +245,10 @@ def main(argv=None):
         atomic_write_text(args.out + '.json', json.dumps({'command': command, 'results': results},
                                                           indent=1) + '\n')
         atomic_write_text(args.out + '.md', md)
+        out_dir = os.path.dirname(os.path.abspath(args.out))
+        if os.path.exists(os.path.join(out_dir, 'report.json')):
+            from .pipeline import refresh_report
+            refresh_report(out_dir)   # report.md/.json carry the new figures
     return 0
 
 

@@ -263,6 +263,10 @@ def main(argv=None):
         with open(args.out + '.md', 'w') as f:
             f.write(markdown(results, streams, command) + '\n')
         print(f'wrote {args.out}.json, {args.out}.md, {args.out}_det.png')
+        out_dir = os.path.dirname(os.path.abspath(args.out))
+        if os.path.exists(os.path.join(out_dir, 'report.json')):
+            from .pipeline import refresh_report
+            refresh_report(out_dir)   # report.md/.json carry the new figures
     return 0
 
 

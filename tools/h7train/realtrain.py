@@ -33,8 +33,24 @@ KD_T = 2.0
 ALPHA = {'real': 0.5, 'negative': 0.6, 'silence': 0.3, 'synthetic': 0.3}
 
 
+# Training recipes (the transfer set each one builds; 1 made the first real-trained models):
+# 2 = real noise mostly at 0-10 dB SNR (the range where the models failed), mycroft's own
+# background recordings added to the training noise, every real "unknown" clip of the
+# training folds three times as often (the non-keyword words people say alone), LibriSpeech
+# crops every 0.5 s instead of 1 s, and every negative's noisy copy at 0-10 dB.
+RECIPES = {
+    1: {'snr_low': 0.0, 'snr': (0.0, 20.0), 'unknown_factor': 1, 'neg_hop': R.WINDOW,
+        'neg_snr': (0.0, 20.0), 'mycroft_noise': False},
+    2: {'snr_low': 0.6, 'snr': (0.0, 20.0), 'unknown_factor': 3, 'neg_hop': R.WINDOW // 2,
+        'neg_snr': (0.0, 10.0), 'mycroft_noise': True},
+}
+LOW_SNR = (0.0, 10.0)
+
+
 def augment(clip, rng, noise_pool, p_noise=0.8, snr=(0.0, 20.0), gain_db=(-15.0, 6.0),
-            shift=1600):
+            shift=1600, p_low=0.0):
+    """Time shift, real noise (p_noise; with probability p_low at LOW_SNR instead of snr),
+    gain."""
     x = np.zeros_like(clip)
     s = int(rng.integers(-shift, shift + 1))
     if s >= 0:
@@ -42,46 +58,74 @@ def augment(clip, rng, noise_pool, p_noise=0.8, snr=(0.0, 20.0), gain_db=(-15.0,
     else:
         x[:s] = clip[-s:]
     if rng.random() < p_noise:
-        x = R.mix(x, noise_pool, float(rng.uniform(*snr)), rng)
+        band = LOW_SNR if (p_low and rng.random() < p_low) else snr
+        x = R.mix(x, noise_pool, float(rng.uniform(*band)), rng)
     g = 10 ** (rng.uniform(*gain_db) / 20)
     f = x.astype(np.float32) * g
     f = f / max(1.0, np.abs(f).max() / 32000)
     return np.round(f).astype(np.int16)
 
 
-def transfer_set(seed=1, copies=5, synth_per_word=120, progress=True):
+def _transfer_key(seed, copies, synth_per_word, recipe, eval_fold, real):
+    key = [VERSION, seed, copies, synth_per_word, R.FOLDS, eval_fold, R.SPLIT_SALT]
+    if recipe != 1:
+        key += [recipe, RECIPES[recipe]]
+    if not real:
+        key += ['no real clips']
+    return hashlib.sha1(json.dumps(key).encode()).hexdigest()[:12]
+
+
+def transfer_set(seed=1, copies=5, synth_per_word=120, progress=True, recipe=1,
+                 eval_fold=R.EVAL_FOLD, real=True, frontend='kws_stream'):
     """The training windows with targets: dict(x int16, y, kind, teacher [n, 12] in our
-    label order, student features [n, 49, 10] from kws_stream). Cached."""
-    key = [VERSION, seed, copies, synth_per_word, R.FOLDS, R.EVAL_FOLD, R.SPLIT_SALT]
+    label order, features [n, 49, 10] from the C front end's `frontend` config). Cached.
+    eval_fold: the speech_commands_dev fold never used (k-fold runs pass theirs);
+    real=False leaves every speech_commands_dev clip out (shared pre-training)."""
     from h7data.dataset import cache_dir
-    path = os.path.join(cache_dir(), 'real',
-                        'transfer-' + hashlib.sha1(json.dumps(key).encode()).hexdigest()[:12] + '.npz')
+    from .features import cached, load_frontend
+    digest = _transfer_key(seed, copies, synth_per_word, recipe, eval_fold, real)
+    path = os.path.join(cache_dir(), 'real', f'transfer-{digest}.npz')
     if os.path.exists(path):
         with np.load(path, allow_pickle=False) as z:
-            return {k: z[k] for k in z.files}
+            out = {k: z[k] for k in z.files}
+    else:
+        out = _build_transfer(seed, copies, synth_per_word, progress, recipe, eval_fold, real)
+        R._save_npz(path, out)
+    if frontend != 'kws_stream' or 'features' not in out:
+        out['features'] = cached(f'transfer-{digest}', out['x'], load_frontend(frontend))
+    return out
+
+
+def _build_transfer(seed, copies, synth_per_word, progress, recipe, eval_fold, real):
     t0 = time.time()
+    rc = RECIPES[recipe]
 
     def say(msg):
         if progress:
             print(f'[{time.time() - t0:5.0f} s] {msg}', flush=True)
     rng = np.random.default_rng([seed, 14])
     data = R.speech_commands()
-    train_idx, _ = R.split(data)
+    train_idx, _ = R.split(data, eval_fold)
     pool = R.noise('train')
+    if rc['mycroft_noise']:
+        pool.update(R.mycroft_noise())
     xs, ys, kinds = [], [], []
-    for i in train_idx:
+    unk = LABELS.index(UNKNOWN)
+    for i in (train_idx if real else []):
         clip, y = data['x'][i], int(data['y'][i])
         sil = y == LABELS.index(SILENCE)
+        n = copies * (rc['unknown_factor'] if y == unk else 1)
         xs.append(augment(clip, rng, pool, p_noise=0.0, gain_db=(0, 0)))
-        for _ in range(copies):
-            xs.append(augment(clip, rng, pool, p_noise=0.0 if sil else 0.8))
-        ys += [y] * (copies + 1)
-        kinds += ['real'] * (copies + 1)
-    say(f'real: {len(xs)} windows from {len(train_idx)} clips of the training folds')
-    neg = R.negatives()
+        for _ in range(n):
+            xs.append(augment(clip, rng, pool, p_noise=0.0 if sil else 0.8, snr=rc['snr'],
+                              p_low=rc['snr_low']))
+        ys += [y] * (n + 1)
+        kinds += ['real'] * (n + 1)
+    say(f'real: {len(xs)} windows from {len(train_idx) if real else 0} clips of the training folds')
+    neg = R.negatives(rc['neg_hop'])
     for clip in neg['x']:
         xs.append(clip)
-        xs.append(augment(clip, rng, pool, p_noise=0.7))
+        xs.append(augment(clip, rng, pool, p_noise=0.7, snr=rc['neg_snr']))
         ys += [-1, -1]            # silence or unknown: decided by the teacher below
         kinds += ['negative', 'negative']
     names = sorted(pool)
@@ -106,12 +150,13 @@ def transfer_set(seed=1, copies=5, synth_per_word=120, progress=True):
     teacher = R.Teacher().probabilities(x).astype(np.float32)
     say('teacher probabilities done')
     neg_sel = y < 0
-    sil, unk = LABELS.index(SILENCE), LABELS.index(UNKNOWN)
+    sil = LABELS.index(SILENCE)
     y[neg_sel] = np.where(teacher[neg_sel, sil] > teacher[neg_sel, unk], sil, unk)
-    feats = R.features(x, 'kws_stream')
-    say('student features done')
-    out = {'x': x, 'y': y, 'kind': np.array(kinds), 'teacher': teacher, 'features': feats}
-    R._save_npz(path, out)
+    out = {'x': x, 'y': y, 'kind': np.array(kinds), 'teacher': teacher}
+    if recipe == 1 and real:
+        # recipe 1's cache kept the kws_stream features inside (same bytes as before)
+        out['features'] = R.features(x, 'kws_stream')
+        say('student features done')
     return out
 
 
@@ -164,8 +209,11 @@ def fit_distill(model, x, y, teacher, alpha, epochs, batch=64, lr=3e-3, seed=1,
     return history
 
 
-def train_and_export(out_dir, name='kws_default', arch='default', width=96, epochs=24,
-                     seed=1, copies=5, synth_per_word=120, progress=True, command=''):
+def train_and_export(out_dir, name='kws_default', arch='default', width=None, epochs=24,
+                     seed=1, copies=5, synth_per_word=120, progress=True, command='',
+                     recipe=1, init=None, lr=3e-3, frontend='kws_stream'):
+    """Trains (from scratch, or on from the float model `init`) and writes
+    out_dir/name.{tflite,json,keras}."""
     from . import models as M
     from .export import metadata, save_model, to_int8_tflite
     from .features import load_frontend
@@ -173,17 +221,28 @@ def train_and_export(out_dir, name='kws_default', arch='default', width=96, epoc
     t0 = time.time()
     keras.utils.set_random_seed(seed)
     tf.config.experimental.enable_op_determinism()
-    ts = transfer_set(seed, copies, synth_per_word, progress)
+    ts = transfer_set(seed, copies, synth_per_word, progress, recipe=recipe, frontend=frontend)
     x, y, kind = ts['features'], ts['y'], ts['kind']
     alpha = np.array([ALPHA[k] for k in kind], np.float32)
-    model = (M.tiny(x.shape[1:], len(LABELS)) if arch == 'tiny'
-             else M.ds_cnn(x.shape[1:], len(LABELS), width=width))
-    history = fit_distill(model, x, y, ts['teacher'], alpha, epochs, seed=seed,
+    if init:
+        model = keras.saving.load_model(init, compile=False)
+    elif arch == 'tiny':
+        model = M.tiny(x.shape[1:], len(LABELS), width=width or 32)
+    else:
+        model = M.ds_cnn(x.shape[1:], len(LABELS), width=width or 96)
+    history = fit_distill(model, x, y, ts['teacher'], alpha, epochs, seed=seed, lr=lr,
                           progress=progress, label=name)
     cal = x[np.random.default_rng(seed + 1).permutation(len(x))[:400]]
     data = to_int8_tflite(model, cal)
     counts = {k: int(np.sum(kind == k)) for k in ALPHA}
-    training = {'seed': seed, 'preset': 'realkws', 'command': command,
+    rc = RECIPES[recipe]
+    aug = (f'real background noise (training 80% of each file'
+           f'{", plus mycroft background recordings" if rc["mycroft_noise"] else ""}) at '
+           f'{rc["snr"][0]:g}-{rc["snr"][1]:g} dB SNR'
+           + (f' ({100 * rc["snr_low"]:.0f}% of them at {LOW_SNR[0]:g}-{LOW_SNR[1]:g} dB)'
+              if rc['snr_low'] else '') +
+           ', gain -15..+6 dB, shift +-100 ms, SpecAugment')
+    training = {'seed': seed, 'preset': 'realkws', 'command': command, 'recipe': recipe,
                 'data': {'windows': counts, 'real_training_folds':
                          [f for f in range(R.FOLDS) if f != R.EVAL_FOLD],
                          'held_out': f'speech_commands_dev fold {R.EVAL_FOLD} of {R.FOLDS} '
@@ -191,14 +250,17 @@ def train_and_export(out_dir, name='kws_default', arch='default', width=96, epoc
                                      'come from it',
                          'teacher': 'MLPerf Tiny KWS DS-CNN (mlperf_kws features), soft '
                                     f'labels only, T={KD_T}, alpha {ALPHA}',
-                         'augmentation': 'real background noise (training 80% of each file) '
-                                         'at 0-20 dB SNR, gain -15..+6 dB, shift +-100 ms, '
-                                         'SpecAugment'},
-                'epochs': epochs, 'history': history,
+                         'augmentation': aug,
+                         'unknown_clip_factor': rc['unknown_factor'],
+                         'negative_crop_hop_s': rc['neg_hop'] / R.SAMPLE_RATE},
+                'epochs': epochs, 'learning_rate': lr, 'history': history,
                 'train_seconds': round(time.time() - t0)}
+    if init:
+        training['initialized_from'] = paths.rel(os.path.abspath(init))
+    stage = f'realkws {arch} + KD (recipe {recipe}{", continued from " + os.path.basename(init) if init else ""}), PTQ int8'
     # the detector's settings are the firmware's (C), never copied into the model metadata
-    meta = metadata(name, data, model, LABELS, load_frontend('kws_stream').config,
-                    dict(training, stage=f'realkws {arch} + KD, PTQ int8'))
+    meta = metadata(name, data, model, LABELS, load_frontend(frontend).config,
+                    dict(training, stage=stage))
     os.makedirs(out_dir, exist_ok=True)
     save_model(out_dir, name, data, meta)
     model.save(os.path.join(out_dir, f'{name}.keras'))
@@ -210,7 +272,11 @@ def main(argv=None):
     ap.add_argument('--out', default=os.path.join('build', 'realkws'))
     ap.add_argument('--name', default='kws_default')
     ap.add_argument('--arch', choices=('default', 'tiny'), default='default')
-    ap.add_argument('--width', type=int, default=96)
+    ap.add_argument('--width', type=int, help='channels (default 96; tiny: 32)')
+    ap.add_argument('--recipe', type=int, choices=sorted(RECIPES), default=1)
+    ap.add_argument('--init', help='continue training this float .keras model')
+    ap.add_argument('--lr', type=float, default=3e-3)
+    ap.add_argument('--frontend', default='kws_stream', help='front-end config name')
     ap.add_argument('--epochs', type=int, default=24)
     ap.add_argument('--seed', type=int, default=1)
     ap.add_argument('--copies', type=int, default=5)
@@ -220,11 +286,14 @@ def main(argv=None):
     command = 'python -m h7train.realtrain ' + ' '.join(argv if argv is not None else sys.argv[1:])
     try:
         if args.data_only:
-            ts = transfer_set(args.seed, args.copies, args.synth_per_word)
+            ts = transfer_set(args.seed, args.copies, args.synth_per_word, recipe=args.recipe,
+                              frontend=args.frontend)
             print({k: int(np.sum(ts['kind'] == k)) for k in ALPHA})
             return 0
         meta = train_and_export(args.out, args.name, args.arch, args.width, args.epochs,
-                                args.seed, args.copies, args.synth_per_word, command=command)
+                                args.seed, args.copies, args.synth_per_word, command=command,
+                                recipe=args.recipe, init=args.init, lr=args.lr,
+                                frontend=args.frontend)
     except paths.MissingPart as err:
         print(f'error: {err}', file=sys.stderr)
         return 2

@@ -114,6 +114,11 @@ def print_summary(run, result, truth_words, elf):
     say('  per operating point, firmware counters (DWT cycles of the front end and the model):')
     for line in report.load_lines(stats):
         say('  ' + line)
+    if ready.get('cascade') is not None:
+        say(f"  cascade at boot: {'on' if ready.get('cascade') else 'off'} (gate {ready.get('gate', '?')}, threshold "
+            f"{ready.get('gate_threshold', '?')}): {stats.get('gate_runs', '?')} gate runs, "
+            f"{stats.get('model_runs', '?')} full-model runs, {stats.get('gate_opened', '?')} of "
+            f"{stats.get('segments', '?')} segments opened; recognition at {ready.get('recognize_mhz', '?')} MHz")
     modes = stats.get('mode_ms', {})
     if modes:
         say(f"  time per firmware mode: listen {modes.get('listen', 0) / 1000:.2f} s, "
@@ -167,7 +172,9 @@ def figures(run, truth_words):
            'model_mhz': top, 'latency_mean_ms': round(sum(lat) / len(lat), 1) if lat else None,
            'detections': len(dets), 'model_runs': stats.get('inferences'),
            'skipped_runs': stats.get('skipped_inferences'), 'samples_lost':
-               summary.get('audio', {}).get('ground_truth', {}).get('samples_lost')}
+               summary.get('audio', {}).get('ground_truth', {}).get('samples_lost'),
+           'full_model_runs': stats.get('model_runs'), 'gate_runs': stats.get('gate_runs'),
+           'warnings': summary.get('warnings', [])[:3]}
     if truth_words is not None:
         result = score.score(dets, truth_words, 200.0, KEYWORDS)
         out['commands'] = f"{result['exactly_once']}/{result['commands']}"
@@ -175,20 +182,22 @@ def figures(run, truth_words):
     return out
 
 
-def energy_table(wav, elf, truth_words, out_json=None):
+def energy_table(wav, elf, truth_words, out_json=None, wall_limit=None):
     """The recording once per recognition point (the console fixes it) and once with the
     governor's choice: listening power, energy per command, latency, accuracy, losses."""
     from kwsapp import simrun
     from h7voice import events as ev
     table = []
-    for mhz, key in POINTS + ((None, None),):
-        label = f'{mhz} MHz' if mhz else 'governor'
+    for mhz, key in POINTS + ((None, None), (None, 'c')):
+        label = f'{mhz} MHz' if mhz else 'governor' + (', no cascade' if key == 'c' else '')
         say(f'==> {label}: running the recording')
         try:
-            run = simrun.run_kws(wav, elf, console_input=key)
+            run = simrun.run_kws(wav, elf, console_input=key, wall_limit=wall_limit)
         except simrun.RunError as err:
             fail(f'{err}')
         row = {'point': label, **figures(run, truth_words)}
+        if row.get('warnings'):
+            say(f"    simulator warning: {row['warnings'][0]}")
         if mhz is None:
             ready = ev.last(run['events'], 'kws_ready') or {}
             row['governor'] = {k: v for k, v in ready.items() if k.startswith('run_nj') or k == 'recognize_mhz'}
@@ -201,7 +210,7 @@ def energy_table(wav, elf, truth_words, out_json=None):
             f"{r['latency_mean_ms'] or 0:10.0f} | {r.get('commands', '-'):>8} | {r.get('false_alarms', '-'):>12} | "
             f"{r['model_runs']:>10} | {r['skipped_runs']:>7} | {r['samples_lost']}")
     say('  (listening: the whole recording, waiting at 16 MHz; one command: the energy at the '
-        'recognition point / commands detected)')
+        'recognition point / commands detected, the cascade\'s gate included: it runs there too)')
     if out_json:
         with open(out_json, 'w') as f:
             json.dump({'wav': wav, 'rows': table}, f, indent=1)
@@ -265,6 +274,13 @@ def main(argv=None):
                    'MHz) and with the governor, and print the energy table (with --json: written '
                    'there); with a file: supply currents per mode and operating point (JSON, see '
                    'tools/h7sim/energy.py) for the energy figures')
+    p.add_argument('--recognize-mhz', type=int, choices=[480, 240, 120],
+                   help='fix the model runs\' operating point instead of the governor\'s (console 4/2/1)')
+    p.add_argument('--no-cascade', action='store_true',
+                   help='run the full model alone, without the cascade\'s gate (console command c)')
+    p.add_argument('--wall-limit', type=float, metavar='S',
+                   help='wall-clock seconds the simulated run may take (default: the simulator\'s, '
+                   '10x the recording; raise it on a loaded machine)')
     p.add_argument('--timeline', metavar='PNG', help='also draw power over time, coloured by mode and '
                    'operating point, into this PNG')
     args = p.parse_args(argv)
@@ -293,8 +309,10 @@ def main(argv=None):
         seconds = load_wav(wav, min_seconds=0.5).seconds
     except WavFormatError as err:
         fail(f'{err}')
+    if args.wall_limit is not None and args.wall_limit <= 0:
+        fail('--wall-limit must be positive')
     if args.energy_table == TABLE:
-        return energy_table(wav, elf, truth_words, args.json)
+        return energy_table(wav, elf, truth_words, args.json, args.wall_limit)
     say(f'==> running {os.path.relpath(elf, TOP)} on the simulated NUCLEO-H743ZI2 with '
         f'{os.path.relpath(wav, TOP)} ({seconds:.1f} s'
         + (f', {len(truth_words)} words' if truth_words else '') + ')')
@@ -302,8 +320,10 @@ def main(argv=None):
         from h7sim import board as simboard
         simboard.POWER_TRACE_BIN_S = 0.01
     try:
-        run = simrun.run_kws(wav, elf, energy_table=args.energy_table,
-                             console_input='l' if args.lowest_opp else None)
+        keys = (('l' if args.lowest_opp else '') + ('c' if args.no_cascade else '')
+                + {480: '4', 240: '2', 120: '1'}.get(args.recognize_mhz, ''))
+        run = simrun.run_kws(wav, elf, energy_table=args.energy_table, console_input=keys or None,
+                             wall_limit=args.wall_limit)
     except simrun.RunError as err:
         fail(f'{err}')
     if run.get('wav_note'):

@@ -18,12 +18,15 @@ platform time since capture start.
     error             kws, platform_demo — what, detail (kws: the app stops, red LED)
   kws (firmware/apps/kws/main.c)
     kws_ready         classes, frames, features, hop_ms, frame_ms, arena_used, threshold,
-                      stop_mode, model_cycles
+                      stop_mode, model_cycles, recognize_mhz, run_nj_480/240/120/64,
+                      cascade (the gate runs first), gate (its model), gate_threshold
     kws               a detection — word, score, start_ms, end_ms, decided_ms, latency_ms,
                       action, light, level, running, selection, confirm, opp_mhz
     kws_stats         reason (period|stop|request), audio_ms, time_ms, mode_ms{listen,
                       recognize, stop}, stop_entries, samples, inferences,
-                      skipped_inferences, model_failures, detections, segments,
+                      model_runs (full model, catch-up included), gate_runs, gate_opened
+                      (segments), gate_cycles_max, skipped_inferences, model_failures,
+                      detections, segments,
                       latency_max_ms, latency_mean_ms, dropped_samples, ring_overflows,
                       spi_overruns, dma_errors, console_dropped, opp_switches,
                       opp_switch_failures, opp_switch_us_max, opp[{mhz, busy_cycles, frames,

@@ -129,6 +129,9 @@ class KwsStream:
             raise DetectorError(f'{tflite_path}: refused as the firmware would refuse it: '
                                 f'{error.value.decode() or "out of memory"}')
         self._out = (_Detection * MAX_DETECTIONS)()
+        # the firmware's cascade (kws_config.h) in front of this model, as on the board
+        from h7voice.cascade import apply_firmware_cascade
+        self.gate_threshold = apply_firmware_cascade(self)
 
     def close(self):
         if getattr(self, '_h', None):

@@ -80,3 +80,12 @@ const char *kws_action_describe(const kws_outputs_t *o, kws_action_t action, cha
     }
     return buf;
 }
+
+bool kws_word_ends_in_stop(const char *word)
+{
+    static const char *const words[] = {"up", "stop", "left", "right"};
+    for (unsigned i = 0; i < sizeof words / sizeof words[0]; i++)
+        if (strcmp(word, words[i]) == 0)
+            return true;
+    return false;
+}

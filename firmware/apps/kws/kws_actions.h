@@ -46,6 +46,11 @@ void kws_outputs_init(kws_outputs_t *outputs);
 /* The action of a model label ("on", "off", ...); KWS_ACTION_NONE for any other label. */
 kws_action_t kws_action_for_word(const char *word);
 
+/* True for a command word whose last sound is a stop consonant (up, stop: /p/; left,
+ * right: /t/): its closure is a short silence before the release, so the end of the word
+ * is only known once the release has had time to come (kws_pipeline.c, early decision). */
+bool kws_word_ends_in_stop(const char *word);
+
 /* Applies the action; returns true when the outputs changed. */
 bool kws_outputs_apply(kws_outputs_t *outputs, kws_action_t action);
 

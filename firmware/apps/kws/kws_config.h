@@ -28,11 +28,23 @@
  * model hop: the windows that hold the whole word. */
 #define KWS_DENSE_RUNS 3u
 /* Decide at the end of the dense runs when the smoothed score already reaches the
- * threshold, instead of at the end of the VAD's hangover (1: on). */
-#define KWS_EARLY_DECISION 0u
-/* ... but only when every quiet frame so far is within this of the noise floor: the closure
- * of a final plosive ("up", "right") is quiet but above it, and its release would come
- * after an early decision (the word's end would be reported too early). */
-#define KWS_EARLY_QUIET_DB 3.0f
+ * threshold, instead of at the end of the VAD's hangover (1: on; README.md, "Latency"). */
+#define KWS_EARLY_DECISION 1u
+/* ... only when every quiet frame so far is within this of the noise floor (dB). Off (100):
+ * it did not tell a final plosive's closure from the end of the word (the demo recording's
+ * clips carry their own background); the rule below does. */
+#define KWS_EARLY_QUIET_DB 100.0f
+/* ... and a word ending in a stop consonant (up, stop, left, right) only after this many
+ * quiet frames: its closure is quiet, its release comes after it. */
+#define KWS_EARLY_STOP_QUIET_FRAMES 6u
+/* ... unless the release has been heard: a run of at most this many speech frames after a
+ * quiet gap inside the word, then quiet again (its end is known then). */
+#define KWS_RELEASE_MAX_FRAMES 3u
+/* The cascade (README.md, "Cascade"): the small gate model (models/kws_tiny.tflite) runs
+ * first at the GATE point; the model runs only from the hop the gate's best command word
+ * reaches KWS_GATE_THRESHOLD in the segment. The threshold is chosen on real speech by
+ * `h7voice cascade` (the highest one that loses <= 0.5 points of keywords found). */
+#define KWS_CASCADE 1u
+#define KWS_GATE_THRESHOLD 0.05f
 
 #endif

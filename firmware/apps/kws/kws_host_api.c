@@ -73,6 +73,14 @@ typedef struct {
     size_t audio_count;
     uint32_t hop_index;
     uint32_t evaluations;
+    /* the cascade's gate model (kws_host_set_gate), with its own posterior cache */
+    h7nn_interpreter gate_nn;
+    uint8_t *gate_model;
+    uint8_t *gate_arena;
+    float gate_scale;
+    int32_t gate_zero_point;
+    float *gate_cache;
+    uint8_t *gate_cached;
     char error[160];
 } kws_host_t;
 
@@ -101,7 +109,8 @@ size_t kws_host_frontend_config_size(void) { return sizeof(h7fe_config_t); }
 static bool run_model(void *user, float *probs)
 {
     kws_host_t *h = (kws_host_t *)user;
-    uint32_t hop = h->hop_index;
+    /* one feature frame per hop: the window of a catch-up run is that many hops back */
+    uint32_t hop = h->hop_index - h->pipeline.window_back;
     float *row = hop < h->cache_hops ? &h->cache[(size_t)hop * (size_t)h->class_count] : NULL;
     if (row && h->cached[hop]) {
         memcpy(probs, row, (size_t)h->class_count * sizeof(float));
@@ -122,12 +131,49 @@ static bool run_model(void *user, float *probs)
     return true;
 }
 
+/* The gate's run: the pipeline has just written the window into the gate's input tensor. */
+static bool run_gate(void *user, float *probs)
+{
+    kws_host_t *h = (kws_host_t *)user;
+    uint32_t hop = h->hop_index;
+    float *row = hop < h->cache_hops && h->gate_cache ? &h->gate_cache[(size_t)hop * (size_t)h->class_count] : NULL;
+    if (row && h->gate_cached[hop]) {
+        memcpy(probs, row, (size_t)h->class_count * sizeof(float));
+        return true;
+    }
+    h7nn_tensor out;
+    if (h7nn_invoke(&h->gate_nn) != H7NN_OK)
+        return false;
+    h7nn_output(&h->gate_nn, 0, &out);
+    const int8_t *q = (const int8_t *)out.data;
+    for (int c = 0; c < h->class_count; c++)
+        probs[c] = h->gate_scale * (float)(q[c] - h->gate_zero_point);
+    if (row) {
+        memcpy(row, probs, (size_t)h->class_count * sizeof(float));
+        h->gate_cached[hop] = 1;
+    }
+    return true;
+}
+
 const char *kws_host_error(const kws_host_t *h) { return h->error; }
+
+static void drop_gate(kws_host_t *h)
+{
+    free(h->gate_model);
+    free(h->gate_arena);
+    free(h->gate_cache);
+    free(h->gate_cached);
+    h->gate_model = h->gate_arena = h->gate_cached = NULL;
+    h->gate_cache = NULL;
+    h->config.run_gate = NULL;
+    h->config.gate_input = NULL;
+}
 
 void kws_host_close(kws_host_t *h)
 {
     if (!h)
         return;
+    drop_gate(h);
     free(h->model);
     free(h->arena);
     free(h->cache);
@@ -195,6 +241,8 @@ kws_host_t *kws_host_open(const uint8_t *model, size_t model_bytes, const h7fe_c
     for (int c = 0; c < label_count; c++) {
         if (kws_action_for_word(labels[c]) != KWS_ACTION_NONE)
             pc.keyword_mask |= 1u << c;
+        if (kws_word_ends_in_stop(labels[c]))
+            pc.stop_end_mask |= 1u << c;
     }
     h->config = pc;
     problem = kws_pipeline_init(&h->pipeline, &h->config);
@@ -208,6 +256,80 @@ fail:
     }
     kws_host_close(h);
     return NULL;
+}
+
+/* The cascade (kws_pipeline.h): `gate` (a model with the same input and classes as the
+ * main one, e.g. models/kws_tiny.tflite) runs first and lets the main model run from the
+ * hop its best command word reaches `threshold`. threshold <= 0 removes the gate. Returns 0;
+ * -2 when the gate's input or classes differ from the main model's (main.c then runs
+ * without the cascade); -1 for another failure; both with kws_host_error() set (no gate). */
+int kws_host_set_gate(kws_host_t *h, const uint8_t *gate, size_t gate_bytes, float threshold)
+{
+    drop_gate(h);
+    h->audio_hash = 0; /* the caches are rebuilt on the next run */
+    h->cache_hops = 0;
+    if (threshold <= 0.0f)
+        return 0;
+    const char *problem = NULL;
+    int rc = -1;
+    h->gate_model = aligned_alloc(16, (gate_bytes + 15u) & ~(size_t)15u);
+    h->gate_arena = aligned_alloc(16, HOST_ARENA_BYTES);
+    if (!h->gate_model || !h->gate_arena) {
+        problem = "out of memory";
+        goto fail;
+    }
+    memcpy(h->gate_model, gate, gate_bytes);
+    if (h7nn_init(&h->gate_nn, h->gate_model, gate_bytes, h7nn_all_ops_resolver(1), h->gate_arena,
+                  HOST_ARENA_BYTES) != H7NN_OK ||
+        h7nn_allocate(&h->gate_nn) != H7NN_OK) {
+        problem = h7nn_error(&h->gate_nn);
+        goto fail;
+    }
+    h7nn_tensor in, out, main_in;
+    h7nn_input(&h->gate_nn, 0, &in);
+    h7nn_output(&h->gate_nn, 0, &out);
+    h7nn_input(&h->nn, 0, &main_in);
+    if (in.type != H7NN_INT8 || out.type != H7NN_INT8 || in.bytes != main_in.bytes ||
+        in.scale != main_in.scale || in.zero_point != main_in.zero_point) {
+        problem = "the gate model must take the main model's int8 input (same shape and quantization)";
+        rc = -2;
+        goto fail;
+    }
+    if ((int)out.bytes != h->class_count) {
+        problem = "the gate model must have the main model's classes";
+        rc = -2;
+        goto fail;
+    }
+    h->gate_scale = out.scale;
+    h->gate_zero_point = out.zero_point;
+    h->config.run_gate = run_gate;
+    h->config.gate_input = (int8_t *)in.data;
+    h->config.gate_threshold = threshold;
+    problem = kws_pipeline_init(&h->pipeline, &h->config);
+    if (problem)
+        goto fail;
+    return 0;
+fail:
+    strncpy(h->error, problem ? problem : "?", sizeof h->error - 1);
+    drop_gate(h);
+    return rc;
+}
+
+/* The firmware's cascade settings (kws_config.h). */
+void kws_host_cascade_settings(uint32_t *enabled, float *gate_threshold)
+{
+    *enabled = KWS_CASCADE;
+    *gate_threshold = KWS_GATE_THRESHOLD;
+}
+
+/* The cascade's counters of the last run: gate runs, main-model runs, segments the gate
+ * opened. */
+void kws_host_cascade_stats(const kws_host_t *h, uint32_t *gate_runs, uint32_t *model_runs,
+                            uint32_t *gate_opened)
+{
+    *gate_runs = h->pipeline.gate_runs;
+    *model_runs = h->pipeline.model_runs; /* catch-up runs included */
+    *gate_opened = h->pipeline.gate_opened;
 }
 
 static uint64_t fnv1a(const int16_t *samples, size_t count)
@@ -246,7 +368,15 @@ int kws_host_run(kws_host_t *h, const int16_t *samples, size_t count, float thre
         free(h->cached);
         h->cache = calloc(hops ? hops : 1, (size_t)h->class_count * sizeof(float));
         h->cached = calloc(hops ? hops : 1, 1);
-        if (!h->cache || !h->cached) {
+        free(h->gate_cache);
+        free(h->gate_cached);
+        h->gate_cache = NULL;
+        h->gate_cached = NULL;
+        if (h->config.run_gate) {
+            h->gate_cache = calloc(hops ? hops : 1, (size_t)h->class_count * sizeof(float));
+            h->gate_cached = calloc(hops ? hops : 1, 1);
+        }
+        if (!h->cache || !h->cached || (h->config.run_gate && (!h->gate_cache || !h->gate_cached))) {
             h->cache_hops = 0;
             strncpy(h->error, "out of memory for the posterior cache", sizeof h->error - 1);
             return -1;
@@ -290,7 +420,8 @@ int kws_host_run(kws_host_t *h, const int16_t *samples, size_t count, float thre
         stats->recognize_ms = (uint32_t)h->pipeline.power.time_in_mode_ms[KWS_POWER_RECOGNIZE];
     }
     if (h->pipeline.model_failures) {
-        strncpy(h->error, h7nn_error(&h->nn), sizeof h->error - 1);
+        strncpy(h->error, h7nn_error(h->config.run_gate && h->pipeline.gate_runs ? &h->gate_nn : &h->nn),
+                sizeof h->error - 1);
         return -1;
     }
     return found;

@@ -26,5 +26,8 @@ typedef struct {
 } kws_model_t;
 
 const kws_model_t *kws_model_get(void);
+/* The cascade's gate (README.md, "Cascade"): the small keyword model, same features and
+ * classes; its front end is the main model's. */
+const kws_model_t *kws_gate_get(void);
 
 #endif

@@ -19,10 +19,15 @@ const char *kws_pipeline_init(kws_pipeline_t *p, const kws_pipeline_config_t *cf
     p->frame_ms = p->hop_samples * 1000u / cfg->frontend->sample_rate_hz;
     if (p->frames > KWS_PIPELINE_MAX_FRAMES || p->features > KWS_PIPELINE_MAX_FEATURES)
         return "model input larger than the feature window";
+    p->ring_frames = (uint32_t)(sizeof p->window / p->features);
+    if (p->ring_frames > p->frames + KWS_PIPELINE_CATCHUP_FRAMES)
+        p->ring_frames = p->frames + KWS_PIPELINE_CATCHUP_FRAMES;
     if (p->frame_ms == 0 || cfg->model_hop_ms < p->frame_ms)
         return "model hop shorter than a feature frame";
     if (!(cfg->input_scale > 0.0f))
         return "model input scale must be positive";
+    if (cfg->run_gate && (cfg->gate_input == NULL || !(cfg->gate_threshold > 0.0f) || cfg->gate_threshold > 1.0f))
+        return "the gate model needs its input tensor and a threshold in (0, 1]";
 
     h7vad_config_t vc;
     h7vad_default_config(&vc, cfg->frontend->sample_rate_hz);
@@ -70,45 +75,128 @@ static void set_point(kws_pipeline_t *p, kws_power_mode_t mode)
 /* The model always runs at the recognition point (the burst may have begun in this very
  * hop); the engine may reuse its input buffer, so the window is copied in before each
  * run: the one copy, ring row order to oldest-first. */
-static bool invoke(kws_pipeline_t *p, float *probs)
+/* The window that ended `back` frames ago (0: the newest), oldest row first. */
+static void copy_window(kws_pipeline_t *p, int8_t *input, uint32_t back)
 {
     const uint32_t row = p->features;
+    const uint32_t n = p->ring_frames;
+    uint32_t first = (p->window_next + 2u * n - back - p->frames) % n;
     for (uint32_t i = 0; i < p->frames; i++) {
-        uint32_t r = (p->window_next + i) % p->frames;
-        memcpy(&p->config.model_input[i * row], &p->window[r * row], row);
+        uint32_t r = (first + i) % n;
+        memcpy(&input[i * row], &p->window[r * row], row);
     }
+    p->window_back = back;
+}
+
+static bool invoke(kws_pipeline_t *p, float *probs, uint32_t back)
+{
+    copy_window(p, p->config.model_input, back);
     set_point(p, KWS_POWER_RECOGNIZE);
     return p->config.run_model(p->config.user, probs);
 }
 
-static void run_model(kws_pipeline_t *p, uint32_t now_ms)
+/* The cascade's gate: the small model at its own (low) point; true when its best command
+ * word reaches the gate threshold. */
+static bool gate_fires(kws_pipeline_t *p, bool *failed)
 {
     float probs[KWS_DETECTOR_MAX_CLASSES];
-    if (!invoke(p, probs)) {
+    copy_window(p, p->config.gate_input, 0);
+    set_point(p, KWS_POWER_GATE);
+    p->gate_runs++;
+    if (!p->config.run_gate(p->config.user, probs)) {
+        *failed = true;
+        return false;
+    }
+    const kws_detector_config_t *dc = &p->detector.config;
+    for (int c = 0; c < dc->num_classes; c++)
+        if (((dc->keyword_mask >> c) & 1u) && probs[c] >= p->config.gate_threshold)
+            return true;
+    return false;
+}
+
+static void run_model(kws_pipeline_t *p, uint32_t now_ms, uint32_t backlog_ms)
+{
+    float probs[KWS_DETECTOR_MAX_CLASSES];
+    if (p->config.run_gate) {
+        /* a new segment closes the gate again */
+        if (p->detector.segments != p->gate_segment) {
+            p->gate_segment = p->detector.segments;
+            p->gate_open = false;
+            p->closed_count = 0;
+        }
+        if (!p->gate_open) {
+            bool failed = false;
+            p->gate_open = gate_fires(p, &failed);
+            if (failed) {
+                p->model_failures++;
+                return;
+            }
+            if (!p->gate_open) {
+                /* remembered for the catch-up; a segment the gate never opens gives nothing
+                 * (the detector gets no scores) */
+                if (p->closed_count == KWS_PIPELINE_CATCHUP_RUNS) {
+                    memmove(&p->closed_runs[0], &p->closed_runs[1],
+                            sizeof p->closed_runs[0] * (KWS_PIPELINE_CATCHUP_RUNS - 1));
+                    p->closed_count--;
+                }
+                p->closed_runs[p->closed_count].frame = p->frames_pushed;
+                p->closed_runs[p->closed_count].ms = now_ms;
+                p->closed_count++;
+                return;
+            }
+            p->gate_opened++;
+            /* catch-up: the model scores the windows the gate saw first, oldest first, so the
+             * detector's smoothing and peak see what the model alone would have given */
+            for (uint32_t i = 0; i < p->closed_count; i++) {
+                uint32_t back = p->frames_pushed - p->closed_runs[i].frame;
+                if (back > p->ring_frames - p->frames || p->frames_pushed < p->frames + back)
+                    continue; /* no longer in the ring */
+                /* as the pacer does for every run: never fall so far behind that samples are
+                 * lost (backlog_ms already holds this hop's own run) */
+                backlog_ms += p->run_ms;
+                if (backlog_ms > p->config.max_backlog_ms) {
+                    p->pacer.skipped++;
+                    continue;
+                }
+                if (!invoke(p, probs, back)) {
+                    p->model_failures++;
+                    return;
+                }
+                p->model_runs++;
+                p->catchup_runs++;
+                kws_detector_scores(&p->detector, p->closed_runs[i].ms, probs);
+            }
+            p->closed_count = 0;
+        }
+    }
+    if (!invoke(p, probs, 0)) {
         p->model_failures++;
         return;
     }
+    p->model_runs++;
     kws_detector_scores(&p->detector, now_ms, probs);
     p->ran_model = true;
 }
 
-/* A full smoothing history whose best command word reaches the threshold. */
-static bool confident(const kws_pipeline_t *p)
+/* The best command word of a full smoothing history when it reaches the threshold, else -1. */
+static int confident(const kws_pipeline_t *p)
 {
     const kws_detector_t *d = &p->detector;
     if (d->history_count < d->config.smooth_count)
-        return false;
+        return -1;
+    int best = -1;
     for (int c = 0; c < d->config.num_classes; c++)
-        if (((d->config.keyword_mask >> c) & 1u) && d->peak[c] >= d->config.threshold)
-            return true;
-    return false;
+        if (((d->config.keyword_mask >> c) & 1u) && d->peak[c] >= d->config.threshold &&
+            (best < 0 || d->peak[c] > d->peak[best]))
+            best = c;
+    return best;
 }
 
 bool kws_pipeline_warm_up(kws_pipeline_t *p)
 {
     memset(p->window, (int8_t)p->config.input_zero_point, sizeof p->window);
     float probs[KWS_DETECTOR_MAX_CLASSES];
-    bool ok = invoke(p, probs);
+    bool ok = invoke(p, probs, 0);
     set_point(p, KWS_POWER_LISTEN);
     return ok;
 }
@@ -122,7 +210,8 @@ bool kws_pipeline_hop(kws_pipeline_t *p, const int16_t *samples, uint32_t backlo
     if (h7fe_push(&p->frontend, samples, p->hop_samples, features, 1, NULL) == 1) {
         h7fe_quantize_int8(features, p->features, p->config.input_scale,
                            p->config.input_zero_point, &p->window[p->window_next * p->features]);
-        p->window_next = (p->window_next + 1) % p->frames;
+        p->window_next = (p->window_next + 1) % p->ring_frames;
+        p->frames_pushed++;
         if (p->window_filled < p->frames)
             p->window_filled++;
     }
@@ -165,9 +254,34 @@ bool kws_pipeline_hop(kws_pipeline_t *p, const int16_t *samples, uint32_t backlo
     bool sound = h7vad_in_speech(&p->vad) || h7vad_last_energy_db(&p->vad) > p->vad.config.min_speech_dbfs;
     kws_power_update(&p->power, now, sound, wants);
     if (kws_pacer_due(&p->pacer, now, backlog_ms, wants))
-        run_model(p, now);
-    if (KWS_EARLY_DECISION && !detected && active && p->ran_model && quiet >= last &&
-        p->quiet_peak_db <= KWS_EARLY_QUIET_DB && confident(p)) {
+        run_model(p, now, backlog_ms);
+    /* A release: after a quiet gap inside the segment, at most KWS_RELEASE_MAX_FRAMES speech
+     * frames, then quiet again. A vowel after a closure inside the word ("stop") is longer. */
+    if (!active) {
+        p->prev_quiet = p->loud_frames = p->gap_before_run = 0;
+        p->released = false;
+    } else if (quiet == 0) {
+        if (p->prev_quiet > 0) {
+            p->gap_before_run = p->prev_quiet;
+            p->loud_frames = 0;
+        }
+        p->loud_frames++;
+    } else if (quiet == 1) {
+        p->released = p->gap_before_run > 0 && p->loud_frames <= KWS_RELEASE_MAX_FRAMES;
+    }
+    p->prev_quiet = active ? quiet : 0;
+    /* Early decision: the word is confidently one command after the dense runs; a word that
+     * ends in a stop consonant waits KWS_EARLY_STOP_QUIET_FRAMES quiet frames (its closure
+     * is quiet, the release comes after it). */
+    int early_class = KWS_EARLY_DECISION && !detected && active && quiet >= last &&
+                              p->quiet_peak_db <= KWS_EARLY_QUIET_DB ? confident(p) : -1;
+    if (early_class >= 0) {
+        bool stop_end = (p->config.stop_end_mask >> early_class) & 1u;
+        /* (once its release has been heard, its end is known: the dense runs decide) */
+        if (stop_end && !p->released ? quiet < KWS_EARLY_STOP_QUIET_FRAMES : !p->ran_model)
+            early_class = -1;
+    }
+    if (early_class >= 0) {
         /* The word is over as far as the model can tell: decide now, with the last speech
          * frame as its end, instead of after the rest of the hangover. A masked previous
          * word still holds the decision back (the detector's own rule). */

@@ -26,6 +26,11 @@
 
 #define KWS_PIPELINE_MAX_FRAMES 64
 #define KWS_PIPELINE_MAX_FEATURES 16
+/* The cascade's catch-up (README.md, "Cascade"): when the gate opens, the model also scores
+ * the windows of the gate's earlier runs of the segment, up to this many frames back, so
+ * the detector gets the posteriors the model alone would have given. */
+#define KWS_PIPELINE_CATCHUP_FRAMES 16u
+#define KWS_PIPELINE_CATCHUP_RUNS 4
 
 /* Runs the model on config.model_input (frames x features int8, oldest frame first, just
  * written by the pipeline) and writes the class probabilities (0..1). Returns false if
@@ -40,13 +45,21 @@ typedef struct {
     int32_t input_zero_point;
     int class_count;
     uint32_t keyword_mask;             /* classes that are commands */
+    uint32_t stop_end_mask;            /* commands ending in a stop consonant (kws_word_ends_in_stop) */
     uint32_t model_hop_ms;             /* N */
     uint32_t max_backlog_ms;           /* behind by more: skip the model run */
     uint32_t vad_hangover_frames;
     int8_t *model_input;               /* the model's input tensor (frames x features) */
     kws_model_fn run_model;
     kws_point_fn set_point;
-    void *user;                        /* passed to run_model and set_point */
+    void *user;                        /* passed to run_model, run_gate and set_point */
+    /* The cascade (README.md, "Cascade"): a small gate model on the same features runs
+     * first, at the GATE point; the model above runs only once the gate's best command
+     * word reaches gate_threshold in the current segment (from that run on, every run of
+     * the segment). NULL: no cascade, the model runs alone. */
+    kws_model_fn run_gate;
+    int8_t *gate_input;                /* the gate's input tensor (same shape and quantization) */
+    float gate_threshold;              /* 0..1 */
 } kws_pipeline_config_t;
 
 typedef struct {
@@ -57,14 +70,35 @@ typedef struct {
     kws_power_t power;
     kws_pacer_t pacer;
     uint32_t frames, features, hop_samples, frame_ms;
+    /* ring of feature rows: the model's window plus KWS_PIPELINE_CATCHUP_FRAMES older ones
+     * (the windows of the gate's earlier runs, for the cascade's catch-up) */
     int8_t window[KWS_PIPELINE_MAX_FRAMES * KWS_PIPELINE_MAX_FEATURES];
+    uint32_t ring_frames;
     uint32_t window_next, window_filled;
+    uint32_t frames_pushed;            /* feature frames so far */
+    uint32_t window_back;              /* the run in progress: its window ends this many frames ago */
+    uint32_t run_ms;                   /* the glue's estimate of one model run (0 on the host) */
     uint64_t samples;                  /* processed */
     uint32_t gap_ms;                   /* audio not captured (Stop) */
     uint32_t model_failures;
     uint32_t early_decisions;          /* decided before the end of the VAD's hangover */
     float quiet_peak_db;               /* loudest frame of the VAD's quiet run, above its floor */
+    /* a stop consonant's release: a short run of speech frames after a quiet gap */
+    uint32_t prev_quiet, loud_frames, gap_before_run;
+    bool released;                     /* the current quiet run follows a release */
     bool ran_model;                    /* the last hop ran the model */
+    /* the cascade */
+    bool gate_open;                    /* the gate fired in the current segment */
+    uint32_t gate_segment;             /* detector.segments when gate_open was last reset */
+    uint32_t gate_runs;                /* gate model runs */
+    uint32_t gate_opened;              /* segments the gate let through */
+    uint32_t model_runs;               /* runs of the (full) model */
+    uint32_t catchup_runs;             /* of those, on the windows of earlier gate runs */
+    struct {
+        uint32_t frame;                /* frames_pushed at the gate's run */
+        uint32_t ms;                   /* its audio time */
+    } closed_runs[KWS_PIPELINE_CATCHUP_RUNS]; /* the gate's runs of this segment, newest last */
+    uint32_t closed_count;
 } kws_pipeline_t;
 
 /* Returns NULL on success, or a message naming what is wrong with the configuration. */

@@ -69,6 +69,7 @@ const char *kws_power_mode_name(kws_power_mode_t mode)
     case KWS_POWER_LISTEN: return "listen";
     case KWS_POWER_RECOGNIZE: return "recognize";
     case KWS_POWER_STOP: return "stop";
+    case KWS_POWER_GATE: return "gate";
     default: return "?";
     }
 }

@@ -23,6 +23,9 @@ typedef enum {
     KWS_POWER_LISTEN = 0,
     KWS_POWER_RECOGNIZE,
     KWS_POWER_STOP,
+    /* not a policy mode (kws_power_update never returns it): the operating point of the
+     * cascade's gate model (kws_pipeline.h), passed to the glue's set_point */
+    KWS_POWER_GATE,
     KWS_POWER_MODE_COUNT
 } kws_power_mode_t;
 

@@ -63,6 +63,10 @@ static h7_opp_t opp_of_mode[KWS_POWER_MODE_COUNT] = {
     [KWS_POWER_LISTEN] = H7_OPP_16,
     [KWS_POWER_RECOGNIZE] = H7_OPP_64, /* the boot run's; then the governor's choice (init) */
     [KWS_POWER_STOP] = H7_OPP_64,
+    /* the cascade's gate model: the recognition point (init, console): with the early
+     * decision its run shares the 20 ms frame with the model's, and a slower point would
+     * leave a backlog that every event's latency carries (README.md, "Cascade") */
+    [KWS_POWER_GATE] = H7_OPP_64,
 };
 
 /* The recognition point the governor chose at boot (console 'n' returns to it). */
@@ -81,6 +85,13 @@ static const h7_opp_t recognition_points[] = {H7_OPP_480, H7_OPP_240, H7_OPP_120
 
 static const kws_model_t *model;
 static h7nn_interpreter nn;
+static const kws_model_t *gate;
+static h7nn_interpreter gate_nn;
+static int8_t *gate_input;
+static bool gate_fits; /* the gate takes the model's input and gives its classes */
+static float gate_scale;
+static int32_t gate_zero_point;
+static uint32_t gate_cycles_max;
 static kws_pipeline_t pipeline;
 static kws_outputs_t outputs;
 static float output_scale;
@@ -233,6 +244,10 @@ static void emit_stats(const char *reason)
         {"stop_entries", stop_entries},
         {"samples", pipeline.samples},
         {"inferences", pipeline.pacer.runs},
+        {"model_runs", pipeline.model_runs},
+        {"gate_runs", pipeline.gate_runs},
+        {"gate_opened", pipeline.gate_opened},
+        {"gate_cycles_max", gate_cycles_max},
         {"skipped_inferences", pipeline.pacer.skipped},
         {"model_failures", pipeline.model_failures},
         {"detections", det->detections},
@@ -308,6 +323,27 @@ static bool run_model(void *user, float *probs)
     s->inferences++;
     if (cycles > s->inference_cycles_max)
         s->inference_cycles_max = cycles;
+    return true;
+}
+
+/* The cascade's gate: the small model on its input tensor (config.gate_input). Its cycles
+ * count as model cycles of the hop (not front-end work) at the gate's point. */
+static bool run_gate(void *user, float *probs)
+{
+    (void)user;
+    uint32_t start = h7_cycles();
+    if (h7nn_invoke(&gate_nn) != H7NN_OK)
+        return false;
+    h7nn_tensor out;
+    h7nn_output(&gate_nn, 0, &out);
+    const int8_t *q = (const int8_t *)out.data;
+    for (int c = 0; c < class_count; c++)
+        probs[c] = gate_scale * (float)(q[c] - gate_zero_point);
+    uint32_t cycles = h7_cycles() - start;
+    if (cycles > gate_cycles_max)
+        gate_cycles_max = cycles;
+    hop_model_cycles += cycles;
+    opp_stats[current_opp].busy_cycles += cycles;
     return true;
 }
 
@@ -395,6 +431,7 @@ static void process_hop(const int16_t *samples)
     uint32_t model_khz = h7_clock_opp_hz(opp_of_mode[KWS_POWER_RECOGNIZE]) / 1000u;
     uint32_t model_ms = model_cycles_max / model_khz + 1u;
     uint32_t backlog_ms = (uint32_t)(h7audio_available() * 1000u / SAMPLE_RATE_HZ) + model_ms;
+    pipeline.run_ms = model_ms; /* for the cascade's catch-up runs */
     kws_detection_t d;
     if (kws_pipeline_hop(&pipeline, samples, backlog_ms, &d))
         emit_detection(&d);
@@ -445,6 +482,30 @@ static void init(void)
     for (int c = 0; c < class_count; c++) {
         if (kws_action_for_word(model->labels[c]) != KWS_ACTION_NONE)
             pc.keyword_mask |= 1u << c;
+        if (kws_word_ends_in_stop(model->labels[c]))
+            pc.stop_end_mask |= 1u << c;
+    }
+    /* the cascade's gate: same input (shape and quantization) and classes as the model */
+    gate = kws_gate_get();
+    if (h7nn_model_verify_crc(gate->data, gate->size, gate->crc32) != H7NN_OK)
+        fail("gate", "CRC-32 of the gate model in flash does not match the build's: reflash the image");
+    if (h7nn_init(&gate_nn, gate->data, gate->size, gate->resolver, gate->arena, gate->arena_bytes) != H7NN_OK ||
+        h7nn_allocate(&gate_nn) != H7NN_OK)
+        fail("gate", h7nn_error(&gate_nn));
+    h7nn_tensor gin, gout;
+    h7nn_input(&gate_nn, 0, &gin);
+    h7nn_output(&gate_nn, 0, &gout);
+    /* a model built with other features (model=...) has no gate: the cascade is off and
+     * kws_ready says so (the host build, tools/h7voice/cascade.py, follows the same rule) */
+    gate_fits = gin.type == H7NN_INT8 && gout.type == H7NN_INT8 && gin.bytes == in.bytes &&
+                gin.scale == in.scale && gin.zero_point == in.zero_point && (int)gout.bytes == class_count;
+    gate_scale = gout.scale;
+    gate_zero_point = gout.zero_point;
+    gate_input = (int8_t *)gin.data;
+    pc.gate_threshold = KWS_GATE_THRESHOLD;
+    if (KWS_CASCADE && gate_fits) {
+        pc.run_gate = run_gate;
+        pc.gate_input = gate_input;
     }
     const char *problem = kws_pipeline_init(&pipeline, &pc);
     if (problem)
@@ -474,6 +535,7 @@ static void init(void)
         governor_nj[recognition_points[i]] = nj[i];
     governed_opp = recognition_points[pick];
     opp_of_mode[KWS_POWER_RECOGNIZE] = governed_opp;
+    opp_of_mode[KWS_POWER_GATE] = governed_opp;
 }
 
 /* Console commands (one byte): 's' stats now, 'l' run recognition at the lowest operating
@@ -484,6 +546,10 @@ static void poll_console(void)
     while ((c = h7_console_getc()) >= 0) {
         if (c == 's') {
             emit_stats("request");
+        } else if (c == 'c' || (c == 'C' && gate_fits)) {
+            /* c: the model alone (no cascade); C: the cascade (h7voice demo --energy-table) */
+            pipeline.config.run_gate = c == 'C' ? run_gate : NULL;
+            pipeline.config.gate_input = c == 'C' ? gate_input : NULL;
         } else if (c == 'l' || c == 'n' || c == '4' || c == '2' || c == '1') {
             /* l: the worst case (64 MHz); n: the governor's point; 4/2/1: 480/240/120 MHz
              * fixed (h7voice demo --energy-table) */
@@ -492,6 +558,7 @@ static void poll_console(void)
                                                : c == '2' ? H7_OPP_240
                                                : c == '1' ? H7_OPP_120
                                                           : governed_opp;
+            opp_of_mode[KWS_POWER_GATE] = opp_of_mode[KWS_POWER_RECOGNIZE];
             /* 'l' is the lowest point that can run the model, for everything (the worst-case
              * load test); the others wait at the 16 MHz point */
             opp_of_mode[KWS_POWER_LISTEN] = c == 'l' ? H7_OPP_64 : H7_OPP_16;
@@ -545,6 +612,9 @@ int main(void)
     h7_json_bool(&j, "stop_mode", KWS_CAN_STOP);
     h7_json_uint(&j, "model_cycles", model_cycles_max);
     h7_json_uint(&j, "recognize_mhz", h7_clock_opp_hz(governed_opp) / 1000000u);
+    h7_json_bool(&j, "cascade", pipeline.config.run_gate != NULL);
+    h7_json_str(&j, "gate", gate->name);
+    h7_json_float(&j, "gate_threshold", KWS_GATE_THRESHOLD, 2);
     const h7_json_uint_field_t run_nj[] = {
         {"run_nj_480", governor_nj[H7_OPP_480]},
         {"run_nj_240", governor_nj[H7_OPP_240]},

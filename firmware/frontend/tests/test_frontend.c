@@ -194,6 +194,44 @@ H7_TEST(quantize_rounds_half_away_and_counts_saturation)
     H7_EXPECT_EQ_INT(h7fe_quantize_int8(in, 10, NAN, 0, out), -1);
 }
 
+/* Noise suppression: stationary noise is pushed down to about H7FE_NS_GAIN_MIN (-20 dB)
+ * once the floor has settled, a tone 30 dB above it keeps its level; the stage off gives
+ * exactly the features without it (the existing configurations do not change). */
+H7_TEST(noise_suppression_lowers_steady_noise_keeps_a_tone_and_is_off_by_default)
+{
+    h7fe_config_t c = mlperf_config();
+    c.output = H7FE_OUTPUT_LOG_MEL;
+    H7_EXPECT_EQ_INT(h7fe_init(&fe, &c), H7FE_OK);
+    rng_state = 777u;
+    for (int i = 0; i < 16000; i++) {
+        clip[i] = random_sample(300);
+        if (i >= 10000 && i < 14000) clip[i] = (int16_t)(clip[i] + 9000.0 * sin(2 * 3.14159265358979 * 1000.0 * i / 16000.0));
+    }
+    H7_EXPECT_EQ_INT(h7fe_clip_features(&fe, clip, 16000, features, 64), 49);
+    c.noise_suppression = H7FE_NS_SPECTRAL;
+    H7_EXPECT_EQ_INT(h7fe_init(&fe, &c), H7FE_OK);
+    H7_EXPECT_EQ_INT(h7fe_clip_features(&fe, clip, 16000, features2, 64), 49);
+    /* frame 20 (0.4 s, noise only): every band about ln(0.1) = -2.3 lower (log-mel) */
+    double drop = 0.0;
+    for (int b = 0; b < 40; b++) drop += features[20 * 40 + b] - features2[20 * 40 + b];
+    drop /= 40.0;
+    H7_EXPECT(drop > 1.6 && drop < 2.4);
+    /* frame 38 (the tone): its band loses less than 1 dB of energy */
+    int best = 0;
+    for (int b = 1; b < 40; b++) {
+        if (features[38 * 40 + b] > features[38 * 40 + best]) best = b;
+    }
+    H7_EXPECT(features[38 * 40 + best] - features2[38 * 40 + best] < 0.12);
+    /* the flag off again: bit-identical to the first run */
+    c.noise_suppression = H7FE_NS_NONE;
+    H7_EXPECT_EQ_INT(h7fe_init(&fe, &c), H7FE_OK);
+    H7_EXPECT_EQ_INT(h7fe_clip_features(&fe, clip, 16000, features2, 64), 49);
+    H7_EXPECT(memcmp(features, features2, 49 * 40 * sizeof(float)) == 0);
+    c.noise_suppression = 2u;
+    const char *message = NULL;
+    H7_EXPECT(h7fe_config_check(&c, &message) != 0 && strstr(message, "noise_suppression"));
+}
+
 int main(void)
 {
     H7_RUN(config_rules_accept_mlperf_and_reject_each_broken_field);
@@ -204,5 +242,6 @@ int main(void)
     H7_RUN(silence_gives_the_log_floor_exactly);
     H7_RUN(bad_audio_stays_finite_and_bounded);
     H7_RUN(quantize_rounds_half_away_and_counts_saturation);
+    H7_RUN(noise_suppression_lowers_steady_noise_keeps_a_tone_and_is_off_by_default);
     return h7test_summary();
 }

@@ -172,3 +172,16 @@ def test_the_board_reports_only_keys_the_table_costs():
         assert f'run/{mhz}/{vos}' in keys and f'sleep/{mhz}/{vos}' in keys
     assert 'stop/*/SVOS3' in keys
     assert joules > 0
+
+
+def test_wall_factor_from_the_environment(monkeypatch):
+    """H7SIM_WALL_FACTOR scales the default wall-clock limit; a bad value is one line."""
+    from h7sim.board import default_wall_limit
+    from h7sim.errors import SimError
+    monkeypatch.delenv('H7SIM_WALL_FACTOR', raising=False)
+    assert default_wall_limit(20.0) == 200.0 and default_wall_limit(1.0) == 60.0
+    monkeypatch.setenv('H7SIM_WALL_FACTOR', '40')
+    assert default_wall_limit(20.0) == 800.0
+    monkeypatch.setenv('H7SIM_WALL_FACTOR', 'fast')
+    with pytest.raises(SimError, match='H7SIM_WALL_FACTOR'):
+        default_wall_limit(20.0)

@@ -58,3 +58,29 @@ def test_metadata_labels_outside_vocabulary(tmp_path, tflite_bytes):
     (tmp_path / 'm.json').write_text(json.dumps(meta))
     with pytest.raises(ValueError, match='outside the vocabulary: banana'):
         Model(str(tmp_path / 'm.tflite'))
+
+
+def test_constant_bytes_counts_every_constant_tensor(tflite_bytes):
+    from h7nn.tflite import Model
+    from h7train.export import constant_bytes
+    c = constant_bytes(tflite_bytes)
+    m = Model(tflite_bytes)
+    kernels = [t for t in m.tensors if t['constant'] and t['type'] == 9]   # int8
+    biases = [t for t in m.tensors if t['constant'] and t['type'] == 2]    # int32
+    assert c['constant_tensor_bytes'] == (sum(int(np.prod(t['shape'])) for t in kernels)
+                                          + 4 * sum(int(np.prod(t['shape']) or 1) for t in biases))
+    assert 0 < c['quantization_bytes'] < len(tflite_bytes)
+
+
+def test_shipped_tiny_model_fits_its_8_kb_weight_budget():
+    """Issue 14: the always-on model keeps <= 8 KB of weights (constant tensors, counted
+    from the .tflite itself), and its record says the same number."""
+    from h7train.export import constant_bytes
+    from h7voice import paths
+    import os
+    path = os.path.join(paths.MODELS, 'kws_tiny.tflite')
+    with open(path, 'rb') as f:
+        c = constant_bytes(f.read())
+    assert c['constant_tensor_bytes'] <= 8 * 1024
+    meta = load_metadata(os.path.join(paths.MODELS, 'kws_tiny.json'))
+    assert meta['model']['constant_tensor_bytes'] == c['constant_tensor_bytes']

@@ -44,8 +44,11 @@ static bool fake_model(void *user, float *probs)
     if (s->point != KWS_POWER_RECOGNIZE)
         s->runs_off_point++;
     const kws_pipeline_t *p = s->pipeline;
+    /* the ring keeps ring_frames rows; the window of this run ends window_back rows before
+     * the newest (window_next is the next row to write) */
+    const uint32_t n = p->ring_frames;
     for (uint32_t i = 0; i < p->frames; i++) {
-        uint32_t r = (p->window_next + i) % p->frames; /* the oldest row is window_next */
+        uint32_t r = (p->window_next + 2u * n - p->window_back - p->frames + i) % n;
         if (memcmp(&model_input[i * p->features], &p->window[r * p->features], p->features) != 0)
             s->order_errors++;
     }
@@ -247,6 +250,126 @@ H7_TEST(model_input_is_the_window_oldest_row_first)
     H7_EXPECT_EQ_INT(w.order_errors, 0);
 }
 
+/* The cascade: the gate runs first (at the GATE point); the model runs from the run the
+ * gate fires on, and first catches up on the windows the gate saw before it fired (the
+ * same windows, oldest first); a segment the gate never opens runs the model not once. */
+static int8_t gate_input[49 * 10];
+static int8_t gate_seen[4][49 * 10];
+static int gate_calls, gate_fire_from, gate_off_point;
+static int8_t full_seen[8][49 * 10];
+static int full_calls;
+
+static bool fake_gate(void *user, float *probs)
+{
+    schedule_t *s = (schedule_t *)user;
+    if (s->point != KWS_POWER_GATE)
+        gate_off_point++;
+    if (gate_calls < 4)
+        memcpy(gate_seen[gate_calls], gate_input, sizeof gate_input);
+    for (int c = 0; c < 12; c++)
+        probs[c] = 0.0f;
+    probs[0] = 1.0f;
+    if (gate_fire_from >= 0 && gate_calls >= gate_fire_from) {
+        probs[0] = 0.1f;
+        probs[ON] = 0.9f;
+    }
+    gate_calls++;
+    return true;
+}
+
+static bool recording_model(void *user, float *probs)
+{
+    if (full_calls < 8)
+        memcpy(full_seen[full_calls], model_input, sizeof gate_input);
+    full_calls++;
+    return fake_model(user, probs);
+}
+
+static void setup_cascade(schedule_t *s, int fire_from)
+{
+    kws_pipeline_config_t cfg = {
+        .frontend = &FE, .input_scale = 0.1f, .input_zero_point = 0, .class_count = 12,
+        .keyword_mask = 0xFFCu, .model_hop_ms = 60, .max_backlog_ms = 200,
+        .vad_hangover_frames = 8, .model_input = model_input, .run_model = recording_model,
+        .set_point = fake_point, .user = s, .run_gate = fake_gate, .gate_input = gate_input,
+        .gate_threshold = 0.5f,
+    };
+    s->pipeline = &pipeline;
+    s->calls = 0;
+    s->runs_off_point = 0;
+    gate_calls = full_calls = gate_off_point = 0;
+    gate_fire_from = fire_from;
+    H7_EXPECT(kws_pipeline_init(&pipeline, &cfg) == NULL);
+}
+
+H7_TEST(cascade_catches_up_on_the_windows_the_gate_saw_first)
+{
+    schedule_t s = {.start_ms = {1500}, .end_ms = {1900}, .count = 1, .cls = ON};
+    setup_cascade(&s, 2); /* the gate fires on its third run */
+    outcome_t o;
+    run(&s, 3000, false, 0, &o);
+    H7_EXPECT_EQ_INT(o.count, 1);
+    H7_EXPECT_EQ_INT(o.found[0].class_index, ON);
+    H7_EXPECT_EQ_INT(gate_calls, 3);
+    H7_EXPECT_EQ_INT(gate_off_point, 0);
+    H7_EXPECT_EQ_INT(pipeline.gate_opened, 1);
+    H7_EXPECT_EQ_INT(pipeline.catchup_runs, 2);
+    H7_EXPECT(full_calls >= 3);
+    H7_EXPECT_EQ_INT(pipeline.model_runs, (uint32_t)full_calls);
+    /* the model's first three inputs are the gate's three windows, in order */
+    for (int i = 0; i < 3; i++)
+        H7_EXPECT(memcmp(full_seen[i], gate_seen[i], sizeof gate_input) == 0);
+    /* and they are three different windows (one feature frame apart) */
+    H7_EXPECT(memcmp(gate_seen[0], gate_seen[1], sizeof gate_input) != 0);
+    H7_EXPECT_EQ_INT(s.order_errors, 0);
+}
+
+H7_TEST(cascade_segment_the_gate_never_opens_gives_nothing)
+{
+    schedule_t s = {.start_ms = {1500}, .end_ms = {1900}, .count = 1, .cls = ON};
+    setup_cascade(&s, -1);
+    outcome_t o;
+    run(&s, 3000, false, 0, &o);
+    H7_EXPECT_EQ_INT(o.count, 0);
+    H7_EXPECT(gate_calls >= 3);
+    H7_EXPECT_EQ_INT(full_calls, 0);
+    H7_EXPECT_EQ_INT(pipeline.gate_runs, (uint32_t)gate_calls);
+}
+
+/* Early decision: a word confidently recognized after the dense runs is decided then, not
+ * at the end of the VAD's hangover; a word ending in a stop consonant waits for its
+ * release (KWS_EARLY_STOP_QUIET_FRAMES quiet frames). */
+H7_TEST(stop_consonant_words_wait_for_their_release)
+{
+    schedule_t s = {.start_ms = {1500}, .end_ms = {1900}, .count = 1, .cls = ON};
+    setup(&s);
+    pipeline.config.stop_end_mask = 1u << ON; /* as if "on" ended in /p/ */
+    outcome_t o;
+    run(&s, 3000, false, 0, &o);
+    H7_EXPECT_EQ_INT(o.count, 1);
+    uint32_t waited = o.found[0].decided_ms - o.found[0].end_ms;
+    if (KWS_EARLY_DECISION) {
+        H7_EXPECT(waited >= KWS_EARLY_STOP_QUIET_FRAMES * 20u);
+        H7_EXPECT(waited < KWS_VAD_HANGOVER_FRAMES * 20u);
+    }
+    /* a closure (80 ms) and a short release (40 ms): the word ends at the release, and once
+     * the release is heard the dense runs after it decide */
+    schedule_t r = {.start_ms = {1500, 1980}, .end_ms = {1900, 2020}, .count = 2, .cls = ON};
+    setup(&r);
+    pipeline.config.stop_end_mask = 1u << ON;
+    run(&r, 3000, false, 0, &o);
+    H7_EXPECT_EQ_INT(o.count, 1);
+    H7_EXPECT_NEAR(o.found[0].end_ms, 2020, 30);
+    if (KWS_EARLY_DECISION)
+        H7_EXPECT(o.found[0].decided_ms - o.found[0].end_ms < KWS_EARLY_STOP_QUIET_FRAMES * 20u);
+    /* the same word without the mark: decided right after the dense runs */
+    setup(&s);
+    run(&s, 3000, false, 0, &o);
+    H7_EXPECT_EQ_INT(o.count, 1);
+    if (KWS_EARLY_DECISION)
+        H7_EXPECT(o.found[0].decided_ms - o.found[0].end_ms < KWS_EARLY_STOP_QUIET_FRAMES * 20u);
+}
+
 int main(void)
 {
     H7_RUN(three_words_three_detections_on_time);
@@ -255,5 +378,8 @@ int main(void)
     H7_RUN(behind_schedule_skips_model_runs_not_audio);
     H7_RUN(bad_configuration_is_refused_with_a_reason);
     H7_RUN(model_input_is_the_window_oldest_row_first);
+    H7_RUN(cascade_catches_up_on_the_windows_the_gate_saw_first);
+    H7_RUN(cascade_segment_the_gate_never_opens_gives_nothing);
+    H7_RUN(stop_consonant_words_wait_for_their_release);
     return h7test_summary();
 }

@@ -102,6 +102,18 @@ H7_TEST(words_map_to_actions)
     H7_EXPECT_EQ_INT(o.confirm, KWS_CONFIRM_YES);
 }
 
+/* The commands whose last sound is a stop consonant (their closure is quiet before the
+ * release): the early decision waits longer for them. */
+H7_TEST(words_ending_in_a_stop_consonant)
+{
+    const char *stop_end[] = {"up", "stop", "left", "right"};
+    const char *others[] = {"yes", "no", "down", "on", "off", "go", "_silence_", "_unknown_", ""};
+    for (unsigned i = 0; i < sizeof stop_end / sizeof stop_end[0]; i++)
+        H7_EXPECT(kws_word_ends_in_stop(stop_end[i]));
+    for (unsigned i = 0; i < sizeof others / sizeof others[0]; i++)
+        H7_EXPECT(!kws_word_ends_in_stop(others[i]));
+}
+
 H7_TEST(pacer_runs_every_hop_while_wanted)
 {
     kws_pacer_t p;
@@ -151,6 +163,7 @@ int main(void)
     H7_RUN(speech_resets_the_silence_timer);
     H7_RUN(noise_never_stops_and_never_holds_the_burst);
     H7_RUN(words_map_to_actions);
+    H7_RUN(words_ending_in_a_stop_consonant);
     H7_RUN(pacer_runs_every_hop_while_wanted);
     H7_RUN(pacer_skips_runs_when_behind);
     H7_RUN(governor_picks_the_cheapest_point_that_fits);
