@@ -178,13 +178,16 @@ def evaluate_real(model_path, peer=True, float_model=None, snrs=SNRS_DB, sweep=F
     return out
 
 
-def markdown(results, command):
+def markdown(results, command, note=None):
     """One table: our models and the peer on the same held-out clips."""
     first = next(iter(results.values()))
     cols = [(name, r['model']) for name, r in results.items()] + [('MLPerf peer', first['peer'])]
     lines = ['# Keyword models on real speakers never trained on', '',
              f'Made by `{command}`. {first["clips"]} clips, {first["speakers"]} speaker ids of '
-             f'{first["fold"]}; {first["runtime"]}. Noise: {first["noise"]}.', '',
+             f'{first["fold"]}; {first["runtime"]}. Noise: {first["noise"]}.', '']
+    if note:
+        lines += [note, '']
+    lines += [
              '| | ' + ' | '.join(n for n, _ in cols) + ' |',
              '|---|' + '---:|' * len(cols)]
 
@@ -226,6 +229,7 @@ def main(argv=None):
                     help='the float .keras of a model (same order), for int8 vs float')
     ap.add_argument('--out', help='write OUT.json and OUT.md (e.g. models/real_speech)')
     ap.add_argument('--sweep', action='store_true', help='add the detector threshold guide')
+    ap.add_argument('--note', help='a paragraph under the title (what the comparison is)')
     args = ap.parse_args(argv)
     from h7nn.engine import EngineError
     from .export import ModelFileError
@@ -238,7 +242,9 @@ def main(argv=None):
     except (paths.MissingPart, ModelFileError, EngineError, OSError) as err:
         print(f'error: {err}', file=sys.stderr)
         return 2
-    md = markdown(results, command)
+    if args.note:
+        command = command.replace(args.note, "'<the paragraph below>'")
+    md = markdown(results, command, args.note)
     print(md)
     if args.out:
         from h7data.wavio import atomic_write_text

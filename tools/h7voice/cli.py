@@ -9,6 +9,7 @@
     h7voice data ...   h7voice train ...   h7voice evaluate MODEL
     h7voice train-real [--arch tiny]   h7voice eval-real MODEL...   real-speech keyword models
     h7voice eval-stream MODEL... [--out models/real_stream]   false alarms/hour vs recall, real speech
+    h7voice eval-kfold [--epochs 8]                    speaker-disjoint 5-fold table -> models/report.md
     h7voice classify --model M.tflite [--json] WAV|FOLDER...   one JSON line per file, as the board
     h7voice graph --words ... | --grammar F | --align TEXT -o G.bin   a decoder search graph
     h7voice speech g2p WORD...                          phones of any English word
@@ -84,6 +85,7 @@ COMMANDS = {
     'train-real': (_module_main('h7train.realtrain'), 'keyword models from real speech + teacher distillation'),
     'eval-real': (_module_main('h7train.realeval'), 'keyword models on held-out real speakers, peer beside'),
     'eval-stream': (_module_main('h7train.realstream'), 'streaming detection on real speech: false alarms/hour vs recall (DET)'),
+    'eval-kfold': (_module_main('h7train.realkfold'), 'speaker-disjoint 5-fold cross-validation on real speech, peer beside'),
     'classify': (_module_main('kwsapp.classify'), 'classify WAV files with a keyword model (JSON lines)'),
     'speech': (_module_main('h7speech.__main__'), 'decoder: search graphs, G2P, decoder fuzz'),
     'graph': (_module_main('h7speech.__main__', ['graph']), 'compile a search graph (words, grammar, transcript)'),

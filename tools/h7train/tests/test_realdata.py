@@ -71,3 +71,36 @@ def test_demo_recording_is_deterministic_held_out_and_spaced(tmp_path):
     assert {w['word'] for w in words if w['keyword']} == set(KEYWORDS)
     assert any(not w['keyword'] for w in words)
     assert all(b['start_ms'] - e['end_ms'] >= 600 for e, b in zip(words, words[1:]))
+
+
+def test_training_recipes_keep_their_cache_keys_and_the_eval_fold_out():
+    """Recipe 1's transfer set keeps the key it had before recipes existed (its cache and
+    the first real-trained models stay reproducible); other recipes, a k-fold run's fold and
+    the no-real-clips pre-training set each get their own."""
+    from h7train import realtrain as T
+    keys = {T._transfer_key(1, 5, 120, 1, R.EVAL_FOLD, True),
+            T._transfer_key(1, 5, 120, 2, R.EVAL_FOLD, True),
+            T._transfer_key(1, 5, 120, 2, 3, True),
+            T._transfer_key(1, 5, 120, 2, R.EVAL_FOLD, False)}
+    assert len(keys) == 4
+    assert T._transfer_key(1, 5, 120, 1, R.EVAL_FOLD, True) == 'e5eb5bc8b36c'
+
+
+def test_augment_low_snr_band_is_used():
+    import numpy as np
+    from h7train import realtrain as T
+    rng = np.random.default_rng(0)
+    clip = (np.sin(np.arange(16000) * 0.05) * 8000).astype(np.int16)
+    pool = {'white': np.random.default_rng(1).standard_normal(40000).astype(np.float32) * 0.1}
+
+    def snr_of(p_low):
+        out = []
+        for _ in range(40):
+            x = T.augment(clip, rng, pool, p_noise=1.0, snr=(30.0, 30.0), gain_db=(0, 0),
+                          shift=0, p_low=p_low).astype(np.float64)
+            out.append(10 * np.log10(np.sum(clip.astype(np.float64) ** 2) /
+                                     np.sum((x - clip) ** 2)))
+        return np.array(out)
+    assert np.all(np.abs(snr_of(0.0) - 30.0) < 0.5)
+    low = snr_of(1.0)
+    assert np.all((low > -0.5) & (low < 10.5))
