@@ -49,8 +49,8 @@ typedef struct {
     int32_t input_offset, output_offset, act_min, act_max;
     const int8_t *filter;     /* OHWI (conv) or 1HW(I*M) (depthwise), in the model */
     const int32_t *bias;      /* per output channel, or NULL */
-    int32_t *multiplier;      /* per output channel */
-    int8_t *shift;            /* (int8: constants are 5 bytes per channel) */
+    const int32_t *multiplier;  /* per output channel: after the struct, or in the plan */
+    const int8_t *shift;        /* (int8: constants are 5 bytes per channel) */
     int32_t fast_requant;     /* M7: the short requantization is exact for this op */
 } h7nn_conv_data;
 /* Its bytes without tail padding (the per-channel constants follow there) and its pointers:
