@@ -127,9 +127,9 @@ typedef struct h7nn_interpreter {
     uint32_t plan_words;
     /* while allocating only: tensor descriptions and buffer lifetimes cached at the arena's
      * start (activations are not placed yet); NULL when they do not fit */
-    const void *tinfo_cache;     /* (written by h7nn_init; used if tinfo_hash still matches) */
+    const void *tinfo_cache;     /* (written by h7nn_init, behind a tag h7nn_allocate checks) */
     size_t tinfo_cache_bytes;
-    uint32_t tinfo_hash;
+    uint32_t tinfo_tag;
     void *lives;
     int allocated;
     h7nn_op_hook hook;
@@ -138,7 +138,8 @@ typedef struct h7nn_interpreter {
 } h7nn_interpreter;
 
 /* Verifies the model and binds it to the resolver and arena. The model must stay valid
- * (in flash, typically) and be 4-byte aligned (16 recommended). */
+ * (in flash, typically) and be 4-byte aligned (16 recommended). The arena belongs to the
+ * engine from here on: init keeps what it read there for h7nn_allocate. */
 h7nn_status h7nn_init(h7nn_interpreter *nn, const void *model, size_t model_size,
                       const h7nn_resolver *resolver, void *arena, size_t arena_size);
 /* Prepares every op and plans the arena; H7NN_ERR_ARENA leaves h7nn_arena_needed() set. */

@@ -43,7 +43,7 @@ static WORD_LOOP void copy_words(void *dst, const void *src, size_t bytes) {
     }
     for (; i < n; i++) d[i] = s[i];
 }
-_Static_assert(sizeof(h7nn_tinfo) % 4u == 0, "h7nn_tinfo is copied by words");
+_Static_assert(sizeof(h7nn_tinfo) % 4u == 0 && sizeof(h7nn_interpreter) % 4u == 0, "copied and cleared by words");
 #define UNPLACED UINT32_MAX
 
 /* ---------------------------------------------------------------- messages */
@@ -267,9 +267,8 @@ h7nn_status h7nn_tensor_info(h7nn_interpreter *nn, int index, h7nn_tinfo *t) {
         t->quantized_dimension = qdim;
         t->scale_count = nscale;
         t->scales = nscale ? (const float *)(const void *)(fb.base + scales) : NULL;
-        /* on the bits (per-channel tensors have hundreds): a scale is >= 0 (or -0) and finite,
-         * i.e. below the bits of +inf; a zero point's high word extends its low word's sign */
-        /* the first of each (see h7nn_tensor_info in h7nn_internal.h) */
+        /* the first of each (see h7nn_tensor_info in h7nn_internal.h); a zero point's high
+         * word extends its low word's sign */
         if (nscale) {
             memcpy(&t->scale, fb.base + scales, 4);
             if (!h7nn_scale_ok(t->scale)) return bad(nn, "tensor", index, "scale is negative or not finite");
@@ -402,15 +401,12 @@ static int writer_before(h7nn_interpreter *nn, int32_t t, uint32_t limit) {
 
 static uint32_t align8(uint32_t n) { return (n + ARENA_ALIGN - 1u) & ~(ARENA_ALIGN - 1u); }
 
-/* Whether the descriptions h7nn_init left in the arena are still there at h7nn_allocate. */
-static __attribute__((noinline)) uint32_t cache_hash(const void *cache, size_t bytes) {
-    /* a sum of words, four at a time: catches an arena written between init and allocate */
-    const uint32_t *w = cache;
-    uint32_t h = 0x811C9DC5u;
-    size_t i = 0, n = bytes / 4u;
-    for (; i + 8u <= n; i += 8u) h += w[i] + w[i + 1] + w[i + 2] + w[i + 3] + w[i + 4] + w[i + 5] + w[i + 6] + w[i + 7];
-    for (; i < n; i++) h += w[i];
-    return h;
+/* The tag h7nn_init writes after what it keeps in the arena (the descriptions and nodes),
+ * and h7nn_allocate looks for: this interpreter, this model, this arena. The arena belongs
+ * to the engine from h7nn_init on (as TFLM's does); the tag catches a second h7nn_init on
+ * the same arena or an arena cleared in between, which then reads the model again. */
+static uint32_t cache_tag(const h7nn_interpreter *nn) {
+    return (uint32_t)(uintptr_t)nn ^ (uint32_t)(uintptr_t)nn->model ^ (uint32_t)nn->model_size ^ 0x48374B50u;
 }
 
 static h7nn_status verify_model(h7nn_interpreter *nn) {
@@ -457,7 +453,7 @@ static h7nn_status verify_model(h7nn_interpreter *nn) {
     /* the descriptions themselves, and the ops as nodes, are kept there too for h7nn_allocate
      * (tinfo_cache: the tensors, then the nodes) */
     size_t cache_bytes = align8((uint32_t)(sizeof(h7nn_tinfo) * nn->tensor_count));
-    size_t kept_bytes = cache_bytes + align8((uint32_t)(sizeof(h7nn_node) * nn->op_count));
+    size_t kept_bytes = cache_bytes + align8((uint32_t)(sizeof(h7nn_node) * nn->op_count)) + 8u;  /* + tag */
     h7nn_tinfo *cache = NULL;
     h7nn_node *node_cache = NULL;
     if (nn->arena && nn->arena_size >= kept_bytes + 3u * nn->tensor_count) {
@@ -530,7 +526,8 @@ static h7nn_status verify_model(h7nn_interpreter *nn) {
     if (cache) {
         nn->tinfo_cache = cache;
         nn->tinfo_cache_bytes = kept_bytes;
-        nn->tinfo_hash = cache_hash(cache, kept_bytes);
+        nn->tinfo_tag = cache_tag(nn);
+        memcpy(nn->arena + kept_bytes - 8u, &nn->tinfo_tag, 4);
     }
     return H7NN_OK;
 }
@@ -538,7 +535,7 @@ static h7nn_status verify_model(h7nn_interpreter *nn) {
 h7nn_status h7nn_init(h7nn_interpreter *nn, const void *model, size_t model_size, const h7nn_resolver *resolver,
                       void *arena, size_t arena_size) {
     if (!nn) return H7NN_ERR_ARGUMENT;
-    memset(nn, 0, sizeof *nn);
+    clear_words(nn, sizeof *nn);
     if (!model || !resolver || (!arena && arena_size))
         return fail(nn, H7NN_ERR_ARGUMENT, "h7nn_init: model, resolver and arena must not be NULL");
     if ((uintptr_t)model & 3u) return fail(nn, H7NN_ERR_ARGUMENT, "h7nn_init: model data must be 4-byte aligned");
@@ -899,7 +896,9 @@ static h7nn_status allocate(h7nn_interpreter *nn) {
         return fail(nn, H7NN_ERR_ARENA, "arena too small: %u bytes given, more than %u needed",
                     (unsigned)nn->arena_size, (unsigned)nn->arena_needed);
     }
-    if (kept && nn->tinfo_cache_bytes <= nn->tail && cache_hash(kept, nn->tinfo_cache_bytes) == nn->tinfo_hash) {
+    uint32_t tag = 0;
+    if (kept && nn->tinfo_cache_bytes <= nn->tail) memcpy(&tag, nn->arena + nn->tinfo_cache_bytes - 8u, 4);
+    if (kept && nn->tinfo_cache_bytes <= nn->tail && tag == cache_tag(nn) && tag == nn->tinfo_tag) {
         nn->tinfo_cache = kept;
         const h7nn_tinfo *cache = kept;
         for (uint32_t i = 0; i < nn->tensor_count; i++) nn->tensor_data[i] = (void *)cache[i].const_data;

@@ -60,7 +60,7 @@ h7nn_status h7nn_const_bias(h7nn_interpreter *nn, h7nn_node *node, int32_t count
 }
 
 /* The plan's record of an op (h7nn_plan_export): the requantization constants of CONV_2D and
- * DEPTHWISE_CONV_2D and the M7 kernels' mode (fast_requant) of those and FULLY_CONNECTED. */
+ * DEPTHWISE_CONV_2D and their M7 kernels' mode (fast_requant). */
 int h7nn_op_constants(const h7nn_node *node, int32_t *mode, int32_t *channels, const int32_t **multiplier,
                       const int8_t **shift) {
     *mode = *channels = 0;
@@ -77,9 +77,6 @@ int h7nn_op_constants(const h7nn_node *node, int32_t *mode, int32_t *channels, c
         *shift = op->shift;
         return 1;
     }
-    case H7NN_OP_FULLY_CONNECTED:
-        *mode = ((const h7nn_fc_data *)node->op_data)->fast_requant;
-        return 1;
     }
     return 0;
 }

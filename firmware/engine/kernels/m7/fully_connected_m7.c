@@ -21,10 +21,8 @@ static h7nn_status prepare(h7nn_interpreter *nn, h7nn_node *node) {
         op->channel_shift = (int8_t *)(m + op->out_depth);
         for (int32_t c = 0; c < op->out_depth; c++) m[c] = op->multiplier, op->channel_shift[c] = (int8_t)op->shift;
     }
-    /* the weights' bound: from the plan (the embed step checked it on this model) or here */
-    const uint32_t *rec = h7nn_plan_op(nn, node);
-    int doubled = rec ? rec[0] != 0 : h7nn_m7_requant_mode(op->filter, op->out_depth, op->accum_depth, 1,
-                                                            op->accum_depth, op->channel_shift);
+    int doubled = h7nn_m7_requant_mode(op->filter, op->out_depth, op->accum_depth, 1, op->accum_depth,
+                                       op->channel_shift);
     op->fast_requant = h7nn_m7_requant_kind(doubled, op->channel_multiplier, op->channel_shift, op->bias,
                                             op->out_depth);
     return H7NN_OK;
