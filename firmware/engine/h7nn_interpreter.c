@@ -740,9 +740,10 @@ static __attribute__((noinline)) h7nn_status check_plan_words(h7nn_interpreter *
     for (uint32_t i = 0; i < nn->op_count; i++) {
         uint32_t at = p[records + i];
         if (!at) continue;
-        if (at < records + nn->op_count || at > words - 2u || p[at] > 2u || p[at + 1] > 65535u ||
+        if (at < records + nn->op_count || at > words - 2u || p[at + 1] > 65535u ||
             p[at + 1] + (p[at + 1] + 3u) / 4u > words - 2u - at)
-            return plan_fail(nn, "plan: op %d: record out of bounds or mode %d out of range%s", (int)i, (int)p[at], 0);
+            return plan_fail(nn, "plan: op %d: record out of bounds", (int)i, 0, 0);
+        if (p[at] > 2u) return plan_fail(nn, "plan: op %d: mode %d out of range", (int)i, (int)p[at], 0);
         const uint32_t *m = p + at + 2;
         const int8_t *sh = (const int8_t *)(const void *)(m + p[at + 1]);
         /* multipliers 0 or [2^30, 2^31), shifts -31..30 (QuantizeMultiplier's); in mode 1 (every
@@ -754,7 +755,7 @@ static __attribute__((noinline)) h7nn_status check_plan_words(h7nn_interpreter *
             out_of_range |= ((top ^ 1u) & (top | (m[c] != 0))) | (uint32_t)((uint32_t)(sh[c] + 31) > 61u) |
                             (mode1 & (uint32_t)((uint32_t)(sh[c] + 22) > (m[c] ? 21u : 22u)));
         }
-        if (out_of_range) return plan_fail(nn, "plan: op %d: a multiplier or shift out of range%s%s", (int)i, 0, 0);
+        if (out_of_range) return plan_fail(nn, "plan: op %d: a multiplier or shift out of range", (int)i, 0, 0);
     }
     return H7NN_OK;
 }
@@ -775,7 +776,7 @@ static __attribute__((noinline)) h7nn_status check_plan_offsets(h7nn_interpreter
     for (uint32_t b = 0; b < n; b++) {
         plan_entry e = lives ? lives[b] : entry_uncached(nn, b);
         if (!e.size) {
-            if (off[b] != H7NN_PLAN_NONE) return plan_fail(nn, "plan: buffer %d needs no memory but has offset %d%s",
+            if (off[b] != H7NN_PLAN_NONE) return plan_fail(nn, "plan: buffer %d needs no memory but has offset %d",
                                                            (int)b, (int)off[b], 0);
             set_planned_offset(nn, b, UNPLACED - 1u);
             continue;
