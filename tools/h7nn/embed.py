@@ -106,25 +106,31 @@ def verify(model_path, data=None):
             from None
 
 
+def planned(model_path, data, accepted):
+    """The engine's plan of the model per kernel build (its own planner and prepare steps, run
+    here on the host; h7nn_plan_export), and the model allocated with that plan exactly as the
+    board will (the firmware's arena is that run's): ({kernels: words}, {kernels: engine.plan})."""
+    plan_words, plans = {}, {}
+    for k, nn in accepted.items():
+        words = nn.plan_words()
+        try:
+            with_plan = engine.load(data, optimized=(k == 'm7'), plan=words)
+        except engine.EngineError as e:
+            raise EmbedError('%s: the engine refuses its own plan (%s kernels): %s' % (model_path, k, e.message)) \
+                from None
+        if not (with_plan.plan_words() == words).all():
+            raise EmbedError('%s: the plan changed when allocated with itself (%s kernels): engine bug' % (model_path, k))
+        plan_words[k] = words
+        plans[k] = engine.plan(with_plan)
+    return plan_words, plans
+
+
 def embed(model_path, out_dir, name='model'):
     ident = _c_ident(name)
     upper = ident.upper()
     data = read_model(model_path)
     accepted = verify(model_path, data)
-    # the engine's plan of the model (its own planner, run here on the host), then the model
-    # allocated with that plan exactly as the board will: the arena is that run's
-    plan_words, plans = {}, {}
-    for k, nn in accepted.items():
-        words = nn.plan_words()
-        try:
-            planned = engine.load(data, optimized=(k == 'm7'), plan=words)
-        except engine.EngineError as e:
-            raise EmbedError('%s: the engine refuses its own plan (%s kernels): %s' % (model_path, k, e.message)) \
-                from None
-        if not (planned.plan_words() == words).all():
-            raise EmbedError('%s: the plan changed when allocated with itself (%s kernels): engine bug' % (model_path, k))
-        plan_words[k] = words
-        plans[k] = engine.plan(planned)
+    plan_words, plans = planned(model_path, data, accepted)
     for k, p in plans.items():
         if p['arena_used'] > BOARD_RAM:
             raise EmbedError('%s: needs %d bytes of arena (%s kernels); the STM32H743 has %d bytes of RAM'
