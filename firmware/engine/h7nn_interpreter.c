@@ -749,11 +749,13 @@ static __attribute__((noinline)) h7nn_status check_plan_words(h7nn_interpreter *
         /* multipliers 0 or [2^30, 2^31), shifts -31..30 (QuantizeMultiplier's); in mode 1 (every
          * channel in the M7 kernels' short requantization, h7nn_m7_short_channel) right shifts
          * of 1..22 (0..22 for a zero multiplier) */
-        uint32_t out_of_range = 0, mode1 = p[at] == 1u;
-        for (uint32_t c = 0; c < p[at + 1]; c++) {
-            uint32_t top = m[c] >> 30;  /* 1, or 0 for the multiplier 0 */
-            out_of_range |= ((top ^ 1u) & (top | (m[c] != 0))) | (uint32_t)((uint32_t)(sh[c] + 31) > 61u) |
-                            (mode1 & (uint32_t)((uint32_t)(sh[c] + 22) > (m[c] ? 21u : 22u)));
+        const int32_t lo = p[at] == 1u ? -22 : -31;
+        const uint32_t span = p[at] == 1u ? 21u : 61u, span0 = p[at] == 1u ? 22u : 61u;  /* hi - lo (m != 0, m == 0) */
+        uint32_t out_of_range = 0, channels = p[at + 1];
+        for (uint32_t c = 0; c < channels; c++) {
+            uint32_t v = m[c];
+            out_of_range |= (uint32_t)(v != 0u && (v >> 30) != 1u) |
+                            (uint32_t)((uint32_t)(sh[c] - lo) > (v ? span : span0));
         }
         if (out_of_range) return plan_fail(nn, "plan: op %d: a multiplier or shift out of range", (int)i, 0, 0);
     }
