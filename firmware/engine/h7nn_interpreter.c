@@ -678,6 +678,7 @@ static void set_planned_offset(h7nn_interpreter *nn, uint32_t b, uint32_t offset
  * Greedy by size, largest first: each buffer goes to the lowest offset where it overlaps
  * no placed buffer alive at the same time (the plan TFLM's greedy planner makes). Offsets
  * are kept in tensor_data / scratch until the plan is turned into pointers. */
+#ifndef H7_TARGET_FIRMWARE
 static __attribute__((noinline)) size_t plan_memory(h7nn_interpreter *nn) {
     uint32_t n = nn->tensor_count + nn->op_count;
     size_t high = 0;
@@ -715,6 +716,7 @@ static __attribute__((noinline)) size_t plan_memory(h7nn_interpreter *nn) {
         if (planned_offset(nn, b) == UNPLACED) set_planned_offset(nn, b, UNPLACED - 1u);
     return high;
 }
+#endif
 
 static h7nn_status plan_fail(h7nn_interpreter *nn, const char *fmt, int a, int b, int c) {
     return fail(nn, H7NN_ERR_MODEL, fmt, a, b, c);
@@ -948,7 +950,13 @@ static h7nn_status allocate(h7nn_interpreter *nn) {
         h7nn_status s = check_plan_offsets(nn, &planned);
         if (s != H7NN_OK) return s;
     } else {
+#ifdef H7_TARGET_FIRMWARE
+        /* the board runs the plan the host made with the planner below (every model the
+         * firmware embeds comes with one): the planner stays out of the image */
+        return fail(nn, H7NN_ERR_ARGUMENT, "no plan: embed the model with env.H7Model or `h7voice nn embed`");
+#else
         planned = plan_memory(nn);
+#endif
     }
     nn->planned_bytes = planned;
     nn->arena_needed = planned + (nn->arena_size - nn->tail);

@@ -72,8 +72,8 @@ typedef struct {
     const int8_t *filter;     /* [out_depth][accum_depth] */
     const int32_t *bias;
     int32_t multiplier, shift;          /* per tensor ... */
-    int32_t *channel_multiplier;        /* ... or per output channel (NULL when per tensor) */
-    int8_t *channel_shift;
+    const int32_t *channel_multiplier;  /* ... or per output channel (NULL when per tensor; in the plan) */
+    const int8_t *channel_shift;
     int32_t fast_requant;               /* M7: the short requantization is exact for this op */
 } h7nn_fc_data;
 #define H7NN_FC_DATA_BYTES (offsetof(h7nn_fc_data, fast_requant) + sizeof(int32_t))

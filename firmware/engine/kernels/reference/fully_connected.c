@@ -60,12 +60,14 @@ h7nn_status h7nn_fully_connected_prepare(h7nn_interpreter *nn, h7nn_node *node) 
                              &shift);
     op->shift = shift;
     if (per_channel) {
-        op->channel_multiplier = (int32_t *)(void *)((uint8_t *)op + H7NN_FC_DATA_BYTES);
-        op->channel_shift = (int8_t *)(op->channel_multiplier + out_depth);
+        int32_t *multipliers = (int32_t *)(void *)((uint8_t *)op + H7NN_FC_DATA_BYTES);
+        int8_t *shifts = (int8_t *)(multipliers + out_depth);
+        op->channel_multiplier = multipliers;
+        op->channel_shift = shifts;
         for (int32_t c = 0; c < out_depth; c++) {
             h7nn_quantize_multiplier((double)input.scale * (double)filter.scales[c] / (double)output.scale,
-                                     &op->channel_multiplier[c], &shift);
-            op->channel_shift[c] = (int8_t)shift;
+                                     &multipliers[c], &shift);
+            shifts[c] = (int8_t)shift;
         }
     }
     node->op_data = op;
