@@ -54,15 +54,16 @@ h7nn_status h7nn_m7_plan_mode(h7nn_interpreter *nn, const h7nn_node *node, const
     if (*mode && !doubled)
         return h7nn_fail(nn, node, H7NN_ERR_MODEL, "plan: requantization mode %d without the weights' bound", *mode);
     if (*mode == 1 && bias) {
-        /* |bias| < 2^29 (h7nn_m7_short_channel), four channels per pass */
+        /* |bias| < 2^29 (h7nn_m7_short_channel): bias + 2^29 - 1 in [0, 2^30 - 2], in unsigned
+         * (wrapping) arithmetic; four channels per pass */
+#define H7NN_BIAS_OUTSIDE(b) ((uint32_t)(b) + 0x1FFFFFFFu >= 0x3FFFFFFFu)
         uint32_t outside = 0;
         int32_t c = 0;
         for (; c + 4 <= channels; c += 4)
-            outside |= ((uint32_t)(bias[c] + (1 << 29) - 1) >= (uint32_t)((1 << 30) - 1)) |
-                       ((uint32_t)(bias[c + 1] + (1 << 29) - 1) >= (uint32_t)((1 << 30) - 1)) |
-                       ((uint32_t)(bias[c + 2] + (1 << 29) - 1) >= (uint32_t)((1 << 30) - 1)) |
-                       ((uint32_t)(bias[c + 3] + (1 << 29) - 1) >= (uint32_t)((1 << 30) - 1));
-        for (; c < channels; c++) outside |= (uint32_t)(bias[c] + (1 << 29) - 1) >= (uint32_t)((1 << 30) - 1);
+            outside |= H7NN_BIAS_OUTSIDE(bias[c]) | H7NN_BIAS_OUTSIDE(bias[c + 1]) | H7NN_BIAS_OUTSIDE(bias[c + 2]) |
+                       H7NN_BIAS_OUTSIDE(bias[c + 3]);
+        for (; c < channels; c++) outside |= H7NN_BIAS_OUTSIDE(bias[c]);
+#undef H7NN_BIAS_OUTSIDE
         if (outside) return h7nn_fail(nn, node, H7NN_ERR_MODEL, "plan: requantization mode 1 with a bias of 2^29 or more");
     }
     return H7NN_OK;
