@@ -73,9 +73,17 @@ typedef struct h7nn_kernel {
     h7nn_status (*eval)(struct h7nn_interpreter *nn, const struct h7nn_node *node);
 } h7nn_kernel;
 
+/* The kernels a model needs and, from the embed step, the model's plan (NULL: the engine
+ * plans at h7nn_allocate): the arena offsets of every activation and scratch buffer and the
+ * per-op constants (requantization tables, kernel modes) that the host build of this engine
+ * computed for the same model (h7nn_plan_export). h7nn_allocate checks the plan (header,
+ * bounds, alignment, no two live buffers overlap, constants in range) and refuses a bad one
+ * with a one-line "plan: ..." message. */
 typedef struct {
     const h7nn_kernel *const *kernels;
     uint32_t count;
+    const uint32_t *plan;
+    uint32_t plan_words;
 } h7nn_resolver;
 
 /* Called around every op by h7nn_invoke when set (the profiler reads DWT->CYCCNT there). */
@@ -115,6 +123,14 @@ typedef struct h7nn_interpreter {
     size_t persistent_requested; /* bytes asked for, including failed requests */
     uint32_t persistent_pointers; /* pointers inside the op constants (see h7nn_arena_layout) */
     size_t arena_needed;
+    const uint32_t *plan;        /* the plan to check and use (from the resolver or h7nn_use_plan) */
+    uint32_t plan_words;
+    /* while allocating only: tensor descriptions and buffer lifetimes cached at the arena's
+     * start (activations are not placed yet); NULL when they do not fit */
+    const void *tinfo_cache;     /* (written by h7nn_init, behind a tag h7nn_allocate checks) */
+    size_t tinfo_cache_bytes;
+    uint32_t tinfo_tag;
+    void *lives;
     int allocated;
     h7nn_op_hook hook;
     void *hook_user;
@@ -122,7 +138,8 @@ typedef struct h7nn_interpreter {
 } h7nn_interpreter;
 
 /* Verifies the model and binds it to the resolver and arena. The model must stay valid
- * (in flash, typically) and be 4-byte aligned (16 recommended). */
+ * (in flash, typically) and be 4-byte aligned (16 recommended). The arena belongs to the
+ * engine from here on: init keeps what it read there for h7nn_allocate. */
 h7nn_status h7nn_init(h7nn_interpreter *nn, const void *model, size_t model_size,
                       const h7nn_resolver *resolver, void *arena, size_t arena_size);
 /* Prepares every op and plans the arena; H7NN_ERR_ARENA leaves h7nn_arena_needed() set. */
@@ -165,6 +182,14 @@ h7nn_status h7nn_arena_layout_of(const h7nn_interpreter *nn, h7nn_arena_layout *
 /* H7NN_ARENA_BYTES of a layout with this build's sizes (tools check the invariant above). */
 size_t h7nn_arena_layout_bytes(const h7nn_arena_layout *layout);
 const char *h7nn_error(const h7nn_interpreter *nn);
+
+/* The plan of an allocated interpreter as words (the embed step stores them with the model
+ * and hands them back through the generated resolver): returns the number of words, written
+ * to out when capacity allows; 0 before h7nn_allocate. */
+size_t h7nn_plan_export(const h7nn_interpreter *nn, uint32_t *out, size_t capacity);
+/* Uses this plan at h7nn_allocate instead of the resolver's (NULL: plan at allocate).
+ * Between h7nn_init and h7nn_allocate; the words must stay valid while the model is used. */
+h7nn_status h7nn_use_plan(h7nn_interpreter *nn, const uint32_t *plan, size_t words);
 
 /* Integrity of the model in flash: CRC-32 (as zlib.crc32) of the model bytes against the
  * value the embed step stored (H7NN_<NAME>_MODEL_CRC32). H7NN_ERR_MODEL on a mismatch: the

@@ -38,7 +38,8 @@ typedef struct {
     const float *scales;       /* all scales (per-channel), in the model; NULL if none */
     uint32_t scale_count;
     int quantized_dimension;
-    int zero_points_all_zero;  /* every per-channel zero point is 0 */
+    const uint32_t *zero_points;  /* int64 each (two words), in the model; NULL if none */
+    uint32_t zero_point_count;
     const void *const_data;    /* constant data in the model, NULL for activations */
 } h7nn_tinfo;
 
@@ -47,7 +48,25 @@ static inline h7nn_fb h7nn_model_fb(const h7nn_interpreter *nn) {
     return fb;
 }
 
+/* Reads and checks tensor_index's description. Of a per-channel quantization only the first
+ * scale and zero point are checked here (init reads every tensor; most per-channel scales are
+ * never used on the board: the plan holds their multipliers): the prepare steps that read the
+ * others check them (h7nn_scale_ok, h7nn_zero_points_all_zero). */
 h7nn_status h7nn_tensor_info(h7nn_interpreter *nn, int tensor_index, h7nn_tinfo *info);
+/* A quantization scale the engine takes: >= 0 (or -0) and finite. */
+static inline int h7nn_scale_ok(float scale) {
+    uint32_t bits;
+    memcpy(&bits, &scale, 4);
+    return bits < 0x7F800000u || bits == 0x80000000u;
+}
+/* Every zero point of t is 0 (symmetric weights). */
+static inline int h7nn_zero_points_all_zero(const h7nn_tinfo *t) {
+    const uint32_t *z = t->zero_points, n = 2u * t->zero_point_count;
+    uint32_t any = 0, i = 0;
+    for (; i + 4u <= n; i += 4u) any |= z[i] | z[i + 1] | z[i + 2] | z[i + 3];
+    for (; i < n; i++) any |= z[i];
+    return any == 0;
+}
 /* The k-th input/output of a node; an absent (-1) or missing one is an error naming the op. */
 h7nn_status h7nn_node_input(h7nn_interpreter *nn, const h7nn_node *node, int k, h7nn_tinfo *info);
 h7nn_status h7nn_node_output(h7nn_interpreter *nn, const h7nn_node *node, int k, h7nn_tinfo *info);
@@ -102,5 +121,22 @@ h7nn_status h7nn_activation_range(h7nn_interpreter *nn, const h7nn_node *node, i
                                   const h7nn_tinfo *output, int32_t *act_min, int32_t *act_max);
 /* Output size of a convolution or pool window and its leading padding (TFLite's rules). */
 int h7nn_window_output(int padding, int in, int filter, int stride, int dilation, int *pad);
+
+/* ---- the plan (h7nn_plan_export / h7nn_use_plan): uint32 words */
+#define H7NN_PLAN_MAGIC 0x4C503748u  /* "H7PL" */
+#define H7NN_PLAN_VERSION 1u
+#define H7NN_PLAN_NONE 0xFFFFFFFFu   /* a buffer without memory */
+enum { H7NN_PLAN_MAGIC_W, H7NN_PLAN_VERSION_W, H7NN_PLAN_WORDS_W, H7NN_PLAN_MODEL_BYTES_W, H7NN_PLAN_TENSORS_W,
+       H7NN_PLAN_OPS_W, H7NN_PLAN_ACTIVATIONS_W, H7NN_PLAN_HEADER };
+/* After the header: the arena offset of every buffer (tensors, then one scratch per op),
+ * then per op the word index of its record (0: none). A record: the kernel's mode (0..2,
+ * the M7 kernels' requantization form), a channel count, then that many multipliers and
+ * the shifts as bytes (padded to whole words). h7nn_allocate checks all of it. */
+/* The op's record in the plan being used, or NULL (no plan, or none for this op). */
+const uint32_t *h7nn_plan_op(const h7nn_interpreter *nn, const h7nn_node *node);
+/* What an allocated op puts in the plan (kernels/prepare_common.c): 1 with its mode and
+ * per-channel constants (channels may be 0), or 0 when it has no record. */
+int h7nn_op_constants(const h7nn_node *node, int32_t *mode, int32_t *channels, const int32_t **multiplier,
+                      const int8_t **shift);
 
 #endif /* H7NN_INTERNAL_H */

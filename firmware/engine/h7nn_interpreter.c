@@ -19,6 +19,31 @@ enum { OP_OPCODE_INDEX = 0, OP_INPUTS = 1, OP_OUTPUTS = 2, OP_OPTIONS_TYPE = 3, 
 enum { BUFFER_DATA = 0, BUFFER_OFFSET = 1 };
 
 #define ARENA_ALIGN 8u
+
+/* Word loops the compiler must not turn into calls: the firmware's C library (newlib nano)
+ * copies and clears byte by byte, which took a tenth of the start-up. */
+#if defined(__GNUC__) && !defined(__clang__)
+#define WORD_LOOP __attribute__((noinline, optimize("no-tree-loop-distribute-patterns")))
+#else
+#define WORD_LOOP __attribute__((noinline))
+#endif
+static WORD_LOOP void clear_words(void *dst, size_t bytes) {
+    uint32_t *d = dst;
+    size_t i = 0, n = bytes / 4u;
+    for (; i + 4u <= n; i += 4u) d[i] = d[i + 1] = d[i + 2] = d[i + 3] = 0;
+    for (; i < n; i++) d[i] = 0;
+}
+static WORD_LOOP void copy_words(void *dst, const void *src, size_t bytes) {
+    uint32_t *d = dst;
+    const uint32_t *s = src;
+    size_t i = 0, n = bytes / 4u;
+    for (; i + 4u <= n; i += 4u) {
+        uint32_t a = s[i], b = s[i + 1], c = s[i + 2], e = s[i + 3];
+        d[i] = a, d[i + 1] = b, d[i + 2] = c, d[i + 3] = e;
+    }
+    for (; i < n; i++) d[i] = s[i];
+}
+_Static_assert(sizeof(h7nn_tinfo) % 4u == 0 && sizeof(h7nn_interpreter) % 4u == 0, "copied and cleared by words");
 #define UNPLACED UINT32_MAX
 
 /* ---------------------------------------------------------------- messages */
@@ -190,11 +215,15 @@ static h7nn_status tensor_table(h7nn_interpreter *nn, int index, uint32_t *table
 
 /* Reads (and fully checks) one tensor's description. */
 h7nn_status h7nn_tensor_info(h7nn_interpreter *nn, int index, h7nn_tinfo *t) {
+    if (nn->tinfo_cache && index >= 0 && (uint32_t)index < nn->tensor_count && nn->tinfo_cache_bytes <= nn->tail) {
+        copy_words(t, (const h7nn_tinfo *)nn->tinfo_cache + index, sizeof *t);  /* read (and checked) at init */
+        return H7NN_OK;
+    }
     h7nn_fb fb = h7nn_model_fb(nn);
     uint32_t table, shape, rank, quant = 0, pos, len;
     h7nn_status s = tensor_table(nn, index, &table);
     if (s != H7NN_OK) return s;
-    memset(t, 0, sizeof *t);
+    clear_words(t, sizeof *t);
     t->index = index;
     t->type = h7nn_fb_get_u8(&fb, table, TENSOR_TYPE, 0);
     if (h7nn_type_size(t->type) == 0)
@@ -238,19 +267,18 @@ h7nn_status h7nn_tensor_info(h7nn_interpreter *nn, int index, h7nn_tinfo *t) {
         t->quantized_dimension = qdim;
         t->scale_count = nscale;
         t->scales = nscale ? (const float *)(const void *)(fb.base + scales) : NULL;
-        t->zero_points_all_zero = 1;
-        for (uint32_t i = 0; i < nscale; i++) {
-            float sc;
-            memcpy(&sc, fb.base + scales + 4u * i, 4);
-            if (!(sc >= 0.0f) || isinf(sc)) return bad(nn, "tensor", index, "scale is negative or not finite");
-            if (i == 0) t->scale = sc;
+        /* the first of each (see h7nn_tensor_info in h7nn_internal.h); a zero point's high
+         * word extends its low word's sign */
+        if (nscale) {
+            memcpy(&t->scale, fb.base + scales, 4);
+            if (!h7nn_scale_ok(t->scale)) return bad(nn, "tensor", index, "scale is negative or not finite");
         }
-        for (uint32_t i = 0; i < nzp; i++) {
-            uint32_t lo = h7nn_fb_u32(&fb, zps + 8u * i), hi = h7nn_fb_u32(&fb, zps + 8u * i + 4u);
-            int64_t zp = (int64_t)(((uint64_t)hi << 32) | lo);
-            if (zp < INT32_MIN || zp > INT32_MAX) return bad(nn, "tensor", index, "zero point out of range");
-            if (i == 0) t->zero_point = (int32_t)zp;
-            if (zp != 0) t->zero_points_all_zero = 0;
+        t->zero_points = nzp ? (const uint32_t *)(const void *)(fb.base + zps) : NULL;
+        t->zero_point_count = nzp;
+        if (nzp) {
+            if (t->zero_points[1] != (uint32_t)((int32_t)t->zero_points[0] >> 31))
+                return bad(nn, "tensor", index, "zero point out of range");
+            t->zero_point = (int32_t)t->zero_points[0];
         }
     }
     uint32_t buffer_index = (uint32_t)h7nn_fb_get_i32(&fb, table, TENSOR_BUFFER, 0);
@@ -371,6 +399,16 @@ static int writer_before(h7nn_interpreter *nn, int32_t t, uint32_t limit) {
     return -1;
 }
 
+static uint32_t align8(uint32_t n) { return (n + ARENA_ALIGN - 1u) & ~(ARENA_ALIGN - 1u); }
+
+/* The tag h7nn_init writes after what it keeps in the arena (the descriptions and nodes),
+ * and h7nn_allocate looks for: this interpreter, this model, this arena. The arena belongs
+ * to the engine from h7nn_init on (as TFLM's does); the tag catches a second h7nn_init on
+ * the same arena or an arena cleared in between, which then reads the model again. */
+static uint32_t cache_tag(const h7nn_interpreter *nn) {
+    return (uint32_t)(uintptr_t)nn ^ (uint32_t)(uintptr_t)nn->model ^ (uint32_t)nn->model_size ^ 0x48374B50u;
+}
+
 static h7nn_status verify_model(h7nn_interpreter *nn) {
     h7nn_fb fb = h7nn_model_fb(nn);
     uint32_t root, subgraphs, n_subgraphs, subgraph;
@@ -407,20 +445,35 @@ static h7nn_status verify_model(h7nn_interpreter *nn) {
     for (uint32_t i = 0; i < nn->output_count; i++)
         if (nn->outputs[i] < 0) return bad(nn, "subgraph output", (int)i, "absent tensor");
 
-    /* every tensor description */
+    /* every tensor description; the arena (unused until allocate) keeps, when it is large
+     * enough, which tensors are constant and (below) which op writes each tensor;
+     * otherwise they are read again */
+    int16_t *producer = NULL;
+    uint8_t *constant = NULL;
+    /* the descriptions themselves, and the ops as nodes, are kept there too for h7nn_allocate
+     * (tinfo_cache: the tensors, then the nodes) */
+    size_t cache_bytes = align8((uint32_t)(sizeof(h7nn_tinfo) * nn->tensor_count));
+    size_t kept_bytes = cache_bytes + align8((uint32_t)(sizeof(h7nn_node) * nn->op_count)) + 8u;  /* + tag */
+    h7nn_tinfo *cache = NULL;
+    h7nn_node *node_cache = NULL;
+    if (nn->arena && nn->arena_size >= kept_bytes + 3u * nn->tensor_count) {
+        cache = (h7nn_tinfo *)(void *)nn->arena;
+        node_cache = (h7nn_node *)(void *)(nn->arena + cache_bytes);
+    } else {
+        kept_bytes = 0;
+    }
+    if (nn->arena && nn->arena_size >= kept_bytes + 3u * nn->tensor_count) {
+        producer = (int16_t *)(void *)(nn->arena + kept_bytes);
+        constant = nn->arena + kept_bytes + 2u * nn->tensor_count;
+    }
     for (uint32_t i = 0; i < nn->tensor_count; i++) {
         h7nn_tinfo t;
-        s = h7nn_tensor_info(nn, (int)i, &t);
+        s = h7nn_tensor_info(nn, (int)i, cache ? &cache[i] : &t);
         if (s != H7NN_OK) return s;
+        if (producer) producer[i] = -1, constant[i] = (cache ? cache[i].const_data : t.const_data) != NULL;
     }
     /* every operator: opcode known to the resolver, io in range, one writer per tensor,
-     * and every activation written before it is read. The arena (unused until allocate)
-     * holds a producer table when it is large enough; otherwise ops are rescanned. */
-    int16_t *producer = NULL;
-    if (nn->arena && nn->arena_size >= 2u * nn->tensor_count) {
-        producer = (int16_t *)(void *)nn->arena;
-        for (uint32_t t = 0; t < nn->tensor_count; t++) producer[t] = -1;
-    }
+     * and every activation written before it is read */
     for (uint32_t i = 0; i < nn->op_count; i++) {
         int32_t code;
         const int32_t *in, *out;
@@ -435,9 +488,20 @@ static h7nn_status verify_model(h7nn_interpreter *nn) {
         if (options_type != 0 && options_type != kernel->options_type)
             return fail(nn, H7NN_ERR_MODEL, "model: operator %d: %s has builtin options of type %d (it takes type %d)",
                         (int)i, kernel->name, options_type, (int)kernel->options_type);
+        if (node_cache) {
+            h7nn_node *node = &node_cache[i];
+            clear_words(node, sizeof *node);
+            node->kernel = kernel;
+            node->inputs = in;
+            node->outputs = out;
+            node->input_count = (uint16_t)n_in;
+            node->output_count = (uint16_t)n_out;
+            node->options = options;
+            node->options_type = (uint8_t)options_type;
+        }
         for (uint32_t k = 0; k < n_in; k++) {
             int32_t t = in[k];
-            if (t < 0 || tensor_is_constant(nn, t) || is_graph_input(nn, t)) continue;
+            if (t < 0 || (constant ? constant[t] : tensor_is_constant(nn, t)) || is_graph_input(nn, t)) continue;
             if (producer ? producer[t] < 0 : writer_before(nn, t, i) < 0)
                 return fail(nn, H7NN_ERR_MODEL, "model: operator %d reads tensor %d before any op writes it",
                             (int)i, (int)t);
@@ -445,7 +509,8 @@ static h7nn_status verify_model(h7nn_interpreter *nn) {
         for (uint32_t k = 0; k < n_out; k++) {
             int32_t t = out[k];
             if (t < 0) continue;
-            if (tensor_is_constant(nn, t)) return bad(nn, "operator", (int)i, "writes a constant tensor");
+            if (constant ? constant[t] : tensor_is_constant(nn, t))
+                return bad(nn, "operator", (int)i, "writes a constant tensor");
             if (is_graph_input(nn, t)) return bad(nn, "operator", (int)i, "writes a model input");
             if (producer ? producer[t] >= 0 : writer_before(nn, t, i) >= 0)
                 return bad(nn, "operator", (int)i, "writes a tensor another op wrote");
@@ -454,9 +519,15 @@ static h7nn_status verify_model(h7nn_interpreter *nn) {
     }
     for (uint32_t i = 0; i < nn->output_count; i++) {
         int32_t t = nn->outputs[i];
-        if (tensor_is_constant(nn, t) || is_graph_input(nn, t)) continue;
+        if ((constant ? constant[t] : tensor_is_constant(nn, t)) || is_graph_input(nn, t)) continue;
         if (producer ? producer[t] < 0 : writer_before(nn, t, nn->op_count) < 0)
             return bad(nn, "subgraph output", (int)i, "no op writes it");
+    }
+    if (cache) {
+        nn->tinfo_cache = cache;
+        nn->tinfo_cache_bytes = kept_bytes;
+        nn->tinfo_tag = cache_tag(nn);
+        memcpy(nn->arena + kept_bytes - 8u, &nn->tinfo_tag, 4);
     }
     return H7NN_OK;
 }
@@ -464,7 +535,7 @@ static h7nn_status verify_model(h7nn_interpreter *nn) {
 h7nn_status h7nn_init(h7nn_interpreter *nn, const void *model, size_t model_size, const h7nn_resolver *resolver,
                       void *arena, size_t arena_size) {
     if (!nn) return H7NN_ERR_ARGUMENT;
-    memset(nn, 0, sizeof *nn);
+    clear_words(nn, sizeof *nn);
     if (!model || !resolver || (!arena && arena_size))
         return fail(nn, H7NN_ERR_ARGUMENT, "h7nn_init: model, resolver and arena must not be NULL");
     if ((uintptr_t)model & 3u) return fail(nn, H7NN_ERR_ARGUMENT, "h7nn_init: model data must be 4-byte aligned");
@@ -476,6 +547,8 @@ h7nn_status h7nn_init(h7nn_interpreter *nn, const void *model, size_t model_size
     size_t skip = arena ? (size_t)(start - (uintptr_t)arena) : 0;
     nn->arena = arena ? (uint8_t *)start : NULL;
     nn->arena_size = arena_size > skip ? ((arena_size - skip) & ~(size_t)(ARENA_ALIGN - 1u)) : 0;
+    nn->plan = resolver->plan;  /* checked at allocate */
+    nn->plan_words = resolver->plan ? resolver->plan_words : 0u;
     h7nn_status s = verify_model(nn);
     if (s != H7NN_OK) {
         nn->model = NULL;  /* an unverified model is never used */
@@ -491,7 +564,9 @@ void *h7nn_persistent(h7nn_interpreter *nn, size_t bytes) {
     nn->persistent_requested += rounded;
     if (rounded > nn->tail) return NULL;
     nn->tail -= rounded;
-    memset(nn->arena + nn->tail, 0, rounded);
+    /* whole words (the arena and every size are 8-byte aligned): the C library's memset goes
+     * byte by byte */
+    clear_words(nn->arena + nn->tail, rounded);
     return nn->arena + nn->tail;
 }
 
@@ -500,31 +575,31 @@ void *h7nn_persistent_struct(h7nn_interpreter *nn, size_t struct_bytes, unsigned
     return h7nn_persistent(nn, struct_bytes + extra);
 }
 
-/* Buffers to plan: tensors 0..tensor_count-1 (activations only) then one scratch per op. */
-/* While planning, the free part of the arena caches each buffer's size and lifetime. */
+/* Buffers to plan: tensors 0..tensor_count-1 (activations only) then one scratch per op.
+ * Each has a size (0: no memory) and the ops during which it is alive. */
 typedef struct {
     uint32_t size;
     int16_t first, last;
 } plan_entry;
-static plan_entry *plan_cache;
 
-static uint32_t plan_size_uncached(const h7nn_interpreter *nn, uint32_t b, int *first, int *last);
-
-static uint32_t plan_size(const h7nn_interpreter *nn, uint32_t b, int *first, int *last) {
-    if (!plan_cache) return plan_size_uncached(nn, b, first, last);
-    *first = plan_cache[b].first;
-    *last = plan_cache[b].last;
-    return plan_cache[b].size;
+/* Tensor b's description from the allocate-time cache, or NULL (then read it). */
+static const h7nn_tinfo *cached_info(const h7nn_interpreter *nn, uint32_t b) {
+    if (!nn->tinfo_cache || nn->tinfo_cache_bytes > nn->tail) return NULL;
+    return (const h7nn_tinfo *)nn->tinfo_cache + b;
 }
 
-static uint32_t plan_size_uncached(const h7nn_interpreter *nn, uint32_t b, int *first, int *last) {
+/* Without the lifetime table (an arena too small to hold it while allocating): one buffer's
+ * entry, from a scan of every op. */
+static plan_entry entry_uncached(h7nn_interpreter *nn, uint32_t b) {
+    plan_entry e = {0, 0, 0};
     if (b >= nn->tensor_count) {
         uint32_t op = b - nn->tensor_count;
-        *first = *last = (int)op;
-        return nn->nodes[op].scratch_bytes;
+        e.first = e.last = (int16_t)op;
+        e.size = nn->nodes[op].scratch_bytes;
+        return e;
     }
     h7nn_tinfo t;
-    if (h7nn_tensor_info((h7nn_interpreter *)nn, (int)b, &t) != H7NN_OK || t.const_data) return 0;
+    if (h7nn_tensor_info(nn, (int)b, &t) != H7NN_OK || t.const_data) return e;
     int32_t tb = (int32_t)b;
     int f = -1, l = -1;
     if (is_graph_input(nn, tb)) f = 0, l = 0;
@@ -539,10 +614,54 @@ static uint32_t plan_size_uncached(const h7nn_interpreter *nn, uint32_t b, int *
             if (n->inputs[k] == tb && l < (int)i) l = (int)i;
     }
     if (is_graph_output(nn, tb)) l = (int)nn->op_count;
-    if (f < 0) return 0;  /* never used: no memory */
-    *first = f;
-    *last = l;
-    return t.bytes ? t.bytes : 1u;
+    if (f < 0) return e;  /* never used: no memory */
+    e.first = (int16_t)f;
+    e.last = (int16_t)l;
+    e.size = t.bytes ? t.bytes : 1u;
+    return e;
+}
+
+/* The same for every buffer at once, in one pass over the ops (the table lives in the free
+ * part of the arena while allocating). */
+static __attribute__((noinline)) void fill_entries(h7nn_interpreter *nn, plan_entry *e) {
+    for (uint32_t b = 0; b < nn->tensor_count; b++) {
+        h7nn_tinfo t;
+        const h7nn_tinfo *c = cached_info(nn, b);
+        int ok = c ? !c->const_data : h7nn_tensor_info(nn, (int)b, &t) == H7NN_OK && !t.const_data;
+        uint32_t bytes = c ? c->bytes : t.bytes;
+        e[b].size = ok ? (bytes ? bytes : 1u) : 0u;
+        e[b].first = e[b].last = -1;
+    }
+    for (uint32_t i = 0; i < nn->input_count; i++) {
+        plan_entry *x = &e[nn->inputs[i]];
+        x->first = x->last = 0;
+    }
+    for (uint32_t i = 0; i < nn->op_count; i++) {
+        const h7nn_node *n = &nn->nodes[i];
+        for (uint32_t k = 0; k < n->output_count; k++) {
+            if (n->outputs[k] < 0) continue;
+            plan_entry *x = &e[n->outputs[k]];
+            if (x->first < 0) x->first = (int16_t)i;
+            if (x->last < (int)i) x->last = (int16_t)i;
+        }
+        for (uint32_t k = 0; k < n->input_count; k++) {
+            if (n->inputs[k] < 0) continue;
+            plan_entry *x = &e[n->inputs[k]];
+            if (x->last < (int)i) x->last = (int16_t)i;
+        }
+    }
+    for (uint32_t i = 0; i < nn->output_count; i++) e[nn->outputs[i]].last = (int16_t)nn->op_count;
+    for (uint32_t b = 0; b < nn->tensor_count; b++)
+        if (e[b].first < 0) e[b].size = 0, e[b].first = e[b].last = 0;  /* never written: no memory */
+    for (uint32_t op = 0; op < nn->op_count; op++) {
+        plan_entry *x = &e[nn->tensor_count + op];
+        x->size = nn->nodes[op].scratch_bytes;
+        x->first = x->last = (int16_t)op;
+    }
+}
+
+static plan_entry entry_of(h7nn_interpreter *nn, uint32_t b) {
+    return nn->lives ? ((const plan_entry *)nn->lives)[b] : entry_uncached(nn, b);
 }
 
 static uint32_t planned_offset(const h7nn_interpreter *nn, uint32_t b) {
@@ -555,45 +674,34 @@ static void set_planned_offset(h7nn_interpreter *nn, uint32_t b, uint32_t offset
     else nn->nodes[b - nn->tensor_count].scratch = (void *)(uintptr_t)offset;
 }
 
-/* Greedy by size, largest first: each buffer goes to the lowest offset where it overlaps
+/* The planner (the one the embed step runs on the host to make the firmware's plan).
+ * Greedy by size, largest first: each buffer goes to the lowest offset where it overlaps
  * no placed buffer alive at the same time (the plan TFLM's greedy planner makes). Offsets
  * are kept in tensor_data / scratch until the plan is turned into pointers. */
-static size_t plan_memory(h7nn_interpreter *nn) {
+#ifndef H7_TARGET_FIRMWARE
+static __attribute__((noinline)) size_t plan_memory(h7nn_interpreter *nn) {
     uint32_t n = nn->tensor_count + nn->op_count;
     size_t high = 0;
-    plan_cache = NULL;
-    if (nn->tail >= sizeof(plan_entry) * n) {
-        plan_entry *cache = (plan_entry *)(void *)nn->arena;
-        for (uint32_t b = 0; b < n; b++) {
-            int f = 0, l = 0;
-            cache[b].size = plan_size_uncached(nn, b, &f, &l);
-            cache[b].first = (int16_t)f;
-            cache[b].last = (int16_t)l;
-        }
-        plan_cache = cache;
-    }
     for (uint32_t b = 0; b < n; b++) set_planned_offset(nn, b, UNPLACED);
     for (;;) {
         uint32_t best = UINT32_MAX, best_size = 0;
         int bf = 0, bl = 0;
         for (uint32_t b = 0; b < n; b++) {
-            int f, l;
             if (planned_offset(nn, b) != UNPLACED) continue;
-            uint32_t size = plan_size(nn, b, &f, &l);
-            if (size > best_size) best = b, best_size = size, bf = f, bl = l;
+            plan_entry e = entry_of(nn, b);
+            if (e.size > best_size) best = b, best_size = e.size, bf = e.first, bl = e.last;
         }
         if (best == UINT32_MAX) break;
-        uint32_t size = (best_size + ARENA_ALIGN - 1u) & ~(ARENA_ALIGN - 1u);
+        uint32_t size = align8(best_size);
         uint32_t candidate = 0;
         for (int moved = 1; moved;) {
             moved = 0;
             for (uint32_t b = 0; b < n; b++) {
                 uint32_t off = planned_offset(nn, b);
-                int f, l;
                 if (off == UNPLACED || off == UNPLACED - 1u) continue;
-                uint32_t s2 = plan_size(nn, b, &f, &l);
-                if (!s2 || l < bf || f > bl) continue;  /* not alive together */
-                s2 = (s2 + ARENA_ALIGN - 1u) & ~(ARENA_ALIGN - 1u);
+                plan_entry e = entry_of(nn, b);
+                if (!e.size || e.last < bf || e.first > bl) continue;  /* not alive together */
+                uint32_t s2 = align8(e.size);
                 if (candidate < off + s2 && off < candidate + size) {
                     candidate = off + s2;
                     moved = 1;
@@ -603,32 +711,160 @@ static size_t plan_memory(h7nn_interpreter *nn) {
         set_planned_offset(nn, best, candidate);
         if (candidate + size > high) high = candidate + size;
     }
-    plan_cache = NULL;
     /* buffers that need nothing are marked "no memory" */
     for (uint32_t b = 0; b < n; b++)
         if (planned_offset(nn, b) == UNPLACED) set_planned_offset(nn, b, UNPLACED - 1u);
     return high;
 }
+#endif
 
-h7nn_status h7nn_allocate(h7nn_interpreter *nn) {
-    if (!nn || !nn->model) return nn ? fail(nn, H7NN_ERR_ARGUMENT, "h7nn_allocate: h7nn_init did not succeed")
-                                     : H7NN_ERR_ARGUMENT;
-    if (nn->allocated) return fail(nn, H7NN_ERR_ARGUMENT, "h7nn_allocate: already allocated");
-    nn->tail = nn->arena_size;
-    nn->persistent_requested = 0;
-    nn->persistent_pointers = 0;
-    nn->tensor_data = h7nn_persistent(nn, sizeof(void *) * nn->tensor_count);
-    nn->nodes = h7nn_persistent(nn, sizeof(h7nn_node) * nn->op_count);
-    if ((nn->tensor_count && !nn->tensor_data) || (nn->op_count && !nn->nodes)) {
-        nn->arena_needed = nn->persistent_requested;
-        return fail(nn, H7NN_ERR_ARENA, "arena too small: %u bytes given, more than %u needed",
-                    (unsigned)nn->arena_size, (unsigned)nn->arena_needed);
+static h7nn_status plan_fail(h7nn_interpreter *nn, const char *fmt, int a, int b, int c) {
+    return fail(nn, H7NN_ERR_MODEL, fmt, a, b, c);
+}
+
+/* The words of a given plan that do not depend on the kernels' prepare steps: header (made
+ * for this model), record bounds and the constants' ranges (so that every shift the kernels
+ * take is defined). Runs before the kernels read their records (h7nn_plan_op). */
+static __attribute__((noinline)) h7nn_status check_plan_words(h7nn_interpreter *nn) {
+    const uint32_t *p = nn->plan;
+    uint32_t words = nn->plan_words, n = nn->tensor_count + nn->op_count;
+    if (words < H7NN_PLAN_HEADER || p[H7NN_PLAN_MAGIC_W] != H7NN_PLAN_MAGIC ||
+        p[H7NN_PLAN_VERSION_W] != H7NN_PLAN_VERSION || p[H7NN_PLAN_WORDS_W] != words)
+        return fail(nn, H7NN_ERR_MODEL, "plan: not an h7nn plan of version %d (%u words)", (int)H7NN_PLAN_VERSION,
+                    (unsigned)words);
+    if (p[H7NN_PLAN_MODEL_BYTES_W] != nn->model_size || p[H7NN_PLAN_TENSORS_W] != nn->tensor_count ||
+        p[H7NN_PLAN_OPS_W] != nn->op_count)
+        return fail(nn, H7NN_ERR_MODEL, "plan: made for another model (%u bytes, %u ops; this one: %u bytes, %u ops)",
+                    (unsigned)p[H7NN_PLAN_MODEL_BYTES_W], (unsigned)p[H7NN_PLAN_OPS_W], (unsigned)nn->model_size,
+                    (unsigned)nn->op_count);
+    uint32_t records = H7NN_PLAN_HEADER + n;
+    if (words < records + nn->op_count) return fail(nn, H7NN_ERR_MODEL, "plan: truncated (%u words)", (unsigned)words);
+    for (uint32_t i = 0; i < nn->op_count; i++) {
+        uint32_t at = p[records + i];
+        if (!at) continue;
+        if (at < records + nn->op_count || at > words - 2u || p[at + 1] > 65535u ||
+            p[at + 1] + (p[at + 1] + 3u) / 4u > words - 2u - at)
+            return plan_fail(nn, "plan: op %d: record out of bounds", (int)i, 0, 0);
+        if (p[at] > 2u) return plan_fail(nn, "plan: op %d: mode %d out of range", (int)i, (int)p[at], 0);
+        const uint32_t *m = p + at + 2;
+        const int8_t *sh = (const int8_t *)(const void *)(m + p[at + 1]);
+        /* multipliers 0 or [2^30, 2^31), shifts -31..30 (QuantizeMultiplier's); in mode 1 (every
+         * channel in the M7 kernels' short requantization, h7nn_m7_short_channel) right shifts
+         * of 1..22 (0..22 for a zero multiplier) */
+        const int32_t lo = p[at] == 1u ? -22 : -31;
+        const uint32_t span = p[at] == 1u ? 21u : 61u, span0 = p[at] == 1u ? 22u : 61u;  /* hi - lo (m != 0, m == 0) */
+        uint32_t out_of_range = 0, channels = p[at + 1];
+        for (uint32_t c = 0; c < channels; c++) {
+            uint32_t v = m[c];
+            out_of_range |= (uint32_t)(v != 0u && (v >> 30) != 1u) |
+                            (uint32_t)((uint32_t)(sh[c] - lo) > (v ? span : span0));
+        }
+        if (out_of_range) return plan_fail(nn, "plan: op %d: a multiplier or shift out of range", (int)i, 0, 0);
     }
-    for (uint32_t i = 0; i < nn->tensor_count; i++) {
-        h7nn_tinfo t;
-        h7nn_tensor_info(nn, (int)i, &t);
-        nn->tensor_data[i] = (void *)t.const_data;
+    return H7NN_OK;
+}
+
+/* The given plan's offsets against this model's buffers (after prepare: scratch sizes are
+ * known): every buffer with memory inside the plan's activations, 8-byte aligned, and no
+ * two buffers alive during the same op overlapping. */
+static __attribute__((noinline)) h7nn_status check_plan_offsets(h7nn_interpreter *nn, size_t *planned) {
+    const uint32_t *off = nn->plan + H7NN_PLAN_HEADER;
+    uint32_t n = nn->tensor_count + nn->op_count, high = nn->plan[H7NN_PLAN_ACTIVATIONS_W];
+    const plan_entry *lives = nn->lives;
+    /* with the lifetime table, the buffers checked so far that have memory are listed after
+     * it (the pairs to compare), when the arena has room; else every earlier buffer is */
+    uint16_t *placed = NULL;
+    uint32_t n_placed = 0;
+    if (lives && (size_t)((const uint8_t *)(lives + n) - nn->arena) + 2u * n <= nn->tail)
+        placed = (uint16_t *)(void *)(lives + n);
+    for (uint32_t b = 0; b < n; b++) {
+        plan_entry e = lives ? lives[b] : entry_uncached(nn, b);
+        if (!e.size) {
+            if (off[b] != H7NN_PLAN_NONE) return plan_fail(nn, "plan: buffer %d needs no memory but has offset %d",
+                                                           (int)b, (int)off[b], 0);
+            set_planned_offset(nn, b, UNPLACED - 1u);
+            continue;
+        }
+        if ((off[b] & (ARENA_ALIGN - 1u)) || off[b] > high || align8(e.size) > high - off[b])
+            return plan_fail(nn, "plan: buffer %d: offset %d outside the plan's %d activation bytes", (int)b,
+                             (int)off[b], (int)high);
+        for (uint32_t k = 0; k < (placed ? n_placed : b); k++) {
+            uint32_t b2 = placed ? placed[k] : k;
+            plan_entry e2 = lives ? lives[b2] : entry_uncached(nn, b2);
+            if (!e2.size || e2.last < e.first || e2.first > e.last) continue;
+            if (off[b2] < off[b] + align8(e.size) && off[b] < off[b2] + align8(e2.size))
+                return plan_fail(nn, "plan: buffers %d and %d overlap while both are alive (op %d)", (int)b2, (int)b,
+                                 e.first > e2.first ? e.first : e2.first);
+        }
+        if (placed) placed[n_placed++] = (uint16_t)b;
+        set_planned_offset(nn, b, off[b]);
     }
+    *planned = high;
+    return H7NN_OK;
+}
+
+const uint32_t *h7nn_plan_op(const h7nn_interpreter *nn, const h7nn_node *node) {
+    if (!nn->plan) return NULL;
+    uint32_t at = nn->plan[H7NN_PLAN_HEADER + nn->tensor_count + nn->op_count + (uint32_t)h7nn_node_index(nn, node)];
+    return at ? nn->plan + at : NULL;
+}
+
+h7nn_status h7nn_use_plan(h7nn_interpreter *nn, const uint32_t *plan, size_t words) {
+    if (!nn || !nn->model || nn->allocated)
+        return nn ? fail(nn, H7NN_ERR_ARGUMENT, "h7nn_use_plan: between h7nn_init and h7nn_allocate")
+                  : H7NN_ERR_ARGUMENT;
+    if ((plan && words > UINT32_MAX) || ((uintptr_t)plan & 3u))
+        return fail(nn, H7NN_ERR_ARGUMENT, "h7nn_use_plan: plan words must be 4-byte aligned");
+    nn->plan = plan;
+    nn->plan_words = plan ? (uint32_t)words : 0u;
+    return H7NN_OK;
+}
+
+size_t h7nn_plan_export(const h7nn_interpreter *nn, uint32_t *out, size_t capacity) {
+    if (!nn || !nn->allocated) return 0;
+    uint32_t n = nn->tensor_count + nn->op_count, at = H7NN_PLAN_HEADER + n + nn->op_count;
+    /* sizes first: the records follow the header, offsets and record index */
+    for (uint32_t i = 0; i < nn->op_count; i++) {
+        int32_t mode, channels;
+        const int32_t *m;
+        const int8_t *sh;
+        if (h7nn_op_constants(&nn->nodes[i], &mode, &channels, &m, &sh)) at += 2u + (uint32_t)channels + ((uint32_t)channels + 3u) / 4u;
+    }
+    if (!out || capacity < at) return at;
+    memset(out, 0, at * sizeof *out);
+    out[H7NN_PLAN_MAGIC_W] = H7NN_PLAN_MAGIC;
+    out[H7NN_PLAN_VERSION_W] = H7NN_PLAN_VERSION;
+    out[H7NN_PLAN_WORDS_W] = at;
+    out[H7NN_PLAN_MODEL_BYTES_W] = (uint32_t)nn->model_size;
+    out[H7NN_PLAN_TENSORS_W] = nn->tensor_count;
+    out[H7NN_PLAN_OPS_W] = nn->op_count;
+    out[H7NN_PLAN_ACTIVATIONS_W] = (uint32_t)nn->planned_bytes;
+    for (uint32_t b = 0; b < n; b++) {
+        const void *p = b < nn->tensor_count ? nn->tensor_data[b] : nn->nodes[b - nn->tensor_count].scratch;
+        const uint8_t *q = (const uint8_t *)p;
+        out[H7NN_PLAN_HEADER + b] = q >= nn->arena && q < nn->arena + nn->planned_bytes ? (uint32_t)(q - nn->arena)
+                                                                                        : H7NN_PLAN_NONE;
+    }
+    uint32_t w = H7NN_PLAN_HEADER + n + nn->op_count;
+    for (uint32_t i = 0; i < nn->op_count; i++) {
+        int32_t mode, channels;
+        const int32_t *m;
+        const int8_t *sh;
+        if (!h7nn_op_constants(&nn->nodes[i], &mode, &channels, &m, &sh)) continue;
+        out[H7NN_PLAN_HEADER + n + i] = w;
+        out[w++] = (uint32_t)mode;
+        out[w++] = (uint32_t)channels;
+        if (channels) {
+            memcpy(out + w, m, (size_t)channels * 4u);
+            memcpy(out + w + channels, sh, (size_t)channels);
+        }
+        w += (uint32_t)channels + ((uint32_t)channels + 3u) / 4u;
+    }
+    return at;
+}
+
+/* The nodes from the (verified) operators, when h7nn_init could not keep them. */
+static void read_nodes(h7nn_interpreter *nn) {
     for (uint32_t i = 0; i < nn->op_count; i++) {
         h7nn_node *node = &nn->nodes[i];
         int32_t code;
@@ -644,6 +880,49 @@ h7nn_status h7nn_allocate(h7nn_interpreter *nn) {
         node->options = options;
         node->options_type = (uint8_t)options_type;
     }
+}
+
+static h7nn_status allocate(h7nn_interpreter *nn) {
+    nn->tail = nn->arena_size;
+    nn->persistent_requested = 0;
+    nn->persistent_pointers = 0;
+    if (nn->plan) {
+        h7nn_status s = check_plan_words(nn);
+        if (s != H7NN_OK) return s;
+    }
+    /* every tensor's description, as h7nn_init read (and checked) them into the free start of
+     * the arena, unless the arena changed since (or they did not fit): then read again */
+    const void *kept = nn->tinfo_cache;
+    nn->tinfo_cache = NULL;
+    nn->tensor_data = h7nn_persistent(nn, sizeof(void *) * nn->tensor_count);
+    nn->nodes = h7nn_persistent(nn, sizeof(h7nn_node) * nn->op_count);
+    if ((nn->tensor_count && !nn->tensor_data) || (nn->op_count && !nn->nodes)) {
+        nn->arena_needed = nn->persistent_requested;
+        return fail(nn, H7NN_ERR_ARENA, "arena too small: %u bytes given, more than %u needed",
+                    (unsigned)nn->arena_size, (unsigned)nn->arena_needed);
+    }
+    uint32_t tag = 0;
+    if (kept && nn->tinfo_cache_bytes <= nn->tail) memcpy(&tag, nn->arena + nn->tinfo_cache_bytes - 8u, 4);
+    if (kept && nn->tinfo_cache_bytes <= nn->tail && tag == cache_tag(nn) && tag == nn->tinfo_tag) {
+        nn->tinfo_cache = kept;
+        const h7nn_tinfo *cache = kept;
+        for (uint32_t i = 0; i < nn->tensor_count; i++) nn->tensor_data[i] = (void *)cache[i].const_data;
+        copy_words(nn->nodes, (const uint8_t *)kept + align8((uint32_t)(sizeof(h7nn_tinfo) * nn->tensor_count)),
+                   sizeof(h7nn_node) * nn->op_count);
+    } else {
+        size_t cache_bytes = align8((uint32_t)(sizeof(h7nn_tinfo) * nn->tensor_count));
+        h7nn_tinfo *cache = cache_bytes <= nn->tail ? (h7nn_tinfo *)(void *)nn->arena : NULL;
+        for (uint32_t i = 0; i < nn->tensor_count; i++) {
+            h7nn_tinfo t;
+            h7nn_tensor_info(nn, (int)i, cache ? &cache[i] : &t);
+            nn->tensor_data[i] = (void *)(cache ? cache[i].const_data : t.const_data);
+        }
+        if (cache) {
+            nn->tinfo_cache = cache;
+            nn->tinfo_cache_bytes = cache_bytes;
+        }
+        read_nodes(nn);
+    }
     for (uint32_t i = 0; i < nn->op_count; i++) {
         h7nn_node *node = &nn->nodes[i];
         h7nn_status s = node->kernel->prepare(nn, node);
@@ -654,8 +933,31 @@ h7nn_status h7nn_allocate(h7nn_interpreter *nn) {
         }
         if (s != H7NN_OK) return s;
     }
-    /* constant tensors keep their model pointers; activations and scratch are planned */
-    size_t planned = plan_memory(nn);
+    /* buffer lifetimes: after the descriptions when both fit, else alone, else recomputed */
+    uint32_t n = nn->tensor_count + nn->op_count;
+    size_t entries = align8((uint32_t)(sizeof(plan_entry) * n));
+    if (nn->tinfo_cache && nn->tinfo_cache_bytes + entries <= nn->tail) {
+        nn->lives = nn->arena + nn->tinfo_cache_bytes;
+    } else if (entries <= nn->tail) {
+        nn->tinfo_cache = NULL;
+        nn->lives = nn->arena;
+    }
+    if (nn->lives) fill_entries(nn, (plan_entry *)nn->lives);
+    /* constant tensors keep their model pointers; activations and scratch are planned (or
+     * the given plan is checked) */
+    size_t planned = 0;
+    if (nn->plan) {
+        h7nn_status s = check_plan_offsets(nn, &planned);
+        if (s != H7NN_OK) return s;
+    } else {
+#ifdef H7_TARGET_FIRMWARE
+        /* the board runs the plan the host made with the planner below (every model the
+         * firmware embeds comes with one): the planner stays out of the image */
+        return fail(nn, H7NN_ERR_ARGUMENT, "no plan: embed the model with env.H7Model or `h7voice nn embed`");
+#else
+        planned = plan_memory(nn);
+#endif
+    }
     nn->planned_bytes = planned;
     nn->arena_needed = planned + (nn->arena_size - nn->tail);
     if (planned > nn->tail) {
@@ -663,18 +965,33 @@ h7nn_status h7nn_allocate(h7nn_interpreter *nn) {
                     (unsigned)nn->arena_size, (unsigned)nn->arena_needed, (unsigned)planned,
                     (unsigned)(nn->arena_size - nn->tail));
     }
-    for (uint32_t b = 0; b < nn->tensor_count + nn->op_count; b++) {
+    for (uint32_t b = 0; b < n; b++) {
         uint32_t off = planned_offset(nn, b);
-        void *p = NULL;
-        if (off != UNPLACED - 1u) p = nn->arena + off;
+        void *p = off != UNPLACED - 1u ? nn->arena + off : NULL;
         if (b < nn->tensor_count) {
-            h7nn_tinfo t;
-            h7nn_tensor_info(nn, (int)b, &t);
-            nn->tensor_data[b] = t.const_data ? (void *)t.const_data : p;
+            if (!p) {  /* constants (and unused tensors) keep what the description says */
+                h7nn_tinfo t;
+                const h7nn_tinfo *c = cached_info(nn, b);
+                if (!c) h7nn_tensor_info(nn, (int)b, &t);
+                p = (void *)(c ? c->const_data : t.const_data);
+            }
+            nn->tensor_data[b] = p;
         } else {
             nn->nodes[b - nn->tensor_count].scratch = p;
         }
     }
+    return H7NN_OK;
+}
+
+h7nn_status h7nn_allocate(h7nn_interpreter *nn) {
+    if (!nn || !nn->model) return nn ? fail(nn, H7NN_ERR_ARGUMENT, "h7nn_allocate: h7nn_init did not succeed")
+                                     : H7NN_ERR_ARGUMENT;
+    if (nn->allocated) return fail(nn, H7NN_ERR_ARGUMENT, "h7nn_allocate: already allocated");
+    h7nn_status s = allocate(nn);
+    /* the caches lived in what are now activations */
+    nn->tinfo_cache = NULL;
+    nn->lives = NULL;
+    if (s != H7NN_OK) return s;
     nn->allocated = 1;
     nn->error[0] = '\0';
     return H7NN_OK;

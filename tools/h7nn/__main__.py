@@ -18,6 +18,7 @@ def _accepted(path):
 
 def cmd_inspect(args):
     from h7nn import engine
+    from h7nn.embed import planned
     from h7nn.tflite import TYPE_NAMES
     data, accepted = _accepted(args.model)
     nn = accepted['m7']
@@ -25,15 +26,18 @@ def cmd_inspect(args):
     print('%s: %d ops, %d bytes, crc32 %08x; the engine accepts it (M7 and reference kernels)'
           % (args.model, len(names), len(data), engine.crc32(data)))
     plans = {k: engine.plan(v) for k, v in accepted.items()}
+    _, with_plan = planned(args.model, data, accepted)
     for i, name in enumerate(names):
         print('  %3d %-20s scratch %6d B (M7) %6d B (reference)'
               % (i, name, plans['m7']['ops'][i]['scratch'], plans['reference']['ops'][i]['scratch']))
-    for k, p in plans.items():
+    for k, p in with_plan.items():
         lay = p['layout']
-        print('arena (%s kernels): %d bytes on this host = %d activations+scratch + %d op constants + %d pointers'
-              ' + tables for %d tensors and %d ops (the firmware: H7NN_ARENA_BYTES(%d, %d, %d, %d, %d))'
+        print('arena (%s kernels, with the embedded plan): %d bytes on this host = %d activations+scratch + %d op'
+              ' constants + %d pointers + tables for %d tensors and %d ops (the firmware: H7NN_ARENA_BYTES(%d, %d,'
+              ' %d, %d, %d)); %d bytes when the engine plans itself'
               % (k, p['arena_used'], lay['activations'], lay['constants'], lay['pointers'], lay['tensors'],
-                 lay['ops'], lay['activations'], lay['constants'], lay['pointers'], lay['tensors'], lay['ops']))
+                 lay['ops'], lay['activations'], lay['constants'], lay['pointers'], lay['tensors'], lay['ops'],
+                 plans[k]['arena_used']))
     for i in range(nn._lib.h7nn_input_count(nn._nn)):
         d = nn.input_details(i)
         print('input  %d: %s %s scale %.9g zero point %d' % (i, d['shape'], TYPE_NAMES.get(d['type'], '?'),

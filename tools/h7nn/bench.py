@@ -110,7 +110,8 @@ def run_bench(image=board.IMAGE, model_path=board.KWS, inputs=10):
         'model': os.path.basename(model_path), 'model_crc32': crc, 'kernels': info.get('kernels'), 'macs': total_macs,
         'instructions': total, 'per_mac': round(total / total_macs, 3) if total_macs else None,
         'arena_bytes': info['arena_used'], 'arena_planned': info['arena_planned'],
-        'setup_instructions': info['setup_instructions'], 'code_bytes': sum(code.values()),
+        'setup_instructions': info['setup_instructions'], 'init_instructions': info.get('init_instructions'),
+        'code_bytes': sum(code.values()),
         'code_bytes_per_module': dict(sorted(code.items(), key=lambda kv: -kv[1])),
         'ops': ops, 'tflm_cmsis_nn': anchor,
         'vs_tflm_cmsis_nn': round(total / anchor['instructions'], 3) if anchor else None,
@@ -176,7 +177,8 @@ def table(r):
         lines += ['', 'Invoke: %d instructions, %s (SMLAD bound %d)' % (r['instructions'], per_mac, r['macs'] // 2),
                   'arena: %d bytes used, %d planned at build time' % (r['arena_bytes'], r['arena_planned']),
                   'engine + kernels code: %d bytes of flash' % r['code_bytes']]
-    lines += ['setup (init + allocate): %d instructions' % r['setup_instructions']]
+    lines += ['setup (init + allocate, with the embedded plan): %d instructions%s'
+              % (r['setup_instructions'], ' (init %d)' % r['init_instructions'] if r.get('init_instructions') else '')]
     if 'bit_exact' in r:
         b = r['bit_exact']
         lines.append('bit-exact with the tflite_micro runtime: %s (%d inputs, board FNV-1a %s, TFLM %s)'

@@ -55,6 +55,8 @@ _SIGNATURES = {
     'h7nn_op_count': (_I, [_P]),
     'h7nn_op_name': (ctypes.c_char_p, [_P, _I]),
     'h7nn_crc32': (ctypes.c_uint32, [_P, _S]),
+    'h7nn_plan_export': (_S, [_P, _P, _S]),
+    'h7nn_use_plan': (_I, [_P, _P, _S]),
 }
 _lib = None
 
@@ -80,7 +82,7 @@ def crc32(data):
 class Interpreter:
     """One model in the host engine: Interpreter(model_bytes).run(input) -> outputs."""
 
-    def __init__(self, model, optimized=True, arena_size=256 * 1024, allocate=True):
+    def __init__(self, model, optimized=True, arena_size=256 * 1024, allocate=True, plan=None):
         lib = library()
         self._lib = lib
         data = bytes(model)
@@ -95,6 +97,10 @@ class Interpreter:
         status = lib.h7nn_init(self._nn, model_addr, len(data), lib.h7nn_all_ops_resolver(int(optimized)),
                                arena_addr, arena_size)
         self._check(status)
+        if plan is not None:
+            # the plan's words, kept alive with the interpreter (the engine reads them at allocate)
+            self._plan = np.ascontiguousarray(plan, dtype=np.uint32)
+            self._check(lib.h7nn_use_plan(self._nn, self._plan.ctypes.data, self._plan.size))
         if allocate:
             self.allocate()
 
@@ -121,6 +127,17 @@ class Interpreter:
         if self._lib.h7nn_arena_layout_bytes(ctypes.byref(layout)) != self.arena_used:
             raise EngineError(5, 'arena layout does not add up to h7nn_arena_used (engine accounting bug)')
         return {f: getattr(layout, f) for f, _ in _Layout._fields_}
+
+    def plan_words(self):
+        """The engine's plan of this allocated model (h7nn_plan_export) as a uint32 array: what the
+        embed step stores beside the model for the board's h7nn_allocate."""
+        n = self._lib.h7nn_plan_export(self._nn, None, 0)
+        if n == 0:
+            raise EngineError(1, 'h7nn_plan_export: the model is not allocated')
+        words = np.zeros(n, dtype=np.uint32)
+        if self._lib.h7nn_plan_export(self._nn, words.ctypes.data, n) != n:
+            raise EngineError(5, 'h7nn_plan_export: size changed between calls (engine bug)')
+        return words
 
     def ops(self):
         return [self._lib.h7nn_op_name(self._nn, i).decode() for i in range(self._lib.h7nn_op_count(self._nn))]
@@ -175,13 +192,14 @@ class Interpreter:
 MAX_ARENA = 16 << 20   # host tools plan up to this; the board has 1 MiB of SRAM in all
 
 
-def load(data, optimized=True):
+def load(data, optimized=True, plan=None):
     """The model accepted by the engine as the board would run it (h7nn_init + h7nn_allocate,
-    with an arena as large as the plan needs); EngineError with the engine's message if the
+    with an arena as large as the plan needs; with `plan`, the words of h7nn_plan_export that
+    the board's allocate checks and uses); EngineError with the engine's message if the
     engine refuses it."""
     arena = 256 * 1024
     while True:
-        nn = Interpreter(data, optimized=optimized, arena_size=arena, allocate=False)
+        nn = Interpreter(data, optimized=optimized, arena_size=arena, allocate=False, plan=plan)
         try:
             nn.allocate()
             return nn

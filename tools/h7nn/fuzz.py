@@ -34,6 +34,10 @@ def seed_corpus(folder):
         seed = struct.pack('<I', len(data)) + data + bytes(range(0, 256, 7))
         with open(os.path.join(folder, os.path.basename(path) + '.seed'), 'wb') as f:
             f.write(seed)
+        # the same model with its plan (bit 26 of the length): the plan checks and the
+        # planned allocation (fuzz_h7nn.c run_planned)
+        with open(os.path.join(folder, os.path.basename(path) + '.plan.seed'), 'wb') as f:
+            f.write(struct.pack('<I', len(data) | 4 << 24) + data + bytes(range(0, 256, 7)))
     return folder
 
 

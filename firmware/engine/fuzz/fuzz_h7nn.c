@@ -2,7 +2,9 @@
  *
  * Input: [4-byte little-endian model length L][L model bytes][input bytes...]. The model
  * goes through h7nn_init / h7nn_allocate with the M7 or reference kernels or a small arena
- * (bits 24-25 of L); when it is accepted, every
+ * (bits 24-25 of L), or (bit 26) with a plan: the engine's own plan of the model
+ * (h7nn_plan_export) with up to 8 words changed by the first input bytes, which
+ * h7nn_allocate must refuse or run safely; when it is accepted, every
  * input tensor is filled from the remaining bytes (cycled) and the model is invoked. Any
  * crash, hang, leak or sanitizer report is a bug; error statuses are the expected outcome
  * for hostile models, and each must come with a message.
@@ -38,6 +40,46 @@ static void run(const uint8_t *model, size_t model_size, const uint8_t *in, size
     if (h7nn_invoke(&nn) != H7NN_OK && h7nn_error(&nn)[0] == '\0') abort();
 }
 
+#define PLAN_WORDS (64 * 1024)
+static uint32_t plan[PLAN_WORDS];
+
+static void fill_and_invoke(h7nn_interpreter *nn, const uint8_t *in, size_t in_size) {
+    for (int i = 0; i < h7nn_input_count(nn); i++) {
+        h7nn_tensor t;
+        if (h7nn_input(nn, i, &t) != H7NN_OK || !t.data) continue;
+        uint8_t *p = t.data;
+        for (size_t k = 0; k < t.bytes; k++) p[k] = in_size ? in[k % in_size] : (uint8_t)k;
+    }
+    if (h7nn_invoke(nn) != H7NN_OK && h7nn_error(nn)[0] == '\0') abort();
+}
+
+static void run_planned(const uint8_t *model, size_t model_size, const uint8_t *in, size_t in_size) {
+    h7nn_interpreter nn;
+    if (h7nn_init(&nn, model, model_size, h7nn_all_ops_resolver(1), arena, ARENA_BYTES) != H7NN_OK ||
+        h7nn_allocate(&nn) != H7NN_OK)
+        return;
+    size_t words = h7nn_plan_export(&nn, plan, PLAN_WORDS);
+    if (words == 0 || words > PLAN_WORDS) return;
+    /* 4 input bytes per change: word index (2 bytes), a byte to XOR, its place in the word */
+    size_t k = 0;
+    for (; k + 4 <= in_size && k < 32; k += 4)
+        plan[((size_t)in[k] | (size_t)in[k + 1] << 8) % words] ^= (uint32_t)in[k + 2] << (8 * (in[k + 3] & 3u));
+    if (k < in_size && (in[k] & 1u)) words -= (in[k] >> 1) % words;  /* sometimes a truncated plan */
+    /* an exact-size heap copy: ASan sees any read past the plan's end */
+    uint32_t *copy = malloc(words * sizeof *copy);
+    if (!copy) return;
+    memcpy(copy, plan, words * sizeof *copy);
+    h7nn_status s = h7nn_init(&nn, model, model_size, h7nn_all_ops_resolver(1), arena, ARENA_BYTES);
+    if (s == H7NN_OK) s = h7nn_use_plan(&nn, copy, words);
+    if (s == H7NN_OK) s = h7nn_allocate(&nn);
+    if (s != H7NN_OK) {
+        if (h7nn_error(&nn)[0] == '\0') abort();
+    } else {
+        fill_and_invoke(&nn, in + k, in_size - k);
+    }
+    free(copy);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (size < 4) return 0;
     uint32_t len = (uint32_t)data[0] | (uint32_t)data[1] << 8 | (uint32_t)data[2] << 16;
@@ -50,6 +92,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     size_t in_size = size - 4 - model_size;
     /* the length's top byte picks the variant: M7 kernels (most often), reference kernels,
      * or a small arena for the "arena too small" paths */
+    if (data[3] & 4u) {
+        run_planned(model, model_size, in, in_size);
+        free(model);
+        return 0;
+    }
     switch (data[3] & 3u) {
     case 2: run(model, model_size, in, in_size, 0, ARENA_BYTES); break;
     case 3: run(model, model_size, in, in_size, 1, 2048 + (size & 4095u)); break;

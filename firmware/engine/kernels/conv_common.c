@@ -52,13 +52,19 @@ h7nn_status h7nn_conv_prepare_common(h7nn_interpreter *nn, h7nn_node *node, int 
     if (filter.scale_count > 1 && filter.quantized_dimension != (depthwise ? 3 : 0))
         return h7nn_fail(nn, node, H7NN_ERR_MODEL, "filter quantized along dimension %d",
                          filter.quantized_dimension);
-    if (!filter.zero_points_all_zero)
+    if (!h7nn_zero_points_all_zero(&filter))
         return h7nn_fail(nn, node, H7NN_ERR_UNSUPPORTED, "filter zero points must be 0 (symmetric int8 weights)");
     const int32_t *bias_data;
     s = h7nn_const_bias(nn, node, out_c, &bias_data);
     if (s != H7NN_OK) return s;
-    h7nn_conv_data *op =
-        h7nn_persistent_struct(nn, H7NN_CONV_DATA_BYTES, H7NN_CONV_DATA_POINTERS, 5u * (uint32_t)out_c);
+    /* the embed step's plan carries the per-channel constants (checked at allocate): they
+     * stay in flash and are not computed here */
+    const uint32_t *rec = h7nn_plan_op(nn, node);
+    if (rec && rec[1] != (uint32_t)out_c)
+        return h7nn_fail(nn, node, H7NN_ERR_MODEL, "plan: %u requantization channels for %d output channels",
+                         (unsigned)rec[1], (int)out_c);
+    h7nn_conv_data *op = h7nn_persistent_struct(nn, H7NN_CONV_DATA_BYTES, H7NN_CONV_DATA_POINTERS,
+                                                 rec ? 0u : 5u * (uint32_t)out_c);
     if (!op) return H7NN_ERR_ARENA;
     op->batches = input.dims[0];
     op->in_h = input.dims[1];
@@ -80,20 +86,29 @@ h7nn_status h7nn_conv_prepare_common(h7nn_interpreter *nn, h7nn_node *node, int 
     op->output_offset = output.zero_point;
     op->filter = filter.const_data;
     op->bias = bias_data;
-    op->multiplier = (int32_t *)(void *)((uint8_t *)op + H7NN_CONV_DATA_BYTES);
-    op->shift = (int8_t *)(op->multiplier + out_c);
     s = h7nn_activation_range(nn, node, activation, &output, &op->act_min, &op->act_max);
     if (s != H7NN_OK) return s;
+    node->op_data = op;
+    if (rec) {
+        op->multiplier = (const int32_t *)(rec + 2);
+        op->shift = (const int8_t *)(const void *)(rec + 2 + out_c);
+        return H7NN_OK;
+    }
+    int32_t *multipliers = (int32_t *)(void *)((uint8_t *)op + H7NN_CONV_DATA_BYTES);
+    int8_t *shifts = (int8_t *)(multipliers + out_c);
+    op->multiplier = multipliers;
+    op->shift = shifts;
     for (int32_t c = 0; c < out_c; c++) {
         float fscale = filter.scales[filter.scale_count > 1 ? c : 0];
+        if (!h7nn_scale_ok(fscale))
+            return h7nn_fail(nn, node, H7NN_ERR_MODEL, "channel %d: filter scale is negative or not finite", (int)c);
         double effective = (double)input.scale * (double)fscale / (double)output.scale;
         /* TFLite shifts left by more than 31 there (undefined): no defined result to match */
         if (!(effective < H7NN_MAX_REQUANT_SCALE))
             return h7nn_fail(nn, node, H7NN_ERR_MODEL, "channel %d: requantization scale of 2^30 or more", (int)c);
         int shift;
-        h7nn_quantize_multiplier(effective, &op->multiplier[c], &shift);
-        op->shift[c] = (int8_t)shift;
+        h7nn_quantize_multiplier(effective, &multipliers[c], &shift);
+        shifts[c] = (int8_t)shift;
     }
-    node->op_data = op;
     return H7NN_OK;
 }

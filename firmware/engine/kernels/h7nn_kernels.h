@@ -49,8 +49,8 @@ typedef struct {
     int32_t input_offset, output_offset, act_min, act_max;
     const int8_t *filter;     /* OHWI (conv) or 1HW(I*M) (depthwise), in the model */
     const int32_t *bias;      /* per output channel, or NULL */
-    int32_t *multiplier;      /* per output channel */
-    int8_t *shift;            /* (int8: constants are 5 bytes per channel) */
+    const int32_t *multiplier;  /* per output channel: after the struct, or in the plan */
+    const int8_t *shift;        /* (int8: constants are 5 bytes per channel) */
     int32_t fast_requant;     /* M7: the short requantization is exact for this op */
 } h7nn_conv_data;
 /* Its bytes without tail padding (the per-channel constants follow there) and its pointers:
@@ -72,8 +72,8 @@ typedef struct {
     const int8_t *filter;     /* [out_depth][accum_depth] */
     const int32_t *bias;
     int32_t multiplier, shift;          /* per tensor ... */
-    int32_t *channel_multiplier;        /* ... or per output channel (NULL when per tensor) */
-    int8_t *channel_shift;
+    const int32_t *channel_multiplier;  /* ... or per output channel (NULL when per tensor; in the plan) */
+    const int8_t *channel_shift;
     int32_t fast_requant;               /* M7: the short requantization is exact for this op */
 } h7nn_fc_data;
 #define H7NN_FC_DATA_BYTES (offsetof(h7nn_fc_data, fast_requant) + sizeof(int32_t))

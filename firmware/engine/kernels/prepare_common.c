@@ -58,3 +58,36 @@ h7nn_status h7nn_const_bias(h7nn_interpreter *nn, h7nn_node *node, int32_t count
     *bias_data = bias.const_data;
     return H7NN_OK;
 }
+
+/* The plan's record of an op (h7nn_plan_export): the requantization constants of CONV_2D,
+ * DEPTHWISE_CONV_2D and FULLY_CONNECTED and their M7 kernels' mode (fast_requant). */
+int h7nn_op_constants(const h7nn_node *node, int32_t *mode, int32_t *channels, const int32_t **multiplier,
+                      const int8_t **shift) {
+    *mode = *channels = 0;
+    *multiplier = NULL;
+    *shift = NULL;
+    if (!node->op_data) return 0;
+    switch (node->kernel->builtin_code) {
+    case H7NN_OP_CONV_2D:
+    case H7NN_OP_DEPTHWISE_CONV_2D: {
+        const h7nn_conv_data *op = node->op_data;
+        *mode = op->fast_requant;
+        *channels = op->out_c;
+        *multiplier = op->multiplier;
+        *shift = op->shift;
+        return 1;
+    }
+    case H7NN_OP_FULLY_CONNECTED: {
+        /* the M7 kernel's per-channel constants (repeated for per-tensor weights); the reference
+         * kernel keeps its own (no record) */
+        const h7nn_fc_data *op = node->op_data;
+        if (!op->channel_multiplier) return 0;
+        *mode = op->fast_requant;
+        *channels = op->out_depth;
+        *multiplier = op->channel_multiplier;
+        *shift = op->channel_shift;
+        return 1;
+    }
+    }
+    return 0;
+}

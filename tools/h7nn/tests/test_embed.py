@@ -5,6 +5,7 @@ import subprocess
 import sys
 import zlib
 
+import numpy as np
 import pytest
 
 from h7nn.embed import EmbedError, embed
@@ -36,24 +37,73 @@ def test_embed_writes_resolver_and_arena(host_library, kws_bytes, tmp_path):
     assert '"l11"' in source
 
 
-def test_generated_arena_macro_is_the_engines_plan(host_library, kws_bytes, tmp_path):
-    """H7NN_<NAME>_ARENA_BYTES, compiled for this host, equals the host engine's own figure
-    (the firmware compiler evaluates the same macro with its sizes; the board checks it)."""
+def test_generated_plan_and_arena_run_as_the_board_runs_them(host_library, kws_bytes, tmp_path):
+    """The generated model record, compiled for this host with the engine: h7nn_init +
+    h7nn_allocate take the embedded plan through the resolver (both kernel builds), use exactly
+    H7NN_<NAME>_ARENA_BYTES (the firmware compiler evaluates the same macro with its sizes;
+    the board checks it too), and give the host engine's outputs."""
     from h7nn.engine import Interpreter
     from h7voice import paths
     model = tmp_path / 'kws.tflite'
     model.write_bytes(kws_bytes)
     embed(str(model), str(tmp_path / 'out'), 'kws')
     probe = tmp_path / 'probe.c'
-    probe.write_text('#include <stdio.h>\n#include "kws_model.h"\n'
-                     'int main(void) { printf("%zu %zu\\n", (size_t)H7NN_KWS_ARENA_BYTES, sizeof(void *)); return 0; }\n')
+    probe.write_text(
+        '#include <stdio.h>\n#include "kws_model.h"\n'
+        'static unsigned char arena[H7NN_KWS_ARENA_BYTES] __attribute__((aligned(16)));\n'
+        'int main(void) {\n  h7nn_interpreter nn; h7nn_tensor in, out;\n'
+        '  if (h7nn_init(&nn, h7nn_kws_model_data, sizeof h7nn_kws_model_data, &h7nn_kws_resolver, arena,\n'
+        '                sizeof arena) != H7NN_OK || h7nn_allocate(&nn) != H7NN_OK) {\n'
+        '    printf("error %s\\n", h7nn_error(&nn)); return 1; }\n'
+        '  h7nn_input(&nn, 0, &in); for (size_t i = 0; i < in.bytes; i++) ((signed char *)in.data)[i] = (signed char)(i * 37);\n'
+        '  h7nn_invoke(&nn); h7nn_output(&nn, 0, &out);\n'
+        '  printf("%zu %zu", (size_t)H7NN_KWS_ARENA_BYTES, h7nn_arena_used(&nn));\n'
+        '  for (size_t i = 0; i < out.bytes; i++) printf(" %d", ((signed char *)out.data)[i]);\n'
+        '  printf("\\n"); return 0; }\n')
+    lib = os.path.join(paths.HOST_BUILD, 'firmware', 'engine', 'libh7nn_static.a')
     for defines in ([], ['-DH7NN_REFERENCE_KERNELS']):
         exe = tmp_path / 'probe'
-        subprocess.run(['gcc', '-std=c11', *defines, '-I', os.path.join(paths.FIRMWARE), '-I', str(tmp_path / 'out'),
-                        str(probe), '-o', str(exe)], check=True)
-        arena, ptr = map(int, subprocess.run([str(exe)], capture_output=True, text=True, check=True).stdout.split())
-        assert ptr == 8
-        assert arena == Interpreter(kws_bytes, optimized=not defines).arena_used
+        subprocess.run(['gcc', '-std=c11', '-O1', *defines, '-DH7_TARGET_HOST', '-I', paths.FIRMWARE, '-I',
+                        str(tmp_path / 'out'), str(probe), str(tmp_path / 'out' / 'kws_model.c'), lib, '-lm', '-o',
+                        str(exe)], check=True)
+        proc = subprocess.run([str(exe)], capture_output=True, text=True)
+        assert proc.returncode == 0, proc.stdout
+        arena, used, *outs = map(int, proc.stdout.split())
+        assert arena == used
+        nn = Interpreter(kws_bytes, optimized=not defines)
+        shape = nn.input_details()['shape']
+        x = (np.arange(int(np.prod(shape))) * 37).astype(np.uint8).view(np.int8)   # the probe's input
+        assert outs == nn.run(x.reshape(shape)).reshape(-1).tolist()
+        assert used < nn.arena_used   # the plan keeps the requantization tables in flash
+
+
+def test_bad_plans_are_refused_with_one_line(host_library, kws_bytes):
+    from h7nn.engine import EngineError, Interpreter
+    words = Interpreter(kws_bytes).plan_words()
+    assert Interpreter(kws_bytes, plan=words).arena_used > 0
+    header, n_buffers = 7, int(words[4]) + int(words[5])
+    offsets = words[header:header + n_buffers]
+    model_input, op0_scratch = 0, int(words[4])    # buffers: tensors, then one scratch per op
+    bad = {}
+    w = words.copy()
+    w[header + op0_scratch] = w[header + model_input]   # both alive during op 0
+    bad['overlap while both are alive'] = w
+    w = words.copy()
+    w[header + model_input] += 4
+    bad['outside the plan'] = w                         # (misaligned)
+    w = words.copy()
+    w[3] += 16
+    bad['made for another model'] = w
+    bad['not an h7nn plan'] = words[:-3]                # truncated
+    w = words.copy()
+    rec = int(w[header + n_buffers + 0])                # op 0's record (the first CONV_2D)
+    w[rec + 2] = 5
+    bad['multiplier or shift out of range'] = w        # a multiplier below 2^30
+    for what, w in bad.items():
+        with pytest.raises(EngineError) as e:
+            Interpreter(kws_bytes, plan=w)
+        assert e.value.message.startswith('plan: ') and what in e.value.message and '\n' not in e.value.message, \
+            (what, e.value.message)
 
 
 def test_metadata_mismatch_is_an_error(kws_bytes, tmp_path):

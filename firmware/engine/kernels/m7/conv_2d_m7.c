@@ -61,9 +61,15 @@ static h7nn_status prepare(h7nn_interpreter *nn, h7nn_node *node) {
     /* six interleaved columns; im2col also needs one patch beside them */
     node->scratch_bytes = (is_pointwise(op) ? 6u : 7u) * ((k + 3u) & ~3u) * 2u;
     if (!is_pointwise(op)) node->scratch_bytes += ((uint32_t)plane_bytes(op) + 3u) & ~3u;
-    op->fast_requant = h7nn_m7_requant_kind(h7nn_m7_requant_mode(op->filter, op->out_c, (int32_t)k, 1, (int32_t)k,
-                                                                   op->shift),
-                                             op->multiplier, op->shift, op->bias, op->out_c);
+    /* the mode: from the plan (checked against this op) or here */
+    const uint32_t *rec = h7nn_plan_op(nn, node);
+    int doubled = h7nn_m7_requant_mode(op->filter, op->out_c, (int32_t)k, 1, (int32_t)k, op->shift);
+    if (rec) {
+        s = h7nn_m7_plan_mode(nn, node, rec, doubled, op->bias, op->out_c, &op->fast_requant);
+        if (s != H7NN_OK) return s;
+    } else {
+        op->fast_requant = h7nn_m7_requant_kind(doubled, op->multiplier, op->shift, op->bias, op->out_c);
+    }
     if (six_columns(op) && (k & 3u) != 0) {
         /* depths like 27 (3x3 over RGB): the weight rows padded with zeros to whole groups of
          * 4 (the im2col columns are zero there), so the six-column loop runs them too */

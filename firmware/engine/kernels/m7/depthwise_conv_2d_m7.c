@@ -94,11 +94,14 @@ static h7nn_status prepare(h7nn_interpreter *nn, h7nn_node *node) {
     h7nn_status s = h7nn_conv_prepare_common(nn, node, 1);
     if (s != H7NN_OK) return s;
     h7nn_conv_data *op = node->op_data;
+    /* the mode: from the plan (checked against this op) or here */
+    const uint32_t *rec = h7nn_plan_op(nn, node);
     if (!fast_shape(op) && any_shape(op)) {
         any_layout l = any_layout_of(op);
         node->scratch_bytes = (uint32_t)(l.pb * l.line_len) * 2u;
         int doubled = h7nn_m7_requant_mode(op->filter, op->out_c, op->filter_h * op->filter_w, op->out_c, 1,
                                            op->shift);
+        if (rec) return h7nn_m7_plan_mode(nn, node, rec, doubled, op->bias, op->out_c, &op->fast_requant);
         op->fast_requant = h7nn_m7_requant_kind(doubled, op->multiplier, op->shift, op->bias, op->out_c);
     } else if (fast_shape(op)) {
         plane_layout l = layout_of(op);
@@ -106,6 +109,7 @@ static h7nn_status prepare(h7nn_interpreter *nn, h7nn_node *node) {
         node->scratch_bytes = (uint32_t)((l.paired ? 2 * l.short_len + 3 : l.short_len + 2) * l.line_len) * 2u + 4u;
         int doubled = h7nn_m7_requant_mode(op->filter, op->out_c, 9, op->out_c, 1, op->shift) &&
                       op->act_min == -128 && op->act_max == 127;
+        if (rec) return h7nn_m7_plan_mode(nn, node, rec, doubled, op->bias, op->out_c, &op->fast_requant);
         op->fast_requant = h7nn_m7_requant_kind(doubled, op->multiplier, op->shift, op->bias, op->out_c);
     }
     return H7NN_OK;

@@ -13,16 +13,26 @@ static h7nn_status prepare(h7nn_interpreter *nn, h7nn_node *node) {
     if (s != H7NN_OK) return s;
     h7nn_fc_data *op = node->op_data;
     node->scratch_bytes = 2u * (((uint32_t)op->accum_depth + 7u) & ~7u);
+    int doubled = h7nn_m7_requant_mode(op->filter, op->out_depth, op->accum_depth, 1, op->accum_depth,
+                                       op->channel_shift);
+    /* per-channel constants and mode from the plan (checked against this op), or here */
+    const uint32_t *rec = h7nn_plan_op(nn, node);
+    if (rec && rec[1] == (uint32_t)op->out_depth) {
+        op->channel_multiplier = (const int32_t *)(rec + 2);
+        op->channel_shift = (const int8_t *)(const void *)(rec + 2 + op->out_depth);
+        return h7nn_m7_plan_mode(nn, node, rec, doubled, op->bias, op->out_depth, &op->fast_requant);
+    }
+    if (rec) return h7nn_fail(nn, node, H7NN_ERR_MODEL, "plan: %u requantization channels for %d outputs",
+                              (unsigned)rec[1], (int)op->out_depth);
     if (!op->channel_multiplier) {
         /* the matrix kernel takes per-channel constants: repeat the per-tensor ones */
         int32_t *m = h7nn_persistent(nn, 5u * (uint32_t)op->out_depth);
         if (!m) return H7NN_ERR_ARENA;
+        int8_t *sh = (int8_t *)(m + op->out_depth);
         op->channel_multiplier = m;
-        op->channel_shift = (int8_t *)(m + op->out_depth);
-        for (int32_t c = 0; c < op->out_depth; c++) m[c] = op->multiplier, op->channel_shift[c] = (int8_t)op->shift;
+        op->channel_shift = sh;
+        for (int32_t c = 0; c < op->out_depth; c++) m[c] = op->multiplier, sh[c] = (int8_t)op->shift;
     }
-    int doubled = h7nn_m7_requant_mode(op->filter, op->out_depth, op->accum_depth, 1, op->accum_depth,
-                                       op->channel_shift);
     op->fast_requant = h7nn_m7_requant_kind(doubled, op->channel_multiplier, op->channel_shift, op->bias,
                                             op->out_depth);
     return H7NN_OK;

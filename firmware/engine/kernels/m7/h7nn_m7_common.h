@@ -76,6 +76,12 @@ static inline int h7nn_m7_short_channel(int32_t multiplier, int shift, int32_t b
     return shift >= -22 && shift <= -1 && bias > -(1 << 29) && bias < (1 << 29);
 }
 
+/* The op's mode from the plan's record rec (h7nn_plan_op): checked against what this op
+ * allows (doubled: h7nn_m7_requant_mode; mode 1: every bias under 2^29, the shifts were
+ * checked at allocate), so a wrong plan is refused, never run. */
+h7nn_status h7nn_m7_plan_mode(h7nn_interpreter *nn, const h7nn_node *node, const uint32_t *rec, int doubled,
+                              const int32_t *bias, int32_t channels, int32_t *mode);
+
 /* The op's requantization mode: 0 (plain accumulators, h7nn_mbqm), 1 (doubled, every
  * channel short), 2 (doubled, some channels exact): the kernels check channels only in mode 2. */
 int h7nn_m7_requant_kind(int doubled, const int32_t *multiplier, const int8_t *shift, const int32_t *bias,

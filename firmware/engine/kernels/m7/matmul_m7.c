@@ -22,6 +22,9 @@ void h7nn_m7_widen_row(const int8_t *src, int32_t n, int32_t offset, int16_t *ds
 int h7nn_m7_requant_mode(const int8_t *weights, int32_t channels, int32_t per_channel, int32_t stride,
                          int32_t channel_step, const int8_t *shift) {
     (void)shift;
+    /* |w| <= 128: fewer than 2^14 weights per channel cannot reach the bound (every layer
+     * of the MLPerf Tiny models); only deeper ones are summed */
+    if ((int64_t)per_channel * 128 * 256 < (INT64_C(1) << 29)) return 1;
     for (int32_t c = 0; c < channels; c++) {
         int64_t bound = 0;
         int32_t i = 0;
@@ -41,6 +44,29 @@ int h7nn_m7_requant_mode(const int8_t *weights, int32_t channels, int32_t per_ch
         if (bound * 256 >= (INT64_C(1) << 29)) return 0;
     }
     return 1;
+}
+
+h7nn_status h7nn_m7_plan_mode(h7nn_interpreter *nn, const h7nn_node *node, const uint32_t *rec, int doubled,
+                              const int32_t *bias, int32_t channels, int32_t *mode) {
+    /* allocate checked the record's shifts for mode 1 (check_plan_words); mode 2 checks every
+     * channel as it runs; mode 0 is TFLite's arithmetic */
+    *mode = (int32_t)rec[0];
+    if (*mode && !doubled)
+        return h7nn_fail(nn, node, H7NN_ERR_MODEL, "plan: requantization mode %d without the weights' bound", *mode);
+    if (*mode == 1 && bias) {
+        /* |bias| < 2^29 (h7nn_m7_short_channel): bias + 2^29 - 1 in [0, 2^30 - 2], in unsigned
+         * (wrapping) arithmetic; four channels per pass */
+#define H7NN_BIAS_OUTSIDE(b) ((uint32_t)(b) + 0x1FFFFFFFu >= 0x3FFFFFFFu)
+        uint32_t outside = 0;
+        int32_t c = 0;
+        for (; c + 4 <= channels; c += 4)
+            outside |= H7NN_BIAS_OUTSIDE(bias[c]) | H7NN_BIAS_OUTSIDE(bias[c + 1]) | H7NN_BIAS_OUTSIDE(bias[c + 2]) |
+                       H7NN_BIAS_OUTSIDE(bias[c + 3]);
+        for (; c < channels; c++) outside |= H7NN_BIAS_OUTSIDE(bias[c]);
+#undef H7NN_BIAS_OUTSIDE
+        if (outside) return h7nn_fail(nn, node, H7NN_ERR_MODEL, "plan: requantization mode 1 with a bias of 2^29 or more");
+    }
+    return H7NN_OK;
 }
 
 int h7nn_m7_requant_kind(int doubled, const int32_t *multiplier, const int8_t *shift, const int32_t *bias,

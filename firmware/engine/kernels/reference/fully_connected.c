@@ -27,7 +27,7 @@ h7nn_status h7nn_fully_connected_prepare(h7nn_interpreter *nn, h7nn_node *node) 
     if (filter.scale_count != 1 && filter.scale_count != (uint32_t)out_depth)
         return h7nn_fail(nn, node, H7NN_ERR_MODEL, "weights have %u scales for %d outputs",
                          (unsigned)filter.scale_count, (int)out_depth);
-    if (filter.scale_count > 1 && !filter.zero_points_all_zero)
+    if (filter.scale_count > 1 && !h7nn_zero_points_all_zero(&filter))
         return h7nn_fail(nn, node, H7NN_ERR_UNSUPPORTED, "per-channel weights need zero points of 0");
     if (filter.zero_point < -128 || filter.zero_point > 127)
         return h7nn_fail(nn, node, H7NN_ERR_MODEL, "weights zero point out of range");
@@ -50,19 +50,24 @@ h7nn_status h7nn_fully_connected_prepare(h7nn_interpreter *nn, h7nn_node *node) 
                               &op->act_max);
     if (s != H7NN_OK) return s;
     int shift;
-    for (uint32_t c = 0; c < filter.scale_count; c++)  /* see conv_common.c */
+    for (uint32_t c = 0; c < filter.scale_count; c++) {  /* see conv_common.c */
+        if (!h7nn_scale_ok(filter.scales[c]))
+            return h7nn_fail(nn, node, H7NN_ERR_MODEL, "channel %d: weight scale is negative or not finite", (int)c);
         if (!((double)input.scale * (double)filter.scales[c] / (double)output.scale < H7NN_MAX_REQUANT_SCALE))
             return h7nn_fail(nn, node, H7NN_ERR_MODEL, "requantization scale of 2^30 or more");
+    }
     h7nn_quantize_multiplier((double)input.scale * (double)filter.scale / (double)output.scale, &op->multiplier,
                              &shift);
     op->shift = shift;
     if (per_channel) {
-        op->channel_multiplier = (int32_t *)(void *)((uint8_t *)op + H7NN_FC_DATA_BYTES);
-        op->channel_shift = (int8_t *)(op->channel_multiplier + out_depth);
+        int32_t *multipliers = (int32_t *)(void *)((uint8_t *)op + H7NN_FC_DATA_BYTES);
+        int8_t *shifts = (int8_t *)(multipliers + out_depth);
+        op->channel_multiplier = multipliers;
+        op->channel_shift = shifts;
         for (int32_t c = 0; c < out_depth; c++) {
             h7nn_quantize_multiplier((double)input.scale * (double)filter.scales[c] / (double)output.scale,
-                                     &op->channel_multiplier[c], &shift);
-            op->channel_shift[c] = (int8_t)shift;
+                                     &multipliers[c], &shift);
+            shifts[c] = (int8_t)shift;
         }
     }
     node->op_data = op;
