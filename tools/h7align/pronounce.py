@@ -39,7 +39,7 @@ def phone_gop(logp, start, end, phone):
 
 
 def frames_of(t_s, timing):
-    return int(round((t_s * timing.rate - (timing.window - timing.hop) / 2) / timing.hop))
+    return timing.frame_of(t_s)
 
 
 def analyse(aligner, samples, text, ref=None, ref_samples=None):

@@ -60,8 +60,8 @@ def find(scores, segs, phrase, timing, threshold=None):
         dec = D.Decoder(data, D.SPOT, **kw)
         evs = dec.step(scores[a:b]) + dec.flush()
         for e in evs:
-            hits.append({'phrase': ' '.join(words), 'start_s': round(timing.boundary_s(a + e['start']), 3),
-                         'end_s': round(timing.boundary_s(a + e['end']), 3), 'score': round(e['score'], 2)})
+            hits.append({'phrase': ' '.join(words), 'start_s': timing.reported_s(a + e['start']),
+                         'end_s': timing.reported_s(a + e['end']), 'score': round(e['score'], 2)})
     return hits
 
 

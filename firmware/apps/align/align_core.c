@@ -163,11 +163,13 @@ static void emit(align_t *a, const align_phone_t *ph, uint32_t n)
     while (i < n) {
         if (a->on_phone) a->on_phone(a->ctx, &ph[i]);
         if (ph[i].word < 0) { i++; continue; }
-        align_word_t w = {(uint16_t)ph[i].word, a->text + a->word_off[ph[i].word], ph[i].start, ph[i].end, 0};
+        align_word_t w = {(uint16_t)ph[i].word, a->text + a->word_off[ph[i].word], ph[i].start, ph[i].end, 0,
+                          ph[i].start_ms, ph[i].end_ms};
         uint32_t j = i;
         while (j < n && ph[j].word == ph[i].word) {
             if (j > i && a->on_phone) a->on_phone(a->ctx, &ph[j]);
             w.end = ph[j].end;
+            w.end_ms = ph[j].end_ms;
             w.score += ph[j].score;
             j++;
         }
@@ -175,6 +177,26 @@ static void emit(align_t *a, const align_phone_t *ph, uint32_t n)
         a->words_done = (uint32_t)ph[i].word + 1;
         i = j;
     }
+}
+
+int32_t align_boundary_ms(const int16_t *scores_prev, const int16_t *scores_cur, int left, int right, int32_t t)
+{
+    int32_t ms = align_frame_ms(t);
+    if (scores_prev && scores_cur && left >= 0 && right >= 0 && left != right && left < H7DEC_PHONE_COUNT && right < H7DEC_PHONE_COUNT) {
+        int32_t d0 = scores_prev[left] - scores_prev[right], d1 = scores_cur[left] - scores_cur[right];
+        /* left ahead at t - 1, right ahead at t: the crossing lies between the two centres */
+        if (d0 > 0 && d1 < 0) ms = align_frame_ms(t) - 10 + (20 * d0 + (d0 - d1) / 2) / (d0 - d1);
+    }
+    ms += ALIGN_REF_OFFSET_MS;
+    return ms < 0 ? 0 : ms;
+}
+
+/* the boundary at frame t between two phones, from the ring when both frames are still in it */
+static int32_t boundary(const align_t *a, int left, int right, int32_t t)
+{
+    int in = t >= 1 && t < a->frames && a->frames - (t - 1) <= ALIGN_RING_FRAMES;
+    return align_boundary_ms(in ? a->ring[(t - 1) % ALIGN_RING_FRAMES] : NULL,
+                             in ? a->ring[t % ALIGN_RING_FRAMES] : NULL, left, right, t);
 }
 
 /* a segment of the current window -> pending (word index of the transcript) */
@@ -189,6 +211,15 @@ static int add_segment(align_t *a, const h7dec_segment *s, int32_t *cur)
     p->start = s->start + a->anchor;
     p->end = s->end + a->anchor;
     p->score = s->score;
+    p->end_ms = boundary(a, -1, -1, p->end);   /* until the next phone is known */
+    if (a->npending > 1) {
+        align_phone_t *q = p - 1;
+        p->start_ms = q->end_ms = boundary(a, q->phone, p->phone, p->start);
+    } else if (a->last_phone != H7DEC_NULL_PHONE && p->start == a->anchor) {
+        p->start_ms = a->anchor_ms;   /* the previous window's last emitted boundary */
+    } else {
+        p->start_ms = boundary(a, -1, -1, p->start);
+    }
     return ALIGN_OK;
 }
 
@@ -209,6 +240,10 @@ static int cut(align_t *a)
     while (e > 0 && a->pending[e - 1].word < 0) e--;
     emit(a, a->pending, e);
     int32_t anchor = e ? a->pending[e - 1].end : a->anchor;
+    if (e) {
+        a->last_phone = a->pending[e - 1].phone;
+        a->anchor_ms = a->pending[e - 1].end_ms;
+    }
     if (a->frames - anchor > ALIGN_RING_FRAMES)
         return fail(a, ALIGN_ERR_LIMIT, "the alignment lost its anchor (no agreement for 6 s of audio)");
     a->anchor = anchor;
@@ -221,7 +256,7 @@ static int feed(align_t *a)
     h7dec_segment s;
     int32_t scores[H7DEC_PHONE_COUNT];
     while (a->fed < a->frames) {
-        const int16_t *r = a->u.ring[a->fed % ALIGN_RING_FRAMES];
+        const int16_t *r = a->ring[a->fed % ALIGN_RING_FRAMES];
         for (int p = 0; p < H7DEC_PHONE_COUNT; p++) scores[p] = r[p];
         if (h7dec_step(a->dec, scores) != H7DEC_OK) return fail(a, ALIGN_ERR_DECODER, "decoder step failed");
         a->fed++;
@@ -249,6 +284,8 @@ void align_reset(align_t *a, align_word_fn on_word, align_phone_fn on_phone, voi
     a->nwords = a->text_used = 0;
     a->frames = a->anchor = a->fed = 0;
     a->npending = a->words_done = 0;
+    a->last_phone = H7DEC_NULL_PHONE;
+    a->anchor_ms = 0;
     a->windows = a->workspace_max = a->nodes_max = a->forced_commits = 0;
     a->started = a->failed = 0;
     a->msg[0] = 0;
@@ -296,7 +333,7 @@ int align_frame(align_t *a, const int32_t *scores)
 {
     if (!a->started) return ALIGN_ERR_STATE;
     if (a->failed) return a->failed;
-    int16_t *r = a->u.ring[a->frames % ALIGN_RING_FRAMES];
+    int16_t *r = a->ring[a->frames % ALIGN_RING_FRAMES];
     for (int p = 0; p < H7DEC_PHONE_COUNT; p++) {
         int32_t v = scores[p];
         r[p] = (int16_t)(v < -32768 ? -32768 : v > 32767 ? 32767 : v);
@@ -321,7 +358,7 @@ int align_end(align_t *a)
         return fail(a, ALIGN_ERR_AUDIO, NULL);
     }
     /* the last window: the committed part, then the best complete path */
-    h7dec_segment *rest = a->u.rest;   /* the ring is not needed any more */
+    h7dec_segment *rest = a->rest;
     h7dec_result res;
     int n = h7dec_best(a->dec, &res, rest, ALIGN_PENDING);
     if (n < 0 || n > ALIGN_PENDING) return fail(a, ALIGN_ERR_LIMIT, "too many phones at the end of the audio");

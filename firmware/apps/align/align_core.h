@@ -51,12 +51,14 @@ typedef struct {
     const char *text;         /* NUL-terminated, normalised */
     int32_t start, end;       /* frames [start, end) */
     int32_t score;            /* summed phone scores (1/256 nat) */
+    int32_t start_ms, end_ms; /* the boundaries in ms (align_boundary_ms: sub-frame) */
 } align_word_t;
 
 typedef struct {
     int32_t word;             /* word index, -1 for a pause */
     uint8_t phone;            /* phones.def index */
     int32_t start, end, score;
+    int32_t start_ms, end_ms; /* the boundaries in ms (align_boundary_ms: sub-frame) */
 } align_phone_t;
 
 typedef void (*align_word_fn)(void *ctx, const align_word_t *w);
@@ -78,16 +80,17 @@ typedef struct {
     h7dec *dec;
     uint8_t workspace[ALIGN_WORKSPACE] __attribute__((aligned(8)));
     /* frames since the anchor (1/256 nat, clamped to int16) */
-    union {
-        int16_t ring[ALIGN_RING_FRAMES][H7DEC_PHONE_COUNT];
-        h7dec_segment rest[ALIGN_PENDING];   /* align_end only: the final best path */
-    } u;
+    /* the boundaries need the scores of the frames either side of them, also at the end */
+    int16_t ring[ALIGN_RING_FRAMES][H7DEC_PHONE_COUNT];
+    h7dec_segment rest[ALIGN_PENDING];   /* align_end only: the final best path */
     int32_t frames;           /* frames received */
     int32_t anchor;           /* first frame of the current window */
     int32_t fed;              /* next frame for the decoder */
     align_phone_t pending[ALIGN_PENDING];
     uint32_t npending;
     uint32_t words_done;
+    uint8_t last_phone;       /* the phone before the anchor (H7DEC_NULL_PHONE: none yet) */
+    int32_t anchor_ms;        /* its end as emitted (the next window starts there) */
     int started, failed;
     /* output */
     align_word_fn on_word;
@@ -124,5 +127,20 @@ int align_end(align_t *a);
 /* Frame boundary t in ms: t * hop + (window - hop) / 2 (frame centres, 20 ms hop, 30 ms
  * window: 20 t + 5). */
 static inline int32_t align_frame_ms(int32_t t) { return t * 20 + 5; }
+
+/* Reported boundaries follow the convention of the 10 ms-frame aligners whose timings are
+ * the references (Montreal Forced Aligner / Kaldi, PocketSphinx; the phone model's real-speech
+ * frame labels are PocketSphinx's too): a phone whose first frame is centred at c starts at
+ * c - 12.5 ms (25 ms windows; PocketSphinx 25.6 ms: 12.8), while the crossing we measure is
+ * half-way between two 10 ms frame centres, c - 5 ms: so -7.5 (-7.8) ms. Derived, not fitted;
+ * the training-split check (tools/h7align/tune.py) agrees: the best constant there is -8 to -10. */
+#define ALIGN_REF_OFFSET_MS (-8)
+
+/* The boundary between phone `left` (up to frame t - 1) and phone `right` (from frame t) in
+ * ms: where their scores cross, interpolated linearly between the centres of frames t - 1
+ * and t (the 20 ms grid alone costs ~5 ms on average), else the frame boundary; plus
+ * ALIGN_REF_OFFSET_MS, not below 0. scores_prev/scores_cur: frames t - 1 and t (NULL: use
+ * the frame boundary). */
+int32_t align_boundary_ms(const int16_t *scores_prev, const int16_t *scores_cur, int left, int right, int32_t t);
 
 #endif

@@ -57,3 +57,6 @@ int align_host_pronounce(const char *word, uint8_t *out, size_t out_size, int *u
 }
 
 uint32_t align_host_lexicon_bytes(void) { return align_lex_bytes(); }
+
+/* the reporting convention's constant (align_core.h), for the host tools' frame <-> ms */
+int32_t align_host_ref_offset_ms(void) { return ALIGN_REF_OFFSET_MS; }

@@ -89,8 +89,8 @@ static void on_word(void *ctx, const align_word_t *w)
     h7_json_begin(&j, buf, sizeof buf, "word");
     h7_json_uint(&j, "index", w->index);
     h7_json_str(&j, "word", w->text);
-    h7_json_int(&j, "start_ms", align_frame_ms(w->start));
-    h7_json_int(&j, "end_ms", align_frame_ms(w->end));
+    h7_json_int(&j, "start_ms", w->start_ms);
+    h7_json_int(&j, "end_ms", w->end_ms);
     put_score(&j, "score", w->score, w->end - w->start);
     h7_json_emit(&j);
     words_out++;
@@ -105,8 +105,8 @@ static void on_phone(void *ctx, const align_phone_t *p)
     h7_json_begin(&j, buf, sizeof buf, "phone");
     h7_json_str(&j, "phone", h7dec_phone_name(p->phone));
     h7_json_int(&j, "word", p->word);
-    h7_json_int(&j, "start_ms", align_frame_ms(p->start));
-    h7_json_int(&j, "end_ms", align_frame_ms(p->end));
+    h7_json_int(&j, "start_ms", p->start_ms);
+    h7_json_int(&j, "end_ms", p->end_ms);
     put_score(&j, "score", p->score, p->end - p->start);
     h7_json_emit(&j);
 }

@@ -58,6 +58,10 @@ def test_windows_recover_the_boundaries():
         assert stats['windows'] >= 3 and stats['forced_commits'] == 0
         assert segs[0]['start'] == 0 and segs[-1]['end'] == len(s)     # the segments tile the audio
         assert all(a['end'] == b['start'] for a, b in zip(segs, segs[1:]))
+        # the reported boundaries tile the audio too, across window cuts (the anchor's ms)
+        assert all(a['end_ms'] == b['start_ms'] for a, b in zip(segs, segs[1:]))
+        off = core.ref_offset_ms()
+        assert all(abs(x['start_ms'] - (20 * x['start'] + 5 + off)) <= 10 for x in segs if x['start'])
 
 
 def test_board_words_and_pronunciations_are_the_host_g2p():
@@ -74,6 +78,26 @@ def test_times_follow_the_frame_centres():
     t = A.Timing(hop=c['hop_length'], window=c['window_length'])
     # the board's align_frame_ms(t) = 20 t + 5 is this for the phone model's front end
     assert t.boundary_s(0) == 0.005 and abs(t.boundary_s(10) - 0.205) < 1e-9
+
+
+def test_boundary_is_where_the_scores_cross():
+    import ctypes
+    f = core.lib().align_boundary_ms
+    f.restype = ctypes.c_int32
+    f.argtypes = [ctypes.POINTER(ctypes.c_int16), ctypes.POINTER(ctypes.c_int16), ctypes.c_int, ctypes.c_int,
+                  ctypes.c_int32]
+    off = core.ref_offset_ms()
+
+    def at(prev, cur, t=10):
+        a, b = (ctypes.c_int16 * P.COUNT)(), (ctypes.c_int16 * P.COUNT)()
+        a[2], a[3], b[2], b[3] = prev[0], prev[1], cur[0], cur[1]
+        return f(a, b, 2, 3, t) - off
+    # frame centres 20 t - 5 (t - 1) and 20 t + 15 (t): the crossing interpolated between them
+    assert at((100, -100), (-100, 100)) == 205              # half-way: the frame boundary
+    assert at((300, -100), (-100, 0)) == 211                # 400 / (400 + 100) = 0.8 of the way
+    assert at((10, 0), (-300, 0)) == 196                    # just after the first centre
+    assert at((-10, 0), (-300, 0)) == 205                   # no crossing: the frame boundary
+    assert f(None, None, 2, 3, 0) == max(0, 5 + off)        # never before the audio
 
 
 def test_bad_input_is_one_clear_error():
