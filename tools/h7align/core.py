@@ -88,10 +88,10 @@ def run(text, scores):
     cap = 4 * len(s) + 64
     segs = (PhoneSeg * cap)()
     msg = ctypes.create_string_buffer(200)
-    st = (ctypes.c_uint32 * 5)()
+    st = (ctypes.c_uint32 * 6)()
     n = lib().align_host_run(b, len(b), s.ctypes.data_as(ctypes.POINTER(ctypes.c_int32)), len(s), segs, cap,
                              msg, 200, st)
-    stats = dict(zip(['windows', 'workspace_max', 'nodes_max', 'forced_commits', 'core_bytes'], list(st)))
+    stats = dict(zip(['windows', 'workspace_max', 'nodes_max', 'forced_commits', 'core_bytes', 'pause_cuts'], list(st)))
     if n < 0:
         raise CoreError(msg.value.decode() or 'alignment failed')
     return [{'word': segs[i].word, 'phone': P.PHONES[segs[i].phone], 'start': segs[i].start, 'end': segs[i].end,

@@ -231,21 +231,39 @@ static int32_t cur_word(const align_t *a)
     return -1;
 }
 
-/* a non-last window committed the start of word wkeep: emit words < wkeep, re-anchor */
+/* a non-last window committed the start of word wkeep: emit words < wkeep, re-anchor at the
+ * end of word wkeep - 1 so the next window re-decides the pause after it. A pause longer
+ * than the score ring there would lose the anchor (its start is no longer in the ring): then
+ * the pause is cut instead, its head emitted as a pause and the next window re-decodes only
+ * its last ALIGN_PAUSE_KEEP frames. */
 static int cut(align_t *a)
 {
     uint32_t c = 0;
     while (c < a->npending && !(a->pending[c].word >= (int32_t)a->wkeep)) c++;
     uint32_t e = c;
     while (e > 0 && a->pending[e - 1].word < 0) e--;
-    emit(a, a->pending, e);
     int32_t anchor = e ? a->pending[e - 1].end : a->anchor;
+    if (a->frames - anchor > ALIGN_RING_FRAMES && e < c) {
+        int32_t want = a->frames - ALIGN_PAUSE_KEEP;
+        if (want > a->pending[c].start) want = a->pending[c].start;
+        while (e < c && a->pending[e].end <= want) e++;   /* whole pause segments */
+        if (e < c && a->pending[e].start < want) {         /* the one the anchor falls in */
+            align_phone_t *p = &a->pending[e];
+            p->score = (int32_t)((int64_t)p->score * (want - p->start) / (p->end - p->start));
+            p->end = want;
+            p->end_ms = boundary(a, -1, -1, want);
+            e++;
+        }
+        a->pause_cuts++;
+        anchor = e ? a->pending[e - 1].end : a->anchor;
+    }
+    emit(a, a->pending, e);
     if (e) {
         a->last_phone = a->pending[e - 1].phone;
         a->anchor_ms = a->pending[e - 1].end_ms;
     }
     if (a->frames - anchor > ALIGN_RING_FRAMES)
-        return fail(a, ALIGN_ERR_LIMIT, "the alignment lost its anchor (no agreement for 6 s of audio)");
+        return fail(a, ALIGN_ERR_LIMIT, "the alignment lost its anchor (no agreement for 5 s of audio)");
     a->anchor = anchor;
     a->fed = anchor;
     return open_window(a, a->wkeep);
@@ -258,7 +276,11 @@ static int feed(align_t *a)
     while (a->fed < a->frames) {
         const int16_t *r = a->ring[a->fed % ALIGN_RING_FRAMES];
         for (int p = 0; p < H7DEC_PHONE_COUNT; p++) scores[p] = r[p];
-        if (h7dec_step(a->dec, scores) != H7DEC_OK) return fail(a, ALIGN_ERR_DECODER, "decoder step failed");
+        h7dec_status ds = h7dec_step(a->dec, scores);
+        if (ds != H7DEC_OK) {
+            snprintf(a->msg, sizeof a->msg, "decoder step failed at frame %ld: %s", (long)a->fed, h7dec_status_name(ds));
+            return fail(a, ALIGN_ERR_DECODER, NULL);
+        }
         a->fed++;
         int reached = 0;
         int32_t cur = cur_word(a);
@@ -286,7 +308,7 @@ void align_reset(align_t *a, align_word_fn on_word, align_phone_fn on_phone, voi
     a->npending = a->words_done = 0;
     a->last_phone = H7DEC_NULL_PHONE;
     a->anchor_ms = 0;
-    a->windows = a->workspace_max = a->nodes_max = a->forced_commits = 0;
+    a->windows = a->workspace_max = a->nodes_max = a->forced_commits = a->pause_cuts = 0;
     a->started = a->failed = 0;
     a->msg[0] = 0;
 }

@@ -29,6 +29,7 @@
 #define ALIGN_PHONES_MAX 2048     /* phones of one window's pronunciations */
 #define ALIGN_RING_FRAMES 256     /* frames kept since the anchor (5.1 s) */
 #define ALIGN_PENDING 256         /* committed segments of the current window */
+#define ALIGN_PAUSE_KEEP 64       /* a pause cut for the ring: frames of it re-decoded (1.3 s) */
 #define ALIGN_WORKSPACE 28672     /* h7dec_workspace_size of ALIGN_MAX_NODES nodes: 26.1 KB */
 /* The beam must let the right path trail the best one by about a word's worth of mismatch
  * (some 20 frames at 3-4 nats a frame) without being pruned: at 40 nats a weaker phone model
@@ -97,7 +98,7 @@ typedef struct {
     align_phone_fn on_phone;
     void *ctx;
     /* statistics */
-    uint32_t windows, workspace_max, nodes_max, forced_commits;
+    uint32_t windows, workspace_max, nodes_max, forced_commits, pause_cuts;
     char msg[160];
 } align_t;
 

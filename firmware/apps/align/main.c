@@ -234,6 +234,7 @@ static void finish(void)
         {"decoder_workspace_max", aligner.workspace_max},
         {"graph_nodes_max", aligner.nodes_max},
         {"forced_commits", aligner.forced_commits},
+        {"pause_cuts", aligner.pause_cuts},
         {"arena_bytes", (uint32_t)h7nn_arena_used(&nn)},
         {"aligner_bytes", (uint32_t)sizeof aligner},
         {"lost_samples", as.dropped_samples},

@@ -18,7 +18,8 @@ WORDS = ('the quick brown fox jumps over a lazy dog while seven old men sing '
          'printing in the only sense with which we are concerned').split()
 
 
-def _case(seed, n_words=40):
+def _case(seed, n_words=40, pauses=None):
+    """Posteriors of random words (pauses: {word index: frames of pause before it})."""
     rng = np.random.default_rng(seed)
     words = [WORDS[k] for k in rng.integers(0, len(WORDS), n_words)]
     frames, truth = [], []   # truth: (word index, start frame, end frame)
@@ -27,7 +28,9 @@ def _case(seed, n_words=40):
         frames.extend([P.INDEX[phone]] * n)
     put('SIL', int(rng.integers(3, 10)))
     for k, w in enumerate(words):
-        if k and rng.random() < 0.3:
+        if pauses and k in pauses:
+            put('SIL', pauses[k])
+        elif k and rng.random() < 0.3:
             put('SIL', int(rng.integers(2, 12)))
         start = len(frames)
         for ph in core.pronounce(w)[0]:
@@ -62,6 +65,37 @@ def test_windows_recover_the_boundaries():
         assert all(a['end_ms'] == b['start_ms'] for a, b in zip(segs, segs[1:]))
         off = core.ref_offset_ms()
         assert all(abs(x['start_ms'] - (20 * x['start'] + 5 + off)) <= 10 for x in segs if x['start'])
+
+
+def test_a_pause_longer_than_the_ring_at_a_window_cut_keeps_the_anchor():
+    # 7 s of silence before word 12, where the first window (24 words) hands over to the
+    # second: the end of word 11 leaves the 5.1 s score ring before word 12 is committed
+    words, s, truth = _case(5, n_words=30, pauses={12: 350})
+    stats = {}
+    segs = A.align_scores(' '.join(words), s, stats=stats)
+    assert _words(segs, len(words)) == truth
+    assert stats['pause_cuts'] == 1
+    assert all(a['end'] == b['start'] and a['end_ms'] == b['start_ms'] for a, b in zip(segs, segs[1:]))
+
+
+def test_one_bad_window_does_not_shift_the_rest():
+    # the audio of words 5-9 is garbage (each frame's best phone a random one: noise over
+    # the speech), and the text has a word there the speaker never said: those words may be
+    # placed anywhere in that stretch, but every word after it must be back on its own frames
+    words, s, truth = _case(7, n_words=60)   # a seed without two same phones across a word boundary
+    bad_a, bad_b = truth[5][1], truth[9][2]
+    rng = np.random.default_rng(55)
+    garbage = np.full((bad_b - bad_a, P.COUNT), -6.0, dtype=np.float32) + rng.normal(0, 0.5, (bad_b - bad_a, P.COUNT))
+    garbage[np.arange(bad_b - bad_a), rng.integers(1, P.COUNT, bad_b - bad_a)] = -0.05
+    s = s.copy()
+    s[bad_a:bad_b] = D.scores(garbage.astype(np.float32))
+    text_words = words[:7] + ['sing'] + words[7:]   # an extra word the speaker never said
+    segs = A.align_scores(' '.join(text_words), s)
+    got = _words(segs, len(text_words))
+    after = [(k - 1, a, b) for k, a, b in got[11:]]
+    assert after[0][2] == truth[10][2]      # the next word may take some garbage as its start
+    assert after[1:] == truth[11:]          # and everything after it is exact
+    assert all(bad_a - 30 <= a and b <= bad_b + 30 for _, a, b in got[5:11])
 
 
 def test_board_words_and_pronunciations_are_the_host_g2p():
