@@ -82,14 +82,16 @@ def align_scores(text, scores, stats=None):
 def words_from_segments(words, segs, timing=None):
     """Phone segments -> (word records, phone records) with seconds (the core's boundaries
     in ms: align_boundary_ms, as the board prints them). A word's score is its phones' mean
-    log-probability per frame (nats, 0 = certain), computed in integers the way the board
+    log-probability per frame (nats, 0 = certain), a phone's gop its mean score minus the
+    frame's best (nats, 0 = the model's first choice), computed in integers the way the board
     does."""
     W, Ph = [], []
     by_word = {}
     for s in segs:
         Ph.append({'phone': s['phone'], 'word': None if s['word'] < 0 else words[s['word']],
                    'start_s': s['start_ms'] / 1000.0, 'end_s': s['end_ms'] / 1000.0,
-                   'score': mean_score(s['score'], s['end'] - s['start'])})
+                   'score': mean_score(s['score'], s['end'] - s['start']),
+                   'gop': mean_score(s['gop'], s['gop_frames'])})
         if s['word'] >= 0:
             b = by_word.setdefault(s['word'], [s['start'], s['end'], 0, s['start_ms'], s['end_ms']])
             b[1], b[4] = s['end'], s['end_ms']

@@ -15,7 +15,7 @@ TEXT_MAX, MAX_WORDS = 8192, 1200
 class PhoneSeg(ctypes.Structure):
     _fields_ = [('word', ctypes.c_int32), ('phone', ctypes.c_uint8), ('start', ctypes.c_int32),
                 ('end', ctypes.c_int32), ('score', ctypes.c_int32), ('start_ms', ctypes.c_int32),
-                ('end_ms', ctypes.c_int32)]
+                ('end_ms', ctypes.c_int32), ('gop', ctypes.c_int32), ('gop_frames', ctypes.c_int32)]
 
 
 _c = ctypes
@@ -95,5 +95,6 @@ def run(text, scores):
     if n < 0:
         raise CoreError(msg.value.decode() or 'alignment failed')
     return [{'word': segs[i].word, 'phone': P.PHONES[segs[i].phone], 'start': segs[i].start, 'end': segs[i].end,
-             'score': segs[i].score, 'start_ms': segs[i].start_ms, 'end_ms': segs[i].end_ms}
+             'score': segs[i].score, 'start_ms': segs[i].start_ms, 'end_ms': segs[i].end_ms,
+             'gop': segs[i].gop, 'gop_frames': segs[i].gop_frames}
             for i in range(n)], stats

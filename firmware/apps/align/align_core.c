@@ -212,6 +212,17 @@ static int add_segment(align_t *a, const h7dec_segment *s, int32_t *cur)
     p->end = s->end + a->anchor;
     p->score = s->score;
     p->end_ms = boundary(a, -1, -1, p->end);   /* until the next phone is known */
+    /* GOP over the segment's frames still in the ring (all of them unless the decoder
+     * committed it more than 5 s late) */
+    p->gop = p->gop_frames = 0;
+    for (int32_t t = p->start > a->frames - ALIGN_RING_FRAMES ? p->start : a->frames - ALIGN_RING_FRAMES;
+         t < p->end && t < a->frames; t++) {
+        const int16_t *r = a->ring[t % ALIGN_RING_FRAMES];
+        int32_t best = r[0];
+        for (int k = 1; k < H7DEC_PHONE_COUNT; k++) if (r[k] > best) best = r[k];
+        p->gop += r[p->phone] - best;
+        p->gop_frames++;
+    }
     if (a->npending > 1) {
         align_phone_t *q = p - 1;
         p->start_ms = q->end_ms = boundary(a, q->phone, p->phone, p->start);
@@ -249,6 +260,8 @@ static int cut(align_t *a)
         while (e < c && a->pending[e].end <= want) e++;   /* whole pause segments */
         if (e < c && a->pending[e].start < want) {         /* the one the anchor falls in */
             align_phone_t *p = &a->pending[e];
+            p->gop = (int32_t)((int64_t)p->gop * (want - p->start) / (p->end - p->start));
+            p->gop_frames = (int32_t)((int64_t)p->gop_frames * (want - p->start) / (p->end - p->start));
             p->score = (int32_t)((int64_t)p->score * (want - p->start) / (p->end - p->start));
             p->end = want;
             p->end_ms = boundary(a, -1, -1, want);

@@ -60,6 +60,9 @@ typedef struct {
     uint8_t phone;            /* phones.def index */
     int32_t start, end, score;
     int32_t start_ms, end_ms; /* the boundaries in ms (align_boundary_ms: sub-frame) */
+    /* goodness of pronunciation: the sum over gop_frames of its frames of the phone's score
+     * minus the frame's best score (1/256 nat; 0 = the model's first choice every frame) */
+    int32_t gop, gop_frames;
 } align_phone_t;
 
 typedef void (*align_word_fn)(void *ctx, const align_word_t *w);

@@ -4,12 +4,16 @@
  *                  "phones on|off" (per-phone lines too), "end N" (the recording is N
  *                  samples long; may come at any time), "opp 480|240|120|64" (operating
  *                  point) or "opp auto" (the governor: after 50 hops at 480 MHz, the point
- *                  with the least supply current that keeps up), "go" (start: capture begins)
+ *                  with the least supply current that keeps up), "go" (start: capture begins),
+ *                  "record" (the meeting recorder: capture and the voice activity detector
+ *                  only, no transcript: "vad" lines, then align_done with speech_segments)
  *   DMA ─▶ sample ring ─▶ one 20 ms hop at a time: phones_pipeline_hop (the phone
  *     recognizer's own hop: front end ─▶ model ─▶ 41 scores) ─▶ align_frame (h7dec ALIGN
  *     over transcript windows) ─▶ one {"event":"word",...} line per word as it becomes final
  *   after sample N: the model's look-ahead is flushed (newest frame repeated), align_end, and one
  *     align_done line (frames, words, cycles after the last sample, peak stack, windows).
+ *   every hop also goes through the voice activity detector: {"event":"vad","type":
+ *     "speech_start"|"speech_end","time_ms":...} (h7voice pronounce's rate, record's segments)
  * Errors (bad text, audio shorter than the text, ...) are one {"event":"align_error"} line.
  */
 #include <stdbool.h>
@@ -17,6 +21,7 @@
 #include <string.h>
 
 #include "apps/align/align_core.h"
+#include "frontend/vad.h"
 #include "apps/align/align_energy_table.h"
 #include "apps/phones/phones_model.h"
 #include "apps/phones/phones_pipeline.h"
@@ -44,6 +49,12 @@ static uint64_t consumed;               /* samples given to the pipeline */
 static uint32_t words_out, hops, all_in_cycles;
 static bool all_in;
 static bool audio_over;
+/* the voice activity detector over the same hops (h7voice pronounce's speaking rate and
+ * record's segments): the host runs this C on the same 320-sample frames */
+static h7vad_t vad;
+/* `record`: the meeting-recorder mode: capture and the detector only, no transcript */
+static bool record_only;
+static uint32_t speech_segments;
 /* governor ("opp auto"): cycles per hop measured at 480 MHz over the first GOV_HOPS hops */
 #define GOV_HOPS 50u
 #define GOV_MAX_BUSY 0.8f
@@ -108,6 +119,7 @@ static void on_phone(void *ctx, const align_phone_t *p)
     h7_json_int(&j, "start_ms", p->start_ms);
     h7_json_int(&j, "end_ms", p->end_ms);
     put_score(&j, "score", p->score, p->end - p->start);
+    put_score(&j, "gop", p->gop, p->gop_frames);
     h7_json_emit(&j);
 }
 
@@ -205,12 +217,13 @@ static void finish(void)
     int st = ALIGN_OK;
     /* the look-ahead is flushed as the model was trained and as the host library does it:
      * the newest frame repeated (phones_pipeline_repeat_last), not silence */
-    for (uint32_t k = 0; k < model->lookahead_frames && !st; k++) {
+    for (uint32_t k = 0; k < model->lookahead_frames && !st && !record_only; k++) {
         int r = phones_pipeline_repeat_last(&pipeline);
         if (r < 0) fatal("model", h7nn_error(&nn));
         if (r == 1) st = align_frame(&aligner, pipeline.scores);
     }
-    if (!st) st = align_end(&aligner);
+    if (!st && !record_only) st = align_end(&aligner);
+    if (h7vad_in_speech(&vad)) speech_segments++;   /* speech still going ends with the audio */
     uint32_t cycles = h7_cycles() - c0;
     h7audio_stop();
     finished = true;
@@ -238,10 +251,26 @@ static void finish(void)
         {"arena_bytes", (uint32_t)h7nn_arena_used(&nn)},
         {"aligner_bytes", (uint32_t)sizeof aligner},
         {"lost_samples", as.dropped_samples},
+        {"speech_segments", speech_segments},
     };
     h7_json_uints(&j, f, sizeof f / sizeof f[0]);
     h7_json_emit(&j);
     h7_console_flush();
+}
+
+static void start_capture(const char *mode)
+{
+    h7vad_config_t vc;
+    h7vad_default_config(&vc, 16000u);
+    if (h7vad_init(&vad, &vc)) fatal("vad", "the voice activity detector's defaults are unusable");
+    if (h7audio_start(16000u) != H7AUDIO_OK) fatal("audio", "capture did not start");
+    started = true;
+    char buf[H7_JSON_LINE_MAX];
+    h7_json_t j;
+    h7_json_begin(&j, buf, sizeof buf, "align_started");
+    h7_json_str(&j, "mode", mode);
+    h7_json_uint(&j, "words", record_only ? 0u : aligner.nwords);
+    h7_json_emit(&j);
 }
 
 static void command(const char *cmd)
@@ -276,15 +305,13 @@ static void command(const char *cmd)
             align_reset(&aligner, on_word, on_phone, NULL);
             return;
         }
-        if (h7audio_start(16000u) != H7AUDIO_OK) fatal("audio", "capture did not start");
-        started = true;
-        char buf[H7_JSON_LINE_MAX];
-        h7_json_t j;
-        h7_json_begin(&j, buf, sizeof buf, "align_started");
-        h7_json_uint(&j, "words", aligner.nwords);
-        h7_json_emit(&j);
+        start_capture("align");
+    } else if (!strcmp(cmd, "record")) {
+        if (started) { error_event("record", "already running"); return; }
+        record_only = true;
+        start_capture("record");
     } else {
-        error_event("command", "unknown command (text WORDS | phones on|off | end N | opp MHZ|auto | go)");
+        error_event("command", "unknown command (text WORDS | phones on|off | end N | opp MHZ|auto | go | record)");
     }
 }
 
@@ -334,8 +361,18 @@ int main(void)
                 }
                 consumed += hs;
                 hops++;
+                h7vad_event_t ve = h7vad_process(&vad, hop, hs);
+                if (ve == H7VAD_SPEECH_END) speech_segments++;
+                if (ve != H7VAD_NONE) {
+                    char vb[H7_JSON_LINE_MAX];
+                    h7_json_t vj;
+                    h7_json_begin(&vj, vb, sizeof vb, "vad");
+                    h7_json_str(&vj, "type", ve == H7VAD_SPEECH_START ? "speech_start" : "speech_end");
+                    h7_json_uint(&vj, "time_ms", h7vad_event_time_ms(&vad));
+                    h7_json_emit(&vj);
+                }
                 uint32_t c0 = h7_cycles();
-                int r = phones_pipeline_hop(&pipeline, hop);
+                int r = record_only ? 0 : phones_pipeline_hop(&pipeline, hop);
                 if (r < 0) fatal("model", h7nn_error(&nn));
                 int ar = r == 1 ? align_frame(&aligner, pipeline.scores) : ALIGN_OK;
                 if (gov_auto && !gov_done && r == 1) {
