@@ -247,10 +247,10 @@ static int32_t cur_word(const align_t *a)
  * than the score ring there would lose the anchor (its start is no longer in the ring): then
  * the pause is cut instead, its head emitted as a pause and the next window re-decodes only
  * its last ALIGN_PAUSE_KEEP frames. */
-static int cut(align_t *a)
+static int cut_at(align_t *a, uint32_t next)
 {
     uint32_t c = 0;
-    while (c < a->npending && !(a->pending[c].word >= (int32_t)a->wkeep)) c++;
+    while (c < a->npending && !(a->pending[c].word >= (int32_t)next)) c++;
     uint32_t e = c;
     while (e > 0 && a->pending[e - 1].word < 0) e--;
     int32_t anchor = e ? a->pending[e - 1].end : a->anchor;
@@ -279,8 +279,11 @@ static int cut(align_t *a)
         return fail(a, ALIGN_ERR_LIMIT, "the alignment lost its anchor (no agreement for 5 s of audio)");
     a->anchor = anchor;
     a->fed = anchor;
-    return open_window(a, a->wkeep);
+    return open_window(a, next);
 }
+
+static int cut(align_t *a) { return cut_at(a, a->wkeep); }
+
 
 static int feed(align_t *a)
 {

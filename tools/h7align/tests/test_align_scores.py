@@ -98,6 +98,23 @@ def test_one_bad_window_does_not_shift_the_rest():
     assert all(bad_a - 30 <= a and b <= bad_b + 30 for _, a, b in got[5:11])
 
 
+def test_a_stretch_with_no_information_does_not_stop_the_alignment():
+    # words 5-9 have flat scores (every phone equally likely for 2 s: no hypothesis ever
+    # wins, their histories fill the decoder's link pool; this used to end the alignment
+    # with "pool full") and the text has a word never said there: the words after the
+    # stretch are exact again (the first may take some of it as its start)
+    words, s, truth = _case(5, n_words=60)   # (its words 39-40 share a phone across their boundary)
+    bad_a, bad_b = truth[5][1], truth[9][2]
+    s = s.copy()
+    s[bad_a:bad_b] = s[bad_a:bad_b].mean()
+    stats = {}
+    segs = A.align_scores(' '.join(words[:7] + ['sing'] + words[7:]), s, stats=stats)
+    assert stats['forced_commits'] >= 1
+    after = [(k - 1, a, b) for k, a, b in _words(segs, len(words) + 1)[11:]]
+    assert after[0][2] == truth[10][2] and after[1:28] == truth[11:38]
+    assert all(a['end'] == b['start'] and a['end_ms'] == b['start_ms'] for a, b in zip(segs, segs[1:]))
+
+
 def test_board_words_and_pronunciations_are_the_host_g2p():
     text = ("It's 2 o'clock & the 21st of May, 1990s mp3 3.5 1905 1,000 AT&T 100% c++ 2nd 11th "
             "well-known don't 'quoted' a/b x_y Printing, in the only sense")
