@@ -84,6 +84,27 @@ class AlignLibrary:
         x = np.concatenate([sil, self.samples, sil, self.samples, sil])
         self.log, self.host_log = R.log_board(x), R.log(x)
 
+    def record_on_the_board_with_stop(self):
+        """h7voice record --board --stop: the current clip twice with a second of silence
+        between (Stop there, woken by the microphone's wake-on-sound output)."""
+        import numpy as np
+        sil = np.zeros(16000, np.int16)
+        x = np.concatenate([sil[:8000], self.samples, sil, self.samples, sil])
+        self.log, self.host_log = R.log_board(x, stop=True), R.log(x)
+
+    def recorder_should_have_stopped(self, times, min_seconds):
+        if self.log.get('stops') != int(times) or self.log['stopped_s'] < float(min_seconds):
+            raise AssertionError(f'stops {self.log.get("stops")}, {self.log.get("stopped_s")} s in Stop '
+                                 f'(expected {times}, at least {min_seconds} s)')
+
+    def recorder_segments_should_be_within_of_the_host(self, ms):
+        """Stop loses the sound before the capture resumes: a segment may start up to one hop
+        later than on the host, which hears everything."""
+        b, h = self.log['segments'], self.host_log['segments']
+        worst = max(round(abs(x[k] - y[k]) * 1000) for x, y in zip(b, h) for k in ('start_s', 'end_s')) if b else None
+        if len(b) != len(h) or worst > float(ms):
+            raise AssertionError(f'board {b} vs host {h} (limit {ms} ms)')
+
     def recorder_log_should_equal_the_host_build(self):
         if self.log != self.host_log:
             raise AssertionError(f'board {self.log} != host {self.host_log}')

@@ -25,6 +25,16 @@ The Meeting Recorder On The Board Logs The Host's Segments
     Recorder Should Find Segments    2
     Recorder Log Should Equal The Host Build
 
+The Meeting Recorder Stops Between Segments
+    [Documentation]    record with Stop: after each segment the board enters Stop and wakes on
+    ...    the microphone's wake-on-sound output (the last time at the end of the recording);
+    ...    its segments stay on the recording's time axis, within one 20 ms hop of the host's.
+    Use Ljspeech Clip    LJ001-0002    seconds=1.3
+    Record On The Board With Stop
+    Recorder Should Have Stopped    2    1.0
+    Recorder Should Find Segments    2
+    Recorder Segments Should Be Within Of The Host    20
+
 Non-ASCII Text Is Refused With One Error Event
     Use Ljspeech Clip    LJ001-0002    seconds=1.3
     Align On The Board    text=in being caf\xe9 modern

@@ -31,10 +31,12 @@ def text_lines(text):
     return out
 
 
-def run(samples, text, phones=True, elf=None, extra_seconds=30.0, opp=None, mpu_guards=True, record=False):
+def run(samples, text, phones=True, elf=None, extra_seconds=30.0, opp=None, mpu_guards=True, record=False,
+        stop=False):
     """Runs the image (at operating point `opp` MHz, default 480); returns (events,
     {time_s, instructions, joules: energy from `go` to the end (the simulator's model)}).
-    record=True: the meeting-recorder mode (`record` instead of a transcript and `go`)."""
+    record=True: the meeting-recorder mode (`record` instead of a transcript and `go`);
+    stop=True with it: Stop between speech segments (`stop on`)."""
     import os
 
     from h7sim import Board
@@ -58,6 +60,8 @@ def run(samples, text, phones=True, elf=None, extra_seconds=30.0, opp=None, mpu_
             board.uart_write('opp %s\n' % opp)
         e0, t0 = board.summary()['energy'], board.time
         board.uart_write('end %d\n' % max(1, len(samples)))
+        if record and stop:
+            board.uart_write('stop on\n')
         board.uart_write('record\n' if record else 'go\n')
         seconds = len(samples) / 16000.0 + extra_seconds
         n0 = len(board.uart_lines)

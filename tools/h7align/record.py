@@ -98,15 +98,23 @@ def log(samples, phrases=(), aligner=None, threshold=None):
     return out
 
 
-def log_board(samples):
+def log_board(samples, stop=False):
     """The log from the align image's meeting-recorder mode on the simulated board (its "vad"
-    lines: the same C detector on the same frames, so the same segments as log())."""
+    lines: the same C detector on the same frames, so the same segments as log()). stop=True:
+    the board enters Stop after each segment and wakes on sound: the detector then starts a
+    segment from the hop the capture resumed on (the log adds 'stops', 'stopped_s' and the
+    energy of the run, 'energy_mj', from the simulator's model)."""
     from . import board
-    events, _ = board.run(samples, '', phones=False, record=True)
+    events, summ = board.run(samples, '', phones=False, record=True, stop=stop)
     err = ev.last(events, 'align_error')
     if err:
         raise A.AlignError('board: %s' % err.get('message'))
-    return _log_of(board_segments(events, len(samples) / 16000.0), len(samples))
+    out = _log_of(board_segments(events, len(samples) / 16000.0), len(samples))
+    if stop:
+        done = ev.last(events, 'align_done') or {}
+        out.update({'stops': done.get('stops'), 'stopped_s': round(done.get('stopped_ms', 0) / 1000.0, 3),
+                    'energy_mj': round(summ['joules'] * 1000, 2)})
+    return out
 
 
 
@@ -122,6 +130,7 @@ def main(argv):
                     "(default: the decoder's, 5)")
     ap.add_argument('--board', action='store_true', help='the align image\'s recorder mode on the simulated '
                     'board (segments; phrase search is host-only for now)')
+    ap.add_argument('--stop', action='store_true', help='--board: Stop between speech segments (wake on sound)')
     a = ap.parse_args(argv)
     if a.board and a.find:
         return _fail('h7voice record: --find runs on the host only (the board does not store phone scores yet): '
@@ -130,7 +139,9 @@ def main(argv):
         for p in a.find:
             phrase_graph(p)
         x = wav.load(a.audio)
-        out = log_board(x.samples) if a.board else log(x.samples, a.find, threshold=a.threshold)
+        if a.stop and not a.board:
+            return _fail('h7voice record: --stop is the board\'s power mode: add --board')
+        out = log_board(x.samples, stop=a.stop) if a.board else log(x.samples, a.find, threshold=a.threshold)
     except (A.AlignError, wav.WavFormatError) as e:
         return _fail('h7voice record: %s' % e)
     data = json.dumps(out, indent=1) + '\n'

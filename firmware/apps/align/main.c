@@ -45,7 +45,8 @@ static char line_buf[240];
 static h7_line_t line;
 static bool per_phone, started, finished;
 static uint32_t end_samples;            /* 0: not known yet */
-static uint64_t consumed;               /* samples given to the pipeline */
+static uint64_t consumed;               /* the stream's position: samples behind us (given to the
+                                          * pipeline, or not captured while in Stop) */
 static uint32_t words_out, hops, all_in_cycles;
 static bool all_in;
 static bool audio_over;
@@ -55,6 +56,11 @@ static h7vad_t vad;
 /* `record`: the meeting-recorder mode: capture and the detector only, no transcript */
 static bool record_only;
 static uint32_t speech_segments;
+/* `stop on` (record mode): Stop between speech segments, woken by the microphone's
+ * wake-on-sound output (or at the end of the recording); the stream position is then taken
+ * from the clock, on the 20 ms hop grid, so times stay on the recording's axis */
+static bool stop_between, stop_pending;
+static uint32_t origin_us, stops, stopped_ms;
 /* governor ("opp auto"): cycles per hop measured at 480 MHz over the first GOV_HOPS hops */
 #define GOV_HOPS 50u
 #define GOV_MAX_BUSY 0.8f
@@ -252,6 +258,8 @@ static void finish(void)
         {"aligner_bytes", (uint32_t)sizeof aligner},
         {"lost_samples", as.dropped_samples},
         {"speech_segments", speech_segments},
+        {"stops", stops},
+        {"stopped_ms", stopped_ms},
     };
     h7_json_uints(&j, f, sizeof f / sizeof f[0]);
     h7_json_emit(&j);
@@ -263,6 +271,7 @@ static void start_capture(const char *mode)
     h7vad_config_t vc;
     h7vad_default_config(&vc, 16000u);
     if (h7vad_init(&vad, &vc)) fatal("vad", "the voice activity detector's defaults are unusable");
+    origin_us = h7_time_us();
     if (h7audio_start(16000u) != H7AUDIO_OK) fatal("audio", "capture did not start");
     started = true;
     char buf[H7_JSON_LINE_MAX];
@@ -270,6 +279,50 @@ static void start_capture(const char *mode)
     h7_json_begin(&j, buf, sizeof buf, "align_started");
     h7_json_str(&j, "mode", mode);
     h7_json_uint(&j, "words", record_only ? 0u : aligner.nwords);
+    h7_json_emit(&j);
+}
+
+/* After a speech segment in record mode: capture off, Stop until sound (or the end of the
+ * recording), capture on; the samples the microphone heard meanwhile are skipped on the
+ * stream's axis (from the microsecond clock, which counts Stop time), rounded up to the
+ * hop grid so the detector's frames stay where the host's are. */
+static void enter_stop(uint32_t hs)
+{
+    stop_pending = false;
+    uint32_t left_ms = end_samples && end_samples > consumed ? (uint32_t)((end_samples - consumed) / 16u) : 0u;
+    if (end_samples && left_ms < 40u) return;   /* the recording is over: nothing to wait for */
+    h7audio_stop();
+    char buf[H7_JSON_LINE_MAX];
+    h7_json_t j;
+    h7_json_begin(&j, buf, sizeof buf, "stop");
+    h7_json_uint(&j, "audio_ms", (uint32_t)(consumed / 16u));
+    h7_json_emit(&j);
+    h7_console_flush();
+    uint32_t t0 = h7_time_ms();
+    h7_stop_result_t r;
+    if (left_ms) h7_stop_within(&r, left_ms > 65535u ? 65535u : left_ms);
+    else h7_stop(&r);
+    uint32_t now_us = h7_time_us();
+    if (h7audio_start(16000u) != H7AUDIO_OK) fatal("audio", "capture did not restart after Stop");
+    stops++;
+    stopped_ms += h7_time_ms() - t0;
+    uint64_t pos = (uint64_t)(now_us - origin_us) * 16u / 1000u;   /* the first sample captured now */
+    uint64_t grid = (pos + hs - 1u) / hs * hs;
+    if (grid < consumed) grid = consumed;
+    /* samples before the grid point are not analysed (the first, partial hop) */
+    static int16_t skip[320];
+    for (uint64_t k = pos; k < grid;) {
+        size_t n = h7audio_read(skip, (size_t)(grid - k < 320u ? grid - k : 320u));
+        if (!n) { h7_sleep(); continue; }
+        k += n;
+    }
+    vad.samples_seen = grid;   /* the detector's clock follows the stream */
+    consumed = grid;
+    h7_json_begin(&j, buf, sizeof buf, "wake");
+    h7_json_uint(&j, "audio_ms", (uint32_t)(consumed / 16u));
+    h7_json_uint(&j, "stopped_ms", h7_time_ms() - t0);
+    h7_json_str(&j, "source", (r.wake_source & H7_WAKE_SOUND_PIN) ? "sound" : (r.wake_source & H7_WAKE_TIMER) ? "timer"
+                              : (r.wake_source & H7_WAKE_UART) ? "uart" : "other");
     h7_json_emit(&j);
 }
 
@@ -306,12 +359,14 @@ static void command(const char *cmd)
             return;
         }
         start_capture("align");
+    } else if (!strcmp(cmd, "stop on")) {   /* record mode: Stop between speech segments */
+        stop_between = true;
     } else if (!strcmp(cmd, "record")) {
         if (started) { error_event("record", "already running"); return; }
         record_only = true;
         start_capture("record");
     } else {
-        error_event("command", "unknown command (text WORDS | phones on|off | end N | opp MHZ|auto | go | record)");
+        error_event("command", "unknown command (text WORDS | phones on|off | end N | opp MHZ|auto | go | record | stop on)");
     }
 }
 
@@ -362,7 +417,10 @@ int main(void)
                 consumed += hs;
                 hops++;
                 h7vad_event_t ve = h7vad_process(&vad, hop, hs);
-                if (ve == H7VAD_SPEECH_END) speech_segments++;
+                if (ve == H7VAD_SPEECH_END) {
+                    speech_segments++;
+                    if (record_only && stop_between) stop_pending = true;
+                }
                 if (ve != H7VAD_NONE) {
                     char vb[H7_JSON_LINE_MAX];
                     h7_json_t vj;
@@ -387,6 +445,7 @@ int main(void)
                 }
                 worked = true;
                 if (end_samples && consumed + hs > end_samples) audio_over = true;
+                if (stop_pending && !audio_over) enter_stop(hs);
             }
             if (audio_over && !finished) finish();
             if (worked) continue;   /* more may have come in meanwhile; else sleep until the next DMA half */
