@@ -46,7 +46,7 @@ static int build_window(align_t *a)
         sil[k] = (uint16_t)nn++;
         first[k] = (uint16_t)nn;
         const uint8_t *p = a->phones + pstart[k];
-        for (int v = 0; v < nvar[k]; v++) { nn += p[0]; p += 1 + p[0]; }
+        for (int v = 0; v < nvar[k]; v++) { nn += ALIGN_MIN_PHONE_FRAMES * p[0]; p += 1 + p[0]; }
         junc[k] = (uint16_t)(k + 1 < count ? nn++ : 0);
     }
     sil[count] = (uint16_t)nn++;
@@ -61,7 +61,7 @@ static int build_window(align_t *a)
     {
         uint32_t x = first[0];
         const uint8_t *p = a->phones + pstart[0];
-        for (int v = 0; v < nvar[0]; v++) { ARC(x); x += p[0]; p += 1 + p[0]; }
+        for (int v = 0; v < nvar[0]; v++) { ARC(x); x += ALIGN_MIN_PHONE_FRAMES * p[0]; p += 1 + p[0]; }
     }
     END(0);
     a->nulls[0] = 0;
@@ -71,7 +71,7 @@ static int build_window(align_t *a)
         {
             uint32_t x = first[k];
             const uint8_t *p = a->phones + pstart[k];
-            for (int v = 0; v < nvar[k]; v++) { ARC(x); x += p[0]; p += 1 + p[0]; }
+            for (int v = 0; v < nvar[k]; v++) { ARC(x); x += ALIGN_MIN_PHONE_FRAMES * p[0]; p += 1 + p[0]; }
         }
         END(sil[k]);
         uint32_t x = first[k];
@@ -79,14 +79,20 @@ static int build_window(align_t *a)
         int lastw = k + 1 == count;
         for (int v = 0; v < nvar[k]; v++) {
             int len = p[0];
-            for (int i = 0; i < len; i++, x++) {
+            for (int i = 0; i < len; i++) {
                 int tail = i + 1 == len;
-                BEGIN(x, p[1 + i], (uint8_t)(H7DEC_NODE_LINK | (tail && lastw ? H7DEC_NODE_FINAL : 0)),
-                      i == 0 ? (uint16_t)k : H7DEC_NONE);
-                if (!tail) ARC(x + 1);
-                else if (!lastw) ARC(junc[k]);
-                else ARC(sil[count]);
-                END(x);
+                /* ALIGN_MIN_PHONE_FRAMES nodes of the same phone in a chain (each keeps its
+                 * self-loop): the phone lasts at least that many frames; only the first
+                 * records a boundary */
+                for (int r = 0; r < ALIGN_MIN_PHONE_FRAMES; r++, x++) {
+                    int last = r + 1 == ALIGN_MIN_PHONE_FRAMES;
+                    BEGIN(x, p[1 + i], (uint8_t)((r == 0 ? H7DEC_NODE_LINK : 0) | (tail && last && lastw ? H7DEC_NODE_FINAL : 0)),
+                          i == 0 && r == 0 ? (uint16_t)k : H7DEC_NONE);
+                    if (!last || !tail) ARC(x + 1);
+                    else if (!lastw) ARC(junc[k]);
+                    else ARC(sil[count]);
+                    END(x);
+                }
             }
             p += 1 + len;
         }
@@ -96,7 +102,7 @@ static int build_window(align_t *a)
             ARC(sil[k + 1]);
             uint32_t y = first[k + 1];
             const uint8_t *q = a->phones + pstart[k + 1];
-            for (int v = 0; v < nvar[k + 1]; v++) { ARC(y); y += q[0]; q += 1 + q[0]; }
+            for (int v = 0; v < nvar[k + 1]; v++) { ARC(y); y += ALIGN_MIN_PHONE_FRAMES * q[0]; q += 1 + q[0]; }
             END(junc[k]);
             a->nulls[nz++] = junc[k];
         }
@@ -199,9 +205,33 @@ static int32_t boundary(const align_t *a, int left, int right, int32_t t)
                              in ? a->ring[t % ALIGN_RING_FRAMES] : NULL, left, right, t);
 }
 
+/* GOP over frames [from, to) of phone p still in the ring (all of them unless the decoder
+ * committed the segment more than 5 s late) */
+static void add_gop(const align_t *a, align_phone_t *p, int32_t from, int32_t to)
+{
+    for (int32_t t = from > a->frames - ALIGN_RING_FRAMES ? from : a->frames - ALIGN_RING_FRAMES;
+         t < to && t < a->frames; t++) {
+        const int16_t *r = a->ring[t % ALIGN_RING_FRAMES];
+        int32_t best = r[0];
+        for (int k = 1; k < H7DEC_PHONE_COUNT; k++) if (r[k] > best) best = r[k];
+        p->gop += r[p->phone] - best;
+        p->gop_frames++;
+    }
+}
+
 /* a segment of the current window -> pending (word index of the transcript) */
 static int add_segment(align_t *a, const h7dec_segment *s, int32_t *cur)
 {
+    if (!(s->flags & H7DEC_NODE_LINK) && a->npending && a->pending[a->npending - 1].phone == s->phone &&
+        a->pending[a->npending - 1].end == s->start + a->anchor) {
+        /* the rest of a phone's chain (ALIGN_MIN_PHONE_FRAMES): the same phone goes on */
+        align_phone_t *q = &a->pending[a->npending - 1];
+        add_gop(a, q, q->end, s->end + a->anchor);
+        q->end = s->end + a->anchor;
+        q->end_ms = boundary(a, -1, -1, q->end);
+        q->score += s->score;
+        return ALIGN_OK;
+    }
     if (a->npending >= ALIGN_PENDING) return fail(a, ALIGN_ERR_LIMIT, "too many phones waiting for the anchor");
     align_phone_t *p = &a->pending[a->npending++];
     if (s->phone == SIL_PHONE) *cur = -1;
@@ -212,17 +242,8 @@ static int add_segment(align_t *a, const h7dec_segment *s, int32_t *cur)
     p->end = s->end + a->anchor;
     p->score = s->score;
     p->end_ms = boundary(a, -1, -1, p->end);   /* until the next phone is known */
-    /* GOP over the segment's frames still in the ring (all of them unless the decoder
-     * committed it more than 5 s late) */
     p->gop = p->gop_frames = 0;
-    for (int32_t t = p->start > a->frames - ALIGN_RING_FRAMES ? p->start : a->frames - ALIGN_RING_FRAMES;
-         t < p->end && t < a->frames; t++) {
-        const int16_t *r = a->ring[t % ALIGN_RING_FRAMES];
-        int32_t best = r[0];
-        for (int k = 1; k < H7DEC_PHONE_COUNT; k++) if (r[k] > best) best = r[k];
-        p->gop += r[p->phone] - best;
-        p->gop_frames++;
-    }
+    add_gop(a, p, p->start, p->end);
     if (a->npending > 1) {
         align_phone_t *q = p - 1;
         p->start_ms = q->end_ms = boundary(a, q->phone, p->phone, p->start);

@@ -37,6 +37,13 @@
  * anchor was the rushed word's end). Time stays bounded by ALIGN_MAX_ACTIVE. */
 #define ALIGN_BEAM_NATS 80
 #define ALIGN_MAX_ACTIVE 600
+/* Every phone lasts at least 2 frames (40 ms): a chain of two nodes per phone. Chosen on
+ * training speakers only (python -m h7align.tune, 1,070 boundaries): 1 frame 30.4 ms, 2 frames
+ * 29.7 ms, 3 frames 29.8 ms (read sentences: 15.1, 13.7, 18.1 ms: 3 frames is too long for
+ * their short phones); it stops a word-final phone from being squeezed into one frame by the
+ * pause after it. Doubles the graph's emitting nodes (ALIGN_MAX_NODES still holds a window
+ * of 24 typical words; a bigger one is retried with fewer words). */
+#define ALIGN_MIN_PHONE_FRAMES 2
 
 enum {
     ALIGN_OK = 0,
