@@ -10,6 +10,8 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(
 from h7align import align as A  # noqa: E402
 from h7align import bench  # noqa: E402
 from h7align import board as B  # noqa: E402
+from h7align import pronounce as PR  # noqa: E402
+from h7align import record as R  # noqa: E402
 from h7frontend import wav  # noqa: E402
 from h7voice import paths  # noqa: E402
 
@@ -18,7 +20,7 @@ class AlignLibrary:
     ROBOT_LIBRARY_SCOPE = 'SUITE'
 
     def __init__(self):
-        self.events = None
+        self.events = self.log = self.host_log = None
         self.samples = self.text = self.ref = None
 
     def align_image_should_be_built(self):
@@ -64,6 +66,52 @@ class AlignLibrary:
         worst = max(errs)
         if worst > float(ms):
             raise AssertionError(f'a boundary is {worst:.0f} ms from the reference (limit {ms} ms): {words}')
+
+    def pronunciation_report_should_equal_the_host_build(self):
+        """h7voice pronounce --board's report from the board's word, phone (GOP) and vad lines
+        of the last run equals the host's report of the same take (the verdict logic is the
+        one in h7align.pronounce; every number in it comes from the board)."""
+        board = PR.report(B.result_of(self.events), R.board_segments(self.events, len(self.samples) / 16000.0))
+        host = PR.analyse(A.Aligner(), self.samples, self.text)
+        if board != host:
+            raise AssertionError(f'board {board} != host {host}')
+
+    def record_on_the_board(self):
+        """h7voice record --board: the current clip twice, each with half a second of silence
+        before it (and the host's log of the same audio)."""
+        import numpy as np
+        sil = np.zeros(8000, np.int16)
+        x = np.concatenate([sil, self.samples, sil, self.samples, sil])
+        self.log, self.host_log = R.log_board(x), R.log(x)
+
+    def record_on_the_board_with_stop(self):
+        """h7voice record --board --stop: the current clip twice with a second of silence
+        between (Stop there, woken by the microphone's wake-on-sound output)."""
+        import numpy as np
+        sil = np.zeros(16000, np.int16)
+        x = np.concatenate([sil[:8000], self.samples, sil, self.samples, sil])
+        self.log, self.host_log = R.log_board(x, stop=True), R.log(x)
+
+    def recorder_should_have_stopped(self, times, min_seconds):
+        if self.log.get('stops') != int(times) or self.log['stopped_s'] < float(min_seconds):
+            raise AssertionError(f'stops {self.log.get("stops")}, {self.log.get("stopped_s")} s in Stop '
+                                 f'(expected {times}, at least {min_seconds} s)')
+
+    def recorder_segments_should_be_within_of_the_host(self, ms):
+        """Stop loses the sound before the capture resumes: a segment may start up to one hop
+        later than on the host, which hears everything."""
+        b, h = self.log['segments'], self.host_log['segments']
+        worst = max(round(abs(x[k] - y[k]) * 1000) for x, y in zip(b, h) for k in ('start_s', 'end_s')) if b else None
+        if len(b) != len(h) or worst > float(ms):
+            raise AssertionError(f'board {b} vs host {h} (limit {ms} ms)')
+
+    def recorder_log_should_equal_the_host_build(self):
+        if self.log != self.host_log:
+            raise AssertionError(f'board {self.log} != host {self.host_log}')
+
+    def recorder_should_find_segments(self, n):
+        if len(self.log['segments']) != int(n):
+            raise AssertionError(f'{len(self.log["segments"])} speech segments, expected {n}: {self.log["segments"]}')
 
     def board_should_report_error(self, part, words_allowed=False):
         """One align_error naming `part`, no fault; no word line unless words_allowed (a

@@ -9,11 +9,31 @@ Suite Setup       Align Image Should Be Built
 *** Test Cases ***
 A Real Sentence Aligns On The Board As On The Host
     [Documentation]    ljspeech LJ001-0002 (its first 1.3 s: "in being comparatively", a speaker
-    ...    the phone model never trained on), against its Montreal Forced Aligner boundaries.
+    ...    the phone model never trained on), against its Montreal Forced Aligner boundaries;
+    ...    h7voice pronounce --board's report from the same lines (GOP, voice activity).
     Use Ljspeech Clip    LJ001-0002    seconds=1.3
     Align On The Board
     Words Should Equal The Host Build
     Word Boundaries Should Be Within    100
+    Pronunciation Report Should Equal The Host Build
+
+The Meeting Recorder On The Board Logs The Host's Segments
+    [Documentation]    h7voice record --board: a real sentence twice with half a second of
+    ...    silence around each; the board's voice activity detector gives the host's segments.
+    Use Ljspeech Clip    LJ001-0002    seconds=1.3
+    Record On The Board
+    Recorder Should Find Segments    2
+    Recorder Log Should Equal The Host Build
+
+The Meeting Recorder Stops Between Segments
+    [Documentation]    record with Stop: after each segment the board enters Stop and wakes on
+    ...    the microphone's wake-on-sound output (the last time at the end of the recording);
+    ...    its segments stay on the recording's time axis, within one 20 ms hop of the host's.
+    Use Ljspeech Clip    LJ001-0002    seconds=1.3
+    Record On The Board With Stop
+    Recorder Should Have Stopped    2    1.0
+    Recorder Should Find Segments    2
+    Recorder Segments Should Be Within Of The Host    20
 
 Non-ASCII Text Is Refused With One Error Event
     Use Ljspeech Clip    LJ001-0002    seconds=1.3

@@ -50,7 +50,19 @@ class Timing:
         self.hop, self.window, self.rate = hop, window, rate
 
     def boundary_s(self, t):
+        """The frame grid: the boundary before frame t."""
         return (t * self.hop + (self.window - self.hop) / 2) / self.rate
+
+    def reported_s(self, t):
+        """Frame boundary t as the aligner reports it (ALIGN_REF_OFFSET_MS added, not below 0),
+        without the sub-frame part: for times that come from whole frames (phrase hits)."""
+        return max(0.0, round(self.boundary_s(t) + core.ref_offset_ms() / 1000.0, 3))
+
+    def frame_of(self, t_s):
+        """The frame boundary nearest a reported time (inverse of reported_s; the sub-frame
+        part is within half a frame)."""
+        grid = (t_s - core.ref_offset_ms() / 1000.0) * self.rate - (self.window - self.hop) / 2
+        return max(0, int(round(grid / self.hop)))
 
 
 # ---- alignment of scores ----
@@ -67,27 +79,28 @@ def align_scores(text, scores, stats=None):
     return segs
 
 
-def words_from_segments(words, segs, timing):
-    """Phone segments -> (word records, phone records) with seconds. A word's score is its
-    phones' mean log-probability per frame (nats, 0 = certain), computed in integers the
-    way the board does."""
+def words_from_segments(words, segs, timing=None):
+    """Phone segments -> (word records, phone records) with seconds (the core's boundaries
+    in ms: align_boundary_ms, as the board prints them). A word's score is its phones' mean
+    log-probability per frame (nats, 0 = certain), a phone's gop its mean score minus the
+    frame's best (nats, 0 = the model's first choice), computed in integers the way the board
+    does."""
     W, Ph = [], []
     by_word = {}
     for s in segs:
         Ph.append({'phone': s['phone'], 'word': None if s['word'] < 0 else words[s['word']],
-                   'start_s': round(timing.boundary_s(s['start']), 3),
-                   'end_s': round(timing.boundary_s(s['end']), 3),
-                   'score': mean_score(s['score'], s['end'] - s['start'])})
+                   'start_s': s['start_ms'] / 1000.0, 'end_s': s['end_ms'] / 1000.0,
+                   'score': mean_score(s['score'], s['end'] - s['start']),
+                   'gop': mean_score(s['gop'], s['gop_frames'])})
         if s['word'] >= 0:
-            b = by_word.setdefault(s['word'], [s['start'], s['end'], 0])
-            b[1] = s['end']
+            b = by_word.setdefault(s['word'], [s['start'], s['end'], 0, s['start_ms'], s['end_ms']])
+            b[1], b[4] = s['end'], s['end_ms']
             b[2] += s['score']
     for k, w in enumerate(words):
         if k not in by_word:
             raise AlignError('word %d (%r) got no segment: the alignment is incomplete' % (k + 1, w))
-        a, b, sc = by_word[k]
-        W.append({'word': w, 'start_s': round(timing.boundary_s(a), 3),
-                  'end_s': round(timing.boundary_s(b), 3), 'score': mean_score(sc, b - a)})
+        a, b, sc, a_ms, b_ms = by_word[k]
+        W.append({'word': w, 'start_s': a_ms / 1000.0, 'end_s': b_ms / 1000.0, 'score': mean_score(sc, b - a)})
     return W, Ph
 
 

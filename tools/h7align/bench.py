@@ -136,6 +136,14 @@ def bench(json_path=None, log=print, model=None):
         % (o['mae_ms'], o['within_50ms_pct'], p['mae_ms'], p['within_50ms_pct'], TARGETS['mae_ms'], TARGETS['within_50ms_pct']))
     if json_path:
         os.makedirs(os.path.dirname(os.path.abspath(json_path)), exist_ok=True)
+        if os.path.exists(json_path):   # the board's energy rows (h7voice align --bench --board) stay
+            with open(json_path) as f:
+                try:
+                    old = json.load(f)
+                except ValueError:
+                    old = {}
+            if 'energy_10s' in old:
+                out['energy_10s'] = old['energy_10s']
         with open(json_path + '.tmp', 'w') as f:
             json.dump(out, f, indent=1)
         os.replace(json_path + '.tmp', json_path)

@@ -31,9 +31,12 @@ def text_lines(text):
     return out
 
 
-def run(samples, text, phones=True, elf=None, extra_seconds=30.0, opp=None, mpu_guards=True):
+def run(samples, text, phones=True, elf=None, extra_seconds=30.0, opp=None, mpu_guards=True, record=False,
+        stop=False):
     """Runs the image (at operating point `opp` MHz, default 480); returns (events,
-    {time_s, instructions, joules: energy from `go` to the end (the simulator's model)})."""
+    {time_s, instructions, joules: energy from `go` to the end (the simulator's model)}).
+    record=True: the meeting-recorder mode (`record` instead of a transcript and `go`);
+    stop=True with it: Stop between speech segments (`stop on`)."""
     import os
 
     from h7sim import Board
@@ -49,7 +52,7 @@ def run(samples, text, phones=True, elf=None, extra_seconds=30.0, opp=None, mpu_
             raise AlignError('the align image did not start: %s' % (board.uart_tail(3),))
         if len(samples):
             board.spi2.play(samples)
-        for line in text_lines(text.replace('\r', ' ').replace('\n', ' ')):
+        for line in ([] if record else text_lines(text.replace('\r', ' ').replace('\n', ' '))):
             board.uart_write('text ' + line + '\n')
         if phones:
             board.uart_write('phones on\n')
@@ -57,7 +60,9 @@ def run(samples, text, phones=True, elf=None, extra_seconds=30.0, opp=None, mpu_
             board.uart_write('opp %s\n' % opp)
         e0, t0 = board.summary()['energy'], board.time
         board.uart_write('end %d\n' % max(1, len(samples)))
-        board.uart_write('go\n')
+        if record and stop:
+            board.uart_write('stop on\n')
+        board.uart_write('record\n' if record else 'go\n')
         seconds = len(samples) / 16000.0 + extra_seconds
         n0 = len(board.uart_lines)
 
@@ -91,7 +96,8 @@ def result_of(events):
          for e in words]
     names = {e['index']: e['word'] for e in words}
     P = [{'phone': e['phone'], 'word': names.get(e['word']) if e['word'] >= 0 else None,
-          'start_s': e['start_ms'] / 1000.0, 'end_s': e['end_ms'] / 1000.0, 'score': e['score']} for e in phones]
+          'start_s': e['start_ms'] / 1000.0, 'end_s': e['end_ms'] / 1000.0, 'score': e['score'], 'gop': e['gop']}
+         for e in phones]
     return {'words': W, 'phones': P}
 
 

@@ -130,4 +130,22 @@ def run(json_path=None, lengths=LENGTHS, log=print, model=None, energy=True):
             json.dump(out, f, indent=1)
         os.replace(json_path + '.tmp', json_path)
         log('wrote %s' % json_path)
+        if energy_rows:
+            _into_accuracy_json(out, log)
     return out
+
+
+def _into_accuracy_json(out, log):
+    """The energy rows also go into build/bench/align.json (the issue's one table of the
+    aligner), beside the accuracy figures of `h7voice align --bench`."""
+    path = os.path.join(paths.BENCH, 'align.json')
+    data = {}
+    if os.path.exists(path):
+        with open(path) as f:
+            data = json.load(f)
+    data['energy_10s'] = {'rows': out['energy_10s'], 'cheapest_fixed_mhz': out['cheapest_fixed_mhz'],
+                          'model': out['model'], 'note': out['energy_note']}
+    with open(path + '.tmp', 'w') as f:
+        json.dump(data, f, indent=1)
+    os.replace(path + '.tmp', path)
+    log('energy rows added to %s' % paths.rel(path))

@@ -14,7 +14,8 @@ TEXT_MAX, MAX_WORDS = 8192, 1200
 
 class PhoneSeg(ctypes.Structure):
     _fields_ = [('word', ctypes.c_int32), ('phone', ctypes.c_uint8), ('start', ctypes.c_int32),
-                ('end', ctypes.c_int32), ('score', ctypes.c_int32)]
+                ('end', ctypes.c_int32), ('score', ctypes.c_int32), ('start_ms', ctypes.c_int32),
+                ('end_ms', ctypes.c_int32), ('gop', ctypes.c_int32), ('gop_frames', ctypes.c_int32)]
 
 
 _c = ctypes
@@ -25,6 +26,7 @@ SIGNATURES = {
                                   _c.c_int, _c.c_char_p, _c.c_size_t, _c.POINTER(_c.c_uint32)]),
     'align_host_pronounce': (_c.c_int, [_c.c_char_p, _c.POINTER(_c.c_uint8), _c.c_size_t, _c.POINTER(_c.c_int)]),
     'align_host_lexicon_bytes': (_c.c_uint32, []),
+    'align_host_ref_offset_ms': (_c.c_int32, []),
 }
 
 
@@ -68,6 +70,11 @@ def pronounce(word):
     return out
 
 
+def ref_offset_ms():
+    """ALIGN_REF_OFFSET_MS: reported boundaries = frame boundary (+ sub-frame) + this."""
+    return lib().align_host_ref_offset_ms()
+
+
 def lexicon_bytes():
     return lib().align_host_lexicon_bytes()
 
@@ -81,11 +88,13 @@ def run(text, scores):
     cap = 4 * len(s) + 64
     segs = (PhoneSeg * cap)()
     msg = ctypes.create_string_buffer(200)
-    st = (ctypes.c_uint32 * 5)()
+    st = (ctypes.c_uint32 * 6)()
     n = lib().align_host_run(b, len(b), s.ctypes.data_as(ctypes.POINTER(ctypes.c_int32)), len(s), segs, cap,
                              msg, 200, st)
-    stats = dict(zip(['windows', 'workspace_max', 'nodes_max', 'forced_commits', 'core_bytes'], list(st)))
+    stats = dict(zip(['windows', 'workspace_max', 'nodes_max', 'forced_commits', 'core_bytes', 'pause_cuts'], list(st)))
     if n < 0:
         raise CoreError(msg.value.decode() or 'alignment failed')
     return [{'word': segs[i].word, 'phone': P.PHONES[segs[i].phone], 'start': segs[i].start, 'end': segs[i].end,
-             'score': segs[i].score} for i in range(n)], stats
+             'score': segs[i].score, 'start_ms': segs[i].start_ms, 'end_ms': segs[i].end_ms,
+             'gop': segs[i].gop, 'gop_frames': segs[i].gop_frames}
+            for i in range(n)], stats

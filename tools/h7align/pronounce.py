@@ -28,25 +28,33 @@ FAST_OWN, SLOW_OWN = 0.5, 2.0    # against the speaker's own rate (words vary mo
 GOP_BAD = -1.0                   # word mean: the typical phone has another ~3x likelier
 
 
-def phone_gop(logp, start, end, phone):
-    """Mean over frames [start, end) of logp[phone] - max(logp) (nats)."""
-    from h7speech import phones as P
-    seg = logp[start:end]
-    if not len(seg):
-        return 0.0
-    k = P.INDEX[phone]
-    return float(np.mean(seg[:, k] - seg.max(axis=1)))
-
-
-def frames_of(t_s, timing):
-    return int(round((t_s * timing.rate - (timing.window - timing.hop) / 2) / timing.hop))
-
-
 def analyse(aligner, samples, text, ref=None, ref_samples=None):
+    """The host: the board's C on the host (alignment with per-phone GOP, the C VAD)."""
+    from .record import segments
+    res = aligner.align(samples, text)
+    return report(res, segments(samples), ref, segments(ref_samples) if ref_samples is not None else None)
+
+
+def analyse_board(samples, text, ref=None, ref_samples=None):
+    """The same report from the align image on the simulated board (its word, phone and vad
+    lines); the reference take, if any, is aligned by the board too."""
+    from . import board
+    from .record import board_segments
+    events, _ = board.run(samples, text, phones=True)
+    res = board.result_of(events)
+    segs = board_segments(events, len(samples) / 16000.0)
+    ref_segs = None
+    if ref_samples is not None:
+        rev, _ = board.run(ref_samples, text, phones=True)
+        ref = board.result_of(rev)
+        ref_segs = board_segments(rev, len(ref_samples) / 16000.0)
+    return report(res, segs, ref, ref_segs)
+
+
+def report(res, segs, ref=None, ref_segs=None):
     """{'words': [{word, start_s, end_s, duration_s, expected_s, ratio, gop, worst_phone,
-    phones: [{phone, gop}], verdict}], 'rate_ratio'}"""
-    logp = aligner.logprobs(samples)
-    res = aligner.align(samples, text, logp=logp)
+    phones: [{phone, gop}], verdict}], 'rate_ratio'}: from an alignment (words, phones with
+    the core's GOP) and the VAD's speech segments of the take (and of the reference take)."""
     ref_words = ref['words'] if ref else None
     out = []
     phones = [p for p in res['phones'] if p['word'] is not None]
@@ -55,8 +63,7 @@ def analyse(aligner, samples, text, ref=None, ref_samples=None):
         ph = []
         while pi < len(phones) and phones[pi]['start_s'] < w['end_s'] - 1e-9:
             p = phones[pi]
-            a, b = frames_of(p['start_s'], aligner.timing), frames_of(p['end_s'], aligner.timing)
-            ph.append({'phone': p['phone'], 'gop': round(phone_gop(logp, a, b, p['phone']), 2)})
+            ph.append({'phone': p['phone'], 'gop': p['gop']})
             pi += 1
         out.append((w, ph))
     nph = max(1, sum(len(ph) for _, ph in out))
@@ -64,12 +71,10 @@ def analyse(aligner, samples, text, ref=None, ref_samples=None):
     # the speaking rate (pauses included) is what a listener hears as fast or slow; its span
     # comes from the C voice activity detector (energy), not from the phone model, so audio
     # the model misreads (a stretched, lower-pitched take) is still timed right
-    from .record import segments
-    segs = segments(samples)
     span = ((segs[-1][1] - segs[0][0]) if segs else (out[-1][0]['end_s'] - out[0][0]['start_s'])) / nph
     overall = 'too fast' if span < RATE_BAND[0] else 'too slow' if span > RATE_BAND[1] else None
-    if ref_samples is not None:   # against the reference take's speaking rate instead
-        rs = segments(ref_samples)
+    if ref_segs is not None:   # against the reference take's speaking rate instead
+        rs = ref_segs
         if rs:
             r = span * nph / (rs[-1][1] - rs[0][0])
             overall = 'too fast' if r < FAST else 'too slow' if r > SLOW else None
@@ -112,17 +117,19 @@ def main(argv):
     ap.add_argument('user', help='the learner\'s recording (WAV/FLAC)')
     ap.add_argument('--reference', help='a reference recording of the same text')
     ap.add_argument('--json', help='write the JSON here (default: stdout)')
+    ap.add_argument('--board', action='store_true', help='run the align image on the simulated board (same report)')
     a = ap.parse_args(argv)
     try:
         text = read_text(a.text)
         A.words_of(text)
         user = wav.load(a.user)
-        aligner = A.Aligner()
-        ref = None
-        if a.reference:
-            r = wav.load(a.reference)
-            ref = aligner.align(r.samples, text)
-        rep = analyse(aligner, user.samples, text, ref, r.samples if a.reference else None)
+        r = wav.load(a.reference) if a.reference else None
+        if a.board:
+            rep = analyse_board(user.samples, text, None, r.samples if r else None)
+        else:
+            aligner = A.Aligner()
+            ref = aligner.align(r.samples, text) if r else None
+            rep = analyse(aligner, user.samples, text, ref, r.samples if r else None)
     except (A.AlignError, wav.WavFormatError) as e:
         return _fail('h7voice pronounce: %s' % e)
     data = json.dumps(rep, indent=1) + '\n'

@@ -17,24 +17,36 @@ import numpy as np
 from h7frontend.vad import Vad
 from h7speech import decoder as D
 from h7speech import graph as G
+from h7voice import events as ev
 
 from . import align as A
 from . import core
 
 
 def segments(samples, rate=16000):
-    """[(start_s, end_s)] of speech (the C VAD)."""
+    """[(start_s, end_s)] of speech (the C VAD, 20 ms frames)."""
     ev = Vad(rate).run(samples, frame_length=320)
+    return segments_of(ev, len(samples) / rate)
+
+
+def segments_of(events, duration_s):
+    """VAD events [(speech_start|speech_end, ms)] -> [(start_s, end_s)]; speech still going
+    at the end of the audio ends there. The board's "vad" lines give the same events."""
     out, start = [], None
-    for name, ms in ev:
+    for name, ms in events:
         if name == 'speech_start':
             start = ms / 1000.0
         elif name == 'speech_end' and start is not None:
             out.append((start, ms / 1000.0))
             start = None
     if start is not None:
-        out.append((start, len(samples) / rate))
+        out.append((start, duration_s))
     return out
+
+
+def board_segments(events, duration_s):
+    """The align image's "vad" lines -> [(start_s, end_s)] (as segments() on the host)."""
+    return segments_of([(e['type'], e['time_ms']) for e in ev.of_kind(events, 'vad')], duration_s)
 
 
 def phrase_graph(text):
@@ -60,25 +72,50 @@ def find(scores, segs, phrase, timing, threshold=None):
         dec = D.Decoder(data, D.SPOT, **kw)
         evs = dec.step(scores[a:b]) + dec.flush()
         for e in evs:
-            hits.append({'phrase': ' '.join(words), 'start_s': round(timing.boundary_s(a + e['start']), 3),
-                         'end_s': round(timing.boundary_s(a + e['end']), 3), 'score': round(e['score'], 2)})
+            hits.append({'phrase': ' '.join(words), 'start_s': timing.reported_s(a + e['start']),
+                         'end_s': timing.reported_s(a + e['end']), 'score': round(e['score'], 2)})
     return hits
+
+
+def _log_of(segs, n_samples):
+    frames = 1 + (n_samples - 480) // 320 if n_samples >= 480 else 0   # the phone model's frames
+    speech = np.zeros(frames, bool)
+    for a, b in segs:
+        speech[int(a * 50):int(b * 50) + 1] = True
+    return {'duration_s': round(n_samples / 16000, 3),
+            'segments': [{'start_s': round(a, 3), 'end_s': round(b, 3)} for a, b in segs],
+            'stored_frames': int(speech.sum()), 'stored_bytes_int8': int(speech.sum()) * 41, 'found': []}
 
 
 def log(samples, phrases=(), aligner=None, threshold=None):
     aligner = aligner or A.Aligner()
     segs = segments(samples)
-    logp = aligner.logprobs(samples)
-    scores = D.scores(logp)
-    speech = np.zeros(len(scores), bool)
-    for a, b in segs:
-        speech[int(a * 50):int(b * 50) + 1] = True
-    out = {'duration_s': round(len(samples) / 16000, 3),
-           'segments': [{'start_s': round(a, 3), 'end_s': round(b, 3)} for a, b in segs],
-           'stored_frames': int(speech.sum()), 'stored_bytes_int8': int(speech.sum()) * 41, 'found': []}
-    for p in phrases:
-        out['found'] += find(scores, segs, p, aligner.timing, threshold)
+    out = _log_of(segs, len(samples))
+    if phrases:
+        scores = D.scores(aligner.logprobs(samples))
+        for p in phrases:
+            out['found'] += find(scores, segs, p, aligner.timing, threshold)
     return out
+
+
+def log_board(samples, stop=False):
+    """The log from the align image's meeting-recorder mode on the simulated board (its "vad"
+    lines: the same C detector on the same frames, so the same segments as log()). stop=True:
+    the board enters Stop after each segment and wakes on sound: the detector then starts a
+    segment from the hop the capture resumed on (the log adds 'stops', 'stopped_s' and the
+    energy of the run, 'energy_mj', from the simulator's model)."""
+    from . import board
+    events, summ = board.run(samples, '', phones=False, record=True, stop=stop)
+    err = ev.last(events, 'align_error')
+    if err:
+        raise A.AlignError('board: %s' % err.get('message'))
+    out = _log_of(board_segments(events, len(samples) / 16000.0), len(samples))
+    if stop:
+        done = ev.last(events, 'align_done') or {}
+        out.update({'stops': done.get('stops'), 'stopped_s': round(done.get('stopped_ms', 0) / 1000.0, 3),
+                    'energy_mj': round(summ['joules'] * 1000, 2)})
+    return out
+
 
 
 def main(argv):
@@ -91,12 +128,20 @@ def main(argv):
     ap.add_argument('--json', help='write the log here (default: stdout)')
     ap.add_argument('--threshold', type=float, help='nats the phrase must beat the free phone loop by '
                     "(default: the decoder's, 5)")
+    ap.add_argument('--board', action='store_true', help='the align image\'s recorder mode on the simulated '
+                    'board (segments; phrase search is host-only for now)')
+    ap.add_argument('--stop', action='store_true', help='--board: Stop between speech segments (wake on sound)')
     a = ap.parse_args(argv)
+    if a.board and a.find:
+        return _fail('h7voice record: --find runs on the host only (the board does not store phone scores yet): '
+                     'drop --board to search')
     try:
         for p in a.find:
             phrase_graph(p)
         x = wav.load(a.audio)
-        out = log(x.samples, a.find, threshold=a.threshold)
+        if a.stop and not a.board:
+            return _fail('h7voice record: --stop is the board\'s power mode: add --board')
+        out = log_board(x.samples, stop=a.stop) if a.board else log(x.samples, a.find, threshold=a.threshold)
     except (A.AlignError, wav.WavFormatError) as e:
         return _fail('h7voice record: %s' % e)
     data = json.dumps(out, indent=1) + '\n'

@@ -46,7 +46,7 @@ static int build_window(align_t *a)
         sil[k] = (uint16_t)nn++;
         first[k] = (uint16_t)nn;
         const uint8_t *p = a->phones + pstart[k];
-        for (int v = 0; v < nvar[k]; v++) { nn += p[0]; p += 1 + p[0]; }
+        for (int v = 0; v < nvar[k]; v++) { nn += ALIGN_MIN_PHONE_FRAMES * p[0]; p += 1 + p[0]; }
         junc[k] = (uint16_t)(k + 1 < count ? nn++ : 0);
     }
     sil[count] = (uint16_t)nn++;
@@ -61,7 +61,7 @@ static int build_window(align_t *a)
     {
         uint32_t x = first[0];
         const uint8_t *p = a->phones + pstart[0];
-        for (int v = 0; v < nvar[0]; v++) { ARC(x); x += p[0]; p += 1 + p[0]; }
+        for (int v = 0; v < nvar[0]; v++) { ARC(x); x += ALIGN_MIN_PHONE_FRAMES * p[0]; p += 1 + p[0]; }
     }
     END(0);
     a->nulls[0] = 0;
@@ -71,7 +71,7 @@ static int build_window(align_t *a)
         {
             uint32_t x = first[k];
             const uint8_t *p = a->phones + pstart[k];
-            for (int v = 0; v < nvar[k]; v++) { ARC(x); x += p[0]; p += 1 + p[0]; }
+            for (int v = 0; v < nvar[k]; v++) { ARC(x); x += ALIGN_MIN_PHONE_FRAMES * p[0]; p += 1 + p[0]; }
         }
         END(sil[k]);
         uint32_t x = first[k];
@@ -79,14 +79,20 @@ static int build_window(align_t *a)
         int lastw = k + 1 == count;
         for (int v = 0; v < nvar[k]; v++) {
             int len = p[0];
-            for (int i = 0; i < len; i++, x++) {
+            for (int i = 0; i < len; i++) {
                 int tail = i + 1 == len;
-                BEGIN(x, p[1 + i], (uint8_t)(H7DEC_NODE_LINK | (tail && lastw ? H7DEC_NODE_FINAL : 0)),
-                      i == 0 ? (uint16_t)k : H7DEC_NONE);
-                if (!tail) ARC(x + 1);
-                else if (!lastw) ARC(junc[k]);
-                else ARC(sil[count]);
-                END(x);
+                /* ALIGN_MIN_PHONE_FRAMES nodes of the same phone in a chain (each keeps its
+                 * self-loop): the phone lasts at least that many frames; only the first
+                 * records a boundary */
+                for (int r = 0; r < ALIGN_MIN_PHONE_FRAMES; r++, x++) {
+                    int last = r + 1 == ALIGN_MIN_PHONE_FRAMES;
+                    BEGIN(x, p[1 + i], (uint8_t)((r == 0 ? H7DEC_NODE_LINK : 0) | (tail && last && lastw ? H7DEC_NODE_FINAL : 0)),
+                          i == 0 && r == 0 ? (uint16_t)k : H7DEC_NONE);
+                    if (!last || !tail) ARC(x + 1);
+                    else if (!lastw) ARC(junc[k]);
+                    else ARC(sil[count]);
+                    END(x);
+                }
             }
             p += 1 + len;
         }
@@ -96,7 +102,7 @@ static int build_window(align_t *a)
             ARC(sil[k + 1]);
             uint32_t y = first[k + 1];
             const uint8_t *q = a->phones + pstart[k + 1];
-            for (int v = 0; v < nvar[k + 1]; v++) { ARC(y); y += q[0]; q += 1 + q[0]; }
+            for (int v = 0; v < nvar[k + 1]; v++) { ARC(y); y += ALIGN_MIN_PHONE_FRAMES * q[0]; q += 1 + q[0]; }
             END(junc[k]);
             a->nulls[nz++] = junc[k];
         }
@@ -163,11 +169,13 @@ static void emit(align_t *a, const align_phone_t *ph, uint32_t n)
     while (i < n) {
         if (a->on_phone) a->on_phone(a->ctx, &ph[i]);
         if (ph[i].word < 0) { i++; continue; }
-        align_word_t w = {(uint16_t)ph[i].word, a->text + a->word_off[ph[i].word], ph[i].start, ph[i].end, 0};
+        align_word_t w = {(uint16_t)ph[i].word, a->text + a->word_off[ph[i].word], ph[i].start, ph[i].end, 0,
+                          ph[i].start_ms, ph[i].end_ms};
         uint32_t j = i;
         while (j < n && ph[j].word == ph[i].word) {
             if (j > i && a->on_phone) a->on_phone(a->ctx, &ph[j]);
             w.end = ph[j].end;
+            w.end_ms = ph[j].end_ms;
             w.score += ph[j].score;
             j++;
         }
@@ -177,9 +185,53 @@ static void emit(align_t *a, const align_phone_t *ph, uint32_t n)
     }
 }
 
+int32_t align_boundary_ms(const int16_t *scores_prev, const int16_t *scores_cur, int left, int right, int32_t t)
+{
+    int32_t ms = align_frame_ms(t);
+    if (scores_prev && scores_cur && left >= 0 && right >= 0 && left != right && left < H7DEC_PHONE_COUNT && right < H7DEC_PHONE_COUNT) {
+        int32_t d0 = scores_prev[left] - scores_prev[right], d1 = scores_cur[left] - scores_cur[right];
+        /* left ahead at t - 1, right ahead at t: the crossing lies between the two centres */
+        if (d0 > 0 && d1 < 0) ms = align_frame_ms(t) - 10 + (20 * d0 + (d0 - d1) / 2) / (d0 - d1);
+    }
+    ms += ALIGN_REF_OFFSET_MS;
+    return ms < 0 ? 0 : ms;
+}
+
+/* the boundary at frame t between two phones, from the ring when both frames are still in it */
+static int32_t boundary(const align_t *a, int left, int right, int32_t t)
+{
+    int in = t >= 1 && t < a->frames && a->frames - (t - 1) <= ALIGN_RING_FRAMES;
+    return align_boundary_ms(in ? a->ring[(t - 1) % ALIGN_RING_FRAMES] : NULL,
+                             in ? a->ring[t % ALIGN_RING_FRAMES] : NULL, left, right, t);
+}
+
+/* GOP over frames [from, to) of phone p still in the ring (all of them unless the decoder
+ * committed the segment more than 5 s late) */
+static void add_gop(const align_t *a, align_phone_t *p, int32_t from, int32_t to)
+{
+    for (int32_t t = from > a->frames - ALIGN_RING_FRAMES ? from : a->frames - ALIGN_RING_FRAMES;
+         t < to && t < a->frames; t++) {
+        const int16_t *r = a->ring[t % ALIGN_RING_FRAMES];
+        int32_t best = r[0];
+        for (int k = 1; k < H7DEC_PHONE_COUNT; k++) if (r[k] > best) best = r[k];
+        p->gop += r[p->phone] - best;
+        p->gop_frames++;
+    }
+}
+
 /* a segment of the current window -> pending (word index of the transcript) */
 static int add_segment(align_t *a, const h7dec_segment *s, int32_t *cur)
 {
+    if (!(s->flags & H7DEC_NODE_LINK) && a->npending && a->pending[a->npending - 1].phone == s->phone &&
+        a->pending[a->npending - 1].end == s->start + a->anchor) {
+        /* the rest of a phone's chain (ALIGN_MIN_PHONE_FRAMES): the same phone goes on */
+        align_phone_t *q = &a->pending[a->npending - 1];
+        add_gop(a, q, q->end, s->end + a->anchor);
+        q->end = s->end + a->anchor;
+        q->end_ms = boundary(a, -1, -1, q->end);
+        q->score += s->score;
+        return ALIGN_OK;
+    }
     if (a->npending >= ALIGN_PENDING) return fail(a, ALIGN_ERR_LIMIT, "too many phones waiting for the anchor");
     align_phone_t *p = &a->pending[a->npending++];
     if (s->phone == SIL_PHONE) *cur = -1;
@@ -189,6 +241,17 @@ static int add_segment(align_t *a, const h7dec_segment *s, int32_t *cur)
     p->start = s->start + a->anchor;
     p->end = s->end + a->anchor;
     p->score = s->score;
+    p->end_ms = boundary(a, -1, -1, p->end);   /* until the next phone is known */
+    p->gop = p->gop_frames = 0;
+    add_gop(a, p, p->start, p->end);
+    if (a->npending > 1) {
+        align_phone_t *q = p - 1;
+        p->start_ms = q->end_ms = boundary(a, q->phone, p->phone, p->start);
+    } else if (a->last_phone != H7DEC_NULL_PHONE && p->start == a->anchor) {
+        p->start_ms = a->anchor_ms;   /* the previous window's last emitted boundary */
+    } else {
+        p->start_ms = boundary(a, -1, -1, p->start);
+    }
     return ALIGN_OK;
 }
 
@@ -200,30 +263,61 @@ static int32_t cur_word(const align_t *a)
     return -1;
 }
 
-/* a non-last window committed the start of word wkeep: emit words < wkeep, re-anchor */
-static int cut(align_t *a)
+/* a non-last window committed the start of word wkeep: emit words < wkeep, re-anchor at the
+ * end of word wkeep - 1 so the next window re-decides the pause after it. A pause longer
+ * than the score ring there would lose the anchor (its start is no longer in the ring): then
+ * the pause is cut instead, its head emitted as a pause and the next window re-decodes only
+ * its last ALIGN_PAUSE_KEEP frames. */
+static int cut_at(align_t *a, uint32_t next)
 {
     uint32_t c = 0;
-    while (c < a->npending && !(a->pending[c].word >= (int32_t)a->wkeep)) c++;
+    while (c < a->npending && !(a->pending[c].word >= (int32_t)next)) c++;
     uint32_t e = c;
     while (e > 0 && a->pending[e - 1].word < 0) e--;
-    emit(a, a->pending, e);
     int32_t anchor = e ? a->pending[e - 1].end : a->anchor;
+    if (a->frames - anchor > ALIGN_RING_FRAMES && e < c) {
+        int32_t want = a->frames - ALIGN_PAUSE_KEEP;
+        if (want > a->pending[c].start) want = a->pending[c].start;
+        while (e < c && a->pending[e].end <= want) e++;   /* whole pause segments */
+        if (e < c && a->pending[e].start < want) {         /* the one the anchor falls in */
+            align_phone_t *p = &a->pending[e];
+            p->gop = (int32_t)((int64_t)p->gop * (want - p->start) / (p->end - p->start));
+            p->gop_frames = (int32_t)((int64_t)p->gop_frames * (want - p->start) / (p->end - p->start));
+            p->score = (int32_t)((int64_t)p->score * (want - p->start) / (p->end - p->start));
+            p->end = want;
+            p->end_ms = boundary(a, -1, -1, want);
+            e++;
+        }
+        a->pause_cuts++;
+        anchor = e ? a->pending[e - 1].end : a->anchor;
+    }
+    emit(a, a->pending, e);
+    if (e) {
+        a->last_phone = a->pending[e - 1].phone;
+        a->anchor_ms = a->pending[e - 1].end_ms;
+    }
     if (a->frames - anchor > ALIGN_RING_FRAMES)
-        return fail(a, ALIGN_ERR_LIMIT, "the alignment lost its anchor (no agreement for 6 s of audio)");
+        return fail(a, ALIGN_ERR_LIMIT, "the alignment lost its anchor (no agreement for 5 s of audio)");
     a->anchor = anchor;
     a->fed = anchor;
-    return open_window(a, a->wkeep);
+    return open_window(a, next);
 }
+
+static int cut(align_t *a) { return cut_at(a, a->wkeep); }
+
 
 static int feed(align_t *a)
 {
     h7dec_segment s;
     int32_t scores[H7DEC_PHONE_COUNT];
     while (a->fed < a->frames) {
-        const int16_t *r = a->u.ring[a->fed % ALIGN_RING_FRAMES];
+        const int16_t *r = a->ring[a->fed % ALIGN_RING_FRAMES];
         for (int p = 0; p < H7DEC_PHONE_COUNT; p++) scores[p] = r[p];
-        if (h7dec_step(a->dec, scores) != H7DEC_OK) return fail(a, ALIGN_ERR_DECODER, "decoder step failed");
+        h7dec_status ds = h7dec_step(a->dec, scores);
+        if (ds != H7DEC_OK) {
+            snprintf(a->msg, sizeof a->msg, "decoder step failed at frame %ld: %s", (long)a->fed, h7dec_status_name(ds));
+            return fail(a, ALIGN_ERR_DECODER, NULL);
+        }
         a->fed++;
         int reached = 0;
         int32_t cur = cur_word(a);
@@ -249,7 +343,9 @@ void align_reset(align_t *a, align_word_fn on_word, align_phone_fn on_phone, voi
     a->nwords = a->text_used = 0;
     a->frames = a->anchor = a->fed = 0;
     a->npending = a->words_done = 0;
-    a->windows = a->workspace_max = a->nodes_max = a->forced_commits = 0;
+    a->last_phone = H7DEC_NULL_PHONE;
+    a->anchor_ms = 0;
+    a->windows = a->workspace_max = a->nodes_max = a->forced_commits = a->pause_cuts = 0;
     a->started = a->failed = 0;
     a->msg[0] = 0;
 }
@@ -296,7 +392,7 @@ int align_frame(align_t *a, const int32_t *scores)
 {
     if (!a->started) return ALIGN_ERR_STATE;
     if (a->failed) return a->failed;
-    int16_t *r = a->u.ring[a->frames % ALIGN_RING_FRAMES];
+    int16_t *r = a->ring[a->frames % ALIGN_RING_FRAMES];
     for (int p = 0; p < H7DEC_PHONE_COUNT; p++) {
         int32_t v = scores[p];
         r[p] = (int16_t)(v < -32768 ? -32768 : v > 32767 ? 32767 : v);
@@ -321,7 +417,7 @@ int align_end(align_t *a)
         return fail(a, ALIGN_ERR_AUDIO, NULL);
     }
     /* the last window: the committed part, then the best complete path */
-    h7dec_segment *rest = a->u.rest;   /* the ring is not needed any more */
+    h7dec_segment *rest = a->rest;
     h7dec_result res;
     int n = h7dec_best(a->dec, &res, rest, ALIGN_PENDING);
     if (n < 0 || n > ALIGN_PENDING) return fail(a, ALIGN_ERR_LIMIT, "too many phones at the end of the audio");

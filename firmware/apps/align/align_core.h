@@ -29,6 +29,7 @@
 #define ALIGN_PHONES_MAX 2048     /* phones of one window's pronunciations */
 #define ALIGN_RING_FRAMES 256     /* frames kept since the anchor (5.1 s) */
 #define ALIGN_PENDING 256         /* committed segments of the current window */
+#define ALIGN_PAUSE_KEEP 64       /* a pause cut for the ring: frames of it re-decoded (1.3 s) */
 #define ALIGN_WORKSPACE 28672     /* h7dec_workspace_size of ALIGN_MAX_NODES nodes: 26.1 KB */
 /* The beam must let the right path trail the best one by about a word's worth of mismatch
  * (some 20 frames at 3-4 nats a frame) without being pruned: at 40 nats a weaker phone model
@@ -36,6 +37,13 @@
  * anchor was the rushed word's end). Time stays bounded by ALIGN_MAX_ACTIVE. */
 #define ALIGN_BEAM_NATS 80
 #define ALIGN_MAX_ACTIVE 600
+/* Every phone lasts at least 2 frames (40 ms): a chain of two nodes per phone. Chosen on
+ * training speakers only (python -m h7align.tune, 1,070 boundaries): 1 frame 30.4 ms, 2 frames
+ * 29.7 ms, 3 frames 29.8 ms (read sentences: 15.1, 13.7, 18.1 ms: 3 frames is too long for
+ * their short phones); it stops a word-final phone from being squeezed into one frame by the
+ * pause after it. Doubles the graph's emitting nodes (ALIGN_MAX_NODES still holds a window
+ * of 24 typical words; a bigger one is retried with fewer words). */
+#define ALIGN_MIN_PHONE_FRAMES 2
 
 enum {
     ALIGN_OK = 0,
@@ -51,12 +59,17 @@ typedef struct {
     const char *text;         /* NUL-terminated, normalised */
     int32_t start, end;       /* frames [start, end) */
     int32_t score;            /* summed phone scores (1/256 nat) */
+    int32_t start_ms, end_ms; /* the boundaries in ms (align_boundary_ms: sub-frame) */
 } align_word_t;
 
 typedef struct {
     int32_t word;             /* word index, -1 for a pause */
     uint8_t phone;            /* phones.def index */
     int32_t start, end, score;
+    int32_t start_ms, end_ms; /* the boundaries in ms (align_boundary_ms: sub-frame) */
+    /* goodness of pronunciation: the sum over gop_frames of its frames of the phone's score
+     * minus the frame's best score (1/256 nat; 0 = the model's first choice every frame) */
+    int32_t gop, gop_frames;
 } align_phone_t;
 
 typedef void (*align_word_fn)(void *ctx, const align_word_t *w);
@@ -78,23 +91,24 @@ typedef struct {
     h7dec *dec;
     uint8_t workspace[ALIGN_WORKSPACE] __attribute__((aligned(8)));
     /* frames since the anchor (1/256 nat, clamped to int16) */
-    union {
-        int16_t ring[ALIGN_RING_FRAMES][H7DEC_PHONE_COUNT];
-        h7dec_segment rest[ALIGN_PENDING];   /* align_end only: the final best path */
-    } u;
+    /* the boundaries need the scores of the frames either side of them, also at the end */
+    int16_t ring[ALIGN_RING_FRAMES][H7DEC_PHONE_COUNT];
+    h7dec_segment rest[ALIGN_PENDING];   /* align_end only: the final best path */
     int32_t frames;           /* frames received */
     int32_t anchor;           /* first frame of the current window */
     int32_t fed;              /* next frame for the decoder */
     align_phone_t pending[ALIGN_PENDING];
     uint32_t npending;
     uint32_t words_done;
+    uint8_t last_phone;       /* the phone before the anchor (H7DEC_NULL_PHONE: none yet) */
+    int32_t anchor_ms;        /* its end as emitted (the next window starts there) */
     int started, failed;
     /* output */
     align_word_fn on_word;
     align_phone_fn on_phone;
     void *ctx;
     /* statistics */
-    uint32_t windows, workspace_max, nodes_max, forced_commits;
+    uint32_t windows, workspace_max, nodes_max, forced_commits, pause_cuts;
     char msg[160];
 } align_t;
 
@@ -124,5 +138,20 @@ int align_end(align_t *a);
 /* Frame boundary t in ms: t * hop + (window - hop) / 2 (frame centres, 20 ms hop, 30 ms
  * window: 20 t + 5). */
 static inline int32_t align_frame_ms(int32_t t) { return t * 20 + 5; }
+
+/* Reported boundaries follow the convention of the 10 ms-frame aligners whose timings are
+ * the references (Montreal Forced Aligner / Kaldi, PocketSphinx; the phone model's real-speech
+ * frame labels are PocketSphinx's too): a phone whose first frame is centred at c starts at
+ * c - 12.5 ms (25 ms windows; PocketSphinx 25.6 ms: 12.8), while the crossing we measure is
+ * half-way between two 10 ms frame centres, c - 5 ms: so -7.5 (-7.8) ms. Derived, not fitted;
+ * the training-split check (tools/h7align/tune.py) agrees: the best constant there is -8 to -10. */
+#define ALIGN_REF_OFFSET_MS (-8)
+
+/* The boundary between phone `left` (up to frame t - 1) and phone `right` (from frame t) in
+ * ms: where their scores cross, interpolated linearly between the centres of frames t - 1
+ * and t (the 20 ms grid alone costs ~5 ms on average), else the frame boundary; plus
+ * ALIGN_REF_OFFSET_MS, not below 0. scores_prev/scores_cur: frames t - 1 and t (NULL: use
+ * the frame boundary). */
+int32_t align_boundary_ms(const int16_t *scores_prev, const int16_t *scores_cur, int left, int right, int32_t t);
 
 #endif

@@ -25,7 +25,7 @@ int align_host_words(const char *text, size_t len, char *out, size_t out_size, u
 }
 
 /* phones: every phone segment in order (pauses: word -1); returns their count or -1 with msg.
- * stats: windows, workspace_max, nodes_max, forced_commits, sizeof(align_t). */
+ * stats: windows, workspace_max, nodes_max, forced_commits, sizeof(align_t), pause_cuts. */
 int align_host_run(const char *text, size_t len, const int32_t *scores, int frames, align_phone_t *phones,
                    int max_phones, char *msg, size_t msg_size, uint32_t *stats)
 {
@@ -42,6 +42,7 @@ int align_host_run(const char *text, size_t len, const int32_t *scores, int fram
         stats[2] = A.nodes_max;
         stats[3] = A.forced_commits;
         stats[4] = (uint32_t)sizeof(align_t);
+        stats[5] = A.pause_cuts;
     }
     if (st) {
         strncpy(msg, A.msg, msg_size - 1);
@@ -57,3 +58,6 @@ int align_host_pronounce(const char *word, uint8_t *out, size_t out_size, int *u
 }
 
 uint32_t align_host_lexicon_bytes(void) { return align_lex_bytes(); }
+
+/* the reporting convention's constant (align_core.h), for the host tools' frame <-> ms */
+int32_t align_host_ref_offset_ms(void) { return ALIGN_REF_OFFSET_MS; }

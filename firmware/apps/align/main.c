@@ -4,12 +4,16 @@
  *                  "phones on|off" (per-phone lines too), "end N" (the recording is N
  *                  samples long; may come at any time), "opp 480|240|120|64" (operating
  *                  point) or "opp auto" (the governor: after 50 hops at 480 MHz, the point
- *                  with the least supply current that keeps up), "go" (start: capture begins)
+ *                  with the least supply current that keeps up), "go" (start: capture begins),
+ *                  "record" (the meeting recorder: capture and the voice activity detector
+ *                  only, no transcript: "vad" lines, then align_done with speech_segments)
  *   DMA ─▶ sample ring ─▶ one 20 ms hop at a time: phones_pipeline_hop (the phone
  *     recognizer's own hop: front end ─▶ model ─▶ 41 scores) ─▶ align_frame (h7dec ALIGN
  *     over transcript windows) ─▶ one {"event":"word",...} line per word as it becomes final
  *   after sample N: the model's look-ahead is flushed (newest frame repeated), align_end, and one
  *     align_done line (frames, words, cycles after the last sample, peak stack, windows).
+ *   every hop also goes through the voice activity detector: {"event":"vad","type":
+ *     "speech_start"|"speech_end","time_ms":...} (h7voice pronounce's rate, record's segments)
  * Errors (bad text, audio shorter than the text, ...) are one {"event":"align_error"} line.
  */
 #include <stdbool.h>
@@ -17,6 +21,7 @@
 #include <string.h>
 
 #include "apps/align/align_core.h"
+#include "frontend/vad.h"
 #include "apps/align/align_energy_table.h"
 #include "apps/phones/phones_model.h"
 #include "apps/phones/phones_pipeline.h"
@@ -40,10 +45,22 @@ static char line_buf[240];
 static h7_line_t line;
 static bool per_phone, started, finished;
 static uint32_t end_samples;            /* 0: not known yet */
-static uint64_t consumed;               /* samples given to the pipeline */
+static uint64_t consumed;               /* the stream's position: samples behind us (given to the
+                                          * pipeline, or not captured while in Stop) */
 static uint32_t words_out, hops, all_in_cycles;
 static bool all_in;
 static bool audio_over;
+/* the voice activity detector over the same hops (h7voice pronounce's speaking rate and
+ * record's segments): the host runs this C on the same 320-sample frames */
+static h7vad_t vad;
+/* `record`: the meeting-recorder mode: capture and the detector only, no transcript */
+static bool record_only;
+static uint32_t speech_segments;
+/* `stop on` (record mode): Stop between speech segments, woken by the microphone's
+ * wake-on-sound output (or at the end of the recording); the stream position is then taken
+ * from the clock, on the 20 ms hop grid, so times stay on the recording's axis */
+static bool stop_between, stop_pending;
+static uint32_t origin_us, stops, stopped_ms;
 /* governor ("opp auto"): cycles per hop measured at 480 MHz over the first GOV_HOPS hops */
 #define GOV_HOPS 50u
 #define GOV_MAX_BUSY 0.8f
@@ -89,8 +106,8 @@ static void on_word(void *ctx, const align_word_t *w)
     h7_json_begin(&j, buf, sizeof buf, "word");
     h7_json_uint(&j, "index", w->index);
     h7_json_str(&j, "word", w->text);
-    h7_json_int(&j, "start_ms", align_frame_ms(w->start));
-    h7_json_int(&j, "end_ms", align_frame_ms(w->end));
+    h7_json_int(&j, "start_ms", w->start_ms);
+    h7_json_int(&j, "end_ms", w->end_ms);
     put_score(&j, "score", w->score, w->end - w->start);
     h7_json_emit(&j);
     words_out++;
@@ -105,9 +122,10 @@ static void on_phone(void *ctx, const align_phone_t *p)
     h7_json_begin(&j, buf, sizeof buf, "phone");
     h7_json_str(&j, "phone", h7dec_phone_name(p->phone));
     h7_json_int(&j, "word", p->word);
-    h7_json_int(&j, "start_ms", align_frame_ms(p->start));
-    h7_json_int(&j, "end_ms", align_frame_ms(p->end));
+    h7_json_int(&j, "start_ms", p->start_ms);
+    h7_json_int(&j, "end_ms", p->end_ms);
     put_score(&j, "score", p->score, p->end - p->start);
+    put_score(&j, "gop", p->gop, p->gop_frames);
     h7_json_emit(&j);
 }
 
@@ -205,12 +223,13 @@ static void finish(void)
     int st = ALIGN_OK;
     /* the look-ahead is flushed as the model was trained and as the host library does it:
      * the newest frame repeated (phones_pipeline_repeat_last), not silence */
-    for (uint32_t k = 0; k < model->lookahead_frames && !st; k++) {
+    for (uint32_t k = 0; k < model->lookahead_frames && !st && !record_only; k++) {
         int r = phones_pipeline_repeat_last(&pipeline);
         if (r < 0) fatal("model", h7nn_error(&nn));
         if (r == 1) st = align_frame(&aligner, pipeline.scores);
     }
-    if (!st) st = align_end(&aligner);
+    if (!st && !record_only) st = align_end(&aligner);
+    if (h7vad_in_speech(&vad)) speech_segments++;   /* speech still going ends with the audio */
     uint32_t cycles = h7_cycles() - c0;
     h7audio_stop();
     finished = true;
@@ -234,13 +253,77 @@ static void finish(void)
         {"decoder_workspace_max", aligner.workspace_max},
         {"graph_nodes_max", aligner.nodes_max},
         {"forced_commits", aligner.forced_commits},
+        {"pause_cuts", aligner.pause_cuts},
         {"arena_bytes", (uint32_t)h7nn_arena_used(&nn)},
         {"aligner_bytes", (uint32_t)sizeof aligner},
         {"lost_samples", as.dropped_samples},
+        {"speech_segments", speech_segments},
+        {"stops", stops},
+        {"stopped_ms", stopped_ms},
     };
     h7_json_uints(&j, f, sizeof f / sizeof f[0]);
     h7_json_emit(&j);
     h7_console_flush();
+}
+
+static void start_capture(const char *mode)
+{
+    h7vad_config_t vc;
+    h7vad_default_config(&vc, 16000u);
+    if (h7vad_init(&vad, &vc)) fatal("vad", "the voice activity detector's defaults are unusable");
+    origin_us = h7_time_us();
+    if (h7audio_start(16000u) != H7AUDIO_OK) fatal("audio", "capture did not start");
+    started = true;
+    char buf[H7_JSON_LINE_MAX];
+    h7_json_t j;
+    h7_json_begin(&j, buf, sizeof buf, "align_started");
+    h7_json_str(&j, "mode", mode);
+    h7_json_uint(&j, "words", record_only ? 0u : aligner.nwords);
+    h7_json_emit(&j);
+}
+
+/* After a speech segment in record mode: capture off, Stop until sound (or the end of the
+ * recording), capture on; the samples the microphone heard meanwhile are skipped on the
+ * stream's axis (from the microsecond clock, which counts Stop time), rounded up to the
+ * hop grid so the detector's frames stay where the host's are. */
+static void enter_stop(uint32_t hs)
+{
+    stop_pending = false;
+    uint32_t left_ms = end_samples && end_samples > consumed ? (uint32_t)((end_samples - consumed) / 16u) : 0u;
+    if (end_samples && left_ms < 40u) return;   /* the recording is over: nothing to wait for */
+    h7audio_stop();
+    char buf[H7_JSON_LINE_MAX];
+    h7_json_t j;
+    h7_json_begin(&j, buf, sizeof buf, "stop");
+    h7_json_uint(&j, "audio_ms", (uint32_t)(consumed / 16u));
+    h7_json_emit(&j);
+    h7_console_flush();
+    uint32_t t0 = h7_time_ms();
+    h7_stop_result_t r;
+    if (left_ms) h7_stop_within(&r, left_ms > 65535u ? 65535u : left_ms);
+    else h7_stop(&r);
+    uint32_t now_us = h7_time_us();
+    if (h7audio_start(16000u) != H7AUDIO_OK) fatal("audio", "capture did not restart after Stop");
+    stops++;
+    stopped_ms += h7_time_ms() - t0;
+    uint64_t pos = (uint64_t)(now_us - origin_us) * 16u / 1000u;   /* the first sample captured now */
+    uint64_t grid = (pos + hs - 1u) / hs * hs;
+    if (grid < consumed) grid = consumed;
+    /* samples before the grid point are not analysed (the first, partial hop) */
+    static int16_t skip[320];
+    for (uint64_t k = pos; k < grid;) {
+        size_t n = h7audio_read(skip, (size_t)(grid - k < 320u ? grid - k : 320u));
+        if (!n) { h7_sleep(); continue; }
+        k += n;
+    }
+    vad.samples_seen = grid;   /* the detector's clock follows the stream */
+    consumed = grid;
+    h7_json_begin(&j, buf, sizeof buf, "wake");
+    h7_json_uint(&j, "audio_ms", (uint32_t)(consumed / 16u));
+    h7_json_uint(&j, "stopped_ms", h7_time_ms() - t0);
+    h7_json_str(&j, "source", (r.wake_source & H7_WAKE_SOUND_PIN) ? "sound" : (r.wake_source & H7_WAKE_TIMER) ? "timer"
+                              : (r.wake_source & H7_WAKE_UART) ? "uart" : "other");
+    h7_json_emit(&j);
 }
 
 static void command(const char *cmd)
@@ -275,15 +358,15 @@ static void command(const char *cmd)
             align_reset(&aligner, on_word, on_phone, NULL);
             return;
         }
-        if (h7audio_start(16000u) != H7AUDIO_OK) fatal("audio", "capture did not start");
-        started = true;
-        char buf[H7_JSON_LINE_MAX];
-        h7_json_t j;
-        h7_json_begin(&j, buf, sizeof buf, "align_started");
-        h7_json_uint(&j, "words", aligner.nwords);
-        h7_json_emit(&j);
+        start_capture("align");
+    } else if (!strcmp(cmd, "stop on")) {   /* record mode: Stop between speech segments */
+        stop_between = true;
+    } else if (!strcmp(cmd, "record")) {
+        if (started) { error_event("record", "already running"); return; }
+        record_only = true;
+        start_capture("record");
     } else {
-        error_event("command", "unknown command (text WORDS | phones on|off | end N | opp MHZ|auto | go)");
+        error_event("command", "unknown command (text WORDS | phones on|off | end N | opp MHZ|auto | go | record | stop on)");
     }
 }
 
@@ -333,8 +416,21 @@ int main(void)
                 }
                 consumed += hs;
                 hops++;
+                h7vad_event_t ve = h7vad_process(&vad, hop, hs);
+                if (ve == H7VAD_SPEECH_END) {
+                    speech_segments++;
+                    if (record_only && stop_between) stop_pending = true;
+                }
+                if (ve != H7VAD_NONE) {
+                    char vb[H7_JSON_LINE_MAX];
+                    h7_json_t vj;
+                    h7_json_begin(&vj, vb, sizeof vb, "vad");
+                    h7_json_str(&vj, "type", ve == H7VAD_SPEECH_START ? "speech_start" : "speech_end");
+                    h7_json_uint(&vj, "time_ms", h7vad_event_time_ms(&vad));
+                    h7_json_emit(&vj);
+                }
                 uint32_t c0 = h7_cycles();
-                int r = phones_pipeline_hop(&pipeline, hop);
+                int r = record_only ? 0 : phones_pipeline_hop(&pipeline, hop);
                 if (r < 0) fatal("model", h7nn_error(&nn));
                 int ar = r == 1 ? align_frame(&aligner, pipeline.scores) : ALIGN_OK;
                 if (gov_auto && !gov_done && r == 1) {
@@ -349,6 +445,7 @@ int main(void)
                 }
                 worked = true;
                 if (end_samples && consumed + hs > end_samples) audio_over = true;
+                if (stop_pending && !audio_over) enter_stop(hs);
             }
             if (audio_over && !finished) finish();
             if (worked) continue;   /* more may have come in meanwhile; else sleep until the next DMA half */

@@ -297,7 +297,22 @@ static void commit(h7dec *d, int forced)
         for (uint16_t l = d->best_link; l != H7DEC_NONE; l = d->links[l].prev)
             if (d->lcount[l] >= ntok) { c = l; break; }
     }
-    if (c == H7DEC_NONE || d->links[c].prev == H7DEC_NONE) return;
+    if (c == H7DEC_NONE) return;
+    if (d->links[c].prev == H7DEC_NONE) {
+        if (!forced) return;
+        /* forced, but the best path has nothing new (its token stayed in one node while the
+         * others wandered, each with a history of its own: scores that favour nothing): the
+         * best token goes on alone, so the others' links come free */
+        for (uint32_t i = 0; i < d->nact; i++) {
+            uint16_t n = d->act[i];
+            if (n == d->best_node) continue;
+            d->sp[n] = NEG;
+            if (d->cfg.ctc) d->sb[n] = NEG;
+        }
+        d->stats.forced_commits++;
+        collect(d, H7DEC_NONE);
+        return;
+    }
     uint32_t k = 0;
     for (uint16_t l = d->links[c].prev; l != H7DEC_NONE; l = d->links[l].prev) k++;
     if (k > (uint32_t)(out_for(&d->cfg) - d->out_count)) {

@@ -18,7 +18,8 @@ WORDS = ('the quick brown fox jumps over a lazy dog while seven old men sing '
          'printing in the only sense with which we are concerned').split()
 
 
-def _case(seed, n_words=40):
+def _case(seed, n_words=40, pauses=None):
+    """Posteriors of random words (pauses: {word index: frames of pause before it})."""
     rng = np.random.default_rng(seed)
     words = [WORDS[k] for k in rng.integers(0, len(WORDS), n_words)]
     frames, truth = [], []   # truth: (word index, start frame, end frame)
@@ -27,7 +28,9 @@ def _case(seed, n_words=40):
         frames.extend([P.INDEX[phone]] * n)
     put('SIL', int(rng.integers(3, 10)))
     for k, w in enumerate(words):
-        if k and rng.random() < 0.3:
+        if pauses and k in pauses:
+            put('SIL', pauses[k])
+        elif k and rng.random() < 0.3:
             put('SIL', int(rng.integers(2, 12)))
         start = len(frames)
         for ph in core.pronounce(w)[0]:
@@ -58,6 +61,59 @@ def test_windows_recover_the_boundaries():
         assert stats['windows'] >= 3 and stats['forced_commits'] == 0
         assert segs[0]['start'] == 0 and segs[-1]['end'] == len(s)     # the segments tile the audio
         assert all(a['end'] == b['start'] for a, b in zip(segs, segs[1:]))
+        # the reported boundaries tile the audio too, across window cuts (the anchor's ms)
+        assert all(a['end_ms'] == b['start_ms'] for a, b in zip(segs, segs[1:]))
+        off = core.ref_offset_ms()
+        assert all(abs(x['start_ms'] - (20 * x['start'] + 5 + off)) <= 10 for x in segs if x['start'])
+
+
+def test_a_pause_longer_than_the_ring_at_a_window_cut_keeps_the_anchor():
+    # 7 s of silence before word 12, where the first window (24 words) hands over to the
+    # second: the end of word 11 leaves the 5.1 s score ring before word 12 is committed
+    words, s, truth = _case(5, n_words=30, pauses={12: 350})
+    stats = {}
+    segs = A.align_scores(' '.join(words), s, stats=stats)
+    assert _words(segs, len(words)) == truth
+    assert stats['pause_cuts'] == 1
+    assert all(a['end'] == b['start'] and a['end_ms'] == b['start_ms'] for a, b in zip(segs, segs[1:]))
+
+
+def test_one_bad_window_does_not_shift_the_rest():
+    # the audio of words 5-9 is garbage (each frame's best phone a random one: noise over
+    # the speech), and the text has a word there the speaker never said: those words may be
+    # placed anywhere in that stretch, but every word after it must be back on its own frames
+    words, s, truth = _case(7, n_words=60)   # a seed without two same phones across a word boundary
+    bad_a, bad_b = truth[5][1], truth[9][2]
+    rng = np.random.default_rng(55)
+    garbage = np.full((bad_b - bad_a, P.COUNT), -6.0, dtype=np.float32) + rng.normal(0, 0.5, (bad_b - bad_a, P.COUNT))
+    garbage[np.arange(bad_b - bad_a), rng.integers(1, P.COUNT, bad_b - bad_a)] = -0.05
+    s = s.copy()
+    s[bad_a:bad_b] = D.scores(garbage.astype(np.float32))
+    text_words = words[:7] + ['sing'] + words[7:]   # an extra word the speaker never said
+    segs = A.align_scores(' '.join(text_words), s)
+    got = _words(segs, len(text_words))
+    after = [(k - 1, a, b) for k, a, b in got[11:]]
+    # the word right after the stretch (here a 3-frame "a") may be placed in the garbage and
+    # the next one start early, taking its frames; from the one after that, everything is exact
+    assert after[1][2] == truth[11][2] and after[2:] == truth[12:]
+    assert all(bad_a - 30 <= a and b <= truth[11][2] for _, a, b in got[5:12])
+
+
+def test_a_stretch_with_no_information_does_not_stop_the_alignment():
+    # words 5-9 have flat scores (every phone equally likely for 2 s: no hypothesis ever
+    # wins, their histories fill the decoder's link pool; this used to end the alignment
+    # with "pool full") and the text has a word never said there: the words after the
+    # stretch are exact again (the first may take some of it as its start)
+    words, s, truth = _case(5, n_words=60)   # (its words 39-40 share a phone across their boundary)
+    bad_a, bad_b = truth[5][1], truth[9][2]
+    s = s.copy()
+    s[bad_a:bad_b] = s[bad_a:bad_b].mean()
+    stats = {}
+    segs = A.align_scores(' '.join(words[:7] + ['sing'] + words[7:]), s, stats=stats)
+    assert stats['forced_commits'] >= 1
+    after = [(k - 1, a, b) for k, a, b in _words(segs, len(words) + 1)[11:]]
+    assert after[0][2] == truth[10][2] and after[1:28] == truth[11:38]
+    assert all(a['end'] == b['start'] and a['end_ms'] == b['start_ms'] for a, b in zip(segs, segs[1:]))
 
 
 def test_board_words_and_pronunciations_are_the_host_g2p():
@@ -74,6 +130,26 @@ def test_times_follow_the_frame_centres():
     t = A.Timing(hop=c['hop_length'], window=c['window_length'])
     # the board's align_frame_ms(t) = 20 t + 5 is this for the phone model's front end
     assert t.boundary_s(0) == 0.005 and abs(t.boundary_s(10) - 0.205) < 1e-9
+
+
+def test_boundary_is_where_the_scores_cross():
+    import ctypes
+    f = core.lib().align_boundary_ms
+    f.restype = ctypes.c_int32
+    f.argtypes = [ctypes.POINTER(ctypes.c_int16), ctypes.POINTER(ctypes.c_int16), ctypes.c_int, ctypes.c_int,
+                  ctypes.c_int32]
+    off = core.ref_offset_ms()
+
+    def at(prev, cur, t=10):
+        a, b = (ctypes.c_int16 * P.COUNT)(), (ctypes.c_int16 * P.COUNT)()
+        a[2], a[3], b[2], b[3] = prev[0], prev[1], cur[0], cur[1]
+        return f(a, b, 2, 3, t) - off
+    # frame centres 20 t - 5 (t - 1) and 20 t + 15 (t): the crossing interpolated between them
+    assert at((100, -100), (-100, 100)) == 205              # half-way: the frame boundary
+    assert at((300, -100), (-100, 0)) == 211                # 400 / (400 + 100) = 0.8 of the way
+    assert at((10, 0), (-300, 0)) == 196                    # just after the first centre
+    assert at((-10, 0), (-300, 0)) == 205                   # no crossing: the frame boundary
+    assert f(None, None, 2, 3, 0) == max(0, 5 + off)        # never before the audio
 
 
 def test_bad_input_is_one_clear_error():
