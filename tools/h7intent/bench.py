@@ -2,6 +2,8 @@
 
     python -m h7intent.bench [--json build/bench/intent.json] [--per-voice N] [--jobs J]
     python -m h7intent.bench calibrate      # thresholds from TRAINING voices and speakers
+    python -m h7intent.bench board          # the commands image on the simulated board: energy
+                                            # of one command, listening, Stop (h7intent.board)
 
 Every decision is the device's: phone scores from the host build of the board's C
 pipeline (h7phones.acoustic), search and rejection in libh7dec (h7intent.engine).
@@ -380,7 +382,7 @@ def model_info(model_path):
 
 def main(argv=None):
     ap = argparse.ArgumentParser(prog='python -m h7intent.bench', description=__doc__.split('\n')[0])
-    ap.add_argument('what', nargs='?', default='run', choices=('run', 'calibrate'))
+    ap.add_argument('what', nargs='?', default='run', choices=('run', 'calibrate', 'board'))
     ap.add_argument('--json', default=os.path.join(paths.BENCH, 'intent.json'))
     ap.add_argument('--per-voice', type=int, default=10, help='phrases per context and voice (10)')
     ap.add_argument('--words', type=int, default=12, help='real clips per word (12)')
@@ -396,10 +398,39 @@ def main(argv=None):
         if a.what == 'calibrate':
             from .calibrate import calibrate
             return calibrate(a)
+        if a.what == 'board':
+            return board(a)
         return bench(a)
     except paths.MissingPart as err:
         print(f'h7intent.bench: {err}', file=sys.stderr)
         return 2
+
+
+def _merge(path, key, value):
+    """Writes value under key of the JSON report at path, keeping the rest of it."""
+    report = {}
+    if os.path.exists(path):
+        with open(path) as f:
+            report = json.load(f)
+    report[key] = value
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    with open(path, 'w') as f:
+        json.dump(report, f, indent=1)
+
+
+def board(a):
+    from .board import measure
+    t0 = time.time()
+    out = measure()
+    out['seconds'] = round(time.time() - t0, 1)
+    _merge(a.json, 'board', out)
+    one = out.get('one_command', {})
+    print(f"one command ({one.get('intent')} {one.get('slots')}): {one.get('mJ')} mJ over {one.get('window_s')} s "
+          f"(wake phrase start -> intent event; {one.get('mJ_above_waiting')} mJ above waiting), "
+          f"latency {one.get('latency_ms')} ms, decode at {out['ready'].get('decode_mhz')} MHz")
+    print(f"listening {out['listening_mW']} mW; Stop {out.get('stop')}; after the Stop: {out['after_stop']}")
+    print(f'{paths.rel(a.json)} "board" written ({out["seconds"]} s)')
+    return 0
 
 
 def bench(a):

@@ -53,6 +53,23 @@ static int begin(cmd_listener_t *l, int32_t from)
     return CMD_EV_LISTEN;
 }
 
+/* The wake decoder counts frames from its reset: the next frame it is given is its 0. */
+static int restart_wake(cmd_listener_t *l)
+{
+    l->wake_origin = l->frame + 1;
+    h7dec_status s = h7dec_reset(l->wake);
+    return s == H7DEC_OK ? 0 : -(int)s;
+}
+
+int cmd_listen_restart_wake(cmd_listener_t *l)
+{
+    if (!l->wake)
+        return 0;
+    l->wake_origin = l->frame; /* called between frames: the next one is l->frame */
+    h7dec_status s = h7dec_reset(l->wake);
+    return s == H7DEC_OK ? 0 : -(int)s;
+}
+
 static int finish(cmd_listener_t *l)
 {
     l->end_frame = l->frame + 1;
@@ -61,9 +78,9 @@ static int finish(cmd_listener_t *l)
         l->understood++;
     l->state = CMD_IDLE;
     if (l->wake) {
-        h7dec_status s = h7dec_reset(l->wake);   /* the command is not a wake phrase */
-        if (s != H7DEC_OK)
-            return -(int)s;
+        int r = restart_wake(l);   /* the command is not a wake phrase */
+        if (r < 0)
+            return r;
     }
     return CMD_EV_INTENT;
 }
@@ -81,6 +98,8 @@ static int frame(cmd_listener_t *l, const int32_t *scores, int vad_start, int va
             if ((s = h7dec_step(l->wake, scores)) != H7DEC_OK)
                 return -(int)s;
             if (h7dec_event_pop(l->wake, &l->wake_event)) {
+                l->wake_event.start += l->wake_origin;
+                l->wake_event.end += l->wake_origin;
                 l->wakes++;
                 l->countdown = l->config.wait_frames;
                 l->state = CMD_WAITING;
@@ -104,6 +123,11 @@ static int frame(cmd_listener_t *l, const int32_t *scores, int vad_start, int va
             l->meaning.intent = -1;
             l->commands++;
             l->state = CMD_IDLE;
+            if (l->wake) {                   /* the frames of the wait were not spotted */
+                int r = restart_wake(l);
+                if (r < 0)
+                    return r;
+            }
             return CMD_EV_INTENT;            /* nothing was said after the wake phrase */
         }
         break;

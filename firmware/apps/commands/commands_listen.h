@@ -52,7 +52,8 @@ typedef struct {
     uint32_t count, countdown;    /* frames in this utterance; frames left */
     int32_t ring[CMD_PREROLL_FRAMES][H7DEC_PHONE_COUNT];
     int32_t ring_frame[CMD_PREROLL_FRAMES];
-    h7dec_event wake_event;       /* the last wake event */
+    h7dec_event wake_event;       /* the last wake event (its frames on the listener's count) */
+    int32_t wake_origin;          /* the listener's frame that is the wake decoder's frame 0 */
     int32_t start_frame, end_frame; /* the utterance decoded last */
     cmd_meaning_t meaning;        /* the last decision */
     h7dec_segment segments[CMD_MAX_SEGMENTS];
@@ -67,5 +68,9 @@ const char *cmd_listen_init(cmd_listener_t *l, const cmd_listen_config_t *c, h7d
  * state. Returns what happened (CMD_EV_WAKE: l->wake_event; CMD_EV_LISTEN: a command
  * started; CMD_EV_INTENT: l->meaning holds the decision), or a negative h7dec status. */
 int cmd_listen_frame(cmd_listener_t *l, const int32_t *scores, int vad_start, int vad_end, int in_speech);
+
+/* The frames stop here and resume later (the board's Stop): the wake decoder starts afresh
+ * with the next frame (no phrase spans the gap). Returns 0 or a negative h7dec status. */
+int cmd_listen_restart_wake(cmd_listener_t *l);
 
 #endif

@@ -114,3 +114,21 @@ def test_board_logic_push_to_talk(lights):
     events = listen(lights, x, vad_of(x))
     assert [(e['event'], e['intent']) for e in events] == [('intent', None), ('intent', 'setBrightness')]
     assert events[1]['slots'] == {'level': '3'}
+
+
+def test_board_logic_second_command_frames_are_absolute(lights):
+    """The wake decoder restarts after each command (its frames count from the restart): the
+    second wake event and command are placed on the stream's frames, and decoded right."""
+    from h7intent.engine import listen
+    rng = np.random.default_rng(6)
+    parts = [posteriors('hey computer'.split(), rng, sil=20),
+             posteriors('turn on the kitchen lights'.split(), rng, sil=20),
+             posteriors('hey computer'.split(), rng, sil=40),
+             posteriors('turn off the bedroom lights'.split(), rng, sil=20)]
+    x = np.concatenate(parts)
+    events = listen(lights, x, vad_of(x), wake=Wake('hey computer'))
+    assert [e['event'] for e in events] == ['wake', 'intent', 'wake', 'intent']
+    second = len(parts[0]) + len(parts[1])
+    assert second + 30 <= events[2]['start'] <= second + 50, events[2]
+    assert second + 40 <= events[2]['end'] <= second + 40 + len(parts[2]), events[2]
+    assert (events[3]['intent'], events[3]['slots']) == ('turnOff', {'location': 'bedroom'})
