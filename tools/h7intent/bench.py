@@ -132,9 +132,7 @@ def _job(job):
         x = job.pop('audio')
     else:
         x = read(job['file'])
-    if kind in ('intent', 'word', 'reject') and job.get('snr') is not None:
-        x = mix(x, _W['noises'], job['snr'], rng)
-    elif kind == 'wake' and job.get('snr') is not None:
+    if job.get('snr') is not None:  # every kind with an SNR (the streams too: "looped with noise")
         x = mix(x, _W['noises'], job['snr'], rng)
     m = _W['model']
     t0 = time.perf_counter()
@@ -145,31 +143,45 @@ def _job(job):
         got = _W['contexts'][job['context']].decode(logp, ctc=m.ctc)
         job['got'] = got
         job['right'] = got['intent'] == job['intent'] and got['slots'] == job['slots']
+        for p in job.get('intent_penalties', ()):
+            g = _with_penalty(_W['contexts'][job['context']], p).decode(logp, ctc=m.ctc)
+            job.setdefault('by_penalty', {})[p] = {
+                'right': g['intent'] == job['intent'] and g['slots'] == job['slots'], 'score': g['score']}
     elif kind == 'reject':
         job['accepted'] = {}
         for c in job['contexts']:
             got = _W['contexts'][c].decode(logp, ctc=m.ctc)
             job['accepted'][c] = got['intent'] is not None
             job.setdefault('scores', {})[c] = got['score']
+            for p in job.get('intent_penalties', ()):
+                g = _with_penalty(_W['contexts'][c], p).decode(logp, ctc=m.ctc)
+                job.setdefault('by_penalty', {}).setdefault(p, {})[c] = (g['score'] if g['intent'] is not None
+                                                                         else None)
     elif kind in ('wake', 'stream'):
         w = _W['wake']
         events = w.spot(logp, m.frame_s, m.lookahead_frames, ctc=m.ctc)
         job['events'] = events
-        job['ratios'] = _best_ratio(w, logp, m.ctc)
-        for p in job.get('penalties', ()):
-            job.setdefault('ratios_by_penalty', {})[p] = _best_ratio(w, logp, m.ctc, filler_penalty=p)
+        job['verified'] = _verified(w, logp, m.ctc)
+        for k in job.get('weights', ()):
+            job.setdefault('verified_by_weight', {})[k] = _verified(w, logp, m.ctc, coverage_weight=k)
     return job
 
 
-def _best_ratio(wake, logp, ctc, **override):
-    """The highest likelihood ratios the spotter saw (for threshold sweeps): the spotter at a
-    threshold far below any ratio reports every peak."""
-    from h7speech import decoder
-    opts = dict(wake.options, **override)
-    d = decoder.Decoder(wake.graph, decoder.SPOT, ctc=int(bool(ctc)), spot_threshold=-1000.0, **opts)
-    s = decoder.scores(logp)
-    peaks = [e['score'] for e in d.step(s)] + [e['score'] for e in d.flush()]
-    return sorted(peaks, reverse=True)[:20]
+def _with_penalty(intents, penalty):
+    """The same compiled context decoded with another filler penalty (calibration sweeps)."""
+    import copy
+    i = copy.copy(intents)
+    i.options = dict(intents.options, filler_penalty=penalty)
+    return i
+
+
+def _verified(wake, logp, ctc, **override):
+    """The highest verified scores of every event the spotter's first look reported (for
+    threshold sweeps; the C's second look, no accept threshold)."""
+    import copy
+    w = copy.copy(wake)
+    w.settings = dict(wake.settings, **override)
+    return sorted((v for _, _, _, v in w.events(logp, ctc, raw=True) if v is not None), reverse=True)[:20]
 
 
 # ---------------------------------------------------------------- plans
@@ -450,6 +462,11 @@ def bench(a):
               'held_out_voices': [f'{e} {v}' for e, v in voices], 'per_voice': a.per_voice,
               'targets': check_targets(s), 'results': s, 'graphs': graph_sizes(),
               'seconds': round(time.time() - t0, 1)}
+    if os.path.exists(a.json):  # the board's figures (bench board) stay
+        with open(a.json) as f:
+            old = json.load(f)
+        if 'board' in old:
+            report['board'] = old['board']
     os.makedirs(os.path.dirname(os.path.abspath(a.json)), exist_ok=True)
     with open(a.json, 'w') as f:
         json.dump(report, f, indent=1)

@@ -74,7 +74,7 @@ static h7vad_t vad;
 static h7dec_graph graph, wake_graph;
 static cmd_table_t table;
 static cmd_listener_t listener;
-static h7dec *intent_dec, *wake_dec;
+static h7dec *intent_dec, *wake_dec, *verify_dec;
 static uint32_t vad_end_ms, hops, max_decide_cycles;
 static kws_power_t power;
 static uint32_t gap_ms;            /* audio time not captured (Stop): added to every event time */
@@ -215,6 +215,7 @@ static void emit_stats(const char *reason)
         {"audio_ms", now_ms()},
         {"hops", hops},
         {"wakes", listener.wakes},
+        {"wakes_refused", listener.wakes_refused},
         {"commands", listener.commands},
         {"understood", listener.understood},
         {"decide_cycles_max", max_decide_cycles},
@@ -229,7 +230,7 @@ static void emit_stats(const char *reason)
         {"stop_entries", stop_entries},
         {"table_bytes", table.size},
         {"intent_workspace_bytes", cmd_intent_workspace_bytes},
-        {"wake_workspace_bytes", cmd_wake_workspace_bytes},
+        {"wake_workspace_bytes", cmd_wake_workspace_bytes + cmd_verify_workspace_bytes},
         {"arena_bytes", (uint32_t)h7nn_arena_used(&nn)},
         {"captured", a.captured},
         {"dropped_samples", a.dropped_samples},
@@ -305,10 +306,13 @@ static h7dec *decoder(const h7dec_graph *g, h7dec_mode mode, int32_t threshold, 
     c.beam = cmd_settings.beam;
     c.filler_penalty = cmd_settings.filler_penalty;
     c.max_active = cmd_settings.max_active;
-    if (mode == H7DEC_SPOT)
-        c.spot_threshold = threshold;
-    else
+    if (mode == H7DEC_RECOGNIZE) {
         c.max_links = cmd_settings.max_links;
+    } else { /* the wake phrase: its spotter (SPOT) and its second look (ALIGN) */
+        c.beam = cmd_settings.wake_beam;
+        c.filler_penalty = cmd_settings.wake_filler_penalty;
+        c.spot_threshold = threshold;
+    }
     if (h7dec_workspace_size(g, &c) > bytes)
         fail("decoder", "workspace smaller than the graph needs: rebuild (python -m h7intent.embed sizes it)");
     h7dec *d = NULL;
@@ -343,6 +347,7 @@ static void init(void)
             fail("wake graph", msg);
         wake_dec = decoder(&wake_graph, H7DEC_SPOT, cmd_settings.wake_threshold, cmd_wake_workspace,
                            cmd_wake_workspace_bytes);
+        verify_dec = decoder(&wake_graph, H7DEC_ALIGN, 0, cmd_verify_workspace, cmd_verify_workspace_bytes);
     }
     phones_pipeline_config_t pc = {
         .frontend = model->frontend,
@@ -368,6 +373,7 @@ static void init(void)
         .max_frames = CMD_MAX_COMMAND_MS / pipeline.frame_ms,
         .wait_frames = CMD_WAIT_AFTER_WAKE_MS / pipeline.frame_ms,
         .tail_frames = model->lookahead_frames + CMD_TAIL_EXTRA_FRAMES,
+        .wake_check = {verify_dec, cmd_settings.wake_accept, cmd_settings.wake_coverage_weight_q8},
     };
     problem = cmd_listen_init(&listener, &lc, intent_dec, wake_dec, &table, &graph);
     if (problem)
@@ -440,7 +446,7 @@ int main(void)
     h7_json_uint(&j, "graph_bytes", model->graph_bytes);
     h7_json_uint(&j, "table_bytes", cmd_table_bytes);
     h7_json_uint(&j, "wake_graph_bytes", cmd_wake_graph_bytes);
-    h7_json_uint(&j, "decoder_bytes", cmd_intent_workspace_bytes + cmd_wake_workspace_bytes);
+    h7_json_uint(&j, "decoder_bytes", cmd_intent_workspace_bytes + cmd_wake_workspace_bytes + cmd_verify_workspace_bytes);
     h7_json_uint(&j, "frame_ms", pipeline.frame_ms);
     h7_json_uint(&j, "model_cycles", model_cycles_max);
     h7_json_uint(&j, "decode_mhz", h7_clock_opp_hz(governed_opp) / 1000000u);
