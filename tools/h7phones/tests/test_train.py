@@ -45,7 +45,39 @@ def test_model_windows_see_context_without_crossing_clips():
 def test_bad_arguments_give_one_line_and_exit_2(capsys):
     assert train.main(['--corpora', 'ljspeech_aligned']) == 2
     assert train.main(['--minutes', '0']) == 2
+    assert train.main(['--init', 'no/such/phones.tflite']) == 2
     from h7phones import export
     assert export.main(['evaluate', '--corpora', 'timit']) == 2
     err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 3 and 'evaluation only' in err[0]
+    assert len(err) == 4 and 'evaluation only' in err[0] and 'no such file' in err[2]
+
+
+def test_warm_start_reproduces_the_shipped_model():
+    """--init: the int8 file loaded into the training model (BatchNorm and normalisation
+    unfolded) and folded again gives the shipped model's scores up to int8 rounding."""
+    import tensorflow as tf
+    rng = np.random.default_rng(1)
+    it = tf.lite.Interpreter(MODEL)
+    it.allocate_tensors()
+    i, o = it.get_input_details()[0], it.get_output_details()[0]
+    si, zi = i['quantization']
+    so, zo = o['quantization']
+    x = rng.normal(0, 1, (64, train.WINDOW, 40)).cumsum(1) * 0.3 + 8.0   # smooth, mel-like
+    q = np.clip(np.round(x / si + zi), -128, 127).astype(np.int8)
+    xf = (q.astype(np.float32) - zi) * si
+    ref = []
+    for k in range(len(q)):
+        it.set_tensor(i['index'], q[k][None, :, :, None])
+        it.invoke()
+        ref.append((it.get_tensor(o['index'])[0].astype(np.float32) - zo) * so)
+    ref = np.array(ref)
+    mean = xf.reshape(-1, 40).mean(0)
+    std = xf.reshape(-1, 40).std(0) + 1e-3
+    model = train.build_model()
+    train.warm_start(model, MODEL, mean, std, ((xf - mean) / std)[..., None])
+    train.fold_normalisation(model, mean, std)
+    got = model.predict(xf[..., None], verbose=0)
+    # int8 rounding through 8 layers: ~3 output LSB (0.16 each) on average
+    assert np.abs(got - ref).mean() < 4 * so
+    assert np.corrcoef(got.ravel(), ref.ravel())[0, 1] > 0.99
+    assert (got.argmax(1) == ref.argmax(1)).mean() > 0.9
