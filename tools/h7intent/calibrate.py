@@ -12,7 +12,8 @@ speakers (h7phones.dataset.split_of).
   wake at sensitivity 0.5: every event the spotter's first look (spot_threshold, a low bar)
     reports in the training speakers' continuous speech with noise gets the second look's
     verified score (commands_listen.c cmd_wake_verify: ratio + coverage_weight x per-phone
-    coverage); for each weight of WAKE_WEIGHTS, the threshold is WAKE_MARGIN_NATS above the
+    coverage; --loops N plays those streams N times with other noise draws: the maximum of one
+    draw is a thin sample); for each weight of WAKE_WEIGHTS, the threshold is WAKE_MARGIN_NATS above the
     highest of them (no false alarm there) and the weight whose threshold finds the most of
     the calibration voices' wake phrases is kept. The span puts S = 0 and S = 1 at
     +/- WAKE_SPAN_NATS around the threshold.
@@ -37,7 +38,7 @@ def calibrate(a):
     jobs = (bench.intent_jobs(voices, max(4, a.per_voice // 2), a.seed + 17)
             + bench.wake_tts_jobs(voices, max(4, a.per_voice // 2), a.seed + 17)
             + bench.reject_jobs('train', a.sentences)
-            + bench.stream_jobs(1, 'train', seed=a.seed + 17, minutes=a.stream_minutes))
+            + bench.stream_jobs(a.loops, 'train', seed=a.seed + 17, minutes=a.stream_minutes))
     for j in jobs:
         if j['kind'] in ('wake', 'stream'):
             j['weights'] = WAKE_WEIGHTS
