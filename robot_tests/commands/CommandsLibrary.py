@@ -19,6 +19,7 @@ from h7voice import paths  # noqa: E402
 
 IMAGES = ('commands_lights', 'commands_thermostat', 'commands_media')
 LATENCY_MS = 300
+WALL_LIMIT_S = 900  # the simulation must reach the end even on busy shared cores
 
 
 class CommandsLibrary:
@@ -42,10 +43,13 @@ class CommandsLibrary:
         from h7sim import Board
         from h7voice.events import parse_console
         elf = paths.app_image('commands').replace('commands.elf', f'{image}.elf')
-        board = Board(elf)
+        board = Board(elf, wall_limit=WALL_LIMIT_S)
         try:
             board.spi2.play(audio)
-            board.run(seconds=len(audio) / 16000.0 + 0.1)
+            reason = board.run(seconds=len(audio) / 16000.0 + 0.1)
+            if reason != 'time':  # a run cut short would read as events the board never printed
+                raise AssertionError(f'the simulated run ended early ({reason}) at {board.time:.2f} s of '
+                                     f'{len(audio) / 16000.0 + 0.1:.2f} s')
             lines, faults = list(board.uart_lines), list(board.faults)
         finally:
             board.close()

@@ -189,8 +189,12 @@ def commands_library():
                                       c.c_size_t, c.c_char_p, c.c_size_t]),
         'cmd_host_listen': (c.c_int, [c.c_char_p, c.c_size_t, c.c_char_p, c.c_size_t, c.c_char_p, c.c_size_t,
                                       c.c_void_p, c.c_void_p, c.c_int, c.c_int, c.c_int32, c.c_int32, c.c_uint16,
-                                      c.c_uint16, c.c_int32, c.c_int32, c.c_uint32, c.c_uint32, c.c_uint32, c.c_char_p,
+                                      c.c_uint16, c.c_int32, c.c_int32, c.c_int32, c.c_int32, c.c_int32, c.c_int32,
+                                      c.c_uint32, c.c_uint32, c.c_uint32, c.c_char_p,
                                       c.c_size_t, c.c_char_p, c.c_size_t]),
+        'cmd_host_spot': (c.c_int, [c.c_char_p, c.c_size_t, c.c_void_p, c.c_int, c.c_int, c.c_int32, c.c_int32,
+                                    c.c_int32, c.c_int32, c.c_int32, c.c_int, c.c_void_p, c.c_int, c.c_char_p,
+                                    c.c_size_t]),
         'cmd_host_interpret': (c.c_int, [c.c_char_p, c.c_size_t, c.c_char_p, c.c_size_t, c.POINTER(Segment),
                                          c.c_int, c.c_char_p, c.c_size_t, c.c_char_p, c.c_size_t]),
     })

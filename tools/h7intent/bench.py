@@ -2,6 +2,8 @@
 
     python -m h7intent.bench [--json build/bench/intent.json] [--per-voice N] [--jobs J]
     python -m h7intent.bench calibrate      # thresholds from TRAINING voices and speakers
+    python -m h7intent.bench board          # the commands image on the simulated board: energy
+                                            # of one command, listening, Stop (h7intent.board)
 
 Every decision is the device's: phone scores from the host build of the board's C
 pipeline (h7phones.acoustic), search and rejection in libh7dec (h7intent.engine).
@@ -130,9 +132,7 @@ def _job(job):
         x = job.pop('audio')
     else:
         x = read(job['file'])
-    if kind in ('intent', 'word', 'reject') and job.get('snr') is not None:
-        x = mix(x, _W['noises'], job['snr'], rng)
-    elif kind == 'wake' and job.get('snr') is not None:
+    if job.get('snr') is not None:  # every kind with an SNR (the streams too: "looped with noise")
         x = mix(x, _W['noises'], job['snr'], rng)
     m = _W['model']
     t0 = time.perf_counter()
@@ -143,31 +143,45 @@ def _job(job):
         got = _W['contexts'][job['context']].decode(logp, ctc=m.ctc)
         job['got'] = got
         job['right'] = got['intent'] == job['intent'] and got['slots'] == job['slots']
+        for p in job.get('intent_penalties', ()):
+            g = _with_penalty(_W['contexts'][job['context']], p).decode(logp, ctc=m.ctc)
+            job.setdefault('by_penalty', {})[p] = {
+                'right': g['intent'] == job['intent'] and g['slots'] == job['slots'], 'score': g['score']}
     elif kind == 'reject':
         job['accepted'] = {}
         for c in job['contexts']:
             got = _W['contexts'][c].decode(logp, ctc=m.ctc)
             job['accepted'][c] = got['intent'] is not None
             job.setdefault('scores', {})[c] = got['score']
+            for p in job.get('intent_penalties', ()):
+                g = _with_penalty(_W['contexts'][c], p).decode(logp, ctc=m.ctc)
+                job.setdefault('by_penalty', {}).setdefault(p, {})[c] = (g['score'] if g['intent'] is not None
+                                                                         else None)
     elif kind in ('wake', 'stream'):
         w = _W['wake']
         events = w.spot(logp, m.frame_s, m.lookahead_frames, ctc=m.ctc)
         job['events'] = events
-        job['ratios'] = _best_ratio(w, logp, m.ctc)
-        for p in job.get('penalties', ()):
-            job.setdefault('ratios_by_penalty', {})[p] = _best_ratio(w, logp, m.ctc, filler_penalty=p)
+        job['verified'] = _verified(w, logp, m.ctc)
+        for k in job.get('weights', ()):
+            job.setdefault('verified_by_weight', {})[k] = _verified(w, logp, m.ctc, coverage_weight=k)
     return job
 
 
-def _best_ratio(wake, logp, ctc, **override):
-    """The highest likelihood ratios the spotter saw (for threshold sweeps): the spotter at a
-    threshold far below any ratio reports every peak."""
-    from h7speech import decoder
-    opts = dict(wake.options, **override)
-    d = decoder.Decoder(wake.graph, decoder.SPOT, ctc=int(bool(ctc)), spot_threshold=-1000.0, **opts)
-    s = decoder.scores(logp)
-    peaks = [e['score'] for e in d.step(s)] + [e['score'] for e in d.flush()]
-    return sorted(peaks, reverse=True)[:20]
+def _with_penalty(intents, penalty):
+    """The same compiled context decoded with another filler penalty (calibration sweeps)."""
+    import copy
+    i = copy.copy(intents)
+    i.options = dict(intents.options, filler_penalty=penalty)
+    return i
+
+
+def _verified(wake, logp, ctc, **override):
+    """The highest verified scores of every event the spotter's first look reported (for
+    threshold sweeps; the C's second look, no accept threshold)."""
+    import copy
+    w = copy.copy(wake)
+    w.settings = dict(wake.settings, **override)
+    return sorted((v for _, _, _, v in w.events(logp, ctc, raw=True) if v is not None), reverse=True)[:20]
 
 
 # ---------------------------------------------------------------- plans
@@ -380,7 +394,7 @@ def model_info(model_path):
 
 def main(argv=None):
     ap = argparse.ArgumentParser(prog='python -m h7intent.bench', description=__doc__.split('\n')[0])
-    ap.add_argument('what', nargs='?', default='run', choices=('run', 'calibrate'))
+    ap.add_argument('what', nargs='?', default='run', choices=('run', 'calibrate', 'board'))
     ap.add_argument('--json', default=os.path.join(paths.BENCH, 'intent.json'))
     ap.add_argument('--per-voice', type=int, default=10, help='phrases per context and voice (10)')
     ap.add_argument('--words', type=int, default=12, help='real clips per word (12)')
@@ -396,10 +410,39 @@ def main(argv=None):
         if a.what == 'calibrate':
             from .calibrate import calibrate
             return calibrate(a)
+        if a.what == 'board':
+            return board(a)
         return bench(a)
     except paths.MissingPart as err:
         print(f'h7intent.bench: {err}', file=sys.stderr)
         return 2
+
+
+def _merge(path, key, value):
+    """Writes value under key of the JSON report at path, keeping the rest of it."""
+    report = {}
+    if os.path.exists(path):
+        with open(path) as f:
+            report = json.load(f)
+    report[key] = value
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    with open(path, 'w') as f:
+        json.dump(report, f, indent=1)
+
+
+def board(a):
+    from .board import measure
+    t0 = time.time()
+    out = measure()
+    out['seconds'] = round(time.time() - t0, 1)
+    _merge(a.json, 'board', out)
+    one = out.get('one_command', {})
+    print(f"one command ({one.get('intent')} {one.get('slots')}): {one.get('mJ')} mJ over {one.get('window_s')} s "
+          f"(wake phrase start -> intent event; {one.get('mJ_above_waiting')} mJ above waiting), "
+          f"latency {one.get('latency_ms')} ms, decode at {out['ready'].get('decode_mhz')} MHz")
+    print(f"listening {out['listening_mW']} mW; Stop {out.get('stop')}; after the Stop: {out['after_stop']}")
+    print(f'{paths.rel(a.json)} "board" written ({out["seconds"]} s)')
+    return 0
 
 
 def bench(a):
@@ -419,6 +462,11 @@ def bench(a):
               'held_out_voices': [f'{e} {v}' for e, v in voices], 'per_voice': a.per_voice,
               'targets': check_targets(s), 'results': s, 'graphs': graph_sizes(),
               'seconds': round(time.time() - t0, 1)}
+    if os.path.exists(a.json):  # the board's figures (bench board) stay
+        with open(a.json) as f:
+            old = json.load(f)
+        if 'board' in old:
+            report['board'] = old['board']
     os.makedirs(os.path.dirname(os.path.abspath(a.json)), exist_ok=True)
     with open(a.json, 'w') as f:
         json.dump(report, f, indent=1)

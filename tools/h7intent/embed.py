@@ -71,7 +71,7 @@ def generate(context, wake='', sensitivity=0.5, actions=None, ctc=False):
     from h7context import actions as actions_mod, graph, parser, table
     from h7speech import decoder
 
-    from .engine import calibration, wake_graph, wake_threshold
+    from .engine import calibration, wake_graph, wake_settings
     ir = parser.load(context)
     blob, info = graph.compile_ir(ir)
     tab = table.build(ir, blob)
@@ -81,17 +81,23 @@ def generate(context, wake='', sensitivity=0.5, actions=None, ctc=False):
     opts = cal['intent']['decoder']
     one = decoder.SCORE_ONE
     intent_ws = decoder.Decoder(blob, decoder.RECOGNIZE, ctc=int(ctc), **opts).workspace_bytes
-    wake_blob, wake_ws, threshold = b'', 0, 0.0
+    wake_blob, wake_ws, verify_ws = b'', 0, 0
+    ws = wake_settings(sensitivity, cal)
     if wake:
         wake_blob = wake_graph(wake)
-        threshold = wake_threshold(sensitivity, cal)
-        wake_ws = decoder.Decoder(wake_blob, decoder.SPOT, ctc=int(ctc), spot_threshold=threshold,
-                                  **cal['wake']['decoder']).workspace_bytes
+        wake_ws = decoder.Decoder(wake_blob, decoder.SPOT, ctc=int(ctc), spot_threshold=ws['spot_threshold'],
+                                  beam=ws['beam'], filler_penalty=ws['filler_penalty']).workspace_bytes
+        verify_ws = decoder.Decoder(wake_blob, decoder.ALIGN, ctc=int(ctc), beam=ws['beam'],
+                                    filler_penalty=ws['filler_penalty']).workspace_bytes
     settings = (f'const cmd_settings_t cmd_settings = {{\n'
                 f'    .context = {_cstr(os.path.basename(context))},\n'
                 f'    .wake_phrase = {_cstr(wake)},\n'
                 f'    .reject = {int(round(cal["intent"]["reject"] * one))},\n'
-                f'    .wake_threshold = {int(round(threshold * one))},\n'
+                f'    .wake_threshold = {int(round(ws["spot_threshold"] * one))},\n'
+                f'    .wake_accept = {int(round(ws["accept"] * one))},\n'
+                f'    .wake_coverage_weight_q8 = {int(round(ws["coverage_weight"] * 256))},\n'
+                f'    .wake_beam = {int(round(ws["beam"] * one))},\n'
+                f'    .wake_filler_penalty = {int(round(ws["filler_penalty"] * one))},\n'
                 f'    .sensitivity_milli = {int(round(sensitivity * 1000))}u,\n'
                 f'    .beam = {int(round(opts.get("beam", 12.0) * one))},\n'
                 f'    .filler_penalty = {int(round(opts.get("filler_penalty", -2.0) * one))},\n'
@@ -109,10 +115,13 @@ def generate(context, wake='', sensitivity=0.5, actions=None, ctc=False):
             f'uint8_t cmd_intent_workspace[{intent_ws}] __attribute__((aligned(8)));',
             f'const uint32_t cmd_intent_workspace_bytes = {intent_ws}u;',
             f'uint8_t cmd_wake_workspace[{max(8, wake_ws)}] __attribute__((aligned(8)));',
-            f'const uint32_t cmd_wake_workspace_bytes = {wake_ws}u;', '',
+            f'const uint32_t cmd_wake_workspace_bytes = {wake_ws}u;',
+            f'uint8_t cmd_verify_workspace[{max(8, verify_ws)}] __attribute__((aligned(8)));',
+            f'const uint32_t cmd_verify_workspace_bytes = {verify_ws}u;', '',
             actions_c(ir, acts)]
     return '\n'.join(text), {'graph_bytes': len(blob), 'table_bytes': len(tab), 'wake_graph_bytes': len(wake_blob),
-                             'intent_workspace': intent_ws, 'wake_workspace': wake_ws, 'shared_slots': info['shared_slots']}
+                             'intent_workspace': intent_ws, 'wake_workspace': wake_ws + verify_ws,
+                             'shared_slots': info['shared_slots']}
 
 
 def main(argv=None):

@@ -32,12 +32,24 @@ def calibration():
 
 
 def wake_threshold(sensitivity, cal=None):
-    """Sensitivity S in [0, 1] -> spotting threshold in nats (linear, decreasing in S;
-    S = 0.5 is the calibrated operating point)."""
+    """Sensitivity S in [0, 1] -> the wake decision's threshold in nats (the second look's
+    verified score; linear, decreasing in S; S = 0.5 is the calibrated operating point)."""
     if not isinstance(sensitivity, (int, float)) or not 0.0 <= sensitivity <= 1.0:
         raise IntentError(f'sensitivity must be a number in [0, 1], got {sensitivity!r}')
     w = (cal or calibration())['wake']
     return w['threshold_at_half'] + w['span'] * (0.5 - sensitivity) * 2.0
+
+
+def wake_settings(sensitivity=0.5, cal=None):
+    """Everything the wake decision uses (nats), from calibration.json: the spotter's first
+    look (spot_threshold, beam, filler_penalty) and the second look (coverage_weight, accept =
+    the threshold at this sensitivity)."""
+    cal = cal or calibration()
+    w = cal['wake']
+    d = w.get('decoder', {})
+    return {'spot_threshold': w['spot_threshold'], 'beam': d.get('beam', 12.0),
+            'filler_penalty': d.get('filler_penalty', -2.0), 'coverage_weight': w['coverage_weight'],
+            'accept': wake_threshold(sensitivity, cal)}
 
 
 def phone_model(tflite=None):
@@ -79,7 +91,7 @@ def listen(intents, logp, vad, wake=None, ctc=False, max_frames=300, wait_frames
                                     int(round(opts.get('beam', 12.0) * one)),
                                     int(round(opts.get('filler_penalty', -2.0) * one)), int(opts.get('max_active', 300)),
                                     int(opts.get('max_links', 0)), max(-(1 << 30), int(round(intents.reject * one))),
-                                    int(round((wake.threshold if wake else 0.0) * one)), max_frames, wait_frames,
+                                    *(wake.c_settings() if wake else (0, 0, 0, 0, 0)), max_frames, wait_frames,
                                     tail_frames, out, len(out), msg, 256)
     if n < 0:
         raise IntentError(msg.value.decode(errors='replace'))
@@ -148,33 +160,51 @@ def wake_graph(phrase):
 
 
 class Wake:
-    """A wake phrase spotted in a stream of phone scores."""
+    """A wake phrase spotted in a stream of phone scores by the commands image's C
+    (commands_listen.c: h7dec SPOT at a low first threshold, then cmd_wake_verify's second
+    look, phone by phone, decides)."""
 
     def __init__(self, phrase, sensitivity=0.5, model=None):
         cal = calibration()
         self.phrase = phrase
-        self.threshold = wake_threshold(sensitivity, cal)
-        self.options = dict(cal['wake'].get('decoder', {}))
+        self.settings = wake_settings(sensitivity, cal)
+        self.threshold = self.settings['accept']
+        self.options = {'beam': self.settings['beam'], 'filler_penalty': self.settings['filler_penalty']}
         self.blob = wake_graph(phrase)
         self.graph = _decoder().LoadedGraph(self.blob)
         self.model = model
 
+    def c_settings(self, accept=None):
+        """(first threshold, beam, filler penalty, accept, coverage weight) in the C units."""
+        one = _decoder().SCORE_ONE
+        s = self.settings
+        return (int(round(s['spot_threshold'] * one)), int(round(s['beam'] * one)),
+                int(round(s['filler_penalty'] * one)),
+                int(round((s['accept'] if accept is None else accept) * one)),
+                int(round(s['coverage_weight'] * 256)))
+
+    def events(self, logp, ctc=False, raw=False):
+        """[(frame reported, start, end, score nats)] from the C (raw: every spotted event with
+        its verified score, None where it cannot be verified)."""
+        import ctypes
+        import numpy as np
+        dec = _decoder()
+        s = np.ascontiguousarray(dec.scores(logp), dtype=np.int32)
+        cap = 4096
+        rows = np.zeros((cap, 4), np.int32)
+        msg = ctypes.create_string_buffer(256)
+        n = _commands().cmd_host_spot(self.blob, len(self.blob), s.ctypes.data, s.shape[0], int(bool(ctc)),
+                                      *self.c_settings(), int(bool(raw)), rows.ctypes.data, cap, msg, 256)
+        if n < 0:
+            raise IntentError(msg.value.decode(errors='replace'))
+        lo = -(1 << 31)
+        return [(int(f), int(a), int(b), None if v == lo else v / dec.SCORE_ONE) for f, a, b, v in rows[:n]]
+
     def spot(self, logp, frame_s, delay_frames=0, ctc=False):
         """[{"time_s", "score"}]: time_s is the end of the frame at which the decoder
         reports the event (the device fires then; delay_frames: the model's lookahead)."""
-        dec = _decoder()
-        d = dec.Decoder(self.graph, dec.SPOT, ctc=int(bool(ctc)), spot_threshold=self.threshold,
-                        **self.options)
-        s = dec.scores(logp)
-        out = []
-        for t in range(s.shape[0]):
-            for ev in d.step(s[t:t + 1]):
-                out.append({'time_s': round((t + 1 + delay_frames) * frame_s, 3),
-                            'score': round(ev['score'], 2)})
-        for ev in d.flush():
-            out.append({'time_s': round((s.shape[0] + delay_frames) * frame_s, 3),
-                        'score': round(ev['score'], 2)})
-        return out
+        return [{'time_s': round((f + 1 + delay_frames) * frame_s, 3), 'score': round(v, 2)}
+                for f, _, _, v in self.events(logp, ctc)]
 
     def __call__(self, samples):
         m = self.model or phone_model()

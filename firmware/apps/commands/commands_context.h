@@ -13,7 +13,10 @@ typedef struct {
     const char *context;         /* the context file's name */
     const char *wake_phrase;     /* "" : push-to-talk */
     int32_t reject;              /* score units per frame */
-    int32_t wake_threshold;      /* score units (sensitivity applied) */
+    int32_t wake_threshold;      /* score units: the spotter's first look (a low fixed bar) */
+    int32_t wake_accept;         /* score units: the second look's bar (sensitivity applied) */
+    int32_t wake_coverage_weight_q8;
+    int32_t wake_beam, wake_filler_penalty;
     uint32_t sensitivity_milli;
     int32_t beam, filler_penalty;
     uint16_t max_active;
@@ -31,5 +34,7 @@ extern uint8_t cmd_intent_workspace[];
 extern const uint32_t cmd_intent_workspace_bytes;
 extern uint8_t cmd_wake_workspace[];
 extern const uint32_t cmd_wake_workspace_bytes;
+extern uint8_t cmd_verify_workspace[];
+extern const uint32_t cmd_verify_workspace_bytes;
 
 #endif

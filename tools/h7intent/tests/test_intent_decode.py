@@ -114,3 +114,52 @@ def test_board_logic_push_to_talk(lights):
     events = listen(lights, x, vad_of(x))
     assert [(e['event'], e['intent']) for e in events] == [('intent', None), ('intent', 'setBrightness')]
     assert events[1]['slots'] == {'level': '3'}
+
+
+def test_board_logic_second_command_frames_are_absolute(lights):
+    """The wake decoder restarts after each command (its frames count from the restart): the
+    second wake event and command are placed on the stream's frames, and decoded right."""
+    from h7intent.engine import listen
+    rng = np.random.default_rng(6)
+    parts = [posteriors('hey computer'.split(), rng, sil=20),
+             posteriors('turn on the kitchen lights'.split(), rng, sil=20),
+             posteriors('hey computer'.split(), rng, sil=40),
+             posteriors('turn off the bedroom lights'.split(), rng, sil=20)]
+    x = np.concatenate(parts)
+    events = listen(lights, x, vad_of(x), wake=Wake('hey computer'))
+    assert [e['event'] for e in events] == ['wake', 'intent', 'wake', 'intent']
+    second = len(parts[0]) + len(parts[1])
+    assert second + 30 <= events[2]['start'] <= second + 50, events[2]
+    assert second + 40 <= events[2]['end'] <= second + 40 + len(parts[2]), events[2]
+    assert (events[3]['intent'], events[3]['slots']) == ('turnOff', {'location': 'bedroom'})
+
+
+def test_wake_second_look_refuses_a_phrase_whose_phones_are_not_on_top():
+    """The second look (cmd_wake_verify): a phrase said clearly keeps its ratio (every phone
+    tops its segment: coverage 0); the same phrase with three phones only second best is
+    marked down by coverage_weight x their deficits (more than the ratio loses)."""
+    rng = np.random.default_rng(7)
+    clear = np.concatenate([posteriors('hello'.split(), rng), posteriors('hey computer'.split(), rng),
+                            posteriors('hello'.split(), rng)])
+    w = Wake('hey computer')
+    w.settings = dict(w.settings, coverage_weight=0.0)
+    plain = w.events(clear, raw=True)
+    w.settings = dict(w.settings, coverage_weight=4.0)
+    weighted = w.events(clear, raw=True)
+    best = max(plain, key=lambda e: e[3])
+    assert any(e[:3] == best[:3] and abs(e[3] - best[3]) < 0.5 for e in weighted), (plain, weighted)
+
+    seq = ['SIL'] * 10 + [ph for ph in g2p.pronounce('hey')[0][0] + g2p.pronounce('computer')[0][0]
+                          for _ in range(5)] + ['SIL'] * 10
+    x = rng.normal(0, 1, (len(seq), P.COUNT))
+    for t, ph in enumerate(seq):
+        if ph in ('K', 'P', 'T'):  # these phones are second best throughout, 1 nat below S
+            x[t] *= 0.1
+            x[t, P.INDEX['S']] += 7.0
+        x[t, P.INDEX[ph]] += 6.0
+    x = (x - np.log(np.exp(x).sum(1, keepdims=True))).astype(np.float32)
+    w.settings = dict(w.settings, coverage_weight=0.0)
+    r0 = max(e[3] for e in w.events(x, raw=True) if e[3] is not None)
+    w.settings = dict(w.settings, coverage_weight=4.0)
+    r4 = max(e[3] for e in w.events(x, raw=True) if e[3] is not None)
+    assert r4 < r0 - 8.0, (r0, r4)
