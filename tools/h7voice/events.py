@@ -48,17 +48,18 @@ platform time since capture start.
     phones_ready      window_frames, features, lookahead_frames, outputs, decoder
                       (ctc_greedy|phone_loop), frame_ms, arena_bytes, weights_bytes, graph_nodes
     phone             a recognized phone segment — phone, start, end (frames), start_ms,
-                      end_ms, score (1/256 nat)
+                      end_ms, score (1/256 nat); gop in the align image
     phones_utterance  console 'f': frames, hops, segments, digest (FNV-1a of every score), status
     phones_stats      reason, audio_ms, mhz, hops, scored, {hop,frontend,model,decode}_cycles_
                       {mean,max}, arena_bytes, weights_bytes, model_failures, captured, lost_*
   align (firmware/apps/align/main.c)
     align_ready       lexicon_bytes, max_words, line_max, lookahead_frames
-    align_started     words (the transcript was accepted; audio may start)
+    align_started     words, mode (align|record) (the transcript was accepted; audio may start)
     word              an aligned word — index, word, start_ms, end_ms, score (and phones
                       when 'phones on')
     governor          cycles_per_hop, points[{mhz, ...}], chosen_mhz ('opp auto')
-    align_done        words, audio_ms, cycles after the end of audio, peak RAM, lost samples
+    align_done        words, audio_ms, cycles after the end of audio, peak RAM, lost samples,
+                      pause_cuts, speech_segments, stops, stopped_ms (also vad, stop, wake in record mode)
     align_error       what, message (empty audio/text, text too long, non-ASCII, model)
   commands (firmware/apps/commands/main.c)
     commands_ready    context, mode (wake|push_to_talk), wake_phrase, graph_bytes,
@@ -68,6 +69,17 @@ platform time since capture start.
                       time_ms, latency_ms
     action            text (the action the intent maps to, from the table beside the context)
     commands_stats    reason, hops, utterances, cycles, lost samples
+    commands_stop     audio_ms (5 s of quiet: Stop)
+    commands_wake     audio_ms, stopped_ms, source, entered_stop
+    commands_opp      the decode point set again (see firmware/apps/commands/README.md)
+  qspi_bench (firmware/apps/qspi_bench/main.c)
+    qspi              jedec_id, clock_hz (the external flash answered)
+    qspi_error        where, message (no flash, MDMA transfer error)
+    qspi_model        name, model_bytes, placement, streamed_ops, setup_us,
+                      setup_instructions, arena_used
+    qspi_mode         mode (prefetch|sync|inplace)
+    qspi_run          mode, fnv1a, first_us, rest_us, instructions, bytes_copied, waits,
+                      streaming
   decoder_bench (firmware/apps/decoder_bench/main.c): decoder_bench (status, nodes,
     cycles_load, cycles_steps, result digest, workspace bytes), decoder_error (message)
 
@@ -87,7 +99,8 @@ NAMES = frozenset('''
     decoder_bench decoder_error
     phones_ready phone phones_utterance phones_stats
     align_ready align_started word governor align_done align_error
-    commands_ready wake intent action commands_stats
+    commands_ready wake intent action commands_stats commands_stop commands_wake commands_opp
+    qspi qspi_error qspi_model qspi_mode qspi_run
 '''.split())
 
 
