@@ -101,13 +101,10 @@ def evaluate_model(model, x, y, snrs=SNRS_DB):
     return res
 
 
-def threshold_sweep(model_path, x, y, thresholds=(0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.95),
-                    gap_s=0.7, seed=9):
-    """The firmware's own decision (host build of kws_pipeline + kws_detector, its VAD
-    segmentation included) over the held-out clips played one after another, each after
-    gap_s of -60 dBFS real room tone; a detection belongs to the clip its word span starts in.
-    Per threshold: keywords found (the right word), wrong keyword, non-keyword clips fired."""
-    from kwsapp.detector import KwsStream
+def held_out_stream(x, gap_s=0.7, seed=9):
+    """The held-out clips one after another, each after gap_s of -60 dBFS real room tone
+    (running_tap's eval part): (audio int16, clip start ms, clip end ms). The one stream the
+    threshold sweep and the keyword cascade's threshold choice (h7voice cascade) play."""
     rng = np.random.default_rng(seed)
     room = R.noise('eval', ('running_tap',))['running_tap']
     gap = int(gap_s * 16000)
@@ -121,9 +118,18 @@ def threshold_sweep(model_path, x, y, thresholds=(0.5, 0.6, 0.7, 0.8, 0.85, 0.9,
         spans.append((pos + gap, pos + gap + len(clip)))
         pos += len(pieces[-1])
     pieces.append(np.zeros(gap, np.int16))
-    stream = np.concatenate(pieces)
-    starts = np.array([a for a, _ in spans]) / 16.0  # ms
-    ends = np.array([b for _, b in spans]) / 16.0
+    return (np.concatenate(pieces), np.array([a for a, _ in spans]) / 16.0,
+            np.array([b for _, b in spans]) / 16.0)
+
+
+def threshold_sweep(model_path, x, y, thresholds=(0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.95),
+                    gap_s=0.7, seed=9):
+    """The firmware's own decision (host build of kws_pipeline + kws_detector, its VAD
+    segmentation included) over the held-out clips played one after another, each after
+    gap_s of -60 dBFS real room tone; a detection belongs to the clip its word span starts in.
+    Per threshold: keywords found (the right word), wrong keyword, non-keyword clips fired."""
+    from kwsapp.detector import KwsStream
+    stream, starts, ends = held_out_stream(x, gap_s, seed)
     kw = y >= 2
     detector = KwsStream(model_path)
     rows = []

@@ -106,27 +106,6 @@ class CascadeStream:
         self.stream.close()
 
 
-def held_out_stream(x, gap_s=0.7, seed=9):
-    """The held-out clips one after another, as h7train.realeval.threshold_sweep plays them
-    (same room tone, level, gap and seed): (audio int16, clip start ms, clip end ms)."""
-    from h7train import realdata as R
-    rng = np.random.default_rng(seed)
-    room = R.noise('eval', ('running_tap',))['running_tap']
-    gap = int(gap_s * 16000)
-    pieces, spans, pos = [], [], 0
-    for clip in x:
-        s = int(rng.integers(0, len(room) - gap - len(clip)))
-        tone = room[s:s + gap + len(clip)].astype(np.float64)
-        tone = tone / (np.sqrt(np.mean(tone ** 2)) + 1e-9) * 10 ** (-60 / 20) * 32767
-        tone[gap:] += clip
-        pieces.append(np.clip(np.round(tone), -32768, 32767).astype(np.int16))
-        spans.append((pos + gap, pos + gap + len(clip)))
-        pos += len(pieces[-1])
-    pieces.append(np.zeros(gap, np.int16))
-    return (np.concatenate(pieces), np.array([a for a, _ in spans]) / 16.0,
-            np.array([b for _, b in spans]) / 16.0)
-
-
 def score(dets, y, starts, ends):
     """threshold_sweep's scoring: keywords found, wrong keyword, non-keyword clips fired."""
     from h7data.vocab import LABELS
@@ -178,6 +157,7 @@ def sweep(model_path, gate_path, thresholds):
     from h7train.realeval import _eval_clips
     from kwsapp import truth
     x, y, _ = _eval_clips()
+    from h7train.realeval import held_out_stream
     audio, starts, ends = held_out_stream(x)
     demo = (np.asarray(load(DEMO_WAV).samples, np.int16),
             truth.load_truth(os.path.splitext(DEMO_WAV)[0] + '.json'))
