@@ -122,6 +122,23 @@ def held_out_stream(x, gap_s=0.7, seed=9):
             np.array([b for _, b in spans]) / 16.0)
 
 
+def stream_scores(dets, y, starts, ends):
+    """Detections on held_out_stream scored per clip (a detection belongs to the clip its
+    word span starts in): keywords found (the right word), wrong keyword, non-keyword clips fired."""
+    said = [set() for _ in y]
+    for d in dets:
+        i = int(np.searchsorted(starts, d['start_ms'] + 200, side='right')) - 1
+        if 0 <= i < len(y) and d['start_ms'] < ends[i] + 200:
+            said[i].add(d['word'])
+    truth = [LABELS[k] for k in y]
+    kw = y >= 2
+    found = np.array([truth[i] in said[i] for i in range(len(y))])
+    wrong = np.array([bool(said[i] - {truth[i]}) for i in range(len(y))])
+    fired = np.array([bool(said[i]) for i in range(len(y))])
+    return {'keywords_found': float(np.mean(found[kw])), 'wrong_keyword': float(np.mean(wrong[kw])),
+            'non_keyword_fired': float(np.mean(fired[~kw]))}
+
+
 def threshold_sweep(model_path, x, y, thresholds=(0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.95),
                     gap_s=0.7, seed=9):
     """The firmware's own decision (host build of kws_pipeline + kws_detector, its VAD
@@ -130,24 +147,12 @@ def threshold_sweep(model_path, x, y, thresholds=(0.5, 0.6, 0.7, 0.8, 0.85, 0.9,
     Per threshold: keywords found (the right word), wrong keyword, non-keyword clips fired."""
     from kwsapp.detector import KwsStream
     stream, starts, ends = held_out_stream(x, gap_s, seed)
-    kw = y >= 2
     detector = KwsStream(model_path)
     rows = []
     try:
         for t in thresholds:
             dets, _ = detector.run(stream, threshold=t)
-            said = [set() for _ in x]
-            for d in dets:
-                i = int(np.searchsorted(starts, d['start_ms'] + 200, side='right')) - 1
-                if 0 <= i < len(x) and d['start_ms'] < ends[i] + 200:
-                    said[i].add(d['word'])
-            truth = [LABELS[k] for k in y]
-            found = np.array([truth[i] in said[i] for i in range(len(x))])
-            wrong = np.array([bool(said[i] - {truth[i]}) for i in range(len(x))])
-            fired = np.array([bool(said[i]) for i in range(len(x))])
-            rows.append({'threshold': t, 'keywords_found': float(np.mean(found[kw])),
-                         'wrong_keyword': float(np.mean(wrong[kw])),
-                         'non_keyword_fired': float(np.mean(fired[~kw]))})
+            rows.append({'threshold': t, **stream_scores(dets, y, starts, ends)})
     finally:
         detector.close()
     return rows

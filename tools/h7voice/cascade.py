@@ -107,20 +107,9 @@ class CascadeStream:
 
 
 def score(dets, y, starts, ends):
-    """threshold_sweep's scoring: keywords found, wrong keyword, non-keyword clips fired."""
-    from h7data.vocab import LABELS
-    said = [set() for _ in y]
-    for d in dets:
-        i = int(np.searchsorted(starts, d['start_ms'] + 200, side='right')) - 1
-        if 0 <= i < len(y) and d['start_ms'] < ends[i] + 200:
-            said[i].add(d['word'])
-    truth = [LABELS[k] for k in y]
-    kw = y >= 2
-    found = np.array([truth[i] in said[i] for i in range(len(y))])
-    wrong = np.array([bool(said[i] - {truth[i]}) for i in range(len(y))])
-    fired = np.array([bool(said[i]) for i in range(len(y))])
-    return {'keywords_found': float(np.mean(found[kw])), 'wrong_keyword': float(np.mean(wrong[kw])),
-            'non_keyword_fired': float(np.mean(fired[~kw]))}
+    """threshold_sweep's scoring (one implementation, in h7train.realeval)."""
+    from h7train.realeval import stream_scores
+    return stream_scores(dets, y, starts, ends)
 
 
 def choose(rows):
