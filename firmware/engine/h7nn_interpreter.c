@@ -660,9 +660,11 @@ static __attribute__((noinline)) void fill_entries(h7nn_interpreter *nn, plan_en
     }
 }
 
+#ifndef H7_TARGET_FIRMWARE /* only the planner reads it, and the board image has no planner */
 static plan_entry entry_of(h7nn_interpreter *nn, uint32_t b) {
     return nn->lives ? ((const plan_entry *)nn->lives)[b] : entry_uncached(nn, b);
 }
+#endif
 
 static uint32_t planned_offset(const h7nn_interpreter *nn, uint32_t b) {
     if (b < nn->tensor_count) return (uint32_t)(uintptr_t)nn->tensor_data[b];
@@ -1144,4 +1146,18 @@ int h7nn_window_output(int padding, int in, int filter, int stride, int dilation
     int total = (out - 1) * stride + effective - in;
     *pad = total > 0 ? total / 2 : 0;
     return out;
+}
+
+const char *h7nn_open_embedded(h7nn_interpreter *nn, const void *model, size_t size, uint32_t crc32,
+                               const h7nn_resolver *resolver, void *arena, size_t arena_size,
+                               const char **stage) {
+    *stage = "model";
+    if (h7nn_model_verify_crc(model, size, crc32) != H7NN_OK)
+        return "CRC-32 of the model in flash does not match the build's: reflash the image";
+    if (h7nn_init(nn, model, size, resolver, arena, arena_size) != H7NN_OK)
+        return h7nn_error(nn);
+    *stage = "arena";
+    if (h7nn_allocate(nn) != H7NN_OK)
+        return h7nn_error(nn);
+    return NULL;
 }
