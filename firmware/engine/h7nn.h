@@ -199,6 +199,12 @@ uint32_t h7nn_crc32(const void *data, size_t size);
  * (as zlib.crc32(chunk, crc)). */
 uint32_t h7nn_crc32_update(uint32_t crc, const void *data, size_t size);
 h7nn_status h7nn_model_verify_crc(const void *model, size_t size, uint32_t expected);
+/* An embedded model opened as every application boots it: its CRC-32 against the build's,
+ * h7nn_init, h7nn_allocate (with the embedded plan). NULL when it is ready to run; else one
+ * line naming the fix, and *stage says which step refused it ("model" or "arena"). */
+const char *h7nn_open_embedded(h7nn_interpreter *nn, const void *model, size_t size, uint32_t crc32,
+                               const h7nn_resolver *resolver, void *arena, size_t arena_size,
+                               const char **stage);
 const char *h7nn_status_name(h7nn_status status);
 const char *h7nn_op_code_name(int32_t builtin_code);
 

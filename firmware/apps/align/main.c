@@ -140,11 +140,10 @@ static const int8_t *run_model(void *user)
 
 static void init_model(void)
 {
-    if (h7nn_model_verify_crc(model->data, model->size, model->crc32) != H7NN_OK)
-        fatal("model", "CRC-32 of the model in flash does not match the build's: reflash the image");
-    if (h7nn_init(&nn, model->data, model->size, model->resolver, model->arena, model->arena_bytes) != H7NN_OK)
-        fatal("model", h7nn_error(&nn));
-    if (h7nn_allocate(&nn) != H7NN_OK) fatal("arena", h7nn_error(&nn));
+    const char *stage, *why = h7nn_open_embedded(&nn, model->data, model->size, model->crc32, model->resolver,
+                                                 model->arena, model->arena_bytes, &stage);
+    if (why)
+        fatal(stage, why);
     h7nn_tensor in, out;
     h7nn_input(&nn, 0, &in);
     h7nn_output(&nn, 0, &out);

@@ -445,12 +445,10 @@ static void process_hop(const int16_t *samples)
 
 static void init(void)
 {
-    if (h7nn_model_verify_crc(model->data, model->size, model->crc32) != H7NN_OK)
-        fail("model", "CRC-32 of the model in flash does not match the build's: reflash the image");
-    if (h7nn_init(&nn, model->data, model->size, model->resolver, model->arena, model->arena_bytes) != H7NN_OK)
-        fail("model", h7nn_error(&nn));
-    if (h7nn_allocate(&nn) != H7NN_OK)
-        fail("arena", h7nn_error(&nn));
+    const char *stage, *why = h7nn_open_embedded(&nn, model->data, model->size, model->crc32, model->resolver,
+                                                 model->arena, model->arena_bytes, &stage);
+    if (why)
+        fail(stage, why);
     h7nn_tensor in, out;
     h7nn_input(&nn, 0, &in);
     h7nn_output(&nn, 0, &out);
@@ -487,11 +485,10 @@ static void init(void)
     }
     /* the cascade's gate: same input (shape and quantization) and classes as the model */
     gate = kws_gate_get();
-    if (h7nn_model_verify_crc(gate->data, gate->size, gate->crc32) != H7NN_OK)
-        fail("gate", "CRC-32 of the gate model in flash does not match the build's: reflash the image");
-    if (h7nn_init(&gate_nn, gate->data, gate->size, gate->resolver, gate->arena, gate->arena_bytes) != H7NN_OK ||
-        h7nn_allocate(&gate_nn) != H7NN_OK)
-        fail("gate", h7nn_error(&gate_nn));
+    why = h7nn_open_embedded(&gate_nn, gate->data, gate->size, gate->crc32, gate->resolver, gate->arena,
+                             gate->arena_bytes, &stage);
+    if (why)
+        fail("gate", why); /* what says it is the gate model */
     h7nn_tensor gin, gout;
     h7nn_input(&gate_nn, 0, &gin);
     h7nn_output(&gate_nn, 0, &gout);

@@ -168,12 +168,10 @@ static void process_hop(const int16_t *samples)
 static void init(void)
 {
     char msg[240];
-    if (h7nn_model_verify_crc(model->data, model->size, model->crc32) != H7NN_OK)
-        fail("model", "CRC-32 of the model in flash does not match the build's: reflash the image");
-    if (h7nn_init(&nn, model->data, model->size, model->resolver, model->arena, model->arena_bytes) != H7NN_OK)
-        fail("model", h7nn_error(&nn));
-    if (h7nn_allocate(&nn) != H7NN_OK)
-        fail("arena", h7nn_error(&nn));
+    const char *stage, *why = h7nn_open_embedded(&nn, model->data, model->size, model->crc32, model->resolver,
+                                                 model->arena, model->arena_bytes, &stage);
+    if (why)
+        fail(stage, why);
     h7nn_tensor in, out;
     h7nn_input(&nn, 0, &in);
     h7nn_output(&nn, 0, &out);
