@@ -92,6 +92,9 @@ void h7_stop(h7_stop_result_t *result);
 /* The same, but wakes after at most max_ms (1..65535; 0 = no limit) on LPTIM1: e.g. to
  * refresh the watchdog, which keeps counting in Stop. */
 void h7_stop_within(h7_stop_result_t *result, uint32_t max_ms);
+/* The wake source's name for events: "sound", "timer", "uart", "button" or "other" (the first
+ * bit set in that order: the microphone is the source the applications care about). */
+const char *h7_wake_source_name(uint32_t wake_source);
 
 /* ---- Watchdog -------------------------------------------------------------------------- */
 void h7_watchdog_start(uint32_t timeout_ms); /* IWDG1; cannot be stopped once started */

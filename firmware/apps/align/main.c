@@ -320,8 +320,7 @@ static void enter_stop(uint32_t hs)
     h7_json_begin(&j, buf, sizeof buf, "wake");
     h7_json_uint(&j, "audio_ms", (uint32_t)(consumed / 16u));
     h7_json_uint(&j, "stopped_ms", h7_time_ms() - t0);
-    h7_json_str(&j, "source", (r.wake_source & H7_WAKE_SOUND_PIN) ? "sound" : (r.wake_source & H7_WAKE_TIMER) ? "timer"
-                              : (r.wake_source & H7_WAKE_UART) ? "uart" : "other");
+    h7_json_str(&j, "source", h7_wake_source_name(r.wake_source));
     h7_json_emit(&j);
 }
 

@@ -400,10 +400,7 @@ static void enter_stop(void)
     h7_json_uint(&j, "audio_ms", kws_pipeline_now_ms(&pipeline));
     h7_json_uint(&j, "time_ms", now - capture_origin_ms);
     h7_json_uint(&j, "stopped_ms", now - before);
-    h7_json_str(&j, "source", (result.wake_source & H7_WAKE_SOUND_PIN) ? "sound"
-                              : (result.wake_source & H7_WAKE_UART)    ? "uart"
-                              : (result.wake_source & H7_WAKE_BUTTON)  ? "button"
-                                                                       : "other");
+    h7_json_str(&j, "source", h7_wake_source_name(result.wake_source));
     h7_json_bool(&j, "entered_stop", result.entered_stop);
     h7_json_emit(&j);
 }

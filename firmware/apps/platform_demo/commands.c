@@ -134,10 +134,7 @@ static void cmd_stop(int argc, char **argv)
     h7_json_begin(&j, buf, sizeof buf, "wake");
     h7_json_str(&j, "from", "stop");
     h7_json_bool(&j, "stopf", r.entered_stop);
-    h7_json_str(&j, "wake_source", (r.wake_source & H7_WAKE_UART)        ? "uart"
-                                   : (r.wake_source & H7_WAKE_BUTTON)    ? "button"
-                                   : (r.wake_source & H7_WAKE_SOUND_PIN) ? "sound"
-                                                                         : "other");
+    h7_json_str(&j, "wake_source", h7_wake_source_name(r.wake_source));
     h7_json_uint(&j, "time_ms", t1);
     h7_json_uint(&j, "stopped_ms", t1 - t0);
     h7_json_uint(&j, "opp", h7_clock_opp_hz(h7_clock_get_opp()) / 1000000u);

@@ -252,3 +252,12 @@ void h7_stop_within(h7_stop_result_t *result, uint32_t max_ms)
     if (result->wake_source == 0u)
         result->wake_source = H7_WAKE_OTHER;
 }
+
+const char *h7_wake_source_name(uint32_t wake_source)
+{
+    if (wake_source & H7_WAKE_SOUND_PIN) return "sound";
+    if (wake_source & H7_WAKE_TIMER) return "timer";
+    if (wake_source & H7_WAKE_UART) return "uart";
+    if (wake_source & H7_WAKE_BUTTON) return "button";
+    return "other";
+}
