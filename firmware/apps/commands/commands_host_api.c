@@ -11,6 +11,19 @@
 
 size_t cmd_host_meaning_size(void) { return sizeof(cmd_meaning_t); }
 
+/* The context's graph and the intent table beside it, checked against each other; false
+ * with msg saying why. */
+static bool load_context(h7dec_graph *g, cmd_table_t *t, const uint8_t *graph, size_t graph_size,
+                         const uint8_t *table, size_t table_size, char *msg, size_t msg_cap)
+{
+    if (h7dec_graph_load(g, graph, graph_size, msg, msg_cap) != H7DEC_OK)
+        return false;
+    const char *problem = cmd_table_load(t, table, table_size, g, graph, graph_size);
+    if (problem)
+        h7_fmt(msg, msg_cap, "%s", problem);
+    return problem == NULL;
+}
+
 /* Returns the intent index, -1 (not understood) or -2 (error: msg says why). json gets the
  * event line {"event":"intent","intent":...,"slots":{...},"score":...}. */
 int cmd_host_decode(const uint8_t *graph, size_t graph_size, const uint8_t *table, size_t table_size,
@@ -20,13 +33,8 @@ int cmd_host_decode(const uint8_t *graph, size_t graph_size, const uint8_t *tabl
 {
     h7dec_graph g;
     cmd_table_t t;
-    if (h7dec_graph_load(&g, graph, graph_size, msg, msg_cap) != H7DEC_OK)
+    if (!load_context(&g, &t, graph, graph_size, table, table_size, msg, msg_cap))
         return -2;
-    const char *problem = cmd_table_load(&t, table, table_size, &g, graph, graph_size);
-    if (problem) {
-        h7_fmt(msg, msg_cap, "%s", problem);
-        return -2;
-    }
     h7dec_config c;
     h7dec_config_default(&c, H7DEC_RECOGNIZE);
     c.ctc = (uint8_t)(ctc != 0);
@@ -75,13 +83,8 @@ int cmd_host_listen(const uint8_t *graph, size_t graph_size, const uint8_t *tabl
 {
     h7dec_graph g, wg;
     cmd_table_t t;
-    if (h7dec_graph_load(&g, graph, graph_size, msg, msg_cap) != H7DEC_OK)
+    if (!load_context(&g, &t, graph, graph_size, table, table_size, msg, msg_cap))
         return -1;
-    const char *problem = cmd_table_load(&t, table, table_size, &g, graph, graph_size);
-    if (problem) {
-        h7_fmt(msg, msg_cap, "%s", problem);
-        return -1;
-    }
     if (wake_size && h7dec_graph_load(&wg, wake_graph, wake_size, msg, msg_cap) != H7DEC_OK)
         return -1;
     h7dec_config c, cw, ca;
@@ -115,7 +118,7 @@ int cmd_host_listen(const uint8_t *graph, size_t graph_size, const uint8_t *tabl
     cmd_listen_config_t lc = {.wake_mode = (uint8_t)(wake_size != 0), .reject = reject, .max_frames = max_frames,
                               .wait_frames = wait_frames, .tail_frames = tail_frames,
                               .wake_check = {da, wake_accept, wake_coverage_weight_q8}};
-    problem = cmd_listen_init(&l, &lc, d, dw, &t, &g);
+    const char *problem = cmd_listen_init(&l, &lc, d, dw, &t, &g);
     if (problem) {
         h7_fmt(msg, msg_cap, "%s", problem);
         count = -1;
@@ -229,13 +232,8 @@ int cmd_host_interpret(const uint8_t *graph, size_t graph_size, const uint8_t *t
 {
     h7dec_graph g;
     cmd_table_t t;
-    if (h7dec_graph_load(&g, graph, graph_size, msg, msg_cap) != H7DEC_OK)
+    if (!load_context(&g, &t, graph, graph_size, table, table_size, msg, msg_cap))
         return -2;
-    const char *problem = cmd_table_load(&t, table, table_size, &g, graph, graph_size);
-    if (problem) {
-        h7_fmt(msg, msg_cap, "%s", problem);
-        return -2;
-    }
     cmd_meaning_t m;
     memset(&m, 0, sizeof m);
     int intent = cmd_interpret(&t, &g, segs, n, &m);
