@@ -151,15 +151,8 @@ static void init_model(void)
     if (strcmp(model->phoneset, h7dec_phoneset_name()) || model->phoneset_hash != h7dec_phoneset_hash() ||
         out.bytes != H7DEC_PHONE_COUNT)
         fatal("model", "the model's phone set is not the decoder's (phones.def)");
-    phones_pipeline_config_t pc = {
-        .frontend = model->frontend,
-        .window_frames = model->window_frames,
-        .lookahead_frames = model->lookahead_frames,
-        .output_kind = model->output_kind,
-        .run_model = run_model,
-    };
-    phones_pipeline_config_tensors(&pc, &in, &out);
-    const char *problem = phones_pipeline_init(&pipeline, &pc);
+    const char *problem = phones_pipeline_open(&pipeline, model->frontend, model->window_frames, model->lookahead_frames,
+                                               model->output_kind, &in, &out, run_model, NULL);
     if (problem) fatal("pipeline", problem);
     if (pipeline.hop_samples > MAX_HOP) fatal("frontend", "hop longer than 512 samples");
     if (pipeline.hop_samples != 320 || model->frontend->window_length != 480)

@@ -344,15 +344,8 @@ static void init(void)
                            cmd_wake_workspace_bytes);
         verify_dec = decoder(&wake_graph, H7DEC_ALIGN, 0, cmd_verify_workspace, cmd_verify_workspace_bytes);
     }
-    phones_pipeline_config_t pc = {
-        .frontend = model->frontend,
-        .window_frames = model->window_frames,
-        .lookahead_frames = model->lookahead_frames,
-        .output_kind = model->output_kind,
-        .run_model = run_model,
-    };
-    phones_pipeline_config_tensors(&pc, &in, &out);
-    problem = phones_pipeline_init(&pipeline, &pc);
+    problem = phones_pipeline_open(&pipeline, model->frontend, model->window_frames, model->lookahead_frames,
+                                   model->output_kind, &in, &out, run_model, NULL);
     if (problem)
         fail("pipeline", problem);
     if (pipeline.hop_samples > MAX_HOP)

@@ -185,15 +185,8 @@ static void init(void)
         h7_fmt(detail, sizeof detail, "graph %s refused for model %s: %s", model->graph_name, model->name, msg);
         fail("graph", detail);
     }
-    phones_pipeline_config_t pc = {
-        .frontend = model->frontend,
-        .window_frames = model->window_frames,
-        .lookahead_frames = model->lookahead_frames,
-        .output_kind = model->output_kind,
-        .run_model = run_model,
-    };
-    phones_pipeline_config_tensors(&pc, &in, &out);
-    const char *problem = phones_pipeline_init(&pipeline, &pc);
+    const char *problem = phones_pipeline_open(&pipeline, model->frontend, model->window_frames, model->lookahead_frames,
+                                               model->output_kind, &in, &out, run_model, NULL);
     if (problem)
         fail("pipeline", problem);
     if (pipeline.hop_samples > MAX_HOP)

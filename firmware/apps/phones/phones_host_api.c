@@ -153,17 +153,9 @@ phones_host_t *phones_host_open(const uint8_t *model, size_t model_bytes, const 
         set_error(problem, sizeof problem, "graph refused for this model: ", msg);
         goto fail;
     }
-    phones_pipeline_config_t pc = {
-        .frontend = &h->frontend,
-        .window_frames = window_frames,
-        .lookahead_frames = lookahead_frames,
-        .output_kind = output_kind,
-        .run_model = run_model,
-        .user = h,
-    };
-    phones_pipeline_config_tensors(&pc, &in, &out);
-    h->config = pc;
-    const char *bad = phones_pipeline_init(&h->pipeline, &h->config);
+    const char *bad = phones_pipeline_open(&h->pipeline, &h->frontend, window_frames, lookahead_frames, output_kind,
+                                           &in, &out, run_model, h);
+    h->config = h->pipeline.config; /* phones_host_reset re-initialises from it */
     if (bad) {
         set_error(problem, sizeof problem, bad, NULL);
         goto fail;

@@ -3,16 +3,26 @@
 
 #include <string.h>
 
-void phones_pipeline_config_tensors(phones_pipeline_config_t *c, const h7nn_tensor *in,
-                                    const h7nn_tensor *out)
+const char *phones_pipeline_open(phones_pipeline_t *p, const h7fe_config_t *frontend, uint32_t window_frames,
+                                 uint32_t lookahead_frames, uint32_t output_kind, const h7nn_tensor *in,
+                                 const h7nn_tensor *out, phones_model_fn run_model, void *user)
 {
-    c->input_scale = in->scale;
-    c->input_zero_point = in->zero_point;
-    c->model_input = (int8_t *)in->data;
-    c->input_bytes = (uint32_t)in->bytes;
-    c->outputs = (uint32_t)out->bytes;
-    c->output_scale = out->scale;
-    c->output_zero_point = out->zero_point;
+    phones_pipeline_config_t c = {
+        .frontend = frontend,
+        .window_frames = window_frames,
+        .lookahead_frames = lookahead_frames,
+        .input_scale = in->scale,
+        .input_zero_point = in->zero_point,
+        .model_input = (int8_t *)in->data,
+        .input_bytes = (uint32_t)in->bytes,
+        .outputs = (uint32_t)out->bytes,
+        .output_scale = out->scale,
+        .output_zero_point = out->zero_point,
+        .output_kind = output_kind,
+        .run_model = run_model,
+        .user = user,
+    };
+    return phones_pipeline_init(p, &c);
 }
 
 const char *phones_pipeline_init(phones_pipeline_t *p, const phones_pipeline_config_t *cfg)

@@ -68,10 +68,12 @@ typedef struct {
     int32_t scores[H7DEC_PHONE_COUNT]; /* the decoder's integer scores */
 } phones_pipeline_t;
 
-/* The config's model fields from the engine's input and output tensors (quantization,
- * input buffer and size, output count): the part every caller fills the same way. */
-void phones_pipeline_config_tensors(phones_pipeline_config_t *c, const h7nn_tensor *in,
-                                    const h7nn_tensor *out);
+/* phones_pipeline_init with the configuration every caller builds the same way: the model
+ * record's fields, and the quantization, input buffer and sizes of the engine's tensors.
+ * Returns NULL on success, or what is wrong (as phones_pipeline_init). */
+const char *phones_pipeline_open(phones_pipeline_t *p, const h7fe_config_t *frontend, uint32_t window_frames,
+                                 uint32_t lookahead_frames, uint32_t output_kind, const h7nn_tensor *in,
+                                 const h7nn_tensor *out, phones_model_fn run_model, void *user);
 
 /* Returns NULL on success, or a message naming what is wrong with the configuration. */
 const char *phones_pipeline_init(phones_pipeline_t *p, const phones_pipeline_config_t *config);
