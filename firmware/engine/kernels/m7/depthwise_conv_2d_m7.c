@@ -60,6 +60,7 @@ static plane_layout layout_of(const h7nn_conv_data *op) {
  * Kx1 filters), so filter taps t, t+1 of a line are adjacent: one word load + SMLAD per
  * pair, the weight word shared by two outputs side by side. */
 #define H7NN_DW_ANY_WORDS 32  /* weight words of one channel (lines x pairs) held on the stack */
+#define DW_CHUNK 16           /* outputs summed before they are requantized */
 typedef struct {
     int transposed;                  /* lines run along the image's columns (axis a = height) */
     int32_t ka, kb, sa, sb, na, nb;  /* filter extent, stride, output extent along a and b */
@@ -479,22 +480,6 @@ __attribute__((noinline)) static void any_widen_channel(const h7nn_conv_data *op
     }
 }
 
-/* One channel's requantization (any_channel): the short form inline, TFLite's exact
- * arithmetic out of line. */
-typedef struct {
-    int32_t mult, shift, right, round_offset, bias, lo, hi, out_offset, short_form, doubled;
-} dw_requant;
-
-__attribute__((cold, noinline)) static int32_t dw_exact(const dw_requant *q, int32_t acc) {
-    return h7nn_add_wrap(h7nn_mbqm(q->doubled ? h7nn_m7_exact_acc(acc, q->bias) : acc, q->mult, q->shift),
-                         q->out_offset);
-}
-
-static inline int8_t dw_out(const dw_requant *q, int32_t acc) {
-    int32_t v = q->short_form ? h7nn_ssat8(h7nn_m7_requant_x2(acc, q->mult, q->round_offset, q->right)) : dw_exact(q, acc);
-    return (int8_t)(v < q->lo ? q->lo : v > q->hi ? q->hi : v);
-}
-
 /* One filter line at stride 1 (the 1-D streaming models' Kx1 layers): n outputs along a
  * line of the plane from p, written every ctx[L1_STEP] bytes from out; ctx[L1_W...] holds
  * the channel's ctx[L1_PAIRS] doubled weight words. Four outputs per pass share each weight
@@ -592,17 +577,54 @@ void h7nn_m7_dw_line1(const int16_t *p, int8_t *out, const uint32_t *ctx, int32_
 }
 #endif
 
-/* The sum of one output from p: kb filter lines ll apart, `pairs` weight words each. */
-static inline int32_t dw_sum1(const int16_t *p, int32_t ll, const uint32_t *w, int32_t pairs, int32_t kb,
-                              int32_t acc) {
-    for (int32_t jb = 0; jb < kb; jb++, p += ll)
-        for (int32_t t = 0; t < pairs; t++) acc = h7nn_smlad(h7nn_read_u32(p + 2 * t), *w++, acc);
-    return acc;
+/* The sums of n outputs along a line, one filter line of `pairs` weight words (an odd
+ * filter's last word has a zero top half: its partner value counts 0), two outputs per
+ * pass sharing each weight word. (This, any_channel and any_widen_channel stay out of line:
+ * inlined into eval they measured 3% slower, from register pressure.) */
+static __attribute__((noinline)) void line_sums(const int16_t *p, int32_t sa, const uint32_t *w,
+                                                            const int32_t pairs, int32_t start, int32_t n,
+                                                            int32_t *acc) {
+    int32_t i = 0;
+    for (; i + 2 <= n; i += 2, p += 2 * sa) {
+        int32_t a0 = start, a1 = start;
+        for (int32_t t = 0; t < pairs; t++) {
+            a0 = h7nn_smlad(h7nn_read_u32(p + 2 * t), w[t], a0);
+            a1 = h7nn_smlad(h7nn_read_u32(p + sa + 2 * t), w[t], a1);
+        }
+        acc[i] = a0, acc[i + 1] = a1;
+    }
+    if (i < n) {
+        int32_t a0 = start;
+        for (int32_t t = 0; t < pairs; t++) a0 = h7nn_smlad(h7nn_read_u32(p + 2 * t), w[t], a0);
+        acc[i] = a0;
+    }
 }
 
-/* Every output of channel c: two outputs per pass sharing each weight word, summed and
- * requantized in the same pass (no per-chunk calls or buffers: the 1-D streaming models
- * have few outputs per channel, so per-channel and per-output overheads dominate). */
+/* Any number of filter lines (ll apart in the plane). */
+static void lines_sums(const int16_t *p, int32_t sa, int32_t ll, const uint32_t *w, int32_t pairs, int32_t kb,
+                       int32_t start, int32_t n, int32_t *acc) {
+    int32_t i = 0;
+    for (; i + 2 <= n; i += 2, p += 2 * sa) {
+        const int16_t *p0 = p, *p1 = p + sa;
+        int32_t a0 = start, a1 = start;
+        const uint32_t *wj = w;
+        for (int32_t jb = 0; jb < kb; jb++, p0 += ll, p1 += ll, wj += pairs) {
+            for (int32_t t = 0; t < pairs; t++) {
+                a0 = h7nn_smlad(h7nn_read_u32(p0 + 2 * t), wj[t], a0);
+                a1 = h7nn_smlad(h7nn_read_u32(p1 + 2 * t), wj[t], a1);
+            }
+        }
+        acc[i] = a0, acc[i + 1] = a1;
+    }
+    if (i < n) {
+        int32_t a0 = start;
+        const uint32_t *wj = w;
+        for (int32_t jb = 0; jb < kb; jb++, p += ll, wj += pairs)
+            for (int32_t t = 0; t < pairs; t++) a0 = h7nn_smlad(h7nn_read_u32(p + 2 * t), wj[t], a0);
+        acc[i] = a0;
+    }
+}
+
 __attribute__((noinline)) static void any_channel(const h7nn_conv_data *op, const any_layout *l, const int16_t *plane, int c, int8_t *output) {
     const int doubled = op->fast_requant != 0, scale = doubled ? 2 : 1;
     uint32_t w[H7NN_DW_ANY_WORDS];
@@ -610,64 +632,62 @@ __attribute__((noinline)) static void any_channel(const h7nn_conv_data *op, cons
     /* tap (jb, ta) of the channel sits at filter[c + jb * line_step + ta * tap_step] */
     const int32_t tap_step = (l->transposed ? op->filter_w : 1) * op->out_c;
     const int32_t line_step = (l->transposed ? 1 : op->filter_w) * op->out_c;
-    const int32_t ka = l->ka, kb = l->kb, pairs = l->pairs;
     uint32_t *wp = w;
-    for (int32_t jb = 0; jb < kb; jb++) {
+    for (int32_t jb = 0; jb < l->kb; jb++) {
         const int8_t *f = op->filter + c + jb * line_step;
-        int32_t ta = 0;
-        for (; ta + 2 <= ka; ta += 2, f += 2 * tap_step) {
-            const int32_t lo = f[0] * scale, hi = f[tap_step] * scale;
+        for (int32_t ta = 0; ta < l->ka; ta += 2, f += 2 * tap_step) {
+            int32_t lo = f[0] * scale, hi = ta + 1 < l->ka ? f[tap_step] * scale : 0;
             sum += lo + hi;
-            *wp++ = h7nn_pack16((uint32_t)lo, (uint32_t)hi);
-        }
-        if (ta < ka) {  /* an odd filter's last word: its partner value counts 0 */
-            const int32_t lo = f[0] * scale;
-            sum += lo;
-            *wp++ = (uint16_t)lo;
+            *wp++ = (uint16_t)(int16_t)lo | ((uint32_t)(uint16_t)(int16_t)hi << 16);
         }
     }
-    dw_requant q;
-    q.bias = op->bias ? op->bias[c] : 0;
-    q.mult = op->multiplier[c], q.shift = op->shift[c], q.right = -q.shift;
-    q.doubled = doubled;
-    q.short_form = op->fast_requant == 1 || (op->fast_requant == 2 && h7nn_m7_short_channel(q.mult, q.shift, q.bias));
-    q.round_offset = q.short_form ? h7nn_m7_round_offset(q.right, op->output_offset) : 0;
-    q.lo = op->act_min, q.hi = op->act_max, q.out_offset = op->output_offset;
     /* the input offset folded into the start (wrapping like the reference's int32 sums) */
-    const int32_t start = (int32_t)((uint32_t)q.bias * (uint32_t)scale + (uint32_t)(op->input_offset * sum));
+    const int32_t bias = op->bias ? op->bias[c] : 0;
+    const int32_t start = (int32_t)((uint32_t)bias * (uint32_t)scale + (uint32_t)(op->input_offset * sum));
+    const int32_t mult = op->multiplier[c], shift = op->shift[c];
+    const int short_form = op->fast_requant == 1 || (op->fast_requant == 2 && h7nn_m7_short_channel(mult, shift, bias));
+    const int32_t right = -shift, round_offset = short_form ? h7nn_m7_round_offset(right, op->output_offset) : 0;
     const int32_t step_a = (l->transposed ? op->out_w : 1) * op->out_c, step_b = (l->transposed ? 1 : op->out_w) * op->out_c;
-    const int32_t ll = l->line_len, sa = l->sa, na = l->na;
+    const int32_t ll = l->line_len, pairs = l->pairs, sa = l->sa;
+    const int32_t lo = op->act_min, hi = op->act_max, out_offset = op->output_offset;
+    int32_t acc[DW_CHUNK];
     for (int32_t ob = 0; ob < l->nb; ob++) {
-        const int16_t *p = plane + ob * l->sb * ll;
-        int8_t *o = output + ob * step_b + c;
-        int32_t oa = 0;
-        if (ka == 3 && kb == 3) {  /* MobileNet's 3x3 at stride 2: unrolled */
-            const uint32_t w0 = w[0], w1 = w[1], w2 = w[2], w3 = w[3], w4 = w[4], w5 = w[5];
-            for (; oa < na; oa++, p += sa, o += step_a) {
-                int32_t a0 = h7nn_smlad(h7nn_read_u32(p), w0, start);
-                a0 = h7nn_smlabb(h7nn_read_u32(p + 2), w1, a0);
-                a0 = h7nn_smlad(h7nn_read_u32(p + ll), w2, a0);
-                a0 = h7nn_smlabb(h7nn_read_u32(p + ll + 2), w3, a0);
-                a0 = h7nn_smlad(h7nn_read_u32(p + 2 * ll), w4, a0);
-                o[0] = dw_out(&q, h7nn_smlabb(h7nn_read_u32(p + 2 * ll + 2), w5, a0));
+        const int16_t *line0 = plane + ob * l->sb * ll;
+        int8_t *out = output + ob * step_b + c;
+        for (int32_t oa0 = 0; oa0 < l->na; oa0 += DW_CHUNK) {
+            const int32_t n = l->na - oa0 < DW_CHUNK ? l->na - oa0 : DW_CHUNK;
+            const int16_t *p = line0 + oa0 * sa;
+            /* the sums of the chunk first, then its requantization, each loop with its own
+             * constants in registers */
+            if (l->ka == 3 && l->kb == 3) {  /* MobileNet's 3x3 at stride 2: unrolled */
+                const uint32_t w0 = w[0], w1 = w[1], w2 = w[2], w3 = w[3], w4 = w[4], w5 = w[5];
+                for (int32_t i = 0; i < n; i++, p += sa) {
+                    int32_t a0 = h7nn_smlad(h7nn_read_u32(p), w0, start);
+                    a0 = h7nn_smlabb(h7nn_read_u32(p + 2), w1, a0);
+                    a0 = h7nn_smlad(h7nn_read_u32(p + ll), w2, a0);
+                    a0 = h7nn_smlabb(h7nn_read_u32(p + ll + 2), w3, a0);
+                    a0 = h7nn_smlad(h7nn_read_u32(p + 2 * ll), w4, a0);
+                    acc[i] = h7nn_smlabb(h7nn_read_u32(p + 2 * ll + 2), w5, a0);
+                }
+            } else if (l->kb == 1) {  /* one filter line (1-D models) */
+                line_sums(p, sa, w, pairs, start, n, acc);
+            } else {
+                lines_sums(p, sa, ll, w, pairs, l->kb, start, n, acc);
             }
-            continue;
-        }
-        for (; oa + 2 <= na; oa += 2, p += 2 * sa, o += 2 * step_a) {
-            const int16_t *p0 = p, *p1 = p + sa;
-            const uint32_t *wj = w;
-            int32_t a0 = start, a1 = start;
-            for (int32_t jb = 0; jb < kb; jb++, p0 += ll, p1 += ll) {
-                for (int32_t t = 0; t < 2 * pairs; t += 2) {
-                    const uint32_t wt = *wj++;
-                    a0 = h7nn_smlad(h7nn_read_u32(p0 + t), wt, a0);
-                    a1 = h7nn_smlad(h7nn_read_u32(p1 + t), wt, a1);
+            int8_t *o = out + oa0 * step_a;
+            if (short_form) {
+                for (int32_t i = 0; i < n; i++, o += step_a) {
+                    int32_t v = h7nn_ssat8(h7nn_m7_requant_x2(acc[i], mult, round_offset, right));
+                    o[0] = (int8_t)(v < lo ? lo : v > hi ? hi : v);
+                }
+            } else {
+                for (int32_t i = 0; i < n; i++, o += step_a) {
+                    int32_t v = h7nn_add_wrap(h7nn_mbqm(doubled ? h7nn_m7_exact_acc(acc[i], bias) : acc[i], mult, shift),
+                                              out_offset);
+                    o[0] = (int8_t)h7nn_clamp(v, lo, hi);
                 }
             }
-            o[0] = dw_out(&q, a0);
-            o[step_a] = dw_out(&q, a1);
         }
-        if (oa < na) o[0] = dw_out(&q, dw_sum1(p, ll, w, pairs, kb, start));
     }
 }
 
