@@ -101,7 +101,18 @@ def test_bad_plans_are_refused_with_one_line(host_library, kws_bytes):
     rec = int(w[header + n_buffers + 0])                # op 0's record (the first CONV_2D)
     w[rec + 2] = 5
     bad['multiplier or shift out of range'] = w        # a multiplier below 2^30
-    for what, w in bad.items():
+    cases = [bad]
+    # the four-channel check (plan_channels_common) against the exact rule: a multiplier of
+    # 2^31 + 1, a shift above or below the range, in the second channel of a group of four
+    channels = int(words[rec + 1])
+    for kind, value in (('multiplier', 0x80000001), ('shift', 31), ('shift', -32)):
+        w = words.copy()
+        if kind == 'multiplier':
+            w[rec + 2 + 1] = value
+        else:
+            w.view(np.int8)[(rec + 2 + channels) * 4 + 1] = value
+        cases.append({'multiplier or shift out of range': w})
+    for what, w in [kv for case in cases for kv in case.items()]:
         with pytest.raises(EngineError) as e:
             Interpreter(kws_bytes, plan=w)
         assert e.value.message.startswith('plan: ') and what in e.value.message and '\n' not in e.value.message, \
