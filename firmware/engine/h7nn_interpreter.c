@@ -728,7 +728,7 @@ static h7nn_status plan_fail(h7nn_interpreter *nn, const char *fmt, int a, int b
  * for this model), record bounds and the constants' ranges (so that every shift the kernels
  * take is defined). Runs before the kernels read their records (h7nn_plan_op). */
 /* The common case of a plan record, four channels per pass without branches (setup time:
- * VWW has ~5,000 channels): every multiplier in [2^30, 2^31) ((m >> 30) ^ 1 is 0) and every
+ * VWW has 2,738 channels): every multiplier in [2^30, 2^31) ((m >> 30) ^ 1 is 0) and every
  * shift s with s + k (k = -lowest shift) in [0, span], four shifts per word: the bytes
  * (s + k) mod 256 added without carries between them, then SWAR "any byte above span"
  * (a byte of 128 or more is caught by its own top bit; a carry out of one byte can only
