@@ -25,7 +25,7 @@ import json
 import os
 
 from h7nn import engine, oplist
-from h7nn.tflite import TYPE_NAMES
+from h7nn.tflite import TYPE_NAMES, Model, ModelError
 from h7voice import paths
 
 BOARD_RAM = 1 << 20   # the STM32H743's SRAM in all (AXI 512 KB + SRAM1-4 + DTCM): no arena can be larger
@@ -33,6 +33,29 @@ BOARD_RAM = 1 << 20   # the STM32H743's SRAM in all (AXI 512 KB + SRAM1-4 + DTCM
 
 class EmbedError(Exception):
     pass
+
+
+def depthwise_3x3_only(data):
+    """True when the model has DEPTHWISE_CONV_2D ops and each has the shape of the M7 kernel's
+    assembly path (3x3 filter, stride 1, dilation 1, multiplier 1): its resolver then names
+    the kernel without the other shapes' code. A wrong answer would only cost speed (other
+    shapes run on the reference kernel), never results."""
+    try:
+        m = Model(data)
+    except ModelError:  # the engine accepted it before this runs; keep the full kernel if ours cannot read it
+        return False
+    found = False
+    for op in m.ops:
+        if op['name'] != 'DEPTHWISE_CONV_2D':
+            continue
+        o = op['options']
+        if o is None or len(op['inputs']) < 2 or list(m.tensors[op['inputs'][1]]['shape'][1:3]) != [3, 3]:
+            return False
+        # DepthwiseConv2DOptions: stride_w 1, stride_h 2, depth_multiplier 3, dilation_w 5, dilation_h 6
+        if any(o.scalar(f, 'i', 1) != 1 for f in (1, 2, 3, 5, 6)):
+            return False
+        found = True
+    return found
 
 
 def _c_ident(name):
@@ -207,7 +230,9 @@ def embed(model_path, out_dir, name='model'):
         '',
     ]
     rows = ['    ' + ', '.join('0x%02x' % b for b in data[i:i + 16]) + ',' for i in range(0, len(data), 16)]
-    kernels = ['    %s,' % oplist.kernel_expr(op) for op in ops]
+    dw_3x3 = depthwise_3x3_only(data)
+    kernels = ['    %s,' % ('&H7NN_KERNEL_M7(depthwise_conv_2d_3x3)' if op == 'DEPTHWISE_CONV_2D' and dw_3x3
+                            else oplist.kernel_expr(op)) for op in ops]
 
     def plan_rows(words):
         return ['    ' + ', '.join('0x%08xu' % int(w) for w in words[i:i + 8]) + ',' for i in range(0, len(words), 8)]
@@ -222,6 +247,15 @@ def embed(model_path, out_dir, name='model'):
         *rows,
         '};',
         '',
+        *([] if not dw_3x3 else [
+            '/* Every depthwise op of this model has the 3x3 stride-1 shape: the M7 kernel without its',
+            ' * other shapes\' code (firmware/engine/kernels/m7/depthwise_conv_2d_m7.c). */',
+            '#ifdef H7NN_REFERENCE_KERNELS',
+            '#define h7nn_ref_depthwise_conv_2d_3x3 h7nn_ref_depthwise_conv_2d',
+            '#else',
+            'extern const h7nn_kernel h7nn_m7_depthwise_conv_2d_3x3;',
+            '#endif',
+            '']),
         '/* Exactly the kernels this model needs (kernels=m7|reference picks which build of each). */',
         'static const h7nn_kernel *const kernels[] = {',
         *kernels,

@@ -306,6 +306,15 @@ KERNEL_CHECK_SPECS = {
     'dw_k10x1_c4_valid_relu': ('depthwise', (21, 1, 4), 1, (10, 1), 1, 'valid', 'relu'),
     'dw_k1x4_c3_s2_same': ('depthwise', (5, 9, 3), 1, (1, 4), 2, 'same', None),
     'dw_s2_c4_same_bigbias': _requantized(_dw(8, 8, 4, 2, 'same', None), first_bias=1 << 30),
+    # one-line stride-1 filters (h7nn_m7_dw_line1, channels widened in pairs): quads and a tail
+    # of 3, an odd channel count (the last channel alone), one output per channel (K = 15),
+    # 'same' padding along time, a channel on the exact path beside line1 channels
+    'dw_k3x1_c5_valid': ('depthwise', (9, 1, 5), 1, (3, 1), 1, 'valid', None),
+    'dw_k15x1_c3_valid': ('depthwise', (15, 1, 3), 1, (15, 1), 1, 'valid', None),
+    'dw_k4x1_c7_same': ('depthwise', (10, 1, 7), 1, (4, 1), 1, 'same', None),
+    'dw_k1x6_c4_valid': ('depthwise', (1, 11, 4), 1, (1, 6), 1, 'valid', None),
+    'dw_k5x1_c4_valid_bigbias': _requantized(('depthwise', (14, 1, 4), 1, (5, 1), 1, 'valid', None),
+                                             first_bias=1 << 30),
 }
 
 

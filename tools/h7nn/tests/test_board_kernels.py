@@ -34,13 +34,14 @@ class KernelCheckBoard:
 
     def __init__(self, image):
         from unicorn import UC_HOOK_CODE
-        from unicorn.arm_const import UC_ARM_REG_R2
+        from unicorn.arm_const import UC_ARM_REG_R2, UC_ARM_REG_R3
         from h7sim.board import Board
         self.board = Board(image)
         self.current = None
         self.checked = set()
         self.dot_k = {}      # model index -> set of k seen by h7nn_m7_dot_1x6
         self.dw_quads = {}   # model index -> set of (quads, tail) per line seen by h7nn_m7_dw3x3_plane
+        self.dw_line1 = {}   # model index -> set of (outputs, weight pairs) seen by h7nn_m7_dw_line1
         uc = self.board.uc
 
         def on_dot(uc_, address, size, user):
@@ -52,7 +53,11 @@ class KernelCheckBoard:
             step, quad_bytes, tail = int(words[0]), int(words[3]), int(words[4])
             self.dw_quads.setdefault(self.current, set()).add((quad_bytes // (4 * step), tail))
 
-        for name, hook in (('h7nn_m7_dot_1x6', on_dot), ('h7nn_m7_dw3x3_plane', on_dw)):
+        def on_line1(uc_, address, size, user):
+            pairs = int(np.frombuffer(bytes(uc_.mem_read(uc_.reg_read(UC_ARM_REG_R2), 4)), dtype='<u4')[0])
+            self.dw_line1.setdefault(self.current, set()).add((uc_.reg_read(UC_ARM_REG_R3), pairs))
+
+        for name, hook in (('h7nn_m7_dot_1x6', on_dot), ('h7nn_m7_dw3x3_plane', on_dw), ('h7nn_m7_dw_line1', on_line1)):
             address = self.board.symbol(name) & ~1
             uc.hook_add(UC_HOOK_CODE, hook, begin=address, end=address)
         ready = self._wait(lambda e: e.get('event') in ('kc_ready', 'kc_error'), seconds=2)
@@ -129,7 +134,8 @@ def _fast_requant(model, depthwise):
 
 def _expected_asm(spec, model):
     """What the shape should run: ('dot', k) for the six-column loop, ('dw', (quads, tail))
-    for the depthwise plane loop, or None (a C path)."""
+    for the depthwise plane loop, ('line1', (outputs, weight pairs)) for the one-line
+    stride-1 loop, or None (a C path)."""
     kind, shape, n, kernel, stride, padding, act = spec[:7]
     out = model.tensors[model.outputs[0]]
     oh, ow = out['shape'][1], out['shape'][2]
@@ -146,6 +152,11 @@ def _expected_asm(spec, model):
     hi = min(127, zp + int(round(6.0 / scale))) if act == 'relu6' else 127
     if fast and short and tuple(kernel) == (3, 3) and stride in (1, (1, 1)) and n == 1 and (lo, hi) == (-128, 127):
         return ('dw', (max(oh, ow) // 4, max(oh, ow) % 4))
+    # one filter line over a one-line input (Kx1 along time, 1xK along a row), stride 1,
+    # channels widened in pairs
+    if (fast and short and 1 in kernel and kernel != (1, 1) and stride in (1, (1, 1)) and n == 1 and shape[2] >= 2
+            and (lo, hi) == (-128, 127) and (shape[1] == 1 if kernel[1] == 1 else shape[0] == 1)):
+        return ('line1', (oh if kernel[1] == 1 else ow, (max(kernel) + 1) // 2))
     return None
 
 
@@ -183,7 +194,9 @@ def test_bit_exact_on_board(kc, name):
     # the shape ran the loop it was chosen for
     expect = _expected_asm(opmodels.KERNEL_CHECK_SPECS[name], model)
     if expect is None:
-        assert index not in kc.dot_k and index not in kc.dw_quads
+        assert index not in kc.dot_k and index not in kc.dw_quads and index not in kc.dw_line1
+    elif expect[0] == 'line1':
+        assert kc.dw_line1.get(index) == {expect[1]}, 'one-line depthwise loop not run with %s' % (expect[1],)
     elif expect[0] == 'dot':
         assert kc.dot_k.get(index) == {expect[1]}, 'six-column loop not run with k=%d (fast requantization off?)' % expect[1]
     else:

@@ -29,8 +29,10 @@ def test_embed_writes_resolver_and_arena(host_library, kws_bytes, tmp_path):
     assert 'H7NN_KWS_INPUT_ZERO_POINT 83' in header
     assert 'H7NN_KWS_LABEL_COUNT 12' in header
     assert 'H7NN_KWS_FRONTEND "mlperf_kws"' in header
-    for op in ('conv_2d', 'depthwise_conv_2d', 'average_pool_2d', 'fully_connected'):
+    for op in ('conv_2d', 'depthwise_conv_2d_3x3', 'average_pool_2d', 'fully_connected'):
         assert '&H7NN_KERNEL_M7(%s),' % op in source   # M7 kernels per the op list
+    # every depthwise op of the KWS model is 3x3 stride 1: the kernel without the other shapes' code
+    assert '#define h7nn_ref_depthwise_conv_2d_3x3 h7nn_ref_depthwise_conv_2d' in source
     for op in ('reshape', 'softmax'):
         assert '&h7nn_ref_%s,' % op in source
     assert 'h7nn_ref_add' not in source
@@ -99,7 +101,18 @@ def test_bad_plans_are_refused_with_one_line(host_library, kws_bytes):
     rec = int(w[header + n_buffers + 0])                # op 0's record (the first CONV_2D)
     w[rec + 2] = 5
     bad['multiplier or shift out of range'] = w        # a multiplier below 2^30
-    for what, w in bad.items():
+    cases = [bad]
+    # the four-channel check (plan_channels_common) against the exact rule: a multiplier of
+    # 2^31 + 1, a shift above or below the range, in the second channel of a group of four
+    channels = int(words[rec + 1])
+    for kind, value in (('multiplier', 0x80000001), ('shift', 31), ('shift', -32)):
+        w = words.copy()
+        if kind == 'multiplier':
+            w[rec + 2 + 1] = value
+        else:
+            w.view(np.int8)[(rec + 2 + channels) * 4 + 1] = value
+        cases.append({'multiplier or shift out of range': w})
+    for what, w in [kv for case in cases for kv in case.items()]:
         with pytest.raises(EngineError) as e:
             Interpreter(kws_bytes, plan=w)
         assert e.value.message.startswith('plan: ') and what in e.value.message and '\n' not in e.value.message, \
@@ -146,3 +159,17 @@ def test_scons_embed_step_refuses_what_the_board_refuses(host_library, tmp_path)
         h7_model._embed_action([str(tmp_path / 'x_model.c')], [str(bad)], {'H7NN_MODEL_NAME': 'x'})
     assert 'the engine refuses it' in e.value.errstr and 'dimension 2147483647' in e.value.errstr
     assert not (tmp_path / 'x_model.c').exists()
+
+
+def test_depthwise_kernel_pick_follows_the_shapes(kws_bytes):
+    """The resolver names the 3x3-only depthwise kernel exactly when every depthwise op has
+    its shape: the KWS DS-CNN (3x3, stride 1) yes; the streaming wake-word model (Kx1
+    filters) and VWW (stride-2 blocks) keep the full kernel; a model without depthwise ops
+    has nothing to pick."""
+    from h7nn.embed import depthwise_3x3_only
+    from h7voice import paths
+    assert depthwise_3x3_only(kws_bytes)
+    for name in ('mlperf_tiny_str_ww_ref_model.tflite', 'mlperf_tiny_vww_96_int8.tflite',
+                 'mlperf_tiny_ad01_int8.tflite'):
+        with open(paths.shared('models', name), 'rb') as f:
+            assert not depthwise_3x3_only(f.read()), name

@@ -90,6 +90,12 @@ static int any_shape(const h7nn_conv_data *op) {
     return (int64_t)l.kb * l.pairs <= H7NN_DW_ANY_WORDS && (int64_t)l.pb * l.line_len * 2 <= INT32_MAX / 4;
 }
 
+/* One input line (1-D models: a line along time, width 1): the scratch holds two planes,
+ * channels c and c + 1, widened together (one halfword load per time step brings both). */
+static int any_paired(const h7nn_conv_data *op, const any_layout *l) {
+    return l->pb == 1 && (l->transposed ? op->pad_w : op->pad_h) == 0 && op->in_c >= 2;
+}
+
 static h7nn_status prepare(h7nn_interpreter *nn, h7nn_node *node) {
     h7nn_status s = h7nn_conv_prepare_common(nn, node, 1);
     if (s != H7NN_OK) return s;
@@ -98,7 +104,7 @@ static h7nn_status prepare(h7nn_interpreter *nn, h7nn_node *node) {
     const uint32_t *rec = h7nn_plan_op(nn, node);
     if (!fast_shape(op) && any_shape(op)) {
         any_layout l = any_layout_of(op);
-        node->scratch_bytes = (uint32_t)(l.pb * l.line_len) * 2u;
+        node->scratch_bytes = (uint32_t)(l.pb * l.line_len) * (any_paired(op, &l) ? 4u : 2u);
         int doubled = h7nn_m7_requant_mode(op->filter, op->out_c, op->filter_h * op->filter_w, op->out_c, 1,
                                            op->shift);
         if (rec) return h7nn_m7_plan_mode(nn, node, rec, doubled, op->bias, op->out_c, &op->fast_requant);
@@ -474,6 +480,103 @@ __attribute__((noinline)) static void any_widen_channel(const h7nn_conv_data *op
     }
 }
 
+/* One filter line at stride 1 (the 1-D streaming models' Kx1 layers): n outputs along a
+ * line of the plane from p, written every ctx[L1_STEP] bytes from out; ctx[L1_W...] holds
+ * the channel's ctx[L1_PAIRS] doubled weight words. Four outputs per pass share each weight
+ * word (their four words at p + 0, 2, 4, 6 bytes: unaligned LDRs), then a single output at a
+ * time. Requantization as h7nn_m7_dw3x3_plane's (multiplier > 2^30, full int8 range). */
+enum { L1_PAIRS = 0, L1_START, L1_MULT, L1_ROUND, L1_RIGHT, L1_STEP, L1_W };
+void h7nn_m7_dw_line1(const int16_t *p, int8_t *out, const uint32_t *ctx, int32_t n);
+
+#if defined(__ARM_FEATURE_DSP) && __ARM_FEATURE_DSP
+#define H7NN_DW_L1_OUT(A)               \
+    "  smmlar r12, " A ", r8, r9\n"     \
+    "  add r12, r12, " A ", asr #31\n"  \
+    "  asr r12, r12, r10\n"             \
+    "  ssat r12, #8, r12\n"             \
+    "  strb r12, [r1]\n"                \
+    "  add r1, r1, r11\n"
+/* r0 plane, r1 out, r2 constants, r3 outputs left, r4-r7 sums, r8 weight word, r9/r10 plane
+ * words, r11 weight pointer, r12 pairs left; then r8-r11 the requantization constants. */
+__asm__(
+    "  .pushsection .text.h7nn_m7_dw_line1,\"ax\",%progbits\n"
+    "  .syntax unified\n"
+    "  .thumb\n"
+    "  .p2align 2\n"
+    "  .global h7nn_m7_dw_line1\n"
+    "  .type h7nn_m7_dw_line1, %function\n"
+    "  .thumb_func\n"
+    "h7nn_m7_dw_line1:\n"
+    "  push {r4-r11, lr}\n"
+    "  cmp r3, #4\n"
+    "  blt 4f\n"
+    "1:\n"
+    "  ldr r4, [r2, #4]\n"              /* L1_START */
+    "  mov r5, r4\n"
+    "  mov r6, r4\n"
+    "  mov r7, r4\n"
+    "  add r11, r2, #24\n"              /* L1_W */
+    "  ldr r12, [r2]\n"                 /* L1_PAIRS */
+    "2:\n"
+    "  ldr r8, [r11], #4\n"
+    "  ldr r9, [r0]\n"
+    "  ldr r10, [r0, #2]\n"
+    "  smlad r4, r9, r8, r4\n"
+    "  smlad r5, r10, r8, r5\n"
+    "  ldr r9, [r0, #4]\n"
+    "  ldr r10, [r0, #6]\n"
+    "  smlad r6, r9, r8, r6\n"
+    "  smlad r7, r10, r8, r7\n"
+    "  add r0, r0, #4\n"
+    "  subs r12, r12, #1\n"
+    "  bne 2b\n"
+    "  ldr r12, [r2]\n"
+    "  sub r0, r0, r12, lsl #2\n"
+    "  add r0, r0, #8\n"
+    "  add r12, r2, #8\n"
+    "  ldmia r12, {r8, r9, r10, r11}\n" /* L1_MULT, L1_ROUND, L1_RIGHT, L1_STEP */
+    H7NN_DW_L1_OUT("r4")
+    H7NN_DW_L1_OUT("r5")
+    H7NN_DW_L1_OUT("r6")
+    H7NN_DW_L1_OUT("r7")
+    "  sub r3, r3, #4\n"
+    "  cmp r3, #4\n"
+    "  bge 1b\n"
+    "4:\n"
+    "  cmp r3, #0\n"
+    "  beq 9f\n"
+    "5:\n"
+    "  ldr r4, [r2, #4]\n"
+    "  add r11, r2, #24\n"
+    "  ldr r12, [r2]\n"
+    "  mov lr, r0\n"
+    "6:\n"
+    "  ldr r8, [r11], #4\n"
+    "  ldr r9, [lr], #4\n"
+    "  smlad r4, r9, r8, r4\n"
+    "  subs r12, r12, #1\n"
+    "  bne 6b\n"
+    "  add r0, r0, #2\n"
+    "  add r12, r2, #8\n"
+    "  ldmia r12, {r8, r9, r10, r11}\n"
+    H7NN_DW_L1_OUT("r4")
+    "  subs r3, r3, #1\n"
+    "  bne 5b\n"
+    "9:\n"
+    "  pop {r4-r11, pc}\n"
+    "  .size h7nn_m7_dw_line1, .-h7nn_m7_dw_line1\n"
+    "  .popsection\n");
+#else
+void h7nn_m7_dw_line1(const int16_t *p, int8_t *out, const uint32_t *ctx, int32_t n) {
+    for (; n > 0; n--, p++, out += (int32_t)ctx[L1_STEP]) {
+        int32_t acc = (int32_t)ctx[L1_START];
+        for (uint32_t t = 0; t < ctx[L1_PAIRS]; t++) acc = h7nn_smlad(h7nn_read_u32(p + 2 * t), ctx[L1_W + t], acc);
+        out[0] = (int8_t)h7nn_ssat8(h7nn_m7_requant_x2(acc, (int32_t)ctx[L1_MULT], (int32_t)ctx[L1_ROUND],
+                                                        (int32_t)ctx[L1_RIGHT]));
+    }
+}
+#endif
+
 /* The sums of n outputs along a line, one filter line of `pairs` weight words (an odd
  * filter's last word has a zero top half: its partner value counts 0), two outputs per
  * pass sharing each weight word. (This, any_channel and any_widen_channel stay out of line:
@@ -588,28 +691,77 @@ __attribute__((noinline)) static void any_channel(const h7nn_conv_data *op, cons
     }
 }
 
+/* Channels c and c + 1 of a one-line plane (any_paired) into the two planes: two time
+ * steps [a_c a_c1 b_c b_c1] split by SXTB16 into (a_c, b_c) and (a_c1, b_c1). */
+static void any_widen_pair(const h7nn_conv_data *op, const any_layout *l, const int8_t *input, int c,
+                           int16_t *plane) {
+    const int32_t in_a = l->transposed ? op->in_h : op->in_w;
+    const int32_t step_a = (l->transposed ? op->in_w : 1) * op->in_c, pad_a = l->transposed ? op->pad_h : op->pad_w;
+    const int32_t n = (pad_a + in_a < l->pa ? pad_a + in_a : l->pa) - pad_a;
+    const int8_t *in = input + c;
+    int16_t *dst = plane + pad_a, *dst1 = dst + l->line_len;
+    int32_t i = 0;
+    for (; i + 2 <= n; i += 2, in += 2 * step_a) {
+        uint16_t a, b;
+        memcpy(&a, in, 2);
+        memcpy(&b, in + step_a, 2);
+        const uint32_t ab = (uint32_t)a | ((uint32_t)b << 16), lo = h7nn_sxtb16(ab), hi = h7nn_sxtb16_ror8(ab);
+        memcpy(dst + i, &lo, 4);
+        memcpy(dst1 + i, &hi, 4);
+    }
+    if (i < n) dst[i] = in[0], dst1[i] = in[1];
+}
+
+/* Channel c of a one-line, stride-1 op in h7nn_m7_dw_line1 (doubled weights, the short
+ * requantization with a multiplier above 2^30); 0 if the channel needs any_channel. */
+static int line1_channel(const h7nn_conv_data *op, const any_layout *l, const int16_t *plane, int c, int8_t *out) {
+    const int32_t bias = op->bias ? op->bias[c] : 0, mult = op->multiplier[c], right = -op->shift[c];
+    if (mult <= (1 << 30) || (op->fast_requant == 2 && !h7nn_m7_short_channel(mult, -right, bias))) return 0;
+    uint32_t ctx[L1_W + H7NN_DW_ANY_WORDS];
+    const int32_t ts = (l->transposed ? op->filter_w : 1) * op->out_c, ka = l->ka;
+    const int8_t *f = op->filter + c;
+    int32_t sum = 0, t = 0;
+    for (; 2 * t + 2 <= ka; t++, f += 2 * ts) {
+        const int32_t lo = f[0] * 2, hi = f[ts] * 2;
+        sum += lo + hi;
+        ctx[L1_W + t] = h7nn_pack16((uint32_t)lo, (uint32_t)hi);
+    }
+    if (2 * t < ka) sum += f[0] * 2, ctx[L1_W + t++] = (uint16_t)(f[0] * 2);
+    ctx[L1_PAIRS] = (uint32_t)t;
+    ctx[L1_START] = ((uint32_t)bias << 1) + (uint32_t)(op->input_offset * sum);
+    ctx[L1_MULT] = (uint32_t)mult;
+    ctx[L1_ROUND] = (uint32_t)h7nn_m7_round_offset(right, op->output_offset);
+    ctx[L1_RIGHT] = (uint32_t)right;
+    ctx[L1_STEP] = (uint32_t)((l->transposed ? op->out_w : 1) * op->out_c);
+    h7nn_m7_dw_line1(plane, out + c, ctx, l->na);
+    return 1;
+}
+
 static void eval_any(const h7nn_conv_data *op, const int8_t *input, int8_t *output, int16_t *plane,
                      uint32_t plane_bytes) {
     any_layout l = any_layout_of(op);
     const int16_t border = (int16_t)-op->input_offset;
     for (uint32_t i = 0; i < plane_bytes / 2; i++) plane[i] = border;
+    const int paired = any_paired(op, &l);
+    const int line1 = paired && l.kb == 1 && l.sa == 1 && op->fast_requant != 0 && op->act_min == -128 && op->act_max == 127;
     for (int b = 0; b < op->batches; b++) {
         const int8_t *in_b = input + b * op->in_h * op->in_w * op->in_c;
         int8_t *out_b = output + b * op->out_h * op->out_w * op->out_c;
         for (int c = 0; c < op->in_c; c++) {
-            any_widen_channel(op, &l, in_b, c, plane);  /* the same cells every channel: the border stays */
-            any_channel(op, &l, plane, c, out_b);
+            /* the same cells every channel: the border stays */
+            const int16_t *p = plane;
+            if (!paired || ((c & 1) == 0 && c == op->in_c - 1)) any_widen_channel(op, &l, in_b, c, plane);
+            else if ((c & 1) == 0) any_widen_pair(op, &l, in_b, c, plane);
+            else p = plane + l.line_len;
+            if (!line1 || !line1_channel(op, &l, p, c, out_b)) any_channel(op, &l, p, c, out_b);
         }
     }
 }
 
-static h7nn_status eval(h7nn_interpreter *nn, const h7nn_node *node) {
+/* The 3x3 assembly path alone (other shapes: the reference kernel). */
+static __attribute__((noinline)) h7nn_status eval_3x3(h7nn_interpreter *nn, const h7nn_node *node) {
     const h7nn_conv_data *op = node->op_data;
-    if (!fast_shape(op)) {
-        if (!any_shape(op)) return h7nn_depthwise_conv_2d_eval_reference(nn, node);
-        eval_any(op, h7nn_input_data(nn, node, 0), h7nn_output_data(nn, node, 0), node->scratch, node->scratch_bytes);
-        return H7NN_OK;
-    }
+    if (!fast_shape(op)) return h7nn_depthwise_conv_2d_eval_reference(nn, node);
     const int8_t *input = h7nn_input_data(nn, node, 0);
     int8_t *output = h7nn_output_data(nn, node, 0);
     int16_t *plane = node->scratch;
@@ -639,4 +791,16 @@ static h7nn_status eval(h7nn_interpreter *nn, const h7nn_node *node) {
     return H7NN_OK;
 }
 
+static h7nn_status eval(h7nn_interpreter *nn, const h7nn_node *node) {
+    const h7nn_conv_data *op = node->op_data;
+    if (fast_shape(op) || !any_shape(op)) return eval_3x3(nn, node);
+    eval_any(op, h7nn_input_data(nn, node, 0), h7nn_output_data(nn, node, 0), node->scratch, node->scratch_bytes);
+    return H7NN_OK;
+}
+
 const h7nn_kernel h7nn_m7_depthwise_conv_2d = {H7NN_KERNEL_ID(DEPTHWISE_CONV_2D), prepare, eval};
+/* The same kernel without eval_any, for the resolvers of models whose every depthwise op has
+ * the 3x3 stride-1 shape (tools/h7nn/embed.py picks it): the image keeps none of the
+ * other shapes' code (KWS: ~2.5 KB of flash). Any other shape still runs, on the reference
+ * kernel, so a wrong pick costs speed, never results. */
+const h7nn_kernel h7nn_m7_depthwise_conv_2d_3x3 = {H7NN_KERNEL_ID(DEPTHWISE_CONV_2D), prepare, eval_3x3};
