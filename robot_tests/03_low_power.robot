@@ -44,7 +44,7 @@ Stop Mode Wakes On The User Button
 
 Stop Mode Wakes On Sound At The Microphone
     [Documentation]    The microphone's wake-on-sound output (PG14 = Arduino D2, EXTI line 14; board_pins.def) rises
-    ...    10 ms after the sound starts (one 10 ms window above -45 dBFS) and wakes the chip.
+    ...    10 ms after the sound starts (one 10 ms window above -55 dBFS) and wakes the chip.
     Command Should Answer    stop    stop
     Run For    0.05
     Core Should Be In Stop Mode

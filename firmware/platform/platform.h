@@ -58,6 +58,10 @@ void h7_clock_read_info(h7_clock_info_t *info); /* decoded from the registers */
 uint32_t h7_time_ms(void);
 /* The same clock in microseconds (wraps after 71 minutes: use differences). */
 uint32_t h7_time_us(void);
+/* The same clock as milliseconds plus the microseconds of the current millisecond, read
+ * together: time differences to the microsecond that do not wrap for 49 days (h7_time_us
+ * wraps after 71 minutes). */
+uint32_t h7_time_ms_sub_us(uint32_t *sub_us);
 /* A second millisecond clock that needs no interrupt: LPTIM1 on LSI, running from
  * h7_platform_init, also in Stop. 16 bits (differences modulo 65536 ms). SysTick time
  * stops while interrupts are held off; this one does not (LSI tolerance: a few % on

@@ -14,6 +14,7 @@ from h7voice import paths  # noqa: E402
 from kwsapp import scenarios, score, simrun, truth  # noqa: E402
 
 
+LONG_SILENCE_MS = 5000  # kws_config.h KWS_STOP_AFTER_LONG_SILENCE_MS (console 'p')
 KEYWORDS = {'yes', 'no', 'up', 'down', 'left', 'right', 'on', 'off', 'stop', 'go'}
 AUDIO_DIR = os.path.join(paths.BUILD, 'kws_audio')
 
@@ -24,6 +25,7 @@ class KwsLibrary:
     def __init__(self):
         self.run = None
         self.wav = None
+        self.console_input = None
 
     # ------------------------------------------------------------------ set-up
     def kws_image_should_be_built(self):
@@ -49,6 +51,7 @@ class KwsLibrary:
     def run_kws_with(self, wav, seconds=None, console_input=None, console_at_s=0.0):
         """Runs the firmware on the simulated board with `wav` in the microphone."""
         self.wav = wav
+        self.console_input = console_input
         self.run = simrun.run_kws(wav, seconds=float(seconds) if seconds else None,
                                   console_input=console_input or None,
                                   console_at_s=float(console_at_s))
@@ -87,16 +90,61 @@ class KwsLibrary:
         from kwsapp.detector import KwsStream
         model = self.firmware_model()
         stream = KwsStream(os.path.join(paths.MODELS, f'{model}.tflite'))
-        host, _ = stream.run(read_wav(self.wav))
+        # the host stops where the board stops when the board did (Stop between words: the
+        # wake pin modelled, kws_host_api.c); without a Stop it keeps listening, as before
+        ready = ev.last(self.run['events'], 'kws_ready') or {}
+        stops = self.events_named('kws_stop')
+        host, _ = stream.run(read_wav(self.wav), wake_pin=bool(stops),
+                             stop_after_ms=self._stop_after_ms(ready) if stops else None)
         keys = ('word', 'start_ms', 'end_ms', 'decided_ms')
         board = ev.detections(self.run['events'])
+
+        def slack(b):
+            # after a Stop the board's audio clock is its platform time, which LPTIM1 measured
+            # the Stop with in whole milliseconds: up to 1 ms per Stop before the event
+            return sum(1 for e in stops if int(e['audio_ms']) < int(b['start_ms']))
         same = len(board) == len(host) and all(
-            all(b[k] == h[k] for k in keys) and abs(float(b['score']) - h['score']) <= 0.0015
+            b['word'] == h['word'] and all(abs(int(b[k]) - int(h[k])) <= slack(b) for k in keys[1:])
+            and abs(float(b['score']) - h['score']) <= 0.0015
             for b, h in zip(board, host))  # (scores printed with 3 decimals by each side)
         if not same:
             raise AssertionError(f'board {[{k: d[k] for k in keys + ("score",)} for d in board]} '
                                  f'but host build {host}')
         print(f'*INFO* board and host build agree on {len(board)} detections')
+
+    def _stop_after_ms(self, ready):
+        """The power policy's silence before Stop the board ran with: kws_ready's, or the
+        long-silence policy if the run sent console 'p' (and no 'P' after it)."""
+        keys = self.console_input or ''
+        if 'p' in keys and keys.rfind('p') > keys.rfind('P'):
+            return LONG_SILENCE_MS
+        return int(ready.get('stop_after_ms') or 0) or None
+
+    def stop_entries_should_be_at_least(self, n):
+        stops = self.events_named('kws_stop')
+        if len(stops) < int(n):
+            raise AssertionError(f'{len(stops)} Stops, expected at least {n}')
+
+    def commands_detected_exactly_once_should_be_at_least(self, count, tolerance_ms=200):
+        """At least `count` commands of the truth detected exactly once within tolerance,
+        no wrong word, no false alarm, no duplicate. Returns the count."""
+        words = truth.load_truth(os.path.splitext(self.wav)[0] + '.json')
+        result = score.score(ev.detections(self.run['events']), words, float(tolerance_ms), KEYWORDS)
+        print(f"*INFO* {result['exactly_once']}/{result['commands']} exactly once; missed "
+              f"{[m['word'] for m in result['missed']]}")
+        if result['exactly_once'] < int(count) or result['wrong_word'] or result['false_alarms'] \
+                or result['duplicates']:
+            raise AssertionError('; '.join(score.describe_failures(result)))
+        return result['exactly_once']
+
+    def stop_and_wake_lines_should_be_at_most_one_pair_per_segment(self):
+        """Stop between words: at most one kws_stop/kws_wake pair per VAD segment (+1 for
+        the silence before the first), so the console cannot be flooded by them either."""
+        stops = len(self.events_named('kws_stop'))
+        segments = int(self._stats().get('segments', 0))
+        print(f'*INFO* {stops} Stops, {segments} VAD segments')
+        if stops > segments + 1:
+            raise AssertionError(f'{stops} Stops for {segments} VAD segments')
 
     def detections_should_be(self, count):
         dets = ev.detections(self.run['events'])
@@ -128,11 +176,16 @@ class KwsLibrary:
         if processed < float(seconds) - 0.5:
             raise AssertionError(f'only {processed:.2f} s of audio processed, expected {seconds} s')
 
-    def console_lines_should_be_at_most(self, count):
-        n = len(self.run['lines'])
+    def console_lines_should_be_at_most(self, count, besides_stop_wake=False):
+        """At most `count` console lines (besides the kws_stop/kws_wake pairs of Stop
+        between words, if asked: they are bounded per VAD segment, see above)."""
+        lines = self.run['lines']
+        if besides_stop_wake:
+            lines = [l for l in lines if '"kws_stop"' not in l and '"kws_wake"' not in l]
+        n = len(lines)
         if n > int(count):
             raise AssertionError(f'{n} console lines (at most {count} allowed): '
-                                 + ' | '.join(self.run['lines'][-5:]))
+                                 + ' | '.join(lines[-5:]))
 
     def stop_should_have_been_decided_after_silence(self, silence_ms=5000):
         """The power policy went to Stop (entered it, or without a wake-on-sound source
@@ -173,10 +226,13 @@ class KwsLibrary:
         words = truth.load_truth(os.path.splitext(self.wav)[0] + '.json')
         lost = []
         for i, wake in enumerate(wakes):
+            if i == len(wakes) - 1 and wake.get('source') == 'uart' and i >= len(stops) - 1:
+                break  # the run's closing statistics request ('s') after the last word
             if wake.get('source') != 'sound' or wake.get('entered_stop') is not True:
                 raise AssertionError(f'wake-up {i + 1} was not a Stop ended by sound: {wake}')
             restart_ms = 1000.0 * (captures[i + 1][0] - origin)   # on the recording's axis
-            if abs(int(wake['audio_ms']) - restart_ms) > 2:
+            # the audio clock follows the platform time, which counts each Stop in whole ms
+            if abs(int(wake['audio_ms']) - restart_ms) > 2 + i:
                 raise AssertionError(f"audio clock {wake['audio_ms']} ms at wake-up {i + 1}, "
                                      f'capture restarted at {restart_ms:.1f} ms of the recording')
             stop_ms = int(stops[i]['audio_ms'])

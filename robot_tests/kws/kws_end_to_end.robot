@@ -9,10 +9,11 @@ Suite Setup       Kws Image Should Be Built
 *** Test Cases ***
 Each Spoken Command Is Detected Exactly Once Within 200 ms
     [Documentation]    The ten commands with pauses, in espeak-ng voices held out of the
-    ...    model's training. (The demo recording, a TTS engine held out of training, is
-    ...    scored by tools/demo.py.)
+    ...    model's training, with the long-silence Stop policy (console p: no Stop in
+    ...    these pauses; the next test is the same recording with Stop between words).
+    ...    (The demo recording, a TTS engine held out of training, is scored by tools/demo.py.)
     ${wav}=    Make Recording    commands
-    Run Kws With    ${wav}
+    Run Kws With    ${wav}    console_input=p
     No Samples Should Be Lost
     Each Command Should Be Detected Exactly Once    200
     # every published detection figure comes from the host build of this C: same events
@@ -20,6 +21,21 @@ Each Spoken Command Is Detected Exactly Once Within 200 ms
     # level (D3 D4 D5 = PE13 PF14 PE11) and selection (D6 D7 = PE9 PF13) pins, driven
     # through the platform's GPIO API, hold the last event's values
     Pins Should Show Level And Selection
+
+Stops Between Words And Wakes On Each
+    [Documentation]    The same ten commands with the default policy: Stop 50 ms after each
+    ...    word's VAD end, woken by the microphone's wake-on-sound pin at the next word. The
+    ...    wake loses the first ~10 ms of each word (the pin's detection window): measured
+    ...    on this recording over 8 hop phases (host build, h7voice stop-sweep's method)
+    ...    9.0 of 10 against 9.75 without Stop ("down" and "no", whose first 10 ms carry
+    ...    the plosive/nasal onset). The board must equal the host build with the Stop modelled.
+    ${wav}=    Make Recording    commands
+    Run Kws With    ${wav}
+    Stop Entries Should Be At Least    9
+    Firmware Should Have Woken On Sound    max_lost_ms=30
+    Commands Detected Exactly Once Should Be At Least    9
+    Detections Should Equal The Host Build Of The Firmware C
+    No Samples Should Be Lost
 
 Silence Noise And Other Speech Give No Detection And Lose No Samples In 60 s
     [Documentation]    60 s of virtual time: room tone, continuous loud noise, sentences and
@@ -32,15 +48,17 @@ Silence Noise And Other Speech Give No Detection And Lose No Samples In 60 s
     # covers the minute
     Audio Time Should Cover Seconds    60
     # boot, ready, one stats line per 10 s, the final stats, Stop decisions: never a flood
-    Console Lines Should Be At Most    20
+    Console Lines Should Be At Most    20    besides_stop_wake=${True}
+    Stop And Wake Lines Should Be At Most One Pair Per Segment
 
 Sleeps After Five Seconds Of Silence And Wakes On Speech
-    [Documentation]    "on", 8 s of room tone, "off": Stop mode 5 s after "on" (I2S and
+    [Documentation]    Console p (the long-silence policy):
+    ...    "on", 8 s of room tone, "off": Stop mode 5 s after "on" (I2S and
     ...    DMA off), the microphone's wake-on-sound pin (PF15, EXTI15) wakes the chip when
     ...    "off" begins, capture restarts within 30 ms of the word's start, "off" is
     ...    detected once at its time on the recording's axis, no sample lost while awake.
     ${wav}=    Make Recording    sleep_wake
-    Run Kws With    ${wav}
+    Run Kws With    ${wav}    console_input=p
     ${can_stop}=    Firmware Can Enter Stop
     Should Be True    ${can_stop}    the platform defines H7_WAKE_SOUND: the firmware must use Stop
     Stop Should Have Been Decided After Silence    5000

@@ -415,6 +415,8 @@ class Board:
         if self._acct_vos is not None:
             vos = self._acct_vos
         self._acct_vos = self.pwr.vos_name()
+        if self.mode == 'stop':  # the regulator holds the Stop level the firmware chose
+            vos = self.pwr.svos_name()
         self.mode_times[(self.mode, hz, vos)] += now - self._acct_time
         if self.power_trace_bin_s:
             self._trace(self._acct_time, now, (self.mode, hz, vos))

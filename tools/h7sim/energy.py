@@ -17,8 +17,8 @@ What is covered (keys "mode/MHz/VOS" as key_for() builds them from what the boar
   all peripherals disabled.
 - stop: Table 133 "Typical and maximum current consumption in Stop, LDO regulator ON", row
   D1 Stop, D2 Stop, D3 Stop, flash memory ON, no IWDG, at the SVOS level the firmware selects
-  (power.c: PWR_CR1.SVOS = 3 = SVOS3, LPDS set, FLPS left clear so the flash stays ON; all
-  PDDS_Dn clear so every domain goes to DStop).
+  (the board reads PWR_CR1.SVOS at the Stop; power.c writes 1 = SVOS5, FLPS left clear so the
+  flash stays ON; all PDDS_Dn clear so every domain goes to DStop).
 The firmware's points (opp_table.h): 480 MHz VOS0, 240 MHz VOS2, 120 MHz VOS3, 64 MHz (HSI)
 VOS3. Each entry says how its figure was obtained ('basis'):
 - 'row': the datasheet row at that frequency and VOS, as printed;
@@ -44,17 +44,22 @@ Not covered (so the estimate is the MCU core supply only, typical, at 25 degC):
   HSE off, which the figure interpolated from the 60 and 144 MHz rows does not account for;
 - maximum values and other junction temperatures (the same tables give them), I/O switching
   currents, the NUCLEO board (ST-LINK, LEDs, regulator), VDDA and VBAT;
-- Stop with SVOS4/SVOS5 or the flash in low-power mode (the firmware uses neither).
+- Stop with the flash in low-power mode (the firmware does not use it);
+- the wake-up from Stop itself (DS12110 "Low-power mode wakeup timings", tWUSTOP: tens of
+  microseconds, longer at SVOS4/5 than at SVOS3, while the regulator returns to the run
+  level and HSI starts): the simulated core resumes at once and the instructions after the
+  wake-up are charged at the point they run at. Bound: 100 us at 148 mA (the highest Run
+  figure of the table) is 49 uJ per wake-up.
 
 Override or extend the table with `--energy-table my_table.json`:
 {"run/480/VOS0": {"mA": 148.0, "source": "DS12110 Rev 10 Table 129 ..."}, ...}; keys are
-mode/MHz/VOS, and 'stop' ignores MHz and VOS: "stop/*/SVOS3"."""
+mode/MHz/VOS, and 'stop' ignores MHz and keys on the Stop level: "stop/*/SVOS5"."""
 import json
 
 from .errors import SimError
 
 SUPPLY_V = 3.3  # DS12110 7.1.2: typical values are at VDD = 3.3 V
-STOP_SVOS = 'SVOS3'  # power.c writes PWR_CR1.SVOS = 3 (RM0433: 3 = SVOS3, 2 = SVOS4, 1 = SVOS5)
+STOP_SVOS = 'SVOS5'  # power.c writes PWR_CR1.SVOS = 1 (RM0433: 3 = SVOS3, 2 = SVOS4, 1 = SVOS5)
 
 DATASHEET = 'DS12110 Rev 10 (March 2023), section 7 Electrical characteristics (rev V)'
 TYPICAL = 'typ, TJ = 25 degC, VDD = 3.3 V (section 7.1.2)'
@@ -189,9 +194,10 @@ def load_table(path=None):
 
 def key_for(mode, hz, vos):
     """Table key for a (mode, CPU Hz, VOS name) the board accounts time to. Stop ignores the
-    clock and the run VOS: the core clock is stopped and the regulator is at STOP_SVOS."""
+    clock: the core clock is stopped; the board accounts Stop time to the SVOS level of
+    PWR_CR1 ('SVOSn'; anything else, as from an older summary, is read as STOP_SVOS)."""
     if mode == 'stop':
-        return f'stop/*/{STOP_SVOS}'
+        return f"stop/*/{vos if str(vos).startswith('SVOS') else STOP_SVOS}"
     return f'{mode}/{round(hz / 1e6)}/{vos}'
 
 

@@ -75,6 +75,7 @@ COMMANDS = {
     'build': (cmd_build, 'build firmware and host libraries (SCons)'),
     'demo': (_module_main('h7voice.demo'), 'the main job: keyword image on the simulated board'),
     'cascade': (_module_main('h7voice.cascade'), 'the keyword cascade\'s gate threshold on real speech'),
+    'stop-sweep': (_module_main('h7voice.stopsweep'), 'Stop between words: accuracy per quiet time before Stop'),
     'sim': (_module_main('h7sim.cli'), 'the simulated board: run, bench'),
     'bench': (_module_main('h7nn.__main__', ['bench']), 'int8 engine benchmark on the board'),
     'nn': (_module_main('h7nn.__main__'), 'model tools: inspect, embed, check, bench'),

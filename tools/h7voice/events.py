@@ -18,7 +18,7 @@ platform time since capture start.
     error             kws, platform_demo — what, detail (kws: the app stops, red LED)
   kws (firmware/apps/kws/main.c)
     kws_ready         classes, frames, features, hop_ms, frame_ms, arena_used, threshold,
-                      stop_mode, model_cycles, recognize_mhz, run_nj_480/240/120/64,
+                      stop_mode, stop_after_ms, model_cycles, recognize_mhz, run_nj_480/240/120/64,
                       cascade (the gate runs first), gate (its model), gate_threshold
     kws               a detection — word, score, start_ms, end_ms, decided_ms, latency_ms,
                       action, light, level, running, selection, confirm, opp_mhz

@@ -14,7 +14,8 @@ them; `settings()` reads them from the C side.
 
 What differs from a board run (kws_host_api.c says why): the host is never behind (no
 skipped model runs), and where the power policy asks for Stop mode it keeps listening
-(stats['stop_requests'] counts them).
+(stats['stop_requests'] counts them) unless run(..., wake_pin=True): then it stops as the
+board does until the microphone's wake pin (h7sim's microphone model) rises.
 """
 import ctypes
 import os
@@ -48,7 +49,7 @@ class _Detection(ctypes.Structure):
 
 _STATS = ('hops', 'inferences', 'model_evaluations', 'skipped_inferences', 'model_failures',
           'segments', 'rejected_short', 'rejected_long', 'rejected_low_score', 'detections',
-          'stop_requests', 'listen_ms', 'recognize_ms')
+          'stop_requests', 'listen_ms', 'recognize_ms', 'stopped_ms')
 
 
 class _Stats(ctypes.Structure):
@@ -61,6 +62,9 @@ def _lib():
     lib = native.load(LIBRARY, {
         'kws_host_settings': (None, [ctypes.POINTER(_Settings)]),
         'kws_host_detection_size': (ctypes.c_size_t, []),
+        'kws_host_stats_size': (ctypes.c_size_t, []),
+        'kws_host_set_wake_pin': (ctypes.c_int, [p, ctypes.c_void_p, ctypes.c_size_t, ctypes.c_uint32]),
+        'kws_host_set_stop_after': (None, [p, ctypes.c_uint32]),
         'kws_host_frontend_config_size': (ctypes.c_size_t, []),
         'kws_host_open': (p, [ctypes.c_char_p, ctypes.c_size_t, ctypes.POINTER(CConfig),
                               ctypes.POINTER(ctypes.c_char_p), ctypes.c_int, ctypes.c_char_p,
@@ -73,6 +77,9 @@ def _lib():
     })
     if lib.kws_host_detection_size() != ctypes.sizeof(_Detection):
         raise RuntimeError('kws_detection_t differs from tools/kwsapp/detector.py; rebuild '
+                           '(h7voice build host) and update the mirror')
+    if lib.kws_host_stats_size() != ctypes.sizeof(_Stats):
+        raise RuntimeError('kws_host_stats_t differs from tools/kwsapp/detector.py; rebuild '
                            '(h7voice build host) and update the mirror')
     if lib.kws_host_frontend_config_size() != ctypes.sizeof(CConfig):
         raise RuntimeError('h7fe_config_t differs from tools/h7frontend/_native.py')
@@ -141,13 +148,24 @@ class KwsStream:
     def __del__(self):
         self.close()
 
-    def run(self, samples, threshold=None):
+    def run(self, samples, threshold=None, wake_pin=False, stop_after_ms=None):
         """Runs the pipeline from a fresh start over the recording (int16, 16 kHz).
-        threshold: None = the firmware's. Returns (detections, stats)."""
+        threshold: None = the firmware's. wake_pin: Stop as the board does, woken by the
+        microphone's wake-on-sound pin (h7sim.periph.microphone). stop_after_ms: the power
+        policy's silence before Stop (None: the firmware's). Returns (detections, stats)."""
         a = np.asarray(samples)
         if a.dtype != np.int16 or a.ndim != 1:
             raise DetectorError(f'audio must be 1-D int16 at 16 kHz (got {a.dtype} {a.shape})')
         a = np.ascontiguousarray(a)
+        active = None
+        if wake_pin:
+            from h7sim.periph.microphone import AAD_WINDOW, activity_windows
+            active = np.ascontiguousarray(activity_windows(a), dtype=np.uint8)
+            self._wake_active = active  # the C side keeps the pointer
+            self._lib.kws_host_set_wake_pin(self._h, active.ctypes.data, len(active), AAD_WINDOW)
+        else:
+            self._lib.kws_host_set_wake_pin(self._h, None, 0, 0)
+        self._lib.kws_host_set_stop_after(self._h, int(stop_after_ms or 0))
         stats = _Stats()
         n = self._lib.kws_host_run(self._h, a.ctypes.data_as(ctypes.POINTER(ctypes.c_int16)),
                                    len(a), float(threshold or 0.0), self._out, MAX_DETECTIONS,

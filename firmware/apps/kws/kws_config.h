@@ -15,8 +15,13 @@
 #define KWS_MAX_BACKLOG_MS 200u
 #define KWS_VAD_HANGOVER_FRAMES 8u      /* 160 ms: longer than a plosive's closure */
 /* Silence (no VAD speech, every frame below its -55 dBFS floor) before the power policy
- * asks for Stop; the microphone's wake-on-sound pin brings it back (README.md). */
-#define KWS_STOP_AFTER_SILENCE_MS 5000u
+ * asks for Stop; the microphone's wake-on-sound pin brings it back (README.md, "Stop
+ * between words"): 50 ms after the VAD's end (its 160 ms hangover), so the board stops in
+ * the pauses between words. Chosen with `h7voice stop-sweep` (held-out real speech and
+ * the demo recording, host build with the wake pin modelled). Console 'p' returns to the
+ * long-silence policy (KWS_STOP_AFTER_LONG_SILENCE_MS), 'P' back to this. */
+#define KWS_STOP_AFTER_SILENCE_MS 50u
+#define KWS_STOP_AFTER_LONG_SILENCE_MS 5000u
 /* Model runs still scored after the word's end before the decision (the detector's
  * settle_ms); the decision comes at the VAD's speech end (hangover) or this, the later. */
 #define KWS_SETTLE_MS 120u

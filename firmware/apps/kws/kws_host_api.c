@@ -9,12 +9,18 @@
  * What the host cannot have, and how it stands in:
  *   - backlog: the main loop is never behind here (backlog 0), as on the board at the
  *     default operating points (its kws_stats report skipped runs; 0 in the demo);
- *   - Stop mode: when the power policy asks for Stop the host keeps listening, like the
- *     firmware built without a wake-on-sound source (kws_stop_skipped); the entries are
- *     counted. On the board the first milliseconds of the word that wakes it are lost.
+ *   - Stop mode: by default, when the power policy asks for Stop the host keeps listening,
+ *     like the firmware built without a wake-on-sound source (kws_stop_skipped); the entries
+ *     are counted. With the microphone's wake pin given (kws_host_set_wake_pin: its
+ *     activity per 10 ms window, from the simulator's microphone model) the host stops as
+ *     the board does (main.c enter_stop): no Stop while the pin is high; otherwise the
+ *     audio up to the pin's next rising edge (the end of the first loud window) is not
+ *     heard, capture resumes there and the pipeline is told the gap. The board's wake path
+ *     (pin edge to I2S running, 7.9 us) is below one sample and not modelled.
  * Model outputs are cached per hop for the same audio, so a threshold sweep runs the
  * model once (the window of a hop does not depend on the detector).
  */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -53,6 +59,7 @@ typedef struct {
     uint32_t stop_requests;
     uint32_t listen_ms;
     uint32_t recognize_ms;
+    uint32_t stopped_ms; /* audio not heard in Stop (with the wake pin) */
 } kws_host_stats_t;
 
 typedef struct {
@@ -81,6 +88,12 @@ typedef struct {
     int32_t gate_zero_point;
     float *gate_cache;
     uint8_t *gate_cached;
+    /* the microphone's wake pin (kws_host_set_wake_pin): 1 per window above its level */
+    const uint8_t *wake_active;
+    size_t wake_windows;
+    uint32_t wake_window_samples;
+    bool use_cache; /* false once a Stop moved the hops off the cached grid */
+    uint32_t stop_after_ms; /* the power policy's silence before Stop; 0: kws_config.h's */
     char error[160];
 } kws_host_t;
 
@@ -103,6 +116,7 @@ void kws_host_settings(kws_host_settings_t *s)
 }
 
 size_t kws_host_detection_size(void) { return sizeof(kws_detection_t); }
+size_t kws_host_stats_size(void) { return sizeof(kws_host_stats_t); }
 size_t kws_host_frontend_config_size(void) { return sizeof(h7fe_config_t); }
 
 /* The pipeline has just written the window into the engine's input tensor. */
@@ -111,7 +125,7 @@ static bool run_model(void *user, float *probs)
     kws_host_t *h = (kws_host_t *)user;
     /* one feature frame per hop: the window of a catch-up run is that many hops back */
     uint32_t hop = h->hop_index - h->pipeline.window_back;
-    float *row = hop < h->cache_hops ? &h->cache[(size_t)hop * (size_t)h->class_count] : NULL;
+    float *row = h->use_cache && hop < h->cache_hops ? &h->cache[(size_t)hop * (size_t)h->class_count] : NULL;
     if (row && h->cached[hop]) {
         memcpy(probs, row, (size_t)h->class_count * sizeof(float));
         return true;
@@ -136,7 +150,8 @@ static bool run_gate(void *user, float *probs)
 {
     kws_host_t *h = (kws_host_t *)user;
     uint32_t hop = h->hop_index;
-    float *row = hop < h->cache_hops && h->gate_cache ? &h->gate_cache[(size_t)hop * (size_t)h->class_count] : NULL;
+    float *row = h->use_cache && hop < h->cache_hops && h->gate_cache
+                     ? &h->gate_cache[(size_t)hop * (size_t)h->class_count] : NULL;
     if (row && h->gate_cached[hop]) {
         memcpy(probs, row, (size_t)h->class_count * sizeof(float));
         return true;
@@ -341,6 +356,43 @@ static uint64_t fnv1a(const int16_t *samples, size_t count)
     return x;
 }
 
+/* The microphone's wake-on-sound pin for the next runs: active[k] = 1 when window k
+ * (window_samples samples from the start of the audio) is above the pin's level; the pin
+ * is high from the end of an active window to the end of the next quiet one. NULL: no
+ * pin, the host keeps listening where the board would stop. The array must outlive the
+ * runs. */
+int kws_host_set_wake_pin(kws_host_t *h, const uint8_t *active, size_t windows, uint32_t window_samples)
+{
+    if (active && window_samples == 0) {
+        strncpy(h->error, "wake pin window must be at least one sample", sizeof h->error - 1);
+        return -1;
+    }
+    h->wake_active = active;
+    h->wake_windows = active ? windows : 0;
+    h->wake_window_samples = window_samples;
+    return 0;
+}
+
+/* The power policy's silence before Stop for the next runs (0: KWS_STOP_AFTER_SILENCE_MS),
+ * to measure the choice (h7voice stop-sweep). */
+void kws_host_set_stop_after(kws_host_t *h, uint32_t ms) { h->stop_after_ms = ms; }
+
+/* Pin level at sample `at`: set by the last window that ended at or before it. */
+static bool wake_pin_high(const kws_host_t *h, size_t at)
+{
+    size_t ended = at / h->wake_window_samples; /* windows complete at `at` */
+    return ended > 0 && ended - 1 < h->wake_windows && h->wake_active[ended - 1];
+}
+
+/* The sample where the pin next rises after `at` (the pin is low at `at`), or SIZE_MAX. */
+static size_t wake_pin_next_rise(const kws_host_t *h, size_t at)
+{
+    for (size_t k = at / h->wake_window_samples; k < h->wake_windows; k++)
+        if (h->wake_active[k] && (k + 1) * h->wake_window_samples > at)
+            return (k + 1) * h->wake_window_samples;
+    return SIZE_MAX;
+}
+
 /* Runs the firmware's pipeline from a fresh start over `count` samples (whole hops; a
  * partial last hop is not processed, as on the board). threshold <= 0: the firmware's.
  * Writes up to max_out detections and returns how many there were, or -1 with
@@ -353,6 +405,8 @@ int kws_host_run(kws_host_t *h, const int16_t *samples, size_t count, float thre
         strncpy(h->error, problem, sizeof h->error - 1);
         return -1;
     }
+    if (h->stop_after_ms > 0u)
+        h->pipeline.power.config.stop_after_silence_ms = h->stop_after_ms;
     if (threshold > 0.0f) {
         if (threshold > 1.0f) {
             strncpy(h->error, "threshold must be in (0, 1]", sizeof h->error - 1);
@@ -386,21 +440,37 @@ int kws_host_run(kws_host_t *h, const int16_t *samples, size_t count, float thre
         h->audio_count = count;
     }
     h->evaluations = 0;
+    h->use_cache = true;
     int found = 0;
-    uint32_t stops = 0;
-    for (size_t i = 0; i < hops; i++) {
+    uint32_t stops = 0, stopped_ms = 0;
+    const uint32_t rate = h->pipeline.config.frontend->sample_rate_hz;
+    size_t pos = 0; /* next sample to capture */
+    for (size_t i = 0; pos + hop <= count; i++) {
         h->hop_index = (uint32_t)i;
         kws_detection_t d;
-        if (kws_pipeline_hop(&h->pipeline, &samples[i * hop], 0, &d)) {
+        if (kws_pipeline_hop(&h->pipeline, &samples[pos], 0, &d)) {
             if (found < max_out)
                 out[found] = d;
             found++;
         }
-        if (h->pipeline.power.mode == KWS_POWER_STOP) {
-            /* main.c without a wake-on-sound source: keep listening, restart the timer */
-            stops++;
+        pos += hop;
+        if (h->pipeline.power.mode != KWS_POWER_STOP)
+            continue;
+        stops++;
+        if (!h->wake_active || wake_pin_high(h, pos)) {
+            /* main.c without a wake-on-sound source, or h7_stop() with the pin already
+             * high: keep listening, restart the silence timer */
             kws_pipeline_resume(&h->pipeline, kws_pipeline_now_ms(&h->pipeline));
+            continue;
         }
+        /* Stopped until the pin rises (after the audio: the end of the run) */
+        size_t wake = wake_pin_next_rise(h, pos);
+        if (wake >= count)
+            break;
+        stopped_ms += (uint32_t)((wake - pos) * 1000u / rate);
+        pos = wake;
+        h->use_cache = false; /* the hops are off the cached grid from here */
+        kws_pipeline_resume(&h->pipeline, (uint32_t)((uint64_t)wake * 1000u / rate));
     }
     if (stats) {
         const kws_detector_t *d = &h->pipeline.detector;
@@ -416,6 +486,7 @@ int kws_host_run(kws_host_t *h, const int16_t *samples, size_t count, float thre
         stats->rejected_low_score = d->rejected_low_score;
         stats->detections = d->detections;
         stats->stop_requests = stops;
+        stats->stopped_ms = stopped_ms;
         stats->listen_ms = (uint32_t)h->pipeline.power.time_in_mode_ms[KWS_POWER_LISTEN];
         stats->recognize_ms = (uint32_t)h->pipeline.power.time_in_mode_ms[KWS_POWER_RECOGNIZE];
     }

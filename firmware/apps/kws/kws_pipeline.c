@@ -61,8 +61,32 @@ uint32_t kws_pipeline_now_ms(const kws_pipeline_t *p)
 void kws_pipeline_resume(kws_pipeline_t *p, uint32_t resume_ms)
 {
     uint32_t now = kws_pipeline_now_ms(p);
-    if ((int32_t)(resume_ms - now) > 0)
+    if ((int32_t)(resume_ms - now) > 0) {
         p->gap_ms += resume_ms - now;
+        /* The feature window must hold the gap as what it was, quiet: without this the word
+         * that woke the board sat right after the frames from before the Stop (the previous
+         * word, less than a second back once the gap is cut out), and with Stop between
+         * words 6 of 30 demo commands were missed or taken for another word. The gap gets
+         * the last frame before the Stop (the room's tone: the policy stops only after
+         * quiet), up to a whole ring. */
+        uint32_t gap_frames = (resume_ms - now) / p->frame_ms;
+        if (gap_frames > p->ring_frames)
+            gap_frames = p->ring_frames;
+        if (p->frames_pushed > 0) {
+            const uint32_t row = p->features;
+            const uint32_t last = (p->window_next + p->ring_frames - 1u) % p->ring_frames;
+            int8_t tone[KWS_PIPELINE_MAX_FEATURES];
+            memcpy(tone, &p->window[last * row], row);
+            for (uint32_t i = 0; i < gap_frames; i++) {
+                memcpy(&p->window[p->window_next * row], tone, row);
+                p->window_next = (p->window_next + 1u) % p->ring_frames;
+                p->frames_pushed++;
+                if (p->window_filled < p->frames)
+                    p->window_filled++;
+            }
+            p->gap_frames += gap_frames;
+        }
+    }
     kws_power_woke(&p->power, kws_pipeline_now_ms(p));
 }
 

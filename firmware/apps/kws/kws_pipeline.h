@@ -80,6 +80,7 @@ typedef struct {
     uint32_t run_ms;                   /* the glue's estimate of one model run (0 on the host) */
     uint64_t samples;                  /* processed */
     uint32_t gap_ms;                   /* audio not captured (Stop) */
+    uint32_t gap_frames;               /* feature rows that stood in for it (the room tone) */
     uint32_t model_failures;
     uint32_t early_decisions;          /* decided before the end of the VAD's hangover */
     float quiet_peak_db;               /* loudest frame of the VAD's quiet run, above its floor */

@@ -248,10 +248,17 @@ void h7audio_stop(void)
      * left in SPI2's FIFO was never written (the simulator counts it as stranded). */
     stream()->CR &= ~H7_DMA_SxCR_EN;
     (void)h7_wait_bits(&stream()->CR, H7_DMA_SxCR_EN, 0u, H7_WAIT_TRIES);
-    take_in(0u); /* what the DMA wrote stays readable */
+    /* I2S off at once: its FIFO (a few frames) fills while take_in runs (about 1 ms at the
+     * 16 MHz waiting point), and every Stop between words dropped one sample there */
     H7_SPI2->CR1 = 0;
+    take_in(0u); /* what the DMA wrote stays readable */
     h7_irq_disable(H7_IRQ_DMA1_STREAM(H7AUDIO_DMA_STREAM));
     h7_irq_disable(H7_IRQ_SPI2);
+    /* SPI2 overran between the stream's stop and its own (nobody read RXDR then): samples
+     * after the stop that were never wanted, not an overrun of the capture. Without this
+     * every Stop counted one in spi_overruns at the next start. */
+    H7_SPI2->IFCR = H7_SPI_IFCR_OVRC;
+    h7_irq_clear_pending(H7_IRQ_SPI2);
     running = 0;
     h7_irq_restore(irq);
 }

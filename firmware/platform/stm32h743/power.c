@@ -201,17 +201,30 @@ void h7_stop_within(h7_stop_result_t *result, uint32_t max_ms)
     H7_USART3->CR1 |= H7_USART_CR1_UESM | H7_USART_CR1_UE;
     H7_EXTI->CPUIMR1 |= H7_BIT(H7_EXTI_LINE_USART3_WKUP);
 
-    /* D1, D2, D3 all to DStop (not Standby) on deep sleep; low-power regulator. */
+    /* D1, D2, D3 all to DStop (not Standby) on deep sleep; low-power regulator at SVOS5,
+     * the lowest Stop level (DS12110 Table 133: 1.27 mA against 3.07 at SVOS3; SVOS4/5
+     * always use the low-power regulator, LPDS only matters at SVOS3). Its price is a longer
+     * wake-up (DS12110 tWUSTOP, tens of us) while the regulator climbs back: the microphone's
+     * own 10 ms detection window is what the word loses (apps/kws/README.md). */
     H7_PWR->CPUCR &= ~(H7_PWR_CPUCR_PDDS_D1 | H7_PWR_CPUCR_PDDS_D2 | H7_PWR_CPUCR_PDDS_D3);
     H7_PWR->CPUCR |= H7_PWR_CPUCR_CSSF;
-    H7_PWR->CR1 = (H7_PWR->CR1 & ~H7_PWR_CR1_SVOS) | (3u << H7_PWR_CR1_SVOS_Pos) | H7_PWR_CR1_LPDS;
+    H7_PWR->CR1 = (H7_PWR->CR1 & ~H7_PWR_CR1_SVOS) | (1u << H7_PWR_CR1_SVOS_Pos) | H7_PWR_CR1_LPDS;
     H7_RCC->CFGR &= ~(H7_RCC_CFGR_STOPWUCK | H7_RCC_CFGR_STOPKERWUCK); /* wake on HSI */
 
     stop_timer_start();
     if (max_ms > 0u)
         arm_timer_wakeup(max_ms > 0xFFFFu ? 0xFFFFu : max_ms);
+    /* The Stop is timed in LPTIM1 ticks (1 ms). Starting it on a tick edge (a wait of at
+     * most 1 ms at the HSI point) and counting the unknown part of the last tick as half a
+     * tick makes the measure unbiased: read at both ends, it came out 1-2 ms short at every
+     * Stop, and the audio clock of a board that stops between words fell ~1 ms behind per
+     * word (apps/kws/README.md, "Stop between words"). */
+    uint32_t edge = stop_timer_read();
+    uint32_t ticks0;
+    do {
+        ticks0 = stop_timer_read();
+    } while (ticks0 == edge);
     h7_systick_suspend(h7_clock_sysclk_hz()); /* a pending tick would keep the core out of Stop */
-    uint32_t ticks0 = stop_timer_read();
     uint32_t t0 = h7_cycles();
     H7_SCB->SCR |= H7_SCB_SCR_SLEEPDEEP;
     h7_dsb();
@@ -219,7 +232,7 @@ void h7_stop_within(h7_stop_result_t *result, uint32_t max_ms)
     H7_SCB->SCR &= ~H7_SCB_SCR_SLEEPDEEP;
     uint32_t t1 = h7_cycles();
     uint32_t stopped_ms = (stop_timer_read() - ticks0) & 0xFFFFu;
-    h7_systick_resume(h7_clock_sysclk_hz(), stopped_ms * (1000u / STOP_TIMER_HZ));
+    h7_systick_resume(h7_clock_sysclk_hz(), stopped_ms * (1000000u / STOP_TIMER_HZ) + 500000u / STOP_TIMER_HZ);
 
     result->entered_stop = (H7_PWR->CPUCR & H7_PWR_CPUCR_STOPF) != 0u;
     H7_PWR->CPUCR |= H7_PWR_CPUCR_CSSF;

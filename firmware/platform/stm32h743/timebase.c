@@ -73,9 +73,10 @@ void h7_systick_suspend(uint32_t sysclk_hz)
     }
 }
 
-void h7_systick_resume(uint32_t sysclk_hz, uint32_t slept_ms)
+void h7_systick_resume(uint32_t sysclk_hz, uint32_t slept_us)
 {
-    s_ms += slept_ms;
+    s_ms += slept_us / 1000u;
+    carry_units((slept_us % 1000u) * (UNITS_PER_MS / 1000u));
     h7_systick_reconfigure(sysclk_hz); /* the counter is stopped: nothing to carry */
 }
 
@@ -124,6 +125,14 @@ uint32_t h7_time_us(void)
     uint32_t units;
     uint32_t ms = time_now(&units);
     return ms * 1000u + units / (UNITS_PER_MS / 1000u);
+}
+
+uint32_t h7_time_ms_sub_us(uint32_t *sub_us)
+{
+    uint32_t units;
+    uint32_t ms = time_now(&units);
+    *sub_us = units / (UNITS_PER_MS / 1000u);
+    return ms;
 }
 
 uint32_t h7_cycles(void) { return H7_DWT->CYCCNT; }

@@ -29,6 +29,11 @@ class Pwr(Peripheral):
             return 'VOS0' if self.board.syscfg.oden() else 'VOS1'
         return {2: 'VOS2', 1: 'VOS3', 0: 'VOS3'}[vos]
 
+    def svos_name(self):
+        """Stop-mode voltage scaling (PWR_CR1.SVOS, bits 14-15: 3 SVOS3, 2 SVOS4, 1 SVOS5;
+        0 is reserved and read here as SVOS3, the reset value's level)."""
+        return {3: 'SVOS3', 2: 'SVOS4', 1: 'SVOS5'}.get(bits(self.regs[CR1], 14, 2), 'SVOS3')
+
     def stop_allowed(self):
         """Deep sleep enters Stop (not Standby) when PDDS_D1 is clear."""
         return not self.regs[CPUCR] & 1
