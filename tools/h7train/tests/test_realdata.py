@@ -122,7 +122,8 @@ def test_word_negatives_never_say_a_keyword_or_its_homophone():
 
 def test_stages_parse_and_bad_stages_are_one_line(capsys):
     from h7train import realtrain as T
-    assert T.parse_stages(T.SHIPPED_STAGES)[-1][0] == 3
+    assert [s[0] for s in T.parse_stages(T.SHIPPED_STAGES)] == [1, 2]
+    assert [s[0] for s in T.parse_stages(T.WORD_NEGATIVES_STAGES)] == [1, 3]
     assert T.parse_stages('1:2:1e-3') == [(1, 2, 1e-3)]
     for bad in ('1:2', '9:2:1e-3', '1:0:1e-3', 'a:b:c'):
         assert T.main(['--stages', bad, '--out', '/nonexistent']) == 2
