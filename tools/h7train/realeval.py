@@ -4,7 +4,10 @@ build of the firmware's engine (h7nn, the same numbers the board computes), with
 MLPerf Tiny KWS peer on the same clips.
 
     python -m h7train.realeval models/kws_default.tflite [models/kws_tiny.tflite ...] \
-        [--float build/realkws/kws_default.keras] [--out models/real_speech]
+        [--sweep] [--out models/real_speech] [--float build/realkws3/kws_default.keras]
+
+(--float: the float model a training run left in its ignored --out folder; the published
+table is made without it, so a fresh clone remakes it.)
 
 evaluate_real(model_path) -> dict is the callable form (models/report.md merges it).
 """
@@ -245,6 +248,13 @@ def main(argv=None):
     from h7nn.engine import EngineError
     from .export import ModelFileError
     command = 'python -m h7train.realeval ' + ' '.join(argv if argv is not None else sys.argv[1:])
+    for fl in args.floats:
+        # the float models are training outputs in ignored folders (a fresh clone has none)
+        if not os.path.isfile(fl):
+            print(f'error: {fl}: no such float model; it is written by the training command '
+                  f'in the model record ("training.command"), or leave --float out',
+                  file=sys.stderr)
+            return 2
     results = {}
     try:
         for i, path in enumerate(args.models):

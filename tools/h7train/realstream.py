@@ -40,6 +40,11 @@ HELD_OUT_CONDITIONS = (('quiet', None, None), ('dishes 20 dB', 'doing_the_dishes
                        ('running tap 20 dB', 'running_tap', 20.0),
                        ('exercise bike 10 dB', 'exercise_bike', 10.0))
 NEGATIVES_CONDITION = ('dishes 20 dB', 'doing_the_dishes', 20.0)
+# The tuning stream (--streams training_speakers): decision settings are chosen on it, never
+# on the held-out one; its clips are speakers the models trained on (scores optimistic, the
+# detector's segment/VAD losses the same).
+TUNING_CLIPS = 600
+STREAMS = ('held_out', 'training_negatives', 'training_speakers')
 
 
 def held_out_sentences():
@@ -75,8 +80,24 @@ def _rms(x):
     return float(np.sqrt(np.mean((x.astype(np.float64) / 32768) ** 2)) + 1e-9)
 
 
-def build_stream(sentences, clips, labels, noise_name, snr_db, seed):
-    """Sentences with clips between them: (int16 stream, truth list of dicts)."""
+def training_speaker_indices(data, count=TUNING_CLIPS, seed=300):
+    """count speech clips (keywords and other words) of speech_commands_dev's TRAINING
+    folds, a deterministic draw: the tuning stream's clips (indices into data)."""
+    tr, _ = R.split(data)
+    keep = np.array([i for i in tr if data['y'][i] != LABELS.index(SILENCE)])
+    return np.sort(np.random.default_rng(seed).choice(keep, size=min(count, len(keep)),
+                                                      replace=False))
+
+
+def training_speaker_clips():
+    data = R.speech_commands()
+    pick = training_speaker_indices(data)
+    return data['x'][pick], data['y'][pick]
+
+
+def build_stream(sentences, clips, labels, noise_name, snr_db, seed, noise_part='eval'):
+    """Sentences with clips between them: (int16 stream, truth list of dicts). The noise
+    comes from noise_part of its file ('eval': the held-out 20%, 'train': the first 80%)."""
     rng = np.random.default_rng(seed)
     order = rng.permutation(len(sentences))
     per_gap = int(np.ceil(len(clips) / max(1, len(sentences))))
@@ -108,7 +129,7 @@ def build_stream(sentences, clips, labels, noise_name, snr_db, seed):
     floor = rng.standard_normal(len(x)).astype(np.float32) * 10 ** (ROOM_TONE_DBFS / 20)
     x = x + floor
     if noise_name:
-        n = R.noise('eval', (noise_name,))[noise_name]
+        n = R.noise(noise_part, (noise_name,))[noise_name]
         reps = int(np.ceil(len(x) / len(n)))
         n = np.tile(n, reps)[:len(x)]
         x = x + n * (speech_rms / (np.sqrt(np.mean(n ** 2)) + 1e-9)) * 10 ** (-snr_db / 20)
@@ -161,10 +182,40 @@ def run_streams(model_path, streams, thresholds, log=print):
     return out
 
 
-def make_streams(log=print):
+def tuning_stream(log=print):
+    """The stream to choose decision settings on, with nothing held out in it: training
+    folds' clips (TUNING_CLIPS) between the training-negative sentences, each quarter of it
+    under one of HELD_OUT_CONDITIONS but with the training part of each noise file."""
+    x, y = training_speaker_clips()
+    neg = training_negative_sentences()
+    order = np.random.default_rng(301).permutation(len(neg))
+    sent_parts = np.array_split(order, len(HELD_OUT_CONDITIONS))
+    parts = np.array_split(np.arange(len(x)), len(HELD_OUT_CONDITIONS))
+    xs, truth_all, offset = [], [], 0.0
+    for k, (cond, noise_name, snr) in enumerate(HELD_OUT_CONDITIONS):
+        sents = [neg[i] for i in sent_parts[k]]
+        s, truth = build_stream(sents, x[parts[k]], y[parts[k]], noise_name, snr,
+                                seed=400 + k, noise_part='train')
+        for tr in truth:
+            tr.update(start_s=tr['start_s'] + offset, end_s=tr['end_s'] + offset, condition=cond)
+        xs.append(s)
+        truth_all += truth
+        offset += len(s) / SR
+    out = (np.concatenate(xs), truth_all)
+    log(f'stream training_speakers: {len(out[0]) / SR / 60:.1f} min, '
+        f'{sum(t["label"] in KEYWORDS for t in truth_all)} keyword clips, '
+        f'{sum(t["label"] == UNKNOWN for t in truth_all)} other-word clips')
+    return out
+
+
+def make_streams(log=print, names=('held_out', 'training_negatives')):
+    streams = {}
+    if 'training_speakers' in names:
+        streams['training_speakers'] = tuning_stream(log)
+    if not {'held_out', 'training_negatives'} & set(names):
+        return streams
     x, y = held_out_clips()
     held = held_out_sentences()
-    streams = {}
     parts = np.array_split(np.arange(len(x)), len(HELD_OUT_CONDITIONS))
     held_x, held_truth, offset = [], [], 0.0
     for k, (cond, noise_name, snr) in enumerate(HELD_OUT_CONDITIONS):
@@ -174,11 +225,15 @@ def make_streams(log=print):
         held_x.append(s)
         held_truth += truth
         offset += len(s) / SR
-    streams['held_out'] = (np.concatenate(held_x), held_truth)
-    neg = training_negative_sentences()
-    cond, noise_name, snr = NEGATIVES_CONDITION
-    streams['training_negatives'] = build_stream(neg, x, y, noise_name, snr, seed=200)
+    if 'held_out' in names:
+        streams['held_out'] = (np.concatenate(held_x), held_truth)
+    if 'training_negatives' in names:
+        neg = training_negative_sentences()
+        cond, noise_name, snr = NEGATIVES_CONDITION
+        streams['training_negatives'] = build_stream(neg, x, y, noise_name, snr, seed=200)
     for name, (s, truth) in streams.items():
+        if name == 'training_speakers':
+            continue
         log(f'stream {name}: {len(s) / SR / 60:.1f} min, {sum(t["label"] in KEYWORDS for t in truth)} '
             f'keyword clips, {sum(t["label"] == UNKNOWN for t in truth)} other-word clips')
     return streams
@@ -238,7 +293,13 @@ def main(argv=None):
     ap.add_argument('models', nargs='+', help='.tflite keyword models (with their .json records)')
     ap.add_argument('--thresholds', default=','.join(f'{t:g}' for t in THRESHOLDS))
     ap.add_argument('--out', default=None, help='write OUT.json, OUT.md and OUT_det.png')
+    ap.add_argument('--streams', default='held_out,training_negatives',
+                    help=f'comma-separated, of {", ".join(STREAMS)} (training_speakers: the '
+                         'stream to choose decision settings on; nothing held out in it)')
     args = ap.parse_args(argv)
+    names = [n for n in args.streams.split(',') if n]
+    if not names or set(names) - set(STREAMS):
+        ap.error(f'--streams: names of {", ".join(STREAMS)}, got {args.streams!r}')
     try:
         thresholds = [float(t) for t in args.thresholds.split(',')]
     except ValueError:
@@ -247,7 +308,7 @@ def main(argv=None):
         if not os.path.isfile(m):
             sys.exit(f'{m}: no such model file')
     try:
-        streams = make_streams()
+        streams = make_streams(names=names)
         results = {os.path.splitext(os.path.basename(m))[0]: run_streams(m, streams, thresholds)
                    for m in args.models}
     except paths.MissingPart as e:

@@ -30,7 +30,9 @@ from . import realdata as R
 
 VERSION = 1
 KD_T = 2.0
-ALPHA = {'real': 0.5, 'negative': 0.6, 'silence': 0.3, 'synthetic': 0.3}
+# 'word': recipe 3's TTS non-keyword words; the teacher takes a fifth of them for a keyword
+# (goal, gold -> go), so their hard "unknown" label weighs more than on the other negatives.
+ALPHA = {'real': 0.5, 'negative': 0.6, 'silence': 0.3, 'synthetic': 0.3, 'word': 0.3}
 
 
 # Training recipes (the transfer set each one builds; 1 made the first real-trained models):
@@ -44,7 +46,42 @@ RECIPES = {
     2: {'snr_low': 0.6, 'snr': (0.0, 20.0), 'unknown_factor': 3, 'neg_hop': R.WINDOW // 2,
         'neg_snr': (0.0, 10.0), 'mycroft_noise': True},
 }
+# 3 = recipe 2's windows + single spoken words that are not keywords (WORD_NEGATIVES
+# utterances, each clean and in real noise): the held-out misses were non-keyword words
+# said alone taken for a keyword, and LibriSpeech/mycroft crops are mostly running speech.
+RECIPES[3] = dict(RECIPES[2], base=2, word_negatives=2400)
 LOW_SNR = (0.0, 10.0)
+
+# The shipped kws_default (v2) from scratch in one command (realtrain --stages): 30 epochs
+# of recipe 1 at lr 3e-3, then 8 of recipe 2 at lr 1e-3 continued from it (v2 was this chain
+# run by hand: two commands, --init). WORD_NEGATIVES_STAGES (recipe 3 in the second stage)
+# was measured against it on the held-out fold and not shipped (models/kws_default.json,
+# "training.reproduction").
+SHIPPED_STAGES = '1:30:3e-3,2:8:1e-3'
+WORD_NEGATIVES_STAGES = '1:30:3e-3,3:8:1e-3'
+
+# Non-keyword words said alone, for recipe 3 (TTS: piper's joe voice, espeak-ng and flite
+# training voices, never the held-out voices): h7data's unknown words (the other Speech
+# Commands words and near-keywords) + common short words. Keywords, their homophones
+# (know, write) and words that contain a keyword (going, stopped) are left out.
+SHORT_WORDS = (
+    'the', 'and', 'to', 'in', 'it', 'is', 'that', 'this', 'what', 'when', 'where', 'why',
+    'how', 'who', 'yeah', 'yep', 'okay', 'oh', 'so', 'well', 'just', 'then', 'there', 'here',
+    'more', 'less', 'some', 'all', 'not', 'can', 'will', 'would', 'could', 'very', 'much',
+    'time', 'day', 'night', 'home', 'car', 'phone', 'call', 'name', 'thing', 'way', 'work',
+    'look', 'see', 'come', 'get', 'got', 'give', 'take', 'make', 'let', 'put', 'say', 'tell',
+    'ask', 'want', 'need', 'like', 'love', 'help', 'find', 'keep', 'set', 'sit', 'walk',
+    'run', 'jump', 'fast', 'slow', 'hot', 'cold', 'big', 'small', 'red', 'blue', 'green',
+    'black', 'white', 'apple', 'bottle', 'button', 'ten', 'eleven', 'twelve', 'hundred',
+    'first', 'last', 'word', 'sound', 'bag', 'box', 'dot', 'pup', 'cop', 'nap', 'lot',
+    'stock', 'spot', 'gap', 'goal', 'ghost', 'gone', 'bone', 'tone', 'cone', 'loan', 'lawn',
+    'land', 'lend', 'lean', 'leaf', 'rise', 'rot', 'knee', 'sky', 'moon', 'sun', 'rain',
+    'snow', 'fire', 'tea', 'milk', 'bread', 'egg', 'fish', 'horse', 'cow', 'mouse', 'duck',
+    'chair', 'door', 'key', 'book', 'desk', 'plate', 'shoe', 'hat', 'coat', 'gown', 'brown',
+    'round', 'sound', 'fight', 'white', 'wide', 'cough', 'if', 'an', 'yak',
+    'nah', 'nor', 'nut', 'dull', 'doubt', 'lot', 'let', 'lip', 'rope', 'rock', 'rat', 'sob',
+    'top', 'tip', 'cut', 'gut', 'god', 'got', 'get', 'guy', 'boat', 'coat', 'joke')
+WORD_NEGATIVE_VOICES = {'piper': 0.25, 'flite': 0.25, 'espeak': 0.5}
 
 
 def augment(clip, rng, noise_pool, p_noise=0.8, snr=(0.0, 20.0), gain_db=(-15.0, 6.0),
@@ -83,6 +120,17 @@ def transfer_set(seed=1, copies=5, synth_per_word=120, progress=True, recipe=1,
     real=False leaves every speech_commands_dev clip out (shared pre-training)."""
     from h7data.dataset import cache_dir
     from .features import cached, load_frontend
+    rc = RECIPES[recipe]
+    if 'base' in rc:
+        # a base recipe's (cached) windows + the extra word negatives (cached on their own)
+        out = transfer_set(seed, copies, synth_per_word, progress, rc['base'], eval_fold,
+                           real, frontend)
+        extra = word_negatives(seed, rc['word_negatives'], rc['neg_snr'], progress)
+        extra['features'] = cached(f'wordneg-{extra.pop("digest")}', extra['x'],
+                                   load_frontend(frontend))
+        extra['kind'] = np.array(['word'] * len(extra['x']))
+        return {k: np.concatenate([out[k], extra[k]]) for k in ('x', 'y', 'kind', 'teacher',
+                                                                 'features')}
     digest = _transfer_key(seed, copies, synth_per_word, recipe, eval_fold, real)
     path = os.path.join(cache_dir(), 'real', f'transfer-{digest}.npz')
     if os.path.exists(path):
@@ -160,6 +208,94 @@ def _build_transfer(seed, copies, synth_per_word, progress, recipe, eval_fold, r
     return out
 
 
+def word_negatives(seed, count, snr, progress=True):
+    """count single non-keyword words (SHORT_WORDS + h7data's UNKNOWN_WORDS) from the
+    training TTS voices, each trimmed to its loud part, placed at a random offset in a 1 s
+    window, at a random level; a clean and a real-noise (snr dB) copy of each. Label
+    "unknown", kind "negative", teacher probabilities as every other window. Cached."""
+    from h7data.dataset import _espeak_voices, cache_dir, synthesize, TRAIN_FLITE
+    from h7data.vocab import UNKNOWN_WORDS
+    words = sorted(set(SHORT_WORDS) | set(UNKNOWN_WORDS))
+    # flite rms is a held-out voice of the phone models (issue 13): left out here too
+    flite_voices = [v for v in TRAIN_FLITE if v != 'rms']
+    key = [VERSION, 'word negatives', seed, count, list(snr), words, flite_voices,
+           WORD_NEGATIVE_VOICES, R.SPLIT_SALT]
+    digest = hashlib.sha1(json.dumps(key).encode()).hexdigest()[:12]
+    path = os.path.join(cache_dir(), 'real', f'wordneg-{digest}.npz')
+    if os.path.exists(path):
+        with np.load(path, allow_pickle=False) as z:
+            return dict({k: z[k] for k in z.files}, digest=digest)
+    t0 = time.time()
+    rng = np.random.default_rng([seed, 14, 3])
+    espeak_voices = _espeak_voices(False)
+    engines = sorted(WORD_NEGATIVE_VOICES)
+    p = np.array([WORD_NEGATIVE_VOICES[e] for e in engines])
+    items, piper = [], []
+    for _ in range(count):
+        word = words[int(rng.integers(len(words)))]
+        engine = engines[int(rng.choice(len(engines), p=p / p.sum()))]
+        if engine == 'piper':
+            piper.append((word, {'length_scale': float(rng.uniform(0.75, 1.5)),
+                                 'noise_scale': float(rng.uniform(0.3, 1.0)),
+                                 'noise_w': float(rng.uniform(0.3, 1.2))}))
+        elif engine == 'flite':
+            items.append(('flite', flite_voices[int(rng.integers(len(flite_voices)))], word,
+                          {'stretch': float(rng.uniform(0.75, 1.4)),
+                           'f0': float(rng.choice([0, rng.uniform(80, 220)]))}, UNKNOWN))
+        else:
+            items.append(('espeak', espeak_voices[int(rng.integers(len(espeak_voices)))], word,
+                          {'rate': int(rng.integers(110, 260)), 'pitch': int(rng.integers(15, 85)),
+                           'pitch_range': int(rng.integers(10, 90)), 'shift': 1.0}, UNKNOWN))
+    audio = [a for a, _ in synthesize(items, desc='word negatives')]
+    if piper:
+        from h7phones.synth import piper_synthesize
+        audio += [piper_synthesize(w, 'joe', prm) for w, prm in piper]
+    if progress:
+        print(f'[{time.time() - t0:5.0f} s] word negatives: {len(audio)} words synthesized',
+              flush=True)
+    pool = R.noise('train')
+    pool.update(R.mycroft_noise())
+    xs = []
+    for a in audio:
+        a = np.asarray(a, np.int16)
+        if len(a) < 320 or not np.abs(a).max():
+            continue
+        w0, w1 = R._word_bounds(a)
+        seg = a[max(0, w0 - 800):w1 + 800][:R.WINDOW]
+        win = np.zeros(R.WINDOW, np.float32)
+        at = int(rng.integers(0, R.WINDOW - len(seg) + 1))
+        win[at:at + len(seg)] = seg.astype(np.float32) / (np.abs(seg).max() + 1e-9)
+        win *= 10 ** (rng.uniform(-24, -1) / 20)
+        clean = np.round(win * 32767).astype(np.int16)
+        xs.append(clean)
+        xs.append(R.mix(clean, pool, float(rng.uniform(*snr)), rng))
+    x = np.stack(xs).astype(np.int16)
+    out = {'x': x, 'y': np.full(len(x), LABELS.index(UNKNOWN), np.int32),
+           'kind': np.array(['negative'] * len(x)),
+           'teacher': R.Teacher().probabilities(x).astype(np.float32)}
+    if progress:
+        print(f'[{time.time() - t0:5.0f} s] word negatives: {len(x)} windows, teacher done',
+              flush=True)
+    R._save_npz(path, out)
+    return dict(out, digest=digest)
+
+
+def parse_stages(text):
+    """'1:18:3e-3,3:8:1e-3' -> [(recipe, epochs, lr)]; ValueError naming the bad part."""
+    out = []
+    for part in text.split(','):
+        try:
+            r, e, lr = part.split(':')
+            stage = (int(r), int(e), float(lr))
+        except ValueError:
+            raise ValueError(f'--stages: {part!r} is not RECIPE:EPOCHS:LR (e.g. 1:18:3e-3)')
+        if stage[0] not in RECIPES or stage[1] < 1 or stage[2] <= 0:
+            raise ValueError(f'--stages: {part!r}: recipe one of {sorted(RECIPES)}, epochs >= 1, '
+                             'lr > 0')
+        out.append(stage)
+    return out
+
+
 def fit_distill(model, x, y, teacher, alpha, epochs, batch=64, lr=3e-3, seed=1,
                 progress=True, label='real'):
     """Trains in place on (x, hard y) with per-sample distillation weight alpha toward the
@@ -211,9 +347,11 @@ def fit_distill(model, x, y, teacher, alpha, epochs, batch=64, lr=3e-3, seed=1,
 
 def train_and_export(out_dir, name='kws_default', arch='default', width=None, epochs=24,
                      seed=1, copies=5, synth_per_word=120, progress=True, command='',
-                     recipe=1, init=None, lr=3e-3, frontend='kws_stream'):
+                     recipe=1, init=None, lr=3e-3, frontend='kws_stream', stages=None):
     """Trains (from scratch, or on from the float model `init`) and writes
-    out_dir/name.{tflite,json,keras}."""
+    out_dir/name.{tflite,json,keras}. stages [(recipe, epochs, lr)]: trained one after the
+    other on the same model (each stage a fresh optimizer and cosine schedule; the float
+    model after each stage is kept as name.stageK.keras); recipe/epochs/lr are then unused."""
     from . import models as M
     from .export import metadata, save_model, to_int8_tflite
     from .features import load_frontend
@@ -221,17 +359,34 @@ def train_and_export(out_dir, name='kws_default', arch='default', width=None, ep
     t0 = time.time()
     keras.utils.set_random_seed(seed)
     tf.config.experimental.enable_op_determinism()
-    ts = transfer_set(seed, copies, synth_per_word, progress, recipe=recipe, frontend=frontend)
-    x, y, kind = ts['features'], ts['y'], ts['kind']
-    alpha = np.array([ALPHA[k] for k in kind], np.float32)
-    if init:
-        model = keras.saving.load_model(init, compile=False)
-    elif arch == 'tiny':
-        model = M.tiny(x.shape[1:], len(LABELS), width=width or 32)
-    else:
-        model = M.ds_cnn(x.shape[1:], len(LABELS), width=width or 96)
-    history = fit_distill(model, x, y, ts['teacher'], alpha, epochs, seed=seed, lr=lr,
-                          progress=progress, label=name)
+    stages = stages or [(recipe, epochs, lr)]
+    history, model = [], None
+    os.makedirs(out_dir, exist_ok=True)
+    for n, (recipe, epochs, lr) in enumerate(stages, 1):
+        ts = x = None   # the previous stage's windows freed before the next are loaded
+        if n > 1:
+            # exactly what `--init <previous stage>.keras` in a new process does (the seeds
+            # reset, the model reloaded): the chain gives the bytes of the stages run by hand
+            keras.utils.set_random_seed(seed)
+        ts = transfer_set(seed, copies, synth_per_word, progress, recipe=recipe,
+                          frontend=frontend)
+        x, y, kind = ts['features'], ts['y'], ts['kind']
+        alpha = np.array([ALPHA[k] for k in kind], np.float32)
+        if model is not None:
+            model = keras.saving.load_model(os.path.join(out_dir, f'{name}.stage{n - 1}.keras'),
+                                            compile=False)
+        elif init:
+            model = keras.saving.load_model(init, compile=False)
+        elif arch == 'tiny':
+            model = M.tiny(x.shape[1:], len(LABELS), width=width or 32)
+        else:
+            model = M.ds_cnn(x.shape[1:], len(LABELS), width=width or 96)
+        label = name if len(stages) == 1 else f"{name} stage {n}/{len(stages)} (recipe {recipe})"
+        h = fit_distill(model, x, y, ts['teacher'], alpha, epochs, seed=seed, lr=lr,
+                        progress=progress, label=label)
+        history += [dict(e, stage=n, recipe=recipe) for e in h] if len(stages) > 1 else h
+        if len(stages) > 1:
+            model.save(os.path.join(out_dir, f"{name}.stage{n}.keras"))
     cal = x[np.random.default_rng(seed + 1).permutation(len(x))[:400]]
     data = to_int8_tflite(model, cal)
     counts = {k: int(np.sum(kind == k)) for k in ALPHA}
@@ -253,11 +408,21 @@ def train_and_export(out_dir, name='kws_default', arch='default', width=None, ep
                          'augmentation': aug,
                          'unknown_clip_factor': rc['unknown_factor'],
                          'negative_crop_hop_s': rc['neg_hop'] / R.SAMPLE_RATE},
-                'epochs': epochs, 'learning_rate': lr, 'history': history,
+                'epochs': sum(e for _, e, _ in stages), 'learning_rate': lr, 'history': history,
                 'train_seconds': round(time.time() - t0)}
+    if len(stages) > 1:
+        training['stages'] = [{'recipe': r, 'epochs': e, 'learning_rate': l}
+                              for r, e, l in stages]
+    if 'word_negatives' in rc:
+        training['data']['word_negatives'] = (
+            f'{rc["word_negatives"]} single non-keyword words ({len(SHORT_WORDS)} short words '
+            f'+ h7data unknown words) from TTS training voices {WORD_NEGATIVE_VOICES}, clean + '
+            f'real noise at {rc["neg_snr"][0]:g}-{rc["neg_snr"][1]:g} dB')
     if init:
         training['initialized_from'] = paths.rel(os.path.abspath(init))
-    stage = f'realkws {arch} + KD (recipe {recipe}{", continued from " + os.path.basename(init) if init else ""}), PTQ int8'
+    chain = ' then '.join(f'recipe {r} x {e} epochs' for r, e, _ in stages)
+    stage = (f'realkws {arch} + KD ({chain} from scratch), PTQ int8' if len(stages) > 1 else
+             f'realkws {arch} + KD (recipe {recipe}{", continued from " + os.path.basename(init) if init else ""}), PTQ int8')
     # the detector's settings are the firmware's (C), never copied into the model metadata
     meta = metadata(name, data, model, LABELS, load_frontend(frontend).config,
                     dict(training, stage=stage))
@@ -275,6 +440,8 @@ def main(argv=None):
     ap.add_argument('--width', type=int, help='channels (default 96; tiny: 32)')
     ap.add_argument('--recipe', type=int, choices=sorted(RECIPES), default=1)
     ap.add_argument('--init', help='continue training this float .keras model')
+    ap.add_argument('--stages', help='RECIPE:EPOCHS:LR,...: train these stages one after the '
+                    f'other from scratch (the shipped kws_default: {SHIPPED_STAGES})')
     ap.add_argument('--lr', type=float, default=3e-3)
     ap.add_argument('--frontend', default='kws_stream', help='front-end config name')
     ap.add_argument('--epochs', type=int, default=24)
@@ -285,6 +452,17 @@ def main(argv=None):
     args = ap.parse_args(argv)
     command = 'python -m h7train.realtrain ' + ' '.join(argv if argv is not None else sys.argv[1:])
     try:
+        stages = parse_stages(args.stages) if args.stages else None
+    except ValueError as err:
+        print(f'error: {err}', file=sys.stderr)
+        return 2
+    try:
+        if args.data_only and stages:
+            for r in sorted({st[0] for st in stages}):
+                ts = transfer_set(args.seed, args.copies, args.synth_per_word, recipe=r,
+                                  frontend=args.frontend)
+                print(r, {k: int(np.sum(ts['kind'] == k)) for k in ALPHA})
+            return 0
         if args.data_only:
             ts = transfer_set(args.seed, args.copies, args.synth_per_word, recipe=args.recipe,
                               frontend=args.frontend)
@@ -293,7 +471,7 @@ def main(argv=None):
         meta = train_and_export(args.out, args.name, args.arch, args.width, args.epochs,
                                 args.seed, args.copies, args.synth_per_word, command=command,
                                 recipe=args.recipe, init=args.init, lr=args.lr,
-                                frontend=args.frontend)
+                                frontend=args.frontend, stages=stages)
     except paths.MissingPart as err:
         print(f'error: {err}', file=sys.stderr)
         return 2

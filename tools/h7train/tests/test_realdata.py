@@ -104,3 +104,28 @@ def test_augment_low_snr_band_is_used():
     assert np.all(np.abs(snr_of(0.0) - 30.0) < 0.5)
     low = snr_of(1.0)
     assert np.all((low > -0.5) & (low < 10.5))
+
+
+def test_word_negatives_never_say_a_keyword_or_its_homophone():
+    """Recipe 3's extra negatives are labelled "unknown": a keyword, a homophone of one or
+    a word containing one among them would teach the model to miss that keyword."""
+    from h7data.vocab import KEYWORDS, UNKNOWN_WORDS
+    from h7train import realtrain as T
+    words = set(T.SHORT_WORDS) | set(UNKNOWN_WORDS)
+    homophones = {'know', 'write', 'rite', 'wright', 'yess'}
+    assert not words & (set(KEYWORDS) | homophones)
+    for w in words:
+        assert not any(w.startswith(k) and len(k) >= 2 and w[len(k):] in ('', 's', 'ed', 'ing',
+                                                                          'ped', 'ping')
+                       for k in KEYWORDS), w
+
+
+def test_stages_parse_and_bad_stages_are_one_line(capsys):
+    from h7train import realtrain as T
+    assert [s[0] for s in T.parse_stages(T.SHIPPED_STAGES)] == [1, 2]
+    assert [s[0] for s in T.parse_stages(T.WORD_NEGATIVES_STAGES)] == [1, 3]
+    assert T.parse_stages('1:2:1e-3') == [(1, 2, 1e-3)]
+    for bad in ('1:2', '9:2:1e-3', '1:0:1e-3', 'a:b:c'):
+        assert T.main(['--stages', bad, '--out', '/nonexistent']) == 2
+        err = capsys.readouterr().err.strip()
+        assert err.startswith('error: --stages') and '\n' not in err

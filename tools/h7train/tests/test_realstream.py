@@ -31,3 +31,23 @@ def test_hits_wrong_words_and_false_alarms_are_told_apart():
 def test_tolerance_is_200_ms_either_side():
     assert score([_det('yes', 11.15, 11.5)], TRUTH, 100)['found'] == 1
     assert score([_det('yes', 11.25, 11.5)], TRUTH, 100)['false_alarms'] == 1
+
+
+def test_tuning_stream_clips_are_training_speakers_only():
+    """Decision settings are chosen on the training_speakers stream: none of its clips may
+    come from the held-out fold (that fold is measured once, after the choice)."""
+    from h7train import realdata as R
+    from h7train.realstream import TUNING_CLIPS, training_speaker_indices
+    data = R.speech_commands()
+    pick = training_speaker_indices(data)
+    assert len(pick) == TUNING_CLIPS and len(set(pick.tolist())) == len(pick)
+    assert not (data['fold'][pick] == R.EVAL_FOLD).any()
+    assert (training_speaker_indices(data) == pick).all()
+
+
+def test_unknown_stream_name_is_one_line(capsys):
+    from h7train.realstream import main
+    with pytest.raises(SystemExit) as e:
+        main(['models/kws_default.tflite', '--streams', 'held_out,nope'])
+    assert e.value.code == 2
+    assert 'error: --streams' in capsys.readouterr().err
