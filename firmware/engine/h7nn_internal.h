@@ -139,4 +139,14 @@ const uint32_t *h7nn_plan_op(const h7nn_interpreter *nn, const h7nn_node *node);
 int h7nn_op_constants(const h7nn_node *node, int32_t *mode, int32_t *channels, const int32_t **multiplier,
                       const int8_t **shift);
 
+/* Arena bytes, beyond the persistent part (H7NN_ARENA_BYTES with no activations), that let
+ * h7nn_allocate reuse what h7nn_init read and verified: the tensor descriptions and nodes, a
+ * tag, then the buffer lifetimes (one 8-byte entry per tensor and per op; h7nn_interpreter.c
+ * checks the size). A smaller arena still works: allocate then reads the model's tensors
+ * again (setup: anomaly detection 84 k -> 183 k instructions). */
+#define H7NN_PLAN_ENTRY_BYTES 8u
+#define H7NN_INIT_KEEP_BYTES(tensors, ops)                                                              \
+    (H7NN_ALIGN8((size_t)(tensors) * sizeof(h7nn_tinfo)) + H7NN_ALIGN8((size_t)(ops) * sizeof(h7nn_node)) + \
+     8u + H7NN_ALIGN8((size_t)H7NN_PLAN_ENTRY_BYTES * ((size_t)(tensors) + (size_t)(ops))))
+
 #endif /* H7NN_INTERNAL_H */

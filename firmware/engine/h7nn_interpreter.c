@@ -581,6 +581,7 @@ typedef struct {
     uint32_t size;
     int16_t first, last;
 } plan_entry;
+_Static_assert(sizeof(plan_entry) == H7NN_PLAN_ENTRY_BYTES, "H7NN_INIT_KEEP_BYTES counts 8 bytes per entry");
 
 /* Tensor b's description from the allocate-time cache, or NULL (then read it). */
 static const h7nn_tinfo *cached_info(const h7nn_interpreter *nn, uint32_t b) {

@@ -110,6 +110,7 @@ def run_bench(image=board.IMAGE, model_path=board.KWS, inputs=10):
         'model': os.path.basename(model_path), 'model_crc32': crc, 'kernels': info.get('kernels'), 'macs': total_macs,
         'instructions': total, 'per_mac': round(total / total_macs, 3) if total_macs else None,
         'arena_bytes': info['arena_used'], 'arena_planned': info['arena_planned'],
+        'arena_buffer': info.get('arena_buffer', info['arena_planned']),
         'setup_instructions': info['setup_instructions'], 'init_instructions': info.get('init_instructions'),
         'code_bytes': sum(code.values()),
         'code_bytes_per_module': dict(sorted(code.items(), key=lambda kv: -kv[1])),
@@ -175,7 +176,10 @@ def table(r):
                      if a['code_bytes'] else '')]
     else:
         lines += ['', 'Invoke: %d instructions, %s (SMLAD bound %d)' % (r['instructions'], per_mac, r['macs'] // 2),
-                  'arena: %d bytes used, %d planned at build time' % (r['arena_bytes'], r['arena_planned']),
+                  'arena: %d bytes used, %d planned at build time%s' % (
+                      r['arena_bytes'], r['arena_planned'],
+                      '; buffer %d (h7nn_init keeps the tensor descriptions for allocate)' % r['arena_buffer']
+                      if r.get('arena_buffer', r['arena_planned']) > r['arena_planned'] else ''),
                   'engine + kernels code: %d bytes of flash' % r['code_bytes']]
     lines += ['setup (init + allocate, with the embedded plan): %d instructions%s'
               % (r['setup_instructions'], ' (init %d)' % r['init_instructions'] if r.get('init_instructions') else '')]

@@ -12,6 +12,7 @@
 
 #include "apps/nn_bench/nn_console.h"
 #include "engine/h7nn.h"
+#include "engine/h7nn_internal.h"  /* H7NN_INIT_KEEP_BYTES */
 
 /* The build names the embedded model (SConscript): header and symbol prefix. */
 #ifndef BENCH_MODEL_HEADER
@@ -20,6 +21,8 @@
 #define BENCH_MODEL_RESOLVER h7nn_bench_resolver
 #define BENCH_ARENA_BYTES H7NN_BENCH_ARENA_BYTES
 #define BENCH_OP_COUNT H7NN_BENCH_OP_COUNT
+#define BENCH_TENSOR_COUNT H7NN_BENCH_TENSOR_COUNT
+#define BENCH_PERSISTENT_BYTES H7NN_BENCH_PERSISTENT_BYTES
 #define BENCH_MODEL_NAME H7NN_BENCH_NAME
 #define BENCH_MODEL_CRC32 H7NN_BENCH_MODEL_CRC32
 #endif
@@ -28,8 +31,12 @@
 
 #define VERSION "0.1.0"
 
-/* Exactly the arena the build-time plan asked for: allocate fails loudly if the plan is wrong. */
-static uint8_t arena[BENCH_ARENA_BYTES] __attribute__((aligned(16)));
+/* The arena the build-time plan asked for (allocate fails loudly if the plan is wrong), or
+ * more where h7nn_init's kept descriptions need it (small arenas, e.g. anomaly detection's:
+ * setup then reads the model's tensors once instead of twice); the JSON reports both. */
+#define BENCH_KEEP_BYTES (BENCH_PERSISTENT_BYTES + H7NN_INIT_KEEP_BYTES(BENCH_TENSOR_COUNT, BENCH_OP_COUNT))
+#define BENCH_BUFFER_BYTES (BENCH_ARENA_BYTES > BENCH_KEEP_BYTES ? BENCH_ARENA_BYTES : BENCH_KEEP_BYTES)
+static uint8_t arena[BENCH_BUFFER_BYTES] __attribute__((aligned(16)));
 static h7nn_interpreter nn;
 
 static uint32_t op_start, op_counts[BENCH_OP_COUNT], hook_overhead;
@@ -145,6 +152,7 @@ int main(void) {
     h7_json_int(&j, "ops", h7nn_op_count(&nn));
     h7_json_uint(&j, "arena_used", h7nn_arena_used(&nn));
     h7_json_uint(&j, "arena_planned", BENCH_ARENA_BYTES);
+    h7_json_uint(&j, "arena_buffer", sizeof arena);
     h7_json_uint(&j, "setup_instructions", setup);
     h7_json_uint(&j, "init_instructions", init);  /* of setup: h7nn_init (model verification) */
     h7_json_str(&j, "kernels", NN_KERNELS);

@@ -48,7 +48,7 @@ def test_generated_plan_and_arena_run_as_the_board_runs_them(host_library, kws_b
     from h7voice import paths
     model = tmp_path / 'kws.tflite'
     model.write_bytes(kws_bytes)
-    embed(str(model), str(tmp_path / 'out'), 'kws')
+    rec = embed(str(model), str(tmp_path / 'out'), 'kws')
     probe = tmp_path / 'probe.c'
     probe.write_text(
         '#include <stdio.h>\n#include "kws_model.h"\n'
@@ -59,7 +59,7 @@ def test_generated_plan_and_arena_run_as_the_board_runs_them(host_library, kws_b
         '    printf("error %s\\n", h7nn_error(&nn)); return 1; }\n'
         '  h7nn_input(&nn, 0, &in); for (size_t i = 0; i < in.bytes; i++) ((signed char *)in.data)[i] = (signed char)(i * 37);\n'
         '  h7nn_invoke(&nn); h7nn_output(&nn, 0, &out);\n'
-        '  printf("%zu %zu", (size_t)H7NN_KWS_ARENA_BYTES, h7nn_arena_used(&nn));\n'
+        '  printf("%zu %zu %zu", (size_t)H7NN_KWS_ARENA_BYTES, h7nn_arena_used(&nn), (size_t)H7NN_KWS_PERSISTENT_BYTES);\n'
         '  for (size_t i = 0; i < out.bytes; i++) printf(" %d", ((signed char *)out.data)[i]);\n'
         '  printf("\\n"); return 0; }\n')
     lib = os.path.join(paths.HOST_BUILD, 'firmware', 'engine', 'libh7nn_static.a')
@@ -70,8 +70,10 @@ def test_generated_plan_and_arena_run_as_the_board_runs_them(host_library, kws_b
                         str(exe)], check=True)
         proc = subprocess.run([str(exe)], capture_output=True, text=True)
         assert proc.returncode == 0, proc.stdout
-        arena, used, *outs = map(int, proc.stdout.split())
+        arena, used, persistent, *outs = map(int, proc.stdout.split())
         assert arena == used
+        # the persistent part (what an arena sized for h7nn_init's kept descriptions adds to)
+        assert arena - persistent == rec['layout_reference' if defines else 'layout']['activations']
         nn = Interpreter(kws_bytes, optimized=not defines)
         shape = nn.input_details()['shape']
         x = (np.arange(int(np.prod(shape))) * 37).astype(np.uint8).view(np.int8)   # the probe's input
