@@ -204,6 +204,11 @@ def _dw(h, w, c, stride, padding, act, multiplier=1):
     return ('depthwise', (h, w, c), multiplier, (3, 3), stride, padding, act)
 
 
+def _fc(k, n, act, bias=True):
+    """FULLY_CONNECTED on a k-vector (mm, issue 18: h7nn_m7_fc_pairs and the C rows beside it)."""
+    return ('fc', (k,), n, bias, None, None, act)
+
+
 def _requantized(spec, out_zero_point=None, out_scale_factor=None, first_bias=None, in_scale_factor=None):
     """The converted model with its output's zero point set or its scale multiplied (a
     fused ReLU/ReLU6 then clamps to a narrower range than int8's; a larger input scale makes
@@ -306,6 +311,16 @@ KERNEL_CHECK_SPECS = {
     'dw_k10x1_c4_valid_relu': ('depthwise', (21, 1, 4), 1, (10, 1), 1, 'valid', 'relu'),
     'dw_k1x4_c3_s2_same': ('depthwise', (5, 9, 3), 1, (1, 4), 2, 'same', None),
     'dw_s2_c4_same_bigbias': _requantized(_dw(8, 8, 4, 2, 'same', None), first_bias=1 << 30),
+    # FULLY_CONNECTED: the pairs loop at k % 16 = 0 and 8, an odd last neuron, depths that are
+    # not 8n, no bias, batches, a narrower clamp and a channel on the exact path (C rows)
+    'fc_k64_n12': _fc(64, 12, None),
+    'fc_k24_n7_relu': _fc(24, 7, 'relu'),
+    'fc_k8_n5': _fc(8, 5, None),
+    'fc_k20_n6': _fc(20, 6, None),
+    'fc_k16_n4_nobias': _fc(16, 4, None, bias=False),
+    'fc_k40_n6_relu6_b2': _batched(_fc(40, 6, 'relu6'), 2),
+    'fc_k32_n8_relu_zp': _requantized(_fc(32, 8, 'relu'), out_zero_point=-70),
+    'fc_k16_n6_bigbias': _requantized(_fc(16, 6, None), first_bias=1 << 30),
 }
 
 
@@ -345,7 +360,9 @@ def build_kernel_check(name):
     seed = sum(map(ord, name)) * 31
     keras.utils.set_random_seed(seed)
     x = keras.Input(shape, batch_size=tweak.get('batch') if tweak else None)
-    if kind == 'conv':
+    if kind == 'fc':
+        y = keras.layers.Dense(n, activation=act, use_bias=kernel, bias_initializer='random_normal')(x)
+    elif kind == 'conv':
         y = keras.layers.Conv2D(n, kernel, strides=stride, padding=padding, activation=act,
                                 bias_initializer='random_normal')(x)
     else:

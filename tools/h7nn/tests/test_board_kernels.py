@@ -41,6 +41,7 @@ class KernelCheckBoard:
         self.checked = set()
         self.dot_k = {}      # model index -> set of k seen by h7nn_m7_dot_1x6
         self.dw_quads = {}   # model index -> set of (quads, tail) per line seen by h7nn_m7_dw3x3_plane
+        self.fc_k = {}       # model index -> set of k seen by h7nn_m7_fc_pairs
         uc = self.board.uc
 
         def on_dot(uc_, address, size, user):
@@ -52,7 +53,10 @@ class KernelCheckBoard:
             step, quad_bytes, tail = int(words[0]), int(words[3]), int(words[4])
             self.dw_quads.setdefault(self.current, set()).add((quad_bytes // (4 * step), tail))
 
-        for name, hook in (('h7nn_m7_dot_1x6', on_dot), ('h7nn_m7_dw3x3_plane', on_dw)):
+        def on_fc(uc_, address, size, user):
+            self.fc_k.setdefault(self.current, set()).add(uc_.reg_read(UC_ARM_REG_R2))
+
+        for name, hook in (('h7nn_m7_dot_1x6', on_dot), ('h7nn_m7_dw3x3_plane', on_dw), ('h7nn_m7_fc_pairs', on_fc)):
             address = self.board.symbol(name) & ~1
             uc.hook_add(UC_HOOK_CODE, hook, begin=address, end=address)
         ready = self._wait(lambda e: e.get('event') in ('kc_ready', 'kc_error'), seconds=2)
@@ -127,13 +131,25 @@ def _fast_requant(model, depthwise):
     return True, short
 
 
+def _has_exact_channel(model):
+    """A bias of 2^29 or more (h7nn_m7_short_channel: that neuron takes TFLite's arithmetic)."""
+    op = model.ops[0]
+    if len(op['inputs']) < 3 or op['inputs'][2] < 0:
+        return False
+    bias = np.frombuffer(model.tensors[op['inputs'][2]]['data'], dtype=np.int32).astype(np.int64)
+    return bool(np.any(np.abs(bias) >= 1 << 29))
+
+
 def _expected_asm(spec, model):
     """What the shape should run: ('dot', k) for the six-column loop, ('dw', (quads, tail))
     for the depthwise plane loop, or None (a C path)."""
     kind, shape, n, kernel, stride, padding, act = spec[:7]
     out = model.tensors[model.outputs[0]]
-    oh, ow = out['shape'][1], out['shape'][2]
     fast, short = _fast_requant(model, kind == 'depthwise')
+    if kind == 'fc':  # the pairs loop: mode 1 (every neuron short), depth 8n, two neurons or more
+        k = shape[0]
+        return ('fc', k) if fast and short and k % 8 == 0 and n >= 2 and not _has_exact_channel(model) else None
+    oh, ow = out['shape'][1], out['shape'][2]
     if kind == 'conv':
         k = kernel[0] * kernel[1] * shape[2]
         pointwise = tuple(kernel) == (1, 1) and stride in (1, (1, 1))
@@ -183,7 +199,9 @@ def test_bit_exact_on_board(kc, name):
     # the shape ran the loop it was chosen for
     expect = _expected_asm(opmodels.KERNEL_CHECK_SPECS[name], model)
     if expect is None:
-        assert index not in kc.dot_k and index not in kc.dw_quads
+        assert index not in kc.dot_k and index not in kc.dw_quads and index not in kc.fc_k
+    elif expect[0] == 'fc':
+        assert kc.fc_k.get(index) == {expect[1]}, 'FULLY_CONNECTED pairs loop not run with k=%d' % expect[1]
     elif expect[0] == 'dot':
         assert kc.dot_k.get(index) == {expect[1]}, 'six-column loop not run with k=%d (fast requantization off?)' % expect[1]
     else:
