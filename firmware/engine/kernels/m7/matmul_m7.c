@@ -78,12 +78,26 @@ int h7nn_m7_requant_kind(int doubled, const int32_t *multiplier, const int8_t *s
 }
 
 /* The six doubled accumulators of a channel outside the short form (h7nn_m7_short_channel):
- * TFLite's arithmetic on the exact sums. */
-__attribute__((cold)) static void requant6_exact(const int32_t *acc, int32_t m, int shift, int32_t bias,
-                                                 const h7nn_m7_requant_params *rq, int8_t *o, int32_t out_stride) {
+ * TFLite's arithmetic on the exact sums. For right shifts (MobileNet's dead channels: biases
+ * of 2^30, shifts of -25..-31, most channels of VWW's last layers) in its plain form: the
+ * doubling high multiply is floor((acc * m + 2^30) / 2^31) for every acc and m >= 0 (one
+ * SMULL), then the round half away from zero of h7nn_rdbpot with the channel's mask. */
+static void requant6_exact(const int32_t *acc, int32_t m, int shift, int32_t bias, const h7nn_m7_requant_params *rq,
+                           int8_t *o, int32_t out_stride) {
+    if (shift > 0 || shift < -31) {
+        for (int j = 0; j < 6; j++, o += out_stride) {
+            int32_t v = h7nn_add_wrap(h7nn_mbqm(h7nn_m7_exact_acc(acc[j], bias), m, shift), rq->offset);
+            o[0] = (int8_t)h7nn_clamp(v, rq->act_min, rq->act_max);
+        }
+        return;
+    }
+    const int r = -shift;
+    const int32_t mask = (int32_t)((UINT32_C(1) << r) - 1u), half = mask >> 1;
     for (int j = 0; j < 6; j++, o += out_stride) {
-        int32_t v = h7nn_add_wrap(h7nn_mbqm(h7nn_m7_exact_acc(acc[j], bias), m, shift), rq->offset);
-        o[0] = (int8_t)h7nn_clamp(v, rq->act_min, rq->act_max);
+        const int32_t a = h7nn_m7_exact_acc(acc[j], bias);
+        const int32_t x = (int32_t)(((int64_t)a * m + (INT64_C(1) << 30)) >> 31);
+        const int32_t v = (x >> r) + ((x & mask) > half + (x < 0));
+        o[0] = (int8_t)h7nn_clamp(h7nn_add_wrap(v, rq->offset), rq->act_min, rq->act_max);
     }
 }
 
@@ -212,9 +226,11 @@ _Static_assert(sizeof(h7nn_m7_six) == 36 && __builtin_offsetof(h7nn_m7_six, bias
 /* Hand-scheduled because every register counts: six accumulators (r2-r7), the unpacked
  * weights (r8, r9), four column words loaded by one LDM (r10-r12, lr), the two pointers
  * (r0, r1). Per 4 weights: LDR, 2 SXTB16, 3 LDM, 12 SMLAD (0.75 instructions per MAC).
- * Everything else waits on the stack: the frame (sp + 0..32), then the columns, their end
- * and the loop's entry for k % 16 (sp + 36, 40, 44). Per channel: 11 instructions to start
- * (bias, the entry by LDR PC), 3 per 16 weights, and the requantization in registers:
+ * Everything else waits on the stack: the frame (sp + 0..32), then the columns, their end,
+ * the loop's entry for k % 16 and the continuation (requantize or raw; sp + 36..48). Per
+ * channel: a first step that starts the sums from 2 * bias (SMLAD's accumulator operand, no
+ * copies), 6 instructions to start it and enter the loop by LDR PC, 3 per 16 weights, and
+ * the requantization in registers:
  * SMMLAR (c + the rounded high word) + the sign of the accumulator (the round half away
  * from zero of TFLite's shift: equal to the high word's sign once r >= 1, and mode 1's only
  * r = 0 is a zero multiplier, which takes r = 1: the offset either way) + ASR + SSAT + STRB.
@@ -261,29 +277,56 @@ __asm__(
     "  .thumb_func\n"
     "h7nn_m7_dot_1x6:\n"
     "  push {r4-r11, lr}\n"
-    /* the entry: 4 steps (16 weights) per pass, skip (16 - k % 16) / 4 of them (72 bytes each) */
-    "  rsb r4, r2, #0\n"
+    /* the entry after each channel's first step (which starts the six sums from 2 * bias):
+     * 4 steps (16 weights) per pass, skip (16 - (k - 4) % 16) / 4 of them (72 bytes each);
+     * k = 4 goes straight to the end test */
+    "  subs r4, r2, #4\n"
+    "  adr r5, .Lh7nn_dot_end\n"
+    "  beq 1f\n"
+    "  rsb r4, r4, #0\n"
     "  ubfx r4, r4, #2, #2\n"
     "  add r4, r4, r4, lsl #3\n"
     "  adr r5, .Lh7nn_dot_s1\n"
-    "  add r4, r5, r4, lsl #3\n"
-    "  add r4, r4, #1\n"                  /* Thumb state for LDR PC */
+    "  add r5, r5, r4, lsl #3\n"
+    "1:\n"
+    "  add r4, r5, #1\n"                  /* Thumb state for LDR PC */
+    /* where a channel's sums go: requantized, or raw (frame->raw) */
+    "  ldr r5, [r3, #32]\n"
+    "  adr r6, .Lh7nn_dot_rq\n"
+    "  adr r7, .Lh7nn_dot_raw\n"
+    "  cmp r5, #0\n"
+    "  it ne\n"
+    "  movne r6, r7\n"
+    "  add r5, r6, #1\n"
     "  add r2, r2, r2, lsl #1\n"
     "  add r2, r1, r2, lsl #2\n"          /* end of the columns: 12k bytes */
-    "  push {r1, r2, r4}\n"               /* sp + 36: columns, end, entry (after the frame below) */
+    "  push {r1, r2, r4, r5}\n"           /* sp + 36: columns, end, entry, continuation */
     "  ldmia r3, {r4-r12}\n"
     "  push {r4-r12}\n"                   /* the frame at sp + 0..32 */
     ".Lh7nn_dot_chan:\n"
     "  ldrd r8, r9, [sp, #20]\n"          /* bias pointer, mask */
-    "  ldr r2, [r8], #4\n"
+    "  ldr r7, [r8], #4\n"
     "  str r8, [sp, #20]\n"
-    "  and r2, r9, r2, lsl #1\n"          /* 2 * bias */
-    "  mov r3, r2\n"
-    "  mov r4, r2\n"
-    "  mov r5, r2\n"
-    "  mov r6, r2\n"
-    "  mov r7, r2\n"
+    "  and r7, r9, r7, lsl #1\n"          /* 2 * bias: the first step adds to it (SMLAD's Ra) */
     "  ldr r1, [sp, #36]\n"
+    "  ldr r9, [r0], #4\n"
+    "  sxtb16 r8, r9\n"
+    "  sxtb16 r9, r9, ror #8\n"
+    "  ldmia r1!, {r10, r11, r12, lr}\n"
+    "  smlad r2, r8, r10, r7\n"
+    "  smlad r2, r9, r11, r2\n"
+    "  smlad r3, r8, r12, r7\n"
+    "  smlad r3, r9, lr, r3\n"
+    "  ldmia r1!, {r10, r11, r12, lr}\n"
+    "  smlad r4, r8, r10, r7\n"
+    "  smlad r4, r9, r11, r4\n"
+    "  smlad r5, r8, r12, r7\n"
+    "  smlad r5, r9, lr, r5\n"
+    "  ldmia r1!, {r10, r11, r12, lr}\n"
+    "  smlad r6, r8, r10, r7\n"
+    "  smlad r6, r9, r11, r6\n"
+    "  smlad r7, r8, r12, r7\n"
+    "  smlad r7, r9, lr, r7\n"
     "  ldr pc, [sp, #44]\n"
     "  .p2align 2\n"
     ".Lh7nn_dot_s1:\n"
@@ -295,11 +338,13 @@ __asm__(
     "  .if .Lh7nn_dot_s2 - .Lh7nn_dot_s1 != 72\n"
     "  .error \"h7nn_m7_dot_1x6: a step is not 72 bytes (the entry computation)\"\n"
     "  .endif\n"
+    ".Lh7nn_dot_end:\n"
     "  ldr r8, [sp, #40]\n"
     "  cmp r1, r8\n"
     "  bne .Lh7nn_dot_s1\n"
+    "  ldr pc, [sp, #48]\n"
+    ".Lh7nn_dot_raw:\n"
     "  ldr r1, [sp, #32]\n"
-    "  cbz r1, .Lh7nn_dot_rq\n"
     "  stmia r1, {r2-r7}\n"
     "  b .Lh7nn_dot_next\n"
     ".Lh7nn_dot_rq:\n"
@@ -323,7 +368,7 @@ __asm__(
     "  ldr r8, [sp, #28]\n"
     "  cmp r0, r8\n"
     "  bne .Lh7nn_dot_chan\n"
-    "  add sp, #48\n"
+    "  add sp, #52\n"
     "  pop {r4-r11, pc}\n"
     "  .size h7nn_m7_dot_1x6, .-h7nn_m7_dot_1x6\n"
     "  .popsection\n");
@@ -354,28 +399,29 @@ void h7nn_m7_dot_1x6(const int8_t *weights, const uint32_t *hex, int32_t k, h7nn
 }
 #endif
 
-/* Mode 2 (some channels outside the short form): the loop above one channel at a time, its
- * six accumulators back in C, each channel requantized in its form. */
+/* Mode 2 (some channels outside the short form: MobileNet's dead channels): the runs of
+ * short channels go through the loop above as in mode 1 (the short form is exact per
+ * channel); each other channel runs alone, its six sums back raw, with TFLite's arithmetic. */
 __attribute__((cold, noinline)) static void matmul_6col_mixed(const int8_t *weights, int32_t k, int32_t out_c,
                                                              const uint32_t *cols, int8_t *out0, int32_t out_stride,
                                                              const h7nn_m7_requant_params *rq) {
     const int32_t *bias = rq->bias;
     int32_t acc[6];
-    h7nn_m7_six f = {0};
-    f.bias_mask = bias ? -1 : 0;
-    f.raw = acc;
-    for (int32_t oc = 0; oc < out_c; oc++, weights += k) {
-        const int32_t b = bias ? bias[oc] : 0, m = rq->multiplier[oc], shift = rq->shift[oc];
-        f.bias = bias ? bias + oc : rq->multiplier;
-        f.wend = weights + k;
-        h7nn_m7_dot_1x6(weights, cols, k, &f);
-        int8_t *o = out0 + oc;
-        if (!h7nn_m7_short_channel(m, shift, b)) {
-            requant6_exact(acc, m, shift, b, rq, o, out_stride);
+    for (int32_t oc = 0; oc < out_c;) {
+        int32_t end = oc;
+        while (end < out_c && h7nn_m7_short_channel(rq->multiplier[end], rq->shift[end], bias ? bias[end] : 0)) end++;
+        h7nn_m7_six f = {out0 + oc, rq->multiplier + oc, rq->shift + oc, 2 * rq->offset + 1, out_stride,
+                         bias ? bias + oc : rq->multiplier + oc, bias ? -1 : 0, weights + end * k, NULL};
+        if (end > oc) {
+            h7nn_m7_dot_1x6(weights + oc * k, cols, k, &f);
+            oc = end;
             continue;
         }
-        const int32_t c = h7nn_m7_round_offset(-shift, rq->offset);
-        for (int j = 0; j < 6; j++, o += out_stride) o[0] = (int8_t)h7nn_ssat8(h7nn_m7_requant_x2(acc[j], m, c, -shift));
+        f.wend = weights + (oc + 1) * k;  /* one exact channel */
+        f.raw = acc;
+        h7nn_m7_dot_1x6(weights + oc * k, cols, k, &f);
+        requant6_exact(acc, rq->multiplier[oc], rq->shift[oc], bias ? bias[oc] : 0, rq, out0 + oc, out_stride);
+        oc++;
     }
 }
 
