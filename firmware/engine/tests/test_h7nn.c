@@ -3,6 +3,7 @@
 
 #include "engine/h7nn_all_ops.h"
 #include "engine/h7nn_quant.h"
+#include "engine/kernels/m7/h7nn_m7_common.h"
 #include "engine/kernels/m7/h7nn_simd.h"
 #include "testing/h7test.h"
 
@@ -25,6 +26,24 @@ H7_TEST(fixed_point_rounding) {
     H7_EXPECT_EQ_INT(h7nn_srdhm(INT32_MIN, INT32_MIN), INT32_MAX);
     H7_EXPECT_EQ_INT(h7nn_mbqm(1000, 1 << 30, 0), 500);
     H7_EXPECT_EQ_INT(h7nn_mbqm(3, 1 << 30, -1), 1);  /* 0.75 -> 1 */
+}
+
+/* The M7 kernels' exact requantization (one SMULL; VWW's dead channels and every exact
+ * path) against TFLite's MultiplyByQuantizedMultiplier: edge accumulators and multipliers,
+ * pseudo-random ones, every shift QuantizeMultiplier makes. */
+H7_TEST(m7_mbqm_equals_tflite) {
+    static const int32_t edge[] = {0, 1, -1, 2, -2, 3, 1 << 29, -(1 << 29), 1 << 30, -(1 << 30), INT32_MAX, INT32_MIN,
+                                   INT32_MIN + 1, 0x40000001, -0x40000001, 12345678, -12345678};
+    uint32_t x = 2463534242u;
+    int mismatches = 0;
+    for (int i = 0; i < 400; i++) {
+        x ^= x << 13, x ^= x >> 17, x ^= x << 5;
+        int32_t acc = i < (int)(sizeof edge / sizeof edge[0]) ? edge[i] : (int32_t)x >> (i & 15);
+        x ^= x << 13, x ^= x >> 17, x ^= x << 5;
+        int32_t m = i % 7 == 0 ? 0 : i % 7 == 1 ? 1 << 30 : i % 7 == 2 ? INT32_MAX : (int32_t)(0x40000000u | (x >> 2));
+        for (int shift = -31; shift <= 30; shift++) mismatches += h7nn_m7_mbqm(acc, m, shift) != h7nn_mbqm(acc, m, shift);
+    }
+    H7_EXPECT_EQ_INT(mismatches, 0);
 }
 
 H7_TEST(simd_fallbacks) {
@@ -68,6 +87,7 @@ H7_TEST(model_crc) {
 int main(void) {
     H7_RUN(quantize_multiplier_matches_tflite);
     H7_RUN(fixed_point_rounding);
+    H7_RUN(m7_mbqm_equals_tflite);
     H7_RUN(simd_fallbacks);
     H7_RUN(rejects_garbage);
     H7_RUN(model_crc);

@@ -192,7 +192,7 @@ static inline int8_t requant_one(const h7nn_fc_data *op, int32_t oc, int32_t acc
     if (h7nn_m7_short_channel(m, shift, bias))
         v = h7nn_ssat8(h7nn_m7_requant_x2(acc2, m, h7nn_m7_round_offset(-shift, op->output_offset), -shift));
     else
-        v = h7nn_add_wrap(h7nn_mbqm(h7nn_m7_exact_acc(acc2, bias), m, shift), op->output_offset);
+        v = h7nn_add_wrap(h7nn_m7_mbqm(h7nn_m7_exact_acc(acc2, bias), m, shift), op->output_offset);
     return (int8_t)h7nn_clamp(v, op->act_min, op->act_max);
 }
 
@@ -226,7 +226,7 @@ __attribute__((cold, noinline)) static void rows_asymmetric(const h7nn_fc_data *
         const int8_t *w = op->filter + o * op->accum_depth;
         int32_t acc = op->bias ? op->bias[o] : 0;
         for (int32_t d = 0; d < op->accum_depth; d++) acc += (w[d] + op->filter_offset) * (in[d] + op->input_offset);
-        acc = h7nn_add_wrap(h7nn_mbqm(acc, op->channel_multiplier[o], op->channel_shift[o]), op->output_offset);
+        acc = h7nn_add_wrap(h7nn_m7_mbqm(acc, op->channel_multiplier[o], op->channel_shift[o]), op->output_offset);
         out[o] = (int8_t)h7nn_clamp(acc, op->act_min, op->act_max);
     }
 }

@@ -77,20 +77,27 @@ int h7nn_m7_requant_kind(int doubled, const int32_t *multiplier, const int8_t *s
     return 1;
 }
 
+int32_t h7nn_m7_mbqm(int32_t acc, int32_t m, int shift) {
+    const int left = shift > 0 ? shift : 0, r = shift > 0 ? 0 : -shift;
+    const int32_t a = (int32_t)((uint32_t)acc << left);
+    const int32_t x = (int32_t)(((int64_t)a * m + (INT64_C(1) << 30)) >> 31);
+    const int32_t mask = (int32_t)((UINT32_C(1) << r) - 1u);
+    return (x >> r) + ((x & mask) > (mask >> 1) + (x < 0));
+}
+
 /* The six doubled accumulators of a channel outside the short form (h7nn_m7_short_channel):
- * TFLite's arithmetic on the exact sums. For right shifts (MobileNet's dead channels: biases
- * of 2^30, shifts of -25..-31, most channels of VWW's last layers) in its plain form: the
- * doubling high multiply is floor((acc * m + 2^30) / 2^31) for every acc and m >= 0 (one
- * SMULL), then the round half away from zero of h7nn_rdbpot with the channel's mask. */
+ * TFLite's arithmetic on the exact sums (MobileNet's dead channels: biases of 2^30, shifts
+ * of -25..-31, most channels of VWW's last layers). */
 static void requant6_exact(const int32_t *acc, int32_t m, int shift, int32_t bias, const h7nn_m7_requant_params *rq,
                            int8_t *o, int32_t out_stride) {
-    if (shift > 0 || shift < -31) {
+    if (shift > 0) {
         for (int j = 0; j < 6; j++, o += out_stride) {
-            int32_t v = h7nn_add_wrap(h7nn_mbqm(h7nn_m7_exact_acc(acc[j], bias), m, shift), rq->offset);
+            int32_t v = h7nn_add_wrap(h7nn_m7_mbqm(h7nn_m7_exact_acc(acc[j], bias), m, shift), rq->offset);
             o[0] = (int8_t)h7nn_clamp(v, rq->act_min, rq->act_max);
         }
         return;
     }
+    /* right shifts (hot in VWW): h7nn_m7_mbqm with the channel's constants out of the loop */
     const int r = -shift;
     const int32_t mask = (int32_t)((UINT32_C(1) << r) - 1u), half = mask >> 1;
     for (int j = 0; j < 6; j++, o += out_stride) {
@@ -151,17 +158,17 @@ __attribute__((cold)) static void matmul_exact(const int8_t *weights, int32_t k,
         }
         int32_t b0 = rq->bias ? rq->bias[oc] : 0, b1 = rq->bias && pair ? rq->bias[oc + 1] : 0;
         int32_t v;
-        v = h7nn_add_wrap(h7nn_mbqm(add_wrapping(a.a00, b0), rq->multiplier[oc], rq->shift[oc]), rq->offset);
+        v = h7nn_add_wrap(h7nn_m7_mbqm(add_wrapping(a.a00, b0), rq->multiplier[oc], rq->shift[oc]), rq->offset);
         out0[oc] = (int8_t)h7nn_clamp(v, rq->act_min, rq->act_max);
         if (out1) {
-            v = h7nn_add_wrap(h7nn_mbqm(add_wrapping(a.a01, b0), rq->multiplier[oc], rq->shift[oc]), rq->offset);
+            v = h7nn_add_wrap(h7nn_m7_mbqm(add_wrapping(a.a01, b0), rq->multiplier[oc], rq->shift[oc]), rq->offset);
             out1[oc] = (int8_t)h7nn_clamp(v, rq->act_min, rq->act_max);
         }
         if (pair) {
-            v = h7nn_add_wrap(h7nn_mbqm(add_wrapping(a.a10, b1), rq->multiplier[oc + 1], rq->shift[oc + 1]), rq->offset);
+            v = h7nn_add_wrap(h7nn_m7_mbqm(add_wrapping(a.a10, b1), rq->multiplier[oc + 1], rq->shift[oc + 1]), rq->offset);
             out0[oc + 1] = (int8_t)h7nn_clamp(v, rq->act_min, rq->act_max);
             if (out1) {
-                v = h7nn_add_wrap(h7nn_mbqm(add_wrapping(a.a11, b1), rq->multiplier[oc + 1], rq->shift[oc + 1]), rq->offset);
+                v = h7nn_add_wrap(h7nn_m7_mbqm(add_wrapping(a.a11, b1), rq->multiplier[oc + 1], rq->shift[oc + 1]), rq->offset);
                 out1[oc + 1] = (int8_t)h7nn_clamp(v, rq->act_min, rq->act_max);
             }
         }
