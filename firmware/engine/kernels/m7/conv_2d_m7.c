@@ -53,7 +53,8 @@ static int six_columns(const h7nn_conv_data *op) {
     return op->fast_requant && op->out_h * op->out_w >= 6 && (!is_pointwise(op) || (op->in_c & 3) == 0);
 }
 
-static h7nn_status prepare(h7nn_interpreter *nn, h7nn_node *node) {
+/* start-up only: optimized for size */
+__attribute__((cold)) static h7nn_status prepare(h7nn_interpreter *nn, h7nn_node *node) {
     h7nn_status s = h7nn_conv_prepare_common(nn, node, 0);
     if (s != H7NN_OK) return s;
     h7nn_conv_data *op = node->op_data;

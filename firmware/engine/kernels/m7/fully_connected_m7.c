@@ -10,7 +10,8 @@
 #include "engine/h7nn_quant.h"
 #include "engine/kernels/m7/h7nn_m7_common.h"
 
-static h7nn_status prepare(h7nn_interpreter *nn, h7nn_node *node) {
+/* start-up only: optimized for size */
+__attribute__((cold)) static h7nn_status prepare(h7nn_interpreter *nn, h7nn_node *node) {
     h7nn_status s = h7nn_fully_connected_prepare(nn, node);
     if (s != H7NN_OK) return s;
     h7nn_fc_data *op = node->op_data;

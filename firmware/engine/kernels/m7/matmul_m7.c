@@ -19,7 +19,7 @@ void h7nn_m7_widen_row(const int8_t *src, int32_t n, int32_t offset, int16_t *ds
     }
 }
 
-int h7nn_m7_requant_mode(const int8_t *weights, int32_t channels, int32_t per_channel, int32_t stride,
+__attribute__((cold)) int h7nn_m7_requant_mode(const int8_t *weights, int32_t channels, int32_t per_channel, int32_t stride,
                          int32_t channel_step, const int8_t *shift) {
     (void)shift;
     /* |w| <= 128: fewer than 2^14 weights per channel cannot reach the bound (every layer
@@ -69,7 +69,7 @@ h7nn_status h7nn_m7_plan_mode(h7nn_interpreter *nn, const h7nn_node *node, const
     return H7NN_OK;
 }
 
-int h7nn_m7_requant_kind(int doubled, const int32_t *multiplier, const int8_t *shift, const int32_t *bias,
+__attribute__((cold)) int h7nn_m7_requant_kind(int doubled, const int32_t *multiplier, const int8_t *shift, const int32_t *bias,
                          int32_t channels) {
     if (!doubled) return 0;
     for (int32_t c = 0; c < channels; c++)
