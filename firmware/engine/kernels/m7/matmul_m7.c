@@ -88,7 +88,7 @@ int32_t h7nn_m7_mbqm(int32_t acc, int32_t m, int shift) {
 /* The six doubled accumulators of a channel outside the short form (h7nn_m7_short_channel):
  * TFLite's arithmetic on the exact sums (MobileNet's dead channels: biases of 2^30, shifts
  * of -25..-31, most channels of VWW's last layers). */
-static void requant6_exact(const int32_t *acc, int32_t m, int shift, int32_t bias, const h7nn_m7_requant_params *rq,
+__attribute__((noinline)) static void requant6_exact(const int32_t *acc, int32_t m, int shift, int32_t bias, const h7nn_m7_requant_params *rq,
                            int8_t *o, int32_t out_stride) {
     if (shift > 0) {
         for (int j = 0; j < 6; j++, o += out_stride) {
@@ -219,7 +219,7 @@ typedef struct {
     const int32_t *bias;    /* per channel (advances); any readable word per channel when bias_mask is 0 */
     int32_t bias_mask;      /* -1, or 0 for an op without bias */
     const int8_t *wend;     /* end of the weight rows run */
-    int32_t *raw;           /* NULL: requantize; else the six accumulators of the (one) channel go here */
+    int32_t *raw;           /* NULL: requantize; else each channel's six accumulators go here (advances) */
 } h7nn_m7_six;
 
 /* Runs the weight rows from `weights` to f->wend (k int8 each, k a multiple of 4, at least
@@ -350,9 +350,10 @@ __asm__(
     "  cmp r1, r8\n"
     "  bne .Lh7nn_dot_s1\n"
     "  ldr pc, [sp, #48]\n"
-    ".Lh7nn_dot_raw:\n"
+    ".Lh7nn_dot_raw:\n"                  /* six words per channel, the pointer advances */
     "  ldr r1, [sp, #32]\n"
-    "  stmia r1, {r2-r7}\n"
+    "  stmia r1!, {r2-r7}\n"
+    "  str r1, [sp, #32]\n"
     "  b .Lh7nn_dot_next\n"
     ".Lh7nn_dot_rq:\n"
     "  ldmia sp, {r1, r8, r9, r11, r12}\n" /* out, multipliers, shifts, 2 offset + 1, stride */
@@ -392,7 +393,7 @@ void h7nn_m7_dot_1x6(const int8_t *weights, const uint32_t *hex, int32_t k, h7nn
         }
         weights += k;
         if (f->raw) {
-            for (int j = 0; j < 6; j++) f->raw[j] = a[j];
+            for (int j = 0; j < 6; j++) *f->raw++ = a[j];
             continue;
         }
         const int32_t m = *f->mult++;
@@ -413,7 +414,7 @@ __attribute__((cold, noinline)) static void matmul_6col_mixed(const int8_t *weig
                                                              const uint32_t *cols, int8_t *out0, int32_t out_stride,
                                                              const h7nn_m7_requant_params *rq) {
     const int32_t *bias = rq->bias;
-    int32_t acc[6];
+    int32_t acc[6 * 8];
     for (int32_t oc = 0; oc < out_c;) {
         int32_t end = oc;
         while (end < out_c && h7nn_m7_short_channel(rq->multiplier[end], rq->shift[end], bias ? bias[end] : 0)) end++;
@@ -424,11 +425,15 @@ __attribute__((cold, noinline)) static void matmul_6col_mixed(const int8_t *weig
             oc = end;
             continue;
         }
-        f.wend = weights + (oc + 1) * k;  /* one exact channel */
+        /* up to 8 exact channels in one call, their sums back raw */
+        while (end < out_c && end < oc + 8 &&
+               !h7nn_m7_short_channel(rq->multiplier[end], rq->shift[end], bias ? bias[end] : 0))
+            end++;
+        f.wend = weights + end * k;
         f.raw = acc;
         h7nn_m7_dot_1x6(weights + oc * k, cols, k, &f);
-        requant6_exact(acc, rq->multiplier[oc], rq->shift[oc], bias ? bias[oc] : 0, rq, out0 + oc, out_stride);
-        oc++;
+        for (int32_t i = 0; oc < end; oc++, i += 6)
+            requant6_exact(acc + i, rq->multiplier[oc], rq->shift[oc], bias ? bias[oc] : 0, rq, out0 + oc, out_stride);
     }
 }
 
