@@ -77,8 +77,13 @@ __attribute__((cold)) static h7nn_status prepare(h7nn_interpreter *nn, h7nn_node
         uint32_t k_pad = (k + 3u) & ~3u;
         int8_t *padded = h7nn_persistent(nn, (uint32_t)op->out_c * k_pad);
         if (!padded) return H7NN_ERR_ARENA;
-        for (int32_t oc = 0; oc < op->out_c; oc++)
-            for (uint32_t i = 0; i < k_pad; i++) padded[oc * k_pad + i] = i < k ? op->filter[oc * k + i] : 0;
+        const int8_t *src = op->filter;
+        for (int32_t oc = 0; oc < op->out_c; oc++, src += k) {
+            uint32_t i = 0;
+            for (; i < k; i++) *padded++ = src[i];
+            for (; i < k_pad; i++) *padded++ = 0;
+        }
+        padded -= (uint32_t)op->out_c * k_pad;
         op->filter = padded;
     }
     return H7NN_OK;
