@@ -209,7 +209,8 @@ def _fc(k, n, act, bias=True):
     return ('fc', (k,), n, bias, None, None, act)
 
 
-def _requantized(spec, out_zero_point=None, out_scale_factor=None, first_bias=None, in_scale_factor=None):
+def _requantized(spec, out_zero_point=None, out_scale_factor=None, first_bias=None, in_scale_factor=None,
+                 filter_zero_point=None):
     """The converted model with its output's zero point set or its scale multiplied (a
     fused ReLU/ReLU6 then clamps to a narrower range than int8's; a larger input scale makes
     the same int8 inputs reach past ReLU6's 6.0), or the first output
@@ -217,7 +218,8 @@ def _requantized(spec, out_zero_point=None, out_scale_factor=None, first_bias=No
     so the whole op takes the exact TFLite arithmetic). TFLite Micro computes the same
     model, so the check stays bit-exactness against it."""
     return spec + ({'out_zero_point': out_zero_point, 'out_scale_factor': out_scale_factor,
-                    'first_bias': first_bias, 'in_scale_factor': in_scale_factor},)
+                    'first_bias': first_bias, 'in_scale_factor': in_scale_factor,
+                    'filter_zero_point': filter_zero_point},)
 
 
 def _batched(spec, batch):
@@ -321,6 +323,7 @@ KERNEL_CHECK_SPECS = {
     'fc_k40_n6_relu6_b2': _batched(_fc(40, 6, 'relu6'), 2),
     'fc_k32_n8_relu_zp': _requantized(_fc(32, 8, 'relu'), out_zero_point=-70),
     'fc_k16_n6_bigbias': _requantized(_fc(16, 6, None), first_bias=1 << 30),
+    'fc_k20_n6_asym': _requantized(_fc(20, 6, None), filter_zero_point=-7),
 }
 
 
@@ -370,9 +373,10 @@ def build_kernel_check(name):
                                          activation=act, bias_initializer='random_normal')(x)
     data = _convert_int8(keras.Model(x, y), seed)
     if tweak and any(tweak.get(key) is not None for key in ('out_zero_point', 'out_scale_factor', 'first_bias',
-                                                             'in_scale_factor')):
+                                                             'in_scale_factor', 'filter_zero_point')):
         data = _set_output_quantization(data, tweak.get('out_zero_point'), tweak.get('out_scale_factor'),
-                                        tweak.get('first_bias'), tweak.get('in_scale_factor'))
+                                        tweak.get('first_bias'), tweak.get('in_scale_factor'),
+                                        tweak.get('filter_zero_point'))
     os.makedirs(KERNEL_CHECK_DIR, exist_ok=True)
     tmp = path + '.tmp'
     with open(tmp, 'wb') as f:
@@ -381,7 +385,8 @@ def build_kernel_check(name):
     return path
 
 
-def _set_output_quantization(data, zero_point, scale_factor, first_bias=None, in_scale_factor=None):
+def _set_output_quantization(data, zero_point, scale_factor, first_bias=None, in_scale_factor=None,
+                             filter_zero_point=None):
     """The model with its (single) output tensor's zero point and/or scale changed, the
     first value of its op's bias (int32) set, and/or its input's scale multiplied."""
     import flatbuffers
@@ -396,6 +401,10 @@ def _set_output_quantization(data, zero_point, scale_factor, first_bias=None, in
     if in_scale_factor is not None:
         q_in = graph.tensors[graph.inputs[0]].quantization
         q_in.scale = [float(v) * in_scale_factor for v in q_in.scale]
+    if filter_zero_point is not None:  # per-tensor weights with a zero point (asymmetric FULLY_CONNECTED)
+        q_w = graph.tensors[graph.operators[0].inputs[1]].quantization
+        q_w.scale = [float(q_w.scale[0])]
+        q_w.zeroPoint = [filter_zero_point]
     if first_bias is not None:
         import numpy as np
         buf = model.buffers[graph.tensors[graph.operators[0].inputs[2]].buffer]

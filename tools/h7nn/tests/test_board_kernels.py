@@ -148,7 +148,9 @@ def _expected_asm(spec, model):
     fast, short = _fast_requant(model, kind == 'depthwise')
     if kind == 'fc':  # the pairs loop: mode 1 (every neuron short), depth 8n, two neurons or more
         k = shape[0]
-        return ('fc', k) if fast and short and k % 8 == 0 and n >= 2 and not _has_exact_channel(model) else None
+        symmetric = not any(model.tensors[model.ops[0]['inputs'][1]]['zero_points'])
+        return (('fc', k) if fast and short and symmetric and k % 8 == 0 and n >= 2 and not _has_exact_channel(model)
+                else None)
     oh, ow = out['shape'][1], out['shape'][2]
     if kind == 'conv':
         k = kernel[0] * kernel[1] * shape[2]

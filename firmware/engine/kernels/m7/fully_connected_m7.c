@@ -212,8 +212,8 @@ __attribute__((cold, noinline)) static void rows(const h7nn_fc_data *op, const i
         dot_2x8(w0, w1, (const uint32_t *)(const void *)col, k8, acc);
         for (int32_t j = k8; j < k; j++) {
             int32_t xv = col[(j & ~3) + il[j & 3]];
-            acc[0] += w0[j] * xv;
-            acc[1] += w1[j] * xv;
+            acc[0] = (int32_t)((uint32_t)acc[0] + (uint32_t)(w0[j] * xv));  /* 2 * bias may have wrapped */
+            acc[1] = (int32_t)((uint32_t)acc[1] + (uint32_t)(w1[j] * xv));
         }
         out[oc] = requant_one(op, oc, acc[0]);
         if (two) out[oc + 1] = requant_one(op, oc + 1, acc[1]);
@@ -225,8 +225,9 @@ __attribute__((cold, noinline)) static void rows(const h7nn_fc_data *op, const i
 __attribute__((cold, noinline)) static void rows_asymmetric(const h7nn_fc_data *op, const int8_t *in, int8_t *out) {
     for (int32_t o = 0; o < op->out_depth; o++) {
         const int8_t *w = op->filter + o * op->accum_depth;
-        int32_t acc = op->bias ? op->bias[o] : 0;
+        int32_t acc = 0;  /* under 2^31 (prepare: at most 16384 products of 255 x 255); the bias wraps */
         for (int32_t d = 0; d < op->accum_depth; d++) acc += (w[d] + op->filter_offset) * (in[d] + op->input_offset);
+        if (op->bias) acc = h7nn_add_wrap(acc, op->bias[o]);
         acc = h7nn_add_wrap(h7nn_m7_mbqm(acc, op->channel_multiplier[o], op->channel_shift[o]), op->output_offset);
         out[o] = (int8_t)h7nn_clamp(acc, op->act_min, op->act_max);
     }
