@@ -204,7 +204,13 @@ def _dw(h, w, c, stride, padding, act, multiplier=1):
     return ('depthwise', (h, w, c), multiplier, (3, 3), stride, padding, act)
 
 
-def _requantized(spec, out_zero_point=None, out_scale_factor=None, first_bias=None, in_scale_factor=None):
+def _fc(k, n, act, bias=True):
+    """FULLY_CONNECTED on a k-vector (mm, issue 18: h7nn_m7_fc_pairs and the C rows beside it)."""
+    return ('fc', (k,), n, bias, None, None, act)
+
+
+def _requantized(spec, out_zero_point=None, out_scale_factor=None, first_bias=None, in_scale_factor=None,
+                 filter_zero_point=None):
     """The converted model with its output's zero point set or its scale multiplied (a
     fused ReLU/ReLU6 then clamps to a narrower range than int8's; a larger input scale makes
     the same int8 inputs reach past ReLU6's 6.0), or the first output
@@ -212,7 +218,8 @@ def _requantized(spec, out_zero_point=None, out_scale_factor=None, first_bias=No
     so the whole op takes the exact TFLite arithmetic). TFLite Micro computes the same
     model, so the check stays bit-exactness against it."""
     return spec + ({'out_zero_point': out_zero_point, 'out_scale_factor': out_scale_factor,
-                    'first_bias': first_bias, 'in_scale_factor': in_scale_factor},)
+                    'first_bias': first_bias, 'in_scale_factor': in_scale_factor,
+                    'filter_zero_point': filter_zero_point},)
 
 
 def _batched(spec, batch):
@@ -315,6 +322,17 @@ KERNEL_CHECK_SPECS = {
     'dw_k1x6_c4_valid': ('depthwise', (1, 11, 4), 1, (1, 6), 1, 'valid', None),
     'dw_k5x1_c4_valid_bigbias': _requantized(('depthwise', (14, 1, 4), 1, (5, 1), 1, 'valid', None),
                                              first_bias=1 << 30),
+    # FULLY_CONNECTED: the pairs loop at k % 16 = 0 and 8, an odd last neuron, depths that are
+    # not 8n, no bias, batches, a narrower clamp and a channel on the exact path (C rows)
+    'fc_k64_n12': _fc(64, 12, None),
+    'fc_k24_n7_relu': _fc(24, 7, 'relu'),
+    'fc_k8_n5': _fc(8, 5, None),
+    'fc_k20_n6': _fc(20, 6, None),
+    'fc_k16_n4_nobias': _fc(16, 4, None, bias=False),
+    'fc_k40_n6_relu6_b2': _batched(_fc(40, 6, 'relu6'), 2),
+    'fc_k32_n8_relu_zp': _requantized(_fc(32, 8, 'relu'), out_zero_point=-70),
+    'fc_k16_n6_bigbias': _requantized(_fc(16, 6, None), first_bias=1 << 30),
+    'fc_k20_n6_asym': _requantized(_fc(20, 6, None), filter_zero_point=-7),
 }
 
 
@@ -354,7 +372,9 @@ def build_kernel_check(name):
     seed = sum(map(ord, name)) * 31
     keras.utils.set_random_seed(seed)
     x = keras.Input(shape, batch_size=tweak.get('batch') if tweak else None)
-    if kind == 'conv':
+    if kind == 'fc':
+        y = keras.layers.Dense(n, activation=act, use_bias=kernel, bias_initializer='random_normal')(x)
+    elif kind == 'conv':
         y = keras.layers.Conv2D(n, kernel, strides=stride, padding=padding, activation=act,
                                 bias_initializer='random_normal')(x)
     else:
@@ -362,9 +382,10 @@ def build_kernel_check(name):
                                          activation=act, bias_initializer='random_normal')(x)
     data = _convert_int8(keras.Model(x, y), seed)
     if tweak and any(tweak.get(key) is not None for key in ('out_zero_point', 'out_scale_factor', 'first_bias',
-                                                             'in_scale_factor')):
+                                                             'in_scale_factor', 'filter_zero_point')):
         data = _set_output_quantization(data, tweak.get('out_zero_point'), tweak.get('out_scale_factor'),
-                                        tweak.get('first_bias'), tweak.get('in_scale_factor'))
+                                        tweak.get('first_bias'), tweak.get('in_scale_factor'),
+                                        tweak.get('filter_zero_point'))
     os.makedirs(KERNEL_CHECK_DIR, exist_ok=True)
     tmp = path + '.tmp'
     with open(tmp, 'wb') as f:
@@ -373,7 +394,8 @@ def build_kernel_check(name):
     return path
 
 
-def _set_output_quantization(data, zero_point, scale_factor, first_bias=None, in_scale_factor=None):
+def _set_output_quantization(data, zero_point, scale_factor, first_bias=None, in_scale_factor=None,
+                             filter_zero_point=None):
     """The model with its (single) output tensor's zero point and/or scale changed, the
     first value of its op's bias (int32) set, and/or its input's scale multiplied."""
     import flatbuffers
@@ -388,6 +410,10 @@ def _set_output_quantization(data, zero_point, scale_factor, first_bias=None, in
     if in_scale_factor is not None:
         q_in = graph.tensors[graph.inputs[0]].quantization
         q_in.scale = [float(v) * in_scale_factor for v in q_in.scale]
+    if filter_zero_point is not None:  # per-tensor weights with a zero point (asymmetric FULLY_CONNECTED)
+        q_w = graph.tensors[graph.operators[0].inputs[1]].quantization
+        q_w.scale = [float(q_w.scale[0])]
+        q_w.zeroPoint = [filter_zero_point]
     if first_bias is not None:
         import numpy as np
         buf = model.buffers[graph.tensors[graph.operators[0].inputs[2]].buffer]

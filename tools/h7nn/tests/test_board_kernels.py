@@ -42,6 +42,7 @@ class KernelCheckBoard:
         self.dot_k = {}      # model index -> set of k seen by h7nn_m7_dot_1x6
         self.dw_quads = {}   # model index -> set of (quads, tail) per line seen by h7nn_m7_dw3x3_plane
         self.dw_line1 = {}   # model index -> set of (outputs, weight pairs) seen by h7nn_m7_dw_line1
+        self.fc_k = {}       # model index -> set of k seen by h7nn_m7_fc_pairs
         uc = self.board.uc
 
         def on_dot(uc_, address, size, user):
@@ -57,7 +58,11 @@ class KernelCheckBoard:
             pairs = int(np.frombuffer(bytes(uc_.mem_read(uc_.reg_read(UC_ARM_REG_R2), 4)), dtype='<u4')[0])
             self.dw_line1.setdefault(self.current, set()).add((uc_.reg_read(UC_ARM_REG_R3), pairs))
 
-        for name, hook in (('h7nn_m7_dot_1x6', on_dot), ('h7nn_m7_dw3x3_plane', on_dw), ('h7nn_m7_dw_line1', on_line1)):
+        def on_fc(uc_, address, size, user):
+            self.fc_k.setdefault(self.current, set()).add(uc_.reg_read(UC_ARM_REG_R2))
+
+        for name, hook in (('h7nn_m7_dot_1x6', on_dot), ('h7nn_m7_dw3x3_plane', on_dw), ('h7nn_m7_dw_line1', on_line1),
+                           ('h7nn_m7_fc_pairs', on_fc)):
             address = self.board.symbol(name) & ~1
             uc.hook_add(UC_HOOK_CODE, hook, begin=address, end=address)
         ready = self._wait(lambda e: e.get('event') in ('kc_ready', 'kc_error'), seconds=2)
@@ -132,14 +137,28 @@ def _fast_requant(model, depthwise):
     return True, short
 
 
+def _has_exact_channel(model):
+    """A bias of 2^29 or more (h7nn_m7_short_channel: that neuron takes TFLite's arithmetic)."""
+    op = model.ops[0]
+    if len(op['inputs']) < 3 or op['inputs'][2] < 0:
+        return False
+    bias = np.frombuffer(model.tensors[op['inputs'][2]]['data'], dtype=np.int32).astype(np.int64)
+    return bool(np.any(np.abs(bias) >= 1 << 29))
+
+
 def _expected_asm(spec, model):
     """What the shape should run: ('dot', k) for the six-column loop, ('dw', (quads, tail))
     for the depthwise plane loop, ('line1', (outputs, weight pairs)) for the one-line
     stride-1 loop, or None (a C path)."""
     kind, shape, n, kernel, stride, padding, act = spec[:7]
     out = model.tensors[model.outputs[0]]
-    oh, ow = out['shape'][1], out['shape'][2]
     fast, short = _fast_requant(model, kind == 'depthwise')
+    if kind == 'fc':  # the pairs loop: mode 1 (every neuron short), depth 8n, two neurons or more
+        k = shape[0]
+        symmetric = not any(model.tensors[model.ops[0]['inputs'][1]]['zero_points'])
+        return (('fc', k) if fast and short and symmetric and k % 8 == 0 and n >= 2 and not _has_exact_channel(model)
+                else None)
+    oh, ow = out['shape'][1], out['shape'][2]
     if kind == 'conv':
         k = kernel[0] * kernel[1] * shape[2]
         pointwise = tuple(kernel) == (1, 1) and stride in (1, (1, 1))
@@ -194,9 +213,11 @@ def test_bit_exact_on_board(kc, name):
     # the shape ran the loop it was chosen for
     expect = _expected_asm(opmodels.KERNEL_CHECK_SPECS[name], model)
     if expect is None:
-        assert index not in kc.dot_k and index not in kc.dw_quads and index not in kc.dw_line1
+        assert index not in kc.dot_k and index not in kc.dw_quads and index not in kc.dw_line1 and index not in kc.fc_k
     elif expect[0] == 'line1':
         assert kc.dw_line1.get(index) == {expect[1]}, 'one-line depthwise loop not run with %s' % (expect[1],)
+    elif expect[0] == 'fc':
+        assert kc.fc_k.get(index) == {expect[1]}, 'FULLY_CONNECTED pairs loop not run with k=%d' % expect[1]
     elif expect[0] == 'dot':
         assert kc.dot_k.get(index) == {expect[1]}, 'six-column loop not run with k=%d (fast requantization off?)' % expect[1]
     else:

@@ -53,7 +53,8 @@ static int six_columns(const h7nn_conv_data *op) {
     return op->fast_requant && op->out_h * op->out_w >= 6 && (!is_pointwise(op) || (op->in_c & 3) == 0);
 }
 
-static h7nn_status prepare(h7nn_interpreter *nn, h7nn_node *node) {
+/* start-up only: optimized for size */
+__attribute__((cold)) static h7nn_status prepare(h7nn_interpreter *nn, h7nn_node *node) {
     h7nn_status s = h7nn_conv_prepare_common(nn, node, 0);
     if (s != H7NN_OK) return s;
     h7nn_conv_data *op = node->op_data;
@@ -76,8 +77,13 @@ static h7nn_status prepare(h7nn_interpreter *nn, h7nn_node *node) {
         uint32_t k_pad = (k + 3u) & ~3u;
         int8_t *padded = h7nn_persistent(nn, (uint32_t)op->out_c * k_pad);
         if (!padded) return H7NN_ERR_ARENA;
-        for (int32_t oc = 0; oc < op->out_c; oc++)
-            for (uint32_t i = 0; i < k_pad; i++) padded[oc * k_pad + i] = i < k ? op->filter[oc * k + i] : 0;
+        const int8_t *src = op->filter;
+        for (int32_t oc = 0; oc < op->out_c; oc++, src += k) {
+            uint32_t i = 0;
+            for (; i < k; i++) *padded++ = src[i];
+            for (; i < k_pad; i++) *padded++ = 0;
+        }
+        padded -= (uint32_t)op->out_c * k_pad;
         op->filter = padded;
     }
     return H7NN_OK;
@@ -160,6 +166,29 @@ static void im2col_hex(const h7nn_conv_data *op, const int8_t *input, int oy, in
     }
 }
 
+/* Depths that are not 4n (RGB front layers): an output pixel whose taps all lie inside the
+ * input (no dilation) has a patch of filter_h runs of filter_w x in_c contiguous bytes; they
+ * are gathered into `bytes` (k_pad of them; the last k_pad - k multiply the zero-padded
+ * weights), which then widen straight into column j like a 1x1 convolution's pixel. Border
+ * pixels take im2col. Returns 0 for a border pixel. */
+static int interior_patch(const h7nn_conv_data *op, const int8_t *input, int oy, int ox, int8_t *bytes) {
+    const int y0 = oy * op->stride_h - op->pad_h, x0 = ox * op->stride_w - op->pad_w;
+    if (op->dilation_h != 1 || op->dilation_w != 1 || y0 < 0 || x0 < 0 || y0 + op->filter_h > op->in_h ||
+        x0 + op->filter_w > op->in_w)
+        return 0;
+    const int32_t run = op->filter_w * op->in_c, line = op->in_w * op->in_c;
+    const int8_t *src = input + (y0 * op->in_w + x0) * op->in_c;
+    for (int fy = 0; fy < op->filter_h; fy++, src += line, bytes += run) {
+        int32_t i = 0;
+        for (; i + 4 <= run; i += 4) {  /* unaligned word copies (the M7 allows them) */
+            uint32_t v = h7nn_read_u32(src + i);
+            memcpy(bytes + i, &v, 4);
+        }
+        for (; i < run; i++) bytes[i] = src[i];
+    }
+    return 1;
+}
+
 static h7nn_status eval(h7nn_interpreter *nn, const h7nn_node *node) {
     const h7nn_conv_data *op = node->op_data;
     const int8_t *input = h7nn_input_data(nn, node, 0);
@@ -191,6 +220,9 @@ static h7nn_status eval(h7nn_interpreter *nn, const h7nn_node *node) {
                         plane_into_hex(op, plane, (p + j) / op->out_w, (p + j) % op->out_w, col0, j);
                     } else if ((op->in_c & 3) == 0) {
                         im2col_hex(op, in_b, (p + j) / op->out_w, (p + j) % op->out_w, col0, j);
+                    } else if (interior_patch(op, in_b, (p + j) / op->out_w, (p + j) % op->out_w,
+                                              (int8_t *)(col0 + 6 * k_pad))) {
+                        h7nn_m7_widen_into_hex((const int8_t *)(col0 + 6 * k_pad), k_pad, op->input_offset, col0, j);
                     } else {
                         im2col(op, in_b, (p + j) / op->out_w, (p + j) % op->out_w, col0 + 6 * k_pad);
                         h7nn_m7_copy_into_hex(col0 + 6 * k_pad, k, col0, j);

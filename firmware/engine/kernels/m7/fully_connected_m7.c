@@ -1,14 +1,17 @@
 /* FULLY_CONNECTED, int8, Cortex-M7: the input row is widened to int16 once (with the input
  * offset, doubled for the SMMULR requantization, in SMLAD order), then two output neurons
- * per pass share the input words (h7nn_m7_dot_2x8, hand-scheduled): per 8 inputs and 2
- * neurons, one LDM of the input, 4 LDR of weights, 8 SXTB16 and 8 SMLAD (the batch-1 case
- * has no second column to share the unpacked weights with). Asymmetric
- * (non-zero zero point) weights take the reference path; accumulators too large for the
- * doubled form take the exact matrix path. Scratch: input depth x 2 bytes. */
+ * per pass share the input words: per 8 inputs and 2 neurons, one LDM of the input, 4 LDR
+ * of weights, 8 SXTB16 and 8 SMLAD (the batch-1 case has no second column to share the
+ * unpacked weights with: 1.31 instructions per MAC is this loop's floor with int8 weights).
+ * In mode 1 with depths of 8n, one hand-scheduled loop (h7nn_m7_fc_pairs) runs every pair of
+ * neurons and requantizes in registers; other shapes and mode 2 take the same sums in C.
+ * Asymmetric (non-zero zero point) weights take a plain C loop; accumulators too large for
+ * the doubled form take the exact matrix path. Scratch: input depth x 2 bytes. */
 #include "engine/h7nn_quant.h"
 #include "engine/kernels/m7/h7nn_m7_common.h"
 
-static h7nn_status prepare(h7nn_interpreter *nn, h7nn_node *node) {
+/* start-up only: optimized for size */
+__attribute__((cold)) static h7nn_status prepare(h7nn_interpreter *nn, h7nn_node *node) {
     h7nn_status s = h7nn_fully_connected_prepare(nn, node);
     if (s != H7NN_OK) return s;
     h7nn_fc_data *op = node->op_data;
@@ -38,18 +41,43 @@ static h7nn_status prepare(h7nn_interpreter *nn, h7nn_node *node) {
     return H7NN_OK;
 }
 
-static inline int32_t dot4(uint32_t w, uint32_t x_even, uint32_t x_odd, int32_t acc) {
-    return h7nn_smlad(h7nn_sxtb16_ror8(w), x_odd, h7nn_smlad(h7nn_sxtb16(w), x_even, acc));
+/* acc[0] += row w0 . x, acc[1] += row w1 . x over k8 values (a multiple of 8); x: the
+ * widened input in SMLAD order. */
+static void dot_2x8(const int8_t *w0, const int8_t *w1, const uint32_t *x, int32_t k8, int32_t *acc) {
+    int32_t a0 = acc[0], a1 = acc[1];
+    for (int32_t i = 0; i < k8; i += 4, x += 2) {
+        uint32_t u = h7nn_read_u32(w0 + i), v = h7nn_read_u32(w1 + i);
+        a0 = h7nn_smlad(h7nn_sxtb16_ror8(u), x[1], h7nn_smlad(h7nn_sxtb16(u), x[0], a0));
+        a1 = h7nn_smlad(h7nn_sxtb16_ror8(v), x[1], h7nn_smlad(h7nn_sxtb16(v), x[0], a1));
+    }
+    acc[0] = a0, acc[1] = a1;
 }
 
-/* acc[0] += row w0 . x, acc[1] += row w1 . x over k8 values (a multiple of 8, at least 8);
- * x: the widened input in SMLAD order, word aligned. */
-void h7nn_m7_dot_2x8(const int8_t *w0, const int8_t *w1, const uint32_t *x, int32_t k8, int32_t *acc);
+/* The state of h7nn_m7_fc_pairs between pairs of neurons (on the stack in the M7 form). */
+typedef struct {
+    int8_t *out;            /* the pair's two outputs (advances by 2) */
+    const int32_t *mult;    /* per neuron (advances) */
+    const int8_t *shift;    /* per neuron (advances) */
+    int32_t off2p1;         /* 2 * output offset + 1: c = (off2p1 << r) >> 1 */
+    const int32_t *bias;    /* per neuron (advances); the multipliers, masked, without a bias */
+    int32_t bias_mask;      /* -1, or 0 without a bias */
+    const int8_t *wend;     /* end of the rows run (an even count of them) */
+    int32_t k;              /* depth: bytes per weight row, a multiple of 8 */
+} h7nn_m7_fc_frame;
+
+/* Mode 1, depth a multiple of 8: the pairs of rows from w to f->wend against the widened
+ * input x, each requantized as in h7nn_m7_dot_1x6 (SMMLAR + the accumulator's sign, ASR,
+ * SSAT; a zero multiplier's r = 0 taken as 1). */
+void h7nn_m7_fc_pairs(const int8_t *w, const uint32_t *x, int32_t k, h7nn_m7_fc_frame *f);
 
 #if defined(__ARM_FEATURE_DSP) && __ARM_FEATURE_DSP
+_Static_assert(sizeof(h7nn_m7_fc_frame) == 32 && __builtin_offsetof(h7nn_m7_fc_frame, bias) == 16,
+               "the asm below reads the frame at these offsets");
 /* r0/r1 the two weight rows (LDR: any alignment), r2 the input words (LDM), r3 their end,
  * r4/r5 the accumulators, r6-r9 four input words, r10-r12 weights and their unpacking.
- * Per 8 inputs x 2 rows: 1 LDM, 4 LDR, 8 SXTB16, 8 SMLAD. */
+ * Per 8 inputs x 2 rows: 1 LDM, 4 LDR, 8 SXTB16, 8 SMLAD; two of those per pass (84 bytes
+ * each), entered at the second for k % 16 == 8. The frame waits at sp + 0..28, the input,
+ * its end and the entry at sp + 32, 36, 40. */
 #define H7NN_FC_HALF(XE, XO)                  \
     "  ldr r10, [r0], #4\n"                    \
     "  ldr r11, [r1], #4\n"                    \
@@ -61,37 +89,100 @@ void h7nn_m7_dot_2x8(const int8_t *w0, const int8_t *w1, const uint32_t *x, int3
     "  sxtb16 r11, r11, ror #8\n"              \
     "  smlad r5, r12, " XE ", r5\n"            \
     "  smlad r5, r11, " XO ", r5\n"
+#define H7NN_FC_EIGHT                          \
+    "  ldmia r2!, {r6, r7, r8, r9}\n"          \
+    H7NN_FC_HALF("r6", "r7")                   \
+    H7NN_FC_HALF("r8", "r9")
 __asm__(
-    "  .pushsection .text.h7nn_m7_dot_2x8,\"ax\",%progbits\n"
+    "  .pushsection .text.h7nn_m7_fc_pairs,\"ax\",%progbits\n"
     "  .syntax unified\n"
     "  .thumb\n"
     "  .p2align 2\n"
-    "  .global h7nn_m7_dot_2x8\n"
-    "  .type h7nn_m7_dot_2x8, %function\n"
+    "  .global h7nn_m7_fc_pairs\n"
+    "  .type h7nn_m7_fc_pairs, %function\n"
     "  .thumb_func\n"
-    "h7nn_m7_dot_2x8:\n"
+    "h7nn_m7_fc_pairs:\n"
     "  push {r4-r11, lr}\n"
-    "  ldr lr, [sp, #36]\n"              /* acc (fifth argument) */
-    "  add r3, r2, r3, lsl #1\n"         /* end: k8 int16 values */
-    "  ldmia lr, {r4, r5}\n"
-    "1:\n"
-    "  ldmia r2!, {r6, r7, r8, r9}\n"
-    H7NN_FC_HALF("r6", "r7")
-    H7NN_FC_HALF("r8", "r9")
+    "  ubfx r4, r2, #3, #1\n"             /* k % 16 == 8: enter at the second half */
+    "  mov r5, #84\n"
+    "  mul r4, r4, r5\n"
+    "  adr r5, .Lh7nn_fc_e1\n"
+    "  add r4, r5, r4\n"
+    "  add r4, r4, #1\n"
+    "  add r2, r1, r2, lsl #1\n"          /* end of the input: 2k bytes */
+    "  push {r1, r2, r4}\n"
+    "  ldmia r3, {r4-r11}\n"
+    "  push {r4-r11}\n"
+    ".Lh7nn_fc_pair:\n"
+    "  ldr r1, [sp, #28]\n"
+    "  add r1, r0, r1\n"                  /* the second row */
+    "  ldrd r8, r9, [sp, #16]\n"          /* bias pointer, mask */
+    "  ldrd r4, r5, [r8], #8\n"
+    "  str r8, [sp, #16]\n"
+    "  and r4, r9, r4, lsl #1\n"
+    "  and r5, r9, r5, lsl #1\n"
+    "  ldrd r2, r3, [sp, #32]\n"
+    "  ldr pc, [sp, #40]\n"
+    "  .p2align 2\n"
+    ".Lh7nn_fc_e1:\n"
+    H7NN_FC_EIGHT
+    ".Lh7nn_fc_e2:\n"
+    H7NN_FC_EIGHT
+    "  .if .Lh7nn_fc_e2 - .Lh7nn_fc_e1 != 84\n"
+    "  .error \"h7nn_m7_fc_pairs: a step is not 84 bytes (the entry computation)\"\n"
+    "  .endif\n"
     "  cmp r2, r3\n"
-    "  bne 1b\n"
-    "  stmia lr, {r4, r5}\n"
+    "  bne .Lh7nn_fc_e1\n"
+    "  mov r0, r1\n"                      /* the next pair */
+    "  ldmia sp, {r2, r3, r6, r7}\n"      /* out, multipliers, shifts, 2 offset + 1 */
+    "  ldrd r8, r9, [r3], #8\n"
+    "  ldrsb r10, [r6], #1\n"
+    "  ldrsb r11, [r6], #1\n"
+    "  add r2, r2, #2\n"
+    "  stmia sp, {r2, r3, r6}\n"
+    "  rsbs r10, r10, #0\n"
+    "  it eq\n"
+    "  moveq r10, #1\n"
+    "  rsbs r11, r11, #0\n"
+    "  it eq\n"
+    "  moveq r11, #1\n"
+    "  lsl r12, r7, r10\n"
+    "  asr r12, r12, #1\n"
+    "  lsl lr, r7, r11\n"
+    "  asr lr, lr, #1\n"
+    "  smmlar r8, r4, r8, r12\n"
+    "  smmlar r9, r5, r9, lr\n"
+    "  add r8, r8, r4, asr #31\n"
+    "  add r9, r9, r5, asr #31\n"
+    "  asr r8, r8, r10\n"
+    "  asr r9, r9, r11\n"
+    "  ssat r8, #8, r8\n"
+    "  ssat r9, #8, r9\n"
+    "  strb r8, [r2, #-2]\n"
+    "  strb r9, [r2, #-1]\n"
+    "  ldr r8, [sp, #24]\n"
+    "  cmp r0, r8\n"
+    "  bne .Lh7nn_fc_pair\n"
+    "  add sp, #44\n"
     "  pop {r4-r11, pc}\n"
-    "  .size h7nn_m7_dot_2x8, .-h7nn_m7_dot_2x8\n"
+    "  .size h7nn_m7_fc_pairs, .-h7nn_m7_fc_pairs\n"
     "  .popsection\n");
 #else
-void h7nn_m7_dot_2x8(const int8_t *w0, const int8_t *w1, const uint32_t *x, int32_t k8, int32_t *acc) {
-    int32_t a0 = acc[0], a1 = acc[1];
-    for (int32_t i = 0; i < k8; i += 4, x += 2) {
-        a0 = dot4(h7nn_read_u32(w0 + i), x[0], x[1], a0);
-        a1 = dot4(h7nn_read_u32(w1 + i), x[0], x[1], a1);
+void h7nn_m7_fc_pairs(const int8_t *w, const uint32_t *x, int32_t k, h7nn_m7_fc_frame *f) {
+    while (w != f->wend) {
+        int32_t acc[2];
+        for (int i = 0; i < 2; i++) acc[i] = (int32_t)(((uint32_t)*f->bias++ << 1) & (uint32_t)f->bias_mask);
+        dot_2x8(w, w + k, x, k, acc);
+        w += 2 * k;
+        for (int i = 0; i < 2; i++) {
+            const int32_t m = *f->mult++;
+            int32_t r = -*f->shift++;
+            if (r == 0) r = 1;
+            const int32_t c = (int32_t)((uint32_t)f->off2p1 << r) >> 1;
+            *f->out++ = (int8_t)h7nn_ssat8(
+                (int32_t)((uint32_t)c + (uint32_t)h7nn_smmulr(acc[i], m) + (uint32_t)(acc[i] >> 31)) >> r);
+        }
     }
-    acc[0] = a0, acc[1] = a1;
 }
 #endif
 
@@ -99,69 +190,84 @@ void h7nn_m7_dot_2x8(const int8_t *w0, const int8_t *w1, const uint32_t *x, int3
 static inline int8_t requant_one(const h7nn_fc_data *op, int32_t oc, int32_t acc2) {
     const int32_t m = op->channel_multiplier[oc], shift = op->channel_shift[oc], bias = op->bias ? op->bias[oc] : 0;
     int32_t v;
-    if (op->fast_requant == 1 || h7nn_m7_short_channel(m, shift, bias))
+    if (h7nn_m7_short_channel(m, shift, bias))
         v = h7nn_ssat8(h7nn_m7_requant_x2(acc2, m, h7nn_m7_round_offset(-shift, op->output_offset), -shift));
     else
-        v = h7nn_add_wrap(h7nn_mbqm(h7nn_m7_exact_acc(acc2, bias), m, shift), op->output_offset);
+        v = h7nn_add_wrap(h7nn_m7_mbqm(h7nn_m7_exact_acc(acc2, bias), m, shift), op->output_offset);
     return (int8_t)h7nn_clamp(v, op->act_min, op->act_max);
 }
 
-/* Outputs of one input row: `col` the widened row (k8 = depth rounded down to 8 values in
- * SMLAD order; the rest in the order h7nn_m7_widen_row leaves it). */
-#define FC_CHUNK 16  /* accumulators summed before they are requantized (on the stack) */
-
-/* Accumulators of neurons oc .. oc + n - 1 (started at 2 * bias). */
-static void sums(const h7nn_fc_data *op, const int16_t *col, int32_t oc, int32_t n, int32_t *acc) {
+/* Neurons from..out_depth of one widened input row (`col`; k8 = depth rounded down to 8 in
+ * SMLAD order, the rest in the order h7nn_m7_widen_row leaves it), in C: mode 2, depths
+ * that are not 8n, a last odd neuron. */
+__attribute__((cold, noinline)) static void rows(const h7nn_fc_data *op, const int16_t *col, int32_t from, int8_t *out) {
     static const uint8_t il[4] = {0, 2, 1, 3};  /* the widened tail is interleaved by groups of 4 */
     const int32_t k = op->accum_depth, k8 = k & ~7;
-    const uint32_t *x = (const uint32_t *)(const void *)col;
-    for (int32_t i = 0; i < n; i += 2) {
-        const int two = i + 1 < n;
-        const int8_t *w0 = op->filter + (oc + i) * k, *w1 = two ? w0 + k : w0;
-        acc[i] = op->bias ? (int32_t)((uint32_t)op->bias[oc + i] << 1) : 0;
-        acc[i + 1] = op->bias && two ? (int32_t)((uint32_t)op->bias[oc + i + 1] << 1) : 0;
-        if (k8) h7nn_m7_dot_2x8(w0, w1, x, k8, acc + i);
+    int32_t acc[2];
+    for (int32_t oc = from; oc < op->out_depth; oc += 2) {
+        const int two = oc + 1 < op->out_depth;
+        const int8_t *w0 = op->filter + oc * k, *w1 = two ? w0 + k : w0;
+        acc[0] = op->bias ? (int32_t)((uint32_t)op->bias[oc] << 1) : 0;
+        acc[1] = op->bias && two ? (int32_t)((uint32_t)op->bias[oc + 1] << 1) : 0;
+        dot_2x8(w0, w1, (const uint32_t *)(const void *)col, k8, acc);
         for (int32_t j = k8; j < k; j++) {
             int32_t xv = col[(j & ~3) + il[j & 3]];
-            acc[i] += w0[j] * xv;
-            acc[i + 1] += w1[j] * xv;
+            acc[0] = (int32_t)((uint32_t)acc[0] + (uint32_t)(w0[j] * xv));  /* 2 * bias may have wrapped */
+            acc[1] = (int32_t)((uint32_t)acc[1] + (uint32_t)(w1[j] * xv));
         }
+        out[oc] = requant_one(op, oc, acc[0]);
+        if (two) out[oc + 1] = requant_one(op, oc + 1, acc[1]);
     }
 }
 
-static void rows(const h7nn_fc_data *op, const int16_t *col, int8_t *out) {
-    int32_t acc[FC_CHUNK + 1];  /* + 1: an odd last neuron's unused partner */
-    const int32_t offset = op->output_offset, lo = op->act_min, hi = op->act_max;
-    for (int32_t oc = 0; oc < op->out_depth; oc += FC_CHUNK) {
-        const int32_t n = op->out_depth - oc < FC_CHUNK ? op->out_depth - oc : FC_CHUNK;
-        sums(op, col, oc, n, acc);
-        const int32_t *m = op->channel_multiplier + oc;
-        const int8_t *sh = op->channel_shift + oc;
-        if (op->fast_requant == 1) {  /* every neuron in the short form */
-            for (int32_t i = 0; i < n; i++) {
-                int32_t r = -sh[i];
-                int32_t v = h7nn_ssat8(h7nn_m7_requant_x2(acc[i], m[i], h7nn_m7_round_offset(r, offset), r));
-                out[oc + i] = (int8_t)(v < lo ? lo : v > hi ? hi : v);
-            }
-        } else {
-            for (int32_t i = 0; i < n; i++) out[oc + i] = requant_one(op, oc + i, acc[i]);
-        }
+/* Asymmetric weights (a non-zero zero point; TFLite's converter does not make them): TFLite's
+ * sum of (w + filter offset)(x + input offset) and its requantization, plainly. */
+__attribute__((cold, noinline)) static void rows_asymmetric(const h7nn_fc_data *op, const int8_t *in, int8_t *out) {
+    for (int32_t o = 0; o < op->out_depth; o++) {
+        const int8_t *w = op->filter + o * op->accum_depth;
+        int32_t acc = 0;  /* under 2^31 (prepare: at most 16384 products of 255 x 255); the bias wraps */
+        for (int32_t d = 0; d < op->accum_depth; d++) acc += (w[d] + op->filter_offset) * (in[d] + op->input_offset);
+        if (op->bias) acc = h7nn_add_wrap(acc, op->bias[o]);
+        acc = h7nn_add_wrap(h7nn_m7_mbqm(acc, op->channel_multiplier[o], op->channel_shift[o]), op->output_offset);
+        out[o] = (int8_t)h7nn_clamp(acc, op->act_min, op->act_max);
     }
+}
+
+__attribute__((cold, noinline)) static void clamp_bytes(int8_t *out, int32_t n, int32_t lo, int32_t hi) {
+    for (int32_t i = 0; i < n; i++) out[i] = (int8_t)h7nn_clamp(out[i], lo, hi);
 }
 
 static h7nn_status eval(h7nn_interpreter *nn, const h7nn_node *node) {
     const h7nn_fc_data *op = node->op_data;
-    if (op->filter_offset != 0) return h7nn_fully_connected_eval_reference(nn, node);
     const int8_t *input = h7nn_input_data(nn, node, 0);
     int8_t *output = h7nn_output_data(nn, node, 0);
     int16_t *col = node->scratch;
+    const int32_t k = op->accum_depth, n = op->out_depth;
     const h7nn_m7_requant_params rq = {op->bias, op->channel_multiplier, op->channel_shift, op->output_offset,
                                        op->act_min, op->act_max, op->fast_requant};
     for (int b = 0; b < op->batches; b++) {
-        h7nn_m7_widen_row(input + b * op->accum_depth, op->accum_depth, op->input_offset, col, op->fast_requant);
-        if (op->fast_requant) rows(op, col, output + b * op->out_depth);
-        else h7nn_m7_matmul_2col(op->filter, op->accum_depth, op->out_depth, col, col, output + b * op->out_depth,
-                                 NULL, &rq);
+        const int8_t *in = input + b * k;
+        int8_t *out = output + b * n;
+        if (op->filter_offset != 0) {
+            rows_asymmetric(op, in, out);
+            continue;
+        }
+        h7nn_m7_widen_row(in, k, op->input_offset, col, op->fast_requant);
+        if (op->fast_requant == 1 && (k & 7) == 0) {
+            const int32_t pairs = n & ~1;
+            if (pairs) {
+                h7nn_m7_fc_frame f = {out, op->channel_multiplier, op->channel_shift, 2 * op->output_offset + 1,
+                                      op->bias ? op->bias : op->channel_multiplier, op->bias ? -1 : 0,
+                                      op->filter + pairs * k, k};
+                h7nn_m7_fc_pairs(op->filter, (const uint32_t *)(const void *)col, k, &f);
+                if (op->act_min != -128 || op->act_max != 127) clamp_bytes(out, pairs, op->act_min, op->act_max);
+            }
+            rows(op, col, pairs, out);
+        } else if (op->fast_requant) {
+            rows(op, col, 0, out);
+        } else {
+            h7nn_m7_matmul_2col(op->filter, k, n, col, col, out, NULL, &rq);
+        }
     }
     return H7NN_OK;
 }

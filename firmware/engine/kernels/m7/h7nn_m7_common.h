@@ -39,6 +39,13 @@ void h7nn_m7_copy_into_hex(const int16_t *col, int32_t k, int16_t *hex, int j);
  * zeros); doubled = 1 stores 2 * (x + offset) for the SMMULR requantization. */
 void h7nn_m7_widen_row(const int8_t *src, int32_t n, int32_t offset, int16_t *dst, int doubled);
 
+/* TFLite's MultiplyByQuantizedMultiplier (h7nn_mbqm, same results for every acc, multiplier
+ * >= 0 and shift in -31..30, QuantizeMultiplier's range) in the M7's form: the doubling high
+ * multiply is floor((acc * m + 2^30) / 2^31) (TFLite's nudge and truncation give exactly
+ * that unless acc = m = INT32_MIN, and m >= 0), one SMULL; then TFLite's rounding shift. One
+ * out-of-line copy for the M7 kernels' exact paths (mm, issue 18). */
+int32_t h7nn_m7_mbqm(int32_t acc, int32_t m, int shift);
+
 /* TFLite's requantization (h7nn_mbqm) in fewer instructions, exact for |acc| < 2^30 and a
  * right shift r of 1..22:
  *  - the rounding doubling high multiply is floor((acc * m + 2^30) / 2^31);

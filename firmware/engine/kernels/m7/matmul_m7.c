@@ -19,7 +19,7 @@ void h7nn_m7_widen_row(const int8_t *src, int32_t n, int32_t offset, int16_t *ds
     }
 }
 
-int h7nn_m7_requant_mode(const int8_t *weights, int32_t channels, int32_t per_channel, int32_t stride,
+__attribute__((cold)) int h7nn_m7_requant_mode(const int8_t *weights, int32_t channels, int32_t per_channel, int32_t stride,
                          int32_t channel_step, const int8_t *shift) {
     (void)shift;
     /* |w| <= 128: fewer than 2^14 weights per channel cannot reach the bound (every layer
@@ -69,7 +69,7 @@ h7nn_status h7nn_m7_plan_mode(h7nn_interpreter *nn, const h7nn_node *node, const
     return H7NN_OK;
 }
 
-int h7nn_m7_requant_kind(int doubled, const int32_t *multiplier, const int8_t *shift, const int32_t *bias,
+__attribute__((cold)) int h7nn_m7_requant_kind(int doubled, const int32_t *multiplier, const int8_t *shift, const int32_t *bias,
                          int32_t channels) {
     if (!doubled) return 0;
     for (int32_t c = 0; c < channels; c++)
@@ -77,13 +77,34 @@ int h7nn_m7_requant_kind(int doubled, const int32_t *multiplier, const int8_t *s
     return 1;
 }
 
+int32_t h7nn_m7_mbqm(int32_t acc, int32_t m, int shift) {
+    const int left = shift > 0 ? shift : 0, r = shift > 0 ? 0 : -shift;
+    const int32_t a = (int32_t)((uint32_t)acc << left);
+    const int32_t x = (int32_t)(((int64_t)a * m + (INT64_C(1) << 30)) >> 31);
+    const int32_t mask = (int32_t)((UINT32_C(1) << r) - 1u);
+    return (x >> r) + ((x & mask) > (mask >> 1) + (x < 0));
+}
+
 /* The six doubled accumulators of a channel outside the short form (h7nn_m7_short_channel):
- * TFLite's arithmetic on the exact sums. */
-__attribute__((cold)) static void requant6_exact(const int32_t *acc, int32_t m, int shift, int32_t bias,
-                                                 const h7nn_m7_requant_params *rq, int8_t *o, int32_t out_stride) {
+ * TFLite's arithmetic on the exact sums (MobileNet's dead channels: biases of 2^30, shifts
+ * of -25..-31, most channels of VWW's last layers). */
+__attribute__((noinline)) static void requant6_exact(const int32_t *acc, int32_t m, int shift, int32_t bias, const h7nn_m7_requant_params *rq,
+                           int8_t *o, int32_t out_stride) {
+    if (shift > 0) {
+        for (int j = 0; j < 6; j++, o += out_stride) {
+            int32_t v = h7nn_add_wrap(h7nn_m7_mbqm(h7nn_m7_exact_acc(acc[j], bias), m, shift), rq->offset);
+            o[0] = (int8_t)h7nn_clamp(v, rq->act_min, rq->act_max);
+        }
+        return;
+    }
+    /* right shifts (hot in VWW): h7nn_m7_mbqm with the channel's constants out of the loop */
+    const int r = -shift;
+    const int32_t mask = (int32_t)((UINT32_C(1) << r) - 1u), half = mask >> 1;
     for (int j = 0; j < 6; j++, o += out_stride) {
-        int32_t v = h7nn_add_wrap(h7nn_mbqm(h7nn_m7_exact_acc(acc[j], bias), m, shift), rq->offset);
-        o[0] = (int8_t)h7nn_clamp(v, rq->act_min, rq->act_max);
+        const int32_t a = h7nn_m7_exact_acc(acc[j], bias);
+        const int32_t x = (int32_t)(((int64_t)a * m + (INT64_C(1) << 30)) >> 31);
+        const int32_t v = (x >> r) + ((x & mask) > half + (x < 0));
+        o[0] = (int8_t)h7nn_clamp(h7nn_add_wrap(v, rq->offset), rq->act_min, rq->act_max);
     }
 }
 
@@ -137,17 +158,17 @@ __attribute__((cold)) static void matmul_exact(const int8_t *weights, int32_t k,
         }
         int32_t b0 = rq->bias ? rq->bias[oc] : 0, b1 = rq->bias && pair ? rq->bias[oc + 1] : 0;
         int32_t v;
-        v = h7nn_add_wrap(h7nn_mbqm(add_wrapping(a.a00, b0), rq->multiplier[oc], rq->shift[oc]), rq->offset);
+        v = h7nn_add_wrap(h7nn_m7_mbqm(add_wrapping(a.a00, b0), rq->multiplier[oc], rq->shift[oc]), rq->offset);
         out0[oc] = (int8_t)h7nn_clamp(v, rq->act_min, rq->act_max);
         if (out1) {
-            v = h7nn_add_wrap(h7nn_mbqm(add_wrapping(a.a01, b0), rq->multiplier[oc], rq->shift[oc]), rq->offset);
+            v = h7nn_add_wrap(h7nn_m7_mbqm(add_wrapping(a.a01, b0), rq->multiplier[oc], rq->shift[oc]), rq->offset);
             out1[oc] = (int8_t)h7nn_clamp(v, rq->act_min, rq->act_max);
         }
         if (pair) {
-            v = h7nn_add_wrap(h7nn_mbqm(add_wrapping(a.a10, b1), rq->multiplier[oc + 1], rq->shift[oc + 1]), rq->offset);
+            v = h7nn_add_wrap(h7nn_m7_mbqm(add_wrapping(a.a10, b1), rq->multiplier[oc + 1], rq->shift[oc + 1]), rq->offset);
             out0[oc + 1] = (int8_t)h7nn_clamp(v, rq->act_min, rq->act_max);
             if (out1) {
-                v = h7nn_add_wrap(h7nn_mbqm(add_wrapping(a.a11, b1), rq->multiplier[oc + 1], rq->shift[oc + 1]), rq->offset);
+                v = h7nn_add_wrap(h7nn_m7_mbqm(add_wrapping(a.a11, b1), rq->multiplier[oc + 1], rq->shift[oc + 1]), rq->offset);
                 out1[oc + 1] = (int8_t)h7nn_clamp(v, rq->act_min, rq->act_max);
             }
         }
@@ -185,17 +206,43 @@ void h7nn_m7_widen_into_hex(const int8_t *src, int32_t n, int32_t offset, int16_
     }
 }
 
-/* acc[0..5] = acc[0] + the dot products of k int8 weights with the six columns of `hex`
- * (k a multiple of 4, at least 4). */
-void h7nn_m7_dot_1x6(const int8_t *weights, const uint32_t *hex, int32_t k, int32_t *acc);
+/* The six-column loop over every output channel (h7nn_m7_dot_1x6): per channel, its
+ * accumulators start at 2 * bias, meet the six columns, and are requantized to six outputs
+ * (mode 1: every channel in the short form), or stored raw (one channel, for mode 2). The
+ * loop's state between channels lives in this frame (on the stack in the M7 form). */
+typedef struct {
+    int8_t *out;            /* output of channel 0 at pixel 0 (advances by one per channel) */
+    const int32_t *mult;    /* per channel (advances) */
+    const int8_t *shift;    /* per channel (advances) */
+    int32_t off2p1;         /* 2 * output offset + 1: c = (off2p1 << r) >> 1 = 2^(r-1) + offset * 2^r */
+    int32_t stride;         /* bytes between two pixels' outputs */
+    const int32_t *bias;    /* per channel (advances); any readable word per channel when bias_mask is 0 */
+    int32_t bias_mask;      /* -1, or 0 for an op without bias */
+    const int8_t *wend;     /* end of the weight rows run */
+    int32_t *raw;           /* NULL: requantize; else each channel's six accumulators go here (advances) */
+} h7nn_m7_six;
+
+/* Runs the weight rows from `weights` to f->wend (k int8 each, k a multiple of 4, at least
+ * 4) against the six columns of `hex`. */
+void h7nn_m7_dot_1x6(const int8_t *weights, const uint32_t *hex, int32_t k, h7nn_m7_six *f);
 
 #if defined(__ARM_FEATURE_DSP) && __ARM_FEATURE_DSP
+_Static_assert(sizeof(h7nn_m7_six) == 36 && __builtin_offsetof(h7nn_m7_six, bias) == 20 &&
+                   __builtin_offsetof(h7nn_m7_six, raw) == 32,
+               "the asm below reads the frame at these offsets");
 /* Hand-scheduled because every register counts: six accumulators (r2-r7), the unpacked
  * weights (r8, r9), four column words loaded by one LDM (r10-r12, lr), the two pointers
- * (r0, r1); the loop end waits on the stack. Per 4 weights: LDR, 2 SXTB16, 3 LDM, 12 SMLAD.
+ * (r0, r1). Per 4 weights: LDR, 2 SXTB16, 3 LDM, 12 SMLAD (0.75 instructions per MAC).
+ * Everything else waits on the stack: the frame (sp + 0..32), then the columns, their end,
+ * the loop's entry for k % 16 and the continuation (requantize or raw; sp + 36..48). Per
+ * channel: a first step that starts the sums from 2 * bias (SMLAD's accumulator operand, no
+ * copies), 6 instructions to start it and enter the loop by LDR PC, 3 per 16 weights, and
+ * the requantization in registers:
+ * SMMLAR (c + the rounded high word) + the sign of the accumulator (the round half away
+ * from zero of TFLite's shift: equal to the high word's sign once r >= 1, and mode 1's only
+ * r = 0 is a zero multiplier, which takes r = 1: the offset either way) + ASR + SSAT + STRB.
  * A top-level asm block (not a naked function) so the compiler assumes the standard
  * calling convention at every call. */
-/* one step: 4 weights of the channel against the six columns */
 #define H7NN_DOT_STEP                           \
     "  ldr r9, [r0], #4\n"                      \
     "  sxtb16 r8, r9\n"                         \
@@ -215,6 +262,18 @@ void h7nn_m7_dot_1x6(const int8_t *weights, const uint32_t *hex, int32_t k, int3
     "  smlad r6, r9, r11, r6\n"                 \
     "  smlad r7, r8, r12, r7\n"                 \
     "  smlad r7, r9, lr, r7\n"
+/* two outputs (accumulators A, B) at r1 and r1 + stride */
+#define H7NN_OUT2(A, B)                         \
+    "  smmlar r8, " A ", r10, r11\n"            \
+    "  smmlar r9, " B ", r10, r11\n"            \
+    "  add r8, r8, " A ", asr #31\n"            \
+    "  add r9, r9, " B ", asr #31\n"            \
+    "  asr r8, r8, lr\n"                        \
+    "  asr r9, r9, lr\n"                        \
+    "  ssat r8, #8, r8\n"                       \
+    "  ssat r9, #8, r9\n"                       \
+    "  strb r8, [r1]\n"                         \
+    "  strb r9, [r1, r12]\n"
 __asm__(
     "  .pushsection .text.h7nn_m7_dot_1x6,\"ax\",%progbits\n"
     "  .syntax unified\n"
@@ -225,103 +284,170 @@ __asm__(
     "  .thumb_func\n"
     "h7nn_m7_dot_1x6:\n"
     "  push {r4-r11, lr}\n"
-    /* the loop runs 4 steps (16 weights) per pass; k % 16 picks the step to enter at:
-     * C = bit 3, N = bit 2 of k (no flag-setting instruction until the branches) */
-    "  lsls r8, r2, #29\n"
-    "  add r2, r2, r2, lsl #1\n"          /* 3k */
-    "  add r2, r1, r2, lsl #2\n"          /* end of the columns: 12k bytes */
-    "  push {r2, r3}\n"
-    "  ldr r2, [r3]\n"
-    "  mov r3, r2\n"
-    "  mov r4, r2\n"
-    "  mov r5, r2\n"
-    "  mov r6, r2\n"
-    "  mov r7, r2\n"
-    "  bcs 5f\n"                          /* k % 16 == 8 or 12 */
-    "  bmi 4f\n"                          /* k % 16 == 4; 0 falls through */
+    /* the entry after each channel's first step (which starts the six sums from 2 * bias):
+     * 4 steps (16 weights) per pass, skip (16 - (k - 4) % 16) / 4 of them (72 bytes each);
+     * k = 4 goes straight to the end test */
+    "  subs r4, r2, #4\n"
+    "  adr r5, .Lh7nn_dot_end\n"
+    "  beq 1f\n"
+    "  rsb r4, r4, #0\n"
+    "  ubfx r4, r4, #2, #2\n"
+    "  add r4, r4, r4, lsl #3\n"
+    "  adr r5, .Lh7nn_dot_s1\n"
+    "  add r5, r5, r4, lsl #3\n"
     "1:\n"
+    "  add r4, r5, #1\n"                  /* Thumb state for LDR PC */
+    /* where a channel's sums go: requantized, or raw (frame->raw) */
+    "  ldr r5, [r3, #32]\n"
+    "  adr r6, .Lh7nn_dot_rq\n"
+    "  adr r7, .Lh7nn_dot_raw\n"
+    "  cmp r5, #0\n"
+    "  it ne\n"
+    "  movne r6, r7\n"
+    "  add r5, r6, #1\n"
+    "  add r2, r2, r2, lsl #1\n"
+    "  add r2, r1, r2, lsl #2\n"          /* end of the columns: 12k bytes */
+    "  push {r1, r2, r4, r5}\n"           /* sp + 36: columns, end, entry, continuation */
+    "  ldmia r3, {r4-r12}\n"
+    "  push {r4-r12}\n"                   /* the frame at sp + 0..32 */
+    ".Lh7nn_dot_chan:\n"
+    "  ldrd r8, r9, [sp, #20]\n"          /* bias pointer, mask */
+    "  ldr r7, [r8], #4\n"
+    "  str r8, [sp, #20]\n"
+    "  and r7, r9, r7, lsl #1\n"          /* 2 * bias: the first step adds to it (SMLAD's Ra) */
+    "  ldr r1, [sp, #36]\n"
+    "  ldr r9, [r0], #4\n"
+    "  sxtb16 r8, r9\n"
+    "  sxtb16 r9, r9, ror #8\n"
+    "  ldmia r1!, {r10, r11, r12, lr}\n"
+    "  smlad r2, r8, r10, r7\n"
+    "  smlad r2, r9, r11, r2\n"
+    "  smlad r3, r8, r12, r7\n"
+    "  smlad r3, r9, lr, r3\n"
+    "  ldmia r1!, {r10, r11, r12, lr}\n"
+    "  smlad r4, r8, r10, r7\n"
+    "  smlad r4, r9, r11, r4\n"
+    "  smlad r5, r8, r12, r7\n"
+    "  smlad r5, r9, lr, r5\n"
+    "  ldmia r1!, {r10, r11, r12, lr}\n"
+    "  smlad r6, r8, r10, r7\n"
+    "  smlad r6, r9, r11, r6\n"
+    "  smlad r7, r8, r12, r7\n"
+    "  smlad r7, r9, lr, r7\n"
+    "  ldr pc, [sp, #44]\n"
+    "  .p2align 2\n"
+    ".Lh7nn_dot_s1:\n"
     H7NN_DOT_STEP
-    "2:\n"
+    ".Lh7nn_dot_s2:\n"
     H7NN_DOT_STEP
-    "3:\n"
     H7NN_DOT_STEP
-    "4:\n"
     H7NN_DOT_STEP
-    "  ldr r8, [sp]\n"
+    "  .if .Lh7nn_dot_s2 - .Lh7nn_dot_s1 != 72\n"
+    "  .error \"h7nn_m7_dot_1x6: a step is not 72 bytes (the entry computation)\"\n"
+    "  .endif\n"
+    ".Lh7nn_dot_end:\n"
+    "  ldr r8, [sp, #40]\n"
     "  cmp r1, r8\n"
-    "  bne 1b\n"
-    "  ldr r8, [sp, #4]\n"
-    "  stmia r8, {r2-r7}\n"
-    "  add sp, #8\n"
+    "  bne .Lh7nn_dot_s1\n"
+    "  ldr pc, [sp, #48]\n"
+    ".Lh7nn_dot_raw:\n"                  /* six words per channel, the pointer advances */
+    "  ldr r1, [sp, #32]\n"
+    "  stmia r1!, {r2-r7}\n"
+    "  str r1, [sp, #32]\n"
+    "  b .Lh7nn_dot_next\n"
+    ".Lh7nn_dot_rq:\n"
+    "  ldmia sp, {r1, r8, r9, r11, r12}\n" /* out, multipliers, shifts, 2 offset + 1, stride */
+    "  ldr r10, [r8], #4\n"
+    "  ldrsb lr, [r9], #1\n"
+    "  add r1, r1, #1\n"
+    "  stmia sp, {r1, r8, r9, r11, r12}\n"
+    "  sub r1, r1, #1\n"
+    "  rsbs lr, lr, #0\n"                 /* r = -shift; 0 only for a zero multiplier: 1 */
+    "  it eq\n"
+    "  moveq lr, #1\n"
+    "  lsl r11, r11, lr\n"
+    "  asr r11, r11, #1\n"                /* c = 2^(r-1) + offset * 2^r */
+    H7NN_OUT2("r2", "r3")
+    "  add r1, r1, r12, lsl #1\n"
+    H7NN_OUT2("r4", "r5")
+    "  add r1, r1, r12, lsl #1\n"
+    H7NN_OUT2("r6", "r7")
+    ".Lh7nn_dot_next:\n"
+    "  ldr r8, [sp, #28]\n"
+    "  cmp r0, r8\n"
+    "  bne .Lh7nn_dot_chan\n"
+    "  add sp, #52\n"
     "  pop {r4-r11, pc}\n"
-    "5:\n"
-    "  bmi 2b\n"                          /* k % 16 == 12 */
-    "  b 3b\n"                            /* k % 16 == 8 */
     "  .size h7nn_m7_dot_1x6, .-h7nn_m7_dot_1x6\n"
     "  .popsection\n");
 #else
-void h7nn_m7_dot_1x6(const int8_t *weights, const uint32_t *hex, int32_t k, int32_t *acc) {
-    int32_t a[6];
-    for (int j = 0; j < 6; j++) a[j] = acc[0];
-    for (int32_t i = 0; i < k; i += 4, hex += 12) {
-        uint32_t w = h7nn_read_u32(weights + i), we = h7nn_sxtb16(w), wo = h7nn_sxtb16_ror8(w);
-        for (int j = 0; j < 6; j++) a[j] = h7nn_smlad(wo, hex[2 * j + 1], h7nn_smlad(we, hex[2 * j], a[j]));
+void h7nn_m7_dot_1x6(const int8_t *weights, const uint32_t *hex, int32_t k, h7nn_m7_six *f) {
+    while (weights != f->wend) {
+        int32_t a[6];
+        const int32_t start = (int32_t)(((uint32_t)*f->bias++ << 1) & (uint32_t)f->bias_mask);
+        for (int j = 0; j < 6; j++) a[j] = start;
+        const uint32_t *x = hex;
+        for (int32_t i = 0; i < k; i += 4, x += 12) {
+            uint32_t w = h7nn_read_u32(weights + i), we = h7nn_sxtb16(w), wo = h7nn_sxtb16_ror8(w);
+            for (int j = 0; j < 6; j++) a[j] = h7nn_smlad(wo, x[2 * j + 1], h7nn_smlad(we, x[2 * j], a[j]));
+        }
+        weights += k;
+        if (f->raw) {
+            for (int j = 0; j < 6; j++) *f->raw++ = a[j];
+            continue;
+        }
+        const int32_t m = *f->mult++;
+        int32_t r = -*f->shift++;
+        if (r == 0) r = 1;
+        const int32_t c = (int32_t)((uint32_t)f->off2p1 << r) >> 1;
+        int8_t *o = f->out++;
+        for (int j = 0; j < 6; j++, o += f->stride)
+            o[0] = (int8_t)h7nn_ssat8((int32_t)((uint32_t)c + (uint32_t)h7nn_smmulr(a[j], m) + (uint32_t)(a[j] >> 31)) >> r);
     }
-    for (int j = 0; j < 6; j++) acc[j] = a[j];
 }
 #endif
 
-/* The loop over output channels; `mixed` (mode 2) tests each channel for the exact path, a
- * constant so that mode 1's loop carries no test (both are instantiated below). */
-static inline __attribute__((always_inline)) void matmul_6col(const int8_t *weights, int32_t k, int32_t out_c,
-                                                              const uint32_t *cols, int8_t *out0, int32_t out_stride,
-                                                              const h7nn_m7_requant_params *rq, const int mixed) {
-    const int32_t *bias = rq->bias, *mult = rq->multiplier;
-    const int8_t *shift = rq->shift;
-    const int32_t offset = rq->offset;
-    int32_t acc[6];
-    for (int32_t oc = 0; oc < out_c; oc++, weights += k) {
-        acc[0] = bias ? (int32_t)((uint32_t)bias[oc] << 1) : 0;  /* may wrap: see h7nn_m7_exact_acc */
-        h7nn_m7_dot_1x6(weights, cols, k, acc);
-        int32_t r = -shift[oc], m = mult[oc];
-        int8_t *o = out0 + oc;
-        if (mixed && !h7nn_m7_short_channel(m, shift[oc], bias ? bias[oc] : 0)) {
-            requant6_exact(acc, m, shift[oc], bias ? bias[oc] : 0, rq, o, out_stride);
-            continue;
-        }
-        int32_t c = h7nn_m7_round_offset(r, offset);
-        /* unrolled: the six results come straight from the registers */
-        int32_t v0 = h7nn_ssat8(h7nn_m7_requant_x2(acc[0], m, c, r));
-        int32_t v1 = h7nn_ssat8(h7nn_m7_requant_x2(acc[1], m, c, r));
-        int32_t v2 = h7nn_ssat8(h7nn_m7_requant_x2(acc[2], m, c, r));
-        o[0] = (int8_t)v0;
-        o += out_stride;
-        o[0] = (int8_t)v1;
-        o += out_stride;
-        o[0] = (int8_t)v2;
-        o += out_stride;
-        v0 = h7nn_ssat8(h7nn_m7_requant_x2(acc[3], m, c, r));
-        v1 = h7nn_ssat8(h7nn_m7_requant_x2(acc[4], m, c, r));
-        v2 = h7nn_ssat8(h7nn_m7_requant_x2(acc[5], m, c, r));
-        o[0] = (int8_t)v0;
-        o += out_stride;
-        o[0] = (int8_t)v1;
-        o += out_stride;
-        o[0] = (int8_t)v2;
-    }
-}
-
+/* Mode 2 (some channels outside the short form: MobileNet's dead channels): the runs of
+ * short channels go through the loop above as in mode 1 (the short form is exact per
+ * channel); each other channel runs alone, its six sums back raw, with TFLite's arithmetic. */
 __attribute__((cold, noinline)) static void matmul_6col_mixed(const int8_t *weights, int32_t k, int32_t out_c,
                                                              const uint32_t *cols, int8_t *out0, int32_t out_stride,
                                                              const h7nn_m7_requant_params *rq) {
-    matmul_6col(weights, k, out_c, cols, out0, out_stride, rq, 1);
+    const int32_t *bias = rq->bias;
+    int32_t acc[6 * 8];
+    for (int32_t oc = 0; oc < out_c;) {
+        int32_t end = oc;
+        while (end < out_c && h7nn_m7_short_channel(rq->multiplier[end], rq->shift[end], bias ? bias[end] : 0)) end++;
+        h7nn_m7_six f = {out0 + oc, rq->multiplier + oc, rq->shift + oc, 2 * rq->offset + 1, out_stride,
+                         bias ? bias + oc : rq->multiplier + oc, bias ? -1 : 0, weights + end * k, NULL};
+        if (end > oc) {
+            h7nn_m7_dot_1x6(weights + oc * k, cols, k, &f);
+            oc = end;
+            continue;
+        }
+        /* up to 8 exact channels in one call, their sums back raw */
+        while (end < out_c && end < oc + 8 &&
+               !h7nn_m7_short_channel(rq->multiplier[end], rq->shift[end], bias ? bias[end] : 0))
+            end++;
+        f.wend = weights + end * k;
+        f.raw = acc;
+        h7nn_m7_dot_1x6(weights + oc * k, cols, k, &f);
+        for (int32_t i = 0; oc < end; oc++, i += 6)
+            requant6_exact(acc + i, rq->multiplier[oc], rq->shift[oc], bias ? bias[oc] : 0, rq, out0 + oc, out_stride);
+    }
 }
 
 void h7nn_m7_matmul_6col(const int8_t *weights, int32_t k, int32_t out_c, const int16_t *hex, int8_t *out0,
                          int32_t out_stride, const h7nn_m7_requant_params *rq) {
     const uint32_t *cols = (const uint32_t *)(const void *)hex;
-    if (rq->fast == 2) matmul_6col_mixed(weights, k, out_c, cols, out0, out_stride, rq);
-    else matmul_6col(weights, k, out_c, cols, out0, out_stride, rq, 0);
+    if (rq->fast == 2) {
+        matmul_6col_mixed(weights, k, out_c, cols, out0, out_stride, rq);
+    } else if (out_c > 0) {  /* the loop runs a channel before it tests the end */
+        /* without a bias the loop reads the multipliers in its place, masked to 0 */
+        h7nn_m7_six f = {out0, rq->multiplier, rq->shift, 2 * rq->offset + 1, out_stride,
+                         rq->bias ? rq->bias : rq->multiplier, rq->bias ? -1 : 0, weights + out_c * k, NULL};
+        h7nn_m7_dot_1x6(weights, cols, k, &f);
+    }
     if (rq->act_min != -128 || rq->act_max != 127)  /* a narrower activation range: clamp what was written */
         for (int j = 0; j < 6; j++) clamp_bytes(out0 + j * out_stride, out_c, rq->act_min, rq->act_max);
 }
