@@ -138,9 +138,52 @@ static bool gate_fires(kws_pipeline_t *p, bool *failed)
     return false;
 }
 
-static void run_model(kws_pipeline_t *p, uint32_t now_ms, uint32_t backlog_ms)
+static void run_model(kws_pipeline_t *p, uint32_t now_ms, uint32_t backlog_ms, bool lead)
 {
     float probs[KWS_DETECTOR_MAX_CLASSES];
+    /* lead: this is the segment's first quiet frame, and the window that ended with the
+     * last speech frame (one frame back, still in the ring) is scored too, first. */
+    if (lead && p->frames_pushed > p->frames && p->ring_frames > p->frames) {
+        if (p->config.run_gate && p->detector.segments == p->gate_segment && p->gate_open) {
+            backlog_ms += p->run_ms;
+            if (backlog_ms > p->config.max_backlog_ms) {
+                p->pacer.skipped++;
+            } else if (!invoke(p, probs, 1)) {
+                p->model_failures++;
+                return;
+            } else {
+                p->model_runs++;
+                kws_detector_scores(&p->detector, now_ms - p->frame_ms, probs);
+            }
+        } else if (p->config.run_gate) {
+            /* the gate decides from the newest window; the lead window waits as a catch-up
+             * run, scored first if the gate opens */
+            if (p->detector.segments != p->gate_segment) {
+                p->gate_segment = p->detector.segments;
+                p->gate_open = false;
+                p->closed_count = 0;
+            }
+            if (p->closed_count == KWS_PIPELINE_CATCHUP_RUNS) {
+                memmove(&p->closed_runs[0], &p->closed_runs[1],
+                        sizeof p->closed_runs[0] * (KWS_PIPELINE_CATCHUP_RUNS - 1));
+                p->closed_count--;
+            }
+            p->closed_runs[p->closed_count].frame = p->frames_pushed - 1u;
+            p->closed_runs[p->closed_count].ms = now_ms - p->frame_ms;
+            p->closed_count++;
+        } else {
+            backlog_ms += p->run_ms;
+            if (backlog_ms > p->config.max_backlog_ms) {
+                p->pacer.skipped++;
+            } else if (!invoke(p, probs, 1)) {
+                p->model_failures++;
+                return;
+            } else {
+                p->model_runs++;
+                kws_detector_scores(&p->detector, now_ms - p->frame_ms, probs);
+            }
+        }
+    }
     if (p->config.run_gate) {
         /* a new segment closes the gate again */
         if (p->detector.segments != p->gate_segment) {
@@ -277,8 +320,10 @@ bool kws_pipeline_hop(kws_pipeline_t *p, const int16_t *samples, uint32_t backlo
      * but would wake a wake-on-sound microphone at once. */
     bool sound = h7vad_in_speech(&p->vad) || h7vad_last_energy_db(&p->vad) > p->vad.config.min_speech_dbfs;
     kws_power_update(&p->power, now, sound, wants);
+    const bool lead_run = (p->config.dense_lead ? p->config.dense_lead == 2u : KWS_DENSE_LEAD != 0u) &&
+                          KWS_RUN_AFTER_QUIET_FRAMES > 0u && active && quiet == first;
     if (kws_pacer_due(&p->pacer, now, backlog_ms, wants))
-        run_model(p, now, backlog_ms);
+        run_model(p, now, backlog_ms, lead_run);
     /* A release: after a quiet gap inside the segment, at most KWS_RELEASE_MAX_FRAMES speech
      * frames, then quiet again. A vowel after a closure inside the word ("stop") is longer. */
     if (!active) {
@@ -297,12 +342,17 @@ bool kws_pipeline_hop(kws_pipeline_t *p, const int16_t *samples, uint32_t backlo
     /* Early decision: the word is confidently one command after the dense runs; a word that
      * ends in a stop consonant waits KWS_EARLY_STOP_QUIET_FRAMES quiet frames (its closure
      * is quiet, the release comes after it). */
-    int early_class = KWS_EARLY_DECISION && !detected && active && quiet >= last &&
+    /* (with the lead run the smoothing history is full one quiet frame sooner) */
+    const uint32_t decide_at = (p->config.dense_lead ? p->config.dense_lead == 2u : KWS_DENSE_LEAD != 0u) &&
+                                       last > first ? last - 1u : last;
+    int early_class = KWS_EARLY_DECISION && !detected && active && quiet >= decide_at &&
                               p->quiet_peak_db <= KWS_EARLY_QUIET_DB ? confident(p) : -1;
     if (early_class >= 0) {
         bool stop_end = (p->config.stop_end_mask >> early_class) & 1u;
         /* (once its release has been heard, its end is known: the dense runs decide) */
-        if (stop_end && !p->released ? quiet < KWS_EARLY_STOP_QUIET_FRAMES : !p->ran_model)
+        uint32_t stop_quiet = p->config.early_stop_quiet_frames ? p->config.early_stop_quiet_frames
+                                                                : KWS_EARLY_STOP_QUIET_FRAMES;
+        if (stop_end && !p->released ? quiet < stop_quiet : !p->ran_model)
             early_class = -1;
     }
     if (early_class >= 0) {

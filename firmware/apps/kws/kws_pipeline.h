@@ -46,6 +46,8 @@ typedef struct {
     int class_count;
     uint32_t keyword_mask;             /* classes that are commands */
     uint32_t stop_end_mask;            /* commands ending in a stop consonant (kws_word_ends_in_stop) */
+    uint32_t early_stop_quiet_frames;  /* their early decision's quiet frames; 0: KWS_EARLY_STOP_QUIET_FRAMES */
+    uint32_t dense_lead;               /* the lead run (KWS_DENSE_LEAD): 0 kws_config.h's, 1 off, 2 on */
     uint32_t model_hop_ms;             /* N */
     uint32_t max_backlog_ms;           /* behind by more: skip the model run */
     uint32_t vad_hangover_frames;
