@@ -268,12 +268,22 @@ bool kws_pipeline_warm_up(kws_pipeline_t *p)
     return ok;
 }
 
+static bool lead_run_on(const kws_pipeline_t *p)
+{
+    return p->config.dense_lead ? p->config.dense_lead == 2u : KWS_DENSE_LEAD != 0u;
+}
+
 bool kws_pipeline_hop(kws_pipeline_t *p, const int16_t *samples, uint32_t backlog_ms,
                       kws_detection_t *detection)
 {
     float features[KWS_PIPELINE_MAX_FEATURES];
     bool detected = false;
     p->ran_model = false;
+    /* A dense run is due in this hop: its front end runs at the recognition point too (at
+     * the 16 MHz listening point it takes ~4.5 ms, a backlog every event carried; the
+     * switch costs tens of us). */
+    if (p->fast_next)
+        set_point(p, KWS_POWER_RECOGNIZE);
     if (h7fe_push(&p->frontend, samples, p->hop_samples, features, 1, NULL) == 1) {
         h7fe_quantize_int8(features, p->features, p->config.input_scale,
                            p->config.input_zero_point, &p->window[p->window_next * p->features]);
@@ -320,8 +330,15 @@ bool kws_pipeline_hop(kws_pipeline_t *p, const int16_t *samples, uint32_t backlo
      * but would wake a wake-on-sound microphone at once. */
     bool sound = h7vad_in_speech(&p->vad) || h7vad_last_energy_db(&p->vad) > p->vad.config.min_speech_dbfs;
     kws_power_update(&p->power, now, sound, wants);
-    const bool lead_run = (p->config.dense_lead ? p->config.dense_lead == 2u : KWS_DENSE_LEAD != 0u) &&
-                          KWS_RUN_AFTER_QUIET_FRAMES > 0u && active && quiet == first;
+    /* With the lead run the history is full at the second quiet frame; a word already
+     * confidently one that ends in a stop consonant waits for its release anyway, and the
+     * last dense run would only add a run (the next one comes a frame later). */
+    if (wants && lead_run_on(p) && active && quiet == last && !p->released) {
+        int c = confident(p);
+        if (c >= 0 && ((p->config.stop_end_mask >> c) & 1u))
+            wants = false;
+    }
+    const bool lead_run = lead_run_on(p) && KWS_RUN_AFTER_QUIET_FRAMES > 0u && active && quiet == first;
     if (kws_pacer_due(&p->pacer, now, backlog_ms, wants))
         run_model(p, now, backlog_ms, lead_run);
     /* A release: after a quiet gap inside the segment, at most KWS_RELEASE_MAX_FRAMES speech
@@ -343,8 +360,7 @@ bool kws_pipeline_hop(kws_pipeline_t *p, const int16_t *samples, uint32_t backlo
      * ends in a stop consonant waits KWS_EARLY_STOP_QUIET_FRAMES quiet frames (its closure
      * is quiet, the release comes after it). */
     /* (with the lead run the smoothing history is full one quiet frame sooner) */
-    const uint32_t decide_at = (p->config.dense_lead ? p->config.dense_lead == 2u : KWS_DENSE_LEAD != 0u) &&
-                                       last > first ? last - 1u : last;
+    const uint32_t decide_at = lead_run_on(p) && last > first ? last - 1u : last;
     int early_class = KWS_EARLY_DECISION && !detected && active && quiet >= decide_at &&
                               p->quiet_peak_db <= KWS_EARLY_QUIET_DB ? confident(p) : -1;
     if (early_class >= 0) {
@@ -368,6 +384,7 @@ bool kws_pipeline_hop(kws_pipeline_t *p, const int16_t *samples, uint32_t backlo
         detected = kws_detector_tick(&p->detector, now);
         p->early_decisions += detected;
     }
+    p->fast_next = lead_run_on(p) && !detected && active && quiet >= first && quiet < last;
     /* Between model runs the core waits at the listening point even inside a burst:
      * sleeping at 480 MHz (VOS0) would cost far more than the two switches per run. */
     set_point(p, KWS_POWER_LISTEN);

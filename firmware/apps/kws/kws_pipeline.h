@@ -90,6 +90,7 @@ typedef struct {
     uint32_t prev_quiet, loud_frames, gap_before_run;
     bool released;                     /* the current quiet run follows a release */
     bool ran_model;                    /* the last hop ran the model */
+    bool fast_next;                    /* the next hop is a dense run: its front end at the recognition point */
     /* the cascade */
     bool gate_open;                    /* the gate fired in the current segment */
     uint32_t gate_segment;             /* detector.segments when gate_open was last reset */
