@@ -380,7 +380,7 @@ void kws_host_set_stop_after(kws_host_t *h, uint32_t ms) { h->stop_after_ms = ms
 
 /* The quiet frames a word ending in a stop consonant waits for its early decision in the
  * next runs (0: KWS_EARLY_STOP_QUIET_FRAMES), to measure the choice (h7voice stop-sweep
- * --stop-frames). */
+ * style: kwsapp.detector KwsStream.run(stop_frames=...)). */
 void kws_host_set_early_stop(kws_host_t *h, uint32_t frames) { h->config.early_stop_quiet_frames = frames; }
 
 /* The lead run for the next runs (kws_config.h KWS_DENSE_LEAD): 0 the firmware's, 1 off, 2 on. */
