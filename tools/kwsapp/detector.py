@@ -65,6 +65,8 @@ def _lib():
         'kws_host_stats_size': (ctypes.c_size_t, []),
         'kws_host_set_wake_pin': (ctypes.c_int, [p, ctypes.c_void_p, ctypes.c_size_t, ctypes.c_uint32]),
         'kws_host_set_stop_after': (None, [p, ctypes.c_uint32]),
+        'kws_host_set_early_stop': (None, [p, ctypes.c_uint32]),
+        'kws_host_set_dense_lead': (None, [p, ctypes.c_uint32]),
         'kws_host_frontend_config_size': (ctypes.c_size_t, []),
         'kws_host_open': (p, [ctypes.c_char_p, ctypes.c_size_t, ctypes.POINTER(CConfig),
                               ctypes.POINTER(ctypes.c_char_p), ctypes.c_int, ctypes.c_char_p,
@@ -148,11 +150,16 @@ class KwsStream:
     def __del__(self):
         self.close()
 
-    def run(self, samples, threshold=None, wake_pin=False, stop_after_ms=None):
+    def run(self, samples, threshold=None, wake_pin=False, stop_after_ms=None, stop_frames=None,
+            lead=None):
         """Runs the pipeline from a fresh start over the recording (int16, 16 kHz).
         threshold: None = the firmware's. wake_pin: Stop as the board does, woken by the
         microphone's wake-on-sound pin (h7sim.periph.microphone). stop_after_ms: the power
-        policy's silence before Stop (None: the firmware's). Returns (detections, stats)."""
+        policy's silence before Stop (None: the firmware's). stop_frames: the quiet frames a
+        word ending in a stop consonant waits for its early decision (None: the firmware's).
+        lead: score the window of the last speech frame at the first quiet frame (True/False;
+        None: the firmware's KWS_DENSE_LEAD).
+        Returns (detections, stats)."""
         a = np.asarray(samples)
         if a.dtype != np.int16 or a.ndim != 1:
             raise DetectorError(f'audio must be 1-D int16 at 16 kHz (got {a.dtype} {a.shape})')
@@ -166,6 +173,8 @@ class KwsStream:
         else:
             self._lib.kws_host_set_wake_pin(self._h, None, 0, 0)
         self._lib.kws_host_set_stop_after(self._h, int(stop_after_ms or 0))
+        self._lib.kws_host_set_early_stop(self._h, int(stop_frames or 0))
+        self._lib.kws_host_set_dense_lead(self._h, 0 if lead is None else 2 if lead else 1)
         stats = _Stats()
         n = self._lib.kws_host_run(self._h, a.ctypes.data_as(ctypes.POINTER(ctypes.c_int16)),
                                    len(a), float(threshold or 0.0), self._out, MAX_DETECTIONS,

@@ -94,6 +94,7 @@ typedef struct {
     uint32_t wake_window_samples;
     bool use_cache; /* false once a Stop moved the hops off the cached grid */
     uint32_t stop_after_ms; /* the power policy's silence before Stop; 0: kws_config.h's */
+    uint32_t early_stop_frames; /* stop-consonant words' quiet frames; 0: kws_config.h's */
     char error[160];
 } kws_host_t;
 
@@ -376,6 +377,14 @@ int kws_host_set_wake_pin(kws_host_t *h, const uint8_t *active, size_t windows, 
 /* The power policy's silence before Stop for the next runs (0: KWS_STOP_AFTER_SILENCE_MS),
  * to measure the choice (h7voice stop-sweep). */
 void kws_host_set_stop_after(kws_host_t *h, uint32_t ms) { h->stop_after_ms = ms; }
+
+/* The quiet frames a word ending in a stop consonant waits for its early decision in the
+ * next runs (0: KWS_EARLY_STOP_QUIET_FRAMES), to measure the choice (h7voice stop-sweep
+ * style: kwsapp.detector KwsStream.run(stop_frames=...)). */
+void kws_host_set_early_stop(kws_host_t *h, uint32_t frames) { h->config.early_stop_quiet_frames = frames; }
+
+/* The lead run for the next runs (kws_config.h KWS_DENSE_LEAD): 0 the firmware's, 1 off, 2 on. */
+void kws_host_set_dense_lead(kws_host_t *h, uint32_t lead) { h->config.dense_lead = lead; }
 
 /* Pin level at sample `at`: set by the last window that ended at or before it. */
 static bool wake_pin_high(const kws_host_t *h, size_t at)

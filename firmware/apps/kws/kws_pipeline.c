@@ -138,9 +138,52 @@ static bool gate_fires(kws_pipeline_t *p, bool *failed)
     return false;
 }
 
-static void run_model(kws_pipeline_t *p, uint32_t now_ms, uint32_t backlog_ms)
+static void run_model(kws_pipeline_t *p, uint32_t now_ms, uint32_t backlog_ms, bool lead)
 {
     float probs[KWS_DETECTOR_MAX_CLASSES];
+    /* lead: this is the segment's first quiet frame, and the window that ended with the
+     * last speech frame (one frame back, still in the ring) is scored too, first. */
+    if (lead && p->frames_pushed > p->frames && p->ring_frames > p->frames) {
+        if (p->config.run_gate && p->detector.segments == p->gate_segment && p->gate_open) {
+            backlog_ms += p->run_ms;
+            if (backlog_ms > p->config.max_backlog_ms) {
+                p->pacer.skipped++;
+            } else if (!invoke(p, probs, 1)) {
+                p->model_failures++;
+                return;
+            } else {
+                p->model_runs++;
+                kws_detector_scores(&p->detector, now_ms - p->frame_ms, probs);
+            }
+        } else if (p->config.run_gate) {
+            /* the gate decides from the newest window; the lead window waits as a catch-up
+             * run, scored first if the gate opens */
+            if (p->detector.segments != p->gate_segment) {
+                p->gate_segment = p->detector.segments;
+                p->gate_open = false;
+                p->closed_count = 0;
+            }
+            if (p->closed_count == KWS_PIPELINE_CATCHUP_RUNS) {
+                memmove(&p->closed_runs[0], &p->closed_runs[1],
+                        sizeof p->closed_runs[0] * (KWS_PIPELINE_CATCHUP_RUNS - 1));
+                p->closed_count--;
+            }
+            p->closed_runs[p->closed_count].frame = p->frames_pushed - 1u;
+            p->closed_runs[p->closed_count].ms = now_ms - p->frame_ms;
+            p->closed_count++;
+        } else {
+            backlog_ms += p->run_ms;
+            if (backlog_ms > p->config.max_backlog_ms) {
+                p->pacer.skipped++;
+            } else if (!invoke(p, probs, 1)) {
+                p->model_failures++;
+                return;
+            } else {
+                p->model_runs++;
+                kws_detector_scores(&p->detector, now_ms - p->frame_ms, probs);
+            }
+        }
+    }
     if (p->config.run_gate) {
         /* a new segment closes the gate again */
         if (p->detector.segments != p->gate_segment) {
@@ -225,12 +268,22 @@ bool kws_pipeline_warm_up(kws_pipeline_t *p)
     return ok;
 }
 
+static bool lead_run_on(const kws_pipeline_t *p)
+{
+    return p->config.dense_lead ? p->config.dense_lead == 2u : KWS_DENSE_LEAD != 0u;
+}
+
 bool kws_pipeline_hop(kws_pipeline_t *p, const int16_t *samples, uint32_t backlog_ms,
                       kws_detection_t *detection)
 {
     float features[KWS_PIPELINE_MAX_FEATURES];
     bool detected = false;
     p->ran_model = false;
+    /* A dense run is due in this hop: its front end runs at the recognition point too (at
+     * the 16 MHz listening point it takes ~4.5 ms, a backlog every event carried; the
+     * switch costs tens of us). */
+    if (p->fast_next)
+        set_point(p, KWS_POWER_RECOGNIZE);
     if (h7fe_push(&p->frontend, samples, p->hop_samples, features, 1, NULL) == 1) {
         h7fe_quantize_int8(features, p->features, p->config.input_scale,
                            p->config.input_zero_point, &p->window[p->window_next * p->features]);
@@ -277,8 +330,17 @@ bool kws_pipeline_hop(kws_pipeline_t *p, const int16_t *samples, uint32_t backlo
      * but would wake a wake-on-sound microphone at once. */
     bool sound = h7vad_in_speech(&p->vad) || h7vad_last_energy_db(&p->vad) > p->vad.config.min_speech_dbfs;
     kws_power_update(&p->power, now, sound, wants);
+    /* With the lead run the history is full at the second quiet frame; a word already
+     * confidently one that ends in a stop consonant waits for its release anyway, and the
+     * last dense run would only add a run (the next one comes a frame later). */
+    if (wants && lead_run_on(p) && active && quiet == last && !p->released) {
+        int c = confident(p);
+        if (c >= 0 && ((p->config.stop_end_mask >> c) & 1u))
+            wants = false;
+    }
+    const bool lead_run = lead_run_on(p) && KWS_RUN_AFTER_QUIET_FRAMES > 0u && active && quiet == first;
     if (kws_pacer_due(&p->pacer, now, backlog_ms, wants))
-        run_model(p, now, backlog_ms);
+        run_model(p, now, backlog_ms, lead_run);
     /* A release: after a quiet gap inside the segment, at most KWS_RELEASE_MAX_FRAMES speech
      * frames, then quiet again. A vowel after a closure inside the word ("stop") is longer. */
     if (!active) {
@@ -297,12 +359,16 @@ bool kws_pipeline_hop(kws_pipeline_t *p, const int16_t *samples, uint32_t backlo
     /* Early decision: the word is confidently one command after the dense runs; a word that
      * ends in a stop consonant waits KWS_EARLY_STOP_QUIET_FRAMES quiet frames (its closure
      * is quiet, the release comes after it). */
-    int early_class = KWS_EARLY_DECISION && !detected && active && quiet >= last &&
+    /* (with the lead run the smoothing history is full one quiet frame sooner) */
+    const uint32_t decide_at = lead_run_on(p) && last > first ? last - 1u : last;
+    int early_class = KWS_EARLY_DECISION && !detected && active && quiet >= decide_at &&
                               p->quiet_peak_db <= KWS_EARLY_QUIET_DB ? confident(p) : -1;
     if (early_class >= 0) {
         bool stop_end = (p->config.stop_end_mask >> early_class) & 1u;
         /* (once its release has been heard, its end is known: the dense runs decide) */
-        if (stop_end && !p->released ? quiet < KWS_EARLY_STOP_QUIET_FRAMES : !p->ran_model)
+        uint32_t stop_quiet = p->config.early_stop_quiet_frames ? p->config.early_stop_quiet_frames
+                                                                : KWS_EARLY_STOP_QUIET_FRAMES;
+        if (stop_end && !p->released ? quiet < stop_quiet : !p->ran_model)
             early_class = -1;
     }
     if (early_class >= 0) {
@@ -318,6 +384,7 @@ bool kws_pipeline_hop(kws_pipeline_t *p, const int16_t *samples, uint32_t backlo
         detected = kws_detector_tick(&p->detector, now);
         p->early_decisions += detected;
     }
+    p->fast_next = lead_run_on(p) && !detected && active && quiet >= first && quiet < last;
     /* Between model runs the core waits at the listening point even inside a burst:
      * sleeping at 480 MHz (VOS0) would cost far more than the two switches per run. */
     set_point(p, KWS_POWER_LISTEN);

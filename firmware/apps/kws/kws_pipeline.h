@@ -46,6 +46,8 @@ typedef struct {
     int class_count;
     uint32_t keyword_mask;             /* classes that are commands */
     uint32_t stop_end_mask;            /* commands ending in a stop consonant (kws_word_ends_in_stop) */
+    uint32_t early_stop_quiet_frames;  /* their early decision's quiet frames; 0: KWS_EARLY_STOP_QUIET_FRAMES */
+    uint32_t dense_lead;               /* the lead run (KWS_DENSE_LEAD): 0 kws_config.h's, 1 off, 2 on */
     uint32_t model_hop_ms;             /* N */
     uint32_t max_backlog_ms;           /* behind by more: skip the model run */
     uint32_t vad_hangover_frames;
@@ -88,6 +90,7 @@ typedef struct {
     uint32_t prev_quiet, loud_frames, gap_before_run;
     bool released;                     /* the current quiet run follows a release */
     bool ran_model;                    /* the last hop ran the model */
+    bool fast_next;                    /* the next hop is a dense run: its front end at the recognition point */
     /* the cascade */
     bool gate_open;                    /* the gate fired in the current segment */
     uint32_t gate_segment;             /* detector.segments when gate_open was last reset */

@@ -172,3 +172,12 @@ def test_cli_reports_a_fault_with_pc_and_uart_tail(core_test_elf, tmp_path, caps
     assert '| reading unmapped' in err
     import json
     assert json.loads(out.read_text())['faults'][0]['address'] == 0x60000000
+
+
+def test_exception_inside_an_it_block_clears_itstate_for_the_handler(core_test_elf):
+    # SVC taken as the first instruction of ITEE EQ: the handler's first two MOVs must run
+    # unconditionally (ITSTATE cleared at exception entry, ARMv7-M), and the two ELSE slots
+    # must still be skipped after the return (ITSTATE restored from the stacked xPSR).
+    # Before the fix in h7core.c h7_enter_exception the handler ran them as "NE": 'itblock 0 0'.
+    board = boot(core_test_elf)
+    assert command(board, 'itblock') == ['itblock 1 0']
