@@ -138,59 +138,59 @@ static bool gate_fires(kws_pipeline_t *p, bool *failed)
     return false;
 }
 
+/* A window the closed gate saw (its newest frame, its time), kept for the catch-up; the
+ * oldest is dropped when KWS_PIPELINE_CATCHUP_RUNS are kept. */
+static void remember_closed(kws_pipeline_t *p, uint32_t frame, uint32_t ms)
+{
+    if (p->closed_count == KWS_PIPELINE_CATCHUP_RUNS) {
+        memmove(&p->closed_runs[0], &p->closed_runs[1], sizeof p->closed_runs[0] * (KWS_PIPELINE_CATCHUP_RUNS - 1));
+        p->closed_count--;
+    }
+    p->closed_runs[p->closed_count].frame = frame;
+    p->closed_runs[p->closed_count].ms = ms;
+    p->closed_count++;
+}
+
+/* The lead window (one frame back) run and scored at at_ms, unless the backlog would pass
+ * its limit (a skip, counted). Returns false when the model failed (counted). */
+static bool run_lead(kws_pipeline_t *p, uint32_t *backlog_ms, uint32_t at_ms, float *probs)
+{
+    *backlog_ms += p->run_ms;
+    if (*backlog_ms > p->config.max_backlog_ms) {
+        p->pacer.skipped++;
+        return true;
+    }
+    if (!invoke(p, probs, 1)) {
+        p->model_failures++;
+        return false;
+    }
+    p->model_runs++;
+    kws_detector_scores(&p->detector, at_ms, probs);
+    return true;
+}
+
 static void run_model(kws_pipeline_t *p, uint32_t now_ms, uint32_t backlog_ms, bool lead)
 {
     float probs[KWS_DETECTOR_MAX_CLASSES];
     /* lead: this is the segment's first quiet frame, and the window that ended with the
      * last speech frame (one frame back, still in the ring) is scored too, first. */
+    if (p->config.run_gate && p->detector.segments != p->gate_segment) {
+        /* a new segment closes the gate again */
+        p->gate_segment = p->detector.segments;
+        p->gate_open = false;
+        p->closed_count = 0;
+    }
     if (lead && p->frames_pushed > p->frames && p->ring_frames > p->frames) {
-        if (p->config.run_gate && p->detector.segments == p->gate_segment && p->gate_open) {
-            backlog_ms += p->run_ms;
-            if (backlog_ms > p->config.max_backlog_ms) {
-                p->pacer.skipped++;
-            } else if (!invoke(p, probs, 1)) {
-                p->model_failures++;
+        if (!p->config.run_gate || p->gate_open) {
+            if (!run_lead(p, &backlog_ms, now_ms - p->frame_ms, probs))
                 return;
-            } else {
-                p->model_runs++;
-                kws_detector_scores(&p->detector, now_ms - p->frame_ms, probs);
-            }
-        } else if (p->config.run_gate) {
+        } else {
             /* the gate decides from the newest window; the lead window waits as a catch-up
              * run, scored first if the gate opens */
-            if (p->detector.segments != p->gate_segment) {
-                p->gate_segment = p->detector.segments;
-                p->gate_open = false;
-                p->closed_count = 0;
-            }
-            if (p->closed_count == KWS_PIPELINE_CATCHUP_RUNS) {
-                memmove(&p->closed_runs[0], &p->closed_runs[1],
-                        sizeof p->closed_runs[0] * (KWS_PIPELINE_CATCHUP_RUNS - 1));
-                p->closed_count--;
-            }
-            p->closed_runs[p->closed_count].frame = p->frames_pushed - 1u;
-            p->closed_runs[p->closed_count].ms = now_ms - p->frame_ms;
-            p->closed_count++;
-        } else {
-            backlog_ms += p->run_ms;
-            if (backlog_ms > p->config.max_backlog_ms) {
-                p->pacer.skipped++;
-            } else if (!invoke(p, probs, 1)) {
-                p->model_failures++;
-                return;
-            } else {
-                p->model_runs++;
-                kws_detector_scores(&p->detector, now_ms - p->frame_ms, probs);
-            }
+            remember_closed(p, p->frames_pushed - 1u, now_ms - p->frame_ms);
         }
     }
     if (p->config.run_gate) {
-        /* a new segment closes the gate again */
-        if (p->detector.segments != p->gate_segment) {
-            p->gate_segment = p->detector.segments;
-            p->gate_open = false;
-            p->closed_count = 0;
-        }
         if (!p->gate_open) {
             bool failed = false;
             p->gate_open = gate_fires(p, &failed);
@@ -201,14 +201,7 @@ static void run_model(kws_pipeline_t *p, uint32_t now_ms, uint32_t backlog_ms, b
             if (!p->gate_open) {
                 /* remembered for the catch-up; a segment the gate never opens gives nothing
                  * (the detector gets no scores) */
-                if (p->closed_count == KWS_PIPELINE_CATCHUP_RUNS) {
-                    memmove(&p->closed_runs[0], &p->closed_runs[1],
-                            sizeof p->closed_runs[0] * (KWS_PIPELINE_CATCHUP_RUNS - 1));
-                    p->closed_count--;
-                }
-                p->closed_runs[p->closed_count].frame = p->frames_pushed;
-                p->closed_runs[p->closed_count].ms = now_ms;
-                p->closed_count++;
+                remember_closed(p, p->frames_pushed, now_ms);
                 return;
             }
             p->gate_opened++;
