@@ -299,7 +299,10 @@ static void enter_stop(uint32_t hs)
     stops++;
     stopped_ms += h7_time_ms() - t0;
     uint64_t pos = (uint64_t)(now_us - origin_us) * 16u / 1000u;   /* the first sample captured now */
-    uint64_t grid = (pos + hs - 1u) / hs * hs;
+    /* the Stop is measured in 1 ms ticks of LPTIM1 (the platform adds half of the last one):
+     * a first sample less than 1 ms past a hop boundary is within that resolution of it and
+     * starts there, instead of pushing the stream a whole hop later */
+    uint64_t grid = ((pos > 16u ? pos - 16u : 0u) + hs - 1u) / hs * hs;
     if (grid < consumed) grid = consumed;
     /* samples before the grid point are not analysed (the first, partial hop) */
     static int16_t skip[320];
