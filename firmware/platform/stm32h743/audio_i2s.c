@@ -238,26 +238,51 @@ int h7audio_start(uint32_t sample_rate_hz)
     return H7AUDIO_OK;
 }
 
+/* After the stream has stopped: half-words still in SPI2's RX FIFO (a suspend that did not
+ * come in time) follow the last one the DMA wrote; their left samples go into the ring
+ * behind it, so nothing the microphone made is dropped unseen. */
+static void take_in_fifo(void)
+{
+    uint32_t ndtr = stream()->NDTR;
+    uint32_t odd = ndtr < DMA_HALFWORDS ? (DMA_HALFWORDS - ndtr) & 1u : 0u; /* next is R */
+    for (uint32_t n = 0; n < 16u && (H7_SPI2->SR & H7_SPI_SR_RXP); ++n) {
+        int16_t h = (int16_t)(uint16_t)(H7_SPI2->RXDR & 0xFFFFu);
+        if (((n + odd) & 1u) == 0u) { /* left: the microphone */
+            stats.captured++;
+            taken++;
+            if (h7_ring_write16(&ring, &h, 1u, 1u) != 1u) {
+                count_lost(&stats.lost_ring_full, 1u);
+                stats.ring_overflows++;
+            }
+        }
+    }
+}
+
 void h7audio_stop(void)
 {
     if (!running) return;
     uint32_t irq = h7_irq_save();
-    /* The stream first, then its count: a sample the DMA writes between a count and the
-     * stop would be in memory but not counted (at the 16 MHz waiting point this window is
-     * four times longer). RM0433: EN reads 0 once the stream has really stopped. What is
-     * left in SPI2's FIFO was never written (the simulator counts it as stranded). */
+    /* RM0433 (SPI/I2S, master receiver): CSUSP stops the clock at the end of the frame in
+     * progress and sets SUSP; the DMA moves what was received, so after SUSP no sample
+     * comes that the stream does not write. Disabling the stream first (DMA closing
+     * order) left a gap of a few microseconds where SPI2 received a sample nobody took. */
+    H7_SPI2->CR1 = H7_SPI_CR1_SPE | H7_SPI_CR1_CSTART | H7_SPI_CR1_CSUSP;
+    if (h7_wait_bits(&H7_SPI2->SR, H7_SPI_SR_SUSP, H7_SPI_SR_SUSP, H7_WAIT_TRIES))
+        H7_SPI2->IFCR = H7_SPI_IFCR_SUSPC;
+    /* Then the stream, then its count: RM0433: EN reads 0 once it has really stopped. */
     stream()->CR &= ~H7_DMA_SxCR_EN;
     (void)h7_wait_bits(&stream()->CR, H7_DMA_SxCR_EN, 0u, H7_WAIT_TRIES);
-    /* I2S off at once: its FIFO (a few frames) fills while take_in runs (about 1 ms at the
-     * 16 MHz waiting point), and every Stop between words dropped one sample there */
-    H7_SPI2->CR1 = 0;
     take_in(0u); /* what the DMA wrote stays readable */
+    take_in_fifo();
+    H7_SPI2->CR1 = 0;
     h7_irq_disable(H7_IRQ_DMA1_STREAM(H7AUDIO_DMA_STREAM));
     h7_irq_disable(H7_IRQ_SPI2);
-    /* SPI2 overran between the stream's stop and its own (nobody read RXDR then): samples
-     * after the stop that were never wanted, not an overrun of the capture. Without this
-     * every Stop counted one in spi_overruns at the next start. */
-    H7_SPI2->IFCR = H7_SPI_IFCR_OVRC;
+    /* An overrun now is a sample lost at the stop (the suspend failed): counted, then
+     * cleared so it is not counted again at the next start. */
+    if (H7_SPI2->SR & H7_SPI_SR_OVR) {
+        stats.spi_overruns++;
+        H7_SPI2->IFCR = H7_SPI_IFCR_OVRC;
+    }
     h7_irq_clear_pending(H7_IRQ_SPI2);
     running = 0;
     h7_irq_restore(irq);

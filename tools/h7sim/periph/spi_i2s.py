@@ -9,14 +9,21 @@ I2SCFGR: Fs = f_ker / (32 * (2*I2SDIV + ODD)) for 16-bit channels (64 for 32-bit
 64 MHz / (32 * 125) = 16 kHz. Half-words L,R,L,R... are produced in virtual time; with
 CFG1.RXDMAEN they go to the DMA1 stream that DMAMUX1 routes request 39 to, in batches up
 to the next half/full-transfer point. Without a DMA consumer the RX FIFO overflows (OVR)
-and samples are counted as dropped."""
+and samples are counted as dropped.
+
+Suspend (RM0433, SPI/I2S master receiver): CR1.CSUSP asks the master to stop clocking at
+the end of the frame in progress; then SR.SUSP is set (cleared by IFCR.SUSPC), CSTART and
+CSUSP read 0 and nothing more is produced, so a driver can stop the DMA after the last
+sample without one arriving in between. (With the DMA stream enabled, every half-word
+produced goes to it at once here, so a suspended capture leaves nothing of its own in the
+RX FIFO.)"""
 import numpy as np
 
 from .base import Peripheral, TIME_EPSILON, bits
 
 CR1, CR2, CFG1, CFG2, IER, SR, IFCR, TXDR, RXDR, I2SCFGR = 0x00, 0x04, 0x08, 0x0C, 0x10, 0x14, 0x18, 0x20, 0x30, 0x50
-SPE, CSTART, RXDMAEN = 1, 1 << 9, 1 << 14
-RXP, OVR = 1, 1 << 6
+SPE, CSTART, CSUSP, RXDMAEN = 1, 1 << 9, 1 << 10, 1 << 14
+RXP, OVR, SUSP = 1, 1 << 6, 1 << 11
 FIFO_HALFWORDS = 8
 
 
@@ -54,6 +61,7 @@ class SpiI2s(Peripheral):
         self.fifo = 0         # half-words waiting in the RX FIFO (no DMA)
         self.fifo_data = []
         self.fifo_index = []  # capture half-word index of each fifo_data entry (L even, R odd)
+        self.suspend_at = None  # half-word count at which a CSUSP request stops the clock
 
     # ------------------------------------------------------------ audio source
     @property
@@ -170,6 +178,8 @@ class SpiI2s(Peripheral):
         n = max(self.produced, int((now - self.start_time) * rate))
         while self._time_of(n + 1, rate) <= now + TIME_EPSILON:
             n += 1
+        if self.suspend_at is not None:
+            n = min(n, self.suspend_at)
         return n
 
     def sync(self):
@@ -178,8 +188,21 @@ class SpiI2s(Peripheral):
             return
         target = self._produced_at(self.board.time)
         count = target - self.produced
-        if count <= 0:
-            return
+        if count > 0:
+            self._deliver(count)
+        if self.suspend_at is not None and self.produced >= self.suspend_at:
+            self._suspended()
+
+    def _suspended(self):
+        """The suspend request took effect: the master stopped clocking at a frame end."""
+        self.suspend_at = None
+        self.sr |= SUSP
+        self.regs[CR1] &= ~(CSTART | CSUSP)
+        self.running = False
+        self._note_stop()
+        self.schedule_changed()
+
+    def _deliver(self, count):
         stream = self._consumer()
         if stream is not None and stream.enabled():
             size = stream.item_size()
@@ -231,6 +254,14 @@ class SpiI2s(Peripheral):
         rate = self._halfword_rate()
         if not rate:
             return None
+        if self.suspend_at is not None:
+            # the suspend is the next thing that happens unless a DMA flag comes first
+            due = self._time_of(self.suspend_at, rate)
+            nxt = self._next_data_event(rate)
+            return due if nxt is None else min(due, nxt)
+        return self._next_data_event(rate)
+
+    def _next_data_event(self, rate):
         stream = self._consumer()
         if stream is not None and stream.enabled():
             items = stream.items_to_next_flag()
@@ -268,12 +299,18 @@ class SpiI2s(Peripheral):
         if offset == IFCR:
             if value & OVR:
                 self.sr &= ~OVR
+            if value & SUSP:   # SUSPC
+                self.sr &= ~SUSP
             self._update_irq()
             return
         if offset in (RXDR, SR):
             return
+        if offset == CR1 and value & CSUSP and self.running and self.suspend_at is None:
+            # RM0433: the master stops at the end of the frame in progress (L,R half-words)
+            self.suspend_at = (self.produced // 2 + 1) * 2
         self.regs[offset] = value
         if offset == CR1 and not value & SPE:
             self.regs[CR1] = 0  # clearing SPE also clears CSTART
+            self.suspend_at = None
         if offset in (CR1, I2SCFGR, CFG1):
             self._update_running()

@@ -191,3 +191,28 @@ def test_lptim1_counts_lsi_in_virtual_time(core_test_elf):
     assert abs(lptim.read32(0x1C) - 250) <= 1
     lptim.write32(0x10, 0)
     assert lptim.read32(0x1C) == 0
+
+
+def test_i2s_suspend_stops_at_a_frame_end_and_the_dma_misses_nothing(audio_test_elf):
+    """RM0433 master receiver suspend (what h7audio_stop relies on): CSUSP stops the clock at
+    the end of the frame in progress, sets SUSP (cleared by IFCR.SUSPC) and clears CSTART and
+    CSUSP; after SUSP no sample is produced, so the DMA stream can be disabled without one
+    arriving that nobody takes."""
+    from h7sim.periph.dma import EN, STREAM0, SxCR
+    from h7sim.periph.spi_i2s import CR1, CSTART, CSUSP, IFCR, SPE, SR, SUSP
+    board = Board(audio_test_elf)
+    board.spi2.play(tone(1))
+    board.run(seconds=0.1)
+    spi = board.spi2
+    spi.write32(CR1, SPE | CSTART | CSUSP)
+    assert not spi.read32(SR) & SUSP    # the frame in progress is still being clocked
+    board.run(seconds=0.001)             # one frame is 62.5 us
+    assert spi.read32(SR) & SUSP and spi.read32(CR1) == SPE
+    assert spi.produced % 2 == 0 and spi.captures[-1][1] is not None   # stopped at a frame end
+    produced = spi.samples_produced
+    board.dma1.write32(STREAM0 + SxCR, board.dma1.read32(STREAM0 + SxCR) & ~EN)
+    board.run(seconds=0.05)
+    assert spi.samples_produced == produced            # no clock while suspended
+    assert spi.samples_written == produced and spi.samples_dropped == 0 and spi.fifo == 0
+    spi.write32(IFCR, SUSP)                             # SUSPC
+    assert not spi.read32(SR) & SUSP
