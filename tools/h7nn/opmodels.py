@@ -5,7 +5,10 @@ build/h7nn_ops/<case>.tflite; `python -m h7nn.opmodels` (re)builds them all."""
 import os
 import random
 
+from h7data.wavio import atomic_write_bytes
 from h7voice.paths import BUILD, TOP  # noqa: F401 (TOP: used by the kernel-check tests)
+
+from .convert import int8_tflite
 
 CACHE = os.path.join(BUILD, 'h7nn_ops')
 VERSION = 5   # bump when a case changes: old files are ignored
@@ -142,7 +145,6 @@ def build(case):
         return path
     os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '3')
     import numpy as np
-    import tensorflow as tf
     import keras
     name, variant = case.rsplit('_', 1)
     seed = hash(name) % 1000 * 0 + sum(map(ord, name)) * 31 + int(variant)
@@ -160,19 +162,8 @@ def build(case):
             else:  # by name: the converted signature orders inputs its own way
                 yield {t.name: rng.uniform(-2, 2, size=(1,) + tuple(t.shape[1:])).astype(np.float32) for t in inputs}
 
-    conv = tf.lite.TFLiteConverter.from_keras_model(model)
-    conv.optimizations = [tf.lite.Optimize.DEFAULT]
-    conv.representative_dataset = representative
-    conv.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
-    if not float_io:
-        conv.inference_input_type = tf.int8
-        conv.inference_output_type = tf.int8
-    data = conv.convert()
-    os.makedirs(CACHE, exist_ok=True)
-    tmp = path + '.tmp'
-    with open(tmp, 'wb') as f:
-        f.write(data)
-    os.replace(tmp, path)
+    data = int8_tflite(model, representative, float_io)
+    atomic_write_bytes(path, data)
     return path
 
 
@@ -343,7 +334,6 @@ def kernel_check_path(name):
 def _convert_int8(model, seed):
     """Full-int8 post-training quantization by TF's converter (int8 input and output)."""
     import numpy as np
-    import tensorflow as tf
     rng = np.random.default_rng(seed)
     shape = (1,) + tuple(model.inputs[0].shape[1:])
 
@@ -351,13 +341,7 @@ def _convert_int8(model, seed):
         for _ in range(64):
             yield [rng.uniform(-2, 2, size=shape).astype(np.float32)]
 
-    conv = tf.lite.TFLiteConverter.from_keras_model(model)
-    conv.optimizations = [tf.lite.Optimize.DEFAULT]
-    conv.representative_dataset = representative
-    conv.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
-    conv.inference_input_type = tf.int8
-    conv.inference_output_type = tf.int8
-    return conv.convert()
+    return int8_tflite(model, representative)
 
 
 def build_kernel_check(name):

@@ -16,6 +16,7 @@ import time
 
 import numpy as np
 
+from h7nn.convert import int8_tflite
 from h7speech import phones as P
 from h7voice import paths
 
@@ -39,14 +40,7 @@ def _representative(train, count=600, seed=3):
 
 
 def convert(model, train):
-    import tensorflow as tf
-    conv = tf.lite.TFLiteConverter.from_keras_model(model)
-    conv.optimizations = [tf.lite.Optimize.DEFAULT]
-    conv.representative_dataset = _representative(train)
-    conv.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
-    conv.inference_input_type = tf.int8
-    conv.inference_output_type = tf.int8
-    return conv.convert()
+    return int8_tflite(model, _representative(train))
 
 
 class EngineModel:

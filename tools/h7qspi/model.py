@@ -14,6 +14,8 @@ SRAM buffers (2 x 230 KB in AXI SRAM).
 import os
 import sys
 
+from h7data.wavio import atomic_write_bytes
+from h7nn.convert import int8_tflite
 from h7voice.paths import TOP
 
 DEFAULT = os.path.join(TOP, 'firmware', 'apps', 'qspi_bench', 'qspi_wide.tflite')
@@ -25,7 +27,6 @@ WIDTH, LAYERS, CLASSES = 160, 10, 12
 def build(path=DEFAULT):
     os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '3')
     import numpy as np
-    import tensorflow as tf
     import keras
     keras.utils.set_random_seed(SEED)
     x = inp = keras.Input(shape=SHAPE, batch_size=1)
@@ -45,17 +46,7 @@ def build(path=DEFAULT):
         for _ in range(32):
             yield [rng.uniform(-1, 1, size=(1,) + SHAPE).astype(np.float32)]
 
-    conv = tf.lite.TFLiteConverter.from_keras_model(model)
-    conv.optimizations = [tf.lite.Optimize.DEFAULT]
-    conv.representative_dataset = representative
-    conv.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
-    conv.inference_input_type = tf.int8
-    conv.inference_output_type = tf.int8
-    data = conv.convert()
-    tmp = path + '.tmp'
-    with open(tmp, 'wb') as f:
-        f.write(data)
-    os.replace(tmp, path)
+    atomic_write_bytes(path, int8_tflite(model, representative))
     return path
 
 

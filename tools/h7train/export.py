@@ -13,6 +13,7 @@ import os
 import numpy as np
 
 from h7data.wavio import atomic_write_bytes, atomic_write_text
+from h7nn.convert import int8_tflite
 
 
 
@@ -41,7 +42,7 @@ def to_int8_tflite(model, calibration, add_softmax=True):
 
     calibration: float32 features [n, frames, coeffs]; a few hundred windows of every
     class set the activation ranges (post-training quantization)."""
-    tf, _, limit_threads = _tf()
+    _, _, limit_threads = _tf()
     limit_threads()
     deployed = with_softmax(model) if add_softmax else model
     calibration = np.asarray(calibration, np.float32)
@@ -50,13 +51,7 @@ def to_int8_tflite(model, calibration, add_softmax=True):
         for i in range(len(calibration)):
             yield [calibration[i:i + 1]]
 
-    converter = tf.lite.TFLiteConverter.from_keras_model(deployed)
-    converter.optimizations = [tf.lite.Optimize.DEFAULT]
-    converter.representative_dataset = representative
-    converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
-    converter.inference_input_type = tf.int8
-    converter.inference_output_type = tf.int8
-    return converter.convert()
+    return int8_tflite(deployed, representative)
 
 
 class Int8Io:
