@@ -348,6 +348,19 @@ static int is_graph_output(const h7nn_interpreter *nn, int32_t t) {
 }
 
 /* Operator i: its table, opcode and io lists, all checked. */
+/* A node from one operator's fields (read_operator's outputs). */
+static void set_node(h7nn_node *node, const h7nn_kernel *kernel, const int32_t *in, uint32_t n_in,
+                     const int32_t *out, uint32_t n_out, uint32_t options, int options_type)
+{
+    node->kernel = kernel;
+    node->inputs = in;
+    node->outputs = out;
+    node->input_count = (uint16_t)n_in;
+    node->output_count = (uint16_t)n_out;
+    node->options = options;
+    node->options_type = (uint8_t)options_type;
+}
+
 static h7nn_status read_operator(h7nn_interpreter *nn, uint32_t i, int32_t *code, const int32_t **inputs,
                                  uint32_t *n_in, const int32_t **outputs, uint32_t *n_out, uint32_t *options,
                                  int *options_type) {
@@ -491,13 +504,7 @@ static h7nn_status verify_model(h7nn_interpreter *nn) {
         if (node_cache) {
             h7nn_node *node = &node_cache[i];
             clear_words(node, sizeof *node);
-            node->kernel = kernel;
-            node->inputs = in;
-            node->outputs = out;
-            node->input_count = (uint16_t)n_in;
-            node->output_count = (uint16_t)n_out;
-            node->options = options;
-            node->options_type = (uint8_t)options_type;
+            set_node(node, kernel, in, n_in, out, n_out, options, options_type);
         }
         for (uint32_t k = 0; k < n_in; k++) {
             int32_t t = in[k];
@@ -898,13 +905,7 @@ static void read_nodes(h7nn_interpreter *nn) {
         uint32_t n_in, n_out, options;
         int options_type;
         read_operator(nn, i, &code, &in, &n_in, &out, &n_out, &options, &options_type);
-        node->kernel = find_kernel(nn->resolver, code);
-        node->inputs = in;
-        node->outputs = out;
-        node->input_count = (uint16_t)n_in;
-        node->output_count = (uint16_t)n_out;
-        node->options = options;
-        node->options_type = (uint8_t)options_type;
+        set_node(node, find_kernel(nn->resolver, code), in, n_in, out, n_out, options, options_type);
     }
 }
 
