@@ -38,6 +38,9 @@ typedef struct {
     uint32_t restarts;            /* capture restarts after a DMA error */
     uint32_t fifo_errors;         /* DMA FIFO errors (counted, capture continues) */
     uint32_t spi_overruns;        /* I2S receive overruns (OVR) */
+    uint32_t suspend_timeouts;    /* stops whose I2S suspend (CSUSP -> SUSP) did not come in
+                                     three frame periods: the RX FIFO was taken and an
+                                     overrun counted instead */
 } h7audio_stats_t;
 
 #define H7AUDIO_OK 0

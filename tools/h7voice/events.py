@@ -28,7 +28,7 @@ platform time since capture start.
                       (segments), gate_cycles_max, skipped_inferences, model_failures,
                       detections, segments,
                       latency_max_ms, latency_mean_ms, dropped_samples, ring_overflows,
-                      spi_overruns, dma_errors, console_dropped, opp_switches,
+                      spi_overruns, suspend_timeouts, dma_errors, console_dropped, opp_switches,
                       opp_switch_failures, opp_switch_us_max, opp[{mhz, busy_cycles, frames,
                       frame_cycles_max, frame_load_max, inferences, inference_cycles_max}]
     kws_stop          audio_ms, time_ms (entering Stop)

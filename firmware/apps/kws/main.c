@@ -259,6 +259,7 @@ static void emit_stats(const char *reason)
         {"dropped_samples", a.dropped_samples},
         {"ring_overflows", a.ring_overflows},
         {"spi_overruns", a.spi_overruns},
+        {"suspend_timeouts", a.suspend_timeouts},
         {"dma_errors", a.dma_errors},
         {"captured", a.captured},
         {"waiting", h7audio_available()},

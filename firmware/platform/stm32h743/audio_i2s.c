@@ -258,6 +258,20 @@ static void take_in_fifo(void)
     }
 }
 
+/* SUSP comes at the end of the frame in progress (RM0433), one frame period at most. The
+ * wait is bounded by time, not by tries: with interrupts masked, a suspend that never came
+ * would otherwise hold the core for 2 M tries (0.6 s at 16 MHz) while the DMA wrapped its
+ * buffer. Three frame periods, timed with the cycle counter at the current core clock. */
+static bool wait_suspended(void)
+{
+    uint32_t frame_cycles = h7_clock_sysclk_hz() / (rate_hz ? rate_hz : 16000u);
+    uint32_t start = h7_cycles();
+    while ((H7_SPI2->SR & H7_SPI_SR_SUSP) == 0u) {
+        if (h7_cycles() - start > 3u * frame_cycles) return false;
+    }
+    return true;
+}
+
 void h7audio_stop(void)
 {
     if (!running) return;
@@ -267,8 +281,10 @@ void h7audio_stop(void)
      * comes that the stream does not write. Disabling the stream first (DMA closing
      * order) left a gap of a few microseconds where SPI2 received a sample nobody took. */
     H7_SPI2->CR1 = H7_SPI_CR1_SPE | H7_SPI_CR1_CSTART | H7_SPI_CR1_CSUSP;
-    if (h7_wait_bits(&H7_SPI2->SR, H7_SPI_SR_SUSP, H7_SPI_SR_SUSP, H7_WAIT_TRIES))
+    if (wait_suspended())
         H7_SPI2->IFCR = H7_SPI_IFCR_SUSPC;
+    else
+        stats.suspend_timeouts++; /* the FIFO and overrun checks below take what it leaves */
     /* Then the stream, then its count: RM0433: EN reads 0 once it has really stopped. */
     stream()->CR &= ~H7_DMA_SxCR_EN;
     (void)h7_wait_bits(&stream()->CR, H7_DMA_SxCR_EN, 0u, H7_WAIT_TRIES);
