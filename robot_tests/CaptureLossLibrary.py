@@ -21,8 +21,10 @@ sys.path.insert(0, os.path.join(TOP, 'tools'))
 
 from h7voice import paths  # noqa: E402
 
-RAMP_S = 5.0          # loud ramp, then silence: the firmware decides Stop 5 s later
-SILENCE_S = 6.5
+RAMP_S = 5.0          # loud ramp, then silence: the firmware stops capture for Stop
+SILENCE_S = 10.0      # > the 10 s between two Stop statistics lines (kws main.c)
+AGAIN_S = 1.0         # then a second, short ramp (wakes the board) and silence again
+AGAIN_SILENCE_S = 2.0
 STATS_AFTER_S = 0.04  # the stats request after a fault ends (its losses are all counted)
 
 
@@ -47,7 +49,9 @@ class CaptureLossLibrary:
         if not os.path.exists(elf):
             raise AssertionError(f'{paths.rel(elf)} is missing: build with scons -j2')
         ramp = (np.arange(int(16000 * RAMP_S)) % 32768).astype(np.int16)
-        audio = np.concatenate([ramp, np.zeros(int(16000 * SILENCE_S), dtype=np.int16)])
+        audio = np.concatenate([ramp, np.zeros(int(16000 * SILENCE_S), dtype=np.int16),
+                                ramp[:int(16000 * AGAIN_S)],
+                                np.zeros(int(16000 * AGAIN_SILENCE_S), dtype=np.int16)])
         board = self.board = Board(elf)
         board.spi2.play(audio)
         plan = []
@@ -73,15 +77,55 @@ class CaptureLossLibrary:
                                       for e in b.events[n:]))
         # the simulator counts samples left in SPI2's RX FIFO when the DMA stopped as
         # written, but they never reach memory (the FIFO is flushed when the I2S restarts)
+        self.stop_stats, self.written_at_stop = self._at_stop(n)
+
+    def _at_stop(self, n):
+        """The kws_stats of the Stop among events[n:], and the samples the simulator wrote
+        to memory by then."""
+        board = self.board
+        # the simulator counts samples left in SPI2's RX FIFO when the DMA stopped as
+        # written, but those the firmware did not read never reach memory (the FIFO is
+        # flushed when the I2S restarts)
         self.fifo_stranded = board.spi2.stranded_samples()
-        self.written_at_stop = board.spi2.samples_written - self.fifo_stranded
-        self.stop_stats = next((e for e in board.events[n:] if e.get('event') == 'kws_stats'
-                                and e.get('reason') == 'stop'), None)
-        if self.stop_stats is None:
+        written = board.spi2.samples_written - self.fifo_stranded
+        stats = next((e for e in board.events[n:] if e.get('event') == 'kws_stats'
+                      and e.get('reason') == 'stop'), None)
+        if stats is None:
             raise AssertionError('the firmware never stopped capture for Stop mode (no kws_stats '
                                  f'with reason stop by {board.time:.2f} s)')
         if board.faults:
             raise AssertionError(f'the firmware faulted: {board.faults[0]}')
+        return stats, written
+
+    def run_on_to_a_second_stop_with(self, spec):
+        """After the first Stop: injects `spec` (e.g. suspend-ignored) now, lets the second
+        ramp wake the board and runs until the firmware stops capture again."""
+        from h7sim.faults import parse_spec
+        board = self.board
+        kind, _, params = parse_spec(spec + '@0s')
+        self.second_fault = board.inject(kind, board.time, **params)
+        self.fifo_read_before = board.spi2.fifo_samples_read
+        self.dropped_before = board.spi2.samples_dropped
+        n = len(board.events)
+        end = RAMP_S + SILENCE_S + AGAIN_S + AGAIN_SILENCE_S
+        board.run(seconds=end - board.time,
+                  until=lambda b: any(e.get('event') == 'kws_stats' and e.get('reason') == 'stop'
+                                      for e in b.events[n:]))
+        self.stop_stats, self.written_at_stop = self._at_stop(n)
+        return self.stop_stats
+
+    def samples_taken_from_the_fifo(self):
+        """Microphone samples the firmware read from SPI2's RX FIFO since the second fault."""
+        return self.board.spi2.fifo_samples_read - self.fifo_read_before
+
+    def overrun_at_stop_should_be_counted_as_the_simulator_saw_it(self):
+        """Samples SPI2 dropped at the second Stop (simulator) <=> an overrun counted."""
+        dropped = self.board.spi2.samples_dropped - self.dropped_before
+        before = int(self.faults[-1]['after']['spi_overruns']) if self.faults else 0
+        counted = int(self.stop_stats['spi_overruns']) - before
+        print(f'*INFO* SPI2 dropped {dropped} samples at the Stop; the firmware counted {counted} overruns')
+        if (dropped > 0) != (counted > 0):
+            raise AssertionError(f'SPI2 dropped {dropped} samples but the firmware counted {counted} overruns')
 
     def _stats_now(self, until=None):
         board = self.board

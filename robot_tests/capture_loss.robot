@@ -27,10 +27,16 @@ ${ERROR_HELD}     irq-hold:DMA1_Stream0:30ms@4.2s+dma-error@4.2103s
 
 *** Test Cases ***
 DMA Interrupt Held Off 60 ms: Each Overwritten Sample Counted
-    ${truth}=    Simulator Loss Of    ${HOLD_60}
+    # exact: the ramp's gap in the sample ring
+    ${truth}=    Ring Loss Of    ${HOLD_60}
     Should Be True    ${truth} > 0
     Firmware Count Should Equal Ground Truth    ${HOLD_60}    lost_overwritten    ${truth}
     Firmware Count Should Equal Ground Truth    ${HOLD_60}    dropped_samples    ${truth}
+    # the simulator's log counts a half buffer as taken when its flag is cleared; the
+    # firmware takes up to the DMA's position when it looks: they may differ by the frame
+    # being written at that look (743 against 744 at one code layout)
+    ${log}=    Simulator Loss Of    ${HOLD_60}
+    Firmware Count Should Equal Ground Truth    ${HOLD_60}    lost_overwritten    ${log}    tolerance=1
 
 DMA Interrupt Held Off 300 ms: Each Overwritten Sample Counted
     ${truth}=    Simulator Loss Of    ${HOLD_300}
@@ -69,6 +75,17 @@ DMA Error While Its Interrupt Is Held Off: The Time Until The Restart Counted
 
 Stop Mode: Every Sample The DMA Wrote Is Processed, Waiting Or Counted
     Every Captured Sample Should Be Accounted For
+
+A Suspend That Never Comes At Stop: The RX FIFO Taken, Nothing Lost Uncounted
+    # SPI2 ignores CSUSP: the driver waits three frame periods (not 2 M tries with the
+    # interrupts masked), stops the DMA, reads what reached the RX FIFO after it
+    Run On To A Second Stop With    suspend-ignored
+    ${timeouts}=    Stats At Stop    suspend_timeouts
+    Should Be Equal As Integers    ${timeouts}    1
+    ${taken}=    Samples Taken From The Fifo
+    Should Be True    ${taken} > 0
+    Every Captured Sample Should Be Accounted For
+    Overrun At Stop Should Be Counted As The Simulator Saw It
 
 A Hang, A HardFault And A Brown-Out Each End In A Reset The Next Boot Reports
     Run Kws With Resets    hang@1.5s    hardfault@4.6s    brownout@5.9s    power-cycle@7.2s

@@ -213,7 +213,7 @@ def build_parser():
     run.add_argument('--inject', action='append', type=fault_spec, metavar='SPEC',
                      help='inject a fault (repeatable): KIND[:ARG...]@TIME, e.g. irq-hold:DMA1_Stream0:60ms@2.5s, '
                           'dma-error@3s, stall:200ms@4s, core-hold:50ms@4s, hang@5s, hardfault@6s, '
-                          'flash-flip[:ADDR[:BIT]]@7s, brownout@8s, reset@8s, power-cycle@8s (tools/h7sim/README.md)')
+                          'flash-flip[:ADDR[:BIT]]@7s, suspend-ignored@7.5s, brownout@8s, reset@8s, power-cycle@8s (tools/h7sim/README.md)')
     run.add_argument('--energy-table', help='JSON supply-current table (DS12110 figures with sources)')
     run.add_argument('--quiet', action='store_true', help='do not echo the UART')
     run.add_argument('--no-mpu-guards', action='store_true',

@@ -8,6 +8,7 @@ chosen virtual times, with each event and its outcome recorded in the run summar
     board.inject('hang', 5.0)             # the main loop stuck in `b .` (interrupts served)
     board.inject('hardfault', 6.0)        # a HardFault (HFSR.FORCED) at that instant
     board.inject('flash-flip', 7.0, address=None, bit=3)   # None: a seeded byte of the model
+    board.inject('suspend-ignored', 7.5)  # SPI2 ignores CSUSP: the I2S clocks on until SPE=0
     board.inject('brownout', 8.0)         # BOR reset: RCC_RSR BORRSTF|PINRSTF|CPURSTF
     board.inject('reset', 8.0)            # NRST pin reset: PINRSTF|CPURSTF
     board.inject('power-cycle', 8.0)      # POR: RAM cleared, PORRSTF|BORRSTF|PINRSTF|D1|D2|CPU
@@ -34,6 +35,7 @@ KINDS = {
     'hang': 'the main loop stuck for good in `b .` (interrupts still served)',
     'hardfault': 'a HardFault (HFSR.FORCED) taken at that instant',
     'flash-flip': 'one bit of flash inverted (default: a seeded byte of the model)',
+    'suspend-ignored': 'SPI2 ignores CR1.CSUSP from then on (a suspend that never comes)',
     'brownout': 'a brown-out reset (RCC_RSR BORRSTF, PINRSTF, CPURSTF); RAM kept',
     'reset': 'an NRST pin reset (RCC_RSR PINRSTF, CPURSTF); RAM kept',
     'power-cycle': 'power off and on (RCC_RSR as at power-on); RAM cleared',
@@ -44,7 +46,7 @@ LOSS_WINDOW_S = 0.05   # audio overwritten up to this long after a fault ends be
 HANG_STUB = 0x0000FFFC  # last word of ITCM: `b .` for stall/hang (checked free of the image)
 GRAMMAR = ('KIND[:ARG...]@TIME, e.g. irq-hold:DMA1_Stream0:60ms@2.5s, dma-error@3s, '
            'stall:200ms@4s, core-hold:50ms@4s, hang@5s, hardfault@6s, flash-flip@7s, '
-           'flash-flip:0x0800d800:3@7s, brownout@8s, reset@8s, power-cycle@8s '
+           'flash-flip:0x0800d800:3@7s, suspend-ignored@7.5s, brownout@8s, reset@8s, power-cycle@8s '
            '(TIME and durations in s, ms or us; a bare number is seconds)')
 
 
@@ -290,6 +292,11 @@ class FaultPlan:
             where = 'model' if region and region[0] <= address < region[0] + region[1] else \
                 (b.elf.function_at(address) or 'flash')
             f.effect = f'bit {bit} of 0x{address:08x} ({where}) flipped: 0x{old:02x} -> 0x{new:02x}'
+            f.state = 'done'
+            self._mark_end(f, now)
+        elif f.kind == 'suspend-ignored':
+            b.spi2.ignore_suspend = True
+            f.effect = 'SPI2 ignores CR1.CSUSP from now on'
             f.state = 'done'
             self._mark_end(f, now)
         elif f.kind in RESET_KINDS:

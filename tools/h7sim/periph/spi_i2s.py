@@ -47,6 +47,8 @@ class SpiI2s(Peripheral):
         self.samples_dropped = 0
         self.loss_log = []
         self.rate_warned = False
+        self.ignore_suspend = False  # fault 'suspend-ignored': CSUSP has no effect
+        self.fifo_samples_read = 0   # microphone samples the CPU took from RXDR
         super().__init__(board, base)
 
     def reset(self):
@@ -285,7 +287,8 @@ class SpiI2s(Peripheral):
         if offset == RXDR:
             if self.fifo_data:
                 value = self.fifo_data.pop(0) & 0xffff
-                self.fifo_index.pop(0)
+                if self.fifo_index.pop(0) % 2 == 0:
+                    self.fifo_samples_read += 1
                 self.fifo -= 1
                 if not self.fifo:
                     self.sr &= ~RXP
@@ -305,7 +308,8 @@ class SpiI2s(Peripheral):
             return
         if offset in (RXDR, SR):
             return
-        if offset == CR1 and value & CSUSP and self.running and self.suspend_at is None:
+        if offset == CR1 and value & CSUSP and self.running and self.suspend_at is None \
+                and not self.ignore_suspend:
             # RM0433: the master stops at the end of the frame in progress (L,R half-words)
             self.suspend_at = (self.produced // 2 + 1) * 2
         self.regs[offset] = value

@@ -216,3 +216,29 @@ def test_i2s_suspend_stops_at_a_frame_end_and_the_dma_misses_nothing(audio_test_
     assert spi.samples_written == produced and spi.samples_dropped == 0 and spi.fifo == 0
     spi.write32(IFCR, SUSP)                             # SUSPC
     assert not spi.read32(SR) & SUSP
+
+
+
+def test_fault_suspend_ignored_keeps_clocking_into_the_fifo_then_overruns(audio_test_elf):
+    """The 'suspend-ignored' fault (a suspend that never comes): CSUSP has no effect, so with
+    the DMA stream disabled the half-words go to the RX FIFO (8 deep), then overrun;
+    the CPU's reads of RXDR are counted as samples taken from the FIFO."""
+    from h7sim.periph.dma import EN, STREAM0, SxCR
+    from h7sim.periph.spi_i2s import CR1, CSTART, CSUSP, OVR, RXDR, RXP, SPE, SR, SUSP
+    board = Board(audio_test_elf)
+    board.spi2.play(tone(1))
+    board.run(seconds=0.1)
+    board.inject('suspend-ignored', board.time)
+    board.run(seconds=0.001)
+    spi = board.spi2
+    spi.write32(CR1, SPE | CSTART | CSUSP)
+    board.run(seconds=0.001)
+    assert not spi.read32(SR) & SUSP and spi.running      # still clocking
+    board.dma1.write32(STREAM0 + SxCR, board.dma1.read32(STREAM0 + SxCR) & ~EN)
+    board.run(seconds=0.0002)                              # about 3 frames: into the FIFO
+    assert spi.read32(SR) & RXP and not spi.read32(SR) & OVR
+    spi.read32(RXDR)
+    spi.read32(RXDR)                                       # one frame: L and R half-words
+    assert spi.fifo_samples_read == 1
+    board.run(seconds=0.001)                               # 16 more frames: the FIFO overflows
+    assert spi.read32(SR) & OVR and spi.samples_dropped > 0
