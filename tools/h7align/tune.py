@@ -71,33 +71,43 @@ def errors(items, extra_ms=0):
     return out
 
 
-def _summary(errs):
-    """'set MAE / within 50 ms' per set and for all (errs: {set: signed ms})."""
-    failed = errs.pop('failed clips', 0)
-    allv = np.abs(np.concatenate([np.asarray(v) for v in errs.values()]))
-    return '  '.join('%s %.1f ms / %.1f%%' % (k[:12], np.abs(v).mean(), 100 * (np.abs(np.asarray(v)) <= 50).mean())
-                     for k, v in errs.items()) + '  | all %.1f ms / %.1f%% | <= 20 ms %.1f%%, capped at 100 ms %.1f ms' % (
-        allv.mean(), 100 * (allv <= 50).mean(), 100 * (allv <= 20).mean(), np.minimum(allv, 100).mean()) + (
-        '  (%d clips failed)' % failed if failed else '')
+def _summary(items, per_item, base=None):
+    """'set MAE / within 50 ms' per set and for all; per_item: each item's signed errors (ms)
+    or None (the clip failed). base: the shipped core's per_item, for the paired difference of
+    |error| with its 95 % interval (the same boundaries: the evidence a lever must give)."""
+    sets = {}
+    for it, e in zip(items, per_item):
+        if e is not None:
+            sets.setdefault(it['kind'], []).extend(e)
+    allv = np.abs(np.concatenate([np.asarray(v) for v in sets.values()]))
+    out = '  '.join('%s %.1f / %.1f%%' % (k[:5], np.abs(v).mean(), 100 * (np.abs(np.asarray(v)) <= 50).mean())
+                    for k, v in sets.items()) + ' | all %.1f ms / %.1f%%, <= 20 ms %.1f%%' % (
+        allv.mean(), 100 * (allv <= 50).mean(), 100 * (allv <= 20).mean())
+    if base is not None:
+        d = np.concatenate([np.abs(e) - np.abs(b) for e, b in zip(per_item, base) if e is not None and b is not None])
+        out += ' | paired %+.1f +- %.1f ms' % (d.mean(), 1.96 * d.std(ddof=1) / np.sqrt(len(d)))
+    failed = sum(e is None for e in per_item)
+    return out + ('  (%d clips failed)' % failed if failed else '')
 
 
 def _word_errors(items, logps, setup):
-    """Signed boundary errors with the core set up by setup() (grid, durations), each item's
-    scores from logps; restores the shipped grid after."""
+    """Each item's signed boundary errors with the core set up by setup() (grid, durations),
+    its scores from logps (None: the core refused the clip); restores the shipped grid."""
     from h7speech import decoder as D
-    out = {}
+    out = []
     try:
         setup()
         for it, lp in zip(items, logps):
             try:
                 segs = A.align_scores(it['text'], D.scores(lp))
             except A.AlignError:   # counted: a design that loses a clip says so
-                out['failed clips'] = out.get('failed clips', 0) + 1
+                out.append(None)
                 continue
             W, _ = A.words_from_segments(A.words_of(it['text']), segs)
-            e = out.setdefault(it['kind'], [])
+            e = []
             for w, (_, ra, rb) in zip(W, it['ref']):
                 e += [(w['start_s'] - ra) * 1000, (w['end_s'] - rb) * 1000]
+            out.append(e)
     finally:
         core.set_grid(20, 2)
     return out
@@ -121,7 +131,7 @@ def _edges(items, R_ms=40, alpha=0.3, beta_ms=-10, block=80):
     from h7frontend import _native
     from h7speech import decoder as D
     lib = _native.lib()
-    out = {}
+    out = []
     for it in items:
         x = np.asarray(it['samples'], np.int16)
         blocks = [np.ascontiguousarray(x[k * block:(k + 1) * block]) for k in range(len(x) // block)]
@@ -149,7 +159,7 @@ def _edges(items, R_ms=40, alpha=0.3, beta_ms=-10, block=80):
             while j + 1 < k1 and e[j + 1] >= th:
                 j += 1
             return (j + 1) * ms + beta_ms
-        r = out.setdefault(it['kind'], [])
+        r = []
         for k, (_, ra, rb) in enumerate(it['ref']):
             a, b, i0, i1 = words[k]
             a2, b2 = a, b
@@ -158,25 +168,29 @@ def _edges(items, R_ms=40, alpha=0.3, beta_ms=-10, block=80):
             if i1 + 1 < len(segs) and segs[i1 + 1]['word'] < 0:
                 b2 = edge(max(a, b - R_ms), b, min(segs[i1 + 1]['end_ms'], b + R_ms), False)
             r += [a2 - ra * 1000, b2 - rb * 1000]
+        out.append(r)
     return out
 
 
 def levers(items, model, log=print):
     """The designs tried on these speakers and not taken (README "Levers")."""
     full = [it['logp'] for it in items]
-    log('levers (all C: the phone model on the stream and on the stream 160 samples later, the core):')
-    log('%-58s %s' % ('shipped: 20 ms grid, phones >= 2 frames', _summary(_word_errors(items, full, lambda: None))))
+    log('levers (all C: the phone model on the stream and on the stream 160 samples later, the core);')
+    log('"paired": the mean change of |error| on the same boundaries, with its 95 % interval')
+    base = _word_errors(items, full, lambda: None)
+    row = '%-56s %s'
+    log(row % ('shipped: 20 ms grid, phones >= 2 frames', _summary(items, base)))
     half = [np.asarray(model.scores(np.asarray(it['samples'][160:], np.int16)), np.float32) for it in items]
     inter = [interleave(f, h) for f, h in zip(full, half)]
     for m in (2, 3, 4):
-        log('%-58s %s' % ('1. 10 ms grid (two model runs a hop), phones >= %d frames' % m,
-                          _summary(_word_errors(items, inter, lambda m=m: core.set_grid(10, m)))))
+        log(row % ('1. 10 ms grid (two model runs a hop), phones >= %d frames' % m,
+                   _summary(items, _word_errors(items, inter, lambda m=m: core.set_grid(10, m)), base)))
     for R, alpha, beta in ((40, 0.3, -10), (40, 0.3, 0), (60, 0.2, -10)):
-        log('%-58s %s' % ('2. energy edges at pauses, %d ms, %.1f, %+d ms' % (R, alpha, beta),
-                          _summary(_edges(items, R, alpha, beta))))
+        log(row % ('2. energy edges at pauses, %d ms, %.1f, %+d ms' % (R, alpha, beta),
+                   _summary(items, _edges(items, R, alpha, beta), base)))
     for m in (2, 4):
-        log('%-58s %s' % ('3. pauses >= %d frames' % m,
-                          _summary(_word_errors(items, full, lambda m=m: core.set_phone_frames('SIL', m)))))
+        log(row % ('3. pauses >= %d frames' % m,
+                   _summary(items, _word_errors(items, full, lambda m=m: core.set_phone_frames('SIL', m)), base)))
     # per-phone minimum durations: the 20th percentile of each phone's frames in the core's
     # own alignment of these clips (phones >= 1 frame), clipped to 2..3
     dur = {}
@@ -194,8 +208,8 @@ def levers(items, model, log=print):
     def per_phone():
         for p, n in table.items():
             core.set_phone_frames(p, n)
-    log('%-58s %s' % ('3. per-phone minimum (p20 of training durations, 2..3 frames)',
-                      _summary(_word_errors(items, full, per_phone))))
+    log(row % ('3. per-phone minimum (p20 of training durations, 2..3)',
+               _summary(items, _word_errors(items, full, per_phone), base)))
 
 
 def main(argv=None):
