@@ -27,6 +27,8 @@ SIGNATURES = {
     'align_host_pronounce': (_c.c_int, [_c.c_char_p, _c.POINTER(_c.c_uint8), _c.c_size_t, _c.POINTER(_c.c_int)]),
     'align_host_lexicon_bytes': (_c.c_uint32, []),
     'align_host_ref_offset_ms': (_c.c_int32, []),
+    'align_host_set_grid': (_c.c_int, [_c.c_int32, _c.c_uint32]),
+    'align_host_set_phone_frames': (_c.c_int, [_c.c_int, _c.c_uint32]),
 }
 
 
@@ -77,6 +79,20 @@ def ref_offset_ms():
 
 def lexicon_bytes():
     return lib().align_host_lexicon_bytes()
+
+
+def set_grid(step_ms, min_phone_frames):
+    """The frame grid of the following run() calls (align_set_grid): 20 ms, or 10 ms for two
+    frame sequences half a hop apart, interleaved; phones of at least min_phone_frames."""
+    if lib().align_host_set_grid(step_ms, min_phone_frames):
+        raise CoreError('frame grid: 20 or 10 ms, phones of 1 to 8 frames')
+
+
+def set_phone_frames(phone, frames):
+    """One phone's minimum duration in frames for the following run() calls (0: the grid's;
+    set_grid resets them all)."""
+    if lib().align_host_set_phone_frames(P.INDEX[phone], frames):
+        raise CoreError('phone durations: a phone of phones.def, 1 to 8 frames')
 
 
 def run(text, scores):

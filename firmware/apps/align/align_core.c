@@ -13,6 +13,14 @@ static int fail(align_t *a, int code, const char *what)
     return code;
 }
 
+/* graph nodes of one pronunciation ([n, p1..pn]): each phone a chain of its minimum frames */
+static uint32_t variant_nodes(const align_t *a, const uint8_t *p)
+{
+    uint32_t n = 0;
+    for (int i = 0; i < p[0]; i++) n += a->min_frames[p[1 + i]];
+    return n;
+}
+
 /* ---- window graph ----
  * node 0: null start; per word k: optional SIL before it (node S_k, a LINK), then each
  * pronunciation's chain; the chains' last phones lead to a null junction J_k (or, for the
@@ -43,13 +51,15 @@ static int build_window(align_t *a)
         np += (uint32_t)used;
     }
     for (uint32_t k = 0; k < count; k++) {
-        sil[k] = (uint16_t)nn++;
+        sil[k] = (uint16_t)nn;
+        nn += a->min_frames[SIL_PHONE];
         first[k] = (uint16_t)nn;
         const uint8_t *p = a->phones + pstart[k];
-        for (int v = 0; v < nvar[k]; v++) { nn += ALIGN_MIN_PHONE_FRAMES * p[0]; p += 1 + p[0]; }
+        for (int v = 0; v < nvar[k]; v++) { nn += variant_nodes(a, p); p += 1 + p[0]; }
         junc[k] = (uint16_t)(k + 1 < count ? nn++ : 0);
     }
-    sil[count] = (uint16_t)nn++;
+    sil[count] = (uint16_t)nn;
+    nn += a->min_frames[SIL_PHONE];
     if (nn > ALIGN_MAX_NODES) return fail(a, ALIGN_ERR_LIMIT, "a transcript window has too many phones for the board's graph");
     /* pass 2: nodes and arcs in node order */
 #define ARC(t) do { if (na >= ALIGN_MAX_ARCS) return fail(a, ALIGN_ERR_LIMIT, "graph arcs"); A[na].target = (uint16_t)(t); A[na].weight = 0; na++; } while (0)
@@ -61,19 +71,25 @@ static int build_window(align_t *a)
     {
         uint32_t x = first[0];
         const uint8_t *p = a->phones + pstart[0];
-        for (int v = 0; v < nvar[0]; v++) { ARC(x); x += ALIGN_MIN_PHONE_FRAMES * p[0]; p += 1 + p[0]; }
+        for (int v = 0; v < nvar[0]; v++) { ARC(x); x += variant_nodes(a, p); p += 1 + p[0]; }
     }
     END(0);
     a->nulls[0] = 0;
     for (uint32_t k = 0; k < count; k++) {
-        /* S_k: into word k's first phones */
-        BEGIN(sil[k], SIL_PHONE, H7DEC_NODE_LINK, H7DEC_NONE);
+        /* S_k (a chain of min_frames[SIL] nodes): into word k's first phones */
+        for (uint32_t r = 0; r + 1 < a->min_frames[SIL_PHONE]; r++) {
+            BEGIN(sil[k] + r, SIL_PHONE, r == 0 ? H7DEC_NODE_LINK : 0, H7DEC_NONE);
+            ARC(sil[k] + r + 1);
+            END(sil[k] + r);
+        }
         {
+            uint32_t z = sil[k] + a->min_frames[SIL_PHONE] - 1u;
+            BEGIN(z, SIL_PHONE, z == sil[k] ? H7DEC_NODE_LINK : 0, H7DEC_NONE);
             uint32_t x = first[k];
             const uint8_t *p = a->phones + pstart[k];
-            for (int v = 0; v < nvar[k]; v++) { ARC(x); x += ALIGN_MIN_PHONE_FRAMES * p[0]; p += 1 + p[0]; }
+            for (int v = 0; v < nvar[k]; v++) { ARC(x); x += variant_nodes(a, p); p += 1 + p[0]; }
+            END(z);
         }
-        END(sil[k]);
         uint32_t x = first[k];
         const uint8_t *p = a->phones + pstart[k];
         int lastw = k + 1 == count;
@@ -81,11 +97,12 @@ static int build_window(align_t *a)
             int len = p[0];
             for (int i = 0; i < len; i++) {
                 int tail = i + 1 == len;
-                /* ALIGN_MIN_PHONE_FRAMES nodes of the same phone in a chain (each keeps its
-                 * self-loop): the phone lasts at least that many frames; only the first
-                 * records a boundary */
-                for (int r = 0; r < ALIGN_MIN_PHONE_FRAMES; r++, x++) {
-                    int last = r + 1 == ALIGN_MIN_PHONE_FRAMES;
+                /* min_frames[phone] nodes of the same phone in a chain (each keeps its
+                 * self-loop; ALIGN_MIN_PHONE_FRAMES unless align_set_grid / _phone_frames
+                 * said otherwise): the phone lasts at least that many frames; only the
+                 * first records a boundary */
+                for (uint32_t r = 0; r < a->min_frames[p[1 + i]]; r++, x++) {
+                    int last = r + 1 == a->min_frames[p[1 + i]];
                     BEGIN(x, p[1 + i], (uint8_t)((r == 0 ? H7DEC_NODE_LINK : 0) | (tail && last && lastw ? H7DEC_NODE_FINAL : 0)),
                           i == 0 && r == 0 ? (uint16_t)k : H7DEC_NONE);
                     if (!last || !tail) ARC(x + 1);
@@ -102,7 +119,7 @@ static int build_window(align_t *a)
             ARC(sil[k + 1]);
             uint32_t y = first[k + 1];
             const uint8_t *q = a->phones + pstart[k + 1];
-            for (int v = 0; v < nvar[k + 1]; v++) { ARC(y); y += ALIGN_MIN_PHONE_FRAMES * q[0]; q += 1 + q[0]; }
+            for (int v = 0; v < nvar[k + 1]; v++) { ARC(y); y += variant_nodes(a, q); q += 1 + q[0]; }
             END(junc[k]);
             a->nulls[nz++] = junc[k];
         }
@@ -111,8 +128,12 @@ static int build_window(align_t *a)
         a->labels[k].kind = 0;
         nl++;
     }
-    BEGIN(sil[count], SIL_PHONE, H7DEC_NODE_LINK | H7DEC_NODE_FINAL, H7DEC_NONE);
-    END(sil[count]);
+    for (uint32_t r = 0; r < a->min_frames[SIL_PHONE]; r++) {
+        int last = r + 1 == a->min_frames[SIL_PHONE];
+        BEGIN(sil[count] + r, SIL_PHONE, (uint8_t)((r == 0 ? H7DEC_NODE_LINK : 0) | (last ? H7DEC_NODE_FINAL : 0)), H7DEC_NONE);
+        if (!last) ARC(sil[count] + r + 1);
+        END(sil[count] + r);
+    }
 #undef ARC
 #undef BEGIN
 #undef END
@@ -185,24 +206,30 @@ static void emit(align_t *a, const align_phone_t *ph, uint32_t n)
     }
 }
 
-int32_t align_boundary_ms(const int16_t *scores_prev, const int16_t *scores_cur, int left, int right, int32_t t)
+int32_t align_boundary_grid_ms(const int16_t *scores_prev, const int16_t *scores_cur, int left, int right, int32_t t,
+                               int32_t step_ms)
 {
-    int32_t ms = align_frame_ms(t);
+    int32_t ms = align_grid_ms(t, step_ms);
     if (scores_prev && scores_cur && left >= 0 && right >= 0 && left != right && left < H7DEC_PHONE_COUNT && right < H7DEC_PHONE_COUNT) {
         int32_t d0 = scores_prev[left] - scores_prev[right], d1 = scores_cur[left] - scores_cur[right];
         /* left ahead at t - 1, right ahead at t: the crossing lies between the two centres */
-        if (d0 > 0 && d1 < 0) ms = align_frame_ms(t) - 10 + (20 * d0 + (d0 - d1) / 2) / (d0 - d1);
+        if (d0 > 0 && d1 < 0) ms = ms - step_ms / 2 + (step_ms * d0 + (d0 - d1) / 2) / (d0 - d1);
     }
     ms += ALIGN_REF_OFFSET_MS;
     return ms < 0 ? 0 : ms;
+}
+
+int32_t align_boundary_ms(const int16_t *scores_prev, const int16_t *scores_cur, int left, int right, int32_t t)
+{
+    return align_boundary_grid_ms(scores_prev, scores_cur, left, right, t, 20);
 }
 
 /* the boundary at frame t between two phones, from the ring when both frames are still in it */
 static int32_t boundary(const align_t *a, int left, int right, int32_t t)
 {
     int in = t >= 1 && t < a->frames && a->frames - (t - 1) <= ALIGN_RING_FRAMES;
-    return align_boundary_ms(in ? a->ring[(t - 1) % ALIGN_RING_FRAMES] : NULL,
-                             in ? a->ring[t % ALIGN_RING_FRAMES] : NULL, left, right, t);
+    return align_boundary_grid_ms(in ? a->ring[(t - 1) % ALIGN_RING_FRAMES] : NULL,
+                                  in ? a->ring[t % ALIGN_RING_FRAMES] : NULL, left, right, t, a->step_ms);
 }
 
 /* GOP over frames [from, to) of phone p still in the ring (all of them unless the decoder
@@ -224,7 +251,7 @@ static int add_segment(align_t *a, const h7dec_segment *s, int32_t *cur)
 {
     if (!(s->flags & H7DEC_NODE_LINK) && a->npending && a->pending[a->npending - 1].phone == s->phone &&
         a->pending[a->npending - 1].end == s->start + a->anchor) {
-        /* the rest of a phone's chain (ALIGN_MIN_PHONE_FRAMES): the same phone goes on */
+        /* the rest of a phone's (or a pause's) chain (min_frames): the same phone goes on */
         align_phone_t *q = &a->pending[a->npending - 1];
         add_gop(a, q, q->end, s->end + a->anchor);
         q->end = s->end + a->anchor;
@@ -347,7 +374,29 @@ void align_reset(align_t *a, align_word_fn on_word, align_phone_fn on_phone, voi
     a->anchor_ms = 0;
     a->windows = a->workspace_max = a->nodes_max = a->forced_commits = a->pause_cuts = 0;
     a->started = a->failed = 0;
+    a->step_ms = 20;
+    for (int p = 0; p < H7DEC_PHONE_COUNT; p++) a->min_frames[p] = p == SIL_PHONE ? 1 : ALIGN_MIN_PHONE_FRAMES;
     a->msg[0] = 0;
+}
+
+int align_set_grid(align_t *a, int32_t step_ms, uint32_t min_phone_frames)
+{
+    if (a->started) return fail(a, ALIGN_ERR_STATE, "the frame grid is set before the alignment starts");
+    if ((step_ms != 20 && step_ms != 10) || min_phone_frames < 1 || min_phone_frames > 8)
+        return fail(a, ALIGN_ERR_STATE, "frame grid: 20 or 10 ms, phones of 1 to 8 frames");
+    a->step_ms = step_ms;
+    for (int p = 0; p < H7DEC_PHONE_COUNT; p++)
+        if (p != SIL_PHONE) a->min_frames[p] = (uint8_t)min_phone_frames;
+    return ALIGN_OK;
+}
+
+int align_set_phone_frames(align_t *a, int phone, uint32_t frames)
+{
+    if (a->started) return fail(a, ALIGN_ERR_STATE, "phone durations are set before the alignment starts");
+    if (phone < 1 || phone >= H7DEC_PHONE_COUNT || frames < 1 || frames > 8)
+        return fail(a, ALIGN_ERR_STATE, "phone durations: a phone of phones.def (not the blank), 1 to 8 frames");
+    a->min_frames[phone] = (uint8_t)frames;
+    return ALIGN_OK;
 }
 
 int align_add_text(align_t *a, const char *text, size_t len)

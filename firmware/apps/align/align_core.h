@@ -27,7 +27,9 @@
 #define ALIGN_MAX_NODES 448
 #define ALIGN_MAX_ARCS 1024
 #define ALIGN_PHONES_MAX 2048     /* phones of one window's pronunciations */
-#define ALIGN_RING_FRAMES 256     /* frames kept since the anchor (5.1 s) */
+#ifndef ALIGN_RING_FRAMES
+#define ALIGN_RING_FRAMES 256     /* frames kept since the anchor (5.1 s at 20 ms) */
+#endif
 #define ALIGN_PENDING 256         /* committed segments of the current window */
 #define ALIGN_PAUSE_KEEP 64       /* a pause cut for the ring: frames of it re-decoded (1.3 s) */
 #define ALIGN_WORKSPACE 28672     /* h7dec_workspace_size of ALIGN_MAX_NODES nodes: 26.1 KB */
@@ -103,6 +105,10 @@ typedef struct {
     uint8_t last_phone;       /* the phone before the anchor (H7DEC_NULL_PHONE: none yet) */
     int32_t anchor_ms;        /* its end as emitted (the next window starts there) */
     int started, failed;
+    /* the frame grid (align_set_grid): 20 ms, or 10 ms when the scores interleave two
+     * frame sequences half a hop apart; phones last at least min_phone_frames frames */
+    int32_t step_ms;
+    uint8_t min_frames[H7DEC_PHONE_COUNT];   /* per phone (SIL: the pauses' own, 1) */
     /* output */
     align_word_fn on_word;
     align_phone_fn on_phone;
@@ -125,6 +131,13 @@ uint32_t align_lex_bytes(void);
 
 /* A new alignment: forgets the transcript and the audio. */
 void align_reset(align_t *a, align_word_fn on_word, align_phone_fn on_phone, void *ctx);
+/* The frame grid, before align_start (align_reset sets 20 ms, ALIGN_MIN_PHONE_FRAMES):
+ * step_ms 20 (one frame per 20 ms hop) or 10 (frames of two sequences half a hop apart,
+ * interleaved: frame 2t is the hop's frame t, 2t + 1 the one 160 samples later);
+ * min_phone_frames 1..8. 0, or ALIGN_ERR_STATE if started / out of range. */
+int align_set_grid(align_t *a, int32_t step_ms, uint32_t min_phone_frames);
+/* One phone's minimum duration in frames (1..8; SIL: the pauses'), after align_set_grid. */
+int align_set_phone_frames(align_t *a, int phone, uint32_t frames);
 /* Appends transcript text (a line: words never span two calls); 0 or ALIGN_ERR_TEXT. */
 int align_add_text(align_t *a, const char *text, size_t len);
 /* The transcript is complete: checks it and opens the first window; 0 or an ALIGN_ERR_*
@@ -138,6 +151,8 @@ int align_end(align_t *a);
 /* Frame boundary t in ms: t * hop + (window - hop) / 2 (frame centres, 20 ms hop, 30 ms
  * window: 20 t + 5). */
 static inline int32_t align_frame_ms(int32_t t) { return t * 20 + 5; }
+/* The same on a grid of step_ms (frame centres t * step + 15 ms: 10 ms grid, 10 t + 10). */
+static inline int32_t align_grid_ms(int32_t t, int32_t step_ms) { return t * step_ms + 15 - step_ms / 2; }
 
 /* Reported boundaries follow the convention of the 10 ms-frame aligners whose timings are
  * the references (Montreal Forced Aligner / Kaldi, PocketSphinx; the phone model's real-speech
@@ -153,5 +168,8 @@ static inline int32_t align_frame_ms(int32_t t) { return t * 20 + 5; }
  * ALIGN_REF_OFFSET_MS, not below 0. scores_prev/scores_cur: frames t - 1 and t (NULL: use
  * the frame boundary). */
 int32_t align_boundary_ms(const int16_t *scores_prev, const int16_t *scores_cur, int left, int right, int32_t t);
+/* The same on a grid of step_ms (align_set_grid). */
+int32_t align_boundary_grid_ms(const int16_t *scores_prev, const int16_t *scores_cur, int left, int right, int32_t t,
+                               int32_t step_ms);
 
 #endif

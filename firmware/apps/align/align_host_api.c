@@ -5,6 +5,27 @@
 #include "align_core.h"
 
 static align_t A;   /* ~100 KB: one alignment at a time, like the board */
+static int32_t grid_step_ms = 20;
+static uint32_t grid_min_frames = ALIGN_MIN_PHONE_FRAMES;
+static uint8_t phone_frames[H7DEC_PHONE_COUNT];   /* 0: the grid's minimum */
+
+/* the frame grid of the next align_host_run calls (align_set_grid); 0 or -1 */
+int align_host_set_grid(int32_t step_ms, uint32_t min_phone_frames)
+{
+    if ((step_ms != 20 && step_ms != 10) || min_phone_frames < 1 || min_phone_frames > 8) return -1;
+    grid_step_ms = step_ms;
+    grid_min_frames = min_phone_frames;
+    memset(phone_frames, 0, sizeof phone_frames);
+    return 0;
+}
+
+/* one phone's minimum frames for the next runs (align_set_phone_frames; 0: the grid's) */
+int align_host_set_phone_frames(int phone, uint32_t frames)
+{
+    if (phone < 1 || phone >= H7DEC_PHONE_COUNT || frames > 8) return -1;
+    phone_frames[phone] = (uint8_t)frames;
+    return 0;
+}
 
 typedef struct {
     align_phone_t *out;
@@ -31,7 +52,10 @@ int align_host_run(const char *text, size_t len, const int32_t *scores, int fram
 {
     collect_t c = {phones, max_phones, 0};
     align_reset(&A, NULL, on_phone, &c);
-    int st = align_add_text(&A, text, len);
+    int st = align_set_grid(&A, grid_step_ms, grid_min_frames);
+    for (int p = 1; !st && p < H7DEC_PHONE_COUNT; p++)
+        if (phone_frames[p]) st = align_set_phone_frames(&A, p, phone_frames[p]);
+    if (!st) st = align_add_text(&A, text, len);
     if (!st) st = align_start(&A);
     for (int t = 0; !st && t < frames; t++) st = align_frame(&A, scores + (size_t)t * H7DEC_PHONE_COUNT);
     if (!st) st = align_end(&A);

@@ -162,3 +162,29 @@ def test_bad_input_is_one_clear_error():
         A.align_scores(' '.join(words * 10), s)
     with pytest.raises(A.AlignError, match='empty'):
         A.align_scores('hello', s[:0])
+
+
+def test_a_10_ms_grid_and_per_phone_durations():
+    # the 10 ms grid (align_set_grid: two frame sequences half a hop apart, interleaved;
+    # tools/h7align/tune.py --levers) on posteriors whose every frame comes twice: the same
+    # words on frames twice as fine, their times on the 10 ms grid (10 u + 10 ms per boundary)
+    from h7align.tune import interleave
+    words, s, truth = _case(2, n_words=20)
+    try:
+        core.set_grid(10, 4)
+        segs = A.align_scores(' '.join(words), interleave(s, s))
+        assert _words(segs, len(words)) == [(k, 2 * a, 2 * b) for k, a, b in truth]
+        off = core.ref_offset_ms()
+        assert all(abs(x['start_ms'] - (10 * x['start'] + 10 + off)) <= 5 for x in segs if x['start'])
+        # a pause must now last 7 frames (70 ms): the shorter pauses between words go
+        core.set_phone_frames('SIL', 7)
+        segs = A.align_scores(' '.join(words), interleave(s, s))
+        pauses = [x for x in segs if x['word'] < 0]
+        assert pauses and all(x['end'] - x['start'] >= 7 for x in pauses)
+        with pytest.raises(core.CoreError):
+            core.set_grid(15, 2)
+        with pytest.raises(core.CoreError):
+            core.set_phone_frames('SIL', 9)
+    finally:
+        core.set_grid(20, 2)   # the shipped grid for every other test
+    assert _words(A.align_scores(' '.join(words), s), len(words)) == truth
