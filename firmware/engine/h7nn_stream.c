@@ -60,7 +60,7 @@ static h7nn_status analyse(h7nn_interpreter *nn, int hop_rows, h7nn_stream *st, 
     while (i < nn->op_count && is_head_op(code_of(&nn->nodes[i]))) i++;
     if (i == nn->op_count || !is_conv_op(code_of(&nn->nodes[i])))
         return h7nn_fail(nn, i < nn->op_count ? &nn->nodes[i] : NULL, H7NN_ERR_UNSUPPORTED,
-                         "not streamable: no CONV_2D or DEPTHWISE_CONV_2D along time before it (nothing to stream)");
+                         "not streamable: no CONV_2D or DEPTHWISE_CONV_2D before it (nothing to stream)");
     int32_t cur = nn->nodes[i].inputs[0];
     const uint32_t first = i;
     int32_t new_in = hop_rows, rows_in = window;
@@ -71,30 +71,28 @@ static h7nn_status analyse(h7nn_interpreter *nn, int hop_rows, h7nn_stream *st, 
         const h7nn_conv_data *op = node->op_data;
         if (node->inputs[0] != cur)
             return h7nn_fail(nn, node, H7NN_ERR_UNSUPPORTED,
-                             "not streamable: reads tensor %d, not the streamed chain's tensor %d (a branch)",
+                             "not streamable: reads tensor %d, not the streamed chain's %d (a branch)",
                              (int)node->inputs[0], (int)cur);
         if (count == H7NN_STREAM_MAX_OPS)
             return h7nn_fail(nn, node, H7NN_ERR_UNSUPPORTED, "not streamable: more than %d streamed convolutions",
                              H7NN_STREAM_MAX_OPS);
         if (op->batches != 1 || op->in_h != rows_in)
             return h7nn_fail(nn, node, H7NN_ERR_UNSUPPORTED,
-                             "not streamable: its input has %d time rows (dimension 1), the window %d", (int)op->in_h,
+                             "not streamable: input of %d time rows (dimension 1), not the window's %d", (int)op->in_h,
                              (int)rows_in);
         const int32_t k_eff = (op->filter_h - 1) * op->dilation_h + 1, st_h = op->stride_h;
         if (op->pad_h != 0 || op->in_h < k_eff || op->out_h != (op->in_h - k_eff) / st_h + 1) {
             int32_t after = (op->out_h - 1) * st_h + k_eff - op->in_h - op->pad_h;
             return h7nn_fail(nn, node, H7NN_ERR_UNSUPPORTED,
-                             "not streamable: padding along time (%d rows before, %d after): streaming needs VALID "
-                             "padding along time",
+                             "not streamable: padding along time (%d rows before, %d after; needs VALID)",
                              (int)op->pad_h, (int)(after > 0 ? after : 0));
         }
         /* a hop that renews the whole input (the window's last ops, short in time) recomputes
          * every row: no stride condition there */
         if (new_in < op->in_h && new_in % st_h != 0)
             return h7nn_fail(nn, node, H7NN_ERR_UNSUPPORTED,
-                             "not streamable: time stride %d does not divide the %d new input rows of a %d-row hop "
-                             "(make the hop a multiple of the strides' product)",
-                             (int)st_h, (int)new_in, hop_rows);
+                             "not streamable: time stride %d does not divide a %d-row hop's %d new rows here",
+                             (int)st_h, hop_rows, (int)new_in);
         const int32_t new_out = new_in < op->in_h && new_in / st_h < op->out_h ? new_in / st_h : op->out_h;
         /* The M7 CONV_2D pads the weight rows of a depth of 4n+1..3 at prepare for its
          * six-pixel loop, which a call takes only with six pixels or more: such a view keeps
@@ -137,14 +135,13 @@ static h7nn_status analyse(h7nn_interpreter *nn, int hop_rows, h7nn_stream *st, 
         int32_t t = node->inputs[0];
         if (used_elsewhere(nn, t, first, (int)j, &user))
             return h7nn_fail(nn, user >= 0 ? &nn->nodes[user] : node, H7NN_ERR_UNSUPPORTED,
-                             "not streamable: uses streamed tensor %d besides the chain (only the last streamed "
-                             "tensor may feed the tail)",
+                             "not streamable: reads streamed tensor %d (only the last one may feed the tail)",
                              (int)t);
     }
     for (uint32_t k = 0; k < nn->output_count; k++)
         if (nn->outputs[k] == cur)
             return h7nn_fail(nn, &nn->nodes[first + count - 1], H7NN_ERR_UNSUPPORTED,
-                             "not streamable: its output is a model output (a tail must follow the streamed ops)");
+                             "not streamable: its output is a model output (a tail must follow)");
     if (st) {
         st->nn = nn;
         st->hop_rows = hop_rows;
