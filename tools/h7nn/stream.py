@@ -4,7 +4,8 @@ board benchmark.
   Stream(model_bytes, hop_rows).run(window) -> output   the C streaming code (libh7nn.so)
   python -m h7nn.stream check [MODEL HOP]   every hop byte-equal to the full window
   python -m h7nn.stream bench               instructions per hop, streaming vs full window, on
-                                            the simulated board -> build/bench/h7nn_stream.json
+                                            the simulated board (firmware/apps/stream_bench), every
+                                            hop checked there -> build/bench/h7nn_stream.json
 """
 import argparse
 import ctypes
@@ -117,6 +118,131 @@ def cmd_check(args):
     return 1 if bad_any else 0
 
 
+IMAGE_DIR = os.path.dirname(paths.app_image('stream_bench'))
+WW_MODEL = os.path.join(paths.SHARED, 'models', 'mlperf_tiny_str_ww_ref_model.tflite')
+FRAME_MS = 20            # the front ends' hop: one input row of every model here
+KWS_CADENCE_MS = 60      # today's keyword image: the full window every 60 ms (issue 17)
+WORD_SEGMENTS_S = (0.3, 1.0)
+
+
+def bench_images():
+    """name -> (image path, model path): the stream test models and MLPerf's streaming wake word."""
+    from . import stream_models
+    images = {n: (os.path.join(IMAGE_DIR, 'stream_bench_%s.elf' % n), stream_models.path_for(n))
+              for n in stream_models.names()}
+    images['str_ww'] = (os.path.join(IMAGE_DIR, 'stream_bench_str_ww.elf'),
+                        paths.shared('models', 'mlperf_tiny_str_ww_ref_model.tflite', what='stream_bench_str_ww'))
+    return images
+
+
+def build_images():
+    import subprocess
+    from . import stream_models
+    for n in stream_models.names():
+        stream_models.build(n)
+    images = bench_images()
+    proc = subprocess.run([sys.executable, '-m', 'SCons', '-Q', '-j2', 'variant=firmware']
+                          + [os.path.relpath(img, paths.TOP) for img, _ in images.values()],
+                          cwd=paths.TOP, capture_output=True, text=True)
+    if proc.returncode != 0:
+        tail = (proc.stdout + proc.stderr).strip().splitlines()[-5:]
+        raise paths.MissingPart('stream_bench images did not build: %s' % ' | '.join(tail))
+    return images
+
+
+def run_image(image, seconds=60):
+    """Boots a stream_bench image on the simulated board; its events by name."""
+    from h7sim.board import Board
+    board = Board(image)
+    board.run(seconds=seconds, until=lambda b: any(e.get('event') in ('stream_done', 'nn_error') for e in b.events))
+    events = {}
+    for e in board.events:
+        events.setdefault(e.get('event'), []).append(e)
+    if 'nn_error' in events:
+        raise engine.EngineError(5, '%s: %s' % (paths.rel(image), events['nn_error'][0].get('message')))
+    if 'stream_done' not in events:
+        raise engine.EngineError(5, '%s: no stream_done event; console tail: %s'
+                                 % (paths.rel(image), ' | '.join(board.uart_tail()[-3:])))
+    return events
+
+
+def millijoules(instructions):
+    """Energy of that many cycles at 480 MHz (VOS0, the run current of tools/h7sim/energy.py)."""
+    from h7sim import energy
+    ma = energy.DEFAULT_TABLE['run/480/VOS0']['mA']
+    return instructions / 480e6 * ma * 1e-3 * energy.SUPPLY_V * 1e3
+
+
+def summarise(name, model_path, ev):
+    model = ev['stream_model'][0]
+    hops = []
+    for h in ev['stream_hops']:
+        hops.append({'hop_rows': h['hop_rows'], 'hop_ms': h['hop_rows'] * FRAME_MS, 'state_bytes': h['state_bytes'],
+                     'streamed_ops': h['streamed_ops'], 'hops_checked': h['hops'], 'mismatches': h['mismatches'],
+                     'first_call_instructions': h['first_call_instructions'],
+                     'instructions_per_hop': {'min': h['hop_min'], 'mean': h['hop_mean'], 'max': h['hop_max']},
+                     'full_over_hop': round(h['full_instructions'] / h['hop_mean'], 2),
+                     'instructions_per_second_streamed': round(h['hop_mean'] * 1000 / (h['hop_rows'] * FRAME_MS)),
+                     'instructions_per_second_full_every_hop':
+                         round(h['full_instructions'] * 1000 / (h['hop_rows'] * FRAME_MS))})
+    full = ev['stream_hops'][0]['full_instructions']
+    return {'model_file': paths.rel(model_path), 'model_name': model['name'], 'kernels': model['kernels'],
+            'window_rows': model['window_rows'], 'arena_used': model['arena_used'],
+            'full_window_instructions': full, 'hops': hops,
+            'ops': [{'index': o['index'], 'op': o['op'], 'full': o['full'], 'hop': o['hop']}
+                    for o in ev.get('stream_op', [])]}
+
+
+def word_estimate(kw):
+    """The keyword-shaped model's cost per word: one full run at the segment's start, then one
+    streamed hop per 40 ms (2 frames), against today's full window every 60 ms."""
+    hop = kw['hops'][0]
+    out = []
+    for seg in WORD_SEGMENTS_S:
+        n_hops = int(round(seg * 1000 / hop['hop_ms']))
+        streamed = hop['first_call_instructions'] + n_hops * hop['instructions_per_hop']['mean']
+        n_full = int(round(seg * 1000 / KWS_CADENCE_MS))
+        full = n_full * kw['full_window_instructions']
+        out.append({'segment_s': seg, 'streamed': {'full_runs': 1, 'hops': n_hops, 'instructions': streamed,
+                                                   'mJ_at_480MHz': round(millijoules(streamed), 4)},
+                    'full_every_60ms': {'full_runs': n_full, 'instructions': full,
+                                        'mJ_at_480MHz': round(millijoules(full), 4)}})
+    return out
+
+
+def cmd_bench(args):
+    images = build_images()
+    result = {'what': 'instructions per hop on the simulated STM32H743 (DWT count, 1 per cycle in the simulator), '
+                      'streaming (h7nn_stream_invoke) vs the full window (h7nn_invoke); every streamed hop checked '
+                      'byte-equal to the full window on the board',
+              'frame_ms': FRAME_MS, 'models': {}}
+    for name, (image, model_path) in sorted(images.items()):
+        r = summarise(name, model_path, run_image(image))
+        result['models'][name] = r
+        for h in r['hops']:
+            print('%-8s hop %2d rows (%3d ms): %8d instructions per hop (min %d, max %d) vs %8d full window = %.2fx; '
+                  'state %d B, arena %d B; %d hops checked, %d mismatches'
+                  % (name, h['hop_rows'], h['hop_ms'], h['instructions_per_hop']['mean'],
+                     h['instructions_per_hop']['min'], h['instructions_per_hop']['max'], r['full_window_instructions'],
+                     h['full_over_hop'], h['state_bytes'], r['arena_used'], h['hops_checked'], h['mismatches']))
+    if 'keyword' in result['models']:
+        result['keyword_per_word'] = word_estimate(result['models']['keyword'])
+        for w in result['keyword_per_word']:
+            print('keyword-shaped model, a %.1f s word segment: streamed %d instructions (%.3f mJ) vs full window '
+                  'every 60 ms %d (%.3f mJ)' % (w['segment_s'], w['streamed']['instructions'],
+                                                w['streamed']['mJ_at_480MHz'], w['full_every_60ms']['instructions'],
+                                                w['full_every_60ms']['mJ_at_480MHz']))
+    os.makedirs(paths.BENCH, exist_ok=True)
+    out = os.path.join(paths.BENCH, 'h7nn_stream.json')
+    with open(out + '.tmp', 'w') as f:
+        json.dump(result, f, indent=2)
+        f.write('\n')
+    os.replace(out + '.tmp', out)
+    print('wrote', paths.rel(out))
+    bad = sum(h['mismatches'] for r in result['models'].values() for h in r['hops'])
+    return 1 if bad else 0
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(prog='python -m h7nn.stream', description=__doc__.splitlines()[0])
     sub = p.add_subparsers(dest='cmd', required=True)
@@ -125,6 +251,8 @@ def main(argv=None):
     c.add_argument('hop', nargs='?', type=int, default=1, help='input rows per hop')
     c.add_argument('--hops', type=int, default=100)
     c.set_defaults(fn=cmd_check)
+    b = sub.add_parser('bench', help='instructions per hop on the simulated board -> build/bench/h7nn_stream.json')
+    b.set_defaults(fn=cmd_bench)
     args = p.parse_args(argv)
     try:
         return args.fn(args)
