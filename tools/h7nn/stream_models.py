@@ -88,6 +88,37 @@ def build(name):
     return path
 
 
+# Single-op models of the ops streaming runs every hop in full, for their M7 kernels' checks
+# (tools/h7nn/tests/test_stream.py, against TFLite Micro): MEAN over more than 255 pixels (the
+# M7 kernel's int16 lanes move to int32 every 255) with 4n channels; keepdims on and off.
+OP_MODELS = {
+    'mean_long': ((300, 2, 12), False),
+    'mean_long_keep': ((97, 3, 8), True),
+}
+
+
+def build_op(name):
+    """Converts one single-op model of OP_MODELS (if not cached) and returns its path."""
+    path = path_for(name)
+    if os.path.exists(path):
+        return path
+    os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '3')
+    import numpy as np
+    import keras
+    shape, keep = OP_MODELS[name]
+    keras.utils.set_random_seed(len(name))
+    x = keras.Input(shape)
+    model = keras.Model(x, keras.layers.GlobalAveragePooling2D(keepdims=keep)(x))
+    rng = np.random.default_rng(len(name))
+
+    def representative():
+        for _ in range(32):
+            yield [rng.uniform(-2, 3, size=(1,) + shape).astype(np.float32)]
+
+    atomic_write_bytes(path, int8_tflite(model, representative))
+    return path
+
+
 if __name__ == '__main__':
     for n in names():
         print(build(n), flush=True)

@@ -87,3 +87,21 @@ def test_check_command(host_library):
                        capture_output=True, text=True, timeout=60,
                        env=dict(os.environ, PYTHONPATH=paths.TOOLS))
     assert r.returncode == 1 and 'not streamable: padding along time' in r.stdout and 'Traceback' not in r.stderr
+
+
+@pytest.mark.parametrize('name', sorted(stream_models.OP_MODELS))
+def test_mean_m7_kernel_equals_tflite_micro(host_library, name):
+    # MEAN runs every hop (the tail): its M7 kernel over > 255 pixels (int16 lanes flushed),
+    # both kernel sets against TFLM, inputs over the whole int8 range
+    from h7nn.tflite import Model
+    with open(stream_models.build_op(name), 'rb') as f:
+        data = f.read()
+    assert 'MEAN' in Model(data).op_names()
+    ref, engines = Reference(data), [Interpreter(data, optimized=True), Interpreter(data, optimized=False)]
+    shape = engines[0].input_details()['shape']
+    rng = np.random.default_rng(5)
+    for x in [np.full(shape, -128, np.int8), np.full(shape, 127, np.int8)] + \
+            [rng.integers(-128, 128, size=shape, dtype=np.int8) for _ in range(20)]:
+        want = ref.run(x)
+        for eng in engines:
+            np.testing.assert_array_equal(eng.run(x), want)
