@@ -94,7 +94,7 @@ def _read(path):
         with open(path, 'rb') as f:
             return f.read()
     except OSError as e:
-        raise SystemExit('%s: %s' % (path, e.strerror))
+        raise paths.MissingPart('%s: %s' % (path, e.strerror)) from None
 
 
 def cmd_check(args):
@@ -104,6 +104,7 @@ def cmd_check(args):
     bad_any = False
     for path, hop in cases:
         data = _read(path)
+        engine.load(data)  # a model the engine refuses outright: exit 2 with its line
         why = refusal(data, hop)
         if why:
             print('%s: cannot stream at a %d-row hop: %s' % (paths.rel(path), hop, why))
