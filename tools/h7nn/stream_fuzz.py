@@ -24,6 +24,14 @@ def seed_corpus(folder):
     models = [(stream_models.build(n), stream_models.hop_rows(n)) for n in stream_models.names()]
     models += [(paths.shared('models', 'mlperf_tiny_str_ww_ref_model.tflite', what='the stream fuzz seeds'), 1),
                (os.path.join(paths.MODELS, 'kws_default.tflite'), 2), (os.path.join(paths.MODELS, 'phones.tflite'), 2)]
+    # models that reach the other refusals: branches and residuals (MLPerf's ResNet-8 and VWW),
+    # no convolution first (anomaly detection), single convolutions whose output is the model's
+    # (with odd depths: the six-pixel views), 2-D windows
+    from h7nn import opmodels
+    for name in ('mlperf_tiny_ic_resnet8_int8.tflite', 'mlperf_tiny_vww_96_int8.tflite', 'mlperf_tiny_ad01_int8.tflite'):
+        models.append((paths.shared('models', name, what='the stream fuzz seeds'), 1))
+    models += [(opmodels.build(c), 1) for c in opmodels.case_names() if c.startswith(('conv_2d', 'depthwise'))]
+    models += [(stream_models.build_refused(n), 1) for n in stream_models.REFUSED]
     features = bytes((i * 37 + 11) & 0xFF for i in range(997))
     for path, hop in models:
         with open(path, 'rb') as f:

@@ -88,6 +88,46 @@ def build(name):
     return path
 
 
+# Models the engine must refuse to stream, each for a reason the shipped models do not show:
+#   residual: a streamed tensor (the first convolution's output) also feeds the tail's ADD
+#   flat:     a flat [1, 490] input reshaped to [1, 49, 1, 10]: its time axis is not the input's
+REFUSED = ('residual', 'flat')
+
+
+def _refused_model(keras, name):
+    layers = keras.layers
+    if name == 'residual':
+        x = keras.Input((20, 1, 8))
+        a = layers.Conv2D(8, (3, 1), padding='valid', activation='relu')(x)
+        b = layers.Conv2D(8, 1, activation='relu')(a)
+        y = layers.GlobalAveragePooling2D()(layers.Add()([a, b]))
+        return keras.Model(x, layers.Dense(4)(y))
+    x = keras.Input((490,))
+    y = layers.Conv2D(8, (3, 1), padding='valid', activation='relu')(layers.Reshape((49, 1, 10))(x))
+    return keras.Model(x, layers.Dense(4)(layers.GlobalAveragePooling2D()(y)))
+
+
+def build_refused(name):
+    """Converts one model of REFUSED (if not cached) and returns its path."""
+    path = path_for(name)
+    if os.path.exists(path):
+        return path
+    os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '3')
+    import numpy as np
+    import keras
+    keras.utils.set_random_seed(len(name))
+    model = _refused_model(keras, name)
+    rng = np.random.default_rng(len(name))
+    shape = (1,) + tuple(model.inputs[0].shape[1:])
+
+    def representative():
+        for _ in range(16):
+            yield [rng.normal(0, 1, size=shape).astype(np.float32)]
+
+    atomic_write_bytes(path, int8_tflite(model, representative))
+    return path
+
+
 # Single-op models of the ops streaming runs every hop in full, for their M7 kernels' checks
 # (tools/h7nn/tests/test_stream.py, against TFLite Micro): MEAN over more than 255 pixels (the
 # M7 kernel's int16 lanes move to int32 every 255) with 4n channels; keepdims on and off.

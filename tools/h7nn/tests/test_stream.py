@@ -80,6 +80,18 @@ def test_refusals_name_the_op_and_why(host_library, path, hop, line):
     assert stream.refusal(data, hop, optimized=False) == line
 
 
+@pytest.mark.parametrize('name, start', [
+    ('residual', 'op 2 ADD: not streamable: reads streamed tensor '),
+    ('flat', "op 4 CONV_2D: not streamable: input of 49 time rows (dimension 1), not the window's 490"),
+])
+def test_refusals_of_branches_and_reshaped_time(host_library, name, start):
+    with open(stream_models.build_refused(name), 'rb') as f:
+        data = f.read()
+    for optimized in (True, False):
+        why = stream.refusal(data, 1, optimized=optimized)
+        assert why is not None and why.startswith(start), why
+
+
 def test_check_command(host_library):
     # the command line: a refused model is one line and exit status 1, no traceback
     r = subprocess.run([os.path.join(paths.VENV_BIN, 'python'), '-m', 'h7nn.stream', 'check',
