@@ -91,7 +91,8 @@ def build(name):
 # Models the engine must refuse to stream, each for a reason the shipped models do not show:
 #   residual: a streamed tensor (the first convolution's output) also feeds the tail's ADD
 #   flat:     a flat [1, 490] input reshaped to [1, 49, 1, 10]: its time axis is not the input's
-REFUSED = ('residual', 'flat')
+#   branch:   two convolutions of the input side by side (the second is not on the chain)
+REFUSED = ('residual', 'flat', 'branch')
 
 
 def _refused_model(keras, name):
@@ -100,6 +101,12 @@ def _refused_model(keras, name):
         x = keras.Input((20, 1, 8))
         a = layers.Conv2D(8, (3, 1), padding='valid', activation='relu')(x)
         b = layers.Conv2D(8, 1, activation='relu')(a)
+        y = layers.GlobalAveragePooling2D()(layers.Add()([a, b]))
+        return keras.Model(x, layers.Dense(4)(y))
+    if name == 'branch':
+        x = keras.Input((20, 1, 8))
+        a = layers.Conv2D(8, (3, 1), padding='valid', activation='relu')(x)
+        b = layers.Conv2D(8, (3, 1), padding='valid', activation='relu')(x)
         y = layers.GlobalAveragePooling2D()(layers.Add()([a, b]))
         return keras.Model(x, layers.Dense(4)(y))
     x = keras.Input((490,))

@@ -83,6 +83,7 @@ def test_refusals_name_the_op_and_why(host_library, path, hop, line):
 @pytest.mark.parametrize('name, start', [
     ('residual', 'op 2 ADD: not streamable: reads streamed tensor '),
     ('flat', "op 4 CONV_2D: not streamable: input of 49 time rows (dimension 1), not the window's 490"),
+    ('branch', 'op 1 CONV_2D: not streamable: reads tensor 0, not the streamed chain'),
 ])
 def test_refusals_of_branches_and_reshaped_time(host_library, name, start):
     with open(stream_models.build_refused(name), 'rb') as f:
