@@ -205,6 +205,15 @@ int cmd_interpret(const cmd_table_t *t, const h7dec_graph *g, const h7dec_segmen
     return -1;
 }
 
+int32_t cmd_speech_frames(const h7dec_segment *segs, int n)
+{
+    int32_t frames = 0;
+    for (int i = 0; i < n; i++)
+        if (segs[i].phone != H7DEC_NULL_PHONE && segs[i].phone != H7DEC_PHONE_SIL && segs[i].end > segs[i].start)
+            frames += segs[i].end - segs[i].start;
+    return frames;
+}
+
 int cmd_decide(h7dec *d, const cmd_table_t *t, const h7dec_graph *g, int32_t reject, h7dec_segment *scratch,
                int scratch_count, cmd_meaning_t *out)
 {
@@ -213,12 +222,18 @@ int cmd_decide(h7dec *d, const cmd_table_t *t, const h7dec_graph *g, int32_t rej
     out->intent = -1;
     out->intent_name = NULL;
     out->slot_count = 0;
-    out->score = r.confidence;
     out->frames = r.frames;
-    if (n < 0 || n > scratch_count || !r.reached_final || r.confidence < reject)
+    out->score = r.confidence;
+    if (n < 0 || n > scratch_count || !r.reached_final)
+        return -1;
+    /* per frame of the speech the path claims (its words, not its silences): the silence
+     * before and after a command explains as well by the path as by the filler, so dividing
+     * by every frame made the same command score lower with more silence around it */
+    int32_t speech = cmd_speech_frames(scratch, n);
+    out->score = r.score / (speech > 0 ? speech : (r.frames > 0 ? r.frames : 1));
+    if (out->score < reject)
         return -1;
     int intent = cmd_interpret(t, g, scratch, n, out);
-    out->score = r.confidence;
     out->frames = r.frames;
     return intent;
 }
