@@ -15,8 +15,10 @@ the same labels on them, with fewer nodes and arcs.
      Viterbi over the merged graph keeps the better of two paths at a merged node, which
      is what it kept at their common continuation anyway, so recognition is unchanged;
   4. (share_slots) the references to one slot type share one copy of its values: every
-     reference keeps its start tag (the slot's name) but enters the first reference's
-     values, and that copy's end continues wherever any reference continued. This graph says more than the context
+     reference's start tag becomes the one open tag 'slot' and enters the first reference's
+     values, and that copy's end branches into one close tag '/slot:<name>:<type>' per
+     reference, continuing where that reference did (the name is chosen where the paths
+     part, not where they meet: see _share_slots). This graph says more than the context
      (a path may enter the values from one expression and leave into another's
      continuation), so h7context.graph.interpret() checks every decoded path against the
      context and treats one that no expression says as not understood. A sharing that
@@ -59,7 +61,7 @@ def _incoming(arcs):
     return into
 
 
-def _relabel(nodes, labels, intent_at_end):
+def _relabel(nodes, labels, intent_at_end, named=()):
     index = {}
     for node in nodes:
         if node[2] == NONE:
@@ -70,7 +72,7 @@ def _relabel(nodes, labels, intent_at_end):
             continue
         if kind == 1 and text.startswith('/intent:'):
             text = text[1:]
-        if kind == 1 and text.startswith('/slot:'):
+        if kind == 1 and text.startswith('/slot:') and node[2] not in named:
             text = '/slot'
         node[2] = index.setdefault((text, kind), len(index))
     return sorted(index, key=index.get)
@@ -230,25 +232,61 @@ def _reachable(arcs):
 
 
 def _share_slots(nodes, arcs, labels):
+    """The references to one slot type share one copy of its values. Each reference's start
+    tag becomes the one open tag 'slot' (so references that begin at the same point merge
+    into one node: nothing to choose there), and the copy's end branches into one close tag
+    per reference, '/slot:<name>:<type>', that continues where that reference did: the slot's
+    name is chosen where the paths part, after the values, not where they meet. Viterbi keeps
+    one token per node inside the copy, so the history kept there is the best prefix into
+    it; with named start tags two expressions with the same prefix ("set a timer for
+    $minutes minutes" / "... $hours hours") tied there and the one kept could only leave
+    into the other's continuation. Returns the label indices of the close tags (they keep
+    their names). A sharing that would close a loop is not made (that reference keeps its
+    own values and tags)."""
     closes = {n for n in arcs if nodes[n][2] != NONE and labels[nodes[n][2]][0].startswith('/slot:')}
     groups = {}
     for n in sorted(arcs):
         text, kind = labels[nodes[n][2]] if nodes[n][2] != NONE else ('', 0)
         if kind == 1 and text.startswith('slot:'):
             groups.setdefault(text.rpartition(':')[2], []).append(n)   # by slot type
+    named, opened = {}, None
+
+    def close_label(start):
+        text = '/' + labels[nodes[start][2]][0]
+        if text not in named:
+            named[text] = len(labels)
+            labels.append((text, 1))
+        return named[text]
+
     for members in groups.values():
+        if len(members) < 2:
+            continue
+        if opened is None:
+            opened = len(labels)
+            labels.append(('slot', 1))
+        ends = {m: _region_end(nodes, arcs, m, closes) for m in members}
         keep = members[0]
-        keep_end = _region_end(nodes, arcs, keep, closes)
+        keep_end = ends[keep]
+        values = dict(arcs[keep])
+        # keep's end becomes the branch point: one close node per reference
+        link = nodes[keep_end][1]                      # tags are LINK nodes: on the traceback
+        nodes.append([NULL, link, close_label(keep)])
+        c = len(nodes) - 1
+        arcs[c] = dict(arcs[keep_end])
+        arcs[keep_end] = {c: 0}
+        nodes[keep_end][1:] = [0, NONE]
+        nodes[keep][2] = opened
         for m in members[1:]:
-            m_end = _region_end(nodes, arcs, m, closes)
+            m_end = ends[m]
             trial = {a: dict(out) for a, out in arcs.items()}
-            # m keeps its start tag (the slot's name) but enters keep's values; keep's end
-            # (relabelled '/slot' later) continues where m's end did
-            trial[m] = dict(trial[keep])
-            for b, w in trial[m_end].items():
-                trial[keep_end][b] = max(w, trial[keep_end].get(b, -1 << 30))
+            c = len(nodes)
+            trial[c] = dict(trial[m_end])
+            trial[keep_end][c] = 0
+            trial[m] = dict(values)
             if _has_cycle(trial):
                 continue
+            nodes.append([NULL, link, close_label(m)])
+            nodes[m][2] = opened
             arcs.clear()
             arcs.update(trial)
     live = _reachable(arcs)
@@ -258,6 +296,7 @@ def _share_slots(nodes, arcs, labels):
     for out in arcs.values():
         for b in [b for b in out if b not in live]:
             del out[b]
+    return set(named.values())
 
 
 def optimise(data, share_slots=False, intent_at_end=False):
@@ -265,9 +304,8 @@ def optimise(data, share_slots=False, intent_at_end=False):
     share_slots: more paths, checked by interpret())."""
     from h7speech import graph as G
     nodes, arcs, labels = parse(data)
-    if share_slots:
-        _share_slots(nodes, arcs, labels)
-    labels = _relabel(nodes, labels, intent_at_end)
+    named = _share_slots(nodes, arcs, labels) if share_slots else set()
+    labels = _relabel(nodes, labels, intent_at_end, named)
     _bypass(nodes, arcs)
     _minimise(nodes, arcs)
     _bypass(nodes, arcs)

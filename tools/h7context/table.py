@@ -4,7 +4,8 @@ build, by h7voice intent), so the meaning of a path is decided by one implementa
 
 A decoded path is read as tokens: each word (a graph word label) outside a slot, and one
 token per slot (its start tag label 'slot:<name>:<type>'; the words up to the '/slot' tag
-are its value). The table holds
+are its value; where graphopt shares a slot type's values, the start is the open tag 'slot'
+and the close '/slot:<name>:<type>' names the slot and is its token). The table holds
   - a deterministic automaton over those tokens (subset construction over the context's
     expressions): a path is understood iff the automaton accepts it, and the intent is the
     first intent (context order) one of whose expressions says it. This is also what keeps
@@ -132,6 +133,8 @@ def build(ir, graph_bytes):
 
     def token(el):
         key = (el['word'], 0) if el['type'] == 'word' else (f"slot:{el['name']}:{el['slot_type']}", 1)
+        if key[1] and key not in index:   # a shared slot type names its references at the close
+            key = ('/' + key[0], 1)           # (graphopt._share_slots; cmd_interpret's same rule)
         if key not in index:
             raise ValueError(f'internal: {key[0]!r} is not a label of the graph')
         return index[key]

@@ -143,9 +143,9 @@ def _job(job):
         got = _W['contexts'][job['context']].decode(logp, ctc=m.ctc)
         job['got'] = got
         job['right'] = got['intent'] == job['intent'] and got['slots'] == job['slots']
-        for p in job.get('intent_penalties', ()):
-            g = _with_penalty(_W['contexts'][job['context']], p).decode(logp, ctc=m.ctc)
-            job.setdefault('by_penalty', {})[p] = {
+        for p in job.get('intent_settings', ()):
+            g = _with_settings(_W['contexts'][job['context']], p).decode(logp, ctc=m.ctc)
+            job.setdefault('by_setting', {})[p] = {
                 'right': g['intent'] == job['intent'] and g['slots'] == job['slots'], 'score': g['score']}
     elif kind == 'reject':
         job['accepted'] = {}
@@ -153,9 +153,9 @@ def _job(job):
             got = _W['contexts'][c].decode(logp, ctc=m.ctc)
             job['accepted'][c] = got['intent'] is not None
             job.setdefault('scores', {})[c] = got['score']
-            for p in job.get('intent_penalties', ()):
-                g = _with_penalty(_W['contexts'][c], p).decode(logp, ctc=m.ctc)
-                job.setdefault('by_penalty', {}).setdefault(p, {})[c] = (g['score'] if g['intent'] is not None
+            for p in job.get('intent_settings', ()):
+                g = _with_settings(_W['contexts'][c], p).decode(logp, ctc=m.ctc)
+                job.setdefault('by_setting', {}).setdefault(p, {})[c] = (g['score'] if g['intent'] is not None
                                                                          else None)
     elif kind in ('wake', 'stream'):
         w = _W['wake']
@@ -167,11 +167,12 @@ def _job(job):
     return job
 
 
-def _with_penalty(intents, penalty):
-    """The same compiled context decoded with another filler penalty (calibration sweeps)."""
+def _with_settings(intents, setting):
+    """The same compiled context decoded with another (filler penalty, beam) (calibration
+    sweeps; nats)."""
     import copy
     i = copy.copy(intents)
-    i.options = dict(intents.options, filler_penalty=penalty)
+    i.options = dict(intents.options, filler_penalty=setting[0], beam=setting[1])
     return i
 
 

@@ -4,11 +4,14 @@ speakers (h7phones.dataset.split_of).
 
   intent reject: for each filler penalty of INTENT_PENALTIES (the free phone loop's cost per
     phone change: a cheap loop explains any speech well, so an unusual voice's right path
-    scores low against it; a dear one lets out-of-context speech score higher), the lowest
-    score (nats per frame over the filler) at which at most REJECT_FA of the training
-    speakers' real sentences would be taken as a command of an example context (half the
-    issue's 2%, for margin); the penalty whose threshold keeps the most of the calibration
-    voices' commands right is kept;
+    scores low against it; a dear one lets out-of-context speech score higher) and each
+    search beam of INTENT_BEAMS (how far below the frame's best path a hypothesis may fall
+    and live: at 12 nats the right path of a command was often pruned in its first words,
+    and the path left was refused), the lowest score (nats per frame over the filler) at
+    which at most REJECT_FA of the training speakers' real sentences would be taken as a
+    command of an example context (half the issue's 2%, for margin); the setting whose
+    threshold keeps the most of the calibration voices' commands right is kept (ties: the
+    narrower beam, fewer tokens per frame on the chip);
   wake at sensitivity 0.5: every event the spotter's first look (spot_threshold, a low bar)
     reports in the training speakers' continuous speech with noise gets the second look's
     verified score (commands_listen.c cmd_wake_verify: ratio + coverage_weight x per-phone
@@ -31,6 +34,8 @@ WAKE_MARGIN_NATS = 1.0
 WAKE_SPAN_NATS = 6.0
 WAKE_WEIGHTS = (0.0, 2.0, 4.0, 6.0)
 INTENT_PENALTIES = (-2.0, -3.0, -4.0, -6.0)
+INTENT_BEAMS = (12.0, 16.0, 20.0, 24.0)
+INTENT_SETTINGS = tuple((p, b) for p in INTENT_PENALTIES for b in INTENT_BEAMS)
 
 
 def calibrate(a):
@@ -43,21 +48,22 @@ def calibrate(a):
         if j['kind'] in ('wake', 'stream'):
             j['weights'] = WAKE_WEIGHTS
         if j['kind'] in ('intent', 'reject'):
-            j['intent_penalties'] = INTENT_PENALTIES
+            j['intent_settings'] = INTENT_SETTINGS
     done = bench.run(jobs, a.model, a.jobs, raw=True)
     sent = [j for j in done if j['kind'] == 'reject']
     intents = [j for j in done if j['kind'] == 'intent']
     n_decisions = sum(len(j['scores']) for j in sent)
     allowed = int(REJECT_FA * n_decisions)
     isweep = {}
-    for p in INTENT_PENALTIES:
-        oc = np.sort([v for j in sent for v in j['by_penalty'][p].values() if v is not None])
+    for p in INTENT_SETTINGS:
+        oc = np.sort([v for j in sent for v in j['by_setting'][p].values() if v is not None])
         # accepted iff score >= T: at most `allowed` out-of-context scores at or above T
         t = float(oc[-(allowed + 1)] + 0.01) if len(oc) > allowed else -10.0
-        kept = float(np.mean([j['by_penalty'][p]['right'] and j['by_penalty'][p]['score'] >= t for j in intents]))
+        kept = float(np.mean([j['by_setting'][p]['right'] and j['by_setting'][p]['score'] >= t for j in intents]))
         isweep[p] = {'reject': round(t, 3), 'right_and_kept': round(kept, 4)}
-    ipenalty = max(INTENT_PENALTIES, key=lambda p: (isweep[p]['right_and_kept'], p))
-    reject, right_kept = isweep[ipenalty]['reject'], isweep[ipenalty]['right_and_kept']
+    isetting = max(INTENT_SETTINGS, key=lambda p: (isweep[p]['right_and_kept'], -p[1], p[0]))
+    ipenalty, ibeam = isetting
+    reject, right_kept = isweep[isetting]['reject'], isweep[isetting]['right_and_kept']
     wake = [j for j in done if j['kind'] == 'wake']
     sweep = {}
     for k in WAKE_WEIGHTS:
@@ -72,6 +78,7 @@ def calibrate(a):
     cal['model'] = model_info(a.model)
     cal['intent']['reject'] = round(reject, 3)
     cal['intent']['decoder']['filler_penalty'] = ipenalty
+    cal['intent']['decoder']['beam'] = ibeam
     cal['wake']['threshold_at_half'] = threshold
     cal['wake']['span'] = WAKE_SPAN_NATS
     cal['wake']['coverage_weight'] = weight
@@ -82,7 +89,7 @@ def calibrate(a):
     cal['calibrated_on'] = {
         'voices': [f'{e} {v}' for e, v in voices], 'training_sentences': len(sent),
         'intent_right_and_kept': round(float(right_kept), 4),
-        'intent_filler_penalty_sweep': {str(p): v for p, v in isweep.items()},
+        'intent_sweep': {f'filler_penalty {p[0]}, beam {p[1]}': v for p, v in isweep.items()},
         'out_of_context_allowed': REJECT_FA, 'wake_training_stream_hours': round(
             sum(j['audio_s'] for j in done if j['kind'] == 'stream') / 3600, 3),
         'wake_highest_stream_score': round(top, 2), 'wake_found_calibration_voices': round(float(found), 4),

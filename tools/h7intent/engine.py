@@ -5,8 +5,9 @@ int8 engine (h7phones.acoustic.PhoneModel), the search from libh7dec (h7speech.d
 What this module decides, and the firmware image mirrors (firmware/apps/commands):
   - intent: RECOGNIZE over the context's graph; the utterance is not understood (intent
     null) when no final node is reached or when the path's score against the free phone
-    loop (the filler), per frame, is below `reject` nats: out-of-context speech is
-    explained better by the filler than by any path of the context;
+    loop (the filler), per frame of the speech the path claims (its words, not its
+    silences), is below `reject` nats: out-of-context speech is explained better by the
+    filler than by any path of the context;
   - wake: SPOT over the phrase's graph; an event is a peak of the likelihood ratio
     (phrase path - filler) above a threshold; Porcupine's sensitivity S in [0, 1] maps
     linearly and decreasingly onto that threshold (higher S: lower threshold, more found,
@@ -114,8 +115,8 @@ class Intents:
             self.options['beam'] = beam
 
     def decode(self, logp, ctc=False):
-        """(frames x 41) log-probs -> {"intent", "slots", "score"} (score: nats per frame
-        of the best path over the filler; null intent when rejected), decided by the
+        """(frames x 41) log-probs -> {"intent", "slots", "score"} (score: nats of the best
+        path over the filler per frame of its speech; null intent when rejected), decided by the
         commands image's C (cmd_decide: h7dec RECOGNIZE, the filler/confidence rejection,
         the context table's reading of the path)."""
         import ctypes

@@ -117,6 +117,25 @@ static const char *lookup(const cmd_table_t *t, const char *tn, uint32_t tl, con
     return NULL;
 }
 
+/* the label index of `text` (n bytes) in the graph, or 0xFFFF */
+static uint32_t label_index(const h7dec_graph *g, const char *text, uint32_t n)
+{
+    for (uint32_t w = 0; w < g->word_count; w++) {
+        uint32_t len;
+        const char *s = h7dec_graph_word(g, w, &len);
+        if (s && len == n && memcmp(s, text, n) == 0 && g->words[w].kind == 1)
+            return w;
+    }
+    return 0xFFFFu;
+}
+
+/* Slots come in two forms: a named start tag "slot:<name>:<type>" ... "/slot" (or Tag's
+ * "/slot:<name>:<type>"), or, where graphopt shares a slot type's values, the open tag
+ * "slot" ... a named close "/slot:<name>:<type>" (the name is known where the paths part).
+ * The automaton's token for a slot is its "slot:<name>:<type>" label where the graph has
+ * one, else the named close's (tools/h7context/table.py, the same rule). */
+#define OPEN_UNNAMED 0xFFFEu
+
 int cmd_interpret(const cmd_table_t *t, const h7dec_graph *g, const h7dec_segment *segs, int n, cmd_meaning_t *out)
 {
     char said[CMD_MAX_VALUE];
@@ -141,14 +160,24 @@ int cmd_interpret(const cmd_table_t *t, const h7dec_graph *g, const h7dec_segmen
                 state = step(t, state, segs[i].word);
                 ok = state >= 0;
             }
-        } else if (starts(label, len, "slot:")) {
+        } else if (starts(label, len, "slot:") || (len == 4 && memcmp(label, "slot", 4) == 0)) {
             if (open_label != 0xFFFFu) { ok = 0; break; }
-            open_label = segs[i].word;
+            open_label = len == 4 ? OPEN_UNNAMED : segs[i].word;
             said_len = 0;
         } else if (starts(label, len, "/slot") && (len == 5 || label[5] == ':')) {  /* graphopt's, or Tag's */
             if (open_label == 0xFFFFu) { ok = 0; break; }
-            uint32_t ol;
-            const char *ref = h7dec_graph_word(g, open_label, &ol);   /* slot:<name>:<type> */
+            uint32_t ol, token = open_label;
+            const char *ref;
+            if (open_label == OPEN_UNNAMED) {            /* the close names it */
+                if (len == 5) { ok = 0; break; }
+                ref = label + 1;
+                ol = len - 1;
+                token = label_index(g, ref, ol);
+                if (token == 0xFFFFu)
+                    token = segs[i].word;
+            } else {
+                ref = h7dec_graph_word(g, open_label, &ol);   /* slot:<name>:<type> */
+            }
             const char *name = ref + 5, *colon = NULL;
             for (const char *c = ref + ol - 1; c > name; c--)
                 if (*c == ':') { colon = c; break; }
@@ -158,7 +187,7 @@ int cmd_interpret(const cmd_table_t *t, const h7dec_graph *g, const h7dec_segmen
             out->slot[out->slot_count].name_length = (uint32_t)(colon - name);
             out->slot[out->slot_count].value = value;
             out->slot_count++;
-            state = step(t, state, open_label);
+            state = step(t, state, token);
             ok = state >= 0;
             open_label = 0xFFFFu;
         }
@@ -176,6 +205,15 @@ int cmd_interpret(const cmd_table_t *t, const h7dec_graph *g, const h7dec_segmen
     return -1;
 }
 
+int32_t cmd_speech_frames(const h7dec_segment *segs, int n)
+{
+    int32_t frames = 0;
+    for (int i = 0; i < n; i++)
+        if (segs[i].phone != H7DEC_NULL_PHONE && segs[i].phone != H7DEC_PHONE_SIL && segs[i].end > segs[i].start)
+            frames += segs[i].end - segs[i].start;
+    return frames;
+}
+
 int cmd_decide(h7dec *d, const cmd_table_t *t, const h7dec_graph *g, int32_t reject, h7dec_segment *scratch,
                int scratch_count, cmd_meaning_t *out)
 {
@@ -184,12 +222,18 @@ int cmd_decide(h7dec *d, const cmd_table_t *t, const h7dec_graph *g, int32_t rej
     out->intent = -1;
     out->intent_name = NULL;
     out->slot_count = 0;
-    out->score = r.confidence;
     out->frames = r.frames;
-    if (n < 0 || n > scratch_count || !r.reached_final || r.confidence < reject)
+    out->score = r.confidence;
+    if (n < 0 || n > scratch_count || !r.reached_final)
+        return -1;
+    /* per frame of the speech the path claims (its words, not its silences): the silence
+     * before and after a command explains as well by the path as by the filler, so dividing
+     * by every frame made the same command score lower with more silence around it */
+    int32_t speech = cmd_speech_frames(scratch, n);
+    out->score = r.score / (speech > 0 ? speech : (r.frames > 0 ? r.frames : 1));
+    if (out->score < reject)
         return -1;
     int intent = cmd_interpret(t, g, scratch, n, out);
-    out->score = r.confidence;
     out->frames = r.frames;
     return intent;
 }

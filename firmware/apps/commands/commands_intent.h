@@ -36,7 +36,7 @@ typedef struct {
         uint32_t name_length;
         const char *value;             /* canonical value (NUL-terminated, in the table) */
     } slot[CMD_MAX_SLOTS];
-    int32_t score;                     /* best path over the filler per frame (score units) */
+    int32_t score;                     /* best path over the filler per frame of its speech (score units) */
     int32_t frames;
 } cmd_meaning_t;
 
@@ -52,14 +52,18 @@ const char *cmd_table_load(cmd_table_t *t, const void *data, size_t size, const 
  * expression says it). Returns out->intent. */
 int cmd_interpret(const cmd_table_t *t, const h7dec_graph *g, const h7dec_segment *segs, int n, cmd_meaning_t *out);
 
+/* Frames of the path's segments that are speech (words: not silence, not tags). */
+int32_t cmd_speech_frames(const h7dec_segment *segs, int n);
+
 /* The decision after an utterance: the best path (h7dec_best) must reach a final node with
- * confidence >= reject (score units per frame; the filler decides rejection), then be
+ * a score over the filler, per frame of the speech it claims (cmd_speech_frames; every frame
+ * if it claims none), >= reject (score units; the filler decides rejection), then be
  * understood by cmd_interpret. Returns out->intent. */
 int cmd_decide(h7dec *d, const cmd_table_t *t, const h7dec_graph *g, int32_t reject, h7dec_segment *scratch,
                int scratch_count, cmd_meaning_t *out);
 
 /* The decision's fields into an open JSON event (common/json.h, the one writer):
- * "intent": name or null, "slots": {name: value}, "score": nats per frame over the filler. */
+ * "intent": name or null, "slots": {name: value}, "score": nats over the filler per frame of speech. */
 struct h7_json_t_;
 void cmd_meaning_json(void *json, const cmd_meaning_t *m);
 

@@ -49,6 +49,20 @@ def test_out_of_context_speech_is_rejected(lights):
         assert got['intent'] is None and got['score'] < lights.reject
 
 
+def test_the_score_is_per_frame_of_speech_not_of_silence():
+    """The decision's score (cmd_decide) is the path over the filler per frame of the speech
+    the path claims: the same command with 10 or 60 frames of silence on each side scores
+    the same (per frame of the whole file it fell by half), so how much silence a recording
+    or the image's pre-roll holds does not move a command across the threshold. Speech read
+    as silence still counts against the path."""
+    i = Intents(LIGHTS, reject=-1e9)
+    words = 'turn on the kitchen lights'.split()
+    short = i.decode(posteriors(words, np.random.default_rng(4), sil=10))
+    long = i.decode(posteriors(words, np.random.default_rng(4), sil=60))
+    assert short['intent'] == long['intent'] == 'turnOn'
+    assert abs(long['score'] - short['score']) < 0.05 * abs(short['score']), (short, long)
+
+
 def test_wake_fires_once_where_the_phrase_is():
     rng = np.random.default_rng(3)
     before = posteriors('hello there'.split(), rng)
