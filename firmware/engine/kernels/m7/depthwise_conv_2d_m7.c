@@ -90,6 +90,12 @@ static int any_shape(const h7nn_conv_data *op) {
     return (int64_t)l.kb * l.pairs <= H7NN_DW_ANY_WORDS && (int64_t)l.pb * l.line_len * 2 <= INT32_MAX / 4;
 }
 
+/* 3x3 at stride 2 (MobileNet's downsampling blocks): h7nn_m7_dw3x3s2_plane. Its last
+ * quad of a line reads up to two words past the line (8 bytes of slack after the plane). */
+static int s2_shape(const any_layout *l) {
+    return l->ka == 3 && l->kb == 3 && l->sa == 2 && l->sb == 2;
+}
+
 /* One input line (1-D models: a line along time, width 1): the scratch holds two planes,
  * channels c and c + 1, widened together (one halfword load per time step brings both). */
 static int any_paired(const h7nn_conv_data *op, const any_layout *l) {
@@ -104,7 +110,7 @@ static h7nn_status prepare(h7nn_interpreter *nn, h7nn_node *node) {
     const uint32_t *rec = h7nn_plan_op(nn, node);
     if (!fast_shape(op) && any_shape(op)) {
         any_layout l = any_layout_of(op);
-        node->scratch_bytes = (uint32_t)(l.pb * l.line_len) * (any_paired(op, &l) ? 4u : 2u);
+        node->scratch_bytes = (uint32_t)(l.pb * l.line_len) * (any_paired(op, &l) ? 4u : 2u) + (s2_shape(&l) ? 8u : 0u);
         int doubled = h7nn_m7_requant_mode(op->filter, op->out_c, op->filter_h * op->filter_w, op->out_c, 1,
                                            op->shift);
         if (rec) return h7nn_m7_plan_mode(nn, node, rec, doubled, op->bias, op->out_c, &op->fast_requant);
@@ -737,13 +743,181 @@ static int line1_channel(const h7nn_conv_data *op, const any_layout *l, const in
     return 1;
 }
 
+/* 3x3 at stride 2, the fast form (doubled weights, short requantization, multiplier > 2^30,
+ * full int8 range). Output j of a line starts at plane position 2j, so its taps 0, 1 are
+ * the aligned word j ([x2j|x2j+1], SMLAD with [w0|w1]) and tap 2 the bottom of word j + 1
+ * (SMLABB): four outputs take five words per filter line (LDM of three, LDRD of two) and
+ * eight multiplies, as the stride-1 quads do. The channel's constants, in the order
+ * h7nn_m7_dw3x3s2_plane loads them: */
+enum { S2_W = 0, S2_MULT = 6, S2_ROUND, S2_RIGHT, S2_STEP, S2_START, S2_START2, S2_LINE_BYTES, S2_QUAD_BYTES,
+       S2_TAIL, S2_STEP_SHORT, S2_ROW_BYTES, S2_WORDS };
+
+/* Every output of one channel: `lines` output lines, each from q (word aligned; plane lines
+ * ctx[S2_LINE_BYTES] apart, output lines ctx[S2_ROW_BYTES] apart in the plane), written
+ * every ctx[S2_STEP] bytes from out, lines ctx[S2_STEP_SHORT] apart: quads of 4 outputs
+ * (ctx[S2_QUAD_BYTES] = quads x 4 x step), then a last quad of which ctx[S2_TAIL] (0..3)
+ * are stored. */
+void h7nn_m7_dw3x3s2_plane(const uint32_t *q, int8_t *out, const uint32_t *ctx, int32_t lines);
+
+#if defined(__ARM_FEATURE_DSP) && __ARM_FEATURE_DSP
+/* r0 plane, r1 out, r2 constants, r3 line bytes, r4-r7 sums, r8-r10 plane words (LDM, then
+ * words 3, 4 by LDRD into r8, r9), r11/r12 a filter line's [w0|w1], [w2|-], lr the line's
+ * address. The first line starts r5, r6 from r4 (the start) before r4's own products and
+ * r7 from its copy (LDRD of START, START2). */
+#define H7NN_S2_LINE_FIRST              \
+    "  ldmia r0, {r8, r9, r10}\n"       \
+    "  ldmia r2!, {r11, r12}\n"         \
+    "  smlad r5, r9, r11, r4\n"         \
+    "  smlabb r5, r10, r12, r5\n"       \
+    "  smlad r6, r10, r11, r4\n"        \
+    "  smlad r4, r8, r11, r4\n"         \
+    "  smlabb r4, r9, r12, r4\n"        \
+    "  ldrd r8, r9, [r0, #12]\n"        \
+    "  smlabb r6, r8, r12, r6\n"        \
+    "  smlad r7, r8, r11, r7\n"         \
+    "  smlabb r7, r9, r12, r7\n"
+#define H7NN_S2_LINE                    \
+    "  ldmia lr, {r8, r9, r10}\n"       \
+    "  ldmia r2!, {r11, r12}\n"         \
+    "  smlad r4, r8, r11, r4\n"         \
+    "  smlabb r4, r9, r12, r4\n"        \
+    "  smlad r5, r9, r11, r5\n"         \
+    "  smlabb r5, r10, r12, r5\n"       \
+    "  smlad r6, r10, r11, r6\n"        \
+    "  ldrd r8, r9, [lr, #12]\n"        \
+    "  smlabb r6, r8, r12, r6\n"        \
+    "  smlad r7, r8, r11, r7\n"         \
+    "  smlabb r7, r9, r12, r7\n"
+#define H7NN_S2_QUAD                    \
+    "  ldrd r4, r7, [r2, #40]\n"        /* S2_START, S2_START2 */ \
+    H7NN_S2_LINE_FIRST                  \
+    "  add lr, r0, r3\n"                \
+    H7NN_S2_LINE                        \
+    "  add lr, lr, r3\n"                \
+    H7NN_S2_LINE                        \
+    "  add r0, r0, #16\n"               \
+    "  ldmia r2, {r9, r10, r11, r12}\n" /* S2_MULT, S2_ROUND, S2_RIGHT, S2_STEP */ \
+    "  sub r2, r2, #24\n"
+/* Stack: [sp] end of the line's quads, [sp, #4] lines left, [sp, #8] the line's plane
+ * start, [sp, #12] its first output. */
+__asm__(
+    "  .pushsection .text.h7nn_m7_dw3x3s2_plane,\"ax\",%progbits\n"
+    "  .syntax unified\n"
+    "  .thumb\n"
+    "  .p2align 2\n"
+    "  .global h7nn_m7_dw3x3s2_plane\n"
+    "  .type h7nn_m7_dw3x3s2_plane, %function\n"
+    "  .thumb_func\n"
+    "h7nn_m7_dw3x3s2_plane:\n"
+    "  push {r4-r11, lr}\n"
+    "  sub sp, sp, #16\n"
+    "  str r3, [sp, #4]\n"
+    "  ldr r3, [r2, #48]\n"             /* S2_LINE_BYTES */
+    "2:\n"
+    "  ldr r4, [r2, #52]\n"             /* S2_QUAD_BYTES */
+    "  strd r0, r1, [sp, #8]\n"
+    "  add r4, r4, r1\n"
+    "  str r4, [sp]\n"
+    "  cmp r1, r4\n"
+    "  beq 3f\n"
+    "1:\n"
+    H7NN_S2_QUAD
+    H7NN_DW_OUT2("r4", "r5")
+    H7NN_DW_OUT2("r6", "r7")
+    "  ldr r8, [sp]\n"
+    "  cmp r1, r8\n"
+    "  bne 1b\n"
+    "3:\n"
+    "  ldr r8, [r2, #56]\n"             /* S2_TAIL */
+    "  cmp r8, #0\n"
+    "  beq 4f\n"
+    H7NN_S2_QUAD
+    H7NN_DW_OUT1("r4", "")
+    "  ldr lr, [r2, #56]\n"
+    "  cmp lr, #2\n"
+    "  blt 4f\n"
+    H7NN_DW_OUT1("r5", ", r12")
+    "  ldr lr, [r2, #56]\n"
+    "  cmp lr, #2\n"
+    "  beq 4f\n"
+    "  add r1, r1, r12, lsl #1\n"
+    H7NN_DW_OUT1("r6", "")
+    "4:\n"
+    "  ldrd r0, r1, [sp, #8]\n"
+    "  ldr r8, [r2, #60]\n"             /* S2_STEP_SHORT */
+    "  ldr lr, [r2, #64]\n"             /* S2_ROW_BYTES */
+    "  add r0, r0, lr\n"
+    "  add r1, r1, r8\n"
+    "  ldr r8, [sp, #4]\n"
+    "  subs r8, r8, #1\n"
+    "  str r8, [sp, #4]\n"
+    "  bne 2b\n"
+    "  add sp, sp, #16\n"
+    "  pop {r4-r11, pc}\n"
+    "  .size h7nn_m7_dw3x3s2_plane, .-h7nn_m7_dw3x3s2_plane\n"
+    "  .popsection\n");
+#else
+void h7nn_m7_dw3x3s2_plane(const uint32_t *q, int8_t *out, const uint32_t *ctx, int32_t lines) {
+    const int32_t mult = (int32_t)ctx[S2_MULT], round_offset = (int32_t)ctx[S2_ROUND], right = (int32_t)ctx[S2_RIGHT];
+    const int32_t step = (int32_t)ctx[S2_STEP], line_words = (int32_t)ctx[S2_LINE_BYTES] / 4;
+    const int32_t n = (int32_t)(ctx[S2_QUAD_BYTES] / ctx[S2_STEP]) + (int32_t)ctx[S2_TAIL];
+    for (; lines > 0; lines--, q += ctx[S2_ROW_BYTES] / 4, out += ctx[S2_STEP_SHORT]) {
+        int8_t *o = out;
+        /* the same sums as the assembly, only those stored (the host build reads only the
+         * plane's lines) */
+        for (int32_t j = 0; j < n; j++, o += step) {
+            int32_t a = (int32_t)ctx[S2_START];
+            for (int k = 0; k < 3; k++) {
+                const uint32_t *w = q + k * line_words + j;
+                a = h7nn_smlad(w[0], ctx[S2_W + 2 * k], a);
+                a = h7nn_smlabb(w[1], ctx[S2_W + 2 * k + 1], a);
+            }
+            o[0] = (int8_t)h7nn_ssat8(h7nn_m7_requant_x2(a, mult, round_offset, right));
+        }
+    }
+}
+#endif
+
+/* Channel c of a 3x3 stride-2 op in h7nn_m7_dw3x3s2_plane (doubled weights, the short
+ * requantization with a multiplier above 2^30, full int8 range); 0 if the channel needs
+ * any_channel. */
+static int s2_channel(const h7nn_conv_data *op, const any_layout *l, const int16_t *plane, int c, int8_t *out) {
+    const int32_t bias = op->bias ? op->bias[c] : 0, mult = op->multiplier[c], right = -op->shift[c];
+    if (mult <= (1 << 30) || (op->fast_requant == 2 && !h7nn_m7_short_channel(mult, -right, bias))) return 0;
+    uint32_t ctx[S2_WORDS];
+    const int32_t tap_step = (l->transposed ? op->filter_w : 1) * op->out_c;
+    const int32_t line_step = (l->transposed ? 1 : op->filter_w) * op->out_c;
+    int32_t sum = 0;
+    for (int j = 0; j < 3; j++) {
+        const int8_t *f = op->filter + c + j * line_step;
+        const int32_t w0 = f[0] * 2, w1 = f[tap_step] * 2, w2 = f[2 * tap_step] * 2;
+        ctx[S2_W + 2 * j] = h7nn_pack16((uint32_t)w0, (uint32_t)w1);
+        ctx[S2_W + 2 * j + 1] = (uint32_t)(uint16_t)w2;
+        sum += w0 + w1 + w2;
+    }
+    const int32_t step = (l->transposed ? op->out_w : 1) * op->out_c;
+    ctx[S2_MULT] = (uint32_t)mult;
+    ctx[S2_ROUND] = (uint32_t)h7nn_m7_round_offset(right, op->output_offset);
+    ctx[S2_RIGHT] = (uint32_t)right;
+    ctx[S2_STEP] = (uint32_t)step;
+    ctx[S2_START] = ctx[S2_START2] = ((uint32_t)bias << 1) + (uint32_t)(op->input_offset * sum);
+    ctx[S2_LINE_BYTES] = (uint32_t)l->line_len * 2u;
+    ctx[S2_QUAD_BYTES] = (uint32_t)(l->na >> 2) * 4u * (uint32_t)step;
+    ctx[S2_TAIL] = (uint32_t)(l->na & 3);
+    ctx[S2_STEP_SHORT] = (uint32_t)((l->transposed ? 1 : op->out_w) * op->out_c);
+    ctx[S2_ROW_BYTES] = (uint32_t)l->line_len * 4u;
+    h7nn_m7_dw3x3s2_plane((const uint32_t *)(const void *)plane, out + c, ctx, l->nb);
+    return 1;
+}
+
 static void eval_any(const h7nn_conv_data *op, const int8_t *input, int8_t *output, int16_t *plane,
                      uint32_t plane_bytes) {
     any_layout l = any_layout_of(op);
     const int16_t border = (int16_t)-op->input_offset;
     for (uint32_t i = 0; i < plane_bytes / 2; i++) plane[i] = border;
     const int paired = any_paired(op, &l);
-    const int line1 = paired && l.kb == 1 && l.sa == 1 && op->fast_requant != 0 && op->act_min == -128 && op->act_max == 127;
+    const int full_range = op->fast_requant != 0 && op->act_min == -128 && op->act_max == 127;
+    const int line1 = paired && l.kb == 1 && l.sa == 1 && full_range, s2 = s2_shape(&l) && full_range;
     for (int b = 0; b < op->batches; b++) {
         const int8_t *in_b = input + b * op->in_h * op->in_w * op->in_c;
         int8_t *out_b = output + b * op->out_h * op->out_w * op->out_c;
@@ -753,7 +927,8 @@ static void eval_any(const h7nn_conv_data *op, const int8_t *input, int8_t *outp
             if (!paired || ((c & 1) == 0 && c == op->in_c - 1)) any_widen_channel(op, &l, in_b, c, plane);
             else if ((c & 1) == 0) any_widen_pair(op, &l, in_b, c, plane);
             else p = plane + l.line_len;
-            if (!line1 || !line1_channel(op, &l, p, c, out_b)) any_channel(op, &l, p, c, out_b);
+            if (s2 ? !s2_channel(op, &l, p, c, out_b) : (!line1 || !line1_channel(op, &l, p, c, out_b)))
+                any_channel(op, &l, p, c, out_b);
         }
     }
 }
