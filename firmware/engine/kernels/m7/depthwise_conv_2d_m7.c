@@ -102,6 +102,13 @@ static int any_paired(const h7nn_conv_data *op, const any_layout *l) {
     return l->pb == 1 && (l->transposed ? op->pad_w : op->pad_h) == 0 && op->in_c >= 2;
 }
 
+/* 3x3 at stride 2 reads every input value once per output it feeds but widens each once
+ * per channel; the widening was half the op, so channels go in pairs there too: two
+ * planes, the second pb lines after the first, one halfword load per pixel. */
+static int any_paired2d(const h7nn_conv_data *op, const any_layout *l) {
+    return s2_shape(l) && op->in_c >= 2;
+}
+
 static h7nn_status prepare(h7nn_interpreter *nn, h7nn_node *node) {
     h7nn_status s = h7nn_conv_prepare_common(nn, node, 1);
     if (s != H7NN_OK) return s;
@@ -110,7 +117,8 @@ static h7nn_status prepare(h7nn_interpreter *nn, h7nn_node *node) {
     const uint32_t *rec = h7nn_plan_op(nn, node);
     if (!fast_shape(op) && any_shape(op)) {
         any_layout l = any_layout_of(op);
-        node->scratch_bytes = (uint32_t)(l.pb * l.line_len) * (any_paired(op, &l) ? 4u : 2u) + (s2_shape(&l) ? 8u : 0u);
+        node->scratch_bytes = (uint32_t)(l.pb * l.line_len) * (any_paired(op, &l) || any_paired2d(op, &l) ? 4u : 2u) +
+                              (s2_shape(&l) ? 8u : 0u);
         int doubled = h7nn_m7_requant_mode(op->filter, op->out_c, op->filter_h * op->filter_w, op->out_c, 1,
                                            op->shift);
         if (rec) return h7nn_m7_plan_mode(nn, node, rec, doubled, op->bias, op->out_c, &op->fast_requant);
@@ -718,6 +726,38 @@ static void any_widen_pair(const h7nn_conv_data *op, const any_layout *l, const 
     if (i < n) dst[i] = in[0], dst1[i] = in[1];
 }
 
+/* Channels c and c + 1 of a 2-D plane (any_paired2d) into the two planes, the second
+ * pb * line_len int16 after the first: four pixels per pass, one halfword load each
+ * ([a_c a_c1]), two pixels split by SXTB16 into (a_c, b_c) and (a_c1, b_c1). */
+static __attribute__((noinline)) void any_widen_pair2d(const h7nn_conv_data *op, const any_layout *l,
+                                                       const int8_t *input, int c, int16_t *plane) {
+    const int32_t in_a = l->transposed ? op->in_h : op->in_w, in_b = l->transposed ? op->in_w : op->in_h;
+    const int32_t step_a = (l->transposed ? op->in_w : 1) * op->in_c, step_b = (l->transposed ? 1 : op->in_w) * op->in_c;
+    const int32_t pad_a = l->transposed ? op->pad_h : op->pad_w, pad_b = l->transposed ? op->pad_w : op->pad_h;
+    const int32_t n = (pad_a + in_a < l->pa ? pad_a + in_a : l->pa) - pad_a, other = l->pb * l->line_len;
+    const int32_t first = pad_b, last = pad_b + in_b < l->pb ? pad_b + in_b : l->pb;  /* plane lines with input */
+    const int8_t *in_line = input + c;
+    int16_t *dst_line = plane + first * l->line_len + pad_a;
+    for (int32_t j = first; j < last; j++, in_line += step_b, dst_line += l->line_len) {
+        const int8_t *in = in_line;
+        int16_t *dst = dst_line;
+        for (int32_t k = n >> 2; k > 0; k--, in += 4 * step_a, dst += 4) {
+            uint16_t a, b, e, f;
+            memcpy(&a, in, 2);
+            memcpy(&b, in + step_a, 2);
+            memcpy(&e, in + 2 * step_a, 2);
+            memcpy(&f, in + 3 * step_a, 2);
+            const uint32_t ab = (uint32_t)a | ((uint32_t)b << 16), ef = (uint32_t)e | ((uint32_t)f << 16);
+            const uint32_t lo = h7nn_sxtb16(ab), hi = h7nn_sxtb16_ror8(ab), lo2 = h7nn_sxtb16(ef), hi2 = h7nn_sxtb16_ror8(ef);
+            memcpy(dst, &lo, 4);
+            memcpy(dst + other, &hi, 4);
+            memcpy(dst + 2, &lo2, 4);
+            memcpy(dst + other + 2, &hi2, 4);
+        }
+        for (int32_t k = n & 3; k > 0; k--, in += step_a, dst++) dst[0] = in[0], dst[other] = in[1];
+    }
+}
+
 /* Channel c of a one-line, stride-1 op in h7nn_m7_dw_line1 (doubled weights, the short
  * requantization with a multiplier above 2^30); 0 if the channel needs any_channel. */
 static int line1_channel(const h7nn_conv_data *op, const any_layout *l, const int16_t *plane, int c, int8_t *out) {
@@ -914,8 +954,12 @@ static void eval_any(const h7nn_conv_data *op, const int8_t *input, int8_t *outp
                      uint32_t plane_bytes) {
     any_layout l = any_layout_of(op);
     const int16_t border = (int16_t)-op->input_offset;
-    for (uint32_t i = 0; i < plane_bytes / 2; i++) plane[i] = border;
-    const int paired = any_paired(op, &l);
+    {  /* two values per store (line_len is even: the scratch is a whole number of words) */
+        const uint32_t both = h7nn_pack16((uint32_t)(uint16_t)border, (uint32_t)(uint16_t)border);
+        uint32_t *w = (uint32_t *)(void *)plane;
+        for (uint32_t i = plane_bytes / 4; i > 0; i--) *w++ = both;
+    }
+    const int paired = any_paired(op, &l), paired2d = any_paired2d(op, &l);
     const int full_range = op->fast_requant != 0 && op->act_min == -128 && op->act_max == 127;
     const int line1 = paired && l.kb == 1 && l.sa == 1 && full_range, s2 = s2_shape(&l) && full_range;
     for (int b = 0; b < op->batches; b++) {
@@ -924,9 +968,10 @@ static void eval_any(const h7nn_conv_data *op, const int8_t *input, int8_t *outp
         for (int c = 0; c < op->in_c; c++) {
             /* the same cells every channel: the border stays */
             const int16_t *p = plane;
-            if (!paired || ((c & 1) == 0 && c == op->in_c - 1)) any_widen_channel(op, &l, in_b, c, plane);
-            else if ((c & 1) == 0) any_widen_pair(op, &l, in_b, c, plane);
-            else p = plane + l.line_len;
+            if (!(paired || paired2d) || ((c & 1) == 0 && c == op->in_c - 1)) any_widen_channel(op, &l, in_b, c, plane);
+            else if ((c & 1) == 1) p = plane + l.pb * l.line_len;  /* pb == 1 when paired */
+            else if (paired) any_widen_pair(op, &l, in_b, c, plane);
+            else any_widen_pair2d(op, &l, in_b, c, plane);
             if (s2 ? !s2_channel(op, &l, p, c, out_b) : (!line1 || !line1_channel(op, &l, p, c, out_b)))
                 any_channel(op, &l, p, c, out_b);
         }
