@@ -264,7 +264,10 @@ void h7nn_m7_dw3x3_plane(const uint32_t *q, int8_t *out, const uint32_t *ctx, in
     "  strb r8, [r1]\n"                 \
     "  strb lr, [r1, r12]\n"            \
     "  add r1, r1, r12, lsl #1\n"
-#define H7NN_DW_QUAD                     \
+/* A quad walking the weights up (filter lines 0, 1, 2; r2 from DW_W to DW_MULT), then one
+ * walking them down (lines 2, 1, 0; r2 back to DW_W), so the loop never rewinds r2: the
+ * down walk ends on the copy of DW_MULT..DW_STEP the caller keeps just below DW_W. */
+#define H7NN_DW_QUAD_UP                  \
     "  ldr r4, [r2, #52]\n"             /* DW_START */ \
     "  ldmia r0, {r8, r9, r10}\n"       \
     "  ldmia r2!, {r11, r12, lr}\n"     \
@@ -278,8 +281,32 @@ void h7nn_m7_dw3x3_plane(const uint32_t *q, int8_t *out, const uint32_t *ctx, in
     "  ldmia r2!, {r11, r12, lr}\n"     \
     H7NN_DW_MAC8                        \
     "  add r0, r0, #8\n"                \
-    "  ldmia r2, {r9, r10, r11, r12}\n" /* DW_MULT, DW_ROUND, DW_RIGHT, DW_STEP */ \
-    "  sub r2, r2, #36\n"
+    "  ldmia r2, {r9, r10, r11, r12}\n" /* DW_MULT, DW_ROUND, DW_RIGHT, DW_STEP */
+#define H7NN_DW_QUAD_DOWN                \
+    "  ldr r4, [r2, #16]\n"             /* DW_START (r2 at DW_MULT) */ \
+    "  add r8, r0, r3, lsl #1\n"        \
+    "  ldmia r8, {r8, r9, r10}\n"       \
+    "  ldmdb r2!, {r11, r12, lr}\n"     \
+    H7NN_DW_MAC8_FIRST                  \
+    "  add r8, r0, r3\n"                \
+    "  ldmia r8, {r8, r9, r10}\n"       \
+    "  ldmdb r2!, {r11, r12, lr}\n"     \
+    H7NN_DW_MAC8                        \
+    "  ldmia r0, {r8, r9, r10}\n"       \
+    "  ldmdb r2!, {r11, r12, lr}\n"     \
+    H7NN_DW_MAC8                        \
+    "  add r0, r0, #8\n"                \
+    "  ldmdb r2, {r9, r10, r11, r12}\n" /* the copy of DW_MULT, DW_ROUND, DW_RIGHT, DW_STEP */
+#define H7NN_DW_QUAD H7NN_DW_QUAD_UP "  sub r2, r2, #36\n"
+/* Two outputs (a line's last two): [x0|x1], [x2|x3] per filter line; output 0 pairs taps
+ * 0,1 and takes tap 2 alone, output 1 takes tap 0 alone and pairs taps 1,2. */
+#define H7NN_DW_PAIR_LINE(BASE)         \
+    "  ldmia " BASE ", {r8, r9}\n"      \
+    "  ldmia r2!, {r11, r12, lr}\n"     \
+    "  smlad r4, r8, r11, r4\n"         \
+    "  smlabb r4, r9, lr, r4\n"         \
+    "  smlatt r5, r8, lr, r5\n"         \
+    "  smlad r5, r9, r12, r5\n"
 #define H7NN_DW_OUT1(A, OFS)            \
     "  smmlar r8, " A ", r9, r10\n"     \
     "  add r8, r8, " A ", asr #31\n"    \
@@ -316,13 +343,13 @@ __asm__(
     "  beq 3f\n"
     "  ldr r8, [r2, #72]\n"             /* DW_ODD: an odd quad count enters at the second copy */
     "  cmp r8, #0\n"
-    "  bne 6f\n"
+    "  bne 7f\n"
     "1:\n"                              /* two quads per pass */
-    H7NN_DW_QUAD
+    H7NN_DW_QUAD_UP
     H7NN_DW_OUT2("r4", "r5")
     H7NN_DW_OUT2("r6", "r7")
     "6:\n"
-    H7NN_DW_QUAD
+    H7NN_DW_QUAD_DOWN
     H7NN_DW_OUT2("r4", "r5")
     H7NN_DW_OUT2("r6", "r7")
     "  ldr r8, [sp]\n"
@@ -342,16 +369,28 @@ __asm__(
     "  sub r2, r2, #36\n"
     H7NN_DW_OUT1("r4", "")
     "  b 4f\n"
+    "7:\n"                             /* odd quad count: the down walk first, from DW_MULT */
+    "  add r2, r2, #36\n"
+    "  b 6b\n"
     "5:\n"
+    "  cmp r8, #3\n"
+    "  beq 8f\n"
+    /* two outputs: four multiplies per filter line instead of a quad's eight */
+    "  ldr r4, [r2, #52]\n"             /* DW_START */
+    "  mov r5, r4\n"
+    H7NN_DW_PAIR_LINE("r0")
+    "  add r8, r0, r3\n"
+    H7NN_DW_PAIR_LINE("r8")
+    "  add r8, r0, r3, lsl #1\n"
+    H7NN_DW_PAIR_LINE("r8")
+    "  ldmia r2, {r9, r10, r11, r12}\n"
+    "  sub r2, r2, #36\n"
+    H7NN_DW_OUT2("r4", "r5")
+    "  b 4f\n"
+    "8:\n"                              /* three: a quad, three kept */
     H7NN_DW_QUAD
     H7NN_DW_OUT1("r4", "")
-    "  ldr lr, [r2, #64]\n"
-    "  cmp lr, #2\n"
-    "  blt 4f\n"
     H7NN_DW_OUT1("r5", ", r12")
-    "  ldr lr, [r2, #64]\n"
-    "  cmp lr, #2\n"
-    "  beq 4f\n"
     "  add r1, r1, r12, lsl #1\n"
     H7NN_DW_OUT1("r6", "")
     "4:\n"
@@ -397,7 +436,8 @@ void h7nn_m7_dw3x3_plane(const uint32_t *q, int8_t *out, const uint32_t *ctx, in
 
 static void channel_plane_fast(const h7nn_conv_data *op, const plane_layout *l, const int16_t *plane, int c,
                                int8_t *output) {
-    uint32_t ctx[DW_WORDS];
+    /* DW_MULT..DW_STEP also just below the constants (h7nn_m7_dw3x3_plane's down walk) */
+    uint32_t words[4 + DW_WORDS], *ctx = words + 4;
     /* per filter line j: taps 0, 1, 2 along the plane's lines, doubled (accumulators are
      * 2 * acc, the SMMULR form), as [w0|w1], [w1|w2], [w2|w0] */
     const int32_t oc = op->out_c, along = l->transposed ? 3 * oc : oc, across = l->transposed ? oc : 3 * oc;
@@ -428,6 +468,7 @@ static void channel_plane_fast(const h7nn_conv_data *op, const plane_layout *l, 
         ctx[DW_TAIL] = (uint32_t)(l->long_len & 3);
         ctx[DW_STEP_SHORT] = (uint32_t)l->step_short;
         ctx[DW_ODD] = (uint32_t)((l->long_len >> 2) & 1);
+        memcpy(words, ctx + DW_MULT, 16);
         h7nn_m7_dw3x3_plane((const uint32_t *)(const void *)plane, output + c, ctx, l->short_len);
         return;
     }
