@@ -162,34 +162,114 @@ static void widen_channel(const h7nn_conv_data *op, const plane_layout *l, const
 
 /* Channels c and c + 1 into the two planes (l->paired): per pixel one halfword load of
  * both channels; two pixels [a_c a_c1 b_c b_c1] split by SXTB16 into (a_c, b_c) and
- * (a_c1, b_c1), one word store per plane. */
+ * (a_c1, b_c1), one word store per plane. The loop over lines is h7nn_m7_dw_widen_pair
+ * (in C its line overhead was a third of the widening on KWS's 25-pixel lines); its
+ * constants: */
+enum { WP_ALONG = 0, WP_ACROSS, WP_QUADS, WP_REST, WP_LINE_BYTES, WP_OTHER_BYTES, WP_WORDS };
+/* `lines` input lines from in (ctx[WP_ACROSS] bytes apart, pixels ctx[WP_ALONG] apart),
+ * into plane lines from dst (ctx[WP_LINE_BYTES] apart; the second plane
+ * ctx[WP_OTHER_BYTES] after the first): ctx[WP_QUADS] passes of four pixels, then
+ * ctx[WP_REST] pixels one at a time. */
+void h7nn_m7_dw_widen_pair(const int8_t *in, int16_t *dst, const int32_t *ctx, int32_t lines);
+
+#if defined(__ARM_FEATURE_DSP) && __ARM_FEATURE_DSP
+/* r0/r1 the line's input and plane, r12/lr/r10 the cursors (input, plane 0, plane 1), r9
+ * the pixel step, r11 the count, r4-r7 values */
+__asm__(
+    "  .pushsection .text.h7nn_m7_dw_widen_pair,\"ax\",%progbits\n"
+    "  .syntax unified\n"
+    "  .thumb\n"
+    "  .p2align 2\n"
+    "  .global h7nn_m7_dw_widen_pair\n"
+    "  .type h7nn_m7_dw_widen_pair, %function\n"
+    "  .thumb_func\n"
+    "h7nn_m7_dw_widen_pair:\n"
+    "  push {r4-r11, lr}\n"
+    "  ldr r9, [r2]\n"                  /* WP_ALONG */
+    "1:\n"
+    "  mov r12, r0\n"
+    "  mov lr, r1\n"
+    "  ldr r10, [r2, #20]\n"            /* WP_OTHER_BYTES */
+    "  add r10, r10, r1\n"
+    "  ldr r11, [r2, #8]\n"             /* WP_QUADS */
+    "  cmp r11, #0\n"
+    "  beq 3f\n"
+    "2:\n"
+    "  ldrh r4, [r12]\n"
+    "  ldrh r5, [r12, r9]\n"
+    "  add r12, r12, r9, lsl #1\n"
+    "  ldrh r6, [r12]\n"
+    "  ldrh r7, [r12, r9]\n"
+    "  add r12, r12, r9, lsl #1\n"
+    "  orr r4, r4, r5, lsl #16\n"
+    "  orr r6, r6, r7, lsl #16\n"
+    "  sxtb16 r5, r4\n"
+    "  sxtb16 r4, r4, ror #8\n"
+    "  sxtb16 r7, r6\n"
+    "  sxtb16 r6, r6, ror #8\n"
+    "  str r5, [lr], #4\n"
+    "  str r7, [lr], #4\n"
+    "  str r4, [r10], #4\n"
+    "  str r6, [r10], #4\n"
+    "  subs r11, r11, #1\n"
+    "  bne 2b\n"
+    "3:\n"
+    "  ldr r11, [r2, #12]\n"            /* WP_REST */
+    "  cmp r11, #0\n"
+    "  beq 5f\n"
+    "4:\n"
+    "  ldrsb r4, [r12]\n"
+    "  ldrsb r5, [r12, #1]\n"
+    "  add r12, r12, r9\n"
+    "  strh r4, [lr], #2\n"
+    "  strh r5, [r10], #2\n"
+    "  subs r11, r11, #1\n"
+    "  bne 4b\n"
+    "5:\n"
+    "  ldr r4, [r2, #4]\n"              /* WP_ACROSS */
+    "  ldr r5, [r2, #16]\n"             /* WP_LINE_BYTES */
+    "  add r0, r0, r4\n"
+    "  add r1, r1, r5\n"
+    "  subs r3, r3, #1\n"
+    "  bne 1b\n"
+    "  pop {r4-r11, pc}\n"
+    "  .size h7nn_m7_dw_widen_pair, .-h7nn_m7_dw_widen_pair\n"
+    "  .popsection\n");
+#else
+void h7nn_m7_dw_widen_pair(const int8_t *in, int16_t *dst, const int32_t *ctx, int32_t lines) {
+    const int32_t along = ctx[WP_ALONG], other = ctx[WP_OTHER_BYTES] / 2;
+    for (; lines > 0; lines--, in += ctx[WP_ACROSS], dst += ctx[WP_LINE_BYTES] / 2) {
+        const int8_t *p = in;
+        int16_t *d = dst;
+        for (int32_t k = ctx[WP_QUADS]; k > 0; k--, p += 4 * along, d += 4) {
+            uint16_t a, b, e, f;
+            memcpy(&a, p, 2);
+            memcpy(&b, p + along, 2);
+            memcpy(&e, p + 2 * along, 2);
+            memcpy(&f, p + 3 * along, 2);
+            const uint32_t ab = (uint32_t)a | ((uint32_t)b << 16), ef = (uint32_t)e | ((uint32_t)f << 16);
+            const uint32_t lo = h7nn_sxtb16(ab), hi = h7nn_sxtb16_ror8(ab), lo2 = h7nn_sxtb16(ef), hi2 = h7nn_sxtb16_ror8(ef);
+            memcpy(d, &lo, 4);
+            memcpy(d + other, &hi, 4);
+            memcpy(d + 2, &lo2, 4);
+            memcpy(d + other + 2, &hi2, 4);
+        }
+        for (int32_t k = ctx[WP_REST]; k > 0; k--, p += along, d++) d[0] = p[0], d[other] = p[1];
+    }
+}
+#endif
+
 static void widen_pair(const h7nn_conv_data *op, const plane_layout *l, const int8_t *input, int c, int16_t *plane) {
-    const int32_t ll = l->line_len, other = l->pair_offset;
-    const int32_t along = l->transposed ? op->in_w * op->in_c : op->in_c;
-    const int32_t across = l->transposed ? op->in_c : op->in_w * op->in_c;
     const int32_t n = l->transposed ? op->in_h : op->in_w, lines = l->transposed ? op->in_w : op->in_h;
     const int32_t pad_along = l->transposed ? op->pad_h : op->pad_w;
-    const int32_t quads = n >> 2, rest = n & 3;
-    const int8_t *in_line = input + c;
-    int16_t *dst_line = plane + ll + pad_along;
-    for (int32_t line = 0; line < lines; line++, in_line += across, dst_line += ll) {
-        const int8_t *in = in_line;
-        int16_t *dst = dst_line;
-        for (int32_t k = quads; k > 0; k--, in += 4 * along, dst += 4) {  /* four pixels per pass */
-            uint16_t a, b, e, f;
-            memcpy(&a, in, 2);
-            memcpy(&b, in + along, 2);
-            memcpy(&e, in + 2 * along, 2);
-            memcpy(&f, in + 3 * along, 2);
-            uint32_t ab = (uint32_t)a | ((uint32_t)b << 16), ef = (uint32_t)e | ((uint32_t)f << 16);
-            uint32_t lo = h7nn_sxtb16(ab), hi = h7nn_sxtb16_ror8(ab), lo2 = h7nn_sxtb16(ef), hi2 = h7nn_sxtb16_ror8(ef);
-            memcpy(dst, &lo, 4);
-            memcpy(dst + other, &hi, 4);
-            memcpy(dst + 2, &lo2, 4);
-            memcpy(dst + other + 2, &hi2, 4);
-        }
-        for (int32_t k = rest; k > 0; k--, in += along, dst++) dst[0] = in[0], dst[other] = in[1];
-    }
+    int32_t ctx[WP_WORDS];
+    ctx[WP_ALONG] = l->transposed ? op->in_w * op->in_c : op->in_c;
+    ctx[WP_ACROSS] = l->transposed ? op->in_c : op->in_w * op->in_c;
+    ctx[WP_QUADS] = n >> 2;
+    ctx[WP_REST] = n & 3;
+    ctx[WP_LINE_BYTES] = l->line_len * 2;
+    ctx[WP_OTHER_BYTES] = l->pair_offset * 2;
+    if (lines > 0) h7nn_m7_dw_widen_pair(input + c, plane + l->line_len + pad_along, ctx, lines);
 }
 
 /* Weights of one channel in plane order: for line offset j, taps 0 and 1 along the line
@@ -434,22 +514,37 @@ void h7nn_m7_dw3x3_plane(const uint32_t *q, int8_t *out, const uint32_t *ctx, in
 }
 #endif
 
+/* The op's part of h7nn_m7_dw3x3_plane's constants, set once per op: words[4 + DW_WORDS],
+ * the constants from words + 4 and DW_MULT..DW_STEP also in words[0..3] (the down walk). */
+static void plane_op_constants(const plane_layout *l, uint32_t *words) {
+    uint32_t *ctx = words + 4;
+    const uint32_t step = (uint32_t)l->step_long;
+    ctx[DW_STEP] = words[3] = step;
+    ctx[DW_LINE_BYTES] = (uint32_t)l->line_len * 2u;
+    ctx[DW_QUAD_BYTES] = (uint32_t)(l->long_len >> 2) * 4u * step;
+    ctx[DW_TAIL] = (uint32_t)(l->long_len & 3);
+    ctx[DW_STEP_SHORT] = (uint32_t)l->step_short;
+    ctx[DW_ODD] = (uint32_t)((l->long_len >> 2) & 1);
+}
+
+/* One filter line's taps 0, 1, 2 along the plane's lines, doubled (accumulators are 2 * acc,
+ * the SMMULR form), as [w0|w1], [w1|w2], [w2|w0]; returns their sum. */
+static inline int32_t plane_weights(const int8_t *f, int32_t along, uint32_t *w) {
+    const int32_t w0 = f[0] * 2, w1 = f[along] * 2, w2 = f[2 * along] * 2;
+    w[0] = h7nn_pack16((uint32_t)w0, (uint32_t)w1);
+    w[1] = h7nn_pack16((uint32_t)w1, (uint32_t)w2);
+    w[2] = h7nn_pack16((uint32_t)w2, (uint32_t)w0);
+    return w0 + w1 + w2;
+}
+
+/* words: plane_op_constants' buffer (the channel's part is written here) */
 static void channel_plane_fast(const h7nn_conv_data *op, const plane_layout *l, const int16_t *plane, int c,
-                               int8_t *output) {
-    /* DW_MULT..DW_STEP also just below the constants (h7nn_m7_dw3x3_plane's down walk) */
-    uint32_t words[4 + DW_WORDS], *ctx = words + 4;
-    /* per filter line j: taps 0, 1, 2 along the plane's lines, doubled (accumulators are
-     * 2 * acc, the SMMULR form), as [w0|w1], [w1|w2], [w2|w0] */
+                               int8_t *output, uint32_t *words) {
+    uint32_t *ctx = words + 4;
     const int32_t oc = op->out_c, along = l->transposed ? 3 * oc : oc, across = l->transposed ? oc : 3 * oc;
     const int8_t *f = op->filter + c;
-    int32_t sum = 0;
-    for (int j = 0; j < 3; j++, f += across) {
-        const int32_t w0 = f[0] * 2, w1 = f[along] * 2, w2 = f[2 * along] * 2;
-        ctx[DW_W + 3 * j] = h7nn_pack16((uint32_t)w0, (uint32_t)w1);
-        ctx[DW_W + 3 * j + 1] = h7nn_pack16((uint32_t)w1, (uint32_t)w2);
-        ctx[DW_W + 3 * j + 2] = h7nn_pack16((uint32_t)w2, (uint32_t)w0);
-        sum += w0 + w1 + w2;
-    }
+    const int32_t sum = plane_weights(f, along, ctx + DW_W) + plane_weights(f + across, along, ctx + DW_W + 3) +
+                        plane_weights(f + 2 * across, along, ctx + DW_W + 6);
     const int32_t start = (int32_t)((op->bias ? (uint32_t)op->bias[c] << 1 : 0u) + (uint32_t)(op->input_offset * sum));
     const int32_t mult = op->multiplier[c], right = -op->shift[c];
     const int32_t round_offset = h7nn_m7_round_offset(right, op->output_offset);
@@ -458,17 +553,10 @@ static void channel_plane_fast(const h7nn_conv_data *op, const plane_layout *l, 
      * cases, which take the C loop below) */
     const int32_t ll = l->line_len, step = l->step_long;
     if (mult > (1 << 30)) {
-        ctx[DW_MULT] = (uint32_t)mult;
-        ctx[DW_ROUND] = (uint32_t)round_offset;
-        ctx[DW_RIGHT] = (uint32_t)right;
-        ctx[DW_STEP] = (uint32_t)step;
+        ctx[DW_MULT] = words[0] = (uint32_t)mult;
+        ctx[DW_ROUND] = words[1] = (uint32_t)round_offset;
+        ctx[DW_RIGHT] = words[2] = (uint32_t)right;
         ctx[DW_START] = (uint32_t)start;
-        ctx[DW_LINE_BYTES] = (uint32_t)ll * 2u;
-        ctx[DW_QUAD_BYTES] = (uint32_t)(l->long_len >> 2) * 4u * (uint32_t)step;
-        ctx[DW_TAIL] = (uint32_t)(l->long_len & 3);
-        ctx[DW_STEP_SHORT] = (uint32_t)l->step_short;
-        ctx[DW_ODD] = (uint32_t)((l->long_len >> 2) & 1);
-        memcpy(words, ctx + DW_MULT, 16);
         h7nn_m7_dw3x3_plane((const uint32_t *)(const void *)plane, output + c, ctx, l->short_len);
         return;
     }
@@ -768,35 +856,21 @@ static void any_widen_pair(const h7nn_conv_data *op, const any_layout *l, const 
 }
 
 /* Channels c and c + 1 of a 2-D plane (any_paired2d) into the two planes, the second
- * pb * line_len int16 after the first: four pixels per pass, one halfword load each
- * ([a_c a_c1]), two pixels split by SXTB16 into (a_c, b_c) and (a_c1, b_c1). */
+ * pb * line_len int16 after the first (h7nn_m7_dw_widen_pair, as widen_pair). */
 static __attribute__((noinline)) void any_widen_pair2d(const h7nn_conv_data *op, const any_layout *l,
                                                        const int8_t *input, int c, int16_t *plane) {
     const int32_t in_a = l->transposed ? op->in_h : op->in_w, in_b = l->transposed ? op->in_w : op->in_h;
-    const int32_t step_a = (l->transposed ? op->in_w : 1) * op->in_c, step_b = (l->transposed ? 1 : op->in_w) * op->in_c;
     const int32_t pad_a = l->transposed ? op->pad_h : op->pad_w, pad_b = l->transposed ? op->pad_w : op->pad_h;
-    const int32_t n = (pad_a + in_a < l->pa ? pad_a + in_a : l->pa) - pad_a, other = l->pb * l->line_len;
+    const int32_t n = (pad_a + in_a < l->pa ? pad_a + in_a : l->pa) - pad_a;
     const int32_t first = pad_b, last = pad_b + in_b < l->pb ? pad_b + in_b : l->pb;  /* plane lines with input */
-    const int8_t *in_line = input + c;
-    int16_t *dst_line = plane + first * l->line_len + pad_a;
-    for (int32_t j = first; j < last; j++, in_line += step_b, dst_line += l->line_len) {
-        const int8_t *in = in_line;
-        int16_t *dst = dst_line;
-        for (int32_t k = n >> 2; k > 0; k--, in += 4 * step_a, dst += 4) {
-            uint16_t a, b, e, f;
-            memcpy(&a, in, 2);
-            memcpy(&b, in + step_a, 2);
-            memcpy(&e, in + 2 * step_a, 2);
-            memcpy(&f, in + 3 * step_a, 2);
-            const uint32_t ab = (uint32_t)a | ((uint32_t)b << 16), ef = (uint32_t)e | ((uint32_t)f << 16);
-            const uint32_t lo = h7nn_sxtb16(ab), hi = h7nn_sxtb16_ror8(ab), lo2 = h7nn_sxtb16(ef), hi2 = h7nn_sxtb16_ror8(ef);
-            memcpy(dst, &lo, 4);
-            memcpy(dst + other, &hi, 4);
-            memcpy(dst + 2, &lo2, 4);
-            memcpy(dst + other + 2, &hi2, 4);
-        }
-        for (int32_t k = n & 3; k > 0; k--, in += step_a, dst++) dst[0] = in[0], dst[other] = in[1];
-    }
+    int32_t ctx[WP_WORDS];
+    ctx[WP_ALONG] = (l->transposed ? op->in_w : 1) * op->in_c;
+    ctx[WP_ACROSS] = (l->transposed ? 1 : op->in_w) * op->in_c;
+    ctx[WP_QUADS] = n >> 2;
+    ctx[WP_REST] = n & 3;
+    ctx[WP_LINE_BYTES] = l->line_len * 2;
+    ctx[WP_OTHER_BYTES] = l->pb * l->line_len * 2;
+    if (last > first) h7nn_m7_dw_widen_pair(input + c, plane + first * l->line_len + pad_a, ctx, last - first);
 }
 
 /* Channel c of a one-line, stride-1 op in h7nn_m7_dw_line1 (doubled weights, the short
@@ -1027,6 +1101,8 @@ static __attribute__((noinline)) h7nn_status eval_3x3(h7nn_interpreter *nn, cons
     int8_t *output = h7nn_output_data(nn, node, 0);
     int16_t *plane = node->scratch;
     plane_layout l = layout_of(op);
+    uint32_t words[4 + DW_WORDS];
+    plane_op_constants(&l, words);
     /* the plane holds raw values and the offset is folded into each channel's start, so the
      * border (zero padding, 0 after the offset) is the input zero point */
     const int16_t border = (int16_t)-op->input_offset;
@@ -1045,7 +1121,7 @@ static __attribute__((noinline)) h7nn_status eval_3x3(h7nn_interpreter *nn, cons
             else p = plane + l.pair_offset;
             if (op->fast_requant == 1 ||
                 (op->fast_requant == 2 && h7nn_m7_short_channel(op->multiplier[c], op->shift[c], op->bias ? op->bias[c] : 0)))
-                channel_plane_fast(op, &l, p, c, out_b);
+                channel_plane_fast(op, &l, p, c, out_b, words);
             else channel_plane(op, &l, p, c, out_b);
         }
     }
