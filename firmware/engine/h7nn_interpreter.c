@@ -743,6 +743,28 @@ static h7nn_status plan_fail(h7nn_interpreter *nn, const char *fmt, int a, int b
  * flag its neighbour, never clear it). 1 when every channel passes; 0 leaves the verdict to
  * the exact per-channel rule (zero multipliers, mode 1's wider range for them, or a bad
  * record). */
+/* zero_ok (modes 0 and 2, whose zero multipliers take the same shift range): a multiplier
+ * may also be 0 (MobileNet's dead channels, which used to send VWW's whole records to the
+ * per-channel rule): m is 0 or in [2^30, 2^31) exactly when x = m ^ 2^30 <= 2^30, that is
+ * when neither x nor 2^30 - x has its top bit set. */
+static int plan_channels_zero_ok(const uint32_t *m, const int8_t *sh, uint32_t channels, uint32_t k, uint32_t span) {
+    const uint32_t add = k * 0x01010101u, over = (127u - span) * 0x01010101u, q = 0x40000000u;
+    uint32_t bad = 0, c = 0;
+    for (; c + 4u <= channels; c += 4u) {
+        uint32_t w;
+        memcpy(&w, sh + c, 4);
+        const uint32_t x = ((w & 0x7F7F7F7Fu) + add) ^ (w & 0x80808080u);
+        const uint32_t x0 = m[c] ^ q, x1 = m[c + 1] ^ q, x2 = m[c + 2] ^ q, x3 = m[c + 3] ^ q;
+        bad |= ((q - x0) | x0 | (q - x1) | x1 | (q - x2) | x2 | (q - x3) | x3) & 0x80000000u;
+        bad |= ((x + over) | x) & 0x80808080u;
+    }
+    for (; c < channels; c++) {
+        const uint32_t x = m[c] ^ q;
+        bad |= (((q - x) | x) & 0x80000000u) | ((uint32_t)(sh[c] + (int32_t)k) > span);
+    }
+    return bad == 0;
+}
+
 static int plan_channels_common(const uint32_t *m, const int8_t *sh, uint32_t channels, uint32_t k, uint32_t span) {
     const uint32_t add = k * 0x01010101u, over = (127u - span) * 0x01010101u;
     uint32_t bad = 0, c = 0;
@@ -786,13 +808,49 @@ static __attribute__((noinline)) h7nn_status check_plan_words(h7nn_interpreter *
         const int32_t lo = p[at] == 1u ? -22 : -31;
         const uint32_t span = p[at] == 1u ? 21u : 61u, span0 = p[at] == 1u ? 22u : 61u;  /* hi - lo (m != 0, m == 0) */
         uint32_t out_of_range = 0, channels = p[at + 1];
-        if (plan_channels_common(m, sh, channels, (uint32_t)-lo, span)) continue;
+        if (p[at] == 1u ? plan_channels_common(m, sh, channels, (uint32_t)-lo, span)
+                        : plan_channels_zero_ok(m, sh, channels, (uint32_t)-lo, span))
+            continue;
         for (uint32_t c = 0; c < channels; c++) {
             uint32_t v = m[c];
             out_of_range |= (uint32_t)(v != 0u && (v >> 30) != 1u) |
                             (uint32_t)((uint32_t)(sh[c] - lo) > (v ? span : span0));
         }
         if (out_of_range) return plan_fail(nn, "plan: op %d: a multiplier or shift out of range", (int)i, 0, 0);
+    }
+    return H7NN_OK;
+}
+
+/* No two buffers with memory alive during the same op overlapping, by a sweep over the ops
+ * (the buffers sorted by their first op with a counting sort; each compared only with the
+ * few still alive when it starts): O(buffers x alive) instead of O(buffers^2) (VWW's
+ * allocate: 34 k -> a few k instructions). mem: 4n + 2(ops + 2) free bytes, 2-aligned. */
+static h7nn_status check_plan_overlaps(h7nn_interpreter *nn, const uint32_t *off, const plan_entry *lives, uint32_t n,
+                                       uint16_t *mem) {
+    uint16_t *order = mem, *active = order + n, *count = active + n;
+    const uint32_t buckets = nn->op_count + 2u;
+    for (uint32_t i = 0; i < buckets; i++) count[i] = 0;
+    for (uint32_t b = 0; b < n; b++)
+        if (lives[b].size) count[lives[b].first + 1]++;
+    for (uint32_t i = 1; i < buckets; i++) count[i] = (uint16_t)(count[i] + count[i - 1]);
+    uint32_t m = 0, alive = 0;
+    for (uint32_t b = 0; b < n; b++)
+        if (lives[b].size) order[count[lives[b].first]++] = (uint16_t)b, m++;
+    for (uint32_t k = 0; k < m; k++) {
+        const uint32_t b = order[k];
+        const plan_entry e = lives[b];
+        const uint32_t lo = off[b], hi = off[b] + align8(e.size);
+        uint32_t kept = 0;
+        for (uint32_t j = 0; j < alive; j++) {
+            const uint32_t b2 = active[j];
+            if (lives[b2].last < e.first) continue;  /* dead before b starts: dropped */
+            active[kept++] = (uint16_t)b2;
+            if (off[b2] < hi && lo < off[b2] + align8(lives[b2].size))
+                return plan_fail(nn, "plan: buffers %d and %d overlap while both are alive (op %d)",
+                                 (int)(b2 < b ? b2 : b), (int)(b2 < b ? b : b2), e.first);
+        }
+        active[kept] = (uint16_t)b;
+        alive = kept + 1u;
     }
     return H7NN_OK;
 }
@@ -804,6 +862,26 @@ static __attribute__((noinline)) h7nn_status check_plan_offsets(h7nn_interpreter
     const uint32_t *off = nn->plan + H7NN_PLAN_HEADER;
     uint32_t n = nn->tensor_count + nn->op_count, high = nn->plan[H7NN_PLAN_ACTIVATIONS_W];
     const plan_entry *lives = nn->lives;
+    /* the sweep, when the arena has room for its lists after the lifetime table */
+    if (lives && (size_t)((const uint8_t *)(lives + n) - nn->arena) + 4u * n + 2u * (nn->op_count + 2u) <= nn->tail) {
+        for (uint32_t b = 0; b < n; b++) {
+            const plan_entry e = lives[b];
+            if (!e.size) {
+                if (off[b] != H7NN_PLAN_NONE)
+                    return plan_fail(nn, "plan: buffer %d needs no memory but has offset %d", (int)b, (int)off[b], 0);
+                set_planned_offset(nn, b, UNPLACED - 1u);
+                continue;
+            }
+            if ((off[b] & (ARENA_ALIGN - 1u)) || off[b] > high || align8(e.size) > high - off[b])
+                return plan_fail(nn, "plan: buffer %d: offset %d outside the plan's %d activation bytes", (int)b,
+                                 (int)off[b], (int)high);
+            set_planned_offset(nn, b, off[b]);
+        }
+        h7nn_status s = check_plan_overlaps(nn, off, lives, n, (uint16_t *)(void *)(lives + n));
+        if (s != H7NN_OK) return s;
+        *planned = high;
+        return H7NN_OK;
+    }
     /* with the lifetime table, the buffers checked so far that have memory are listed after
      * it (the pairs to compare), when the arena has room; else every earlier buffer is */
     uint16_t *placed = NULL;

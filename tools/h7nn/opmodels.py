@@ -304,6 +304,14 @@ KERNEL_CHECK_SPECS = {
     'dw_k10x1_c4_valid_relu': ('depthwise', (21, 1, 4), 1, (10, 1), 1, 'valid', 'relu'),
     'dw_k1x4_c3_s2_same': ('depthwise', (5, 9, 3), 1, (1, 4), 2, 'same', None),
     'dw_s2_c4_same_bigbias': _requantized(_dw(8, 8, 4, 2, 'same', None), first_bias=1 << 30),
+    # 3x3 at stride 2 (h7nn_m7_dw3x3s2_plane): lines of 2 quads + 3 along rows, 2 quads + 2
+    # along columns (valid padding), 1 quad + 2 (VWW's 12x12 -> 6x6 shape), a tail of 3 alone
+    # (VWW's 6x6 -> 3x3), a tail of 1 in batches of 2
+    'dw_s2_row11_c6_same': _dw(6, 22, 6, 2, 'same', None),
+    'dw_s2_col10_c5_valid': _dw(21, 5, 5, 2, 'valid', None),
+    'dw_s2_row6_c8_same': _dw(12, 12, 8, 2, 'same', None),
+    'dw_s2_row3_c7_same': _dw(6, 6, 7, 2, 'same', None),
+    'dw_s2_row9_c4_same_b2': _batched(_dw(4, 17, 4, 2, 'same', None), 2),
     # one-line stride-1 filters (h7nn_m7_dw_line1, channels widened in pairs): quads and a tail
     # of 3, an odd channel count (the last channel alone), one output per channel (K = 15),
     # 'same' padding along time, a channel on the exact path beside line1 channels

@@ -1,7 +1,8 @@
 """The M7 kernels' assembly loops on the simulated board, bit for bit against TFLite Micro.
 
 The host build runs portable C in place of the hand-scheduled Thumb-2 loops
-(h7nn_m7_dot_1x6 under CONV_2D, h7nn_m7_dw3x3_plane under DEPTHWISE_CONV_2D), so only the
+(h7nn_m7_dot_1x6 under CONV_2D, h7nn_m7_dw3x3_plane and h7nn_m7_dw3x3s2_plane under
+DEPTHWISE_CONV_2D), so only the
 firmware runs them. The kernel_check image (firmware/apps/kernel_check) embeds single-op
 models whose shapes drive those loops beyond the KWS model's (h7nn.opmodels
 KERNEL_CHECK_SPECS: 1x1 convolutions at every k % 16, pixel counts around the six-column
@@ -43,6 +44,7 @@ class KernelCheckBoard:
         self.dw_quads = {}   # model index -> set of (quads, tail) per line seen by h7nn_m7_dw3x3_plane
         self.dw_line1 = {}   # model index -> set of (outputs, weight pairs) seen by h7nn_m7_dw_line1
         self.fc_k = {}       # model index -> set of k seen by h7nn_m7_fc_pairs
+        self.dw_s2 = {}      # model index -> set of (quads, tail) per line seen by h7nn_m7_dw3x3s2_plane
         uc = self.board.uc
 
         def on_dot(uc_, address, size, user):
@@ -58,11 +60,17 @@ class KernelCheckBoard:
             pairs = int(np.frombuffer(bytes(uc_.mem_read(uc_.reg_read(UC_ARM_REG_R2), 4)), dtype='<u4')[0])
             self.dw_line1.setdefault(self.current, set()).add((uc_.reg_read(UC_ARM_REG_R3), pairs))
 
+        def on_s2(uc_, address, size, user):
+            # the channel's constants (r2): S2_STEP, ..., S2_QUAD_BYTES = quads x 4 x step, S2_TAIL
+            words = np.frombuffer(bytes(uc_.mem_read(uc_.reg_read(UC_ARM_REG_R2) + 36, 24)), dtype='<u4')
+            step, quad_bytes, tail = int(words[0]), int(words[4]), int(words[5])
+            self.dw_s2.setdefault(self.current, set()).add((quad_bytes // (4 * step), tail))
+
         def on_fc(uc_, address, size, user):
             self.fc_k.setdefault(self.current, set()).add(uc_.reg_read(UC_ARM_REG_R2))
 
         for name, hook in (('h7nn_m7_dot_1x6', on_dot), ('h7nn_m7_dw3x3_plane', on_dw), ('h7nn_m7_dw_line1', on_line1),
-                           ('h7nn_m7_fc_pairs', on_fc)):
+                           ('h7nn_m7_fc_pairs', on_fc), ('h7nn_m7_dw3x3s2_plane', on_s2)):
             address = self.board.symbol(name) & ~1
             uc.hook_add(UC_HOOK_CODE, hook, begin=address, end=address)
         ready = self._wait(lambda e: e.get('event') in ('kc_ready', 'kc_error'), seconds=2)
@@ -171,6 +179,8 @@ def _expected_asm(spec, model):
     hi = min(127, zp + int(round(6.0 / scale))) if act == 'relu6' else 127
     if fast and short and tuple(kernel) == (3, 3) and stride in (1, (1, 1)) and n == 1 and (lo, hi) == (-128, 127):
         return ('dw', (max(oh, ow) // 4, max(oh, ow) % 4))
+    if fast and short and tuple(kernel) == (3, 3) and stride in (2, (2, 2)) and n == 1 and (lo, hi) == (-128, 127):
+        return ('s2', (max(oh, ow) // 4, max(oh, ow) % 4))
     # one filter line over a one-line input (Kx1 along time, 1xK along a row), stride 1,
     # channels widened in pairs
     if (fast and short and 1 in kernel and kernel != (1, 1) and stride in (1, (1, 1)) and n == 1 and shape[2] >= 2
@@ -213,7 +223,10 @@ def test_bit_exact_on_board(kc, name):
     # the shape ran the loop it was chosen for
     expect = _expected_asm(opmodels.KERNEL_CHECK_SPECS[name], model)
     if expect is None:
-        assert index not in kc.dot_k and index not in kc.dw_quads and index not in kc.dw_line1 and index not in kc.fc_k
+        assert (index not in kc.dot_k and index not in kc.dw_quads and index not in kc.dw_line1 and index not in kc.fc_k
+                and index not in kc.dw_s2)
+    elif expect[0] == 's2':
+        assert kc.dw_s2.get(index) == {expect[1]}, 'stride-2 depthwise loop not run with (quads, tail) %s' % (expect[1],)
     elif expect[0] == 'line1':
         assert kc.dw_line1.get(index) == {expect[1]}, 'one-line depthwise loop not run with %s' % (expect[1],)
     elif expect[0] == 'fc':
@@ -226,10 +239,13 @@ def test_bit_exact_on_board(kc, name):
 
 def test_coverage_of_the_loop_entries(kc):
     """Across the models: the six-column loop entered at every step k % 16 picks, the
-    depthwise plane loop with 0, 1 and 2 quads per line and every tail (0..3 outputs)."""
+    depthwise plane loop with 0, 1 and 2 quads per line and every tail (0..3 outputs), the
+    stride-2 loop with 0, 1 and 2 quads and every tail."""
     for index in set(kc.index.values()) - kc.checked:  # when run on its own
         kc.check(index, SEED, 1)
     ks = set().union(*kc.dot_k.values()) if kc.dot_k else set()
     assert {k % 16 for k in ks} == {0, 4, 8, 12}, sorted(ks)
     quads = set().union(*kc.dw_quads.values()) if kc.dw_quads else set()
     assert {0, 1, 2} <= {q for q, _ in quads} and {t for _, t in quads} == {0, 1, 2, 3}, sorted(quads)
+    s2 = set().union(*kc.dw_s2.values()) if kc.dw_s2 else set()
+    assert {0, 1, 2} <= {q for q, _ in s2} and {t for _, t in s2} == {0, 1, 2, 3}, sorted(s2)

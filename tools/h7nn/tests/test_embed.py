@@ -114,6 +114,19 @@ def test_bad_plans_are_refused_with_one_line(host_library, kws_bytes):
         else:
             w.view(np.int8)[(rec + 2 + channels) * 4 + 1] = value
         cases.append({'multiplier or shift out of range': w})
+    # records of modes 0 and 2 take zero multipliers in the four-channel check too
+    # (plan_channels_zero_ok); around them: 2^30 - 1, 2^31 + 1, 3 * 2^30, a zero multiplier
+    # with a shift out of range
+    zero = words.copy()
+    zero[rec] = 0
+    zero[rec + 2 + 1] = 0
+    assert Interpreter(kws_bytes, plan=zero).arena_used > 0
+    for value, shift in ((0x3FFFFFFF, None), (0x80000001, None), (0xC0000000, None), (0, 31)):
+        w = zero.copy()
+        w[rec + 2 + 2] = value
+        if shift is not None:
+            w.view(np.int8)[(rec + 2 + channels) * 4 + 2] = shift
+        cases.append({'multiplier or shift out of range': w})
     for what, w in [kv for case in cases for kv in case.items()]:
         with pytest.raises(EngineError) as e:
             Interpreter(kws_bytes, plan=w)

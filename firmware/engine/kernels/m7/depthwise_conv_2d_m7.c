@@ -90,10 +90,23 @@ static int any_shape(const h7nn_conv_data *op) {
     return (int64_t)l.kb * l.pairs <= H7NN_DW_ANY_WORDS && (int64_t)l.pb * l.line_len * 2 <= INT32_MAX / 4;
 }
 
+/* 3x3 at stride 2 (MobileNet's downsampling blocks): h7nn_m7_dw3x3s2_plane. Its last
+ * quad of a line reads up to two words past the line (8 bytes of slack after the plane). */
+static int s2_shape(const any_layout *l) {
+    return l->ka == 3 && l->kb == 3 && l->sa == 2 && l->sb == 2;
+}
+
 /* One input line (1-D models: a line along time, width 1): the scratch holds two planes,
  * channels c and c + 1, widened together (one halfword load per time step brings both). */
 static int any_paired(const h7nn_conv_data *op, const any_layout *l) {
     return l->pb == 1 && (l->transposed ? op->pad_w : op->pad_h) == 0 && op->in_c >= 2;
+}
+
+/* 3x3 at stride 2 reads every input value once per output it feeds but widens each once
+ * per channel; the widening was half the op, so channels go in pairs there too: two
+ * planes, the second pb lines after the first, one halfword load per pixel. */
+static int any_paired2d(const h7nn_conv_data *op, const any_layout *l) {
+    return s2_shape(l) && op->in_c >= 2;
 }
 
 static h7nn_status prepare(h7nn_interpreter *nn, h7nn_node *node) {
@@ -104,7 +117,8 @@ static h7nn_status prepare(h7nn_interpreter *nn, h7nn_node *node) {
     const uint32_t *rec = h7nn_plan_op(nn, node);
     if (!fast_shape(op) && any_shape(op)) {
         any_layout l = any_layout_of(op);
-        node->scratch_bytes = (uint32_t)(l.pb * l.line_len) * (any_paired(op, &l) ? 4u : 2u);
+        node->scratch_bytes = (uint32_t)(l.pb * l.line_len) * (any_paired(op, &l) || any_paired2d(op, &l) ? 4u : 2u) +
+                              (s2_shape(&l) ? 8u : 0u);
         int doubled = h7nn_m7_requant_mode(op->filter, op->out_c, op->filter_h * op->filter_w, op->out_c, 1,
                                            op->shift);
         if (rec) return h7nn_m7_plan_mode(nn, node, rec, doubled, op->bias, op->out_c, &op->fast_requant);
@@ -148,34 +162,114 @@ static void widen_channel(const h7nn_conv_data *op, const plane_layout *l, const
 
 /* Channels c and c + 1 into the two planes (l->paired): per pixel one halfword load of
  * both channels; two pixels [a_c a_c1 b_c b_c1] split by SXTB16 into (a_c, b_c) and
- * (a_c1, b_c1), one word store per plane. */
+ * (a_c1, b_c1), one word store per plane. The loop over lines is h7nn_m7_dw_widen_pair
+ * (in C its line overhead was a third of the widening on KWS's 25-pixel lines); its
+ * constants: */
+enum { WP_ALONG = 0, WP_ACROSS, WP_QUADS, WP_REST, WP_LINE_BYTES, WP_OTHER_BYTES, WP_WORDS };
+/* `lines` input lines from in (ctx[WP_ACROSS] bytes apart, pixels ctx[WP_ALONG] apart),
+ * into plane lines from dst (ctx[WP_LINE_BYTES] apart; the second plane
+ * ctx[WP_OTHER_BYTES] after the first): ctx[WP_QUADS] passes of four pixels, then
+ * ctx[WP_REST] pixels one at a time. */
+void h7nn_m7_dw_widen_pair(const int8_t *in, int16_t *dst, const int32_t *ctx, int32_t lines);
+
+#if defined(__ARM_FEATURE_DSP) && __ARM_FEATURE_DSP
+/* r0/r1 the line's input and plane, r12/lr/r10 the cursors (input, plane 0, plane 1), r9
+ * the pixel step, r11 the count, r4-r7 values */
+__asm__(
+    "  .pushsection .text.h7nn_m7_dw_widen_pair,\"ax\",%progbits\n"
+    "  .syntax unified\n"
+    "  .thumb\n"
+    "  .p2align 2\n"
+    "  .global h7nn_m7_dw_widen_pair\n"
+    "  .type h7nn_m7_dw_widen_pair, %function\n"
+    "  .thumb_func\n"
+    "h7nn_m7_dw_widen_pair:\n"
+    "  push {r4-r11, lr}\n"
+    "  ldr r9, [r2]\n"                  /* WP_ALONG */
+    "1:\n"
+    "  mov r12, r0\n"
+    "  mov lr, r1\n"
+    "  ldr r10, [r2, #20]\n"            /* WP_OTHER_BYTES */
+    "  add r10, r10, r1\n"
+    "  ldr r11, [r2, #8]\n"             /* WP_QUADS */
+    "  cmp r11, #0\n"
+    "  beq 3f\n"
+    "2:\n"
+    "  ldrh r4, [r12]\n"
+    "  ldrh r5, [r12, r9]\n"
+    "  add r12, r12, r9, lsl #1\n"
+    "  ldrh r6, [r12]\n"
+    "  ldrh r7, [r12, r9]\n"
+    "  add r12, r12, r9, lsl #1\n"
+    "  orr r4, r4, r5, lsl #16\n"
+    "  orr r6, r6, r7, lsl #16\n"
+    "  sxtb16 r5, r4\n"
+    "  sxtb16 r4, r4, ror #8\n"
+    "  sxtb16 r7, r6\n"
+    "  sxtb16 r6, r6, ror #8\n"
+    "  str r5, [lr], #4\n"
+    "  str r7, [lr], #4\n"
+    "  str r4, [r10], #4\n"
+    "  str r6, [r10], #4\n"
+    "  subs r11, r11, #1\n"
+    "  bne 2b\n"
+    "3:\n"
+    "  ldr r11, [r2, #12]\n"            /* WP_REST */
+    "  cmp r11, #0\n"
+    "  beq 5f\n"
+    "4:\n"
+    "  ldrsb r4, [r12]\n"
+    "  ldrsb r5, [r12, #1]\n"
+    "  add r12, r12, r9\n"
+    "  strh r4, [lr], #2\n"
+    "  strh r5, [r10], #2\n"
+    "  subs r11, r11, #1\n"
+    "  bne 4b\n"
+    "5:\n"
+    "  ldr r4, [r2, #4]\n"              /* WP_ACROSS */
+    "  ldr r5, [r2, #16]\n"             /* WP_LINE_BYTES */
+    "  add r0, r0, r4\n"
+    "  add r1, r1, r5\n"
+    "  subs r3, r3, #1\n"
+    "  bne 1b\n"
+    "  pop {r4-r11, pc}\n"
+    "  .size h7nn_m7_dw_widen_pair, .-h7nn_m7_dw_widen_pair\n"
+    "  .popsection\n");
+#else
+void h7nn_m7_dw_widen_pair(const int8_t *in, int16_t *dst, const int32_t *ctx, int32_t lines) {
+    const int32_t along = ctx[WP_ALONG], other = ctx[WP_OTHER_BYTES] / 2;
+    for (; lines > 0; lines--, in += ctx[WP_ACROSS], dst += ctx[WP_LINE_BYTES] / 2) {
+        const int8_t *p = in;
+        int16_t *d = dst;
+        for (int32_t k = ctx[WP_QUADS]; k > 0; k--, p += 4 * along, d += 4) {
+            uint16_t a, b, e, f;
+            memcpy(&a, p, 2);
+            memcpy(&b, p + along, 2);
+            memcpy(&e, p + 2 * along, 2);
+            memcpy(&f, p + 3 * along, 2);
+            const uint32_t ab = (uint32_t)a | ((uint32_t)b << 16), ef = (uint32_t)e | ((uint32_t)f << 16);
+            const uint32_t lo = h7nn_sxtb16(ab), hi = h7nn_sxtb16_ror8(ab), lo2 = h7nn_sxtb16(ef), hi2 = h7nn_sxtb16_ror8(ef);
+            memcpy(d, &lo, 4);
+            memcpy(d + other, &hi, 4);
+            memcpy(d + 2, &lo2, 4);
+            memcpy(d + other + 2, &hi2, 4);
+        }
+        for (int32_t k = ctx[WP_REST]; k > 0; k--, p += along, d++) d[0] = p[0], d[other] = p[1];
+    }
+}
+#endif
+
 static void widen_pair(const h7nn_conv_data *op, const plane_layout *l, const int8_t *input, int c, int16_t *plane) {
-    const int32_t ll = l->line_len, other = l->pair_offset;
-    const int32_t along = l->transposed ? op->in_w * op->in_c : op->in_c;
-    const int32_t across = l->transposed ? op->in_c : op->in_w * op->in_c;
     const int32_t n = l->transposed ? op->in_h : op->in_w, lines = l->transposed ? op->in_w : op->in_h;
     const int32_t pad_along = l->transposed ? op->pad_h : op->pad_w;
-    const int32_t quads = n >> 2, rest = n & 3;
-    const int8_t *in_line = input + c;
-    int16_t *dst_line = plane + ll + pad_along;
-    for (int32_t line = 0; line < lines; line++, in_line += across, dst_line += ll) {
-        const int8_t *in = in_line;
-        int16_t *dst = dst_line;
-        for (int32_t k = quads; k > 0; k--, in += 4 * along, dst += 4) {  /* four pixels per pass */
-            uint16_t a, b, e, f;
-            memcpy(&a, in, 2);
-            memcpy(&b, in + along, 2);
-            memcpy(&e, in + 2 * along, 2);
-            memcpy(&f, in + 3 * along, 2);
-            uint32_t ab = (uint32_t)a | ((uint32_t)b << 16), ef = (uint32_t)e | ((uint32_t)f << 16);
-            uint32_t lo = h7nn_sxtb16(ab), hi = h7nn_sxtb16_ror8(ab), lo2 = h7nn_sxtb16(ef), hi2 = h7nn_sxtb16_ror8(ef);
-            memcpy(dst, &lo, 4);
-            memcpy(dst + other, &hi, 4);
-            memcpy(dst + 2, &lo2, 4);
-            memcpy(dst + other + 2, &hi2, 4);
-        }
-        for (int32_t k = rest; k > 0; k--, in += along, dst++) dst[0] = in[0], dst[other] = in[1];
-    }
+    int32_t ctx[WP_WORDS];
+    ctx[WP_ALONG] = l->transposed ? op->in_w * op->in_c : op->in_c;
+    ctx[WP_ACROSS] = l->transposed ? op->in_c : op->in_w * op->in_c;
+    ctx[WP_QUADS] = n >> 2;
+    ctx[WP_REST] = n & 3;
+    ctx[WP_LINE_BYTES] = l->line_len * 2;
+    ctx[WP_OTHER_BYTES] = l->pair_offset * 2;
+    if (lines > 0) h7nn_m7_dw_widen_pair(input + c, plane + l->line_len + pad_along, ctx, lines);
 }
 
 /* Weights of one channel in plane order: for line offset j, taps 0 and 1 along the line
@@ -250,7 +344,10 @@ void h7nn_m7_dw3x3_plane(const uint32_t *q, int8_t *out, const uint32_t *ctx, in
     "  strb r8, [r1]\n"                 \
     "  strb lr, [r1, r12]\n"            \
     "  add r1, r1, r12, lsl #1\n"
-#define H7NN_DW_QUAD                     \
+/* A quad walking the weights up (filter lines 0, 1, 2; r2 from DW_W to DW_MULT), then one
+ * walking them down (lines 2, 1, 0; r2 back to DW_W), so the loop never rewinds r2: the
+ * down walk ends on the copy of DW_MULT..DW_STEP the caller keeps just below DW_W. */
+#define H7NN_DW_QUAD_UP                  \
     "  ldr r4, [r2, #52]\n"             /* DW_START */ \
     "  ldmia r0, {r8, r9, r10}\n"       \
     "  ldmia r2!, {r11, r12, lr}\n"     \
@@ -264,8 +361,32 @@ void h7nn_m7_dw3x3_plane(const uint32_t *q, int8_t *out, const uint32_t *ctx, in
     "  ldmia r2!, {r11, r12, lr}\n"     \
     H7NN_DW_MAC8                        \
     "  add r0, r0, #8\n"                \
-    "  ldmia r2, {r9, r10, r11, r12}\n" /* DW_MULT, DW_ROUND, DW_RIGHT, DW_STEP */ \
-    "  sub r2, r2, #36\n"
+    "  ldmia r2, {r9, r10, r11, r12}\n" /* DW_MULT, DW_ROUND, DW_RIGHT, DW_STEP */
+#define H7NN_DW_QUAD_DOWN                \
+    "  ldr r4, [r2, #16]\n"             /* DW_START (r2 at DW_MULT) */ \
+    "  add r8, r0, r3, lsl #1\n"        \
+    "  ldmia r8, {r8, r9, r10}\n"       \
+    "  ldmdb r2!, {r11, r12, lr}\n"     \
+    H7NN_DW_MAC8_FIRST                  \
+    "  add r8, r0, r3\n"                \
+    "  ldmia r8, {r8, r9, r10}\n"       \
+    "  ldmdb r2!, {r11, r12, lr}\n"     \
+    H7NN_DW_MAC8                        \
+    "  ldmia r0, {r8, r9, r10}\n"       \
+    "  ldmdb r2!, {r11, r12, lr}\n"     \
+    H7NN_DW_MAC8                        \
+    "  add r0, r0, #8\n"                \
+    "  ldmdb r2, {r9, r10, r11, r12}\n" /* the copy of DW_MULT, DW_ROUND, DW_RIGHT, DW_STEP */
+#define H7NN_DW_QUAD H7NN_DW_QUAD_UP "  sub r2, r2, #36\n"
+/* Two outputs (a line's last two): [x0|x1], [x2|x3] per filter line; output 0 pairs taps
+ * 0,1 and takes tap 2 alone, output 1 takes tap 0 alone and pairs taps 1,2. */
+#define H7NN_DW_PAIR_LINE(BASE)         \
+    "  ldmia " BASE ", {r8, r9}\n"      \
+    "  ldmia r2!, {r11, r12, lr}\n"     \
+    "  smlad r4, r8, r11, r4\n"         \
+    "  smlabb r4, r9, lr, r4\n"         \
+    "  smlatt r5, r8, lr, r5\n"         \
+    "  smlad r5, r9, r12, r5\n"
 #define H7NN_DW_OUT1(A, OFS)            \
     "  smmlar r8, " A ", r9, r10\n"     \
     "  add r8, r8, " A ", asr #31\n"    \
@@ -302,13 +423,13 @@ __asm__(
     "  beq 3f\n"
     "  ldr r8, [r2, #72]\n"             /* DW_ODD: an odd quad count enters at the second copy */
     "  cmp r8, #0\n"
-    "  bne 6f\n"
+    "  bne 7f\n"
     "1:\n"                              /* two quads per pass */
-    H7NN_DW_QUAD
+    H7NN_DW_QUAD_UP
     H7NN_DW_OUT2("r4", "r5")
     H7NN_DW_OUT2("r6", "r7")
     "6:\n"
-    H7NN_DW_QUAD
+    H7NN_DW_QUAD_DOWN
     H7NN_DW_OUT2("r4", "r5")
     H7NN_DW_OUT2("r6", "r7")
     "  ldr r8, [sp]\n"
@@ -328,16 +449,28 @@ __asm__(
     "  sub r2, r2, #36\n"
     H7NN_DW_OUT1("r4", "")
     "  b 4f\n"
+    "7:\n"                             /* odd quad count: the down walk first, from DW_MULT */
+    "  add r2, r2, #36\n"
+    "  b 6b\n"
     "5:\n"
+    "  cmp r8, #3\n"
+    "  beq 8f\n"
+    /* two outputs: four multiplies per filter line instead of a quad's eight */
+    "  ldr r4, [r2, #52]\n"             /* DW_START */
+    "  mov r5, r4\n"
+    H7NN_DW_PAIR_LINE("r0")
+    "  add r8, r0, r3\n"
+    H7NN_DW_PAIR_LINE("r8")
+    "  add r8, r0, r3, lsl #1\n"
+    H7NN_DW_PAIR_LINE("r8")
+    "  ldmia r2, {r9, r10, r11, r12}\n"
+    "  sub r2, r2, #36\n"
+    H7NN_DW_OUT2("r4", "r5")
+    "  b 4f\n"
+    "8:\n"                              /* three: a quad, three kept */
     H7NN_DW_QUAD
     H7NN_DW_OUT1("r4", "")
-    "  ldr lr, [r2, #64]\n"
-    "  cmp lr, #2\n"
-    "  blt 4f\n"
     H7NN_DW_OUT1("r5", ", r12")
-    "  ldr lr, [r2, #64]\n"
-    "  cmp lr, #2\n"
-    "  beq 4f\n"
     "  add r1, r1, r12, lsl #1\n"
     H7NN_DW_OUT1("r6", "")
     "4:\n"
@@ -381,21 +514,37 @@ void h7nn_m7_dw3x3_plane(const uint32_t *q, int8_t *out, const uint32_t *ctx, in
 }
 #endif
 
+/* The op's part of h7nn_m7_dw3x3_plane's constants, set once per op: words[4 + DW_WORDS],
+ * the constants from words + 4 and DW_MULT..DW_STEP also in words[0..3] (the down walk). */
+static void plane_op_constants(const plane_layout *l, uint32_t *words) {
+    uint32_t *ctx = words + 4;
+    const uint32_t step = (uint32_t)l->step_long;
+    ctx[DW_STEP] = words[3] = step;
+    ctx[DW_LINE_BYTES] = (uint32_t)l->line_len * 2u;
+    ctx[DW_QUAD_BYTES] = (uint32_t)(l->long_len >> 2) * 4u * step;
+    ctx[DW_TAIL] = (uint32_t)(l->long_len & 3);
+    ctx[DW_STEP_SHORT] = (uint32_t)l->step_short;
+    ctx[DW_ODD] = (uint32_t)((l->long_len >> 2) & 1);
+}
+
+/* One filter line's taps 0, 1, 2 along the plane's lines, doubled (accumulators are 2 * acc,
+ * the SMMULR form), as [w0|w1], [w1|w2], [w2|w0]; returns their sum. */
+static inline int32_t plane_weights(const int8_t *f, int32_t along, uint32_t *w) {
+    const int32_t w0 = f[0] * 2, w1 = f[along] * 2, w2 = f[2 * along] * 2;
+    w[0] = h7nn_pack16((uint32_t)w0, (uint32_t)w1);
+    w[1] = h7nn_pack16((uint32_t)w1, (uint32_t)w2);
+    w[2] = h7nn_pack16((uint32_t)w2, (uint32_t)w0);
+    return w0 + w1 + w2;
+}
+
+/* words: plane_op_constants' buffer (the channel's part is written here) */
 static void channel_plane_fast(const h7nn_conv_data *op, const plane_layout *l, const int16_t *plane, int c,
-                               int8_t *output) {
-    uint32_t ctx[DW_WORDS];
-    /* per filter line j: taps 0, 1, 2 along the plane's lines, doubled (accumulators are
-     * 2 * acc, the SMMULR form), as [w0|w1], [w1|w2], [w2|w0] */
+                               int8_t *output, uint32_t *words) {
+    uint32_t *ctx = words + 4;
     const int32_t oc = op->out_c, along = l->transposed ? 3 * oc : oc, across = l->transposed ? oc : 3 * oc;
     const int8_t *f = op->filter + c;
-    int32_t sum = 0;
-    for (int j = 0; j < 3; j++, f += across) {
-        const int32_t w0 = f[0] * 2, w1 = f[along] * 2, w2 = f[2 * along] * 2;
-        ctx[DW_W + 3 * j] = h7nn_pack16((uint32_t)w0, (uint32_t)w1);
-        ctx[DW_W + 3 * j + 1] = h7nn_pack16((uint32_t)w1, (uint32_t)w2);
-        ctx[DW_W + 3 * j + 2] = h7nn_pack16((uint32_t)w2, (uint32_t)w0);
-        sum += w0 + w1 + w2;
-    }
+    const int32_t sum = plane_weights(f, along, ctx + DW_W) + plane_weights(f + across, along, ctx + DW_W + 3) +
+                        plane_weights(f + 2 * across, along, ctx + DW_W + 6);
     const int32_t start = (int32_t)((op->bias ? (uint32_t)op->bias[c] << 1 : 0u) + (uint32_t)(op->input_offset * sum));
     const int32_t mult = op->multiplier[c], right = -op->shift[c];
     const int32_t round_offset = h7nn_m7_round_offset(right, op->output_offset);
@@ -404,16 +553,10 @@ static void channel_plane_fast(const h7nn_conv_data *op, const plane_layout *l, 
      * cases, which take the C loop below) */
     const int32_t ll = l->line_len, step = l->step_long;
     if (mult > (1 << 30)) {
-        ctx[DW_MULT] = (uint32_t)mult;
-        ctx[DW_ROUND] = (uint32_t)round_offset;
-        ctx[DW_RIGHT] = (uint32_t)right;
-        ctx[DW_STEP] = (uint32_t)step;
+        ctx[DW_MULT] = words[0] = (uint32_t)mult;
+        ctx[DW_ROUND] = words[1] = (uint32_t)round_offset;
+        ctx[DW_RIGHT] = words[2] = (uint32_t)right;
         ctx[DW_START] = (uint32_t)start;
-        ctx[DW_LINE_BYTES] = (uint32_t)ll * 2u;
-        ctx[DW_QUAD_BYTES] = (uint32_t)(l->long_len >> 2) * 4u * (uint32_t)step;
-        ctx[DW_TAIL] = (uint32_t)(l->long_len & 3);
-        ctx[DW_STEP_SHORT] = (uint32_t)l->step_short;
-        ctx[DW_ODD] = (uint32_t)((l->long_len >> 2) & 1);
         h7nn_m7_dw3x3_plane((const uint32_t *)(const void *)plane, output + c, ctx, l->short_len);
         return;
     }
@@ -712,6 +855,24 @@ static void any_widen_pair(const h7nn_conv_data *op, const any_layout *l, const 
     if (i < n) dst[i] = in[0], dst1[i] = in[1];
 }
 
+/* Channels c and c + 1 of a 2-D plane (any_paired2d) into the two planes, the second
+ * pb * line_len int16 after the first (h7nn_m7_dw_widen_pair, as widen_pair). */
+static __attribute__((noinline)) void any_widen_pair2d(const h7nn_conv_data *op, const any_layout *l,
+                                                       const int8_t *input, int c, int16_t *plane) {
+    const int32_t in_a = l->transposed ? op->in_h : op->in_w, in_b = l->transposed ? op->in_w : op->in_h;
+    const int32_t pad_a = l->transposed ? op->pad_h : op->pad_w, pad_b = l->transposed ? op->pad_w : op->pad_h;
+    const int32_t n = (pad_a + in_a < l->pa ? pad_a + in_a : l->pa) - pad_a;
+    const int32_t first = pad_b, last = pad_b + in_b < l->pb ? pad_b + in_b : l->pb;  /* plane lines with input */
+    int32_t ctx[WP_WORDS];
+    ctx[WP_ALONG] = (l->transposed ? op->in_w : 1) * op->in_c;
+    ctx[WP_ACROSS] = (l->transposed ? 1 : op->in_w) * op->in_c;
+    ctx[WP_QUADS] = n >> 2;
+    ctx[WP_REST] = n & 3;
+    ctx[WP_LINE_BYTES] = l->line_len * 2;
+    ctx[WP_OTHER_BYTES] = l->pb * l->line_len * 2;
+    if (last > first) h7nn_m7_dw_widen_pair(input + c, plane + first * l->line_len + pad_a, ctx, last - first);
+}
+
 /* Channel c of a one-line, stride-1 op in h7nn_m7_dw_line1 (doubled weights, the short
  * requantization with a multiplier above 2^30); 0 if the channel needs any_channel. */
 static int line1_channel(const h7nn_conv_data *op, const any_layout *l, const int16_t *plane, int c, int8_t *out) {
@@ -737,23 +898,197 @@ static int line1_channel(const h7nn_conv_data *op, const any_layout *l, const in
     return 1;
 }
 
+/* 3x3 at stride 2, the fast form (doubled weights, short requantization, multiplier > 2^30,
+ * full int8 range). Output j of a line starts at plane position 2j, so its taps 0, 1 are
+ * the aligned word j ([x2j|x2j+1], SMLAD with [w0|w1]) and tap 2 the bottom of word j + 1
+ * (SMLABB): four outputs take five words per filter line (LDM of three, LDRD of two) and
+ * eight multiplies, as the stride-1 quads do. The channel's constants, in the order
+ * h7nn_m7_dw3x3s2_plane loads them: */
+enum { S2_W = 0, S2_MULT = 6, S2_ROUND, S2_RIGHT, S2_STEP, S2_START, S2_START2, S2_LINE_BYTES, S2_QUAD_BYTES,
+       S2_TAIL, S2_STEP_SHORT, S2_ROW_BYTES, S2_WORDS };
+
+/* Every output of one channel: `lines` output lines, each from q (word aligned; plane lines
+ * ctx[S2_LINE_BYTES] apart, output lines ctx[S2_ROW_BYTES] apart in the plane), written
+ * every ctx[S2_STEP] bytes from out, lines ctx[S2_STEP_SHORT] apart: quads of 4 outputs
+ * (ctx[S2_QUAD_BYTES] = quads x 4 x step), then a last quad of which ctx[S2_TAIL] (0..3)
+ * are stored. */
+void h7nn_m7_dw3x3s2_plane(const uint32_t *q, int8_t *out, const uint32_t *ctx, int32_t lines);
+
+#if defined(__ARM_FEATURE_DSP) && __ARM_FEATURE_DSP
+/* r0 plane, r1 out, r2 constants, r3 line bytes, r4-r7 sums, r8-r10 plane words (LDM, then
+ * words 3, 4 by LDRD into r8, r9), r11/r12 a filter line's [w0|w1], [w2|-], lr the line's
+ * address. The first line starts r5, r6 from r4 (the start) before r4's own products and
+ * r7 from its copy (LDRD of START, START2). */
+#define H7NN_S2_LINE_FIRST              \
+    "  ldmia r0, {r8, r9, r10}\n"       \
+    "  ldmia r2!, {r11, r12}\n"         \
+    "  smlad r5, r9, r11, r4\n"         \
+    "  smlabb r5, r10, r12, r5\n"       \
+    "  smlad r6, r10, r11, r4\n"        \
+    "  smlad r4, r8, r11, r4\n"         \
+    "  smlabb r4, r9, r12, r4\n"        \
+    "  ldrd r8, r9, [r0, #12]\n"        \
+    "  smlabb r6, r8, r12, r6\n"        \
+    "  smlad r7, r8, r11, r7\n"         \
+    "  smlabb r7, r9, r12, r7\n"
+#define H7NN_S2_LINE                    \
+    "  ldmia lr, {r8, r9, r10}\n"       \
+    "  ldmia r2!, {r11, r12}\n"         \
+    "  smlad r4, r8, r11, r4\n"         \
+    "  smlabb r4, r9, r12, r4\n"        \
+    "  smlad r5, r9, r11, r5\n"         \
+    "  smlabb r5, r10, r12, r5\n"       \
+    "  smlad r6, r10, r11, r6\n"        \
+    "  ldrd r8, r9, [lr, #12]\n"        \
+    "  smlabb r6, r8, r12, r6\n"        \
+    "  smlad r7, r8, r11, r7\n"         \
+    "  smlabb r7, r9, r12, r7\n"
+#define H7NN_S2_QUAD                    \
+    "  ldrd r4, r7, [r2, #40]\n"        /* S2_START, S2_START2 */ \
+    H7NN_S2_LINE_FIRST                  \
+    "  add lr, r0, r3\n"                \
+    H7NN_S2_LINE                        \
+    "  add lr, lr, r3\n"                \
+    H7NN_S2_LINE                        \
+    "  add r0, r0, #16\n"               \
+    "  ldmia r2, {r9, r10, r11, r12}\n" /* S2_MULT, S2_ROUND, S2_RIGHT, S2_STEP */ \
+    "  sub r2, r2, #24\n"
+/* Stack: [sp] end of the line's quads, [sp, #4] lines left, [sp, #8] the line's plane
+ * start, [sp, #12] its first output. */
+__asm__(
+    "  .pushsection .text.h7nn_m7_dw3x3s2_plane,\"ax\",%progbits\n"
+    "  .syntax unified\n"
+    "  .thumb\n"
+    "  .p2align 2\n"
+    "  .global h7nn_m7_dw3x3s2_plane\n"
+    "  .type h7nn_m7_dw3x3s2_plane, %function\n"
+    "  .thumb_func\n"
+    "h7nn_m7_dw3x3s2_plane:\n"
+    "  push {r4-r11, lr}\n"
+    "  sub sp, sp, #16\n"
+    "  str r3, [sp, #4]\n"
+    "  ldr r3, [r2, #48]\n"             /* S2_LINE_BYTES */
+    "2:\n"
+    "  ldr r4, [r2, #52]\n"             /* S2_QUAD_BYTES */
+    "  strd r0, r1, [sp, #8]\n"
+    "  add r4, r4, r1\n"
+    "  str r4, [sp]\n"
+    "  cmp r1, r4\n"
+    "  beq 3f\n"
+    "1:\n"
+    H7NN_S2_QUAD
+    H7NN_DW_OUT2("r4", "r5")
+    H7NN_DW_OUT2("r6", "r7")
+    "  ldr r8, [sp]\n"
+    "  cmp r1, r8\n"
+    "  bne 1b\n"
+    "3:\n"
+    "  ldr r8, [r2, #56]\n"             /* S2_TAIL */
+    "  cmp r8, #0\n"
+    "  beq 4f\n"
+    H7NN_S2_QUAD
+    H7NN_DW_OUT1("r4", "")
+    "  ldr lr, [r2, #56]\n"
+    "  cmp lr, #2\n"
+    "  blt 4f\n"
+    H7NN_DW_OUT1("r5", ", r12")
+    "  ldr lr, [r2, #56]\n"
+    "  cmp lr, #2\n"
+    "  beq 4f\n"
+    "  add r1, r1, r12, lsl #1\n"
+    H7NN_DW_OUT1("r6", "")
+    "4:\n"
+    "  ldrd r0, r1, [sp, #8]\n"
+    "  ldr r8, [r2, #60]\n"             /* S2_STEP_SHORT */
+    "  ldr lr, [r2, #64]\n"             /* S2_ROW_BYTES */
+    "  add r0, r0, lr\n"
+    "  add r1, r1, r8\n"
+    "  ldr r8, [sp, #4]\n"
+    "  subs r8, r8, #1\n"
+    "  str r8, [sp, #4]\n"
+    "  bne 2b\n"
+    "  add sp, sp, #16\n"
+    "  pop {r4-r11, pc}\n"
+    "  .size h7nn_m7_dw3x3s2_plane, .-h7nn_m7_dw3x3s2_plane\n"
+    "  .popsection\n");
+#else
+void h7nn_m7_dw3x3s2_plane(const uint32_t *q, int8_t *out, const uint32_t *ctx, int32_t lines) {
+    const int32_t mult = (int32_t)ctx[S2_MULT], round_offset = (int32_t)ctx[S2_ROUND], right = (int32_t)ctx[S2_RIGHT];
+    const int32_t step = (int32_t)ctx[S2_STEP], line_words = (int32_t)ctx[S2_LINE_BYTES] / 4;
+    const int32_t n = (int32_t)(ctx[S2_QUAD_BYTES] / ctx[S2_STEP]) + (int32_t)ctx[S2_TAIL];
+    for (; lines > 0; lines--, q += ctx[S2_ROW_BYTES] / 4, out += ctx[S2_STEP_SHORT]) {
+        int8_t *o = out;
+        /* the same sums as the assembly, only those stored (the host build reads only the
+         * plane's lines) */
+        for (int32_t j = 0; j < n; j++, o += step) {
+            int32_t a = (int32_t)ctx[S2_START];
+            for (int k = 0; k < 3; k++) {
+                const uint32_t *w = q + k * line_words + j;
+                a = h7nn_smlad(w[0], ctx[S2_W + 2 * k], a);
+                a = h7nn_smlabb(w[1], ctx[S2_W + 2 * k + 1], a);
+            }
+            o[0] = (int8_t)h7nn_ssat8(h7nn_m7_requant_x2(a, mult, round_offset, right));
+        }
+    }
+}
+#endif
+
+/* Channel c of a 3x3 stride-2 op in h7nn_m7_dw3x3s2_plane (doubled weights, the short
+ * requantization with a multiplier above 2^30, full int8 range); 0 if the channel needs
+ * any_channel. */
+static int s2_channel(const h7nn_conv_data *op, const any_layout *l, const int16_t *plane, int c, int8_t *out) {
+    const int32_t bias = op->bias ? op->bias[c] : 0, mult = op->multiplier[c], right = -op->shift[c];
+    if (mult <= (1 << 30) || (op->fast_requant == 2 && !h7nn_m7_short_channel(mult, -right, bias))) return 0;
+    uint32_t ctx[S2_WORDS];
+    const int32_t tap_step = (l->transposed ? op->filter_w : 1) * op->out_c;
+    const int32_t line_step = (l->transposed ? 1 : op->filter_w) * op->out_c;
+    int32_t sum = 0;
+    for (int j = 0; j < 3; j++) {
+        const int8_t *f = op->filter + c + j * line_step;
+        const int32_t w0 = f[0] * 2, w1 = f[tap_step] * 2, w2 = f[2 * tap_step] * 2;
+        ctx[S2_W + 2 * j] = h7nn_pack16((uint32_t)w0, (uint32_t)w1);
+        ctx[S2_W + 2 * j + 1] = (uint32_t)(uint16_t)w2;
+        sum += w0 + w1 + w2;
+    }
+    const int32_t step = (l->transposed ? op->out_w : 1) * op->out_c;
+    ctx[S2_MULT] = (uint32_t)mult;
+    ctx[S2_ROUND] = (uint32_t)h7nn_m7_round_offset(right, op->output_offset);
+    ctx[S2_RIGHT] = (uint32_t)right;
+    ctx[S2_STEP] = (uint32_t)step;
+    ctx[S2_START] = ctx[S2_START2] = ((uint32_t)bias << 1) + (uint32_t)(op->input_offset * sum);
+    ctx[S2_LINE_BYTES] = (uint32_t)l->line_len * 2u;
+    ctx[S2_QUAD_BYTES] = (uint32_t)(l->na >> 2) * 4u * (uint32_t)step;
+    ctx[S2_TAIL] = (uint32_t)(l->na & 3);
+    ctx[S2_STEP_SHORT] = (uint32_t)((l->transposed ? 1 : op->out_w) * op->out_c);
+    ctx[S2_ROW_BYTES] = (uint32_t)l->line_len * 4u;
+    h7nn_m7_dw3x3s2_plane((const uint32_t *)(const void *)plane, out + c, ctx, l->nb);
+    return 1;
+}
+
 static void eval_any(const h7nn_conv_data *op, const int8_t *input, int8_t *output, int16_t *plane,
                      uint32_t plane_bytes) {
     any_layout l = any_layout_of(op);
     const int16_t border = (int16_t)-op->input_offset;
-    for (uint32_t i = 0; i < plane_bytes / 2; i++) plane[i] = border;
-    const int paired = any_paired(op, &l);
-    const int line1 = paired && l.kb == 1 && l.sa == 1 && op->fast_requant != 0 && op->act_min == -128 && op->act_max == 127;
+    {  /* two values per store (line_len is even: the scratch is a whole number of words) */
+        const uint32_t both = h7nn_pack16((uint32_t)(uint16_t)border, (uint32_t)(uint16_t)border);
+        uint32_t *w = (uint32_t *)(void *)plane;
+        for (uint32_t i = plane_bytes / 4; i > 0; i--) *w++ = both;
+    }
+    const int paired = any_paired(op, &l), paired2d = any_paired2d(op, &l);
+    const int full_range = op->fast_requant != 0 && op->act_min == -128 && op->act_max == 127;
+    const int line1 = paired && l.kb == 1 && l.sa == 1 && full_range, s2 = s2_shape(&l) && full_range;
     for (int b = 0; b < op->batches; b++) {
         const int8_t *in_b = input + b * op->in_h * op->in_w * op->in_c;
         int8_t *out_b = output + b * op->out_h * op->out_w * op->out_c;
         for (int c = 0; c < op->in_c; c++) {
             /* the same cells every channel: the border stays */
             const int16_t *p = plane;
-            if (!paired || ((c & 1) == 0 && c == op->in_c - 1)) any_widen_channel(op, &l, in_b, c, plane);
-            else if ((c & 1) == 0) any_widen_pair(op, &l, in_b, c, plane);
-            else p = plane + l.line_len;
-            if (!line1 || !line1_channel(op, &l, p, c, out_b)) any_channel(op, &l, p, c, out_b);
+            if (!(paired || paired2d) || ((c & 1) == 0 && c == op->in_c - 1)) any_widen_channel(op, &l, in_b, c, plane);
+            else if ((c & 1) == 1) p = plane + l.pb * l.line_len;  /* pb == 1 when paired */
+            else if (paired) any_widen_pair(op, &l, in_b, c, plane);
+            else any_widen_pair2d(op, &l, in_b, c, plane);
+            if (s2 ? !s2_channel(op, &l, p, c, out_b) : (!line1 || !line1_channel(op, &l, p, c, out_b)))
+                any_channel(op, &l, p, c, out_b);
         }
     }
 }
@@ -766,6 +1101,8 @@ static __attribute__((noinline)) h7nn_status eval_3x3(h7nn_interpreter *nn, cons
     int8_t *output = h7nn_output_data(nn, node, 0);
     int16_t *plane = node->scratch;
     plane_layout l = layout_of(op);
+    uint32_t words[4 + DW_WORDS];
+    plane_op_constants(&l, words);
     /* the plane holds raw values and the offset is folded into each channel's start, so the
      * border (zero padding, 0 after the offset) is the input zero point */
     const int16_t border = (int16_t)-op->input_offset;
@@ -784,7 +1121,7 @@ static __attribute__((noinline)) h7nn_status eval_3x3(h7nn_interpreter *nn, cons
             else p = plane + l.pair_offset;
             if (op->fast_requant == 1 ||
                 (op->fast_requant == 2 && h7nn_m7_short_channel(op->multiplier[c], op->shift[c], op->bias ? op->bias[c] : 0)))
-                channel_plane_fast(op, &l, p, c, out_b);
+                channel_plane_fast(op, &l, p, c, out_b, words);
             else channel_plane(op, &l, p, c, out_b);
         }
     }
