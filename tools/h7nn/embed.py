@@ -148,12 +148,27 @@ def planned(model_path, data, accepted):
     return plan_words, plans
 
 
+def prearranged(model_path, data, accepted, plan_words):
+    """(mm16, issue 18) The weights the M7 kernels take pre-arranged (h7nn_packed_export of the
+    host engine: int16 pairs in SMLAD order), checked the way the board will take them: the
+    engine allocated with the plan and these words accepts them and exports them unchanged."""
+    words = accepted['m7'].packed_words()
+    try:
+        again = engine.load(data, optimized=True, plan=plan_words['m7'], packed=words)
+    except engine.EngineError as e:
+        raise EmbedError('%s: the engine refuses its own pre-arranged weights: %s' % (model_path, e.message)) from None
+    if not (again.packed_words() == words).all():
+        raise EmbedError('%s: the pre-arranged weights changed when allocated with themselves: engine bug' % model_path)
+    return words
+
+
 def embed(model_path, out_dir, name='model'):
     ident = _c_ident(name)
     upper = ident.upper()
     data = read_model(model_path)
     accepted = verify(model_path, data)
     plan_words, plans = planned(model_path, data, accepted)
+    packed_words = prearranged(model_path, data, accepted, plan_words)  # (mm16)
     for k, p in plans.items():
         if p['arena_used'] > BOARD_RAM:
             raise EmbedError('%s: needs %d bytes of arena (%s kernels); the STM32H743 has %d bytes of RAM'
@@ -274,12 +289,21 @@ def embed(model_path, out_dir, name='model'):
         'static const uint32_t plan[%d] = {' % len(plan_words['reference']),
         *plan_rows(plan_words['reference']),
         '};',
+        '#define H7NN_PACKED_WORDS_ NULL, 0',
         '#else',
         'static const uint32_t plan[%d] = {' % len(plan_words['m7']),
         *plan_rows(plan_words['m7']),
         '};',
+        '/* (mm16) Weights the M7 kernels take pre-arranged (h7nn_packed_export on the host: int16',
+        ' * pairs in SMLAD order; %d bytes of flash, %d of them widened weights). */'
+        % (4 * len(packed_words), 4 * max(0, len(packed_words) - 5 - len(ops))),
+        'static const uint32_t packed[%d] = {' % len(packed_words),
+        *plan_rows(packed_words),
+        '};',
+        '#define H7NN_PACKED_WORDS_ packed, sizeof packed / sizeof packed[0]',
         '#endif',
-        'const h7nn_resolver h7nn_%s_resolver = {kernels, %d, plan, sizeof plan / sizeof plan[0]};' % (ident, len(ops)),
+        'const h7nn_resolver h7nn_%s_resolver = {kernels, %d, plan, sizeof plan / sizeof plan[0], H7NN_PACKED_WORDS_};'
+        % (ident, len(ops)),
         '',
         'const char *const h7nn_%s_labels[%d] = {%s};' % (ident, max(1, len(labels)), label_items),
         '',
@@ -292,4 +316,4 @@ def embed(model_path, out_dir, name='model'):
         raise EmbedError('cannot write into %s: %s' % (out_dir, e.strerror)) from None
     return {'ops': ops, 'arena_bytes_host': plans['m7']['arena_used'], 'layout': plans['m7']['layout'],
             'layout_reference': plans['reference']['layout'], 'crc32': crc, 'frontend': frontend,
-            'model_bytes': len(data), 'labels': labels}
+            'model_bytes': len(data), 'labels': labels, 'packed_bytes': 4 * len(packed_words)}

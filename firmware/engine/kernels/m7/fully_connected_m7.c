@@ -10,6 +10,45 @@
 #include "engine/h7nn_quant.h"
 #include "engine/kernels/m7/h7nn_m7_common.h"
 
+/* The pairs of neurons run on weights pre-arranged at embed time (h7nn_m7_fc_pairs16): mode 1,
+ * symmetric weights, two neurons or more. Their record: the even part of the neurons, depth
+ * rounded up to 8. */
+static int packable(const h7nn_fc_data *op) {
+    return op->fast_requant == 1 && op->filter_offset == 0 && op->out_depth >= 2;
+}
+static uint32_t packed_rows(const h7nn_fc_data *op) { return (uint32_t)op->out_depth & ~1u; }
+static uint32_t packed_depth(const h7nn_fc_data *op) { return ((uint32_t)op->accum_depth + 7u) & ~7u; }
+
+/* start-up only: the op's record, if the embed step made one, fits this op */
+__attribute__((cold)) static h7nn_status check_packed(h7nn_interpreter *nn, const h7nn_node *node,
+                                                      const h7nn_fc_data *op) {
+    const uint32_t *data;
+    if (!packable(op)) return H7NN_OK;
+    return h7nn_packed_record(nn, node, H7NN_PACKED_FC_PAIRS, packed_rows(op), packed_depth(op), &data);
+}
+
+__attribute__((cold)) uint32_t h7nn_m7_fc_pack(const h7nn_node *node, uint32_t *out) {
+    const h7nn_fc_data *op = node->op_data;
+    if (!op || !packable(op)) return 0;
+    const uint32_t rows = packed_rows(op), k8 = packed_depth(op), k = (uint32_t)op->accum_depth;
+    if (out) {
+        static const uint8_t order[8] = {0, 2, 1, 3, 4, 6, 5, 7};  /* the widened input's (SXTB16) */
+        uint32_t *w = out + H7NN_PACKED_REC_HEADER;
+        out[H7NN_PACKED_REC_KIND] = H7NN_PACKED_FC_PAIRS;
+        out[H7NN_PACKED_REC_ROWS] = rows;
+        out[H7NN_PACKED_REC_DEPTH] = k8;
+        for (uint32_t r = 0; r < rows; r += 2)
+            for (uint32_t g = 0; g < k8; g += 8)
+                for (uint32_t n = r; n < r + 2; n++)
+                    for (uint32_t i = 0; i < 8; i += 2) {
+                        const uint32_t a = g + order[i], b = g + order[i + 1];
+                        const int32_t lo = a < k ? op->filter[n * k + a] : 0, hi = b < k ? op->filter[n * k + b] : 0;
+                        *w++ = ((uint32_t)lo & 0xFFFFu) | ((uint32_t)hi << 16);
+                    }
+    }
+    return H7NN_PACKED_REC_HEADER + rows * k8 / 2u;
+}
+
 /* start-up only: optimized for size */
 __attribute__((cold)) static h7nn_status prepare(h7nn_interpreter *nn, h7nn_node *node) {
     h7nn_status s = h7nn_fully_connected_prepare(nn, node);
@@ -23,7 +62,8 @@ __attribute__((cold)) static h7nn_status prepare(h7nn_interpreter *nn, h7nn_node
     if (rec && rec[1] == (uint32_t)op->out_depth) {
         op->channel_multiplier = (const int32_t *)(rec + 2);
         op->channel_shift = (const int8_t *)(const void *)(rec + 2 + op->out_depth);
-        return h7nn_m7_plan_mode(nn, node, rec, doubled, op->bias, op->out_depth, &op->fast_requant);
+        s = h7nn_m7_plan_mode(nn, node, rec, doubled, op->bias, op->out_depth, &op->fast_requant);
+        return s != H7NN_OK ? s : check_packed(nn, node, op);
     }
     if (rec) return h7nn_fail(nn, node, H7NN_ERR_MODEL, "plan: %u requantization channels for %d outputs",
                               (unsigned)rec[1], (int)op->out_depth);
@@ -38,7 +78,7 @@ __attribute__((cold)) static h7nn_status prepare(h7nn_interpreter *nn, h7nn_node
     }
     op->fast_requant = h7nn_m7_requant_kind(doubled, op->channel_multiplier, op->channel_shift, op->bias,
                                             op->out_depth);
-    return H7NN_OK;
+    return check_packed(nn, node, op);
 }
 
 /* acc[0] += row w0 . x, acc[1] += row w1 . x over k8 values (a multiple of 8); x: the
@@ -186,6 +226,125 @@ void h7nn_m7_fc_pairs(const int8_t *w, const uint32_t *x, int32_t k, h7nn_m7_fc_
 }
 #endif
 
+/* Mode 1 on weights pre-arranged at embed time (h7nn_m7_fc_pack): the pairs of neurons from
+ * w to f->wend (as bytes) against the widened input x (k8 values, a multiple of 8). Per 8
+ * inputs x 2 neurons: 1 LDM of the input, 2 LDM of 4 weight words, 8 SMLAD (0.69
+ * instructions per MAC; 1.31 with int8 weights). The requantization as h7nn_m7_fc_pairs. */
+void h7nn_m7_fc_pairs16(const uint32_t *w, const uint32_t *x, int32_t k8, h7nn_m7_fc_frame *f);
+
+#if defined(__ARM_FEATURE_DSP) && __ARM_FEATURE_DSP
+/* r0 the weight words, r2 the input words (LDM), r3 their end, r4/r5 the accumulators,
+ * r6-r9 eight inputs, r1/r10-r12 four weight words. 32 inputs per pass (44 bytes per 8),
+ * entered where (k8 / 8) % 4 says. The frame waits at sp + 0..28, the input, its end and the
+ * entry at sp + 32, 36, 40. */
+#define H7NN_FC16_EIGHT                        \
+    "  ldmia r2!, {r6, r7, r8, r9}\n"          \
+    "  ldmia r0!, {r1, r10, r11, r12}\n"       \
+    "  smlad r4, r1, r6, r4\n"                 \
+    "  smlad r4, r10, r7, r4\n"                \
+    "  smlad r4, r11, r8, r4\n"                \
+    "  smlad r4, r12, r9, r4\n"                \
+    "  ldmia r0!, {r1, r10, r11, r12}\n"       \
+    "  smlad r5, r1, r6, r5\n"                 \
+    "  smlad r5, r10, r7, r5\n"                \
+    "  smlad r5, r11, r8, r5\n"                \
+    "  smlad r5, r12, r9, r5\n"
+__asm__(
+    "  .pushsection .text.h7nn_m7_fc_pairs16,\"ax\",%progbits\n"
+    "  .syntax unified\n"
+    "  .thumb\n"
+    "  .p2align 2\n"
+    "  .global h7nn_m7_fc_pairs16\n"
+    "  .type h7nn_m7_fc_pairs16, %function\n"
+    "  .thumb_func\n"
+    "h7nn_m7_fc_pairs16:\n"
+    "  push {r4-r11, lr}\n"
+    "  rsb r4, r2, #0\n"                  /* skip (-(k8 / 8)) % 4 steps of 44 bytes */
+    "  ubfx r4, r4, #3, #2\n"
+    "  mov r5, #44\n"
+    "  mul r4, r4, r5\n"
+    "  adr r5, .Lh7nn_fc16_e1\n"
+    "  add r4, r5, r4\n"
+    "  add r4, r4, #1\n"                  /* Thumb state for LDR PC */
+    "  add r2, r1, r2, lsl #1\n"          /* end of the input: 2 k8 bytes */
+    "  push {r1, r2, r4}\n"
+    "  ldmia r3, {r4-r11}\n"
+    "  push {r4-r11}\n"
+    ".Lh7nn_fc16_pair:\n"
+    "  ldrd r8, r9, [sp, #16]\n"          /* bias pointer, mask */
+    "  ldrd r4, r5, [r8], #8\n"
+    "  str r8, [sp, #16]\n"
+    "  and r4, r9, r4, lsl #1\n"
+    "  and r5, r9, r5, lsl #1\n"
+    "  ldrd r2, r3, [sp, #32]\n"
+    "  ldr pc, [sp, #40]\n"
+    "  .p2align 2\n"
+    ".Lh7nn_fc16_e1:\n"
+    H7NN_FC16_EIGHT
+    ".Lh7nn_fc16_e2:\n"
+    H7NN_FC16_EIGHT
+    H7NN_FC16_EIGHT
+    H7NN_FC16_EIGHT
+    "  .if .Lh7nn_fc16_e2 - .Lh7nn_fc16_e1 != 44\n"
+    "  .error \"h7nn_m7_fc_pairs16: a step is not 44 bytes (the entry computation)\"\n"
+    "  .endif\n"
+    "  cmp r2, r3\n"
+    "  bne .Lh7nn_fc16_e1\n"
+    "  ldmia sp, {r2, r3, r6, r7}\n"      /* out, multipliers, shifts, 2 offset + 1 */
+    "  ldrd r8, r9, [r3], #8\n"
+    "  ldrsb r10, [r6], #1\n"
+    "  ldrsb r11, [r6], #1\n"
+    "  add r2, r2, #2\n"
+    "  stmia sp, {r2, r3, r6}\n"
+    "  rsbs r10, r10, #0\n"
+    "  it eq\n"
+    "  moveq r10, #1\n"
+    "  rsbs r11, r11, #0\n"
+    "  it eq\n"
+    "  moveq r11, #1\n"
+    "  lsl r12, r7, r10\n"
+    "  asr r12, r12, #1\n"
+    "  lsl lr, r7, r11\n"
+    "  asr lr, lr, #1\n"
+    "  smmlar r8, r4, r8, r12\n"
+    "  smmlar r9, r5, r9, lr\n"
+    "  add r8, r8, r4, asr #31\n"
+    "  add r9, r9, r5, asr #31\n"
+    "  asr r8, r8, r10\n"
+    "  asr r9, r9, r11\n"
+    "  ssat r8, #8, r8\n"
+    "  ssat r9, #8, r9\n"
+    "  strb r8, [r2, #-2]\n"
+    "  strb r9, [r2, #-1]\n"
+    "  ldr r8, [sp, #24]\n"
+    "  cmp r0, r8\n"
+    "  bne .Lh7nn_fc16_pair\n"
+    "  add sp, #44\n"
+    "  pop {r4-r11, pc}\n"
+    "  .size h7nn_m7_fc_pairs16, .-h7nn_m7_fc_pairs16\n"
+    "  .popsection\n");
+#else
+void h7nn_m7_fc_pairs16(const uint32_t *w, const uint32_t *x, int32_t k8, h7nn_m7_fc_frame *f) {
+    while ((const int8_t *)(const void *)w != f->wend) {
+        int32_t acc[2];
+        for (int i = 0; i < 2; i++) acc[i] = (int32_t)(((uint32_t)*f->bias++ << 1) & (uint32_t)f->bias_mask);
+        for (int32_t i = 0; i < k8 / 2; i += 4, w += 8)
+            for (int j = 0; j < 4; j++) {
+                acc[0] = h7nn_smlad(w[j], x[i + j], acc[0]);
+                acc[1] = h7nn_smlad(w[4 + j], x[i + j], acc[1]);
+            }
+        for (int i = 0; i < 2; i++) {
+            const int32_t m = *f->mult++;
+            int32_t r = -*f->shift++;
+            if (r == 0) r = 1;
+            const int32_t c = (int32_t)((uint32_t)f->off2p1 << r) >> 1;
+            *f->out++ = (int8_t)h7nn_ssat8(
+                (int32_t)((uint32_t)c + (uint32_t)h7nn_smmulr(acc[i], m) + (uint32_t)(acc[i] >> 31)) >> r);
+        }
+    }
+}
+#endif
+
 /* One output from its doubled accumulator (started at 2 * bias). */
 static inline int8_t requant_one(const h7nn_fc_data *op, int32_t oc, int32_t acc2) {
     const int32_t m = op->channel_multiplier[oc], shift = op->channel_shift[oc], bias = op->bias ? op->bias[oc] : 0;
@@ -253,7 +412,19 @@ static h7nn_status eval(h7nn_interpreter *nn, const h7nn_node *node) {
             continue;
         }
         h7nn_m7_widen_row(in, k, op->input_offset, col, op->fast_requant);
-        if (op->fast_requant == 1 && (k & 7) == 0) {
+        const uint32_t *packed = op->fast_requant == 1 && packable(op) ? h7nn_packed_data(nn, node) : NULL;
+        if (packed) {
+            /* weights widened at embed time (checked at prepare); the depth padded to 8 meets
+             * zero weights, and zero inputs here */
+            const int32_t pairs = n & ~1, k8 = (int32_t)packed_depth(op);
+            for (int32_t i = (k + 3) & ~3; i < k8; i++) col[i] = 0;
+            h7nn_m7_fc_frame f = {out, op->channel_multiplier, op->channel_shift, 2 * op->output_offset + 1,
+                                  op->bias ? op->bias : op->channel_multiplier, op->bias ? -1 : 0,
+                                  (const int8_t *)(const void *)(packed + (uint32_t)pairs * (uint32_t)k8 / 2u), k};
+            h7nn_m7_fc_pairs16(packed, (const uint32_t *)(const void *)col, k8, &f);
+            if (op->act_min != -128 || op->act_max != 127) clamp_bytes(out, pairs, op->act_min, op->act_max);
+            rows(op, col, pairs, out);
+        } else if (op->fast_requant == 1 && (k & 7) == 0) {
             const int32_t pairs = n & ~1;
             if (pairs) {
                 h7nn_m7_fc_frame f = {out, op->channel_multiplier, op->channel_shift, 2 * op->output_offset + 1,

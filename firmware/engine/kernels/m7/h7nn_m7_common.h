@@ -101,4 +101,31 @@ static inline int32_t h7nn_m7_exact_acc(int32_t acc2, int32_t bias) {
     return (int32_t)((uint32_t)bias + (uint32_t)(data2 >> 1));
 }
 
+/* ---- (mm16, issue 18) weights pre-arranged at embed time (h7nn_packed_export, packed_common.c).
+ * uint32 words: a header (magic "H7PW", version, word count, the model's size and op count,
+ * then one word per op: the word index of its record, 0 for none); a record: its kind, rows,
+ * depth (padded), then the data. With int8 weights and batch 1 every weight is unpacked
+ * (SXTB16) once per inference: 1.25 instructions per MAC before any load; widened once on
+ * the host, one LDM brings 8 weights ready for SMLAD (twice the weight bytes in flash). */
+#define H7NN_PACKED_MAGIC 0x57503748u /* "H7PW" */
+#define H7NN_PACKED_VERSION 1u
+enum { H7NN_PACKED_MAGIC_W, H7NN_PACKED_VERSION_W, H7NN_PACKED_WORDS_W, H7NN_PACKED_MODEL_BYTES_W, H7NN_PACKED_OPS_W,
+       H7NN_PACKED_HEADER };
+enum { H7NN_PACKED_REC_KIND, H7NN_PACKED_REC_ROWS, H7NN_PACKED_REC_DEPTH, H7NN_PACKED_REC_HEADER };
+/* FULLY_CONNECTED in mode 1: rows = the even part of the neurons, depth = k rounded up to 8;
+ * per pair of neurons and group of 8 inputs, 4 words of the first then 4 of the second, each
+ * word two int16 weights in the widened input's order ([w0|w2], [w1|w3], [w4|w6], [w5|w7]). */
+#define H7NN_PACKED_FC_PAIRS 1u
+
+/* The op's record, checked (header made for this model, record inside the words, its kind,
+ * rows and depth as given): H7NN_OK with *data = the record's words (NULL when the op has
+ * none or no weights were given), else the one-line refusal. */
+h7nn_status h7nn_packed_record(h7nn_interpreter *nn, const h7nn_node *node, uint32_t kind, uint32_t rows,
+                               uint32_t depth, const uint32_t **data);
+/* At eval, after prepare checked it: the op's data words or NULL (no checks). */
+const uint32_t *h7nn_packed_data(const h7nn_interpreter *nn, const h7nn_node *node);
+/* The FULLY_CONNECTED kernel's record (fully_connected_m7.c): words written to out (when not
+ * NULL), 0 when the op takes none. */
+uint32_t h7nn_m7_fc_pack(const h7nn_node *node, uint32_t *out);
+
 #endif
