@@ -148,11 +148,20 @@ def planned(model_path, data, accepted):
     return plan_words, plans
 
 
+# (mm16) The pre-arranged copy doubles the weights' flash: only models that fit in half the
+# internal flash with it get one. Larger ones (weights that may stream from the QSPI flash,
+# firmware/apps/qspi_bench, which a copy in internal flash would bypass) keep the int8 path.
+PREARRANGE_MAX_BYTES = 1024 * 1024
+
+
 def prearranged(model_path, data, accepted, plan_words):
     """(mm16, issue 18) The weights the M7 kernels take pre-arranged (h7nn_packed_export of the
     host engine: int16 pairs in SMLAD order), checked the way the board will take them: the
-    engine allocated with the plan and these words accepts them and exports them unchanged."""
+    engine allocated with the plan and these words accepts them and exports them unchanged.
+    None when the model and the copy would not fit in PREARRANGE_MAX_BYTES."""
     words = accepted['m7'].packed_words()
+    if len(data) + 4 * len(words) > PREARRANGE_MAX_BYTES:
+        return None
     try:
         again = engine.load(data, optimized=True, plan=plan_words['m7'], packed=words)
     except engine.EngineError as e:
@@ -294,13 +303,15 @@ def embed(model_path, out_dir, name='model'):
         'static const uint32_t plan[%d] = {' % len(plan_words['m7']),
         *plan_rows(plan_words['m7']),
         '};',
-        '/* (mm16) Weights the M7 kernels take pre-arranged (h7nn_packed_export on the host: int16',
-        ' * pairs in SMLAD order; %d bytes of flash, %d of them widened weights). */'
-        % (4 * len(packed_words), 4 * max(0, len(packed_words) - 5 - len(ops))),
-        'static const uint32_t packed[%d] = {' % len(packed_words),
-        *plan_rows(packed_words),
-        '};',
-        '#define H7NN_PACKED_WORDS_ packed, sizeof packed / sizeof packed[0]',
+        *(['/* (mm16) Weights the M7 kernels take pre-arranged (h7nn_packed_export on the host: int16',
+           ' * pairs in SMLAD order and the channels\' constants; %d bytes of flash). */' % (4 * len(packed_words)),
+           'static const uint32_t packed[%d] = {' % len(packed_words),
+           *plan_rows(packed_words),
+           '};',
+           '#define H7NN_PACKED_WORDS_ packed, sizeof packed / sizeof packed[0]']
+          if packed_words is not None else
+          ['/* (mm16) No pre-arranged weights: the model is over embed.PREARRANGE_MAX_BYTES with them. */',
+           '#define H7NN_PACKED_WORDS_ NULL, 0']),
         '#endif',
         'const h7nn_resolver h7nn_%s_resolver = {kernels, %d, plan, sizeof plan / sizeof plan[0], H7NN_PACKED_WORDS_};'
         % (ident, len(ops)),
@@ -316,4 +327,4 @@ def embed(model_path, out_dir, name='model'):
         raise EmbedError('cannot write into %s: %s' % (out_dir, e.strerror)) from None
     return {'ops': ops, 'arena_bytes_host': plans['m7']['arena_used'], 'layout': plans['m7']['layout'],
             'layout_reference': plans['reference']['layout'], 'crc32': crc, 'frontend': frontend,
-            'model_bytes': len(data), 'labels': labels, 'packed_bytes': 4 * len(packed_words)}
+            'model_bytes': len(data), 'labels': labels, 'packed_bytes': 4 * len(packed_words) if packed_words is not None else 0}

@@ -61,8 +61,10 @@ class KernelCheckBoard:
         def on_fc(uc_, address, size, user):
             self.fc_k.setdefault(self.current, set()).add(uc_.reg_read(UC_ARM_REG_R2))
 
-        for name, hook in (('h7nn_m7_dot_1x6', on_dot), ('h7nn_m7_dw3x3_plane', on_dw), ('h7nn_m7_dw_line1', on_line1),
-                           ('h7nn_m7_fc_pairs', on_fc)):
+        # (mm16) the embedded models carry pre-arranged weights: the six-column and pairs loops
+        # are their forms on widened weights (h7nn_m7_dot_1x6p, h7nn_m7_fc_pairs16; k in r2)
+        for name, hook in (('h7nn_m7_dot_1x6p', on_dot), ('h7nn_m7_dw3x3_plane', on_dw), ('h7nn_m7_dw_line1', on_line1),
+                           ('h7nn_m7_fc_pairs16', on_fc)):
             address = self.board.symbol(name) & ~1
             uc.hook_add(UC_HOOK_CODE, hook, begin=address, end=address)
         ready = self._wait(lambda e: e.get('event') in ('kc_ready', 'kc_error'), seconds=2)
@@ -153,10 +155,10 @@ def _expected_asm(spec, model):
     kind, shape, n, kernel, stride, padding, act = spec[:7]
     out = model.tensors[model.outputs[0]]
     fast, short = _fast_requant(model, kind == 'depthwise')
-    if kind == 'fc':  # the pairs loop: mode 1 (every neuron short), depth 8n, two neurons or more
+    if kind == 'fc':  # the pairs loop: mode 1 (every neuron short), two neurons or more; depth padded to 8n
         k = shape[0]
         symmetric = not any(model.tensors[model.ops[0]['inputs'][1]]['zero_points'])
-        return (('fc', k) if fast and short and symmetric and k % 8 == 0 and n >= 2 and not _has_exact_channel(model)
+        return (('fc', (k + 7) // 8 * 8) if fast and short and symmetric and n >= 2 and not _has_exact_channel(model)
                 else None)
     oh, ow = out['shape'][1], out['shape'][2]
     if kind == 'conv':

@@ -53,6 +53,63 @@ static int six_columns(const h7nn_conv_data *op) {
     return op->fast_requant && op->out_h * op->out_w >= 6 && (!is_pointwise(op) || (op->in_c & 3) == 0);
 }
 
+/* (mm16) A convolution in the six-column loop (1x1, plane or im2col columns) takes its
+ * weights (and each channel's constants) pre-arranged at embed time when the embed step made
+ * them (h7nn_m7_conv_pack): rows of the padded depth k_pad, as the columns hold them. */
+static int packable(const h7nn_conv_data *op) { return six_columns(op); }
+static uint32_t padded_depth(const h7nn_conv_data *op) {
+    return ((uint32_t)(op->filter_h * op->filter_w * op->in_c) + 3u) & ~3u;
+}
+
+static h7nn_m7_requant_params requant_params(const h7nn_conv_data *op) {
+    const h7nn_m7_requant_params rq = {op->bias, op->multiplier, op->shift, op->output_offset, op->act_min,
+                                       op->act_max, op->fast_requant};
+    return rq;
+}
+
+__attribute__((cold)) uint32_t h7nn_m7_conv_pack(const h7nn_node *node, uint32_t *out) {
+    const h7nn_conv_data *op = node->op_data;
+    if (!op || !packable(op)) return 0;
+    const uint32_t k = padded_depth(op), step = H7NN_PACKED_CONV_WORDS(k), n = (uint32_t)op->out_c;
+    if (out) {
+        const h7nn_m7_requant_params rq = requant_params(op);
+        out[H7NN_PACKED_REC_KIND] = H7NN_PACKED_CONV_SIX;
+        out[H7NN_PACKED_REC_ROWS] = n;
+        out[H7NN_PACKED_REC_DEPTH] = k;
+        uint32_t *w = out + H7NN_PACKED_REC_HEADER;
+        for (uint32_t oc = 0; oc < n; oc++, w += step) {
+            const int8_t *row = op->filter + oc * k;  /* rows padded to k at prepare when k % 4 != 0 */
+            h7nn_m7_channel_words(&rq, (int32_t)oc, &w[0], &w[1 + k / 2u]);
+            for (uint32_t i = 0; i < k; i += 4) {  /* the columns' order: [x0|x2], [x1|x3] */
+                w[1 + i / 2u] = ((uint32_t)(int32_t)row[i] & 0xFFFFu) | ((uint32_t)(int32_t)row[i + 2] << 16);
+                w[2 + i / 2u] = ((uint32_t)(int32_t)row[i + 1] & 0xFFFFu) | ((uint32_t)(int32_t)row[i + 3] << 16);
+            }
+        }
+    }
+    return H7NN_PACKED_REC_HEADER + n * step;
+}
+
+/* start-up only: the op's record, if the embed step made one, fits this op and holds its
+ * constants (so the record cannot requantize other than the plan says); not cold: it runs
+ * over every channel at setup */
+static h7nn_status check_packed(h7nn_interpreter *nn, const h7nn_node *node, const h7nn_conv_data *op) {
+    if (!packable(op)) return H7NN_OK;
+    const uint32_t k = padded_depth(op), step = H7NN_PACKED_CONV_WORDS(k), n = (uint32_t)op->out_c;
+    const uint32_t *w;
+    h7nn_status s = h7nn_packed_record(nn, node, H7NN_PACKED_CONV_SIX, n, k, n * step, &w);
+    if (s != H7NN_OK || !w) return s;
+    const h7nn_m7_requant_params rq = requant_params(op);
+    uint32_t differ = 0;
+    for (uint32_t oc = 0; oc < n; oc++, w += step) {
+        uint32_t start, tail[3];
+        h7nn_m7_channel_words(&rq, (int32_t)oc, &start, tail);
+        const uint32_t *t = w + 1 + k / 2u;
+        differ |= (start ^ w[0]) | (tail[0] ^ t[0]) | (tail[1] ^ t[1]) | (tail[2] ^ t[2]);
+    }
+    return differ ? h7nn_fail(nn, node, H7NN_ERR_MODEL, "packed: the record's channel constants are not this op's: embed the model again")
+                  : H7NN_OK;
+}
+
 /* start-up only: optimized for size */
 __attribute__((cold)) static h7nn_status prepare(h7nn_interpreter *nn, h7nn_node *node) {
     h7nn_status s = h7nn_conv_prepare_common(nn, node, 0);
@@ -86,7 +143,7 @@ __attribute__((cold)) static h7nn_status prepare(h7nn_interpreter *nn, h7nn_node
         padded -= (uint32_t)op->out_c * k_pad;
         op->filter = padded;
     }
-    return H7NN_OK;
+    return check_packed(nn, node, op);
 }
 
 static void im2col_any_depth(const h7nn_conv_data *op, const int8_t *input, int y0, int x0, int scale,
@@ -201,6 +258,8 @@ static h7nn_status eval(h7nn_interpreter *nn, const h7nn_node *node) {
     const h7nn_m7_requant_params rq = {op->bias, op->multiplier, op->shift, op->output_offset, op->act_min,
                                        op->act_max, op->fast_requant};
     int six = six_columns(op);  /* rows padded to k_pad at prepare when k % 4 != 0 */
+    /* (mm16) weights widened at embed time, checked at prepare */
+    const uint32_t *packed = packable(op) ? h7nn_packed_data(nn, node) : NULL;
     const int32_t k_w = six ? k_pad : k;         /* the weight rows' length */
     for (int b = 0; b < op->batches; b++) {
         const int8_t *in_b = input + b * op->in_h * op->in_w * op->in_c;
@@ -228,7 +287,10 @@ static h7nn_status eval(h7nn_interpreter *nn, const h7nn_node *node) {
                         h7nn_m7_copy_into_hex(col0 + 6 * k_pad, k, col0, j);
                     }
                 }
-                h7nn_m7_matmul_6col(op->filter, k_w, op->out_c, col0, out_b + p * op->out_c, op->out_c, &rq);
+                if (packed)
+                    h7nn_m7_matmul_6col_packed(packed, k_w, op->out_c, col0, out_b + p * op->out_c, op->out_c, &rq);
+                else
+                    h7nn_m7_matmul_6col(op->filter, k_w, op->out_c, col0, out_b + p * op->out_c, op->out_c, &rq);
             }
         }
         for (; p < pixels; p += 2) {

@@ -1,10 +1,11 @@
 /* FULLY_CONNECTED, int8, Cortex-M7: the input row is widened to int16 once (with the input
- * offset, doubled for the SMMULR requantization, in SMLAD order), then two output neurons
- * per pass share the input words: per 8 inputs and 2 neurons, one LDM of the input, 4 LDR
- * of weights, 8 SXTB16 and 8 SMLAD (the batch-1 case has no second column to share the
- * unpacked weights with: 1.31 instructions per MAC is this loop's floor with int8 weights).
- * In mode 1 with depths of 8n, one hand-scheduled loop (h7nn_m7_fc_pairs) runs every pair of
- * neurons and requantizes in registers; other shapes and mode 2 take the same sums in C.
+ * offset, doubled for the SMMULR requantization, in SMLAD order). In mode 1 the weights come
+ * widened too, pre-arranged at embed time (h7nn_m7_fc_pack, the resolver's packed words):
+ * two neurons per pass share the input words, per 8 inputs 1 LDM of the input, 2 LDM of
+ * weight words and 8 SMLAD (h7nn_m7_fc_pairs16, 0.69 instructions per MAC; with int8 weights
+ * every weight is unpacked once per inference, 1.25 per MAC before any load, so the int8
+ * hand-scheduled loop (h7nn_m7_fc_pairs, 1.43-1.56/MAC) is gone). A model embedded without
+ * pre-arranged weights, an odd last neuron and mode 2 take the same sums in C (dot_2x8).
  * Asymmetric (non-zero zero point) weights take a plain C loop; accumulators too large for
  * the doubled form take the exact matrix path. Scratch: input depth x 2 bytes. */
 #include "engine/h7nn_quant.h"
@@ -24,7 +25,8 @@ __attribute__((cold)) static h7nn_status check_packed(h7nn_interpreter *nn, cons
                                                       const h7nn_fc_data *op) {
     const uint32_t *data;
     if (!packable(op)) return H7NN_OK;
-    return h7nn_packed_record(nn, node, H7NN_PACKED_FC_PAIRS, packed_rows(op), packed_depth(op), &data);
+    return h7nn_packed_record(nn, node, H7NN_PACKED_FC_PAIRS, packed_rows(op), packed_depth(op),
+                              packed_rows(op) * packed_depth(op) / 2u, &data);
 }
 
 __attribute__((cold)) uint32_t h7nn_m7_fc_pack(const h7nn_node *node, uint32_t *out) {
@@ -105,127 +107,6 @@ typedef struct {
     int32_t k;              /* depth: bytes per weight row, a multiple of 8 */
 } h7nn_m7_fc_frame;
 
-/* Mode 1, depth a multiple of 8: the pairs of rows from w to f->wend against the widened
- * input x, each requantized as in h7nn_m7_dot_1x6 (SMMLAR + the accumulator's sign, ASR,
- * SSAT; a zero multiplier's r = 0 taken as 1). */
-void h7nn_m7_fc_pairs(const int8_t *w, const uint32_t *x, int32_t k, h7nn_m7_fc_frame *f);
-
-#if defined(__ARM_FEATURE_DSP) && __ARM_FEATURE_DSP
-_Static_assert(sizeof(h7nn_m7_fc_frame) == 32 && __builtin_offsetof(h7nn_m7_fc_frame, bias) == 16,
-               "the asm below reads the frame at these offsets");
-/* r0/r1 the two weight rows (LDR: any alignment), r2 the input words (LDM), r3 their end,
- * r4/r5 the accumulators, r6-r9 four input words, r10-r12 weights and their unpacking.
- * Per 8 inputs x 2 rows: 1 LDM, 4 LDR, 8 SXTB16, 8 SMLAD; two of those per pass (84 bytes
- * each), entered at the second for k % 16 == 8. The frame waits at sp + 0..28, the input,
- * its end and the entry at sp + 32, 36, 40. */
-#define H7NN_FC_HALF(XE, XO)                  \
-    "  ldr r10, [r0], #4\n"                    \
-    "  ldr r11, [r1], #4\n"                    \
-    "  sxtb16 r12, r10\n"                      \
-    "  sxtb16 r10, r10, ror #8\n"              \
-    "  smlad r4, r12, " XE ", r4\n"            \
-    "  smlad r4, r10, " XO ", r4\n"            \
-    "  sxtb16 r12, r11\n"                      \
-    "  sxtb16 r11, r11, ror #8\n"              \
-    "  smlad r5, r12, " XE ", r5\n"            \
-    "  smlad r5, r11, " XO ", r5\n"
-#define H7NN_FC_EIGHT                          \
-    "  ldmia r2!, {r6, r7, r8, r9}\n"          \
-    H7NN_FC_HALF("r6", "r7")                   \
-    H7NN_FC_HALF("r8", "r9")
-__asm__(
-    "  .pushsection .text.h7nn_m7_fc_pairs,\"ax\",%progbits\n"
-    "  .syntax unified\n"
-    "  .thumb\n"
-    "  .p2align 2\n"
-    "  .global h7nn_m7_fc_pairs\n"
-    "  .type h7nn_m7_fc_pairs, %function\n"
-    "  .thumb_func\n"
-    "h7nn_m7_fc_pairs:\n"
-    "  push {r4-r11, lr}\n"
-    "  ubfx r4, r2, #3, #1\n"             /* k % 16 == 8: enter at the second half */
-    "  mov r5, #84\n"
-    "  mul r4, r4, r5\n"
-    "  adr r5, .Lh7nn_fc_e1\n"
-    "  add r4, r5, r4\n"
-    "  add r4, r4, #1\n"
-    "  add r2, r1, r2, lsl #1\n"          /* end of the input: 2k bytes */
-    "  push {r1, r2, r4}\n"
-    "  ldmia r3, {r4-r11}\n"
-    "  push {r4-r11}\n"
-    ".Lh7nn_fc_pair:\n"
-    "  ldr r1, [sp, #28]\n"
-    "  add r1, r0, r1\n"                  /* the second row */
-    "  ldrd r8, r9, [sp, #16]\n"          /* bias pointer, mask */
-    "  ldrd r4, r5, [r8], #8\n"
-    "  str r8, [sp, #16]\n"
-    "  and r4, r9, r4, lsl #1\n"
-    "  and r5, r9, r5, lsl #1\n"
-    "  ldrd r2, r3, [sp, #32]\n"
-    "  ldr pc, [sp, #40]\n"
-    "  .p2align 2\n"
-    ".Lh7nn_fc_e1:\n"
-    H7NN_FC_EIGHT
-    ".Lh7nn_fc_e2:\n"
-    H7NN_FC_EIGHT
-    "  .if .Lh7nn_fc_e2 - .Lh7nn_fc_e1 != 84\n"
-    "  .error \"h7nn_m7_fc_pairs: a step is not 84 bytes (the entry computation)\"\n"
-    "  .endif\n"
-    "  cmp r2, r3\n"
-    "  bne .Lh7nn_fc_e1\n"
-    "  mov r0, r1\n"                      /* the next pair */
-    "  ldmia sp, {r2, r3, r6, r7}\n"      /* out, multipliers, shifts, 2 offset + 1 */
-    "  ldrd r8, r9, [r3], #8\n"
-    "  ldrsb r10, [r6], #1\n"
-    "  ldrsb r11, [r6], #1\n"
-    "  add r2, r2, #2\n"
-    "  stmia sp, {r2, r3, r6}\n"
-    "  rsbs r10, r10, #0\n"
-    "  it eq\n"
-    "  moveq r10, #1\n"
-    "  rsbs r11, r11, #0\n"
-    "  it eq\n"
-    "  moveq r11, #1\n"
-    "  lsl r12, r7, r10\n"
-    "  asr r12, r12, #1\n"
-    "  lsl lr, r7, r11\n"
-    "  asr lr, lr, #1\n"
-    "  smmlar r8, r4, r8, r12\n"
-    "  smmlar r9, r5, r9, lr\n"
-    "  add r8, r8, r4, asr #31\n"
-    "  add r9, r9, r5, asr #31\n"
-    "  asr r8, r8, r10\n"
-    "  asr r9, r9, r11\n"
-    "  ssat r8, #8, r8\n"
-    "  ssat r9, #8, r9\n"
-    "  strb r8, [r2, #-2]\n"
-    "  strb r9, [r2, #-1]\n"
-    "  ldr r8, [sp, #24]\n"
-    "  cmp r0, r8\n"
-    "  bne .Lh7nn_fc_pair\n"
-    "  add sp, #44\n"
-    "  pop {r4-r11, pc}\n"
-    "  .size h7nn_m7_fc_pairs, .-h7nn_m7_fc_pairs\n"
-    "  .popsection\n");
-#else
-void h7nn_m7_fc_pairs(const int8_t *w, const uint32_t *x, int32_t k, h7nn_m7_fc_frame *f) {
-    while (w != f->wend) {
-        int32_t acc[2];
-        for (int i = 0; i < 2; i++) acc[i] = (int32_t)(((uint32_t)*f->bias++ << 1) & (uint32_t)f->bias_mask);
-        dot_2x8(w, w + k, x, k, acc);
-        w += 2 * k;
-        for (int i = 0; i < 2; i++) {
-            const int32_t m = *f->mult++;
-            int32_t r = -*f->shift++;
-            if (r == 0) r = 1;
-            const int32_t c = (int32_t)((uint32_t)f->off2p1 << r) >> 1;
-            *f->out++ = (int8_t)h7nn_ssat8(
-                (int32_t)((uint32_t)c + (uint32_t)h7nn_smmulr(acc[i], m) + (uint32_t)(acc[i] >> 31)) >> r);
-        }
-    }
-}
-#endif
-
 /* Mode 1 on weights pre-arranged at embed time (h7nn_m7_fc_pack): the pairs of neurons from
  * w to f->wend (as bytes) against the widened input x (k8 values, a multiple of 8). Per 8
  * inputs x 2 neurons: 1 LDM of the input, 2 LDM of 4 weight words, 8 SMLAD (0.69
@@ -233,6 +114,8 @@ void h7nn_m7_fc_pairs(const int8_t *w, const uint32_t *x, int32_t k, h7nn_m7_fc_
 void h7nn_m7_fc_pairs16(const uint32_t *w, const uint32_t *x, int32_t k8, h7nn_m7_fc_frame *f);
 
 #if defined(__ARM_FEATURE_DSP) && __ARM_FEATURE_DSP
+_Static_assert(sizeof(h7nn_m7_fc_frame) == 32 && __builtin_offsetof(h7nn_m7_fc_frame, bias) == 16,
+               "the asm below reads the frame at these offsets");
 /* r0 the weight words, r2 the input words (LDM), r3 their end, r4/r5 the accumulators,
  * r6-r9 eight inputs, r1/r10-r12 four weight words. 32 inputs per pass (44 bytes per 8),
  * entered where (k8 / 8) % 4 says. The frame waits at sp + 0..28, the input, its end and the
@@ -423,16 +306,6 @@ static h7nn_status eval(h7nn_interpreter *nn, const h7nn_node *node) {
                                   (const int8_t *)(const void *)(packed + (uint32_t)pairs * (uint32_t)k8 / 2u), k};
             h7nn_m7_fc_pairs16(packed, (const uint32_t *)(const void *)col, k8, &f);
             if (op->act_min != -128 || op->act_max != 127) clamp_bytes(out, pairs, op->act_min, op->act_max);
-            rows(op, col, pairs, out);
-        } else if (op->fast_requant == 1 && (k & 7) == 0) {
-            const int32_t pairs = n & ~1;
-            if (pairs) {
-                h7nn_m7_fc_frame f = {out, op->channel_multiplier, op->channel_shift, 2 * op->output_offset + 1,
-                                      op->bias ? op->bias : op->channel_multiplier, op->bias ? -1 : 0,
-                                      op->filter + pairs * k, k};
-                h7nn_m7_fc_pairs(op->filter, (const uint32_t *)(const void *)col, k, &f);
-                if (op->act_min != -128 || op->act_max != 127) clamp_bytes(out, pairs, op->act_min, op->act_max);
-            }
             rows(op, col, pairs, out);
         } else if (op->fast_requant) {
             rows(op, col, 0, out);

@@ -26,7 +26,7 @@ h7nn_status h7nn_use_packed(h7nn_interpreter *nn, const uint32_t *packed, size_t
 }
 
 h7nn_status h7nn_packed_record(h7nn_interpreter *nn, const h7nn_node *node, uint32_t kind, uint32_t rows,
-                               uint32_t depth, const uint32_t **data) {
+                               uint32_t depth, uint32_t data_words, const uint32_t **data) {
     uint32_t words;
     const uint32_t *p = given(nn, &words);
     *data = NULL;
@@ -44,8 +44,7 @@ h7nn_status h7nn_packed_record(h7nn_interpreter *nn, const h7nn_node *node, uint
     if (words < index) return h7nn_fail(nn, node, H7NN_ERR_MODEL, "packed: truncated (%u words)", (unsigned)words);
     const uint32_t at = p[H7NN_PACKED_HEADER + op];
     if (!at) return H7NN_OK;
-    /* rows x depth int16 values = rows x depth / 2 words after the record's header */
-    const uint64_t need = (uint64_t)rows * depth / 2u + H7NN_PACKED_REC_HEADER;
+    const uint64_t need = (uint64_t)data_words + H7NN_PACKED_REC_HEADER;
     if (at < index || at > words || words - at < H7NN_PACKED_REC_HEADER || p[at + H7NN_PACKED_REC_KIND] != kind ||
         p[at + H7NN_PACKED_REC_ROWS] != rows || p[at + H7NN_PACKED_REC_DEPTH] != depth || need > words - at)
         return h7nn_fail(nn, node, H7NN_ERR_MODEL, "packed: the record (word %u) does not fit this op (%u rows of %u)",
@@ -65,6 +64,7 @@ const uint32_t *h7nn_packed_data(const h7nn_interpreter *nn, const h7nn_node *no
 /* One op's record, or 0 words when it takes none (only the M7 kernels do). */
 static uint32_t pack_op(const h7nn_node *node, uint32_t *out) {
     if (node->kernel == &h7nn_m7_fully_connected) return h7nn_m7_fc_pack(node, out);
+    if (node->kernel == &h7nn_m7_conv_2d) return h7nn_m7_conv_pack(node, out);
     return 0;
 }
 
