@@ -99,13 +99,7 @@ static h7nn_status check_packed(h7nn_interpreter *nn, const h7nn_node *node, con
     h7nn_status s = h7nn_packed_record(nn, node, H7NN_PACKED_CONV_SIX, n, k, n * step, &w);
     if (s != H7NN_OK || !w) return s;
     const h7nn_m7_requant_params rq = requant_params(op);
-    uint32_t differ = 0;
-    for (uint32_t oc = 0; oc < n; oc++, w += step) {
-        uint32_t start, tail[3];
-        h7nn_m7_channel_words(&rq, (int32_t)oc, &start, tail);
-        const uint32_t *t = w + 1 + k / 2u;
-        differ |= (start ^ w[0]) | (tail[0] ^ t[0]) | (tail[1] ^ t[1]) | (tail[2] ^ t[2]);
-    }
+    const uint32_t differ = h7nn_m7_packed_channels_differ(w, step, &rq, (int32_t)n);
     return differ ? h7nn_fail(nn, node, H7NN_ERR_MODEL, "packed: the record's channel constants are not this op's: embed the model again")
                   : H7NN_OK;
 }

@@ -142,6 +142,11 @@ static inline void h7nn_m7_channel_words(const h7nn_m7_requant_params *rq, int32
     tail[2] = (uint32_t)r;
 }
 uint32_t h7nn_m7_conv_pack(const h7nn_node *node, uint32_t *out);
+/* Non-zero when a record's channel constants (every `step` words from w) are not the ones
+ * h7nn_m7_channel_words gives for rq (prepare's check; one pass, about 20 instructions per
+ * channel). */
+uint32_t h7nn_m7_packed_channels_differ(const uint32_t *w, uint32_t step, const h7nn_m7_requant_params *rq,
+                                        int32_t channels);
 
 /* The op's record, checked (header made for this model, record inside the words, its kind,
  * rows and depth as given, data_words after its header): H7NN_OK with *data = the record's words (NULL when the op has
