@@ -205,6 +205,9 @@ h7nn_status h7nn_use_plan(h7nn_interpreter *nn, const uint32_t *plan, size_t wor
  * out when capacity allows; 0 before h7nn_allocate. The embed step stores them beside the
  * plan (h7nn_resolver.packed). */
 size_t h7nn_packed_export(const h7nn_interpreter *nn, uint32_t *out, size_t capacity);
+/* The same with records only for the ops i where take[i] != 0 (take: one byte per op; NULL:
+ * all), for images that spend less flash on the copy (the embed step's budget). */
+size_t h7nn_packed_export_ops(const h7nn_interpreter *nn, const uint8_t *take, uint32_t *out, size_t capacity);
 /* Uses these pre-arranged weights instead of the resolver's (NULL: none, the kernels unpack
  * the model's). Between h7nn_init and h7nn_allocate; the words must stay valid while the
  * model is used. A record that does not fit its op is refused at allocate ("packed: ..."). */

@@ -154,30 +154,57 @@ def planned(model_path, data, accepted):
 PREARRANGE_MAX_BYTES = 1024 * 1024
 
 
-def prearranged(model_path, data, accepted, plan_words):
+def _within_budget(data, nn, budget):
+    """The ops whose records fit in `budget` bytes, the most MACs per record byte first (a 1x1
+    convolution's weights serve every pixel; a FULLY_CONNECTED's one MAC each)."""
+    from h7nn.bench import macs
+    model = Model(data)
+    header = len(nn.packed_words(ops=[]))
+    cost = {}
+    for i in range(len(model.ops)):
+        extra = 4 * (len(nn.packed_words(ops=[i])) - header)
+        if extra:
+            cost[i] = extra
+    chosen, spent = [], 4 * header
+    for i in sorted(cost, key=lambda i: (-macs(model, model.ops[i]) / cost[i], i)):
+        if spent + cost[i] <= budget:
+            chosen.append(i)
+            spent += cost[i]
+    return sorted(chosen)
+
+
+def prearranged(model_path, data, accepted, plan_words, budget=None):
     """(mm16, issue 18) The weights the M7 kernels take pre-arranged (h7nn_packed_export of the
     host engine: int16 pairs in SMLAD order), checked the way the board will take them: the
     engine allocated with the plan and these words accepts them and exports them unchanged.
-    None when the model and the copy would not fit in PREARRANGE_MAX_BYTES."""
-    words = accepted['m7'].packed_words()
+    With `budget` (bytes), records only for the ops that fit in it (_within_budget). None when
+    the model and the copy would not fit in PREARRANGE_MAX_BYTES, or the budget is 0."""
+    nn = accepted['m7']
+    ops = None if budget is None else _within_budget(data, nn, budget)
+    if ops is not None and not ops:
+        return None
+    words = nn.packed_words(ops=ops)
     if len(data) + 4 * len(words) > PREARRANGE_MAX_BYTES:
         return None
     try:
         again = engine.load(data, optimized=True, plan=plan_words['m7'], packed=words)
     except engine.EngineError as e:
         raise EmbedError('%s: the engine refuses its own pre-arranged weights: %s' % (model_path, e.message)) from None
-    if not (again.packed_words() == words).all():
+    if not (again.packed_words(ops=ops) == words).all():
         raise EmbedError('%s: the pre-arranged weights changed when allocated with themselves: engine bug' % model_path)
     return words
 
 
-def embed(model_path, out_dir, name='model'):
+def embed(model_path, out_dir, name='model', prearrange_bytes=None):
+    """Writes out_dir/<name>_model.{c,h} (the model's one record, see the module's text);
+    prearrange_bytes: the flash the pre-arranged weights may take (None: a record for every op
+    whose M7 kernel takes one; a number: the ops with the most MACs per byte within it)."""
     ident = _c_ident(name)
     upper = ident.upper()
     data = read_model(model_path)
     accepted = verify(model_path, data)
     plan_words, plans = planned(model_path, data, accepted)
-    packed_words = prearranged(model_path, data, accepted, plan_words)  # (mm16)
+    packed_words = prearranged(model_path, data, accepted, plan_words, prearrange_bytes)  # (mm16)
     for k, p in plans.items():
         if p['arena_used'] > BOARD_RAM:
             raise EmbedError('%s: needs %d bytes of arena (%s kernels); the STM32H743 has %d bytes of RAM'
@@ -310,7 +337,7 @@ def embed(model_path, out_dir, name='model'):
            '};',
            '#define H7NN_PACKED_WORDS_ packed, sizeof packed / sizeof packed[0]']
           if packed_words is not None else
-          ['/* (mm16) No pre-arranged weights: the model is over embed.PREARRANGE_MAX_BYTES with them. */',
+          ['/* (mm16) No pre-arranged weights (over embed.PREARRANGE_MAX_BYTES with them, or a budget of 0). */',
            '#define H7NN_PACKED_WORDS_ NULL, 0']),
         '#endif',
         'const h7nn_resolver h7nn_%s_resolver = {kernels, %d, plan, sizeof plan / sizeof plan[0], H7NN_PACKED_WORDS_};'

@@ -59,6 +59,7 @@ _SIGNATURES = {
     'h7nn_use_plan': (_I, [_P, _P, _S]),
     # (mm16) weights pre-arranged at embed time for the M7 kernels
     'h7nn_packed_export': (_S, [_P, _P, _S]),
+    'h7nn_packed_export_ops': (_S, [_P, _P, _P, _S]),
     'h7nn_use_packed': (_I, [_P, _P, _S]),
 }
 _lib = None
@@ -146,14 +147,20 @@ class Interpreter:
             raise EngineError(5, 'h7nn_plan_export: size changed between calls (engine bug)')
         return words
 
-    def packed_words(self):
+    def packed_words(self, ops=None):
         """(mm16) The weights this allocated model's M7 kernels take pre-arranged (h7nn_packed_export)
-        as a uint32 array: what the embed step stores beside the plan (h7nn_resolver.packed)."""
-        n = self._lib.h7nn_packed_export(self._nn, None, 0)
+        as a uint32 array: what the embed step stores beside the plan (h7nn_resolver.packed);
+        with `ops` (op indices), records for those ops only."""
+        take = None
+        if ops is not None:
+            take = np.zeros(max(1, self._lib.h7nn_op_count(self._nn)), dtype=np.uint8)
+            take[list(ops)] = 1
+        arg = take.ctypes.data if take is not None else None
+        n = self._lib.h7nn_packed_export_ops(self._nn, arg, None, 0)
         if n == 0:
             raise EngineError(1, 'h7nn_packed_export: the model is not allocated')
         words = np.zeros(n, dtype=np.uint32)
-        if self._lib.h7nn_packed_export(self._nn, words.ctypes.data, n) != n:
+        if self._lib.h7nn_packed_export_ops(self._nn, arg, words.ctypes.data, n) != n:
             raise EngineError(5, 'h7nn_packed_export: size changed between calls (engine bug)')
         return words
 

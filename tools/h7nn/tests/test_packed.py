@@ -143,6 +143,13 @@ def test_embed_writes_packed_words(host_library, kws_bytes, tmp_path, monkeypatc
     source = (tmp_path / 'out' / 'kws_model.c').read_text()
     assert 'static const uint32_t packed[%d] = {' % (info['packed_bytes'] // 4) in source
     assert 'plan, sizeof plan / sizeof plan[0], H7NN_PACKED_WORDS_};' in source
+    # within a flash budget: the records with the most MACs per byte (the 1x1 layers first)
+    info = embed_mod.embed(str(model), str(tmp_path / 'out3'), 'kws', prearrange_bytes=20000)
+    assert 0 < info['packed_bytes'] <= 20000
+    nn = engine.load(kws_bytes, optimized=True)
+    some = nn.packed_words(ops=[2, 4])
+    assert info['packed_bytes'] == 4 * len(some)   # two of the four 1x1 layers (9,228 bytes each)
+    assert embed_mod.embed(str(model), str(tmp_path / 'out4'), 'kws', prearrange_bytes=0)['packed_bytes'] == 0
     # a model too large for a copy beside it (QSPI-sized) is embedded without one
     monkeypatch.setattr(embed_mod, 'PREARRANGE_MAX_BYTES', len(kws_bytes))
     info = embed_mod.embed(str(model), str(tmp_path / 'out2'), 'kws')

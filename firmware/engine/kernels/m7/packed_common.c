@@ -68,10 +68,11 @@ static uint32_t pack_op(const h7nn_node *node, uint32_t *out) {
     return 0;
 }
 
-size_t h7nn_packed_export(const h7nn_interpreter *nn, uint32_t *out, size_t capacity) {
+size_t h7nn_packed_export_ops(const h7nn_interpreter *nn, const uint8_t *take, uint32_t *out, size_t capacity) {
     if (!nn || !nn->allocated) return 0;
     uint32_t at = H7NN_PACKED_HEADER + nn->op_count;
-    for (uint32_t i = 0; i < nn->op_count; i++) at += pack_op(&nn->nodes[i], NULL);
+    for (uint32_t i = 0; i < nn->op_count; i++)
+        if (!take || take[i]) at += pack_op(&nn->nodes[i], NULL);
     if (!out || capacity < at) return at;
     memset(out, 0, (size_t)at * sizeof *out);
     out[H7NN_PACKED_MAGIC_W] = H7NN_PACKED_MAGIC;
@@ -81,9 +82,13 @@ size_t h7nn_packed_export(const h7nn_interpreter *nn, uint32_t *out, size_t capa
     out[H7NN_PACKED_OPS_W] = nn->op_count;
     uint32_t w = H7NN_PACKED_HEADER + nn->op_count;
     for (uint32_t i = 0; i < nn->op_count; i++) {
-        uint32_t n = pack_op(&nn->nodes[i], out + w);
+        uint32_t n = !take || take[i] ? pack_op(&nn->nodes[i], out + w) : 0u;
         if (n) out[H7NN_PACKED_HEADER + i] = w;
         w += n;
     }
     return at;
+}
+
+size_t h7nn_packed_export(const h7nn_interpreter *nn, uint32_t *out, size_t capacity) {
+    return h7nn_packed_export_ops(nn, NULL, out, capacity);
 }
