@@ -89,10 +89,9 @@ __attribute__((cold)) uint32_t h7nn_m7_conv_pack(const h7nn_node *node, uint32_t
     return H7NN_PACKED_REC_HEADER + n * step;
 }
 
-/* start-up only: the op's record, if the embed step made one, fits this op and holds its
- * constants (so the record cannot requantize other than the plan says); not cold: it runs
- * over every channel at setup */
-static h7nn_status check_packed(h7nn_interpreter *nn, const h7nn_node *node, const h7nn_conv_data *op) {
+/* start-up only: the op's record, if the embed step made one, fits this op and was made with
+ * this plan (its channel constants, spot-checked: h7nn_m7_packed_channels_differ) */
+__attribute__((cold)) static h7nn_status check_packed(h7nn_interpreter *nn, const h7nn_node *node, const h7nn_conv_data *op) {
     if (!packable(op)) return H7NN_OK;
     const uint32_t k = padded_depth(op), step = H7NN_PACKED_CONV_WORDS(k), n = (uint32_t)op->out_c;
     const uint32_t *w;

@@ -143,8 +143,10 @@ static inline void h7nn_m7_channel_words(const h7nn_m7_requant_params *rq, int32
 }
 uint32_t h7nn_m7_conv_pack(const h7nn_node *node, uint32_t *out);
 /* Non-zero when a record's channel constants (every `step` words from w) are not the ones
- * h7nn_m7_channel_words gives for rq (prepare's check; one pass, about 20 instructions per
- * channel). */
+ * h7nn_m7_channel_words gives for rq, at the first, middle and last channel (prepare's check
+ * that the record was made with this plan; the others are trusted as the plan's multipliers
+ * are: made by the same embed step, in the same generated file. Whatever a record holds, the
+ * kernels stay safe: no shift is undefined in the M7 loop, the C form masks r). */
 uint32_t h7nn_m7_packed_channels_differ(const uint32_t *w, uint32_t step, const h7nn_m7_requant_params *rq,
                                         int32_t channels);
 

@@ -428,20 +428,18 @@ void h7nn_m7_matmul_6col(const int8_t *weights, int32_t k, int32_t out_c, const 
 
 /* ---- (mm16, issue 18) the six-column loop on weights widened at embed time
  * (H7NN_PACKED_CONV_SIX: per channel 2 * bias, k / 2 weight words, multiplier, c, r). */
-uint32_t h7nn_m7_packed_channels_differ(const uint32_t *w, uint32_t step, const h7nn_m7_requant_params *rq,
-                                        int32_t channels) {
-    const uint32_t off2p1 = (uint32_t)(2 * rq->offset + 1);
+__attribute__((cold)) uint32_t h7nn_m7_packed_channels_differ(const uint32_t *w, uint32_t step,
+                                                              const h7nn_m7_requant_params *rq, int32_t channels) {
+    /* the first, middle and last channel: a record made with another plan (or for another
+     * model of the same shape) differs there; every channel would cost ~33 instructions each
+     * at setup (VWW: 2,738 channels) */
+    const int32_t at[3] = {0, channels / 2, channels - 1};
     uint32_t differ = 0;
-    for (int32_t oc = 0; oc < channels; oc++, w += step) {
-        const int32_t bias = rq->bias ? rq->bias[oc] : 0, m = rq->multiplier[oc], shift = rq->shift[oc];
-        const uint32_t *t = w + step - 3u;
-        differ |= ((uint32_t)bias << 1) ^ w[0];
-        if (h7nn_m7_short_channel(m, shift, bias)) {
-            const uint32_t r = shift == 0 ? 1u : (uint32_t)-shift;
-            differ |= ((uint32_t)m ^ t[0]) | ((uint32_t)((int32_t)(off2p1 << r) >> 1) ^ t[1]) | (r ^ t[2]);
-        } else {
-            differ |= t[0] | t[1] | t[2];
-        }
+    for (int i = 0; i < 3 && channels > 0; i++) {
+        uint32_t start, tail[3];
+        const uint32_t *c = w + (uint32_t)at[i] * step, *t = c + step - 3u;
+        h7nn_m7_channel_words(rq, at[i], &start, tail);
+        differ |= (start ^ c[0]) | (tail[0] ^ t[0]) | (tail[1] ^ t[1]) | (tail[2] ^ t[2]);
     }
     return differ;
 }
