@@ -154,6 +154,12 @@ def planned(model_path, data, accepted):
 PREARRANGE_MAX_BYTES = 1024 * 1024
 
 
+def _ops_with_records(nn):
+    """The op indices whose M7 kernels take pre-arranged weights (h7nn_packed_export_ops)."""
+    header = len(nn.packed_words(ops=[]))
+    return [i for i in range(len(nn.ops())) if len(nn.packed_words(ops=[i])) > header]
+
+
 def _within_budget(data, nn, budget):
     """The ops whose records fit in `budget` bytes, the most MACs per record byte first (a 1x1
     convolution's weights serve every pixel; a FULLY_CONNECTED's one MAC each)."""
@@ -177,22 +183,23 @@ def prearranged(model_path, data, accepted, plan_words, budget=None):
     """(mm16, issue 18) The weights the M7 kernels take pre-arranged (h7nn_packed_export of the
     host engine: int16 pairs in SMLAD order), checked the way the board will take them: the
     engine allocated with the plan and these words accepts them and exports them unchanged.
-    With `budget` (bytes), records only for the ops that fit in it (_within_budget). None when
-    the model and the copy would not fit in PREARRANGE_MAX_BYTES, or the budget is 0."""
+    With `budget` (bytes), records only for the ops that fit in it (_within_budget). Returns
+    (words, the ops with a record); (None, []) when there are none, or the model and the copy
+    would not fit in PREARRANGE_MAX_BYTES."""
     nn = accepted['m7']
-    ops = None if budget is None else _within_budget(data, nn, budget)
-    if ops is not None and not ops:
-        return None
+    ops = _ops_with_records(nn) if budget is None else _within_budget(data, nn, budget)
+    if not ops:
+        return None, []
     words = nn.packed_words(ops=ops)
     if len(data) + 4 * len(words) > PREARRANGE_MAX_BYTES:
-        return None
+        return None, []
     try:
         again = engine.load(data, optimized=True, plan=plan_words['m7'], packed=words)
     except engine.EngineError as e:
         raise EmbedError('%s: the engine refuses its own pre-arranged weights: %s' % (model_path, e.message)) from None
     if not (again.packed_words(ops=ops) == words).all():
         raise EmbedError('%s: the pre-arranged weights changed when allocated with themselves: engine bug' % model_path)
-    return words
+    return words, ops
 
 
 def embed(model_path, out_dir, name='model', prearrange_bytes=None):
@@ -204,7 +211,10 @@ def embed(model_path, out_dir, name='model', prearrange_bytes=None):
     data = read_model(model_path)
     accepted = verify(model_path, data)
     plan_words, plans = planned(model_path, data, accepted)
-    packed_words = prearranged(model_path, data, accepted, plan_words, prearrange_bytes)  # (mm16)
+    packed_words, packed_ops = prearranged(model_path, data, accepted, plan_words, prearrange_bytes)  # (mm16)
+    # (mm16) every CONV_2D that takes a record has one: the kernel without the int8 six-column loop
+    conv_records = [i for i in _ops_with_records(accepted['m7']) if accepted['m7'].ops()[i] == 'CONV_2D']
+    conv_packed = bool(conv_records) and set(conv_records) <= set(packed_ops)
     for k, p in plans.items():
         if p['arena_used'] > BOARD_RAM:
             raise EmbedError('%s: needs %d bytes of arena (%s kernels); the STM32H743 has %d bytes of RAM'
@@ -291,6 +301,7 @@ def embed(model_path, out_dir, name='model', prearrange_bytes=None):
     rows = ['    ' + ', '.join('0x%02x' % b for b in data[i:i + 16]) + ',' for i in range(0, len(data), 16)]
     dw_3x3 = depthwise_3x3_only(data)
     kernels = ['    %s,' % ('&H7NN_KERNEL_M7(depthwise_conv_2d_3x3)' if op == 'DEPTHWISE_CONV_2D' and dw_3x3
+                            else '&H7NN_KERNEL_M7(conv_2d_packed)' if op == 'CONV_2D' and conv_packed
                             else oplist.kernel_expr(op)) for op in ops]
 
     def plan_rows(words):
@@ -313,6 +324,15 @@ def embed(model_path, out_dir, name='model', prearrange_bytes=None):
             '#define h7nn_ref_depthwise_conv_2d_3x3 h7nn_ref_depthwise_conv_2d',
             '#else',
             'extern const h7nn_kernel h7nn_m7_depthwise_conv_2d_3x3;',
+            '#endif',
+            '']),
+        *([] if not conv_packed else [
+            '/* (mm16) Every six-column CONV_2D of this model has pre-arranged weights: the M7 kernel',
+            ' * without the int8 six-column loop (firmware/engine/kernels/m7/conv_2d_m7.c). */',
+            '#ifdef H7NN_REFERENCE_KERNELS',
+            '#define h7nn_ref_conv_2d_packed h7nn_ref_conv_2d',
+            '#else',
+            'extern const h7nn_kernel h7nn_m7_conv_2d_packed;',
             '#endif',
             '']),
         '/* Exactly the kernels this model needs (kernels=m7|reference picks which build of each). */',

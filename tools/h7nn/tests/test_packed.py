@@ -149,6 +149,8 @@ def test_embed_writes_packed_words(host_library, kws_bytes, tmp_path, monkeypatc
     nn = engine.load(kws_bytes, optimized=True)
     some = nn.packed_words(ops=[2, 4])
     assert info['packed_bytes'] == 4 * len(some)   # two of the four 1x1 layers (9,228 bytes each)
+    source = (tmp_path / 'out3' / 'kws_model.c').read_text()
+    assert '&H7NN_KERNEL_M7(conv_2d),' in source   # convolutions without a record: the kernel with the int8 loop
     assert embed_mod.embed(str(model), str(tmp_path / 'out4'), 'kws', prearrange_bytes=0)['packed_bytes'] == 0
     # a model too large for a copy beside it (QSPI-sized) is embedded without one
     monkeypatch.setattr(embed_mod, 'PREARRANGE_MAX_BYTES', len(kws_bytes))

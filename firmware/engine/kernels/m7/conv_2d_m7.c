@@ -239,7 +239,10 @@ static int interior_patch(const h7nn_conv_data *op, const int8_t *input, int oy,
     return 1;
 }
 
-static h7nn_status eval(h7nn_interpreter *nn, const h7nn_node *node) {
+/* int8_six: the six-column loop may run on the model's int8 weights (an op without a record);
+ * 0 in h7nn_m7_conv_2d_packed, whose ops without one take the two-column path. */
+static inline __attribute__((always_inline)) h7nn_status eval_common(h7nn_interpreter *nn, const h7nn_node *node,
+                                                                     int int8_six) {
     const h7nn_conv_data *op = node->op_data;
     const int8_t *input = h7nn_input_data(nn, node, 0);
     int8_t *output = h7nn_output_data(nn, node, 0);
@@ -250,10 +253,10 @@ static h7nn_status eval(h7nn_interpreter *nn, const h7nn_node *node) {
     int32_t pixels = op->out_h * op->out_w;
     const h7nn_m7_requant_params rq = {op->bias, op->multiplier, op->shift, op->output_offset, op->act_min,
                                        op->act_max, op->fast_requant};
-    int six = six_columns(op);  /* rows padded to k_pad at prepare when k % 4 != 0 */
     /* (mm16) weights widened at embed time, checked at prepare */
     const uint32_t *packed = packable(op) ? h7nn_packed_data(nn, node) : NULL;
-    const int32_t k_w = six ? k_pad : k;         /* the weight rows' length */
+    const int32_t k_w = six_columns(op) ? k_pad : k;  /* rows padded to k_pad at prepare when k % 4 != 0 */
+    const int six = six_columns(op) && (packed || int8_six);
     for (int b = 0; b < op->batches; b++) {
         const int8_t *in_b = input + b * op->in_h * op->in_w * op->in_c;
         int8_t *out_b = output + b * pixels * op->out_c;
@@ -282,7 +285,7 @@ static h7nn_status eval(h7nn_interpreter *nn, const h7nn_node *node) {
                 }
                 if (packed)
                     h7nn_m7_matmul_6col_packed(packed, k_w, op->out_c, col0, out_b + p * op->out_c, op->out_c, &rq);
-                else
+                else if (int8_six)  /* (never without a record in h7nn_m7_conv_2d_packed: six is 0 there) */
                     h7nn_m7_matmul_6col(op->filter, k_w, op->out_c, col0, out_b + p * op->out_c, op->out_c, &rq);
             }
         }
@@ -303,4 +306,12 @@ static h7nn_status eval(h7nn_interpreter *nn, const h7nn_node *node) {
     return H7NN_OK;
 }
 
+static h7nn_status eval(h7nn_interpreter *nn, const h7nn_node *node) { return eval_common(nn, node, 1); }
+static h7nn_status eval_packed(h7nn_interpreter *nn, const h7nn_node *node) { return eval_common(nn, node, 0); }
+
 const h7nn_kernel h7nn_m7_conv_2d = {H7NN_KERNEL_ID(CONV_2D), prepare, eval};
+/* (mm16) For models whose every six-column convolution has pre-arranged weights (the embed
+ * step names it then): the same kernel without the int8 six-column loop (h7nn_m7_dot_1x6 and
+ * its mode-2 runner stay out of the image: KWS code 32,602 -> ~31,800 B). A model run with it
+ * but without the records is still right, on the two-column path. */
+const h7nn_kernel h7nn_m7_conv_2d_packed = {H7NN_KERNEL_ID(CONV_2D), prepare, eval_packed};

@@ -407,15 +407,16 @@ void h7nn_m7_dot_1x6(const int8_t *weights, const uint32_t *hex, int32_t k, h7nn
 }
 #endif
 
-/* Mode 2 runner shared by both forms (below). */
-static void matmul_6col_mixed(const void *w, uint32_t channel_bytes, int packed, int32_t k, int32_t out_c,
-                              const uint32_t *cols, int8_t *out0, int32_t out_stride, const h7nn_m7_requant_params *rq);
+/* Mode 2 runners of both forms (below; one body, two copies, so an image whose convolutions
+ * all have pre-arranged weights links no int8 loop). */
+static void matmul_6col_mixed_int8(const int8_t *w, int32_t k, int32_t out_c, const uint32_t *cols, int8_t *out0,
+                                   int32_t out_stride, const h7nn_m7_requant_params *rq);
 
 void h7nn_m7_matmul_6col(const int8_t *weights, int32_t k, int32_t out_c, const int16_t *hex, int8_t *out0,
                          int32_t out_stride, const h7nn_m7_requant_params *rq) {
     const uint32_t *cols = (const uint32_t *)(const void *)hex;
     if (rq->fast == 2) {
-        matmul_6col_mixed(weights, (uint32_t)k, 0, k, out_c, cols, out0, out_stride, rq);
+        matmul_6col_mixed_int8(weights, k, out_c, cols, out0, out_stride, rq);
     } else if (out_c > 0) {  /* the loop runs a channel before it tests the end */
         /* without a bias the loop reads the multipliers in its place, masked to 0 */
         h7nn_m7_six f = {out0, rq->multiplier, rq->shift, 2 * rq->offset + 1, out_stride,
@@ -599,10 +600,10 @@ void h7nn_m7_dot_1x6p(const uint32_t *w, const uint32_t *hex, int32_t k, h7nn_m7
  * (int8 rows of k bytes, or packed records of channel_bytes): the runs of short channels go
  * through the six-column loop as in mode 1 (the short form is exact per channel); the others
  * (up to 8 at once) come back raw and take TFLite's arithmetic on the exact sums. */
-__attribute__((cold, noinline)) static void matmul_6col_mixed(const void *w, uint32_t channel_bytes, int packed,
-                                                             int32_t k, int32_t out_c, const uint32_t *cols,
-                                                             int8_t *out0, int32_t out_stride,
-                                                             const h7nn_m7_requant_params *rq) {
+static inline __attribute__((always_inline)) void matmul_6col_mixed(const void *w, uint32_t channel_bytes, int packed,
+                                                                   int32_t k, int32_t out_c, const uint32_t *cols,
+                                                                   int8_t *out0, int32_t out_stride,
+                                                                   const h7nn_m7_requant_params *rq) {
     const int32_t *bias = rq->bias;
     const uint8_t *base = w;
     int32_t acc[6 * 8];
@@ -634,11 +635,25 @@ __attribute__((cold, noinline)) static void matmul_6col_mixed(const void *w, uin
     }
 }
 
+__attribute__((cold, noinline)) static void matmul_6col_mixed_int8(const int8_t *w, int32_t k, int32_t out_c,
+                                                                  const uint32_t *cols, int8_t *out0,
+                                                                  int32_t out_stride,
+                                                                  const h7nn_m7_requant_params *rq) {
+    matmul_6col_mixed(w, (uint32_t)k, 0, k, out_c, cols, out0, out_stride, rq);
+}
+
+__attribute__((cold, noinline)) static void matmul_6col_mixed_packed(const uint32_t *w, int32_t k, int32_t out_c,
+                                                                    const uint32_t *cols, int8_t *out0,
+                                                                    int32_t out_stride,
+                                                                    const h7nn_m7_requant_params *rq) {
+    matmul_6col_mixed(w, 4u * H7NN_PACKED_CONV_WORDS(k), 1, k, out_c, cols, out0, out_stride, rq);
+}
+
 void h7nn_m7_matmul_6col_packed(const uint32_t *record, int32_t k, int32_t out_c, const int16_t *hex, int8_t *out0,
                                 int32_t out_stride, const h7nn_m7_requant_params *rq) {
     const uint32_t *cols = (const uint32_t *)(const void *)hex, step = H7NN_PACKED_CONV_WORDS(k);
     if (rq->fast == 2) {
-        matmul_6col_mixed(record, 4u * step, 1, k, out_c, cols, out0, out_stride, rq);
+        matmul_6col_mixed_packed(record, k, out_c, cols, out0, out_stride, rq);
     } else if (out_c > 0) {  /* the loop runs a channel before it tests the end */
         h7nn_m7_six_packed f = {out0, out_stride, record + (uint32_t)out_c * step, NULL};
         h7nn_m7_dot_1x6p(record, cols, k, &f);
