@@ -263,5 +263,8 @@ def test_coverage_of_the_loop_entries(kc):
         kc.check(index, SEED, 1)
     ks = set().union(*kc.dot_k.values()) if kc.dot_k else set()
     assert {k % 16 for k in ks} == {0, 4, 8, 12}, sorted(ks)
+    # (mm16) the pairs loop on pre-arranged weights: entered at each of its four steps
+    fks = set().union(*kc.fc_k.values()) if kc.fc_k else set()
+    assert {(k // 8) % 4 for k in fks} == {0, 1, 2, 3}, sorted(fks)
     quads = set().union(*kc.dw_quads.values()) if kc.dw_quads else set()
     assert {0, 1, 2} <= {q for q, _ in quads} and {t for _, t in quads} == {0, 1, 2, 3}, sorted(quads)
