@@ -95,8 +95,10 @@ def test_kernels_read_the_packed_words(kws):
             step = depth // 2 + 4
             for c in range(rows):
                 changed[at + REC + c * step + 1:at + REC + c * step + 1 + depth // 2] ^= 0x00400040
-        else:
-            changed[at + REC:at + REC + rows * depth // 2] ^= 0x00400040   # +-64 on every weight
+        else:           # per pair: two 2 * bias, depth weight words, 6 constants
+            step = depth + 8
+            for p in range(rows // 2):
+                changed[at + REC + p * step + 2:at + REC + p * step + 2 + depth] ^= 0x00400040
         got = _outputs(engine.load(data, optimized=True, plan=plan, packed=changed), xs)
         assert any(not np.array_equal(g, w) for g, w in zip(got, want)), \
             'op %d %s: outputs unchanged with its packed weights changed' % (i, ops[i])

@@ -13,20 +13,50 @@
 
 /* The pairs of neurons run on weights pre-arranged at embed time (h7nn_m7_fc_pairs16): mode 1,
  * symmetric weights, two neurons or more. Their record: the even part of the neurons, depth
- * rounded up to 8. */
+ * rounded up to 8; per pair H7NN_PACKED_FC_WORDS(k8) words: the two 2 * bias, the weights
+ * (per group of 8 inputs 4 words of each neuron), then multipliers, c and r of both
+ * (h7nn_m7_channel_words: the pair's requantization reads nothing else). */
+#define H7NN_PACKED_FC_WORDS(k8) ((uint32_t)(k8) + 8u)
 static int packable(const h7nn_fc_data *op) {
     return op->fast_requant == 1 && op->filter_offset == 0 && op->out_depth >= 2;
 }
 static uint32_t packed_rows(const h7nn_fc_data *op) { return (uint32_t)op->out_depth & ~1u; }
 static uint32_t packed_depth(const h7nn_fc_data *op) { return ((uint32_t)op->accum_depth + 7u) & ~7u; }
+static h7nn_m7_requant_params requant_params(const h7nn_fc_data *op) {
+    const h7nn_m7_requant_params rq = {op->bias, op->channel_multiplier, op->channel_shift, op->output_offset,
+                                       op->act_min, op->act_max, op->fast_requant};
+    return rq;
+}
 
-/* start-up only: the op's record, if the embed step made one, fits this op */
+/* The constants words of the pair of neurons n, n + 1 (start: 2 words, tail: 6 words). */
+static void pair_words(const h7nn_m7_requant_params *rq, uint32_t n, uint32_t *start, uint32_t *tail) {
+    uint32_t t0[3], t1[3];
+    h7nn_m7_channel_words(rq, (int32_t)n, &start[0], t0);
+    h7nn_m7_channel_words(rq, (int32_t)n + 1, &start[1], t1);
+    for (int i = 0; i < 3; i++) tail[2 * i] = t0[i], tail[2 * i + 1] = t1[i];
+}
+
+/* start-up only: the op's record, if the embed step made one, fits this op and was made with
+ * this plan (the constants of its first, middle and last pair) */
 __attribute__((cold)) static h7nn_status check_packed(h7nn_interpreter *nn, const h7nn_node *node,
                                                       const h7nn_fc_data *op) {
     const uint32_t *data;
     if (!packable(op)) return H7NN_OK;
-    return h7nn_packed_record(nn, node, H7NN_PACKED_FC_PAIRS, packed_rows(op), packed_depth(op),
-                              packed_rows(op) * packed_depth(op) / 2u, &data);
+    const uint32_t pairs = packed_rows(op) / 2u, k8 = packed_depth(op), step = H7NN_PACKED_FC_WORDS(k8);
+    h7nn_status s = h7nn_packed_record(nn, node, H7NN_PACKED_FC_PAIRS, 2u * pairs, k8, pairs * step, &data);
+    if (s != H7NN_OK || !data) return s;
+    const h7nn_m7_requant_params rq = requant_params(op);
+    const uint32_t at[3] = {0, pairs / 2u, pairs - 1u};
+    uint32_t differ = 0;
+    for (int i = 0; i < 3; i++) {
+        uint32_t start[2], tail[6];
+        const uint32_t *p = data + at[i] * step;
+        pair_words(&rq, 2u * at[i], start, tail);
+        differ |= (start[0] ^ p[0]) | (start[1] ^ p[1]);
+        for (int j = 0; j < 6; j++) differ |= tail[j] ^ p[2 + k8 + j];
+    }
+    return differ ? h7nn_fail(nn, node, H7NN_ERR_MODEL, "packed: the record's channel constants are not this op's: embed the model again")
+                  : H7NN_OK;
 }
 
 __attribute__((cold)) uint32_t h7nn_m7_fc_pack(const h7nn_node *node, uint32_t *out) {
@@ -35,11 +65,15 @@ __attribute__((cold)) uint32_t h7nn_m7_fc_pack(const h7nn_node *node, uint32_t *
     const uint32_t rows = packed_rows(op), k8 = packed_depth(op), k = (uint32_t)op->accum_depth;
     if (out) {
         static const uint8_t order[8] = {0, 2, 1, 3, 4, 6, 5, 7};  /* the widened input's (SXTB16) */
+        const h7nn_m7_requant_params rq = requant_params(op);
         uint32_t *w = out + H7NN_PACKED_REC_HEADER;
         out[H7NN_PACKED_REC_KIND] = H7NN_PACKED_FC_PAIRS;
         out[H7NN_PACKED_REC_ROWS] = rows;
         out[H7NN_PACKED_REC_DEPTH] = k8;
-        for (uint32_t r = 0; r < rows; r += 2)
+        for (uint32_t r = 0; r < rows; r += 2) {
+            uint32_t *tail = w + 2 + k8;
+            pair_words(&rq, r, w, tail);
+            w += 2;
             for (uint32_t g = 0; g < k8; g += 8)
                 for (uint32_t n = r; n < r + 2; n++)
                     for (uint32_t i = 0; i < 8; i += 2) {
@@ -47,8 +81,10 @@ __attribute__((cold)) uint32_t h7nn_m7_fc_pack(const h7nn_node *node, uint32_t *
                         const int32_t lo = a < k ? op->filter[n * k + a] : 0, hi = b < k ? op->filter[n * k + b] : 0;
                         *w++ = ((uint32_t)lo & 0xFFFFu) | ((uint32_t)hi << 16);
                     }
+            w += 6;
+        }
     }
-    return H7NN_PACKED_REC_HEADER + rows * k8 / 2u;
+    return H7NN_PACKED_REC_HEADER + rows / 2u * H7NN_PACKED_FC_WORDS(k8);
 }
 
 /* start-up only: optimized for size */
@@ -95,31 +131,26 @@ static void dot_2x8(const int8_t *w0, const int8_t *w1, const uint32_t *x, int32
     acc[0] = a0, acc[1] = a1;
 }
 
-/* The state of h7nn_m7_fc_pairs between pairs of neurons (on the stack in the M7 form). */
+/* The state of h7nn_m7_fc_pairs16 between pairs of neurons (on the stack in the M7 form). */
 typedef struct {
     int8_t *out;            /* the pair's two outputs (advances by 2) */
-    const int32_t *mult;    /* per neuron (advances) */
-    const int8_t *shift;    /* per neuron (advances) */
-    int32_t off2p1;         /* 2 * output offset + 1: c = (off2p1 << r) >> 1 */
-    const int32_t *bias;    /* per neuron (advances); the multipliers, masked, without a bias */
-    int32_t bias_mask;      /* -1, or 0 without a bias */
-    const int8_t *wend;     /* end of the rows run (an even count of them) */
-    int32_t k;              /* depth: bytes per weight row, a multiple of 8 */
+    const uint32_t *wend;   /* end of the pairs' records run */
 } h7nn_m7_fc_frame;
 
 /* Mode 1 on weights pre-arranged at embed time (h7nn_m7_fc_pack): the pairs of neurons from
- * w to f->wend (as bytes) against the widened input x (k8 values, a multiple of 8). Per 8
- * inputs x 2 neurons: 1 LDM of the input, 2 LDM of 4 weight words, 8 SMLAD (0.69
- * instructions per MAC; 1.31 with int8 weights). The requantization as h7nn_m7_fc_pairs. */
+ * w to f->wend against the widened input x (k8 values, a multiple of 8). Per 8 inputs x 2
+ * neurons: 1 LDM of the input, 2 LDM of 4 weight words, 8 SMLAD (0.69 instructions per MAC;
+ * 1.31 with int8 weights); per pair, the two starts (2 * bias) by one LDRD and the two
+ * requantizations from the record's constants (one LDM of multipliers, c and r; SMMLAR + the
+ * accumulator's sign + ASR + SSAT + STRB, as h7nn_m7_dot_1x6). */
 void h7nn_m7_fc_pairs16(const uint32_t *w, const uint32_t *x, int32_t k8, h7nn_m7_fc_frame *f);
 
 #if defined(__ARM_FEATURE_DSP) && __ARM_FEATURE_DSP
-_Static_assert(sizeof(h7nn_m7_fc_frame) == 32 && __builtin_offsetof(h7nn_m7_fc_frame, bias) == 16,
-               "the asm below reads the frame at these offsets");
-/* r0 the weight words, r2 the input words (LDM), r3 their end, r4/r5 the accumulators,
+_Static_assert(sizeof(h7nn_m7_fc_frame) == 8, "the asm below reads the frame at these offsets");
+/* r0 the record's words, r2 the input words (LDM), r3 their end, r4/r5 the accumulators,
  * r6-r9 eight inputs, r1/r10-r12 four weight words. 32 inputs per pass (44 bytes per 8),
- * entered where (k8 / 8) % 4 says. The frame waits at sp + 0..28, the input, its end and the
- * entry at sp + 32, 36, 40. */
+ * entered where (k8 / 8) % 4 says. The input, its end, the entry, out and the records' end
+ * wait at sp + 0..16. */
 #define H7NN_FC16_EIGHT                        \
     "  ldmia r2!, {r6, r7, r8, r9}\n"          \
     "  ldmia r0!, {r1, r10, r11, r12}\n"       \
@@ -150,17 +181,12 @@ __asm__(
     "  add r4, r5, r4\n"
     "  add r4, r4, #1\n"                  /* Thumb state for LDR PC */
     "  add r2, r1, r2, lsl #1\n"          /* end of the input: 2 k8 bytes */
-    "  push {r1, r2, r4}\n"
-    "  ldmia r3, {r4-r11}\n"
-    "  push {r4-r11}\n"
+    "  ldrd r5, r6, [r3]\n"               /* out, the records' end */
+    "  push {r1, r2, r4, r5, r6}\n"
     ".Lh7nn_fc16_pair:\n"
-    "  ldrd r8, r9, [sp, #16]\n"          /* bias pointer, mask */
-    "  ldrd r4, r5, [r8], #8\n"
-    "  str r8, [sp, #16]\n"
-    "  and r4, r9, r4, lsl #1\n"
-    "  and r5, r9, r5, lsl #1\n"
-    "  ldrd r2, r3, [sp, #32]\n"
-    "  ldr pc, [sp, #40]\n"
+    "  ldrd r4, r5, [r0], #8\n"           /* 2 * bias of both */
+    "  ldrd r2, r3, [sp]\n"
+    "  ldr pc, [sp, #8]\n"
     "  .p2align 2\n"
     ".Lh7nn_fc16_e1:\n"
     H7NN_FC16_EIGHT
@@ -173,57 +199,43 @@ __asm__(
     "  .endif\n"
     "  cmp r2, r3\n"
     "  bne .Lh7nn_fc16_e1\n"
-    "  ldmia sp, {r2, r3, r6, r7}\n"      /* out, multipliers, shifts, 2 offset + 1 */
-    "  ldrd r8, r9, [r3], #8\n"
-    "  ldrsb r10, [r6], #1\n"
-    "  ldrsb r11, [r6], #1\n"
-    "  add r2, r2, #2\n"
-    "  stmia sp, {r2, r3, r6}\n"
-    "  rsbs r10, r10, #0\n"
-    "  it eq\n"
-    "  moveq r10, #1\n"
-    "  rsbs r11, r11, #0\n"
-    "  it eq\n"
-    "  moveq r11, #1\n"
-    "  lsl r12, r7, r10\n"
-    "  asr r12, r12, #1\n"
-    "  lsl lr, r7, r11\n"
-    "  asr lr, lr, #1\n"
-    "  smmlar r8, r4, r8, r12\n"
-    "  smmlar r9, r5, r9, lr\n"
-    "  add r8, r8, r4, asr #31\n"
-    "  add r9, r9, r5, asr #31\n"
-    "  asr r8, r8, r10\n"
-    "  asr r9, r9, r11\n"
-    "  ssat r8, #8, r8\n"
-    "  ssat r9, #8, r9\n"
-    "  strb r8, [r2, #-2]\n"
-    "  strb r9, [r2, #-1]\n"
-    "  ldr r8, [sp, #24]\n"
+    "  ldmia r0!, {r6, r7, r8, r9, r10, r11}\n" /* m0 m1 c0 c1 r0 r1 */
+    "  smmlar r6, r4, r6, r8\n"
+    "  smmlar r7, r5, r7, r9\n"
+    "  add r6, r6, r4, asr #31\n"
+    "  add r7, r7, r5, asr #31\n"
+    "  asr r6, r6, r10\n"
+    "  asr r7, r7, r11\n"
+    "  ssat r6, #8, r6\n"
+    "  ssat r7, #8, r7\n"
+    "  ldr r2, [sp, #12]\n"
+    "  strb r6, [r2], #1\n"
+    "  strb r7, [r2], #1\n"
+    "  str r2, [sp, #12]\n"
+    "  ldr r8, [sp, #16]\n"
     "  cmp r0, r8\n"
     "  bne .Lh7nn_fc16_pair\n"
-    "  add sp, #44\n"
+    "  add sp, #20\n"
     "  pop {r4-r11, pc}\n"
     "  .size h7nn_m7_fc_pairs16, .-h7nn_m7_fc_pairs16\n"
     "  .popsection\n");
 #else
 void h7nn_m7_fc_pairs16(const uint32_t *w, const uint32_t *x, int32_t k8, h7nn_m7_fc_frame *f) {
-    while ((const int8_t *)(const void *)w != f->wend) {
-        int32_t acc[2];
-        for (int i = 0; i < 2; i++) acc[i] = (int32_t)(((uint32_t)*f->bias++ << 1) & (uint32_t)f->bias_mask);
+    while (w != f->wend) {
+        int32_t acc[2] = {(int32_t)w[0], (int32_t)w[1]};
+        w += 2;
         for (int32_t i = 0; i < k8 / 2; i += 4, w += 8)
             for (int j = 0; j < 4; j++) {
                 acc[0] = h7nn_smlad(w[j], x[i + j], acc[0]);
                 acc[1] = h7nn_smlad(w[4 + j], x[i + j], acc[1]);
             }
         for (int i = 0; i < 2; i++) {
-            const int32_t m = *f->mult++;
-            int32_t r = -*f->shift++;
-            if (r == 0) r = 1;
-            const int32_t c = (int32_t)((uint32_t)f->off2p1 << r) >> 1;
+            const int32_t m = (int32_t)w[i], c = (int32_t)w[2 + i];
+            const uint32_t r = w[4 + i] & 31u;  /* the M7's ASR takes the low byte; prepare checked the constants */
             *f->out++ = (int8_t)h7nn_ssat8(
                 (int32_t)((uint32_t)c + (uint32_t)h7nn_smmulr(acc[i], m) + (uint32_t)(acc[i] >> 31)) >> r);
         }
+        w += 6;
     }
 }
 #endif
@@ -301,9 +313,7 @@ static h7nn_status eval(h7nn_interpreter *nn, const h7nn_node *node) {
              * zero weights, and zero inputs here */
             const int32_t pairs = n & ~1, k8 = (int32_t)packed_depth(op);
             for (int32_t i = (k + 3) & ~3; i < k8; i++) col[i] = 0;
-            h7nn_m7_fc_frame f = {out, op->channel_multiplier, op->channel_shift, 2 * op->output_offset + 1,
-                                  op->bias ? op->bias : op->channel_multiplier, op->bias ? -1 : 0,
-                                  (const int8_t *)(const void *)(packed + (uint32_t)pairs * (uint32_t)k8 / 2u), k};
+            h7nn_m7_fc_frame f = {out, packed + (uint32_t)pairs / 2u * H7NN_PACKED_FC_WORDS(k8)};
             h7nn_m7_fc_pairs16(packed, (const uint32_t *)(const void *)col, k8, &f);
             if (op->act_min != -128 || op->act_max != 127) clamp_bytes(out, pairs, op->act_min, op->act_max);
             rows(op, col, pairs, out);
