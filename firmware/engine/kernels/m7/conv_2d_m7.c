@@ -312,6 +312,6 @@ static h7nn_status eval_packed(h7nn_interpreter *nn, const h7nn_node *node) { re
 const h7nn_kernel h7nn_m7_conv_2d = {H7NN_KERNEL_ID(CONV_2D), prepare, eval};
 /* (mm16) For models whose every six-column convolution has pre-arranged weights (the embed
  * step names it then): the same kernel without the int8 six-column loop (h7nn_m7_dot_1x6 and
- * its mode-2 runner stay out of the image: KWS code 32,602 -> ~31,800 B). A model run with it
+ * its mode-2 runner stay out of the image: KWS code 32,602 -> 31,654 B). A model run with it
  * but without the records is still right, on the two-column path. */
 const h7nn_kernel h7nn_m7_conv_2d_packed = {H7NN_KERNEL_ID(CONV_2D), prepare, eval_packed};
