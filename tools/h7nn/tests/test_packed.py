@@ -117,11 +117,11 @@ def test_bad_records_are_refused(kws):
     conv = min(i for i in recs if ops[i] == 'CONV_2D')
     newer = packed.copy()
     newer[1] = 2
-    assert 'packed: not pre-arranged weights of version 1' in _refusal(data, plan, newer)
+    assert 'packed: not version 1 pre-arranged weights of this model' in _refusal(data, plan, newer)
     other = packed.copy()
     other[3] += 4
-    assert 'packed: made for another model' in _refusal(data, plan, other)
-    assert 'packed: not pre-arranged weights' in _refusal(data, plan, packed[:-1])   # word count differs
+    assert 'packed: not version 1 pre-arranged weights of this model' in _refusal(data, plan, other)
+    assert 'packed: not version 1' in _refusal(data, plan, packed[:-1])   # word count differs
     rows = packed.copy()
     rows[recs[conv] + 1] += 1
     assert 'does not fit this op' in _refusal(data, plan, rows)
@@ -180,3 +180,27 @@ def test_kernel_check_shapes_on_the_host(host_library):
         b = _outputs(engine.load(data, optimized=True, plan=plan), xs)
         assert all(np.array_equal(x, y) for x, y in zip(a, b)), name
     assert packed_ops >= 40, packed_ops   # most shapes take a record (the rest: depthwise, C paths)
+
+
+def test_constant_channels_skip_their_sums(host_library):
+    """VWW's dead channels (bias 2^30, scale ratios under 2^-22) give one output whatever the
+    input: their records say so (h7nn_m7_constant_output) and the runner writes the value; the
+    outputs stay TFLM's."""
+    from h7nn.reference import Reference
+    from h7nn.tflite import Model
+    data = open(os.path.join(paths.SHARED, 'models', 'mlperf_tiny_vww_96_int8.tflite'), 'rb').read()
+    plan, packed = _packed_and_plan(data)
+    ops = engine.load(data, optimized=True).ops()
+    constant = 0
+    for i, at in _records(packed, len(ops)).items():
+        kind, rows, depth = (int(v) for v in packed[at:at + REC])
+        if kind == 2:
+            step = depth // 2 + 4
+            constant += sum(int(packed[at + REC + (c + 1) * step - 1]) == 0xFFFFFFFF for c in range(rows))
+    # layers 10-26; 20 more dead channels have a zero multiplier and stay in the short form
+    assert constant == 951, constant
+    model = Model(data)
+    x = np.random.default_rng(5).integers(-128, 128, size=tuple(model.tensors[model.inputs[0]]['shape']),
+                                          dtype=np.int8)
+    got = _outputs(engine.load(data, optimized=True, plan=plan, packed=packed), [x])[0]
+    assert np.array_equal(got, np.asarray(Reference(data).run(x)).reshape(-1))

@@ -55,7 +55,7 @@ __attribute__((cold)) static h7nn_status check_packed(h7nn_interpreter *nn, cons
         differ |= (start[0] ^ p[0]) | (start[1] ^ p[1]);
         for (int j = 0; j < 6; j++) differ |= tail[j] ^ p[2 + k8 + j];
     }
-    return differ ? h7nn_fail(nn, node, H7NN_ERR_MODEL, "packed: the record's channel constants are not this op's: embed the model again")
+    return differ ? h7nn_fail(nn, node, H7NN_ERR_MODEL, "%s", h7nn_packed_constants_differ)
                   : H7NN_OK;
 }
 

@@ -142,19 +142,23 @@ static inline void h7nn_m7_channel_words(const h7nn_m7_requant_params *rq, int32
     tail[2] = (uint32_t)r;
 }
 uint32_t h7nn_m7_conv_pack(const h7nn_node *node, uint32_t *out);
-/* Non-zero when a record's channel constants (every `step` words from w) are not the ones
- * h7nn_m7_channel_words gives for rq, at the first, middle and last channel (prepare's check
- * that the record was made with this plan; the others are trusted as the plan's multipliers
- * are: made by the same embed step, in the same generated file. Whatever a record holds, the
- * kernels stay safe: no shift is undefined in the M7 loop, the C form masks r). */
-uint32_t h7nn_m7_packed_channels_differ(const uint32_t *w, uint32_t step, const h7nn_m7_requant_params *rq,
-                                        int32_t channels);
+/* A channel outside the short form whose output is the same for every input (MobileNet's
+ * dead channels: a bias of 2^30 and a scale ratio under 2^-22 saturate or round every
+ * accumulator the model can reach, bias +- sum |w| * max |x + input offset|, to one value;
+ * TFLite's requantization is monotonic for right shifts, so the two ends decide): 1 with
+ * *value, else 0. Its record says so (tail 0, value, H7NN_PACKED_CONSTANT) and the six-column
+ * runner writes the value without any sums (VWW: 3.1 M of its 6.7 M CONV_2D MACs). */
+#define H7NN_PACKED_CONSTANT 0xFFFFFFFFu
+int h7nn_m7_constant_output(const int8_t *row, int32_t k, int32_t input_offset, const h7nn_m7_requant_params *rq,
+                            int32_t oc, int32_t *value);
 
 /* The op's record, checked (header made for this model, record inside the words, its kind,
  * rows and depth as given, data_words after its header): H7NN_OK with *data = the record's words (NULL when the op has
  * none or no weights were given), else the one-line refusal. */
 h7nn_status h7nn_packed_record(h7nn_interpreter *nn, const h7nn_node *node, uint32_t kind, uint32_t rows,
                                uint32_t depth, uint32_t data_words, const uint32_t **data);
+/* The refusal of a record whose spot-checked channel constants differ from the op's. */
+extern const char h7nn_packed_constants_differ[];
 /* At eval, after prepare checked it: the op's data words or NULL (no checks). */
 const uint32_t *h7nn_packed_data(const h7nn_interpreter *nn, const h7nn_node *node);
 /* The FULLY_CONNECTED kernel's record (fully_connected_m7.c): words written to out (when not

@@ -429,20 +429,22 @@ void h7nn_m7_matmul_6col(const int8_t *weights, int32_t k, int32_t out_c, const 
 
 /* ---- (mm16, issue 18) the six-column loop on weights widened at embed time
  * (H7NN_PACKED_CONV_SIX: per channel 2 * bias, k / 2 weight words, multiplier, c, r). */
-__attribute__((cold)) uint32_t h7nn_m7_packed_channels_differ(const uint32_t *w, uint32_t step,
-                                                              const h7nn_m7_requant_params *rq, int32_t channels) {
-    /* the first, middle and last channel: a record made with another plan (or for another
-     * model of the same shape) differs there; every channel would cost ~33 instructions each
-     * at setup (VWW: 2,738 channels) */
-    const int32_t at[3] = {0, channels / 2, channels - 1};
-    uint32_t differ = 0;
-    for (int i = 0; i < 3 && channels > 0; i++) {
-        uint32_t start, tail[3];
-        const uint32_t *c = w + (uint32_t)at[i] * step, *t = c + step - 3u;
-        h7nn_m7_channel_words(rq, at[i], &start, tail);
-        differ |= (start ^ c[0]) | (tail[0] ^ t[0]) | (tail[1] ^ t[1]) | (tail[2] ^ t[2]);
-    }
-    return differ;
+__attribute__((cold)) int h7nn_m7_constant_output(const int8_t *row, int32_t k, int32_t input_offset,
+                                                 const h7nn_m7_requant_params *rq, int32_t oc, int32_t *value) {
+    const int32_t bias = rq->bias ? rq->bias[oc] : 0, m = rq->multiplier[oc], shift = rq->shift[oc];
+    if (shift >= 0 || m < 0) return 0;  /* a right shift: nothing wraps, the arithmetic is monotonic */
+    int64_t sum = 0;
+    for (int32_t i = 0; i < k; i++) sum += row[i] < 0 ? -row[i] : row[i];
+    const int64_t lo_x = -128 + (int64_t)input_offset, hi_x = 127 + (int64_t)input_offset;
+    const int64_t span = sum * (lo_x < 0 ? (-lo_x > hi_x ? -lo_x : hi_x) : hi_x);
+    const int64_t lo = (int64_t)bias - span, hi = (int64_t)bias + span;
+    if (lo < INT32_MIN || hi > INT32_MAX) return 0;  /* TFLite's int32 sum could wrap */
+    int32_t out[2];
+    for (int i = 0; i < 2; i++)
+        out[i] = h7nn_clamp(h7nn_add_wrap(h7nn_m7_mbqm((int32_t)(i ? hi : lo), m, shift), rq->offset), rq->act_min,
+                            rq->act_max);
+    *value = out[0];
+    return out[0] == out[1];
 }
 
 /* The loop's state between channels (on the stack in the M7 form). */
@@ -612,9 +614,20 @@ static inline __attribute__((always_inline)) void matmul_6col_mixed(const void *
         int32_t *raw = NULL;
         while (end < out_c && h7nn_m7_short_channel(rq->multiplier[end], rq->shift[end], bias ? bias[end] : 0)) end++;
         if (end == oc) {  /* exact channels, their sums back raw */
+#define H7NN_CONSTANT_AT(c) (packed && ((const uint32_t *)(const void *)(base + (uint32_t)((c) + 1) * channel_bytes))[-1] == \
+                                           H7NN_PACKED_CONSTANT)
+            if (H7NN_CONSTANT_AT(oc)) {
+                /* (packed) the same output whatever the input (h7nn_m7_constant_output): no sums */
+                const int8_t v = (int8_t)((const uint32_t *)(const void *)(base + (uint32_t)(oc + 1) * channel_bytes))[-2];
+                for (int j = 0; j < 6; j++) out0[oc + j * out_stride] = v;
+                oc++;
+                continue;
+            }
             while (end < out_c && end < oc + 8 &&
-                   !h7nn_m7_short_channel(rq->multiplier[end], rq->shift[end], bias ? bias[end] : 0))
+                   !h7nn_m7_short_channel(rq->multiplier[end], rq->shift[end], bias ? bias[end] : 0) &&
+                   !H7NN_CONSTANT_AT(end))
                 end++;
+#undef H7NN_CONSTANT_AT
             raw = acc;
         }
         const uint8_t *from = base + (uint32_t)oc * channel_bytes, *to = base + (uint32_t)end * channel_bytes;

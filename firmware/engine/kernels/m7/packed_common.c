@@ -25,23 +25,23 @@ h7nn_status h7nn_use_packed(h7nn_interpreter *nn, const uint32_t *packed, size_t
     return H7NN_OK;
 }
 
+const char h7nn_packed_constants_differ[] = "packed: the record's channel constants are not this op's: embed the model again";
+
 h7nn_status h7nn_packed_record(h7nn_interpreter *nn, const h7nn_node *node, uint32_t kind, uint32_t rows,
                                uint32_t depth, uint32_t data_words, const uint32_t **data) {
     uint32_t words;
     const uint32_t *p = given(nn, &words);
     *data = NULL;
     if (!p) return H7NN_OK;
-    /* an older or newer format is refused by name, never misread (the model itself still runs
-     * without: embed it again, or give no pre-arranged weights) */
-    if (words < H7NN_PACKED_HEADER || p[H7NN_PACKED_MAGIC_W] != H7NN_PACKED_MAGIC ||
-        p[H7NN_PACKED_VERSION_W] != H7NN_PACKED_VERSION || p[H7NN_PACKED_WORDS_W] != words)
-        return h7nn_fail(nn, node, H7NN_ERR_MODEL, "packed: not pre-arranged weights of version %d (%u words): embed the model again",
-                         (int)H7NN_PACKED_VERSION, (unsigned)words);
-    if (p[H7NN_PACKED_MODEL_BYTES_W] != nn->model_size || p[H7NN_PACKED_OPS_W] != nn->op_count)
-        return h7nn_fail(nn, node, H7NN_ERR_MODEL, "packed: made for another model (%u bytes, %u ops)",
-                         (unsigned)p[H7NN_PACKED_MODEL_BYTES_W], (unsigned)p[H7NN_PACKED_OPS_W]);
+    /* an older or newer format, or words made for another model, are refused, never misread (the
+     * model itself still runs without them: embed it again, or give none) */
     const uint32_t index = H7NN_PACKED_HEADER + nn->op_count, op = (uint32_t)h7nn_node_index(nn, node);
-    if (words < index) return h7nn_fail(nn, node, H7NN_ERR_MODEL, "packed: truncated (%u words)", (unsigned)words);
+    if (words < index || p[H7NN_PACKED_MAGIC_W] != H7NN_PACKED_MAGIC || p[H7NN_PACKED_VERSION_W] != H7NN_PACKED_VERSION ||
+        p[H7NN_PACKED_WORDS_W] != words || p[H7NN_PACKED_MODEL_BYTES_W] != nn->model_size ||
+        p[H7NN_PACKED_OPS_W] != nn->op_count)
+        return h7nn_fail(nn, node, H7NN_ERR_MODEL,
+                         "packed: not version %d pre-arranged weights of this model (%u words): embed it again",
+                         (int)H7NN_PACKED_VERSION, (unsigned)words);
     const uint32_t at = p[H7NN_PACKED_HEADER + op];
     if (!at) return H7NN_OK;
     const uint64_t need = (uint64_t)data_words + H7NN_PACKED_REC_HEADER;
