@@ -74,13 +74,16 @@ def _embed_action(target, source, env):
     from h7nn.embed import EmbedError, embed
     from h7voice.paths import MissingPart
     try:
-        embed(str(source[0]), os.path.dirname(str(target[0])), env['H7NN_MODEL_NAME'])
+        embed(str(source[0]), os.path.dirname(str(target[0])), env['H7NN_MODEL_NAME'],
+              env.get('H7NN_PREARRANGE_BYTES'))  # (mm16) the pre-arranged weights' flash budget
     except (EmbedError, MissingPart) as e:
         raise SCons.Errors.BuildError(errstr='h7nn embed: %s' % e, exitstatus=2)
     return 0
 
 
-def _h7model(env, tflite, name='model'):
+def _h7model(env, tflite, name='model', prearrange_bytes=None):
+    # (mm16) prearrange_bytes: flash for the M7 kernels' pre-arranged weights (None: all; see
+    # tools/h7nn/embed.py prearranged)
     from SCons.Script import File, Dir, Action
     if _TOOLS not in sys.path:
         sys.path.insert(0, _TOOLS)
@@ -93,7 +96,8 @@ def _h7model(env, tflite, name='model'):
         sources.append(File(meta))
     targets = env.Command([f'{ident}_model.c', f'{ident}_model.h'], sources,
                           Action(_embed_action, f'  EMBED  [{env["H7_VARIANT"]}] $TARGET'),
-                          H7NN_MODEL_NAME=ident)
+                          H7NN_MODEL_NAME=ident, H7NN_PREARRANGE_BYTES=prearrange_bytes)
+    env.Depends(targets, env.Value('prearrange_bytes=%r' % (prearrange_bytes,)))  # (mm16)
     # the engine that verifies and plans, and the tools that write the record
     env.Depends(targets, [host_engine(env), File('#firmware/engine/h7nn_ops.def')]
                 + [File(os.path.join(_TOOLS, 'h7nn', f)) for f in ('embed.py', 'engine.py', 'oplist.py')])

@@ -84,6 +84,11 @@ typedef struct {
     uint32_t count;
     const uint32_t *plan;
     uint32_t plan_words;
+    /* (mm16, issue 18) weights pre-arranged at embed time for the M7 kernels (int16 pairs in
+     * SMLAD order; h7nn_packed_export), or NULL: those kernels then unpack the model's int8
+     * weights as they run. Generated resolvers that predate it leave it NULL. */
+    const uint32_t *packed;
+    uint32_t packed_words;
 } h7nn_resolver;
 
 /* Called around every op by h7nn_invoke when set (the profiler reads DWT->CYCCNT there). */
@@ -135,6 +140,10 @@ typedef struct h7nn_interpreter {
     h7nn_op_hook hook;
     void *hook_user;
     char error[H7NN_ERROR_BYTES];
+    /* (mm16) the pre-arranged weights given by h7nn_use_packed (packed_given), else the resolver's */
+    const uint32_t *packed;
+    uint32_t packed_words;
+    int packed_given;
 } h7nn_interpreter;
 
 /* Verifies the model and binds it to the resolver and arena. The model must stay valid
@@ -190,6 +199,19 @@ size_t h7nn_plan_export(const h7nn_interpreter *nn, uint32_t *out, size_t capaci
 /* Uses this plan at h7nn_allocate instead of the resolver's (NULL: plan at allocate).
  * Between h7nn_init and h7nn_allocate; the words must stay valid while the model is used. */
 h7nn_status h7nn_use_plan(h7nn_interpreter *nn, const uint32_t *plan, size_t words);
+/* (mm16, issue 18) The weights the M7 kernels of an allocated interpreter take pre-arranged
+ * (FULLY_CONNECTED in mode 1: int16 pairs in SMLAD order, two neurons interleaved by groups
+ * of 8 inputs; format in kernels/m7/packed_common.c): returns the number of words, written to
+ * out when capacity allows; 0 before h7nn_allocate. The embed step stores them beside the
+ * plan (h7nn_resolver.packed). */
+size_t h7nn_packed_export(const h7nn_interpreter *nn, uint32_t *out, size_t capacity);
+/* The same with records only for the ops i where take[i] != 0 (take: one byte per op; NULL:
+ * all), for images that spend less flash on the copy (the embed step's budget). */
+size_t h7nn_packed_export_ops(const h7nn_interpreter *nn, const uint8_t *take, uint32_t *out, size_t capacity);
+/* Uses these pre-arranged weights instead of the resolver's (NULL: none, the kernels unpack
+ * the model's). Between h7nn_init and h7nn_allocate; the words must stay valid while the
+ * model is used. A record that does not fit its op is refused at allocate ("packed: ..."). */
+h7nn_status h7nn_use_packed(h7nn_interpreter *nn, const uint32_t *packed, size_t words);
 
 /* Integrity of the model in flash: CRC-32 (as zlib.crc32) of the model bytes against the
  * value the embed step stored (H7NN_<NAME>_MODEL_CRC32). H7NN_ERR_MODEL on a mismatch: the

@@ -51,11 +51,12 @@ def cmd_inspect(args):
 
 def cmd_embed(args):
     from h7nn.embed import embed
-    info = embed(args.model, args.output, args.name)
+    info = embed(args.model, args.output, args.name, args.prearrange_bytes)
     if not args.quiet:
-        print('h7nn embed: %s -> %s/%s_model.{c,h}: %d bytes (crc32 %08x), ops %s, arena %d bytes on this host'
+        print('h7nn embed: %s -> %s/%s_model.{c,h}: %d bytes (crc32 %08x), ops %s, arena %d bytes on this host, '
+              'pre-arranged weights %d bytes'
               % (args.model, args.output, args.name, info['model_bytes'], info['crc32'], ', '.join(info['ops']),
-                 info['arena_bytes_host']))
+                 info['arena_bytes_host'], info['packed_bytes']))
     return 0
 
 
@@ -112,6 +113,8 @@ def main(argv=None):
     s.add_argument('model')
     s.add_argument('-o', '--output', required=True, help='output folder')
     s.add_argument('--name', default='model', help='C name prefix (default: model)')
+    s.add_argument('--prearrange-bytes', type=int, default=None, metavar='BYTES',
+                   help='flash for the M7 kernels\' pre-arranged weights (default: all of them; 0: none)')
     s.add_argument('-q', '--quiet', action='store_true')
     s.set_defaults(fn=cmd_embed)
     s = sub.add_parser('check', help='host engine vs TFLM on random inputs (bit-exactness)')

@@ -70,6 +70,17 @@ def code_bytes(map_path):
     return sizes
 
 
+def weight_flash(map_path):
+    """(mm16) Flash of the embedded model (its bytes, int8 weights inside) and of its
+    pre-arranged weights (the generated `packed` array), from the link map."""
+    text = open(map_path).read()
+    found = {}
+    for key, pattern in (('model_bytes', r'^ \.rodata\.h7nn_\w+_model_data\s*\n?\s+0x[0-9a-f]+\s+0x([0-9a-f]+)\s+\S+_model\.o'),
+                         ('prearranged_bytes', r'^ \.rodata\.packed\s*\n?\s+0x[0-9a-f]+\s+0x([0-9a-f]+)\s+\S+_model\.o')):
+        found[key] = sum(int(m.group(1), 16) for m in re.finditer(pattern, text, re.M))
+    return found
+
+
 def build_image(model_path, image=board.IMAGE):
     """The nn_bench image for model_path (scons, incremental); ValueError with its last error."""
     from h7voice import paths
@@ -113,6 +124,7 @@ def run_bench(image=board.IMAGE, model_path=board.KWS, inputs=10):
         'arena_buffer': info.get('arena_buffer', info['arena_planned']),
         'setup_instructions': info['setup_instructions'], 'init_instructions': info.get('init_instructions'),
         'code_bytes': sum(code.values()),
+        **(weight_flash(map_path) if os.path.exists(map_path) else {}),  # (mm16)
         'code_bytes_per_module': dict(sorted(code.items(), key=lambda kv: -kv[1])),
         'ops': ops, 'tflm_cmsis_nn': anchor,
         'vs_tflm_cmsis_nn': round(total / anchor['instructions'], 3) if anchor else None,
@@ -181,6 +193,8 @@ def table(r):
                       '; buffer %d (h7nn_init keeps the tensor descriptions for allocate)' % r['arena_buffer']
                       if r.get('arena_buffer', r['arena_planned']) > r['arena_planned'] else ''),
                   'engine + kernels code: %d bytes of flash' % r['code_bytes']]
+    if 'prearranged_bytes' in r:  # (mm16)
+        lines.append('flash: model %d bytes, pre-arranged weights %d bytes' % (r['model_bytes'], r['prearranged_bytes']))
     lines += ['setup (init + allocate, with the embedded plan): %d instructions%s'
               % (r['setup_instructions'], ' (init %d)' % r['init_instructions'] if r.get('init_instructions') else '')]
     if 'bit_exact' in r:

@@ -148,12 +148,73 @@ def planned(model_path, data, accepted):
     return plan_words, plans
 
 
-def embed(model_path, out_dir, name='model'):
+# (mm16) The pre-arranged copy doubles the weights' flash: only models that fit in half the
+# internal flash with it get one. Larger ones (weights that may stream from the QSPI flash,
+# firmware/apps/qspi_bench, which a copy in internal flash would bypass) keep the int8 path.
+PREARRANGE_MAX_BYTES = 1024 * 1024
+
+
+def _ops_with_records(nn):
+    """The op indices whose M7 kernels take pre-arranged weights (h7nn_packed_export_ops)."""
+    header = len(nn.packed_words(ops=[]))
+    return [i for i in range(len(nn.ops())) if len(nn.packed_words(ops=[i])) > header]
+
+
+def _within_budget(data, nn, budget):
+    """The ops whose records fit in `budget` bytes, the most MACs per record byte first (a 1x1
+    convolution's weights serve every pixel; a FULLY_CONNECTED's one MAC each)."""
+    from h7nn.bench import macs
+    model = Model(data)
+    header = len(nn.packed_words(ops=[]))
+    cost = {}
+    for i in range(len(model.ops)):
+        extra = 4 * (len(nn.packed_words(ops=[i])) - header)
+        if extra:
+            cost[i] = extra
+    chosen, spent = [], 4 * header
+    for i in sorted(cost, key=lambda i: (-macs(model, model.ops[i]) / cost[i], i)):
+        if spent + cost[i] <= budget:
+            chosen.append(i)
+            spent += cost[i]
+    return sorted(chosen)
+
+
+def prearranged(model_path, data, accepted, plan_words, budget=None):
+    """(mm16, issue 18) The weights the M7 kernels take pre-arranged (h7nn_packed_export of the
+    host engine: int16 pairs in SMLAD order), checked the way the board will take them: the
+    engine allocated with the plan and these words accepts them and exports them unchanged.
+    With `budget` (bytes), records only for the ops that fit in it (_within_budget). Returns
+    (words, the ops with a record); (None, []) when there are none, or the model and the copy
+    would not fit in PREARRANGE_MAX_BYTES."""
+    nn = accepted['m7']
+    ops = _ops_with_records(nn) if budget is None else _within_budget(data, nn, budget)
+    if not ops:
+        return None, []
+    words = nn.packed_words(ops=ops)
+    if len(data) + 4 * len(words) > PREARRANGE_MAX_BYTES:
+        return None, []
+    try:
+        again = engine.load(data, optimized=True, plan=plan_words['m7'], packed=words)
+    except engine.EngineError as e:
+        raise EmbedError('%s: the engine refuses its own pre-arranged weights: %s' % (model_path, e.message)) from None
+    if not (again.packed_words(ops=ops) == words).all():
+        raise EmbedError('%s: the pre-arranged weights changed when allocated with themselves: engine bug' % model_path)
+    return words, ops
+
+
+def embed(model_path, out_dir, name='model', prearrange_bytes=None):
+    """Writes out_dir/<name>_model.{c,h} (the model's one record, see the module's text);
+    prearrange_bytes: the flash the pre-arranged weights may take (None: a record for every op
+    whose M7 kernel takes one; a number: the ops with the most MACs per byte within it)."""
     ident = _c_ident(name)
     upper = ident.upper()
     data = read_model(model_path)
     accepted = verify(model_path, data)
     plan_words, plans = planned(model_path, data, accepted)
+    packed_words, packed_ops = prearranged(model_path, data, accepted, plan_words, prearrange_bytes)  # (mm16)
+    # (mm16) every CONV_2D that takes a record has one: the kernel without the int8 six-column loop
+    conv_records = [i for i in _ops_with_records(accepted['m7']) if accepted['m7'].ops()[i] == 'CONV_2D']
+    conv_packed = bool(conv_records) and set(conv_records) <= set(packed_ops)
     for k, p in plans.items():
         if p['arena_used'] > BOARD_RAM:
             raise EmbedError('%s: needs %d bytes of arena (%s kernels); the STM32H743 has %d bytes of RAM'
@@ -240,6 +301,7 @@ def embed(model_path, out_dir, name='model'):
     rows = ['    ' + ', '.join('0x%02x' % b for b in data[i:i + 16]) + ',' for i in range(0, len(data), 16)]
     dw_3x3 = depthwise_3x3_only(data)
     kernels = ['    %s,' % ('&H7NN_KERNEL_M7(depthwise_conv_2d_3x3)' if op == 'DEPTHWISE_CONV_2D' and dw_3x3
+                            else '&H7NN_KERNEL_M7(conv_2d_packed)' if op == 'CONV_2D' and conv_packed
                             else oplist.kernel_expr(op)) for op in ops]
 
     def plan_rows(words):
@@ -264,6 +326,15 @@ def embed(model_path, out_dir, name='model'):
             'extern const h7nn_kernel h7nn_m7_depthwise_conv_2d_3x3;',
             '#endif',
             '']),
+        *([] if not conv_packed else [
+            '/* (mm16) Every six-column CONV_2D of this model has pre-arranged weights: the M7 kernel',
+            ' * without the int8 six-column loop (firmware/engine/kernels/m7/conv_2d_m7.c). */',
+            '#ifdef H7NN_REFERENCE_KERNELS',
+            '#define h7nn_ref_conv_2d_packed h7nn_ref_conv_2d',
+            '#else',
+            'extern const h7nn_kernel h7nn_m7_conv_2d_packed;',
+            '#endif',
+            '']),
         '/* Exactly the kernels this model needs (kernels=m7|reference picks which build of each). */',
         'static const h7nn_kernel *const kernels[] = {',
         *kernels,
@@ -274,12 +345,23 @@ def embed(model_path, out_dir, name='model'):
         'static const uint32_t plan[%d] = {' % len(plan_words['reference']),
         *plan_rows(plan_words['reference']),
         '};',
+        '#define H7NN_PACKED_WORDS_ NULL, 0',
         '#else',
         'static const uint32_t plan[%d] = {' % len(plan_words['m7']),
         *plan_rows(plan_words['m7']),
         '};',
+        *(['/* (mm16) Weights the M7 kernels take pre-arranged (h7nn_packed_export on the host: int16',
+           ' * pairs in SMLAD order and the channels\' constants; %d bytes of flash). */' % (4 * len(packed_words)),
+           'static const uint32_t packed[%d] = {' % len(packed_words),
+           *plan_rows(packed_words),
+           '};',
+           '#define H7NN_PACKED_WORDS_ packed, sizeof packed / sizeof packed[0]']
+          if packed_words is not None else
+          ['/* (mm16) No pre-arranged weights (over embed.PREARRANGE_MAX_BYTES with them, or a budget of 0). */',
+           '#define H7NN_PACKED_WORDS_ NULL, 0']),
         '#endif',
-        'const h7nn_resolver h7nn_%s_resolver = {kernels, %d, plan, sizeof plan / sizeof plan[0]};' % (ident, len(ops)),
+        'const h7nn_resolver h7nn_%s_resolver = {kernels, %d, plan, sizeof plan / sizeof plan[0], H7NN_PACKED_WORDS_};'
+        % (ident, len(ops)),
         '',
         'const char *const h7nn_%s_labels[%d] = {%s};' % (ident, max(1, len(labels)), label_items),
         '',
@@ -292,4 +374,4 @@ def embed(model_path, out_dir, name='model'):
         raise EmbedError('cannot write into %s: %s' % (out_dir, e.strerror)) from None
     return {'ops': ops, 'arena_bytes_host': plans['m7']['arena_used'], 'layout': plans['m7']['layout'],
             'layout_reference': plans['reference']['layout'], 'crc32': crc, 'frontend': frontend,
-            'model_bytes': len(data), 'labels': labels}
+            'model_bytes': len(data), 'labels': labels, 'packed_bytes': 4 * len(packed_words) if packed_words is not None else 0}

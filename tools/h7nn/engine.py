@@ -57,6 +57,10 @@ _SIGNATURES = {
     'h7nn_crc32': (ctypes.c_uint32, [_P, _S]),
     'h7nn_plan_export': (_S, [_P, _P, _S]),
     'h7nn_use_plan': (_I, [_P, _P, _S]),
+    # (mm16) weights pre-arranged at embed time for the M7 kernels
+    'h7nn_packed_export': (_S, [_P, _P, _S]),
+    'h7nn_packed_export_ops': (_S, [_P, _P, _P, _S]),
+    'h7nn_use_packed': (_I, [_P, _P, _S]),
 }
 _lib = None
 
@@ -82,7 +86,7 @@ def crc32(data):
 class Interpreter:
     """One model in the host engine: Interpreter(model_bytes).run(input) -> outputs."""
 
-    def __init__(self, model, optimized=True, arena_size=256 * 1024, allocate=True, plan=None):
+    def __init__(self, model, optimized=True, arena_size=256 * 1024, allocate=True, plan=None, packed=None):
         lib = library()
         self._lib = lib
         data = bytes(model)
@@ -101,6 +105,10 @@ class Interpreter:
             # the plan's words, kept alive with the interpreter (the engine reads them at allocate)
             self._plan = np.ascontiguousarray(plan, dtype=np.uint32)
             self._check(lib.h7nn_use_plan(self._nn, self._plan.ctypes.data, self._plan.size))
+        if packed is not None:
+            # (mm16) pre-arranged weights (packed_words of the same model), kept alive likewise
+            self._packed = np.ascontiguousarray(packed, dtype=np.uint32)
+            self._check(lib.h7nn_use_packed(self._nn, self._packed.ctypes.data, self._packed.size))
         if allocate:
             self.allocate()
 
@@ -137,6 +145,23 @@ class Interpreter:
         words = np.zeros(n, dtype=np.uint32)
         if self._lib.h7nn_plan_export(self._nn, words.ctypes.data, n) != n:
             raise EngineError(5, 'h7nn_plan_export: size changed between calls (engine bug)')
+        return words
+
+    def packed_words(self, ops=None):
+        """(mm16) The weights this allocated model's M7 kernels take pre-arranged (h7nn_packed_export)
+        as a uint32 array: what the embed step stores beside the plan (h7nn_resolver.packed);
+        with `ops` (op indices), records for those ops only."""
+        take = None
+        if ops is not None:
+            take = np.zeros(max(1, self._lib.h7nn_op_count(self._nn)), dtype=np.uint8)
+            take[list(ops)] = 1
+        arg = take.ctypes.data if take is not None else None
+        n = self._lib.h7nn_packed_export_ops(self._nn, arg, None, 0)
+        if n == 0:
+            raise EngineError(1, 'h7nn_packed_export: the model is not allocated')
+        words = np.zeros(n, dtype=np.uint32)
+        if self._lib.h7nn_packed_export_ops(self._nn, arg, words.ctypes.data, n) != n:
+            raise EngineError(5, 'h7nn_packed_export: size changed between calls (engine bug)')
         return words
 
     def ops(self):
@@ -192,14 +217,14 @@ class Interpreter:
 MAX_ARENA = 16 << 20   # host tools plan up to this; the board has 1 MiB of SRAM in all
 
 
-def load(data, optimized=True, plan=None):
+def load(data, optimized=True, plan=None, packed=None):
     """The model accepted by the engine as the board would run it (h7nn_init + h7nn_allocate,
     with an arena as large as the plan needs; with `plan`, the words of h7nn_plan_export that
     the board's allocate checks and uses); EngineError with the engine's message if the
     engine refuses it."""
     arena = 256 * 1024
     while True:
-        nn = Interpreter(data, optimized=optimized, arena_size=arena, allocate=False, plan=plan)
+        nn = Interpreter(data, optimized=optimized, arena_size=arena, allocate=False, plan=plan, packed=packed)
         try:
             nn.allocate()
             return nn

@@ -38,6 +38,9 @@ def seed_corpus(folder):
         # planned allocation (fuzz_h7nn.c run_planned)
         with open(os.path.join(folder, os.path.basename(path) + '.plan.seed'), 'wb') as f:
             f.write(struct.pack('<I', len(data) | 4 << 24) + data + bytes(range(0, 256, 7)))
+        # (mm16) and with its pre-arranged weights (bit 27: fuzz_h7nn.c run_packed)
+        with open(os.path.join(folder, os.path.basename(path) + '.packed.seed'), 'wb') as f:
+            f.write(struct.pack('<I', len(data) | 8 << 24) + data + bytes(range(0, 256, 7)))
     return folder
 
 

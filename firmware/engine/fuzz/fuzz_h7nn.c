@@ -4,7 +4,8 @@
  * goes through h7nn_init / h7nn_allocate with the M7 or reference kernels or a small arena
  * (bits 24-25 of L), or (bit 26) with a plan: the engine's own plan of the model
  * (h7nn_plan_export) with up to 8 words changed by the first input bytes, which
- * h7nn_allocate must refuse or run safely; when it is accepted, every
+ * h7nn_allocate must refuse or run safely, or (bit 27) the same over the pre-arranged weights
+ * (h7nn_packed_export, run_packed); when it is accepted, every
  * input tensor is filled from the remaining bytes (cycled) and the model is invoked. Any
  * crash, hang, leak or sanitizer report is a bug; error statuses are the expected outcome
  * for hostile models, and each must come with a message.
@@ -80,6 +81,38 @@ static void run_planned(const uint8_t *model, size_t model_size, const uint8_t *
     free(copy);
 }
 
+/* (mm16, issue 18) bit 27: the engine's own plan and pre-arranged weights (h7nn_packed_export)
+ * with up to 8 words of the weights changed as above, which h7nn_allocate must refuse or the
+ * kernels run safely (changed weights only change outputs). */
+static uint32_t packed[256 * 1024];
+
+static void run_packed(const uint8_t *model, size_t model_size, const uint8_t *in, size_t in_size) {
+    h7nn_interpreter nn;
+    if (h7nn_init(&nn, model, model_size, h7nn_all_ops_resolver(1), arena, ARENA_BYTES) != H7NN_OK ||
+        h7nn_allocate(&nn) != H7NN_OK)
+        return;
+    size_t words = h7nn_plan_export(&nn, plan, PLAN_WORDS), pwords = h7nn_packed_export(&nn, packed, 256 * 1024);
+    if (words == 0 || words > PLAN_WORDS || pwords == 0 || pwords > 256 * 1024) return;
+    size_t k = 0;
+    for (; k + 4 <= in_size && k < 32; k += 4)
+        packed[((size_t)in[k] | (size_t)in[k + 1] << 8 | (size_t)(in[k + 3] >> 2) << 16) % pwords] ^=
+            (uint32_t)in[k + 2] << (8 * (in[k + 3] & 3u));
+    if (k < in_size && (in[k] & 1u)) pwords -= (in[k] >> 1) % pwords;  /* sometimes truncated */
+    uint32_t *copy = malloc(pwords * sizeof *copy);  /* exact size: ASan sees a read past the end */
+    if (!copy) return;
+    memcpy(copy, packed, pwords * sizeof *copy);
+    h7nn_status s = h7nn_init(&nn, model, model_size, h7nn_all_ops_resolver(1), arena, ARENA_BYTES);
+    if (s == H7NN_OK) s = h7nn_use_plan(&nn, plan, words);
+    if (s == H7NN_OK) s = h7nn_use_packed(&nn, copy, pwords);
+    if (s == H7NN_OK) s = h7nn_allocate(&nn);
+    if (s != H7NN_OK) {
+        if (h7nn_error(&nn)[0] == '\0') abort();
+    } else {
+        fill_and_invoke(&nn, in + k, in_size - k);
+    }
+    free(copy);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (size < 4) return 0;
     uint32_t len = (uint32_t)data[0] | (uint32_t)data[1] << 8 | (uint32_t)data[2] << 16;
@@ -92,6 +125,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     size_t in_size = size - 4 - model_size;
     /* the length's top byte picks the variant: M7 kernels (most often), reference kernels,
      * or a small arena for the "arena too small" paths */
+    if (data[3] & 8u) {
+        run_packed(model, model_size, in, in_size);
+        free(model);
+        return 0;
+    }
     if (data[3] & 4u) {
         run_planned(model, model_size, in, in_size);
         free(model);

@@ -28,6 +28,9 @@ SEED = 1234
 CHUNK = 32  # inputs per `check` command (MAX_COUNT in firmware/apps/kernel_check/main.c)
 IMAGE = os.path.join(nn_board.TOP, 'build', 'firmware', 'firmware', 'apps', 'kernel_check', 'kernel_check.elf')
 NAMES = sorted(opmodels.KERNEL_CHECK_SPECS)
+# (mm16) shapes the image also embeds without pre-arranged weights (firmware/apps/kernel_check/SConscript)
+INT8_FORMS = ['%s__int8' % n for n in ('pw_k4_px35', 'pw_k8_px6_relu', 'pw_k12_px7_relu6', 'pw_k16_px15',
+                                       'pw_k24_px8_bigbias')]
 
 
 class KernelCheckBoard:
@@ -43,7 +46,8 @@ class KernelCheckBoard:
         self.dot_k = {}      # model index -> set of k seen by h7nn_m7_dot_1x6
         self.dw_quads = {}   # model index -> set of (quads, tail) per line seen by h7nn_m7_dw3x3_plane
         self.dw_line1 = {}   # model index -> set of (outputs, weight pairs) seen by h7nn_m7_dw_line1
-        self.fc_k = {}       # model index -> set of k seen by h7nn_m7_fc_pairs
+        self.fc_k = {}       # model index -> set of k seen by h7nn_m7_fc_pairs16
+        self.dot8_k = {}     # (mm16) model index -> set of k seen by h7nn_m7_dot_1x6 (int8 weights)
         self.dw_s2 = {}      # model index -> set of (quads, tail) per line seen by h7nn_m7_dw3x3s2_plane
         uc = self.board.uc
 
@@ -69,13 +73,20 @@ class KernelCheckBoard:
         def on_fc(uc_, address, size, user):
             self.fc_k.setdefault(self.current, set()).add(uc_.reg_read(UC_ARM_REG_R2))
 
-        for name, hook in (('h7nn_m7_dot_1x6', on_dot), ('h7nn_m7_dw3x3_plane', on_dw), ('h7nn_m7_dw_line1', on_line1),
-                           ('h7nn_m7_fc_pairs', on_fc), ('h7nn_m7_dw3x3s2_plane', on_s2)):
+        def on_dot8(uc_, address, size, user):
+            self.dot8_k.setdefault(self.current, set()).add(uc_.reg_read(UC_ARM_REG_R2))
+
+        # (mm16) the embedded models carry pre-arranged weights: the six-column and pairs loops
+        # are their forms on widened weights (h7nn_m7_dot_1x6p, h7nn_m7_fc_pairs16; k in r2)
+        for name, hook in (('h7nn_m7_dot_1x6p', on_dot), ('h7nn_m7_dw3x3_plane', on_dw), ('h7nn_m7_dw_line1', on_line1),
+                           ('h7nn_m7_fc_pairs16', on_fc), ('h7nn_m7_dot_1x6', on_dot8),
+                           ('h7nn_m7_dw3x3s2_plane', on_s2)):
             address = self.board.symbol(name) & ~1
             uc.hook_add(UC_HOOK_CODE, hook, begin=address, end=address)
         ready = self._wait(lambda e: e.get('event') in ('kc_ready', 'kc_error'), seconds=2)
         assert ready['event'] == 'kc_ready', ready
         self.index = {e['name']: e['index'] for e in self.board.events if e.get('event') == 'kc_model'}
+        assert set(INT8_FORMS) <= set(self.index), 'the SConscript\'s INT8_FORMS and this test\'s differ'
 
     def _wait(self, pred, seconds):
         start = len(self.board.events)
@@ -116,7 +127,7 @@ def kc():
 
 
 def test_image_embeds_every_model(kc):
-    assert sorted(kc.index) == NAMES
+    assert sorted(kc.index) == sorted(NAMES + INT8_FORMS)
 
 
 def _fast_requant(model, depthwise):
@@ -161,10 +172,10 @@ def _expected_asm(spec, model):
     kind, shape, n, kernel, stride, padding, act = spec[:7]
     out = model.tensors[model.outputs[0]]
     fast, short = _fast_requant(model, kind == 'depthwise')
-    if kind == 'fc':  # the pairs loop: mode 1 (every neuron short), depth 8n, two neurons or more
+    if kind == 'fc':  # the pairs loop: mode 1 (every neuron short), two neurons or more; depth padded to 8n
         k = shape[0]
         symmetric = not any(model.tensors[model.ops[0]['inputs'][1]]['zero_points'])
-        return (('fc', k) if fast and short and symmetric and k % 8 == 0 and n >= 2 and not _has_exact_channel(model)
+        return (('fc', (k + 7) // 8 * 8) if fast and short and symmetric and n >= 2 and not _has_exact_channel(model)
                 else None)
     oh, ow = out['shape'][1], out['shape'][2]
     if kind == 'conv':
@@ -220,6 +231,8 @@ def test_bit_exact_on_board(kc, name):
                 got = kc.dump(index, seed, n)
                 pytest.fail('%s %s: input %d (seed %d): %s' % (name, opmodels.KERNEL_CHECK_SPECS[name], n, seed,
                                                                 _first_difference(got, want, t_out['shape'])))
+    # (mm16) embedded with pre-arranged weights: never the int8 six-column loop
+    assert index not in kc.dot8_k, 'ran h7nn_m7_dot_1x6 (int8 weights) despite its pre-arranged weights'
     # the shape ran the loop it was chosen for
     expect = _expected_asm(opmodels.KERNEL_CHECK_SPECS[name], model)
     if expect is None:
@@ -237,6 +250,26 @@ def test_bit_exact_on_board(kc, name):
         assert kc.dw_quads.get(index) == {expect[1]}, 'depthwise plane loop not run with (quads, tail) %s' % (expect[1],)
 
 
+@pytest.mark.parametrize('name', INT8_FORMS)
+def test_int8_weights_without_prearranged_copy(kc, name):
+    """(mm16) A model embedded without pre-arranged weights (an image made before them, or a
+    budget of 0) runs the int8 six-column loop, bit-exact with TFLite Micro."""
+    from h7nn.reference import Reference
+    from h7nn.tflite import Model
+    base = name[:-len('__int8')]
+    data = open(opmodels.kernel_check_path(base), 'rb').read()
+    model = Model(data)
+    index = kc.index[name]
+    t_in = model.tensors[model.inputs[0]]
+    result = kc.check(index, SEED, CHUNK)
+    assert result['event'] == 'kc_check', result
+    ref = Reference(data)
+    xs = nn_board.xorshift_inputs(SEED, CHUNK, int(np.prod(t_in['shape'])))
+    assert result['hashes'].split() == [nn_board.fnv1a([ref.run(x.reshape(t_in['shape']))]) for x in xs]
+    expect = _expected_asm(opmodels.KERNEL_CHECK_SPECS[base], model)
+    assert expect[0] == 'dot' and kc.dot8_k.get(index) == {expect[1]} and index not in kc.dot_k
+
+
 def test_coverage_of_the_loop_entries(kc):
     """Across the models: the six-column loop entered at every step k % 16 picks, the
     depthwise plane loop with 0, 1 and 2 quads per line and every tail (0..3 outputs), the
@@ -245,6 +278,9 @@ def test_coverage_of_the_loop_entries(kc):
         kc.check(index, SEED, 1)
     ks = set().union(*kc.dot_k.values()) if kc.dot_k else set()
     assert {k % 16 for k in ks} == {0, 4, 8, 12}, sorted(ks)
+    # (mm16) the pairs loop on pre-arranged weights: entered at each of its four steps
+    fks = set().union(*kc.fc_k.values()) if kc.fc_k else set()
+    assert {(k // 8) % 4 for k in fks} == {0, 1, 2, 3}, sorted(fks)
     quads = set().union(*kc.dw_quads.values()) if kc.dw_quads else set()
     assert {0, 1, 2} <= {q for q, _ in quads} and {t for _, t in quads} == {0, 1, 2, 3}, sorted(quads)
     s2 = set().union(*kc.dw_s2.values()) if kc.dw_s2 else set()

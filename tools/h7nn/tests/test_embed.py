@@ -29,7 +29,8 @@ def test_embed_writes_resolver_and_arena(host_library, kws_bytes, tmp_path):
     assert 'H7NN_KWS_INPUT_ZERO_POINT 83' in header
     assert 'H7NN_KWS_LABEL_COUNT 12' in header
     assert 'H7NN_KWS_FRONTEND "mlperf_kws"' in header
-    for op in ('conv_2d', 'depthwise_conv_2d_3x3', 'average_pool_2d', 'fully_connected'):
+    # (mm16: conv_2d_packed, every CONV_2D has pre-arranged weights)
+    for op in ('conv_2d_packed', 'depthwise_conv_2d_3x3', 'average_pool_2d', 'fully_connected'):
         assert '&H7NN_KERNEL_M7(%s),' % op in source   # M7 kernels per the op list
     # every depthwise op of the KWS model is 3x3 stride 1: the kernel without the other shapes' code
     assert '#define h7nn_ref_depthwise_conv_2d_3x3 h7nn_ref_depthwise_conv_2d' in source

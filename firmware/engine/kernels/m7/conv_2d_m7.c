@@ -53,6 +53,79 @@ static int six_columns(const h7nn_conv_data *op) {
     return op->fast_requant && op->out_h * op->out_w >= 6 && (!is_pointwise(op) || (op->in_c & 3) == 0);
 }
 
+/* (mm16) A convolution in the six-column loop (1x1, plane or im2col columns) takes its
+ * weights (and each channel's constants) pre-arranged at embed time when the embed step made
+ * them (h7nn_m7_conv_pack): rows of the padded depth k_pad, as the columns hold them. */
+static int packable(const h7nn_conv_data *op) { return six_columns(op); }
+static uint32_t padded_depth(const h7nn_conv_data *op) {
+    return ((uint32_t)(op->filter_h * op->filter_w * op->in_c) + 3u) & ~3u;
+}
+
+static h7nn_m7_requant_params requant_params(const h7nn_conv_data *op) {
+    const h7nn_m7_requant_params rq = {op->bias, op->multiplier, op->shift, op->output_offset, op->act_min,
+                                       op->act_max, op->fast_requant};
+    return rq;
+}
+
+/* The record's constants of channel oc: h7nn_m7_channel_words, or for a channel whose output
+ * never changes (h7nn_m7_constant_output) 0, its value, H7NN_PACKED_CONSTANT. */
+__attribute__((cold)) static void channel_words(const h7nn_conv_data *op, const h7nn_m7_requant_params *rq,
+                                                uint32_t k, uint32_t oc, uint32_t *start, uint32_t *tail) {
+    int32_t value;
+    h7nn_m7_channel_words(rq, (int32_t)oc, start, tail);
+    if (!tail[2] && h7nn_m7_constant_output(op->filter + oc * k, (int32_t)k, op->input_offset, rq, (int32_t)oc, &value))
+        tail[1] = (uint32_t)value, tail[2] = H7NN_PACKED_CONSTANT;
+}
+
+__attribute__((cold)) uint32_t h7nn_m7_conv_pack(const h7nn_node *node, uint32_t *out) {
+    const h7nn_conv_data *op = node->op_data;
+    if (!op || !packable(op)) return 0;
+    const uint32_t k = padded_depth(op), step = H7NN_PACKED_CONV_WORDS(k), n = (uint32_t)op->out_c;
+    if (out) {
+        const h7nn_m7_requant_params rq = requant_params(op);
+        out[H7NN_PACKED_REC_KIND] = H7NN_PACKED_CONV_SIX;
+        out[H7NN_PACKED_REC_ROWS] = n;
+        out[H7NN_PACKED_REC_DEPTH] = k;
+        uint32_t *w = out + H7NN_PACKED_REC_HEADER;
+        for (uint32_t oc = 0; oc < n; oc++, w += step) {
+            const int8_t *row = op->filter + oc * k;  /* rows padded to k at prepare when k % 4 != 0 */
+            channel_words(op, &rq, k, oc, &w[0], &w[1 + k / 2u]);
+            for (uint32_t i = 0; i < k; i += 4) {  /* the columns' order: [x0|x2], [x1|x3] */
+                w[1 + i / 2u] = ((uint32_t)(int32_t)row[i] & 0xFFFFu) | ((uint32_t)(int32_t)row[i + 2] << 16);
+                w[2 + i / 2u] = ((uint32_t)(int32_t)row[i + 1] & 0xFFFFu) | ((uint32_t)(int32_t)row[i + 3] << 16);
+            }
+        }
+    }
+    return H7NN_PACKED_REC_HEADER + n * step;
+}
+
+/* start-up only: the op's record, if the embed step made one, fits this op and was made with
+ * this plan (its channel constants, spot-checked: h7nn_m7_packed_channels_differ) */
+__attribute__((cold)) static h7nn_status check_packed(h7nn_interpreter *nn, const h7nn_node *node, const h7nn_conv_data *op) {
+    if (!packable(op)) return H7NN_OK;
+    const uint32_t k = padded_depth(op), step = H7NN_PACKED_CONV_WORDS(k), n = (uint32_t)op->out_c;
+    const uint32_t *w;
+    h7nn_status s = h7nn_packed_record(nn, node, H7NN_PACKED_CONV_SIX, n, k, n * step, &w);
+    if (s != H7NN_OK || !w) return s;
+    const h7nn_m7_requant_params rq = requant_params(op);
+    /* the first, middle and last channel: a record made with another plan (or for another
+     * model of the same shape) differs there; every channel would cost ~40 instructions each
+     * at setup (VWW: 2,738 channels) */
+    const uint32_t at[3] = {0, n / 2u, n - 1u};
+    uint32_t differ = 0;
+    for (int i = 0; i < 3; i++) {
+        uint32_t start, tail[3];
+        const uint32_t *c = w + at[i] * step, *t = c + step - 3u;
+        h7nn_m7_channel_words(&rq, (int32_t)at[i], &start, tail);
+        /* a channel marked constant must be one outside the short form (its value is trusted
+         * as the rest of the record; the check stays out of the image's code) */
+        if (!tail[2] && t[2] == H7NN_PACKED_CONSTANT) tail[1] = t[1], tail[2] = t[2];
+        differ |= (start ^ c[0]) | (tail[0] ^ t[0]) | (tail[1] ^ t[1]) | (tail[2] ^ t[2]);
+    }
+    return differ ? h7nn_fail(nn, node, H7NN_ERR_MODEL, "%s", h7nn_packed_constants_differ)
+                  : H7NN_OK;
+}
+
 /* start-up only: optimized for size */
 __attribute__((cold)) static h7nn_status prepare(h7nn_interpreter *nn, h7nn_node *node) {
     h7nn_status s = h7nn_conv_prepare_common(nn, node, 0);
@@ -86,7 +159,7 @@ __attribute__((cold)) static h7nn_status prepare(h7nn_interpreter *nn, h7nn_node
         padded -= (uint32_t)op->out_c * k_pad;
         op->filter = padded;
     }
-    return H7NN_OK;
+    return check_packed(nn, node, op);
 }
 
 static void im2col_any_depth(const h7nn_conv_data *op, const int8_t *input, int y0, int x0, int scale,
@@ -189,7 +262,10 @@ static int interior_patch(const h7nn_conv_data *op, const int8_t *input, int oy,
     return 1;
 }
 
-static h7nn_status eval(h7nn_interpreter *nn, const h7nn_node *node) {
+/* int8_six: the six-column loop may run on the model's int8 weights (an op without a record);
+ * 0 in h7nn_m7_conv_2d_packed, whose ops without one take the two-column path. */
+static inline __attribute__((always_inline)) h7nn_status eval_common(h7nn_interpreter *nn, const h7nn_node *node,
+                                                                     int int8_six) {
     const h7nn_conv_data *op = node->op_data;
     const int8_t *input = h7nn_input_data(nn, node, 0);
     int8_t *output = h7nn_output_data(nn, node, 0);
@@ -200,8 +276,10 @@ static h7nn_status eval(h7nn_interpreter *nn, const h7nn_node *node) {
     int32_t pixels = op->out_h * op->out_w;
     const h7nn_m7_requant_params rq = {op->bias, op->multiplier, op->shift, op->output_offset, op->act_min,
                                        op->act_max, op->fast_requant};
-    int six = six_columns(op);  /* rows padded to k_pad at prepare when k % 4 != 0 */
-    const int32_t k_w = six ? k_pad : k;         /* the weight rows' length */
+    /* (mm16) weights widened at embed time, checked at prepare */
+    const uint32_t *packed = packable(op) ? h7nn_packed_data(nn, node) : NULL;
+    const int32_t k_w = six_columns(op) ? k_pad : k;  /* rows padded to k_pad at prepare when k % 4 != 0 */
+    const int six = six_columns(op) && (packed || int8_six);
     for (int b = 0; b < op->batches; b++) {
         const int8_t *in_b = input + b * op->in_h * op->in_w * op->in_c;
         int8_t *out_b = output + b * pixels * op->out_c;
@@ -228,7 +306,10 @@ static h7nn_status eval(h7nn_interpreter *nn, const h7nn_node *node) {
                         h7nn_m7_copy_into_hex(col0 + 6 * k_pad, k, col0, j);
                     }
                 }
-                h7nn_m7_matmul_6col(op->filter, k_w, op->out_c, col0, out_b + p * op->out_c, op->out_c, &rq);
+                if (packed)
+                    h7nn_m7_matmul_6col_packed(packed, k_w, op->out_c, col0, out_b + p * op->out_c, op->out_c, &rq);
+                else if (int8_six)  /* (never without a record in h7nn_m7_conv_2d_packed: six is 0 there) */
+                    h7nn_m7_matmul_6col(op->filter, k_w, op->out_c, col0, out_b + p * op->out_c, op->out_c, &rq);
             }
         }
         for (; p < pixels; p += 2) {
@@ -248,4 +329,12 @@ static h7nn_status eval(h7nn_interpreter *nn, const h7nn_node *node) {
     return H7NN_OK;
 }
 
+static h7nn_status eval(h7nn_interpreter *nn, const h7nn_node *node) { return eval_common(nn, node, 1); }
+static h7nn_status eval_packed(h7nn_interpreter *nn, const h7nn_node *node) { return eval_common(nn, node, 0); }
+
 const h7nn_kernel h7nn_m7_conv_2d = {H7NN_KERNEL_ID(CONV_2D), prepare, eval};
+/* (mm16) For models whose every six-column convolution has pre-arranged weights (the embed
+ * step names it then): the same kernel without the int8 six-column loop (h7nn_m7_dot_1x6 and
+ * its mode-2 runner stay out of the image: KWS code 32,602 -> 31,654 B). A model run with it
+ * but without the records is still right, on the two-column path. */
+const h7nn_kernel h7nn_m7_conv_2d_packed = {H7NN_KERNEL_ID(CONV_2D), prepare, eval_packed};

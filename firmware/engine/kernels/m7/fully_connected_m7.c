@@ -1,14 +1,91 @@
 /* FULLY_CONNECTED, int8, Cortex-M7: the input row is widened to int16 once (with the input
- * offset, doubled for the SMMULR requantization, in SMLAD order), then two output neurons
- * per pass share the input words: per 8 inputs and 2 neurons, one LDM of the input, 4 LDR
- * of weights, 8 SXTB16 and 8 SMLAD (the batch-1 case has no second column to share the
- * unpacked weights with: 1.31 instructions per MAC is this loop's floor with int8 weights).
- * In mode 1 with depths of 8n, one hand-scheduled loop (h7nn_m7_fc_pairs) runs every pair of
- * neurons and requantizes in registers; other shapes and mode 2 take the same sums in C.
+ * offset, doubled for the SMMULR requantization, in SMLAD order). In mode 1 the weights come
+ * widened too, pre-arranged at embed time (h7nn_m7_fc_pack, the resolver's packed words):
+ * two neurons per pass share the input words, per 8 inputs 1 LDM of the input, 2 LDM of
+ * weight words and 8 SMLAD (h7nn_m7_fc_pairs16, 0.69 instructions per MAC; with int8 weights
+ * every weight is unpacked once per inference, 1.25 per MAC before any load, so the int8
+ * hand-scheduled loop (h7nn_m7_fc_pairs, 1.43-1.56/MAC) is gone). A model embedded without
+ * pre-arranged weights, an odd last neuron and mode 2 take the same sums in C (dot_2x8).
  * Asymmetric (non-zero zero point) weights take a plain C loop; accumulators too large for
  * the doubled form take the exact matrix path. Scratch: input depth x 2 bytes. */
 #include "engine/h7nn_quant.h"
 #include "engine/kernels/m7/h7nn_m7_common.h"
+
+/* The pairs of neurons run on weights pre-arranged at embed time (h7nn_m7_fc_pairs16): mode 1,
+ * symmetric weights, two neurons or more. Their record: the even part of the neurons, depth
+ * rounded up to 8; per pair H7NN_PACKED_FC_WORDS(k8) words: the two 2 * bias, the weights
+ * (per group of 8 inputs 4 words of each neuron), then multipliers, c and r of both
+ * (h7nn_m7_channel_words: the pair's requantization reads nothing else). */
+#define H7NN_PACKED_FC_WORDS(k8) ((uint32_t)(k8) + 8u)
+static int packable(const h7nn_fc_data *op) {
+    return op->fast_requant == 1 && op->filter_offset == 0 && op->out_depth >= 2;
+}
+static uint32_t packed_rows(const h7nn_fc_data *op) { return (uint32_t)op->out_depth & ~1u; }
+static uint32_t packed_depth(const h7nn_fc_data *op) { return ((uint32_t)op->accum_depth + 7u) & ~7u; }
+static h7nn_m7_requant_params requant_params(const h7nn_fc_data *op) {
+    const h7nn_m7_requant_params rq = {op->bias, op->channel_multiplier, op->channel_shift, op->output_offset,
+                                       op->act_min, op->act_max, op->fast_requant};
+    return rq;
+}
+
+/* The constants words of the pair of neurons n, n + 1 (start: 2 words, tail: 6 words). */
+static void pair_words(const h7nn_m7_requant_params *rq, uint32_t n, uint32_t *start, uint32_t *tail) {
+    uint32_t t0[3], t1[3];
+    h7nn_m7_channel_words(rq, (int32_t)n, &start[0], t0);
+    h7nn_m7_channel_words(rq, (int32_t)n + 1, &start[1], t1);
+    for (int i = 0; i < 3; i++) tail[2 * i] = t0[i], tail[2 * i + 1] = t1[i];
+}
+
+/* start-up only: the op's record, if the embed step made one, fits this op and was made with
+ * this plan (the constants of its first, middle and last pair) */
+__attribute__((cold)) static h7nn_status check_packed(h7nn_interpreter *nn, const h7nn_node *node,
+                                                      const h7nn_fc_data *op) {
+    const uint32_t *data;
+    if (!packable(op)) return H7NN_OK;
+    const uint32_t pairs = packed_rows(op) / 2u, k8 = packed_depth(op), step = H7NN_PACKED_FC_WORDS(k8);
+    h7nn_status s = h7nn_packed_record(nn, node, H7NN_PACKED_FC_PAIRS, 2u * pairs, k8, pairs * step, &data);
+    if (s != H7NN_OK || !data) return s;
+    const h7nn_m7_requant_params rq = requant_params(op);
+    const uint32_t at[3] = {0, pairs / 2u, pairs - 1u};
+    uint32_t differ = 0;
+    for (int i = 0; i < 3; i++) {
+        uint32_t start[2], tail[6];
+        const uint32_t *p = data + at[i] * step;
+        pair_words(&rq, 2u * at[i], start, tail);
+        differ |= (start[0] ^ p[0]) | (start[1] ^ p[1]);
+        for (int j = 0; j < 6; j++) differ |= tail[j] ^ p[2 + k8 + j];
+    }
+    return differ ? h7nn_fail(nn, node, H7NN_ERR_MODEL, "%s", h7nn_packed_constants_differ)
+                  : H7NN_OK;
+}
+
+__attribute__((cold)) uint32_t h7nn_m7_fc_pack(const h7nn_node *node, uint32_t *out) {
+    const h7nn_fc_data *op = node->op_data;
+    if (!op || !packable(op)) return 0;
+    const uint32_t rows = packed_rows(op), k8 = packed_depth(op), k = (uint32_t)op->accum_depth;
+    if (out) {
+        static const uint8_t order[8] = {0, 2, 1, 3, 4, 6, 5, 7};  /* the widened input's (SXTB16) */
+        const h7nn_m7_requant_params rq = requant_params(op);
+        uint32_t *w = out + H7NN_PACKED_REC_HEADER;
+        out[H7NN_PACKED_REC_KIND] = H7NN_PACKED_FC_PAIRS;
+        out[H7NN_PACKED_REC_ROWS] = rows;
+        out[H7NN_PACKED_REC_DEPTH] = k8;
+        for (uint32_t r = 0; r < rows; r += 2) {
+            uint32_t *tail = w + 2 + k8;
+            pair_words(&rq, r, w, tail);
+            w += 2;
+            for (uint32_t g = 0; g < k8; g += 8)
+                for (uint32_t n = r; n < r + 2; n++)
+                    for (uint32_t i = 0; i < 8; i += 2) {
+                        const uint32_t a = g + order[i], b = g + order[i + 1];
+                        const int32_t lo = a < k ? op->filter[n * k + a] : 0, hi = b < k ? op->filter[n * k + b] : 0;
+                        *w++ = ((uint32_t)lo & 0xFFFFu) | ((uint32_t)hi << 16);
+                    }
+            w += 6;
+        }
+    }
+    return H7NN_PACKED_REC_HEADER + rows / 2u * H7NN_PACKED_FC_WORDS(k8);
+}
 
 /* start-up only: optimized for size */
 __attribute__((cold)) static h7nn_status prepare(h7nn_interpreter *nn, h7nn_node *node) {
@@ -23,7 +100,8 @@ __attribute__((cold)) static h7nn_status prepare(h7nn_interpreter *nn, h7nn_node
     if (rec && rec[1] == (uint32_t)op->out_depth) {
         op->channel_multiplier = (const int32_t *)(rec + 2);
         op->channel_shift = (const int8_t *)(const void *)(rec + 2 + op->out_depth);
-        return h7nn_m7_plan_mode(nn, node, rec, doubled, op->bias, op->out_depth, &op->fast_requant);
+        s = h7nn_m7_plan_mode(nn, node, rec, doubled, op->bias, op->out_depth, &op->fast_requant);
+        return s != H7NN_OK ? s : check_packed(nn, node, op);
     }
     if (rec) return h7nn_fail(nn, node, H7NN_ERR_MODEL, "plan: %u requantization channels for %d outputs",
                               (unsigned)rec[1], (int)op->out_depth);
@@ -38,7 +116,7 @@ __attribute__((cold)) static h7nn_status prepare(h7nn_interpreter *nn, h7nn_node
     }
     op->fast_requant = h7nn_m7_requant_kind(doubled, op->channel_multiplier, op->channel_shift, op->bias,
                                             op->out_depth);
-    return H7NN_OK;
+    return check_packed(nn, node, op);
 }
 
 /* acc[0] += row w0 . x, acc[1] += row w1 . x over k8 values (a multiple of 8); x: the
@@ -53,135 +131,111 @@ static void dot_2x8(const int8_t *w0, const int8_t *w1, const uint32_t *x, int32
     acc[0] = a0, acc[1] = a1;
 }
 
-/* The state of h7nn_m7_fc_pairs between pairs of neurons (on the stack in the M7 form). */
+/* The state of h7nn_m7_fc_pairs16 between pairs of neurons (on the stack in the M7 form). */
 typedef struct {
     int8_t *out;            /* the pair's two outputs (advances by 2) */
-    const int32_t *mult;    /* per neuron (advances) */
-    const int8_t *shift;    /* per neuron (advances) */
-    int32_t off2p1;         /* 2 * output offset + 1: c = (off2p1 << r) >> 1 */
-    const int32_t *bias;    /* per neuron (advances); the multipliers, masked, without a bias */
-    int32_t bias_mask;      /* -1, or 0 without a bias */
-    const int8_t *wend;     /* end of the rows run (an even count of them) */
-    int32_t k;              /* depth: bytes per weight row, a multiple of 8 */
+    const uint32_t *wend;   /* end of the pairs' records run */
 } h7nn_m7_fc_frame;
 
-/* Mode 1, depth a multiple of 8: the pairs of rows from w to f->wend against the widened
- * input x, each requantized as in h7nn_m7_dot_1x6 (SMMLAR + the accumulator's sign, ASR,
- * SSAT; a zero multiplier's r = 0 taken as 1). */
-void h7nn_m7_fc_pairs(const int8_t *w, const uint32_t *x, int32_t k, h7nn_m7_fc_frame *f);
+/* Mode 1 on weights pre-arranged at embed time (h7nn_m7_fc_pack): the pairs of neurons from
+ * w to f->wend against the widened input x (k8 values, a multiple of 8). Per 8 inputs x 2
+ * neurons: 1 LDM of the input, 2 LDM of 4 weight words, 8 SMLAD (0.69 instructions per MAC;
+ * 1.31 with int8 weights); per pair, the two starts (2 * bias) by one LDRD and the two
+ * requantizations from the record's constants (one LDM of multipliers, c and r; SMMLAR + the
+ * accumulator's sign + ASR + SSAT + STRB, as h7nn_m7_dot_1x6). */
+void h7nn_m7_fc_pairs16(const uint32_t *w, const uint32_t *x, int32_t k8, h7nn_m7_fc_frame *f);
 
 #if defined(__ARM_FEATURE_DSP) && __ARM_FEATURE_DSP
-_Static_assert(sizeof(h7nn_m7_fc_frame) == 32 && __builtin_offsetof(h7nn_m7_fc_frame, bias) == 16,
-               "the asm below reads the frame at these offsets");
-/* r0/r1 the two weight rows (LDR: any alignment), r2 the input words (LDM), r3 their end,
- * r4/r5 the accumulators, r6-r9 four input words, r10-r12 weights and their unpacking.
- * Per 8 inputs x 2 rows: 1 LDM, 4 LDR, 8 SXTB16, 8 SMLAD; two of those per pass (84 bytes
- * each), entered at the second for k % 16 == 8. The frame waits at sp + 0..28, the input,
- * its end and the entry at sp + 32, 36, 40. */
-#define H7NN_FC_HALF(XE, XO)                  \
-    "  ldr r10, [r0], #4\n"                    \
-    "  ldr r11, [r1], #4\n"                    \
-    "  sxtb16 r12, r10\n"                      \
-    "  sxtb16 r10, r10, ror #8\n"              \
-    "  smlad r4, r12, " XE ", r4\n"            \
-    "  smlad r4, r10, " XO ", r4\n"            \
-    "  sxtb16 r12, r11\n"                      \
-    "  sxtb16 r11, r11, ror #8\n"              \
-    "  smlad r5, r12, " XE ", r5\n"            \
-    "  smlad r5, r11, " XO ", r5\n"
-#define H7NN_FC_EIGHT                          \
+_Static_assert(sizeof(h7nn_m7_fc_frame) == 8, "the asm below reads the frame at these offsets");
+/* r0 the record's words, r2 the input words (LDM), r3 their end, r4/r5 the accumulators,
+ * r6-r9 eight inputs, r1/r10-r12 four weight words. 32 inputs per pass (44 bytes per 8),
+ * entered where (k8 / 8) % 4 says. The input, its end, the entry, out and the records' end
+ * wait at sp + 0..16. */
+#define H7NN_FC16_EIGHT                        \
     "  ldmia r2!, {r6, r7, r8, r9}\n"          \
-    H7NN_FC_HALF("r6", "r7")                   \
-    H7NN_FC_HALF("r8", "r9")
+    "  ldmia r0!, {r1, r10, r11, r12}\n"       \
+    "  smlad r4, r1, r6, r4\n"                 \
+    "  smlad r4, r10, r7, r4\n"                \
+    "  smlad r4, r11, r8, r4\n"                \
+    "  smlad r4, r12, r9, r4\n"                \
+    "  ldmia r0!, {r1, r10, r11, r12}\n"       \
+    "  smlad r5, r1, r6, r5\n"                 \
+    "  smlad r5, r10, r7, r5\n"                \
+    "  smlad r5, r11, r8, r5\n"                \
+    "  smlad r5, r12, r9, r5\n"
 __asm__(
-    "  .pushsection .text.h7nn_m7_fc_pairs,\"ax\",%progbits\n"
+    "  .pushsection .text.h7nn_m7_fc_pairs16,\"ax\",%progbits\n"
     "  .syntax unified\n"
     "  .thumb\n"
     "  .p2align 2\n"
-    "  .global h7nn_m7_fc_pairs\n"
-    "  .type h7nn_m7_fc_pairs, %function\n"
+    "  .global h7nn_m7_fc_pairs16\n"
+    "  .type h7nn_m7_fc_pairs16, %function\n"
     "  .thumb_func\n"
-    "h7nn_m7_fc_pairs:\n"
+    "h7nn_m7_fc_pairs16:\n"
     "  push {r4-r11, lr}\n"
-    "  ubfx r4, r2, #3, #1\n"             /* k % 16 == 8: enter at the second half */
-    "  mov r5, #84\n"
+    "  rsb r4, r2, #0\n"                  /* skip (-(k8 / 8)) % 4 steps of 44 bytes */
+    "  ubfx r4, r4, #3, #2\n"
+    "  mov r5, #44\n"
     "  mul r4, r4, r5\n"
-    "  adr r5, .Lh7nn_fc_e1\n"
+    "  adr r5, .Lh7nn_fc16_e1\n"
     "  add r4, r5, r4\n"
-    "  add r4, r4, #1\n"
-    "  add r2, r1, r2, lsl #1\n"          /* end of the input: 2k bytes */
-    "  push {r1, r2, r4}\n"
-    "  ldmia r3, {r4-r11}\n"
-    "  push {r4-r11}\n"
-    ".Lh7nn_fc_pair:\n"
-    "  ldr r1, [sp, #28]\n"
-    "  add r1, r0, r1\n"                  /* the second row */
-    "  ldrd r8, r9, [sp, #16]\n"          /* bias pointer, mask */
-    "  ldrd r4, r5, [r8], #8\n"
-    "  str r8, [sp, #16]\n"
-    "  and r4, r9, r4, lsl #1\n"
-    "  and r5, r9, r5, lsl #1\n"
-    "  ldrd r2, r3, [sp, #32]\n"
-    "  ldr pc, [sp, #40]\n"
+    "  add r4, r4, #1\n"                  /* Thumb state for LDR PC */
+    "  add r2, r1, r2, lsl #1\n"          /* end of the input: 2 k8 bytes */
+    "  ldrd r5, r6, [r3]\n"               /* out, the records' end */
+    "  push {r1, r2, r4, r5, r6}\n"
+    ".Lh7nn_fc16_pair:\n"
+    "  ldrd r4, r5, [r0], #8\n"           /* 2 * bias of both */
+    "  ldrd r2, r3, [sp]\n"
+    "  ldr pc, [sp, #8]\n"
     "  .p2align 2\n"
-    ".Lh7nn_fc_e1:\n"
-    H7NN_FC_EIGHT
-    ".Lh7nn_fc_e2:\n"
-    H7NN_FC_EIGHT
-    "  .if .Lh7nn_fc_e2 - .Lh7nn_fc_e1 != 84\n"
-    "  .error \"h7nn_m7_fc_pairs: a step is not 84 bytes (the entry computation)\"\n"
+    ".Lh7nn_fc16_e1:\n"
+    H7NN_FC16_EIGHT
+    ".Lh7nn_fc16_e2:\n"
+    H7NN_FC16_EIGHT
+    H7NN_FC16_EIGHT
+    H7NN_FC16_EIGHT
+    "  .if .Lh7nn_fc16_e2 - .Lh7nn_fc16_e1 != 44\n"
+    "  .error \"h7nn_m7_fc_pairs16: a step is not 44 bytes (the entry computation)\"\n"
     "  .endif\n"
     "  cmp r2, r3\n"
-    "  bne .Lh7nn_fc_e1\n"
-    "  mov r0, r1\n"                      /* the next pair */
-    "  ldmia sp, {r2, r3, r6, r7}\n"      /* out, multipliers, shifts, 2 offset + 1 */
-    "  ldrd r8, r9, [r3], #8\n"
-    "  ldrsb r10, [r6], #1\n"
-    "  ldrsb r11, [r6], #1\n"
-    "  add r2, r2, #2\n"
-    "  stmia sp, {r2, r3, r6}\n"
-    "  rsbs r10, r10, #0\n"
-    "  it eq\n"
-    "  moveq r10, #1\n"
-    "  rsbs r11, r11, #0\n"
-    "  it eq\n"
-    "  moveq r11, #1\n"
-    "  lsl r12, r7, r10\n"
-    "  asr r12, r12, #1\n"
-    "  lsl lr, r7, r11\n"
-    "  asr lr, lr, #1\n"
-    "  smmlar r8, r4, r8, r12\n"
-    "  smmlar r9, r5, r9, lr\n"
-    "  add r8, r8, r4, asr #31\n"
-    "  add r9, r9, r5, asr #31\n"
-    "  asr r8, r8, r10\n"
-    "  asr r9, r9, r11\n"
-    "  ssat r8, #8, r8\n"
-    "  ssat r9, #8, r9\n"
-    "  strb r8, [r2, #-2]\n"
-    "  strb r9, [r2, #-1]\n"
-    "  ldr r8, [sp, #24]\n"
+    "  bne .Lh7nn_fc16_e1\n"
+    "  ldmia r0!, {r6, r7, r8, r9, r10, r11}\n" /* m0 m1 c0 c1 r0 r1 */
+    "  smmlar r6, r4, r6, r8\n"
+    "  smmlar r7, r5, r7, r9\n"
+    "  add r6, r6, r4, asr #31\n"
+    "  add r7, r7, r5, asr #31\n"
+    "  asr r6, r6, r10\n"
+    "  asr r7, r7, r11\n"
+    "  ssat r6, #8, r6\n"
+    "  ssat r7, #8, r7\n"
+    "  ldr r2, [sp, #12]\n"
+    "  strb r6, [r2], #1\n"
+    "  strb r7, [r2], #1\n"
+    "  str r2, [sp, #12]\n"
+    "  ldr r8, [sp, #16]\n"
     "  cmp r0, r8\n"
-    "  bne .Lh7nn_fc_pair\n"
-    "  add sp, #44\n"
+    "  bne .Lh7nn_fc16_pair\n"
+    "  add sp, #20\n"
     "  pop {r4-r11, pc}\n"
-    "  .size h7nn_m7_fc_pairs, .-h7nn_m7_fc_pairs\n"
+    "  .size h7nn_m7_fc_pairs16, .-h7nn_m7_fc_pairs16\n"
     "  .popsection\n");
 #else
-void h7nn_m7_fc_pairs(const int8_t *w, const uint32_t *x, int32_t k, h7nn_m7_fc_frame *f) {
+void h7nn_m7_fc_pairs16(const uint32_t *w, const uint32_t *x, int32_t k8, h7nn_m7_fc_frame *f) {
     while (w != f->wend) {
-        int32_t acc[2];
-        for (int i = 0; i < 2; i++) acc[i] = (int32_t)(((uint32_t)*f->bias++ << 1) & (uint32_t)f->bias_mask);
-        dot_2x8(w, w + k, x, k, acc);
-        w += 2 * k;
+        int32_t acc[2] = {(int32_t)w[0], (int32_t)w[1]};
+        w += 2;
+        for (int32_t i = 0; i < k8 / 2; i += 4, w += 8)
+            for (int j = 0; j < 4; j++) {
+                acc[0] = h7nn_smlad(w[j], x[i + j], acc[0]);
+                acc[1] = h7nn_smlad(w[4 + j], x[i + j], acc[1]);
+            }
         for (int i = 0; i < 2; i++) {
-            const int32_t m = *f->mult++;
-            int32_t r = -*f->shift++;
-            if (r == 0) r = 1;
-            const int32_t c = (int32_t)((uint32_t)f->off2p1 << r) >> 1;
+            const int32_t m = (int32_t)w[i], c = (int32_t)w[2 + i];
+            const uint32_t r = w[4 + i] & 31u;  /* the M7's ASR takes the low byte; prepare checked the constants */
             *f->out++ = (int8_t)h7nn_ssat8(
                 (int32_t)((uint32_t)c + (uint32_t)h7nn_smmulr(acc[i], m) + (uint32_t)(acc[i] >> 31)) >> r);
         }
+        w += 6;
     }
 }
 #endif
@@ -253,15 +307,15 @@ static h7nn_status eval(h7nn_interpreter *nn, const h7nn_node *node) {
             continue;
         }
         h7nn_m7_widen_row(in, k, op->input_offset, col, op->fast_requant);
-        if (op->fast_requant == 1 && (k & 7) == 0) {
-            const int32_t pairs = n & ~1;
-            if (pairs) {
-                h7nn_m7_fc_frame f = {out, op->channel_multiplier, op->channel_shift, 2 * op->output_offset + 1,
-                                      op->bias ? op->bias : op->channel_multiplier, op->bias ? -1 : 0,
-                                      op->filter + pairs * k, k};
-                h7nn_m7_fc_pairs(op->filter, (const uint32_t *)(const void *)col, k, &f);
-                if (op->act_min != -128 || op->act_max != 127) clamp_bytes(out, pairs, op->act_min, op->act_max);
-            }
+        const uint32_t *packed = op->fast_requant == 1 && packable(op) ? h7nn_packed_data(nn, node) : NULL;
+        if (packed) {
+            /* weights widened at embed time (checked at prepare); the depth padded to 8 meets
+             * zero weights, and zero inputs here */
+            const int32_t pairs = n & ~1, k8 = (int32_t)packed_depth(op);
+            for (int32_t i = (k + 3) & ~3; i < k8; i++) col[i] = 0;
+            h7nn_m7_fc_frame f = {out, packed + (uint32_t)pairs / 2u * H7NN_PACKED_FC_WORDS(k8)};
+            h7nn_m7_fc_pairs16(packed, (const uint32_t *)(const void *)col, k8, &f);
+            if (op->act_min != -128 || op->act_max != 127) clamp_bytes(out, pairs, op->act_min, op->act_max);
             rows(op, col, pairs, out);
         } else if (op->fast_requant) {
             rows(op, col, 0, out);

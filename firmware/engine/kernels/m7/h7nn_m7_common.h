@@ -101,4 +101,68 @@ static inline int32_t h7nn_m7_exact_acc(int32_t acc2, int32_t bias) {
     return (int32_t)((uint32_t)bias + (uint32_t)(data2 >> 1));
 }
 
+/* ---- (mm16, issue 18) weights pre-arranged at embed time (h7nn_packed_export, packed_common.c).
+ * uint32 words: a header (magic "H7PW", version, word count, the model's size and op count,
+ * then one word per op: the word index of its record, 0 for none); a record: its kind, rows,
+ * depth (padded), then the data. With int8 weights and batch 1 every weight is unpacked
+ * (SXTB16) once per inference: 1.25 instructions per MAC before any load; widened once on
+ * the host, one LDM brings 8 weights ready for SMLAD (twice the weight bytes in flash). */
+#define H7NN_PACKED_MAGIC 0x57503748u /* "H7PW" */
+#define H7NN_PACKED_VERSION 1u
+enum { H7NN_PACKED_MAGIC_W, H7NN_PACKED_VERSION_W, H7NN_PACKED_WORDS_W, H7NN_PACKED_MODEL_BYTES_W, H7NN_PACKED_OPS_W,
+       H7NN_PACKED_HEADER };
+enum { H7NN_PACKED_REC_KIND, H7NN_PACKED_REC_ROWS, H7NN_PACKED_REC_DEPTH, H7NN_PACKED_REC_HEADER };
+/* FULLY_CONNECTED in mode 1: rows = the even part of the neurons, depth = k rounded up to 8;
+ * per pair of neurons and group of 8 inputs, 4 words of the first then 4 of the second, each
+ * word two int16 weights in the widened input's order ([w0|w2], [w1|w3], [w4|w6], [w5|w7]). */
+#define H7NN_PACKED_FC_PAIRS 1u
+/* CONV_2D in the six-column loop (modes 1 and 2; 1x1, plane or im2col columns): rows = output
+ * channels, depth = the padded patch size k (4n);
+ * per channel H7NN_PACKED_CONV_WORDS(k) words: 2 * bias (0 without a bias), the k weights as
+ * int16 pairs ([w0|w2], [w1|w3] per group of 4), then its multiplier, rounding constant
+ * c = 2^(r-1) + output offset * 2^r and right shift r (h7nn_m7_dot_1x6's, r = 1 for a zero
+ * multiplier; channels outside the short form: 0, 0, 0, their sums go back raw). */
+#define H7NN_PACKED_CONV_SIX 2u
+#define H7NN_PACKED_CONV_WORDS(k) ((uint32_t)(k) / 2u + 4u)
+
+/* The six-column loop on a CONV_2D record (H7NN_PACKED_CONV_SIX): as h7nn_m7_matmul_6col,
+ * with the weights and each channel's constants read from the record (no unpacking). */
+void h7nn_m7_matmul_6col_packed(const uint32_t *record, int32_t k, int32_t out_c, const int16_t *hex, int8_t *out0,
+                                int32_t out_stride, const h7nn_m7_requant_params *rq);
+/* The record's constants of one channel (what h7nn_m7_conv_pack writes and prepare checks):
+ * words[0] = 2 * bias (masked), words[1..3] = multiplier, c, r or 0, 0, 0. */
+static inline void h7nn_m7_channel_words(const h7nn_m7_requant_params *rq, int32_t oc, uint32_t *start, uint32_t *tail) {
+    const int32_t bias = rq->bias ? rq->bias[oc] : 0, m = rq->multiplier[oc], shift = rq->shift[oc];
+    *start = (uint32_t)bias << 1;  /* wraps as the loop's start does (h7nn_m7_exact_acc undoes it) */
+    tail[0] = tail[1] = tail[2] = 0;
+    if (!h7nn_m7_short_channel(m, shift, bias)) return;
+    const int32_t r = shift == 0 ? 1 : -shift;
+    tail[0] = (uint32_t)m;
+    tail[1] = (uint32_t)((int32_t)((uint32_t)(2 * rq->offset + 1) << r) >> 1);
+    tail[2] = (uint32_t)r;
+}
+uint32_t h7nn_m7_conv_pack(const h7nn_node *node, uint32_t *out);
+/* A channel outside the short form whose output is the same for every input (MobileNet's
+ * dead channels: a bias of 2^30 and a scale ratio under 2^-22 saturate or round every
+ * accumulator the model can reach, bias +- sum |w| * max |x + input offset|, to one value;
+ * TFLite's requantization is monotonic for right shifts, so the two ends decide): 1 with
+ * *value, else 0. Its record says so (tail 0, value, H7NN_PACKED_CONSTANT) and the six-column
+ * runner writes the value without any sums (VWW: 3.1 M of its 6.7 M CONV_2D MACs). */
+#define H7NN_PACKED_CONSTANT 0xFFFFFFFFu
+int h7nn_m7_constant_output(const int8_t *row, int32_t k, int32_t input_offset, const h7nn_m7_requant_params *rq,
+                            int32_t oc, int32_t *value);
+
+/* The op's record, checked (header made for this model, record inside the words, its kind,
+ * rows and depth as given, data_words after its header): H7NN_OK with *data = the record's words (NULL when the op has
+ * none or no weights were given), else the one-line refusal. */
+h7nn_status h7nn_packed_record(h7nn_interpreter *nn, const h7nn_node *node, uint32_t kind, uint32_t rows,
+                               uint32_t depth, uint32_t data_words, const uint32_t **data);
+/* The refusal of a record whose spot-checked channel constants differ from the op's. */
+extern const char h7nn_packed_constants_differ[];
+/* At eval, after prepare checked it: the op's data words or NULL (no checks). */
+const uint32_t *h7nn_packed_data(const h7nn_interpreter *nn, const h7nn_node *node);
+/* The FULLY_CONNECTED kernel's record (fully_connected_m7.c): words written to out (when not
+ * NULL), 0 when the op takes none. */
+uint32_t h7nn_m7_fc_pack(const h7nn_node *node, uint32_t *out);
+
 #endif

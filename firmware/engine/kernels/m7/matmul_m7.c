@@ -407,41 +407,16 @@ void h7nn_m7_dot_1x6(const int8_t *weights, const uint32_t *hex, int32_t k, h7nn
 }
 #endif
 
-/* Mode 2 (some channels outside the short form: MobileNet's dead channels): the runs of
- * short channels go through the loop above as in mode 1 (the short form is exact per
- * channel); each other channel runs alone, its six sums back raw, with TFLite's arithmetic. */
-__attribute__((cold, noinline)) static void matmul_6col_mixed(const int8_t *weights, int32_t k, int32_t out_c,
-                                                             const uint32_t *cols, int8_t *out0, int32_t out_stride,
-                                                             const h7nn_m7_requant_params *rq) {
-    const int32_t *bias = rq->bias;
-    int32_t acc[6 * 8];
-    for (int32_t oc = 0; oc < out_c;) {
-        int32_t end = oc;
-        while (end < out_c && h7nn_m7_short_channel(rq->multiplier[end], rq->shift[end], bias ? bias[end] : 0)) end++;
-        h7nn_m7_six f = {out0 + oc, rq->multiplier + oc, rq->shift + oc, 2 * rq->offset + 1, out_stride,
-                         bias ? bias + oc : rq->multiplier + oc, bias ? -1 : 0, weights + end * k, NULL};
-        if (end > oc) {
-            h7nn_m7_dot_1x6(weights + oc * k, cols, k, &f);
-            oc = end;
-            continue;
-        }
-        /* up to 8 exact channels in one call, their sums back raw */
-        while (end < out_c && end < oc + 8 &&
-               !h7nn_m7_short_channel(rq->multiplier[end], rq->shift[end], bias ? bias[end] : 0))
-            end++;
-        f.wend = weights + end * k;
-        f.raw = acc;
-        h7nn_m7_dot_1x6(weights + oc * k, cols, k, &f);
-        for (int32_t i = 0; oc < end; oc++, i += 6)
-            requant6_exact(acc + i, rq->multiplier[oc], rq->shift[oc], bias ? bias[oc] : 0, rq, out0 + oc, out_stride);
-    }
-}
+/* Mode 2 runners of both forms (below; one body, two copies, so an image whose convolutions
+ * all have pre-arranged weights links no int8 loop). */
+static void matmul_6col_mixed_int8(const int8_t *w, int32_t k, int32_t out_c, const uint32_t *cols, int8_t *out0,
+                                   int32_t out_stride, const h7nn_m7_requant_params *rq);
 
 void h7nn_m7_matmul_6col(const int8_t *weights, int32_t k, int32_t out_c, const int16_t *hex, int8_t *out0,
                          int32_t out_stride, const h7nn_m7_requant_params *rq) {
     const uint32_t *cols = (const uint32_t *)(const void *)hex;
     if (rq->fast == 2) {
-        matmul_6col_mixed(weights, k, out_c, cols, out0, out_stride, rq);
+        matmul_6col_mixed_int8(weights, k, out_c, cols, out0, out_stride, rq);
     } else if (out_c > 0) {  /* the loop runs a channel before it tests the end */
         /* without a bias the loop reads the multipliers in its place, masked to 0 */
         h7nn_m7_six f = {out0, rq->multiplier, rq->shift, 2 * rq->offset + 1, out_stride,
@@ -449,5 +424,253 @@ void h7nn_m7_matmul_6col(const int8_t *weights, int32_t k, int32_t out_c, const 
         h7nn_m7_dot_1x6(weights, cols, k, &f);
     }
     if (rq->act_min != -128 || rq->act_max != 127)  /* a narrower activation range: clamp what was written */
+        for (int j = 0; j < 6; j++) clamp_bytes(out0 + j * out_stride, out_c, rq->act_min, rq->act_max);
+}
+
+/* ---- (mm16, issue 18) the six-column loop on weights widened at embed time
+ * (H7NN_PACKED_CONV_SIX: per channel 2 * bias, k / 2 weight words, multiplier, c, r). */
+__attribute__((cold)) int h7nn_m7_constant_output(const int8_t *row, int32_t k, int32_t input_offset,
+                                                 const h7nn_m7_requant_params *rq, int32_t oc, int32_t *value) {
+    const int32_t bias = rq->bias ? rq->bias[oc] : 0, m = rq->multiplier[oc], shift = rq->shift[oc];
+    if (shift >= 0 || m < 0) return 0;  /* a right shift: nothing wraps, the arithmetic is monotonic */
+    int64_t sum = 0;
+    for (int32_t i = 0; i < k; i++) sum += row[i] < 0 ? -row[i] : row[i];
+    const int64_t lo_x = -128 + (int64_t)input_offset, hi_x = 127 + (int64_t)input_offset;
+    const int64_t span = sum * (lo_x < 0 ? (-lo_x > hi_x ? -lo_x : hi_x) : hi_x);
+    const int64_t lo = (int64_t)bias - span, hi = (int64_t)bias + span;
+    if (lo < INT32_MIN || hi > INT32_MAX) return 0;  /* TFLite's int32 sum could wrap */
+    int32_t out[2];
+    for (int i = 0; i < 2; i++)
+        out[i] = h7nn_clamp(h7nn_add_wrap(h7nn_m7_mbqm((int32_t)(i ? hi : lo), m, shift), rq->offset), rq->act_min,
+                            rq->act_max);
+    *value = out[0];
+    return out[0] == out[1];
+}
+
+/* The loop's state between channels (on the stack in the M7 form). */
+typedef struct {
+    int8_t *out;            /* output of the channel at pixel 0 (advances by one per channel) */
+    int32_t stride;         /* bytes between two pixels' outputs */
+    const uint32_t *wend;   /* end of the channels run (in the record) */
+    int32_t *raw;           /* NULL: requantize; else each channel's six sums go here (advances) */
+} h7nn_m7_six_packed;
+
+/* Runs the channels of the record from w to f->wend (k a multiple of 4, at least 4) against
+ * the six columns of `hex`. */
+void h7nn_m7_dot_1x6p(const uint32_t *w, const uint32_t *hex, int32_t k, h7nn_m7_six_packed *f);
+
+#if defined(__ARM_FEATURE_DSP) && __ARM_FEATURE_DSP
+_Static_assert(sizeof(h7nn_m7_six_packed) == 16, "the asm below reads the frame at these offsets");
+/* As h7nn_m7_dot_1x6 with the weights ready: per 4 weights one LDRD, 3 LDM, 12 SMLAD (0.67
+ * instructions per MAC); the channel's start (2 * bias) and its multiplier, c and r come
+ * from the record, so a channel costs 3 instructions to start and 36 to requantize its six
+ * outputs and move on. The frame at sp + 0..12, the columns, their end, the entry for
+ * k % 16 and the continuation (requantize or raw) at sp + 16..28. */
+#define H7NN_DOTP_STEP                          \
+    "  ldrd r8, r9, [r0], #8\n"                 \
+    "  ldmia r1!, {r10, r11, r12, lr}\n"        \
+    "  smlad r2, r8, r10, r2\n"                 \
+    "  smlad r2, r9, r11, r2\n"                 \
+    "  smlad r3, r8, r12, r3\n"                 \
+    "  smlad r3, r9, lr, r3\n"                  \
+    "  ldmia r1!, {r10, r11, r12, lr}\n"        \
+    "  smlad r4, r8, r10, r4\n"                 \
+    "  smlad r4, r9, r11, r4\n"                 \
+    "  smlad r5, r8, r12, r5\n"                 \
+    "  smlad r5, r9, lr, r5\n"                  \
+    "  ldmia r1!, {r10, r11, r12, lr}\n"        \
+    "  smlad r6, r8, r10, r6\n"                 \
+    "  smlad r6, r9, r11, r6\n"                 \
+    "  smlad r7, r8, r12, r7\n"                 \
+    "  smlad r7, r9, lr, r7\n"
+__asm__(
+    "  .pushsection .text.h7nn_m7_dot_1x6p,\"ax\",%progbits\n"
+    "  .syntax unified\n"
+    "  .thumb\n"
+    "  .p2align 2\n"
+    "  .global h7nn_m7_dot_1x6p\n"
+    "  .type h7nn_m7_dot_1x6p, %function\n"
+    "  .thumb_func\n"
+    "h7nn_m7_dot_1x6p:\n"
+    "  push {r4-r11, lr}\n"
+    /* after the channel's first step: skip (16 - (k - 4) % 16) / 4 steps of 64 bytes */
+    "  subs r4, r2, #4\n"
+    "  adr r5, .Lh7nn_dotp_end\n"
+    "  beq 1f\n"
+    "  rsb r4, r4, #0\n"
+    "  ubfx r4, r4, #2, #2\n"
+    "  adr r5, .Lh7nn_dotp_s1\n"
+    "  add r5, r5, r4, lsl #6\n"
+    "1:\n"
+    "  add r4, r5, #1\n"                  /* Thumb state for LDR PC */
+    "  ldr r5, [r3, #12]\n"
+    "  adr r6, .Lh7nn_dotp_rq\n"
+    "  adr r7, .Lh7nn_dotp_raw\n"
+    "  cmp r5, #0\n"
+    "  it ne\n"
+    "  movne r6, r7\n"
+    "  add r5, r6, #1\n"
+    "  add r2, r2, r2, lsl #1\n"
+    "  add r2, r1, r2, lsl #2\n"          /* end of the columns: 12k bytes */
+    "  push {r1, r2, r4, r5}\n"
+    "  ldmia r3, {r4-r7}\n"
+    "  push {r4-r7}\n"
+    ".Lh7nn_dotp_chan:\n"
+    "  ldr r7, [r0], #4\n"                /* 2 * bias */
+    "  ldr r1, [sp, #16]\n"
+    "  ldrd r8, r9, [r0], #8\n"
+    "  ldmia r1!, {r10, r11, r12, lr}\n"
+    "  smlad r2, r8, r10, r7\n"
+    "  smlad r2, r9, r11, r2\n"
+    "  smlad r3, r8, r12, r7\n"
+    "  smlad r3, r9, lr, r3\n"
+    "  ldmia r1!, {r10, r11, r12, lr}\n"
+    "  smlad r4, r8, r10, r7\n"
+    "  smlad r4, r9, r11, r4\n"
+    "  smlad r5, r8, r12, r7\n"
+    "  smlad r5, r9, lr, r5\n"
+    "  ldmia r1!, {r10, r11, r12, lr}\n"
+    "  smlad r6, r8, r10, r7\n"
+    "  smlad r6, r9, r11, r6\n"
+    "  smlad r7, r8, r12, r7\n"
+    "  smlad r7, r9, lr, r7\n"
+    "  ldr pc, [sp, #24]\n"
+    "  .p2align 2\n"
+    ".Lh7nn_dotp_s1:\n"
+    H7NN_DOTP_STEP
+    ".Lh7nn_dotp_s2:\n"
+    H7NN_DOTP_STEP
+    H7NN_DOTP_STEP
+    H7NN_DOTP_STEP
+    "  .if .Lh7nn_dotp_s2 - .Lh7nn_dotp_s1 != 64\n"
+    "  .error \"h7nn_m7_dot_1x6p: a step is not 64 bytes (the entry computation)\"\n"
+    "  .endif\n"
+    ".Lh7nn_dotp_end:\n"
+    "  ldr r8, [sp, #20]\n"
+    "  cmp r1, r8\n"
+    "  bne .Lh7nn_dotp_s1\n"
+    "  ldr pc, [sp, #28]\n"
+    ".Lh7nn_dotp_raw:\n"                 /* six words per channel, the pointer advances */
+    "  ldr r1, [sp, #12]\n"
+    "  stmia r1!, {r2-r7}\n"
+    "  str r1, [sp, #12]\n"
+    "  add r0, r0, #12\n"                 /* past the channel's constants */
+    "  b .Lh7nn_dotp_next\n"
+    ".Lh7nn_dotp_rq:\n"
+    "  ldmia r0!, {r10, r11, lr}\n"       /* multiplier, c, r */
+    "  ldrd r1, r12, [sp]\n"              /* out, stride */
+    "  add r8, r1, #1\n"
+    "  str r8, [sp]\n"
+    H7NN_OUT2("r2", "r3")
+    "  add r1, r1, r12, lsl #1\n"
+    H7NN_OUT2("r4", "r5")
+    "  add r1, r1, r12, lsl #1\n"
+    H7NN_OUT2("r6", "r7")
+    ".Lh7nn_dotp_next:\n"
+    "  ldr r8, [sp, #8]\n"
+    "  cmp r0, r8\n"
+    "  bne .Lh7nn_dotp_chan\n"
+    "  add sp, #32\n"
+    "  pop {r4-r11, pc}\n"
+    "  .size h7nn_m7_dot_1x6p, .-h7nn_m7_dot_1x6p\n"
+    "  .popsection\n");
+#else
+void h7nn_m7_dot_1x6p(const uint32_t *w, const uint32_t *hex, int32_t k, h7nn_m7_six_packed *f) {
+    while (w != f->wend) {
+        int32_t a[6];
+        const int32_t start = (int32_t)*w++;
+        for (int j = 0; j < 6; j++) a[j] = start;
+        const uint32_t *x = hex;
+        for (int32_t i = 0; i < k; i += 4, x += 12, w += 2)
+            for (int j = 0; j < 6; j++) a[j] = h7nn_smlad(w[1], x[2 * j + 1], h7nn_smlad(w[0], x[2 * j], a[j]));
+        if (f->raw) {
+            for (int j = 0; j < 6; j++) *f->raw++ = a[j];
+            w += 3;
+            continue;
+        }
+        const int32_t m = (int32_t)w[0], c = (int32_t)w[1];
+        const uint32_t r = w[2] & 31u;  /* the M7's ASR takes the low byte; prepare checked r = 1..22 */
+        w += 3;
+        int8_t *o = f->out++;
+        for (int j = 0; j < 6; j++, o += f->stride)
+            o[0] = (int8_t)h7nn_ssat8((int32_t)((uint32_t)c + (uint32_t)h7nn_smmulr(a[j], m) + (uint32_t)(a[j] >> 31)) >> r);
+    }
+}
+#endif
+
+/* Mode 2 (some channels outside the short form: MobileNet's dead channels), either form
+ * (int8 rows of k bytes, or packed records of channel_bytes): the runs of short channels go
+ * through the six-column loop as in mode 1 (the short form is exact per channel); the others
+ * (up to 8 at once) come back raw and take TFLite's arithmetic on the exact sums. */
+static inline __attribute__((always_inline)) void matmul_6col_mixed(const void *w, uint32_t channel_bytes, int packed,
+                                                                   int32_t k, int32_t out_c, const uint32_t *cols,
+                                                                   int8_t *out0, int32_t out_stride,
+                                                                   const h7nn_m7_requant_params *rq) {
+    const int32_t *bias = rq->bias;
+    const uint8_t *base = w;
+    int32_t acc[6 * 8];
+    for (int32_t oc = 0; oc < out_c;) {
+        int32_t end = oc;
+        int32_t *raw = NULL;
+        while (end < out_c && h7nn_m7_short_channel(rq->multiplier[end], rq->shift[end], bias ? bias[end] : 0)) end++;
+        if (end == oc) {  /* exact channels, their sums back raw */
+#define H7NN_CONSTANT_AT(c) (packed && ((const uint32_t *)(const void *)(base + (uint32_t)((c) + 1) * channel_bytes))[-1] == \
+                                           H7NN_PACKED_CONSTANT)
+            if (H7NN_CONSTANT_AT(oc)) {
+                /* (packed) the same output whatever the input (h7nn_m7_constant_output): no sums */
+                const int8_t v = (int8_t)((const uint32_t *)(const void *)(base + (uint32_t)(oc + 1) * channel_bytes))[-2];
+                for (int j = 0; j < 6; j++) out0[oc + j * out_stride] = v;
+                oc++;
+                continue;
+            }
+            while (end < out_c && end < oc + 8 &&
+                   !h7nn_m7_short_channel(rq->multiplier[end], rq->shift[end], bias ? bias[end] : 0) &&
+                   !H7NN_CONSTANT_AT(end))
+                end++;
+#undef H7NN_CONSTANT_AT
+            raw = acc;
+        }
+        const uint8_t *from = base + (uint32_t)oc * channel_bytes, *to = base + (uint32_t)end * channel_bytes;
+        if (packed) {
+            h7nn_m7_six_packed f = {out0 + oc, out_stride, (const uint32_t *)(const void *)to, raw};
+            h7nn_m7_dot_1x6p((const uint32_t *)(const void *)from, cols, k, &f);
+        } else {
+            h7nn_m7_six f = {out0 + oc, rq->multiplier + oc, rq->shift + oc, 2 * rq->offset + 1, out_stride,
+                             bias ? bias + oc : rq->multiplier + oc, bias ? -1 : 0, (const int8_t *)to, raw};
+            h7nn_m7_dot_1x6((const int8_t *)from, cols, k, &f);
+        }
+        if (!raw) {
+            oc = end;
+            continue;
+        }
+        for (int32_t i = 0; oc < end; oc++, i += 6)
+            requant6_exact(acc + i, rq->multiplier[oc], rq->shift[oc], bias ? bias[oc] : 0, rq, out0 + oc, out_stride);
+    }
+}
+
+__attribute__((cold, noinline)) static void matmul_6col_mixed_int8(const int8_t *w, int32_t k, int32_t out_c,
+                                                                  const uint32_t *cols, int8_t *out0,
+                                                                  int32_t out_stride,
+                                                                  const h7nn_m7_requant_params *rq) {
+    matmul_6col_mixed(w, (uint32_t)k, 0, k, out_c, cols, out0, out_stride, rq);
+}
+
+__attribute__((cold, noinline)) static void matmul_6col_mixed_packed(const uint32_t *w, int32_t k, int32_t out_c,
+                                                                    const uint32_t *cols, int8_t *out0,
+                                                                    int32_t out_stride,
+                                                                    const h7nn_m7_requant_params *rq) {
+    matmul_6col_mixed(w, 4u * H7NN_PACKED_CONV_WORDS(k), 1, k, out_c, cols, out0, out_stride, rq);
+}
+
+void h7nn_m7_matmul_6col_packed(const uint32_t *record, int32_t k, int32_t out_c, const int16_t *hex, int8_t *out0,
+                                int32_t out_stride, const h7nn_m7_requant_params *rq) {
+    const uint32_t *cols = (const uint32_t *)(const void *)hex, step = H7NN_PACKED_CONV_WORDS(k);
+    if (rq->fast == 2) {
+        matmul_6col_mixed_packed(record, k, out_c, cols, out0, out_stride, rq);
+    } else if (out_c > 0) {  /* the loop runs a channel before it tests the end */
+        h7nn_m7_six_packed f = {out0, out_stride, record + (uint32_t)out_c * step, NULL};
+        h7nn_m7_dot_1x6p(record, cols, k, &f);
+    }
+    if (rq->act_min != -128 || rq->act_max != 127)
         for (int j = 0; j < 6; j++) clamp_bytes(out0 + j * out_stride, out_c, rq->act_min, rq->act_max);
 }
