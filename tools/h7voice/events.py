@@ -42,6 +42,8 @@ platform time since capture start.
     audio_stats, audio_error
   nn_bench (firmware/apps/nn_bench/main.c): nn_embedded (the model's name and CRC-32),
     nn_model, nn_check, nn_op, nn_invoke, nn_error
+  stream_bench (firmware/apps/stream_bench/main.c): stream_model, stream_hops, stream_op,
+    stream_done (and nn_error)
   kernel_check (firmware/apps/kernel_check/main.c): kc_ready, kc_model, kc_check, kc_dump,
     kc_dump_end, kc_error
   phones (firmware/apps/phones/main.c; error also with what=graph when the graph is refused)
@@ -95,6 +97,7 @@ NAMES = frozenset('''
     opp info sleep stop wake dvfs pin fault_provoke watchdog led cycles
     fe_frame fe_bench vad audio_stats audio_error
     nn_embedded nn_model nn_check nn_op nn_invoke nn_error
+    stream_model stream_hops stream_op stream_done
     kc_ready kc_model kc_check kc_dump kc_dump_end kc_error
     decoder_bench decoder_error
     phones_ready phone phones_utterance phones_stats
