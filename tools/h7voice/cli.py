@@ -5,6 +5,7 @@
     h7voice sim run IMAGE.elf [...]                     the simulated NUCLEO-H743ZI2
     h7voice bench [MODEL]                               per-op instructions on the board
     h7voice nn inspect|embed|check MODEL                the int8 engine's model tools
+    h7voice stream check [MODEL HOP] | bench           streaming inference: every hop = full window; per hop
     h7voice frontend features WAV                       the C front end from Python
     h7voice data ...   h7voice train ...   h7voice evaluate MODEL
     h7voice train-real [--arch tiny]   h7voice eval-real MODEL...   real-speech keyword models
@@ -79,6 +80,7 @@ COMMANDS = {
     'sim': (_module_main('h7sim.cli'), 'the simulated board: run, bench'),
     'bench': (_module_main('h7nn.__main__', ['bench']), 'int8 engine benchmark on the board'),
     'nn': (_module_main('h7nn.__main__'), 'model tools: inspect, embed, check, bench'),
+    'stream': (_module_main('h7nn.stream'), 'streaming inference: check (host), bench (board, per hop)'),
     'frontend': (_module_main('h7frontend.__main__'), 'the C front end: features, VAD'),
     'data': (_module_main('h7data.__main__'), 'speech synthesis, augmentation, datasets'),
     'train': (_module_main('h7train.__main__'), 'training, compression, int8 export, report'),

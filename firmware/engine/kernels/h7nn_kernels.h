@@ -120,6 +120,13 @@ h7nn_status h7nn_add_eval_reference(h7nn_interpreter *nn, const h7nn_node *node)
         return H7NN_OK;                                                                                   \
     }
 
+/* ---- MEAN (kernels/reference/mean.c prepares it; the M7 kernel reads the same constants) */
+typedef struct {
+    int32_t dims[4], reduce[4];
+    int32_t count;  /* elements per output */
+    int32_t same_quantization, input_zero_point, output_zero_point, multiplier, shift;
+} h7nn_mean_data;
+
 /* ---- the prepare steps most kernels share (kernels/prepare_common.c) */
 /* Op data of `bytes` from the arena (h7nn_persistent), set as node->op_data; NULL when the
  * arena is too small (return H7NN_ERR_ARENA). */

@@ -5,11 +5,7 @@
 #include "engine/h7nn_quant.h"
 #include "engine/kernels/h7nn_kernels.h"
 
-typedef struct {
-    int32_t dims[4], reduce[4];
-    int32_t count;  /* elements per output */
-    int32_t same_quantization, input_zero_point, output_zero_point, multiplier, shift;
-} mean_data;
+typedef h7nn_mean_data mean_data;  /* shared with the M7 kernel (h7nn_kernels.h) */
 
 static h7nn_status prepare(h7nn_interpreter *nn, h7nn_node *node) {
     h7nn_tinfo in, axes, out;

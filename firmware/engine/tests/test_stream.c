@@ -1,0 +1,174 @@
+/* Host tests of streaming inference (h7nn_stream): every hop's output byte-equal to
+ * h7nn_invoke on the same window (both kernel sets), and the one-line refusals.
+ *
+ *   test_stream                      the shipped models' refusals; MLPerf's streaming
+ *                                    wake-word model streamed (../shared or H7_SHARED)
+ *   test_stream MODEL HOP [HOPS]     stream MODEL at HOP input rows over HOPS hops
+ *                                    (tools/h7nn/tests/test_stream.py, on the test models
+ *                                    tools/h7nn/stream_models.py builds)
+ * Run from the repository root (scons host-tests does). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/h7nn_all_ops.h"
+#include "engine/h7nn_stream.h"
+#include "testing/h7test.h"
+
+#define ARENA_BYTES (512u * 1024u)
+
+static uint8_t *read_file(const char *path, size_t *size) {
+    FILE *f = fopen(path, "rb");
+    if (!f) return NULL;
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    /* 16-byte aligned, as the firmware places models */
+    uint8_t *data = aligned_alloc(16, ((size_t)n + 15u) & ~(size_t)15u);
+    if (data && fread(data, 1, (size_t)n, f) != (size_t)n) {
+        free(data);
+        data = NULL;
+    }
+    fclose(f);
+    *size = (size_t)n;
+    return data;
+}
+
+typedef struct {
+    uint8_t *model;
+    size_t size;
+    uint8_t *arena;
+    h7nn_interpreter nn;
+} loaded;
+
+static int load(loaded *m, const char *path, int optimized) {
+    m->model = read_file(path, &m->size);
+    if (!m->model) {
+        printf("  FAIL: cannot read %s (run from the repository root; tools/h7nn/stream_models.py builds the test models)\n", path);
+        return 0;
+    }
+    m->arena = aligned_alloc(16, ARENA_BYTES);
+    if (h7nn_init(&m->nn, m->model, m->size, h7nn_all_ops_resolver(optimized), m->arena, ARENA_BYTES) != H7NN_OK ||
+        h7nn_allocate(&m->nn) != H7NN_OK) {
+        printf("  FAIL: %s: %s\n", path, h7nn_error(&m->nn));
+        return 0;
+    }
+    return 1;
+}
+
+static void unload(loaded *m) {
+    free(m->model);
+    free(m->arena);
+}
+
+/* Streams `hops` hops of a random feature sequence through MODEL; returns the hops whose
+ * output differs from the full-window run (-1: could not run). */
+static int stream_vs_full(const char *path, int hop, int hops, int optimized, int reset_every) {
+    loaded s, f;
+    if (!load(&s, path, optimized) || !load(&f, path, optimized)) return -1;
+    size_t need = h7nn_stream_state_bytes(&s.nn, hop);
+    if (need == 0) {
+        printf("  FAIL: %s: %s\n", path, h7nn_error(&s.nn));
+        return -1;
+    }
+    uint8_t *state = aligned_alloc(8, (need + 7u) & ~(size_t)7u);
+    h7nn_stream st;
+    H7_EXPECT_EQ_INT(h7nn_stream_init(&st, &s.nn, hop, state, need - 1), H7NN_ERR_ARGUMENT);  /* too small */
+    if (h7nn_stream_init(&st, &s.nn, hop, state, need) != H7NN_OK) {
+        printf("  FAIL: %s: %s\n", path, h7nn_error(&s.nn));
+        return -1;
+    }
+    h7nn_tensor sin, fin, sout, fout;
+    h7nn_input(&s.nn, 0, &sin);
+    h7nn_input(&f.nn, 0, &fin);
+    h7nn_output(&s.nn, 0, &sout);
+    h7nn_output(&f.nn, 0, &fout);
+    const size_t row = sin.bytes / (size_t)sin.dims[1];
+    const size_t total_rows = (size_t)sin.dims[1] + (size_t)hop * (size_t)hops;
+    int8_t *seq = malloc(total_rows * row);
+    uint32_t x = 2463534242u;
+    for (size_t i = 0; i < total_rows * row; i++) {
+        x ^= x << 13, x ^= x >> 17, x ^= x << 5;
+        seq[i] = (int8_t)(x >> 24);
+    }
+    int bad = 0;
+    for (int h = 0; h <= hops; h++) {
+        if (reset_every && h % reset_every == reset_every - 1) h7nn_stream_reset(&st);
+        const int8_t *window = seq + (size_t)h * (size_t)hop * row;
+        memcpy(sin.data, window, sin.bytes);
+        memcpy(fin.data, window, fin.bytes);
+        if (h7nn_stream_invoke(&st) != H7NN_OK || h7nn_invoke(&f.nn) != H7NN_OK) {
+            printf("  FAIL: %s: %s%s\n", path, h7nn_error(&s.nn), h7nn_error(&f.nn));
+            bad = -1;
+            break;
+        }
+        if (memcmp(sout.data, fout.data, fout.bytes) != 0) {
+            if (bad < 3) printf("  hop %d: streamed output differs from the full window's\n", h);
+            bad++;
+        }
+    }
+    /* the interpreter still runs the whole model after streaming (the arena pointers are back) */
+    memcpy(sin.data, seq, sin.bytes);
+    memcpy(fin.data, seq, fin.bytes);
+    if (bad >= 0 && (h7nn_invoke(&s.nn) != H7NN_OK || h7nn_invoke(&f.nn) != H7NN_OK ||
+                     memcmp(sout.data, fout.data, fout.bytes) != 0)) {
+        printf("  FAIL: %s: h7nn_invoke after streaming differs\n", path);
+        bad++;
+    }
+    free(seq);
+    free(state);
+    unload(&s);
+    unload(&f);
+    return bad;
+}
+
+/* The model is refused at this hop with a message containing `expected`. */
+static int refused_with(const char *path, int hop, const char *expected) {
+    loaded m;
+    if (!load(&m, path, 1)) return 0;
+    h7nn_stream st;
+    static uint8_t state[8];
+    int ok = h7nn_stream_state_bytes(&m.nn, hop) == 0 &&
+             h7nn_stream_init(&st, &m.nn, hop, state, sizeof state) == H7NN_ERR_UNSUPPORTED &&
+             strstr(h7nn_error(&m.nn), expected) != NULL;
+    if (!ok) printf("  %s: got \"%s\", expected \"%s\"\n", path, h7nn_error(&m.nn), expected);
+    unload(&m);
+    return ok;
+}
+
+static char ww_path[512];
+
+H7_TEST(shipped_models_refused_with_one_line) {
+    /* kws_default: 10x4 stride-2 'same' first convolution */
+    H7_EXPECT(refused_with("models/kws_default.tflite", 2, "op 4 CONV_2D: not streamable: padding along time"));
+    /* phones: 'same' Kx1 depthwise after the VALID strided convolution */
+    H7_EXPECT(refused_with("models/phones.tflite", 2, "op 2 DEPTHWISE_CONV_2D: not streamable: padding along time"));
+    /* a stride the hop does not divide */
+    H7_EXPECT(refused_with("models/phones.tflite", 1, "op 1 CONV_2D: not streamable: time stride 2 does not divide"));
+}
+
+H7_TEST(mlperf_streaming_wake_word_streams_bit_exact) {
+    for (int optimized = 0; optimized < 2; optimized++) {
+        H7_EXPECT_EQ_INT(stream_vs_full(ww_path, 1, 40, optimized, 0), 0);
+        H7_EXPECT_EQ_INT(stream_vs_full(ww_path, 3, 15, optimized, 7), 0);  /* with resets; the last op renewed whole */
+    }
+}
+
+int main(int argc, char **argv) {
+    if (argc >= 3) {
+        int hops = argc >= 4 ? atoi(argv[3]) : 50;
+        int bad = 0;
+        for (int optimized = 0; optimized < 2; optimized++) {
+            int b = stream_vs_full(argv[1], atoi(argv[2]), hops, optimized, 0);
+            if (b == 0) b = stream_vs_full(argv[1], atoi(argv[2]), hops / 4, optimized, 5);
+            printf("%s hop %s, %s kernels: %s\n", argv[1], argv[2], optimized ? "M7" : "reference",
+                   b == 0 ? "every hop byte-equal to the full window" : "MISMATCH");
+            bad |= b != 0;
+        }
+        return bad;
+    }
+    const char *shared = getenv("H7_SHARED");
+    snprintf(ww_path, sizeof ww_path, "%s/models/mlperf_tiny_str_ww_ref_model.tflite", shared ? shared : "../shared");
+    H7_RUN(shipped_models_refused_with_one_line);
+    H7_RUN(mlperf_streaming_wake_word_streams_bit_exact);
+    return h7test_summary();
+}
