@@ -379,6 +379,9 @@ def train_and_export(out_dir, name='kws_default', arch='default', width=None, ep
             model = keras.saving.load_model(init, compile=False)
         elif arch == 'tiny':
             model = M.tiny(x.shape[1:], len(LABELS), width=width or 32)
+        elif arch == 'stream':
+            # the streamable keyword model (models.ds_tcn: VALID along time, MFCC as channels)
+            model = M.ds_tcn(x.shape[1:], len(LABELS), width=width or 96)
         else:
             model = M.ds_cnn(x.shape[1:], len(LABELS), width=width or 96)
         label = name if len(stages) == 1 else f"{name} stage {n}/{len(stages)} (recipe {recipe})"
@@ -436,8 +439,9 @@ def main(argv=None):
     ap = argparse.ArgumentParser(prog='python -m h7train.realtrain')
     ap.add_argument('--out', default=os.path.join('build', 'realkws'))
     ap.add_argument('--name', default='kws_default')
-    ap.add_argument('--arch', choices=('default', 'tiny'), default='default')
-    ap.add_argument('--width', type=int, help='channels (default 96; tiny: 32)')
+    ap.add_argument('--arch', choices=('default', 'tiny', 'stream'), default='default',
+                    help='stream: models.ds_tcn, the keyword model the engine streams')
+    ap.add_argument('--width', type=int, help='channels (default 96; tiny: 32; stream: 96)')
     ap.add_argument('--recipe', type=int, choices=sorted(RECIPES), default=1)
     ap.add_argument('--init', help='continue training this float .keras model')
     ap.add_argument('--stages', help='RECIPE:EPOCHS:LR,...: train these stages one after the '
