@@ -390,6 +390,8 @@ def train_and_export(out_dir, name='kws_default', arch='default', width=None, ep
         history += [dict(e, stage=n, recipe=recipe) for e in h] if len(stages) > 1 else h
         if len(stages) > 1:
             model.save(os.path.join(out_dir, f"{name}.stage{n}.keras"))
+    # the float model first: an export that fails must not lose the training
+    model.save(os.path.join(out_dir, f'{name}.keras'))
     cal = x[np.random.default_rng(seed + 1).permutation(len(x))[:400]]
     data = to_int8_tflite(model, cal)
     counts = {k: int(np.sum(kind == k)) for k in ALPHA}
@@ -431,7 +433,6 @@ def train_and_export(out_dir, name='kws_default', arch='default', width=None, ep
                     dict(training, stage=stage))
     os.makedirs(out_dir, exist_ok=True)
     save_model(out_dir, name, data, meta)
-    model.save(os.path.join(out_dir, f'{name}.keras'))
     return meta
 
 
