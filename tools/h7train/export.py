@@ -153,34 +153,70 @@ def check_tflite(data, where='<bytes>'):
 
 def measure_arena(data, low=1024, high=512 * 1024):
     """Smallest TFLM arena (bytes, 16-byte steps) with which the model allocates and runs,
-    found by bisection with the tflite_micro host runtime."""
-    from tflite_micro.python.tflite_micro import runtime
+    found by bisection with the tflite_micro host runtime. The bisection runs in a child
+    process: TFLM crashes (SIGSEGV) instead of failing on some arenas that are too small
+    (models.ds_tcn at 6,000 B: a tail allocation after a failed prepare); the arena it died
+    on counts as one that does not fit and the bisection goes on in a new child."""
+    import subprocess
+    import sys
+    import tempfile
+    with tempfile.NamedTemporaryFile(suffix='.tflite') as f:
+        f.write(bytes(data))
+        f.flush()
+        first = True
+        while True:
+            # TFLM prints allocation failures on stderr: expected while bisecting, hidden.
+            proc = subprocess.run([sys.executable, '-c', _ARENA_BISECT, f.name, str(low), str(high),
+                                   '1' if first else '0'], capture_output=True, text=True)
+            lines = proc.stdout.split()
+            if proc.returncode == 0 and lines and lines[-1].startswith('arena='):
+                return int(lines[-1][len('arena='):])
+            if proc.returncode == 3:
+                raise ModelFileError(f'model does not fit a {high}-byte TFLM arena')
+            tried = [ln for ln in lines if ln.startswith('try=')]
+            if proc.returncode > 0 or not tried:
+                raise ModelFileError(f'TFLM arena probe failed (exit {proc.returncode}): '
+                                     f'{proc.stderr.strip()[-200:]}')
+            crashed = int(tried[-1][len('try='):])
+            for ln in lines:   # the probes that finished before the crash
+                if ln.startswith('fit='):
+                    size, ok = map(int, ln[len('fit='):].split(','))
+                    if ok:
+                        high = size
+                    else:
+                        low = size
+            if first and crashed == high:
+                raise ModelFileError(f'TFLM crashes on the model with a {high}-byte arena')
+            low, first = max(low, crashed), False
 
-    def fits(size):
-        # TFLM prints allocation failures on stderr: expected while bisecting, hidden.
-        saved = os.dup(2)
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, 2)
-        try:
-            interp = runtime.Interpreter.from_bytes(bytes(data), arena_size=size)
-            interp.invoke()
-            return True
-        except Exception:
-            return False
-        finally:
-            os.dup2(saved, 2)
-            os.close(saved)
-            os.close(devnull)
 
-    if not fits(high):
-        raise ModelFileError(f'model does not fit a {high}-byte TFLM arena')
-    while high - low > 16:
-        mid = (low + high) // 2 // 16 * 16
-        if fits(mid):
-            high = mid
-        else:
-            low = mid
-    return high
+# the child of measure_arena: prints try=SIZE before each probe, fit=SIZE,0|1 after it
+_ARENA_BISECT = """import sys
+from tflite_micro.python.tflite_micro import runtime
+data = open(sys.argv[1], 'rb').read()
+low, high, check_high = int(sys.argv[2]), int(sys.argv[3]), sys.argv[4] == '1'
+
+def fits(size):
+    print('try=%d' % size, flush=True)
+    try:
+        interp = runtime.Interpreter.from_bytes(data, arena_size=size)
+        interp.invoke()
+        ok = True
+    except Exception:
+        ok = False
+    print('fit=%d,%d' % (size, ok), flush=True)
+    return ok
+
+if check_high and not fits(high):
+    sys.exit(3)
+while high - low > 16:
+    mid = (low + high) // 2 // 16 * 16
+    if fits(mid):
+        high = mid
+    else:
+        low = mid
+print('arena=%d' % high)
+"""
 
 
 def constant_bytes(tflite_bytes):

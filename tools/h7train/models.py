@@ -46,6 +46,46 @@ def tiny(input_shape=(49, 10), classes=12, name='kws_tiny', width=32):
     return ds_cnn(input_shape, classes, channels=[width] * 4, dropout=0.1, name=name)
 
 
+# ds_tcn: the keyword model the engine can stream (firmware/engine/h7nn_stream.h). Time is
+# the only spatial axis (MFCC coefficients are channels) and every convolution is VALID along
+# it with stride 1 after the first, so a hop computes only its new rows. Defaults: first
+# convolution 11 frames at stride 2 (20 rows), then blocks of depthwise K = 5, 5, 5, 5, 4
+# (19 rows consumed): one output row that sees all 49 frames (11 + 2 * 19), the full 1 s.
+# 96 channels: 0.6 M MACs and ~64 KB of int8 weights (kernels + int32 biases).
+DS_TCN_FIRST = (11, 2)
+DS_TCN_KERNELS = (5, 5, 5, 5, 4)
+
+
+def ds_tcn(input_shape=(49, 10), classes=12, width=96, first=DS_TCN_FIRST,
+           kernels=DS_TCN_KERNELS, dropout=0.2, name=None):
+    """Streamable DS-CNN along time: [T, F] -> [T, 1, F], Conv Kx1 stride s VALID, then
+    depthwise Kx1 VALID + 1x1 pointwise blocks (BatchNorm + ReLU after each, folded by the
+    converter), MEAN over time, Dense. Raises ValueError when the kernels leave no row."""
+    frames, coeffs = input_shape
+    k0, s0 = first
+    rows = (frames - k0) // s0 + 1 - sum(k - 1 for k in kernels)
+    if rows < 1:
+        raise ValueError(f'ds_tcn: first {first} and kernels {kernels} leave {rows} rows of {frames}')
+    inputs = keras.Input(shape=input_shape, name='features')
+    x = layers.Reshape((frames, 1, coeffs))(inputs)
+    x = layers.Conv2D(width, (k0, 1), strides=(s0, 1), padding='valid', use_bias=False,
+                      name='conv0')(x)
+    x = layers.BatchNormalization(momentum=BN_MOMENTUM, name='conv0_bn')(x)
+    x = layers.ReLU(name='conv0_relu')(x)
+    x = layers.Dropout(dropout / 2)(x)
+    for i, k in enumerate(kernels, start=1):
+        x = layers.DepthwiseConv2D((k, 1), padding='valid', use_bias=False, name=f'dw{i}')(x)
+        x = layers.BatchNormalization(momentum=BN_MOMENTUM, name=f'dw{i}_bn')(x)
+        x = layers.ReLU(name=f'dw{i}_relu')(x)
+        x = layers.Conv2D(width, (1, 1), use_bias=False, name=f'pw{i}')(x)
+        x = layers.BatchNormalization(momentum=BN_MOMENTUM, name=f'pw{i}_bn')(x)
+        x = layers.ReLU(name=f'pw{i}_relu')(x)
+    x = layers.Dropout(dropout)(x)
+    x = layers.GlobalAveragePooling2D(name='pool')(x)
+    outputs = layers.Dense(classes, name='logits')(x)
+    return keras.Model(inputs, outputs, name=name or f'ds_tcn_w{width}_b{len(kernels)}')
+
+
 def weight_bytes_int8(model):
     """Bytes of int8 weights (kernels at 1 byte, biases as int32, BN folded away)."""
     total = 0

@@ -347,7 +347,8 @@ def fit_distill(model, x, y, teacher, alpha, epochs, batch=64, lr=3e-3, seed=1,
 
 def train_and_export(out_dir, name='kws_default', arch='default', width=None, epochs=24,
                      seed=1, copies=5, synth_per_word=120, progress=True, command='',
-                     recipe=1, init=None, lr=3e-3, frontend='kws_stream', stages=None):
+                     recipe=1, init=None, lr=3e-3, frontend='kws_stream', stages=None,
+                     kernels=None):
     """Trains (from scratch, or on from the float model `init`) and writes
     out_dir/name.{tflite,json,keras}. stages [(recipe, epochs, lr)]: trained one after the
     other on the same model (each stage a fresh optimizer and cosine schedule; the float
@@ -379,6 +380,10 @@ def train_and_export(out_dir, name='kws_default', arch='default', width=None, ep
             model = keras.saving.load_model(init, compile=False)
         elif arch == 'tiny':
             model = M.tiny(x.shape[1:], len(LABELS), width=width or 32)
+        elif arch == 'stream':
+            # the streamable keyword model (models.ds_tcn: VALID along time, MFCC as channels)
+            model = M.ds_tcn(x.shape[1:], len(LABELS), width=width or 96,
+                             kernels=kernels or M.DS_TCN_KERNELS)
         else:
             model = M.ds_cnn(x.shape[1:], len(LABELS), width=width or 96)
         label = name if len(stages) == 1 else f"{name} stage {n}/{len(stages)} (recipe {recipe})"
@@ -387,6 +392,8 @@ def train_and_export(out_dir, name='kws_default', arch='default', width=None, ep
         history += [dict(e, stage=n, recipe=recipe) for e in h] if len(stages) > 1 else h
         if len(stages) > 1:
             model.save(os.path.join(out_dir, f"{name}.stage{n}.keras"))
+    # the float model first: an export that fails must not lose the training
+    model.save(os.path.join(out_dir, f'{name}.keras'))
     cal = x[np.random.default_rng(seed + 1).permutation(len(x))[:400]]
     data = to_int8_tflite(model, cal)
     counts = {k: int(np.sum(kind == k)) for k in ALPHA}
@@ -428,7 +435,6 @@ def train_and_export(out_dir, name='kws_default', arch='default', width=None, ep
                     dict(training, stage=stage))
     os.makedirs(out_dir, exist_ok=True)
     save_model(out_dir, name, data, meta)
-    model.save(os.path.join(out_dir, f'{name}.keras'))
     return meta
 
 
@@ -436,8 +442,11 @@ def main(argv=None):
     ap = argparse.ArgumentParser(prog='python -m h7train.realtrain')
     ap.add_argument('--out', default=os.path.join('build', 'realkws'))
     ap.add_argument('--name', default='kws_default')
-    ap.add_argument('--arch', choices=('default', 'tiny'), default='default')
-    ap.add_argument('--width', type=int, help='channels (default 96; tiny: 32)')
+    ap.add_argument('--arch', choices=('default', 'tiny', 'stream'), default='default',
+                    help='stream: models.ds_tcn, the keyword model the engine streams')
+    ap.add_argument('--width', type=int, help='channels (default 96; tiny: 32; stream: 96)')
+    ap.add_argument('--kernels', help='stream: the blocks\' depthwise kernel lengths along time '
+                    '(default 5,5,5,5,4: one output row that sees the whole window)')
     ap.add_argument('--recipe', type=int, choices=sorted(RECIPES), default=1)
     ap.add_argument('--init', help='continue training this float .keras model')
     ap.add_argument('--stages', help='RECIPE:EPOCHS:LR,...: train these stages one after the '
@@ -453,6 +462,7 @@ def main(argv=None):
     command = 'python -m h7train.realtrain ' + ' '.join(argv if argv is not None else sys.argv[1:])
     try:
         stages = parse_stages(args.stages) if args.stages else None
+        kernels = tuple(int(k) for k in args.kernels.split(',')) if args.kernels else None
     except ValueError as err:
         print(f'error: {err}', file=sys.stderr)
         return 2
@@ -471,7 +481,7 @@ def main(argv=None):
         meta = train_and_export(args.out, args.name, args.arch, args.width, args.epochs,
                                 args.seed, args.copies, args.synth_per_word, command=command,
                                 recipe=args.recipe, init=args.init, lr=args.lr,
-                                frontend=args.frontend, stages=stages)
+                                frontend=args.frontend, stages=stages, kernels=kernels)
     except paths.MissingPart as err:
         print(f'error: {err}', file=sys.stderr)
         return 2
