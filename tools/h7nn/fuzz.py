@@ -60,11 +60,7 @@ def main(argv=None):
     if not args.seconds and not args.runs:
         args.seconds = 20
     code, execs, out = run(args.seconds, args.runs, args.jobs)
-    print(out[-3000:] if code else out[-600:])
-    cov, ft, corp = libfuzzer.coverage(out)
-    print('fuzz_h7nn: %d executions, exit status %d (0: no crash), coverage %d edges, %d features, corpus %d'
-          % (execs, code, cov, ft, corp))
-    return code
+    return libfuzzer.report('fuzz_h7nn', code, execs, out)
 
 
 if __name__ == '__main__':

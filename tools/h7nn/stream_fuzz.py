@@ -60,11 +60,7 @@ def main(argv=None):
     except paths.MissingPart as e:
         print(e, file=sys.stderr)
         return 2
-    print(out[-3000:] if code else out[-600:])
-    cov, ft, corp = libfuzzer.coverage(out)
-    print('fuzz_stream: %d executions, exit status %d (0: no crash), coverage %d edges, %d features, corpus %d'
-          % (execs, code, cov, ft, corp))
-    return code
+    return libfuzzer.report('fuzz_stream', code, execs, out)
 
 
 if __name__ == '__main__':

@@ -50,3 +50,13 @@ def coverage(out):
     """libFuzzer's last coverage line: (edges covered, features, corpus units)."""
     found = re.findall(r'cov: (\d+) ft: (\d+) corp: (\d+)', out)
     return tuple(int(x) for x in found[-1]) if found else (0, 0, 0)
+
+
+def report(name, code, execs, out):
+    """Prints the tail of libFuzzer's output (more of it after a crash) and one summary line;
+    returns the exit status."""
+    print(out[-3000:] if code else out[-600:])
+    cov, ft, corp = coverage(out)
+    print('%s: %d executions, exit status %d (0: no crash), coverage %d edges, %d features, corpus %d'
+          % (name, execs, code, cov, ft, corp))
+    return code
