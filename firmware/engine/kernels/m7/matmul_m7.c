@@ -463,9 +463,9 @@ void h7nn_m7_dot_1x6p(const uint32_t *w, const uint32_t *hex, int32_t k, h7nn_m7
 _Static_assert(sizeof(h7nn_m7_six_packed) == 16, "the asm below reads the frame at these offsets");
 /* As h7nn_m7_dot_1x6 with the weights ready: per 4 weights one LDRD, 3 LDM, 12 SMLAD (0.67
  * instructions per MAC); the channel's start (2 * bias) and its multiplier, c and r come
- * from the record, so a channel costs 3 instructions to start and 36 to requantize its six
- * outputs and move on. The frame at sp + 0..12, the columns, their end, the entry for
- * k % 16 and the continuation (requantize or raw) at sp + 16..28. */
+ * from the record, so a channel costs 2 instructions to start and 35 to requantize its six
+ * outputs and move on; passes of 8 steps (32 weights), entered by k % 32. The frame (sp +
+ * 0..28): out, stride, wend, the columns, raw, their end, the entry, the continuation. */
 #define H7NN_DOTP_STEP                          \
     "  ldrd r8, r9, [r0], #8\n"                 \
     "  ldmia r1!, {r10, r11, r12, lr}\n"        \
@@ -493,31 +493,35 @@ __asm__(
     "  .thumb_func\n"
     "h7nn_m7_dot_1x6p:\n"
     "  push {r4-r11, lr}\n"
-    /* after the channel's first step: skip (16 - (k - 4) % 16) / 4 steps of 64 bytes */
+    /* after the channel's first step: skip (32 - (k - 4) % 32) / 4 steps of 64 bytes (8 steps
+     * a pass: KWS's k = 64 tests its end twice per channel, not four times) */
     "  subs r4, r2, #4\n"
     "  adr r5, .Lh7nn_dotp_end\n"
     "  beq 1f\n"
     "  rsb r4, r4, #0\n"
-    "  ubfx r4, r4, #2, #2\n"
+    "  ubfx r4, r4, #2, #3\n"
     "  adr r5, .Lh7nn_dotp_s1\n"
     "  add r5, r5, r4, lsl #6\n"
     "1:\n"
     "  add r4, r5, #1\n"                  /* Thumb state for LDR PC */
-    "  ldr r5, [r3, #12]\n"
-    "  adr r6, .Lh7nn_dotp_rq\n"
-    "  adr r7, .Lh7nn_dotp_raw\n"
-    "  cmp r5, #0\n"
+    "  ldmia r3, {r6, r7, r8, r9}\n"      /* out, stride, wend, raw */
+    "  adr r10, .Lh7nn_dotp_rq\n"
+    "  adr r11, .Lh7nn_dotp_raw\n"
+    "  cmp r9, #0\n"
     "  it ne\n"
-    "  movne r6, r7\n"
-    "  add r5, r6, #1\n"
+    "  movne r10, r11\n"
+    "  add r5, r10, #1\n"
     "  add r2, r2, r2, lsl #1\n"
     "  add r2, r1, r2, lsl #2\n"          /* end of the columns: 12k bytes */
-    "  push {r1, r2, r4, r5}\n"
-    "  ldmia r3, {r4-r7}\n"
-    "  push {r4-r7}\n"
-    ".Lh7nn_dotp_chan:\n"
+    /* the frame: out, stride, wend, columns (one LDRD reloads wend and the columns between
+     * channels), raw, end of the columns, entry, continuation */
+    "  sub sp, #32\n"
+    "  strd r6, r7, [sp]\n"
+    "  strd r8, r1, [sp, #8]\n"
+    "  strd r9, r2, [sp, #16]\n"
+    "  strd r4, r5, [sp, #24]\n"
+    ".Lh7nn_dotp_chan:\n"                 /* r1: the columns */
     "  ldr r7, [r0], #4\n"                /* 2 * bias */
-    "  ldr r1, [sp, #16]\n"
     "  ldrd r8, r9, [r0], #8\n"
     "  ldmia r1!, {r10, r11, r12, lr}\n"
     "  smlad r2, r8, r10, r7\n"
@@ -542,6 +546,10 @@ __asm__(
     H7NN_DOTP_STEP
     H7NN_DOTP_STEP
     H7NN_DOTP_STEP
+    H7NN_DOTP_STEP
+    H7NN_DOTP_STEP
+    H7NN_DOTP_STEP
+    H7NN_DOTP_STEP
     "  .if .Lh7nn_dotp_s2 - .Lh7nn_dotp_s1 != 64\n"
     "  .error \"h7nn_m7_dot_1x6p: a step is not 64 bytes (the entry computation)\"\n"
     "  .endif\n"
@@ -551,9 +559,9 @@ __asm__(
     "  bne .Lh7nn_dotp_s1\n"
     "  ldr pc, [sp, #28]\n"
     ".Lh7nn_dotp_raw:\n"                 /* six words per channel, the pointer advances */
-    "  ldr r1, [sp, #12]\n"
+    "  ldr r1, [sp, #16]\n"
     "  stmia r1!, {r2-r7}\n"
-    "  str r1, [sp, #12]\n"
+    "  str r1, [sp, #16]\n"
     "  add r0, r0, #12\n"                 /* past the channel's constants */
     "  b .Lh7nn_dotp_next\n"
     ".Lh7nn_dotp_rq:\n"
@@ -567,7 +575,7 @@ __asm__(
     "  add r1, r1, r12, lsl #1\n"
     H7NN_OUT2("r6", "r7")
     ".Lh7nn_dotp_next:\n"
-    "  ldr r8, [sp, #8]\n"
+    "  ldrd r8, r1, [sp, #8]\n"          /* wend, the columns */
     "  cmp r0, r8\n"
     "  bne .Lh7nn_dotp_chan\n"
     "  add sp, #32\n"
