@@ -212,8 +212,9 @@ h7nn_status h7nn_stream_invoke(h7nn_stream *st) {
         h7nn_stream_layer *l = &st->layer[k];
         const h7nn_node *node = &nn->nodes[l->op];
         h7nn_conv_data view = *(const h7nn_conv_data *)node->op_data;
-        h7nn_node vnode = *node;
-        vnode.op_data = &view;
+        /* the view goes into the op's own node for the call (a copy of the node would not be
+         * at its index, which the kernels' pre-arranged weights are looked up by) */
+        void *const own = nn->nodes[l->op].op_data;
         int32_t first_row = 0;
         if (streaming) {
             if (l->base + l->rows + l->new_rows > l->capacity) {
@@ -233,7 +234,9 @@ h7nn_status h7nn_stream_invoke(h7nn_stream *st) {
         uint8_t *out_base = l->state + (size_t)l->base * (size_t)l->row_bytes;
         nn->tensor_data[node->inputs[0]] = (void *)(in_base + (size_t)first_row * (size_t)l->stride * (size_t)l->in_row_bytes);
         nn->tensor_data[node->outputs[0]] = out_base + (size_t)first_row * (size_t)l->row_bytes;
-        s = run_op(nn, l->op, &vnode);
+        nn->nodes[l->op].op_data = &view;
+        s = run_op(nn, l->op, node);
+        nn->nodes[l->op].op_data = own;
         in_base = out_base;
     }
     if (s == H7NN_OK) {

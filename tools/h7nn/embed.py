@@ -38,8 +38,9 @@ class EmbedError(Exception):
 def depthwise_3x3_only(data):
     """True when the model has DEPTHWISE_CONV_2D ops and each has the shape of the M7 kernel's
     assembly path (3x3 filter, stride 1, dilation 1, multiplier 1): its resolver then names
-    the kernel without the other shapes' code. A wrong answer would only cost speed (other
-    shapes run on the reference kernel), never results."""
+    the kernel without the other shapes' code. That kernel refuses any other shape at prepare
+    (it links no reference depthwise kernel), so a wrong answer here fails loudly, never
+    silently."""
     try:
         m = Model(data)
     except ModelError:  # the engine accepted it before this runs; keep the full kernel if ours cannot read it

@@ -1093,10 +1093,9 @@ static void eval_any(const h7nn_conv_data *op, const int8_t *input, int8_t *outp
     }
 }
 
-/* The 3x3 assembly path alone (other shapes: the reference kernel). */
-static __attribute__((noinline)) h7nn_status eval_3x3(h7nn_interpreter *nn, const h7nn_node *node) {
+/* The 3x3 assembly path alone (fast_shape only: eval sends other shapes elsewhere). */
+static __attribute__((noinline)) h7nn_status eval_plane3x3(h7nn_interpreter *nn, const h7nn_node *node) {
     const h7nn_conv_data *op = node->op_data;
-    if (!fast_shape(op)) return h7nn_depthwise_conv_2d_eval_reference(nn, node);
     const int8_t *input = h7nn_input_data(nn, node, 0);
     int8_t *output = h7nn_output_data(nn, node, 0);
     int16_t *plane = node->scratch;
@@ -1130,7 +1129,8 @@ static __attribute__((noinline)) h7nn_status eval_3x3(h7nn_interpreter *nn, cons
 
 static h7nn_status eval(h7nn_interpreter *nn, const h7nn_node *node) {
     const h7nn_conv_data *op = node->op_data;
-    if (fast_shape(op) || !any_shape(op)) return eval_3x3(nn, node);
+    if (fast_shape(op)) return eval_plane3x3(nn, node);
+    if (!any_shape(op)) return h7nn_depthwise_conv_2d_eval_reference(nn, node);
     eval_any(op, h7nn_input_data(nn, node, 0), h7nn_output_data(nn, node, 0), node->scratch, node->scratch_bytes);
     return H7NN_OK;
 }
@@ -1138,6 +1138,12 @@ static h7nn_status eval(h7nn_interpreter *nn, const h7nn_node *node) {
 const h7nn_kernel h7nn_m7_depthwise_conv_2d = {H7NN_KERNEL_ID(DEPTHWISE_CONV_2D), prepare, eval};
 /* The same kernel without eval_any, for the resolvers of models whose every depthwise op has
  * the 3x3 stride-1 shape (tools/h7nn/embed.py picks it): the image keeps none of the
- * other shapes' code (KWS: ~2.5 KB of flash). Any other shape still runs, on the reference
- * kernel, so a wrong pick costs speed, never results. */
-const h7nn_kernel h7nn_m7_depthwise_conv_2d_3x3 = {H7NN_KERNEL_ID(DEPTHWISE_CONV_2D), prepare, eval_3x3};
+ * other shapes' code (KWS: ~2.5 KB of flash, and the reference kernel's 668 B). Any other
+ * shape is refused at prepare (a resolver made by hand; the embed step never picks it there). */
+static h7nn_status prepare_3x3(h7nn_interpreter *nn, h7nn_node *node) {
+    h7nn_status s = prepare(nn, node);
+    if (s == H7NN_OK && !fast_shape(node->op_data))
+        return h7nn_fail(nn, node, H7NN_ERR_UNSUPPORTED, "not 3x3 at stride 1: resolver needs h7nn_m7_depthwise_conv_2d");
+    return s;
+}
+const h7nn_kernel h7nn_m7_depthwise_conv_2d_3x3 = {H7NN_KERNEL_ID(DEPTHWISE_CONV_2D), prepare_3x3, eval_plane3x3};

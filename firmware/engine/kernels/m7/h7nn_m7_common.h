@@ -131,16 +131,7 @@ void h7nn_m7_matmul_6col_packed(const uint32_t *record, int32_t k, int32_t out_c
                                 int32_t out_stride, const h7nn_m7_requant_params *rq);
 /* The record's constants of one channel (what h7nn_m7_conv_pack writes and prepare checks):
  * words[0] = 2 * bias (masked), words[1..3] = multiplier, c, r or 0, 0, 0. */
-static inline void h7nn_m7_channel_words(const h7nn_m7_requant_params *rq, int32_t oc, uint32_t *start, uint32_t *tail) {
-    const int32_t bias = rq->bias ? rq->bias[oc] : 0, m = rq->multiplier[oc], shift = rq->shift[oc];
-    *start = (uint32_t)bias << 1;  /* wraps as the loop's start does (h7nn_m7_exact_acc undoes it) */
-    tail[0] = tail[1] = tail[2] = 0;
-    if (!h7nn_m7_short_channel(m, shift, bias)) return;
-    const int32_t r = shift == 0 ? 1 : -shift;
-    tail[0] = (uint32_t)m;
-    tail[1] = (uint32_t)((int32_t)((uint32_t)(2 * rq->offset + 1) << r) >> 1);
-    tail[2] = (uint32_t)r;
-}
+void h7nn_m7_channel_words(const h7nn_m7_requant_params *rq, int32_t oc, uint32_t *start, uint32_t *tail);
 uint32_t h7nn_m7_conv_pack(const h7nn_node *node, uint32_t *out);
 /* A channel outside the short form whose output is the same for every input (MobileNet's
  * dead channels: a bias of 2^30 and a scale ratio under 2^-22 saturate or round every

@@ -199,11 +199,65 @@ void h7nn_m7_widen_into_hex(const int8_t *src, int32_t n, int32_t offset, int16_
     /* 2 * (x + offset) = SXTAB16(SXTAB16(2 * offset, x), x): two instructions per pair */
     uint32_t off2 = (uint16_t)(2 * offset) * 0x00010001u;
     uint32_t *dst = (uint32_t *)(void *)hex + 2 * j;
-    for (int32_t i = 0; i < n; i += 4, dst += 12) {
-        uint32_t word = h7nn_read_u32(src + i);
-        dst[0] = h7nn_sxtab16(h7nn_sxtab16(off2, word), word);
-        dst[1] = h7nn_sxtab16_ror8(h7nn_sxtab16_ror8(off2, word), word);
+    const int8_t *end = src + n;
+    /* single groups until a multiple of 16 values is left (all of them if src is not word
+     * aligned), then 16 values a pass by word loads (activations and the patch buffer are
+     * word aligned): the loop's own cost per value quarters */
+    const int aligned = ((uintptr_t)src & 3) == 0;
+    for (; src < end && (!aligned || ((end - src) & 15)); src += 4, dst += 12) {
+        uint32_t a = h7nn_read_u32(src);
+        dst[0] = h7nn_sxtab16(h7nn_sxtab16(off2, a), a);
+        dst[1] = h7nn_sxtab16_ror8(h7nn_sxtab16_ror8(off2, a), a);
     }
+#if defined(__ARM_FEATURE_DSP) && __ARM_FEATURE_DSP
+    if (src < end) {  /* 2 LDRD, 16 SXTAB16, 4 STRD and 3 for the loop per 16 values */
+        uint32_t a, b, c, d, t0, t1;
+        __asm__ volatile(
+            "1:\n"
+            "  ldrd %[a], %[b], [%[s]], #16\n"
+            "  ldrd %[c], %[d], [%[s], #-8]\n"
+            "  sxtab16 %[t1], %[o], %[a], ror #8\n"
+            "  sxtab16 %[t0], %[o], %[a]\n"
+            "  sxtab16 %[t1], %[t1], %[a], ror #8\n"
+            "  sxtab16 %[t0], %[t0], %[a]\n"
+            "  strd %[t0], %[t1], [%[x]]\n"
+            "  sxtab16 %[t1], %[o], %[b], ror #8\n"
+            "  sxtab16 %[t0], %[o], %[b]\n"
+            "  sxtab16 %[t1], %[t1], %[b], ror #8\n"
+            "  sxtab16 %[t0], %[t0], %[b]\n"
+            "  strd %[t0], %[t1], [%[x], #48]\n"
+            "  sxtab16 %[t1], %[o], %[c], ror #8\n"
+            "  sxtab16 %[t0], %[o], %[c]\n"
+            "  sxtab16 %[t1], %[t1], %[c], ror #8\n"
+            "  sxtab16 %[t0], %[t0], %[c]\n"
+            "  strd %[t0], %[t1], [%[x], #96]\n"
+            "  sxtab16 %[t1], %[o], %[d], ror #8\n"
+            "  sxtab16 %[t0], %[o], %[d]\n"
+            "  sxtab16 %[t1], %[t1], %[d], ror #8\n"
+            "  sxtab16 %[t0], %[t0], %[d]\n"
+            "  strd %[t0], %[t1], [%[x], #144]\n"
+            "  add %[x], %[x], #192\n"
+            "  cmp %[s], %[e]\n"
+            "  bne 1b\n"
+            : [s] "+r"(src), [x] "+r"(dst), [a] "=&r"(a), [b] "=&r"(b), [c] "=&r"(c), [d] "=&r"(d),
+              [t0] "=&r"(t0), [t1] "=&r"(t1)
+            : [e] "r"(end), [o] "r"(off2)
+            : "cc", "memory");
+    }
+#else
+    for (const uint32_t *s = (const uint32_t *)(const void *)src; s < (const uint32_t *)(const void *)end;
+         s += 4, dst += 48) {
+        const uint32_t a = s[0], b = s[1], c = s[2], d = s[3];
+        dst[0] = h7nn_sxtab16(h7nn_sxtab16(off2, a), a);
+        dst[1] = h7nn_sxtab16_ror8(h7nn_sxtab16_ror8(off2, a), a);
+        dst[12] = h7nn_sxtab16(h7nn_sxtab16(off2, b), b);
+        dst[13] = h7nn_sxtab16_ror8(h7nn_sxtab16_ror8(off2, b), b);
+        dst[24] = h7nn_sxtab16(h7nn_sxtab16(off2, c), c);
+        dst[25] = h7nn_sxtab16_ror8(h7nn_sxtab16_ror8(off2, c), c);
+        dst[36] = h7nn_sxtab16(h7nn_sxtab16(off2, d), d);
+        dst[37] = h7nn_sxtab16_ror8(h7nn_sxtab16_ror8(off2, d), d);
+    }
+#endif
 }
 
 /* The six-column loop over every output channel (h7nn_m7_dot_1x6): per channel, its
@@ -463,9 +517,9 @@ void h7nn_m7_dot_1x6p(const uint32_t *w, const uint32_t *hex, int32_t k, h7nn_m7
 _Static_assert(sizeof(h7nn_m7_six_packed) == 16, "the asm below reads the frame at these offsets");
 /* As h7nn_m7_dot_1x6 with the weights ready: per 4 weights one LDRD, 3 LDM, 12 SMLAD (0.67
  * instructions per MAC); the channel's start (2 * bias) and its multiplier, c and r come
- * from the record, so a channel costs 3 instructions to start and 36 to requantize its six
- * outputs and move on. The frame at sp + 0..12, the columns, their end, the entry for
- * k % 16 and the continuation (requantize or raw) at sp + 16..28. */
+ * from the record, so a channel costs 2 instructions to start and 35 to requantize its six
+ * outputs and move on; passes of 8 steps (32 weights), entered by k % 32. The frame (sp +
+ * 0..28): out, stride, wend, the columns, raw, their end, the entry, the continuation. */
 #define H7NN_DOTP_STEP                          \
     "  ldrd r8, r9, [r0], #8\n"                 \
     "  ldmia r1!, {r10, r11, r12, lr}\n"        \
@@ -493,31 +547,35 @@ __asm__(
     "  .thumb_func\n"
     "h7nn_m7_dot_1x6p:\n"
     "  push {r4-r11, lr}\n"
-    /* after the channel's first step: skip (16 - (k - 4) % 16) / 4 steps of 64 bytes */
+    /* after the channel's first step: skip (32 - (k - 4) % 32) / 4 steps of 64 bytes (8 steps
+     * a pass: KWS's k = 64 tests its end twice per channel, not four times) */
     "  subs r4, r2, #4\n"
     "  adr r5, .Lh7nn_dotp_end\n"
     "  beq 1f\n"
     "  rsb r4, r4, #0\n"
-    "  ubfx r4, r4, #2, #2\n"
+    "  ubfx r4, r4, #2, #3\n"
     "  adr r5, .Lh7nn_dotp_s1\n"
     "  add r5, r5, r4, lsl #6\n"
     "1:\n"
     "  add r4, r5, #1\n"                  /* Thumb state for LDR PC */
-    "  ldr r5, [r3, #12]\n"
-    "  adr r6, .Lh7nn_dotp_rq\n"
-    "  adr r7, .Lh7nn_dotp_raw\n"
-    "  cmp r5, #0\n"
+    "  ldmia r3, {r6, r7, r8, r9}\n"      /* out, stride, wend, raw */
+    "  adr r10, .Lh7nn_dotp_rq\n"
+    "  adr r11, .Lh7nn_dotp_raw\n"
+    "  cmp r9, #0\n"
     "  it ne\n"
-    "  movne r6, r7\n"
-    "  add r5, r6, #1\n"
+    "  movne r10, r11\n"
+    "  add r5, r10, #1\n"
     "  add r2, r2, r2, lsl #1\n"
     "  add r2, r1, r2, lsl #2\n"          /* end of the columns: 12k bytes */
-    "  push {r1, r2, r4, r5}\n"
-    "  ldmia r3, {r4-r7}\n"
-    "  push {r4-r7}\n"
-    ".Lh7nn_dotp_chan:\n"
+    /* the frame: out, stride, wend, columns (one LDRD reloads wend and the columns between
+     * channels), raw, end of the columns, entry, continuation */
+    "  sub sp, #32\n"
+    "  strd r6, r7, [sp]\n"
+    "  strd r8, r1, [sp, #8]\n"
+    "  strd r9, r2, [sp, #16]\n"
+    "  strd r4, r5, [sp, #24]\n"
+    ".Lh7nn_dotp_chan:\n"                 /* r1: the columns */
     "  ldr r7, [r0], #4\n"                /* 2 * bias */
-    "  ldr r1, [sp, #16]\n"
     "  ldrd r8, r9, [r0], #8\n"
     "  ldmia r1!, {r10, r11, r12, lr}\n"
     "  smlad r2, r8, r10, r7\n"
@@ -542,6 +600,10 @@ __asm__(
     H7NN_DOTP_STEP
     H7NN_DOTP_STEP
     H7NN_DOTP_STEP
+    H7NN_DOTP_STEP
+    H7NN_DOTP_STEP
+    H7NN_DOTP_STEP
+    H7NN_DOTP_STEP
     "  .if .Lh7nn_dotp_s2 - .Lh7nn_dotp_s1 != 64\n"
     "  .error \"h7nn_m7_dot_1x6p: a step is not 64 bytes (the entry computation)\"\n"
     "  .endif\n"
@@ -551,9 +613,9 @@ __asm__(
     "  bne .Lh7nn_dotp_s1\n"
     "  ldr pc, [sp, #28]\n"
     ".Lh7nn_dotp_raw:\n"                 /* six words per channel, the pointer advances */
-    "  ldr r1, [sp, #12]\n"
+    "  ldr r1, [sp, #16]\n"
     "  stmia r1!, {r2-r7}\n"
-    "  str r1, [sp, #12]\n"
+    "  str r1, [sp, #16]\n"
     "  add r0, r0, #12\n"                 /* past the channel's constants */
     "  b .Lh7nn_dotp_next\n"
     ".Lh7nn_dotp_rq:\n"
@@ -567,7 +629,7 @@ __asm__(
     "  add r1, r1, r12, lsl #1\n"
     H7NN_OUT2("r6", "r7")
     ".Lh7nn_dotp_next:\n"
-    "  ldr r8, [sp, #8]\n"
+    "  ldrd r8, r1, [sp, #8]\n"          /* wend, the columns */
     "  cmp r0, r8\n"
     "  bne .Lh7nn_dotp_chan\n"
     "  add sp, #32\n"

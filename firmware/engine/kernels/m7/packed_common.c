@@ -92,3 +92,15 @@ size_t h7nn_packed_export_ops(const h7nn_interpreter *nn, const uint8_t *take, u
 size_t h7nn_packed_export(const h7nn_interpreter *nn, uint32_t *out, size_t capacity) {
     return h7nn_packed_export_ops(nn, NULL, out, capacity);
 }
+
+/* one copy for CONV_2D and FULLY_CONNECTED (start-up and embed only) */
+__attribute__((cold)) void h7nn_m7_channel_words(const h7nn_m7_requant_params *rq, int32_t oc, uint32_t *start, uint32_t *tail) {
+    const int32_t bias = rq->bias ? rq->bias[oc] : 0, m = rq->multiplier[oc], shift = rq->shift[oc];
+    *start = (uint32_t)bias << 1;  /* wraps as the loop's start does (h7nn_m7_exact_acc undoes it) */
+    tail[0] = tail[1] = tail[2] = 0;
+    if (!h7nn_m7_short_channel(m, shift, bias)) return;
+    const int32_t r = shift == 0 ? 1 : -shift;
+    tail[0] = (uint32_t)m;
+    tail[1] = (uint32_t)((int32_t)((uint32_t)(2 * rq->offset + 1) << r) >> 1);
+    tail[2] = (uint32_t)r;
+}
