@@ -41,14 +41,6 @@ static h7nn_interpreter nn;
 
 static uint32_t op_start, op_counts[BENCH_OP_COUNT], hook_overhead;
 
-static void emit_error(const char *message) {
-    char line[H7_JSON_LINE_MAX];
-    h7_json_t j;
-    h7_json_begin(&j, line, sizeof line, "nn_error");
-    h7_json_str(&j, "message", message);
-    nn_emit(&j);
-}
-
 /* A 32-bit value as 8 hex digits (hashes and CRCs, as the host prints them). */
 static const char *hex8(char out[9], uint32_t v) {
     snprintf(out, 9, "%08lx", (unsigned long)v);
@@ -73,7 +65,7 @@ static void check(uint32_t seed, uint32_t count) {
     for (uint32_t n = 0; n < count; n++) {
         nn_fill_input(&in, &state);
         if (h7nn_invoke(&nn) != H7NN_OK) {
-            emit_error(h7nn_error(&nn));
+            nn_error(h7nn_error(&nn));
             return;
         }
         hash = nn_fnv1a(hash, &out);
@@ -119,7 +111,7 @@ static void profile(void) {
 static void handle_command(const char *cmd) {
     unsigned long seed, count;
     if (sscanf(cmd, "check %lu %lu", &seed, &count) == 2) check((uint32_t)seed, (uint32_t)count);
-    else emit_error("unknown command");
+    else nn_error("unknown command");
 }
 
 int main(void) {
@@ -134,7 +126,7 @@ int main(void) {
     h7_json_str(&j, "crc32", hex8(hex, BENCH_MODEL_CRC32));
     nn_emit(&j);
     if (h7nn_model_verify_crc(BENCH_MODEL_DATA, sizeof BENCH_MODEL_DATA, BENCH_MODEL_CRC32) != H7NN_OK) {
-        emit_error("model CRC-32 mismatch: the model in flash is corrupt");
+        nn_error("model CRC-32 mismatch: the model in flash is corrupt");
         nn_read_commands(handle_command);
     }
     uint32_t t0 = h7_cycles();
@@ -144,7 +136,7 @@ int main(void) {
     if (s == H7NN_OK) s = h7nn_allocate(&nn);
     uint32_t setup = h7_cycles() - t0;
     if (s != H7NN_OK) {
-        emit_error(h7nn_error(&nn));
+        nn_error(h7nn_error(&nn));
         nn_read_commands(handle_command);
     }
     h7_json_begin(&j, line, sizeof line, "nn_model");

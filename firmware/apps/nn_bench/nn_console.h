@@ -31,6 +31,15 @@ static inline void nn_emit(h7_json_t *j) {
     h7_console_flush();
 }
 
+/* The engine images' error event: {"event":"nn_error","message":...}. */
+static inline void nn_error(const char *message) {
+    char line[H7_JSON_LINE_MAX];
+    h7_json_t j;
+    h7_json_begin(&j, line, sizeof line, "nn_error");
+    h7_json_str(&j, "message", message);
+    nn_emit(&j);
+}
+
 /* The banner line and the boot event of an image. */
 static inline void nn_boot(const char *app, const char *version) {
     char line[H7_JSON_LINE_MAX];

@@ -32,14 +32,6 @@ static h7nn_interpreter nn;
 static h7nn_stream st;
 static uint32_t op_start, hook_overhead, full_ops[STREAM_OP_COUNT], hop_ops[STREAM_OP_COUNT], *op_counts;
 
-static void emit_error(const char *message) {
-    char line[H7_JSON_LINE_MAX];
-    h7_json_t j;
-    h7_json_begin(&j, line, sizeof line, "nn_error");
-    h7_json_str(&j, "message", message);
-    nn_emit(&j);
-}
-
 static void on_op(void *user, int index, const char *name, int begin) {
     (void)user;
     (void)name;
@@ -49,7 +41,7 @@ static void on_op(void *user, int index, const char *name, int begin) {
 }
 
 static void fail(const char *message) {
-    emit_error(message);
+    nn_error(message);
     for (;;) h7_sleep();
 }
 
@@ -63,7 +55,7 @@ static void run_hops(int hop_rows, uint32_t window, uint32_t row, uint32_t full)
     h7nn_output(&nn, 0, &out);
     size_t need = h7nn_stream_state_bytes(&nn, hop_rows);
     if (need == 0 || h7nn_stream_init(&st, &nn, hop_rows, state, sizeof state) != H7NN_OK) {
-        emit_error(h7nn_error(&nn));
+        nn_error(h7nn_error(&nn));
         return;
     }
     uint32_t hops = (SEQUENCE_BYTES / row - window) / (uint32_t)hop_rows;
@@ -83,7 +75,7 @@ static void run_hops(int hop_rows, uint32_t window, uint32_t row, uint32_t full)
         uint32_t dt = h7_cycles() - t0 - hook_overhead;
         h7nn_set_op_hook(&nn, NULL, NULL);
         if (s != H7NN_OK) {
-            emit_error(h7nn_error(&nn));
+            nn_error(h7nn_error(&nn));
             return;
         }
         memcpy(streamed, out.data, out.bytes);
@@ -96,7 +88,7 @@ static void run_hops(int hop_rows, uint32_t window, uint32_t row, uint32_t full)
         /* the same window in full: the streamed output must be byte-equal */
         memcpy(in.data, w, in.bytes);
         if (h7nn_invoke(&nn) != H7NN_OK) {
-            emit_error(h7nn_error(&nn));
+            nn_error(h7nn_error(&nn));
             return;
         }
         if (memcmp(streamed, out.data, out.bytes) != 0) mismatches++;

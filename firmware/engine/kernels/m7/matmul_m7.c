@@ -297,10 +297,9 @@ _Static_assert(sizeof(h7nn_m7_six) == 36 && __builtin_offsetof(h7nn_m7_six, bias
  * r = 0 is a zero multiplier, which takes r = 1: the offset either way) + ASR + SSAT + STRB.
  * A top-level asm block (not a naked function) so the compiler assumes the standard
  * calling convention at every call. */
-#define H7NN_DOT_STEP                           \
-    "  ldr r9, [r0], #4\n"                      \
-    "  sxtb16 r8, r9\n"                         \
-    "  sxtb16 r9, r9, ror #8\n"                 \
+/* Two weight pairs (r8, r9) times the six columns' pairs at r1 into the accumulators
+ * r2..r7: the multiplies both six-column loops share. */
+#define H7NN_DOT_SIX_COLUMNS                    \
     "  ldmia r1!, {r10, r11, r12, lr}\n"        \
     "  smlad r2, r8, r10, r2\n"                 \
     "  smlad r2, r9, r11, r2\n"                 \
@@ -316,6 +315,11 @@ _Static_assert(sizeof(h7nn_m7_six) == 36 && __builtin_offsetof(h7nn_m7_six, bias
     "  smlad r6, r9, r11, r6\n"                 \
     "  smlad r7, r8, r12, r7\n"                 \
     "  smlad r7, r9, lr, r7\n"
+#define H7NN_DOT_STEP                           \
+    "  ldr r9, [r0], #4\n"                      \
+    "  sxtb16 r8, r9\n"                         \
+    "  sxtb16 r9, r9, ror #8\n"                 \
+    H7NN_DOT_SIX_COLUMNS
 /* two outputs (accumulators A, B) at r1 and r1 + stride */
 #define H7NN_OUT2(A, B)                         \
     "  smmlar r8, " A ", r10, r11\n"            \
@@ -522,21 +526,7 @@ _Static_assert(sizeof(h7nn_m7_six_packed) == 16, "the asm below reads the frame 
  * 0..28): out, stride, wend, the columns, raw, their end, the entry, the continuation. */
 #define H7NN_DOTP_STEP                          \
     "  ldrd r8, r9, [r0], #8\n"                 \
-    "  ldmia r1!, {r10, r11, r12, lr}\n"        \
-    "  smlad r2, r8, r10, r2\n"                 \
-    "  smlad r2, r9, r11, r2\n"                 \
-    "  smlad r3, r8, r12, r3\n"                 \
-    "  smlad r3, r9, lr, r3\n"                  \
-    "  ldmia r1!, {r10, r11, r12, lr}\n"        \
-    "  smlad r4, r8, r10, r4\n"                 \
-    "  smlad r4, r9, r11, r4\n"                 \
-    "  smlad r5, r8, r12, r5\n"                 \
-    "  smlad r5, r9, lr, r5\n"                  \
-    "  ldmia r1!, {r10, r11, r12, lr}\n"        \
-    "  smlad r6, r8, r10, r6\n"                 \
-    "  smlad r6, r9, r11, r6\n"                 \
-    "  smlad r7, r8, r12, r7\n"                 \
-    "  smlad r7, r9, lr, r7\n"
+    H7NN_DOT_SIX_COLUMNS
 __asm__(
     "  .pushsection .text.h7nn_m7_dot_1x6p,\"ax\",%progbits\n"
     "  .syntax unified\n"
