@@ -80,14 +80,15 @@ DMA Error While Its Interrupt Is Held Off: The Time Until The Restart Counted
 Stop Mode: Every Sample The DMA Wrote Is Processed, Waiting Or Counted
     Every Captured Sample Should Be Accounted For
 
-A Suspend That Never Comes At Stop: The RX FIFO Taken, Nothing Lost Uncounted
+A Suspend That Never Comes At Stop: Counted, Nothing Lost Uncounted
     # SPI2 ignores CSUSP: the driver waits three frame periods (not 2 M tries with the
-    # interrupts masked), stops the DMA, reads what reached the RX FIFO after it
+    # interrupts masked), stops the DMA, takes what reached the RX FIFO after it (none or
+    # a few half-words, by where the stop falls in a frame: logged, not asked)
     Run On To A Second Stop With    suspend-ignored
     ${timeouts}=    Stats At Stop    suspend_timeouts
     Should Be Equal As Integers    ${timeouts}    1
     ${taken}=    Samples Taken From The Fifo
-    Should Be True    ${taken} > 0
+    Log    ${taken} samples taken from the RX FIFO at this Stop
     Every Captured Sample Should Be Accounted For
     Overrun At Stop Should Be Counted As The Simulator Saw It
 

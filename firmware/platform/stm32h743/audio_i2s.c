@@ -155,6 +155,8 @@ static void dma_start(void)
 /* In the DMA interrupt after a transfer or direct-mode error (the hardware has disabled
  * the stream): take in what was written, restart at once, count the microphone time the
  * restart missed. Errors that keep coming right after each restart: give up. */
+static void take_in_fifo(int keep);
+
 static void restart_after_error(uint32_t flags)
 {
     take_in(flags);
@@ -167,6 +169,7 @@ static void restart_after_error(uint32_t flags)
         capture_failed = 1;
         return;
     }
+    take_in_fifo(0); /* stale half-words must not precede the restart's first ones */
     H7_SPI2->CR1 = 0; /* I2S off: with nobody reading RXDR every sample would be an overrun */
     H7_SPI2->IFCR = H7_SPI_IFCR_OVRC;
     dma_start();
@@ -239,9 +242,11 @@ int h7audio_start(uint32_t sample_rate_hz)
 }
 
 /* After the stream has stopped: half-words still in SPI2's RX FIFO (a suspend that did not
- * come in time) follow the last one the DMA wrote; their left samples go into the ring
- * behind it, so nothing the microphone made is dropped unseen. */
-static void take_in_fifo(void)
+ * come in time, or what arrived after a DMA error stopped the stream) follow the last one
+ * the DMA wrote. Their left samples are captured: into the ring behind it when `keep`,
+ * else counted as discarded (after an error they fall in the restart's gap, which
+ * lost_restart counts by time), so none is read later as if it were new. */
+static void take_in_fifo(int keep)
 {
     uint32_t ndtr = stream()->NDTR;
     uint32_t odd = ndtr < DMA_HALFWORDS ? (DMA_HALFWORDS - ndtr) & 1u : 0u; /* next is R */
@@ -250,7 +255,9 @@ static void take_in_fifo(void)
         if (((n + odd) & 1u) == 0u) { /* left: the microphone */
             stats.captured++;
             taken++;
-            if (h7_ring_write16(&ring, &h, 1u, 1u) != 1u) {
+            if (!keep) {
+                stats.discarded++;
+            } else if (h7_ring_write16(&ring, &h, 1u, 1u) != 1u) {
                 count_lost(&stats.lost_ring_full, 1u);
                 stats.ring_overflows++;
             }
@@ -289,7 +296,7 @@ void h7audio_stop(void)
     stream()->CR &= ~H7_DMA_SxCR_EN;
     (void)h7_wait_bits(&stream()->CR, H7_DMA_SxCR_EN, 0u, H7_WAIT_TRIES);
     take_in(0u); /* what the DMA wrote stays readable */
-    take_in_fifo();
+    take_in_fifo(1);
     H7_SPI2->CR1 = 0;
     h7_irq_disable(H7_IRQ_DMA1_STREAM(H7AUDIO_DMA_STREAM));
     h7_irq_disable(H7_IRQ_SPI2);
