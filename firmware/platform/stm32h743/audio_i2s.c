@@ -152,11 +152,11 @@ static void dma_start(void)
     behind = 0;
 }
 
+static void take_in_fifo(int keep);
+
 /* In the DMA interrupt after a transfer or direct-mode error (the hardware has disabled
  * the stream): take in what was written, restart at once, count the microphone time the
  * restart missed. Errors that keep coming right after each restart: give up. */
-static void take_in_fifo(int keep);
-
 static void restart_after_error(uint32_t flags)
 {
     take_in(flags);
