@@ -19,12 +19,16 @@ platform time since capture start.
   kws (firmware/apps/kws/main.c)
     kws_ready         classes, frames, features, hop_ms, frame_ms, arena_used, threshold,
                       stop_mode, stop_after_ms, model_cycles, recognize_mhz, run_nj_480/240/120/64,
-                      cascade (the gate runs first), gate (its model), gate_threshold
+                      cascade (the gate runs first), gate (its model), gate_threshold,
+                      stream_frames (the hop the model streams at; 0: full windows),
+                      stream_state_bytes
     kws               a detection — word, score, start_ms, end_ms, decided_ms, latency_ms,
                       action, light, level, running, selection, confirm, opp_mhz
     kws_stats         reason (period|stop|request), audio_ms, time_ms, mode_ms{listen,
                       recognize, stop}, stop_entries, samples, inferences,
-                      model_runs (full model, catch-up included), gate_runs, gate_opened
+                      model_runs (full model, catch-up included), streamed_runs (of
+                      those, hops the pipeline ran from the stream state), stream_hops (the
+                      engine's count of them), gate_runs, gate_opened
                       (segments), gate_cycles_max, skipped_inferences, model_failures,
                       detections, segments,
                       latency_max_ms, latency_mean_ms, dropped_samples, ring_overflows,

@@ -49,7 +49,10 @@ class _Detection(ctypes.Structure):
 
 _STATS = ('hops', 'inferences', 'model_evaluations', 'skipped_inferences', 'model_failures',
           'segments', 'rejected_short', 'rejected_long', 'rejected_low_score', 'detections',
-          'stop_requests', 'listen_ms', 'recognize_ms', 'stopped_ms')
+          'stop_requests', 'listen_ms', 'recognize_ms', 'stopped_ms', 'model_runs', 'streamed_runs',
+          'stream_frames')
+# run(stream=...): kws_host_set_stream's modes
+STREAM_MODES = {None: 0, False: 1, True: 2, 'schedule': 3}
 
 
 class _Stats(ctypes.Structure):
@@ -67,6 +70,7 @@ def _lib():
         'kws_host_set_stop_after': (None, [p, ctypes.c_uint32]),
         'kws_host_set_early_stop': (None, [p, ctypes.c_uint32]),
         'kws_host_set_dense_lead': (None, [p, ctypes.c_uint32]),
+        'kws_host_set_stream': (ctypes.c_int, [p, ctypes.c_uint32]),
         'kws_host_frontend_config_size': (ctypes.c_size_t, []),
         'kws_host_open': (p, [ctypes.c_char_p, ctypes.c_size_t, ctypes.POINTER(CConfig),
                               ctypes.POINTER(ctypes.c_char_p), ctypes.c_int, ctypes.c_char_p,
@@ -138,6 +142,9 @@ class KwsStream:
             raise DetectorError(f'{tflite_path}: refused as the firmware would refuse it: '
                                 f'{error.value.decode() or "out of memory"}')
         self._out = (_Detection * MAX_DETECTIONS)()
+        self._stream_mode = 0
+        # the hop the firmware would stream this model at (0: full windows)
+        self.stream_frames = self._lib.kws_host_set_stream(self._h, 0)
         # the firmware's cascade (kws_config.h) in front of this model, as on the board
         from h7voice.cascade import apply_firmware_cascade
         self.gate_threshold = apply_firmware_cascade(self)
@@ -151,15 +158,18 @@ class KwsStream:
         self.close()
 
     def run(self, samples, threshold=None, wake_pin=False, stop_after_ms=None, stop_frames=None,
-            lead=None):
+            lead=None, stream=None):
         """Runs the pipeline from a fresh start over the recording (int16, 16 kHz).
         threshold: None = the firmware's. wake_pin: Stop as the board does, woken by the
         microphone's wake-on-sound pin (h7sim.periph.microphone). stop_after_ms: the power
         policy's silence before Stop (None: the firmware's). stop_frames: the quiet frames a
         word ending in a stop consonant waits for its early decision (None: the firmware's).
         lead: score the window of the last speech frame at the first quiet frame (True/False;
-        None: the firmware's KWS_DENSE_LEAD).
-        Returns (detections, stats)."""
+        None: the firmware's KWS_DENSE_LEAD). stream: None the firmware's (the model streams
+        if the engine can stream it, kws_stream.h), False full windows with the schedule of a
+        model that cannot stream (console 'f'), True streaming, 'schedule' the streaming
+        schedule with every run a full window (streaming must not change a decision).
+        Returns (detections, stats); stats['stream_frames'] is the hop streamed at (0: none)."""
         a = np.asarray(samples)
         if a.dtype != np.int16 or a.ndim != 1:
             raise DetectorError(f'audio must be 1-D int16 at 16 kHz (got {a.dtype} {a.shape})')
@@ -175,6 +185,11 @@ class KwsStream:
         self._lib.kws_host_set_stop_after(self._h, int(stop_after_ms or 0))
         self._lib.kws_host_set_early_stop(self._h, int(stop_frames or 0))
         self._lib.kws_host_set_dense_lead(self._h, 0 if lead is None else 2 if lead else 1)
+        if stream not in STREAM_MODES:
+            raise DetectorError(f'stream={stream!r}: use None, False, True or "schedule"')
+        if self._stream_mode != STREAM_MODES[stream]:  # (the C side then drops its cache)
+            self._stream_mode = STREAM_MODES[stream]
+            self._lib.kws_host_set_stream(self._h, self._stream_mode)
         stats = _Stats()
         n = self._lib.kws_host_run(self._h, a.ctypes.data_as(ctypes.POINTER(ctypes.c_int16)),
                                    len(a), float(threshold or 0.0), self._out, MAX_DETECTIONS,

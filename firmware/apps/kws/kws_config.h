@@ -55,5 +55,15 @@
  * `h7voice cascade` (the highest one that loses <= 0.5 points of keywords found). */
 #define KWS_CASCADE 1u
 #define KWS_GATE_THRESHOLD 0.05f
+/* Streaming (README.md, "Streaming"): a model the engine can stream (h7nn_stream_state_bytes
+ * > 0 at a hop of 1 up to KWS_MODEL_HOP_MS of frames; kws_default cannot, its 'same' padding
+ * reads future frames) keeps its state between runs: the pacer runs it every hop (the
+ * smallest hop it streams at) from the word's first quiet frame, and a run whose window
+ * follows the previous run's by exactly that hop computes only the new frames; any other run
+ * (the segment's first, after a skip, a Stop, a catch-up of older windows) is a full window.
+ * 0: full windows with the schedule above, as for a model that cannot stream. */
+#define KWS_STREAM 1u
+/* The state buffer (the board's AXI SRAM, unused otherwise): kws_stream takes 19,584 B. */
+#define KWS_STREAM_STATE_MAX_BYTES (32u * 1024u)
 
 #endif

@@ -18,7 +18,10 @@
  *     heard, capture resumes there and the pipeline is told the gap. The board's wake path
  *     (pin edge to I2S running, 7.9 us) is below one sample and not modelled.
  * Model outputs are cached per hop for the same audio, so a threshold sweep runs the
- * model once (the window of a hop does not depend on the detector).
+ * model once (the window of a hop does not depend on the detector). Streaming (kws_stream.h)
+ * is decided as main.c decides it and runs the same way; its outputs equal the full
+ * window's (the engine's contract), so the cache holds either, and after a run served from
+ * the cache the model's state is behind: the next engine run is a full window.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -27,8 +30,10 @@
 #include "apps/kws/kws_actions.h"
 #include "apps/kws/kws_config.h"
 #include "apps/kws/kws_pipeline.h"
+#include "apps/kws/kws_stream.h"
 #include "engine/h7nn.h"
 #include "engine/h7nn_all_ops.h"
+#include "engine/h7nn_stream.h"
 
 #define HOST_ARENA_BYTES (512u * 1024u)
 
@@ -60,6 +65,9 @@ typedef struct {
     uint32_t listen_ms;
     uint32_t recognize_ms;
     uint32_t stopped_ms; /* audio not heard in Stop (with the wake pin) */
+    uint32_t model_runs;    /* of the model (the pipeline's: catch-up and lead runs included) */
+    uint32_t streamed_runs; /* of those, computed from the stream state (kws_stats's) */
+    uint32_t stream_frames; /* the hop streamed at in this run (0: full windows) */
 } kws_host_stats_t;
 
 typedef struct {
@@ -95,6 +103,12 @@ typedef struct {
     bool use_cache; /* false once a Stop moved the hops off the cached grid */
     uint32_t stop_after_ms; /* the power policy's silence before Stop; 0: kws_config.h's */
     uint32_t early_stop_frames; /* stop-consonant words' quiet frames; 0: kws_config.h's */
+    /* streaming (kws_stream.h): the plan main.c makes, and the mode of the next runs */
+    h7nn_stream stream;
+    uint8_t *stream_state;
+    uint32_t stream_frames;  /* the hop the model streams at; 0: it cannot */
+    uint32_t stream_mode;    /* kws_host_set_stream */
+    bool stream_behind;      /* a cached run left the state behind */
     char error[160];
 } kws_host_t;
 
@@ -129,11 +143,20 @@ static bool run_model(void *user, float *probs)
     float *row = h->use_cache && hop < h->cache_hops ? &h->cache[(size_t)hop * (size_t)h->class_count] : NULL;
     if (row && h->cached[hop]) {
         memcpy(probs, row, (size_t)h->class_count * sizeof(float));
+        h->stream_behind = true;
         return true;
     }
     h7nn_tensor out;
-    if (h7nn_invoke(&h->nn) != H7NN_OK)
+    /* streaming, as main.c's run_model; mode 3: the same schedule with full windows */
+    if (h->config.stream_frames && h->stream_mode != 3u) {
+        if (h->stream_behind)
+            h7nn_stream_reset(&h->stream);
+        h->stream_behind = false;
+        if (h7nn_stream_invoke(&h->stream) != H7NN_OK)
+            return false;
+    } else if (h7nn_invoke(&h->nn) != H7NN_OK) {
         return false;
+    }
     h->evaluations++;
     h7nn_output(&h->nn, 0, &out);
     const int8_t *q = (const int8_t *)out.data;
@@ -144,6 +167,14 @@ static bool run_model(void *user, float *probs)
         h->cached[hop] = 1;
     }
     return true;
+}
+
+/* The pipeline's streaming reset (main.c's). */
+static void reset_stream(void *user)
+{
+    kws_host_t *h = (kws_host_t *)user;
+    h7nn_stream_reset(&h->stream);
+    h->stream_behind = false;
 }
 
 /* The gate's run: the pipeline has just written the window into the gate's input tensor. */
@@ -192,6 +223,7 @@ void kws_host_close(kws_host_t *h)
     drop_gate(h);
     free(h->model);
     free(h->arena);
+    free(h->stream_state);
     free(h->cache);
     free(h->cached);
     free(h);
@@ -259,6 +291,30 @@ kws_host_t *kws_host_open(const uint8_t *model, size_t model_bytes, const h7fe_c
             pc.keyword_mask |= 1u << c;
         if (kws_word_ends_in_stop(labels[c]))
             pc.stop_end_mask |= 1u << c;
+    }
+    /* streaming, planned as main.c plans it */
+    size_t state_bytes;
+    const char *why;
+    uint32_t frame_ms = frontend->hop_length * 1000u / frontend->sample_rate_hz;
+    int hop = kws_stream_plan(&h->nn, frame_ms ? KWS_MODEL_HOP_MS / frame_ms : 0u, KWS_STREAM_STATE_MAX_BYTES,
+                              &state_bytes, &why);
+    if (hop < 0) {
+        problem = why;
+        goto fail;
+    }
+    if (hop > 0) {
+        h->stream_state = aligned_alloc(8, (state_bytes + 7u) & ~(size_t)7u);
+        if (!h->stream_state) {
+            problem = "out of memory";
+            goto fail;
+        }
+        if (h7nn_stream_init(&h->stream, &h->nn, hop, h->stream_state, state_bytes) != H7NN_OK) {
+            problem = h7nn_error(&h->nn);
+            goto fail;
+        }
+        h->stream_frames = (uint32_t)hop;
+        pc.stream_frames = h->stream_frames;
+        pc.reset_stream = reset_stream;
     }
     h->config = pc;
     problem = kws_pipeline_init(&h->pipeline, &h->config);
@@ -386,6 +442,26 @@ void kws_host_set_early_stop(kws_host_t *h, uint32_t frames) { h->config.early_s
 /* The lead run for the next runs (kws_config.h KWS_DENSE_LEAD): 0 the firmware's, 1 off, 2 on. */
 void kws_host_set_dense_lead(kws_host_t *h, uint32_t lead) { h->config.dense_lead = lead; }
 
+/* Streaming for the next runs: 0 the firmware's (kws_stream.h: the model streams if it
+ * can), 1 off (full windows, the schedule of a model that cannot stream: console 'f'), 2 on
+ * (as 0), 3 the streaming schedule with every run a full window (h7nn_invoke: the check that
+ * streaming changes no output). Returns the hop (frames) of the streaming schedule, 0 when
+ * the model cannot stream; -1 for a bad mode. The posterior cache is dropped (mode 3 must
+ * compute its own). */
+int kws_host_set_stream(kws_host_t *h, uint32_t mode)
+{
+    if (mode > 3u) {
+        strncpy(h->error, "stream mode must be 0 (firmware's), 1 (off), 2 (on) or 3 (schedule only)",
+                sizeof h->error - 1);
+        return -1;
+    }
+    h->stream_mode = mode;
+    h->config.stream_frames = mode == 1u ? 0u : h->stream_frames;
+    h->audio_hash = 0;
+    h->cache_hops = 0;
+    return (int)h->stream_frames;
+}
+
 /* Pin level at sample `at`: set by the last window that ended at or before it. */
 static bool wake_pin_high(const kws_host_t *h, size_t at)
 {
@@ -450,6 +526,7 @@ int kws_host_run(kws_host_t *h, const int16_t *samples, size_t count, float thre
     }
     h->evaluations = 0;
     h->use_cache = true;
+    h->stream_behind = true; /* a fresh start: the first run is a full window anyway */
     int found = 0;
     uint32_t stops = 0, stopped_ms = 0;
     const uint32_t rate = h->pipeline.config.frontend->sample_rate_hz;
@@ -498,6 +575,9 @@ int kws_host_run(kws_host_t *h, const int16_t *samples, size_t count, float thre
         stats->stopped_ms = stopped_ms;
         stats->listen_ms = (uint32_t)h->pipeline.power.time_in_mode_ms[KWS_POWER_LISTEN];
         stats->recognize_ms = (uint32_t)h->pipeline.power.time_in_mode_ms[KWS_POWER_RECOGNIZE];
+        stats->model_runs = h->pipeline.model_runs;
+        stats->streamed_runs = h->pipeline.streamed_runs;
+        stats->stream_frames = h->pipeline.config.stream_frames;
     }
     if (h->pipeline.model_failures) {
         strncpy(h->error, h7nn_error(h->config.run_gate && h->pipeline.gate_runs ? &h->gate_nn : &h->nn),

@@ -62,6 +62,14 @@ typedef struct {
     kws_model_fn run_gate;
     int8_t *gate_input;                /* the gate's input tensor (same shape and quantization) */
     float gate_threshold;              /* 0..1 */
+    /* Streaming (README.md, "Streaming"; kws_stream.h decides): the model keeps its state
+     * between runs, and run_model computes only the new frames when its window follows the
+     * previous run's by exactly stream_frames. Before any other run the pipeline calls
+     * reset_stream (the model's next run is a full window). The pacer then runs the model
+     * every stream_frames frames. 0: no streaming, every run a full window (reset_stream
+     * unused). */
+    uint32_t stream_frames;
+    void (*reset_stream)(void *user);
 } kws_pipeline_config_t;
 
 typedef struct {
@@ -103,6 +111,10 @@ typedef struct {
         uint32_t ms;                   /* its audio time */
     } closed_runs[KWS_PIPELINE_CATCHUP_RUNS]; /* the gate's runs of this segment, newest last */
     uint32_t closed_count;
+    /* streaming: the newest frame (frames_pushed) of the last window the model ran on */
+    uint32_t stream_end;
+    bool stream_primed;                /* the model's state holds that window */
+    uint32_t streamed_runs;            /* model runs that followed the previous by the hop */
 } kws_pipeline_t;
 
 /* Returns NULL on success, or a message naming what is wrong with the configuration. */

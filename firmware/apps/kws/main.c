@@ -20,11 +20,14 @@
 #include "apps/kws/kws_governor.h"
 #include "apps/kws/kws_model.h"
 #include "apps/kws/kws_pipeline.h"
+#include "apps/kws/kws_stream.h"
 #include "common/fmt.h"
 #include "common/json.h"
 #include "engine/h7nn.h"
+#include "engine/h7nn_stream.h"
 #include "platform/audio.h"
 #include "platform/platform.h"
+#include "platform/sections.h"
 
 #define KWS_VERSION "0.1.0"
 /* sample rate, model stride, backlog limit, VAD hangover: shared with the host build */
@@ -93,6 +96,11 @@ static float gate_scale;
 static int32_t gate_zero_point;
 static uint32_t gate_cycles_max;
 static kws_pipeline_t pipeline;
+/* Streaming (kws_stream.h, README.md "Streaming"): the model's state between runs */
+static h7nn_stream stream;
+static uint8_t stream_state[KWS_STREAM_STATE_MAX_BYTES] H7_AXI_BSS __attribute__((aligned(8)));
+static uint32_t stream_frames;    /* the hop it streams at (frames); 0: full windows */
+static uint32_t stream_hops;      /* runs the engine computed from its state (h7nn_stream.hops) */
 static kws_outputs_t outputs;
 static float output_scale;
 static int32_t output_zero_point;
@@ -247,6 +255,8 @@ static void emit_stats(const char *reason)
         {"samples", pipeline.samples},
         {"inferences", pipeline.pacer.runs},
         {"model_runs", pipeline.model_runs},
+        {"streamed_runs", pipeline.streamed_runs},
+        {"stream_hops", stream_hops},
         {"gate_runs", pipeline.gate_runs},
         {"gate_opened", pipeline.gate_opened},
         {"gate_cycles_max", gate_cycles_max},
@@ -310,8 +320,13 @@ static bool run_model(void *user, float *probs)
 {
     (void)user;
     uint32_t start = h7_cycles();
-    if (h7nn_invoke(&nn) != H7NN_OK)
+    if (pipeline.config.stream_frames) {
+        if (h7nn_stream_invoke(&stream) != H7NN_OK)
+            return false;
+        stream_hops += stream.hops > 0; /* the engine's word: this run was a hop */
+    } else if (h7nn_invoke(&nn) != H7NN_OK) {
         return false;
+    }
     h7nn_tensor out;
     h7nn_output(&nn, 0, &out);
     const int8_t *q = (const int8_t *)out.data;
@@ -327,6 +342,13 @@ static bool run_model(void *user, float *probs)
     if (cycles > s->inference_cycles_max)
         s->inference_cycles_max = cycles;
     return true;
+}
+
+/* The pipeline's streaming reset: the next run is a full window. */
+static void reset_stream(void *user)
+{
+    (void)user;
+    h7nn_stream_reset(&stream);
 }
 
 /* The cascade's gate: the small model on its input tensor (config.gate_input). Its cycles
@@ -522,6 +544,20 @@ static void init(void)
         pc.run_gate = run_gate;
         pc.gate_input = gate_input;
     }
+    /* streaming: decided here, from the engine (kws_stream.h) */
+    size_t state_bytes;
+    const char *stream_note;
+    int hop = kws_stream_plan(&nn, MODEL_HOP_MS / (fc->hop_length * 1000u / fc->sample_rate_hz),
+                              sizeof stream_state, &state_bytes, &stream_note);
+    if (hop < 0)
+        fail("stream", stream_note);
+    if (hop > 0) {
+        if (h7nn_stream_init(&stream, &nn, hop, stream_state, sizeof stream_state) != H7NN_OK)
+            fail("stream", h7nn_error(&nn));
+        stream_frames = (uint32_t)hop;
+        pc.stream_frames = stream_frames;
+        pc.reset_stream = reset_stream;
+    }
     const char *problem = kws_pipeline_init(&pipeline, &pc);
     if (problem)
         fail("pipeline", problem);
@@ -570,6 +606,11 @@ static void poll_console(void)
             /* c: the model alone (no cascade); C: the cascade (h7voice demo --energy-table) */
             pipeline.config.run_gate = c == 'C' ? run_gate : NULL;
             pipeline.config.gate_input = c == 'C' ? gate_input : NULL;
+        } else if (c == 'f' || c == 'F') {
+            /* f: full windows with the schedule of a model that cannot stream; F: streaming
+             * again, if the model can (h7voice demo --no-stream) */
+            pipeline.config.stream_frames = c == 'F' ? stream_frames : 0u;
+            pipeline.stream_primed = false;
         } else if (c == 'l' || c == 'n' || c == '4' || c == '2' || c == '1') {
             /* l: the worst case (64 MHz); n: the governor's point; 4/2/1: 480/240/120 MHz
              * fixed (h7voice demo --energy-table) */
@@ -636,6 +677,8 @@ int main(void)
     h7_json_bool(&j, "cascade", pipeline.config.run_gate != NULL);
     h7_json_str(&j, "gate", gate->name);
     h7_json_float(&j, "gate_threshold", KWS_GATE_THRESHOLD, 2);
+    h7_json_uint(&j, "stream_frames", stream_frames);
+    h7_json_uint(&j, "stream_state_bytes", stream_frames ? (uint32_t)stream.state_bytes : 0u);
     const h7_json_uint_field_t run_nj[] = {
         {"run_nj_480", governor_nj[H7_OPP_480]},
         {"run_nj_240", governor_nj[H7_OPP_240]},

@@ -61,3 +61,33 @@ def test_bad_model_and_audio_one_line(tmp_path, stream):
         detector.KwsStream(str(bad))
     with pytest.raises(detector.DetectorError, match='int16'):
         stream.run(np.zeros(100, np.float32))
+
+
+def test_a_streamable_model_streams_and_decides_as_with_full_windows():
+    """models/kws_stream.tflite streams (kws_stream.h decides, as on the board): most runs
+    of the demo recording are hops computed from the model's state, and the same schedule
+    with every run a full window (h7nn_invoke) gives the same detections, scores and times:
+    streaming changes no output. kws_default cannot stream: no streamed run."""
+    audio = read_wav(DEMO + '.wav')
+    ks = detector.KwsStream(f'{paths.MODELS}/kws_stream.tflite')
+    assert ks.stream_frames == 2  # its stride-2 first convolution refuses a 1-frame hop
+    dets, st = ks.run(audio)
+    assert st['stream_frames'] == 2 and st['model_failures'] == 0 and dets
+    assert 0 < st['streamed_runs'] < st['model_runs'] == st['model_evaluations']
+    full, sf = ks.run(audio, stream='schedule')
+    assert full == dets and sf['model_runs'] == st['model_runs'] and sf['model_evaluations'] == st['model_runs']
+    # full windows with the schedule of a model that cannot stream (console 'f'): no hop
+    _, off = ks.run(audio, stream=False)
+    assert off['stream_frames'] == off['streamed_runs'] == 0 and off['model_runs'] > 0
+    # a threshold sweep served from the cache leaves the state behind: the next run that
+    # computes is a full window, and still decides the same
+    ks.run(audio, threshold=0.3)  # (a new mode: the cache starts empty) decides sooner: fewer runs
+    again, sa = ks.run(audio)
+    assert 0 < sa['model_evaluations'] < sa['model_runs']
+    assert again == dets and sa['streamed_runs'] == st['streamed_runs']
+    with pytest.raises(detector.DetectorError, match='stream='):
+        ks.run(audio, stream='yes')
+    default = detector.KwsStream(MODEL)
+    assert default.stream_frames == 0
+    _, sd = default.run(audio)
+    assert sd['stream_frames'] == sd['streamed_runs'] == 0 and sd['model_runs'] > 0

@@ -418,6 +418,99 @@ H7_TEST(stop_consonant_words_wait_for_their_release)
         H7_EXPECT(o.found[0].decided_ms - o.found[0].end_ms < KWS_EARLY_STOP_QUIET_FRAMES * 20u);
 }
 
+/* Streaming (kws_pipeline.h stream_frames): every run the model is not told to start afresh
+ * (reset_stream) gets the window of the previous run moved by exactly the hop (the engine's
+ * contract, h7nn_stream.h); runs at other distances (a segment's first, after a skipped run,
+ * after a Stop, the cascade's catch-up of older windows) come after a reset. */
+static int8_t stream_prev[KWS_PIPELINE_MAX_FRAMES * KWS_PIPELINE_MAX_FEATURES];
+static bool stream_fresh;
+static int stream_resets, stream_runs, stream_hops_seen, stream_breaks;
+
+static void fake_reset(void *user)
+{
+    (void)user;
+    stream_fresh = true;
+    stream_resets++;
+}
+
+static bool streaming_model(void *user, float *probs)
+{
+    schedule_t *s = (schedule_t *)user;
+    const kws_pipeline_t *p = s->pipeline;
+    const uint32_t row = p->features, hop = p->config.stream_frames;
+    if (!stream_fresh) {
+        stream_hops_seen++;
+        if (memcmp(model_input, &stream_prev[hop * row], (p->frames - hop) * row) != 0)
+            stream_breaks++;
+    }
+    stream_fresh = false;
+    memcpy(stream_prev, model_input, p->frames * row);
+    stream_runs++;
+    return fake_model(user, probs);
+}
+
+static void setup_stream(schedule_t *s, bool cascade)
+{
+    kws_pipeline_config_t cfg = {
+        .frontend = &FE, .input_scale = 0.1f, .input_zero_point = 0, .class_count = 12,
+        .keyword_mask = 0xFFCu, .model_hop_ms = 60, .max_backlog_ms = 200,
+        .vad_hangover_frames = 8, .model_input = model_input, .run_model = streaming_model,
+        .set_point = fake_point, .user = s, .stream_frames = 2, .reset_stream = fake_reset,
+    };
+    if (cascade) {
+        cfg.run_gate = fake_gate;
+        cfg.gate_input = gate_input;
+        cfg.gate_threshold = 0.5f;
+    }
+    s->pipeline = &pipeline;
+    s->calls = 0;
+    s->runs_off_point = 0;
+    gate_calls = full_calls = gate_off_point = 0;
+    gate_fire_from = 2;
+    stream_fresh = true;
+    stream_resets = stream_runs = stream_hops_seen = stream_breaks = 0;
+    H7_EXPECT(kws_pipeline_init(&pipeline, &cfg) == NULL);
+}
+
+H7_TEST(streaming_runs_follow_by_the_hop_or_start_afresh)
+{
+    /* three words, Stop in the pauses (run() wakes at each word) */
+    schedule_t s = {.start_ms = {1500, 3000, 4500}, .end_ms = {1900, 3350, 4950}, .count = 3, .cls = ON};
+    setup_stream(&s, false);
+    outcome_t o;
+    run(&s, 6000, false, 0, &o);
+    H7_EXPECT_EQ_INT(o.count, 3);
+    H7_EXPECT(o.stops >= 2);
+    H7_EXPECT_EQ_INT(stream_breaks, 0);
+    H7_EXPECT_EQ_INT((uint32_t)stream_runs, pipeline.model_runs);
+    H7_EXPECT_EQ_INT((uint32_t)stream_hops_seen, pipeline.streamed_runs);
+    H7_EXPECT_EQ_INT(stream_resets + stream_hops_seen, stream_runs);
+    /* each word: one full window (the lead, one hop back), then hops */
+    H7_EXPECT_EQ_INT(stream_resets, 3);
+    H7_EXPECT(pipeline.streamed_runs >= 2u * 3u); /* the newest window, and the next hop's */
+    H7_EXPECT_EQ_INT(s.order_errors, 0);
+
+    /* behind schedule: the runs skipped leave the next one afresh, never a broken hop */
+    setup_stream(&s, false);
+    pipeline.run_ms = 20; /* 190 ms behind: the lead run's 20 ms tip it over the limit */
+    run(&s, 2500, false, 190, &o);
+    H7_EXPECT(pipeline.pacer.skipped > 0);
+    H7_EXPECT(pipeline.streamed_runs > 0);
+    H7_EXPECT_EQ_INT(stream_breaks, 0);
+    H7_EXPECT_EQ_INT(stream_resets + stream_hops_seen, stream_runs);
+
+    /* the cascade: the catch-up's older windows start afresh, then hops again */
+    schedule_t c = {.start_ms = {1500}, .end_ms = {1900}, .count = 1, .cls = ON};
+    setup_stream(&c, true);
+    run(&c, 3000, false, 0, &o);
+    H7_EXPECT_EQ_INT(o.count, 1);
+    H7_EXPECT_EQ_INT(pipeline.gate_opened, 1);
+    H7_EXPECT(pipeline.catchup_runs >= 2);
+    H7_EXPECT_EQ_INT(stream_breaks, 0);
+    H7_EXPECT_EQ_INT(stream_resets + stream_hops_seen, stream_runs);
+    H7_EXPECT(stream_hops_seen > 0);
+}
+
 int main(void)
 {
     H7_RUN(three_words_three_detections_on_time);
@@ -430,5 +523,6 @@ int main(void)
     H7_RUN(cascade_catches_up_on_the_windows_the_gate_saw_first);
     H7_RUN(cascade_segment_the_gate_never_opens_gives_nothing);
     H7_RUN(stop_consonant_words_wait_for_their_release);
+    H7_RUN(streaming_runs_follow_by_the_hop_or_start_afresh);
     return h7test_summary();
 }

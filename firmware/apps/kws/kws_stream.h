@@ -1,0 +1,21 @@
+/* Whether and how the keyword image streams its model (README.md, "Streaming"): decided
+ * once, at start-up, from the engine itself (h7nn_stream_state_bytes), by the board
+ * (main.c) and the host build (kws_host_api.c) alike.
+ */
+#ifndef H7_APPS_KWS_STREAM_H
+#define H7_APPS_KWS_STREAM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "engine/h7nn.h"
+
+/* The hop (feature frames) the model streams at: the smallest from 1 up to max_frames (the
+ * model stride, KWS_MODEL_HOP_MS, in frames) the engine accepts, with its state's bytes in
+ * *state_bytes. 0 when the model streams at none of them (a full window every run; *why:
+ * the engine's line for the 1-frame hop) or when KWS_STREAM is 0 (*why says so). -1 when it
+ * streams but its state needs more than max_state bytes (*why names the setting to raise). */
+int kws_stream_plan(h7nn_interpreter *nn, uint32_t max_frames, size_t max_state, size_t *state_bytes,
+                    const char **why);
+
+#endif
