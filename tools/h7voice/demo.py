@@ -119,6 +119,13 @@ def print_summary(run, result, truth_words, elf):
             f"{ready.get('gate_threshold', '?')}): {stats.get('gate_runs', '?')} gate runs, "
             f"{stats.get('model_runs', '?')} full-model runs, {stats.get('gate_opened', '?')} of "
             f"{stats.get('segments', '?')} segments opened; recognition at {ready.get('recognize_mhz', '?')} MHz")
+    if ready.get('stream_frames') is not None:
+        hop = int(ready.get('stream_frames') or 0)
+        say(f"  streaming at boot: " + (f"every {hop * int(ready.get('frame_ms', 20))} ms ({hop} frames, state "
+                                       f"{ready.get('stream_state_bytes', '?')} B)" if hop else
+                                       'off (the model cannot stream: full windows)')
+            + f": {stats.get('streamed_runs', '?')} of {stats.get('model_runs', '?')} model runs streamed "
+            f"(the engine counted {stats.get('stream_hops', '?')} hops)")
     modes = stats.get('mode_ms', {})
     if modes:
         say(f"  time per firmware mode: listen {modes.get('listen', 0) / 1000:.2f} s, "
@@ -174,6 +181,7 @@ def figures(run, truth_words):
            'skipped_runs': stats.get('skipped_inferences'), 'samples_lost':
                summary.get('audio', {}).get('ground_truth', {}).get('samples_lost'),
            'full_model_runs': stats.get('model_runs'), 'gate_runs': stats.get('gate_runs'),
+           'streamed_runs': stats.get('streamed_runs'),
            'warnings': summary.get('warnings', [])[:3]}
     if truth_words is not None:
         result = score.score(dets, truth_words, 200.0, KEYWORDS)
@@ -278,6 +286,12 @@ def main(argv=None):
                    help='fix the model runs\' operating point instead of the governor\'s (console 4/2/1)')
     p.add_argument('--no-cascade', action='store_true',
                    help='run the full model alone, without the cascade\'s gate (console command c)')
+    p.add_argument('--cascade', action='store_true',
+                   help='run the cascade\'s gate even in front of a streamed model, where the image drops '
+                   'it (kws_config.h KWS_STREAM_CASCADE; console command C)')
+    p.add_argument('--no-stream', action='store_true',
+                   help='run every model run as a full window, with the schedule of a model that cannot '
+                   'stream, even if the model can (console command f; README.md "Streaming")')
     p.add_argument('--wall-limit', type=float, metavar='S',
                    help='wall-clock seconds the simulated run may take (default: the simulator\'s, '
                    '10x the recording; raise it on a loaded machine)')
@@ -321,6 +335,7 @@ def main(argv=None):
         simboard.POWER_TRACE_BIN_S = 0.01
     try:
         keys = (('l' if args.lowest_opp else '') + ('c' if args.no_cascade else '')
+                + ('f' if args.no_stream else '') + ('C' if args.cascade else '')
                 + {480: '4', 240: '2', 120: '1'}.get(args.recognize_mhz, ''))
         run = simrun.run_kws(wav, elf, energy_table=args.energy_table, console_input=keys or None,
                              wall_limit=args.wall_limit)

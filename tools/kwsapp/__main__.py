@@ -1,4 +1,4 @@
-"""kwsapp command line: python -m kwsapp {scenario,score} --help"""
+"""kwsapp command line: python -m kwsapp {scenario,score,stream-eval} --help"""
 import argparse
 import json
 import sys
@@ -37,6 +37,11 @@ def main(argv=None):
     c.add_argument('--tolerance-ms', type=float, default=200.0)
     c.add_argument('--keywords', default='yes,no,up,down,left,right,on,off,stop,go')
     c.set_defaults(func=cmd_score)
+    e = sub.add_parser('stream-eval', help='streaming vs full windows: the firmware\'s decision on '
+                       'held-out real speech (kwsapp/streameval.py)')
+    e.add_argument('--model', default='models/kws_stream.tflite')
+    e.add_argument('--out', default='build/bench/kws_stream_decisions.json')
+    e.set_defaults(func=lambda a: __import__('kwsapp.streameval', fromlist=['main']).main(a))
     args = p.parse_args(argv)
     try:
         return args.func(args) or 0

@@ -71,6 +71,7 @@ def _lib():
         'kws_host_set_early_stop': (None, [p, ctypes.c_uint32]),
         'kws_host_set_dense_lead': (None, [p, ctypes.c_uint32]),
         'kws_host_set_stream': (ctypes.c_int, [p, ctypes.c_uint32]),
+        'kws_host_firmware_cascade': (ctypes.c_int, [p]),
         'kws_host_frontend_config_size': (ctypes.c_size_t, []),
         'kws_host_open': (p, [ctypes.c_char_p, ctypes.c_size_t, ctypes.POINTER(CConfig),
                               ctypes.POINTER(ctypes.c_char_p), ctypes.c_int, ctypes.c_char_p,
@@ -145,9 +146,11 @@ class KwsStream:
         self._stream_mode = 0
         # the hop the firmware would stream this model at (0: full windows)
         self.stream_frames = self._lib.kws_host_set_stream(self._h, 0)
-        # the firmware's cascade (kws_config.h) in front of this model, as on the board
+        # the firmware's cascade (kws_config.h) in front of this model, as on the board (not
+        # in front of a streamed one: KWS_STREAM_CASCADE)
         from h7voice.cascade import apply_firmware_cascade
-        self.gate_threshold = apply_firmware_cascade(self)
+        self.gate_threshold = (apply_firmware_cascade(self) if self._lib.kws_host_firmware_cascade(self._h)
+                               else None)
 
     def close(self):
         if getattr(self, '_h', None):

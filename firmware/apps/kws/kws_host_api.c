@@ -394,6 +394,10 @@ void kws_host_cascade_settings(uint32_t *enabled, float *gate_threshold)
     *gate_threshold = KWS_GATE_THRESHOLD;
 }
 
+/* Whether the firmware runs its cascade in front of this model (kws_stream_cascade_on:
+ * KWS_CASCADE, and KWS_STREAM_CASCADE for a model it streams). */
+int kws_host_firmware_cascade(const kws_host_t *h) { return kws_stream_cascade_on(h->stream_frames); }
+
 /* The cascade's counters of the last run: gate runs, main-model runs, segments the gate
  * opened. */
 void kws_host_cascade_stats(const kws_host_t *h, uint32_t *gate_runs, uint32_t *model_runs,

@@ -35,3 +35,8 @@ int kws_stream_plan(h7nn_interpreter *nn, uint32_t max_frames, size_t max_state,
     }
     return 0;
 }
+
+bool kws_stream_cascade_on(uint32_t stream_frames)
+{
+    return KWS_CASCADE && (stream_frames == 0u || KWS_STREAM_CASCADE);
+}

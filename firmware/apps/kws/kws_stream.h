@@ -5,6 +5,7 @@
 #ifndef H7_APPS_KWS_STREAM_H
 #define H7_APPS_KWS_STREAM_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -17,5 +18,9 @@
  * streams but its state needs more than max_state bytes (*why names the setting to raise). */
 int kws_stream_plan(h7nn_interpreter *nn, uint32_t max_frames, size_t max_state, size_t *state_bytes,
                     const char **why);
+
+/* Whether the image runs the cascade (KWS_CASCADE) in front of a model streamed at
+ * stream_frames (0: not streamed): KWS_STREAM_CASCADE says for a streamed one. */
+bool kws_stream_cascade_on(uint32_t stream_frames);
 
 #endif

@@ -523,6 +523,20 @@ static void init(void)
         if (kws_word_ends_in_stop(model->labels[c]))
             pc.stop_end_mask |= 1u << c;
     }
+    /* streaming: decided here, from the engine (kws_stream.h) */
+    size_t state_bytes;
+    const char *stream_note;
+    int hop = kws_stream_plan(&nn, MODEL_HOP_MS / (fc->hop_length * 1000u / fc->sample_rate_hz),
+                              sizeof stream_state, &state_bytes, &stream_note);
+    if (hop < 0)
+        fail("stream", stream_note);
+    if (hop > 0) {
+        if (h7nn_stream_init(&stream, &nn, hop, stream_state, sizeof stream_state) != H7NN_OK)
+            fail("stream", h7nn_error(&nn));
+        stream_frames = (uint32_t)hop;
+        pc.stream_frames = stream_frames;
+        pc.reset_stream = reset_stream;
+    }
     /* the cascade's gate: same input (shape and quantization) and classes as the model */
     gate = kws_gate_get();
     why = h7nn_open_embedded(&gate_nn, gate->data, gate->size, gate->crc32, gate->resolver, gate->arena,
@@ -540,23 +554,9 @@ static void init(void)
     gate_zero_point = gout.zero_point;
     gate_input = (int8_t *)gin.data;
     pc.gate_threshold = KWS_GATE_THRESHOLD;
-    if (KWS_CASCADE && gate_fits) {
+    if (kws_stream_cascade_on(stream_frames) && gate_fits) {
         pc.run_gate = run_gate;
         pc.gate_input = gate_input;
-    }
-    /* streaming: decided here, from the engine (kws_stream.h) */
-    size_t state_bytes;
-    const char *stream_note;
-    int hop = kws_stream_plan(&nn, MODEL_HOP_MS / (fc->hop_length * 1000u / fc->sample_rate_hz),
-                              sizeof stream_state, &state_bytes, &stream_note);
-    if (hop < 0)
-        fail("stream", stream_note);
-    if (hop > 0) {
-        if (h7nn_stream_init(&stream, &nn, hop, stream_state, sizeof stream_state) != H7NN_OK)
-            fail("stream", h7nn_error(&nn));
-        stream_frames = (uint32_t)hop;
-        pc.stream_frames = stream_frames;
-        pc.reset_stream = reset_stream;
     }
     const char *problem = kws_pipeline_init(&pipeline, &pc);
     if (problem)
