@@ -26,6 +26,28 @@ class KwsLibrary:
         self.run = None
         self.wav = None
         self.console_input = None
+        self.elf = simrun.DEFAULT_ELF
+
+    def build_kws_image_with_model(self, model):
+        """Builds the `kws` image with model=`model` (SConscript.firmware's option), keeps a
+        copy under build/kws_images/<model name>/ for this suite's runs, and builds the
+        default image again (other suites and the demo run it)."""
+        import shutil
+        from h7voice import cli
+        name = os.path.splitext(os.path.basename(model))[0]
+        try:
+            code, out = cli.build(['variant=firmware', f'model={model}'], quiet=True)
+            if code != 0:
+                raise AssertionError(f'scons model={model} failed: {out[-2000:]}')
+            folder = os.path.join(paths.BUILD, 'kws_images', name)
+            os.makedirs(folder, exist_ok=True)
+            self.elf = os.path.join(folder, 'kws.elf')
+            shutil.copyfile(simrun.DEFAULT_ELF, self.elf)
+        finally:
+            code, out = cli.build(['variant=firmware'], quiet=True)
+            if code != 0:
+                raise AssertionError(f'rebuilding the default kws image failed: {out[-2000:]}')
+        print(f'*INFO* {paths.rel(self.elf)}: the kws image with {model}')
 
     # ------------------------------------------------------------------ set-up
     def kws_image_should_be_built(self):
@@ -52,7 +74,7 @@ class KwsLibrary:
         """Runs the firmware on the simulated board with `wav` in the microphone."""
         self.wav = wav
         self.console_input = console_input
-        self.run = simrun.run_kws(wav, seconds=float(seconds) if seconds else None,
+        self.run = simrun.run_kws(wav, elf=self.elf, seconds=float(seconds) if seconds else None,
                                   console_input=console_input or None,
                                   console_at_s=float(console_at_s))
         dets = ev.detections(self.run['events'])
@@ -94,8 +116,13 @@ class KwsLibrary:
         # wake pin modelled, kws_host_api.c); without a Stop it keeps listening, as before
         ready = ev.last(self.run['events'], 'kws_ready') or {}
         stops = self.events_named('kws_stop')
-        host, _ = stream.run(read_wav(self.wav), wake_pin=bool(stops),
-                             stop_after_ms=self._stop_after_ms(ready) if stops else None)
+        keys = self.console_input or ''
+        # console 'f': full windows (the host's stream=False); 'F' or neither: the firmware's
+        full_windows = 'f' in keys and keys.rfind('f') > keys.rfind('F')
+        host, host_stats = stream.run(read_wav(self.wav), wake_pin=bool(stops),
+                                      stop_after_ms=self._stop_after_ms(ready) if stops else None,
+                                      stream=False if full_windows else None)
+        self.host_stats = host_stats
         keys = ('word', 'start_ms', 'end_ms', 'decided_ms')
         board = ev.detections(self.run['events'])
 
@@ -295,6 +322,31 @@ class KwsLibrary:
 
     def stats_value(self, key):
         return self._stats().get(key)
+
+    def ready_value(self, key):
+        ready = ev.last(self.run['events'], 'kws_ready')
+        if ready is None or key not in ready:
+            raise AssertionError(f'the firmware\'s kws_ready line has no {key!r}: {ready}')
+        return ready[key]
+
+    def model_runs_should_be_streamed(self, streamed=True):
+        """The board's stream counters (README.md "Streaming"): with streaming, some runs are
+        hops from the model's state (the pipeline's streamed_runs, each confirmed by the
+        engine: stream_hops) and the others full windows; without, none is. They equal the
+        host build's counts of the same recording (Detections Should Equal ... first)."""
+        st = self._stats()
+        runs, hops, engine = int(st['model_runs']), int(st['streamed_runs']), int(st['stream_hops'])
+        print(f'*INFO* {runs} model runs, {hops} streamed ({engine} by the engine), {runs - hops} full windows')
+        if hops != engine:
+            raise AssertionError(f'the pipeline streamed {hops} runs, the engine {engine}')
+        if streamed and not 0 < hops < runs:
+            raise AssertionError(f'{hops} of {runs} runs streamed: expected some streamed, some full')
+        if not streamed and hops:
+            raise AssertionError(f'{hops} runs streamed with streaming off')
+        host = getattr(self, 'host_stats', None)
+        if host is not None and (host['model_runs'], host['streamed_runs']) != (runs, hops):
+            raise AssertionError(f"host build: {host['model_runs']} runs, {host['streamed_runs']} streamed; "
+                                 f'board: {runs}, {hops}')
 
     def events_named(self, name):
         return ev.of_kind(self.run['events'], name)
