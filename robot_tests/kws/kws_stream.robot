@@ -1,8 +1,8 @@
 *** Settings ***
 Documentation     The keyword image built with a model the engine can stream
-...               (model=models/kws_stream.tflite; README.md "Streaming"): the pipeline keeps the
-...               model's state and runs a hop of 40 ms (2 frames) where the window follows the
-...               last, a full window elsewhere. On the simulated board it decides exactly as
+...               (model=models/kws_stream.tflite; README.md "Streaming"): the pipeline keeps one
+...               model state per phase of its 40 ms (2-frame) hop and runs a hop where the window
+...               follows its phase's last by the hop, a full window elsewhere. On the simulated board it decides exactly as
 ...               the host build of the same C (the code every evaluation uses) and loses no sample.
 ...               The suite builds that image (a copy under build/kws_images/) and the default
 ...               image again.
@@ -11,7 +11,7 @@ Suite Setup       Build Kws Image With Model    models/kws_stream.tflite
 
 *** Test Cases ***
 Streamed Model Decides As The Host Build And Loses No Samples
-    [Documentation]    The ten commands, long-silence Stop policy (console p): most runs are
+    [Documentation]    The ten commands, long-silence Stop policy (console p): many runs are
     ...    streamed hops, each counted by the pipeline and confirmed by the engine.
     ${wav}=    Make Recording    commands
     Run Kws With    ${wav}    console_input=p

@@ -57,18 +57,18 @@
 #define KWS_GATE_THRESHOLD 0.05f
 /* Streaming (README.md, "Streaming"): a model the engine can stream (h7nn_stream_state_bytes
  * > 0 at a hop of 1 up to KWS_MODEL_HOP_MS of frames; kws_default cannot, its 'same' padding
- * reads future frames) keeps its state between runs: the pacer runs it every hop (the
- * smallest hop it streams at) from the word's first quiet frame, and a run whose window
- * follows the previous run's by exactly that hop computes only the new frames; any other run
- * (the segment's first, after a skip, a Stop, a catch-up of older windows) is a full window.
- * 0: full windows with the schedule above, as for a model that cannot stream. */
+ * reads future frames) keeps one state per phase of its hop (the smallest it streams at): a
+ * run whose window follows the last of its phase by exactly the hop computes only the new
+ * frames; any other run (the segment's first ones, after a skip, a Stop, a catch-up of older
+ * windows) is a full window. The schedule above stays, with one run per hop instead of per
+ * model stride after the dense runs. 0: full windows, as for a model that cannot stream. */
 #define KWS_STREAM 1u
 /* The cascade in front of a streaming model: off. Its gate (models/kws_tiny, 1.00 M cycles a
  * run, every hop until it opens) costs more than what it saves: kws_stream's streamed hop
  * takes 0.36 M cycles, its full window 0.83 M; on the demo recording 4.89 mJ per command with
  * the gate, 3.33 without, same commands found (README.md, "Streaming"). */
 #define KWS_STREAM_CASCADE 0u
-/* The state buffer (the board's AXI SRAM, unused otherwise): kws_stream takes 19,584 B. */
-#define KWS_STREAM_STATE_MAX_BYTES (32u * 1024u)
+/* The states' buffer (the board's AXI SRAM, unused otherwise): kws_stream takes 2 x 19,584 B. */
+#define KWS_STREAM_STATE_MAX_BYTES (48u * 1024u)
 
 #endif

@@ -104,11 +104,11 @@ typedef struct {
     uint32_t stop_after_ms; /* the power policy's silence before Stop; 0: kws_config.h's */
     uint32_t early_stop_frames; /* stop-consonant words' quiet frames; 0: kws_config.h's */
     /* streaming (kws_stream.h): the plan main.c makes, and the mode of the next runs */
-    h7nn_stream stream;
+    h7nn_stream streams[KWS_PIPELINE_STREAM_PHASES]; /* one per phase, as main.c */
     uint8_t *stream_state;
     uint32_t stream_frames;  /* the hop the model streams at; 0: it cannot */
     uint32_t stream_mode;    /* kws_host_set_stream */
-    bool stream_behind;      /* a cached run left the state behind */
+    bool stream_behind[KWS_PIPELINE_STREAM_PHASES]; /* a cached run left that state behind */
     char error[160];
 } kws_host_t;
 
@@ -143,16 +143,17 @@ static bool run_model(void *user, float *probs)
     float *row = h->use_cache && hop < h->cache_hops ? &h->cache[(size_t)hop * (size_t)h->class_count] : NULL;
     if (row && h->cached[hop]) {
         memcpy(probs, row, (size_t)h->class_count * sizeof(float));
-        h->stream_behind = true;
+        memset(h->stream_behind, 1, sizeof h->stream_behind);
         return true;
     }
     h7nn_tensor out;
     /* streaming, as main.c's run_model; mode 3: the same schedule with full windows */
     if (h->config.stream_frames && h->stream_mode != 3u) {
-        if (h->stream_behind)
-            h7nn_stream_reset(&h->stream);
-        h->stream_behind = false;
-        if (h7nn_stream_invoke(&h->stream) != H7NN_OK)
+        const uint32_t slot = h->pipeline.stream_slot;
+        if (h->stream_behind[slot])
+            h7nn_stream_reset(&h->streams[slot]);
+        h->stream_behind[slot] = false;
+        if (h7nn_stream_invoke(&h->streams[slot]) != H7NN_OK)
             return false;
     } else if (h7nn_invoke(&h->nn) != H7NN_OK) {
         return false;
@@ -173,8 +174,8 @@ static bool run_model(void *user, float *probs)
 static void reset_stream(void *user)
 {
     kws_host_t *h = (kws_host_t *)user;
-    h7nn_stream_reset(&h->stream);
-    h->stream_behind = false;
+    h7nn_stream_reset(&h->streams[h->pipeline.stream_slot]);
+    h->stream_behind[h->pipeline.stream_slot] = false;
 }
 
 /* The gate's run: the pipeline has just written the window into the gate's input tensor. */
@@ -303,15 +304,17 @@ kws_host_t *kws_host_open(const uint8_t *model, size_t model_bytes, const h7fe_c
         goto fail;
     }
     if (hop > 0) {
-        h->stream_state = aligned_alloc(8, (state_bytes + 7u) & ~(size_t)7u);
+        size_t each = (state_bytes + 7u) & ~(size_t)7u;
+        h->stream_state = aligned_alloc(8, (size_t)hop * each);
         if (!h->stream_state) {
             problem = "out of memory";
             goto fail;
         }
-        if (h7nn_stream_init(&h->stream, &h->nn, hop, h->stream_state, state_bytes) != H7NN_OK) {
-            problem = h7nn_error(&h->nn);
-            goto fail;
-        }
+        for (int i = 0; i < hop; i++)
+            if (h7nn_stream_init(&h->streams[i], &h->nn, hop, &h->stream_state[(size_t)i * each], each) != H7NN_OK) {
+                problem = h7nn_error(&h->nn);
+                goto fail;
+            }
         h->stream_frames = (uint32_t)hop;
         pc.stream_frames = h->stream_frames;
         pc.reset_stream = reset_stream;
@@ -530,7 +533,7 @@ int kws_host_run(kws_host_t *h, const int16_t *samples, size_t count, float thre
     }
     h->evaluations = 0;
     h->use_cache = true;
-    h->stream_behind = true; /* a fresh start: the first run is a full window anyway */
+    memset(h->stream_behind, 1, sizeof h->stream_behind); /* a fresh start (full windows anyway) */
     int found = 0;
     uint32_t stops = 0, stopped_ms = 0;
     const uint32_t rate = h->pipeline.config.frontend->sample_rate_hz;

@@ -26,8 +26,9 @@ const char *kws_pipeline_init(kws_pipeline_t *p, const kws_pipeline_config_t *cf
         return "model hop shorter than a feature frame";
     if (!(cfg->input_scale > 0.0f))
         return "model input scale must be positive";
-    if (cfg->stream_frames && (cfg->reset_stream == NULL || cfg->stream_frames > p->ring_frames - p->frames))
-        return "streaming needs reset_stream and a hop within the feature ring";
+    if (cfg->stream_frames && (cfg->reset_stream == NULL || cfg->stream_frames > KWS_PIPELINE_STREAM_PHASES ||
+                               cfg->stream_frames > p->ring_frames - p->frames))
+        return "streaming needs reset_stream and a hop of at most KWS_PIPELINE_STREAM_PHASES frames";
     if (cfg->run_gate && (cfg->gate_input == NULL || !(cfg->gate_threshold > 0.0f) || cfg->gate_threshold > 1.0f))
         return "the gate model needs its input tensor and a threshold in (0, 1]";
 
@@ -52,6 +53,11 @@ const char *kws_pipeline_init(kws_pipeline_t *p, const kws_pipeline_config_t *cf
     kws_power_init(&p->power, &pc, 0);
     kws_pacer_init(&p->pacer, cfg->model_hop_ms, cfg->max_backlog_ms);
     return NULL;
+}
+
+void kws_pipeline_restart_stream(kws_pipeline_t *p)
+{
+    memset(p->stream_primed, 0, sizeof p->stream_primed);
 }
 
 uint32_t kws_pipeline_now_ms(const kws_pipeline_t *p)
@@ -88,7 +94,7 @@ void kws_pipeline_resume(kws_pipeline_t *p, uint32_t resume_ms)
             }
             p->gap_frames += gap_frames;
         }
-        p->stream_primed = false; /* a gap: the next run is a full window */
+        kws_pipeline_restart_stream(p); /* a gap: the next runs are full windows */
     }
     kws_power_woke(&p->power, kws_pipeline_now_ms(p));
 }
@@ -118,29 +124,25 @@ static void copy_window(kws_pipeline_t *p, int8_t *input, uint32_t back)
 static bool invoke(kws_pipeline_t *p, float *probs, uint32_t back)
 {
     copy_window(p, p->config.model_input, back);
-    /* streaming: only a window that follows the last one by exactly the hop may be computed
-     * from the model's state (the engine's contract); any other run starts it afresh */
+    /* streaming: only a window that follows its phase's last one by exactly the hop may be
+     * computed from that phase's state (the engine's contract); any other run starts it afresh */
     const uint32_t end = p->frames_pushed - back;
-    const bool follows = p->stream_primed && end - p->stream_end == p->config.stream_frames;
+    const uint32_t slot = p->config.stream_frames ? end % p->config.stream_frames : 0u;
+    const bool follows = p->config.stream_frames && p->stream_primed[slot] &&
+                         end - p->stream_end[slot] == p->config.stream_frames;
+    p->stream_slot = slot;
     if (p->config.stream_frames && !follows)
         p->config.reset_stream(p->config.user);
-    p->stream_primed = false; /* until this run is done */
+    p->stream_primed[slot] = false; /* until this run is done */
     set_point(p, KWS_POWER_RECOGNIZE);
     if (!p->config.run_model(p->config.user, probs))
         return false;
     if (p->config.stream_frames) {
-        p->stream_primed = true;
-        p->stream_end = end;
+        p->stream_primed[slot] = true;
+        p->stream_end[slot] = end;
         p->streamed_runs += follows;
     }
     return true;
-}
-
-/* The lead run's window: one frame back, or one stream hop back (so the newest window
- * follows it by the hop). */
-static uint32_t lead_back(const kws_pipeline_t *p)
-{
-    return p->config.stream_frames ? p->config.stream_frames : 1u;
 }
 
 /* The cascade's gate: the small model at its own (low) point; true when its best command
@@ -175,7 +177,7 @@ static void remember_closed(kws_pipeline_t *p, uint32_t frame, uint32_t ms)
     p->closed_count++;
 }
 
-/* The lead window (lead_back frames back) run and scored at at_ms, unless the backlog would pass
+/* The lead window (one frame back) run and scored at at_ms, unless the backlog would pass
  * its limit (a skip, counted). Returns false when the model failed (counted). */
 static bool run_lead(kws_pipeline_t *p, uint32_t *backlog_ms, uint32_t at_ms, float *probs)
 {
@@ -184,7 +186,7 @@ static bool run_lead(kws_pipeline_t *p, uint32_t *backlog_ms, uint32_t at_ms, fl
         p->pacer.skipped++;
         return true;
     }
-    if (!invoke(p, probs, lead_back(p))) {
+    if (!invoke(p, probs, 1)) {
         p->model_failures++;
         return false;
     }
@@ -197,23 +199,21 @@ static void run_model(kws_pipeline_t *p, uint32_t now_ms, uint32_t backlog_ms, b
 {
     float probs[KWS_DETECTOR_MAX_CLASSES];
     /* lead: this is the segment's first quiet frame, and the window that ended with the
-     * last speech frame (one frame back, still in the ring; streaming: one hop back) is
-     * scored too, first. */
+     * last speech frame (one frame back, still in the ring) is scored too, first. */
     if (p->config.run_gate && p->detector.segments != p->gate_segment) {
         /* a new segment closes the gate again */
         p->gate_segment = p->detector.segments;
         p->gate_open = false;
         p->closed_count = 0;
     }
-    const uint32_t back = lead_back(p);
-    if (lead && p->frames_pushed >= p->frames + back && p->ring_frames >= p->frames + back) {
+    if (lead && p->frames_pushed > p->frames && p->ring_frames > p->frames) {
         if (!p->config.run_gate || p->gate_open) {
-            if (!run_lead(p, &backlog_ms, now_ms - back * p->frame_ms, probs))
+            if (!run_lead(p, &backlog_ms, now_ms - p->frame_ms, probs))
                 return;
         } else {
             /* the gate decides from the newest window; the lead window waits as a catch-up
              * run, scored first if the gate opens */
-            remember_closed(p, p->frames_pushed - back, now_ms - back * p->frame_ms);
+            remember_closed(p, p->frames_pushed - 1u, now_ms - p->frame_ms);
         }
     }
     if (p->config.run_gate) {
@@ -283,7 +283,7 @@ bool kws_pipeline_warm_up(kws_pipeline_t *p)
     memset(p->window, (int8_t)p->config.input_zero_point, sizeof p->window);
     float probs[KWS_DETECTOR_MAX_CLASSES];
     bool ok = invoke(p, probs, 0);
-    p->stream_primed = false; /* the warm-up's window is not the audio's */
+    kws_pipeline_restart_stream(p); /* the warm-up's window is not the audio's */
     p->streamed_runs = 0;
     set_point(p, KWS_POWER_LISTEN);
     return ok;
@@ -346,9 +346,10 @@ bool kws_pipeline_hop(kws_pipeline_t *p, const int16_t *samples, uint32_t backlo
     const uint32_t first = KWS_RUN_AFTER_QUIET_FRAMES > 0u ? KWS_RUN_AFTER_QUIET_FRAMES : 1u;
     const uint32_t last = first + KWS_DENSE_RUNS - 1u; /* the dense runs: quiet frames first..last */
     /* (the run one frame after the last dense run stays: without it 84.3 % instead of 85.0 %) */
-    /* (streaming: one run per stream hop throughout, so that each window follows the last) */
-    p->pacer.hop_ms = p->config.stream_frames                     ? p->config.stream_frames * p->frame_ms
-                      : active && quiet >= first && quiet <= last ? p->frame_ms
+    /* (streaming: after the dense runs one run per stream hop, so that each window follows
+     * the last of its phase; the dense runs are hops of interleaved phases) */
+    p->pacer.hop_ms = active && quiet >= first && quiet <= last ? p->frame_ms
+                      : p->config.stream_frames                     ? p->config.stream_frames * p->frame_ms
                                                                   : p->config.model_hop_ms;
     /* Stop needs quiet, not just "no speech": stationary loud noise is not speech to the VAD
      * but would wake a wake-on-sound microphone at once. */
@@ -356,9 +357,8 @@ bool kws_pipeline_hop(kws_pipeline_t *p, const int16_t *samples, uint32_t backlo
     kws_power_update(&p->power, now, sound, wants);
     /* With the lead run the history is full at the second quiet frame; a word already
      * confidently one that ends in a stop consonant waits for its release anyway, and the
-     * last dense run would only add a run (the next one comes a frame later). Not when
-     * streaming: the run after a skipped one would be a full window. */
-    if (wants && lead_run_on(p) && !p->config.stream_frames && active && quiet == last && !p->released) {
+     * last dense run would only add a run (the next one comes a frame later). */
+    if (wants && lead_run_on(p) && active && quiet == last && !p->released) {
         int c = confident(p);
         if (c >= 0 && ((p->config.stop_end_mask >> c) & 1u))
             wants = false;

@@ -31,6 +31,10 @@
  * the detector gets the posteriors the model alone would have given. */
 #define KWS_PIPELINE_CATCHUP_FRAMES 16u
 #define KWS_PIPELINE_CATCHUP_RUNS 4
+/* Streaming: one model state per phase of the hop (a window ending at frame e continues the
+ * state of phase e mod stream_frames), so runs one frame apart (the dense runs) are hops of
+ * two interleaved streams. At most this many (the 60 ms model stride in 20 ms frames). */
+#define KWS_PIPELINE_STREAM_PHASES 3u
 
 /* Runs the model on config.model_input (frames x features int8, oldest frame first, just
  * written by the pipeline) and writes the class probabilities (0..1). Returns false if
@@ -62,10 +66,11 @@ typedef struct {
     kws_model_fn run_gate;
     int8_t *gate_input;                /* the gate's input tensor (same shape and quantization) */
     float gate_threshold;              /* 0..1 */
-    /* Streaming (README.md, "Streaming"; kws_stream.h decides): the model keeps its state
-     * between runs, and run_model computes only the new frames when its window follows the
-     * previous run's by exactly stream_frames. Before any other run the pipeline calls
-     * reset_stream (the model's next run is a full window). The pacer then runs the model
+    /* Streaming (README.md, "Streaming"; kws_stream.h decides): the model keeps one state
+     * per phase (stream_slot: the window's newest frame mod stream_frames), and run_model
+     * computes only the new frames when its window follows that phase's previous window by
+     * exactly stream_frames. Before any other run the pipeline calls reset_stream (that
+     * phase's next run is a full window). After the dense runs the pacer runs the model
      * every stream_frames frames. 0: no streaming, every run a full window (reset_stream
      * unused). */
     uint32_t stream_frames;
@@ -111,10 +116,12 @@ typedef struct {
         uint32_t ms;                   /* its audio time */
     } closed_runs[KWS_PIPELINE_CATCHUP_RUNS]; /* the gate's runs of this segment, newest last */
     uint32_t closed_count;
-    /* streaming: the newest frame (frames_pushed) of the last window the model ran on */
-    uint32_t stream_end;
-    bool stream_primed;                /* the model's state holds that window */
-    uint32_t streamed_runs;            /* model runs that followed the previous by the hop */
+    /* streaming, per phase: the newest frame (frames_pushed) of the last window the model
+     * ran on, and whether that phase's state holds it */
+    uint32_t stream_end[KWS_PIPELINE_STREAM_PHASES];
+    bool stream_primed[KWS_PIPELINE_STREAM_PHASES];
+    uint32_t stream_slot;              /* the phase of the run in progress (for run_model) */
+    uint32_t streamed_runs;            /* model runs that followed their phase's last by the hop */
 } kws_pipeline_t;
 
 /* Returns NULL on success, or a message naming what is wrong with the configuration. */
@@ -138,5 +145,8 @@ uint32_t kws_pipeline_now_ms(const kws_pipeline_t *p);
 
 /* Capture resumed after a gap (Stop mode): audio time jumps to resume_ms. */
 void kws_pipeline_resume(kws_pipeline_t *p, uint32_t resume_ms);
+
+/* Every phase's next run is a full window (a change of the streaming setting). */
+void kws_pipeline_restart_stream(kws_pipeline_t *p);
 
 #endif

@@ -2,6 +2,7 @@
 #include "apps/kws/kws_stream.h"
 
 #include "apps/kws/kws_config.h"
+#include "apps/kws/kws_pipeline.h"
 #include "engine/h7nn_stream.h"
 
 #include <string.h>
@@ -16,6 +17,8 @@ int kws_stream_plan(h7nn_interpreter *nn, uint32_t max_frames, size_t max_state,
         *why = "KWS_STREAM is 0 (kws_config.h)";
         return 0;
     }
+    if (max_frames > KWS_PIPELINE_STREAM_PHASES)
+        max_frames = KWS_PIPELINE_STREAM_PHASES;
     for (uint32_t hop = 1; hop <= max_frames; hop++) {
         size_t need = h7nn_stream_state_bytes(nn, (int)hop);
         if (need == 0) {
@@ -26,8 +29,9 @@ int kws_stream_plan(h7nn_interpreter *nn, uint32_t max_frames, size_t max_state,
             continue;
         }
         *state_bytes = need;
-        if (need > max_state) {
-            *why = "the model's stream state exceeds KWS_STREAM_STATE_MAX_BYTES (kws_config.h): raise it";
+        if (hop * ((need + 7u) & ~(size_t)7u) > max_state) {
+            *why = "the model's stream states (one per phase of the hop) exceed KWS_STREAM_STATE_MAX_BYTES "
+                   "(kws_config.h): raise it";
             return -1;
         }
         *why = "";

@@ -12,10 +12,12 @@
 #include "engine/h7nn.h"
 
 /* The hop (feature frames) the model streams at: the smallest from 1 up to max_frames (the
- * model stride, KWS_MODEL_HOP_MS, in frames) the engine accepts, with its state's bytes in
- * *state_bytes. 0 when the model streams at none of them (a full window every run; *why:
- * the engine's line for the 1-frame hop) or when KWS_STREAM is 0 (*why says so). -1 when it
- * streams but its state needs more than max_state bytes (*why names the setting to raise). */
+ * model stride, KWS_MODEL_HOP_MS, in frames; at most KWS_PIPELINE_STREAM_PHASES) the engine
+ * accepts, with one state's bytes in *state_bytes (the image keeps one state per phase of the
+ * hop: hop x state, each rounded up to 8 bytes). 0 when the model streams at none of them (a
+ * full window every run; *why: the engine's line for the 1-frame hop) or when KWS_STREAM is
+ * 0 (*why says so). -1 when it streams but its states need more than max_state bytes (*why
+ * names the setting to raise). */
 int kws_stream_plan(h7nn_interpreter *nn, uint32_t max_frames, size_t max_state, size_t *state_bytes,
                     const char **why);
 

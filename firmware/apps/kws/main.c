@@ -96,9 +96,11 @@ static float gate_scale;
 static int32_t gate_zero_point;
 static uint32_t gate_cycles_max;
 static kws_pipeline_t pipeline;
-/* Streaming (kws_stream.h, README.md "Streaming"): the model's state between runs */
-static h7nn_stream stream;
+/* Streaming (kws_stream.h, README.md "Streaming"): the model's state between runs, one per
+ * phase of the hop (the pipeline's stream_slot) */
+static h7nn_stream streams[KWS_PIPELINE_STREAM_PHASES];
 static uint8_t stream_state[KWS_STREAM_STATE_MAX_BYTES] H7_AXI_BSS __attribute__((aligned(8)));
+static size_t stream_state_used;
 static uint32_t stream_frames;    /* the hop it streams at (frames); 0: full windows */
 static uint32_t stream_hops;      /* runs the engine computed from its state (h7nn_stream.hops) */
 static kws_outputs_t outputs;
@@ -321,9 +323,10 @@ static bool run_model(void *user, float *probs)
     (void)user;
     uint32_t start = h7_cycles();
     if (pipeline.config.stream_frames) {
-        if (h7nn_stream_invoke(&stream) != H7NN_OK)
+        h7nn_stream *st = &streams[pipeline.stream_slot];
+        if (h7nn_stream_invoke(st) != H7NN_OK)
             return false;
-        stream_hops += stream.hops > 0; /* the engine's word: this run was a hop */
+        stream_hops += st->hops > 0; /* the engine's word: this run was a hop */
     } else if (h7nn_invoke(&nn) != H7NN_OK) {
         return false;
     }
@@ -348,7 +351,7 @@ static bool run_model(void *user, float *probs)
 static void reset_stream(void *user)
 {
     (void)user;
-    h7nn_stream_reset(&stream);
+    h7nn_stream_reset(&streams[pipeline.stream_slot]);
 }
 
 /* The cascade's gate: the small model on its input tensor (config.gate_input). Its cycles
@@ -531,8 +534,11 @@ static void init(void)
     if (hop < 0)
         fail("stream", stream_note);
     if (hop > 0) {
-        if (h7nn_stream_init(&stream, &nn, hop, stream_state, sizeof stream_state) != H7NN_OK)
-            fail("stream", h7nn_error(&nn));
+        size_t each = (state_bytes + 7u) & ~(size_t)7u; /* (the plan checked hop x each fits) */
+        for (int i = 0; i < hop; i++)
+            if (h7nn_stream_init(&streams[i], &nn, hop, &stream_state[(size_t)i * each], each) != H7NN_OK)
+                fail("stream", h7nn_error(&nn));
+        stream_state_used = (size_t)hop * each;
         stream_frames = (uint32_t)hop;
         pc.stream_frames = stream_frames;
         pc.reset_stream = reset_stream;
@@ -610,7 +616,7 @@ static void poll_console(void)
             /* f: full windows with the schedule of a model that cannot stream; F: streaming
              * again, if the model can (h7voice demo --no-stream) */
             pipeline.config.stream_frames = c == 'F' ? stream_frames : 0u;
-            pipeline.stream_primed = false;
+            kws_pipeline_restart_stream(&pipeline);
         } else if (c == 'l' || c == 'n' || c == '4' || c == '2' || c == '1') {
             /* l: the worst case (64 MHz); n: the governor's point; 4/2/1: 480/240/120 MHz
              * fixed (h7voice demo --energy-table) */
@@ -678,7 +684,7 @@ int main(void)
     h7_json_str(&j, "gate", gate->name);
     h7_json_float(&j, "gate_threshold", KWS_GATE_THRESHOLD, 2);
     h7_json_uint(&j, "stream_frames", stream_frames);
-    h7_json_uint(&j, "stream_state_bytes", stream_frames ? (uint32_t)stream.state_bytes : 0u);
+    h7_json_uint(&j, "stream_state_bytes", (uint32_t)stream_state_used); /* all phases */
     const h7_json_uint_field_t run_nj[] = {
         {"run_nj_480", governor_nj[H7_OPP_480]},
         {"run_nj_240", governor_nj[H7_OPP_240]},
