@@ -65,8 +65,8 @@
 #define KWS_STREAM 1u
 /* The cascade in front of a streaming model: off. Its gate (models/kws_tiny, 1.00 M cycles a
  * run, every hop until it opens) costs more than what it saves: kws_stream's streamed hop
- * takes 0.36 M cycles, its full window 0.83 M; on the demo recording 4.89 mJ per command with
- * the gate, 3.33 without, same commands found (README.md, "Streaming"). */
+ * takes 0.36 M cycles, its full window 0.83 M; on the demo recording 5.86 mJ per command with
+ * the gate, 4.28 without, same commands found (README.md, "Streaming"). */
 #define KWS_STREAM_CASCADE 0u
 /* The states' buffer (the board's AXI SRAM, unused otherwise): kws_stream takes 2 x 19,584 B. */
 #define KWS_STREAM_STATE_MAX_BYTES (48u * 1024u)
