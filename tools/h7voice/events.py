@@ -21,7 +21,7 @@ platform time since capture start.
                       stop_mode, stop_after_ms, model_cycles, recognize_mhz, run_nj_480/240/120/64,
                       cascade (the gate runs first), gate (its model), gate_threshold,
                       stream_frames (the hop the model streams at; 0: full windows),
-                      stream_state_bytes
+                      stream_state_bytes (one state per phase of the hop, all together)
     kws               a detection — word, score, start_ms, end_ms, decided_ms, latency_ms,
                       action, light, level, running, selection, confirm, opp_mhz
     kws_stats         reason (period|stop|request), audio_ms, time_ms, mode_ms{listen,
