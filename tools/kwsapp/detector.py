@@ -215,6 +215,6 @@ def describe():
     s = settings()
     return (f'host build of the firmware C (kws_pipeline + kws_detector + engine, '
             f'{paths.rel(paths.host_library(LIBRARY))}): model from the word\'s end (the VAD\'s '
-            f'hangover; firmware/apps/kws/kws_config.h), then every {s["model_hop_ms"]} ms until the '
-            f'decision, {s["smooth_count"]} posteriors averaged, '
+            f'hangover; firmware/apps/kws/kws_config.h), then every {s["model_hop_ms"]} ms (a model the '
+            f'engine streams: every stream hop) until the decision, {s["smooth_count"]} posteriors averaged, '
             f'threshold {s["threshold"]:g}')
