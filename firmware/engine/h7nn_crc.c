@@ -30,8 +30,8 @@ h7nn_status h7nn_model_verify_crc(const void *model, size_t size, uint32_t expec
  * * K, two instructions a word on the M7 (EOR with a rotated operand, MUL), where the nibble CRC
  * above takes ~44: h7nn_init hashes ~9 k words of VWW's record, model bytes and plan. The
  * rotation carries every bit (the top ones too) into the next multiply, so a change of any one
- * word always changes the result (w -> (w ^ x) * K is one to one) and any other change does
- * except by a 2^-32 chance. It detects corruption, not a deliberate forgery. */
+ * word always changes the result (every step is one to one in the word and in h); other
+ * changes are missed only by chance (32 bits). It detects corruption, not a deliberate forgery. */
 #if defined(__ARM_FEATURE_DSP) && __ARM_FEATURE_DSP
 /* The M7: 8 words per pass, one LDM then EOR (rotated operand) + MUL each: 19 instructions per
  * 8 words (gcc's loop took 17 per 4). r0 = h, r1 = words, r2 = passes (>= 1); returns h. */
