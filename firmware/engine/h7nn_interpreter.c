@@ -702,6 +702,9 @@ _Static_assert(sizeof(void *) != 4u || (sizeof(h7nn_tinfo) == 4u * CK_TENSOR_WOR
                                         offsetof(h7nn_tinfo, zero_points) == 4u * CKT_ZERO_POINTS &&
                                         offsetof(h7nn_tinfo, const_data) == 4u * CKT_CONST),
                "a checked record's tensor is h7nn_tinfo on 32-bit targets");
+_Static_assert(sizeof(void *) != 4u || offsetof(h7nn_interpreter, output_count) - offsetof(h7nn_interpreter, tensors_vec) ==
+                                           4u * (CK_OUTPUT_COUNT_W - CK_TENSORS_VEC_W),
+               "the record's header holds the interpreter's model fields in their order on 32-bit targets");
 
 #ifndef H7_TARGET_FIRMWARE
 /* The record's digest: its words but the digest's own, the model's ranges, the plan (the
@@ -724,8 +727,8 @@ static int load_checked(h7nn_interpreter *nn, const uint32_t *ck, uint32_t words
         ck[CK_PLAN_WORDS_W] != nn->plan_words)
         return 0;
     const uint32_t ranges = ck[CK_RANGES_W], tensors = ck[CK_TENSOR_COUNT_W], ops = ck[CK_OP_COUNT_W];
-    if (ranges > words || tensors > 4096u || ops > 1024u ||
-        (uint64_t)words != CK_HEADER + 2ull * ranges + (uint64_t)CK_TENSOR_WORDS * tensors + (uint64_t)CK_NODE_WORDS * ops)
+    if (ranges > words / 2u || tensors > 4096u || ops > 1024u ||  /* no overflow below */
+        words != CK_HEADER + 2u * ranges + CK_TENSOR_WORDS * tensors + CK_NODE_WORDS * ops)
         return 0;
     const uint32_t *r = ck + CK_HEADER;
     /* checked_digest, each range checked before it is read */
@@ -740,18 +743,22 @@ static int load_checked(h7nn_interpreter *nn, const uint32_t *ck, uint32_t words
     /* the record of this model, these bytes and this plan: what the checks found */
     const uint8_t *base = nn->model;
     const uint32_t *ct = r + 2u * ranges, *cn = ct + CK_TENSOR_WORDS * tensors;
-    nn->tensors_vec = ck[CK_TENSORS_VEC_W];
-    nn->buffers_vec = ck[CK_BUFFERS_VEC_W];
-    nn->opcodes_vec = ck[CK_OPCODES_VEC_W];
-    nn->operators_vec = ck[CK_OPERATORS_VEC_W];
+    if (CK_TINFO_IS_WORDS) {  /* the 32-bit board: the interpreter's fields in the record's order */
+        copy_words(&nn->tensors_vec, ck + CK_TENSORS_VEC_W, 4u * (CK_HEADER - CK_TENSORS_VEC_W));
+    } else {
+        nn->tensors_vec = ck[CK_TENSORS_VEC_W];
+        nn->buffers_vec = ck[CK_BUFFERS_VEC_W];
+        nn->opcodes_vec = ck[CK_OPCODES_VEC_W];
+        nn->operators_vec = ck[CK_OPERATORS_VEC_W];
+        nn->tensor_count = tensors;
+        nn->buffer_count = ck[CK_BUFFER_COUNT_W];
+        nn->opcode_count = ck[CK_OPCODE_COUNT_W];
+        nn->op_count = ops;
+        nn->input_count = ck[CK_INPUT_COUNT_W];
+        nn->output_count = ck[CK_OUTPUT_COUNT_W];
+    }
     nn->inputs = (const int32_t *)(const void *)(base + ck[CK_INPUTS_W]);
     nn->outputs = (const int32_t *)(const void *)(base + ck[CK_OUTPUTS_W]);
-    nn->tensor_count = tensors;
-    nn->buffer_count = ck[CK_BUFFER_COUNT_W];
-    nn->opcode_count = ck[CK_OPCODE_COUNT_W];
-    nn->op_count = ops;
-    nn->input_count = ck[CK_INPUT_COUNT_W];
-    nn->output_count = ck[CK_OUTPUT_COUNT_W];
     /* kept in the arena for h7nn_allocate as verify_model keeps them (when they fit) */
     size_t cache_bytes = align8((uint32_t)(sizeof(h7nn_tinfo) * tensors));
     size_t kept_bytes = cache_bytes + align8((uint32_t)(sizeof(h7nn_node) * ops)) + 8u;
@@ -1255,8 +1262,6 @@ static void read_nodes(h7nn_interpreter *nn) {
     }
 }
 
-static h7nn_status place_buffers(h7nn_interpreter *nn, size_t planned);
-
 static h7nn_status allocate(h7nn_interpreter *nn) {
     nn->tail = nn->arena_size;
     nn->persistent_requested = 0;
@@ -1319,54 +1324,34 @@ static h7nn_status allocate(h7nn_interpreter *nn) {
         for (uint32_t i = 0; i < nn->op_count && covered; i++)
             if (nn->nodes[i].scratch_bytes != cn[CK_NODE_WORDS * i + CKN_SCRATCH]) covered = NULL;
     }
-    if (covered) {
-        const uint32_t *off = nn->plan + H7NN_PLAN_HEADER;
-        nn->planned_bytes = nn->plan[H7NN_PLAN_ACTIVATIONS_W];
-        nn->arena_needed = nn->planned_bytes + (nn->arena_size - nn->tail);
-        if (nn->planned_bytes > nn->tail) return place_buffers(nn, nn->planned_bytes);  /* its message */
-        for (uint32_t b = 0; b < nn->tensor_count; b++) {
-            const h7nn_tinfo *c = cached_info(nn, b);
-            h7nn_tinfo t;
-            if (off[b] != H7NN_PLAN_NONE) nn->tensor_data[b] = nn->arena + off[b];
-            else if (c) nn->tensor_data[b] = (void *)c->const_data;
-            else nn->tensor_data[b] = h7nn_tensor_info(nn, (int)b, &t) == H7NN_OK ? (void *)t.const_data : NULL;
+    /* the covered plan's offsets, taken as they are */
+    const uint32_t *given = covered ? nn->plan + H7NN_PLAN_HEADER : NULL;
+    size_t planned = covered ? nn->plan[H7NN_PLAN_ACTIVATIONS_W] : 0u;
+    if (!given) {
+        /* buffer lifetimes: after the descriptions when both fit, else alone, else recomputed */
+        size_t entries = align8((uint32_t)(sizeof(plan_entry) * n));
+        if (nn->tinfo_cache && nn->tinfo_cache_bytes + entries <= nn->tail) {
+            nn->lives = nn->arena + nn->tinfo_cache_bytes;
+        } else if (entries <= nn->tail) {
+            nn->tinfo_cache = NULL;
+            nn->lives = nn->arena;
         }
-        for (uint32_t i = 0; i < nn->op_count; i++) {
-            const uint32_t o = off[nn->tensor_count + i];
-            nn->nodes[i].scratch = o != H7NN_PLAN_NONE ? nn->arena + o : NULL;
-        }
-        return H7NN_OK;
-    }
-    /* buffer lifetimes: after the descriptions when both fit, else alone, else recomputed */
-    size_t entries = align8((uint32_t)(sizeof(plan_entry) * n));
-    if (nn->tinfo_cache && nn->tinfo_cache_bytes + entries <= nn->tail) {
-        nn->lives = nn->arena + nn->tinfo_cache_bytes;
-    } else if (entries <= nn->tail) {
-        nn->tinfo_cache = NULL;
-        nn->lives = nn->arena;
-    }
-    if (nn->lives) fill_entries(nn, (plan_entry *)nn->lives);
-    /* constant tensors keep their model pointers; activations and scratch are planned (or
-     * the given plan is checked) */
-    size_t planned = 0;
-    if (nn->plan) {
-        h7nn_status s = check_plan_offsets(nn, &planned);
-        if (s != H7NN_OK) return s;
-    } else {
+        if (nn->lives) fill_entries(nn, (plan_entry *)nn->lives);
+        /* constant tensors keep their model pointers; activations and scratch are planned (or
+         * the given plan is checked) */
+        if (nn->plan) {
+            h7nn_status s = check_plan_offsets(nn, &planned);
+            if (s != H7NN_OK) return s;
+        } else {
 #ifdef H7_TARGET_FIRMWARE
-        /* the board runs the plan the host made with the planner below (every model the
-         * firmware embeds comes with one): the planner stays out of the image */
-        return fail(nn, H7NN_ERR_ARGUMENT, "no plan: embed the model with env.H7Model or `h7voice nn embed`");
+            /* the board runs the plan the host made with the planner below (every model the
+             * firmware embeds comes with one): the planner stays out of the image */
+            return fail(nn, H7NN_ERR_ARGUMENT, "no plan: embed the model with env.H7Model or `h7voice nn embed`");
 #else
-        planned = plan_memory(nn);
+            planned = plan_memory(nn);
 #endif
+        }
     }
-    return place_buffers(nn, planned);
-}
-
-/* The planned offsets (in tensor_data / scratch) turned into memory. */
-static h7nn_status place_buffers(h7nn_interpreter *nn, size_t planned) {
-    uint32_t n = nn->tensor_count + nn->op_count;
     nn->planned_bytes = planned;
     nn->arena_needed = planned + (nn->arena_size - nn->tail);
     if (planned > nn->tail) {
@@ -1375,7 +1360,7 @@ static h7nn_status place_buffers(h7nn_interpreter *nn, size_t planned) {
                     (unsigned)(nn->arena_size - nn->tail));
     }
     for (uint32_t b = 0; b < n; b++) {
-        uint32_t off = planned_offset(nn, b);
+        uint32_t off = given ? (given[b] == H7NN_PLAN_NONE ? UNPLACED - 1u : given[b]) : planned_offset(nn, b);
         void *p = off != UNPLACED - 1u ? nn->arena + off : NULL;
         if (b < nn->tensor_count) {
             if (!p) {  /* constants (and unused tensors) keep what the description says */

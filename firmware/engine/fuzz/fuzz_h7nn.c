@@ -151,7 +151,7 @@ static void run_checked(const uint8_t *model, size_t model_size, const uint8_t *
     }
     memcpy(m, model, model_size);
     memcpy(copy, checked, cwords * sizeof *copy);
-    size_t k = 1;
+    size_t k = in_size ? 1u : 0u;  /* the first byte picks what changes */
     const int change_model = in_size > 0 && (in[0] & 1u);
     for (; k + 4 <= in_size && k < 33; k += 4) {
         size_t at = (size_t)in[k] | (size_t)in[k + 1] << 8 | (size_t)(in[k + 3] >> 2) << 16;
