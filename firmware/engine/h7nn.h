@@ -89,6 +89,12 @@ typedef struct {
      * weights as they run. Generated resolvers that predate it leave it NULL. */
     const uint32_t *packed;
     uint32_t packed_words;
+    /* (setup, issue 18) the embed step's record of h7nn_init's checks of this model
+     * (h7nn_checked_make), or NULL: when its digest matches, h7nn_init takes what the checks
+     * found from it instead of walking the flatbuffer, and h7nn_allocate takes the plan it
+     * covers without checking it again. Any difference gives the full checks. */
+    const uint32_t *checked;
+    uint32_t checked_words;
 } h7nn_resolver;
 
 /* Called around every op by h7nn_invoke when set (the profiler reads DWT->CYCCNT there). */
@@ -144,6 +150,10 @@ typedef struct h7nn_interpreter {
     const uint32_t *packed;
     uint32_t packed_words;
     int packed_given;
+    /* (setup) the checked record h7nn_init matched (its digest covers the plan words it was
+     * given then, checked_plan), or NULL */
+    const uint32_t *checked;
+    const uint32_t *checked_plan;
 } h7nn_interpreter;
 
 /* Verifies the model and binds it to the resolver and arena. The model must stay valid
@@ -212,6 +222,19 @@ size_t h7nn_packed_export_ops(const h7nn_interpreter *nn, const uint8_t *take, u
  * the model's). Between h7nn_init and h7nn_allocate; the words must stay valid while the
  * model is used. A record that does not fit its op is refused at allocate ("packed: ..."). */
 h7nn_status h7nn_use_packed(h7nn_interpreter *nn, const uint32_t *packed, size_t words);
+/* (setup, issue 18) The record of h7nn_init's checks that the embed step stores with the model
+ * (h7nn_resolver.checked; format in h7nn_interpreter.c): host build only. Runs h7nn_init with
+ * every check (noting which model bytes they read) and h7nn_allocate with `plan` checked in
+ * full, then writes what they found (the tensors' descriptions, the nodes, the scratch sizes)
+ * and the positions of the bytes they read, under a digest over the record, those bytes and the
+ * plan; then checks that h7nn_init takes it. Returns the words (written when capacity allows),
+ * or 0 when the model or plan is refused (error_out, when given, gets the message) or the
+ * model's size is not a multiple of 4. */
+size_t h7nn_checked_make(const void *model, size_t model_size, const h7nn_resolver *resolver, const uint32_t *plan,
+                         size_t plan_words, void *arena, size_t arena_size, uint32_t *out, size_t capacity,
+                         char *error_out);
+/* 1 when h7nn_init took the resolver's checked record (its digest matched), else 0. */
+int h7nn_checked_used(const h7nn_interpreter *nn);
 
 /* Integrity of the model in flash: CRC-32 (as zlib.crc32) of the model bytes against the
  * value the embed step stored (H7NN_<NAME>_MODEL_CRC32). H7NN_ERR_MODEL on a mismatch: the

@@ -16,9 +16,9 @@ static const h7nn_kernel *const optimized_kernels[] = {
 };
 
 static const h7nn_resolver reference_resolver = {reference_kernels,
-                                                 sizeof reference_kernels / sizeof reference_kernels[0], NULL, 0, NULL, 0};
+                                                 sizeof reference_kernels / sizeof reference_kernels[0], NULL, 0, NULL, 0, NULL, 0};
 static const h7nn_resolver optimized_resolver = {optimized_kernels,
-                                                 sizeof optimized_kernels / sizeof optimized_kernels[0], NULL, 0, NULL, 0};
+                                                 sizeof optimized_kernels / sizeof optimized_kernels[0], NULL, 0, NULL, 0, NULL, 0};
 
 const h7nn_resolver *h7nn_all_ops_resolver(int optimized) {
     return optimized ? &optimized_resolver : &reference_resolver;

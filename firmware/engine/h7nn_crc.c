@@ -25,3 +25,48 @@ h7nn_status h7nn_model_verify_crc(const void *model, size_t size, uint32_t expec
     if (!model) return H7NN_ERR_ARGUMENT;
     return h7nn_crc32(model, size) == expected ? H7NN_OK : H7NN_ERR_MODEL;
 }
+
+/* (setup, issue 18) The checked record's digest (h7nn_interpreter.c): per word h = (w ^ rot(h))
+ * * K, two instructions a word on the M7 (EOR with a rotated operand, MUL), where the nibble CRC
+ * above takes ~44: h7nn_init hashes ~9 k words of VWW's record, model bytes and plan. The
+ * rotation carries every bit (the top ones too) into the next multiply, so a change of any one
+ * word always changes the result (every step is one to one in the word and in h); other
+ * changes are missed only by chance (32 bits). It detects corruption, not a deliberate forgery. */
+#if defined(__ARM_FEATURE_DSP) && __ARM_FEATURE_DSP
+/* The M7: 8 words per pass, one LDM then EOR (rotated operand) + MUL each: 19 instructions per
+ * 8 words (gcc's loop took 17 per 4). r0 = h, r1 = words, r2 = passes (>= 1); returns h. */
+uint32_t h7nn_digest_words8(uint32_t h, const uint32_t *w, size_t passes);
+#define H7NN_DIGEST_STEP(r) "  eor " r ", " r ", r0, ror #27\n  mul r0, " r ", r12\n"
+__asm__(
+    "  .pushsection .text.h7nn_digest_words8,\"ax\",%progbits\n"
+    "  .syntax unified\n"
+    "  .thumb\n"
+    "  .p2align 2\n"
+    "  .global h7nn_digest_words8\n"
+    "  .type h7nn_digest_words8, %function\n"
+    "  .thumb_func\n"
+    "h7nn_digest_words8:\n"
+    "  push {r4-r11}\n"
+    "  movw r12, #0x79B1\n"
+    "  movt r12, #0x9E37\n"
+    "1:\n"
+    "  ldmia r1!, {r4-r11}\n"
+    H7NN_DIGEST_STEP("r4") H7NN_DIGEST_STEP("r5") H7NN_DIGEST_STEP("r6") H7NN_DIGEST_STEP("r7")
+    H7NN_DIGEST_STEP("r8") H7NN_DIGEST_STEP("r9") H7NN_DIGEST_STEP("r10") H7NN_DIGEST_STEP("r11")
+    "  subs r2, r2, #1\n"
+    "  bne 1b\n"
+    "  pop {r4-r11}\n"
+    "  bx lr\n"
+    "  .size h7nn_digest_words8, .-h7nn_digest_words8\n"
+    "  .popsection\n");
+#endif
+
+uint32_t h7nn_digest_words(uint32_t h, const uint32_t *w, size_t n) {
+    const uint32_t k = 0x9E3779B1u;
+    size_t i = 0;
+#if defined(__ARM_FEATURE_DSP) && __ARM_FEATURE_DSP
+    if (n >= 8u) h = h7nn_digest_words8(h, w, n / 8u), i = n & ~(size_t)7u;
+#endif
+    for (; i < n; i++) h = (w[i] ^ (h >> 27 | h << 5)) * k;
+    return h;
+}

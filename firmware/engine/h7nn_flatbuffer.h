@@ -18,16 +18,36 @@ typedef struct {
     uint32_t size;
 } h7nn_fb;
 
+/* (setup, issue 18) Host builds only: while h7nn_fb_trace_map is set (h7nn_checked_make, one
+ * model at a time), every byte of the model at h7nn_fb_trace_base that these accessors (and
+ * h7nn_init's direct reads) touch is marked there, so that the checked record's digest covers
+ * exactly the bytes h7nn_init's checks read. Nothing on the board. */
+#ifndef H7_TARGET_FIRMWARE
+extern uint8_t *h7nn_fb_trace_map;
+extern const uint8_t *h7nn_fb_trace_base;
+extern uint32_t h7nn_fb_trace_size;
+static inline void h7nn_fb_trace(const void *p, uint32_t n) {
+    const uint8_t *q = (const uint8_t *)p;
+    if (!h7nn_fb_trace_map || q < h7nn_fb_trace_base) return;
+    for (uint32_t i = 0; i < n && (uint32_t)(q - h7nn_fb_trace_base) + i < h7nn_fb_trace_size; i++)
+        h7nn_fb_trace_map[(q - h7nn_fb_trace_base) + i] = 1;
+}
+#else
+#define h7nn_fb_trace(p, n) ((void)0)
+#endif
+
 enum { H7NN_FB_ABSENT = 0, H7NN_FB_OK = 1, H7NN_FB_BAD = -1 };
 
 static inline uint32_t h7nn_fb_u32(const h7nn_fb *fb, uint32_t pos) {
     uint32_t v;
+    h7nn_fb_trace(fb->base + pos, 4);
     memcpy(&v, fb->base + pos, 4);
     return v;
 }
 
 static inline uint16_t h7nn_fb_u16(const h7nn_fb *fb, uint32_t pos) {
     uint16_t v;
+    h7nn_fb_trace(fb->base + pos, 2);
     memcpy(&v, fb->base + pos, 2);
     return v;
 }
@@ -66,12 +86,13 @@ static inline int32_t h7nn_fb_get_i32(const h7nn_fb *fb, uint32_t table, unsigne
 static inline float h7nn_fb_get_f32(const h7nn_fb *fb, uint32_t table, unsigned id, float dflt) {
     uint32_t p = table ? h7nn_fb_field(fb, table, id, 4) : 0;
     float v = dflt;
-    if (p) memcpy(&v, fb->base + p, 4);
+    if (p) memcpy(&v, fb->base + p, 4), h7nn_fb_trace(fb->base + p, 4);
     return v;
 }
 
 static inline int h7nn_fb_get_u8(const h7nn_fb *fb, uint32_t table, unsigned id, int dflt) {
     uint32_t p = table ? h7nn_fb_field(fb, table, id, 1) : 0;
+    if (p) h7nn_fb_trace(fb->base + p, 1);
     return p ? fb->base[p] : dflt;
 }
 

@@ -60,12 +60,9 @@ static inline int h7nn_scale_ok(float scale) {
     return bits < 0x7F800000u || bits == 0x80000000u;
 }
 /* Every zero point of t is 0 (symmetric weights). */
+uint32_t h7nn_or_words(const uint32_t *w, size_t n);  /* the OR of n words (h7nn_interpreter.c) */
 static inline int h7nn_zero_points_all_zero(const h7nn_tinfo *t) {
-    const uint32_t *z = t->zero_points, n = 2u * t->zero_point_count;
-    uint32_t any = 0, i = 0;
-    for (; i + 4u <= n; i += 4u) any |= z[i] | z[i + 1] | z[i + 2] | z[i + 3];
-    for (; i < n; i++) any |= z[i];
-    return any == 0;
+    return h7nn_or_words(t->zero_points, 2u * (size_t)t->zero_point_count) == 0;
 }
 /* The k-th input/output of a node; an absent (-1) or missing one is an error naming the op. */
 h7nn_status h7nn_node_input(h7nn_interpreter *nn, const h7nn_node *node, int k, h7nn_tinfo *info);
@@ -148,5 +145,8 @@ int h7nn_op_constants(const h7nn_node *node, int32_t *mode, int32_t *channels, c
 #define H7NN_INIT_KEEP_BYTES(tensors, ops)                                                              \
     (H7NN_ALIGN8((size_t)(tensors) * sizeof(h7nn_tinfo)) + H7NN_ALIGN8((size_t)(ops) * sizeof(h7nn_node)) + \
      8u + H7NN_ALIGN8((size_t)H7NN_PLAN_ENTRY_BYTES * ((size_t)(tensors) + (size_t)(ops))))
+
+/* (setup, issue 18) The checked record's digest: n words into h (h7nn_crc.c). */
+uint32_t h7nn_digest_words(uint32_t h, const uint32_t *w, size_t n);
 
 #endif /* H7NN_INTERNAL_H */

@@ -27,16 +27,132 @@ enum { BUFFER_DATA = 0, BUFFER_OFFSET = 1 };
 #else
 #define WORD_LOOP __attribute__((noinline))
 #endif
+#if defined(__ARM_FEATURE_DSP) && __ARM_FEATURE_DSP
+/* The M7: one STM per 4 words. r0 = dst, r1 = passes (>= 1). */
+void h7nn_clear_words4(uint32_t *dst, size_t passes);
+__asm__(
+    "  .pushsection .text.h7nn_clear_words4,\"ax\",%progbits\n"
+    "  .syntax unified\n"
+    "  .thumb\n"
+    "  .p2align 2\n"
+    "  .global h7nn_clear_words4\n"
+    "  .type h7nn_clear_words4, %function\n"
+    "  .thumb_func\n"
+    "h7nn_clear_words4:\n"
+    "  push {r4}\n"
+    "  movs r2, #0\n"
+    "  movs r3, #0\n"
+    "  movs r4, #0\n"
+    "  mov r12, #0\n"
+    "1:\n"
+    "  stmia r0!, {r2, r3, r4, r12}\n"
+    "  subs r1, r1, #1\n"
+    "  bne 1b\n"
+    "  pop {r4}\n"
+    "  bx lr\n"
+    "  .size h7nn_clear_words4, .-h7nn_clear_words4\n"
+    "  .popsection\n");
+#endif
 static WORD_LOOP void clear_words(void *dst, size_t bytes) {
     uint32_t *d = dst;
     size_t i = 0, n = bytes / 4u;
+#if defined(__ARM_FEATURE_DSP) && __ARM_FEATURE_DSP
+    if (n >= 4u) h7nn_clear_words4(d, n / 4u), i = n & ~(size_t)3u;
+#endif
     for (; i + 4u <= n; i += 4u) d[i] = d[i + 1] = d[i + 2] = d[i + 3] = 0;
     for (; i < n; i++) d[i] = 0;
 }
+#if defined(__ARM_FEATURE_DSP) && __ARM_FEATURE_DSP
+/* The M7 (setup, issue 18): one LDM + STM per 4 words (copy_words: h7nn_tensor_info's copies
+ * from init's cache, ~150 per VWW setup) and one LDM + 8 ORR per 8 (h7nn_or_words: the
+ * per-channel zero points, 5,476 words in VWW): 4 and 11 instructions where gcc's loops took
+ * 11 per 4 words. r0/r1 = the pointers, r2/r1 = passes (>= 1). */
+void h7nn_copy_words4(uint32_t *dst, const uint32_t *src, size_t passes);
+uint32_t h7nn_or_words8(const uint32_t *w, size_t passes);
+/* One h7nn_tinfo (19 words on the M7): two LDM/STM pairs (h7nn_tensor_info's copies). */
+void h7nn_copy_tinfo(h7nn_tinfo *dst, const h7nn_tinfo *src);
+_Static_assert(sizeof(h7nn_tinfo) == 76u, "h7nn_copy_tinfo copies 19 words");
+__asm__(
+    "  .pushsection .text.h7nn_copy_tinfo,\"ax\",%progbits\n"
+    "  .syntax unified\n"
+    "  .thumb\n"
+    "  .p2align 2\n"
+    "  .global h7nn_copy_tinfo\n"
+    "  .type h7nn_copy_tinfo, %function\n"
+    "  .thumb_func\n"
+    "h7nn_copy_tinfo:\n"
+    "  push {r4-r11}\n"
+    "  ldmia r1!, {r2-r12}\n"
+    "  stmia r0!, {r2-r12}\n"
+    "  ldmia r1, {r2-r9}\n"
+    "  stmia r0, {r2-r9}\n"
+    "  pop {r4-r11}\n"
+    "  bx lr\n"
+    "  .size h7nn_copy_tinfo, .-h7nn_copy_tinfo\n"
+    "  .popsection\n");
+__asm__(
+    "  .pushsection .text.h7nn_copy_words4,\"ax\",%progbits\n"
+    "  .syntax unified\n"
+    "  .thumb\n"
+    "  .p2align 2\n"
+    "  .global h7nn_copy_words4\n"
+    "  .type h7nn_copy_words4, %function\n"
+    "  .thumb_func\n"
+    "h7nn_copy_words4:\n"
+    "  push {r4-r7}\n"
+    "1:\n"
+    "  ldmia r1!, {r4-r7}\n"
+    "  stmia r0!, {r4-r7}\n"
+    "  subs r2, r2, #1\n"
+    "  bne 1b\n"
+    "  pop {r4-r7}\n"
+    "  bx lr\n"
+    "  .size h7nn_copy_words4, .-h7nn_copy_words4\n"
+    "  .popsection\n"
+    "  .pushsection .text.h7nn_or_words8,\"ax\",%progbits\n"
+    "  .p2align 2\n"
+    "  .global h7nn_or_words8\n"
+    "  .type h7nn_or_words8, %function\n"
+    "  .thumb_func\n"
+    "h7nn_or_words8:\n"
+    "  push {r4-r11}\n"
+    "  movs r12, #0\n"
+    "1:\n"
+    "  ldmia r0!, {r4-r11}\n"
+    "  orr r4, r4, r5\n"
+    "  orr r6, r6, r7\n"
+    "  orr r8, r8, r9\n"
+    "  orr r10, r10, r11\n"
+    "  orr r4, r4, r6\n"
+    "  orr r8, r8, r10\n"
+    "  orr r12, r12, r4\n"
+    "  orr r12, r12, r8\n"
+    "  subs r1, r1, #1\n"
+    "  bne 1b\n"
+    "  mov r0, r12\n"
+    "  pop {r4-r11}\n"
+    "  bx lr\n"
+    "  .size h7nn_or_words8, .-h7nn_or_words8\n"
+    "  .popsection\n");
+#endif
+
+uint32_t h7nn_or_words(const uint32_t *w, size_t n) {
+    uint32_t any = 0;
+    size_t i = 0;
+#if defined(__ARM_FEATURE_DSP) && __ARM_FEATURE_DSP
+    if (n >= 8u) any = h7nn_or_words8(w, n / 8u), i = n & ~(size_t)7u;
+#endif
+    for (; i < n; i++) any |= w[i];
+    return any;
+}
+
 static WORD_LOOP void copy_words(void *dst, const void *src, size_t bytes) {
     uint32_t *d = dst;
     const uint32_t *s = src;
     size_t i = 0, n = bytes / 4u;
+#if defined(__ARM_FEATURE_DSP) && __ARM_FEATURE_DSP
+    if (n >= 4u) h7nn_copy_words4(d, s, n / 4u), i = n & ~(size_t)3u;
+#endif
     for (; i + 4u <= n; i += 4u) {
         uint32_t a = s[i], b = s[i + 1], c = s[i + 2], e = s[i + 3];
         d[i] = a, d[i + 1] = b, d[i + 2] = c, d[i + 3] = e;
@@ -216,7 +332,12 @@ static h7nn_status tensor_table(h7nn_interpreter *nn, int index, uint32_t *table
 /* Reads (and fully checks) one tensor's description. */
 h7nn_status h7nn_tensor_info(h7nn_interpreter *nn, int index, h7nn_tinfo *t) {
     if (nn->tinfo_cache && index >= 0 && (uint32_t)index < nn->tensor_count && nn->tinfo_cache_bytes <= nn->tail) {
-        copy_words(t, (const h7nn_tinfo *)nn->tinfo_cache + index, sizeof *t);  /* read (and checked) at init */
+        /* read (and checked) at init */
+#if defined(__ARM_FEATURE_DSP) && __ARM_FEATURE_DSP
+        h7nn_copy_tinfo(t, (const h7nn_tinfo *)nn->tinfo_cache + index);
+#else
+        copy_words(t, (const h7nn_tinfo *)nn->tinfo_cache + index, sizeof *t);
+#endif
         return H7NN_OK;
     }
     h7nn_fb fb = h7nn_model_fb(nn);
@@ -271,11 +392,13 @@ h7nn_status h7nn_tensor_info(h7nn_interpreter *nn, int index, h7nn_tinfo *t) {
          * word extends its low word's sign */
         if (nscale) {
             memcpy(&t->scale, fb.base + scales, 4);
+            h7nn_fb_trace(fb.base + scales, 4);
             if (!h7nn_scale_ok(t->scale)) return bad(nn, "tensor", index, "scale is negative or not finite");
         }
         t->zero_points = nzp ? (const uint32_t *)(const void *)(fb.base + zps) : NULL;
         t->zero_point_count = nzp;
         if (nzp) {
+            h7nn_fb_trace(t->zero_points, 8);
             if (t->zero_points[1] != (uint32_t)((int32_t)t->zero_points[0] >> 31))
                 return bad(nn, "tensor", index, "zero point out of range");
             t->zero_point = (int32_t)t->zero_points[0];
@@ -316,6 +439,7 @@ static h7nn_status index_vector(h7nn_interpreter *nn, uint32_t table, unsigned i
     if (h7nn_fb_get_vector(&fb, table, id, 4, &pos, count) == H7NN_FB_BAD)
         return bad(nn, what, index, "tensor index list outside the file");
     *out = (const int32_t *)(const void *)(fb.base + pos);
+    h7nn_fb_trace(*out, 4u * *count);
     for (uint32_t i = 0; i < *count; i++) {
         int32_t t = (*out)[i];
         if (t < -1 || t >= (int32_t)nn->tensor_count) return bad(nn, what, index, "tensor index out of range");
@@ -427,6 +551,7 @@ static h7nn_status verify_model(h7nn_interpreter *nn) {
     uint32_t root, subgraphs, n_subgraphs, subgraph;
     if (nn->model_size < 16) return bad(nn, "file", -1, "too short to be a .tflite model");
     if (nn->model_size > 0x7FFFFFF0u) return bad(nn, "file", -1, "larger than 2 GB");
+    h7nn_fb_trace(nn->model + 4, 4);
     if (memcmp(nn->model + 4, "TFL3", 4) != 0) return bad(nn, "file", -1, "no TFL3 identifier (not a .tflite model)");
     root = h7nn_fb_u32(&fb, 0);
     if (!h7nn_fb_table_ok(&fb, root)) return bad(nn, "root table", -1, "outside the file");
@@ -539,6 +664,155 @@ static h7nn_status verify_model(h7nn_interpreter *nn) {
     return H7NN_OK;
 }
 
+/* ---------------------------------------------------------------- the checked record (setup, issue 18)
+ *
+ * h7nn_init's checks walk the flatbuffer with every offset, vtable and vector bounds-checked:
+ * ~1,100 instructions per tensor on the board (VWW: 89 tensors, ~100 k). The embed step runs
+ * them once on the host (h7nn_checked_make), noting every model byte they read, and stores what
+ * they found with a digest (h7nn_digest_words) over the record itself, those bytes and the
+ * plan it checked in full. h7nn_init hashes the same words (2 instructions each) and, when the
+ * digest matches, takes the tensors' descriptions and the nodes from the record; the checks
+ * that depend on the resolver (every op's kernel and options type) still run. h7nn_allocate
+ * then takes the covered plan without checking it again, once every op's scratch size equals
+ * the one the plan was checked with. A record that is absent, of another version, model or
+ * plan, or with any covered byte changed (in it, in the model or in the plan) is ignored: the
+ * full checks run, and they refuse or accept exactly as without a record. The digest catches
+ * corruption, not forgery: a record is trusted as the plan beside it is (both generated in the
+ * same file by the embed step).
+ *
+ * Words: the header (CK_*), then per range of model bytes its byte offset and length (both
+ * multiples of 4), then per tensor CK_TENSOR_WORDS (h7nn_tinfo with positions in the model for
+ * its pointers, 0 for none), then per op CK_NODE_WORDS. */
+#define CK_MAGIC 0x4B433748u  /* "H7CK" */
+#define CK_VERSION 1u
+enum { CK_MAGIC_W, CK_VERSION_W, CK_WORDS_W, CK_DIGEST_W, CK_MODEL_BYTES_W, CK_PLAN_WORDS_W, CK_RANGES_W,
+       CK_TENSORS_VEC_W, CK_BUFFERS_VEC_W, CK_OPCODES_VEC_W, CK_OPERATORS_VEC_W, CK_INPUTS_W, CK_OUTPUTS_W,
+       CK_TENSOR_COUNT_W, CK_BUFFER_COUNT_W, CK_OPCODE_COUNT_W, CK_OP_COUNT_W, CK_INPUT_COUNT_W, CK_OUTPUT_COUNT_W,
+       CK_HEADER };
+enum { CKT_INDEX, CKT_TYPE, CKT_RANK, CKT_DIMS, CKT_ELEMENTS = CKT_DIMS + H7NN_MAX_DIMS, CKT_BYTES, CKT_SCALE, CKT_ZERO_POINT,
+       CKT_SCALES, CKT_SCALE_COUNT, CKT_QDIM, CKT_ZERO_POINTS, CKT_ZERO_POINT_COUNT, CKT_CONST, CK_TENSOR_WORDS };
+enum { CKN_CODE, CKN_INPUTS, CKN_INPUT_COUNT, CKN_OUTPUTS, CKN_OUTPUT_COUNT, CKN_OPTIONS, CKN_OPTIONS_TYPE,
+       CKN_SCRATCH, CK_NODE_WORDS };
+#define CK_SEED 0x811C9DC5u
+/* A tensor's words are h7nn_tinfo's fields in order (its pointers as positions): on 32-bit
+ * targets (the board) the struct itself, so one word copy and three pointer fix-ups load it. */
+#define CK_TINFO_IS_WORDS (sizeof(void *) == 4u && sizeof(h7nn_tinfo) == 4u * CK_TENSOR_WORDS)
+_Static_assert(sizeof(void *) != 4u || (sizeof(h7nn_tinfo) == 4u * CK_TENSOR_WORDS &&
+                                        offsetof(h7nn_tinfo, scales) == 4u * CKT_SCALES &&
+                                        offsetof(h7nn_tinfo, zero_points) == 4u * CKT_ZERO_POINTS &&
+                                        offsetof(h7nn_tinfo, const_data) == 4u * CKT_CONST),
+               "a checked record's tensor is h7nn_tinfo on 32-bit targets");
+_Static_assert(sizeof(void *) != 4u || offsetof(h7nn_interpreter, output_count) - offsetof(h7nn_interpreter, tensors_vec) ==
+                                           4u * (CK_OUTPUT_COUNT_W - CK_TENSORS_VEC_W),
+               "the record's header holds the interpreter's model fields in their order on 32-bit targets");
+
+#ifndef H7_TARGET_FIRMWARE
+/* The record's digest: its words but the digest's own, the model's ranges, the plan (the
+ * maker's; load_checked computes the same, checking each range before reading it). */
+static uint32_t checked_digest(const uint32_t *ck, uint32_t words, const uint8_t *model, const uint32_t *plan,
+                               uint32_t plan_words) {
+    uint32_t h = h7nn_digest_words(CK_SEED, ck, CK_DIGEST_W);
+    h = h7nn_digest_words(h, ck + CK_DIGEST_W + 1, words - CK_DIGEST_W - 1u);
+    const uint32_t *r = ck + CK_HEADER;
+    for (uint32_t k = 0; k < ck[CK_RANGES_W]; k++)
+        h = h7nn_digest_words(h, (const uint32_t *)(const void *)(model + r[2 * k]), r[2 * k + 1] / 4u);
+    return h7nn_digest_words(h, plan, plan_words);
+}
+#endif
+
+/* What h7nn_init takes from a matching record: 1, or 0 (then the full checks run). */
+static int load_checked(h7nn_interpreter *nn, const uint32_t *ck, uint32_t words) {
+    if (!ck || words < CK_HEADER || ((uintptr_t)ck & 3u) || ck[CK_MAGIC_W] != CK_MAGIC ||
+        ck[CK_VERSION_W] != CK_VERSION || ck[CK_WORDS_W] != words || ck[CK_MODEL_BYTES_W] != nn->model_size ||
+        ck[CK_PLAN_WORDS_W] != nn->plan_words)
+        return 0;
+    const uint32_t ranges = ck[CK_RANGES_W], tensors = ck[CK_TENSOR_COUNT_W], ops = ck[CK_OP_COUNT_W];
+    if (ranges > words / 2u || tensors > 4096u || ops > 1024u ||  /* no overflow below */
+        words != CK_HEADER + 2u * ranges + CK_TENSOR_WORDS * tensors + CK_NODE_WORDS * ops)
+        return 0;
+    const uint32_t *r = ck + CK_HEADER;
+    /* checked_digest, each range checked before it is read */
+    uint32_t h = h7nn_digest_words(CK_SEED, ck, CK_DIGEST_W);
+    h = h7nn_digest_words(h, ck + CK_DIGEST_W + 1, words - CK_DIGEST_W - 1u);
+    for (uint32_t k = 0; k < ranges; k++) {
+        const uint32_t at = r[2 * k], len = r[2 * k + 1];
+        if (((at | len) & 3u) || at > nn->model_size || len > nn->model_size - at) return 0;
+        h = h7nn_digest_words(h, (const uint32_t *)(const void *)(nn->model + at), len / 4u);
+    }
+    if (h7nn_digest_words(h, nn->plan, nn->plan_words) != ck[CK_DIGEST_W]) return 0;
+    /* the record of this model, these bytes and this plan: what the checks found */
+    const uint8_t *base = nn->model;
+    const uint32_t *ct = r + 2u * ranges, *cn = ct + CK_TENSOR_WORDS * tensors;
+    if (CK_TINFO_IS_WORDS) {  /* the 32-bit board: the interpreter's fields in the record's order */
+        copy_words(&nn->tensors_vec, ck + CK_TENSORS_VEC_W, 4u * (CK_HEADER - CK_TENSORS_VEC_W));
+    } else {
+        nn->tensors_vec = ck[CK_TENSORS_VEC_W];
+        nn->buffers_vec = ck[CK_BUFFERS_VEC_W];
+        nn->opcodes_vec = ck[CK_OPCODES_VEC_W];
+        nn->operators_vec = ck[CK_OPERATORS_VEC_W];
+        nn->tensor_count = tensors;
+        nn->buffer_count = ck[CK_BUFFER_COUNT_W];
+        nn->opcode_count = ck[CK_OPCODE_COUNT_W];
+        nn->op_count = ops;
+        nn->input_count = ck[CK_INPUT_COUNT_W];
+        nn->output_count = ck[CK_OUTPUT_COUNT_W];
+    }
+    nn->inputs = (const int32_t *)(const void *)(base + ck[CK_INPUTS_W]);
+    nn->outputs = (const int32_t *)(const void *)(base + ck[CK_OUTPUTS_W]);
+    /* kept in the arena for h7nn_allocate as verify_model keeps them (when they fit) */
+    size_t cache_bytes = align8((uint32_t)(sizeof(h7nn_tinfo) * tensors));
+    size_t kept_bytes = cache_bytes + align8((uint32_t)(sizeof(h7nn_node) * ops)) + 8u;
+    const int keep = nn->arena && nn->arena_size >= kept_bytes + 3u * tensors;
+    h7nn_node *nodes = keep ? (h7nn_node *)(void *)(nn->arena + cache_bytes) : NULL;
+    /* the resolver is not covered: every op's kernel and options type as verify_model checks
+     * them (a failure takes the full checks, which name it) */
+    for (uint32_t i = 0; i < ops; i++, cn += CK_NODE_WORDS) {
+        const h7nn_kernel *kernel = find_kernel(nn->resolver, (int32_t)cn[CKN_CODE]);
+        if (!kernel || (cn[CKN_OPTIONS_TYPE] != 0 && (int32_t)cn[CKN_OPTIONS_TYPE] != kernel->options_type)) return 0;
+        if (!nodes) continue;
+        clear_words(&nodes[i], sizeof nodes[i]);
+        set_node(&nodes[i], kernel, (const int32_t *)(const void *)(base + cn[CKN_INPUTS]), cn[CKN_INPUT_COUNT],
+                 (const int32_t *)(const void *)(base + cn[CKN_OUTPUTS]), cn[CKN_OUTPUT_COUNT], cn[CKN_OPTIONS],
+                 (int)cn[CKN_OPTIONS_TYPE]);
+    }
+    if (keep) {
+        h7nn_tinfo *cache = (h7nn_tinfo *)(void *)nn->arena;
+        if (CK_TINFO_IS_WORDS) copy_words(cache, ct, sizeof(h7nn_tinfo) * tensors);
+        for (uint32_t i = 0; i < tensors && CK_TINFO_IS_WORDS; i++, ct += CK_TENSOR_WORDS) {
+            h7nn_tinfo *t = &cache[i];
+            if (ct[CKT_SCALES]) t->scales = (const float *)(const void *)(base + ct[CKT_SCALES]);
+            if (ct[CKT_ZERO_POINTS]) t->zero_points = (const uint32_t *)(const void *)(base + ct[CKT_ZERO_POINTS]);
+            if (ct[CKT_CONST]) t->const_data = base + ct[CKT_CONST];
+        }
+        for (uint32_t i = 0; i < tensors && !CK_TINFO_IS_WORDS; i++, ct += CK_TENSOR_WORDS) {
+            h7nn_tinfo *t = &cache[i];
+            t->index = (int)i;
+            t->type = (int)ct[CKT_TYPE];
+            t->rank = (int)ct[CKT_RANK];
+            for (int d = 0; d < H7NN_MAX_DIMS; d++) t->dims[d] = (int32_t)ct[CKT_DIMS + d];
+            t->elements = ct[CKT_ELEMENTS];
+            t->bytes = ct[CKT_BYTES];
+            memcpy(&t->scale, &ct[CKT_SCALE], 4);
+            t->zero_point = (int32_t)ct[CKT_ZERO_POINT];
+            t->scales = ct[CKT_SCALES] ? (const float *)(const void *)(base + ct[CKT_SCALES]) : NULL;
+            t->scale_count = ct[CKT_SCALE_COUNT];
+            t->quantized_dimension = (int)ct[CKT_QDIM];
+            t->zero_points = ct[CKT_ZERO_POINTS] ? (const uint32_t *)(const void *)(base + ct[CKT_ZERO_POINTS]) : NULL;
+            t->zero_point_count = ct[CKT_ZERO_POINT_COUNT];
+            t->const_data = ct[CKT_CONST] ? base + ct[CKT_CONST] : NULL;
+        }
+        nn->tinfo_cache = cache;
+        nn->tinfo_cache_bytes = kept_bytes;
+        nn->tinfo_tag = cache_tag(nn);
+        memcpy(nn->arena + kept_bytes - 8u, &nn->tinfo_tag, 4);
+    }
+    nn->checked = ck;
+    nn->checked_plan = nn->plan;
+    return 1;
+}
+
+int h7nn_checked_used(const h7nn_interpreter *nn) { return nn && nn->checked ? 1 : 0; }
+
 h7nn_status h7nn_init(h7nn_interpreter *nn, const void *model, size_t model_size, const h7nn_resolver *resolver,
                       void *arena, size_t arena_size) {
     if (!nn) return H7NN_ERR_ARGUMENT;
@@ -556,6 +830,7 @@ h7nn_status h7nn_init(h7nn_interpreter *nn, const void *model, size_t model_size
     nn->arena_size = arena_size > skip ? ((arena_size - skip) & ~(size_t)(ARENA_ALIGN - 1u)) : 0;
     nn->plan = resolver->plan;  /* checked at allocate */
     nn->plan_words = resolver->plan ? resolver->plan_words : 0u;
+    if (resolver->checked && load_checked(nn, resolver->checked, resolver->checked_words)) return H7NN_OK;
     h7nn_status s = verify_model(nn);
     if (s != H7NN_OK) {
         nn->model = NULL;  /* an unverified model is never used */
@@ -991,7 +1266,10 @@ static h7nn_status allocate(h7nn_interpreter *nn) {
     nn->tail = nn->arena_size;
     nn->persistent_requested = 0;
     nn->persistent_pointers = 0;
-    if (nn->plan) {
+    /* a plan the matched checked record covers was checked in full by the embed step */
+    const uint32_t *covered = nn->checked && nn->plan && nn->plan == nn->checked_plan &&
+                                      nn->plan_words == nn->checked[CK_PLAN_WORDS_W] ? nn->checked : NULL;
+    if (nn->plan && !covered) {
         h7nn_status s = check_plan_words(nn);
         if (s != H7NN_OK) return s;
     }
@@ -1038,30 +1316,41 @@ static h7nn_status allocate(h7nn_interpreter *nn) {
         }
         if (s != H7NN_OK) return s;
     }
-    /* buffer lifetimes: after the descriptions when both fit, else alone, else recomputed */
     uint32_t n = nn->tensor_count + nn->op_count;
-    size_t entries = align8((uint32_t)(sizeof(plan_entry) * n));
-    if (nn->tinfo_cache && nn->tinfo_cache_bytes + entries <= nn->tail) {
-        nn->lives = nn->arena + nn->tinfo_cache_bytes;
-    } else if (entries <= nn->tail) {
-        nn->tinfo_cache = NULL;
-        nn->lives = nn->arena;
+    /* with a covered plan and every scratch size the one it was checked with, its offsets are
+     * those the embed step checked: taken as they are */
+    if (covered) {
+        const uint32_t *cn = covered + CK_HEADER + 2u * covered[CK_RANGES_W] + CK_TENSOR_WORDS * nn->tensor_count;
+        for (uint32_t i = 0; i < nn->op_count && covered; i++)
+            if (nn->nodes[i].scratch_bytes != cn[CK_NODE_WORDS * i + CKN_SCRATCH]) covered = NULL;
     }
-    if (nn->lives) fill_entries(nn, (plan_entry *)nn->lives);
-    /* constant tensors keep their model pointers; activations and scratch are planned (or
-     * the given plan is checked) */
-    size_t planned = 0;
-    if (nn->plan) {
-        h7nn_status s = check_plan_offsets(nn, &planned);
-        if (s != H7NN_OK) return s;
-    } else {
+    /* the covered plan's offsets, taken as they are */
+    const uint32_t *given = covered ? nn->plan + H7NN_PLAN_HEADER : NULL;
+    size_t planned = covered ? nn->plan[H7NN_PLAN_ACTIVATIONS_W] : 0u;
+    if (!given) {
+        /* buffer lifetimes: after the descriptions when both fit, else alone, else recomputed */
+        size_t entries = align8((uint32_t)(sizeof(plan_entry) * n));
+        if (nn->tinfo_cache && nn->tinfo_cache_bytes + entries <= nn->tail) {
+            nn->lives = nn->arena + nn->tinfo_cache_bytes;
+        } else if (entries <= nn->tail) {
+            nn->tinfo_cache = NULL;
+            nn->lives = nn->arena;
+        }
+        if (nn->lives) fill_entries(nn, (plan_entry *)nn->lives);
+        /* constant tensors keep their model pointers; activations and scratch are planned (or
+         * the given plan is checked) */
+        if (nn->plan) {
+            h7nn_status s = check_plan_offsets(nn, &planned);
+            if (s != H7NN_OK) return s;
+        } else {
 #ifdef H7_TARGET_FIRMWARE
-        /* the board runs the plan the host made with the planner below (every model the
-         * firmware embeds comes with one): the planner stays out of the image */
-        return fail(nn, H7NN_ERR_ARGUMENT, "no plan: embed the model with env.H7Model or `h7voice nn embed`");
+            /* the board runs the plan the host made with the planner below (every model the
+             * firmware embeds comes with one): the planner stays out of the image */
+            return fail(nn, H7NN_ERR_ARGUMENT, "no plan: embed the model with env.H7Model or `h7voice nn embed`");
 #else
-        planned = plan_memory(nn);
+            planned = plan_memory(nn);
 #endif
+        }
     }
     nn->planned_bytes = planned;
     nn->arena_needed = planned + (nn->arena_size - nn->tail);
@@ -1071,7 +1360,7 @@ static h7nn_status allocate(h7nn_interpreter *nn) {
                     (unsigned)(nn->arena_size - nn->tail));
     }
     for (uint32_t b = 0; b < n; b++) {
-        uint32_t off = planned_offset(nn, b);
+        uint32_t off = given ? (given[b] == H7NN_PLAN_NONE ? UNPLACED - 1u : given[b]) : planned_offset(nn, b);
         void *p = off != UNPLACED - 1u ? nn->arena + off : NULL;
         if (b < nn->tensor_count) {
             if (!p) {  /* constants (and unused tensors) keep what the description says */
@@ -1264,3 +1553,140 @@ const char *h7nn_open_embedded(h7nn_interpreter *nn, const void *model, size_t s
         return h7nn_error(nn);
     return NULL;
 }
+
+/* ---------------------------------------------------------------- the checked record's maker (host) */
+#ifndef H7_TARGET_FIRMWARE
+#include <stdlib.h>
+
+uint8_t *h7nn_fb_trace_map;
+const uint8_t *h7nn_fb_trace_base;
+uint32_t h7nn_fb_trace_size;
+
+/* Runs of read words, joined across gaps of up to CK_GAP_WORDS unread words (hashing those
+ * costs less than a range's own loop). Writes them to r (2 words each) when given; returns
+ * their count. */
+#define CK_GAP_WORDS 6u
+static uint32_t read_ranges(const uint8_t *map, uint32_t model_words, uint32_t *r) {
+    uint32_t count = 0, w = 0;
+    while (w < model_words) {
+        while (w < model_words && !(map[4 * w] | map[4 * w + 1] | map[4 * w + 2] | map[4 * w + 3])) w++;
+        if (w == model_words) break;
+        uint32_t start = w, end = w;
+        for (uint32_t gap = 0; w < model_words && gap <= CK_GAP_WORDS; w++) {
+            if (map[4 * w] | map[4 * w + 1] | map[4 * w + 2] | map[4 * w + 3]) end = w + 1, gap = 0;
+            else gap++;
+        }
+        /* whole passes of the digest's 8-word loop (more bytes covered, no tail loop) */
+        end = start + ((end - start + 7u) & ~7u) < model_words ? start + ((end - start + 7u) & ~7u) : model_words;
+        w = end;
+        if (r) r[2 * count] = 4u * start, r[2 * count + 1] = 4u * (end - start);
+        count++;
+    }
+    return count;
+}
+
+static size_t checked_fail(char *error_out, const char *message) {
+    if (error_out) {
+        size_t n = strlen(message) < H7NN_ERROR_BYTES - 1u ? strlen(message) : H7NN_ERROR_BYTES - 1u;
+        memcpy(error_out, message, n);
+        error_out[n] = '\0';
+    }
+    return 0;
+}
+
+size_t h7nn_checked_make(const void *model, size_t model_size, const h7nn_resolver *resolver, const uint32_t *plan,
+                         size_t plan_words, void *arena, size_t arena_size, uint32_t *out, size_t capacity,
+                         char *error_out) {
+    if (!model || !resolver || (model_size & 3u) || model_size > 0x7FFFFFF0u || plan_words > UINT32_MAX)
+        return checked_fail(error_out, "checked record: needs a model of 4n bytes and a resolver");
+    h7nn_resolver r = *resolver;
+    r.plan = plan;
+    r.plan_words = plan ? (uint32_t)plan_words : 0u;
+    r.checked = NULL;
+    r.checked_words = 0;
+    uint8_t *map = calloc(model_size ? model_size : 1u, 1);
+    if (!map) return checked_fail(error_out, "checked record: out of memory");
+    h7nn_interpreter nn;
+    /* every check, noting the bytes they read (h7nn_init only: allocate's reads run on the
+     * board whatever the record says) */
+    h7nn_fb_trace_base = model;
+    h7nn_fb_trace_size = (uint32_t)model_size;
+    h7nn_fb_trace_map = map;
+    h7nn_status s = h7nn_init(&nn, model, model_size, &r, arena, arena_size);
+    h7nn_fb_trace_map = NULL;
+    if (s == H7NN_OK) s = h7nn_allocate(&nn);
+    if (s != H7NN_OK) {
+        free(map);
+        return checked_fail(error_out, h7nn_error(&nn));
+    }
+    const uint32_t ranges = read_ranges(map, (uint32_t)(model_size / 4u), NULL);
+    const size_t words = CK_HEADER + 2u * (size_t)ranges + (size_t)CK_TENSOR_WORDS * nn.tensor_count +
+                         (size_t)CK_NODE_WORDS * nn.op_count;
+    if (!out || capacity < words) {
+        free(map);
+        return words;
+    }
+    const uint8_t *base = model;
+    memset(out, 0, words * sizeof *out);
+    out[CK_MAGIC_W] = CK_MAGIC;
+    out[CK_VERSION_W] = CK_VERSION;
+    out[CK_WORDS_W] = (uint32_t)words;
+    out[CK_MODEL_BYTES_W] = (uint32_t)model_size;
+    out[CK_PLAN_WORDS_W] = r.plan_words;
+    out[CK_RANGES_W] = ranges;
+    out[CK_TENSORS_VEC_W] = nn.tensors_vec;
+    out[CK_BUFFERS_VEC_W] = nn.buffers_vec;
+    out[CK_OPCODES_VEC_W] = nn.opcodes_vec;
+    out[CK_OPERATORS_VEC_W] = nn.operators_vec;
+    out[CK_INPUTS_W] = (uint32_t)((const uint8_t *)nn.inputs - base);
+    out[CK_OUTPUTS_W] = (uint32_t)((const uint8_t *)nn.outputs - base);
+    out[CK_TENSOR_COUNT_W] = nn.tensor_count;
+    out[CK_BUFFER_COUNT_W] = nn.buffer_count;
+    out[CK_OPCODE_COUNT_W] = nn.opcode_count;
+    out[CK_OP_COUNT_W] = nn.op_count;
+    out[CK_INPUT_COUNT_W] = nn.input_count;
+    out[CK_OUTPUT_COUNT_W] = nn.output_count;
+    read_ranges(map, (uint32_t)(model_size / 4u), out + CK_HEADER);
+    free(map);
+    uint32_t *ct = out + CK_HEADER + 2u * ranges;
+    for (uint32_t i = 0; i < nn.tensor_count; i++, ct += CK_TENSOR_WORDS) {
+        h7nn_tinfo t;
+        h7nn_tensor_info(&nn, (int)i, &t);
+        ct[CKT_INDEX] = i;
+        ct[CKT_TYPE] = (uint32_t)t.type;
+        ct[CKT_RANK] = (uint32_t)t.rank;
+        for (int d = 0; d < H7NN_MAX_DIMS; d++) ct[CKT_DIMS + d] = (uint32_t)t.dims[d];
+        ct[CKT_ELEMENTS] = t.elements;
+        ct[CKT_BYTES] = t.bytes;
+        memcpy(&ct[CKT_SCALE], &t.scale, 4);
+        ct[CKT_ZERO_POINT] = (uint32_t)t.zero_point;
+        ct[CKT_SCALES] = t.scales ? (uint32_t)((const uint8_t *)t.scales - base) : 0u;
+        ct[CKT_SCALE_COUNT] = t.scale_count;
+        ct[CKT_QDIM] = (uint32_t)t.quantized_dimension;
+        ct[CKT_ZERO_POINTS] = t.zero_points ? (uint32_t)((const uint8_t *)t.zero_points - base) : 0u;
+        ct[CKT_ZERO_POINT_COUNT] = t.zero_point_count;
+        ct[CKT_CONST] = t.const_data ? (uint32_t)((const uint8_t *)t.const_data - base) : 0u;
+    }
+    uint32_t *cn = ct;
+    for (uint32_t i = 0; i < nn.op_count; i++, cn += CK_NODE_WORDS) {
+        const h7nn_node *node = &nn.nodes[i];
+        cn[CKN_CODE] = (uint32_t)node->kernel->builtin_code;
+        cn[CKN_INPUTS] = (uint32_t)((const uint8_t *)node->inputs - base);
+        cn[CKN_INPUT_COUNT] = node->input_count;
+        cn[CKN_OUTPUTS] = (uint32_t)((const uint8_t *)node->outputs - base);
+        cn[CKN_OUTPUT_COUNT] = node->output_count;
+        cn[CKN_OPTIONS] = node->options;
+        cn[CKN_OPTIONS_TYPE] = node->options_type;
+        cn[CKN_SCRATCH] = node->scratch_bytes;
+    }
+    const size_t used = h7nn_arena_used(&nn);
+    out[CK_DIGEST_W] = checked_digest(out, (uint32_t)words, base, r.plan, r.plan_words);
+    /* the record must be taken, and give the same arena */
+    r.checked = out;
+    r.checked_words = (uint32_t)words;
+    s = h7nn_init(&nn, model, model_size, &r, arena, arena_size);
+    if (s != H7NN_OK || !h7nn_checked_used(&nn) || h7nn_allocate(&nn) != H7NN_OK || h7nn_arena_used(&nn) != used)
+        return checked_fail(error_out, "checked record: not taken back by h7nn_init/h7nn_allocate (engine bug)");
+    return words;
+}
+#endif

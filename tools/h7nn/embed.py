@@ -10,6 +10,10 @@ Writes DIR/NAME_model.c and DIR/NAME_model.h:
     h7nn_plan_export): arena offsets of every activation and scratch buffer and the ops'
     requantization constants, handed to the board's h7nn_allocate through the resolver,
     which checks it instead of computing it (setup in a few ten thousand instructions);
+  - (setup, issue 18) the record of h7nn_init's checks (h7nn_checked_make, per kernel build):
+    what they found and the positions of the model bytes they read, under a digest over those
+    bytes, the record and the plan, so that the board's h7nn_init takes the results instead of
+    walking the flatbuffer and h7nn_allocate takes the plan without checking it again;
   - the arena size: the host engine allocated with that plan (h7nn_arena_layout), written
     as H7NN_ARENA_BYTES(...) so that the firmware compiler evaluates it with the target's
     pointer and struct sizes;
@@ -21,6 +25,7 @@ Before anything is written the host engine verifies the model exactly as the boa
 h7nn_init/h7nn_allocate will (both kernel builds): what the board would refuse stops here,
 with the engine's message.
 """
+import ctypes
 import json
 import os
 
@@ -180,6 +185,40 @@ def _within_budget(data, nn, budget):
     return sorted(chosen)
 
 
+def checked_records(model_path, data, plan_words):
+    """(setup, issue 18) The record of h7nn_init's checks per kernel build (h7nn_checked_make:
+    the checks run in full on the host with the plan, then their results, the model bytes they
+    read and the plan under one digest; the engine checks that h7nn_init takes it back):
+    {kernels: uint32 words}."""
+    import numpy as np
+    lib = engine.library()
+    make = lib.h7nn_checked_make
+    make.restype = ctypes.c_size_t
+    make.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_size_t,
+                     ctypes.c_void_p, ctypes.c_size_t, ctypes.c_void_p, ctypes.c_size_t, ctypes.c_char_p]
+    lib.h7nn_all_ops_resolver.restype = ctypes.c_void_p
+    # the model 16-byte aligned, as the firmware places it (positions are relative to its start)
+    buf = ctypes.create_string_buffer(len(data) + 16)
+    model = (ctypes.addressof(buf) + 15) & ~15
+    ctypes.memmove(model, bytes(data), len(data))
+    arena_bytes = 4 << 20
+    arena = ctypes.create_string_buffer(arena_bytes + 16)
+    arena_addr = (ctypes.addressof(arena) + 15) & ~15
+    error = ctypes.create_string_buffer(128)
+    records = {}
+    for k, words in plan_words.items():
+        resolver = lib.h7nn_all_ops_resolver(1 if k == 'm7' else 0)
+        plan = np.ascontiguousarray(words, dtype=np.uint32)
+        args = (model, len(data), resolver, plan.ctypes.data, plan.size, arena_addr, arena_bytes)
+        n = make(*args, None, 0, error)
+        out = np.zeros(max(n, 1), dtype=np.uint32)
+        if n == 0 or make(*args, out.ctypes.data, n, error) != n:
+            raise EmbedError('%s: no record of the engine\'s checks (%s kernels): %s'
+                             % (model_path, k, error.value.decode(errors='replace')))
+        records[k] = out
+    return records
+
+
 def prearranged(model_path, data, accepted, plan_words, budget=None):
     """(mm16, issue 18) The weights the M7 kernels take pre-arranged (h7nn_packed_export of the
     host engine: int16 pairs in SMLAD order), checked the way the board will take them: the
@@ -213,6 +252,7 @@ def embed(model_path, out_dir, name='model', prearrange_bytes=None):
     accepted = verify(model_path, data)
     plan_words, plans = planned(model_path, data, accepted)
     packed_words, packed_ops = prearranged(model_path, data, accepted, plan_words, prearrange_bytes)  # (mm16)
+    checked = checked_records(model_path, data, plan_words) if len(data) % 4 == 0 else None  # (setup)
     # (mm16) every CONV_2D that takes a record has one: the kernel without the int8 six-column loop
     conv_records = [i for i in _ops_with_records(accepted['m7']) if accepted['m7'].ops()[i] == 'CONV_2D']
     conv_packed = bool(conv_records) and set(conv_records) <= set(packed_ops)
@@ -307,6 +347,18 @@ def embed(model_path, out_dir, name='model', prearrange_bytes=None):
 
     def plan_rows(words):
         return ['    ' + ', '.join('0x%08xu' % int(w) for w in words[i:i + 8]) + ',' for i in range(0, len(words), 8)]
+
+    def checked_rows(k):
+        if checked is None:
+            return ['/* (setup) No record of h7nn_init\'s checks (a model of 4n + 1..3 bytes): the board runs them. */',
+                    '#define H7NN_CHECKED_WORDS_ NULL, 0']
+        return ['/* (setup, issue 18) The record of h7nn_init\'s checks of this model with this plan',
+                ' * (h7nn_checked_make on the host; its digest covers it, the model bytes the checks read',
+                ' * and the plan): h7nn_init takes their results from it, h7nn_allocate the plan. */',
+                'static const uint32_t checked[%d] = {' % len(checked[k]),
+                *plan_rows(checked[k]),
+                '};',
+                '#define H7NN_CHECKED_WORDS_ checked, sizeof checked / sizeof checked[0]']
     label_items = ', '.join(json.dumps(lb) for lb in labels) if labels else '""'
     source = [
         '/* Generated by `python -m h7nn embed` from %s (crc32 %08x): do not edit. */' % (src, crc),
@@ -346,11 +398,13 @@ def embed(model_path, out_dir, name='model', prearrange_bytes=None):
         'static const uint32_t plan[%d] = {' % len(plan_words['reference']),
         *plan_rows(plan_words['reference']),
         '};',
+        *checked_rows('reference'),
         '#define H7NN_PACKED_WORDS_ NULL, 0',
         '#else',
         'static const uint32_t plan[%d] = {' % len(plan_words['m7']),
         *plan_rows(plan_words['m7']),
         '};',
+        *checked_rows('m7'),
         *(['/* (mm16) Weights the M7 kernels take pre-arranged (h7nn_packed_export on the host: int16',
            ' * pairs in SMLAD order and the channels\' constants; %d bytes of flash). */' % (4 * len(packed_words)),
            'static const uint32_t packed[%d] = {' % len(packed_words),
@@ -361,7 +415,8 @@ def embed(model_path, out_dir, name='model', prearrange_bytes=None):
           ['/* (mm16) No pre-arranged weights (over embed.PREARRANGE_MAX_BYTES with them, or a budget of 0). */',
            '#define H7NN_PACKED_WORDS_ NULL, 0']),
         '#endif',
-        'const h7nn_resolver h7nn_%s_resolver = {kernels, %d, plan, sizeof plan / sizeof plan[0], H7NN_PACKED_WORDS_};'
+        'const h7nn_resolver h7nn_%s_resolver = {kernels, %d, plan, sizeof plan / sizeof plan[0], H7NN_PACKED_WORDS_,'
+        ' H7NN_CHECKED_WORDS_};'
         % (ident, len(ops)),
         '',
         'const char *const h7nn_%s_labels[%d] = {%s};' % (ident, max(1, len(labels)), label_items),

@@ -41,6 +41,11 @@ def seed_corpus(folder):
         # (mm16) and with its pre-arranged weights (bit 27: fuzz_h7nn.c run_packed)
         with open(os.path.join(folder, os.path.basename(path) + '.packed.seed'), 'wb') as f:
             f.write(struct.pack('<I', len(data) | 8 << 24) + data + bytes(range(0, 256, 7)))
+        # (setup) and with its checked record (bit 28: fuzz_h7nn.c run_checked), the record's
+        # words changed (even first input byte) or the model's bytes under it (odd)
+        for tag, first in (('checked', 0), ('checked_model', 1)):
+            with open(os.path.join(folder, os.path.basename(path) + '.%s.seed' % tag), 'wb') as f:
+                f.write(struct.pack('<I', len(data) | 16 << 24) + data + bytes([first]) + bytes(range(1, 256, 7)))
     return folder
 
 

@@ -5,7 +5,9 @@
  * (bits 24-25 of L), or (bit 26) with a plan: the engine's own plan of the model
  * (h7nn_plan_export) with up to 8 words changed by the first input bytes, which
  * h7nn_allocate must refuse or run safely, or (bit 27) the same over the pre-arranged weights
- * (h7nn_packed_export, run_packed); when it is accepted, every
+ * (h7nn_packed_export, run_packed), or (bit 28) with the embed step's checked record
+ * (h7nn_checked_make, run_checked) changed in up to 8 words or the model changed in up to 8
+ * bytes under it, which must give exactly what the full checks give; when it is accepted, every
  * input tensor is filled from the remaining bytes (cycled) and the model is invoked. Any
  * crash, hang, leak or sanitizer report is a bug; error statuses are the expected outcome
  * for hostile models, and each must come with a message.
@@ -113,6 +115,71 @@ static void run_packed(const uint8_t *model, size_t model_size, const uint8_t *i
     free(copy);
 }
 
+/* (setup, issue 18) bit 28: the checked record of the model (h7nn_checked_make with the
+ * engine's own plan), then either up to 8 of its words or up to 8 model bytes changed (the
+ * first input byte picks which): h7nn_init / h7nn_allocate with that record must refuse or
+ * accept exactly as they do without it (a stale or changed record falls back to the full
+ * checks; a model byte outside the digest's ranges must be one the checks do not read), and an
+ * accepted model gives the same arena and outputs both ways. */
+static uint8_t arena2[ARENA_BYTES] __attribute__((aligned(16)));
+static uint32_t checked[64 * 1024];
+
+static h7nn_status open_with(h7nn_interpreter *nn, const uint8_t *model, size_t size, h7nn_resolver *r,
+                             uint8_t *a) {
+    h7nn_status s = h7nn_init(nn, model, size, r, a, ARENA_BYTES);
+    if (s == H7NN_OK) s = h7nn_allocate(nn);
+    if (s != H7NN_OK && h7nn_error(nn)[0] == '\0') abort();
+    return s;
+}
+
+static void run_checked(const uint8_t *model, size_t model_size, const uint8_t *in, size_t in_size) {
+    h7nn_interpreter nn, full;
+    if (h7nn_init(&nn, model, model_size, h7nn_all_ops_resolver(1), arena, ARENA_BYTES) != H7NN_OK ||
+        h7nn_allocate(&nn) != H7NN_OK)
+        return;
+    size_t words = h7nn_plan_export(&nn, plan, PLAN_WORDS);
+    if (words == 0 || words > PLAN_WORDS) return;
+    size_t cwords = h7nn_checked_make(model, model_size, h7nn_all_ops_resolver(1), plan, words, arena, ARENA_BYTES,
+                                      checked, 64 * 1024, NULL);
+    if (cwords == 0 || cwords > 64 * 1024) return;
+    uint8_t *m = malloc(model_size);  /* the model as changed (exact size: ASan sees reads past it) */
+    uint32_t *copy = malloc(cwords * sizeof *copy);
+    if (!m || !copy) {
+        free(m);
+        free(copy);
+        return;
+    }
+    memcpy(m, model, model_size);
+    memcpy(copy, checked, cwords * sizeof *copy);
+    size_t k = in_size ? 1u : 0u;  /* the first byte picks what changes */
+    const int change_model = in_size > 0 && (in[0] & 1u);
+    for (; k + 4 <= in_size && k < 33; k += 4) {
+        size_t at = (size_t)in[k] | (size_t)in[k + 1] << 8 | (size_t)(in[k + 3] >> 2) << 16;
+        if (change_model) m[at % model_size] ^= in[k + 2];
+        else copy[at % cwords] ^= (uint32_t)in[k + 2] << (8 * (in[k + 3] & 3u));
+    }
+    h7nn_resolver with = *h7nn_all_ops_resolver(1), without = with;
+    with.plan = without.plan = plan;
+    with.plan_words = without.plan_words = (uint32_t)words;
+    with.checked = copy;
+    with.checked_words = (uint32_t)cwords;
+    h7nn_status a = open_with(&nn, m, model_size, &with, arena), b = open_with(&full, m, model_size, &without, arena2);
+    if (a != b) abort();  /* the record changed what the checks decide */
+    if (a == H7NN_OK) {
+        if (h7nn_arena_used(&nn) != h7nn_arena_used(&full)) abort();
+        fill_and_invoke(&nn, in + k, in_size - k);
+        fill_and_invoke(&full, in + k, in_size - k);
+        for (int i = 0; i < h7nn_output_count(&nn); i++) {
+            h7nn_tensor x, y;
+            if (h7nn_output(&nn, i, &x) != H7NN_OK || h7nn_output(&full, i, &y) != H7NN_OK || x.bytes != y.bytes ||
+                (x.bytes && memcmp(x.data, y.data, x.bytes) != 0))
+                abort();
+        }
+    }
+    free(m);
+    free(copy);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (size < 4) return 0;
     uint32_t len = (uint32_t)data[0] | (uint32_t)data[1] << 8 | (uint32_t)data[2] << 16;
@@ -125,6 +192,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     size_t in_size = size - 4 - model_size;
     /* the length's top byte picks the variant: M7 kernels (most often), reference kernels,
      * or a small arena for the "arena too small" paths */
+    if (data[3] & 16u) {
+        run_checked(model, model_size, in, in_size);
+        free(model);
+        return 0;
+    }
     if (data[3] & 8u) {
         run_packed(model, model_size, in, in_size);
         free(model);

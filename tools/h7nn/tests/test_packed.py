@@ -144,7 +144,7 @@ def test_embed_writes_packed_words(host_library, kws_bytes, tmp_path, monkeypatc
     info = embed_mod.embed(str(model), str(tmp_path / 'out'), 'kws')
     source = (tmp_path / 'out' / 'kws_model.c').read_text()
     assert 'static const uint32_t packed[%d] = {' % (info['packed_bytes'] // 4) in source
-    assert 'plan, sizeof plan / sizeof plan[0], H7NN_PACKED_WORDS_};' in source
+    assert 'plan, sizeof plan / sizeof plan[0], H7NN_PACKED_WORDS_, H7NN_CHECKED_WORDS_};' in source
     # within a flash budget: the records with the most MACs per byte (the 1x1 layers first)
     info = embed_mod.embed(str(model), str(tmp_path / 'out3'), 'kws', prearrange_bytes=20000)
     assert 0 < info['packed_bytes'] <= 20000
