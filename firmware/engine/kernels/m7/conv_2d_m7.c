@@ -271,8 +271,14 @@ static int interior_patch(const h7nn_conv_data *op, const int8_t *input, int oy,
  * order ([x0|x2], [x1|x3] per group of 4, doubled, with the offset) and meets every channel's
  * record (h7nn_m7_dot_1col, 1.0 instruction per MAC). Mode 2 (channels outside the short
  * form) stays on the two-column path. */
-static __attribute__((noinline, optimize("Os"))) void few_pixels(const h7nn_conv_data *op, const int8_t *in, int8_t *out,
-                                                                 int16_t *col, const uint32_t *record, int32_t pixels) {
+/* per pixel, not per MAC: optimized for size (the KWS image's code stays under 32 KB) */
+#if defined(__GNUC__) && !defined(__clang__)
+#define FEW_PIXELS_ATTR __attribute__((noinline, optimize("Os")))
+#else
+#define FEW_PIXELS_ATTR __attribute__((noinline))
+#endif
+static FEW_PIXELS_ATTR void few_pixels(const h7nn_conv_data *op, const int8_t *in, int8_t *out, int16_t *col,
+                                       const uint32_t *record, int32_t pixels) {
     const int32_t k = op->filter_h * op->filter_w * op->in_c, k_pad = (k + 3) & ~3;
     for (int32_t j = 0; j < pixels; j++, out += op->out_c) {
         if (is_pointwise(op))
