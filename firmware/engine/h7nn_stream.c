@@ -94,17 +94,6 @@ static h7nn_status analyse(h7nn_interpreter *nn, int hop_rows, h7nn_stream *st, 
                              "not streamable: time stride %d does not divide a %d-row hop's %d new rows here",
                              (int)st_h, hop_rows, (int)new_in);
         const int32_t new_out = new_in < op->in_h && new_in / st_h < op->out_h ? new_in / st_h : op->out_h;
-        /* The M7 CONV_2D pads the weight rows of a depth of 4n+1..3 at prepare for its
-         * six-pixel loop, which a call takes only with six pixels or more: such a view keeps
-         * at least six pixels (recomputing older rows gives the same bytes). */
-        int32_t view = new_out;
-        const int pointwise = op->filter_h == 1 && op->filter_w == 1 && op->stride_h == 1 && op->stride_w == 1 &&
-                              op->pad_h == 0 && op->pad_w == 0;
-        if (code_of(node) == H7NN_OP_CONV_2D && !pointwise && ((op->filter_h * op->filter_w * op->in_c) & 3) != 0 &&
-            op->out_h * op->out_w >= 6) {
-            int32_t six = (6 + op->out_w - 1) / op->out_w;
-            if (view < six) view = six;
-        }
         const int32_t row_bytes = op->out_w * op->out_c;
         const int32_t capacity = 2 * op->out_h;  /* the window + room to slide a whole window */
         total += H7NN_ALIGN8((size_t)capacity * (size_t)row_bytes);
@@ -116,8 +105,7 @@ static h7nn_status analyse(h7nn_interpreter *nn, int hop_rows, h7nn_stream *st, 
             l->base = 0;
             l->row_bytes = row_bytes;
             l->new_rows = new_out;
-            l->view_rows = view;
-            l->in_rows = (view - 1) * st_h + k_eff;
+            l->in_rows = (new_out - 1) * st_h + k_eff;
             l->stride = st_h;
             l->in_row_bytes = op->in_w * op->in_c;
             l->state = NULL;
@@ -211,10 +199,11 @@ h7nn_status h7nn_stream_invoke(h7nn_stream *st) {
     for (int k = 0; k < st->count && s == H7NN_OK; k++) {
         h7nn_stream_layer *l = &st->layer[k];
         const h7nn_node *node = &nn->nodes[l->op];
-        h7nn_conv_data view = *(const h7nn_conv_data *)node->op_data;
-        /* the view goes into the op's own node for the call (a copy of the node would not be
-         * at its index, which the kernels' pre-arranged weights are looked up by) */
-        void *const own = nn->nodes[l->op].op_data;
+        /* the view is the op's own constants with fewer rows, set in place for the call (the
+         * kernels look their pre-arranged weights up by node index; a copy of the constants
+         * cost ~50 instructions per op and hop) and restored after */
+        h7nn_conv_data *const op = node->op_data;
+        const int32_t in_h = op->in_h, out_h = op->out_h;
         int32_t first_row = 0;
         if (streaming) {
             if (l->base + l->rows + l->new_rows > l->capacity) {
@@ -225,18 +214,18 @@ h7nn_status h7nn_stream_invoke(h7nn_stream *st) {
             } else {
                 l->base += l->new_rows;
             }
-            first_row = l->rows - l->view_rows;
-            view.in_h = l->in_rows;
-            view.out_h = l->view_rows;
+            first_row = l->rows - l->new_rows;
+            op->in_h = l->in_rows;
+            op->out_h = l->new_rows;
         } else {
             l->base = 0;
         }
         uint8_t *out_base = l->state + (size_t)l->base * (size_t)l->row_bytes;
         nn->tensor_data[node->inputs[0]] = (void *)(in_base + (size_t)first_row * (size_t)l->stride * (size_t)l->in_row_bytes);
         nn->tensor_data[node->outputs[0]] = out_base + (size_t)first_row * (size_t)l->row_bytes;
-        nn->nodes[l->op].op_data = &view;
         s = run_op(nn, l->op, node);
-        nn->nodes[l->op].op_data = own;
+        op->in_h = in_h;
+        op->out_h = out_h;
         in_base = out_base;
     }
     if (s == H7NN_OK) {

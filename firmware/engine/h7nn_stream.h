@@ -41,8 +41,7 @@ typedef struct {
     int32_t capacity;        /* rows the state holds (window + slide room) */
     int32_t base;            /* the window's first row in the state */
     int32_t row_bytes;       /* bytes of one output row (W x C) */
-    int32_t new_rows;        /* output rows a hop adds */
-    int32_t view_rows;       /* output rows a hop computes (>= new_rows: see h7nn_stream.c) */
+    int32_t new_rows;        /* output rows a hop adds (and computes) */
     int32_t in_rows;         /* input rows of that view */
     int32_t stride;          /* time stride */
     int32_t in_row_bytes;    /* bytes of one input row */

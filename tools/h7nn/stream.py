@@ -33,10 +33,11 @@ class Stream:
     """A model run hop by hop by the engine's streaming code: run(window) takes the whole
     window (as Interpreter.run does; each window the previous one moved by hop_rows) and
     computes only the new rows. engine.EngineError with the engine's one line when the model
-    cannot stream."""
+    cannot stream. packed=True: the M7 kernels on the weights the embed step pre-arranges
+    (h7nn_packed_export of the model, as the board's images run them)."""
 
-    def __init__(self, model, hop_rows, optimized=True):
-        self.nn = engine.load(model, optimized=optimized)
+    def __init__(self, model, hop_rows, optimized=True, packed=False):
+        self.nn = _load(model, optimized, packed)
         try:
             lib = native.load(engine.LIBRARY_REL, _SIGNATURES)
         except AttributeError:
@@ -61,6 +62,14 @@ class Stream:
         self._lib.h7nn_stream_reset(self._st)
 
 
+def _load(model, optimized, packed):
+    if not packed:
+        return engine.load(model, optimized=optimized)
+    if not optimized:
+        raise ValueError('pre-arranged weights are the M7 kernels\' (optimized=True)')
+    return engine.load(model, optimized=True, packed=engine.load(model, optimized=True).packed_words())
+
+
 def refusal(model, hop_rows, optimized=True):
     """The engine's one line refusing to stream the model at this hop, or None if it streams."""
     try:
@@ -70,11 +79,11 @@ def refusal(model, hop_rows, optimized=True):
     return None
 
 
-def compare(model, hop_rows, hops, seed=0, optimized=True, reset_every=0):
+def compare(model, hop_rows, hops, seed=0, optimized=True, reset_every=0, packed=False):
     """Streams `hops` hops of a random int8 feature sequence; returns the hops whose output
     differs from the full-window run (h7nn_invoke of the same window), and the hops run."""
-    st = Stream(model, hop_rows, optimized)
-    full = engine.load(model, optimized=optimized)
+    st = Stream(model, hop_rows, optimized, packed)
+    full = _load(model, optimized, packed)
     shape = full.input_details()['shape']
     window = shape[1]
     rng = np.random.default_rng(seed)
@@ -110,10 +119,11 @@ def cmd_check(args):
             print('%s: cannot stream at a %d-row hop: %s' % (paths.rel(path), hop, why))
             bad_any = True
             continue
-        for optimized in (True, False):
-            bad, n = compare(data, hop, args.hops, optimized=optimized)
-            print('%s, hop %d rows, %s kernels: %d hops, %s' % (paths.rel(path), hop, 'M7' if optimized else 'reference',
-                                                               n, 'every output byte-equal to the full window'
+        for optimized, packed in ((True, False), (True, True), (False, False)):
+            bad, n = compare(data, hop, args.hops, optimized=optimized, packed=packed)
+            kind = 'M7 (pre-arranged weights)' if packed else 'M7' if optimized else 'reference'
+            print('%s, hop %d rows, %s kernels: %d hops, %s' % (paths.rel(path), hop, kind, n,
+                                                               'every output byte-equal to the full window'
                                                                if not bad else 'MISMATCH at hops %s' % bad[:10]))
             bad_any |= bool(bad)
     return 1 if bad_any else 0

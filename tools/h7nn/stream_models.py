@@ -9,11 +9,15 @@ Their time axis (dimension 1) is causal: Kx1 convolutions with VALID padding alo
   phone:   [1, 32, 1, 40] (32 frames of 40 log-mel); CONV_2D 5x1 (64), three blocks (K = 5,
            3, 5), stride 1 everywhere, flatten + FULLY_CONNECTED 41 (hop: 1 frame = 20 ms)
 
+  kws_stream: the trained streamable keyword candidate, models/kws_stream.tflite as shipped
+           ([1, 49, 10] reshaped to [1, 49, 1, 10]; CONV_2D 11x1 stride 2 (96), five blocks;
+           hop: 2 frames = 40 ms; models/kws_stream.md)
+
 Cached as build/h7nn_stream/v<VERSION>_<name>.tflite; `python -m h7nn.stream_models` builds them."""
 import os
 
 from h7data.wavio import atomic_write_bytes
-from h7voice.paths import BUILD
+from h7voice.paths import BUILD, TOP
 
 from .convert import int8_tflite
 
@@ -25,17 +29,22 @@ MODELS = {
     'phone': ((32, 1, 40), (5, 1), (5, 3, 5), 'flatten41', 1),
 }
 CHANNELS = 64
+# trained streamable models of the repository, streamed and benched beside the test models
+# (name -> (path under the repository root, hop rows)); models/kws_stream.md
+SHIPPED = {'kws_stream': ('models/kws_stream.tflite', 2)}
 
 
 def names():
-    return sorted(MODELS)
+    return sorted(MODELS) + sorted(SHIPPED)
 
 
 def hop_rows(name):
-    return MODELS[name][4]
+    return SHIPPED[name][1] if name in SHIPPED else MODELS[name][4]
 
 
 def path_for(name):
+    if name in SHIPPED:
+        return os.path.join(TOP, SHIPPED[name][0])
     return os.path.join(CACHE, 'v%d_%s.tflite' % (VERSION, name))
 
 
@@ -65,9 +74,11 @@ def _keras_model(keras, name):
 
 
 def build(name):
-    """Converts one model (if not cached) and returns its path."""
+    """Converts one model (if not cached) and returns its path (a shipped model's own)."""
+    if name in SHIPPED:
+        return path_for(name)
     if name not in MODELS:
-        raise ValueError('no stream test model %r (have: %s)' % (name, ', '.join(names())))
+        raise ValueError('no stream model %r (have: %s)' % (name, ', '.join(names())))
     path = path_for(name)
     if os.path.exists(path):
         return path

@@ -1,9 +1,10 @@
 /* Host tests of streaming inference (h7nn_stream): every hop's output byte-equal to
- * h7nn_invoke on the same window (both kernel sets), and the one-line refusals.
+ * h7nn_invoke on the same window (every kernel set), and the one-line refusals.
  *
  *   test_stream                      the shipped models' refusals; MLPerf's streaming
  *                                    wake-word model streamed (../shared or H7_SHARED)
- *   test_stream MODEL HOP [HOPS]     stream MODEL at HOP input rows over HOPS hops
+ *   test_stream MODEL HOP [HOPS]     stream MODEL at HOP input rows over HOPS hops (each
+ *                                    kernel set: reference, M7, M7 on pre-arranged weights)
  *                                    (tools/h7nn/tests/test_stream.py, on the test models
  *                                    tools/h7nn/stream_models.py builds)
  * Run from the repository root (scons host-tests does). */
@@ -37,17 +38,44 @@ typedef struct {
     uint8_t *model;
     size_t size;
     uint8_t *arena;
+    uint32_t *packed;
     h7nn_interpreter nn;
 } loaded;
 
-static int load(loaded *m, const char *path, int optimized) {
+/* Kernel sets: the reference kernels, the M7 kernels on the model's int8 weights, and the M7
+ * kernels on the weights the embed step pre-arranges (h7nn_packed_export of the model, as the
+ * board's images run: CONV_2D's fewer-than-six-pixels loop runs on them). */
+enum { REFERENCE = 0, M7 = 1, M7_PACKED = 2 };
+static const char *const KERNEL_NAMES[] = {"reference", "M7", "M7 (pre-arranged weights)"};
+
+static int load(loaded *m, const char *path, int kernels) {
+    m->packed = NULL;
     m->model = read_file(path, &m->size);
     if (!m->model) {
         printf("  FAIL: cannot read %s (run from the repository root; tools/h7nn/stream_models.py builds the test models)\n", path);
         return 0;
     }
     m->arena = aligned_alloc(16, ARENA_BYTES);
-    if (h7nn_init(&m->nn, m->model, m->size, h7nn_all_ops_resolver(optimized), m->arena, ARENA_BYTES) != H7NN_OK ||
+    if (kernels == M7_PACKED) {  /* the words from an allocated interpreter, given to the next */
+        if (h7nn_init(&m->nn, m->model, m->size, h7nn_all_ops_resolver(1), m->arena, ARENA_BYTES) != H7NN_OK ||
+            h7nn_allocate(&m->nn) != H7NN_OK) {
+            printf("  FAIL: %s: %s\n", path, h7nn_error(&m->nn));
+            return 0;
+        }
+        size_t words = h7nn_packed_export(&m->nn, NULL, 0);
+        m->packed = malloc(words * sizeof *m->packed);
+        if (!m->packed || h7nn_packed_export(&m->nn, m->packed, words) != words) {
+            printf("  FAIL: %s: h7nn_packed_export\n", path);
+            return 0;
+        }
+        if (h7nn_init(&m->nn, m->model, m->size, h7nn_all_ops_resolver(1), m->arena, ARENA_BYTES) != H7NN_OK ||
+            h7nn_use_packed(&m->nn, m->packed, words) != H7NN_OK || h7nn_allocate(&m->nn) != H7NN_OK) {
+            printf("  FAIL: %s: %s\n", path, h7nn_error(&m->nn));
+            return 0;
+        }
+        return 1;
+    }
+    if (h7nn_init(&m->nn, m->model, m->size, h7nn_all_ops_resolver(kernels), m->arena, ARENA_BYTES) != H7NN_OK ||
         h7nn_allocate(&m->nn) != H7NN_OK) {
         printf("  FAIL: %s: %s\n", path, h7nn_error(&m->nn));
         return 0;
@@ -58,13 +86,14 @@ static int load(loaded *m, const char *path, int optimized) {
 static void unload(loaded *m) {
     free(m->model);
     free(m->arena);
+    free(m->packed);
 }
 
 /* Streams `hops` hops of a random feature sequence through MODEL; returns the hops whose
  * output differs from the full-window run (-1: could not run). */
-static int stream_vs_full(const char *path, int hop, int hops, int optimized, int reset_every) {
+static int stream_vs_full(const char *path, int hop, int hops, int kernels, int reset_every) {
     loaded s, f;
-    if (!load(&s, path, optimized) || !load(&f, path, optimized)) return -1;
+    if (!load(&s, path, kernels) || !load(&f, path, kernels)) return -1;
     size_t need = h7nn_stream_state_bytes(&s.nn, hop);
     if (need == 0) {
         printf("  FAIL: %s: %s\n", path, h7nn_error(&s.nn));
@@ -147,9 +176,9 @@ H7_TEST(shipped_models_refused_with_one_line) {
 }
 
 H7_TEST(mlperf_streaming_wake_word_streams_bit_exact) {
-    for (int optimized = 0; optimized < 2; optimized++) {
-        H7_EXPECT_EQ_INT(stream_vs_full(ww_path, 1, 40, optimized, 0), 0);
-        H7_EXPECT_EQ_INT(stream_vs_full(ww_path, 3, 15, optimized, 7), 0);  /* with resets; the last op renewed whole */
+    for (int kernels = REFERENCE; kernels <= M7_PACKED; kernels++) {
+        H7_EXPECT_EQ_INT(stream_vs_full(ww_path, 1, 40, kernels, 0), 0);
+        H7_EXPECT_EQ_INT(stream_vs_full(ww_path, 3, 15, kernels, 7), 0);  /* with resets; the last op renewed whole */
     }
 }
 
@@ -157,10 +186,10 @@ int main(int argc, char **argv) {
     if (argc >= 3) {
         int hops = argc >= 4 ? atoi(argv[3]) : 50;
         int bad = 0;
-        for (int optimized = 0; optimized < 2; optimized++) {
-            int b = stream_vs_full(argv[1], atoi(argv[2]), hops, optimized, 0);
-            if (b == 0) b = stream_vs_full(argv[1], atoi(argv[2]), hops / 4, optimized, 5);
-            printf("%s hop %s, %s kernels: %s\n", argv[1], argv[2], optimized ? "M7" : "reference",
+        for (int kernels = REFERENCE; kernels <= M7_PACKED; kernels++) {
+            int b = stream_vs_full(argv[1], atoi(argv[2]), hops, kernels, 0);
+            if (b == 0) b = stream_vs_full(argv[1], atoi(argv[2]), hops / 4, kernels, 5);
+            printf("%s hop %s, %s kernels: %s\n", argv[1], argv[2], KERNEL_NAMES[kernels],
                    b == 0 ? "every hop byte-equal to the full window" : "MISMATCH");
             bad |= b != 0;
         }

@@ -1,8 +1,8 @@
 """The M7 kernels' assembly loops on the simulated board, bit for bit against TFLite Micro.
 
 The host build runs portable C in place of the hand-scheduled Thumb-2 loops
-(h7nn_m7_dot_1x6 under CONV_2D, h7nn_m7_dw3x3_plane and h7nn_m7_dw3x3s2_plane under
-DEPTHWISE_CONV_2D), so only the
+(h7nn_m7_dot_1x6 and, for fewer than six pixels, h7nn_m7_dot_1col under CONV_2D,
+h7nn_m7_dw3x3_plane and h7nn_m7_dw3x3s2_plane under DEPTHWISE_CONV_2D), so only the
 firmware runs them. The kernel_check image (firmware/apps/kernel_check) embeds single-op
 models whose shapes drive those loops beyond the KWS model's (h7nn.opmodels
 KERNEL_CHECK_SPECS: 1x1 convolutions at every k % 16, pixel counts around the six-column
@@ -49,6 +49,7 @@ class KernelCheckBoard:
         self.fc_k = {}       # model index -> set of k seen by h7nn_m7_fc_pairs16
         self.dot8_k = {}     # (mm16) model index -> set of k seen by h7nn_m7_dot_1x6 (int8 weights)
         self.dw_s2 = {}      # model index -> set of (quads, tail) per line seen by h7nn_m7_dw3x3s2_plane
+        self.dot1_k = {}     # (hopkern) model index -> set of k_pad seen by h7nn_m7_dot_1col (r2 = 2 k_pad)
         uc = self.board.uc
 
         def on_dot(uc_, address, size, user):
@@ -76,11 +77,14 @@ class KernelCheckBoard:
         def on_dot8(uc_, address, size, user):
             self.dot8_k.setdefault(self.current, set()).add(uc_.reg_read(UC_ARM_REG_R2))
 
+        def on_dot1(uc_, address, size, user):
+            self.dot1_k.setdefault(self.current, set()).add(uc_.reg_read(UC_ARM_REG_R2) // 2)
+
         # (mm16) the embedded models carry pre-arranged weights: the six-column and pairs loops
         # are their forms on widened weights (h7nn_m7_dot_1x6p, h7nn_m7_fc_pairs16; k in r2)
         for name, hook in (('h7nn_m7_dot_1x6p', on_dot), ('h7nn_m7_dw3x3_plane', on_dw), ('h7nn_m7_dw_line1', on_line1),
                            ('h7nn_m7_fc_pairs16', on_fc), ('h7nn_m7_dot_1x6', on_dot8),
-                           ('h7nn_m7_dw3x3s2_plane', on_s2)):
+                           ('h7nn_m7_dw3x3s2_plane', on_s2), ('h7nn_m7_dot_1col', on_dot1)):
             address = self.board.symbol(name) & ~1
             uc.hook_add(UC_HOOK_CODE, hook, begin=address, end=address)
         ready = self._wait(lambda e: e.get('event') in ('kc_ready', 'kc_error'), seconds=2)
@@ -134,7 +138,8 @@ def _fast_requant(model, depthwise):
     """The engine's h7nn_m7_requant_mode() for the model's one op, from the file (sum |w| * 256
     < 2^29 for every channel: doubled accumulators), and whether any channel takes the short
     form (h7nn_m7_short_channel: a zero multiplier, or TFLite's QuantizeMultiplier shift of
-    in_scale * w_scale / out_scale in -22..-1 and |bias| < 2^29)."""
+    in_scale * w_scale / out_scale in -22..-1 and |bias| < 2^29), and whether every channel
+    does (mode 1)."""
     op = model.ops[0]
     t_in, t_w, t_out = (model.tensors[i] for i in (op['inputs'][0], op['inputs'][1], op['outputs'][0]))
     w = np.frombuffer(t_w['data'], dtype=np.int8).reshape(t_w['shape']).astype(np.int64)
@@ -142,18 +147,18 @@ def _fast_requant(model, depthwise):
     bias = np.zeros(len(w), np.int64)
     if len(op['inputs']) > 2 and op['inputs'][2] >= 0:
         bias = np.frombuffer(model.tensors[op['inputs'][2]]['data'], dtype=np.int32).astype(np.int64)
-    short = False
+    short, every = False, True
     for c in range(len(w)):
         w_scale = t_w['scales'][c if len(t_w['scales']) > 1 else 0]
         mantissa, shift = math.frexp(float(t_in['scales'][0]) * float(w_scale) / float(t_out['scales'][0]))
         if math.floor(mantissa * 2.0 ** 31 + 0.5) == 2 ** 31:
             shift += 1
         if np.abs(w[c]).sum() * 256 >= 1 << 29:  # the data part of the doubled sum must fit
-            return False, False
-        if shift < -31:  # QuantizeMultiplier's zero multiplier: the offset, whatever the sum
-            short = True
-        short = short or (-22 <= shift <= -1 and abs(int(bias[c])) < 1 << 29)
-    return True, short
+            return False, False, False
+        # shift < -31: QuantizeMultiplier's zero multiplier (the offset, whatever the sum)
+        this = shift < -31 or (-22 <= shift <= -1 and abs(int(bias[c])) < 1 << 29)
+        short, every = short or this, every and this
+    return True, short, every
 
 
 def _has_exact_channel(model):
@@ -166,12 +171,13 @@ def _has_exact_channel(model):
 
 
 def _expected_asm(spec, model):
-    """What the shape should run: ('dot', k) for the six-column loop, ('dw', (quads, tail))
+    """What the shape should run: ('dot', k) for the six-column loop, ('dot1', k) for the
+    fewer-than-six-pixels loop (mode 1 only), ('dw', (quads, tail))
     for the depthwise plane loop, ('line1', (outputs, weight pairs)) for the one-line
     stride-1 loop, or None (a C path)."""
     kind, shape, n, kernel, stride, padding, act = spec[:7]
     out = model.tensors[model.outputs[0]]
-    fast, short = _fast_requant(model, kind == 'depthwise')
+    fast, short, every = _fast_requant(model, kind == 'depthwise')
     if kind == 'fc':  # the pairs loop: mode 1 (every neuron short), two neurons or more; depth padded to 8n
         k = shape[0]
         symmetric = not any(model.tensors[model.ops[0]['inputs'][1]]['zero_points'])
@@ -182,7 +188,9 @@ def _expected_asm(spec, model):
         k = kernel[0] * kernel[1] * shape[2]
         pointwise = tuple(kernel) == (1, 1) and stride in (1, (1, 1))
         # any depth: im2col pads the columns, prepare the weight rows, to whole groups of 4
-        return ('dot', (k + 3) // 4 * 4) if fast and (k % 4 == 0 or not pointwise) and oh * ow >= 6 else None
+        if not fast or (k % 4 != 0 and pointwise):
+            return None
+        return ('dot', (k + 3) // 4 * 4) if oh * ow >= 6 else ('dot1', (k + 3) // 4 * 4) if every else None
     # the quad loop also needs the full int8 output range: a fused ReLU whose calibrated
     # output range starts at 0 (zero point -128) clamps nothing, so it runs there too
     zp, scale = out['zero_points'][0], out['scales'][0]
@@ -190,6 +198,11 @@ def _expected_asm(spec, model):
     hi = min(127, zp + int(round(6.0 / scale))) if act == 'relu6' else 127
     if fast and short and tuple(kernel) == (3, 3) and stride in (1, (1, 1)) and n == 1 and (lo, hi) == (-128, 127):
         return ('dw', (max(oh, ow) // 4, max(oh, ow) % 4))
+    # (hopkern) any other shape with two outputs per channel or fewer: channels-last C
+    # (eval_few), no plane loop
+    if tuple(kernel) != (3, 3) or stride not in (1, (1, 1)):
+        if n == 1 and out['shape'][0] == 1 and oh * ow <= 2:
+            return None
     if fast and short and tuple(kernel) == (3, 3) and stride in (2, (2, 2)) and n == 1 and (lo, hi) == (-128, 127):
         return ('s2', (max(oh, ow) // 4, max(oh, ow) % 4))
     # one filter line over a one-line input (Kx1 along time, 1xK along a row), stride 1,
@@ -237,7 +250,10 @@ def test_bit_exact_on_board(kc, name):
     expect = _expected_asm(opmodels.KERNEL_CHECK_SPECS[name], model)
     if expect is None:
         assert (index not in kc.dot_k and index not in kc.dw_quads and index not in kc.dw_line1 and index not in kc.fc_k
-                and index not in kc.dw_s2)
+                and index not in kc.dw_s2 and index not in kc.dot1_k)
+    elif expect[0] == 'dot1':
+        assert kc.dot1_k.get(index) == {expect[1]}, 'fewer-than-six-pixels loop not run with k=%d' % expect[1]
+        assert index not in kc.dot_k
     elif expect[0] == 's2':
         assert kc.dw_s2.get(index) == {expect[1]}, 'stride-2 depthwise loop not run with (quads, tail) %s' % (expect[1],)
     elif expect[0] == 'line1':
@@ -272,12 +288,16 @@ def test_int8_weights_without_prearranged_copy(kc, name):
 
 def test_coverage_of_the_loop_entries(kc):
     """Across the models: the six-column loop entered at every step k % 16 picks, the
+    fewer-than-six-pixels loop with and without its first 4-weight step, the
     depthwise plane loop with 0, 1 and 2 quads per line and every tail (0..3 outputs), the
     stride-2 loop with 0, 1 and 2 quads and every tail."""
     for index in set(kc.index.values()) - kc.checked:  # when run on its own
         kc.check(index, SEED, 1)
     ks = set().union(*kc.dot_k.values()) if kc.dot_k else set()
     assert {k % 16 for k in ks} == {0, 4, 8, 12}, sorted(ks)
+    # (hopkern) the fewer-than-six-pixels loop: entered with and without its 4-weight step
+    k1 = set().union(*kc.dot1_k.values()) if kc.dot1_k else set()
+    assert {k % 8 for k in k1} == {0, 4}, sorted(k1)
     # (mm16) the pairs loop on pre-arranged weights: entered at each of its four steps
     fks = set().union(*kc.fc_k.values()) if kc.fc_k else set()
     assert {(k // 8) % 4 for k in fks} == {0, 1, 2, 3}, sorted(fks)

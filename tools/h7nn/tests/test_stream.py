@@ -1,5 +1,5 @@
 """Streaming inference (firmware/engine/h7nn_stream.h): streamable test models with random
-weights (h7nn.stream_models) streamed hop by hop over a long random feature sequence, each
+weights and the shipped kws_stream (h7nn.stream_models) streamed hop by hop over a long random feature sequence, each
 hop's output byte-equal to the full-window h7nn_invoke of that window (both kernel sets; the
 full window itself against TFLite Micro), and the one-line refusals of models that cannot
 stream."""
@@ -22,18 +22,30 @@ def model(request):
         return request.param, path, f.read()
 
 
-@pytest.mark.parametrize('optimized', [True, False], ids=['m7', 'reference'])
-def test_every_hop_equals_full_window(host_library, model, optimized):
+# the M7 kernels on the model's int8 weights (the host tools), on the weights the embed step
+# pre-arranges (the board's images: the fewer-than-six-pixels loop of CONV_2D runs on them),
+# and the reference kernels; at the model's hop and at twice it (two rows per view)
+KERNELS = [(True, False), (True, True), (False, False)]
+KERNEL_IDS = ['m7', 'm7-prearranged', 'reference']
+
+
+@pytest.mark.parametrize('optimized, packed', KERNELS, ids=KERNEL_IDS)
+@pytest.mark.parametrize('times', [1, 2], ids=['hop', 'hop2'])
+def test_every_hop_equals_full_window(host_library, model, optimized, packed, times):
     name, _, data = model
-    hop = stream_models.hop_rows(name)
-    bad, n = stream.compare(data, hop, 120, seed=len(name), optimized=optimized, reset_every=50)
+    hop = stream_models.hop_rows(name) * times
+    bad, n = stream.compare(data, hop, 120, seed=len(name), optimized=optimized, reset_every=50, packed=packed)
     assert n == 121 and bad == [], '%s: hops %s differ from the full-window run' % (name, bad[:10])
 
 
-def test_full_window_equals_tflite_micro(host_library, model):
-    # the oracle of the streaming check is itself TFLM's result
+@pytest.mark.parametrize('packed', [False, True], ids=['int8', 'prearranged'])
+def test_full_window_equals_tflite_micro(host_library, model, packed):
+    # the oracle of the streaming check is itself TFLM's result (kws_stream's last 1x1
+    # CONV_2D, one pixel, and its last depthwise op, one output, run the few-output paths
+    # in the full window too)
     name, _, data = model
-    ref, eng = Reference(data), Interpreter(data)
+    ref = Reference(data)
+    eng = Interpreter(data, packed=Interpreter(data).packed_words() if packed else None)
     shape = eng.input_details()['shape']
     rng = np.random.default_rng(7)
     for _ in range(10):
@@ -53,13 +65,13 @@ def test_streamed_outputs_vary(host_library, model):
 
 
 def test_c_host_test_streams_the_models(host_library, model):
-    # the C test (firmware/engine/tests/test_stream.c) on the same model: both kernel sets
+    # the C test (firmware/engine/tests/test_stream.c) on the same model: every kernel set
     name, path, _ = model
     exe = os.path.join(paths.HOST_BUILD, 'firmware', 'engine', 'test_stream')
     r = subprocess.run([exe, path, str(stream_models.hop_rows(name)), '60'], cwd=paths.TOP, capture_output=True,
                        text=True, timeout=60)
     assert r.returncode == 0, r.stdout + r.stderr
-    assert r.stdout.count('every hop byte-equal to the full window') == 2, r.stdout
+    assert r.stdout.count('every hop byte-equal to the full window') == 3, r.stdout
 
 
 @pytest.mark.parametrize('path, hop, line', [

@@ -47,16 +47,18 @@ static void plane_into_hex(const h7nn_conv_data *op, const int16_t *plane, int o
     }
 }
 
-/* The six-column loop runs the op: doubled accumulators, six pixels or more, and a 1x1
- * convolution's pixels widen in whole groups of 4 (im2col pads any depth). */
-static int six_columns(const h7nn_conv_data *op) {
-    return op->fast_requant && op->out_h * op->out_w >= 6 && (!is_pointwise(op) || (op->in_c & 3) == 0);
+/* (mm16) A convolution with doubled accumulators whose 1x1 pixels widen in whole groups of 4
+ * (im2col pads any depth) takes its weights (and each channel's constants) pre-arranged at
+ * embed time when the embed step made them (h7nn_m7_conv_pack): rows of the padded depth
+ * k_pad, as the columns hold them. Whatever its pixel count: a streamed hop runs the op on a
+ * view of fewer rows (h7nn_stream.c), which must find the same record and the same padded
+ * rows as the full window. */
+static int packable(const h7nn_conv_data *op) {
+    return op->fast_requant && (!is_pointwise(op) || (op->in_c & 3) == 0);
 }
 
-/* (mm16) A convolution in the six-column loop (1x1, plane or im2col columns) takes its
- * weights (and each channel's constants) pre-arranged at embed time when the embed step made
- * them (h7nn_m7_conv_pack): rows of the padded depth k_pad, as the columns hold them. */
-static int packable(const h7nn_conv_data *op) { return six_columns(op); }
+/* The six-column loop runs the op: a packable one of six pixels or more. */
+static int six_columns(const h7nn_conv_data *op) { return packable(op) && op->out_h * op->out_w >= 6; }
 static uint32_t padded_depth(const h7nn_conv_data *op) {
     return ((uint32_t)(op->filter_h * op->filter_w * op->in_c) + 3u) & ~3u;
 }
@@ -144,7 +146,7 @@ __attribute__((cold)) static h7nn_status prepare(h7nn_interpreter *nn, h7nn_node
     } else {
         op->fast_requant = h7nn_m7_requant_kind(doubled, op->multiplier, op->shift, op->bias, op->out_c);
     }
-    if (six_columns(op) && (k & 3u) != 0) {
+    if (packable(op) && (k & 3u) != 0) {
         /* depths like 27 (3x3 over RGB): the weight rows padded with zeros to whole groups of
          * 4 (the im2col columns are zero there), so the six-column loop runs them too */
         uint32_t k_pad = (k + 3u) & ~3u;
@@ -262,6 +264,32 @@ static int interior_patch(const h7nn_conv_data *op, const int8_t *input, int oy,
     return 1;
 }
 
+/* Fewer than six pixels on the op's record, mode 1 (a streamed hop's new rows; the last
+ * layers of a 1-D model): the six-column loop would run six columns for one, and the
+ * two-column int8 path runs a lone pixel twice and unpacks every weight (4.2 instructions per
+ * MAC measured on a 1-row hop). Here each pixel's column is widened once into the record's
+ * order ([x0|x2], [x1|x3] per group of 4, doubled, with the offset) and meets every channel's
+ * record (h7nn_m7_dot_1col, 1.0 instruction per MAC). Mode 2 (channels outside the short
+ * form) stays on the two-column path. */
+/* per pixel, not per MAC: optimized for size (the KWS image's code stays under 32 KB) */
+#if defined(__GNUC__) && !defined(__clang__)
+#define FEW_PIXELS_ATTR __attribute__((noinline, optimize("Os")))
+#else
+#define FEW_PIXELS_ATTR __attribute__((noinline))
+#endif
+static FEW_PIXELS_ATTR void few_pixels(const h7nn_conv_data *op, const int8_t *in, int8_t *out, int16_t *col,
+                                       const uint32_t *record, int32_t pixels) {
+    const int32_t k = op->filter_h * op->filter_w * op->in_c, k_pad = (k + 3) & ~3;
+    for (int32_t j = 0; j < pixels; j++, out += op->out_c) {
+        if (is_pointwise(op))
+            h7nn_m7_widen_row(in + j * k, k, op->input_offset, col, 1);
+        else
+            im2col(op, in, j / op->out_w, j % op->out_w, col);
+        h7nn_m7_dot_1col(record, (const uint32_t *)(const void *)col, 2 * k_pad, op->out_c, out);
+        if (op->act_min != -128 || op->act_max != 127) h7nn_m7_clamp_bytes(out, op->out_c, op->act_min, op->act_max);
+    }
+}
+
 /* int8_six: the six-column loop may run on the model's int8 weights (an op without a record);
  * 0 in h7nn_m7_conv_2d_packed, whose ops without one take the two-column path. */
 static inline __attribute__((always_inline)) h7nn_status eval_common(h7nn_interpreter *nn, const h7nn_node *node,
@@ -278,8 +306,12 @@ static inline __attribute__((always_inline)) h7nn_status eval_common(h7nn_interp
                                        op->act_max, op->fast_requant};
     /* (mm16) weights widened at embed time, checked at prepare */
     const uint32_t *packed = packable(op) ? h7nn_packed_data(nn, node) : NULL;
-    const int32_t k_w = six_columns(op) ? k_pad : k;  /* rows padded to k_pad at prepare when k % 4 != 0 */
+    const int32_t k_w = packable(op) ? k_pad : k;  /* rows padded to k_pad at prepare when k % 4 != 0 */
     const int six = six_columns(op) && (packed || int8_six);
+    if (packed && pixels < 6 && op->fast_requant == 1 && op->batches == 1) {
+        few_pixels(op, input, output, col0, packed, pixels);
+        return H7NN_OK;
+    }
     for (int b = 0; b < op->batches; b++) {
         const int8_t *in_b = input + b * op->in_h * op->in_w * op->in_c;
         int8_t *out_b = output + b * pixels * op->out_c;

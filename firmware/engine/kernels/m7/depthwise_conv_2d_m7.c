@@ -1127,9 +1127,96 @@ static __attribute__((noinline)) h7nn_status eval_plane3x3(h7nn_interpreter *nn,
     return H7NN_OK;
 }
 
+/* ---- Few outputs per channel (a streamed hop's new rows of a 1-D model: one or two
+ * outputs per channel): widening a plane per channel costs ~120 instructions of setup per
+ * channel (the border, the channel's weight words, the call) for a handful of MACs, ~24
+ * instructions per MAC measured. Here the channels stay last, four per pass, straight from
+ * the int8 input and weights: per output the taps inside the input are listed once (input
+ * and weight row pointers), then per tap one word of 4 inputs (SXTAB16 adds the offset) and
+ * one of 4 weights (SXTB16), four SMLABB/SMLATT into the four channels' sums, then the
+ * short requantization (SMMULR) where the op's mode allows it, else TFLite's (h7nn_m7_mbqm).
+ * Taps in the padding are skipped, as the reference does. */
+#define DW_FEW_OUTPUTS 2   /* outputs per channel up to which eval_few runs (stream_bench) */
+#define DW_FEW_TAPS 32     /* taps listed on the stack (larger filters take the plane) */
+
+static int few_shape(const h7nn_conv_data *op) {
+    return op->depth_multiplier == 1 && op->batches == 1 && op->out_h * op->out_w <= DW_FEW_OUTPUTS &&
+           op->filter_h * op->filter_w <= DW_FEW_TAPS;
+}
+
+/* The requantization constants of eval_few in locals (the int8 stores would otherwise make
+ * the compiler reload them from the op after every output). */
+typedef struct {
+    const int32_t *bias, *mult;
+    const int8_t *shift;
+    int32_t mode, offset, lo, hi;
+} few_requant;
+
+/* The exact sum acc of channel c requantized: the short form on 2 * acc where prepare's mode
+ * allows it for the channel (|acc| < 2^30 then, h7nn_m7_requant_mode), else TFLite's
+ * arithmetic. */
+static inline uint32_t dw_requant(const few_requant *q, int32_t acc, int32_t c) {
+    const int32_t m = q->mult[c], shift = q->shift[c];
+    int32_t v;
+    if (q->mode == 1 || (q->mode == 2 && h7nn_m7_short_channel(m, shift, q->bias ? q->bias[c] : 0)))
+        v = h7nn_ssat8(h7nn_m7_requant_x2((int32_t)((uint32_t)acc << 1), m, h7nn_m7_round_offset(-shift, q->offset),
+                                          -shift));
+    else
+        v = h7nn_add_wrap(h7nn_m7_mbqm(acc, m, shift), q->offset);
+    return (uint32_t)h7nn_clamp(v, q->lo, q->hi) & 0xFFu;
+}
+
+static __attribute__((noinline)) void eval_few(const h7nn_conv_data *op, const int8_t *input, int8_t *output) {
+    const int32_t C = op->in_c, off = op->input_offset;
+    const uint32_t off2 = (uint16_t)off * 0x00010001u;
+    const few_requant q = {op->bias, op->multiplier, op->shift, op->fast_requant, op->output_offset, op->act_min,
+                           op->act_max};
+    const int8_t *tin[DW_FEW_TAPS], *tw[DW_FEW_TAPS];
+    for (int32_t p = 0; p < op->out_h * op->out_w; p++, output += C) {
+        const int32_t y0 = p / op->out_w * op->stride_h - op->pad_h, x0 = p % op->out_w * op->stride_w - op->pad_w;
+        int32_t taps = 0;
+        for (int32_t fy = 0; fy < op->filter_h; fy++) {
+            const int32_t iy = y0 + fy * op->dilation_h;
+            for (int32_t fx = 0; fx < op->filter_w; fx++) {
+                const int32_t ix = x0 + fx * op->dilation_w;
+                if (iy < 0 || iy >= op->in_h || ix < 0 || ix >= op->in_w) continue;
+                tin[taps] = input + (iy * op->in_w + ix) * C;
+                tw[taps++] = op->filter + (fy * op->filter_w + fx) * C;
+            }
+        }
+        int32_t c = 0;
+        for (; c + 4 <= C; c += 4) {
+            int32_t a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+            if (q.bias) a0 = q.bias[c], a1 = q.bias[c + 1], a2 = q.bias[c + 2], a3 = q.bias[c + 3];
+            for (int32_t t = 0; t < taps; t++) {
+                const uint32_t x = h7nn_read_u32(tin[t] + c), w = h7nn_read_u32(tw[t] + c);
+                const uint32_t xe = h7nn_sxtab16(off2, x), xo = h7nn_sxtab16_ror8(off2, x);
+                const uint32_t we = h7nn_sxtb16(w), wo = h7nn_sxtb16_ror8(w);
+                a0 = h7nn_smlabb(xe, we, a0);
+                a2 = h7nn_smlatt(xe, we, a2);
+                a1 = h7nn_smlabb(xo, wo, a1);
+                a3 = h7nn_smlatt(xo, wo, a3);
+            }
+            /* the four outputs in one word store (little-endian) */
+            const uint32_t four = dw_requant(&q, a0, c) | dw_requant(&q, a1, c + 1) << 8 |
+                                  dw_requant(&q, a2, c + 2) << 16 | dw_requant(&q, a3, c + 3) << 24;
+            memcpy(output + c, &four, 4);
+        }
+        for (; c < C; c++) {  /* the last channels of a depth 4n + 1..3 */
+            int32_t a = q.bias ? q.bias[c] : 0;
+            for (int32_t t = 0; t < taps; t++) a = h7nn_add_wrap(a, (tin[t][c] + off) * tw[t][c]);
+            output[c] = (int8_t)dw_requant(&q, a, c);
+        }
+    }
+}
+
 static h7nn_status eval(h7nn_interpreter *nn, const h7nn_node *node) {
     const h7nn_conv_data *op = node->op_data;
     if (fast_shape(op)) return eval_plane3x3(nn, node);
+    if (few_shape(op)) {
+        eval_few(op, h7nn_input_data(nn, node, 0), h7nn_output_data(nn, node, 0));
+        return H7NN_OK;
+    }
     if (!any_shape(op)) return h7nn_depthwise_conv_2d_eval_reference(nn, node);
     eval_any(op, h7nn_input_data(nn, node, 0), h7nn_output_data(nn, node, 0), node->scratch, node->scratch_bytes);
     return H7NN_OK;

@@ -287,10 +287,6 @@ __attribute__((cold, noinline)) static void rows_asymmetric(const h7nn_fc_data *
     }
 }
 
-__attribute__((cold, noinline)) static void clamp_bytes(int8_t *out, int32_t n, int32_t lo, int32_t hi) {
-    for (int32_t i = 0; i < n; i++) out[i] = (int8_t)h7nn_clamp(out[i], lo, hi);
-}
-
 static h7nn_status eval(h7nn_interpreter *nn, const h7nn_node *node) {
     const h7nn_fc_data *op = node->op_data;
     const int8_t *input = h7nn_input_data(nn, node, 0);
@@ -315,7 +311,7 @@ static h7nn_status eval(h7nn_interpreter *nn, const h7nn_node *node) {
             for (int32_t i = (k + 3) & ~3; i < k8; i++) col[i] = 0;
             h7nn_m7_fc_frame f = {out, packed + (uint32_t)pairs / 2u * H7NN_PACKED_FC_WORDS(k8)};
             h7nn_m7_fc_pairs16(packed, (const uint32_t *)(const void *)col, k8, &f);
-            if (op->act_min != -128 || op->act_max != 127) clamp_bytes(out, pairs, op->act_min, op->act_max);
+            if (op->act_min != -128 || op->act_max != 127) h7nn_m7_clamp_bytes(out, pairs, op->act_min, op->act_max);
             rows(op, col, pairs, out);
         } else if (op->fast_requant) {
             rows(op, col, 0, out);

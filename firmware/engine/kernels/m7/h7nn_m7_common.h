@@ -39,6 +39,10 @@ void h7nn_m7_copy_into_hex(const int16_t *col, int32_t k, int16_t *hex, int j);
  * zeros); doubled = 1 stores 2 * (x + offset) for the SMMULR requantization. */
 void h7nn_m7_widen_row(const int8_t *src, int32_t n, int32_t offset, int16_t *dst, int doubled);
 
+/* A fused activation's range on n outputs already in int8 (the loops that requantize into
+ * the full int8 range first; one copy for CONV_2D and FULLY_CONNECTED). */
+void h7nn_m7_clamp_bytes(int8_t *out, int32_t n, int32_t lo, int32_t hi);
+
 /* TFLite's MultiplyByQuantizedMultiplier (h7nn_mbqm, same results for every acc, multiplier
  * >= 0 and shift in -31..30, QuantizeMultiplier's range) in the M7's form: the doubling high
  * multiply is floor((acc * m + 2^30) / 2^31) (TFLite's nudge and truncation give exactly
@@ -129,6 +133,11 @@ enum { H7NN_PACKED_REC_KIND, H7NN_PACKED_REC_ROWS, H7NN_PACKED_REC_DEPTH, H7NN_P
  * with the weights and each channel's constants read from the record (no unpacking). */
 void h7nn_m7_matmul_6col_packed(const uint32_t *record, int32_t k, int32_t out_c, const int16_t *hex, int8_t *out0,
                                 int32_t out_stride, const h7nn_m7_requant_params *rq);
+/* Fewer than six pixels, mode 1: the int8 outputs (before any activation clamp) of
+ * `channels` channels of a CONV_2D record from w against one column of k_bytes / 2 int16
+ * values in the record's order (h7nn_m7_widen_row, doubled), into out[0..channels).
+ * k_bytes = 2 * k_pad, a multiple of 8. */
+void h7nn_m7_dot_1col(const uint32_t *w, const uint32_t *col, int32_t k_bytes, int32_t channels, int8_t *out);
 /* The record's constants of one channel (what h7nn_m7_conv_pack writes and prepare checks):
  * words[0] = 2 * bias (masked), words[1..3] = multiplier, c, r or 0, 0, 0. */
 void h7nn_m7_channel_words(const h7nn_m7_requant_params *rq, int32_t oc, uint32_t *start, uint32_t *tail);

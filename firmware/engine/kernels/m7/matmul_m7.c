@@ -182,7 +182,7 @@ void h7nn_m7_matmul_2col(const int8_t *weights, int32_t k, int32_t out_c, const 
     matmul_exact(weights, k, out_c, col0, col1, out0, out1, rq);
 }
 
-__attribute__((cold)) static void clamp_bytes(int8_t *out, int32_t n, int32_t lo, int32_t hi) {
+__attribute__((cold)) void h7nn_m7_clamp_bytes(int8_t *out, int32_t n, int32_t lo, int32_t hi) {
     for (int32_t i = 0; i < n; i++) out[i] = (int8_t)h7nn_clamp(out[i], lo, hi);
 }
 
@@ -482,7 +482,7 @@ void h7nn_m7_matmul_6col(const int8_t *weights, int32_t k, int32_t out_c, const 
         h7nn_m7_dot_1x6(weights, cols, k, &f);
     }
     if (rq->act_min != -128 || rq->act_max != 127)  /* a narrower activation range: clamp what was written */
-        for (int j = 0; j < 6; j++) clamp_bytes(out0 + j * out_stride, out_c, rq->act_min, rq->act_max);
+        for (int j = 0; j < 6; j++) h7nn_m7_clamp_bytes(out0 + j * out_stride, out_c, rq->act_min, rq->act_max);
 }
 
 /* ---- (mm16, issue 18) the six-column loop on weights widened at embed time
@@ -724,5 +724,76 @@ void h7nn_m7_matmul_6col_packed(const uint32_t *record, int32_t k, int32_t out_c
         h7nn_m7_dot_1x6p(record, cols, k, &f);
     }
     if (rq->act_min != -128 || rq->act_max != 127)
-        for (int j = 0; j < 6; j++) clamp_bytes(out0 + j * out_stride, out_c, rq->act_min, rq->act_max);
+        for (int j = 0; j < 6; j++) h7nn_m7_clamp_bytes(out0 + j * out_stride, out_c, rq->act_min, rq->act_max);
 }
+
+/* ---- One column against every channel of a CONV_2D record in mode 1 (fewer than six
+ * pixels: conv_2d_m7.c's few_pixels). Per 8 weights one LDM of the record, one of the column
+ * and 4 SMLADs (1.0 instruction per MAC with the loop's test); a channel costs ~17
+ * instructions besides: its 2 * bias starts the sum, SMMLAR + the sign + ASR + SSAT + STRB
+ * requantize it from the record's multiplier, c and r (as h7nn_m7_dot_1x6p). k_bytes = 2 * k
+ * (a multiple of 8), at least 8; channels at least 1. */
+#if defined(__ARM_FEATURE_DSP) && __ARM_FEATURE_DSP
+/* r0 record, r1 column, r2 its bytes, r3 / [sp] channels left, [sp, #4] out; per channel r4
+ * the sum, r12 the column's end, r3 its cursor, r5-r8 weight words, r9-r11 and lr column
+ * words. */
+__asm__(
+    "  .pushsection .text.h7nn_m7_dot_1col,\"ax\",%progbits\n"
+    "  .syntax unified\n"
+    "  .thumb\n"
+    "  .p2align 2\n"
+    "  .global h7nn_m7_dot_1col\n"
+    "  .type h7nn_m7_dot_1col, %function\n"
+    "  .thumb_func\n"
+    "h7nn_m7_dot_1col:\n"
+    "  push {r4-r11, lr}\n"
+    "  ldr r4, [sp, #36]\n"
+    "  push {r3, r4}\n"
+    "1:\n"
+    "  ldr r4, [r0], #4\n"
+    "  add r12, r1, r2\n"
+    "  mov r3, r1\n"
+    "  tst r2, #8\n"                 /* k % 8 == 4: one step of 4 weights first */
+    "  beq 2f\n"
+    "  ldrd r5, r6, [r0], #8\n"
+    "  ldrd r9, r10, [r3], #8\n"
+    "  smlad r4, r5, r9, r4\n"
+    "  smlad r4, r6, r10, r4\n"
+    "  cmp r3, r12\n"
+    "  beq 3f\n"
+    "2:\n"
+    "  ldmia r0!, {r5, r6, r7, r8}\n"
+    "  ldmia r3!, {r9, r10, r11, lr}\n"
+    "  smlad r4, r5, r9, r4\n"
+    "  smlad r4, r6, r10, r4\n"
+    "  smlad r4, r7, r11, r4\n"
+    "  smlad r4, r8, lr, r4\n"
+    "  cmp r3, r12\n"
+    "  bne 2b\n"
+    "3:\n"
+    "  ldmia r0!, {r7, r8, r9}\n"    /* multiplier, c, r */
+    "  smmlar r10, r4, r7, r8\n"
+    "  add r10, r10, r4, asr #31\n"
+    "  asr r10, r10, r9\n"
+    "  ssat r10, #8, r10\n"
+    "  ldrd r5, r6, [sp]\n"
+    "  strb r10, [r6], #1\n"
+    "  subs r5, r5, #1\n"
+    "  strd r5, r6, [sp]\n"
+    "  bne 1b\n"
+    "  add sp, #8\n"
+    "  pop {r4-r11, pc}\n"
+    "  .size h7nn_m7_dot_1col, .-h7nn_m7_dot_1col\n"
+    "  .popsection\n");
+#else
+void h7nn_m7_dot_1col(const uint32_t *w, const uint32_t *col, int32_t k_bytes, int32_t channels, int8_t *out) {
+    const int32_t words = k_bytes / 4;
+    for (; channels > 0; channels--, w += words + 4) {
+        int32_t a = (int32_t)w[0];
+        for (int32_t i = 0; i < words; i++) a = h7nn_smlad(w[1 + i], col[i], a);
+        const uint32_t *t = w + 1 + words;  /* multiplier, c, r (the M7's ASR takes r's low byte; prepare checked 1..22) */
+        *out++ = (int8_t)h7nn_ssat8((int32_t)(t[1] + (uint32_t)h7nn_smmulr(a, (int32_t)t[0]) + (uint32_t)(a >> 31)) >>
+                                    (t[2] & 31u));
+    }
+}
+#endif
