@@ -9,7 +9,7 @@ import json
 import os
 
 from h7nn import engine
-from h7voice import native
+from h7voice import native, paths
 
 _P, _I, _S, _U = ctypes.c_void_p, ctypes.c_int, ctypes.c_size_t, ctypes.c_uint32
 SIGNATURES = {
@@ -17,17 +17,24 @@ SIGNATURES = {
 }
 
 
+# the plan library (kws_stream.c on the host engine), built by SConscript.firmware
+PLAN_LIBRARY = 'firmware/apps/kws/plan/libkwsplan.so'  # under build/host
+
+
 class PlanError(Exception):
     pass
 
 
-def plan(model_path, frontend, plan_library, optimized=True):
+def plan(model_path, frontend, plan_library=PLAN_LIBRARY, optimized=True):
     """(hop, bytes of all the hop's states) as the board plans them for this model and front
     end (its configuration's dict); (0, 0) when it cannot stream. PlanError with the plan's
     line when the states exceed KWS_STREAM_STATE_MAX_BYTES."""
     with open(model_path, 'rb') as f:
         nn = engine.load(f.read(), optimized=optimized)  # libh7nn.so first: the plan library links it
-    lib = native.load(plan_library, SIGNATURES)
+    try:
+        lib = native.load(plan_library, SIGNATURES)
+    except paths.MissingPart:  # the firmware build makes it, not the host variant
+        raise paths.MissingPart(f'{plan_library} (build/host) is not built; run: h7voice build firmware') from None
     total = ctypes.c_size_t(0)
     why = ctypes.c_char_p()
     hop = lib.kws_stream_plan_image(nn._nn, frontend['hop_length'], frontend['sample_rate_hz'],
