@@ -21,6 +21,9 @@ Each Spoken Command Is Detected Exactly Once Within 200 ms
     # level (D3 D4 D5 = PE13 PF14 PE11) and selection (D6 D7 = PE9 PF13) pins, driven
     # through the platform's GPIO API, hold the last event's values
     Pins Should Show Level And Selection
+    # kws_default cannot stream: no stream state buffer or streaming code in the image
+    Image Should Hold Exactly The Stream State Planned
+    Image Flash Should Be At Most    256
 
 Stops Between Words And Wakes On Each
     [Documentation]    The same ten commands with the default policy: Stop 50 ms after each

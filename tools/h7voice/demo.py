@@ -91,6 +91,7 @@ def print_summary(run, result, truth_words, elf):
         f"({ready.get('classes', '?')} classes, {ready.get('frames', '?')}x{ready.get('features', '?')} "
         f"features, arena {ready.get('arena_used', '?')} B), model every {ready.get('hop_ms', '?')} ms, "
         f"threshold {ready.get('threshold', '?')}")
+    say(f"    ran: {describe_run(what_ran(run))}")
     say()
     say('==> what the board heard')
     for line in report.detection_table(dets, result):
@@ -115,7 +116,8 @@ def print_summary(run, result, truth_words, elf):
     for line in report.load_lines(stats):
         say('  ' + line)
     if ready.get('cascade') is not None:
-        say(f"  cascade at boot: {'on' if ready.get('cascade') else 'off'} (gate {ready.get('gate', '?')}, threshold "
+        gate = ready.get('gate', '?') or 'none in this image: a streamed model runs without the cascade'
+        say(f"  cascade at boot: {'on' if ready.get('cascade') else 'off'} (gate {gate}, threshold "
             f"{ready.get('gate_threshold', '?')}): {stats.get('gate_runs', '?')} gate runs, "
             f"{stats.get('model_runs', '?')} full-model runs, {stats.get('gate_opened', '?')} of "
             f"{stats.get('segments', '?')} segments opened; recognition at {ready.get('recognize_mhz', '?')} MHz")
@@ -160,6 +162,31 @@ TABLE = '\0table'   # --energy-table given without a file: the per-operating-poi
 POINTS = ((480, '4'), (240, '2'), (120, '1'), (64, 'l'))
 
 
+def what_ran(run):
+    """Which model and modes the board ran, in the firmware's own words (boot, kws_ready, and
+    the last kws_mode after a console c/C/f/F), so a published figure cannot be taken for
+    another model's or mode's: {model, model_file, streamed, stream_frames, cascade}."""
+    from h7voice import events as ev
+    boot = ev.last(run['events'], 'boot') or {}
+    ready = ev.last(run['events'], 'kws_ready') or {}
+    if ready and 'model_file' not in ready:
+        fail('the image predates the model and mode report (kws_ready model_file): '
+             'rebuild it (h7voice build firmware) or run without --no-build')
+    mode = ev.last(run['events'], 'kws_mode') or ready  # None: no kws_ready (the board's error says why)
+    frames = mode.get('stream_frames')
+    return {'model': boot.get('model'), 'model_file': ready.get('model_file'),
+            'streamed': None if frames is None else bool(frames), 'stream_frames': frames,
+            'cascade': mode.get('cascade')}
+
+
+def describe_run(mode):
+    if mode['streamed'] is None:
+        return f"{mode['model_file']} ({mode['model']}), modes unknown (no kws_ready)"
+    return (f"{mode['model_file']} ({mode['model']}), "
+            + (f"streamed ({mode['stream_frames']}-frame hops)" if mode['streamed'] else 'full windows')
+            + (', cascade (gate first)' if mode['cascade'] else ', no cascade'))
+
+
 def figures(run, truth_words):
     """The demo's headline numbers of one run (the same as its summary prints)."""
     from h7voice import events as ev
@@ -174,7 +201,7 @@ def figures(run, truth_words):
     top = max((float(r['cpu_mhz']) for r in rows if r['mode'] != 'stop'), default=0.0)
     burst = sum(float(r['joules']) for r in rows if float(r['cpu_mhz']) == top and r['mode'] != 'stop')
     lat = [int(d.get('latency_ms', 0)) for d in dets]
-    out = {'listening_mW': round(1e3 * total / seconds, 3),
+    out = {'ran': what_ran(run), 'listening_mW': round(1e3 * total / seconds, 3),
            'mJ_per_command': round(1e3 * burst / len(dets), 3) if dets else None,
            'model_mhz': top, 'latency_mean_ms': round(sum(lat) / len(lat), 1) if lat else None,
            'detections': len(dets), 'model_runs': stats.get('inferences'),
@@ -204,6 +231,7 @@ def energy_table(wav, elf, truth_words, out_json=None, wall_limit=None):
         except simrun.RunError as err:
             fail(f'{err}')
         row = {'point': label, **figures(run, truth_words)}
+        say(f"    ran: {describe_run(row['ran'])}")
         if row.get('warnings'):
             say(f"    simulator warning: {row['warnings'][0]}")
         if mhz is None:
@@ -287,8 +315,8 @@ def main(argv=None):
     p.add_argument('--no-cascade', action='store_true',
                    help='run the full model alone, without the cascade\'s gate (console command c)')
     p.add_argument('--cascade', action='store_true',
-                   help='run the cascade\'s gate even in front of a streamed model, where the image drops '
-                   'it (kws_config.h KWS_STREAM_CASCADE; console command C)')
+                   help='run the cascade\'s gate first (console command C); a streamed model\'s image holds '
+                   'no gate unless kws_config.h KWS_STREAM_CASCADE is 1: the demo then stops with that line')
     p.add_argument('--no-stream', action='store_true',
                    help='run every model run as a full window, with the schedule of a model that cannot '
                    'stream, even if the model can (console command f; README.md "Streaming")')
@@ -347,6 +375,9 @@ def main(argv=None):
     for e in run['events']:
         if e.get('event') in ('error', 'fault'):
             say(f'    firmware: {json.dumps(e)}')
+    if args.cascade and not what_ran(run)['cascade']:
+        fail('--cascade: this image runs no cascade (a streamed model\'s image leaves the gate model out: '
+             'KWS_STREAM_CASCADE in firmware/apps/kws/kws_config.h); drop --cascade')
     result = None
     if truth_words is not None:
         result = score.score(ev.detections(run['events']), truth_words, 200.0, KEYWORDS)
@@ -354,7 +385,7 @@ def main(argv=None):
     if args.timeline:
         timeline_png(run['summary'], args.timeline, args.energy_table)
     if args.json:
-        out = {'wav': wav, 'detections': ev.detections(run['events']),
+        out = {'wav': wav, 'ran': what_ran(run), 'detections': ev.detections(run['events']),
                'stats': ev.last(run['events'], 'kws_stats'), 'summary': run['summary'],
                'score': None if result is None else {
                    k: result[k] for k in ('commands', 'exactly_once', 'duplicates', 'ok')}}

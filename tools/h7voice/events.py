@@ -21,7 +21,10 @@ platform time since capture start.
                       stop_mode, stop_after_ms, model_cycles, recognize_mhz, run_nj_480/240/120/64,
                       cascade (the gate runs first), gate (its model), gate_threshold,
                       stream_frames (the hop the model streams at; 0: full windows),
-                      stream_state_bytes (one state per phase of the hop, all together)
+                      stream_state_bytes (one state per phase of the hop, all together),
+                      model_file (the embedded .tflite's file name)
+    kws_mode          the modes from now on (console c/C, f/F) — stream_frames (0: full
+                      windows), cascade
     kws               a detection — word, score, start_ms, end_ms, decided_ms, latency_ms,
                       action, light, level, running, selection, confirm, opp_mhz
     kws_stats         reason (period|stop|request), audio_ms, time_ms, mode_ms{listen,
@@ -97,7 +100,7 @@ import json
 # every event name a firmware writer emits (checked against the firmware by the tests)
 NAMES = frozenset('''
     boot fault error
-    kws_ready kws kws_stats kws_stop kws_wake kws_stop_skipped kws_opp kws_opp_error
+    kws_ready kws_mode kws kws_stats kws_stop kws_wake kws_stop_skipped kws_opp kws_opp_error
     opp info sleep stop wake dvfs pin fault_provoke watchdog led cycles
     fe_frame fe_bench vad audio_stats audio_error
     nn_embedded nn_model nn_check nn_op nn_invoke nn_error

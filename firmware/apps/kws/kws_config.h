@@ -68,7 +68,9 @@
  * takes 0.36 M cycles, its full window 0.83 M; on the demo recording 5.86 mJ per command with
  * the gate, 4.28 without, same commands found (README.md, "Streaming"). */
 #define KWS_STREAM_CASCADE 0u
-/* The states' buffer (the board's AXI SRAM, unused otherwise): kws_stream takes 2 x 19,584 B. */
+/* The most the states may take: the build sizes the image's buffer (AXI SRAM) to the model's
+ * plan within it (kws_model_stream.h; kws_stream takes 2 x 19,584 B, kws_default none) and fails
+ * naming this setting beyond it. */
 #define KWS_STREAM_STATE_MAX_BYTES (48u * 1024u)
 
 #endif

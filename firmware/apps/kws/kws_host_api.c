@@ -296,16 +296,15 @@ kws_host_t *kws_host_open(const uint8_t *model, size_t model_bytes, const h7fe_c
     /* streaming, planned as main.c plans it */
     size_t state_bytes;
     const char *why;
-    uint32_t frame_ms = frontend->hop_length * 1000u / frontend->sample_rate_hz;
-    int hop = kws_stream_plan(&h->nn, frame_ms ? KWS_MODEL_HOP_MS / frame_ms : 0u, KWS_STREAM_STATE_MAX_BYTES,
-                              &state_bytes, &why);
+    int hop = kws_stream_plan(&h->nn, kws_stream_max_frames(frontend->hop_length, frontend->sample_rate_hz),
+                              KWS_STREAM_STATE_MAX_BYTES, &state_bytes, &why);
     if (hop < 0) {
         problem = why;
         goto fail;
     }
     if (hop > 0) {
-        size_t each = (state_bytes + 7u) & ~(size_t)7u;
-        h->stream_state = aligned_alloc(8, (size_t)hop * each);
+        size_t each = kws_stream_state_total(1, state_bytes);
+        h->stream_state = aligned_alloc(8, kws_stream_state_total(hop, state_bytes));
         if (!h->stream_state) {
             problem = "out of memory";
             goto fail;

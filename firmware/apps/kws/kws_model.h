@@ -14,6 +14,7 @@
 
 typedef struct {
     const char *name;
+    const char *file;        /* the .tflite's file name (kws_ready: which model a figure is of) */
     const uint8_t *data;
     size_t size;
     uint32_t crc32;          /* of data[0..size): h7nn_model_verify_crc at boot */

@@ -29,9 +29,9 @@ int kws_stream_plan(h7nn_interpreter *nn, uint32_t max_frames, size_t max_state,
             continue;
         }
         *state_bytes = need;
-        if (hop * ((need + 7u) & ~(size_t)7u) > max_state) {
-            *why = "the model's stream states (one per phase of the hop) exceed KWS_STREAM_STATE_MAX_BYTES "
-                   "(kws_config.h): raise it";
+        if (kws_stream_state_total((int)hop, need) > max_state) {
+            *why = "the model's stream states (one per phase of the hop) exceed the bytes given for them (the "
+                   "build sizes them within KWS_STREAM_STATE_MAX_BYTES, kws_config.h): raise it";
             return -1;
         }
         *why = "";
@@ -40,7 +40,28 @@ int kws_stream_plan(h7nn_interpreter *nn, uint32_t max_frames, size_t max_state,
     return 0;
 }
 
+uint32_t kws_stream_max_frames(uint32_t hop_length, uint32_t sample_rate_hz)
+{
+    uint32_t frame_ms = sample_rate_hz ? hop_length * 1000u / sample_rate_hz : 0u;
+    return frame_ms ? KWS_MODEL_HOP_MS / frame_ms : 0u;
+}
+
+size_t kws_stream_state_total(int hop, size_t state_bytes)
+{
+    return hop > 0 ? (size_t)hop * ((state_bytes + 7u) & ~(size_t)7u) : 0u;
+}
+
+int kws_stream_plan_image(h7nn_interpreter *nn, uint32_t hop_length, uint32_t sample_rate_hz, size_t *total_bytes,
+                          const char **why)
+{
+    size_t state;
+    int hop = kws_stream_plan(nn, kws_stream_max_frames(hop_length, sample_rate_hz), KWS_STREAM_STATE_MAX_BYTES,
+                              &state, why);
+    *total_bytes = kws_stream_state_total(hop, state);
+    return hop;
+}
+
 bool kws_stream_cascade_on(uint32_t stream_frames)
 {
-    return KWS_CASCADE && (stream_frames == 0u || KWS_STREAM_CASCADE);
+    return KWS_STREAM_CASCADE_ON(stream_frames);
 }

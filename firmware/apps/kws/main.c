@@ -21,6 +21,7 @@
 #include "apps/kws/kws_model.h"
 #include "apps/kws/kws_pipeline.h"
 #include "apps/kws/kws_stream.h"
+#include "apps/kws/kws_model_stream.h" /* the build's stream plan of the model (SConscript.firmware) */
 #include "common/fmt.h"
 #include "common/json.h"
 #include "engine/h7nn.h"
@@ -88,18 +89,26 @@ static const h7_opp_t recognition_points[] = {H7_OPP_480, H7_OPP_240, H7_OPP_120
 
 static const kws_model_t *model;
 static h7nn_interpreter nn;
+/* The cascade's gate model is in the image only where the cascade can run (kws_stream.h:
+ * not in front of a streamed model; its 32 KB of flash and 11 KB of RAM are left out) */
+#define KWS_IMAGE_GATE KWS_STREAM_CASCADE_ON(KWS_MODEL_STREAM_FRAMES)
+#if KWS_IMAGE_GATE
 static const kws_model_t *gate;
 static h7nn_interpreter gate_nn;
 static int8_t *gate_input;
-static bool gate_fits; /* the gate takes the model's input and gives its classes */
 static float gate_scale;
 static int32_t gate_zero_point;
+#endif
+static bool gate_fits; /* the gate takes the model's input and gives its classes */
 static uint32_t gate_cycles_max;
 static kws_pipeline_t pipeline;
 /* Streaming (kws_stream.h, README.md "Streaming"): the model's state between runs, one per
- * phase of the hop (the pipeline's stream_slot) */
+ * phase of the hop (the pipeline's stream_slot), in exactly the bytes the build planned for
+ * this model; none, and no streaming code, for a model that cannot stream */
+#if KWS_MODEL_STREAM_STATE_BYTES > 0
 static h7nn_stream streams[KWS_PIPELINE_STREAM_PHASES];
-static uint8_t stream_state[KWS_STREAM_STATE_MAX_BYTES] H7_AXI_BSS __attribute__((aligned(8)));
+static uint8_t stream_state[KWS_MODEL_STREAM_STATE_BYTES] H7_AXI_BSS __attribute__((aligned(8)));
+#endif
 static size_t stream_state_used;
 static uint32_t stream_frames;    /* the hop it streams at (frames); 0: full windows */
 static uint32_t stream_hops;      /* runs the engine computed from its state (h7nn_stream.hops) */
@@ -322,12 +331,15 @@ static bool run_model(void *user, float *probs)
 {
     (void)user;
     uint32_t start = h7_cycles();
+#if KWS_MODEL_STREAM_STATE_BYTES > 0
     if (pipeline.config.stream_frames) {
         h7nn_stream *st = &streams[pipeline.stream_slot];
         if (h7nn_stream_invoke(st) != H7NN_OK)
             return false;
         stream_hops += st->hops > 0; /* the engine's word: this run was a hop */
-    } else if (h7nn_invoke(&nn) != H7NN_OK) {
+    } else
+#endif
+    if (h7nn_invoke(&nn) != H7NN_OK) {
         return false;
     }
     h7nn_tensor out;
@@ -347,13 +359,16 @@ static bool run_model(void *user, float *probs)
     return true;
 }
 
+#if KWS_MODEL_STREAM_STATE_BYTES > 0
 /* The pipeline's streaming reset: the next run is a full window. */
 static void reset_stream(void *user)
 {
     (void)user;
     h7nn_stream_reset(&streams[pipeline.stream_slot]);
 }
+#endif
 
+#if KWS_IMAGE_GATE
 /* The cascade's gate: the small model on its input tensor (config.gate_input). Its cycles
  * count as model cycles of the hop (not front-end work) at the gate's point. */
 static bool run_gate(void *user, float *probs)
@@ -374,6 +389,7 @@ static bool run_gate(void *user, float *probs)
     opp_stats[current_opp].busy_cycles += cycles;
     return true;
 }
+#endif
 
 /* The pipeline's operating-point callback: the pipeline decides when, this maps the mode
  * to the board's point. The switch itself is not counted as front-end work. */
@@ -526,23 +542,26 @@ static void init(void)
         if (kws_word_ends_in_stop(model->labels[c]))
             pc.stop_end_mask |= 1u << c;
     }
-    /* streaming: decided here, from the engine (kws_stream.h) */
+#if KWS_MODEL_STREAM_STATE_BYTES > 0
+    /* streaming: the engine's plan here is the build's (the same C on the host made it) */
     size_t state_bytes;
     const char *stream_note;
-    int hop = kws_stream_plan(&nn, MODEL_HOP_MS / (fc->hop_length * 1000u / fc->sample_rate_hz),
-                              sizeof stream_state, &state_bytes, &stream_note);
+    int hop = kws_stream_plan(&nn, kws_stream_max_frames(fc->hop_length, fc->sample_rate_hz), sizeof stream_state,
+                              &state_bytes, &stream_note);
     if (hop < 0)
         fail("stream", stream_note);
-    if (hop > 0) {
-        size_t each = (state_bytes + 7u) & ~(size_t)7u; /* (the plan checked hop x each fits) */
-        for (int i = 0; i < hop; i++)
-            if (h7nn_stream_init(&streams[i], &nn, hop, &stream_state[(size_t)i * each], each) != H7NN_OK)
-                fail("stream", h7nn_error(&nn));
-        stream_state_used = (size_t)hop * each;
-        stream_frames = (uint32_t)hop;
-        pc.stream_frames = stream_frames;
-        pc.reset_stream = reset_stream;
-    }
+    if (hop != (int)KWS_MODEL_STREAM_FRAMES)
+        fail("stream", "the engine's hop is not the build's (kws_model_stream.h): rebuild the image");
+    size_t each = kws_stream_state_total(1, state_bytes); /* (the plan checked hop x each fits) */
+    for (int i = 0; i < hop; i++)
+        if (h7nn_stream_init(&streams[i], &nn, hop, &stream_state[(size_t)i * each], each) != H7NN_OK)
+            fail("stream", h7nn_error(&nn));
+    stream_state_used = kws_stream_state_total(hop, state_bytes);
+    stream_frames = (uint32_t)hop;
+    pc.stream_frames = stream_frames;
+    pc.reset_stream = reset_stream;
+#endif
+#if KWS_IMAGE_GATE
     /* the cascade's gate: same input (shape and quantization) and classes as the model */
     gate = kws_gate_get();
     why = h7nn_open_embedded(&gate_nn, gate->data, gate->size, gate->crc32, gate->resolver, gate->arena,
@@ -564,6 +583,7 @@ static void init(void)
         pc.run_gate = run_gate;
         pc.gate_input = gate_input;
     }
+#endif
     const char *problem = kws_pipeline_init(&pipeline, &pc);
     if (problem)
         fail("pipeline", problem);
@@ -597,6 +617,19 @@ static void init(void)
 
 /* Console commands (one byte): 's' stats now, 'l' run recognition at the lowest operating
  * point too (the worst-case load test), 'n' normal operating points. */
+/* The modes the model runs in from now on (console c/C, f/F; kws_ready has the boot's): so
+ * a published figure says which it is of (h7voice demo's "ran"). Not in kws_stats: every
+ * byte of that line is UART time at the waiting point. */
+static void emit_mode(void)
+{
+    char line[H7_JSON_LINE_MAX];
+    h7_json_t j;
+    h7_json_begin(&j, line, sizeof line, "kws_mode");
+    h7_json_uint(&j, "stream_frames", pipeline.config.stream_frames);
+    h7_json_bool(&j, "cascade", pipeline.config.run_gate != NULL);
+    h7_json_emit(&j);
+}
+
 static void poll_console(void)
 {
     int c;
@@ -610,13 +643,17 @@ static void poll_console(void)
                 c == 'p' ? KWS_STOP_AFTER_LONG_SILENCE_MS : KWS_STOP_AFTER_SILENCE_MS;
         } else if (c == 'c' || (c == 'C' && gate_fits)) {
             /* c: the model alone (no cascade); C: the cascade (h7voice demo --energy-table) */
+#if KWS_IMAGE_GATE
             pipeline.config.run_gate = c == 'C' ? run_gate : NULL;
             pipeline.config.gate_input = c == 'C' ? gate_input : NULL;
+#endif
+            emit_mode();
         } else if (c == 'f' || c == 'F') {
             /* f: full windows with the schedule of a model that cannot stream; F: streaming
              * again, if the model can (h7voice demo --no-stream) */
             pipeline.config.stream_frames = c == 'F' ? stream_frames : 0u;
             kws_pipeline_restart_stream(&pipeline);
+            emit_mode();
         } else if (c == 'l' || c == 'n' || c == '4' || c == '2' || c == '1') {
             /* l: the worst case (64 MHz); n: the governor's point; 4/2/1: 480/240/120 MHz
              * fixed (h7voice demo --energy-table) */
@@ -681,7 +718,12 @@ int main(void)
     h7_json_uint(&j, "model_cycles", model_cycles_max);
     h7_json_uint(&j, "recognize_mhz", h7_clock_opp_hz(governed_opp) / 1000000u);
     h7_json_bool(&j, "cascade", pipeline.config.run_gate != NULL);
+    h7_json_str(&j, "model_file", model->file);
+#if KWS_IMAGE_GATE
     h7_json_str(&j, "gate", gate->name);
+#else
+    h7_json_str(&j, "gate", ""); /* not in this image (a streamed model: no cascade) */
+#endif
     h7_json_float(&j, "gate_threshold", KWS_GATE_THRESHOLD, 2);
     h7_json_uint(&j, "stream_frames", stream_frames);
     h7_json_uint(&j, "stream_state_bytes", (uint32_t)stream_state_used); /* all phases */
