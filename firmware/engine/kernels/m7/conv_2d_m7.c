@@ -302,8 +302,7 @@ static inline __attribute__((always_inline)) h7nn_status eval_common(h7nn_interp
     int16_t *col0 = node->scratch, *col1 = col0 + k_pad;
     int pointwise = is_pointwise(op);
     int32_t pixels = op->out_h * op->out_w;
-    const h7nn_m7_requant_params rq = {op->bias, op->multiplier, op->shift, op->output_offset, op->act_min,
-                                       op->act_max, op->fast_requant};
+    const h7nn_m7_requant_params rq = requant_params(op);
     /* (mm16) weights widened at embed time, checked at prepare */
     const uint32_t *packed = packable(op) ? h7nn_packed_data(nn, node) : NULL;
     const int32_t k_w = packable(op) ? k_pad : k;  /* rows padded to k_pad at prepare when k % 4 != 0 */
