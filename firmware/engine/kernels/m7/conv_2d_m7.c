@@ -302,16 +302,11 @@ static inline __attribute__((always_inline)) h7nn_status eval_common(h7nn_interp
     int16_t *col0 = node->scratch, *col1 = col0 + k_pad;
     int pointwise = is_pointwise(op);
     int32_t pixels = op->out_h * op->out_w;
-    const h7nn_m7_requant_params rq = {op->bias, op->multiplier, op->shift, op->output_offset, op->act_min,
-                                       op->act_max, op->fast_requant};
+    const h7nn_m7_requant_params rq = requant_params(op);
     /* (mm16) weights widened at embed time, checked at prepare */
     const uint32_t *packed = packable(op) ? h7nn_packed_data(nn, node) : NULL;
     const int32_t k_w = packable(op) ? k_pad : k;  /* rows padded to k_pad at prepare when k % 4 != 0 */
     const int six = six_columns(op) && (packed || int8_six);
-    if (packed && pixels < 6 && op->fast_requant == 1 && op->batches == 1) {
-        few_pixels(op, input, output, col0, packed, pixels);
-        return H7NN_OK;
-    }
     for (int b = 0; b < op->batches; b++) {
         const int8_t *in_b = input + b * op->in_h * op->in_w * op->in_c;
         int8_t *out_b = output + b * pixels * op->out_c;
@@ -319,14 +314,15 @@ static inline __attribute__((always_inline)) h7nn_status eval_common(h7nn_interp
         /* the last group overlaps the one before (same outputs written twice, the input
          * tensor is not the output), so no pixel is left to a slower path */
         int16_t *plane = !pointwise && plane_bytes(op) ? col0 + 7 * k_pad : NULL;
-        if (six && pixels >= 6 && plane) fill_plane(op, in_b, plane);
         if (six && pixels >= 6) {
+            if (plane) fill_plane(op, in_b, plane);
             for (; p < pixels; p += 6) {
                 if (p + 6 > pixels) p = pixels - 6;
-                for (int j = 0; j < 6; j++) {
-                    if (pointwise) {
-                        h7nn_m7_widen_into_hex(in_b + (p + j) * k, k, op->input_offset, col0, j);
-                    } else if (plane) {
+                /* the 1x1 test once per group, not per pixel */
+                if (pointwise) {
+                    for (int j = 0; j < 6; j++) h7nn_m7_widen_into_hex(in_b + (p + j) * k, k, op->input_offset, col0, j);
+                } else for (int j = 0; j < 6; j++) {
+                    if (plane) {
                         plane_into_hex(op, plane, (p + j) / op->out_w, (p + j) % op->out_w, col0, j);
                     } else if ((op->in_c & 3) == 0) {
                         im2col_hex(op, in_b, (p + j) / op->out_w, (p + j) % op->out_w, col0, j);
@@ -343,6 +339,11 @@ static inline __attribute__((always_inline)) h7nn_status eval_common(h7nn_interp
                 else if (int8_six)  /* (never without a record in h7nn_m7_conv_2d_packed: six is 0 there) */
                     h7nn_m7_matmul_6col(op->filter, k_w, op->out_c, col0, out_b + p * op->out_c, op->out_c, &rq);
             }
+        } else if (packed && op->fast_requant == 1) {
+            /* fewer than six pixels on the record: tested only off the six-column loop, so
+             * the ops that take it pay nothing for this path */
+            few_pixels(op, in_b, out_b, col0, packed, pixels);
+            continue;
         }
         for (; p < pixels; p += 2) {
             int two = p + 1 < pixels;

@@ -1139,8 +1139,9 @@ static __attribute__((noinline)) h7nn_status eval_plane3x3(h7nn_interpreter *nn,
 #define DW_FEW_OUTPUTS 2   /* outputs per channel up to which eval_few runs (stream_bench) */
 #define DW_FEW_TAPS 32     /* taps listed on the stack (larger filters take the plane) */
 
+/* the output count first: the one test the other shapes' calls pay */
 static int few_shape(const h7nn_conv_data *op) {
-    return op->depth_multiplier == 1 && op->batches == 1 && op->out_h * op->out_w <= DW_FEW_OUTPUTS &&
+    return op->out_h * op->out_w <= DW_FEW_OUTPUTS && op->depth_multiplier == 1 && op->batches == 1 &&
            op->filter_h * op->filter_w <= DW_FEW_TAPS;
 }
 

@@ -298,23 +298,27 @@ _Static_assert(sizeof(h7nn_m7_six) == 36 && __builtin_offsetof(h7nn_m7_six, bias
  * A top-level asm block (not a naked function) so the compiler assumes the standard
  * calling convention at every call. */
 /* Two weight pairs (r8, r9) times the six columns' pairs at r1 into the accumulators
- * r2..r7: the multiplies both six-column loops share. */
-#define H7NN_DOT_SIX_COLUMNS                    \
+ * r2..r7, each column's first SMLAD adding to S2..S7: the accumulator itself in every step
+ * but a channel's first, which starts all six from the bias register r7 (SMLAD's Ra, no
+ * copies; r7 is the last one written). One block for both six-column loops. */
+#define H7NN_DOT_SIX_FROM(S2, S3, S4, S5, S6, S7) \
     "  ldmia r1!, {r10, r11, r12, lr}\n"        \
-    "  smlad r2, r8, r10, r2\n"                 \
+    "  smlad r2, r8, r10, " S2 "\n"             \
     "  smlad r2, r9, r11, r2\n"                 \
-    "  smlad r3, r8, r12, r3\n"                 \
+    "  smlad r3, r8, r12, " S3 "\n"             \
     "  smlad r3, r9, lr, r3\n"                  \
     "  ldmia r1!, {r10, r11, r12, lr}\n"        \
-    "  smlad r4, r8, r10, r4\n"                 \
+    "  smlad r4, r8, r10, " S4 "\n"             \
     "  smlad r4, r9, r11, r4\n"                 \
-    "  smlad r5, r8, r12, r5\n"                 \
+    "  smlad r5, r8, r12, " S5 "\n"             \
     "  smlad r5, r9, lr, r5\n"                  \
     "  ldmia r1!, {r10, r11, r12, lr}\n"        \
-    "  smlad r6, r8, r10, r6\n"                 \
+    "  smlad r6, r8, r10, " S6 "\n"             \
     "  smlad r6, r9, r11, r6\n"                 \
-    "  smlad r7, r8, r12, r7\n"                 \
+    "  smlad r7, r8, r12, " S7 "\n"             \
     "  smlad r7, r9, lr, r7\n"
+#define H7NN_DOT_SIX_COLUMNS H7NN_DOT_SIX_FROM("r2", "r3", "r4", "r5", "r6", "r7")
+#define H7NN_DOT_SIX_FIRST H7NN_DOT_SIX_FROM("r7", "r7", "r7", "r7", "r7", "r7")
 #define H7NN_DOT_STEP                           \
     "  ldr r9, [r0], #4\n"                      \
     "  sxtb16 r8, r9\n"                         \
@@ -377,21 +381,7 @@ __asm__(
     "  ldr r9, [r0], #4\n"
     "  sxtb16 r8, r9\n"
     "  sxtb16 r9, r9, ror #8\n"
-    "  ldmia r1!, {r10, r11, r12, lr}\n"
-    "  smlad r2, r8, r10, r7\n"
-    "  smlad r2, r9, r11, r2\n"
-    "  smlad r3, r8, r12, r7\n"
-    "  smlad r3, r9, lr, r3\n"
-    "  ldmia r1!, {r10, r11, r12, lr}\n"
-    "  smlad r4, r8, r10, r7\n"
-    "  smlad r4, r9, r11, r4\n"
-    "  smlad r5, r8, r12, r7\n"
-    "  smlad r5, r9, lr, r5\n"
-    "  ldmia r1!, {r10, r11, r12, lr}\n"
-    "  smlad r6, r8, r10, r7\n"
-    "  smlad r6, r9, r11, r6\n"
-    "  smlad r7, r8, r12, r7\n"
-    "  smlad r7, r9, lr, r7\n"
+    H7NN_DOT_SIX_FIRST
     "  ldr pc, [sp, #44]\n"
     "  .p2align 2\n"
     ".Lh7nn_dot_s1:\n"
@@ -567,21 +557,7 @@ __asm__(
     ".Lh7nn_dotp_chan:\n"                 /* r1: the columns */
     "  ldr r7, [r0], #4\n"                /* 2 * bias */
     "  ldrd r8, r9, [r0], #8\n"
-    "  ldmia r1!, {r10, r11, r12, lr}\n"
-    "  smlad r2, r8, r10, r7\n"
-    "  smlad r2, r9, r11, r2\n"
-    "  smlad r3, r8, r12, r7\n"
-    "  smlad r3, r9, lr, r3\n"
-    "  ldmia r1!, {r10, r11, r12, lr}\n"
-    "  smlad r4, r8, r10, r7\n"
-    "  smlad r4, r9, r11, r4\n"
-    "  smlad r5, r8, r12, r7\n"
-    "  smlad r5, r9, lr, r5\n"
-    "  ldmia r1!, {r10, r11, r12, lr}\n"
-    "  smlad r6, r8, r10, r7\n"
-    "  smlad r6, r9, r11, r6\n"
-    "  smlad r7, r8, r12, r7\n"
-    "  smlad r7, r9, lr, r7\n"
+    H7NN_DOT_SIX_FIRST
     "  ldr pc, [sp, #24]\n"
     "  .p2align 2\n"
     ".Lh7nn_dotp_s1:\n"
