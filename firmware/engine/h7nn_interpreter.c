@@ -190,24 +190,19 @@ static void append_int(char *buf, size_t *len, int negative, uint32_t u) {
 static void vformat(char *buf, size_t *len, const char *fmt, va_list ap) {
     char one[2] = {0, 0};
     for (const char *p = fmt; *p; p++) {
-        if (*p != '%' || !p[1]) {
-            one[0] = *p;
-            append(buf, len, one);
-            continue;
+        const char *s = one;
+        if (*p == '%' && p[1]) {
+            p++;
+            if (*p == 'd' || *p == 'u') {
+                const uint32_t u = *p == 'd' ? (uint32_t)va_arg(ap, int) : va_arg(ap, unsigned);
+                const int negative = *p == 'd' && (int32_t)u < 0;
+                append_int(buf, len, negative, negative ? 0u - u : u);
+                continue;
+            }
+            if (*p == 's' && !(s = va_arg(ap, const char *))) s = "(null)";
         }
-        p++;
-        if (*p == 's') {
-            const char *s = va_arg(ap, const char *);
-            append(buf, len, s ? s : "(null)");
-        } else if (*p == 'd') {
-            int v = va_arg(ap, int);
-            append_int(buf, len, v < 0, v < 0 ? 0u - (uint32_t)v : (uint32_t)v);
-        } else if (*p == 'u') {
-            append_int(buf, len, 0, va_arg(ap, unsigned));
-        } else {
-            one[0] = *p;
-            append(buf, len, one);
-        }
+        if (s == one) one[0] = *p;
+        append(buf, len, s);
     }
 }
 
@@ -277,8 +272,10 @@ const char *h7nn_op_code_name(int32_t code) {
 #include "engine/h7nn_ops.def"
         ;
     const char *name = names;
-    for (size_t i = 0; i < sizeof codes; i++, name += strlen(name) + 1u)
+    for (size_t i = 0; i < sizeof codes; i++) {
         if (codes[i] == code) return name;
+        while (*name++) continue;  /* the next name */
+    }
     return "BUILTIN";
 }
 
@@ -332,9 +329,7 @@ static int32_t opcode_builtin(const h7nn_fb *fb, uint32_t opcode) {
 
 static h7nn_status buffer_data(h7nn_interpreter *nn, uint32_t buffer_index, uint32_t *pos, uint32_t *len) {
     h7nn_fb fb = h7nn_model_fb(nn);
-    uint32_t buffer;
-    *pos = 0;
-    *len = 0;
+    uint32_t buffer;  /* *pos and *len: set by h7nn_fb_get_vector, read only when this succeeds */
     if (h7nn_fb_vector_table(&fb, nn->buffers_vec, buffer_index, &buffer) != H7NN_FB_OK)
         return bad(nn, "buffer", (int)buffer_index, "table outside the file");
     int r = h7nn_fb_get_vector(&fb, buffer, BUFFER_DATA, 1, pos, len);
@@ -380,17 +375,18 @@ h7nn_status h7nn_tensor_info(h7nn_interpreter *nn, int index, h7nn_tinfo *t) {
     if (rank > H7NN_MAX_DIMS)
         return bad_as(nn, H7NN_ERR_UNSUPPORTED, "tensor", index, "rank %u > %d", (unsigned)rank, H7NN_MAX_DIMS);
     t->rank = (int)rank;
-    uint64_t elements = 1;
+    uint32_t elements = 1;
     for (uint32_t i = 0; i < rank; i++) {
         int32_t d = (int32_t)h7nn_fb_u32(&fb, shape + 4u * i);
         if (d < 0) return bad(nn, "tensor", index, "negative (dynamic) dimension");
         if (d > 65535) return bad_as(nn, H7NN_ERR_UNSUPPORTED, "tensor", index, "dimension %d > 65535", (int)d);
         t->dims[i] = d;
-        elements *= (uint64_t)d;
-        if (elements > (1u << 28)) return bad(nn, "tensor", index, "too many elements");
+        /* a product past 32 bits is past 2^28 too */
+        if (__builtin_mul_overflow(elements, (uint32_t)d, &elements) || elements > (1u << 28))
+            return bad(nn, "tensor", index, "too many elements");
     }
-    t->elements = (uint32_t)elements;
-    t->bytes = (uint32_t)(elements * h7nn_type_size(t->type));
+    t->elements = elements;
+    t->bytes = elements * (uint32_t)h7nn_type_size(t->type);  /* at most 2^31 */
     if (h7nn_fb_get_u8(&fb, table, TENSOR_IS_VARIABLE, 0))
         return bad_as(nn, H7NN_ERR_UNSUPPORTED, "tensor", index, "variable tensors are not supported");
     if (h7nn_fb_field(&fb, table, TENSOR_SPARSITY, 4))
@@ -436,7 +432,7 @@ h7nn_status h7nn_tensor_info(h7nn_interpreter *nn, int index, h7nn_tinfo *t) {
     if (len) {
         if (len != t->bytes) return bad(nn, "tensor", index, "constant data size does not match its shape");
         size_t align = h7nn_type_size(t->type) < 4 ? h7nn_type_size(t->type) : 4;
-        if (((uintptr_t)(fb.base + pos)) % align) return bad(nn, "tensor", index, "constant data misaligned");
+        if ((uintptr_t)(fb.base + pos) & (align - 1u)) return bad(nn, "tensor", index, "constant data misaligned");  /* 1, 2 or 4 */
         t->const_data = fb.base + pos;
     }
     return H7NN_OK;
@@ -457,8 +453,10 @@ h7nn_status h7nn_node_output(h7nn_interpreter *nn, const h7nn_node *node, int k,
     return h7nn_tensor_info(nn, node->outputs[k], info);
 }
 
+/* A list of tensor indices, each in range; -1 (no tensor) only where absent is NULL (an
+ * operator's lists), else refused as "model: ABSENT i: absent tensor" (the subgraph's). */
 static h7nn_status index_vector(h7nn_interpreter *nn, uint32_t table, unsigned id, const char *what, int index,
-                                const int32_t **out, uint32_t *count) {
+                                const int32_t **out, uint32_t *count, const char *absent) {
     h7nn_fb fb = h7nn_model_fb(nn);
     uint32_t pos;
     if (h7nn_fb_get_vector(&fb, table, id, 4, &pos, count) == H7NN_FB_BAD)
@@ -468,6 +466,7 @@ static h7nn_status index_vector(h7nn_interpreter *nn, uint32_t table, unsigned i
     for (uint32_t i = 0; i < *count; i++) {
         int32_t t = (*out)[i];
         if (t < -1 || t >= (int32_t)nn->tensor_count) return bad(nn, what, index, "tensor index out of range");
+        if (t < 0 && absent) return bad(nn, absent, (int)i, "absent tensor");
     }
     if (*count > 0xFFFFu) return bad(nn, what, index, "too many tensors");
     return H7NN_OK;
@@ -479,9 +478,12 @@ static const h7nn_kernel *find_kernel(const h7nn_resolver *resolver, int32_t cod
     return NULL;
 }
 
-static int tensor_is_constant(h7nn_interpreter *nn, int index) {
-    h7nn_tinfo t;
-    return h7nn_tensor_info(nn, index, &t) == H7NN_OK && t.const_data != NULL;
+/* Whether tensor t is constant: from verify_model's list when the arena holds one, else read
+ * again. */
+static __attribute__((noinline)) int tensor_is_constant(h7nn_interpreter *nn, const uint8_t *constant, int32_t t) {
+    h7nn_tinfo info;
+    if (constant) return constant[t];
+    return h7nn_tensor_info(nn, t, &info) == H7NN_OK && info.const_data != NULL;
 }
 
 static int is_graph_input(const h7nn_interpreter *nn, int32_t t) {
@@ -490,15 +492,8 @@ static int is_graph_input(const h7nn_interpreter *nn, int32_t t) {
     return 0;
 }
 
-static int is_graph_output(const h7nn_interpreter *nn, int32_t t) {
-    for (uint32_t i = 0; i < nn->output_count; i++)
-        if (nn->outputs[i] == t) return 1;
-    return 0;
-}
-
-/* Operator i: its table, opcode and io lists, all checked. */
-/* A node from one operator's fields (read_operator's outputs). */
-static void set_node(h7nn_node *node, const h7nn_kernel *kernel, const int32_t *in, uint32_t n_in,
+/* A node from one operator's fields (read_operator's outputs), all of it. */
+static __attribute__((noinline)) void set_node(h7nn_node *node, const h7nn_kernel *kernel, const int32_t *in, uint32_t n_in,
                      const int32_t *out, uint32_t n_out, uint32_t options, int options_type)
 {
     node->kernel = kernel;
@@ -508,8 +503,11 @@ static void set_node(h7nn_node *node, const h7nn_kernel *kernel, const int32_t *
     node->output_count = (uint16_t)n_out;
     node->options = options;
     node->options_type = (uint8_t)options_type;
+    node->op_data = node->scratch = NULL;  /* every field: no clear needed first */
+    node->scratch_bytes = 0;
 }
 
+/* Operator i: its table, opcode and io lists, all checked. */
 static h7nn_status read_operator(h7nn_interpreter *nn, uint32_t i, int32_t *code, const int32_t **inputs,
                                  uint32_t *n_in, const int32_t **outputs, uint32_t *n_out, uint32_t *options,
                                  int *options_type) {
@@ -522,8 +520,8 @@ static h7nn_status read_operator(h7nn_interpreter *nn, uint32_t i, int32_t *code
     if (h7nn_fb_vector_table(&fb, nn->opcodes_vec, opcode_index, &opcode) != H7NN_FB_OK)
         return bad(nn, "operator code", (int)opcode_index, "table outside the file");
     *code = opcode_builtin(&fb, opcode);
-    h7nn_status s = index_vector(nn, op, OP_INPUTS, "operator", (int)i, inputs, n_in);
-    if (s == H7NN_OK) s = index_vector(nn, op, OP_OUTPUTS, "operator", (int)i, outputs, n_out);
+    h7nn_status s = index_vector(nn, op, OP_INPUTS, "operator", (int)i, inputs, n_in, NULL);
+    if (s == H7NN_OK) s = index_vector(nn, op, OP_OUTPUTS, "operator", (int)i, outputs, n_out, NULL);
     if (s != H7NN_OK) return s;
     *options_type = h7nn_fb_get_u8(&fb, op, OP_OPTIONS_TYPE, 0);
     if (h7nn_fb_get_table(&fb, op, OP_OPTIONS, options) == H7NN_FB_BAD)
@@ -547,8 +545,12 @@ static h7nn_status read_operator(h7nn_interpreter *nn, uint32_t i, int32_t *code
                                  uint32_t *n_in, const int32_t **outputs, uint32_t *n_out, uint32_t *options,
                                  int *options_type);
 
-/* The first op before `limit` that writes tensor t, or -1. */
-static int writer_before(h7nn_interpreter *nn, int32_t t, uint32_t limit) {
+/* The first op before `limit` that writes tensor t, or -1: from verify_model's list of
+ * writers so far when the arena holds one (limit is then the op being checked), else from
+ * the operators. */
+static __attribute__((noinline)) int writer_before(h7nn_interpreter *nn, const int16_t *producer, int32_t t,
+                                                   uint32_t limit) {
+    if (producer) return producer[t];
     for (uint32_t j = 0; j < limit; j++) {
         int32_t code;
         const int32_t *in, *out;
@@ -571,13 +573,30 @@ static uint32_t cache_tag(const h7nn_interpreter *nn) {
     return (uint32_t)(uintptr_t)nn ^ (uint32_t)(uintptr_t)nn->model ^ (uint32_t)nn->model_size ^ 0x48374B50u;
 }
 
+/* The bytes h7nn_init keeps at the arena's start for h7nn_allocate (the descriptions, the
+ * nodes, the tag) when the arena also has room for verify_model's 3 bytes per tensor after
+ * them, else 0 (kept nothing). verify_model and load_checked keep the same. */
+static size_t kept_bytes_of(const h7nn_interpreter *nn, uint32_t tensors, uint32_t ops) {
+    size_t kept = align8((uint32_t)(sizeof(h7nn_tinfo) * tensors)) + align8((uint32_t)(sizeof(h7nn_node) * ops)) + 8u;
+    return nn->arena && nn->arena_size >= kept + 3u * tensors ? kept : 0u;
+}
+
+/* What is kept, behind its tag. */
+static void keep_tagged(h7nn_interpreter *nn, size_t kept_bytes) {
+    nn->tinfo_cache = nn->arena;
+    nn->tinfo_cache_bytes = kept_bytes;
+    nn->tinfo_tag = cache_tag(nn);
+    memcpy(nn->arena + kept_bytes - 8u, &nn->tinfo_tag, 4);
+}
+
 static h7nn_status verify_model(h7nn_interpreter *nn) {
     h7nn_fb fb = h7nn_model_fb(nn);
     uint32_t root, subgraphs, n_subgraphs, subgraph;
     if (nn->model_size < 16) return bad(nn, "file", -1, "too short to be a .tflite model");
     if (nn->model_size > H7NN_MODEL_MAX_BYTES) return bad(nn, "file", -1, "larger than 2 GB");
-    h7nn_fb_trace(nn->model + 4, 4);
-    if (memcmp(nn->model + 4, "TFL3", 4) != 0) return bad(nn, "file", -1, "no TFL3 identifier (not a .tflite model)");
+    uint32_t tfl3;
+    memcpy(&tfl3, "TFL3", 4);  /* one word compare (the model is 4-byte aligned), not memcmp's bytes */
+    if (h7nn_fb_u32(&fb, 4) != tfl3) return bad(nn, "file", -1, "no TFL3 identifier (not a .tflite model)");
     root = h7nn_fb_u32(&fb, 0);
     if (!h7nn_fb_table_ok(&fb, root)) return bad(nn, "root table", -1, "outside the file");
     int32_t version = h7nn_fb_get_i32(&fb, root, MODEL_VERSION, 0);
@@ -600,13 +619,12 @@ static h7nn_status verify_model(h7nn_interpreter *nn) {
     if (nn->tensor_count > 4096u || nn->op_count > 1024u)
         return fail(nn, H7NN_ERR_UNSUPPORTED, "model: %u tensors, %u ops (at most 4096 and 1024)",
                     (unsigned)nn->tensor_count, (unsigned)nn->op_count);
-    h7nn_status s = index_vector(nn, subgraph, SUBGRAPH_INPUTS, "subgraph", 0, &nn->inputs, &nn->input_count);
-    if (s == H7NN_OK) s = index_vector(nn, subgraph, SUBGRAPH_OUTPUTS, "subgraph", 0, &nn->outputs, &nn->output_count);
+    h7nn_status s = index_vector(nn, subgraph, SUBGRAPH_INPUTS, "subgraph", 0, &nn->inputs, &nn->input_count,
+                                 "subgraph input");
+    if (s == H7NN_OK)
+        s = index_vector(nn, subgraph, SUBGRAPH_OUTPUTS, "subgraph", 0, &nn->outputs, &nn->output_count,
+                         "subgraph output");
     if (s != H7NN_OK) return s;
-    for (uint32_t i = 0; i < nn->input_count; i++)
-        if (nn->inputs[i] < 0) return bad(nn, "subgraph input", (int)i, "absent tensor");
-    for (uint32_t i = 0; i < nn->output_count; i++)
-        if (nn->outputs[i] < 0) return bad(nn, "subgraph output", (int)i, "absent tensor");
 
     /* every tensor description; the arena (unused until allocate) keeps, when it is large
      * enough, which tensors are constant and (below) which op writes each tensor;
@@ -615,16 +633,11 @@ static h7nn_status verify_model(h7nn_interpreter *nn) {
     uint8_t *constant = NULL;
     /* the descriptions themselves, and the ops as nodes, are kept there too for h7nn_allocate
      * (tinfo_cache: the tensors, then the nodes) */
-    size_t cache_bytes = align8((uint32_t)(sizeof(h7nn_tinfo) * nn->tensor_count));
-    size_t kept_bytes = cache_bytes + align8((uint32_t)(sizeof(h7nn_node) * nn->op_count)) + 8u;  /* + tag */
-    h7nn_tinfo *cache = NULL;
-    h7nn_node *node_cache = NULL;
-    if (nn->arena && nn->arena_size >= kept_bytes + 3u * nn->tensor_count) {
-        cache = (h7nn_tinfo *)(void *)nn->arena;
-        node_cache = (h7nn_node *)(void *)(nn->arena + cache_bytes);
-    } else {
-        kept_bytes = 0;
-    }
+    const size_t kept_bytes = kept_bytes_of(nn, nn->tensor_count, nn->op_count);
+    h7nn_tinfo *cache = kept_bytes ? (h7nn_tinfo *)(void *)nn->arena : NULL;
+    h7nn_node *node_cache = kept_bytes ? (h7nn_node *)(void *)(nn->arena + align8((uint32_t)(sizeof(h7nn_tinfo) *
+                                                                                           nn->tensor_count)))
+                                       : NULL;
     if (nn->arena && nn->arena_size >= kept_bytes + 3u * nn->tensor_count) {
         producer = (int16_t *)(void *)(nn->arena + kept_bytes);
         constant = nn->arena + kept_bytes + 2u * nn->tensor_count;
@@ -653,39 +666,33 @@ static h7nn_status verify_model(h7nn_interpreter *nn) {
                           kernel->name, options_type, (int)kernel->options_type);
         if (node_cache) {
             h7nn_node *node = &node_cache[i];
-            clear_words(node, sizeof *node);
             set_node(node, kernel, in, n_in, out, n_out, options, options_type);
         }
         for (uint32_t k = 0; k < n_in; k++) {
             int32_t t = in[k];
-            if (t < 0 || (constant ? constant[t] : tensor_is_constant(nn, t)) || is_graph_input(nn, t)) continue;
-            if (producer ? producer[t] < 0 : writer_before(nn, t, i) < 0)
+            if (t < 0 || tensor_is_constant(nn, constant, t) || is_graph_input(nn, t)) continue;
+            if (writer_before(nn, producer, t, i) < 0)
                 return fail(nn, H7NN_ERR_MODEL, "model: operator %d reads tensor %d before any op writes it",
                             (int)i, (int)t);
         }
         for (uint32_t k = 0; k < n_out; k++) {
             int32_t t = out[k];
             if (t < 0) continue;
-            if (constant ? constant[t] : tensor_is_constant(nn, t))
+            if (tensor_is_constant(nn, constant, t))
                 return bad(nn, "operator", (int)i, "writes a constant tensor");
             if (is_graph_input(nn, t)) return bad(nn, "operator", (int)i, "writes a model input");
-            if (producer ? producer[t] >= 0 : writer_before(nn, t, i) >= 0)
+            if (writer_before(nn, producer, t, i) >= 0)
                 return bad(nn, "operator", (int)i, "writes a tensor another op wrote");
             if (producer) producer[t] = (int16_t)i;
         }
     }
     for (uint32_t i = 0; i < nn->output_count; i++) {
         int32_t t = nn->outputs[i];
-        if ((constant ? constant[t] : tensor_is_constant(nn, t)) || is_graph_input(nn, t)) continue;
-        if (producer ? producer[t] < 0 : writer_before(nn, t, nn->op_count) < 0)
+        if (tensor_is_constant(nn, constant, t) || is_graph_input(nn, t)) continue;
+        if (writer_before(nn, producer, t, nn->op_count) < 0)
             return bad(nn, "subgraph output", (int)i, "no op writes it");
     }
-    if (cache) {
-        nn->tinfo_cache = cache;
-        nn->tinfo_cache_bytes = kept_bytes;
-        nn->tinfo_tag = cache_tag(nn);
-        memcpy(nn->arena + kept_bytes - 8u, &nn->tinfo_tag, 4);
-    }
+    if (cache) keep_tagged(nn, kept_bytes);
     return H7NN_OK;
 }
 
@@ -745,9 +752,9 @@ static uint32_t checked_digest(const uint32_t *ck, uint32_t words, const uint8_t
 }
 #endif
 
-/* What h7nn_init takes from a matching record: 1, or 0 (then the full checks run). */
+/* What h7nn_init takes from a matching record (ck not NULL): 1, or 0 (then the full checks run). */
 static int load_checked(h7nn_interpreter *nn, const uint32_t *ck, uint32_t words) {
-    if (!ck || words < CK_HEADER || ((uintptr_t)ck & 3u) || ck[CK_MAGIC_W] != CK_MAGIC ||
+    if (words < CK_HEADER || ((uintptr_t)ck & 3u) || ck[CK_MAGIC_W] != CK_MAGIC ||
         ck[CK_VERSION_W] != CK_VERSION || ck[CK_WORDS_W] != words || ck[CK_MODEL_BYTES_W] != nn->model_size ||
         ck[CK_PLAN_WORDS_W] != nn->plan_words || nn->model_size > H7NN_MODEL_MAX_BYTES)
         return 0;  /* (a larger model: the full checks refuse it, the accessors' 32-bit bounds need it) */
@@ -785,22 +792,20 @@ static int load_checked(h7nn_interpreter *nn, const uint32_t *ck, uint32_t words
     nn->inputs = (const int32_t *)(const void *)(base + ck[CK_INPUTS_W]);
     nn->outputs = (const int32_t *)(const void *)(base + ck[CK_OUTPUTS_W]);
     /* kept in the arena for h7nn_allocate as verify_model keeps them (when they fit) */
-    size_t cache_bytes = align8((uint32_t)(sizeof(h7nn_tinfo) * tensors));
-    size_t kept_bytes = cache_bytes + align8((uint32_t)(sizeof(h7nn_node) * ops)) + 8u;
-    const int keep = nn->arena && nn->arena_size >= kept_bytes + 3u * tensors;
-    h7nn_node *nodes = keep ? (h7nn_node *)(void *)(nn->arena + cache_bytes) : NULL;
+    const size_t kept_bytes = kept_bytes_of(nn, tensors, ops);
+    h7nn_node *nodes = kept_bytes ? (h7nn_node *)(void *)(nn->arena + align8((uint32_t)(sizeof(h7nn_tinfo) * tensors)))
+                                  : NULL;
     /* the resolver is not covered: every op's kernel and options type as verify_model checks
      * them (a failure takes the full checks, which name it) */
     for (uint32_t i = 0; i < ops; i++, cn += CK_NODE_WORDS) {
         const h7nn_kernel *kernel = find_kernel(nn->resolver, (int32_t)cn[CKN_CODE]);
         if (!kernel || (cn[CKN_OPTIONS_TYPE] != 0 && (int32_t)cn[CKN_OPTIONS_TYPE] != kernel->options_type)) return 0;
         if (!nodes) continue;
-        clear_words(&nodes[i], sizeof nodes[i]);
         set_node(&nodes[i], kernel, (const int32_t *)(const void *)(base + cn[CKN_INPUTS]), cn[CKN_INPUT_COUNT],
                  (const int32_t *)(const void *)(base + cn[CKN_OUTPUTS]), cn[CKN_OUTPUT_COUNT], cn[CKN_OPTIONS],
                  (int)cn[CKN_OPTIONS_TYPE]);
     }
-    if (keep) {
+    if (kept_bytes) {
         h7nn_tinfo *cache = (h7nn_tinfo *)(void *)nn->arena;
         if (CK_TINFO_IS_WORDS) copy_words(cache, ct, sizeof(h7nn_tinfo) * tensors);
         for (uint32_t i = 0; i < tensors && CK_TINFO_IS_WORDS; i++, ct += CK_TENSOR_WORDS) {
@@ -826,10 +831,7 @@ static int load_checked(h7nn_interpreter *nn, const uint32_t *ck, uint32_t words
             t->zero_point_count = ct[CKT_ZERO_POINT_COUNT];
             t->const_data = ct[CKT_CONST] ? base + ct[CKT_CONST] : NULL;
         }
-        nn->tinfo_cache = cache;
-        nn->tinfo_cache_bytes = kept_bytes;
-        nn->tinfo_tag = cache_tag(nn);
-        memcpy(nn->arena + kept_bytes - 8u, &nn->tinfo_tag, 4);
+        keep_tagged(nn, kept_bytes);
     }
     nn->checked = ck;
     nn->checked_plan = nn->plan;
@@ -857,11 +859,8 @@ h7nn_status h7nn_init(h7nn_interpreter *nn, const void *model, size_t model_size
     nn->plan_words = resolver->plan ? resolver->plan_words : 0u;
     if (resolver->checked && load_checked(nn, resolver->checked, resolver->checked_words)) return H7NN_OK;
     h7nn_status s = verify_model(nn);
-    if (s != H7NN_OK) {
-        nn->model = NULL;  /* an unverified model is never used */
-        return s;
-    }
-    return H7NN_OK;
+    if (s != H7NN_OK) nn->model = NULL;  /* an unverified model is never used */
+    return s;
 }
 
 /* ---------------------------------------------------------------- allocation */
@@ -896,6 +895,12 @@ static const h7nn_tinfo *cached_info(const h7nn_interpreter *nn, uint32_t b) {
     return (const h7nn_tinfo *)nn->tinfo_cache + b;
 }
 
+/* Tensor b's description: the cached one, else read into *t; NULL when it cannot be read. */
+static const h7nn_tinfo *info_of(h7nn_interpreter *nn, uint32_t b, h7nn_tinfo *t) {
+    const h7nn_tinfo *c = cached_info(nn, b);
+    return c ? c : h7nn_tensor_info(nn, (int)b, t) == H7NN_OK ? t : NULL;
+}
+
 /* Buffer lifetimes from one pass over the ops: every buffer's into e[0..n) (only =
  * UINT32_MAX; the table lives in the free part of the arena while allocating), or, without
  * the table (an arena too small to hold it), buffer `only`'s alone into e[0]. One function
@@ -906,8 +911,7 @@ static __attribute__((noinline)) void fill_entries(h7nn_interpreter *nn, plan_en
     /* buffer b is in e[b - lo] when b - lo < span (unsigned: an absent tensor, -1, is not) */
     for (uint32_t b = lo; b < nn->tensor_count && b - lo < span; b++) {
         h7nn_tinfo t;
-        const h7nn_tinfo *c = cached_info(nn, b);
-        if (!c) c = h7nn_tensor_info(nn, (int)b, &t) == H7NN_OK ? &t : NULL;
+        const h7nn_tinfo *c = info_of(nn, b, &t);
         plan_entry *x = &e[b - lo];
         x->size = c && !c->const_data ? (c->bytes ? c->bytes : 1u) : 0u;
         x->first = x->last = -1;
@@ -1022,8 +1026,9 @@ static h7nn_status plan_fail(h7nn_interpreter *nn, const char *fmt, int a, int b
  * (a byte of 128 or more is caught by its own top bit; a carry out of one byte can only
  * flag its neighbour, never clear it). 1 when every channel passes; 0 leaves the verdict to
  * the exact per-channel rule (zero multipliers, mode 1's wider range for them, or a bad
- * record). */
-/* zero_ok (modes 0 and 2, whose zero multipliers take the same shift range): a multiplier
+ * record). One function for both modes (the loop tests zero_ok per pass: the full checks
+ * only, a record-covered plan skips it).
+ * zero_ok (modes 0 and 2, whose zero multipliers take the same shift range): a multiplier
  * may also be 0 (MobileNet's dead channels, which used to send VWW's whole records to the
  * per-channel rule): m is 0 or in [2^30, 2^31) exactly when x = m ^ 2^30 <= 2^30, that is
  * when neither x nor 2^30 - x has its top bit set. */
@@ -1271,26 +1276,20 @@ static h7nn_status allocate(h7nn_interpreter *nn) {
     }
     uint32_t tag = 0;
     if (kept && nn->tinfo_cache_bytes <= nn->tail) memcpy(&tag, nn->arena + nn->tinfo_cache_bytes - 8u, 4);
-    if (kept && nn->tinfo_cache_bytes <= nn->tail && tag == cache_tag(nn) && tag == nn->tinfo_tag) {
-        nn->tinfo_cache = kept;
-        const h7nn_tinfo *cache = kept;
-        for (uint32_t i = 0; i < nn->tensor_count; i++) nn->tensor_data[i] = (void *)cache[i].const_data;
-        copy_words(nn->nodes, (const uint8_t *)kept + align8((uint32_t)(sizeof(h7nn_tinfo) * nn->tensor_count)),
-                   sizeof(h7nn_node) * nn->op_count);
-    } else {
-        size_t cache_bytes = align8((uint32_t)(sizeof(h7nn_tinfo) * nn->tensor_count));
-        h7nn_tinfo *cache = cache_bytes <= nn->tail ? (h7nn_tinfo *)(void *)nn->arena : NULL;
-        for (uint32_t i = 0; i < nn->tensor_count; i++) {
-            h7nn_tinfo t;
-            h7nn_tensor_info(nn, (int)i, cache ? &cache[i] : &t);
-            nn->tensor_data[i] = (void *)(cache ? cache[i].const_data : t.const_data);
-        }
-        if (cache) {
-            nn->tinfo_cache = cache;
-            nn->tinfo_cache_bytes = cache_bytes;
-        }
-        read_nodes(nn);
+    const int taken = kept && nn->tinfo_cache_bytes <= nn->tail && tag == cache_tag(nn) && tag == nn->tinfo_tag;
+    const size_t cache_bytes = align8((uint32_t)(sizeof(h7nn_tinfo) * nn->tensor_count));
+    h7nn_tinfo *cache = taken || cache_bytes <= nn->tail ? (h7nn_tinfo *)(void *)nn->arena : NULL;  /* kept: there */
+    for (uint32_t i = 0; i < nn->tensor_count; i++) {
+        h7nn_tinfo t, *ti = cache ? &cache[i] : &t;
+        if (!taken) h7nn_tensor_info(nn, (int)i, ti);
+        nn->tensor_data[i] = (void *)ti->const_data;
     }
+    if (cache) {
+        nn->tinfo_cache = cache;
+        if (!taken) nn->tinfo_cache_bytes = cache_bytes;
+    }
+    if (taken) copy_words(nn->nodes, nn->arena + cache_bytes, sizeof(h7nn_node) * nn->op_count);
+    else read_nodes(nn);
     for (uint32_t i = 0; i < nn->op_count; i++) {
         h7nn_node *node = &nn->nodes[i];
         h7nn_status s = node->kernel->prepare(nn, node);
@@ -1304,8 +1303,11 @@ static h7nn_status allocate(h7nn_interpreter *nn) {
      * those the embed step checked: taken as they are */
     if (covered) {
         const uint32_t *cn = covered + CK_HEADER + 2u * covered[CK_RANGES_W] + CK_TENSOR_WORDS * nn->tensor_count;
-        for (uint32_t i = 0; i < nn->op_count && covered; i++)
-            if (nn->nodes[i].scratch_bytes != cn[CK_NODE_WORDS * i + CKN_SCRATCH]) covered = NULL;
+        for (uint32_t i = 0; i < nn->op_count; i++)
+            if (nn->nodes[i].scratch_bytes != cn[CK_NODE_WORDS * i + CKN_SCRATCH]) {
+                covered = NULL;
+                break;
+            }
     }
     /* the covered plan's offsets, taken as they are */
     const uint32_t *given = covered ? nn->plan + H7NN_PLAN_HEADER : NULL;
