@@ -6,6 +6,11 @@
  * the buffer's size and alignment, so a hostile file can only produce an error, never an
  * out-of-bounds read. Positions are byte offsets from the start of the buffer; 0 means
  * "absent" (position 0 is the root offset, never a table).
+ *
+ * The buffer is under 2 GB (h7nn_init refuses a larger model before any accessor runs), so
+ * positions plus a 16-bit size cannot wrap and a position minus a signed 32-bit offset wraps
+ * only to a value above the size: the checks below are exact in 32-bit arithmetic (64-bit
+ * arithmetic cost the board ~200 bytes of code).
  */
 #ifndef H7NN_FLATBUFFER_H
 #define H7NN_FLATBUFFER_H
@@ -55,20 +60,19 @@ static inline uint16_t h7nn_fb_u16(const h7nn_fb *fb, uint32_t pos) {
 /* Checks that a table starts at pos and that its vtable and body lie inside the buffer. */
 static inline int h7nn_fb_table_ok(const h7nn_fb *fb, uint32_t pos) {
     if (pos == 0 || (pos & 3u) || pos > fb->size - 4u || fb->size < 8u) return 0;
-    int32_t soff = (int32_t)h7nn_fb_u32(fb, pos);
-    int64_t vt = (int64_t)pos - soff;
-    if (vt < 0 || (vt & 1) || vt > (int64_t)fb->size - 4) return 0;
-    uint16_t vt_size = h7nn_fb_u16(fb, (uint32_t)vt);
-    uint16_t table_size = h7nn_fb_u16(fb, (uint32_t)vt + 2u);
-    if (vt_size < 4 || (vt_size & 1) || (uint64_t)vt + vt_size > fb->size) return 0;
-    if (table_size < 4 || (uint64_t)pos + table_size > fb->size) return 0;
+    uint32_t vt = pos - h7nn_fb_u32(fb, pos);  /* below 0 or past the end: above size - 4 */
+    if ((vt & 1u) || vt > fb->size - 4u) return 0;
+    uint16_t vt_size = h7nn_fb_u16(fb, vt);
+    uint16_t table_size = h7nn_fb_u16(fb, vt + 2u);
+    if (vt_size < 4 || (vt_size & 1) || vt + vt_size > fb->size) return 0;
+    if (table_size < 4 || pos + table_size > fb->size) return 0;
     return 1;
 }
 
 /* Position of field `id` (of `width` bytes) in a checked table, or 0 when absent or when
  * the vtable claims a field that does not fit inside the table. */
 static inline uint32_t h7nn_fb_field(const h7nn_fb *fb, uint32_t table, unsigned id, unsigned width) {
-    uint32_t vt = (uint32_t)((int64_t)table - (int32_t)h7nn_fb_u32(fb, table));
+    uint32_t vt = table - h7nn_fb_u32(fb, table);
     uint16_t vt_size = h7nn_fb_u16(fb, vt);
     uint16_t table_size = h7nn_fb_u16(fb, vt + 2u);
     uint32_t entry = 4u + 2u * id;
@@ -103,9 +107,9 @@ static inline int h7nn_fb_get_offset(const h7nn_fb *fb, uint32_t table, unsigned
     *target = 0;
     if (!p) return H7NN_FB_ABSENT;
     if (p & 3u) return H7NN_FB_BAD;
-    uint64_t t = (uint64_t)p + h7nn_fb_u32(fb, p);
-    if (t >= fb->size || h7nn_fb_u32(fb, p) == 0) return H7NN_FB_BAD;
-    *target = (uint32_t)t;
+    uint32_t d = h7nn_fb_u32(fb, p);  /* p < size: a field inside a checked table */
+    if (d == 0 || d >= fb->size - p) return H7NN_FB_BAD;
+    *target = p + d;
     return H7NN_FB_OK;
 }
 
@@ -126,7 +130,7 @@ static inline int h7nn_fb_get_vector(const h7nn_fb *fb, uint32_t table, unsigned
     if (r != H7NN_FB_OK) return r;
     if ((v & 3u) || v > fb->size - 4u) return H7NN_FB_BAD;
     uint32_t n = h7nn_fb_u32(fb, v);
-    if ((uint64_t)n * elem_size > (uint64_t)(fb->size - v - 4u)) return H7NN_FB_BAD;
+    if (n > (fb->size - v - 4u) / elem_size) return H7NN_FB_BAD;
     *elems = v + 4u;
     *count = n;
     return H7NN_FB_OK;
@@ -134,11 +138,10 @@ static inline int h7nn_fb_get_vector(const h7nn_fb *fb, uint32_t table, unsigned
 
 /* The i-th table of a vector of tables. */
 static inline int h7nn_fb_vector_table(const h7nn_fb *fb, uint32_t elems, uint32_t i, uint32_t *out) {
-    uint32_t p = elems + 4u * i;
-    uint64_t t = (uint64_t)p + h7nn_fb_u32(fb, p);
+    uint32_t p = elems + 4u * i, d = h7nn_fb_u32(fb, p);  /* p: inside the vector (i < its count) */
     *out = 0;
-    if (t >= fb->size || !h7nn_fb_table_ok(fb, (uint32_t)t)) return H7NN_FB_BAD;
-    *out = (uint32_t)t;
+    if (d >= fb->size - p || !h7nn_fb_table_ok(fb, p + d)) return H7NN_FB_BAD;
+    *out = p + d;
     return H7NN_FB_OK;
 }
 

@@ -19,6 +19,8 @@ enum { OP_OPCODE_INDEX = 0, OP_INPUTS = 1, OP_OUTPUTS = 2, OP_OPTIONS_TYPE = 3, 
 enum { BUFFER_DATA = 0, BUFFER_OFFSET = 1 };
 
 #define ARENA_ALIGN 8u
+/* h7nn_flatbuffer.h's bounds checks are exact for buffers under 2 GB */
+#define H7NN_MODEL_MAX_BYTES 0x7FFFFFF0u
 
 /* Word loops the compiler must not turn into calls: the firmware's C library (newlib nano)
  * copies and clears byte by byte, which took a tenth of the start-up. */
@@ -58,8 +60,9 @@ static WORD_LOOP void clear_words(void *dst, size_t bytes) {
     size_t i = 0, n = bytes / 4u;
 #if defined(__ARM_FEATURE_DSP) && __ARM_FEATURE_DSP
     if (n >= 4u) h7nn_clear_words4(d, n / 4u), i = n & ~(size_t)3u;
-#endif
+#else
     for (; i + 4u <= n; i += 4u) d[i] = d[i + 1] = d[i + 2] = d[i + 3] = 0;
+#endif
     for (; i < n; i++) d[i] = 0;
 }
 #if defined(__ARM_FEATURE_DSP) && __ARM_FEATURE_DSP
@@ -152,11 +155,12 @@ static WORD_LOOP void copy_words(void *dst, const void *src, size_t bytes) {
     size_t i = 0, n = bytes / 4u;
 #if defined(__ARM_FEATURE_DSP) && __ARM_FEATURE_DSP
     if (n >= 4u) h7nn_copy_words4(d, s, n / 4u), i = n & ~(size_t)3u;
-#endif
+#else
     for (; i + 4u <= n; i += 4u) {
         uint32_t a = s[i], b = s[i + 1], c = s[i + 2], e = s[i + 3];
         d[i] = a, d[i + 1] = b, d[i + 2] = c, d[i + 3] = e;
     }
+#endif
     for (; i < n; i++) d[i] = s[i];
 }
 _Static_assert(sizeof(h7nn_tinfo) % 4u == 0 && sizeof(h7nn_interpreter) % 4u == 0, "copied and cleared by words");
@@ -169,41 +173,36 @@ static void append(char *buf, size_t *len, const char *s) {
     buf[*len] = '\0';
 }
 
-static void append_int(char *buf, size_t *len, long long v) {
-    char digits[24];
-    int n = 0;
-    unsigned long long u = v < 0 ? (unsigned long long)(-(v + 1)) + 1u : (unsigned long long)v;
+/* 32-bit: every number in a message is an int or unsigned (a long long division would pull
+ * the C library's 64-bit divide into the image). */
+static void append_int(char *buf, size_t *len, int negative, uint32_t u) {
+    char out[12];
+    int n = (int)sizeof out - 1;
+    out[n] = '\0';
     do {
-        digits[n++] = (char)('0' + u % 10u);
+        out[--n] = (char)('0' + u % 10u);
         u /= 10u;
     } while (u);
-    if (v < 0) digits[n++] = '-';
-    char out[24];
-    for (int i = 0; i < n; i++) out[i] = digits[n - 1 - i];
-    out[n] = '\0';
-    append(buf, len, out);
+    if (negative) out[--n] = '-';
+    append(buf, len, out + n);
 }
 
 static void vformat(char *buf, size_t *len, const char *fmt, va_list ap) {
     char one[2] = {0, 0};
     for (const char *p = fmt; *p; p++) {
-        if (*p != '%' || !p[1]) {
-            one[0] = *p;
-            append(buf, len, one);
-            continue;
+        const char *s = one;
+        if (*p == '%' && p[1]) {
+            p++;
+            if (*p == 'd' || *p == 'u') {
+                const uint32_t u = *p == 'd' ? (uint32_t)va_arg(ap, int) : va_arg(ap, unsigned);
+                const int negative = *p == 'd' && (int32_t)u < 0;
+                append_int(buf, len, negative, negative ? 0u - u : u);
+                continue;
+            }
+            if (*p == 's' && !(s = va_arg(ap, const char *))) s = "(null)";
         }
-        p++;
-        if (*p == 's') {
-            const char *s = va_arg(ap, const char *);
-            append(buf, len, s ? s : "(null)");
-        } else if (*p == 'd') {
-            append_int(buf, len, va_arg(ap, int));
-        } else if (*p == 'u') {
-            append_int(buf, len, va_arg(ap, unsigned));
-        } else {
-            one[0] = *p;
-            append(buf, len, one);
-        }
+        if (s == one) one[0] = *p;
+        append(buf, len, s);
     }
 }
 
@@ -227,7 +226,7 @@ h7nn_status h7nn_fail(h7nn_interpreter *nn, const h7nn_node *node, h7nn_status s
     nn->error[0] = '\0';
     if (node) {
         append(nn->error, &len, "op ");
-        append_int(nn->error, &len, h7nn_node_index(nn, node));
+        append_int(nn->error, &len, 0, (uint32_t)h7nn_node_index(nn, node));
         append(nn->error, &len, " ");
         append(nn->error, &len, node->kernel ? node->kernel->name : "?");
         append(nn->error, &len, ": ");
@@ -251,21 +250,32 @@ const char *h7nn_status_name(h7nn_status status) {
 }
 
 /* Names from the op list; the firmware keeps only the names of the ops it has kernels for
- * (the build refuses a model with any other op before it reaches the board). */
+ * (the build refuses a model with any other op before it reaches the board). One byte per
+ * code and the names back to back (searched in order): smaller than a switch over codes
+ * 0..117 or a table of pointers. */
+#define H7NN_OP(code, NAME, ident, kernels, options) _Static_assert((code) < 256, "op codes fit a byte");
+#define H7NN_SCHEMA_OP(code, NAME) _Static_assert((code) < 256, "op codes fit a byte");
+#include "engine/h7nn_ops.def"
 const char *h7nn_op_code_name(int32_t code) {
-    /* a short table searched in order: smaller than a switch over codes 0..117 */
-    static const struct {
-        int16_t code;
-        const char *name;
-    } names[] = {
-#define H7NN_OP(code, NAME, ident, kernels, options) {code, #NAME},
+    static const uint8_t codes[] = {
+#define H7NN_OP(code, NAME, ident, kernels, options) code,
 #ifndef H7_TARGET_FIRMWARE
-#define H7NN_SCHEMA_OP(code, NAME) {code, #NAME},
+#define H7NN_SCHEMA_OP(code, NAME) code,
 #endif
 #include "engine/h7nn_ops.def"
     };
-    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
-        if (names[i].code == code) return names[i].name;
+    static const char names[] =
+#define H7NN_OP(code, NAME, ident, kernels, options) #NAME "\0"
+#ifndef H7_TARGET_FIRMWARE
+#define H7NN_SCHEMA_OP(code, NAME) #NAME "\0"
+#endif
+#include "engine/h7nn_ops.def"
+        ;
+    const char *name = names;
+    for (size_t i = 0; i < sizeof codes; i++) {
+        if (codes[i] == code) return name;
+        while (*name++) continue;  /* the next name */
+    }
     return "BUILTIN";
 }
 
@@ -293,10 +303,22 @@ const char *h7nn_type_name(int type) {
 
 /* ---------------------------------------------------------------- verification */
 
-static h7nn_status bad(h7nn_interpreter *nn, const char *what, int index, const char *problem) {
-    if (index >= 0) return fail(nn, H7NN_ERR_MODEL, "model: %s %d: %s", what, index, problem);
-    return fail(nn, H7NN_ERR_MODEL, "model: %s: %s", what, problem);
+/* "model: WHAT INDEX: PROBLEM" (no index when it is negative): the prefix is written here
+ * once rather than in every message's format. */
+static h7nn_status bad_as(h7nn_interpreter *nn, h7nn_status status, const char *what, int index, const char *fmt, ...) {
+    size_t len = 0;
+    va_list ap;
+    nn->error[0] = '\0';
+    append(nn->error, &len, "model: ");
+    append(nn->error, &len, what);
+    if (index >= 0) append(nn->error, &len, " "), append_int(nn->error, &len, 0, (uint32_t)index);
+    append(nn->error, &len, ": ");
+    va_start(ap, fmt);
+    vformat(nn->error, &len, fmt, ap);
+    va_end(ap);
+    return status;
 }
+#define bad(nn, what, index, problem) bad_as(nn, H7NN_ERR_MODEL, what, index, problem)
 
 static int32_t opcode_builtin(const h7nn_fb *fb, uint32_t opcode) {
     int32_t deprecated = (int8_t)h7nn_fb_get_u8(fb, opcode, OPCODE_DEPRECATED_BUILTIN, 0);
@@ -307,17 +329,15 @@ static int32_t opcode_builtin(const h7nn_fb *fb, uint32_t opcode) {
 
 static h7nn_status buffer_data(h7nn_interpreter *nn, uint32_t buffer_index, uint32_t *pos, uint32_t *len) {
     h7nn_fb fb = h7nn_model_fb(nn);
-    uint32_t buffer;
-    *pos = 0;
-    *len = 0;
+    uint32_t buffer;  /* *pos and *len: set by h7nn_fb_get_vector, read only when this succeeds */
     if (h7nn_fb_vector_table(&fb, nn->buffers_vec, buffer_index, &buffer) != H7NN_FB_OK)
         return bad(nn, "buffer", (int)buffer_index, "table outside the file");
     int r = h7nn_fb_get_vector(&fb, buffer, BUFFER_DATA, 1, pos, len);
     if (r == H7NN_FB_BAD) return bad(nn, "buffer", (int)buffer_index, "data outside the file");
     uint32_t offset_pos = h7nn_fb_field(&fb, buffer, BUFFER_OFFSET, 8);
     if (offset_pos && (h7nn_fb_u32(&fb, offset_pos) || h7nn_fb_u32(&fb, offset_pos + 4)))
-        return fail(nn, H7NN_ERR_UNSUPPORTED, "model: buffer %d: data outside the flatbuffer (offset buffers)",
-                    (int)buffer_index);
+        return bad_as(nn, H7NN_ERR_UNSUPPORTED, "buffer", (int)buffer_index,
+                      "data outside the flatbuffer (offset buffers)");
     return H7NN_OK;
 }
 
@@ -348,34 +368,35 @@ h7nn_status h7nn_tensor_info(h7nn_interpreter *nn, int index, h7nn_tinfo *t) {
     t->index = index;
     t->type = h7nn_fb_get_u8(&fb, table, TENSOR_TYPE, 0);
     if (h7nn_type_size(t->type) == 0)
-        return fail(nn, H7NN_ERR_UNSUPPORTED, "model: tensor %d: type %d is not supported (int8, uint8, "
-                    "int16, int32, int64, float32 are)", index, t->type);
+        return bad_as(nn, H7NN_ERR_UNSUPPORTED, "tensor", index, "type %d is not supported (int8, uint8, "
+                      "int16, int32, int64, float32 are)", t->type);
     if (h7nn_fb_get_vector(&fb, table, TENSOR_SHAPE, 4, &shape, &rank) == H7NN_FB_BAD)
         return bad(nn, "tensor", index, "shape outside the file");
-    if (rank > H7NN_MAX_DIMS) return fail(nn, H7NN_ERR_UNSUPPORTED, "model: tensor %d: rank %u > %d", index,
-                                          (unsigned)rank, H7NN_MAX_DIMS);
+    if (rank > H7NN_MAX_DIMS)
+        return bad_as(nn, H7NN_ERR_UNSUPPORTED, "tensor", index, "rank %u > %d", (unsigned)rank, H7NN_MAX_DIMS);
     t->rank = (int)rank;
-    uint64_t elements = 1;
+    uint32_t elements = 1;
     for (uint32_t i = 0; i < rank; i++) {
         int32_t d = (int32_t)h7nn_fb_u32(&fb, shape + 4u * i);
         if (d < 0) return bad(nn, "tensor", index, "negative (dynamic) dimension");
-        if (d > 65535) return fail(nn, H7NN_ERR_UNSUPPORTED, "model: tensor %d: dimension %d > 65535", index, (int)d);
+        if (d > 65535) return bad_as(nn, H7NN_ERR_UNSUPPORTED, "tensor", index, "dimension %d > 65535", (int)d);
         t->dims[i] = d;
-        elements *= (uint64_t)d;
-        if (elements > (1u << 28)) return bad(nn, "tensor", index, "too many elements");
+        /* a product past 32 bits is past 2^28 too */
+        if (__builtin_mul_overflow(elements, (uint32_t)d, &elements) || elements > (1u << 28))
+            return bad(nn, "tensor", index, "too many elements");
     }
-    t->elements = (uint32_t)elements;
-    t->bytes = (uint32_t)(elements * h7nn_type_size(t->type));
+    t->elements = elements;
+    t->bytes = elements * (uint32_t)h7nn_type_size(t->type);  /* at most 2^31 */
     if (h7nn_fb_get_u8(&fb, table, TENSOR_IS_VARIABLE, 0))
-        return fail(nn, H7NN_ERR_UNSUPPORTED, "model: tensor %d: variable tensors are not supported", index);
+        return bad_as(nn, H7NN_ERR_UNSUPPORTED, "tensor", index, "variable tensors are not supported");
     if (h7nn_fb_field(&fb, table, TENSOR_SPARSITY, 4))
-        return fail(nn, H7NN_ERR_UNSUPPORTED, "model: tensor %d: sparse tensors are not supported", index);
+        return bad_as(nn, H7NN_ERR_UNSUPPORTED, "tensor", index, "sparse tensors are not supported");
     int r = h7nn_fb_get_table(&fb, table, TENSOR_QUANT, &quant);
     if (r == H7NN_FB_BAD) return bad(nn, "tensor", index, "quantization outside the file");
     if (quant) {
         uint32_t scales, nscale, zps, nzp;
         if (h7nn_fb_get_u8(&fb, quant, QUANT_DETAILS_TYPE, 0))
-            return fail(nn, H7NN_ERR_UNSUPPORTED, "model: tensor %d: custom quantization", index);
+            return bad_as(nn, H7NN_ERR_UNSUPPORTED, "tensor", index, "custom quantization");
         if (h7nn_fb_get_vector(&fb, quant, QUANT_SCALE, 4, &scales, &nscale) == H7NN_FB_BAD ||
             h7nn_fb_get_vector(&fb, quant, QUANT_ZERO_POINT, 8, &zps, &nzp) == H7NN_FB_BAD)
             return bad(nn, "tensor", index, "quantization vectors outside the file");
@@ -411,7 +432,7 @@ h7nn_status h7nn_tensor_info(h7nn_interpreter *nn, int index, h7nn_tinfo *t) {
     if (len) {
         if (len != t->bytes) return bad(nn, "tensor", index, "constant data size does not match its shape");
         size_t align = h7nn_type_size(t->type) < 4 ? h7nn_type_size(t->type) : 4;
-        if (((uintptr_t)(fb.base + pos)) % align) return bad(nn, "tensor", index, "constant data misaligned");
+        if ((uintptr_t)(fb.base + pos) & (align - 1u)) return bad(nn, "tensor", index, "constant data misaligned");  /* 1, 2 or 4 */
         t->const_data = fb.base + pos;
     }
     return H7NN_OK;
@@ -432,8 +453,10 @@ h7nn_status h7nn_node_output(h7nn_interpreter *nn, const h7nn_node *node, int k,
     return h7nn_tensor_info(nn, node->outputs[k], info);
 }
 
+/* A list of tensor indices, each in range; -1 (no tensor) only where absent is NULL (an
+ * operator's lists), else refused as "model: ABSENT i: absent tensor" (the subgraph's). */
 static h7nn_status index_vector(h7nn_interpreter *nn, uint32_t table, unsigned id, const char *what, int index,
-                                const int32_t **out, uint32_t *count) {
+                                const int32_t **out, uint32_t *count, const char *absent) {
     h7nn_fb fb = h7nn_model_fb(nn);
     uint32_t pos;
     if (h7nn_fb_get_vector(&fb, table, id, 4, &pos, count) == H7NN_FB_BAD)
@@ -443,6 +466,7 @@ static h7nn_status index_vector(h7nn_interpreter *nn, uint32_t table, unsigned i
     for (uint32_t i = 0; i < *count; i++) {
         int32_t t = (*out)[i];
         if (t < -1 || t >= (int32_t)nn->tensor_count) return bad(nn, what, index, "tensor index out of range");
+        if (t < 0 && absent) return bad(nn, absent, (int)i, "absent tensor");
     }
     if (*count > 0xFFFFu) return bad(nn, what, index, "too many tensors");
     return H7NN_OK;
@@ -454,9 +478,12 @@ static const h7nn_kernel *find_kernel(const h7nn_resolver *resolver, int32_t cod
     return NULL;
 }
 
-static int tensor_is_constant(h7nn_interpreter *nn, int index) {
-    h7nn_tinfo t;
-    return h7nn_tensor_info(nn, index, &t) == H7NN_OK && t.const_data != NULL;
+/* Whether tensor t is constant: from verify_model's list when the arena holds one, else read
+ * again. */
+static __attribute__((noinline)) int tensor_is_constant(h7nn_interpreter *nn, const uint8_t *constant, int32_t t) {
+    h7nn_tinfo info;
+    if (constant) return constant[t];
+    return h7nn_tensor_info(nn, t, &info) == H7NN_OK && info.const_data != NULL;
 }
 
 static int is_graph_input(const h7nn_interpreter *nn, int32_t t) {
@@ -465,15 +492,8 @@ static int is_graph_input(const h7nn_interpreter *nn, int32_t t) {
     return 0;
 }
 
-static int is_graph_output(const h7nn_interpreter *nn, int32_t t) {
-    for (uint32_t i = 0; i < nn->output_count; i++)
-        if (nn->outputs[i] == t) return 1;
-    return 0;
-}
-
-/* Operator i: its table, opcode and io lists, all checked. */
-/* A node from one operator's fields (read_operator's outputs). */
-static void set_node(h7nn_node *node, const h7nn_kernel *kernel, const int32_t *in, uint32_t n_in,
+/* A node from one operator's fields (read_operator's outputs), all of it. */
+static __attribute__((noinline)) void set_node(h7nn_node *node, const h7nn_kernel *kernel, const int32_t *in, uint32_t n_in,
                      const int32_t *out, uint32_t n_out, uint32_t options, int options_type)
 {
     node->kernel = kernel;
@@ -483,8 +503,11 @@ static void set_node(h7nn_node *node, const h7nn_kernel *kernel, const int32_t *
     node->output_count = (uint16_t)n_out;
     node->options = options;
     node->options_type = (uint8_t)options_type;
+    node->op_data = node->scratch = NULL;  /* every field: no clear needed first */
+    node->scratch_bytes = 0;
 }
 
+/* Operator i: its table, opcode and io lists, all checked. */
 static h7nn_status read_operator(h7nn_interpreter *nn, uint32_t i, int32_t *code, const int32_t **inputs,
                                  uint32_t *n_in, const int32_t **outputs, uint32_t *n_out, uint32_t *options,
                                  int *options_type) {
@@ -497,8 +520,8 @@ static h7nn_status read_operator(h7nn_interpreter *nn, uint32_t i, int32_t *code
     if (h7nn_fb_vector_table(&fb, nn->opcodes_vec, opcode_index, &opcode) != H7NN_FB_OK)
         return bad(nn, "operator code", (int)opcode_index, "table outside the file");
     *code = opcode_builtin(&fb, opcode);
-    h7nn_status s = index_vector(nn, op, OP_INPUTS, "operator", (int)i, inputs, n_in);
-    if (s == H7NN_OK) s = index_vector(nn, op, OP_OUTPUTS, "operator", (int)i, outputs, n_out);
+    h7nn_status s = index_vector(nn, op, OP_INPUTS, "operator", (int)i, inputs, n_in, NULL);
+    if (s == H7NN_OK) s = index_vector(nn, op, OP_OUTPUTS, "operator", (int)i, outputs, n_out, NULL);
     if (s != H7NN_OK) return s;
     *options_type = h7nn_fb_get_u8(&fb, op, OP_OPTIONS_TYPE, 0);
     if (h7nn_fb_get_table(&fb, op, OP_OPTIONS, options) == H7NN_FB_BAD)
@@ -511,9 +534,9 @@ static h7nn_status read_operator(h7nn_interpreter *nn, uint32_t i, int32_t *code
             uint32_t n = custom_len < sizeof name - 1 ? custom_len : (uint32_t)sizeof name - 1;
             memcpy(name, fb.base + custom_pos, n);
             name[n] = '\0';
-            return fail(nn, H7NN_ERR_UNSUPPORTED, "model: operator %d: custom op '%s' is not supported", (int)i, name);
+            return bad_as(nn, H7NN_ERR_UNSUPPORTED, "operator", (int)i, "custom op '%s' is not supported", name);
         }
-        return fail(nn, H7NN_ERR_UNSUPPORTED, "model: operator %d: custom ops are not supported", (int)i);
+        return bad_as(nn, H7NN_ERR_UNSUPPORTED, "operator", (int)i, "custom ops are not supported");
     }
     return H7NN_OK;
 }
@@ -522,8 +545,12 @@ static h7nn_status read_operator(h7nn_interpreter *nn, uint32_t i, int32_t *code
                                  uint32_t *n_in, const int32_t **outputs, uint32_t *n_out, uint32_t *options,
                                  int *options_type);
 
-/* The first op before `limit` that writes tensor t, or -1. */
-static int writer_before(h7nn_interpreter *nn, int32_t t, uint32_t limit) {
+/* The first op before `limit` that writes tensor t, or -1: from verify_model's list of
+ * writers so far when the arena holds one (limit is then the op being checked), else from
+ * the operators. */
+static __attribute__((noinline)) int writer_before(h7nn_interpreter *nn, const int16_t *producer, int32_t t,
+                                                   uint32_t limit) {
+    if (producer) return producer[t];
     for (uint32_t j = 0; j < limit; j++) {
         int32_t code;
         const int32_t *in, *out;
@@ -546,13 +573,30 @@ static uint32_t cache_tag(const h7nn_interpreter *nn) {
     return (uint32_t)(uintptr_t)nn ^ (uint32_t)(uintptr_t)nn->model ^ (uint32_t)nn->model_size ^ 0x48374B50u;
 }
 
+/* The bytes h7nn_init keeps at the arena's start for h7nn_allocate (the descriptions, the
+ * nodes, the tag) when the arena also has room for verify_model's 3 bytes per tensor after
+ * them, else 0 (kept nothing). verify_model and load_checked keep the same. */
+static size_t kept_bytes_of(const h7nn_interpreter *nn, uint32_t tensors, uint32_t ops) {
+    size_t kept = align8((uint32_t)(sizeof(h7nn_tinfo) * tensors)) + align8((uint32_t)(sizeof(h7nn_node) * ops)) + 8u;
+    return nn->arena && nn->arena_size >= kept + 3u * tensors ? kept : 0u;
+}
+
+/* What is kept, behind its tag. */
+static void keep_tagged(h7nn_interpreter *nn, size_t kept_bytes) {
+    nn->tinfo_cache = nn->arena;
+    nn->tinfo_cache_bytes = kept_bytes;
+    nn->tinfo_tag = cache_tag(nn);
+    memcpy(nn->arena + kept_bytes - 8u, &nn->tinfo_tag, 4);
+}
+
 static h7nn_status verify_model(h7nn_interpreter *nn) {
     h7nn_fb fb = h7nn_model_fb(nn);
     uint32_t root, subgraphs, n_subgraphs, subgraph;
     if (nn->model_size < 16) return bad(nn, "file", -1, "too short to be a .tflite model");
-    if (nn->model_size > 0x7FFFFFF0u) return bad(nn, "file", -1, "larger than 2 GB");
-    h7nn_fb_trace(nn->model + 4, 4);
-    if (memcmp(nn->model + 4, "TFL3", 4) != 0) return bad(nn, "file", -1, "no TFL3 identifier (not a .tflite model)");
+    if (nn->model_size > H7NN_MODEL_MAX_BYTES) return bad(nn, "file", -1, "larger than 2 GB");
+    uint32_t tfl3;
+    memcpy(&tfl3, "TFL3", 4);  /* one word compare (the model is 4-byte aligned), not memcmp's bytes */
+    if (h7nn_fb_u32(&fb, 4) != tfl3) return bad(nn, "file", -1, "no TFL3 identifier (not a .tflite model)");
     root = h7nn_fb_u32(&fb, 0);
     if (!h7nn_fb_table_ok(&fb, root)) return bad(nn, "root table", -1, "outside the file");
     int32_t version = h7nn_fb_get_i32(&fb, root, MODEL_VERSION, 0);
@@ -575,13 +619,12 @@ static h7nn_status verify_model(h7nn_interpreter *nn) {
     if (nn->tensor_count > 4096u || nn->op_count > 1024u)
         return fail(nn, H7NN_ERR_UNSUPPORTED, "model: %u tensors, %u ops (at most 4096 and 1024)",
                     (unsigned)nn->tensor_count, (unsigned)nn->op_count);
-    h7nn_status s = index_vector(nn, subgraph, SUBGRAPH_INPUTS, "subgraph", 0, &nn->inputs, &nn->input_count);
-    if (s == H7NN_OK) s = index_vector(nn, subgraph, SUBGRAPH_OUTPUTS, "subgraph", 0, &nn->outputs, &nn->output_count);
+    h7nn_status s = index_vector(nn, subgraph, SUBGRAPH_INPUTS, "subgraph", 0, &nn->inputs, &nn->input_count,
+                                 "subgraph input");
+    if (s == H7NN_OK)
+        s = index_vector(nn, subgraph, SUBGRAPH_OUTPUTS, "subgraph", 0, &nn->outputs, &nn->output_count,
+                         "subgraph output");
     if (s != H7NN_OK) return s;
-    for (uint32_t i = 0; i < nn->input_count; i++)
-        if (nn->inputs[i] < 0) return bad(nn, "subgraph input", (int)i, "absent tensor");
-    for (uint32_t i = 0; i < nn->output_count; i++)
-        if (nn->outputs[i] < 0) return bad(nn, "subgraph output", (int)i, "absent tensor");
 
     /* every tensor description; the arena (unused until allocate) keeps, when it is large
      * enough, which tensors are constant and (below) which op writes each tensor;
@@ -590,25 +633,20 @@ static h7nn_status verify_model(h7nn_interpreter *nn) {
     uint8_t *constant = NULL;
     /* the descriptions themselves, and the ops as nodes, are kept there too for h7nn_allocate
      * (tinfo_cache: the tensors, then the nodes) */
-    size_t cache_bytes = align8((uint32_t)(sizeof(h7nn_tinfo) * nn->tensor_count));
-    size_t kept_bytes = cache_bytes + align8((uint32_t)(sizeof(h7nn_node) * nn->op_count)) + 8u;  /* + tag */
-    h7nn_tinfo *cache = NULL;
-    h7nn_node *node_cache = NULL;
-    if (nn->arena && nn->arena_size >= kept_bytes + 3u * nn->tensor_count) {
-        cache = (h7nn_tinfo *)(void *)nn->arena;
-        node_cache = (h7nn_node *)(void *)(nn->arena + cache_bytes);
-    } else {
-        kept_bytes = 0;
-    }
+    const size_t kept_bytes = kept_bytes_of(nn, nn->tensor_count, nn->op_count);
+    h7nn_tinfo *cache = kept_bytes ? (h7nn_tinfo *)(void *)nn->arena : NULL;
+    h7nn_node *node_cache = kept_bytes ? (h7nn_node *)(void *)(nn->arena + align8((uint32_t)(sizeof(h7nn_tinfo) *
+                                                                                           nn->tensor_count)))
+                                       : NULL;
     if (nn->arena && nn->arena_size >= kept_bytes + 3u * nn->tensor_count) {
         producer = (int16_t *)(void *)(nn->arena + kept_bytes);
         constant = nn->arena + kept_bytes + 2u * nn->tensor_count;
     }
     for (uint32_t i = 0; i < nn->tensor_count; i++) {
-        h7nn_tinfo t;
-        s = h7nn_tensor_info(nn, (int)i, cache ? &cache[i] : &t);
+        h7nn_tinfo t, *ti = cache ? &cache[i] : &t;
+        s = h7nn_tensor_info(nn, (int)i, ti);
         if (s != H7NN_OK) return s;
-        if (producer) producer[i] = -1, constant[i] = (cache ? cache[i].const_data : t.const_data) != NULL;
+        if (producer) producer[i] = -1, constant[i] = ti->const_data != NULL;
     }
     /* every operator: opcode known to the resolver, io in range, one writer per tensor,
      * and every activation written before it is read */
@@ -621,46 +659,40 @@ static h7nn_status verify_model(h7nn_interpreter *nn) {
         if (s != H7NN_OK) return s;
         const h7nn_kernel *kernel = find_kernel(nn->resolver, code);
         if (!kernel)
-            return fail(nn, H7NN_ERR_UNSUPPORTED, "model: operator %d: %s (builtin code %d) is not in the op resolver",
-                        (int)i, h7nn_op_code_name(code), (int)code);
+            return bad_as(nn, H7NN_ERR_UNSUPPORTED, "operator", (int)i, "%s (builtin code %d) is not in the op resolver",
+                          h7nn_op_code_name(code), (int)code);
         if (options_type != 0 && options_type != kernel->options_type)
-            return fail(nn, H7NN_ERR_MODEL, "model: operator %d: %s has builtin options of type %d (it takes type %d)",
-                        (int)i, kernel->name, options_type, (int)kernel->options_type);
+            return bad_as(nn, H7NN_ERR_MODEL, "operator", (int)i, "%s has builtin options of type %d (it takes type %d)",
+                          kernel->name, options_type, (int)kernel->options_type);
         if (node_cache) {
             h7nn_node *node = &node_cache[i];
-            clear_words(node, sizeof *node);
             set_node(node, kernel, in, n_in, out, n_out, options, options_type);
         }
         for (uint32_t k = 0; k < n_in; k++) {
             int32_t t = in[k];
-            if (t < 0 || (constant ? constant[t] : tensor_is_constant(nn, t)) || is_graph_input(nn, t)) continue;
-            if (producer ? producer[t] < 0 : writer_before(nn, t, i) < 0)
+            if (t < 0 || tensor_is_constant(nn, constant, t) || is_graph_input(nn, t)) continue;
+            if (writer_before(nn, producer, t, i) < 0)
                 return fail(nn, H7NN_ERR_MODEL, "model: operator %d reads tensor %d before any op writes it",
                             (int)i, (int)t);
         }
         for (uint32_t k = 0; k < n_out; k++) {
             int32_t t = out[k];
             if (t < 0) continue;
-            if (constant ? constant[t] : tensor_is_constant(nn, t))
+            if (tensor_is_constant(nn, constant, t))
                 return bad(nn, "operator", (int)i, "writes a constant tensor");
             if (is_graph_input(nn, t)) return bad(nn, "operator", (int)i, "writes a model input");
-            if (producer ? producer[t] >= 0 : writer_before(nn, t, i) >= 0)
+            if (writer_before(nn, producer, t, i) >= 0)
                 return bad(nn, "operator", (int)i, "writes a tensor another op wrote");
             if (producer) producer[t] = (int16_t)i;
         }
     }
     for (uint32_t i = 0; i < nn->output_count; i++) {
         int32_t t = nn->outputs[i];
-        if ((constant ? constant[t] : tensor_is_constant(nn, t)) || is_graph_input(nn, t)) continue;
-        if (producer ? producer[t] < 0 : writer_before(nn, t, nn->op_count) < 0)
+        if (tensor_is_constant(nn, constant, t) || is_graph_input(nn, t)) continue;
+        if (writer_before(nn, producer, t, nn->op_count) < 0)
             return bad(nn, "subgraph output", (int)i, "no op writes it");
     }
-    if (cache) {
-        nn->tinfo_cache = cache;
-        nn->tinfo_cache_bytes = kept_bytes;
-        nn->tinfo_tag = cache_tag(nn);
-        memcpy(nn->arena + kept_bytes - 8u, &nn->tinfo_tag, 4);
-    }
+    if (cache) keep_tagged(nn, kept_bytes);
     return H7NN_OK;
 }
 
@@ -720,12 +752,12 @@ static uint32_t checked_digest(const uint32_t *ck, uint32_t words, const uint8_t
 }
 #endif
 
-/* What h7nn_init takes from a matching record: 1, or 0 (then the full checks run). */
+/* What h7nn_init takes from a matching record (ck not NULL): 1, or 0 (then the full checks run). */
 static int load_checked(h7nn_interpreter *nn, const uint32_t *ck, uint32_t words) {
-    if (!ck || words < CK_HEADER || ((uintptr_t)ck & 3u) || ck[CK_MAGIC_W] != CK_MAGIC ||
+    if (words < CK_HEADER || ((uintptr_t)ck & 3u) || ck[CK_MAGIC_W] != CK_MAGIC ||
         ck[CK_VERSION_W] != CK_VERSION || ck[CK_WORDS_W] != words || ck[CK_MODEL_BYTES_W] != nn->model_size ||
-        ck[CK_PLAN_WORDS_W] != nn->plan_words)
-        return 0;
+        ck[CK_PLAN_WORDS_W] != nn->plan_words || nn->model_size > H7NN_MODEL_MAX_BYTES)
+        return 0;  /* (a larger model: the full checks refuse it, the accessors' 32-bit bounds need it) */
     const uint32_t ranges = ck[CK_RANGES_W], tensors = ck[CK_TENSOR_COUNT_W], ops = ck[CK_OP_COUNT_W];
     if (ranges > words / 2u || tensors > 4096u || ops > 1024u ||  /* no overflow below */
         words != CK_HEADER + 2u * ranges + CK_TENSOR_WORDS * tensors + CK_NODE_WORDS * ops)
@@ -760,22 +792,20 @@ static int load_checked(h7nn_interpreter *nn, const uint32_t *ck, uint32_t words
     nn->inputs = (const int32_t *)(const void *)(base + ck[CK_INPUTS_W]);
     nn->outputs = (const int32_t *)(const void *)(base + ck[CK_OUTPUTS_W]);
     /* kept in the arena for h7nn_allocate as verify_model keeps them (when they fit) */
-    size_t cache_bytes = align8((uint32_t)(sizeof(h7nn_tinfo) * tensors));
-    size_t kept_bytes = cache_bytes + align8((uint32_t)(sizeof(h7nn_node) * ops)) + 8u;
-    const int keep = nn->arena && nn->arena_size >= kept_bytes + 3u * tensors;
-    h7nn_node *nodes = keep ? (h7nn_node *)(void *)(nn->arena + cache_bytes) : NULL;
+    const size_t kept_bytes = kept_bytes_of(nn, tensors, ops);
+    h7nn_node *nodes = kept_bytes ? (h7nn_node *)(void *)(nn->arena + align8((uint32_t)(sizeof(h7nn_tinfo) * tensors)))
+                                  : NULL;
     /* the resolver is not covered: every op's kernel and options type as verify_model checks
      * them (a failure takes the full checks, which name it) */
     for (uint32_t i = 0; i < ops; i++, cn += CK_NODE_WORDS) {
         const h7nn_kernel *kernel = find_kernel(nn->resolver, (int32_t)cn[CKN_CODE]);
         if (!kernel || (cn[CKN_OPTIONS_TYPE] != 0 && (int32_t)cn[CKN_OPTIONS_TYPE] != kernel->options_type)) return 0;
         if (!nodes) continue;
-        clear_words(&nodes[i], sizeof nodes[i]);
         set_node(&nodes[i], kernel, (const int32_t *)(const void *)(base + cn[CKN_INPUTS]), cn[CKN_INPUT_COUNT],
                  (const int32_t *)(const void *)(base + cn[CKN_OUTPUTS]), cn[CKN_OUTPUT_COUNT], cn[CKN_OPTIONS],
                  (int)cn[CKN_OPTIONS_TYPE]);
     }
-    if (keep) {
+    if (kept_bytes) {
         h7nn_tinfo *cache = (h7nn_tinfo *)(void *)nn->arena;
         if (CK_TINFO_IS_WORDS) copy_words(cache, ct, sizeof(h7nn_tinfo) * tensors);
         for (uint32_t i = 0; i < tensors && CK_TINFO_IS_WORDS; i++, ct += CK_TENSOR_WORDS) {
@@ -801,10 +831,7 @@ static int load_checked(h7nn_interpreter *nn, const uint32_t *ck, uint32_t words
             t->zero_point_count = ct[CKT_ZERO_POINT_COUNT];
             t->const_data = ct[CKT_CONST] ? base + ct[CKT_CONST] : NULL;
         }
-        nn->tinfo_cache = cache;
-        nn->tinfo_cache_bytes = kept_bytes;
-        nn->tinfo_tag = cache_tag(nn);
-        memcpy(nn->arena + kept_bytes - 8u, &nn->tinfo_tag, 4);
+        keep_tagged(nn, kept_bytes);
     }
     nn->checked = ck;
     nn->checked_plan = nn->plan;
@@ -832,11 +859,8 @@ h7nn_status h7nn_init(h7nn_interpreter *nn, const void *model, size_t model_size
     nn->plan_words = resolver->plan ? resolver->plan_words : 0u;
     if (resolver->checked && load_checked(nn, resolver->checked, resolver->checked_words)) return H7NN_OK;
     h7nn_status s = verify_model(nn);
-    if (s != H7NN_OK) {
-        nn->model = NULL;  /* an unverified model is never used */
-        return s;
-    }
-    return H7NN_OK;
+    if (s != H7NN_OK) nn->model = NULL;  /* an unverified model is never used */
+    return s;
 }
 
 /* ---------------------------------------------------------------- allocation */
@@ -871,76 +895,61 @@ static const h7nn_tinfo *cached_info(const h7nn_interpreter *nn, uint32_t b) {
     return (const h7nn_tinfo *)nn->tinfo_cache + b;
 }
 
-/* Without the lifetime table (an arena too small to hold it while allocating): one buffer's
- * entry, from a scan of every op. */
-static plan_entry entry_uncached(h7nn_interpreter *nn, uint32_t b) {
-    plan_entry e = {0, 0, 0};
-    if (b >= nn->tensor_count) {
-        uint32_t op = b - nn->tensor_count;
-        e.first = e.last = (int16_t)op;
-        e.size = nn->nodes[op].scratch_bytes;
-        return e;
-    }
-    h7nn_tinfo t;
-    if (h7nn_tensor_info(nn, (int)b, &t) != H7NN_OK || t.const_data) return e;
-    int32_t tb = (int32_t)b;
-    int f = -1, l = -1;
-    if (is_graph_input(nn, tb)) f = 0, l = 0;
-    for (uint32_t i = 0; i < nn->op_count; i++) {
-        const h7nn_node *n = &nn->nodes[i];
-        for (uint32_t k = 0; k < n->output_count; k++)
-            if (n->outputs[k] == tb) {
-                if (f < 0) f = (int)i;
-                if (l < (int)i) l = (int)i;
-            }
-        for (uint32_t k = 0; k < n->input_count; k++)
-            if (n->inputs[k] == tb && l < (int)i) l = (int)i;
-    }
-    if (is_graph_output(nn, tb)) l = (int)nn->op_count;
-    if (f < 0) return e;  /* never used: no memory */
-    e.first = (int16_t)f;
-    e.last = (int16_t)l;
-    e.size = t.bytes ? t.bytes : 1u;
-    return e;
+/* Tensor b's description: the cached one, else read into *t; NULL when it cannot be read. */
+static const h7nn_tinfo *info_of(h7nn_interpreter *nn, uint32_t b, h7nn_tinfo *t) {
+    const h7nn_tinfo *c = cached_info(nn, b);
+    return c ? c : h7nn_tensor_info(nn, (int)b, t) == H7NN_OK ? t : NULL;
 }
 
-/* The same for every buffer at once, in one pass over the ops (the table lives in the free
- * part of the arena while allocating). */
-static __attribute__((noinline)) void fill_entries(h7nn_interpreter *nn, plan_entry *e) {
-    for (uint32_t b = 0; b < nn->tensor_count; b++) {
+/* Buffer lifetimes from one pass over the ops: every buffer's into e[0..n) (only =
+ * UINT32_MAX; the table lives in the free part of the arena while allocating), or, without
+ * the table (an arena too small to hold it), buffer `only`'s alone into e[0]. One function
+ * for both so that the two cannot disagree. */
+static __attribute__((noinline)) void fill_entries(h7nn_interpreter *nn, plan_entry *e, uint32_t only) {
+    const uint32_t n = nn->tensor_count + nn->op_count;
+    const uint32_t lo = only == UINT32_MAX ? 0u : only, span = only == UINT32_MAX ? n : 1u;
+    /* buffer b is in e[b - lo] when b - lo < span (unsigned: an absent tensor, -1, is not) */
+    for (uint32_t b = lo; b < nn->tensor_count && b - lo < span; b++) {
         h7nn_tinfo t;
-        const h7nn_tinfo *c = cached_info(nn, b);
-        int ok = c ? !c->const_data : h7nn_tensor_info(nn, (int)b, &t) == H7NN_OK && !t.const_data;
-        uint32_t bytes = c ? c->bytes : t.bytes;
-        e[b].size = ok ? (bytes ? bytes : 1u) : 0u;
-        e[b].first = e[b].last = -1;
+        const h7nn_tinfo *c = info_of(nn, b, &t);
+        plan_entry *x = &e[b - lo];
+        x->size = c && !c->const_data ? (c->bytes ? c->bytes : 1u) : 0u;
+        x->first = x->last = -1;
     }
     for (uint32_t i = 0; i < nn->input_count; i++) {
-        plan_entry *x = &e[nn->inputs[i]];
-        x->first = x->last = 0;
+        const uint32_t b = (uint32_t)nn->inputs[i] - lo;
+        if (b < span) e[b].first = e[b].last = 0;
     }
     for (uint32_t i = 0; i < nn->op_count; i++) {
-        const h7nn_node *n = &nn->nodes[i];
-        for (uint32_t k = 0; k < n->output_count; k++) {
-            if (n->outputs[k] < 0) continue;
-            plan_entry *x = &e[n->outputs[k]];
-            if (x->first < 0) x->first = (int16_t)i;
-            if (x->last < (int)i) x->last = (int16_t)i;
+        const h7nn_node *node = &nn->nodes[i];
+        for (uint32_t k = 0; k < node->output_count; k++) {
+            const uint32_t b = (uint32_t)node->outputs[k] - lo;
+            if (b >= span) continue;
+            if (e[b].first < 0) e[b].first = (int16_t)i;
+            if (e[b].last < (int)i) e[b].last = (int16_t)i;
         }
-        for (uint32_t k = 0; k < n->input_count; k++) {
-            if (n->inputs[k] < 0) continue;
-            plan_entry *x = &e[n->inputs[k]];
-            if (x->last < (int)i) x->last = (int16_t)i;
+        for (uint32_t k = 0; k < node->input_count; k++) {
+            const uint32_t b = (uint32_t)node->inputs[k] - lo;
+            if (b < span && e[b].last < (int)i) e[b].last = (int16_t)i;
         }
     }
-    for (uint32_t i = 0; i < nn->output_count; i++) e[nn->outputs[i]].last = (int16_t)nn->op_count;
-    for (uint32_t b = 0; b < nn->tensor_count; b++)
-        if (e[b].first < 0) e[b].size = 0, e[b].first = e[b].last = 0;  /* never written: no memory */
-    for (uint32_t op = 0; op < nn->op_count; op++) {
-        plan_entry *x = &e[nn->tensor_count + op];
-        x->size = nn->nodes[op].scratch_bytes;
-        x->first = x->last = (int16_t)op;
+    for (uint32_t i = 0; i < nn->output_count; i++) {
+        const uint32_t b = (uint32_t)nn->outputs[i] - lo;
+        if (b < span) e[b].last = (int16_t)nn->op_count;
     }
+    for (uint32_t b = lo; b < nn->tensor_count && b - lo < span; b++)
+        if (e[b - lo].first < 0) e[b - lo].size = 0, e[b - lo].first = e[b - lo].last = 0;  /* never written: no memory */
+    for (uint32_t b = lo > nn->tensor_count ? lo : nn->tensor_count; b < n && b - lo < span; b++) {
+        const uint32_t op = b - nn->tensor_count;
+        e[b - lo].size = nn->nodes[op].scratch_bytes;
+        e[b - lo].first = e[b - lo].last = (int16_t)op;
+    }
+}
+
+static plan_entry entry_uncached(h7nn_interpreter *nn, uint32_t b) {
+    plan_entry e;
+    fill_entries(nn, &e, b);
+    return e;
 }
 
 #ifndef H7_TARGET_FIRMWARE /* only the planner reads it, and the board image has no planner */
@@ -1017,40 +1026,32 @@ static h7nn_status plan_fail(h7nn_interpreter *nn, const char *fmt, int a, int b
  * (a byte of 128 or more is caught by its own top bit; a carry out of one byte can only
  * flag its neighbour, never clear it). 1 when every channel passes; 0 leaves the verdict to
  * the exact per-channel rule (zero multipliers, mode 1's wider range for them, or a bad
- * record). */
-/* zero_ok (modes 0 and 2, whose zero multipliers take the same shift range): a multiplier
+ * record). One function for both modes (the loop tests zero_ok per pass: the full checks
+ * only, a record-covered plan skips it).
+ * zero_ok (modes 0 and 2, whose zero multipliers take the same shift range): a multiplier
  * may also be 0 (MobileNet's dead channels, which used to send VWW's whole records to the
  * per-channel rule): m is 0 or in [2^30, 2^31) exactly when x = m ^ 2^30 <= 2^30, that is
  * when neither x nor 2^30 - x has its top bit set. */
-static int plan_channels_zero_ok(const uint32_t *m, const int8_t *sh, uint32_t channels, uint32_t k, uint32_t span) {
+static int plan_channels_common(const uint32_t *m, const int8_t *sh, uint32_t channels, uint32_t k, uint32_t span,
+                                int zero_ok) {
     const uint32_t add = k * 0x01010101u, over = (127u - span) * 0x01010101u, q = 0x40000000u;
     uint32_t bad = 0, c = 0;
     for (; c + 4u <= channels; c += 4u) {
         uint32_t w;
         memcpy(&w, sh + c, 4);
         const uint32_t x = ((w & 0x7F7F7F7Fu) + add) ^ (w & 0x80808080u);
-        const uint32_t x0 = m[c] ^ q, x1 = m[c + 1] ^ q, x2 = m[c + 2] ^ q, x3 = m[c + 3] ^ q;
-        bad |= ((q - x0) | x0 | (q - x1) | x1 | (q - x2) | x2 | (q - x3) | x3) & 0x80000000u;
+        if (zero_ok) {
+            const uint32_t x0 = m[c] ^ q, x1 = m[c + 1] ^ q, x2 = m[c + 2] ^ q, x3 = m[c + 3] ^ q;
+            bad |= ((q - x0) | x0 | (q - x1) | x1 | (q - x2) | x2 | (q - x3) | x3) & 0x80000000u;
+        } else {
+            bad |= ((m[c] >> 30) ^ 1u) | ((m[c + 1] >> 30) ^ 1u) | ((m[c + 2] >> 30) ^ 1u) | ((m[c + 3] >> 30) ^ 1u);
+        }
         bad |= ((x + over) | x) & 0x80808080u;
     }
     for (; c < channels; c++) {
         const uint32_t x = m[c] ^ q;
-        bad |= (((q - x) | x) & 0x80000000u) | ((uint32_t)(sh[c] + (int32_t)k) > span);
+        bad |= (zero_ok ? ((q - x) | x) & 0x80000000u : (m[c] >> 30) ^ 1u) | ((uint32_t)(sh[c] + (int32_t)k) > span);
     }
-    return bad == 0;
-}
-
-static int plan_channels_common(const uint32_t *m, const int8_t *sh, uint32_t channels, uint32_t k, uint32_t span) {
-    const uint32_t add = k * 0x01010101u, over = (127u - span) * 0x01010101u;
-    uint32_t bad = 0, c = 0;
-    for (; c + 4u <= channels; c += 4u) {
-        uint32_t w;
-        memcpy(&w, sh + c, 4);
-        const uint32_t x = ((w & 0x7F7F7F7Fu) + add) ^ (w & 0x80808080u);
-        bad |= ((m[c] >> 30) ^ 1u) | ((m[c + 1] >> 30) ^ 1u) | ((m[c + 2] >> 30) ^ 1u) | ((m[c + 3] >> 30) ^ 1u) |
-               (((x + over) | x) & 0x80808080u);
-    }
-    for (; c < channels; c++) bad |= ((m[c] >> 30) ^ 1u) | ((uint32_t)(sh[c] + (int32_t)k) > span);
     return bad == 0;
 }
 
@@ -1083,8 +1084,7 @@ static __attribute__((noinline)) h7nn_status check_plan_words(h7nn_interpreter *
         const int32_t lo = p[at] == 1u ? -22 : -31;
         const uint32_t span = p[at] == 1u ? 21u : 61u, span0 = p[at] == 1u ? 22u : 61u;  /* hi - lo (m != 0, m == 0) */
         uint32_t out_of_range = 0, channels = p[at + 1];
-        if (p[at] == 1u ? plan_channels_common(m, sh, channels, (uint32_t)-lo, span)
-                        : plan_channels_zero_ok(m, sh, channels, (uint32_t)-lo, span))
+        if (plan_channels_common(m, sh, channels, (uint32_t)-lo, span, p[at] != 1u))
             continue;
         for (uint32_t c = 0; c < channels; c++) {
             uint32_t v = m[c];
@@ -1137,32 +1137,13 @@ static __attribute__((noinline)) h7nn_status check_plan_offsets(h7nn_interpreter
     const uint32_t *off = nn->plan + H7NN_PLAN_HEADER;
     uint32_t n = nn->tensor_count + nn->op_count, high = nn->plan[H7NN_PLAN_ACTIVATIONS_W];
     const plan_entry *lives = nn->lives;
-    /* the sweep, when the arena has room for its lists after the lifetime table */
-    if (lives && (size_t)((const uint8_t *)(lives + n) - nn->arena) + 4u * n + 2u * (nn->op_count + 2u) <= nn->tail) {
-        for (uint32_t b = 0; b < n; b++) {
-            const plan_entry e = lives[b];
-            if (!e.size) {
-                if (off[b] != H7NN_PLAN_NONE)
-                    return plan_fail(nn, "plan: buffer %d needs no memory but has offset %d", (int)b, (int)off[b], 0);
-                set_planned_offset(nn, b, UNPLACED - 1u);
-                continue;
-            }
-            if ((off[b] & (ARENA_ALIGN - 1u)) || off[b] > high || align8(e.size) > high - off[b])
-                return plan_fail(nn, "plan: buffer %d: offset %d outside the plan's %d activation bytes", (int)b,
-                                 (int)off[b], (int)high);
-            set_planned_offset(nn, b, off[b]);
-        }
-        h7nn_status s = check_plan_overlaps(nn, off, lives, n, (uint16_t *)(void *)(lives + n));
-        if (s != H7NN_OK) return s;
-        *planned = high;
-        return H7NN_OK;
-    }
-    /* with the lifetime table, the buffers checked so far that have memory are listed after
-     * it (the pairs to compare), when the arena has room; else every earlier buffer is */
-    uint16_t *placed = NULL;
+    /* overlaps: by the sweep, when the arena has room for its lists after the lifetime table;
+     * else with the lifetime table, each buffer against the ones checked so far that have
+     * memory, listed after it (when the arena has room), else against every earlier buffer */
+    const size_t after = lives ? (size_t)((const uint8_t *)(lives + n) - nn->arena) : 0u;
+    const int sweep = lives && after + 4u * n + 2u * (nn->op_count + 2u) <= nn->tail;
+    uint16_t *placed = !sweep && lives && after + 2u * n <= nn->tail ? (uint16_t *)(void *)(lives + n) : NULL;
     uint32_t n_placed = 0;
-    if (lives && (size_t)((const uint8_t *)(lives + n) - nn->arena) + 2u * n <= nn->tail)
-        placed = (uint16_t *)(void *)(lives + n);
     for (uint32_t b = 0; b < n; b++) {
         plan_entry e = lives ? lives[b] : entry_uncached(nn, b);
         if (!e.size) {
@@ -1174,7 +1155,7 @@ static __attribute__((noinline)) h7nn_status check_plan_offsets(h7nn_interpreter
         if ((off[b] & (ARENA_ALIGN - 1u)) || off[b] > high || align8(e.size) > high - off[b])
             return plan_fail(nn, "plan: buffer %d: offset %d outside the plan's %d activation bytes", (int)b,
                              (int)off[b], (int)high);
-        for (uint32_t k = 0; k < (placed ? n_placed : b); k++) {
+        for (uint32_t k = 0; k < (sweep ? 0u : placed ? n_placed : b); k++) {
             uint32_t b2 = placed ? placed[k] : k;
             plan_entry e2 = lives ? lives[b2] : entry_uncached(nn, b2);
             if (!e2.size || e2.last < e.first || e2.first > e.last) continue;
@@ -1184,6 +1165,10 @@ static __attribute__((noinline)) h7nn_status check_plan_offsets(h7nn_interpreter
         }
         if (placed) placed[n_placed++] = (uint16_t)b;
         set_planned_offset(nn, b, off[b]);
+    }
+    if (sweep) {
+        h7nn_status s = check_plan_overlaps(nn, off, lives, n, (uint16_t *)(void *)(lives + n));
+        if (s != H7NN_OK) return s;
     }
     *planned = high;
     return H7NN_OK;
@@ -1262,6 +1247,13 @@ static void read_nodes(h7nn_interpreter *nn) {
     }
 }
 
+/* The persistent allocations did not fit (what they asked for so far is the least needed). */
+static h7nn_status arena_short(h7nn_interpreter *nn, const char *what) {
+    nn->arena_needed = nn->persistent_requested;
+    return fail(nn, H7NN_ERR_ARENA, "arena too small: %u bytes given, more than %u needed%s",
+                (unsigned)nn->arena_size, (unsigned)nn->arena_needed, what);
+}
+
 static h7nn_status allocate(h7nn_interpreter *nn) {
     nn->tail = nn->arena_size;
     nn->persistent_requested = 0;
@@ -1280,39 +1272,29 @@ static h7nn_status allocate(h7nn_interpreter *nn) {
     nn->tensor_data = h7nn_persistent(nn, sizeof(void *) * nn->tensor_count);
     nn->nodes = h7nn_persistent(nn, sizeof(h7nn_node) * nn->op_count);
     if ((nn->tensor_count && !nn->tensor_data) || (nn->op_count && !nn->nodes)) {
-        nn->arena_needed = nn->persistent_requested;
-        return fail(nn, H7NN_ERR_ARENA, "arena too small: %u bytes given, more than %u needed",
-                    (unsigned)nn->arena_size, (unsigned)nn->arena_needed);
+        return arena_short(nn, "");
     }
     uint32_t tag = 0;
     if (kept && nn->tinfo_cache_bytes <= nn->tail) memcpy(&tag, nn->arena + nn->tinfo_cache_bytes - 8u, 4);
-    if (kept && nn->tinfo_cache_bytes <= nn->tail && tag == cache_tag(nn) && tag == nn->tinfo_tag) {
-        nn->tinfo_cache = kept;
-        const h7nn_tinfo *cache = kept;
-        for (uint32_t i = 0; i < nn->tensor_count; i++) nn->tensor_data[i] = (void *)cache[i].const_data;
-        copy_words(nn->nodes, (const uint8_t *)kept + align8((uint32_t)(sizeof(h7nn_tinfo) * nn->tensor_count)),
-                   sizeof(h7nn_node) * nn->op_count);
-    } else {
-        size_t cache_bytes = align8((uint32_t)(sizeof(h7nn_tinfo) * nn->tensor_count));
-        h7nn_tinfo *cache = cache_bytes <= nn->tail ? (h7nn_tinfo *)(void *)nn->arena : NULL;
-        for (uint32_t i = 0; i < nn->tensor_count; i++) {
-            h7nn_tinfo t;
-            h7nn_tensor_info(nn, (int)i, cache ? &cache[i] : &t);
-            nn->tensor_data[i] = (void *)(cache ? cache[i].const_data : t.const_data);
-        }
-        if (cache) {
-            nn->tinfo_cache = cache;
-            nn->tinfo_cache_bytes = cache_bytes;
-        }
-        read_nodes(nn);
+    const int taken = kept && nn->tinfo_cache_bytes <= nn->tail && tag == cache_tag(nn) && tag == nn->tinfo_tag;
+    const size_t cache_bytes = align8((uint32_t)(sizeof(h7nn_tinfo) * nn->tensor_count));
+    h7nn_tinfo *cache = taken || cache_bytes <= nn->tail ? (h7nn_tinfo *)(void *)nn->arena : NULL;  /* kept: there */
+    for (uint32_t i = 0; i < nn->tensor_count; i++) {
+        h7nn_tinfo t, *ti = cache ? &cache[i] : &t;
+        if (!taken) h7nn_tensor_info(nn, (int)i, ti);
+        nn->tensor_data[i] = (void *)ti->const_data;
     }
+    if (cache) {
+        nn->tinfo_cache = cache;
+        if (!taken) nn->tinfo_cache_bytes = cache_bytes;
+    }
+    if (taken) copy_words(nn->nodes, nn->arena + cache_bytes, sizeof(h7nn_node) * nn->op_count);
+    else read_nodes(nn);
     for (uint32_t i = 0; i < nn->op_count; i++) {
         h7nn_node *node = &nn->nodes[i];
         h7nn_status s = node->kernel->prepare(nn, node);
         if (s == H7NN_ERR_ARENA) {
-            nn->arena_needed = nn->persistent_requested;
-            return fail(nn, H7NN_ERR_ARENA, "arena too small: %u bytes given, more than %u needed (op constants)",
-                        (unsigned)nn->arena_size, (unsigned)nn->arena_needed);
+            return arena_short(nn, " (op constants)");
         }
         if (s != H7NN_OK) return s;
     }
@@ -1321,8 +1303,11 @@ static h7nn_status allocate(h7nn_interpreter *nn) {
      * those the embed step checked: taken as they are */
     if (covered) {
         const uint32_t *cn = covered + CK_HEADER + 2u * covered[CK_RANGES_W] + CK_TENSOR_WORDS * nn->tensor_count;
-        for (uint32_t i = 0; i < nn->op_count && covered; i++)
-            if (nn->nodes[i].scratch_bytes != cn[CK_NODE_WORDS * i + CKN_SCRATCH]) covered = NULL;
+        for (uint32_t i = 0; i < nn->op_count; i++)
+            if (nn->nodes[i].scratch_bytes != cn[CK_NODE_WORDS * i + CKN_SCRATCH]) {
+                covered = NULL;
+                break;
+            }
     }
     /* the covered plan's offsets, taken as they are */
     const uint32_t *given = covered ? nn->plan + H7NN_PLAN_HEADER : NULL;
@@ -1336,7 +1321,7 @@ static h7nn_status allocate(h7nn_interpreter *nn) {
             nn->tinfo_cache = NULL;
             nn->lives = nn->arena;
         }
-        if (nn->lives) fill_entries(nn, (plan_entry *)nn->lives);
+        if (nn->lives) fill_entries(nn, (plan_entry *)nn->lives, UINT32_MAX);
         /* constant tensors keep their model pointers; activations and scratch are planned (or
          * the given plan is checked) */
         if (nn->plan) {
@@ -1511,24 +1496,14 @@ static int32_t quantize_value(const h7nn_tinfo *t, float f) {
 
 h7nn_status h7nn_activation_range(h7nn_interpreter *nn, const h7nn_node *node, int activation,
                                   const h7nn_tinfo *output, int32_t *act_min, int32_t *act_max) {
-    int32_t qmin = -128, qmax = 127;
-    switch (activation) {
-    case H7NN_ACT_NONE: *act_min = qmin; *act_max = qmax; break;
-    case H7NN_ACT_RELU:
-        *act_min = max_i32(qmin, quantize_value(output, 0.0f));
-        *act_max = qmax;
-        break;
-    case H7NN_ACT_RELU6:
-        *act_min = max_i32(qmin, quantize_value(output, 0.0f));
-        *act_max = min_i32(qmax, quantize_value(output, 6.0f));
-        break;
-    case H7NN_ACT_RELU_N1_TO_1:
-        *act_min = max_i32(qmin, quantize_value(output, -1.0f));
-        *act_max = min_i32(qmax, quantize_value(output, 1.0f));
-        break;
-    default:
+    /* per fused activation (NONE, RELU, RELU_N1_TO_1, RELU6) its real bounds; NO: unbounded */
+    enum { NO = 99 };
+    static const int8_t lo[] = {NO, 0, -1, 0}, hi[] = {NO, NO, 1, 6};
+    _Static_assert(H7NN_ACT_RELU == 1 && H7NN_ACT_RELU_N1_TO_1 == 2 && H7NN_ACT_RELU6 == 3, "the tables' order");
+    if (activation < 0 || activation > H7NN_ACT_RELU6)
         return h7nn_fail(nn, node, H7NN_ERR_UNSUPPORTED, "fused activation %d is not supported on int8", activation);
-    }
+    *act_min = lo[activation] == NO ? -128 : max_i32(-128, quantize_value(output, (float)lo[activation]));
+    *act_max = hi[activation] == NO ? 127 : min_i32(127, quantize_value(output, (float)hi[activation]));
     return H7NN_OK;
 }
 
