@@ -42,3 +42,28 @@ def test_candidate_streams_byte_equal_on_real_speech_and_odd_hops_are_refused():
     r = check(STREAM, hops=(2, 3), clips=12)
     assert r['hops']['2']['hops_checked'] > 300 and r['hops']['2']['mismatches'] == 0
     assert 'time stride 2 does not divide' in r['hops']['3']['refused']
+
+
+def test_ds_tcn_avg_builds_within_issue_17_budgets_and_the_engine_streams_it():
+    """The seven-rows-averaged architecture (realtrain --arch stream_avg), untrained weights
+    through the project's int8 export: VALID along time, the 1 s window read as a whole,
+    <= 3 M MACs, <= 64 KB of int8 weights, and the engine's streaming code accepts it at a
+    2-frame hop (byte-equal to the full window) and refuses a 3-frame hop (stride 2)."""
+    import numpy as np
+    from h7nn.stream import compare, refusal
+    from h7train.export import constant_bytes, to_int8_tflite
+    m = M.ds_tcn_avg()
+    k0, s0 = M.DS_TCN_AVG['first']
+    kernels = M.DS_TCN_AVG['kernels']
+    rows = (49 - k0) // s0 + 1 - sum(k - 1 for k in kernels)
+    assert m.get_layer('pool').input.shape[1] == rows == 7
+    assert (49 - k0) % s0 == 0                         # the last row reads the newest frame
+    convs = [l for l in m.layers if type(l).__name__ in ('Conv2D', 'DepthwiseConv2D')]
+    assert all(l.padding == 'valid' for l in convs)
+    assert M.macs(m) <= 3_000_000
+    cal = np.random.default_rng(0).normal(0, 8, (32, 49, 10)).astype(np.float32)
+    data = to_int8_tflite(m, cal)
+    assert constant_bytes(data)['constant_tensor_bytes'] <= 64 * 1024
+    bad, n = compare(data, 2, 40)
+    assert n == 41 and bad == []
+    assert 'time stride 2 does not divide' in refusal(data, 3)
