@@ -67,3 +67,20 @@ def test_ds_tcn_avg_builds_within_issue_17_budgets_and_the_engine_streams_it():
     bad, n = compare(data, 2, 40)
     assert n == 41 and bad == []
     assert 'time stride 2 does not divide' in refusal(data, 3)
+
+
+def test_candidate_on_the_simulated_board_every_hop_byte_equal_and_the_slot_put_back():
+    """streamcheck --board: the stream_bench keyword image built with the candidate, run on
+    the simulated board (DWT instructions, each hop checked there against h7nn_invoke); the
+    image's model slot is left as it was found."""
+    from h7nn import stream_models
+    from h7train.streamcheck import board
+    slot = stream_models.path_for('keyword')
+    before = open(slot, 'rb').read() if os.path.exists(slot) else None
+    r = board(STREAM)
+    after = open(slot, 'rb').read() if os.path.exists(slot) else None
+    assert before == after
+    assert r['model_file'].endswith('kws_stream.tflite')
+    hops = {h['hop_rows']: h for h in r['hops']}
+    assert hops[2]['hops_checked'] >= 100 and hops[2]['mismatches'] == 0
+    assert 0 < hops[2]['instructions_per_hop']['mean'] < r['full_window_instructions']
