@@ -84,3 +84,17 @@ def test_candidate_on_the_simulated_board_every_hop_byte_equal_and_the_slot_put_
     hops = {h['hop_rows']: h for h in r['hops']}
     assert hops[2]['hops_checked'] >= 100 and hops[2]['mismatches'] == 0
     assert 0 < hops[2]['instructions_per_hop']['mean'] < r['full_window_instructions']
+
+
+def test_ds_tcn_avg_with_a_2d_stem_streams_too():
+    """--stem: the first convolution 2D over the MFCC (VALID both ways), then 1 x 4 into
+    channels; still a chain the engine streams byte-equal at a 2-frame hop."""
+    import numpy as np
+    from h7nn.stream import compare
+    from h7train.export import to_int8_tflite
+    m = M.ds_tcn_avg(stem=16)
+    assert m.get_layer('stem').output.shape[1:] == (21, 4, 16)
+    assert m.get_layer('conv0').output.shape[1:] == (21, 1, 96)
+    cal = np.random.default_rng(1).normal(0, 8, (32, 49, 10)).astype(np.float32)
+    bad, n = compare(to_int8_tflite(m, cal), 2, 20)
+    assert n == 21 and bad == []
