@@ -548,9 +548,14 @@ def main(argv=None):
     try:
         stages = parse_stages(args.stages) if args.stages else None
         kernels = tuple(int(k) for k in args.kernels.split(',')) if args.kernels else None
-        first = tuple(int(k) for k in args.first.split(',')) if args.first else None
-        if first is not None and len(first) != 2:
-            raise ValueError(f'--first {args.first!r}: FRAMES,STRIDE (e.g. 9,2)')
+        first = None
+        if args.first:
+            try:
+                first = tuple(int(k) for k in args.first.split(','))
+            except ValueError:
+                first = ()
+            if len(first) != 2 or min(first) < 1:
+                raise ValueError(f'--first {args.first!r}: FRAMES,STRIDE, positive integers (e.g. 9,2)')
         if (first or kernels) and args.arch not in ('stream', 'stream_avg'):
             raise ValueError(f'--first/--kernels: only for --arch stream or stream_avg, not {args.arch}')
         if args.stem and args.arch != 'stream_avg':
