@@ -453,6 +453,9 @@ def train_and_export(out_dir, name='kws_default', arch='default', width=None, ep
         elif arch == 'stream_avg':
             model = M.ds_tcn_avg(x.shape[1:], len(LABELS), width=width, kernels=kernels,
                                  first=first, stem=stem)
+        elif arch == 'stream2d':
+            model = M.ds_cnn_stream(x.shape[1:], len(LABELS), width=width or 96,
+                                    first=first or M.DS_CNN_STREAM_FIRST)
         else:
             model = M.ds_cnn(x.shape[1:], len(LABELS), width=width or 96)
         label = name if len(stages) == 1 else f"{name} stage {n}/{len(stages)} (recipe {recipe})"
@@ -517,9 +520,10 @@ def main(argv=None):
     ap = argparse.ArgumentParser(prog='python -m h7train.realtrain')
     ap.add_argument('--out', default=os.path.join('build', 'realkws'))
     ap.add_argument('--name', default='kws_default')
-    ap.add_argument('--arch', choices=('default', 'tiny', 'stream', 'stream_avg'),
+    ap.add_argument('--arch', choices=('default', 'tiny', 'stream', 'stream_avg', 'stream2d'),
                     default='default', help='stream: models.ds_tcn, the keyword model the '
-                    'engine streams; stream_avg: models.ds_tcn_avg (seven rows averaged)')
+                    'engine streams; stream_avg: models.ds_tcn_avg (seven rows averaged); stream2d: '
+                    'models.ds_cnn_stream (kws_default\'s 2D DS-CNN, VALID along time)')
     ap.add_argument('--width', type=int, help='channels (default 96; tiny: 32; stream: 96)')
     ap.add_argument('--kernels', help='stream: the blocks\' depthwise kernel lengths along time '
                     '(default 5,5,5,5,4: one output row that sees the whole window)')
@@ -556,8 +560,10 @@ def main(argv=None):
                 first = ()
             if len(first) != 2 or min(first) < 1:
                 raise ValueError(f'--first {args.first!r}: FRAMES,STRIDE, positive integers (e.g. 9,2)')
-        if (first or kernels) and args.arch not in ('stream', 'stream_avg'):
-            raise ValueError(f'--first/--kernels: only for --arch stream or stream_avg, not {args.arch}')
+        if first and args.arch not in ('stream', 'stream_avg', 'stream2d'):
+            raise ValueError(f'--first: only for --arch stream, stream_avg or stream2d, not {args.arch}')
+        if kernels and args.arch not in ('stream', 'stream_avg'):
+            raise ValueError(f'--kernels: only for --arch stream or stream_avg, not {args.arch}')
         if args.stem and args.arch != 'stream_avg':
             raise ValueError(f'--stem: only for --arch stream_avg, not {args.arch}')
     except ValueError as err:

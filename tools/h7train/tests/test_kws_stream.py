@@ -98,3 +98,32 @@ def test_ds_tcn_avg_with_a_2d_stem_streams_too():
     cal = np.random.default_rng(1).normal(0, 8, (32, 49, 10)).astype(np.float32)
     bad, n = compare(to_int8_tflite(m, cal), 2, 20)
     assert n == 21 and bad == []
+
+
+def test_ds_cnn_stream_is_kws_defaults_shape_valid_along_time_and_streams():
+    """realtrain --arch stream2d: kws_default's DS-CNN (frequency as width, 96 channels, 4
+    blocks, 4-wide first convolution at stride (2, 2), MEAN) with nothing padded along time:
+    'same' only on 1-row kernels. Untrained weights through the int8 export: <= 3 M MACs,
+    <= 64 KB of constants, streamed byte-equal at a 2-frame hop, a 3-frame hop refused."""
+    import numpy as np
+    from h7nn.stream import compare, refusal
+    from h7train.export import constant_bytes, to_int8_tflite
+    m = M.ds_cnn_stream()
+    d = M.ds_cnn(width=96)
+    convs = [l for l in m.layers if type(l).__name__ in ('Conv2D', 'DepthwiseConv2D')]
+    assert all(l.padding == 'valid' or l.kernel_size[0] == 1 for l in convs)
+    assert [l.strides for l in convs][0] == d.get_layer('conv0').strides == (2, 2)
+    assert m.get_layer('conv0').kernel_size[1] == d.get_layer('conv0').kernel_size[1] == 4
+    assert m.get_layer('pw4').output.shape[-1] == 96 and 'pw5' not in [l.name for l in m.layers]
+    k0, s0 = M.DS_CNN_STREAM_FIRST
+    assert (49 - k0) % s0 == 0                          # the last row reads the newest frame
+    assert m.get_layer('pool').input.shape[1:3] == ((49 - k0) // s0 + 1 - 8, 4) == (13, 4)
+    assert M.macs(m) <= 3_000_000
+    cal = np.random.default_rng(2).normal(0, 8, (32, 49, 10)).astype(np.float32)
+    data = to_int8_tflite(m, cal)
+    assert constant_bytes(data)['constant_tensor_bytes'] <= 64 * 1024
+    bad, n = compare(data, 2, 30)
+    assert n == 31 and bad == []
+    assert 'time stride 2 does not divide' in refusal(data, 3)
+    with pytest.raises(ValueError, match='leave'):
+        M.ds_cnn_stream(blocks=11)
