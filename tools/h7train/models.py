@@ -56,20 +56,49 @@ DS_TCN_FIRST = (11, 2)
 DS_TCN_KERNELS = (5, 5, 5, 5, 4)
 
 
+# ds_tcn_avg (`realtrain --arch stream_avg`): the same chain with seven output rows averaged
+# instead of one. kws_default (2D, 'same') averages 25 x 5 positions, each a shifted view of
+# the word; one output row must learn that shift invariance itself. A 9-frame first
+# convolution at stride 2 (21 rows; still reads frame 48), then K = 5, 5, 3, 3, 3 (14 rows
+# consumed): 7 rows, each seeing 37 frames (0.74 s), together all 49. Within issue 17's
+# budgets at 96 channels: 0.73 M MACs, ~62 KB of int8 weights, 25,920 B of stream state at a
+# 2-frame hop. (A 2D DS-CNN with frequency as width does not fit: the engine keeps every
+# streamed tensor's window twice, 2 x rows x width x channels, ~120 KB of state at 4 x 96.)
+DS_TCN_AVG = {'width': 96, 'first': (9, 2), 'kernels': (5, 5, 3, 3, 3)}
+
+
+def ds_tcn_avg(input_shape=(49, 10), classes=12, name=None, **overrides):
+    cfg = dict(DS_TCN_AVG, **{k: v for k, v in overrides.items() if v is not None})
+    w, k0, ks = cfg['width'], cfg['first'], cfg['kernels']
+    return ds_tcn(input_shape, classes, name=name or f'ds_tcn_avg_w{w}_f{k0[0]}_b{len(ks)}', **cfg)
+
+
 def ds_tcn(input_shape=(49, 10), classes=12, width=96, first=DS_TCN_FIRST,
-           kernels=DS_TCN_KERNELS, dropout=0.2, name=None):
+           kernels=DS_TCN_KERNELS, dropout=0.2, name=None, stem=0):
     """Streamable DS-CNN along time: [T, F] -> [T, 1, F], Conv Kx1 stride s VALID, then
     depthwise Kx1 VALID + 1x1 pointwise blocks (BatchNorm + ReLU after each, folded by the
-    converter), MEAN over time, Dense. Raises ValueError when the kernels leave no row."""
+    converter), MEAN over time, Dense. Raises ValueError when the kernels leave no row.
+    stem > 0: the first convolution is 2D instead (frequency as width, as kws_default's:
+    K x 4 at stride (s, 2) VALID, `stem` channels, 4 positions over the 10 MFCC), then a
+    1 x 4 VALID convolution folds the positions into `width` channels."""
     frames, coeffs = input_shape
     k0, s0 = first
     rows = (frames - k0) // s0 + 1 - sum(k - 1 for k in kernels)
     if rows < 1:
         raise ValueError(f'ds_tcn: first {first} and kernels {kernels} leave {rows} rows of {frames}')
     inputs = keras.Input(shape=input_shape, name='features')
-    x = layers.Reshape((frames, 1, coeffs))(inputs)
-    x = layers.Conv2D(width, (k0, 1), strides=(s0, 1), padding='valid', use_bias=False,
-                      name='conv0')(x)
+    if stem:
+        x = layers.Reshape((frames, coeffs, 1))(inputs)
+        x = layers.Conv2D(stem, (k0, 4), strides=(s0, 2), padding='valid', use_bias=False,
+                          name='stem')(x)
+        x = layers.BatchNormalization(momentum=BN_MOMENTUM, name='stem_bn')(x)
+        x = layers.ReLU(name='stem_relu')(x)
+        x = layers.Conv2D(width, (1, x.shape[2]), padding='valid', use_bias=False,
+                          name='conv0')(x)
+    else:
+        x = layers.Reshape((frames, 1, coeffs))(inputs)
+        x = layers.Conv2D(width, (k0, 1), strides=(s0, 1), padding='valid', use_bias=False,
+                          name='conv0')(x)
     x = layers.BatchNormalization(momentum=BN_MOMENTUM, name='conv0_bn')(x)
     x = layers.ReLU(name='conv0_relu')(x)
     x = layers.Dropout(dropout / 2)(x)
@@ -84,6 +113,50 @@ def ds_tcn(input_shape=(49, 10), classes=12, width=96, first=DS_TCN_FIRST,
     x = layers.GlobalAveragePooling2D(name='pool')(x)
     outputs = layers.Dense(classes, name='logits')(x)
     return keras.Model(inputs, outputs, name=name or f'ds_tcn_w{width}_b{len(kernels)}')
+
+
+# ds_cnn_stream (`realtrain --arch stream2d`): kws_default's ds_cnn made streamable. Same
+# layout (the 49 x 10 MFCC as a 2D image, frequency as width), width 96, 4 blocks, a 4-wide
+# first convolution at stride (2, 2), MEAN over every position, Dense. What differs is only
+# what the engine needs to stream it (firmware/engine/h7nn_stream.c): no padding along time.
+# - The first convolution is VALID in both axes (a PAD op would end the streamed chain and
+#   'same' pads time too): 9 x 4 at (2, 2) gives 21 rows x 4 positions (kws_default, 10 x 4
+#   'same': 25 x 5); 9 frames so that at stride 2 the window's newest frame is read (10 would
+#   leave frame 48 out). Depth 9 x 4 = 36, a multiple of 4 (no six-row view on the M7).
+# - Each 3 x 3 depthwise is a 3 x 1 depthwise VALID along time then a 1 x 3 depthwise
+#   'same' (a 1-row kernel pads nothing along time, only the 4 positions): a separable
+#   3 x 3 per channel. One BatchNorm + ReLU after the pair, as after kws_default's 3 x 3.
+# 13 rows x 4 positions reach the MEAN; each row sees 9 + 2 x 4 x 2 = 25 frames (kws_default:
+# 26), together all 49. 2.7 M MACs, ~48 KB of int8 weights.
+DS_CNN_STREAM_FIRST = (9, 2)
+
+
+def ds_cnn_stream(input_shape=(49, 10), classes=12, width=96, blocks=4,
+                  first=DS_CNN_STREAM_FIRST, dropout=0.2, name=None):
+    frames, coeffs = input_shape
+    k0, s0 = first
+    rows = (frames - k0) // s0 + 1 - 2 * blocks
+    if rows < 1:
+        raise ValueError(f'ds_cnn_stream: first {first} and {blocks} blocks leave {rows} rows of {frames}')
+    inputs = keras.Input(shape=input_shape, name='features')
+    x = layers.Reshape((frames, coeffs, 1))(inputs)
+    x = layers.Conv2D(width, (k0, 4), strides=(s0, 2), padding='valid', use_bias=False,
+                      name='conv0')(x)
+    x = layers.BatchNormalization(momentum=BN_MOMENTUM, name='conv0_bn')(x)
+    x = layers.ReLU(name='conv0_relu')(x)
+    x = layers.Dropout(dropout / 2)(x)
+    for i in range(1, blocks + 1):
+        x = layers.DepthwiseConv2D((3, 1), padding='valid', use_bias=False, name=f'dwt{i}')(x)
+        x = layers.DepthwiseConv2D((1, 3), padding='same', use_bias=False, name=f'dw{i}')(x)
+        x = layers.BatchNormalization(momentum=BN_MOMENTUM, name=f'dw{i}_bn')(x)
+        x = layers.ReLU(name=f'dw{i}_relu')(x)
+        x = layers.Conv2D(width, (1, 1), use_bias=False, name=f'pw{i}')(x)
+        x = layers.BatchNormalization(momentum=BN_MOMENTUM, name=f'pw{i}_bn')(x)
+        x = layers.ReLU(name=f'pw{i}_relu')(x)
+    x = layers.Dropout(dropout)(x)
+    x = layers.GlobalAveragePooling2D(name='pool')(x)
+    outputs = layers.Dense(classes, name='logits')(x)
+    return keras.Model(inputs, outputs, name=name or f'ds_cnn_stream_w{width}_b{blocks}')
 
 
 def weight_bytes_int8(model):

@@ -280,6 +280,62 @@ def word_negatives(seed, count, snr, progress=True):
     return dict(out, digest=digest)
 
 
+def real_window_folds(ts, copies=5, recipe=1, eval_fold=R.EVAL_FOLD):
+    """The speech_commands_dev fold of each window of a transfer set (-1: not a real clip),
+    replayed from _build_transfer's order (each training-fold clip: 1 clean + its copies,
+    real windows first). Raises ValueError when the set does not match that order."""
+    rc = RECIPES[RECIPES[recipe].get('base', recipe)]
+    data = R.speech_commands()
+    train_idx, _ = R.split(data, eval_fold)
+    unk = LABELS.index(UNKNOWN)
+    reps = np.array([1 + copies * (rc['unknown_factor'] if data['y'][i] == unk else 1)
+                     for i in train_idx])
+    folds = np.repeat(data['fold'][train_idx], reps)
+    labels = np.repeat(data['y'][train_idx], reps)
+    real = np.flatnonzero(ts['kind'] == 'real')
+    if len(real) != len(folds) or not np.array_equal(real, np.arange(len(folds))) or \
+            not np.array_equal(ts['y'][real], labels):
+        raise ValueError('transfer set: its real windows are not the training folds\' clips in '
+                         'order (rebuild it with --data-only)')
+    out = np.full(len(ts['kind']), -1, np.int32)
+    out[real] = folds
+    return out
+
+
+def validation_scores(model, int8_data, val_fold):
+    """The float model and its int8 export on the clean clips of training fold val_fold
+    (left out of this run's training): accuracy, keywords, non-keyword false accepts."""
+    from .export import Int8Model
+    from .realeval import scores
+    data = R.speech_commands()
+    sel = np.flatnonzero(data['fold'] == val_fold)
+    feats = R.features(data['x'][sel], 'kws_stream')
+    y = data['y'][sel]
+    out = {'fold': val_fold, 'clips': int(len(sel))}
+    for kind, pred in (('float', model.predict(feats, verbose=0, batch_size=256)),
+                       ('int8', Int8Model(int8_data).predict(feats))):
+        s = scores(pred.argmax(1), y)
+        out[kind] = {k: s[k] for k in ('accuracy', 'keyword_accuracy', 'false_accept',
+                                       'worst_keyword')}
+    return out
+
+
+def ensemble_teacher(ts, teacher_models):
+    """The MLPerf teacher's probabilities averaged with those of our own int8 keyword models
+    (trained on the training folds only, kws_stream features: the student's own input)."""
+    from .export import Int8Model, load_metadata
+    probs = [ts['teacher']]
+    for path in teacher_models:
+        meta = load_metadata(os.path.splitext(path)[0] + '.json')
+        if meta['frontend']['name'] != 'kws_stream':
+            raise ValueError(f'{path}: teacher front end {meta["frontend"]["name"]!r}, '
+                             'the student\'s is kws_stream')
+        order = [meta['labels'].index(lab) for lab in LABELS]
+        probs.append(Int8Model(path).predict(ts['features'])[:, order])
+    p = np.clip(np.mean(probs, axis=0), 0.0, None).astype(np.float32)
+    return p / p.sum(1, keepdims=True)
+
+
 def parse_stages(text):
     """'1:18:3e-3,3:8:1e-3' -> [(recipe, epochs, lr)]; ValueError naming the bad part."""
     out = []
@@ -348,11 +404,15 @@ def fit_distill(model, x, y, teacher, alpha, epochs, batch=64, lr=3e-3, seed=1,
 def train_and_export(out_dir, name='kws_default', arch='default', width=None, epochs=24,
                      seed=1, copies=5, synth_per_word=120, progress=True, command='',
                      recipe=1, init=None, lr=3e-3, frontend='kws_stream', stages=None,
-                     kernels=None):
+                     kernels=None, first=None, val_fold=None, teacher_models=(), stem=None):
     """Trains (from scratch, or on from the float model `init`) and writes
     out_dir/name.{tflite,json,keras}. stages [(recipe, epochs, lr)]: trained one after the
     other on the same model (each stage a fresh optimizer and cosine schedule; the float
-    model after each stage is kept as name.stageK.keras); recipe/epochs/lr are then unused."""
+    model after each stage is kept as name.stageK.keras); recipe/epochs/lr are then unused.
+    val_fold: a training fold whose real clips are left out and scored at the end (choosing
+    architecture and epochs on training speakers, never on the evaluation fold).
+    teacher_models: our int8 models whose probabilities are averaged with the MLPerf
+    teacher's (ensemble_teacher)."""
     from . import models as M
     from .export import metadata, save_model, to_int8_tflite
     from .features import load_frontend
@@ -371,6 +431,11 @@ def train_and_export(out_dir, name='kws_default', arch='default', width=None, ep
             keras.utils.set_random_seed(seed)
         ts = transfer_set(seed, copies, synth_per_word, progress, recipe=recipe,
                           frontend=frontend)
+        teacher = ensemble_teacher(ts, teacher_models) if teacher_models else ts['teacher']
+        if val_fold is not None:
+            keep = real_window_folds(ts, copies, recipe) != val_fold
+            ts = {k: ts[k][keep] for k in ('features', 'y', 'kind')}
+            teacher = teacher[keep]
         x, y, kind = ts['features'], ts['y'], ts['kind']
         alpha = np.array([ALPHA[k] for k in kind], np.float32)
         if model is not None:
@@ -383,11 +448,18 @@ def train_and_export(out_dir, name='kws_default', arch='default', width=None, ep
         elif arch == 'stream':
             # the streamable keyword model (models.ds_tcn: VALID along time, MFCC as channels)
             model = M.ds_tcn(x.shape[1:], len(LABELS), width=width or 96,
-                             kernels=kernels or M.DS_TCN_KERNELS)
+                             kernels=kernels or M.DS_TCN_KERNELS,
+                             first=first or M.DS_TCN_FIRST)
+        elif arch == 'stream_avg':
+            model = M.ds_tcn_avg(x.shape[1:], len(LABELS), width=width, kernels=kernels,
+                                 first=first, stem=stem)
+        elif arch == 'stream2d':
+            model = M.ds_cnn_stream(x.shape[1:], len(LABELS), width=width or 96,
+                                    first=first or M.DS_CNN_STREAM_FIRST)
         else:
             model = M.ds_cnn(x.shape[1:], len(LABELS), width=width or 96)
         label = name if len(stages) == 1 else f"{name} stage {n}/{len(stages)} (recipe {recipe})"
-        h = fit_distill(model, x, y, ts['teacher'], alpha, epochs, seed=seed, lr=lr,
+        h = fit_distill(model, x, y, teacher, alpha, epochs, seed=seed, lr=lr,
                         progress=progress, label=label)
         history += [dict(e, stage=n, recipe=recipe) for e in h] if len(stages) > 1 else h
         if len(stages) > 1:
@@ -425,6 +497,12 @@ def train_and_export(out_dir, name='kws_default', arch='default', width=None, ep
             f'{rc["word_negatives"]} single non-keyword words ({len(SHORT_WORDS)} short words '
             f'+ h7data unknown words) from TTS training voices {WORD_NEGATIVE_VOICES}, clean + '
             f'real noise at {rc["neg_snr"][0]:g}-{rc["neg_snr"][1]:g} dB')
+    if teacher_models:
+        training['data']['teacher'] += (' averaged with our ' + ', '.join(
+            paths.rel(os.path.abspath(t)) for t in teacher_models) + ' (kws_stream features)')
+    if val_fold is not None:
+        training['validation'] = validation_scores(model, data, val_fold)
+        training['data']['real_training_folds'].remove(val_fold)
     if init:
         training['initialized_from'] = paths.rel(os.path.abspath(init))
     chain = ' then '.join(f'recipe {r} x {e} epochs' for r, e, _ in stages)
@@ -442,11 +520,21 @@ def main(argv=None):
     ap = argparse.ArgumentParser(prog='python -m h7train.realtrain')
     ap.add_argument('--out', default=os.path.join('build', 'realkws'))
     ap.add_argument('--name', default='kws_default')
-    ap.add_argument('--arch', choices=('default', 'tiny', 'stream'), default='default',
-                    help='stream: models.ds_tcn, the keyword model the engine streams')
+    ap.add_argument('--arch', choices=('default', 'tiny', 'stream', 'stream_avg', 'stream2d'),
+                    default='default', help='stream: models.ds_tcn, the keyword model the '
+                    'engine streams; stream_avg: models.ds_tcn_avg (seven rows averaged); stream2d: '
+                    'models.ds_cnn_stream (kws_default\'s 2D DS-CNN, VALID along time)')
     ap.add_argument('--width', type=int, help='channels (default 96; tiny: 32; stream: 96)')
     ap.add_argument('--kernels', help='stream: the blocks\' depthwise kernel lengths along time '
                     '(default 5,5,5,5,4: one output row that sees the whole window)')
+    ap.add_argument('--stem', type=int, help='stream_avg: channels of a 2D first convolution '
+                    '(frequency as width, then folded into channels; default none)')
+    ap.add_argument('--first', help='stream archs: first convolution FRAMES,STRIDE along time')
+    ap.add_argument('--val-fold', type=int, choices=[f for f in range(R.FOLDS) if f != R.EVAL_FOLD],
+                    help='leave this training fold\'s real clips out and score them at the end')
+    ap.add_argument('--teacher-model', action='append', default=[], dest='teacher_models',
+                    help='average this int8 model\'s probabilities with the MLPerf teacher\'s '
+                    '(repeatable; e.g. models/kws_default.tflite)')
     ap.add_argument('--recipe', type=int, choices=sorted(RECIPES), default=1)
     ap.add_argument('--init', help='continue training this float .keras model')
     ap.add_argument('--stages', help='RECIPE:EPOCHS:LR,...: train these stages one after the '
@@ -459,10 +547,25 @@ def main(argv=None):
     ap.add_argument('--synth-per-word', type=int, default=120)
     ap.add_argument('--data-only', action='store_true', help='build the cached transfer set')
     args = ap.parse_args(argv)
+    from .export import ModelFileError
     command = 'python -m h7train.realtrain ' + ' '.join(argv if argv is not None else sys.argv[1:])
     try:
         stages = parse_stages(args.stages) if args.stages else None
         kernels = tuple(int(k) for k in args.kernels.split(',')) if args.kernels else None
+        first = None
+        if args.first:
+            try:
+                first = tuple(int(k) for k in args.first.split(','))
+            except ValueError:
+                first = ()
+            if len(first) != 2 or min(first) < 1:
+                raise ValueError(f'--first {args.first!r}: FRAMES,STRIDE, positive integers (e.g. 9,2)')
+        if first and args.arch not in ('stream', 'stream_avg', 'stream2d'):
+            raise ValueError(f'--first: only for --arch stream, stream_avg or stream2d, not {args.arch}')
+        if kernels and args.arch not in ('stream', 'stream_avg'):
+            raise ValueError(f'--kernels: only for --arch stream or stream_avg, not {args.arch}')
+        if args.stem and args.arch != 'stream_avg':
+            raise ValueError(f'--stem: only for --arch stream_avg, not {args.arch}')
     except ValueError as err:
         print(f'error: {err}', file=sys.stderr)
         return 2
@@ -481,10 +584,14 @@ def main(argv=None):
         meta = train_and_export(args.out, args.name, args.arch, args.width, args.epochs,
                                 args.seed, args.copies, args.synth_per_word, command=command,
                                 recipe=args.recipe, init=args.init, lr=args.lr,
-                                frontend=args.frontend, stages=stages, kernels=kernels)
-    except paths.MissingPart as err:
+                                frontend=args.frontend, stages=stages, kernels=kernels,
+                                first=first, stem=args.stem, val_fold=args.val_fold,
+                                teacher_models=args.teacher_models)
+    except (paths.MissingPart, ModelFileError, ValueError) as err:
         print(f'error: {err}', file=sys.stderr)
         return 2
+    if 'validation' in meta['training']:
+        print('validation', json.dumps(meta['training']['validation']))
     print(f'wrote {args.out}/{args.name}.tflite ({meta["model"]["bytes"]} bytes, arena '
           f'{meta["arena"]["tflm_arena_bytes"]} B, {meta["model"]["macs"]} MACs)')
     return 0

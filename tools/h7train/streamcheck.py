@@ -3,12 +3,14 @@ window (firmware/engine/h7nn_stream.h through tools/h7nn/stream.py, the host bui
 firmware C), per hop size, and the hop sizes the engine refuses with its own line.
 
     python -m h7train.streamcheck [models/kws_stream.tflite] [--hops 1,2,3,4,6] [--clips 300]
+                                  [--board] [--out build/bench/kws_stream]
 
 The feature sequence: the held-out fold's clips played one after another with real room tone
 between them (realeval.held_out_stream, the stream the detector sweep plays), through the
 streaming C front end (h7frontend.Stream, as the chip computes it) and the chip's int8
 quantization; each window is the previous one moved by the hop (the streaming contract).
-Writes build/bench/kws_stream_check.json; exit 1 on any mismatch, 2 for a bad model file.
+Writes OUT_check.json (build/bench/kws_stream_check.json); exit 1 on any mismatch, 2 for a
+bad model file. --board also runs the model on the simulated board (board()) -> OUT_board.json.
 """
 import argparse
 import json
@@ -68,11 +70,56 @@ def check(model_path, hops=(1, 2, 3, 4, 6), clips=300):
     return out
 
 
+def board(model_path):
+    """Instructions per hop on the simulated board for this model: firmware/apps/stream_bench
+    builds its keyword image from the keyword slot of the stream test models' cache
+    (h7nn.stream_models.path_for('keyword')) and has no model option, so the model is put in
+    that slot for one build and run (h7nn.stream.run_image + summarise: every hop checked
+    byte-equal to h7nn_invoke on the board), and the slot's previous file is put back."""
+    import shutil
+    import subprocess
+    from h7nn import stream, stream_models
+    slot = stream_models.path_for('keyword')
+    os.makedirs(os.path.dirname(slot), exist_ok=True)
+    saved = slot + '.saved'
+    if os.path.exists(slot):
+        os.replace(slot, saved)
+    try:
+        shutil.copyfile(model_path, slot)
+        image = os.path.join(stream.IMAGE_DIR, 'stream_bench_keyword.elf')
+        proc = subprocess.run([sys.executable, '-m', 'SCons', '-Q', '-j2', 'variant=firmware',
+                               os.path.relpath(image, paths.TOP)], cwd=paths.TOP,
+                              capture_output=True, text=True)
+        if proc.returncode != 0:
+            tail = (proc.stdout + proc.stderr).strip().splitlines()[-5:]
+            raise paths.MissingPart('stream_bench_keyword did not build: %s' % ' | '.join(tail))
+        res = stream.summarise('keyword', os.path.abspath(model_path), stream.run_image(image))
+    finally:
+        os.remove(slot)
+        if os.path.exists(saved):
+            os.replace(saved, slot)
+    res['how'] = ('stream_bench_keyword image built with this model in the keyword slot '
+                  '(h7train.streamcheck.board)')
+    return res
+
+
+def _write(path, obj):
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path + '.tmp', 'w') as f:
+        json.dump(obj, f, indent=1)
+        f.write('\n')
+    os.replace(path + '.tmp', path)
+    print('wrote', paths.rel(path))
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(prog='python -m h7train.streamcheck', description=__doc__.splitlines()[0])
     ap.add_argument('model', nargs='?', default=DEFAULT_MODEL)
     ap.add_argument('--hops', default='1,2,3,4,6', help='input rows (20 ms frames) per hop, comma-separated')
     ap.add_argument('--clips', type=int, default=300, help='held-out clips in the real sequence')
+    ap.add_argument('--board', action='store_true', help='also instructions per hop on the simulated board')
+    ap.add_argument('--out', default=os.path.join(paths.BENCH, 'kws_stream'),
+                    help='prefix of the result files (OUT_check.json, OUT_board.json)')
     args = ap.parse_args(argv)
     from h7nn.engine import EngineError
     from .export import ModelFileError
@@ -85,6 +132,7 @@ def main(argv=None):
         return 2
     try:
         res = check(args.model, hops, args.clips)
+        brd = board(args.model) if args.board else None
     except (OSError, paths.MissingPart, ModelFileError, EngineError) as err:
         print(f'error: {err}', file=sys.stderr)
         return 2
@@ -94,14 +142,18 @@ def main(argv=None):
         else:
             print(f'hop {hop} rows ({r["hop_ms"]} ms): state {r["state_bytes"]} B, {r["hops_checked"]} hops over '
                   f'{res["audio_s"]} s of real held-out speech, {r["mismatches"]} outputs differ from the full window')
-    os.makedirs(paths.BENCH, exist_ok=True)
-    path = os.path.join(paths.BENCH, 'kws_stream_check.json')
-    with open(path + '.tmp', 'w') as f:
-        json.dump(res, f, indent=1)
-        f.write('\n')
-    os.replace(path + '.tmp', path)
-    print('wrote', paths.rel(path))
-    return 1 if any(r.get('mismatches') for r in res['hops'].values()) else 0
+    _write(args.out + '_check.json', res)
+    bad = sum(r.get('mismatches', 0) for r in res['hops'].values())
+    if brd:
+        for h in brd['hops']:
+            print(f'board, hop {h["hop_rows"]} rows ({h["hop_ms"]} ms): {h["instructions_per_hop"]["mean"]} '
+                  f'instructions per hop (min {h["instructions_per_hop"]["min"]}, max '
+                  f'{h["instructions_per_hop"]["max"]}) vs {brd["full_window_instructions"]} full window; '
+                  f'state {h["state_bytes"]} B, arena {brd["arena_used"]} B; {h["hops_checked"]} hops '
+                  f'checked on the board, {h["mismatches"]} mismatches')
+            bad += h['mismatches']
+        _write(args.out + '_board.json', brd)
+    return 1 if bad else 0
 
 
 if __name__ == '__main__':

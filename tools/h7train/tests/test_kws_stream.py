@@ -42,3 +42,88 @@ def test_candidate_streams_byte_equal_on_real_speech_and_odd_hops_are_refused():
     r = check(STREAM, hops=(2, 3), clips=12)
     assert r['hops']['2']['hops_checked'] > 300 and r['hops']['2']['mismatches'] == 0
     assert 'time stride 2 does not divide' in r['hops']['3']['refused']
+
+
+def test_ds_tcn_avg_builds_within_issue_17_budgets_and_the_engine_streams_it():
+    """The seven-rows-averaged architecture (realtrain --arch stream_avg), untrained weights
+    through the project's int8 export: VALID along time, the 1 s window read as a whole,
+    <= 3 M MACs, <= 64 KB of int8 weights, and the engine's streaming code accepts it at a
+    2-frame hop (byte-equal to the full window) and refuses a 3-frame hop (stride 2)."""
+    import numpy as np
+    from h7nn.stream import compare, refusal
+    from h7train.export import constant_bytes, to_int8_tflite
+    m = M.ds_tcn_avg()
+    k0, s0 = M.DS_TCN_AVG['first']
+    kernels = M.DS_TCN_AVG['kernels']
+    rows = (49 - k0) // s0 + 1 - sum(k - 1 for k in kernels)
+    assert m.get_layer('pool').input.shape[1] == rows == 7
+    assert (49 - k0) % s0 == 0                         # the last row reads the newest frame
+    convs = [l for l in m.layers if type(l).__name__ in ('Conv2D', 'DepthwiseConv2D')]
+    assert all(l.padding == 'valid' for l in convs)
+    assert M.macs(m) <= 3_000_000
+    cal = np.random.default_rng(0).normal(0, 8, (32, 49, 10)).astype(np.float32)
+    data = to_int8_tflite(m, cal)
+    assert constant_bytes(data)['constant_tensor_bytes'] <= 64 * 1024
+    bad, n = compare(data, 2, 40)
+    assert n == 41 and bad == []
+    assert 'time stride 2 does not divide' in refusal(data, 3)
+
+
+def test_candidate_on_the_simulated_board_every_hop_byte_equal_and_the_slot_put_back():
+    """streamcheck --board: the stream_bench keyword image built with the candidate, run on
+    the simulated board (DWT instructions, each hop checked there against h7nn_invoke); the
+    image's model slot is left as it was found."""
+    from h7nn import stream_models
+    from h7train.streamcheck import board
+    slot = stream_models.path_for('keyword')
+    before = open(slot, 'rb').read() if os.path.exists(slot) else None
+    r = board(STREAM)
+    after = open(slot, 'rb').read() if os.path.exists(slot) else None
+    assert before == after
+    assert r['model_file'].endswith('kws_stream.tflite')
+    hops = {h['hop_rows']: h for h in r['hops']}
+    assert hops[2]['hops_checked'] >= 100 and hops[2]['mismatches'] == 0
+    assert 0 < hops[2]['instructions_per_hop']['mean'] < r['full_window_instructions']
+
+
+def test_ds_tcn_avg_with_a_2d_stem_streams_too():
+    """--stem: the first convolution 2D over the MFCC (VALID both ways), then 1 x 4 into
+    channels; still a chain the engine streams byte-equal at a 2-frame hop."""
+    import numpy as np
+    from h7nn.stream import compare
+    from h7train.export import to_int8_tflite
+    m = M.ds_tcn_avg(stem=16)
+    assert m.get_layer('stem').output.shape[1:] == (21, 4, 16)
+    assert m.get_layer('conv0').output.shape[1:] == (21, 1, 96)
+    cal = np.random.default_rng(1).normal(0, 8, (32, 49, 10)).astype(np.float32)
+    bad, n = compare(to_int8_tflite(m, cal), 2, 20)
+    assert n == 21 and bad == []
+
+
+def test_ds_cnn_stream_is_kws_defaults_shape_valid_along_time_and_streams():
+    """realtrain --arch stream2d: kws_default's DS-CNN (frequency as width, 96 channels, 4
+    blocks, 4-wide first convolution at stride (2, 2), MEAN) with nothing padded along time:
+    'same' only on 1-row kernels. Untrained weights through the int8 export: <= 3 M MACs,
+    <= 64 KB of constants, streamed byte-equal at a 2-frame hop, a 3-frame hop refused."""
+    import numpy as np
+    from h7nn.stream import compare, refusal
+    from h7train.export import constant_bytes, to_int8_tflite
+    m = M.ds_cnn_stream()
+    d = M.ds_cnn(width=96)
+    convs = [l for l in m.layers if type(l).__name__ in ('Conv2D', 'DepthwiseConv2D')]
+    assert all(l.padding == 'valid' or l.kernel_size[0] == 1 for l in convs)
+    assert [l.strides for l in convs][0] == d.get_layer('conv0').strides == (2, 2)
+    assert m.get_layer('conv0').kernel_size[1] == d.get_layer('conv0').kernel_size[1] == 4
+    assert m.get_layer('pw4').output.shape[-1] == 96 and 'pw5' not in [l.name for l in m.layers]
+    k0, s0 = M.DS_CNN_STREAM_FIRST
+    assert (49 - k0) % s0 == 0                          # the last row reads the newest frame
+    assert m.get_layer('pool').input.shape[1:3] == ((49 - k0) // s0 + 1 - 8, 4) == (13, 4)
+    assert M.macs(m) <= 3_000_000
+    cal = np.random.default_rng(2).normal(0, 8, (32, 49, 10)).astype(np.float32)
+    data = to_int8_tflite(m, cal)
+    assert constant_bytes(data)['constant_tensor_bytes'] <= 64 * 1024
+    bad, n = compare(data, 2, 30)
+    assert n == 31 and bad == []
+    assert 'time stride 2 does not divide' in refusal(data, 3)
+    with pytest.raises(ValueError, match='leave'):
+        M.ds_cnn_stream(blocks=11)

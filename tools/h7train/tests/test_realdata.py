@@ -129,3 +129,26 @@ def test_stages_parse_and_bad_stages_are_one_line(capsys):
         assert T.main(['--stages', bad, '--out', '/nonexistent']) == 2
         err = capsys.readouterr().err.strip()
         assert err.startswith('error: --stages') and '\n' not in err
+
+
+def test_validation_fold_windows_follow_the_transfer_sets_order_or_fail_loudly():
+    """realtrain --val-fold leaves a training fold's windows out by replaying the transfer
+    set's order (each training-fold clip: 1 clean + copies, unknown clips 3x in recipe 2);
+    a set in another order is refused, never silently mis-split."""
+    import numpy as np
+    from h7data.vocab import LABELS, UNKNOWN
+    from h7train.realtrain import real_window_folds
+    data = R.speech_commands()
+    train_idx, _ = R.split(data)
+    reps = np.where(data['y'][train_idx] == LABELS.index(UNKNOWN), 1 + 2 * 3, 1 + 2)
+    y = np.repeat(data['y'][train_idx], reps)
+    ts = {'kind': np.array(['real'] * len(y) + ['negative'] * 4), 'y': np.concatenate([y, [1] * 4])}
+    folds = real_window_folds(ts, copies=2, recipe=2)
+    assert list(folds[-4:]) == [-1] * 4
+    assert set(folds[:-4]) == set(range(R.FOLDS)) - {R.EVAL_FOLD}
+    assert np.array_equal(folds[:-4], np.repeat(data['fold'][train_idx], reps))
+    swapped = dict(ts, y=ts['y'][::-1].copy())
+    with pytest.raises(ValueError, match='rebuild'):
+        real_window_folds(swapped, copies=2, recipe=2)
+    with pytest.raises(ValueError, match='rebuild'):
+        real_window_folds(ts, copies=3, recipe=2)
