@@ -40,6 +40,16 @@ static int used_elsewhere(const h7nn_interpreter *nn, int32_t t, uint32_t from, 
     return 0;
 }
 
+/* Rows a streamed tensor's state holds: the kept rows and room to slide them forward, moved
+ * back when full. Room for the kept rows again (one move per kept/new hops, as many rows as a
+ * hop's writes) and at least SLIDE_HOPS hops' new rows, so that a short window is not moved
+ * (a call and its setup) every hop. */
+#define SLIDE_HOPS 4
+static int32_t capacity_of(int32_t kept, int32_t new_rows) {
+    if (new_rows >= kept) return kept;  /* renewed whole every hop: nothing slides */
+    return kept + (kept > SLIDE_HOPS * new_rows ? kept : SLIDE_HOPS * new_rows);
+}
+
 /* Checks the model for hop_rows and fills st (when not NULL); the state bytes in *bytes. */
 static h7nn_status analyse(h7nn_interpreter *nn, int hop_rows, h7nn_stream *st, size_t *bytes) {
     *bytes = 0;
@@ -66,6 +76,7 @@ static h7nn_status analyse(h7nn_interpreter *nn, int hop_rows, h7nn_stream *st, 
     int32_t new_in = hop_rows, rows_in = window;
     size_t total = 0;
     int count = 0;
+    int32_t prev_row_bytes = 0;
     for (; i < nn->op_count && is_conv_op(code_of(&nn->nodes[i])); i++) {
         h7nn_node *node = &nn->nodes[i];
         const h7nn_conv_data *op = node->op_data;
@@ -94,28 +105,43 @@ static h7nn_status analyse(h7nn_interpreter *nn, int hop_rows, h7nn_stream *st, 
                              "not streamable: time stride %d does not divide a %d-row hop's %d new rows here",
                              (int)st_h, hop_rows, (int)new_in);
         const int32_t new_out = new_in < op->in_h && new_in / st_h < op->out_h ? new_in / st_h : op->out_h;
+        /* a hop reads input rows [start, rows_in - unread): the previous tensor keeps those
+         * (and at least the rows it adds, written in one piece) */
+        const int32_t start = (op->out_h - new_out) * st_h;
+        int32_t read_row = start;
+        if (count > 0) {
+            const int32_t keep = rows_in - start > new_in ? rows_in - start : new_in;
+            total += H7NN_ALIGN8((size_t)capacity_of(keep, new_in) * (size_t)prev_row_bytes);
+            read_row -= rows_in - keep;  /* in the rows the previous tensor keeps */
+            if (st) {
+                st->layer[count - 1].kept = keep;
+                st->layer[count - 1].capacity = capacity_of(keep, new_in);
+            }
+        }
         const int32_t row_bytes = op->out_w * op->out_c;
-        const int32_t capacity = 2 * op->out_h;  /* the window + room to slide a whole window */
-        total += H7NN_ALIGN8((size_t)capacity * (size_t)row_bytes);
         if (st) {
             h7nn_stream_layer *l = &st->layer[count];
             l->op = (int)i;
             l->rows = op->out_h;
-            l->capacity = capacity;
+            l->kept = op->out_h;  /* the last one keeps its window (the tail reads it all) */
+            l->capacity = capacity_of(op->out_h, new_out);
             l->base = 0;
             l->row_bytes = row_bytes;
             l->new_rows = new_out;
             l->in_rows = (new_out - 1) * st_h + k_eff;
+            l->read_row = read_row;
             l->stride = st_h;
             l->in_row_bytes = op->in_w * op->in_c;
             l->state = NULL;
             l->arena_data = nn->tensor_data[node->outputs[0]];
         }
+        prev_row_bytes = row_bytes;
         count++;
         cur = node->outputs[0];
         new_in = new_out;
         rows_in = op->out_h;
     }
+    total += H7NN_ALIGN8((size_t)capacity_of(rows_in, new_in) * (size_t)prev_row_bytes);
     /* the tail reads the last streamed tensor only: the others live in the state */
     for (uint32_t j = first; j < first + (uint32_t)count; j++) {
         const h7nn_node *node = &nn->nodes[j];
@@ -194,39 +220,48 @@ h7nn_status h7nn_stream_invoke(h7nn_stream *st) {
     if (s != H7NN_OK) return s;
     const int32_t in0 = nn->nodes[st->first].inputs[0];
     void *const in0_arena = nn->tensor_data[in0];
-    const uint8_t *in_base = in0_arena;  /* the current layer's input window, row 0 */
-    const int streaming = st->primed;
-    for (int k = 0; k < st->count && s == H7NN_OK; k++) {
-        h7nn_stream_layer *l = &st->layer[k];
-        const h7nn_node *node = &nn->nodes[l->op];
-        /* the view is the op's own constants with fewer rows, set in place for the call (the
-         * kernels look their pre-arranged weights up by node index; a copy of the constants
-         * cost ~50 instructions per op and hop) and restored after */
-        h7nn_conv_data *const op = node->op_data;
-        const int32_t in_h = op->in_h, out_h = op->out_h;
-        int32_t first_row = 0;
-        if (streaming) {
-            if (l->base + l->rows + l->new_rows > l->capacity) {
-                /* out of room: the rows that stay go back to the start (once per window) */
+    if (!st->primed) {
+        /* the full window: every op on the arena plan (the last streamed one writes its
+         * window into the state, the tail reads it there), then each intermediate tensor's
+         * kept rows (its last ones) copied into the state */
+        for (int k = 0; k < st->count && s == H7NN_OK; k++) {
+            h7nn_stream_layer *l = &st->layer[k];
+            const h7nn_node *node = &nn->nodes[l->op];
+            l->base = 0;
+            if (k == st->count - 1) nn->tensor_data[node->outputs[0]] = l->state;
+            s = run_op(nn, l->op, node);
+            if (s == H7NN_OK && k < st->count - 1)
+                memcpy(l->state, (const uint8_t *)l->arena_data + (size_t)(l->rows - l->kept) * (size_t)l->row_bytes,
+                       (size_t)l->kept * (size_t)l->row_bytes);
+        }
+    } else {
+        const uint8_t *in_base = in0_arena;  /* the current op's input: the window, or the kept rows */
+        for (int k = 0; k < st->count && s == H7NN_OK; k++) {
+            h7nn_stream_layer *l = &st->layer[k];
+            const h7nn_node *node = &nn->nodes[l->op];
+            /* the view is the op's own constants with fewer rows, set in place for the call
+             * (the kernels look their pre-arranged weights up by node index; a copy of the
+             * constants cost ~50 instructions per op and hop) and restored after */
+            h7nn_conv_data *const op = node->op_data;
+            const int32_t in_h = op->in_h, out_h = op->out_h;
+            if (l->base + l->kept + l->new_rows > l->capacity) {
+                /* out of room: the rows that stay go back to the start */
                 memmove(l->state, l->state + (size_t)(l->base + l->new_rows) * (size_t)l->row_bytes,
-                        (size_t)(l->rows - l->new_rows) * (size_t)l->row_bytes);
+                        (size_t)(l->kept - l->new_rows) * (size_t)l->row_bytes);
                 l->base = 0;
             } else {
                 l->base += l->new_rows;
             }
-            first_row = l->rows - l->new_rows;
+            uint8_t *out_base = l->state + (size_t)l->base * (size_t)l->row_bytes;
             op->in_h = l->in_rows;
             op->out_h = l->new_rows;
-        } else {
-            l->base = 0;
+            nn->tensor_data[node->inputs[0]] = (void *)(in_base + (size_t)l->read_row * (size_t)l->in_row_bytes);
+            nn->tensor_data[node->outputs[0]] = out_base + (size_t)(l->kept - l->new_rows) * (size_t)l->row_bytes;
+            s = run_op(nn, l->op, node);
+            op->in_h = in_h;
+            op->out_h = out_h;
+            in_base = out_base;
         }
-        uint8_t *out_base = l->state + (size_t)l->base * (size_t)l->row_bytes;
-        nn->tensor_data[node->inputs[0]] = (void *)(in_base + (size_t)first_row * (size_t)l->stride * (size_t)l->in_row_bytes);
-        nn->tensor_data[node->outputs[0]] = out_base + (size_t)first_row * (size_t)l->row_bytes;
-        s = run_op(nn, l->op, node);
-        op->in_h = in_h;
-        op->out_h = out_h;
-        in_base = out_base;
     }
     if (s == H7NN_OK) {
         /* the tail reads the last streamed tensor's whole window from the state */
@@ -243,7 +278,7 @@ h7nn_status h7nn_stream_invoke(h7nn_stream *st) {
         st->primed = 0;
         return s;
     }
-    if (streaming) st->hops++;
+    if (st->primed) st->hops++;
     else st->hops = 0;
     st->primed = 1;
     return H7NN_OK;

@@ -16,9 +16,12 @@
  * FULLY_CONNECTED, SOFTMAX, ...) run in full every hop on the last streamed tensor. Anything
  * else is refused at h7nn_stream_init with one line naming the op and why.
  *
- * State: every streamed tensor keeps its rows between hops in the caller's buffer (its
- * window plus as many rows again, so the window slides forward and is moved back only once
- * every few hops). A hop slides each window by its new-row count and runs the model's own
+ * State: between hops the caller's buffer keeps, of each intermediate streamed tensor, only
+ * the rows the next convolution reads for its new rows (its kernel height minus its stride,
+ * plus the new rows), and of the last one its whole window (the tail reads it all); each with
+ * room to slide forward (the kept rows again, at least 4 hops' new rows), moved back only
+ * once every few hops. The full-window call runs on the arena plan and copies the kept rows
+ * into the state. A hop slides each tensor by its new-row count and runs the model's own
  * kernels on row views (the same constants with fewer rows, the tensors pointed into the
  * state): the outputs are byte-equal to h7nn_invoke on the same window
  * (firmware/engine/tests/test_stream.c, tools/h7nn/tests/test_stream.py). The caller's
@@ -38,11 +41,13 @@ extern "C" {
 typedef struct {
     int op;                  /* op index in the model */
     int32_t rows;            /* output rows of the full window (T_out) */
-    int32_t capacity;        /* rows the state holds (window + slide room) */
-    int32_t base;            /* the window's first row in the state */
+    int32_t kept;            /* rows kept between hops: the last ones the next op reads (the window for the last op) */
+    int32_t capacity;        /* rows the state holds (kept + slide room) */
+    int32_t base;            /* the kept rows' first row in the state */
     int32_t row_bytes;       /* bytes of one output row (W x C) */
     int32_t new_rows;        /* output rows a hop adds (and computes) */
     int32_t in_rows;         /* input rows of that view */
+    int32_t read_row;        /* its first input row in the input's window (op 0) or kept rows */
     int32_t stride;          /* time stride */
     int32_t in_row_bytes;    /* bytes of one input row */
     uint8_t *state;

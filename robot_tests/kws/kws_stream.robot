@@ -21,7 +21,7 @@ Streamed Model Decides As The Host Build And Loses No Samples
     Should Not Be True    ${cascade}    the image drops the cascade in front of a streamed model
     ${file}=    Ready Value    model_file
     Should Be Equal    ${file}    kws_stream.tflite
-    # its buffer is the build's plan (2 x 19,584 B), no gate model: issue 14's 256 KB of flash
+    # its buffer is the build's plan (2 x 5,184 B), no gate model: issue 14's 256 KB of flash
     Image Should Hold Exactly The Stream State Planned
     Image Flash Should Be At Most    256
     No Samples Should Be Lost

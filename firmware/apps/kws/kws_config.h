@@ -69,7 +69,7 @@
  * the gate, 4.28 without, same commands found (README.md, "Streaming"). */
 #define KWS_STREAM_CASCADE 0u
 /* The most the states may take: the build sizes the image's buffer (AXI SRAM) to the model's
- * plan within it (kws_model_stream.h; kws_stream takes 2 x 19,584 B, kws_default none) and fails
+ * plan within it (kws_model_stream.h; kws_stream takes 2 x 5,184 B, kws_default none) and fails
  * naming this setting beyond it. */
 #define KWS_STREAM_STATE_MAX_BYTES (48u * 1024u)
 

@@ -175,6 +175,20 @@ H7_TEST(shipped_models_refused_with_one_line) {
     H7_EXPECT(refused_with("models/phones.tflite", 1, "op 1 CONV_2D: not streamable: time stride 2 does not divide"));
 }
 
+H7_TEST(state_keeps_only_the_rows_each_convolution_reads) {
+    /* MLPerf's wake word at a 1-row hop: the last streamed tensor's window (and slide room),
+     * the intermediate ones a few rows each; every window kept twice was 29,696 B */
+    loaded m;
+    if (!load(&m, ww_path, 1)) {
+        H7_EXPECT(0);
+        return;
+    }
+    size_t one = h7nn_stream_state_bytes(&m.nn, 1), three = h7nn_stream_state_bytes(&m.nn, 3);
+    H7_EXPECT_EQ_INT((int)one, 8136);
+    H7_EXPECT(one < three && three < 29696u);  /* a longer hop keeps more rows of each */
+    unload(&m);
+}
+
 H7_TEST(mlperf_streaming_wake_word_streams_bit_exact) {
     for (int kernels = REFERENCE; kernels <= M7_PACKED; kernels++) {
         H7_EXPECT_EQ_INT(stream_vs_full(ww_path, 1, 40, kernels, 0), 0);
@@ -198,6 +212,7 @@ int main(int argc, char **argv) {
     const char *shared = getenv("H7_SHARED");
     snprintf(ww_path, sizeof ww_path, "%s/models/mlperf_tiny_str_ww_ref_model.tflite", shared ? shared : "../shared");
     H7_RUN(shipped_models_refused_with_one_line);
+    H7_RUN(state_keeps_only_the_rows_each_convolution_reads);
     H7_RUN(mlperf_streaming_wake_word_streams_bit_exact);
     return h7test_summary();
 }

@@ -142,3 +142,20 @@ def test_fuzz_target_runs_its_seeds_clean(host_library, tmp_path):
     assert len(files) >= 20
     r = subprocess.run([stream_fuzz.BINARY] + files, capture_output=True, text=True, timeout=120, cwd=seeds)
     assert r.returncode == 0, r.stderr[-3000:]
+
+
+def test_state_keeps_only_the_rows_each_convolution_reads(host_library):
+    # the keyword image's 48 KB state budget (KWS_STREAM_STATE_MAX_BYTES) holds a 2D DS-CNN
+    # shaped like kws_default with nothing padded along time (h7train ds_cnn_stream, untrained
+    # weights through the int8 export): each intermediate tensor keeps the rows its consumer
+    # reads, only the last its window. Keeping every window twice needed 163,584 B here.
+    from h7train import models as M
+    from h7train.export import to_int8_tflite
+    cal = np.random.default_rng(2).normal(0, 8, (32, 49, 10)).astype(np.float32)
+    data = to_int8_tflite(M.ds_cnn_stream(), cal)
+    st = stream.Stream(data, 2)
+    assert st.state_bytes <= 48 * 1024, st.state_bytes
+    bad, n = stream.compare(data, 2, 40, reset_every=25)
+    assert n == 41 and bad == []
+    # a longer hop keeps more rows of each intermediate tensor, the last window stays
+    assert stream.Stream(data, 2).state_bytes < stream.Stream(data, 4).state_bytes <= 48 * 1024
