@@ -244,7 +244,9 @@ h7nn_status h7nn_stream_invoke(h7nn_stream *st) {
              * constants cost ~50 instructions per op and hop) and restored after */
             h7nn_conv_data *const op = node->op_data;
             const int32_t in_h = op->in_h, out_h = op->out_h;
-            if (l->base + l->kept + l->new_rows > l->capacity) {
+            if (l->kept == l->new_rows) {
+                /* renewed whole (the next op reads only the new rows): nothing stays */
+            } else if (l->base + l->kept + l->new_rows > l->capacity) {
                 /* out of room: the rows that stay go back to the start */
                 memmove(l->state, l->state + (size_t)(l->base + l->new_rows) * (size_t)l->row_bytes,
                         (size_t)(l->kept - l->new_rows) * (size_t)l->row_bytes);
