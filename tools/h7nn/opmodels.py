@@ -321,6 +321,13 @@ KERNEL_CHECK_SPECS = {
     'dw_k1x6_c4_valid': ('depthwise', (1, 11, 4), 1, (1, 6), 1, 'valid', None),
     'dw_k5x1_c4_valid_bigbias': _requantized(('depthwise', (14, 1, 4), 1, (5, 1), 1, 'valid', None),
                                              first_bias=1 << 30),
+    # one-line stride-1 filters over a 2-D input, four channels or more (eval_few's four
+    # channels per pass, no plane): a tail of 2 channels with a fused ReLU, a channel on the
+    # exact path
+    'dw_k3x1_2d_c8_same': ('depthwise', (9, 5, 8), 1, (3, 1), 1, 'same', None),
+    'dw_k1x3_2d_c6_same_relu': ('depthwise', (6, 7, 6), 1, (1, 3), 1, 'same', 'relu'),
+    'dw_k5x1_2d_c4_valid_bigbias': _requantized(('depthwise', (10, 3, 4), 1, (5, 1), 1, 'valid', None),
+                                                first_bias=1 << 30),
     # FULLY_CONNECTED: the pairs loop at k % 16 = 0 and 8, an odd last neuron, depths that are
     # not 8n, no bias, batches, a narrower clamp and a channel on the exact path (C rows)
     'fc_k64_n12': _fc(64, 12, None),

@@ -50,3 +50,24 @@ def test_arena_layout_adds_up(host_library, case):
     for kernels in ('m7', 'reference'):
         eng = Interpreter(data, optimized=kernels == 'm7')
         eng.arena_layout()
+
+
+# (hopkern2) one-line stride-1 depthwise filters over a 2-D input, four channels or more: the
+# M7 kernel hands them eval_few (channels last, four per pass) instead of the plane; the
+# kernel-check shapes (h7nn.opmodels), host engine vs TFLite Micro with both kernel sets
+LINE_DEPTHWISE = ['dw_k3x1_2d_c8_same', 'dw_k1x3_2d_c6_same_relu', 'dw_k5x1_2d_c4_valid_bigbias']
+
+
+@pytest.mark.parametrize('name', LINE_DEPTHWISE)
+def test_line_depthwise_bit_exact(host_library, name):
+    data = open(opmodels.build_kernel_check(name), 'rb').read()
+    model = Model(data)
+    assert model.op_names() == ['DEPTHWISE_CONV_2D'], model.op_names()
+    ref = Reference(data)
+    engines = [Interpreter(data, optimized=True), Interpreter(data, optimized=False)]
+    rng = np.random.default_rng(len(name))
+    for _ in range(INPUTS_PER_MODEL):
+        xs = random_inputs(model, rng)
+        want = ref.run(*xs)
+        for eng in engines:
+            np.testing.assert_array_equal(eng.run(*xs), want, err_msg=name)

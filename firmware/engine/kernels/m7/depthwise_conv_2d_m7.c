@@ -109,6 +109,23 @@ static int any_paired2d(const h7nn_conv_data *op, const any_layout *l) {
     return s2_shape(l) && op->in_c >= 2;
 }
 
+#define DW_FEW_OUTPUTS 2   /* outputs per channel up to which eval_few runs (stream_bench) */
+#define DW_FEW_TAPS 32     /* taps listed on the stack (larger filters take the plane) */
+
+/* One-line filters (Kx1 along time, 1xK along frequency) at stride 1 on a 2-D input, four
+ * or more channels: each channel's plane is a few short lines, so eval_any's per-channel setup and
+ * C line sums cost 17-26 instructions per MAC (a 2-D DS-CNN's 3x1 / 1x3, `h7voice bench`);
+ * eval_few's four channels per pass cost 15-16. A 1-D input (one line per channel) keeps
+ * the plane: its line assembly is cheaper (kws_stream's 4x1 / 5x1: 6-8 per MAC there, 11 in
+ * eval_few). prepare hands these ops lines_kernel, so eval's other shapes test nothing (a
+ * test there moved the register allocation of the inlined plane loops: +128 instructions
+ * per op on the streaming wake word's depthwise). */
+static int line_shape(const h7nn_conv_data *op) {
+    return op->in_w > 1 && op->in_h > 1 && (op->filter_h == 1 || op->filter_w == 1) && op->in_c >= 4 &&
+           op->stride_h == 1 && op->stride_w == 1 && op->depth_multiplier == 1 && op->batches == 1 && op->filter_h * op->filter_w <= DW_FEW_TAPS;
+}
+static const h7nn_kernel lines_kernel;
+
 static h7nn_status prepare(h7nn_interpreter *nn, h7nn_node *node) {
     h7nn_status s = h7nn_conv_prepare_common(nn, node, 1);
     if (s != H7NN_OK) return s;
@@ -117,6 +134,7 @@ static h7nn_status prepare(h7nn_interpreter *nn, h7nn_node *node) {
     const uint32_t *rec = h7nn_plan_op(nn, node);
     if (!fast_shape(op) && any_shape(op)) {
         any_layout l = any_layout_of(op);
+        if (line_shape(op)) node->kernel = &lines_kernel;
         node->scratch_bytes = (uint32_t)(l.pb * l.line_len) * (any_paired(op, &l) || any_paired2d(op, &l) ? 4u : 2u) +
                               (s2_shape(&l) ? 8u : 0u);
         int doubled = h7nn_m7_requant_mode(op->filter, op->out_c, op->filter_h * op->filter_w, op->out_c, 1,
@@ -1136,8 +1154,6 @@ static __attribute__((noinline)) h7nn_status eval_plane3x3(h7nn_interpreter *nn,
  * one of 4 weights (SXTB16), four SMLABB/SMLATT into the four channels' sums, then the
  * short requantization (SMMULR) where the op's mode allows it, else TFLite's (h7nn_m7_mbqm).
  * Taps in the padding are skipped, as the reference does. */
-#define DW_FEW_OUTPUTS 2   /* outputs per channel up to which eval_few runs (stream_bench) */
-#define DW_FEW_TAPS 32     /* taps listed on the stack (larger filters take the plane) */
 
 /* the output count first: the one test the other shapes' calls pay */
 static int few_shape(const h7nn_conv_data *op) {
@@ -1224,6 +1240,12 @@ static h7nn_status eval(h7nn_interpreter *nn, const h7nn_node *node) {
 }
 
 const h7nn_kernel h7nn_m7_depthwise_conv_2d = {H7NN_KERNEL_ID(DEPTHWISE_CONV_2D), prepare, eval};
+
+static h7nn_status eval_lines(h7nn_interpreter *nn, const h7nn_node *node) {
+    eval_few(node->op_data, h7nn_input_data(nn, node, 0), h7nn_output_data(nn, node, 0));
+    return H7NN_OK;
+}
+static const h7nn_kernel lines_kernel = {H7NN_KERNEL_ID(DEPTHWISE_CONV_2D), prepare, eval_lines};
 /* The same kernel without eval_any, for the resolvers of models whose every depthwise op has
  * the 3x3 stride-1 shape (tools/h7nn/embed.py picks it): the image keeps none of the
  * other shapes' code (KWS: ~2.5 KB of flash, and the reference kernel's 668 B). Any other
