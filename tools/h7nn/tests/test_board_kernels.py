@@ -50,6 +50,7 @@ class KernelCheckBoard:
         self.dot8_k = {}     # (mm16) model index -> set of k seen by h7nn_m7_dot_1x6 (int8 weights)
         self.dw_s2 = {}      # model index -> set of (quads, tail) per line seen by h7nn_m7_dw3x3s2_plane
         self.dot1_k = {}     # (hopkern) model index -> set of k_pad seen by h7nn_m7_dot_1col (r2 = 2 k_pad)
+        self.dw_lines = set()  # (hopkern2) model indices whose depthwise ran eval_lines (channels last)
         uc = self.board.uc
 
         def on_dot(uc_, address, size, user):
@@ -77,6 +78,9 @@ class KernelCheckBoard:
         def on_dot8(uc_, address, size, user):
             self.dot8_k.setdefault(self.current, set()).add(uc_.reg_read(UC_ARM_REG_R2))
 
+        def on_lines(uc_, address, size, user):
+            self.dw_lines.add(self.current)
+
         def on_dot1(uc_, address, size, user):
             self.dot1_k.setdefault(self.current, set()).add(uc_.reg_read(UC_ARM_REG_R2) // 2)
 
@@ -84,7 +88,7 @@ class KernelCheckBoard:
         # are their forms on widened weights (h7nn_m7_dot_1x6p, h7nn_m7_fc_pairs16; k in r2)
         for name, hook in (('h7nn_m7_dot_1x6p', on_dot), ('h7nn_m7_dw3x3_plane', on_dw), ('h7nn_m7_dw_line1', on_line1),
                            ('h7nn_m7_fc_pairs16', on_fc), ('h7nn_m7_dot_1x6', on_dot8),
-                           ('h7nn_m7_dw3x3s2_plane', on_s2), ('h7nn_m7_dot_1col', on_dot1)):
+                           ('h7nn_m7_dw3x3s2_plane', on_s2), ('h7nn_m7_dot_1col', on_dot1), ('eval_lines', on_lines)):
             address = self.board.symbol(name) & ~1
             uc.hook_add(UC_HOOK_CODE, hook, begin=address, end=address)
         ready = self._wait(lambda e: e.get('event') in ('kc_ready', 'kc_error'), seconds=2)
@@ -191,6 +195,11 @@ def _expected_asm(spec, model):
         if not fast or (k % 4 != 0 and pointwise):
             return None
         return ('dot', (k + 3) // 4 * 4) if oh * ow >= 6 else ('dot1', (k + 3) // 4 * 4) if every else None
+    # (hopkern2) one-line stride-1 filters over a 2-D input, four channels or more, one
+    # image: prepare hands them eval_lines (eval_few's channels-last passes), any output count
+    if (1 in tuple(kernel) and shape[0] > 1 and shape[1] > 1 and shape[2] >= 4 and stride in (1, (1, 1)) and n == 1
+            and out['shape'][0] == 1 and kernel[0] * kernel[1] <= 32):
+        return ('lines', None)
     # the quad loop also needs the full int8 output range: a fused ReLU whose calibrated
     # output range starts at 0 (zero point -128) clamps nothing, so it runs there too
     zp, scale = out['zero_points'][0], out['scales'][0]
@@ -248,7 +257,9 @@ def test_bit_exact_on_board(kc, name):
     assert index not in kc.dot8_k, 'ran h7nn_m7_dot_1x6 (int8 weights) despite its pre-arranged weights'
     # the shape ran the loop it was chosen for
     expect = _expected_asm(opmodels.KERNEL_CHECK_SPECS[name], model)
-    if expect is None:
+    assert (index in kc.dw_lines) == (expect is not None and expect[0] == 'lines'), \
+        'eval_lines %s' % ('not run' if index not in kc.dw_lines else 'run for a shape it was not chosen for')
+    if expect is None or expect[0] == 'lines':
         assert (index not in kc.dot_k and index not in kc.dw_quads and index not in kc.dw_line1 and index not in kc.fc_k
                 and index not in kc.dw_s2 and index not in kc.dot1_k)
     elif expect[0] == 'dot1':
