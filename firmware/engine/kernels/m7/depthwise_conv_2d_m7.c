@@ -126,7 +126,8 @@ static int line_shape(const h7nn_conv_data *op) {
 }
 static const h7nn_kernel lines_kernel;
 
-static h7nn_status prepare(h7nn_interpreter *nn, h7nn_node *node) {
+/* Both kernels' prepare (the 3x3-only one links nothing else: no lines_kernel, no eval_few). */
+static h7nn_status prepare_modes(h7nn_interpreter *nn, h7nn_node *node) {
     h7nn_status s = h7nn_conv_prepare_common(nn, node, 1);
     if (s != H7NN_OK) return s;
     h7nn_conv_data *op = node->op_data;
@@ -134,7 +135,6 @@ static h7nn_status prepare(h7nn_interpreter *nn, h7nn_node *node) {
     const uint32_t *rec = h7nn_plan_op(nn, node);
     if (!fast_shape(op) && any_shape(op)) {
         any_layout l = any_layout_of(op);
-        if (line_shape(op)) node->kernel = &lines_kernel;
         node->scratch_bytes = (uint32_t)(l.pb * l.line_len) * (any_paired(op, &l) || any_paired2d(op, &l) ? 4u : 2u) +
                               (s2_shape(&l) ? 8u : 0u);
         int doubled = h7nn_m7_requant_mode(op->filter, op->out_c, op->filter_h * op->filter_w, op->out_c, 1,
@@ -151,6 +151,13 @@ static h7nn_status prepare(h7nn_interpreter *nn, h7nn_node *node) {
         op->fast_requant = h7nn_m7_requant_kind(doubled, op->multiplier, op->shift, op->bias, op->out_c);
     }
     return H7NN_OK;
+}
+
+static h7nn_status prepare(h7nn_interpreter *nn, h7nn_node *node) {
+    h7nn_status s = prepare_modes(nn, node);
+    const h7nn_conv_data *op = node->op_data;
+    if (s == H7NN_OK && line_shape(op) && any_shape(op)) node->kernel = &lines_kernel;  /* never 3x3 */
+    return s;
 }
 
 /* Channel c of the input, raw, into the plane's interior (the border keeps the input zero
@@ -1251,7 +1258,7 @@ static const h7nn_kernel lines_kernel = {H7NN_KERNEL_ID(DEPTHWISE_CONV_2D), prep
  * other shapes' code (KWS: ~2.5 KB of flash, and the reference kernel's 668 B). Any other
  * shape is refused at prepare (a resolver made by hand; the embed step never picks it there). */
 static h7nn_status prepare_3x3(h7nn_interpreter *nn, h7nn_node *node) {
-    h7nn_status s = prepare(nn, node);
+    h7nn_status s = prepare_modes(nn, node);
     if (s == H7NN_OK && !fast_shape(node->op_data))
         return h7nn_fail(nn, node, H7NN_ERR_UNSUPPORTED, "not 3x3 at stride 1: resolver needs h7nn_m7_depthwise_conv_2d");
     return s;
