@@ -15,6 +15,12 @@ from keras import layers
 BN_MOMENTUM = 0.95
 
 
+def _bn_relu(x, name):
+    """BatchNorm then ReLU, named NAME_bn / NAME_relu (folded into the op before at export)."""
+    x = layers.BatchNormalization(momentum=BN_MOMENTUM, name=f'{name}_bn')(x)
+    return layers.ReLU(name=f'{name}_relu')(x)
+
+
 def ds_cnn(input_shape=(49, 10), classes=12, width=64, blocks=4, channels=None,
            dropout=0.2, name=None):
     """channels: optional per-layer widths [first conv, block 1 .. block N] (pruned nets)."""
@@ -23,16 +29,13 @@ def ds_cnn(input_shape=(49, 10), classes=12, width=64, blocks=4, channels=None,
     x = layers.Reshape(input_shape + (1,))(inputs)
     x = layers.Conv2D(channels[0], (10, 4), strides=(2, 2), padding='same', use_bias=False,
                       name='conv0')(x)
-    x = layers.BatchNormalization(momentum=BN_MOMENTUM, name='conv0_bn')(x)
-    x = layers.ReLU(name='conv0_relu')(x)
+    x = _bn_relu(x, 'conv0')
     x = layers.Dropout(dropout / 2)(x)
     for i, c in enumerate(channels[1:], start=1):
         x = layers.DepthwiseConv2D((3, 3), padding='same', use_bias=False, name=f'dw{i}')(x)
-        x = layers.BatchNormalization(momentum=BN_MOMENTUM, name=f'dw{i}_bn')(x)
-        x = layers.ReLU(name=f'dw{i}_relu')(x)
+        x = _bn_relu(x, f'dw{i}')
         x = layers.Conv2D(c, (1, 1), use_bias=False, name=f'pw{i}')(x)
-        x = layers.BatchNormalization(momentum=BN_MOMENTUM, name=f'pw{i}_bn')(x)
-        x = layers.ReLU(name=f'pw{i}_relu')(x)
+        x = _bn_relu(x, f'pw{i}')
     x = layers.Dropout(dropout)(x)
     x = layers.GlobalAveragePooling2D(name='pool')(x)
     outputs = layers.Dense(classes, name='logits')(x)
@@ -91,24 +94,20 @@ def ds_tcn(input_shape=(49, 10), classes=12, width=96, first=DS_TCN_FIRST,
         x = layers.Reshape((frames, coeffs, 1))(inputs)
         x = layers.Conv2D(stem, (k0, 4), strides=(s0, 2), padding='valid', use_bias=False,
                           name='stem')(x)
-        x = layers.BatchNormalization(momentum=BN_MOMENTUM, name='stem_bn')(x)
-        x = layers.ReLU(name='stem_relu')(x)
+        x = _bn_relu(x, 'stem')
         x = layers.Conv2D(width, (1, x.shape[2]), padding='valid', use_bias=False,
                           name='conv0')(x)
     else:
         x = layers.Reshape((frames, 1, coeffs))(inputs)
         x = layers.Conv2D(width, (k0, 1), strides=(s0, 1), padding='valid', use_bias=False,
                           name='conv0')(x)
-    x = layers.BatchNormalization(momentum=BN_MOMENTUM, name='conv0_bn')(x)
-    x = layers.ReLU(name='conv0_relu')(x)
+    x = _bn_relu(x, 'conv0')
     x = layers.Dropout(dropout / 2)(x)
     for i, k in enumerate(kernels, start=1):
         x = layers.DepthwiseConv2D((k, 1), padding='valid', use_bias=False, name=f'dw{i}')(x)
-        x = layers.BatchNormalization(momentum=BN_MOMENTUM, name=f'dw{i}_bn')(x)
-        x = layers.ReLU(name=f'dw{i}_relu')(x)
+        x = _bn_relu(x, f'dw{i}')
         x = layers.Conv2D(width, (1, 1), use_bias=False, name=f'pw{i}')(x)
-        x = layers.BatchNormalization(momentum=BN_MOMENTUM, name=f'pw{i}_bn')(x)
-        x = layers.ReLU(name=f'pw{i}_relu')(x)
+        x = _bn_relu(x, f'pw{i}')
     x = layers.Dropout(dropout)(x)
     x = layers.GlobalAveragePooling2D(name='pool')(x)
     outputs = layers.Dense(classes, name='logits')(x)
@@ -142,17 +141,14 @@ def ds_cnn_stream(input_shape=(49, 10), classes=12, width=96, blocks=4,
     x = layers.Reshape((frames, coeffs, 1))(inputs)
     x = layers.Conv2D(width, (k0, 4), strides=(s0, 2), padding='valid', use_bias=False,
                       name='conv0')(x)
-    x = layers.BatchNormalization(momentum=BN_MOMENTUM, name='conv0_bn')(x)
-    x = layers.ReLU(name='conv0_relu')(x)
+    x = _bn_relu(x, 'conv0')
     x = layers.Dropout(dropout / 2)(x)
     for i in range(1, blocks + 1):
         x = layers.DepthwiseConv2D((3, 1), padding='valid', use_bias=False, name=f'dwt{i}')(x)
         x = layers.DepthwiseConv2D((1, 3), padding='same', use_bias=False, name=f'dw{i}')(x)
-        x = layers.BatchNormalization(momentum=BN_MOMENTUM, name=f'dw{i}_bn')(x)
-        x = layers.ReLU(name=f'dw{i}_relu')(x)
+        x = _bn_relu(x, f'dw{i}')
         x = layers.Conv2D(width, (1, 1), use_bias=False, name=f'pw{i}')(x)
-        x = layers.BatchNormalization(momentum=BN_MOMENTUM, name=f'pw{i}_bn')(x)
-        x = layers.ReLU(name=f'pw{i}_relu')(x)
+        x = _bn_relu(x, f'pw{i}')
     x = layers.Dropout(dropout)(x)
     x = layers.GlobalAveragePooling2D(name='pool')(x)
     outputs = layers.Dense(classes, name='logits')(x)

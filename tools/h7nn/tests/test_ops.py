@@ -23,6 +23,19 @@ def random_inputs(model, rng):
     return xs
 
 
+def assert_both_kernel_sets_match_tflm(data, model, name, label):
+    """Both kernel sets (M7 and reference) give the tflite_micro runtime's bytes on
+    INPUTS_PER_MODEL random inputs (seeded by the case name's length)."""
+    ref = Reference(data)
+    engines = [Interpreter(data, optimized=True), Interpreter(data, optimized=False)]
+    rng = np.random.default_rng(len(name))
+    for _ in range(INPUTS_PER_MODEL):
+        xs = random_inputs(model, rng)
+        want = ref.run(*xs)
+        for eng in engines:
+            np.testing.assert_array_equal(eng.run(*xs), want, err_msg=label)
+
+
 @pytest.mark.parametrize('case', opmodels.case_names())
 def test_op_bit_exact(host_library, case):
     data = open(opmodels.build(case), 'rb').read()
@@ -32,15 +45,7 @@ def test_op_bit_exact(host_library, case):
     if op == 'shape':
         assert {'SHAPE', 'STRIDED_SLICE', 'PACK', 'RESHAPE'} <= set(model.op_names()), model.op_names()
     assert expected in model.op_names(), '%s: converter produced %s' % (case, model.op_names())
-    ref = Reference(data)
-    engines = [Interpreter(data, optimized=True), Interpreter(data, optimized=False)]
-    rng = np.random.default_rng(len(case))
-    for _ in range(INPUTS_PER_MODEL):
-        xs = random_inputs(model, rng)
-        want = ref.run(*xs)
-        for eng in engines:
-            got = eng.run(*xs)
-            np.testing.assert_array_equal(got, want, err_msg='%s, ops %s' % (case, model.op_names()))
+    assert_both_kernel_sets_match_tflm(data, model, case, '%s, ops %s' % (case, model.op_names()))
 
 
 @pytest.mark.parametrize('case', opmodels.case_names()[::2])
@@ -63,11 +68,4 @@ def test_line_depthwise_bit_exact(host_library, name):
     data = open(opmodels.build_kernel_check(name), 'rb').read()
     model = Model(data)
     assert model.op_names() == ['DEPTHWISE_CONV_2D'], model.op_names()
-    ref = Reference(data)
-    engines = [Interpreter(data, optimized=True), Interpreter(data, optimized=False)]
-    rng = np.random.default_rng(len(name))
-    for _ in range(INPUTS_PER_MODEL):
-        xs = random_inputs(model, rng)
-        want = ref.run(*xs)
-        for eng in engines:
-            np.testing.assert_array_equal(eng.run(*xs), want, err_msg=name)
+    assert_both_kernel_sets_match_tflm(data, model, name, name)
