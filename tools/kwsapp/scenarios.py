@@ -174,9 +174,22 @@ SCENARIOS = {f.__name__: f for f in (commands, quick_commands, silence, loud_noi
 
 
 def make(name, wav_path, seed=7):
-    """Writes scenario `name` to wav_path (+ .json ground truth); returns the JSON path."""
+    """Writes scenario `name` to wav_path (+ .json ground truth); returns the JSON path.
+
+    Made in a fresh process: espeak-ng keeps state from one utterance to the next inside a
+    process (the same text twice gives different samples, also after espeak_Initialize), so
+    a second recording made in the same process (a Robot suite making several) would
+    depend on what was synthesized before it. A fresh process gives the same bytes every
+    time."""
     if name not in SCENARIOS:
         raise ValueError(f"unknown scenario {name!r}; choose one of: {', '.join(SCENARIOS)}")
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context('spawn')) as pool:
+        return pool.submit(_make_here, name, wav_path, seed).result()
+
+
+def _make_here(name, wav_path, seed):
     t = Track(seed)
     description = SCENARIOS[name](t)
     return t.write(wav_path, description)
