@@ -21,23 +21,61 @@ def _bn_relu(x, name):
     return layers.ReLU(name=f'{name}_relu')(x)
 
 
+POOLS = ('mean', 'max', 'meanmax')
+
+
+def _pool(x, kind):
+    """Over every row and position: 'mean' (MEAN), 'max' (a MAX_POOL_2D the size of the map:
+    a word near the window's edge is seen fully by only a few VALID rows, and a mean dilutes
+    them), or 'meanmax' (both, concatenated)."""
+    if kind not in POOLS:
+        raise ValueError(f'pool {kind!r}: one of {", ".join(POOLS)}')
+    mean = layers.GlobalAveragePooling2D(name='pool')(x) if kind != 'max' else None
+    if kind == 'mean':
+        return mean
+    peak = layers.Flatten(name='pool_max_flat')(
+        layers.MaxPooling2D(pool_size=tuple(x.shape[1:3]), name='pool_max')(x))
+    return peak if kind == 'max' else layers.Concatenate(name='pool_meanmax')([mean, peak])
+
+
 def ds_cnn(input_shape=(49, 10), classes=12, width=64, blocks=4, channels=None,
-           dropout=0.2, name=None):
-    """channels: optional per-layer widths [first conv, block 1 .. block N] (pruned nets)."""
+           dropout=0.2, name=None, causal_parts=(), pool='mean'):
+    """channels: optional per-layer widths [first conv, block 1 .. block N] (pruned nets).
+    causal_parts: ds_cnn_stream's changes one at a time, to measure what each costs
+    (`realtrain --causal-parts`; not streamable on their own):
+    'valid_time': no padding along time (10 x 4 first convolution: 20 rows; each 3 x 3
+    depthwise two rows fewer), frequency padded as 'same' still (5 positions);
+    'split_dw': each 3 x 3 depthwise as 3 x 1 then 1 x 3 ('same'), one BatchNorm + ReLU.
+    pool: _pool's kind."""
+    unknown = set(causal_parts) - {'valid_time', 'split_dw'}
+    if unknown:
+        raise ValueError(f'ds_cnn: unknown causal parts {sorted(unknown)} (valid_time, split_dw)')
+    valid_time, split = 'valid_time' in causal_parts, 'split_dw' in causal_parts
     channels = list(channels) if channels is not None else [width] * (blocks + 1)
     inputs = keras.Input(shape=input_shape, name='features')
     x = layers.Reshape(input_shape + (1,))(inputs)
-    x = layers.Conv2D(channels[0], (10, 4), strides=(2, 2), padding='same', use_bias=False,
+    if valid_time:   # 'same' along frequency only: 10 coefficients, kernel 4, stride 2 -> 5
+        x = layers.ZeroPadding2D(((0, 0), (1, 1)))(x)
+    x = layers.Conv2D(channels[0], (10, 4), strides=(2, 2),
+                      padding='valid' if valid_time else 'same', use_bias=False,
                       name='conv0')(x)
     x = _bn_relu(x, 'conv0')
     x = layers.Dropout(dropout / 2)(x)
     for i, c in enumerate(channels[1:], start=1):
-        x = layers.DepthwiseConv2D((3, 3), padding='same', use_bias=False, name=f'dw{i}')(x)
+        if split:
+            x = layers.DepthwiseConv2D((3, 1), padding='valid' if valid_time else 'same',
+                                       use_bias=False, name=f'dwt{i}')(x)
+            x = layers.DepthwiseConv2D((1, 3), padding='same', use_bias=False, name=f'dw{i}')(x)
+        elif valid_time:
+            x = layers.ZeroPadding2D(((0, 0), (1, 1)))(x)
+            x = layers.DepthwiseConv2D((3, 3), padding='valid', use_bias=False, name=f'dw{i}')(x)
+        else:
+            x = layers.DepthwiseConv2D((3, 3), padding='same', use_bias=False, name=f'dw{i}')(x)
         x = _bn_relu(x, f'dw{i}')
         x = layers.Conv2D(c, (1, 1), use_bias=False, name=f'pw{i}')(x)
         x = _bn_relu(x, f'pw{i}')
     x = layers.Dropout(dropout)(x)
-    x = layers.GlobalAveragePooling2D(name='pool')(x)
+    x = _pool(x, pool)
     outputs = layers.Dense(classes, name='logits')(x)
     return keras.Model(inputs, outputs, name=name or f'ds_cnn_w{channels[0]}_b{len(channels) - 1}')
 
@@ -131,7 +169,7 @@ DS_CNN_STREAM_FIRST = (9, 2)
 
 
 def ds_cnn_stream(input_shape=(49, 10), classes=12, width=96, blocks=4,
-                  first=DS_CNN_STREAM_FIRST, dropout=0.2, name=None):
+                  first=DS_CNN_STREAM_FIRST, dropout=0.2, name=None, pool='mean'):
     frames, coeffs = input_shape
     k0, s0 = first
     rows = (frames - k0) // s0 + 1 - 2 * blocks
@@ -150,7 +188,7 @@ def ds_cnn_stream(input_shape=(49, 10), classes=12, width=96, blocks=4,
         x = layers.Conv2D(width, (1, 1), use_bias=False, name=f'pw{i}')(x)
         x = _bn_relu(x, f'pw{i}')
     x = layers.Dropout(dropout)(x)
-    x = layers.GlobalAveragePooling2D(name='pool')(x)
+    x = _pool(x, pool)
     outputs = layers.Dense(classes, name='logits')(x)
     return keras.Model(inputs, outputs, name=name or f'ds_cnn_stream_w{width}_b{blocks}')
 

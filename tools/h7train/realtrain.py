@@ -404,7 +404,8 @@ def fit_distill(model, x, y, teacher, alpha, epochs, batch=64, lr=3e-3, seed=1,
 def train_and_export(out_dir, name='kws_default', arch='default', width=None, epochs=24,
                      seed=1, copies=5, synth_per_word=120, progress=True, command='',
                      recipe=1, init=None, lr=3e-3, frontend='kws_stream', stages=None,
-                     kernels=None, first=None, val_fold=None, teacher_models=(), stem=None):
+                     kernels=None, first=None, val_fold=None, teacher_models=(), stem=None,
+                     causal_parts=(), pool='mean'):
     """Trains (from scratch, or on from the float model `init`) and writes
     out_dir/name.{tflite,json,keras}. stages [(recipe, epochs, lr)]: trained one after the
     other on the same model (each stage a fresh optimizer and cosine schedule; the float
@@ -455,9 +456,10 @@ def train_and_export(out_dir, name='kws_default', arch='default', width=None, ep
                                  first=first, stem=stem)
         elif arch == 'stream2d':
             model = M.ds_cnn_stream(x.shape[1:], len(LABELS), width=width or 96,
-                                    first=first or M.DS_CNN_STREAM_FIRST)
+                                    first=first or M.DS_CNN_STREAM_FIRST, pool=pool)
         else:
-            model = M.ds_cnn(x.shape[1:], len(LABELS), width=width or 96)
+            model = M.ds_cnn(x.shape[1:], len(LABELS), width=width or 96,
+                             causal_parts=causal_parts, pool=pool)
         label = name if len(stages) == 1 else f"{name} stage {n}/{len(stages)} (recipe {recipe})"
         h = fit_distill(model, x, y, teacher, alpha, epochs, seed=seed, lr=lr,
                         progress=progress, label=label)
@@ -530,6 +532,10 @@ def main(argv=None):
     ap.add_argument('--stem', type=int, help='stream_avg: channels of a 2D first convolution '
                     '(frequency as width, then folded into channels; default none)')
     ap.add_argument('--first', help='stream archs: first convolution FRAMES,STRIDE along time')
+    ap.add_argument('--causal-parts', help='default arch: ds_cnn_stream\'s changes one at a '
+                    'time (valid_time, split_dw; comma-separated), to measure what each costs')
+    ap.add_argument('--pool', choices=('mean', 'max', 'meanmax'), default='mean',
+                    help='default and stream2d archs: how the last map is pooled (models._pool)')
     ap.add_argument('--val-fold', type=int, choices=[f for f in range(R.FOLDS) if f != R.EVAL_FOLD],
                     help='leave this training fold\'s real clips out and score them at the end')
     ap.add_argument('--teacher-model', action='append', default=[], dest='teacher_models',
@@ -564,6 +570,13 @@ def main(argv=None):
             raise ValueError(f'--first: only for --arch stream, stream_avg or stream2d, not {args.arch}')
         if kernels and args.arch not in ('stream', 'stream_avg'):
             raise ValueError(f'--kernels: only for --arch stream or stream_avg, not {args.arch}')
+        causal_parts = tuple(p for p in (args.causal_parts or '').split(',') if p)
+        if causal_parts and args.arch != 'default':
+            raise ValueError(f'--causal-parts: only for --arch default, not {args.arch}')
+        if set(causal_parts) - {'valid_time', 'split_dw'}:
+            raise ValueError(f'--causal-parts {args.causal_parts!r}: valid_time, split_dw')
+        if args.pool != 'mean' and args.arch not in ('default', 'stream2d'):
+            raise ValueError(f'--pool: only for --arch default or stream2d, not {args.arch}')
         if args.stem and args.arch != 'stream_avg':
             raise ValueError(f'--stem: only for --arch stream_avg, not {args.arch}')
     except ValueError as err:
@@ -586,7 +599,8 @@ def main(argv=None):
                                 recipe=args.recipe, init=args.init, lr=args.lr,
                                 frontend=args.frontend, stages=stages, kernels=kernels,
                                 first=first, stem=args.stem, val_fold=args.val_fold,
-                                teacher_models=args.teacher_models)
+                                teacher_models=args.teacher_models,
+                                causal_parts=causal_parts, pool=args.pool)
     except (paths.MissingPart, ModelFileError, ValueError) as err:
         print(f'error: {err}', file=sys.stderr)
         return 2

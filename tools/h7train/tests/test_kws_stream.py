@@ -127,3 +127,45 @@ def test_ds_cnn_stream_is_kws_defaults_shape_valid_along_time_and_streams():
     assert 'time stride 2 does not divide' in refusal(data, 3)
     with pytest.raises(ValueError, match='leave'):
         M.ds_cnn_stream(blocks=11)
+
+
+def test_ds_cnn_stream_max_pooled_streams_byte_equal_too():
+    """--pool max: the streamed chain ends at the last convolution and a MAX_POOL_2D the size
+    of the map runs on its kept rows, as MEAN does: every hop byte-equal to the window."""
+    import numpy as np
+    from h7nn.stream import compare
+    from h7train.export import to_int8_tflite
+    m = M.ds_cnn_stream(pool='max')
+    assert m.get_layer('pool_max').pool_size == (13, 4)
+    cal = np.random.default_rng(3).normal(0, 8, (32, 49, 10)).astype(np.float32)
+    bad, n = compare(to_int8_tflite(m, cal), 2, 20)
+    assert n == 21 and bad == []
+    with pytest.raises(ValueError, match='pool'):
+        M.ds_cnn_stream(pool='median')
+
+
+def test_causal_parts_change_one_thing_each_and_leave_kws_default_as_it_is():
+    """realtrain --causal-parts (what each of ds_cnn_stream's changes costs, models/kws_stream.md
+    round 4): the default network is untouched; valid_time drops the rows the padding made
+    (25 -> 12) and keeps 5 frequency positions; split_dw keeps the shape."""
+    d = M.ds_cnn(width=96)
+    assert d.get_layer('pool').input.shape[1:3] == (25, 5) and M.macs(d) == 5_521_152
+    v = M.ds_cnn(width=96, causal_parts=('valid_time',))
+    assert v.get_layer('pool').input.shape[1:3] == (12, 5)
+    assert all(l.padding == 'valid' for l in v.layers if type(l).__name__.endswith('Conv2D'))
+    s = M.ds_cnn(width=96, causal_parts=('split_dw',))
+    assert s.get_layer('pool').input.shape[1:3] == (25, 5)
+    assert s.get_layer('dwt1').kernel_size == (3, 1) and s.get_layer('dw1').kernel_size == (1, 3)
+    assert M.parameters(s) < M.parameters(d)
+    with pytest.raises(ValueError, match='unknown causal parts'):
+        M.ds_cnn(causal_parts=('valid_freq',))
+
+
+def test_realtrain_refuses_causal_parts_and_pool_where_they_mean_nothing(capsys):
+    from h7train import realtrain
+    assert realtrain.main(['--arch', 'stream', '--causal-parts', 'valid_time']) == 2
+    assert '--causal-parts: only for --arch default' in capsys.readouterr().err
+    assert realtrain.main(['--causal-parts', 'valid_freq']) == 2
+    assert "--causal-parts 'valid_freq': valid_time, split_dw" in capsys.readouterr().err
+    assert realtrain.main(['--arch', 'stream_avg', '--pool', 'max']) == 2
+    assert '--pool: only for --arch default or stream2d' in capsys.readouterr().err
