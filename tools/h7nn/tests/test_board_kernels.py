@@ -51,6 +51,7 @@ class KernelCheckBoard:
         self.dw_s2 = {}      # model index -> set of (quads, tail) per line seen by h7nn_m7_dw3x3s2_plane
         self.dot1_k = {}     # (hopkern) model index -> set of k_pad seen by h7nn_m7_dot_1col (r2 = 2 k_pad)
         self.dw_lines = set()  # (hopkern2) model indices whose depthwise ran eval_lines (channels last)
+        self.dw_time = set()   # model indices whose depthwise ran eval_time (1-D, rows inside the pass)
         uc = self.board.uc
 
         def on_dot(uc_, address, size, user):
@@ -81,6 +82,9 @@ class KernelCheckBoard:
         def on_lines(uc_, address, size, user):
             self.dw_lines.add(self.current)
 
+        def on_time(uc_, address, size, user):
+            self.dw_time.add(self.current)
+
         def on_dot1(uc_, address, size, user):
             self.dot1_k.setdefault(self.current, set()).add(uc_.reg_read(UC_ARM_REG_R2) // 2)
 
@@ -88,7 +92,8 @@ class KernelCheckBoard:
         # are their forms on widened weights (h7nn_m7_dot_1x6p, h7nn_m7_fc_pairs16; k in r2)
         for name, hook in (('h7nn_m7_dot_1x6p', on_dot), ('h7nn_m7_dw3x3_plane', on_dw), ('h7nn_m7_dw_line1', on_line1),
                            ('h7nn_m7_fc_pairs16', on_fc), ('h7nn_m7_dot_1x6', on_dot8),
-                           ('h7nn_m7_dw3x3s2_plane', on_s2), ('h7nn_m7_dot_1col', on_dot1), ('eval_lines', on_lines)):
+                           ('h7nn_m7_dw3x3s2_plane', on_s2), ('h7nn_m7_dot_1col', on_dot1), ('eval_lines', on_lines),
+                           ('eval_time', on_time)):
             address = self.board.symbol(name) & ~1
             uc.hook_add(UC_HOOK_CODE, hook, begin=address, end=address)
         ready = self._wait(lambda e: e.get('event') in ('kc_ready', 'kc_error'), seconds=2)
@@ -194,12 +199,20 @@ def _expected_asm(spec, model):
         # any depth: im2col pads the columns, prepare the weight rows, to whole groups of 4
         if not fast or (k % 4 != 0 and pointwise):
             return None
-        return ('dot', (k + 3) // 4 * 4) if oh * ow >= 6 else ('dot1', (k + 3) // 4 * 4) if every else None
+        # six pixels or more: the six-column loop; 1-3 pixels past its last whole group take
+        # the fewer-than-six-pixels loop too where every channel is short (mode 1)
+        tail = oh * ow % 6 if every and oh * ow % 6 <= 3 else 0
+        return ('dot', (k + 3) // 4 * 4, tail) if oh * ow >= 6 else ('dot1', (k + 3) // 4 * 4) if every else None
     # (hopkern2) one-line stride-1 filters over a 2-D input, four channels or more, one
     # image: prepare hands them eval_lines (eval_few's channels-last passes), any output count
     if (1 in tuple(kernel) and shape[0] > 1 and shape[1] > 1 and shape[2] >= 4 and stride in (1, (1, 1)) and n == 1
             and out['shape'][0] == 1 and kernel[0] * kernel[1] <= 32):
         return ('lines', None)
+    # a 1-D input along time (width 1, a 3x1 filter at stride 2 or 8 outputs or fewer, 4n
+    # channels, one image, three outputs per channel or more): eval_time (C, rows inside the pass)
+    if (shape[1] == 1 and tuple(kernel) == (3, 1) and (stride not in (1, (1, 1)) or oh <= 8) and n == 1
+            and shape[2] % 4 == 0 and out['shape'][0] == 1 and oh > 2):
+        return ('time', None)
     # the quad loop also needs the full int8 output range: a fused ReLU whose calibrated
     # output range starts at 0 (zero point -128) clamps nothing, so it runs there too
     zp, scale = out['zero_points'][0], out['scales'][0]
@@ -259,7 +272,9 @@ def test_bit_exact_on_board(kc, name):
     expect = _expected_asm(opmodels.KERNEL_CHECK_SPECS[name], model)
     assert (index in kc.dw_lines) == (expect is not None and expect[0] == 'lines'), \
         'eval_lines %s' % ('not run' if index not in kc.dw_lines else 'run for a shape it was not chosen for')
-    if expect is None or expect[0] == 'lines':
+    assert (index in kc.dw_time) == (expect is not None and expect[0] == 'time'), \
+        'eval_time %s' % ('not run' if index not in kc.dw_time else 'run for a shape it was not chosen for')
+    if expect is None or expect[0] in ('lines', 'time'):
         assert (index not in kc.dot_k and index not in kc.dw_quads and index not in kc.dw_line1 and index not in kc.fc_k
                 and index not in kc.dw_s2 and index not in kc.dot1_k)
     elif expect[0] == 'dot1':
@@ -273,6 +288,9 @@ def test_bit_exact_on_board(kc, name):
         assert kc.fc_k.get(index) == {expect[1]}, 'FULLY_CONNECTED pairs loop not run with k=%d' % expect[1]
     elif expect[0] == 'dot':
         assert kc.dot_k.get(index) == {expect[1]}, 'six-column loop not run with k=%d (fast requantization off?)' % expect[1]
+        assert kc.dot1_k.get(index) == ({expect[1]} if expect[2] else None), \
+            'the %d pixels past the last six-column group: fewer-than-six-pixels loop %s' % (
+                expect[2], 'not run' if expect[2] else 'run')
     else:
         assert kc.dw_quads.get(index) == {expect[1]}, 'depthwise plane loop not run with (quads, tail) %s' % (expect[1],)
 

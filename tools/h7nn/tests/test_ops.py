@@ -69,3 +69,17 @@ def test_line_depthwise_bit_exact(host_library, name):
     model = Model(data)
     assert model.op_names() == ['DEPTHWISE_CONV_2D'], model.op_names()
     assert_both_kernel_sets_match_tflm(data, model, name, name)
+
+
+# a 1-D input along time, 4n channels, a 3x1 filter: the M7 kernel's eval_time (four channels per pass, the
+# rows inside it; the kernel-check shapes, h7nn.opmodels), host engine vs TFLite Micro
+TIME_DEPTHWISE = ['dw_t3_c8_s1_same', 'dw_t3_c12_s2_same', 'dw_t3_c4_s2_valid', 'dw_t3_c4_s1_valid',
+                  'dw_t3_c8_s1_same_relu', 'dw_t3_c4_s1_same_bigbias']
+
+
+@pytest.mark.parametrize('name', TIME_DEPTHWISE)
+def test_time_depthwise_bit_exact(host_library, name):
+    data = open(opmodels.build_kernel_check(name), 'rb').read()
+    model = Model(data)
+    assert model.op_names() == ['DEPTHWISE_CONV_2D'], model.op_names()
+    assert_both_kernel_sets_match_tflm(data, model, name, name)

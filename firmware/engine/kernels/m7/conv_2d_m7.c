@@ -278,9 +278,10 @@ static int interior_patch(const h7nn_conv_data *op, const int8_t *input, int oy,
 #define FEW_PIXELS_ATTR __attribute__((noinline))
 #endif
 static FEW_PIXELS_ATTR void few_pixels(const h7nn_conv_data *op, const int8_t *in, int8_t *out, int16_t *col,
-                                       const uint32_t *record, int32_t pixels) {
+                                       const uint32_t *record, int32_t first, int32_t pixels) {
     const int32_t k = op->filter_h * op->filter_w * op->in_c, k_pad = (k + 3) & ~3;
-    for (int32_t j = 0; j < pixels; j++, out += op->out_c) {
+    out += first * op->out_c;
+    for (int32_t j = first; j < pixels; j++, out += op->out_c) {
         if (is_pointwise(op))
             h7nn_m7_widen_row(in + j * k, k, op->input_offset, col, 1);
         else
@@ -316,7 +317,11 @@ static inline __attribute__((always_inline)) h7nn_status eval_common(h7nn_interp
         int16_t *plane = !pointwise && plane_bytes(op) ? col0 + 7 * k_pad : NULL;
         if (six && pixels >= 6) {
             if (plane) fill_plane(op, in_b, plane);
-            for (; p < pixels; p += 6) {
+            /* 1-3 pixels past the last whole group: one column each on the record (mode 1)
+             * rather than a group that overlaps the one before, which computes six (a 7-row
+             * 1x1 layer of the phone model ran 12 columns for 7 outputs) */
+            const int32_t tail = packed && op->fast_requant == 1 && pixels % 6 <= 3 ? pixels % 6 : 0;
+            for (; p < pixels - tail; p += 6) {
                 if (p + 6 > pixels) p = pixels - 6;
                 /* the 1x1 test once per group, not per pixel */
                 if (pointwise) {
@@ -339,10 +344,12 @@ static inline __attribute__((always_inline)) h7nn_status eval_common(h7nn_interp
                 else if (int8_six)  /* (never without a record in h7nn_m7_conv_2d_packed: six is 0 there) */
                     h7nn_m7_matmul_6col(op->filter, k_w, op->out_c, col0, out_b + p * op->out_c, op->out_c, &rq);
             }
+            if (tail) few_pixels(op, in_b, out_b, col0, packed, pixels - tail, pixels);
+            p = pixels;
         } else if (packed && op->fast_requant == 1) {
             /* fewer than six pixels on the record: tested only off the six-column loop, so
              * the ops that take it pay nothing for this path */
-            few_pixels(op, in_b, out_b, col0, packed, pixels);
+            few_pixels(op, in_b, out_b, col0, packed, 0, pixels);
             continue;
         }
         for (; p < pixels; p += 2) {

@@ -1190,6 +1190,112 @@ static inline uint32_t dw_requant(const few_requant *q, int32_t acc, int32_t c) 
     return (uint32_t)h7nn_clamp(v, q->lo, q->hi) & 0xFFu;
 }
 
+/* ---- A 1-D input along time ([T, 1, C], a 3x1 filter at stride 2, or up to 8 outputs per
+ * channel; the phone model's blocks): eval_any's per-channel plane cost 13.7 (7 outputs) and
+ * 30 (stride 2, which its line loop does not take) instructions per MAC there: the
+ * widening, the call and the border per channel weigh more than the 3 taps. (Longer lines
+ * at stride 1 stay on the plane's line loop, h7nn_m7_dw_line1: 9.6 per MAC at 14 outputs
+ * against 9.1 here, 5.5 against 7.8 for the streaming wake word's 5x1 over 28 rows.) Here four channels per pass as eval_few, but the rows run inside the pass:
+ * the pass's K weight words (SXTB16, even and odd lanes) and its four channels'
+ * requantization constants are set up once for all the rows, and a row costs per tap one
+ * word of 4 inputs (SXTAB16 adds the offset) and four SMLABB/SMLATT, then the short
+ * requantization of four outputs and one word store. Taps in the padding are skipped, as
+ * the reference does. */
+#define DW_TIME_TAPS 3   /* the filter length it takes */
+#define DW_TIME_LINE 8   /* outputs per channel up to which it takes stride 1 too */
+
+static int time_shape(const h7nn_conv_data *op) {
+    return op->in_w == 1 && op->out_w == 1 && op->filter_w == 1 && op->filter_h == DW_TIME_TAPS &&
+           (op->stride_h > 1 || op->out_h <= DW_TIME_LINE) && op->dilation_h == 1 && op->depth_multiplier == 1 &&
+           op->batches == 1 && (op->in_c & 3) == 0 && op->out_h > DW_FEW_OUTPUTS;
+}
+
+/* four outputs of a pass requantized into one word: the short form on every channel */
+static inline uint32_t time_requant4(int32_t a0, int32_t a1, int32_t a2, int32_t a3, const int32_t *k) {
+    /* k: m0..m3, ro0..ro3, r0..r3 */
+    const uint32_t o0 = (uint32_t)h7nn_ssat8(h7nn_m7_requant_x2((int32_t)((uint32_t)a0 << 1), k[0], k[4], k[8])) & 0xFFu;
+    const uint32_t o1 = (uint32_t)h7nn_ssat8(h7nn_m7_requant_x2((int32_t)((uint32_t)a1 << 1), k[1], k[5], k[9])) & 0xFFu;
+    const uint32_t o2 = (uint32_t)h7nn_ssat8(h7nn_m7_requant_x2((int32_t)((uint32_t)a2 << 1), k[2], k[6], k[10])) & 0xFFu;
+    const uint32_t o3 = (uint32_t)h7nn_ssat8(h7nn_m7_requant_x2((int32_t)((uint32_t)a3 << 1), k[3], k[7], k[11]));
+    return o0 | o1 << 8 | o2 << 16 | o3 << 24;
+}
+
+/* the rows whose K taps all fall inside the input, K = 3 (the weights in registers) */
+static __attribute__((noinline)) void time_rows3(const int8_t *xt, int8_t *o, int32_t rows, int32_t C, int32_t S,
+                                                 uint32_t off2, const uint32_t *w, const int32_t *bias4,
+                                                 const int32_t *k) {
+    const uint32_t we0 = w[0], we1 = w[1], we2 = w[2], wo0 = w[3], wo1 = w[4], wo2 = w[5];
+    const int32_t step = S * C;
+    for (; rows > 0; rows--, xt += step, o += C) {
+        int32_t a0 = bias4[0], a1 = bias4[1], a2 = bias4[2], a3 = bias4[3];
+        uint32_t v = h7nn_read_u32(xt), xe = h7nn_sxtab16(off2, v), xo = h7nn_sxtab16_ror8(off2, v);
+        a0 = h7nn_smlabb(xe, we0, a0), a2 = h7nn_smlatt(xe, we0, a2);
+        a1 = h7nn_smlabb(xo, wo0, a1), a3 = h7nn_smlatt(xo, wo0, a3);
+        v = h7nn_read_u32(xt + C), xe = h7nn_sxtab16(off2, v), xo = h7nn_sxtab16_ror8(off2, v);
+        a0 = h7nn_smlabb(xe, we1, a0), a2 = h7nn_smlatt(xe, we1, a2);
+        a1 = h7nn_smlabb(xo, wo1, a1), a3 = h7nn_smlatt(xo, wo1, a3);
+        v = h7nn_read_u32(xt + 2 * C), xe = h7nn_sxtab16(off2, v), xo = h7nn_sxtab16_ror8(off2, v);
+        a0 = h7nn_smlabb(xe, we2, a0), a2 = h7nn_smlatt(xe, we2, a2);
+        a1 = h7nn_smlabb(xo, wo2, a1), a3 = h7nn_smlatt(xo, wo2, a3);
+        const uint32_t four = time_requant4(a0, a1, a2, a3, k);
+        memcpy(o, &four, 4);
+    }
+}
+
+static __attribute__((noinline)) void eval_time(const h7nn_conv_data *op, const int8_t *input, int8_t *output) {
+    const int32_t C = op->in_c, K = op->filter_h, S = op->stride_h, P = op->pad_h, T = op->in_h, N = op->out_h;
+    const uint32_t off2 = (uint16_t)op->input_offset * 0x00010001u;
+    const few_requant q = {op->bias, op->multiplier, op->shift, op->fast_requant, op->output_offset, op->act_min,
+                           op->act_max};
+    const int full_range = op->act_min == -128 && op->act_max == 127;
+    /* the rows n0 <= n < n1 read no padding: n * S - P >= 0 and n * S - P + K <= T */
+    const int32_t n0 = (P + S - 1) / S;
+    int32_t n1 = T - K + P >= 0 ? (T - K + P) / S + 1 : 0;
+    if (n1 > N) n1 = N;
+    for (int32_t c = 0; c < C; c += 4) {
+        uint32_t w[2 * DW_TIME_TAPS];  /* even lanes of the K taps, then odd lanes */
+        for (int32_t t = 0; t < K; t++) {
+            const uint32_t v = h7nn_read_u32(op->filter + t * C + c);
+            w[t] = h7nn_sxtb16(v);
+            w[K + t] = h7nn_sxtb16_ror8(v);
+        }
+        int32_t b[4] = {0, 0, 0, 0}, k[12];
+        int short4 = full_range;
+        for (int i = 0; i < 4; i++) {
+            if (q.bias) b[i] = q.bias[c + i];
+            k[i] = q.mult[c + i];
+            k[8 + i] = -q.shift[c + i];
+            short4 &= q.mode == 1 || (q.mode == 2 && h7nn_m7_short_channel(k[i], q.shift[c + i], b[i]));
+            k[4 + i] = short4 ? h7nn_m7_round_offset(k[8 + i], q.offset) : 0;
+        }
+        int8_t *o = output + c;
+        for (int32_t n = 0; n < N; n++, o += C) {
+            if (n == n0 && short4 && n1 > n0) {  /* the inside rows at once (K is 3) */
+                time_rows3(input + c + (n * S - P) * C, o, n1 - n0, C, S, off2, w, b, k);
+                o += (n1 - n0 - 1) * C;
+                n = n1 - 1;
+                continue;
+            }
+            const int32_t y0 = n * S - P;
+            const int32_t t0 = y0 < 0 ? -y0 : 0, t1 = T - y0 < K ? T - y0 : K;
+            int32_t a0 = b[0], a1 = b[1], a2 = b[2], a3 = b[3];
+            const int8_t *xt = input + c + (y0 + t0) * C;
+            for (int32_t t = t0; t < t1; t++, xt += C) {
+                const uint32_t v = h7nn_read_u32(xt);
+                const uint32_t xe = h7nn_sxtab16(off2, v), xo = h7nn_sxtab16_ror8(off2, v);
+                a0 = h7nn_smlabb(xe, w[t], a0);
+                a2 = h7nn_smlatt(xe, w[t], a2);
+                a1 = h7nn_smlabb(xo, w[K + t], a1);
+                a3 = h7nn_smlatt(xo, w[K + t], a3);
+            }
+            const uint32_t four = short4 ? time_requant4(a0, a1, a2, a3, k)
+                                         : dw_requant(&q, a0, c) | dw_requant(&q, a1, c + 1) << 8 |
+                                               dw_requant(&q, a2, c + 2) << 16 | dw_requant(&q, a3, c + 3) << 24;
+            memcpy(o, &four, 4);
+        }
+    }
+}
+
 static __attribute__((noinline)) void eval_few(const h7nn_conv_data *op, const int8_t *input, int8_t *output) {
     const int32_t C = op->in_c, off = op->input_offset;
     const uint32_t off2 = (uint16_t)off * 0x00010001u;
@@ -1239,6 +1345,10 @@ static h7nn_status eval(h7nn_interpreter *nn, const h7nn_node *node) {
     if (fast_shape(op)) return eval_plane3x3(nn, node);
     if (few_shape(op)) {
         eval_few(op, h7nn_input_data(nn, node, 0), h7nn_output_data(nn, node, 0));
+        return H7NN_OK;
+    }
+    if (time_shape(op)) {
+        eval_time(op, h7nn_input_data(nn, node, 0), h7nn_output_data(nn, node, 0));
         return H7NN_OK;
     }
     if (!any_shape(op)) return h7nn_depthwise_conv_2d_eval_reference(nn, node);
