@@ -8,7 +8,8 @@ from . import events, score, truth
 
 def cmd_scenario(args):
     from . import scenarios
-    path = scenarios.make(args.name, args.out, seed=args.seed)
+    # --here: this fresh process is the one make() starts (it synthesizes nothing before)
+    path = (scenarios.make_here if args.here else scenarios.make)(args.name, args.out, seed=args.seed)
     print(f'wrote {args.out} and {path}')
 
 
@@ -30,6 +31,7 @@ def main(argv=None):
     s.add_argument('name')
     s.add_argument('--out', required=True, help='WAV path (the JSON goes beside it)')
     s.add_argument('--seed', type=int, default=7)
+    s.add_argument('--here', action='store_true', help='synthesize in this process (make() runs it so)')
     s.set_defaults(func=cmd_scenario)
     c = sub.add_parser('score', help='score a console log against ground truth')
     c.add_argument('console', help='text file with the firmware console output')

@@ -183,13 +183,23 @@ def make(name, wav_path, seed=7):
     time."""
     if name not in SCENARIOS:
         raise ValueError(f"unknown scenario {name!r}; choose one of: {', '.join(SCENARIOS)}")
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context('spawn')) as pool:
-        return pool.submit(_make_here, name, wav_path, seed).result()
+    import subprocess
+    import sys
+    tools = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in (tools, os.environ.get('PYTHONPATH')) if p))
+    # (a child interpreter by command line, not multiprocessing: a caller's script without a
+    # __main__ guard would be run again by a spawned child)
+    r = subprocess.run([sys.executable, '-m', 'kwsapp', 'scenario', name, '--out', wav_path, '--seed', str(seed),
+                        '--here'], env=env, capture_output=True, text=True)
+    if r.returncode != 0:
+        raise RuntimeError(f'making scenario {name!r} failed: {(r.stderr or r.stdout).strip()[-800:]}')
+    return os.path.splitext(wav_path)[0] + '.json'
 
 
-def _make_here(name, wav_path, seed):
+def make_here(name, wav_path, seed=7):
+    """make() in this process (its synthesis depends on what espeak-ng said before here)."""
+    if name not in SCENARIOS:
+        raise ValueError(f"unknown scenario {name!r}; choose one of: {', '.join(SCENARIOS)}")
     t = Track(seed)
     description = SCENARIOS[name](t)
     return t.write(wav_path, description)
