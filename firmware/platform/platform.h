@@ -96,6 +96,13 @@ void h7_stop(h7_stop_result_t *result);
 /* The same, but wakes after at most max_ms (1..65535; 0 = no limit) on LPTIM1: e.g. to
  * refresh the watchdog, which keeps counting in Stop. */
 void h7_stop_within(h7_stop_result_t *result, uint32_t max_ms);
+/* The Stop's last, partial millisecond: h7_stop returns with the time base advanced by the
+ * whole LPTIM1 ticks of the Stop; the tick the wake-up fell in is measured from its end,
+ * the next LPTIM1 edge (waited for here, at most 1 ms), and added. Call it right after
+ * restarting what must restart first (the capture: the waking word is arriving), before
+ * reading the time; the next Stop calls it too. Returns the microseconds added (0..1000;
+ * 500, half a tick, where the edge had passed unseen: called more than a tick late). */
+uint32_t h7_stop_settle_time(void);
 /* The wake source's name for events: "sound", "timer", "uart", "button" or "other" (the first
  * bit set in that order: the microphone is the source the applications care about). */
 const char *h7_wake_source_name(uint32_t wake_source);

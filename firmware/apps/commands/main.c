@@ -272,6 +272,7 @@ static void enter_stop(void)
     } while (result.wake_source == H7_WAKE_TIMER && result.entered_stop);
     h7_watchdog_start(WATCHDOG_MS);
     int rc = h7audio_start(PHONES_SAMPLE_RATE_HZ); /* capture first: the waking word is arriving */
+    (void)h7_stop_settle_time(); /* the Stop's last partial millisecond, before any time is read */
     uint32_t stopped = h7_time_ms() - before;
     current_opp = h7_clock_get_opp();
     if (rc != H7AUDIO_OK)

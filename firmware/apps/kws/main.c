@@ -440,6 +440,7 @@ static void enter_stop(void)
     h7_watchdog_start(WATCHDOG_MS);
     /* capture first: every microsecond here is sound of the word that woke us, lost */
     int rc = h7audio_start(SAMPLE_RATE_HZ);
+    (void)h7_stop_settle_time(); /* the Stop's last partial millisecond, before any time is read */
     uint32_t now = h7_time_ms();
     current_opp = h7_clock_get_opp();
     if (rc != H7AUDIO_OK)

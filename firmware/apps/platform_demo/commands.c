@@ -130,6 +130,7 @@ static void cmd_stop(int argc, char **argv)
     h7_json_emit(&j);
     h7_stop_result_t r;
     h7_stop(&r);
+    (void)h7_stop_settle_time();
     uint32_t t1 = h7_time_ms();
     h7_json_begin(&j, buf, sizeof buf, "wake");
     h7_json_str(&j, "from", "stop");

@@ -18,6 +18,8 @@ void h7_systick_reconfigure(uint32_t sysclk_hz);
 void h7_systick_suspend(uint32_t sysclk_hz);
 /* Restarts SysTick at sysclk_hz after a suspension (Stop) that lasted slept_us. */
 void h7_systick_resume(uint32_t sysclk_hz, uint32_t slept_us);
+/* Moves the time base forward by us (the part of a Stop measured after it, power.c). */
+void h7_systick_advance_us(uint32_t us);
 void h7_dwt_init(void);
 void h7_console_init(void);
 void h7_console_enable_irq(void);

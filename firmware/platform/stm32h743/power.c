@@ -129,6 +129,34 @@ static uint32_t stop_timer_read(void)
 
 static volatile uint32_t s_button_wakes, s_mic_wakes, s_timer_wakes;
 
+/* The last Stop's partial tick, measured after the wake-up (h7_stop_settle_time): the tick
+ * count and the time at the wake-up, with the whole ticks already added. */
+static bool s_settle_pending;
+static uint32_t s_wake_tick, s_wake_us;
+
+uint32_t h7_stop_settle_time(void)
+{
+    if (!s_settle_pending)
+        return 0u;
+    s_settle_pending = false;
+    uint32_t now = h7_time_us(), tick = stop_timer_read();
+    uint32_t ticks = (tick - s_wake_tick) & 0xFFFFu, since;
+    if (ticks == 0u) { /* the wake-up's tick still runs: its end, exactly */
+        do {
+            tick = stop_timer_read();
+            now = h7_time_us();
+        } while (tick == s_wake_tick && now - s_wake_us < 1100u);
+        since = now - s_wake_us;
+    } else if (ticks == 1u) { /* it ended since: somewhere in the time since the wake-up */
+        since = (now - s_wake_us) / 2u;
+    } else {
+        since = 500u; /* unseen: half a tick */
+    }
+    uint32_t part = since < 1000u ? 1000u - since : 0u;
+    h7_systick_advance_us(part);
+    return part;
+}
+
 void LPTIM1_IRQHandler(void)
 {
     if (H7_LPTIM1->ISR & LPTIM_ISR_CMPM) {
@@ -175,6 +203,7 @@ void h7_stop(h7_stop_result_t *result) { h7_stop_within(result, 0u); }
 
 void h7_stop_within(h7_stop_result_t *result, uint32_t max_ms)
 {
+    (void)h7_stop_settle_time(); /* a Stop right after a Stop (the watchdog's timer wake-ups) */
     h7_opp_t resume = h7_clock_get_opp();
     h7_console_flush(); /* the UART must be idle: a byte in flight would be cut */
 
@@ -214,11 +243,15 @@ void h7_stop_within(h7_stop_result_t *result, uint32_t max_ms)
     stop_timer_start();
     if (max_ms > 0u)
         arm_timer_wakeup(max_ms > 0xFFFFu ? 0xFFFFu : max_ms);
-    /* The Stop is timed in LPTIM1 ticks (1 ms). Starting it on a tick edge (a wait of at
-     * most 1 ms at the HSI point) and counting the unknown part of the last tick as half a
-     * tick makes the measure unbiased: read at both ends, it came out 1-2 ms short at every
-     * Stop, and the audio clock of a board that stops between words fell ~1 ms behind per
-     * word (apps/kws/README.md, "Stop between words"). */
+    /* The Stop is timed in LPTIM1 ticks (1 ms). It starts on a tick edge (a wait of at most
+     * 1 ms at the HSI point); the whole ticks are added at the wake-up and the tick the
+     * wake-up fell in by h7_stop_settle_time, from the next edge. Read at both ends alone,
+     * the Stop came out 1-2 ms short every time and the audio clock of a board that stops
+     * between words fell ~1 ms behind per word (apps/kws/README.md, "Stop between words");
+     * counting the last tick as half a tick was unbiased only where the wake-up falls at a
+     * random point of a tick: on the simulated board the microphone's 10 ms wake windows
+     * and the LSI ticks keep one phase, and the half-tick error came back at every wake
+     * (0.5 ms per wake, 4 ms after 8). */
     uint32_t edge = stop_timer_read();
     uint32_t ticks0;
     do {
@@ -231,8 +264,12 @@ void h7_stop_within(h7_stop_result_t *result, uint32_t max_ms)
     h7_wfi();
     H7_SCB->SCR &= ~H7_SCB_SCR_SLEEPDEEP;
     uint32_t t1 = h7_cycles();
-    uint32_t stopped_ms = (stop_timer_read() - ticks0) & 0xFFFFu;
-    h7_systick_resume(h7_clock_sysclk_hz(), stopped_ms * (1000000u / STOP_TIMER_HZ) + 500000u / STOP_TIMER_HZ);
+    uint32_t woke = stop_timer_read();
+    uint32_t stopped_ms = (woke - ticks0) & 0xFFFFu;
+    h7_systick_resume(h7_clock_sysclk_hz(), stopped_ms * (1000000u / STOP_TIMER_HZ));
+    s_wake_tick = woke;
+    s_wake_us = h7_time_us();
+    s_settle_pending = true;
 
     result->entered_stop = (H7_PWR->CPUCR & H7_PWR_CPUCR_STOPF) != 0u;
     H7_PWR->CPUCR |= H7_PWR_CPUCR_CSSF;

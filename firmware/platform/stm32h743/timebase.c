@@ -13,7 +13,8 @@
  *   - h7_time_ms() adds the remainder and the cycles counted since the last interrupt.
  * What is left: the few cycles between stopping and restarting SysTick at a switch
  * (a handful of instructions, tens of ns). In Stop mode SysTick stops with the core
- * clock: power.c measures the Stop with LPTIM1 (1 ms steps) and adds it on wake-up.
+ * clock: power.c measures the Stop with LPTIM1 (1 ms steps) and adds it on wake-up, the
+ * last, partial step once the next LPTIM1 edge says how long it was (h7_stop_settle_time).
  * The callers pass the core clock in: this file calls only irq.c (no call back up into
  * clock.c, which calls h7_systick_reconfigure at every switch).
  */
@@ -78,6 +79,14 @@ void h7_systick_resume(uint32_t sysclk_hz, uint32_t slept_us)
     s_ms += slept_us / 1000u;
     carry_units((slept_us % 1000u) * (UNITS_PER_MS / 1000u));
     h7_systick_reconfigure(sysclk_hz); /* the counter is stopped: nothing to carry */
+}
+
+void h7_systick_advance_us(uint32_t us)
+{
+    uint32_t irq = h7_irq_save();
+    s_ms += us / 1000u;
+    carry_units((us % 1000u) * (UNITS_PER_MS / 1000u));
+    h7_irq_restore(irq);
 }
 
 void h7_systick_init(uint32_t sysclk_hz)
