@@ -48,6 +48,37 @@ class AlignLibrary:
         x = self.samples if samples is None else samples
         self.events, _ = B.run(x, text, phones=True)
 
+    def align_on_the_board_with_the_governor(self, wait='low'):
+        """opp auto: 50 hops at 480 MHz measured, then the governor's point; between hops the
+        core waits at 16 MHz (wait low, the default) or at the computing point (wait same)."""
+        self.events, summary = B.run(self.samples, self.text, phones=True, opp='auto', wait=wait)
+        self.energy = getattr(self, 'energy', {})
+        self.energy[wait] = summary['joules']
+
+    def governor_should_pick_its_cheapest_point_and_wait_at(self, mhz):
+        from h7voice import events as ev
+        gov, done = ev.last(self.events, 'governor'), B.done_event(self.events)
+        if not gov or not done:
+            raise AssertionError(f'no governor or align_done event: {self.events[-3:]}')
+        ok = [p for p in gov['points'] if p['mA'] >= 0]
+        best = min(ok, key=lambda p: p['mA'])['mhz']
+        if gov['chosen_mhz'] != best or done['mhz'] != best:
+            raise AssertionError(f'governor chose {gov["chosen_mhz"]} MHz (ran at {done["mhz"]}), its cheapest '
+                                 f'point is {best}: {gov}')
+        if gov['wait_mhz'] != int(mhz) or done['wait_mhz'] != int(mhz):
+            raise AssertionError(f'waits at {gov["wait_mhz"]} / {done["wait_mhz"]} MHz, not {mhz}')
+        if done['lost_samples']:
+            raise AssertionError(f'{done["lost_samples"]} samples lost')
+        hops = done['frames']
+        if int(mhz) != done['mhz'] and done['opp_switches'] < hops:
+            raise AssertionError(f'{done["opp_switches"]} point switches for {hops} hops: it does not wait at {mhz} MHz')
+
+    def waiting_low_should_cost_less_than_waiting_at_the_computing_point(self):
+        low, same = self.energy['low'], self.energy['same']
+        if not low < same:
+            raise AssertionError(f'waiting at 16 MHz {1e3 * low:.1f} mJ, at the computing point {1e3 * same:.1f} mJ')
+        print(f'*INFO* energy from go: waiting at 16 MHz {1e3 * low:.1f} mJ, at the computing point {1e3 * same:.1f} mJ')
+
     def align_silence_on_the_board(self, text, seconds):
         import numpy as np
         self.align_on_the_board(text, np.zeros(int(float(seconds) * 16000), dtype=np.int16))

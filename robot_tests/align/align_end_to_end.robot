@@ -17,6 +17,18 @@ A Real Sentence Aligns On The Board As On The Host
     Word Boundaries Should Be Within    100
     Pronunciation Report Should Equal The Host Build
 
+The Governor Picks Its Cheapest Point And The Core Waits At 16 MHz Between Hops
+    [Documentation]    opp auto on a real sentence: after 50 hops measured at 480 MHz the
+    ...    governor runs the hops at the point with the least supply current (race-to-idle or
+    ...    slow-and-steady) and the core waits between them at 16 MHz; the same words as the
+    ...    host, no sample lost, less energy than waiting at the computing point.
+    Use Ljspeech Clip    LJ001-0002
+    Align On The Board With The Governor    same
+    Align On The Board With The Governor    low
+    Governor Should Pick Its Cheapest Point And Wait At    16
+    Words Should Equal The Host Build
+    Waiting Low Should Cost Less Than Waiting At The Computing Point
+
 The Meeting Recorder On The Board Logs The Host's Segments
     [Documentation]    h7voice record --board: a real sentence twice with half a second of
     ...    silence around each; the board's voice activity detector gives the host's segments.

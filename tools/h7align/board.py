@@ -32,8 +32,9 @@ def text_lines(text):
 
 
 def run(samples, text, phones=True, elf=None, extra_seconds=30.0, opp=None, mpu_guards=True, record=False,
-        stop=False):
-    """Runs the image (at operating point `opp` MHz, default 480); returns (events,
+        stop=False, wait=None):
+    """Runs the image (at operating point `opp` MHz, default 480; between hops it waits at
+    16 MHz, or at that point with wait='same'); returns (events,
     {time_s, instructions, joules: energy from `go` to the end (the simulator's model)}).
     record=True: the meeting-recorder mode (`record` instead of a transcript and `go`);
     stop=True with it: Stop between speech segments (`stop on`)."""
@@ -58,6 +59,8 @@ def run(samples, text, phones=True, elf=None, extra_seconds=30.0, opp=None, mpu_
             board.uart_write('phones on\n')
         if opp:
             board.uart_write('opp %s\n' % opp)
+        if wait:
+            board.uart_write('wait %s\n' % wait)
         e0, t0 = board.summary()['energy'], board.time
         board.uart_write('end %d\n' % max(1, len(samples)))
         if record and stop:

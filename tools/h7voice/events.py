@@ -66,9 +66,10 @@ platform time since capture start.
     align_started     words, mode (align|record) (the transcript was accepted; audio may start)
     word              an aligned word — index, word, start_ms, end_ms, score (and phones
                       when 'phones on')
-    governor          cycles_per_hop, points[{mhz, ...}], chosen_mhz ('opp auto')
+    governor          cycles_per_hop, points[{mhz, ...}], chosen_mhz, wait_mhz ('opp auto')
     align_done        words, audio_ms, cycles after the end of audio, peak RAM, lost samples,
-                      pause_cuts, speech_segments, stops, stopped_ms (also vad, stop, wake in record mode)
+                      pause_cuts, speech_segments, stops, stopped_ms, opp_switches, wait_mhz
+                      (also vad, stop, wake in record mode)
     align_error       what, message (empty audio/text, text too long, non-ASCII, model)
   commands (firmware/apps/commands/main.c)
     commands_ready    context, mode (wake|push_to_talk), wake_phrase, graph_bytes,

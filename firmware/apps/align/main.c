@@ -4,7 +4,9 @@
  *                  "phones on|off" (per-phone lines too), "end N" (the recording is N
  *                  samples long; may come at any time), "opp 480|240|120|64" (operating
  *                  point) or "opp auto" (the governor: after 50 hops at 480 MHz, the point
- *                  with the least supply current that keeps up), "go" (start: capture begins),
+ *                  with the least supply current that keeps up), "wait low|same" (wait
+ *                  between hops at 16 MHz, the default, or at the computing point),
+ *                  "go" (start: capture begins),
  *                  "record" (the meeting recorder: capture and the voice activity detector
  *                  only, no transcript: "vad" lines, then align_done with speech_segments)
  *   DMA ─▶ sample ring ─▶ one 20 ms hop at a time: phones_pipeline_hop (the phone
@@ -67,6 +69,29 @@ static uint32_t origin_us, stops, stopped_ms;
 static bool gov_auto, gov_done;
 static uint32_t gov_hops;
 static uint64_t gov_cycles;
+/* the point hops are computed at ("opp N", the governor's choice) and the one the core
+ * waits at between them: the keyword image's 16 MHz waiting point (DS12110: 12 mA in Sleep
+ * against 16.5-50.7 at the computing points; I2S and the console run on HSI, so capture
+ * and baud rate do not change), or with "wait same" the computing point itself (before) */
+static h7_opp_t work_opp = H7_OPP_480;
+static bool wait_low = true;
+static uint32_t opp_switches;
+
+static void to_point(h7_opp_t o)
+{
+    if (h7_clock_get_opp() == o) return;
+    (void)h7_clock_set_opp(o);   /* on failure the platform keeps a working point */
+    opp_switches++;
+}
+
+/* Supply current while waiting: the 16 MHz point's Sleep figure, or the computing point's own. */
+static float wait_ma(int k)
+{
+    if (!wait_low) return ALIGN_OPP_CURRENT[k].sleep_ma;
+    for (unsigned i = 0; i < sizeof ALIGN_OPP_CURRENT / sizeof ALIGN_OPP_CURRENT[0]; i++)
+        if (ALIGN_OPP_CURRENT[i].mhz == 16u) return ALIGN_OPP_CURRENT[i].sleep_ma;
+    return ALIGN_OPP_CURRENT[k].sleep_ma;
+}
 extern uint32_t __stack_limit[];
 
 static void error_event(const char *what, const char *detail)
@@ -177,8 +202,10 @@ static uint32_t stack_peak(void)
 
 /* The cheapest operating point that keeps up: per point, the share of each 20 ms hop the
  * measured work takes at that clock (busy) and the mean supply current busy x run + (1 -
- * busy) x sleep (DS12110 figures of the simulator's energy model, align_energy_table.h);
- * a point where the work would take more than GOV_MAX_BUSY of the hop is not a candidate. */
+ * busy) x wait (the 16 MHz point's Sleep, or the point's own with "wait same"; DS12110
+ * figures of the simulator's energy model, align_energy_table.h); a point where the work
+ * would take more than GOV_MAX_BUSY of the hop is not a candidate. Race-to-idle (a fast
+ * point, long waits) against slow-and-steady (a slow point, short waits): whichever costs less. */
 static void governor_decide(void)
 {
     float mean = (float)gov_cycles / (float)gov_hops;
@@ -191,7 +218,7 @@ static void governor_decide(void)
     h7_json_array(&j, "points");
     for (int k = 0; k < (int)(sizeof ALIGN_OPP_CURRENT / sizeof ALIGN_OPP_CURRENT[0]); k++) {
         float busy = mean / ((float)ALIGN_OPP_CURRENT[k].mhz * 1e6f * 0.020f);
-        float ma = busy * ALIGN_OPP_CURRENT[k].run_ma + (1.0f - busy) * ALIGN_OPP_CURRENT[k].sleep_ma;
+        float ma = busy * ALIGN_OPP_CURRENT[k].run_ma + (1.0f - busy) * wait_ma(k);
         bool ok = busy <= GOV_MAX_BUSY;
         h7_json_object(&j, NULL);
         h7_json_uint(&j, "mhz", ALIGN_OPP_CURRENT[k].mhz);
@@ -203,8 +230,11 @@ static void governor_decide(void)
     h7_json_close(&j);
     unsigned mhz = best >= 0 ? ALIGN_OPP_CURRENT[best].mhz : 480u;
     h7_opp_t o = mhz == 480 ? H7_OPP_480 : mhz == 240 ? H7_OPP_240 : mhz == 120 ? H7_OPP_120 : H7_OPP_64;
-    if (h7_clock_set_opp(o) != 0) mhz = h7_clock_sysclk_hz() / 1000000u;
+    work_opp = o;
+    to_point(o);
+    if (h7_clock_get_opp() != o) mhz = h7_clock_sysclk_hz() / 1000000u;
     h7_json_uint(&j, "chosen_mhz", mhz);
+    h7_json_uint(&j, "wait_mhz", wait_low ? 16u : mhz);
     h7_json_emit(&j);
     gov_done = true;
 }
@@ -252,6 +282,8 @@ static void finish(void)
         {"speech_segments", speech_segments},
         {"stops", stops},
         {"stopped_ms", stopped_ms},
+        {"opp_switches", opp_switches},
+        {"wait_mhz", wait_low ? 16u : h7_clock_sysclk_hz() / 1000000u},
     };
     h7_json_uints(&j, f, sizeof f / sizeof f[0]);
     h7_json_emit(&j);
@@ -296,12 +328,13 @@ static void enter_stop(uint32_t hs)
     else h7_stop(&r);
     uint32_t now_us = h7_time_us();
     if (h7audio_start(16000u) != H7AUDIO_OK) fatal("audio", "capture did not restart after Stop");
+    now_us += h7_stop_settle_time();   /* the Stop's last partial millisecond, measured now */
     stops++;
     stopped_ms += h7_time_ms() - t0;
     uint64_t pos = (uint64_t)(now_us - origin_us) * 16u / 1000u;   /* the first sample captured now */
-    /* the Stop is measured in 1 ms ticks of LPTIM1 (the platform adds half of the last one):
-     * a first sample less than 1 ms past a hop boundary is within that resolution of it and
-     * starts there, instead of pushing the stream a whole hop later */
+    /* the Stop is measured in 1 ms ticks of LPTIM1, the last one from its end (to the time
+     * the capture restart took, h7_stop_settle_time): a first sample less than 1 ms past a
+     * hop boundary is taken as on it, instead of pushing the stream a whole hop later */
     uint64_t grid = ((pos > 16u ? pos - 16u : 0u) + hs - 1u) / hs * hs;
     if (grid < consumed) grid = consumed;
     /* samples before the grid point are not analysed (the first, partial hop) */
@@ -345,6 +378,11 @@ static void command(const char *cmd)
         h7_opp_t o = !strcmp(m, "480") ? H7_OPP_480 : !strcmp(m, "240") ? H7_OPP_240
                    : !strcmp(m, "120") ? H7_OPP_120 : !strcmp(m, "64") ? H7_OPP_64 : H7_OPP_COUNT;
         if (o == H7_OPP_COUNT || h7_clock_set_opp(o) != 0) error_event("opp", "opp wants 480, 240, 120 or 64");
+        else work_opp = o;
+    } else if (!strcmp(cmd, "wait low")) {   /* wait between hops at 16 MHz (the default) */
+        wait_low = true;
+    } else if (!strcmp(cmd, "wait same")) {  /* wait at the computing point (the energy table's before) */
+        wait_low = false;
     } else if (!strcmp(cmd, "go")) {
         if (started) { error_event("go", "already aligning"); return; }
         if (align_start(&aligner)) {
@@ -360,7 +398,7 @@ static void command(const char *cmd)
         record_only = true;
         start_capture("record");
     } else {
-        error_event("command", "unknown command (text WORDS | phones on|off | end N | opp MHZ|auto | go | record | stop on)");
+        error_event("command", "unknown command (text WORDS | phones on|off | end N | opp MHZ|auto | wait low|same | go | record | stop on)");
     }
 }
 
@@ -403,6 +441,7 @@ int main(void)
             }
             bool worked = false;
             while (!audio_over && h7audio_available() >= hs) {
+                to_point(work_opp);
                 h7audio_read(hop, hs);
                 if (end_samples && consumed + hs > end_samples) {   /* a partial last hop: dropped, as on the host */
                     audio_over = true;
@@ -441,8 +480,12 @@ int main(void)
                 if (end_samples && consumed + hs > end_samples) audio_over = true;
                 if (stop_pending && !audio_over) enter_stop(hs);
             }
-            if (audio_over && !finished) finish();
+            if (audio_over && !finished) {
+                to_point(work_opp);
+                finish();
+            }
             if (worked) continue;   /* more may have come in meanwhile; else sleep until the next DMA half */
+            if (!finished && wait_low) to_point(H7_OPP_16);
         }
         h7_sleep();
     }
