@@ -134,7 +134,8 @@ class KwsLibrary:
         # restarted (summary audio.captures): the board's times are compared on the
         # recording's axis, corrected by the clock's error at the wake before them, within
         # 1 ms (the wake's rounding). The error itself must stay within 2 ms at every wake:
-        # LPTIM1's rounding does not add up (SysTick carries the partial millisecond), and
+        # LPTIM1's last tick is measured from its end (h7_stop_settle_time) and SysTick
+        # carries the partial millisecond, so nothing adds up from wake to wake, while
         # lost ticks do (~5 ms per kws_stats line at 16 MHz while SysTick ranked below the
         # console interrupt: 3-10 ms after 11 wakes).
         wakes = self.events_named('kws_wake')
