@@ -57,28 +57,19 @@ def test_arena_layout_adds_up(host_library, case):
         eng.arena_layout()
 
 
-# (hopkern2) one-line stride-1 depthwise filters over a 2-D input, four channels or more: the
-# M7 kernel hands them eval_few (channels last, four per pass) instead of the plane; the
-# kernel-check shapes (h7nn.opmodels), host engine vs TFLite Micro with both kernel sets
+# Depthwise shapes the M7 kernel sends off its plane loops (the kernel-check shapes,
+# h7nn.opmodels), host engine vs TFLite Micro with both kernel sets:
+# - (hopkern2) one-line stride-1 filters over a 2-D input, four channels or more: eval_few
+#   (channels last, four per pass);
+# - a 1-D input along time, 4n channels, a 3x1 filter at stride 2 or 8 outputs or fewer:
+#   eval_time (four channels per pass, the rows inside it).
 LINE_DEPTHWISE = ['dw_k3x1_2d_c8_same', 'dw_k1x3_2d_c6_same_relu', 'dw_k5x1_2d_c4_valid_bigbias']
-
-
-@pytest.mark.parametrize('name', LINE_DEPTHWISE)
-def test_line_depthwise_bit_exact(host_library, name):
-    data = open(opmodels.build_kernel_check(name), 'rb').read()
-    model = Model(data)
-    assert model.op_names() == ['DEPTHWISE_CONV_2D'], model.op_names()
-    assert_both_kernel_sets_match_tflm(data, model, name, name)
-
-
-# a 1-D input along time, 4n channels, a 3x1 filter: the M7 kernel's eval_time (four channels per pass, the
-# rows inside it; the kernel-check shapes, h7nn.opmodels), host engine vs TFLite Micro
 TIME_DEPTHWISE = ['dw_t3_c8_s1_same', 'dw_t3_c12_s2_same', 'dw_t3_c4_s2_valid', 'dw_t3_c4_s1_valid',
                   'dw_t3_c8_s1_same_relu', 'dw_t3_c4_s1_same_bigbias']
 
 
-@pytest.mark.parametrize('name', TIME_DEPTHWISE)
-def test_time_depthwise_bit_exact(host_library, name):
+@pytest.mark.parametrize('name', LINE_DEPTHWISE + TIME_DEPTHWISE)
+def test_off_plane_depthwise_bit_exact(host_library, name):
     data = open(opmodels.build_kernel_check(name), 'rb').read()
     model = Model(data)
     assert model.op_names() == ['DEPTHWISE_CONV_2D'], model.op_names()
