@@ -302,14 +302,25 @@ def real_window_folds(ts, copies=5, recipe=1, eval_fold=R.EVAL_FOLD):
     return out
 
 
-def validation_scores(model, int8_data, val_fold):
+def with_context(feats, context):
+    """[n, frames, coeffs] with context = (past, future) more frames: the first and the last
+    frame repeated (`realtrain --context`: what a causal network gains from frames around the
+    one-second window; the firmware's pipeline feeds the model's own window, so a model
+    trained with it is an experiment, not one the image can run as it is)."""
+    past, future = context
+    if not past and not future:
+        return feats
+    return np.concatenate([np.repeat(feats[:, :1], past, 1), feats, np.repeat(feats[:, -1:], future, 1)], 1)
+
+
+def validation_scores(model, int8_data, val_fold, context=(0, 0)):
     """The float model and its int8 export on the clean clips of training fold val_fold
     (left out of this run's training): accuracy, keywords, non-keyword false accepts."""
     from .export import Int8Model
     from .realeval import scores
     data = R.speech_commands()
     sel = np.flatnonzero(data['fold'] == val_fold)
-    feats = R.features(data['x'][sel], 'kws_stream')
+    feats = with_context(R.features(data['x'][sel], 'kws_stream'), context)
     y = data['y'][sel]
     out = {'fold': val_fold, 'clips': int(len(sel))}
     for kind, pred in (('float', model.predict(feats, verbose=0, batch_size=256)),
@@ -405,7 +416,7 @@ def train_and_export(out_dir, name='kws_default', arch='default', width=None, ep
                      seed=1, copies=5, synth_per_word=120, progress=True, command='',
                      recipe=1, init=None, lr=3e-3, frontend='kws_stream', stages=None,
                      kernels=None, first=None, val_fold=None, teacher_models=(), stem=None,
-                     causal_parts=(), pool='mean'):
+                     causal_parts=(), pool='mean', context=(0, 0)):
     """Trains (from scratch, or on from the float model `init`) and writes
     out_dir/name.{tflite,json,keras}. stages [(recipe, epochs, lr)]: trained one after the
     other on the same model (each stage a fresh optimizer and cosine schedule; the float
@@ -437,7 +448,7 @@ def train_and_export(out_dir, name='kws_default', arch='default', width=None, ep
             keep = real_window_folds(ts, copies, recipe) != val_fold
             ts = {k: ts[k][keep] for k in ('features', 'y', 'kind')}
             teacher = teacher[keep]
-        x, y, kind = ts['features'], ts['y'], ts['kind']
+        x, y, kind = with_context(ts['features'], context), ts['y'], ts['kind']
         alpha = np.array([ALPHA[k] for k in kind], np.float32)
         if model is not None:
             model = keras.saving.load_model(os.path.join(out_dir, f'{name}.stage{n - 1}.keras'),
@@ -503,7 +514,7 @@ def train_and_export(out_dir, name='kws_default', arch='default', width=None, ep
         training['data']['teacher'] += (' averaged with our ' + ', '.join(
             paths.rel(os.path.abspath(t)) for t in teacher_models) + ' (kws_stream features)')
     if val_fold is not None:
-        training['validation'] = validation_scores(model, data, val_fold)
+        training['validation'] = validation_scores(model, data, val_fold, context)
         training['data']['real_training_folds'].remove(val_fold)
     if init:
         training['initialized_from'] = paths.rel(os.path.abspath(init))
@@ -536,6 +547,8 @@ def main(argv=None):
                     'time (valid_time, split_dw; comma-separated), to measure what each costs')
     ap.add_argument('--pool', choices=('mean', 'max', 'meanmax'), default='mean',
                     help='default and stream2d archs: how the last map is pooled (models._pool)')
+    ap.add_argument('--context', help='PAST,FUTURE: frames around the window, the first and last '
+                    'repeated (an experiment: the image feeds the model its own window)')
     ap.add_argument('--val-fold', type=int, choices=[f for f in range(R.FOLDS) if f != R.EVAL_FOLD],
                     help='leave this training fold\'s real clips out and score them at the end')
     ap.add_argument('--teacher-model', action='append', default=[], dest='teacher_models',
@@ -575,6 +588,14 @@ def main(argv=None):
             raise ValueError(f'--causal-parts: only for --arch default, not {args.arch}')
         if set(causal_parts) - {'valid_time', 'split_dw'}:
             raise ValueError(f'--causal-parts {args.causal_parts!r}: valid_time, split_dw')
+        context = (0, 0)
+        if args.context:
+            try:
+                context = tuple(int(k) for k in args.context.split(','))
+            except ValueError:
+                context = ()
+            if len(context) != 2 or min(context) < 0:
+                raise ValueError(f'--context {args.context!r}: PAST,FUTURE, frames >= 0 (e.g. 12,12)')
         if args.pool != 'mean' and args.arch not in ('default', 'stream2d'):
             raise ValueError(f'--pool: only for --arch default or stream2d, not {args.arch}')
         if args.stem and args.arch != 'stream_avg':
@@ -600,7 +621,7 @@ def main(argv=None):
                                 frontend=args.frontend, stages=stages, kernels=kernels,
                                 first=first, stem=args.stem, val_fold=args.val_fold,
                                 teacher_models=args.teacher_models,
-                                causal_parts=causal_parts, pool=args.pool)
+                                causal_parts=causal_parts, pool=args.pool, context=context)
     except (paths.MissingPart, ModelFileError, ValueError) as err:
         print(f'error: {err}', file=sys.stderr)
         return 2

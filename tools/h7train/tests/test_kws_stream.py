@@ -169,3 +169,17 @@ def test_realtrain_refuses_causal_parts_and_pool_where_they_mean_nothing(capsys)
     assert "--causal-parts 'valid_freq': valid_time, split_dw" in capsys.readouterr().err
     assert realtrain.main(['--arch', 'stream_avg', '--pool', 'max']) == 2
     assert '--pool: only for --arch default or stream2d' in capsys.readouterr().err
+
+
+def test_context_frames_repeat_the_edges_and_bad_values_are_refused(capsys):
+    """realtrain --context PAST,FUTURE (models/kws_stream.md round 4): the first frame
+    repeated before the window, the last after it; the window itself unchanged."""
+    import numpy as np
+    from h7train import realtrain
+    x = np.arange(2 * 5 * 3, dtype=np.float32).reshape(2, 5, 3)
+    y = realtrain.with_context(x, (2, 1))
+    assert y.shape == (2, 8, 3)
+    assert (y[:, :2] == x[:, :1]).all() and (y[:, 2:7] == x).all() and (y[:, 7:] == x[:, -1:]).all()
+    assert realtrain.with_context(x, (0, 0)) is x
+    assert realtrain.main(['--context', '12']) == 2
+    assert "--context '12': PAST,FUTURE" in capsys.readouterr().err
