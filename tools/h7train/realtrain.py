@@ -529,6 +529,17 @@ def train_and_export(out_dir, name='kws_default', arch='default', width=None, ep
     return meta
 
 
+def _int_pair(text, least, message):
+    """'A,B' -> (A, B), both integers >= least; ValueError(message) otherwise."""
+    try:
+        pair = tuple(int(k) for k in text.split(','))
+    except ValueError:
+        pair = ()
+    if len(pair) != 2 or min(pair) < least:
+        raise ValueError(message)
+    return pair
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(prog='python -m h7train.realtrain')
     ap.add_argument('--out', default=os.path.join('build', 'realkws'))
@@ -571,14 +582,8 @@ def main(argv=None):
     try:
         stages = parse_stages(args.stages) if args.stages else None
         kernels = tuple(int(k) for k in args.kernels.split(',')) if args.kernels else None
-        first = None
-        if args.first:
-            try:
-                first = tuple(int(k) for k in args.first.split(','))
-            except ValueError:
-                first = ()
-            if len(first) != 2 or min(first) < 1:
-                raise ValueError(f'--first {args.first!r}: FRAMES,STRIDE, positive integers (e.g. 9,2)')
+        first = (_int_pair(args.first, 1, f'--first {args.first!r}: FRAMES,STRIDE, positive integers (e.g. 9,2)')
+                 if args.first else None)
         if first and args.arch not in ('stream', 'stream_avg', 'stream2d'):
             raise ValueError(f'--first: only for --arch stream, stream_avg or stream2d, not {args.arch}')
         if kernels and args.arch not in ('stream', 'stream_avg'):
@@ -588,14 +593,8 @@ def main(argv=None):
             raise ValueError(f'--causal-parts: only for --arch default, not {args.arch}')
         if set(causal_parts) - {'valid_time', 'split_dw'}:
             raise ValueError(f'--causal-parts {args.causal_parts!r}: valid_time, split_dw')
-        context = (0, 0)
-        if args.context:
-            try:
-                context = tuple(int(k) for k in args.context.split(','))
-            except ValueError:
-                context = ()
-            if len(context) != 2 or min(context) < 0:
-                raise ValueError(f'--context {args.context!r}: PAST,FUTURE, frames >= 0 (e.g. 12,12)')
+        context = (_int_pair(args.context, 0, f'--context {args.context!r}: PAST,FUTURE, frames >= 0 (e.g. 12,12)')
+                   if args.context else (0, 0))
         if args.pool != 'mean' and args.arch not in ('default', 'stream2d'):
             raise ValueError(f'--pool: only for --arch default or stream2d, not {args.arch}')
         if args.stem and args.arch != 'stream_avg':
