@@ -61,7 +61,14 @@ def ds_cnn(input_shape=(49, 10), classes=12, width=64, blocks=4, channels=None,
                       name='conv0')(x)
     x = _bn_relu(x, 'conv0')
     x = layers.Dropout(dropout / 2)(x)
-    for i, c in enumerate(channels[1:], start=1):
+    x = _ds_blocks(x, channels[1:], split, valid_time)
+    return _head(inputs, x, classes, dropout, pool, name or f'ds_cnn_w{channels[0]}_b{len(channels) - 1}')
+
+
+def _ds_blocks(x, channels, split, valid_time):
+    """The depthwise-separable blocks dw{i} (3 x 3, or with split 3 x 1 'dwt{i}' then 1 x 3) +
+    pw{i}, BatchNorm + ReLU after each; valid_time: no padding along time (frequency 'same')."""
+    for i, c in enumerate(channels, start=1):
         if split:
             x = layers.DepthwiseConv2D((3, 1), padding='valid' if valid_time else 'same',
                                        use_bias=False, name=f'dwt{i}')(x)
@@ -74,10 +81,14 @@ def ds_cnn(input_shape=(49, 10), classes=12, width=64, blocks=4, channels=None,
         x = _bn_relu(x, f'dw{i}')
         x = layers.Conv2D(c, (1, 1), use_bias=False, name=f'pw{i}')(x)
         x = _bn_relu(x, f'pw{i}')
+    return x
+
+
+def _head(inputs, x, classes, dropout, pool, name):
+    """Dropout, the pooling (_pool), the Dense classifier 'logits'."""
     x = layers.Dropout(dropout)(x)
     x = _pool(x, pool)
-    outputs = layers.Dense(classes, name='logits')(x)
-    return keras.Model(inputs, outputs, name=name or f'ds_cnn_w{channels[0]}_b{len(channels) - 1}')
+    return keras.Model(inputs, layers.Dense(classes, name='logits')(x), name=name)
 
 
 def tiny(input_shape=(49, 10), classes=12, name='kws_tiny', width=32):
@@ -181,16 +192,8 @@ def ds_cnn_stream(input_shape=(49, 10), classes=12, width=96, blocks=4,
                       name='conv0')(x)
     x = _bn_relu(x, 'conv0')
     x = layers.Dropout(dropout / 2)(x)
-    for i in range(1, blocks + 1):
-        x = layers.DepthwiseConv2D((3, 1), padding='valid', use_bias=False, name=f'dwt{i}')(x)
-        x = layers.DepthwiseConv2D((1, 3), padding='same', use_bias=False, name=f'dw{i}')(x)
-        x = _bn_relu(x, f'dw{i}')
-        x = layers.Conv2D(width, (1, 1), use_bias=False, name=f'pw{i}')(x)
-        x = _bn_relu(x, f'pw{i}')
-    x = layers.Dropout(dropout)(x)
-    x = _pool(x, pool)
-    outputs = layers.Dense(classes, name='logits')(x)
-    return keras.Model(inputs, outputs, name=name or f'ds_cnn_stream_w{width}_b{blocks}')
+    x = _ds_blocks(x, [width] * blocks, split=True, valid_time=True)
+    return _head(inputs, x, classes, dropout, pool, name or f'ds_cnn_stream_w{width}_b{blocks}')
 
 
 def weight_bytes_int8(model):

@@ -12,6 +12,20 @@ from h7voice import paths
 STREAM = os.path.join(paths.TOP, 'models', 'kws_stream.tflite')
 
 
+def _int8_streams_byte_equal(model, seed, hops):
+    """The untrained model through the project's int8 export (calibrated on random windows),
+    streamed at a 2-frame hop: every one of `hops` hops byte-equal to the full window.
+    Returns the .tflite bytes."""
+    import numpy as np
+    from h7nn.stream import compare
+    from h7train.export import to_int8_tflite
+    cal = np.random.default_rng(seed).normal(0, 8, (32, 49, 10)).astype(np.float32)
+    data = to_int8_tflite(model, cal)
+    bad, n = compare(data, 2, hops)
+    assert n == hops + 1 and bad == []
+    return data
+
+
 def test_ds_tcn_sees_the_whole_window_through_valid_convolutions():
     m = M.ds_tcn()
     k0, s0 = M.DS_TCN_FIRST
@@ -49,9 +63,8 @@ def test_ds_tcn_avg_builds_within_issue_17_budgets_and_the_engine_streams_it():
     through the project's int8 export: VALID along time, the 1 s window read as a whole,
     <= 3 M MACs, <= 64 KB of int8 weights, and the engine's streaming code accepts it at a
     2-frame hop (byte-equal to the full window) and refuses a 3-frame hop (stride 2)."""
-    import numpy as np
-    from h7nn.stream import compare, refusal
-    from h7train.export import constant_bytes, to_int8_tflite
+    from h7nn.stream import refusal
+    from h7train.export import constant_bytes
     m = M.ds_tcn_avg()
     k0, s0 = M.DS_TCN_AVG['first']
     kernels = M.DS_TCN_AVG['kernels']
@@ -61,11 +74,8 @@ def test_ds_tcn_avg_builds_within_issue_17_budgets_and_the_engine_streams_it():
     convs = [l for l in m.layers if type(l).__name__ in ('Conv2D', 'DepthwiseConv2D')]
     assert all(l.padding == 'valid' for l in convs)
     assert M.macs(m) <= 3_000_000
-    cal = np.random.default_rng(0).normal(0, 8, (32, 49, 10)).astype(np.float32)
-    data = to_int8_tflite(m, cal)
+    data = _int8_streams_byte_equal(m, 0, 40)
     assert constant_bytes(data)['constant_tensor_bytes'] <= 64 * 1024
-    bad, n = compare(data, 2, 40)
-    assert n == 41 and bad == []
     assert 'time stride 2 does not divide' in refusal(data, 3)
 
 
@@ -89,15 +99,10 @@ def test_candidate_on_the_simulated_board_every_hop_byte_equal_and_the_slot_put_
 def test_ds_tcn_avg_with_a_2d_stem_streams_too():
     """--stem: the first convolution 2D over the MFCC (VALID both ways), then 1 x 4 into
     channels; still a chain the engine streams byte-equal at a 2-frame hop."""
-    import numpy as np
-    from h7nn.stream import compare
-    from h7train.export import to_int8_tflite
     m = M.ds_tcn_avg(stem=16)
     assert m.get_layer('stem').output.shape[1:] == (21, 4, 16)
     assert m.get_layer('conv0').output.shape[1:] == (21, 1, 96)
-    cal = np.random.default_rng(1).normal(0, 8, (32, 49, 10)).astype(np.float32)
-    bad, n = compare(to_int8_tflite(m, cal), 2, 20)
-    assert n == 21 and bad == []
+    _int8_streams_byte_equal(m, 1, 20)
 
 
 def test_ds_cnn_stream_is_kws_defaults_shape_valid_along_time_and_streams():
@@ -105,9 +110,8 @@ def test_ds_cnn_stream_is_kws_defaults_shape_valid_along_time_and_streams():
     blocks, 4-wide first convolution at stride (2, 2), MEAN) with nothing padded along time:
     'same' only on 1-row kernels. Untrained weights through the int8 export: <= 3 M MACs,
     <= 64 KB of constants, streamed byte-equal at a 2-frame hop, a 3-frame hop refused."""
-    import numpy as np
-    from h7nn.stream import compare, refusal
-    from h7train.export import constant_bytes, to_int8_tflite
+    from h7nn.stream import refusal
+    from h7train.export import constant_bytes
     m = M.ds_cnn_stream()
     d = M.ds_cnn(width=96)
     convs = [l for l in m.layers if type(l).__name__ in ('Conv2D', 'DepthwiseConv2D')]
@@ -119,11 +123,8 @@ def test_ds_cnn_stream_is_kws_defaults_shape_valid_along_time_and_streams():
     assert (49 - k0) % s0 == 0                          # the last row reads the newest frame
     assert m.get_layer('pool').input.shape[1:3] == ((49 - k0) // s0 + 1 - 8, 4) == (13, 4)
     assert M.macs(m) <= 3_000_000
-    cal = np.random.default_rng(2).normal(0, 8, (32, 49, 10)).astype(np.float32)
-    data = to_int8_tflite(m, cal)
+    data = _int8_streams_byte_equal(m, 2, 30)
     assert constant_bytes(data)['constant_tensor_bytes'] <= 64 * 1024
-    bad, n = compare(data, 2, 30)
-    assert n == 31 and bad == []
     assert 'time stride 2 does not divide' in refusal(data, 3)
     with pytest.raises(ValueError, match='leave'):
         M.ds_cnn_stream(blocks=11)
@@ -132,14 +133,9 @@ def test_ds_cnn_stream_is_kws_defaults_shape_valid_along_time_and_streams():
 def test_ds_cnn_stream_max_pooled_streams_byte_equal_too():
     """--pool max: the streamed chain ends at the last convolution and a MAX_POOL_2D the size
     of the map runs on its kept rows, as MEAN does: every hop byte-equal to the window."""
-    import numpy as np
-    from h7nn.stream import compare
-    from h7train.export import to_int8_tflite
     m = M.ds_cnn_stream(pool='max')
     assert m.get_layer('pool_max').pool_size == (13, 4)
-    cal = np.random.default_rng(3).normal(0, 8, (32, 49, 10)).astype(np.float32)
-    bad, n = compare(to_int8_tflite(m, cal), 2, 20)
-    assert n == 21 and bad == []
+    _int8_streams_byte_equal(m, 3, 20)
     with pytest.raises(ValueError, match='pool'):
         M.ds_cnn_stream(pool='median')
 
