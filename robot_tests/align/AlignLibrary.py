@@ -48,10 +48,12 @@ class AlignLibrary:
         x = self.samples if samples is None else samples
         self.events, _ = B.run(x, text, phones=True)
 
-    def align_on_the_board_with_the_governor(self, wait='low'):
-        """opp auto: 50 hops at 480 MHz measured, then the governor's point; between hops the
-        core waits at 16 MHz (wait low, the default) or at the computing point (wait same)."""
-        self.events, summary = B.run(self.samples, self.text, phones=True, opp='auto', wait=wait)
+    def align_on_the_board_with_the_governor(self, wait='low', busy=None):
+        """opp auto: 50 hops measured from 64 MHz up, then the governor's point; between hops
+        the core waits at 16 MHz (wait low, the default) or at the computing point (wait same).
+        busy: the most of a hop's 20 ms the work may take, in % (opp auto P; default 80)."""
+        opp = 'auto' if busy is None else f'auto {int(busy)}'
+        self.events, summary = B.run(self.samples, self.text, phones=True, opp=opp, wait=wait)
         self.energy = getattr(self, 'energy', {})
         self.energy[wait] = summary['joules']
 
@@ -72,6 +74,17 @@ class AlignLibrary:
         hops = done['frames']
         if int(mhz) != done['mhz'] and done['opp_switches'] < hops:
             raise AssertionError(f'{done["opp_switches"]} point switches for {hops} hops: it does not wait at {mhz} MHz')
+
+    def governor_should_have_measured_at(self, mhz, step_ups):
+        """The point the governor's last measured hop ran at, and how many times a hop over
+        its budget moved the measurement one point faster (from 64 MHz)."""
+        from h7voice import events as ev
+        gov = ev.last(self.events, 'governor')
+        if not gov:
+            raise AssertionError(f'no governor event: {self.events[-3:]}')
+        if (gov['measured_mhz'], gov['step_ups']) != (int(mhz), int(step_ups)):
+            raise AssertionError(f'measured at {gov["measured_mhz"]} MHz after {gov["step_ups"]} step-ups, '
+                                 f'expected {mhz} MHz after {step_ups}: {gov}')
 
     def waiting_low_should_cost_less_than_waiting_at_the_computing_point(self):
         low, same = self.energy['low'], self.energy['same']

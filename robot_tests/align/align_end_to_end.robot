@@ -18,16 +18,29 @@ A Real Sentence Aligns On The Board As On The Host
     Pronunciation Report Should Equal The Host Build
 
 The Governor Picks Its Cheapest Point And The Core Waits At 16 MHz Between Hops
-    [Documentation]    opp auto on a real sentence: after 50 hops measured at 480 MHz the
-    ...    governor runs the hops at the point with the least supply current (race-to-idle or
-    ...    slow-and-steady) and the core waits between them at 16 MHz; the same words as the
-    ...    host, no sample lost, less energy than waiting at the computing point.
+    [Documentation]    opp auto on a real sentence: after 50 hops measured at 64 MHz (the work
+    ...    fits there: no step up) the governor runs the hops at the point with the least supply
+    ...    current (race-to-idle or slow-and-steady) and the core waits between them at 16 MHz;
+    ...    the same words as the host, no sample lost, less energy than waiting at the computing
+    ...    point.
     Use Ljspeech Clip    LJ001-0002
     Align On The Board With The Governor    same
     Align On The Board With The Governor    low
+    Governor Should Have Measured At    64    step_ups=0
     Governor Should Pick Its Cheapest Point And Wait At    16
     Words Should Equal The Host Build
     Waiting Low Should Cost Less Than Waiting At The Computing Point
+
+The Governor Measures One Point Faster Whenever A Hop Takes Too Long
+    [Documentation]    opp auto 10: a hop may take at most 10 % of its 20 ms. The phone model's
+    ...    hop (~0.73 M cycles) takes more than that at 64, 120 and 240 MHz, so the measurement
+    ...    steps up at once, one point per hop, to 480 MHz, which the governor then keeps;
+    ...    nothing is lost on the way and the words are the host's.
+    Use Ljspeech Clip    LJ001-0002    seconds=1.3
+    Align On The Board With The Governor    low    busy=10
+    Governor Should Have Measured At    480    step_ups=3
+    Governor Should Pick Its Cheapest Point And Wait At    16
+    Words Should Equal The Host Build
 
 The Meeting Recorder On The Board Logs The Host's Segments
     [Documentation]    h7voice record --board: a real sentence twice with half a second of
