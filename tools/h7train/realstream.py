@@ -17,7 +17,10 @@ Each stream runs through the host build of the keyword firmware (libh7kws.so: fr
 VAD, pipeline, kws_detector, engine; tools/kwsapp/detector.py) once per threshold.
 Scoring: a detection overlapping a keyword clip (+-200 ms) with its word is a hit (one per
 clip); with another word, a wrong word; anywhere else (sentences, other words, noise) a false
-alarm. Hours = the stream's duration minus its keyword clips.
+alarm. Hours = the stream's duration minus its keyword clips. Each false alarm is also told
+by where it fired: in a sentence (and, where the sentence's word timings are known, whether
+that very word was said there: "on" in "on the whole"), on another word's clip, a second
+detection of a keyword clip, or in a pause; and the keywords are scored per noise condition.
 """
 import argparse
 import json
@@ -47,24 +50,46 @@ TUNING_CLIPS = 600
 STREAMS = ('held_out', 'training_negatives', 'training_speakers')
 
 
+SENTENCE = 'sentence'   # truth entries of the sentences (scored only to tell where a false alarm fired)
+FALSE_ALARM_PLACES = ('word_said_in_sentence', 'sentence', 'other_word_clip', 'keyword_clip_again', 'pause')
+
+
+def sentence_words(folder):
+    """{utterance: [(word, start_s, end_s)]} of a corpus's words.tsv ({} when it has none)."""
+    import csv
+    path = R.data_path(folder, 'words.tsv')
+    if not os.path.exists(path):
+        return {}
+    out = {}
+    with open(path, newline='', encoding='utf-8') as f:
+        for row in csv.DictReader(f, delimiter='\t'):
+            out.setdefault(row['utt'], []).append((row['word'], float(row['start_s']), float(row['end_s'])))
+    return out
+
+
 def held_out_sentences():
-    """Real sentences never used by any keyword training: [(source, int16)]."""
+    """Real sentences never used by any keyword training: [(source, int16, words)], words the
+    sentence's [(word, start_s, end_s)] where its corpus times them, else None."""
     out = []
     for folder in ('ljspeech_aligned', 'transcribed_misc'):
+        timed = sentence_words(folder)
         for r in R.read_manifest(folder):
-            out.append((f'{folder}:{r["file"]}', R.read_audio(R.data_path(folder, r['file']))))
+            utt = os.path.splitext(os.path.basename(r['file']))[0]
+            out.append((f'{folder}:{r["file"]}', R.read_audio(R.data_path(folder, r['file'])),
+                        timed.get(utt)))
     return out
 
 
 def training_negative_sentences():
-    """LibriSpeech + mycroft speech (crops of them were "unknown" in training)."""
+    """LibriSpeech + mycroft speech (crops of them were "unknown" in training), untimed."""
     out = []
     for r in R.read_manifest('librispeech_samples'):
-        out.append((f'librispeech:{r["file"]}', R.read_audio(R.data_path('librispeech_samples', r['file']))))
+        out.append((f'librispeech:{r["file"]}', R.read_audio(R.data_path('librispeech_samples', r['file'])),
+                    None))
     for r in R.read_manifest('mycroft_precise_community'):
         if r['kind'] != 'background_noise' and r.get('language', 'en').startswith('en'):
             out.append((f'mycroft:{r["file"]}',
-                        R.read_audio(R.data_path('mycroft_precise_community', r['file']))))
+                        R.read_audio(R.data_path('mycroft_precise_community', r['file'])), None))
     return out
 
 
@@ -96,8 +121,9 @@ def training_speaker_clips():
 
 
 def build_stream(sentences, clips, labels, noise_name, snr_db, seed, noise_part='eval'):
-    """Sentences with clips between them: (int16 stream, truth list of dicts). The noise
-    comes from noise_part of its file ('eval': the held-out 20%, 'train': the first 80%)."""
+    """Sentences with clips between them: (int16 stream, truth list of dicts: the clips, and
+    the sentences as label SENTENCE with their source and timed words). The noise comes from
+    noise_part of its file ('eval': the held-out 20%, 'train': the first 80%)."""
     rng = np.random.default_rng(seed)
     order = rng.permutation(len(sentences))
     per_gap = int(np.ceil(len(clips) / max(1, len(sentences))))
@@ -111,8 +137,11 @@ def build_stream(sentences, clips, labels, noise_name, snr_db, seed, noise_part=
         t += n
 
     for si in order:
-        pieces.append(sentences[si][1])
-        t += len(sentences[si][1])
+        source, audio, words = sentences[si]
+        truth.append({'start_s': t / SR, 'end_s': (t + len(audio)) / SR, 'label': SENTENCE,
+                      'source': source, 'words': words})
+        pieces.append(audio)
+        t += len(audio)
         for _ in range(per_gap):
             if ci >= len(clips):
                 break
@@ -125,7 +154,7 @@ def build_stream(sentences, clips, labels, noise_name, snr_db, seed, noise_part=
             t += len(clips[k])
         pause(0.6, 1.5)
     x = np.concatenate(pieces).astype(np.float32) / 32768
-    speech_rms = np.sqrt(np.mean(np.concatenate([s for _, s in sentences]).astype(np.float64) ** 2)) / 32768
+    speech_rms = np.sqrt(np.mean(np.concatenate([s for _, s, _ in sentences]).astype(np.float64) ** 2)) / 32768
     floor = rng.standard_normal(len(x)).astype(np.float32) * 10 ** (ROOM_TONE_DBFS / 20)
     x = x + floor
     if noise_name:
@@ -137,30 +166,60 @@ def build_stream(sentences, clips, labels, noise_name, snr_db, seed, noise_part=
     return np.round(x * 32767).astype(np.int16), truth
 
 
+def _false_alarm_place(d, s, e, sentences):
+    """Where a detection that hit no clip fired (FALSE_ALARM_PLACES)."""
+    for tr in sentences:
+        if s < tr['end_s'] + TOLERANCE_S and e > tr['start_s'] - TOLERANCE_S:
+            said = any(w == d['word'] and s < tr['start_s'] + we + TOLERANCE_S and
+                       e > tr['start_s'] + ws - TOLERANCE_S for w, ws, we in tr.get('words') or ())
+            return 'word_said_in_sentence' if said else 'sentence'
+    return 'pause'
+
+
 def score(detections, truth, duration_s):
-    """Hits, wrong words, false alarms, and the non-keyword hours they are counted over."""
-    kw = [tr for tr in truth if tr['label'] in KEYWORDS]
-    hit = [False] * len(truth)
+    """Hits, wrong words, false alarms (and where each fired), the non-keyword hours they are
+    counted over, and the keywords per condition where the truth names one."""
+    clips = [tr for tr in truth if tr['label'] != SENTENCE]
+    sentences = [tr for tr in truth if tr['label'] == SENTENCE]
+    kw = [tr for tr in clips if tr['label'] in KEYWORDS]
+    hit = [False] * len(clips)
+    got = [None] * len(clips)   # each clip's first detected word (wrong words per condition)
     found = wrong = false_alarms = 0
+    places = dict.fromkeys(FALSE_ALARM_PLACES, 0)
     for d in detections:
         s, e = d['start_ms'] / 1000, d['end_ms'] / 1000
-        j = next((i for i, tr in enumerate(truth)
+        j = next((i for i, tr in enumerate(clips)
                   if s < tr['end_s'] + TOLERANCE_S and e > tr['start_s'] - TOLERANCE_S), None)
-        if j is None or truth[j]['label'] == UNKNOWN:
+        if j is None:
             false_alarms += 1
-        elif d['word'] == truth[j]['label'] and not hit[j]:
+            places[_false_alarm_place(d, s, e, sentences)] += 1
+            continue
+        got[j] = got[j] or d['word']
+        if clips[j]['label'] == UNKNOWN:
+            false_alarms += 1
+            places['other_word_clip'] += 1
+        elif d['word'] == clips[j]['label'] and not hit[j]:
             hit[j] = True
             found += 1
-        elif d['word'] != truth[j]['label']:
+        elif d['word'] != clips[j]['label']:
             wrong += 1
         else:
             false_alarms += 1  # a second detection of the same clip
+            places['keyword_clip_again'] += 1
     kw_seconds = sum(tr['end_s'] - tr['start_s'] for tr in kw)
     hours = (duration_s - kw_seconds) / 3600
+    per_condition = {}
+    for j, tr in enumerate(clips):
+        if tr['label'] in KEYWORDS and 'condition' in tr:
+            c = per_condition.setdefault(tr['condition'], {'keywords': 0, 'found': 0, 'wrong_word': 0})
+            c['keywords'] += 1
+            c['found'] += hit[j]
+            c['wrong_word'] += bool(got[j] and got[j] != tr['label'] and not hit[j])
     return {'keywords': len(kw), 'found': found, 'wrong_word': wrong,
             'false_alarms': false_alarms, 'non_keyword_hours': round(hours, 4),
             'recall': found / max(1, len(kw)),
-            'false_alarms_per_hour': false_alarms / hours if hours > 0 else 0.0}
+            'false_alarms_per_hour': false_alarms / hours if hours > 0 else 0.0,
+            'false_alarms_where': places, 'per_condition': per_condition}
 
 
 def run_streams(model_path, streams, thresholds, log=print):
@@ -278,12 +337,20 @@ def markdown(results, streams, command):
               '![DET curve](real_stream_det.png)', '']
     for model, per_stream in results.items():
         for stream, rows in per_stream.items():
+            conds = list(rows[0].get('per_condition', {})) if rows else []
             lines += [f'## {model}, {stream.replace("_", " ")}', '',
-                      '| threshold | keywords found % | wrong word | false alarms | per hour |',
-                      '|---:|---:|---:|---:|---:|']
+                      '| threshold | keywords found % | wrong word | false alarms | per hour | '
+                      + ''.join(f'found % {c} | ' for c in conds)
+                      + 'false alarms: word said in a sentence / other sentence / other-word clip / '
+                        'same clip again / pause |',
+                      '|---:|---:|---:|---:|---:|' + '---:|' * len(conds) + '---|']
             for r in rows:
+                pc = r.get('per_condition', {})
+                where = r.get('false_alarms_where', {})
                 lines.append(f'| {r["threshold"]:g} | {100 * r["recall"]:.1f} | {r["wrong_word"]} | '
-                             f'{r["false_alarms"]} | {r["false_alarms_per_hour"]:.1f} |')
+                             f'{r["false_alarms"]} | {r["false_alarms_per_hour"]:.1f} | '
+                             + ''.join(f'{100 * pc[c]["found"] / max(1, pc[c]["keywords"]):.1f} | ' for c in conds)
+                             + ' / '.join(str(where.get(k, 0)) for k in FALSE_ALARM_PLACES) + ' |')
             lines.append('')
     return '\n'.join(lines)
 

@@ -51,3 +51,42 @@ def test_unknown_stream_name_is_one_line(capsys):
         main(['models/kws_default.tflite', '--streams', 'held_out,nope'])
     assert e.value.code == 2
     assert 'error: --streams' in capsys.readouterr().err
+
+
+def test_false_alarms_are_told_by_where_they_fired():
+    """The same counts as before; each false alarm also says where it fired, and the keywords
+    are scored per condition."""
+    truth = TRUTH + [{'start_s': 40.0, 'end_s': 48.0, 'label': 'sentence', 'source': 'a',
+                      'words': [('put', 0.5, 0.8), ('up', 5.1, 5.4)]},
+                     {'start_s': 60.0, 'end_s': 66.0, 'label': 'sentence', 'source': 'b', 'words': None}]
+    truth[0] = dict(truth[0], condition='quiet')
+    truth[1] = dict(truth[1], condition='noisy')
+    dets = [_det('yes', 10.2, 10.7),    # hit (quiet)
+            _det('yes', 10.8, 11.1),    # the same clip again
+            _det('stop', 20.3, 20.6),   # wrong word on the "go" clip (noisy)
+            _det('no', 30.1, 30.5),     # on another word's clip
+            _det('up', 45.0, 45.4),     # "up" said there: still a false alarm, told apart
+            _det('off', 45.0, 45.4),    # in the same sentence, a word not said there
+            _det('go', 62.0, 62.3),     # in a sentence without word times
+            _det('left', 55.0, 55.3)]   # in a pause
+    r = score(dets, truth, duration_s=3602.0)
+    assert (r['found'], r['wrong_word'], r['false_alarms']) == (1, 1, 6)
+    assert r['false_alarms_where'] == {'word_said_in_sentence': 1, 'sentence': 2, 'other_word_clip': 1,
+                                       'keyword_clip_again': 1, 'pause': 1}
+    assert r['per_condition'] == {'quiet': {'keywords': 1, 'found': 1, 'wrong_word': 0},
+                                  'noisy': {'keywords': 1, 'found': 0, 'wrong_word': 1}}
+    # sentences are not keyword time: the hours are those without sentence entries
+    assert r['non_keyword_hours'] == pytest.approx(1.0)
+
+
+def test_held_out_stream_names_its_sentences_and_their_words():
+    from h7train.realstream import SENTENCE, build_stream
+    import numpy as np
+    sents = [('x:a', np.full(1600, 1000, np.int16), [('on', 0.01, 0.05)]), ('x:b', np.zeros(800, np.int16), None)]
+    clips = np.zeros((1, 16000), np.int16)
+    x, truth = build_stream(sents, clips, np.array([2]), None, None, seed=1)
+    spans = [t for t in truth if t['label'] == SENTENCE]
+    assert sorted(t['source'] for t in spans) == ['x:a', 'x:b']
+    for t in spans:
+        assert round((t['end_s'] - t['start_s']) * 16000) == {'x:a': 1600, 'x:b': 800}[t['source']]
+    assert len(x) / 16000 >= max(t['end_s'] for t in truth)
