@@ -62,11 +62,16 @@ uint32_t h7_time_us(void);
  * together: time differences to the microsecond that do not wrap for 49 days (h7_time_us
  * wraps after 71 minutes). */
 uint32_t h7_time_ms_sub_us(uint32_t *sub_us);
-/* A second millisecond clock that needs no interrupt: LPTIM1 on LSI, running from
- * h7_platform_init, also in Stop. 16 bits (differences modulo 65536 ms). SysTick time
- * stops while interrupts are held off; this one does not (LSI tolerance: a few % on
- * silicon). */
-uint32_t h7_time_lp_ms(void);
+/* A second clock that needs no interrupt: LPTIM1 on LSI / 32, running from
+ * h7_platform_init, also in Stop. 16-bit ticks of about 1 ms (differences modulo 65536);
+ * h7_lp_ticks_us turns a difference into microseconds with the tick h7_platform_init
+ * measured against the core clock (LSI is within a few % of 32 kHz on silicon, the core
+ * clock comes from the HSE). SysTick time stops while interrupts are held off; this one
+ * does not. */
+uint32_t h7_time_lp_ticks(void);
+uint32_t h7_lp_ticks_us(uint32_t ticks);
+/* The LSI frequency the boot measured (Hz; 0: not measured, the nominal 32 kHz is used). */
+uint32_t h7_lsi_measured_hz(void);
 uint32_t h7_cycles(void);     /* DWT cycle counter (core clock cycles) */
 void h7_delay_ms(uint32_t ms); /* sleeps (WFI) between ticks */
 

@@ -73,13 +73,15 @@ class KwsLibrary:
                                  f'(python -m h7data demo makes it)')
         return wav
 
-    def run_kws_with(self, wav, seconds=None, console_input=None, console_at_s=0.0):
-        """Runs the firmware on the simulated board with `wav` in the microphone."""
+    def run_kws_with(self, wav, seconds=None, console_input=None, console_at_s=0.0, lsi_hz=None):
+        """Runs the firmware on the simulated board with `wav` in the microphone (lsi_hz: the
+        simulated part's LSI, default the nominal 32 kHz)."""
         self.wav = wav
         self.console_input = console_input
         self.run = simrun.run_kws(wav, elf=self.elf, seconds=float(seconds) if seconds else None,
                                   console_input=console_input or None,
-                                  console_at_s=float(console_at_s))
+                                  console_at_s=float(console_at_s),
+                                  lsi_hz=float(lsi_hz) if lsi_hz else None)
         dets = ev.detections(self.run['events'])
         print(f"*INFO* {len(dets)} detections: " +
               ', '.join(f"{d['word']}@{d['start_ms']}-{d['end_ms']}" for d in dets))
@@ -93,6 +95,14 @@ class KwsLibrary:
         return len(dets)
 
     # ------------------------------------------------------------------ checks
+    def boot_should_report_an_lsi_of(self, hz):
+        """The boot event's lsi_hz: the Stop clock's oscillator as the firmware measured it
+        (within 0.05 %)."""
+        boot = ev.last(self.run['events'], 'boot') or {}
+        got = boot.get('lsi_hz')
+        if not got or abs(got - float(hz)) > 0.0005 * float(hz):
+            raise AssertionError(f'boot reports an LSI of {got} Hz, the simulated part runs at {hz} Hz: {boot}')
+
     def _stats(self):
         stats = ev.last(self.run['events'], 'kws_stats')
         if stats is None:

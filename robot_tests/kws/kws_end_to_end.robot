@@ -40,6 +40,19 @@ Stops Between Words And Wakes On Each
     Detections Should Equal The Host Build Of The Firmware C
     No Samples Should Be Lost
 
+A Part Whose LSI Runs 3 % Slow Keeps Its Clock Through Every Stop
+    [Documentation]    LSI, the Stop clock's oscillator, is an RC oscillator within a few %
+    ...    of 32 kHz on silicon. The same Stop-between-words run on a part whose LSI runs at
+    ...    31.04 kHz: the boot measures it against the core clock (PLL1, from the HSE) and
+    ...    the board clock stays within 2 ms of the recording at every wake (taken as 32 kHz
+    ...    it would fall 30 ms behind for every second of Stop).
+    ${wav}=    Make Recording    commands
+    Run Kws With    ${wav}    lsi_hz=31040
+    Boot Should Report An LSI Of    31040
+    Stop Entries Should Be At Least    9
+    Detections Should Equal The Host Build Of The Firmware C
+    No Samples Should Be Lost
+
 Silence Noise And Other Speech Give No Detection And Lose No Samples In 60 s
     [Documentation]    60 s of virtual time: room tone, continuous loud noise, sentences and
     ...    single words that are not commands, and speech far faster than the model's hop.

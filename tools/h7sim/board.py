@@ -116,7 +116,10 @@ MODES = ('run', 'sleep', 'stop')
 class Board:
     """One simulated NUCLEO-H743ZI2 running one firmware ELF."""
 
-    def __init__(self, elf_path, echo_uart=False, wall_limit=None, profile=False, mpu_guards=True):
+    def __init__(self, elf_path, echo_uart=False, wall_limit=None, profile=False, mpu_guards=True,
+                 lsi_hz=None):
+        """lsi_hz: this part's LSI frequency (default the nominal 32 kHz; silicon is within a
+        few % of it): the Stop clock and the watchdog run on it."""
         self.lib = native.load()
         native.bind_profile(self.lib)
         self.elf = load_elf(elf_path)
@@ -128,7 +131,7 @@ class Board:
         self.uc = Uc(UC_ARCH_ARM, UC_MODE_THUMB)
         self.uc.ctl_set_cpu_model(UC_CPU_ARM_CORTEX_M7)
         self._map_memory()
-        self._install_peripherals()
+        self._install_peripherals(lsi_hz)
         self.uc.hook_add(UC_HOOK_MEM_INVALID, self._on_invalid_access)
         self._sim = self.lib.h7_attach(self.uc._uch, ctypes.byref(self.core))
         if not self._sim:
@@ -190,14 +193,14 @@ class Board:
                 p |= perms[ch]
             self.uc.mem_map(region.base, region.size, p)
 
-    def _install_peripherals(self):
+    def _install_peripherals(self, lsi_hz=None):
         self.peripherals = {}
         self.systick = SysTick(self)
         self.nvic = Nvic(self)
         self.scb = Scb(self)
         self.scs = SystemControlSpace(self, 0xE000E000)
         self.dwt = Dwt(self, 0xE0001000)
-        self.rcc = Rcc(self, 0x58024400)
+        self.rcc = Rcc(self, 0x58024400, **({'lsi_hz': lsi_hz} if lsi_hz else {}))
         self.pwr = Pwr(self, 0x58024800)
         self.flash = FlashInterface(self, 0x52002000)
         self.syscfg = Syscfg(self, 0x58000400)

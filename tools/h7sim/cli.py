@@ -55,6 +55,17 @@ def check_output_path(path):
         raise SimError(f'{path}: cannot write the JSON summary there ({exc.strerror or exc})') from None
 
 
+def lsi_frequency(text):
+    """--lsi-hz: an LSI of 24-40 kHz (32 kHz +-25 %: beyond that it is not an LSI)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f'not a number: {text!r}') from None
+    if not 24_000 <= value <= 40_000:
+        raise argparse.ArgumentTypeError(f'an LSI runs at 24000-40000 Hz (32 kHz +-25 %), not {text!r}')
+    return value
+
+
 def positive_seconds(text):
     try:
         value = float(text)
@@ -112,7 +123,7 @@ def cmd_run(args):
         check_output_path(args.json)
     wall_limit = args.wall_limit if args.wall_limit is not None else default_wall_limit(args.seconds)
     board = Board(args.elf, echo_uart=not args.quiet, wall_limit=wall_limit, profile=args.profile,
-                  mpu_guards=not args.no_mpu_guards)
+                  mpu_guards=not args.no_mpu_guards, lsi_hz=args.lsi_hz)
     if args.wav:
         note = play_wav(board, args.wav, strict=args.strict_wav)
         if note:
@@ -218,6 +229,9 @@ def build_parser():
     run.add_argument('--quiet', action='store_true', help='do not echo the UART')
     run.add_argument('--no-mpu-guards', action='store_true',
                      help='do not enforce MPU no-access regions (about 2x faster on memory-bound code)')
+    run.add_argument('--lsi-hz', type=lsi_frequency, default=None, metavar='HZ',
+                     help="this part's LSI frequency (default the nominal 32000; silicon is within a few %% "
+                          'of it): the Stop clock (LPTIM1) and the watchdog run on it')
     run.set_defaults(func=cmd_run)
     bench = sub.add_parser('bench', help='benchmarks: MIPS, 10 s audio wall time, determinism (JSON)')
     bench.add_argument('--json', default=os.path.join(TOP, 'build', 'h7sim', 'bench.json'),

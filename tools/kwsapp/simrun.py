@@ -23,10 +23,11 @@ def wav_seconds(path):
 
 
 def run_kws(wav, elf=DEFAULT_ELF, seconds=None, tail_s=1.0, console_input=None,
-            console_at_s=0.0, wall_limit=None, energy_table=None):
+            console_at_s=0.0, wall_limit=None, energy_table=None, lsi_hz=None):
     """Plays `wav` into the simulated microphone and runs the firmware for the recording's
     length + tail_s (or `seconds`). console_input: text sent to the console at console_at_s.
     energy_table: a supply-current table file for the simulator's energy estimate.
+    lsi_hz: the simulated part's LSI (default the nominal 32 kHz).
     Returns {'lines', 'events', 'summary', 'seconds'}."""
     if not os.path.exists(elf):
         raise RunError(f'{paths.rel(elf)}: firmware image not built (run: h7voice build firmware)')
@@ -41,7 +42,7 @@ def run_kws(wav, elf=DEFAULT_ELF, seconds=None, tail_s=1.0, console_input=None,
     except SimError as err:
         raise RunError(str(err)) from None
     total = seconds if seconds is not None else len(samples) / 16000.0 + tail_s
-    board = Board(elf, wall_limit=wall_limit)
+    board = Board(elf, wall_limit=wall_limit, lsi_hz=lsi_hz)
     try:
         board.spi2.play(samples)
         if console_input:

@@ -703,6 +703,7 @@ int main(void)
     h7_json_uint(&j, "other", rr->other);
     h7_json_close(&j);
     h7_json_str(&j, "record", record_valid ? "kept" : "new");
+    h7_json_uint(&j, "lsi_hz", h7_lsi_measured_hz()); /* the Stop clock's, measured at boot */
     h7_json_emit(&j);
     h7_watchdog_start(WATCHDOG_MS);
     init();

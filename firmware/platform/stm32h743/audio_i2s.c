@@ -37,7 +37,7 @@ static volatile int running;
 static uint32_t rate_hz;
 
 /* The last look at the DMA: its position (frames into the buffer) and the clocks. */
-static uint32_t last_pos, last_us, last_lp_ms;
+static uint32_t last_pos, last_us, last_lp_ticks;
 static uint32_t taken;      /* frames taken in (copied or counted lost): stats.captured after a look */
 static uint32_t origin;     /* stats.captured when this capture began: slot = (frame - origin) % FRAMES */
 static uint32_t behind;     /* frames the microphone made that the stopped DMA did not write */
@@ -68,14 +68,14 @@ static void take_in(uint32_t flags)
     bool stopped = (stream()->CR & H7_DMA_SxCR_EN) == 0u; /* an error stopped it */
     flags |= (H7_DMA1->LISR >> H7_DMA_FLAG_SHIFT(H7AUDIO_DMA_STREAM)) & H7_DMA_FLAG_ALL;
     uint32_t now_us = h7_time_us();
-    uint32_t lp_ms = h7_time_lp_ms();
+    uint32_t lp_ticks = h7_time_lp_ticks();
     uint32_t written = ndtr < DMA_HALFWORDS ? DMA_HALFWORDS - ndtr : 0u; /* half-words */
     /* a frame whose left half-word (the microphone) is written counts: its sample is there */
     uint32_t pos = ((written + 1u) / 2u) % FRAMES;
     uint32_t elapsed_us = now_us - last_us;
-    uint32_t lp_elapsed_ms = (lp_ms - last_lp_ms) & 0xFFFFu;
-    if (lp_elapsed_ms > elapsed_us / 1000u + 2u)
-        elapsed_us = lp_elapsed_ms * 1000u; /* SysTick was held off as well */
+    uint32_t lp_elapsed_us = h7_lp_ticks_us((lp_ticks - last_lp_ticks) & 0xFFFFu);
+    if (lp_elapsed_us > elapsed_us + 2000u)
+        elapsed_us = lp_elapsed_us; /* SysTick was held off as well */
     uint32_t expected = frames_in(elapsed_us);
     uint32_t d = (pos + FRAMES - last_pos) % FRAMES;
     if (stopped) {
@@ -96,7 +96,7 @@ static void take_in(uint32_t flags)
         behind += expected - d; /* made by the microphone, not written: counted at the restart */
     last_pos = pos;
     last_us = now_us;
-    last_lp_ms = lp_ms;
+    last_lp_ticks = lp_ticks;
     stats.captured += d;
 
     /* the buffer holds the last FRAMES samples; older new ones were overwritten */
@@ -147,7 +147,7 @@ static void dma_start(void)
     H7_SPI2->CR1 = H7_SPI_CR1_SPE | H7_SPI_CR1_CSTART;
     last_pos = 0;
     last_us = h7_time_us();
-    last_lp_ms = h7_time_lp_ms();
+    last_lp_ticks = h7_time_lp_ticks();
     origin = taken = stats.captured;
     behind = 0;
 }

@@ -159,9 +159,12 @@ void h7_platform_init(h7_opp_t opp)
     h7_power_init();
     h7_clock_init_kernels();
     h7_dwt_init();
+    /* LPTIM1's LSI tick is measured against PLL1, which runs from the HSE (the ST-LINK's
+     * crystal): the 120 MHz point for those ~16 ms, whatever point the application runs at */
+    (void)h7_clock_set_opp(H7_OPP_120);
+    h7_lp_timer_init();
     (void)h7_clock_set_opp(opp); /* also starts SysTick at the new rate */
     h7_systick_init(h7_clock_sysclk_hz());
-    h7_lp_timer_init();
     h7_console_init();
     leds_init();
     h7_log_set_writer(h7_console_write);

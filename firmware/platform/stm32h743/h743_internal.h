@@ -11,7 +11,7 @@ void h7_mpu_init(void);
 void h7_cache_enable(void);
 void h7_fault_handlers_enable(void);
 void h7_power_init(void);
-void h7_lp_timer_init(void); /* LPTIM1 on LSI, 1 kHz (power.c) */
+void h7_lp_timer_init(void); /* LPTIM1 on LSI / 32, its tick measured (power.c) */
 void h7_clock_init_kernels(void);
 void h7_systick_init(uint32_t sysclk_hz);
 void h7_systick_reconfigure(uint32_t sysclk_hz);

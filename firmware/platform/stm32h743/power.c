@@ -43,10 +43,16 @@ void h7_power_init(void)
 static void stop_timer_start(void);
 static uint32_t stop_timer_read(void);
 
-/* LPTIM1 runs from boot: it times Stop and is the interrupt-free clock (h7_time_lp_ms). */
-void h7_lp_timer_init(void) { stop_timer_start(); }
+static void stop_timer_calibrate(void);
 
-uint32_t h7_time_lp_ms(void) { return stop_timer_read(); }
+/* LPTIM1 runs from boot: it times Stop and is the interrupt-free clock (h7_time_lp_ticks). */
+void h7_lp_timer_init(void)
+{
+    stop_timer_start();
+    stop_timer_calibrate();
+}
+
+uint32_t h7_time_lp_ticks(void) { return stop_timer_read(); }
 
 void h7_sleep(void) { h7_wfi(); }
 
@@ -91,10 +97,51 @@ static bool mic_signals_sound(void)
 }
 
 /* Time in Stop: SysTick stops with the core clock; LPTIM1 on LSI (32 kHz / 32 = 1 kHz,
- * 16 bits) keeps counting, so a Stop of up to 65.5 s is measured to 1 ms. (LSI is the
- * simulator's and the chip's always-present clock; its tolerance on silicon is a few %:
- * the board's 32.768 kHz LSE crystal would be the accurate choice.) */
-#define STOP_TIMER_HZ 1000u
+ * 16 bits) keeps counting, so a Stop of up to ~65 s is measured in ~1 ms ticks. LSI is an
+ * RC oscillator within a few % of 32 kHz on silicon (DS12110, LSI oscillator
+ * characteristics): taken as exactly 32 kHz, a part 3 % slow would put the clock 30 ms
+ * behind for every second of Stop (a meeting log's times, the audio clock after each
+ * wake). So the boot measures the tick against the core clock (PLL1 from the HSE: the
+ * ST-LINK's crystal), and every tick counts for what it measured. */
+#define STOP_TIMER_NOMINAL_Q8 (1000u << 8) /* the tick at 32 kHz / 32, in 1/256 us */
+#define STOP_TIMER_CAL_TICKS 16u           /* measured over 16 ticks: ~16 ms at boot */
+static uint32_t s_tick_q8 = STOP_TIMER_NOMINAL_Q8; /* one tick, in 1/256 us */
+static uint32_t s_lsi_hz;                          /* the LSI the boot measured (0: not) */
+
+uint32_t h7_lp_ticks_us(uint32_t ticks) { return (uint32_t)(((uint64_t)ticks * s_tick_q8 + 128u) >> 8); }
+
+uint32_t h7_lsi_measured_hz(void) { return s_lsi_hz; }
+
+/* Whole ticks in max_ms (at least one). */
+static uint32_t ticks_in_ms(uint32_t max_ms)
+{
+    uint64_t t = ((uint64_t)max_ms * 1000u << 8) / s_tick_q8;
+    return t < 1u ? 1u : t > 0xFFFFu ? 0xFFFFu : (uint32_t)t;
+}
+
+/* Tick edge to tick edge over STOP_TIMER_CAL_TICKS ticks, in core cycles (DWT) at the boot's
+ * operating point. A timer that does not tick within twice the nominal time keeps the
+ * nominal tick (and s_lsi_hz 0, which the boot event reports). */
+static void stop_timer_calibrate(void)
+{
+    uint32_t hz = h7_clock_sysclk_hz();
+    uint32_t limit = (uint32_t)((uint64_t)hz * 2u * (STOP_TIMER_CAL_TICKS + 1u) / 1000u);
+    uint32_t c_start = h7_cycles(), first = stop_timer_read(), edge, c0, c1;
+    while ((edge = stop_timer_read()) == first)
+        if (h7_cycles() - c_start > limit) return;
+    c0 = h7_cycles();
+    uint32_t last = (edge + STOP_TIMER_CAL_TICKS) & 0xFFFFu;
+    while (stop_timer_read() != last)
+        if (h7_cycles() - c_start > limit) return;
+    c1 = h7_cycles();
+    uint64_t q8 = ((uint64_t)(c1 - c0) * 256000000u + (uint64_t)hz * STOP_TIMER_CAL_TICKS / 2u) /
+                  ((uint64_t)hz * STOP_TIMER_CAL_TICKS);
+    /* an LSI beyond +-25 % is not an LSI: a wrong core clock figure; keep the nominal tick */
+    if (q8 < (STOP_TIMER_NOMINAL_Q8 / 4u) * 3u || q8 > (STOP_TIMER_NOMINAL_Q8 / 4u) * 5u)
+        return;
+    s_tick_q8 = (uint32_t)q8;
+    s_lsi_hz = (uint32_t)((32ull * 256000000u + q8 / 2u) / q8);
+}
 
 static void stop_timer_start(void)
 {
@@ -139,20 +186,21 @@ uint32_t h7_stop_settle_time(void)
     if (!s_settle_pending)
         return 0u;
     s_settle_pending = false;
+    uint32_t tick_us = h7_lp_ticks_us(1u);
     uint32_t now = h7_time_us(), tick = stop_timer_read();
     uint32_t ticks = (tick - s_wake_tick) & 0xFFFFu, since;
     if (ticks == 0u) { /* the wake-up's tick still runs: its end, exactly */
         do {
             tick = stop_timer_read();
             now = h7_time_us();
-        } while (tick == s_wake_tick && now - s_wake_us < 1100u);
+        } while (tick == s_wake_tick && now - s_wake_us < tick_us + tick_us / 10u);
         since = now - s_wake_us;
     } else if (ticks == 1u) { /* it ended since: somewhere in the time since the wake-up */
         since = (now - s_wake_us) / 2u;
     } else {
-        since = 500u; /* unseen: half a tick */
+        since = tick_us / 2u; /* unseen: half a tick */
     }
-    uint32_t part = since < 1000u ? 1000u - since : 0u;
+    uint32_t part = since < tick_us ? tick_us - since : 0u;
     h7_systick_advance_us(part);
     return part;
 }
@@ -165,12 +213,12 @@ void LPTIM1_IRQHandler(void)
     }
 }
 
-/* Wake from Stop within max_ms: LPTIM1 (free-running, 1 kHz, 16 bits) compares at now +
- * max_ms and wakes the core through EXTI line 47. */
+/* Wake from Stop within max_ms: LPTIM1 (free-running, ~1 ms ticks, 16 bits) compares at
+ * now + the ticks in max_ms and wakes the core through EXTI line 47. */
 static void arm_timer_wakeup(uint32_t max_ms)
 {
     H7_LPTIM1->ICR = LPTIM_ICR_CMPMCF | LPTIM_ICR_CMPOKCF;
-    H7_LPTIM1->CMP = (stop_timer_read() + max_ms) & 0xFFFFu;
+    H7_LPTIM1->CMP = (stop_timer_read() + ticks_in_ms(max_ms)) & 0xFFFFu;
     (void)h7_wait_bits(&H7_LPTIM1->ISR, LPTIM_ISR_CMPOK, LPTIM_ISR_CMPOK, H7_WAIT_TRIES);
     H7_LPTIM1->ICR = LPTIM_ICR_CMPOKCF;
     H7_EXTI->CPUIMR2 |= H7_BIT(LPTIM1_EXTI_LINE - 32u);
@@ -242,7 +290,7 @@ void h7_stop_within(h7_stop_result_t *result, uint32_t max_ms)
 
     stop_timer_start();
     if (max_ms > 0u)
-        arm_timer_wakeup(max_ms > 0xFFFFu ? 0xFFFFu : max_ms);
+        arm_timer_wakeup(max_ms);
     /* The Stop is timed in LPTIM1 ticks (1 ms). It starts on a tick edge (a wait of at most
      * 1 ms at the HSI point); the whole ticks are added at the wake-up and the tick the
      * wake-up fell in by h7_stop_settle_time, from the next edge. Read at both ends alone,
@@ -265,8 +313,7 @@ void h7_stop_within(h7_stop_result_t *result, uint32_t max_ms)
     H7_SCB->SCR &= ~H7_SCB_SCR_SLEEPDEEP;
     uint32_t t1 = h7_cycles();
     uint32_t woke = stop_timer_read();
-    uint32_t stopped_ms = (woke - ticks0) & 0xFFFFu;
-    h7_systick_resume(h7_clock_sysclk_hz(), stopped_ms * (1000000u / STOP_TIMER_HZ));
+    h7_systick_resume(h7_clock_sysclk_hz(), h7_lp_ticks_us((woke - ticks0) & 0xFFFFu));
     s_wake_tick = woke;
     s_wake_us = h7_time_us();
     s_settle_pending = true;

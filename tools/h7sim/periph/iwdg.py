@@ -1,11 +1,10 @@
-"""Independent watchdog IWDG1 (RM0433 section 45) on the 32 kHz LSI.
+"""Independent watchdog IWDG1 (RM0433 section 45) on the LSI (32 kHz nominal: Rcc.lsi_hz).
 
 KR: 0xCCCC starts it (and LSI), 0xAAAA reloads, 0x5555 unlocks PR/RLR. The counter runs
 in virtual time, also in Stop mode; reaching 0 resets the chip (RCC_RSR IWDG1RSTF)."""
 from .base import Peripheral
 
 KR, PR, RLR, SR, WINR = 0x00, 0x04, 0x08, 0x0C, 0x10
-LSI_HZ = 32_000
 
 
 class Iwdg(Peripheral):
@@ -25,12 +24,12 @@ class Iwdg(Peripheral):
         return 4 << min(self.pr, 6)  # LSI cycles per counter tick
 
     def timeout(self):
-        return (self.rlr + 1) * self.period() / LSI_HZ
+        return (self.rlr + 1) * self.period() / self.board.rcc.lsi_hz
 
     def counter(self):
         if not self.running:
             return self.rlr
-        ticks = int((self.board.time - self.reload_time) * LSI_HZ / self.period())
+        ticks = int((self.board.time - self.reload_time) * self.board.rcc.lsi_hz / self.period())
         return max(0, self.rlr - ticks)
 
     def next_event_time(self):

@@ -2,8 +2,9 @@
 time in Stop mode (SysTick stops with the core clock; LPTIM1 on LSI keeps counting).
 
 Modelled: CR.ENABLE + CNTSTRT (continuous mode), CFGR.PRESC (/1../128), ARR, CNT (read
-in virtual time, wrapping at ARR), ISR.ARROK/CMPOK after an ARR/CMP write, the kernel clock LSI 32 kHz (RCC_D2CCIP2R.LPTIM1SEL =
-100, LSION). ISR/ICR/IER/CMP are stored; no interrupts, no external inputs."""
+in virtual time, wrapping at ARR), ISR.ARROK/CMPOK after an ARR/CMP write, the kernel clock
+LSI (RCC_D2CCIP2R.LPTIM1SEL = 100, LSION; the part's frequency, Rcc.lsi_hz), the compare
+match interrupt. No external inputs."""
 import math
 
 from .base import Peripheral, bits
@@ -11,7 +12,6 @@ from .base import Peripheral, bits
 ISR, ICR, IER, CFGR, CR, CMP, ARR, CNT = 0x00, 0x04, 0x08, 0x0C, 0x10, 0x14, 0x18, 0x1C
 ENABLE, CNTSTRT = 1, 4
 CMPOK, ARROK = 1 << 3, 1 << 4
-LSI_HZ = 32_000
 
 
 class Lptim(Peripheral):
@@ -26,7 +26,7 @@ class Lptim(Peripheral):
         rcc = self.board.rcc
         sel = bits(rcc.regs.get(0x54, 0), 28, 3)
         if sel == 4 and rcc.lsi_on():
-            return LSI_HZ
+            return rcc.lsi_hz
         return 0  # other kernel clocks are not modelled
 
     def counter_hz(self):

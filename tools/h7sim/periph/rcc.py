@@ -9,6 +9,9 @@ from .base import Peripheral, bits
 HSE_HZ = 8_000_000
 CSI_HZ = 4_000_000
 HSI_HZ = 64_000_000
+# LSI: a 32 kHz RC oscillator, within a few % of it on silicon (DS12110, LSI oscillator
+# characteristics). This part's frequency is Rcc.lsi_hz (Board(lsi_hz=...)): LPTIM1 and
+# IWDG1 count it, the firmware measures it at boot.
 LSI_HZ = 32_000
 
 CR, CFGR, D1CFGR, D2CFGR, D3CFGR = 0x00, 0x10, 0x18, 0x1C, 0x20
@@ -38,8 +41,9 @@ ENABLE_BITS = {'DMA1': (0xD8, 0), 'GPIOA': (0xE0, 0), 'SPI2': (0xE8, 14), 'USART
 class Rcc(Peripheral):
     name = 'RCC'
 
-    def __init__(self, board, base):
+    def __init__(self, board, base, lsi_hz=LSI_HZ):
         self.reset_flags = RSR_FLAGS['power_on']
+        self.lsi_hz = float(lsi_hz)   # the part's own: kept across resets
         super().__init__(board, base)
 
     def reset(self):

@@ -225,7 +225,7 @@ def test_no_progress_watchdog_names_the_stuck_event(core_test_elf):
 def test_cli_refuses_bad_values_and_reports_injections(core_test_elf, tmp_path, capsys):
     from h7sim.cli import main, EXIT_OK, EXIT_USAGE
     for bad in (['--seconds', '-1'], ['--seconds', '0'], ['--seconds', 'nan'], ['--wall-limit', '0'],
-                ['--inject', 'hang'], ['--inject', 'warp@1s']):
+                ['--inject', 'hang'], ['--inject', 'warp@1s'], ['--lsi-hz', '3200'], ['--lsi-hz', 'fast']):
         with pytest.raises(SystemExit) as exc:
             main(['run', core_test_elf] + bad)
         assert exc.value.code == EXIT_USAGE

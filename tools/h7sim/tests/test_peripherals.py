@@ -176,9 +176,12 @@ def test_microphone_wake_pin_follows_the_sound_level(core_test_elf):
     assert board.pin(MIC_WAKE_PORT, MIC_WAKE_PIN) == 0 and len(board.microphone.rising_edges) == 1
 
 
-def test_lptim1_counts_lsi_in_virtual_time(core_test_elf):
-    """LPTIM1 on LSI / 32 = 1 kHz: the count the platform uses to time Stop mode."""
-    board = Board(core_test_elf)
+@pytest.mark.parametrize('lsi_hz', [None, 31_040])
+def test_lptim1_counts_lsi_in_virtual_time(core_test_elf, lsi_hz):
+    """LPTIM1 on LSI / 32 (1 kHz at the nominal 32 kHz): the count the platform uses to time
+    Stop mode, at the part's own LSI (Board(lsi_hz=...)); the watchdog runs on the same LSI."""
+    board = Board(core_test_elf, lsi_hz=lsi_hz)
+    hz = lsi_hz or 32_000
     board.rcc.write32(0x74, 1)                        # RCC_CSR.LSION
     board.rcc.write32(0x54, 4 << 28)                  # D2CCIP2R.LPTIM1SEL = LSI
     lptim = board.lptim1
@@ -188,9 +191,11 @@ def test_lptim1_counts_lsi_in_virtual_time(core_test_elf):
     assert lptim.read32(0x00) & (1 << 4)              # ARROK
     lptim.write32(0x10, 1 | 4)                        # CNTSTRT
     board.run(seconds=0.25)
-    assert abs(lptim.read32(0x1C) - 250) <= 1
+    assert abs(lptim.read32(0x1C) - 0.25 * hz / 32) <= 1
     lptim.write32(0x10, 0)
     assert lptim.read32(0x1C) == 0
+    # IWDG1: prescaler /4, reload 4095: 4096 x 4 LSI periods
+    assert board.iwdg.timeout() == pytest.approx(4096 * 4 / hz)
 
 
 def test_i2s_suspend_stops_at_a_frame_end_and_the_dma_misses_nothing(audio_test_elf):
