@@ -128,13 +128,15 @@ class AlignLibrary:
         x = np.concatenate([sil, self.samples, sil, self.samples, sil])
         self.log, self.host_log = R.log_board(x), R.log(x)
 
-    def record_on_the_board_with_stop(self):
+    def record_on_the_board_with_stop(self, lsi_hz=None):
         """h7voice record --board --stop: the current clip twice with a second of silence
-        between (Stop there, woken by the microphone's wake-on-sound output)."""
+        between (Stop there, woken by the microphone's wake-on-sound output). lsi_hz: the
+        simulated part's LSI (default the nominal 32 kHz)."""
         import numpy as np
         sil = np.zeros(16000, np.int16)
         x = np.concatenate([sil[:8000], self.samples, sil, self.samples, sil])
-        self.log, self.host_log = R.log_board(x, stop=True), R.log(x)
+        self.log = R.log_board(x, stop=True, lsi_hz=float(lsi_hz) if lsi_hz else None)
+        self.host_log = R.log(x)
 
     def recorder_should_have_stopped(self, times, min_seconds):
         if self.log.get('stops') != int(times) or self.log['stopped_s'] < float(min_seconds):

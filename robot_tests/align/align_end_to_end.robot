@@ -60,6 +60,15 @@ The Meeting Recorder Stops Between Segments
     Recorder Should Find Segments    2
     Recorder Segments Should Be Within Of The Host    20
 
+The Meeting Recorder Keeps Its Times Through Stop On A Part Whose LSI Runs 3 % Fast
+    [Documentation]    The same recording with Stop on a part whose LSI (the Stop clock's
+    ...    oscillator, within a few % of 32 kHz on silicon) runs at 32.96 kHz: the boot
+    ...    measured its tick, so the segments after each Stop stay within one hop of the host's.
+    Use Ljspeech Clip    LJ001-0002    seconds=1.3
+    Record On The Board With Stop    lsi_hz=32960
+    Recorder Should Have Stopped    2    1.0
+    Recorder Segments Should Be Within Of The Host    20
+
 Non-ASCII Text Is Refused With One Error Event
     Use Ljspeech Clip    LJ001-0002    seconds=1.3
     Align On The Board    text=in being caf\xe9 modern

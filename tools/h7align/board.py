@@ -32,12 +32,13 @@ def text_lines(text):
 
 
 def run(samples, text, phones=True, elf=None, extra_seconds=30.0, opp=None, mpu_guards=True, record=False,
-        stop=False, wait=None):
+        stop=False, wait=None, lsi_hz=None):
     """Runs the image (at operating point `opp` MHz, default 480; between hops it waits at
     16 MHz, or at that point with wait='same'); returns (events,
     {time_s, instructions, joules: energy from `go` to the end (the simulator's model)}).
     record=True: the meeting-recorder mode (`record` instead of a transcript and `go`);
-    stop=True with it: Stop between speech segments (`stop on`)."""
+    stop=True with it: Stop between speech segments (`stop on`). lsi_hz: the simulated part's
+    LSI (default the nominal 32 kHz)."""
     import os
 
     from h7sim import Board
@@ -45,7 +46,7 @@ def run(samples, text, phones=True, elf=None, extra_seconds=30.0, opp=None, mpu_
     if not os.path.exists(elf):
         raise paths.MissingPart('%s is not built; run: h7voice build firmware   (it needs models/phones.tflite)'
                                 % paths.rel(elf))
-    board = Board(elf, mpu_guards=mpu_guards)
+    board = Board(elf, mpu_guards=mpu_guards, lsi_hz=lsi_hz)
     try:
         board.run(seconds=2.0, until=lambda b: b.uart_contains('"event":"align_ready"')
                   or b.uart_contains('"event":"align_error"'))

@@ -98,14 +98,15 @@ def log(samples, phrases=(), aligner=None, threshold=None):
     return out
 
 
-def log_board(samples, stop=False):
+def log_board(samples, stop=False, lsi_hz=None):
     """The log from the align image's meeting-recorder mode on the simulated board (its "vad"
     lines: the same C detector on the same frames, so the same segments as log()). stop=True:
     the board enters Stop after each segment and wakes on sound: the detector then starts a
     segment from the hop the capture resumed on (the log adds 'stops', 'stopped_s' and the
-    energy of the run, 'energy_mj', from the simulator's model)."""
+    energy of the run, 'energy_mj', from the simulator's model). lsi_hz: the simulated part's
+    LSI (its Stop clock; default the nominal 32 kHz)."""
     from . import board
-    events, summ = board.run(samples, '', phones=False, record=True, stop=stop)
+    events, summ = board.run(samples, '', phones=False, record=True, stop=stop, lsi_hz=lsi_hz)
     err = ev.last(events, 'align_error')
     if err:
         raise A.AlignError('board: %s' % err.get('message'))
