@@ -60,11 +60,19 @@ class NoisePool:
         return x[s:s + n]
 
 
-def augment(x, rng, noise, strength=1.0):
-    """int16 clip -> int16 clip: room (35%), real noise at 0-30 dB SNR (80%), level
-    -30..+6 dB re. the clip's peak at -3 dBFS."""
+# Vocal-tract-length perturbation (h7data.augment.formant_warp): the spectral envelope
+# scaled by alpha, the duration kept (frame labels stay valid). Every flite, festival and
+# piper training voice is male; alpha > 1 moves formants up as a shorter vocal tract does.
+WARP_ALPHA = (0.88, 1.15)
+
+
+def augment(x, rng, noise, strength=1.0, warp=0.0):
+    """int16 clip -> int16 clip: vocal-tract-length warp (probability `warp`), room (35%),
+    real noise at 0-30 dB SNR (80%), level -30..+6 dB re. the clip's peak at -3 dBFS."""
     from h7data import augment as A
     y = x.astype(np.float32) / 32768
+    if warp and rng.random() < warp:
+        y = A.formant_warp(y, float(rng.uniform(*WARP_ALPHA)))
     if rng.random() < 0.35 * strength:
         y = A.reverb(y, rng)
     if rng.random() < 0.8 * strength:
@@ -122,12 +130,13 @@ def real_train_clips(split='train', corpora=REAL_CORPORA):
     return res
 
 
-def build_set(clips, rng, noise, copies, clean, log_every=500):
+def build_set(clips, rng, noise, copies, clean, log_every=500, warp=0.0):
     """Features + labels (with context pads) of clips [(audio, labels, tag)]: `clean` clean
-    copy (0/1) and `copies` augmented ones each. Returns feats float16 [F, 40], labels int8 [F]."""
+    copy (0/1) and `copies` augmented ones each (formant-warped with probability `warp`).
+    Returns feats float16 [F, 40], labels int8 [F]."""
     fs, ls = [], []
     for k, (x, lab, _) in enumerate(clips):
-        versions = ([x] if clean else []) + [augment(x, rng, noise) for _ in range(copies)]
+        versions = ([x] if clean else []) + [augment(x, rng, noise, warp=warp) for _ in range(copies)]
         for v in versions:
             f = features(v)
             n = min(len(f), len(lab))
@@ -440,6 +449,9 @@ def main(argv=None):
     ap.add_argument('--piper-seeds', type=lambda s: tuple(int(x) for x in s.split(',')),
                     default=(1,))
     ap.add_argument('--piper-copies', type=int, default=2, help='augmented copies per piper clip')
+    ap.add_argument('--formant-warp', type=float, default=0.0, metavar='P',
+                    help='vocal-tract-length warp of each augmented copy with probability P '
+                         f'(alpha {WARP_ALPHA[0]}-{WARP_ALPHA[1]}; default 0: none)')
     ap.add_argument('--init', default=None,
                     help='warm start from this .tflite (same architecture), e.g. models/phones.tflite')
     ap.add_argument('--lr', type=float, default=3e-3, help='peak learning rate (cosine decay)')
@@ -462,6 +474,10 @@ def main(argv=None):
         print('h7phones.train: --minutes must be > 0, --synth and --real-copies >= 0',
               file=sys.stderr)
         return 2
+    if not 0.0 <= args.formant_warp <= 1.0:
+        print(f'h7phones.train: --formant-warp is a probability in [0, 1], not {args.formant_warp}',
+              file=sys.stderr)
+        return 2
     try:
         return _main(args, argv)
     except paths.MissingPart as e:
@@ -481,16 +497,16 @@ def _main(args, argv):
     sent = [c for c in real_audio if c[2] in sentences]
     rest = [c for c in real_audio if c[2] not in sentences + ('mycroft_precise_community',)]
     sent_copies = args.real_copies if args.sentence_copies is None else args.sentence_copies
-    tr_rest = build_set(rest, rng, noise, copies=args.real_copies, clean=1)
-    tr_sent = build_set(sent, rng, noise, copies=sent_copies, clean=1)
-    tr_wake = build_set(wake, rng, noise, copies=1, clean=0)
+    tr_rest = build_set(rest, rng, noise, copies=args.real_copies, clean=1, warp=args.formant_warp)
+    tr_sent = build_set(sent, rng, noise, copies=sent_copies, clean=1, warp=args.formant_warp)
+    tr_wake = build_set(wake, rng, noise, copies=1, clean=0, warp=args.formant_warp)
     tr_real = (np.concatenate([tr_rest[0], tr_sent[0], tr_wake[0]]),
                np.concatenate([tr_rest[1], tr_sent[1], tr_wake[1]]))
     pip = [c for c in syn_clips if c[2] == 'synthetic/piper']
     other = [c for c in syn_clips if c[2] != 'synthetic/piper']
-    tr_syn = build_set(other, rng, noise, copies=1, clean=0)
+    tr_syn = build_set(other, rng, noise, copies=1, clean=0, warp=args.formant_warp)
     if pip:
-        tr_pip = build_set(pip, rng, noise, copies=args.piper_copies, clean=0)
+        tr_pip = build_set(pip, rng, noise, copies=args.piper_copies, clean=0, warp=args.formant_warp)
         tr_syn = (np.concatenate([tr_syn[0], tr_pip[0]]), np.concatenate([tr_syn[1], tr_pip[1]]))
     tr_noise = build_set(nclips, rng, noise, copies=0, clean=1, log_every=0)
     feats = np.concatenate([tr_real[0], tr_syn[0], tr_noise[0]])
@@ -516,7 +532,10 @@ def _main(args, argv):
                      'synthetic_versions_per_clip': f'1 augmented (piper: {args.piper_copies})',
                      'warm_start': args.init and os.path.relpath(os.path.abspath(args.init),
                                                                  paths.TOP),
-                     'augmentation': 'real background noise (first 80% of each file) at 0-30 dB SNR '
+                     'augmentation': (f'vocal-tract-length warp alpha {WARP_ALPHA[0]}-{WARP_ALPHA[1]} '
+                                      f'({100 * args.formant_warp:.0f}% of augmented copies), '
+                                      if args.formant_warp else '') +
+                                     'real background noise (first 80% of each file) at 0-30 dB SNR '
                                      '(80%), simulated room (35%), level -30..+6 dB, SpecAugment '
                                      '(one band mask <= 5 bands)',
                      'labels': 'real: PocketSphinx 5.1.1 en-us forced alignment of transcripts; '
