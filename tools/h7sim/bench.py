@@ -12,7 +12,8 @@ import numpy as np
 from .board import Board
 from .cli import write_json
 from .errors import SimError
-from .fixtures import build_fixture, TOP
+from .fixtures import build_fixture
+from h7voice.paths import TOP
 
 KWS_ELF = os.path.join(TOP, 'build', 'firmware', 'firmware', 'apps', 'kws', 'kws.elf')
 NN_BENCH_ELF = os.path.join(TOP, 'build', 'firmware', 'firmware', 'apps', 'nn_bench', 'nn_bench.elf')
