@@ -97,19 +97,18 @@ class Usart(Peripheral):
         self.board.irq_level(self.irq, bool(level))
 
     # time events: TX completions and RX delivery
-    def _rx_due(self):
-        return self.rx_queue and self.regs[CR1] & UE and self.regs[CR1] & RE
-
     def next_event_time(self):
-        t = self.tx_end if self.board.mode != 'stop' else None  # TX is frozen in Stop
-        if self._rx_due() and (t is None or self.next_rx_time < t):
+        t = self.tx_end
+        if t is not None and self.board.mode == 'stop':
+            t = None  # TX is frozen in Stop
+        if self.rx_queue and (self.regs[CR1] & (UE | RE)) == (UE | RE) and (t is None or self.next_rx_time < t):
             return self.next_rx_time
         return t
 
     def on_time(self, now):
-        if self.tx_end is not None and self.tx_end <= now + TIME_EPSILON:
+        if self.tx_end is not None and self.tx_end <= now + TIME_EPSILON and self.board.mode != 'stop':
             self._tx_complete(now)
-        if self._rx_due() and self.next_rx_time <= now + TIME_EPSILON:
+        if self.rx_queue and (self.regs[CR1] & (UE | RE)) == (UE | RE) and self.next_rx_time <= now + TIME_EPSILON:
             self._rx_step(now)
 
     def _tx_complete(self, now):
