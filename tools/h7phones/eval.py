@@ -163,10 +163,11 @@ def board_run(samples, elf=None, tail_s=TAIL_S, wall_limit=None):
         board.spi2.play(np.asarray(samples, dtype=np.int16))
         board.run(seconds=seconds)
         if not board.halted:
-            board.uart_write('f')
-            board.run(seconds=0.05)
-            board.uart_write('s')
-            board.run(seconds=0.05)
+            # each answer takes its time on the wire (115200 baud): wait for the whole line
+            for command, event in (('f', '"phones_utterance"'), ('s', '"phones_stats"')):
+                n = len(board.uart_lines)
+                board.uart_write(command)
+                board.run(seconds=1.0, until=lambda b: any(event in line for line in b.uart_lines[n:]))
         lines = list(board.uart_lines)
         faults = list(board.faults)
     finally:

@@ -157,6 +157,16 @@ class robot_library:
         self.uart_mark = found['i'] + 1
         return found['event']
 
+    def wire_time_of_last_line(self):
+        """Seconds the line last matched by Wait For Line On Uart / Wait For Event took on
+        the wire (its bytes and the newline of a JSON line, at the programmed baud rate): it
+        is seen when its last byte arrives, that long after the firmware started sending it."""
+        b = self._board()
+        if self.uart_mark == 0:
+            self._fail('Wire Time Of Last Line: no line matched yet')
+        line = b.uart_lines[self.uart_mark - 1]
+        return (len(line.encode()) + 1) * b.usart3.char_time()
+
     def uart_should_not_contain(self, text):
         b = self._board()
         for line in b.uart_lines:

@@ -37,7 +37,8 @@ RATE = 16000
 SOAK_FAULT_EVERY_S = 240.0      # mean spacing of injected faults
 TERMINAL_SHARE = 0.15           # terminal kinds go in the last 15% of the run
 CHUNK_S = 60.0                  # virtual seconds per run() call (progress line between)
-FINAL_STATS_S = 0.1             # after the run: time for the firmware to answer 's' (its stats)
+FINAL_STATS_S = 0.5             # after the run: at most this for the answer to 's' (its stats
+                                # line, ~1.3 KB: ~0.11 s at 115200 baud); stops when it is complete
 RECOVERABLE = ('irq-hold', 'stall', 'core-hold', 'hardfault', 'brownout', 'reset', 'power-cycle')
 TERMINAL = ('hang', 'dma-error', 'flash-flip')
 DEMO_WAV = os.path.join(paths.MODELS, 'recordings', 'demo_commands.wav')
@@ -186,8 +187,10 @@ def run_soak(seconds, seed=1, elf=DEFAULT_ELF, wall_limit=None, progress=None, k
         if reason == 'time' and not board.halted:
             # the keyword firmware prints its statistics on 's' (counters since the last
             # periodic kws_stats would be missed otherwise); a hung firmware does not answer
+            n = len(board.uart_lines)
             board.uart_write('s')
-            board.run(seconds=FINAL_STATS_S)
+            board.run(seconds=FINAL_STATS_S,
+                      until=lambda b: any('"kws_stats"' in line for line in b.uart_lines[n:]))
         wall = time.monotonic() - start
         summary = board.summary()
         captured_s = sum((stop if stop is not None else board.time) - begin for begin, stop, _ in board.spi2.captures)

@@ -7,6 +7,9 @@ import os
 from h7voice import paths
 
 DEFAULT_ELF = paths.app_image('kws')
+# How long the final statistics request may take: the wake from Stop, then a ~1.3 KB line at
+# 115200 baud (~0.11 s); the run stops as soon as the line is complete.
+STATS_WAIT_S = 0.5
 
 
 class RunError(RuntimeError):
@@ -53,9 +56,12 @@ def run_kws(wav, elf=DEFAULT_ELF, seconds=None, tail_s=1.0, console_input=None,
         else:
             board.run(seconds=total)
         if not board.halted:
-            # ask for a final statistics line (the firmware answers 's' on the console)
+            # ask for a final statistics line (the firmware answers 's' on the console); the
+            # line (~1.3 KB) takes ~0.1 s on the wire at 115200 baud: wait for all of it
+            n = len(board.uart_lines)
             board.uart_write('s')
-            board.run(seconds=0.05)
+            board.run(seconds=STATS_WAIT_S,
+                      until=lambda b: any('"kws_stats"' in line for line in b.uart_lines[n:]))
         from h7sim.measure import summarize
         try:
             summary = summarize(board, energy_table)

@@ -6,6 +6,9 @@
  * wire; in an interrupt handler or with interrupts masked, a full ring drops bytes
  * (counted) instead of spinning, so the audio path is never held up by logging.
  * RX: the RXNE interrupt fills a second ring that h7_console_getc() reads.
+ * Waiting for the wire (a full ring, h7_console_flush) sleeps (WFI) between interrupts: one
+ * character takes 86.8 us, a 250-byte line 22 ms, which a spin spent in Run at the current
+ * clock (the simulated board counts it since USART transmission time is modelled).
  */
 #include "common/ring.h"
 #include "platform/platform.h"
@@ -75,6 +78,8 @@ void USART3_IRQHandler(void)
     }
     if (isr & H7_USART_ISR_WUF)
         H7_USART3->ICR = H7_USART_ICR_WUCF;
+    if ((H7_USART3->CR1 & H7_USART_CR1_TCIE) && (isr & H7_USART_ISR_TC))
+        H7_USART3->CR1 &= ~H7_USART_CR1_TCIE; /* wait_tc_asleep's wake-up, once */
     if ((H7_USART3->CR1 & H7_USART_CR1_TXEIE) && (isr & H7_USART_ISR_TXE)) {
         int next = h7_ring_get(&s_tx);
         if (next >= 0)
@@ -111,6 +116,34 @@ static bool in_handler(void)
 /* A stuck transmitter (no TXE) must not hang the caller forever: give up after this. */
 #define STALL_LIMIT_MS 1000u
 
+/* Sleeps until the TX ring's fill level differs from `used` (the TXE interrupt took a byte)
+ * or any other interrupt. Interrupts are masked from the check to the WFI: a TXE in between
+ * pends and WFI returns at once instead of sleeping to the next tick. */
+static void sleep_while_used(uint32_t used)
+{
+    uint32_t irq = h7_irq_save();
+    if (h7_ring_used(&s_tx) == used)
+        h7_wfi();
+    h7_irq_restore(irq);
+}
+
+/* Sleeps until TC (the last byte's stop bit sent): TCIE wakes the core, the handler turns it
+ * off. Thread mode with interrupts on only. */
+static void wait_tc_asleep(void)
+{
+    uint32_t start = h7_time_ms();
+    while (!(H7_USART3->ISR & H7_USART_ISR_TC)) {
+        uint32_t irq = h7_irq_save();
+        if (!(H7_USART3->ISR & H7_USART_ISR_TC)) {
+            H7_USART3->CR1 |= H7_USART_CR1_TCIE;
+            h7_wfi();
+        }
+        h7_irq_restore(irq);
+        if ((uint32_t)(h7_time_ms() - start) > STALL_LIMIT_MS)
+            break;
+    }
+}
+
 size_t h7_console_write(const char *data, size_t len)
 {
     const uint8_t *bytes = (const uint8_t *)data;
@@ -144,6 +177,7 @@ size_t h7_console_write(const char *data, size_t len)
             s_dropped += (uint32_t)(len - done);
             break;
         }
+        sleep_while_used(TX_BUFFER_BYTES); /* full: until the TXE interrupt takes one */
     }
     return done;
 }
@@ -159,6 +193,7 @@ void h7_console_flush(void)
         uint32_t last_used = h7_ring_used(&s_tx);
         uint32_t last_change = h7_time_ms();
         while (last_used != 0u) {
+            sleep_while_used(last_used);
             uint32_t used = h7_ring_used(&s_tx);
             if (used != last_used) {
                 last_used = used;
@@ -167,6 +202,8 @@ void h7_console_flush(void)
                 break;
             }
         }
+        wait_tc_asleep();
+        return;
     }
     (void)h7_wait_bits(&H7_USART3->ISR, H7_USART_ISR_TC, H7_USART_ISR_TC, POLL_TRIES);
 }

@@ -104,6 +104,9 @@ class Scb:
             0x98: self.mpu['rnr'], 0xFC: self.demcr, 0x234: self.fpccr,
         }
         if offset == 0x04:
+            # PENDSTSET with the counter's wrap: the run loop counts SysTick at block ends, a
+            # read just past a wrap saw VAL reloaded but no tick pending (time went back 1 ms)
+            self.board.systick.on_clock(self.board.clock())
             return self._icsr()
         if offset in (0x9C, 0xA0):
             return self.mpu_regions.get((self.mpu['rnr'], offset), 0)

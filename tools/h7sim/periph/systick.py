@@ -51,6 +51,7 @@ class SysTick:
 
     def read(self, offset):
         if offset == 0x0:
+            self.on_clock(self.board.clock())  # COUNTFLAG with the wrap VAL already shows
             value = self.ctrl
             self.ctrl &= ~COUNTFLAG
             return value

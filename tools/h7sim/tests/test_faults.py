@@ -110,9 +110,19 @@ def test_stall_serves_interrupts_but_not_the_main_loop(audio_test_elf):
     assert record['state'] == 'done' and abs(record['end_s'] - 0.3) < 1e-3
 
 
+def reset_causes(board):
+    return [e['rsr'] for e in board.events if e['event'] == 'reset_cause']
+
+
+def booted(board, boots=1):
+    """Runs until core_test's last boot line (reset_cause) is on the wire (~23 ms a boot)."""
+    board.run(seconds=1, until=lambda b: len(reset_causes(b)) >= boots)
+    assert len(reset_causes(board)) == boots, board.uart_tail()
+
+
 def test_hang_is_reset_by_the_watchdog(core_test_elf):
     board = Board(core_test_elf)
-    board.run(seconds=0.02)
+    booted(board)
     assert command(board, 'wdt') == {'event': 'wdt', 'timeout_ms': 50}
     board.run(seconds=0.2)
     assert board.resets == []                     # refreshed by the main loop
@@ -139,13 +149,12 @@ def test_injected_hardfault_enters_the_handler(core_test_elf):
                                         ('power-cycle', PORRSTF | BORRSTF | PINRSTF | (3 << 19) | CPURSTF)])
 def test_resets_set_the_reset_cause_flags(core_test_elf, kind, flags):
     board = Board(core_test_elf)
-    board.run(seconds=0.02)
+    booted(board)
     board.write_memory(0x24000000, b'kept')
     board.inject(kind, 0.03)
-    board.run(seconds=0.03)
+    booted(board, boots=2)
     assert len(board.resets) == 1
-    causes = [e['rsr'] for e in board.events if e['event'] == 'reset_cause']
-    assert causes == [PORRSTF | BORRSTF | PINRSTF | (3 << 19) | CPURSTF, flags]
+    assert reset_causes(board) == [PORRSTF | BORRSTF | PINRSTF | (3 << 19) | CPURSTF, flags]
     kept = board.read_memory(0x24000000, 4)
     assert kept == (bytes(4) if kind == 'power-cycle' else b'kept')
 

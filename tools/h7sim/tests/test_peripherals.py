@@ -37,6 +37,7 @@ def test_audio_reaches_memory_intact_at_16khz(audio_test_elf):
     board = Board(audio_test_elf)
     samples = tone(1.2)
     board.spi2.play(samples)
+    board.run(seconds=0.1, until=lambda b: b.spi2.captures)   # after the boot lines' 8 ms
     board.run(seconds=1.0)
     status = command(board, 'status')
     assert status['captured'] == 16000 and status['halves'] == 100 and status['dma_errors'] == 0
@@ -68,7 +69,7 @@ def test_slow_handler_is_counted_late(audio_test_elf):
     and the samples overwritten meanwhile are among those the firmware never copied."""
     board = Board(audio_test_elf)
     board.spi2.play(np.arange(16000, dtype=np.int16))   # each sample's value is its index
-    board.run(seconds=0.005)
+    board.run(seconds=0.1, until=lambda b: b.events)    # the boot event (DMA started)
     assert command(board, 'slow') == {'event': 'slow'}
     board.run(seconds=0.1)
     audio = board.summary()['audio']
