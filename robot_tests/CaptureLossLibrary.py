@@ -72,27 +72,36 @@ class CaptureLossLibrary:
             self.faults.append({'spec': window, 'records': records, 'before': before,
                                 'after': after, 'ring_gaps': ring_gap})
         n = len(board.events)
-        board.run(seconds=RAMP_S + SILENCE_S + 0.5 - board.time,
-                  until=lambda b: any(e.get('event') == 'kws_stats' and e.get('reason') == 'stop'
-                                      for e in b.events[n:]))
-        # the simulator counts samples left in SPI2's RX FIFO when the DMA stopped as
-        # written, but they never reach memory (the FIFO is flushed when the I2S restarts)
-        self.stop_stats, self.written_at_stop = self._at_stop(n)
+        self.stop_stats, self.written_at_stop = self._at_stop(n, RAMP_S + SILENCE_S + 0.5,
+                                                              RAMP_S + SILENCE_S + AGAIN_S)
 
-    def _at_stop(self, n):
-        """The kws_stats of the Stop among events[n:], and the samples the simulator wrote
-        to memory by then."""
+    def _at_stop(self, n, stop_by_s, line_by_s):
+        """Runs until the core enters Stop (the firmware stopped capture just before) and takes
+        the samples the simulator wrote to memory then; runs on until the Stop's kws_stats
+        arrives (it goes out after the wake-up: the platform does not hold the Stop for the
+        console) and returns (that kws_stats, the samples written at the Stop)."""
         board = self.board
+        board.run(seconds=max(0.0, stop_by_s - board.time), until=lambda b: b.mode == 'stop')
+        if board.mode != 'stop':
+            raise AssertionError(f'the firmware never entered Stop (capture stopped) by {board.time:.2f} s')
         # the simulator counts samples left in SPI2's RX FIFO when the DMA stopped as
         # written, but those the firmware did not read never reach memory (the FIFO is
         # flushed when the I2S restarts)
         self.fifo_stranded = board.spi2.stranded_samples()
         written = board.spi2.samples_written - self.fifo_stranded
+        def reported(b):
+            return any(e.get('event') == 'kws_stats' and e.get('reason') == 'stop' for e in b.events[n:])
+        board.run(seconds=max(0.0, line_by_s - board.time), until=reported)
+        if not reported(board) and board.mode == 'stop':
+            # still stopped in the silence: a console byte (no command) wakes the board and
+            # the queued line goes out
+            board.uart_write('\n')
+            board.run(seconds=0.5, until=reported)
         stats = next((e for e in board.events[n:] if e.get('event') == 'kws_stats'
                       and e.get('reason') == 'stop'), None)
         if stats is None:
-            raise AssertionError('the firmware never stopped capture for Stop mode (no kws_stats '
-                                 f'with reason stop by {board.time:.2f} s)')
+            raise AssertionError('the firmware never reported its Stop (no kws_stats with reason stop '
+                                 f'by {board.time:.2f} s)')
         if board.faults:
             raise AssertionError(f'the firmware faulted: {board.faults[0]}')
         return stats, written
@@ -108,10 +117,9 @@ class CaptureLossLibrary:
         self.dropped_before = board.spi2.samples_dropped
         n = len(board.events)
         end = RAMP_S + SILENCE_S + AGAIN_S + AGAIN_SILENCE_S
-        board.run(seconds=end - board.time,
-                  until=lambda b: any(e.get('event') == 'kws_stats' and e.get('reason') == 'stop'
-                                      for e in b.events[n:]))
-        self.stop_stats, self.written_at_stop = self._at_stop(n)
+        # out of the first Stop (the second ramp wakes the board) before looking for the next
+        board.run(seconds=max(0.0, end - board.time), until=lambda b: b.mode != 'stop')
+        self.stop_stats, self.written_at_stop = self._at_stop(n, end, end + 0.5)
         return self.stop_stats
 
     def samples_taken_from_the_fifo(self):

@@ -137,6 +137,15 @@ void h7_irq_restore(uint32_t state);
  * with interrupts masked: if the buffer is full there, bytes are dropped and counted. */
 size_t h7_console_write(const char *data, size_t len);
 void h7_console_flush(void);    /* waits until everything queued has left the wire */
+/* Stop's console pause (h7_stop_within calls them): hold lets the byte on the wire and the
+ * one waiting in TDR finish (<= 2 characters, 174 us) and keeps the rest queued; release
+ * sends it after the wake-up. A Stop no longer waits for the queue: a 1 KB line is 90 ms
+ * of wire time, in which the microphone was off and a word starting then was lost. */
+void h7_console_hold(void);     /* interrupts masked */
+void h7_console_release(void);
+/* Nothing queued and the last byte sent: an application that stops while listening waits
+ * for this first, still capturing, so a Stop never leaves half a line for the next wake-up. */
+bool h7_console_idle(void);
 int h7_console_getc(void);      /* next received byte, or -1 */
 uint32_t h7_console_dropped(void); /* bytes dropped because the TX buffer was full */
 /* Writes directly to the UART, polling; for fault handlers and early boot only. */

@@ -329,8 +329,7 @@ static void enter_stop(uint32_t hs)
     h7_json_t j;
     h7_json_begin(&j, buf, sizeof buf, "stop");
     h7_json_uint(&j, "audio_ms", (uint32_t)(consumed / 16u));
-    h7_json_emit(&j);
-    h7_console_flush();
+    h7_json_emit(&j);   /* sent after the wake-up (h7_console_hold): the Stop comes at once */
     uint32_t t0 = h7_time_ms();
     h7_stop_result_t r;
     if (left_ms) h7_stop_within(&r, left_ms > 65535u ? 65535u : left_ms);
@@ -472,6 +471,8 @@ int main(void)
                 if (ve == H7VAD_SPEECH_END) {
                     speech_segments++;
                     if (record_only && stop_between) stop_pending = true;
+                } else if (ve == H7VAD_SPEECH_START) {
+                    stop_pending = false;   /* speech again while the console drained: no Stop */
                 }
                 if (ve != H7VAD_NONE) {
                     char vb[H7_JSON_LINE_MAX];
@@ -503,7 +504,8 @@ int main(void)
                 }
                 worked = true;
                 if (end_samples && consumed + hs > end_samples) audio_over = true;
-                if (stop_pending && !audio_over) enter_stop(hs);
+                /* the console first, still capturing (speech starting meanwhile cancels it) */
+                if (stop_pending && !audio_over && h7_console_idle()) enter_stop(hs);
             }
             if (audio_over && !finished) {
                 to_point(work_opp);

@@ -261,8 +261,7 @@ static void enter_stop(void)
     h7_json_begin(&j, line, sizeof line, "commands_stop");
     h7_json_uint(&j, "audio_ms", now_ms());
     h7_json_emit(&j);
-    emit_stats("stop");
-    h7_console_flush();
+    emit_stats("stop");   /* sent after the wake-up (h7_console_hold): the Stop comes at once */
     stop_entries++;
     h7_stop_result_t result;
     h7_watchdog_start(WATCHDOG_STOP_MS);
@@ -511,7 +510,7 @@ int main(void)
             continue;
         }
         poll_console();
-        if (power.mode == KWS_POWER_STOP) {
+        if (power.mode == KWS_POWER_STOP && h7_console_idle()) {   /* the console first, still listening */
             enter_stop();
             continue;
         }

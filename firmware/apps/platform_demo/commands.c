@@ -128,6 +128,7 @@ static void cmd_stop(int argc, char **argv)
     uint32_t t0 = h7_time_ms();
     h7_json_uint(&j, "time_ms", t0);
     h7_json_emit(&j);
+    h7_console_flush(); /* the answer before the Stop (h7_stop would send it after the wake-up) */
     h7_stop_result_t r;
     h7_stop(&r);
     (void)h7_stop_settle_time();

@@ -208,6 +208,23 @@ void h7_console_flush(void)
     (void)h7_wait_bits(&H7_USART3->ISR, H7_USART_ISR_TC, H7_USART_ISR_TC, POLL_TRIES);
 }
 
+void h7_console_hold(void)
+{
+    H7_USART3->CR1 &= ~H7_USART_CR1_TXEIE;
+    (void)h7_wait_bits(&H7_USART3->ISR, H7_USART_ISR_TC, H7_USART_ISR_TC, POLL_TRIES);
+}
+
+bool h7_console_idle(void)
+{
+    return h7_ring_used(&s_tx) == 0u && (H7_USART3->ISR & H7_USART_ISR_TC) != 0u;
+}
+
+void h7_console_release(void)
+{
+    if (s_irq_driven && h7_ring_used(&s_tx) != 0u)
+        H7_USART3->CR1 |= H7_USART_CR1_TXEIE;
+}
+
 void h7_console_write_polled(const char *data, size_t len)
 {
     uint32_t irq = h7_irq_save();

@@ -253,9 +253,11 @@ void h7_stop_within(h7_stop_result_t *result, uint32_t max_ms)
 {
     (void)h7_stop_settle_time(); /* a Stop right after a Stop (the watchdog's timer wake-ups) */
     h7_opp_t resume = h7_clock_get_opp();
-    h7_console_flush(); /* the UART must be idle: a byte in flight would be cut */
 
     uint32_t irq = h7_irq_save();
+    /* the byte on the wire finishes (Stop would cut it); what is still queued goes out after
+     * the wake-up instead of holding the Stop (and a stopped capture) for its wire time */
+    h7_console_hold();
     (void)h7_clock_set_opp(H7_OPP_64);
     arm_button_wakeup();
     arm_mic_wakeup();
@@ -267,6 +269,7 @@ void h7_stop_within(h7_stop_result_t *result, uint32_t max_ms)
         disarm_mic_wakeup();
         (void)h7_clock_set_opp(resume);
         h7_irq_restore(irq);
+        h7_console_release();
         result->entered_stop = false;
         result->stop_cycles = 0;
         result->wake_source = H7_WAKE_SOUND_PIN;
@@ -339,6 +342,7 @@ void h7_stop_within(h7_stop_result_t *result, uint32_t max_ms)
     /* Clocks back before any handler runs. */
     (void)h7_clock_set_opp(resume);
     h7_irq_restore(irq);
+    h7_console_release();
     if (s_button_wakes != button_before)
         result->wake_source |= H7_WAKE_BUTTON;
     if (s_mic_wakes != mic_before)
