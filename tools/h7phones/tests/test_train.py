@@ -46,10 +46,28 @@ def test_bad_arguments_give_one_line_and_exit_2(capsys):
     assert train.main(['--corpora', 'ljspeech_aligned']) == 2
     assert train.main(['--minutes', '0']) == 2
     assert train.main(['--init', 'no/such/phones.tflite']) == 2
+    assert train.main(['--formant-warp', '1.5']) == 2
     from h7phones import export
     assert export.main(['evaluate', '--corpora', 'timit']) == 2
     err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 4 and 'evaluation only' in err[0] and 'no such file' in err[2]
+    assert len(err) == 5 and 'evaluation only' in err[0] and 'no such file' in err[2]
+    assert 'probability' in err[3]
+
+
+def test_formant_warp_keeps_the_length_and_only_runs_when_asked():
+    """--formant-warp: the warped copy keeps its duration (its frame labels stay valid);
+    with warp 0 the augmentation draws exactly what it drew before, so runs without the
+    option make the same data as before it existed."""
+    class Quiet:   # the noise pool's interface, silent
+        def take(self, rng, n):
+            return np.zeros(n, np.float32)
+    t = np.arange(16000) / 16000.0
+    x = np.round(8000 * np.sin(2 * np.pi * 440 * t) * np.sin(2 * np.pi * 3 * t)).astype(np.int16)
+    plain = train.augment(x, np.random.default_rng(5), Quiet())
+    again = train.augment(x, np.random.default_rng(5), Quiet(), warp=0.0)
+    warped = train.augment(x, np.random.default_rng(5), Quiet(), warp=1.0)
+    assert np.array_equal(plain, again)
+    assert len(warped) == len(x) and not np.array_equal(warped, plain)
 
 
 def test_warm_start_reproduces_the_shipped_model():
