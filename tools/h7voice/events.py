@@ -81,7 +81,7 @@ platform time since capture start.
     commands_stats    reason, hops, utterances, cycles, lost samples
     commands_stop     audio_ms (5 s of quiet: Stop)
     commands_wake     audio_ms, stopped_ms, source, entered_stop
-    commands_opp      the decode point set again (see firmware/apps/commands/README.md)
+    commands_opp      decode_mhz, spot_mhz: the points set again (see firmware/apps/commands/README.md)
   qspi_bench (firmware/apps/qspi_bench/main.c)
     qspi              jedec_id, clock_hz (the external flash answered)
     qspi_error        where, message (no flash, MDMA transfer error)

@@ -66,7 +66,16 @@ static const h7_opp_t decode_points[] = {H7_OPP_480, H7_OPP_240, H7_OPP_120, H7_
  * more tokens near the cap than the 12-nat one did (505 k); commands_stats step_cycles_max
  * says it; python -m h7intent.bench board) */
 #define CMD_STEP_CYCLES_BUDGET 700000u
+/* ... and while nothing is being decoded (the listener idle: the wake phrase's SPOT step and,
+ * when it fires, its second look over the 96-frame ring; push-to-talk: none), which is almost
+ * all of listening. The worst measured is 103 k cycles ("hey computer" with its second look,
+ * commands_stats spot_step_cycles_max; python -m h7intent.bench board); twice that for longer
+ * phrases. The governor picks a second point from it, so listening does not pay for the
+ * command decoder's worst: 64 MHz (0.88 M cycles in 13.8 of the 15 ms) instead of 120. */
+#define CMD_SPOT_STEP_CYCLES_BUDGET 200000u
 static h7_opp_t wait_opp = H7_OPP_16, decode_opp = H7_OPP_480, governed_opp = H7_OPP_480, current_opp;
+/* the point of the hop in progress: spot_opp while the listener is idle, else decode_opp */
+static h7_opp_t spot_opp = H7_OPP_480, governed_spot_opp = H7_OPP_480, hop_opp = H7_OPP_480;
 static uint32_t governor_nj[H7_OPP_COUNT];
 
 static const phones_model_t *model;
@@ -80,7 +89,7 @@ static h7dec *intent_dec, *wake_dec, *verify_dec;
 static uint32_t vad_end_ms, hops, max_decide_cycles;
 static kws_power_t power;
 static uint32_t gap_ms;            /* audio time not captured (Stop): added to every event time */
-static uint32_t stop_entries, model_cycles_max, step_cycles_max, frontend_cycles_max;
+static uint32_t stop_entries, model_cycles_max, step_cycles_max, frontend_cycles_max, spot_step_cycles_max;
 static uint32_t opp_switches, opp_switch_failures, backlog_ms_max;
 static uint32_t model_start;       /* DWT count when the hop's model run began (0: none yet) */
 
@@ -111,7 +120,7 @@ static const int8_t *run_model(void *user)
 {
     (void)user;
     model_start = h7_cycles();
-    set_opp(decode_opp);
+    set_opp(hop_opp);
     uint32_t c0 = h7_cycles();
     int rc = h7nn_invoke(&nn);
     uint32_t cycles = h7_cycles() - c0;
@@ -223,9 +232,11 @@ static void emit_stats(const char *reason)
         {"decide_cycles_max", max_decide_cycles},
         {"model_cycles_max", model_cycles_max},
         {"step_cycles_max", step_cycles_max},
+        {"spot_step_cycles_max", spot_step_cycles_max},
         {"frontend_cycles_max", frontend_cycles_max},
         {"backlog_ms_max", backlog_ms_max},
         {"decode_mhz", h7_clock_opp_hz(decode_opp) / 1000000u},
+        {"spot_mhz", h7_clock_opp_hz(spot_opp) / 1000000u},
         {"wait_mhz", h7_clock_opp_hz(wait_opp) / 1000000u},
         {"opp_switches", opp_switches},
         {"opp_switch_failures", opp_switch_failures},
@@ -374,7 +385,7 @@ static void init(void)
      * runs and measures its cycles for the governor: the cheapest point at which the run and
      * a decoder step (CMD_STEP_CYCLES_BUDGET) fit three quarters of a hop (the front end and
      * VAD at 16 MHz take the rest: ~47 k cycles, 3 ms). */
-    decode_opp = current_opp;
+    decode_opp = hop_opp = current_opp;
     if (run_model(NULL) == NULL)
         fail("model", h7nn_error(&nn));
     kws_point_cost_t costs[DECODE_POINTS];
@@ -389,6 +400,10 @@ static void init(void)
     for (unsigned i = 0; i < DECODE_POINTS; i++)
         governor_nj[decode_points[i]] = nj[i];
     governed_opp = decode_opp = decode_points[pick];
+    int spot_pick = kws_governor_pick(costs, (int)DECODE_POINTS, model_cycles_max + CMD_SPOT_STEP_CYCLES_BUDGET,
+                                      pipeline.frame_ms * 1000u * 3u / 4u,
+                                      CMD_ENERGY_WAIT_UA, CMD_ENERGY_VDD_MV, NULL);
+    governed_spot_opp = spot_opp = decode_points[spot_pick];
     kws_power_config_t pw;
     kws_power_default_config(&pw);
     kws_power_init(&power, &pw, 0);
@@ -401,11 +416,14 @@ static void poll_console(void)
         if (c == 's') {
             emit_stats("request");
         } else if (c == 'n' || c == '4' || c == '2' || c == '1') {
+            /* a fixed point for everything (the energy comparison), or the governor's two */
             decode_opp = c == '4' ? H7_OPP_480 : c == '2' ? H7_OPP_240 : c == '1' ? H7_OPP_120 : governed_opp;
+            spot_opp = c == 'n' ? governed_spot_opp : decode_opp;
             char line[H7_JSON_LINE_MAX];
             h7_json_t j;
             h7_json_begin(&j, line, sizeof line, "commands_opp");
             h7_json_uint(&j, "decode_mhz", h7_clock_opp_hz(decode_opp) / 1000000u);
+            h7_json_uint(&j, "spot_mhz", h7_clock_opp_hz(spot_opp) / 1000000u);
             h7_json_emit(&j);
         }
     }
@@ -440,6 +458,7 @@ int main(void)
     h7_json_uint(&j, "frame_ms", pipeline.frame_ms);
     h7_json_uint(&j, "model_cycles", model_cycles_max);
     h7_json_uint(&j, "decode_mhz", h7_clock_opp_hz(governed_opp) / 1000000u);
+    h7_json_uint(&j, "spot_mhz", h7_clock_opp_hz(governed_spot_opp) / 1000000u);
     h7_json_uint(&j, "wait_mhz", h7_clock_opp_hz(wait_opp) / 1000000u);
     const h7_json_uint_field_t run_nj[] = {
         {"run_nj_480", governor_nj[H7_OPP_480]},
@@ -476,6 +495,10 @@ int main(void)
                 vad_end = 1;
                 vad_end_ms = h7vad_event_time_ms(&vad) + gap_ms;
             }
+            /* nothing being decoded (and in push-to-talk no speech starting, which begins a
+             * command with the ring's frames): the model and the step at the spotting point */
+            bool spotting = listener.state == CMD_IDLE && !(vad_start && !cmd_wake_graph_bytes);
+            hop_opp = spotting ? spot_opp : decode_opp;
             int r = phones_pipeline_hop(&pipeline, hop);
             hops++;
             if (r < 0)
@@ -486,6 +509,8 @@ int main(void)
                 uint32_t cycles = h7_cycles() - c0;
                 if (cycles > step_cycles_max)
                     step_cycles_max = cycles;
+                if (spotting && cycles > spot_step_cycles_max)
+                    spot_step_cycles_max = cycles;
                 vad_start = vad_end = 0;
                 if (ev < 0)
                     fail("decoder", h7dec_status_name((h7dec_status)-ev));
