@@ -63,9 +63,10 @@ class robot_library:
         return path if os.path.isabs(path) else os.path.join(TOP, path)
 
     # ------------------------------------------------------------ board
-    def start_board(self, elf, wall_limit=None):
+    def start_board(self, elf, wall_limit=None, lsi_hz=None):
         """Creates the board with the firmware ELF (path from the repository root or absolute)
-        and starts it from reset. `elf` may also be `fixture:<name>` for h7sim's own test images."""
+        and starts it from reset. `elf` may also be `fixture:<name>` for h7sim's own test images.
+        lsi_hz: the simulated part's LSI (default the nominal 32 kHz)."""
         if self.board is not None:
             self.board.close()
         if elf.startswith('fixture:'):
@@ -74,7 +75,8 @@ class robot_library:
         if not os.path.exists(path):
             raise AssertionError(f'firmware ELF not found: {path} (build it: scons -j2 variant=firmware)')
         try:
-            self.board = Board(path, wall_limit=float(wall_limit or self.wall_limit))
+            self.board = Board(path, wall_limit=float(wall_limit or self.wall_limit),
+                               lsi_hz=float(lsi_hz) if lsi_hz else None)
         except SimError as exc:
             raise AssertionError(str(exc))
         self.uart_mark = 0
@@ -243,6 +245,13 @@ class robot_library:
         b = self._board()
         if not any(r['reason'] == reason for r in b.resets):
             self._fail(f'no {reason} reset; resets: {b.resets}')
+
+    def time_of_last_reset(self):
+        """Virtual time (s) of the last reset the simulator carried out."""
+        b = self._board()
+        if not b.resets:
+            self._fail('no reset yet')
+        return b.resets[-1]['time']
 
     def time_in_mode(self, mode):
         """Virtual seconds spent in run, sleep or stop so far."""

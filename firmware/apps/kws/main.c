@@ -47,7 +47,8 @@
  * not touch), so the Stop runs under the longest timeout (32.8 s) and wakes on LPTIM1 before it
  * (enter_stop). */
 #define WATCHDOG_MS 2000u
-#define WATCHDOG_STOP_MS 32768u     /* the IWDG's longest: LSI / 256, 4096 counts */
+#define WATCHDOG_STOP_MS 32768u     /* the IWDG's longest: LSI / 256, 4096 counts (31.2 s on a
+                                       * part 5 % fast, clamped: still above STOP_WAKE_MS) */
 #define STOP_WAKE_MS 30000u         /* LPTIM1 wakes the Stop to refresh it */
 
 /* Stop mode needs a way back when sound returns (README.md, "Waking from Stop"): the

@@ -1,13 +1,15 @@
-/* Independent watchdog IWDG1 (RM0433 chapter 45): LSI 32 kHz, 12-bit reload. */
+/* Independent watchdog IWDG1 (RM0433 chapter 45): LSI (32 kHz nominal), 12-bit reload. */
 #include "platform/platform.h"
 #include "platform/stm32h743/h743_internal.h"
 #include "platform/stm32h743/h743_regs.h"
 
 void h7_watchdog_start(uint32_t timeout_ms)
 {
-    /* Smallest prescaler (4 << pr) whose 12-bit reload reaches the timeout. */
+    /* Smallest prescaler (4 << pr) whose 12-bit reload reaches the timeout, in this part's
+     * LSI as the boot measured it (a few % off 32 kHz on silicon; power.c) */
+    uint32_t lsi_hz = h7_lsi_measured_hz() ? h7_lsi_measured_hz() : H7_LSI_HZ;
     uint32_t pr = 0;
-    uint64_t ticks = (uint64_t)timeout_ms * H7_LSI_HZ / 1000u / 4u;
+    uint64_t ticks = (uint64_t)timeout_ms * lsi_hz / 1000u / 4u;
     while (ticks > 4096u && pr < 6u) {
         pr++;
         ticks /= 2u;
