@@ -13,7 +13,8 @@ Events (name: who writes it — fields). Times are ms; "audio_ms" is audio time,
 platform time since capture start.
 
   every image
-    boot              all apps — app, version, model (kws), reset
+    boot              all apps — app, version, model (kws), reset; lsi_hz (kws, commands,
+                      align: the Stop clock's LSI as the boot measured it, 0 if it could not)
     fault             platform/stm32h743/faults.c (HardFault etc.) — kind, pc, lr, cfsr, ...
     error             kws, platform_demo — what, detail (kws: the app stops, red LED)
   kws (firmware/apps/kws/main.c)

@@ -431,6 +431,7 @@ int main(void)
     h7_json_str(&j, "app", "align");
     h7_json_str(&j, "version", ALIGN_VERSION);
     h7_json_str(&j, "model", model->name);
+    h7_json_uint(&j, "lsi_hz", h7_lsi_measured_hz()); /* the Stop clock's (record with Stop), measured at boot */
     h7_json_emit(&j);
     init_model();
     align_reset(&aligner, on_word, on_phone, NULL);

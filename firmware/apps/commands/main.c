@@ -444,6 +444,7 @@ int main(void)
     h7_json_str(&j, "version", COMMANDS_VERSION);
     h7_json_str(&j, "model", model->name);
     h7_json_str(&j, "reset", h7_reset_cause());
+    h7_json_uint(&j, "lsi_hz", h7_lsi_measured_hz()); /* the Stop clock's, measured at boot */
     h7_json_emit(&j);
     h7_watchdog_start(WATCHDOG_MS);
     init();
