@@ -28,3 +28,19 @@ int h7_line_feed(h7_line_t *line, int c)
     }
     return H7_LINE_PENDING;
 }
+
+bool h7_line_uint(const char *s, uint32_t *out)
+{
+    if (s == 0 || *s == '\0')
+        return false;
+    uint64_t v = 0;
+    for (; *s != '\0'; s++) {
+        if (*s < '0' || *s > '9')
+            return false;
+        v = v * 10u + (uint64_t)(*s - '0');
+        if (v > 0xFFFFFFFFu)
+            return false;
+    }
+    *out = (uint32_t)v;
+    return true;
+}

@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 typedef struct {
     char *buf;      /* caller's storage; holds the NUL-terminated line when one is ready */
@@ -24,5 +25,9 @@ void h7_line_init(h7_line_t *line, char *buf, size_t size);
 /* Feeds one received byte. CR or LF ends a line (empty lines are ignored), backspace and
  * DEL remove the last byte. */
 int h7_line_feed(h7_line_t *line, int c);
+
+/* A command's number: all of s decimal digits, at most 32 bits. Returns false (out
+ * untouched) for an empty string, any other character or an overflow. */
+bool h7_line_uint(const char *s, uint32_t *out);
 
 #endif

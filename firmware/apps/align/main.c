@@ -375,18 +375,18 @@ static void command(const char *cmd)
         per_phone = false;
     } else if (!strncmp(cmd, "end ", 4)) {
         uint32_t n = 0;
-        const char *p = cmd + 4;
-        while (*p >= '0' && *p <= '9' && n < 100000000u) n = n * 10u + (uint32_t)(*p++ - '0');
-        if (*p || !n) { error_event("end", "end wants the recording's length in samples (end N, N > 0)"); return; }
+        if (!h7_line_uint(cmd + 4, &n) || !n || n > 999999999u) {
+            error_event("end", "end wants the recording's length in samples (end N, N > 0)");
+            return;
+        }
         end_samples = n;
     } else if (!strncmp(cmd, "opp auto", 8) && (!cmd[8] || cmd[8] == ' ')) {
         /* the governor picks after the first second; "opp auto P": a hop may take at most P %
          * of its 20 ms at the chosen point (default GOV_MAX_BUSY_PERCENT) */
         uint32_t pc = 0;
-        const char *p = cmd + 8;
-        if (*p) {
-            while (*++p >= '0' && *p <= '9' && pc < 1000u) pc = pc * 10u + (uint32_t)(*p - '0');
-            if (*p || pc < 1u || pc > 100u) { error_event("opp", "opp auto P wants a percentage 1..100"); return; }
+        if (cmd[8] && (!h7_line_uint(cmd + 9, &pc) || pc < 1u || pc > 100u)) {
+            error_event("opp", "opp auto P wants a percentage 1..100");
+            return;
         }
         gov_auto = true;
         gov_max_busy_percent = pc ? pc : GOV_MAX_BUSY_PERCENT;

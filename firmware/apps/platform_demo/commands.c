@@ -5,6 +5,7 @@
 
 #include "apps/platform_demo/demo.h"
 #include "common/json.h"
+#include "common/line.h"
 #include "common/log.h"
 #include "platform/platform.h"
 #include "platform/sections.h"
@@ -25,21 +26,6 @@ void demo_error(const char *cmd, const char *message)
     h7_json_emit(&j);
 }
 
-static bool parse_uint(const char *s, uint32_t *out)
-{
-    if (s == 0 || *s == '\0')
-        return false;
-    uint64_t v = 0;
-    for (; *s != '\0'; s++) {
-        if (*s < '0' || *s > '9')
-            return false;
-        v = v * 10u + (uint64_t)(*s - '0');
-        if (v > 0xFFFFFFFFu)
-            return false;
-    }
-    *out = (uint32_t)v;
-    return true;
-}
 
 static void clock_fields(h7_json_t *j)
 {
@@ -60,7 +46,7 @@ static void cmd_opp(int argc, char **argv)
     static const struct { uint32_t mhz; h7_opp_t opp; } points[] = {
         {480, H7_OPP_480}, {240, H7_OPP_240}, {120, H7_OPP_120}, {64, H7_OPP_64}, {16, H7_OPP_16}};
     uint32_t mhz = 0;
-    if (argc != 2 || !parse_uint(argv[1], &mhz)) {
+    if (argc != 2 || !h7_line_uint(argv[1], &mhz)) {
         demo_error("opp", "usage: opp 480|240|120|64|16");
         return;
     }
@@ -97,7 +83,7 @@ static void cmd_info(int argc, char **argv)
 static void cmd_sleep(int argc, char **argv)
 {
     uint32_t ms = 0;
-    if (argc != 2 || !parse_uint(argv[1], &ms) || ms > 60000u) {
+    if (argc != 2 || !h7_line_uint(argv[1], &ms) || ms > 60000u) {
         demo_error("sleep", "usage: sleep <ms> (0..60000)");
         return;
     }
@@ -150,7 +136,7 @@ static void cmd_dvfs(int argc, char **argv)
 {
     static const h7_opp_t cycle[] = {H7_OPP_480, H7_OPP_64, H7_OPP_240, H7_OPP_120};
     uint32_t n = 0;
-    if (argc != 2 || !parse_uint(argv[1], &n) || n > 100000u) {
+    if (argc != 2 || !h7_line_uint(argv[1], &n) || n > 100000u) {
         demo_error("dvfs", "usage: dvfs <switches> (0..100000)");
         return;
     }
@@ -179,7 +165,7 @@ static void cmd_pin(int argc, char **argv)
     uint32_t number = 0;
     const char *name = argc == 3 ? argv[1] : "";
     bool high = argc == 3 && strcmp(argv[2], "1") == 0;
-    if (argc != 3 || name[0] < 'A' || name[0] > 'K' || !parse_uint(name + 1, &number) ||
+    if (argc != 3 || name[0] < 'A' || name[0] > 'K' || !h7_line_uint(name + 1, &number) ||
         number > 15u || (!high && strcmp(argv[2], "0") != 0)) {
         demo_error("pin", "usage: pin <port><number> 0|1, e.g. pin E13 1");
         return;
@@ -273,7 +259,7 @@ static void cmd_fault(int argc, char **argv)
 static void cmd_wdt(int argc, char **argv)
 {
     uint32_t ms = 500;
-    if (argc > 2 || (argc == 2 && (!parse_uint(argv[1], &ms) || ms == 0u || ms > 30000u))) {
+    if (argc > 2 || (argc == 2 && (!h7_line_uint(argv[1], &ms) || ms == 0u || ms > 30000u))) {
         demo_error("wdt", "usage: wdt [timeout_ms 1..30000]");
         return;
     }
@@ -293,7 +279,7 @@ static void cmd_led(int argc, char **argv)
 {
     uint32_t n = 0;
     bool on;
-    if (argc != 3 || !parse_uint(argv[1], &n) || n > 2u ||
+    if (argc != 3 || !h7_line_uint(argv[1], &n) || n > 2u ||
         !((on = strcmp(argv[2], "on") == 0) || strcmp(argv[2], "off") == 0)) {
         demo_error("led", "usage: led 0|1|2 on|off  (0 green PB0, 1 yellow PE1, 2 red PB14)");
         return;

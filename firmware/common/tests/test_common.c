@@ -309,11 +309,25 @@ H7_TEST(line_backspace_and_overlong_lines)
     H7_EXPECT(strcmp(buf, "ok") == 0);
 }
 
+H7_TEST(line_uint_takes_whole_decimal_32_bit_numbers_only)
+{
+    uint32_t v = 7;
+    H7_EXPECT(h7_line_uint("0", &v) && v == 0u);
+    H7_EXPECT(h7_line_uint("4294967295", &v) && v == 4294967295u);
+    v = 7;
+    H7_EXPECT(!h7_line_uint("4294967296", &v) && v == 7u); /* overflow: out untouched */
+    H7_EXPECT(!h7_line_uint("", &v));
+    H7_EXPECT(!h7_line_uint("12a", &v));
+    H7_EXPECT(!h7_line_uint(" 12", &v));
+    H7_EXPECT(!h7_line_uint("-1", &v) && v == 7u);
+}
+
 int main(void)
 {
     H7_RUN(ring_rejects_non_power_of_two);
     H7_RUN(line_ends_on_cr_or_lf_and_ignores_empty_lines);
     H7_RUN(line_backspace_and_overlong_lines);
+    H7_RUN(line_uint_takes_whole_decimal_32_bit_numbers_only);
     H7_RUN(ring_fills_to_capacity_and_drains_in_order);
     H7_RUN(ring_survives_index_wraparound);
     H7_RUN(ring16_rejects_a_capacity_that_is_not_a_power_of_two);
