@@ -135,7 +135,7 @@ class AlignLibrary:
         import numpy as np
         sil = np.zeros(16000, np.int16)
         x = np.concatenate([sil[:8000], self.samples, sil, self.samples, sil])
-        self.log = R.log_board(x, stop=True, lsi_hz=float(lsi_hz) if lsi_hz else None)
+        self.log = R.log_board(x, stop=True, lsi_hz=lsi_hz)
         self.host_log = R.log(x)
 
     def recorder_should_have_stopped(self, times, min_seconds):

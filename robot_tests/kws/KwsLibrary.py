@@ -81,7 +81,7 @@ class KwsLibrary:
         self.run = simrun.run_kws(wav, elf=self.elf, seconds=float(seconds) if seconds else None,
                                   console_input=console_input or None,
                                   console_at_s=float(console_at_s),
-                                  lsi_hz=float(lsi_hz) if lsi_hz else None)
+                                  lsi_hz=lsi_hz)
         dets = ev.detections(self.run['events'])
         print(f"*INFO* {len(dets)} detections: " +
               ', '.join(f"{d['word']}@{d['start_ms']}-{d['end_ms']}" for d in dets))

@@ -118,8 +118,8 @@ class Board:
 
     def __init__(self, elf_path, echo_uart=False, wall_limit=None, profile=False, mpu_guards=True,
                  lsi_hz=None):
-        """lsi_hz: this part's LSI frequency (default the nominal 32 kHz; silicon is within a
-        few % of it): the Stop clock and the watchdog run on it."""
+        """lsi_hz: this part's LSI frequency, a number or its text (default the nominal
+        32 kHz; silicon is within a few % of it): the Stop clock and the watchdog run on it."""
         self.lib = native.load()
         native.bind_profile(self.lib)
         self.elf = load_elf(elf_path)
@@ -200,7 +200,7 @@ class Board:
         self.scb = Scb(self)
         self.scs = SystemControlSpace(self, 0xE000E000)
         self.dwt = Dwt(self, 0xE0001000)
-        self.rcc = Rcc(self, 0x58024400, **({'lsi_hz': lsi_hz} if lsi_hz else {}))
+        self.rcc = Rcc(self, 0x58024400, lsi_hz)
         self.pwr = Pwr(self, 0x58024800)
         self.flash = FlashInterface(self, 0x52002000)
         self.syscfg = Syscfg(self, 0x58000400)

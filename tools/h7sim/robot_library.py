@@ -76,7 +76,7 @@ class robot_library:
             raise AssertionError(f'firmware ELF not found: {path} (build it: scons -j2 variant=firmware)')
         try:
             self.board = Board(path, wall_limit=float(wall_limit or self.wall_limit),
-                               lsi_hz=float(lsi_hz) if lsi_hz else None)
+                               lsi_hz=lsi_hz)
         except SimError as exc:
             raise AssertionError(str(exc))
         self.uart_mark = 0

@@ -41,9 +41,9 @@ ENABLE_BITS = {'DMA1': (0xD8, 0), 'GPIOA': (0xE0, 0), 'SPI2': (0xE8, 14), 'USART
 class Rcc(Peripheral):
     name = 'RCC'
 
-    def __init__(self, board, base, lsi_hz=LSI_HZ):
+    def __init__(self, board, base, lsi_hz=None):
         self.reset_flags = RSR_FLAGS['power_on']
-        self.lsi_hz = float(lsi_hz)   # the part's own: kept across resets
+        self.lsi_hz = float(lsi_hz or LSI_HZ)   # the part's own: kept across resets
         super().__init__(board, base)
 
     def reset(self):
