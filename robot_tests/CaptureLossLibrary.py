@@ -140,9 +140,7 @@ class CaptureLossLibrary:
         if until is not None and until > board.time:
             board.run(seconds=until - board.time)
         n = len(board.events)
-        board.uart_write('s')
-        board.run(seconds=0.5, until=lambda b: any(e.get('event') == 'kws_stats'
-                                                    for e in b.events[n:]))
+        board.ask('s', '"kws_stats"', 0.5)
         stats = [e for e in board.events[n:] if e.get('event') == 'kws_stats']
         if not stats:
             raise AssertionError(f'no kws_stats answer to "s" at {board.time:.3f} s')
@@ -280,8 +278,7 @@ class CaptureLossLibrary:
         """After the last boot the firmware processes audio again (a kws_stats with samples)."""
         board = self.board
         n = len(board.events)
-        board.uart_write('s')
-        board.run(seconds=0.5, until=lambda b: any(e.get('event') == 'kws_stats' for e in b.events[n:]))
+        board.ask('s', '"kws_stats"', 0.5)
         stats = [e for e in board.events[n:] if e.get('event') == 'kws_stats']
         if not stats or int(stats[-1]['samples']) <= 0:
             raise AssertionError(f'no audio processed after the last boot: {stats}')

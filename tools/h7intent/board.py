@@ -82,9 +82,7 @@ def measure():
         reason = b.run(seconds=len(audio) / 16000.0 + 0.2)
         if reason != 'time':
             raise AssertionError(f'the simulated run ended early ({reason}) at {b.time:.2f} s')
-        n = len(b.uart_lines)
-        b.uart_write('s')  # its answer takes its time on the wire: wait for the whole line
-        b.run(seconds=1.0, until=lambda bb: any('"commands_stats"' in line for line in bb.uart_lines[n:]))
+        b.ask('s', '"commands_stats"')
         lines, faults = list(b.uart_lines), list(b.faults)
         summary = b.summary()
     finally:

@@ -163,11 +163,8 @@ def board_run(samples, elf=None, tail_s=TAIL_S, wall_limit=None):
         board.spi2.play(np.asarray(samples, dtype=np.int16))
         board.run(seconds=seconds)
         if not board.halted:
-            # each answer takes its time on the wire (115200 baud): wait for the whole line
-            for command, event in (('f', '"phones_utterance"'), ('s', '"phones_stats"')):
-                n = len(board.uart_lines)
-                board.uart_write(command)
-                board.run(seconds=1.0, until=lambda b: any(event in line for line in b.uart_lines[n:]))
+            board.ask('f', '"phones_utterance"')
+            board.ask('s', '"phones_stats"')
         lines = list(board.uart_lines)
         faults = list(board.faults)
     finally:

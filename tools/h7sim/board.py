@@ -895,6 +895,15 @@ class Board:
         """Queues text to USART3 RX (delivered at the baud rate in virtual time)."""
         self.usart3.inject(text.encode() if isinstance(text, str) else bytes(text))
 
+    def ask(self, command, marker, seconds=1.0):
+        """Writes `command` to the console and runs until a line containing `marker` has
+        arrived whole (its last byte off the wire: a 1.3 KB statistics line takes ~0.11 s at
+        115200 baud), at most `seconds`. Returns that line, or None."""
+        n = len(self.uart_lines)
+        self.uart_write(command)
+        self.run(seconds=seconds, until=lambda b: b.uart_contains(marker, n))
+        return next((line for line in self.uart_lines[n:] if marker in line), None)
+
     def uart_tail(self, n=UART_TAIL):
         tail = self.uart_lines[-n:]
         return tail + ([self.uart_partial] if self.uart_partial else [])

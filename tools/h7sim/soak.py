@@ -187,10 +187,7 @@ def run_soak(seconds, seed=1, elf=DEFAULT_ELF, wall_limit=None, progress=None, k
         if reason == 'time' and not board.halted:
             # the keyword firmware prints its statistics on 's' (counters since the last
             # periodic kws_stats would be missed otherwise); a hung firmware does not answer
-            n = len(board.uart_lines)
-            board.uart_write('s')
-            board.run(seconds=FINAL_STATS_S,
-                      until=lambda b: any('"kws_stats"' in line for line in b.uart_lines[n:]))
+            board.ask('s', '"kws_stats"', FINAL_STATS_S)
         wall = time.monotonic() - start
         summary = board.summary()
         captured_s = sum((stop if stop is not None else board.time) - begin for begin, stop, _ in board.spi2.captures)

@@ -56,12 +56,8 @@ def run_kws(wav, elf=DEFAULT_ELF, seconds=None, tail_s=1.0, console_input=None,
         else:
             board.run(seconds=total)
         if not board.halted:
-            # ask for a final statistics line (the firmware answers 's' on the console); the
-            # line (~1.3 KB) takes ~0.1 s on the wire at 115200 baud: wait for all of it
-            n = len(board.uart_lines)
-            board.uart_write('s')
-            board.run(seconds=STATS_WAIT_S,
-                      until=lambda b: any('"kws_stats"' in line for line in b.uart_lines[n:]))
+            # ask for a final statistics line (the firmware answers 's' on the console)
+            board.ask('s', '"kws_stats"', STATS_WAIT_S)
         from h7sim.measure import summarize
         try:
             summary = summarize(board, energy_table)
