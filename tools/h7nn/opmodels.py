@@ -328,8 +328,8 @@ KERNEL_CHECK_SPECS = {
     'dw_k1x3_2d_c6_same_relu': ('depthwise', (6, 7, 6), 1, (1, 3), 1, 'same', 'relu'),
     'dw_k5x1_2d_c4_valid_bigbias': _requantized(('depthwise', (10, 3, 4), 1, (5, 1), 1, 'valid', None),
                                                 first_bias=1 << 30),
-    # a 1-D input along time, 4n channels, a 3x1 filter at stride 2 or 8 outputs or fewer
-    # (eval_time: four channels per pass, the rows inside it; the phone model's blocks):
+    # a 1-D input along time, 4n channels, a 3x1 filter (eval_time: four channels per pass,
+    # the rows inside it; the phone model's blocks):
     # 'same' at strides 1 and 2 (the inside rows at once), 'valid' at both, a fused ReLU (the
     # per-channel requantization), a channel on the exact path
     'dw_t3_c8_s1_same': ('depthwise', (8, 1, 8), 1, (3, 1), 1, 'same', None),
@@ -339,6 +339,13 @@ KERNEL_CHECK_SPECS = {
     'dw_t3_c8_s1_same_relu': ('depthwise', (7, 1, 8), 1, (3, 1), 1, 'same', 'relu'),
     'dw_t3_c4_s1_same_bigbias': _requantized(('depthwise', (7, 1, 4), 1, (3, 1), 1, 'same', None),
                                              first_bias=1 << 30),
+    # the same loop for 4x1 and 5x1 filters and longer lines (the streaming models' temporal
+    # layers, the phone model's 14-row block): 'same' with two padded rows at each end and
+    # TFLite's uneven split for an even filter, stride 2, a fused ReLU
+    'dw_t3_c8_s1_same_long': ('depthwise', (16, 1, 8), 1, (3, 1), 1, 'same', None),
+    'dw_t5_c8_s1_same': ('depthwise', (12, 1, 8), 1, (5, 1), 1, 'same', None),
+    'dw_t4_c4_s2_same': ('depthwise', (11, 1, 4), 1, (4, 1), 2, 'same', None),
+    'dw_t5_c4_s1_valid_relu': ('depthwise', (14, 1, 4), 1, (5, 1), 1, 'valid', 'relu'),
     # FULLY_CONNECTED: the pairs loop at k % 16 = 0 and 8, an odd last neuron, depths that are
     # not 8n, no bias, batches, a narrower clamp and a channel on the exact path (C rows)
     'fc_k64_n12': _fc(64, 12, None),

@@ -208,9 +208,10 @@ def _expected_asm(spec, model):
     if (1 in tuple(kernel) and shape[0] > 1 and shape[1] > 1 and shape[2] >= 4 and stride in (1, (1, 1)) and n == 1
             and out['shape'][0] == 1 and kernel[0] * kernel[1] <= 32):
         return ('lines', None)
-    # a 1-D input along time (width 1, a 3x1 filter at stride 2 or 8 outputs or fewer, 4n
-    # channels, one image, three outputs per channel or more): eval_time (C, rows inside the pass)
-    if (shape[1] == 1 and tuple(kernel) == (3, 1) and (stride not in (1, (1, 1)) or oh <= 8) and n == 1
+    # a 1-D input along time (width 1, a 3x1, 4x1 or 5x1 filter at any stride, 4n channels, one
+    # image, three outputs per channel or more): eval_time (rows inside the pass, an assembly
+    # loop per filter length)
+    if (shape[1] == 1 and kernel[1] == 1 and 3 <= kernel[0] <= 5 and n == 1
             and shape[2] % 4 == 0 and out['shape'][0] == 1 and oh > 2):
         return ('time', None)
     # the quad loop also needs the full int8 output range: a fused ReLU whose calibrated

@@ -61,11 +61,12 @@ def test_arena_layout_adds_up(host_library, case):
 # h7nn.opmodels), host engine vs TFLite Micro with both kernel sets:
 # - (hopkern2) one-line stride-1 filters over a 2-D input, four channels or more: eval_few
 #   (channels last, four per pass);
-# - a 1-D input along time, 4n channels, a 3x1 filter at stride 2 or 8 outputs or fewer:
-#   eval_time (four channels per pass, the rows inside it).
+# - a 1-D input along time, 4n channels, a 3x1, 4x1 or 5x1 filter at any stride: eval_time
+#   (four channels per pass, the rows inside it).
 LINE_DEPTHWISE = ['dw_k3x1_2d_c8_same', 'dw_k1x3_2d_c6_same_relu', 'dw_k5x1_2d_c4_valid_bigbias']
 TIME_DEPTHWISE = ['dw_t3_c8_s1_same', 'dw_t3_c12_s2_same', 'dw_t3_c4_s2_valid', 'dw_t3_c4_s1_valid',
-                  'dw_t3_c8_s1_same_relu', 'dw_t3_c4_s1_same_bigbias']
+                  'dw_t3_c8_s1_same_relu', 'dw_t3_c4_s1_same_bigbias', 'dw_t3_c8_s1_same_long', 'dw_t5_c8_s1_same',
+                  'dw_t4_c4_s2_same', 'dw_t5_c4_s1_valid_relu']
 
 
 @pytest.mark.parametrize('name', LINE_DEPTHWISE + TIME_DEPTHWISE)

@@ -125,6 +125,8 @@ static int line_shape(const h7nn_conv_data *op) {
            op->stride_h == 1 && op->stride_w == 1 && op->depth_multiplier == 1 && op->batches == 1 && op->filter_h * op->filter_w <= DW_FEW_TAPS;
 }
 static const h7nn_kernel lines_kernel;
+static int few_shape(const h7nn_conv_data *op);
+static int time_shape(const h7nn_conv_data *op);
 
 /* Both kernels' prepare (the 3x3-only one links nothing else: no lines_kernel, no eval_few). */
 static h7nn_status prepare_modes(h7nn_interpreter *nn, h7nn_node *node) {
@@ -157,6 +159,10 @@ static h7nn_status prepare(h7nn_interpreter *nn, h7nn_node *node) {
     h7nn_status s = prepare_modes(nn, node);
     const h7nn_conv_data *op = node->op_data;
     if (s == H7NN_OK && line_shape(op) && any_shape(op)) node->kernel = &lines_kernel;  /* never 3x3 */
+    /* eval_few and eval_time (where eval sends a shape that is not 3x3 at stride 1) read the
+     * int8 input as it is: no plane (here, not in prepare_modes, so that the 3x3-only kernel
+     * links neither test) */
+    if (s == H7NN_OK && !fast_shape(op) && (few_shape(op) || time_shape(op))) node->scratch_bytes = 0;
     return s;
 }
 
@@ -1190,110 +1196,212 @@ static inline uint32_t dw_requant(const few_requant *q, int32_t acc, int32_t c) 
     return (uint32_t)h7nn_clamp(v, q->lo, q->hi) & 0xFFu;
 }
 
-/* ---- A 1-D input along time ([T, 1, C], a 3x1 filter at stride 2, or up to 8 outputs per
- * channel; the phone model's blocks): eval_any's per-channel plane cost 13.7 (7 outputs) and
- * 30 (stride 2, which its line loop does not take) instructions per MAC there: the
- * widening, the call and the border per channel weigh more than the 3 taps. Here four
- * channels per pass as eval_few, but the rows run inside the pass: the pass's weight words
- * (SXTB16, even and odd lanes) and its four channels' requantization constants are set up
- * once for all the rows, and a row costs per tap one word of 4 inputs (SXTAB16 adds the
- * offset) and four SMLABB/SMLATT, then the short requantization of four outputs and one word
- * store. Taps in the padding are skipped, as the reference does. Longer lines at stride 1
- * stay on the plane's line loop (h7nn_m7_dw_line1), measured as good or better there: 9.7
- * per MAC against 9.1 at 14 outputs; a first form of this path for any K ran the streaming
- * wake word's 5x1 over 28 rows at 7.8 against the line loop's 5.5. */
-#define DW_TIME_TAPS 3   /* the filter length it takes */
-#define DW_TIME_LINE 8   /* outputs per channel up to which it takes stride 1 too */
+/* ---- A 1-D input along time ([T, 1, C], a 3x1, 4x1 or 5x1 filter at any stride; the phone
+ * model's blocks, the streaming models' temporal layers): eval_any's per-channel plane cost
+ * 13.7 (7 outputs) and 30 (stride 2, which its line loop does not take) instructions per MAC
+ * on the phone model: the widening, the call and the border per channel weigh more than the
+ * taps. Here four channels per pass as eval_few, the rows inside the pass: the pass's
+ * constants (doubled weight words, SXTB16's even and odd lanes; its four channels'
+ * requantization) are set up once for all its rows in a block that h7nn_m7_dw_time_rows<K>
+ * walks with one pointer, and a row costs per tap one word of 4 inputs (SXTAB16 adds the
+ * offset) and four SMLABB/SMLATT, then the short requantization of four outputs (SMMLAR, the
+ * sign, the shift, SSAT), three BFI and one word store: 55 instructions for 12 MACs at K = 3.
+ * In C the row took 96 (the compiler spilled the twelve requantization constants). A row that
+ * reads padding goes through the same loop on a window of its taps where a padded tap holds
+ * the input zero point ((x + offset) = 0: nothing added, as the reference's skipped tap). */
+#define DW_TIME_MIN_TAPS 3
+#define DW_TIME_MAX_TAPS 5
 
 static int time_shape(const h7nn_conv_data *op) {
-    return op->in_w == 1 && op->out_w == 1 && op->filter_w == 1 && op->filter_h == DW_TIME_TAPS &&
-           (op->stride_h > 1 || op->out_h <= DW_TIME_LINE) && op->dilation_h == 1 && op->depth_multiplier == 1 &&
+    return op->in_w == 1 && op->out_w == 1 && op->filter_w == 1 && op->filter_h >= DW_TIME_MIN_TAPS &&
+           op->filter_h <= DW_TIME_MAX_TAPS && op->dilation_h == 1 && op->depth_multiplier == 1 &&
            op->batches == 1 && (op->in_c & 3) == 0 && op->out_h > DW_FEW_OUTPUTS;
 }
 
-/* four outputs of a pass requantized into one word: the short form on every channel */
-static inline uint32_t time_requant4(int32_t a0, int32_t a1, int32_t a2, int32_t a3, const int32_t *k) {
-    /* k: m0..m3, ro0..ro3, r0..r3 */
-    const uint32_t o0 = (uint32_t)h7nn_ssat8(h7nn_m7_requant_x2((int32_t)((uint32_t)a0 << 1), k[0], k[4], k[8])) & 0xFFu;
-    const uint32_t o1 = (uint32_t)h7nn_ssat8(h7nn_m7_requant_x2((int32_t)((uint32_t)a1 << 1), k[1], k[5], k[9])) & 0xFFu;
-    const uint32_t o2 = (uint32_t)h7nn_ssat8(h7nn_m7_requant_x2((int32_t)((uint32_t)a2 << 1), k[2], k[6], k[10])) & 0xFFu;
-    const uint32_t o3 = (uint32_t)h7nn_ssat8(h7nn_m7_requant_x2((int32_t)((uint32_t)a3 << 1), k[3], k[7], k[11]));
-    return o0 | o1 << 8 | o2 << 16 | o3 << 24;
-}
+/* The block the row loop walks once per row (words), for K taps: the four channels' doubled
+ * starts (2 * bias), per tap the doubled weights of the even and odd channels, per channel
+ * multiplier, rounding constant and right shift, then the input step between rows (stride x
+ * channels, bytes) and the input offset in both halves. */
+#define TR_W 4
+#define TR_RQ(K) (TR_W + 2 * (K))
+#define TR_STEP(K) (TR_RQ(K) + 12)
+#define TR_OFF2(K) (TR_STEP(K) + 1)
+#define TR_WORDS (TR_OFF2(DW_TIME_MAX_TAPS) + 1)
 
-/* the rows whose K taps all fall inside the input, K = 3 (the weights in registers) */
-static __attribute__((noinline)) void time_rows3(const int8_t *xt, int8_t *o, int32_t rows, int32_t C, int32_t S,
-                                                 uint32_t off2, const uint32_t *w, const int32_t *bias4,
-                                                 const int32_t *k) {
-    const uint32_t we0 = w[0], we1 = w[1], we2 = w[2], wo0 = w[3], wo1 = w[4], wo2 = w[5];
-    const int32_t step = S * C;
-    for (; rows > 0; rows--, xt += step, o += C) {
-        int32_t a0 = bias4[0], a1 = bias4[1], a2 = bias4[2], a3 = bias4[3];
-        uint32_t v = h7nn_read_u32(xt), xe = h7nn_sxtab16(off2, v), xo = h7nn_sxtab16_ror8(off2, v);
-        a0 = h7nn_smlabb(xe, we0, a0), a2 = h7nn_smlatt(xe, we0, a2);
-        a1 = h7nn_smlabb(xo, wo0, a1), a3 = h7nn_smlatt(xo, wo0, a3);
-        v = h7nn_read_u32(xt + C), xe = h7nn_sxtab16(off2, v), xo = h7nn_sxtab16_ror8(off2, v);
-        a0 = h7nn_smlabb(xe, we1, a0), a2 = h7nn_smlatt(xe, we1, a2);
-        a1 = h7nn_smlabb(xo, wo1, a1), a3 = h7nn_smlatt(xo, wo1, a3);
-        v = h7nn_read_u32(xt + 2 * C), xe = h7nn_sxtab16(off2, v), xo = h7nn_sxtab16_ror8(off2, v);
-        a0 = h7nn_smlabb(xe, we2, a0), a2 = h7nn_smlatt(xe, we2, a2);
-        a1 = h7nn_smlabb(xo, wo2, a1), a3 = h7nn_smlatt(xo, wo2, a3);
-        const uint32_t four = time_requant4(a0, a1, a2, a3, k);
+/* `rows` rows whose K taps all fall inside the input: four channels from xt (word aligned),
+ * taps `channels` bytes apart, rows ctx[TR_STEP(K)] bytes apart; one word of four outputs per
+ * row from o, `channels` bytes apart. */
+typedef void h7nn_m7_dw_time_rows_fn(const int8_t *xt, int8_t *o, int32_t rows, const uint32_t *ctx, int32_t channels);
+h7nn_m7_dw_time_rows_fn h7nn_m7_dw_time_rows3, h7nn_m7_dw_time_rows4, h7nn_m7_dw_time_rows5;
+
+#if defined(__ARM_FEATURE_DSP) && __ARM_FEATURE_DSP
+/* r0 input row, r1 output, r2 rows left, r3 the block's cursor, r4-r7 the four sums, r8 the
+ * offset pair, lr the channel count; r9-r12 loads and requantization. Tap t's word: [r0 + t C]. */
+#define H7NN_DW_TAP_AT0 "  ldr r9, [r0]\n"
+#define H7NN_DW_TAP_AT1 "  ldr r9, [r0, lr]\n"
+#define H7NN_DW_TAP_AT2 "  ldr r9, [r0, lr, lsl #1]\n"
+#define H7NN_DW_TAP_AT3 "  add r9, r0, lr, lsl #1\n  ldr r9, [r9, lr]\n"
+#define H7NN_DW_TAP_AT4 "  ldr r9, [r0, lr, lsl #2]\n"
+#define H7NN_DW_TIME_TAP(LOAD)         \
+    LOAD                               \
+    "  ldmia r3!, {r11, r12}\n"        \
+    "  sxtab16 r10, r8, r9, ror #8\n"  \
+    "  sxtab16 r9, r8, r9\n"           \
+    "  smlabb r4, r9, r11, r4\n"       \
+    "  smlatt r6, r9, r11, r6\n"       \
+    "  smlabb r5, r10, r12, r5\n"      \
+    "  smlatt r7, r10, r12, r7\n"
+/* SMMLAR adds the rounding constant; the sign correction reads the sum (the product's sign
+ * for the positive multipliers the caller allows; where a zero product makes them differ, a
+ * right shift of 1 or more rounds both alike) */
+#define H7NN_DW_TIME_OUT(A)             \
+    "  ldmia r3!, {r9, r10, r11}\n"     \
+    "  smmlar r12, " A ", r9, r10\n"    \
+    "  add r12, r12, " A ", asr #31\n"  \
+    "  asr r12, r12, r11\n"             \
+    "  ssat " A ", #8, r12\n"
+#define H7NN_DW_STR(X) #X
+#define H7NN_DW_XSTR(X) H7NN_DW_STR(X)
+#define H7NN_DW_TIME_ROWS(NAME, K, TAPS)                                   \
+    __asm__("  .pushsection .text." #NAME ",\"ax\",%progbits\n"            \
+            "  .syntax unified\n"                                          \
+            "  .thumb\n"                                                   \
+            "  .p2align 2\n"                                               \
+            "  .global " #NAME "\n"                                        \
+            "  .type " #NAME ", %function\n"                               \
+            "  .thumb_func\n" #NAME ":\n"                                  \
+            "  push {r4-r11, lr}\n"                                        \
+            "  ldr lr, [sp, #36]\n" /* channels (the fifth argument) */    \
+            "  ldr r8, [r3, #" H7NN_DW_XSTR(K) " * 8 + 68]\n" /* TR_OFF2(K) */ \
+            "1:\n"                                                         \
+            "  ldmia r3!, {r4, r5, r6, r7}\n" /* the starts */             \
+            TAPS                                                           \
+            H7NN_DW_TIME_OUT("r4")                                         \
+            H7NN_DW_TIME_OUT("r5")                                         \
+            H7NN_DW_TIME_OUT("r6")                                         \
+            H7NN_DW_TIME_OUT("r7")                                         \
+            "  bfi r4, r5, #8, #8\n"                                       \
+            "  bfi r4, r6, #16, #8\n"                                      \
+            "  bfi r4, r7, #24, #8\n"                                      \
+            "  str r4, [r1]\n"                                             \
+            "  add r1, r1, lr\n"                                           \
+            "  ldr r9, [r3]\n" /* TR_STEP(K) */                            \
+            "  add r0, r0, r9\n"                                           \
+            "  sub r3, r3, #" H7NN_DW_XSTR(K) " * 8 + 64\n" /* back to the starts */ \
+            "  subs r2, r2, #1\n"                                          \
+            "  bne 1b\n"                                                   \
+            "  pop {r4-r11, pc}\n"                                         \
+            "  .size " #NAME ", .-" #NAME "\n"                             \
+            "  .popsection\n")
+_Static_assert(TR_STEP(3) * 4 == 3 * 8 + 64 && TR_OFF2(3) * 4 == 3 * 8 + 68, "the assembly's block offsets");
+#define H7NN_DW_TAPS3                       \
+    H7NN_DW_TIME_TAP(H7NN_DW_TAP_AT0)       \
+    H7NN_DW_TIME_TAP(H7NN_DW_TAP_AT1)       \
+    H7NN_DW_TIME_TAP(H7NN_DW_TAP_AT2)
+H7NN_DW_TIME_ROWS(h7nn_m7_dw_time_rows3, 3, H7NN_DW_TAPS3);
+H7NN_DW_TIME_ROWS(h7nn_m7_dw_time_rows4, 4, H7NN_DW_TAPS3 H7NN_DW_TIME_TAP(H7NN_DW_TAP_AT3));
+H7NN_DW_TIME_ROWS(h7nn_m7_dw_time_rows5, 5,
+                  H7NN_DW_TAPS3 H7NN_DW_TIME_TAP(H7NN_DW_TAP_AT3) H7NN_DW_TIME_TAP(H7NN_DW_TAP_AT4));
+#else
+static void time_rows(const int8_t *xt, int8_t *o, int32_t rows, const uint32_t *ctx, int32_t C, int32_t K) {
+    const uint32_t off2 = ctx[TR_OFF2(K)];
+    for (; rows > 0; rows--, xt += (int32_t)ctx[TR_STEP(K)], o += C) {
+        int32_t a[4];
+        for (int i = 0; i < 4; i++) a[i] = (int32_t)ctx[i];
+        for (int32_t t = 0; t < K; t++) {
+            const uint32_t v = h7nn_read_u32(xt + t * C), xe = h7nn_sxtab16(off2, v), xo = h7nn_sxtab16_ror8(off2, v);
+            const uint32_t we = ctx[TR_W + 2 * t], wo = ctx[TR_W + 2 * t + 1];
+            a[0] = h7nn_smlabb(xe, we, a[0]), a[2] = h7nn_smlatt(xe, we, a[2]);
+            a[1] = h7nn_smlabb(xo, wo, a[1]), a[3] = h7nn_smlatt(xo, wo, a[3]);
+        }
+        uint32_t four = 0;
+        for (int i = 0; i < 4; i++) {
+            const uint32_t *q = ctx + TR_RQ(K) + 3 * i;
+            four |= ((uint32_t)h7nn_ssat8(h7nn_m7_requant_x2(a[i], (int32_t)q[0], (int32_t)q[1], (int32_t)q[2])) & 0xFFu)
+                    << (8 * i);
+        }
         memcpy(o, &four, 4);
+    }
+}
+void h7nn_m7_dw_time_rows3(const int8_t *xt, int8_t *o, int32_t rows, const uint32_t *ctx, int32_t C) {
+    time_rows(xt, o, rows, ctx, C, 3);
+}
+void h7nn_m7_dw_time_rows4(const int8_t *xt, int8_t *o, int32_t rows, const uint32_t *ctx, int32_t C) {
+    time_rows(xt, o, rows, ctx, C, 4);
+}
+void h7nn_m7_dw_time_rows5(const int8_t *xt, int8_t *o, int32_t rows, const uint32_t *ctx, int32_t C) {
+    time_rows(xt, o, rows, ctx, C, 5);
+}
+#endif
+
+/* One pass (channels c..c+3) in TFLite's arithmetic: channels outside the short form, or a
+ * narrower activation range. */
+__attribute__((cold, noinline)) static void time_pass_exact(const h7nn_conv_data *op, const int8_t *input, int8_t *output,
+                                                             int32_t c) {
+    const int32_t C = op->in_c, S = op->stride_h, P = op->pad_h, T = op->in_h, K = op->filter_h;
+    const few_requant q = {op->bias, op->multiplier, op->shift, op->fast_requant, op->output_offset, op->act_min,
+                           op->act_max};
+    for (int32_t n = 0; n < op->out_h; n++) {
+        for (int i = 0; i < 4; i++) {
+            int32_t a = q.bias ? q.bias[c + i] : 0;
+            for (int32_t t = 0; t < K; t++) {
+                const int32_t y = n * S - P + t;
+                if (y >= 0 && y < T)
+                    a = h7nn_add_wrap(a, (input[y * C + c + i] + op->input_offset) * op->filter[t * C + c + i]);
+            }
+            output[n * C + c + i] = (int8_t)dw_requant(&q, a, c + i);
+        }
     }
 }
 
 static __attribute__((noinline)) void eval_time(const h7nn_conv_data *op, const int8_t *input, int8_t *output) {
     const int32_t C = op->in_c, K = op->filter_h, S = op->stride_h, P = op->pad_h, T = op->in_h, N = op->out_h;
-    const uint32_t off2 = (uint16_t)op->input_offset * 0x00010001u;
-    const few_requant q = {op->bias, op->multiplier, op->shift, op->fast_requant, op->output_offset, op->act_min,
-                           op->act_max};
+    h7nn_m7_dw_time_rows_fn *const rows = K == 3 ? h7nn_m7_dw_time_rows3 : K == 4 ? h7nn_m7_dw_time_rows4
+                                                                                   : h7nn_m7_dw_time_rows5;
     const int full_range = op->act_min == -128 && op->act_max == 127;
     /* the rows n0 <= n < n1 read no padding: n * S - P >= 0 and n * S - P + K <= T */
     const int32_t n0 = (P + S - 1) / S;
     int32_t n1 = T - K + P >= 0 ? (T - K + P) / S + 1 : 0;
     if (n1 > N) n1 = N;
+    if (n1 < n0) n1 = n0;
+    const uint32_t zero4 = (uint32_t)(uint8_t)(-op->input_offset) * 0x01010101u;  /* the input zero point */
+    uint32_t ctx[TR_WORDS];
+    ctx[TR_STEP(K)] = (uint32_t)(S * C);
+    ctx[TR_OFF2(K)] = (uint16_t)op->input_offset * 0x00010001u;
     for (int32_t c = 0; c < C; c += 4) {
-        uint32_t w[2 * DW_TIME_TAPS];  /* even lanes of the K taps, then odd lanes */
-        for (int32_t t = 0; t < K; t++) {
-            const uint32_t v = h7nn_read_u32(op->filter + t * C + c);
-            w[t] = h7nn_sxtb16(v);
-            w[K + t] = h7nn_sxtb16_ror8(v);
-        }
-        int32_t b[4] = {0, 0, 0, 0}, k[12];
         int short4 = full_range;
+        for (int32_t t = 0; t < K; t++) {
+            const uint32_t v = h7nn_read_u32(op->filter + t * C + c), e = h7nn_sxtb16(v), o = h7nn_sxtb16_ror8(v);
+            ctx[TR_W + 2 * t] = h7nn_sadd16(e, e);  /* doubled: the sums come out as 2 * acc */
+            ctx[TR_W + 2 * t + 1] = h7nn_sadd16(o, o);
+        }
         for (int i = 0; i < 4; i++) {
-            if (q.bias) b[i] = q.bias[c + i];
-            k[i] = q.mult[c + i];
-            k[8 + i] = -q.shift[c + i];
-            short4 &= q.mode == 1 || (q.mode == 2 && h7nn_m7_short_channel(k[i], q.shift[c + i], b[i]));
-            k[4 + i] = short4 ? h7nn_m7_round_offset(k[8 + i], q.offset) : 0;
+            const int32_t bias = op->bias ? op->bias[c + i] : 0, m = op->multiplier[c + i], r = -op->shift[c + i];
+            /* the assembly's sign correction reads the sum: exact unless a zero multiplier
+             * meets a zero shift (h7nn_m7_short_channel allows both) */
+            short4 &= (op->fast_requant == 1 || (op->fast_requant == 2 && h7nn_m7_short_channel(m, -r, bias))) &&
+                      (m > 0 || r > 0);
+            ctx[i] = (uint32_t)bias << 1;
+            ctx[TR_RQ(K) + 3 * i] = (uint32_t)m;
+            ctx[TR_RQ(K) + 3 * i + 1] = short4 ? (uint32_t)h7nn_m7_round_offset(r, op->output_offset) : 0u;
+            ctx[TR_RQ(K) + 3 * i + 2] = (uint32_t)r;
         }
-        int8_t *o = output + c;
-        for (int32_t n = 0; n < N; n++, o += C) {
-            if (n == n0 && short4 && n1 > n0) {  /* the inside rows at once (K is 3) */
-                time_rows3(input + c + (n * S - P) * C, o, n1 - n0, C, S, off2, w, b, k);
-                o += (n1 - n0 - 1) * C;
-                n = n1 - 1;
-                continue;
-            }
-            const int32_t y0 = n * S - P;
-            const int32_t t0 = y0 < 0 ? -y0 : 0, t1 = T - y0 < K ? T - y0 : K;
-            int32_t a0 = b[0], a1 = b[1], a2 = b[2], a3 = b[3];
-            const int8_t *xt = input + c + (y0 + t0) * C;
-            for (int32_t t = t0; t < t1; t++, xt += C) {
-                const uint32_t v = h7nn_read_u32(xt);
-                const uint32_t xe = h7nn_sxtab16(off2, v), xo = h7nn_sxtab16_ror8(off2, v);
-                a0 = h7nn_smlabb(xe, w[t], a0);
-                a2 = h7nn_smlatt(xe, w[t], a2);
-                a1 = h7nn_smlabb(xo, w[K + t], a1);
-                a3 = h7nn_smlatt(xo, w[K + t], a3);
-            }
-            const uint32_t four = short4 ? time_requant4(a0, a1, a2, a3, k)
-                                         : dw_requant(&q, a0, c) | dw_requant(&q, a1, c + 1) << 8 |
-                                               dw_requant(&q, a2, c + 2) << 16 | dw_requant(&q, a3, c + 3) << 24;
-            memcpy(o, &four, 4);
+        if (!short4) {
+            time_pass_exact(op, input, output, c);
+            continue;
         }
+        /* the rows next to the padding: one row each through a window of its taps */
+        for (int32_t n = 0; n < N; n++) {
+            if (n == n0) n = n1;
+            if (n >= N) break;
+            uint32_t window[DW_TIME_MAX_TAPS];
+            for (int32_t t = 0; t < K; t++) {
+                const int32_t y = n * S - P + t;
+                window[t] = y >= 0 && y < T ? h7nn_read_u32(input + y * C + c) : zero4;
+            }
+            rows((const int8_t *)window, output + n * C + c, 1, ctx, 4);
+        }
+        if (n1 > n0) rows(input + c + (n0 * S - P) * C, output + n0 * C + c, n1 - n0, ctx, C);
     }
 }
 
