@@ -232,8 +232,8 @@ KERNEL_CHECK_SPECS = {
     'pw_k72_px12_relu': _pw(3, 4, 72, 10, 'relu'),
     'pw_k64_px7': _pw(1, 7, 64, 5, None),
     'pw_k32_px6_oc33': _pw(2, 3, 32, 33, 'relu6'),
-    # 1x1 with fewer than 6 pixels (the pairs record: h7nn_m7_pairs_run, an odd last channel
-    # by h7nn_m7_dot_1col), odd depth, stride 2 (im2col)
+    # 1x1 with fewer than 6 pixels (the pairs record: h7nn_m7_pairs_rows, an odd last channel
+    # by h7nn_m7_dot_1col; im2col ones: h7nn_m7_dot_1col), odd depth, stride 2 (im2col)
     'pw_k12_px4': _pw(2, 2, 12, 8, None),
     'pw_k8_px1_relu': _pw(1, 1, 8, 4, 'relu'),
     'pw_k20_px5': _pw(1, 5, 20, 3, None),

@@ -181,8 +181,9 @@ def _has_exact_channel(model):
 
 def _expected_asm(spec, model):
     """What the shape should run: ('dot', k, tail) for the six-column loop, ('pairs', k8,
-    channels) for a convolution of fewer than six pixels (mode 1 only), ('fc', k8, odd) for the
-    FULLY_CONNECTED pairs loop, ('dw', (quads, tail))
+    channels) for a 1x1 convolution of fewer than six pixels, ('dot1', k) for any other of
+    fewer than six (both mode 1 only), ('fc', k8, odd) for the FULLY_CONNECTED pairs loop,
+    ('dw', (quads, tail))
     for the depthwise plane loop, ('line1', (outputs, weight pairs)) for the one-line
     stride-1 loop, or None (a C path)."""
     kind, shape, n, kernel, stride, padding, act = spec[:7]
@@ -205,9 +206,12 @@ def _expected_asm(spec, model):
         tail = oh * ow % 6 if every and oh * ow % 6 <= 3 else 0
         if oh * ow >= 6:
             return ('dot', (k + 3) // 4 * 4, tail)
-        # fewer than six pixels in mode 1: the pairs record (depth padded to 8n), two channels
-        # or more through the pairs loop, an odd last one through the one-column loop
-        return ('pairs', (k + 7) // 8 * 8, n) if every else None
+        # fewer than six pixels in mode 1: a 1x1 op has the pairs record (depth padded to 8n),
+        # two channels or more through the pairs loop, an odd last one through the one-column
+        # loop; any other filter runs the one-column loop on its six-column record
+        if not every:
+            return None
+        return ('pairs', (k + 7) // 8 * 8, n) if pointwise else ('dot1', (k + 3) // 4 * 4)
     # (hopkern2) one-line stride-1 filters over a 2-D input, four channels or more, one
     # image: prepare hands them eval_lines (eval_few's channels-last passes), any output count
     if (1 in tuple(kernel) and shape[0] > 1 and shape[1] > 1 and shape[2] >= 4 and stride in (1, (1, 1)) and n == 1
@@ -282,6 +286,9 @@ def test_bit_exact_on_board(kc, name):
     if expect is None or expect[0] in ('lines', 'time'):
         assert (index not in kc.dot_k and index not in kc.dw_quads and index not in kc.dw_line1 and index not in kc.fc_k
                 and index not in kc.dw_s2 and index not in kc.dot1_k)
+    elif expect[0] == 'dot1':
+        assert kc.dot1_k.get(index) == {expect[1]}, 'fewer-than-six-pixels loop not run with k=%d' % expect[1]
+        assert index not in kc.dot_k and index not in kc.fc_k
     elif expect[0] == 'pairs':
         k8, n = expect[1], expect[2]
         assert kc.fc_k.get(index) == ({k8} if n >= 2 else None), 'pairs loop %s (k=%d)' % (

@@ -57,12 +57,13 @@ static int packable(const h7nn_conv_data *op) {
     return op->fast_requant && (!is_pointwise(op) || (op->in_c & 3) == 0);
 }
 
-/* Fewer than six pixels in mode 1 (a 1-D model's last layers): the record is the pairs form
- * (h7nn_m7_pairs_pack; each pixel a row through h7nn_m7_pairs_run, two channels per pass
- * share the column words) in place of the six-column one. Decided on the whole op at prepare
- * and embed; a streamed view of fewer rows finds the kind in the record. */
-static int pairs_form(const h7nn_conv_data *op) {
-    return packable(op) && op->fast_requant == 1 && op->out_h * op->out_w < 6;
+/* A 1x1 convolution of fewer than six pixels in mode 1 (a 1-D model's last layers) is a
+ * FULLY_CONNECTED over its pixels: its record is the pairs form (h7nn_m7_pairs_pack; each
+ * pixel a row of h7nn_m7_pairs_rows, two channels per pass share the column words) in place
+ * of the six-column one. Decided on the whole op at prepare and embed; a streamed view of
+ * fewer rows finds the kind in the record. */
+static inline __attribute__((always_inline)) int pairs_form(const h7nn_conv_data *op) {
+    return packable(op) && is_pointwise(op) && op->fast_requant == 1 && op->out_h * op->out_w < 6;
 }
 
 /* The six-column loop runs the op: a packable one of six pixels or more. */
@@ -116,8 +117,9 @@ __attribute__((cold)) static h7nn_status check_packed(h7nn_interpreter *nn, cons
     if (!packable(op)) return H7NN_OK;
     const h7nn_m7_requant_params rq = requant_params(op);
     const uint32_t k = padded_depth(op);
-    return pairs_form(op) ? h7nn_m7_record_check(nn, node, &rq, H7NN_PACKED_FC_PAIRS, (uint32_t)op->out_c, (k + 7u) & ~7u)
-                          : h7nn_m7_record_check(nn, node, &rq, H7NN_PACKED_CONV_SIX, (uint32_t)op->out_c, k);
+    const int pairs = pairs_form(op);  /* the pairs record's depth: 8n */
+    return h7nn_m7_record_check(nn, node, &rq, pairs ? H7NN_PACKED_FC_PAIRS : H7NN_PACKED_CONV_SIX,
+                                (uint32_t)op->out_c, pairs ? (k + 7u) & ~7u : k);
 }
 
 /* start-up only: optimized for size */
@@ -261,10 +263,10 @@ static int interior_patch(const h7nn_conv_data *op, const int8_t *input, int oy,
  * two-column int8 path runs a lone pixel twice and unpacks every weight (4.2 instructions per
  * MAC measured on a 1-row hop). Here each pixel's column is widened once into the record's
  * order ([x0|x2], [x1|x3] per group of 4, doubled, with the offset) and meets every channel's
- * record (h7nn_m7_dot_1col, 1.0 instruction per MAC, plus ~18 per channel); an op of fewer
- * than six pixels in all has the pairs record instead (pairs_form: h7nn_m7_pairs_run, 0.69
- * per MAC in its loop, each column word serving two channels). Mode 2 (channels outside the
- * short form) stays on the two-column path. */
+ * record (h7nn_m7_dot_1col, 1.0 instruction per MAC, plus ~18 per channel); a 1x1 op of
+ * fewer than six pixels in all has the pairs record instead (pairs_form: h7nn_m7_pairs_rows,
+ * 0.69 per MAC in its loop, each column word serving two channels). Mode 2 (channels outside
+ * the short form) stays on the two-column path. */
 /* per pixel, not per MAC: optimized for size (the KWS image's code stays under 32 KB) */
 #if defined(__GNUC__) && !defined(__clang__)
 #define FEW_PIXELS_ATTR __attribute__((noinline, optimize("Os")))
@@ -273,24 +275,24 @@ static int interior_patch(const h7nn_conv_data *op, const int8_t *input, int oy,
 #endif
 static FEW_PIXELS_ATTR void few_pixels(const h7nn_conv_data *op, const int8_t *in, int8_t *out, int16_t *col,
                                        const uint32_t *record, int32_t first, int32_t pixels) {
-    const int32_t k = op->filter_h * op->filter_w * op->in_c, k_pad = (k + 3) & ~3, k8 = (k + 7) & ~7;
-    /* the record's kind (its header, before the data): the pairs form of an op of fewer than
-     * six pixels (pairs_form), else the six-column one */
-    const int pairs = record[(int32_t)H7NN_PACKED_REC_KIND - (int32_t)H7NN_PACKED_REC_HEADER] == H7NN_PACKED_FC_PAIRS;
+    const int32_t k = op->filter_h * op->filter_w * op->in_c, k_pad = (k + 3) & ~3;
     out += first * op->out_c;
     for (int32_t j = first; j < pixels; j++, out += op->out_c) {
         if (is_pointwise(op))
             h7nn_m7_widen_row(in + j * k, k, op->input_offset, col, 1);
         else
             im2col(op, in, j / op->out_w, j % op->out_w, col);
-        if (pairs) {
-            for (int32_t i = k_pad; i < k8; i++) col[i] = 0;  /* the depth padded to 8 meets zero weights */
-            h7nn_m7_pairs_run(record, (const uint32_t *)(const void *)col, k8, op->out_c, out);
-        } else {
-            h7nn_m7_dot_1col(record, (const uint32_t *)(const void *)col, 2 * k_pad, op->out_c, out);
-        }
+        h7nn_m7_dot_1col(record, (const uint32_t *)(const void *)col, 2 * k_pad, op->out_c, out);
         if (op->act_min != -128 || op->act_max != 127) h7nn_m7_clamp_bytes(out, op->out_c, op->act_min, op->act_max);
     }
+}
+
+/* (pairs_form) the pixels as FULLY_CONNECTED rows; a call of its own, so the six-column ops'
+ * eval keeps its registers */
+static FEW_PIXELS_ATTR void pairs_pixels(const h7nn_conv_data *op, const int8_t *in, int8_t *out, int16_t *col,
+                                         const uint32_t *record, int32_t pixels) {
+    h7nn_m7_pairs_rows(record, in, pixels, op->in_c, op->out_c, op->input_offset, col, out);
+    if (op->act_min != -128 || op->act_max != 127) h7nn_m7_clamp_bytes(out, pixels * op->out_c, op->act_min, op->act_max);
 }
 
 /* int8_six: the six-column loop may run on the model's int8 weights (an op without a record);
@@ -351,7 +353,12 @@ static inline __attribute__((always_inline)) h7nn_status eval_common(h7nn_interp
         } else if (packed && op->fast_requant == 1) {
             /* fewer than six pixels on the record: tested only off the six-column loop, so
              * the ops that take it pay nothing for this path */
-            few_pixels(op, in_b, out_b, col0, packed, 0, pixels);
+            /* the record's kind (its header, before the data): a streamed view of fewer rows
+             * has the whole op's (the six-column one when the op has six pixels or more) */
+            if (packed[(int32_t)H7NN_PACKED_REC_KIND - (int32_t)H7NN_PACKED_REC_HEADER] == H7NN_PACKED_FC_PAIRS)
+                pairs_pixels(op, in_b, out_b, col0, packed, pixels);
+            else
+                few_pixels(op, in_b, out_b, col0, packed, 0, pixels);
             continue;
         }
         for (; p < pixels; p += 2) {

@@ -243,15 +243,21 @@ void h7nn_m7_fc_pairs16(const uint32_t *w, const uint32_t *x, int32_t k8, h7nn_m
 }
 #endif
 
-void h7nn_m7_pairs_run(const uint32_t *data, const uint32_t *x, int32_t k8, int32_t n, int8_t *out) {
-    const uint32_t *odd = data + (uint32_t)n / 2u * H7NN_PACKED_FC_WORDS(k8);
-    if (n >= 2) {  /* the loop runs a pair before it tests the end */
-        h7nn_m7_fc_frame f = {out, odd};
-        h7nn_m7_fc_pairs16(data, x, k8, &f);
+void h7nn_m7_pairs_rows(const uint32_t *record, const int8_t *in, int32_t rows, int32_t k, int32_t n,
+                        int32_t input_offset, int16_t *col, int8_t *out) {
+    const int32_t k8 = (k + 7) & ~7;
+    const uint32_t *odd = record + (uint32_t)n / 2u * H7NN_PACKED_FC_WORDS(k8);
+    for (int32_t r = 0; r < rows; r++, in += k, out += n) {
+        h7nn_m7_widen_row(in, k, input_offset, col, 1);
+        for (int32_t i = (k + 3) & ~3; i < k8; i++) col[i] = 0;  /* the depth padded to 8 meets zero weights */
+        if (n >= 2) {  /* the loop runs a pair before it tests the end */
+            h7nn_m7_fc_frame f = {out, odd};
+            h7nn_m7_fc_pairs16(record, (const uint32_t *)(const void *)col, k8, &f);
+        }
+        /* an odd last row: one channel of the one-column loop (1.0 instruction per MAC, against
+         * ~3.5 for the C rows on int8 weights) */
+        if (n & 1) h7nn_m7_dot_1col(odd, (const uint32_t *)(const void *)col, 2 * k8, 1, out + n - 1);
     }
-    /* an odd last row: one channel of the one-column loop (1.0 instruction per MAC, against
-     * ~3.5 for the C rows on int8 weights) */
-    if (n & 1) h7nn_m7_dot_1col(odd, x, 2 * k8, 1, out + n - 1);
 }
 
 /* One output from its doubled accumulator (started at 2 * bias). */
@@ -309,6 +315,12 @@ static h7nn_status eval(h7nn_interpreter *nn, const h7nn_node *node) {
     const int32_t k = op->accum_depth, n = op->out_depth;
     const h7nn_m7_requant_params rq = {op->bias, op->channel_multiplier, op->channel_shift, op->output_offset,
                                        op->act_min, op->act_max, op->fast_requant};
+    const uint32_t *packed = packable(op) ? h7nn_packed_data(nn, node) : NULL;
+    if (packed) {  /* weights widened at embed time (checked at prepare) */
+        h7nn_m7_pairs_rows(packed, input, op->batches, k, n, op->input_offset, col, output);
+        if (op->act_min != -128 || op->act_max != 127) h7nn_m7_clamp_bytes(output, op->batches * n, op->act_min, op->act_max);
+        return H7NN_OK;
+    }
     for (int b = 0; b < op->batches; b++) {
         const int8_t *in = input + b * k;
         int8_t *out = output + b * n;
@@ -317,19 +329,10 @@ static h7nn_status eval(h7nn_interpreter *nn, const h7nn_node *node) {
             continue;
         }
         h7nn_m7_widen_row(in, k, op->input_offset, col, op->fast_requant);
-        const uint32_t *packed = op->fast_requant == 1 && packable(op) ? h7nn_packed_data(nn, node) : NULL;
-        if (packed) {
-            /* weights widened at embed time (checked at prepare); the depth padded to 8 meets
-             * zero weights, and zero inputs here */
-            const int32_t k8 = (k + 7) & ~7;
-            for (int32_t i = (k + 3) & ~3; i < k8; i++) col[i] = 0;
-            h7nn_m7_pairs_run(packed, (const uint32_t *)(const void *)col, k8, n, out);
-            if (op->act_min != -128 || op->act_max != 127) h7nn_m7_clamp_bytes(out, n, op->act_min, op->act_max);
-        } else if (op->fast_requant) {
+        if (op->fast_requant)
             rows(op, col, 0, out);
-        } else {
+        else
             h7nn_m7_matmul_2col(op->filter, k, n, col, col, out, NULL, &rq);
-        }
     }
     return H7NN_OK;
 }

@@ -158,13 +158,6 @@ uint32_t h7nn_m7_conv_pack(const h7nn_node *node, uint32_t *out);
 int h7nn_m7_constant_output(const int8_t *row, int32_t k, int32_t input_offset, const h7nn_m7_requant_params *rq,
                             int32_t oc, int32_t *value);
 
-/* The op's record, checked (header made for this model, record inside the words, its kind,
- * rows and depth as given, data_words after its header): H7NN_OK with *data = the record's words (NULL when the op has
- * none or no weights were given), else the one-line refusal. */
-h7nn_status h7nn_packed_record(h7nn_interpreter *nn, const h7nn_node *node, uint32_t kind, uint32_t rows,
-                               uint32_t depth, uint32_t data_words, const uint32_t **data);
-/* The refusal of a record whose spot-checked channel constants differ from the op's. */
-extern const char h7nn_packed_constants_differ[];
 /* At eval, after prepare checked it: the op's data words or NULL (no checks). */
 const uint32_t *h7nn_packed_data(const h7nn_interpreter *nn, const h7nn_node *node);
 /* The FULLY_CONNECTED kernel's record (fully_connected_m7.c): words written to out (when not
@@ -174,13 +167,18 @@ uint32_t h7nn_m7_fc_pack(const h7nn_node *node, uint32_t *out);
  * constants of rq: its words written to out (when not NULL, header included). */
 uint32_t h7nn_m7_pairs_pack(const int8_t *filter, uint32_t k, uint32_t n, const h7nn_m7_requant_params *rq,
                             uint32_t *out);
-/* start-up: the op's record (if given) is of this kind, n rows of depth d, and its rows'
- * constants, spot-checked, are rq's (either kind; packed_common.c). */
+/* start-up: the op's record, if the embed step made one and weights were given, checked
+ * (header made for this model, the record inside the words, of this kind, n rows of depth d,
+ * its rows' constants, spot-checked, rq's): H7NN_OK, else the one-line refusal (either kind;
+ * packed_common.c). */
 h7nn_status h7nn_m7_record_check(h7nn_interpreter *nn, const h7nn_node *node, const h7nn_m7_requant_params *rq,
                                  uint32_t kind, uint32_t n, uint32_t d);
-/* Mode 1: the int8 outputs (before any activation clamp) of the record's n rows against one
- * widened input x (k8 values in SMLAD order, a multiple of 8, zero past the depth) into
- * out[0..n): the pairs loop (h7nn_m7_fc_pairs16), an odd last row by h7nn_m7_dot_1col. */
-void h7nn_m7_pairs_run(const uint32_t *data, const uint32_t *x, int32_t k8, int32_t n, int8_t *out);
+/* Mode 1: `rows` input rows of k int8 values (in, one after another) against a pairs record
+ * of n rows: each widened into col (doubled, with the input offset, zero past k up to the
+ * depth, 8n), then the pairs loop (h7nn_m7_fc_pairs16) and an odd last row by
+ * h7nn_m7_dot_1col; the int8 outputs (before any activation clamp) into out, n per row.
+ * FULLY_CONNECTED's batches, or a 1x1 CONV_2D's pixels (fewer than six). */
+void h7nn_m7_pairs_rows(const uint32_t *record, const int8_t *in, int32_t rows, int32_t k, int32_t n,
+                        int32_t input_offset, int16_t *col, int8_t *out);
 
 #endif

@@ -25,9 +25,11 @@ h7nn_status h7nn_use_packed(h7nn_interpreter *nn, const uint32_t *packed, size_t
     return H7NN_OK;
 }
 
-const char h7nn_packed_constants_differ[] = "packed: the record's channel constants are not this op's: embed the model again";
-
-h7nn_status h7nn_packed_record(h7nn_interpreter *nn, const h7nn_node *node, uint32_t kind, uint32_t rows,
+/* The op's record: header made for this model, the record inside the words, its kind, rows
+ * and depth as given, data_words after its header: H7NN_OK with *data = the record's words
+ * (NULL when the op has none or no weights were given), else the one-line refusal. (Only
+ * h7nn_m7_record_check calls it: one function in the image, its messages in one place.) */
+static h7nn_status find_record(h7nn_interpreter *nn, const h7nn_node *node, uint32_t kind, uint32_t rows,
                                uint32_t depth, uint32_t data_words, const uint32_t **data) {
     uint32_t words;
     const uint32_t *p = given(nn, &words);
@@ -109,7 +111,7 @@ h7nn_status h7nn_m7_record_check(h7nn_interpreter *nn, const h7nn_node *node, co
                                  uint32_t kind, uint32_t n, uint32_t d) {
     const int six = kind == H7NN_PACKED_CONV_SIX;
     const uint32_t *data;
-    h7nn_status s = h7nn_packed_record(nn, node, kind, n, d,
+    h7nn_status s = find_record(nn, node, kind, n, d,
                                        six ? n * H7NN_PACKED_CONV_WORDS(d) : H7NN_PACKED_PAIRS_DATA_WORDS(n, d), &data);
     if (s != H7NN_OK || !data) return s;
     /* the first, middle and last row: a record made with another plan (or for another model
@@ -135,5 +137,7 @@ h7nn_status h7nn_m7_record_check(h7nn_interpreter *nn, const h7nn_node *node, co
         if (!want[3] && t[2u * stride] == H7NN_PACKED_CONSTANT) want[2] = t[stride], want[3] = H7NN_PACKED_CONSTANT;
         differ |= (want[0] ^ c[0]) | (want[1] ^ t[0]) | (want[2] ^ t[stride]) | (want[3] ^ t[2u * stride]);
     }
-    return differ ? h7nn_fail(nn, node, H7NN_ERR_MODEL, "%s", h7nn_packed_constants_differ) : H7NN_OK;
+    return differ ? h7nn_fail(nn, node, H7NN_ERR_MODEL,
+                              "packed: the record's channel constants are not this op's: embed the model again")
+                  : H7NN_OK;
 }
