@@ -232,10 +232,16 @@ KERNEL_CHECK_SPECS = {
     'pw_k72_px12_relu': _pw(3, 4, 72, 10, 'relu'),
     'pw_k64_px7': _pw(1, 7, 64, 5, None),
     'pw_k32_px6_oc33': _pw(2, 3, 32, 33, 'relu6'),
-    # 1x1 with fewer than 6 pixels (two-column path), odd depth, stride 2 (im2col)
+    # 1x1 with fewer than 6 pixels (the pairs record: h7nn_m7_pairs_rows, an odd last channel
+    # by h7nn_m7_dot_1col; im2col ones: h7nn_m7_dot_1col), odd depth, stride 2 (im2col)
     'pw_k12_px4': _pw(2, 2, 12, 8, None),
     'pw_k8_px1_relu': _pw(1, 1, 8, 4, 'relu'),
     'pw_k20_px5': _pw(1, 5, 20, 3, None),
+    'pw_k96_px4_oc9': _pw(2, 2, 96, 9, None),
+    'pw_k28_px1_oc7_relu6': _pw(1, 1, 28, 7, 'relu6'),
+    'pw_k16_px3_oc1': _pw(1, 3, 16, 1, None),
+    'pw_k12_px4_oc5_relu_b2': _batched(_pw(1, 4, 12, 5, 'relu'), 2),
+    'c3x3_d3_px2_oc5': _cv(3, 4, 3, 5, (3, 3), (1, 1), 'valid', None),
     'pw_k6_px12': _pw(3, 4, 6, 5, None),
     'c1x1_d8_s2': _cv(7, 7, 8, 8, (1, 1), (2, 2), 'valid', None),
     # im2col: small depths, strides, padding
@@ -357,6 +363,9 @@ KERNEL_CHECK_SPECS = {
     'fc_k32_n8_relu_zp': _requantized(_fc(32, 8, 'relu'), out_zero_point=-70),
     'fc_k16_n6_bigbias': _requantized(_fc(16, 6, None), first_bias=1 << 30),
     'fc_k20_n6_asym': _requantized(_fc(20, 6, None), filter_zero_point=-7),
+    # odd neuron counts (the last one by h7nn_m7_dot_1col), a batch of rows (the phone model's)
+    'fc_k128_n41_b7': _batched(_fc(128, 41, None), 7),
+    'fc_k44_n3_relu': _fc(44, 3, 'relu'),
 }
 
 

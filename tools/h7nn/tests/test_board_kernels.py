@@ -180,8 +180,10 @@ def _has_exact_channel(model):
 
 
 def _expected_asm(spec, model):
-    """What the shape should run: ('dot', k) for the six-column loop, ('dot1', k) for the
-    fewer-than-six-pixels loop (mode 1 only), ('dw', (quads, tail))
+    """What the shape should run: ('dot', k, tail) for the six-column loop, ('pairs', k8,
+    channels) for a 1x1 convolution of fewer than six pixels, ('dot1', k) for any other of
+    fewer than six (both mode 1 only), ('fc', k8, odd) for the FULLY_CONNECTED pairs loop,
+    ('dw', (quads, tail))
     for the depthwise plane loop, ('line1', (outputs, weight pairs)) for the one-line
     stride-1 loop, or None (a C path)."""
     kind, shape, n, kernel, stride, padding, act = spec[:7]
@@ -190,8 +192,8 @@ def _expected_asm(spec, model):
     if kind == 'fc':  # the pairs loop: mode 1 (every neuron short), two neurons or more; depth padded to 8n
         k = shape[0]
         symmetric = not any(model.tensors[model.ops[0]['inputs'][1]]['zero_points'])
-        return (('fc', (k + 7) // 8 * 8) if fast and short and symmetric and n >= 2 and not _has_exact_channel(model)
-                else None)
+        return (('fc', (k + 7) // 8 * 8, n % 2) if fast and short and symmetric and n >= 2
+                and not _has_exact_channel(model) else None)
     oh, ow = out['shape'][1], out['shape'][2]
     if kind == 'conv':
         k = kernel[0] * kernel[1] * shape[2]
@@ -202,7 +204,14 @@ def _expected_asm(spec, model):
         # six pixels or more: the six-column loop; 1-3 pixels past its last whole group take
         # the fewer-than-six-pixels loop too where every channel is short (mode 1)
         tail = oh * ow % 6 if every and oh * ow % 6 <= 3 else 0
-        return ('dot', (k + 3) // 4 * 4, tail) if oh * ow >= 6 else ('dot1', (k + 3) // 4 * 4) if every else None
+        if oh * ow >= 6:
+            return ('dot', (k + 3) // 4 * 4, tail)
+        # fewer than six pixels in mode 1: a 1x1 op has the pairs record (depth padded to 8n),
+        # two channels or more through the pairs loop, an odd last one through the one-column
+        # loop; any other filter runs the one-column loop on its six-column record
+        if not every:
+            return None
+        return ('pairs', (k + 7) // 8 * 8, n) if pointwise else ('dot1', (k + 3) // 4 * 4)
     # (hopkern2) one-line stride-1 filters over a 2-D input, four channels or more, one
     # image: prepare hands them eval_lines (eval_few's channels-last passes), any output count
     if (1 in tuple(kernel) and shape[0] > 1 and shape[1] > 1 and shape[2] >= 4 and stride in (1, (1, 1)) and n == 1
@@ -280,6 +289,13 @@ def test_bit_exact_on_board(kc, name):
                 and index not in kc.dw_s2 and index not in kc.dot1_k)
     elif expect[0] == 'dot1':
         assert kc.dot1_k.get(index) == {expect[1]}, 'fewer-than-six-pixels loop not run with k=%d' % expect[1]
+        assert index not in kc.dot_k and index not in kc.fc_k
+    elif expect[0] == 'pairs':
+        k8, n = expect[1], expect[2]
+        assert kc.fc_k.get(index) == ({k8} if n >= 2 else None), 'pairs loop %s (k=%d)' % (
+            'not run' if n >= 2 else 'run for one channel', k8)
+        assert kc.dot1_k.get(index) == ({k8} if n % 2 else None), 'one-column loop %s for the odd channel' % (
+            'not run' if n % 2 else 'run without one')
         assert index not in kc.dot_k
     elif expect[0] == 's2':
         assert kc.dw_s2.get(index) == {expect[1]}, 'stride-2 depthwise loop not run with (quads, tail) %s' % (expect[1],)
@@ -287,6 +303,8 @@ def test_bit_exact_on_board(kc, name):
         assert kc.dw_line1.get(index) == {expect[1]}, 'one-line depthwise loop not run with %s' % (expect[1],)
     elif expect[0] == 'fc':
         assert kc.fc_k.get(index) == {expect[1]}, 'FULLY_CONNECTED pairs loop not run with k=%d' % expect[1]
+        assert kc.dot1_k.get(index) == ({expect[1]} if expect[2] else None), \
+            'the odd last neuron: one-column loop %s' % ('not run' if expect[2] else 'run')
     elif expect[0] == 'dot':
         assert kc.dot_k.get(index) == {expect[1]}, 'six-column loop not run with k=%d (fast requantization off?)' % expect[1]
         assert kc.dot1_k.get(index) == ({expect[1]} if expect[2] else None), \

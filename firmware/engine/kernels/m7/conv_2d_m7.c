@@ -57,6 +57,15 @@ static int packable(const h7nn_conv_data *op) {
     return op->fast_requant && (!is_pointwise(op) || (op->in_c & 3) == 0);
 }
 
+/* A 1x1 convolution of fewer than six pixels in mode 1 (a 1-D model's last layers) is a
+ * FULLY_CONNECTED over its pixels: its record is the pairs form (h7nn_m7_pairs_pack; each
+ * pixel a row of h7nn_m7_pairs_rows, two channels per pass share the column words) in place
+ * of the six-column one. Decided on the whole op at prepare and embed; a streamed view of
+ * fewer rows finds the kind in the record. */
+static inline __attribute__((always_inline)) int pairs_form(const h7nn_conv_data *op) {
+    return packable(op) && is_pointwise(op) && op->fast_requant == 1 && op->out_h * op->out_w < 6;
+}
+
 /* The six-column loop runs the op: a packable one of six pixels or more. */
 static int six_columns(const h7nn_conv_data *op) { return packable(op) && op->out_h * op->out_w >= 6; }
 static uint32_t padded_depth(const h7nn_conv_data *op) {
@@ -83,8 +92,9 @@ __attribute__((cold)) uint32_t h7nn_m7_conv_pack(const h7nn_node *node, uint32_t
     const h7nn_conv_data *op = node->op_data;
     if (!op || !packable(op)) return 0;
     const uint32_t k = padded_depth(op), step = H7NN_PACKED_CONV_WORDS(k), n = (uint32_t)op->out_c;
+    const h7nn_m7_requant_params rq = requant_params(op);
+    if (pairs_form(op)) return h7nn_m7_pairs_pack(op->filter, k, n, &rq, out);
     if (out) {
-        const h7nn_m7_requant_params rq = requant_params(op);
         out[H7NN_PACKED_REC_KIND] = H7NN_PACKED_CONV_SIX;
         out[H7NN_PACKED_REC_ROWS] = n;
         out[H7NN_PACKED_REC_DEPTH] = k;
@@ -102,30 +112,14 @@ __attribute__((cold)) uint32_t h7nn_m7_conv_pack(const h7nn_node *node, uint32_t
 }
 
 /* start-up only: the op's record, if the embed step made one, fits this op and was made with
- * this plan (its channel constants, spot-checked: h7nn_m7_packed_channels_differ) */
+ * this plan (h7nn_m7_record_check) */
 __attribute__((cold)) static h7nn_status check_packed(h7nn_interpreter *nn, const h7nn_node *node, const h7nn_conv_data *op) {
     if (!packable(op)) return H7NN_OK;
-    const uint32_t k = padded_depth(op), step = H7NN_PACKED_CONV_WORDS(k), n = (uint32_t)op->out_c;
-    const uint32_t *w;
-    h7nn_status s = h7nn_packed_record(nn, node, H7NN_PACKED_CONV_SIX, n, k, n * step, &w);
-    if (s != H7NN_OK || !w) return s;
     const h7nn_m7_requant_params rq = requant_params(op);
-    /* the first, middle and last channel: a record made with another plan (or for another
-     * model of the same shape) differs there; every channel would cost ~40 instructions each
-     * at setup (VWW: 2,738 channels) */
-    const uint32_t at[3] = {0, n / 2u, n - 1u};
-    uint32_t differ = 0;
-    for (int i = 0; i < 3; i++) {
-        uint32_t start, tail[3];
-        const uint32_t *c = w + at[i] * step, *t = c + step - 3u;
-        h7nn_m7_channel_words(&rq, (int32_t)at[i], &start, tail);
-        /* a channel marked constant must be one outside the short form (its value is trusted
-         * as the rest of the record; the check stays out of the image's code) */
-        if (!tail[2] && t[2] == H7NN_PACKED_CONSTANT) tail[1] = t[1], tail[2] = t[2];
-        differ |= (start ^ c[0]) | (tail[0] ^ t[0]) | (tail[1] ^ t[1]) | (tail[2] ^ t[2]);
-    }
-    return differ ? h7nn_fail(nn, node, H7NN_ERR_MODEL, "%s", h7nn_packed_constants_differ)
-                  : H7NN_OK;
+    const uint32_t k = padded_depth(op);
+    const int pairs = pairs_form(op);  /* the pairs record's depth: 8n */
+    return h7nn_m7_record_check(nn, node, &rq, pairs ? H7NN_PACKED_FC_PAIRS : H7NN_PACKED_CONV_SIX,
+                                (uint32_t)op->out_c, pairs ? (k + 7u) & ~7u : k);
 }
 
 /* start-up only: optimized for size */
@@ -269,8 +263,10 @@ static int interior_patch(const h7nn_conv_data *op, const int8_t *input, int oy,
  * two-column int8 path runs a lone pixel twice and unpacks every weight (4.2 instructions per
  * MAC measured on a 1-row hop). Here each pixel's column is widened once into the record's
  * order ([x0|x2], [x1|x3] per group of 4, doubled, with the offset) and meets every channel's
- * record (h7nn_m7_dot_1col, 1.0 instruction per MAC). Mode 2 (channels outside the short
- * form) stays on the two-column path. */
+ * record (h7nn_m7_dot_1col, 1.0 instruction per MAC, plus ~18 per channel); a 1x1 op of
+ * fewer than six pixels in all has the pairs record instead (pairs_form: h7nn_m7_pairs_rows,
+ * 0.69 per MAC in its loop, each column word serving two channels). Mode 2 (channels outside
+ * the short form) stays on the two-column path. */
 /* per pixel, not per MAC: optimized for size (the KWS image's code stays under 32 KB) */
 #if defined(__GNUC__) && !defined(__clang__)
 #define FEW_PIXELS_ATTR __attribute__((noinline, optimize("Os")))
@@ -289,6 +285,14 @@ static FEW_PIXELS_ATTR void few_pixels(const h7nn_conv_data *op, const int8_t *i
         h7nn_m7_dot_1col(record, (const uint32_t *)(const void *)col, 2 * k_pad, op->out_c, out);
         if (op->act_min != -128 || op->act_max != 127) h7nn_m7_clamp_bytes(out, op->out_c, op->act_min, op->act_max);
     }
+}
+
+/* (pairs_form) the pixels as FULLY_CONNECTED rows; a call of its own, so the six-column ops'
+ * eval keeps its registers */
+static FEW_PIXELS_ATTR void pairs_pixels(const h7nn_conv_data *op, const int8_t *in, int8_t *out, int16_t *col,
+                                         const uint32_t *record, int32_t pixels) {
+    h7nn_m7_pairs_rows(record, in, pixels, op->in_c, op->out_c, op->input_offset, col, out);
+    if (op->act_min != -128 || op->act_max != 127) h7nn_m7_clamp_bytes(out, pixels * op->out_c, op->act_min, op->act_max);
 }
 
 /* int8_six: the six-column loop may run on the model's int8 weights (an op without a record);
@@ -349,7 +353,12 @@ static inline __attribute__((always_inline)) h7nn_status eval_common(h7nn_interp
         } else if (packed && op->fast_requant == 1) {
             /* fewer than six pixels on the record: tested only off the six-column loop, so
              * the ops that take it pay nothing for this path */
-            few_pixels(op, in_b, out_b, col0, packed, 0, pixels);
+            /* the record's kind (its header, before the data): a streamed view of fewer rows
+             * has the whole op's (the six-column one when the op has six pixels or more) */
+            if (packed[(int32_t)H7NN_PACKED_REC_KIND - (int32_t)H7NN_PACKED_REC_HEADER] == H7NN_PACKED_FC_PAIRS)
+                pairs_pixels(op, in_b, out_b, col0, packed, pixels);
+            else
+                few_pixels(op, in_b, out_b, col0, packed, 0, pixels);
             continue;
         }
         for (; p < pixels; p += 2) {

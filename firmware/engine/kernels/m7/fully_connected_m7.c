@@ -4,24 +4,20 @@
  * two neurons per pass share the input words, per 8 inputs 1 LDM of the input, 2 LDM of
  * weight words and 8 SMLAD (h7nn_m7_fc_pairs16, 0.69 instructions per MAC; with int8 weights
  * every weight is unpacked once per inference, 1.25 per MAC before any load, so the int8
- * hand-scheduled loop (h7nn_m7_fc_pairs, 1.43-1.56/MAC) is gone). A model embedded without
- * pre-arranged weights, an odd last neuron and mode 2 take the same sums in C (dot_2x8).
+ * hand-scheduled loop (h7nn_m7_fc_pairs, 1.43-1.56/MAC) is gone); an odd last neuron comes
+ * in the record as one CONV_2D channel (h7nn_m7_dot_1col). The same record and runner serve
+ * CONV_2D ops of fewer than six pixels (h7nn_m7_pairs_pack / _run). A model embedded without
+ * pre-arranged weights and mode 2 take the same sums in C (dot_2x8).
  * Asymmetric (non-zero zero point) weights take a plain C loop; accumulators too large for
  * the doubled form take the exact matrix path. Scratch: input depth x 2 bytes. */
 #include "engine/h7nn_quant.h"
 #include "engine/kernels/m7/h7nn_m7_common.h"
 
 /* The pairs of neurons run on weights pre-arranged at embed time (h7nn_m7_fc_pairs16): mode 1,
- * symmetric weights, two neurons or more. Their record: the even part of the neurons, depth
- * rounded up to 8; per pair H7NN_PACKED_FC_WORDS(k8) words: the two 2 * bias, the weights
- * (per group of 8 inputs 4 words of each neuron), then multipliers, c and r of both
- * (h7nn_m7_channel_words: the pair's requantization reads nothing else). */
-#define H7NN_PACKED_FC_WORDS(k8) ((uint32_t)(k8) + 8u)
+ * symmetric weights, two neurons or more. Their record (h7nn_m7_pairs_pack, H7NN_PACKED_FC_PAIRS). */
 static int packable(const h7nn_fc_data *op) {
     return op->fast_requant == 1 && op->filter_offset == 0 && op->out_depth >= 2;
 }
-static uint32_t packed_rows(const h7nn_fc_data *op) { return (uint32_t)op->out_depth & ~1u; }
-static uint32_t packed_depth(const h7nn_fc_data *op) { return ((uint32_t)op->accum_depth + 7u) & ~7u; }
 static h7nn_m7_requant_params requant_params(const h7nn_fc_data *op) {
     const h7nn_m7_requant_params rq = {op->bias, op->channel_multiplier, op->channel_shift, op->output_offset,
                                        op->act_min, op->act_max, op->fast_requant};
@@ -36,56 +32,54 @@ static void pair_words(const h7nn_m7_requant_params *rq, uint32_t n, uint32_t *s
     for (int i = 0; i < 3; i++) tail[2 * i] = t0[i], tail[2 * i + 1] = t1[i];
 }
 
-/* start-up only: the op's record, if the embed step made one, fits this op and was made with
- * this plan (the constants of its first, middle and last pair) */
-__attribute__((cold)) static h7nn_status check_packed(h7nn_interpreter *nn, const h7nn_node *node,
-                                                      const h7nn_fc_data *op) {
-    const uint32_t *data;
-    if (!packable(op)) return H7NN_OK;
-    const uint32_t pairs = packed_rows(op) / 2u, k8 = packed_depth(op), step = H7NN_PACKED_FC_WORDS(k8);
-    h7nn_status s = h7nn_packed_record(nn, node, H7NN_PACKED_FC_PAIRS, 2u * pairs, k8, pairs * step, &data);
-    if (s != H7NN_OK || !data) return s;
-    const h7nn_m7_requant_params rq = requant_params(op);
-    const uint32_t at[3] = {0, pairs / 2u, pairs - 1u};
-    uint32_t differ = 0;
-    for (int i = 0; i < 3; i++) {
-        uint32_t start[2], tail[6];
-        const uint32_t *p = data + at[i] * step;
-        pair_words(&rq, 2u * at[i], start, tail);
-        differ |= (start[0] ^ p[0]) | (start[1] ^ p[1]);
-        for (int j = 0; j < 6; j++) differ |= tail[j] ^ p[2 + k8 + j];
+__attribute__((cold)) uint32_t h7nn_m7_pairs_pack(const int8_t *filter, uint32_t k, uint32_t n,
+                                                  const h7nn_m7_requant_params *rq, uint32_t *out) {
+    const uint32_t k8 = (k + 7u) & ~7u;
+    if (out) {
+        static const uint8_t order[8] = {0, 2, 1, 3, 4, 6, 5, 7};  /* the widened input's (SXTB16) */
+        uint32_t *w = out + H7NN_PACKED_REC_HEADER;
+        out[H7NN_PACKED_REC_KIND] = H7NN_PACKED_FC_PAIRS;
+        out[H7NN_PACKED_REC_ROWS] = n;
+        out[H7NN_PACKED_REC_DEPTH] = k8;
+#define H7NN_PAIR_WORD(row, g, i)                                                                        \
+    ((((uint32_t)((g) + order[i]) < k ? (uint32_t)(int32_t)filter[(row) * k + (g) + order[i]] : 0u) & 0xFFFFu) | \
+     (((uint32_t)((g) + order[(i) + 1]) < k ? (uint32_t)(int32_t)filter[(row) * k + (g) + order[(i) + 1]] : 0u) << 16))
+        for (uint32_t r = 0; r + 1 < n; r += 2) {
+            uint32_t *tail = w + 2 + k8;
+            pair_words(rq, r, w, tail);
+            w += 2;
+            for (uint32_t g = 0; g < k8; g += 8)
+                for (uint32_t row = r; row < r + 2; row++)
+                    for (uint32_t i = 0; i < 8; i += 2) *w++ = H7NN_PAIR_WORD(row, g, i);
+            w += 6;
+        }
+        if (n & 1u) {  /* the odd last row: 2 * bias, the weight words in the same order, m, c, r */
+            h7nn_m7_channel_words(rq, (int32_t)n - 1, &w[0], &w[1 + k8 / 2u]);
+            w++;
+            for (uint32_t g = 0; g < k8; g += 8)
+                for (uint32_t i = 0; i < 8; i += 2) *w++ = H7NN_PAIR_WORD(n - 1u, g, i);
+        }
+#undef H7NN_PAIR_WORD
     }
-    return differ ? h7nn_fail(nn, node, H7NN_ERR_MODEL, "%s", h7nn_packed_constants_differ)
-                  : H7NN_OK;
+    return H7NN_PACKED_REC_HEADER + H7NN_PACKED_PAIRS_DATA_WORDS(n, k8);
 }
 
 __attribute__((cold)) uint32_t h7nn_m7_fc_pack(const h7nn_node *node, uint32_t *out) {
     const h7nn_fc_data *op = node->op_data;
     if (!op || !packable(op)) return 0;
-    const uint32_t rows = packed_rows(op), k8 = packed_depth(op), k = (uint32_t)op->accum_depth;
-    if (out) {
-        static const uint8_t order[8] = {0, 2, 1, 3, 4, 6, 5, 7};  /* the widened input's (SXTB16) */
-        const h7nn_m7_requant_params rq = requant_params(op);
-        uint32_t *w = out + H7NN_PACKED_REC_HEADER;
-        out[H7NN_PACKED_REC_KIND] = H7NN_PACKED_FC_PAIRS;
-        out[H7NN_PACKED_REC_ROWS] = rows;
-        out[H7NN_PACKED_REC_DEPTH] = k8;
-        for (uint32_t r = 0; r < rows; r += 2) {
-            uint32_t *tail = w + 2 + k8;
-            pair_words(&rq, r, w, tail);
-            w += 2;
-            for (uint32_t g = 0; g < k8; g += 8)
-                for (uint32_t n = r; n < r + 2; n++)
-                    for (uint32_t i = 0; i < 8; i += 2) {
-                        const uint32_t a = g + order[i], b = g + order[i + 1];
-                        const int32_t lo = a < k ? op->filter[n * k + a] : 0, hi = b < k ? op->filter[n * k + b] : 0;
-                        *w++ = ((uint32_t)lo & 0xFFFFu) | ((uint32_t)hi << 16);
-                    }
-            w += 6;
-        }
-    }
-    return H7NN_PACKED_REC_HEADER + rows / 2u * H7NN_PACKED_FC_WORDS(k8);
+    const h7nn_m7_requant_params rq = requant_params(op);
+    return h7nn_m7_pairs_pack(op->filter, (uint32_t)op->accum_depth, (uint32_t)op->out_depth, &rq, out);
 }
+
+__attribute__((cold)) static h7nn_status check_packed(h7nn_interpreter *nn, const h7nn_node *node,
+                                                      const h7nn_fc_data *op) {
+    if (!packable(op)) return H7NN_OK;
+    const h7nn_m7_requant_params rq = requant_params(op);
+    return h7nn_m7_record_check(nn, node, &rq, H7NN_PACKED_FC_PAIRS, (uint32_t)op->out_depth,
+                                ((uint32_t)op->accum_depth + 7u) & ~7u);
+}
+
+__attribute__((cold)) static h7nn_status no_plan(h7nn_interpreter *nn, h7nn_fc_data *op, int doubled);
 
 /* start-up only: optimized for size */
 __attribute__((cold)) static h7nn_status prepare(h7nn_interpreter *nn, h7nn_node *node) {
@@ -101,10 +95,19 @@ __attribute__((cold)) static h7nn_status prepare(h7nn_interpreter *nn, h7nn_node
         op->channel_multiplier = (const int32_t *)(rec + 2);
         op->channel_shift = (const int8_t *)(const void *)(rec + 2 + op->out_depth);
         s = h7nn_m7_plan_mode(nn, node, rec, doubled, op->bias, op->out_depth, &op->fast_requant);
-        return s != H7NN_OK ? s : check_packed(nn, node, op);
+        if (s != H7NN_OK) return s;
+    } else if (rec) {
+        return h7nn_fail(nn, node, H7NN_ERR_MODEL, "plan: %u requantization channels for %d outputs",
+                         (unsigned)rec[1], (int)op->out_depth);
+    } else {
+        s = no_plan(nn, op, doubled);
+        if (s != H7NN_OK) return s;
     }
-    if (rec) return h7nn_fail(nn, node, H7NN_ERR_MODEL, "plan: %u requantization channels for %d outputs",
-                              (unsigned)rec[1], (int)op->out_depth);
+    return check_packed(nn, node, op);  /* (one call: inlined) */
+}
+
+/* start-up, without a plan: the per-channel constants and the mode from the op */
+__attribute__((cold)) static h7nn_status no_plan(h7nn_interpreter *nn, h7nn_fc_data *op, int doubled) {
     if (!op->channel_multiplier) {
         /* the matrix kernel takes per-channel constants: repeat the per-tensor ones */
         int32_t *m = h7nn_persistent(nn, 5u * (uint32_t)op->out_depth);
@@ -116,7 +119,7 @@ __attribute__((cold)) static h7nn_status prepare(h7nn_interpreter *nn, h7nn_node
     }
     op->fast_requant = h7nn_m7_requant_kind(doubled, op->channel_multiplier, op->channel_shift, op->bias,
                                             op->out_depth);
-    return check_packed(nn, node, op);
+    return H7NN_OK;
 }
 
 /* acc[0] += row w0 . x, acc[1] += row w1 . x over k8 values (a multiple of 8); x: the
@@ -240,6 +243,23 @@ void h7nn_m7_fc_pairs16(const uint32_t *w, const uint32_t *x, int32_t k8, h7nn_m
 }
 #endif
 
+void h7nn_m7_pairs_rows(const uint32_t *record, const int8_t *in, int32_t rows, int32_t k, int32_t n,
+                        int32_t input_offset, int16_t *col, int8_t *out) {
+    const int32_t k8 = (k + 7) & ~7;
+    const uint32_t *odd = record + (uint32_t)n / 2u * H7NN_PACKED_FC_WORDS(k8);
+    for (int32_t r = 0; r < rows; r++, in += k, out += n) {
+        h7nn_m7_widen_row(in, k, input_offset, col, 1);
+        for (int32_t i = (k + 3) & ~3; i < k8; i++) col[i] = 0;  /* the depth padded to 8 meets zero weights */
+        if (n >= 2) {  /* the loop runs a pair before it tests the end */
+            h7nn_m7_fc_frame f = {out, odd};
+            h7nn_m7_fc_pairs16(record, (const uint32_t *)(const void *)col, k8, &f);
+        }
+        /* an odd last row: one channel of the one-column loop (1.0 instruction per MAC, against
+         * ~3.5 for the C rows on int8 weights) */
+        if (n & 1) h7nn_m7_dot_1col(odd, (const uint32_t *)(const void *)col, 2 * k8, 1, out + n - 1);
+    }
+}
+
 /* One output from its doubled accumulator (started at 2 * bias). */
 static inline int8_t requant_one(const h7nn_fc_data *op, int32_t oc, int32_t acc2) {
     const int32_t m = op->channel_multiplier[oc], shift = op->channel_shift[oc], bias = op->bias ? op->bias[oc] : 0;
@@ -295,6 +315,12 @@ static h7nn_status eval(h7nn_interpreter *nn, const h7nn_node *node) {
     const int32_t k = op->accum_depth, n = op->out_depth;
     const h7nn_m7_requant_params rq = {op->bias, op->channel_multiplier, op->channel_shift, op->output_offset,
                                        op->act_min, op->act_max, op->fast_requant};
+    const uint32_t *packed = packable(op) ? h7nn_packed_data(nn, node) : NULL;
+    if (packed) {  /* weights widened at embed time (checked at prepare) */
+        h7nn_m7_pairs_rows(packed, input, op->batches, k, n, op->input_offset, col, output);
+        if (op->act_min != -128 || op->act_max != 127) h7nn_m7_clamp_bytes(output, op->batches * n, op->act_min, op->act_max);
+        return H7NN_OK;
+    }
     for (int b = 0; b < op->batches; b++) {
         const int8_t *in = input + b * k;
         int8_t *out = output + b * n;
@@ -303,21 +329,10 @@ static h7nn_status eval(h7nn_interpreter *nn, const h7nn_node *node) {
             continue;
         }
         h7nn_m7_widen_row(in, k, op->input_offset, col, op->fast_requant);
-        const uint32_t *packed = op->fast_requant == 1 && packable(op) ? h7nn_packed_data(nn, node) : NULL;
-        if (packed) {
-            /* weights widened at embed time (checked at prepare); the depth padded to 8 meets
-             * zero weights, and zero inputs here */
-            const int32_t pairs = n & ~1, k8 = (int32_t)packed_depth(op);
-            for (int32_t i = (k + 3) & ~3; i < k8; i++) col[i] = 0;
-            h7nn_m7_fc_frame f = {out, packed + (uint32_t)pairs / 2u * H7NN_PACKED_FC_WORDS(k8)};
-            h7nn_m7_fc_pairs16(packed, (const uint32_t *)(const void *)col, k8, &f);
-            if (op->act_min != -128 || op->act_max != 127) h7nn_m7_clamp_bytes(out, pairs, op->act_min, op->act_max);
-            rows(op, col, pairs, out);
-        } else if (op->fast_requant) {
+        if (op->fast_requant)
             rows(op, col, 0, out);
-        } else {
+        else
             h7nn_m7_matmul_2col(op->filter, k, n, col, col, out, NULL, &rq);
-        }
     }
     return H7NN_OK;
 }

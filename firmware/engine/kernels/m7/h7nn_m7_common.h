@@ -116,10 +116,16 @@ static inline int32_t h7nn_m7_exact_acc(int32_t acc2, int32_t bias) {
 enum { H7NN_PACKED_MAGIC_W, H7NN_PACKED_VERSION_W, H7NN_PACKED_WORDS_W, H7NN_PACKED_MODEL_BYTES_W, H7NN_PACKED_OPS_W,
        H7NN_PACKED_HEADER };
 enum { H7NN_PACKED_REC_KIND, H7NN_PACKED_REC_ROWS, H7NN_PACKED_REC_DEPTH, H7NN_PACKED_REC_HEADER };
-/* FULLY_CONNECTED in mode 1: rows = the even part of the neurons, depth = k rounded up to 8;
- * per pair of neurons and group of 8 inputs, 4 words of the first then 4 of the second, each
- * word two int16 weights in the widened input's order ([w0|w2], [w1|w3], [w4|w6], [w5|w7]). */
+/* FULLY_CONNECTED in mode 1, and CONV_2D in mode 1 with fewer than six pixels (each pixel a
+ * row of the matrix): rows = the neurons (output channels), depth = k rounded up to 8; per
+ * pair of rows H7NN_PACKED_FC_WORDS(depth) words: their two 2 * bias, then per group of 8
+ * inputs 4 words of the first then 4 of the second, each word two int16 weights in the
+ * widened input's order ([w0|w2], [w1|w3], [w4|w6], [w5|w7]), then multipliers, c and r of
+ * both; an odd last row follows as one H7NN_PACKED_CONV_SIX channel (h7nn_m7_dot_1col). */
 #define H7NN_PACKED_FC_PAIRS 1u
+#define H7NN_PACKED_FC_WORDS(k8) ((uint32_t)(k8) + 8u)
+#define H7NN_PACKED_PAIRS_DATA_WORDS(n, k8) \
+    ((uint32_t)(n) / 2u * H7NN_PACKED_FC_WORDS(k8) + ((uint32_t)(n) & 1u) * H7NN_PACKED_CONV_WORDS(k8))
 /* CONV_2D in the six-column loop (modes 1 and 2; 1x1, plane or im2col columns): rows = output
  * channels, depth = the padded patch size k (4n);
  * per channel H7NN_PACKED_CONV_WORDS(k) words: 2 * bias (0 without a bias), the k weights as
@@ -152,17 +158,27 @@ uint32_t h7nn_m7_conv_pack(const h7nn_node *node, uint32_t *out);
 int h7nn_m7_constant_output(const int8_t *row, int32_t k, int32_t input_offset, const h7nn_m7_requant_params *rq,
                             int32_t oc, int32_t *value);
 
-/* The op's record, checked (header made for this model, record inside the words, its kind,
- * rows and depth as given, data_words after its header): H7NN_OK with *data = the record's words (NULL when the op has
- * none or no weights were given), else the one-line refusal. */
-h7nn_status h7nn_packed_record(h7nn_interpreter *nn, const h7nn_node *node, uint32_t kind, uint32_t rows,
-                               uint32_t depth, uint32_t data_words, const uint32_t **data);
-/* The refusal of a record whose spot-checked channel constants differ from the op's. */
-extern const char h7nn_packed_constants_differ[];
 /* At eval, after prepare checked it: the op's data words or NULL (no checks). */
 const uint32_t *h7nn_packed_data(const h7nn_interpreter *nn, const h7nn_node *node);
 /* The FULLY_CONNECTED kernel's record (fully_connected_m7.c): words written to out (when not
  * NULL), 0 when the op takes none. */
 uint32_t h7nn_m7_fc_pack(const h7nn_node *node, uint32_t *out);
+/* A pairs record (H7NN_PACKED_FC_PAIRS) of n rows of k int8 weights (filter: n x k) with the
+ * constants of rq: its words written to out (when not NULL, header included). */
+uint32_t h7nn_m7_pairs_pack(const int8_t *filter, uint32_t k, uint32_t n, const h7nn_m7_requant_params *rq,
+                            uint32_t *out);
+/* start-up: the op's record, if the embed step made one and weights were given, checked
+ * (header made for this model, the record inside the words, of this kind, n rows of depth d,
+ * its rows' constants, spot-checked, rq's): H7NN_OK, else the one-line refusal (either kind;
+ * packed_common.c). */
+h7nn_status h7nn_m7_record_check(h7nn_interpreter *nn, const h7nn_node *node, const h7nn_m7_requant_params *rq,
+                                 uint32_t kind, uint32_t n, uint32_t d);
+/* Mode 1: `rows` input rows of k int8 values (in, one after another) against a pairs record
+ * of n rows: each widened into col (doubled, with the input offset, zero past k up to the
+ * depth, 8n), then the pairs loop (h7nn_m7_fc_pairs16) and an odd last row by
+ * h7nn_m7_dot_1col; the int8 outputs (before any activation clamp) into out, n per row.
+ * FULLY_CONNECTED's batches, or a 1x1 CONV_2D's pixels (fewer than six). */
+void h7nn_m7_pairs_rows(const uint32_t *record, const int8_t *in, int32_t rows, int32_t k, int32_t n,
+                        int32_t input_offset, int16_t *col, int8_t *out);
 
 #endif

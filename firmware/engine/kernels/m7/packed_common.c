@@ -25,9 +25,11 @@ h7nn_status h7nn_use_packed(h7nn_interpreter *nn, const uint32_t *packed, size_t
     return H7NN_OK;
 }
 
-const char h7nn_packed_constants_differ[] = "packed: the record's channel constants are not this op's: embed the model again";
-
-h7nn_status h7nn_packed_record(h7nn_interpreter *nn, const h7nn_node *node, uint32_t kind, uint32_t rows,
+/* The op's record: header made for this model, the record inside the words, its kind, rows
+ * and depth as given, data_words after its header: H7NN_OK with *data = the record's words
+ * (NULL when the op has none or no weights were given), else the one-line refusal. (Only
+ * h7nn_m7_record_check calls it: one function in the image, its messages in one place.) */
+static h7nn_status find_record(h7nn_interpreter *nn, const h7nn_node *node, uint32_t kind, uint32_t rows,
                                uint32_t depth, uint32_t data_words, const uint32_t **data) {
     uint32_t words;
     const uint32_t *p = given(nn, &words);
@@ -103,4 +105,39 @@ __attribute__((cold)) void h7nn_m7_channel_words(const h7nn_m7_requant_params *r
     tail[0] = (uint32_t)m;
     tail[1] = (uint32_t)((int32_t)((uint32_t)(2 * rq->offset + 1) << r) >> 1);
     tail[2] = (uint32_t)r;
+}
+
+h7nn_status h7nn_m7_record_check(h7nn_interpreter *nn, const h7nn_node *node, const h7nn_m7_requant_params *rq,
+                                 uint32_t kind, uint32_t n, uint32_t d) {
+    const int six = kind == H7NN_PACKED_CONV_SIX;
+    const uint32_t *data;
+    h7nn_status s = find_record(nn, node, kind, n, d,
+                                       six ? n * H7NN_PACKED_CONV_WORDS(d) : H7NN_PACKED_PAIRS_DATA_WORDS(n, d), &data);
+    if (s != H7NN_OK || !data) return s;
+    /* the first, middle and last row: a record made with another plan (or for another model
+     * of the same shape) differs there; every row would cost ~40 instructions each at setup
+     * (VWW: 2,738 channels) */
+    const uint32_t rows[3] = {0, n / 2u, n - 1u};
+    uint32_t differ = 0;
+    for (int i = 0; i < 3; i++) {
+        const uint32_t r = rows[i];
+        uint32_t want[4], stride = 1u;  /* 2 * bias, multiplier, c, r */
+        /* c: the row's 2 * bias; t: its multiplier, c and r, stride words apart */
+        const uint32_t *c = data + (six ? r * H7NN_PACKED_CONV_WORDS(d) : r / 2u * H7NN_PACKED_FC_WORDS(d)), *t;
+        if (six || ((n & 1u) && r == n - 1u)) {  /* a CONV_2D channel (a pairs record's odd last row) */
+            t = c + d / 2u + 1u;
+        } else {  /* a pair's row: its words alternate with the other row's */
+            c += r & 1u;
+            t = c + 2u + d;
+            stride = 2u;
+        }
+        h7nn_m7_channel_words(rq, (int32_t)r, &want[0], &want[1]);
+        /* a channel marked constant must be one outside the short form (its value is trusted
+         * as the rest of the record; the check stays out of the image's code) */
+        if (!want[3] && t[2u * stride] == H7NN_PACKED_CONSTANT) want[2] = t[stride], want[3] = H7NN_PACKED_CONSTANT;
+        differ |= (want[0] ^ c[0]) | (want[1] ^ t[0]) | (want[2] ^ t[stride]) | (want[3] ^ t[2u * stride]);
+    }
+    return differ ? h7nn_fail(nn, node, H7NN_ERR_MODEL,
+                              "packed: the record's channel constants are not this op's: embed the model again")
+                  : H7NN_OK;
 }
