@@ -40,7 +40,11 @@ static uint32_t rate_hz;
 static uint32_t last_pos, last_us, last_lp_ticks;
 static uint32_t taken;      /* frames taken in (copied or counted lost): stats.captured after a look */
 static uint32_t origin;     /* stats.captured when this capture began: slot = (frame - origin) % FRAMES */
-static uint32_t behind;     /* frames the microphone made that the stopped DMA did not write */
+/* Since the DMA stopped on an error: the time of the looks that found it stopped and the
+ * frames they still found written. The frames the microphone made and the stream missed are
+ * counted once, at the restart, from the whole time (frames_in per look rounded down at each
+ * look: a sample short for every look the main loop made meanwhile). */
+static uint32_t stopped_us, stopped_written;
 static uint32_t errors_in_a_row;
 
 static h7_dma_stream_t *stream(void)
@@ -92,8 +96,10 @@ static void take_in(uint32_t flags)
     } else if (expected > d + FRAMES / 2u) {
         d += (expected - d + FRAMES / 2u) / FRAMES * FRAMES;
     }
-    if (stopped && expected > d)
-        behind += expected - d; /* made by the microphone, not written: counted at the restart */
+    if (stopped) {
+        stopped_us += elapsed_us; /* made by the microphone, not written: counted at the restart */
+        stopped_written += d;
+    }
     last_pos = pos;
     last_us = now_us;
     last_lp_ticks = lp_ticks;
@@ -149,7 +155,7 @@ static void dma_start(void)
     last_us = h7_time_us();
     last_lp_ticks = h7_time_lp_ticks();
     origin = taken = stats.captured;
-    behind = 0;
+    stopped_us = stopped_written = 0;
 }
 
 static void take_in_fifo(int keep);
@@ -160,7 +166,7 @@ static void take_in_fifo(int keep);
 static void restart_after_error(uint32_t flags)
 {
     take_in(flags);
-    uint32_t missed = behind;      /* since the DMA stopped, up to now */
+    uint32_t gap_us = stopped_us, written = stopped_written; /* since the DMA stopped, up to now */
     uint32_t before_us = last_us;
     if (++errors_in_a_row > H7AUDIO_MAX_RESTARTS) {
         H7_SPI2->IER = 0;
@@ -173,7 +179,8 @@ static void restart_after_error(uint32_t flags)
     H7_SPI2->CR1 = 0; /* I2S off: with nobody reading RXDR every sample would be an overrun */
     H7_SPI2->IFCR = H7_SPI_IFCR_OVRC;
     dma_start();
-    count_lost(&stats.lost_restart, missed + frames_in(last_us - before_us));
+    uint32_t made = frames_in(gap_us + (last_us - before_us));
+    count_lost(&stats.lost_restart, made > written ? made - written : 0u);
     stats.restarts++;
 }
 
