@@ -224,22 +224,25 @@ def prearranged(model_path, data, accepted, plan_words, budget=None):
     host engine: int16 pairs in SMLAD order), checked the way the board will take them: the
     engine allocated with the plan and these words accepts them and exports them unchanged.
     With `budget` (bytes), records only for the ops that fit in it (_within_budget). Returns
-    (words, the ops with a record); (None, []) when there are none, or the model and the copy
-    would not fit in PREARRANGE_MAX_BYTES."""
+    (words, the ops with a record, engine.plan of the engine that took them: the board's arena,
+    in which an op running on its record keeps no padded copy of its weights); (None, [], None)
+    when there are none, or the model and the copy would not fit in PREARRANGE_MAX_BYTES."""
     nn = accepted['m7']
     ops = _ops_with_records(nn) if budget is None else _within_budget(data, nn, budget)
     if not ops:
-        return None, []
+        return None, [], None
     words = nn.packed_words(ops=ops)
     if len(data) + 4 * len(words) > PREARRANGE_MAX_BYTES:
-        return None, []
+        return None, [], None
     try:
         again = engine.load(data, optimized=True, plan=plan_words['m7'], packed=words)
     except engine.EngineError as e:
         raise EmbedError('%s: the engine refuses its own pre-arranged weights: %s' % (model_path, e.message)) from None
     if not (again.packed_words(ops=ops) == words).all():
         raise EmbedError('%s: the pre-arranged weights changed when allocated with themselves: engine bug' % model_path)
-    return words, ops
+    if not (again.plan_words() == plan_words['m7']).all():
+        raise EmbedError('%s: the plan changed when allocated with the pre-arranged weights: engine bug' % model_path)
+    return words, ops, engine.plan(again)
 
 
 def embed(model_path, out_dir, name='model', prearrange_bytes=None):
@@ -251,7 +254,9 @@ def embed(model_path, out_dir, name='model', prearrange_bytes=None):
     data = read_model(model_path)
     accepted = verify(model_path, data)
     plan_words, plans = planned(model_path, data, accepted)
-    packed_words, packed_ops = prearranged(model_path, data, accepted, plan_words, prearrange_bytes)  # (mm16)
+    packed_words, packed_ops, packed_plan = prearranged(model_path, data, accepted, plan_words, prearrange_bytes)
+    if packed_plan:   # (mm16) the board's m7 engine takes the records: its arena is that run's
+        plans['m7'] = packed_plan
     checked = checked_records(model_path, data, plan_words) if len(data) % 4 == 0 else None  # (setup)
     # (mm16) every CONV_2D that takes a record has one: the kernel without the int8 six-column loop
     conv_records = [i for i in _ops_with_records(accepted['m7']) if accepted['m7'].ops()[i] == 'CONV_2D']

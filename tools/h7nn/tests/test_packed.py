@@ -204,3 +204,29 @@ def test_constant_channels_skip_their_sums(host_library):
                                           dtype=np.int8)
     got = _outputs(engine.load(data, optimized=True, plan=plan, packed=packed), [x])[0]
     assert np.array_equal(got, np.asarray(Reference(data).run(x)).reshape(-1))
+
+
+def test_an_op_on_its_record_keeps_no_padded_weights(host_library):
+    """kws_stream's first layer (11x1 over 10 MFCCs: depth 110) runs in mode 1 on its record,
+    so prepare keeps no copy of its weights padded to 112 (96 x 112 = 10,752 bytes of arena
+    and ~52 k setup instructions on the board); without a record the int8 loops need the
+    copy. Same outputs both ways, as TFLM's; the record re-exports unchanged."""
+    from h7nn.reference import Reference
+    from h7nn.tflite import Model
+    data = open(os.path.join(paths.TOP, 'models', 'kws_stream.tflite'), 'rb').read()
+    plan, packed = _packed_and_plan(data)
+    ops = engine.load(data, optimized=True).ops()
+    first = _records(packed, len(ops))[min(_records(packed, len(ops)))]
+    assert [int(v) for v in packed[first:first + REC]] == [2, 96, 112]   # six-column record, depth 110 -> 112
+    with_records = engine.load(data, optimized=True, plan=plan, packed=packed)
+    without = engine.load(data, optimized=True, plan=plan)
+    assert without.arena_used - with_records.arena_used == 96 * 112
+    assert (with_records.packed_words() == packed).all()   # packed from the model's unpadded rows
+    model = Model(data)
+    shape = tuple(model.tensors[model.inputs[0]]['shape'])
+    rng = np.random.default_rng(110)
+    xs = [rng.integers(-128, 128, size=shape, dtype=np.int8) for _ in range(4)]
+    ref = Reference(data)
+    for x, a, b in zip(xs, _outputs(with_records, xs), _outputs(without, xs)):
+        want = np.asarray(ref.run(x)).reshape(-1)
+        assert np.array_equal(a, want) and np.array_equal(b, want)

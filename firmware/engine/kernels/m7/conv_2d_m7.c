@@ -80,15 +80,32 @@ static h7nn_m7_requant_params requant_params(const h7nn_conv_data *op) {
 
 /* The record's constants of channel oc: h7nn_m7_channel_words, or for a channel whose output
  * never changes (h7nn_m7_constant_output) 0, its value, H7NN_PACKED_CONSTANT. */
+/* Whether the op's weight rows are copied into the arena padded to whole groups of 4 at
+ * prepare (depths like 27, 3x3 over RGB, or 110, kws_stream's 11x1 over 10 MFCCs): the int8
+ * paths read them so. An op in mode 1 with a record runs every path on the record (six
+ * columns, fewer pixels, a streamed view's rows), so it keeps the model's rows: no copy (kws_stream:
+ * 10,752 B of arena and ~52 k setup instructions). */
+static inline __attribute__((always_inline)) int rows_padded(const h7nn_interpreter *nn, const h7nn_node *node,
+                                                              const h7nn_conv_data *op, uint32_t depth) {
+    return (depth & 3u) && packable(op) && !(op->fast_requant == 1 && h7nn_packed_data(nn, node));
+}
+
+/* The record's constants of channel oc (its weight row of `depth` int8 values):
+ * h7nn_m7_channel_words, or for a channel whose output never changes
+ * (h7nn_m7_constant_output) 0, its value, H7NN_PACKED_CONSTANT. */
 __attribute__((cold)) static void channel_words(const h7nn_conv_data *op, const h7nn_m7_requant_params *rq,
-                                                uint32_t k, uint32_t oc, uint32_t *start, uint32_t *tail) {
+                                                const int8_t *row, uint32_t depth, uint32_t oc, uint32_t *start,
+                                                uint32_t *tail) {
     int32_t value;
     h7nn_m7_channel_words(rq, (int32_t)oc, start, tail);
-    if (!tail[2] && h7nn_m7_constant_output(op->filter + oc * k, (int32_t)k, op->input_offset, rq, (int32_t)oc, &value))
+    if (!tail[2] && h7nn_m7_constant_output(row, (int32_t)depth, op->input_offset, rq, (int32_t)oc, &value))
         tail[1] = (uint32_t)value, tail[2] = H7NN_PACKED_CONSTANT;
 }
 
-__attribute__((cold)) uint32_t h7nn_m7_conv_pack(const h7nn_node *node, uint32_t *out) {
+/* Weight i of a row of `depth` values, 0 past it (the padded depth's last group). */
+static inline int32_t tap(const int8_t *row, uint32_t i, uint32_t depth) { return i < depth ? row[i] : 0; }
+
+__attribute__((cold)) uint32_t h7nn_m7_conv_pack(const h7nn_interpreter *nn, const h7nn_node *node, uint32_t *out) {
     const h7nn_conv_data *op = node->op_data;
     if (!op || !packable(op)) return 0;
     const uint32_t k = padded_depth(op), step = H7NN_PACKED_CONV_WORDS(k), n = (uint32_t)op->out_c;
@@ -99,12 +116,15 @@ __attribute__((cold)) uint32_t h7nn_m7_conv_pack(const h7nn_node *node, uint32_t
         out[H7NN_PACKED_REC_ROWS] = n;
         out[H7NN_PACKED_REC_DEPTH] = k;
         uint32_t *w = out + H7NN_PACKED_REC_HEADER;
+        /* the rows as prepare left them: padded to k, or the model's (rows_padded) */
+        const uint32_t model_depth = (uint32_t)(op->filter_h * op->filter_w * op->in_c);
+        const uint32_t depth = rows_padded(nn, node, op, model_depth) ? k : model_depth;
         for (uint32_t oc = 0; oc < n; oc++, w += step) {
-            const int8_t *row = op->filter + oc * k;  /* rows padded to k at prepare when k % 4 != 0 */
-            channel_words(op, &rq, k, oc, &w[0], &w[1 + k / 2u]);
+            const int8_t *row = op->filter + oc * depth;
+            channel_words(op, &rq, row, depth, oc, &w[0], &w[1 + k / 2u]);
             for (uint32_t i = 0; i < k; i += 4) {  /* the columns' order: [x0|x2], [x1|x3] */
-                w[1 + i / 2u] = ((uint32_t)(int32_t)row[i] & 0xFFFFu) | ((uint32_t)(int32_t)row[i + 2] << 16);
-                w[2 + i / 2u] = ((uint32_t)(int32_t)row[i + 1] & 0xFFFFu) | ((uint32_t)(int32_t)row[i + 3] << 16);
+                w[1 + i / 2u] = ((uint32_t)tap(row, i, depth) & 0xFFFFu) | ((uint32_t)tap(row, i + 2, depth) << 16);
+                w[2 + i / 2u] = ((uint32_t)tap(row, i + 1, depth) & 0xFFFFu) | ((uint32_t)tap(row, i + 3, depth) << 16);
             }
         }
     }
@@ -140,9 +160,9 @@ __attribute__((cold)) static h7nn_status prepare(h7nn_interpreter *nn, h7nn_node
     } else {
         op->fast_requant = h7nn_m7_requant_kind(doubled, op->multiplier, op->shift, op->bias, op->out_c);
     }
-    if (packable(op) && (k & 3u) != 0) {
-        /* depths like 27 (3x3 over RGB): the weight rows padded with zeros to whole groups of
-         * 4 (the im2col columns are zero there), so the six-column loop runs them too */
+    if (rows_padded(nn, node, op, k)) {
+        /* the weight rows padded with zeros to whole groups of 4 (the im2col columns are zero
+         * there), so the six-column loop runs them too */
         uint32_t k_pad = (k + 3u) & ~3u;
         int8_t *padded = h7nn_persistent(nn, (uint32_t)op->out_c * k_pad);
         if (!padded) return H7NN_ERR_ARENA;

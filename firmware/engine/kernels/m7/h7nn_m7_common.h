@@ -147,7 +147,7 @@ void h7nn_m7_dot_1col(const uint32_t *w, const uint32_t *col, int32_t k_bytes, i
 /* The record's constants of one channel (what h7nn_m7_conv_pack writes and prepare checks):
  * words[0] = 2 * bias (masked), words[1..3] = multiplier, c, r or 0, 0, 0. */
 void h7nn_m7_channel_words(const h7nn_m7_requant_params *rq, int32_t oc, uint32_t *start, uint32_t *tail);
-uint32_t h7nn_m7_conv_pack(const h7nn_node *node, uint32_t *out);
+uint32_t h7nn_m7_conv_pack(const h7nn_interpreter *nn, const h7nn_node *node, uint32_t *out);
 /* A channel outside the short form whose output is the same for every input (MobileNet's
  * dead channels: a bias of 2^30 and a scale ratio under 2^-22 saturate or round every
  * accumulator the model can reach, bias +- sum |w| * max |x + input offset|, to one value;

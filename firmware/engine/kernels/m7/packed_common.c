@@ -64,9 +64,9 @@ const uint32_t *h7nn_packed_data(const h7nn_interpreter *nn, const h7nn_node *no
 }
 
 /* One op's record, or 0 words when it takes none (only the M7 kernels do). */
-static uint32_t pack_op(const h7nn_node *node, uint32_t *out) {
+static uint32_t pack_op(const h7nn_interpreter *nn, const h7nn_node *node, uint32_t *out) {
     if (node->kernel == &h7nn_m7_fully_connected) return h7nn_m7_fc_pack(node, out);
-    if (node->kernel == &h7nn_m7_conv_2d) return h7nn_m7_conv_pack(node, out);
+    if (node->kernel == &h7nn_m7_conv_2d) return h7nn_m7_conv_pack(nn, node, out);
     return 0;
 }
 
@@ -74,7 +74,7 @@ size_t h7nn_packed_export_ops(const h7nn_interpreter *nn, const uint8_t *take, u
     if (!nn || !nn->allocated) return 0;
     uint32_t at = H7NN_PACKED_HEADER + nn->op_count;
     for (uint32_t i = 0; i < nn->op_count; i++)
-        if (!take || take[i]) at += pack_op(&nn->nodes[i], NULL);
+        if (!take || take[i]) at += pack_op(nn, &nn->nodes[i], NULL);
     if (!out || capacity < at) return at;
     memset(out, 0, (size_t)at * sizeof *out);
     out[H7NN_PACKED_MAGIC_W] = H7NN_PACKED_MAGIC;
@@ -84,7 +84,7 @@ size_t h7nn_packed_export_ops(const h7nn_interpreter *nn, const uint8_t *take, u
     out[H7NN_PACKED_OPS_W] = nn->op_count;
     uint32_t w = H7NN_PACKED_HEADER + nn->op_count;
     for (uint32_t i = 0; i < nn->op_count; i++) {
-        uint32_t n = !take || take[i] ? pack_op(&nn->nodes[i], out + w) : 0u;
+        uint32_t n = !take || take[i] ? pack_op(nn, &nn->nodes[i], out + w) : 0u;
         if (n) out[H7NN_PACKED_HEADER + i] = w;
         w += n;
     }
