@@ -10,6 +10,7 @@ and, where measured, the TFLM + CMSIS-NN anchor of that very file (../shared/mod
 Writes OUTPUT.json (top-level keys: the KWS model, or MODEL; "models": one entry per file
 name) and OUTPUT.txt.
 """
+import bisect
 import json
 import os
 import re
@@ -56,17 +57,35 @@ def macs(model, op):
 
 
 def code_bytes(map_path):
-    """Flash bytes (.text + .rodata) per object of the engine library, from the link map."""
-    sizes = {}
+    """Flash bytes (.text + .rodata) per object of the engine library, from the link map. An
+    input section's bytes end where the next section in the map starts: merged string sections
+    (.rodata.*.str1.4) keep their pre-merge size in the map, two of them at one address with a
+    2-byte fill after them (37 bytes listed, 2 used, average_pool_2d.o in the KWS image), so
+    the sizes alone counted strings twice; sections of one object at one address count once."""
     text = open(map_path).read()
     text = text[text.find('Linker script and memory map'):]
-    pattern = re.compile(r'^ (\.(?:text|rodata)\S*)\s*\n?\s+0x([0-9a-f]+)\s+0x([0-9a-f]+)\s+(\S+)', re.M)
-    for m in pattern.finditer(text):
-        obj = m.group(4)
-        size = int(m.group(3), 16)
-        if 'libh7nn.a(' in obj and size:
-            name = obj.split('(')[1].rstrip(')')
-            sizes[name] = sizes.get(name, 0) + size
+    # every input section and fill of the map (where each one ends), [ \t] so a fill line
+    # never takes the next line's section name for its object
+    pattern = re.compile(r'^ (\.\S+|\*fill\*)[ \t]*\n?[ \t]+0x([0-9a-f]+)[ \t]+0x([0-9a-f]+)(?:[ \t]+(\S+))?', re.M)
+    sections = [(int(m.group(2), 16), int(m.group(3), 16), m.group(1), m.group(4) or '') for m in pattern.finditer(text)]
+    starts = sorted({at for at, size, _, _ in sections if size})
+    spans = {}
+    for at, size, name, obj in sections:
+        if not size or 'libh7nn.a(' not in obj or not re.match(r'\.(?:text|rodata)', name):
+            continue
+        i = bisect.bisect_right(starts, at)
+        end = min(at + size, starts[i]) if i < len(starts) else at + size
+        spans.setdefault(obj.split('(')[1].rstrip(')'), []).append((at, end))
+    sizes = {}
+    for name, parts in spans.items():
+        total, lo, hi = 0, None, None
+        for at, end in sorted(parts):
+            if hi is None or at >= hi:
+                total += (hi - lo) if hi is not None else 0
+                lo, hi = at, end
+            else:
+                hi = max(hi, end)
+        sizes[name] = total + (hi - lo)
     return sizes
 
 

@@ -40,6 +40,30 @@ def test_report_of_another_model_has_no_tflm_anchor():
     assert 'other.tflite (crc32 01234567' in text and 'TFLM' not in text
 
 
+def test_code_bytes_count_merged_strings_once(tmp_path):
+    """The link map lists merged string sections with their sizes before merging, two at one
+    address (the KWS image's average_pool_2d.o: 0x15 and 0x10 listed, a 2-byte fill, the
+    next section 2 bytes on): an input section's bytes end where the next one starts."""
+    from h7nn import bench as nn_bench
+    lib = 'build/firmware/firmware/engine/libh7nn.a'
+    (tmp_path / 'x.map').write_text(
+        'Discarded input sections\n'
+        ' .text.gone     0x00000000      0x400 %s(conv_2d_m7.o)\n'
+        'Linker script and memory map\n'
+        ' .text.eval     0x08001000      0x100 %s(average_pool_2d.o)\n'
+        '                0x08001000                eval\n'
+        ' .rodata.eval.str1.4\n'
+        '                0x08001100       0x15 %s(average_pool_2d.o)\n'
+        ' .rodata.str1.4\n'
+        '                0x08001100       0x10 %s(average_pool_2d.o)\n'
+        ' *fill*         0x08001100        0x2 \n'
+        ' .rodata.h7nn_ref_average_pool_2d\n'
+        '                0x08001102       0x14 %s(average_pool_2d.o)\n'
+        ' .text.main     0x08001116       0x20 build/firmware/firmware/apps/nn_bench/main_bench.o\n'
+        % ((lib,) * 5))
+    assert nn_bench.code_bytes(str(tmp_path / 'x.map')) == {'average_pool_2d.o': 0x100 + 2 + 0x14}
+
+
 def test_profile_covers_every_op(bench):
     ops = bench.events('nn_op')
     total = bench.events('nn_invoke')[0]['instructions']
