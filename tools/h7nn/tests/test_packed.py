@@ -60,22 +60,28 @@ def _outputs(nn, xs):
     return out
 
 
-@pytest.mark.parametrize('which', ['kws', 'ad'])
-def test_packed_bit_exact_with_tflm(host_library, kws_bytes, which):
+def _assert_both_are_tflm(data, engines, seed, count):
+    """Every engine of `engines` gives TFLite Micro's outputs on `count` random inputs."""
     from h7nn.reference import Reference
     from h7nn.tflite import Model
+    model = Model(data)
+    shape = tuple(model.tensors[model.inputs[0]]['shape'])
+    rng = np.random.default_rng(seed)
+    xs = [rng.integers(-128, 128, size=shape, dtype=np.int8) for _ in range(count)]
+    ref = Reference(data)
+    outs = [_outputs(nn, xs) for nn in engines]
+    for k, x in enumerate(xs):
+        want = np.asarray(ref.run(x)).reshape(-1)
+        assert all(np.array_equal(o[k], want) for o in outs)
+
+
+@pytest.mark.parametrize('which', ['kws', 'ad'])
+def test_packed_bit_exact_with_tflm(host_library, kws_bytes, which):
     data = kws_bytes if which == 'kws' else open(AD_MODEL, 'rb').read()
     plan, packed = _packed_and_plan(data)
     nn = engine.load(data, optimized=True, plan=plan, packed=packed)
     plain = engine.load(data, optimized=True, plan=plan)   # an old-format image: no packed words
-    model = Model(data)
-    shape = tuple(model.tensors[model.inputs[0]]['shape'])
-    rng = np.random.default_rng(18)
-    xs = [rng.integers(-128, 128, size=shape, dtype=np.int8) for _ in range(8)]
-    ref = Reference(data)
-    for x, a, b in zip(xs, _outputs(nn, xs), _outputs(plain, xs)):
-        want = np.asarray(ref.run(x)).reshape(-1)
-        assert np.array_equal(a, want) and np.array_equal(b, want)
+    _assert_both_are_tflm(data, [nn, plain], seed=18, count=8)
 
 
 def test_kernels_read_the_packed_words(kws):
@@ -211,8 +217,6 @@ def test_an_op_on_its_record_keeps_no_padded_weights(host_library):
     so prepare keeps no copy of its weights padded to 112 (96 x 112 = 10,752 bytes of arena
     and ~52 k setup instructions on the board); without a record the int8 loops need the
     copy. Same outputs both ways, as TFLM's; the record re-exports unchanged."""
-    from h7nn.reference import Reference
-    from h7nn.tflite import Model
     data = open(os.path.join(paths.TOP, 'models', 'kws_stream.tflite'), 'rb').read()
     plan, packed = _packed_and_plan(data)
     ops = engine.load(data, optimized=True).ops()
@@ -222,11 +226,4 @@ def test_an_op_on_its_record_keeps_no_padded_weights(host_library):
     without = engine.load(data, optimized=True, plan=plan)
     assert without.arena_used - with_records.arena_used == 96 * 112
     assert (with_records.packed_words() == packed).all()   # packed from the model's unpadded rows
-    model = Model(data)
-    shape = tuple(model.tensors[model.inputs[0]]['shape'])
-    rng = np.random.default_rng(110)
-    xs = [rng.integers(-128, 128, size=shape, dtype=np.int8) for _ in range(4)]
-    ref = Reference(data)
-    for x, a, b in zip(xs, _outputs(with_records, xs), _outputs(without, xs)):
-        want = np.asarray(ref.run(x)).reshape(-1)
-        assert np.array_equal(a, want) and np.array_equal(b, want)
+    _assert_both_are_tflm(data, [with_records, without], seed=110, count=4)
