@@ -136,7 +136,7 @@ def print_summary(run, result, truth_words, elf):
     say(f"  time per core mode (simulator): run {tpm.get('run', 0):.3f} s, "
         f"sleep (WFI) {tpm.get('sleep', 0):.3f} s, stop {tpm.get('stop', 0):.3f} s "
         f"of {summary.get('virtual_time_s', 0):.2f} s")
-    for line in report.energy_lines(summary, len(dets), summary.get('virtual_time_s', 0) or 1.0):
+    for line in report.energy_lines(summary, len(dets), summary.get('virtual_time_s', 0) or 1.0, stats):
         say(line)
     audio = summary.get('audio', {})
     truth = audio.get('ground_truth', {})
@@ -190,7 +190,7 @@ def describe_run(mode):
 def figures(run, truth_words):
     """The demo's headline numbers of one run (the same as its summary prints)."""
     from h7voice import events as ev
-    from kwsapp import score
+    from kwsapp import report, score
     dets = ev.detections(run['events'])
     stats = ev.last(run['events'], 'kws_stats') or {}
     summary = run['summary']
@@ -198,12 +198,11 @@ def figures(run, truth_words):
     rows = energy.get('rows', [])
     seconds = summary.get('virtual_time_s', 0) or 1.0
     total = float(energy.get('joules_costed', 0.0))
-    top = max((float(r['cpu_mhz']) for r in rows if r['mode'] != 'stop'), default=0.0)
-    burst = sum(float(r['joules']) for r in rows if float(r['cpu_mhz']) == top and r['mode'] != 'stop')
+    burst, points = report.model_run_energy(rows, stats)
     lat = [int(d.get('latency_ms', 0)) for d in dets]
     out = {'ran': what_ran(run), 'listening_mW': round(1e3 * total / seconds, 3),
            'mJ_per_command': round(1e3 * burst / len(dets), 3) if dets else None,
-           'model_mhz': top, 'latency_mean_ms': round(sum(lat) / len(lat), 1) if lat else None,
+           'model_mhz': points[-1] if len(points) == 1 else points, 'latency_mean_ms': round(sum(lat) / len(lat), 1) if lat else None,
            'detections': len(dets), 'model_runs': stats.get('inferences'),
            'skipped_runs': stats.get('skipped_inferences'), 'samples_lost':
                summary.get('audio', {}).get('ground_truth', {}).get('samples_lost'),
@@ -246,7 +245,7 @@ def energy_table(wav, elf, truth_words, out_json=None, wall_limit=None):
             f"{r['latency_mean_ms'] or 0:10.0f} | {r.get('commands', '-'):>8} | {r.get('false_alarms', '-'):>12} | "
             f"{r['model_runs']:>10} | {r['skipped_runs']:>7} | {r['samples_lost']}")
     say('  (listening: the whole recording, waiting at 16 MHz; one command: the energy at the '
-        'recognition point / commands detected, the cascade\'s gate included: it runs there too)')
+        'points where the firmware ran the model / commands detected, the cascade\'s gate included)')
     if out_json:
         with open(out_json, 'w') as f:
             json.dump({'wav': wav, 'rows': table}, f, indent=1)

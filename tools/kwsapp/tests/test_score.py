@@ -104,3 +104,21 @@ def test_energy_lines_cost_per_second_and_per_command():
     rows[1]['joules'] = None
     summary['energy']['seconds_not_costed'] = 1.0
     assert 'run/480/VOS0' in report.energy_lines(summary, 3, 10.0)[0]
+
+
+def test_command_energy_is_taken_where_the_firmware_ran_the_model():
+    """A streamed model runs at 64 MHz while a wake from Stop passes through 120 MHz: the
+    firmware's per-point run counts (kws_stats) say where the model ran, not the highest
+    point (which gave 0.064 mJ a command for 96 mJ of runs)."""
+    from kwsapp import report
+    rows = [{'mode': 'run', 'cpu_mhz': 16, 'vos': 'VOS3', 'seconds': 4.0, 'joules': 0.158},
+            {'mode': 'run', 'cpu_mhz': 64, 'vos': 'VOS3', 'seconds': 1.7, 'joules': 0.096},
+            {'mode': 'run', 'cpu_mhz': 120, 'vos': 'VOS3', 'seconds': 0.001, 'joules': 0.0001},
+            {'mode': 'stop', 'cpu_mhz': 64, 'vos': 'SVOS5', 'seconds': 35.0, 'joules': 0.147}]
+    stats = {'opp': [{'mhz': 16, 'frames': 1376}, {'mhz': 64, 'inferences': 210}]}
+    assert report.model_run_energy(rows, stats) == (0.096, [64.0])
+    assert report.model_run_energy(rows, None) == (0.0001, [120.0])   # without the counters: the highest point
+    summary = {'energy': {'rows': [dict(r, mA=1.0, source='test', table_key='k') for r in rows],
+                          'joules_costed': 0.4011, 'seconds_not_costed': 0.0}}
+    assert any('model runs at 64 MHz / commands): 3.692 mJ' in line
+               for line in report.energy_lines(summary, 26, 63.0, stats))
