@@ -78,13 +78,11 @@ static h7nn_m7_requant_params requant_params(const h7nn_conv_data *op) {
     return rq;
 }
 
-/* The record's constants of channel oc: h7nn_m7_channel_words, or for a channel whose output
- * never changes (h7nn_m7_constant_output) 0, its value, H7NN_PACKED_CONSTANT. */
 /* Whether the op's weight rows are copied into the arena padded to whole groups of 4 at
  * prepare (depths like 27, 3x3 over RGB, or 110, kws_stream's 11x1 over 10 MFCCs): the int8
  * paths read them so. An op in mode 1 with a record runs every path on the record (six
- * columns, fewer pixels, a streamed view's rows), so it keeps the model's rows: no copy (kws_stream:
- * 10,752 B of arena and ~52 k setup instructions). */
+ * columns, fewer pixels, a streamed view's rows), so it keeps the model's rows: no copy
+ * (kws_stream: 10,752 B of arena and ~52 k setup instructions). */
 static inline __attribute__((always_inline)) int rows_padded(const h7nn_interpreter *nn, const h7nn_node *node,
                                                               const h7nn_conv_data *op, uint32_t depth) {
     return (depth & 3u) && packable(op) && !(op->fast_requant == 1 && h7nn_packed_data(nn, node));
