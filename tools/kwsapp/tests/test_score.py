@@ -107,9 +107,9 @@ def test_energy_lines_cost_per_second_and_per_command():
 
 
 def test_command_energy_is_taken_where_the_firmware_ran_the_model():
-    """A streamed model runs at 64 MHz while a wake from Stop passes through 120 MHz: the
-    firmware's per-point run counts (kws_stats) say where the model ran, not the highest
-    point (which gave 0.064 mJ a command for 96 mJ of runs)."""
+    """A streamed model runs at 64 MHz while the boot's LSI measurement runs 16 ms at 120 MHz:
+    the firmware's per-point run counts (kws_stats) say where the model ran, not the highest
+    point (which gave 0.064 mJ a command for 91 mJ of runs)."""
     from kwsapp import report
     rows = [{'mode': 'run', 'cpu_mhz': 16, 'vos': 'VOS3', 'seconds': 4.0, 'joules': 0.158},
             {'mode': 'run', 'cpu_mhz': 64, 'vos': 'VOS3', 'seconds': 1.7, 'joules': 0.096},
