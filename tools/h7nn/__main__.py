@@ -18,7 +18,7 @@ def _accepted(path):
 
 def cmd_inspect(args):
     from h7nn import engine
-    from h7nn.embed import planned
+    from h7nn.embed import board_plans
     from h7nn.tflite import TYPE_NAMES
     data, accepted = _accepted(args.model)
     nn = accepted['m7']
@@ -26,7 +26,7 @@ def cmd_inspect(args):
     print('%s: %d ops, %d bytes, crc32 %08x; the engine accepts it (M7 and reference kernels)'
           % (args.model, len(names), len(data), engine.crc32(data)))
     plans = {k: engine.plan(v) for k, v in accepted.items()}
-    _, with_plan = planned(args.model, data, accepted)
+    _, with_plan, _, _ = board_plans(args.model, data, accepted)
     for i, name in enumerate(names):
         print('  %3d %-20s scratch %6d B (M7) %6d B (reference)'
               % (i, name, plans['m7']['ops'][i]['scratch'], plans['reference']['ops'][i]['scratch']))

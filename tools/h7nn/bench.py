@@ -148,7 +148,22 @@ def run_bench(image=board.IMAGE, model_path=board.KWS, inputs=10):
         'ops': ops, 'tflm_cmsis_nn': anchor,
         'vs_tflm_cmsis_nn': round(total / anchor['instructions'], 3) if anchor else None,
         'bit_exact': bit_exact(bb, data, inputs, seconds_each=max(0.05, 4.0 * total / 480e6)),
+        'arena_host': host_arenas(model_path, data),
     }
+
+
+def host_arenas(model_path, data):
+    """Both runtimes' arenas for this model measured on this host, where both run (64-bit
+    pointers): h7nn's as the firmware allocates it (the m7 kernels' C forms with the embedded
+    plan and the pre-arranged weights: embed.board_plans) and TFLM's (the tflite_micro
+    runtime's allocator, its reference kernels: Reference.arena_bytes). The board's own
+    arena is `arena_bytes`; TFLM's on the M7 is measured for two models only (FACTS.md)."""
+    from h7nn.embed import board_plans, verify
+    from h7nn.reference import Reference
+    _, plans, _, _ = board_plans(model_path, data, verify(model_path, data))
+    return {'h7nn': plans['m7']['arena_used'], 'tflm': Reference(data).arena_bytes(),
+            'how': 'this host (64-bit): h7nn with the embedded plan and pre-arranged weights (the m7 kernels\' '
+                   'C forms); TFLM = the tflite_micro runtime\'s RecordingMicroAllocator total (reference kernels)'}
 
 
 def bit_exact(bb, data, inputs, seconds_each=0.05):
@@ -212,6 +227,10 @@ def table(r):
                       '; buffer %d (h7nn_init keeps the tensor descriptions for allocate)' % r['arena_buffer']
                       if r.get('arena_buffer', r['arena_planned']) > r['arena_planned'] else ''),
                   'engine + kernels code: %d bytes of flash' % r['code_bytes']]
+    if r.get('arena_host'):
+        h = r['arena_host']
+        lines.append('arena on this host (64-bit): h7nn %d bytes, TFLM %d (the tflite_micro runtime\'s allocator)'
+                     % (h['h7nn'], h['tflm']))
     if 'prearranged_bytes' in r:  # (mm16)
         lines.append('flash: model %d bytes, pre-arranged weights %d bytes' % (r['model_bytes'], r['prearranged_bytes']))
     lines += ['setup (init + allocate, with the embedded plan): %d instructions%s'
@@ -248,13 +267,15 @@ def mlperf_models():
 
 def summary(results):
     """One line per model: the figures the issue's targets are stated in."""
-    lines = ['%-38s %12s %9s %8s %8s %9s %10s' % ('model', 'instructions', 'instr/MAC', 'arena', 'code',
-                                                   'bit-exact', 'vs TFLM')]
+    lines = ['%-38s %12s %9s %8s %8s %9s %10s %22s' % ('model', 'instructions', 'instr/MAC', 'arena', 'code',
+                                                        'bit-exact', 'vs TFLM', 'host arena h7nn/TFLM')]
     for name, r in results.items():
-        lines.append('%-38s %12d %9s %8d %8d %9s %10s' % (
+        h = r.get('arena_host')
+        lines.append('%-38s %12d %9s %8d %8d %9s %10s %22s' % (
             name, r['instructions'], '%.2f' % r['per_mac'] if r['per_mac'] else '-', r['arena_bytes'],
             r['code_bytes'], 'yes' if r['bit_exact']['ok'] else 'NO',
-            '%.3fx' % r['vs_tflm_cmsis_nn'] if r['vs_tflm_cmsis_nn'] else '-'))
+            '%.3fx' % r['vs_tflm_cmsis_nn'] if r['vs_tflm_cmsis_nn'] else '-',
+            '%d/%d' % (h['h7nn'], h['tflm']) if h else '-'))
     return '\n'.join(lines) + '\n'
 
 

@@ -245,6 +245,17 @@ def prearranged(model_path, data, accepted, plan_words, budget=None):
     return words, ops, engine.plan(again)
 
 
+def board_plans(model_path, data, accepted, prearrange_bytes=None):
+    """The plan words, each kernel build's engine.plan as the firmware will run it, and the
+    pre-arranged weights: (plan_words, plans, packed_words, packed_ops). The m7 plan is the
+    run with the records (an op on its record keeps no padded copy of its weights)."""
+    plan_words, plans = planned(model_path, data, accepted)
+    packed_words, packed_ops, packed_plan = prearranged(model_path, data, accepted, plan_words, prearrange_bytes)
+    if packed_plan:
+        plans['m7'] = packed_plan
+    return plan_words, plans, packed_words, packed_ops
+
+
 def embed(model_path, out_dir, name='model', prearrange_bytes=None):
     """Writes out_dir/<name>_model.{c,h} (the model's one record, see the module's text);
     prearrange_bytes: the flash the pre-arranged weights may take (None: a record for every op
@@ -253,10 +264,7 @@ def embed(model_path, out_dir, name='model', prearrange_bytes=None):
     upper = ident.upper()
     data = read_model(model_path)
     accepted = verify(model_path, data)
-    plan_words, plans = planned(model_path, data, accepted)
-    packed_words, packed_ops, packed_plan = prearranged(model_path, data, accepted, plan_words, prearrange_bytes)
-    if packed_plan:   # (mm16) the board's m7 engine takes the records: its arena is that run's
-        plans['m7'] = packed_plan
+    plan_words, plans, packed_words, packed_ops = board_plans(model_path, data, accepted, prearrange_bytes)  # (mm16)
     checked = checked_records(model_path, data, plan_words) if len(data) % 4 == 0 else None  # (setup)
     # (mm16) every CONV_2D that takes a record has one: the kernel without the int8 six-column loop
     conv_records = [i for i in _ops_with_records(accepted['m7']) if accepted['m7'].ops()[i] == 'CONV_2D']

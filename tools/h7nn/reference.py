@@ -48,7 +48,8 @@ class Reference:
         os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '3')
         from tflite_micro.python.tflite_micro import runtime
         from h7nn.tflite import Model
-        self._outputs = len(Model(model_bytes).outputs)
+        model = Model(model_bytes)
+        self._inputs, self._outputs = len(model.inputs), len(model.outputs)
         self._interp = runtime.Interpreter.from_bytes(bytes(model_bytes))
 
     def run(self, *inputs):
@@ -61,3 +62,28 @@ class Reference:
 
     def input_details(self, index=0):
         return self._interp.get_input_details(index)
+
+    def arena_bytes(self):
+        """The arena TFLM's allocator took for this model on this host (its RecordingMicroAllocator's
+        "Arena allocation total", printed to stderr by print_allocations; 64-bit pointers, TFLM's
+        reference kernels), after one run on zeros."""
+        import re
+        import tempfile
+        for i in range(self._inputs):
+            d = self.input_details(i)
+            self._interp.set_input(np.zeros(d['shape'], dtype=d['dtype']), i)
+        self._interp.invoke()
+        with tempfile.TemporaryFile() as f:
+            saved = os.dup(2)
+            try:
+                os.dup2(f.fileno(), 2)
+                self._interp.print_allocations()
+            finally:
+                os.dup2(saved, 2)
+                os.close(saved)
+            f.seek(0)
+            text = f.read().decode(errors='replace')
+        m = re.search(r'Arena allocation total (\d+) bytes', text)
+        if not m:
+            raise RuntimeError('tflite_micro print_allocations gave no arena total: %r' % text[:200])
+        return int(m.group(1))
