@@ -169,10 +169,30 @@ static char ww_path[512];
 H7_TEST(shipped_models_refused_with_one_line) {
     /* kws_default: 10x4 stride-2 'same' first convolution */
     H7_EXPECT(refused_with("models/kws_default.tflite", 2, "op 4 CONV_2D: not streamable: padding along time"));
-    /* phones: 'same' Kx1 depthwise after the VALID strided convolution */
-    H7_EXPECT(refused_with("models/phones.tflite", 2, "op 2 DEPTHWISE_CONV_2D: not streamable: padding along time"));
-    /* a stride the hop does not divide */
+    /* a stride the hop does not divide, at the first convolution */
     H7_EXPECT(refused_with("models/phones.tflite", 1, "op 1 CONV_2D: not streamable: time stride 2 does not divide"));
+}
+
+H7_TEST(phone_model_streams_its_first_layer_bit_exact) {
+    /* the VALID stride-2 first convolution streams at a 2-row hop; its 'same' depthwise blocks
+     * begin the tail, run in full on the first layer's 14-row window kept in the state */
+    loaded m;
+    if (!load(&m, "models/phones.tflite", 1)) {
+        H7_EXPECT(0);
+        return;
+    }
+    static uint8_t state[8192] __attribute__((aligned(8)));
+    h7nn_stream st;
+    H7_EXPECT(h7nn_stream_init(&st, &m.nn, 2, state, sizeof state) == H7NN_OK);
+    H7_EXPECT_EQ_INT(st.count, 1);
+    H7_EXPECT_EQ_INT(st.layer[0].op, 1);
+    H7_EXPECT_EQ_INT(st.layer[0].kept, 14);      /* the tail reads the whole window */
+    H7_EXPECT_EQ_INT(st.layer[0].new_rows, 1);
+    unload(&m);
+    for (int kernels = REFERENCE; kernels <= M7_PACKED; kernels++) {
+        H7_EXPECT_EQ_INT(stream_vs_full("models/phones.tflite", 2, 30, kernels, 0), 0);
+        H7_EXPECT_EQ_INT(stream_vs_full("models/phones.tflite", 2, 12, kernels, 5), 0);  /* with resets */
+    }
 }
 
 H7_TEST(state_keeps_only_the_rows_each_convolution_reads) {
@@ -212,6 +232,7 @@ int main(int argc, char **argv) {
     const char *shared = getenv("H7_SHARED");
     snprintf(ww_path, sizeof ww_path, "%s/models/mlperf_tiny_str_ww_ref_model.tflite", shared ? shared : "../shared");
     H7_RUN(shipped_models_refused_with_one_line);
+    H7_RUN(phone_model_streams_its_first_layer_bit_exact);
     H7_RUN(state_keeps_only_the_rows_each_convolution_reads);
     H7_RUN(mlperf_streaming_wake_word_streams_bit_exact);
     return h7test_summary();
