@@ -172,6 +172,8 @@ def _lib():
                                           P(c.c_int32), c.c_size_t]),
         'phones_host_recognize': (c.c_int, [p, P(c.c_int16), c.c_size_t, c.c_uint32, P(_Segment), c.c_int,
                                             P(c.c_int32), P(c.c_uint32)]),
+        'phones_host_set_stream': (c.c_int, [p, c.c_int]),
+        'phones_host_model_runs': (None, [p, P(c.c_uint32), P(c.c_uint32)]),
     })
     for name, struct in (('frontend_config', CConfig), ('segment', _Segment), ('info', _Info)):
         if getattr(lib, f'phones_host_{name}_size')() != ctypes.sizeof(struct):
@@ -239,6 +241,17 @@ class PhoneModel:
 
     def __del__(self):
         self.close()
+
+    def set_streaming(self, on):
+        """Runs of the first layer streamed (the images' way, the default) or every run a full
+        window (the equality check); returns whether the engine streams this model at all."""
+        return bool(self._lib.phones_host_set_stream(self._h, 1 if on else 0))
+
+    def model_runs(self):
+        """(runs that computed only the new frame's rows, full-window runs) since opening."""
+        streamed, full = ctypes.c_uint32(), ctypes.c_uint32()
+        self._lib.phones_host_model_runs(self._h, ctypes.byref(streamed), ctypes.byref(full))
+        return streamed.value, full.value
 
     def frames_for(self, n_samples):
         """Frames the front end computes for n samples in whole hops (as the board does)."""

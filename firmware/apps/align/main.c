@@ -28,6 +28,7 @@
 #include "apps/align/align_energy_table.h"
 #include "apps/phones/phones_model.h"
 #include "apps/phones/phones_pipeline.h"
+#include "apps/phones/phones_runner.h"
 #include "common/fmt.h"
 #include "common/json.h"
 #include "common/line.h"
@@ -161,13 +162,14 @@ static void on_phone(void *ctx, const align_phone_t *p)
     h7_json_emit(&j);
 }
 
-static const int8_t *run_model(void *user)
+/* the model hop by hop: its stride-2 first layer streamed (phones_runner_run) */
+static phones_runner_t phone_runner;
+static uint8_t stream_state[PHONES_STREAM_STATE_BYTES] __attribute__((aligned(8)));
+
+static const int8_t *run_model(void *user, int restart)
 {
     (void)user;
-    if (h7nn_invoke(&nn) != H7NN_OK) return NULL;
-    h7nn_tensor out;
-    h7nn_output(&nn, 0, &out);
-    return (const int8_t *)out.data;
+    return phones_runner_run(&phone_runner, restart);
 }
 
 static void init_model(void)
@@ -183,8 +185,10 @@ static void init_model(void)
     if (strcmp(model->phoneset, h7dec_phoneset_name()) || model->phoneset_hash != h7dec_phoneset_hash() ||
         out.bytes != H7DEC_PHONE_COUNT)
         fatal("model", "the model's phone set is not the decoder's (phones.def)");
-    const char *problem = phones_pipeline_open(&pipeline, model->frontend, model->window_frames, model->lookahead_frames,
-                                               model->output_kind, &in, &out, run_model, NULL);
+    const char *problem = phones_runner_init(&phone_runner, &nn, stream_state, sizeof stream_state);
+    if (problem) fatal("model", problem);
+    problem = phones_pipeline_open(&pipeline, model->frontend, model->window_frames, model->lookahead_frames,
+                                   model->output_kind, &in, &out, run_model, NULL);
     if (problem) fatal("pipeline", problem);
     if (pipeline.hop_samples > MAX_HOP) fatal("frontend", "hop longer than 512 samples");
     if (pipeline.hop_samples != 320 || model->frontend->window_length != 480)

@@ -36,6 +36,7 @@
 #include "apps/phones/phones_config.h"
 #include "apps/phones/phones_model.h"
 #include "apps/phones/phones_pipeline.h"
+#include "apps/phones/phones_runner.h"
 #include "common/fmt.h"
 #include "common/json.h"
 #include "engine/h7nn.h"
@@ -116,21 +117,20 @@ static __attribute__((noreturn)) void fail(const char *what, const char *detail)
 
 /* The pipeline's model callback: the front end ran at the waiting point; the model (and the
  * decoder step after it, main loop) run at the decode point. */
-static const int8_t *run_model(void *user)
+static phones_runner_t phone_runner;  /* hop by hop: its stride-2 first layer streamed */
+static uint8_t stream_state[PHONES_STREAM_STATE_BYTES] __attribute__((aligned(8)));
+
+static const int8_t *run_model(void *user, int restart)
 {
     (void)user;
     model_start = h7_cycles();
     set_opp(hop_opp);
     uint32_t c0 = h7_cycles();
-    int rc = h7nn_invoke(&nn);
+    const int8_t *q = phones_runner_run(&phone_runner, restart);
     uint32_t cycles = h7_cycles() - c0;
     if (cycles > model_cycles_max)
         model_cycles_max = cycles;
-    if (rc != H7NN_OK)
-        return NULL;
-    h7nn_tensor out;
-    h7nn_output(&nn, 0, &out);
-    return (const int8_t *)out.data;
+    return q;
 }
 
 /* ---- actions: LEDs through h7_led_set (the board owns those pins), header pins through GPIO */
@@ -357,6 +357,9 @@ static void init(void)
                            cmd_wake_workspace_bytes);
         verify_dec = decoder(&wake_graph, H7DEC_ALIGN, 0, cmd_verify_workspace, cmd_verify_workspace_bytes);
     }
+    problem = phones_runner_init(&phone_runner, &nn, stream_state, sizeof stream_state);
+    if (problem)
+        fail("model", problem);
     problem = phones_pipeline_open(&pipeline, model->frontend, model->window_frames, model->lookahead_frames,
                                    model->output_kind, &in, &out, run_model, NULL);
     if (problem)
@@ -386,7 +389,7 @@ static void init(void)
      * a decoder step (CMD_STEP_CYCLES_BUDGET) fit three quarters of a hop (the front end and
      * VAD at 16 MHz take the rest: ~47 k cycles, 3 ms). */
     decode_opp = hop_opp = current_opp;
-    if (run_model(NULL) == NULL)
+    if (run_model(NULL, 1) == NULL)  /* a full window: the governor budgets for the longest run */
         fail("model", h7nn_error(&nn));
     kws_point_cost_t costs[DECODE_POINTS];
     uint32_t nj[DECODE_POINTS];

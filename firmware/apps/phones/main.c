@@ -19,6 +19,7 @@
 #include "apps/phones/phones_config.h"
 #include "apps/phones/phones_model.h"
 #include "apps/phones/phones_pipeline.h"
+#include "apps/phones/phones_runner.h"
 #include "apps/phones/phones_recognizer.h"
 #include "common/fmt.h"
 #include "common/json.h"
@@ -52,16 +53,17 @@ static __attribute__((noreturn)) void fail(const char *what, const char *detail)
     h7_app_fail("phones", what, detail);
 }
 
-static const int8_t *run_model(void *user)
+/* the model hop by hop: its stride-2 first layer streamed (phones_runner_run) */
+static phones_runner_t phone_runner;
+static uint8_t stream_state[PHONES_STREAM_STATE_BYTES] __attribute__((aligned(8)));
+
+static const int8_t *run_model(void *user, int restart)
 {
     (void)user;
     uint32_t start = h7_cycles();
-    if (h7nn_invoke(&nn) != H7NN_OK)
-        return NULL;
+    const int8_t *q = phones_runner_run(&phone_runner, restart);
     hop_model_cycles = h7_cycles() - start;
-    h7nn_tensor out;
-    h7nn_output(&nn, 0, &out);
-    return (const int8_t *)out.data;
+    return q;
 }
 
 static uint32_t frame_ms(int32_t frame)
@@ -185,8 +187,11 @@ static void init(void)
         h7_fmt(detail, sizeof detail, "graph %s refused for model %s: %s", model->graph_name, model->name, msg);
         fail("graph", detail);
     }
-    const char *problem = phones_pipeline_open(&pipeline, model->frontend, model->window_frames, model->lookahead_frames,
-                                               model->output_kind, &in, &out, run_model, NULL);
+    const char *problem = phones_runner_init(&phone_runner, &nn, stream_state, sizeof stream_state);
+    if (problem)
+        fail("model", problem);
+    problem = phones_pipeline_open(&pipeline, model->frontend, model->window_frames, model->lookahead_frames,
+                                   model->output_kind, &in, &out, run_model, NULL);
     if (problem)
         fail("pipeline", problem);
     if (pipeline.hop_samples > MAX_HOP)

@@ -14,6 +14,7 @@
 
 #include "apps/phones/phones_config.h"
 #include "apps/phones/phones_pipeline.h"
+#include "apps/phones/phones_runner.h"
 #include "apps/phones/phones_recognizer.h"
 #include "engine/h7nn.h"
 #include "engine/h7nn_all_ops.h"
@@ -44,6 +45,11 @@ typedef struct {
     /* where segments go during phones_host_recognize */
     phones_segment_t *out;
     int out_max, out_count;
+    /* the model hop by hop as the images run it (phones_runner_run); stream_on 0: every run a
+     * full window (phones_host_set_stream: the equality check) */
+    phones_runner_t runner;
+    uint8_t *stream_state;
+    int stream_on;
     char error[320];
 } phones_host_t;
 
@@ -52,14 +58,10 @@ size_t phones_host_segment_size(void) { return sizeof(phones_segment_t); }
 size_t phones_host_info_size(void) { return sizeof(phones_host_info_t); }
 const char *phones_host_error(const phones_host_t *h) { return h->error; }
 
-static const int8_t *run_model(void *user)
+static const int8_t *run_model(void *user, int restart)
 {
     phones_host_t *h = (phones_host_t *)user;
-    if (h7nn_invoke(&h->nn) != H7NN_OK)
-        return NULL;
-    h7nn_tensor out;
-    h7nn_output(&h->nn, 0, &out);
-    return (const int8_t *)out.data;
+    return phones_runner_run(&h->runner, restart || !h->stream_on);
 }
 
 static void collect(void *user, const phones_segment_t *s)
@@ -78,7 +80,20 @@ void phones_host_close(phones_host_t *h)
     free(h->arena);
     free(h->graph);
     free(h->workspace);
+    free(h->stream_state);
     free(h);
+}
+
+int phones_host_set_stream(phones_host_t *h, int on)
+{
+    h->stream_on = on ? 1 : 0;
+    return h->runner.streams;
+}
+
+void phones_host_model_runs(const phones_host_t *h, uint32_t *streamed, uint32_t *full)
+{
+    *streamed = h->runner.streamed_runs;
+    *full = h->runner.full_runs;
 }
 
 static void set_error(char *dst, size_t n, const char *a, const char *b)
@@ -107,7 +122,9 @@ phones_host_t *phones_host_open(const uint8_t *model, size_t model_bytes, const 
     h->model = aligned_alloc(16, (model_bytes + 15u) & ~(size_t)15u);
     h->arena = aligned_alloc(16, HOST_ARENA_BYTES);
     h->graph = aligned_alloc(8, (graph_bytes + 7u) & ~(size_t)7u);
-    if (!h->model || !h->arena || !h->graph) {
+    h->stream_state = aligned_alloc(8, PHONES_STREAM_STATE_BYTES);
+    h->stream_on = 1;
+    if (!h->model || !h->arena || !h->graph || !h->stream_state) {
         set_error(problem, sizeof problem, "out of memory", NULL);
         goto fail;
     }
@@ -125,6 +142,11 @@ phones_host_t *phones_host_open(const uint8_t *model, size_t model_bytes, const 
     h7nn_output(&h->nn, 0, &out);
     if (in.type != H7NN_INT8 || out.type != H7NN_INT8) {
         set_error(problem, sizeof problem, "model input and output must be int8", NULL);
+        goto fail;
+    }
+    const char *why = phones_runner_init(&h->runner, &h->nn, h->stream_state, PHONES_STREAM_STATE_BYTES);
+    if (why) {
+        set_error(problem, sizeof problem, "model: ", why);
         goto fail;
     }
     h->frontend = *frontend;

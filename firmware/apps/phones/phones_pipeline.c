@@ -99,7 +99,10 @@ static int run_window(phones_pipeline_t *p)
     size_t tail = (size_t)(c->window_frames - p->window_next) * row;
     memcpy(c->model_input, &p->window[p->window_next * row], tail);
     memcpy(c->model_input + tail, p->window, (size_t)p->window_next * row);
-    const int8_t *q = c->run_model(c->user);
+    /* the previous run's window moved by one frame, or anything else (a restart) */
+    const int restart = p->run_frames == 0 || p->frames != p->run_frames + 1u;
+    p->run_frames = p->frames;
+    const int8_t *q = c->run_model(c->user, restart);
     if (q == NULL) {
         p->model_failures++;
         return -1;

@@ -29,8 +29,10 @@
 #include "speech/decoder/h7dec.h"
 
 /* Runs the model on config.model_input (just written) and returns its int8 outputs, or
- * NULL if the model failed. */
-typedef const int8_t *(*phones_model_fn)(void *user);
+ * NULL if the model failed. restart: 0 when the window is the previous run's moved by exactly
+ * one frame (a streamed model computes only the new frame's rows: phones_runner_run), 1 when
+ * it is not (the first run, after a pipeline reset or frames pushed without a run). */
+typedef const int8_t *(*phones_model_fn)(void *user, int restart);
 
 typedef enum { PHONES_OUTPUT_LOG_SOFTMAX = 0, PHONES_OUTPUT_SOFTMAX = 1 } phones_output_kind_t;
 
@@ -57,6 +59,7 @@ typedef struct {
     int8_t window[PHONES_MAX_WINDOW_FRAMES * PHONES_MAX_FEATURES]; /* ring of rows */
     uint32_t window_next;              /* the row the next frame goes to (= the oldest) */
     uint32_t frames;                   /* rows pushed (front-end frames, then repeats) */
+    uint32_t run_frames;               /* `frames` at the last model run (0: none since init) */
     int32_t scored_frames;             /* frames scored so far */
     uint64_t samples;                  /* processed */
     uint32_t model_failures;

@@ -31,6 +31,29 @@ def test_scores_are_every_frame_and_equal_the_training_side_engine(model, clip):
         assert np.array_equal(logp, ref)
 
 
+def test_streamed_first_layer_gives_the_full_windows_scores(clip):
+    """The images run the model hop by hop with its stride-2 first layer streamed, one engine
+    stream per parity of the run (phones_model_run); every score equals the full-window run's
+    (the first layer's rows reused are the same arithmetic on the same frames)."""
+    m = acoustic.PhoneModel()
+    items = [it for it in dataset.real_items('transcribed_misc', transcribed=True) if it['text']]
+    long_clip = dataset.read_audio(sorted(items, key=lambda i: i['file'])[0]['file'])
+    assert m.set_streaming(True)   # the engine streams the shipped model at a 2-frame hop
+    for audio in (clip, long_clip):
+        streamed = m.run(audio)
+        before = m.model_runs()
+        m.set_streaming(False)
+        full = m.run(audio)
+        after = m.model_runs()
+        m.set_streaming(True)
+        assert after[0] == before[0]   # the second pass ran full windows only
+        for a, b in zip(streamed, full):
+            assert np.array_equal(a, b)
+    streamed_runs, full_runs = before
+    assert streamed_runs > 10 * 2 and full_runs >= 2   # two parities primed per clip, the rest streamed
+    m.close()
+
+
 def test_recognizer_segments_equal_h7dec_through_the_python_binding(model, clip):
     segs = model.recognize(clip)
     sc = decoder.scores(model.scores(clip))

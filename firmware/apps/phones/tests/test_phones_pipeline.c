@@ -17,14 +17,17 @@
 static const h7fe_config_t fe_config = H7FE_CONFIG_INIT;
 static int8_t input[W * F];
 static int8_t seen[64][W * F];   /* the windows the probe saw */
+static int restarts[64];         /* and whether each was a restart */
 static int runs;
 static int8_t outputs[H7DEC_PHONE_COUNT];
 
-static const int8_t *probe(void *user)
+static const int8_t *probe(void *user, int restart)
 {
     (void)user;
-    if (runs < 64)
+    if (runs < 64) {
         memcpy(seen[runs], input, sizeof input);
+        restarts[runs] = restart;
+    }
     runs++;
     return outputs;
 }
@@ -83,6 +86,19 @@ H7_TEST(windows_are_edge_padded_and_score_frame_newest_minus_lookahead)
         H7_EXPECT_EQ_INT(p.frame, scored++);
     }
     H7_EXPECT(memcmp(&seen[runs - 1][(W - 1) * F], &seen[runs - 1][(W - 2) * F], F) == 0);
+    /* the first run (after L frames pushed without one) restarts a streamed model; every later
+     * window is the one before moved by one frame, the repeats included */
+    H7_EXPECT_EQ_INT(restarts[0], 1);
+    for (int k = 1; k < runs && k < 64; k++)
+        H7_EXPECT_EQ_INT(restarts[k], 0);
+    /* a new utterance restarts it again */
+    H7_EXPECT(phones_pipeline_init(&p, &c) == NULL);
+    int first = runs;
+    for (int h = 0; h < 6 && runs == first; h++) {
+        hop_audio(h, x, 320);
+        phones_pipeline_hop(&p, x);
+    }
+    H7_EXPECT(runs == first + 1 && restarts[first] == 1);
 }
 
 H7_TEST(outputs_become_log_probabilities_and_integer_scores)
