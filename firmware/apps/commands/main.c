@@ -115,11 +115,11 @@ static __attribute__((noreturn)) void fail(const char *what, const char *detail)
     h7_app_fail("commands", what, detail);
 }
 
-/* The pipeline's model callback: the front end ran at the waiting point; the model (and the
- * decoder step after it, main loop) run at the decode point. */
 static phones_runner_t phone_runner;  /* hop by hop: its stride-2 first layer streamed */
 static uint8_t stream_state[PHONES_STREAM_STATE_BYTES] __attribute__((aligned(8)));
 
+/* The pipeline's model callback: the front end ran at the waiting point; the model (and the
+ * decoder step after it, main loop) run at the decode point. */
 static const int8_t *run_model(void *user, int restart)
 {
     (void)user;
