@@ -50,6 +50,49 @@ static int32_t capacity_of(int32_t kept, int32_t new_rows) {
     return kept + (kept > SLIDE_HOPS * new_rows ? kept : SLIDE_HOPS * new_rows);
 }
 
+/* A chain with edge layers: every streamed tensor keeps its whole window (with room to slide
+ * SLIDE_HOPS hops), and each op's rows that a hop changes are found from what changed in its
+ * input. Output row r reads input rows [r*s - pad, r*s - pad + K). It equals the previous
+ * window's row r + new_out when that row exists and r reads no changed input row and no row
+ * above the window (padding now, data before). Rows below the window are padding in both.
+ * The unchanged rows form one run [c0, c1): `top` = c0 rows above it, `bottom` = the rows
+ * after it. Returns the state bytes; fills st's layers (when not NULL). */
+static size_t edge_layout(const h7nn_interpreter *nn, uint32_t first, int count, int32_t hop_rows, int32_t window,
+                          h7nn_stream *st) {
+    size_t total = 0;
+    int32_t top_in = 0, bottom_in = hop_rows, new_in = hop_rows, rows_in = window;
+    for (int k = 0; k < count; k++) {
+        const h7nn_conv_data *op = nn->nodes[first + (uint32_t)k].op_data;
+        const int32_t s = op->stride_h, kh = (op->filter_h - 1) * op->dilation_h + 1, p = op->pad_h, t_out = op->out_h;
+        const int32_t new_out = new_in < rows_in && new_in / s < t_out ? new_in / s : t_out;
+        int32_t c0 = (top_in + p + s - 1) / s, c1 = t_out - new_out;
+        const int32_t last = rows_in - bottom_in - kh + p;  /* r*s <= last: reads no changed row below */
+        const int32_t c1b = last >= 0 ? last / s + 1 : 0;
+        if (c1b < c1) c1 = c1b;
+        if (c0 > t_out) c0 = t_out;
+        if (c1 < c0) c1 = c0;
+        const int32_t capacity = new_out >= t_out ? t_out : t_out + SLIDE_HOPS * new_out;
+        total += H7NN_ALIGN8((size_t)capacity * (size_t)(op->out_w * op->out_c));
+        if (st) {
+            h7nn_stream_layer *l = &st->layer[k];
+            l->edge = 1;
+            l->kept = t_out;
+            l->capacity = capacity;
+            l->new_rows = new_out;
+            l->top = c0;
+            l->bottom = t_out - c1;
+            l->pad = p;
+            l->in_total = rows_in;
+            l->k_eff = kh;
+        }
+        top_in = c0;
+        bottom_in = t_out - c1;
+        new_in = new_out;
+        rows_in = t_out;
+    }
+    return total;
+}
+
 /* Checks the model for hop_rows and fills st (when not NULL); the state bytes in *bytes. */
 static h7nn_status analyse(h7nn_interpreter *nn, int hop_rows, h7nn_stream *st, size_t *bytes) {
     *bytes = 0;
@@ -77,6 +120,7 @@ static h7nn_status analyse(h7nn_interpreter *nn, int hop_rows, h7nn_stream *st, 
     size_t total = 0;
     int count = 0;
     int32_t prev_row_bytes = 0;
+    int edges = 0;
     for (; i < nn->op_count && is_conv_op(code_of(&nn->nodes[i])); i++) {
         h7nn_node *node = &nn->nodes[i];
         const h7nn_conv_data *op = node->op_data;
@@ -101,8 +145,15 @@ static h7nn_status analyse(h7nn_interpreter *nn, int hop_rows, h7nn_stream *st, 
         /* a hop that renews the whole input (the window's last ops, short in time) recomputes
          * every row: no stride condition there */
         const int misaligned = new_in < op->in_h && new_in % st_h != 0;
-        if ((padded || misaligned) && count > 0) break;
-        if (padded) {
+        if (misaligned && count > 0) break;
+        /* after a VALID op, one that pads joins as an edge layer (below: its rows that read
+         * the padding are recomputed every hop); a tensor it reads keeps its whole window */
+        if (padded && count > 0 && op->pad_h >= 0 && op->in_h >= 1) {
+            edges = 1;
+        } else if (padded && count > 0) {
+            break;
+        }
+        if (padded && count == 0) {
             int32_t after = (op->out_h - 1) * st_h + k_eff - op->in_h - op->pad_h;
             return h7nn_fail(nn, node, H7NN_ERR_UNSUPPORTED,
                              "not streamable: padding along time (%d rows before, %d after; needs VALID)",
@@ -150,6 +201,7 @@ static h7nn_status analyse(h7nn_interpreter *nn, int hop_rows, h7nn_stream *st, 
         rows_in = op->out_h;
     }
     total += H7NN_ALIGN8((size_t)capacity_of(rows_in, new_in) * (size_t)prev_row_bytes);
+    if (edges) total = edge_layout(nn, first, count, hop_rows, window, st);
     /* the tail reads the last streamed tensor only: the others live in the state */
     for (uint32_t j = first; j < first + (uint32_t)count; j++) {
         const h7nn_node *node = &nn->nodes[j];
@@ -263,6 +315,29 @@ h7nn_status h7nn_stream_invoke(h7nn_stream *st) {
                 l->base += l->new_rows;
             }
             uint8_t *out_base = l->state + (size_t)l->base * (size_t)l->row_bytes;
+            if (l->edge) {
+                /* the window slid; its first `top` and last `bottom` rows computed again */
+                const int32_t pad_h = op->pad_h, rows = l->rows;
+                int32_t a[2] = {0, rows - l->bottom}, n[2] = {l->top, l->bottom};
+                if (l->top + l->bottom >= rows) a[0] = 0, n[0] = rows, n[1] = 0;
+                for (int v = 0; v < 2 && s == H7NN_OK; v++) {
+                    if (n[v] == 0) continue;
+                    const int32_t from = a[v] * l->stride - pad_h, lo = from > 0 ? from : 0;
+                    int32_t hi = (a[v] + n[v] - 1) * l->stride - pad_h + l->k_eff;
+                    if (hi > l->in_total) hi = l->in_total;
+                    op->in_h = hi - lo;
+                    op->out_h = n[v];
+                    op->pad_h = lo - from;
+                    nn->tensor_data[node->inputs[0]] = (void *)(in_base + (size_t)lo * (size_t)l->in_row_bytes);
+                    nn->tensor_data[node->outputs[0]] = out_base + (size_t)a[v] * (size_t)l->row_bytes;
+                    s = run_op(nn, l->op, node);
+                }
+                op->in_h = in_h;
+                op->out_h = out_h;
+                op->pad_h = pad_h;
+                in_base = out_base;
+                continue;
+            }
             op->in_h = l->in_rows;
             op->out_h = l->new_rows;
             nn->tensor_data[node->inputs[0]] = (void *)(in_base + (size_t)l->read_row * (size_t)l->in_row_bytes);

@@ -54,6 +54,11 @@ typedef struct {
     int32_t read_row;        /* its first input row in the input's window (op 0) or kept rows */
     int32_t stride;          /* time stride */
     int32_t in_row_bytes;    /* bytes of one input row */
+    /* edge layers (a chain with a convolution that pads along time): the whole window is kept
+     * and slid by new_rows; the rows a hop changes are the first `top` (they read the padding
+     * or changed rows above) and the last `bottom` (new, or reading new rows), each computed
+     * by one view with the op's padding cut to what it reads */
+    int32_t edge, top, bottom, pad, in_total, k_eff;
     uint8_t *state;
     void *arena_data;        /* the output's memory in the arena plan (restored after a hop) */
 } h7nn_stream_layer;
