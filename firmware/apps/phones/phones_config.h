@@ -15,9 +15,9 @@
  * early model: PER 0.794 / 0.228 / 0.199 / 0.184 / 0.181 / 0.196 / 0.208 / 0.261 at
  * 0 / -2 / -4 / -5 / -6 / -7 / -8 / -12 nats; never tuned on held-out speakers. */
 #define PHONES_LOOP_PENALTY (-6 * 256)
-/* The phone model's two stream states (phones_model_init: the stride-2 first layer's window
- * per parity of the run, with slide room; 2 x 2,688 B for phones.tflite). */
-#define PHONES_STREAM_STATE_BYTES (6u * 1024u)
+/* The phone model's two stream states (phones_runner_init: its first block's three windows
+ * per parity of the run, with slide room; 2 x 5,760 B for phones.tflite). */
+#define PHONES_STREAM_STATE_BYTES (12u * 1024u)
 /* Decoder workspace of the board image (the phone-loop graph needs ~9 KB). */
 #define PHONES_DECODER_WORKSPACE_BYTES (16u * 1024u)
 
