@@ -136,23 +136,16 @@ static h7nn_status analyse(h7nn_interpreter *nn, int hop_rows, h7nn_stream *st, 
                              "not streamable: input of %d time rows (dimension 1), not the window's %d", (int)op->in_h,
                              (int)rows_in);
         const int32_t k_eff = (op->filter_h - 1) * op->dilation_h + 1, st_h = op->stride_h;
-        /* an op that pads along time, or whose stride does not divide the hop's new rows, cannot
-         * stream: after at least one streamed op it begins the tail (run in full every hop on
-         * the last streamed tensor's window: the phone model streams its VALID first layer,
-         * 33 % of its work, and runs its 'same' depthwise blocks in full); as the first, the
-         * model is refused */
+        /* an op whose stride does not divide the hop's new rows cannot stream: after at least
+         * one streamed op it begins the tail (run in full every hop on the last streamed
+         * tensor's window); one that pads along time joins after a VALID op as an edge layer
+         * (edge_layout); either as the first, the model is refused */
         const int padded = op->pad_h != 0 || op->in_h < k_eff || op->out_h != (op->in_h - k_eff) / st_h + 1;
         /* a hop that renews the whole input (the window's last ops, short in time) recomputes
          * every row: no stride condition there */
         const int misaligned = new_in < op->in_h && new_in % st_h != 0;
         if (misaligned && count > 0) break;
-        /* after a VALID op, one that pads joins as an edge layer (below: its rows that read
-         * the padding are recomputed every hop); a tensor it reads keeps its whole window */
-        if (padded && count > 0 && op->pad_h >= 0 && op->in_h >= 1) {
-            edges = 1;
-        } else if (padded && count > 0) {
-            break;
-        }
+        if (padded && count > 0) edges = 1;  /* its chain keeps whole windows (edge_layout) */
         if (padded && count == 0) {
             int32_t after = (op->out_h - 1) * st_h + k_eff - op->in_h - op->pad_h;
             return h7nn_fail(nn, node, H7NN_ERR_UNSUPPORTED,

@@ -13,12 +13,14 @@
  * CONV_2D / DEPTHWISE_CONV_2D ops (the streamed part; each reads the previous one's output)
  * with no padding along time (VALID; 'same' only where it pads nothing) and time strides that
  * divide each op's new input rows, then a tail (MEAN, AVERAGE_POOL_2D, RESHAPE +
- * FULLY_CONNECTED, SOFTMAX, ...) run in full every hop on the last streamed tensor. The chain
- * ends at the first convolution that pads along time or whose stride does not divide its new
- * rows: it and everything after it are the tail (the phone model streams its VALID first
- * layer and runs its 'same' blocks in full). Anything else, or such a convolution first, is
- * refused at h7nn_stream_init with one line naming the op and why. h7nn_stream.count says
- * how many convolutions stream.
+ * FULLY_CONNECTED, SOFTMAX, ...) run in full every hop on the last streamed tensor. After a
+ * VALID convolution, one that pads along time joins as an edge layer: every streamed tensor
+ * then keeps its whole window and a hop recomputes only the first and last rows that changed
+ * (h7nn_stream_layer's top and bottom). The chain ends at the first convolution whose stride
+ * does not divide its new rows: it and everything after it are the tail (the phone model
+ * streams its first block and runs the rest in full). Anything else, or a convolution that
+ * pads first in the chain, is refused at h7nn_stream_init with one line naming the op and
+ * why. h7nn_stream.count says how many convolutions stream.
  *
  * State: between hops the caller's buffer keeps, of each intermediate streamed tensor, only
  * the rows the next convolution reads for its new rows (its kernel height minus its stride,
