@@ -81,7 +81,6 @@ static size_t edge_layout(const h7nn_interpreter *nn, uint32_t first, int count,
             l->new_rows = new_out;
             l->top = c0;
             l->bottom = t_out - c1;
-            l->pad = p;
             l->in_total = rows_in;
             l->k_eff = kh;
         }

@@ -60,7 +60,7 @@ typedef struct {
      * and slid by new_rows; the rows a hop changes are the first `top` (they read the padding
      * or changed rows above) and the last `bottom` (new, or reading new rows), each computed
      * by one view with the op's padding cut to what it reads */
-    int32_t edge, top, bottom, pad, in_total, k_eff;
+    int32_t edge, top, bottom, in_total, k_eff;
     uint8_t *state;
     void *arena_data;        /* the output's memory in the arena plan (restored after a hop) */
 } h7nn_stream_layer;
