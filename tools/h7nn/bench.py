@@ -111,7 +111,7 @@ def build_image(model_path, image=board.IMAGE):
         raise ValueError('building nn_bench for %s failed: %s' % (model_path, lines[-1] if lines else proc.returncode))
 
 
-def run_bench(image=board.IMAGE, model_path=board.KWS, inputs=10):
+def run_bench(image=board.IMAGE, model_path=board.KWS, inputs=10, accepted=None):
     with open(model_path, 'rb') as f:
         data = f.read()
     model = Model(data)
@@ -148,19 +148,20 @@ def run_bench(image=board.IMAGE, model_path=board.KWS, inputs=10):
         'ops': ops, 'tflm_cmsis_nn': anchor,
         'vs_tflm_cmsis_nn': round(total / anchor['instructions'], 3) if anchor else None,
         'bit_exact': bit_exact(bb, data, inputs, seconds_each=max(0.05, 4.0 * total / 480e6)),
-        'arena_host': host_arenas(model_path, data),
+        'arena_host': host_arenas(model_path, data, accepted),
     }
 
 
-def host_arenas(model_path, data):
+def host_arenas(model_path, data, accepted=None):
     """Both runtimes' arenas for this model measured on this host, where both run (64-bit
     pointers): h7nn's as the firmware allocates it (the m7 kernels' C forms with the embedded
     plan and the pre-arranged weights: embed.board_plans) and TFLM's (the tflite_micro
     runtime's allocator, its reference kernels: Reference.arena_bytes). The board's own
-    arena is `arena_bytes`; TFLM's on the M7 is measured for two models only (FACTS.md)."""
+    arena is `arena_bytes`; TFLM's on the M7 is measured for two models only (FACTS.md).
+    accepted: embed.verify's engines for the model, when the caller has them."""
     from h7nn.embed import board_plans, verify
     from h7nn.reference import Reference
-    _, plans, _, _ = board_plans(model_path, data, verify(model_path, data))
+    _, plans, _, _ = board_plans(model_path, data, accepted or verify(model_path, data))
     return {'h7nn': plans['m7']['arena_used'], 'tflm': Reference(data).arena_bytes(),
             'how': 'this host (64-bit): h7nn with the embedded plan and pre-arranged weights (the m7 kernels\' '
                    'C forms); TFLM = the tflite_micro runtime\'s RecordingMicroAllocator total (reference kernels)'}
@@ -290,9 +291,9 @@ def main(args):
     from h7nn.embed import verify
     results, texts = {}, []
     for model in models:
-        verify(model)
+        accepted = verify(model)
         build_image(model)
-        r = run_bench(board.IMAGE, model, inputs)
+        r = run_bench(board.IMAGE, model, inputs, accepted)
         results[os.path.basename(model)] = r
         texts.append(table(r))
         print(texts[-1])
