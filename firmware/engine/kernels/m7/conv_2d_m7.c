@@ -158,6 +158,9 @@ __attribute__((cold)) static h7nn_status prepare(h7nn_interpreter *nn, h7nn_node
     } else {
         op->fast_requant = h7nn_m7_requant_kind(doubled, op->multiplier, op->shift, op->bias, op->out_c);
     }
+    /* the record checked first: rows_padded looks it up (h7nn_packed_data trusts the words) */
+    s = check_packed(nn, node, op);
+    if (s != H7NN_OK) return s;
     if (rows_padded(nn, node, op, k)) {
         /* the weight rows padded with zeros to whole groups of 4 (the im2col columns are zero
          * there), so the six-column loop runs them too */
@@ -173,7 +176,7 @@ __attribute__((cold)) static h7nn_status prepare(h7nn_interpreter *nn, h7nn_node
         padded -= (uint32_t)op->out_c * k_pad;
         op->filter = padded;
     }
-    return check_packed(nn, node, op);
+    return H7NN_OK;
 }
 
 static void im2col_any_depth(const h7nn_conv_data *op, const int8_t *input, int y0, int x0, int scale,
