@@ -14,7 +14,12 @@ Two real streams, made deterministically from ../shared/data:
   words). The keyword models used crops of them as "unknown" examples, so their false-alarm
   rate is optimistic; it is reported apart and never merged with the held-out one.
 Each stream runs through the host build of the keyword firmware (libh7kws.so: front end,
-VAD, pipeline, kws_detector, engine; tools/kwsapp/detector.py) once per threshold.
+VAD, pipeline, kws_detector, engine; tools/kwsapp/detector.py) once per threshold. The MLPerf
+Tiny KWS model (real-trained, never shipped; "mlperf_peer") runs beside ours through the same
+C, with its mlperf_kws front end and its own class order, alone as main.c would run it (the
+cascade's gate does not share its input). The schedule of its runs is the firmware's, chosen
+for our models (windows that end as the word ends); the peer learned from 1 s clips with the
+word near the centre, so its rows are what it does in our firmware, not its best.
 Scoring: a detection overlapping a keyword clip (+-200 ms) with its word is a hit (one per
 clip); with another word, a wrong word; anywhere else (sentences, other words, noise) a false
 alarm. Hours = the stream's duration minus its keyword clips. Each false alarm is also told
@@ -222,9 +227,12 @@ def score(detections, truth, duration_s):
             'false_alarms_where': places, 'per_condition': per_condition}
 
 
-def run_streams(model_path, streams, thresholds, log=print):
+PEER = 'mlperf_peer'   # results key of the MLPerf Tiny KWS model (real-trained, never shipped)
+
+
+def run_streams(model_path, streams, thresholds, log=print, labels=None, frontend=None):
     from kwsapp.detector import KwsStream
-    det = KwsStream(model_path)
+    det = KwsStream(model_path, labels=labels, frontend=frontend)
     out = {}
     for name, (x, truth) in streams.items():
         rows = []
@@ -363,6 +371,8 @@ def main(argv=None):
     ap.add_argument('--streams', default='held_out,training_negatives',
                     help=f'comma-separated, of {", ".join(STREAMS)} (training_speakers: the '
                          'stream to choose decision settings on; nothing held out in it)')
+    ap.add_argument('--no-peer', dest='peer', action='store_false',
+                    help='leave out the MLPerf Tiny KWS peer (run by default beside the models)')
     args = ap.parse_args(argv)
     names = [n for n in args.streams.split(',') if n]
     if not names or set(names) - set(STREAMS):
@@ -378,6 +388,9 @@ def main(argv=None):
         streams = make_streams(names=names)
         results = {os.path.splitext(os.path.basename(m))[0]: run_streams(m, streams, thresholds)
                    for m in args.models}
+        if args.peer:
+            results[PEER] = run_streams(R.teacher_path(), streams, thresholds,
+                                        labels=R.MLPERF_LABELS, frontend='mlperf_kws')
     except paths.MissingPart as e:
         sys.exit(str(e))
     if args.out:

@@ -124,10 +124,22 @@ def model_metadata(tflite_path):
 class KwsStream:
     """One model in the firmware's keyword pipeline (host build)."""
 
-    def __init__(self, tflite_path):
+    def __init__(self, tflite_path, labels=None, frontend=None):
+        """labels and frontend (a config name) stand in for the model's .json record, for a
+        model that has none (the MLPerf peer: realdata.MLPERF_LABELS, 'mlperf_kws')."""
         import h7frontend
         from h7frontend.frontend import _c_config
-        data, self.labels, frontend = model_metadata(tflite_path)
+        if labels is not None and frontend is not None:
+            from h7nn.embed import EmbedError, read_model
+            try:
+                data = read_model(tflite_path)
+            except EmbedError as err:
+                raise DetectorError(str(err)) from None
+            self.labels = list(labels)
+        elif labels is None and frontend is None:
+            data, self.labels, frontend = model_metadata(tflite_path)
+        else:
+            raise DetectorError('KwsStream: give both labels and frontend, or neither')
         self.model = os.path.basename(tflite_path)
         try:
             self.frontend_config = h7frontend.load_config(frontend)

@@ -90,3 +90,25 @@ def test_held_out_stream_names_its_sentences_and_their_words():
     for t in spans:
         assert round((t['end_s'] - t['start_s']) * 16000) == {'x:a': 1600, 'x:b': 800}[t['source']]
     assert len(x) / 16000 >= max(t['end_s'] for t in truth)
+
+
+def test_the_peer_runs_through_the_firmware_pipeline_with_its_own_labels():
+    """The MLPerf peer has no .json record: its class order and front end are given, and its
+    keywords are the firmware's (the keyword mask comes from the label names). One real
+    held-out keyword clip after a pause is found as that word."""
+    import numpy as np
+    from h7train import realdata as R
+    from h7train.realstream import held_out_clips
+    from kwsapp.detector import DetectorError, KwsStream
+    x, y = held_out_clips()
+    i = next(k for k in range(len(y)) if R.LABELS[int(y[k])] == 'yes')
+    stream = KwsStream(R.teacher_path(), labels=R.MLPERF_LABELS, frontend='mlperf_kws')
+    try:
+        audio = np.concatenate([np.zeros(8000, np.int16), x[i], np.zeros(16000, np.int16)])
+        dets, _ = stream.run(audio, threshold=0.5)
+        assert [d['word'] for d in dets] == ['yes']
+        assert stream.gate_threshold is None   # alone, as main.c runs a model the gate cannot front
+    finally:
+        stream.close()
+    with pytest.raises(DetectorError, match='both labels and frontend'):
+        KwsStream(R.teacher_path(), labels=R.MLPERF_LABELS)
