@@ -25,6 +25,7 @@ import time
 import numpy as np
 
 from h7speech import phones as P
+from h7train.warmstart import warm_start
 from h7voice import paths
 
 from . import dataset
@@ -207,77 +208,6 @@ def fold_normalisation(model, mean, std):
     w2 = w / std[None, None, :, None]
     b2 = b - np.einsum('kjco,c->o', w, mean / std)
     conv.set_weights([w2.astype(np.float32), b2.astype(np.float32)])
-
-
-def tflite_layers(path):
-    """[(op, float weights, float bias)] of the CONV_2D / DEPTHWISE_CONV_2D /
-    FULLY_CONNECTED ops of an int8 .tflite, in graph order, dequantised (per channel)."""
-    import tensorflow as tf
-    it = tf.lite.Interpreter(path)
-    det = {d['index']: d for d in it.get_tensor_details()}
-
-    def deq(i):
-        d = det[i]
-        q = d['quantization_parameters']
-        v = it.get_tensor(i).astype(np.float32)
-        shape = [1] * v.ndim
-        shape[q['quantized_dimension']] = -1
-        scale = np.asarray(q['scales'], np.float32).reshape(shape)
-        zp = np.asarray(q['zero_points'], np.float32).reshape(shape)
-        return (v - zp) * scale
-    out = []
-    for op in it._get_ops_details():
-        if op['op_name'] in ('CONV_2D', 'DEPTHWISE_CONV_2D', 'FULLY_CONNECTED'):
-            _, w, b = op['inputs']
-            out.append((op['op_name'], deq(w), deq(b)))
-    return out
-
-
-def warm_start(model, path, mean, std, calib):
-    """Loads a shipped model (int8 .tflite of build_model, BatchNorm folded into the convs,
-    input normalisation folded into conv0) into the training model: conv0 unfolded for this
-    run's normalisation (mean, std), every BatchNorm set to 'add the folded bias' with its
-    statistics measured on `calib` (normalised windows), so training starts where the
-    shipped model is (up to its int8 rounding) instead of from random weights."""
-    from keras import layers
-    ops = tflite_layers(path)
-    convs = [l for l in model.layers
-             if isinstance(l, (layers.Conv2D, layers.DepthwiseConv2D, layers.Dense))]
-    if len(ops) != len(convs):
-        raise ValueError(f'{path}: {len(ops)} weight ops, the training model has {len(convs)}: '
-                         'another architecture (pass --channels of that model or drop --init)')
-    for (op, w, b), layer in zip(ops, convs):
-        if isinstance(layer, layers.DepthwiseConv2D):
-            k = w[0][:, :, :, None]                     # [1, kh, kw, C] -> [kh, kw, C, 1]
-        elif isinstance(layer, layers.Conv2D):
-            k = np.transpose(w, (1, 2, 3, 0))           # [O, kh, kw, I] -> [kh, kw, I, O]
-        else:
-            k = w.T                                     # [units, in] -> [in, units]
-        if tuple(k.shape) != tuple(layer.kernel.shape):
-            raise ValueError(f'{path}: {layer.name} is {tuple(layer.kernel.shape)}, the file has '
-                             f'{k.shape}: another architecture')
-        if layer.name == 'conv0':
-            # folded: w2 x + b2 on raw features = w (x - m) / s + b  =>  w = w2 s, b = b2 + w2 m
-            b = b + np.einsum('kjco,c->o', k, mean)
-            k = k * std[None, None, :, None]
-            layer.set_weights([k, b])
-            layer._h7_bias = np.zeros_like(b)
-        elif layer.use_bias:
-            layer.set_weights([k, b])
-        else:
-            layer.set_weights([k])
-            layer._h7_bias = b
-    import keras
-    idx = {id(l): i for i, l in enumerate(model.layers)}
-    for layer in model.layers:
-        if not isinstance(layer, layers.BatchNormalization):
-            continue
-        prev = model.layers[idx[id(layer)] - 1]
-        z = keras.Model(model.input, layer.input).predict(calib, verbose=0, batch_size=1024)
-        z = z.reshape(-1, z.shape[-1])
-        mu, var = z.mean(0), z.var(0)
-        # gamma (z - mu) / sqrt(var + eps) + beta = z + bias: the folded convolution
-        layer.set_weights([np.sqrt(var + layer.epsilon), mu + prev._h7_bias, mu, var])
 
 
 class Windows:

@@ -32,7 +32,10 @@ VERSION = 1
 KD_T = 2.0
 # 'word': recipe 3's TTS non-keyword words; the teacher takes a fifth of them for a keyword
 # (goal, gold -> go), so their hard "unknown" label weighs more than on the other negatives.
-ALPHA = {'real': 0.5, 'negative': 0.6, 'silence': 0.3, 'synthetic': 0.3, 'word': 0.3}
+# 'hard': recipe 4's hard negatives (hardneg.py); the teacher itself takes 39 % of them for a
+# keyword (it false-alarms in running speech more than our model), so their "unknown" label
+# weighs most.
+ALPHA = {'real': 0.5, 'negative': 0.6, 'silence': 0.3, 'synthetic': 0.3, 'word': 0.3, 'hard': 0.2}
 
 
 # Training recipes (the transfer set each one builds; 1 made the first real-trained models):
@@ -50,6 +53,11 @@ RECIPES = {
 # utterances, each clean and in real noise): the held-out misses were non-keyword words
 # said alone taken for a keyword, and LibriSpeech/mycroft crops are mostly running speech.
 RECIPES[3] = dict(RECIPES[2], base=2, word_negatives=2400)
+# 4 = recipe 2's windows + the hard negatives of the model being continued (hardneg.mine: the
+# windows the firmware's decision scores in training speakers' running speech where that model
+# comes near a keyword), as mined, label "unknown". Only with --init MODEL.tflite: the model
+# mines its own. Most false alarms in a stream fire inside sentences (models/real_stream.md).
+RECIPES[4] = dict(RECIPES[2], base=2, hard_negatives=True)
 LOW_SNR = (0.0, 10.0)
 
 # The shipped kws_default (v2) from scratch in one command (realtrain --stages): 30 epochs
@@ -113,22 +121,26 @@ def _transfer_key(seed, copies, synth_per_word, recipe, eval_fold, real):
 
 
 def transfer_set(seed=1, copies=5, synth_per_word=120, progress=True, recipe=1,
-                 eval_fold=R.EVAL_FOLD, real=True, frontend='kws_stream'):
+                 eval_fold=R.EVAL_FOLD, real=True, frontend='kws_stream', mine_with=None):
     """The training windows with targets: dict(x int16, y, kind, teacher [n, 12] in our
     label order, features [n, 49, 10] from the C front end's `frontend` config). Cached.
     eval_fold: the speech_commands_dev fold never used (k-fold runs pass theirs);
-    real=False leaves every speech_commands_dev clip out (shared pre-training)."""
+    real=False leaves every speech_commands_dev clip out (shared pre-training);
+    mine_with: the int8 model whose hard negatives recipe 4 adds."""
     from h7data.dataset import cache_dir
     from .features import cached, load_frontend
     rc = RECIPES[recipe]
     if 'base' in rc:
-        # a base recipe's (cached) windows + the extra word negatives (cached on their own)
+        # a base recipe's (cached) windows + the extra negatives (cached on their own)
         out = transfer_set(seed, copies, synth_per_word, progress, rc['base'], eval_fold,
                            real, frontend)
-        extra = word_negatives(seed, rc['word_negatives'], rc['neg_snr'], progress)
-        extra['features'] = cached(f'wordneg-{extra.pop("digest")}', extra['x'],
-                                   load_frontend(frontend))
-        extra['kind'] = np.array(['word'] * len(extra['x']))
+        if 'word_negatives' in rc:
+            extra = word_negatives(seed, rc['word_negatives'], rc['neg_snr'], progress)
+            extra['features'] = cached(f'wordneg-{extra.pop("digest")}', extra['x'],
+                                       load_frontend(frontend))
+            extra['kind'] = np.array(['word'] * len(extra['x']))
+        else:
+            extra = hard_negatives(mine_with, frontend, progress)
         return {k: np.concatenate([out[k], extra[k]]) for k in ('x', 'y', 'kind', 'teacher',
                                                                  'features')}
     digest = _transfer_key(seed, copies, synth_per_word, recipe, eval_fold, real)
@@ -206,6 +218,23 @@ def _build_transfer(seed, copies, synth_per_word, progress, recipe, eval_fold, r
         out['features'] = R.features(x, 'kws_stream')
         say('student features done')
     return out
+
+
+def hard_negatives(model_path, frontend='kws_stream', progress=True):
+    """Recipe 4's windows: hardneg.mine(model_path), label "unknown", kind "hard", teacher
+    probabilities as every other window."""
+    from .features import cached, load_frontend
+    from .hardneg import mine
+    if not model_path or not str(model_path).endswith('.tflite'):
+        raise ValueError('recipe 4 adds the hard negatives of the model it continues: pass '
+                         '--init MODEL.tflite (an int8 model of the same architecture)')
+    hard = mine(model_path, progress=progress)
+    x = hard['x']
+    digest = hashlib.sha1(x.tobytes()).hexdigest()[:12]
+    teacher = R.Teacher().probabilities(x).astype(np.float32)
+    return {'x': x, 'y': np.full(len(x), LABELS.index(UNKNOWN), np.int32),
+            'kind': np.array(['hard'] * len(x)), 'teacher': teacher,
+            'features': cached(f'hardneg-{digest}', x, load_frontend(frontend))}
 
 
 def word_negatives(seed, count, snr, progress=True):
@@ -442,7 +471,7 @@ def train_and_export(out_dir, name='kws_default', arch='default', width=None, ep
             # reset, the model reloaded): the chain gives the bytes of the stages run by hand
             keras.utils.set_random_seed(seed)
         ts = transfer_set(seed, copies, synth_per_word, progress, recipe=recipe,
-                          frontend=frontend)
+                          frontend=frontend, mine_with=init)
         teacher = ensemble_teacher(ts, teacher_models) if teacher_models else ts['teacher']
         if val_fold is not None:
             keep = real_window_folds(ts, copies, recipe) != val_fold
@@ -453,6 +482,13 @@ def train_and_export(out_dir, name='kws_default', arch='default', width=None, ep
         if model is not None:
             model = keras.saving.load_model(os.path.join(out_dir, f'{name}.stage{n - 1}.keras'),
                                             compile=False)
+        elif init and init.endswith('.tflite'):
+            # the int8 model of the default architecture, its weights as training starts
+            from .warmstart import warm_start
+            model = M.ds_cnn(x.shape[1:], len(LABELS), width=width or 96,
+                             causal_parts=causal_parts, pool=pool)
+            warm_start(model, init, None, None,
+                       x[np.random.default_rng(seed + 2).permutation(len(x))[:3000]])
         elif init:
             model = keras.saving.load_model(init, compile=False)
         elif arch == 'tiny':
@@ -518,6 +554,15 @@ def train_and_export(out_dir, name='kws_default', arch='default', width=None, ep
         training['data']['real_training_folds'].remove(val_fold)
     if init:
         training['initialized_from'] = paths.rel(os.path.abspath(init))
+        with open(init, 'rb') as f:
+            training['initialized_from_sha256'] = hashlib.sha256(f.read()).hexdigest()
+    if 'hard_negatives' in rc:
+        from .hardneg import MINE_THRESHOLD, WINDOW_ENDS_MS
+        training['data']['hard_negatives'] = (
+            f'{counts["hard"]} windows of training speakers\' running speech (LibriSpeech, '
+            f'mycroft) that the firmware\'s decision (host build) with the initial model took for '
+            f'a keyword at {MINE_THRESHOLD}, ending at each such segment\'s end + '
+            f'{", ".join(str(t) for t in WINDOW_ENDS_MS)} ms (h7train/hardneg.py)')
     chain = ' then '.join(f'recipe {r} x {e} epochs' for r, e, _ in stages)
     stage = (f'realkws {arch} + KD ({chain} from scratch), PTQ int8' if len(stages) > 1 else
              f'realkws {arch} + KD (recipe {recipe}{", continued from " + os.path.basename(init) if init else ""}), PTQ int8')
@@ -566,7 +611,9 @@ def main(argv=None):
                     help='average this int8 model\'s probabilities with the MLPerf teacher\'s '
                     '(repeatable; e.g. models/kws_default.tflite)')
     ap.add_argument('--recipe', type=int, choices=sorted(RECIPES), default=1)
-    ap.add_argument('--init', help='continue training this float .keras model')
+    ap.add_argument('--init', help='continue training this float .keras model, or this int8 '
+                    '.tflite of the default architecture (its weights loaded back: '
+                    'warmstart.py; recipe 4 mines its hard negatives with it)')
     ap.add_argument('--stages', help='RECIPE:EPOCHS:LR,...: train these stages one after the '
                     f'other from scratch (the shipped kws_default: {SHIPPED_STAGES})')
     ap.add_argument('--lr', type=float, default=3e-3)
@@ -597,6 +644,8 @@ def main(argv=None):
                    if args.context else (0, 0))
         if args.pool != 'mean' and args.arch not in ('default', 'stream2d'):
             raise ValueError(f'--pool: only for --arch default or stream2d, not {args.arch}')
+        if args.init and args.init.endswith('.tflite') and args.arch != 'default':
+            raise ValueError(f'--init {args.init}: an int8 .tflite warm-starts --arch default only')
         if args.stem and args.arch != 'stream_avg':
             raise ValueError(f'--stem: only for --arch stream_avg, not {args.arch}')
     except ValueError as err:
