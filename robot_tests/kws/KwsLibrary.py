@@ -132,9 +132,12 @@ class KwsLibrary:
         keys = self.console_input or ''
         # console 'f': full windows (the host's stream=False); 'F' or neither: the firmware's
         full_windows = 'f' in keys and keys.rfind('f') > keys.rfind('F')
+        # console 'e': every word decided after the hangover (the host's early=False)
+        late = 'e' in keys and keys.rfind('e') > keys.rfind('E')
         host, host_stats = stream.run(read_wav(self.wav), wake_pin=bool(stops),
                                       stop_after_ms=self._stop_after_ms(ready) if stops else None,
-                                      stream=False if full_windows else None)
+                                      stream=False if full_windows else None,
+                                      early=False if late else None)
         self.host_stats = host_stats
         keys = ('word', 'start_ms', 'end_ms', 'decided_ms')
         board = ev.detections(self.run['events'])
@@ -209,6 +212,22 @@ class KwsLibrary:
         print(f'*INFO* {stops} Stops, {segments} VAD segments')
         if stops > segments + 1:
             raise AssertionError(f'{stops} Stops for {segments} VAD segments')
+
+    def every_word_should_be_decided_after_the_hangover(self):
+        """Console 'e': no early decision; kws_mode says so, and every detection's decision
+        comes at least the VAD's hangover after the word's last speech frame."""
+        from kwsapp.detector import settings
+        mode = ev.last(self.run['events'], 'kws_mode') or {}
+        if mode.get('early_decision') is not False:
+            raise AssertionError(f'kws_mode after console e: {mode}')
+        hangover_ms = settings()['vad_hangover_frames'] * 20
+        dets = ev.detections(self.run['events'])
+        early = [d for d in dets if int(d['decided_ms']) - int(d['end_ms']) < hangover_ms]
+        if not dets or early:
+            raise AssertionError(f'{len(dets)} detections, decided before {hangover_ms} ms of '
+                                 f'quiet: {early}')
+        waits = [int(d['decided_ms']) - int(d['end_ms']) for d in dets]
+        print(f'*INFO* decided {min(waits)}-{max(waits)} ms after the word')
 
     def detections_should_be(self, count):
         dets = ev.detections(self.run['events'])

@@ -230,16 +230,22 @@ def score(detections, truth, duration_s):
 PEER = 'mlperf_peer'   # results key of the MLPerf Tiny KWS model (real-trained, never shipped)
 
 
-def run_streams(model_path, streams, thresholds, log=print, labels=None, frontend=None):
+def run_streams(model_path, streams, thresholds, log=print, labels=None, frontend=None,
+                early=None):
+    """early: the pipeline's early decision (None: the firmware's; False: every word decided
+    after the VAD's hangover). Each row also gives the mean time from a detection's word end
+    to its decision (audio time: what the early decision saves)."""
     from kwsapp.detector import KwsStream
     det = KwsStream(model_path, labels=labels, frontend=frontend)
     out = {}
     for name, (x, truth) in streams.items():
         rows = []
         for th in thresholds:
-            dets, stats = det.run(x, threshold=th)
+            dets, stats = det.run(x, threshold=th, early=early)
             r = score(dets, truth, len(x) / SR)
-            r.update(threshold=th, inferences=stats['inferences'])
+            r.update(threshold=th, inferences=stats['inferences'],
+                     decided_after_end_ms=round(float(np.mean([d['decided_ms'] - d['end_ms'] for d in dets])), 1)
+                     if dets else None)
             rows.append(r)
             log(f'  {os.path.basename(model_path)} {name} threshold {th}: '
                 f'{100 * r["recall"]:.1f}% found, {r["false_alarms"]} false alarms '
@@ -335,7 +341,10 @@ def det_plot(results, png):
 
 def markdown(results, streams, command):
     lines = ['# Streaming keyword detection on real speech', '',
-             f'Made by `{command}`.', '', __doc__.split('\n\n', 2)[2].strip(), '']
+             f'Made by `{command}`.', '', __doc__.split('\n\n', 2)[2].strip(), '',
+             '"Decided after the word": the mean audio time from a detection\'s word end (the '
+             'last speech frame) to its decision; the early decision (kws_config.h '
+             'KWS_EARLY_DECISION, `--early-decision off` to measure without it) makes it short.', '']
     for name, (s, truth) in streams.items():
         lines.append(f'- stream **{name}**: {len(s) / SR / 60:.1f} min, '
                      f'{sum(t["label"] in KEYWORDS for t in truth)} keyword clips, '
@@ -348,15 +357,18 @@ def markdown(results, streams, command):
             conds = list(rows[0].get('per_condition', {})) if rows else []
             lines += [f'## {model}, {stream.replace("_", " ")}', '',
                       '| threshold | keywords found % | wrong word | false alarms | per hour | '
+                      'decided after the word, ms | '
                       + ''.join(f'found % {c} | ' for c in conds)
                       + 'false alarms: word said in a sentence / other sentence / other-word clip / '
                         'same clip again / pause |',
-                      '|---:|---:|---:|---:|---:|' + '---:|' * len(conds) + '---|']
+                      '|---:|---:|---:|---:|---:|---:|' + '---:|' * len(conds) + '---|']
             for r in rows:
                 pc = r.get('per_condition', {})
                 where = r.get('false_alarms_where', {})
                 lines.append(f'| {r["threshold"]:g} | {100 * r["recall"]:.1f} | {r["wrong_word"]} | '
                              f'{r["false_alarms"]} | {r["false_alarms_per_hour"]:.1f} | '
+                             + (f'{r["decided_after_end_ms"]:.0f} | ' if r.get('decided_after_end_ms') is not None
+                                else '— | ')
                              + ''.join(f'{100 * pc[c]["found"] / max(1, pc[c]["keywords"]):.1f} | ' for c in conds)
                              + ' / '.join(str(where.get(k, 0)) for k in FALSE_ALARM_PLACES) + ' |')
             lines.append('')
@@ -373,6 +385,9 @@ def main(argv=None):
                          'stream to choose decision settings on; nothing held out in it)')
     ap.add_argument('--no-peer', dest='peer', action='store_false',
                     help='leave out the MLPerf Tiny KWS peer (run by default beside the models)')
+    ap.add_argument('--early-decision', choices=('firmware', 'on', 'off'), default='firmware',
+                    help='the pipeline\'s early decision (kws_config.h KWS_EARLY_DECISION): off '
+                         'decides every word after the VAD\'s hangover, to measure what it costs')
     args = ap.parse_args(argv)
     names = [n for n in args.streams.split(',') if n]
     if not names or set(names) - set(STREAMS):
@@ -386,11 +401,13 @@ def main(argv=None):
             sys.exit(f'{m}: no such model file')
     try:
         streams = make_streams(names=names)
-        results = {os.path.splitext(os.path.basename(m))[0]: run_streams(m, streams, thresholds)
+        early = {'firmware': None, 'on': True, 'off': False}[args.early_decision]
+        results = {os.path.splitext(os.path.basename(m))[0]: run_streams(m, streams, thresholds,
+                                                                          early=early)
                    for m in args.models}
         if args.peer:
             results[PEER] = run_streams(R.teacher_path(), streams, thresholds,
-                                        labels=R.MLPERF_LABELS, frontend='mlperf_kws')
+                                        labels=R.MLPERF_LABELS, frontend='mlperf_kws', early=early)
     except paths.MissingPart as e:
         sys.exit(str(e))
     if args.out:

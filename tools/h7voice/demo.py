@@ -164,8 +164,9 @@ POINTS = ((480, '4'), (240, '2'), (120, '1'), (64, 'l'))
 
 def what_ran(run):
     """Which model and modes the board ran, in the firmware's own words (boot, kws_ready, and
-    the last kws_mode after a console c/C/f/F), so a published figure cannot be taken for
-    another model's or mode's: {model, model_file, streamed, stream_frames, cascade}."""
+    the last kws_mode after a console c/C/f/F/e/E), so a published figure cannot be taken for
+    another model's or mode's: {model, model_file, streamed, stream_frames, cascade,
+    early_decision}."""
     from h7voice import events as ev
     boot = ev.last(run['events'], 'boot') or {}
     ready = ev.last(run['events'], 'kws_ready') or {}
@@ -176,7 +177,7 @@ def what_ran(run):
     frames = mode.get('stream_frames')
     return {'model': boot.get('model'), 'model_file': ready.get('model_file'),
             'streamed': None if frames is None else bool(frames), 'stream_frames': frames,
-            'cascade': mode.get('cascade')}
+            'cascade': mode.get('cascade'), 'early_decision': mode.get('early_decision')}
 
 
 def describe_run(mode):
@@ -184,7 +185,8 @@ def describe_run(mode):
         return f"{mode['model_file']} ({mode['model']}), modes unknown (no kws_ready)"
     return (f"{mode['model_file']} ({mode['model']}), "
             + (f"streamed ({mode['stream_frames']}-frame hops)" if mode['streamed'] else 'full windows')
-            + (', cascade (gate first)' if mode['cascade'] else ', no cascade'))
+            + (', cascade (gate first)' if mode['cascade'] else ', no cascade')
+            + (', no early decision' if mode.get('early_decision') is False else ''))
 
 
 def figures(run, truth_words):
@@ -319,6 +321,9 @@ def main(argv=None):
     p.add_argument('--no-stream', action='store_true',
                    help='run every model run as a full window, with the schedule of a model that cannot '
                    'stream, even if the model can (console command f; README.md "Streaming")')
+    p.add_argument('--no-early', action='store_true',
+                   help='decide every word after the VAD\'s hangover (console command e): about half '
+                   'the false alarms in conversation, events ~90 ms later (README.md "Latency")')
     p.add_argument('--wall-limit', type=float, metavar='S',
                    help='wall-clock seconds the simulated run may take (default: the simulator\'s, '
                    '10x the recording; raise it on a loaded machine)')
@@ -363,6 +368,7 @@ def main(argv=None):
     try:
         keys = (('l' if args.lowest_opp else '') + ('c' if args.no_cascade else '')
                 + ('f' if args.no_stream else '') + ('C' if args.cascade else '')
+                + ('e' if args.no_early else '')
                 + {480: '4', 240: '2', 120: '1'}.get(args.recognize_mhz, ''))
         run = simrun.run_kws(wav, elf, energy_table=args.energy_table, console_input=keys or None,
                              wall_limit=args.wall_limit)

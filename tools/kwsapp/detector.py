@@ -70,6 +70,7 @@ def _lib():
         'kws_host_set_stop_after': (None, [p, ctypes.c_uint32]),
         'kws_host_set_early_stop': (None, [p, ctypes.c_uint32]),
         'kws_host_set_dense_lead': (None, [p, ctypes.c_uint32]),
+        'kws_host_set_early_decision': (None, [p, ctypes.c_uint32]),
         'kws_host_set_stream': (ctypes.c_int, [p, ctypes.c_uint32]),
         'kws_host_firmware_cascade': (ctypes.c_int, [p]),
         'kws_host_frontend_config_size': (ctypes.c_size_t, []),
@@ -173,7 +174,7 @@ class KwsStream:
         self.close()
 
     def run(self, samples, threshold=None, wake_pin=False, stop_after_ms=None, stop_frames=None,
-            lead=None, stream=None):
+            lead=None, stream=None, early=None):
         """Runs the pipeline from a fresh start over the recording (int16, 16 kHz).
         threshold: None = the firmware's. wake_pin: Stop as the board does, woken by the
         microphone's wake-on-sound pin (h7sim.periph.microphone). stop_after_ms: the power
@@ -184,6 +185,8 @@ class KwsStream:
         if the engine can stream it, kws_stream.h), False full windows with the schedule of a
         model that cannot stream (console 'f'), True streaming, 'schedule' the streaming
         schedule with every run a full window (streaming must not change a decision).
+        early: decide a confident word after the dense runs instead of after the VAD's
+        hangover (True/False; None: the firmware's KWS_EARLY_DECISION).
         Returns (detections, stats); stats['stream_frames'] is the hop streamed at (0: none)."""
         a = np.asarray(samples)
         if a.dtype != np.int16 or a.ndim != 1:
@@ -200,6 +203,7 @@ class KwsStream:
         self._lib.kws_host_set_stop_after(self._h, int(stop_after_ms or 0))
         self._lib.kws_host_set_early_stop(self._h, int(stop_frames or 0))
         self._lib.kws_host_set_dense_lead(self._h, 0 if lead is None else 2 if lead else 1)
+        self._lib.kws_host_set_early_decision(self._h, 0 if early is None else 2 if early else 1)
         if stream not in STREAM_MODES:
             raise DetectorError(f'stream={stream!r}: use None, False, True or "schedule"')
         if self._stream_mode != STREAM_MODES[stream]:  # (the C side then drops its cache)

@@ -448,6 +448,11 @@ void kws_host_set_early_stop(kws_host_t *h, uint32_t frames) { h->config.early_s
 /* The lead run for the next runs (kws_config.h KWS_DENSE_LEAD): 0 the firmware's, 1 off, 2 on. */
 void kws_host_set_dense_lead(kws_host_t *h, uint32_t lead) { h->config.dense_lead = lead; }
 
+/* The early decision for the next runs (kws_config.h KWS_EARLY_DECISION): 0 the firmware's,
+ * 1 off (every word decided after the VAD's hangover + settle), 2 on: what it costs in false
+ * alarms against what it saves in latency (realstream --early). */
+void kws_host_set_early_decision(kws_host_t *h, uint32_t mode) { h->config.early_decision = mode; }
+
 /* Streaming for the next runs: 0 the firmware's (kws_stream.h: the model streams if it
  * can), 1 off (full windows, the schedule of a model that cannot stream: console 'f'), 2 on
  * (as 0), 3 the streaming schedule with every run a full window (h7nn_invoke: the check that

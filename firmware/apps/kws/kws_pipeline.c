@@ -289,6 +289,11 @@ bool kws_pipeline_warm_up(kws_pipeline_t *p)
     return ok;
 }
 
+bool kws_pipeline_early_decision(const kws_pipeline_t *p)
+{
+    return p->config.early_decision ? p->config.early_decision == 2u : KWS_EARLY_DECISION != 0u;
+}
+
 static bool lead_run_on(const kws_pipeline_t *p)
 {
     return p->config.dense_lead ? p->config.dense_lead == 2u : KWS_DENSE_LEAD != 0u;
@@ -386,7 +391,7 @@ bool kws_pipeline_hop(kws_pipeline_t *p, const int16_t *samples, uint32_t backlo
      * is quiet, the release comes after it). */
     /* (with the lead run the smoothing history is full one quiet frame sooner) */
     const uint32_t decide_at = lead_run_on(p) && last > first ? last - 1u : last;
-    int early_class = KWS_EARLY_DECISION && !detected && active && quiet >= decide_at &&
+    int early_class = kws_pipeline_early_decision(p) && !detected && active && quiet >= decide_at &&
                               p->quiet_peak_db <= KWS_EARLY_QUIET_DB ? confident(p) : -1;
     if (early_class >= 0) {
         bool stop_end = (p->config.stop_end_mask >> early_class) & 1u;

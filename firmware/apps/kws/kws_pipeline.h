@@ -52,6 +52,7 @@ typedef struct {
     uint32_t stop_end_mask;            /* commands ending in a stop consonant (kws_word_ends_in_stop) */
     uint32_t early_stop_quiet_frames;  /* their early decision's quiet frames; 0: KWS_EARLY_STOP_QUIET_FRAMES */
     uint32_t dense_lead;               /* the lead run (KWS_DENSE_LEAD): 0 kws_config.h's, 1 off, 2 on */
+    uint32_t early_decision;           /* KWS_EARLY_DECISION: 0 kws_config.h's, 1 off, 2 on */
     uint32_t model_hop_ms;             /* N */
     uint32_t max_backlog_ms;           /* behind by more: skip the model run */
     uint32_t vad_hangover_frames;
@@ -139,6 +140,10 @@ bool kws_pipeline_hop(kws_pipeline_t *p, const int16_t *samples, uint32_t backlo
  * back to LISTEN: proves the model runs and lets the glue measure its cost before the
  * first word. Not counted as an inference of the pacer. Returns false if the model failed. */
 bool kws_pipeline_warm_up(kws_pipeline_t *p);
+
+/* Whether a confident word is decided after its dense runs (config.early_decision, else
+ * KWS_EARLY_DECISION) or only after the VAD's hangover. */
+bool kws_pipeline_early_decision(const kws_pipeline_t *p);
 
 /* Audio time (ms) at the end of the samples processed so far. */
 uint32_t kws_pipeline_now_ms(const kws_pipeline_t *p);

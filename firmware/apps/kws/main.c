@@ -632,6 +632,7 @@ static void emit_mode(void)
     h7_json_begin(&j, line, sizeof line, "kws_mode");
     h7_json_uint(&j, "stream_frames", pipeline.config.stream_frames);
     h7_json_bool(&j, "cascade", pipeline.config.run_gate != NULL);
+    h7_json_bool(&j, "early_decision", kws_pipeline_early_decision(&pipeline));
     h7_json_emit(&j);
 }
 
@@ -652,6 +653,11 @@ static void poll_console(void)
             pipeline.config.run_gate = c == 'C' ? run_gate : NULL;
             pipeline.config.gate_input = c == 'C' ? gate_input : NULL;
 #endif
+            emit_mode();
+        } else if (c == 'e' || c == 'E') {
+            /* e: every word decided after the VAD's hangover (about half the false alarms in
+             * conversation, events ~90 ms later; README "Latency"); E: the early decision */
+            pipeline.config.early_decision = c == 'e' ? 1u : 2u;
             emit_mode();
         } else if (c == 'f' || c == 'F') {
             /* f: full windows with the schedule of a model that cannot stream; F: streaming
@@ -724,6 +730,7 @@ int main(void)
     h7_json_uint(&j, "model_cycles", model_cycles_max);
     h7_json_uint(&j, "recognize_mhz", h7_clock_opp_hz(governed_opp) / 1000000u);
     h7_json_bool(&j, "cascade", pipeline.config.run_gate != NULL);
+    h7_json_bool(&j, "early_decision", kws_pipeline_early_decision(&pipeline));
     h7_json_str(&j, "model_file", model->file);
 #if KWS_IMAGE_GATE
     h7_json_str(&j, "gate", gate->name);

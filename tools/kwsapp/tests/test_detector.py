@@ -39,6 +39,20 @@ def test_demo_recording_detections(stream):
     assert result['exactly_once'] >= 5  # the shipped model finds most of them
 
 
+def test_the_early_decision_can_be_turned_off_to_measure_it(stream):
+    """early=False: every word is decided after the VAD's hangover (160 ms of quiet after the
+    last speech frame) and the settle time; the firmware's setting (early decision on) decides
+    confident words sooner. The setting holds for that run only."""
+    audio = read_wav(DEMO + '.wav')
+    s = detector.settings()
+    hangover_ms = s['vad_hangover_frames'] * 20
+    late, _ = stream.run(audio, early=False)
+    assert late and all(d['decided_ms'] - d['end_ms'] >= hangover_ms for d in late)
+    soon, _ = stream.run(audio)
+    assert any(d['decided_ms'] - d['end_ms'] < hangover_ms for d in soon)
+    assert stream.run(audio)[0] == soon
+
+
 def test_threshold_sweep_reuses_the_model_outputs(stream):
     audio = read_wav(DEMO + '.wav')
     # the high threshold first: with the early decision (kws_config.h) a lower one decides
