@@ -445,7 +445,7 @@ def train_and_export(out_dir, name='kws_default', arch='default', width=None, ep
                      seed=1, copies=5, synth_per_word=120, progress=True, command='',
                      recipe=1, init=None, lr=3e-3, frontend='kws_stream', stages=None,
                      kernels=None, first=None, val_fold=None, teacher_models=(), stem=None,
-                     causal_parts=(), pool='mean', context=(0, 0)):
+                     causal_parts=(), pool='mean', context=(0, 0), eval_fold=R.EVAL_FOLD):
     """Trains (from scratch, or on from the float model `init`) and writes
     out_dir/name.{tflite,json,keras}. stages [(recipe, epochs, lr)]: trained one after the
     other on the same model (each stage a fresh optimizer and cosine schedule; the float
@@ -453,7 +453,8 @@ def train_and_export(out_dir, name='kws_default', arch='default', width=None, ep
     val_fold: a training fold whose real clips are left out and scored at the end (choosing
     architecture and epochs on training speakers, never on the evaluation fold).
     teacher_models: our int8 models whose probabilities are averaged with the MLPerf
-    teacher's (ensemble_teacher)."""
+    teacher's (ensemble_teacher). eval_fold: the speech_commands_dev fold left out of
+    training (realkfold --shipped trains the shipped recipe once per fold)."""
     from . import models as M
     from .export import metadata, save_model, to_int8_tflite
     from .features import load_frontend
@@ -471,10 +472,10 @@ def train_and_export(out_dir, name='kws_default', arch='default', width=None, ep
             # reset, the model reloaded): the chain gives the bytes of the stages run by hand
             keras.utils.set_random_seed(seed)
         ts = transfer_set(seed, copies, synth_per_word, progress, recipe=recipe,
-                          frontend=frontend, mine_with=init)
+                          eval_fold=eval_fold, frontend=frontend, mine_with=init)
         teacher = ensemble_teacher(ts, teacher_models) if teacher_models else ts['teacher']
         if val_fold is not None:
-            keep = real_window_folds(ts, copies, recipe) != val_fold
+            keep = real_window_folds(ts, copies, recipe, eval_fold) != val_fold
             ts = {k: ts[k][keep] for k in ('features', 'y', 'kind')}
             teacher = teacher[keep]
         x, y, kind = with_context(ts['features'], context), ts['y'], ts['kind']
@@ -527,10 +528,11 @@ def train_and_export(out_dir, name='kws_default', arch='default', width=None, ep
            ', gain -15..+6 dB, shift +-100 ms, SpecAugment')
     training = {'seed': seed, 'preset': 'realkws', 'command': command, 'recipe': recipe,
                 'data': {'windows': counts, 'real_training_folds':
-                         [f for f in range(R.FOLDS) if f != R.EVAL_FOLD],
-                         'held_out': f'speech_commands_dev fold {R.EVAL_FOLD} of {R.FOLDS} '
-                                     f'(speaker hash, salt {R.SPLIT_SALT!r}); demo speakers '
-                                     'come from it',
+                         [f for f in range(R.FOLDS) if f != eval_fold],
+                         'held_out': f'speech_commands_dev fold {eval_fold} of {R.FOLDS} '
+                                     f'(speaker hash, salt {R.SPLIT_SALT!r})'
+                                     + ('; demo speakers come from it'
+                                        if eval_fold == R.EVAL_FOLD else ''),
                          'teacher': 'MLPerf Tiny KWS DS-CNN (mlperf_kws features), soft '
                                     f'labels only, T={KD_T}, alpha {ALPHA}',
                          'augmentation': aug,

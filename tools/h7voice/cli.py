@@ -10,7 +10,7 @@
     h7voice data ...   h7voice train ...   h7voice evaluate MODEL
     h7voice train-real [--arch tiny]   h7voice eval-real MODEL...   real-speech keyword models
     h7voice eval-stream MODEL... [--out models/real_stream]   false alarms/hour vs recall, real speech
-    h7voice eval-kfold [--epochs 8]                    speaker-disjoint 5-fold table -> models/report.md
+    h7voice eval-kfold [--shipped]                     speaker-disjoint 5-fold table -> models/report.md
     h7voice classify --model M.tflite [--json] WAV|FOLDER...   one JSON line per file, as the board
     h7voice graph --words ... | --grammar F | --align TEXT -o G.bin   a decoder search graph
     h7voice speech g2p WORD...                          phones of any English word

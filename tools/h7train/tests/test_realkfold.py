@@ -1,0 +1,38 @@
+"""The k-fold table says which recipe made it, and the shipped-recipe run refuses a shipped
+model that its recipe did not make."""
+import json
+
+import numpy as np
+import pytest
+
+from h7train import realkfold
+from h7train.realeval import scores
+
+
+def _folds():
+    rng = np.random.default_rng(0)
+    out = []
+    for k in range(5):
+        y = rng.integers(0, 12, 60)
+        pred = np.where(rng.random(60) < 0.9, y, rng.integers(0, 12, 60))
+        out.append({'fold': k, 'clips': 60, 'speakers': 6, 'ours': scores(pred, y),
+                    'peer': scores(y, y)})
+    return out
+
+
+def test_the_table_names_the_shipped_recipe_when_it_made_the_folds():
+    md = realkfold.markdown({'recipe': {'shipped_stages': '1:30:3e-3,2:8:1e-3', 'seed': 1},
+                             'folds': _folds(), 'seconds': 1}, 'python -m h7train.realkfold --shipped')
+    assert 'Recipe: the shipped one (`realtrain --stages 1:30:3e-3,2:8:1e-3`' in md
+    assert 'cheaper' not in md
+    assert md.count('\n| ') >= 6 + 12   # five folds + all, and twelve classes
+
+
+def test_a_shipped_model_made_otherwise_cannot_stand_for_the_recipe(tmp_path, monkeypatch):
+    from h7voice import paths
+    record = json.load(open('models/kws_default.json'))
+    record['training']['command'] = 'python -m h7train.realtrain --epochs 3'
+    (tmp_path / 'kws_default.json').write_text(json.dumps(record))
+    monkeypatch.setattr(paths, 'MODELS', str(tmp_path))
+    with pytest.raises(ValueError, match='cannot stand for the recipe'):
+        realkfold.run_shipped(progress=False)
