@@ -636,7 +636,9 @@ static void emit_mode(void)
     h7_json_emit(&j);
 }
 
-static void poll_console(void)
+/* Called on every pass of the main loop but rarely has a byte to read: kept out of main's
+ * hot code and compiled for size (the kws_stream image sits near its 256 KiB flash budget). */
+__attribute__((noinline, cold)) static void poll_console(void)
 {
     int c;
     while ((c = h7_console_getc()) >= 0) {
