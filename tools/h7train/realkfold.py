@@ -75,6 +75,19 @@ def dev_windows(seed=1, copies=2, recipe=2, progress=True):
     return out
 
 
+def score_fold(data, k, tfl, peer, say):
+    """Fold k's clips scored by the int8 model `tfl` (kws_stream features, C front end + host
+    engine) and by the peer: the fold's row."""
+    ev = np.flatnonzero(data['fold'] == k)
+    ours = EngineModel(tfl, 'kws_stream', LABELS)
+    xe, ye = data['x'][ev], data['y'][ev]
+    r_ours = scores(ours.probabilities(xe).argmax(1), ye)
+    r_peer = scores(peer.probabilities(xe).argmax(1), ye)
+    say(f'fold {k}: ours {100 * r_ours["accuracy"]:.1f}%, peer {100 * r_peer["accuracy"]:.1f}%')
+    return {'fold': k, 'clips': int(len(ev)), 'speakers': len(set(data['speaker'][ev].tolist())),
+            'ours': r_ours, 'peer': r_peer}
+
+
 def run(pre_epochs=5, epochs=3, copies=2, shared_per_fold=4000, seed=1, width=96,
         recipe=2, work=None, progress=True, lr=3e-3):
     from .export import to_int8_tflite
@@ -122,15 +135,7 @@ def run(pre_epochs=5, epochs=3, copies=2, shared_per_fold=4000, seed=1, width=96
         tfl = os.path.join(work, f'fold{k}.tflite')
         with open(tfl, 'wb') as f:
             f.write(to_int8_tflite(model, cal))
-        ev = np.flatnonzero(data['fold'] == k)
-        ours = EngineModel(tfl, 'kws_stream', LABELS)
-        xe, ye = data['x'][ev], data['y'][ev]
-        r_ours = scores(ours.probabilities(xe).argmax(1), ye)
-        r_peer = scores(peer.probabilities(xe).argmax(1), ye)
-        folds.append({'fold': k, 'clips': int(len(ev)),
-                      'speakers': len(set(data['speaker'][ev].tolist())),
-                      'ours': r_ours, 'peer': r_peer})
-        say(f'fold {k}: ours {100 * r_ours["accuracy"]:.1f}%, peer {100 * r_peer["accuracy"]:.1f}%')
+        folds.append(score_fold(data, k, tfl, peer, say))
     return {'recipe': {'pre_epochs': pre_epochs, 'epochs': epochs, 'copies': copies, 'lr': lr,
                        'shared_windows_per_fold': shared_per_fold, 'seed': seed,
                        'width': width, 'transfer_recipe': recipe,
@@ -172,15 +177,7 @@ def run_shipped(seed=1, work=None, progress=True):
                 T.train_and_export(out, stages=T.parse_stages(T.SHIPPED_STAGES), seed=seed,
                                    progress=progress, eval_fold=k,
                                    command=f'realkfold --shipped (fold {k})')
-        ev = np.flatnonzero(data['fold'] == k)
-        ours = EngineModel(tfl, 'kws_stream', LABELS)
-        xe, ye = data['x'][ev], data['y'][ev]
-        r_ours = scores(ours.probabilities(xe).argmax(1), ye)
-        r_peer = scores(peer.probabilities(xe).argmax(1), ye)
-        folds.append({'fold': k, 'clips': int(len(ev)),
-                      'speakers': len(set(data['speaker'][ev].tolist())),
-                      'model': paths.rel(tfl), 'ours': r_ours, 'peer': r_peer})
-        say(f'fold {k}: ours {100 * r_ours["accuracy"]:.1f}%, peer {100 * r_peer["accuracy"]:.1f}%')
+        folds.append(dict(score_fold(data, k, tfl, peer, say), model=paths.rel(tfl)))
     return {'recipe': {'shipped_stages': T.SHIPPED_STAGES, 'seed': seed},
             'folds': folds, 'seconds': round(time.time() - t0)}
 
