@@ -143,43 +143,66 @@ def run(pre_epochs=5, epochs=3, copies=2, shared_per_fold=4000, seed=1, width=96
             'folds': folds, 'seconds': round(time.time() - t0)}
 
 
-def run_shipped(seed=1, work=None, progress=True):
-    """The shipped recipe itself (realtrain.SHIPPED_STAGES, from scratch) once per fold, fold
-    k left out of its run. Fold EVAL_FOLD's run is the shipped model: the recipe gives its
-    bytes (models/kws_default.json, training.reproduction), so models/kws_default.tflite is
-    scored there instead of being trained again (its record's command is checked). A fold's
-    model already in `work` (an interrupted run) is reused."""
+# The shipped models' recipes as `realtrain` options (checked against each model's record) and
+# train_and_export arguments. kws_default's recipe is known to give the shipped bytes
+# (models/kws_default.json, training.reproduction), so its fold 0 is the shipped file; the
+# others are trained on fold 0 too, and the table says whether that gave the shipped bytes.
+SHIPPED_RECIPES = {
+    'kws_default': {'flags': f'--stages {T.SHIPPED_STAGES}', 'reproduced': True,
+                    'kwargs': {'stages': T.parse_stages(T.SHIPPED_STAGES)}},
+    'kws_tiny': {'flags': '--arch tiny --name kws_tiny --width 36 --recipe 2 --epochs 30',
+                 'reproduced': False,
+                 'kwargs': {'name': 'kws_tiny', 'arch': 'tiny', 'width': 36, 'recipe': 2,
+                            'epochs': 30, 'lr': 3e-3}},
+}
+
+
+def run_shipped(model='kws_default', seed=1, work=None, progress=True):
+    """A shipped model's recipe itself (SHIPPED_RECIPES, from scratch) once per fold, fold k
+    left out of its run. A fold's model already in `work` (an interrupted run) is reused."""
+    import hashlib
     from .export import load_metadata
+    if model not in SHIPPED_RECIPES:
+        raise ValueError(f'--model {model}: one of {", ".join(SHIPPED_RECIPES)}')
+    recipe = SHIPPED_RECIPES[model]
     work = work or os.path.join(paths.BUILD, 'realkfold')
     t0 = time.time()
 
     def say(msg):
         if progress:
             print(f'[{time.time() - t0:5.0f} s] {msg}', flush=True)
-    shipped = os.path.join(paths.MODELS, 'kws_default.tflite')
+    shipped = os.path.join(paths.MODELS, f'{model}.tflite')
     command = load_metadata(os.path.splitext(shipped)[0] + '.json')['training']['command']
-    if f'--stages {T.SHIPPED_STAGES} ' not in command + ' ' or seed != 1:
-        raise ValueError(f'{paths.rel(shipped)} was not made by --stages {T.SHIPPED_STAGES} with '
-                         f'seed 1 (its record: {command!r}): its fold cannot stand for the recipe')
+    if f'{recipe["flags"]} ' not in command + ' ' or seed != 1:
+        raise ValueError(f'{paths.rel(shipped)} was not made by {recipe["flags"]} with seed 1 '
+                         f'(its record: {command!r}): its fold cannot stand for the recipe')
     data = R.speech_commands()
     peer = EngineModel(R.teacher_path(), 'mlperf_kws', R.MLPERF_LABELS)
-    folds = []
+    folds, same_bytes, reused_seconds = [], None, 0
     for k in range(R.FOLDS):
-        if k == R.EVAL_FOLD:
+        if k == R.EVAL_FOLD and recipe['reproduced']:
             tfl = shipped
         else:
-            out = os.path.join(work, f'shipped-s{seed}-fold{k}')
-            tfl = os.path.join(out, 'kws_default.tflite')
+            out = os.path.join(work, f'shipped-{model}-s{seed}-fold{k}')
+            tfl = os.path.join(out, f'{model}.tflite')
             if os.path.exists(tfl):
                 say(f'fold {k}: {paths.rel(tfl)} (trained before)')
+                # its training time counts in the table's total, as if trained in this run
+                reused_seconds += load_metadata(os.path.splitext(tfl)[0] + '.json')['training'].get(
+                    'train_seconds', 0)
             else:
-                say(f'fold {k}: training the shipped recipe ({T.SHIPPED_STAGES}) without fold {k}')
-                T.train_and_export(out, stages=T.parse_stages(T.SHIPPED_STAGES), seed=seed,
-                                   progress=progress, eval_fold=k,
-                                   command=f'realkfold --shipped (fold {k})')
+                say(f'fold {k}: training {model}\'s recipe ({recipe["flags"]}) without fold {k}')
+                T.train_and_export(out, seed=seed, progress=progress, eval_fold=k,
+                                   command=f'realkfold --shipped --model {model} (fold {k})',
+                                   **recipe['kwargs'])
+            if k == R.EVAL_FOLD:
+                digest = [hashlib.sha256(open(f, 'rb').read()).hexdigest() for f in (tfl, shipped)]
+                same_bytes = digest[0] == digest[1]
         folds.append(dict(score_fold(data, k, tfl, peer, say), model=paths.rel(tfl)))
-    return {'recipe': {'shipped_stages': T.SHIPPED_STAGES, 'seed': seed},
-            'folds': folds, 'seconds': round(time.time() - t0)}
+    return {'recipe': {'shipped': model, 'flags': recipe['flags'], 'seed': seed,
+                       'fold0_is_shipped_file': recipe['reproduced'],
+                       'fold0_same_bytes_as_shipped': same_bytes},
+            'folds': folds, 'seconds': round(time.time() - t0 + reused_seconds)}
 
 
 def _pooled(folds, who):
@@ -200,11 +223,17 @@ def markdown(res, command):
              'fold k\'s clips are never trained on in fold k\'s run. Our int8 model through the C '
              'front end + host engine; the MLPerf Tiny peer (real-trained, never shipped) on the '
              'same clips through its mlperf_kws config.', '',
-             (f'Recipe: the shipped one (`realtrain --stages {rc["shipped_stages"]}`, seed '
-              f'{rc["seed"]}), trained from scratch once per fold with that fold left out; fold '
-              f'{R.EVAL_FOLD}\'s run is the shipped kws_default itself (the recipe gives its bytes, '
-              'models/kws_default.json "training.reproduction"). So every clip is scored by the '
-              'shipped recipe trained without its speaker.' if 'shipped_stages' in rc else
+             (f'Recipe: {rc["shipped"]}\'s own (`realtrain {rc["flags"]}`, seed {rc["seed"]}), '
+              f'trained from scratch once per fold with that fold left out; '
+              + (f'fold {R.EVAL_FOLD}\'s run is the shipped {rc["shipped"]} itself (the recipe gives '
+                 f'its bytes, models/{rc["shipped"]}.json "training.reproduction")'
+                 if rc['fold0_is_shipped_file'] else
+                 f'fold {R.EVAL_FOLD} trained again ('
+                 + ('the same bytes as the shipped file' if rc['fold0_same_bytes_as_shipped'] else
+                    'not the same bytes as the shipped file: the shipped model\'s own figure is '
+                    'models/real_speech.md\'s') + ')')
+              + '. So every clip is scored by the recipe trained without its speaker.'
+              if 'shipped' in rc else
               f'Recipe (cheaper than the shipped one): one shared pre-training of the DS-CNN '
               f'w{rc["width"]} for {rc["pre_epochs"]} '
               f'epochs on {rc["shared_windows"]} windows with no speech_commands_dev clip (negatives, '
@@ -253,14 +282,17 @@ def main(argv=None):
     ap.add_argument('--shared-per-fold', type=int, default=4000)
     ap.add_argument('--seed', type=int, default=1)
     ap.add_argument('--shipped', action='store_true',
-                    help='the shipped recipe from scratch per fold (realtrain.SHIPPED_STAGES; '
-                         '~12 min a fold on 2 cores) instead of the cheaper shared pre-training')
+                    help='a shipped model\'s own recipe from scratch per fold (SHIPPED_RECIPES; '
+                         'kws_default ~8 min a fold on 2 cores) instead of the cheaper shared '
+                         'pre-training')
+    ap.add_argument('--model', default='kws_default', choices=sorted(SHIPPED_RECIPES),
+                    help='with --shipped: whose recipe')
     ap.add_argument('--out', default=os.path.join(paths.MODELS, 'real_speech_kfold'),
                     help='writes OUT.md and OUT.json (models/report.md includes OUT.md)')
     args = ap.parse_args(argv)
     command = 'python -m h7train.realkfold ' + ' '.join(argv if argv is not None else sys.argv[1:])
     try:
-        res = (run_shipped(args.seed) if args.shipped else
+        res = (run_shipped(args.model, args.seed) if args.shipped else
                run(args.pre_epochs, args.epochs, args.copies, args.shared_per_fold, args.seed,
                    lr=args.lr))
     except (paths.MissingPart, ValueError) as err:

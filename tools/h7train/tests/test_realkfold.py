@@ -21,9 +21,12 @@ def _folds():
 
 
 def test_the_table_names_the_shipped_recipe_when_it_made_the_folds():
-    md = realkfold.markdown({'recipe': {'shipped_stages': '1:30:3e-3,2:8:1e-3', 'seed': 1},
+    md = realkfold.markdown({'recipe': {'shipped': 'kws_default', 'flags': '--stages 1:30:3e-3,2:8:1e-3',
+                                        'seed': 1, 'fold0_is_shipped_file': True,
+                                        'fold0_same_bytes_as_shipped': None},
                              'folds': _folds(), 'seconds': 1}, 'python -m h7train.realkfold --shipped')
-    assert 'Recipe: the shipped one (`realtrain --stages 1:30:3e-3,2:8:1e-3`' in md
+    assert "Recipe: kws_default's own (`realtrain --stages 1:30:3e-3,2:8:1e-3`" in md
+    assert "fold 0's run is the shipped kws_default itself" in md
     assert 'cheaper' not in md
     assert md.count('\n| ') >= 6 + 12   # five folds + all, and twelve classes
 
