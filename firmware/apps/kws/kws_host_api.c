@@ -450,7 +450,7 @@ void kws_host_set_dense_lead(kws_host_t *h, uint32_t lead) { h->config.dense_lea
 
 /* The early decision for the next runs (kws_config.h KWS_EARLY_DECISION): 0 the firmware's,
  * 1 off (every word decided after the VAD's hangover + settle), 2 on: what it costs in false
- * alarms against what it saves in latency (realstream --early). */
+ * alarms against what it saves in latency (realstream --early-decision). */
 void kws_host_set_early_decision(kws_host_t *h, uint32_t mode) { h->config.early_decision = mode; }
 
 /* Streaming for the next runs: 0 the firmware's (kws_stream.h: the model streams if it
