@@ -28,7 +28,7 @@ Each Spoken Command Is Detected Exactly Once Within 200 ms
 Without The Early Decision Every Word Waits For The Hangover
     [Documentation]    Console e: every word is decided after the VAD's 160 ms hangover,
     ...    as before the early decision: in conversation about half the false alarms
-    ...    (models/real_stream.md, realstream --early-decision off), events ~90 ms later.
+    ...    (firmware/apps/kws/README.md "Latency": realstream --early-decision off), events ~90 ms later.
     ...    The same commands are found, and the board equals the host build run the same way.
     ${wav}=    Make Recording    commands
     Run Kws With    ${wav}    console_input=pe
