@@ -39,3 +39,20 @@ def test_a_shipped_model_made_otherwise_cannot_stand_for_the_recipe(tmp_path, mo
     monkeypatch.setattr(paths, 'MODELS', str(tmp_path))
     with pytest.raises(ValueError, match='cannot stand for the recipe'):
         realkfold.run_shipped(progress=False)
+
+
+def test_each_shipped_recipe_says_the_same_in_its_flags_its_arguments_and_its_models_record():
+    """SHIPPED_RECIPES holds a recipe twice (the realtrain options checked against the model's
+    record, and train_and_export's arguments): they must agree, and the record must name them."""
+    from h7train import realtrain as T
+    for model, recipe in realkfold.SHIPPED_RECIPES.items():
+        record = json.load(open(f'models/{model}.json'))['training']['command']
+        assert recipe['flags'] in record, (model, record)
+        tokens = recipe['flags'].split()
+        given = dict(zip(tokens[::2], tokens[1::2]))
+        kwargs = recipe['kwargs']
+        for flag, value in given.items():
+            key = flag[2:]
+            want = T.parse_stages(value) if key == 'stages' else value
+            assert str(kwargs[key]) == str(want) or kwargs[key] == want, (model, flag)
+        assert set(kwargs) - {'lr'} == {f[2:] for f in given}, model
