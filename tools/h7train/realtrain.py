@@ -483,14 +483,7 @@ def train_and_export(out_dir, name='kws_default', arch='default', width=None, ep
         if model is not None:
             model = keras.saving.load_model(os.path.join(out_dir, f'{name}.stage{n - 1}.keras'),
                                             compile=False)
-        elif init and init.endswith('.tflite'):
-            # the int8 model of the default architecture, its weights as training starts
-            from .warmstart import warm_start
-            model = M.ds_cnn(x.shape[1:], len(LABELS), width=width or 96,
-                             causal_parts=causal_parts, pool=pool)
-            warm_start(model, init, None, None,
-                       x[np.random.default_rng(seed + 2).permutation(len(x))[:3000]])
-        elif init:
+        elif init and not init.endswith('.tflite'):
             model = keras.saving.load_model(init, compile=False)
         elif arch == 'tiny':
             model = M.tiny(x.shape[1:], len(LABELS), width=width or 32)
@@ -508,6 +501,11 @@ def train_and_export(out_dir, name='kws_default', arch='default', width=None, ep
         else:
             model = M.ds_cnn(x.shape[1:], len(LABELS), width=width or 96,
                              causal_parts=causal_parts, pool=pool)
+        if n == 1 and init and init.endswith('.tflite'):
+            # an int8 model of this architecture: its weights are where training starts
+            from .warmstart import warm_start
+            warm_start(model, init, None, None,
+                       x[np.random.default_rng(seed + 2).permutation(len(x))[:3000]])
         label = name if len(stages) == 1 else f"{name} stage {n}/{len(stages)} (recipe {recipe})"
         h = fit_distill(model, x, y, teacher, alpha, epochs, seed=seed, lr=lr,
                         progress=progress, label=label)

@@ -105,12 +105,18 @@ def settings():
     return out
 
 
-def model_metadata(tflite_path):
+def model_metadata(tflite_path, labels=None, frontend=None):
     """(model bytes, labels, front-end config name) as the firmware build takes them: through
-    the embed step's one reader of the model record (h7nn.embed.record_of)."""
+    the embed step's one reader of the model record (h7nn.embed.record_of). labels and
+    frontend (a config name) given together stand in for the record, for a model that has
+    none (the MLPerf peer: realdata.MLPERF_LABELS, 'mlperf_kws')."""
     from h7nn.embed import EmbedError, read_model, record_of
+    if (labels is None) != (frontend is None):
+        raise DetectorError(f'{tflite_path}: give both labels and frontend, or neither')
     try:
         data = read_model(tflite_path)
+        if labels is not None:
+            return data, list(labels), frontend
         meta_path, labels, frontend = record_of(tflite_path)
     except EmbedError as err:
         raise DetectorError(str(err)) from None
@@ -126,21 +132,10 @@ class KwsStream:
     """One model in the firmware's keyword pipeline (host build)."""
 
     def __init__(self, tflite_path, labels=None, frontend=None):
-        """labels and frontend (a config name) stand in for the model's .json record, for a
-        model that has none (the MLPerf peer: realdata.MLPERF_LABELS, 'mlperf_kws')."""
+        """labels, frontend: for a model without a .json record (model_metadata)."""
         import h7frontend
         from h7frontend.frontend import _c_config
-        if labels is not None and frontend is not None:
-            from h7nn.embed import EmbedError, read_model
-            try:
-                data = read_model(tflite_path)
-            except EmbedError as err:
-                raise DetectorError(str(err)) from None
-            self.labels = list(labels)
-        elif labels is None and frontend is None:
-            data, self.labels, frontend = model_metadata(tflite_path)
-        else:
-            raise DetectorError('KwsStream: give both labels and frontend, or neither')
+        data, self.labels, frontend = model_metadata(tflite_path, labels, frontend)
         self.model = os.path.basename(tflite_path)
         try:
             self.frontend_config = h7frontend.load_config(frontend)
