@@ -94,13 +94,14 @@ EVAL_CORPORA = ('speech_commands_dev', 'librispeech_samples', 'transcribed_misc'
                 'ljspeech_aligned')
 
 
-def evaluate(data, log=None, corpora=EVAL_CORPORA):
+def evaluate(data, log=None, corpora=EVAL_CORPORA, config=None):
     """Frame accuracy (all labelled frames, and speech frames only) and a quick PER (argmax
     per frame, runs shorter than 2 frames dropped, repeats and SIL collapsed, vs the
     collapsed reference; no decoder, no language model) on the held-out REAL
     clips (split 'eval'), per corpus; C front end + host engine."""
     from h7frontend import frontend
     from .train import CONFIG
+    config = config or CONFIG
     m = EngineModel(data)
     res = {}
     for corpus in corpora:
@@ -118,7 +119,7 @@ def evaluate(data, log=None, corpora=EVAL_CORPORA):
             if corpus == 'librispeech_samples' and d['score'][i] < L.PSEUDO_MIN_SCORE:
                 continue
             x = dataset.read_audio(it['file'])
-            f = frontend.features(x, CONFIG)
+            f = frontend.features(x, config)
             pred = m.frame_scores(f).argmax(-1)
             if not (lab < 0).all():
                 acc[corpus].add(pred, lab)
@@ -162,10 +163,11 @@ class _Tally:
                 'per_greedy': round(self.edits / max(self.ref_len, 1), 4)}
 
 
-def export(model, train, out_dir, name, record, log=None, corpora=None):
+def export(model, train, out_dir, name, record, log=None, corpora=None, config=None):
     """Writes <out_dir>/<name>.tflite and .json (the model record)."""
     from h7nn import engine
     from .train import CONFIG, LOOKAHEAD, WINDOW, macs_of
+    config = config or CONFIG
     os.makedirs(out_dir, exist_ok=True)
     # the float weights first (normalisation folded): a failed conversion loses no training
     model.save_weights(os.path.join(out_dir, name + '.weights.h5'))
@@ -183,15 +185,15 @@ def export(model, train, out_dir, name, record, log=None, corpora=None):
     tmp = tfl + '.tmp'
     with open(tmp, 'wb') as f:
         f.write(data)
-    held = evaluate(data, log=log, **({'corpora': corpora} if corpora else {}))
+    held = evaluate(data, log=log, config=config, **({'corpora': corpora} if corpora else {}))
     os.replace(tmp, tfl)
     meta = {
         'format': 'h7voice-model/1',
         'name': name,
         'file': name + '.tflite',
         'task': 'streaming phone posteriors (issue 13)',
-        'frontend_config': CONFIG,
-        'frontend': CONFIG,
+        'frontend_config': config,
+        'frontend': config,
         'labels': list(P.PHONES),
         'phone_set': {'name': P.NAME, 'hash': P.HASH, 'count': P.COUNT,
                       'definition': 'firmware/speech/decoder/phones.def'},
@@ -280,8 +282,15 @@ def main(argv=None):
     if not os.path.exists(a.model):
         print(f'h7phones.export: {a.model} not found; run: python -m h7phones.train', file=sys.stderr)
         return 2
+    from .acoustic import RecordError, model_record
+    try:   # the front end the model was trained on (its record)
+        config = model_record(a.model)["frontend_config"]
+    except RecordError as e:
+        print(f'h7phones.export: {e}', file=sys.stderr)
+        return 2
     with open(a.model, 'rb') as f:
-        res = evaluate(f.read(), log=lambda m: print(m, file=sys.stderr), corpora=a.corpora)
+        res = evaluate(f.read(), log=lambda m: print(m, file=sys.stderr), corpora=a.corpora,
+                       config=config)
     print(json.dumps(res, indent=1))
     return 0
 

@@ -6,8 +6,9 @@ Data (labels.py, synth.py): real clips of the 'train' split (dataset.split_of) w
 PocketSphinx frame targets (forced alignment of transcripts; LM pseudo-labels for
 LibriSpeech, poor fits dropped), synthetic speech (espeak-ng, flite, festival; held-out
 voices never used), real background noise as SIL. Every clip is augmented in the waveform
-(real background noise at 0-30 dB SNR, simulated rooms, level -30..+6 dB) and turned into
-features by the C front end (h7frontend, phones_mel40): the numbers the chip computes.
+(real background noise at 0-30 dB SNR or --snr, simulated rooms, level -30..+6 dB) and
+turned into features by the C front end (h7frontend, phones_mel40 or --frontend, e.g.
+phones_mel40_ns with the noise-suppression stage): the numbers the chip computes.
 
 Model: the last WINDOW frames -> 41 scores for frame (newest - LOOKAHEAD): frequency bands as
 channels, time convolutions (a strided conv, then depthwise-separable blocks), a dense
@@ -31,7 +32,7 @@ from h7voice import paths
 from . import dataset
 from . import labels as L
 
-CONFIG = 'phones_mel40'
+CONFIG = 'phones_mel40'   # the front end by default; --frontend names another (its record says which)
 WINDOW = 32          # frames the model sees (= the config's clip_frames)
 LOOKAHEAD = 3        # the output is for frame newest - LOOKAHEAD
 PAST = WINDOW - 1 - LOOKAHEAD
@@ -67,9 +68,12 @@ class NoisePool:
 WARP_ALPHA = (0.88, 1.15)
 
 
-def augment(x, rng, noise, strength=1.0, warp=0.0):
+SNR_DB = (0.0, 30.0)   # the noise's SNR range (uniform); --snr changes it
+
+
+def augment(x, rng, noise, strength=1.0, warp=0.0, snr=SNR_DB):
     """int16 clip -> int16 clip: vocal-tract-length warp (probability `warp`), room (35%),
-    real noise at 0-30 dB SNR (80%), level -30..+6 dB re. the clip's peak at -3 dBFS."""
+    real noise at snr dB SNR, uniform (80%), level -30..+6 dB re. the clip's peak at -3 dBFS."""
     from h7data import augment as A
     y = x.astype(np.float32) / 32768
     if warp and rng.random() < warp:
@@ -77,7 +81,7 @@ def augment(x, rng, noise, strength=1.0, warp=0.0):
     if rng.random() < 0.35 * strength:
         y = A.reverb(y, rng)
     if rng.random() < 0.8 * strength:
-        y = A.add_noise(y, noise.take(rng, len(y)), rng.uniform(0, 30))
+        y = A.add_noise(y, noise.take(rng, len(y)), rng.uniform(*snr))
     else:   # a quiet floor: real microphones never give digital zeros
         y = y + noise.take(rng, len(y)) * 10 ** (rng.uniform(-75, -55) / 20)
     peak = np.abs(y).max() + 1e-9
@@ -85,9 +89,9 @@ def augment(x, rng, noise, strength=1.0, warp=0.0):
     return np.clip(np.round(y * 32768), -32768, 32767).astype(np.int16)
 
 
-def features(x):
+def features(x, config=CONFIG):
     from h7frontend import frontend
-    return frontend.features(x, CONFIG)
+    return frontend.features(x, config)
 
 
 def _with_context(feats, labs):
@@ -131,15 +135,16 @@ def real_train_clips(split='train', corpora=REAL_CORPORA):
     return res
 
 
-def build_set(clips, rng, noise, copies, clean, log_every=500, warp=0.0):
+def build_set(clips, rng, noise, copies, clean, log_every=500, warp=0.0, config=CONFIG, snr=SNR_DB):
     """Features + labels (with context pads) of clips [(audio, labels, tag)]: `clean` clean
     copy (0/1) and `copies` augmented ones each (formant-warped with probability `warp`).
     Returns feats float16 [F, 40], labels int8 [F]."""
     fs, ls = [], []
     for k, (x, lab, _) in enumerate(clips):
-        versions = ([x] if clean else []) + [augment(x, rng, noise, warp=warp) for _ in range(copies)]
+        versions = ([x] if clean else []) + [augment(x, rng, noise, warp=warp, snr=snr)
+                                                   for _ in range(copies)]
         for v in versions:
-            f = features(v)
+            f = features(v, config)
             n = min(len(f), len(lab))
             ff, ll = _with_context(f[:n], lab[:n])
             fs.append(ff.astype(np.float16))
@@ -364,6 +369,16 @@ def gather(args, rng, noise):
     return real_audio, syn_clips, nclips, summary
 
 
+def _snr_range(text):
+    try:
+        lo, hi = (float(v) for v in text.split(','))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f'{text!r}: two numbers in dB, LO,HI (e.g. 0,30)') from None
+    if not -20.0 <= lo < hi <= 60.0:
+        raise argparse.ArgumentTypeError(f'{text!r}: need -20 <= LO < HI <= 60 dB')
+    return (lo, hi)
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(prog='h7phones.train', description=__doc__.split('\n')[0])
     ap.add_argument('--minutes', type=float, default=30.0, help='training time budget')
@@ -382,6 +397,12 @@ def main(argv=None):
     ap.add_argument('--formant-warp', type=float, default=0.0, metavar='P',
                     help='vocal-tract-length warp of each augmented copy with probability P '
                          f'(alpha {WARP_ALPHA[0]}-{WARP_ALPHA[1]}; default 0: none)')
+    ap.add_argument('--frontend', default=CONFIG,
+                    help=f'front-end configuration (firmware/frontend/configs; default {CONFIG}; '
+                         'phones_mel40_ns: the same with the noise-suppression stage)')
+    ap.add_argument('--snr', type=_snr_range, default=SNR_DB, metavar='LO,HI',
+                    help=f'SNR range in dB of the real noise mixed into 80%% of augmented copies '
+                         f'(uniform; default {SNR_DB[0]:g},{SNR_DB[1]:g})')
     ap.add_argument('--init', default=None,
                     help='warm start from this .tflite (same architecture), e.g. models/phones.tflite')
     ap.add_argument('--lr', type=float, default=3e-3, help='peak learning rate (cosine decay)')
@@ -396,6 +417,17 @@ def main(argv=None):
     if bad:
         print(f'h7phones.train: cannot train on {", ".join(bad)}; corpora: '
               f'{", ".join(REAL_CORPORA)} (ljspeech_aligned is evaluation only)', file=sys.stderr)
+        return 2
+    import h7frontend
+    try:
+        fe = h7frontend.load_config(args.frontend)
+    except (h7frontend.ConfigError, OSError) as e:
+        print(f'h7phones.train: --frontend {args.frontend}: {e}', file=sys.stderr)
+        return 2
+    if (fe.c_values['hop_length'], fe.c_values['window_length'], fe.c_values['mel_bands'],
+            fe.c_values.get('clip_frames')) != (320, 480, 40, WINDOW):
+        print(f'h7phones.train: --frontend {args.frontend}: the phone model needs a 20 ms hop, '
+              f'a 30 ms window, 40 bands and clip_frames {WINDOW} (as phones_mel40)', file=sys.stderr)
         return 2
     if args.init and not os.path.isfile(args.init):
         print(f'h7phones.train: --init {args.init}: no such file', file=sys.stderr)
@@ -427,24 +459,25 @@ def _main(args, argv):
     sent = [c for c in real_audio if c[2] in sentences]
     rest = [c for c in real_audio if c[2] not in sentences + ('mycroft_precise_community',)]
     sent_copies = args.real_copies if args.sentence_copies is None else args.sentence_copies
-    tr_rest = build_set(rest, rng, noise, copies=args.real_copies, clean=1, warp=args.formant_warp)
-    tr_sent = build_set(sent, rng, noise, copies=sent_copies, clean=1, warp=args.formant_warp)
-    tr_wake = build_set(wake, rng, noise, copies=1, clean=0, warp=args.formant_warp)
+    opts = {'warp': args.formant_warp, 'config': args.frontend, 'snr': args.snr}
+    tr_rest = build_set(rest, rng, noise, copies=args.real_copies, clean=1, **opts)
+    tr_sent = build_set(sent, rng, noise, copies=sent_copies, clean=1, **opts)
+    tr_wake = build_set(wake, rng, noise, copies=1, clean=0, **opts)
     tr_real = (np.concatenate([tr_rest[0], tr_sent[0], tr_wake[0]]),
                np.concatenate([tr_rest[1], tr_sent[1], tr_wake[1]]))
     pip = [c for c in syn_clips if c[2] == 'synthetic/piper']
     other = [c for c in syn_clips if c[2] != 'synthetic/piper']
-    tr_syn = build_set(other, rng, noise, copies=1, clean=0, warp=args.formant_warp)
+    tr_syn = build_set(other, rng, noise, copies=1, clean=0, **opts)
     if pip:
-        tr_pip = build_set(pip, rng, noise, copies=args.piper_copies, clean=0, warp=args.formant_warp)
+        tr_pip = build_set(pip, rng, noise, copies=args.piper_copies, clean=0, **opts)
         tr_syn = (np.concatenate([tr_syn[0], tr_pip[0]]), np.concatenate([tr_syn[1], tr_pip[1]]))
-    tr_noise = build_set(nclips, rng, noise, copies=0, clean=1, log_every=0)
+    tr_noise = build_set(nclips, rng, noise, copies=0, clean=1, log_every=0, **opts)
     feats = np.concatenate([tr_real[0], tr_syn[0], tr_noise[0]])
     labs = np.concatenate([tr_real[1], tr_syn[1], tr_noise[1]])
     log(f'train frames: {int((labs >= 0).sum())} labelled ({feats.nbytes / 1e6:.0f} MB)')
     val_clips = [(dataset.read_audio(p), lab, c)
                  for p, lab, c in real_train_clips('eval', args.corpora)][::3]
-    val = build_set(val_clips, rng, noise, copies=0, clean=1, log_every=0)
+    val = build_set(val_clips, rng, noise, copies=0, clean=1, log_every=0, **opts)
     t_feat = time.time() - t_start
     model, history, tinfo = train_model((feats, labs), val, args.minutes, seed=args.seed,
                                         lr=args.lr, init=args.init)
@@ -465,7 +498,7 @@ def _main(args, argv):
                      'augmentation': (f'vocal-tract-length warp alpha {WARP_ALPHA[0]}-{WARP_ALPHA[1]} '
                                       f'({100 * args.formant_warp:.0f}% of augmented copies), '
                                       if args.formant_warp else '') +
-                                     'real background noise (first 80% of each file) at 0-30 dB SNR '
+                                     f'real background noise (first 80% of each file) at {args.snr[0]:g}-{args.snr[1]:g} dB SNR '
                                      '(80%), simulated room (35%), level -30..+6 dB, SpecAugment '
                                      '(one band mask <= 5 bands)',
                      'labels': 'real: PocketSphinx 5.1.1 en-us forced alignment of transcripts; '
@@ -473,7 +506,7 @@ def _main(args, argv):
                                f'score/frame < {L.PSEUDO_MIN_SCORE} dropped; synthetic: espeak-ng '
                                'phoneme events (mapped), flite/festival/piper PocketSphinx alignment'},
         }}
-    export.export(model, (feats, labs), args.out, args.name, record, log=log,
+    export.export(model, (feats, labs), args.out, args.name, record, log=log, config=args.frontend,
                   corpora=tuple(c for c in args.corpora if c != 'mycroft_precise_community')
                   + ('ljspeech_aligned',))
     log(f'total {(time.time() - t_start) / 60:.1f} min')
