@@ -12,8 +12,9 @@ Measured (benchmark):
   - intents: phrases drawn uniformly from each example context (h7voice context expand
     --sample), said by the synthetic voices held out of all phone-model training (flite slt
     and rms, espeak-ng en-us+f3 and en-us+m7), clean and at 6 dB SNR of real recorded
-    background noise (speech_commands_background_noise: the four recordings, not the
-    synthetic pink/white); right = intent and every slot right;
+    background noise (speech_commands_background_noise: the last 20 % of the four
+    recordings, which no model trained on; not the synthetic pink/white); right = intent
+    and every slot right;
   - real words: speech_commands_dev clips of the held-out speakers (h7phones.dataset
     split_of == 'eval') as one-word commands of a ten-word context; its _unknown_ words
     (held-out speakers) must be rejected;
@@ -25,8 +26,8 @@ Measured (benchmark):
     the phone model's TRAINING split, so that recall is labelled as such); false alarms per
     hour over all the real continuous speech in ../shared/data (librispeech_samples,
     ljspeech_aligned, transcribed_misc, mycroft not_wake_word), concatenated and looped
-    with real noise at 10 dB; also over its held-out speakers alone (the calibration saw
-    the training speakers' part, with other noise).
+    with real noise at 10 dB (the same held-out 20 %); also over its held-out speakers
+    alone (the calibration saw the training speakers' part, with the noise's first 80 %).
 Calibration (calibrate.py) uses other voices (ones the phone model trained on) and
 TRAINING-split real speech, never a held-out voice or speaker.
 """
@@ -83,9 +84,19 @@ def read(path):
     return wav.load(path).samples
 
 
-def noise_bank():
-    return [read(paths.shared('data', 'speech_commands_background_noise', n, what='the noise of the benchmark'))
-            .astype(np.float32) for n in NOISES]
+def noise_bank(part):
+    """The four recordings, cut where every training recipe cuts them (h7phones.train
+    NOISE_TRAIN, as h7train.realdata): part 'held_out' (the last 20 %, never trained on) for
+    the benchmark, 'train' (the first 80 %) for the calibration."""
+    from h7phones.train import NOISE_TRAIN
+    if part not in ('train', 'held_out'):
+        raise ValueError(f'noise part {part!r}: train or held_out')
+    out = []
+    for n in NOISES:
+        x = read(paths.shared('data', 'speech_commands_background_noise', n, what='the noise of the benchmark'))
+        cut = int(len(x) * NOISE_TRAIN)
+        out.append((x[:cut] if part == 'train' else x[cut:]).astype(np.float32))
+    return out
 
 
 def pad(x, before=0.3, after=0.5):
@@ -108,8 +119,8 @@ def mix(x, noises, snr_db, rng):
 _W = {}
 
 
-def _init(model_path, raw=False):
-    """raw: no rejection threshold (calibration reads the scores)."""
+def _init(model_path, raw=False, noise='held_out'):
+    """raw: no rejection threshold (calibration reads the scores); noise: noise_bank's part."""
     from h7context import parse
     from .engine import Intents, Wake, phone_model
     m = phone_model(model_path)
@@ -119,7 +130,7 @@ def _init(model_path, raw=False):
     _W['contexts']['words'] = Intents(parse(WORDS_CONTEXT, 'words.yml'), m, reject=reject)
     _W['wake'] = Wake(WAKE_PHRASE, 0.5, m)
     _W['voices'] = Voices()
-    _W['noises'] = noise_bank()
+    _W['noises'] = noise_bank(noise)
 
 
 def _job(job):
@@ -293,12 +304,12 @@ def mycroft_wake_jobs():
             if r['kind'] == 'wake_word' and r['transcript'] == WAKE_PHRASE]
 
 
-def run(jobs, model, workers, raw=False):
+def run(jobs, model, workers, raw=False, noise='held_out'):
     if workers <= 1:
-        _init(model, raw)
+        _init(model, raw, noise)
         return [_job(j) for j in jobs]
     import multiprocessing as mp
-    with mp.get_context('fork').Pool(workers, _init, (model, raw)) as pool:
+    with mp.get_context('fork').Pool(workers, _init, (model, raw, noise)) as pool:
         return list(pool.imap(_job, jobs, chunksize=4))
 
 

@@ -49,7 +49,7 @@ def calibrate(a):
             j['weights'] = WAKE_WEIGHTS
         if j['kind'] in ('intent', 'reject'):
             j['intent_settings'] = INTENT_SETTINGS
-    done = bench.run(jobs, a.model, a.jobs, raw=True)
+    done = bench.run(jobs, a.model, a.jobs, raw=True, noise='train')
     sent = [j for j in done if j['kind'] == 'reject']
     intents = [j for j in done if j['kind'] == 'intent']
     n_decisions = sum(len(j['scores']) for j in sent)
