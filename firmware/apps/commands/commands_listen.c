@@ -165,20 +165,25 @@ static int frame(cmd_listener_t *l, const int32_t *scores, int vad_start, int va
                 l->wakes++;
                 l->countdown = l->config.wait_frames;
                 l->state = CMD_WAITING;
+                /* the VAD still in the phrase's speech: its tail, not a command (yet) */
+                l->wake_tail = in_speech ? 1u : 0u;
                 ev = CMD_EV_WAKE;
-                if (in_speech) {             /* the command follows the phrase without a pause */
-                    int r = begin(l, l->wake_event.end);
-                    if (r < 0)
-                        return r;
-                }
             }
         } else if (vad_start) {
             return begin(l, l->frame - (int32_t)CMD_PREROLL_FRAMES + 1);
         }
         break;
     case CMD_WAITING:
-        if (vad_start || in_speech)
+        if (l->wake_tail) {
+            if (!in_speech || vad_end) {
+                l->wake_tail = 0;            /* the phrase's speech ended: wait for the next */
+            } else if (++l->wake_tail > CMD_WAKE_TAIL_MAX_FRAMES) {
+                l->wake_tail = 0;            /* said without a pause: the command began at */
+                return begin(l, l->wake_event.end);   /* the phrase's end */
+            }
+        } else if (vad_start || in_speech) {
             return begin(l, l->wake_event.end);
+        }
         if (l->countdown == 0 || --l->countdown == 0) {
             l->start_frame = l->end_frame = l->frame;
             memset(&l->meaning, 0, sizeof l->meaning);

@@ -29,6 +29,11 @@
 #define CMD_WAIT_AFTER_WAKE_MS 3000u
 #define CMD_VAD_HANGOVER_FRAMES 8u    /* 160 ms of quiet ends a command (the 300 ms latency budget) */
 #define CMD_TAIL_EXTRA_FRAMES 1u      /* decoded after the VAD's end: the model's look-ahead + this */
+/* A wake phrase heard while the VAD still holds its speech (the phrase's energy tail and
+ * hangover) starts no command: the listener waits for that speech to end, then for the
+ * next. Speech that goes on this long after the phrase is a command said without a pause;
+ * it starts from the phrase's end (the pre-roll holds those frames). */
+#define CMD_WAKE_TAIL_MAX_FRAMES 20u  /* 400 ms: more than the hangover + a phrase's tail */
 #define CMD_MAX_SEGMENTS 160
 
 /* The wake phrase's second look (commands_listen.c, cmd_wake_verify): the spotter's event
@@ -72,6 +77,8 @@ typedef struct {
     cmd_state_t state;
     int32_t frame;                /* scored frames seen */
     uint32_t count, countdown;    /* frames in this utterance; frames left */
+    uint32_t wake_tail;           /* waiting: frames of the wake phrase's own speech seen since
+                                   * its event (0: that speech has ended) */
     int32_t ring[CMD_RING_FRAMES][H7DEC_PHONE_COUNT];
     int32_t ring_frame[CMD_RING_FRAMES];
     h7dec_event wake_event;       /* the last wake event (its frames on the listener's count) */

@@ -120,6 +120,36 @@ def test_board_logic_wake_then_command(lights):
     assert (events[1]['intent'], events[1]['slots']) == ('turnOn', {'location': 'kitchen'})
 
 
+def test_board_logic_wake_heard_inside_its_own_speech_waits_for_the_command(lights):
+    """The real VAD's speech outlasts the phrase's last phone (its energy tail, then the
+    hangover), so the wake event can come while the VAD is still in the phrase. That is no
+    command: the listener waits for the phrase's speech to end and decodes the next one (it
+    had decoded the tail's silence and reported nothing understood, phone model v4 on the board)."""
+    from h7intent.engine import listen
+    rng = np.random.default_rng(4)
+    x = np.concatenate([posteriors('hey computer'.split(), rng, sil=20),
+                        posteriors('turn on the kitchen lights'.split(), rng, sil=20)])
+    first = listen(lights, x, vad_of(x), wake=Wake('hey computer'))[0]
+    flags = vad_of(x, hangover=first['frame'] - first['end'] + 4)   # still in speech at the event
+    assert flags[first['frame']] & 4 and not flags[first['frame'] + 12] & 4
+    events = listen(lights, x, flags, wake=Wake('hey computer'))
+    assert [e['event'] for e in events] == ['wake', 'intent']
+    assert (events[1]['intent'], events[1]['slots']) == ('turnOn', {'location': 'kitchen'})
+
+
+def test_board_logic_command_said_without_a_pause_after_the_wake_phrase(lights):
+    """No pause at all: the VAD never leaves speech, the command starts at the phrase's end."""
+    from h7intent.engine import listen
+    rng = np.random.default_rng(4)
+    x = np.concatenate([posteriors('hey computer'.split(), rng, sil=20)[:-20],
+                        posteriors('turn on the kitchen lights'.split(), rng, sil=20)[20:],
+                        posteriors([], rng, sil=20)])
+    flags = vad_of(x, hangover=8)
+    events = listen(lights, x, flags, wake=Wake('hey computer'))
+    assert [e['event'] for e in events] == ['wake', 'intent']
+    assert (events[1]['intent'], events[1]['slots']) == ('turnOn', {'location': 'kitchen'})
+
+
 def test_board_logic_push_to_talk(lights):
     from h7intent.engine import listen
     rng = np.random.default_rng(5)
