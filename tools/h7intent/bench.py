@@ -85,18 +85,15 @@ def read(path):
 
 
 def noise_bank(part):
-    """The four recordings, cut where every training recipe cuts them (h7phones.train
-    NOISE_TRAIN, as h7train.realdata): part 'held_out' (the last 20 %, never trained on) for
-    the benchmark, 'train' (the first 80 %) for the calibration."""
-    from h7phones.train import NOISE_TRAIN
+    """The four recordings (int16 scale), cut where every training recipe cuts them
+    (h7train.realdata.noise): part 'held_out' (the last 20 %, never trained on) for the
+    benchmark, 'train' (the first 80 %) for the calibration."""
+    from h7train import realdata
     if part not in ('train', 'held_out'):
         raise ValueError(f'noise part {part!r}: train or held_out')
-    out = []
-    for n in NOISES:
-        x = read(paths.shared('data', 'speech_commands_background_noise', n, what='the noise of the benchmark'))
-        cut = int(len(x) * NOISE_TRAIN)
-        out.append((x[:cut] if part == 'train' else x[cut:]).astype(np.float32))
-    return out
+    names = [os.path.splitext(n)[0] for n in NOISES]
+    cut = realdata.noise('train' if part == 'train' else 'eval', names=names)
+    return [cut[n] * 32768 for n in names]
 
 
 def pad(x, before=0.3, after=0.5):

@@ -26,6 +26,7 @@ import time
 import numpy as np
 
 from h7speech import phones as P
+from h7train.realdata import NOISE_TRAIN   # first 80% of every noise file for training
 from h7train.warmstart import warm_start
 from h7voice import paths
 
@@ -38,7 +39,6 @@ LOOKAHEAD = 3        # the output is for frame newest - LOOKAHEAD
 PAST = WINDOW - 1 - LOOKAHEAD
 SELF_NORM = 0.05
 SEED = 1
-NOISE_TRAIN = 0.8    # first 80% of every noise file for training (as h7train.realdata)
 
 
 def log(msg):
