@@ -20,6 +20,16 @@
 #define H7FE_MAX_FFT_LENGTH 1024
 #endif
 #endif
+/* Smallest FFT this build links tables for (firmware/third_party/cmsis_dsp/SConscript
+ * FFT_SIZES): every shipped config uses 512 points, so the chip build leaves out the
+ * 256-point tables (2,440-2,472 B of flash in every image); the host build keeps them. */
+#ifndef H7FE_MIN_FFT_LENGTH
+#if defined(H7_TARGET_FIRMWARE)
+#define H7FE_MIN_FFT_LENGTH 512
+#else
+#define H7FE_MIN_FFT_LENGTH 256
+#endif
+#endif
 #ifndef H7FE_MAX_MEL_BANDS
 #if defined(H7_TARGET_FIRMWARE)
 #define H7FE_MAX_MEL_BANDS 40
@@ -75,6 +85,8 @@ typedef struct {
          "fft_length must be 256, 512 or 1024 (the FFT tables built into CMSIS-DSP)")       \
     RULE(F(fft_length) <= H7FE_MAX_FFT_LENGTH,                                              \
          "fft_length is larger than H7FE_MAX_FFT_LENGTH of this build")                     \
+    RULE(F(fft_length) >= H7FE_MIN_FFT_LENGTH,                                              \
+         "fft_length is smaller than H7FE_MIN_FFT_LENGTH of this build (no tables)")        \
     RULE(F(window_length) >= 16u && F(window_length) <= F(fft_length),                      \
          "window_length must be in 16..fft_length")                                         \
     RULE(F(hop_length) >= 1u && F(hop_length) <= F(window_length),                          \

@@ -72,12 +72,15 @@ def test_every_shipped_config_loads_and_records_metadata():
 
 
 def test_firmware_header_fails_the_build_for_an_unsupported_config(tmp_path):
-    """The generated header turns the C rules into _Static_assert: 1024-point FFT is valid
-    on the host but larger than the chip build's H7FE_MAX_FFT_LENGTH (512)."""
+    """The generated header turns the C rules into _Static_assert: 1024- and 256-point FFTs
+    are valid on the host, but the chip build links only the 512-point tables
+    (H7FE_MAX_FFT_LENGTH / H7FE_MIN_FFT_LENGTH)."""
     good = fe.parse_config('kws_stream')
     big = fe.parse_config(write(tmp_path, fft_length=1024))
+    small = fe.parse_config(write(tmp_path, fft_length=256, window_length=256, hop_length=128))
     source = tmp_path / 'use.c'
-    for cfg, should_compile in ((good, True), (big, False)):
+    for cfg, should_compile, why in ((good, True, None), (big, False, 'larger than H7FE_MAX_FFT_LENGTH'),
+                                     (small, False, 'smaller than H7FE_MIN_FFT_LENGTH')):
         (tmp_path / 'fe_config.h').write_text(config_mod.c_header(cfg))
         source.write_text('#include "fe_config.h"\nconst h7fe_config_t c = H7FE_CONFIG_INIT;\n')
         result = subprocess.run(
@@ -86,4 +89,4 @@ def test_firmware_header_fails_the_build_for_an_unsupported_config(tmp_path):
              str(tmp_path / 'use.o')], capture_output=True, text=True)
         assert (result.returncode == 0) == should_compile, result.stderr
         if not should_compile:
-            assert 'fft_length is larger than H7FE_MAX_FFT_LENGTH' in result.stderr
+            assert 'fft_length is ' + why in result.stderr
