@@ -71,13 +71,14 @@ WARP_ALPHA = (0.88, 1.15)
 SNR_DB = (0.0, 30.0)   # the noise's SNR range (uniform); --snr changes it
 
 
-def augment(x, rng, noise, strength=1.0, warp=0.0, snr=SNR_DB):
-    """int16 clip -> int16 clip: vocal-tract-length warp (probability `warp`), room (35%),
-    real noise at snr dB SNR, uniform (80%), level -30..+6 dB re. the clip's peak at -3 dBFS."""
+def augment(x, rng, noise, strength=1.0, warp=0.0, snr=SNR_DB, warp_range=WARP_ALPHA):
+    """int16 clip -> int16 clip: vocal-tract-length warp (probability `warp`, alpha uniform in
+    warp_range), room (35%), real noise at snr dB SNR, uniform (80%), level -30..+6 dB re. the
+    clip's peak at -3 dBFS."""
     from h7data import augment as A
     y = x.astype(np.float32) / 32768
     if warp and rng.random() < warp:
-        y = A.formant_warp(y, float(rng.uniform(*WARP_ALPHA)))
+        y = A.formant_warp(y, float(rng.uniform(*warp_range)))
     if rng.random() < 0.35 * strength:
         y = A.reverb(y, rng)
     if rng.random() < 0.8 * strength:
@@ -135,13 +136,14 @@ def real_train_clips(split='train', corpora=REAL_CORPORA):
     return res
 
 
-def build_set(clips, rng, noise, copies, clean, log_every=500, warp=0.0, config=CONFIG, snr=SNR_DB):
+def build_set(clips, rng, noise, copies, clean, log_every=500, warp=0.0, config=CONFIG, snr=SNR_DB,
+              warp_range=WARP_ALPHA):
     """Features + labels (with context pads) of clips [(audio, labels, tag)]: `clean` clean
     copy (0/1) and `copies` augmented ones each (formant-warped with probability `warp`).
     Returns feats float16 [F, 40], labels int8 [F]."""
     fs, ls = [], []
     for k, (x, lab, _) in enumerate(clips):
-        versions = ([x] if clean else []) + [augment(x, rng, noise, warp=warp, snr=snr)
+        versions = ([x] if clean else []) + [augment(x, rng, noise, warp=warp, snr=snr, warp_range=warp_range)
                                                    for _ in range(copies)]
         for v in versions:
             f = features(v, config)
@@ -379,6 +381,16 @@ def _snr_range(text):
     return (lo, hi)
 
 
+def _warp_range(text):
+    try:
+        lo, hi = (float(v) for v in text.split(','))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f'{text!r}: two warp factors, LO,HI (e.g. 0.88,1.15)') from None
+    if not 0.7 <= lo < hi <= 1.4:
+        raise argparse.ArgumentTypeError(f'{text!r}: need 0.7 <= LO < HI <= 1.4')
+    return (lo, hi)
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(prog='h7phones.train', description=__doc__.split('\n')[0])
     ap.add_argument('--minutes', type=float, default=30.0, help='training time budget')
@@ -396,7 +408,10 @@ def main(argv=None):
     ap.add_argument('--piper-copies', type=int, default=2, help='augmented copies per piper clip')
     ap.add_argument('--formant-warp', type=float, default=0.0, metavar='P',
                     help='vocal-tract-length warp of each augmented copy with probability P '
-                         f'(alpha {WARP_ALPHA[0]}-{WARP_ALPHA[1]}; default 0: none)')
+                         '(alpha in --warp-range; default 0: none)')
+    ap.add_argument('--warp-range', type=_warp_range, default=WARP_ALPHA, metavar='LO,HI',
+                    help=f'the warp factor range, uniform (default {WARP_ALPHA[0]:g},{WARP_ALPHA[1]:g}; '
+                         '> 1 moves formants up, as a shorter vocal tract does)')
     ap.add_argument('--frontend', default=CONFIG,
                     help=f'front-end configuration (firmware/frontend/configs; default {CONFIG}; '
                          'phones_mel40_ns: the same with the noise-suppression stage)')
@@ -459,7 +474,7 @@ def _main(args, argv):
     sent = [c for c in real_audio if c[2] in sentences]
     rest = [c for c in real_audio if c[2] not in sentences + ('mycroft_precise_community',)]
     sent_copies = args.real_copies if args.sentence_copies is None else args.sentence_copies
-    opts = {'warp': args.formant_warp, 'config': args.frontend, 'snr': args.snr}
+    opts = {'warp': args.formant_warp, 'config': args.frontend, 'snr': args.snr, 'warp_range': args.warp_range}
     tr_rest = build_set(rest, rng, noise, copies=args.real_copies, clean=1, **opts)
     tr_sent = build_set(sent, rng, noise, copies=sent_copies, clean=1, **opts)
     tr_wake = build_set(wake, rng, noise, copies=1, clean=0, **opts)
@@ -495,7 +510,7 @@ def _main(args, argv):
                      'synthetic_versions_per_clip': f'1 augmented (piper: {args.piper_copies})',
                      'warm_start': args.init and os.path.relpath(os.path.abspath(args.init),
                                                                  paths.TOP),
-                     'augmentation': (f'vocal-tract-length warp alpha {WARP_ALPHA[0]}-{WARP_ALPHA[1]} '
+                     'augmentation': (f'vocal-tract-length warp alpha {args.warp_range[0]}-{args.warp_range[1]} '
                                       f'({100 * args.formant_warp:.0f}% of augmented copies), '
                                       if args.formant_warp else '') +
                                      f'real background noise (first 80% of each file) at {args.snr[0]:g}-{args.snr[1]:g} dB SNR '

@@ -4,6 +4,7 @@ import json
 import os
 
 import numpy as np
+import pytest
 
 from h7phones import train
 from h7speech import phones as P
@@ -89,6 +90,18 @@ def test_formant_warp_keeps_the_length_and_only_runs_when_asked():
     warped = train.augment(x, np.random.default_rng(5), Quiet(), warp=1.0)
     assert np.array_equal(plain, again)
     assert len(warped) == len(x) and not np.array_equal(warped, plain)
+    # --warp-range: the default range is the one the shipped models were made with; another
+    # range draws the same random numbers (the rest of the data stays the same) but warps differently
+    same = train.augment(x, np.random.default_rng(5), Quiet(), warp=1.0, warp_range=train.WARP_ALPHA)
+    wider = train.augment(x, np.random.default_rng(5), Quiet(), warp=1.0, warp_range=(0.88, 1.25))
+    assert np.array_equal(same, warped) and not np.array_equal(wider, warped)
+
+
+@pytest.mark.parametrize('value', ['1.2', '1.2,1.1', '0.5,1.1', 'a,b'])
+def test_warp_range_out_of_bounds_is_one_line(value, capsys):
+    with pytest.raises(SystemExit) as e:
+        train.main(['--warp-range', value])
+    assert e.value.code == 2 and '--warp-range' in capsys.readouterr().err
 
 
 def test_warm_start_reproduces_the_shipped_model():
