@@ -371,24 +371,21 @@ def gather(args, rng, noise):
     return real_audio, syn_clips, nclips, summary
 
 
-def _snr_range(text):
-    try:
-        lo, hi = (float(v) for v in text.split(','))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f'{text!r}: two numbers in dB, LO,HI (e.g. 0,30)') from None
-    if not -20.0 <= lo < hi <= 60.0:
-        raise argparse.ArgumentTypeError(f'{text!r}: need -20 <= LO < HI <= 60 dB')
-    return (lo, hi)
+def _pair(lo_min, hi_max, unit, example):
+    """An argparse type for 'LO,HI' with lo_min <= LO < HI <= hi_max (--snr, --warp-range)."""
+    def parse(text):
+        try:
+            lo, hi = (float(v) for v in text.split(','))
+        except ValueError:
+            raise argparse.ArgumentTypeError(f'{text!r}: two numbers, LO,HI{unit} (e.g. {example})') from None
+        if not lo_min <= lo < hi <= hi_max:
+            raise argparse.ArgumentTypeError(f'{text!r}: need {lo_min:g} <= LO < HI <= {hi_max:g}{unit}')
+        return (lo, hi)
+    return parse
 
 
-def _warp_range(text):
-    try:
-        lo, hi = (float(v) for v in text.split(','))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f'{text!r}: two warp factors, LO,HI (e.g. 0.88,1.15)') from None
-    if not 0.7 <= lo < hi <= 1.4:
-        raise argparse.ArgumentTypeError(f'{text!r}: need 0.7 <= LO < HI <= 1.4')
-    return (lo, hi)
+_snr_range = _pair(-20.0, 60.0, ' dB', '0,30')
+_warp_range = _pair(0.7, 1.4, '', '0.88,1.15')
 
 
 def main(argv=None):
