@@ -7,6 +7,8 @@ phoneme counts of the words spoken alone.
 """
 import ctypes
 import ctypes.util
+import os
+import pickle
 import re
 
 import numpy as np
@@ -48,9 +50,22 @@ class EspeakError(RuntimeError):
 
 
 class Espeak:
-    """One in-process espeak-ng (the library is a singleton: make one per process)."""
+    """One in-process espeak-ng (the library is a singleton: make one per process).
 
-    def __init__(self):
+    libespeak-ng carries state from one utterance to the next (measured: the same sentence
+    three times in a row gave 40,721, 40,730 and 40,739 samples; re-initializing does not
+    reset it, and espeak_Terminate + espeak_Initialize hangs), so what a sentence sounds
+    like depends on what the process said before. That is reproducible for a fixed job
+    list in one process (the training sets), not for a benchmark whose workers take jobs
+    in a timing-dependent order. fresh=True gives every utterance the state right after
+    initialization (_Zygote: a process that never speaks forks a child per utterance, a
+    few ms each), so the audio depends on the call's arguments alone.
+    """
+
+    def __init__(self, fresh=False):
+        self._zygote = _Zygote() if fresh else None
+        if fresh:
+            return  # this process does not load the library: the zygote speaks
         name = ctypes.util.find_library('espeak-ng') or 'libespeak-ng.so.1'
         try:
             self._lib = ctypes.CDLL(name)
@@ -93,6 +108,7 @@ class Espeak:
                              (_WORDGAP, word_gap), (_VOLUME, 100)):
             self._lib.espeak_SetParameter(param, int(value), 0)
         self._chunks, self._events = [], []
+        self._lib.espeak_SetSynthCallback(self._callback)  # the library holds one: this instance's
         data = text.encode('utf-8') + b'\0'
         err = self._lib.espeak_Synth(data, len(data), 0, _POS_CHARACTER, 0, _CHARS_UTF8, None, None)
         if err != 0:
@@ -115,9 +131,91 @@ class Espeak:
         voice is 'language' or 'language+variant'; rate in words/min (80-450); pitch and
         pitch_range 0-100; word_gap in 10 ms units.
         """
+        if self._zygote is not None:
+            return self._zygote.synthesize((text, voice, rate, pitch, pitch_range, word_gap))
         audio, events = self._synth_raw(text, voice, rate, pitch, pitch_range, word_gap)
         words = _word_times(text, events, lambda w: self._phones_alone(w, voice))
         return _resample(audio, self.rate), words
+
+
+class _Zygote:
+    """A process that initialized espeak-ng and never speaks: each utterance is said by a
+    child forked from it, so every one starts from the same state whatever this process or
+    any earlier utterance did (a new interpreter, not a fork of this one: the caller may
+    already have spoken, and may be large and threaded)."""
+
+    def __init__(self):
+        import subprocess
+        import sys
+        tools = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+        env = dict(os.environ, PYTHONPATH=os.pathsep.join(
+            p for p in (tools, os.environ.get('PYTHONPATH')) if p))
+        self._proc = subprocess.Popen([sys.executable, '-m', 'h7data.espeak', '--zygote'],
+                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env)
+
+    def synthesize(self, args):
+        try:
+            pickle.dump(args, self._proc.stdin)
+            self._proc.stdin.flush()
+            kind, value = pickle.load(self._proc.stdout)
+        except (EOFError, BrokenPipeError, pickle.UnpicklingError):
+            raise EspeakError(f'the espeak-ng zygote process died (exit status '
+                              f'{self._proc.poll()}; its error is above)') from None
+        if kind == 'error':
+            raise EspeakError(value)
+        return value
+
+    def __del__(self):
+        proc = getattr(self, '_proc', None)
+        if proc is not None and proc.poll() is None:
+            proc.stdin.close()
+            proc.wait(timeout=10)
+
+
+def _zygote_main():
+    """python -m h7data.espeak --zygote: pickled synthesize() arguments in on stdin, one
+    pickled ('ok', (audio, words)) or ('error', message) out on stdout per request."""
+    import sys
+    # the protocol gets its own descriptor; anything the library prints goes to stderr
+    stdin, stdout = sys.stdin.buffer, os.fdopen(os.dup(1), 'wb')
+    os.dup2(2, 1)
+    try:
+        espeak = Espeak()
+    except EspeakError as err:
+        espeak, init_error = None, str(err)
+    while True:
+        try:
+            args = pickle.load(stdin)
+        except EOFError:
+            return
+        if espeak is None:
+            pickle.dump(('error', init_error), stdout)
+            stdout.flush()
+            continue
+        read_end, write_end = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # the child: say it, send it, exit without the parent's cleanup
+            status = 1
+            try:
+                os.close(read_end)
+                try:
+                    reply = ('ok', espeak.synthesize(*args))
+                except Exception as err:  # noqa: BLE001 - sent back, raised by the caller
+                    reply = ('error', f'{type(err).__name__}: {err}')
+                with os.fdopen(write_end, 'wb') as f:
+                    f.write(pickle.dumps(reply))
+                status = 0
+            finally:
+                os._exit(status)
+        os.close(write_end)
+        with os.fdopen(read_end, 'rb') as f:
+            payload = f.read()
+        _, status = os.waitpid(pid, 0)
+        if status != 0 or not payload:
+            payload = pickle.dumps(('error', f'the espeak-ng child for {args[0]!r} died '
+                                             f'(wait status {status})'))
+        stdout.write(payload)
+        stdout.flush()
 
 
 def _word_times(text, events, phones_alone):
@@ -187,4 +285,7 @@ def _worker(jobs_path, out_path):
 
 if __name__ == '__main__':
     import sys
-    _worker(sys.argv[1], sys.argv[2])
+    if sys.argv[1:] == ['--zygote']:
+        _zygote_main()
+    else:
+        _worker(sys.argv[1], sys.argv[2])

@@ -43,6 +43,25 @@ def test_espeak_unknown_voice_is_a_clear_error():
         espeak().synthesize('yes', 'xx-nope')
 
 
+def test_espeak_fresh_state_makes_an_utterance_independent_of_the_ones_before():
+    # The intent benchmark's workers take jobs in a timing-dependent order; libespeak-ng
+    # carries state between utterances, so without fresh=True the same sentence comes out
+    # different (measured: a few samples longer or shorter, and other audio).
+    fresh = Espeak(fresh=True)
+    text, voice = 'turn on the kitchen lights', 'en-us+m7'
+    first = fresh.synthesize(text, voice, rate=170, pitch=45)
+    fresh.synthesize('set the temperature to twenty degrees', 'en-us+f3', rate=185)
+    espeak().synthesize('stop', 'en-us+m3')  # this process speaking in between changes nothing
+    again = fresh.synthesize(text, voice, rate=170, pitch=45)
+    other = Espeak(fresh=True).synthesize(text, voice, rate=170, pitch=45)
+    assert np.array_equal(first[0], again[0]) and first[1] == again[1]
+    assert np.array_equal(first[0], other[0]) and first[1] == other[1]
+    assert [w for w, _, _ in first[1]] == ['turn', 'on', 'the', 'kitchen', 'lights']
+    with pytest.raises(RuntimeError, match='no voice'):  # the child's error, raised here
+        fresh.synthesize('yes', 'xx-nope')
+    assert np.array_equal(fresh.synthesize(text, voice, rate=170, pitch=45)[0], first[0])
+
+
 def test_flite_voices_timings_and_16k():
     f = Flite()
     # (words start with a continuant: a plosive's closure is silent before its burst)
