@@ -73,7 +73,7 @@ class Voices:
         else:
             if self._espeak is None:
                 from h7data.espeak import Espeak
-                self._espeak = Espeak()
+                self._espeak = Espeak(fresh=True)  # the audio may not depend on the job order
             audio, _ = self._espeak.synthesize(text, voice, rate=int(rng.uniform(150, 190)),
                                                pitch=int(rng.uniform(40, 60)))
         return audio
