@@ -19,7 +19,7 @@ RATE = 16000
 def _tts():
     from h7data.espeak import Espeak
     if not hasattr(_tts, 'engine'):
-        _tts.engine = Espeak()
+        _tts.engine = Espeak(fresh=True)  # the same name gives the same audio in any process
     return _tts.engine
 
 
