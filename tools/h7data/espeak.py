@@ -132,10 +132,18 @@ class Espeak:
         pitch_range 0-100; word_gap in 10 ms units.
         """
         if self._zygote is not None:
-            return self._zygote.synthesize((text, voice, rate, pitch, pitch_range, word_gap))
+            return self._zygote.call('synthesize', (text, voice, rate, pitch, pitch_range, word_gap))
         audio, events = self._synth_raw(text, voice, rate, pitch, pitch_range, word_gap)
         words = _word_times(text, events, lambda w: self._phones_alone(w, voice))
         return _resample(audio, self.rate), words
+
+    def synthesize_events(self, text, voice='en-us', rate=175, pitch=50, pitch_range=50, word_gap=0):
+        """Returns (int16 audio at 16 kHz, the synthesizer's events [(type, ms, text position,
+        length, phoneme name)]): what the phone labels are made from (h7phones.synth)."""
+        if self._zygote is not None:
+            return self._zygote.call('synthesize_events', (text, voice, rate, pitch, pitch_range, word_gap))
+        audio, events = self._synth_raw(text, voice, rate, pitch, pitch_range, word_gap)
+        return _resample(audio, self.rate), events
 
 
 class _Zygote:
@@ -153,9 +161,10 @@ class _Zygote:
         self._proc = subprocess.Popen([sys.executable, '-m', 'h7data.espeak', '--zygote'],
                                       stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env)
 
-    def synthesize(self, args):
+    def call(self, method, args):
+        """Espeak.method(*args) said from the zygote's untouched state."""
         try:
-            pickle.dump(args, self._proc.stdin)
+            pickle.dump((method, args), self._proc.stdin)
             self._proc.stdin.flush()
             kind, value = pickle.load(self._proc.stdout)
         except (EOFError, BrokenPipeError, pickle.UnpicklingError):
@@ -173,8 +182,8 @@ class _Zygote:
 
 
 def _zygote_main():
-    """python -m h7data.espeak --zygote: pickled synthesize() arguments in on stdin, one
-    pickled ('ok', (audio, words)) or ('error', message) out on stdout per request."""
+    """python -m h7data.espeak --zygote: pickled (method, arguments) in on stdin, one pickled
+    ('ok', what Espeak.method returns) or ('error', message) out on stdout per request."""
     import sys
     # the protocol gets its own descriptor; anything the library prints goes to stderr
     stdin, stdout = sys.stdin.buffer, os.fdopen(os.dup(1), 'wb')
@@ -185,7 +194,7 @@ def _zygote_main():
         espeak, init_error = None, str(err)
     while True:
         try:
-            args = pickle.load(stdin)
+            method, args = pickle.load(stdin)
         except EOFError:
             return
         if espeak is None:
@@ -199,7 +208,9 @@ def _zygote_main():
             try:
                 os.close(read_end)
                 try:
-                    reply = ('ok', espeak.synthesize(*args))
+                    if method not in ('synthesize', 'synthesize_events'):
+                        raise EspeakError(f'no method {method!r}')
+                    reply = ('ok', getattr(espeak, method)(*args))
                 except Exception as err:  # noqa: BLE001 - sent back, raised by the caller
                     reply = ('error', f'{type(err).__name__}: {err}')
                 with os.fdopen(write_end, 'wb') as f:

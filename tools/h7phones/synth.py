@@ -35,7 +35,7 @@ from h7voice import paths
 from . import dataset
 from . import labels as L
 
-VERSION = 2
+VERSION = 3  # 3: espeak clips from a fresh engine state each (the same for any worker count)
 SYNTH_MIN_SCORE = -18.0   # mean PocketSphinx alignment score per 10 ms frame
 ESPEAK_LANGS = ('en-us', 'en', 'en-gb-scotland', 'en-gb-x-rp', 'en-gb-x-gbclan',
                 'en-gb-x-gbcwmd', 'en-029', 'en-us-nyc')
@@ -147,7 +147,9 @@ def _engine(name):
     if name not in _ENGINES:
         if name == 'espeak':
             from h7data.espeak import Espeak
-            _ENGINES[name] = Espeak()
+            # each clip from the engine's state after initialization: the pool's workers take
+            # jobs in a timing-dependent order, and the library carries state between clips
+            _ENGINES[name] = Espeak(fresh=True)
         elif name == 'flite':
             from h7data.engines import Flite
             _ENGINES[name] = Flite()
@@ -229,11 +231,9 @@ def _make(job):
         _ALIGNER = L.Aligner()
     pad = np.zeros(PAD, np.int16)
     if engine == 'espeak':
-        from h7data.engines import _resample
-        e = _engine('espeak')
-        raw, events = e._synth_raw(text, voice, params['rate'], params['pitch'],
-                                   params['pitch_range'], 0)
-        audio = np.concatenate([pad, _resample(raw, e.rate), pad])
+        said, events = _engine('espeak').synthesize_events(text, voice, params['rate'], params['pitch'],
+                                                           params['pitch_range'], 0)
+        audio = np.concatenate([pad, said, pad])
         shifted = [(k, ms + PAD * 1000 // 16000, p, n, name) for k, ms, p, n, name in events]
         lab, unknown = espeak_frame_labels(shifted, len(audio))
         return audio, lab, 0.0, f'{unknown} unknown phonemes' if unknown else ''

@@ -29,3 +29,16 @@ def test_piper_texts_come_from_training_material_never_from_held_out_speech():
     lens = np.array([len(p[0].split()) for p in plan])
     assert lens.max() >= 10 and (lens >= 5).mean() > 0.4     # sentences, not single words
     assert all(0.7 <= p[3]['length_scale'] <= 1.5 for p in plan)
+
+
+def test_espeak_clips_do_not_depend_on_the_clips_made_before():
+    # the corpus pool's workers take jobs in a timing-dependent order: a clip (audio and
+    # labels) may depend on its own job alone, or the corpus differs from run to run
+    import numpy as np
+    job = ('turn the kitchen lights on', 'espeak', 'en-us+m1', {'rate': 160, 'pitch': 40, 'pitch_range': 50})
+    first = synth._make(job)
+    synth._make(('the quick brown fox jumps', 'espeak', 'en-gb-x-rp+f2',
+                 {'rate': 200, 'pitch': 70, 'pitch_range': 30}))
+    again = synth._make(job)
+    assert np.array_equal(first[0], again[0]) and np.array_equal(first[1], again[1])
+    assert first[3] == '' and len(set(first[1].tolist())) > 5   # labelled, every phoneme known
