@@ -153,6 +153,10 @@ class _Zygote:
     already have spoken, and may be large and threaded)."""
 
     def __init__(self):
+        self._proc, self._pid = None, None
+        self._start()
+
+    def _start(self):
         import subprocess
         import sys
         tools = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -160,9 +164,12 @@ class _Zygote:
             p for p in (tools, os.environ.get('PYTHONPATH')) if p))
         self._proc = subprocess.Popen([sys.executable, '-m', 'h7data.espeak', '--zygote'],
                                       stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env)
+        self._pid = os.getpid()
 
     def call(self, method, args):
         """Espeak.method(*args) said from the zygote's untouched state."""
+        if os.getpid() != self._pid:
+            self._start()  # a forked copy of the owner (a pool worker): its own zygote, not shared pipes
         try:
             pickle.dump((method, args), self._proc.stdin)
             self._proc.stdin.flush()
@@ -176,9 +183,12 @@ class _Zygote:
 
     def __del__(self):
         proc = getattr(self, '_proc', None)
-        if proc is not None and proc.poll() is None:
-            proc.stdin.close()
-            proc.wait(timeout=10)
+        if proc is not None and self._pid == os.getpid() and proc.poll() is None:
+            try:
+                proc.stdin.close()  # end of input: the zygote returns
+                proc.wait(timeout=10)
+            except Exception:  # noqa: BLE001 - interpreter shutdown; the zygote exits on EOF anyway
+                pass
 
 
 def _zygote_main():

@@ -60,6 +60,20 @@ def test_espeak_fresh_state_makes_an_utterance_independent_of_the_ones_before():
     with pytest.raises(RuntimeError, match='no voice'):  # the child's error, raised here
         fresh.synthesize('yes', 'xx-nope')
     assert np.array_equal(fresh.synthesize(text, voice, rate=170, pitch=45)[0], first[0])
+    # a pool forked after the instance was made: each worker gets its own zygote
+    import multiprocessing as mp
+    global _inherited
+    _inherited = fresh  # the workers inherit the instance (and its pipes) by the fork
+    with mp.get_context('fork').Pool(2) as pool:
+        said = pool.starmap(_say_inherited, [(text, voice)] * 4)
+    assert all(np.array_equal(a, first[0]) for a in said)
+
+
+_inherited = None
+
+
+def _say_inherited(text, voice):
+    return _inherited.synthesize(text, voice, rate=170, pitch=45)[0]
 
 
 def test_flite_voices_timings_and_16k():
