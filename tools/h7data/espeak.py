@@ -1,4 +1,6 @@
-"""espeak-ng in-process (ctypes on libespeak-ng.so.1) with word timings from its events.
+"""espeak-ng through ctypes on libespeak-ng.so.1, with word timings from its events; in this
+process, or in a zygote process per instance that says each utterance from the same state
+(Espeak(fresh=True): the library carries state from one utterance to the next).
 
 espeak-ng reports WORD and PHONEME events with times. Two quirks are handled (measured):
 the WORD event fires about one phoneme early, so a word starts at its first real
@@ -50,7 +52,8 @@ class EspeakError(RuntimeError):
 
 
 class Espeak:
-    """One in-process espeak-ng (the library is a singleton: make one per process).
+    """espeak-ng: in this process (the library is a singleton: one such instance per
+    process), or with fresh=True in a zygote process of its own (any number of instances).
 
     libespeak-ng carries state from one utterance to the next (measured: the same sentence
     three times in a row gave 40,721, 40,730 and 40,739 samples; re-initializing does not
