@@ -51,7 +51,7 @@ def analyse_board(samples, text, ref=None, ref_samples=None):
     return report(res, segs, ref, ref_segs)
 
 
-def report(res, segs, ref=None, ref_segs=None):
+def report(res, segs, ref=None, ref_segs=None, gop_bad=GOP_BAD):
     """{'words': [{word, start_s, end_s, duration_s, expected_s, ratio, gop, worst_phone,
     phones: [{phone, gop}], verdict}], 'rate_ratio'}: from an alignment (words, phones with
     the core's GOP) and the VAD's speech segments of the take (and of the reference take)."""
@@ -92,7 +92,7 @@ def report(res, segs, ref=None, ref_segs=None):
         # get squeezed or stretched, so their duration says little about the speaker's pace
         if overall:
             verdict = overall
-        elif gop < GOP_BAD:
+        elif gop < gop_bad:
             verdict = 'check this sound: %s' % worst['phone']
         elif ratio < lo:
             verdict = 'too fast'

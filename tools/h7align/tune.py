@@ -212,26 +212,30 @@ def levers(items, model, log=print):
                _summary(items, _word_errors(items, full, per_phone), base)))
 
 
+def training_set(model, rebuild=False):
+    """(model sha1, build_set's items), cached per phone model (CACHE)."""
+    from .bench import _sha1
+    key = _sha1(model.path)
+    if os.path.exists(CACHE) and not rebuild:
+        with open(CACHE, 'rb') as f:
+            cached = pickle.load(f)
+        if cached.get('model') == key and all('samples' in it for it in cached['items']):
+            return key, cached['items']
+    items = build_set(model)
+    os.makedirs(os.path.dirname(CACHE), exist_ok=True)
+    with open(CACHE + '.tmp', 'wb') as f:
+        pickle.dump({'model': key, 'items': items}, f)
+    os.replace(CACHE + '.tmp', CACHE)
+    return key, items
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(prog='python -m h7align.tune', description=__doc__.split('\n\n')[0])
     ap.add_argument('--rebuild', action='store_true', help='remake the cached set (new phone model)')
     ap.add_argument('--levers', action='store_true', help='also the designs tried and not taken (README "Levers")')
     a = ap.parse_args(argv)
     model = A.phone_model()
-    from .bench import _sha1
-    key = _sha1(model.path)
-    items = None
-    if os.path.exists(CACHE) and not a.rebuild:
-        with open(CACHE, 'rb') as f:
-            cached = pickle.load(f)
-        if cached.get('model') == key and all('samples' in it for it in cached['items']):
-            items = cached['items']
-    if items is None:
-        items = build_set(model)
-        os.makedirs(os.path.dirname(CACHE), exist_ok=True)
-        with open(CACHE + '.tmp', 'wb') as f:
-            pickle.dump({'model': key, 'items': items}, f)
-        os.replace(CACHE + '.tmp', CACHE)
+    key, items = training_set(model, a.rebuild)
     print('phone model %s; ALIGN_REF_OFFSET_MS %d; boundaries: %s' % (
         key, core.ref_offset_ms(), ', '.join('%s %d' % (k, len(v)) for k, v in errors(items).items())))
     for extra in EXTRA_MS:

@@ -50,3 +50,14 @@ def test_csv_has_words_then_phones():
     rows = formats.to_csv(RESULT).splitlines()
     assert rows[0] == 'tier,label,start_s,end_s,score'
     assert rows[1] == 'word,in,0.005,0.145,-0.400' and rows[3].startswith('phone,SIL,')
+
+
+def test_gop_calibration_substitutes_three_words_the_same_way_every_time():
+    from h7align import gopcal
+    text = 'the quick brown fox jumps over the lazy dog'
+    swapped, where = gopcal.substituted(text, 'LJ000-0000')
+    assert (swapped, where) == gopcal.substituted(text, 'LJ000-0000') and len(where) == 3
+    before, after = text.split(), swapped.split()
+    assert len(after) == len(before)
+    assert [k for k in range(len(before)) if before[k] != after[k]] == where
+    assert all(after[k] in gopcal.SUBSTITUTES for k in where)
