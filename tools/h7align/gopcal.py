@@ -11,7 +11,10 @@ mean over its frames of its log-probability minus the best phone's; pronounce.re
   - measured on ljspeech_aligned (a speaker no model trained on): the share of its 573
     correctly read words the verdict flags, and of substituted words (the text says another
     word than the audio: three positions an utterance, seeded, the replacement from SUBSTITUTES)
-    the share it catches, at the shipped bar and at the candidate.
+    the share it catches, at the shipped bar and at the candidate;
+  - a bar relative to the take (pronounce.gop_bar: RELATIVE nats below the take's median word
+    GOP, takes of >= RELATIVE_MIN_WORDS words), its size the smallest of RELATIVE that flags
+    at most 10 % of the training speakers' correct words in such takes, measured the same way.
 Every GOP comes from the align core's C (host build) through pronounce.report, the report the
 CLI and the board's lines give.
 """
@@ -34,23 +37,37 @@ SUBSTITUTES = ('elephant', 'window', 'purple', 'garden', 'thirty', 'basket', 'ri
                'yellow', 'doctor', 'pencil', 'castle')
 
 
-def _report(aligner, samples, text, logp=None, bar=PR.GOP_BAD):
+RELATIVE = (0.5, 0.75, 1.0, 1.25, 1.5, 2.0)   # the speaker-relative bars tried (nats)
+
+
+def _report(aligner, samples, text, logp=None, bar=PR.GOP_BAD, relative=None):
     res = aligner.align(samples, text, logp=logp)
-    return PR.report(res, record.segments(samples), gop_bad=bar)
+    return PR.report(res, record.segments(samples), gop_bad=bar, relative=relative)
 
 
-def training_gops(aligner, rebuild=False):
-    """{corpus: [word GOP]} of the training speakers' correctly read words."""
+def training_takes(aligner, rebuild=False):
+    """[(corpus, [word GOP of each correctly read word])] per take of the training speakers."""
     from . import tune
     _, items = tune.training_set(aligner.model, rebuild)
-    out = {}
+    out = []
     for it in items:
         try:
             rep = _report(aligner, it['samples'], it['text'], logp=it['logp'])
         except A.AlignError:
             continue
-        out.setdefault(it['kind'], []).extend(w['gop'] for w in rep['words'])
+        out.append((it['kind'], [w['gop'] for w in rep['words']]))
     return out
+
+
+def relative_flagged(takes, relative):
+    """(flagged, words) of the takes of >= RELATIVE_MIN_WORDS words at that relative bar."""
+    flagged = words = 0
+    for _, g in takes:
+        if len(g) >= PR.RELATIVE_MIN_WORDS:
+            bar = PR.gop_bar(g, relative=relative)
+            flagged += sum(x < bar for x in g)
+            words += len(g)
+    return flagged, words
 
 
 def substituted(text, utt):
@@ -64,23 +81,28 @@ def substituted(text, utt):
     return ' '.join(out), where
 
 
-def held_out(aligner, bars):
-    """{bar: {'correct_flagged', 'correct', 'substituted_caught', 'substituted'}} on ljspeech."""
+def held_out(aligner, settings):
+    """{name: {'correct_flagged', 'correct', 'substituted_caught', 'substituted'}} on ljspeech
+    for each (name, absolute bar, relative bar or None)."""
     from h7frontend import wav
     from . import bench
-    counts = {b: {'correct_flagged': 0, 'correct': 0, 'substituted_caught': 0, 'substituted': 0} for b in bars}
+    counts = {n: {'correct_flagged': 0, 'correct': 0, 'substituted_caught': 0, 'substituted': 0}
+              for n, _, _ in settings}
     for utt, path, text, _ in bench.corpus_ljspeech():
         x = wav.load(path).samples
         logp = aligner.logprobs(x)
         swapped, where = substituted(text, utt)
-        for b in bars:
-            c = counts[b]
-            words = _report(aligner, x, text, logp, b)['words']
+        for name, bar, relative in settings:
+            c = counts[name]
+            words = _report(aligner, x, text, logp, bar, relative)['words']
             c['correct'] += len(words)
             c['correct_flagged'] += sum(w['verdict'].startswith('check this sound') for w in words)
-            words = _report(aligner, x, swapped, logp, b)['words']
+            words = _report(aligner, x, swapped, logp, bar, relative)['words']
             c['substituted'] += len(where)
             c['substituted_caught'] += sum(words[k]['verdict'].startswith('check this sound') for k in where)
+    for c in counts.values():
+        c['correct_flagged_pct'] = round(100 * c['correct_flagged'] / c['correct'], 1)
+        c['substituted_caught_pct'] = round(100 * c['substituted_caught'] / c['substituted'], 1)
     return counts
 
 
@@ -90,28 +112,33 @@ def main(argv=None):
     ap.add_argument('--rebuild', action='store_true', help='remake the training set cache (h7align.tune)')
     a = ap.parse_args(argv)
     aligner = A.Aligner()
-    gops = training_gops(aligner, a.rebuild)
-    every = np.concatenate([np.asarray(v, float) for v in gops.values()])
-    bar = float(np.floor(np.percentile(every, PERCENTILE) / 0.05) * 0.05)
-    bars = sorted({PR.GOP_BAD, round(bar, 2)}, reverse=True)
-    counts = held_out(aligner, bars)
+    takes = training_takes(aligner, a.rebuild)
+    every = np.concatenate([np.asarray(g, float) for _, g in takes if g])
+    bar = round(float(np.floor(np.percentile(every, PERCENTILE) / 0.05) * 0.05), 2)
+    rel = {d: relative_flagged(takes, d) for d in RELATIVE}
+    chosen = next((d for d in RELATIVE if rel[d][0] <= 0.10 * rel[d][1]), None)
+    settings = [('absolute %.2f (shipped)' % PR.GOP_BAD, PR.GOP_BAD, None),
+                ('absolute %.2f (training 10th percentile)' % bar, bar, None)]
+    if chosen is not None:
+        settings.append(('take median - %.2f' % chosen, PR.GOP_BAD, chosen))
+    counts = held_out(aligner, settings)
     out = {'what': 'the pronunciation verdict\'s GOP bar (h7align/gopcal.py)',
            'phone_model': os.path.basename(aligner.model.path),
-           'shipped_bar': PR.GOP_BAD, 'candidate_bar': round(bar, 2),
-           'training_words': {k: len(v) for k, v in gops.items()},
+           'shipped': {'absolute': PR.GOP_BAD, 'relative': PR.GOP_RELATIVE},
+           'training_words': len(every), 'training_takes': len(takes),
            'training_percentiles': {str(p): round(float(np.percentile(every, p)), 3) for p in (5, 10, 20, 50)},
-           'training_flagged_pct': {str(b): round(100 * float((every < b).mean()), 1) for b in bars},
-           'held_out_ljspeech': {str(b): dict(c, correct_flagged_pct=round(100 * c['correct_flagged'] / c['correct'], 1),
-                                              substituted_caught_pct=round(100 * c['substituted_caught'] / c['substituted'], 1))
-                                 for b, c in counts.items()}}
-    print('training speakers: %s words; word GOP percentiles %s; candidate bar %.2f (shipped %.2f)' % (
-        sum(out['training_words'].values()), out['training_percentiles'], bar, PR.GOP_BAD))
-    for b in bars:
-        h = out['held_out_ljspeech'][str(b)]
-        print('bar %5.2f: training correct words flagged %4.1f %%; ljspeech correct flagged %4.1f %% (%d/%d), '
-              'substituted caught %4.1f %% (%d/%d)' % (b, out['training_flagged_pct'][str(b)], h['correct_flagged_pct'],
-                                                       h['correct_flagged'], h['correct'], h['substituted_caught_pct'],
-                                                       h['substituted_caught'], h['substituted']))
+           'training_absolute_flagged_pct': {str(b): round(100 * float((every < b).mean()), 1) for b in (PR.GOP_BAD, bar)},
+           'training_relative_flagged': {str(d): {'flagged': f, 'words': w} for d, (f, w) in rel.items()},
+           'relative_chosen': chosen, 'held_out_ljspeech': counts}
+    print('training speakers: %d words in %d takes; word GOP percentiles %s' % (
+        len(every), len(takes), out['training_percentiles']))
+    print('relative bars on training takes of >= %d words: %s; chosen %s' % (
+        PR.RELATIVE_MIN_WORDS, ', '.join('%.2f: %d/%d' % (d, f, w) for d, (f, w) in rel.items()), chosen))
+    for name, _, _ in settings:
+        h = counts[name]
+        print('%-40s ljspeech correct flagged %4.1f %% (%d/%d), substituted caught %5.1f %% (%d/%d)' % (
+            name, h['correct_flagged_pct'], h['correct_flagged'], h['correct'], h['substituted_caught_pct'],
+            h['substituted_caught'], h['substituted']))
     os.makedirs(os.path.dirname(os.path.abspath(a.json)), exist_ok=True)
     with open(a.json + '.tmp', 'w') as f:
         json.dump(out, f, indent=1)

@@ -26,6 +26,8 @@ RATE_BAND = (1 / 17.0, 1 / 7.0)  # seconds a phone: faster or slower than read s
 FAST, SLOW = 0.6, 1.6            # duration ratio limits (user / reference)
 FAST_OWN, SLOW_OWN = 0.5, 2.0    # against the speaker's own rate (words vary more than takes)
 GOP_BAD = -1.0                   # word mean: the typical phone has another ~3x likelier
+GOP_RELATIVE = None              # nats below the take's median word GOP (takes of >= RELATIVE_MIN_WORDS)
+RELATIVE_MIN_WORDS = 4
 
 
 def analyse(aligner, samples, text, ref=None, ref_samples=None):
@@ -51,7 +53,20 @@ def analyse_board(samples, text, ref=None, ref_samples=None):
     return report(res, segs, ref, ref_segs)
 
 
-def report(res, segs, ref=None, ref_segs=None, gop_bad=GOP_BAD):
+def word_gop(phones):
+    """A word's goodness of pronunciation: the mean of its phones' (0 without phones)."""
+    return float(np.mean([x['gop'] for x in phones])) if phones else 0.0
+
+
+def gop_bar(gops, gop_bad=GOP_BAD, relative=GOP_RELATIVE):
+    """The GOP under which a word of this take is sent back: the absolute bar, or with
+    `relative` (and a take of >= RELATIVE_MIN_WORDS words) that far below the take's median."""
+    if relative is None or len(gops) < RELATIVE_MIN_WORDS:
+        return gop_bad
+    return float(np.median(gops)) - relative
+
+
+def report(res, segs, ref=None, ref_segs=None, gop_bad=GOP_BAD, relative=GOP_RELATIVE):
     """{'words': [{word, start_s, end_s, duration_s, expected_s, ratio, gop, worst_phone,
     phones: [{phone, gop}], verdict}], 'rate_ratio'}: from an alignment (words, phones with
     the core's GOP) and the VAD's speech segments of the take (and of the reference take)."""
@@ -78,6 +93,7 @@ def report(res, segs, ref=None, ref_segs=None, gop_bad=GOP_BAD):
         if rs:
             r = span * nph / (rs[-1][1] - rs[0][0])
             overall = 'too fast' if r < FAST else 'too slow' if r > SLOW else None
+    bar = gop_bar([word_gop(ph) for _, ph in out], gop_bad, relative)
     words = []
     for k, (w, ph) in enumerate(out):
         dur = w['end_s'] - w['start_s']
@@ -86,13 +102,13 @@ def report(res, segs, ref=None, ref_segs=None, gop_bad=GOP_BAD):
         else:
             exp, lo, hi = own * max(1, len(ph)), FAST_OWN, SLOW_OWN
         ratio = dur / exp if exp > 0 else 1.0
-        gop = float(np.mean([x['gop'] for x in ph])) if ph else 0.0
+        gop = word_gop(ph)
         worst = min(ph, key=lambda x: x['gop']) if ph else None
         # a wrong sound comes before the word's own timing: phones that are not there also
         # get squeezed or stretched, so their duration says little about the speaker's pace
         if overall:
             verdict = overall
-        elif gop < gop_bad:
+        elif gop < bar:
             verdict = 'check this sound: %s' % worst['phone']
         elif ratio < lo:
             verdict = 'too fast'
