@@ -224,7 +224,9 @@ def _zygote_main():
                     if method not in ('synthesize', 'synthesize_events'):
                         raise EspeakError(f'no method {method!r}')
                     reply = ('ok', getattr(espeak, method)(*args))
-                except Exception as err:  # noqa: BLE001 - sent back, raised by the caller
+                except EspeakError as err:  # sent back, raised by the caller as it is
+                    reply = ('error', str(err))
+                except Exception as err:  # noqa: BLE001 - anything else, named
                     reply = ('error', f'{type(err).__name__}: {err}')
                 with os.fdopen(write_end, 'wb') as f:
                     f.write(pickle.dumps(reply))
