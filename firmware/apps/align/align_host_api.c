@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "align_core.h"
+#include "align_find.h"
 
 static align_t A;   /* ~100 KB: one alignment at a time, like the board */
 static int32_t grid_step_ms = 20;
@@ -85,3 +86,60 @@ uint32_t align_host_lexicon_bytes(void) { return align_lex_bytes(); }
 
 /* the reporting convention's constant (align_core.h), for the host tools' frame <-> ms */
 int32_t align_host_ref_offset_ms(void) { return ALIGN_REF_OFFSET_MS; }
+
+/* ---- phrase search (align_find.h), for h7voice record --find ---- */
+static align_find_t F;   /* ~60 KB: one search at a time, like the board */
+
+typedef struct {
+    align_hit_t *out;
+    int max, n;
+} hits_t;
+
+static void on_hit(void *ctx, const align_hit_t *h)
+{
+    hits_t *c = ctx;
+    if (c->n < c->max) c->out[c->n] = *h;
+    c->n++;
+}
+
+/* phrases: nphrases NUL-terminated strings one after the other; events: (1 speech_start |
+ * 0 speech_end, ms) pairs of the detector in order, each given before the first frame it can
+ * concern (the board gives them later, when the detector decides: the same hits while
+ * nothing leaves the ring); threshold < 0: the decoder's. Returns the hits (written up to
+ * max_hits) or -1 with msg. stats: segments, frames_searched, frames_lost, segments_lost,
+ * sizeof(align_find_t), workspace used. With no frames it checks the phrases only. */
+int align_host_find(const char *phrases, int nphrases, int32_t threshold, const int32_t *events, int nevents,
+                    const int32_t *scores, int frames, align_hit_t *hits, int max_hits, char *msg, size_t msg_size,
+                    uint32_t *stats)
+{
+    hits_t c = {hits, max_hits, 0};
+    align_find_reset(&F, threshold, on_hit, &c);
+    int st = ALIGN_OK;
+    for (int k = 0; k < nphrases && !st; k++) {
+        st = align_find_add(&F, phrases, strlen(phrases));
+        phrases += strlen(phrases) + 1;
+    }
+    int e = 0;
+    for (int t = 0; !st && t <= frames; t++) {
+        for (; !st && e < nevents && events[2 * e + 1] / 20 <= t; e++)
+            st = events[2 * e] ? align_find_speech_start(&F, events[2 * e + 1]) : align_find_speech_end(&F, events[2 * e + 1]);
+        if (!st && t < frames) st = align_find_frame(&F, scores + (size_t)t * H7DEC_PHONE_COUNT);
+    }
+    for (; !st && e < nevents; e++)
+        st = events[2 * e] ? align_find_speech_start(&F, events[2 * e + 1]) : align_find_speech_end(&F, events[2 * e + 1]);
+    if (!st && frames) st = align_find_end(&F);
+    if (stats) {
+        stats[0] = F.segments;
+        stats[1] = F.frames_searched;
+        stats[2] = F.frames_lost;
+        stats[3] = F.segments_lost;
+        stats[4] = (uint32_t)sizeof(align_find_t);
+        stats[5] = (uint32_t)F.ws_used;
+    }
+    if (st) {
+        strncpy(msg, F.msg, msg_size - 1);
+        msg[msg_size - 1] = 0;
+        return -1;
+    }
+    return c.n;
+}
