@@ -128,6 +128,52 @@ class AlignLibrary:
         x = np.concatenate([sil, self.samples, sil, self.samples, sil])
         self.log, self.host_log = R.log_board(x), R.log(x)
 
+    def record_two_sentences_finding(self, *phrases, threshold=None):
+        """h7voice record --board --find: LJ001-0002 and LJ001-0008 (two sentences of a speaker
+        the phone model never trained on), each after a second of silence, the phrases searched
+        by the board while it records (and the host's log of the same audio)."""
+        import numpy as np
+        sil = np.zeros(16000, np.int16)
+        self.use_ljspeech_clip('LJ001-0008')
+        later = self.samples
+        self.use_ljspeech_clip('LJ001-0002')
+        self.offset_s = (2 * len(sil) + len(self.samples)) / 16000.0   # where LJ001-0008 starts
+        x = np.concatenate([sil, self.samples, sil, later, sil])
+        th = None if threshold is None else float(threshold)
+        self.log = R.log_board(x, list(phrases), threshold=th)
+        self.host_log = R.log(x, list(phrases), threshold=th)
+
+    def recorder_should_find_once_at_the_reference(self, phrase, utt, ms):
+        """phrase found exactly once, starting within ms of its first word's Montreal Forced
+        Aligner start in utt (the second sentence), and nothing lost by the search."""
+        from h7align import bench
+        ref = next(w for u, _, _, w in bench.corpus_ljspeech() if u == utt)
+        first = phrase.split()[0]
+        start = next(s for word, s, _ in ref if word.lower() == first) + self.offset_s
+        hits = [h for h in self.log['found'] if h['phrase'] == phrase]
+        if len(hits) != 1 or abs(hits[0]['start_s'] - start) * 1000 > float(ms):
+            raise AssertionError(f'{phrase!r}: {hits}, expected one at {start:.3f} s (within {ms} ms)')
+        if self.log['search']['frames_lost'] or self.log['search']['segments_lost']:
+            raise AssertionError(f'the search lost frames or segments: {self.log["search"]}')
+
+    def recorder_should_not_find(self, phrase):
+        hits = [h for h in self.log['found'] if h['phrase'] == phrase]
+        if hits:
+            raise AssertionError(f'{phrase!r} is not said, found {hits}')
+
+    def send_the_board(self, *lines):
+        """Console lines to the align image as they are (then `end` and `record`), past the
+        host's own checks: the board's answer to bad input is in self.events."""
+        from h7align import board as B
+        self.events, _ = B.run(self.samples, '', phones=False, record=True, raw_lines=list(lines))
+
+    def board_should_have_searched_for(self, n):
+        """The recording ran to its end searching for n phrases (align_started, find_done)."""
+        started = [e for e in self.events if e.get('event') == 'align_started']
+        done = [e for e in self.events if e.get('event') == 'find_done']
+        if len(started) != 1 or started[0].get('phrases') != int(n) or len(done) != 1:
+            raise AssertionError(f'expected a recording searching for {n} phrases: {started} {done}')
+
     def record_on_the_board_with_stop(self, lsi_hz=None):
         """h7voice record --board --stop: the current clip twice with a second of silence
         between (Stop there, woken by the microphone's wake-on-sound output). lsi_hz: the

@@ -69,6 +69,26 @@ The Meeting Recorder Keeps Its Times Through Stop On A Part Whose LSI Runs 3 % F
     Recorder Should Have Stopped    2    1.0
     Recorder Segments Should Be Within Of The Host    20
 
+The Meeting Recorder Finds Phrases On The Board As On The Host
+    [Documentation]    record --board --find: two real sentences of a speaker no model trained on;
+    ...    the board runs the phone model while it records and searches each speech segment
+    ...    for the phrases (align_find.c): the same hits, times and scores as the host build,
+    ...    "never been" once where the reference aligner puts "never", a phrase not said not
+    ...    found, nothing lost by the search.
+    Record Two Sentences Finding    never been    printing press    elephant    threshold=2.0
+    Recorder Log Should Equal The Host Build
+    Recorder Should Find Segments    2
+    Recorder Should Find Once At The Reference    never been    LJ001-0008    100
+    Recorder Should Not Find    elephant
+
+A Phrase Search The Board Cannot Hold Is One Error Event
+    [Documentation]    Five phrases (the board searches at most four at once): one error event
+    ...    naming the limit, then the recording runs with the four it took.
+    Use Ljspeech Clip    LJ001-0002    seconds=1.3
+    Send The Board    find in    find being    find comparatively    find modern    find printing
+    Board Should Report Error    at most 4 phrases
+    Board Should Have Searched For    4
+
 Non-ASCII Text Is Refused With One Error Event
     Use Ljspeech Clip    LJ001-0002    seconds=1.3
     Align On The Board    text=in being caf\xe9 modern

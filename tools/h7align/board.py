@@ -32,13 +32,15 @@ def text_lines(text):
 
 
 def run(samples, text, phones=True, elf=None, extra_seconds=30.0, opp=None, mpu_guards=True, record=False,
-        stop=False, wait=None, lsi_hz=None):
+        stop=False, wait=None, lsi_hz=None, find=(), threshold=None, raw_lines=()):
     """Runs the image (at operating point `opp` MHz, default 480; between hops it waits at
     16 MHz, or at that point with wait='same'); returns (events,
     {time_s, instructions, joules: energy from `go` to the end (the simulator's model)}).
     record=True: the meeting-recorder mode (`record` instead of a transcript and `go`);
-    stop=True with it: Stop between speech segments (`stop on`). lsi_hz: the simulated part's
-    LSI (default the nominal 32 kHz)."""
+    stop=True with it: Stop between speech segments (`stop on`); find: phrases searched while
+    recording (`find PHRASE` lines), threshold: their bar (`threshold NATS`, a string of at
+    most 2 decimals); raw_lines: console lines sent as they are before `end` (the tests' bad
+    input). lsi_hz: the simulated part's LSI (default the nominal 32 kHz)."""
     import os
 
     from h7sim import Board
@@ -66,12 +68,19 @@ def run(samples, text, phones=True, elf=None, extra_seconds=30.0, opp=None, mpu_
         board.uart_write('end %d\n' % max(1, len(samples)))
         if record and stop:
             board.uart_write('stop on\n')
+        if record and threshold is not None:
+            board.uart_write('threshold %s\n' % threshold)
+        for phrase in (find if record else ()):
+            board.uart_write('find %s\n' % phrase.replace('\r', ' ').replace('\n', ' '))
+        for line in raw_lines:
+            board.uart_write(line + '\n')
         board.uart_write('record\n' if record else 'go\n')
         seconds = len(samples) / 16000.0 + extra_seconds
         n0 = len(board.uart_lines)
 
-        def over(b):
-            return any('"event":"align_done"' in x or '"event":"align_error"' in x for x in b.uart_lines[n0:])
+        def over(b):   # with raw_lines: the run's end, past the errors the lines were meant to cause
+            done = ('"event":"align_done"',) if raw_lines else ('"event":"align_done"', '"event":"align_error"')
+            return any(d in x for x in b.uart_lines[n0:] for d in done)
         why = board.run(seconds=seconds, until=over)
         events, _ = ev.parse_console(board.uart_lines)
         if why != 'until':

@@ -18,6 +18,11 @@ class PhoneSeg(ctypes.Structure):
                 ('end_ms', ctypes.c_int32), ('gop', ctypes.c_int32), ('gop_frames', ctypes.c_int32)]
 
 
+class Hit(ctypes.Structure):
+    _fields_ = [('phrase', ctypes.c_uint32), ('start_ms', ctypes.c_int32), ('end_ms', ctypes.c_int32),
+                ('score', ctypes.c_int32)]
+
+
 _c = ctypes
 SIGNATURES = {
     'align_host_words': (_c.c_int, [_c.c_char_p, _c.c_size_t, _c.c_char_p, _c.c_size_t, _c.POINTER(_c.c_uint16),
@@ -29,7 +34,11 @@ SIGNATURES = {
     'align_host_ref_offset_ms': (_c.c_int32, []),
     'align_host_set_grid': (_c.c_int, [_c.c_int32, _c.c_uint32]),
     'align_host_set_phone_frames': (_c.c_int, [_c.c_int, _c.c_uint32]),
+    'align_host_find': (_c.c_int, [_c.c_char_p, _c.c_int, _c.c_int32, _c.POINTER(_c.c_int32), _c.c_int,
+                                   _c.POINTER(_c.c_int32), _c.c_int, _c.POINTER(Hit), _c.c_int, _c.c_char_p,
+                                   _c.c_size_t, _c.POINTER(_c.c_uint32)]),
 }
+FIND_STATS = ['segments_searched', 'frames_searched', 'frames_lost', 'segments_lost', 'search_bytes', 'workspace_bytes']
 
 
 class CoreError(ValueError):
@@ -114,3 +123,27 @@ def run(text, scores):
              'score': segs[i].score, 'start_ms': segs[i].start_ms, 'end_ms': segs[i].end_ms,
              'gop': segs[i].gop, 'gop_frames': segs[i].gop_frames}
             for i in range(n)], stats
+
+
+def find(phrases, vad_events=(), scores=None, threshold=None):
+    """The recorder's phrase search (align_find.c, as the board runs it while recording):
+    phrases (text), the detector's events [(speech_start|speech_end, ms)] and frames x 41
+    int32 scores (none: only check the phrases). threshold: units (1/256 nat) a hit must
+    reach, None for the decoder's. Returns ([{phrase (index), start_ms, end_ms, score
+    (units)}], stats); CoreError with the core's message on a bad phrase."""
+    b = b''.join(_bytes(p).replace(b'\0', b' ') + b'\0' for p in phrases)
+    s = np.zeros((0, P.COUNT), np.int32) if scores is None else np.ascontiguousarray(scores, dtype=np.int32)
+    if s.ndim != 2 or s.shape[1] != P.COUNT:
+        raise CoreError('scores must be frames x %d' % P.COUNT)
+    ev = np.array([(1 if name == 'speech_start' else 0, int(ms)) for name, ms in vad_events], np.int32).reshape(-1, 2)
+    cap = 64 + len(s)
+    hits = (Hit * cap)()
+    msg = ctypes.create_string_buffer(200)
+    st = (ctypes.c_uint32 * len(FIND_STATS))()
+    i32 = ctypes.POINTER(ctypes.c_int32)
+    n = lib().align_host_find(b, len(phrases), -1 if threshold is None else int(threshold),
+                              ev.ctypes.data_as(i32), len(ev), s.ctypes.data_as(i32), len(s), hits, cap, msg, 200, st)
+    if n < 0:
+        raise CoreError(msg.value.decode() or 'phrase search failed')
+    return ([{'phrase': hits[i].phrase, 'start_ms': hits[i].start_ms, 'end_ms': hits[i].end_ms,
+              'score': hits[i].score} for i in range(min(n, cap))], dict(zip(FIND_STATS, list(st))))

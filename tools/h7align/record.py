@@ -1,14 +1,16 @@
-"""h7voice record AUDIO.wav [--find PHRASE ...] [--json LOG]: the meeting-recorder mode on
-the host build of the board's C code.
+"""h7voice record AUDIO.wav [--find PHRASE ...] [--json LOG] [--board]: the meeting-recorder
+mode on the host build of the board's C code, or on the simulated board (--board).
 
   - speech segments with start/end times from the C voice activity detector
     (firmware/frontend/vad.c, 20 ms frames);
-  - the phone model's scores of every speech frame are kept (int32 decoder scores; on the
-    chip they would be the model's int8 outputs, 41 bytes a frame = 2 KB a second of speech);
-  - phrase search: each phrase becomes a search graph (its words' pronunciations from the
-    board's lexicon, optional pauses between words) run by the C decoder in SPOT mode over
-    the stored scores of each segment: every occurrence with its times and score (the
-    likelihood ratio of the phrase against a free phone loop, nats).
+  - phrase search (firmware/apps/align/align_find.c): each phrase becomes a search graph (its
+    words' pronunciations from the board's lexicon, optional pauses between words) run by the
+    C decoder in SPOT mode over the phone model's scores of each segment (100 ms of margin
+    either side): every occurrence with its times and score (the likelihood ratio of the
+    phrase against a free phone loop, nats). The board searches while it records, keeping
+    1.28 s of scores (41 int8 a frame, 2 KB a second, would be the store for a search after
+    the recording; the NUCLEO board has no storage for a long one); the host runs the same C
+    over the whole recording's scores, so both give the same hits.
 """
 import json
 
@@ -16,17 +18,20 @@ import numpy as np
 
 from h7frontend.vad import Vad
 from h7speech import decoder as D
-from h7speech import graph as G
 from h7voice import events as ev
 
 from . import align as A
 from . import core
 
 
+def vad_events(samples, rate=16000):
+    """The C detector's events [(speech_start|speech_end, ms)] on 20 ms frames."""
+    return Vad(rate).run(samples, frame_length=320)
+
+
 def segments(samples, rate=16000):
     """[(start_s, end_s)] of speech (the C VAD, 20 ms frames)."""
-    ev = Vad(rate).run(samples, frame_length=320)
-    return segments_of(ev, len(samples) / rate)
+    return segments_of(vad_events(samples, rate), len(samples) / rate)
 
 
 def segments_of(events, duration_s):
@@ -49,32 +54,46 @@ def board_segments(events, duration_s):
     return segments_of([(e['type'], e['time_ms']) for e in ev.of_kind(events, 'vad')], duration_s)
 
 
-def phrase_graph(text):
-    words = A.words_of(text)
-    expr = G.Seq([x for k, w in enumerate(words) for x in ([G.Opt(G.Sil())] if k else []) + [G.Word(w)]]) \
-        if len(words) > 1 else G.Word(words[0])
+def threshold_units(nats):
+    """The search's bar in decoder units, as the board reads `threshold %.2f` (0 to 100 nats)."""
+    if nats is None:
+        return None
+    if not 0.0 <= nats <= 100.0:
+        raise A.AlignError('the search threshold is 0 to 100 nats, not %g' % nats)
+    whole, cents = ('%.2f' % nats).split('.')   # what the board is sent
+    return ((int(whole) * 100 + int(cents)) * D.SCORE_ONE + 50) // 100
+
+
+def _nats(units):
+    """Units -> nats with 3 decimals, rounded as the board prints scores (main.c put_score)."""
+    q = (abs(units) * 1000 + D.SCORE_ONE // 2) // D.SCORE_ONE
+    return (-q if units < 0 else q) / 1000.0
+
+
+def check_phrases(phrases):
+    """AlignError naming the phrase the board's core cannot search for."""
+    for p in phrases:
+        try:
+            core.find([p])
+        except core.CoreError as e:
+            raise A.AlignError('phrase %r: %s' % (p, e)) from None
     try:
-        return G.compile_graph(expr, lexicon=core.pronounce, silence=False), words
-    except (G.GraphError, core.CoreError) as e:
-        raise A.AlignError('phrase %r: %s' % (text, e)) from None
+        core.find(phrases)
+    except core.CoreError as e:
+        raise A.AlignError(str(e)) from None
 
 
-def find(scores, segs, phrase, timing, threshold=None):
-    """Occurrences of phrase in the stored scores of the segments."""
-    data, words = phrase_graph(phrase)
-    hits = []
-    for a_s, b_s in segs:
-        a = max(0, int(a_s * 50) - 5)            # 20 ms frames, 100 ms of margin
-        b = min(len(scores), int(b_s * 50) + 5)
-        if b - a < 3:
-            continue
-        kw = {} if threshold is None else {'spot_threshold': threshold}
-        dec = D.Decoder(data, D.SPOT, **kw)
-        evs = dec.step(scores[a:b]) + dec.flush()
-        for e in evs:
-            hits.append({'phrase': ' '.join(words), 'start_s': timing.reported_s(a + e['start']),
-                         'end_s': timing.reported_s(a + e['end']), 'score': round(e['score'], 2)})
-    return hits
+SEARCH_STATS = ('segments_searched', 'frames_lost', 'segments_lost')
+
+
+def find(scores, events, phrases, threshold=None):
+    """Occurrences of the phrases in the scores of the detector's segments (align_find.c):
+    (hits, the search's counters)."""
+    check_phrases(phrases)
+    hits, stats = core.find(phrases, events, scores, threshold_units(threshold))
+    names = [' '.join(core.words(p)) for p in phrases]
+    return ([{'phrase': names[h['phrase']], 'start_s': h['start_ms'] / 1000.0, 'end_s': h['end_ms'] / 1000.0,
+              'score': _nats(h['score'])} for h in hits], {k: stats[k] for k in SEARCH_STATS})
 
 
 def _log_of(segs, n_samples):
@@ -88,35 +107,45 @@ def _log_of(segs, n_samples):
 
 
 def log(samples, phrases=(), aligner=None, threshold=None):
-    aligner = aligner or A.Aligner()
-    segs = segments(samples)
-    out = _log_of(segs, len(samples))
+    events = vad_events(samples)
+    out = _log_of(segments_of(events, len(samples) / 16000.0), len(samples))
     if phrases:
-        scores = D.scores(aligner.logprobs(samples))
-        for p in phrases:
-            out['found'] += find(scores, segs, p, aligner.timing, threshold)
+        aligner = aligner or A.Aligner()
+        out['found'], out['search'] = find(D.scores(aligner.logprobs(samples)), events, phrases, threshold)
     return out
 
 
-def log_board(samples, stop=False, lsi_hz=None):
+def log_board(samples, phrases=(), threshold=None, stop=False, lsi_hz=None):
     """The log from the align image's meeting-recorder mode on the simulated board (its "vad"
-    lines: the same C detector on the same frames, so the same segments as log()). stop=True:
-    the board enters Stop after each segment and wakes on sound: the detector then starts a
-    segment from the hop the capture resumed on (the log adds 'stops', 'stopped_s' and the
-    energy of the run, 'energy_mj', from the simulator's model). lsi_hz: the simulated part's
-    LSI (its Stop clock; default the nominal 32 kHz)."""
+    lines: the same C detector on the same frames, so the same segments as log(); its "found"
+    lines: the same search as log()'s, run while recording). stop=True (no phrases): the board
+    enters Stop after each segment and wakes on sound: the detector then starts a segment from
+    the hop the capture resumed on (the log adds 'stops', 'stopped_s' and the energy of the
+    run, 'energy_mj', from the simulator's model). lsi_hz: the simulated part's LSI (its Stop
+    clock; default the nominal 32 kHz)."""
     from . import board
-    events, summ = board.run(samples, '', phones=False, record=True, stop=stop, lsi_hz=lsi_hz)
+    if phrases:
+        check_phrases(phrases)
+        if stop:
+            raise A.AlignError('the board searches without Stop between segments (its model\'s stream would '
+                               'restart after each): drop --stop or --find')
+    units = threshold_units(threshold)
+    events, summ = board.run(samples, '', phones=False, record=True, stop=stop, lsi_hz=lsi_hz, find=phrases,
+                             threshold=None if units is None else '%.2f' % threshold)
     err = ev.last(events, 'align_error')
     if err:
         raise A.AlignError('board: %s' % err.get('message'))
     out = _log_of(board_segments(events, len(samples) / 16000.0), len(samples))
+    out['found'] = [{'phrase': e['phrase'], 'start_s': e['start_ms'] / 1000.0, 'end_s': e['end_ms'] / 1000.0,
+                     'score': e['score']} for e in ev.of_kind(events, 'found')]
+    if phrases:
+        done = ev.last(events, 'find_done') or {}
+        out['search'] = {k: done.get(k) for k in SEARCH_STATS}
     if stop:
         done = ev.last(events, 'align_done') or {}
         out.update({'stops': done.get('stops'), 'stopped_s': round(done.get('stopped_ms', 0) / 1000.0, 3),
                     'energy_mj': round(summ['joules'] * 1000, 2)})
     return out
-
 
 
 def main(argv):
@@ -130,19 +159,18 @@ def main(argv):
     ap.add_argument('--threshold', type=float, help='nats the phrase must beat the free phone loop by '
                     "(default: the decoder's, 5)")
     ap.add_argument('--board', action='store_true', help='the align image\'s recorder mode on the simulated '
-                    'board (segments; phrase search is host-only for now)')
-    ap.add_argument('--stop', action='store_true', help='--board: Stop between speech segments (wake on sound)')
+                    'board (segments, and the phrases found while it records)')
+    ap.add_argument('--stop', action='store_true', help='--board: Stop between speech segments (wake on sound; '
+                    'not with --find)')
     a = ap.parse_args(argv)
-    if a.board and a.find:
-        return _fail('h7voice record: --find runs on the host only (the board does not store phone scores yet): '
-                     'drop --board to search')
     try:
-        for p in a.find:
-            phrase_graph(p)
+        check_phrases(a.find)
+        threshold_units(a.threshold)
         x = wav.load(a.audio)
         if a.stop and not a.board:
             return _fail('h7voice record: --stop is the board\'s power mode: add --board')
-        out = log_board(x.samples, stop=a.stop) if a.board else log(x.samples, a.find, threshold=a.threshold)
+        out = log_board(x.samples, a.find, threshold=a.threshold, stop=a.stop) if a.board \
+            else log(x.samples, a.find, threshold=a.threshold)
     except (A.AlignError, wav.WavFormatError) as e:
         return _fail('h7voice record: %s' % e)
     data = json.dumps(out, indent=1) + '\n'

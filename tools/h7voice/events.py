@@ -64,13 +64,18 @@ platform time since capture start.
                       {mean,max}, arena_bytes, weights_bytes, model_failures, captured, lost_*
   align (firmware/apps/align/main.c)
     align_ready       lexicon_bytes, max_words, line_max, lookahead_frames
-    align_started     words, mode (align|record) (the transcript was accepted; audio may start)
+    align_started     words, mode (align|record), phrases (record: phrases to find) (the
+                      transcript was accepted; audio may start)
     word              an aligned word — index, word, start_ms, end_ms, score (and phones
                       when 'phones on')
     governor          cycles_per_hop, points[{mhz, ...}], chosen_mhz, wait_mhz ('opp auto')
     align_done        words, audio_ms, cycles after the end of audio, peak RAM, lost samples,
                       pause_cuts, speech_segments, stops, stopped_ms, opp_switches, wait_mhz
                       (also vad, stop, wake in record mode)
+    found             record mode with 'find PHRASE': phrase (normalised words), start_ms,
+                      end_ms, score (nats above the free phone loop)
+    find_done         found, segments_searched, frames_searched, frames_lost, segments_lost,
+                      search_bytes (just before align_done)
     align_error       what, message (empty audio/text, text too long, non-ASCII, model)
   commands (firmware/apps/commands/main.c)
     commands_ready    context, mode (wake|push_to_talk), wake_phrase, graph_bytes,
@@ -110,7 +115,7 @@ NAMES = frozenset('''
     kc_ready kc_model kc_check kc_dump kc_dump_end kc_error
     decoder_bench decoder_error
     phones_ready phone phones_utterance phones_stats
-    align_ready align_started word governor align_done align_error
+    align_ready align_started word governor align_done align_error found find_done
     commands_ready wake intent action commands_stats commands_stop commands_wake commands_opp
     qspi qspi_error qspi_model qspi_mode qspi_run
 '''.split())

@@ -9,7 +9,10 @@
  *                  between hops at 16 MHz, the default, or at the computing point),
  *                  "go" (start: capture begins),
  *                  "record" (the meeting recorder: capture and the voice activity detector
- *                  only, no transcript: "vad" lines, then align_done with speech_segments)
+ *                  only, no transcript: "vad" lines, then align_done with speech_segments),
+ *                  "find PHRASE" (before record, up to 4: the model runs too and every
+ *                  occurrence is a {"event":"found","phrase","start_ms","end_ms","score"} line
+ *                  while recording, align_find.h), "threshold NATS" (the search's bar)
  *   DMA ─▶ sample ring ─▶ one 20 ms hop at a time: phones_pipeline_hop (the phone
  *     recognizer's own hop: front end ─▶ model ─▶ 41 scores) ─▶ align_frame (h7dec ALIGN
  *     over transcript windows) ─▶ one {"event":"word",...} line per word as it becomes final
@@ -24,6 +27,7 @@
 #include <string.h>
 
 #include "apps/align/align_core.h"
+#include "apps/align/align_find.h"
 #include "frontend/vad.h"
 #include "apps/align/align_energy_table.h"
 #include "apps/phones/phones_model.h"
@@ -44,7 +48,15 @@
 static const phones_model_t *model;
 static h7nn_interpreter nn;
 static phones_pipeline_t pipeline;
-static align_t aligner H7_AXI_BSS;
+/* the aligner and the recorder's phrase search share their memory: a run is one or the other
+ * (text + go, or find + record), so the image's RAM is the bigger of the two */
+static union {
+    align_t align;
+    align_find_t find;
+} mem H7_AXI_BSS;
+static align_find_t *const finder = &mem.find;
+static bool finding;                    /* `find` lines came: record runs the model and searches */
+static int32_t find_threshold = -1;     /* `threshold NATS` (1/256 nat); < 0: the decoder's */
 static char line_buf[240];
 static h7_line_t line;
 static bool per_phone, started, finished;
@@ -162,6 +174,31 @@ static void on_phone(void *ctx, const align_phone_t *p)
     h7_json_emit(&j);
 }
 
+/* a phrase found while recording: {"event":"found","phrase","start_ms","end_ms","score"} */
+static void on_hit(void *ctx, const align_hit_t *h)
+{
+    (void)ctx;
+    const align_phrase_t *p = &finder->phrases[h->phrase];
+    char words[ALIGN_FIND_TEXT];
+    size_t n = 0;
+    for (uint32_t k = 0; k < p->nwords; k++) {   /* the normalised words, space-separated */
+        const char *w = p->text + p->word_off[k];
+        size_t m = strlen(w);
+        if (k) words[n++] = ' ';
+        memcpy(words + n, w, m);
+        n += m;
+    }
+    words[n] = 0;
+    char buf[H7_JSON_LINE_MAX];
+    h7_json_t j;
+    h7_json_begin(&j, buf, sizeof buf, "found");
+    h7_json_str(&j, "phrase", words);
+    h7_json_int(&j, "start_ms", h->start_ms);
+    h7_json_int(&j, "end_ms", h->end_ms);
+    put_score(&j, "score", h->score, 1);
+    h7_json_emit(&j);
+}
+
 /* the model hop by hop: its stride-2 first layer streamed (phones_runner_run) */
 static phones_runner_t phone_runner;
 static uint8_t stream_state[PHONES_STREAM_STATE_BYTES] __attribute__((aligned(8)));
@@ -258,39 +295,56 @@ static void finish(void)
     int st = ALIGN_OK;
     /* the look-ahead is flushed as the model was trained and as the host library does it:
      * the newest frame repeated (phones_pipeline_repeat_last), not silence */
-    for (uint32_t k = 0; k < model->lookahead_frames && !st && !record_only; k++) {
+    for (uint32_t k = 0; k < model->lookahead_frames && !st && (!record_only || finding); k++) {
         int r = phones_pipeline_repeat_last(&pipeline);
         if (r < 0) fatal("model", h7nn_error(&nn));
-        if (r == 1) st = align_frame(&aligner, pipeline.scores);
+        if (r == 1) st = record_only ? align_find_frame(finder, pipeline.scores) : align_frame(&mem.align, pipeline.scores);
     }
-    if (!st && !record_only) st = align_end(&aligner);
+    if (!st && record_only && finding) st = align_find_end(finder);
+    if (!st && !record_only) st = align_end(&mem.align);
     if (h7vad_in_speech(&vad)) speech_segments++;   /* speech still going ends with the audio */
     uint32_t cycles = h7_cycles() - c0;
     h7audio_stop();
     finished = true;
     if (st) {
-        error_event(st == ALIGN_ERR_AUDIO ? "audio" : "align", aligner.msg);
+        if (record_only) error_event("find", finder->msg);
+        else error_event(st == ALIGN_ERR_AUDIO ? "audio" : "align", mem.align.msg);
         return;
     }
+    /* record mode: the aligner's counters are not in use (its memory is the search's) */
+    const bool al = !record_only;
     h7audio_stats_t as;
     h7audio_get_stats(&as);
     char buf[2 * H7_JSON_LINE_MAX];
     h7_json_t j;
+    if (record_only && finding) {   /* the phrase search's own counters, before align_done */
+        h7_json_begin(&j, buf, sizeof buf, "find_done");
+        const h7_json_uint_field_t g[] = {
+            {"found", finder->hits},
+            {"segments_searched", finder->segments},
+            {"frames_searched", finder->frames_searched},
+            {"frames_lost", finder->frames_lost},
+            {"segments_lost", finder->segments_lost},
+            {"search_bytes", (uint32_t)sizeof *finder},
+        };
+        h7_json_uints(&j, g, sizeof g / sizeof g[0]);
+        h7_json_emit(&j);
+    }
     h7_json_begin(&j, buf, sizeof buf, "align_done");
     const h7_json_uint_field_t f[] = {
         {"words", words_out},
-        {"frames", (uint32_t)aligner.frames},
+        {"frames", (uint32_t)(al ? mem.align.frames : finding ? finder->frames : 0)},
         {"audio_ms", (uint32_t)(consumed / 16u)},
         {"cycles_after_audio", cycles},
         {"mhz", h7_clock_sysclk_hz() / 1000000u},
         {"stack_peak_bytes", stack_peak()},
-        {"windows", aligner.windows},
-        {"decoder_workspace_max", aligner.workspace_max},
-        {"graph_nodes_max", aligner.nodes_max},
-        {"forced_commits", aligner.forced_commits},
-        {"pause_cuts", aligner.pause_cuts},
+        {"windows", al ? mem.align.windows : 0u},
+        {"decoder_workspace_max", al ? mem.align.workspace_max : 0u},
+        {"graph_nodes_max", al ? mem.align.nodes_max : 0u},
+        {"forced_commits", al ? mem.align.forced_commits : 0u},
+        {"pause_cuts", al ? mem.align.pause_cuts : 0u},
         {"arena_bytes", (uint32_t)h7nn_arena_used(&nn)},
-        {"aligner_bytes", (uint32_t)sizeof aligner},
+        {"aligner_bytes", (uint32_t)sizeof mem.align},
         {"lost_samples", as.dropped_samples},
         {"speech_segments", speech_segments},
         {"stops", stops},
@@ -315,7 +369,8 @@ static void start_capture(const char *mode)
     h7_json_t j;
     h7_json_begin(&j, buf, sizeof buf, "align_started");
     h7_json_str(&j, "mode", mode);
-    h7_json_uint(&j, "words", record_only ? 0u : aligner.nwords);
+    h7_json_uint(&j, "words", record_only ? 0u : mem.align.nwords);
+    if (record_only) h7_json_uint(&j, "phrases", finding ? finder->nphrases : 0u);
     h7_json_emit(&j);
 }
 
@@ -369,9 +424,10 @@ static void command(const char *cmd)
 {
     if (!strncmp(cmd, "text ", 5) || !strcmp(cmd, "text")) {
         if (started) { error_event("text", "the alignment has started: send the text before go"); return; }
-        if (align_add_text(&aligner, cmd + 4, strlen(cmd + 4))) {
-            error_event("text", aligner.msg);
-            align_reset(&aligner, on_word, on_phone, NULL);
+        if (finding) { error_event("text", "phrases to find were given: this run is a recording (record), not an alignment"); return; }
+        if (align_add_text(&mem.align, cmd + 4, strlen(cmd + 4))) {
+            error_event("text", mem.align.msg);
+            align_reset(&mem.align, on_word, on_phone, NULL);
         }
     } else if (!strcmp(cmd, "phones on")) {
         per_phone = true;
@@ -405,11 +461,40 @@ static void command(const char *cmd)
         wait_low = true;
     } else if (!strcmp(cmd, "wait same")) {  /* wait at the computing point (the energy table's before) */
         wait_low = false;
+    } else if (!strncmp(cmd, "find ", 5)) {   /* record mode: a phrase to find while recording */
+        if (started) { error_event("find", "give the phrases before record"); return; }
+        if (!finding && mem.align.nwords) { error_event("find", "a transcript was given: this run is an alignment (go), not a recording"); return; }
+        if (!finding) align_find_reset(finder, -1, on_hit, NULL);
+        finding = true;
+        if (align_find_add(finder, cmd + 5, strlen(cmd + 5))) {
+            error_event("find", finder->msg);
+            if (!finder->nphrases) {   /* nothing to find after all: the memory is the aligner's again */
+                finding = false;
+                align_reset(&mem.align, on_word, on_phone, NULL);
+            }
+        }
+    } else if (!strncmp(cmd, "threshold ", 10)) {   /* the phrase search's bar, nats with 2 decimals */
+        uint32_t whole = 0, cents = 0;
+        const char *v = cmd + 10, *dot = strchr(v, '.');
+        char head[12];
+        size_t hl = dot ? (size_t)(dot - v) : strlen(v);
+        bool ok = hl > 0 && hl < sizeof head;
+        if (ok) {
+            memcpy(head, v, hl);
+            head[hl] = 0;
+            ok = h7_line_uint(head, &whole) && whole <= 100u;
+        }
+        if (ok && dot) ok = strlen(dot + 1) >= 1 && strlen(dot + 1) <= 2 && h7_line_uint(dot + 1, &cents);
+        if (ok && dot && strlen(dot + 1) == 1) cents *= 10u;
+        if (!ok || started) { error_event("threshold", "threshold wants nats, 0 to 100 with at most 2 decimals, before record"); return; }
+        /* nats x 256, rounded as the host tools round (never a tie at 2 decimals) */
+        find_threshold = (int32_t)(((whole * 100u + cents) * (uint32_t)H7DEC_SCORE_ONE + 50u) / 100u);
     } else if (!strcmp(cmd, "go")) {
         if (started) { error_event("go", "already aligning"); return; }
-        if (align_start(&aligner)) {
-            error_event("text", aligner.msg);
-            align_reset(&aligner, on_word, on_phone, NULL);
+        if (finding) { error_event("go", "phrases to find were given: start the recording with record"); return; }
+        if (align_start(&mem.align)) {
+            error_event("text", mem.align.msg);
+            align_reset(&mem.align, on_word, on_phone, NULL);
             return;
         }
         start_capture("align");
@@ -417,10 +502,17 @@ static void command(const char *cmd)
         stop_between = true;
     } else if (!strcmp(cmd, "record")) {
         if (started) { error_event("record", "already running"); return; }
+        if (finding && stop_between) {
+            /* the model's stream would restart after every Stop: the host's search, over the
+             * whole recording, would not match */
+            error_event("record", "find runs without Stop between segments: drop stop on");
+            return;
+        }
+        if (finding && find_threshold >= 0) finder->cfg.spot_threshold = find_threshold;
         record_only = true;
         start_capture("record");
     } else {
-        error_event("command", "unknown command (text WORDS | phones on|off | end N | opp MHZ|auto | wait low|same | go | record | stop on)");
+        error_event("command", "unknown command (text WORDS | phones on|off | end N | opp MHZ|auto | wait low|same | go | record | stop on | find PHRASE | threshold NATS)");
     }
 }
 
@@ -438,7 +530,7 @@ int main(void)
     h7_json_uint(&j, "lsi_hz", h7_lsi_measured_hz()); /* the Stop clock's (record with Stop), measured at boot */
     h7_json_emit(&j);
     init_model();
-    align_reset(&aligner, on_word, on_phone, NULL);
+    align_reset(&mem.align, on_word, on_phone, NULL);
     h7_line_init(&line, line_buf, sizeof line_buf);
     h7_json_begin(&j, buf, sizeof buf, "align_ready");
     h7_json_uint(&j, "lexicon_bytes", align_lex_bytes());
@@ -479,6 +571,11 @@ int main(void)
                 } else if (ve == H7VAD_SPEECH_START) {
                     stop_pending = false;   /* speech again while the console drained: no Stop */
                 }
+                if (record_only && finding && ve != H7VAD_NONE) {
+                    int fs = ve == H7VAD_SPEECH_START ? align_find_speech_start(finder, (int32_t)h7vad_event_time_ms(&vad))
+                                                      : align_find_speech_end(finder, (int32_t)h7vad_event_time_ms(&vad));
+                    if (fs) fatal("find", finder->msg);
+                }
                 if (ve != H7VAD_NONE) {
                     char vb[H7_JSON_LINE_MAX];
                     h7_json_t vj;
@@ -488,9 +585,10 @@ int main(void)
                     h7_json_emit(&vj);
                 }
                 uint32_t c0 = h7_cycles();
-                int r = record_only ? 0 : phones_pipeline_hop(&pipeline, hop);
+                int r = record_only && !finding ? 0 : phones_pipeline_hop(&pipeline, hop);
                 if (r < 0) fatal("model", h7nn_error(&nn));
-                int ar = r == 1 ? align_frame(&aligner, pipeline.scores) : ALIGN_OK;
+                int ar = r != 1 ? ALIGN_OK : record_only ? align_find_frame(finder, pipeline.scores)
+                                                         : align_frame(&mem.align, pipeline.scores);
                 if (gov_auto && !gov_done && r == 1) {
                     uint32_t c = h7_cycles() - c0;
                     gov_cycles += c;
@@ -502,7 +600,7 @@ int main(void)
                     if (++gov_hops == GOV_HOPS) governor_decide();
                 }
                 if (ar) {
-                    error_event("align", aligner.msg);
+                    error_event(record_only ? "find" : "align", record_only ? finder->msg : mem.align.msg);
                     finished = true;
                     h7audio_stop();
                     break;

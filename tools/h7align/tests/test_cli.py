@@ -61,3 +61,25 @@ def test_gop_calibration_substitutes_three_words_the_same_way_every_time():
     assert len(after) == len(before)
     assert [k for k in range(len(before)) if before[k] != after[k]] == where
     assert all(after[k] in gopcal.SUBSTITUTES for k in where)
+
+
+def test_record_bad_phrases_are_one_line_and_nothing_is_written(tmp_path, capsys):
+    """h7voice record --find: the board's core checks every phrase before any audio is read."""
+    import wave
+    log = str(tmp_path / 'log.json')
+    audio = tmp_path / 'quiet.wav'
+    with wave.open(str(audio), 'wb') as w:
+        w.setnchannels(1), w.setsampwidth(2), w.setframerate(16000)
+        w.writeframes(b'\0\0' * 16000)
+    five = sum((['--find', w] for w in ('in', 'being', 'modern', 'printing', 'press')), [])
+    cases = [(['--find', 'caf\u00e9'], 'non-ASCII'),
+             (['--find', '   '], 'no words'),
+             (five, 'at most 4 phrases'),
+             (['--find', 'one two three four five six seven eight nine'], 'phrase'),
+             (['--find', 'press', '--threshold', '200'], '0 to 100 nats'),
+             (['--find', 'press', '--board', '--stop'], 'without Stop')]
+    for args, part in cases:
+        code = M.main(['record', str(audio), '--json', log] + args)
+        err = capsys.readouterr().err.strip().splitlines()
+        assert code == 2 and len(err) == 1 and part in err[0], (args, err)
+        assert not os.path.exists(log) and not os.path.exists(log + '.tmp')
