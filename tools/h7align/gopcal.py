@@ -10,11 +10,14 @@ mean over its frames of its log-probability minus the best phone's; pronounce.re
     correct word in ten is sent back;
   - measured on ljspeech_aligned (a speaker no model trained on): the share of its 573
     correctly read words the verdict flags, and of substituted words (the text says another
-    word than the audio: three positions an utterance, seeded, the replacement from SUBSTITUTES)
-    the share it catches, at the shipped bar and at the candidate;
-  - a bar relative to the take (pronounce.gop_bar: RELATIVE nats below the take's median word
-    GOP, takes of >= RELATIVE_MIN_WORDS words), its size the smallest of RELATIVE that flags
-    at most 10 % of the training speakers' correct words in such takes, measured the same way.
+    word than the audio; seeded positions, the replacement from SUBSTITUTES) the share it
+    catches, at the shipped bar and at the candidates. Two substitution protocols: 'v2', one
+    word in eight of each sentence (at least one: a learner's take has mostly right words),
+    and 'v1' (fifteenth round), three words whatever the sentence's length;
+  - bars relative to the take (pronounce.gop_bar: RELATIVE nats below the take's level, the
+    LEVELS percentile of its word GOPs, in takes of >= RELATIVE_MIN_WORDS words), each level's
+    size the smallest of RELATIVE that flags at most 10 % of the training speakers' correct
+    words in such takes, measured the same way.
 Every GOP comes from the align core's C (host build) through pronounce.report, the report the
 CLI and the board's lines give.
 """
@@ -38,6 +41,8 @@ SUBSTITUTES = ('elephant', 'window', 'purple', 'garden', 'thirty', 'basket', 'ri
 
 
 RELATIVE = (0.5, 0.75, 1.0, 1.25, 1.5, 2.0)   # the speaker-relative bars tried (nats)
+LEVELS = (50, 75)                              # the take's level: median (fifteenth round), 75th percentile
+PROTOCOLS = {'v2': lambda n: max(1, n // 8), 'v1': lambda n: 3}   # substituted words in a sentence of n
 
 
 def _report(aligner, samples, text, logp=None):
@@ -59,22 +64,23 @@ def training_takes(aligner, rebuild=False):
     return out
 
 
-def relative_flagged(takes, relative):
+def relative_flagged(takes, relative, level=PR.GOP_LEVEL):
     """(flagged, words) of the takes of >= RELATIVE_MIN_WORDS words at that relative bar."""
     flagged = words = 0
     for _, g in takes:
         if len(g) >= PR.RELATIVE_MIN_WORDS:
-            bar = PR.gop_bar(g, relative=relative)
+            bar = PR.gop_bar(g, relative=relative, level=level)
             flagged += sum(x < bar for x in g)
             words += len(g)
     return flagged, words
 
 
-def substituted(text, utt):
-    """(text with 3 words replaced, their positions): seeded by the utterance's name."""
+def substituted(text, utt, protocol='v1'):
+    """(text with words replaced, their positions): PROTOCOLS[protocol] of them, seeded by the
+    utterance's name."""
     words = A.words_of(text)
     rng = random.Random(zlib.crc32(utt.encode()))
-    where = sorted(rng.sample(range(len(words)), min(3, len(words))))
+    where = sorted(rng.sample(range(len(words)), min(PROTOCOLS[protocol](len(words)), len(words))))
     out = list(words)
     for k in where:
         out[k] = rng.choice([s for s in SUBSTITUTES if s != words[k]])
@@ -82,29 +88,32 @@ def substituted(text, utt):
 
 
 def held_out(aligner, settings):
-    """{name: {'correct_flagged', 'correct', 'substituted_caught', 'substituted'}} on ljspeech
-    for each (name, absolute bar, relative bar or None)."""
+    """{protocol: {name: {'correct_flagged', 'correct', 'substituted_caught', 'substituted'}}} on
+    ljspeech for each setting (name, absolute bar, relative bar or None, level)."""
     from h7frontend import wav
     from . import bench
-    counts = {n: {'correct_flagged': 0, 'correct': 0, 'substituted_caught': 0, 'substituted': 0}
-              for n, _, _ in settings}
+    counts = {p: {n: {'correct_flagged': 0, 'correct': 0, 'substituted_caught': 0, 'substituted': 0}
+                  for n, _, _, _ in settings} for p in PROTOCOLS}
     for utt, path, text, _ in bench.corpus_ljspeech():
         x = wav.load(path).samples
         logp = aligner.logprobs(x)
         segs = record.segments(x)
-        swapped, where = substituted(text, utt)
-        right, wrong = aligner.align(x, text, logp=logp), aligner.align(x, swapped, logp=logp)
-        for name, bar, relative in settings:   # the alignments do not depend on the bar
-            c = counts[name]
-            words = PR.report(right, segs, gop_bad=bar, relative=relative)['words']
-            c['correct'] += len(words)
-            c['correct_flagged'] += sum(w['verdict'].startswith('check this sound') for w in words)
-            words = PR.report(wrong, segs, gop_bad=bar, relative=relative)['words']
-            c['substituted'] += len(where)
-            c['substituted_caught'] += sum(words[k]['verdict'].startswith('check this sound') for k in where)
-    for c in counts.values():
-        c['correct_flagged_pct'] = round(100 * c['correct_flagged'] / c['correct'], 1)
-        c['substituted_caught_pct'] = round(100 * c['substituted_caught'] / c['substituted'], 1)
+        right = aligner.align(x, text, logp=logp)
+        for protocol in PROTOCOLS:
+            swapped, where = substituted(text, utt, protocol)
+            wrong = aligner.align(x, swapped, logp=logp)
+            for name, bar, relative, level in settings:   # the alignments do not depend on the bar
+                c = counts[protocol][name]
+                words = PR.report(right, segs, gop_bad=bar, relative=relative, level=level)['words']
+                c['correct'] += len(words)
+                c['correct_flagged'] += sum(w['verdict'].startswith('check this sound') for w in words)
+                words = PR.report(wrong, segs, gop_bad=bar, relative=relative, level=level)['words']
+                c['substituted'] += len(where)
+                c['substituted_caught'] += sum(words[k]['verdict'].startswith('check this sound') for k in where)
+    for per in counts.values():
+        for c in per.values():
+            c['correct_flagged_pct'] = round(100 * c['correct_flagged'] / c['correct'], 1)
+            c['substituted_caught_pct'] = round(100 * c['substituted_caught'] / c['substituted'], 1)
     return counts
 
 
@@ -117,30 +126,42 @@ def main(argv=None):
     takes = training_takes(aligner, a.rebuild)
     every = np.concatenate([np.asarray(g, float) for _, g in takes if g])
     bar = round(float(np.floor(np.percentile(every, PERCENTILE) / 0.05) * 0.05), 2)
-    rel = {d: relative_flagged(takes, d) for d in RELATIVE}
-    chosen = next((d for d in RELATIVE if rel[d][0] <= 0.10 * rel[d][1]), None)
-    settings = [('absolute %.2f (shipped)' % PR.GOP_BAD, PR.GOP_BAD, None),
-                ('absolute %.2f (training 10th percentile)' % bar, bar, None)]
-    if chosen is not None:
-        settings.append(('take median - %.2f' % chosen, PR.GOP_BAD, chosen))
+    rel = {lv: {d: relative_flagged(takes, d, lv) for d in RELATIVE} for lv in LEVELS}
+    chosen = {lv: next((d for d in RELATIVE if rel[lv][d][0] <= 0.10 * rel[lv][d][1]), None) for lv in LEVELS}
+    settings = [('absolute %.2f (shipped)' % PR.GOP_BAD, PR.GOP_BAD, None, 50),
+                ('absolute %.2f (training 10th percentile)' % bar, bar, None, 50)]
+    for lv in LEVELS:
+        if chosen[lv] is not None:
+            settings.append(('take %s - %.2f' % ('median' if lv == 50 else '%dth percentile' % lv, chosen[lv]),
+                             PR.GOP_BAD, chosen[lv], lv))
+    if PR.GOP_RELATIVE is not None and not any(r == PR.GOP_RELATIVE and lv == PR.GOP_LEVEL
+                                               for _, _, r, lv in settings[2:]):
+        settings.append(('shipped: take level %d - %.2f' % (PR.GOP_LEVEL, PR.GOP_RELATIVE), PR.GOP_BAD,
+                         PR.GOP_RELATIVE, PR.GOP_LEVEL))
     counts = held_out(aligner, settings)
     out = {'what': 'the pronunciation verdict\'s GOP bar (h7align/gopcal.py)',
            'phone_model': os.path.basename(aligner.model.path),
-           'shipped': {'absolute': PR.GOP_BAD, 'relative': PR.GOP_RELATIVE},
+           'shipped': {'absolute': PR.GOP_BAD, 'relative': PR.GOP_RELATIVE, 'level': PR.GOP_LEVEL},
            'training_words': len(every), 'training_takes': len(takes),
            'training_percentiles': {str(p): round(float(np.percentile(every, p)), 3) for p in (5, 10, 20, 50)},
            'training_absolute_flagged_pct': {str(b): round(100 * float((every < b).mean()), 1) for b in (PR.GOP_BAD, bar)},
-           'training_relative_flagged': {str(d): {'flagged': f, 'words': w} for d, (f, w) in rel.items()},
-           'relative_chosen': chosen, 'held_out_ljspeech': counts}
+           'training_relative_flagged': {str(lv): {str(d): {'flagged': f, 'words': w} for d, (f, w) in r.items()}
+                                         for lv, r in rel.items()},
+           'relative_chosen': {str(lv): d for lv, d in chosen.items()},
+           'substitution_protocols': {'v2': 'max(1, n // 8) words of a sentence of n', 'v1': '3 words'},
+           'held_out_ljspeech': counts}
     print('training speakers: %d words in %d takes; word GOP percentiles %s' % (
         len(every), len(takes), out['training_percentiles']))
-    print('relative bars on training takes of >= %d words: %s; chosen %s' % (
-        PR.RELATIVE_MIN_WORDS, ', '.join('%.2f: %d/%d' % (d, f, w) for d, (f, w) in rel.items()), chosen))
-    for name, _, _ in settings:
-        h = counts[name]
-        print('%-40s ljspeech correct flagged %4.1f %% (%d/%d), substituted caught %5.1f %% (%d/%d)' % (
-            name, h['correct_flagged_pct'], h['correct_flagged'], h['correct'], h['substituted_caught_pct'],
-            h['substituted_caught'], h['substituted']))
+    for lv in LEVELS:
+        print('relative bars (level %d) on training takes of >= %d words: %s; chosen %s' % (
+            lv, PR.RELATIVE_MIN_WORDS, ', '.join('%.2f: %d/%d' % (d, f, w) for d, (f, w) in rel[lv].items()),
+            chosen[lv]))
+    for protocol in PROTOCOLS:
+        for name, _, _, _ in settings:
+            h = counts[protocol][name]
+            print('%s %-40s ljspeech correct flagged %4.1f %% (%d/%d), substituted caught %5.1f %% (%d/%d)' % (
+                protocol, name, h['correct_flagged_pct'], h['correct_flagged'], h['correct'],
+                h['substituted_caught_pct'], h['substituted_caught'], h['substituted']))
     os.makedirs(os.path.dirname(os.path.abspath(a.json)), exist_ok=True)
     with open(a.json + '.tmp', 'w') as f:
         json.dump(out, f, indent=1)

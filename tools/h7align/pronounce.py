@@ -26,7 +26,8 @@ RATE_BAND = (1 / 17.0, 1 / 7.0)  # seconds a phone: faster or slower than read s
 FAST, SLOW = 0.6, 1.6            # duration ratio limits (user / reference)
 FAST_OWN, SLOW_OWN = 0.5, 2.0    # against the speaker's own rate (words vary more than takes)
 GOP_BAD = -1.0                   # word mean: the typical phone has another ~3x likelier
-GOP_RELATIVE = None              # nats below the take's median word GOP (takes of >= RELATIVE_MIN_WORDS)
+GOP_RELATIVE = None              # nats below the take's level (takes of >= RELATIVE_MIN_WORDS)
+GOP_LEVEL = 50                   # the take's level: this percentile of its word GOPs (50: the median)
 RELATIVE_MIN_WORDS = 4
 
 
@@ -58,15 +59,16 @@ def word_gop(phones):
     return float(np.mean([x['gop'] for x in phones])) if phones else 0.0
 
 
-def gop_bar(gops, gop_bad=GOP_BAD, relative=GOP_RELATIVE):
+def gop_bar(gops, gop_bad=GOP_BAD, relative=GOP_RELATIVE, level=GOP_LEVEL):
     """The GOP under which a word of this take is sent back: the absolute bar, or with
-    `relative` (and a take of >= RELATIVE_MIN_WORDS words) that far below the take's median."""
+    `relative` (and a take of >= RELATIVE_MIN_WORDS words) that far below the take's level,
+    the `level` percentile of its word GOPs (50: the median)."""
     if relative is None or len(gops) < RELATIVE_MIN_WORDS:
         return gop_bad
-    return float(np.median(gops)) - relative
+    return float(np.percentile(gops, level)) - relative
 
 
-def report(res, segs, ref=None, ref_segs=None, gop_bad=GOP_BAD, relative=GOP_RELATIVE):
+def report(res, segs, ref=None, ref_segs=None, gop_bad=GOP_BAD, relative=GOP_RELATIVE, level=GOP_LEVEL):
     """{'words': [{word, start_s, end_s, duration_s, expected_s, ratio, gop, worst_phone,
     phones: [{phone, gop}], verdict}], 'rate_ratio'}: from an alignment (words, phones with
     the core's GOP) and the VAD's speech segments of the take (and of the reference take)."""
@@ -93,7 +95,7 @@ def report(res, segs, ref=None, ref_segs=None, gop_bad=GOP_BAD, relative=GOP_REL
         if rs:
             r = span * nph / (rs[-1][1] - rs[0][0])
             overall = 'too fast' if r < FAST else 'too slow' if r > SLOW else None
-    bar = gop_bar([word_gop(ph) for _, ph in out], gop_bad, relative)
+    bar = gop_bar([word_gop(ph) for _, ph in out], gop_bad, relative, level)
     words = []
     for k, (w, ph) in enumerate(out):
         dur = w['end_s'] - w['start_s']

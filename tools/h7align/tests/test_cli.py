@@ -52,15 +52,19 @@ def test_csv_has_words_then_phones():
     assert rows[1] == 'word,in,0.005,0.145,-0.400' and rows[3].startswith('phone,SIL,')
 
 
-def test_gop_calibration_substitutes_three_words_the_same_way_every_time():
+def test_gop_calibration_substitutes_words_the_same_way_every_time():
+    """v1: three words a sentence; v2: one word in eight (at least one)."""
     from h7align import gopcal
     text = 'the quick brown fox jumps over the lazy dog'
-    swapped, where = gopcal.substituted(text, 'LJ000-0000')
-    assert (swapped, where) == gopcal.substituted(text, 'LJ000-0000') and len(where) == 3
-    before, after = text.split(), swapped.split()
-    assert len(after) == len(before)
-    assert [k for k in range(len(before)) if before[k] != after[k]] == where
-    assert all(after[k] in gopcal.SUBSTITUTES for k in where)
+    for protocol, n in (('v1', 3), ('v2', 1)):
+        swapped, where = gopcal.substituted(text, 'LJ000-0000', protocol)
+        assert (swapped, where) == gopcal.substituted(text, 'LJ000-0000', protocol) and len(where) == n
+        before, after = text.split(), swapped.split()
+        assert len(after) == len(before)
+        assert [k for k in range(len(before)) if before[k] != after[k]] == where
+        assert all(after[k] in gopcal.SUBSTITUTES for k in where)
+    long = ' '.join(['word'] * 17)
+    assert len(gopcal.substituted(long, 'LJ000-0001', 'v2')[1]) == 2
 
 
 def test_record_bad_phrases_are_one_line_and_nothing_is_written(tmp_path, capsys):
