@@ -38,6 +38,7 @@ SIGNATURES = {
                                    _c.POINTER(_c.c_int32), _c.c_int, _c.POINTER(Hit), _c.c_int, _c.c_char_p,
                                    _c.c_size_t, _c.POINTER(_c.c_uint32)]),
 }
+SIGNATURES['align_host_find_set_filler'] = (None, [_c.c_int32])
 FIND_STATS = ['segments_searched', 'frames_searched', 'frames_lost', 'segments_lost', 'search_bytes', 'workspace_bytes']
 
 
@@ -147,3 +148,9 @@ def find(phrases, vad_events=(), scores=None, threshold=None):
         raise CoreError(msg.value.decode() or 'phrase search failed')
     return ([{'phrase': hits[i].phrase, 'start_ms': hits[i].start_ms, 'end_ms': hits[i].end_ms,
               'score': hits[i].score} for i in range(min(n, cap))], dict(zip(FIND_STATS, list(st))))
+
+
+def set_find_filler(units):
+    """The free phone loop's penalty per phone change of the following find() calls (units,
+    <= 0; None: the board's ALIGN_FIND_FILLER_PENALTY): for the benchmark's levers."""
+    lib().align_host_find_set_filler(1 if units is None else int(units))

@@ -18,6 +18,7 @@ void align_find_reset(align_find_t *f, int32_t threshold, align_hit_fn on_hit, v
     memset(f, 0, sizeof *f);
     h7dec_config_default(&f->cfg, H7DEC_SPOT);
     if (threshold >= 0) f->cfg.spot_threshold = threshold;
+    f->cfg.filler_penalty = ALIGN_FIND_FILLER_PENALTY;
     f->cursor = -1;
     f->on_hit = on_hit;
     f->ctx = ctx;

@@ -35,6 +35,8 @@
 #define ALIGN_FIND_MARGIN 5        /* frames searched before and after a segment (100 ms) */
 #define ALIGN_FIND_QUEUE 8         /* segments waiting to be searched */
 #define ALIGN_FIND_MIN_FRAMES 3    /* shorter segments (clipped by the end of the audio) are skipped */
+/* what the free phone loop pays per phone change (1/256 nat): the decoder's default */
+#define ALIGN_FIND_FILLER_PENALTY (-2 * H7DEC_SCORE_ONE)
 
 typedef struct {
     uint32_t phrase;               /* index in the order the phrases were added */

@@ -88,7 +88,12 @@ uint32_t align_host_lexicon_bytes(void) { return align_lex_bytes(); }
 int32_t align_host_ref_offset_ms(void) { return ALIGN_REF_OFFSET_MS; }
 
 /* ---- phrase search (align_find.h), for h7voice record --find ---- */
-static align_find_t F;   /* ~60 KB: one search at a time, like the board */
+static align_find_t F;   /* ~47 KB: one search at a time, like the board */
+static int32_t find_filler = 1;   /* > 0: ALIGN_FIND_FILLER_PENALTY */
+
+/* the free phone loop's penalty per phone change for the next align_host_find calls (1/256
+ * nat, <= 0; > 0: the board's ALIGN_FIND_FILLER_PENALTY): the benchmark's lever */
+void align_host_find_set_filler(int32_t units) { find_filler = units; }
 
 typedef struct {
     align_hit_t *out;
@@ -114,6 +119,7 @@ int align_host_find(const char *phrases, int nphrases, int32_t threshold, const 
 {
     hits_t c = {hits, max_hits, 0};
     align_find_reset(&F, threshold, on_hit, &c);
+    if (find_filler <= 0) F.cfg.filler_penalty = find_filler;
     int st = ALIGN_OK;
     for (int k = 0; k < nphrases && !st; k++) {
         st = align_find_add(&F, phrases, strlen(phrases));

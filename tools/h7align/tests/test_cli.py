@@ -87,3 +87,16 @@ def test_record_bad_phrases_are_one_line_and_nothing_is_written(tmp_path, capsys
         err = capsys.readouterr().err.strip().splitlines()
         assert code == 2 and len(err) == 1 and part in err[0], (args, err)
         assert not os.path.exists(log) and not os.path.exists(log + '.tmp')
+
+
+def test_phrase_search_benchmark_counts_each_occurrence_once():
+    """findbench.score: a hit is right when it covers half an occurrence of its word; a second
+    hit on the same occurrence, or one on nothing, is false."""
+    from h7align import findbench
+    words = [('printing', 1.0, 1.6), ('press', 1.6, 2.0), ('printing', 5.0, 5.5)]
+    hits = [{'phrase': 'printing', 'start_s': 1.1, 'end_s': 1.5},    # right
+            {'phrase': 'printing', 'start_s': 1.2, 'end_s': 1.6},    # the same occurrence again
+            {'phrase': 'printing', 'start_s': 5.3, 'end_s': 5.9},    # covers 0.2 of 0.5 s: false
+            {'phrase': 'printing', 'start_s': 8.0, 'end_s': 8.5}]    # nothing there
+    assert findbench.queries(words) == ['printing']
+    assert findbench.score(hits, words, ['printing']) == (1, 2, 3)
