@@ -138,20 +138,7 @@ static int build_window(align_t *a)
 #undef BEGIN
 #undef END
     h7dec_graph *g = &a->g;
-    memset(g, 0, sizeof *g);
-    g->nodes = N;
-    g->arcs = A;
-    g->words = a->labels;
-    g->nulls = a->nulls;
-    g->strings = a->text;
-    g->node_count = nn;
-    g->arc_count = na;
-    g->word_count = nl;
-    g->null_count = nz;
-    g->string_bytes = a->text_used;
-    g->phoneset_hash = h7dec_phoneset_hash();
-    g->phone_count = H7DEC_PHONE_COUNT;
-    g->phoneset_name_length = 0;
+    align_graph_in_ram(g, N, nn, A, na, a->labels, nl, a->nulls, nz, a->text, a->text_used);
     if (nn > a->nodes_max) a->nodes_max = nn;
     h7dec_config c;
     h7dec_config_default(&c, H7DEC_ALIGN);
@@ -165,6 +152,25 @@ static int build_window(align_t *a)
         return fail(a, ALIGN_ERR_DECODER, "decoder init failed");
     a->windows++;
     return ALIGN_OK;
+}
+
+void align_graph_in_ram(h7dec_graph *g, const h7dec_node *nodes, uint32_t node_count, const h7dec_arc *arcs,
+                        uint32_t arc_count, const h7dec_word *words, uint32_t word_count, const uint16_t *nulls,
+                        uint32_t null_count, const char *strings, uint32_t string_bytes)
+{
+    memset(g, 0, sizeof *g);
+    g->nodes = nodes;
+    g->arcs = arcs;
+    g->words = words;
+    g->nulls = nulls;
+    g->strings = strings;
+    g->node_count = node_count;
+    g->arc_count = arc_count;
+    g->word_count = word_count;
+    g->null_count = null_count;
+    g->string_bytes = string_bytes;
+    g->phoneset_hash = h7dec_phoneset_hash();
+    g->phone_count = H7DEC_PHONE_COUNT;
 }
 
 /* words [first, first + W) in a graph; a window too big for the fixed buffers (long words,

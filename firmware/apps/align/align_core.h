@@ -118,6 +118,13 @@ typedef struct {
     char msg[160];
 } align_t;
 
+/* A graph built in RAM (the window graphs here, the recorder's phrase graphs in align_find.c)
+ * as the decoder reads one: the phone set is the decoder's own; strings hold the labels'
+ * text (no phone set name in front). */
+void align_graph_in_ram(h7dec_graph *g, const h7dec_node *nodes, uint32_t node_count, const h7dec_arc *arcs,
+                        uint32_t arc_count, const h7dec_word *words, uint32_t word_count, const uint16_t *nulls,
+                        uint32_t null_count, const char *strings, uint32_t string_bytes);
+
 /* Normalises text into words (tools/h7speech/g2p.normalise): returns the word count, or -1
  * with msg (one line) on empty / non-ASCII / oversized text. */
 int align_text_normalise(const char *text, size_t len, char *out, size_t out_size, uint16_t *offsets,

@@ -104,19 +104,7 @@ static int build(align_find_t *f, align_phrase_t *p)
 #undef END
 #undef INTO_WORD
     h7dec_graph *g = &p->g;
-    memset(g, 0, sizeof *g);
-    g->nodes = N;
-    g->arcs = A;
-    g->words = p->labels;
-    g->nulls = p->nulls;
-    g->strings = p->text;
-    g->node_count = nn;
-    g->arc_count = na;
-    g->word_count = p->nwords;
-    g->null_count = nz;
-    g->string_bytes = p->text_used;
-    g->phoneset_hash = h7dec_phoneset_hash();
-    g->phone_count = H7DEC_PHONE_COUNT;
+    align_graph_in_ram(g, N, nn, A, na, p->labels, p->nwords, p->nulls, nz, p->text, p->text_used);
     size_t need = h7dec_workspace_size(g, &f->cfg);
     if (!need) return fail(f, ALIGN_ERR_DECODER, "the phrase's search graph is not valid for the decoder");
     need = (need + 7u) & ~(size_t)7u;
