@@ -117,10 +117,46 @@ def held_out(aligner, settings):
     return counts
 
 
+def confirmation(aligner, settings, protocol='v2'):
+    """The same counts on a set no verdict was chosen on: ljspeech's transcripts read by the
+    intent benchmark's held-out TTS voices (each reading correct by construction), protocol
+    v2's substitutions. {name: counts}."""
+    from h7intent import bench as IB
+    from . import bench
+    voices = IB.Voices()
+    counts = {n: {'correct_flagged': 0, 'correct': 0, 'substituted_caught': 0, 'substituted': 0}
+              for n, _, _, _ in settings}
+    for utt, _, text, _ in bench.corpus_ljspeech():
+        for engine, voice in IB.held_out_voices():
+            rng = np.random.default_rng(zlib.crc32(('%s %s %s' % (utt, engine, voice)).encode()))
+            x = IB.pad(np.asarray(voices.say(engine, voice, text, rng), np.int16))
+            logp = aligner.logprobs(x)
+            segs = record.segments(x)
+            swapped, where = substituted(text, utt, protocol)
+            try:
+                right, wrong = aligner.align(x, text, logp=logp), aligner.align(x, swapped, logp=logp)
+            except A.AlignError:
+                continue
+            for name, bar, relative, level in settings:
+                c = counts[name]
+                words = PR.report(right, segs, gop_bad=bar, relative=relative, level=level)['words']
+                c['correct'] += len(words)
+                c['correct_flagged'] += sum(w['verdict'].startswith('check this sound') for w in words)
+                words = PR.report(wrong, segs, gop_bad=bar, relative=relative, level=level)['words']
+                c['substituted'] += len(where)
+                c['substituted_caught'] += sum(words[k]['verdict'].startswith('check this sound') for k in where)
+    for c in counts.values():
+        c['correct_flagged_pct'] = round(100 * c['correct_flagged'] / max(1, c['correct']), 1)
+        c['substituted_caught_pct'] = round(100 * c['substituted_caught'] / max(1, c['substituted']), 1)
+    return counts
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(prog='python -m h7align.gopcal', description=__doc__.split('\n')[0])
     ap.add_argument('--json', default=os.path.join(paths.BENCH, 'pronounce.json'))
     ap.add_argument('--rebuild', action='store_true', help='remake the training set cache (h7align.tune)')
+    ap.add_argument('--confirm', action='store_true', help='also the held-out TTS voices reading ljspeech\'s '
+                    'transcripts (a set no verdict was chosen on)')
     a = ap.parse_args(argv)
     aligner = A.Aligner()
     takes = training_takes(aligner, a.rebuild)
@@ -161,6 +197,13 @@ def main(argv=None):
             h = counts[protocol][name]
             print('%s %-40s ljspeech correct flagged %4.1f %% (%d/%d), substituted caught %5.1f %% (%d/%d)' % (
                 protocol, name, h['correct_flagged_pct'], h['correct_flagged'], h['correct'],
+                h['substituted_caught_pct'], h['substituted_caught'], h['substituted']))
+    if a.confirm:
+        out['confirmation_tts'] = conf = confirmation(aligner, settings)
+        for name, _, _, _ in settings:
+            h = conf[name]
+            print('tts %-40s correct flagged %4.1f %% (%d/%d), substituted caught %5.1f %% (%d/%d)' % (
+                name, h['correct_flagged_pct'], h['correct_flagged'], h['correct'],
                 h['substituted_caught_pct'], h['substituted_caught'], h['substituted']))
     os.makedirs(os.path.dirname(os.path.abspath(a.json)), exist_ok=True)
     with open(a.json + '.tmp', 'w') as f:
