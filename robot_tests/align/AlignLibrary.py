@@ -128,10 +128,13 @@ class AlignLibrary:
         x = np.concatenate([sil, self.samples, sil, self.samples, sil])
         self.log, self.host_log = R.log_board(x), R.log(x)
 
-    def record_two_sentences_finding(self, *phrases, threshold=None):
+    def record_two_sentences_finding(self, *phrases, threshold=None, stop=False):
         """h7voice record --board --find: LJ001-0002 and LJ001-0008 (two sentences of a speaker
         the phone model never trained on), each after a second of silence, the phrases searched
-        by the board while it records (and the host's log of the same audio)."""
+        by the board while it records (and the host's log of the same audio). stop: with Stop
+        between the segments (record --board --stop --find); the host's hits are then those of
+        the stretches the board heard (record.find_in_stretches, placed by the simulator's
+        truth of where each capture began)."""
         import numpy as np
         sil = np.zeros(16000, np.int16)
         self.use_ljspeech_clip('LJ001-0008')
@@ -140,8 +143,17 @@ class AlignLibrary:
         self.offset_s = (2 * len(sil) + len(self.samples)) / 16000.0   # where LJ001-0008 starts
         x = np.concatenate([sil, self.samples, sil, later, sil])
         th = None if threshold is None else float(threshold)
-        self.log = R.log_board(x, list(phrases), threshold=th)
+        raw = []
+        self.log = R.log_board(x, list(phrases), threshold=th, stop=str(stop).lower() in ('true', '1'), raw=raw)
         self.host_log = R.log(x, list(phrases), threshold=th)
+        events, summ = raw[0]
+        self.stretch_hits = R.find_in_stretches(x, R.board_stretches(events, summ['captures_first_sample'], len(x)),
+                                                events, list(phrases), th)
+
+    def recorder_hits_should_equal_the_host_on_the_stretches_heard(self):
+        hits, search = self.stretch_hits
+        if self.log['found'] != hits or self.log['search'] != search:
+            raise AssertionError(f'board {self.log["found"]} {self.log["search"]} != host {hits} {search}')
 
     def recorder_should_find_once_at_the_reference(self, phrase, utt, ms):
         """phrase found exactly once, starting within ms of its first word's Montreal Forced

@@ -81,6 +81,16 @@ The Meeting Recorder Finds Phrases On The Board As On The Host
     Recorder Should Find Once At The Reference    never been    LJ001-0008    100
     Recorder Should Not Find    elephant
 
+The Meeting Recorder Finds Phrases With Stop Between Segments
+    [Documentation]    record --board --stop --find: the board enters Stop after each segment, and
+    ...    after each wake the model starts a fresh stream and the search skips the gap; its hits,
+    ...    times and scores are the host's search of the stretches the board heard (where each
+    ...    began, to the sample, from the simulator).
+    Record Two Sentences Finding    never been    printing press    modern    threshold=2.0    stop=True
+    Recorder Should Have Stopped    2    1.0
+    Recorder Should Find Segments    2
+    Recorder Hits Should Equal The Host On The Stretches Heard
+
 A Phrase Search The Board Cannot Hold Is One Error Event
     [Documentation]    Five phrases (the board searches at most four at once): one error event
     ...    naming the limit, then the recording runs with the four it took.

@@ -87,6 +87,8 @@ def run(samples, text, phones=True, elf=None, extra_seconds=30.0, opp=None, mpu_
             raise AlignError('the board did not finish (%s): %s' % (why, board.uart_tail(2)))
         e1 = board.summary()['energy']
         return events, {'time_s': board.time - t0, 'instructions': board.instructions,
+                        # the simulator's truth: the microphone sample each capture began with
+                        'captures_first_sample': [c[2] for c in board.spi2.captures],
                         'joules': e1['joules_costed'] - e0['joules_costed'],
                         'run_joules': _run_joules(e1) - _run_joules(e0)}
     finally:

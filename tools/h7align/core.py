@@ -128,7 +128,8 @@ def run(text, scores):
 
 def find(phrases, vad_events=(), scores=None, threshold=None):
     """The recorder's phrase search (align_find.c, as the board runs it while recording):
-    phrases (text), the detector's events [(speech_start|speech_end, ms)] and frames x 41
+    phrases (text), the detector's events [(speech_start|speech_end, ms)] (and (resume,
+    frame): the stream goes on there after a gap, the board's Stop) and frames x 41
     int32 scores (none: only check the phrases). threshold: units (1/256 nat) a hit must
     reach, None for the decoder's. Returns ([{phrase (index), start_ms, end_ms, score
     (units)}], stats); CoreError with the core's message on a bad phrase."""
@@ -136,7 +137,8 @@ def find(phrases, vad_events=(), scores=None, threshold=None):
     s = np.zeros((0, P.COUNT), np.int32) if scores is None else np.ascontiguousarray(scores, dtype=np.int32)
     if s.ndim != 2 or s.shape[1] != P.COUNT:
         raise CoreError('scores must be frames x %d' % P.COUNT)
-    ev = np.array([(1 if name == 'speech_start' else 0, int(ms)) for name, ms in vad_events], np.int32).reshape(-1, 2)
+    kinds = {'speech_start': 1, 'speech_end': 0, 'resume': 2}
+    ev = np.array([(kinds[name], int(v)) for name, v in vad_events], np.int32).reshape(-1, 2)
     cap = 64 + len(s)
     hits = (Hit * cap)()
     msg = ctypes.create_string_buffer(200)

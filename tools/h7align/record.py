@@ -18,6 +18,7 @@ import numpy as np
 
 from h7frontend.vad import Vad
 from h7speech import decoder as D
+from h7speech import phones as P
 from h7voice import events as ev
 
 from . import align as A
@@ -115,23 +116,68 @@ def log(samples, phrases=(), aligner=None, threshold=None):
     return out
 
 
-def log_board(samples, phrases=(), threshold=None, stop=False, lsi_hz=None):
+def board_stretches(events, captures_first_sample, n_samples):
+    """[(start, end, offset)] in samples: the stretches of the stream the board analysed
+    between its Stops (record --board --stop) and, from the simulator's truth (the microphone
+    sample each capture began with), where each stretch really lies in the recording: stream
+    position p was microphone sample p + offset (the board places its first sample after a
+    Stop by its clock, to within a millisecond)."""
+    out, start, off = [], 0, captures_first_sample[0]
+    k = 0
+    for e in events:
+        if e.get('event') == 'stop':
+            out.append((start, e['audio_ms'] * 16, off))
+        elif e.get('event') == 'wake':
+            k += 1
+            start = e['audio_ms'] * 16
+            # the board reads from its estimate first_sample up to the hop grid `start`, or
+            # starts at once when the estimate is less than 1 ms past a grid point
+            off = captures_first_sample[k] + max(0, start - e['first_sample']) - start
+    out.append((start, n_samples, off))
+    return out
+
+
+def find_in_stretches(samples, stretches, board_events, phrases, threshold=None, aligner=None):
+    """The host's search of a recording the board heard in stretches (record --board --stop
+    --find; board_stretches): each stretch scored as a recording of its own (the board starts
+    the model's stream afresh after each Stop), the board's detector events and wakes in the
+    board's order (a segment the detector dates back before a wake is still searched from the
+    wake), the gaps skipped: the hits (and counters) the board should report."""
+    aligner = aligner or A.Aligner()
+    parts = []
+    for a, b, off in stretches:
+        if b - a >= 480:   # a stretch shorter than one frame scores nothing
+            parts.append((a // 320, D.scores(aligner.logprobs(samples[a + off:b + off]))))
+    events = []
+    for e in board_events:
+        if e.get('event') == 'vad':
+            events.append((e['type'], e['time_ms']))
+        elif e.get('event') == 'wake':
+            events.append(('resume', e['audio_ms'] * 16 // 320))
+    scores = np.zeros((max(f0 + len(x) for f0, x in parts), P.COUNT), np.int32)
+    for f0, x in parts:
+        scores[f0:f0 + len(x)] = x
+    return find(scores, events, phrases, threshold)
+
+
+def log_board(samples, phrases=(), threshold=None, stop=False, lsi_hz=None, raw=None):
     """The log from the align image's meeting-recorder mode on the simulated board (its "vad"
     lines: the same C detector on the same frames, so the same segments as log(); its "found"
-    lines: the same search as log()'s, run while recording). stop=True (no phrases): the board
-    enters Stop after each segment and wakes on sound: the detector then starts a segment from
-    the hop the capture resumed on (the log adds 'stops', 'stopped_s' and the energy of the
-    run, 'energy_mj', from the simulator's model). lsi_hz: the simulated part's LSI (its Stop
-    clock; default the nominal 32 kHz)."""
+    lines: the same search as log()'s, run while recording). stop=True: the board enters Stop
+    after each segment and wakes on sound: the detector then starts a segment from the hop the
+    capture resumed on, and with phrases the model starts a fresh stream (the log adds
+    'stops', 'stopped_s', the awake stretches 'awake' and the energy of the run, 'energy_mj',
+    from the simulator's model; find_in_stretches gives the host's hits for them). lsi_hz: the
+    simulated part's LSI (its Stop clock; default the nominal 32 kHz). raw: a list that gets
+    the board's (events, summary) appended (the tests' view of the run)."""
     from . import board
     if phrases:
         check_phrases(phrases)
-        if stop:
-            raise A.AlignError('the board searches without Stop between segments (its model\'s stream would '
-                               'restart after each): drop --stop or --find')
     units = threshold_units(threshold)
     events, summ = board.run(samples, '', phones=False, record=True, stop=stop, lsi_hz=lsi_hz, find=phrases,
                              threshold=None if units is None else '%.2f' % threshold)
+    if raw is not None:
+        raw.append((events, summ))
     err = ev.last(events, 'align_error')
     if err:
         raise A.AlignError('board: %s' % err.get('message'))
@@ -143,8 +189,15 @@ def log_board(samples, phrases=(), threshold=None, stop=False, lsi_hz=None):
         out['search'] = {k: done.get(k) for k in SEARCH_STATS}
     if stop:
         done = ev.last(events, 'align_done') or {}
+        awake, start = [], 0
+        for e in events:
+            if e.get('event') == 'stop':
+                awake.append([start / 1000.0, e['audio_ms'] / 1000.0])
+            elif e.get('event') == 'wake':
+                start = e['audio_ms']
+        awake.append([start / 1000.0, out['duration_s']])
         out.update({'stops': done.get('stops'), 'stopped_s': round(done.get('stopped_ms', 0) / 1000.0, 3),
-                    'energy_mj': round(summ['joules'] * 1000, 2)})
+                    'awake': awake, 'energy_mj': round(summ['joules'] * 1000, 2)})
     return out
 
 
@@ -160,8 +213,7 @@ def main(argv):
                     "(default: the decoder's, 5)")
     ap.add_argument('--board', action='store_true', help='the align image\'s recorder mode on the simulated '
                     'board (segments, and the phrases found while it records)')
-    ap.add_argument('--stop', action='store_true', help='--board: Stop between speech segments (wake on sound; '
-                    'not with --find)')
+    ap.add_argument('--stop', action='store_true', help='--board: Stop between speech segments (wake on sound)')
     a = ap.parse_args(argv)
     try:
         check_phrases(a.find)

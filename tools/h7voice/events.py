@@ -71,7 +71,8 @@ platform time since capture start.
     governor          cycles_per_hop, points[{mhz, ...}], chosen_mhz, wait_mhz ('opp auto')
     align_done        words, audio_ms, cycles after the end of audio, peak RAM, lost samples,
                       pause_cuts, speech_segments, stops, stopped_ms, opp_switches, wait_mhz
-                      (also vad, stop, wake in record mode)
+                      (also vad, stop, wake in record mode; wake's first_sample: where the
+                      clock places the first sample heard after Stop)
     found             record mode with 'find PHRASE': phrase (normalised words), start_ms,
                       end_ms, score (nats above the free phone loop)
     find_done         found, segments_searched, frames_searched, frames_lost, segments_lost,

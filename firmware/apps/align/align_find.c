@@ -175,11 +175,12 @@ static int pump(align_find_t *f)
                 }
                 f->segments++;
             }
+            if (f->cursor < f->resumed) f->cursor = f->resumed;   /* before a gap: no such frames */
             if (f->cursor < f->frames - ALIGN_FIND_RING) {   /* fell out of the ring: those frames are gone */
                 f->frames_lost += (uint32_t)(f->frames - ALIGN_FIND_RING - f->cursor);
                 f->cursor = f->frames - ALIGN_FIND_RING;
             }
-            int32_t stop = end >= 0 && end < f->frames ? end : f->frames;
+            int32_t stop = end < 0 ? f->frames - ALIGN_FIND_HOLD : end < f->frames ? end : f->frames;
             for (; f->cursor < stop; f->cursor++) {
                 const int32_t *sc = f->ring[f->cursor % ALIGN_FIND_RING];
                 for (uint32_t k = 0; k < f->nphrases; k++) {
@@ -235,4 +236,14 @@ int align_find_end(align_find_t *f)
 {
     f->ended = 1;
     return pump(f);
+}
+
+int align_find_resume(align_find_t *f, int32_t frame)
+{
+    if (frame < f->frames) return fail(f, ALIGN_ERR_STATE, "the stream cannot resume before the frames received");
+    f->ended = 1;   /* what waits is searched up to the gap */
+    int st = pump(f);
+    f->ended = 0;
+    f->frames = f->resumed = frame;
+    return st;
 }

@@ -14,6 +14,8 @@
  * start decision to come after the speech began: memory does not grow with the recording.
  * Decoding may lag the frames (segments whose margins overlap are searched one after the
  * other); a segment whose first frames already left the ring loses them (frames_lost).
+ * A stream with gaps (the board in Stop between segments: no audio, no frames) resumes at
+ * the gap's end frame (align_find_resume): searches never read across a gap.
  */
 #ifndef H7_ALIGN_FIND_H
 #define H7_ALIGN_FIND_H
@@ -31,10 +33,15 @@
 #define ALIGN_FIND_WORKSPACE 24576 /* decoders of all phrases together (h7dec_workspace_size: 4 of the
                                     * biggest graphs, ALIGN_FIND_NODES each, need about 23 KB) */
 #define ALIGN_FIND_RING 64         /* frames kept (1.28 s): the detector decides a start after
-                                    * start_frames loud frames, dated back to the first */
+                                    * start_frames loud frames, dated back to the first, and
+                                    * the search holds back ALIGN_FIND_HOLD frames */
 #define ALIGN_FIND_MARGIN 5        /* frames searched before and after a segment (100 ms) */
 #define ALIGN_FIND_QUEUE 8         /* segments waiting to be searched */
 #define ALIGN_FIND_MIN_FRAMES 3    /* shorter segments (clipped by the end of the audio) are skipped */
+/* An open segment is searched no closer than this to the newest frame: the detector dates a
+ * segment's end back by its hangover, so the end (+ margin) is known before the search could
+ * read past it. Must be >= the detector's hangover_frames (15: the align image checks). */
+#define ALIGN_FIND_HOLD 16
 /* what the free phone loop pays per phone change (1/256 nat): the decoder's default */
 #define ALIGN_FIND_FILLER_PENALTY (-2 * H7DEC_SCORE_ONE)
 
@@ -74,6 +81,7 @@ typedef struct {
     align_find_seg_t queue[ALIGN_FIND_QUEUE];
     uint32_t queued;               /* queue[0] is searched first */
     int32_t cursor;                /* next frame of queue[0] to search; < 0: not begun */
+    int32_t resumed;               /* first frame after the last gap (align_find_resume) */
     int ended;
     align_hit_fn on_hit;
     void *ctx;
@@ -95,5 +103,9 @@ int align_find_speech_end(align_find_t *f, int32_t end_ms);
 int align_find_frame(align_find_t *f, const int32_t *scores);
 /* End of audio: speech still going ends with it; the last hits. */
 int align_find_end(align_find_t *f);
+/* The stream stopped (the board's Stop between segments) and resumes at frame `frame` (>=
+ * the frames received): what was queued is searched up to the gap, as at the end of audio;
+ * the frames of the gap do not exist and are not searched (nor counted lost). */
+int align_find_resume(align_find_t *f, int32_t frame);
 
 #endif

@@ -110,9 +110,18 @@ static void on_hit(void *ctx, const align_hit_t *h)
 /* phrases: nphrases NUL-terminated strings one after the other; events: (1 speech_start |
  * 0 speech_end, ms) pairs of the detector in order, each given before the first frame it can
  * concern (the board gives them later, when the detector decides: the same hits while
- * nothing leaves the ring); threshold < 0: the decoder's. Returns the hits (written up to
+ * nothing leaves the ring), or (2, frame): the stream resumes there after a gap (the board's
+ * Stop; the frames before it are skipped); threshold < 0: the decoder's. Returns the hits (written up to
  * max_hits) or -1 with msg. stats: segments, frames_searched, frames_lost, segments_lost,
  * sizeof(align_find_t), workspace used. With no frames it checks the phrases only. */
+static int32_t host_event_frame(const int32_t *ev) { return ev[0] == 2 ? ev[1] : ev[1] / 20; }
+
+static int host_event(const int32_t *ev)
+{
+    return ev[0] == 2 ? align_find_resume(&F, ev[1]) : ev[0] ? align_find_speech_start(&F, ev[1])
+                                                                : align_find_speech_end(&F, ev[1]);
+}
+
 int align_host_find(const char *phrases, int nphrases, int32_t threshold, const int32_t *events, int nevents,
                     const int32_t *scores, int frames, align_hit_t *hits, int max_hits, char *msg, size_t msg_size,
                     uint32_t *stats)
@@ -127,12 +136,13 @@ int align_host_find(const char *phrases, int nphrases, int32_t threshold, const 
     }
     int e = 0;
     for (int t = 0; !st && t <= frames; t++) {
-        for (; !st && e < nevents && events[2 * e + 1] / 20 <= t; e++)
-            st = events[2 * e] ? align_find_speech_start(&F, events[2 * e + 1]) : align_find_speech_end(&F, events[2 * e + 1]);
+        for (; !st && e < nevents && host_event_frame(events + 2 * e) <= t; e++) {
+            st = host_event(events + 2 * e);
+            if (events[2 * e] == 2 && events[2 * e + 1] > t) t = events[2 * e + 1];   /* the gap's frames are skipped */
+        }
         if (!st && t < frames) st = align_find_frame(&F, scores + (size_t)t * H7DEC_PHONE_COUNT);
     }
-    for (; !st && e < nevents; e++)
-        st = events[2 * e] ? align_find_speech_start(&F, events[2 * e + 1]) : align_find_speech_end(&F, events[2 * e + 1]);
+    for (; !st && e < nevents; e++) st = host_event(events + 2 * e);
     if (!st && frames) st = align_find_end(&F);
     if (stats) {
         stats[0] = F.segments;

@@ -209,6 +209,18 @@ static const int8_t *run_model(void *user, int restart)
     return phones_runner_run(&phone_runner, restart);
 }
 
+/* a fresh stream: at boot, and in record mode with find after each Stop (the host scores
+ * each stretch between gaps as a recording of its own) */
+static void open_pipeline(void)
+{
+    h7nn_tensor in, out;
+    h7nn_input(&nn, 0, &in);
+    h7nn_output(&nn, 0, &out);
+    const char *problem = phones_pipeline_open(&pipeline, model->frontend, model->window_frames,
+                                               model->lookahead_frames, model->output_kind, &in, &out, run_model, NULL);
+    if (problem) fatal("pipeline", problem);
+}
+
 static void init_model(void)
 {
     const char *stage, *why = h7nn_open_embedded(&nn, model->data, model->size, model->crc32, model->resolver,
@@ -224,9 +236,7 @@ static void init_model(void)
         fatal("model", "the model's phone set is not the decoder's (phones.def)");
     const char *problem = phones_runner_init(&phone_runner, &nn, stream_state, sizeof stream_state);
     if (problem) fatal("model", problem);
-    problem = phones_pipeline_open(&pipeline, model->frontend, model->window_frames, model->lookahead_frames,
-                                   model->output_kind, &in, &out, run_model, NULL);
-    if (problem) fatal("pipeline", problem);
+    open_pipeline();
     if (pipeline.hop_samples > MAX_HOP) fatal("frontend", "hop longer than 512 samples");
     if (pipeline.hop_samples != 320 || model->frontend->window_length != 480)
         fatal("frontend", "align_frame_ms assumes a 20 ms hop and a 30 ms window (phones_mel40)");
@@ -362,6 +372,8 @@ static void start_capture(const char *mode)
     h7vad_config_t vc;
     h7vad_default_config(&vc, 16000u);
     if (h7vad_init(&vad, &vc)) fatal("vad", "the voice activity detector's defaults are unusable");
+    if (vc.hangover_frames > ALIGN_FIND_HOLD)   /* the search would read past segment ends */
+        fatal("find", "the detector's hangover is longer than ALIGN_FIND_HOLD (align_find.h)");
     origin_us = h7_time_us();
     if (h7audio_start(16000u) != H7AUDIO_OK) fatal("audio", "capture did not start");
     started = true;
@@ -383,6 +395,13 @@ static void enter_stop(uint32_t hs)
     stop_pending = false;
     uint32_t left_ms = end_samples && end_samples > consumed ? (uint32_t)((end_samples - consumed) / 16u) : 0u;
     if (end_samples && left_ms < 40u) return;   /* the recording is over: nothing to wait for */
+    if (finding) {   /* the search's frames up to the gap: the look-ahead flushed as at the end */
+        for (uint32_t k = 0; k < model->lookahead_frames; k++) {
+            int r = phones_pipeline_repeat_last(&pipeline);
+            if (r < 0) fatal("model", h7nn_error(&nn));
+            if (r == 1 && align_find_frame(finder, pipeline.scores)) fatal("find", finder->msg);
+        }
+    }
     h7audio_stop();
     char buf[H7_JSON_LINE_MAX];
     h7_json_t j;
@@ -413,8 +432,13 @@ static void enter_stop(uint32_t hs)
     }
     vad.samples_seen = grid;   /* the detector's clock follows the stream */
     consumed = grid;
+    if (finding) {   /* the model starts a fresh stream; the search skips the gap's frames */
+        open_pipeline();
+        if (align_find_resume(finder, (int32_t)(consumed / hs))) fatal("find", finder->msg);
+    }
     h7_json_begin(&j, buf, sizeof buf, "wake");
     h7_json_uint(&j, "audio_ms", (uint32_t)(consumed / 16u));
+    h7_json_uint(&j, "first_sample", (uint32_t)pos);   /* where the clock puts the first sample heard */
     h7_json_uint(&j, "stopped_ms", h7_time_ms() - t0);
     h7_json_str(&j, "source", h7_wake_source_name(r.wake_source));
     h7_json_emit(&j);
@@ -502,12 +526,6 @@ static void command(const char *cmd)
         stop_between = true;
     } else if (!strcmp(cmd, "record")) {
         if (started) { error_event("record", "already running"); return; }
-        if (finding && stop_between) {
-            /* the model's stream would restart after every Stop: the host's search, over the
-             * whole recording, would not match */
-            error_event("record", "find runs without Stop between segments: drop stop on");
-            return;
-        }
         if (finding && find_threshold >= 0) finder->cfg.spot_threshold = find_threshold;
         record_only = true;
         start_capture("record");

@@ -81,7 +81,7 @@ def test_record_bad_phrases_are_one_line_and_nothing_is_written(tmp_path, capsys
              (five, 'at most 4 phrases'),
              (['--find', 'one two three four five six seven eight nine'], 'phrase'),
              (['--find', 'press', '--threshold', '200'], '0 to 100 nats'),
-             (['--find', 'press', '--board', '--stop'], 'without Stop')]
+             (['--find', 'press', '--stop'], 'add --board')]
     for args, part in cases:
         code = M.main(['record', str(audio), '--json', log] + args)
         err = capsys.readouterr().err.strip().splitlines()

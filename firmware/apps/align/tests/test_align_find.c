@@ -131,6 +131,46 @@ H7_TEST(a_decision_later_than_the_ring_loses_frames_and_says_so)
     H7_EXPECT_EQ_INT(nhits, 0);
 }
 
+H7_TEST(a_segment_is_searched_to_its_end_margin_when_the_end_is_decided_a_hangover_late)
+{
+    /* the detector says "speech ended at e" 15 frames after e: by then the frames up to
+     * e + 15 have arrived, and the search must still stop at e + ALIGN_FIND_MARGIN */
+    silence();
+    int end = say("dog", 100);
+    start(1, "dog");
+    feed(0, 98);
+    align_find_speech_start(&F, 100 * 20);
+    feed(98, end + 15);
+    align_find_speech_end(&F, end * 20);
+    feed(end + 15, FRAMES);
+    align_find_end(&F);
+    H7_EXPECT_EQ_INT(nhits, 1);
+    H7_EXPECT_EQ_INT(F.frames_searched, (uint32_t)(end + ALIGN_FIND_MARGIN - (100 - ALIGN_FIND_MARGIN)));
+}
+
+H7_TEST(after_a_gap_the_search_reads_only_frames_after_it)
+{
+    /* the word before the gap is in frames the stream never delivered after it: a segment
+     * starting right at the resume point searches from there, not from stale ring rows */
+    silence();
+    say("dog", 20);
+    int end = say("dog", 200);
+    start(1, "dog");
+    feed(0, 60);
+    H7_EXPECT_EQ_INT(align_find_resume(&F, 195), ALIGN_OK);   /* Stop from frame 60 to 195 */
+    H7_EXPECT_EQ_INT(F.frames, 195);
+    align_find_speech_start(&F, 197 * 20);                       /* margin reaches back to 192 */
+    feed(195, end + 10);
+    align_find_speech_end(&F, end * 20);
+    feed(end + 10, FRAMES);
+    align_find_end(&F);
+    H7_EXPECT_EQ_INT(nhits, 1);
+    H7_EXPECT(hits[0].start_ms >= 195 * 20 - 3);
+    H7_EXPECT_EQ_INT(F.frames_lost, 0);
+    H7_EXPECT_EQ_INT(F.frames_searched, (uint32_t)(end + 5 - 195));
+    H7_EXPECT_EQ_INT(align_find_resume(&F, 10), ALIGN_ERR_STATE);   /* never backwards */
+}
+
 H7_TEST(bad_phrases_are_refused_with_a_message)
 {
     align_find_reset(&F, -1, on_hit, NULL);
@@ -156,6 +196,8 @@ int main(void)
     H7_RUN(a_segment_still_open_at_the_end_is_searched_to_the_last_frame);
     H7_RUN(segments_with_overlapping_margins_are_both_searched);
     H7_RUN(a_decision_later_than_the_ring_loses_frames_and_says_so);
+    H7_RUN(a_segment_is_searched_to_its_end_margin_when_the_end_is_decided_a_hangover_late);
+    H7_RUN(after_a_gap_the_search_reads_only_frames_after_it);
     H7_RUN(bad_phrases_are_refused_with_a_message);
     return h7test_summary();
 }
