@@ -100,3 +100,20 @@ def test_phrase_search_benchmark_counts_each_occurrence_once():
             {'phrase': 'printing', 'start_s': 8.0, 'end_s': 8.5}]    # nothing there
     assert findbench.queries(words) == ['printing']
     assert findbench.score(hits, words, ['printing']) == (1, 2, 3)
+
+
+def test_board_stretches_place_each_capture_where_the_board_read_it():
+    """record.board_stretches: stream position p of a stretch is microphone sample p + offset.
+    The board reads from its clock's estimate (first_sample) up to the hop grid (audio_ms x 16),
+    or starts at once when the estimate is less than 1 ms past a grid point."""
+    from h7align import record
+    events = [{'event': 'vad', 'type': 'speech_start', 'time_ms': 500},
+              {'event': 'stop', 'audio_ms': 2000},
+              {'event': 'wake', 'audio_ms': 4000, 'first_sample': 63990},    # 10 samples before the grid
+              {'event': 'stop', 'audio_ms': 5000},
+              {'event': 'wake', 'audio_ms': 7000, 'first_sample': 112008}]   # 8 samples past it: no skip
+    truth = [0, 64003, 112011]   # the microphone sample each capture began with
+    assert record.board_stretches(events, truth, 160000) == [
+        (0, 32000, 0),
+        (64000, 80000, 64003 + 10 - 64000),   # reads 10 samples, then the grid: sample 64013
+        (112000, 160000, 112011 - 112000)]    # no skip: the grid is the capture's first sample
