@@ -176,9 +176,11 @@ static int pump(align_find_t *f)
                 f->segments++;
             }
             if (f->cursor < f->resumed) f->cursor = f->resumed;   /* before a gap: no such frames */
-            if (f->cursor < f->frames - ALIGN_FIND_RING) {   /* fell out of the ring: those frames are gone */
-                f->frames_lost += (uint32_t)(f->frames - ALIGN_FIND_RING - f->cursor);
-                f->cursor = f->frames - ALIGN_FIND_RING;
+            int32_t gone = f->frames - ALIGN_FIND_RING;   /* frames before this fell out of the ring */
+            if (end >= 0 && gone > end) gone = end;
+            if (f->cursor < gone) {
+                f->frames_lost += (uint32_t)(gone - f->cursor);
+                f->cursor = gone;
             }
             int32_t stop = end < 0 ? f->frames - ALIGN_FIND_HOLD : end < f->frames ? end : f->frames;
             for (; f->cursor < stop; f->cursor++) {
