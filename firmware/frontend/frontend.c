@@ -172,6 +172,13 @@ void h7fe_reset(h7fe_t *fe)
     fe->ns_frames = 0;
 }
 
+void h7fe_restart(h7fe_t *fe)
+{
+    uint32_t ns_frames = fe->ns_frames;
+    h7fe_reset(fe);
+    fe->ns_frames = ns_frames;   /* the floor goes on from where it was */
+}
+
 void h7fe_set_gain(h7fe_t *fe, float gain)
 {
     /* A gain that would overflow float math is refused (keeps the output finite). */

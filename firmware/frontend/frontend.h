@@ -79,6 +79,12 @@ int h7fe_init(h7fe_t *fe, const h7fe_config_t *config);
 /* Forgets buffered audio; gain goes back to config.sample_scale. */
 void h7fe_reset(h7fe_t *fe);
 
+/* A new stream after a gap in the audio (the board in Stop between speech segments): forgets
+ * buffered audio as h7fe_reset does, but keeps the noise-suppression floor, which the same
+ * room still has (a floor started from the first frame after a wake on sound would start
+ * from speech). */
+void h7fe_restart(h7fe_t *fe);
+
 /* Overrides the int16 -> float multiplier (the clip API uses it for peak normalization). */
 void h7fe_set_gain(h7fe_t *fe, float gain);
 

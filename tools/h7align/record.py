@@ -139,15 +139,17 @@ def board_stretches(events, captures_first_sample, n_samples):
 
 def find_in_stretches(samples, stretches, board_events, phrases, threshold=None, aligner=None):
     """The host's search of a recording the board heard in stretches (record --board --stop
-    --find; board_stretches): each stretch scored as a recording of its own (the board starts
-    the model's stream afresh after each Stop), the board's detector events and wakes in the
+    --find; board_stretches): each stretch scored as the board does after a wake (the model's
+    stream and the front end's noise floor go on across the gap: PhoneModel.scores_stretches), the
+    board's detector events and wakes in the
     board's order (a segment the detector dates back before a wake is still searched from the
     wake), the gaps skipped: the hits (and counters) the board should report."""
     aligner = aligner or A.Aligner()
-    parts = []
-    for a, b, off in stretches:
-        if b - a >= 480:   # a stretch shorter than one frame scores nothing
-            parts.append((a // 320, D.scores(aligner.logprobs(samples[a + off:b + off]))))
+    keep = [(a, b, off) for a, b, off in stretches if b > a]
+    # past its end the microphone gives silence: a stretch placed `off` samples later reads it
+    pad = np.concatenate([np.asarray(samples, np.int16), np.zeros(max([0] + [off for _, _, off in keep]), np.int16)])
+    per = aligner.model.scores_stretches(pad, [(a + off, b + off) for a, b, off in keep])
+    parts = [(a // 320, x) for (a, _, _), x in zip(keep, per) if len(x)]
     events = []
     for e in board_events:
         if e.get('event') == 'vad':

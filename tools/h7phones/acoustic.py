@@ -172,6 +172,8 @@ def _lib():
                                           P(c.c_int32), c.c_size_t]),
         'phones_host_recognize': (c.c_int, [p, P(c.c_int16), c.c_size_t, c.c_uint32, P(_Segment), c.c_int,
                                             P(c.c_int32), P(c.c_uint32)]),
+        'phones_host_scores_stretches': (c.c_long, [p, P(c.c_int16), P(c.c_uint32), c.c_int, c.c_uint32,
+                                                    P(c.c_float), P(c.c_int32), c.c_size_t, P(c.c_uint32)]),
         'phones_host_set_stream': (c.c_int, [p, c.c_int]),
         'phones_host_model_runs': (None, [p, P(c.c_uint32), P(c.c_uint32)]),
     })
@@ -278,6 +280,32 @@ class PhoneModel:
         if got < 0:
             raise self._error()
         return raw[:got], logp[:got], sc[:got]
+
+    def scores_stretches(self, samples, bounds):
+        """Per stretch [(start, end) in samples] of one recording, the (frames, 41) decoder
+        scores (int32) as the align image computes them when it hears only those stretches
+        (Stop between them): each stretch's look-ahead is flushed, then the pipeline resumes
+        after the gap (phones_pipeline_resume: the noise floor and the model's past go on)."""
+        a = _int16(samples)
+        b = np.ascontiguousarray(np.asarray(bounds, np.uint32).reshape(-1, 2))
+        if len(b) and (b.min() < 0 or b.max() > len(a)):
+            raise RecordError('stretches must lie inside the audio')
+        n = sum(max(1, self.frames_for(int(e - s)) + self.lookahead_frames) for s, e in b) + 1
+        sc = np.zeros((n, 41), np.int32)
+        counts = np.zeros(len(b), np.uint32)
+        P = ctypes.POINTER
+        got = self._lib.phones_host_scores_stretches(
+            self._h, a.ctypes.data_as(P(ctypes.c_int16)), b.ctypes.data_as(P(ctypes.c_uint32)), len(b),
+            self.lookahead_frames, None, sc.ctypes.data_as(P(ctypes.c_int32)), n, counts.ctypes.data_as(P(ctypes.c_uint32)))
+        if got < 0:
+            raise self._error()
+        if got > n:
+            raise RecordError('stretch scores overflowed their buffer')
+        out, k = [], 0
+        for c in counts:
+            out.append(sc[k:k + int(c)])
+            k += int(c)
+        return out
 
     def scores(self, samples):
         """(frames, 41) float32 log-probabilities of every frame of the audio (phones.def order)."""

@@ -166,21 +166,31 @@ static int pump(align_find_t *f)
         if (end >= 0 && end - s->first < ALIGN_FIND_MIN_FRAMES) {
             f->cursor = -1;   /* too short to search (begun or not: no hit comes this early) */
         } else {
-            if (f->cursor < 0) {   /* a new segment: fresh decoders */
-                f->cursor = s->first;
+            int begin = f->cursor < 0;
+            if (begin) {   /* a new segment, from its first frame that exists (after a gap: the gap's end) */
+                f->cursor = s->first > f->resumed ? s->first : f->resumed;
+                f->segments++;
+            }
+            int32_t gone = f->frames - ALIGN_FIND_RING;   /* frames before this fell out of the ring */
+            if (end >= 0 && gone > end) gone = end;
+            if (f->cursor < gone) {   /* lost: what was searched is reported, the rest starts afresh */
+                if (!begin) {
+                    for (uint32_t k = 0; k < f->nphrases; k++) {
+                        h7dec_flush(f->phrases[k].dec);
+                        drain(f, k, s->base);
+                    }
+                }
+                f->frames_lost += (uint32_t)(gone - f->cursor);
+                f->cursor = gone;
+                begin = 1;
+            }
+            if (begin) {   /* fresh decoders; hit times count from here */
+                s->base = f->cursor;
                 for (uint32_t k = 0; k < f->nphrases; k++) {
                     align_phrase_t *p = &f->phrases[k];
                     if (h7dec_init(&p->dec, &p->g, &f->cfg, f->workspace + p->ws_off, p->ws_size) != H7DEC_OK)
                         return fail(f, ALIGN_ERR_DECODER, "decoder init failed");
                 }
-                f->segments++;
-            }
-            if (f->cursor < f->resumed) f->cursor = f->resumed;   /* before a gap: no such frames */
-            int32_t gone = f->frames - ALIGN_FIND_RING;   /* frames before this fell out of the ring */
-            if (end >= 0 && gone > end) gone = end;
-            if (f->cursor < gone) {
-                f->frames_lost += (uint32_t)(gone - f->cursor);
-                f->cursor = gone;
             }
             int32_t stop = end < 0 ? f->frames - ALIGN_FIND_HOLD : end < f->frames ? end : f->frames;
             for (; f->cursor < stop; f->cursor++) {
@@ -188,14 +198,14 @@ static int pump(align_find_t *f)
                 for (uint32_t k = 0; k < f->nphrases; k++) {
                     if (h7dec_step(f->phrases[k].dec, sc) != H7DEC_OK)
                         return fail(f, ALIGN_ERR_DECODER, "decoder step failed");
-                    drain(f, k, s->first);
+                    drain(f, k, s->base);
                 }
                 f->frames_searched++;
             }
             if (end < 0 || f->cursor < end) return ALIGN_OK;   /* wait for more frames */
             for (uint32_t k = 0; k < f->nphrases; k++) {
                 h7dec_flush(f->phrases[k].dec);
-                drain(f, k, s->first);
+                drain(f, k, s->base);
             }
             f->cursor = -1;
         }

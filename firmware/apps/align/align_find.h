@@ -68,6 +68,8 @@ typedef struct {
 
 typedef struct {
     int32_t first, end;            /* frames [first, end); end < 0: the segment is still open */
+    int32_t base;                  /* the first frame its decoders were given (hit times count
+                                    * from it: after a gap or a loss it is later than first) */
 } align_find_seg_t;
 
 typedef struct {

@@ -209,8 +209,7 @@ static const int8_t *run_model(void *user, int restart)
     return phones_runner_run(&phone_runner, restart);
 }
 
-/* a fresh stream: at boot, and in record mode with find after each Stop (the host scores
- * each stretch between gaps as a recording of its own) */
+/* the phone recognizer's hop pipeline on the model's tensors */
 static void open_pipeline(void)
 {
     h7nn_tensor in, out;
@@ -432,8 +431,8 @@ static void enter_stop(uint32_t hs)
     }
     vad.samples_seen = grid;   /* the detector's clock follows the stream */
     consumed = grid;
-    if (finding) {   /* the model starts a fresh stream; the search skips the gap's frames */
-        open_pipeline();
+    if (finding) {   /* the model's stream goes on after the gap (phones_pipeline_resume); the search skips it */
+        phones_pipeline_resume(&pipeline);
         if (align_find_resume(finder, (int32_t)(consumed / hs))) fatal("find", finder->msg);
     }
     h7_json_begin(&j, buf, sizeof buf, "wake");

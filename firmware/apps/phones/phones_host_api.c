@@ -259,6 +259,47 @@ long phones_host_scores(phones_host_t *h, const int16_t *samples, size_t count, 
     return run(h, samples, count, flush_frames, 0, raw, logp, scores, max_frames);
 }
 
+/* The align image's record mode with Stop: stretches of one recording, each heard after a
+ * gap. bounds: nstretches (start, end) sample pairs; each stretch's whole hops, then
+ * flush_frames repeats of its last frame, and before each stretch but the first the
+ * pipeline resumes as the image's does after a wake (phones_pipeline_resume). Log-probabilities (may be NULL) and decoder scores of all stretches one after the
+ * other; frames[k]: how many stretch k scored. Returns the total, or -1 (phones_host_error). */
+long phones_host_scores_stretches(phones_host_t *h, const int16_t *samples, const uint32_t *bounds, int nstretches,
+                                  uint32_t flush_frames, float *logp, int32_t *scores, size_t max_frames,
+                                  uint32_t *frames)
+{
+    const char *bad = phones_pipeline_init(&h->pipeline, &h->config);
+    if (bad) {
+        set_error(h->error, sizeof h->error, bad, NULL);
+        return -1;
+    }
+    const uint32_t hop = h->pipeline.hop_samples;
+    long scored = 0;
+    for (int k = 0; k < nstretches; k++) {
+        if (k) phones_pipeline_resume(&h->pipeline);
+        uint32_t a = bounds[2 * k], b = bounds[2 * k + 1];
+        size_t hops = b > a ? (b - a) / hop : 0;
+        long before = scored;
+        for (size_t i = 0; i < hops + flush_frames; i++) {
+            int r = i < hops ? phones_pipeline_hop(&h->pipeline, &samples[a + i * hop])
+                             : phones_pipeline_repeat_last(&h->pipeline);
+            if (r < 0) {
+                set_error(h->error, sizeof h->error, "model failed: ", h7nn_error(&h->nn));
+                return -1;
+            }
+            if (r == 0) continue;
+            size_t t = (size_t)scored;
+            if (t < max_frames) {
+                if (logp) memcpy(&logp[t * H7DEC_PHONE_COUNT], h->pipeline.logp, sizeof h->pipeline.logp);
+                if (scores) memcpy(&scores[t * H7DEC_PHONE_COUNT], h->pipeline.scores, sizeof h->pipeline.scores);
+            }
+            scored++;
+        }
+        frames[k] = (uint32_t)(scored - before);
+    }
+    return scored;
+}
+
 /* The recognizer as the board runs it: segments of the whole run (the board's "phone"
  * events, then the rest at the end of the utterance: its 'f' command). Returns the number
  * of segments (written up to max_out), or -1. frames/digest: the utterance's frame count

@@ -55,6 +55,12 @@ const char *phones_pipeline_init(phones_pipeline_t *p, const phones_pipeline_con
     return NULL;
 }
 
+void phones_pipeline_resume(phones_pipeline_t *p)
+{
+    h7fe_restart(&p->frontend);
+    if (p->frames > p->config.lookahead_frames) p->unreported = p->config.lookahead_frames;
+}
+
 uint32_t phones_pipeline_now_ms(const phones_pipeline_t *p)
 {
     return (uint32_t)(p->samples * 1000u / p->config.frontend->sample_rate_hz);
@@ -106,6 +112,10 @@ static int run_window(phones_pipeline_t *p)
     if (q == NULL) {
         p->model_failures++;
         return -1;
+    }
+    if (p->unreported) {   /* after a gap: this output scores a repeat of the flush */
+        p->unreported--;
+        return 0;
     }
     memcpy(p->raw, q, H7DEC_PHONE_COUNT);
     phones_outputs_to_logp(c, p->raw, p->logp);

@@ -64,6 +64,7 @@ typedef struct {
     uint64_t samples;                  /* processed */
     uint32_t model_failures;
     uint32_t clamped;                  /* feature values saturated by the input quantization */
+    uint32_t unreported;               /* outputs still to drop after phones_pipeline_resume */
     /* the frame scored by the last hop (phones_pipeline_hop returned 1) */
     int32_t frame;
     int8_t raw[H7DEC_PHONE_COUNT];     /* the model's int8 outputs */
@@ -80,6 +81,15 @@ const char *phones_pipeline_open(phones_pipeline_t *p, const h7fe_config_t *fron
 
 /* Returns NULL on success, or a message naming what is wrong with the configuration. */
 const char *phones_pipeline_init(phones_pipeline_t *p, const phones_pipeline_config_t *config);
+
+/* The stream goes on after a gap in the audio (the align image's Stop between segments;
+ * call phones_pipeline_repeat_last lookahead_frames times before the gap, as at the end of
+ * an utterance): the front end starts its audio again but keeps its noise floor
+ * (h7fe_restart), and the window keeps the frames before the gap as the model's past (the
+ * room before the speech that woke the board, instead of the speech's first frame repeated).
+ * The first lookahead_frames outputs after it, which score the flush's repeats, are not
+ * reported; the frame scored next is the first after the gap. */
+void phones_pipeline_resume(phones_pipeline_t *p);
 
 /* One hop (hop_samples samples). Returns 1 when a frame was scored (p->frame, p->raw,
  * p->logp, p->scores), 0 when none yet (look-ahead), -1 when the model failed. */

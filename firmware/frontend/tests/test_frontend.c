@@ -232,10 +232,38 @@ H7_TEST(noise_suppression_lowers_steady_noise_keeps_a_tone_and_is_off_by_default
     H7_EXPECT(h7fe_config_check(&c, &message) != 0 && strstr(message, "noise_suppression"));
 }
 
+H7_TEST(restart_after_a_gap_keeps_the_noise_floor_and_forgets_the_audio)
+{
+    /* 0.5 s of room noise, then a gap, then a loud tone at once (the board woken by sound):
+     * after h7fe_restart the floor is still the room's, so the tone keeps its level; after
+     * h7fe_reset the floor starts from the tone itself and takes it down to the gain floor */
+    h7fe_config_t c = mlperf_config();
+    c.output = H7FE_OUTPUT_LOG_MEL;
+    c.noise_suppression = H7FE_NS_SPECTRAL;
+    H7_EXPECT_EQ_INT(h7fe_init(&fe, &c), H7FE_OK);
+    rng_state = 4242u;
+    for (int i = 0; i < 16000; i++) {
+        clip[i] = random_sample(300);
+        if (i >= 8000) clip[i] = (int16_t)(clip[i] + 9000.0 * sin(2 * 3.14159265358979 * 1000.0 * i / 16000.0));
+    }
+    H7_EXPECT(h7fe_push(&fe, clip, 8000, features, 64, NULL) > 0);
+    h7fe_restart(&fe);
+    H7_EXPECT_EQ_INT(h7fe_push(&fe, clip + 8000, 320, features, 64, NULL), 0);   /* the window fills again */
+    H7_EXPECT_EQ_INT(h7fe_push(&fe, clip + 8320, 160, features, 64, NULL), 1);
+    h7fe_reset(&fe);
+    H7_EXPECT_EQ_INT(h7fe_push(&fe, clip + 8000, 480, features2, 64, NULL), 1);
+    int best = 0;
+    for (int b = 1; b < 40; b++) {
+        if (features[b] > features[best]) best = b;
+    }
+    H7_EXPECT(features[best] - features2[best] > 1.5);   /* reset: about ln(0.1) lower */
+}
+
 int main(void)
 {
     H7_RUN(config_rules_accept_mlperf_and_reject_each_broken_field);
     H7_RUN(logf_matches_libm);
+    H7_RUN(restart_after_a_gap_keeps_the_noise_floor_and_forgets_the_audio);
     H7_RUN(one_second_gives_49_frames_and_a_tone_lands_in_its_band);
     H7_RUN(streaming_in_odd_chunks_equals_the_clip_bit_for_bit);
     H7_RUN(push_stops_when_the_output_is_full_and_resumes);
