@@ -87,6 +87,22 @@ def substituted(text, utt, protocol='v1'):
     return ' '.join(out), where
 
 
+def _judge(c, right, wrong, where, segs, bar, relative, level):
+    """Adds one take to the counts c: its correctly read words flagged, and its substituted
+    words (positions `where` in the swapped text's alignment) caught."""
+    words = PR.report(right, segs, gop_bad=bar, relative=relative, level=level)['words']
+    c['correct'] += len(words)
+    c['correct_flagged'] += sum(w['verdict'].startswith('check this sound') for w in words)
+    words = PR.report(wrong, segs, gop_bad=bar, relative=relative, level=level)['words']
+    c['substituted'] += len(where)
+    c['substituted_caught'] += sum(words[k]['verdict'].startswith('check this sound') for k in where)
+
+
+def _percentages(c):
+    c['correct_flagged_pct'] = round(100 * c['correct_flagged'] / max(1, c['correct']), 1)
+    c['substituted_caught_pct'] = round(100 * c['substituted_caught'] / max(1, c['substituted']), 1)
+
+
 def held_out(aligner, settings):
     """{protocol: {name: {'correct_flagged', 'correct', 'substituted_caught', 'substituted'}}} on
     ljspeech for each setting (name, absolute bar, relative bar or None, level)."""
@@ -103,17 +119,10 @@ def held_out(aligner, settings):
             swapped, where = substituted(text, utt, protocol)
             wrong = aligner.align(x, swapped, logp=logp)
             for name, bar, relative, level in settings:   # the alignments do not depend on the bar
-                c = counts[protocol][name]
-                words = PR.report(right, segs, gop_bad=bar, relative=relative, level=level)['words']
-                c['correct'] += len(words)
-                c['correct_flagged'] += sum(w['verdict'].startswith('check this sound') for w in words)
-                words = PR.report(wrong, segs, gop_bad=bar, relative=relative, level=level)['words']
-                c['substituted'] += len(where)
-                c['substituted_caught'] += sum(words[k]['verdict'].startswith('check this sound') for k in where)
+                _judge(counts[protocol][name], right, wrong, where, segs, bar, relative, level)
     for per in counts.values():
         for c in per.values():
-            c['correct_flagged_pct'] = round(100 * c['correct_flagged'] / c['correct'], 1)
-            c['substituted_caught_pct'] = round(100 * c['substituted_caught'] / c['substituted'], 1)
+            _percentages(c)
     return counts
 
 
@@ -135,19 +144,14 @@ def confirmation(aligner, settings, protocol='v2'):
             swapped, where = substituted(text, utt, protocol)
             try:
                 right, wrong = aligner.align(x, text, logp=logp), aligner.align(x, swapped, logp=logp)
-            except A.AlignError:
+            except A.AlignError:   # counted: a take the aligner refuses is judged by nobody
+                for c in counts.values():
+                    c['takes_not_aligned'] = c.get('takes_not_aligned', 0) + 1
                 continue
             for name, bar, relative, level in settings:
-                c = counts[name]
-                words = PR.report(right, segs, gop_bad=bar, relative=relative, level=level)['words']
-                c['correct'] += len(words)
-                c['correct_flagged'] += sum(w['verdict'].startswith('check this sound') for w in words)
-                words = PR.report(wrong, segs, gop_bad=bar, relative=relative, level=level)['words']
-                c['substituted'] += len(where)
-                c['substituted_caught'] += sum(words[k]['verdict'].startswith('check this sound') for k in where)
+                _judge(counts[name], right, wrong, where, segs, bar, relative, level)
     for c in counts.values():
-        c['correct_flagged_pct'] = round(100 * c['correct_flagged'] / max(1, c['correct']), 1)
-        c['substituted_caught_pct'] = round(100 * c['substituted_caught'] / max(1, c['substituted']), 1)
+        _percentages(c)
     return counts
 
 
@@ -202,9 +206,10 @@ def main(argv=None):
         out['confirmation_tts'] = conf = confirmation(aligner, settings)
         for name, _, _, _ in settings:
             h = conf[name]
-            print('tts %-40s correct flagged %4.1f %% (%d/%d), substituted caught %5.1f %% (%d/%d)' % (
+            print('tts %-40s correct flagged %4.1f %% (%d/%d), substituted caught %5.1f %% (%d/%d)%s' % (
                 name, h['correct_flagged_pct'], h['correct_flagged'], h['correct'],
-                h['substituted_caught_pct'], h['substituted_caught'], h['substituted']))
+                h['substituted_caught_pct'], h['substituted_caught'], h['substituted'],
+                ', %d takes not aligned' % h['takes_not_aligned'] if h.get('takes_not_aligned') else ''))
     os.makedirs(os.path.dirname(os.path.abspath(a.json)), exist_ok=True)
     with open(a.json + '.tmp', 'w') as f:
         json.dump(out, f, indent=1)
