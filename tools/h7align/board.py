@@ -40,7 +40,7 @@ def run(samples, text, phones=True, elf=None, extra_seconds=30.0, opp=None, mpu_
     stop=True with it: Stop between speech segments (`stop on`); find: phrases searched while
     recording (`find PHRASE` lines), threshold: their bar (`threshold NATS`, a string of at
     most 2 decimals); raw_lines: console lines sent as they are before `end` (the tests' bad
-    input). lsi_hz: the simulated part's LSI (default the nominal 32 kHz)."""
+    input; the run then lasts until align_done, past the errors they cause). lsi_hz: the simulated part's LSI (default the nominal 32 kHz)."""
     import os
 
     from h7sim import Board

@@ -148,8 +148,10 @@ def find(phrases, vad_events=(), scores=None, threshold=None):
                               ev.ctypes.data_as(i32), len(ev), s.ctypes.data_as(i32), len(s), hits, cap, msg, 200, st)
     if n < 0:
         raise CoreError(msg.value.decode() or 'phrase search failed')
+    if n > cap:
+        raise CoreError('the phrase search found %d hits, more than the %d it has room for' % (n, cap))
     return ([{'phrase': hits[i].phrase, 'start_ms': hits[i].start_ms, 'end_ms': hits[i].end_ms,
-              'score': hits[i].score} for i in range(min(n, cap))], dict(zip(FIND_STATS, list(st))))
+              'score': hits[i].score} for i in range(n)], dict(zip(FIND_STATS, list(st))))
 
 
 def set_find_filler(units):

@@ -287,9 +287,10 @@ class PhoneModel:
         (Stop between them): each stretch's look-ahead is flushed, then the pipeline resumes
         after the gap (phones_pipeline_resume: the noise floor and the model's past go on)."""
         a = _int16(samples)
-        b = np.ascontiguousarray(np.asarray(bounds, np.uint32).reshape(-1, 2))
-        if len(b) and (b.min() < 0 or b.max() > len(a)):
-            raise RecordError('stretches must lie inside the audio')
+        b = np.asarray(bounds, np.int64).reshape(-1, 2)
+        if len(b) and (b.min() < 0 or b.max() > len(a) or (b[:, 1] < b[:, 0]).any()):
+            raise RecordError('stretches must lie inside the audio, each ending after it starts')
+        b = np.ascontiguousarray(b.astype(np.uint32))
         n = sum(max(1, self.frames_for(int(e - s)) + self.lookahead_frames) for s, e in b) + 1
         sc = np.zeros((n, 41), np.int32)
         counts = np.zeros(len(b), np.uint32)
