@@ -262,8 +262,10 @@ long phones_host_scores(phones_host_t *h, const int16_t *samples, size_t count, 
 /* The align image's record mode with Stop: stretches of one recording, each heard after a
  * gap. bounds: nstretches (start, end) sample pairs; each stretch's whole hops, then
  * flush_frames repeats of its last frame, and before each stretch but the first the
- * pipeline resumes as the image's does after a wake (phones_pipeline_resume). Log-probabilities (may be NULL) and decoder scores of all stretches one after the
- * other; frames[k]: how many stretch k scored. Returns the total, or -1 (phones_host_error). */
+ * pipeline resumes as the image's does after a wake (phones_pipeline_resume).
+ * Log-probabilities (may be NULL) and decoder scores of all stretches one after the other
+ * (up to max_frames); frames[k]: how many stretch k scored. Returns the total, or -1
+ * (phones_host_error). */
 long phones_host_scores_stretches(phones_host_t *h, const int16_t *samples, const uint32_t *bounds, int nstretches,
                                   uint32_t flush_frames, float *logp, int32_t *scores, size_t max_frames,
                                   uint32_t *frames)
