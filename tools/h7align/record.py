@@ -197,7 +197,8 @@ def log_board(samples, phrases=(), threshold=None, stop=False, lsi_hz=None, raw=
                 awake.append([start / 1000.0, e['audio_ms'] / 1000.0])
             elif e.get('event') == 'wake':
                 start = e['audio_ms']
-        awake.append([start / 1000.0, out['duration_s']])
+        if start / 1000.0 < out['duration_s']:   # a wake at the very end hears nothing more
+            awake.append([start / 1000.0, out['duration_s']])
         out.update({'stops': done.get('stops'), 'stopped_s': round(done.get('stopped_ms', 0) / 1000.0, 3),
                     'awake': awake, 'energy_mj': round(summ['joules'] * 1000, 2)})
     return out
