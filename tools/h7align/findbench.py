@@ -1,5 +1,5 @@
 """How well the meeting recorder's phrase search finds words in real speech:
-`python -m h7align.findbench [--json build/bench/find.json]`.
+`python -m h7align.findbench [--json build/bench/find.json] [--levers | --board]`.
 
 The recording: ljspeech_aligned's 32 sentences (one speaker no model trained on) one after
 the other, a second of silence before each, as a meeting would put them; clean, and mixed
@@ -181,12 +181,56 @@ def levers(json_path):
     return out
 
 
+def board(json_path):
+    """The search on the simulated board (align image, record mode) over the same meeting,
+    with and without Stop between segments, for the meeting's four most frequent long words
+    at the default threshold; beside it the board recording without a search. Each board
+    run is checked against the host's C: the whole recording without Stop, the stretches the
+    board heard with it (record.find_in_stretches). About 12 minutes."""
+    from collections import Counter
+    x, words = meeting()
+    common = Counter(w for w, _, _ in words if len(w) >= MIN_LETTERS).most_common(4)
+    phrases = [w for w, _ in common]
+    out = {'what': 'record --board --find on the ljspeech meeting (h7align/findbench.py --board)',
+           'phrases': phrases, 'threshold_nats': 5.0, 'audio_s': round(len(x) / 16000.0, 1), 'runs': {}}
+    for name, ph, stop in (('search while recording', phrases, False),
+                           ('search while recording, Stop between segments', phrases, True),
+                           ('recording with Stop, no search', (), True),
+                           ('recording, no search', (), False)):
+        raw = []
+        log = R.log_board(x, list(ph), threshold=5.0 if ph else None, stop=stop, raw=raw)
+        events, summ = raw[0]
+        row = {'energy_mj': round(summ['joules'] * 1000, 1), 'stops': log.get('stops')}
+        if ph:
+            found, n, false = score(log['found'], words, list(ph))
+            if stop:
+                stretches = R.board_stretches(events, summ['captures_first_sample'], len(x))
+                host, search = R.find_in_stretches(x, stretches, events, list(ph), 5.0)
+            else:
+                h = R.log(x, list(ph), threshold=5.0)
+                host, search = h['found'], h['search']
+            row.update({'found': found, 'occurrences': n, 'false_hits': false, 'hits': len(log['found']),
+                        'search': log['search'], 'board_equals_host': host == log['found'] and search == log['search']})
+        out['runs'][name] = row
+        print('%-48s %s' % (name, ', '.join('%s %s' % kv for kv in row.items())))
+    with open(json_path + '.tmp', 'w') as f:
+        json.dump(out, f, indent=1)
+    os.replace(json_path + '.tmp', json_path)
+    print('wrote', json_path)
+    return out
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(prog='python -m h7align.findbench', description=__doc__.split('\n')[0])
     ap.add_argument('--json', default=os.path.join(paths.BENCH, 'find.json'))
     ap.add_argument('--levers', action='store_true', help='the operating point chosen on training speakers '
                     '(filler penalty x threshold), then measured held out (build/bench/find_levers.json)')
+    ap.add_argument('--board', action='store_true', help='the search on the simulated board, with and without '
+                    'Stop (build/bench/find_board.json; about 12 minutes)')
     a = ap.parse_args(argv)
+    if a.board:
+        board(os.path.join(os.path.dirname(a.json), 'find_board.json'))
+        return 0
     if a.levers:
         levers(os.path.join(os.path.dirname(a.json), 'find_levers.json'))
         return 0
