@@ -30,14 +30,13 @@ SNR_DB = 10.0
 GAP_S = 1.0
 
 
-def meeting():
-    """(samples, [(word, start_s, end_s)] on the recording's axis)."""
-    from h7frontend import wav
-    from . import bench
+def _meeting(takes):
+    """[(samples, [(word, start_s, end_s)])] one after the other, a gap of GAP_S before each
+    and after the last -> (samples, words on the recording's axis, lower case, letters only)."""
     parts, words, t = [], [], 0.0
     gap = np.zeros(int(GAP_S * 16000), np.int16)
-    for _, path, _, ref in bench.corpus_ljspeech():
-        x = wav.load(path).samples
+    for x, ref in takes:
+        x = np.asarray(x, np.int16)
         parts += [gap, x]
         t += GAP_S
         words += [(re.sub(r'[^a-z]', '', w.lower()), t + a, t + b) for w, a, b in ref]
@@ -46,21 +45,20 @@ def meeting():
     return np.concatenate(parts), words
 
 
+def meeting():
+    """(samples, [(word, start_s, end_s)] on the recording's axis)."""
+    from h7frontend import wav
+    from . import bench
+    return _meeting((wav.load(path).samples, ref) for _, path, _, ref in bench.corpus_ljspeech())
+
+
 def training_meeting(aligner):
     """The same for the phone model's training speakers (h7align.tune's set: LibriVox train
     sentences, mycroft_precise_community and speech_commands_dev train clips; PocketSphinx's
     word times as the reference): the set the levers are chosen on."""
     from . import tune
     _, items = tune.training_set(aligner.model)
-    parts, words, t = [], [], 0.0
-    gap = np.zeros(int(GAP_S * 16000), np.int16)
-    for it in items:
-        parts += [gap, np.asarray(it['samples'], np.int16)]
-        t += GAP_S
-        words += [(re.sub(r'[^a-z]', '', w.lower()), t + a, t + b) for w, a, b in it['ref']]
-        t += len(it['samples']) / 16000.0
-    parts.append(gap)
-    return np.concatenate(parts), words
+    return _meeting((it['samples'], it['ref']) for it in items)
 
 
 def queries(words):
@@ -87,6 +85,22 @@ def score(hits, words, query_list):
     return found, sum(len(v) for v in occ.values()), false
 
 
+def _search(scores, events, qs, threshold):
+    """Every query's hits, 4 phrases a search as the board takes them."""
+    hits = []
+    for k in range(0, len(qs), 4):
+        hits += R.find(scores, events, qs[k:k + 4], threshold)[0]
+    return hits
+
+
+def _write(json_path, out):
+    os.makedirs(os.path.dirname(os.path.abspath(json_path)), exist_ok=True)
+    with open(json_path + '.tmp', 'w') as f:
+        json.dump(out, f, indent=1)
+    os.replace(json_path + '.tmp', json_path)
+    print('wrote', json_path)
+
+
 def run(json_path, rng_seed=16):
     from h7intent import bench as IB
     x, words = meeting()
@@ -103,21 +117,14 @@ def run(json_path, rng_seed=16):
         rows = {}
         events, scores = R.vad_events(audio), D.scores(aligner.logprobs(audio))   # what R.log computes
         for th in THRESHOLDS:
-            hits = []
-            for k in range(0, len(qs), 4):   # the search takes 4 phrases at a time, as the board does
-                hits += R.find(scores, events, qs[k:k + 4], th)[0]
-            found, n, false = score(hits, words, qs)
+            found, n, false = score(_search(scores, events, qs, th), words, qs)
             out['occurrences'] = n
             rows[str(th)] = {'found': found, 'found_pct': round(100.0 * found / n, 1), 'false_hits': false,
                              'false_per_query_hour': round(false / len(qs) / hours, 2)}
             print('%-18s threshold %4.1f: found %5.1f %% (%d/%d), false hits %d (%.2f per query per hour)' % (
                 cond, th, rows[str(th)]['found_pct'], found, n, false, rows[str(th)]['false_per_query_hour']))
         out['conditions'][cond] = rows
-    os.makedirs(os.path.dirname(os.path.abspath(json_path)), exist_ok=True)
-    with open(json_path + '.tmp', 'w') as f:
-        json.dump(out, f, indent=1)
-    os.replace(json_path + '.tmp', json_path)
-    print('wrote', json_path)
+    _write(json_path, out)
     return out
 
 
@@ -137,10 +144,7 @@ def sweep(audio, words, aligner, fillers, thresholds):
         for fl in fillers:
             core.set_find_filler(round(fl * D.SCORE_ONE))
             for th in thresholds:
-                hits = []
-                for k in range(0, len(qs), 4):
-                    hits += R.find(scores, events, qs[k:k + 4], th)[0]
-                found, n, false = score(hits, words, qs)
+                found, n, false = score(_search(scores, events, qs, th), words, qs)
                 out[(fl, th)] = (found, n, false / len(qs) / hours)
     finally:
         core.set_find_filler(None)
@@ -175,9 +179,7 @@ def levers(json_path):
                 cond, name, 100.0 * f / n, f, n, fa))
     out = {'training': {'%g,%g' % k: v for k, v in tr.items()}, 'chosen': chosen,
            'held_out_ljspeech': {c: {k: list(v) for k, v in d.items()} for c, d in held.items()}}
-    with open(json_path + '.tmp', 'w') as f:
-        json.dump(out, f, indent=1)
-    os.replace(json_path + '.tmp', json_path)
+    _write(json_path, out)
     return out
 
 
@@ -213,10 +215,7 @@ def board(json_path):
                         'search': log['search'], 'board_equals_host': host == log['found'] and search == log['search']})
         out['runs'][name] = row
         print('%-48s %s' % (name, ', '.join('%s %s' % kv for kv in row.items())))
-    with open(json_path + '.tmp', 'w') as f:
-        json.dump(out, f, indent=1)
-    os.replace(json_path + '.tmp', json_path)
-    print('wrote', json_path)
+    _write(json_path, out)
     return out
 
 
