@@ -116,24 +116,31 @@ def log(samples, phrases=(), aligner=None, threshold=None):
     return out
 
 
+def _awake(events, n_samples):
+    """[(start, end, wake line or None)] in samples of the stream: what the board heard between
+    its Stops (record --board --stop), from its stop and wake lines."""
+    out, start, wake = [], 0, None
+    for e in events:
+        if e.get('event') == 'stop':
+            out.append((start, e['audio_ms'] * 16, wake))
+        elif e.get('event') == 'wake':
+            start, wake = e['audio_ms'] * 16, e
+    out.append((start, n_samples, wake))
+    return out
+
+
 def board_stretches(events, captures_first_sample, n_samples):
     """[(start, end, offset)] in samples: the stretches of the stream the board analysed
     between its Stops (record --board --stop) and, from the simulator's truth (the microphone
     sample each capture began with), where each stretch really lies in the recording: stream
     position p was microphone sample p + offset (the board places its first sample after a
     Stop by its clock, to within a millisecond)."""
-    out, start, off = [], 0, captures_first_sample[0]
-    k = 0
-    for e in events:
-        if e.get('event') == 'stop':
-            out.append((start, e['audio_ms'] * 16, off))
-        elif e.get('event') == 'wake':
-            k += 1
-            start = e['audio_ms'] * 16
-            # the board reads from its estimate first_sample up to the hop grid `start`, or
-            # starts at once when the estimate is less than 1 ms past a grid point
-            off = captures_first_sample[k] + max(0, start - e['first_sample']) - start
-    out.append((start, n_samples, off))
+    out = []
+    for k, (start, end, wake) in enumerate(_awake(events, n_samples)):
+        # the board reads from its estimate first_sample up to the hop grid `start`, or
+        # starts at once when the estimate is less than 1 ms past a grid point
+        skip = 0 if wake is None else max(0, start - wake['first_sample'])
+        out.append((start, end, captures_first_sample[k] + skip - start))
     return out
 
 
@@ -191,14 +198,8 @@ def log_board(samples, phrases=(), threshold=None, stop=False, lsi_hz=None, raw=
         out['search'] = {k: done.get(k) for k in SEARCH_STATS}
     if stop:
         done = ev.last(events, 'align_done') or {}
-        awake, start = [], 0
-        for e in events:
-            if e.get('event') == 'stop':
-                awake.append([start / 1000.0, e['audio_ms'] / 1000.0])
-            elif e.get('event') == 'wake':
-                start = e['audio_ms']
-        if start / 1000.0 < out['duration_s']:   # a wake at the very end hears nothing more
-            awake.append([start / 1000.0, out['duration_s']])
+        # a wake at the very end of the recording hears nothing more
+        awake = [[round(a / 16000.0, 3), round(b / 16000.0, 3)] for a, b, _ in _awake(events, len(samples)) if b > a]
         out.update({'stops': done.get('stops'), 'stopped_s': round(done.get('stopped_ms', 0) / 1000.0, 3),
                     'awake': awake, 'energy_mj': round(summ['joules'] * 1000, 2)})
     return out
