@@ -210,22 +210,15 @@ void phones_host_info(const phones_host_t *h, phones_host_info_t *info)
     info->output_zero_point = h->config.output_zero_point;
 }
 
-/* Runs the pipeline (and, with decode, the recognizer) from a fresh start over the whole
- * hops of `count` samples, then repeats the last frame `flush_frames` times. Per scored frame it writes
- * the model's int8 outputs, the log-probabilities and the decoder scores (each may be NULL)
- * up to max_frames frames. Returns the number of frames scored, or -1 (phones_host_error). */
-static long run(phones_host_t *h, const int16_t *samples, size_t count, uint32_t flush_frames, int decode,
-                int8_t *raw, float *logp, int32_t *scores, size_t max_frames)
+/* Feeds `hops` whole hops of samples to the pipeline (and, with decode, the recognizer),
+ * then repeats the last frame flush_frames times; per scored frame it writes the model's
+ * int8 outputs, the log-probabilities and the decoder scores (each may be NULL) at frame
+ * index `scored` on, up to max_frames frames. Returns the new count of scored frames, or -1
+ * (phones_host_error). */
+static long feed(phones_host_t *h, const int16_t *samples, size_t hops, uint32_t flush_frames, int decode,
+                 int8_t *raw, float *logp, int32_t *scores, size_t max_frames, long scored)
 {
-    const char *bad = phones_pipeline_init(&h->pipeline, &h->config);
-    if (bad) {
-        set_error(h->error, sizeof h->error, bad, NULL);
-        return -1;
-    }
-    phones_recognizer_reset(&h->rec);
     const uint32_t hop = h->pipeline.hop_samples;
-    size_t hops = count / hop;
-    long scored = 0;
     for (size_t i = 0; i < hops + flush_frames; i++) {
         int r = i < hops ? phones_pipeline_hop(&h->pipeline, &samples[i * hop])
                          : phones_pipeline_repeat_last(&h->pipeline);
@@ -251,6 +244,21 @@ static long run(phones_host_t *h, const int16_t *samples, size_t count, uint32_t
         }
     }
     return scored;
+}
+
+/* Runs the pipeline (and, with decode, the recognizer) from a fresh start over the whole
+ * hops of `count` samples, then repeats the last frame `flush_frames` times (feed). Returns
+ * the number of frames scored, or -1 (phones_host_error). */
+static long run(phones_host_t *h, const int16_t *samples, size_t count, uint32_t flush_frames, int decode,
+                int8_t *raw, float *logp, int32_t *scores, size_t max_frames)
+{
+    const char *bad = phones_pipeline_init(&h->pipeline, &h->config);
+    if (bad) {
+        set_error(h->error, sizeof h->error, bad, NULL);
+        return -1;
+    }
+    phones_recognizer_reset(&h->rec);
+    return feed(h, samples, count / h->pipeline.hop_samples, flush_frames, decode, raw, logp, scores, max_frames, 0);
 }
 
 long phones_host_scores(phones_host_t *h, const int16_t *samples, size_t count, uint32_t flush_frames,
@@ -280,23 +288,10 @@ long phones_host_scores_stretches(phones_host_t *h, const int16_t *samples, cons
     for (int k = 0; k < nstretches; k++) {
         if (k) phones_pipeline_resume(&h->pipeline);
         uint32_t a = bounds[2 * k], b = bounds[2 * k + 1];
-        size_t hops = b > a ? (b - a) / hop : 0;
         long before = scored;
-        for (size_t i = 0; i < hops + flush_frames; i++) {
-            int r = i < hops ? phones_pipeline_hop(&h->pipeline, &samples[a + i * hop])
-                             : phones_pipeline_repeat_last(&h->pipeline);
-            if (r < 0) {
-                set_error(h->error, sizeof h->error, "model failed: ", h7nn_error(&h->nn));
-                return -1;
-            }
-            if (r == 0) continue;
-            size_t t = (size_t)scored;
-            if (t < max_frames) {
-                if (logp) memcpy(&logp[t * H7DEC_PHONE_COUNT], h->pipeline.logp, sizeof h->pipeline.logp);
-                if (scores) memcpy(&scores[t * H7DEC_PHONE_COUNT], h->pipeline.scores, sizeof h->pipeline.scores);
-            }
-            scored++;
-        }
+        scored = feed(h, samples + a, b > a ? (b - a) / hop : 0, flush_frames, 0, NULL, logp, scores, max_frames,
+                      scored);
+        if (scored < 0) return -1;
         frames[k] = (uint32_t)(scored - before);
     }
     return scored;
