@@ -209,17 +209,6 @@ static const int8_t *run_model(void *user, int restart)
     return phones_runner_run(&phone_runner, restart);
 }
 
-/* the phone recognizer's hop pipeline on the model's tensors */
-static void open_pipeline(void)
-{
-    h7nn_tensor in, out;
-    h7nn_input(&nn, 0, &in);
-    h7nn_output(&nn, 0, &out);
-    const char *problem = phones_pipeline_open(&pipeline, model->frontend, model->window_frames,
-                                               model->lookahead_frames, model->output_kind, &in, &out, run_model, NULL);
-    if (problem) fatal("pipeline", problem);
-}
-
 static void init_model(void)
 {
     const char *stage, *why = h7nn_open_embedded(&nn, model->data, model->size, model->crc32, model->resolver,
@@ -235,7 +224,9 @@ static void init_model(void)
         fatal("model", "the model's phone set is not the decoder's (phones.def)");
     const char *problem = phones_runner_init(&phone_runner, &nn, stream_state, sizeof stream_state);
     if (problem) fatal("model", problem);
-    open_pipeline();
+    problem = phones_pipeline_open(&pipeline, model->frontend, model->window_frames, model->lookahead_frames,
+                                   model->output_kind, &in, &out, run_model, NULL);
+    if (problem) fatal("pipeline", problem);
     if (pipeline.hop_samples > MAX_HOP) fatal("frontend", "hop longer than 512 samples");
     if (pipeline.hop_samples != 320 || model->frontend->window_length != 480)
         fatal("frontend", "align_frame_ms assumes a 20 ms hop and a 30 ms window (phones_mel40)");
